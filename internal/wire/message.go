@@ -1,0 +1,155 @@
+package wire
+
+import (
+	"github.com/tlstrace/tlstrace/internal/field"
+)
+
+// Context is what the decoder knows about the connection when a message
+// arrives. Several messages cannot be decoded without it: the form of
+// certificate, certificate_request and new_session_ticket depends on the
+// version, that of server_key_exchange and client_key_exchange on the key
+// exchange of the cipher suite.
+type Context struct {
+	// Version is the negotiated version, 0 before the ServerHello.
+	Version uint16
+	// CipherSuite is the negotiated cipher suite, 0 before the ServerHello.
+	CipherSuite uint16
+	// FromServer reports whether the message was sent by the server.
+	FromServer bool
+	// HelloRetry reports whether the server_hello being decoded is a
+	// HelloRetryRequest; set by ParseHandshake itself.
+	HelloRetry bool
+}
+
+// Message is one decoded handshake message.
+type Message struct {
+	// Type is the message type as on the wire, except that a
+	// HelloRetryRequest (a server_hello with the special random) has type
+	// TypeHelloRetryRequest.
+	Type HandshakeType
+	// Raw is the whole message: the 4-byte header and the body. It is not
+	// copied; callers that keep it past the buffer's life must copy it.
+	Raw []byte
+	// Fields is the decoded field tree (an Object). Offsets are relative to
+	// Raw[0].
+	Fields *field.Node
+	// Anomalies lists what was unusual about the message.
+	Anomalies []field.Anomaly
+	// Err is set when the message could not be decoded to the end; Fields
+	// then holds what was read before the failure.
+	Err error
+
+	// Typed views of the messages the connection decoder acts on.
+	ClientHello *ClientHello // client_hello
+	ServerHello *ServerHello // server_hello and hello_retry_request
+	KeyUpdate   *KeyUpdate   // key_update
+}
+
+// Extension is one extension as it was on the wire.
+type Extension struct {
+	Type uint16
+	Data []byte
+}
+
+// ClientHello holds the ClientHello fields the connection decoder needs
+// (RFC 8446, Section 4.1.2; RFC 5246, Section 7.4.1.2).
+type ClientHello struct {
+	Version      uint16 // legacy_version
+	Random       []byte
+	SessionID    []byte
+	CipherSuites []uint16
+	Extensions   []Extension
+	// SupportedVersions lists the supported_versions extension, if present.
+	SupportedVersions []uint16
+	// KeyShareGroups lists the groups of the key_share extension.
+	KeyShareGroups []uint16
+	// PSKIdentities counts the pre_shared_key identities offered.
+	PSKIdentities int
+	// EarlyData reports whether the client sent the early_data extension.
+	EarlyData bool
+	// SSLv2 reports whether the hello came in the SSL 2.0 compatible format.
+	SSLv2 bool
+}
+
+// ServerHello holds the ServerHello fields the connection decoder needs.
+type ServerHello struct {
+	Version     uint16 // legacy_version
+	Random      []byte
+	SessionID   []byte
+	CipherSuite uint16
+	Compression uint8
+	Extensions  []Extension
+	// SelectedVersion is the supported_versions extension, 0 if absent.
+	SelectedVersion uint16
+	// HelloRetry reports whether this is a HelloRetryRequest.
+	HelloRetry bool
+	// SelectedPSK reports whether the server accepted a pre_shared_key.
+	SelectedPSK bool
+	// KeyShareGroup is the group of the server's key_share (or the group
+	// asked for by a HelloRetryRequest).
+	KeyShareGroup uint16
+	// EncryptThenMAC and ExtendedMasterSecret report the RFC 7366 and RFC
+	// 7627 extensions.
+	EncryptThenMAC       bool
+	ExtendedMasterSecret bool
+}
+
+// NegotiatedVersion returns the version the server chose: the
+// supported_versions extension if present, legacy_version otherwise.
+func (s *ServerHello) NegotiatedVersion() uint16 {
+	if s.SelectedVersion != 0 {
+		return s.SelectedVersion
+	}
+	return s.Version
+}
+
+// KeyUpdate holds a KeyUpdate message (RFC 8446, Section 4.6.3).
+type KeyUpdate struct {
+	// UpdateRequested reports whether the sender asked the peer to update
+	// its keys too.
+	UpdateRequested bool
+}
+
+// HandshakeHeaderLen is the size of a handshake message header: type and a
+// 24-bit length (RFC 8446, Section 4).
+const HandshakeHeaderLen = 4
+
+// ParseHandshake decodes one whole handshake message (header and body). It
+// never fails outright: a malformed message yields Err and the fields read
+// so far.
+func ParseHandshake(ctx Context, raw []byte) *Message {
+	m := &Message{Raw: raw, Fields: field.NewObject("")}
+	d := &decoder{}
+	if len(raw) < HandshakeHeaderLen {
+		d.msg = "handshake"
+		d.fail(0, "header", "need 4 bytes")
+		m.Err = d.err
+		return m
+	}
+	m.Type = HandshakeType(raw[0])
+	if m.Type == TypeServerHello && len(raw) >= 4+2+32 && [32]byte(raw[6:38]) == helloRetryRandom {
+		m.Type = TypeHelloRetryRequest
+		ctx.HelloRetry = true
+	}
+	d.msg = m.Type.String()
+	r := newReader(d, raw, 0, m.Fields)
+	r.enum8("msg_type", func(v uint64) string { return HandshakeType(v).String() })
+	n, _ := r.u24("length")
+	body := r.s
+	if int(n) != len(body) {
+		d.anomaly(1, "length field says %d bytes, message holds %d", n, len(body))
+		if int(n) < len(body) {
+			body = body[:n]
+		}
+	}
+	br := newReader(d, body, HandshakeHeaderLen, m.Fields)
+	parseBody(&ctx, br, m)
+	if d.err == nil {
+		br.done(m.Type.String())
+	}
+	m.Anomalies = d.anomalies
+	if d.err != nil {
+		m.Err = d.err
+	}
+	return m
+}

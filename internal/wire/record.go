@@ -1,0 +1,80 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+)
+
+// RecordHeader is the 5-byte header of a TLS record (RFC 8446, Section 5.1;
+// RFC 5246, Section 6.2.1).
+type RecordHeader struct {
+	Type    ContentType
+	Version uint16
+	Length  int
+}
+
+// ParseRecordHeader reads a record header from the first 5 bytes of b. It
+// returns an error when the bytes cannot be a TLS record: an unknown content
+// type, a major version other than 3, or a length above MaxCiphertext.
+func ParseRecordHeader(b []byte) (RecordHeader, error) {
+	if len(b) < RecordHeaderLen {
+		return RecordHeader{}, fmt.Errorf("wire: record header needs 5 bytes, have %d", len(b))
+	}
+	h := RecordHeader{Type: ContentType(b[0]), Version: uint16(b[1])<<8 | uint16(b[2]), Length: int(b[3])<<8 | int(b[4])}
+	if h.Type < ContentChangeCipherSpec || h.Type > ContentACK {
+		return h, fmt.Errorf("wire: not a TLS record: content type %d", b[0])
+	}
+	if b[1] != 3 {
+		return h, fmt.Errorf("wire: not a TLS record: version 0x%04x", h.Version)
+	}
+	if h.Length > MaxCiphertext {
+		return h, fmt.Errorf("wire: record length %d exceeds the maximum %d (RFC 5246, Section 6.2.3)", h.Length, MaxCiphertext)
+	}
+	return h, nil
+}
+
+// SSLv2HelloLen reports whether b starts with an SSL 2.0 compatible
+// ClientHello (RFC 5246, Appendix E.2) and, if so, the length of the whole
+// record including its 2-byte header. It needs at least 3 bytes.
+func SSLv2HelloLen(b []byte) (int, bool) {
+	if len(b) < 3 || b[0]&0x80 == 0 || b[2] != 1 {
+		return 0, false
+	}
+	return int(b[0]&0x7f)<<8 | int(b[1]) + 2, true
+}
+
+// ParseAlert decodes an alert record body (RFC 8446, Section 6).
+func ParseAlert(b []byte) (*field.Node, []field.Anomaly, error) {
+	d := &decoder{msg: "alert"}
+	n := field.NewObject("")
+	r := newReader(d, b, 0, n)
+	if _, ok := r.enum8("level", func(v uint64) string { return AlertLevel(v).String() }); ok {
+		r.enum8("description", func(v uint64) string { return AlertDescription(v).String() })
+	}
+	if d.err == nil {
+		r.done("alert")
+	}
+	if d.err != nil {
+		return n, d.anomalies, d.err
+	}
+	return n, d.anomalies, nil
+}
+
+// ParseChangeCipherSpec decodes a change_cipher_spec record body (RFC 5246,
+// Section 7.1).
+func ParseChangeCipherSpec(b []byte) (*field.Node, []field.Anomaly, error) {
+	d := &decoder{msg: "change_cipher_spec"}
+	n := field.NewObject("")
+	r := newReader(d, b, 0, n)
+	if v, ok := r.u8("type"); ok && v != 1 {
+		d.anomaly(0, "change_cipher_spec type is %d, not 1", v)
+	}
+	if d.err == nil {
+		r.done("change_cipher_spec")
+	}
+	if d.err != nil {
+		return n, d.anomalies, d.err
+	}
+	return n, d.anomalies, nil
+}
