@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test of tlstrace. Installs the test peers first when
+# they are missing (Debian packages: tshark, openssl, curl, gnutls-bin,
+# nginx-light), because the tests talk to real peers on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v tshark >/dev/null 2>&1 || need+=(tshark)
+command -v dumpcap >/dev/null 2>&1 || need+=(wireshark-common)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v gnutls-cli >/dev/null 2>&1 || need+=(gnutls-bin)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+	echo "installing test peers: ${need[*]}"
+	sudo=""
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install: ${need[*]}" >&2; exit 1; }
+		sudo=sudo
+	fi
+	$sudo apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+go tool -modfile=tools/go.mod staticcheck ./...
+echo "== go test"
+go test -count=1 -timeout 30m ./...
