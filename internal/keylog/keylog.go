@@ -1,0 +1,368 @@
+// Package keylog reads and writes the NSS key log format: the file that
+// SSLKEYLOGFILE makes browsers, curl and OpenSSL write, and that crypto/tls
+// writes through Config.KeyLogWriter (writeKeyLog in crypto/tls common.go).
+//
+// Each line is "<label> <client random> <secret>", the last two in hex. The
+// client random (32 bytes, from the ClientHello) names the connection; the
+// label names the secret. The "RSA" label is the exception: its second field
+// is the first 8 bytes of the RSA-encrypted premaster secret and its third
+// the 48-byte premaster secret. The format is described at
+// https://firefox-source-docs.mozilla.org/security/nss/legacy/key_log_format/index.html.
+//
+// A key log is input we do not control, so Parse never fails on content: a
+// line it cannot use becomes a Warning and is skipped. Only a read error is
+// returned as an error. Line length and the number of entries are bounded so
+// that a hostile file cannot make the parser allocate without bound.
+package keylog
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+)
+
+// Labels of the NSS key log format.
+const (
+	// LabelRSA carries the premaster secret of an RSA key exchange, keyed
+	// by the first 8 bytes of the encrypted premaster secret.
+	LabelRSA = "RSA"
+	// LabelClientRandom carries the 48-byte master secret of TLS 1.2 and
+	// earlier (RFC 5246, Section 8.1).
+	LabelClientRandom = "CLIENT_RANDOM"
+	// The TLS 1.3 secrets of RFC 8446, Section 7.1.
+	LabelClientEarlyTrafficSecret     = "CLIENT_EARLY_TRAFFIC_SECRET"
+	LabelClientHandshakeTrafficSecret = "CLIENT_HANDSHAKE_TRAFFIC_SECRET"
+	LabelServerHandshakeTrafficSecret = "SERVER_HANDSHAKE_TRAFFIC_SECRET"
+	LabelClientTrafficSecret0         = "CLIENT_TRAFFIC_SECRET_0"
+	LabelServerTrafficSecret0         = "SERVER_TRAFFIC_SECRET_0"
+	LabelEarlyExporterSecret          = "EARLY_EXPORTER_SECRET"
+	LabelExporterSecret               = "EXPORTER_SECRET"
+	// The Encrypted Client Hello secrets (draft-ietf-tls-esni): the HPKE
+	// shared secret and the ECHConfig used.
+	LabelECHSecret = "ECH_SECRET"
+	LabelECHConfig = "ECH_CONFIG"
+)
+
+// Limits that bound what a key log may make us hold in memory.
+const (
+	// MaxLineLen is the longest line accepted, without its line ending.
+	// The longest standard line (a 48-byte secret) has 193 characters;
+	// ECH_CONFIG lines carry a whole ECHConfig and can be a few hundred
+	// bytes. Longer lines are skipped with a warning.
+	MaxLineLen = 4096
+	// MaxEntries is the largest number of secrets one Log holds, about
+	// 50,000 TLS 1.3 connections of five secrets each and some 50 MB.
+	// Further lines are skipped with a warning.
+	MaxEntries = 1 << 18
+	// MaxWarnings is the largest number of warnings Parse returns; one
+	// more says that the rest were dropped.
+	MaxWarnings = 100
+
+	// ClientRandomLen is the length of the client random (RFC 8446,
+	// Section 4.1.2; RFC 5246, Section 7.4.1.2).
+	ClientRandomLen = 32
+	// MasterSecretLen is the length of a TLS 1.2 master secret and of a
+	// premaster secret of an RSA key exchange (RFC 5246, Sections 8.1 and
+	// 7.4.7.1).
+	MasterSecretLen = 48
+	// RSAPrefixLen is the length of the encrypted premaster prefix of an
+	// RSA line.
+	RSAPrefixLen = 8
+)
+
+// Warning says why one line of a key log was skipped.
+type Warning struct {
+	// Line is the 1-based line number.
+	Line int
+	// Text says what was wrong with the line.
+	Text string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("line %d: %s", w.Line, w.Text)
+}
+
+// entryKey names one secret: the connection's client random and the label.
+type entryKey struct {
+	clientRandom [ClientRandomLen]byte
+	label        string
+}
+
+// Log holds secrets keyed by client random (32 bytes) and label, and RSA
+// premaster secrets keyed by the first 8 bytes of the encrypted premaster
+// secret. The zero value is not usable; call New. A Log is not safe for
+// concurrent use.
+type Log struct {
+	secrets map[entryKey][]byte
+	rsa     map[[RSAPrefixLen]byte][]byte
+}
+
+// New returns an empty Log.
+func New() *Log {
+	return &Log{
+		secrets: make(map[entryKey][]byte),
+		rsa:     make(map[[RSAPrefixLen]byte][]byte),
+	}
+}
+
+// Len returns the number of secrets held, RSA premaster secrets included.
+func (l *Log) Len() int {
+	return len(l.secrets) + len(l.rsa)
+}
+
+// Add stores a secret under label and client random, copying both slices.
+// For LabelRSA, clientRandom is the encrypted premaster secret (only its
+// first 8 bytes are used) and secret the premaster secret.
+//
+// The first secret stored under a name is kept: a later duplicate does not
+// replace it, because the first line is what the peer logged when the
+// connection was made. Add ignores entries whose client random is not 32
+// bytes (at least 8 for LabelRSA), whose secret is empty, or that would grow
+// the Log past MaxEntries; Parse reports those as warnings.
+func (l *Log) Add(label string, clientRandom, secret []byte) {
+	l.add(label, clientRandom, secret)
+}
+
+// add is Add, reporting whether the entry was new and kept.
+func (l *Log) add(label string, clientRandom, secret []byte) bool {
+	if len(secret) == 0 || l.Len() >= MaxEntries {
+		return false
+	}
+	if label == LabelRSA {
+		if len(clientRandom) < RSAPrefixLen {
+			return false
+		}
+		k := [RSAPrefixLen]byte(clientRandom[:RSAPrefixLen])
+		if _, ok := l.rsa[k]; ok {
+			return false
+		}
+		l.rsa[k] = bytes.Clone(secret)
+		return true
+	}
+	if len(clientRandom) != ClientRandomLen {
+		return false
+	}
+	k := entryKey{[ClientRandomLen]byte(clientRandom), label}
+	if _, ok := l.secrets[k]; ok {
+		return false
+	}
+	l.secrets[k] = bytes.Clone(secret)
+	return true
+}
+
+// Secret returns a copy of the secret logged under label for the connection
+// with this client random, or nil if there is none. Labels the package does
+// not know are looked up like the others.
+func (l *Log) Secret(clientRandom []byte, label string) []byte {
+	if l == nil || len(clientRandom) != ClientRandomLen {
+		return nil
+	}
+	return bytes.Clone(l.secrets[entryKey{[ClientRandomLen]byte(clientRandom), label}])
+}
+
+// RSAPremaster returns a copy of the premaster secret logged on an RSA line
+// whose prefix matches the first 8 bytes of encryptedPrefix (the encrypted
+// premaster secret of a ClientKeyExchange, or its first 8 bytes), or nil.
+func (l *Log) RSAPremaster(encryptedPrefix []byte) []byte {
+	if l == nil || len(encryptedPrefix) < RSAPrefixLen {
+		return nil
+	}
+	return bytes.Clone(l.rsa[[RSAPrefixLen]byte(encryptedPrefix[:RSAPrefixLen])])
+}
+
+// lookup returns the stored secret under label and id, not a copy.
+func (l *Log) lookup(label string, id []byte) []byte {
+	if label == LabelRSA {
+		return l.rsa[[RSAPrefixLen]byte(id[:RSAPrefixLen])]
+	}
+	return l.secrets[entryKey{[ClientRandomLen]byte(id), label}]
+}
+
+// Merge adds the secrets of other to l. Where both hold a secret under the
+// same name, the one in l is kept. A nil other adds nothing.
+func (l *Log) Merge(other *Log) {
+	if other == nil || other == l {
+		return
+	}
+	for k, v := range other.secrets {
+		l.add(k.label, k.clientRandom[:], v)
+	}
+	for k, v := range other.rsa {
+		l.add(LabelRSA, k[:], v)
+	}
+}
+
+// WriteLine writes one key log line, "<label> <client random> <secret>\n" in
+// lowercase hex, as crypto/tls writeKeyLog does. For LabelRSA, clientRandom
+// is the encrypted premaster secret and only its first 8 bytes are written.
+func WriteLine(w io.Writer, label string, clientRandom, secret []byte) error {
+	if label == "" || label[0] == '#' || strings.IndexFunc(label, unicode.IsSpace) >= 0 {
+		return fmt.Errorf("keylog: invalid label %q", label)
+	}
+	if label == LabelRSA {
+		if len(clientRandom) < RSAPrefixLen {
+			return fmt.Errorf("keylog: RSA line needs %d bytes of encrypted premaster secret, got %d", RSAPrefixLen, len(clientRandom))
+		}
+		clientRandom = clientRandom[:RSAPrefixLen]
+	}
+	_, err := fmt.Fprintf(w, "%s %x %x\n", label, clientRandom, secret)
+	return err
+}
+
+// Parse reads a key log. Blank lines and lines starting with '#' are
+// ignored; CRLF line endings and hex in either case are accepted, and fields
+// may be separated by any run of spaces or tabs. A line that cannot be used
+// (wrong field count, bad hex, wrong length, too long, duplicate, over
+// MaxEntries) is skipped and reported as a Warning. The returned error is
+// only that of r; the Log and warnings read until then are returned with it.
+func Parse(r io.Reader) (*Log, []Warning, error) {
+	l := New()
+	p := parser{log: l}
+	// The buffer holds one maximal line plus its CRLF, so that ReadSlice
+	// returns bufio.ErrBufferFull exactly for lines that are too long.
+	br := bufio.NewReaderSize(r, MaxLineLen+2)
+	for {
+		line, err := br.ReadSlice('\n')
+		tooLong := false
+		for errors.Is(err, bufio.ErrBufferFull) {
+			tooLong = true
+			_, err = br.ReadSlice('\n')
+		}
+		if len(line) > 0 || tooLong {
+			p.line++
+			if tooLong {
+				p.warn("line longer than %d bytes", MaxLineLen)
+			} else {
+				p.parseLine(line)
+			}
+		}
+		if err == io.EOF {
+			return l, p.warnings, nil
+		}
+		if err != nil {
+			return l, p.warnings, fmt.Errorf("keylog: reading line %d: %w", p.line+1, err)
+		}
+	}
+}
+
+// parser holds the state of one Parse.
+type parser struct {
+	log      *Log
+	line     int
+	warnings []Warning
+	full     bool // a MaxEntries warning was given
+}
+
+func (p *parser) warn(format string, args ...any) {
+	switch {
+	case len(p.warnings) < MaxWarnings:
+		p.warnings = append(p.warnings, Warning{p.line, fmt.Sprintf(format, args...)})
+	case len(p.warnings) == MaxWarnings:
+		p.warnings = append(p.warnings, Warning{p.line, fmt.Sprintf("more than %d warnings; the rest are not reported", MaxWarnings)})
+	}
+}
+
+func (p *parser) parseLine(line []byte) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(line) > MaxLineLen {
+		p.warn("line longer than %d bytes", MaxLineLen)
+		return
+	}
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 || trimmed[0] == '#' {
+		return
+	}
+	fields := bytes.Fields(trimmed)
+	if len(fields) != 3 {
+		p.warn("want 3 fields (label, client random, secret), got %d", len(fields))
+		return
+	}
+	label := string(fields[0])
+	id, err := decodeHex(fields[1])
+	if err != nil {
+		p.warn("%s: second field: %v", label, err)
+		return
+	}
+	secret, err := decodeHex(fields[2])
+	if err != nil {
+		p.warn("%s: secret: %v", label, err)
+		return
+	}
+	if msg := checkLengths(label, id, secret); msg != "" {
+		p.warn("%s: %s", label, msg)
+		return
+	}
+	if p.log.Len() >= MaxEntries {
+		if !p.full {
+			p.full = true
+			p.warn("more than %d secrets; this and later lines are skipped", MaxEntries)
+		}
+		return
+	}
+	if old := p.log.lookup(label, id); old != nil {
+		// A repeated line is harmless; a different secret under the same
+		// name means the log mixes up two connections.
+		if !bytes.Equal(old, secret) {
+			p.warn("%s: a different secret for %x was logged before; the first one is kept", label, id)
+		}
+		return
+	}
+	p.log.add(label, id, secret)
+}
+
+// checkLengths returns why the field lengths of a line are wrong, or "".
+func checkLengths(label string, id, secret []byte) string {
+	if label == LabelRSA {
+		if len(id) != RSAPrefixLen {
+			return fmt.Sprintf("encrypted premaster prefix is %d bytes, want %d", len(id), RSAPrefixLen)
+		}
+		if len(secret) != MasterSecretLen {
+			return fmt.Sprintf("premaster secret is %d bytes, want %d", len(secret), MasterSecretLen)
+		}
+		return ""
+	}
+	if len(id) != ClientRandomLen {
+		return fmt.Sprintf("client random is %d bytes, want %d", len(id), ClientRandomLen)
+	}
+	if len(secret) == 0 {
+		return "empty secret"
+	}
+	switch label {
+	case LabelClientRandom:
+		if len(secret) != MasterSecretLen {
+			return fmt.Sprintf("master secret is %d bytes, want %d", len(secret), MasterSecretLen)
+		}
+	case LabelClientEarlyTrafficSecret, LabelClientHandshakeTrafficSecret,
+		LabelServerHandshakeTrafficSecret, LabelClientTrafficSecret0,
+		LabelServerTrafficSecret0, LabelEarlyExporterSecret, LabelExporterSecret:
+		// A TLS 1.3 secret is as long as the suite's hash (RFC 8446,
+		// Section 7.1): 32 bytes for SHA-256 (and SM3, RFC 8998), 48 for
+		// SHA-384.
+		if len(secret) != 32 && len(secret) != 48 {
+			return fmt.Sprintf("secret is %d bytes, want 32 or 48 (the hash length of a TLS 1.3 cipher suite)", len(secret))
+		}
+	}
+	return ""
+}
+
+// decodeHex decodes hex of either case.
+func decodeHex(s []byte) ([]byte, error) {
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("odd number of hex digits (%d)", len(s))
+	}
+	b := make([]byte, len(s)/2)
+	if _, err := hex.Decode(b, s); err != nil {
+		var ie hex.InvalidByteError
+		if errors.As(err, &ie) {
+			return nil, fmt.Errorf("invalid hex character %q", rune(ie))
+		}
+		return nil, err
+	}
+	return b, nil
+}
