@@ -1,0 +1,410 @@
+package render
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Text writes events for people: one line per step, and with Verbose the
+// decoded field tree under each step (like `openssl s_client -trace`), with
+// Hex also the bytes.
+type Text struct {
+	w *bufio.Writer
+	// Verbose shows every decoded field.
+	Verbose bool
+	// Hex shows the bytes of each step as a hex dump, and byte strings in
+	// full.
+	Hex bool
+	err error
+}
+
+// NewText returns a text renderer writing to w. Call Flush at the end.
+func NewText(w io.Writer) *Text {
+	return &Text{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Flush writes what is buffered and returns the first write error.
+func (t *Text) Flush() error {
+	if err := t.w.Flush(); t.err == nil {
+		t.err = err
+	}
+	return t.err
+}
+
+func (t *Text) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// Event writes one event.
+func (t *Text) Event(ev *trace.Event) {
+	arrow := ev.From.String()
+	switch ev.From {
+	case trace.Client:
+		arrow = "client → server"
+	case trace.Server:
+		arrow = "server → client"
+	}
+	name := DisplayName(ev.Type)
+	summary := Summary(ev)
+	t.printf("#%-3d %10.6f  %-15s  %-4s %s", ev.Conn, ev.T, arrow, strings.ToUpper(ev.Layer), name)
+	if summary != "" {
+		t.printf("  %s", summary)
+	}
+	if ev.Frame > 0 && t.Verbose {
+		t.printf("  [frame %d]", ev.Frame)
+	}
+	t.printf("\n")
+	if ev.Error != "" {
+		t.printf("      ! %s\n", ev.Error)
+	}
+	for _, a := range ev.Anomalies {
+		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
+	}
+	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
+		for _, c := range ev.Fields.Children {
+			t.node(c, 6)
+		}
+	}
+	if t.Hex && len(ev.Raw) > 0 {
+		t.dump(ev.Raw, 6)
+	}
+}
+
+// DisplayName turns a snake_case event type into the CamelCase message name
+// people know from the RFCs and Wireshark (client_hello → ClientHello).
+func DisplayName(typ string) string {
+	parts := strings.Split(typ, "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+func (t *Text) node(n *field.Node, indent int) {
+	pad := strings.Repeat(" ", indent)
+	label := n.Name
+	if label == "" {
+		label = "-"
+	}
+	switch n.Kind {
+	case field.Object:
+		if n.Name == "" {
+			// A list item: print its first field on the dash line.
+			t.printf("%s-", pad)
+			for i, c := range n.Children {
+				if i == 0 {
+					t.printf(" ")
+					t.inline(c, indent+2)
+					continue
+				}
+				t.node(c, indent+2)
+			}
+			if len(n.Children) == 0 {
+				t.printf(" (empty)\n")
+			}
+			return
+		}
+		t.printf("%s%s:%s\n", pad, label, note(n))
+		for _, c := range n.Children {
+			t.node(c, indent+2)
+		}
+	case field.List:
+		t.printf("%s%s: %d item%s%s\n", pad, label, len(n.Children), plural(len(n.Children)), note(n))
+		for _, c := range n.Children {
+			if c.Kind == field.Object || c.Kind == field.List {
+				t.node(c, indent+2)
+				continue
+			}
+			t.printf("%s  - %s%s\n", pad, t.value(c), note(c))
+		}
+	default:
+		t.printf("%s%s: %s%s\n", pad, label, t.value(n), note(n))
+	}
+}
+
+// inline prints a field on the current line (after a list dash).
+func (t *Text) inline(n *field.Node, indent int) {
+	switch n.Kind {
+	case field.Object, field.List:
+		t.printf("\n")
+		t.node(n, indent)
+	default:
+		t.printf("%s: %s%s\n", n.Name, t.value(n), note(n))
+	}
+}
+
+func note(n *field.Node) string {
+	if n.Note == "" {
+		return ""
+	}
+	return "  (" + n.Note + ")"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// value formats a scalar field.
+func (t *Text) value(n *field.Node) string {
+	switch n.Kind {
+	case field.Uint:
+		return fmt.Sprint(n.Uint)
+	case field.Bool:
+		return fmt.Sprint(n.Uint != 0)
+	case field.String:
+		return fmt.Sprintf("%q", n.Str)
+	case field.Enum:
+		name := n.Str
+		if name == "" {
+			name = "unknown"
+		}
+		if n.Uint > 0xff {
+			return fmt.Sprintf("%s (0x%04X)", name, n.Uint)
+		}
+		return fmt.Sprintf("%s (%d)", name, n.Uint)
+	case field.Bytes:
+		if len(n.Bytes) == 0 {
+			return "(empty)"
+		}
+		if !t.Hex && len(n.Bytes) > 32 {
+			return fmt.Sprintf("%s… (%d bytes)", hex.EncodeToString(n.Bytes[:32]), len(n.Bytes))
+		}
+		return fmt.Sprintf("%s (%d bytes)", hex.EncodeToString(n.Bytes), len(n.Bytes))
+	case field.List:
+		return fmt.Sprintf("%d items", len(n.Children))
+	}
+	return ""
+}
+
+// dump writes b as a hex dump with offsets and printable characters.
+func (t *Text) dump(b []byte, indent int) {
+	pad := strings.Repeat(" ", indent)
+	for off := 0; off < len(b); off += 16 {
+		end := min(off+16, len(b))
+		line := b[off:end]
+		var hx, asc strings.Builder
+		for i := 0; i < 16; i++ {
+			if i < len(line) {
+				fmt.Fprintf(&hx, "%02x ", line[i])
+				c := line[i]
+				if c < 0x20 || c > 0x7e {
+					c = '.'
+				}
+				asc.WriteByte(c)
+			} else {
+				hx.WriteString("   ")
+			}
+			if i == 7 {
+				hx.WriteByte(' ')
+			}
+		}
+		t.printf("%s%04x  %s |%s|\n", pad, off, hx.String(), asc.String())
+	}
+}
+
+// Summary returns the few facts of an event worth one line: for a
+// ClientHello the server name and what was offered, for a ServerHello what
+// was chosen, for an alert its description, for application data its
+// length and the start of its text.
+func Summary(ev *trace.Event) string {
+	f := ev.Fields
+	var parts []string
+	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
+	switch ev.Type {
+	case "client_hello":
+		if h := find(f, "host_name"); h != nil {
+			add("SNI %s", h.Str)
+		}
+		if cs := f.Get("cipher_suites"); cs != nil {
+			add("%d cipher suites", len(cs.Children))
+		}
+		if v := findExt(f, "supported_versions"); v != nil {
+			add("versions %s", enumNames(v, 4))
+		}
+		if ks := findExt(f, "key_share"); ks != nil {
+			add("key shares %s", enumNames(ks, 4))
+		}
+		if a := findExt(f, "application_layer_protocol_negotiation"); a != nil {
+			add("ALPN %s", strings.Join(strs(a), " "))
+		}
+	case "server_hello", "hello_retry_request":
+		version := enumName(f.Get("legacy_version"))
+		if v := findExt(f, "supported_versions"); v != nil {
+			if names := enumNames(v, 1); names != "" {
+				version = names
+			}
+		}
+		add("%s", version)
+		if cs := f.Get("cipher_suite"); cs != nil {
+			add("%s", enumName(cs))
+		}
+		if ks := findExt(f, "key_share"); ks != nil {
+			if names := enumNames(ks, 1); names != "" {
+				add("key share %s", names)
+			}
+		}
+		if a := findExt(f, "application_layer_protocol_negotiation"); a != nil {
+			add("ALPN %s", strings.Join(strs(a), " "))
+		}
+	case "certificate":
+		if list := f.Get("certificate_list"); list != nil {
+			add("%d certificate%s", len(list.Children), plural(len(list.Children)))
+			if s := find(list, "subject"); s != nil {
+				add("%s", s.Str)
+			}
+		}
+	case "certificate_verify", "server_key_exchange":
+		if a := find(f, "algorithm"); a != nil {
+			add("%s", enumName(a))
+		} else if a := find(f, "signature_algorithm"); a != nil {
+			add("%s", enumName(a))
+		}
+		if g := find(f, "named_curve"); g != nil {
+			add("%s", enumName(g))
+		}
+	case "alert":
+		add("%s %s", enumName(f.Get("level")), enumName(f.Get("description")))
+	case "application_data":
+		if d := f.Get("data"); d != nil {
+			add("%d bytes", len(d.Bytes))
+			if p := preview(d.Bytes); p != "" {
+				add("%s", p)
+			}
+		}
+	case "encrypted_record", "heartbeat":
+		if l := f.Get("length"); l != nil {
+			add("%d bytes", l.Uint)
+		}
+	case "new_session_ticket":
+		if l := f.Get("ticket_lifetime"); l != nil {
+			add("lifetime %ds", l.Uint)
+		} else if l := f.Get("ticket_lifetime_hint"); l != nil {
+			add("lifetime hint %ds", l.Uint)
+		}
+	case "key_update":
+		add("%s", enumName(f.Get("request_update")))
+	}
+	if ev.Layer == trace.LayerTCP && f != nil {
+		for _, c := range f.Children {
+			if c.Kind == field.Uint {
+				add("%s=%d", c.Name, c.Uint)
+			}
+		}
+	}
+	if r := ev.Record; r != nil && r.Encrypted && ev.Type != "encrypted_record" {
+		parts = append(parts, "[decrypted]")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// find returns the first node named name in a depth-first walk of n.
+func find(n *field.Node, name string) *field.Node {
+	if n == nil {
+		return nil
+	}
+	for _, c := range n.Children {
+		if c.Name == name {
+			return c
+		}
+		if r := find(c, name); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// findExt returns the extension item whose extension_type is named name.
+func findExt(n *field.Node, name string) *field.Node {
+	exts := n.Get("extensions")
+	if exts == nil {
+		return nil
+	}
+	for _, e := range exts.Children {
+		if t := e.Get("extension_type"); t != nil && t.Str == name {
+			return e
+		}
+	}
+	return nil
+}
+
+func enumName(n *field.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Str != "" {
+		return n.Str
+	}
+	return fmt.Sprintf("0x%04X", n.Uint)
+}
+
+// enumNames lists the names of the enums inside n (not its extension_type),
+// at most max of them.
+func enumNames(n *field.Node, max int) string {
+	var names []string
+	var walk func(*field.Node)
+	walk = func(x *field.Node) {
+		for _, c := range x.Children {
+			if c.Kind == field.Enum && c.Name != "extension_type" {
+				if len(names) < max {
+					names = append(names, enumName(c))
+				} else if len(names) == max {
+					names = append(names, "…")
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(names, " ")
+}
+
+func strs(n *field.Node) []string {
+	var out []string
+	var walk func(*field.Node)
+	walk = func(x *field.Node) {
+		for _, c := range x.Children {
+			if c.Kind == field.String {
+				out = append(out, c.Str)
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// preview returns the start of b quoted, if b is mostly text.
+func preview(b []byte) string {
+	const max = 40
+	if len(b) == 0 || !utf8.Valid(b[:min(len(b), 64)]) {
+		return ""
+	}
+	printable := 0
+	for _, c := range b[:min(len(b), 64)] {
+		if c >= 0x20 && c < 0x7f || c == '\n' || c == '\r' || c == '\t' {
+			printable++
+		}
+	}
+	if printable*10 < min(len(b), 64)*9 {
+		return ""
+	}
+	s := string(b)
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}

@@ -1,0 +1,339 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/keylog"
+)
+
+// flight is one record as sent, from the Illustrated connections' caps.
+type flight struct {
+	from Side
+	file string
+}
+
+var illustrated13 = []flight{
+	{Client, "clienthello"},
+	{Server, "serverhello"},
+	{Server, "serverccs"},
+	{Server, "serverencextensions"},
+	{Server, "serverenccert"},
+	{Server, "serverenccertverify"},
+	{Server, "serverencfinished"},
+	{Client, "clientccs"},
+	{Client, "clientencfinished"},
+	{Client, "clientencdata"},
+	{Server, "serverencticket1"},
+	{Server, "serverencticket2"},
+	{Server, "serverencdata"},
+}
+
+var illustrated12 = []flight{
+	{Client, "clienthello"},
+	{Server, "serverhello"},
+	{Server, "servercert"},
+	{Server, "serverkeyexchange"},
+	{Server, "serverhellodone"},
+	{Client, "clientkeyexchange"},
+	{Client, "clientccs"},
+	{Client, "clientfinished"},
+	{Server, "serverccs"},
+	{Server, "serverfinished"},
+	{Client, "clientdata"},
+	{Server, "serverdata"},
+	{Client, "clientalert"},
+}
+
+func testdata(t testing.TB, parts ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(append([]string{"..", "..", "testdata"}, parts...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func loadKeys(t testing.TB, dir string) *keylog.Log {
+	t.Helper()
+	k, warnings, err := keylog.Parse(bytes.NewReader(testdata(t, dir, "keylog.txt")))
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("key log: %v %v", err, warnings)
+	}
+	return k
+}
+
+// replay feeds the flights to a Conn, chunk bytes at a time (0: whole
+// records), and returns the events.
+func replay(t testing.TB, dir string, flights []flight, keys *keylog.Log, chunk int) []*Event {
+	t.Helper()
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev) })
+	c := s.NewConn(1, false)
+	for i, f := range flights {
+		b := testdata(t, dir, "caps", f.file)
+		at := Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}
+		if chunk == 0 {
+			c.Feed(f.from, at, b)
+			continue
+		}
+		for len(b) > 0 {
+			n := min(chunk, len(b))
+			c.Feed(f.from, at, b[:n])
+			b = b[n:]
+		}
+	}
+	c.Close()
+	return events
+}
+
+type step struct {
+	from Side
+	typ  string
+}
+
+func steps(events []*Event) []step {
+	var out []step
+	for _, ev := range events {
+		out = append(out, step{ev.From, ev.Type})
+	}
+	return out
+}
+
+func TestIllustratedTLS13(t *testing.T) {
+	events := replay(t, "illustrated-tls13", illustrated13, loadKeys(t, "illustrated-tls13"), 0)
+	want := []step{
+		{Client, "client_hello"},
+		{Server, "server_hello"},
+		{Server, "change_cipher_spec"},
+		{Server, "encrypted_extensions"},
+		{Server, "certificate"},
+		{Server, "certificate_verify"},
+		{Server, "finished"},
+		{Client, "change_cipher_spec"},
+		{Client, "finished"},
+		{Client, "application_data"},
+		{Server, "new_session_ticket"},
+		{Server, "new_session_ticket"},
+		{Server, "application_data"},
+	}
+	if got := steps(events); !slices.Equal(got, want) {
+		t.Fatalf("steps:\n got %v\nwant %v", got, want)
+	}
+	for _, ev := range events {
+		if ev.Error != "" {
+			t.Errorf("%s: error %s", ev.Type, ev.Error)
+		}
+	}
+	// The decrypted messages are the plaintexts of caps/ without their
+	// inner content type byte.
+	plain := map[int]string{3: "serverextensions", 4: "servercert", 5: "servercertverify", 6: "serverfinished",
+		8: "clientfinished", 9: "clientdata", 10: "serverticket1", 11: "serverticket2", 12: "serverdata"}
+	for i, file := range plain {
+		p := testdata(t, "illustrated-tls13", "caps", file)
+		p = p[:len(p)-1]
+		if !bytes.Equal(events[i].Raw, p) {
+			t.Errorf("%s: decrypted bytes differ from caps/%s:\n got %x\nwant %x", events[i].Type, file, events[i].Raw, p)
+		}
+		if !events[i].Record.Encrypted {
+			t.Errorf("%s: record not marked encrypted", events[i].Type)
+		}
+	}
+	if got := string(events[9].Fields.Get("data").Bytes); got != "ping" {
+		t.Errorf("client data %q, want ping", got)
+	}
+	if got := string(events[12].Fields.Get("data").Bytes); got != "pong" {
+		t.Errorf("server data %q, want pong", got)
+	}
+	// Sequence numbers restart with each key: the server's certificate is
+	// record 1 of the handshake key, its first ticket record 0 of the
+	// application key.
+	if got := *events[4].Record.Seq; got != 1 {
+		t.Errorf("certificate seq %d, want 1", got)
+	}
+	if got := *events[10].Record.Seq; got != 0 {
+		t.Errorf("first ticket seq %d, want 0", got)
+	}
+}
+
+func TestIllustratedTLS12(t *testing.T) {
+	events := replay(t, "illustrated-tls12", illustrated12, loadKeys(t, "illustrated-tls12"), 0)
+	want := []step{
+		{Client, "client_hello"},
+		{Server, "server_hello"},
+		{Server, "certificate"},
+		{Server, "server_key_exchange"},
+		{Server, "server_hello_done"},
+		{Client, "client_key_exchange"},
+		{Client, "change_cipher_spec"},
+		{Client, "finished"},
+		{Server, "change_cipher_spec"},
+		{Server, "finished"},
+		{Client, "application_data"},
+		{Server, "application_data"},
+		{Client, "alert"},
+	}
+	if got := steps(events); !slices.Equal(got, want) {
+		t.Fatalf("steps:\n got %v\nwant %v", got, want)
+	}
+	for _, ev := range events {
+		if ev.Error != "" {
+			t.Errorf("%s: error %s", ev.Type, ev.Error)
+		}
+	}
+	if got := string(events[10].Fields.Get("data").Bytes); got != "ping" {
+		t.Errorf("client data %q, want ping", got)
+	}
+	if got := string(events[11].Fields.Get("data").Bytes); got != "pong" {
+		t.Errorf("server data %q, want pong", got)
+	}
+	// The Finished messages decrypt to the plaintexts of caps/ (which hold
+	// the MAC and padding after the message).
+	for i, file := range map[int]string{7: "clientfinishedplain", 9: "serverfinishedplain"} {
+		p := testdata(t, "illustrated-tls12", "caps", file)
+		if !bytes.HasPrefix(p, events[i].Raw) || len(events[i].Raw) != 16 {
+			t.Errorf("%s: got %x, want a prefix of %x", file, events[i].Raw, p)
+		}
+	}
+	if d := events[12].Fields.Get("description"); d == nil || d.Str != "close_notify" {
+		t.Errorf("alert: %+v", d)
+	}
+}
+
+// TestChunking checks that any chunking gives the same events as whole
+// records.
+func TestChunking(t *testing.T) {
+	for _, tc := range []struct {
+		dir     string
+		flights []flight
+	}{{"illustrated-tls13", illustrated13}, {"illustrated-tls12", illustrated12}} {
+		keys := loadKeys(t, tc.dir)
+		want := eventsJSON(t, replay(t, tc.dir, tc.flights, keys, 0))
+		for _, chunk := range []int{1, 2, 3, 7, 100} {
+			got := eventsJSON(t, replay(t, tc.dir, tc.flights, keys, chunk))
+			if got != want {
+				t.Errorf("%s chunk %d: events differ\n got %s\nwant %s", tc.dir, chunk, got, want)
+			}
+		}
+	}
+}
+
+// TestAllInOneFeed checks that several records in one chunk, crossing the
+// direction's flights, decode like separate feeds.
+func TestAllInOneFeed(t *testing.T) {
+	dir := "illustrated-tls13"
+	keys := loadKeys(t, dir)
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev) })
+	c := s.NewConn(1, false)
+	var server []byte
+	for _, f := range illustrated13[1:7] {
+		server = append(server, testdata(t, dir, "caps", f.file)...)
+	}
+	c.Feed(Client, Stamp{Frame: 1}, testdata(t, dir, "caps", "clienthello"))
+	c.Feed(Server, Stamp{Frame: 2}, server)
+	c.Close()
+	if len(events) != 7 || events[6].Type != "finished" || events[6].Error != "" {
+		t.Fatalf("events: %v", steps(events))
+	}
+}
+
+func eventsJSON(t testing.TB, events []*Event) string {
+	var b bytes.Buffer
+	for _, ev := range events {
+		e := *ev
+		e.T, e.Frame, e.Time = 0, 0, time.Time{}
+		j, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestNoKeys checks that without secrets nothing is invented: encrypted
+// records stay encrypted_record events, with the reason.
+func TestNoKeys(t *testing.T) {
+	events := replay(t, "illustrated-tls13", illustrated13, nil, 0)
+	var types []string
+	for _, ev := range events {
+		types = append(types, ev.Type)
+		if ev.Type == "encrypted_record" && ev.Error == "" {
+			t.Errorf("encrypted_record without a reason")
+		}
+	}
+	want := []string{"client_hello", "server_hello", "change_cipher_spec",
+		"encrypted_record", "encrypted_record", "encrypted_record", "encrypted_record",
+		"change_cipher_spec", "encrypted_record", "encrypted_record",
+		"encrypted_record", "encrypted_record", "encrypted_record"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("types:\n got %v\nwant %v", types, want)
+	}
+}
+
+// TestWaitForSecrets checks the live path: records held until their secrets
+// are added, then decoded in order.
+func TestWaitForSecrets(t *testing.T) {
+	dir := "illustrated-tls13"
+	full := loadKeys(t, dir)
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev) })
+	c := s.NewConn(1, true)
+	for i, f := range illustrated13 {
+		c.Feed(f.from, Stamp{Frame: i + 1}, testdata(t, dir, "caps", f.file))
+	}
+	if len(events) != 3 {
+		t.Fatalf("before secrets: %v", steps(events))
+	}
+	random := testdata(t, dir, "caps", "clienthello")[11 : 11+32]
+	for _, label := range []string{labelServerHS, labelClientHS, labelServerTraffic0, labelClientTraffic0} {
+		s.AddSecret(label, random, full.Secret(random, label))
+	}
+	c.Close()
+	if len(events) != len(illustrated13) {
+		t.Fatalf("after secrets: %v", steps(events))
+	}
+	for _, ev := range events {
+		if ev.Error != "" {
+			t.Errorf("%s: %s", ev.Type, ev.Error)
+		}
+	}
+}
+
+// TestNotTLS checks that a stream that is not TLS is reported once and left
+// alone.
+func TestNotTLS(t *testing.T) {
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev) })
+	c := s.NewConn(1, false)
+	c.Feed(Client, Stamp{}, []byte("GET / HTTP/1.1\r\n\r\n"))
+	c.Feed(Server, Stamp{}, []byte("HTTP/1.1 200 OK\r\n\r\n"))
+	c.Close()
+	if len(events) != 1 || events[0].Type != TypeNotTLS {
+		t.Fatalf("events: %v", steps(events))
+	}
+}
+
+func BenchmarkReplayTLS13(b *testing.B) {
+	keys := loadKeys(b, "illustrated-tls13")
+	var records [][]byte
+	for _, f := range illustrated13 {
+		records = append(records, testdata(b, "illustrated-tls13", "caps", f.file))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewSession(time.Unix(0, 0), keys, func(*Event) {})
+		c := s.NewConn(1, false)
+		for i, f := range illustrated13 {
+			c.Feed(f.from, Stamp{}, records[i])
+		}
+		c.Close()
+	}
+}

@@ -1,0 +1,138 @@
+// Package trace turns the bytes of TLS connections into a stream of events:
+// one per record-level step (a handshake message, a change_cipher_spec, an
+// alert, application data, a record that could not be decrypted).
+//
+// A Conn is the per-connection decoder of docs/architecture.md. It is the
+// same for live connections and for capture files: bytes arrive through
+// Feed, in each direction, in any chunking; secrets arrive through AddSecret
+// (or a key log shared by the Session). Records are framed, decrypted with
+// the TLS 1.3 key schedule or the TLS 1.0-1.2 key block, handshake messages
+// are reassembled across records, and each step is decoded by package wire.
+package trace
+
+import (
+	"encoding/hex"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+)
+
+// Side says who an event comes from.
+type Side uint8
+
+const (
+	// Client is the side that sent the ClientHello (or the TCP SYN).
+	Client Side = iota
+	// Server is the other side.
+	Server
+	// Local is tlstrace itself: DNS lookups, verification, notes.
+	Local
+)
+
+func (s Side) String() string {
+	switch s {
+	case Client:
+		return "client"
+	case Server:
+		return "server"
+	}
+	return "local"
+}
+
+// MarshalText writes the side as "client", "server" or "local".
+func (s Side) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Other returns the opposite side of a connection.
+func (s Side) Other() Side {
+	if s == Client {
+		return Server
+	}
+	return Client
+}
+
+// Layers of events (the `layer` key of the JSON contract).
+const (
+	LayerDNS  = "dns"
+	LayerTCP  = "tcp"
+	LayerTLS  = "tls"
+	LayerX509 = "x509"
+	LayerHTTP = "http"
+	LayerInfo = "info"
+)
+
+// Event types of the tls layer that are not handshake message names.
+const (
+	TypeChangeCipherSpec = "change_cipher_spec"
+	TypeAlert            = "alert"
+	TypeApplicationData  = "application_data"
+	TypeHeartbeat        = "heartbeat"
+	TypeEncryptedRecord  = "encrypted_record"
+	TypeNotTLS           = "not_tls"
+)
+
+// Stamp says when and where bytes were seen: the capture time, and for
+// capture files the frame (packet) number, counted from 1 as Wireshark does.
+type Stamp struct {
+	Time  time.Time
+	Frame int
+}
+
+// Enum is a registered code point with its name, as in the JSON contract.
+type Enum struct {
+	Name  string `json:"name"`
+	Value uint64 `json:"value"`
+}
+
+// Record describes the TLS record that carried an event.
+type Record struct {
+	// Type and Version are those of the record header, as on the wire.
+	Type    Enum `json:"type"`
+	Version Enum `json:"version"`
+	// Length is the length of the record body on the wire.
+	Length int `json:"length"`
+	// Encrypted reports whether the record was protected.
+	Encrypted bool `json:"encrypted"`
+	// InnerType is the content type found inside a decrypted TLS 1.3
+	// record, whose header always says application_data.
+	InnerType *Enum `json:"inner_type,omitempty"`
+	// Seq is the record sequence number in its direction's current key
+	// epoch, set for decrypted records.
+	Seq *uint64 `json:"seq,omitempty"`
+}
+
+// Event is one step of a run. Its JSON form is the stable contract of
+// docs/json.md.
+type Event struct {
+	// T is the time since the start of the run, in seconds.
+	T float64 `json:"t"`
+	// Conn numbers the connection within the run, from 1.
+	Conn int `json:"conn"`
+	// From says who sent it, or "local" for tlstrace's own steps.
+	From Side `json:"from"`
+	// Layer is one of the Layer constants.
+	Layer string `json:"layer"`
+	// Type is the step: a snake_case handshake message name, or one of the
+	// Type constants, or a layer-specific name (syn, syn_ack, …).
+	Type string `json:"type"`
+	// Frame is the capture frame in which the step completed (0 when live).
+	Frame int `json:"frame,omitempty"`
+	// Record is the TLS record that carried the step.
+	Record *Record `json:"record,omitempty"`
+	// Fields holds the decoded fields, names as in the RFCs.
+	Fields *field.Node `json:"fields,omitempty"`
+	// Anomalies lists what was unusual about the step.
+	Anomalies []field.Anomaly `json:"anomalies,omitempty"`
+	// Error is set when the step failed, in plain words.
+	Error string `json:"error,omitempty"`
+	// Raw holds the bytes of the step (a whole handshake message, or the
+	// plaintext of a record). The JSON renderer drops it unless asked.
+	Raw HexBytes `json:"raw,omitempty"`
+	// Time is the absolute time of the step.
+	Time time.Time `json:"-"`
+}
+
+// HexBytes is a byte string written as lowercase hex in JSON.
+type HexBytes []byte
+
+// MarshalText writes b as hex.
+func (b HexBytes) MarshalText() ([]byte, error) { return hex.AppendEncode(nil, b), nil }
