@@ -128,8 +128,11 @@ func Hex(b []byte) string { return hex.EncodeToString(b) }
 // other kinds as JSON scalars. A note is kept as "note" inside enums and
 // objects.
 func (n *Node) MarshalJSON() ([]byte, error) {
-	return n.appendJSON(nil), nil
+	return n.AppendJSON(nil), nil
 }
+
+// AppendJSON appends the JSON form of n (see MarshalJSON) to b.
+func (n *Node) AppendJSON(b []byte) []byte { return n.appendJSON(b) }
 
 func (n *Node) appendJSON(b []byte) []byte {
 	switch n.Kind {
@@ -186,6 +189,16 @@ func (n *Node) appendJSON(b []byte) []byte {
 
 // appendString appends s as a JSON string, escaped the way encoding/json does.
 func appendString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s)
-	return append(b, q...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
+
+// AppendString appends s as a JSON string.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
