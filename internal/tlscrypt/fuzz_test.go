@@ -1,0 +1,100 @@
+package tlscrypt
+
+import (
+	"bytes"
+	"testing"
+)
+
+// fuzzCases are the decrypters FuzzOpen drives: an AEAD with an explicit
+// nonce (GCM), CBC in both MAC orders and with the TLS 1.0 chained IV, CCM-8,
+// ChaCha20-Poly1305, RC4 and TLS 1.3.
+var fuzzCases = []testCase{
+	{suiteByIDMust(0xC02F), VersionTLS12, false},
+	{suiteByIDMust(0xC013), VersionTLS12, false},
+	{suiteByIDMust(0xC013), VersionTLS12, true},
+	{suiteByIDMust(0x000A), VersionTLS10, false},
+	{suiteByIDMust(0xC0AE), VersionTLS12, false},
+	{suiteByIDMust(0xCCA8), VersionTLS12, false},
+	{suiteByIDMust(0x0005), VersionTLS11, false},
+	{suiteByIDMust(0x1304), VersionTLS13, false},
+}
+
+func suiteByIDMust(id uint16) *Suite {
+	s, ok := SuiteByID(id)
+	if !ok {
+		panic("missing suite")
+	}
+	return s
+}
+
+// FuzzOpen feeds random headers and payloads to decrypters with fixed keys:
+// Open must never panic, must fail without moving the sequence number, and
+// must open what the matching sealer made. Seeds are real records of each
+// case.
+func FuzzOpen(f *testing.F) {
+	for i, c := range fuzzCases {
+		w, _ := newTestPair(f, c, 42)
+		for _, pt := range [][]byte{nil, []byte("hello"), bytes.Repeat([]byte{0x17}, 100)} {
+			rec := w.seal(23, pt)
+			f.Add(uint8(i), rec[:5], rec[5:])
+		}
+	}
+	f.Add(uint8(0), []byte{23, 3, 3, 0, 0}, []byte{})
+	f.Fuzz(func(t *testing.T, which uint8, header, payload []byte) {
+		c := fuzzCases[int(which)%len(fuzzCases)]
+		w, d := newTestPair(t, c, 42)
+		ct, pt, err := d.Open(header, payload)
+		if err != nil {
+			if d.Seq() != 0 {
+				t.Fatalf("failed Open moved Seq to %d", d.Seq())
+			}
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error of type %T", err)
+			}
+		} else {
+			if d.Seq() != 1 {
+				t.Fatalf("Seq = %d after success", d.Seq())
+			}
+			if len(pt) > len(payload) {
+				t.Fatalf("plaintext longer than the payload")
+			}
+			_ = ct
+		}
+		// The decrypter still opens a good record in sequence.
+		for w.seq < d.Seq() {
+			w.seal(23, nil)
+		}
+		rec := w.seal(22, []byte("still working"))
+		if _, pt, err := d.Open(rec[:5], rec[5:]); err != nil || string(pt) != "still working" {
+			t.Fatalf("after fuzz input: %q, %v", pt, err)
+		}
+	})
+}
+
+// BenchmarkOpen measures the decryption of full 16 KiB records.
+func BenchmarkOpen(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		c    testCase
+	}{
+		{"AES-128-GCM", testCase{suiteByIDMust(0xC02F), VersionTLS12, false}},
+		{"AES-128-CBC-SHA", testCase{suiteByIDMust(0xC013), VersionTLS12, false}},
+		{"TLS13-AES-128-GCM", testCase{suiteByIDMust(0x1301), VersionTLS13, false}},
+		{"TLS13-AES-128-CCM", testCase{suiteByIDMust(0x1304), VersionTLS13, false}},
+		{"ChaCha20-Poly1305", testCase{suiteByIDMust(0xCCA8), VersionTLS12, false}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			const n = 1 << 14
+			w, d := newTestPair(b, bc.c, 1)
+			rec := w.seal(23, make([]byte, n))
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				d.seq = 0 // these suites keep no other state between records
+				if _, _, err := d.Open(rec[:5], rec[5:]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,442 @@
+// Package tlscrypt derives TLS record keys from logged secrets and decrypts
+// records. It is the cryptography of a passive observer: it never negotiates
+// and never encrypts on the wire, it only opens what a peer sent.
+//
+//   - Cipher suites: SuiteByID describes how a suite protects records
+//     (Suite: cipher, key and IV lengths, MAC and PRF hashes).
+//   - TLS 1.3 key schedule (RFC 8446, Section 7): ExpandLabel (HKDF-Expand-
+//     Label), TrafficKeys13 (the record key and IV of a traffic secret) and
+//     NextSecret13 (KeyUpdate).
+//   - TLS 1.0 to 1.2 key derivation: PRF (RFC 2246 and RFC 5246),
+//     MasterSecret, ExtendedMasterSecret (RFC 7627) and KeyBlock, which
+//     splits the key block into a Keys per direction.
+//   - Record decryption: a Decrypter, made by NewDecrypter13 or
+//     NewDecrypter12, opens the records of one direction in order and keeps
+//     the sequence number (and, for TLS 1.0 CBC, the chained IV). A record
+//     that does not open leaves the Decrypter unchanged, so a caller can try
+//     another key on it. Failures are *Error values.
+//
+// Supported record protection: AES-GCM, AES-CCM and AES-CCM-8 (CCM is
+// implemented here, in ccm.go), ChaCha20-Poly1305, and for TLS 1.0-1.2 also
+// AES-CBC, 3DES-CBC and DES-CBC (MAC-then-encrypt or encrypt_then_mac, RFC
+// 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256 or SHA-384. SSL 3.0,
+// export suites and ciphers without a Go implementation (Camellia, ARIA,
+// SEED, IDEA, GOST, SM4) are not supported.
+//
+// The package has no dependency on the rest of tlstrace.
+package tlscrypt
+
+import (
+	"crypto"
+	"fmt"
+)
+
+// Protocol versions, as in the record header.
+const (
+	VersionTLS10 uint16 = 0x0301
+	VersionTLS11 uint16 = 0x0302
+	VersionTLS12 uint16 = 0x0303
+	VersionTLS13 uint16 = 0x0304
+)
+
+// CipherKind is the bulk cipher and mode of a suite.
+type CipherKind uint8
+
+const (
+	Null             CipherKind = iota // no encryption, HMAC only (RFC 5246, Section 6.2.3.1)
+	RC4                                // stream cipher (RFC 5246, Section 6.2.3.1)
+	AESCBC                             // AES in CBC mode (RFC 5246, Section 6.2.3.2)
+	TripleDESCBC                       // 3DES-EDE in CBC mode
+	DESCBC                             // single DES in CBC mode (RFC 2246; removed in TLS 1.2)
+	AESGCM                             // AES-GCM (RFC 5288, RFC 8446)
+	AESCCM                             // AES-CCM with a 16-byte tag (RFC 6655, RFC 8446)
+	AESCCM8                            // AES-CCM with an 8-byte tag (RFC 6655, RFC 8446)
+	ChaCha20Poly1305                   // ChaCha20-Poly1305 (RFC 7905, RFC 8446)
+)
+
+func (k CipherKind) String() string {
+	switch k {
+	case Null:
+		return "NULL"
+	case RC4:
+		return "RC4"
+	case AESCBC:
+		return "AES-CBC"
+	case TripleDESCBC:
+		return "3DES-EDE-CBC"
+	case DESCBC:
+		return "DES-CBC"
+	case AESGCM:
+		return "AES-GCM"
+	case AESCCM:
+		return "AES-CCM"
+	case AESCCM8:
+		return "AES-CCM-8"
+	case ChaCha20Poly1305:
+		return "ChaCha20-Poly1305"
+	}
+	return fmt.Sprintf("CipherKind(%d)", uint8(k))
+}
+
+// AEAD reports whether the cipher authenticates by itself, without an HMAC.
+func (k CipherKind) AEAD() bool {
+	return k >= AESGCM
+}
+
+// Block reports whether the cipher is a block cipher in CBC mode.
+func (k CipherKind) Block() bool {
+	return k == AESCBC || k == TripleDESCBC || k == DESCBC
+}
+
+// Suite describes how a cipher suite protects records. The key exchange and
+// authentication of a suite do not matter here: TLS_RSA_WITH_AES_128_CBC_SHA
+// and TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA protect records the same way.
+type Suite struct {
+	// ID is the IANA cipher suite number.
+	ID uint16
+	// Name is the IANA name, such as "TLS_AES_128_GCM_SHA256".
+	Name string
+	// Cipher is the bulk cipher and mode.
+	Cipher CipherKind
+	// KeyLen is the length of the cipher key in bytes (0 for NULL).
+	KeyLen int
+	// FixedIVLen is the length of the IV taken from the key block or key
+	// schedule: 4 for TLS 1.2 GCM and CCM (the salt of the nonce, RFC
+	// 5288, Section 3; RFC 6655, Section 3), 12 for ChaCha20-Poly1305
+	// (RFC 7905, Section 2) and every TLS 1.3 suite (RFC 8446, Section
+	// 5.3), the block size for CBC (used as the first IV by TLS 1.0 only,
+	// RFC 2246, Section 6.3), and 0 for RC4 and NULL.
+	FixedIVLen int
+	// MAC is the HMAC hash of CBC, RC4 and NULL suites, and 0 for AEAD
+	// suites.
+	MAC crypto.Hash
+	// PRFHash is the hash of the TLS 1.2 PRF (RFC 5246, Section 5) and of
+	// the TLS 1.3 HKDF (RFC 8446, Section 7.1): SHA-256 unless the suite
+	// names SHA-384. TLS 1.0 and 1.1 use their MD5/SHA-1 PRF whatever
+	// this says.
+	PRFHash crypto.Hash
+	// TLS13 reports whether this is a TLS 1.3 suite (RFC 8446, Appendix
+	// B.4), usable only with TLS 1.3 and only with NewDecrypter13.
+	TLS13 bool
+}
+
+// TagLen returns the length of the authentication tag of an AEAD suite, or
+// 0.
+func (s *Suite) TagLen() int {
+	switch s.Cipher {
+	case AESGCM, AESCCM, ChaCha20Poly1305:
+		return 16
+	case AESCCM8:
+		return 8
+	}
+	return 0
+}
+
+// BlockSize returns the block size of a CBC suite, or 0.
+func (s *Suite) BlockSize() int {
+	switch s.Cipher {
+	case AESCBC:
+		return 16
+	case TripleDESCBC, DESCBC:
+		return 8
+	}
+	return 0
+}
+
+// SuiteByID returns the description of a cipher suite, and false if its
+// record protection is not supported. The Suite is shared and must not be
+// modified.
+func SuiteByID(id uint16) (*Suite, bool) {
+	s, ok := suitesByID[id]
+	return s, ok
+}
+
+// Suites returns every supported suite, in ID order.
+func Suites() []*Suite {
+	out := make([]*Suite, 0, len(suiteList))
+	for i := range suiteList {
+		out = append(out, suitesByID[suiteList[i].id])
+	}
+	return out
+}
+
+// protection is the record protection shared by a family of suites. Its
+// name is the part of the IANA names after "_WITH_" (or after "TLS_" for
+// TLS 1.3 suites), which a test checks.
+type protection struct {
+	name       string
+	cipher     CipherKind
+	keyLen     int
+	fixedIVLen int
+	mac        crypto.Hash
+	prf        crypto.Hash
+	tls13      bool
+}
+
+var (
+	nullMD5    = protection{"NULL_MD5", Null, 0, 0, crypto.MD5, crypto.SHA256, false}
+	nullSHA    = protection{"NULL_SHA", Null, 0, 0, crypto.SHA1, crypto.SHA256, false}
+	nullSHA256 = protection{"NULL_SHA256", Null, 0, 0, crypto.SHA256, crypto.SHA256, false}
+	nullSHA384 = protection{"NULL_SHA384", Null, 0, 0, crypto.SHA384, crypto.SHA384, false}
+
+	rc4MD5 = protection{"RC4_128_MD5", RC4, 16, 0, crypto.MD5, crypto.SHA256, false}
+	rc4SHA = protection{"RC4_128_SHA", RC4, 16, 0, crypto.SHA1, crypto.SHA256, false}
+
+	desSHA     = protection{"DES_CBC_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false}
+	desMD5     = protection{"DES_CBC_MD5", DESCBC, 8, 8, crypto.MD5, crypto.SHA256, false}
+	tdesSHA    = protection{"3DES_EDE_CBC_SHA", TripleDESCBC, 24, 8, crypto.SHA1, crypto.SHA256, false}
+	tdesMD5    = protection{"3DES_EDE_CBC_MD5", TripleDESCBC, 24, 8, crypto.MD5, crypto.SHA256, false}
+	aes128SHA  = protection{"AES_128_CBC_SHA", AESCBC, 16, 16, crypto.SHA1, crypto.SHA256, false}
+	aes256SHA  = protection{"AES_256_CBC_SHA", AESCBC, 32, 16, crypto.SHA1, crypto.SHA256, false}
+	aes128S256 = protection{"AES_128_CBC_SHA256", AESCBC, 16, 16, crypto.SHA256, crypto.SHA256, false}
+	aes256S256 = protection{"AES_256_CBC_SHA256", AESCBC, 32, 16, crypto.SHA256, crypto.SHA256, false}
+	aes256S384 = protection{"AES_256_CBC_SHA384", AESCBC, 32, 16, crypto.SHA384, crypto.SHA384, false}
+
+	gcm128  = protection{"AES_128_GCM_SHA256", AESGCM, 16, 4, 0, crypto.SHA256, false}
+	gcm256  = protection{"AES_256_GCM_SHA384", AESGCM, 32, 4, 0, crypto.SHA384, false}
+	ccm128  = protection{"AES_128_CCM", AESCCM, 16, 4, 0, crypto.SHA256, false}
+	ccm256  = protection{"AES_256_CCM", AESCCM, 32, 4, 0, crypto.SHA256, false}
+	ccm8128 = protection{"AES_128_CCM_8", AESCCM8, 16, 4, 0, crypto.SHA256, false}
+	ccm8256 = protection{"AES_256_CCM_8", AESCCM8, 32, 4, 0, crypto.SHA256, false}
+	// RFC 8442 names its CCM suites with the PRF hash.
+	ccm128S256  = protection{"AES_128_CCM_SHA256", AESCCM, 16, 4, 0, crypto.SHA256, false}
+	ccm8128S256 = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 4, 0, crypto.SHA256, false}
+	chacha      = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, false}
+
+	tls13GCM128 = protection{"AES_128_GCM_SHA256", AESGCM, 16, 12, 0, crypto.SHA256, true}
+	tls13GCM256 = protection{"AES_256_GCM_SHA384", AESGCM, 32, 12, 0, crypto.SHA384, true}
+	tls13ChaCha = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, true}
+	tls13CCM    = protection{"AES_128_CCM_SHA256", AESCCM, 16, 12, 0, crypto.SHA256, true}
+	tls13CCM8   = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 12, 0, crypto.SHA256, true}
+)
+
+// suiteList is every supported suite, from the IANA TLS Cipher Suites
+// registry. The RFC that defines each group is named above it.
+var suiteList = []struct {
+	id   uint16
+	name string
+	p    protection
+}{
+	// RFC 5246, Appendix A.5 (and RFC 2246, RFC 4346 for DES).
+	{0x0001, "TLS_RSA_WITH_NULL_MD5", nullMD5},
+	{0x0002, "TLS_RSA_WITH_NULL_SHA", nullSHA},
+	{0x0004, "TLS_RSA_WITH_RC4_128_MD5", rc4MD5},
+	{0x0005, "TLS_RSA_WITH_RC4_128_SHA", rc4SHA},
+	{0x0009, "TLS_RSA_WITH_DES_CBC_SHA", desSHA},
+	{0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x000C, "TLS_DH_DSS_WITH_DES_CBC_SHA", desSHA},
+	{0x000D, "TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x000F, "TLS_DH_RSA_WITH_DES_CBC_SHA", desSHA},
+	{0x0010, "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA", desSHA},
+	{0x0013, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0015, "TLS_DHE_RSA_WITH_DES_CBC_SHA", desSHA},
+	{0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0018, "TLS_DH_anon_WITH_RC4_128_MD5", rc4MD5},
+	{0x001A, "TLS_DH_anon_WITH_DES_CBC_SHA", desSHA},
+	{0x001B, "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	// RFC 2712 (Kerberos).
+	{0x001E, "TLS_KRB5_WITH_DES_CBC_SHA", desSHA},
+	{0x001F, "TLS_KRB5_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0020, "TLS_KRB5_WITH_RC4_128_SHA", rc4SHA},
+	{0x0022, "TLS_KRB5_WITH_DES_CBC_MD5", desMD5},
+	{0x0023, "TLS_KRB5_WITH_3DES_EDE_CBC_MD5", tdesMD5},
+	{0x0024, "TLS_KRB5_WITH_RC4_128_MD5", rc4MD5},
+	// RFC 4785 (PSK with NULL encryption).
+	{0x002C, "TLS_PSK_WITH_NULL_SHA", nullSHA},
+	{0x002D, "TLS_DHE_PSK_WITH_NULL_SHA", nullSHA},
+	{0x002E, "TLS_RSA_PSK_WITH_NULL_SHA", nullSHA},
+	// RFC 3268 and RFC 5246 (AES-CBC).
+	{0x002F, "TLS_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0030, "TLS_DH_DSS_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0031, "TLS_DH_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0032, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0034, "TLS_DH_anon_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x0036, "TLS_DH_DSS_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x0037, "TLS_DH_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x0038, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x003A, "TLS_DH_anon_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x003B, "TLS_RSA_WITH_NULL_SHA256", nullSHA256},
+	{0x003C, "TLS_RSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x003D, "TLS_RSA_WITH_AES_256_CBC_SHA256", aes256S256},
+	{0x003E, "TLS_DH_DSS_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x003F, "TLS_DH_RSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x0040, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x0067, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x0068, "TLS_DH_DSS_WITH_AES_256_CBC_SHA256", aes256S256},
+	{0x0069, "TLS_DH_RSA_WITH_AES_256_CBC_SHA256", aes256S256},
+	{0x006A, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256", aes256S256},
+	{0x006B, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", aes256S256},
+	{0x006C, "TLS_DH_anon_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x006D, "TLS_DH_anon_WITH_AES_256_CBC_SHA256", aes256S256},
+	// RFC 4279 (PSK).
+	{0x008A, "TLS_PSK_WITH_RC4_128_SHA", rc4SHA},
+	{0x008B, "TLS_PSK_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x008C, "TLS_PSK_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x008D, "TLS_PSK_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x008E, "TLS_DHE_PSK_WITH_RC4_128_SHA", rc4SHA},
+	{0x008F, "TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0090, "TLS_DHE_PSK_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0091, "TLS_DHE_PSK_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0x0092, "TLS_RSA_PSK_WITH_RC4_128_SHA", rc4SHA},
+	{0x0093, "TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0094, "TLS_RSA_PSK_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0x0095, "TLS_RSA_PSK_WITH_AES_256_CBC_SHA", aes256SHA},
+	// RFC 5288 (AES-GCM) and RFC 5487 (PSK with GCM, SHA-256/384).
+	{0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x009E, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x009F, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00A0, "TLS_DH_RSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00A1, "TLS_DH_RSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00A2, "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00A3, "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00A4, "TLS_DH_DSS_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00A5, "TLS_DH_DSS_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00A6, "TLS_DH_anon_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00A7, "TLS_DH_anon_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00A8, "TLS_PSK_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00A9, "TLS_PSK_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00AA, "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00AB, "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00AC, "TLS_RSA_PSK_WITH_AES_128_GCM_SHA256", gcm128},
+	{0x00AD, "TLS_RSA_PSK_WITH_AES_256_GCM_SHA384", gcm256},
+	{0x00AE, "TLS_PSK_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x00AF, "TLS_PSK_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0x00B0, "TLS_PSK_WITH_NULL_SHA256", nullSHA256},
+	{0x00B1, "TLS_PSK_WITH_NULL_SHA384", nullSHA384},
+	{0x00B2, "TLS_DHE_PSK_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x00B3, "TLS_DHE_PSK_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0x00B4, "TLS_DHE_PSK_WITH_NULL_SHA256", nullSHA256},
+	{0x00B5, "TLS_DHE_PSK_WITH_NULL_SHA384", nullSHA384},
+	{0x00B6, "TLS_RSA_PSK_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0x00B7, "TLS_RSA_PSK_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0x00B8, "TLS_RSA_PSK_WITH_NULL_SHA256", nullSHA256},
+	{0x00B9, "TLS_RSA_PSK_WITH_NULL_SHA384", nullSHA384},
+	// RFC 8446, Appendix B.4 (TLS 1.3).
+	{0x1301, "TLS_AES_128_GCM_SHA256", tls13GCM128},
+	{0x1302, "TLS_AES_256_GCM_SHA384", tls13GCM256},
+	{0x1303, "TLS_CHACHA20_POLY1305_SHA256", tls13ChaCha},
+	{0x1304, "TLS_AES_128_CCM_SHA256", tls13CCM},
+	{0x1305, "TLS_AES_128_CCM_8_SHA256", tls13CCM8},
+	// RFC 8422 and RFC 4492 (ECC).
+	{0xC001, "TLS_ECDH_ECDSA_WITH_NULL_SHA", nullSHA},
+	{0xC002, "TLS_ECDH_ECDSA_WITH_RC4_128_SHA", rc4SHA},
+	{0xC003, "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC004, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC005, "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC006, "TLS_ECDHE_ECDSA_WITH_NULL_SHA", nullSHA},
+	{0xC007, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", rc4SHA},
+	{0xC008, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC00A, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC00B, "TLS_ECDH_RSA_WITH_NULL_SHA", nullSHA},
+	{0xC00C, "TLS_ECDH_RSA_WITH_RC4_128_SHA", rc4SHA},
+	{0xC00D, "TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC00E, "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC00F, "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC010, "TLS_ECDHE_RSA_WITH_NULL_SHA", nullSHA},
+	{0xC011, "TLS_ECDHE_RSA_WITH_RC4_128_SHA", rc4SHA},
+	{0xC012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC015, "TLS_ECDH_anon_WITH_NULL_SHA", nullSHA},
+	{0xC016, "TLS_ECDH_anon_WITH_RC4_128_SHA", rc4SHA},
+	{0xC017, "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC018, "TLS_ECDH_anon_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC019, "TLS_ECDH_anon_WITH_AES_256_CBC_SHA", aes256SHA},
+	// RFC 5054 (SRP).
+	{0xC01A, "TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC01B, "TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC01C, "TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC01D, "TLS_SRP_SHA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC01E, "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC01F, "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC020, "TLS_SRP_SHA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC021, "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC022, "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA", aes256SHA},
+	// RFC 5289 (ECC with SHA-256/384 and GCM).
+	{0xC023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0xC024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0xC025, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0xC026, "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0xC027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0xC028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0xC029, "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0xC02A, "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0xC02C, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0xC02D, "TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0xC02E, "TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", gcm256},
+	{0xC031, "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256", gcm128},
+	{0xC032, "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384", gcm256},
+	// RFC 5489 (ECDHE_PSK).
+	{0xC033, "TLS_ECDHE_PSK_WITH_RC4_128_SHA", rc4SHA},
+	{0xC034, "TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0xC035, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA", aes128SHA},
+	{0xC036, "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA", aes256SHA},
+	{0xC037, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256", aes128S256},
+	{0xC038, "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384", aes256S384},
+	{0xC039, "TLS_ECDHE_PSK_WITH_NULL_SHA", nullSHA},
+	{0xC03A, "TLS_ECDHE_PSK_WITH_NULL_SHA256", nullSHA256},
+	{0xC03B, "TLS_ECDHE_PSK_WITH_NULL_SHA384", nullSHA384},
+	// RFC 6655 (AES-CCM) and RFC 7251 (AES-CCM with ECC).
+	{0xC09C, "TLS_RSA_WITH_AES_128_CCM", ccm128},
+	{0xC09D, "TLS_RSA_WITH_AES_256_CCM", ccm256},
+	{0xC09E, "TLS_DHE_RSA_WITH_AES_128_CCM", ccm128},
+	{0xC09F, "TLS_DHE_RSA_WITH_AES_256_CCM", ccm256},
+	{0xC0A0, "TLS_RSA_WITH_AES_128_CCM_8", ccm8128},
+	{0xC0A1, "TLS_RSA_WITH_AES_256_CCM_8", ccm8256},
+	{0xC0A2, "TLS_DHE_RSA_WITH_AES_128_CCM_8", ccm8128},
+	{0xC0A3, "TLS_DHE_RSA_WITH_AES_256_CCM_8", ccm8256},
+	{0xC0A4, "TLS_PSK_WITH_AES_128_CCM", ccm128},
+	{0xC0A5, "TLS_PSK_WITH_AES_256_CCM", ccm256},
+	{0xC0A6, "TLS_DHE_PSK_WITH_AES_128_CCM", ccm128},
+	{0xC0A7, "TLS_DHE_PSK_WITH_AES_256_CCM", ccm256},
+	{0xC0A8, "TLS_PSK_WITH_AES_128_CCM_8", ccm8128},
+	{0xC0A9, "TLS_PSK_WITH_AES_256_CCM_8", ccm8256},
+	{0xC0AA, "TLS_PSK_DHE_WITH_AES_128_CCM_8", ccm8128},
+	{0xC0AB, "TLS_PSK_DHE_WITH_AES_256_CCM_8", ccm8256},
+	{0xC0AC, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", ccm128},
+	{0xC0AD, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM", ccm256},
+	{0xC0AE, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", ccm8128},
+	{0xC0AF, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8", ccm8256},
+	// RFC 7905 (ChaCha20-Poly1305).
+	{0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCA9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCAB, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCAC, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCAD, "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	{0xCCAE, "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256", chacha},
+	// RFC 8442 (ECDHE_PSK with AES-GCM and AES-CCM).
+	{0xD001, "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256", gcm128},
+	{0xD002, "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384", gcm256},
+	{0xD003, "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256", ccm8128S256},
+	{0xD005, "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256", ccm128S256},
+}
+
+var suitesByID = func() map[uint16]*Suite {
+	m := make(map[uint16]*Suite, len(suiteList))
+	for _, e := range suiteList {
+		if _, dup := m[e.id]; dup {
+			panic(fmt.Sprintf("tlscrypt: internal error: suite 0x%04X listed twice", e.id))
+		}
+		m[e.id] = &Suite{
+			ID:         e.id,
+			Name:       e.name,
+			Cipher:     e.p.cipher,
+			KeyLen:     e.p.keyLen,
+			FixedIVLen: e.p.fixedIVLen,
+			MAC:        e.p.mac,
+			PRFHash:    e.p.prf,
+			TLS13:      e.p.tls13,
+		}
+	}
+	return m
+}()
