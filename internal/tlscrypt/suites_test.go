@@ -33,9 +33,7 @@ func TestSuiteTable(t *testing.T) {
 			continue
 		}
 		cipher := names[s.Cipher]
-		if strings.Contains(cipher, "%d") {
-			cipher = strings.Replace(cipher, "%d", map[int]string{16: "128", 32: "256"}[s.KeyLen], 1)
-		}
+		cipher = strings.Replace(cipher, "%d", map[int]string{16: "128", 32: "256"}[s.KeyLen], 1)
 		if !strings.HasPrefix(prot, cipher) {
 			t.Errorf("%s: cipher %s with a %d-byte key does not match the name", s.Name, s.Cipher, s.KeyLen)
 		}
