@@ -89,7 +89,7 @@ func TestTLS10KeyDerivation(t *testing.T) {
 			"207cddbc600d2a200abac6502053ee5c", "df3f94f6e1eacc753b815fe16055cd43",
 		},
 		{
-			// An odd-length (128-byte... here 128) DH premaster secret.
+			// A 128-byte DH premaster secret.
 			"832d515f1d61eebb2be56ba0ef79879efb9b527504abb386fb4310ed5d0e3b1f220d3bb6b455033a2773e6d8bdf951d278a187482b400d45deb88a5d5a6bb7d6a7a1decc04eb9ef0642876cd4a82d374d3b6ff35f0351dc5d411104de431375355addc39bfb1f6329fb163b0bc298d658338930d07d313cd980a7e3d9196cac1",
 			"4ae663b2ee389c0de147c509d8f18f5052afc4aaf9699efe8cb05ece883d3a5e",
 			"4ae664d503fd4cff50cfc1fb8fc606580f87b0fcdac9554ba0e01d785bdf278e",
