@@ -300,7 +300,7 @@ func Summary(ev *trace.Event) string {
 	}
 	if ev.Layer == trace.LayerTCP && f != nil {
 		for _, c := range f.Children {
-			if c.Kind == field.Uint {
+			if c.Kind == field.Uint && !strings.HasPrefix(c.Name, "raw_") {
 				add("%s=%d", c.Name, c.Uint)
 			}
 		}

@@ -1,0 +1,112 @@
+// Command tlstrace makes TLS and HTTPS connections visible and explains them:
+// every record and handshake message decoded, TLS 1.3's encrypted ones
+// decrypted with the session's own secrets.
+//
+// Usage:
+//
+//	tlstrace read FILE [--keylog FILE] [--json] [-v|-vv]
+//
+// Run `tlstrace help` for the commands and their flags.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes. They are part of the interface: scripts test them.
+const (
+	exitOK = 0
+	// exitFailure is a failure not covered below.
+	exitFailure = 1
+	// exitUsage is a command line that cannot be run: unknown flag, missing
+	// argument, conflicting flags.
+	exitUsage = 2
+	// exitInput is an input file that cannot be read or parsed (a capture,
+	// a key log).
+	exitInput = 3
+)
+
+// Version is set at link time (-ldflags "-X main.Version=v1.2.3"); without
+// it, the module version from the build info is used.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// exitError carries an exit code and a hint with an error.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func fail(code int, err error, hint string) error {
+	return &exitError{code: code, err: err, hint: hint}
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tlstrace",
+		Short: "Make TLS and HTTPS connections visible and explain them",
+		Long: `tlstrace decodes every TLS record and handshake message of a connection,
+decrypts TLS 1.3's encrypted handshake and the application data with the
+session's own secrets (an NSS key log), and explains what it sees.
+
+Exit status:
+  0  success
+  1  failure not covered below
+  2  usage error (unknown flag, missing argument)
+  3  input error (a capture or key log that cannot be read)`,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fail(exitUsage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+	})
+	root.AddCommand(newReadCmd(stdout, stderr))
+	return root
+}
+
+// run executes a command line and returns the exit code. Tests call it in
+// process.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "tlstrace: error: %v\n", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.hint != "" {
+			fmt.Fprintf(stderr, "tlstrace: hint: %s\n", ee.hint)
+		}
+		return ee.code
+	}
+	// Cobra's own argument errors are usage errors.
+	return exitUsage
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

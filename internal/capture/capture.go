@@ -1,0 +1,379 @@
+// Package capture reads pcap and pcapng files in pure Go: it decodes the link,
+// IP and TCP layers, reassembles each TCP direction, and hands the in-order
+// stream bytes, the TCP steps worth showing and the pcapng Decryption
+// Secrets Blocks to a Handler, in file order.
+//
+// IPv4 fragments are counted and skipped, not reassembled: TLS over TCP
+// does not meet them in practice.
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+)
+
+// Limits that keep hostile captures from growing memory.
+const (
+	// maxSnapLen is the largest packet accepted (pcapng and pcap both
+	// allow 2^32; real link MTUs with offloads stay below 256 KiB).
+	maxSnapLen = 256 << 10
+	// maxBlockLen is the largest pcapng block accepted (a secrets block
+	// holding a large key log can exceed one packet).
+	maxBlockLen = 16 << 20
+	// DefaultMaxBuffered is the default per-direction limit of
+	// out-of-order bytes kept while waiting for a hole to fill.
+	DefaultMaxBuffered = 4 << 20
+	// DefaultMaxFlows is the default number of TCP connections tracked at
+	// once; past it, the oldest is closed.
+	DefaultMaxFlows = 65536
+)
+
+// Handler receives what a capture holds, in file order.
+type Handler interface {
+	// Secrets is called for each pcapng Decryption Secrets Block of type
+	// TLS key log, with its key log text.
+	Secrets(keylog []byte)
+	// TCP reports a TCP step worth showing: SYN, SYN-ACK, the ACK that
+	// completes the three-way handshake, FIN, RST, and gaps.
+	TCP(ev TCPEvent)
+	// Data delivers in-order stream bytes of one direction of a flow. b is
+	// only valid during the call.
+	Data(f *Flow, fromClient bool, frame int, ts time.Time, b []byte)
+	// Close is called once when a flow ends (RST, both FINs, or the end of
+	// the file).
+	Close(f *Flow)
+}
+
+// Flow is one TCP connection.
+type Flow struct {
+	// ID numbers flows from 1 in order of their first packet, like
+	// Wireshark's tcp.stream (which counts from 0).
+	ID             int
+	Client, Server netip.AddrPort
+	// RoleFromSYN is false when the capture started mid-connection and
+	// the client was guessed from the first payload.
+	RoleFromSYN bool
+	// Retransmitted counts bytes seen again.
+	Retransmitted int
+
+	dirs    [2]*half // 0: from client, 1: from server
+	closed  bool
+	fins    int
+	seenAck bool
+}
+
+// TCPEvent is one TCP step.
+type TCPEvent struct {
+	Flow       *Flow
+	Frame      int
+	Time       time.Time
+	FromClient bool
+	// Kind is "syn", "syn_ack", "ack", "fin", "rst" or "gap".
+	Kind string
+	// Seq and Ack are as on the wire; RelSeq and RelAck relative to each
+	// side's initial sequence number, as Wireshark shows them.
+	Seq, Ack       uint32
+	RelSeq, RelAck uint32
+	Window         uint16
+	Len            int
+	Flags          uint8
+	// Missing is the number of bytes never seen, for a gap.
+	Missing int
+}
+
+// Options bound the reader's memory.
+type Options struct {
+	// MaxBuffered is the per-direction limit of out-of-order bytes
+	// (DefaultMaxBuffered if 0).
+	MaxBuffered int
+	// MaxFlows is the number of flows tracked at once (DefaultMaxFlows if 0).
+	MaxFlows int
+}
+
+// Stats counts what the reader skipped.
+type Stats struct {
+	Packets, NonTCP, Malformed, Fragments int
+}
+
+// TCP flags.
+const (
+	flagFIN = 0x01
+	flagSYN = 0x02
+	flagRST = 0x04
+	flagACK = 0x10
+)
+
+// Read reads a pcap or pcapng stream (told apart by its magic number) and
+// calls h. It returns an error for input that is not a capture, or that is
+// cut short or damaged, after delivering everything before the damage.
+func Read(r io.Reader, h Handler, opts Options) error {
+	_, err := ReadStats(r, h, opts)
+	return err
+}
+
+// ReadStats is Read that also returns what was skipped.
+func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
+	if opts.MaxBuffered <= 0 {
+		opts.MaxBuffered = DefaultMaxBuffered
+	}
+	if opts.MaxFlows <= 0 {
+		opts.MaxFlows = DefaultMaxFlows
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}, br: br}
+	magic, err := br.Peek(4)
+	if err != nil {
+		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))
+	}
+	switch binary.LittleEndian.Uint32(magic) {
+	case 0x0A0D0D0A:
+		err = rd.pcapng()
+	case 0xA1B2C3D4, 0xD4C3B2A1, 0xA1B23C4D, 0x4D3CB2A1:
+		err = rd.pcap()
+	default:
+		err = fmt.Errorf("capture: not a pcap or pcapng file (magic %x)", magic)
+	}
+	rd.closeAll()
+	return rd.stats, err
+}
+
+type flowKey struct {
+	a, b netip.AddrPort // a < b
+}
+
+func keyOf(src, dst netip.AddrPort) flowKey {
+	if src.Compare(dst) < 0 {
+		return flowKey{src, dst}
+	}
+	return flowKey{dst, src}
+}
+
+type reader struct {
+	h      Handler
+	opts   Options
+	br     *bufio.Reader
+	off    int64
+	frame  int
+	flows  map[flowKey]*Flow
+	order  []*Flow // flows in order of creation, for eviction and the end
+	live   int     // flows not closed
+	closed []*Flow // closed flows still in the map, oldest first
+	next   int
+	stats  Stats
+	buf    []byte
+}
+
+var errShort = errors.New("unexpected end of file")
+
+// read returns the next n bytes, valid until the next read.
+func (rd *reader) read(n int) ([]byte, error) {
+	if cap(rd.buf) < n {
+		rd.buf = make([]byte, n)
+	}
+	b := rd.buf[:n]
+	k, err := io.ReadFull(rd.br, b)
+	rd.off += int64(k)
+	if err != nil {
+		if err == io.EOF && k == 0 {
+			return nil, io.EOF
+		}
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil, errShort
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// pcap reads the classic format (one header, then records).
+func (rd *reader) pcap() error {
+	hdr, err := rd.read(24)
+	if err != nil {
+		return fmt.Errorf("capture: pcap header: %w", err)
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	magic := binary.LittleEndian.Uint32(hdr)
+	if magic == 0xD4C3B2A1 || magic == 0x4D3CB2A1 {
+		bo = binary.BigEndian
+	}
+	nano := magic == 0xA1B23C4D || magic == 0x4D3CB2A1
+	link := bo.Uint32(hdr[20:]) & 0x0fffffff
+	for {
+		start := rd.off
+		rec, err := rd.read(16)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("capture: packet record at offset %d: %w", start, err)
+		}
+		sec, frac := bo.Uint32(rec), bo.Uint32(rec[4:])
+		incl := bo.Uint32(rec[8:])
+		if incl > maxSnapLen {
+			return fmt.Errorf("capture: packet record at offset %d: length %d exceeds %d", start, incl, maxSnapLen)
+		}
+		var ts time.Time
+		if nano {
+			ts = time.Unix(int64(sec), int64(frac))
+		} else {
+			ts = time.Unix(int64(sec), int64(frac)*1000)
+		}
+		data, err := rd.read(int(incl))
+		if err != nil {
+			return fmt.Errorf("capture: packet at offset %d: %w", start, err)
+		}
+		rd.packet(link, ts, data)
+	}
+}
+
+type iface struct {
+	link uint32
+	// tsUnit is the duration of one timestamp tick.
+	tsUnit float64
+}
+
+// pcapng reads the next-generation format, block by block.
+func (rd *reader) pcapng() error {
+	var bo binary.ByteOrder = binary.LittleEndian
+	var ifaces []iface
+	for {
+		start := rd.off
+		head, err := rd.read(8)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("capture: pcapng block at offset %d: %w", start, err)
+		}
+		typ := bo.Uint32(head)
+		if typ == 0x0A0D0D0A {
+			// Section Header Block: its byte-order magic decides how to
+			// read it and the section after it.
+			bom, err := rd.br.Peek(4)
+			if err != nil {
+				return fmt.Errorf("capture: section header at offset %d: %w", start, errShort)
+			}
+			switch binary.LittleEndian.Uint32(bom) {
+			case 0x1A2B3C4D:
+				bo = binary.LittleEndian
+			case 0x4D3C2B1A:
+				bo = binary.BigEndian
+			default:
+				return fmt.Errorf("capture: section header at offset %d: bad byte-order magic %x", start, bom)
+			}
+			ifaces = ifaces[:0]
+		}
+		total := bo.Uint32(head[4:])
+		if total < 12 || total%4 != 0 || total > maxBlockLen {
+			return fmt.Errorf("capture: pcapng block at offset %d: bad length %d", start, total)
+		}
+		body, err := rd.read(int(total) - 8)
+		if err != nil {
+			return fmt.Errorf("capture: pcapng block at offset %d: %w", start, err)
+		}
+		if bo.Uint32(body[len(body)-4:]) != total {
+			return fmt.Errorf("capture: pcapng block at offset %d: trailing length disagrees", start)
+		}
+		body = body[:len(body)-4]
+		switch typ {
+		case 1: // Interface Description Block
+			if len(body) < 8 {
+				return fmt.Errorf("capture: interface block at offset %d too short", start)
+			}
+			ifc := iface{link: uint32(bo.Uint16(body)), tsUnit: 1e-6}
+			opts := body[8:]
+			for len(opts) >= 4 {
+				code, n := bo.Uint16(opts), int(bo.Uint16(opts[2:]))
+				if 4+n > len(opts) {
+					break
+				}
+				if code == 9 && n >= 1 { // if_tsresol
+					v := opts[4]
+					if v&0x80 != 0 {
+						ifc.tsUnit = pow(0.5, int(v&0x7f))
+					} else {
+						ifc.tsUnit = pow(0.1, int(v))
+					}
+				}
+				if code == 0 {
+					break
+				}
+				opts = opts[4+(n+3)&^3:]
+			}
+			ifaces = append(ifaces, ifc)
+		case 6: // Enhanced Packet Block
+			if len(body) < 20 {
+				return fmt.Errorf("capture: packet block at offset %d too short", start)
+			}
+			id := bo.Uint32(body)
+			ticks := uint64(bo.Uint32(body[4:]))<<32 | uint64(bo.Uint32(body[8:]))
+			capLen := bo.Uint32(body[12:])
+			if int(id) >= len(ifaces) || uint64(capLen) > uint64(len(body)-20) {
+				rd.frame++
+				rd.stats.Malformed++
+				continue
+			}
+			ifc := ifaces[id]
+			rd.packet(ifc.link, tsFrom(ticks, ifc.tsUnit), body[20:20+capLen])
+		case 3: // Simple Packet Block: no timestamp, interface 0
+			if len(body) < 4 || len(ifaces) == 0 {
+				rd.frame++
+				rd.stats.Malformed++
+				continue
+			}
+			n := min(int(bo.Uint32(body)), len(body)-4)
+			rd.packet(ifaces[0].link, time.Time{}, body[4:4+n])
+		case 2: // obsolete Packet Block
+			if len(body) < 20 {
+				rd.frame++
+				rd.stats.Malformed++
+				continue
+			}
+			id := int(bo.Uint16(body))
+			ticks := uint64(bo.Uint32(body[4:]))<<32 | uint64(bo.Uint32(body[8:]))
+			capLen := bo.Uint32(body[12:])
+			if id >= len(ifaces) || uint64(capLen) > uint64(len(body)-20) {
+				rd.frame++
+				rd.stats.Malformed++
+				continue
+			}
+			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsUnit), body[20:20+capLen])
+		case 0x0A: // Decryption Secrets Block
+			if len(body) < 8 {
+				continue
+			}
+			kind, n := bo.Uint32(body), bo.Uint32(body[4:])
+			if uint64(n) > uint64(len(body)-8) {
+				return fmt.Errorf("capture: secrets block at offset %d: length %d exceeds the block", start, n)
+			}
+			if kind == 0x544c534b { // "TLSK": TLS key log
+				rd.h.Secrets(append([]byte(nil), body[8:8+n]...))
+			}
+		}
+	}
+}
+
+func pow(base float64, n int) float64 {
+	v := 1.0
+	for range n {
+		v *= base
+	}
+	return v
+}
+
+func tsFrom(ticks uint64, unit float64) time.Time {
+	if unit == 1e-6 {
+		return time.UnixMicro(int64(ticks))
+	}
+	if unit == 1e-9 {
+		return time.Unix(0, int64(ticks))
+	}
+	sec := float64(ticks) * unit
+	s := int64(sec)
+	return time.Unix(s, int64((sec-float64(s))*1e9))
+}

@@ -1,0 +1,191 @@
+package capture
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+)
+
+// Link types (https://www.tcpdump.org/linktypes.html).
+const (
+	linkNull     = 0
+	linkEthernet = 1
+	linkRaw      = 101
+	linkRawOld   = 12 // DLT_RAW on OpenBSD-style systems
+	linkLoop     = 108
+	linkSLL      = 113
+	linkIPv4     = 228
+	linkIPv6     = 229
+	linkSLL2     = 276
+)
+
+// packet decodes one captured frame down to TCP and hands it on.
+func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
+	rd.frame++
+	rd.stats.Packets++
+	var etherType uint16
+	switch link {
+	case linkEthernet:
+		if len(b) < 14 {
+			rd.stats.Malformed++
+			return
+		}
+		etherType = binary.BigEndian.Uint16(b[12:])
+		b = b[14:]
+		// 802.1Q and 802.1ad tags, possibly stacked.
+		for etherType == 0x8100 || etherType == 0x88A8 || etherType == 0x9100 {
+			if len(b) < 4 {
+				rd.stats.Malformed++
+				return
+			}
+			etherType = binary.BigEndian.Uint16(b[2:])
+			b = b[4:]
+		}
+	case linkSLL:
+		if len(b) < 16 {
+			rd.stats.Malformed++
+			return
+		}
+		etherType = binary.BigEndian.Uint16(b[14:])
+		b = b[16:]
+	case linkSLL2:
+		if len(b) < 20 {
+			rd.stats.Malformed++
+			return
+		}
+		etherType = binary.BigEndian.Uint16(b)
+		b = b[20:]
+	case linkNull, linkLoop:
+		if len(b) < 4 {
+			rd.stats.Malformed++
+			return
+		}
+		// The address family is in host byte order (NULL) or network
+		// order (LOOP); 2 is IPv4, 24/28/30 are IPv6 on the BSDs.
+		af := binary.LittleEndian.Uint32(b)
+		if af > 0xffff {
+			af = binary.BigEndian.Uint32(b)
+		}
+		b = b[4:]
+		switch af {
+		case 2:
+			etherType = 0x0800
+		case 10, 24, 28, 30:
+			etherType = 0x86DD
+		default:
+			rd.stats.NonTCP++
+			return
+		}
+	case linkRaw, linkRawOld:
+		if len(b) == 0 {
+			rd.stats.Malformed++
+			return
+		}
+		etherType = 0x0800
+		if b[0]>>4 == 6 {
+			etherType = 0x86DD
+		}
+	case linkIPv4:
+		etherType = 0x0800
+	case linkIPv6:
+		etherType = 0x86DD
+	default:
+		rd.stats.NonTCP++
+		return
+	}
+	var src, dst netip.Addr
+	switch etherType {
+	case 0x0800:
+		if len(b) < 20 || b[0]>>4 != 4 {
+			rd.stats.Malformed++
+			return
+		}
+		ihl := int(b[0]&0x0f) * 4
+		total := int(binary.BigEndian.Uint16(b[2:]))
+		if ihl < 20 || total < ihl || len(b) < ihl {
+			rd.stats.Malformed++
+			return
+		}
+		if flags := binary.BigEndian.Uint16(b[6:]); flags&0x3fff != 0 {
+			// More fragments or a fragment offset: not reassembled.
+			rd.stats.Fragments++
+			return
+		}
+		if b[9] != 6 {
+			rd.stats.NonTCP++
+			return
+		}
+		src = netip.AddrFrom4([4]byte(b[12:16]))
+		dst = netip.AddrFrom4([4]byte(b[16:20]))
+		if total < len(b) && total > 0 {
+			b = b[:total] // Ethernet padding
+		}
+		b = b[ihl:]
+	case 0x86DD:
+		if len(b) < 40 || b[0]>>4 != 6 {
+			rd.stats.Malformed++
+			return
+		}
+		plen := int(binary.BigEndian.Uint16(b[4:]))
+		next := b[6]
+		src = netip.AddrFrom16([16]byte(b[8:24]))
+		dst = netip.AddrFrom16([16]byte(b[24:40]))
+		b = b[40:]
+		if plen > 0 && plen < len(b) {
+			b = b[:plen]
+		}
+		// Walk the extension headers up to TCP.
+		for next != 6 {
+			switch next {
+			case 0, 43, 60: // hop-by-hop, routing, destination options
+				if len(b) < 8 {
+					rd.stats.Malformed++
+					return
+				}
+				n := (int(b[1]) + 1) * 8
+				if len(b) < n {
+					rd.stats.Malformed++
+					return
+				}
+				next, b = b[0], b[n:]
+			case 44: // fragment
+				if len(b) < 8 {
+					rd.stats.Malformed++
+					return
+				}
+				if binary.BigEndian.Uint16(b[2:])&0xfff9 != 0 {
+					rd.stats.Fragments++
+					return
+				}
+				next, b = b[0], b[8:]
+			default:
+				rd.stats.NonTCP++
+				return
+			}
+		}
+	default:
+		rd.stats.NonTCP++
+		return
+	}
+	if len(b) < 20 {
+		rd.stats.Malformed++
+		return
+	}
+	off := int(b[12]>>4) * 4
+	if off < 20 || off > len(b) {
+		rd.stats.Malformed++
+		return
+	}
+	seg := segment{
+		src:    netip.AddrPortFrom(src, binary.BigEndian.Uint16(b)),
+		dst:    netip.AddrPortFrom(dst, binary.BigEndian.Uint16(b[2:])),
+		seq:    binary.BigEndian.Uint32(b[4:]),
+		ack:    binary.BigEndian.Uint32(b[8:]),
+		flags:  b[13],
+		window: binary.BigEndian.Uint16(b[14:]),
+		data:   b[off:],
+		ts:     ts,
+		frame:  rd.frame,
+	}
+	rd.tcp(&seg)
+}
