@@ -233,8 +233,8 @@ func (rd *reader) pcap() error {
 
 type iface struct {
 	link uint32
-	// tsUnit is the duration of one timestamp tick.
-	tsUnit float64
+	// perSecond is the number of timestamp ticks in a second (if_tsresol).
+	perSecond uint64
 }
 
 // pcapng reads the next-generation format, block by block.
@@ -285,7 +285,7 @@ func (rd *reader) pcapng() error {
 			if len(body) < 8 {
 				return fmt.Errorf("capture: interface block at offset %d too short", start)
 			}
-			ifc := iface{link: uint32(bo.Uint16(body)), tsUnit: 1e-6}
+			ifc := iface{link: uint32(bo.Uint16(body)), perSecond: 1e6}
 			opts := body[8:]
 			for len(opts) >= 4 {
 				code, n := bo.Uint16(opts), int(bo.Uint16(opts[2:]))
@@ -293,12 +293,7 @@ func (rd *reader) pcapng() error {
 					break
 				}
 				if code == 9 && n >= 1 { // if_tsresol
-					v := opts[4]
-					if v&0x80 != 0 {
-						ifc.tsUnit = pow(0.5, int(v&0x7f))
-					} else {
-						ifc.tsUnit = pow(0.1, int(v))
-					}
+					ifc.perSecond = tsResolution(opts[4])
 				}
 				if code == 0 {
 					break
@@ -319,7 +314,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			ifc := ifaces[id]
-			rd.packet(ifc.link, tsFrom(ticks, ifc.tsUnit), body[20:20+capLen])
+			rd.packet(ifc.link, tsFrom(ticks, ifc.perSecond), body[20:20+capLen])
 		case 3: // Simple Packet Block: no timestamp, interface 0
 			if len(body) < 4 || len(ifaces) == 0 {
 				rd.frame++
@@ -342,7 +337,7 @@ func (rd *reader) pcapng() error {
 				rd.stats.Malformed++
 				continue
 			}
-			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsUnit), body[20:20+capLen])
+			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].perSecond), body[20:20+capLen])
 		case 0x0A: // Decryption Secrets Block
 			if len(body) < 8 {
 				continue
@@ -358,22 +353,37 @@ func (rd *reader) pcapng() error {
 	}
 }
 
-func pow(base float64, n int) float64 {
-	v := 1.0
-	for range n {
-		v *= base
+// tsResolution decodes if_tsresol: a power of 10, or of 2 with the high bit
+// set. Resolutions finer than what 64 bits hold are capped.
+func tsResolution(v byte) uint64 {
+	base, exp := uint64(10), int(v)
+	if v&0x80 != 0 {
+		base, exp = 2, int(v&0x7f)
 	}
-	return v
+	per := uint64(1)
+	for range exp {
+		if per > (1<<63)/base {
+			break
+		}
+		per *= base
+	}
+	return per
 }
 
-func tsFrom(ticks uint64, unit float64) time.Time {
-	if unit == 1e-6 {
-		return time.UnixMicro(int64(ticks))
+// tsFrom turns a timestamp in ticks into a time.
+func tsFrom(ticks, perSecond uint64) time.Time {
+	if perSecond == 0 {
+		perSecond = 1e6
 	}
-	if unit == 1e-9 {
-		return time.Unix(0, int64(ticks))
+	sec, rem := ticks/perSecond, ticks%perSecond
+	var ns uint64
+	if perSecond <= 1e9 {
+		ns = rem * (1e9 / perSecond)
+		if 1e9%perSecond != 0 {
+			ns = uint64(float64(rem) * 1e9 / float64(perSecond))
+		}
+	} else {
+		ns = rem / (perSecond / 1e9)
 	}
-	sec := float64(ticks) * unit
-	s := int64(sec)
-	return time.Unix(s, int64((sec-float64(s))*1e9))
+	return time.Unix(int64(sec), int64(ns))
 }
