@@ -1,6 +1,435 @@
 package wire
 
+import (
+	"crypto/x509"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"golang.org/x/crypto/cryptobyte"
+)
+
+func versionNamer(v uint64) string     { return VersionName(uint16(v)) }
+func suiteNamer(v uint64) string       { return CipherSuiteName(uint16(v)) }
+func groupNamer(v uint64) string       { return GroupName(uint16(v)) }
+func schemeNamer(v uint64) string      { return SignatureSchemeName(uint16(v)) }
+func compressionNamer(v uint64) string { return CompressionMethodName(uint8(v)) }
+func curveTypeNamer(v uint64) string   { return ECCurveTypeName(uint8(v)) }
+func certTypeNamer(v uint64) string    { return ClientCertificateTypeName(uint8(v)) }
+func statusTypeNamer(v uint64) string  { return CertificateStatusTypeName(uint8(v)) }
+func certCompNamer(v uint64) string    { return CertCompressionAlgName(uint16(v)) }
+func keyUpdateNamer(v uint64) string   { return KeyUpdateRequestName(uint8(v)) }
+
 // parseBody decodes the body of a handshake message into m.
 func parseBody(ctx *Context, r *reader, m *Message) {
-	r.rest("body")
+	switch m.Type {
+	case TypeHelloRequest, TypeEndOfEarlyData, TypeServerHelloDone:
+		// Empty bodies (RFC 5246, Sections 7.4.1.1 and 7.4.5; RFC 8446,
+		// Section 4.5).
+	case TypeClientHello:
+		m.ClientHello = parseClientHello(ctx, r)
+	case TypeServerHello, TypeHelloRetryRequest:
+		m.ServerHello = parseServerHello(ctx, r, m.Type)
+	case TypeHelloVerifyRequest:
+		// RFC 6347, Section 4.2.1.
+		if _, ok := r.enum16("server_version", versionNamer); ok {
+			r.opaque("cookie", 1)
+		}
+	case TypeNewSessionTicket:
+		parseNewSessionTicket(ctx, r)
+	case TypeEncryptedExtensions:
+		// RFC 8446, Section 4.3.1.
+		r.extensions(ctx, m.Type)
+	case TypeCertificate:
+		parseCertificate(ctx, r)
+	case TypeServerKeyExchange:
+		parseServerKeyExchange(ctx, r)
+	case TypeCertificateRequest:
+		parseCertificateRequest(ctx, r)
+	case TypeCertificateVerify:
+		// RFC 8446, Section 4.4.3; RFC 5246, Section 7.4.8. TLS 1.0 and
+		// 1.1 have no algorithm field.
+		if ctx.Version == 0 || ctx.Version >= VersionTLS12 {
+			if _, ok := r.enum16("algorithm", schemeNamer); !ok {
+				return
+			}
+		}
+		r.opaque("signature", 2)
+	case TypeClientKeyExchange:
+		parseClientKeyExchange(ctx, r)
+	case TypeFinished:
+		// RFC 8446, Section 4.4.4; RFC 5246, Section 7.4.9.
+		b := r.rest("verify_data")
+		if ctx.Version != 0 && ctx.Version < VersionTLS13 && ctx.Version != VersionSSL30 && len(b) != 12 {
+			r.d.anomaly(HandshakeHeaderLen, "verify_data is %d bytes; TLS 1.0-1.2 use 12 (RFC 5246, Section 7.4.9)", len(b))
+		}
+	case TypeCertificateStatus:
+		parseCertificateStatus(r)
+	case TypeKeyUpdate:
+		// RFC 8446, Section 4.6.3.
+		if v, ok := r.enum8("request_update", keyUpdateNamer); ok {
+			m.KeyUpdate = &KeyUpdate{UpdateRequested: v == 1}
+		}
+	case TypeCompressedCertificate:
+		// RFC 8879, Section 4. The certificate is not decompressed.
+		if _, ok := r.enum16("algorithm", certCompNamer); !ok {
+			return
+		}
+		if _, ok := r.u24("uncompressed_length"); !ok {
+			return
+		}
+		r.opaque("compressed_certificate_message", 3)
+	case TypeMessageHash:
+		// RFC 8446, Section 4.4.1: a synthetic message holding a hash.
+		r.rest("hash")
+	default:
+		r.d.anomaly(0, "unknown handshake type %d", uint8(m.Type))
+		r.rest("body")
+	}
+}
+
+// parseClientHello reads RFC 8446, Section 4.1.2 (RFC 5246, Section
+// 7.4.1.2).
+func parseClientHello(ctx *Context, r *reader) *ClientHello {
+	ch := &ClientHello{}
+	var ok bool
+	if ch.Version, ok = r.enum16("legacy_version", versionNamer); !ok {
+		return ch
+	}
+	if ch.Random, ok = r.bytes("random", 32); !ok {
+		return ch
+	}
+	if ch.SessionID, ok = r.opaque("legacy_session_id", 1); !ok {
+		return ch
+	}
+	if len(ch.SessionID) > 32 {
+		r.d.anomaly(r.last().Offset, "legacy_session_id is %d bytes, more than 32", len(ch.SessionID))
+	}
+	cs, ok := r.list("cipher_suites", 2)
+	if !ok {
+		return ch
+	}
+	if len(cs.s)%2 != 0 {
+		r.d.fail(cs.off(), "cipher_suites", "odd length")
+		return ch
+	}
+	for !cs.empty() {
+		v, _ := cs.enum16("", suiteNamer)
+		ch.CipherSuites = append(ch.CipherSuites, v)
+	}
+	comp, ok := r.list("legacy_compression_methods", 1)
+	if !ok {
+		return ch
+	}
+	hasNull := false
+	for !comp.empty() {
+		v, _ := comp.enum8("", compressionNamer)
+		hasNull = hasNull || v == 0
+	}
+	if !hasNull {
+		r.d.anomaly(comp.node.Offset, "compression methods do not include null")
+	}
+	if r.empty() {
+		// Hellos from before RFC 3546 have no extensions.
+		return ch
+	}
+	ch.Extensions, _ = r.extensions(ctx, TypeClientHello)
+	for _, e := range ch.Extensions {
+		s := cryptobyte.String(e.Data)
+		switch e.Type {
+		case extSupportedVersions:
+			var l cryptobyte.String
+			if s.ReadUint8LengthPrefixed(&l) {
+				var v uint16
+				for l.ReadUint16(&v) {
+					ch.SupportedVersions = append(ch.SupportedVersions, v)
+				}
+			}
+		case extKeyShare:
+			var l cryptobyte.String
+			if s.ReadUint16LengthPrefixed(&l) {
+				for !l.Empty() {
+					var g uint16
+					var k cryptobyte.String
+					if !l.ReadUint16(&g) || !l.ReadUint16LengthPrefixed(&k) {
+						break
+					}
+					ch.KeyShareGroups = append(ch.KeyShareGroups, g)
+				}
+			}
+		case extPreSharedKey:
+			var l cryptobyte.String
+			if s.ReadUint16LengthPrefixed(&l) {
+				for !l.Empty() {
+					var id cryptobyte.String
+					var age uint32
+					if !l.ReadUint16LengthPrefixed(&id) || !l.ReadUint32(&age) {
+						break
+					}
+					ch.PSKIdentities++
+				}
+			}
+		case extEarlyData:
+			ch.EarlyData = true
+		}
+	}
+	return ch
+}
+
+// parseServerHello reads RFC 8446, Section 4.1.3 (RFC 5246, Section
+// 7.4.1.3); a HelloRetryRequest has the same layout (Section 4.1.4).
+func parseServerHello(ctx *Context, r *reader, t HandshakeType) *ServerHello {
+	sh := &ServerHello{HelloRetry: t == TypeHelloRetryRequest}
+	var ok bool
+	if sh.Version, ok = r.enum16("legacy_version", versionNamer); !ok {
+		return sh
+	}
+	if sh.Random, ok = r.bytes("random", 32); !ok {
+		return sh
+	}
+	switch {
+	case sh.HelloRetry:
+		r.note("HelloRetryRequest (RFC 8446, Section 4.1.4)")
+	case len(sh.Random) == 32 && [8]byte(sh.Random[24:]) == downgradeTLS12:
+		r.note("downgrade sentinel: a TLS 1.3 server negotiated TLS 1.2 (RFC 8446, Section 4.1.3)")
+	case len(sh.Random) == 32 && [8]byte(sh.Random[24:]) == downgradeTLS11:
+		r.note("downgrade sentinel: a TLS 1.3 server negotiated TLS 1.1 or below (RFC 8446, Section 4.1.3)")
+	}
+	if sh.SessionID, ok = r.opaque("legacy_session_id_echo", 1); !ok {
+		return sh
+	}
+	if sh.CipherSuite, ok = r.enum16("cipher_suite", suiteNamer); !ok {
+		return sh
+	}
+	if sh.Compression, ok = r.enum8("legacy_compression_method", compressionNamer); !ok {
+		return sh
+	}
+	if r.empty() {
+		return sh
+	}
+	sh.Extensions, _ = r.extensions(ctx, t)
+	for _, e := range sh.Extensions {
+		s := cryptobyte.String(e.Data)
+		switch e.Type {
+		case extSupportedVersions:
+			s.ReadUint16(&sh.SelectedVersion)
+		case extKeyShare:
+			s.ReadUint16(&sh.KeyShareGroup)
+		case extPreSharedKey:
+			sh.SelectedPSK = true
+		case extEncryptThenMAC:
+			sh.EncryptThenMAC = true
+		case extExtendedMasterSecret:
+			sh.ExtendedMasterSecret = true
+		}
+	}
+	if sh.NegotiatedVersion() == VersionTLS13 && sh.Compression != 0 {
+		r.d.anomaly(0, "TLS 1.3 ServerHello with a compression method other than null (RFC 8446, Section 4.1.3)")
+	}
+	return sh
+}
+
+// parseNewSessionTicket reads RFC 8446, Section 4.6.1, or RFC 5077, Section
+// 3.3 before TLS 1.3.
+func parseNewSessionTicket(ctx *Context, r *reader) {
+	if ctx.Version == VersionTLS13 {
+		if _, ok := r.u32("ticket_lifetime"); !ok {
+			return
+		}
+		if _, ok := r.u32("ticket_age_add"); !ok {
+			return
+		}
+		if _, ok := r.opaque("ticket_nonce", 1); !ok {
+			return
+		}
+		if _, ok := r.opaque("ticket", 2); !ok {
+			return
+		}
+		r.extensions(ctx, TypeNewSessionTicket)
+		return
+	}
+	if _, ok := r.u32("ticket_lifetime_hint"); !ok {
+		return
+	}
+	r.opaque("ticket", 2)
+}
+
+// parseCertificate reads RFC 8446, Section 4.4.2, or RFC 5246, Section
+// 7.4.2, and adds readable fields for each certificate that parses.
+func parseCertificate(ctx *Context, r *reader) {
+	tls13 := ctx.Version == VersionTLS13
+	if tls13 {
+		if _, ok := r.opaque("certificate_request_context", 1); !ok {
+			return
+		}
+	}
+	list, ok := r.list("certificate_list", 3)
+	if !ok {
+		return
+	}
+	for !list.empty() {
+		it := list.item()
+		der, ok := it.opaque("cert_data", 3)
+		if ok {
+			describeCertificate(it, der)
+			if tls13 {
+				it.extensions(ctx, TypeCertificate)
+			}
+		}
+		list.finish(it)
+		if !ok {
+			return
+		}
+	}
+}
+
+// describeCertificate adds the readable parts of a DER certificate.
+func describeCertificate(r *reader, der []byte) {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		r.d.anomaly(r.last().Offset, "certificate does not parse: %v", err)
+		return
+	}
+	n := r.node
+	n.AddString("subject", c.Subject.String())
+	n.AddString("issuer", c.Issuer.String())
+	n.AddString("serial", c.SerialNumber.Text(16))
+	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
+	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	n.AddString("signature_algorithm", c.SignatureAlgorithm.String())
+	n.AddString("public_key_algorithm", c.PublicKeyAlgorithm.String())
+	if len(c.DNSNames) > 0 {
+		l := n.Add(field.NewList("dns_names"))
+		for _, d := range c.DNSNames {
+			l.AddString("", d)
+		}
+	}
+}
+
+// parseServerKeyExchange reads RFC 8422, Section 5.4 (ECDHE), RFC 5246,
+// Section 7.4.3 (DHE) and RFC 4279, Section 2 (PSK), by the key exchange of
+// the negotiated suite.
+func parseServerKeyExchange(ctx *Context, r *reader) {
+	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
+	switch kex {
+	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
+		if _, ok := r.opaque("psk_identity_hint", 2); !ok {
+			return
+		}
+	}
+	signed := true
+	switch kex {
+	case KexECDHE, KexECDHEPSK, KexECDHAnon:
+		if t, ok := r.enum8("curve_type", curveTypeNamer); !ok {
+			return
+		} else if t != 3 {
+			r.rest("curve_params")
+			return
+		}
+		if _, ok := r.enum16("named_curve", groupNamer); !ok {
+			return
+		}
+		if _, ok := r.opaque("public", 1); !ok {
+			return
+		}
+		signed = kex == KexECDHE
+	case KexDHE, KexDHEPSK, KexDHAnon:
+		for _, name := range []string{"dh_p", "dh_g", "dh_Ys"} {
+			if _, ok := r.opaque(name, 2); !ok {
+				return
+			}
+		}
+		signed = kex == KexDHE
+	case KexPSK, KexRSAPSK:
+		signed = false
+	default:
+		r.rest("params")
+		return
+	}
+	if !signed || r.empty() {
+		return
+	}
+	if ctx.Version >= VersionTLS12 {
+		if _, ok := r.enum16("signature_algorithm", schemeNamer); !ok {
+			return
+		}
+	}
+	r.opaque("signature", 2)
+}
+
+// parseCertificateRequest reads RFC 8446, Section 4.3.2, or RFC 5246,
+// Section 7.4.4.
+func parseCertificateRequest(ctx *Context, r *reader) {
+	if ctx.Version == VersionTLS13 {
+		if _, ok := r.opaque("certificate_request_context", 1); !ok {
+			return
+		}
+		r.extensions(ctx, TypeCertificateRequest)
+		return
+	}
+	types, ok := r.list("certificate_types", 1)
+	if !ok {
+		return
+	}
+	for !types.empty() {
+		types.enum8("", certTypeNamer)
+	}
+	if ctx.Version >= VersionTLS12 {
+		algs, ok := r.list("supported_signature_algorithms", 2)
+		if !ok {
+			return
+		}
+		for !algs.empty() {
+			if _, ok := algs.enum16("", schemeNamer); !ok {
+				return
+			}
+		}
+	}
+	cas, ok := r.list("certificate_authorities", 2)
+	if !ok {
+		return
+	}
+	for !cas.empty() {
+		if !cas.distinguishedName() {
+			return
+		}
+	}
+}
+
+// parseClientKeyExchange reads RFC 5246, Section 7.4.7, RFC 8422, Section
+// 5.7 and RFC 4279, by the key exchange of the negotiated suite.
+func parseClientKeyExchange(ctx *Context, r *reader) {
+	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
+	switch kex {
+	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
+		if _, ok := r.opaque("psk_identity", 2); !ok {
+			return
+		}
+	}
+	switch kex {
+	case KexRSA, KexRSAPSK:
+		if ctx.Version == VersionSSL30 {
+			r.rest("encrypted_pre_master_secret")
+			return
+		}
+		r.opaque("encrypted_pre_master_secret", 2)
+	case KexECDHE, KexECDH, KexECDHEPSK, KexECDHAnon:
+		r.opaque("ecdh_Yc", 1)
+	case KexDHE, KexDH, KexDHEPSK, KexDHAnon:
+		r.opaque("dh_Yc", 2)
+	case KexPSK:
+	default:
+		r.rest("exchange_keys")
+	}
+}
+
+// parseCertificateStatus reads RFC 6066, Section 8 (and RFC 8446, Section
+// 4.4.2.1 inside a certificate entry).
+func parseCertificateStatus(r *reader) {
+	if _, ok := r.enum8("status_type", statusTypeNamer); !ok {
+		return
+	}
+	resp, ok := r.opaque("ocsp_response", 3)
+	if ok {
+		describeOCSP(r, resp)
+	}
 }
