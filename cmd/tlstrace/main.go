@@ -22,8 +22,7 @@ import (
 // Exit codes. They are part of the interface: scripts test them.
 const (
 	exitOK = 0
-	// exitFailure is a failure not covered below.
-	exitFailure = 1
+	// 1 is a failure not covered below (cobra and Go's runtime use it).
 	// exitUsage is a command line that cannot be run: unknown flag, missing
 	// argument, conflicting flags.
 	exitUsage = 2
