@@ -350,7 +350,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	info := recordInfo(h)
 	encrypted := d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
 	if !encrypted {
-		c.content(from, at, info, h.Type, body)
+		c.content(from, at, info, h.Type, body, false)
 		return true
 	}
 	info.Encrypted = true
@@ -373,7 +373,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	if c.version == wire.VersionTLS13 {
 		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}
 	}
-	c.content(from, at, info, ct, plain)
+	c.content(from, at, info, ct, plain, true)
 	return true
 }
 
@@ -496,8 +496,9 @@ func (d *direction) setProtected() {
 	d.cur, d.next, d.keyErr = nil, nil, ""
 }
 
-// content handles the plaintext content of one record.
-func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b []byte) {
+// content handles the plaintext content of one record. owned says whether b
+// is a fresh buffer (a decrypted record) that events may keep as it is.
+func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b []byte, owned bool) {
 	d := &c.dirs[from]
 	switch ct {
 	case wire.ContentHandshake:
@@ -528,7 +529,10 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 	case wire.ContentApplicationData:
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(b)))
-		data := clone(b)
+		data := b
+		if !owned {
+			data = clone(b)
+		}
 		fields.AddBytes("data", data)
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
 			Record: info, Fields: fields, Raw: data})
