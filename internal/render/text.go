@@ -172,7 +172,7 @@ func (t *Text) value(n *field.Node) string {
 		if name == "" {
 			name = "unknown"
 		}
-		if n.Uint > 0xff {
+		if n.Uint > 0xff || n.Length == 2 {
 			return fmt.Sprintf("%s (0x%04X)", name, n.Uint)
 		}
 		return fmt.Sprintf("%s (%d)", name, n.Uint)
