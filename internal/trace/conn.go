@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"crypto/md5"
+	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -23,6 +25,9 @@ const (
 	// maxKeptBuffer is the largest read buffer a direction keeps between
 	// feeds; a larger one, grown by a big chunk, is released.
 	maxKeptBuffer = 256 << 10
+	// maxTranscript bounds the TLS 1.2 handshake kept for the session hash
+	// of RFC 7627 (certificate chains make up most of it).
+	maxTranscript = 512 << 10
 )
 
 // Key log labels (NSS key log format).
@@ -35,6 +40,9 @@ const (
 	labelServerTraffic0 = "SERVER_TRAFFIC_SECRET_0"
 )
 
+// extSessionTicket is the session_ticket extension (RFC 5077).
+const extSessionTicket = 35
+
 // Session holds what the connections of one run share: the start time that
 // event times count from, the secrets, and where events go.
 type Session struct {
@@ -46,14 +54,21 @@ type Session struct {
 	// conns lists the connections waiting for secrets, so that AddSecret
 	// can let them go on.
 	waiting map[*Conn]struct{}
+	// masters maps TLS 1.2 session IDs and tickets to the master secret of
+	// the session they resume: a TLS stack need not log the secret again
+	// for an abbreviated handshake (crypto/tls does not).
+	masters map[string][]byte
 }
+
+// maxSessions bounds the session IDs and tickets remembered per run.
+const maxSessions = 1 << 16
 
 // NewSession returns a Session whose events go to emit, in order.
 func NewSession(start time.Time, keys *keylog.Log, emit func(*Event)) *Session {
 	if keys == nil {
 		keys = keylog.New()
 	}
-	return &Session{Start: start, Keys: keys, emit: emit, waiting: map[*Conn]struct{}{}}
+	return &Session{Start: start, Keys: keys, emit: emit, waiting: map[*Conn]struct{}{}, masters: map[string][]byte{}}
 }
 
 // Emit sends an event of any layer, setting its relative time.
@@ -99,7 +114,22 @@ type Conn struct {
 	etm          bool // encrypt_then_mac negotiated (RFC 7366)
 	earlyData    bool // the client offered early_data (RFC 8446, Section 4.2.10)
 	offered      []uint16
-	notTLS       bool
+	ems          bool // extended_master_secret negotiated (RFC 7627)
+	// transcript holds the handshake messages up to the ClientKeyExchange
+	// of a TLS 1.0-1.2 handshake, for the RFC 7627 session hash that an
+	// "RSA" key log line needs; encPremaster is the RSA-encrypted
+	// premaster secret the client sent.
+	transcript   []byte
+	encPremaster []byte
+	// TLS 1.2 session resumption (RFC 5246, Section 7.3; RFC 5077): the
+	// ticket and session ID the client offered, the session ID the server
+	// chose, tickets the server issued, and the master secret once known.
+	offeredTicket    []byte
+	offeredSessionID []byte
+	sessionID        []byte
+	tickets          [][]byte
+	master           []byte
+	notTLS           bool
 
 	// pending holds records waiting for secrets, in arrival order.
 	pending      []pendingRecord
@@ -458,6 +488,16 @@ func (c *Conn) loadKeys(d *direction) {
 	}
 	master := c.s.Keys.Secret(c.clientRandom, labelClientRandom)
 	if master == nil {
+		master = c.masterFromRSA(suite)
+	}
+	if master == nil {
+		master = c.resumedMaster()
+	}
+	if master != nil {
+		c.master = master
+		c.rememberMaster()
+	}
+	if master == nil {
 		d.keyErr = fmt.Sprintf("no key: the key log has no CLIENT_RANDOM line for client random %x", c.clientRandom)
 		return
 	}
@@ -472,6 +512,63 @@ func (c *Conn) loadKeys(d *direction) {
 		return
 	}
 	d.cur, d.keyErr = &keyState{d: dec, name: "key block"}, ""
+}
+
+// resumedMaster returns the master secret of the session an abbreviated
+// handshake resumes: by the ticket the client offered, or by the session ID
+// the server echoed (RFC 5246, Section 7.4.1.3).
+func (c *Conn) resumedMaster() []byte {
+	if len(c.offeredTicket) > 0 {
+		if m := c.s.masters["ticket:"+string(c.offeredTicket)]; m != nil {
+			return m
+		}
+	}
+	if len(c.sessionID) > 0 && string(c.sessionID) == string(c.offeredSessionID) {
+		return c.s.masters["id:"+string(c.sessionID)]
+	}
+	return nil
+}
+
+// rememberMaster files the master secret under the session ID and tickets
+// of this connection, for later abbreviated handshakes.
+func (c *Conn) rememberMaster() {
+	if c.master == nil || len(c.s.masters) >= maxSessions {
+		return
+	}
+	if len(c.sessionID) > 0 {
+		c.s.masters["id:"+string(c.sessionID)] = c.master
+	}
+	for _, t := range c.tickets {
+		c.s.masters["ticket:"+string(t)] = c.master
+	}
+	c.tickets = nil
+}
+
+// masterFromRSA derives the master secret from an "RSA" key log line, which
+// gives the premaster secret by the first 8 bytes of its RSA encryption
+// (the form Wireshark reads). With extended_master_secret the session hash
+// covers the handshake up to the ClientKeyExchange (RFC 7627, Section 3).
+func (c *Conn) masterFromRSA(suite *tlscrypt.Suite) []byte {
+	if len(c.encPremaster) < 8 {
+		return nil
+	}
+	pms := c.s.Keys.RSAPremaster(c.encPremaster[:8])
+	if pms == nil {
+		return nil
+	}
+	if !c.ems {
+		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
+	}
+	var sum []byte
+	if c.version < wire.VersionTLS12 {
+		m, s := md5.Sum(c.transcript), sha1.Sum(c.transcript)
+		sum = append(m[:], s[:]...)
+	} else {
+		h := suite.PRFHash.New()
+		h.Write(c.transcript)
+		sum = h.Sum(nil)
+	}
+	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, sum)
 }
 
 func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, error) {
@@ -591,6 +688,9 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 		ev.Error = m.Err.Error()
 	}
 	c.emit(ev)
+	if c.version != wire.VersionTLS13 && c.encPremaster == nil && len(c.transcript)+len(raw) <= maxTranscript {
+		c.transcript = append(c.transcript, raw...)
+	}
 	c.advance(from, m)
 }
 
@@ -604,6 +704,13 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 			// over at the next change_cipher_spec.
 			c.clientRandom = ch.Random
 			c.offered = ch.CipherSuites
+			c.offeredSessionID = ch.SessionID
+			c.offeredTicket = nil
+			for _, e := range ch.Extensions {
+				if e.Type == extSessionTicket && len(e.Data) > 0 {
+					c.offeredTicket = e.Data
+				}
+			}
 			c.earlyData = ch.EarlyData
 			if ch.EarlyData && c.version == 0 {
 				// 0-RTT records follow, under the client early traffic
@@ -620,6 +727,8 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 		c.suite = sh.CipherSuite
 		c.serverRandom = sh.Random
 		c.etm = sh.EncryptThenMAC
+		c.ems = sh.ExtendedMasterSecret
+		c.sessionID = sh.SessionID
 		if c.version == wire.VersionTLS13 {
 			// Both directions switch to handshake keys after the
 			// ServerHello (RFC 8446, Section 7.1); the client may still
@@ -642,6 +751,17 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 		// 8446, Section 4.2.10).
 		cd := &c.dirs[Client]
 		cd.protected, cd.cur, cd.next = false, nil, nil
+	case wire.TypeClientKeyExchange:
+		if p := m.Fields.Get("encrypted_pre_master_secret"); p != nil {
+			c.encPremaster = p.Bytes
+		}
+	case wire.TypeNewSessionTicket:
+		if c.version != wire.VersionTLS13 {
+			if t := m.Fields.Get("ticket"); t != nil && len(t.Bytes) > 0 {
+				c.tickets = append(c.tickets, t.Bytes)
+				c.rememberMaster()
+			}
+		}
 	case wire.TypeEndOfEarlyData:
 		d.cur, d.next = c.key13(d, labelClientHS), nil
 	case wire.TypeFinished:
