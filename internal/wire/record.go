@@ -36,13 +36,22 @@ func ParseRecordHeader(b []byte) (RecordHeader, error) {
 
 // SSLv2HelloLen reports whether b starts with an SSL 2.0 compatible
 // ClientHello (RFC 5246, Appendix E.2) and, if so, the length of the whole
-// record including its 2-byte header. It needs at least 3 bytes.
+// record including its 2-byte header. It needs at least 3 bytes. A length
+// too short for the hello's fixed fields (msg_type, version and three
+// lengths: 9 bytes) is not an SSL 2.0 hello.
 func SSLv2HelloLen(b []byte) (int, bool) {
 	if len(b) < 3 || b[0]&0x80 == 0 || b[2] != 1 {
 		return 0, false
 	}
-	return int(b[0]&0x7f)<<8 | int(b[1]) + 2, true
+	n := int(b[0]&0x7f)<<8 | int(b[1])
+	if n < sslv2HelloFixed {
+		return 0, false
+	}
+	return n + 2, true
 }
+
+// sslv2HelloFixed is the size of an SSL 2.0 ClientHello's fixed fields.
+const sslv2HelloFixed = 9
 
 // ParseAlert decodes an alert record body (RFC 8446, Section 6).
 func ParseAlert(b []byte) (*field.Node, []field.Anomaly, error) {
