@@ -71,7 +71,12 @@ Exit status:
   0  success
   1  failure not covered below
   2  usage error (unknown flag, missing argument)
-  3  input error (a capture or key log that cannot be read)`,
+  3  input error (a capture, key log or certificate file that cannot be read)
+  4  DNS lookup failed
+  5  TCP connect failed (refused, unreachable, timed out)
+  6  TLS handshake failed (no common version or suite, not TLS, alert)
+  7  certificate verification failed (expired, wrong host, unknown CA, pin, OCSP)
+  8  HTTP failed (or -m timed out)`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -82,6 +87,21 @@ Exit status:
 		return fail(exitUsage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	root.AddCommand(newReadCmd(stdout, stderr))
+	root.AddCommand(newGetCmd(stdout, stderr, "get URL"))
+	root.AddCommand(newDemoCmd(stdout, stderr))
+	// `tlstrace URL` is `tlstrace get URL`.
+	get := newGetCmd(stdout, stderr, "tlstrace")
+	root.Args = cobra.ArbitraryArgs
+	root.Flags().AddFlagSet(get.Flags())
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		if len(args) > 1 {
+			return fail(exitUsage, fmt.Errorf("unexpected arguments %q", args[1:]), "give one URL")
+		}
+		return get.RunE(cmd, args)
+	}
 	return root
 }
 

@@ -69,6 +69,9 @@ func (t *Text) Event(ev *trace.Event) {
 	for _, a := range ev.Anomalies {
 		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
 	}
+	if ev.Layer == trace.LayerInfo && ev.Type == "timing" {
+		t.waterfall(ev.Fields)
+	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
 		for _, c := range ev.Fields.Children {
 			t.node(c, 6)
@@ -298,6 +301,71 @@ func Summary(ev *trace.Event) string {
 	case "key_update":
 		add("%s", enumName(f.Get("request_update")))
 	}
+	switch ev.Layer + "/" + ev.Type {
+	case "dns/lookup":
+		add("%s → %s", str(f, "name"), strings.Join(strs(f.Get("addresses")), ", "))
+		add("via %s", str(f, "resolver"))
+		if c := str(f, "cname"); c != "" {
+			add("CNAME %s", c)
+		}
+		if f.Get("duration_us") != nil {
+			add("%s", us(f, "duration_us"))
+		}
+		return strings.Join(parts, ", ")
+	case "tcp/connect":
+		add("%s", str(f, "remote"))
+		if l := str(f, "local"); l != "" {
+			add("from %s", l)
+		}
+		add("in %s", us(f, "duration_us"))
+		if f.Get("rtt_us") != nil {
+			add("RTT %s", us(f, "rtt_us"))
+		}
+		return strings.Join(parts, ", ")
+	case "info/handshake_complete":
+		for _, k := range []string{"version", "cipher_suite", "group"} {
+			if v := str(f, k); v != "" {
+				add("%s", v)
+			}
+		}
+		if a := str(f, "alpn"); a != "" {
+			add("ALPN %s", a)
+		}
+		if uintOf(f, "resumed") == 1 {
+			add("resumed")
+		}
+		if uintOf(f, "hello_retry_request") == 1 {
+			add("after a HelloRetryRequest")
+		}
+		add("in %s", us(f, "duration_us"))
+		return strings.Join(parts, ", ")
+	case "x509/verify":
+		add("%s", str(f, "verdict"))
+		if list := f.Get("verified_chain"); list != nil {
+			add("%s", strings.Join(strs(list), " ← "))
+		} else if list := f.Get("chain"); list != nil {
+			add("%d certificate%s sent", len(list.Children), plural(len(list.Children)))
+		}
+		if o := str(f, "ocsp"); o != "" {
+			add("OCSP %s", o)
+		}
+		return strings.Join(parts, ", ")
+	case "http/request":
+		add("%s %s", str(f, "method"), str(f, "url"))
+		return strings.Join(parts, ", ")
+	case "http/response":
+		add("%s %d %s", str(f, "proto"), uintOf(f, "status"), str(f, "reason"))
+		return strings.Join(parts, ", ")
+	case "http/body":
+		add("%d bytes", uintOf(f, "length"))
+		if c := str(f, "content_type"); c != "" {
+			add("%s", c)
+		}
+		return strings.Join(parts, ", ")
+	case "info/timing":
+		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", us(f, "dns_us"), us(f, "connect_us"), us(f, "tls_us"), us(f, "ttfb_us"), us(f, "total_us"))
+		return strings.Join(parts, ", ")
+	}
 	if ev.Layer == trace.LayerTCP && f != nil {
 		for _, c := range f.Children {
 			if c.Kind == field.Uint && !strings.HasPrefix(c.Name, "raw_") {
@@ -373,6 +441,9 @@ func enumNames(n *field.Node, max int) string {
 }
 
 func strs(n *field.Node) []string {
+	if n == nil {
+		return nil
+	}
 	var out []string
 	var walk func(*field.Node)
 	walk = func(x *field.Node) {
@@ -407,4 +478,37 @@ func preview(b []byte) string {
 		s = s[:max] + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// waterfall draws where the time of a connection went, like httpstat.
+func (t *Text) waterfall(f *field.Node) {
+	total := uintOf(f, "total_us")
+	if total == 0 {
+		return
+	}
+	const width = 40
+	at := uint64(0)
+	for _, step := range []struct{ name, key string }{
+		{"DNS lookup", "dns_us"}, {"TCP connect", "connect_us"}, {"TLS handshake", "tls_us"}, {"server wait", ""}, {"transfer", ""},
+	} {
+		var d uint64
+		switch step.name {
+		case "server wait":
+			if ttfb := uintOf(f, "ttfb_us"); ttfb > at {
+				d = ttfb - at
+			}
+		case "transfer":
+			d = total - min(at, total)
+		default:
+			d = uintOf(f, step.key)
+		}
+		start := int(at * width / total)
+		n := int((at+d)*width/total) - start
+		if d > 0 && n == 0 {
+			n = 1
+		}
+		t.printf("      %-14s %10s  %s%s\n", step.name, fmt.Sprintf("%.1f ms", float64(d)/1000),
+			strings.Repeat(" ", min(start, width)), strings.Repeat("█", max(0, min(n, width-start))))
+		at += d
+	}
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+const demoLong = `Run the whole trace with nothing to set up: tlstrace makes a throwaway CA
+and a certificate for localhost signed by it (what seed document 001 does
+with three openssl commands), starts an HTTPS server on 127.0.0.1, and makes
+a traced request to it. No network, no files.
+
+Then try it on a real server: tlstrace https://example.com/`
+
+func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o getOptions
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Trace a request to an in-process HTTPS server (no network, no setup)",
+		Long:  demoLong,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDemo(cmd.Context(), &o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines, one event per line")
+	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
+	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
+	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1 instead of HTTP/2")
+	f.BoolVar(&o.conn.tls12, "tls12", false, "use TLS 1.2 (sets --tls-max 1.2)")
+	f.IntVar(&o.reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
+	return cmd
+}
+
+// demoPKI makes a CA and a localhost certificate it signed.
+func demoPKI() (*x509.CertPool, tls.Certificate, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	now := time.Now()
+	ca := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "tlstrace demo CA"},
+		NotBefore:             now.Add(-time.Minute),
+		NotAfter:              now.Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, caKey.Public(), caKey)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	ca, _ = x509.ParseCertificate(caDER)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, key.Public(), caKey)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool, tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}, nil
+}
+
+func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error {
+	pool, cert, err := demoPKI()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(exitConnect, err, "")
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintf(w, "Hello from the tlstrace demo server: %s %s over %s\n", r.Method, r.URL.Path, r.Proto)
+		}),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          nil,
+	}
+	srv.SetKeepAlivesEnabled(false)
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	defer func() {
+		srv.Close()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "tlstrace: demo server: %v\n", err)
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	o.conn.roots = pool
+	o.conn.resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
+	o.conn.connectTimeout = 5 * time.Second
+	o.maxTime = 10 * time.Second
+	o.maxRedirs = 5
+	o.userAgent = "tlstrace/" + version()
+	if o.conn.tls12 {
+		o.conn.tls12 = false
+		o.conn.tlsMax = "1.2"
+	}
+	return runGet(ctx, fmt.Sprintf("https://localhost:%d/", port), o, stdout, stderr)
+}

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/render"
+)
+
+// Exit codes of the live commands, one per failing step.
+const (
+	exitDNS     = 4
+	exitConnect = 5
+	exitTLS     = 6
+	exitVerify  = 7
+	exitHTTP    = 8
+)
+
+const getLong = `Make an HTTPS (or HTTP) request and show every step: the DNS lookup, the
+TCP connection, each TLS record and handshake message in both directions
+with its fields (TLS 1.3's encrypted ones decrypted with the session's own
+secrets), the certificate chain and the verification verdict, the HTTP
+request and response, and where the time went.
+
+The TLS options have curl's names and meaning. The response body is not
+printed; its size is shown (-o FILE or --body to get it).`
+
+// getOptions are curl's options.
+type getOptions struct {
+	conn       connOptions
+	headers    []string
+	method     string
+	data       string
+	output     string
+	head       bool
+	follow     bool
+	maxRedirs  int
+	http11     bool
+	http2      bool
+	reconnect  int
+	maxTime    time.Duration
+	body       bool
+	userAgent  string
+	jsonOut    bool
+	format     string
+	verbose    int
+	showSecret bool
+}
+
+// connOptions are the network and TLS options of every command that
+// connects (get, connect).
+type connOptions struct {
+	insecure       bool
+	cacert         string
+	capath         string
+	cert           string
+	key            string
+	certType       string
+	pass           string
+	pinned         string
+	certStatus     bool
+	tls10, tls11   bool
+	tls12, tls13   bool
+	tlsMax         string
+	ciphers        string
+	tls13Ciphers   string
+	curves         string
+	resolve        []string
+	connectTo      []string
+	connectTimeout time.Duration
+	ipv4, ipv6     bool
+	// roots, when set, are the trusted CAs (tlstrace demo's own CA).
+	roots *x509.CertPool
+}
+
+func (o *connOptions) addFlags(f *pflag.FlagSet) {
+	f.BoolVarP(&o.insecure, "insecure", "k", false, "go on when the certificate chain is not trusted (shown loudly)")
+	f.StringVar(&o.cacert, "cacert", "", "trust the CA certificates in `FILE` (PEM) instead of the system's")
+	f.StringVar(&o.capath, "capath", "", "trust the CA certificates in the PEM files of `DIR`")
+	f.StringVarP(&o.cert, "cert", "E", "", "client certificate `FILE` (PEM, or PKCS#12 with --cert-type P12)")
+	f.StringVar(&o.key, "key", "", "private key `FILE` of the client certificate (PEM)")
+	f.StringVar(&o.certType, "cert-type", "PEM", "client certificate type: PEM or P12")
+	f.StringVar(&o.pass, "pass", "", "password of the client key or PKCS#12 file")
+	f.StringVar(&o.pinned, "pinnedpubkey", "", "require the server key to match `sha256//BASE64[;sha256//…]` or a PEM/DER public key file")
+	f.BoolVar(&o.certStatus, "cert-status", false, "require a good stapled OCSP response")
+	f.BoolVarP(&o.tls10, "tlsv1.0", "", false, "use TLS 1.0 or later")
+	f.BoolVar(&o.tls11, "tlsv1.1", false, "use TLS 1.1 or later")
+	f.BoolVar(&o.tls12, "tlsv1.2", false, "use TLS 1.2 or later")
+	f.BoolVar(&o.tls13, "tlsv1.3", false, "use TLS 1.3")
+	f.BoolP("tlsv1", "1", false, "use TLS 1.0 or later")
+	f.StringVar(&o.tlsMax, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
+	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
+	f.StringVar(&o.tls13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites (crypto/tls offers all three; only that list is accepted)")
+	f.StringVar(&o.curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256")
+	f.StringArrayVar(&o.resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS")
+	f.StringArrayVar(&o.connectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead")
+	f.DurationVar(&o.connectTimeout, "connect-timeout", 0, "limit for DNS and TCP connect (e.g. 5s)")
+	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "use IPv4 only")
+	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "use IPv6 only")
+}
+
+func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
+	var o getOptions
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: "Make a traced HTTPS request (like curl -v, with every message decoded)",
+		Long:  getLong,
+		Example: `  tlstrace https://example.com/
+  tlstrace https://localhost:8443/ --cacert ca.pem --format curl
+  tlstrace get https://localhost:8443/ --json | jq -c '[.from,.type]'
+  tlstrace -L http://example.com/ --http1.1 -v`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			if cmd.Flags().Changed("tlsv1") {
+				o.conn.tls10 = true
+			}
+			return runGet(cmd.Context(), args[0], &o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	o.conn.addFlags(f)
+	f.StringArrayVarP(&o.headers, "header", "H", nil, "extra request header `\"Name: value\"`")
+	f.StringVarP(&o.method, "request", "X", "", "request `METHOD`")
+	f.StringVarP(&o.data, "data", "d", "", "POST `DATA` (@FILE reads a file)")
+	f.StringVarP(&o.output, "output", "o", "", "write the body to `FILE`")
+	f.BoolVarP(&o.head, "head", "I", false, "ask for the headers only (HEAD)")
+	f.BoolVarP(&o.follow, "location", "L", false, "follow redirects, each hop on its own connection")
+	f.IntVar(&o.maxRedirs, "max-redirs", 50, "most redirects to follow")
+	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1")
+	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 when the server agrees (the default)")
+	f.IntVar(&o.reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
+	f.DurationVarP(&o.maxTime, "max-time", "m", 0, "limit for the whole run (e.g. 10s)")
+	f.BoolVar(&o.body, "body", false, "print the response body after the trace")
+	f.StringVarP(&o.userAgent, "user-agent", "A", "tlstrace/"+version(), "User-Agent header")
+	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines, one event per line")
+	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
+	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
+	return cmd
+}
+
+func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io.Writer) error {
+	if !strings.Contains(target, "://") {
+		target = "https://" + target
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	netw, tlsOpts, err := o.conn.build(stderr)
+	if err != nil {
+		return err
+	}
+	req := &client.Request{
+		Method:       o.method,
+		URL:          target,
+		Header:       http.Header{},
+		Head:         o.head,
+		Follow:       o.follow,
+		MaxRedirects: o.maxRedirs,
+		Reconnect:    o.reconnect,
+		MaxTime:      o.maxTime,
+		UserAgent:    o.userAgent,
+		Network:      netw,
+		TLS:          *tlsOpts,
+	}
+	switch {
+	case o.http11 && o.http2:
+		return fail(exitUsage, errors.New("--http1.1 and --http2 conflict"), "")
+	case o.http11:
+		req.HTTP = "1.1"
+	case o.http2:
+		req.HTTP = "2"
+	}
+	for _, h := range o.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			return fail(exitUsage, fmt.Errorf("header %q has no ':'", h), `write it as -H "Name: value"`)
+		}
+		req.Header[http.CanonicalHeaderKey(strings.TrimSpace(k))] = []string{strings.TrimSpace(v)}
+	}
+	if o.data != "" {
+		if name, ok := strings.CutPrefix(o.data, "@"); ok {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return fail(exitInput, err, "")
+			}
+			req.Body = b
+		} else {
+			req.Body = []byte(o.data)
+		}
+	}
+	var bodyBuf *strings.Builder
+	switch {
+	case o.output != "":
+		f, err := os.Create(o.output)
+		if err != nil {
+			return fail(exitInput, err, "")
+		}
+		defer f.Close()
+		req.Output = f
+	case o.body:
+		bodyBuf = &strings.Builder{}
+		req.Output = bodyBuf
+	}
+	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
+	if err != nil {
+		return err
+	}
+	tr := client.NewTracer(time.Now(), out.Event)
+	if kl := os.Getenv("SSLKEYLOGFILE"); kl != "" {
+		f, err := os.OpenFile(kl, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %v", err), "")
+		}
+		defer f.Close()
+		tr.KeyLog = f
+	}
+	if o.conn.insecure {
+		fmt.Fprintln(stderr, "tlstrace: warning: --insecure: the server's certificate is checked and shown, but not enforced; anyone on the path could be answering")
+	}
+	_, err = client.Get(ctx, tr, req)
+	if ferr := out.Flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if bodyBuf != nil && !o.jsonOut {
+		fmt.Fprint(stdout, bodyBuf.String())
+	}
+	return clientError(err)
+}
+
+// clientError maps a failed step to its exit code.
+func clientError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	code := map[client.Step]int{
+		client.StepUsage:   exitUsage,
+		client.StepDNS:     exitDNS,
+		client.StepConnect: exitConnect,
+		client.StepTLS:     exitTLS,
+		client.StepVerify:  exitVerify,
+		client.StepHTTP:    exitHTTP,
+	}[ce.Step]
+	return fail(code, ce.Err, ce.Hint)
+}
+
+// newLiveWriter returns the renderer for a live command's --json and
+// --format.
+func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (eventWriter, error) {
+	switch {
+	case jsonOut:
+		return newWriter(stdout, true, verbose, false), nil
+	case format == "text" || format == "":
+		return newWriter(stdout, false, verbose, false), nil
+	case format == "trace":
+		return newWriter(stdout, false, max(verbose, 1), false), nil
+	case format == "curl":
+		return render.NewCurl(stdout), nil
+	}
+	return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
+}
+
+// build turns the options into the client's settings.
+func (o *connOptions) build(stderr io.Writer) (client.Network, *client.TLSOptions, error) {
+	n := client.Network{Family: "tcp", ConnectTimeout: o.connectTimeout, Resolve: map[string]string{}, ConnectTo: map[string]string{}}
+	switch {
+	case o.ipv4 && o.ipv6:
+		return n, nil, fail(exitUsage, errors.New("-4 and -6 conflict"), "")
+	case o.ipv4:
+		n.Family = "tcp4"
+	case o.ipv6:
+		n.Family = "tcp6"
+	}
+	for _, r := range o.resolve {
+		// HOST:PORT:ADDR, ADDR may be [v6].
+		parts := strings.SplitN(r, ":", 3)
+		if len(parts) != 3 {
+			return n, nil, fail(exitUsage, fmt.Errorf("--resolve %q: want HOST:PORT:ADDRESS", r), "")
+		}
+		n.Resolve[parts[0]+":"+parts[1]] = parts[2]
+	}
+	for _, c := range o.connectTo {
+		parts := strings.SplitN(c, ":", 4)
+		if len(parts) != 4 {
+			return n, nil, fail(exitUsage, fmt.Errorf("--connect-to %q: want HOST1:PORT1:HOST2:PORT2", c), "")
+		}
+		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
+	}
+	t := &client.TLSOptions{Insecure: o.insecure, CertStatus: o.certStatus}
+	var err error
+	if t.Roots, err = loadRoots(o.cacert, o.capath); err != nil {
+		return n, nil, err
+	}
+	if o.roots != nil {
+		t.Roots = o.roots
+	}
+	switch {
+	case o.tls13:
+		t.MinVersion = tls.VersionTLS13
+	case o.tls12:
+		t.MinVersion = tls.VersionTLS12
+	case o.tls11:
+		t.MinVersion = tls.VersionTLS11
+	case o.tls10:
+		t.MinVersion = tls.VersionTLS10
+	}
+	if o.tlsMax != "" {
+		v, ok := map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}[o.tlsMax]
+		if !ok {
+			if o.tlsMax == "1.0" || strings.HasPrefix(o.tlsMax, "ssl") {
+				return n, nil, fail(exitUsage, fmt.Errorf("--tls-max %s: crypto/tls does not speak SSL 3.0 or older", o.tlsMax), "")
+			}
+			return n, nil, fail(exitUsage, fmt.Errorf("--tls-max %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMax), "")
+		}
+		t.MaxVersion = v
+	}
+	if t.MaxVersion != 0 && t.MinVersion > t.MaxVersion {
+		return n, nil, fail(exitUsage, errors.New("the minimum TLS version is above --tls-max"), "")
+	}
+	if o.ciphers != "" {
+		if t.CipherSuites, err = parseCiphers(o.ciphers); err != nil {
+			return n, nil, fail(exitUsage, err, "run 'tlstrace get --help'; crypto/tls implements the suites listed by Go's tls.CipherSuites and tls.InsecureCipherSuites")
+		}
+	}
+	if o.tls13Ciphers != "" {
+		if err := checkTLS13Ciphers(o.tls13Ciphers); err != nil {
+			return n, nil, fail(exitUsage, err, "")
+		}
+	}
+	if o.curves != "" {
+		if t.Curves, err = parseCurves(o.curves); err != nil {
+			return n, nil, fail(exitUsage, err, "")
+		}
+	}
+	if o.pinned != "" {
+		if t.Pins, err = parsePins(o.pinned); err != nil {
+			return n, nil, fail(exitUsage, err, "")
+		}
+	}
+	if o.cert != "" {
+		c, err := loadClientCert(o.cert, o.key, o.certType, o.pass)
+		if err != nil {
+			return n, nil, err
+		}
+		t.Certificates = []tls.Certificate{c}
+	}
+	return n, t, nil
+}
+
+// loadRoots reads --cacert and --capath, or curl's environment variables.
+// nil means the system's roots.
+func loadRoots(cacert, capath string) (*x509.CertPool, error) {
+	if cacert == "" {
+		cacert = os.Getenv("CURL_CA_BUNDLE")
+	}
+	if cacert == "" {
+		cacert = os.Getenv("SSL_CERT_FILE")
+	}
+	if capath == "" {
+		capath = os.Getenv("SSL_CERT_DIR")
+	}
+	if cacert == "" && capath == "" {
+		return nil, nil
+	}
+	pool := x509.NewCertPool()
+	var files []string
+	if cacert != "" {
+		files = append(files, cacert)
+	}
+	if capath != "" {
+		entries, err := os.ReadDir(capath)
+		if err != nil {
+			return nil, fail(exitInput, fmt.Errorf("--capath: %v", err), "")
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				files = append(files, filepath.Join(capath, e.Name()))
+			}
+		}
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fail(exitInput, fmt.Errorf("reading CA file: %v", err), "")
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			if c, err := x509.ParseCertificate(b); err == nil {
+				pool.AddCert(c)
+			} else if i == 0 && cacert != "" {
+				return nil, fail(exitInput, fmt.Errorf("%s holds no PEM or DER certificate", f), "")
+			}
+		}
+	}
+	return pool, nil
+}
+
+func parsePins(s string) ([]string, error) {
+	var pins []string
+	if !strings.HasPrefix(s, "sha256//") {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			return nil, fmt.Errorf("--pinnedpubkey: %v", err)
+		}
+		if blk, _ := pem.Decode(b); blk != nil {
+			b = blk.Bytes
+		}
+		if _, err := x509.ParsePKIXPublicKey(b); err != nil {
+			return nil, fmt.Errorf("--pinnedpubkey %s: not a public key: %v", s, err)
+		}
+		return []string{sha256b64(b)}, nil
+	}
+	for _, p := range strings.Split(s, ";") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(p), "sha256//")
+		if !ok {
+			return nil, fmt.Errorf("--pinnedpubkey: %q does not start with sha256//", p)
+		}
+		if b, err := base64.StdEncoding.DecodeString(v); err != nil || len(b) != 32 {
+			return nil, fmt.Errorf("--pinnedpubkey: %q is not a base64 SHA-256 hash", v)
+		}
+		pins = append(pins, v)
+	}
+	return pins, nil
+}

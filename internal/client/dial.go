@@ -1,0 +1,248 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Step names the stage that failed; the command maps it to an exit code.
+type Step int
+
+const (
+	StepUsage Step = iota + 1
+	StepDNS
+	StepConnect
+	StepTLS
+	StepVerify
+	StepHTTP
+)
+
+// Error is a failed step with a cause and a fix, both in plain words.
+type Error struct {
+	Step Step
+	Err  error
+	// Hint says what to do about it.
+	Hint string
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func stepErr(s Step, err error, hint string) *Error { return &Error{Step: s, Err: err, Hint: hint} }
+
+// Network settings shared by every command that dials.
+type Network struct {
+	// Family is "tcp", "tcp4" or "tcp6" (-4/-6).
+	Family string
+	// ConnectTimeout bounds DNS and TCP connect together.
+	ConnectTimeout time.Duration
+	// Resolve maps "host:port" to an address to use instead of DNS
+	// (curl --resolve).
+	Resolve map[string]string
+	// ConnectTo maps "host:port" to another "host:port" to connect to,
+	// keeping the name for TLS and HTTP (curl --connect-to).
+	ConnectTo map[string]string
+}
+
+// Timings of one connection, for the waterfall.
+type Timings struct {
+	Start                       time.Time
+	DNS, Connect, TLS, TTFB     time.Duration
+	DNSDone, ConnectDone, TLSOK time.Time
+}
+
+// dial resolves host and connects to port, emitting a dns and a tcp event.
+func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string, tm *Timings) (net.Conn, error) {
+	family := n.Family
+	if family == "" {
+		family = "tcp"
+	}
+	target := net.JoinHostPort(host, port)
+	if to, ok := n.ConnectTo[target]; ok {
+		h, p, err := net.SplitHostPort(to)
+		if err != nil {
+			return nil, stepErr(StepUsage, fmt.Errorf("--connect-to %s: %v", to, err), "")
+		}
+		if h != "" {
+			host = h
+		}
+		if p != "" {
+			port = p
+		}
+		target = net.JoinHostPort(host, port)
+	}
+	if n.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.ConnectTimeout)
+		defer cancel()
+	}
+	start := time.Now()
+	var addrs []string
+	source := ""
+	if a, ok := n.Resolve[target]; ok {
+		addrs = strings.Split(a, ",")
+		source = "--resolve"
+	} else if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
+		addrs = []string{ip.String()}
+	} else {
+		fields := field.NewObject("")
+		fields.AddString("name", host)
+		var err error
+		addrs, err = lookup(ctx, family, host)
+		tm.DNS = time.Since(start)
+		tm.DNSDone = time.Now()
+		fields.AddString("resolver", resolverName(host))
+		list := fields.Add(field.NewList("addresses"))
+		for _, a := range addrs {
+			list.AddString("", a)
+		}
+		if cname, cerr := net.DefaultResolver.LookupCNAME(ctx, host); cerr == nil && strings.TrimSuffix(cname, ".") != strings.TrimSuffix(host, ".") {
+			fields.AddString("cname", cname)
+		}
+		fields.AddUint("duration_us", uint64(tm.DNS.Microseconds()))
+		ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: fields}
+		if err != nil {
+			ev.Error = err.Error()
+			t.Emit(ev)
+			return nil, stepErr(StepDNS, fmt.Errorf("could not resolve %s: %v", host, plainDNS(err)),
+				"check the host name; --resolve HOST:PORT:ADDRESS connects without DNS")
+		}
+		t.Emit(ev)
+	}
+	if source != "" {
+		fields := field.NewObject("")
+		fields.AddString("name", host)
+		fields.AddString("resolver", source)
+		list := fields.Add(field.NewList("addresses"))
+		for _, a := range addrs {
+			list.AddString("", a)
+		}
+		t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: fields})
+	}
+	tm.DNSDone = time.Now()
+	var lastErr error
+	for _, a := range addrs {
+		cstart := time.Now()
+		d := net.Dialer{}
+		c, err := d.DialContext(ctx, family, net.JoinHostPort(strings.Trim(a, "[]"), port))
+		fields := field.NewObject("")
+		fields.AddString("host", host)
+		fields.AddString("remote", net.JoinHostPort(strings.Trim(a, "[]"), port))
+		tm.Connect = time.Since(cstart)
+		ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerTCP, Type: "connect", Fields: fields}
+		if err != nil {
+			fields.AddUint("duration_us", uint64(tm.Connect.Microseconds()))
+			ev.Error = err.Error()
+			t.Emit(ev)
+			lastErr = err
+			continue
+		}
+		tm.ConnectDone = time.Now()
+		fields.AddString("local", c.LocalAddr().String())
+		fields.AddUint("duration_us", uint64(tm.Connect.Microseconds()))
+		if rtt, ok := tcpRTT(c); ok {
+			fields.AddUint("rtt_us", uint64(rtt.Microseconds()))
+		}
+		t.Emit(ev)
+		return c, nil
+	}
+	return nil, connectError(target, lastErr)
+}
+
+func lookup(ctx context.Context, family, host string) ([]string, error) {
+	network := "ip"
+	switch family {
+	case "tcp4":
+		network = "ip4"
+	case "tcp6":
+		network = "ip6"
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, ip := range ips {
+		out = append(out, ip.Unmap().String())
+	}
+	return out, nil
+}
+
+// resolverName says where the system resolver found host: the hosts file or
+// the first name server of resolv.conf.
+func resolverName(host string) string {
+	if b, err := os.ReadFile("/etc/hosts"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if i := strings.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			f := strings.Fields(line)
+			for _, name := range f[min(1, len(f)):] {
+				if strings.EqualFold(name, host) {
+					return "/etc/hosts"
+				}
+			}
+		}
+	}
+	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && f[0] == "nameserver" {
+				return "DNS " + f[1]
+			}
+		}
+	}
+	return "system"
+}
+
+func plainDNS(err error) string {
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		switch {
+		case de.IsNotFound:
+			return "no such host"
+		case de.IsTimeout:
+			return "the DNS server did not answer in time"
+		}
+		return de.Err
+	}
+	return err.Error()
+}
+
+func connectError(target string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return stepErr(StepConnect, fmt.Errorf("connection to %s refused: nothing listens on that port", target),
+			"check the port, and that the server is running")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return stepErr(StepConnect, fmt.Errorf("connecting to %s timed out", target),
+			"check that the host is reachable (a firewall may drop packets); --connect-timeout sets the limit")
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return stepErr(StepConnect, fmt.Errorf("%s is unreachable: %v", target, err), "check the address and the route; -4 or -6 picks the IP version")
+	}
+	return stepErr(StepConnect, fmt.Errorf("could not connect to %s: %v", target, err), "")
+}
+
+// SplitHostPort splits an address whose port may be missing.
+func SplitHostPort(addr, defPort string) (string, string, error) {
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		if _, err := strconv.Atoi(p); err != nil {
+			return "", "", fmt.Errorf("bad port %q", p)
+		}
+		return h, p, nil
+	}
+	if strings.Count(addr, ":") > 1 && !strings.HasPrefix(addr, "[") {
+		return addr, defPort, nil
+	}
+	return strings.Trim(addr, "[]"), defPort, nil
+}

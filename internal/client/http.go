@@ -1,0 +1,297 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Request is one traced HTTP request, as curl's options describe it.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	// Head asks only for the headers (curl -I).
+	Head bool
+	// HTTP is "", "1.1" (--http1.1) or "2" (--http2).
+	HTTP string
+	// Follow follows redirects (curl -L), up to MaxRedirects.
+	Follow       bool
+	MaxRedirects int
+	// Reconnect repeats the request this many more times, resuming the
+	// TLS session (--reconnect).
+	Reconnect int
+	// MaxTime bounds the whole run (curl -m).
+	MaxTime   time.Duration
+	UserAgent string
+	Network   Network
+	TLS       TLSOptions
+	// Output receives the response body of the last hop.
+	Output io.Writer
+}
+
+// Result is what the last response was.
+type Result struct {
+	Status   int
+	Proto    string
+	BodySize int64
+}
+
+// Get runs the request, following redirects and reconnecting as asked.
+// Each hop and each reconnection is a connection of its own.
+func Get(ctx context.Context, t *Tracer, r *Request) (*Result, error) {
+	if r.MaxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.MaxTime)
+		defer cancel()
+	}
+	if r.Reconnect > 0 && r.TLS.Sessions == nil {
+		r.TLS.Sessions = tls.NewLRUClientSessionCache(8)
+	}
+	target := r.URL
+	method := r.Method
+	body := r.Body
+	var res *Result
+	for round := 0; round <= r.Reconnect; round++ {
+		hops := 0
+		target, method, body = r.URL, r.Method, r.Body
+		for {
+			var next string
+			var err error
+			res, next, err = hop(ctx, t, r, method, target, body)
+			if err != nil {
+				if ctx.Err() != nil && r.MaxTime > 0 {
+					return res, stepErr(StepHTTP, fmt.Errorf("the operation timed out after %v (-m)", r.MaxTime), "raise -m/--max-time")
+				}
+				return res, err
+			}
+			if next == "" || !r.Follow {
+				break
+			}
+			hops++
+			if hops > r.MaxRedirects {
+				return res, stepErr(StepHTTP, fmt.Errorf("more than %d redirects", r.MaxRedirects), "raise --max-redirs, or look for a redirect loop")
+			}
+			// curl turns a POST into a GET on 301, 302 and 303.
+			if res.Status == 303 || (method == http.MethodPost && (res.Status == 301 || res.Status == 302)) {
+				method, body = http.MethodGet, nil
+			}
+			target = next
+		}
+	}
+	return res, nil
+}
+
+// hop makes one request on a new connection and returns the redirect
+// target, if any.
+func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body []byte) (*Result, string, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", target), "")
+	}
+	conn := t.NextConn()
+	tm := &Timings{Start: time.Now()}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	host := u.Hostname()
+	raw, err := dial(ctx, t, conn, r.Network, host, port, tm)
+	if err != nil {
+		return nil, "", err
+	}
+	var nc net.Conn = raw
+	var tap *Tap
+	if u.Scheme == "https" {
+		o := r.TLS
+		switch r.HTTP {
+		case "1.1":
+			o.ALPN = []string{"http/1.1"}
+		default:
+			o.ALPN = []string{"h2", "http/1.1"}
+		}
+		tc, tp, err := Handshake(ctx, t, conn, raw, host, &o, tm)
+		if err != nil {
+			return nil, "", err
+		}
+		nc, tap = tc, tp
+	}
+	defer func() {
+		nc.Close()
+		if tap != nil {
+			tap.Finish()
+		}
+	}()
+
+	var once sync.Once
+	give := func(context.Context, string, string) (net.Conn, error) {
+		var c net.Conn
+		once.Do(func() { c = nc })
+		if c == nil {
+			return nil, errors.New("tlstrace: one request per connection")
+		}
+		return c, nil
+	}
+	tr := &http.Transport{
+		DialContext:        give,
+		DialTLSContext:     give,
+		DisableCompression: true,
+		ForceAttemptHTTP2:  r.HTTP != "1.1",
+		Protocols:          new(http.Protocols),
+	}
+	tr.Protocols.SetHTTP1(true)
+	if r.HTTP != "1.1" {
+		tr.Protocols.SetHTTP2(true)
+	}
+	defer tr.CloseIdleConnections()
+
+	var reqBody io.Reader
+	if body != nil {
+		reqBody = bytes.NewReader(body)
+	}
+	if method == "" {
+		method = http.MethodGet
+		if body != nil {
+			method = http.MethodPost
+		}
+		if r.Head {
+			method = http.MethodHead
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
+	if err != nil {
+		return nil, "", stepErr(StepUsage, err, "")
+	}
+	req.Header.Set("User-Agent", r.UserAgent)
+	req.Header.Set("Accept", "*/*")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range r.Header {
+		if len(v) == 1 && v[0] == "" {
+			req.Header.Del(k) // curl -H "Name:" removes a header
+			continue
+		}
+		req.Header[k] = v
+	}
+	if h := r.Header.Get("Host"); h != "" {
+		req.Host = h
+	}
+
+	var written []string
+	var firstByte time.Time
+	sent := false
+	emitRequest := func() {
+		if sent || len(written) == 0 {
+			return
+		}
+		sent = true
+		f := field.NewObject("")
+		f.AddString("method", method)
+		f.AddString("url", u.String())
+		hl := f.Add(field.NewList("headers"))
+		for _, h := range written {
+			hl.AddString("", h)
+		}
+		if body != nil {
+			f.AddUint("body_length", uint64(len(body)))
+		}
+		t.Emit(&trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerHTTP, Type: "request", Fields: f})
+	}
+	ct := &httptrace.ClientTrace{
+		WroteHeaderField: func(k string, v []string) {
+			for _, x := range v {
+				written = append(written, k+": "+x)
+			}
+		},
+		WroteHeaders:         emitRequest,
+		GotFirstResponseByte: func() { firstByte = time.Now() },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), ct))
+	resp, err := tr.RoundTrip(req)
+	emitRequest()
+	if err != nil {
+		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %v", err), "")
+	}
+	if !firstByte.IsZero() {
+		tm.TTFB = firstByte.Sub(tm.Start)
+	}
+	f := field.NewObject("")
+	f.AddString("proto", resp.Proto)
+	f.AddUint("status", uint64(resp.StatusCode))
+	f.AddString("reason", strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)+" "))
+	hl := f.Add(field.NewList("headers"))
+	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
+		for _, v := range resp.Header[k] {
+			hl.AddString("", k+": "+v)
+		}
+	}
+	t.Emit(&trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "response", Fields: f})
+	out := io.Discard
+	if r.Output != nil {
+		out = r.Output
+	}
+	bstart := time.Now()
+	n, err := io.Copy(out, resp.Body)
+	resp.Body.Close()
+	bf := field.NewObject("")
+	bf.AddUint("length", uint64(n))
+	if ctype := resp.Header.Get("Content-Type"); ctype != "" {
+		bf.AddString("content_type", ctype)
+	}
+	bf.AddUint("duration_us", uint64(time.Since(bstart).Microseconds()))
+	bev := &trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "body", Fields: bf}
+	if err != nil {
+		bev.Error = err.Error()
+	}
+	t.Emit(bev)
+	res := &Result{Status: resp.StatusCode, Proto: resp.Proto, BodySize: n}
+	// Closing sends close_notify; the tap shows it.
+	tr.CloseIdleConnections()
+	nc.Close()
+	if tap != nil {
+		tap.Finish()
+	}
+	emitTimings(t, conn, tm)
+	if err != nil {
+		return res, "", stepErr(StepHTTP, fmt.Errorf("reading the response body: %v", err), "")
+	}
+	next := ""
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if loc := resp.Header.Get("Location"); loc != "" {
+			if lu, err := u.Parse(loc); err == nil {
+				next = lu.String()
+			}
+		}
+	}
+	return res, next, nil
+}
+
+// emitTimings sends the waterfall of one connection: each step's duration
+// and the time from the start to the first response byte and to the end.
+func emitTimings(t *Tracer, conn int, tm *Timings) {
+	f := field.NewObject("")
+	f.AddUint("dns_us", uint64(tm.DNS.Microseconds()))
+	f.AddUint("connect_us", uint64(tm.Connect.Microseconds()))
+	f.AddUint("tls_us", uint64(tm.TLS.Microseconds()))
+	f.AddUint("ttfb_us", uint64(tm.TTFB.Microseconds()))
+	f.AddUint("total_us", uint64(time.Since(tm.Start).Microseconds()))
+	t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "timing", Fields: f})
+}

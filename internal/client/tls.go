@@ -1,0 +1,340 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// TLSOptions are curl's TLS options, in crypto/tls terms.
+type TLSOptions struct {
+	// Insecure skips the verdict (curl -k); the chain is still checked and
+	// shown.
+	Insecure bool
+	// Roots are the trusted CAs; nil means the system's.
+	Roots *x509.CertPool
+	// Certificates is the client certificate (--cert/--key).
+	Certificates []tls.Certificate
+	// Pins are base64 SHA-256 hashes of acceptable server public keys
+	// (--pinnedpubkey sha256//…).
+	Pins []string
+	// CertStatus requires a good stapled OCSP response (--cert-status).
+	CertStatus bool
+	MinVersion uint16
+	MaxVersion uint16
+	// CipherSuites limits the TLS 1.0–1.2 suites (--ciphers).
+	CipherSuites []uint16
+	// Curves sets the key exchange groups (--curves).
+	Curves []tls.CurveID
+	// ALPN lists the protocols offered.
+	ALPN []string
+	// Sessions, when set, lets later connections resume (--reconnect).
+	Sessions tls.ClientSessionCache
+}
+
+// Handshake runs a TLS client handshake over raw (tapped), verifying the
+// server's chain for host.
+func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (*tls.Conn, *Tap, error) {
+	tap := t.NewTap(raw, conn, trace.Client)
+	var verr error
+	cfg := &tls.Config{
+		ServerName:         host,
+		InsecureSkipVerify: true, // verified below, with the explanation
+		KeyLogWriter:       t.KeyLogWriter(),
+		Certificates:       o.Certificates,
+		MinVersion:         o.MinVersion,
+		MaxVersion:         o.MaxVersion,
+		CipherSuites:       o.CipherSuites,
+		CurvePreferences:   o.Curves,
+		NextProtos:         o.ALPN,
+		ClientSessionCache: o.Sessions,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			verr = verify(t, conn, host, o, cs)
+			if verr != nil && !o.Insecure {
+				return verr
+			}
+			return nil
+		},
+	}
+	if net.ParseIP(host) != nil {
+		cfg.ServerName = "" // no SNI for an address; verified against it
+	}
+	tc := tls.Client(tap, cfg)
+	start := time.Now()
+	err := tc.HandshakeContext(ctx)
+	tm.TLS = time.Since(start)
+	tm.TLSOK = time.Now()
+	if err != nil {
+		tap.Close()
+		var se *Error
+		if errors.As(verr, &se) {
+			return nil, nil, se
+		}
+		return nil, nil, handshakeError(err)
+	}
+	cs := tc.ConnectionState()
+	fields := field.NewObject("")
+	fields.AddString("version", tls.VersionName(cs.Version))
+	fields.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
+	if cs.CurveID != 0 {
+		fields.AddString("group", cs.CurveID.String())
+	}
+	if cs.NegotiatedProtocol != "" {
+		fields.AddString("alpn", cs.NegotiatedProtocol)
+	}
+	fields.AddBool("resumed", cs.DidResume)
+	fields.AddBool("hello_retry_request", cs.HelloRetryRequest)
+	if cs.ECHAccepted {
+		fields.AddBool("ech_accepted", true)
+	}
+	fields.AddUint("duration_us", uint64(tm.TLS.Microseconds()))
+	t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: fields})
+	return tc, tap, nil
+}
+
+// verify checks the server's chain as crypto/tls would, and emits what it
+// found. Its verdict is crypto/x509's.
+func verify(t *Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
+	fields := field.NewObject("")
+	fields.AddString("host", host)
+	ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerX509, Type: "verify", Fields: fields}
+	defer t.Emit(ev)
+	certs := cs.PeerCertificates
+	sent := fields.Add(field.NewList("chain"))
+	for _, c := range certs {
+		sent.Add(certSummary(c))
+	}
+	if len(certs) == 0 {
+		ev.Error = "the server sent no certificate"
+		return stepErr(StepVerify, errors.New(ev.Error), "")
+	}
+	opts := x509.VerifyOptions{
+		DNSName:       host,
+		Roots:         o.Roots,
+		Intermediates: x509.NewCertPool(),
+	}
+	for _, c := range certs[1:] {
+		opts.Intermediates.AddCert(c)
+	}
+	chains, err := certs[0].Verify(opts)
+	var result error
+	if err != nil {
+		result = explainVerify(err, certs, host)
+	} else {
+		path := fields.Add(field.NewList("verified_chain"))
+		for _, c := range chains[0] {
+			path.AddString("", c.Subject.String())
+		}
+	}
+	if result == nil && len(o.Pins) > 0 {
+		result = checkPin(fields, certs[0], o.Pins)
+	}
+	if result == nil && o.CertStatus {
+		var issuer *x509.Certificate
+		if len(chains) > 0 && len(chains[0]) > 1 {
+			issuer = chains[0][1]
+		} else if len(certs) > 1 {
+			issuer = certs[1]
+		}
+		result = checkOCSP(fields, cs.OCSPResponse, certs[0], issuer)
+	}
+	switch {
+	case result == nil:
+		fields.AddString("verdict", "trusted")
+	case o.Insecure:
+		fields.AddString("verdict", "NOT trusted; going on because of --insecure")
+		ev.Error = result.Error()
+	default:
+		fields.AddString("verdict", "not trusted")
+		ev.Error = result.Error()
+		var se *Error
+		if errors.As(result, &se) && se.Hint != "" {
+			fields.AddString("fix", se.Hint)
+		}
+	}
+	return result
+}
+
+func certSummary(c *x509.Certificate) *field.Node {
+	n := field.NewObject("")
+	n.AddString("subject", c.Subject.String())
+	n.AddString("issuer", c.Issuer.String())
+	if len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
+		names := n.Add(field.NewList("subject_alt_names"))
+		for _, d := range c.DNSNames {
+			names.AddString("", d)
+		}
+		for _, ip := range c.IPAddresses {
+			names.AddString("", ip.String())
+		}
+	}
+	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
+	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	n.AddString("public_key", keyDescription(c))
+	n.AddString("signature_algorithm", c.SignatureAlgorithm.String())
+	return n
+}
+
+func keyDescription(c *x509.Certificate) string {
+	switch k := c.PublicKey.(type) {
+	case interface{ Size() int }:
+		return fmt.Sprintf("%s %d bits", c.PublicKeyAlgorithm, k.Size()*8)
+	default:
+		_ = k
+		return c.PublicKeyAlgorithm.String()
+	}
+}
+
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+// explainVerify turns a crypto/x509 error into a cause and a fix.
+func explainVerify(err error, certs []*x509.Certificate, host string) *Error {
+	leaf := certs[0]
+	var inv x509.CertificateInvalidError
+	var hostErr x509.HostnameError
+	var unk x509.UnknownAuthorityError
+	now := time.Now()
+	switch {
+	case errors.As(err, &inv) && inv.Reason == x509.Expired:
+		c := inv.Cert
+		if now.Before(c.NotBefore) {
+			return stepErr(StepVerify, fmt.Errorf("the certificate of %q is not valid before %s", c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339)),
+				"check this machine's clock; otherwise the server must use a certificate valid now")
+		}
+		return stepErr(StepVerify, fmt.Errorf("the certificate of %q expired on %s", c.Subject.String(), c.NotAfter.UTC().Format(time.RFC3339)),
+			"the server's operator must renew the certificate (and check this machine's clock)")
+	case errors.As(err, &hostErr):
+		names := append([]string{}, leaf.DNSNames...)
+		for _, ip := range leaf.IPAddresses {
+			names = append(names, ip.String())
+		}
+		listed := "no names in subjectAltName"
+		if len(names) > 0 {
+			listed = "only " + strings.Join(names, ", ")
+		}
+		return stepErr(StepVerify, fmt.Errorf("the certificate is not valid for %s: it lists %s (the common name is not used for this since RFC 6125)", host, listed),
+			"connect with a name the certificate lists, or reissue it with "+host+" in subjectAltName")
+	case errors.As(err, &unk):
+		if len(certs) == 1 && selfSigned(leaf) {
+			return stepErr(StepVerify, fmt.Errorf("the server's certificate %q is self-signed and not trusted", leaf.Subject.String()),
+				"trust it with --cacert FILE (its own certificate); -k skips verification (insecure)")
+		}
+		last := certs[len(certs)-1]
+		if !selfSigned(last) {
+			return stepErr(StepVerify, fmt.Errorf("no trusted root found for %q: the chain the server sent ends at %q, issued by %q, which it did not send and is not a trusted CA",
+				leaf.Subject.String(), last.Subject.String(), last.Issuer.String()),
+				fmt.Sprintf("if %q is an intermediate, add it to the server's chain file after its certificate; if it is a private CA, pass it with --cacert", last.Issuer.String()))
+		}
+		return stepErr(StepVerify, fmt.Errorf("the chain ends at %q, which is not a trusted CA", last.Subject.String()),
+			"pass that CA with --cacert FILE if you trust it")
+	case errors.As(err, &inv):
+		return stepErr(StepVerify, fmt.Errorf("certificate invalid: %v", err), "")
+	}
+	return stepErr(StepVerify, err, "")
+}
+
+func checkPin(fields *field.Node, leaf *x509.Certificate, pins []string) error {
+	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	got := base64.StdEncoding.EncodeToString(sum[:])
+	fields.AddString("public_key_pin", "sha256//"+got)
+	for _, p := range pins {
+		if p == got {
+			return nil
+		}
+	}
+	return stepErr(StepVerify, fmt.Errorf("the server's public key sha256//%s matches none of the pinned keys", got),
+		"if the key changed on purpose, update --pinnedpubkey")
+}
+
+func checkOCSP(fields *field.Node, raw []byte, leaf, issuer *x509.Certificate) error {
+	if len(raw) == 0 {
+		fields.AddString("ocsp", "none stapled")
+		return stepErr(StepVerify, errors.New("the server stapled no OCSP response (--cert-status asks for one)"),
+			"enable OCSP stapling on the server, or drop --cert-status")
+	}
+	if issuer == nil {
+		return stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"), "")
+	}
+	resp, err := ocsp.ParseResponseForCert(raw, leaf, issuer)
+	if err != nil {
+		fields.AddString("ocsp", "invalid")
+		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %v", err), "")
+	}
+	now := time.Now()
+	switch resp.Status {
+	case ocsp.Good:
+		if !resp.NextUpdate.IsZero() && now.After(resp.NextUpdate) {
+			fields.AddString("ocsp", "good but stale")
+			return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is out of date (next update was %s)", resp.NextUpdate.UTC().Format(time.RFC3339)),
+				"the server must fetch a fresh OCSP response")
+		}
+		fields.AddString("ocsp", "good")
+		return nil
+	case ocsp.Revoked:
+		fields.AddString("ocsp", "revoked")
+		return stepErr(StepVerify, fmt.Errorf("the certificate was revoked on %s (stapled OCSP response)", resp.RevokedAt.UTC().Format(time.RFC3339)),
+			"the server's operator must replace the certificate")
+	}
+	fields.AddString("ocsp", "unknown")
+	return stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown"), "")
+}
+
+// handshakeError explains a failed handshake.
+func handshakeError(err error) *Error {
+	var rh tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case errors.As(err, &rh):
+		if isHTTP(rh.RecordHeader[:]) {
+			return stepErr(StepTLS, errors.New("the server answered in plain HTTP, not TLS"), "use http:// for this port, or the server's TLS port")
+		}
+		return stepErr(StepTLS, fmt.Errorf("the server did not answer with TLS (first bytes %q)", rh.RecordHeader[:]), "check the port: this one does not speak TLS")
+	case errors.As(err, &alert):
+		switch alert {
+		case 70: // protocol_version
+			return stepErr(StepTLS, errors.New("no TLS version in common with the server (it sent a protocol_version alert)"),
+				"allow other versions with --tlsv1.2/--tls-max, or upgrade the server")
+		case 40: // handshake_failure
+			return stepErr(StepTLS, errors.New("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)"),
+				"compare the ClientHello with what the server allows; relax --ciphers/--curves")
+		case 116, 42: // certificate_required, bad_certificate
+			return stepErr(StepTLS, fmt.Errorf("the server requires a client certificate (%v alert)", err),
+				"pass one with --cert FILE --key FILE")
+		}
+		return stepErr(StepTLS, fmt.Errorf("the server refused the handshake: %v", err), "")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return stepErr(StepTLS, errors.New("the server closed the connection during the handshake"),
+			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return stepErr(StepTLS, errors.New("the TLS handshake timed out"), "the server may not speak TLS on this port; -m sets the limit")
+	case strings.Contains(err.Error(), "protocol version"):
+		return stepErr(StepTLS, fmt.Errorf("no TLS version in common with the server: %v", err), "allow other versions with --tlsv1.0 … --tls-max")
+	}
+	return stepErr(StepTLS, fmt.Errorf("TLS handshake failed: %v", err), "")
+}
+
+func isHTTP(b []byte) bool {
+	for _, p := range []string{"HTTP", "<", "GET", "POS", "HEA"} {
+		if bytes.HasPrefix(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}

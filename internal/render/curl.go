@@ -1,0 +1,288 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Curl writes events in the line shapes of `curl -v` (with OpenSSL):
+// "* TLSv1.3 (OUT), TLS handshake, Client hello (1):", "> GET / HTTP/1.1",
+// "< HTTP/1.1 200 OK". It also prints what curl never does: the server's
+// change_cipher_spec of a TLS 1.3 handshake.
+type Curl struct {
+	w   *bufio.Writer
+	err error
+	// per connection: the version string of its messages so far
+	version map[int]string
+	offered map[int]string
+}
+
+// NewCurl returns a curl -v style renderer writing to w.
+func NewCurl(w io.Writer) *Curl {
+	return &Curl{w: bufio.NewWriter(w), version: map[int]string{}, offered: map[int]string{}}
+}
+
+// Flush writes what is buffered.
+func (c *Curl) Flush() error {
+	if err := c.w.Flush(); c.err == nil {
+		c.err = err
+	}
+	return c.err
+}
+
+func (c *Curl) printf(format string, args ...any) {
+	if c.err == nil {
+		_, c.err = fmt.Fprintf(c.w, format, args...)
+	}
+}
+
+// curlMessageNames are the names curl gives handshake messages
+// (ssl_msg_type in lib/vtls/openssl.c).
+var curlMessageNames = map[string]string{
+	"hello_request":          "Hello request",
+	"client_hello":           "Client hello",
+	"server_hello":           "Server hello",
+	"hello_retry_request":    "Server hello",
+	"new_session_ticket":     "Newsession Ticket",
+	"end_of_early_data":      "End of early data",
+	"encrypted_extensions":   "Encrypted Extensions",
+	"certificate":            "Certificate",
+	"server_key_exchange":    "Server key exchange",
+	"certificate_request":    "Request CERT",
+	"server_hello_done":      "Server finished",
+	"certificate_verify":     "CERT verify",
+	"client_key_exchange":    "Client key exchange",
+	"finished":               "Finished",
+	"certificate_status":     "Certificate Status",
+	"key_update":             "Key update",
+	"compressed_certificate": "Compressed Certificate",
+	"message_hash":           "Message hash",
+}
+
+// curlVersion names a TLS version as curl does.
+func curlVersion(name string) string {
+	switch name {
+	case "TLS 1.0":
+		return "TLSv1.0"
+	case "TLS 1.1":
+		return "TLSv1.1"
+	case "TLS 1.2":
+		return "TLSv1.2"
+	case "TLS 1.3":
+		return "TLSv1.3"
+	case "SSL 3.0":
+		return "SSLv3"
+	}
+	return "TLSv1.3"
+}
+
+// Event writes one event.
+func (c *Curl) Event(ev *trace.Event) {
+	f := ev.Fields
+	switch ev.Layer {
+	case trace.LayerDNS:
+		if ev.Error != "" {
+			c.printf("* Could not resolve host: %s\n", str(f, "name"))
+			return
+		}
+		for _, a := range strs(f.Get("addresses")) {
+			if strings.Contains(a, ":") {
+				c.printf("* IPv6: %s\n", a)
+			} else {
+				c.printf("* IPv4: %s\n", a)
+			}
+		}
+	case trace.LayerTCP:
+		if ev.Type != "connect" {
+			return
+		}
+		c.printf("*   Trying %s...\n", str(f, "remote"))
+		if ev.Error != "" {
+			c.printf("* connect to %s failed: %s\n", str(f, "remote"), ev.Error)
+			return
+		}
+		host, port, _ := strings.Cut(str(f, "remote"), "]:")
+		if !strings.HasPrefix(host, "[") {
+			host, port, _ = strings.Cut(str(f, "remote"), ":")
+		}
+		c.printf("* Connected to %s (%s) port %s (#%d)\n", str(f, "host"), strings.TrimPrefix(host, "["), port, ev.Conn-1)
+	case trace.LayerTLS:
+		c.tls(ev)
+	case trace.LayerInfo:
+		switch ev.Type {
+		case "handshake_complete":
+			c.printf("* SSL connection using %s / %s", curlVersion(str(f, "version")), str(f, "cipher_suite"))
+			if g := str(f, "group"); g != "" {
+				c.printf(" / %s", g)
+			}
+			c.printf("\n")
+			if a := str(f, "alpn"); a != "" {
+				c.printf("* ALPN: server accepted %s\n", a)
+			} else {
+				c.printf("* ALPN: server did not agree on a protocol. Uses default.\n")
+			}
+		case "timing":
+			c.printf("* Connection #%d closed; DNS %s, TCP %s, TLS %s, first byte %s, total %s\n", ev.Conn-1,
+				us(f, "dns_us"), us(f, "connect_us"), us(f, "tls_us"), us(f, "ttfb_us"), us(f, "total_us"))
+		}
+	case trace.LayerX509:
+		if list := f.Get("chain"); list != nil && len(list.Children) > 0 {
+			leaf := list.Children[0]
+			c.printf("* Server certificate:\n")
+			c.printf("*  subject: %s\n", str(leaf, "subject"))
+			c.printf("*  start date: %s\n", curlDate(str(leaf, "not_before")))
+			c.printf("*  expire date: %s\n", curlDate(str(leaf, "not_after")))
+			c.printf("*  subjectAltName: %s\n", strings.Join(strs(leaf.Get("subject_alt_names")), ", "))
+			c.printf("*  issuer: %s\n", str(leaf, "issuer"))
+		}
+		if ev.Error != "" {
+			c.printf("*  SSL certificate problem: %s\n", ev.Error)
+		} else {
+			c.printf("*  SSL certificate verify ok.\n")
+		}
+	case trace.LayerHTTP:
+		switch ev.Type {
+		case "request":
+			line := str(f, "method") + " " + pathOf(str(f, "url")) + " HTTP/1.1"
+			for _, h := range strs(f.Get("headers")) {
+				if strings.HasPrefix(h, ":") {
+					line = str(f, "method") + " " + pathOf(str(f, "url")) + " HTTP/2"
+					break
+				}
+			}
+			c.printf("> %s\n", line)
+			for _, h := range strs(f.Get("headers")) {
+				if !strings.HasPrefix(h, ":") {
+					c.printf("> %s\n", h)
+				}
+			}
+			c.printf("> \n")
+		case "response":
+			c.printf("< %s %d %s\n", str(f, "proto"), uintOf(f, "status"), str(f, "reason"))
+			for _, h := range strs(f.Get("headers")) {
+				c.printf("< %s\n", h)
+			}
+			c.printf("< \n")
+		case "body":
+			c.printf("* %d bytes of body\n", uintOf(f, "length"))
+		}
+	}
+}
+
+func (c *Curl) tls(ev *trace.Event) {
+	f := ev.Fields
+	dir := "IN"
+	if ev.From == trace.Client {
+		dir = "OUT"
+	}
+	switch ev.Type {
+	case "client_hello":
+		v := "TLS 1.2"
+		if sv := findExt(f, "supported_versions"); sv != nil {
+			if names := enumNames(sv, 1); names != "" {
+				v = names
+			}
+		} else if lv := f.Get("legacy_version"); lv != nil {
+			v = lv.Str
+		}
+		c.offered[ev.Conn] = curlVersion(v)
+	case "server_hello":
+		v := enumName(f.Get("legacy_version"))
+		if sv := findExt(f, "supported_versions"); sv != nil {
+			if names := enumNames(sv, 1); names != "" {
+				v = names
+			}
+		}
+		c.version[ev.Conn] = curlVersion(v)
+	}
+	version := c.version[ev.Conn]
+	if version == "" || ev.Type == "client_hello" {
+		version = c.offered[ev.Conn]
+	}
+	switch ev.Type {
+	case trace.TypeChangeCipherSpec:
+		c.printf("* %s (%s), TLS change cipher, Change cipher spec (1):\n", version, dir)
+	case trace.TypeAlert:
+		level, desc := f.Get("level"), f.Get("description")
+		if level == nil || desc == nil {
+			return
+		}
+		c.printf("* %s (%s), TLS alert, %s (%d):\n", version, dir, curlAlert(desc.Str), level.Uint<<8|desc.Uint)
+	case trace.TypeApplicationData, trace.TypeEncryptedRecord, trace.TypeHeartbeat, trace.TypeNotTLS:
+	default:
+		name, ok := curlMessageNames[ev.Type]
+		if !ok {
+			name = "Unknown"
+		}
+		code := handshakeCode(f)
+		c.printf("* %s (%s), TLS handshake, %s (%d):\n", version, dir, name, code)
+	}
+}
+
+// handshakeCode finds the msg_type of a handshake message's fields.
+func handshakeCode(f *field.Node) uint64 {
+	if f != nil {
+		if t := f.Get("msg_type"); t != nil {
+			return t.Uint
+		}
+	}
+	return 0
+}
+
+// curlAlert spells an alert as OpenSSL's SSL_alert_desc_string_long does.
+func curlAlert(name string) string {
+	s := strings.ReplaceAll(name, "_", " ")
+	s = strings.ReplaceAll(s, "unknown ca", "unknown CA")
+	s = strings.ReplaceAll(s, "psk", "PSK")
+	return s
+}
+
+func curlDate(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
+	}
+	return t.UTC().Format("Jan _2 15:04:05 2006 GMT")
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			return rest[j:]
+		}
+		return "/"
+	}
+	return u
+}
+
+func str(n *field.Node, name string) string {
+	if n == nil {
+		return ""
+	}
+	if c := n.Get(name); c != nil {
+		return c.Str
+	}
+	return ""
+}
+
+func uintOf(n *field.Node, name string) uint64 {
+	if n == nil {
+		return 0
+	}
+	if c := n.Get(name); c != nil {
+		return c.Uint
+	}
+	return 0
+}
+
+// us formats a microsecond field as milliseconds.
+func us(n *field.Node, name string) string {
+	return fmt.Sprintf("%.1f ms", float64(uintOf(n, name))/1000)
+}
