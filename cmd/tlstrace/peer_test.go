@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	mrand "math/rand/v2"
 	"net"
@@ -323,50 +324,8 @@ func runPeers(t *testing.T, dir string, r *peerRun, port int, keylog string) []*
 		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"),
 		"-dcert", filepath.Join(dir, "ec.pem"), "-dkey", filepath.Join(dir, "ec.key"),
 		"-www", "-naccept", strconv.Itoa(len(r.clients)), "-keylogfile", keylog}, r.server...)
-	srv := exec.Command("openssl", args...)
-	out, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srvErr bytes.Buffer
-	srv.Stderr = &srvErr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	defer func() {
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			srv.Process.Kill()
-			<-done
-			t.Errorf("%s: openssl s_server did not finish", r.name)
-		}
-	}()
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.Contains(sc.Text(), "ACCEPT") {
-				ok = true
-				ready <- true
-			}
-		}
-		if !ok {
-			ready <- false
-		}
-		srv.Wait()
-		close(done)
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("%s: openssl s_server did not start: %s", r.name, srvErr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: openssl s_server did not start", r.name)
-	}
+	wait := startServer(t, "ACCEPT", "openssl", args...)
+	defer wait()
 	sess := filepath.Join(dir, r.name+".sess")
 	var conns []*peerConn
 	for i, c := range r.clients {
@@ -597,4 +556,67 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startServer starts a server program and waits until it prints ready on
+// stdout or stderr. The returned function waits for it to exit (killing it
+// after 10 s); the test's cleanup kills it too.
+func startServer(t *testing.T, ready, name string, args ...string) func() {
+	t.Helper()
+	srv := exec.Command(name, args...)
+	pr, pw := io.Pipe()
+	srv.Stdout = pw
+	srv.Stderr = pw
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var log bytes.Buffer
+	up := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		ok := false
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if !ok && strings.Contains(sc.Text(), ready) {
+				ok = true
+				up <- true
+			}
+		}
+		if !ok {
+			up <- false
+		}
+	}()
+	go func() {
+		srv.Wait()
+		pw.Close()
+		close(done)
+	}()
+	stop := func() {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			srv.Process.Kill()
+			<-done
+			t.Errorf("%s did not finish", name)
+		}
+	}
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			srv.Process.Kill()
+			<-done
+		}
+	})
+	select {
+	case ok := <-up:
+		if !ok {
+			<-done
+			t.Fatalf("%s %s did not start:\n%s", name, strings.Join(args, " "), log.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not start in 10 s", name)
+	}
+	return stop
 }

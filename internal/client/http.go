@@ -78,7 +78,13 @@ func Get(ctx context.Context, t *Tracer, r *Request) (*Result, error) {
 			res, next, err = hop(ctx, t, r, method, target, body)
 			if err != nil {
 				if ctx.Err() != nil && r.MaxTime > 0 {
-					return res, stepErr(StepHTTP, fmt.Errorf("the operation timed out after %v (-m)", r.MaxTime), "raise -m/--max-time")
+					step := StepHTTP
+					var se *Error
+					if errors.As(err, &se) {
+						step = se.Step
+					}
+					return res, stepErr(step, fmt.Errorf("%s timed out: -m allows %v for the whole run", stepNames[step], r.MaxTime),
+						"raise -m/--max-time, or check that the server answers")
 				}
 				return res, err
 			}
@@ -98,6 +104,9 @@ func Get(ctx context.Context, t *Tracer, r *Request) (*Result, error) {
 	}
 	return res, nil
 }
+
+var stepNames = map[Step]string{StepUsage: "the run", StepDNS: "the DNS lookup", StepConnect: "the TCP connect",
+	StepTLS: "the TLS handshake", StepVerify: "the certificate check", StepHTTP: "the HTTP exchange"}
 
 // hop makes one request on a new connection and returns the redirect
 // target, if any.
@@ -228,6 +237,12 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 	resp, err := tr.RoundTrip(req)
 	emitRequest()
 	if err != nil {
+		var alert tls.AlertError
+		if errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: ") {
+			// TLS 1.3 servers check a client certificate after the
+			// client's handshake is done.
+			return nil, "", handshakeError(err)
+		}
 		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %v", err), "")
 	}
 	if !firstByte.IsZero() {

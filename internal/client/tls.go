@@ -19,6 +19,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // TLSOptions are curl's TLS options, in crypto/tls terms.
@@ -92,7 +93,7 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	fields.AddString("version", tls.VersionName(cs.Version))
 	fields.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
 	if cs.CurveID != 0 {
-		fields.AddString("group", cs.CurveID.String())
+		fields.AddString("group", wire.GroupName(uint16(cs.CurveID)))
 	}
 	if cs.NegotiatedProtocol != "" {
 		fields.AddString("alpn", cs.NegotiatedProtocol)
@@ -201,7 +202,7 @@ func keyDescription(c *x509.Certificate) string {
 }
 
 func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 // explainVerify turns a crypto/x509 error into a cause and a fix.
@@ -296,6 +297,9 @@ func checkOCSP(fields *field.Node, raw []byte, leaf, issuer *x509.Certificate) e
 	return stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown"), "")
 }
 
+// HandshakeError explains a failed handshake, or a TLS alert after it.
+func HandshakeError(err error) *Error { return handshakeError(err) }
+
 // handshakeError explains a failed handshake.
 func handshakeError(err error) *Error {
 	var rh tls.RecordHeaderError
@@ -306,19 +310,23 @@ func handshakeError(err error) *Error {
 			return stepErr(StepTLS, errors.New("the server answered in plain HTTP, not TLS"), "use http:// for this port, or the server's TLS port")
 		}
 		return stepErr(StepTLS, fmt.Errorf("the server did not answer with TLS (first bytes %q)", rh.RecordHeader[:]), "check the port: this one does not speak TLS")
-	case errors.As(err, &alert):
-		switch alert {
-		case 70: // protocol_version
+	case errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: "):
+		msg := err.Error()
+		switch {
+		case alert == 70 || strings.Contains(msg, "protocol version"):
 			return stepErr(StepTLS, errors.New("no TLS version in common with the server (it sent a protocol_version alert)"),
 				"allow other versions with --tlsv1.2/--tls-max, or upgrade the server")
-		case 40: // handshake_failure
+		case alert == 40 || strings.Contains(msg, "handshake failure"):
 			return stepErr(StepTLS, errors.New("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)"),
 				"compare the ClientHello with what the server allows; relax --ciphers/--curves")
-		case 116, 42: // certificate_required, bad_certificate
-			return stepErr(StepTLS, fmt.Errorf("the server requires a client certificate (%v alert)", err),
+		case alert == 116 || strings.Contains(msg, "certificate required"):
+			return stepErr(StepTLS, errors.New("the server requires a client certificate (certificate_required alert)"),
 				"pass one with --cert FILE --key FILE")
+		case alert == 42 || alert == 48 || strings.Contains(msg, "bad certificate") || strings.Contains(msg, "unknown certificate authority"):
+			return stepErr(StepTLS, fmt.Errorf("the server did not accept the client certificate (%s)", strings.TrimPrefix(msg, "remote error: tls: ")),
+				"use a client certificate issued by a CA the server trusts")
 		}
-		return stepErr(StepTLS, fmt.Errorf("the server refused the handshake: %v", err), "")
+		return stepErr(StepTLS, fmt.Errorf("the server refused the handshake: %v", err), "the alert above says why")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return stepErr(StepTLS, errors.New("the server closed the connection during the handshake"),
 			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")

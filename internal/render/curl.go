@@ -192,7 +192,14 @@ func (c *Curl) tls(ev *trace.Event) {
 			v = lv.Str
 		}
 		c.offered[ev.Conn] = curlVersion(v)
-	case "server_hello":
+	}
+	// Like OpenSSL's message callback, the hellos carry the version the
+	// client offered; the version chosen shows from the next message on.
+	version := c.version[ev.Conn]
+	if version == "" || ev.Type == "client_hello" || ev.Type == "server_hello" {
+		version = c.offered[ev.Conn]
+	}
+	if ev.Type == "server_hello" {
 		v := enumName(f.Get("legacy_version"))
 		if sv := findExt(f, "supported_versions"); sv != nil {
 			if names := enumNames(sv, 1); names != "" {
@@ -200,10 +207,6 @@ func (c *Curl) tls(ev *trace.Event) {
 			}
 		}
 		c.version[ev.Conn] = curlVersion(v)
-	}
-	version := c.version[ev.Conn]
-	if version == "" || ev.Type == "client_hello" {
-		version = c.offered[ev.Conn]
 	}
 	switch ev.Type {
 	case trace.TypeChangeCipherSpec:

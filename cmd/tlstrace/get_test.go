@@ -1,0 +1,527 @@
+package main
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemo runs `tlstrace demo` and checks the steps of its trace.
+func TestDemo(t *testing.T) {
+	for _, args := range [][]string{{"demo", "--json"}, {"demo", "--json", "--http1.1", "--tls12"}} {
+		events := runJSON(t, args...)
+		var steps []string
+		for _, ev := range events {
+			if ev.Error != "" {
+				t.Errorf("%v: %s %s: %s", args, ev.Layer, ev.Type, ev.Error)
+			}
+			if ev.Type == "encrypted_record" {
+				t.Errorf("%v: a record was not decrypted", args)
+			}
+			if ev.Layer != "tls" || !strings.HasPrefix(ev.Type, "application") {
+				steps = append(steps, ev.Layer+" "+ev.From+" "+ev.Type)
+			}
+		}
+		want := []string{"dns local lookup", "tcp local connect", "tls client client_hello", "tls server server_hello",
+			"tls server certificate", "x509 local verify", "tls client finished", "info local handshake_complete",
+			"http client request", "http server response", "http server body", "info local timing"}
+		if slices.Contains(args, "--tls12") {
+			want = slices.Insert(want, 5, "tls server server_key_exchange", "tls server server_hello_done")
+		} else {
+			want = slices.Insert(want, 4, "tls server encrypted_extensions")
+		}
+		if !isSubsequence(want, steps) {
+			t.Errorf("%v: steps\n%v\nlack, in order,\n%v", args, steps, want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo"}, &out, &errb); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errb.String())
+	}
+	for _, w := range []string{"ClientHello", "EncryptedExtensions  [decrypted]", "Verify  trusted", "HTTP Response  HTTP/2.0 200 OK", "TLS handshake"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("demo output lacks %q:\n%s", w, out.String())
+		}
+	}
+}
+
+func isSubsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+// testCA is a CA made for a test, with its certificate written to a file.
+type testCA struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+	file string
+}
+
+func newTestCA(t *testing.T, dir, name string, parent *testCA) *testCA {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(48 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	issuer, signer := tmpl, crypto.Signer(key)
+	if parent != nil {
+		issuer, signer = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	ca := &testCA{cert: c, key: key, file: filepath.Join(dir, name+".pem")}
+	writePEM(t, ca.file, "CERTIFICATE", der)
+	return ca
+}
+
+// leaf issues a localhost server certificate, changed by tweak, and writes
+// it followed by chain into name.pem, its key into name.key. A nil ca makes
+// it self-signed.
+func (ca *testCA) leaf(t *testing.T, dir, name string, tweak func(*x509.Certificate), chain ...*testCA) (string, string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if tweak != nil {
+		tweak(tmpl)
+	}
+	issuer, signer := tmpl, crypto.Signer(key)
+	if ca != nil {
+		issuer, signer = ca.cert, ca.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	// name.pem holds the leaf and its chain; name-chain.pem the chain only
+	// (openssl s_server -cert_chain).
+	var extra []byte
+	for _, c := range chain {
+		b, _ := os.ReadFile(c.file)
+		extra = append(extra, b...)
+	}
+	if len(extra) > 0 {
+		b, _ := os.ReadFile(certFile)
+		os.WriteFile(certFile, append(b, extra...), 0o644)
+		os.WriteFile(strings.TrimSuffix(certFile, ".pem")+"-chain.pem", extra, 0o644)
+	}
+	kd, _ := x509.MarshalPKCS8PrivateKey(key)
+	writePEM(t, keyFile, "PRIVATE KEY", kd)
+	return certFile, keyFile
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// sServer starts `openssl s_server -www` for one connection and returns its
+// port.
+func sServer(t *testing.T, cert, key string, args ...string) int {
+	t.Helper()
+	port := freePort(t)
+	all := append([]string{"s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-www", "-naccept", "1"}, chainArgs(cert)...)
+	all = append(all, args...)
+	startServer(t, "ACCEPT", "openssl", all...)
+	return port
+}
+
+// chainArgs passes the intermediates of a leaf made by testCA.leaf to
+// openssl s_server, which takes only the first certificate of -cert.
+func chainArgs(cert string) []string {
+	chain := strings.TrimSuffix(cert, ".pem") + "-chain.pem"
+	if _, err := os.Stat(chain); err == nil {
+		return []string{"-cert_chain", chain}
+	}
+	return nil
+}
+
+func chainOf(cert string) string { return strings.TrimSuffix(cert, ".pem") + "-chain.pem" }
+
+func runCode(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestGetFailures checks that each way a connection fails gives its exit
+// code, one line of cause and one of fix.
+func TestGetFailures(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	other := newTestCA(t, dir, "other-root", nil)
+	type tc struct {
+		name  string
+		cert  func() (string, string)
+		srv   []string
+		flags []string
+		code  int
+		cause string
+	}
+	now := time.Now()
+	cases := []tc{
+		{"expired", func() (string, string) {
+			return inter.leaf(t, dir, "expired", func(c *x509.Certificate) { c.NotBefore, c.NotAfter = now.Add(-72*time.Hour), now.Add(-24*time.Hour) }, inter)
+		}, nil, nil, exitVerify, "expired on"},
+		{"not-yet-valid", func() (string, string) {
+			return inter.leaf(t, dir, "future", func(c *x509.Certificate) { c.NotBefore, c.NotAfter = now.Add(24*time.Hour), now.Add(72*time.Hour) }, inter)
+		}, nil, nil, exitVerify, "is not valid before"},
+		{"wrong-host", func() (string, string) {
+			return inter.leaf(t, dir, "wronghost", func(c *x509.Certificate) { c.DNSNames, c.IPAddresses = []string{"www.example.org"}, nil }, inter)
+		}, nil, nil, exitVerify, "not valid for localhost: it lists only www.example.org"},
+		{"self-signed", func() (string, string) { return (*testCA)(nil).leaf(t, dir, "self", nil) }, nil, nil, exitVerify, "self-signed"},
+		{"unknown-ca", func() (string, string) { return other.leaf(t, dir, "unknown", nil, other) }, nil, nil, exitVerify, "not a trusted CA"},
+		{"missing-intermediate", func() (string, string) { return inter.leaf(t, dir, "nointer", nil) }, nil, nil, exitVerify, `issued by "CN=intermediate", which it did not send`},
+		{"no-common-version", func() (string, string) { return inter.leaf(t, dir, "v12", nil, inter) }, []string{"-tls1_2"}, []string{"--tlsv1.3"}, exitTLS, "no TLS version in common"},
+		{"client-certificate-required", func() (string, string) { return inter.leaf(t, dir, "mtls", nil, inter) }, []string{"-Verify", "1", "-CAfile", root.file}, nil, exitTLS, "requires a client certificate"},
+		{"pin-mismatch", func() (string, string) { return inter.leaf(t, dir, "pin", nil, inter) }, nil, []string{"--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, exitVerify, "matches none of the pinned keys"},
+		{"no-ocsp-staple", func() (string, string) { return inter.leaf(t, dir, "ocsp", nil, inter) }, nil, []string{"--cert-status"}, exitVerify, "stapled no OCSP response"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cert, key := c.cert()
+			port := sServer(t, cert, key, c.srv...)
+			args := append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "-m", "10s"}, c.flags...)
+			code, _, stderr := runCode(args...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\n%s", code, c.code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "tlstrace: error: ") || !strings.HasPrefix(lines[1], "tlstrace: hint: ") {
+				t.Errorf("want a cause line and a hint line, got:\n%s", stderr)
+			}
+			if !strings.Contains(stderr, c.cause) {
+				t.Errorf("cause lacks %q:\n%s", c.cause, stderr)
+			}
+		})
+	}
+	t.Run("insecure", func(t *testing.T) {
+		cert, key := (*testCA)(nil).leaf(t, dir, "self-k", nil)
+		port := sServer(t, cert, key)
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "-k", "--json")
+		if code != 0 {
+			t.Fatalf("-k: exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "warning: --insecure") {
+			t.Errorf("-k did not warn: %q", stderr)
+		}
+		if !strings.Contains(out, `"verdict":"NOT trusted; going on because of --insecure"`) {
+			t.Errorf("-k: the verdict does not say the chain is not trusted")
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		code, _, stderr := runCode(fmt.Sprintf("https://127.0.0.1:%d/", freePort(t)))
+		if code != exitConnect || !strings.Contains(stderr, "refused") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			// Accept and say nothing.
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+			}
+		}()
+		start := time.Now()
+		code, _, stderr := runCode(fmt.Sprintf("https://%s/", ln.Addr()), "-m", "1s")
+		if code != exitTLS || !strings.Contains(stderr, "timed out") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("-m 1s took %v", d)
+		}
+	})
+	t.Run("plain-http", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		code, _, stderr := runCode(fmt.Sprintf("https://%s/", ln.Addr()))
+		if code != exitTLS || !strings.Contains(stderr, "plain HTTP") {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+}
+
+// TestGetOptions checks curl's options against openssl s_server.
+func TestGetOptions(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "server", nil, inter)
+	clientCert, clientKey := root.leaf(t, dir, "client", func(c *x509.Certificate) {
+		c.Subject.CommonName = "test client"
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	})
+	leafPEM, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(leafPEM)
+	pin := "sha256//" + sha256b64(leaf.RawSubjectPublicKeyInfo)
+	for _, c := range []struct {
+		name  string
+		srv   []string
+		flags []string
+		want  []string // substrings of the JSON output
+	}{
+		{"tls12-suite", []string{"-tls1_2"}, []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}, []string{`"cipher_suite":"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"`, `"version":"TLS 1.2"`}},
+		{"tls13", nil, []string{"--tlsv1.3"}, []string{`"version":"TLS 1.3"`}},
+		{"curves", nil, []string{"--curves", "P-384"}, []string{`"group":"secp384r1"`}},
+		{"pin", nil, []string{"--pinnedpubkey", pin}, []string{`"public_key_pin":"` + pin}},
+		{"mtls", []string{"-Verify", "1", "-CAfile", root.file}, []string{"--cert", clientCert, "--key", clientKey}, []string{`"type":"certificate_verify"`, `"from":"client","layer":"tls","type":"certificate"`}},
+		{"http1.1", nil, []string{"--http1.1"}, []string{`"alpn"`, `"proto":"HTTP/1.0"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := sServer(t, cert, key, append([]string{"-alpn", "http/1.1"}, c.srv...)...)
+			args := append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--json", "-m", "10s"}, c.flags...)
+			code, out, stderr := runCode(args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %s", w)
+				}
+			}
+		})
+	}
+}
+
+func parseFirstCert(b []byte) (*x509.Certificate, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, fmt.Errorf("no PEM block")
+	}
+	return x509.ParseCertificate(blk.Bytes)
+}
+
+// TestGetAgainstTshark captures tlstrace's own connections to real servers
+// and checks that the TLS messages it shows, each way, are those tshark
+// decodes from the capture with the key log tlstrace wrote (SSLKEYLOGFILE).
+func TestGetAgainstTshark(t *testing.T) {
+	requirePeer(t, "openssl", "gnutls-serv", "dumpcap", "tshark")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "server", nil, inter)
+	keylog := filepath.Join(dir, "keys.txt")
+	t.Setenv("SSLKEYLOGFILE", keylog)
+	type server struct {
+		name  string
+		start func(port int)
+		flags []string
+	}
+	servers := []server{
+		{"openssl-tls13", func(port int) {
+			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "1", "-tls1_3")
+		}, nil},
+		{"openssl-tls12", func(port int) {
+			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "1", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")
+		}, nil},
+		{"gnutls-serv", func(port int) {
+			startServer(t, "HTTP Server listening", "gnutls-serv", "--http", "-p", strconv.Itoa(port), "--x509certfile", cert, "--x509keyfile", key)
+		}, []string{"--http1.1"}},
+		{"openssl-resumed", func(port int) {
+			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "2")
+		}, []string{"--reconnect", "1"}},
+	}
+	base := 20000 + int(time.Now().UnixNano()%30000)
+	pcap := filepath.Join(dir, "get.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp portrange %d-%d", base, base+len(servers)-1), pcap)
+	outputs := make([]string, len(servers))
+	for i, s := range servers {
+		s.start(base + i)
+		args := append([]string{fmt.Sprintf("https://localhost:%d/", base+i), "--cacert", root.file, "--json", "-m", "10s"}, s.flags...)
+		code, out, stderr := runCode(args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", s.name, code, stderr)
+		}
+		outputs[i] = out
+	}
+	stop()
+	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
+	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
+	stream := 0
+	for i, s := range servers {
+		var events []jsonEvent
+		for _, line := range strings.Split(strings.TrimSpace(outputs[i]), "\n") {
+			var ev jsonEvent
+			if err := json.Unmarshal([]byte(line), &ev); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			events = append(events, ev)
+		}
+		conns := map[int]bool{}
+		for _, ev := range events {
+			conns[ev.Conn] = true
+		}
+		for conn := 1; conn <= len(conns); conn++ {
+			got := map[string][]string{}
+			for _, ev := range events {
+				if ev.Conn != conn || ev.Layer != "tls" {
+					continue
+				}
+				if ev.Type == "encrypted_record" {
+					t.Errorf("%s: a record was not decrypted: %s", s.name, ev.Error)
+				}
+				if code, ok := handshakeCode(ev.Type); ok {
+					got[ev.From] = append(got[ev.From], strconv.Itoa(code))
+				}
+			}
+			want := oracle[stream]
+			for _, side := range []string{"client", "server"} {
+				if !slices.Equal(got[side], want[side]) {
+					t.Errorf("%s conn %d, %s's handshake messages:\n tlstrace %v\n tshark   %v", s.name, conn, side, got[side], want[side])
+				}
+			}
+			stream++
+		}
+	}
+}
+
+// tsharkDirections returns, per TCP stream, the handshake types tshark
+// decodes from each side, in order.
+func tsharkDirections(t *testing.T, pcap, decodeAs, keylog string, serverPort func(int) bool) map[int]map[string][]string {
+	t.Helper()
+	out := tshark(t, "-r", pcap, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y", "tls.handshake.type",
+		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tls.handshake.type")
+	m := map[int]map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			continue
+		}
+		s, _ := strconv.Atoi(f[0])
+		src, _ := strconv.Atoi(f[1])
+		side := "client"
+		if serverPort(src) {
+			side = "server"
+		}
+		if m[s] == nil {
+			m[s] = map[string][]string{}
+		}
+		m[s][side] = append(m[s][side], strings.Split(f[2], ",")...)
+	}
+	return m
+}
+
+// TestGetCurlFormat checks that --format curl prints the TLS lines `curl -v`
+// prints against the same server, plus the server's ChangeCipherSpec.
+func TestGetCurlFormat(t *testing.T) {
+	requirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "server", nil, inter)
+	for _, c := range []struct {
+		name string
+		srv  []string
+	}{
+		{"tls13", []string{"-tls1_3"}},
+		{"tls12", []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := sServer(t, cert, key, c.srv...)
+			url := fmt.Sprintf("https://localhost:%d/", port)
+			cmd := exec.Command("curl", "-v", "-sS", "-o", "/dev/null", "--cacert", root.file, url)
+			b, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("curl: %v\n%s", err, b)
+			}
+			want := tlsLines(string(b))
+			port = sServer(t, cert, key, c.srv...)
+			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--format", "curl")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got := tlsLines(out)
+			// The suite may differ: OpenSSL's client prefers AES-256,
+			// crypto/tls AES-128.
+			got = slices.DeleteFunc(got, func(s string) bool { return strings.HasPrefix(s, "* SSL connection") })
+			want = slices.DeleteFunc(want, func(s string) bool { return strings.HasPrefix(s, "* SSL connection") })
+			serverCCS := func(s string) bool { return strings.HasSuffix(s, "(IN), TLS change cipher, Change cipher spec (1):") }
+			if !slices.ContainsFunc(got, serverCCS) {
+				t.Errorf("the server's ChangeCipherSpec is missing")
+			}
+			got = slices.DeleteFunc(got, serverCCS)
+			if !slices.Equal(got, want) {
+				t.Errorf("TLS lines differ\n tlstrace:\n  %s\n curl -v:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+		})
+	}
+}
+
+func tlsLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "* TLSv") || strings.HasPrefix(l, "* SSL connection using") {
+			if strings.HasPrefix(l, "* SSL connection using") {
+				// curl 7.88 does not print the group.
+				parts := strings.Split(l, " / ")
+				l = strings.Join(parts[:min(2, len(parts))], " / ")
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
