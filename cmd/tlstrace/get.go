@@ -42,24 +42,23 @@ printed; its size is shown (-o FILE or --body to get it).`
 
 // getOptions are curl's options.
 type getOptions struct {
-	conn       connOptions
-	headers    []string
-	method     string
-	data       string
-	output     string
-	head       bool
-	follow     bool
-	maxRedirs  int
-	http11     bool
-	http2      bool
-	reconnect  int
-	maxTime    time.Duration
-	body       bool
-	userAgent  string
-	jsonOut    bool
-	format     string
-	verbose    int
-	showSecret bool
+	conn      connOptions
+	headers   []string
+	method    string
+	data      string
+	output    string
+	head      bool
+	follow    bool
+	maxRedirs int
+	http11    bool
+	http2     bool
+	reconnect int
+	maxTime   time.Duration
+	body      bool
+	userAgent string
+	jsonOut   bool
+	format    string
+	verbose   int
 }
 
 // connOptions are the network and TLS options of every command that

@@ -65,13 +65,10 @@ func Get(ctx context.Context, t *Tracer, r *Request) (*Result, error) {
 	if r.Reconnect > 0 && r.TLS.Sessions == nil {
 		r.TLS.Sessions = tls.NewLRUClientSessionCache(8)
 	}
-	target := r.URL
-	method := r.Method
-	body := r.Body
 	var res *Result
 	for round := 0; round <= r.Reconnect; round++ {
 		hops := 0
-		target, method, body = r.URL, r.Method, r.Body
+		target, method, body := r.URL, r.Method, r.Body
 		for {
 			var next string
 			var err error
