@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // TestDemo runs `tlstrace demo` and checks the steps of its trace.
@@ -241,6 +243,34 @@ func TestGetFailures(t *testing.T) {
 			}
 			if !strings.Contains(stderr, c.cause) {
 				t.Errorf("cause lacks %q:\n%s", c.cause, stderr)
+			}
+		})
+	}
+	for _, status := range []int{ocsp.Good, ocsp.Revoked} {
+		name := map[int]string{ocsp.Good: "ocsp-good", ocsp.Revoked: "ocsp-revoked"}[status]
+		t.Run(name, func(t *testing.T) {
+			cert, key := inter.leaf(t, dir, name, nil, inter)
+			b, _ := os.ReadFile(cert)
+			leaf, _ := parseFirstCert(b)
+			resp, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{
+				Status: status, SerialNumber: leaf.SerialNumber, ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour),
+				RevokedAt: now.Add(-time.Minute), RevocationReason: ocsp.KeyCompromise,
+			}, inter.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			staple := filepath.Join(dir, name+".der")
+			os.WriteFile(staple, resp, 0o644)
+			port := sServer(t, cert, key, "-status_file", staple)
+			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
+			if status == ocsp.Good {
+				if code != 0 || !strings.Contains(out, `"ocsp":"good"`) {
+					t.Errorf("exit %d, %s", code, stderr)
+				}
+				return
+			}
+			if code != exitVerify || !strings.Contains(stderr, "was revoked") || !strings.Contains(out, `"ocsp":"revoked"`) {
+				t.Errorf("exit %d, %s", code, stderr)
 			}
 		})
 	}
@@ -524,4 +554,121 @@ func tlsLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// startNginx runs nginx with an HTTPS server (HTTP/2, the full chain) on
+// one port and a plain HTTP server that redirects to it on another. It
+// returns the two ports.
+func startNginx(t *testing.T, dir, cert, key string) (int, int) {
+	t.Helper()
+	requirePeer(t, "nginx")
+	httpsPort, httpPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "nginx.conf")
+	os.MkdirAll(filepath.Join(dir, "nginx"), 0o755)
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;"
+	}
+	fmt.Fprintf(mustCreate(t, conf), `%s
+daemon off;
+worker_processes 1;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path %[2]s/body;
+	proxy_temp_path %[2]s/proxy;
+	fastcgi_temp_path %[2]s/fastcgi;
+	uwsgi_temp_path %[2]s/uwsgi;
+	scgi_temp_path %[2]s/scgi;
+	server {
+		listen 127.0.0.1:%[3]d ssl http2;
+		ssl_certificate %[4]s;
+		ssl_certificate_key %[5]s;
+		location / {
+			add_header X-Test "$http_x_test";
+			return 200 "method=$request_method proto=$server_protocol\n";
+		}
+	}
+	server {
+		listen 127.0.0.1:%[6]d;
+		location / { return 302 https://localhost:%[3]d/landed; }
+	}
+}
+`, user, filepath.Join(dir, "nginx"), httpsPort, cert, key, httpPort)
+	cmd := exec.Command("nginx", "-c", conf, "-p", filepath.Join(dir, "nginx"))
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		runWait(cmd, 10*time.Second)
+	})
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", httpPort))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("nginx did not start: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return httpsPort, httpPort
+}
+
+func mustCreate(t *testing.T, name string) *os.File {
+	t.Helper()
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// TestGetNginx: HTTP/2 and a full chain, a redirect from plain HTTP to
+// HTTPS (-L), HEAD, POST, request headers, and --http1.1.
+func TestGetNginx(t *testing.T) {
+	requirePeer(t, "nginx")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "server", nil, inter)
+	httpsPort, httpPort := startNginx(t, dir, cert, key)
+	https := fmt.Sprintf("https://localhost:%d/", httpsPort)
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"h2", []string{https}, []string{`"alpn":"h2"`, `"proto":"HTTP/2.0"`, `"status":200`, `"verified_chain":["CN=localhost","CN=intermediate","CN=root"]`}},
+		{"http1.1", []string{https, "--http1.1"}, []string{`"alpn":"http/1.1"`, `"proto":"HTTP/1.1"`}},
+		{"redirect", []string{fmt.Sprintf("http://localhost:%d/", httpPort), "-L"}, []string{`"status":302`, `"url":"https://localhost:` + strconv.Itoa(httpsPort) + `/landed"`, `"conn":2`}},
+		{"head", []string{https, "-I"}, []string{`"method":"HEAD"`}},
+		{"post", []string{https, "-d", "a=b"}, []string{`"method":"POST"`, `"body_length":3`}},
+		{"header", []string{https, "-H", "X-Test: hello"}, []string{`"X-Test: hello"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, stderr := runCode(append(c.args, "--cacert", root.file, "--json", "-m", "10s")...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %s", w)
+				}
+			}
+		})
+	}
+	t.Run("body", func(t *testing.T) {
+		code, out, stderr := runCode(https, "--cacert", root.file, "--body", "-X", "PUT")
+		if code != 0 || !strings.Contains(out, "method=PUT proto=HTTP/2.0") {
+			t.Errorf("exit %d: %s\n%s", code, stderr, out)
+		}
+	})
 }
