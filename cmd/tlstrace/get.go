@@ -225,16 +225,13 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		return err
 	}
 	tr := client.NewTracer(time.Now(), out.Event)
-	if kl := os.Getenv("SSLKEYLOGFILE"); kl != "" {
-		f, err := os.OpenFile(kl, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %v", err), "")
-		}
-		defer f.Close()
-		tr.KeyLog = f
+	closeKeyLog, err := keyLogFromEnv(tr)
+	if err != nil {
+		return err
 	}
+	defer closeKeyLog()
 	if o.conn.insecure {
-		fmt.Fprintln(stderr, "tlstrace: warning: --insecure: the server's certificate is checked and shown, but not enforced; anyone on the path could be answering")
+		warnInsecure(stderr)
 	}
 	_, err = client.Get(ctx, tr, req)
 	if ferr := out.Flush(); ferr != nil && err == nil {
@@ -244,6 +241,24 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		fmt.Fprint(stdout, bodyBuf.String())
 	}
 	return clientError(err)
+}
+
+// keyLogFromEnv appends the run's secrets to $SSLKEYLOGFILE, as curl does.
+func keyLogFromEnv(tr *client.Tracer) (func(), error) {
+	kl := os.Getenv("SSLKEYLOGFILE")
+	if kl == "" {
+		return func() {}, nil
+	}
+	f, err := os.OpenFile(kl, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %v", err), "")
+	}
+	tr.KeyLog = f
+	return func() { f.Close() }, nil
+}
+
+func warnInsecure(stderr io.Writer) {
+	fmt.Fprintln(stderr, "tlstrace: warning: --insecure: the server's certificate is checked and shown, but not enforced; anyone on the path could be answering")
 }
 
 // clientError maps a failed step to its exit code.

@@ -31,6 +31,9 @@ const (
 	exitInput = 3
 )
 
+// stdin is what `tlstrace connect` sends; tests replace it.
+var stdin io.Reader = os.Stdin
+
 // Version is set at link time (-ldflags "-X main.Version=v1.2.3"); without
 // it, the module version from the build info is used.
 var Version = ""
@@ -89,6 +92,7 @@ Exit status:
 	root.AddCommand(newReadCmd(stdout, stderr))
 	root.AddCommand(newGetCmd(stdout, stderr, "get URL"))
 	root.AddCommand(newDemoCmd(stdout, stderr))
+	root.AddCommand(newConnectCmd(stdin, stdout, stderr))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")
 	root.Args = cobra.ArbitraryArgs

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+const connectLong = `Open a TLS session to HOST:PORT, like openssl s_client: standard input goes
+to the server, what the server sends goes to standard output, and the trace
+(every TLS message decoded, the chain verified) goes to standard error.
+
+--starttls runs the plaintext upgrade of SMTP, IMAP, POP3 or FTP first.
+When standard input ends, tlstrace waits --idle for the server, then closes
+the session with close_notify.`
+
+type connectOptions struct {
+	conn     connOptions
+	starttls string
+	name     string
+	idle     time.Duration
+	timeout  time.Duration
+	jsonOut  bool
+	format   string
+	verbose  int
+}
+
+func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var o connectOptions
+	cmd := &cobra.Command{
+		Use:   "connect HOST:PORT",
+		Short: "A traced TLS session on standard input and output (like openssl s_client)",
+		Long:  connectLong,
+		Example: `  echo QUIT | tlstrace connect smtp.example.com:587 --starttls smtp
+  printf 'GET / HTTP/1.0\r\n\r\n' | tlstrace connect localhost:4433 --cacert ca.pem`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runConnect(cmd.Context(), args[0], &o, stdin, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	o.conn.addFlags(f)
+	f.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext session first: smtp, imap, pop3 or ftp")
+	f.StringVar(&o.name, "servername", "", "server name for SNI and verification (default: HOST)")
+	f.DurationVar(&o.idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for the STARTTLS dialog and the handshake")
+	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
+	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
+	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
+	return cmd
+}
+
+func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	host, port, err := client.SplitHostPort(addr, "443")
+	if err != nil {
+		return fail(exitUsage, err, "write HOST:PORT")
+	}
+	netw, tlsOpts, err := o.conn.build(stderr)
+	if err != nil {
+		return err
+	}
+	out, err := newLiveWriter(stderr, o.jsonOut, o.format, o.verbose)
+	if err != nil {
+		return err
+	}
+	tr := client.NewTracer(time.Now(), func(ev *trace.Event) {
+		out.Event(ev)
+		out.Flush() // the trace goes out as it happens, between the data
+	})
+	closeKeyLog, err := keyLogFromEnv(tr)
+	if err != nil {
+		return err
+	}
+	defer closeKeyLog()
+	if o.conn.insecure {
+		warnInsecure(stderr)
+	}
+	s := &client.Session{Host: host, Port: port, Network: netw, TLS: *tlsOpts, StartTLS: o.starttls, Idle: o.idle, Timeout: o.timeout}
+	if o.name != "" {
+		s.ServerName = o.name
+	}
+	err = client.Connect(ctx, tr, s, stdin, stdout)
+	if ferr := out.Flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	return clientError(err)
+}
