@@ -160,4 +160,3 @@ func startTLS(t *Tracer, conn int, c net.Conn, proto, host string) error {
 	}
 	return nil
 }
-
