@@ -44,6 +44,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1 instead of HTTP/2")
 	f.BoolVar(&o.conn.tls12, "tls12", false, "use TLS 1.2 (sets --tls-max 1.2)")
 	f.IntVar(&o.reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
+	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded")
 	return cmd
 }
 

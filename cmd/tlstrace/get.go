@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/render"
 )
@@ -59,6 +60,7 @@ type getOptions struct {
 	jsonOut   bool
 	format    string
 	verbose   int
+	pcap      string
 }
 
 // connOptions are the network and TLS options of every command that
@@ -152,6 +154,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines, one event per line")
 	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
+	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
 	return cmd
 }
 
@@ -233,7 +236,13 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if o.conn.insecure {
 		warnInsecure(stderr)
 	}
+	tr.Record = o.pcap != ""
 	_, err = client.Get(ctx, tr, req)
+	if o.pcap != "" {
+		if perr := writePcap(o.pcap, tr, stderr); perr != nil && err == nil {
+			err = perr
+		}
+	}
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -255,6 +264,25 @@ func keyLogFromEnv(tr *client.Tracer) (func(), error) {
 	}
 	tr.KeyLog = f
 	return func() { f.Close() }, nil
+}
+
+// writePcap writes what the tracer recorded, with its secrets, readable by
+// the owner only (it holds the session keys).
+func writePcap(name string, tr *client.Tracer, stderr io.Writer) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fail(exitInput, fmt.Errorf("--pcap: %v", err), "")
+	}
+	conns := tr.Recorded()
+	err = capture.WritePcapng(f, tr.Secrets(), conns)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(exitInput, fmt.Errorf("--pcap: %v", err), "")
+	}
+	fmt.Fprintf(stderr, "tlstrace: wrote %s: %d connection%s, secrets embedded (keep it private)\n", name, len(conns), map[bool]string{true: "s"}[len(conns) != 1])
+	return nil
 }
 
 func warnInsecure(stderr io.Writer) {

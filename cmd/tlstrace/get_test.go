@@ -672,3 +672,38 @@ func TestGetNginx(t *testing.T) {
 		}
 	})
 }
+
+// TestPcapOut checks that --pcap writes a capture that tshark decrypts
+// with no key log file (the secrets are embedded), and that tlstrace read
+// decodes the same messages.
+func TestPcapOut(t *testing.T) {
+	requirePeer(t, "tshark")
+	file := filepath.Join(t.TempDir(), "demo.pcapng")
+	code, live, stderr := runCode("demo", "--json", "--pcap", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("--pcap file: %v (mode %v), want 0600", err, fi.Mode())
+	}
+	out := tshark(t, "-r", file, "-Y", "http2.header.name == \":status\"", "-T", "fields", "-e", "http2.header.value")
+	if !strings.Contains(out, "200") {
+		t.Errorf("tshark did not decrypt the HTTP/2 response: %q", out)
+	}
+	var liveTypes, readTypes []string
+	for _, line := range strings.Split(strings.TrimSpace(live), "\n") {
+		var ev jsonEvent
+		json.Unmarshal([]byte(line), &ev)
+		if ev.Layer == "tls" {
+			liveTypes = append(liveTypes, ev.From+" "+ev.Type)
+		}
+	}
+	for _, ev := range runJSON(t, "read", file, "--json") {
+		if ev.Layer == "tls" {
+			readTypes = append(readTypes, ev.From+" "+ev.Type)
+		}
+	}
+	if !slices.Equal(liveTypes, readTypes) {
+		t.Errorf("read of the --pcap file\n %v\nlive\n %v", readTypes, liveTypes)
+	}
+}

@@ -338,7 +338,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].perSecond), body[20:20+capLen])
-		case 0x0A: // Decryption Secrets Block
+		case blockDSB:
 			if len(body) < 8 {
 				continue
 			}
@@ -346,7 +346,7 @@ func (rd *reader) pcapng() error {
 			if uint64(n) > uint64(len(body)-8) {
 				return fmt.Errorf("capture: secrets block at offset %d: length %d exceeds the block", start, n)
 			}
-			if kind == 0x544c534b { // "TLSK": TLS key log
+			if kind == secretsTLS {
 				rd.h.Secrets(append([]byte(nil), body[8:8+n]...))
 			}
 		}

@@ -195,13 +195,6 @@ type order interface {
 	binary.AppendByteOrder
 }
 
-func pad4(b []byte) []byte {
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
 func ngBlock(bo order, typ uint32, body []byte) []byte {
 	body = pad4(body)
 	b := make([]byte, 8, 12+len(body))

@@ -9,9 +9,11 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -28,6 +30,21 @@ type Tracer struct {
 	secrets bytes.Buffer
 	conns   int
 	now     func() time.Time
+	// Record keeps every tapped byte, for Recorded (--pcap), up to
+	// maxRecorded bytes in all.
+	Record   bool
+	recorded []*capture.Conn
+	recBytes int
+}
+
+// maxRecorded bounds what --pcap keeps in memory.
+const maxRecorded = 256 << 20
+
+// Recorded returns the connections kept with Record.
+func (t *Tracer) Recorded() []*capture.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.recorded
 }
 
 // NewTracer returns a Tracer sending events to emit, in order, one at a
@@ -97,6 +114,7 @@ type Tap struct {
 	dec   *trace.Conn
 	local trace.Side
 	once  sync.Once
+	rec   *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
 }
@@ -104,9 +122,35 @@ type Tap struct {
 // NewTap wraps c, an end of connection number id on the local side.
 func (t *Tracer) NewTap(c net.Conn, id int, local trace.Side) *Tap {
 	t.mu.Lock()
-	dec := t.sess.NewConn(id, true)
-	t.mu.Unlock()
-	return &Tap{Conn: c, t: t, dec: dec, local: local}
+	defer t.mu.Unlock()
+	tap := &Tap{Conn: c, t: t, dec: t.sess.NewConn(id, true), local: local}
+	if t.Record {
+		la, ra := addrPort(c.LocalAddr()), addrPort(c.RemoteAddr())
+		rc := &capture.Conn{Client: la, Server: ra, Start: t.now()}
+		if local == trace.Server {
+			rc.Client, rc.Server = ra, la
+		}
+		tap.rec = rc
+		t.recorded = append(t.recorded, rc)
+	}
+	return tap
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+}
+
+// record keeps a chunk for --pcap; t.mu is held.
+func (c *Tap) record(from trace.Side, at time.Time, b []byte) {
+	if c.rec == nil || c.t.recBytes+len(b) > maxRecorded {
+		return
+	}
+	c.t.recBytes += len(b)
+	c.rec.Chunks = append(c.rec.Chunks, capture.Chunk{FromClient: from == trace.Client, Time: at, Data: bytes.Clone(b)})
+	c.rec.End = at
 }
 
 func (c *Tap) Read(b []byte) (int, error) {
@@ -114,7 +158,9 @@ func (c *Tap) Read(b []byte) (int, error) {
 	if n > 0 {
 		c.t.mu.Lock()
 		c.BytesRead += int64(n)
-		c.dec.Feed(c.local.Other(), trace.Stamp{Time: c.t.now()}, b[:n])
+		now := c.t.now()
+		c.record(c.local.Other(), now, b[:n])
+		c.dec.Feed(c.local.Other(), trace.Stamp{Time: now}, b[:n])
 		c.t.mu.Unlock()
 	}
 	return n, err
@@ -123,7 +169,9 @@ func (c *Tap) Read(b []byte) (int, error) {
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
 	c.BytesWritten += int64(len(b))
-	c.dec.Feed(c.local, trace.Stamp{Time: c.t.now()}, b)
+	now := c.t.now()
+	c.record(c.local, now, b)
+	c.dec.Feed(c.local, trace.Stamp{Time: now}, b)
 	c.t.mu.Unlock()
 	return c.Conn.Write(b)
 }
