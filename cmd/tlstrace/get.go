@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -412,17 +413,15 @@ func (o *connOptions) build(stderr io.Writer) (client.Network, *client.TLSOption
 	return n, t, nil
 }
 
-// loadRoots reads --cacert and --capath, or curl's environment variables.
+// loadRoots reads --cacert and --capath or, when neither is given, curl's
+// environment variables (CURL_CA_BUNDLE, SSL_CERT_FILE, then SSL_CERT_DIR).
 // nil means the system's roots.
 func loadRoots(cacert, capath string) (*x509.CertPool, error) {
-	if cacert == "" {
-		cacert = os.Getenv("CURL_CA_BUNDLE")
-	}
-	if cacert == "" {
-		cacert = os.Getenv("SSL_CERT_FILE")
-	}
-	if capath == "" {
-		capath = os.Getenv("SSL_CERT_DIR")
+	if cacert == "" && capath == "" {
+		cacert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE"))
+		if cacert == "" {
+			capath = os.Getenv("SSL_CERT_DIR")
+		}
 	}
 	if cacert == "" && capath == "" {
 		return nil, nil

@@ -429,6 +429,9 @@ func TestGetAgainstTshark(t *testing.T) {
 		outputs[i] = out
 	}
 	stop()
+	if !strings.Contains(outputs[3], `"resumed":true`) {
+		t.Errorf("--reconnect 1 did not resume the session")
+	}
 	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
 	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
 	stream := 0
