@@ -71,6 +71,7 @@ func newWriter(stdout io.Writer, json bool, verbose int, raw bool) eventWriter {
 		return j
 	}
 	t := render.NewText(stdout)
+	t.Color = colorOK(stdout)
 	t.Verbose = verbose >= 1
 	t.Hex = verbose >= 2
 	return t
@@ -202,4 +203,18 @@ func (h *captureDecoder) finish() {
 	for _, f := range flows {
 		h.Close(f)
 	}
+}
+
+// colorOK reports whether w is a terminal that wants colour: not when
+// NO_COLOR is set (https://no-color.org) or TERM is dumb.
+func colorOK(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

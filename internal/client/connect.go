@@ -56,7 +56,7 @@ func Connect(ctx context.Context, t *Tracer, s *Session, in io.Reader, out io.Wr
 	if err != nil {
 		return err
 	}
-	defer tap.Finish()
+	defer tap.Wait(time.Second)
 	defer tc.Close()
 	raw.SetDeadline(time.Time{})
 

@@ -125,6 +125,7 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 	}
 	var nc net.Conn = raw
 	var tap *Tap
+	var tlsConn *tls.Conn
 	if u.Scheme == "https" {
 		o := r.TLS
 		switch r.HTTP {
@@ -137,12 +138,12 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 		if err != nil {
 			return nil, "", err
 		}
-		nc, tap = tc, tp
+		nc, tap, tlsConn = tc, tp, tc
 	}
 	defer func() {
 		nc.Close()
 		if tap != nil {
-			tap.Finish()
+			tap.Wait(time.Second)
 		}
 	}()
 
@@ -275,11 +276,16 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 	}
 	t.Emit(bev)
 	res := &Result{Status: resp.StatusCode, Proto: resp.Proto, BodySize: n}
-	// Closing sends close_notify; the tap shows it.
+	// Send close_notify now: crypto/tls leaves it out when net/http closes
+	// the connection from its own goroutine while another call is active.
+	if tlsConn != nil {
+		tlsConn.CloseWrite()
+	}
 	tr.CloseIdleConnections()
 	nc.Close()
 	if tap != nil {
-		tap.Finish()
+		// Another goroutine may be closing it: wait for its close_notify.
+		tap.Wait(time.Second)
 	}
 	emitTimings(t, conn, tm)
 	if err != nil {

@@ -114,6 +114,7 @@ type Tap struct {
 	dec   *trace.Conn
 	local trace.Side
 	once  sync.Once
+	done  chan struct{}
 	rec   *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
@@ -123,7 +124,7 @@ type Tap struct {
 func (t *Tracer) NewTap(c net.Conn, id int, local trace.Side) *Tap {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tap := &Tap{Conn: c, t: t, dec: t.sess.NewConn(id, true), local: local}
+	tap := &Tap{Conn: c, t: t, dec: t.sess.NewConn(id, true), local: local, done: make(chan struct{})}
 	if t.Record {
 		la, ra := addrPort(c.LocalAddr()), addrPort(c.RemoteAddr())
 		rc := &capture.Conn{Client: la, Server: ra, Start: t.now()}
@@ -190,5 +191,17 @@ func (c *Tap) Finish() {
 		c.t.mu.Lock()
 		c.dec.Close()
 		c.t.mu.Unlock()
+		close(c.done)
 	})
+}
+
+// Wait waits until the connection is closed (crypto/tls closes the tapped
+// conn after sending close_notify; net/http may do that from its own
+// goroutine), at most d, then flushes the decoder.
+func (c *Tap) Wait(d time.Duration) {
+	select {
+	case <-c.done:
+	case <-time.After(d):
+		c.Finish()
+	}
 }

@@ -22,7 +22,28 @@ type Text struct {
 	// Hex shows the bytes of each step as a hex dump, and byte strings in
 	// full.
 	Hex bool
-	err error
+	// Color marks directions, errors and verdicts with ANSI colours (for
+	// a terminal; the caller honours NO_COLOR).
+	Color bool
+	err   error
+}
+
+// ANSI colours.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiDim    = "\x1b[2m"
+	ansiBold   = "\x1b[1m"
+)
+
+func (t *Text) paint(color, s string) string {
+	if !t.Color || s == "" {
+		return s
+	}
+	return color + s + ansiReset
 }
 
 // NewText returns a text renderer writing to w. Call Flush at the end.
@@ -55,8 +76,19 @@ func (t *Text) Event(ev *trace.Event) {
 	}
 	name := DisplayName(ev.Type)
 	summary := Summary(ev)
-	t.printf("#%-3d %10.6f  %-15s  %-4s %s", ev.Conn, ev.T, arrow, strings.ToUpper(ev.Layer), name)
+	arrowColor := map[trace.Side]string{trace.Client: ansiCyan, trace.Server: ansiYellow, trace.Local: ansiDim}[ev.From]
+	t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
 	if summary != "" {
+		if t.Color {
+			summary = strings.Replace(summary, "[decrypted]", t.paint(ansiGreen, "[decrypted]"), 1)
+			if ev.Layer == trace.LayerX509 {
+				if strings.HasPrefix(summary, "trusted") {
+					summary = t.paint(ansiGreen, "trusted") + strings.TrimPrefix(summary, "trusted")
+				} else {
+					summary = t.paint(ansiRed, summary)
+				}
+			}
+		}
 		t.printf("  %s", summary)
 	}
 	if ev.Frame > 0 && t.Verbose {
@@ -64,7 +96,7 @@ func (t *Text) Event(ev *trace.Event) {
 	}
 	t.printf("\n")
 	if ev.Error != "" {
-		t.printf("      ! %s\n", ev.Error)
+		t.printf("      %s\n", t.paint(ansiRed, "! "+ev.Error))
 	}
 	for _, a := range ev.Anomalies {
 		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
