@@ -35,7 +35,7 @@ echo "== whole process against nginx, $runs runs each, interleaved"
 CGO_ENABLED=0 go build -o "$work/tlstrace" ./cmd/tlstrace
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
 	-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
-port=$((20000 + RANDOM % 20000))
+port=$((10000 + RANDOM % 20000)) # below the ephemeral ports
 mkdir -p "$work/nginx"
 user=
 [ "$(id -u)" = 0 ] && user="user root;"

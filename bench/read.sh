@@ -33,7 +33,7 @@ done
 echo "building tlstrace"
 go build -o "$work/tlstrace" ./cmd/tlstrace
 
-port=$((20000 + RANDOM % 20000))
+port=$((10000 + RANDOM % 20000)) # below the ephemeral ports
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
 	-days 2 -subj /CN=localhost 2>/dev/null
 mkdir "$work/www"

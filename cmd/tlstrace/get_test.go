@@ -439,7 +439,7 @@ func TestGetAgainstTshark(t *testing.T) {
 			startNginx(t, dir, cert, key, port, freePort(t))
 		}, nil},
 	}
-	base := 20000 + int(time.Now().UnixNano()%30000)
+	base := 10000 + int(time.Now().UnixNano()%20000) // below the ephemeral ports
 	pcap := filepath.Join(dir, "get.pcapng")
 	stop := startCapture(t, fmt.Sprintf("tcp portrange %d-%d", base, base+len(servers)-1), pcap)
 	outputs := make([]string, len(servers))

@@ -159,7 +159,7 @@ func TestReadPeers(t *testing.T) {
 	writeTestCerts(t, dir)
 	keylog := filepath.Join(dir, "keys.txt")
 	runs := peerRuns()
-	base := 20000 + mrand.IntN(30000)
+	base := 10000 + mrand.IntN(20000) // below the ephemeral ports (32768 and up)
 	pcap := filepath.Join(dir, "peers.pcapng")
 	stop := startCapture(t, fmt.Sprintf("tcp portrange %d-%d", base, base+len(runs)-1), pcap)
 	var conns []*peerConn
