@@ -387,6 +387,15 @@ func runTimeout(cmd *exec.Cmd, d time.Duration) error {
 // function is called.
 func startCapture(t *testing.T, filter, file string) func() {
 	t.Helper()
+	// dumpcap says "Capturing on" before its filter is in place; UDP
+	// probes, which it counts on stderr ("Packets: N"), show when it is.
+	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	probePort := probe.LocalAddr().(*net.UDPAddr).Port
+	filter = fmt.Sprintf("(%s) or (udp port %d)", filter, probePort)
 	cmd := exec.Command("dumpcap", "-i", "lo", "-f", filter, "-w", file)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -399,10 +408,19 @@ func startCapture(t *testing.T, filter, file string) func() {
 	var log bytes.Buffer
 	go func() {
 		sc := bufio.NewScanner(errPipe)
+		sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+			if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+				return i + 1, data[:i], nil
+			}
+			if atEOF && len(data) > 0 {
+				return len(data), data, nil
+			}
+			return 0, nil, nil
+		})
 		ok := false
 		for sc.Scan() {
 			log.WriteString(sc.Text() + "\n")
-			if !ok && strings.HasPrefix(sc.Text(), "Capturing on") {
+			if !ok && strings.HasPrefix(sc.Text(), "Packets: ") {
 				ok = true
 				started <- ""
 			}
@@ -411,16 +429,25 @@ func startCapture(t *testing.T, filter, file string) func() {
 			started <- log.String()
 		}
 	}()
-	select {
-	case msg := <-started:
-		if msg != "" {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(15 * time.Second)
+wait:
+	for {
+		select {
+		case msg := <-started:
+			if msg != "" {
+				cmd.Wait()
+				t.Fatalf("dumpcap did not start:\n%s", msg)
+			}
+			break wait
+		case <-tick.C:
+			probe.WriteTo([]byte("probe"), probe.LocalAddr())
+		case <-deadline:
+			cmd.Process.Kill()
 			cmd.Wait()
-			t.Fatalf("dumpcap did not start:\n%s", msg)
+			t.Fatalf("dumpcap did not capture in 15 s:\n%s", log.String())
 		}
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("dumpcap did not start in 15 s")
 	}
 	return func() {
 		// Let the last packets reach the capture before stopping it.
