@@ -759,3 +759,73 @@ func TestPcapOut(t *testing.T) {
 		t.Errorf("read of the --pcap file\n %v\nlive\n %v", readTypes, liveTypes)
 	}
 }
+
+// TestGetMoreOptions: --resolve, --connect-to, -o, --capath,
+// CURL_CA_BUNDLE, a PKCS#12 client certificate made by openssl, -4, and
+// the clear errors for what crypto/tls cannot do.
+func TestGetMoreOptions(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "www.test.example") })
+	clientCert, clientKey := root.leaf(t, dir, "client", func(c *x509.Certificate) {
+		c.Subject.CommonName = "p12 client"
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	})
+	p12 := filepath.Join(dir, "client.p12")
+	if b, err := exec.Command("openssl", "pkcs12", "-export", "-in", clientCert, "-inkey", clientKey, "-out", p12, "-passout", "pass:secret").CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, b)
+	}
+	capath := filepath.Join(dir, "capath")
+	os.Mkdir(capath, 0o755)
+	b, _ := os.ReadFile(root.file)
+	os.WriteFile(filepath.Join(capath, "root.pem"), b, 0o644)
+	body := filepath.Join(dir, "body.html")
+
+	t.Run("resolve-output-capath", func(t *testing.T) {
+		port := sServer(t, cert, key)
+		code, _, stderr := runCode(fmt.Sprintf("https://www.test.example:%d/", port), "--resolve", fmt.Sprintf("www.test.example:%d:127.0.0.1", port), "--capath", capath, "-o", body, "-4")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if b, _ := os.ReadFile(body); !bytes.Contains(b, []byte("<HTML>")) && !bytes.Contains(b, []byte("<html>")) {
+			t.Errorf("-o wrote %q", first(b))
+		}
+	})
+	t.Run("connect-to-env-ca", func(t *testing.T) {
+		port := sServer(t, cert, key)
+		t.Setenv("CURL_CA_BUNDLE", root.file)
+		code, out, stderr := runCode("https://www.test.example/", "--connect-to", fmt.Sprintf("www.test.example:443:127.0.0.1:%d", port), "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(out, `"host_name"`) || !strings.Contains(out, "www.test.example") {
+			t.Errorf("SNI is not the URL's host")
+		}
+	})
+	t.Run("p12-client-certificate", func(t *testing.T) {
+		port := sServer(t, cert, key, "-Verify", "1", "-CAfile", root.file)
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert", p12, "--cert-type", "P12", "--pass", "secret", "--json")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(out, `"from":"client","layer":"tls","type":"certificate_verify"`) {
+			t.Errorf("no client CertificateVerify")
+		}
+	})
+	for _, c := range []struct {
+		args  []string
+		cause string
+	}{
+		{[]string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256"}, "does not implement finite-field DHE"},
+		{[]string{"--tls13-ciphers", "TLS_AES_128_GCM_SHA256"}, "always offers all three TLS 1.3 suites"},
+		{[]string{"--curves", "X448"}, "does not implement the group"},
+		{[]string{"--tls-max", "1.4"}, "want 1.0, 1.1, 1.2 or 1.3"},
+		{[]string{"--pinnedpubkey", "sha256//nope"}, "not a base64 SHA-256"},
+	} {
+		code, _, stderr := runCode(append([]string{"https://localhost:1/"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.cause) {
+			t.Errorf("%v: exit %d: %s", c.args, code, stderr)
+		}
+	}
+}
