@@ -40,10 +40,18 @@ mkdir "$work/www"
 head -c $((mb << 20)) /dev/urandom >"$work/www/blob"
 
 echo "capturing $conns connections of $mb MB on 127.0.0.1:$port"
-dumpcap -q -B 512 -i lo -f "tcp port $port" -w "$work/cap.pcapng" 2>"$work/dumpcap.err" &
+# dumpcap prints "Capturing on" before its filter is in place: send UDP
+# probes until it counts one ("Packets: N" on stderr).
+probe=$((10000 + RANDOM % 20000))
+dumpcap -B 512 -i lo -f "tcp port $port or udp port $probe" -w "$work/cap.pcapng" 2>"$work/dumpcap.err" &
 pids+=($!)
 dump=$!
-for _ in $(seq 50); do grep -q "Capturing on" "$work/dumpcap.err" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 200); do
+	grep -q "Packets: " "$work/dumpcap.err" 2>/dev/null && break
+	echo probe >"/dev/udp/127.0.0.1/$probe" 2>/dev/null || true
+	sleep 0.05
+done
+grep -q "Packets: " "$work/dumpcap.err" || { echo "bench/read.sh: dumpcap is not capturing" >&2; cat "$work/dumpcap.err" >&2; exit 1; }
 (cd "$work/www" && exec openssl s_server -quiet -accept "127.0.0.1:$port" -cert ../cert.pem -key ../key.pem -WWW \
 	-naccept "$conns" >/dev/null 2>&1) &
 pids+=($!)
