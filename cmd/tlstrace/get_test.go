@@ -458,6 +458,7 @@ func TestGetAgainstTshark(t *testing.T) {
 	}
 	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
 	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
+	h2Oracle := tsharkH2Frames(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
 	stream := 0
 	for i, s := range servers {
 		var events []jsonEvent
@@ -484,6 +485,9 @@ func TestGetAgainstTshark(t *testing.T) {
 				if code, ok := handshakeCode(ev.Type); ok {
 					got[ev.From] = append(got[ev.From], strconv.Itoa(code))
 				}
+			}
+			if s.name == "nginx-h2" {
+				checkH2Frames(t, events, conn, h2Oracle[stream])
 			}
 			want := oracle[stream]
 			for _, side := range []string{"client", "server"} {
@@ -698,7 +702,7 @@ func TestGetNginx(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"h2", []string{https}, []string{`"alpn":"h2"`, `"proto":"HTTP/2.0"`, `"status":200`, `"verified_chain":["CN=localhost","CN=intermediate","CN=root"]`}},
+		{"h2", []string{https}, []string{`"alpn":"h2"`, `"proto":"HTTP/2.0"`, `"status":200`, `"verified_chain":["CN=localhost","CN=intermediate","CN=root"]`, `"type":"h2_frame"`, `":status: 200"`, `"name":"SETTINGS"`}},
 		{"http1.1", []string{https, "--http1.1"}, []string{`"alpn":"http/1.1"`, `"proto":"HTTP/1.1"`}},
 		{"redirect", []string{fmt.Sprintf("http://localhost:%d/", httpPort), "-L"}, []string{`"status":302`, `"url":"https://localhost:` + strconv.Itoa(httpsPort) + `/landed"`, `"conn":2`}},
 		{"head", []string{https, "-I"}, []string{`"method":"HEAD"`}},
@@ -826,6 +830,50 @@ func TestGetMoreOptions(t *testing.T) {
 		code, _, stderr := runCode(append([]string{"https://localhost:1/"}, c.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, c.cause) {
 			t.Errorf("%v: exit %d: %s", c.args, code, stderr)
+		}
+	}
+}
+
+// tsharkH2Frames returns, per TCP stream, the HTTP/2 frame types tshark
+// decodes from each side, in order.
+func tsharkH2Frames(t *testing.T, pcap, decodeAs, keylog string, serverPort func(int) bool) map[int]map[string][]string {
+	t.Helper()
+	out := tshark(t, "-r", pcap, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y", "http2.type",
+		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "http2.type")
+	m := map[int]map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			continue
+		}
+		s, _ := strconv.Atoi(f[0])
+		src, _ := strconv.Atoi(f[1])
+		side := "client"
+		if serverPort(src) {
+			side = "server"
+		}
+		if m[s] == nil {
+			m[s] = map[string][]string{}
+		}
+		m[s][side] = append(m[s][side], strings.Split(f[2], ",")...)
+	}
+	return m
+}
+
+func checkH2Frames(t *testing.T, events []jsonEvent, conn int, want map[string][]string) {
+	t.Helper()
+	got := map[string][]string{}
+	for _, ev := range events {
+		if ev.Conn != conn || ev.Type != "h2_frame" {
+			continue
+		}
+		var f struct{ Type struct{ Value int } }
+		json.Unmarshal(ev.Fields, &f)
+		got[ev.From] = append(got[ev.From], strconv.Itoa(f.Type.Value))
+	}
+	for _, side := range []string{"client", "server"} {
+		if len(want[side]) == 0 || !slices.Equal(got[side], want[side]) {
+			t.Errorf("%s's HTTP/2 frame types:\n tlstrace %v\n tshark   %v", side, got[side], want[side])
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
+	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -35,6 +36,8 @@ type Tracer struct {
 	Record   bool
 	recorded []*capture.Conn
 	recBytes int
+	// h2 holds the HTTP/2 frame decoders of connections whose ALPN is h2.
+	h2 map[int]*h2Decoder
 }
 
 // maxRecorded bounds what --pcap keeps in memory.
@@ -50,9 +53,47 @@ func (t *Tracer) Recorded() []*capture.Conn {
 // NewTracer returns a Tracer sending events to emit, in order, one at a
 // time.
 func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
-	t := &Tracer{emit: emit, now: time.Now}
-	t.sess = trace.NewSession(start, nil, emit)
+	t := &Tracer{emit: emit, now: time.Now, h2: map[int]*h2Decoder{}}
+	t.sess = trace.NewSession(start, nil, t.dispatch)
 	return t
+}
+
+// dispatch passes on the decoder's events and, once a connection has
+// agreed on h2 (ALPN in the ServerHello or EncryptedExtensions), decodes
+// its application data as HTTP/2 frames. t.mu is held.
+func (t *Tracer) dispatch(ev *trace.Event) {
+	t.emit(ev)
+	if ev.Layer != trace.LayerTLS {
+		return
+	}
+	switch ev.Type {
+	case "server_hello", "encrypted_extensions":
+		if ev.From == trace.Server && hasString(ev.Fields, "h2") {
+			t.h2[ev.Conn] = newH2Decoder(ev.Conn, t.sess.Emit)
+		}
+	case trace.TypeApplicationData:
+		if d := t.h2[ev.Conn]; d != nil && ev.Fields != nil {
+			if data := ev.Fields.Get("data"); data != nil {
+				d.feed(ev.From, ev.Time, data.Bytes)
+			}
+		}
+	}
+}
+
+// hasString reports whether a string field equal to s is in n's tree.
+func hasString(n *field.Node, s string) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == field.String && n.Str == s {
+		return true
+	}
+	for _, c := range n.Children {
+		if hasString(c, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Emit sends an event of tlstrace's own (DNS, TCP, verification, HTTP).

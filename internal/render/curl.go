@@ -171,6 +171,8 @@ func (c *Curl) Event(ev *trace.Event) {
 			c.printf("< \n")
 		case "body":
 			c.printf("* %d bytes of body\n", uintOf(f, "length"))
+		case "h2_frame":
+			// curl -v does not show frames.
 		}
 	}
 }

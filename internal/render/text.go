@@ -67,6 +67,9 @@ func (t *Text) printf(format string, args ...any) {
 
 // Event writes one event.
 func (t *Text) Event(ev *trace.Event) {
+	if ev.Type == "h2_frame" && !t.Verbose {
+		return // HTTP/2 frames are shown with -v
+	}
 	arrow := ev.From.String()
 	switch ev.From {
 	case trace.Client:
@@ -392,6 +395,28 @@ func Summary(ev *trace.Event) string {
 		add("%d bytes", uintOf(f, "length"))
 		if c := str(f, "content_type"); c != "" {
 			add("%s", c)
+		}
+		return strings.Join(parts, ", ")
+	case "http/h2_frame":
+		add("%s", enumName(f.Get("type")))
+		add("stream %d", uintOf(f, "stream_id"))
+		add("%d bytes", uintOf(f, "length"))
+		for _, k := range []string{"end_stream", "ack"} {
+			if uintOf(f, k) == 1 {
+				add("%s", strings.ToUpper(k))
+			}
+		}
+		if hs := strs(f.Get("headers")); len(hs) > 0 {
+			add("%s", strings.Join(hs[:min(len(hs), 3)], " "))
+		}
+		if ss := strs(f.Get("settings")); len(ss) > 0 {
+			add("%s", strings.Join(ss, " "))
+		}
+		if w := f.Get("window_size_increment"); w != nil {
+			add("increment %d", w.Uint)
+		}
+		if e := f.Get("error_code"); e != nil {
+			add("%s", enumName(e))
 		}
 		return strings.Join(parts, ", ")
 	case "info/timing":

@@ -1,0 +1,206 @@
+package client
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// HTTP/2 framing (RFC 9113): the decrypted application data of an h2
+// connection is cut into frames, each an `http` `h2_frame` event; HEADERS
+// and CONTINUATION blocks are decoded with HPACK.
+
+const (
+	h2FrameHeaderLen = 9
+	// h2MaxBuffered bounds the bytes kept per direction for a frame not yet
+	// complete; the payload of a larger frame is skipped, its header shown.
+	h2MaxBuffered = 1 << 20
+	// h2MaxHeaderList bounds a decoded header block.
+	h2MaxHeaderList = 1 << 20
+)
+
+const h2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+var h2FrameTypes = []string{"DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION"}
+
+var h2Settings = map[uint16]string{1: "HEADER_TABLE_SIZE", 2: "ENABLE_PUSH", 3: "MAX_CONCURRENT_STREAMS", 4: "INITIAL_WINDOW_SIZE",
+	5: "MAX_FRAME_SIZE", 6: "MAX_HEADER_LIST_SIZE", 8: "ENABLE_CONNECT_PROTOCOL", 9: "NO_RFC7540_PRIORITIES"}
+
+var h2Errors = []string{"NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED",
+	"FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"}
+
+func nameOf(names []string, v uint32) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return ""
+}
+
+// h2Decoder decodes the frames of one connection, both directions.
+type h2Decoder struct {
+	conn    int
+	emit    func(*trace.Event)
+	dirs    [2]h2Direction
+	preface int // bytes of the client preface still expected
+}
+
+type h2Direction struct {
+	buf   []byte
+	skip  int // payload bytes of an oversized frame still to drop
+	hpack *hpack.Decoder
+	block []byte // header block fragments awaiting CONTINUATION
+	err   bool   // framing lost: stop decoding this direction
+}
+
+func newH2Decoder(conn int, emit func(*trace.Event)) *h2Decoder {
+	d := &h2Decoder{conn: conn, emit: emit, preface: len(h2Preface)}
+	for i := range d.dirs {
+		d.dirs[i].hpack = hpack.NewDecoder(4096, nil)
+		d.dirs[i].hpack.SetMaxStringLength(h2MaxHeaderList)
+	}
+	return d
+}
+
+// feed takes decrypted application data sent by side.
+func (d *h2Decoder) feed(side trace.Side, at time.Time, b []byte) {
+	if side > trace.Server {
+		return
+	}
+	dir := &d.dirs[side]
+	if dir.err {
+		return
+	}
+	if side == trace.Client && d.preface > 0 {
+		n := min(d.preface, len(b))
+		want := h2Preface[len(h2Preface)-d.preface:][:n]
+		if string(b[:n]) != want {
+			dir.err = true
+			d.emit(&trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at,
+				Error: "the client did not start with the HTTP/2 connection preface; not decoded further"})
+			return
+		}
+		d.preface -= n
+		b = b[n:]
+	}
+	if dir.skip > 0 {
+		n := min(dir.skip, len(b))
+		dir.skip -= n
+		b = b[n:]
+	}
+	dir.buf = append(dir.buf, b...)
+	for len(dir.buf) >= h2FrameHeaderLen && !dir.err {
+		length := int(dir.buf[0])<<16 | int(dir.buf[1])<<8 | int(dir.buf[2])
+		if h2FrameHeaderLen+length > h2MaxBuffered {
+			// Show the header, drop the payload as it comes.
+			d.frame(side, at, dir, dir.buf[:h2FrameHeaderLen], nil, length)
+			dropped := min(length, len(dir.buf)-h2FrameHeaderLen)
+			dir.skip = length - dropped
+			dir.buf = dir.buf[h2FrameHeaderLen+dropped:]
+			continue
+		}
+		if len(dir.buf) < h2FrameHeaderLen+length {
+			break
+		}
+		d.frame(side, at, dir, dir.buf[:h2FrameHeaderLen], dir.buf[h2FrameHeaderLen:h2FrameHeaderLen+length], length)
+		dir.buf = dir.buf[h2FrameHeaderLen+length:]
+	}
+	dir.buf = append([]byte(nil), dir.buf...)
+}
+
+// frame emits one frame; payload is nil when it was too large to keep.
+func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, payload []byte, length int) {
+	typ, flags := uint32(h[3]), h[4]
+	stream := binary.BigEndian.Uint32(h[5:]) & 0x7fffffff
+	f := field.NewObject("")
+	f.AddEnum("type", uint64(typ), nameOf(h2FrameTypes, typ))
+	f.AddUint("flags", uint64(flags))
+	f.AddUint("stream_id", uint64(stream))
+	f.AddUint("length", uint64(length))
+	ev := &trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at, Fields: f}
+	defer d.emit(ev)
+	if payload == nil {
+		ev.Error = fmt.Sprintf("frame of %d bytes: payload not kept", length)
+		return
+	}
+	p := payload
+	padded := flags&0x8 != 0 && (typ == 0 || typ == 1 || typ == 5)
+	if padded {
+		if len(p) < 1 || int(p[0]) > len(p)-1 {
+			ev.Error = "padding longer than the frame"
+			return
+		}
+		p = p[1 : len(p)-int(p[0])]
+	}
+	switch typ {
+	case 0: // DATA
+		f.AddBool("end_stream", flags&0x1 != 0)
+	case 1, 9: // HEADERS, CONTINUATION
+		if typ == 1 {
+			f.AddBool("end_stream", flags&0x1 != 0)
+			if flags&0x20 != 0 { // PRIORITY
+				if len(p) < 5 {
+					ev.Error = "HEADERS too short for its priority fields"
+					return
+				}
+				p = p[5:]
+			}
+		}
+		if len(dir.block)+len(p) > h2MaxHeaderList {
+			ev.Error = "header block larger than 1 MiB; not decoded"
+			dir.block = nil
+			return
+		}
+		dir.block = append(dir.block, p...)
+		if flags&0x4 == 0 { // END_HEADERS not set
+			return
+		}
+		fields, err := dir.hpack.DecodeFull(dir.block)
+		dir.block = nil
+		if err != nil {
+			ev.Error = "HPACK: " + err.Error()
+			dir.err = true
+			return
+		}
+		list := f.Add(field.NewList("headers"))
+		for _, hf := range fields {
+			list.AddString("", hf.Name+": "+hf.Value)
+		}
+	case 3: // RST_STREAM
+		if len(p) == 4 {
+			code := binary.BigEndian.Uint32(p)
+			f.AddEnum("error_code", uint64(code), nameOf(h2Errors, code))
+		}
+	case 4: // SETTINGS
+		f.AddBool("ack", flags&0x1 != 0)
+		list := f.Add(field.NewList("settings"))
+		for ; len(p) >= 6; p = p[6:] {
+			id := binary.BigEndian.Uint16(p)
+			list.AddString("", fmt.Sprintf("%s=%d", cmpName(h2Settings[id], id), binary.BigEndian.Uint32(p[2:])))
+		}
+	case 6: // PING
+		f.AddBool("ack", flags&0x1 != 0)
+		f.AddBytes("opaque_data", p)
+	case 7: // GOAWAY
+		if len(p) >= 8 {
+			f.AddUint("last_stream_id", uint64(binary.BigEndian.Uint32(p)&0x7fffffff))
+			code := binary.BigEndian.Uint32(p[4:])
+			f.AddEnum("error_code", uint64(code), nameOf(h2Errors, code))
+		}
+	case 8: // WINDOW_UPDATE
+		if len(p) == 4 {
+			f.AddUint("window_size_increment", uint64(binary.BigEndian.Uint32(p)&0x7fffffff))
+		}
+	}
+}
+
+func cmpName(name string, id uint16) string {
+	if name != "" {
+		return name
+	}
+	return fmt.Sprintf("0x%04x", id)
+}
