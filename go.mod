@@ -12,4 +12,7 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
-require github.com/inconshreveable/mousetrap v1.1.0 // indirect
+require (
+	github.com/cloudflare/circl v1.6.5 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+)

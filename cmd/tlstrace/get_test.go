@@ -222,7 +222,7 @@ func TestGetFailures(t *testing.T) {
 		}, nil, nil, exitVerify, "not valid for localhost: it lists only www.example.org"},
 		{"self-signed", func() (string, string) { return (*testCA)(nil).leaf(t, dir, "self", nil) }, nil, nil, exitVerify, "self-signed"},
 		{"unknown-ca", func() (string, string) { return other.leaf(t, dir, "unknown", nil, other) }, nil, nil, exitVerify, "not a trusted CA"},
-		{"missing-intermediate", func() (string, string) { return inter.leaf(t, dir, "nointer", nil) }, nil, nil, exitVerify, `issued by "CN=intermediate", which it did not send`},
+		{"missing-intermediate", func() (string, string) { return inter.leaf(t, dir, "nointer", nil) }, nil, nil, exitVerify, `issued by "CN=intermediate", which was not sent`},
 		{"no-common-version", func() (string, string) { return inter.leaf(t, dir, "v12", nil, inter) }, []string{"-tls1_2"}, []string{"--tlsv1.3"}, exitTLS, "no TLS version in common"},
 		{"no-common-suite", func() (string, string) { return inter.leaf(t, dir, "suite", nil, inter) }, []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"}, []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}, exitTLS, "no cipher suite"},
 		{"client-certificate-required", func() (string, string) { return inter.leaf(t, dir, "mtls", nil, inter) }, []string{"-Verify", "1", "-CAfile", root.file}, nil, exitTLS, "requires a client certificate"},

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -186,69 +187,17 @@ func certSummary(c *x509.Certificate) *field.Node {
 	}
 	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
 	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
-	n.AddString("public_key", keyDescription(c))
-	n.AddString("signature_algorithm", c.SignatureAlgorithm.String())
+	n.AddString("public_key", chain.KeyDescription(c))
+	n.AddString("signature_algorithm", chain.SignatureName(c))
 	return n
 }
 
-func keyDescription(c *x509.Certificate) string {
-	switch k := c.PublicKey.(type) {
-	case interface{ Size() int }:
-		return fmt.Sprintf("%s %d bits", c.PublicKeyAlgorithm, k.Size()*8)
-	default:
-		_ = k
-		return c.PublicKeyAlgorithm.String()
-	}
-}
 
-func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
-}
-
-// explainVerify turns a crypto/x509 error into a cause and a fix.
+// explainVerify turns a crypto/x509 error into a cause and a fix, with the
+// explainer `tlstrace verify` uses.
 func explainVerify(err error, certs []*x509.Certificate, host string) *Error {
-	leaf := certs[0]
-	var inv x509.CertificateInvalidError
-	var hostErr x509.HostnameError
-	var unk x509.UnknownAuthorityError
-	now := time.Now()
-	switch {
-	case errors.As(err, &inv) && inv.Reason == x509.Expired:
-		c := inv.Cert
-		if now.Before(c.NotBefore) {
-			return stepErr(StepVerify, fmt.Errorf("the certificate of %q is not valid before %s", c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339)),
-				"check this machine's clock; otherwise the server must use a certificate valid now")
-		}
-		return stepErr(StepVerify, fmt.Errorf("the certificate of %q expired on %s", c.Subject.String(), c.NotAfter.UTC().Format(time.RFC3339)),
-			"the server's operator must renew the certificate (and check this machine's clock)")
-	case errors.As(err, &hostErr):
-		names := append([]string{}, leaf.DNSNames...)
-		for _, ip := range leaf.IPAddresses {
-			names = append(names, ip.String())
-		}
-		listed := "no names in subjectAltName"
-		if len(names) > 0 {
-			listed = "only " + strings.Join(names, ", ")
-		}
-		return stepErr(StepVerify, fmt.Errorf("the certificate is not valid for %s: it lists %s (the common name is not used for this since RFC 6125)", host, listed),
-			"connect with a name the certificate lists, or reissue it with "+host+" in subjectAltName")
-	case errors.As(err, &unk):
-		if len(certs) == 1 && selfSigned(leaf) {
-			return stepErr(StepVerify, fmt.Errorf("the server's certificate %q is self-signed and not trusted", leaf.Subject.String()),
-				"trust it with --cacert FILE (its own certificate); -k skips verification (insecure)")
-		}
-		last := certs[len(certs)-1]
-		if !selfSigned(last) {
-			return stepErr(StepVerify, fmt.Errorf("no trusted root found for %q: the chain the server sent ends at %q, issued by %q, which it did not send and is not a trusted CA",
-				leaf.Subject.String(), last.Subject.String(), last.Issuer.String()),
-				fmt.Sprintf("if %q is an intermediate, add it to the server's chain file after its certificate; if it is a private CA, pass it with --cacert", last.Issuer.String()))
-		}
-		return stepErr(StepVerify, fmt.Errorf("the chain ends at %q, which is not a trusted CA", last.Subject.String()),
-			"pass that CA with --cacert FILE if you trust it")
-	case errors.As(err, &inv):
-		return stepErr(StepVerify, fmt.Errorf("certificate invalid: %v", err), "")
-	}
-	return stepErr(StepVerify, err, "")
+	cause, fix := chain.Explain(err, certs[0], certs, nil, host, time.Now())
+	return stepErr(StepVerify, errors.New(cause), fix)
 }
 
 func checkPin(fields *field.Node, leaf *x509.Certificate, pins []string) error {

@@ -1,0 +1,496 @@
+// Package chain verifies certificate chains and explains them link by link:
+// for each certificate, its issuer and the issuer's key, the hash of the
+// TBSCertificate, the signature checked with the issuer's key (for RSA
+// PKCS #1 v1.5, the digest recovered from the signature, as one would by
+// hand), the validity window, basic constraints and path length, key usage,
+// extended key usage, name constraints and the host name.
+//
+// The verdict is crypto/x509's (Certificate.Verify); this package only
+// explains it, and checks the Ed448 links crypto/x509 cannot.
+package chain
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cloudflare/circl/sign/ed448"
+)
+
+// Options say what to verify against.
+type Options struct {
+	// Roots are the trusted CAs; nil uses the system's.
+	Roots []*x509.Certificate
+	// Intermediates are untrusted certificates that may complete the
+	// chain (those the server sent after its own).
+	Intermediates []*x509.Certificate
+	// Name is the host name (or IP address) to check; "" skips it.
+	Name string
+	// At is the verification time; zero means now.
+	At time.Time
+	// Purpose is the extended key usage required (ServerAuth by default).
+	Purpose x509.ExtKeyUsage
+}
+
+// Check is one thing checked about a link.
+type Check struct {
+	Name   string // signature, validity, basic_constraints, key_usage, extended_key_usage, name_constraints, host_name
+	OK     bool
+	Detail string
+}
+
+// Link is one certificate of the chain with what was checked about it.
+type Link struct {
+	Cert *x509.Certificate
+	// Issuer is the certificate that signed it (itself for a root), nil
+	// when none was found.
+	Issuer *x509.Certificate
+	// Role is "leaf", "intermediate" or "root".
+	Role string
+	// Trusted is set for a certificate from the trusted roots.
+	Trusted bool
+	// Hash names the hash of the signature algorithm; TBSHash is that hash
+	// of the TBSCertificate, and Recovered the digest recovered from an
+	// RSA PKCS #1 v1.5 signature.
+	Hash      string
+	TBSHash   []byte
+	Recovered []byte
+	Checks    []Check
+}
+
+// Result is a verification and its explanation.
+type Result struct {
+	Links []Link
+	// Valid is crypto/x509's verdict (or, for chains with Ed448 links,
+	// this package's, which crypto/x509 cannot give).
+	Valid bool
+	// Err is the verification error; Cause and Fix explain it in plain
+	// words.
+	Err        error
+	Cause, Fix string
+	At         time.Time
+	Name       string
+}
+
+// OIDs crypto/x509 does not know.
+var (
+	oidEd448 = asn1.ObjectIdentifier{1, 3, 101, 113}
+	oidX448  = asn1.ObjectIdentifier{1, 3, 101, 111}
+)
+
+// maxDepth bounds the chain the explainer builds.
+const maxDepth = 10
+
+// Verify verifies leaf and explains the chain.
+func Verify(leaf *x509.Certificate, o Options) *Result {
+	at := o.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	purpose := o.Purpose
+	if purpose == x509.ExtKeyUsageAny {
+		purpose = x509.ExtKeyUsageServerAuth
+	}
+	r := &Result{At: at, Name: o.Name}
+	vo := x509.VerifyOptions{
+		DNSName:       o.Name,
+		Intermediates: x509.NewCertPool(),
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{purpose},
+	}
+	if o.Roots != nil {
+		vo.Roots = x509.NewCertPool()
+		for _, c := range o.Roots {
+			vo.Roots.AddCert(c)
+		}
+	}
+	for _, c := range o.Intermediates {
+		vo.Intermediates.AddCert(c)
+	}
+	chains, err := leaf.Verify(vo)
+	var path []*x509.Certificate
+	if err == nil {
+		path = chains[0]
+	} else {
+		path = buildPath(leaf, o.Intermediates, o.Roots)
+	}
+	ed448Chain := slices.ContainsFunc(path, isEd448Signed)
+	for i, c := range path {
+		var issuer *x509.Certificate
+		if i+1 < len(path) {
+			issuer = path[i+1]
+		} else if selfIssued(c) {
+			issuer = c
+		}
+		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, o.Roots))
+	}
+	r.Valid = err == nil
+	r.Err = err
+	if err != nil && ed448Chain {
+		// crypto/x509 cannot check Ed448 signatures ("unknown authority"):
+		// judge such chains by the checks above, which are complete for
+		// them: every link's signature, validity, constraints and name,
+		// ending at a trusted root.
+		r.Valid, r.Err = judge(r.Links)
+	}
+	if !r.Valid {
+		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at)
+	}
+	return r
+}
+
+// judge decides a chain from the link checks (for Ed448 chains only).
+func judge(links []Link) (bool, error) {
+	if len(links) == 0 {
+		return false, errors.New("no chain")
+	}
+	for _, l := range links {
+		for _, c := range l.Checks {
+			if !c.OK {
+				return false, fmt.Errorf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)
+			}
+		}
+	}
+	if !links[len(links)-1].Trusted {
+		return false, x509.UnknownAuthorityError{Cert: links[len(links)-1].Cert}
+	}
+	return true, nil
+}
+
+// buildPath follows issuers from leaf through the intermediates and roots,
+// by name and signature, as far as it can.
+func buildPath(leaf *x509.Certificate, intermediates, roots []*x509.Certificate) []*x509.Certificate {
+	path := []*x509.Certificate{leaf}
+	pool := append(append([]*x509.Certificate{}, roots...), intermediates...)
+	for c := leaf; len(path) < maxDepth && !selfIssued(c); {
+		var next *x509.Certificate
+		for _, p := range pool {
+			if bytes.Equal(p.RawSubject, c.RawIssuer) && !slices.Contains(path, p) && signatureOK(c, p) == nil {
+				next = p
+				break
+			}
+		}
+		if next == nil {
+			// A name match with a bad signature still explains more.
+			for _, p := range pool {
+				if bytes.Equal(p.RawSubject, c.RawIssuer) && !slices.Contains(path, p) {
+					next = p
+					break
+				}
+			}
+		}
+		if next == nil {
+			break
+		}
+		path = append(path, next)
+		c = next
+	}
+	return path
+}
+
+func selfIssued(c *x509.Certificate) bool { return bytes.Equal(c.RawSubject, c.RawIssuer) }
+
+func isEd448Signed(c *x509.Certificate) bool {
+	var cert struct {
+		TBS    asn1.RawValue
+		SigAlg struct{ Algorithm asn1.ObjectIdentifier }
+	}
+	if _, err := asn1.Unmarshal(c.Raw, &cert); err != nil {
+		return false
+	}
+	return cert.SigAlg.Algorithm.Equal(oidEd448)
+}
+
+// spkiAlgorithm returns the OID and key bits of a SubjectPublicKeyInfo.
+func spkiAlgorithm(raw []byte) (asn1.ObjectIdentifier, []byte) {
+	var spki struct {
+		Algorithm struct{ Algorithm asn1.ObjectIdentifier }
+		Key       asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(raw, &spki); err != nil {
+		return nil, nil
+	}
+	return spki.Algorithm.Algorithm, spki.Key.Bytes
+}
+
+// KeyDescription names a certificate's public key: "RSA 2048 bits",
+// "ECDSA P-256", "Ed25519", "Ed448".
+func KeyDescription(c *x509.Certificate) string {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d bits", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	switch oid, _ := spkiAlgorithm(c.RawSubjectPublicKeyInfo); {
+	case oid.Equal(oidEd448):
+		return "Ed448"
+	case oid.Equal(oidX448):
+		return "X448"
+	case oid != nil:
+		return "unknown key type " + oid.String()
+	}
+	return "unknown key type"
+}
+
+// SignatureName names a certificate's signature algorithm, Ed448
+// included.
+func SignatureName(c *x509.Certificate) string {
+	if c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm && isEd448Signed(c) {
+		return "Ed448"
+	}
+	return c.SignatureAlgorithm.String()
+}
+
+// signatureOK checks c's signature with issuer's key (the mathematics
+// only; the issuer's CA rights are checked separately).
+func signatureOK(c, issuer *x509.Certificate) error {
+	if isEd448Signed(c) {
+		oid, key := spkiAlgorithm(issuer.RawSubjectPublicKeyInfo)
+		if !oid.Equal(oidEd448) || len(key) != ed448.PublicKeySize {
+			return errors.New("the certificate is signed with Ed448 but the issuer's key is not an Ed448 key")
+		}
+		if !ed448.Verify(ed448.PublicKey(key), c.RawTBSCertificate, c.Signature, "") {
+			return errors.New("the Ed448 signature does not verify with the issuer's key")
+		}
+		return nil
+	}
+	return issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+}
+
+var sigHashes = map[x509.SignatureAlgorithm]crypto.Hash{
+	x509.SHA1WithRSA: crypto.SHA1, x509.SHA256WithRSA: crypto.SHA256, x509.SHA384WithRSA: crypto.SHA384, x509.SHA512WithRSA: crypto.SHA512,
+	x509.SHA256WithRSAPSS: crypto.SHA256, x509.SHA384WithRSAPSS: crypto.SHA384, x509.SHA512WithRSAPSS: crypto.SHA512,
+	x509.ECDSAWithSHA1: crypto.SHA1, x509.ECDSAWithSHA256: crypto.SHA256, x509.ECDSAWithSHA384: crypto.SHA384, x509.ECDSAWithSHA512: crypto.SHA512,
+	x509.MD5WithRSA: crypto.MD5,
+}
+
+// recoverRSA undoes an RSA PKCS #1 v1.5 signature with the public key and
+// returns the digest inside its DigestInfo: what seed document 004 does
+// with `openssl rsautl -verify`.
+func recoverRSA(pub *rsa.PublicKey, sig []byte) []byte {
+	k := (pub.N.BitLen() + 7) / 8
+	if len(sig) != k {
+		return nil
+	}
+	m := new(big.Int).Exp(new(big.Int).SetBytes(sig), big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
+	if m[0] != 0 || m[1] != 1 {
+		return nil
+	}
+	i := 2
+	for i < len(m) && m[i] == 0xff {
+		i++
+	}
+	if i >= len(m) || m[i] != 0 {
+		return nil
+	}
+	var di struct {
+		Alg    asn1.RawValue
+		Digest []byte
+	}
+	if _, err := asn1.Unmarshal(m[i+1:], &di); err != nil {
+		return nil
+	}
+	return di.Digest
+}
+
+func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate) Link {
+	l := Link{Cert: c, Issuer: issuer, Role: "intermediate"}
+	switch {
+	case i == 0:
+		l.Role = "leaf"
+	case i == n-1 && selfIssued(c):
+		l.Role = "root"
+	}
+	for _, r := range roots {
+		if r.Equal(c) {
+			l.Trusted = true
+		}
+	}
+	add := func(name string, ok bool, format string, args ...any) {
+		l.Checks = append(l.Checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	}
+	// Signature.
+	if h, ok := sigHashes[c.SignatureAlgorithm]; ok && h.Available() {
+		hh := h.New()
+		hh.Write(c.RawTBSCertificate)
+		l.Hash, l.TBSHash = h.String(), hh.Sum(nil)
+	}
+	switch {
+	case issuer == nil:
+		add("signature", false, "issuer %q not found: not in the chain given nor among the trusted roots", c.Issuer)
+	default:
+		if pub, ok := issuer.PublicKey.(*rsa.PublicKey); ok && c.SignatureAlgorithm >= x509.MD5WithRSA && c.SignatureAlgorithm <= x509.SHA512WithRSA {
+			l.Recovered = recoverRSA(pub, c.Signature)
+		}
+		who := "the issuer's"
+		if issuer == c {
+			who = "its own"
+		}
+		if err := signatureOK(c, issuer); err != nil {
+			add("signature", false, "%s signature checked with %s %s key: %v", SignatureName(c), who, KeyDescription(issuer), err)
+		} else {
+			add("signature", true, "%s signature verified with %s %s key", SignatureName(c), who, KeyDescription(issuer))
+		}
+	}
+	// Validity.
+	window := fmt.Sprintf("%s to %s", c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
+	switch {
+	case at.Before(c.NotBefore):
+		add("validity", false, "%s: not yet valid at %s", window, at.UTC().Format(time.RFC3339))
+	case at.After(c.NotAfter):
+		add("validity", false, "%s: expired at %s (%s ago)", window, at.UTC().Format(time.RFC3339), at.Sub(c.NotAfter).Round(time.Hour))
+	default:
+		add("validity", true, "%s: valid at %s", window, at.UTC().Format(time.RFC3339))
+	}
+	if i > 0 {
+		// A CA: basic constraints, path length, key usage.
+		switch {
+		case !c.BasicConstraintsValid || !c.IsCA:
+			add("basic_constraints", false, "CA:FALSE (or no basic constraints): it may not issue certificates")
+		case c.MaxPathLen >= 0 && (c.MaxPathLen > 0 || c.MaxPathLenZero) && i-1 > c.MaxPathLen:
+			add("basic_constraints", false, "CA:TRUE, pathlen:%d, but %d intermediate CA(s) sit below it", c.MaxPathLen, i-1)
+		case c.MaxPathLenZero:
+			add("basic_constraints", true, "CA:TRUE, pathlen:0 (%d CA(s) below it)", i-1)
+		case c.MaxPathLen > 0:
+			add("basic_constraints", true, "CA:TRUE, pathlen:%d (%d CA(s) below it)", c.MaxPathLen, i-1)
+		default:
+			add("basic_constraints", true, "CA:TRUE, no path length limit")
+		}
+		if c.KeyUsage != 0 {
+			add("key_usage", c.KeyUsage&x509.KeyUsageCertSign != 0, "%s", keyUsages(c.KeyUsage))
+		}
+		if nc := nameConstraints(c); nc != "" {
+			ok := true
+			detail := nc
+			if err := checkNameConstraints(c, path[0]); err != "" {
+				ok, detail = false, nc+": "+err
+			}
+			add("name_constraints", ok, "%s", detail)
+		}
+	} else {
+		if c.KeyUsage != 0 {
+			add("key_usage", c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment|x509.KeyUsageKeyAgreement) != 0, "%s", keyUsages(c.KeyUsage))
+		}
+		if name != "" {
+			if err := c.VerifyHostname(name); err != nil {
+				add("host_name", false, "%s is not among the subject alternative names %s (the common name %q is not used for this since RFC 6125 and the CA/Browser Forum rules)",
+					name, sanList(c), c.Subject.CommonName)
+			} else {
+				add("host_name", true, "%s matches the subject alternative names %s", name, sanList(c))
+			}
+		}
+	}
+	if len(c.ExtKeyUsage) > 0 || len(c.UnknownExtKeyUsage) > 0 {
+		ok := slices.Contains(c.ExtKeyUsage, purpose) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny)
+		var names []string
+		for _, u := range c.ExtKeyUsage {
+			names = append(names, u.String())
+		}
+		for _, u := range c.UnknownExtKeyUsage {
+			names = append(names, u.String())
+		}
+		add("extended_key_usage", ok, "%s (needed: %s)", strings.Join(names, ", "), purpose.String())
+	}
+	return l
+}
+
+func keyUsages(k x509.KeyUsage) string {
+	var out []string
+	for b := x509.KeyUsageDigitalSignature; b <= x509.KeyUsageDecipherOnly; b <<= 1 {
+		if k&b != 0 {
+			out = append(out, b.String())
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func sanList(c *x509.Certificate) string {
+	names := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+func nameConstraints(c *x509.Certificate) string {
+	var parts []string
+	if len(c.PermittedDNSDomains) > 0 {
+		parts = append(parts, "permitted DNS "+strings.Join(c.PermittedDNSDomains, ", "))
+	}
+	if len(c.ExcludedDNSDomains) > 0 {
+		parts = append(parts, "excluded DNS "+strings.Join(c.ExcludedDNSDomains, ", "))
+	}
+	for _, n := range c.PermittedIPRanges {
+		parts = append(parts, "permitted IP "+n.String())
+	}
+	for _, n := range c.ExcludedIPRanges {
+		parts = append(parts, "excluded IP "+n.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// checkNameConstraints tells which of the leaf's DNS names and addresses a
+// CA's constraints rule out ("" when none).
+func checkNameConstraints(ca, leaf *x509.Certificate) string {
+	var bad []string
+	for _, d := range leaf.DNSNames {
+		permitted := len(ca.PermittedDNSDomains) == 0
+		for _, p := range ca.PermittedDNSDomains {
+			if domainIn(d, p) {
+				permitted = true
+			}
+		}
+		for _, e := range ca.ExcludedDNSDomains {
+			if domainIn(d, e) {
+				permitted = false
+			}
+		}
+		if !permitted {
+			bad = append(bad, d)
+		}
+	}
+	for _, ip := range leaf.IPAddresses {
+		permitted := len(ca.PermittedIPRanges) == 0
+		for _, n := range ca.PermittedIPRanges {
+			if n.Contains(ip) {
+				permitted = true
+			}
+		}
+		for _, n := range ca.ExcludedIPRanges {
+			if n.Contains(ip) {
+				permitted = false
+			}
+		}
+		if !permitted {
+			bad = append(bad, ip.String())
+		}
+	}
+	if len(bad) > 0 {
+		return "the leaf's " + strings.Join(bad, ", ") + " falls outside them"
+	}
+	return ""
+}
+
+func domainIn(name, constraint string) bool {
+	name, constraint = strings.ToLower(name), strings.ToLower(constraint)
+	if strings.HasPrefix(constraint, ".") {
+		return strings.HasSuffix(name, constraint)
+	}
+	return name == constraint || strings.HasSuffix(name, "."+constraint)
+}

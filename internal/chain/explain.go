@@ -1,0 +1,92 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"crypto/x509"
+)
+
+// Explain turns a verification error into a cause and a fix, in plain
+// words. sent is the chain as presented (leaf first) or as far as it could
+// be built; extra are other certificates that were offered.
+func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time) (cause, fix string) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var inv x509.CertificateInvalidError
+	var hostErr x509.HostnameError
+	var unk x509.UnknownAuthorityError
+	var insecure x509.InsecureAlgorithmError
+	switch {
+	case errors.As(err, &hostErr):
+		names := append([]string{}, leaf.DNSNames...)
+		for _, ip := range leaf.IPAddresses {
+			names = append(names, ip.String())
+		}
+		listed := "no names in subjectAltName"
+		if len(names) > 0 {
+			listed = "only " + strings.Join(names, ", ")
+		}
+		return fmt.Sprintf("the certificate is not valid for %s: it lists %s (the common name is not used for this since RFC 6125)", name, listed),
+			"connect with a name the certificate lists, or reissue it with " + name + " in subjectAltName"
+	case errors.As(err, &insecure):
+		return fmt.Sprintf("a certificate in the chain is signed with %v, which is no longer accepted (collisions can be forged)", x509.SignatureAlgorithm(insecure)),
+			"reissue it with a SHA-256 (or stronger) signature"
+	case errors.As(err, &inv):
+		c := inv.Cert
+		subject := fmt.Sprintf("%q", c.Subject.String())
+		switch inv.Reason {
+		case x509.Expired:
+			if at.Before(c.NotBefore) {
+				return fmt.Sprintf("the certificate of %s is not valid before %s", subject, c.NotBefore.UTC().Format(time.RFC3339)),
+					"check this machine's clock; otherwise the server must use a certificate valid now"
+			}
+			return fmt.Sprintf("the certificate of %s expired on %s", subject, c.NotAfter.UTC().Format(time.RFC3339)),
+				"the certificate must be renewed (and check this machine's clock)"
+		case x509.NotAuthorizedToSign:
+			return fmt.Sprintf("%s signed another certificate but is not a CA (CA:FALSE or no keyCertSign)", subject),
+				"issue the certificate from a real CA or intermediate (basicConstraints CA:TRUE, keyUsage keyCertSign)"
+		case x509.TooManyIntermediates:
+			return fmt.Sprintf("the path length constraint of %s is exceeded: more intermediate CAs sit below it than it allows", subject),
+				"issue the certificate from a CA higher up, or reissue the CA with a larger pathlen"
+		case x509.IncompatibleUsage:
+			return fmt.Sprintf("the extended key usage of %s does not allow this use (%s)", subject, ekuList(c)),
+				"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
+		case x509.CANotAuthorizedForThisName, x509.CANotAuthorizedForExtKeyUsage:
+			return fmt.Sprintf("a CA's name constraints do not allow the names of the certificate (%s)", err),
+				"issue the certificate from a CA allowed to sign these names"
+		}
+		return fmt.Sprintf("certificate invalid: %v", err), ""
+	case errors.As(err, &unk):
+		if len(sent) == 1 && selfIssued(leaf) {
+			return fmt.Sprintf("the certificate %q is self-signed and not trusted", leaf.Subject.String()),
+				"trust it explicitly (--cacert with the certificate itself), or use a certificate issued by a CA"
+		}
+		last := sent[len(sent)-1]
+		if !selfIssued(last) {
+			return fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
+					last.Subject.String(), last.Issuer.String()),
+				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with --cacert", last.Issuer.String())
+		}
+		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", last.Subject.String()),
+			"trust that CA with --cacert FILE if you trust it"
+	}
+	if err == nil {
+		return "", ""
+	}
+	return err.Error(), ""
+}
+
+func ekuList(c *x509.Certificate) string {
+	var names []string
+	for _, u := range c.ExtKeyUsage {
+		names = append(names, u.String())
+	}
+	if len(names) == 0 {
+		return "none listed"
+	}
+	return strings.Join(names, ", ")
+}
