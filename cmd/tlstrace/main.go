@@ -93,6 +93,7 @@ Exit status:
 	root.AddCommand(newGetCmd(stdout, stderr, "get URL"))
 	root.AddCommand(newDemoCmd(stdout, stderr))
 	root.AddCommand(newConnectCmd(stdin, stdout, stderr))
+	root.AddCommand(newVerifyCmd(stdout, stderr))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")
 	root.Args = cobra.ArbitraryArgs

@@ -422,8 +422,11 @@ func sanList(c *x509.Certificate) string {
 	for _, ip := range c.IPAddresses {
 		names = append(names, ip.String())
 	}
-	if len(names) == 0 {
+	switch {
+	case len(names) == 0:
 		return "(none)"
+	case len(names) > 6:
+		return fmt.Sprintf("[%s, … %d names in all]", strings.Join(names[:6], ", "), len(names))
 	}
 	return "[" + strings.Join(names, ", ") + "]"
 }

@@ -107,6 +107,14 @@ func (t *Text) Event(ev *trace.Event) {
 	if ev.Layer == trace.LayerInfo && ev.Type == "timing" {
 		t.waterfall(ev.Fields)
 	}
+	if ev.Layer == trace.LayerX509 && ev.Type == "link" && !t.Verbose {
+		t.link(ev.Fields)
+	}
+	if ev.Layer == trace.LayerX509 && ev.Type == "verdict" {
+		if fix := str(ev.Fields, "fix"); fix != "" {
+			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+fix))
+		}
+	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
 		for _, c := range ev.Fields.Children {
 			t.node(c, 6)
@@ -397,6 +405,23 @@ func Summary(ev *trace.Event) string {
 			add("%s", c)
 		}
 		return strings.Join(parts, ", ")
+	case "x509/link":
+		add("[%d] %s %s", uintOf(f, "depth"), str(f, "role"), str(f, "subject"))
+		if uintOf(f, "trusted_root") == 1 {
+			add("trusted root")
+		}
+		return strings.Join(parts, ", ")
+	case "x509/verdict":
+		if uintOf(f, "valid") == 1 {
+			add("VALID")
+		} else {
+			add("NOT VALID")
+		}
+		if n := str(f, "name"); n != "" {
+			add("for %s", n)
+		}
+		add("at %s", str(f, "at"))
+		return strings.Join(parts, ", ")
 	case "http/h2_frame":
 		add("%s", enumName(f.Get("type")))
 		add("stream %d", uintOf(f, "stream_id"))
@@ -567,5 +592,27 @@ func (t *Text) waterfall(f *field.Node) {
 		t.printf("      %-14s %10s  %s%s\n", step.name, fmt.Sprintf("%.1f ms", float64(d)/1000),
 			strings.Repeat(" ", min(start, width)), strings.Repeat("█", max(0, min(n, width-start))))
 		at += d
+	}
+}
+
+// link shows what was checked about one certificate of a chain.
+func (t *Text) link(f *field.Node) {
+	for _, k := range []string{"issuer", "public_key", "signature_algorithm", "issuer_public_key", "tbs_hash", "signed_digest"} {
+		if n := f.Get(k); n != nil {
+			t.printf("      %-20s %s", strings.ReplaceAll(k, "_", " "), n.Str)
+			if n.Note != "" {
+				t.printf("  (%s)", n.Note)
+			}
+			t.printf("\n")
+		}
+	}
+	if checks := f.Get("checks"); checks != nil {
+		for _, c := range checks.Children {
+			mark := t.paint(ansiGreen, "✓")
+			if uintOf(c, "ok") == 0 {
+				mark = t.paint(ansiRed, "✗")
+			}
+			t.printf("      %s %-19s %s\n", mark, strings.ReplaceAll(str(c, "check"), "_", " "), str(c, "detail"))
+		}
 	}
 }

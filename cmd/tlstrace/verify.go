@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/client"
+)
+
+const verifyLong = `Verify a certificate chain and explain it link by link: for each
+certificate, its issuer and the issuer's public key, the hash of the
+TBSCertificate, the signature checked with the issuer's key (for RSA, the
+digest recovered from the signature, as one would by hand), the validity
+window against the time, basic constraints and path length, key usage and
+extended key usage, name constraints, and the host name against the
+subject alternative names. Then the verdict and, for a failure, its cause
+and how to fix it.
+
+CERT is a file (PEM with one or more certificates, DER, PKCS#7 or PKCS#12);
+its first certificate is verified and the others may complete the chain.
+With an https:// URL or HOST:PORT, the chain the server sends is verified.
+
+The verdict is crypto/x509's; tlstrace only explains it, and checks Ed448
+signatures itself (crypto/x509 cannot). Exit status 0 only when valid.`
+
+type verifyOptions struct {
+	cacerts   []string
+	untrusted []string
+	name      string
+	at        string
+	purpose   string
+	pass      string
+	jsonOut   bool
+	verbose   int
+}
+
+func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o verifyOptions
+	cmd := &cobra.Command{
+		Use:   "verify CERT|URL",
+		Short: "Verify a certificate chain and explain each link (like openssl verify, by hand)",
+		Long:  verifyLong,
+		Example: `  tlstrace verify --cacert ca_cert.pem --name localhost server_cert.pem
+  tlstrace verify --cacert root.pem --untrusted intermediate.pem --at 2026-02-02T08:00:00Z leaf.pem
+  tlstrace verify https://example.com/`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(cmd.Context(), args[0], &o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` (repeatable; default: the system's)")
+	f.StringArrayVar(&o.untrusted, "untrusted", nil, "intermediate certificates `FILE` that may complete the chain (repeatable)")
+	f.StringVar(&o.name, "name", "", "host name or IP address the certificate must be valid for")
+	f.StringVar(&o.at, "at", "", "verify at this `TIME` (RFC 3339) instead of now")
+	f.StringVar(&o.purpose, "purpose", "server", "server or client")
+	f.StringVar(&o.pass, "pass", "", "password of a PKCS#12 file")
+	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: one x509 link event per certificate, then the verdict")
+	f.CountVarP(&o.verbose, "verbose", "v", "show every field")
+	return cmd
+}
+
+func readCerts(name, pass string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fail(exitInput, err, "")
+	}
+	bundle, err := certio.Parse(b, pass)
+	if err != nil {
+		return nil, fail(exitInput, fmt.Errorf("%s: %v", name, err), "")
+	}
+	if len(bundle.Certs) == 0 {
+		return nil, fail(exitInput, fmt.Errorf("%s holds no certificate", name), "")
+	}
+	return bundle.Certs, nil
+}
+
+func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
+	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name}
+	switch o.purpose {
+	case "server":
+	case "client":
+		opts.Purpose = x509.ExtKeyUsageClientAuth
+	default:
+		return fail(exitUsage, fmt.Errorf("--purpose %q: want server or client", o.purpose), "")
+	}
+	if o.at != "" {
+		at, err := time.Parse(time.RFC3339, o.at)
+		if err != nil {
+			return fail(exitUsage, fmt.Errorf("--at %q: %v", o.at, err), "write it like 2026-02-02T08:36:39Z")
+		}
+		opts.At = at
+	}
+	for _, f := range o.cacerts {
+		certs, err := readCerts(f, o.pass)
+		if err != nil {
+			return err
+		}
+		opts.Roots = append(opts.Roots, certs...)
+	}
+	for _, f := range o.untrusted {
+		certs, err := readCerts(f, o.pass)
+		if err != nil {
+			return err
+		}
+		opts.Intermediates = append(opts.Intermediates, certs...)
+	}
+	var certs []*x509.Certificate
+	if strings.HasPrefix(arg, "https://") || (!fileExists(arg) && strings.Contains(arg, ":")) {
+		var err error
+		if certs, err = fetchChain(ctx, arg, &opts); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if certs, err = readCerts(arg, o.pass); err != nil {
+			return err
+		}
+	}
+	opts.Intermediates = append(opts.Intermediates, certs[1:]...)
+	r := chain.Verify(certs[0], opts)
+	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
+	for _, ev := range r.Events(1) {
+		out.Event(ev)
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if !r.Valid {
+		return fail(exitVerify, errors.New(r.Cause), r.Fix)
+	}
+	return nil
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+// fetchChain connects to a server and returns the chain it sends, without
+// judging it (that is verify's job).
+func fetchChain(ctx context.Context, arg string, opts *chain.Options) ([]*x509.Certificate, error) {
+	hostport := strings.TrimPrefix(arg, "https://")
+	if i := strings.IndexByte(hostport, '/'); i >= 0 {
+		hostport = hostport[:i]
+	}
+	host, port, err := client.SplitHostPort(hostport, "443")
+	if err != nil {
+		return nil, fail(exitUsage, err, "")
+	}
+	if opts.Name == "" {
+		opts.Name = host
+	}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: &tls.Config{ServerName: host, InsecureSkipVerify: true}}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, fail(exitConnect, fmt.Errorf("connecting to %s: %v", hostport, err), "")
+	}
+	defer c.Close()
+	certs := c.(*tls.Conn).ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return nil, fail(exitTLS, errors.New("the server sent no certificate"), "")
+	}
+	return certs, nil
+}
