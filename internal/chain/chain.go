@@ -145,8 +145,58 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at)
+		// crypto/x509 reports a chain it rejected link by link as "unknown
+		// authority"; when the chain reaches a trusted root, the failed
+		// check says more.
+		var unk x509.UnknownAuthorityError
+		if errors.As(r.Err, &unk) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
+			if cause, fix := failedCheck(r.Links); cause != "" {
+				r.Cause, r.Fix = cause, fix
+			}
+		}
 	}
 	return r
+}
+
+// failedCheck explains the first failed check of a chain.
+func failedCheck(links []Link) (string, string) {
+	for _, l := range links {
+		subject := fmt.Sprintf("%q", l.Cert.Subject.String())
+		for _, c := range l.Checks {
+			if c.OK {
+				continue
+			}
+			switch c.Name {
+			case "signature":
+				if strings.Contains(c.Detail, "insecure algorithm") {
+					return fmt.Sprintf("the certificate %s is signed with %s, which is no longer accepted (collisions can be forged)", subject, SignatureName(l.Cert)),
+						"reissue it with a SHA-256 (or stronger) signature"
+				}
+				return fmt.Sprintf("the signature of %s does not verify: %s", subject, c.Detail),
+					"the certificate was altered, or the chain holds the wrong issuer"
+			case "basic_constraints":
+				if strings.HasPrefix(c.Detail, "CA:FALSE") {
+					return fmt.Sprintf("%s signed a certificate but is not a CA (%s)", subject, c.Detail),
+						"issue the certificate from a real CA or intermediate (basicConstraints CA:TRUE, keyUsage keyCertSign)"
+				}
+				return fmt.Sprintf("the path length constraint of %s is exceeded: %s", subject, c.Detail),
+					"issue the certificate from a CA higher up, or reissue the CA with a larger pathlen"
+			case "key_usage":
+				return fmt.Sprintf("the key usage of %s does not allow this use (%s)", subject, c.Detail),
+					"reissue it with the right keyUsage (keyCertSign for a CA)"
+			case "extended_key_usage":
+				return fmt.Sprintf("the extended key usage of %s does not allow this use: %s", subject, c.Detail),
+					"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
+			case "name_constraints":
+				return fmt.Sprintf("the name constraints of %s rule out the certificate: %s", subject, c.Detail),
+					"issue the certificate from a CA allowed to sign these names"
+			case "validity":
+				return fmt.Sprintf("the certificate %s is outside its validity window: %s", subject, c.Detail),
+					"renew the certificate (and check this machine's clock)"
+			}
+		}
+	}
+	return "", ""
 }
 
 // judge decides a chain from the link checks (for Ed448 chains only).
@@ -339,8 +389,11 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		if issuer == c {
 			who = "its own"
 		}
-		if err := signatureOK(c, issuer); err != nil {
+		err := signatureOK(c, issuer)
+		if err != nil {
 			add("signature", false, "%s signature checked with %s %s key: %v", SignatureName(c), who, KeyDescription(issuer), err)
+		} else if insecureSig(c.SignatureAlgorithm) && issuer != c {
+			add("signature", false, "%s signature verified with %s %s key, but it uses an insecure algorithm: crypto/x509 no longer accepts SHA-1 or MD5 signatures on certificates", SignatureName(c), who, KeyDescription(issuer))
 		} else {
 			add("signature", true, "%s signature verified with %s %s key", SignatureName(c), who, KeyDescription(issuer))
 		}
@@ -405,6 +458,14 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		add("extended_key_usage", ok, "%s (needed: %s)", strings.Join(names, ", "), purpose.String())
 	}
 	return l
+}
+
+func insecureSig(a x509.SignatureAlgorithm) bool {
+	switch a {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		return true
+	}
+	return false
 }
 
 func keyUsages(k x509.KeyUsage) string {
