@@ -192,7 +192,6 @@ func certSummary(c *x509.Certificate) *field.Node {
 	return n
 }
 
-
 // explainVerify turns a crypto/x509 error into a cause and a fix, with the
 // explainer `tlstrace verify` uses.
 func explainVerify(err error, certs []*x509.Certificate, host string) *Error {
