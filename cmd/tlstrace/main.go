@@ -94,6 +94,7 @@ Exit status:
 	root.AddCommand(newDemoCmd(stdout, stderr))
 	root.AddCommand(newConnectCmd(stdin, stdout, stderr))
 	root.AddCommand(newVerifyCmd(stdout, stderr))
+	root.AddCommand(newCertCmd(stdout, stderr))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")
 	root.Args = cobra.ArbitraryArgs

@@ -405,6 +405,11 @@ func Summary(ev *trace.Event) string {
 			add("%s", c)
 		}
 		return strings.Join(parts, ", ")
+	case "x509/certificate":
+		add("%s", str(f, "subject"))
+		add("issued by %s", str(f, "issuer"))
+		add("until %s", str(f, "not_after"))
+		return strings.Join(parts, ", ")
 	case "x509/link":
 		add("[%d] %s %s", uintOf(f, "depth"), str(f, "role"), str(f, "subject"))
 		if uintOf(f, "trusted_root") == 1 {

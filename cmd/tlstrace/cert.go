@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+func newCertCmd(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cert",
+		Short: "Make, inspect and pin certificates (like openssl req, x509, genpkey)",
+	}
+	cmd.AddCommand(newCertShowCmd(stdout, stderr), newCertPinCmd(stdout))
+	cmd.AddCommand(newCertGenCmds(stdout, stderr)...)
+	return cmd
+}
+
+func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
+	var jsonOut bool
+	var pass string
+	cmd := &cobra.Command{
+		Use:   "show FILE...",
+		Short: "Show certificates (PEM, DER, PKCS#7, PKCS#12, bundles) like openssl x509 -text",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, _ := newLiveWriter(stdout, jsonOut, "trace", 1)
+			n := 0
+			for _, name := range args {
+				b, err := os.ReadFile(name)
+				if err != nil {
+					return fail(exitInput, err, "")
+				}
+				bundle, err := certio.Parse(b, pass)
+				if err != nil {
+					return fail(exitInput, fmt.Errorf("%s: %v", name, err), "")
+				}
+				for _, c := range bundle.Certs {
+					n++
+					f := chain.Describe(c)
+					f.Children = append(f.Children[:0:0], append(chainFileFields(name, string(bundle.Format)), f.Children...)...)
+					out.Event(&trace.Event{Conn: n, From: trace.Local, Layer: trace.LayerX509, Type: "certificate", Fields: f})
+				}
+				if bundle.Key != nil && !jsonOut {
+					fmt.Fprintf(stderr, "tlstrace: %s also holds a private key (not shown)\n", name)
+				}
+			}
+			return out.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOut, "json", false, "write JSON Lines, one certificate per line")
+	cmd.Flags().StringVar(&pass, "pass", "", "password of a PKCS#12 file")
+	return cmd
+}
+
+func newCertPinCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "pin FILE",
+		Short: "Print the SPKI pin of a certificate in curl's --pinnedpubkey form",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			certs, err := readCerts(args[0], "")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, chain.Describe(certs[0]).Get("pin").Str)
+			return nil
+		},
+	}
+}
+
+func chainFileFields(name, format string) []*field.Node {
+	return []*field.Node{
+		{Name: "file", Kind: field.String, Str: name},
+		{Name: "format", Kind: field.String, Str: format},
+	}
+}

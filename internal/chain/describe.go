@@ -1,0 +1,104 @@
+package chain
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+)
+
+// Describe returns the fields of a certificate as `openssl x509 -text`
+// shows them, plus fingerprints and the SPKI pin in curl's form.
+func Describe(c *x509.Certificate) *field.Node {
+	f := field.NewObject("")
+	f.AddUint("version", uint64(c.Version))
+	f.AddString("serial", colonHex(c.SerialNumber.Bytes()))
+	f.AddString("signature_algorithm", SignatureName(c))
+	f.AddString("issuer", c.Issuer.String())
+	f.AddString("subject", c.Subject.String())
+	f.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
+	f.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	f.AddString("public_key", KeyDescription(c))
+	if c.BasicConstraintsValid {
+		bc := "CA:FALSE"
+		if c.IsCA {
+			bc = "CA:TRUE"
+			if c.MaxPathLen > 0 || c.MaxPathLenZero {
+				bc += fmt.Sprintf(", pathlen:%d", c.MaxPathLen)
+			}
+		}
+		f.AddString("basic_constraints", bc)
+	}
+	if c.KeyUsage != 0 {
+		f.AddString("key_usage", keyUsages(c.KeyUsage))
+	}
+	if len(c.ExtKeyUsage) > 0 || len(c.UnknownExtKeyUsage) > 0 {
+		var names []string
+		for _, u := range c.ExtKeyUsage {
+			names = append(names, u.String())
+		}
+		for _, u := range c.UnknownExtKeyUsage {
+			names = append(names, u.String())
+		}
+		f.AddString("extended_key_usage", strings.Join(names, ", "))
+	}
+	if len(c.DNSNames)+len(c.IPAddresses)+len(c.EmailAddresses)+len(c.URIs) > 0 {
+		l := f.Add(field.NewList("subject_alt_names"))
+		for _, d := range c.DNSNames {
+			l.AddString("", "DNS:"+d)
+		}
+		for _, ip := range c.IPAddresses {
+			l.AddString("", "IP:"+ip.String())
+		}
+		for _, e := range c.EmailAddresses {
+			l.AddString("", "email:"+e)
+		}
+		for _, u := range c.URIs {
+			l.AddString("", "URI:"+u.String())
+		}
+	}
+	if nc := nameConstraints(c); nc != "" {
+		f.AddString("name_constraints", nc)
+	}
+	if len(c.SubjectKeyId) > 0 {
+		f.AddString("subject_key_id", colonHex(c.SubjectKeyId))
+	}
+	if len(c.AuthorityKeyId) > 0 {
+		f.AddString("authority_key_id", colonHex(c.AuthorityKeyId))
+	}
+	for _, u := range c.OCSPServer {
+		f.AddString("ocsp", u)
+	}
+	for _, u := range c.IssuingCertificateURL {
+		f.AddString("ca_issuers", u)
+	}
+	for _, u := range c.CRLDistributionPoints {
+		f.AddString("crl", u)
+	}
+	for _, p := range c.Policies {
+		f.AddString("policy", p.String())
+	}
+	s256 := sha256.Sum256(c.Raw)
+	s1 := sha1.Sum(c.Raw)
+	f.AddString("sha256_fingerprint", colonHex(s256[:]))
+	f.AddString("sha1_fingerprint", colonHex(s1[:]))
+	pin := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	f.AddString("pin", "sha256//"+base64.StdEncoding.EncodeToString(pin[:]))
+	f.AddBool("self_signed", selfIssued(c))
+	return f
+}
+
+func colonHex(b []byte) string {
+	h := strings.ToUpper(hex.EncodeToString(b))
+	var parts []string
+	for i := 0; i < len(h); i += 2 {
+		parts = append(parts, h[i:i+2])
+	}
+	return strings.Join(parts, ":")
+}
