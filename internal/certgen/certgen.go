@@ -99,7 +99,7 @@ func AddSANs(t *x509.Certificate, names []string) error {
 				t.DNSNames = append(t.DNSNames, v)
 			}
 		default:
-			return fmt.Errorf("--san %q: want DNS:, IP:, email: or URI:", n)
+			return fmt.Errorf("--san %q: the prefix must be DNS, IP, email or URI", n)
 		}
 	}
 	return nil
