@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSeed001 runs seed document 001's three openssl commands (an Ed448
+// CA, a CSR, a certificate signed with -copy_extensions copyall), then
+// shows both certificates and verifies the server's with each signature
+// shown as verified.
+func TestSeed001(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	osl(t, dir, "req", "-x509", "-newkey", "ed448", "-days", "365", "-nodes", "-keyout", "ca_key.pem", "-out", "ca_cert.pem", "-subj", "/CN=Seed Test CA")
+	osl(t, dir, "req", "-newkey", "ed448", "-nodes", "-keyout", "server_key.pem", "-out", "server_req.pem", "-subj", "/CN=localhost",
+		"-addext", "subjectAltName=DNS:localhost")
+	osl(t, dir, "x509", "-req", "-in", "server_req.pem", "-CA", "ca_cert.pem", "-CAkey", "ca_key.pem", "-CAcreateserial",
+		"-out", "server_cert.pem", "-days", "365", "-copy_extensions", "copyall")
+	ca, server := filepath.Join(dir, "ca_cert.pem"), filepath.Join(dir, "server_cert.pem")
+	code, out, stderr := runCode("cert", "show", ca, server)
+	if code != 0 {
+		t.Fatalf("cert show: exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{`signature_algorithm: "Ed448"`, `public_key: "Ed448"`, `subject: "CN=Seed Test CA"`, `"DNS:localhost"`, "sha256//"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("cert show lacks %s:\n%s", w, out)
+		}
+	}
+	code, out, stderr = runCode("verify", "--cacert", ca, "--name", "localhost", server)
+	if code != 0 {
+		t.Fatalf("verify: exit %d: %s%s", code, out, stderr)
+	}
+	if n := strings.Count(out, "✓ signature           Ed448 signature verified"); n != 2 {
+		t.Errorf("%d verified Ed448 signatures shown, want 2:\n%s", n, out)
+	}
+	// The other name fails, with the cause.
+	if code, _, stderr = runCode("verify", "--cacert", ca, "--name", "example.org", server); code != exitVerify || !strings.Contains(stderr, "example.org") {
+		t.Errorf("wrong name: exit %d: %s", code, stderr)
+	}
+}
+
+// TestCertMake makes a CA and a server certificate of every key type and
+// checks them with openssl verify; those crypto/tls can serve are served by
+// openssl s_server to openssl s_client -verify_return_error.
+func TestCertMake(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	for _, kt := range []string{"rsa2048", "rsa3072", "rsa4096", "p256", "p384", "p521", "ed25519", "ed448"} {
+		t.Run(kt, func(t *testing.T) {
+			ca, caKey := filepath.Join(dir, "ca-"+kt+".pem"), filepath.Join(dir, "ca-"+kt+".key")
+			leaf, leafKey := filepath.Join(dir, "leaf-"+kt+".pem"), filepath.Join(dir, "leaf-"+kt+".key")
+			if code, _, stderr := runCode("cert", "ca", "--key-type", kt, "--cn", "CA "+kt, "-o", ca, "--key-out", caKey); code != 0 {
+				t.Fatalf("cert ca: %s", stderr)
+			}
+			if code, _, stderr := runCode("cert", "new", "--key-type", kt, "--cn", "localhost", "--san", "localhost", "--ca", ca, "--ca-key", caKey, "-o", leaf, "--key-out", leafKey); code != 0 {
+				t.Fatalf("cert new: %s", stderr)
+			}
+			for _, k := range []string{caKey, leafKey} {
+				if fi, err := os.Stat(k); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s: mode %v, want 0600", k, fi.Mode())
+				}
+			}
+			osl(t, dir, "verify", "-CAfile", ca, "-verify_hostname", "localhost", "-purpose", "sslserver", leaf)
+			osl(t, dir, "pkey", "-in", leafKey, "-noout")
+			if code, out, stderr := runCode("verify", "--cacert", ca, "--name", "localhost", leaf); code != 0 {
+				t.Errorf("tlstrace verify: %s%s", out, stderr)
+			}
+			if kt == "ed448" {
+				return // crypto/tls and most TLS stacks do not use Ed448 certificates
+			}
+			port := sServer(t, leaf, leafKey)
+			cmd := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-servername", "localhost",
+				"-verify_return_error", "-verify_hostname", "localhost", "-CAfile", ca)
+			cmd.Stdin = strings.NewReader("GET / HTTP/1.0\r\n\r\n")
+			b, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(b), "Verify return code: 0 (ok)") {
+				t.Errorf("s_client: %v\n%s", err, b)
+			}
+		})
+	}
+	// Never overwrite without --force.
+	ca := filepath.Join(dir, "ca-p256.pem")
+	if code, _, stderr := runCode("cert", "ca", "--cn", "again", "-o", ca, "--key-out", filepath.Join(dir, "new.key")); code != exitInput || !strings.Contains(stderr, "--force") {
+		t.Errorf("overwrote without --force: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCode("cert", "ca", "--cn", "again", "-o", ca, "--key-out", filepath.Join(dir, "new2.key"), "--force"); code != 0 {
+		t.Errorf("--force: exit %d: %s", code, stderr)
+	}
+}
+
+// TestCertCSRSign makes a request with tlstrace and with openssl, and
+// issues certificates for both, copying the requested names.
+func TestCertCSRSign(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
+	runOK(t, "cert", "ca", "--key-type", "ed448", "--cn", "Signing CA", "-o", ca, "--key-out", caKey)
+	for _, kt := range []string{"p256", "ed448"} {
+		csr := filepath.Join(dir, kt+".csr")
+		runOK(t, "cert", "csr", "--key-type", kt, "--cn", "svc.test", "--san", "svc.test", "--san", "IP:127.0.0.1", "-o", csr, "--key-out", filepath.Join(dir, kt+".key"))
+		osl(t, dir, "req", "-in", csr, "-verify", "-noout")
+		cert := filepath.Join(dir, kt+".pem")
+		runOK(t, "cert", "sign", csr, "--ca", ca, "--ca-key", caKey, "--profile", "server", "-o", cert)
+		osl(t, dir, "verify", "-CAfile", ca, "-verify_hostname", "svc.test", "-verify_ip", "127.0.0.1", cert)
+	}
+	// A request made by openssl, with an extension tlstrace must copy.
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "o.key", "-out", "o.csr",
+		"-subj", "/CN=openssl.test", "-addext", "subjectAltName=DNS:openssl.test,DNS:www.openssl.test", "-addext", "extendedKeyUsage=serverAuth")
+	runOK(t, "cert", "sign", filepath.Join(dir, "o.csr"), "--ca", ca, "--ca-key", caKey, "-o", filepath.Join(dir, "o.pem"))
+	out := osl(t, dir, "x509", "-in", "o.pem", "-noout", "-ext", "subjectAltName,extendedKeyUsage")
+	if !strings.Contains(out, "DNS:www.openssl.test") || !strings.Contains(out, "TLS Web Server Authentication") {
+		t.Errorf("requested extensions not copied:\n%s", out)
+	}
+}
+
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, stderr := runCode(args...)
+	if code != 0 {
+		t.Fatalf("tlstrace %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+	}
+	return out
+}
+
+// TestPKCS12 reads PKCS#12 files made by openssl (default and -legacy)
+// and has openssl read one tlstrace writes.
+func TestPKCS12(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
+	runOK(t, "cert", "ca", "--cn", "P12 CA", "-o", ca, "--key-out", caKey)
+	leaf, leafKey := filepath.Join(dir, "leaf.pem"), filepath.Join(dir, "leaf.key")
+	p12 := filepath.Join(dir, "leaf.p12")
+	runOK(t, "cert", "new", "--key-type", "rsa2048", "--cn", "p12.test", "--san", "p12.test", "--ca", ca, "--ca-key", caKey,
+		"-o", leaf, "--key-out", leafKey, "--p12", p12, "--pass", "s3cret")
+	if fi, _ := os.Stat(p12); fi.Mode().Perm() != 0o600 {
+		t.Errorf("PKCS#12 mode %v, want 0600", fi.Mode())
+	}
+	out := osl(t, dir, "pkcs12", "-in", p12, "-passin", "pass:s3cret", "-nodes", "-info")
+	if !strings.Contains(out, "subject=CN = p12.test") || !strings.Contains(out, "PRIVATE KEY") {
+		t.Errorf("openssl cannot read the PKCS#12 tlstrace wrote:\n%s", out)
+	}
+	for _, legacy := range []bool{false, true} {
+		name := filepath.Join(dir, fmt.Sprintf("openssl-%v.p12", legacy))
+		args := []string{"pkcs12", "-export", "-in", leaf, "-inkey", leafKey, "-certfile", ca, "-out", name, "-passout", "pass:pw"}
+		if legacy {
+			args = append(args, "-legacy")
+		}
+		osl(t, dir, args...)
+		out := runOK(t, "cert", "show", name, "--pass", "pw")
+		if !strings.Contains(out, `subject: "CN=p12.test"`) || !strings.Contains(out, `subject: "CN=P12 CA"`) || !strings.Contains(out, `format: "PKCS#12"`) {
+			t.Errorf("legacy=%v: cert show:\n%s", legacy, out)
+		}
+	}
+	// A PKCS#7 bundle.
+	osl(t, dir, "crl2pkcs7", "-nocrl", "-certfile", leaf, "-certfile", ca, "-out", "bundle.p7b")
+	if out := runOK(t, "cert", "show", filepath.Join(dir, "bundle.p7b")); strings.Count(out, "X509 Certificate") != 2 {
+		t.Errorf("PKCS#7 bundle: %s", out)
+	}
+}
