@@ -163,3 +163,39 @@ func TestPKCS12(t *testing.T) {
 		t.Errorf("PKCS#7 bundle: %s", out)
 	}
 }
+
+// TestVerifyLiveAndPathLen: `tlstrace verify https://…` against openssl
+// s_server, JSON output, `cert key`, and a --path-len 1 root whose
+// intermediates may not issue further CAs.
+func TestVerifyLiveAndPathLen(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	runOK(t, "cert", "key", "--key-type", "p384", "-o", p("root.key"))
+	runOK(t, "cert", "ca", "--key", p("root.key"), "--cn", "Root PL1", "--path-len", "1", "-o", p("root.pem"))
+	runOK(t, "cert", "ca", "--cn", "Inter", "--ca", p("root.pem"), "--ca-key", p("root.key"), "-o", p("inter.pem"), "--key-out", p("inter.key"))
+	runOK(t, "cert", "ca", "--cn", "Inter2", "--ca", p("inter.pem"), "--ca-key", p("inter.key"), "-o", p("inter2.pem"), "--key-out", p("inter2.key"))
+	runOK(t, "cert", "new", "--cn", "localhost", "--san", "localhost", "--ca", p("inter.pem"), "--ca-key", p("inter.key"), "-o", p("ok.pem"), "--key-out", p("ok.key"))
+	runOK(t, "cert", "new", "--cn", "localhost", "--san", "localhost", "--ca", p("inter2.pem"), "--ca-key", p("inter2.key"), "-o", p("deep.pem"), "--key-out", p("deep.key"))
+
+	// Too deep: both openssl and tlstrace refuse.
+	code, _, stderr := runCode("verify", "--cacert", p("root.pem"), "--untrusted", p("inter.pem"), "--untrusted", p("inter2.pem"), "--name", "localhost", p("deep.pem"))
+	if code != exitVerify || !strings.Contains(stderr, "path length") {
+		t.Errorf("path length: exit %d: %s", code, stderr)
+	}
+	if b, err := exec.Command("openssl", "verify", "-CAfile", p("root.pem"), "-untrusted", p("inter.pem"), "-untrusted", p("inter2.pem"), p("deep.pem")).CombinedOutput(); err == nil {
+		t.Errorf("openssl verify accepted the too-deep chain: %s", b)
+	}
+
+	// A live chain: the server sends its certificate and the intermediate.
+	port := sServer(t, p("ok.pem"), p("ok.key"), "-cert_chain", p("inter.pem"))
+	code, out, stderr := runCode("verify", "--cacert", p("root.pem"), "--json", fmt.Sprintf("https://localhost:%d/", port))
+	if code != 0 {
+		t.Fatalf("verify URL: exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{`"type":"link"`, `"role":"intermediate"`, `"trusted_root":true`, `"type":"verdict"`, `"valid":true`, `"name":"localhost"`} {
+		if !strings.Contains(out, w) {
+			t.Errorf("JSON lacks %s", w)
+		}
+	}
+}
