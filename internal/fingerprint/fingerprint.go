@@ -1,0 +1,191 @@
+// Package fingerprint computes TLS client fingerprints from a ClientHello:
+// JA3 (Salesforce, BSD-3) and JA4's TLS client fingerprint (FoxIO, BSD-3).
+// The rest of JA4+ is under a licence that does not allow it here.
+package fingerprint
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Extension code points used below.
+const (
+	extServerName     = 0
+	extGroups         = 10
+	extPointFormats   = 11
+	extSigAlgs        = 13
+	extALPN           = 16
+	extSupportedVers  = 43
+	maxListedElements = 1 << 12
+)
+
+// Hello is what the fingerprints are made of.
+type Hello struct {
+	LegacyVersion     uint16
+	CipherSuites      []uint16
+	Extensions        []uint16
+	Groups            []uint16
+	PointFormats      []uint8
+	SignatureSchemes  []uint16
+	SupportedVersions []uint16
+	ALPN              []string
+	SNI               bool
+}
+
+// Parse reads a whole ClientHello handshake message (header included).
+func Parse(raw []byte) (*Hello, error) {
+	m := wire.ParseHandshake(wire.Context{}, raw)
+	if m.ClientHello == nil {
+		if m.Err != nil {
+			return nil, m.Err
+		}
+		return nil, fmt.Errorf("not a ClientHello")
+	}
+	ch := m.ClientHello
+	h := &Hello{LegacyVersion: ch.Version, CipherSuites: ch.CipherSuites, SupportedVersions: ch.SupportedVersions}
+	for _, e := range ch.Extensions {
+		h.Extensions = append(h.Extensions, e.Type)
+		switch e.Type {
+		case extServerName:
+			h.SNI = true
+		case extGroups:
+			h.Groups = u16List(e.Data, 2)
+		case extSigAlgs:
+			h.SignatureSchemes = u16List(e.Data, 2)
+		case extPointFormats:
+			if len(e.Data) >= 1 && int(e.Data[0]) <= len(e.Data)-1 {
+				h.PointFormats = e.Data[1 : 1+int(e.Data[0])]
+			}
+		case extALPN:
+			if len(e.Data) >= 2 {
+				for b := e.Data[2:]; len(b) > 0 && len(h.ALPN) < maxListedElements; {
+					n := int(b[0])
+					if n+1 > len(b) {
+						break
+					}
+					h.ALPN = append(h.ALPN, string(b[1:1+n]))
+					b = b[1+n:]
+				}
+			}
+		}
+	}
+	return h, nil
+}
+
+// u16List reads a vector of uint16 behind a length of lenSize bytes.
+func u16List(b []byte, lenSize int) []uint16 {
+	if len(b) < lenSize {
+		return nil
+	}
+	b = b[lenSize:]
+	var out []uint16
+	for ; len(b) >= 2 && len(out) < maxListedElements; b = b[2:] {
+		out = append(out, binary.BigEndian.Uint16(b))
+	}
+	return out
+}
+
+func noGREASE(v []uint16) []uint16 {
+	var out []uint16
+	for _, x := range v {
+		if !wire.IsGREASE(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func joinDec[T uint8 | uint16](v []T) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(int(x))
+	}
+	return strings.Join(s, "-")
+}
+
+// JA3 returns the JA3 string and its MD5: SSLVersion, ciphers, extensions,
+// groups, point formats, in decimal, GREASE left out.
+func (h *Hello) JA3() (string, string) {
+	s := fmt.Sprintf("%d,%s,%s,%s,%s", h.LegacyVersion, joinDec(noGREASE(h.CipherSuites)), joinDec(noGREASE(h.Extensions)),
+		joinDec(noGREASE(h.Groups)), joinDec(h.PointFormats))
+	sum := md5.Sum([]byte(s))
+	return s, hex.EncodeToString(sum[:])
+}
+
+// JA4 returns the JA4 TLS client fingerprint (over TCP), e.g.
+// t13d1516h2_8daaf6152771_e5627efa2ab1.
+func (h *Hello) JA4() string {
+	version := h.LegacyVersion
+	if v := noGREASE(h.SupportedVersions); len(v) > 0 {
+		version = slices.Max(v)
+	}
+	vs := map[uint16]string{0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2"}[version]
+	if vs == "" {
+		vs = "00"
+	}
+	sni := "i"
+	if h.SNI {
+		sni = "d"
+	}
+	ciphers := noGREASE(h.CipherSuites)
+	exts := noGREASE(h.Extensions)
+	alpn := "00"
+	if len(h.ALPN) > 0 && h.ALPN[0] != "" {
+		a := h.ALPN[0]
+		first, last := a[0], a[len(a)-1]
+		if isAlnum(first) && isAlnum(last) {
+			alpn = string([]byte{first, last})
+		} else {
+			x := hex.EncodeToString([]byte(a))
+			alpn = string([]byte{x[0], x[len(x)-1]})
+		}
+	}
+	a := fmt.Sprintf("t%s%s%02d%02d%s", vs, sni, min(len(ciphers), 99), min(len(exts), 99), alpn)
+	sorted := slices.Clone(ciphers)
+	slices.Sort(sorted)
+	b := hash12(hexList(sorted))
+	var rest []uint16
+	for _, e := range exts {
+		if e != extServerName && e != extALPN {
+			rest = append(rest, e)
+		}
+	}
+	slices.Sort(rest)
+	cInput := hexList(rest)
+	if sigs := noGREASE(h.SignatureSchemes); len(sigs) > 0 {
+		cInput += "_" + hexList(sigs)
+	}
+	c := hash12(cInput)
+	if len(rest) == 0 {
+		c = "000000000000"
+	}
+	if len(sorted) == 0 {
+		b = "000000000000"
+	}
+	return a + "_" + b + "_" + c
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func hexList(v []uint16) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%04x", x)
+	}
+	return strings.Join(s, ",")
+}
+
+func hash12(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:12]
+}
