@@ -95,6 +95,7 @@ Exit status:
 	root.AddCommand(newConnectCmd(stdin, stdout, stderr))
 	root.AddCommand(newVerifyCmd(stdout, stderr))
 	root.AddCommand(newCertCmd(stdout, stderr))
+	root.AddCommand(newServeCmd(stdout, stderr))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")
 	root.Args = cobra.ArbitraryArgs

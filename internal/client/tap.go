@@ -38,6 +38,10 @@ type Tracer struct {
 	recBytes int
 	// h2 holds the HTTP/2 frame decoders of connections whose ALPN is h2.
 	h2 map[int]*h2Decoder
+	// Hook, when set, sees every event as it is emitted and returns more
+	// events to emit right after it (the server's fingerprints). It runs
+	// with the tracer's lock held: it must not call the tracer.
+	Hook func(*trace.Event) []*trace.Event
 }
 
 // maxRecorded bounds what --pcap keeps in memory.
@@ -63,6 +67,11 @@ func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
 // its application data as HTTP/2 frames. t.mu is held.
 func (t *Tracer) dispatch(ev *trace.Event) {
 	t.emit(ev)
+	if t.Hook != nil {
+		for _, e := range t.Hook(ev) {
+			t.sess.Emit(e)
+		}
+	}
 	if ev.Layer != trace.LayerTLS {
 		return
 	}

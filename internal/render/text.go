@@ -405,6 +405,13 @@ func Summary(ev *trace.Event) string {
 			add("%s", c)
 		}
 		return strings.Join(parts, ", ")
+	case "tcp/accept":
+		add("from %s", str(f, "remote"))
+		return strings.Join(parts, ", ")
+	case "info/client_fingerprint":
+		add("JA4 %s", str(f, "ja4"))
+		add("JA3 %s", str(f, "ja3"))
+		return strings.Join(parts, ", ")
 	case "x509/certificate":
 		add("%s", str(f, "subject"))
 		add("issued by %s", str(f, "issuer"))

@@ -1,0 +1,417 @@
+// Package server is tlstrace serve: a crypto/tls server that traces each
+// client through the same tap and decoder as the client, fingerprints it
+// (JA3, JA4), and verifies and explains its certificate.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Config is what serve needs.
+type Config struct {
+	// Certificates are chosen by crypto/tls from the client's SNI.
+	Certificates []tls.Certificate
+	// Mode is "echo", "www", "http" or "file" (Dir).
+	Mode string
+	Dir  string
+	// VerifyClient is "none", "request" or "require"; ClientCAs are the
+	// CAs client certificates are verified against.
+	VerifyClient string
+	ClientCAs    []*x509.Certificate
+	ALPN         []string
+	MinVersion   uint16
+	MaxVersion   uint16
+	CipherSuites []uint16
+	// OCSPStaple is stapled to the first certificate.
+	OCSPStaple []byte
+	NoTickets  bool
+	// MaxConns bounds the connections served at once; Timeout bounds the
+	// handshake and each read of an idle connection.
+	MaxConns int
+	Timeout  time.Duration
+	// Trace turns the per-connection trace on.
+	Trace bool
+}
+
+// Server serves TLS connections on a listener.
+type Server struct {
+	cfg    Config
+	tracer *client.Tracer
+	tls    *tls.Config
+	slots  chan struct{}
+	mu     sync.Mutex
+	info   map[*tls.Conn]*ClientInfo
+	byID   map[int]*ClientInfo
+	wg     sync.WaitGroup
+}
+
+// ClientInfo is what the server learnt about one client.
+type ClientInfo struct {
+	Conn        int
+	Remote      string
+	Hello       *fingerprint.Hello
+	HelloFields *field.Node
+	JA3, JA3Str string
+	JA4         string
+	State       tls.ConnectionState
+	Done        bool
+}
+
+// New makes a server whose events go to emit (nil: no trace).
+func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
+	if len(cfg.Certificates) == 0 {
+		return nil, errors.New("no certificate to serve")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 256
+	}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[*tls.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{}}
+	if emit == nil {
+		emit = func(*trace.Event) {}
+	}
+	s.tracer = client.NewTracer(time.Now(), emit)
+	s.tracer.Hook = s.observe
+	if len(cfg.OCSPStaple) > 0 {
+		cfg.Certificates[0].OCSPStaple = cfg.OCSPStaple
+	}
+	s.tls = &tls.Config{
+		Certificates:           cfg.Certificates,
+		MinVersion:             cfg.MinVersion,
+		MaxVersion:             cfg.MaxVersion,
+		CipherSuites:           cfg.CipherSuites,
+		NextProtos:             cfg.ALPN,
+		SessionTicketsDisabled: cfg.NoTickets,
+	}
+	if cfg.Trace {
+		s.tls.KeyLogWriter = s.tracer.KeyLogWriter()
+	}
+	switch cfg.VerifyClient {
+	case "", "none":
+	case "request":
+		s.tls.ClientAuth = tls.RequestClientCert
+	case "require":
+		s.tls.ClientAuth = tls.RequireAnyClientCert
+	default:
+		return nil, fmt.Errorf("--verify-client %q: want none, request or require", cfg.VerifyClient)
+	}
+	return s, nil
+}
+
+// Tracer returns the server's tracer (for SSLKEYLOGFILE-style key logs).
+func (s *Server) Tracer() *client.Tracer { return s.tracer }
+
+// observe keeps, per connection, the ClientHello and its fingerprints,
+// and returns them as an event to follow the ClientHello.
+func (s *Server) observe(ev *trace.Event) []*trace.Event {
+	if ev.Layer != trace.LayerTLS || ev.Type != "client_hello" || ev.From != trace.Client {
+		return nil
+	}
+	h, err := fingerprint.Parse(ev.Raw)
+	if err != nil {
+		return nil
+	}
+	ja3s, ja3 := h.JA3()
+	ci := &ClientInfo{Conn: ev.Conn, Hello: h, HelloFields: ev.Fields, JA3: ja3, JA3Str: ja3s, JA4: h.JA4()}
+	s.mu.Lock()
+	if old := s.byID[ev.Conn]; old != nil {
+		ci.Remote = old.Remote
+	}
+	s.byID[ev.Conn] = ci
+	s.mu.Unlock()
+	f := field.NewObject("")
+	f.AddString("ja3", ja3)
+	f.AddString("ja3_string", ja3s)
+	f.AddString("ja4", ci.JA4)
+	return []*trace.Event{{Conn: ev.Conn, From: trace.Client, Layer: trace.LayerInfo, Type: "client_fingerprint", Fields: f, Time: ev.Time}}
+}
+
+// Serve accepts connections until ctx ends, then stops accepting, lets
+// the connections in progress finish (at most 5 s), and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	tl := &listener{Listener: ln, s: s, conns: make(chan net.Conn), done: make(chan struct{})}
+	go tl.run()
+	var srv *http.Server
+	errc := make(chan error, 1)
+	switch s.cfg.Mode {
+	case "echo", "":
+		go func() { errc <- s.echoLoop(tl) }()
+	case "www", "http", "file":
+		srv = &http.Server{
+			Handler:           s.handler(),
+			ReadHeaderTimeout: s.cfg.Timeout,
+			IdleTimeout:       s.cfg.Timeout,
+			ErrorLog:          nil,
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				return context.WithValue(ctx, connKey{}, c)
+			},
+		}
+		srv.SetKeepAlivesEnabled(true)
+		go func() { errc <- srv.Serve(tl) }()
+	default:
+		return fmt.Errorf("--mode %q: want echo, www, http or file", s.cfg.Mode)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		tl.Close()
+		return err
+	}
+	tl.Close()
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		srv.Shutdown(sctx)
+		cancel()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	return nil
+}
+
+type connKey struct{}
+
+// listener accepts TCP connections, bounded by MaxConns, and hands out
+// traced TLS connections whose handshake is done (or has failed and been
+// reported).
+type listener struct {
+	net.Listener
+	s     *Server
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *listener) run() {
+	for {
+		select {
+		case l.s.slots <- struct{}{}:
+		case <-l.done:
+			return
+		}
+		c, err := l.Listener.Accept()
+		if err != nil {
+			<-l.s.slots
+			select {
+			case <-l.done:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		l.s.wg.Add(1)
+		go l.handshake(c)
+	}
+}
+
+func (l *listener) handshake(c net.Conn) {
+	var tc *tls.Conn
+	hc := &hookConn{Conn: c}
+	hc.onClose = func() {
+		if tc != nil {
+			l.s.forget(tc)
+		}
+		<-l.s.slots
+		l.s.wg.Done()
+	}
+	tc, err := l.s.accept(hc)
+	if err != nil {
+		hc.Close()
+		return
+	}
+	select {
+	case l.conns <- tc:
+	case <-l.done:
+		tc.Close()
+	}
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *listener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// hookConn runs onClose once when closed (crypto/tls closes it when the
+// TLS connection is closed): it frees the connection's slot.
+type hookConn struct {
+	net.Conn
+	onClose func()
+	once    sync.Once
+}
+
+func (c *hookConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.onClose)
+	return err
+}
+
+// accept traces and handshakes one connection.
+func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
+	id := s.tracer.NextConn()
+	f := field.NewObject("")
+	f.AddString("remote", c.RemoteAddr().String())
+	f.AddString("local", c.LocalAddr().String())
+	s.tracer.Emit(&trace.Event{Conn: id, From: trace.Client, Layer: trace.LayerTCP, Type: "accept", Fields: f})
+	s.mu.Lock()
+	s.byID[id] = &ClientInfo{Conn: id, Remote: c.RemoteAddr().String()}
+	s.mu.Unlock()
+	var raw net.Conn = c
+	var tap *client.Tap
+	if s.cfg.Trace {
+		tap = s.tracer.NewTap(c, id, trace.Server)
+		raw = tap
+	}
+	cfg := s.tls.Clone()
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(id, cs) }
+	tc := tls.Server(raw, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	err := tc.HandshakeContext(ctx)
+	hf := field.NewObject("")
+	ev := &trace.Event{Conn: id, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: hf}
+	if err != nil {
+		ev.Error = "handshake failed: " + err.Error()
+		hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
+		tc.Close()
+		if tap != nil {
+			tap.Wait(time.Second)
+		}
+		s.tracer.Emit(ev)
+		s.mu.Lock()
+		delete(s.byID, id)
+		s.mu.Unlock()
+		return nil, err
+	}
+	cs := tc.ConnectionState()
+	hf.AddString("version", tls.VersionName(cs.Version))
+	hf.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
+	if cs.CurveID != 0 {
+		hf.AddString("group", wire.GroupName(uint16(cs.CurveID)))
+	}
+	if cs.ServerName != "" {
+		hf.AddString("server_name", cs.ServerName)
+	}
+	if cs.NegotiatedProtocol != "" {
+		hf.AddString("alpn", cs.NegotiatedProtocol)
+	}
+	hf.AddBool("resumed", cs.DidResume)
+	hf.AddBool("hello_retry_request", cs.HelloRetryRequest)
+	hf.AddBool("client_certificate", len(cs.PeerCertificates) > 0)
+	hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
+	s.tracer.Emit(ev)
+	s.mu.Lock()
+	ci := s.byID[id]
+	if ci != nil {
+		ci.State = cs
+		ci.Done = true
+		s.info[tc] = ci
+	}
+	s.mu.Unlock()
+	return tc, nil
+}
+
+// verifyClient verifies and explains a client certificate. With "require"
+// a missing or untrusted certificate ends the handshake.
+func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		if s.cfg.VerifyClient == "require" {
+			return errors.New("the client sent no certificate")
+		}
+		return nil
+	}
+	r := chain.Verify(cs.PeerCertificates[0], chain.Options{
+		Roots:         s.cfg.ClientCAs,
+		Intermediates: cs.PeerCertificates[1:],
+		Purpose:       x509.ExtKeyUsageClientAuth,
+	})
+	for _, ev := range r.Events(id) {
+		s.tracer.Emit(ev)
+	}
+	if !r.Valid && s.cfg.VerifyClient == "require" {
+		return fmt.Errorf("client certificate not trusted: %s", r.Cause)
+	}
+	return nil
+}
+
+// Info returns what is known of the client on c.
+func (s *Server) Info(c net.Conn) *ClientInfo {
+	tc, _ := c.(*tls.Conn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.info[tc]
+}
+
+// forget drops a connection's record.
+func (s *Server) forget(c *tls.Conn) {
+	s.mu.Lock()
+	if ci := s.info[c]; ci != nil {
+		delete(s.byID, ci.Conn)
+	}
+	delete(s.info, c)
+	s.mu.Unlock()
+}
+
+// echoLoop sends back what each client sends.
+func (s *Server) echoLoop(l *listener) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return nil
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, 16<<10)
+			for {
+				c.SetReadDeadline(time.Now().Add(s.cfg.Timeout))
+				n, err := c.Read(buf)
+				if n > 0 {
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						return
+					}
+					return
+				}
+			}
+		}()
+	}
+}
