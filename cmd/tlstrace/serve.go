@@ -196,4 +196,3 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	out.Flush()
 	return err
 }
-
