@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -104,6 +105,13 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	if cfg.Trace {
 		s.tls.KeyLogWriter = s.tracer.KeyLogWriter()
 	}
+	// Each connection gets a clone of this config; crypto/tls would give
+	// every clone its own ticket key, so set one to share.
+	var ticketKey [32]byte
+	if _, err := rand.Read(ticketKey[:]); err != nil {
+		return nil, err
+	}
+	s.tls.SetSessionTicketKeys([][32]byte{ticketKey})
 	switch cfg.VerifyClient {
 	case "", "none":
 	case "request":
@@ -306,6 +314,7 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	hf := field.NewObject("")
 	ev := &trace.Event{Conn: id, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: hf}
 	if err != nil {
+		ev.Type = "handshake_failed"
 		ev.Error = "handshake failed: " + err.Error()
 		hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
 		tc.Close()

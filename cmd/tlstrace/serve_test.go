@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `tlstrace serve` in process until the test ends (or the
+// returned stop is called) and waits until it accepts connections.
+func startServe(t *testing.T, port int, args ...string) (*syncBuffer, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	all := append([]string{"serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--json"}, args...)
+	go func() { done <- runContext(ctx, all, out, errb) }()
+	for i := 0; ; i++ {
+		if strings.Contains(errb.String(), "serving") {
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errb.String())
+		default:
+		}
+		if i == 200 {
+			t.Fatalf("serve did not start: %s", errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("serve exited %d: %s", code, errb.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("serve did not stop")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return out, stop
+}
+
+func parseEvents(t *testing.T, s string) []jsonEvent {
+	t.Helper()
+	var out []jsonEvent
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		if line == "" {
+			continue
+		}
+		var ev jsonEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("bad JSON %q: %v", line, err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+// TestServeClients has real clients connect to `tlstrace serve --mode www`
+// while dumpcap captures: curl (TLS 1.2, TLS 1.3, HTTP/2), openssl s_client
+// (TLS 1.2, resumption with -sess_out/-sess_in, with a client certificate)
+// and gnutls-cli. For each connection the handshake messages each way
+// equal tshark's, and the JA3 equals tshark's tls.handshake.ja3.
+func TestServeClients(t *testing.T) {
+	requirePeer(t, "openssl", "curl", "gnutls-cli", "dumpcap", "tshark")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	clientCert, clientKey := root.leaf(t, dir, "client", clientTweak)
+	keylog := filepath.Join(dir, "keys.txt")
+	port := 10000 + int(time.Now().UnixNano()%20000)
+	pcap := filepath.Join(dir, "serve.pcapng")
+	stopCapture := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "www", "--keylog", keylog,
+		"--verify-client", "request", "--client-ca", root.file)
+	url := fmt.Sprintf("https://localhost:%d/", port)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	sess := filepath.Join(dir, "sess.pem")
+	type client struct {
+		name string
+		cmd  []string
+	}
+	request := "GET /json HTTP/1.0\r\nHost: localhost\r\n\r\n"
+	sClient := func(args ...string) []string {
+		return append([]string{"openssl", "s_client", "-connect", addr, "-servername", "localhost", "-CAfile", root.file, "-verify_return_error", "-quiet"}, args...)
+	}
+	clients := []client{
+		{"curl-tls12", []string{"curl", "-sS", "--cacert", root.file, "--tlsv1.2", "--tls-max", "1.2", "--http1.1", url + "json"}},
+		{"curl-tls13", []string{"curl", "-sS", "--cacert", root.file, "--tlsv1.3", "--http1.1", url + "json"}},
+		{"curl-h2", []string{"curl", "-sS", "--cacert", root.file, "--http2", url + "json"}},
+		{"s_client-tls12", sClient("-tls1_2")},
+		{"s_client-sess-out", sClient("-sess_out", sess)},
+		{"s_client-sess-in", sClient("-sess_in", sess)},
+		{"s_client-cert", sClient("-cert", clientCert, "-key", clientKey)},
+		{"gnutls-cli", []string{"gnutls-cli", "--logfile", filepath.Join(dir, "gnutls.log"), "--x509cafile", root.file, "-p", strconv.Itoa(port), "localhost"}},
+	}
+	bodies := map[string]string{}
+	for _, c := range clients {
+		cmd := exec.Command(c.cmd[0], c.cmd[1:]...)
+		cmd.Stdin = strings.NewReader(request)
+		cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+filepath.Join(dir, "client-keys.txt"))
+		b, err := runOutput(cmd, 20*time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, b)
+		}
+		bodies[c.name] = string(b)
+	}
+	stop()
+	stopCapture()
+
+	// The www page showed each client its own handshake.
+	if !strings.Contains(bodies["curl-h2"], `"alpn": "h2"`) || !strings.Contains(bodies["curl-tls12"], `"version": "TLS 1.2"`) {
+		t.Errorf("/json: %s", bodies["curl-h2"])
+	}
+	if !strings.Contains(bodies["s_client-cert"], `"client_certificate": "CN=localhost`) {
+		t.Errorf("/json lacks the client certificate: %s", bodies["s_client-cert"])
+	}
+
+	events := parseEvents(t, out.String())
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p == port })
+	ja3 := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(tshark(t, "-r", pcap, "-d", decodeAs, "-Y", "tls.handshake.type == 1",
+		"-T", "fields", "-e", "tcp.stream", "-e", "tls.handshake.ja3")), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			s, _ := strconv.Atoi(f[0])
+			ja3[s] = f[1]
+		}
+	}
+	for i, c := range clients {
+		conn := i + 1
+		t.Run(c.name, func(t *testing.T) {
+			got := map[string][]string{}
+			var fp, done string
+			for _, ev := range events {
+				if ev.Conn != conn {
+					continue
+				}
+				if ev.Type == "encrypted_record" {
+					t.Errorf("not decrypted: %s", ev.Error)
+				}
+				if ev.Type == "client_fingerprint" {
+					var f struct{ JA3 string }
+					json.Unmarshal(ev.Fields, &f)
+					fp = f.JA3
+				}
+				if ev.Type == "handshake_complete" {
+					done = string(ev.Fields)
+				}
+				if code, ok := handshakeCode(ev.Type); ok && ev.Layer == "tls" {
+					got[ev.From] = append(got[ev.From], strconv.Itoa(code))
+				}
+			}
+			for _, side := range []string{"client", "server"} {
+				if !slices.Equal(got[side], oracle[i][side]) {
+					t.Errorf("%s's handshake messages:\n tlstrace %v\n tshark   %v", side, got[side], oracle[i][side])
+				}
+			}
+			if fp == "" || fp != ja3[i] {
+				t.Errorf("JA3 %q, tshark %q", fp, ja3[i])
+			}
+			if c.name == "s_client-sess-in" && !strings.Contains(done, `"resumed":true`) {
+				t.Errorf("not resumed: %s", done)
+			}
+		})
+	}
+}
+
+// TestServeMTLS: --verify-client require rejects a client without a
+// certificate and one from an unknown CA (explaining why), and accepts one
+// from --client-ca.
+func TestServeMTLS(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	other := newTestCA(t, dir, "other", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	good, goodKey := root.leaf(t, dir, "good-client", clientTweak)
+	bad, badKey := other.leaf(t, dir, "bad-client", clientTweak)
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "echo", "--verify-client", "require", "--client-ca", root.file, "--timeout", "2s")
+	try := func(args ...string) (string, error) {
+		cmd := exec.Command("openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-CAfile", root.file, "-quiet"}, args...)...)
+		cmd.Stdin = strings.NewReader("ping\n")
+		b, err := runOutput(cmd, 10*time.Second)
+		return string(b), err
+	}
+	if b, err := try(); err == nil && strings.Contains(b, "ping") {
+		t.Errorf("a client without a certificate was served: %s", b)
+	}
+	if b, err := try("-cert", bad, "-key", badKey); err == nil && strings.Contains(b, "ping") {
+		t.Errorf("a client with an unknown CA was served: %s", b)
+	}
+	if b, _ := try("-cert", good, "-key", goodKey); !strings.Contains(b, "ping") {
+		t.Errorf("the good client was not echoed: %s", b)
+	}
+	stop()
+	log := out.String()
+	for _, w := range []string{`"error":"handshake failed: tls: client didn't provide a certificate"`, `"type":"verdict"`, `not a trusted CA`, `"client_certificate":true`} {
+		if !strings.Contains(log, w) {
+			t.Errorf("serve output lacks %s", w)
+		}
+	}
+}
+
+func runOutput(cmd *exec.Cmd, d time.Duration) ([]byte, error) {
+	var b bytes.Buffer
+	cmd.Stdout = &b
+	cmd.Stderr = &b
+	err := runTimeout(cmd, d)
+	return b.Bytes(), err
+}
+
+func clientTweak(c *x509.Certificate) {
+	c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+}
