@@ -59,6 +59,7 @@ func (t *Tracer) Recorded() []*capture.Conn {
 func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
 	t := &Tracer{emit: emit, now: time.Now, h2: map[int]*h2Decoder{}}
 	t.sess = trace.NewSession(start, nil, t.dispatch)
+	t.sess.ForgetOnClose = true
 	return t
 }
 
@@ -138,7 +139,9 @@ func (w keyLogWriter) Write(line []byte) (int, error) {
 	t := w.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.secrets.Write(line)
+	if t.Record {
+		t.secrets.Write(line)
+	}
 	if t.KeyLog != nil {
 		t.KeyLog.Write(line)
 	}
@@ -163,6 +166,7 @@ type Tap struct {
 	t     *Tracer
 	dec   *trace.Conn
 	local trace.Side
+	id    int
 	once  sync.Once
 	done  chan struct{}
 	rec   *capture.Conn
@@ -174,7 +178,7 @@ type Tap struct {
 func (t *Tracer) NewTap(c net.Conn, id int, local trace.Side) *Tap {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tap := &Tap{Conn: c, t: t, dec: t.sess.NewConn(id, true), local: local, done: make(chan struct{})}
+	tap := &Tap{Conn: c, t: t, id: id, dec: t.sess.NewConn(id, true), local: local, done: make(chan struct{})}
 	if t.Record {
 		la, ra := addrPort(c.LocalAddr()), addrPort(c.RemoteAddr())
 		rc := &capture.Conn{Client: la, Server: ra, Start: t.now()}
@@ -240,6 +244,7 @@ func (c *Tap) Finish() {
 	c.once.Do(func() {
 		c.t.mu.Lock()
 		c.dec.Close()
+		delete(c.t.h2, c.id)
 		c.t.mu.Unlock()
 		close(c.done)
 	})

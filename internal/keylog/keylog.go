@@ -115,6 +115,19 @@ func (l *Log) Len() int {
 	return len(l.secrets) + len(l.rsa)
 }
 
+// Forget drops every secret of one connection (its client random): a
+// long-running tracer calls it when the connection has closed.
+func (l *Log) Forget(clientRandom []byte) {
+	if len(clientRandom) != ClientRandomLen {
+		return
+	}
+	for k := range l.secrets {
+		if k.clientRandom == [ClientRandomLen]byte(clientRandom) {
+			delete(l.secrets, k)
+		}
+	}
+}
+
 // Add stores a secret under label and client random, copying both slices.
 // For LabelRSA, clientRandom is the encrypted premaster secret (only its
 // first 8 bytes are used) and secret the premaster secret.

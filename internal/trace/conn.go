@@ -54,6 +54,9 @@ type Session struct {
 	// conns lists the connections waiting for secrets, so that AddSecret
 	// can let them go on.
 	waiting map[*Conn]struct{}
+	// ForgetOnClose drops a connection's secrets from Keys when it closes
+	// (live tracers run for long; a capture keeps them).
+	ForgetOnClose bool
 	// masters maps TLS 1.2 session IDs and tickets to the master secret of
 	// the session they resume: a TLS stack need not log the secret again
 	// for an abbreviated handshake (crypto/tls does not).
@@ -322,6 +325,9 @@ func (c *Conn) Close() {
 				Error: fmt.Sprintf("the connection ended inside a handshake message (%d bytes of it seen)", len(d.hs))})
 		}
 		d.buf, d.hs = nil, nil
+	}
+	if c.s.ForgetOnClose && c.clientRandom != nil {
+		c.s.Keys.Forget(c.clientRandom)
 	}
 }
 
