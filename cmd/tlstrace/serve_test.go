@@ -250,3 +250,38 @@ func runOutput(cmd *exec.Cmd, d time.Duration) ([]byte, error) {
 func clientTweak(c *x509.Certificate) {
 	c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 }
+
+// TestServeChromium loads the www page in headless Chromium, which must
+// show Chromium its own ClientHello (GREASE, a hybrid post-quantum group).
+func TestServeChromium(t *testing.T) {
+	requirePeer(t, "chromium")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	b, _ := os.ReadFile(cert)
+	leaf, err := parseFirstCert(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "www")
+	cmd := exec.Command("chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--user-data-dir="+filepath.Join(dir, "profile"),
+		"--ignore-certificate-errors-spki-list="+sha256b64(leaf.RawSubjectPublicKeyInfo),
+		"--dump-dom", fmt.Sprintf("https://localhost:%d/", port))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := runTimeout(cmd, 90*time.Second); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	dom := stdout.String()
+	for _, w := range []string{"Your TLS handshake", "GREASE", "hybrid post-quantum", "TLS 1.3", "t13d"} {
+		if !strings.Contains(dom, w) {
+			t.Errorf("the page Chromium loaded lacks %q", w)
+		}
+	}
+	stop()
+	if !strings.Contains(out.String(), `"type":"client_fingerprint"`) {
+		t.Errorf("no fingerprint in the trace")
+	}
+}
