@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"crypto/x509"
 	"os"
 	"os/exec"
 	"path/filepath"
