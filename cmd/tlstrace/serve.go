@@ -172,13 +172,32 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	// Events are written as they come, flushed at most every 100 ms (a
+	// write per event would cost more than the tracing).
+	lastFlush := time.Now()
 	srv, err := server.New(cfg, func(ev *trace.Event) {
 		out.Event(ev)
-		out.Flush()
+		if time.Since(lastFlush) > 100*time.Millisecond {
+			out.Flush()
+			lastFlush = time.Now()
+		}
 	})
 	if err != nil {
 		return fail(exitUsage, err, "")
 	}
+	flusher := time.NewTicker(100 * time.Millisecond)
+	stopFlush := make(chan struct{})
+	defer flusher.Stop()
+	go func() {
+		for {
+			select {
+			case <-flusher.C:
+				srv.Locked(func() { out.Flush(); lastFlush = time.Now() })
+			case <-stopFlush:
+				return
+			}
+		}
+	}()
 	if o.keylog != "" {
 		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -193,6 +212,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/ (Ctrl-C stops)\n", cfg.Mode, ln.Addr())
 	err = srv.Serve(ctx, ln)
-	out.Flush()
+	close(stopFlush)
+	srv.Locked(func() { out.Flush() })
 	return err
 }

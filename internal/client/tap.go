@@ -116,6 +116,14 @@ func (t *Tracer) Emit(ev *trace.Event) {
 	t.sess.Emit(ev)
 }
 
+// Locked runs f with the tracer's lock held: no event is emitted while it
+// runs (a renderer can flush its buffer).
+func (t *Tracer) Locked(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f()
+}
+
 // NextConn returns the number of a new connection.
 func (t *Tracer) NextConn() int {
 	t.mu.Lock()

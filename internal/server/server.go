@@ -124,6 +124,9 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	return s, nil
 }
 
+// Locked runs f while no event is being emitted.
+func (s *Server) Locked(f func()) { s.tracer.Locked(f) }
+
 // Tracer returns the server's tracer (for SSLKEYLOGFILE-style key logs).
 func (s *Server) Tracer() *client.Tracer { return s.tracer }
 
