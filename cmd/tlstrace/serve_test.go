@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"net"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -283,5 +286,67 @@ func TestServeChromium(t *testing.T) {
 	stop()
 	if !strings.Contains(out.String(), `"type":"client_fingerprint"`) {
 		t.Errorf("no fingerprint in the trace")
+	}
+}
+
+// TestServeRobustAndSNI: a client that connects and says nothing and one
+// that sends garbage do not hold up others; two certificates are chosen by
+// SNI; --ocsp-staple staples a response the client checks.
+func TestServeRobustAndSNI(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	certA, keyA := root.leaf(t, dir, "a", func(c *x509.Certificate) { c.DNSNames, c.Subject.CommonName = []string{"a.test"}, "a.test" })
+	certB, keyB := root.leaf(t, dir, "b", func(c *x509.Certificate) { c.DNSNames, c.Subject.CommonName = []string{"b.test"}, "b.test" })
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", certA, "--key", keyA, "--cert", certB, "--key", keyB, "--mode", "http", "--timeout", "3s")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	garbage, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+	defer garbage.Close()
+	for _, name := range []string{"a.test", "b.test"} {
+		start := time.Now()
+		code, _, stderr := runCode(fmt.Sprintf("https://%s:%d/", name, port), "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", name, port), "--cacert", root.file, "-m", "5s")
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", name, code, stderr)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s took %v behind a silent client", name, d)
+		}
+	}
+	stop()
+	if !strings.Contains(out.String(), `"type":"handshake_failed"`) {
+		t.Errorf("the garbage client was not reported")
+	}
+}
+
+// TestServeOCSPStaple: the response given with --ocsp-staple reaches the
+// client, which checks it with --cert-status.
+func TestServeOCSPStaple(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+	resp, err := ocsp.CreateResponse(root.cert, root.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
+		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)}, root.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staple := filepath.Join(dir, "staple.der")
+	os.WriteFile(staple, resp, 0o644)
+	port := freePort(t)
+	startServe(t, port, "--cert", cert, "--key", key, "--mode", "http", "--ocsp-staple", staple)
+	code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
+	if code != 0 || !strings.Contains(out, `"ocsp":"good"`) {
+		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
