@@ -15,6 +15,7 @@
 set -euo pipefail
 runs=${1:-50}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 work=$(mktemp -d)
 nginx_pid=
 cleanup() {
@@ -36,33 +37,7 @@ CGO_ENABLED=0 go build -o "$work/tlstrace" ./cmd/tlstrace
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
 	-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 port=$((10000 + RANDOM % 20000)) # below the ephemeral ports
-mkdir -p "$work/nginx"
-user=
-[ "$(id -u)" = 0 ] && user="user root;"
-cat >"$work/nginx.conf" <<CONF
-$user
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path $work/nginx/body;
-	proxy_temp_path $work/nginx/proxy;
-	fastcgi_temp_path $work/nginx/fastcgi;
-	uwsgi_temp_path $work/nginx/uwsgi;
-	scgi_temp_path $work/nginx/scgi;
-	server {
-		listen 127.0.0.1:$port ssl http2;
-		ssl_certificate $work/cert.pem;
-		ssl_certificate_key $work/key.pem;
-		location / { return 200 "hello\n"; }
-	}
-}
-CONF
-nginx -c "$work/nginx.conf" -p "$work/nginx" &
-nginx_pid=$!
+start_nginx "$work" "$port" "ssl http2"
 for _ in $(seq 50); do curl -s -o /dev/null --cacert "$work/cert.pem" "https://localhost:$port/" && break; sleep 0.1; done
 url="https://localhost:$port/"
 : >"$work/t.txt"

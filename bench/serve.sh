@@ -13,6 +13,7 @@
 set -euo pipefail
 secs=${1:-30}
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -27,11 +28,6 @@ CGO_ENABLED=0 go build -o "$work/tlstrace" ./cmd/tlstrace
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
 	-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null
 port() { echo $((10000 + RANDOM % 20000)); }
-wait_port() {
-	for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-	echo "bench/serve.sh: nothing listens on $1" >&2
-	return 1
-}
 load() { # label port
 	local out
 	out=$(openssl s_time -connect "127.0.0.1:$2" -new -time "$secs" -www / 2>&1 | grep "real seconds" | head -1)
@@ -72,34 +68,8 @@ wait_port "$p"
 load openssl-s_server "$p"
 
 p=$(port)
-mkdir -p "$work/nginx"
-user=
-[ "$(id -u)" = 0 ] && user="user root;"
-cat >"$work/nginx.conf" <<CONF
-$user
-daemon off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $work/nginx/body;
-	proxy_temp_path $work/nginx/proxy;
-	fastcgi_temp_path $work/nginx/fastcgi;
-	uwsgi_temp_path $work/nginx/uwsgi;
-	scgi_temp_path $work/nginx/scgi;
-	server {
-		listen 127.0.0.1:$p ssl;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		ssl_certificate $work/cert.pem;
-		ssl_certificate_key $work/key.pem;
-		location / { return 200 "hello\n"; }
-	}
-}
-CONF
-nginx -c "$work/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+start_nginx "$work" "$p" ssl
+pids+=("$nginx_pid")
 wait_port "$p"
 load nginx "$p"
 

@@ -458,7 +458,7 @@ func TestGetAgainstTshark(t *testing.T) {
 	}
 	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
 	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
-	h2Oracle := tsharkH2Frames(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
+	h2Oracle := tsharkBySide(t, pcap, decodeAs, keylog, "http2.type", func(p int) bool { return p >= base && p < base+len(servers) })
 	stream := 0
 	for i, s := range servers {
 		var events []jsonEvent
@@ -503,9 +503,15 @@ func TestGetAgainstTshark(t *testing.T) {
 // tsharkDirections returns, per TCP stream, the handshake types tshark
 // decodes from each side, in order.
 func tsharkDirections(t *testing.T, pcap, decodeAs, keylog string, serverPort func(int) bool) map[int]map[string][]string {
+	return tsharkBySide(t, pcap, decodeAs, keylog, "tls.handshake.type", serverPort)
+}
+
+// tsharkBySide returns, per TCP stream, the values of a tshark field seen
+// in the frames each side sent, in order.
+func tsharkBySide(t *testing.T, pcap, decodeAs, keylog, fieldName string, serverPort func(int) bool) map[int]map[string][]string {
 	t.Helper()
-	out := tshark(t, "-r", pcap, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y", "tls.handshake.type",
-		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tls.handshake.type")
+	out := tshark(t, "-r", pcap, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y", fieldName,
+		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", fieldName)
 	m := map[int]map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Split(line, "\t")
@@ -832,32 +838,6 @@ func TestGetMoreOptions(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", c.args, code, stderr)
 		}
 	}
-}
-
-// tsharkH2Frames returns, per TCP stream, the HTTP/2 frame types tshark
-// decodes from each side, in order.
-func tsharkH2Frames(t *testing.T, pcap, decodeAs, keylog string, serverPort func(int) bool) map[int]map[string][]string {
-	t.Helper()
-	out := tshark(t, "-r", pcap, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y", "http2.type",
-		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "tcp.srcport", "-e", "http2.type")
-	m := map[int]map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			continue
-		}
-		s, _ := strconv.Atoi(f[0])
-		src, _ := strconv.Atoi(f[1])
-		side := "client"
-		if serverPort(src) {
-			side = "server"
-		}
-		if m[s] == nil {
-			m[s] = map[string][]string{}
-		}
-		m[s][side] = append(m[s][side], strings.Split(f[2], ",")...)
-	}
-	return m
 }
 
 func checkH2Frames(t *testing.T, events []jsonEvent, conn int, want map[string][]string) {
