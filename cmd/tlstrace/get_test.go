@@ -154,6 +154,29 @@ func (ca *testCA) leaf(t *testing.T, dir, name string, tweak func(*x509.Certific
 	return certFile, keyFile
 }
 
+// pki is a root, an intermediate, a localhost server certificate it
+// issued (with the chain), and a client certificate from the root.
+type pki struct {
+	root, inter           *testCA
+	cert, key             string
+	clientCert, clientKey string
+	leaf                  *x509.Certificate
+}
+
+func newPKI(t *testing.T, dir string) *pki {
+	t.Helper()
+	p := &pki{root: newTestCA(t, dir, "root", nil)}
+	p.inter = newTestCA(t, dir, "intermediate", p.root)
+	p.cert, p.key = p.inter.leaf(t, dir, "server", nil, p.inter)
+	p.clientCert, p.clientKey = p.root.leaf(t, dir, "client", func(c *x509.Certificate) {
+		c.Subject.CommonName = "test client"
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	})
+	b, _ := os.ReadFile(p.cert)
+	p.leaf, _ = parseFirstCert(b)
+	return p
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -339,15 +362,8 @@ func TestGetFailures(t *testing.T) {
 func TestGetOptions(t *testing.T) {
 	requirePeer(t, "openssl")
 	dir := t.TempDir()
-	root := newTestCA(t, dir, "root", nil)
-	inter := newTestCA(t, dir, "intermediate", root)
-	cert, key := inter.leaf(t, dir, "server", nil, inter)
-	clientCert, clientKey := root.leaf(t, dir, "client", func(c *x509.Certificate) {
-		c.Subject.CommonName = "test client"
-		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	})
-	leafPEM, _ := os.ReadFile(cert)
-	leaf, _ := parseFirstCert(leafPEM)
+	p := newPKI(t, dir)
+	root, cert, key, clientCert, clientKey, leaf := p.root, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
 	pin := "sha256//" + sha256b64(leaf.RawSubjectPublicKeyInfo)
 	for _, c := range []struct {
 		name  string
@@ -392,15 +408,8 @@ func parseFirstCert(b []byte) (*x509.Certificate, error) {
 func TestGetAgainstTshark(t *testing.T) {
 	requirePeer(t, "openssl", "gnutls-serv", "nginx", "dumpcap", "tshark")
 	dir := t.TempDir()
-	root := newTestCA(t, dir, "root", nil)
-	inter := newTestCA(t, dir, "intermediate", root)
-	cert, key := inter.leaf(t, dir, "server", nil, inter)
-	clientCert, clientKey := root.leaf(t, dir, "client", func(c *x509.Certificate) {
-		c.Subject.CommonName = "test client"
-		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	})
-	b, _ := os.ReadFile(cert)
-	leaf, _ := parseFirstCert(b)
+	p := newPKI(t, dir)
+	root, inter, cert, key, clientCert, clientKey, leaf := p.root, p.inter, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
 	now := time.Now()
 	staple, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
 		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)}, inter.key)
