@@ -29,8 +29,12 @@ import (
 
 // Options say what to verify against.
 type Options struct {
-	// Roots are the trusted CAs; nil uses the system's.
+	// Roots are the trusted CAs; nil uses RootPool, or the system's.
 	Roots []*x509.Certificate
+	// RootPool is used when Roots is nil (the system pool cannot list its
+	// certificates, so the explanation can only mark the root of a chain
+	// crypto/x509 verified).
+	RootPool *x509.CertPool
 	// Intermediates are untrusted certificates that may complete the
 	// chain (those the server sent after its own).
 	Intermediates []*x509.Certificate
@@ -113,6 +117,8 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		for _, c := range o.Roots {
 			vo.Roots.AddCert(c)
 		}
+	} else {
+		vo.Roots = o.RootPool
 	}
 	for _, c := range o.Intermediates {
 		vo.Intermediates.AddCert(c)
@@ -136,6 +142,10 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	r.Valid = err == nil
 	r.Err = err
+	if err == nil && len(r.Links) > 0 {
+		// crypto/x509 built this chain up to a trusted root.
+		r.Links[len(r.Links)-1].Trusted = true
+	}
 	if err != nil && ed448Chain {
 		// crypto/x509 cannot check Ed448 signatures ("unknown authority"):
 		// judge such chains by the checks above, which are complete for

@@ -125,22 +125,19 @@ func verify(t *Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionSt
 		ev.Error = "the server sent no certificate"
 		return stepErr(StepVerify, errors.New(ev.Error), "")
 	}
-	opts := x509.VerifyOptions{
-		DNSName:       host,
-		Roots:         o.Roots,
-		Intermediates: x509.NewCertPool(),
+	r := chain.Verify(certs[0], chain.Options{Name: host, RootPool: o.Roots, Intermediates: certs[1:]})
+	for _, lev := range r.Events(conn) {
+		if lev.Type == "link" {
+			t.Emit(lev)
+		}
 	}
-	for _, c := range certs[1:] {
-		opts.Intermediates.AddCert(c)
-	}
-	chains, err := certs[0].Verify(opts)
 	var result error
-	if err != nil {
-		result = explainVerify(err, certs, host)
+	if !r.Valid {
+		result = stepErr(StepVerify, errors.New(r.Cause), r.Fix)
 	} else {
 		path := fields.Add(field.NewList("verified_chain"))
-		for _, c := range chains[0] {
-			path.AddString("", c.Subject.String())
+		for _, l := range r.Links {
+			path.AddString("", l.Cert.Subject.String())
 		}
 	}
 	if result == nil && len(o.Pins) > 0 {
@@ -148,8 +145,8 @@ func verify(t *Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionSt
 	}
 	if result == nil && o.CertStatus {
 		var issuer *x509.Certificate
-		if len(chains) > 0 && len(chains[0]) > 1 {
-			issuer = chains[0][1]
+		if len(r.Links) > 1 {
+			issuer = r.Links[1].Cert
 		} else if len(certs) > 1 {
 			issuer = certs[1]
 		}
@@ -190,13 +187,6 @@ func certSummary(c *x509.Certificate) *field.Node {
 	n.AddString("public_key", chain.KeyDescription(c))
 	n.AddString("signature_algorithm", chain.SignatureName(c))
 	return n
-}
-
-// explainVerify turns a crypto/x509 error into a cause and a fix, with the
-// explainer `tlstrace verify` uses.
-func explainVerify(err error, certs []*x509.Certificate, host string) *Error {
-	cause, fix := chain.Explain(err, certs[0], certs, nil, host, time.Now())
-	return stepErr(StepVerify, errors.New(cause), fix)
 }
 
 func checkPin(fields *field.Node, leaf *x509.Certificate, pins []string) error {

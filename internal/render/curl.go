@@ -132,6 +132,9 @@ func (c *Curl) Event(ev *trace.Event) {
 				us(f, "dns_us"), us(f, "connect_us"), us(f, "tls_us"), us(f, "ttfb_us"), us(f, "total_us"))
 		}
 	case trace.LayerX509:
+		if ev.Type != "verify" {
+			return
+		}
 		if list := f.Get("chain"); list != nil && len(list.Children) > 0 {
 			leaf := list.Children[0]
 			c.printf("* Server certificate:\n")
