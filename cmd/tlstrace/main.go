@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	tlstrace read FILE [--keylog FILE] [--json] [-v|-vv]
+//	tlstrace URL [curl's options]
+//	tlstrace demo | connect | serve | verify | cert | read
 //
 // Run `tlstrace help` for the commands and their flags.
 package main
@@ -67,9 +68,18 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tlstrace",
 		Short: "Make TLS and HTTPS connections visible and explain them",
-		Long: `tlstrace decodes every TLS record and handshake message of a connection,
-decrypts TLS 1.3's encrypted handshake and the application data with the
-session's own secrets (an NSS key log), and explains what it sees.
+		Long: `tlstrace makes TLS and HTTPS connections visible and explains them: every
+TLS record and handshake message in both directions decoded, TLS 1.3's
+encrypted ones decrypted with the session's own secrets, the certificate
+chain verified and explained link by link.
+
+  tlstrace https://example.com/      a request, every step shown (curl's options)
+  tlstrace demo                      the same against an in-process server
+  tlstrace connect HOST:PORT         a TLS session on stdin/stdout (openssl s_client)
+  tlstrace serve --self-signed       a server that explains each client (openssl s_server)
+  tlstrace verify --cacert CA CERT   a chain verified and explained (openssl verify)
+  tlstrace cert new|ca|csr|sign|show make and inspect certificates (openssl req/x509)
+  tlstrace read FILE --keylog KEYS   a capture decoded (tshark with a key log)
 
 Exit status:
   0  success
