@@ -765,14 +765,17 @@ func TestPcapOut(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(live), "\n") {
 		var ev jsonEvent
 		json.Unmarshal([]byte(line), &ev)
-		if ev.Layer == "tls" {
+		if ev.Layer == "tls" || ev.Type == "h2_frame" {
 			liveTypes = append(liveTypes, ev.From+" "+ev.Type)
 		}
 	}
 	for _, ev := range runJSON(t, "read", file, "--json") {
-		if ev.Layer == "tls" {
+		if ev.Layer == "tls" || ev.Type == "h2_frame" {
 			readTypes = append(readTypes, ev.From+" "+ev.Type)
 		}
+	}
+	if !slices.Contains(readTypes, "server h2_frame") {
+		t.Errorf("read decoded no HTTP/2 frames from the capture")
 	}
 	if !slices.Equal(liveTypes, readTypes) {
 		t.Errorf("read of the --pcap file\n %v\nlive\n %v", readTypes, liveTypes)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/h2"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -118,15 +119,18 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 type captureDecoder struct {
 	sess   *trace.Session
 	conns  map[*capture.Flow]*trace.Conn
+	h2     *h2.Watcher
 	stderr io.Writer
 }
 
 func newCaptureDecoder(keys *keylog.Log, emit func(*trace.Event), stderr io.Writer) *captureDecoder {
-	return &captureDecoder{
-		sess:   trace.NewSession(time.Time{}, keys, emit),
-		conns:  map[*capture.Flow]*trace.Conn{},
-		stderr: stderr,
-	}
+	h := &captureDecoder{conns: map[*capture.Flow]*trace.Conn{}, stderr: stderr}
+	h.h2 = h2.NewWatcher(func(ev *trace.Event) { h.sess.Emit(ev) })
+	h.sess = trace.NewSession(time.Time{}, keys, func(ev *trace.Event) {
+		emit(ev)
+		h.h2.Event(ev)
+	})
+	return h
 }
 
 func (h *captureDecoder) start(ts time.Time) {
@@ -190,6 +194,7 @@ func (h *captureDecoder) Close(f *capture.Flow) {
 	if c := h.conns[f]; c != nil {
 		c.Close()
 		delete(h.conns, f)
+		h.h2.Forget(f.ID)
 	}
 }
 

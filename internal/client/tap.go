@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
-	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/h2"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -36,8 +36,8 @@ type Tracer struct {
 	Record   bool
 	recorded []*capture.Conn
 	recBytes int
-	// h2 holds the HTTP/2 frame decoders of connections whose ALPN is h2.
-	h2 map[int]*h2Decoder
+	// h2 decodes the HTTP/2 frames of connections whose ALPN is h2.
+	h2 *h2.Watcher
 	// Hook, when set, sees every event as it is emitted and returns more
 	// events to emit right after it (the server's fingerprints). It runs
 	// with the tracer's lock held: it must not call the tracer.
@@ -57,15 +57,15 @@ func (t *Tracer) Recorded() []*capture.Conn {
 // NewTracer returns a Tracer sending events to emit, in order, one at a
 // time.
 func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
-	t := &Tracer{emit: emit, now: time.Now, h2: map[int]*h2Decoder{}}
+	t := &Tracer{emit: emit, now: time.Now}
 	t.sess = trace.NewSession(start, nil, t.dispatch)
+	t.h2 = h2.NewWatcher(t.sess.Emit)
 	t.sess.ForgetOnClose = true
 	return t
 }
 
-// dispatch passes on the decoder's events and, once a connection has
-// agreed on h2 (ALPN in the ServerHello or EncryptedExtensions), decodes
-// its application data as HTTP/2 frames. t.mu is held.
+// dispatch passes on the decoder's events, with the HTTP/2 frames of h2
+// connections after the application data that carried them. t.mu is held.
 func (t *Tracer) dispatch(ev *trace.Event) {
 	t.emit(ev)
 	if t.Hook != nil {
@@ -73,37 +73,7 @@ func (t *Tracer) dispatch(ev *trace.Event) {
 			t.sess.Emit(e)
 		}
 	}
-	if ev.Layer != trace.LayerTLS {
-		return
-	}
-	switch ev.Type {
-	case "server_hello", "encrypted_extensions":
-		if ev.From == trace.Server && hasString(ev.Fields, "h2") {
-			t.h2[ev.Conn] = newH2Decoder(ev.Conn, t.sess.Emit)
-		}
-	case trace.TypeApplicationData:
-		if d := t.h2[ev.Conn]; d != nil && ev.Fields != nil {
-			if data := ev.Fields.Get("data"); data != nil {
-				d.feed(ev.From, ev.Time, data.Bytes)
-			}
-		}
-	}
-}
-
-// hasString reports whether a string field equal to s is in n's tree.
-func hasString(n *field.Node, s string) bool {
-	if n == nil {
-		return false
-	}
-	if n.Kind == field.String && n.Str == s {
-		return true
-	}
-	for _, c := range n.Children {
-		if hasString(c, s) {
-			return true
-		}
-	}
-	return false
+	t.h2.Event(ev)
 }
 
 // Emit sends an event of tlstrace's own (DNS, TCP, verification, HTTP).
@@ -252,7 +222,7 @@ func (c *Tap) Finish() {
 	c.once.Do(func() {
 		c.t.mu.Lock()
 		c.dec.Close()
-		delete(c.t.h2, c.id)
+		c.t.h2.Forget(c.id)
 		c.t.mu.Unlock()
 		close(c.done)
 	})

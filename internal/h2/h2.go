@@ -1,4 +1,7 @@
-package client
+// Package h2 cuts the decrypted application data of HTTP/2 connections
+// into frames (RFC 9113), each an `http` `h2_frame` event, with HPACK
+// header blocks decoded. It serves live sessions and captures alike.
+package h2
 
 import (
 	"encoding/binary"
@@ -10,10 +13,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
-
-// HTTP/2 framing (RFC 9113): the decrypted application data of an h2
-// connection is cut into frames, each an `http` `h2_frame` event; HEADERS
-// and CONTINUATION blocks are decoded with HPACK.
 
 const (
 	h2FrameHeaderLen = 9
@@ -47,6 +46,7 @@ type h2Decoder struct {
 	emit    func(*trace.Event)
 	dirs    [2]h2Direction
 	preface int // bytes of the client preface still expected
+	frameNo int // capture frame of the bytes being decoded
 }
 
 type h2Direction struct {
@@ -68,6 +68,13 @@ func newH2Decoder(conn int, emit func(*trace.Event)) *h2Decoder {
 
 // feed takes decrypted application data sent by side.
 func (d *h2Decoder) feed(side trace.Side, at time.Time, b []byte) {
+	d.frameNo = 0
+	d.feedFrame(side, at, 0, b)
+}
+
+// feedFrame is feed for bytes that arrived in capture frame frameNo.
+func (d *h2Decoder) feedFrame(side trace.Side, at time.Time, frameNo int, b []byte) {
+	d.frameNo = frameNo
 	if side > trace.Server {
 		return
 	}
@@ -121,7 +128,7 @@ func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, pa
 	f.AddUint("flags", uint64(flags))
 	f.AddUint("stream_id", uint64(stream))
 	f.AddUint("length", uint64(length))
-	ev := &trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at, Fields: f}
+	ev := &trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at, Frame: d.frameNo, Fields: f}
 	defer d.emit(ev)
 	if payload == nil {
 		ev.Error = fmt.Sprintf("frame of %d bytes: payload not kept", length)
@@ -203,4 +210,56 @@ func cmpName(name string, id uint16) string {
 		return name
 	}
 	return fmt.Sprintf("0x%04x", id)
+}
+
+// Watcher finds the connections that agree on h2 and decodes their
+// application data. Call Event with every event, after emitting it.
+type Watcher struct {
+	emit  func(*trace.Event)
+	conns map[int]*h2Decoder
+}
+
+// NewWatcher returns a Watcher whose frame events go to emit.
+func NewWatcher(emit func(*trace.Event)) *Watcher {
+	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}}
+}
+
+// Event looks at one event: a ServerHello or EncryptedExtensions from the
+// server with ALPN "h2" starts decoding its connection, whose application
+// data is then cut into frames.
+func (w *Watcher) Event(ev *trace.Event) {
+	if ev.Layer != trace.LayerTLS {
+		return
+	}
+	switch ev.Type {
+	case "server_hello", "encrypted_extensions":
+		if ev.From == trace.Server && hasString(ev.Fields, "h2") {
+			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit)
+		}
+	case trace.TypeApplicationData:
+		if d := w.conns[ev.Conn]; d != nil && ev.Fields != nil {
+			if data := ev.Fields.Get("data"); data != nil {
+				d.feedFrame(ev.From, ev.Time, ev.Frame, data.Bytes)
+			}
+		}
+	}
+}
+
+// Forget drops a closed connection's decoder.
+func (w *Watcher) Forget(conn int) { delete(w.conns, conn) }
+
+// hasString reports whether a string field equal to s is in n's tree.
+func hasString(n *field.Node, s string) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == field.String && n.Str == s {
+		return true
+	}
+	for _, c := range n.Children {
+		if hasString(c, s) {
+			return true
+		}
+	}
+	return false
 }

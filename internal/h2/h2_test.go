@@ -1,4 +1,4 @@
-package client
+package h2
 
 import (
 	"testing"
