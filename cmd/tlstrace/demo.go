@@ -48,8 +48,9 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-// demoPKI makes a CA and a localhost certificate it signed.
-func demoPKI() (*x509.CertPool, tls.Certificate, error) {
+// demoPKI makes a CA and a localhost certificate it signed, valid for
+// the given time.
+func demoPKI(validity time.Duration) (*x509.CertPool, tls.Certificate, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, tls.Certificate{}, err
@@ -59,7 +60,7 @@ func demoPKI() (*x509.CertPool, tls.Certificate, error) {
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "tlstrace demo CA"},
 		NotBefore:             now.Add(-time.Minute),
-		NotAfter:              now.Add(time.Hour),
+		NotAfter:              now.Add(validity),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		MaxPathLenZero:        true,
@@ -80,7 +81,7 @@ func demoPKI() (*x509.CertPool, tls.Certificate, error) {
 		DNSNames:     []string{"localhost"},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		NotBefore:    now.Add(-time.Minute),
-		NotAfter:     now.Add(time.Hour),
+		NotAfter:     now.Add(validity),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
@@ -94,7 +95,7 @@ func demoPKI() (*x509.CertPool, tls.Certificate, error) {
 }
 
 func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error {
-	pool, cert, err := demoPKI()
+	pool, cert, err := demoPKI(time.Hour)
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	case o.selfSigned && len(o.certs) > 0:
 		return fail(exitUsage, errors.New("--self-signed and --cert conflict"), "")
 	case o.selfSigned:
-		_, cert, err := demoPKI()
+		_, cert, err := demoPKI(30 * 24 * time.Hour)
 		if err != nil {
 			return err
 		}
