@@ -110,6 +110,16 @@ func (t *Text) Event(ev *trace.Event) {
 	if ev.Layer == trace.LayerX509 && ev.Type == "link" && !t.Verbose {
 		t.link(ev.Fields)
 	}
+	if ev.Layer == trace.LayerHTTP && (ev.Type == "request" || ev.Type == "response") && !t.Verbose {
+		// The headers, as curl -v shows them.
+		mark := t.paint(ansiCyan, ">")
+		if ev.Type == "response" {
+			mark = t.paint(ansiYellow, "<")
+		}
+		for _, h := range strs(ev.Fields.Get("headers")) {
+			t.printf("      %s %s\n", mark, h)
+		}
+	}
 	if ev.Layer == trace.LayerX509 && ev.Type == "verdict" {
 		if fix := str(ev.Fields, "fix"); fix != "" {
 			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+fix))
