@@ -202,10 +202,14 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 		req.Host = h
 	}
 
+	// net/http calls the trace hooks from its own goroutines (HTTP/2).
+	var mu sync.Mutex
 	var written []string
 	var firstByte time.Time
 	sent := false
 	emitRequest := func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if sent || len(written) == 0 {
 			return
 		}
@@ -224,12 +228,18 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 	}
 	ct := &httptrace.ClientTrace{
 		WroteHeaderField: func(k string, v []string) {
+			mu.Lock()
+			defer mu.Unlock()
 			for _, x := range v {
 				written = append(written, k+": "+x)
 			}
 		},
-		WroteHeaders:         emitRequest,
-		GotFirstResponseByte: func() { firstByte = time.Now() },
+		WroteHeaders: emitRequest,
+		GotFirstResponseByte: func() {
+			mu.Lock()
+			firstByte = time.Now()
+			mu.Unlock()
+		},
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), ct))
 	resp, err := tr.RoundTrip(req)
@@ -243,9 +253,11 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 		}
 		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %v", err), "")
 	}
+	mu.Lock()
 	if !firstByte.IsZero() {
 		tm.TTFB = firstByte.Sub(tm.Start)
 	}
+	mu.Unlock()
 	f := field.NewObject("")
 	f.AddString("proto", resp.Proto)
 	f.AddUint("status", uint64(resp.StatusCode))
