@@ -390,6 +390,12 @@ func Summary(ev *trace.Event) string {
 		if uintOf(f, "hello_retry_request") == 1 {
 			add("after a HelloRetryRequest")
 		}
+		if n := uintOf(f, "cipher_suites_offered"); n > 0 {
+			add("suite: the client's choice %d of %d", uintOf(f, "cipher_suite_rank"), n)
+		}
+		if n := uintOf(f, "groups_offered"); n > 0 {
+			add("group: %d of %d", uintOf(f, "group_rank"), n)
+		}
 		add("in %s", us(f, "duration_us"))
 		return strings.Join(parts, ", ")
 	case "x509/verify":

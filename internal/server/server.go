@@ -345,10 +345,18 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	hf.AddBool("resumed", cs.DidResume)
 	hf.AddBool("hello_retry_request", cs.HelloRetryRequest)
 	hf.AddBool("client_certificate", len(cs.PeerCertificates) > 0)
+	s.mu.Lock()
+	ci := s.byID[id]
+	if ci != nil && ci.Hello != nil {
+		// What was chosen against what was offered: its place in the
+		// client's preference order.
+		addRank(hf, "cipher_suite", cs.CipherSuite, ci.Hello.CipherSuites)
+		addRank(hf, "group", uint16(cs.CurveID), ci.Hello.Groups)
+	}
+	s.mu.Unlock()
 	hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
 	s.tracer.Emit(ev)
 	s.mu.Lock()
-	ci := s.byID[id]
 	if ci != nil {
 		ci.State = cs
 		ci.Done = true
@@ -356,6 +364,26 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	}
 	s.mu.Unlock()
 	return tc, nil
+}
+
+// addRank records where chosen stood in the client's offer (1 = its first
+// choice), and how many it offered; GREASE values are not counted.
+func addRank(f *field.Node, name string, chosen uint16, offered []uint16) {
+	n, rank := 0, 0
+	for _, v := range offered {
+		if wire.IsGREASE(v) {
+			continue
+		}
+		n++
+		if v == chosen && rank == 0 {
+			rank = n
+		}
+	}
+	if n == 0 || chosen == 0 {
+		return
+	}
+	f.AddUint(name+"_rank", uint64(rank))
+	f.AddUint(name+"s_offered", uint64(n))
 }
 
 // verifyClient verifies and explains a client certificate. With "require"
