@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"crypto/tls"
+	"io"
 	"fmt"
 	"net"
 	"os"
@@ -36,51 +37,78 @@ func TestConnect(t *testing.T) {
 	}
 }
 
-// TestConnectStartTLS runs the SMTP upgrade against a small SMTP server
-// whose TLS side is crypto/tls.
+// TestConnectStartTLS runs each plaintext upgrade (SMTP, IMAP, POP3, FTP)
+// against a small server speaking that dialog, whose TLS side is
+// crypto/tls.
 func TestConnectStartTLS(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	certFile, keyFile := root.leaf(t, dir, "smtp", nil)
+	certFile, keyFile := root.leaf(t, dir, "mail", nil)
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		r := bufio.NewReader(c)
-		fmt.Fprintf(c, "220-smtp.test ESMTP\r\n220 ready\r\n")
-		r.ReadString('\n') // EHLO
-		fmt.Fprintf(c, "250-smtp.test\r\n250 STARTTLS\r\n")
-		r.ReadString('\n') // STARTTLS
-		fmt.Fprintf(c, "220 go ahead\r\n")
-		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
-		line, _ := bufio.NewReader(tc).ReadString('\n')
-		fmt.Fprintf(tc, "221 bye (%s)\r\n", strings.TrimSpace(line))
-		tc.Close()
-	}()
-	stdin = strings.NewReader("QUIT\r\n")
-	defer func() { stdin = os.Stdin }()
-	code, out, stderr := runCode("connect", ln.Addr().String(), "--starttls", "smtp", "--servername", "localhost", "--cacert", root.file, "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if out != "221 bye (QUIT)\r\n" {
-		t.Errorf("stdout %q", out)
-	}
-	for _, w := range []string{`"line":"220 ready"`, `"line":"STARTTLS"`, `"line":"220 go ahead"`, `"type":"client_hello"`, `"type":"finished"`} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("trace lacks %s", w)
-		}
+	// Each dialog: what the server says, and the command it then reads,
+	// up to the line after which TLS starts.
+	for _, c := range []struct {
+		proto  string
+		dialog []string // server line, client line expected, …, last server line
+	}{
+		{"smtp", []string{"220-smtp.test ESMTP\r\n220 ready\r\n", "EHLO", "250-smtp.test\r\n250 STARTTLS\r\n", "STARTTLS", "220 go ahead\r\n"}},
+		{"imap", []string{"* OK IMAP4rev1 ready\r\n", "a001 STARTTLS", "a001 OK begin TLS\r\n"}},
+		{"pop3", []string{"+OK POP3 ready\r\n", "STLS", "+OK begin TLS\r\n"}},
+		{"ftp", []string{"220 FTP ready\r\n", "AUTH TLS", "234 AUTH TLS ok\r\n"}},
+	} {
+		t.Run(c.proto, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			errc := make(chan error, 1)
+			go func() {
+				conn, err := ln.Accept()
+				if err != nil {
+					errc <- err
+					return
+				}
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				r := bufio.NewReader(conn)
+				for i, step := range c.dialog {
+					if i%2 == 0 {
+						io.WriteString(conn, step)
+						continue
+					}
+					line, _ := r.ReadString('\n')
+					if !strings.HasPrefix(line, step) {
+						errc <- fmt.Errorf("read %q, want %q", line, step)
+						return
+					}
+				}
+				tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+				line, _ := bufio.NewReader(tc).ReadString('\n')
+				fmt.Fprintf(tc, "bye (%s)\r\n", strings.TrimSpace(line))
+				tc.Close()
+				errc <- nil
+			}()
+			stdin = strings.NewReader("QUIT\r\n")
+			defer func() { stdin = os.Stdin }()
+			code, out, stderr := runCode("connect", ln.Addr().String(), "--starttls", c.proto, "--servername", "localhost", "--cacert", root.file, "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+			if out != "bye (QUIT)\r\n" {
+				t.Errorf("stdout %q", out)
+			}
+			for _, w := range []string{`"type":"starttls"`, `"type":"client_hello"`, `"type":"finished"`} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("trace lacks %s", w)
+				}
+			}
+		})
 	}
 }
