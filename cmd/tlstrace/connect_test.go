@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"crypto/tls"
-	"io"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
