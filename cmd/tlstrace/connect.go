@@ -66,7 +66,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return fail(exitUsage, err, "write HOST:PORT")
 	}
-	netw, tlsOpts, err := o.conn.build(stderr)
+	netw, tlsOpts, err := o.conn.build()
 	if err != nil {
 		return err
 	}

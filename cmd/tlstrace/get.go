@@ -168,7 +168,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	netw, tlsOpts, err := o.conn.build(stderr)
+	netw, tlsOpts, err := o.conn.build()
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 }
 
 // build turns the options into the client's settings.
-func (o *connOptions) build(stderr io.Writer) (client.Network, *client.TLSOptions, error) {
+func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 	n := client.Network{Family: "tcp", ConnectTimeout: o.connectTimeout, Resolve: map[string]string{}, ConnectTo: map[string]string{}}
 	switch {
 	case o.ipv4 && o.ipv6:

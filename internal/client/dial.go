@@ -56,9 +56,8 @@ type Network struct {
 
 // Timings of one connection, for the waterfall.
 type Timings struct {
-	Start                       time.Time
-	DNS, Connect, TLS, TTFB     time.Duration
-	DNSDone, ConnectDone, TLSOK time.Time
+	Start                   time.Time
+	DNS, Connect, TLS, TTFB time.Duration
 }
 
 // dial resolves host and connects to port, emitting a dns and a tcp event.
@@ -100,7 +99,6 @@ func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string
 		var err error
 		addrs, err = lookup(ctx, family, host)
 		tm.DNS = time.Since(start)
-		tm.DNSDone = time.Now()
 		fields.AddString("resolver", resolverName(host))
 		list := fields.Add(field.NewList("addresses"))
 		for _, a := range addrs {
@@ -129,7 +127,6 @@ func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string
 		}
 		t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: fields})
 	}
-	tm.DNSDone = time.Now()
 	var lastErr error
 	for _, a := range addrs {
 		cstart := time.Now()
@@ -147,7 +144,6 @@ func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string
 			lastErr = err
 			continue
 		}
-		tm.ConnectDone = time.Now()
 		fields.AddString("local", c.LocalAddr().String())
 		fields.AddUint("duration_us", uint64(tm.Connect.Microseconds()))
 		if rtt, ok := tcpRTT(c); ok {

@@ -80,7 +80,6 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	start := time.Now()
 	err := tc.HandshakeContext(ctx)
 	tm.TLS = time.Since(start)
-	tm.TLSOK = time.Now()
 	if err != nil {
 		tap.Close()
 		var se *Error
