@@ -317,7 +317,11 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 	case jsonOut:
 		return newWriter(stdout, true, verbose, false), nil
 	case format == "text" || format == "":
-		return newWriter(stdout, false, verbose, false), nil
+		w := newWriter(stdout, false, verbose, false)
+		if t, ok := w.(*render.Text); ok {
+			t.Sections = true
+		}
+		return w, nil
 	case format == "trace":
 		return newWriter(stdout, false, max(verbose, 1), false), nil
 	case format == "curl":

@@ -25,7 +25,35 @@ type Text struct {
 	// Color marks directions, errors and verdicts with ANSI colours (for
 	// a terminal; the caller honours NO_COLOR).
 	Color bool
-	err   error
+	// Sections puts a heading before each step of a connection (DNS, TCP,
+	// TLS handshake, certificate, HTTP, timing).
+	Sections bool
+	err      error
+	section  map[int]string // the current section of each connection
+	done     map[int]bool   // connections whose handshake is complete
+}
+
+// sectionOf names the step an event belongs to.
+func (t *Text) sectionOf(ev *trace.Event) string {
+	switch {
+	case ev.Layer == trace.LayerDNS:
+		return "DNS"
+	case ev.Layer == trace.LayerTCP:
+		return "TCP"
+	case ev.Layer == trace.LayerX509:
+		return "Certificate chain"
+	case ev.Layer == trace.LayerInfo && ev.Type == "timing":
+		return "Timing"
+	case ev.Layer == trace.LayerInfo && ev.Type == "starttls":
+		return "STARTTLS"
+	case ev.Layer == trace.LayerInfo && ev.Type == "handshake_complete":
+		return "TLS handshake"
+	case ev.Layer == trace.LayerHTTP:
+		return "HTTP"
+	case t.done[ev.Conn]:
+		return "Application data"
+	}
+	return "TLS handshake"
 }
 
 // ANSI colours.
@@ -69,6 +97,22 @@ func (t *Text) printf(format string, args ...any) {
 func (t *Text) Event(ev *trace.Event) {
 	if ev.Type == "h2_frame" && !t.Verbose {
 		return // HTTP/2 frames are shown with -v
+	}
+	if t.Sections {
+		if t.section == nil {
+			t.section, t.done = map[int]string{}, map[int]bool{}
+		}
+		sec := t.sectionOf(ev)
+		if sec == "Application data" && t.section[ev.Conn] == "HTTP" {
+			sec = "HTTP" // the records carrying the HTTP exchange
+		}
+		if sec != t.section[ev.Conn] {
+			t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("── #%d %s ", ev.Conn, sec)))
+			t.section[ev.Conn] = sec
+		}
+		if ev.Layer == trace.LayerInfo && ev.Type == "handshake_complete" {
+			t.done[ev.Conn] = true
+		}
 	}
 	arrow := ev.From.String()
 	switch ev.From {
