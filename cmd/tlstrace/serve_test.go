@@ -257,7 +257,7 @@ func clientTweak(c *x509.Certificate) {
 // TestServeChromium loads the www page in headless Chromium, which must
 // show Chromium its own ClientHello (GREASE, a hybrid post-quantum group).
 func TestServeChromium(t *testing.T) {
-	requirePeer(t, "chromium")
+	requirePeer(t, "chromium", "dumpcap", "tshark")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
@@ -266,7 +266,9 @@ func TestServeChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := 10000 + int(time.Now().UnixNano()%20000)
+	pcap := filepath.Join(dir, "chromium.pcapng")
+	stopCapture := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
 	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "www")
 	cmd := exec.Command("chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--user-data-dir="+filepath.Join(dir, "profile"),
@@ -284,8 +286,28 @@ func TestServeChromium(t *testing.T) {
 		}
 	}
 	stop()
-	if !strings.Contains(out.String(), `"type":"client_fingerprint"`) {
-		t.Errorf("no fingerprint in the trace")
+	stopCapture()
+	// Chromium's JA3 (GREASE and all) as tshark computes it.
+	want := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(tshark(t, "-r", pcap, "-d", fmt.Sprintf("tcp.port==%d,tls", port),
+		"-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "tls.handshake.ja3")), "\n") {
+		if line != "" {
+			want[line] = true
+		}
+	}
+	got := 0
+	for _, ev := range parseEvents(t, out.String()) {
+		if ev.Type == "client_fingerprint" {
+			var f struct{ JA3 string }
+			json.Unmarshal(ev.Fields, &f)
+			if !want[f.JA3] {
+				t.Errorf("JA3 %s is not among tshark's %v", f.JA3, want)
+			}
+			got++
+		}
+	}
+	if got == 0 || len(want) == 0 {
+		t.Errorf("%d fingerprints, %d from tshark", got, len(want))
 	}
 }
 
