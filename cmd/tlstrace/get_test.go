@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -114,6 +115,12 @@ func newTestCA(t *testing.T, dir, name string, parent *testCA) *testCA {
 func (ca *testCA) leaf(t *testing.T, dir, name string, tweak func(*x509.Certificate), chain ...*testCA) (string, string) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return ca.leafWithKey(t, dir, name, key, tweak, chain...)
+}
+
+// leafWithKey is leaf with a given key (an RSA key for the RSA suites).
+func (ca *testCA) leafWithKey(t *testing.T, dir, name string, key crypto.Signer, tweak func(*x509.Certificate), chain ...*testCA) (string, string) {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: "localhost"},
@@ -410,6 +417,8 @@ func TestGetAgainstTshark(t *testing.T) {
 	dir := t.TempDir()
 	p := newPKI(t, dir)
 	root, inter, cert, key, clientCert, clientKey, leaf := p.root, p.inter, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
+	rsaKeyPair, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaCert, rsaKey := inter.leafWithKey(t, dir, "server-rsa", rsaKeyPair, nil, inter)
 	now := time.Now()
 	staple, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
 		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)}, inter.key)
@@ -428,6 +437,9 @@ func TestGetAgainstTshark(t *testing.T) {
 	servers := []server{
 		{"openssl-tls13", func(port int) {
 			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "1", "-tls1_3")
+		}, nil},
+		{"openssl-tls12-rsa", func(port int) {
+			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", rsaCert, "-key", rsaKey, "-cert_chain", chainOf(rsaCert), "-www", "-naccept", "1", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
 		}, nil},
 		{"openssl-tls12", func(port int) {
 			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "1", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")
@@ -462,7 +474,7 @@ func TestGetAgainstTshark(t *testing.T) {
 		outputs[i] = out
 	}
 	stop()
-	if !strings.Contains(outputs[3], `"resumed":true`) {
+	if i := slices.IndexFunc(servers, func(s server) bool { return s.name == "openssl-resumed" }); !strings.Contains(outputs[i], `"resumed":true`) {
 		t.Errorf("--reconnect 1 did not resume the session")
 	}
 	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
@@ -549,6 +561,8 @@ func TestGetCurlFormat(t *testing.T) {
 	root := newTestCA(t, dir, "root", nil)
 	inter := newTestCA(t, dir, "intermediate", root)
 	cert, key := inter.leaf(t, dir, "server", nil, inter)
+	rsaKeyPair, _ := rsa.GenerateKey(rand.Reader, 2048)
+	rsaCert, rsaKey := inter.leafWithKey(t, dir, "server-rsa", rsaKeyPair, nil, inter)
 	sslServer := func(args ...string) func() int {
 		return func() int { return sServer(t, cert, key, args...) }
 	}
@@ -559,6 +573,9 @@ func TestGetCurlFormat(t *testing.T) {
 	}{
 		{"tls13", sslServer("-tls1_3")},
 		{"tls12", sslServer("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256")},
+		{"tls12-rsa", func() int {
+			return sServer(t, rsaCert, rsaKey, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256")
+		}},
 		{"nginx", func() int {
 			if nginxPort == 0 {
 				nginxPort, _ = startNginx(t, dir, cert, key)
