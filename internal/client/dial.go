@@ -54,6 +54,15 @@ type Network struct {
 	ConnectTo map[string]string
 }
 
+// Default limits, so that a silent peer never hangs a run: DNS and TCP
+// connect together, the TLS handshake, and the wait for the response
+// headers. -m and --connect-timeout override them.
+const (
+	DefaultConnectTimeout   = 30 * time.Second
+	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultHeaderTimeout    = 2 * time.Minute
+)
+
 // Timings of one connection, for the waterfall.
 type Timings struct {
 	Start                   time.Time
@@ -80,11 +89,12 @@ func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string
 		}
 		target = net.JoinHostPort(host, port)
 	}
-	if n.ConnectTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, n.ConnectTimeout)
-		defer cancel()
+	timeout := n.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	start := time.Now()
 	var addrs []string
 	source := ""

@@ -157,11 +157,12 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 		return c, nil
 	}
 	tr := &http.Transport{
-		DialContext:        give,
-		DialTLSContext:     give,
-		DisableCompression: true,
-		ForceAttemptHTTP2:  r.HTTP != "1.1",
-		Protocols:          new(http.Protocols),
+		DialContext:           give,
+		DialTLSContext:        give,
+		DisableCompression:    true,
+		ResponseHeaderTimeout: DefaultHeaderTimeout,
+		ForceAttemptHTTP2:     r.HTTP != "1.1",
+		Protocols:             new(http.Protocols),
 	}
 	tr.Protocols.SetHTTP1(true)
 	if r.HTTP != "1.1" {

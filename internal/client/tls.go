@@ -78,7 +78,9 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	}
 	tc := tls.Client(tap, cfg)
 	start := time.Now()
-	err := tc.HandshakeContext(ctx)
+	hctx, cancel := context.WithTimeout(ctx, DefaultHandshakeTimeout)
+	defer cancel()
+	err := tc.HandshakeContext(hctx)
 	tm.TLS = time.Since(start)
 	if err != nil {
 		tap.Close()
