@@ -57,6 +57,25 @@ type Node struct {
 	Note string
 }
 
+// Clone returns a deep copy of n: its byte strings copied, its children
+// cloned.
+func (n *Node) Clone() *Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if n.Bytes != nil {
+		c.Bytes = append([]byte(nil), n.Bytes...)
+	}
+	if n.Children != nil {
+		c.Children = make([]*Node, len(n.Children))
+		for i, ch := range n.Children {
+			c.Children[i] = ch.Clone()
+		}
+	}
+	return &c
+}
+
 // NewObject returns an empty Object node.
 func NewObject(name string) *Node { return &Node{Name: name, Kind: Object} }
 

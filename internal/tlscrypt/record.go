@@ -128,6 +128,23 @@ type Decrypter struct {
 
 	// CBC, RC4 and NULL suites.
 	mac hash.Hash
+
+	// ReuseBuffer makes Open write every plaintext into one buffer, which
+	// is then valid only until the next Open (no allocation per record).
+	ReuseBuffer bool
+	out         []byte
+	nonce       [32]byte
+}
+
+// outBuf returns n bytes to write a plaintext into.
+func (d *Decrypter) outBuf(n int) []byte {
+	if !d.ReuseBuffer {
+		return make([]byte, n)
+	}
+	if cap(d.out) < n {
+		d.out = make([]byte, n)
+	}
+	return d.out[:n]
 }
 
 // NewDecrypter13 returns a Decrypter for TLS 1.3 records protected with
@@ -295,7 +312,7 @@ func (d *Decrypter) errorf(r Reason, format string, args ...any) *Error {
 // xorNonceFor returns the fixed IV XOR the sequence number, left-padded to
 // the IV length (RFC 8446, Section 5.3; RFC 7905, Section 2).
 func (d *Decrypter) xorNonceFor() []byte {
-	nonce := make([]byte, len(d.fixedIV))
+	nonce := d.nonce[:len(d.fixedIV)]
 	copy(nonce, d.fixedIV)
 	for i := range 8 {
 		nonce[len(nonce)-1-i] ^= byte(d.seq >> (8 * i))
@@ -311,7 +328,7 @@ func (d *Decrypter) open13(header, payload []byte) (uint8, []byte, error) {
 	if len(payload) < overhead+1 {
 		return 0, nil, d.errorf(ReasonTooShort, "%d bytes, need at least %d", len(payload), overhead+1)
 	}
-	pt, err := d.aead.Open(make([]byte, 0, len(payload)-overhead), d.xorNonceFor(), payload, header)
+	pt, err := d.aead.Open(d.outBuf(len(payload) - overhead)[:0], d.xorNonceFor(), payload, header)
 	if err != nil {
 		return 0, nil, d.errorf(ReasonBadTag, "")
 	}
@@ -338,8 +355,7 @@ func (d *Decrypter) openAEAD12(header, payload []byte) (uint8, []byte, error) {
 		if len(payload) < explicitNonceLen {
 			return 0, nil, d.errorf(ReasonTooShort, "%d bytes, need at least %d", len(payload), explicitNonceLen+overhead)
 		}
-		nonce = make([]byte, 0, len(d.fixedIV)+explicitNonceLen)
-		nonce = append(nonce, d.fixedIV...)
+		nonce = append(d.nonce[:0], d.fixedIV...)
 		nonce = append(nonce, payload[:explicitNonceLen]...)
 		payload = payload[explicitNonceLen:]
 	}
@@ -348,7 +364,7 @@ func (d *Decrypter) openAEAD12(header, payload []byte) (uint8, []byte, error) {
 	}
 	n := len(payload) - overhead
 	ad := d.additionalData(header, n)
-	pt, err := d.aead.Open(make([]byte, 0, n), nonce, payload, ad)
+	pt, err := d.aead.Open(d.outBuf(n)[:0], nonce, payload, ad)
 	if err != nil {
 		return 0, nil, d.errorf(ReasonBadTag, "")
 	}
@@ -382,7 +398,7 @@ func (d *Decrypter) openStream(header, payload []byte) (uint8, []byte, error) {
 	if len(payload) < macLen {
 		return 0, nil, d.errorf(ReasonTooShort, "%d bytes, the MAC alone is %d", len(payload), macLen)
 	}
-	buf := make([]byte, len(payload))
+	buf := d.outBuf(len(payload))
 	var saved rc4.Cipher
 	if d.rc4 != nil {
 		// RC4 carries its state from record to record; restore it if
@@ -416,7 +432,7 @@ func (d *Decrypter) openCBC(header, payload []byte) (uint8, []byte, error) {
 	if len(ct) < roundUp(macLen+1, bs) {
 		return 0, nil, d.errorf(ReasonTooShort, "%d bytes cannot hold a %d-byte MAC", len(ct), macLen)
 	}
-	buf := make([]byte, len(ct))
+	buf := d.outBuf(len(ct))
 	cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(buf, ct)
 	n, ok := checkPadding(buf, macLen)
 	if !ok {
@@ -446,7 +462,7 @@ func (d *Decrypter) openETM(header, payload []byte) (uint8, []byte, error) {
 	if !hmac.Equal(d.recordMAC(header, body), tag) {
 		return 0, nil, d.errorf(ReasonBadMAC, "")
 	}
-	buf := make([]byte, len(ct))
+	buf := d.outBuf(len(ct))
 	cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(buf, ct)
 	n, ok := checkPadding(buf, 0)
 	if !ok {

@@ -409,7 +409,10 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	if c.version == wire.VersionTLS13 {
 		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}
 	}
-	c.content(from, at, info, ct, plain, true)
+	// The plaintext is in the decrypter's reused buffer: application data
+	// is shown from it (events are valid only while they are emitted);
+	// what the decoder keeps (handshake messages) is copied.
+	c.content(from, at, info, ct, plain, ct == wire.ContentApplicationData)
 	return true
 }
 
@@ -517,6 +520,7 @@ func (c *Conn) loadKeys(d *direction) {
 		d.keyErr = err.Error()
 		return
 	}
+	dec.ReuseBuffer = true
 	d.cur, d.keyErr = &keyState{d: dec, name: "key block"}, ""
 }
 
@@ -582,6 +586,7 @@ func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, err
 	if err != nil {
 		return nil, err
 	}
+	dec.ReuseBuffer = true
 	return &keyState{d: dec, secret: secret, name: name}, nil
 }
 

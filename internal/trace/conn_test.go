@@ -73,7 +73,7 @@ func loadKeys(t testing.TB, dir string) *keylog.Log {
 func replay(t testing.TB, dir string, flights []flight, keys *keylog.Log, chunk int) []*Event {
 	t.Helper()
 	var events []*Event
-	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
 	c := s.NewConn(1, false)
 	for i, f := range flights {
 		b := testdata(t, dir, "caps", f.file)
@@ -229,7 +229,7 @@ func TestAllInOneFeed(t *testing.T) {
 	dir := "illustrated-tls13"
 	keys := loadKeys(t, dir)
 	var events []*Event
-	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
 	c := s.NewConn(1, false)
 	var server []byte
 	for _, f := range illustrated13[1:7] {
@@ -284,7 +284,7 @@ func TestWaitForSecrets(t *testing.T) {
 	dir := "illustrated-tls13"
 	full := loadKeys(t, dir)
 	var events []*Event
-	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
 	c := s.NewConn(1, true)
 	for i, f := range illustrated13 {
 		c.Feed(f.from, Stamp{Frame: i + 1}, testdata(t, dir, "caps", f.file))
@@ -311,7 +311,7 @@ func TestWaitForSecrets(t *testing.T) {
 // alone.
 func TestNotTLS(t *testing.T) {
 	var events []*Event
-	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
 	c := s.NewConn(1, false)
 	c.Feed(Client, Stamp{}, []byte("GET / HTTP/1.1\r\n\r\n"))
 	c.Feed(Server, Stamp{}, []byte("HTTP/1.1 200 OK\r\n\r\n"))

@@ -101,7 +101,8 @@ type Record struct {
 }
 
 // Event is one step of a run. Its JSON form is the stable contract of
-// docs/json.md.
+// docs/json.md. An event and the bytes it holds are valid only during the
+// call that emits it; Clone keeps one.
 type Event struct {
 	// T is the time since the start of the run, in seconds.
 	T float64 `json:"t"`
@@ -129,6 +130,23 @@ type Event struct {
 	Raw HexBytes `json:"raw,omitempty"`
 	// Time is the absolute time of the step.
 	Time time.Time `json:"-"`
+}
+
+// Clone returns a copy of ev that owns all its bytes. An event is valid
+// only while it is being emitted (application data points into a reused
+// decryption buffer): a consumer that keeps events must keep clones.
+func (ev *Event) Clone() *Event {
+	c := *ev
+	c.Fields = ev.Fields.Clone()
+	if ev.Raw != nil {
+		c.Raw = append(HexBytes(nil), ev.Raw...)
+	}
+	if ev.Record != nil {
+		r := *ev.Record
+		c.Record = &r
+	}
+	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)
+	return &c
 }
 
 // HexBytes is a byte string written as lowercase hex in JSON.

@@ -42,7 +42,7 @@ func TestKeyUpdate(t *testing.T) {
 	next := tlscrypt.NextSecret13(suite, secret)
 
 	var events []*Event
-	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
 	c := s.NewConn(1, false)
 	for _, f := range illustrated13 {
 		c.Feed(f.from, Stamp{}, testdata(t, dir, "caps", f.file))

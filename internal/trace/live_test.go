@@ -114,7 +114,7 @@ func rsaCert(t *testing.T) (tls.Certificate, *rsa.PrivateKey) {
 
 func decode(log *wireLog, keys *keylog.Log) []*Event {
 	var events []*Event
-	s := NewSession(time.Now(), keys, func(ev *Event) { events = append(events, ev) })
+	s := NewSession(time.Now(), keys, func(ev *Event) { events = append(events, ev.Clone()) })
 	decodeIn(s, 1, log)
 	return events
 }
@@ -206,7 +206,7 @@ func TestLiveKeyLogWriter(t *testing.T) {
 			// One session for both connections, as in a capture: the
 			// resumed one finds its master secret by ticket or session ID.
 			var events []*Event
-			sess := NewSession(time.Now(), nil, func(ev *Event) { events = append(events, ev) })
+			sess := NewSession(time.Now(), nil, func(ev *Event) { events = append(events, ev.Clone()) })
 			for round, want := range []string{"full", "resumed"} {
 				log := runTLS(t, scfg, ccfg)
 				keys, _, _ := keylog.Parse(bytes.NewReader(keyLog.Bytes()))
