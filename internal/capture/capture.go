@@ -124,9 +124,17 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	if opts.MaxFlows <= 0 {
 		opts.MaxFlows = DefaultMaxFlows
 	}
-	br := bufio.NewReaderSize(r, 1<<20)
-	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}, br: br}
-	magic, err := br.Peek(4)
+	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}}
+	var magic []byte
+	var err error
+	if m, ok := mapFile(r); ok {
+		defer m.close()
+		rd.mem, rd.mapping = m.data, m
+		magic, err = rd.peek(4)
+	} else {
+		rd.br = bufio.NewReaderSize(r, 1<<20)
+		magic, err = rd.br.Peek(4)
+	}
 	if err != nil {
 		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))
 	}
@@ -154,24 +162,54 @@ func keyOf(src, dst netip.AddrPort) flowKey {
 }
 
 type reader struct {
-	h      Handler
-	opts   Options
-	br     *bufio.Reader
-	off    int64
-	frame  int
-	flows  map[flowKey]*Flow
-	order  []*Flow // flows in order of creation, for eviction and the end
-	live   int     // flows not closed
-	closed []*Flow // closed flows still in the map, oldest first
-	next   int
-	stats  Stats
-	buf    []byte
+	h    Handler
+	opts Options
+	br   *bufio.Reader
+	// mem, when set, is the whole input mapped into memory: read slices
+	// it instead of copying.
+	mem     []byte
+	mapping *mapping
+	off     int64
+	frame   int
+	flows   map[flowKey]*Flow
+	order   []*Flow // flows in order of creation, for eviction and the end
+	live    int     // flows not closed
+	closed  []*Flow // closed flows still in the map, oldest first
+	next    int
+	stats   Stats
+	buf     []byte
 }
 
 var errShort = errors.New("unexpected end of file")
 
+// peek returns the next n bytes without consuming them.
+func (rd *reader) peek(n int) ([]byte, error) {
+	if rd.mem == nil {
+		return rd.br.Peek(n)
+	}
+	if int64(len(rd.mem))-rd.off < int64(n) {
+		return rd.mem[rd.off:], errShort
+	}
+	return rd.mem[rd.off : rd.off+int64(n)], nil
+}
+
 // read returns the next n bytes, valid until the next read.
 func (rd *reader) read(n int) ([]byte, error) {
+	if rd.mem != nil {
+		left := int64(len(rd.mem)) - rd.off
+		switch {
+		case left == 0:
+			return nil, io.EOF
+		case int64(n) > left:
+			rd.off = int64(len(rd.mem))
+			return nil, errShort
+		}
+		// Pages before this read are done with.
+		rd.mapping.release(rd.off)
+		b := rd.mem[rd.off : rd.off+int64(n) : rd.off+int64(n)]
+		rd.off += int64(n)
+		return b, nil
+	}
 	if cap(rd.buf) < n {
 		rd.buf = make([]byte, n)
 	}
@@ -254,7 +292,7 @@ func (rd *reader) pcapng() error {
 		if typ == 0x0A0D0D0A {
 			// Section Header Block: its byte-order magic decides how to
 			// read it and the section after it.
-			bom, err := rd.br.Peek(4)
+			bom, err := rd.peek(4)
 			if err != nil {
 				return fmt.Errorf("capture: section header at offset %d: %w", start, errShort)
 			}

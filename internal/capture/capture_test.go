@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"slices"
 	"strings"
@@ -588,3 +589,44 @@ func (discard) Secrets([]byte)                           {}
 func (discard) TCP(TCPEvent)                             {}
 func (discard) Data(*Flow, bool, int, time.Time, []byte) {}
 func (discard) Close(*Flow)                              {}
+
+// TestReadMappedFile reads a capture from a file (which is mapped into
+// memory) and from a reader, and expects the same flows and bytes.
+func TestReadMappedFile(t *testing.T) {
+	name := "../../testdata/illustrated-tls13/capture.pcap"
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromReader := newRecorder()
+	if err := Read(bytes.NewReader(b), fromReader, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromFile := newRecorder()
+	if err := Read(f, fromFile, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fromFile.frames) == 0 || strings.Join(fromFile.frames, " ") != strings.Join(fromReader.frames, " ") {
+		t.Errorf("frames differ:\n%v\n%v", fromFile.frames, fromReader.frames)
+	}
+	for id, st := range fromReader.streams {
+		if other := fromFile.streams[id]; other == nil || !bytes.Equal(other[0], st[0]) || !bytes.Equal(other[1], st[1]) {
+			t.Errorf("flow %d: bytes differ", id)
+		}
+	}
+	// A truncated file: the same clear error either way.
+	short := filepath.Join(t.TempDir(), "short.pcap")
+	os.WriteFile(short, b[:len(b)-7], 0o644)
+	f2, _ := os.Open(short)
+	defer f2.Close()
+	errFile := Read(f2, newRecorder(), Options{})
+	errReader := Read(bytes.NewReader(b[:len(b)-7]), newRecorder(), Options{})
+	if fmt.Sprint(errFile) != fmt.Sprint(errReader) {
+		t.Errorf("truncated file: %v, from a reader: %v", errFile, errReader)
+	}
+}
