@@ -27,6 +27,8 @@ curl, browsers and openssl -keylogfile write) or from the Decryption Secrets
 Blocks of a pcapng file (as written by editcap --inject-secrets). TLS is
 found by content, on any port.
 
+FILE "-" reads standard input (dumpcap -w - | tlstrace read -).
+
 Output: one line per step; -v adds every decoded field (like openssl
 s_client -trace), -vv the bytes as hex; --json writes JSON Lines.`
 
@@ -95,14 +97,18 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		}
 		keys = k
 	}
-	in, err := os.Open(path)
-	if err != nil {
-		return fail(exitInput, err, "")
+	in := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fail(exitInput, err, "")
+		}
+		defer f.Close()
+		in = f
 	}
-	defer in.Close()
 	out := newWriter(stdout, o.json, o.verbose, o.raw)
 	h := newCaptureDecoder(keys, out.Event, stderr)
-	err = capture.Read(in, h, capture.Options{})
+	err := capture.Read(in, h, capture.Options{})
 	h.finish()
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr

@@ -248,3 +248,23 @@ func requirePeer(t *testing.T, names ...string) {
 		}
 	}
 }
+
+// TestReadStdin reads a capture from standard input ("-").
+func TestReadStdin(t *testing.T) {
+	b, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin = bytes.NewReader(b)
+	defer func() { stdin = os.Stdin }()
+	events := runJSON(t, "read", "-", "--keylog", td+"illustrated-tls13/keylog.txt", "--json")
+	var data []string
+	for _, ev := range events {
+		if ev.Type == "application_data" {
+			data = append(data, appData(t, ev))
+		}
+	}
+	if !slices.Equal(data, []string{"ping", "pong"}) {
+		t.Errorf("application data %q", data)
+	}
+}
