@@ -97,6 +97,15 @@ Exit status:
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	colorMode = "auto"
+	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		switch colorMode {
+		case "auto", "always", "never":
+			return nil
+		}
+		return fail(exitUsage, fmt.Errorf("--color %q: want auto, always or never", colorMode), "")
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fail(exitUsage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})

@@ -216,9 +216,19 @@ func (h *captureDecoder) finish() {
 	}
 }
 
-// colorOK reports whether w is a terminal that wants colour: not when
-// NO_COLOR is set (https://no-color.org) or TERM is dumb.
+// colorMode is --color: auto, always or never.
+var colorMode = "auto"
+
+// colorOK reports whether to colour the text written to w: with --color
+// auto, when w is a terminal, NO_COLOR (https://no-color.org) is not set
+// and TERM is not dumb.
 func colorOK(w io.Writer) bool {
+	switch colorMode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
