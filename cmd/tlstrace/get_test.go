@@ -184,6 +184,23 @@ func newPKI(t *testing.T, dir string) *pki {
 	return p
 }
 
+// writeStaple writes an OCSP response with the given status for leaf,
+// signed by its issuer ca, and returns the file name.
+func writeStaple(t *testing.T, dir string, ca *testCA, leaf *x509.Certificate, status int) string {
+	t.Helper()
+	now := time.Now()
+	resp, err := ocsp.CreateResponse(ca.cert, ca.cert, ocsp.Response{
+		Status: status, SerialNumber: leaf.SerialNumber, ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour),
+		RevokedAt: now.Add(-time.Minute), RevocationReason: ocsp.KeyCompromise,
+	}, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, fmt.Sprintf("staple-%x.der", leaf.SerialNumber))
+	os.WriteFile(name, resp, 0o644)
+	return name
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -283,15 +300,7 @@ func TestGetFailures(t *testing.T) {
 			cert, key := inter.leaf(t, dir, name, nil, inter)
 			b, _ := os.ReadFile(cert)
 			leaf, _ := parseFirstCert(b)
-			resp, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{
-				Status: status, SerialNumber: leaf.SerialNumber, ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour),
-				RevokedAt: now.Add(-time.Minute), RevocationReason: ocsp.KeyCompromise,
-			}, inter.key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			staple := filepath.Join(dir, name+".der")
-			os.WriteFile(staple, resp, 0o644)
+			staple := writeStaple(t, dir, inter, leaf, status)
 			port := sServer(t, cert, key, "-status_file", staple)
 			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
 			if status == ocsp.Good {
@@ -419,14 +428,7 @@ func TestGetAgainstTshark(t *testing.T) {
 	root, inter, cert, key, clientCert, clientKey, leaf := p.root, p.inter, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
 	rsaKeyPair, _ := rsa.GenerateKey(rand.Reader, 2048)
 	rsaCert, rsaKey := inter.leafWithKey(t, dir, "server-rsa", rsaKeyPair, nil, inter)
-	now := time.Now()
-	staple, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
-		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)}, inter.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stapleFile := filepath.Join(dir, "staple.der")
-	os.WriteFile(stapleFile, staple, 0o644)
+	stapleFile := writeStaple(t, dir, inter, leaf, ocsp.Good)
 	keylog := filepath.Join(dir, "keys.txt")
 	t.Setenv("SSLKEYLOGFILE", keylog)
 	type server struct {

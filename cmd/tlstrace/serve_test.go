@@ -357,14 +357,7 @@ func TestServeOCSPStaple(t *testing.T) {
 	cert, key := root.leaf(t, dir, "server", nil)
 	b, _ := os.ReadFile(cert)
 	leaf, _ := parseFirstCert(b)
-	now := time.Now()
-	resp, err := ocsp.CreateResponse(root.cert, root.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
-		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)}, root.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	staple := filepath.Join(dir, "staple.der")
-	os.WriteFile(staple, resp, 0o644)
+	staple := writeStaple(t, dir, root, leaf, ocsp.Good)
 	port := freePort(t)
 	startServe(t, port, "--cert", cert, "--key", key, "--mode", "http", "--ocsp-staple", staple)
 	code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")

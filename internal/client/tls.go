@@ -92,22 +92,32 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	}
 	cs := tc.ConnectionState()
 	fields := field.NewObject("")
-	fields.AddString("version", tls.VersionName(cs.Version))
-	fields.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
-	if cs.CurveID != 0 {
-		fields.AddString("group", wire.GroupName(uint16(cs.CurveID)))
-	}
-	if cs.NegotiatedProtocol != "" {
-		fields.AddString("alpn", cs.NegotiatedProtocol)
-	}
-	fields.AddBool("resumed", cs.DidResume)
-	fields.AddBool("hello_retry_request", cs.HelloRetryRequest)
+	StateFields(fields, cs)
 	if cs.ECHAccepted {
 		fields.AddBool("ech_accepted", true)
 	}
 	fields.AddUint("duration_us", uint64(tm.TLS.Microseconds()))
 	t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: fields})
 	return tc, tap, nil
+}
+
+// StateFields records what a handshake settled (the fields of a
+// handshake_complete event): version, suite, group, ALPN, resumption,
+// HelloRetryRequest, and the server name when one was sent.
+func StateFields(f *field.Node, cs tls.ConnectionState) {
+	f.AddString("version", tls.VersionName(cs.Version))
+	f.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
+	if cs.CurveID != 0 {
+		f.AddString("group", wire.GroupName(uint16(cs.CurveID)))
+	}
+	if cs.ServerName != "" {
+		f.AddString("server_name", cs.ServerName)
+	}
+	if cs.NegotiatedProtocol != "" {
+		f.AddString("alpn", cs.NegotiatedProtocol)
+	}
+	f.AddBool("resumed", cs.DidResume)
+	f.AddBool("hello_retry_request", cs.HelloRetryRequest)
 }
 
 // verify checks the server's chain as crypto/tls would, and emits what it

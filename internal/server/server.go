@@ -331,19 +331,7 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 		return nil, err
 	}
 	cs := tc.ConnectionState()
-	hf.AddString("version", tls.VersionName(cs.Version))
-	hf.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
-	if cs.CurveID != 0 {
-		hf.AddString("group", wire.GroupName(uint16(cs.CurveID)))
-	}
-	if cs.ServerName != "" {
-		hf.AddString("server_name", cs.ServerName)
-	}
-	if cs.NegotiatedProtocol != "" {
-		hf.AddString("alpn", cs.NegotiatedProtocol)
-	}
-	hf.AddBool("resumed", cs.DidResume)
-	hf.AddBool("hello_retry_request", cs.HelloRetryRequest)
+	client.StateFields(hf, cs)
 	hf.AddBool("client_certificate", len(cs.PeerCertificates) > 0)
 	s.mu.Lock()
 	ci := s.byID[id]
