@@ -188,7 +188,7 @@ func (n *Node) appendJSON(b []byte) []byte {
 		return strconv.AppendBool(b, n.Uint != 0)
 	case Bytes:
 		b = append(b, '"')
-		b = hex.AppendEncode(b, n.Bytes)
+		b = AppendHex(b, n.Bytes)
 		return append(b, '"')
 	case String:
 		return appendString(b, n.Str)

@@ -5,7 +5,6 @@ package render
 
 import (
 	"bufio"
-	"encoding/hex"
 	"io"
 	"strconv"
 
@@ -111,7 +110,7 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 	}
 	if raw && len(ev.Raw) > 0 {
 		b = append(b, `,"raw":"`...)
-		b = hex.AppendEncode(b, ev.Raw)
+		b = field.AppendHex(b, ev.Raw)
 		b = append(b, '"')
 	}
 	return append(b, '}')
