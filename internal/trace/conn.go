@@ -187,6 +187,15 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	if c.notTLS {
 		return
 	}
+	if len(d.buf) == 0 && d.started && c.version != 0 && c.pending == nil {
+		// Nothing buffered: decode whole records straight from b, and
+		// keep only what is left of a record that continues later.
+		d.at = at
+		b = c.direct(d, from, at, b)
+		if len(b) == 0 {
+			return
+		}
+	}
 	d.buf = append(d.buf, b...)
 	if !d.started {
 		// Three bytes tell a TLS record header or an SSL 2.0 hello apart
@@ -222,6 +231,27 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	if cap(d.buf) > maxKeptBuffer && len(d.buf) < maxKeptBuffer/2 {
 		d.buf = append([]byte(nil), d.buf...)
 	}
+}
+
+// direct processes the whole, well-formed records at the start of b
+// without copying them, and returns the rest. Anything unusual (a header
+// that is not a record's) is left to the buffered path.
+func (c *Conn) direct(d *direction, from Side, at Stamp, b []byte) []byte {
+	for len(b) >= wire.RecordHeaderLen {
+		h, err := wire.ParseRecordHeader(b)
+		if err != nil {
+			return b
+		}
+		n := wire.RecordHeaderLen + h.Length
+		if len(b) < n {
+			return b
+		}
+		if c.pending != nil || !c.processRecord(from, at, b[:n], false) {
+			c.hold(from, at, b[:n])
+		}
+		b = b[n:]
+	}
+	return b
 }
 
 func first(b []byte, n int) []byte {
