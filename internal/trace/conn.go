@@ -187,13 +187,17 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	if c.notTLS {
 		return
 	}
-	if len(d.buf) == 0 && d.started && c.version != 0 && c.pending == nil {
-		// Nothing buffered: decode whole records straight from b, and
-		// keep only what is left of a record that continues later.
+	if d.started && c.version != 0 && c.pending == nil {
+		// Copy only what completes a record begun earlier, then decode
+		// whole records straight from b; keep only what is left of a
+		// record that continues later.
 		d.at = at
-		b = c.direct(d, from, at, b)
-		if len(b) == 0 {
-			return
+		b = c.complete(d, from, at, b)
+		if len(d.buf) == 0 {
+			b = c.direct(d, from, at, b)
+			if len(b) == 0 {
+				return
+			}
 		}
 	}
 	d.buf = append(d.buf, b...)
@@ -231,6 +235,38 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	if cap(d.buf) > maxKeptBuffer && len(d.buf) < maxKeptBuffer/2 {
 		d.buf = append([]byte(nil), d.buf...)
 	}
+}
+
+// complete adds to the partial record in d.buf the bytes of b that finish
+// it, processes it, and returns the rest of b. A buffer that does not
+// start with a record header is left to the buffered path.
+func (c *Conn) complete(d *direction, from Side, at Stamp, b []byte) []byte {
+	if len(d.buf) == 0 {
+		return b
+	}
+	if len(d.buf) < wire.RecordHeaderLen {
+		k := min(wire.RecordHeaderLen-len(d.buf), len(b))
+		d.buf = append(d.buf, b[:k]...)
+		b = b[k:]
+		if len(d.buf) < wire.RecordHeaderLen {
+			return b
+		}
+	}
+	h, err := wire.ParseRecordHeader(d.buf)
+	if err != nil {
+		return b
+	}
+	n := wire.RecordHeaderLen + h.Length
+	k := min(n-len(d.buf), len(b))
+	d.buf = append(d.buf, b[:k]...)
+	b = b[k:]
+	if len(d.buf) == n {
+		if !c.processRecord(from, at, d.buf, false) {
+			c.hold(from, at, d.buf)
+		}
+		d.buf = d.buf[:0]
+	}
+	return b
 }
 
 // direct processes the whole, well-formed records at the start of b
