@@ -90,7 +90,8 @@ Exit status:
   5  TCP connect failed (refused, unreachable, timed out)
   6  TLS handshake failed (no common version or suite, not TLS, alert)
   7  certificate verification failed (expired, wrong host, unknown CA, pin, OCSP)
-  8  HTTP failed (or -m timed out)`,
+  8  HTTP failed
+A -m timeout exits with the code of the step it cut short.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
