@@ -187,6 +187,7 @@ var schemes = map[uint16]string{
 	0x0809: "rsa_pss_pss_sha256", 0x080A: "rsa_pss_pss_sha384", 0x080B: "rsa_pss_pss_sha512",
 	0x081A: "ecdsa_brainpoolP256r1tls13_sha256", 0x081B: "ecdsa_brainpoolP384r1tls13_sha384", 0x081C: "ecdsa_brainpoolP512r1tls13_sha512",
 	0x0904: "mldsa44", 0x0905: "mldsa65", 0x0906: "mldsa87",
+	0x0704: "eccsi_sha256", 0x0705: "iso_ibs1", 0x0706: "iso_ibs2", 0x0707: "iso_chinese_ibs",
 	0x0708: "sm2sig_sm3",
 	0x0709: "gostr34102012_256a", 0x070A: "gostr34102012_256b", 0x070B: "gostr34102012_256c", 0x070C: "gostr34102012_256d",
 	0x070D: "gostr34102012_512a", 0x070E: "gostr34102012_512b", 0x070F: "gostr34102012_512c",
