@@ -24,6 +24,11 @@ if [ ${#need[@]} -gt 0 ]; then
 	$sudo apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
+# The tests capture on the loopback interface with dumpcap: without root it
+# needs the capture capabilities.
+if [ "$(id -u)" != 0 ] && command -v dumpcap >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+	sudo setcap cap_net_raw,cap_net_admin+eip "$(command -v dumpcap)" 2>/dev/null || true
+fi
 
 echo "== gofmt"
 unformatted=$(gofmt -l cmd internal)
