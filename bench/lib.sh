@@ -30,7 +30,7 @@ http {
 	}
 }
 CONF
-	nginx -c "$work/nginx.conf" -p "$work/nginx" &
+	nginx -c "$work/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 	nginx_pid=$!
 }
 

@@ -687,7 +687,7 @@ http {
 	}
 }
 `, user, filepath.Join(dir, "nginx"), httpsPort, cert, key, httpPort)
-	cmd := exec.Command("nginx", "-c", conf, "-p", filepath.Join(dir, "nginx"))
+	cmd := exec.Command("nginx", "-c", conf, "-p", filepath.Join(dir, "nginx"), "-e", filepath.Join(dir, "nginx", "error.log"))
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
