@@ -87,7 +87,7 @@ func readCerts(name, pass string) ([]*x509.Certificate, error) {
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
-	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name}
+	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true}
 	switch o.purpose {
 	case "server":
 	case "client":

@@ -44,6 +44,11 @@ type Options struct {
 	At time.Time
 	// Purpose is the extended key usage required (ServerAuth by default).
 	Purpose x509.ExtKeyUsage
+	// Thorough also recovers the digest inside RSA PKCS #1 v1.5
+	// signatures with the issuer's key (what one does by hand with
+	// openssl rsautl) and checks a root's own signature, for showing;
+	// the verdict does not depend on either.
+	Thorough bool
 }
 
 // Check is one thing checked about a link.
@@ -138,7 +143,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		} else if selfIssued(c) {
 			issuer = c
 		}
-		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, o.Roots))
+		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, o.Roots, err == nil, o.Thorough))
 	}
 	r.Valid = err == nil
 	r.Err = err
@@ -366,7 +371,10 @@ func recoverRSA(pub *rsa.PublicKey, sig []byte) []byte {
 	return di.Digest
 }
 
-func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate) Link {
+// explainLink checks one certificate of path against its issuer. verified
+// says crypto/x509 built and checked this path: its signatures are then
+// not checked a second time.
+func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate, verified, thorough bool) Link {
 	l := Link{Cert: c, Issuer: issuer, Role: "intermediate"}
 	switch {
 	case i == 0:
@@ -392,18 +400,25 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 	case issuer == nil:
 		add("signature", false, "issuer %q not found: not in the chain given nor among the trusted roots", c.Issuer)
 	default:
-		if pub, ok := issuer.PublicKey.(*rsa.PublicKey); ok && c.SignatureAlgorithm >= x509.MD5WithRSA && c.SignatureAlgorithm <= x509.SHA512WithRSA {
+		if pub, ok := issuer.PublicKey.(*rsa.PublicKey); ok && thorough && c.SignatureAlgorithm >= x509.MD5WithRSA && c.SignatureAlgorithm <= x509.SHA512WithRSA {
 			l.Recovered = recoverRSA(pub, c.Signature)
 		}
 		who := "the issuer's"
 		if issuer == c {
 			who = "its own"
 		}
-		err := signatureOK(c, issuer)
+		var err error
+		checked := !verified || (issuer == c && thorough)
+		if checked {
+			// (crypto/x509 does not check a root's own signature.)
+			err = signatureOK(c, issuer)
+		}
 		if err != nil {
 			add("signature", false, "%s signature checked with %s %s key: %v", SignatureName(c), who, KeyDescription(issuer), err)
 		} else if insecureSig(c.SignatureAlgorithm) && issuer != c {
 			add("signature", false, "%s signature verified with %s %s key, but it uses an insecure algorithm: crypto/x509 no longer accepts SHA-1 or MD5 signatures on certificates", SignatureName(c), who, KeyDescription(issuer))
+		} else if !checked && issuer == c {
+			add("signature", true, "self-signed with its own %s key; a root is trusted because it is in the trust store, not for its signature", KeyDescription(c))
 		} else {
 			add("signature", true, "%s signature verified with %s %s key", SignatureName(c), who, KeyDescription(issuer))
 		}

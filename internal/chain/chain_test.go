@@ -61,7 +61,7 @@ func (c limboCase) options(t testing.TB) (*x509.Certificate, Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Name: c.ExpectedPeerName.Value, At: at}
+	o := Options{Name: c.ExpectedPeerName.Value, At: at, Thorough: true}
 	for _, s := range c.Trusted {
 		o.Roots = append(o.Roots, pemCert(t, s))
 	}
