@@ -84,6 +84,17 @@ func Describe(c *x509.Certificate) *field.Node {
 	for _, p := range c.Policies {
 		f.AddString("policy", p.String())
 	}
+	exts := f.Add(field.NewList("extensions"))
+	for _, e := range c.Extensions {
+		name := extensionNames[e.Id.String()]
+		if name == "" {
+			name = e.Id.String()
+		}
+		if e.Critical {
+			name += " (critical)"
+		}
+		exts.AddString("", fmt.Sprintf("%s, %d bytes", name, len(e.Value)))
+	}
 	s256 := sha256.Sum256(c.Raw)
 	s1 := sha1.Sum(c.Raw)
 	f.AddString("sha256_fingerprint", colonHex(s256[:]))
@@ -92,6 +103,29 @@ func Describe(c *x509.Certificate) *field.Node {
 	f.AddString("pin", "sha256//"+base64.StdEncoding.EncodeToString(pin[:]))
 	f.AddBool("self_signed", selfIssued(c))
 	return f
+}
+
+// extensionNames names the X.509 extensions seen in practice.
+var extensionNames = map[string]string{
+	"2.5.29.14":               "subjectKeyIdentifier",
+	"2.5.29.15":               "keyUsage",
+	"2.5.29.17":               "subjectAltName",
+	"2.5.29.18":               "issuerAltName",
+	"2.5.29.19":               "basicConstraints",
+	"2.5.29.30":               "nameConstraints",
+	"2.5.29.31":               "cRLDistributionPoints",
+	"2.5.29.32":               "certificatePolicies",
+	"2.5.29.33":               "policyMappings",
+	"2.5.29.35":               "authorityKeyIdentifier",
+	"2.5.29.36":               "policyConstraints",
+	"2.5.29.37":               "extKeyUsage",
+	"2.5.29.54":               "inhibitAnyPolicy",
+	"1.3.6.1.5.5.7.1.1":       "authorityInfoAccess",
+	"1.3.6.1.5.5.7.1.11":      "subjectInfoAccess",
+	"1.3.6.1.5.5.7.1.24":      "tlsFeature (OCSP must-staple)",
+	"1.3.6.1.4.1.11129.2.4.2": "signedCertificateTimestampList (CT)",
+	"1.3.6.1.4.1.11129.2.4.3": "CT precertificate poison",
+	"1.3.6.1.5.5.7.48.1.5":    "OCSP no check",
 }
 
 func colonHex(b []byte) string {
