@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -434,10 +433,7 @@ func (s *Server) echoLoop(l *listener) error {
 					}
 				}
 				if err != nil {
-					if !errors.Is(err, io.EOF) {
-						return
-					}
-					return
+					return // the client closed, or stayed idle past the timeout
 				}
 			}
 		}()
