@@ -31,6 +31,15 @@ type Text struct {
 	err      error
 	section  map[int]string // the current section of each connection
 	done     map[int]bool   // connections whose handshake is complete
+	// run gathers, in the sectioned view, consecutive application data
+	// records of one connection and direction into one line.
+	run *dataRun
+}
+
+// dataRun is a run of application data records shown as one line.
+type dataRun struct {
+	first          *trace.Event
+	records, bytes int
 }
 
 // sectionOf names the step an event belongs to.
@@ -81,6 +90,7 @@ func NewText(w io.Writer) *Text {
 
 // Flush writes what is buffered and returns the first write error.
 func (t *Text) Flush() error {
+	t.endRun()
 	if err := t.w.Flush(); t.err == nil {
 		t.err = err
 	}
@@ -98,6 +108,22 @@ func (t *Text) Event(ev *trace.Event) {
 	if ev.Type == "h2_frame" && !t.Verbose {
 		return // HTTP/2 frames are shown with -v
 	}
+	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" {
+		if r := t.run; r != nil && r.first.Conn == ev.Conn && r.first.From == ev.From {
+			r.records++
+			r.bytes += int(uintOf(ev.Fields, "length"))
+			return
+		}
+		t.endRun()
+		t.run = &dataRun{first: ev.Clone(), records: 1, bytes: int(uintOf(ev.Fields, "length"))}
+		return
+	}
+	t.endRun()
+	t.event(ev, "")
+}
+
+// event writes one event; summary, when set, replaces the usual one.
+func (t *Text) event(ev *trace.Event, summary string) {
 	if t.Sections {
 		if t.section == nil {
 			t.section, t.done = map[int]string{}, map[int]bool{}
@@ -122,7 +148,9 @@ func (t *Text) Event(ev *trace.Event) {
 		arrow = "server → client"
 	}
 	name := DisplayName(ev.Type)
-	summary := Summary(ev)
+	if summary == "" {
+		summary = Summary(ev)
+	}
 	arrowColor := map[trace.Side]string{trace.Client: ansiCyan, trace.Server: ansiYellow, trace.Local: ansiDim}[ev.From]
 	t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
 	if summary != "" {
@@ -177,6 +205,21 @@ func (t *Text) Event(ev *trace.Event) {
 	if t.Hex && len(ev.Raw) > 0 {
 		t.dump(ev.Raw, 6)
 	}
+}
+
+// endRun writes the line of a run of application data records: the first
+// record as usual, or, for several, their count and total size.
+func (t *Text) endRun() {
+	r := t.run
+	if r == nil {
+		return
+	}
+	t.run = nil
+	if r.records == 1 {
+		t.event(r.first, "")
+		return
+	}
+	t.event(r.first, fmt.Sprintf("%d records, %d bytes, [decrypted]", r.records, r.bytes))
 }
 
 // DisplayName turns a snake_case event type into the CamelCase message name
