@@ -147,6 +147,19 @@ func (d *Decrypter) outBuf(n int) []byte {
 	return d.out[:n]
 }
 
+// newBlock returns the block cipher of a CBC suite.
+func newBlock(s *Suite, key []byte) (cipher.Block, error) {
+	switch s.Cipher {
+	case AESCBC:
+		return aes.NewCipher(key)
+	case TripleDESCBC:
+		return des.NewTripleDESCipher(key)
+	case DESCBC:
+		return des.NewCipher(key)
+	}
+	return nil, fmt.Errorf("unsupported cipher %s", s.Cipher)
+}
+
 // NewDecrypter13 returns a Decrypter for TLS 1.3 records protected with
 // the keys of a traffic secret (RFC 8446, Section 7.3), at sequence number
 // 0.
@@ -205,14 +218,8 @@ func NewDecrypter12(version uint16, s *Suite, k Keys, encryptThenMAC bool) (*Dec
 	case Null:
 	case RC4:
 		d.rc4, err = rc4.NewCipher(k.Key)
-	case AESCBC:
-		d.block, err = aes.NewCipher(k.Key)
-	case TripleDESCBC:
-		d.block, err = des.NewTripleDESCipher(k.Key)
-	case DESCBC:
-		d.block, err = des.NewCipher(k.Key)
 	default:
-		return nil, fmt.Errorf("tlscrypt: unsupported cipher %s", s.Cipher)
+		d.block, err = newBlock(s, k.Key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tlscrypt: %s: %w", s.Name, err)

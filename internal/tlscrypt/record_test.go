@@ -3,9 +3,7 @@ package tlscrypt
 import (
 	"bytes"
 	"crypto"
-	"crypto/aes"
 	"crypto/cipher"
-	"crypto/des"
 	"crypto/hmac"
 	"crypto/rc4"
 	"encoding/binary"
@@ -15,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/chacha20poly1305"
 )
 
 func hmacForTest(h crypto.Hash, key, msg []byte) []byte {
@@ -51,23 +48,13 @@ func newSealer(t testing.TB, version uint16, s *Suite, k Keys, etm bool, seed ui
 	t.Helper()
 	w := &sealer{version: version, s: s, keys: k, etm: etm, rng: rand.New(rand.NewPCG(seed, 1))}
 	var err error
-	switch s.Cipher {
-	case AESGCM:
-		b, _ := aes.NewCipher(k.Key)
-		w.aead, err = cipher.NewGCM(b)
-	case AESCCM, AESCCM8:
-		b, _ := aes.NewCipher(k.Key)
-		w.aead, err = newCCM(b, 12, s.TagLen())
-	case ChaCha20Poly1305:
-		w.aead, err = chacha20poly1305.New(k.Key)
-	case AESCBC:
-		w.block, err = aes.NewCipher(k.Key)
-	case TripleDESCBC:
-		w.block, err = des.NewTripleDESCipher(k.Key)
-	case DESCBC:
-		w.block, err = des.NewCipher(k.Key)
-	case RC4:
+	switch {
+	case s.Cipher.AEAD():
+		w.aead, err = newAEAD(s, k.Key)
+	case s.Cipher == RC4:
 		w.stream, err = rc4.NewCipher(k.Key)
+	case s.Cipher != Null:
+		w.block, err = newBlock(s, k.Key)
 	}
 	if err != nil {
 		t.Fatal(err)
