@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
 )
 
 func hmacForTest(h crypto.Hash, key, msg []byte) []byte {
