@@ -2,22 +2,14 @@ package tlscrypt
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/binary"
 	"fmt"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"io"
-	"math/big"
 	"net"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 // These tests decrypt connections made by real peers (crypto/tls here,
@@ -70,46 +62,10 @@ type transcript struct {
 	wantETM        bool // encrypt_then_mac should be negotiated
 }
 
-// recordingConn copies what is written to it, as crypto/tls handshake_test.go
-// recordingConn does.
-type recordingConn struct {
-	net.Conn
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *recordingConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	c.buf.Write(b)
-	c.mu.Unlock()
-	return c.Conn.Write(b)
-}
-
 // testCertificate returns a self-signed certificate with an ECDSA key, or
 // an RSA key for the ECDHE_RSA suites.
 func testCertificate(t testing.TB, useRSA bool) tls.Certificate {
-	t.Helper()
-	var key crypto.Signer
-	var err error
-	if useRSA {
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
-	} else {
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		DNSNames:     []string{"example.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return tlstest.SelfSigned(t, tlstest.NewKey(t, useRSA), "example.test")
 }
 
 // goConnection runs one crypto/tls connection over an in-memory pipe: the
@@ -118,7 +74,7 @@ func testCertificate(t testing.TB, useRSA bool) tls.Certificate {
 func goConnection(t *testing.T, cert tls.Certificate, version uint16, suite uint16) *transcript {
 	t.Helper()
 	c, s := net.Pipe()
-	cr, sr := &recordingConn{Conn: c}, &recordingConn{Conn: s}
+	cr, sr := &tlstest.RecordingConn{Conn: c}, &tlstest.RecordingConn{Conn: s}
 	var keyLog bytes.Buffer
 	server := tls.Server(sr, &tls.Config{
 		Certificates: []tls.Certificate{cert},
@@ -177,7 +133,7 @@ func goConnection(t *testing.T, cert tls.Certificate, version uint16, suite uint
 	if st := client.ConnectionState(); st.Version != version || (suite != 0 && st.CipherSuite != suite) {
 		t.Fatalf("negotiated %x/%x, want %x/%x", st.Version, st.CipherSuite, version, suite)
 	}
-	tr.client, tr.server, tr.keyLog = cr.buf.Bytes(), sr.buf.Bytes(), keyLog.Bytes()
+	tr.client, tr.server, tr.keyLog = cr.Bytes(), sr.Bytes(), keyLog.Bytes()
 	return tr
 }
 

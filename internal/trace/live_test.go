@@ -2,14 +2,11 @@ package trace
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -102,14 +99,8 @@ func tcpPair(t *testing.T) (net.Conn, net.Conn) {
 }
 
 func rsaCert(t *testing.T) (tls.Certificate, *rsa.PrivateKey) {
-	key, _ := rsa.GenerateKey(rand.Reader, 2048)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, key
+	key := tlstest.NewKey(t, true)
+	return tlstest.SelfSigned(t, key, "localhost"), key.(*rsa.PrivateKey)
 }
 
 func decode(log *wireLog, keys *keylog.Log) []*Event {

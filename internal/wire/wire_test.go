@@ -7,17 +7,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"math/big"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
 )
@@ -140,31 +136,6 @@ func TestIllustratedTLS12Messages(t *testing.T) {
 	}
 }
 
-// recordingConn keeps a copy of what is written, as crypto/tls's
-// handshake_test.go does.
-type recordingConn struct {
-	net.Conn
-	mu  sync.Mutex
-	out bytes.Buffer
-}
-
-func (c *recordingConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	c.out.Write(b)
-	c.mu.Unlock()
-	return c.Conn.Write(b)
-}
-
-func selfSigned(t *testing.T, key any, pub any) tls.Certificate {
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 // plaintextMessages splits the plaintext handshake records at the start of
 // a stream into messages, stopping at the first record that is not a
 // handshake record.
@@ -195,8 +166,8 @@ func plaintextMessages(b []byte) [][]byte {
 func TestCryptoTLSHandshakes(t *testing.T) {
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	rsaCert := selfSigned(t, rsaKey, &rsaKey.PublicKey)
-	ecCert := selfSigned(t, ecKey, &ecKey.PublicKey)
+	rsaCert := tlstest.SelfSigned(t, rsaKey, "localhost")
+	ecCert := tlstest.SelfSigned(t, ecKey, "localhost")
 	for _, tc := range []struct {
 		name    string
 		version uint16
@@ -217,7 +188,7 @@ func TestCryptoTLSHandshakes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c1, c2 := net.Pipe()
-			cc, sc := &recordingConn{Conn: c1}, &recordingConn{Conn: c2}
+			cc, sc := &tlstest.RecordingConn{Conn: c1}, &tlstest.RecordingConn{Conn: c2}
 			scfg := &tls.Config{Certificates: []tls.Certificate{tc.cert}, MinVersion: tls.VersionTLS10, MaxVersion: tc.version, CipherSuites: tc.suites}
 			ccfg := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", MinVersion: tls.VersionTLS10, MaxVersion: tc.version,
 				CipherSuites: tc.suites, NextProtos: []string{"h2", "http/1.1"}}
@@ -236,7 +207,7 @@ func TestCryptoTLSHandshakes(t *testing.T) {
 			c1.Close()
 			c2.Close()
 			var st ServerHello
-			for i, raw := range plaintextMessages(cc.out.Bytes()) {
+			for i, raw := range plaintextMessages(cc.Bytes()) {
 				m := mustParse(t, Context{Version: st.NegotiatedVersion(), CipherSuite: st.CipherSuite}, raw)
 				if i == 0 && m.Type != TypeClientHello {
 					t.Errorf("first client message %v", m.Type)
@@ -251,7 +222,7 @@ func TestCryptoTLSHandshakes(t *testing.T) {
 				}
 			}
 			var got []HandshakeType
-			for _, raw := range plaintextMessages(sc.out.Bytes()) {
+			for _, raw := range plaintextMessages(sc.Bytes()) {
 				m := mustParse(t, Context{Version: st.NegotiatedVersion(), CipherSuite: st.CipherSuite, FromServer: true}, raw)
 				if m.ServerHello != nil {
 					st = *m.ServerHello
