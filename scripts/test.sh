@@ -35,6 +35,14 @@ unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
+echo "== go mod tidy"
+go mod tidy -diff
+echo "== tracked files"
+# No binary or other large file is tracked outside testdata directories.
+big=$(git ls-files -z 2>/dev/null | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$1 > 1048576 && $2 !~ /(^|\/)testdata\// {print $2}')
+if [ -n "$big" ]; then
+	echo "files over 1 MB tracked outside testdata:"; echo "$big"; exit 1
+fi
 echo "== go vet"
 go vet ./...
 echo "== staticcheck"
