@@ -181,35 +181,33 @@ func (c *Curl) Event(ev *trace.Event) {
 }
 
 func (c *Curl) tls(ev *trace.Event) {
-	f := ev.Fields
 	dir := "IN"
 	if ev.From == trace.Client {
 		dir = "OUT"
 	}
-	switch ev.Type {
-	case "client_hello":
+	msg, _ := ev.Payload.(*trace.Message)
+	if msg != nil && msg.ClientHello != nil && ev.Type == trace.TypeClientHello {
+		h := msg.ClientHello
 		v := "TLS 1.2"
-		if sv := findExt(f, "supported_versions"); sv != nil {
-			if names := enumNames(sv, 1); names != "" {
-				v = names
+		if h.SupportedVersions != nil {
+			if len(h.SupportedVersions) > 0 {
+				v = enumText(h.SupportedVersions[0])
 			}
-		} else if lv := f.Get("legacy_version"); lv != nil {
-			v = lv.Str
+		} else {
+			v = h.LegacyVersion.Name
 		}
 		c.offered[ev.Conn] = curlVersion(v)
 	}
 	// Like OpenSSL's message callback, the hellos carry the version the
 	// client offered; the version chosen shows from the next message on.
 	version := c.version[ev.Conn]
-	if version == "" || ev.Type == "client_hello" || ev.Type == "server_hello" {
+	if version == "" || ev.Type == trace.TypeClientHello || ev.Type == trace.TypeServerHello {
 		version = c.offered[ev.Conn]
 	}
-	if ev.Type == "server_hello" {
-		v := enumName(f.Get("legacy_version"))
-		if sv := findExt(f, "supported_versions"); sv != nil {
-			if names := enumNames(sv, 1); names != "" {
-				v = names
-			}
+	if msg != nil && msg.ServerHello != nil && ev.Type == trace.TypeServerHello {
+		v := ""
+		if sv := msg.ServerHello.Version(); sv != nil {
+			v = enumText(*sv)
 		}
 		c.version[ev.Conn] = curlVersion(v)
 	}
@@ -217,30 +215,23 @@ func (c *Curl) tls(ev *trace.Event) {
 	case trace.TypeChangeCipherSpec:
 		c.printf("* %s (%s), TLS change cipher, Change cipher spec (1):\n", version, dir)
 	case trace.TypeAlert:
-		level, desc := f.Get("level"), f.Get("description")
-		if level == nil || desc == nil {
+		a, _ := ev.Payload.(*trace.Alert)
+		if a == nil || a.Level == nil || a.Description == nil {
 			return
 		}
-		c.printf("* %s (%s), TLS alert, %s (%d):\n", version, dir, curlAlert(desc.Str), level.Uint<<8|desc.Uint)
+		c.printf("* %s (%s), TLS alert, %s (%d):\n", version, dir, curlAlert(a.Description.Name), a.Level.Value<<8|a.Description.Value)
 	case trace.TypeApplicationData, trace.TypeEncryptedRecord, trace.TypeHeartbeat, trace.TypeNotTLS:
 	default:
 		name, ok := curlMessageNames[ev.Type]
 		if !ok {
 			name = "Unknown"
 		}
-		code := handshakeCode(f)
+		code := uint64(0)
+		if msg != nil && msg.HasMsgType {
+			code = msg.MsgType.Value
+		}
 		c.printf("* %s (%s), TLS handshake, %s (%d):\n", version, dir, name, code)
 	}
-}
-
-// handshakeCode finds the msg_type of a handshake message's fields.
-func handshakeCode(f *field.Node) uint64 {
-	if f != nil {
-		if t := f.Get("msg_type"); t != nil {
-			return t.Uint
-		}
-	}
-	return 0
 }
 
 // curlAlert spells an alert as OpenSSL's SSL_alert_desc_string_long does.

@@ -111,11 +111,11 @@ func (t *Text) Event(ev *trace.Event) {
 	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" {
 		if r := t.run; r != nil && r.first.Conn == ev.Conn && r.first.From == ev.From {
 			r.records++
-			r.bytes += int(uintOf(ev.Fields, "length"))
+			r.bytes += dataLength(ev)
 			return
 		}
 		t.endRun()
-		t.run = &dataRun{first: ev.Clone(), records: 1, bytes: int(uintOf(ev.Fields, "length"))}
+		t.run = &dataRun{first: ev.Clone(), records: 1, bytes: dataLength(ev)}
 		return
 	}
 	t.endRun()
@@ -205,6 +205,14 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	if t.Hex && len(ev.Raw) > 0 {
 		t.dump(ev.Raw, 6)
 	}
+}
+
+// dataLength is the plaintext length of a record event.
+func dataLength(ev *trace.Event) int {
+	if d, ok := ev.Payload.(*trace.Data); ok {
+		return d.Length
+	}
+	return 0
 }
 
 // endRun writes the line of a run of application data records: the first
@@ -367,79 +375,8 @@ func Summary(ev *trace.Event) string {
 	f := ev.Fields
 	var parts []string
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
-	switch ev.Type {
-	case "client_hello":
-		if h := find(f, "host_name"); h != nil {
-			add("SNI %s", h.Str)
-		}
-		if cs := f.Get("cipher_suites"); cs != nil {
-			add("%d cipher suites", len(cs.Children))
-		}
-		if v := findExt(f, "supported_versions"); v != nil {
-			add("versions %s", enumNames(v, 4))
-		}
-		if ks := findExt(f, "key_share"); ks != nil {
-			add("key shares %s", enumNames(ks, 4))
-		}
-		if a := findExt(f, "application_layer_protocol_negotiation"); a != nil {
-			add("ALPN %s", strings.Join(strs(a), " "))
-		}
-	case "server_hello", "hello_retry_request":
-		version := enumName(f.Get("legacy_version"))
-		if v := findExt(f, "supported_versions"); v != nil {
-			if names := enumNames(v, 1); names != "" {
-				version = names
-			}
-		}
-		add("%s", version)
-		if cs := f.Get("cipher_suite"); cs != nil {
-			add("%s", enumName(cs))
-		}
-		if ks := findExt(f, "key_share"); ks != nil {
-			if names := enumNames(ks, 1); names != "" {
-				add("key share %s", names)
-			}
-		}
-		if a := findExt(f, "application_layer_protocol_negotiation"); a != nil {
-			add("ALPN %s", strings.Join(strs(a), " "))
-		}
-	case "certificate":
-		if list := f.Get("certificate_list"); list != nil {
-			add("%d certificate%s", len(list.Children), plural(len(list.Children)))
-			if s := find(list, "subject"); s != nil {
-				add("%s", s.Str)
-			}
-		}
-	case "certificate_verify", "server_key_exchange":
-		if a := find(f, "algorithm"); a != nil {
-			add("%s", enumName(a))
-		} else if a := find(f, "signature_algorithm"); a != nil {
-			add("%s", enumName(a))
-		}
-		if g := find(f, "named_curve"); g != nil {
-			add("%s", enumName(g))
-		}
-	case "alert":
-		add("%s %s", enumName(f.Get("level")), enumName(f.Get("description")))
-	case "application_data":
-		if d := f.Get("data"); d != nil {
-			add("%d bytes", len(d.Bytes))
-			if p := preview(d.Bytes); p != "" {
-				add("%s", p)
-			}
-		}
-	case "encrypted_record", "heartbeat":
-		if l := f.Get("length"); l != nil {
-			add("%d bytes", l.Uint)
-		}
-	case "new_session_ticket":
-		if l := f.Get("ticket_lifetime"); l != nil {
-			add("lifetime %ds", l.Uint)
-		} else if l := f.Get("ticket_lifetime_hint"); l != nil {
-			add("lifetime hint %ds", l.Uint)
-		}
-	case "key_update":
-		add("%s", enumName(f.Get("request_update")))
+	if ev.Layer == trace.LayerTLS {
+		tlsSummary(ev, add)
 	}
 	switch ev.Layer + "/" + ev.Type {
 	case "dns/lookup":
@@ -574,6 +511,112 @@ func Summary(ev *trace.Event) string {
 		parts = append(parts, "[decrypted]")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// tlsSummary adds the facts of a tls-layer event, read from its payload.
+func tlsSummary(ev *trace.Event, add func(string, ...any)) {
+	switch p := ev.Payload.(type) {
+	case *trace.Message:
+		switch {
+		case p.ClientHello != nil:
+			h := p.ClientHello
+			if h.HasServerName {
+				add("SNI %s", h.ServerName)
+			}
+			if h.CipherSuites != nil {
+				add("%d cipher suites", len(h.CipherSuites))
+			}
+			if h.SupportedVersions != nil {
+				add("versions %s", listNames(h.SupportedVersions, 4))
+			}
+			if h.KeyShares != nil {
+				add("key shares %s", listNames(h.KeyShares, 4))
+			}
+			if h.ALPN != nil {
+				add("ALPN %s", strings.Join(h.ALPN, " "))
+			}
+		case p.ServerHello != nil:
+			h := p.ServerHello
+			version := ""
+			if v := h.Version(); v != nil {
+				version = enumText(*v)
+			}
+			add("%s", version)
+			if h.CipherSuite != nil {
+				add("%s", enumText(*h.CipherSuite))
+			}
+			if h.KeyShare != nil {
+				add("key share %s", enumText(*h.KeyShare))
+			}
+			if h.ALPN != nil {
+				add("ALPN %s", strings.Join(h.ALPN, " "))
+			}
+		case p.Certificate != nil:
+			l := p.Certificate
+			add("%d certificate%s", len(l.Subjects), plural(len(l.Subjects)))
+			for _, s := range l.Subjects {
+				if s != "" {
+					add("%s", s)
+					break
+				}
+			}
+		case p.Signed != nil:
+			if p.Signed.Scheme != nil {
+				add("%s", enumText(*p.Signed.Scheme))
+			}
+			if p.Signed.Group != nil {
+				add("%s", enumText(*p.Signed.Group))
+			}
+		case p.Ticket != nil:
+			if l := p.Ticket.Lifetime; l != nil && p.Ticket.TLS13 {
+				add("lifetime %ds", *l)
+			} else if l != nil {
+				add("lifetime hint %ds", *l)
+			}
+		case p.KeyUpdate != nil:
+			add("%s", enumText(p.KeyUpdate.Request))
+		}
+	case *trace.Alert:
+		add("%s %s", optText(p.Level), optText(p.Description))
+	case *trace.Data:
+		switch ev.Type {
+		case trace.TypeApplicationData:
+			add("%d bytes", len(p.Bytes))
+			if pv := preview(p.Bytes); pv != "" {
+				add("%s", pv)
+			}
+		case trace.TypeEncryptedRecord, trace.TypeHeartbeat:
+			add("%d bytes", p.Length)
+		}
+	}
+}
+
+// enumText names a code point, or gives it in hex when it has no name.
+func enumText(e trace.Enum) string {
+	if e.Name != "" {
+		return e.Name
+	}
+	return fmt.Sprintf("0x%04X", e.Value)
+}
+
+func optText(e *trace.Enum) string {
+	if e == nil {
+		return ""
+	}
+	return enumText(*e)
+}
+
+// listNames names at most max code points of a list, then "…".
+func listNames(l []trace.Enum, max int) string {
+	names := make([]string, 0, min(len(l), max+1))
+	for i, e := range l {
+		if i == max {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, enumText(e))
+	}
+	return strings.Join(names, " ")
 }
 
 // find returns the first node named name in a depth-first walk of n.

@@ -467,7 +467,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(body)))
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Error: err.Error()})
+			Record: info, Fields: fields, Error: err.Error(), Payload: &Data{Length: len(body)}})
 		return true
 	}
 	info.Seq = &seq
@@ -695,7 +695,7 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 	case wire.ContentAlert:
 		fields, anomalies, err := wire.ParseAlert(b)
 		ev := &Event{From: from, Layer: LayerTLS, Type: TypeAlert, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Anomalies: anomalies, Raw: clone(b)}
+			Record: info, Fields: fields, Anomalies: anomalies, Raw: clone(b), Payload: alertPayload(b)}
 		if err != nil {
 			ev.Error = err.Error()
 		}
@@ -709,17 +709,18 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 		}
 		fields.AddBytes("data", data)
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Raw: data})
+			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
 	default:
+		data := clone(b)
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(b)))
-		fields.AddBytes("data", clone(b))
+		fields.AddBytes("data", data)
 		typ := TypeHeartbeat
 		if ct != wire.ContentHeartbeat {
 			typ = ct.String()
 		}
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: typ, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Raw: clone(b)})
+			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
 	}
 }
 
@@ -760,7 +761,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 	ctx := wire.Context{Version: c.version, CipherSuite: c.suite, FromServer: from == Server}
 	m := wire.ParseHandshake(ctx, raw)
 	ev := &Event{From: from, Layer: LayerTLS, Type: m.Type.String(), Frame: at.Frame, Time: at.Time,
-		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw}
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: messagePayload(m, int(raw[0]))}
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}
@@ -920,8 +921,12 @@ func (c *Conn) sslv2Hello(from Side, at Stamp, rec []byte) {
 	raw := clone(rec)
 	m := wire.ParseSSLv2ClientHello(raw)
 	info := &Record{Type: Enum{Name: "sslv2", Value: 0}, Version: Enum{Name: "SSL 2.0", Value: 2}, Length: len(rec) - 2}
+	msgType := -1
+	if len(raw) > 2 {
+		msgType = int(raw[2])
+	}
 	ev := &Event{From: from, Layer: LayerTLS, Type: wire.TypeClientHello.String(), Frame: at.Frame, Time: at.Time,
-		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw}
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: messagePayload(m, msgType)}
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}

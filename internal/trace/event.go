@@ -128,6 +128,12 @@ type Event struct {
 	// Raw holds the bytes of the step (a whole handshake message, or the
 	// plaintext of a record). The JSON renderer drops it unless asked.
 	Raw HexBytes `json:"raw,omitempty"`
+	// Payload is the typed content of the step, what consumers read: a
+	// *Message for handshake messages, *Alert, *Data, and the payloads of
+	// local steps (*DNSLookup, *Verdict, …; see payload.go). Nil for
+	// steps that carry none, such as an error with nothing decoded.
+	// Consumers never look fields up by name in Fields.
+	Payload any `json:"-"`
 	// Time is the absolute time of the step.
 	Time time.Time `json:"-"`
 }
@@ -146,6 +152,10 @@ func (ev *Event) Clone() *Event {
 		c.Record = &r
 	}
 	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)
+	if d, ok := ev.Payload.(*Data); ok && d.Bytes != nil {
+		// The only payload whose bytes are lent (application data).
+		c.Payload = &Data{Length: d.Length, Bytes: append([]byte(nil), d.Bytes...)}
+	}
 	return &c
 }
 

@@ -35,23 +35,28 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 			r.opaque("cookie", 1)
 		}
 	case TypeNewSessionTicket:
-		parseNewSessionTicket(ctx, r)
+		m.Ticket = parseNewSessionTicket(ctx, r)
 	case TypeEncryptedExtensions:
 		// RFC 8446, Section 4.3.1.
 		r.extensions(ctx, m.Type)
 	case TypeCertificate:
-		parseCertificate(ctx, r)
+		m.Certificate = &Certificate{}
+		parseCertificate(ctx, r, m.Certificate)
 	case TypeServerKeyExchange:
-		parseServerKeyExchange(ctx, r)
+		m.Signed = &Signed{}
+		parseServerKeyExchange(ctx, r, m.Signed)
 	case TypeCertificateRequest:
 		parseCertificateRequest(ctx, r)
 	case TypeCertificateVerify:
 		// RFC 8446, Section 4.4.3; RFC 5246, Section 7.4.8. TLS 1.0 and
 		// 1.1 have no algorithm field.
+		m.Signed = &Signed{}
 		if ctx.Version == 0 || ctx.Version >= VersionTLS12 {
-			if _, ok := r.enum16("algorithm", schemeNamer); !ok {
+			v, ok := r.enum16("algorithm", schemeNamer)
+			if !ok {
 				return
 			}
+			m.Signed.Scheme, m.Signed.HasScheme = v, true
 		}
 		r.opaque("signature", 2)
 	case TypeClientKeyExchange:
@@ -67,7 +72,7 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 	case TypeKeyUpdate:
 		// RFC 8446, Section 4.6.3.
 		if v, ok := r.enum8("request_update", keyUpdateNamer); ok {
-			m.KeyUpdate = &KeyUpdate{UpdateRequested: v == 1}
+			m.KeyUpdate = &KeyUpdate{UpdateRequested: v == 1, Request: v}
 		}
 	case TypeCompressedCertificate:
 		// RFC 8879, Section 4. The certificate is not decompressed.
@@ -112,6 +117,7 @@ func parseClientHello(ctx *Context, r *reader) *ClientHello {
 		r.d.fail(cs.off(), "cipher_suites", "odd length")
 		return ch
 	}
+	ch.CipherSuites = []uint16{}
 	for !cs.empty() {
 		v, _ := cs.enum16("", suiteNamer)
 		ch.CipherSuites = append(ch.CipherSuites, v)
@@ -121,8 +127,10 @@ func parseClientHello(ctx *Context, r *reader) *ClientHello {
 		return ch
 	}
 	hasNull := false
+	ch.Compression = []uint8{}
 	for !comp.empty() {
 		v, _ := comp.enum8("", compressionNamer)
+		ch.Compression = append(ch.Compression, v)
 		hasNull = hasNull || v == 0
 	}
 	if !hasNull {
@@ -138,6 +146,9 @@ func parseClientHello(ctx *Context, r *reader) *ClientHello {
 		switch e.Type {
 		case extSupportedVersions:
 			var l cryptobyte.String
+			if ch.SupportedVersions == nil {
+				ch.SupportedVersions = []uint16{}
+			}
 			if s.ReadUint8LengthPrefixed(&l) {
 				var v uint16
 				for l.ReadUint16(&v) {
@@ -146,6 +157,9 @@ func parseClientHello(ctx *Context, r *reader) *ClientHello {
 			}
 		case extKeyShare:
 			var l cryptobyte.String
+			if ch.KeyShareGroups == nil {
+				ch.KeyShareGroups = []uint16{}
+			}
 			if s.ReadUint16LengthPrefixed(&l) {
 				for !l.Empty() {
 					var g uint16
@@ -170,9 +184,61 @@ func parseClientHello(ctx *Context, r *reader) *ClientHello {
 			}
 		case extEarlyData:
 			ch.EarlyData = true
+		case extServerName:
+			// RFC 6066, Section 3: the first host_name entry.
+			var l, name cryptobyte.String
+			var typ uint8
+			if s.ReadUint16LengthPrefixed(&l) {
+				for l.ReadUint8(&typ) && l.ReadUint16LengthPrefixed(&name) {
+					if typ == 0 {
+						ch.ServerName, ch.HasServerName = string(name), true
+						break
+					}
+				}
+			}
+		case extSupportedGroups:
+			ch.Groups = uint16List(s)
+		case extSignatureAlgorithms:
+			ch.SignatureSchemes = uint16List(s)
+		case extECPointFormats:
+			var l cryptobyte.String
+			ch.PointFormats = []uint8{}
+			if s.ReadUint8LengthPrefixed(&l) {
+				ch.PointFormats = append(ch.PointFormats, l...)
+			}
+		case extALPN:
+			ch.ALPN = alpnList(s)
 		}
 	}
 	return ch
+}
+
+// uint16List reads a vector of uint16 values behind a 2-byte length (RFC
+// 8446, Section 3.4): as many whole values as it holds.
+func uint16List(s cryptobyte.String) []uint16 {
+	var l cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&l) {
+		return []uint16{}
+	}
+	out := make([]uint16, 0, len(l)/2)
+	var v uint16
+	for l.ReadUint16(&v) {
+		out = append(out, v)
+	}
+	return out
+}
+
+// alpnList reads a ProtocolNameList (RFC 7301, Section 3.1).
+func alpnList(s cryptobyte.String) []string {
+	var l, name cryptobyte.String
+	out := []string{}
+	if !s.ReadUint16LengthPrefixed(&l) {
+		return out
+	}
+	for l.ReadUint8LengthPrefixed(&name) {
+		out = append(out, string(name))
+	}
+	return out
 }
 
 // parseServerHello reads RFC 8446, Section 4.1.3 (RFC 5246, Section
@@ -183,6 +249,7 @@ func parseServerHello(ctx *Context, r *reader, t HandshakeType) *ServerHello {
 	if sh.Version, ok = r.enum16("legacy_version", versionNamer); !ok {
 		return sh
 	}
+	sh.Has |= HasLegacyVersion
 	if sh.Random, ok = r.bytes("random", 32); !ok {
 		return sh
 	}
@@ -200,9 +267,11 @@ func parseServerHello(ctx *Context, r *reader, t HandshakeType) *ServerHello {
 	if sh.CipherSuite, ok = r.enum16("cipher_suite", suiteNamer); !ok {
 		return sh
 	}
+	sh.Has |= HasCipherSuite
 	if sh.Compression, ok = r.enum8("legacy_compression_method", compressionNamer); !ok {
 		return sh
 	}
+	sh.Has |= HasCompression
 	if r.empty() {
 		return sh
 	}
@@ -211,15 +280,21 @@ func parseServerHello(ctx *Context, r *reader, t HandshakeType) *ServerHello {
 		s := cryptobyte.String(e.Data)
 		switch e.Type {
 		case extSupportedVersions:
-			s.ReadUint16(&sh.SelectedVersion)
+			if s.ReadUint16(&sh.SelectedVersion) {
+				sh.Has |= HasSelectedVersion
+			}
 		case extKeyShare:
-			s.ReadUint16(&sh.KeyShareGroup)
+			if s.ReadUint16(&sh.KeyShareGroup) {
+				sh.Has |= HasKeyShare
+			}
 		case extPreSharedKey:
 			sh.SelectedPSK = true
 		case extEncryptThenMAC:
 			sh.EncryptThenMAC = true
 		case extExtendedMasterSecret:
 			sh.ExtendedMasterSecret = true
+		case extALPN:
+			sh.ALPN = alpnList(s)
 		}
 	}
 	if sh.NegotiatedVersion() == VersionTLS13 && sh.Compression != 0 {
@@ -230,32 +305,37 @@ func parseServerHello(ctx *Context, r *reader, t HandshakeType) *ServerHello {
 
 // parseNewSessionTicket reads RFC 8446, Section 4.6.1, or RFC 5077, Section
 // 3.3 before TLS 1.3.
-func parseNewSessionTicket(ctx *Context, r *reader) {
-	if ctx.Version == VersionTLS13 {
-		if _, ok := r.u32("ticket_lifetime"); !ok {
-			return
+func parseNewSessionTicket(ctx *Context, r *reader) *NewSessionTicket {
+	t := &NewSessionTicket{TLS13: ctx.Version == VersionTLS13}
+	var ok bool
+	if t.TLS13 {
+		if t.Lifetime, ok = r.u32("ticket_lifetime"); !ok {
+			return t
 		}
+		t.HasLifetime = true
 		if _, ok := r.u32("ticket_age_add"); !ok {
-			return
+			return t
 		}
 		if _, ok := r.opaque("ticket_nonce", 1); !ok {
-			return
+			return t
 		}
-		if _, ok := r.opaque("ticket", 2); !ok {
-			return
+		if t.Ticket, ok = r.opaque("ticket", 2); !ok {
+			return t
 		}
 		r.extensions(ctx, TypeNewSessionTicket)
-		return
+		return t
 	}
-	if _, ok := r.u32("ticket_lifetime_hint"); !ok {
-		return
+	if t.Lifetime, ok = r.u32("ticket_lifetime_hint"); !ok {
+		return t
 	}
-	r.opaque("ticket", 2)
+	t.HasLifetime = true
+	t.Ticket, _ = r.opaque("ticket", 2)
+	return t
 }
 
 // parseCertificate reads RFC 8446, Section 4.4.2, or RFC 5246, Section
 // 7.4.2, and adds readable fields for each certificate that parses.
-func parseCertificate(ctx *Context, r *reader) {
+func parseCertificate(ctx *Context, r *reader, cert *Certificate) {
 	tls13 := ctx.Version == VersionTLS13
 	if tls13 {
 		if _, ok := r.opaque("certificate_request_context", 1); !ok {
@@ -266,11 +346,13 @@ func parseCertificate(ctx *Context, r *reader) {
 	if !ok {
 		return
 	}
+	cert.Certs, cert.Subjects = [][]byte{}, []string{}
 	for !list.empty() {
 		it := list.item()
 		der, ok := it.opaque("cert_data", 3)
 		if ok {
-			describeCertificate(it, der)
+			cert.Certs = append(cert.Certs, der)
+			cert.Subjects = append(cert.Subjects, describeCertificate(it, der))
 			if tls13 {
 				it.extensions(ctx, TypeCertificate)
 			}
@@ -282,12 +364,13 @@ func parseCertificate(ctx *Context, r *reader) {
 	}
 }
 
-// describeCertificate adds the readable parts of a DER certificate.
-func describeCertificate(r *reader, der []byte) {
+// describeCertificate adds the readable parts of a DER certificate and
+// returns its subject ("" when it does not parse).
+func describeCertificate(r *reader, der []byte) string {
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
 		r.d.anomaly(r.last().Offset, "certificate does not parse: %v", err)
-		return
+		return ""
 	}
 	n := r.node
 	n.AddString("subject", c.Subject.String())
@@ -303,12 +386,13 @@ func describeCertificate(r *reader, der []byte) {
 			l.AddString("", d)
 		}
 	}
+	return c.Subject.String()
 }
 
 // parseServerKeyExchange reads RFC 8422, Section 5.4 (ECDHE), RFC 5246,
 // Section 7.4.3 (DHE) and RFC 4279, Section 2 (PSK), by the key exchange of
 // the negotiated suite.
-func parseServerKeyExchange(ctx *Context, r *reader) {
+func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
 	switch kex {
 	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
@@ -325,9 +409,11 @@ func parseServerKeyExchange(ctx *Context, r *reader) {
 			r.rest("curve_params")
 			return
 		}
-		if _, ok := r.enum16("named_curve", groupNamer); !ok {
+		g, ok := r.enum16("named_curve", groupNamer)
+		if !ok {
 			return
 		}
+		sig.Group, sig.HasGroup = g, true
 		if _, ok := r.opaque("public", 1); !ok {
 			return
 		}
@@ -349,9 +435,11 @@ func parseServerKeyExchange(ctx *Context, r *reader) {
 		return
 	}
 	if ctx.Version >= VersionTLS12 {
-		if _, ok := r.enum16("signature_algorithm", schemeNamer); !ok {
+		v, ok := r.enum16("signature_algorithm", schemeNamer)
+		if !ok {
 			return
 		}
+		sig.Scheme, sig.HasScheme = v, true
 	}
 	r.opaque("signature", 2)
 }

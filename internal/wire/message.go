@@ -43,6 +43,49 @@ type Message struct {
 	ClientHello *ClientHello // client_hello
 	ServerHello *ServerHello // server_hello and hello_retry_request
 	KeyUpdate   *KeyUpdate   // key_update
+	// Certificate is set for certificate messages.
+	Certificate *Certificate
+	// Signed is set for the messages that carry a signature or key
+	// exchange parameters: certificate_verify, server_key_exchange.
+	Signed *Signed
+	// Ticket is set for new_session_ticket.
+	Ticket *NewSessionTicket
+}
+
+// Certificate lists the certificates of a Certificate message (RFC 8446,
+// Section 4.4.2; RFC 5246, Section 7.4.2), in the order sent.
+type Certificate struct {
+	// Certs holds each certificate's DER (not copied).
+	Certs [][]byte
+	// Subjects holds each certificate's subject, "" for one that does not
+	// parse.
+	Subjects []string
+}
+
+// Signed holds what identifies the signature and key exchange of a
+// CertificateVerify (RFC 8446, Section 4.4.3) or ServerKeyExchange (RFC
+// 5246, Section 7.4.3; RFC 8422, Section 5.4).
+type Signed struct {
+	// Scheme is the signature scheme, if HasScheme (the message names
+	// none before TLS 1.2).
+	Scheme    uint16
+	HasScheme bool
+	// Group is the named curve of an ECDHE ServerKeyExchange, if HasGroup.
+	Group    uint16
+	HasGroup bool
+}
+
+// NewSessionTicket holds a NewSessionTicket (RFC 8446, Section 4.6.1; RFC
+// 5077, Section 3.3).
+type NewSessionTicket struct {
+	// Lifetime is ticket_lifetime (TLS 1.3) or ticket_lifetime_hint
+	// (before), in seconds, if HasLifetime.
+	Lifetime    uint32
+	HasLifetime bool
+	// TLS13 reports whether the message has the TLS 1.3 form.
+	TLS13 bool
+	// Ticket is the ticket (not copied), nil if the message ended before.
+	Ticket []byte
 }
 
 // Extension is one extension as it was on the wire.
@@ -67,6 +110,23 @@ type ClientHello struct {
 	PSKIdentities int
 	// EarlyData reports whether the client sent the early_data extension.
 	EarlyData bool
+	// ServerName is the first host_name of the server_name extension;
+	// HasServerName reports whether there was one.
+	ServerName    string
+	HasServerName bool
+	// Groups lists the supported_groups extension.
+	Groups []uint16
+	// SignatureSchemes lists the signature_algorithms extension.
+	SignatureSchemes []uint16
+	// PointFormats lists the ec_point_formats extension.
+	PointFormats []uint8
+	// ALPN lists the protocols of the application_layer_protocol_negotiation
+	// extension.
+	ALPN []string
+	// Lists above are nil when their field or extension was absent, and
+	// empty (not nil) when present with no entries.
+	// Compression lists legacy_compression_methods.
+	Compression []uint8
 	// SSLv2 reports whether the hello came in the SSL 2.0 compatible format.
 	SSLv2 bool
 }
@@ -92,7 +152,25 @@ type ServerHello struct {
 	// 7627 extensions.
 	EncryptThenMAC       bool
 	ExtendedMasterSecret bool
+	// ALPN lists the protocol_name_list of the server's
+	// application_layer_protocol_negotiation extension (one name when well
+	// formed), nil if absent.
+	ALPN []string
+	// Has says which of the fixed fields and extensions above were read.
+	Has ServerHelloFields
 }
+
+// ServerHelloFields is a set of ServerHello fields, for ServerHello.Has.
+type ServerHelloFields uint8
+
+// The fields of ServerHello.Has.
+const (
+	HasLegacyVersion ServerHelloFields = 1 << iota
+	HasCipherSuite
+	HasCompression
+	HasSelectedVersion
+	HasKeyShare
+)
 
 // NegotiatedVersion returns the version the server chose: the
 // supported_versions extension if present, legacy_version otherwise.
@@ -108,6 +186,8 @@ type KeyUpdate struct {
 	// UpdateRequested reports whether the sender asked the peer to update
 	// its keys too.
 	UpdateRequested bool
+	// Request is request_update as on the wire (0 or 1 when valid).
+	Request uint8
 }
 
 // HandshakeHeaderLen is the size of a handshake message header: type and a

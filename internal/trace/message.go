@@ -1,0 +1,284 @@
+package trace
+
+import (
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// This file holds the typed payloads of the tls layer: what consumers read
+// of a handshake message, an alert or a record, instead of looking fields
+// up by name in the display tree (which stays the -v view and the JSON
+// `fields`). Each is filled by the decoder from wire's typed views, with
+// names resolved from wire's registries so that renderers need not import
+// wire. A payload is not modified after its event is emitted.
+
+// Event types of the tls layer named after handshake messages (RFC 8446,
+// Section 4; RFC 5246, Section 7.4), as in the JSON contract.
+const (
+	TypeClientHello         = "client_hello"
+	TypeServerHello         = "server_hello"
+	TypeHelloRetryRequest   = "hello_retry_request"
+	TypeNewSessionTicket    = "new_session_ticket"
+	TypeEncryptedExtensions = "encrypted_extensions"
+	TypeCertificate         = "certificate"
+	TypeServerKeyExchange   = "server_key_exchange"
+	TypeCertificateRequest  = "certificate_request"
+	TypeServerHelloDone     = "server_hello_done"
+	TypeCertificateVerify   = "certificate_verify"
+	TypeClientKeyExchange   = "client_key_exchange"
+	TypeFinished            = "finished"
+	TypeCertificateStatus   = "certificate_status"
+	TypeKeyUpdate           = "key_update"
+)
+
+// Message is the payload of a handshake message event. MsgType is always
+// set; the view of the message's own type is set when the message was
+// decoded far enough to fill it.
+type Message struct {
+	// MsgType is msg_type as on the wire (a HelloRetryRequest has 2).
+	MsgType Enum
+	// HasMsgType reports whether the bytes held a msg_type at all.
+	HasMsgType bool
+
+	ClientHello *ClientHello      // client_hello
+	ServerHello *ServerHello      // server_hello, hello_retry_request
+	Certificate *CertificateList  // certificate
+	Signed      *Signed           // certificate_verify, server_key_exchange
+	Ticket      *NewSessionTicket // new_session_ticket
+	KeyUpdate   *KeyUpdate        // key_update
+}
+
+// ClientHello is what a client offered (RFC 8446, Section 4.1.2; RFC 5246,
+// Section 7.4.1.2). A list is nil when its field or extension was absent
+// and empty (not nil) when it was present with no entries.
+type ClientHello struct {
+	// LegacyVersion is legacy_version (client_version before TLS 1.3).
+	LegacyVersion Enum
+	// SSLv2 reports whether the hello came in the SSL 2.0 compatible
+	// format (RFC 5246, Appendix E.2).
+	SSLv2 bool
+	// ServerName is the first host_name of server_name (RFC 6066,
+	// Section 3), "" if none.
+	ServerName string
+	// HasServerName reports whether a host_name was sent.
+	HasServerName bool
+
+	CipherSuites        []Enum
+	Compression         []Enum
+	Extensions          []Enum // extension types, in the order sent
+	SupportedVersions   []Enum
+	Groups              []Enum // supported_groups
+	KeyShares           []Enum // the groups of key_share
+	SignatureAlgorithms []Enum
+	PointFormats        []Enum
+	ALPN                []string
+	// PSKIdentities counts the pre_shared_key identities offered.
+	PSKIdentities int
+	// EarlyData reports whether the early_data extension was sent.
+	EarlyData bool
+}
+
+// ServerHello is what a server chose (RFC 8446, Section 4.1.3), or asked
+// for in a HelloRetryRequest (Section 4.1.4). Pointers are nil for what
+// the message did not hold.
+type ServerHello struct {
+	HelloRetry    bool
+	LegacyVersion *Enum
+	// SelectedVersion is the supported_versions extension.
+	SelectedVersion *Enum
+	CipherSuite     *Enum
+	Compression     *Enum
+	// KeyShare is the group of the server's key share, or the group a
+	// HelloRetryRequest asks for.
+	KeyShare *Enum
+	// ALPN is the application_layer_protocol_negotiation extension (one
+	// protocol when well formed); nil if absent.
+	ALPN                 []string
+	Extensions           []Enum
+	SelectedPSK          bool
+	EncryptThenMAC       bool
+	ExtendedMasterSecret bool
+}
+
+// Version returns the version the server chose: supported_versions if
+// present, legacy_version otherwise; nil if neither was read.
+func (s *ServerHello) Version() *Enum {
+	if s.SelectedVersion != nil {
+		return s.SelectedVersion
+	}
+	return s.LegacyVersion
+}
+
+// CertificateList is a Certificate message's list (RFC 8446, Section
+// 4.4.2): one subject per certificate, "" for one that does not parse.
+type CertificateList struct {
+	Subjects []string
+	// DER holds each certificate as sent.
+	DER [][]byte
+}
+
+// Signed names the signature (and ECDHE group) of a CertificateVerify or
+// ServerKeyExchange; nil when the message does not hold it.
+type Signed struct {
+	Scheme *Enum
+	Group  *Enum
+}
+
+// NewSessionTicket is a ticket's lifetime (RFC 8446, Section 4.6.1: a
+// lifetime; RFC 5077, Section 3.3: a lifetime hint).
+type NewSessionTicket struct {
+	TLS13 bool
+	// Lifetime in seconds; nil if the message ended before it.
+	Lifetime *uint32
+}
+
+// KeyUpdate is a KeyUpdate's request_update (RFC 8446, Section 4.6.3).
+type KeyUpdate struct {
+	Request Enum
+}
+
+// Alert is an alert record's level and description (RFC 8446, Section 6);
+// nil for what the record did not hold.
+type Alert struct {
+	Level       *Enum
+	Description *Enum
+}
+
+// Fatal reports whether the alert's level is fatal (2).
+func (a *Alert) Fatal() bool { return a.Level != nil && a.Level.Value == 2 }
+
+// Data is the payload of application_data, heartbeat and other content
+// records, and of encrypted_record: the plaintext length, and the
+// plaintext itself when it was read (nil for an encrypted_record). The
+// bytes are lent like the event's (see Event.Clone).
+type Data struct {
+	Length int
+	Bytes  []byte
+}
+
+func enum16(v uint16, name func(uint16) string) Enum {
+	return Enum{Name: name(v), Value: uint64(v)}
+}
+
+func enums16(v []uint16, name func(uint16) string) []Enum {
+	if v == nil {
+		return nil
+	}
+	out := make([]Enum, len(v))
+	for i, x := range v {
+		out[i] = enum16(x, name)
+	}
+	return out
+}
+
+func enums8(v []uint8, name func(uint8) string) []Enum {
+	if v == nil {
+		return nil
+	}
+	out := make([]Enum, len(v))
+	for i, x := range v {
+		out[i] = Enum{Name: name(x), Value: uint64(x)}
+	}
+	return out
+}
+
+func enumPtr(e Enum) *Enum { return &e }
+
+// messagePayload turns wire's typed views into the event payload.
+func messagePayload(m *wire.Message, msgType int) *Message {
+	p := &Message{}
+	if msgType >= 0 {
+		p.MsgType = Enum{Name: wire.HandshakeType(msgType).String(), Value: uint64(msgType)}
+		p.HasMsgType = true
+	}
+	if ch := m.ClientHello; ch != nil {
+		h := &ClientHello{
+			LegacyVersion:       enum16(ch.Version, wire.VersionName),
+			SSLv2:               ch.SSLv2,
+			ServerName:          ch.ServerName,
+			HasServerName:       ch.HasServerName,
+			CipherSuites:        enums16(ch.CipherSuites, wire.CipherSuiteName),
+			Compression:         enums8(ch.Compression, wire.CompressionMethodName),
+			SupportedVersions:   enums16(ch.SupportedVersions, wire.VersionName),
+			Groups:              enums16(ch.Groups, wire.GroupName),
+			KeyShares:           enums16(ch.KeyShareGroups, wire.GroupName),
+			SignatureAlgorithms: enums16(ch.SignatureSchemes, wire.SignatureSchemeName),
+			PointFormats:        enums8(ch.PointFormats, wire.ECPointFormatName),
+			ALPN:                ch.ALPN,
+			PSKIdentities:       ch.PSKIdentities,
+			EarlyData:           ch.EarlyData,
+		}
+		for _, e := range ch.Extensions {
+			h.Extensions = append(h.Extensions, enum16(e.Type, wire.ExtensionName))
+		}
+		p.ClientHello = h
+	}
+	if sh := m.ServerHello; sh != nil {
+		s := &ServerHello{
+			HelloRetry:           sh.HelloRetry,
+			ALPN:                 sh.ALPN,
+			SelectedPSK:          sh.SelectedPSK,
+			EncryptThenMAC:       sh.EncryptThenMAC,
+			ExtendedMasterSecret: sh.ExtendedMasterSecret,
+		}
+		if sh.Has&wire.HasLegacyVersion != 0 {
+			s.LegacyVersion = enumPtr(enum16(sh.Version, wire.VersionName))
+		}
+		if sh.Has&wire.HasCipherSuite != 0 {
+			s.CipherSuite = enumPtr(enum16(sh.CipherSuite, wire.CipherSuiteName))
+		}
+		if sh.Has&wire.HasCompression != 0 {
+			s.Compression = enumPtr(Enum{Name: wire.CompressionMethodName(sh.Compression), Value: uint64(sh.Compression)})
+		}
+		if sh.Has&wire.HasSelectedVersion != 0 {
+			s.SelectedVersion = enumPtr(enum16(sh.SelectedVersion, wire.VersionName))
+		}
+		if sh.Has&wire.HasKeyShare != 0 {
+			s.KeyShare = enumPtr(enum16(sh.KeyShareGroup, wire.GroupName))
+		}
+		for _, e := range sh.Extensions {
+			s.Extensions = append(s.Extensions, enum16(e.Type, wire.ExtensionName))
+		}
+		p.ServerHello = s
+	}
+	if c := m.Certificate; c != nil && c.Certs != nil {
+		p.Certificate = &CertificateList{Subjects: c.Subjects, DER: c.Certs}
+	}
+	if sg := m.Signed; sg != nil {
+		s := &Signed{}
+		if sg.HasScheme {
+			s.Scheme = enumPtr(enum16(sg.Scheme, wire.SignatureSchemeName))
+		}
+		if sg.HasGroup {
+			s.Group = enumPtr(enum16(sg.Group, wire.GroupName))
+		}
+		p.Signed = s
+	}
+	if t := m.Ticket; t != nil {
+		n := &NewSessionTicket{TLS13: t.TLS13}
+		if t.HasLifetime {
+			l := t.Lifetime
+			n.Lifetime = &l
+		}
+		p.Ticket = n
+	}
+	if k := m.KeyUpdate; k != nil {
+		v := uint8(0)
+		if k.UpdateRequested {
+			v = 1
+		}
+		p.KeyUpdate = &KeyUpdate{Request: Enum{Name: wire.KeyUpdateRequestName(v), Value: uint64(v)}}
+	}
+	return p
+}
+
+// alertPayload reads an alert record's two bytes (RFC 8446, Section 6).
+func alertPayload(b []byte) *Alert {
+	a := &Alert{}
+	if len(b) >= 1 {
+		a.Level = &Enum{Name: wire.AlertLevel(b[0]).String(), Value: uint64(b[0])}
+	}
+	if len(b) >= 2 {
+		a.Description = &Enum{Name: wire.AlertDescription(b[1]).String(), Value: uint64(b[1])}
+	}
+	return a
+}
