@@ -15,23 +15,77 @@ type RecordHeader struct {
 }
 
 // ParseRecordHeader reads a record header from the first 5 bytes of b. It
-// returns an error when the bytes cannot be a TLS record: an unknown content
-// type, a major version other than 3, or a length above MaxCiphertext.
+// returns a *RecordHeaderError when the bytes cannot be a TLS record: fewer
+// than 5 bytes, an unknown content type, a major version other than 3, or a
+// length above MaxCiphertext.
 func ParseRecordHeader(b []byte) (RecordHeader, error) {
 	if len(b) < RecordHeaderLen {
-		return RecordHeader{}, fmt.Errorf("wire: record header needs 5 bytes, have %d", len(b))
+		return RecordHeader{}, newRecordHeaderError(b, HeaderShort)
 	}
 	h := RecordHeader{Type: ContentType(b[0]), Version: uint16(b[1])<<8 | uint16(b[2]), Length: int(b[3])<<8 | int(b[4])}
 	if h.Type < ContentChangeCipherSpec || h.Type > ContentACK {
-		return h, fmt.Errorf("wire: not a TLS record: content type %d", b[0])
+		return h, newRecordHeaderError(b, HeaderContentType)
 	}
 	if b[1] != 3 {
-		return h, fmt.Errorf("wire: not a TLS record: version 0x%04x", h.Version)
+		return h, newRecordHeaderError(b, HeaderVersion)
 	}
 	if h.Length > MaxCiphertext {
-		return h, fmt.Errorf("wire: record length %d exceeds the maximum %d (RFC 5246, Section 6.2.3)", h.Length, MaxCiphertext)
+		return h, newRecordHeaderError(b, HeaderOversized)
 	}
 	return h, nil
+}
+
+// HeaderProblem says why bytes are not a TLS record header.
+type HeaderProblem uint8
+
+const (
+	// HeaderShort: fewer than 5 bytes.
+	HeaderShort HeaderProblem = iota + 1
+	// HeaderContentType: the first byte is no record content type.
+	HeaderContentType
+	// HeaderVersion: the major version is not 3.
+	HeaderVersion
+	// HeaderOversized: the length is above MaxCiphertext (RFC 5246,
+	// Section 6.2.3; RFC 8446, Section 5.2).
+	HeaderOversized
+)
+
+// RecordHeaderError is a record header that cannot be a TLS record's. It
+// carries the header bytes as they were on the wire.
+type RecordHeaderError struct {
+	// Header holds the first 5 bytes (fewer when fewer were there).
+	Header []byte
+	// Problem says what is wrong with them.
+	Problem HeaderProblem
+}
+
+// newRecordHeaderError returns the error for header, whose first bytes
+// (up to 5) it keeps.
+func newRecordHeaderError(header []byte, p HeaderProblem) *RecordHeaderError {
+	return &RecordHeaderError{Header: append([]byte(nil), header[:min(len(header), RecordHeaderLen)]...), Problem: p}
+}
+
+// Length is the record length the header claims (0 when it is short).
+func (e *RecordHeaderError) Length() int {
+	if len(e.Header) < RecordHeaderLen {
+		return 0
+	}
+	return int(e.Header[3])<<8 | int(e.Header[4])
+}
+
+func (e *RecordHeaderError) Error() string {
+	b := e.Header
+	switch e.Problem {
+	case HeaderShort:
+		return fmt.Sprintf("wire: record header needs 5 bytes, have %d", len(b))
+	case HeaderContentType:
+		return fmt.Sprintf("wire: not a TLS record: content type %d", b[0])
+	case HeaderVersion:
+		return fmt.Sprintf("wire: not a TLS record: version 0x%02x%02x", b[1], b[2])
+	case HeaderOversized:
+		return fmt.Sprintf("wire: record length %d exceeds the maximum %d (RFC 5246, Section 6.2.3)", e.Length(), MaxCiphertext)
+	}
+	return fmt.Sprintf("wire: not a TLS record header: % x", b)
 }
 
 // SSLv2HelloLen reports whether b starts with an SSL 2.0 compatible

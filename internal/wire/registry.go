@@ -297,42 +297,6 @@ var extensionNames = map[uint16]string{
 	0xFF01: "renegotiation_info",
 }
 
-// AlertLevel is the level of an alert (RFC 5246, Section 7.2).
-type AlertLevel uint8
-
-func (l AlertLevel) String() string {
-	switch l {
-	case 1:
-		return "warning"
-	case 2:
-		return "fatal"
-	}
-	return fmt.Sprintf("unknown_%d", uint8(l))
-}
-
-// AlertDescription is the description of an alert (RFC 8446, Section 6).
-type AlertDescription uint8
-
-var alertNames = map[AlertDescription]string{
-	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 21: "decryption_failed",
-	22: "record_overflow", 30: "decompression_failure", 40: "handshake_failure", 41: "no_certificate",
-	42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
-	46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied",
-	50: "decode_error", 51: "decrypt_error", 52: "too_many_cids_requested", 60: "export_restriction",
-	70: "protocol_version", 71: "insufficient_security", 80: "internal_error", 86: "inappropriate_fallback",
-	90: "user_canceled", 100: "no_renegotiation", 109: "missing_extension", 110: "unsupported_extension",
-	111: "certificate_unobtainable", 112: "unrecognized_name", 113: "bad_certificate_status_response",
-	114: "bad_certificate_hash_value", 115: "unknown_psk_identity", 116: "certificate_required",
-	117: "general_error", 120: "no_application_protocol", 121: "ech_required",
-}
-
-func (a AlertDescription) String() string {
-	if n, ok := alertNames[a]; ok {
-		return n
-	}
-	return fmt.Sprintf("unknown_%d", uint8(a))
-}
-
 func small(names map[uint64]string, v uint64) string { return names[v] }
 
 // CompressionMethodName names a compression method (RFC 3749).
