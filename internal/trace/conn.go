@@ -133,6 +133,7 @@ type Conn struct {
 	tickets          [][]byte
 	master           []byte
 	notTLS           bool
+	evidence         Evidence
 
 	// pending holds records waiting for secrets, in arrival order.
 	pending      []pendingRecord
@@ -210,6 +211,7 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 		d.started = true
 		if !c.looksLikeTLS(d.buf) {
 			c.notTLS = true
+			c.evidence.framing(from, notTLSError(d.buf))
 			c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeNotTLS, Frame: at.Frame, Time: at.Time,
 				Error: fmt.Sprintf("the first bytes (%s) are not a TLS record; not decoded further", hex.EncodeToString(first(d.buf, 8)))})
 			d.buf = nil
@@ -334,6 +336,7 @@ func (c *Conn) frame(d *direction, off int) (int, bool) {
 			}
 			return n, true
 		}
+		c.evidence.framing(d.side, err)
 		skip := resync(b[1:]) + 1
 		if skip == 0 {
 			if len(b) <= maxResync {
@@ -382,6 +385,9 @@ func (c *Conn) Close() {
 	delete(c.s.waiting, c)
 	for s := range c.dirs {
 		d := &c.dirs[s]
+		if !c.notTLS {
+			c.evidence.Truncated[s] = d.truncated()
+		}
 		if len(d.buf) > 0 && !c.notTLS {
 			c.emit(&Event{From: d.side, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: d.at.Frame, Time: d.at.Time,
 				Error: fmt.Sprintf("the connection ended inside a record (%d bytes of it seen)", len(d.buf))})
@@ -698,6 +704,8 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 			Record: info, Fields: fields, Anomalies: anomalies, Raw: clone(b), Payload: alertPayload(b)}
 		if err != nil {
 			ev.Error = err.Error()
+		} else {
+			c.evidence.alert(from, ev.Payload.(*Alert))
 		}
 		c.emit(ev)
 	case wire.ContentApplicationData:
@@ -766,6 +774,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 		ev.Error = m.Err.Error()
 	}
 	c.emit(ev)
+	c.evidence.message(from, m.Type)
 	if c.version != wire.VersionTLS13 && c.encPremaster == nil && len(c.transcript)+len(raw) <= maxTranscript {
 		c.transcript = append(c.transcript, raw...)
 	}

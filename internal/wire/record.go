@@ -20,17 +20,17 @@ type RecordHeader struct {
 // length above MaxCiphertext.
 func ParseRecordHeader(b []byte) (RecordHeader, error) {
 	if len(b) < RecordHeaderLen {
-		return RecordHeader{}, newRecordHeaderError(b, HeaderShort)
+		return RecordHeader{}, NewRecordHeaderError(b, HeaderShort)
 	}
 	h := RecordHeader{Type: ContentType(b[0]), Version: uint16(b[1])<<8 | uint16(b[2]), Length: int(b[3])<<8 | int(b[4])}
 	if h.Type < ContentChangeCipherSpec || h.Type > ContentACK {
-		return h, newRecordHeaderError(b, HeaderContentType)
+		return h, NewRecordHeaderError(b, HeaderContentType)
 	}
 	if b[1] != 3 {
-		return h, newRecordHeaderError(b, HeaderVersion)
+		return h, NewRecordHeaderError(b, HeaderVersion)
 	}
 	if h.Length > MaxCiphertext {
-		return h, newRecordHeaderError(b, HeaderOversized)
+		return h, NewRecordHeaderError(b, HeaderOversized)
 	}
 	return h, nil
 }
@@ -48,6 +48,9 @@ const (
 	// HeaderOversized: the length is above MaxCiphertext (RFC 5246,
 	// Section 6.2.3; RFC 8446, Section 5.2).
 	HeaderOversized
+	// HeaderImplausible: a header that no TLS stream starts with, though
+	// each of its fields could occur later in one.
+	HeaderImplausible
 )
 
 // RecordHeaderError is a record header that cannot be a TLS record's. It
@@ -59,9 +62,9 @@ type RecordHeaderError struct {
 	Problem HeaderProblem
 }
 
-// newRecordHeaderError returns the error for header, whose first bytes
-// (up to 5) it keeps.
-func newRecordHeaderError(header []byte, p HeaderProblem) *RecordHeaderError {
+// NewRecordHeaderError returns the error for header, whose first bytes (up
+// to 5) it copies.
+func NewRecordHeaderError(header []byte, p HeaderProblem) *RecordHeaderError {
 	return &RecordHeaderError{Header: append([]byte(nil), header[:min(len(header), RecordHeaderLen)]...), Problem: p}
 }
 

@@ -1,0 +1,102 @@
+package trace
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Evidence is what the decoder of one connection saw go wrong on the wire:
+// what a failed connection's cause is read from. Arrays are indexed by the
+// Side that sent the bytes.
+type Evidence struct {
+	// Alert is the first fatal alert each side sent, or else the last
+	// alert it sent; only well-formed alerts (both fields set).
+	Alert [2]*Alert
+	// Framing is the first bytes of each side that could not be framed as
+	// a record: a *wire.RecordHeaderError holding them as they were.
+	Framing [2]error
+	// Truncated is set when a side's bytes ended inside a record or a
+	// handshake message.
+	Truncated [2]*TruncatedError
+	// messages is the set of handshake message types each side sent.
+	messages [2][4]uint64
+}
+
+// Sent reports whether side sent a handshake message of type t.
+func (e *Evidence) Sent(side Side, t wire.HandshakeType) bool {
+	return side <= Server && e.messages[side][t/64]&(1<<(t%64)) != 0
+}
+
+func (e *Evidence) message(side Side, t wire.HandshakeType) {
+	e.messages[side][t/64] |= 1 << (t % 64)
+}
+
+func (e *Evidence) alert(side Side, a *Alert) {
+	if old := e.Alert[side]; old == nil || !old.Fatal() {
+		e.Alert[side] = a
+	}
+}
+
+func (e *Evidence) framing(side Side, err error) {
+	if e.Framing[side] == nil {
+		e.Framing[side] = err
+	}
+}
+
+// Evidence returns what the decoder has seen go wrong so far.
+func (c *Conn) Evidence() Evidence { return c.evidence }
+
+// TruncatedError says that one side's bytes ended inside a record or a
+// handshake message.
+type TruncatedError struct {
+	Side Side
+	// Handshake is set when the bytes ended inside a handshake message;
+	// otherwise they ended inside a record.
+	Handshake bool
+	// Seen is how many bytes of it arrived (with its header); Length is
+	// how many its header announced, 0 when the header itself was cut.
+	Seen, Length int
+}
+
+func (e *TruncatedError) Error() string {
+	what := "a record"
+	if e.Handshake {
+		what = "a handshake message"
+	}
+	if e.Length > 0 {
+		return fmt.Sprintf("the %s's bytes ended inside %s (%d of its %d bytes)", e.Side, what, e.Seen, e.Length)
+	}
+	return fmt.Sprintf("the %s's bytes ended inside %s (%d bytes of it)", e.Side, what, e.Seen)
+}
+
+// truncated describes what is left of direction d when its bytes end.
+func (d *direction) truncated() *TruncatedError {
+	switch {
+	case len(d.buf) > 0:
+		t := &TruncatedError{Side: d.side, Seen: len(d.buf)}
+		if h, err := wire.ParseRecordHeader(d.buf); err == nil {
+			t.Length = wire.RecordHeaderLen + h.Length
+		}
+		return t
+	case len(d.hs) > 0:
+		t := &TruncatedError{Side: d.side, Handshake: true, Seen: len(d.hs)}
+		if len(d.hs) >= wire.HandshakeHeaderLen {
+			t.Length = wire.HandshakeHeaderLen + (int(d.hs[1])<<16 | int(d.hs[2])<<8 | int(d.hs[3]))
+		}
+		return t
+	}
+	return nil
+}
+
+// notTLSError describes the first bytes of a side that no TLS stream starts
+// with.
+func notTLSError(b []byte) error {
+	_, err := wire.ParseRecordHeader(b)
+	var he *wire.RecordHeaderError
+	if errors.As(err, &he) && he.Problem != wire.HeaderShort {
+		return he
+	}
+	return wire.NewRecordHeaderError(b, wire.HeaderImplausible)
+}
