@@ -39,7 +39,7 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 				}
 				bundle, err := certio.Parse(b, pass)
 				if err != nil {
-					return fail(exitInput, fmt.Errorf("%s: %v", name, err), "")
+					return certFileError(name, err)
 				}
 				for _, c := range bundle.Certs {
 					n++

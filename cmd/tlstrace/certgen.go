@@ -2,10 +2,8 @@ package main
 
 import (
 	"crypto"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -16,24 +14,18 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/certio"
 )
 
 type genOptions struct {
+	cfg       certgen.Config
 	keyType   string
 	keyFile   string // an existing key to use
-	cn        string
-	sans      []string
 	days      int
 	notBefore string
 	notAfter  string
-	pathLen   int
-	keyUsage  []string
-	extUsage  []string
-	profile   string
 	caCert    string
 	caKey     string
 	out       string
@@ -53,13 +45,13 @@ func (o *genOptions) keyFlags(f *pflag.FlagSet) {
 }
 
 func (o *genOptions) certFlags(f *pflag.FlagSet, defDays int) {
-	f.StringVar(&o.cn, "cn", "", "subject common name")
-	f.StringArrayVar(&o.sans, "san", nil, "subject alternative name: DNS name, IP, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
+	f.StringVar(&o.cfg.CommonName, "cn", "", "subject common name")
+	f.StringArrayVar(&o.cfg.SANs, "san", nil, "subject alternative name: DNS name, IP, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
 	f.IntVar(&o.days, "days", defDays, "validity in days from now")
 	f.StringVar(&o.notBefore, "not-before", "", "start of validity (RFC 3339)")
 	f.StringVar(&o.notAfter, "not-after", "", "end of validity (RFC 3339)")
-	f.StringArrayVar(&o.keyUsage, "key-usage", nil, "key usage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign, cRLSign, … (repeatable)")
-	f.StringArrayVar(&o.extUsage, "ext-key-usage", nil, "extended key usage: serverAuth, clientAuth, codeSigning, emailProtection, … (repeatable)")
+	f.StringArrayVar(&o.cfg.KeyUsage, "key-usage", nil, "key usage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign, cRLSign, … (repeatable)")
+	f.StringArrayVar(&o.cfg.ExtKeyUsage, "ext-key-usage", nil, "extended key usage: serverAuth, clientAuth, codeSigning, emailProtection, … (repeatable)")
 	f.StringVar(&o.caCert, "ca", "", "issuer certificate `FILE` (default: self-signed)")
 	f.StringVar(&o.caKey, "ca-key", "", "issuer private key `FILE`")
 	f.StringVarP(&o.out, "output", "o", "", "write the certificate to `FILE` (default: standard output)")
@@ -92,24 +84,25 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Short: "Make a CA: a self-signed root, or an intermediate with --ca/--ca-key",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return ca.issue(stdout, stderr, "ca", nil)
+			ca.cfg.Profile = certgen.ProfileCA
+			return ca.issue(stdout, stderr, nil)
 		},
 	}
 	ca.keyFlags(caCmd.Flags())
 	ca.certFlags(caCmd.Flags(), 3650)
-	caCmd.Flags().IntVar(&ca.pathLen, "path-len", -1, "basicConstraints pathlen (-1: no limit)")
+	caCmd.Flags().IntVar(&ca.cfg.PathLen, "path-len", -1, "basicConstraints pathlen (-1: no limit)")
 
 	newCmd := &cobra.Command{
 		Use:   "new --cn NAME --san NAME -o CERT --key-out KEY [--ca CERT --ca-key KEY]",
 		Short: "Make a key and a certificate in one go, signed by --ca or self-signed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return newc.issue(stdout, stderr, newc.profile, nil)
+			return newc.issue(stdout, stderr, nil)
 		},
 	}
 	newc.keyFlags(newCmd.Flags())
 	newc.certFlags(newCmd.Flags(), 90)
-	newCmd.Flags().StringVar(&newc.profile, "profile", "server", "server, client or both: sets key usage and extended key usage")
+	newCmd.Flags().StringVar(&newc.cfg.Profile, "profile", "server", "server, client or both: sets key usage and extended key usage")
 
 	csrCmd := &cobra.Command{
 		Use:   "csr --cn NAME [--san NAME] -o CSR (--key KEY | --key-out KEY)",
@@ -120,10 +113,10 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err != nil {
 				return err
 			}
-			tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: csr.cn}}
+			tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: csr.cfg.CommonName}}
 			var c x509.Certificate
-			if err := certgen.AddSANs(&c, csr.sans); err != nil {
-				return fail(exitUsage, err, "")
+			if err := certgen.AddSANs(&c, csr.cfg.SANs); err != nil {
+				return fail(exitUsage, flagError(err), "")
 			}
 			tmpl.DNSNames, tmpl.IPAddresses, tmpl.EmailAddresses, tmpl.URIs = c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs
 			der, err := certgen.CreateCSR(tmpl, k)
@@ -134,8 +127,8 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		},
 	}
 	csr.keyFlags(csrCmd.Flags())
-	csrCmd.Flags().StringVar(&csr.cn, "cn", "", "subject common name")
-	csrCmd.Flags().StringArrayVar(&csr.sans, "san", nil, "subject alternative name (repeatable)")
+	csrCmd.Flags().StringVar(&csr.cfg.CommonName, "cn", "", "subject common name")
+	csrCmd.Flags().StringArrayVar(&csr.cfg.SANs, "san", nil, "subject alternative name (repeatable)")
 	csrCmd.Flags().StringVarP(&csr.out, "output", "o", "", "write the request to `FILE` (default: standard output)")
 
 	signCmd := &cobra.Command{
@@ -154,16 +147,19 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err != nil {
 				return fail(exitInput, fmt.Errorf("%s: %v", args[0], err), "")
 			}
+			if _, err := certgen.CSRPublicKey(req); err != nil {
+				return fail(exitInput, err, "")
+			}
 			if sign.caCert == "" || sign.caKey == "" {
 				return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "")
 			}
-			return sign.issue(stdout, stderr, sign.profile, req)
+			return sign.issue(stdout, stderr, req)
 		},
 	}
 	signCmd.Flags().BoolVar(&sign.force, "force", false, "overwrite existing files")
 	signCmd.Flags().BoolVar(&sign.der, "der", false, "write DER instead of PEM")
 	sign.certFlags(signCmd.Flags(), 90)
-	signCmd.Flags().StringVar(&sign.profile, "profile", "", "server, client or both (default: the request's extensions only)")
+	signCmd.Flags().StringVar(&sign.cfg.Profile, "profile", "", "server, client or both (default: the request's extensions only)")
 	return []*cobra.Command{keyCmd, caCmd, csrCmd, signCmd, newCmd}
 }
 
@@ -195,20 +191,11 @@ func readKey(name string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, fail(exitInput, err, "")
 	}
-	var k any
-	if blk, _ := pem.Decode(b); blk != nil {
-		k, err = certio.ParsePrivateKey(blk)
-	} else {
-		k, err = certio.ParsePKCS8(b)
-	}
+	k, err := certio.ParseSigner(b)
 	if err != nil {
-		return nil, fail(exitInput, fmt.Errorf("%s: %v", name, err), "")
+		return nil, fail(exitInput, fmt.Errorf("%s: %w", name, err), "")
 	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fail(exitInput, fmt.Errorf("%s: the key cannot sign", name), "")
-	}
-	return s, nil
+	return k, nil
 }
 
 // write writes PEM (or DER) to name, or to stdout when name is "". It never
@@ -247,164 +234,73 @@ func (o *genOptions) write(stdout io.Writer, name, typ string, der []byte, mode 
 	return f.Close()
 }
 
-var keyUsageNames = map[string]x509.KeyUsage{
-	"digitalsignature": x509.KeyUsageDigitalSignature, "contentcommitment": x509.KeyUsageContentCommitment, "nonrepudiation": x509.KeyUsageContentCommitment,
-	"keyencipherment": x509.KeyUsageKeyEncipherment, "dataencipherment": x509.KeyUsageDataEncipherment, "keyagreement": x509.KeyUsageKeyAgreement,
-	"keycertsign": x509.KeyUsageCertSign, "crlsign": x509.KeyUsageCRLSign, "encipheronly": x509.KeyUsageEncipherOnly, "decipheronly": x509.KeyUsageDecipherOnly,
-}
-
-var extUsageNames = map[string]x509.ExtKeyUsage{
-	"serverauth": x509.ExtKeyUsageServerAuth, "clientauth": x509.ExtKeyUsageClientAuth, "codesigning": x509.ExtKeyUsageCodeSigning,
-	"emailprotection": x509.ExtKeyUsageEmailProtection, "timestamping": x509.ExtKeyUsageTimeStamping, "ocspsigning": x509.ExtKeyUsageOCSPSigning, "any": x509.ExtKeyUsageAny,
-}
-
-// issue makes a certificate: profile "ca" for a CA, "server", "client" or
-// "both" for a leaf; req, when set, gives the subject, key and requested
-// extensions.
-func (o *genOptions) issue(stdout, stderr io.Writer, profile string, req *x509.CertificateRequest) error {
+// issue makes a certificate as o says; req, when set, gives the subject,
+// key and requested extensions.
+func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateRequest) error {
+	c := &o.cfg
+	c.Request = req
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		Subject:   pkix.Name{CommonName: o.cn},
-		NotBefore: now.Add(-5 * time.Minute),
-		NotAfter:  now.Add(time.Duration(o.days) * 24 * time.Hour),
-	}
-	var err error
-	if o.notBefore != "" {
-		if tmpl.NotBefore, err = time.Parse(time.RFC3339, o.notBefore); err != nil {
-			return fail(exitUsage, fmt.Errorf("--not-before: %v", err), "")
+	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(o.days)*24*time.Hour)
+	for _, t := range []struct {
+		flag, s string
+		v       *time.Time
+	}{{"--not-before", o.notBefore, &c.NotBefore}, {"--not-after", o.notAfter, &c.NotAfter}} {
+		if t.s == "" {
+			continue
+		}
+		var err error
+		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
+			return fail(exitUsage, fmt.Errorf("%s: %w", t.flag, err), "")
 		}
 	}
-	if o.notAfter != "" {
-		if tmpl.NotAfter, err = time.Parse(time.RFC3339, o.notAfter); err != nil {
-			return fail(exitUsage, fmt.Errorf("--not-after: %v", err), "")
-		}
+	if err := c.Check(); errors.Is(err, certgen.ErrNoSubject) {
+		return fail(exitUsage, errors.New("give a subject with --cn"), "")
+	} else if err != nil {
+		return fail(exitUsage, flagError(err), "")
 	}
-	if err := certgen.AddSANs(tmpl, o.sans); err != nil {
-		return fail(exitUsage, err, "")
-	}
-	var pub any
-	var key crypto.Signer
-	if req != nil {
-		if pub, err = certgen.CSRPublicKey(req); err != nil {
-			return fail(exitInput, err, "")
-		}
-		if o.cn == "" {
-			tmpl.Subject = req.Subject
-		}
-		// Copy what the request asks for (-copy_extensions copyall).
-		tmpl.DNSNames = append(tmpl.DNSNames, req.DNSNames...)
-		tmpl.IPAddresses = append(tmpl.IPAddresses, req.IPAddresses...)
-		tmpl.EmailAddresses = append(tmpl.EmailAddresses, req.EmailAddresses...)
-		tmpl.URIs = append(tmpl.URIs, req.URIs...)
-		for _, e := range req.Extensions {
-			if !e.Id.Equal(oidSAN) {
-				tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, e)
-			}
-		}
-	} else {
-		if key, err = o.loadOrMakeKey(stderr); err != nil {
+	if req == nil {
+		var err error
+		if c.Key, err = o.loadOrMakeKey(stderr); err != nil {
 			return err
 		}
-		pub = key.Public()
 	}
-	if tmpl.Subject.CommonName == "" && len(tmpl.Subject.Names) == 0 {
-		return fail(exitUsage, errors.New("give a subject with --cn"), "")
-	}
-	switch profile {
-	case "ca":
-		tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
-		if o.pathLen >= 0 {
-			tmpl.MaxPathLen, tmpl.MaxPathLenZero = o.pathLen, o.pathLen == 0
-		} else {
-			tmpl.MaxPathLen = -1
-		}
-	case "server", "client", "both":
-		tmpl.BasicConstraintsValid = true
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		if _, ok := pub.(*rsa.PublicKey); ok {
-			tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
-		}
-		switch profile {
-		case "server":
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		case "client":
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-		default:
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
-		}
-	case "":
-	default:
-		return fail(exitUsage, fmt.Errorf("--profile %q: want server, client or both", profile), "")
-	}
-	for _, u := range o.keyUsage {
-		ku, ok := keyUsageNames[strings.ToLower(u)]
-		if !ok {
-			return fail(exitUsage, fmt.Errorf("--key-usage %q is not a key usage", u), "")
-		}
-		tmpl.KeyUsage |= ku
-	}
-	for _, u := range o.extUsage {
-		eku, ok := extUsageNames[strings.ToLower(u)]
-		if !ok {
-			return fail(exitUsage, fmt.Errorf("--ext-key-usage %q is not an extended key usage", u), "")
-		}
-		if !containsEKU(tmpl.ExtKeyUsage, eku) {
-			tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, eku)
-		}
-	}
-	parent, signer := tmpl, key
 	var chainCerts []*x509.Certificate
 	if o.caCert != "" {
 		certs, err := readCerts(o.caCert, "")
 		if err != nil {
 			return err
 		}
-		parent, chainCerts = certs[0], certs
+		c.Issuer, chainCerts = certs[0], certs
 		if o.caKey == "" {
 			return fail(exitUsage, errors.New("--ca needs --ca-key"), "")
 		}
-		if signer, err = readKey(o.caKey); err != nil {
+		if c.IssuerKey, err = readKey(o.caKey); err != nil {
 			return err
 		}
-	} else if signer == nil {
+	} else if c.Key == nil {
 		return fail(exitUsage, errors.New("give the issuer with --ca and --ca-key"), "")
 	}
-	der, err := certgen.CreateCertificate(tmpl, parent, pub, signer)
+	der, err := certgen.Issue(*c)
 	if err != nil {
-		return fail(1, fmt.Errorf("making the certificate: %v", err), "")
+		return fail(1, err, "")
 	}
 	if err := o.write(stdout, o.out, "CERTIFICATE", der, 0o644); err != nil {
 		return err
 	}
-	if o.p12 != "" {
-		if key == nil {
-			return fail(exitUsage, errors.New("--p12 needs the private key (not available when signing a request)"), "")
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			return err
-		}
-		data, err := pkcs12.Modern2023.Encode(key, leaf, chainCerts, o.pass)
-		if err != nil {
-			return fail(1, fmt.Errorf("PKCS#12: %v", err), "PKCS#12 cannot carry Ed448 keys")
-		}
-		saved := o.der
-		o.der = true
-		err = o.write(nil, o.p12, "", data, 0o600)
-		o.der = saved
+	if o.p12 == "" {
+		return nil
+	}
+	if c.Key == nil {
+		return fail(exitUsage, errors.New("--p12 needs the private key (not available when signing a request)"), "")
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
 		return err
 	}
-	return nil
-}
-
-func containsEKU(list []x509.ExtKeyUsage, e x509.ExtKeyUsage) bool {
-	for _, x := range list {
-		if x == e {
-			return true
-		}
+	data, err := certio.EncodePKCS12(c.Key, leaf, chainCerts, o.pass)
+	if err != nil {
+		return fail(1, err, "PKCS#12 cannot carry Ed448 keys")
 	}
-	return false
+	o.der = true
+	return o.write(nil, o.p12, "", data, 0o600)
 }
-
-var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}

@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 // Exit codes. They are part of the interface: scripts test them.
@@ -62,6 +64,28 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func fail(code int, err error, hint string) error {
 	return &exitError{code: code, err: err, hint: hint}
+}
+
+// flagNames are the flags of the settings internal packages name in a
+// setting.Error.
+var flagNames = map[string]string{
+	"SANs": "--san", "Profile": "--profile", "KeyUsage": "--key-usage", "ExtKeyUsage": "--ext-key-usage",
+}
+
+// flagError says a setting's error with the name of its flag.
+func flagError(err error) error {
+	var se *setting.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	name, ok := flagNames[se.Name]
+	if !ok {
+		name = se.Name
+	}
+	if se.Value == "" {
+		return fmt.Errorf("%s: %w", name, se.Err)
+	}
+	return fmt.Errorf("%s %q: %w", name, se.Value, se.Err)
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

@@ -78,12 +78,21 @@ func readCerts(name, pass string) ([]*x509.Certificate, error) {
 	}
 	bundle, err := certio.Parse(b, pass)
 	if err != nil {
-		return nil, fail(exitInput, fmt.Errorf("%s: %v", name, err), "")
+		return nil, certFileError(name, err)
 	}
 	if len(bundle.Certs) == 0 {
 		return nil, fail(exitInput, fmt.Errorf("%s holds no certificate", name), "")
 	}
 	return bundle.Certs, nil
+}
+
+// certFileError is a certificate file certio cannot read.
+func certFileError(name string, err error) error {
+	hint := ""
+	if errors.Is(err, certio.ErrWrongPassword) {
+		hint = "give it with --pass"
+	}
+	return fail(exitInput, fmt.Errorf("%s: %w", name, err), hint)
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 // KeyTypes lists the key types GenerateKey makes.
@@ -60,7 +61,7 @@ func GenerateKey(typ string) (crypto.Signer, error) {
 func AddSANs(t *x509.Certificate, names []string) error {
 	for _, n := range names {
 		kind, v, ok := strings.Cut(n, ":")
-		if !ok || strings.Contains(kind, ".") || strings.Contains(kind, "/") {
+		if !ok || strings.Contains(kind, ".") || strings.Contains(kind, "/") || net.ParseIP(n) != nil {
 			kind, v = "", n
 		}
 		switch strings.ToLower(kind) {
@@ -69,7 +70,7 @@ func AddSANs(t *x509.Certificate, names []string) error {
 		case "ip":
 			ip := net.ParseIP(v)
 			if ip == nil {
-				return fmt.Errorf("--san %q: not an IP address", n)
+				return setting.Errorf("SANs", n, "not an IP address")
 			}
 			t.IPAddresses = append(t.IPAddresses, ip)
 		case "email":
@@ -77,7 +78,7 @@ func AddSANs(t *x509.Certificate, names []string) error {
 		case "uri", "url":
 			u, err := url.Parse(v)
 			if err != nil {
-				return fmt.Errorf("--san %q: %v", n, err)
+				return &setting.Error{Name: "SANs", Value: n, Err: err}
 			}
 			t.URIs = append(t.URIs, u)
 		case "":
@@ -87,19 +88,19 @@ func AddSANs(t *x509.Certificate, names []string) error {
 			case strings.Contains(v, "://"):
 				u, err := url.Parse(v)
 				if err != nil {
-					return fmt.Errorf("--san %q: %v", n, err)
+					return &setting.Error{Name: "SANs", Value: n, Err: err}
 				}
 				t.URIs = append(t.URIs, u)
 			case strings.Contains(v, "@"):
 				if _, err := mail.ParseAddress(v); err != nil {
-					return fmt.Errorf("--san %q: %v", n, err)
+					return &setting.Error{Name: "SANs", Value: n, Err: err}
 				}
 				t.EmailAddresses = append(t.EmailAddresses, v)
 			default:
 				t.DNSNames = append(t.DNSNames, v)
 			}
 		default:
-			return fmt.Errorf("--san %q: the prefix must be DNS, IP, email or URI", n)
+			return setting.Errorf("SANs", n, "the prefix must be DNS, IP, email or URI")
 		}
 	}
 	return nil

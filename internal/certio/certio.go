@@ -60,7 +60,7 @@ func Parse(b []byte, password string) (*Bundle, error) {
 	if key, leaf, cas, err := pkcs12.DecodeChain(b, password); err == nil {
 		return &Bundle{Format: PKCS12, Certs: append([]*x509.Certificate{leaf}, cas...), Key: key}, nil
 	} else if errors.Is(err, pkcs12.ErrIncorrectPassword) {
-		return nil, errors.New("PKCS#12: wrong password (give it with --pass)")
+		return nil, ErrWrongPassword
 	}
 	if certs, err := pkcs12.DecodeTrustStore(b, password); err == nil {
 		return &Bundle{Format: PKCS12, Certs: certs}, nil

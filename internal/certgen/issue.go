@@ -1,0 +1,183 @@
+package certgen
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/setting"
+)
+
+// Profiles: the key usages of a CA, and of a TLS server, client or both.
+const (
+	ProfileCA     = "ca"
+	ProfileServer = "server"
+	ProfileClient = "client"
+	ProfileBoth   = "both"
+)
+
+// Config describes a certificate to issue.
+type Config struct {
+	// CommonName is the subject's common name. With a Request and no
+	// CommonName, the request's subject is used.
+	CommonName string
+	// SANs are subject alternative names, sorted as AddSANs does.
+	SANs []string
+	// NotBefore and NotAfter bound the validity; NotBefore defaults to
+	// five minutes ago, NotAfter to a day from now.
+	NotBefore, NotAfter time.Time
+	// Profile is ProfileCA, ProfileServer, ProfileClient, ProfileBoth, or
+	// "" for only the usages below.
+	Profile string
+	// PathLen is a CA's basicConstraints path length (0: no
+	// intermediate below it), -1 for no limit.
+	PathLen int
+	// KeyUsage and ExtKeyUsage add usages by their RFC 5280 names
+	// (digitalSignature, serverAuth, …; case does not matter).
+	KeyUsage, ExtKeyUsage []string
+	// Request, when set, gives the subject's public key; the names and
+	// extensions it asks for are copied (openssl's -copy_extensions
+	// copyall).
+	Request *x509.CertificateRequest
+	// Key is the subject's key when there is no Request.
+	Key crypto.Signer
+	// Issuer and IssuerKey sign the certificate; without Issuer it is
+	// self-signed with Key.
+	Issuer    *x509.Certificate
+	IssuerKey crypto.Signer
+}
+
+var keyUsageNames = map[string]x509.KeyUsage{
+	"digitalsignature": x509.KeyUsageDigitalSignature, "contentcommitment": x509.KeyUsageContentCommitment, "nonrepudiation": x509.KeyUsageContentCommitment,
+	"keyencipherment": x509.KeyUsageKeyEncipherment, "dataencipherment": x509.KeyUsageDataEncipherment, "keyagreement": x509.KeyUsageKeyAgreement,
+	"keycertsign": x509.KeyUsageCertSign, "crlsign": x509.KeyUsageCRLSign, "encipheronly": x509.KeyUsageEncipherOnly, "decipheronly": x509.KeyUsageDecipherOnly,
+}
+
+var extUsageNames = map[string]x509.ExtKeyUsage{
+	"serverauth": x509.ExtKeyUsageServerAuth, "clientauth": x509.ExtKeyUsageClientAuth, "codesigning": x509.ExtKeyUsageCodeSigning,
+	"emailprotection": x509.ExtKeyUsageEmailProtection, "timestamping": x509.ExtKeyUsageTimeStamping, "ocspsigning": x509.ExtKeyUsageOCSPSigning, "any": x509.ExtKeyUsageAny,
+}
+
+var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
+
+// ErrNoSubject is a certificate without a subject.
+var ErrNoSubject = errors.New("the certificate has no subject")
+
+// Check reports what in c cannot be issued, before any key is made.
+func (c *Config) Check() error {
+	_, err := c.template(nil)
+	return err
+}
+
+// template lays out the certificate for the subject key pub (nil: only
+// check the settings).
+func (c *Config) template(pub any) (*x509.Certificate, error) {
+	now := time.Now()
+	t := &x509.Certificate{Subject: pkix.Name{CommonName: c.CommonName}, NotBefore: c.NotBefore, NotAfter: c.NotAfter}
+	if t.NotBefore.IsZero() {
+		t.NotBefore = now.Add(-5 * time.Minute)
+	}
+	if t.NotAfter.IsZero() {
+		t.NotAfter = now.Add(24 * time.Hour)
+	}
+	if err := AddSANs(t, c.SANs); err != nil {
+		return nil, err
+	}
+	if r := c.Request; r != nil {
+		if c.CommonName == "" {
+			t.Subject = r.Subject
+		}
+		t.DNSNames = append(t.DNSNames, r.DNSNames...)
+		t.IPAddresses = append(t.IPAddresses, r.IPAddresses...)
+		t.EmailAddresses = append(t.EmailAddresses, r.EmailAddresses...)
+		t.URIs = append(t.URIs, r.URIs...)
+		for _, e := range r.Extensions {
+			if !e.Id.Equal(oidSAN) {
+				t.ExtraExtensions = append(t.ExtraExtensions, e)
+			}
+		}
+	}
+	switch c.Profile {
+	case ProfileCA:
+		t.IsCA, t.BasicConstraintsValid = true, true
+		t.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+		if c.PathLen >= 0 {
+			t.MaxPathLen, t.MaxPathLenZero = c.PathLen, c.PathLen == 0
+		} else {
+			t.MaxPathLen = -1
+		}
+	case ProfileServer, ProfileClient, ProfileBoth:
+		t.BasicConstraintsValid = true
+		t.KeyUsage = x509.KeyUsageDigitalSignature
+		if _, ok := pub.(*rsa.PublicKey); ok {
+			t.KeyUsage |= x509.KeyUsageKeyEncipherment
+		}
+		t.ExtKeyUsage = map[string][]x509.ExtKeyUsage{
+			ProfileServer: {x509.ExtKeyUsageServerAuth},
+			ProfileClient: {x509.ExtKeyUsageClientAuth},
+			ProfileBoth:   {x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		}[c.Profile]
+	case "":
+	default:
+		return nil, setting.Errorf("Profile", c.Profile, "want server, client or both")
+	}
+	for _, u := range c.KeyUsage {
+		ku, ok := keyUsageNames[strings.ToLower(u)]
+		if !ok {
+			return nil, setting.Errorf("KeyUsage", u, "not a key usage")
+		}
+		t.KeyUsage |= ku
+	}
+	for _, u := range c.ExtKeyUsage {
+		eku, ok := extUsageNames[strings.ToLower(u)]
+		if !ok {
+			return nil, setting.Errorf("ExtKeyUsage", u, "not an extended key usage")
+		}
+		if !slices.Contains(t.ExtKeyUsage, eku) {
+			t.ExtKeyUsage = append(t.ExtKeyUsage, eku)
+		}
+	}
+	if t.Subject.CommonName == "" && len(t.Subject.Names) == 0 {
+		return nil, ErrNoSubject
+	}
+	return t, nil
+}
+
+// Issue makes the certificate c describes and returns its DER.
+func Issue(c Config) ([]byte, error) {
+	var pub any
+	switch {
+	case c.Request != nil:
+		var err error
+		if pub, err = CSRPublicKey(c.Request); err != nil {
+			return nil, err
+		}
+	case c.Key != nil:
+		pub = c.Key.Public()
+	default:
+		return nil, errors.New("certgen: no subject key")
+	}
+	t, err := c.template(pub)
+	if err != nil {
+		return nil, err
+	}
+	parent, signer := t, c.Key
+	if c.Issuer != nil {
+		parent, signer = c.Issuer, c.IssuerKey
+	}
+	if signer == nil {
+		return nil, errNoParent
+	}
+	der, err := CreateCertificate(t, parent, pub, signer)
+	if err != nil {
+		return nil, fmt.Errorf("making the certificate: %w", err)
+	}
+	return der, nil
+}

@@ -1,0 +1,77 @@
+package certgen
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/setting"
+)
+
+func TestIssueProfiles(t *testing.T) {
+	rsaKey, err := GenerateKey("rsa2048")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(c Config) *x509.Certificate {
+		t.Helper()
+		der, err := Issue(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	ca := parse(Config{CommonName: "CA", Profile: ProfileCA, PathLen: -1, Key: ecKey})
+	if !ca.IsCA || ca.MaxPathLen != -1 || ca.KeyUsage&x509.KeyUsageCertSign == 0 || ca.SerialNumber.BitLen() < 64 {
+		t.Errorf("CA: IsCA %v, path length %d, usage %b, serial %v", ca.IsCA, ca.MaxPathLen, ca.KeyUsage, ca.SerialNumber)
+	}
+	srv := parse(Config{CommonName: "srv", Profile: ProfileServer, Key: rsaKey, Issuer: ca, IssuerKey: ecKey, ExtKeyUsage: []string{"ClientAuth", "serverAuth"}})
+	if srv.IsCA || srv.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment ||
+		!slices.Equal(srv.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}) {
+		t.Errorf("server: usage %b, extended %v", srv.KeyUsage, srv.ExtKeyUsage)
+	}
+	if err := srv.CheckSignatureFrom(ca); err != nil {
+		t.Error(err)
+	}
+	csrDER, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req"}, DNSNames: []string{"req.test"}}, ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := x509.ParseCertificateRequest(csrDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := parse(Config{Request: req, SANs: []string{"extra.test"}, Issuer: ca, IssuerKey: ecKey, NotAfter: time.Now().Add(time.Hour)})
+	if signed.Subject.CommonName != "req" || !slices.Equal(signed.DNSNames, []string{"extra.test", "req.test"}) {
+		t.Errorf("signed request: subject %v, names %v", signed.Subject, signed.DNSNames)
+	}
+
+	for _, c := range []struct {
+		cfg  Config
+		name string
+	}{
+		{Config{CommonName: "x", Profile: "nope"}, "Profile"},
+		{Config{CommonName: "x", KeyUsage: []string{"nope"}}, "KeyUsage"},
+		{Config{CommonName: "x", ExtKeyUsage: []string{"nope"}}, "ExtKeyUsage"},
+		{Config{CommonName: "x", SANs: []string{"IP:nope"}}, "SANs"},
+	} {
+		var se *setting.Error
+		if err := c.cfg.Check(); !errors.As(err, &se) || se.Name != c.name || se.Value != "nope" && se.Value != "IP:nope" {
+			t.Errorf("%+v: %v, want a setting error for %s", c.cfg, err, c.name)
+		}
+	}
+	if err := (&Config{}).Check(); !errors.Is(err, ErrNoSubject) {
+		t.Errorf("no subject: %v", err)
+	}
+}
