@@ -2,21 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tlstrace/tlstrace/internal/certgen"
 )
 
 const demoLong = `Run the whole trace with nothing to set up: tlstrace makes a throwaway CA
@@ -25,6 +22,9 @@ with three openssl commands), starts an HTTPS server on 127.0.0.1, and makes
 a traced request to it. No network, no files.
 
 Then try it on a real server: tlstrace https://example.com/`
+
+// demoCA names the throwaway CA of demo and serve --self-signed.
+const demoCA = "tlstrace demo CA"
 
 func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o getOptions
@@ -48,57 +48,13 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-// demoPKI makes a CA and a localhost certificate it signed, valid for
-// the given time.
-func demoPKI(validity time.Duration) (*x509.CertPool, tls.Certificate, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	now := time.Now()
-	ca := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tlstrace demo CA"},
-		NotBefore:             now.Add(-time.Minute),
-		NotAfter:              now.Add(validity),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		MaxPathLenZero:        true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, caKey.Public(), caKey)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	ca, _ = x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		NotBefore:    now.Add(-time.Minute),
-		NotAfter:     now.Add(validity),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, key.Public(), caKey)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return pool, tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}, nil
-}
-
 func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error {
-	pool, cert, err := demoPKI(time.Hour)
+	root, cert, err := certgen.Localhost(demoCA, time.Hour)
 	if err != nil {
 		return err
 	}
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail(exitConnect, err, "")

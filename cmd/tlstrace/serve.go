@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/server"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -106,7 +107,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	case o.selfSigned && len(o.certs) > 0:
 		return fail(exitUsage, errors.New("--self-signed and --cert conflict"), "")
 	case o.selfSigned:
-		_, cert, err := demoPKI(30 * 24 * time.Hour)
+		_, cert, err := certgen.Localhost(demoCA, 30*24*time.Hour)
 		if err != nil {
 			return err
 		}
