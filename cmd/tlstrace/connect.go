@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -74,7 +75,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return err
 	}
-	tr := client.NewTracer(time.Now(), func(ev *trace.Event) {
+	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
 		out.Event(ev)
 		out.Flush() // the trace goes out as it happens, between the data
 	})

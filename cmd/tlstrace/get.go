@@ -22,6 +22,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/source"
 )
 
 // Exit codes of the live commands, one per failing step.
@@ -228,7 +229,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	tr := client.NewTracer(time.Now(), out.Event)
+	tr := source.NewTracer(time.Now(), out.Event)
 	closeKeyLog, err := keyLogFromEnv(tr)
 	if err != nil {
 		return err
@@ -254,7 +255,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 }
 
 // keyLogFromEnv appends the run's secrets to $SSLKEYLOGFILE, as curl does.
-func keyLogFromEnv(tr *client.Tracer) (func(), error) {
+func keyLogFromEnv(tr *source.Tracer) (func(), error) {
 	kl := os.Getenv("SSLKEYLOGFILE")
 	if kl == "" {
 		return func() {}, nil
@@ -269,7 +270,7 @@ func keyLogFromEnv(tr *client.Tracer) (func(), error) {
 
 // writePcap writes what the tracer recorded, with its secrets, readable by
 // the owner only (it holds the session keys).
-func writePcap(name string, tr *client.Tracer, stderr io.Writer) error {
+func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fail(exitInput, fmt.Errorf("--pcap: %v", err), "")

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlstrace/tlstrace/internal/capture"
-	"github.com/tlstrace/tlstrace/internal/field"
-	"github.com/tlstrace/tlstrace/internal/h2"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -107,9 +102,10 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		in = f
 	}
 	out := newWriter(stdout, o.json, o.verbose, o.raw)
-	h := newCaptureDecoder(keys, out.Event, stderr)
-	err := capture.Read(in, h, capture.Options{})
-	h.finish()
+	warn := func(w keylog.Warning) {
+		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
+	}
+	err := source.Read(in, out.Event, source.Options{Keys: keys, Warn: warn})
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -117,103 +113,6 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
 	}
 	return nil
-}
-
-// captureDecoder feeds what a capture holds into trace connections: one
-// Conn per TCP flow, numbered like the flows (so conn N is Wireshark's
-// tcp.stream N-1).
-type captureDecoder struct {
-	sess   *trace.Session
-	conns  map[*capture.Flow]*trace.Conn
-	h2     *h2.Watcher
-	stderr io.Writer
-}
-
-func newCaptureDecoder(keys *keylog.Log, emit func(*trace.Event), stderr io.Writer) *captureDecoder {
-	h := &captureDecoder{conns: map[*capture.Flow]*trace.Conn{}, stderr: stderr}
-	h.h2 = h2.NewWatcher(func(ev *trace.Event) { h.sess.Emit(ev) })
-	h.sess = trace.NewSession(time.Time{}, keys, func(ev *trace.Event) {
-		emit(ev)
-		h.h2.Event(ev)
-	})
-	return h
-}
-
-func (h *captureDecoder) start(ts time.Time) {
-	if h.sess.Start.IsZero() {
-		h.sess.Start = ts
-	}
-}
-
-// Secrets takes the key log of a pcapng Decryption Secrets Block.
-func (h *captureDecoder) Secrets(b []byte) {
-	k, warnings, _ := keylog.Parse(bytes.NewReader(b))
-	for _, w := range warnings {
-		fmt.Fprintf(h.stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
-	}
-	h.sess.Keys.Merge(k)
-}
-
-func side(fromClient bool) trace.Side {
-	if fromClient {
-		return trace.Client
-	}
-	return trace.Server
-}
-
-// TCP shows the TCP steps worth seeing: the three-way handshake, FIN, RST and
-// gaps.
-func (h *captureDecoder) TCP(ev capture.TCPEvent) {
-	h.start(ev.Time)
-	fields := field.NewObject("")
-	fields.AddUint("seq", uint64(ev.RelSeq))
-	fields.AddUint("ack", uint64(ev.RelAck))
-	fields.AddUint("win", uint64(ev.Window))
-	fields.AddUint("len", uint64(ev.Len))
-	fields.AddUint("raw_seq", uint64(ev.Seq))
-	fields.AddUint("raw_ack", uint64(ev.Ack))
-	if ev.Kind == "gap" {
-		fields.AddUint("missing", uint64(ev.Missing))
-	}
-	h.sess.Emit(&trace.Event{Conn: ev.Flow.ID, From: side(ev.FromClient), Layer: trace.LayerTCP, Type: ev.Kind,
-		Frame: ev.Frame, Time: ev.Time, Fields: fields})
-	if ev.Kind == "gap" {
-		if c := h.conns[ev.Flow]; c != nil {
-			c.Gap(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing)
-		}
-	}
-}
-
-// Data feeds stream bytes to the flow's connection decoder.
-func (h *captureDecoder) Data(f *capture.Flow, fromClient bool, frame int, ts time.Time, b []byte) {
-	h.start(ts)
-	c := h.conns[f]
-	if c == nil {
-		c = h.sess.NewConn(f.ID, false)
-		h.conns[f] = c
-	}
-	c.Feed(side(fromClient), trace.Stamp{Time: ts, Frame: frame}, b)
-}
-
-// Close ends a flow's decoder.
-func (h *captureDecoder) Close(f *capture.Flow) {
-	if c := h.conns[f]; c != nil {
-		c.Close()
-		delete(h.conns, f)
-		h.h2.Forget(f.ID)
-	}
-}
-
-// finish closes what the capture left open.
-func (h *captureDecoder) finish() {
-	flows := make([]*capture.Flow, 0, len(h.conns))
-	for f := range h.conns {
-		flows = append(flows, f)
-	}
-	slices.SortFunc(flows, func(a, b *capture.Flow) int { return a.ID - b.ID })
-	for _, f := range flows {
-		h.Close(f)
-	}
 }
 
 // colorMode is --color: auto, always or never.

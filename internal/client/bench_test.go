@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkTracedRequest(b *testing.B) {
 	out := render.NewJSON(io.Discard)
 	b.ReportAllocs()
 	for b.Loop() {
-		tr := NewTracer(time.Now(), func(ev *trace.Event) { out.Event(ev) })
+		tr := source.NewTracer(time.Now(), func(ev *trace.Event) { out.Event(ev) })
 		_, err := Get(context.Background(), tr, &Request{URL: srv.URL, UserAgent: "bench", TLS: TLSOptions{Roots: roots}, Output: io.Discard})
 		if err != nil {
 			b.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -32,7 +33,7 @@ type Session struct {
 // Connect opens the session and copies in to the server and what the
 // server sends to out until in ends and the server is quiet for Idle, or
 // the server closes.
-func Connect(ctx context.Context, t *Tracer, s *Session, in io.Reader, out io.Writer) error {
+func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, out io.Writer) error {
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
 	raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
@@ -94,7 +95,7 @@ func Connect(ctx context.Context, t *Tracer, s *Session, in io.Reader, out io.Wr
 
 // startTLS runs the plaintext upgrade dialog of a mail or file transfer
 // protocol, showing each line.
-func startTLS(t *Tracer, conn int, c net.Conn, proto, host string) error {
+func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error {
 	r := bufio.NewReader(c)
 	show := func(from trace.Side, line string) {
 		f := field.NewObject("")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -70,7 +71,7 @@ type Timings struct {
 }
 
 // dial resolves host and connects to port, emitting a dns and a tcp event.
-func dial(ctx context.Context, t *Tracer, conn int, n Network, host, port string, tm *Timings) (net.Conn, error) {
+func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port string, tm *Timings) (net.Conn, error) {
 	family := n.Family
 	if family == "" {
 		family = "tcp"

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -56,7 +57,7 @@ type Result struct {
 
 // Get runs the request, following redirects and reconnecting as asked.
 // Each hop and each reconnection is a connection of its own.
-func Get(ctx context.Context, t *Tracer, r *Request) (*Result, error) {
+func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 	if r.MaxTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, r.MaxTime)
@@ -107,7 +108,7 @@ var stepNames = map[Step]string{StepUsage: "the run", StepDNS: "the DNS lookup",
 
 // hop makes one request on a new connection and returns the redirect
 // target, if any.
-func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body []byte) (*Result, string, error) {
+func hop(ctx context.Context, t *source.Tracer, r *Request, method, target string, body []byte) (*Result, string, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", target), "")
@@ -124,7 +125,7 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 		return nil, "", err
 	}
 	var nc net.Conn = raw
-	var tap *Tap
+	var tap *source.Tap
 	var tlsConn *tls.Conn
 	if u.Scheme == "https" {
 		o := r.TLS
@@ -317,7 +318,7 @@ func hop(ctx context.Context, t *Tracer, r *Request, method, target string, body
 
 // emitTimings sends the waterfall of one connection: each step's duration
 // and the time from the start to the first response byte and to the end.
-func emitTimings(t *Tracer, conn int, tm *Timings) {
+func emitTimings(t *source.Tracer, conn int, tm *Timings) {
 	f := field.NewObject("")
 	f.AddUint("dns_us", uint64(tm.DNS.Microseconds()))
 	f.AddUint("connect_us", uint64(tm.Connect.Microseconds()))

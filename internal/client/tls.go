@@ -19,8 +19,8 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
-	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // TLSOptions are curl's TLS options, in crypto/tls terms.
@@ -51,7 +51,7 @@ type TLSOptions struct {
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
 // server's chain for host.
-func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (*tls.Conn, *Tap, error) {
+func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (*tls.Conn, *source.Tap, error) {
 	tap := t.NewTap(raw, conn, trace.Client)
 	var verr error
 	cfg := &tls.Config{
@@ -92,7 +92,7 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	}
 	cs := tc.ConnectionState()
 	fields := field.NewObject("")
-	StateFields(fields, cs)
+	source.StateFields(fields, cs)
 	if cs.ECHAccepted {
 		fields.AddBool("ech_accepted", true)
 	}
@@ -101,28 +101,9 @@ func Handshake(ctx context.Context, t *Tracer, conn int, raw net.Conn, host stri
 	return tc, tap, nil
 }
 
-// StateFields records what a handshake settled (the fields of a
-// handshake_complete event): version, suite, group, ALPN, resumption,
-// HelloRetryRequest, and the server name when one was sent.
-func StateFields(f *field.Node, cs tls.ConnectionState) {
-	f.AddString("version", tls.VersionName(cs.Version))
-	f.AddString("cipher_suite", tls.CipherSuiteName(cs.CipherSuite))
-	if cs.CurveID != 0 {
-		f.AddString("group", wire.GroupName(uint16(cs.CurveID)))
-	}
-	if cs.ServerName != "" {
-		f.AddString("server_name", cs.ServerName)
-	}
-	if cs.NegotiatedProtocol != "" {
-		f.AddString("alpn", cs.NegotiatedProtocol)
-	}
-	f.AddBool("resumed", cs.DidResume)
-	f.AddBool("hello_retry_request", cs.HelloRetryRequest)
-}
-
 // verify checks the server's chain as crypto/tls would, and emits what it
 // found. Its verdict is crypto/x509's.
-func verify(t *Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
+func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
 	fields := field.NewObject("")
 	fields.AddString("host", host)
 	ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerX509, Type: "verify", Fields: fields}

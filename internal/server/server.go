@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -52,7 +52,7 @@ type Config struct {
 // Server serves TLS connections on a listener.
 type Server struct {
 	cfg    Config
-	tracer *client.Tracer
+	tracer *source.Tracer
 	tls    *tls.Config
 	slots  chan struct{}
 	mu     sync.Mutex
@@ -88,7 +88,7 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	if emit == nil {
 		emit = func(*trace.Event) {}
 	}
-	s.tracer = client.NewTracer(time.Now(), emit)
+	s.tracer = source.NewTracer(time.Now(), emit)
 	s.tracer.Hook = s.observe
 	if len(cfg.OCSPStaple) > 0 {
 		cfg.Certificates[0].OCSPStaple = cfg.OCSPStaple
@@ -127,7 +127,7 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 func (s *Server) Locked(f func()) { s.tracer.Locked(f) }
 
 // Tracer returns the server's tracer (for SSLKEYLOGFILE-style key logs).
-func (s *Server) Tracer() *client.Tracer { return s.tracer }
+func (s *Server) Tracer() *source.Tracer { return s.tracer }
 
 // observe keeps, per connection, the ClientHello and its fingerprints,
 // and returns them as an event to follow the ClientHello.
@@ -301,7 +301,7 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	s.byID[id] = &ClientInfo{Conn: id, Remote: c.RemoteAddr().String()}
 	s.mu.Unlock()
 	var raw net.Conn = c
-	var tap *client.Tap
+	var tap *source.Tap
 	if s.cfg.Trace {
 		tap = s.tracer.NewTap(c, id, trace.Server)
 		raw = tap
@@ -330,7 +330,7 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 		return nil, err
 	}
 	cs := tc.ConnectionState()
-	client.StateFields(hf, cs)
+	source.StateFields(hf, cs)
 	hf.AddBool("client_certificate", len(cs.PeerCertificates) > 0)
 	s.mu.Lock()
 	ci := s.byID[id]

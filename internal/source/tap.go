@@ -1,8 +1,4 @@
-// Package client makes traced connections: DNS, TCP, TLS (done by
-// crypto/tls) and HTTP, each step an event. The bytes crypto/tls reads and
-// writes are tapped and fed, with the secrets it logs, to the same trace
-// decoder that reads capture files.
-package client
+package source
 
 import (
 	"bytes"
@@ -14,16 +10,16 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
-	"github.com/tlstrace/tlstrace/internal/h2"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-// Tracer collects the events of a run. It is safe for use by several
-// goroutines (net/http reads and writes a connection from two).
+// Tracer is the live source: it collects the events of a run, those of the
+// tapped connections and those its users emit (DNS, TCP, verification,
+// HTTP). It is safe for use by several goroutines (net/http reads and
+// writes a connection from two).
 type Tracer struct {
 	mu   sync.Mutex
-	sess *trace.Session
-	emit func(*trace.Event)
+	sink *sink
 	// KeyLog, when set, receives every secret in NSS key log format
 	// (SSLKEYLOGFILE).
 	KeyLog io.Writer
@@ -36,8 +32,6 @@ type Tracer struct {
 	Record   bool
 	recorded []*capture.Conn
 	recBytes int
-	// h2 decodes the HTTP/2 frames of connections whose ALPN is h2.
-	h2 *h2.Watcher
 	// Hook, when set, sees every event as it is emitted and returns more
 	// events to emit right after it (the server's fingerprints). It runs
 	// with the tracer's lock held: it must not call the tracer.
@@ -57,23 +51,19 @@ func (t *Tracer) Recorded() []*capture.Conn {
 // NewTracer returns a Tracer sending events to emit, in order, one at a
 // time.
 func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
-	t := &Tracer{emit: emit, now: time.Now}
-	t.sess = trace.NewSession(start, nil, t.dispatch)
-	t.h2 = h2.NewWatcher(t.sess.Emit)
-	t.sess.ForgetOnClose = true
+	t := &Tracer{now: time.Now}
+	t.sink = newSink(start, nil, emit)
+	t.sink.hook = t.hook
+	t.sink.sess.ForgetOnClose = true
 	return t
 }
 
-// dispatch passes on the decoder's events, with the HTTP/2 frames of h2
-// connections after the application data that carried them. t.mu is held.
-func (t *Tracer) dispatch(ev *trace.Event) {
-	t.emit(ev)
-	if t.Hook != nil {
-		for _, e := range t.Hook(ev) {
-			t.sess.Emit(e)
-		}
+// hook runs Hook; t.mu is held.
+func (t *Tracer) hook(ev *trace.Event) []*trace.Event {
+	if t.Hook == nil {
+		return nil
 	}
-	t.h2.Event(ev)
+	return t.Hook(ev)
 }
 
 // Emit sends an event of tlstrace's own (DNS, TCP, verification, HTTP).
@@ -83,7 +73,7 @@ func (t *Tracer) Emit(ev *trace.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = t.now()
 	}
-	t.sess.Emit(ev)
+	t.sink.sess.Emit(ev)
 }
 
 // Locked runs f with the tracer's lock held: no event is emitted while it
@@ -128,7 +118,7 @@ func (w keyLogWriter) Write(line []byte) (int, error) {
 		cr, err1 := hex.DecodeString(string(f[1]))
 		secret, err2 := hex.DecodeString(string(f[2]))
 		if err1 == nil && err2 == nil {
-			t.sess.AddSecret(string(f[0]), cr, secret)
+			t.sink.sess.AddSecret(string(f[0]), cr, secret)
 		}
 	}
 	return len(line), nil
@@ -156,7 +146,7 @@ type Tap struct {
 func (t *Tracer) NewTap(c net.Conn, id int, local trace.Side) *Tap {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tap := &Tap{Conn: c, t: t, id: id, dec: t.sess.NewConn(id, true), local: local, done: make(chan struct{})}
+	tap := &Tap{Conn: c, t: t, id: id, dec: t.sink.sess.NewConn(id, true), local: local, done: make(chan struct{})}
 	if t.Record {
 		la, ra := addrPort(c.LocalAddr()), addrPort(c.RemoteAddr())
 		rc := &capture.Conn{Client: la, Server: ra, Start: t.now()}
@@ -221,8 +211,7 @@ func (c *Tap) Close() error {
 func (c *Tap) Finish() {
 	c.once.Do(func() {
 		c.t.mu.Lock()
-		c.dec.Close()
-		c.t.h2.Forget(c.id)
+		c.t.sink.closeConn(c.dec, c.id)
 		c.t.mu.Unlock()
 		close(c.done)
 	})
