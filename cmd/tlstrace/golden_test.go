@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -100,14 +99,8 @@ func writeLimbo(t *testing.T, dir, host string) limbo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c struct {
-		Trusted       []string               `json:"trusted_certs"`
-		Intermediates []string               `json:"untrusted_intermediates"`
-		Peer          string                 `json:"peer_certificate"`
-		At            string                 `json:"validation_time"`
-		Name          struct{ Value string } `json:"expected_peer_name"`
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, err := parseLimbo(b)
+	if err != nil {
 		t.Fatalf("%s: %v", host, err)
 	}
 	if c.Name.Value != host {
