@@ -61,26 +61,42 @@ var readFormats = []struct {
 }
 
 // TestGoldenRead pins every output of tlstrace read for every capture in
-// testdata, with its key log and without.
+// testdata, with its key log and without; for the same connections with
+// their secrets in a pcapng Decryption Secrets Block; and for both
+// connections interleaved in one file.
 func TestGoldenRead(t *testing.T) {
-	captures := []struct{ version, dir string }{
-		{"TLSv12", "illustrated-tls12"},
-		{"TLSv13", "illustrated-tls13"},
+	both := filepath.Join(t.TempDir(), "keylog.txt")
+	var keys []byte
+	for _, dir := range []string{"illustrated-tls13", "illustrated-tls12"} {
+		b, err := os.ReadFile(td + dir + "/keylog.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, b...)
 	}
-	for _, c := range captures {
-		for _, keys := range []bool{true, false} {
-			args := []string{"read", td + c.dir + "/capture.pcap"}
-			scenario := "illustrated"
-			if keys {
-				args = append(args, "--keylog", td+c.dir+"/keylog.txt")
-				scenario += "-keylog"
-			}
-			for _, f := range readFormats {
-				name := "read-" + c.version + "-" + scenario + "." + f.ext
-				t.Run(name, func(t *testing.T) {
-					runGolden(t, name, 0, append(args, f.flags...)...)
-				})
-			}
+	if err := os.WriteFile(both, keys, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const captures = "testdata/captures/"
+	scenarios := []struct {
+		name string // version and scenario
+		args []string
+	}{
+		{"TLSv12-illustrated", []string{td + "illustrated-tls12/capture.pcap"}},
+		{"TLSv12-illustrated-keylog", []string{td + "illustrated-tls12/capture.pcap", "--keylog", td + "illustrated-tls12/keylog.txt"}},
+		{"TLSv12-illustrated-dsb", []string{captures + "illustrated-tls12-dsb.pcapng"}},
+		{"TLSv13-illustrated", []string{td + "illustrated-tls13/capture.pcap"}},
+		{"TLSv13-illustrated-keylog", []string{td + "illustrated-tls13/capture.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},
+		{"TLSv13-illustrated-dsb", []string{captures + "illustrated-tls13-dsb.pcapng"}},
+		{"TLSv13+TLSv12-interleaved", []string{captures + "illustrated-interleaved.pcap"}},
+		{"TLSv13+TLSv12-interleaved-keylog", []string{captures + "illustrated-interleaved.pcap", "--keylog", both}},
+	}
+	for _, sc := range scenarios {
+		for _, f := range readFormats {
+			name := "read-" + sc.name + "." + f.ext
+			t.Run(name, func(t *testing.T) {
+				runGolden(t, name, 0, append(append([]string{"read"}, sc.args...), f.flags...)...)
+			})
 		}
 	}
 }
