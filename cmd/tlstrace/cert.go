@@ -45,7 +45,8 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 					n++
 					f := chain.Describe(c)
 					f.Children = append(f.Children[:0:0], append(chainFileFields(name, string(bundle.Format)), f.Children...)...)
-					out.Event(&trace.Event{Conn: n, From: trace.Local, Layer: trace.LayerX509, Type: "certificate", Fields: f})
+					out.Event(trace.NewEvent(n, trace.Local, &trace.CertificateInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
+						NotAfter: c.NotAfter, Fields: f}))
 				}
 				if bundle.Key != nil && !jsonOut {
 					fmt.Fprintf(stderr, "tlstrace: %s also holds a private key (not shown)\n", name)
@@ -69,7 +70,7 @@ func newCertPinCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, chain.Describe(certs[0]).Get("pin").Str)
+			fmt.Fprintln(stdout, chain.Pin(certs[0]))
 			return nil
 		},
 	}

@@ -99,10 +99,16 @@ func Describe(c *x509.Certificate) *field.Node {
 	s1 := sha1.Sum(c.Raw)
 	f.AddString("sha256_fingerprint", colonHex(s256[:]))
 	f.AddString("sha1_fingerprint", colonHex(s1[:]))
-	pin := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-	f.AddString("pin", "sha256//"+base64.StdEncoding.EncodeToString(pin[:]))
+	f.AddString("pin", Pin(c))
 	f.AddBool("self_signed", selfIssued(c))
 	return f
+}
+
+// Pin returns the certificate's SPKI pin in curl's --pinnedpubkey form:
+// sha256// and the base64 SHA-256 of its SubjectPublicKeyInfo.
+func Pin(c *x509.Certificate) string {
+	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return "sha256//" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // extensionNames names the X.509 extensions seen in practice.

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -98,10 +97,7 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error {
 	r := bufio.NewReader(c)
 	show := func(from trace.Side, line string) {
-		f := field.NewObject("")
-		f.AddString("protocol", proto)
-		f.AddString("line", strings.TrimRight(line, "\r\n"))
-		t.Emit(&trace.Event{Conn: conn, From: from, Layer: trace.LayerInfo, Type: "starttls", Fields: f})
+		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Line: strings.TrimRight(line, "\r\n")}))
 	}
 	// reply reads a reply; multi-line SMTP and FTP replies end with a line
 	// whose code is followed by a space.

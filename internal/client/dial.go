@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -105,21 +104,16 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	} else if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
 		addrs = []string{ip.String()}
 	} else {
-		fields := field.NewObject("")
-		fields.AddString("name", host)
 		var err error
 		addrs, err = lookup(ctx, family, host)
 		tm.DNS = time.Since(start)
-		fields.AddString("resolver", resolverName(host))
-		list := fields.Add(field.NewList("addresses"))
-		for _, a := range addrs {
-			list.AddString("", a)
-		}
+		p := &trace.DNSLookup{Name: host, Resolver: resolverName(host), Addresses: addrs}
 		if cname, cerr := net.DefaultResolver.LookupCNAME(ctx, host); cerr == nil && strings.TrimSuffix(cname, ".") != strings.TrimSuffix(host, ".") {
-			fields.AddString("cname", cname)
+			p.CNAME = cname
 		}
-		fields.AddUint("duration_us", uint64(tm.DNS.Microseconds()))
-		ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: fields}
+		d := tm.DNS
+		p.Duration = &d
+		ev := trace.NewEvent(conn, trace.Local, p)
 		if err != nil {
 			ev.Error = err.Error()
 			t.Emit(ev)
@@ -129,38 +123,27 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 		t.Emit(ev)
 	}
 	if source != "" {
-		fields := field.NewObject("")
-		fields.AddString("name", host)
-		fields.AddString("resolver", source)
-		list := fields.Add(field.NewList("addresses"))
-		for _, a := range addrs {
-			list.AddString("", a)
-		}
-		t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: fields})
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.DNSLookup{Name: host, Resolver: source, Addresses: addrs}))
 	}
 	var lastErr error
 	for _, a := range addrs {
 		cstart := time.Now()
 		d := net.Dialer{}
 		c, err := d.DialContext(ctx, family, net.JoinHostPort(strings.Trim(a, "[]"), port))
-		fields := field.NewObject("")
-		fields.AddString("host", host)
-		fields.AddString("remote", net.JoinHostPort(strings.Trim(a, "[]"), port))
 		tm.Connect = time.Since(cstart)
-		ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerTCP, Type: "connect", Fields: fields}
+		p := &trace.TCPConnect{Host: host, Remote: net.JoinHostPort(strings.Trim(a, "[]"), port), Duration: tm.Connect}
 		if err != nil {
-			fields.AddUint("duration_us", uint64(tm.Connect.Microseconds()))
+			ev := trace.NewEvent(conn, trace.Local, p)
 			ev.Error = err.Error()
 			t.Emit(ev)
 			lastErr = err
 			continue
 		}
-		fields.AddString("local", c.LocalAddr().String())
-		fields.AddUint("duration_us", uint64(tm.Connect.Microseconds()))
+		p.Local = c.LocalAddr().String()
 		if rtt, ok := tcpRTT(c); ok {
-			fields.AddUint("rtt_us", uint64(rtt.Microseconds()))
+			p.RTT = &rtt
 		}
-		t.Emit(ev)
+		t.Emit(trace.NewEvent(conn, trace.Local, p))
 		return c, nil
 	}
 	return nil, connectError(target, lastErr)

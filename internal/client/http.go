@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -216,17 +215,12 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 			return
 		}
 		sent = true
-		f := field.NewObject("")
-		f.AddString("method", method)
-		f.AddString("url", u.String())
-		hl := f.Add(field.NewList("headers"))
-		for _, h := range written {
-			hl.AddString("", h)
-		}
+		p := &trace.HTTPRequest{Method: method, URL: u.String(), Headers: append([]string{}, written...)}
 		if body != nil {
-			f.AddUint("body_length", uint64(len(body)))
+			n := len(body)
+			p.BodyLength = &n
 		}
-		t.Emit(&trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerHTTP, Type: "request", Fields: f})
+		t.Emit(trace.NewEvent(conn, trace.Client, p))
 	}
 	ct := &httptrace.ClientTrace{
 		WroteHeaderField: func(k string, v []string) {
@@ -260,17 +254,14 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		tm.TTFB = firstByte.Sub(tm.Start)
 	}
 	mu.Unlock()
-	f := field.NewObject("")
-	f.AddString("proto", resp.Proto)
-	f.AddUint("status", uint64(resp.StatusCode))
-	f.AddString("reason", strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)+" "))
-	hl := f.Add(field.NewList("headers"))
+	rp := &trace.HTTPResponse{Proto: resp.Proto, Status: resp.StatusCode,
+		Reason: strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)+" "), Headers: []string{}}
 	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
 		for _, v := range resp.Header[k] {
-			hl.AddString("", k+": "+v)
+			rp.Headers = append(rp.Headers, k+": "+v)
 		}
 	}
-	t.Emit(&trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "response", Fields: f})
+	t.Emit(trace.NewEvent(conn, trace.Server, rp))
 	out := io.Discard
 	if r.Output != nil {
 		out = r.Output
@@ -278,13 +269,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	bstart := time.Now()
 	n, err := io.Copy(out, resp.Body)
 	resp.Body.Close()
-	bf := field.NewObject("")
-	bf.AddUint("length", uint64(n))
-	if ctype := resp.Header.Get("Content-Type"); ctype != "" {
-		bf.AddString("content_type", ctype)
-	}
-	bf.AddUint("duration_us", uint64(time.Since(bstart).Microseconds()))
-	bev := &trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "body", Fields: bf}
+	bev := trace.NewEvent(conn, trace.Server, &trace.HTTPBody{Length: n, ContentType: resp.Header.Get("Content-Type"), Duration: time.Since(bstart)})
 	if err != nil {
 		bev.Error = err.Error()
 	}
@@ -319,11 +304,5 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 // emitTimings sends the waterfall of one connection: each step's duration
 // and the time from the start to the first response byte and to the end.
 func emitTimings(t *source.Tracer, conn int, tm *Timings) {
-	f := field.NewObject("")
-	f.AddUint("dns_us", uint64(tm.DNS.Microseconds()))
-	f.AddUint("connect_us", uint64(tm.Connect.Microseconds()))
-	f.AddUint("tls_us", uint64(tm.TLS.Microseconds()))
-	f.AddUint("ttfb_us", uint64(tm.TTFB.Microseconds()))
-	f.AddUint("total_us", uint64(time.Since(tm.Start).Microseconds()))
-	t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "timing", Fields: f})
+	t.Emit(trace.NewEvent(conn, trace.Local, &trace.Timing{DNS: tm.DNS, Connect: tm.Connect, TLS: tm.TLS, TTFB: tm.TTFB, Total: time.Since(tm.Start)}))
 }

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -90,36 +89,33 @@ func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, ho
 		}
 		return nil, nil, handshakeError(err)
 	}
-	cs := tc.ConnectionState()
-	fields := field.NewObject("")
-	source.StateFields(fields, cs)
-	if cs.ECHAccepted {
-		fields.AddBool("ech_accepted", true)
-	}
-	fields.AddUint("duration_us", uint64(tm.TLS.Microseconds()))
-	t.Emit(&trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: fields})
+	h := trace.HandshakeState(tc.ConnectionState())
+	h.Duration = tm.TLS
+	t.Emit(trace.NewEvent(conn, trace.Local, h))
 	return tc, tap, nil
 }
 
 // verify checks the server's chain as crypto/tls would, and emits what it
 // found. Its verdict is crypto/x509's.
 func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
-	fields := field.NewObject("")
-	fields.AddString("host", host)
-	ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerX509, Type: "verify", Fields: fields}
-	defer t.Emit(ev)
+	p := &trace.Verify{Host: host, Chain: []trace.CertSummary{}}
+	var evErr string
+	defer func() {
+		ev := trace.NewEvent(conn, trace.Local, p)
+		ev.Error = evErr
+		t.Emit(ev)
+	}()
 	certs := cs.PeerCertificates
-	sent := fields.Add(field.NewList("chain"))
 	for _, c := range certs {
-		sent.Add(certSummary(c))
+		p.Chain = append(p.Chain, certSummary(c))
 	}
 	if len(certs) == 0 {
-		ev.Error = "the server sent no certificate"
-		return stepErr(StepVerify, errors.New(ev.Error), "")
+		evErr = "the server sent no certificate"
+		return stepErr(StepVerify, errors.New(evErr), "")
 	}
 	r := chain.Verify(certs[0], chain.Options{Name: host, RootPool: o.Roots, Intermediates: certs[1:]})
 	for _, lev := range r.Events(conn) {
-		if lev.Type == "link" {
+		if lev.Type == trace.TypeLink {
 			t.Emit(lev)
 		}
 	}
@@ -127,13 +123,13 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 	if !r.Valid {
 		result = stepErr(StepVerify, errors.New(r.Cause), r.Fix)
 	} else {
-		path := fields.Add(field.NewList("verified_chain"))
+		p.VerifiedChain = []string{}
 		for _, l := range r.Links {
-			path.AddString("", l.Cert.Subject.String())
+			p.VerifiedChain = append(p.VerifiedChain, l.Cert.Subject.String())
 		}
 	}
 	if result == nil && len(o.Pins) > 0 {
-		result = checkPin(fields, certs[0], o.Pins)
+		result = checkPin(p, certs[0], o.Pins)
 	}
 	if result == nil && o.CertStatus {
 		var issuer *x509.Certificate
@@ -142,51 +138,49 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		} else if len(certs) > 1 {
 			issuer = certs[1]
 		}
-		result = checkOCSP(fields, cs.OCSPResponse, certs[0], issuer)
+		result = checkOCSP(p, cs.OCSPResponse, certs[0], issuer)
 	}
 	switch {
 	case result == nil:
-		fields.AddString("verdict", "trusted")
+		p.Verdict, p.Trusted = "trusted", true
 	case o.Insecure:
-		fields.AddString("verdict", "NOT trusted; going on because of --insecure")
-		ev.Error = result.Error()
+		p.Verdict = "NOT trusted; going on because of --insecure"
+		evErr = result.Error()
 	default:
-		fields.AddString("verdict", "not trusted")
-		ev.Error = result.Error()
+		p.Verdict = "not trusted"
+		evErr = result.Error()
 		var se *Error
 		if errors.As(result, &se) && se.Hint != "" {
-			fields.AddString("fix", se.Hint)
+			p.Fix = se.Hint
 		}
 	}
 	return result
 }
 
-func certSummary(c *x509.Certificate) *field.Node {
-	n := field.NewObject("")
-	n.AddString("subject", c.Subject.String())
-	n.AddString("issuer", c.Issuer.String())
+func certSummary(c *x509.Certificate) trace.CertSummary {
+	s := trace.CertSummary{
+		Subject:            c.Subject.String(),
+		Issuer:             c.Issuer.String(),
+		NotBefore:          c.NotBefore,
+		NotAfter:           c.NotAfter,
+		PublicKey:          chain.KeyDescription(c),
+		SignatureAlgorithm: chain.SignatureName(c),
+	}
 	if len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
-		names := n.Add(field.NewList("subject_alt_names"))
-		for _, d := range c.DNSNames {
-			names.AddString("", d)
-		}
+		s.SANs = append([]string{}, c.DNSNames...)
 		for _, ip := range c.IPAddresses {
-			names.AddString("", ip.String())
+			s.SANs = append(s.SANs, ip.String())
 		}
 	}
-	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
-	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
-	n.AddString("public_key", chain.KeyDescription(c))
-	n.AddString("signature_algorithm", chain.SignatureName(c))
-	return n
+	return s
 }
 
-func checkPin(fields *field.Node, leaf *x509.Certificate, pins []string) error {
+func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
 	got := base64.StdEncoding.EncodeToString(sum[:])
-	fields.AddString("public_key_pin", "sha256//"+got)
-	for _, p := range pins {
-		if p == got {
+	p.PublicKeyPin = "sha256//" + got
+	for _, pin := range pins {
+		if pin == got {
 			return nil
 		}
 	}
@@ -194,9 +188,9 @@ func checkPin(fields *field.Node, leaf *x509.Certificate, pins []string) error {
 		"if the key changed on purpose, update --pinnedpubkey")
 }
 
-func checkOCSP(fields *field.Node, raw []byte, leaf, issuer *x509.Certificate) error {
+func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate) error {
 	if len(raw) == 0 {
-		fields.AddString("ocsp", "none stapled")
+		p.OCSP = "none stapled"
 		return stepErr(StepVerify, errors.New("the server stapled no OCSP response (--cert-status asks for one)"),
 			"enable OCSP stapling on the server, or drop --cert-status")
 	}
@@ -205,25 +199,25 @@ func checkOCSP(fields *field.Node, raw []byte, leaf, issuer *x509.Certificate) e
 	}
 	resp, err := ocsp.ParseResponseForCert(raw, leaf, issuer)
 	if err != nil {
-		fields.AddString("ocsp", "invalid")
+		p.OCSP = "invalid"
 		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %v", err), "")
 	}
 	now := time.Now()
 	switch resp.Status {
 	case ocsp.Good:
 		if !resp.NextUpdate.IsZero() && now.After(resp.NextUpdate) {
-			fields.AddString("ocsp", "good but stale")
+			p.OCSP = "good but stale"
 			return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is out of date (next update was %s)", resp.NextUpdate.UTC().Format(time.RFC3339)),
 				"the server must fetch a fresh OCSP response")
 		}
-		fields.AddString("ocsp", "good")
+		p.OCSP = "good"
 		return nil
 	case ocsp.Revoked:
-		fields.AddString("ocsp", "revoked")
+		p.OCSP = "revoked"
 		return stepErr(StepVerify, fmt.Errorf("the certificate was revoked on %s (stapled OCSP response)", resp.RevokedAt.UTC().Format(time.RFC3339)),
 			"the server's operator must replace the certificate")
 	}
-	fields.AddString("ocsp", "unknown")
+	p.OCSP = "unknown"
 	return stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown"), "")
 }
 

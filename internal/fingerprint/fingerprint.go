@@ -6,28 +6,24 @@ package fingerprint
 import (
 	"crypto/md5"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Extension code points used below.
 const (
-	extServerName     = 0
-	extGroups         = 10
-	extPointFormats   = 11
-	extSigAlgs        = 13
-	extALPN           = 16
-	extSupportedVers  = 43
-	maxListedElements = 1 << 12
+	extServerName = 0
+	extALPN       = 16
 )
 
-// Hello is what the fingerprints are made of.
+// Hello is what the fingerprints are made of: the code points of a
+// ClientHello, in the order sent.
 type Hello struct {
 	LegacyVersion     uint16
 	CipherSuites      []uint16
@@ -40,55 +36,41 @@ type Hello struct {
 	SNI               bool
 }
 
+// FromClientHello takes the code points of a decoded ClientHello.
+func FromClientHello(ch *trace.ClientHello) *Hello {
+	h := &Hello{
+		LegacyVersion:     uint16(ch.LegacyVersion.Value),
+		CipherSuites:      values16(ch.CipherSuites),
+		Extensions:        values16(ch.Extensions),
+		Groups:            values16(ch.Groups),
+		SignatureSchemes:  values16(ch.SignatureAlgorithms),
+		SupportedVersions: values16(ch.SupportedVersions),
+		ALPN:              ch.ALPN,
+	}
+	for _, e := range ch.PointFormats {
+		h.PointFormats = append(h.PointFormats, uint8(e.Value))
+	}
+	h.SNI = slices.Contains(h.Extensions, extServerName)
+	return h
+}
+
 // Parse reads a whole ClientHello handshake message (header included).
 func Parse(raw []byte) (*Hello, error) {
 	m := wire.ParseHandshake(wire.Context{}, raw)
-	if m.ClientHello == nil {
+	p := trace.NewMessage(m, -1)
+	if p.ClientHello == nil {
 		if m.Err != nil {
 			return nil, m.Err
 		}
-		return nil, fmt.Errorf("not a ClientHello")
+		return nil, fmt.Errorf("fingerprint: not a ClientHello")
 	}
-	ch := m.ClientHello
-	h := &Hello{LegacyVersion: ch.Version, CipherSuites: ch.CipherSuites, SupportedVersions: ch.SupportedVersions}
-	for _, e := range ch.Extensions {
-		h.Extensions = append(h.Extensions, e.Type)
-		switch e.Type {
-		case extServerName:
-			h.SNI = true
-		case extGroups:
-			h.Groups = u16List(e.Data, 2)
-		case extSigAlgs:
-			h.SignatureSchemes = u16List(e.Data, 2)
-		case extPointFormats:
-			if len(e.Data) >= 1 && int(e.Data[0]) <= len(e.Data)-1 {
-				h.PointFormats = e.Data[1 : 1+int(e.Data[0])]
-			}
-		case extALPN:
-			if len(e.Data) >= 2 {
-				for b := e.Data[2:]; len(b) > 0 && len(h.ALPN) < maxListedElements; {
-					n := int(b[0])
-					if n+1 > len(b) {
-						break
-					}
-					h.ALPN = append(h.ALPN, string(b[1:1+n]))
-					b = b[1+n:]
-				}
-			}
-		}
-	}
-	return h, nil
+	return FromClientHello(p.ClientHello), nil
 }
 
-// u16List reads a vector of uint16 behind a length of lenSize bytes.
-func u16List(b []byte, lenSize int) []uint16 {
-	if len(b) < lenSize {
-		return nil
-	}
-	b = b[lenSize:]
-	var out []uint16
-	for ; len(b) >= 2 && len(out) < maxListedElements; b = b[2:] {
-		out = append(out, binary.BigEndian.Uint16(b))
+func values16(l []trace.Enum) []uint16 {
+	out := make([]uint16, len(l))
+	for i, e := range l {
+		out[i] = uint16(e.Value)
 	}
 	return out
 }

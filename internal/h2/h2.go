@@ -6,11 +6,11 @@ package h2
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"golang.org/x/net/http2/hpack"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -87,7 +87,7 @@ func (d *h2Decoder) feedFrame(side trace.Side, at time.Time, frameNo int, b []by
 		want := h2Preface[len(h2Preface)-d.preface:][:n]
 		if string(b[:n]) != want {
 			dir.err = true
-			d.emit(&trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at,
+			d.emit(&trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: trace.TypeH2Frame, Time: at,
 				Error: "the client did not start with the HTTP/2 connection preface; not decoded further"})
 			return
 		}
@@ -122,43 +122,48 @@ func (d *h2Decoder) feedFrame(side trace.Side, at time.Time, frameNo int, b []by
 // frame emits one frame; payload is nil when it was too large to keep.
 func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, payload []byte, length int) {
 	typ, flags := uint32(h[3]), h[4]
-	stream := binary.BigEndian.Uint32(h[5:]) & 0x7fffffff
-	f := field.NewObject("")
-	f.AddEnum("type", uint64(typ), nameOf(h2FrameTypes, typ))
-	f.AddUint("flags", uint64(flags))
-	f.AddUint("stream_id", uint64(stream))
-	f.AddUint("length", uint64(length))
-	ev := &trace.Event{Conn: d.conn, From: side, Layer: trace.LayerHTTP, Type: "h2_frame", Time: at, Frame: d.frameNo, Fields: f}
-	defer d.emit(ev)
+	f := &trace.H2Frame{
+		FrameType: trace.Enum{Name: nameOf(h2FrameTypes, typ), Value: uint64(typ)},
+		Flags:     flags,
+		StreamID:  binary.BigEndian.Uint32(h[5:]) & 0x7fffffff,
+		Length:    length,
+	}
+	var evErr string
+	defer func() {
+		ev := trace.NewEvent(d.conn, side, f)
+		ev.Time, ev.Frame, ev.Error = at, d.frameNo, evErr
+		d.emit(ev)
+	}()
 	if payload == nil {
-		ev.Error = fmt.Sprintf("frame of %d bytes: payload not kept", length)
+		evErr = fmt.Sprintf("frame of %d bytes: payload not kept", length)
 		return
 	}
 	p := payload
 	padded := flags&0x8 != 0 && (typ == 0 || typ == 1 || typ == 5)
 	if padded {
 		if len(p) < 1 || int(p[0]) > len(p)-1 {
-			ev.Error = "padding longer than the frame"
+			evErr = "padding longer than the frame"
 			return
 		}
 		p = p[1 : len(p)-int(p[0])]
 	}
+	flag := func(bit byte) *bool { v := flags&bit != 0; return &v }
 	switch typ {
 	case 0: // DATA
-		f.AddBool("end_stream", flags&0x1 != 0)
+		f.EndStream = flag(0x1)
 	case 1, 9: // HEADERS, CONTINUATION
 		if typ == 1 {
-			f.AddBool("end_stream", flags&0x1 != 0)
+			f.EndStream = flag(0x1)
 			if flags&0x20 != 0 { // PRIORITY
 				if len(p) < 5 {
-					ev.Error = "HEADERS too short for its priority fields"
+					evErr = "HEADERS too short for its priority fields"
 					return
 				}
 				p = p[5:]
 			}
 		}
 		if len(dir.block)+len(p) > h2MaxHeaderList {
-			ev.Error = "header block larger than 1 MiB; not decoded"
+			evErr = "header block larger than 1 MiB; not decoded"
 			dir.block = nil
 			return
 		}
@@ -169,38 +174,40 @@ func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, pa
 		fields, err := dir.hpack.DecodeFull(dir.block)
 		dir.block = nil
 		if err != nil {
-			ev.Error = "HPACK: " + err.Error()
+			evErr = "HPACK: " + err.Error()
 			dir.err = true
 			return
 		}
-		list := f.Add(field.NewList("headers"))
+		f.Headers = []string{}
 		for _, hf := range fields {
-			list.AddString("", hf.Name+": "+hf.Value)
+			f.Headers = append(f.Headers, hf.Name+": "+hf.Value)
 		}
 	case 3: // RST_STREAM
 		if len(p) == 4 {
 			code := binary.BigEndian.Uint32(p)
-			f.AddEnum("error_code", uint64(code), nameOf(h2Errors, code))
+			f.ErrorCode = &trace.Enum{Name: nameOf(h2Errors, code), Value: uint64(code)}
 		}
 	case 4: // SETTINGS
-		f.AddBool("ack", flags&0x1 != 0)
-		list := f.Add(field.NewList("settings"))
+		f.Ack = flag(0x1)
+		f.Settings = []string{}
 		for ; len(p) >= 6; p = p[6:] {
 			id := binary.BigEndian.Uint16(p)
-			list.AddString("", fmt.Sprintf("%s=%d", cmpName(h2Settings[id], id), binary.BigEndian.Uint32(p[2:])))
+			f.Settings = append(f.Settings, fmt.Sprintf("%s=%d", cmpName(h2Settings[id], id), binary.BigEndian.Uint32(p[2:])))
 		}
 	case 6: // PING
-		f.AddBool("ack", flags&0x1 != 0)
-		f.AddBytes("opaque_data", p)
+		f.Ack = flag(0x1)
+		f.OpaqueData = append([]byte{}, p...)
 	case 7: // GOAWAY
 		if len(p) >= 8 {
-			f.AddUint("last_stream_id", uint64(binary.BigEndian.Uint32(p)&0x7fffffff))
+			last := binary.BigEndian.Uint32(p) & 0x7fffffff
+			f.LastStreamID = &last
 			code := binary.BigEndian.Uint32(p[4:])
-			f.AddEnum("error_code", uint64(code), nameOf(h2Errors, code))
+			f.ErrorCode = &trace.Enum{Name: nameOf(h2Errors, code), Value: uint64(code)}
 		}
 	case 8: // WINDOW_UPDATE
 		if len(p) == 4 {
-			f.AddUint("window_size_increment", uint64(binary.BigEndian.Uint32(p)&0x7fffffff))
+			inc := binary.BigEndian.Uint32(p) & 0x7fffffff
+			f.WindowIncrement = &inc
 		}
 	}
 }
@@ -231,35 +238,17 @@ func (w *Watcher) Event(ev *trace.Event) {
 	if ev.Layer != trace.LayerTLS {
 		return
 	}
-	switch ev.Type {
-	case "server_hello", "encrypted_extensions":
-		if ev.From == trace.Server && hasString(ev.Fields, "h2") {
+	switch p := ev.Payload.(type) {
+	case *trace.Message:
+		if ev.From == trace.Server && slices.Contains(p.ALPN(), "h2") {
 			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit)
 		}
-	case trace.TypeApplicationData:
-		if d := w.conns[ev.Conn]; d != nil && ev.Fields != nil {
-			if data := ev.Fields.Get("data"); data != nil {
-				d.feedFrame(ev.From, ev.Time, ev.Frame, data.Bytes)
-			}
+	case *trace.Data:
+		if d := w.conns[ev.Conn]; d != nil && ev.Type == trace.TypeApplicationData {
+			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
 		}
 	}
 }
 
 // Forget drops a closed connection's decoder.
 func (w *Watcher) Forget(conn int) { delete(w.conns, conn) }
-
-// hasString reports whether a string field equal to s is in n's tree.
-func hasString(n *field.Node, s string) bool {
-	if n == nil {
-		return false
-	}
-	if n.Kind == field.String && n.Str == s {
-		return true
-	}
-	for _, c := range n.Children {
-		if hasString(c, s) {
-			return true
-		}
-	}
-	return false
-}

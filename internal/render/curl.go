@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -84,100 +83,91 @@ func curlVersion(name string) string {
 
 // Event writes one event.
 func (c *Curl) Event(ev *trace.Event) {
-	f := ev.Fields
-	switch ev.Layer {
-	case trace.LayerDNS:
+	if ev.Layer == trace.LayerTLS {
+		c.tls(ev)
+		return
+	}
+	switch p := ev.Payload.(type) {
+	case *trace.DNSLookup:
 		if ev.Error != "" {
-			c.printf("* Could not resolve host: %s\n", str(f, "name"))
+			c.printf("* Could not resolve host: %s\n", p.Name)
 			return
 		}
-		for _, a := range strs(f.Get("addresses")) {
+		for _, a := range p.Addresses {
 			if strings.Contains(a, ":") {
 				c.printf("* IPv6: %s\n", a)
 			} else {
 				c.printf("* IPv4: %s\n", a)
 			}
 		}
-	case trace.LayerTCP:
-		if ev.Type != "connect" {
-			return
-		}
-		c.printf("*   Trying %s...\n", str(f, "remote"))
+	case *trace.TCPConnect:
+		c.printf("*   Trying %s...\n", p.Remote)
 		if ev.Error != "" {
-			c.printf("* connect to %s failed: %s\n", str(f, "remote"), ev.Error)
+			c.printf("* connect to %s failed: %s\n", p.Remote, ev.Error)
 			return
 		}
-		host, port, _ := strings.Cut(str(f, "remote"), "]:")
+		host, port, _ := strings.Cut(p.Remote, "]:")
 		if !strings.HasPrefix(host, "[") {
-			host, port, _ = strings.Cut(str(f, "remote"), ":")
+			host, port, _ = strings.Cut(p.Remote, ":")
 		}
-		c.printf("* Connected to %s (%s) port %s (#%d)\n", str(f, "host"), strings.TrimPrefix(host, "["), port, ev.Conn-1)
-	case trace.LayerTLS:
-		c.tls(ev)
-	case trace.LayerInfo:
-		switch ev.Type {
-		case "handshake_complete":
-			c.printf("* SSL connection using %s / %s", curlVersion(str(f, "version")), str(f, "cipher_suite"))
-			if g := str(f, "group"); g != "" {
-				c.printf(" / %s", g)
-			}
-			c.printf("\n")
-			if a := str(f, "alpn"); a != "" {
-				c.printf("* ALPN: server accepted %s\n", a)
-			} else {
-				c.printf("* ALPN: server did not agree on a protocol. Uses default.\n")
-			}
-		case "timing":
-			c.printf("* Connection #%d closed; DNS %s, TCP %s, TLS %s, first byte %s, total %s\n", ev.Conn-1,
-				us(f, "dns_us"), us(f, "connect_us"), us(f, "tls_us"), us(f, "ttfb_us"), us(f, "total_us"))
-		}
-	case trace.LayerX509:
-		if ev.Type != "verify" {
+		c.printf("* Connected to %s (%s) port %s (#%d)\n", p.Host, strings.TrimPrefix(host, "["), port, ev.Conn-1)
+	case *trace.Handshake:
+		if p.Failed {
 			return
 		}
-		if list := f.Get("chain"); list != nil && len(list.Children) > 0 {
-			leaf := list.Children[0]
+		c.printf("* SSL connection using %s / %s", curlVersion(p.Version), p.CipherSuite)
+		if p.Group != "" {
+			c.printf(" / %s", p.Group)
+		}
+		c.printf("\n")
+		if p.ALPN != "" {
+			c.printf("* ALPN: server accepted %s\n", p.ALPN)
+		} else {
+			c.printf("* ALPN: server did not agree on a protocol. Uses default.\n")
+		}
+	case *trace.Timing:
+		c.printf("* Connection #%d closed; DNS %s, TCP %s, TLS %s, first byte %s, total %s\n", ev.Conn-1,
+			ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
+	case *trace.Verify:
+		if len(p.Chain) > 0 {
+			leaf := p.Chain[0]
 			c.printf("* Server certificate:\n")
-			c.printf("*  subject: %s\n", str(leaf, "subject"))
-			c.printf("*  start date: %s\n", curlDate(str(leaf, "not_before")))
-			c.printf("*  expire date: %s\n", curlDate(str(leaf, "not_after")))
-			c.printf("*  subjectAltName: %s\n", strings.Join(strs(leaf.Get("subject_alt_names")), ", "))
-			c.printf("*  issuer: %s\n", str(leaf, "issuer"))
+			c.printf("*  subject: %s\n", leaf.Subject)
+			c.printf("*  start date: %s\n", curlDate(leaf.NotBefore))
+			c.printf("*  expire date: %s\n", curlDate(leaf.NotAfter))
+			c.printf("*  subjectAltName: %s\n", strings.Join(leaf.SANs, ", "))
+			c.printf("*  issuer: %s\n", leaf.Issuer)
 		}
 		if ev.Error != "" {
 			c.printf("*  SSL certificate problem: %s\n", ev.Error)
 		} else {
 			c.printf("*  SSL certificate verify ok.\n")
 		}
-	case trace.LayerHTTP:
-		switch ev.Type {
-		case "request":
-			line := str(f, "method") + " " + pathOf(str(f, "url")) + " HTTP/1.1"
-			for _, h := range strs(f.Get("headers")) {
-				if strings.HasPrefix(h, ":") {
-					line = str(f, "method") + " " + pathOf(str(f, "url")) + " HTTP/2"
-					break
-				}
+	case *trace.HTTPRequest:
+		proto := "HTTP/1.1"
+		for _, h := range p.Headers {
+			if strings.HasPrefix(h, ":") {
+				proto = "HTTP/2"
+				break
 			}
-			c.printf("> %s\n", line)
-			for _, h := range strs(f.Get("headers")) {
-				if !strings.HasPrefix(h, ":") {
-					c.printf("> %s\n", h)
-				}
-			}
-			c.printf("> \n")
-		case "response":
-			c.printf("< %s %d %s\n", str(f, "proto"), uintOf(f, "status"), str(f, "reason"))
-			for _, h := range strs(f.Get("headers")) {
-				c.printf("< %s\n", h)
-			}
-			c.printf("< \n")
-		case "body":
-			c.printf("* %d bytes of body\n", uintOf(f, "length"))
-		case "h2_frame":
-			// curl -v does not show frames.
 		}
+		c.printf("> %s %s %s\n", p.Method, pathOf(p.URL), proto)
+		for _, h := range p.Headers {
+			if !strings.HasPrefix(h, ":") {
+				c.printf("> %s\n", h)
+			}
+		}
+		c.printf("> \n")
+	case *trace.HTTPResponse:
+		c.printf("< %s %d %s\n", p.Proto, p.Status, p.Reason)
+		for _, h := range p.Headers {
+			c.printf("< %s\n", h)
+		}
+		c.printf("< \n")
+	case *trace.HTTPBody:
+		c.printf("* %d bytes of body\n", p.Length)
 	}
+	// curl -v does not show HTTP/2 frames, links or verdicts.
 }
 
 func (c *Curl) tls(ev *trace.Event) {
@@ -242,11 +232,7 @@ func curlAlert(name string) string {
 	return s
 }
 
-func curlDate(rfc3339 string) string {
-	t, err := time.Parse(time.RFC3339, rfc3339)
-	if err != nil {
-		return rfc3339
-	}
+func curlDate(t time.Time) string {
 	return t.UTC().Format("Jan _2 15:04:05 2006 GMT")
 }
 
@@ -259,29 +245,4 @@ func pathOf(u string) string {
 		return "/"
 	}
 	return u
-}
-
-func str(n *field.Node, name string) string {
-	if n == nil {
-		return ""
-	}
-	if c := n.Get(name); c != nil {
-		return c.Str
-	}
-	return ""
-}
-
-func uintOf(n *field.Node, name string) uint64 {
-	if n == nil {
-		return 0
-	}
-	if c := n.Get(name); c != nil {
-		return c.Uint
-	}
-	return 0
-}
-
-// us formats a microsecond field as milliseconds.
-func us(n *field.Node, name string) string {
-	return fmt.Sprintf("%.1f ms", float64(uintOf(n, name))/1000)
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 	"github.com/tlstrace/tlstrace/internal/golden"
 	"github.com/tlstrace/tlstrace/internal/keylog"
@@ -71,96 +70,49 @@ func (ss *session) feed(c *trace.Conn, ms float64, from trace.Side, dir, name st
 	c.Feed(from, trace.Stamp{Time: at(ms)}, readTestdata(ss.t, dir, "caps", name))
 }
 
-func obj(kv ...any) *field.Node {
-	f := field.NewObject("")
-	addAll(f, kv...)
-	return f
-}
+// Local steps, built as their producers build them: typed payloads, the
+// field trees derived by trace.NewEvent.
 
-// enum is a code point with its name, for addAll.
-type enum struct {
-	value uint64
-	name  string
+func withError(ev *trace.Event, errText string) *trace.Event {
+	ev.Error = errText
+	return ev
 }
-
-// addAll adds name, value pairs to f: string, int, bool, []byte, enum,
-// []string (a list of strings) and *field.Node (an object or list).
-func addAll(f *field.Node, kv ...any) {
-	for i := 0; i+1 < len(kv); i += 2 {
-		name := kv[i].(string)
-		switch v := kv[i+1].(type) {
-		case string:
-			f.AddString(name, v)
-		case int:
-			f.AddUint(name, uint64(v))
-		case bool:
-			f.AddBool(name, v)
-		case []string:
-			l := f.Add(field.NewList(name))
-			for _, s := range v {
-				l.AddString("", s)
-			}
-		case []byte:
-			f.AddBytes(name, v)
-		case enum:
-			f.AddEnum(name, v.value, v.name)
-		case *field.Node:
-			v.Name = name
-			f.Add(v)
-		default:
-			panic("addAll: unexpected value")
-		}
-	}
-}
-
-// Local steps, built as their producers build them.
 
 func dnsLookup(conn int, name, resolver string, addrs []string, cname string, us int, errText string) *trace.Event {
-	f := obj("name", name, "resolver", resolver, "addresses", addrs)
-	if cname != "" {
-		f.AddString("cname", cname)
-	}
+	p := &trace.DNSLookup{Name: name, Resolver: resolver, Addresses: addrs, CNAME: cname}
 	if us >= 0 {
-		f.AddUint("duration_us", uint64(us))
+		d := time.Duration(us) * time.Microsecond
+		p.Duration = &d
 	}
-	return &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerDNS, Type: "lookup", Fields: f, Error: errText}
+	return withError(trace.NewEvent(conn, trace.Local, p), errText)
 }
 
 func tcpConnect(conn int, host, remote, local string, us, rtt int, errText string) *trace.Event {
-	f := obj("host", host, "remote", remote)
-	if local != "" {
-		f.AddString("local", local)
-	}
-	f.AddUint("duration_us", uint64(us))
+	p := &trace.TCPConnect{Host: host, Remote: remote, Local: local, Duration: time.Duration(us) * time.Microsecond}
 	if rtt > 0 {
-		f.AddUint("rtt_us", uint64(rtt))
+		d := time.Duration(rtt) * time.Microsecond
+		p.RTT = &d
 	}
-	return &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerTCP, Type: "connect", Fields: f, Error: errText}
+	return withError(trace.NewEvent(conn, trace.Local, p), errText)
 }
 
-// handshakeComplete mirrors client.StateFields and the server's ranks.
-func handshakeComplete(conn int, kv ...any) *trace.Event {
-	return &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: obj(kv...)}
+func handshakeComplete(conn int, h trace.Handshake) *trace.Event {
+	return trace.NewEvent(conn, trace.Local, &h)
 }
 
 // certSummary mirrors the client's summary of a certificate sent.
-func certSummary(c *x509.Certificate) *field.Node {
-	n := field.NewObject("")
-	n.AddString("subject", c.Subject.String())
-	n.AddString("issuer", c.Issuer.String())
+func certSummary(c *x509.Certificate) trace.CertSummary {
+	s := trace.CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		PublicKey: chain.KeyDescription(c), SignatureAlgorithm: chain.SignatureName(c)}
 	var names []string
 	names = append(names, c.DNSNames...)
 	for _, ip := range c.IPAddresses {
 		names = append(names, ip.String())
 	}
 	if len(names) > 0 {
-		addAll(n, "subject_alt_names", names)
+		s.SANs = names
 	}
-	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
-	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
-	n.AddString("public_key", chain.KeyDescription(c))
-	n.AddString("signature_algorithm", chain.SignatureName(c))
-	return n
+	return s
 }
 
 // verifyEvents returns what the client emits when it verifies certs: the
@@ -170,72 +122,68 @@ func verifyEvents(conn int, host string, certs []*x509.Certificate, o chain.Opti
 	r := chain.Verify(certs[0], o)
 	var out []*trace.Event
 	for _, ev := range r.Events(conn) {
-		if ev.Type == "link" {
+		if ev.Type == trace.TypeLink {
 			out = append(out, ev)
 		}
 	}
-	f := obj("host", host)
-	sent := f.Add(field.NewList("chain"))
+	p := &trace.Verify{Host: host, Chain: []trace.CertSummary{}}
 	for _, c := range certs {
-		sent.Add(certSummary(c))
+		p.Chain = append(p.Chain, certSummary(c))
 	}
-	ev := &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerX509, Type: "verify", Fields: f}
+	errText := ""
 	switch {
 	case r.Valid:
-		var path []string
+		p.VerifiedChain = []string{}
 		for _, l := range r.Links {
-			path = append(path, l.Cert.Subject.String())
+			p.VerifiedChain = append(p.VerifiedChain, l.Cert.Subject.String())
 		}
-		addAll(f, "verified_chain", path, "verdict", "trusted")
+		p.Verdict, p.Trusted = "trusted", true
 	case insecure:
-		f.AddString("verdict", "NOT trusted; going on because of --insecure")
-		ev.Error = r.Cause
+		p.Verdict = "NOT trusted; going on because of --insecure"
+		errText = r.Cause
 	default:
-		f.AddString("verdict", "not trusted")
-		ev.Error = r.Cause
-		if r.Fix != "" {
-			f.AddString("fix", r.Fix)
-		}
+		p.Verdict = "not trusted"
+		errText = r.Cause
+		p.Fix = r.Fix
 	}
-	return append(out, ev)
+	return append(out, withError(trace.NewEvent(conn, trace.Local, p), errText))
 }
 
 func httpRequest(conn int, method, url string, headers []string) *trace.Event {
-	return &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerHTTP, Type: "request", Fields: obj("method", method, "url", url, "headers", headers)}
+	return trace.NewEvent(conn, trace.Client, &trace.HTTPRequest{Method: method, URL: url, Headers: headers})
 }
 
 func httpResponse(conn int, proto string, status int, reason string, headers []string) *trace.Event {
-	return &trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "response", Fields: obj("proto", proto, "status", status, "reason", reason, "headers", headers)}
+	return trace.NewEvent(conn, trace.Server, &trace.HTTPResponse{Proto: proto, Status: status, Reason: reason, Headers: headers})
 }
 
 func httpBody(conn, length int, contentType string, us int) *trace.Event {
-	f := obj("length", length)
-	if contentType != "" {
-		f.AddString("content_type", contentType)
-	}
-	f.AddUint("duration_us", uint64(us))
-	return &trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerHTTP, Type: "body", Fields: f}
+	return trace.NewEvent(conn, trace.Server, &trace.HTTPBody{Length: int64(length), ContentType: contentType, Duration: time.Duration(us) * time.Microsecond})
 }
 
-// h2Frame mirrors the fields of internal/h2: the frame header, then what
-// its type carries (kv).
-func h2Frame(conn int, from trace.Side, typ int, name string, flags, stream, length int, kv ...any) *trace.Event {
-	f := obj("type", enum{uint64(typ), name}, "flags", flags, "stream_id", stream, "length", length)
-	addAll(f, kv...)
-	return &trace.Event{Conn: conn, From: from, Layer: trace.LayerHTTP, Type: "h2_frame", Fields: f}
+// h2Frame mirrors internal/h2: the frame header, then what its type
+// carries (set).
+func h2Frame(conn int, from trace.Side, typ int, name string, flags, stream, length int, set func(*trace.H2Frame)) *trace.Event {
+	f := &trace.H2Frame{FrameType: trace.Enum{Name: name, Value: uint64(typ)}, Flags: uint8(flags), StreamID: uint32(stream), Length: length}
+	if set != nil {
+		set(f)
+	}
+	return trace.NewEvent(conn, from, f)
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func timing(conn, dns, connect, tls, ttfb, total int) *trace.Event {
-	return &trace.Event{Conn: conn, From: trace.Local, Layer: trace.LayerInfo, Type: "timing",
-		Fields: obj("dns_us", dns, "connect_us", connect, "tls_us", tls, "ttfb_us", ttfb, "total_us", total)}
+	us := func(n int) time.Duration { return time.Duration(n) * time.Microsecond }
+	return trace.NewEvent(conn, trace.Local, &trace.Timing{DNS: us(dns), Connect: us(connect), TLS: us(tls), TTFB: us(ttfb), Total: us(total)})
 }
 
 func starttls(conn int, from trace.Side, proto, line string) *trace.Event {
-	return &trace.Event{Conn: conn, From: from, Layer: trace.LayerInfo, Type: "starttls", Fields: obj("protocol", proto, "line", line)}
+	return trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Line: line})
 }
 
 func accept(conn int, remote, local string) *trace.Event {
-	return &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTCP, Type: "accept", Fields: obj("remote", remote, "local", local)}
+	return trace.NewEvent(conn, trace.Client, &trace.TCPAccept{Remote: remote, Local: local})
 }
 
 // clientFingerprint mirrors the server's event after a ClientHello.
@@ -245,7 +193,7 @@ func clientFingerprint(t *testing.T, conn int, hello []byte) *trace.Event {
 		t.Fatal(err)
 	}
 	ja3s, ja3 := h.JA3()
-	return &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerInfo, Type: "client_fingerprint", Fields: obj("ja3", ja3, "ja3_string", ja3s, "ja4", h.JA4())}
+	return trace.NewEvent(conn, trace.Client, &trace.Fingerprint{JA3: ja3, JA3String: ja3s, JA4: h.JA4()})
 }
 
 func parsePEM(t *testing.T, s string) *x509.Certificate {
@@ -322,8 +270,8 @@ func goldenSession(t *testing.T) []*trace.Event {
 	}
 	ss.feed(c1, 3.6, trace.Client, tls13, "clientccs")
 	ss.feed(c1, 3.6, trace.Client, tls13, "clientencfinished")
-	ss.emit(3.7, handshakeComplete(1, "version", "TLS 1.3", "cipher_suite", "TLS_AES_256_GCM_SHA384", "group", "X25519",
-		"server_name", "example.ulfheim.net", "resumed", false, "hello_retry_request", false, "duration_us", 2140))
+	ss.emit(3.7, handshakeComplete(1, trace.Handshake{Version: "TLS 1.3", CipherSuite: "TLS_AES_256_GCM_SHA384", Group: "X25519",
+		ServerName: "example.ulfheim.net", Duration: 2140 * time.Microsecond}))
 	ss.feed(c1, 3.9, trace.Client, tls13, "clientencdata")
 	ss.emit(4.0, httpRequest(1, "GET", "https://example.ulfheim.net/", []string{"Host: example.ulfheim.net", "User-Agent: tlstrace/(devel)", "Accept: */*"}))
 	ss.feed(c1, 5.2, trace.Server, tls13, "serverencticket1")
@@ -341,22 +289,32 @@ func goldenSession(t *testing.T) []*trace.Event {
 	for _, ev := range verifyEvents(2, "google.com", sent, chain.Options{Roots: roots, Intermediates: sent[1:], At: validAt}, false) {
 		ss.emit(12, ev)
 	}
-	ss.emit(12.4, handshakeComplete(2, "version", "TLS 1.3", "cipher_suite", "TLS_AES_128_GCM_SHA256", "group", "X25519MLKEM768",
-		"server_name", "google.com", "alpn", "h2", "resumed", true, "hello_retry_request", true, "duration_us", 1890))
-	ss.emit(12.5, h2Frame(2, trace.Client, 4, "SETTINGS", 0, 0, 18, "ack", false, "settings", []string{"ENABLE_PUSH=0", "INITIAL_WINDOW_SIZE=4194304", "MAX_HEADER_LIST_SIZE=10485760"}))
-	ss.emit(12.5, h2Frame(2, trace.Client, 8, "WINDOW_UPDATE", 0, 0, 4, "window_size_increment", 1073741824))
-	ss.emit(12.6, h2Frame(2, trace.Client, 1, "HEADERS", 5, 1, 35, "end_stream", true, "headers", []string{":authority: google.com", ":method: GET", ":path: /", ":scheme: https", "user-agent: tlstrace/(devel)", "accept: */*"}))
+	ss.emit(12.4, handshakeComplete(2, trace.Handshake{Version: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Group: "X25519MLKEM768",
+		ServerName: "google.com", ALPN: "h2", Resumed: true, HelloRetry: true, Duration: 1890 * time.Microsecond}))
+	ss.emit(12.5, h2Frame(2, trace.Client, 4, "SETTINGS", 0, 0, 18, func(f *trace.H2Frame) {
+		f.Ack, f.Settings = ptr(false), []string{"ENABLE_PUSH=0", "INITIAL_WINDOW_SIZE=4194304", "MAX_HEADER_LIST_SIZE=10485760"}
+	}))
+	ss.emit(12.5, h2Frame(2, trace.Client, 8, "WINDOW_UPDATE", 0, 0, 4, func(f *trace.H2Frame) { f.WindowIncrement = ptr(uint32(1073741824)) }))
+	ss.emit(12.6, h2Frame(2, trace.Client, 1, "HEADERS", 5, 1, 35, func(f *trace.H2Frame) {
+		f.EndStream, f.Headers = ptr(true), []string{":authority: google.com", ":method: GET", ":path: /", ":scheme: https", "user-agent: tlstrace/(devel)", "accept: */*"}
+	}))
 	ss.emit(12.6, httpRequest(2, "GET", "https://google.com/", []string{":authority: google.com", ":method: GET", ":path: /", ":scheme: https", "user-agent: tlstrace/(devel)", "accept: */*"}))
-	ss.emit(13.1, h2Frame(2, trace.Server, 4, "SETTINGS", 0, 0, 12, "ack", false, "settings", []string{"MAX_CONCURRENT_STREAMS=100", "UNKNOWN_SETTING_0x0a=1"}))
-	ss.emit(13.1, h2Frame(2, trace.Server, 4, "SETTINGS", 1, 0, 0, "ack", true, "settings", []string{}))
-	ss.emit(13.2, h2Frame(2, trace.Server, 6, "PING", 1, 0, 8, "ack", true, "opaque_data", []byte{0, 1, 2, 3, 4, 5, 6, 7}))
-	ss.emit(13.4, h2Frame(2, trace.Server, 1, "HEADERS", 4, 1, 30, "end_stream", false, "headers", []string{":status: 301", "location: https://www.google.com/", "content-type: text/html; charset=UTF-8"}))
+	ss.emit(13.1, h2Frame(2, trace.Server, 4, "SETTINGS", 0, 0, 12, func(f *trace.H2Frame) {
+		f.Ack, f.Settings = ptr(false), []string{"MAX_CONCURRENT_STREAMS=100", "UNKNOWN_SETTING_0x0a=1"}
+	}))
+	ss.emit(13.1, h2Frame(2, trace.Server, 4, "SETTINGS", 1, 0, 0, func(f *trace.H2Frame) { f.Ack, f.Settings = ptr(true), []string{} }))
+	ss.emit(13.2, h2Frame(2, trace.Server, 6, "PING", 1, 0, 8, func(f *trace.H2Frame) { f.Ack, f.OpaqueData = ptr(true), []byte{0, 1, 2, 3, 4, 5, 6, 7} }))
+	ss.emit(13.4, h2Frame(2, trace.Server, 1, "HEADERS", 4, 1, 30, func(f *trace.H2Frame) {
+		f.EndStream, f.Headers = ptr(false), []string{":status: 301", "location: https://www.google.com/", "content-type: text/html; charset=UTF-8"}
+	}))
 	ss.emit(13.4, httpResponse(2, "HTTP/2.0", 301, "Moved Permanently", []string{"Content-Type: text/html; charset=UTF-8", "Location: https://www.google.com/"}))
-	ss.emit(13.5, h2Frame(2, trace.Server, 0, "DATA", 1, 1, 220, "end_stream", true))
+	ss.emit(13.5, h2Frame(2, trace.Server, 0, "DATA", 1, 1, 220, func(f *trace.H2Frame) { f.EndStream = ptr(true) }))
 	ss.emit(13.5, httpBody(2, 220, "text/html; charset=UTF-8", 97))
-	ss.emit(13.6, h2Frame(2, trace.Client, 3, "RST_STREAM", 0, 3, 4, "error_code", enum{8, "CANCEL"}))
-	ss.emit(13.7, h2Frame(2, trace.Server, 7, "GOAWAY", 0, 0, 8, "last_stream_id", 1, "error_code", enum{0, "NO_ERROR"}))
-	ss.emit(13.8, &trace.Event{Conn: 2, From: trace.Client, Layer: trace.LayerHTTP, Type: "h2_frame",
+	ss.emit(13.6, h2Frame(2, trace.Client, 3, "RST_STREAM", 0, 3, 4, func(f *trace.H2Frame) { f.ErrorCode = &trace.Enum{Name: "CANCEL", Value: 8} }))
+	ss.emit(13.7, h2Frame(2, trace.Server, 7, "GOAWAY", 0, 0, 8, func(f *trace.H2Frame) {
+		f.LastStreamID, f.ErrorCode = ptr(uint32(1)), &trace.Enum{Name: "NO_ERROR", Value: 0}
+	}))
+	ss.emit(13.8, &trace.Event{Conn: 2, From: trace.Client, Layer: trace.LayerHTTP, Type: trace.TypeH2Frame,
 		Error: "the client did not start with the HTTP/2 connection preface; not decoded further"})
 	ss.emit(13.9, timing(2, 12, 380, 1890, 3400, 3900))
 
@@ -365,9 +323,9 @@ func goldenSession(t *testing.T) []*trace.Event {
 	c3 := ss.s.NewConn(3, false)
 	ss.feed(c3, 20.2, trace.Client, "illustrated-tls12", "clienthello")
 	ss.emit(20.2, clientFingerprint(t, 3, readTestdata(t, "illustrated-tls12", "caps", "clienthello")[5:]))
-	ss.emit(21, handshakeComplete(3, "version", "TLS 1.2", "cipher_suite", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "group", "X25519",
-		"server_name", "example.ulfheim.net", "resumed", false, "hello_retry_request", false, "client_certificate", false,
-		"cipher_suite_rank", 3, "cipher_suites_offered", 15, "group_rank", 1, "groups_offered", 3, "duration_us", 800))
+	ss.emit(21, handshakeComplete(3, trace.Handshake{Version: "TLS 1.2", CipherSuite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Group: "X25519",
+		ServerName: "example.ulfheim.net", ClientCertificate: ptr(false),
+		SuiteRank: 3, SuitesOffered: 15, GroupRank: 1, GroupsOffered: 3, Duration: 800 * time.Microsecond}))
 	c3.Close()
 
 	// #4

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tlstrace/tlstrace/internal/field"
@@ -51,11 +52,11 @@ func (t *Text) sectionOf(ev *trace.Event) string {
 		return "TCP"
 	case ev.Layer == trace.LayerX509:
 		return "Certificate chain"
-	case ev.Layer == trace.LayerInfo && ev.Type == "timing":
+	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeTiming:
 		return "Timing"
-	case ev.Layer == trace.LayerInfo && ev.Type == "starttls":
+	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeStartTLS:
 		return "STARTTLS"
-	case ev.Layer == trace.LayerInfo && ev.Type == "handshake_complete":
+	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeHandshakeComplete:
 		return "TLS handshake"
 	case ev.Layer == trace.LayerHTTP:
 		return "HTTP"
@@ -105,7 +106,7 @@ func (t *Text) printf(format string, args ...any) {
 
 // Event writes one event.
 func (t *Text) Event(ev *trace.Event) {
-	if ev.Type == "h2_frame" && !t.Verbose {
+	if ev.Type == trace.TypeH2Frame && !t.Verbose {
 		return // HTTP/2 frames are shown with -v
 	}
 	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" {
@@ -136,7 +137,7 @@ func (t *Text) event(ev *trace.Event, summary string) {
 			t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("── #%d %s ", ev.Conn, sec)))
 			t.section[ev.Conn] = sec
 		}
-		if ev.Layer == trace.LayerInfo && ev.Type == "handshake_complete" {
+		if ev.Layer == trace.LayerInfo && ev.Type == trace.TypeHandshakeComplete {
 			t.done[ev.Conn] = true
 		}
 	}
@@ -176,25 +177,29 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	for _, a := range ev.Anomalies {
 		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
 	}
-	if ev.Layer == trace.LayerInfo && ev.Type == "timing" {
-		t.waterfall(ev.Fields)
-	}
-	if ev.Layer == trace.LayerX509 && ev.Type == "link" && !t.Verbose {
-		t.link(ev.Fields)
-	}
-	if ev.Layer == trace.LayerHTTP && (ev.Type == "request" || ev.Type == "response") && !t.Verbose {
-		// The headers, as curl -v shows them.
-		mark := t.paint(ansiCyan, ">")
-		if ev.Type == "response" {
-			mark = t.paint(ansiYellow, "<")
+	switch p := ev.Payload.(type) {
+	case *trace.Timing:
+		t.waterfall(p)
+	case *trace.Link:
+		if !t.Verbose {
+			t.link(p)
 		}
-		for _, h := range strs(ev.Fields.Get("headers")) {
-			t.printf("      %s %s\n", mark, h)
+	case *trace.HTTPRequest:
+		if !t.Verbose {
+			// The headers, as curl -v shows them.
+			for _, h := range p.Headers {
+				t.printf("      %s %s\n", t.paint(ansiCyan, ">"), h)
+			}
 		}
-	}
-	if ev.Layer == trace.LayerX509 && ev.Type == "verdict" {
-		if fix := str(ev.Fields, "fix"); fix != "" {
-			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+fix))
+	case *trace.HTTPResponse:
+		if !t.Verbose {
+			for _, h := range p.Headers {
+				t.printf("      %s %s\n", t.paint(ansiYellow, "<"), h)
+			}
+		}
+	case *trace.Verdict:
+		if p.Fix != "" {
+			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
 		}
 	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
@@ -372,139 +377,143 @@ func (t *Text) dump(b []byte, indent int) {
 // was chosen, for an alert its description, for application data its
 // length and the start of its text.
 func Summary(ev *trace.Event) string {
-	f := ev.Fields
 	var parts []string
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
 	if ev.Layer == trace.LayerTLS {
 		tlsSummary(ev, add)
 	}
-	switch ev.Layer + "/" + ev.Type {
-	case "dns/lookup":
-		add("%s → %s", str(f, "name"), strings.Join(strs(f.Get("addresses")), ", "))
-		add("via %s", str(f, "resolver"))
-		if c := str(f, "cname"); c != "" {
-			add("CNAME %s", c)
+	switch p := ev.Payload.(type) {
+	case *trace.DNSLookup:
+		add("%s → %s", p.Name, strings.Join(p.Addresses, ", "))
+		add("via %s", p.Resolver)
+		if p.CNAME != "" {
+			add("CNAME %s", p.CNAME)
 		}
-		if f.Get("duration_us") != nil {
-			add("%s", us(f, "duration_us"))
-		}
-		return strings.Join(parts, ", ")
-	case "tcp/connect":
-		add("%s", str(f, "remote"))
-		if l := str(f, "local"); l != "" {
-			add("from %s", l)
-		}
-		add("in %s", us(f, "duration_us"))
-		if f.Get("rtt_us") != nil {
-			add("RTT %s", us(f, "rtt_us"))
+		if p.Duration != nil {
+			add("%s", ms(*p.Duration))
 		}
 		return strings.Join(parts, ", ")
-	case "info/handshake_complete":
-		for _, k := range []string{"version", "cipher_suite", "group"} {
-			if v := str(f, k); v != "" {
+	case *trace.TCPConnect:
+		add("%s", p.Remote)
+		if p.Local != "" {
+			add("from %s", p.Local)
+		}
+		add("in %s", ms(p.Duration))
+		if p.RTT != nil {
+			add("RTT %s", ms(*p.RTT))
+		}
+		return strings.Join(parts, ", ")
+	case *trace.Handshake:
+		if p.Failed {
+			return ""
+		}
+		for _, v := range []string{p.Version, p.CipherSuite, p.Group} {
+			if v != "" {
 				add("%s", v)
 			}
 		}
-		if a := str(f, "alpn"); a != "" {
-			add("ALPN %s", a)
+		if p.ALPN != "" {
+			add("ALPN %s", p.ALPN)
 		}
-		if uintOf(f, "resumed") == 1 {
+		if p.Resumed {
 			add("resumed")
 		}
-		if uintOf(f, "hello_retry_request") == 1 {
+		if p.HelloRetry {
 			add("after a HelloRetryRequest")
 		}
-		if n := uintOf(f, "cipher_suites_offered"); n > 0 {
-			add("suite: the client's choice %d of %d", uintOf(f, "cipher_suite_rank"), n)
+		if p.SuitesOffered > 0 {
+			add("suite: the client's choice %d of %d", p.SuiteRank, p.SuitesOffered)
 		}
-		if n := uintOf(f, "groups_offered"); n > 0 {
-			add("group: %d of %d", uintOf(f, "group_rank"), n)
+		if p.GroupsOffered > 0 {
+			add("group: %d of %d", p.GroupRank, p.GroupsOffered)
 		}
-		add("in %s", us(f, "duration_us"))
+		add("in %s", ms(p.Duration))
 		return strings.Join(parts, ", ")
-	case "x509/verify":
-		add("%s", str(f, "verdict"))
-		if list := f.Get("verified_chain"); list != nil {
-			add("%s", strings.Join(strs(list), " ← "))
-		} else if list := f.Get("chain"); list != nil {
-			add("%d certificate%s sent", len(list.Children), plural(len(list.Children)))
+	case *trace.Verify:
+		add("%s", p.Verdict)
+		if p.VerifiedChain != nil {
+			add("%s", strings.Join(p.VerifiedChain, " ← "))
+		} else {
+			add("%d certificate%s sent", len(p.Chain), plural(len(p.Chain)))
 		}
-		if o := str(f, "ocsp"); o != "" {
-			add("OCSP %s", o)
-		}
-		return strings.Join(parts, ", ")
-	case "http/request":
-		add("%s %s", str(f, "method"), str(f, "url"))
-		return strings.Join(parts, ", ")
-	case "http/response":
-		add("%s %d %s", str(f, "proto"), uintOf(f, "status"), str(f, "reason"))
-		return strings.Join(parts, ", ")
-	case "http/body":
-		add("%d bytes", uintOf(f, "length"))
-		if c := str(f, "content_type"); c != "" {
-			add("%s", c)
+		if p.OCSP != "" {
+			add("OCSP %s", p.OCSP)
 		}
 		return strings.Join(parts, ", ")
-	case "tcp/accept":
-		add("from %s", str(f, "remote"))
+	case *trace.HTTPRequest:
+		add("%s %s", p.Method, p.URL)
 		return strings.Join(parts, ", ")
-	case "info/client_fingerprint":
-		add("JA4 %s", str(f, "ja4"))
-		add("JA3 %s", str(f, "ja3"))
+	case *trace.HTTPResponse:
+		add("%s %d %s", p.Proto, p.Status, p.Reason)
 		return strings.Join(parts, ", ")
-	case "x509/certificate":
-		add("%s", str(f, "subject"))
-		add("issued by %s", str(f, "issuer"))
-		add("until %s", str(f, "not_after"))
+	case *trace.HTTPBody:
+		add("%d bytes", p.Length)
+		if p.ContentType != "" {
+			add("%s", p.ContentType)
+		}
 		return strings.Join(parts, ", ")
-	case "x509/link":
-		add("[%d] %s %s", uintOf(f, "depth"), str(f, "role"), str(f, "subject"))
-		if uintOf(f, "trusted_root") == 1 {
+	case *trace.TCPAccept:
+		add("from %s", p.Remote)
+		return strings.Join(parts, ", ")
+	case *trace.Fingerprint:
+		add("JA4 %s", p.JA4)
+		add("JA3 %s", p.JA3)
+		return strings.Join(parts, ", ")
+	case *trace.CertificateInfo:
+		add("%s", p.Subject)
+		add("issued by %s", p.Issuer)
+		add("until %s", p.NotAfter.UTC().Format(time.RFC3339))
+		return strings.Join(parts, ", ")
+	case *trace.Link:
+		add("[%d] %s %s", p.Depth, p.Role, p.Subject)
+		if p.TrustedRoot {
 			add("trusted root")
 		}
 		return strings.Join(parts, ", ")
-	case "x509/verdict":
-		if uintOf(f, "valid") == 1 {
+	case *trace.Verdict:
+		if p.Valid {
 			add("VALID")
 		} else {
 			add("NOT VALID")
 		}
-		if n := str(f, "name"); n != "" {
-			add("for %s", n)
+		if p.Name != "" {
+			add("for %s", p.Name)
 		}
-		add("at %s", str(f, "at"))
+		add("at %s", p.At.UTC().Format(time.RFC3339))
 		return strings.Join(parts, ", ")
-	case "http/h2_frame":
-		add("%s", enumName(f.Get("type")))
-		add("stream %d", uintOf(f, "stream_id"))
-		add("%d bytes", uintOf(f, "length"))
-		for _, k := range []string{"end_stream", "ack"} {
-			if uintOf(f, k) == 1 {
-				add("%s", strings.ToUpper(k))
-			}
+	case *trace.H2Frame:
+		add("%s", enumText(p.FrameType))
+		add("stream %d", p.StreamID)
+		add("%d bytes", p.Length)
+		if p.EndStream != nil && *p.EndStream {
+			add("END_STREAM")
 		}
-		if hs := strs(f.Get("headers")); len(hs) > 0 {
+		if p.Ack != nil && *p.Ack {
+			add("ACK")
+		}
+		if hs := p.Headers; len(hs) > 0 {
 			add("%s", strings.Join(hs[:min(len(hs), 3)], " "))
 		}
-		if ss := strs(f.Get("settings")); len(ss) > 0 {
-			add("%s", strings.Join(ss, " "))
+		if len(p.Settings) > 0 {
+			add("%s", strings.Join(p.Settings, " "))
 		}
-		if w := f.Get("window_size_increment"); w != nil {
-			add("increment %d", w.Uint)
+		if p.WindowIncrement != nil {
+			add("increment %d", *p.WindowIncrement)
 		}
-		if e := f.Get("error_code"); e != nil {
-			add("%s", enumName(e))
+		if p.ErrorCode != nil {
+			add("%s", enumText(*p.ErrorCode))
 		}
 		return strings.Join(parts, ", ")
-	case "info/timing":
-		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", us(f, "dns_us"), us(f, "connect_us"), us(f, "tls_us"), us(f, "ttfb_us"), us(f, "total_us"))
+	case *trace.Timing:
+		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
 		return strings.Join(parts, ", ")
-	}
-	if ev.Layer == trace.LayerTCP && f != nil {
-		for _, c := range f.Children {
-			if c.Kind == field.Uint && !strings.HasPrefix(c.Name, "raw_") {
-				add("%s=%d", c.Name, c.Uint)
-			}
+	case *trace.TCPSegment:
+		add("seq=%d", p.Seq)
+		add("ack=%d", p.Ack)
+		add("win=%d", p.Window)
+		add("len=%d", p.Len)
+		if p.Kind == trace.TypeGap {
+			add("missing=%d", p.Missing)
 		}
 	}
 	if r := ev.Record; r != nil && r.Encrypted && ev.Type != "encrypted_record" {
@@ -619,85 +628,6 @@ func listNames(l []trace.Enum, max int) string {
 	return strings.Join(names, " ")
 }
 
-// find returns the first node named name in a depth-first walk of n.
-func find(n *field.Node, name string) *field.Node {
-	if n == nil {
-		return nil
-	}
-	for _, c := range n.Children {
-		if c.Name == name {
-			return c
-		}
-		if r := find(c, name); r != nil {
-			return r
-		}
-	}
-	return nil
-}
-
-// findExt returns the extension item whose extension_type is named name.
-func findExt(n *field.Node, name string) *field.Node {
-	exts := n.Get("extensions")
-	if exts == nil {
-		return nil
-	}
-	for _, e := range exts.Children {
-		if t := e.Get("extension_type"); t != nil && t.Str == name {
-			return e
-		}
-	}
-	return nil
-}
-
-func enumName(n *field.Node) string {
-	if n == nil {
-		return ""
-	}
-	if n.Str != "" {
-		return n.Str
-	}
-	return fmt.Sprintf("0x%04X", n.Uint)
-}
-
-// enumNames lists the names of the enums inside n (not its extension_type),
-// at most max of them.
-func enumNames(n *field.Node, max int) string {
-	var names []string
-	var walk func(*field.Node)
-	walk = func(x *field.Node) {
-		for _, c := range x.Children {
-			if c.Kind == field.Enum && c.Name != "extension_type" {
-				if len(names) < max {
-					names = append(names, enumName(c))
-				} else if len(names) == max {
-					names = append(names, "…")
-				}
-			}
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(names, " ")
-}
-
-func strs(n *field.Node) []string {
-	if n == nil {
-		return nil
-	}
-	var out []string
-	var walk func(*field.Node)
-	walk = func(x *field.Node) {
-		for _, c := range x.Children {
-			if c.Kind == field.String {
-				out = append(out, c.Str)
-			}
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
 // preview returns the start of b quoted, if b is mostly text.
 func preview(b []byte) string {
 	const max = 40
@@ -721,26 +651,29 @@ func preview(b []byte) string {
 }
 
 // waterfall draws where the time of a connection went, like httpstat.
-func (t *Text) waterfall(f *field.Node) {
-	total := uintOf(f, "total_us")
+func (t *Text) waterfall(p *trace.Timing) {
+	total := uint64(p.Total.Microseconds())
 	if total == 0 {
 		return
 	}
 	const width = 40
 	at := uint64(0)
-	for _, step := range []struct{ name, key string }{
-		{"DNS lookup", "dns_us"}, {"TCP connect", "connect_us"}, {"TLS handshake", "tls_us"}, {"server wait", ""}, {"transfer", ""},
+	for _, step := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"DNS lookup", p.DNS}, {"TCP connect", p.Connect}, {"TLS handshake", p.TLS}, {"server wait", 0}, {"transfer", 0},
 	} {
 		var d uint64
 		switch step.name {
 		case "server wait":
-			if ttfb := uintOf(f, "ttfb_us"); ttfb > at {
+			if ttfb := uint64(p.TTFB.Microseconds()); ttfb > at {
 				d = ttfb - at
 			}
 		case "transfer":
 			d = total - min(at, total)
 		default:
-			d = uintOf(f, step.key)
+			d = uint64(step.d.Microseconds())
 		}
 		start := int(at * width / total)
 		n := int((at+d)*width/total) - start
@@ -754,23 +687,35 @@ func (t *Text) waterfall(f *field.Node) {
 }
 
 // link shows what was checked about one certificate of a chain.
-func (t *Text) link(f *field.Node) {
-	for _, k := range []string{"issuer", "public_key", "signature_algorithm", "issuer_public_key", "tbs_hash", "signed_digest"} {
-		if n := f.Get(k); n != nil {
-			t.printf("      %-20s %s", strings.ReplaceAll(k, "_", " "), n.Str)
-			if n.Note != "" {
-				t.printf("  (%s)", n.Note)
-			}
-			t.printf("\n")
+func (t *Text) link(p *trace.Link) {
+	for _, row := range []struct{ name, value, note string }{
+		{"issuer", p.Issuer, ""},
+		{"public key", p.PublicKey, ""},
+		{"signature algorithm", p.SignatureAlgorithm, ""},
+		{"issuer public key", p.IssuerPublicKey, ""},
+		{"tbs hash", p.TBSHash, ""},
+		{"signed digest", p.SignedDigest, p.DigestNote},
+	} {
+		if row.value == "" && (row.name == "issuer public key" || row.name == "tbs hash" || row.name == "signed digest") {
+			continue
 		}
-	}
-	if checks := f.Get("checks"); checks != nil {
-		for _, c := range checks.Children {
-			mark := t.paint(ansiGreen, "✓")
-			if uintOf(c, "ok") == 0 {
-				mark = t.paint(ansiRed, "✗")
-			}
-			t.printf("      %s %-19s %s\n", mark, strings.ReplaceAll(str(c, "check"), "_", " "), str(c, "detail"))
+		t.printf("      %-20s %s", row.name, row.value)
+		if row.note != "" {
+			t.printf("  (%s)", row.note)
 		}
+		t.printf("\n")
 	}
+	for _, c := range p.Checks {
+		mark := t.paint(ansiGreen, "✓")
+		if !c.OK {
+			mark = t.paint(ansiRed, "✗")
+		}
+		t.printf("      %s %-19s %s\n", mark, strings.ReplaceAll(c.Name, "_", " "), c.Detail)
+	}
+}
+
+// ms formats a duration as milliseconds with one decimal, from its whole
+// microseconds.
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -66,7 +65,6 @@ type ClientInfo struct {
 	Conn        int
 	Remote      string
 	Hello       *fingerprint.Hello
-	HelloFields *field.Node
 	JA3, JA3Str string
 	JA4         string
 	State       tls.ConnectionState
@@ -132,26 +130,22 @@ func (s *Server) Tracer() *source.Tracer { return s.tracer }
 // observe keeps, per connection, the ClientHello and its fingerprints,
 // and returns them as an event to follow the ClientHello.
 func (s *Server) observe(ev *trace.Event) []*trace.Event {
-	if ev.Layer != trace.LayerTLS || ev.Type != "client_hello" || ev.From != trace.Client {
+	m, ok := ev.Payload.(*trace.Message)
+	if !ok || m.ClientHello == nil || ev.From != trace.Client {
 		return nil
 	}
-	h, err := fingerprint.Parse(ev.Raw)
-	if err != nil {
-		return nil
-	}
+	h := fingerprint.FromClientHello(m.ClientHello)
 	ja3s, ja3 := h.JA3()
-	ci := &ClientInfo{Conn: ev.Conn, Hello: h, HelloFields: ev.Fields, JA3: ja3, JA3Str: ja3s, JA4: h.JA4()}
+	ci := &ClientInfo{Conn: ev.Conn, Hello: h, JA3: ja3, JA3Str: ja3s, JA4: h.JA4()}
 	s.mu.Lock()
 	if old := s.byID[ev.Conn]; old != nil {
 		ci.Remote = old.Remote
 	}
 	s.byID[ev.Conn] = ci
 	s.mu.Unlock()
-	f := field.NewObject("")
-	f.AddString("ja3", ja3)
-	f.AddString("ja3_string", ja3s)
-	f.AddString("ja4", ci.JA4)
-	return []*trace.Event{{Conn: ev.Conn, From: trace.Client, Layer: trace.LayerInfo, Type: "client_fingerprint", Fields: f, Time: ev.Time}}
+	fev := trace.NewEvent(ev.Conn, trace.Client, &trace.Fingerprint{JA3: ja3, JA3String: ja3s, JA4: ci.JA4})
+	fev.Time = ev.Time
+	return []*trace.Event{fev}
 }
 
 // Serve accepts connections until ctx ends, then stops accepting, lets
@@ -293,10 +287,7 @@ func (c *hookConn) Close() error {
 // accept traces and handshakes one connection.
 func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	id := s.tracer.NextConn()
-	f := field.NewObject("")
-	f.AddString("remote", c.RemoteAddr().String())
-	f.AddString("local", c.LocalAddr().String())
-	s.tracer.Emit(&trace.Event{Conn: id, From: trace.Client, Layer: trace.LayerTCP, Type: "accept", Fields: f})
+	s.tracer.Emit(trace.NewEvent(id, trace.Client, &trace.TCPAccept{Remote: c.RemoteAddr().String(), Local: c.LocalAddr().String()}))
 	s.mu.Lock()
 	s.byID[id] = &ClientInfo{Conn: id, Remote: c.RemoteAddr().String()}
 	s.mu.Unlock()
@@ -313,12 +304,9 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	defer cancel()
 	start := time.Now()
 	err := tc.HandshakeContext(ctx)
-	hf := field.NewObject("")
-	ev := &trace.Event{Conn: id, From: trace.Local, Layer: trace.LayerInfo, Type: "handshake_complete", Fields: hf}
 	if err != nil {
-		ev.Type = "handshake_failed"
+		ev := trace.NewEvent(id, trace.Local, &trace.Handshake{Failed: true, Duration: time.Since(start)})
 		ev.Error = "handshake failed: " + err.Error()
-		hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
 		tc.Close()
 		if tap != nil {
 			tap.Wait(time.Second)
@@ -330,19 +318,20 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 		return nil, err
 	}
 	cs := tc.ConnectionState()
-	source.StateFields(hf, cs)
-	hf.AddBool("client_certificate", len(cs.PeerCertificates) > 0)
+	h := trace.HandshakeState(cs)
+	sent := len(cs.PeerCertificates) > 0
+	h.ClientCertificate = &sent
 	s.mu.Lock()
 	ci := s.byID[id]
 	if ci != nil && ci.Hello != nil {
 		// What was chosen against what was offered: its place in the
 		// client's preference order.
-		addRank(hf, "cipher_suite", cs.CipherSuite, ci.Hello.CipherSuites)
-		addRank(hf, "group", uint16(cs.CurveID), ci.Hello.Groups)
+		h.SuiteRank, h.SuitesOffered = rank(cs.CipherSuite, ci.Hello.CipherSuites)
+		h.GroupRank, h.GroupsOffered = rank(uint16(cs.CurveID), ci.Hello.Groups)
 	}
 	s.mu.Unlock()
-	hf.AddUint("duration_us", uint64(time.Since(start).Microseconds()))
-	s.tracer.Emit(ev)
+	h.Duration = time.Since(start)
+	s.tracer.Emit(trace.NewEvent(id, trace.Local, h))
 	s.mu.Lock()
 	if ci != nil {
 		ci.State = cs
@@ -353,10 +342,10 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	return tc, nil
 }
 
-// addRank records where chosen stood in the client's offer (1 = its first
-// choice), and how many it offered; GREASE values are not counted.
-func addRank(f *field.Node, name string, chosen uint16, offered []uint16) {
-	n, rank := 0, 0
+// rank says where chosen stood in the client's offer (1 = its first
+// choice) and how many it offered, GREASE values not counted; 0, 0 when
+// nothing was chosen or offered.
+func rank(chosen uint16, offered []uint16) (rank, n int) {
 	for _, v := range offered {
 		if wire.IsGREASE(v) {
 			continue
@@ -367,10 +356,9 @@ func addRank(f *field.Node, name string, chosen uint16, offered []uint16) {
 		}
 	}
 	if n == 0 || chosen == 0 {
-		return
+		return 0, 0
 	}
-	f.AddUint(name+"_rank", uint64(rank))
-	f.AddUint(name+"s_offered", uint64(n))
+	return rank, n
 }
 
 // verifyClient verifies and explains a client certificate. With "require"

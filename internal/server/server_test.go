@@ -3,20 +3,15 @@ package server
 import (
 	"testing"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 )
 
-func TestAddRank(t *testing.T) {
-	f := field.NewObject("")
-	addRank(f, "cipher_suite", 0x1302, []uint16{0x0a0a, 0x1301, 0x1302, 0x1303})
-	if f.Get("cipher_suite_rank").Uint != 2 || f.Get("cipher_suites_offered").Uint != 3 {
-		t.Errorf("rank %d of %d, want 2 of 3 (GREASE not counted)", f.Get("cipher_suite_rank").Uint, f.Get("cipher_suites_offered").Uint)
+func TestRank(t *testing.T) {
+	if r, n := rank(0x1302, []uint16{0x0a0a, 0x1301, 0x1302, 0x1303}); r != 2 || n != 3 {
+		t.Errorf("rank %d of %d, want 2 of 3 (GREASE not counted)", r, n)
 	}
-	g := field.NewObject("")
-	addRank(g, "group", 0, []uint16{29})
-	if g.Get("group_rank") != nil {
-		t.Error("a group was ranked though none was chosen")
+	if r, n := rank(0, []uint16{29}); r != 0 || n != 0 {
+		t.Errorf("a group was ranked (%d of %d) though none was chosen", r, n)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -73,18 +72,10 @@ func side(fromClient bool) trace.Side {
 // gaps.
 func (h *fileSource) TCP(ev capture.TCPEvent) {
 	h.start(ev.Time)
-	fields := field.NewObject("")
-	fields.AddUint("seq", uint64(ev.RelSeq))
-	fields.AddUint("ack", uint64(ev.RelAck))
-	fields.AddUint("win", uint64(ev.Window))
-	fields.AddUint("len", uint64(ev.Len))
-	fields.AddUint("raw_seq", uint64(ev.Seq))
-	fields.AddUint("raw_ack", uint64(ev.Ack))
-	if ev.Kind == "gap" {
-		fields.AddUint("missing", uint64(ev.Missing))
-	}
-	h.sink.sess.Emit(&trace.Event{Conn: ev.Flow.ID, From: side(ev.FromClient), Layer: trace.LayerTCP, Type: ev.Kind,
-		Frame: ev.Frame, Time: ev.Time, Fields: fields})
+	tev := trace.NewEvent(ev.Flow.ID, side(ev.FromClient), &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
+		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing})
+	tev.Frame, tev.Time = ev.Frame, ev.Time
+	h.sink.sess.Emit(tev)
 	if ev.Kind == "gap" {
 		if c := h.conns[ev.Flow]; c != nil {
 			c.Gap(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing)

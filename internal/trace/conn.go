@@ -769,7 +769,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 	ctx := wire.Context{Version: c.version, CipherSuite: c.suite, FromServer: from == Server}
 	m := wire.ParseHandshake(ctx, raw)
 	ev := &Event{From: from, Layer: LayerTLS, Type: m.Type.String(), Frame: at.Frame, Time: at.Time,
-		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: messagePayload(m, int(raw[0]))}
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: NewMessage(m, int(raw[0]))}
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}
@@ -935,7 +935,7 @@ func (c *Conn) sslv2Hello(from Side, at Stamp, rec []byte) {
 		msgType = int(raw[2])
 	}
 	ev := &Event{From: from, Layer: LayerTLS, Type: wire.TypeClientHello.String(), Frame: at.Frame, Time: at.Time,
-		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: messagePayload(m, msgType)}
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: NewMessage(m, msgType)}
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}

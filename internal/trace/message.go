@@ -45,6 +45,29 @@ type Message struct {
 	Signed      *Signed           // certificate_verify, server_key_exchange
 	Ticket      *NewSessionTicket // new_session_ticket
 	KeyUpdate   *KeyUpdate        // key_update
+	// EncryptedExtensions is set for encrypted_extensions.
+	EncryptedExtensions *EncryptedExtensions
+}
+
+// EncryptedExtensions lists the extensions a TLS 1.3 server sent
+// encrypted (RFC 8446, Section 4.3.1).
+type EncryptedExtensions struct {
+	Extensions []Enum
+	// ALPN is the protocol the server selected (one name when well
+	// formed); nil if absent.
+	ALPN []string
+}
+
+// ALPN returns the protocols a ServerHello or EncryptedExtensions selected,
+// nil for other messages or when there was no ALPN extension.
+func (m *Message) ALPN() []string {
+	switch {
+	case m.ServerHello != nil:
+		return m.ServerHello.ALPN
+	case m.EncryptedExtensions != nil:
+		return m.EncryptedExtensions.ALPN
+	}
+	return nil
 }
 
 // ClientHello is what a client offered (RFC 8446, Section 4.1.2; RFC 5246,
@@ -183,8 +206,9 @@ func enums8(v []uint8, name func(uint8) string) []Enum {
 
 func enumPtr(e Enum) *Enum { return &e }
 
-// messagePayload turns wire's typed views into the event payload.
-func messagePayload(m *wire.Message, msgType int) *Message {
+// NewMessage turns wire's typed views into the event payload; msgType is
+// the msg_type byte, or -1 when the bytes held none.
+func NewMessage(m *wire.Message, msgType int) *Message {
 	p := &Message{}
 	if msgType >= 0 {
 		p.MsgType = Enum{Name: wire.HandshakeType(msgType).String(), Value: uint64(msgType)}
@@ -261,12 +285,15 @@ func messagePayload(m *wire.Message, msgType int) *Message {
 		}
 		p.Ticket = n
 	}
-	if k := m.KeyUpdate; k != nil {
-		v := uint8(0)
-		if k.UpdateRequested {
-			v = 1
+	if ee := m.EncryptedExtensions; ee != nil {
+		e := &EncryptedExtensions{ALPN: ee.ALPN}
+		for _, x := range ee.Extensions {
+			e.Extensions = append(e.Extensions, enum16(x.Type, wire.ExtensionName))
 		}
-		p.KeyUpdate = &KeyUpdate{Request: Enum{Name: wire.KeyUpdateRequestName(v), Value: uint64(v)}}
+		p.EncryptedExtensions = e
+	}
+	if k := m.KeyUpdate; k != nil {
+		p.KeyUpdate = &KeyUpdate{Request: Enum{Name: wire.KeyUpdateRequestName(k.Request), Value: uint64(k.Request)}}
 	}
 	return p
 }

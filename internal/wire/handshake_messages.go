@@ -38,7 +38,14 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 		m.Ticket = parseNewSessionTicket(ctx, r)
 	case TypeEncryptedExtensions:
 		// RFC 8446, Section 4.3.1.
-		r.extensions(ctx, m.Type)
+		ee := &EncryptedExtensions{}
+		ee.Extensions, _ = r.extensions(ctx, m.Type)
+		for _, e := range ee.Extensions {
+			if e.Type == extALPN && ee.ALPN == nil {
+				ee.ALPN = alpnList(cryptobyte.String(e.Data))
+			}
+		}
+		m.EncryptedExtensions = ee
 	case TypeCertificate:
 		m.Certificate = &Certificate{}
 		parseCertificate(ctx, r, m.Certificate)

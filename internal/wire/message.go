@@ -50,6 +50,17 @@ type Message struct {
 	Signed *Signed
 	// Ticket is set for new_session_ticket.
 	Ticket *NewSessionTicket
+	// EncryptedExtensions is set for encrypted_extensions.
+	EncryptedExtensions *EncryptedExtensions
+}
+
+// EncryptedExtensions holds the extensions of an EncryptedExtensions
+// message (RFC 8446, Section 4.3.1).
+type EncryptedExtensions struct {
+	Extensions []Extension
+	// ALPN is the application_layer_protocol_negotiation extension's
+	// protocol_name_list, nil if absent.
+	ALPN []string
 }
 
 // Certificate lists the certificates of a Certificate message (RFC 8446,

@@ -1,0 +1,601 @@
+package trace
+
+import (
+	"crypto/tls"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// This file holds the typed payloads of the steps that are not TLS
+// records: DNS, TCP, certificate verification, HTTP, timing, the client's
+// fingerprint. Their producers (client, server, chain, h2, source) fill a
+// payload and make the event with NewEvent, which derives the field tree
+// (the -v view and the JSON `fields`) from it, so the tree and what
+// consumers read can never disagree.
+
+// Event types of the other layers, as in the JSON contract.
+const (
+	TypeLookup            = "lookup"             // dns
+	TypeConnect           = "connect"            // tcp, tlstrace's own connect
+	TypeAccept            = "accept"             // tcp, a client accepted by serve
+	TypeVerify            = "verify"             // x509, the server's chain checked by the client
+	TypeLink              = "link"               // x509, one certificate of a chain explained
+	TypeVerdict           = "verdict"            // x509, the chain's verdict
+	TypeCertificateInfo   = "certificate"        // x509, a certificate shown by cert show
+	TypeRequest           = "request"            // http
+	TypeResponse          = "response"           // http
+	TypeBody              = "body"               // http
+	TypeH2Frame           = "h2_frame"           // http
+	TypeTiming            = "timing"             // info
+	TypeHandshakeComplete = "handshake_complete" // info
+	TypeHandshakeFailed   = "handshake_failed"   // info
+	TypeClientFingerprint = "client_fingerprint" // info
+	TypeStartTLS          = "starttls"           // info
+	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap.
+	TypeSYN    = "syn"
+	TypeSYNACK = "syn_ack"
+	TypeACK    = "ack"
+	TypeFIN    = "fin"
+	TypeRST    = "rst"
+	TypeGap    = "gap"
+)
+
+// LocalPayload is a payload that makes its own event: its layer, type and field
+// tree.
+type LocalPayload interface {
+	Layer() string
+	Type() string
+	Tree() *field.Node
+}
+
+// NewEvent returns the event of a local payload, its fields derived from
+// it. Error, Time and Frame are the caller's to set.
+func NewEvent(conn int, from Side, p LocalPayload) *Event {
+	return &Event{Conn: conn, From: from, Layer: p.Layer(), Type: p.Type(), Fields: p.Tree(), Payload: p}
+}
+
+func micros(d time.Duration) uint64 { return uint64(d.Microseconds()) }
+
+func addStrings(f *field.Node, name string, l []string) {
+	n := f.Add(field.NewList(name))
+	for _, s := range l {
+		n.AddString("", s)
+	}
+}
+
+// DNSLookup is a name resolved before connecting.
+type DNSLookup struct {
+	Name string
+	// Resolver says who answered: /etc/hosts, a name server, --resolve.
+	Resolver  string
+	Addresses []string
+	// CNAME is the canonical name when it differs from Name.
+	CNAME string
+	// Duration is the lookup's time; nil when no lookup ran (--resolve).
+	Duration *time.Duration
+}
+
+func (*DNSLookup) Layer() string { return LayerDNS }
+func (*DNSLookup) Type() string  { return TypeLookup }
+
+func (p *DNSLookup) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("name", p.Name)
+	f.AddString("resolver", p.Resolver)
+	addStrings(f, "addresses", p.Addresses)
+	if p.CNAME != "" {
+		f.AddString("cname", p.CNAME)
+	}
+	if p.Duration != nil {
+		f.AddUint("duration_us", micros(*p.Duration))
+	}
+	return f
+}
+
+// TCPConnect is tlstrace's own TCP connect.
+type TCPConnect struct {
+	Host   string
+	Remote string
+	// Local is the local address, "" when the connect failed.
+	Local    string
+	Duration time.Duration
+	// RTT is the kernel's smoothed round-trip time, when it gave one.
+	RTT *time.Duration
+}
+
+func (*TCPConnect) Layer() string { return LayerTCP }
+func (*TCPConnect) Type() string  { return TypeConnect }
+
+func (p *TCPConnect) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("host", p.Host)
+	f.AddString("remote", p.Remote)
+	if p.Local != "" {
+		f.AddString("local", p.Local)
+	}
+	f.AddUint("duration_us", micros(p.Duration))
+	if p.RTT != nil {
+		f.AddUint("rtt_us", micros(*p.RTT))
+	}
+	return f
+}
+
+// TCPAccept is a client's connection accepted by the server.
+type TCPAccept struct {
+	Remote, Local string
+}
+
+func (*TCPAccept) Layer() string { return LayerTCP }
+func (*TCPAccept) Type() string  { return TypeAccept }
+
+func (p *TCPAccept) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("remote", p.Remote)
+	f.AddString("local", p.Local)
+	return f
+}
+
+// TCPSegment is a TCP segment of a capture that shows a step of the
+// connection (Kind: syn, syn_ack, ack, fin, rst), or bytes missing from
+// the capture (gap). Seq and Ack are relative to the initial sequence
+// numbers, as Wireshark shows them.
+type TCPSegment struct {
+	Kind           string
+	Seq, Ack       uint32
+	Window         uint32
+	Len            int
+	RawSeq, RawAck uint32
+	// Missing counts the bytes lost in a gap.
+	Missing int
+}
+
+func (*TCPSegment) Layer() string  { return LayerTCP }
+func (p *TCPSegment) Type() string { return p.Kind }
+
+func (p *TCPSegment) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddUint("seq", uint64(p.Seq))
+	f.AddUint("ack", uint64(p.Ack))
+	f.AddUint("win", uint64(p.Window))
+	f.AddUint("len", uint64(p.Len))
+	f.AddUint("raw_seq", uint64(p.RawSeq))
+	f.AddUint("raw_ack", uint64(p.RawAck))
+	if p.Kind == TypeGap {
+		f.AddUint("missing", uint64(p.Missing))
+	}
+	return f
+}
+
+// Handshake is what a handshake settled, as the TLS stack that ran it
+// reports (handshake_complete), or only how long it took before failing
+// (handshake_failed).
+type Handshake struct {
+	// Failed reports a handshake that did not complete; only Duration is
+	// set then.
+	Failed      bool
+	Version     string
+	CipherSuite string
+	// Group is the key exchange group, "" when the stack does not say.
+	Group string
+	// ServerName is the SNI the client sent, "" if none.
+	ServerName string
+	ALPN       string
+	Resumed    bool
+	HelloRetry bool
+	// ECHAccepted is set by the client when ECH was accepted.
+	ECHAccepted bool
+	// ClientCertificate is set by the server: whether the client sent one.
+	ClientCertificate *bool
+	// SuiteRank and GroupRank say where the chosen suite and group stood
+	// in the client's offer (1 = its first choice, GREASE not counted),
+	// out of SuitesOffered and GroupsOffered; zero when unknown.
+	SuiteRank, SuitesOffered int
+	GroupRank, GroupsOffered int
+	Duration                 time.Duration
+}
+
+func (*Handshake) Layer() string { return LayerInfo }
+
+func (p *Handshake) Type() string {
+	if p.Failed {
+		return TypeHandshakeFailed
+	}
+	return TypeHandshakeComplete
+}
+
+func (p *Handshake) Tree() *field.Node {
+	f := field.NewObject("")
+	if !p.Failed {
+		f.AddString("version", p.Version)
+		f.AddString("cipher_suite", p.CipherSuite)
+		if p.Group != "" {
+			f.AddString("group", p.Group)
+		}
+		if p.ServerName != "" {
+			f.AddString("server_name", p.ServerName)
+		}
+		if p.ALPN != "" {
+			f.AddString("alpn", p.ALPN)
+		}
+		f.AddBool("resumed", p.Resumed)
+		f.AddBool("hello_retry_request", p.HelloRetry)
+		if p.ECHAccepted {
+			f.AddBool("ech_accepted", true)
+		}
+		if p.ClientCertificate != nil {
+			f.AddBool("client_certificate", *p.ClientCertificate)
+		}
+		if p.SuitesOffered > 0 {
+			f.AddUint("cipher_suite_rank", uint64(p.SuiteRank))
+			f.AddUint("cipher_suites_offered", uint64(p.SuitesOffered))
+		}
+		if p.GroupsOffered > 0 {
+			f.AddUint("group_rank", uint64(p.GroupRank))
+			f.AddUint("groups_offered", uint64(p.GroupsOffered))
+		}
+	}
+	f.AddUint("duration_us", micros(p.Duration))
+	return f
+}
+
+// CertSummary is a certificate as the client's verify step lists it.
+type CertSummary struct {
+	Subject, Issuer string
+	// SANs lists the DNS names and IP addresses; nil when there are none.
+	SANs                []string
+	NotBefore, NotAfter time.Time
+	PublicKey           string
+	SignatureAlgorithm  string
+}
+
+func (c *CertSummary) tree() *field.Node {
+	n := field.NewObject("")
+	n.AddString("subject", c.Subject)
+	n.AddString("issuer", c.Issuer)
+	if c.SANs != nil {
+		addStrings(n, "subject_alt_names", c.SANs)
+	}
+	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
+	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	n.AddString("public_key", c.PublicKey)
+	n.AddString("signature_algorithm", c.SignatureAlgorithm)
+	return n
+}
+
+// Verify is the client's check of the server's chain: what was sent, the
+// path crypto/x509 verified, the pin and OCSP checks, the verdict.
+type Verify struct {
+	Host  string
+	Chain []CertSummary
+	// VerifiedChain lists the subjects of the verified path, leaf first;
+	// nil when verification failed.
+	VerifiedChain []string
+	// PublicKeyPin is the leaf's pin in curl's sha256// form, when pins
+	// were checked.
+	PublicKeyPin string
+	// OCSP is the stapled response's status, when it was checked.
+	OCSP    string
+	Verdict string
+	// Fix says how to make the chain trusted, when it is not.
+	Fix string
+	// Trusted reports whether every check passed.
+	Trusted bool
+}
+
+func (*Verify) Layer() string { return LayerX509 }
+func (*Verify) Type() string  { return TypeVerify }
+
+func (p *Verify) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("host", p.Host)
+	l := f.Add(field.NewList("chain"))
+	for i := range p.Chain {
+		l.Add(p.Chain[i].tree())
+	}
+	if p.VerifiedChain != nil {
+		addStrings(f, "verified_chain", p.VerifiedChain)
+	}
+	if p.PublicKeyPin != "" {
+		f.AddString("public_key_pin", p.PublicKeyPin)
+	}
+	if p.OCSP != "" {
+		f.AddString("ocsp", p.OCSP)
+	}
+	f.AddString("verdict", p.Verdict)
+	if p.Fix != "" {
+		f.AddString("fix", p.Fix)
+	}
+	return f
+}
+
+// Check is one thing checked about a certificate of a chain.
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string
+}
+
+// Link explains one certificate of a chain: its keys, the hash of its
+// TBSCertificate and the digest recovered from its signature, and each
+// check made.
+type Link struct {
+	Depth              int
+	Role               string
+	Subject, Issuer    string
+	Serial             string
+	PublicKey          string
+	SignatureAlgorithm string
+	// IssuerPublicKey is set when the issuer is another certificate.
+	IssuerPublicKey string
+	// TBSHash is "ALGORITHM hex" of the TBSCertificate, when computed.
+	TBSHash string
+	// SignedDigest is the digest recovered from an RSA PKCS #1 v1.5
+	// signature, with DigestNote saying whether it matches.
+	SignedDigest, DigestNote string
+	TrustedRoot              bool
+	Checks                   []Check
+}
+
+func (*Link) Layer() string { return LayerX509 }
+func (*Link) Type() string  { return TypeLink }
+
+func (p *Link) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddUint("depth", uint64(p.Depth))
+	f.AddString("role", p.Role)
+	f.AddString("subject", p.Subject)
+	f.AddString("issuer", p.Issuer)
+	f.AddString("serial", p.Serial)
+	f.AddString("public_key", p.PublicKey)
+	f.AddString("signature_algorithm", p.SignatureAlgorithm)
+	if p.IssuerPublicKey != "" {
+		f.AddString("issuer_public_key", p.IssuerPublicKey)
+	}
+	if p.TBSHash != "" {
+		f.AddString("tbs_hash", p.TBSHash)
+	}
+	if p.SignedDigest != "" {
+		f.AddString("signed_digest", p.SignedDigest).Note = p.DigestNote
+	}
+	f.AddBool("trusted_root", p.TrustedRoot)
+	checks := f.Add(field.NewList("checks"))
+	for _, c := range p.Checks {
+		o := checks.Add(field.NewObject(""))
+		o.AddString("check", c.Name)
+		o.AddBool("ok", c.OK)
+		o.AddString("detail", c.Detail)
+	}
+	return f
+}
+
+// Verdict is a chain's verdict, with the cause and fix of a failure.
+type Verdict struct {
+	Valid bool
+	// Name is the host name checked, "" when none was.
+	Name       string
+	At         time.Time
+	Cause, Fix string
+}
+
+func (*Verdict) Layer() string { return LayerX509 }
+func (*Verdict) Type() string  { return TypeVerdict }
+
+func (p *Verdict) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddBool("valid", p.Valid)
+	if p.Name != "" {
+		f.AddString("name", p.Name)
+	}
+	f.AddString("at", p.At.UTC().Format(time.RFC3339))
+	if !p.Valid {
+		f.AddString("cause", p.Cause)
+		if p.Fix != "" {
+			f.AddString("fix", p.Fix)
+		}
+	}
+	return f
+}
+
+// CertificateInfo is a certificate shown on its own (cert show): the
+// facts of its one-line summary, with Fields the whole description.
+type CertificateInfo struct {
+	Subject, Issuer string
+	NotAfter        time.Time
+	// Fields is the description, as `openssl x509 -text` gives it.
+	Fields *field.Node
+}
+
+func (*CertificateInfo) Layer() string       { return LayerX509 }
+func (*CertificateInfo) Type() string        { return TypeCertificateInfo }
+func (p *CertificateInfo) Tree() *field.Node { return p.Fields }
+
+// HTTPRequest is a request as written on the connection.
+type HTTPRequest struct {
+	Method, URL string
+	// Headers are "Name: value" lines in the order written; HTTP/2's
+	// pseudo-headers start with a colon.
+	Headers []string
+	// BodyLength is the request body's size, when there is one.
+	BodyLength *int
+}
+
+func (*HTTPRequest) Layer() string { return LayerHTTP }
+func (*HTTPRequest) Type() string  { return TypeRequest }
+
+func (p *HTTPRequest) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("method", p.Method)
+	f.AddString("url", p.URL)
+	addStrings(f, "headers", p.Headers)
+	if p.BodyLength != nil {
+		f.AddUint("body_length", uint64(*p.BodyLength))
+	}
+	return f
+}
+
+// HTTPResponse is a response's status line and headers.
+type HTTPResponse struct {
+	Proto   string
+	Status  int
+	Reason  string
+	Headers []string
+}
+
+func (*HTTPResponse) Layer() string { return LayerHTTP }
+func (*HTTPResponse) Type() string  { return TypeResponse }
+
+func (p *HTTPResponse) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("proto", p.Proto)
+	f.AddUint("status", uint64(p.Status))
+	f.AddString("reason", p.Reason)
+	addStrings(f, "headers", p.Headers)
+	return f
+}
+
+// HTTPBody is a response body as read.
+type HTTPBody struct {
+	Length      int64
+	ContentType string
+	Duration    time.Duration
+}
+
+func (*HTTPBody) Layer() string { return LayerHTTP }
+func (*HTTPBody) Type() string  { return TypeBody }
+
+func (p *HTTPBody) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddUint("length", uint64(p.Length))
+	if p.ContentType != "" {
+		f.AddString("content_type", p.ContentType)
+	}
+	f.AddUint("duration_us", micros(p.Duration))
+	return f
+}
+
+// Timing is where a connection's time went, each step measured from the
+// start of the run: DNS, TCP connect, TLS handshake, first response byte
+// (TTFB, from the start), total.
+type Timing struct {
+	DNS, Connect, TLS, TTFB, Total time.Duration
+}
+
+func (*Timing) Layer() string { return LayerInfo }
+func (*Timing) Type() string  { return TypeTiming }
+
+func (p *Timing) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddUint("dns_us", micros(p.DNS))
+	f.AddUint("connect_us", micros(p.Connect))
+	f.AddUint("tls_us", micros(p.TLS))
+	f.AddUint("ttfb_us", micros(p.TTFB))
+	f.AddUint("total_us", micros(p.Total))
+	return f
+}
+
+// Fingerprint is a client's JA3 and JA4 (TLS client) fingerprints.
+type Fingerprint struct {
+	JA3, JA3String, JA4 string
+}
+
+func (*Fingerprint) Layer() string { return LayerInfo }
+func (*Fingerprint) Type() string  { return TypeClientFingerprint }
+
+func (p *Fingerprint) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("ja3", p.JA3)
+	f.AddString("ja3_string", p.JA3String)
+	f.AddString("ja4", p.JA4)
+	return f
+}
+
+// StartTLS is one line of a plaintext upgrade dialog (SMTP, IMAP, …).
+type StartTLS struct {
+	Protocol, Line string
+}
+
+func (*StartTLS) Layer() string { return LayerInfo }
+func (*StartTLS) Type() string  { return TypeStartTLS }
+
+func (p *StartTLS) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("protocol", p.Protocol)
+	f.AddString("line", p.Line)
+	return f
+}
+
+// H2Frame is one HTTP/2 frame (RFC 9113, Section 4.1) cut from decrypted
+// application data. The pointers and lists are set for the frame types
+// that carry them.
+type H2Frame struct {
+	FrameType Enum
+	Flags     uint8
+	StreamID  uint32
+	Length    int
+	EndStream *bool // DATA, HEADERS
+	Ack       *bool // SETTINGS, PING
+	// Headers are the HPACK-decoded "name: value" lines of a complete
+	// header block.
+	Headers         []string
+	Settings        []string // SETTINGS, "NAME=value"
+	OpaqueData      []byte   // PING
+	LastStreamID    *uint32  // GOAWAY
+	ErrorCode       *Enum    // RST_STREAM, GOAWAY
+	WindowIncrement *uint32  // WINDOW_UPDATE
+}
+
+func (*H2Frame) Layer() string { return LayerHTTP }
+func (*H2Frame) Type() string  { return TypeH2Frame }
+
+func (p *H2Frame) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddEnum("type", p.FrameType.Value, p.FrameType.Name)
+	f.AddUint("flags", uint64(p.Flags))
+	f.AddUint("stream_id", uint64(p.StreamID))
+	f.AddUint("length", uint64(p.Length))
+	if p.EndStream != nil {
+		f.AddBool("end_stream", *p.EndStream)
+	}
+	if p.Headers != nil {
+		addStrings(f, "headers", p.Headers)
+	}
+	if p.Ack != nil {
+		f.AddBool("ack", *p.Ack)
+	}
+	if p.Settings != nil {
+		addStrings(f, "settings", p.Settings)
+	}
+	if p.OpaqueData != nil {
+		f.AddBytes("opaque_data", p.OpaqueData)
+	}
+	if p.LastStreamID != nil {
+		f.AddUint("last_stream_id", uint64(*p.LastStreamID))
+	}
+	if p.ErrorCode != nil {
+		f.AddEnum("error_code", p.ErrorCode.Value, p.ErrorCode.Name)
+	}
+	if p.WindowIncrement != nil {
+		f.AddUint("window_size_increment", uint64(*p.WindowIncrement))
+	}
+	return f
+}
+
+// HandshakeState fills a Handshake from what crypto/tls reports of a
+// completed handshake.
+func HandshakeState(cs tls.ConnectionState) *Handshake {
+	h := &Handshake{
+		Version:     tls.VersionName(cs.Version),
+		CipherSuite: tls.CipherSuiteName(cs.CipherSuite),
+		ServerName:  cs.ServerName,
+		ALPN:        cs.NegotiatedProtocol,
+		Resumed:     cs.DidResume,
+		HelloRetry:  cs.HelloRetryRequest,
+		ECHAccepted: cs.ECHAccepted,
+	}
+	if cs.CurveID != 0 {
+		h.Group = wire.GroupName(uint16(cs.CurveID))
+	}
+	return h
+}
