@@ -516,7 +516,7 @@ func Summary(ev *trace.Event) string {
 			add("missing=%d", p.Missing)
 		}
 	}
-	if r := ev.Record; r != nil && r.Encrypted && ev.Type != "encrypted_record" {
+	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord {
 		parts = append(parts, "[decrypted]")
 	}
 	return strings.Join(parts, ", ")
