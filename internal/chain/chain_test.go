@@ -153,27 +153,3 @@ func wantFail(t *testing.T, what string, r *Result, check, cause string) {
 		t.Errorf("%s: cause %q lacks %q", what, r.Cause, cause)
 	}
 }
-
-// FuzzVerify feeds arbitrary DER to the explainer as leaf and issuer.
-func FuzzVerify(f *testing.F) {
-	for _, c := range loadLimbo(f)[:3] {
-		blk, _ := pem.Decode([]byte(c.Peer))
-		iblk, _ := pem.Decode([]byte(c.Intermediates[0]))
-		f.Add(blk.Bytes, iblk.Bytes)
-	}
-	f.Fuzz(func(t *testing.T, leafDER, issuerDER []byte) {
-		leaf, err := x509.ParseCertificate(leafDER)
-		if err != nil {
-			return
-		}
-		o := Options{Name: "example.com"}
-		if issuer, err := x509.ParseCertificate(issuerDER); err == nil {
-			o.Roots = []*x509.Certificate{issuer}
-		}
-		r := Verify(leaf, o)
-		r.Events(1)
-		if !r.Valid && r.Cause == "" {
-			t.Fatalf("invalid without a cause: %v", r.Err)
-		}
-	})
-}
