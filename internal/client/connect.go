@@ -66,7 +66,7 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 		done <- err
 	}()
 	if _, err := io.Copy(tc, in); err != nil {
-		return stepErr(StepTLS, fmt.Errorf("sending: %v", err), "")
+		return stepErr(StepTLS, fmt.Errorf("sending: %w", err), "")
 	}
 	// stdin ended: give the server Idle to answer, then close.
 	idle := s.Idle
@@ -77,7 +77,12 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 		select {
 		case err := <-done:
 			if err != nil && !errors.Is(err, net.ErrClosed) {
-				return stepErr(StepTLS, fmt.Errorf("receiving: %v", err), "")
+				if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
+					// A TLS 1.3 server checks the client's certificate
+					// after the client's handshake is done.
+					return explainHandshake(err, ev, &s.TLS)
+				}
+				return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")
 			}
 			return nil
 		case <-time.After(idle):
@@ -124,7 +129,7 @@ func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error 
 	expect := func(prefix string) error {
 		line, err := reply()
 		if err != nil {
-			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server closed or timed out: %v", proto, err), "check the port and --starttls")
+			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server closed or timed out: %w", proto, err), "check the port and --starttls")
 		}
 		if !strings.HasPrefix(line, prefix) {
 			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server answered %q, not %q", proto, strings.TrimSpace(line), prefix),

@@ -241,13 +241,14 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	resp, err := tr.RoundTrip(req)
 	emitRequest()
 	if err != nil {
-		var alert tls.AlertError
-		if errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: ") {
+		if tap != nil {
 			// TLS 1.3 servers check a client certificate after the
-			// client's handshake is done.
-			return nil, "", handshakeError(err)
+			// client's handshake is done, and answer with an alert.
+			if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
+				return nil, "", explainHandshake(err, ev, &r.TLS)
+			}
 		}
-		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %v", err), "")
+		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %w", err), "")
 	}
 	mu.Lock()
 	if !firstByte.IsZero() {
@@ -288,7 +289,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 	emitTimings(t, conn, tm)
 	if err != nil {
-		return res, "", stepErr(StepHTTP, fmt.Errorf("reading the response body: %v", err), "")
+		return res, "", stepErr(StepHTTP, fmt.Errorf("reading the response body: %w", err), "")
 	}
 	next := ""
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {

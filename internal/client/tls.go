@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -9,10 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -83,11 +79,13 @@ func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, ho
 	tm.TLS = time.Since(start)
 	if err != nil {
 		tap.Close()
+		// A chain refused is the cause, unless --insecure let the
+		// handshake go on past it.
 		var se *Error
-		if errors.As(verr, &se) {
+		if !o.Insecure && errors.As(verr, &se) {
 			return nil, nil, se
 		}
-		return nil, nil, handshakeError(err)
+		return nil, nil, explainHandshake(err, tap.Evidence(), o)
 	}
 	h := trace.HandshakeState(tc.ConnectionState())
 	h.Duration = tm.TLS
@@ -200,7 +198,7 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate) erro
 	resp, err := ocsp.ParseResponseForCert(raw, leaf, issuer)
 	if err != nil {
 		p.OCSP = "invalid"
-		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %v", err), "")
+		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), "")
 	}
 	now := time.Now()
 	switch resp.Status {
@@ -219,54 +217,4 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate) erro
 	}
 	p.OCSP = "unknown"
 	return stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown"), "")
-}
-
-// HandshakeError explains a failed handshake, or a TLS alert after it.
-func HandshakeError(err error) *Error { return handshakeError(err) }
-
-// handshakeError explains a failed handshake.
-func handshakeError(err error) *Error {
-	var rh tls.RecordHeaderError
-	var alert tls.AlertError
-	switch {
-	case errors.As(err, &rh):
-		if isHTTP(rh.RecordHeader[:]) {
-			return stepErr(StepTLS, errors.New("the server answered in plain HTTP, not TLS"), "use http:// for this port, or the server's TLS port")
-		}
-		return stepErr(StepTLS, fmt.Errorf("the server did not answer with TLS (first bytes %q)", rh.RecordHeader[:]), "check the port: this one does not speak TLS")
-	case errors.As(err, &alert) || strings.Contains(err.Error(), "remote error: tls: "):
-		msg := err.Error()
-		switch {
-		case alert == 70 || strings.Contains(msg, "protocol version"):
-			return stepErr(StepTLS, errors.New("no TLS version in common with the server (it sent a protocol_version alert)"),
-				"allow other versions with --tlsv1.2/--tls-max, or upgrade the server")
-		case alert == 40 || strings.Contains(msg, "handshake failure"):
-			return stepErr(StepTLS, errors.New("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)"),
-				"compare the ClientHello with what the server allows; relax --ciphers/--curves")
-		case alert == 116 || strings.Contains(msg, "certificate required"):
-			return stepErr(StepTLS, errors.New("the server requires a client certificate (certificate_required alert)"),
-				"pass one with --cert FILE --key FILE")
-		case alert == 42 || alert == 48 || strings.Contains(msg, "bad certificate") || strings.Contains(msg, "unknown certificate authority"):
-			return stepErr(StepTLS, fmt.Errorf("the server did not accept the client certificate (%s)", strings.TrimPrefix(msg, "remote error: tls: ")),
-				"use a client certificate issued by a CA the server trusts")
-		}
-		return stepErr(StepTLS, fmt.Errorf("the server refused the handshake: %v", err), "the alert above says why")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return stepErr(StepTLS, errors.New("the server closed the connection during the handshake"),
-			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return stepErr(StepTLS, errors.New("the TLS handshake timed out"), "the server may not speak TLS on this port; -m sets the limit")
-	case strings.Contains(err.Error(), "protocol version"):
-		return stepErr(StepTLS, fmt.Errorf("no TLS version in common with the server: %v", err), "allow other versions with --tlsv1.0 … --tls-max")
-	}
-	return stepErr(StepTLS, fmt.Errorf("TLS handshake failed: %v", err), "")
-}
-
-func isHTTP(b []byte) bool {
-	for _, p := range []string{"HTTP", "<", "GET", "POS", "HEA"} {
-		if bytes.HasPrefix(b, []byte(p)) {
-			return true
-		}
-	}
-	return false
 }

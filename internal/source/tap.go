@@ -199,6 +199,13 @@ func (c *Tap) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// Evidence returns what the connection's decoder saw go wrong on the wire.
+func (c *Tap) Evidence() trace.Evidence {
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	return c.dec.Evidence()
+}
+
 // Close closes the connection and flushes the decoder: records still
 // waiting for secrets are shown as encrypted.
 func (c *Tap) Close() error {

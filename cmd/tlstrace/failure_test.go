@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawListener runs serve on each connection to a listener on 127.0.0.1,
+// after reading the client's first record.
+func rawListener(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				hdr := make([]byte, 5)
+				if _, err := io.ReadFull(c, hdr); err != nil {
+					return
+				}
+				if _, err := io.ReadFull(c, make([]byte, int(hdr[3])<<8|int(hdr[4]))); err != nil {
+					return
+				}
+				serve(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func plainHTTP(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// TestGetWireFailures checks that handshake failures are explained by what
+// was on the wire: exit code, cause line and fix line.
+func TestGetWireFailures(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	serverHello := append([]byte{2, 0, 0, 80, 3, 3}, make([]byte, 32)...)
+	// raw answers the ClientHello with b, then closes or, with wait, waits
+	// for the client to close.
+	raw := func(b []byte, wait bool) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			return rawListener(t, func(c net.Conn) {
+				c.Write(b)
+				if wait {
+					io.Copy(io.Discard, c)
+				}
+			})
+		}
+	}
+	openssl := func(args ...string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			cert, key := root.leaf(t, dir, "leaf", nil, root)
+			return fmt.Sprintf("localhost:%d", sServer(t, cert, key, args...))
+		}
+	}
+	cases := []struct {
+		name   string
+		server func(t *testing.T) string
+		flags  []string
+		cause  string
+		hint   string
+	}{
+		{"oversized-record", raw(append([]byte{22, 3, 3, 0x4e, 0x20}, serverHello...), true), nil,
+			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432, RFC 5246, Section 6.2.3)", "breaks the record layer"},
+		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
+		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
+			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},
+		{"closed-inside-a-record", raw(append([]byte{22, 3, 3, 0, 84}, serverHello[:20]...), false), nil,
+			"the server closed the connection in the middle of a record (25 of its 89 bytes sent)", "cut the connection"},
+		{"closed-between-records", raw(nil, false), nil,
+			"the server closed the connection during the handshake", "the server may not speak TLS on this port"},
+		{"protocol-version", openssl("-tls1_2"), []string{"--tlsv1.3"},
+			"no TLS version in common with the server (it sent a protocol_version alert)", "allow other versions with --tlsv1.2/--tls-max"},
+		{"no-common-suite", openssl("-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"), []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+			"the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", "relax --ciphers/--curves"},
+		{"certificate-required", openssl("-Verify", "1", "-CAfile", root.file), nil,
+			"the server requires a client certificate (certificate_required alert)", "pass one with --cert FILE --key FILE"},
+		{"certificate-required-tls12", openssl("-tls1_2", "-Verify", "1", "-CAfile", root.file), nil,
+			"the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", "pass one with --cert FILE --key FILE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			addr := c.server(t)
+			args := append([]string{"https://" + addr + "/", "--cacert", root.file, "-m", "10s"}, c.flags...)
+			code, _, stderr := runCode(args...)
+			if code != exitTLS {
+				t.Errorf("exit %d, want %d\n%s", code, exitTLS, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want a cause line and a hint line, got:\n%s", stderr)
+			}
+			if want := "tlstrace: error: " + c.cause; !strings.HasPrefix(lines[0], want) {
+				t.Errorf("cause %q, want %q", lines[0], want)
+			}
+			if want := "tlstrace: hint: "; !strings.HasPrefix(lines[1], want) || !strings.Contains(lines[1], c.hint) {
+				t.Errorf("hint %q, want one with %q", lines[1], c.hint)
+			}
+		})
+	}
+}

@@ -1,0 +1,329 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// rawServer listens on 127.0.0.1 and runs serve on each connection.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// readHello reads the client's first record (its ClientHello).
+func readHello(c net.Conn) error {
+	hdr := make([]byte, wire.RecordHeaderLen)
+	if _, err := io.ReadFull(c, hdr); err != nil {
+		return err
+	}
+	h, err := wire.ParseRecordHeader(hdr)
+	if err != nil {
+		return err
+	}
+	_, err = io.ReadFull(c, make([]byte, h.Length))
+	return err
+}
+
+// serverHello is the start of a TLS 1.2 ServerHello record: its header
+// announces 84 bytes, the message header 80.
+var serverHello = append([]byte{22, 3, 3, 0, 84, 2, 0, 0, 80, 3, 3}, make([]byte, 32)...)
+
+func get(t *testing.T, addr string, o TLSOptions) (*Error, []*trace.Event) {
+	t.Helper()
+	var events []*trace.Event
+	tr := source.NewTracer(time.Now(), func(ev *trace.Event) { events = append(events, ev.Clone()) })
+	_, err := Get(context.Background(), tr, &Request{URL: "https://" + addr + "/", UserAgent: "test", TLS: o, MaxTime: 10 * time.Second, Output: io.Discard})
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v (%T), want a *client.Error", err, err)
+	}
+	return ce, events
+}
+
+func checkCause(t *testing.T, e *Error, step Step, cause, hint string) {
+	t.Helper()
+	if e.Step != step || !strings.Contains(e.Error(), cause) || !strings.Contains(e.Hint, hint) {
+		t.Errorf("step %d, cause %q, hint %q; want step %d, %q, %q", e.Step, e.Error(), e.Hint, step, cause, hint)
+	}
+	if strings.Contains(e.Error(), "remote error") {
+		t.Errorf("the cause repeats crypto/tls's text: %q", e.Error())
+	}
+}
+
+func TestFailureOversizedRecord(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		if readHello(c) == nil {
+			// A handshake record of 20,000 bytes (TLS allows 2^14 + 2048).
+			c.Write(append([]byte{22, 3, 3, 0x4e, 0x20}, serverHello[5:]...))
+			io.Copy(io.Discard, c)
+		}
+	})
+	e, events := get(t, addr, TLSOptions{Insecure: true})
+	checkCause(t, e, StepTLS, "the server sent a record of 20000 bytes, more than TLS allows", "breaks the record layer")
+	var he *wire.RecordHeaderError
+	if !errors.As(e, &he) || he.Problem != wire.HeaderOversized || string(he.Header) != "\x16\x03\x03\x4e\x20" {
+		t.Errorf("the cause does not keep the record header: %#v", he)
+	}
+	var rh tls.RecordHeaderError
+	if !errors.As(e, &rh) {
+		t.Error("the cause does not keep crypto/tls's error")
+	}
+	// crypto/tls answered with a record_overflow alert, which the trace
+	// shows.
+	if a := sentAlert(events, trace.Client); a == nil || wire.AlertDescription(a.Description.Value) != wire.AlertRecordOverflow {
+		t.Errorf("client alert %+v, want record_overflow", a)
+	}
+}
+
+func sentAlert(events []*trace.Event, from trace.Side) *trace.Alert {
+	for _, ev := range events {
+		if a, ok := ev.Payload.(*trace.Alert); ok && ev.From == from {
+			return a
+		}
+	}
+	return nil
+}
+
+func TestFailurePlainHTTP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	e, _ := get(t, ln.Addr().String(), TLSOptions{Insecure: true})
+	checkCause(t, e, StepTLS, "the server answered in plain HTTP, not TLS", "use http://")
+	var he *wire.RecordHeaderError
+	if !errors.As(e, &he) || string(he.Header) != "HTTP/" {
+		t.Errorf("the cause does not keep the first bytes: %#v", he)
+	}
+}
+
+func TestFailureNotTLS(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		if readHello(c) == nil {
+			c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
+			io.Copy(io.Discard, c)
+		}
+	})
+	e, _ := get(t, addr, TLSOptions{Insecure: true})
+	checkCause(t, e, StepTLS, `the server did not answer with TLS (first bytes "SSH-2")`, "check the port")
+}
+
+func TestFailureClosedMidHandshake(t *testing.T) {
+	t.Run("between-records", func(t *testing.T) {
+		addr := rawServer(t, func(c net.Conn) { readHello(c) })
+		e, _ := get(t, addr, TLSOptions{Insecure: true})
+		checkCause(t, e, StepTLS, "the server closed the connection during the handshake", "may not speak TLS on this port")
+		if !errors.Is(e, io.EOF) && !errors.Is(e, io.ErrUnexpectedEOF) {
+			t.Errorf("the cause does not keep the EOF: %v", e.Err)
+		}
+	})
+	t.Run("inside-a-record", func(t *testing.T) {
+		addr := rawServer(t, func(c net.Conn) {
+			if readHello(c) == nil {
+				c.Write(serverHello[:40])
+			}
+		})
+		e, _ := get(t, addr, TLSOptions{Insecure: true})
+		checkCause(t, e, StepTLS, "the server closed the connection in the middle of a record (40 of its 89 bytes sent)", "cut the connection")
+		var tr *trace.TruncatedError
+		if !errors.As(e, &tr) || tr.Side != trace.Server || tr.Handshake {
+			t.Errorf("the cause does not keep the truncation: %#v", tr)
+		}
+	})
+	t.Run("inside-a-message", func(t *testing.T) {
+		addr := rawServer(t, func(c net.Conn) {
+			if readHello(c) == nil {
+				rec := append([]byte{22, 3, 3, 0, 38}, serverHello[5:]...)
+				c.Write(rec)
+			}
+		})
+		e, _ := get(t, addr, TLSOptions{Insecure: true})
+		checkCause(t, e, StepTLS, "the server closed the connection in the middle of a handshake message (38 of its 84 bytes sent)", "cut the connection")
+	})
+}
+
+func TestFailureServerAlert(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	cert, key := writeKeyPair(t, dir)
+	cases := []struct {
+		name     string
+		server   []string
+		o        TLSOptions
+		alert    wire.AlertDescription
+		cause    string
+		hint     string
+		certDone bool
+	}{
+		{"protocol-version", []string{"-tls1_2"}, TLSOptions{MinVersion: tls.VersionTLS13},
+			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", "allow other versions", false},
+		{"no-common-suite", []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+			TLSOptions{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
+			wire.AlertHandshakeFailure, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", "relax --ciphers", false},
+		{"certificate-required-tls13", []string{"-Verify", "1", "-CAfile", cert}, TLSOptions{},
+			wire.AlertCertificateRequired, "the server requires a client certificate (certificate_required alert)", "--cert FILE", true},
+		{"certificate-required-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", cert}, TLSOptions{},
+			wire.AlertHandshakeFailure, "the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", "--cert FILE", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			addr := sServer(t, cert, key, c.server...)
+			c.o.Insecure = true
+			e, events := get(t, addr, c.o)
+			checkCause(t, e, StepTLS, c.cause, c.hint)
+			var ae *AlertError
+			if !errors.As(e, &ae) || ae.From != trace.Server || ae.Description() != c.alert || ae.Alert.Description.Name != c.alert.String() {
+				t.Errorf("the cause does not keep the server's alert: %v", ae)
+			}
+			if a := sentAlert(events, trace.Server); a == nil || wire.AlertDescription(a.Description.Value) != c.alert {
+				t.Errorf("the trace shows server alert %+v, want %s", a, c.alert)
+			}
+			// TLS 1.3 servers check the client's certificate after the
+			// client's handshake is done.
+			done := false
+			for _, ev := range events {
+				done = done || ev.Type == "handshake_complete"
+			}
+			if done != c.certDone {
+				t.Errorf("handshake_complete %v, want %v", done, c.certDone)
+			}
+		})
+	}
+}
+
+// requirePeer skips the test when a peer program is missing, and fails it
+// under CI.
+func requirePeer(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+}
+
+// writeKeyPair writes a self-signed certificate for 127.0.0.1 and its key
+// as PEM files.
+func writeKeyPair(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	kp := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "127.0.0.1")
+	der, err := x509.MarshalPKCS8PrivateKey(kp.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: kp.Certificate[0]}), 0o644)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	return cert, key
+}
+
+// sServer starts `openssl s_server -www` for one connection and returns
+// its address.
+func sServer(t *testing.T, cert, key string, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command("openssl", append([]string{"s_server", "-accept", addr, "-cert", cert, "-key", key, "-www", "-naccept", "1"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		ok := false
+		for sc.Scan() {
+			if !ok && strings.Contains(sc.Text(), "ACCEPT") {
+				ok = true
+				ready <- true
+			}
+		}
+		if !ok {
+			ready <- false
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("openssl s_server did not start")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("openssl s_server did not start in 10 s")
+	}
+	return fmt.Sprintf("127.0.0.1:%d", ln.Addr().(*net.TCPAddr).Port)
+}
+
+func TestFailureClientAlert(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		if readHello(c) == nil {
+			// A ServerHello choosing TLS 1.0, which the client does not
+			// allow.
+			body := append(append([]byte{3, 1}, make([]byte, 32)...), 0, 0x00, 0x2f, 0)
+			msg := append([]byte{2, 0, 0, byte(len(body))}, body...)
+			c.Write(append([]byte{22, 3, 1, 0, byte(len(msg))}, msg...))
+			io.Copy(io.Discard, c)
+		}
+	})
+	e, events := get(t, addr, TLSOptions{Insecure: true, MinVersion: tls.VersionTLS12})
+	checkCause(t, e, StepTLS, "no TLS version in common with the server (the client sent a protocol_version alert", "allow other versions")
+	var ae *AlertError
+	if !errors.As(e, &ae) || ae.From != trace.Client || ae.Description() != wire.AlertProtocolVersion {
+		t.Errorf("the cause does not keep the client's alert: %v", ae)
+	}
+	if a := sentAlert(events, trace.Client); a == nil || a.Description.Name != "protocol_version" {
+		t.Errorf("the trace shows client alert %+v", a)
+	}
+}
