@@ -270,7 +270,7 @@ func goldenSession(t *testing.T) []*trace.Event {
 	}
 	ss.feed(c1, 3.6, trace.Client, tls13, "clientccs")
 	ss.feed(c1, 3.6, trace.Client, tls13, "clientencfinished")
-	ss.emit(3.7, handshakeComplete(1, trace.Handshake{Version: "TLS 1.3", CipherSuite: "TLS_AES_256_GCM_SHA384", Group: "X25519",
+	ss.emit(3.7, handshakeComplete(1, trace.Handshake{Version: "TLS 1.3", CipherSuite: "TLS_AES_256_GCM_SHA384", Group: "x25519",
 		ServerName: "example.ulfheim.net", Duration: 2140 * time.Microsecond}))
 	ss.feed(c1, 3.9, trace.Client, tls13, "clientencdata")
 	ss.emit(4.0, httpRequest(1, "GET", "https://example.ulfheim.net/", []string{"Host: example.ulfheim.net", "User-Agent: tlstrace/(devel)", "Accept: */*"}))
@@ -323,7 +323,7 @@ func goldenSession(t *testing.T) []*trace.Event {
 	c3 := ss.s.NewConn(3, false)
 	ss.feed(c3, 20.2, trace.Client, "illustrated-tls12", "clienthello")
 	ss.emit(20.2, clientFingerprint(t, 3, readTestdata(t, "illustrated-tls12", "caps", "clienthello")[5:]))
-	ss.emit(21, handshakeComplete(3, trace.Handshake{Version: "TLS 1.2", CipherSuite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Group: "X25519",
+	ss.emit(21, handshakeComplete(3, trace.Handshake{Version: "TLS 1.2", CipherSuite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", Group: "x25519",
 		ServerName: "example.ulfheim.net", ClientCertificate: ptr(false),
 		SuiteRank: 3, SuitesOffered: 15, GroupRank: 1, GroupsOffered: 3, Duration: 800 * time.Microsecond}))
 	c3.Close()
