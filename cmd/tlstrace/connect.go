@@ -84,7 +84,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		return err
 	}
 	defer closeKeyLog()
-	if o.conn.insecure {
+	if o.conn.Insecure {
 		warnInsecure(stderr)
 	}
 	s := &client.Session{Host: host, Port: port, Network: netw, TLS: *tlsOpts, StartTLS: o.starttls, Idle: o.idle, Timeout: o.timeout}

@@ -78,15 +78,15 @@ func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error
 		}
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
-	o.conn.roots = pool
-	o.conn.resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
-	o.conn.connectTimeout = 5 * time.Second
+	o.conn.Roots = pool
+	o.conn.Resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
+	o.conn.ConnectTimeout = 5 * time.Second
 	o.maxTime = 10 * time.Second
 	o.maxRedirs = 5
 	o.userAgent = "tlstrace/" + version()
 	if o.conn.tls12 {
 		o.conn.tls12 = false
-		o.conn.tlsMax = "1.2"
+		o.conn.MaxVersion = "1.2"
 	}
 	return runGet(ctx, fmt.Sprintf("https://localhost:%d/", port), o, stdout, stderr)
 }

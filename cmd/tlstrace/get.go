@@ -3,17 +3,12 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -65,54 +60,42 @@ type getOptions struct {
 	pcap      string
 }
 
-// connOptions are the network and TLS options of every command that
-// connects (get, connect).
+// connOptions are the network and TLS flags of every command that
+// connects (get, connect, demo).
 type connOptions struct {
-	insecure       bool
-	cacert         string
-	capath         string
-	cert           string
-	key            string
-	certType       string
-	pass           string
-	pinned         string
-	certStatus     bool
-	tls10, tls11   bool
-	tls12, tls13   bool
-	tlsMax         string
-	ciphers        string
-	tls13Ciphers   string
-	curves         string
-	resolve        []string
-	connectTo      []string
-	connectTimeout time.Duration
-	ipv4, ipv6     bool
-	// roots, when set, are the trusted CAs (tlstrace demo's own CA).
-	roots *x509.CertPool
+	client.Options
+	tls10, tls11 bool
+	tls12, tls13 bool
+	ipv4, ipv6   bool
 }
 
 func (o *connOptions) addFlags(f *pflag.FlagSet) {
-	f.BoolVarP(&o.insecure, "insecure", "k", false, "go on when the certificate chain is not trusted (shown loudly)")
-	f.StringVar(&o.cacert, "cacert", "", "trust the CA certificates in `FILE` (PEM) instead of the system's")
-	f.StringVar(&o.capath, "capath", "", "trust the CA certificates in the PEM files of `DIR`")
-	f.StringVarP(&o.cert, "cert", "E", "", "client certificate `FILE` (PEM, or PKCS#12 with --cert-type P12)")
-	f.StringVar(&o.key, "key", "", "private key `FILE` of the client certificate (PEM)")
-	f.StringVar(&o.certType, "cert-type", "PEM", "client certificate type: PEM or P12")
-	f.StringVar(&o.pass, "pass", "", "password of the client key or PKCS#12 file")
-	f.StringVar(&o.pinned, "pinnedpubkey", "", "require the server key to match `sha256//BASE64[;sha256//…]` or a PEM/DER public key file")
-	f.BoolVar(&o.certStatus, "cert-status", false, "require a good stapled OCSP response")
+	f.BoolVarP(&o.Insecure, "insecure", "k", false, "go on when the certificate chain is not trusted (shown loudly)")
+	f.StringVar(&o.CACert, "cacert", "", "trust the CA certificates in `FILE` (PEM) instead of the system's")
+	f.StringVar(&o.CAPath, "capath", "", "trust the CA certificates in the PEM files of `DIR`")
+	f.StringVarP(&o.Cert, "cert", "E", "", "client certificate `FILE` (PEM, or PKCS#12 with --cert-type P12)")
+	f.StringVar(&o.Key, "key", "", "private key `FILE` of the client certificate (PEM)")
+	f.StringVar(&o.CertType, "cert-type", "PEM", "client certificate type: PEM or P12")
+	f.StringVar(&o.Pass, "pass", "", "password of the client key or PKCS#12 file")
+	f.StringVar(&o.Pinned, "pinnedpubkey", "", "require the server key to match `sha256//BASE64[;sha256//…]` or a PEM/DER public key file")
+	f.BoolVar(&o.CertStatus, "cert-status", false, "require a good stapled OCSP response")
 	f.BoolVarP(&o.tls10, "tlsv1.0", "", false, "use TLS 1.0 or later")
 	f.BoolVar(&o.tls11, "tlsv1.1", false, "use TLS 1.1 or later")
 	f.BoolVar(&o.tls12, "tlsv1.2", false, "use TLS 1.2 or later")
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "use TLS 1.3")
 	f.BoolP("tlsv1", "1", false, "use TLS 1.0 or later")
-	f.StringVar(&o.tlsMax, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
-	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
-	f.StringVar(&o.tls13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites (crypto/tls offers all three; only that list is accepted)")
-	f.StringVar(&o.curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256")
-	f.StringArrayVar(&o.resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS")
-	f.StringArrayVar(&o.connectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead")
-	f.DurationVar(&o.connectTimeout, "connect-timeout", 0, "limit for DNS and TCP connect (e.g. 5s)")
+	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
+	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
+	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites (crypto/tls offers all three; only that list is accepted)")
+	f.StringVar(&o.Curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256")
+	o.addNetFlags(f)
+}
+
+// addNetFlags adds the flags of where and how to connect.
+func (o *connOptions) addNetFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.Resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS")
+	f.StringArrayVar(&o.ConnectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead")
+	f.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "limit for DNS and TCP connect (e.g. 5s)")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "use IPv6 only")
 }
@@ -235,7 +218,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		return err
 	}
 	defer closeKeyLog()
-	if o.conn.insecure {
+	if o.conn.Insecure {
 		warnInsecure(stderr)
 	}
 	tr.Record = o.pcap != ""
@@ -331,162 +314,38 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 	return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
 }
 
-// build turns the options into the client's settings.
+// build turns the flags into the client's settings. Without --cacert or
+// --capath, curl's environment variables name the CAs (CURL_CA_BUNDLE,
+// SSL_CERT_FILE, then SSL_CERT_DIR).
 func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
-	n := client.Network{Family: "tcp", ConnectTimeout: o.connectTimeout, Resolve: map[string]string{}, ConnectTo: map[string]string{}}
 	switch {
 	case o.ipv4 && o.ipv6:
-		return n, nil, fail(exitUsage, errors.New("-4 and -6 conflict"), "")
+		return client.Network{}, nil, fail(exitUsage, errors.New("-4 and -6 conflict"), "")
 	case o.ipv4:
-		n.Family = "tcp4"
+		o.Family = "tcp4"
 	case o.ipv6:
-		n.Family = "tcp6"
+		o.Family = "tcp6"
 	}
-	for _, r := range o.resolve {
-		// HOST:PORT:ADDR, ADDR may be [v6].
-		parts := strings.SplitN(r, ":", 3)
-		if len(parts) != 3 {
-			return n, nil, fail(exitUsage, fmt.Errorf("--resolve %q: want HOST:PORT:ADDRESS", r), "")
+	for _, v := range []struct {
+		on bool
+		v  string
+	}{{o.tls13, "1.3"}, {o.tls12, "1.2"}, {o.tls11, "1.1"}, {o.tls10, "1.0"}} {
+		if v.on {
+			o.MinVersion = v.v
+			break
 		}
-		n.Resolve[parts[0]+":"+parts[1]] = parts[2]
 	}
-	for _, c := range o.connectTo {
-		parts := strings.SplitN(c, ":", 4)
-		if len(parts) != 4 {
-			return n, nil, fail(exitUsage, fmt.Errorf("--connect-to %q: want HOST1:PORT1:HOST2:PORT2", c), "")
+	if o.CACert == "" && o.CAPath == "" && o.Roots == nil {
+		if o.CACert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE")); o.CACert == "" {
+			o.CAPath = os.Getenv("SSL_CERT_DIR")
 		}
-		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
-	t := &client.TLSOptions{Insecure: o.insecure, CertStatus: o.certStatus}
-	var err error
-	if t.Roots, err = loadRoots(o.cacert, o.capath); err != nil {
-		return n, nil, err
-	}
-	if o.roots != nil {
-		t.Roots = o.roots
-	}
-	switch {
-	case o.tls13:
-		t.MinVersion = tls.VersionTLS13
-	case o.tls12:
-		t.MinVersion = tls.VersionTLS12
-	case o.tls11:
-		t.MinVersion = tls.VersionTLS11
-	case o.tls10:
-		t.MinVersion = tls.VersionTLS10
-	}
-	if o.tlsMax != "" {
-		v, ok := map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}[o.tlsMax]
-		if !ok {
-			if o.tlsMax == "1.0" || strings.HasPrefix(o.tlsMax, "ssl") {
-				return n, nil, fail(exitUsage, fmt.Errorf("--tls-max %s: crypto/tls does not speak SSL 3.0 or older", o.tlsMax), "")
-			}
-			return n, nil, fail(exitUsage, fmt.Errorf("--tls-max %q: want 1.0, 1.1, 1.2 or 1.3", o.tlsMax), "")
-		}
-		t.MaxVersion = v
-	}
-	if t.MaxVersion != 0 && t.MinVersion > t.MaxVersion {
+	n, t, err := o.Build()
+	if errors.Is(err, client.ErrVersionRange) {
 		return n, nil, fail(exitUsage, errors.New("the minimum TLS version is above --tls-max"), "")
 	}
-	if o.ciphers != "" {
-		if t.CipherSuites, err = parseCiphers(o.ciphers); err != nil {
-			return n, nil, fail(exitUsage, err, "run 'tlstrace get --help'; crypto/tls implements the suites listed by Go's tls.CipherSuites and tls.InsecureCipherSuites")
-		}
-	}
-	if o.tls13Ciphers != "" {
-		if err := checkTLS13Ciphers(o.tls13Ciphers); err != nil {
-			return n, nil, fail(exitUsage, err, "")
-		}
-	}
-	if o.curves != "" {
-		if t.Curves, err = parseCurves(o.curves); err != nil {
-			return n, nil, fail(exitUsage, err, "")
-		}
-	}
-	if o.pinned != "" {
-		if t.Pins, err = parsePins(o.pinned); err != nil {
-			return n, nil, fail(exitUsage, err, "")
-		}
-	}
-	if o.cert != "" {
-		c, err := loadClientCert(o.cert, o.key, o.certType, o.pass)
-		if err != nil {
-			return n, nil, err
-		}
-		t.Certificates = []tls.Certificate{c}
+	if err != nil {
+		return n, nil, settingFail(err)
 	}
 	return n, t, nil
-}
-
-// loadRoots reads --cacert and --capath or, when neither is given, curl's
-// environment variables (CURL_CA_BUNDLE, SSL_CERT_FILE, then SSL_CERT_DIR).
-// nil means the system's roots.
-func loadRoots(cacert, capath string) (*x509.CertPool, error) {
-	if cacert == "" && capath == "" {
-		cacert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE"))
-		if cacert == "" {
-			capath = os.Getenv("SSL_CERT_DIR")
-		}
-	}
-	if cacert == "" && capath == "" {
-		return nil, nil
-	}
-	pool := x509.NewCertPool()
-	var files []string
-	if cacert != "" {
-		files = append(files, cacert)
-	}
-	if capath != "" {
-		entries, err := os.ReadDir(capath)
-		if err != nil {
-			return nil, fail(exitInput, fmt.Errorf("--capath: %v", err), "")
-		}
-		for _, e := range entries {
-			if !e.IsDir() {
-				files = append(files, filepath.Join(capath, e.Name()))
-			}
-		}
-	}
-	for i, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fail(exitInput, fmt.Errorf("reading CA file: %v", err), "")
-		}
-		if !pool.AppendCertsFromPEM(b) {
-			if c, err := x509.ParseCertificate(b); err == nil {
-				pool.AddCert(c)
-			} else if i == 0 && cacert != "" {
-				return nil, fail(exitInput, fmt.Errorf("%s holds no PEM or DER certificate", f), "")
-			}
-		}
-	}
-	return pool, nil
-}
-
-func parsePins(s string) ([]string, error) {
-	var pins []string
-	if !strings.HasPrefix(s, "sha256//") {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			return nil, fmt.Errorf("--pinnedpubkey: %v", err)
-		}
-		if blk, _ := pem.Decode(b); blk != nil {
-			b = blk.Bytes
-		}
-		if _, err := x509.ParsePKIXPublicKey(b); err != nil {
-			return nil, fmt.Errorf("--pinnedpubkey %s: not a public key: %v", s, err)
-		}
-		return []string{sha256b64(b)}, nil
-	}
-	for _, p := range strings.Split(s, ";") {
-		v, ok := strings.CutPrefix(strings.TrimSpace(p), "sha256//")
-		if !ok {
-			return nil, fmt.Errorf("--pinnedpubkey: %q does not start with sha256//", p)
-		}
-		if b, err := base64.StdEncoding.DecodeString(v); err != nil || len(b) != 32 {
-			return nil, fmt.Errorf("--pinnedpubkey: %q is not a base64 SHA-256 hash", v)
-		}
-		pins = append(pins, v)
-	}
-	return pins, nil
 }

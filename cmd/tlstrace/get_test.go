@@ -7,8 +7,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -887,4 +889,10 @@ func checkH2Frames(t *testing.T, events []jsonEvent, conn int, want map[string][
 			t.Errorf("%s's HTTP/2 frame types:\n tlstrace %v\n tshark   %v", side, got[side], want[side])
 		}
 	}
+}
+
+// sha256b64 is the base64 SHA-256 of b, as curl's pins write it.
+func sha256b64(b []byte) string {
+	sum := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -70,6 +70,30 @@ func fail(code int, err error, hint string) error {
 // setting.Error.
 var flagNames = map[string]string{
 	"SANs": "--san", "Profile": "--profile", "KeyUsage": "--key-usage", "ExtKeyUsage": "--ext-key-usage",
+	"Resolve": "--resolve", "ConnectTo": "--connect-to", "CACert": "--cacert", "CAPath": "--capath", "Cert": "--cert",
+	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
+	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves",
+}
+
+// settingHints are the hints given with a setting's error.
+var settingHints = map[string]string{
+	"Ciphers": "run 'tlstrace get --help'; crypto/tls implements the suites listed by Go's tls.CipherSuites and tls.InsecureCipherSuites",
+	"Cert":    "--cert takes a PEM certificate, --key its PEM private key (unencrypted); a PKCS#12 file needs --cert-type P12 and its --pass",
+}
+
+// settingFail is a setting's error as the command line says it: with its
+// flag, a hint, and the exit code of a usage error or, when a file cannot
+// be read, of an input error.
+func settingFail(err error) error {
+	var se *setting.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	code := exitUsage
+	if se.File {
+		code = exitInput
+	}
+	return fail(code, flagError(err), settingHints[se.Name])
 }
 
 // flagError says a setting's error with the name of its flag.

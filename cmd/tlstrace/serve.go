@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/server"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -156,9 +157,9 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		return fail(exitUsage, fmt.Errorf("--tls-max %q: want 1.2 or 1.3 (crypto/tls serves TLS 1.0 and 1.1 only with GODEBUG settings)", o.tlsMax), "")
 	}
 	if o.ciphers != "" {
-		ids, err := parseCiphers(o.ciphers)
+		ids, err := client.ParseCipherSuites(o.ciphers)
 		if err != nil {
-			return fail(exitUsage, err, "")
+			return settingFail(err)
 		}
 		cfg.CipherSuites = ids
 	}

@@ -15,6 +15,9 @@ type Error struct {
 	// is wrong.
 	Value string
 	Err   error
+	// File is set when the value names a file that cannot be read or
+	// parsed: the input is wrong, not the setting.
+	File bool
 }
 
 func (e *Error) Error() string {

@@ -1,15 +1,11 @@
-package main
+package client
 
 import (
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 
-	"software.sslmate.com/src/go-pkcs12"
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 // opensslSuites maps OpenSSL's names of the TLS 1.0–1.2 suites crypto/tls
@@ -39,9 +35,11 @@ var opensslSuites = map[string]uint16{
 	"RC4-SHA":                       tls.TLS_RSA_WITH_RC4_128_SHA,
 }
 
-// parseCiphers reads curl's --ciphers: OpenSSL or IANA names separated by
-// ':' (or ','). A suite crypto/tls cannot do is an error, never dropped.
-func parseCiphers(s string) ([]uint16, error) {
+// ParseCipherSuites reads TLS 1.0–1.2 suites by OpenSSL or IANA name,
+// separated by ':', ',' or spaces (curl's --ciphers). A suite crypto/tls
+// cannot do is an error, never dropped. Errors are *setting.Error for
+// "Ciphers".
+func ParseCipherSuites(s string) ([]uint16, error) {
 	iana := map[string]uint16{}
 	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
 		iana[c.Name] = c.ID
@@ -53,37 +51,39 @@ func parseCiphers(s string) ([]uint16, error) {
 		} else if id, ok := iana[strings.ToUpper(name)]; ok {
 			out = append(out, id)
 		} else if strings.HasPrefix(strings.ToUpper(name), "DHE-") || strings.Contains(strings.ToUpper(name), "_DHE_") {
-			return nil, fmt.Errorf("--ciphers %s: crypto/tls does not implement finite-field DHE suites", name)
+			return nil, setting.Errorf("Ciphers", name, "crypto/tls does not implement finite-field DHE suites")
 		} else {
-			return nil, fmt.Errorf("--ciphers: %q is not a TLS 1.0–1.2 cipher suite crypto/tls implements", name)
+			return nil, setting.Errorf("Ciphers", name, "not a TLS 1.0–1.2 cipher suite crypto/tls implements")
 		}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("--ciphers: no cipher suite given")
+		return nil, &setting.Error{Name: "Ciphers", Err: errors.New("no cipher suite given")}
 	}
 	return out, nil
 }
 
-// checkTLS13Ciphers accepts --tls13-ciphers only when it names all of
-// crypto/tls's TLS 1.3 suites: crypto/tls does not let a client choose.
-func checkTLS13Ciphers(s string) error {
+// CheckTLS13Suites accepts a list of TLS 1.3 suites only when it names all
+// of crypto/tls's: crypto/tls does not let a client choose. Errors are
+// *setting.Error for "TLS13Ciphers".
+func CheckTLS13Suites(s string) error {
 	all := map[string]bool{"TLS_AES_128_GCM_SHA256": false, "TLS_AES_256_GCM_SHA384": false, "TLS_CHACHA20_POLY1305_SHA256": false}
 	for _, n := range strings.Split(s, ":") {
 		if _, ok := all[n]; !ok {
-			return fmt.Errorf("--tls13-ciphers: %q is not a TLS 1.3 suite crypto/tls implements (it has TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)", n)
+			return setting.Errorf("TLS13Ciphers", n, "not a TLS 1.3 suite crypto/tls implements (it has TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)")
 		}
 		all[n] = true
 	}
 	for n, seen := range all {
 		if !seen {
-			return fmt.Errorf("--tls13-ciphers: crypto/tls always offers all three TLS 1.3 suites and cannot leave out %s", n)
+			return setting.Errorf("TLS13Ciphers", s, "crypto/tls always offers all three TLS 1.3 suites and cannot leave out %s", n)
 		}
 	}
 	return nil
 }
 
-// parseCurves reads curl's --curves: group names separated by ':'.
-func parseCurves(s string) ([]tls.CurveID, error) {
+// ParseGroups reads key exchange group names separated by ':' (curl's
+// --curves). Errors are *setting.Error for "Curves".
+func ParseGroups(s string) ([]tls.CurveID, error) {
 	known := map[string]tls.CurveID{
 		"X25519": tls.X25519, "P-256": tls.CurveP256, "PRIME256V1": tls.CurveP256, "SECP256R1": tls.CurveP256,
 		"P-384": tls.CurveP384, "SECP384R1": tls.CurveP384, "P-521": tls.CurveP521, "SECP521R1": tls.CurveP521,
@@ -93,50 +93,9 @@ func parseCurves(s string) ([]tls.CurveID, error) {
 	for _, n := range strings.Split(s, ":") {
 		id, ok := known[strings.ToUpper(n)]
 		if !ok {
-			return nil, fmt.Errorf("--curves: crypto/tls does not implement the group %q (it has X25519, P-256, P-384, P-521, X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)", n)
+			return nil, setting.Errorf("Curves", n, "crypto/tls does not implement the group (it has X25519, P-256, P-384, P-521, X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)")
 		}
 		out = append(out, id)
 	}
 	return out, nil
-}
-
-func sha256b64(b []byte) string {
-	sum := sha256.Sum256(b)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// loadClientCert reads --cert/--key (PEM; curl's FILE:PASSWORD form too) or
-// a PKCS#12 file.
-func loadClientCert(cert, key, typ, pass string) (tls.Certificate, error) {
-	if c, p, ok := strings.Cut(cert, ":"); ok && pass == "" {
-		if _, err := os.Stat(cert); err != nil {
-			cert, pass = c, p
-		}
-	}
-	switch strings.ToUpper(typ) {
-	case "P12":
-		b, err := os.ReadFile(cert)
-		if err != nil {
-			return tls.Certificate{}, fail(exitInput, err, "")
-		}
-		k, leaf, cas, err := pkcs12.DecodeChain(b, pass)
-		if err != nil {
-			return tls.Certificate{}, fail(exitInput, fmt.Errorf("reading PKCS#12 %s: %v", cert, err), "check --pass")
-		}
-		c := tls.Certificate{PrivateKey: k, Leaf: leaf, Certificate: [][]byte{leaf.Raw}}
-		for _, ca := range cas {
-			c.Certificate = append(c.Certificate, ca.Raw)
-		}
-		return c, nil
-	case "PEM", "":
-		if key == "" {
-			key = cert
-		}
-		c, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			return tls.Certificate{}, fail(exitInput, fmt.Errorf("reading the client certificate: %v", err), "--cert takes a PEM certificate, --key its PEM private key (unencrypted)")
-		}
-		return c, nil
-	}
-	return tls.Certificate{}, fail(exitUsage, fmt.Errorf("--cert-type %q: want PEM or P12", typ), "")
 }

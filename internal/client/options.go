@@ -1,0 +1,227 @@
+package client
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/setting"
+)
+
+// Options are curl's connection settings as a user writes them. Build
+// checks them and turns them into a Network and TLSOptions. An unusable
+// value is a *setting.Error naming the field; one that names a file that
+// cannot be read has File set.
+type Options struct {
+	// Family is "tcp", "tcp4" or "tcp6".
+	Family         string
+	ConnectTimeout time.Duration
+	// Resolve holds HOST:PORT:ADDR[,ADDR]; ConnectTo HOST1:PORT1:HOST2:PORT2.
+	Resolve, ConnectTo []string
+
+	Insecure bool
+	// CACert is a file of PEM or DER CA certificates, CAPath a directory
+	// of PEM files; with neither, Roots or else the system's are trusted.
+	CACert, CAPath string
+	Roots          *x509.CertPool
+	// Cert and Key are the client certificate and its key (PEM; Cert may
+	// be FILE:PASSWORD), or with CertType "P12" a PKCS #12 Cert; Pass
+	// opens it.
+	Cert, Key, CertType, Pass string
+	// Pinned is sha256//BASE64[;sha256//…] or a PEM or DER public key file.
+	Pinned     string
+	CertStatus bool
+	// MinVersion and MaxVersion are "", "1.0", "1.1", "1.2" or "1.3".
+	MinVersion, MaxVersion string
+	// Ciphers lists TLS 1.0–1.2 suites by OpenSSL or IANA name; TLS13Ciphers
+	// the TLS 1.3 ones (crypto/tls offers all three, so only that list is
+	// accepted); Curves the groups, ':' separated.
+	Ciphers, TLS13Ciphers, Curves string
+}
+
+// ErrVersionRange is a maximum TLS version below the minimum.
+var ErrVersionRange = errors.New("the minimum TLS version is above the maximum")
+
+var versions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
+
+// Build checks o and returns the client's settings.
+func (o *Options) Build() (Network, *TLSOptions, error) {
+	n := Network{Family: o.Family, ConnectTimeout: o.ConnectTimeout, Resolve: map[string]string{}, ConnectTo: map[string]string{}}
+	if n.Family == "" {
+		n.Family = "tcp"
+	}
+	for _, r := range o.Resolve {
+		// HOST:PORT:ADDR, ADDR may be [v6].
+		parts := strings.SplitN(r, ":", 3)
+		if len(parts) != 3 {
+			return n, nil, setting.Errorf("Resolve", r, "want HOST:PORT:ADDRESS")
+		}
+		n.Resolve[parts[0]+":"+parts[1]] = parts[2]
+	}
+	for _, c := range o.ConnectTo {
+		parts := strings.SplitN(c, ":", 4)
+		if len(parts) != 4 {
+			return n, nil, setting.Errorf("ConnectTo", c, "want HOST1:PORT1:HOST2:PORT2")
+		}
+		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
+	}
+	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, Roots: o.Roots}
+	var err error
+	if o.CACert != "" || o.CAPath != "" {
+		if t.Roots, err = LoadRoots(o.CACert, o.CAPath); err != nil {
+			return n, nil, err
+		}
+	}
+	for _, v := range []struct {
+		name, s string
+		v       *uint16
+	}{{"MinVersion", o.MinVersion, &t.MinVersion}, {"MaxVersion", o.MaxVersion, &t.MaxVersion}} {
+		if v.s == "" {
+			continue
+		}
+		var ok bool
+		if *v.v, ok = versions[v.s]; !ok {
+			if strings.HasPrefix(strings.ToLower(v.s), "ssl") {
+				return n, nil, setting.Errorf(v.name, v.s, "crypto/tls does not speak SSL 3.0 or older")
+			}
+			return n, nil, setting.Errorf(v.name, v.s, "want 1.0, 1.1, 1.2 or 1.3")
+		}
+	}
+	if t.MaxVersion != 0 && t.MinVersion > t.MaxVersion {
+		return n, nil, ErrVersionRange
+	}
+	if o.Ciphers != "" {
+		if t.CipherSuites, err = ParseCipherSuites(o.Ciphers); err != nil {
+			return n, nil, err
+		}
+	}
+	if o.TLS13Ciphers != "" {
+		if err := CheckTLS13Suites(o.TLS13Ciphers); err != nil {
+			return n, nil, err
+		}
+	}
+	if o.Curves != "" {
+		if t.Curves, err = ParseGroups(o.Curves); err != nil {
+			return n, nil, err
+		}
+	}
+	if o.Pinned != "" {
+		if t.Pins, err = parsePins(o.Pinned); err != nil {
+			return n, nil, err
+		}
+	}
+	if o.Cert != "" {
+		c, err := loadClientCert(o.Cert, o.Key, o.CertType, o.Pass)
+		if err != nil {
+			return n, nil, err
+		}
+		t.Certificates = []tls.Certificate{c}
+	}
+	return n, t, nil
+}
+
+// LoadRoots reads the CA certificates of a file (PEM or DER) and of the
+// PEM files of a directory.
+func LoadRoots(file, dir string) (*x509.CertPool, error) {
+	pool := x509.NewCertPool()
+	var files []string
+	if file != "" {
+		files = append(files, file)
+	}
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, &setting.Error{Name: "CAPath", Err: err, File: true}
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, &setting.Error{Name: "CACert", Err: fmt.Errorf("reading CA file: %w", err), File: true}
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			if c, err := x509.ParseCertificate(b); err == nil {
+				pool.AddCert(c)
+			} else if i == 0 && file != "" {
+				return nil, &setting.Error{Name: "CACert", Value: f, Err: errors.New("holds no PEM or DER certificate"), File: true}
+			}
+		}
+	}
+	return pool, nil
+}
+
+// parsePins reads curl's --pinnedpubkey: hashes, or a public key file.
+func parsePins(s string) ([]string, error) {
+	if !strings.HasPrefix(s, "sha256//") {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			return nil, &setting.Error{Name: "Pinned", Err: err}
+		}
+		if blk, _ := pem.Decode(b); blk != nil {
+			b = blk.Bytes
+		}
+		if _, err := x509.ParsePKIXPublicKey(b); err != nil {
+			return nil, setting.Errorf("Pinned", s, "not a public key: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		return []string{base64.StdEncoding.EncodeToString(sum[:])}, nil
+	}
+	var pins []string
+	for _, p := range strings.Split(s, ";") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(p), "sha256//")
+		if !ok {
+			return nil, setting.Errorf("Pinned", p, "does not start with sha256//")
+		}
+		if b, err := base64.StdEncoding.DecodeString(v); err != nil || len(b) != 32 {
+			return nil, setting.Errorf("Pinned", v, "not a base64 SHA-256 hash")
+		}
+		pins = append(pins, v)
+	}
+	return pins, nil
+}
+
+// loadClientCert reads a PEM certificate and key (curl's FILE:PASSWORD
+// form too) or a PKCS #12 file.
+func loadClientCert(cert, key, typ, pass string) (tls.Certificate, error) {
+	if c, p, ok := strings.Cut(cert, ":"); ok && pass == "" {
+		if _, err := os.Stat(cert); err != nil {
+			cert, pass = c, p
+		}
+	}
+	switch strings.ToUpper(typ) {
+	case "P12":
+		b, err := os.ReadFile(cert)
+		if err != nil {
+			return tls.Certificate{}, &setting.Error{Name: "Cert", Err: err, File: true}
+		}
+		c, err := certio.PKCS12Certificate(b, pass)
+		if err != nil {
+			return tls.Certificate{}, &setting.Error{Name: "Cert", Err: fmt.Errorf("reading PKCS#12 %s: %w", cert, err), File: true}
+		}
+		return c, nil
+	case "PEM", "":
+		if key == "" {
+			key = cert
+		}
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return tls.Certificate{}, &setting.Error{Name: "Cert", Err: fmt.Errorf("reading the client certificate: %w", err), File: true}
+		}
+		return c, nil
+	}
+	return tls.Certificate{}, setting.Errorf("CertType", typ, "want PEM or P12")
+}

@@ -1,0 +1,52 @@
+package client
+
+import (
+	"crypto/tls"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/setting"
+)
+
+func TestOptionsBuild(t *testing.T) {
+	o := Options{Resolve: []string{"a.test:443:127.0.0.1,::1"}, ConnectTo: []string{"a.test:443:b.test:8443"}, MinVersion: "1.2", MaxVersion: "1.3",
+		Ciphers: "ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", Curves: "x25519:P-256",
+		Pinned: "sha256//47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
+	n, tl, err := o.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Family != "tcp" || n.Resolve["a.test:443"] != "127.0.0.1,::1" || n.ConnectTo["a.test:443"] != "b.test:8443" {
+		t.Errorf("network %+v", n)
+	}
+	if tl.MinVersion != tls.VersionTLS12 || tl.MaxVersion != tls.VersionTLS13 || len(tl.Pins) != 1 ||
+		!slices.Equal(tl.CipherSuites, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384}) ||
+		!slices.Equal(tl.Curves, []tls.CurveID{tls.X25519, tls.CurveP256}) {
+		t.Errorf("TLS %+v", tl)
+	}
+	for _, c := range []struct {
+		o    Options
+		name string
+		file bool
+	}{
+		{Options{Resolve: []string{"x"}}, "Resolve", false},
+		{Options{ConnectTo: []string{"a:1"}}, "ConnectTo", false},
+		{Options{MaxVersion: "ssl3"}, "MaxVersion", false},
+		{Options{Ciphers: "DHE-RSA-AES128-SHA"}, "Ciphers", false},
+		{Options{TLS13Ciphers: "TLS_AES_128_GCM_SHA256"}, "TLS13Ciphers", false},
+		{Options{Curves: "X448"}, "Curves", false},
+		{Options{Pinned: "sha256//short"}, "Pinned", false},
+		{Options{Cert: "c.pem", CertType: "DER"}, "CertType", false},
+		{Options{Cert: t.TempDir() + "/none.pem"}, "Cert", true},
+		{Options{CACert: t.TempDir() + "/none.pem"}, "CACert", true},
+	} {
+		var se *setting.Error
+		if _, _, err := c.o.Build(); !errors.As(err, &se) || se.Name != c.name || se.File != c.file {
+			t.Errorf("%+v: %v, want a setting error for %s (file %v)", c.o, err, c.name, c.file)
+		}
+	}
+	if _, _, err := (&Options{MinVersion: "1.3", MaxVersion: "1.2"}).Build(); !errors.Is(err, ErrVersionRange) {
+		t.Errorf("1.3 to 1.2: %v", err)
+	}
+}
