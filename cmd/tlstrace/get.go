@@ -318,22 +318,8 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 // --capath, curl's environment variables name the CAs (CURL_CA_BUNDLE,
 // SSL_CERT_FILE, then SSL_CERT_DIR).
 func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
-	switch {
-	case o.ipv4 && o.ipv6:
-		return client.Network{}, nil, fail(exitUsage, errors.New("-4 and -6 conflict"), "")
-	case o.ipv4:
-		o.Family = "tcp4"
-	case o.ipv6:
-		o.Family = "tcp6"
-	}
-	for _, v := range []struct {
-		on bool
-		v  string
-	}{{o.tls13, "1.3"}, {o.tls12, "1.2"}, {o.tls11, "1.1"}, {o.tls10, "1.0"}} {
-		if v.on {
-			o.MinVersion = v.v
-			break
-		}
+	if err := o.settle(); err != nil {
+		return client.Network{}, nil, err
 	}
 	if o.CACert == "" && o.CAPath == "" && o.Roots == nil {
 		if o.CACert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE")); o.CACert == "" {
@@ -348,4 +334,26 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 		return n, nil, settingFail(err)
 	}
 	return n, t, nil
+}
+
+// settle turns -4/-6 and --tlsv1.x into the client's settings.
+func (o *connOptions) settle() error {
+	switch {
+	case o.ipv4 && o.ipv6:
+		return fail(exitUsage, errors.New("-4 and -6 conflict"), "")
+	case o.ipv4:
+		o.Family = "tcp4"
+	case o.ipv6:
+		o.Family = "tcp6"
+	}
+	for _, v := range []struct {
+		on bool
+		v  string
+	}{{o.tls13, "1.3"}, {o.tls12, "1.2"}, {o.tls11, "1.1"}, {o.tls10, "1.0"}} {
+		if v.on {
+			o.MinVersion = v.v
+			break
+		}
+	}
+	return nil
 }

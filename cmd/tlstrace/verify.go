@@ -1,13 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 const verifyLong = `Verify a certificate chain and explain it link by link: for each
@@ -35,14 +36,17 @@ The verdict is crypto/x509's; tlstrace only explains it, and checks Ed448
 signatures itself (crypto/x509 cannot). Exit status 0 only when valid.`
 
 type verifyOptions struct {
-	cacerts   []string
-	untrusted []string
-	name      string
-	at        string
-	purpose   string
-	pass      string
-	jsonOut   bool
-	verbose   int
+	net        connOptions
+	serverName string
+	maxTime    time.Duration
+	cacerts    []string
+	untrusted  []string
+	name       string
+	at         string
+	purpose    string
+	pass       string
+	jsonOut    bool
+	verbose    int
 }
 
 func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -68,6 +72,9 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.pass, "pass", "", "password of a PKCS#12 file")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: one x509 link event per certificate, then the verdict")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field")
+	o.net.addNetFlags(f)
+	f.StringVar(&o.serverName, "servername", "", "with a URL, the server name for SNI and, without --name, verification (default: HOST)")
+	f.DurationVarP(&o.maxTime, "max-time", "m", 0, "with a URL, limit for fetching the chain (e.g. 10s)")
 	return cmd
 }
 
@@ -128,7 +135,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	var certs []*x509.Certificate
 	if strings.HasPrefix(arg, "https://") || (!fileExists(arg) && strings.Contains(arg, ":")) {
 		var err error
-		if certs, err = fetchChain(ctx, arg, &opts); err != nil {
+		if certs, err = fetchChain(ctx, arg, o, &opts); err != nil {
 			return err
 		}
 	} else {
@@ -157,32 +164,37 @@ func fileExists(name string) bool {
 	return err == nil
 }
 
-// fetchChain connects to a server and returns the chain it sends, without
-// judging it (that is verify's job).
-func fetchChain(ctx context.Context, arg string, opts *chain.Options) ([]*x509.Certificate, error) {
-	hostport := strings.TrimPrefix(arg, "https://")
-	if i := strings.IndexByte(hostport, '/'); i >= 0 {
-		hostport = hostport[:i]
-	}
+// fetchChain connects to a server with the client's dialer and every
+// connection flag, and returns the chain it sends without judging it (that
+// is verify's job). The connection's own trace is not shown.
+func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.Options) ([]*x509.Certificate, error) {
+	hostport, _, _ := strings.Cut(strings.TrimPrefix(arg, "https://"), "/")
 	host, port, err := client.SplitHostPort(hostport, "443")
 	if err != nil {
 		return nil, fail(exitUsage, err, "")
 	}
 	if opts.Name == "" {
-		opts.Name = host
+		opts.Name = cmp.Or(o.serverName, host)
 	}
-	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: &tls.Config{ServerName: host, InsecureSkipVerify: true}}
+	if err := o.net.settle(); err != nil {
+		return nil, err
+	}
+	n, _, err := o.net.Build()
+	if err != nil {
+		return nil, settingFail(err)
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return nil, fail(exitConnect, fmt.Errorf("connecting to %s: %v", hostport, err), "")
+	if o.maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.maxTime)
+		defer cancel()
 	}
-	defer c.Close()
-	certs := c.(*tls.Conn).ConnectionState().PeerCertificates
-	if len(certs) == 0 {
-		return nil, fail(exitTLS, errors.New("the server sent no certificate"), "")
+	tr := source.NewTracer(time.Now(), func(*trace.Event) {})
+	certs, err := client.PeerChain(ctx, tr, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n})
+	if err != nil {
+		return nil, clientError(err)
 	}
 	return certs, nil
 }

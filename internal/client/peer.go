@@ -1,0 +1,41 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/source"
+)
+
+// PeerChain connects as Connect does (every Network option, the server
+// name, the TLS options) and returns the certificate chain the server
+// sends, without enforcing a verdict on it: that is the caller's to give.
+// The steps are traced to t.
+func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certificate, error) {
+	conn := t.NextConn()
+	tm := &Timings{Start: time.Now()}
+	raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	name := s.ServerName
+	if name == "" {
+		name = s.Host
+	}
+	o := s.TLS
+	o.Insecure = true
+	tc, tap, err := Handshake(ctx, t, conn, raw, name, &o, tm)
+	if err != nil {
+		return nil, err
+	}
+	defer tap.Wait(time.Second)
+	defer tc.Close()
+	certs := tc.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return nil, stepErr(StepTLS, errors.New("the server sent no certificate"), "")
+	}
+	return certs, nil
+}
