@@ -90,6 +90,8 @@ func TestGoldenRead(t *testing.T) {
 		{"TLSv13-illustrated-dsb", []string{captures + "illustrated-tls13-dsb.pcapng"}},
 		{"TLSv13+TLSv12-interleaved", []string{captures + "illustrated-interleaved.pcap"}},
 		{"TLSv13+TLSv12-interleaved-keylog", []string{captures + "illustrated-interleaved.pcap", "--keylog", both}},
+		{"TLSv12-lost-frame-keylog", []string{captures + "illustrated-tls12-lost-frame-13.pcap", "--keylog", td + "illustrated-tls12/keylog.txt"}},
+		{"TLSv13-lost-frame-keylog", []string{captures + "illustrated-tls13-lost-frame-13.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats {
@@ -98,6 +100,31 @@ func TestGoldenRead(t *testing.T) {
 				runGolden(t, name, 0, append(append([]string{"read"}, sc.args...), f.flags...)...)
 			})
 		}
+	}
+}
+
+// TestGoldenReadTruncated pins read of a capture cut short inside a
+// packet: what was decoded before the cut, then an input error.
+func TestGoldenReadTruncated(t *testing.T) {
+	b, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := filepath.Abs(td + "illustrated-tls13/keylog.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// 3000 bytes end inside frame 15, the server's second NewSessionTicket.
+	if err := os.WriteFile(filepath.Join(dir, "truncated.pcap"), b[:3000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, f := range readFormats {
+		name := "read-TLSv13-truncated-keylog." + f.ext
+		t.Run(name, func(t *testing.T) {
+			runGolden(t, name, exitInput, append([]string{"read", "truncated.pcap", "--keylog", keys}, f.flags...)...)
+		})
 	}
 }
 
