@@ -137,7 +137,11 @@ type Tap struct {
 	id    int
 	once  sync.Once
 	done  chan struct{}
-	rec   *capture.Conn
+	// finished is set, with t.mu held, when the decoder is flushed: bytes
+	// read or written after it (net/http's goroutines may still be
+	// reading when the run returns) are no longer decoded or emitted.
+	finished bool
+	rec      *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
 }
@@ -180,6 +184,10 @@ func (c *Tap) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.t.mu.Lock()
+		if c.finished {
+			c.t.mu.Unlock()
+			return n, err
+		}
 		c.BytesRead += int64(n)
 		now := c.t.now()
 		c.record(c.local.Other(), now, b[:n])
@@ -191,6 +199,10 @@ func (c *Tap) Read(b []byte) (int, error) {
 
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
+	if c.finished {
+		c.t.mu.Unlock()
+		return c.Conn.Write(b)
+	}
 	c.BytesWritten += int64(len(b))
 	now := c.t.now()
 	c.record(c.local, now, b)
@@ -219,6 +231,7 @@ func (c *Tap) Finish() {
 	c.once.Do(func() {
 		c.t.mu.Lock()
 		c.t.sink.closeConn(c.dec, c.id)
+		c.finished = true
 		c.t.mu.Unlock()
 		close(c.done)
 	})
