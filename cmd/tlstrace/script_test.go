@@ -17,9 +17,10 @@ import (
 )
 
 // TestMain lets the scripts run tlstrace as a command: the test binary
-// runs main when invoked under that name.
+// runs main when invoked under that name. After a full run, golden files
+// no test compared fail it (-update removes them).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(golden.Wrap(m, goldenDir), map[string]func(){
 		"tlstrace": main,
 	})
 }

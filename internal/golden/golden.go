@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -21,6 +22,11 @@ var Update = flag.Bool("update", false, "rewrite the golden files with the curre
 // got to path instead. A difference fails the test with a line diff.
 func Check(t testing.TB, path string, got []byte) {
 	t.Helper()
+	if abs, err := filepath.Abs(path); err == nil {
+		mu.Lock()
+		checked[abs] = true
+		mu.Unlock()
+	}
 	if *Update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -38,6 +44,75 @@ func Check(t testing.TB, path string, got []byte) {
 		return
 	}
 	t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, Diff(string(want), string(got)))
+}
+
+var (
+	mu      sync.Mutex
+	checked = map[string]bool{} // absolute paths given to Check
+)
+
+// TestingM is what Run needs of *testing.M.
+type TestingM interface{ Run() int }
+
+// Run runs the tests of m, then, when every test ran and passed, looks for
+// golden files in dirs that no test compared: left over from a renamed or
+// removed scenario. With -update it removes them; otherwise it fails. Call
+// it from TestMain: os.Exit(golden.Run(m, "testdata/golden")), or wrap m
+// with Wrap.
+func Run(m TestingM, dirs ...string) int {
+	code := m.Run()
+	if code != 0 || !allRan() {
+		return code
+	}
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "golden: %v\n", err)
+			return 1
+		}
+		for _, e := range entries {
+			path, err := filepath.Abs(filepath.Join(dir, e.Name()))
+			if err != nil || e.IsDir() || checked[path] {
+				continue
+			}
+			if *Update {
+				fmt.Fprintf(os.Stderr, "golden: removing %s, which no test compares\n", filepath.Join(dir, e.Name()))
+				if err := os.Remove(path); err != nil {
+					fmt.Fprintf(os.Stderr, "golden: %v\n", err)
+					code = 1
+				}
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "golden: no test compares %s (go test -update removes it)\n", filepath.Join(dir, e.Name()))
+			code = 1
+		}
+	}
+	return code
+}
+
+// Wrap returns m with Run replaced by golden's Run over dirs, for a
+// TestMain that hands m to another runner (testscript.Main).
+func Wrap(m TestingM, dirs ...string) TestingM { return wrapped{m, dirs} }
+
+type wrapped struct {
+	m    TestingM
+	dirs []string
+}
+
+func (w wrapped) Run() int { return Run(w.m, w.dirs...) }
+
+// allRan reports whether the test binary was asked to run every test: no
+// -run, -skip or -short selection, no fuzzing, benchmarks or list.
+func allRan() bool {
+	for _, name := range []string{"test.run", "test.skip", "test.list", "test.fuzz", "test.bench"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return false
+		}
+	}
+	if f := flag.Lookup("test.short"); f != nil && f.Value.String() == "true" {
+		return false
+	}
+	return true
 }
 
 // Diff returns a line diff of want and got: lines only in want start with
