@@ -13,7 +13,7 @@ import (
 
 // seal13 builds a TLS 1.3 record: content, inner type, protected with the
 // traffic secret at sequence number seq (RFC 8446, Section 5.2).
-func seal13(t *testing.T, suite *tlscrypt.Suite, secret []byte, seq uint64, ctype byte, content []byte) []byte {
+func seal13(t testing.TB, suite *tlscrypt.Suite, secret []byte, seq uint64, ctype byte, content []byte) []byte {
 	key, iv := tlscrypt.TrafficKeys13(suite, secret)
 	block, err := aes.NewCipher(key)
 	if err != nil {
