@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // segment is one decoded TCP segment; data points into the read buffer.
@@ -243,7 +245,7 @@ func (rd *reader) closeAll() {
 // looksLikeClientHello reports whether b starts with a TLS handshake record
 // holding a ClientHello, or an SSL 2.0 compatible ClientHello.
 func looksLikeClientHello(b []byte) bool {
-	if len(b) >= 6 && b[0] == 0x16 && b[1] == 3 && b[2] <= 4 && b[5] == 1 {
+	if len(b) >= 6 && wire.ContentType(b[0]) == wire.ContentHandshake && wire.PlausibleRecordHeader(b[:3]) && wire.HandshakeType(b[5]) == wire.TypeClientHello {
 		return true
 	}
 	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 1

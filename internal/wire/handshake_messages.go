@@ -67,7 +67,7 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 		}
 		r.opaque("signature", 2)
 	case TypeClientKeyExchange:
-		parseClientKeyExchange(ctx, r)
+		m.ClientKeyExchange = parseClientKeyExchange(ctx, r)
 	case TypeFinished:
 		// RFC 8446, Section 4.4.4; RFC 5246, Section 7.4.9.
 		b := r.rest("verify_data")
@@ -492,21 +492,22 @@ func parseCertificateRequest(ctx *Context, r *reader) {
 
 // parseClientKeyExchange reads RFC 5246, Section 7.4.7, RFC 8422, Section
 // 5.7 and RFC 4279, by the key exchange of the negotiated suite.
-func parseClientKeyExchange(ctx *Context, r *reader) {
+func parseClientKeyExchange(ctx *Context, r *reader) *ClientKeyExchange {
+	ckx := &ClientKeyExchange{}
 	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
 	switch kex {
 	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
 		if _, ok := r.opaque("psk_identity", 2); !ok {
-			return
+			return ckx
 		}
 	}
 	switch kex {
 	case KexRSA, KexRSAPSK:
 		if ctx.Version == VersionSSL30 {
-			r.rest("encrypted_pre_master_secret")
-			return
+			ckx.EncryptedPreMasterSecret = r.rest("encrypted_pre_master_secret")
+			return ckx
 		}
-		r.opaque("encrypted_pre_master_secret", 2)
+		ckx.EncryptedPreMasterSecret, _ = r.opaque("encrypted_pre_master_secret", 2)
 	case KexECDHE, KexECDH, KexECDHEPSK, KexECDHAnon:
 		r.opaque("ecdh_Yc", 1)
 	case KexDHE, KexDH, KexDHEPSK, KexDHAnon:
@@ -515,6 +516,7 @@ func parseClientKeyExchange(ctx *Context, r *reader) {
 	default:
 		r.rest("exchange_keys")
 	}
+	return ckx
 }
 
 // parseCertificateStatus reads RFC 6066, Section 8 (and RFC 8446, Section

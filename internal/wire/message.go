@@ -52,6 +52,17 @@ type Message struct {
 	Ticket *NewSessionTicket
 	// EncryptedExtensions is set for encrypted_extensions.
 	EncryptedExtensions *EncryptedExtensions
+	// ClientKeyExchange is set for client_key_exchange.
+	ClientKeyExchange *ClientKeyExchange
+}
+
+// ClientKeyExchange holds what the connection decoder needs of a
+// ClientKeyExchange (RFC 5246, Section 7.4.7).
+type ClientKeyExchange struct {
+	// EncryptedPreMasterSecret is the RSA-encrypted premaster secret of an
+	// RSA key exchange (RFC 5246, Section 7.4.7.1), not copied; nil for
+	// other key exchanges or when the message ended before it.
+	EncryptedPreMasterSecret []byte
 }
 
 // EncryptedExtensions holds the extensions of an EncryptedExtensions

@@ -91,6 +91,25 @@ func (e *RecordHeaderError) Error() string {
 	return fmt.Sprintf("wire: not a TLS record header: % x", b)
 }
 
+// PlausibleRecordHeader reports whether b starts the way a TLS stack's
+// record header starts: a content type of TLS (change_cipher_spec to
+// heartbeat; RFC 8446, Section 5.1; RFC 6520), major version 3 with a minor
+// version of at most 4, and, when b holds the length (5 bytes or more), a
+// length of at most MaxCiphertext. It needs the 3 bytes of content type and
+// version. It decides where a stream of unknown bytes starts or resumes, and
+// is stricter than ParseRecordHeader, which frames any record of major
+// version 3 once the stream is in step (ACK and tls12_cid records, later
+// minor versions).
+func PlausibleRecordHeader(b []byte) bool {
+	if len(b) < 3 {
+		return false
+	}
+	if t := ContentType(b[0]); t < ContentChangeCipherSpec || t > ContentHeartbeat || b[1] != 3 || b[2] > 4 {
+		return false
+	}
+	return len(b) < RecordHeaderLen || int(b[3])<<8|int(b[4]) <= MaxCiphertext
+}
+
 // SSLv2HelloLen reports whether b starts with an SSL 2.0 compatible
 // ClientHello (RFC 5246, Appendix E.2) and, if so, the length of the whole
 // record including its 2-byte header. It needs at least 3 bytes. A length
