@@ -8,8 +8,8 @@
 //     Label), TrafficKeys13 (the record key and IV of a traffic secret) and
 //     NextSecret13 (KeyUpdate).
 //   - TLS 1.0 to 1.2 key derivation: PRF (RFC 2246 and RFC 5246),
-//     MasterSecret, ExtendedMasterSecret (RFC 7627) and KeyBlock, which
-//     splits the key block into a Keys per direction.
+//     MasterSecret, ExtendedMasterSecret with its SessionHash (RFC 7627)
+//     and KeyBlock, which splits the key block into a Keys per direction.
 //   - Record decryption: a Decrypter, made by NewDecrypter13 or
 //     NewDecrypter12, opens the records of one direction in order and keeps
 //     the sequence number (and, for TLS 1.0 CBC, the chained IV). A record
