@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 )
 
@@ -15,7 +16,7 @@ func BenchmarkFeedStream(b *testing.B) {
 	keys := loadKeys(b, dir)
 	random := testdata(b, dir, "caps", "clienthello")[11 : 11+32]
 	suite, _ := tlscrypt.SuiteByID(0x1302)
-	secret := keys.Secret(random, labelServerTraffic0)
+	secret := keys.Secret(random, keylog.LabelServerTrafficSecret0)
 	var handshake [][]byte
 	for _, f := range illustrated13 {
 		handshake = append(handshake, testdata(b, dir, "caps", f.file))

@@ -293,7 +293,7 @@ func TestWaitForSecrets(t *testing.T) {
 		t.Fatalf("before secrets: %v", steps(events))
 	}
 	random := testdata(t, dir, "caps", "clienthello")[11 : 11+32]
-	for _, label := range []string{labelServerHS, labelClientHS, labelServerTraffic0, labelClientTraffic0} {
+	for _, label := range []string{keylog.LabelServerHandshakeTrafficSecret, keylog.LabelClientHandshakeTrafficSecret, keylog.LabelServerTrafficSecret0, keylog.LabelClientTrafficSecret0} {
 		s.AddSecret(label, random, full.Secret(random, label))
 	}
 	c.Close()

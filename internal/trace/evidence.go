@@ -73,19 +73,15 @@ func (e *TruncatedError) Error() string {
 
 // truncated describes what is left of direction d when its bytes end.
 func (d *direction) truncated() *TruncatedError {
-	switch {
-	case len(d.buf) > 0:
-		t := &TruncatedError{Side: d.side, Seen: len(d.buf)}
-		if h, err := wire.ParseRecordHeader(d.buf); err == nil {
+	if b := d.framer.buf; len(b) > 0 {
+		t := &TruncatedError{Side: d.side, Seen: len(b)}
+		if h, err := wire.ParseRecordHeader(b); err == nil {
 			t.Length = wire.RecordHeaderLen + h.Length
 		}
 		return t
-	case len(d.hs) > 0:
-		t := &TruncatedError{Side: d.side, Handshake: true, Seen: len(d.hs)}
-		if len(d.hs) >= wire.HandshakeHeaderLen {
-			t.Length = wire.HandshakeHeaderLen + (int(d.hs[1])<<16 | int(d.hs[2])<<8 | int(d.hs[3]))
-		}
-		return t
+	}
+	if _, n, ok := d.hs.held(); ok {
+		return &TruncatedError{Side: d.side, Handshake: true, Seen: len(d.hs.buf), Length: n}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 )
 
@@ -38,7 +39,7 @@ func TestKeyUpdate(t *testing.T) {
 	keys := loadKeys(t, dir)
 	random := testdata(t, dir, "caps", "clienthello")[11 : 11+32]
 	suite, _ := tlscrypt.SuiteByID(0x1302)
-	secret := keys.Secret(random, labelClientTraffic0)
+	secret := keys.Secret(random, keylog.LabelClientTrafficSecret0)
 	next := tlscrypt.NextSecret13(suite, secret)
 
 	var events []*Event
@@ -52,7 +53,7 @@ func TestKeyUpdate(t *testing.T) {
 	c.Feed(Client, Stamp{}, seal13(t, suite, secret, 1, 22, []byte{24, 0, 0, 1, 1}))
 	c.Feed(Client, Stamp{}, seal13(t, suite, next, 0, 23, []byte("after update")))
 	c.Feed(Client, Stamp{}, seal13(t, suite, next, 1, 23, []byte("and again")))
-	c.Feed(Server, Stamp{}, seal13(t, suite, keys.Secret(random, labelServerTraffic0), 3, 23, []byte("server still gen 0")))
+	c.Feed(Server, Stamp{}, seal13(t, suite, keys.Secret(random, keylog.LabelServerTrafficSecret0), 3, 23, []byte("server still gen 0")))
 	c.Close()
 	got := events[len(illustrated13):]
 	want := []string{"key_update", "application_data", "application_data", "application_data"}

@@ -1,0 +1,337 @@
+// This file holds the key state of a connection: the secrets its keys come
+// from (the randoms, the TLS 1.2 master secret and the sessions it resumes,
+// the RFC 7627 session hash for an "RSA" key log line), the keys of each
+// direction with their TLS 1.3 epochs (RFC 8446, Section 7: early,
+// handshake and application traffic secrets, KeyUpdate in Section 7.2), the
+// TLS 1.0-1.2 key block (RFC 5246, Section 6.3), and the records held while
+// a live TLS stack has not logged their secrets yet.
+
+package trace
+
+import (
+	"fmt"
+
+	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// secrets is what a connection's keys are derived from, as the handshake
+// reveals it.
+type secrets struct {
+	clientRandom []byte
+	serverRandom []byte
+	etm          bool // encrypt_then_mac negotiated (RFC 7366)
+	earlyData    bool // the client offered early_data (RFC 8446, Section 4.2.10)
+	offered      []uint16
+	ems          bool // extended_master_secret negotiated (RFC 7627)
+	// sessionHash hashes the handshake messages up to the
+	// ClientKeyExchange of a TLS 1.0-1.2 handshake, for the RFC 7627
+	// session hash that an "RSA" key log line needs; encPremaster is the
+	// RSA-encrypted premaster secret the client sent.
+	sessionHash  tlscrypt.SessionHash
+	encPremaster []byte
+	// TLS 1.2 session resumption (RFC 5246, Section 7.3; RFC 5077): the
+	// ticket and session ID the client offered, the session ID the server
+	// chose, tickets the server issued, and the master secret once known.
+	offeredTicket    []byte
+	offeredSessionID []byte
+	sessionID        []byte
+	tickets          [][]byte
+	master           []byte
+}
+
+// dirKeys is the key state of one direction.
+type dirKeys struct {
+	// protected is set once this direction's records are encrypted.
+	protected bool
+	// cur decrypts records; next is a key that may take over (TLS 1.3
+	// early data then handshake keys) when cur fails.
+	cur, next *keyState
+	// keyErr says why no key is in place, shown on encrypted records.
+	keyErr string
+	// appKeys is set once a TLS 1.3 direction uses its application
+	// traffic secret; generation counts its KeyUpdates.
+	appKeys    bool
+	generation int
+}
+
+// setProtected switches a direction to encrypted records, keys to be looked
+// up when the first record arrives (so that secrets logged late still work).
+func (k *dirKeys) setProtected() {
+	k.protected = true
+	k.cur, k.next, k.keyErr = nil, nil, ""
+}
+
+type keyState struct {
+	d      *tlscrypt.Decrypter
+	secret []byte // TLS 1.3 traffic secret, for KeyUpdate
+	name   string
+}
+
+func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, error) {
+	dec, err := tlscrypt.NewDecrypter13(suite, secret)
+	if err != nil {
+		return nil, err
+	}
+	dec.ReuseBuffer = true
+	return &keyState{d: dec, secret: secret, name: name}, nil
+}
+
+// decrypt opens an encrypted record with the direction's key, trying the
+// next key when the current one fails (TLS 1.3 early data, then handshake
+// keys).
+func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
+	if d.lost {
+		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown")
+	}
+	if d.cur == nil && d.next == nil {
+		if d.side == Client && c.version == 0 {
+			return c.decryptEarly(d, hdr, body)
+		}
+		c.loadKeys(d)
+		if d.cur == nil {
+			return 0, nil, 0, fmt.Errorf("%s", d.keyErr)
+		}
+	}
+	var firstErr error
+	if d.cur != nil {
+		seq := d.cur.d.Seq()
+		ct, p, err := d.cur.d.Open(hdr, body)
+		if err == nil {
+			return ct, p, seq, nil
+		}
+		firstErr = err
+	}
+	if d.next != nil {
+		seq := d.next.d.Seq()
+		ct, p, err := d.next.d.Open(hdr, body)
+		if err == nil {
+			d.cur, d.next = d.next, nil
+			return ct, p, seq, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return 0, nil, 0, fmt.Errorf("decryption failed: %v", firstErr)
+}
+
+// loadKeys sets the direction's key from the key log once it is known. For
+// TLS 1.3 the key depends on how far the handshake went; for TLS 1.0-1.2 it
+// is the key block of the master secret.
+func (c *Conn) loadKeys(d *direction) {
+	if d.side == Client && c.version == 0 {
+		// 0-RTT data: the key is found by decryptEarly.
+		d.keyErr = "no key for early data yet"
+		return
+	}
+	suite, ok := tlscrypt.SuiteByID(c.suite)
+	if !ok {
+		d.keyErr = fmt.Sprintf("records of cipher suite %s cannot be decrypted by tlstrace", suiteName(c.suite))
+		return
+	}
+	if c.version == wire.VersionTLS13 {
+		label := keylog.LabelServerHandshakeTrafficSecret
+		switch {
+		case d.side == Client && d.appKeys:
+			label = keylog.LabelClientTrafficSecret0
+		case d.side == Client:
+			label = keylog.LabelClientHandshakeTrafficSecret
+		case d.appKeys:
+			label = keylog.LabelServerTrafficSecret0
+		}
+		secret := c.s.Keys.Secret(c.clientRandom, label)
+		if secret == nil {
+			d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x", label, c.clientRandom)
+			return
+		}
+		for i := 0; i < d.generation; i++ {
+			secret = tlscrypt.NextSecret13(suite, secret)
+		}
+		k, err := newKey13(suite, secret, label)
+		if err != nil {
+			d.keyErr = err.Error()
+			return
+		}
+		d.cur, d.keyErr = k, ""
+		return
+	}
+	master := c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom)
+	if master == nil {
+		master = c.masterFromRSA(suite)
+	}
+	if master == nil {
+		master = c.resumedMaster()
+	}
+	if master != nil {
+		c.master = master
+		c.rememberMaster()
+	}
+	if master == nil {
+		d.keyErr = fmt.Sprintf("no key: the key log has no %s line for client random %x", keylog.LabelClientRandom, c.clientRandom)
+		return
+	}
+	ck, sk := tlscrypt.KeyBlock(c.version, suite, master, c.clientRandom, c.serverRandom)
+	k := ck
+	if d.side == Server {
+		k = sk
+	}
+	dec, err := tlscrypt.NewDecrypter12(c.version, suite, k, c.etm)
+	if err != nil {
+		d.keyErr = err.Error()
+		return
+	}
+	dec.ReuseBuffer = true
+	d.cur, d.keyErr = &keyState{d: dec, name: "key block"}, ""
+}
+
+// resumedMaster returns the master secret of the session an abbreviated
+// handshake resumes: by the ticket the client offered, or by the session ID
+// the server echoed (RFC 5246, Section 7.4.1.3).
+func (c *Conn) resumedMaster() []byte {
+	if len(c.offeredTicket) > 0 {
+		if m := c.s.masters["ticket:"+string(c.offeredTicket)]; m != nil {
+			return m
+		}
+	}
+	if len(c.sessionID) > 0 && string(c.sessionID) == string(c.offeredSessionID) {
+		return c.s.masters["id:"+string(c.sessionID)]
+	}
+	return nil
+}
+
+// rememberMaster files the master secret under the session ID and tickets
+// of this connection, for later abbreviated handshakes.
+func (c *Conn) rememberMaster() {
+	if c.master == nil || len(c.s.masters) >= maxSessions {
+		return
+	}
+	if len(c.sessionID) > 0 {
+		c.s.masters["id:"+string(c.sessionID)] = c.master
+	}
+	for _, t := range c.tickets {
+		c.s.masters["ticket:"+string(t)] = c.master
+	}
+	c.tickets = nil
+}
+
+// masterFromRSA derives the master secret from an "RSA" key log line, which
+// gives the premaster secret by the first 8 bytes of its RSA encryption
+// (the form Wireshark reads). With extended_master_secret the session hash
+// covers the handshake up to the ClientKeyExchange (RFC 7627, Section 3).
+func (c *Conn) masterFromRSA(suite *tlscrypt.Suite) []byte {
+	if len(c.encPremaster) < keylog.RSAPrefixLen {
+		return nil
+	}
+	pms := c.s.Keys.RSAPremaster(c.encPremaster[:keylog.RSAPrefixLen])
+	if pms == nil {
+		return nil
+	}
+	if !c.ems {
+		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
+	}
+	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.sessionHash.Sum())
+}
+
+// decryptEarly opens a 0-RTT record, sent before the ServerHello says which
+// cipher suite the connection uses: the early traffic secret is tried with
+// each TLS 1.3 suite the ClientHello offered whose hash fits the secret's
+// length, and the one whose tag verifies is kept.
+func (c *Conn) decryptEarly(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
+	label := keylog.LabelClientEarlyTrafficSecret
+	secret := c.s.Keys.Secret(c.clientRandom, label)
+	if secret == nil {
+		return 0, nil, 0, fmt.Errorf("no key: the key log has no %s for client random %x", label, c.clientRandom)
+	}
+	for _, id := range c.offered {
+		suite, ok := tlscrypt.SuiteByID(id)
+		if !ok || !suite.TLS13 || suite.PRFHash.Size() != len(secret) {
+			continue
+		}
+		k, err := newKey13(suite, secret, label)
+		if err != nil {
+			continue
+		}
+		if ct, p, err := k.d.Open(hdr, body); err == nil {
+			d.cur = k
+			return ct, p, 0, nil
+		}
+	}
+	return 0, nil, 0, fmt.Errorf("decryption failed: the %s does not open this record with any offered TLS 1.3 cipher suite", label)
+}
+
+// earlyKeys protects the client's records after a ClientHello that offered
+// early data with the client early traffic secret.
+func (k *dirKeys) earlyKeys() {
+	k.protected = true
+	k.cur, k.next = nil, nil
+	// The suite of 0-RTT is that of the PSK, unknown until the ServerHello;
+	// the decoder tries it when the ServerHello arrives or at Close.
+}
+
+// key13 returns the TLS 1.3 key for label, or nil.
+func (c *Conn) key13(label string) *keyState {
+	suite, ok := tlscrypt.SuiteByID(c.suite)
+	if !ok {
+		return nil
+	}
+	secret := c.s.Keys.Secret(c.clientRandom, label)
+	if secret == nil {
+		return nil
+	}
+	k, err := newKey13(suite, secret, label)
+	if err != nil {
+		return nil
+	}
+	return k
+}
+
+// nextGeneration moves a TLS 1.3 direction to the next generation of its
+// traffic secret after a KeyUpdate (RFC 8446, Section 7.2).
+func (c *Conn) nextGeneration(d *direction) {
+	if c.version != wire.VersionTLS13 || d.cur == nil || d.cur.secret == nil {
+		return
+	}
+	suite, _ := tlscrypt.SuiteByID(c.suite)
+	d.generation++
+	secret := tlscrypt.NextSecret13(suite, d.cur.secret)
+	if k, err := newKey13(suite, secret, fmt.Sprintf("application+%d", d.generation)); err == nil {
+		d.cur, d.next = k, nil
+	}
+}
+
+// pendingRecord is a record held until secrets arrive.
+type pendingRecord struct {
+	side  Side
+	at    Stamp
+	bytes []byte
+}
+
+// hold keeps a record until secrets arrive.
+func (c *Conn) hold(from Side, at Stamp, rec []byte) {
+	if c.pendingBytes+len(rec) > maxPending {
+		c.resume(true)
+		c.processRecord(from, at, rec, true)
+		return
+	}
+	c.pending = append(c.pending, pendingRecord{side: from, at: at, bytes: append([]byte(nil), rec...)})
+	c.pendingBytes += len(rec)
+	c.s.waiting[c] = struct{}{}
+}
+
+// resume processes the held records in order; with force, records whose
+// secrets are still unknown are shown as encrypted.
+func (c *Conn) resume(force bool) {
+	for len(c.pending) > 0 {
+		p := c.pending[0]
+		if !c.processRecord(p.side, p.at, p.bytes, force) {
+			return
+		}
+		c.pending = c.pending[1:]
+		c.pendingBytes -= len(p.bytes)
+	}
+	c.pending = nil
+	c.pendingBytes = 0
+	delete(c.s.waiting, c)
+}

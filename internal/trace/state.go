@@ -1,0 +1,287 @@
+// This file holds the state machine of a connection: what each record and
+// handshake message does to it. Plaintext records are decoded by content
+// type (RFC 8446, Section 5; RFC 5246, Section 6.2); encrypted ones are
+// opened first (RFC 8446, Section 5.2; RFC 5246, Section 6.2.3). The
+// ClientHello and ServerHello set the version, suite and randoms (RFC 8446,
+// Section 4.1; RFC 5246, Section 7.4.1), after which a TLS 1.3 connection
+// switches to handshake keys and each Finished to application keys (RFC
+// 8446, Section 7.1); change_cipher_spec protects the records after it
+// before TLS 1.3 (RFC 5246, Section 7.1); a HelloRetryRequest rejects early
+// data (RFC 8446, Section 4.2.10); EndOfEarlyData and KeyUpdate change the
+// client's and the sender's keys (RFC 8446, Sections 4.5 and 7.2); a
+// ClientKeyExchange and NewSessionTicket carry what TLS 1.2 keys and
+// resumption need (RFC 5246, Section 7.4.7; RFC 5077).
+
+package trace
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+func recordInfo(h wire.RecordHeader) *Record {
+	return &Record{
+		Type:    Enum{Name: h.Type.String(), Value: uint64(h.Type)},
+		Version: Enum{Name: wire.VersionName(h.Version), Value: uint64(h.Version)},
+		Length:  h.Length,
+	}
+}
+
+// processRecord handles one complete record. It returns false, without
+// doing anything, when the record needs a secret that is not known yet and
+// the connection waits for secrets (unless force is set).
+func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
+	d := &c.dirs[from]
+	if n, ok := wire.SSLv2HelloLen(rec); ok && n == len(rec) && !d.protected && c.version == 0 {
+		c.sslv2Hello(from, at, rec)
+		return true
+	}
+	h, _ := wire.ParseRecordHeader(rec)
+	body := rec[wire.RecordHeaderLen:]
+	info := recordInfo(h)
+	encrypted := d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
+	if !encrypted {
+		c.content(from, at, info, h.Type, body, false)
+		return true
+	}
+	info.Encrypted = true
+	if d.cur == nil && d.next == nil && !d.lost {
+		c.loadKeys(d)
+		if d.cur == nil && c.wait && !force {
+			return false
+		}
+	}
+	ctype, plain, seq, err := c.decrypt(d, rec[:wire.RecordHeaderLen], body)
+	if err != nil {
+		fields := field.NewObject("")
+		fields.AddUint("length", uint64(len(body)))
+		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Error: err.Error(), Payload: &Data{Length: len(body)}})
+		return true
+	}
+	info.Seq = &seq
+	ct := wire.ContentType(ctype)
+	if c.version == wire.VersionTLS13 {
+		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}
+	}
+	// The plaintext is in the decrypter's reused buffer: application data
+	// is shown from it (events are valid only while they are emitted);
+	// what the decoder keeps (handshake messages) is copied.
+	c.content(from, at, info, ct, plain, ct == wire.ContentApplicationData)
+	return true
+}
+
+// content handles the plaintext content of one record. owned says whether b
+// is a fresh buffer (a decrypted record) that events may keep as it is.
+func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b []byte, owned bool) {
+	d := &c.dirs[from]
+	switch ct {
+	case wire.ContentHandshake:
+		c.handshake(from, at, info, b)
+	case wire.ContentChangeCipherSpec:
+		fields, anomalies, err := wire.ParseChangeCipherSpec(b)
+		ev := &Event{From: from, Layer: LayerTLS, Type: TypeChangeCipherSpec, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Anomalies: anomalies, Raw: clone(b)}
+		if err != nil {
+			ev.Error = err.Error()
+		}
+		c.emit(ev)
+		// In TLS 1.3 change_cipher_spec is only for middlebox
+		// compatibility and changes nothing (RFC 8446, Section 5). In
+		// TLS 1.2 and earlier the records after it are protected
+		// (RFC 5246, Section 7.1).
+		if c.version != 0 && c.version != wire.VersionTLS13 {
+			d.setProtected()
+		}
+	case wire.ContentAlert:
+		fields, anomalies, err := wire.ParseAlert(b)
+		ev := &Event{From: from, Layer: LayerTLS, Type: TypeAlert, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Anomalies: anomalies, Raw: clone(b), Payload: alertPayload(b)}
+		if err != nil {
+			ev.Error = err.Error()
+		} else {
+			c.evidence.alert(from, ev.Payload.(*Alert))
+		}
+		c.emit(ev)
+	case wire.ContentApplicationData:
+		fields := field.NewObject("")
+		fields.AddUint("length", uint64(len(b)))
+		data := b
+		if !owned {
+			data = clone(b)
+		}
+		fields.AddBytes("data", data)
+		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
+	default:
+		data := clone(b)
+		fields := field.NewObject("")
+		fields.AddUint("length", uint64(len(b)))
+		fields.AddBytes("data", data)
+		typ := TypeHeartbeat
+		if ct != wire.ContentHeartbeat {
+			typ = ct.String()
+		}
+		c.emit(&Event{From: from, Layer: LayerTLS, Type: typ, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
+	}
+}
+
+// handshake passes the messages that the content of one handshake record
+// completes to message.
+func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
+	r := &c.dirs[from].hs
+	r.feed(b)
+	for {
+		msg, err := r.next()
+		if err != nil {
+			var e *messageTooLargeError
+			errors.As(err, &e)
+			c.emit(&Event{From: from, Layer: LayerTLS, Type: e.Type.String(), Frame: at.Frame, Time: at.Time, Record: info,
+				Error: err.Error()})
+			return
+		}
+		if msg == nil {
+			return
+		}
+		c.message(from, at, info, msg)
+	}
+}
+
+// message decodes one handshake message, emits it and applies it.
+func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
+	ctx := wire.Context{Version: c.version, CipherSuite: c.suite, FromServer: from == Server}
+	m := wire.ParseHandshake(ctx, raw)
+	ev := &Event{From: from, Layer: LayerTLS, Type: m.Type.String(), Frame: at.Frame, Time: at.Time,
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: NewMessage(m, int(raw[0]))}
+	if m.Err != nil {
+		ev.Error = m.Err.Error()
+	}
+	c.emit(ev)
+	c.evidence.message(from, m.Type)
+	if c.version != wire.VersionTLS13 && c.encPremaster == nil {
+		c.sessionHash.Write(raw)
+	}
+	c.advance(from, m)
+}
+
+// extSessionTicket is the session_ticket extension (RFC 5077).
+const extSessionTicket = 35
+
+// advance applies a handshake message to the connection: it moves the key
+// schedule on.
+func (c *Conn) advance(from Side, m *wire.Message) {
+	d := &c.dirs[from]
+	switch m.Type {
+	case wire.TypeClientHello:
+		if ch := m.ClientHello; ch != nil {
+			// A TLS 1.2 renegotiation brings new randoms; its keys take
+			// over at the next change_cipher_spec.
+			c.clientRandom = ch.Random
+			c.offered = ch.CipherSuites
+			c.offeredSessionID = ch.SessionID
+			c.offeredTicket = nil
+			for _, e := range ch.Extensions {
+				if e.Type == extSessionTicket && len(e.Data) > 0 {
+					c.offeredTicket = e.Data
+				}
+			}
+			c.earlyData = ch.EarlyData
+			if ch.EarlyData && c.version == 0 {
+				// 0-RTT records follow, under the client early traffic
+				// secret (RFC 8446, Section 2.3).
+				d.earlyKeys()
+			}
+		}
+	case wire.TypeServerHello:
+		sh := m.ServerHello
+		if sh == nil {
+			return
+		}
+		c.version = sh.NegotiatedVersion()
+		c.suite = sh.CipherSuite
+		c.serverRandom = sh.Random
+		c.etm = sh.EncryptThenMAC
+		c.ems = sh.ExtendedMasterSecret
+		c.sessionID = sh.SessionID
+		suite, _ := tlscrypt.SuiteByID(c.suite)
+		c.sessionHash.Start(c.version, suite)
+		if c.version == wire.VersionTLS13 {
+			// Both directions switch to handshake keys after the
+			// ServerHello (RFC 8446, Section 7.1); the client may still
+			// be sending early data, so its handshake key only takes
+			// over when the early key fails.
+			c.dirs[Server].setProtected()
+			cd := &c.dirs[Client]
+			if cd.protected && cd.cur != nil {
+				cd.next = c.key13(keylog.LabelClientHandshakeTrafficSecret)
+			} else {
+				cd.setProtected()
+			}
+		}
+	case wire.TypeHelloRetryRequest:
+		if sh := m.ServerHello; sh != nil {
+			c.version = sh.NegotiatedVersion()
+			c.suite = sh.CipherSuite
+		}
+		// Early data is always rejected after a HelloRetryRequest (RFC
+		// 8446, Section 4.2.10).
+		cd := &c.dirs[Client]
+		cd.protected, cd.cur, cd.next = false, nil, nil
+	case wire.TypeClientKeyExchange:
+		if k := m.ClientKeyExchange; k != nil && k.EncryptedPreMasterSecret != nil {
+			c.encPremaster = k.EncryptedPreMasterSecret
+		}
+	case wire.TypeNewSessionTicket:
+		if c.version != wire.VersionTLS13 {
+			if t := m.Ticket; t != nil && len(t.Ticket) > 0 {
+				c.tickets = append(c.tickets, t.Ticket)
+				c.rememberMaster()
+			}
+		}
+	case wire.TypeEndOfEarlyData:
+		d.cur, d.next = c.key13(keylog.LabelClientHandshakeTrafficSecret), nil
+	case wire.TypeFinished:
+		if c.version == wire.VersionTLS13 && !d.appKeys {
+			// After its Finished, each side sends with its application
+			// traffic secret (RFC 8446, Section 7.1).
+			d.appKeys = true
+			d.cur, d.next, d.keyErr = nil, nil, ""
+		}
+	case wire.TypeKeyUpdate:
+		// RFC 8446, Section 7.2: the next generation of the sender's
+		// traffic secret protects the records after KeyUpdate.
+		c.nextGeneration(d)
+	}
+}
+
+// sslv2Hello decodes an SSL 2.0 compatible ClientHello (RFC 5246, Appendix
+// E.2).
+func (c *Conn) sslv2Hello(from Side, at Stamp, rec []byte) {
+	raw := clone(rec)
+	m := wire.ParseSSLv2ClientHello(raw)
+	info := &Record{Type: Enum{Name: "sslv2", Value: 0}, Version: Enum{Name: "SSL 2.0", Value: 2}, Length: len(rec) - 2}
+	msgType := -1
+	if len(raw) > 2 {
+		msgType = int(raw[2])
+	}
+	ev := &Event{From: from, Layer: LayerTLS, Type: wire.TypeClientHello.String(), Frame: at.Frame, Time: at.Time,
+		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: NewMessage(m, msgType)}
+	if m.Err != nil {
+		ev.Error = m.Err.Error()
+	}
+	c.emit(ev)
+	c.advance(from, m)
+}
+
+func suiteName(id uint16) string {
+	if n := wire.CipherSuiteName(id); n != "" {
+		return n
+	}
+	return fmt.Sprintf("0x%04X", id)
+}
