@@ -145,7 +145,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			}
 			req, err := x509.ParseCertificateRequest(b)
 			if err != nil {
-				return fail(exitInput, fmt.Errorf("%s: %v", args[0], err), "")
+				return fail(exitInput, fmt.Errorf("%s: %w", args[0], err), "")
 			}
 			if _, err := certgen.CSRPublicKey(req); err != nil {
 				return fail(exitInput, err, "")

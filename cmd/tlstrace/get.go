@@ -245,7 +245,7 @@ func keyLogFromEnv(tr *source.Tracer) (func(), error) {
 	}
 	f, err := os.OpenFile(kl, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %v", err), "")
+		return nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %w", err), "")
 	}
 	tr.KeyLog = f
 	return func() { f.Close() }, nil
@@ -256,7 +256,7 @@ func keyLogFromEnv(tr *source.Tracer) (func(), error) {
 func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fail(exitInput, fmt.Errorf("--pcap: %v", err), "")
+		return fail(exitInput, fmt.Errorf("--pcap: %w", err), "")
 	}
 	conns := tr.Recorded()
 	err = capture.WritePcapng(f, tr.Secrets(), conns)
@@ -264,7 +264,7 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 		err = cerr
 	}
 	if err != nil {
-		return fail(exitInput, fmt.Errorf("--pcap: %v", err), "")
+		return fail(exitInput, fmt.Errorf("--pcap: %w", err), "")
 	}
 	fmt.Fprintf(stderr, "tlstrace: wrote %s: %d connection%s, secrets embedded (keep it private)\n", name, len(conns), map[bool]string{true: "s"}[len(conns) != 1])
 	return nil

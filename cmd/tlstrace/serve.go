@@ -121,7 +121,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	for i := range o.certs {
 		c, err := tls.LoadX509KeyPair(o.certs[i], o.keys[i])
 		if err != nil {
-			return fail(exitInput, fmt.Errorf("loading %s and %s: %v", o.certs[i], o.keys[i], err), "")
+			return fail(exitInput, fmt.Errorf("loading %s and %s: %w", o.certs[i], o.keys[i], err), "")
 		}
 		cfg.Certificates = append(cfg.Certificates, c)
 	}
@@ -210,7 +210,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return fail(exitConnect, fmt.Errorf("listening on %s: %v", o.listen, err), "pick another --listen address")
+		return fail(exitConnect, fmt.Errorf("listening on %s: %w", o.listen, err), "pick another --listen address")
 	}
 	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/ (Ctrl-C stops)\n", cfg.Mode, ln.Addr())
 	err = srv.Serve(ctx, ln)

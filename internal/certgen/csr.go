@@ -63,7 +63,7 @@ func CreateCSR(template *x509.CertificateRequest, key crypto.Signer) ([]byte, er
 func CSRPublicKey(csr *x509.CertificateRequest) (any, error) {
 	if csr.PublicKey != nil {
 		if err := csr.CheckSignature(); err != nil {
-			return nil, fmt.Errorf("the request's signature does not verify: %v", err)
+			return nil, fmt.Errorf("the request's signature does not verify: %w", err)
 		}
 		return csr.PublicKey, nil
 	}

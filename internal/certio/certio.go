@@ -80,7 +80,7 @@ func parsePEM(b []byte, password string) (*Bundle, error) {
 		case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
 			c, err := x509.ParseCertificate(blk.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("PEM certificate %d: %v", len(out.Certs)+1, err)
+				return nil, fmt.Errorf("PEM certificate %d: %w", len(out.Certs)+1, err)
 			}
 			out.Certs = append(out.Certs, c)
 		case "PKCS7":
@@ -128,18 +128,18 @@ func parsePKCS7(b []byte) ([]*x509.Certificate, error) {
 		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
 	}
 	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
-		return nil, fmt.Errorf("PKCS#7 SignedData: %v", err)
+		return nil, fmt.Errorf("PKCS#7 SignedData: %w", err)
 	}
 	var certs []*x509.Certificate
 	for rest := sd.Certificates.Bytes; len(rest) > 0; {
 		var raw asn1.RawValue
 		var err error
 		if rest, err = asn1.Unmarshal(rest, &raw); err != nil {
-			return nil, fmt.Errorf("PKCS#7 certificates: %v", err)
+			return nil, fmt.Errorf("PKCS#7 certificates: %w", err)
 		}
 		c, err := x509.ParseCertificate(raw.FullBytes)
 		if err != nil {
-			return nil, fmt.Errorf("PKCS#7 certificate %d: %v", len(certs)+1, err)
+			return nil, fmt.Errorf("PKCS#7 certificate %d: %w", len(certs)+1, err)
 		}
 		certs = append(certs, c)
 		if len(certs) > maxCerts {

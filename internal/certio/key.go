@@ -47,7 +47,7 @@ func ParsePKCS8(der []byte) (any, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("private key: %v", err)
+		return nil, fmt.Errorf("private key: %w", err)
 	}
 	return k, nil
 }

@@ -79,7 +79,7 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	if to, ok := n.ConnectTo[target]; ok {
 		h, p, err := net.SplitHostPort(to)
 		if err != nil {
-			return nil, stepErr(StepUsage, fmt.Errorf("--connect-to %s: %v", to, err), "")
+			return nil, stepErr(StepUsage, fmt.Errorf("--connect-to %s: %w", to, err), "")
 		}
 		if h != "" {
 			host = h
@@ -117,7 +117,7 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 		if err != nil {
 			ev.Error = err.Error()
 			t.Emit(ev)
-			return nil, stepErr(StepDNS, fmt.Errorf("could not resolve %s: %v", host, plainDNS(err)),
+			return nil, stepErr(StepDNS, explained(fmt.Sprintf("could not resolve %s: %s", host, plainDNS(err)), err),
 				"check the host name; --resolve HOST:PORT:ADDRESS connects without DNS")
 		}
 		t.Emit(ev)
@@ -212,15 +212,15 @@ func plainDNS(err error) string {
 func connectError(target string, err error) error {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return stepErr(StepConnect, fmt.Errorf("connection to %s refused: nothing listens on that port", target),
+		return stepErr(StepConnect, explained(fmt.Sprintf("connection to %s refused: nothing listens on that port", target), err),
 			"check the port, and that the server is running")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return stepErr(StepConnect, fmt.Errorf("connecting to %s timed out", target),
+		return stepErr(StepConnect, explained(fmt.Sprintf("connecting to %s timed out", target), err),
 			"check that the host is reachable (a firewall may drop packets); --connect-timeout sets the limit")
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return stepErr(StepConnect, fmt.Errorf("%s is unreachable: %v", target, err), "check the address and the route; -4 or -6 picks the IP version")
+		return stepErr(StepConnect, fmt.Errorf("%s is unreachable: %w", target, err), "check the address and the route; -4 or -6 picks the IP version")
 	}
-	return stepErr(StepConnect, fmt.Errorf("could not connect to %s: %v", target, err), "")
+	return stepErr(StepConnect, fmt.Errorf("could not connect to %s: %w", target, err), "")
 }
 
 // SplitHostPort splits an address whose port may be missing.

@@ -11,10 +11,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -326,4 +328,35 @@ func TestFailureClientAlert(t *testing.T) {
 	if a := sentAlert(events, trace.Client); a == nil || a.Description.Name != "protocol_version" {
 		t.Errorf("the trace shows client alert %+v", a)
 	}
+}
+
+// TestErrorsKeepTheirType checks that a cause in plain words still holds
+// the error it explains.
+func TestErrorsKeepTheirType(t *testing.T) {
+	t.Run("refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		e, _ := get(t, addr, TLSOptions{})
+		checkCause(t, e, StepConnect, "refused: nothing listens on that port", "check the port")
+		var oe *net.OpError
+		if !errors.As(e, &oe) || !errors.Is(e, syscall.ECONNREFUSED) {
+			t.Errorf("the cause does not keep the dialer's error: %#v", e.Err)
+		}
+	})
+	t.Run("untrusted", func(t *testing.T) {
+		srv := httptest.NewTLSServer(http.NotFoundHandler())
+		defer srv.Close()
+		e, _ := get(t, srv.Listener.Addr().String(), TLSOptions{Roots: x509.NewCertPool()})
+		if e.Step != StepVerify {
+			t.Fatalf("step %d: %v", e.Step, e)
+		}
+		var ua x509.UnknownAuthorityError
+		if !errors.As(e, &ua) {
+			t.Errorf("the cause does not keep crypto/x509's error: %#v", e.Err)
+		}
+	})
 }

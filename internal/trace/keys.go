@@ -114,7 +114,7 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 			firstErr = err
 		}
 	}
-	return 0, nil, 0, fmt.Errorf("decryption failed: %v", firstErr)
+	return 0, nil, 0, fmt.Errorf("decryption failed: %w", firstErr)
 }
 
 // loadKeys sets the direction's key from the key log once it is known. For
