@@ -25,11 +25,16 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScript runs the CLI scripts of testdata/script: usage errors, exit
+// TestScript runs the CLI scripts of testdata/script ($TESTDATA is the
+// shared testdata, $CAPTURES testdata/captures): usage errors, exit
 // codes, files written and their modes. With -update, the files a failed
 // cmp compares with are rewritten in the script.
 func TestScript(t *testing.T) {
 	td, err := filepath.Abs(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	captures, err := filepath.Abs(filepath.Join("testdata", "captures"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +45,7 @@ func TestScript(t *testing.T) {
 		RequireUniqueNames:  true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("TESTDATA", td)
+			e.Setenv("CAPTURES", captures)
 			e.Setenv("NO_COLOR", "1")
 			return nil
 		},
