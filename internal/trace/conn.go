@@ -1,9 +1,10 @@
 // This file holds the Session, which the connections of one run share, and
-// the Conn, the decoder of one connection: bytes in through Feed, Gap and
-// Close, events out. The decoder's jobs are in their own files: the record
-// framer (framer.go), the key state (keys.go), handshake reassembly
-// (handshake.go) and the state machine of records and handshake messages
-// (state.go).
+// the Conn, the decoder of one connection: the bytes each side sends (a TLS
+// record stream, RFC 8446, Section 5; RFC 5246, Section 6.2) in through
+// Feed, Gap and Close, events out. The decoder's jobs are in their own
+// files: the record framer (framer.go), the key state (keys.go), handshake
+// reassembly (handshake.go) and the state machine of records and handshake
+// messages (state.go).
 
 package trace
 
@@ -98,13 +99,12 @@ type Conn struct {
 
 	version uint16 // negotiated; 0 until the ServerHello
 	suite   uint16
+	// secrets is what the keys are derived from; heldRecords the records
+	// that wait for secrets (keys.go).
 	secrets
+	heldRecords
 	notTLS   bool
 	evidence Evidence
-
-	// pending holds records waiting for secrets, in arrival order.
-	pending      []pendingRecord
-	pendingBytes int
 }
 
 // direction is the state of one direction of a connection.

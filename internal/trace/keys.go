@@ -301,6 +301,13 @@ func (c *Conn) nextGeneration(d *direction) {
 	}
 }
 
+// heldRecords holds a connection's records that wait for secrets, in arrival
+// order.
+type heldRecords struct {
+	pending      []pendingRecord
+	pendingBytes int
+}
+
 // pendingRecord is a record held until secrets arrive.
 type pendingRecord struct {
 	side  Side
