@@ -154,7 +154,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 		return err
 	}
 	if !r.Valid {
-		return fail(exitVerify, errors.New(r.Cause), r.Fix)
+		return fail(exitVerify, r.Failure(), r.Fix)
 	}
 	return nil
 }

@@ -173,6 +173,27 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	return r
 }
 
+// Failure returns the error of a chain that did not verify (nil for a
+// valid one): its message is the cause in plain words, and it wraps the
+// verifier's error.
+func (r *Result) Failure() error {
+	if r.Valid {
+		return nil
+	}
+	return &Error{Cause: r.Cause, Err: r.Err}
+}
+
+// Error is a chain that did not verify.
+type Error struct {
+	// Cause says why in plain words; Err is crypto/x509's error (or this
+	// package's, for Ed448 links).
+	Cause string
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Cause }
+func (e *Error) Unwrap() error { return e.Err }
+
 // failedCheck explains the first failed check of a chain.
 func failedCheck(links []Link) (string, string) {
 	for _, l := range links {

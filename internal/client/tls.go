@@ -119,7 +119,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 	}
 	var result error
 	if !r.Valid {
-		result = stepErr(StepVerify, explained(r.Cause, r.Err), r.Fix)
+		result = stepErr(StepVerify, r.Failure(), r.Fix)
 	} else {
 		p.VerifiedChain = []string{}
 		for _, l := range r.Links {

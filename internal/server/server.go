@@ -379,7 +379,7 @@ func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
 		s.tracer.Emit(ev)
 	}
 	if !r.Valid && s.cfg.VerifyClient == "require" {
-		return fmt.Errorf("client certificate not trusted: %s", r.Cause)
+		return fmt.Errorf("client certificate not trusted: %w", r.Failure())
 	}
 	return nil
 }
