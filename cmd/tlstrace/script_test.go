@@ -53,6 +53,7 @@ func TestScript(t *testing.T) {
 			"status": cmdStatus,
 			"mode":   cmdMode,
 			"limbo":  cmdLimbo,
+			"listen": cmdListen,
 		},
 	})
 }
