@@ -1,0 +1,122 @@
+package trace
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/keylog"
+)
+
+// sent is bytes one side sent.
+type sent struct {
+	from Side
+	b    []byte
+}
+
+// feedSent feeds what was sent, in order, each in chunks of the given size
+// (0: whole), and returns the events.
+func feedSent(keys *keylog.Log, all []sent, chunk int) []*Event {
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
+	c := s.NewConn(1, false)
+	for _, x := range all {
+		b := x.b
+		for len(b) > 0 {
+			k := len(b)
+			if chunk > 0 {
+				k = min(chunk, k)
+			}
+			c.Feed(x.from, Stamp{}, b[:k])
+			b = b[k:]
+		}
+	}
+	c.Close()
+	return events
+}
+
+// illustratedSent returns the records of the Illustrated TLS 1.3
+// connection, with what edit does to them.
+func illustratedSent(t testing.TB, edit func([]sent) []sent) []sent {
+	var all []sent
+	for _, f := range illustrated13 {
+		all = append(all, sent{f.from, testdata(t, "illustrated-tls13", "caps", f.file)})
+	}
+	return edit(all)
+}
+
+// TestFramingChunking checks that the framer gives the same events for any
+// chunking when the streams hold what is not a record: bytes to skip, an
+// oversized header, a record type no TLS stack starts with, an SSL 2.0
+// hello, a stream cut inside a header, a record or a handshake message.
+func TestFramingChunking(t *testing.T) {
+	keys := loadKeys(t, "illustrated-tls13")
+	sslv2 := []byte{0x80, 0x2e, 0x01, 0x03, 0x01, 0, 0x15, 0, 0, 0, 0x10}
+	sslv2 = append(sslv2, bytes.Repeat([]byte{0, 0, 0x2f}, 7)...)
+	sslv2 = append(sslv2, bytes.Repeat([]byte{0x42}, 16)...)
+	// after adds bytes sent by a side after record i.
+	after := func(i int, from Side, b ...byte) func([]sent) []sent {
+		return func(all []sent) []sent {
+			return append(all[:i+1:i+1], append([]sent{{from, b}}, all[i+1:]...)...)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		edit func([]sent) []sent
+		want string // in the events
+	}{
+		{"junk", after(1, Server, []byte("junk\x16\x03\x09no\x17\x03")...), "11 bytes are not a TLS record"},
+		{"oversized", after(1, Server, 0x17, 3, 3, 0x50, 0), "exceeds the maximum"},
+		{"ack", after(1, Server, 26, 3, 3, 0, 2, 1, 1), `"type":"ack","record":{"type":{"name":"ack","value":26}`},
+		{"sslv2", func(all []sent) []sent { return append([]sent{{Client, sslv2}}, all...) }, `"type":"client_hello","record":{"type":{"name":"sslv2"`},
+		{"header cut", after(12, Server, 0x16, 3), "the connection ended inside a record (2 bytes"},
+		{"record cut", after(12, Server, 0x17, 3, 3, 0, 40, 1, 2), "the connection ended inside a record (7 bytes"},
+		{"message cut", after(12, Server, 0x16, 3, 3, 0, 4, 0x0b, 0, 0x10, 0), "the connection ended inside a handshake message (4 bytes"},
+	} {
+		all := illustratedSent(t, tc.edit)
+		want := eventsJSON(t, feedSent(keys, all, 0))
+		if !strings.Contains(want, tc.want) {
+			t.Errorf("%s: no event says %q:\n%s", tc.name, tc.want, want)
+		}
+		for _, chunk := range []int{1, 2, 3, 4, 5, 6, 7, 13, 100} {
+			if got := eventsJSON(t, feedSent(keys, all, chunk)); got != want {
+				t.Errorf("%s, chunk %d: events differ\n got %s\nwant %s", tc.name, chunk, got, want)
+			}
+		}
+	}
+}
+
+// TestResyncLimit checks that the framer looks for the next record header
+// no further than maxResync bytes: past it, what it has is skipped but for
+// its last 5 bytes, which may start the next header.
+func TestResyncLimit(t *testing.T) {
+	keys := loadKeys(t, "illustrated-tls13")
+	junk := bytes.Repeat([]byte{0xaa}, maxResync+1000)
+	skips := func(events []*Event) []string {
+		var out []string
+		for _, ev := range events {
+			if strings.Contains(ev.Error, "skipped to the next record header") {
+				out = append(out, ev.Error[:strings.Index(ev.Error, " bytes")])
+			}
+		}
+		return out
+	}
+	// With the next record in the same feed, its header is in view: one
+	// skip.
+	all := illustratedSent(t, func(all []sent) []sent {
+		all[2].b = append(append([]byte{}, junk...), all[2].b...)
+		return all
+	})
+	if got, want := fmt.Sprint(skips(feedSent(keys, all, 0))), fmt.Sprint([]string{fmt.Sprint(len(junk))}); got != want {
+		t.Errorf("one feed: skips %s, want %s", got, want)
+	}
+	// The junk alone: skipped but for its last 5 bytes, then those.
+	all = illustratedSent(t, func(all []sent) []sent {
+		return append(all[:2:2], append([]sent{{Server, junk}}, all[2:]...)...)
+	})
+	if got, want := fmt.Sprint(skips(feedSent(keys, all, 0))), fmt.Sprint([]string{fmt.Sprint(len(junk) - 5), "5"}); got != want {
+		t.Errorf("junk alone: skips %s, want %s", got, want)
+	}
+}
