@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Limits that keep a hostile peer or capture from growing a Conn's memory.
@@ -133,9 +134,11 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	f := &d.framer
 	if !f.started {
 		// Three bytes tell a TLS record header or an SSL 2.0 hello apart
-		// from anything else.
+		// from anything else; the decision waits for a record header's
+		// worth, which is what the report shows, so that it does not
+		// depend on how the bytes were cut.
 		f.buf = append(f.buf, b...)
-		if len(f.buf) < 3 {
+		if len(f.buf) < wire.RecordHeaderLen {
 			return
 		}
 		f.started = true
@@ -143,7 +146,7 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 			c.notTLS = true
 			c.evidence.framing(from, notTLSError(f.buf))
 			c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeNotTLS, Frame: at.Frame, Time: at.Time,
-				Error: fmt.Sprintf("the first bytes (%s) are not a TLS record; not decoded further", hex.EncodeToString(first(f.buf, 8)))})
+				Error: fmt.Sprintf("the first bytes (%s) are not a TLS record; not decoded further", hex.EncodeToString(first(f.buf, wire.RecordHeaderLen)))})
 			f.reset()
 			return
 		}

@@ -3,6 +3,8 @@ package trace
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // flight is one record as sent, from the Illustrated connections' caps.
@@ -318,6 +321,40 @@ func TestNotTLS(t *testing.T) {
 	c.Close()
 	if len(events) != 1 || events[0].Type != TypeNotTLS {
 		t.Fatalf("events: %v", steps(events))
+	}
+}
+
+// TestNotTLSAnyChunking checks that bytes that are not TLS are reported
+// the same, and leave the same evidence, however they were cut: a server's
+// "HTTP/1.1 400" in one piece, or byte by byte (found by FuzzConn: the
+// report showed what had arrived by the third byte).
+func TestNotTLSAnyChunking(t *testing.T) {
+	run := func(chunk int) (string, error) {
+		var events []*Event
+		s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
+		c := s.NewConn(1, false)
+		b := []byte("HTTP/1.1 400 Bad Request\r\n\r\n")
+		for len(b) > 0 {
+			n := min(chunk, len(b))
+			c.Feed(Server, Stamp{}, b[:n])
+			b = b[n:]
+		}
+		c.Close()
+		if len(events) != 1 || events[0].Type != TypeNotTLS {
+			t.Fatalf("in pieces of %d: %v", chunk, steps(events))
+		}
+		return events[0].Error, c.Evidence().Framing[Server]
+	}
+	wantMsg, wantErr := run(100)
+	for _, chunk := range []int{1, 2, 3, 4, 5, 8} {
+		msg, err := run(chunk)
+		if msg != wantMsg || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("in pieces of %d: %q, %v; in one piece: %q, %v", chunk, msg, err, wantMsg, wantErr)
+		}
+	}
+	var he *wire.RecordHeaderError
+	if !errors.As(wantErr, &he) || string(he.Header) != "HTTP/" {
+		t.Errorf("evidence %#v, want the header HTTP/", wantErr)
 	}
 }
 
