@@ -122,25 +122,39 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 // serverAlert explains a handshake the server ended with an alert.
 func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *Error {
 	name := a.Alert.Description.Name
+	// Whether the client sent a certificate: as its Certificate message
+	// said, or as configured when that message was not seen.
+	clientCerts := len(o.Certificates)
+	if ev.Sent(trace.Client, wire.TypeCertificate) {
+		clientCerts = ev.Certificates[trace.Client]
+	}
+	required := func(how string) *Error {
+		if clientCerts == 0 && len(o.Certificates) > 0 {
+			// crypto/tls sends a certificate only if it fits the CAs and
+			// signature algorithms of the CertificateRequest.
+			return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate, and the one given was not sent: it does not fit the CAs or signature algorithms the server asked for (%s)", how), a, err),
+				"use a client certificate issued by a CA the server trusts")
+		}
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate (%s)", how), a, err),
+			"pass one with --cert FILE --key FILE")
+	}
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
 		return stepErr(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err),
 			"allow other versions with --tlsv1.2/--tls-max, or upgrade the server")
 	case wire.AlertHandshakeFailure:
-		if ev.Sent(trace.Server, wire.TypeCertificateRequest) && len(o.Certificates) == 0 {
+		if ev.Sent(trace.Server, wire.TypeCertificateRequest) && clientCerts == 0 {
 			// TLS 1.2 servers that require a certificate answer an
 			// empty one so.
-			return stepErr(StepTLS, explained("the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", a, err),
-				"pass one with --cert FILE --key FILE")
+			return required("it asked for one, then sent a handshake_failure alert")
 		}
 		return stepErr(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err),
 			"compare the ClientHello with what the server allows; relax --ciphers/--curves")
 	case wire.AlertCertificateRequired:
-		return stepErr(StepTLS, explained("the server requires a client certificate (certificate_required alert)", a, err),
-			"pass one with --cert FILE --key FILE")
+		return required("certificate_required alert")
 	case wire.AlertBadCertificate, wire.AlertUnknownCA, wire.AlertUnsupportedCertificate, wire.AlertCertificateRevoked,
 		wire.AlertCertificateExpired, wire.AlertCertificateUnknown:
-		if len(o.Certificates) > 0 {
+		if clientCerts > 0 {
 			return stepErr(StepTLS, explained(fmt.Sprintf("the server did not accept the client certificate (%s alert)", name), a, err),
 				"use a client certificate issued by a CA the server trusts")
 		}

@@ -188,6 +188,7 @@ func TestFailureServerAlert(t *testing.T) {
 	requirePeer(t, "openssl")
 	dir := t.TempDir()
 	cert, key := writeKeyPair(t, dir)
+	clientCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "client")
 	cases := []struct {
 		name     string
 		server   []string
@@ -206,6 +207,10 @@ func TestFailureServerAlert(t *testing.T) {
 			wire.AlertCertificateRequired, "the server requires a client certificate (certificate_required alert)", "--cert FILE", true},
 		{"certificate-required-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", cert}, TLSOptions{},
 			wire.AlertHandshakeFailure, "the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", "--cert FILE", false},
+		// crypto/tls does not send a certificate from a CA the server
+		// did not list.
+		{"client-certificate-not-sent", []string{"-Verify", "1", "-CAfile", cert}, TLSOptions{Certificates: []tls.Certificate{clientCert}},
+			wire.AlertCertificateRequired, "the server requires a client certificate, and the one given was not sent", "issued by a CA the server trusts", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,6 +20,9 @@ type Evidence struct {
 	// Truncated is set when a side's bytes ended inside a record or a
 	// handshake message.
 	Truncated [2]*TruncatedError
+	// Certificates is how many certificates the last Certificate message
+	// of each side held (see Sent for whether it sent one).
+	Certificates [2]int
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }
@@ -29,8 +32,11 @@ func (e *Evidence) Sent(side Side, t wire.HandshakeType) bool {
 	return side <= Server && e.messages[side][t/64]&(1<<(t%64)) != 0
 }
 
-func (e *Evidence) message(side Side, t wire.HandshakeType) {
-	e.messages[side][t/64] |= 1 << (t % 64)
+func (e *Evidence) message(side Side, m *wire.Message) {
+	e.messages[side][m.Type/64] |= 1 << (m.Type % 64)
+	if m.Type == wire.TypeCertificate && m.Certificate != nil {
+		e.Certificates[side] = len(m.Certificate.Certs)
+	}
 }
 
 func (e *Evidence) alert(side Side, a *Alert) {

@@ -167,7 +167,7 @@ type Alert struct {
 }
 
 // Fatal reports whether the alert's level is fatal (2).
-func (a *Alert) Fatal() bool { return a.Level != nil && a.Level.Value == 2 }
+func (a *Alert) Fatal() bool { return a.Level != nil && a.Level.Value == uint64(wire.AlertFatal) }
 
 // Data is the payload of application_data, heartbeat and other content
 // records, and of encrypted_record: the plaintext length, and the

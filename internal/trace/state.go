@@ -163,7 +163,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 		ev.Error = m.Err.Error()
 	}
 	c.emit(ev)
-	c.evidence.message(from, m.Type)
+	c.evidence.message(from, m)
 	if c.version != wire.VersionTLS13 && c.encPremaster == nil {
 		c.sessionHash.Write(raw)
 	}
