@@ -93,7 +93,13 @@ type Options struct {
 	MaxBuffered int
 	// MaxFlows is the number of flows tracked at once (DefaultMaxFlows if 0).
 	MaxFlows int
+	// Progress, when set, is called with the number of bytes read so far,
+	// every progressStep bytes.
+	Progress func(offset int64)
 }
+
+// progressStep is how often Options.Progress is called.
+const progressStep = 4 << 20
 
 // Stats counts what the reader skipped.
 type Stats struct {
@@ -170,14 +176,16 @@ type reader struct {
 	mem     []byte
 	mapping *mapping
 	off     int64
-	frame   int
-	flows   map[flowKey]*Flow
-	order   []*Flow // flows in order of creation, for eviction and the end
-	live    int     // flows not closed
-	closed  []*Flow // closed flows still in the map, oldest first
-	next    int
-	stats   Stats
-	buf     []byte
+	// progress is the offset of the next call of opts.Progress.
+	progress int64
+	frame    int
+	flows    map[flowKey]*Flow
+	order    []*Flow // flows in order of creation, for eviction and the end
+	live     int     // flows not closed
+	closed   []*Flow // closed flows still in the map, oldest first
+	next     int
+	stats    Stats
+	buf      []byte
 }
 
 var errShort = errors.New("unexpected end of file")
@@ -195,6 +203,10 @@ func (rd *reader) peek(n int) ([]byte, error) {
 
 // read returns the next n bytes, valid until the next read.
 func (rd *reader) read(n int) ([]byte, error) {
+	if rd.off >= rd.progress && rd.opts.Progress != nil {
+		rd.opts.Progress(rd.off)
+		rd.progress = rd.off + progressStep
+	}
 	if rd.mem != nil {
 		left := int64(len(rd.mem)) - rd.off
 		switch {
