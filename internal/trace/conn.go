@@ -49,6 +49,38 @@ type Session struct {
 	// the session they resume: a TLS stack need not log the secret again
 	// for an abbreviated handshake (crypto/tls does not).
 	masters map[string][]byte
+	// Resume, when set, keeps those master secrets instead of masters:
+	// the Sessions that decode the connections of one capture in
+	// parallel share one.
+	Resume Resumer
+}
+
+// Resumer keeps the master secrets of TLS 1.2 sessions, filed by
+// "id:"+session ID and "ticket:"+ticket.
+type Resumer interface {
+	// Master returns the master secret filed under key, or nil.
+	Master(key string) []byte
+	// Remember files a master secret under key.
+	Remember(key string, master []byte)
+}
+
+// master returns the master secret filed under key.
+func (s *Session) master(key string) []byte {
+	if s.Resume != nil {
+		return s.Resume.Master(key)
+	}
+	return s.masters[key]
+}
+
+// remember files a master secret under key, up to maxSessions keys.
+func (s *Session) remember(key string, master []byte) {
+	if s.Resume != nil {
+		s.Resume.Remember(key, master)
+		return
+	}
+	if len(s.masters) < maxSessions {
+		s.masters[key] = master
+	}
 }
 
 // maxSessions bounds the session IDs and tickets remembered per run.

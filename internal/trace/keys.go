@@ -191,12 +191,12 @@ func (c *Conn) loadKeys(d *direction) {
 // the server echoed (RFC 5246, Section 7.4.1.3).
 func (c *Conn) resumedMaster() []byte {
 	if len(c.offeredTicket) > 0 {
-		if m := c.s.masters["ticket:"+string(c.offeredTicket)]; m != nil {
+		if m := c.s.master("ticket:" + string(c.offeredTicket)); m != nil {
 			return m
 		}
 	}
 	if len(c.sessionID) > 0 && string(c.sessionID) == string(c.offeredSessionID) {
-		return c.s.masters["id:"+string(c.sessionID)]
+		return c.s.master("id:" + string(c.sessionID))
 	}
 	return nil
 }
@@ -204,14 +204,14 @@ func (c *Conn) resumedMaster() []byte {
 // rememberMaster files the master secret under the session ID and tickets
 // of this connection, for later abbreviated handshakes.
 func (c *Conn) rememberMaster() {
-	if c.master == nil || len(c.s.masters) >= maxSessions {
+	if c.master == nil {
 		return
 	}
 	if len(c.sessionID) > 0 {
-		c.s.masters["id:"+string(c.sessionID)] = c.master
+		c.s.remember("id:"+string(c.sessionID), c.master)
 	}
 	for _, t := range c.tickets {
-		c.s.masters["ticket:"+string(t)] = c.master
+		c.s.remember("ticket:"+string(t), c.master)
 	}
 	c.tickets = nil
 }
