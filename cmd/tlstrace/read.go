@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/keylog"
@@ -101,18 +102,110 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		defer f.Close()
 		in = f
 	}
-	out := newWriter(stdout, o.json, o.verbose, o.raw)
 	warn := func(w keylog.Warning) {
 		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
 	}
-	err := source.Read(in, out.Event, source.Options{Keys: keys, Warn: warn})
-	if ferr := out.Flush(); ferr != nil && err == nil {
-		err = ferr
+	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0}
+	p := newProgress(stderr, path, in)
+	if p != nil {
+		so.Progress = p.update
+	}
+	err := source.Render(in, stdout, readAppend(stdout, o), so)
+	if p != nil {
+		p.end()
 	}
 	if err != nil {
 		return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
 	}
 	return nil
+}
+
+// readAppend returns the renderer of read's output, one per decoding
+// goroutine.
+func readAppend(stdout io.Writer, o readOptions) func() source.Append {
+	if o.json {
+		raw := o.raw || o.verbose >= 2
+		return func() source.Append {
+			return func(b []byte, ev *trace.Event) []byte {
+				return append(render.AppendEvent(b, ev, raw), '\n')
+			}
+		}
+	}
+	color := colorOK(stdout)
+	return func() source.Append {
+		w := &appendWriter{}
+		t := render.NewText(w)
+		t.Color = color
+		t.Verbose = o.verbose >= 1
+		t.Hex = o.verbose >= 2
+		return func(b []byte, ev *trace.Event) []byte {
+			w.b = b
+			t.Event(ev)
+			t.Flush() // appendWriter does not fail
+			return w.b
+		}
+	}
+}
+
+// appendWriter appends what is written to b.
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// progress shows how far read has come on stderr, when stderr is a
+// terminal and the file takes more than a second.
+type progress struct {
+	w           io.Writer
+	name        string
+	size        int64 // 0 when unknown (a pipe)
+	start, last time.Time
+	shown       bool
+}
+
+func newProgress(stderr io.Writer, name string, in io.Reader) *progress {
+	if !isTerminal(stderr) {
+		return nil
+	}
+	p := &progress{w: stderr, name: name, start: time.Now()}
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			p.size = fi.Size()
+		}
+	}
+	return p
+}
+
+func (p *progress) update(off int64) {
+	now := time.Now()
+	if now.Sub(p.start) < time.Second || now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	if p.size > 0 {
+		fmt.Fprintf(p.w, "\rtlstrace: reading %s: %3d%% (%d of %d MB)\x1b[K", p.name, off*100/p.size, off>>20, p.size>>20)
+		return
+	}
+	fmt.Fprintf(p.w, "\rtlstrace: reading %s: %d MB\x1b[K", p.name, off>>20)
+}
+
+// end clears the progress line.
+func (p *progress) end() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // colorMode is --color: auto, always or never.

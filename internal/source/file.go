@@ -19,46 +19,135 @@ type Options struct {
 	// Warn, when set, receives the lines of secrets blocks that could not
 	// be read.
 	Warn func(keylog.Warning)
+	// NoHTTP2 skips cutting HTTP/2 frames from application data, for an
+	// output that does not show h2_frame events.
+	NoHTTP2 bool
+	// Progress, when set, is called now and then with the number of bytes
+	// of the capture read so far.
+	Progress func(offset int64)
+	// Workers is the number of goroutines that decode connections at once
+	// in Render (runtime.GOMAXPROCS if 0).
+	Workers int
 }
 
 // Read decodes every TLS connection of the capture r (pcap or pcapng) and
 // sends the events to emit, in capture order, one at a time. Events are
 // lent: emit must not keep one (see trace.Event.Clone).
 func Read(r io.Reader, emit func(*trace.Event), o Options) error {
-	h := newFileSource(o, emit)
-	err := capture.Read(r, h, capture.Options{})
+	if o.Keys == nil {
+		o.Keys = keylog.New()
+	}
+	h := &fileSource{opts: o, open: map[*capture.Flow]bool{}}
+	h.dec = newDecoder(o, emit, nil)
+	err := capture.Read(r, h, capture.Options{Progress: o.Progress})
 	h.finish()
 	return err
 }
 
-// fileSource feeds what a capture holds into trace connections: one Conn
-// per TCP flow, numbered like the flows (so conn N is Wireshark's
-// tcp.stream N-1).
+// fileSource is the capture.Handler of a capture source: it numbers the
+// steps of the capture and hands each to the decoder of its connection,
+// at once (dec) or through the batches of Render (par).
 type fileSource struct {
-	sink  *sink
-	conns map[*capture.Flow]*trace.Conn
-	warn  func(keylog.Warning)
+	opts Options
+	// start is the time of the first TCP step or data, which event
+	// times count from.
+	start time.Time
+	// open holds the flows that have a connection decoder.
+	open map[*capture.Flow]bool
+	dec  *decoder
+	par  *parallel
 }
 
-func newFileSource(o Options, emit func(*trace.Event)) *fileSource {
-	return &fileSource{sink: newSink(time.Time{}, o.Keys, emit), conns: map[*capture.Flow]*trace.Conn{}, warn: o.Warn}
-}
-
-func (h *fileSource) start(ts time.Time) {
-	if s := h.sink.sess; s.Start.IsZero() {
-		s.Start = ts
-	}
-}
-
-// Secrets takes the key log of a pcapng Decryption Secrets Block.
-func (h *fileSource) Secrets(b []byte) {
-	k, warnings, _ := keylog.Parse(bytes.NewReader(b))
-	if h.warn != nil {
-		for _, w := range warnings {
-			h.warn(w)
+func (h *fileSource) begin(ts time.Time) {
+	if h.start.IsZero() {
+		h.start = ts
+		if h.dec != nil {
+			h.dec.sink.sess.Start = ts
 		}
 	}
-	h.sink.sess.Keys.Merge(k)
+}
+
+// Secrets takes the key log of a pcapng Decryption Secrets Block. Its
+// secrets serve what follows it in the capture: a parallel read waits
+// until everything before it has been decoded.
+func (h *fileSource) Secrets(b []byte) {
+	k, warnings, _ := keylog.Parse(bytes.NewReader(b))
+	if h.opts.Warn != nil {
+		for _, w := range warnings {
+			h.opts.Warn(w)
+		}
+	}
+	if h.par != nil {
+		h.par.barrier()
+	}
+	h.opts.Keys.Merge(k)
+}
+
+// TCP hands on a TCP step.
+func (h *fileSource) TCP(ev capture.TCPEvent) {
+	h.begin(ev.Time)
+	id := ev.Flow.ID
+	ev.Flow = nil
+	if h.par != nil {
+		h.par.tcp(id, ev)
+		return
+	}
+	h.dec.tcp(id, &ev)
+}
+
+// Data hands on stream bytes.
+func (h *fileSource) Data(f *capture.Flow, fromClient bool, frame int, ts time.Time, b []byte) {
+	h.begin(ts)
+	h.open[f] = true
+	if h.par != nil {
+		h.par.data(f.ID, fromClient, frame, ts, b)
+		return
+	}
+	h.dec.data(f.ID, fromClient, trace.Stamp{Time: ts, Frame: frame}, b)
+}
+
+// Close ends a flow's decoder.
+func (h *fileSource) Close(f *capture.Flow) {
+	if !h.open[f] {
+		return
+	}
+	delete(h.open, f)
+	if h.par != nil {
+		h.par.close(f.ID)
+		return
+	}
+	h.dec.close(f.ID)
+}
+
+// finish closes what the capture left open, in the order of the flows.
+func (h *fileSource) finish() {
+	flows := make([]*capture.Flow, 0, len(h.open))
+	for f := range h.open {
+		flows = append(flows, f)
+	}
+	slices.SortFunc(flows, func(a, b *capture.Flow) int { return a.ID - b.ID })
+	for _, f := range flows {
+		h.Close(f)
+	}
+}
+
+// decoder decodes connections: one trace.Conn per TCP flow, numbered like
+// the flows (so conn N is Wireshark's tcp.stream N-1).
+type decoder struct {
+	sink  *sink
+	conns map[int]*trace.Conn
+}
+
+// newDecoder returns a decoder whose events go to emit; resume, when set,
+// keeps the master secrets of TLS 1.2 sessions (shared by the decoders of a
+// parallel read).
+func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decoder {
+	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}}
+	if o.NoHTTP2 {
+		d.sink.h2 = nil
+	}
+	d.sink.sess.Resume = resume
+	return d
 }
 
 func side(fromClient bool) trace.Side {
@@ -68,48 +157,34 @@ func side(fromClient bool) trace.Side {
 	return trace.Server
 }
 
-// TCP shows the TCP steps worth seeing: the three-way handshake, FIN, RST and
+// tcp shows the TCP steps worth seeing: the three-way handshake, FIN, RST and
 // gaps.
-func (h *fileSource) TCP(ev capture.TCPEvent) {
-	h.start(ev.Time)
-	tev := trace.NewEvent(ev.Flow.ID, side(ev.FromClient), &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
+func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
+	tev := trace.NewEvent(id, side(ev.FromClient), &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
 		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing})
 	tev.Frame, tev.Time = ev.Frame, ev.Time
-	h.sink.sess.Emit(tev)
+	d.sink.sess.Emit(tev)
 	if ev.Kind == "gap" {
-		if c := h.conns[ev.Flow]; c != nil {
+		if c := d.conns[id]; c != nil {
 			c.Gap(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing)
 		}
 	}
 }
 
-// Data feeds stream bytes to the flow's connection decoder.
-func (h *fileSource) Data(f *capture.Flow, fromClient bool, frame int, ts time.Time, b []byte) {
-	h.start(ts)
-	c := h.conns[f]
+// data feeds stream bytes to the flow's connection decoder.
+func (d *decoder) data(id int, fromClient bool, at trace.Stamp, b []byte) {
+	c := d.conns[id]
 	if c == nil {
-		c = h.sink.sess.NewConn(f.ID, false)
-		h.conns[f] = c
+		c = d.sink.sess.NewConn(id, false)
+		d.conns[id] = c
 	}
-	c.Feed(side(fromClient), trace.Stamp{Time: ts, Frame: frame}, b)
+	c.Feed(side(fromClient), at, b)
 }
 
-// Close ends a flow's decoder.
-func (h *fileSource) Close(f *capture.Flow) {
-	if c := h.conns[f]; c != nil {
-		delete(h.conns, f)
-		h.sink.closeConn(c, f.ID)
-	}
-}
-
-// finish closes what the capture left open, in the order of the flows.
-func (h *fileSource) finish() {
-	flows := make([]*capture.Flow, 0, len(h.conns))
-	for f := range h.conns {
-		flows = append(flows, f)
-	}
-	slices.SortFunc(flows, func(a, b *capture.Flow) int { return a.ID - b.ID })
-	for _, f := range flows {
-		h.Close(f)
+// close ends a flow's decoder.
+func (d *decoder) close(id int) {
+	if c := d.conns[id]; c != nil {
+		delete(d.conns, id)
+		d.sink.closeConn(c, id)
 	}
 }

@@ -23,6 +23,7 @@ import (
 // for concurrent use: each source serialises its calls.
 type sink struct {
 	sess *trace.Session
+	// h2 cuts HTTP/2 frames; nil when the output does not show them.
 	h2   *h2.Watcher
 	emit func(*trace.Event)
 	// hook, when set, sees every event as it is emitted and returns more
@@ -44,11 +45,15 @@ func (s *sink) dispatch(ev *trace.Event) {
 			s.sess.Emit(e)
 		}
 	}
-	s.h2.Event(ev)
+	if s.h2 != nil {
+		s.h2.Event(ev)
+	}
 }
 
 // closeConn flushes a connection's decoder and forgets its HTTP/2 state.
 func (s *sink) closeConn(c *trace.Conn, id int) {
 	c.Close()
-	s.h2.Forget(id)
+	if s.h2 != nil {
+		s.h2.Forget(id)
+	}
 }
