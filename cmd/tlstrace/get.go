@@ -274,13 +274,11 @@ func warnInsecure(stderr io.Writer) {
 	fmt.Fprintln(stderr, "tlstrace: warning: --insecure: the server's certificate is checked and shown, but not enforced; anyone on the path could be answering")
 }
 
-// clientError maps a failed step to its exit code.
+// clientError maps a failed step to its exit code, and its advice to
+// words with flags.
 func clientError(err error) error {
-	if err == nil {
-		return nil
-	}
 	var ce *client.Error
-	if !errors.As(err, &ce) {
+	if err == nil || !errors.As(err, &ce) {
 		return err
 	}
 	code := map[client.Step]int{
@@ -291,7 +289,26 @@ func clientError(err error) error {
 		client.StepVerify:  exitVerify,
 		client.StepHTTP:    exitHTTP,
 	}[ce.Step]
-	return fail(code, ce.Err, ce.Hint)
+	hint := ce.Hint
+	if a, ok := advice[ce.Advice]; ok {
+		hint = a
+	}
+	return fail(code, flagError(ce.Err), hint)
+}
+
+// advice words the client's remedies with the flags they involve.
+var advice = map[client.Advice]string{
+	client.AdviseResolve:        "check the host name; --resolve HOST:PORT:ADDRESS connects without DNS",
+	client.AdviseConnectTimeout: "check that the host is reachable (a firewall may drop packets); --connect-timeout sets the limit",
+	client.AdviseFamily:         "check the address and the route; -4 or -6 picks the IP version",
+	client.AdviseMaxTime:        "raise -m/--max-time, or check that the server answers",
+	client.AdviseHandshakeTime:  "the server may not speak TLS on this port; -m sets the limit",
+	client.AdviseMaxRedirects:   "raise --max-redirs, or look for a redirect loop",
+	client.AdviseStartTLS:       "check the port and --starttls",
+	client.AdviseNewerVersions:  "allow other versions with --tlsv1.2/--tls-max, or upgrade the server",
+	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
+	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers/--curves",
+	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and

@@ -72,7 +72,8 @@ var flagNames = map[string]string{
 	"SANs": "--san", "Profile": "--profile", "KeyUsage": "--key-usage", "ExtKeyUsage": "--ext-key-usage",
 	"Resolve": "--resolve", "ConnectTo": "--connect-to", "CACert": "--cacert", "CAPath": "--capath", "Cert": "--cert",
 	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
-	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves",
+	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves", "StartTLS": "--starttls",
+	"VerifyClient": "--verify-client", "Mode": "--mode",
 }
 
 // settingHints are the hints given with a setting's error.

@@ -185,7 +185,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		}
 	})
 	if err != nil {
-		return fail(exitUsage, err, "")
+		return fail(exitUsage, flagError(err), "")
 	}
 	flusher := time.NewTicker(100 * time.Millisecond)
 	stopFlush := make(chan struct{})
@@ -216,5 +216,5 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	err = srv.Serve(ctx, ln)
 	close(stopFlush)
 	srv.Locked(func() { out.Flush() })
-	return err
+	return settingFail(err)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -129,7 +130,7 @@ func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error 
 	expect := func(prefix string) error {
 		line, err := reply()
 		if err != nil {
-			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server closed or timed out: %w", proto, err), "check the port and --starttls")
+			return advise(StepTLS, fmt.Errorf("STARTTLS (%s): the server closed or timed out: %w", proto, err), AdviseStartTLS)
 		}
 		if !strings.HasPrefix(line, prefix) {
 			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server answered %q, not %q", proto, strings.TrimSpace(line), prefix),
@@ -144,7 +145,7 @@ func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error 
 		"ftp":  {"220", "AUTH TLS", "234"},
 	}[proto]
 	if steps == nil {
-		return stepErr(StepUsage, fmt.Errorf("--starttls %q: want smtp, imap, pop3 or ftp", proto), "")
+		return stepErr(StepUsage, setting.Errorf("StartTLS", proto, "want smtp, imap, pop3 or ftp"), "")
 	}
 	for i, s := range steps {
 		var err error

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -31,8 +32,10 @@ const (
 type Error struct {
 	Step Step
 	Err  error
-	// Hint says what to do about it.
-	Hint string
+	// Hint says what to do about it; Advice, when set, is a remedy that
+	// involves a setting.
+	Hint   string
+	Advice Advice
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -79,7 +82,7 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	if to, ok := n.ConnectTo[target]; ok {
 		h, p, err := net.SplitHostPort(to)
 		if err != nil {
-			return nil, stepErr(StepUsage, fmt.Errorf("--connect-to %s: %w", to, err), "")
+			return nil, stepErr(StepUsage, &setting.Error{Name: "ConnectTo", Value: to, Err: err}, "")
 		}
 		if h != "" {
 			host = h
@@ -117,8 +120,7 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 		if err != nil {
 			ev.Error = err.Error()
 			t.Emit(ev)
-			return nil, stepErr(StepDNS, explained(fmt.Sprintf("could not resolve %s: %s", host, plainDNS(err)), err),
-				"check the host name; --resolve HOST:PORT:ADDRESS connects without DNS")
+			return nil, advise(StepDNS, explained(fmt.Sprintf("could not resolve %s: %s", host, plainDNS(err)), err), AdviseResolve)
 		}
 		t.Emit(ev)
 	}
@@ -215,10 +217,9 @@ func connectError(target string, err error) error {
 		return stepErr(StepConnect, explained(fmt.Sprintf("connection to %s refused: nothing listens on that port", target), err),
 			"check the port, and that the server is running")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return stepErr(StepConnect, explained(fmt.Sprintf("connecting to %s timed out", target), err),
-			"check that the host is reachable (a firewall may drop packets); --connect-timeout sets the limit")
+		return advise(StepConnect, explained(fmt.Sprintf("connecting to %s timed out", target), err), AdviseConnectTimeout)
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return stepErr(StepConnect, fmt.Errorf("%s is unreachable: %w", target, err), "check the address and the route; -4 or -6 picks the IP version")
+		return advise(StepConnect, fmt.Errorf("%s is unreachable: %w", target, err), AdviseFamily)
 	}
 	return stepErr(StepConnect, fmt.Errorf("could not connect to %s: %w", target, err), "")
 }

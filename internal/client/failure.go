@@ -101,7 +101,7 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	var cv *tls.CertificateVerificationError
 	switch {
 	case timedOut:
-		return stepErr(StepTLS, explained("the TLS handshake timed out", err), "the server may not speak TLS on this port; -m sets the limit")
+		return advise(StepTLS, explained("the TLS handshake timed out", err), AdviseHandshakeTime)
 	case reset:
 		return stepErr(StepTLS, explained("the server reset the connection during the handshake", err),
 			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
@@ -135,21 +135,18 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 			return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate, and the one given was not sent: it does not fit the CAs or signature algorithms the server asked for (%s)", how), a, err),
 				"use a client certificate issued by a CA the server trusts")
 		}
-		return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate (%s)", how), a, err),
-			"pass one with --cert FILE --key FILE")
+		return advise(StepTLS, explained(fmt.Sprintf("the server requires a client certificate (%s)", how), a, err), AdviseClientCert)
 	}
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
-		return stepErr(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err),
-			"allow other versions with --tlsv1.2/--tls-max, or upgrade the server")
+		return advise(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err), AdviseNewerVersions)
 	case wire.AlertHandshakeFailure:
 		if ev.Sent(trace.Server, wire.TypeCertificateRequest) && clientCerts == 0 {
 			// TLS 1.2 servers that require a certificate answer an
 			// empty one so.
 			return required("it asked for one, then sent a handshake_failure alert")
 		}
-		return stepErr(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err),
-			"compare the ClientHello with what the server allows; relax --ciphers/--curves")
+		return advise(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err), AdviseSuites)
 	case wire.AlertCertificateRequired:
 		return required("certificate_required alert")
 	case wire.AlertBadCertificate, wire.AlertUnknownCA, wire.AlertUnsupportedCertificate, wire.AlertCertificateRevoked,
@@ -184,8 +181,8 @@ func notTLS(err error, he *wire.RecordHeaderError, ev *trace.Evidence) *Error {
 func clientAlert(err error, a *AlertError) *Error {
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
-		return stepErr(StepTLS, explained(fmt.Sprintf("no TLS version in common with the server (the client sent a protocol_version alert: %v)", err), a, err),
-			"allow other versions with --tlsv1.0 … --tls-max")
+		return advise(StepTLS, explained(fmt.Sprintf("no TLS version in common with the server (the client sent a protocol_version alert: %v)", err), a, err),
+			AdviseOtherVersions)
 	case wire.AlertRecordOverflow:
 		return stepErr(StepTLS, explained(fmt.Sprintf("the server sent a record larger than TLS allows (the client sent a record_overflow alert: %v)", err), a, err),
 			"the server's TLS stack, or something between (a proxy, a load balancer), breaks the record layer")

@@ -79,10 +79,16 @@ func get(t *testing.T, addr string, o TLSOptions) (*Error, []*trace.Event) {
 	return ce, events
 }
 
-func checkCause(t *testing.T, e *Error, step Step, cause, hint string) {
+// checkCause checks an error's step, cause and remedy: hint is a part of
+// the Hint or, for a remedy that involves a setting, the Advice.
+func checkCause(t *testing.T, e *Error, step Step, cause string, hint any) {
 	t.Helper()
-	if e.Step != step || !strings.Contains(e.Error(), cause) || !strings.Contains(e.Hint, hint) {
-		t.Errorf("step %d, cause %q, hint %q; want step %d, %q, %q", e.Step, e.Error(), e.Hint, step, cause, hint)
+	okHint := e.Advice == hint
+	if h, ok := hint.(string); ok {
+		okHint = e.Advice == NoAdvice && strings.Contains(e.Hint, h)
+	}
+	if e.Step != step || !strings.Contains(e.Error(), cause) || !okHint {
+		t.Errorf("step %d, cause %q, hint %q, advice %d; want step %d, %q, %v", e.Step, e.Error(), e.Hint, e.Advice, step, cause, hint)
 	}
 	if strings.Contains(e.Error(), "remote error") {
 		t.Errorf("the cause repeats crypto/tls's text: %q", e.Error())
@@ -195,18 +201,18 @@ func TestFailureServerAlert(t *testing.T) {
 		o        TLSOptions
 		alert    wire.AlertDescription
 		cause    string
-		hint     string
+		hint     any // a part of the Hint, or the Advice
 		certDone bool
 	}{
 		{"protocol-version", []string{"-tls1_2"}, TLSOptions{MinVersion: tls.VersionTLS13},
-			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", "allow other versions", false},
+			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", AdviseNewerVersions, false},
 		{"no-common-suite", []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"},
 			TLSOptions{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
-			wire.AlertHandshakeFailure, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", "relax --ciphers", false},
+			wire.AlertHandshakeFailure, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", AdviseSuites, false},
 		{"certificate-required-tls13", []string{"-Verify", "1", "-CAfile", cert}, TLSOptions{},
-			wire.AlertCertificateRequired, "the server requires a client certificate (certificate_required alert)", "--cert FILE", true},
+			wire.AlertCertificateRequired, "the server requires a client certificate (certificate_required alert)", AdviseClientCert, true},
 		{"certificate-required-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", cert}, TLSOptions{},
-			wire.AlertHandshakeFailure, "the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", "--cert FILE", false},
+			wire.AlertHandshakeFailure, "the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", AdviseClientCert, false},
 		// crypto/tls does not send a certificate from a CA the server
 		// did not list.
 		{"client-certificate-not-sent", []string{"-Verify", "1", "-CAfile", cert}, TLSOptions{Certificates: []tls.Certificate{clientCert}},
@@ -325,7 +331,7 @@ func TestFailureClientAlert(t *testing.T) {
 		}
 	})
 	e, events := get(t, addr, TLSOptions{Insecure: true, MinVersion: tls.VersionTLS12})
-	checkCause(t, e, StepTLS, "no TLS version in common with the server (the client sent a protocol_version alert", "allow other versions")
+	checkCause(t, e, StepTLS, "no TLS version in common with the server (the client sent a protocol_version alert", AdviseOtherVersions)
 	var ae *AlertError
 	if !errors.As(e, &ae) || ae.From != trace.Client || ae.Description() != wire.AlertProtocolVersion {
 		t.Errorf("the cause does not keep the client's alert: %v", ae)

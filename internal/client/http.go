@@ -80,8 +80,7 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 					if errors.As(err, &se) {
 						step = se.Step
 					}
-					return res, stepErr(step, fmt.Errorf("%s timed out: -m allows %v for the whole run", stepNames[step], r.MaxTime),
-						"raise -m/--max-time, or check that the server answers")
+					return res, advise(step, fmt.Errorf("%s timed out: the whole run may take %v", stepNames[step], r.MaxTime), AdviseMaxTime)
 				}
 				return res, err
 			}
@@ -90,7 +89,7 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 			}
 			hops++
 			if hops > r.MaxRedirects {
-				return res, stepErr(StepHTTP, fmt.Errorf("more than %d redirects", r.MaxRedirects), "raise --max-redirs, or look for a redirect loop")
+				return res, advise(StepHTTP, fmt.Errorf("more than %d redirects", r.MaxRedirects), AdviseMaxRedirects)
 			}
 			// curl turns a POST into a GET on 301, 302 and 303.
 			if res.Status == 303 || (method == http.MethodPost && (res.Status == 301 || res.Status == 302)) {

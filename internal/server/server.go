@@ -17,6 +17,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -116,7 +117,7 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	case "require":
 		s.tls.ClientAuth = tls.RequireAnyClientCert
 	default:
-		return nil, fmt.Errorf("--verify-client %q: want none, request or require", cfg.VerifyClient)
+		return nil, setting.Errorf("VerifyClient", cfg.VerifyClient, "want none, request or require")
 	}
 	return s, nil
 }
@@ -171,7 +172,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		srv.SetKeepAlivesEnabled(true)
 		go func() { errc <- srv.Serve(tl) }()
 	default:
-		return fmt.Errorf("--mode %q: want echo, www, http or file", s.cfg.Mode)
+		return setting.Errorf("Mode", s.cfg.Mode, "want echo, www, http or file")
 	}
 	select {
 	case <-ctx.Done():

@@ -1,0 +1,39 @@
+package client
+
+// Advice is a remedy that involves a setting: the command line says it
+// with its flags. Error.Hint holds the remedies that need no setting.
+type Advice int
+
+const (
+	NoAdvice Advice = iota
+	// AdviseResolve: check the host name, or give its address (Network.Resolve).
+	AdviseResolve
+	// AdviseConnectTimeout: the host may be unreachable; Network.ConnectTimeout
+	// sets the limit.
+	AdviseConnectTimeout
+	// AdviseFamily: check the address and route; Network.Family picks the
+	// IP version.
+	AdviseFamily
+	// AdviseMaxTime: raise Request.MaxTime, or check that the server answers.
+	AdviseMaxTime
+	// AdviseHandshakeTime: the server may not speak TLS on this port; the
+	// limit of the whole run (Request.MaxTime) applies.
+	AdviseHandshakeTime
+	// AdviseMaxRedirects: raise Request.MaxRedirects, or look for a loop.
+	AdviseMaxRedirects
+	// AdviseStartTLS: check the port and Session.StartTLS.
+	AdviseStartTLS
+	// AdviseNewerVersions: the server refused the versions offered; allow
+	// others (TLSOptions.MinVersion, MaxVersion) or upgrade the server.
+	AdviseNewerVersions
+	// AdviseOtherVersions: the client refused the server's version; allow
+	// others (TLSOptions.MinVersion, MaxVersion).
+	AdviseOtherVersions
+	// AdviseSuites: compare the ClientHello with what the server allows;
+	// relax TLSOptions.CipherSuites and Curves.
+	AdviseSuites
+	// AdviseClientCert: give a client certificate (TLSOptions.Certificates).
+	AdviseClientCert
+)
+
+func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }
