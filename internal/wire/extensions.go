@@ -34,7 +34,8 @@ func (r *reader) extensions(ctx *Context, mt HandshakeType) ([]Extension, bool) 
 			r.d.anomaly(start, "duplicate extension %s (RFC 8446, Section 4.2)", extName(t))
 		}
 		seen[t] = true
-		if t == extPreSharedKey && mt == TypeClientHello && !lr.empty() {
+		// it has read this extension; lr moves past it only at finish.
+		if t == extPreSharedKey && mt == TypeClientHello && !it.empty() {
 			r.d.anomaly(start, "pre_shared_key is not the last extension of the ClientHello (RFC 8446, Section 4.2.11)")
 		}
 		exts = append(exts, Extension{Type: t, Data: data})

@@ -294,6 +294,7 @@ func TestAnomalies(t *testing.T) {
 	}{
 		{"duplicate extension", "duplicate extension extended_master_secret", hello(block(ext("0017", ""), ext("0017", "")))},
 		{"psk not last", "pre_shared_key is not the last", hello(block(ext("0029", "0000"+"0000"), ext("0017", "")))},
+		{"psk last", "", hello(block(ext("0017", ""), ext("0029", "0000"+"0000")))},
 		{"sni trailing dot", "ends with a dot", hello(block(ext("0000", "0008"+"0000"+"05"+hex.EncodeToString([]byte("a.co.")))))},
 		{"padding not zero", "padding holds bytes", hello(block(ext("0015", "0001")))},
 		{"bad key share length", "x25519 key share is 3 bytes", hello(block(ext("0033", "0007"+"001d"+"0003"+"010203")))},
@@ -310,6 +311,13 @@ func TestAnomalies(t *testing.T) {
 			var texts []string
 			for _, a := range m.Anomalies {
 				texts = append(texts, a.Text)
+			}
+			if tc.want == "" {
+				// Nothing wrong: no anomaly about the order of extensions.
+				if strings.Contains(strings.Join(texts, "|"), "not the last") {
+					t.Errorf("anomalies %q for a well-formed ClientHello", texts)
+				}
+				return
 			}
 			if !strings.Contains(strings.Join(texts, "|"), tc.want) {
 				t.Errorf("anomalies %q, want %q (err %v)", texts, tc.want, m.Err)
