@@ -73,7 +73,7 @@ var flagNames = map[string]string{
 	"Resolve": "--resolve", "ConnectTo": "--connect-to", "CACert": "--cacert", "CAPath": "--capath", "Cert": "--cert",
 	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
 	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves", "StartTLS": "--starttls",
-	"VerifyClient": "--verify-client", "Mode": "--mode",
+	"VerifyClient": "--verify-client", "Mode": "--mode", "CertFiles": "--cert", "ClientCAFiles": "--client-ca", "OCSPStapleFile": "--ocsp-staple",
 }
 
 // settingHints are the hints given with a setting's error.

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -33,24 +32,14 @@ load tests), file (serve the files of --dir).
 SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
 
 type serveOptions struct {
-	certs, keys  []string
+	server.Options
 	selfSigned   bool
 	listen       string
-	mode         string
-	dir          string
-	verifyClient string
-	clientCA     []string
-	alpn         string
 	tls12, tls13 bool
-	tlsMax       string
 	ciphers      string
-	ocspStaple   string
-	noTickets    bool
 	keylog       string
 	jsonOut      bool
 	verbose      int
-	maxConns     int
-	timeout      time.Duration
 	noTrace      bool
 }
 
@@ -69,26 +58,26 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.certs, "cert", nil, "certificate chain `FILE` (PEM: the leaf, then its intermediates); repeat with --key for several, chosen by SNI")
-	f.StringArrayVar(&o.keys, "key", nil, "private key `FILE` of the matching --cert")
+	f.StringArrayVar(&o.CertFiles, "cert", nil, "certificate chain `FILE` (PEM: the leaf, then its intermediates); repeat with --key for several, chosen by SNI")
+	f.StringArrayVar(&o.KeyFiles, "key", nil, "private key `FILE` of the matching --cert")
 	f.BoolVar(&o.selfSigned, "self-signed", false, "serve a throwaway self-signed certificate for localhost")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:4433", "address to listen on")
-	f.StringVar(&o.mode, "mode", "echo", "echo, www, http or file (with --dir)")
-	f.StringVar(&o.dir, "dir", ".", "directory served by --mode file")
-	f.StringVar(&o.verifyClient, "verify-client", "none", "ask for a client certificate: none, request or require")
-	f.StringArrayVar(&o.clientCA, "client-ca", nil, "CA certificates `FILE` client certificates are verified against")
-	f.StringVar(&o.alpn, "alpn", "", "ALPN protocols, comma separated (default: h2,http/1.1 for the HTTP modes)")
+	f.StringVar(&o.Mode, "mode", "echo", "echo, www, http or file (with --dir)")
+	f.StringVar(&o.Dir, "dir", ".", "directory served by --mode file")
+	f.StringVar(&o.VerifyClient, "verify-client", "none", "ask for a client certificate: none, request or require")
+	f.StringArrayVar(&o.ClientCAFiles, "client-ca", nil, "CA certificates `FILE` client certificates are verified against")
+	f.StringVar(&o.ALPN, "alpn", "", "ALPN protocols, comma separated (default: h2,http/1.1 for the HTTP modes)")
 	f.BoolVar(&o.tls12, "tlsv1.2", false, "TLS 1.2 or later")
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "TLS 1.3 only")
-	f.StringVar(&o.tlsMax, "tls-max", "", "highest TLS version: 1.2 or 1.3")
+	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.2 or 1.3")
 	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.2 cipher suites (OpenSSL or IANA names, ':' separated)")
-	f.StringVar(&o.ocspStaple, "ocsp-staple", "", "staple this DER OCSP response `FILE`")
-	f.BoolVar(&o.noTickets, "no-tickets", false, "do not issue session tickets")
+	f.StringVar(&o.OCSPStapleFile, "ocsp-staple", "", "staple this DER OCSP response `FILE`")
+	f.BoolVar(&o.NoTickets, "no-tickets", false, "do not issue session tickets")
 	f.StringVar(&o.keylog, "keylog", "", "append the session secrets to `FILE` (NSS key log, 0600)")
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
-	f.IntVar(&o.maxConns, "max-conns", 256, "most connections served at once")
-	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
+	f.IntVar(&o.MaxConns, "max-conns", 256, "most connections served at once")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
 	return cmd
 }
@@ -99,81 +88,40 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := server.Config{Mode: o.mode, Dir: o.dir, VerifyClient: o.verifyClient, NoTickets: o.noTickets,
-		MaxConns: o.maxConns, Timeout: o.timeout, Trace: !o.noTrace}
-	if m, dir, ok := strings.Cut(o.mode, ":"); ok && m == "file" {
-		cfg.Mode, cfg.Dir = m, dir
-	}
 	switch {
-	case o.selfSigned && len(o.certs) > 0:
+	case o.selfSigned && len(o.CertFiles) > 0:
 		return fail(exitUsage, errors.New("--self-signed and --cert conflict"), "")
 	case o.selfSigned:
 		_, cert, err := certgen.Localhost(demoCA, 30*24*time.Hour)
 		if err != nil {
 			return err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
-	case len(o.certs) == 0:
+		o.Certificates = []tls.Certificate{cert}
+	case len(o.CertFiles) == 0:
 		return fail(exitUsage, errors.New("give --cert and --key, or --self-signed"), "")
-	case len(o.certs) != len(o.keys):
-		return fail(exitUsage, fmt.Errorf("%d --cert but %d --key", len(o.certs), len(o.keys)), "give one --key per --cert, in the same order")
-	}
-	for i := range o.certs {
-		c, err := tls.LoadX509KeyPair(o.certs[i], o.keys[i])
-		if err != nil {
-			return fail(exitInput, fmt.Errorf("loading %s and %s: %w", o.certs[i], o.keys[i], err), "")
-		}
-		cfg.Certificates = append(cfg.Certificates, c)
-	}
-	for _, f := range o.clientCA {
-		certs, err := readCerts(f, "")
-		if err != nil {
-			return err
-		}
-		cfg.ClientCAs = append(cfg.ClientCAs, certs...)
-	}
-	if o.verifyClient == "require" && len(cfg.ClientCAs) == 0 {
+	case len(o.CertFiles) != len(o.KeyFiles):
+		return fail(exitUsage, fmt.Errorf("%d --cert but %d --key", len(o.CertFiles), len(o.KeyFiles)), "give one --key per --cert, in the same order")
+	case o.VerifyClient == "require" && len(o.ClientCAFiles) == 0:
 		return fail(exitUsage, errors.New("--verify-client require needs --client-ca"), "")
 	}
 	switch {
-	case o.alpn != "":
-		cfg.ALPN = strings.Split(o.alpn, ",")
-	case cfg.Mode == "www" || cfg.Mode == "http" || cfg.Mode == "file":
-		cfg.ALPN = []string{"h2", "http/1.1"}
-	}
-	switch {
 	case o.tls13:
-		cfg.MinVersion = tls.VersionTLS13
+		o.MinVersion = "1.3"
 	case o.tls12:
-		cfg.MinVersion = tls.VersionTLS12
+		o.MinVersion = "1.2"
 	}
-	switch o.tlsMax {
-	case "":
-	case "1.2":
-		cfg.MaxVersion = tls.VersionTLS12
-	case "1.3":
-		cfg.MaxVersion = tls.VersionTLS13
-	default:
-		return fail(exitUsage, fmt.Errorf("--tls-max %q: want 1.2 or 1.3 (crypto/tls serves TLS 1.0 and 1.1 only with GODEBUG settings)", o.tlsMax), "")
-	}
+	o.Trace = !o.noTrace
 	if o.ciphers != "" {
-		ids, err := client.ParseCipherSuites(o.ciphers)
-		if err != nil {
+		var err error
+		if o.CipherSuites, err = client.ParseCipherSuites(o.ciphers); err != nil {
 			return settingFail(err)
 		}
-		cfg.CipherSuites = ids
 	}
-	if o.ocspStaple != "" {
-		b, err := os.ReadFile(o.ocspStaple)
-		if err != nil {
-			return fail(exitInput, err, "")
-		}
-		cfg.OCSPStaple = b
-	}
-	out, err := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
+	cfg, err := o.Config()
 	if err != nil {
-		return err
+		return settingFail(err)
 	}
+	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
 	// Events are written as they come, flushed at most every 100 ms (a
 	// write per event would cost more than the tracing).
 	lastFlush := time.Now()

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/setting"
+)
+
+// Options are the server's settings as a user writes them. Config checks
+// them and reads the files they name; an unusable value is a
+// *setting.Error naming the field, with File set when a file cannot be
+// read.
+type Options struct {
+	// Mode is "echo", "www", "http", "file" (serving Dir) or "file:DIR".
+	Mode, Dir string
+	// CertFiles are PEM chains (the leaf first), KeyFiles their keys, in
+	// the same order; Certificates are served besides them.
+	CertFiles, KeyFiles []string
+	Certificates        []tls.Certificate
+	VerifyClient        string
+	// ClientCAFiles hold the CAs client certificates are verified
+	// against, in any form certio reads.
+	ClientCAFiles []string
+	// ALPN lists protocols, comma separated; the HTTP modes offer
+	// h2,http/1.1 by default.
+	ALPN string
+	// MinVersion and MaxVersion are "", "1.2" or "1.3".
+	MinVersion, MaxVersion string
+	CipherSuites           []uint16
+	// OCSPStapleFile holds a DER OCSP response to staple.
+	OCSPStapleFile string
+	NoTickets      bool
+	MaxConns       int
+	Timeout        time.Duration
+	Trace          bool
+}
+
+// ErrKeyCount is a number of key files unlike the number of certificate
+// files.
+var ErrKeyCount = errors.New("one key file is needed per certificate file")
+
+// Config checks o and returns the server's configuration.
+func (o *Options) Config() (Config, error) {
+	cfg := Config{Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
+		Timeout: o.Timeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates}
+	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
+		cfg.Mode, cfg.Dir = m, dir
+	}
+	if len(o.CertFiles) != len(o.KeyFiles) {
+		return cfg, ErrKeyCount
+	}
+	for i, name := range o.CertFiles {
+		c, err := tls.LoadX509KeyPair(name, o.KeyFiles[i])
+		if err != nil {
+			return cfg, &setting.Error{Name: "CertFiles", Value: name, Err: fmt.Errorf("with the key %s: %w", o.KeyFiles[i], err), File: true}
+		}
+		cfg.Certificates = append(cfg.Certificates, c)
+	}
+	for _, name := range o.ClientCAFiles {
+		certs, err := readCerts(name)
+		if err != nil {
+			return cfg, &setting.Error{Name: "ClientCAFiles", Value: name, Err: err, File: true}
+		}
+		cfg.ClientCAs = append(cfg.ClientCAs, certs...)
+	}
+	switch {
+	case o.ALPN != "":
+		cfg.ALPN = strings.Split(o.ALPN, ",")
+	case cfg.Mode == "www" || cfg.Mode == "http" || cfg.Mode == "file":
+		cfg.ALPN = []string{"h2", "http/1.1"}
+	}
+	for _, v := range []struct {
+		name, s string
+		v       *uint16
+	}{{"MinVersion", o.MinVersion, &cfg.MinVersion}, {"MaxVersion", o.MaxVersion, &cfg.MaxVersion}} {
+		switch v.s {
+		case "":
+		case "1.2":
+			*v.v = tls.VersionTLS12
+		case "1.3":
+			*v.v = tls.VersionTLS13
+		default:
+			return cfg, setting.Errorf(v.name, v.s, "want 1.2 or 1.3 (crypto/tls serves TLS 1.0 and 1.1 only with GODEBUG settings)")
+		}
+	}
+	if o.OCSPStapleFile != "" {
+		b, err := os.ReadFile(o.OCSPStapleFile)
+		if err != nil {
+			return cfg, &setting.Error{Name: "OCSPStapleFile", Err: err, File: true}
+		}
+		cfg.OCSPStaple = b
+	}
+	return cfg, nil
+}
+
+func readCerts(name string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := certio.Parse(b, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(bundle.Certs) == 0 {
+		return nil, errors.New("holds no certificate")
+	}
+	return bundle.Certs, nil
+}
