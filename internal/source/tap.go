@@ -138,8 +138,10 @@ type Tap struct {
 	once  sync.Once
 	done  chan struct{}
 	// finished is set, with t.mu held, when the decoder is flushed: bytes
-	// read or written after it (net/http's goroutines may still be
-	// reading when the run returns) are no longer decoded or emitted.
+	// read after it are no longer decoded or emitted (net/http's reader
+	// goroutine may still be reading when the run returns). What this end
+	// writes is still shown: the client's own close_notify may follow the
+	// close of the connection by net/http's goroutine.
 	finished bool
 	rec      *capture.Conn
 	// Stats: bytes on the wire each way.
@@ -199,10 +201,6 @@ func (c *Tap) Read(b []byte) (int, error) {
 
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
-	if c.finished {
-		c.t.mu.Unlock()
-		return c.Conn.Write(b)
-	}
 	c.BytesWritten += int64(len(b))
 	now := c.t.now()
 	c.record(c.local, now, b)
