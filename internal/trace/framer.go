@@ -27,6 +27,11 @@ type framer struct {
 	in []byte
 	// started is set once the first bytes were seen.
 	started bool
+	// scanned is how many offsets after the start of the unframed bytes
+	// were found not to start a plausible record header, while those
+	// bytes wait for more to show where the next record starts: later
+	// bytes do not change that, so the search goes on from there.
+	scanned int
 }
 
 // frameKind is what framer.next found.
@@ -58,7 +63,7 @@ func (f *framer) next(sslv2 bool) (kind frameKind, rec []byte, skipped int, err 
 		if buffered {
 			s = f.buf[f.off:]
 		}
-		n, skip, err := frameAt(s, sslv2)
+		n, skip, err := frameAt(s, sslv2, &f.scanned)
 		switch {
 		case skip > 0:
 			f.consume(buffered, skip)
@@ -85,6 +90,7 @@ func (f *framer) next(sslv2 bool) (kind frameKind, rec []byte, skipped int, err 
 
 // consume moves past n framed bytes of buf or of the fed bytes.
 func (f *framer) consume(buffered bool, n int) {
+	f.scanned = 0
 	if !buffered {
 		f.in = f.in[n:]
 		return
@@ -107,7 +113,7 @@ func (f *framer) end() {
 
 // reset drops what is kept (bytes went missing).
 func (f *framer) reset() {
-	f.buf, f.off, f.in = nil, 0, nil
+	f.buf, f.off, f.in, f.scanned = nil, 0, nil, 0
 }
 
 // frameAt looks at the start of the stream s. When skip is 0, a record of n
@@ -117,7 +123,9 @@ func (f *framer) reset() {
 // start are not one). When skip > 0, s[:skip] is not a record, for the
 // reason err, and a plausible record header follows (or, past maxResync
 // bytes, the last 5 bytes are kept to look at with what comes next).
-func frameAt(s []byte, sslv2 bool) (n, skip int, err error) {
+// *scanned is how many offsets after the start of s are known not to start
+// a plausible header; frameAt advances it while it waits for more bytes.
+func frameAt(s []byte, sslv2 bool, scanned *int) (n, skip int, err error) {
 	if len(s) < wire.RecordHeaderLen {
 		return wire.RecordHeaderLen, 0, nil
 	}
@@ -130,9 +138,11 @@ func frameAt(s []byte, sslv2 bool) (n, skip int, err error) {
 	if err == nil {
 		return wire.RecordHeaderLen + h.Length, 0, nil
 	}
-	skip = resync(s[1:]) + 1
+	skip = resync(s[1:], *scanned) + 1
 	if skip == 0 {
 		if len(s) <= maxResync {
+			// Every offset with a whole header after it was looked at.
+			*scanned = max(*scanned, len(s)-wire.RecordHeaderLen)
 			return math.MaxInt, 0, err
 		}
 		skip = len(s) - wire.RecordHeaderLen
@@ -140,9 +150,10 @@ func frameAt(s []byte, sslv2 bool) (n, skip int, err error) {
 	return 0, skip, err
 }
 
-// resync returns the offset of the first plausible record header in b, or -1.
-func resync(b []byte) int {
-	for i := 0; i+wire.RecordHeaderLen <= len(b); i++ {
+// resync returns the offset of the first plausible record header in b from
+// offset from on, or -1.
+func resync(b []byte, from int) int {
+	for i := from; i+wire.RecordHeaderLen <= len(b); i++ {
 		if wire.PlausibleRecordHeader(b[i : i+wire.RecordHeaderLen]) {
 			return i
 		}

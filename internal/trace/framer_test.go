@@ -119,4 +119,23 @@ func TestResyncLimit(t *testing.T) {
 	if got, want := fmt.Sprint(skips(feedSent(keys, all, 0))), fmt.Sprint([]string{fmt.Sprint(len(junk) - 5), "5"}); got != want {
 		t.Errorf("junk alone: skips %s, want %s", got, want)
 	}
+	// In pieces: the search stops once more than maxResync bytes are
+	// held, and goes on from what was looked at before in each piece.
+	if got, want := fmt.Sprint(skips(feedSent(keys, all, 1000))), "[65995 541]"; got != want {
+		t.Errorf("junk in pieces: skips %s, want %s", got, want)
+	}
+}
+
+// BenchmarkResync measures the search for the next record header in bytes
+// that arrive one at a time.
+func BenchmarkResync(b *testing.B) {
+	junk := []byte{0xaa}
+	for b.Loop() {
+		s := NewSession(time.Unix(0, 0), nil, func(*Event) {})
+		c := s.NewConn(1, false)
+		c.Feed(Server, Stamp{}, []byte{0x16, 3, 3, 0, 1, 2})
+		for range maxResync {
+			c.Feed(Server, Stamp{}, junk)
+		}
+	}
 }
