@@ -54,14 +54,21 @@ func FromClientHello(ch *trace.ClientHello) *Hello {
 	return h
 }
 
-// Parse reads a whole ClientHello handshake message (header included).
+// Parse reads a whole ClientHello handshake message (header included). A
+// hello cut short, or that does not decode to the end, has no
+// fingerprint: what was read of it is not what the client would send.
 func Parse(raw []byte) (*Hello, error) {
+	if len(raw) >= wire.HandshakeHeaderLen {
+		if n := int(raw[1])<<16 | int(raw[2])<<8 | int(raw[3]); n > len(raw)-wire.HandshakeHeaderLen {
+			return nil, fmt.Errorf("fingerprint: the ClientHello is cut short: its header says %d bytes, %d are there", n, len(raw)-wire.HandshakeHeaderLen)
+		}
+	}
 	m := wire.ParseHandshake(wire.Context{}, raw)
+	if m.Err != nil {
+		return nil, m.Err
+	}
 	p := trace.NewMessage(m, -1)
 	if p.ClientHello == nil {
-		if m.Err != nil {
-			return nil, m.Err
-		}
 		return nil, fmt.Errorf("fingerprint: not a ClientHello")
 	}
 	return FromClientHello(p.ClientHello), nil
