@@ -84,26 +84,14 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 			b = append(b, `,"seq":`...)
 			b = strconv.AppendUint(b, *r.Seq, 10)
 		}
+		b = appendAnomalies(b, r.Anomalies)
 		b = append(b, '}')
 	}
 	if ev.Fields != nil {
 		b = append(b, `,"fields":`...)
 		b = ev.Fields.AppendJSON(b)
 	}
-	if len(ev.Anomalies) > 0 {
-		b = append(b, `,"anomalies":[`...)
-		for i, a := range ev.Anomalies {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"offset":`...)
-			b = strconv.AppendInt(b, int64(a.Offset), 10)
-			b = append(b, `,"text":`...)
-			b = field.AppendString(b, a.Text)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendAnomalies(b, ev.Anomalies)
 	if ev.Error != "" {
 		b = append(b, `,"error":`...)
 		b = field.AppendString(b, ev.Error)
@@ -122,4 +110,23 @@ func appendEnum(b []byte, e trace.Enum) []byte {
 	b = append(b, `,"value":`...)
 	b = strconv.AppendUint(b, e.Value, 10)
 	return append(b, '}')
+}
+
+// appendAnomalies writes `,"anomalies":[…]` when there are any.
+func appendAnomalies(b []byte, anomalies []field.Anomaly) []byte {
+	if len(anomalies) == 0 {
+		return b
+	}
+	b = append(b, `,"anomalies":[`...)
+	for i, a := range anomalies {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"offset":`...)
+		b = strconv.AppendInt(b, int64(a.Offset), 10)
+		b = append(b, `,"text":`...)
+		b = field.AppendString(b, a.Text)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }

@@ -35,6 +35,8 @@ type Text struct {
 	// run gathers, in the sectioned view, consecutive application data
 	// records of one connection and direction into one line.
 	run *dataRun
+	// lastRecord is the record whose anomalies were shown last.
+	lastRecord *trace.Record
 }
 
 // dataRun is a run of application data records shown as one line.
@@ -109,7 +111,7 @@ func (t *Text) Event(ev *trace.Event) {
 	if ev.Type == trace.TypeH2Frame && !t.Verbose {
 		return // HTTP/2 frames are shown with -v
 	}
-	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" {
+	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" && (ev.Record == nil || len(ev.Record.Anomalies) == 0) {
 		if r := t.run; r != nil && r.first.Conn == ev.Conn && r.first.From == ev.From {
 			r.records++
 			r.bytes += dataLength(ev)
@@ -176,6 +178,13 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	}
 	for _, a := range ev.Anomalies {
 		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
+	}
+	if r := ev.Record; r != nil && len(r.Anomalies) > 0 && r != t.lastRecord {
+		// Once per record, on the first step it carried.
+		t.lastRecord = r
+		for _, a := range r.Anomalies {
+			t.printf("      ⚠ record: %s\n", a.Text)
+		}
 	}
 	switch p := ev.Payload.(type) {
 	case *trace.Timing:

@@ -98,6 +98,10 @@ type Record struct {
 	// Seq is the record sequence number in its direction's current key
 	// epoch, set for decrypted records.
 	Seq *uint64 `json:"seq,omitempty"`
+	// Anomalies lists what was wrong with the record itself (its length
+	// over the version's limit); offsets count from the record header.
+	// Every event the record carried shares them.
+	Anomalies []field.Anomaly `json:"anomalies,omitempty"`
 }
 
 // Event is one step of a run. Its JSON form is the stable contract of
@@ -149,6 +153,7 @@ func (ev *Event) Clone() *Event {
 	}
 	if ev.Record != nil {
 		r := *ev.Record
+		r.Anomalies = append([]field.Anomaly(nil), ev.Record.Anomalies...)
 		c.Record = &r
 	}
 	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)

@@ -32,6 +32,17 @@ func recordInfo(h wire.RecordHeader) *Record {
 	}
 }
 
+// checkPlaintextLength notes a record whose plaintext is over 2^14 bytes,
+// which no version allows (RFC 8446, Section 5.1; RFC 5246, Section
+// 6.2.1).
+func checkPlaintextLength(info *Record, n int) {
+	if n > wire.MaxPlaintext {
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
+			"%d bytes of plaintext in one record, more than the %d any TLS version allows (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1): the peer must end the connection with record_overflow",
+			n, wire.MaxPlaintext)})
+	}
+}
+
 // processRecord handles one complete record. It returns false, without
 // doing anything, when the record needs a secret that is not known yet and
 // the connection waits for secrets (unless force is set).
@@ -46,8 +57,14 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	info := recordInfo(h)
 	encrypted := d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
 	if !encrypted {
+		checkPlaintextLength(info, len(body))
 		c.content(from, at, info, h.Type, body, false)
 		return true
+	}
+	if c.version == wire.VersionTLS13 && len(body) > wire.MaxCiphertextTLS13 {
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
+			"a protected record of %d bytes, more than TLS 1.3 allows (%d; RFC 8446, Section 5.2): the peer must end the connection with record_overflow",
+			len(body), wire.MaxCiphertextTLS13)})
 	}
 	info.Encrypted = true
 	if d.cur == nil && d.next == nil && !d.lost {
@@ -65,6 +82,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		return true
 	}
 	info.Seq = &seq
+	checkPlaintextLength(info, len(plain))
 	ct := wire.ContentType(ctype)
 	if c.version == wire.VersionTLS13 {
 		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}

@@ -22,6 +22,12 @@ const (
 	// only 2^14 + 256 (RFC 8446, Section 5.2). Larger records are reported
 	// and skipped.
 	MaxCiphertext = 1<<14 + 2048
+	// MaxCiphertextTLS13 is the largest protected record TLS 1.3 allows:
+	// 2^14 + 256 bytes (RFC 8446, Section 5.2).
+	MaxCiphertextTLS13 = 1<<14 + 256
+	// MaxPlaintext is the largest plaintext one record may carry in any
+	// version: 2^14 bytes (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1).
+	MaxPlaintext = 1 << 14
 	// MaxHandshake is the largest handshake message reassembled. The
 	// protocol allows 2^24-1 bytes; real messages (certificate chains) stay
 	// well below 256 KiB, and crypto/tls caps them at 64 KiB
