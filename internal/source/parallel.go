@@ -53,7 +53,7 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 // steps or bytes.
 const (
 	batchItems = 1024
-	batchBytes = 1 << 20
+	batchBytes = 256 << 10
 )
 
 // Kinds of step.
@@ -105,6 +105,7 @@ type parallel struct {
 	// inflight counts the batches not yet written.
 	inflight sync.WaitGroup
 	done     chan struct{}
+	w        io.Writer
 	bw       *bufio.Writer
 	err      error // the first write error; set by the writer goroutine
 	failed   atomic.Bool
@@ -113,16 +114,17 @@ type parallel struct {
 
 func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parallel {
 	p := &parallel{
-		free:    make(chan *batch, 2*n+2),
-		written: make(chan *batch, 2*n+2),
+		free:    make(chan *batch, n+2),
+		written: make(chan *batch, n+2),
 		owner:   map[int]int32{},
 		load:    make([]int64, n),
 		done:    make(chan struct{}),
+		w:       w,
 		bw:      bufio.NewWriterSize(w, 256<<10),
 	}
 	p.masters = &masters{p: p, byKey: map[string][]versioned{}}
 	for range cap(p.free) {
-		p.free <- &batch{out: make([][]byte, n)}
+		p.free <- &batch{out: make([][]byte, n), data: make([]byte, 0, batchBytes+64<<10)}
 	}
 	for i := range n {
 		wk := &worker{p: p, id: int32(i), in: make(chan *batch, cap(p.free)), app: newAppend()}
@@ -234,21 +236,33 @@ func (p *parallel) write() {
 		for i := range b.steps {
 			s := &b.steps[i]
 			if s.end > pos[s.worker] && p.err == nil {
-				_, p.err = p.bw.Write(b.out[s.worker][pos[s.worker]:s.end])
-				if p.err != nil {
-					p.failed.Store(true)
-				}
+				p.out(b.out[s.worker][pos[s.worker]:s.end])
 			}
 			pos[s.worker] = s.end
 		}
 		for i := range b.out {
-			if cap(b.out[i]) > 4<<20 {
+			if cap(b.out[i]) > 16<<20 {
 				b.out[i] = nil // do not keep a rare large buffer
 			}
 			b.out[i] = b.out[i][:0]
 		}
 		p.inflight.Done()
 		p.free <- b
+	}
+}
+
+// out writes the output of one step: large outputs (the hex of
+// application data) straight through, without a copy.
+func (p *parallel) out(b []byte) {
+	if len(b) >= 64<<10 {
+		if p.err = p.bw.Flush(); p.err == nil {
+			_, p.err = p.w.Write(b)
+		}
+	} else {
+		_, p.err = p.bw.Write(b)
+	}
+	if p.err != nil {
+		p.failed.Store(true)
 	}
 }
 
@@ -260,6 +274,8 @@ type worker struct {
 	app Append
 	dec *decoder
 	out []byte // the output of the batch being decoded
+	// size is what a batch's output buffer is made with.
+	size int
 	// cur is the number of the step being decoded; decoded says that
 	// every step of this worker numbered below it has been decoded.
 	cur     int64
@@ -274,6 +290,11 @@ func (wk *worker) run() {
 			wk.dec.sink.sess.Start = b.start
 		}
 		wk.out = b.out[wk.id]
+		if cap(wk.out) < wk.size {
+			// Grown once to the size of a batch's output, not step by
+			// step for each batch.
+			wk.out = make([]byte, 0, wk.size)
+		}
 		for i := range b.steps {
 			s := &b.steps[i]
 			if s.worker != wk.id {
@@ -292,6 +313,7 @@ func (wk *worker) run() {
 			s.end = len(wk.out)
 		}
 		b.out[wk.id] = wk.out
+		wk.size = max(wk.size, len(wk.out)+len(wk.out)/4)
 		wk.out = nil
 		wk.decoded.Store(b.first + int64(len(b.steps)))
 		b.wg.Done()
