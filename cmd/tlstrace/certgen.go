@@ -3,7 +3,6 @@ package main
 import (
 	"crypto"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -109,17 +108,14 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Short: "Make a certificate signing request (like openssl req -new)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := certgen.AddSANs(&x509.Certificate{}, csr.cfg.SANs); err != nil {
+				return settingFail(err)
+			}
 			k, err := csr.loadOrMakeKey(stderr)
 			if err != nil {
 				return err
 			}
-			tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: csr.cfg.CommonName}}
-			var c x509.Certificate
-			if err := certgen.AddSANs(&c, csr.cfg.SANs); err != nil {
-				return fail(exitUsage, flagError(err), "")
-			}
-			tmpl.DNSNames, tmpl.IPAddresses, tmpl.EmailAddresses, tmpl.URIs = c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs
-			der, err := certgen.CreateCSR(tmpl, k)
+			der, err := certgen.Request(csr.cfg, k)
 			if err != nil {
 				return fail(1, err, "")
 			}
@@ -140,15 +136,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err != nil {
 				return fail(exitInput, err, "")
 			}
-			if blk, _ := pem.Decode(b); blk != nil {
-				b = blk.Bytes
-			}
-			req, err := x509.ParseCertificateRequest(b)
+			req, err := certgen.ParseRequest(b)
 			if err != nil {
 				return fail(exitInput, fmt.Errorf("%s: %w", args[0], err), "")
-			}
-			if _, err := certgen.CSRPublicKey(req); err != nil {
-				return fail(exitInput, err, "")
 			}
 			if sign.caCert == "" || sign.caKey == "" {
 				return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "")
@@ -212,26 +202,13 @@ func (o *genOptions) write(stdout io.Writer, name, typ string, der []byte, mode 
 		_, err := stdout.Write(data)
 		return err
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if o.force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(name, flags, mode)
+	err := certio.WriteFile(name, data, mode, o.force)
 	if errors.Is(err, os.ErrExist) {
 		return fail(exitInput, fmt.Errorf("%s exists", name), "use --force to overwrite it")
-	}
-	if err != nil {
+	} else if err != nil {
 		return fail(exitInput, err, "")
 	}
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return nil
 }
 
 // issue makes a certificate as o says; req, when set, gives the subject,

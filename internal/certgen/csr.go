@@ -4,7 +4,9 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 
@@ -79,4 +81,30 @@ func CSRPublicKey(csr *x509.CertificateRequest) (any, error) {
 		return nil, errors.New("the request's Ed448 signature does not verify")
 	}
 	return pub, nil
+}
+
+// Request makes a PKCS #10 request for c's CommonName and SANs, signed by
+// key.
+func Request(c Config, key crypto.Signer) ([]byte, error) {
+	var t x509.Certificate
+	if err := AddSANs(&t, c.SANs); err != nil {
+		return nil, err
+	}
+	return CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: c.CommonName},
+		DNSNames: t.DNSNames, IPAddresses: t.IPAddresses, EmailAddresses: t.EmailAddresses, URIs: t.URIs}, key)
+}
+
+// ParseRequest reads a PEM or DER request and checks its signature.
+func ParseRequest(b []byte) (*x509.CertificateRequest, error) {
+	if blk, _ := pem.Decode(b); blk != nil {
+		b = blk.Bytes
+	}
+	req, err := x509.ParseCertificateRequest(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := CSRPublicKey(req); err != nil {
+		return nil, err
+	}
+	return req, nil
 }
