@@ -63,30 +63,3 @@ func TestEd448PKCS8RoundTrip(t *testing.T) {
 		t.Error("round trip changed the key")
 	}
 }
-
-// FuzzParse feeds arbitrary bytes to the certificate reader (PEM, DER,
-// PKCS#7, PKCS#12): errors, never a panic.
-func FuzzParse(f *testing.F) {
-	for _, s := range seeds(f) {
-		f.Add(s, "")
-	}
-	f.Add([]byte("-----BEGIN PKCS7-----\nMAA=\n-----END PKCS7-----\n"), "")
-	f.Fuzz(func(t *testing.T, b []byte, pass string) {
-		Parse(b, pass)
-	})
-}
-
-// FuzzPKCS8 feeds arbitrary DER to the private key reader (Ed448
-// included).
-func FuzzPKCS8(f *testing.F) {
-	_, k, _ := ed448.GenerateKey(nil)
-	der, _ := MarshalPKCS8(k)
-	f.Add(der)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		if key, err := ParsePKCS8(b); err == nil {
-			if _, err := MarshalPKCS8(key); err != nil {
-				t.Fatalf("a key read could not be written: %v", err)
-			}
-		}
-	})
-}
