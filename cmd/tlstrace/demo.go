@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/server"
 )
 
 const demoLong = `Run the whole trace with nothing to set up: tlstrace makes a throwaway CA
@@ -59,21 +57,9 @@ func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return fail(exitConnect, err, "")
 	}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			fmt.Fprintf(w, "Hello from the tlstrace demo server: %s %s over %s\n", r.Method, r.URL.Path, r.Proto)
-		}),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
-		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          nil,
-	}
-	srv.SetKeepAlivesEnabled(false)
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	srv := server.StartHello(ln, cert)
 	defer func() {
-		srv.Close()
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Close(); err != nil {
 			fmt.Fprintf(stderr, "tlstrace: demo server: %v\n", err)
 		}
 	}()
