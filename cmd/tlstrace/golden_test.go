@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -35,6 +36,14 @@ func runGolden(t *testing.T, name string, want int, args ...string) {
 	}
 	if out.Len() == 0 {
 		t.Fatalf("tlstrace %s: no output", strings.Join(args, " "))
+	}
+	if strings.HasSuffix(name, ".json") {
+		// JSON Lines: every line one JSON object.
+		for i, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if !json.Valid([]byte(line)) || !strings.HasPrefix(line, "{") {
+				t.Errorf("tlstrace %s: line %d is not a JSON object: %.80s", strings.Join(args, " "), i+1, line)
+			}
+		}
 	}
 	golden.Check(t, filepath.Join(goldenDir, name), out.Bytes())
 	switch {
