@@ -96,7 +96,19 @@ type Options struct {
 	// Progress, when set, is called with the number of bytes read so far,
 	// every progressStep bytes.
 	Progress func(offset int64)
+	// Stable makes the bytes given to Handler.Data stay valid, unchanged,
+	// until Done returns (or Read, without Done): they are sliced from the
+	// mapped file, or, for other input, read into buffers that are not
+	// reused. A handler that decodes on other goroutines need not copy.
+	Stable bool
+	// Done, when set, is called once after the last call of the handler,
+	// before Read returns and the file is unmapped.
+	Done func()
 }
+
+// stableBuffer is the size of the buffers of a Stable read that is not
+// mapped.
+const stableBuffer = 1 << 20
 
 // progressStep is how often Options.Progress is called.
 const progressStep = 4 << 20
@@ -153,6 +165,9 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 		err = fmt.Errorf("capture: not a pcap or pcapng file (magic %x)", magic)
 	}
 	rd.closeAll()
+	if opts.Done != nil {
+		opts.Done()
+	}
 	return rd.stats, err
 }
 
@@ -222,10 +237,20 @@ func (rd *reader) read(n int) ([]byte, error) {
 		rd.off += int64(n)
 		return b, nil
 	}
-	if cap(rd.buf) < n {
-		rd.buf = make([]byte, n)
+	var b []byte
+	if rd.opts.Stable {
+		// Buffers of 1 MiB are cut into reads and never reused: a new
+		// one starts when the last is used up.
+		if len(rd.buf) < n {
+			rd.buf = make([]byte, max(n, stableBuffer))
+		}
+		b, rd.buf = rd.buf[:n:n], rd.buf[n:]
+	} else {
+		if cap(rd.buf) < n {
+			rd.buf = make([]byte, n)
+		}
+		b = rd.buf[:n]
 	}
-	b := rd.buf[:n]
 	k, err := io.ReadFull(rd.br, b)
 	rd.off += int64(k)
 	if err != nil {

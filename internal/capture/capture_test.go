@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -650,5 +651,55 @@ func TestReadMappedFile(t *testing.T) {
 	errReader := Read(bytes.NewReader(b[:len(b)-7]), newRecorder(), Options{})
 	if fmt.Sprint(errFile) != fmt.Sprint(errReader) {
 		t.Errorf("truncated file: %v, from a reader: %v", errFile, errReader)
+	}
+}
+
+// keeper keeps the slices given to Data, not copies.
+type keeper struct {
+	discard
+	kept [][]byte
+	want [][]byte
+}
+
+func (k *keeper) Data(_ *Flow, _ bool, _ int, _ time.Time, b []byte) {
+	k.kept = append(k.kept, b)
+	k.want = append(k.want, bytes.Clone(b))
+}
+
+// TestStable checks that with Options.Stable the bytes given to Data stay
+// as they were until Done, from a mapped file and from a reader, and that
+// Progress and Done are called.
+func TestStable(t *testing.T) {
+	name := "../../testdata/illustrated-tls12/capture.pcap"
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, in := range []io.Reader{f, bytes.NewReader(b)} {
+		k := &keeper{}
+		var progress []int64
+		done := 0
+		check := func() {
+			done++
+			if len(k.kept) < 5 {
+				t.Fatalf("%d Data calls", len(k.kept))
+			}
+			for i := range k.kept {
+				if !bytes.Equal(k.kept[i], k.want[i]) {
+					t.Errorf("%T: the bytes of Data call %d changed", in, i)
+				}
+			}
+		}
+		if err := Read(in, k, Options{Stable: true, Done: check, Progress: func(off int64) { progress = append(progress, off) }}); err != nil {
+			t.Fatal(err)
+		}
+		if done != 1 || len(progress) == 0 || progress[0] != 0 {
+			t.Errorf("%T: Done called %d times, progress %v", in, done, progress)
+		}
 	}
 }
