@@ -41,16 +41,26 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 	p := newParallel(w, newAppend, o, n)
 	h := &fileSource{opts: o, open: map[*capture.Flow]bool{}, par: p}
 	p.src = h
-	err := capture.Read(r, h, capture.Options{Progress: o.Progress})
-	h.finish()
-	if werr := p.end(); err == nil {
+	var werr error
+	ended := false
+	end := func() {
+		h.finish()
+		werr, ended = p.end(), true
+	}
+	// The stream bytes stay valid until the workers are done with them
+	// (end), so batches hold them without a copy.
+	err := capture.Read(r, h, capture.Options{Progress: o.Progress, Stable: true, Done: end})
+	if !ended {
+		end()
+	}
+	if err == nil {
 		err = werr
 	}
 	return err
 }
 
 // Batch bounds: a batch is sent to the workers when it holds this many
-// steps or bytes.
+// steps or stream bytes.
 const (
 	batchItems = 1024
 	batchBytes = 256 << 10
@@ -71,9 +81,11 @@ type step struct {
 	flow       int
 	frame      int
 	time       time.Time
-	// off and n locate stream bytes in batch.data; for a TCP step, off
-	// indexes batch.tcp.
-	off, n int
+	// data holds stream bytes, valid until the capture is read
+	// (capture.Options.Stable).
+	data []byte
+	// tcp indexes batch.tcp.
+	tcp int
 	// end is where the output of the step ends in its worker's buffer.
 	end int
 }
@@ -85,7 +97,7 @@ type batch struct {
 	start time.Time
 	steps []step
 	tcp   []capture.TCPEvent
-	data  []byte
+	bytes int      // stream bytes
 	out   [][]byte // by worker
 	wg    sync.WaitGroup
 }
@@ -124,7 +136,7 @@ func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parall
 	}
 	p.masters = &masters{p: p, byKey: map[string][]versioned{}}
 	for range cap(p.free) {
-		p.free <- &batch{out: make([][]byte, n), data: make([]byte, 0, batchBytes+64<<10)}
+		p.free <- &batch{out: make([][]byte, n)}
 	}
 	for i := range n {
 		wk := &worker{p: p, id: int32(i), in: make(chan *batch, cap(p.free)), app: newAppend()}
@@ -140,7 +152,8 @@ func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parall
 func (p *parallel) newBatch() *batch {
 	b := <-p.free
 	b.first = p.next
-	b.steps, b.tcp, b.data = b.steps[:0], b.tcp[:0], b.data[:0]
+	clear(b.steps) // no stream bytes kept from the last use
+	b.steps, b.tcp, b.bytes = b.steps[:0], b.tcp[:0], 0
 	return b
 }
 
@@ -155,11 +168,12 @@ func (p *parallel) add(s step) {
 		}
 		p.owner[s.flow] = wid
 	}
-	p.load[wid] += int64(s.n) + 64
+	p.load[wid] += int64(len(s.data)) + 64
 	s.worker = wid
 	p.cur.steps = append(p.cur.steps, s)
+	p.cur.bytes += len(s.data)
 	p.next++
-	if len(p.cur.steps) >= batchItems || len(p.cur.data) >= batchBytes {
+	if len(p.cur.steps) >= batchItems || p.cur.bytes >= batchBytes {
 		p.flush()
 	}
 }
@@ -168,9 +182,7 @@ func (p *parallel) data(id int, fromClient bool, frame int, ts time.Time, b []by
 	if p.failed.Load() {
 		return
 	}
-	off := len(p.cur.data)
-	p.cur.data = append(p.cur.data, b...)
-	p.add(step{kind: stepData, fromClient: fromClient, flow: id, frame: frame, time: ts, off: off, n: len(b)})
+	p.add(step{kind: stepData, fromClient: fromClient, flow: id, frame: frame, time: ts, data: b})
 }
 
 func (p *parallel) tcp(id int, ev capture.TCPEvent) {
@@ -178,7 +190,7 @@ func (p *parallel) tcp(id int, ev capture.TCPEvent) {
 		return
 	}
 	p.cur.tcp = append(p.cur.tcp, ev)
-	p.add(step{kind: stepTCP, flow: id, off: len(p.cur.tcp) - 1})
+	p.add(step{kind: stepTCP, flow: id, tcp: len(p.cur.tcp) - 1})
 }
 
 func (p *parallel) close(id int) {
@@ -304,9 +316,9 @@ func (wk *worker) run() {
 			wk.decoded.Store(wk.cur)
 			switch s.kind {
 			case stepData:
-				wk.dec.data(s.flow, s.fromClient, trace.Stamp{Time: s.time, Frame: s.frame}, b.data[s.off:s.off+s.n])
+				wk.dec.data(s.flow, s.fromClient, trace.Stamp{Time: s.time, Frame: s.frame}, s.data)
 			case stepTCP:
-				wk.dec.tcp(s.flow, &b.tcp[s.off])
+				wk.dec.tcp(s.flow, &b.tcp[s.tcp])
 			case stepClose:
 				wk.dec.close(s.flow)
 			}
