@@ -166,6 +166,14 @@ func (c *Curl) Event(ev *trace.Event) {
 		c.printf("< \n")
 	case *trace.HTTPBody:
 		c.printf("* %d bytes of body\n", p.Length)
+	case *trace.StartTLS:
+		// The plaintext dialog before TLS, as curl -v shows a mail
+		// server's lines.
+		mark := "<"
+		if ev.From == trace.Client {
+			mark = ">"
+		}
+		c.printf("%s %s\n", mark, p.Line)
 	}
 	// curl -v does not show HTTP/2 frames, links or verdicts.
 }

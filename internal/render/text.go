@@ -393,7 +393,11 @@ func Summary(ev *trace.Event) string {
 	}
 	switch p := ev.Payload.(type) {
 	case *trace.DNSLookup:
-		add("%s → %s", p.Name, strings.Join(p.Addresses, ", "))
+		if len(p.Addresses) == 0 {
+			add("%s", p.Name) // the error line says why
+		} else {
+			add("%s → %s", p.Name, strings.Join(p.Addresses, ", "))
+		}
 		add("via %s", p.Resolver)
 		if p.CNAME != "" {
 			add("CNAME %s", p.CNAME)
@@ -512,6 +516,9 @@ func Summary(ev *trace.Event) string {
 		if p.ErrorCode != nil {
 			add("%s", enumText(*p.ErrorCode))
 		}
+		return strings.Join(parts, ", ")
+	case *trace.StartTLS:
+		add("%s", p.Line)
 		return strings.Join(parts, ", ")
 	case *trace.Timing:
 		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
