@@ -39,7 +39,7 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 				}
 				bundle, err := certio.Parse(b, pass)
 				if err != nil {
-					return certFileError(name, err)
+					return certFileError(fmt.Errorf("%s: %w", name, err))
 				}
 				for _, c := range bundle.Certs {
 					n++
@@ -66,7 +66,7 @@ func newCertPinCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print the SPKI pin of a certificate in curl's --pinnedpubkey form",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			certs, err := readCerts(args[0], "")
+			certs, err := readCerts("", args[0])
 			if err != nil {
 				return err
 			}

@@ -243,7 +243,7 @@ func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateReques
 	}
 	var chainCerts []*x509.Certificate
 	if o.caCert != "" {
-		certs, err := readCerts(o.caCert, "")
+		certs, err := readCerts("", o.caCert)
 		if err != nil {
 			return err
 		}

@@ -78,28 +78,22 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-func readCerts(name, pass string) ([]*x509.Certificate, error) {
-	b, err := os.ReadFile(name)
+// readCerts reads the certificates of files.
+func readCerts(pass string, names ...string) ([]*x509.Certificate, error) {
+	certs, err := certio.ReadCerts(pass, names...)
 	if err != nil {
-		return nil, fail(exitInput, err, "")
+		return nil, certFileError(err)
 	}
-	bundle, err := certio.Parse(b, pass)
-	if err != nil {
-		return nil, certFileError(name, err)
-	}
-	if len(bundle.Certs) == 0 {
-		return nil, fail(exitInput, fmt.Errorf("%s holds no certificate", name), "")
-	}
-	return bundle.Certs, nil
+	return certs, nil
 }
 
 // certFileError is a certificate file certio cannot read.
-func certFileError(name string, err error) error {
+func certFileError(err error) error {
 	hint := ""
 	if errors.Is(err, certio.ErrWrongPassword) {
 		hint = "give it with --pass"
 	}
-	return fail(exitInput, fmt.Errorf("%s: %w", name, err), hint)
+	return fail(exitInput, err, hint)
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
@@ -118,31 +112,21 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 		}
 		opts.At = at
 	}
-	for _, f := range o.cacerts {
-		certs, err := readCerts(f, o.pass)
-		if err != nil {
-			return err
-		}
-		opts.Roots = append(opts.Roots, certs...)
+	var err error
+	if opts.Roots, err = readCerts(o.pass, o.cacerts...); err != nil {
+		return err
 	}
-	for _, f := range o.untrusted {
-		certs, err := readCerts(f, o.pass)
-		if err != nil {
-			return err
-		}
-		opts.Intermediates = append(opts.Intermediates, certs...)
+	if opts.Intermediates, err = readCerts(o.pass, o.untrusted...); err != nil {
+		return err
 	}
 	var certs []*x509.Certificate
 	if strings.HasPrefix(arg, "https://") || (!fileExists(arg) && strings.Contains(arg, ":")) {
-		var err error
-		if certs, err = fetchChain(ctx, arg, o, &opts); err != nil {
-			return err
-		}
+		certs, err = fetchChain(ctx, arg, o, &opts)
 	} else {
-		var err error
-		if certs, err = readCerts(arg, o.pass); err != nil {
-			return err
-		}
+		certs, err = readCerts(o.pass, arg)
+	}
+	if err != nil {
+		return err
 	}
 	opts.Intermediates = append(opts.Intermediates, certs[1:]...)
 	r := chain.Verify(certs[0], opts)

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -148,6 +149,30 @@ func parsePKCS7(b []byte) ([]*x509.Certificate, error) {
 	}
 	if len(certs) == 0 {
 		return nil, errors.New("the PKCS#7 file holds no certificate")
+	}
+	return certs, nil
+}
+
+// ErrNoCertificate is an input that holds no certificate (a key alone).
+var ErrNoCertificate = errors.New("holds no certificate")
+
+// ReadCerts reads the certificates of the files names, in order, as Parse
+// does.
+func ReadCerts(password string, names ...string) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		bundle, err := Parse(b, password)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(bundle.Certs) == 0 {
+			return nil, fmt.Errorf("%s %w", name, ErrNoCertificate)
+		}
+		certs = append(certs, bundle.Certs...)
 	}
 	return certs, nil
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -63,12 +62,9 @@ func (o *Options) Config() (Config, error) {
 		}
 		cfg.Certificates = append(cfg.Certificates, c)
 	}
-	for _, name := range o.ClientCAFiles {
-		certs, err := readCerts(name)
-		if err != nil {
-			return cfg, &setting.Error{Name: "ClientCAFiles", Value: name, Err: err, File: true}
-		}
-		cfg.ClientCAs = append(cfg.ClientCAs, certs...)
+	var err error
+	if cfg.ClientCAs, err = certio.ReadCerts("", o.ClientCAFiles...); err != nil {
+		return cfg, &setting.Error{Name: "ClientCAFiles", Err: err, File: true}
 	}
 	switch {
 	case o.ALPN != "":
@@ -98,19 +94,4 @@ func (o *Options) Config() (Config, error) {
 		cfg.OCSPStaple = b
 	}
 	return cfg, nil
-}
-
-func readCerts(name string) ([]*x509.Certificate, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	bundle, err := certio.Parse(b, "")
-	if err != nil {
-		return nil, err
-	}
-	if len(bundle.Certs) == 0 {
-		return nil, errors.New("holds no certificate")
-	}
-	return bundle.Certs, nil
 }
