@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
-	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 const serveLong = `A TLS server, like openssl s_server, that explains each client: its
@@ -122,32 +122,13 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		return settingFail(err)
 	}
 	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
-	// Events are written as they come, flushed at most every 100 ms (a
-	// write per event would cost more than the tracing).
-	lastFlush := time.Now()
-	srv, err := server.New(cfg, func(ev *trace.Event) {
-		out.Event(ev)
-		if time.Since(lastFlush) > 100*time.Millisecond {
-			out.Flush()
-			lastFlush = time.Now()
-		}
-	})
+	th := render.NewThrottled(out, 100*time.Millisecond)
+	srv, err := server.New(cfg, th.Event)
 	if err != nil {
 		return fail(exitUsage, flagError(err), "")
 	}
-	flusher := time.NewTicker(100 * time.Millisecond)
-	stopFlush := make(chan struct{})
-	defer flusher.Stop()
-	go func() {
-		for {
-			select {
-			case <-flusher.C:
-				srv.Locked(func() { out.Flush(); lastFlush = time.Now() })
-			case <-stopFlush:
-				return
-			}
-		}
-	}()
+	th.Start(srv.Locked)
+	defer th.Stop(srv.Locked)
 	if o.keylog != "" {
 		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
@@ -161,8 +142,5 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		return fail(exitConnect, fmt.Errorf("listening on %s: %w", o.listen, err), "pick another --listen address")
 	}
 	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/ (Ctrl-C stops)\n", cfg.Mode, ln.Addr())
-	err = srv.Serve(ctx, ln)
-	close(stopFlush)
-	srv.Locked(func() { out.Flush() })
-	return settingFail(err)
+	return settingFail(srv.Serve(ctx, ln))
 }
