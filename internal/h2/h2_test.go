@@ -1,34 +1,79 @@
 package h2
 
 import (
+	"bytes"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-// FuzzH2 feeds arbitrary bytes, in arbitrary pieces, to the HTTP/2 frame
-// decoder of both directions: it must never panic, and every event must be
-// an h2_frame.
+// FuzzH2 feeds arbitrary bytes of both directions to the HTTP/2 frame
+// decoder, once each direction whole and once in pieces taking turns. Each
+// direction must give the same events either way; every event is an
+// h2_frame with valid JSON; each frame's header, encoded again from the
+// event, is the bytes at its place in the stream (after the preface).
 func FuzzH2(f *testing.F) {
 	settings := []byte{0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100}
 	headers := []byte{0, 0, 4, 1, 5, 0, 0, 0, 1, 0x82, 0x86, 0x84, 0x41} // truncated HPACK
 	f.Add(append([]byte(h2Preface), settings...), append(settings, headers...), uint8(5))
 	f.Add([]byte("PRI * HTTP/2.0\r\n"), []byte{0, 0x40, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3}, uint8(1))
 	f.Fuzz(func(t *testing.T, client, server []byte, chunk uint8) {
-		n := int(chunk%64) + 1
-		d := newH2Decoder(1, func(ev *trace.Event) {
-			if ev.Type != "h2_frame" {
-				t.Fatalf("event %q", ev.Type)
+		whole := h2Events(t, client, server, max(len(client), len(server), 1))
+		pieces := h2Events(t, client, server, int(chunk%64)+1)
+		for side := range whole {
+			if !slices.Equal(whole[side], pieces[side]) {
+				t.Fatalf("%v fed whole:\n%s\nin pieces of %d:\n%s", trace.Side(side), whole[side], chunk%64+1, pieces[side])
 			}
-		})
-		for len(client) > 0 || len(server) > 0 {
-			k := min(n, len(client))
-			d.feed(trace.Client, time.Time{}, client[:k])
-			client = client[k:]
-			k = min(n, len(server))
-			d.feed(trace.Server, time.Time{}, server[:k])
-			server = server[k:]
 		}
 	})
+}
+
+// h2Events feeds client and server by turns in pieces of chunk bytes and
+// returns each side's events as JSON, checking them on the way.
+func h2Events(t *testing.T, client, server []byte, chunk int) [2][]string {
+	var out [2][]string
+	// off is where the next frame header of each side starts.
+	off := [2]int{len(h2Preface), 0}
+	stream := [2][]byte{client, server}
+	d := newH2Decoder(1, func(ev *trace.Event) {
+		if ev.Type != trace.TypeH2Frame || ev.Layer != trace.LayerHTTP || ev.From > trace.Server {
+			t.Fatalf("event %s/%s from %v", ev.Layer, ev.Type, ev.From)
+		}
+		b, err := json.Marshal(ev)
+		if err != nil || !json.Valid(b) {
+			t.Fatalf("JSON %s: %v", b, err)
+		}
+		out[ev.From] = append(out[ev.From], string(b))
+		fr, ok := ev.Payload.(*trace.H2Frame)
+		if !ok {
+			if ev.Error == "" {
+				t.Fatalf("an event without a frame or an error: %s", b)
+			}
+			return
+		}
+		s, o := stream[ev.From], off[ev.From]
+		h := []byte{byte(fr.Length >> 16), byte(fr.Length >> 8), byte(fr.Length), byte(fr.FrameType.Value), fr.Flags,
+			byte(fr.StreamID >> 24), byte(fr.StreamID >> 16), byte(fr.StreamID >> 8), byte(fr.StreamID)}
+		if o+len(h) > len(s) {
+			t.Fatalf("frame %s past the %d bytes sent", b, len(s))
+		}
+		got := append([]byte{}, s[o:o+len(h)]...)
+		got[5] &= 0x7f // the reserved bit
+		if !bytes.Equal(h, got) {
+			t.Fatalf("frame %s encodes to % x, the bytes at %d are % x", b, h, o, s[o:o+len(h)])
+		}
+		off[ev.From] = o + len(h) + fr.Length
+	})
+	for len(client) > 0 || len(server) > 0 {
+		k := min(chunk, len(client))
+		d.feed(trace.Client, time.Time{}, client[:k])
+		client = client[k:]
+		k = min(chunk, len(server))
+		d.feed(trace.Server, time.Time{}, server[:k])
+		server = server[k:]
+	}
+	return out
 }
