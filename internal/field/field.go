@@ -161,7 +161,7 @@ func (n *Node) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = strconv.AppendQuote(b, c.Name)
+			b = appendString(b, c.Name)
 			b = append(b, ':')
 			b = c.appendJSON(b)
 		}
