@@ -235,7 +235,7 @@ func TestServeMTLS(t *testing.T) {
 	}
 	stop()
 	log := out.String()
-	for _, w := range []string{`"error":"handshake failed: tls: client didn't provide a certificate"`, `"type":"verdict"`, `not a trusted CA`, `"client_certificate":true`} {
+	for _, w := range []string{`"cause":"the server requires a client certificate and the client sent none`, `"type":"verdict"`, `not a trusted CA`, `"client_certificate":true`} {
 		if !strings.Contains(log, w) {
 			t.Errorf("serve output lacks %s", w)
 		}

@@ -1,69 +1,22 @@
 package client
 
 import (
-	"bytes"
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"syscall"
 
+	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // AlertError is an alert seen on the wire that ended a handshake or a
 // connection: From sent it.
-type AlertError struct {
-	From  trace.Side
-	Alert *trace.Alert
-}
+type AlertError = failure.AlertError
 
-func (e *AlertError) Error() string {
-	return fmt.Sprintf("the %s sent a %s %s alert", e.From, e.Alert.Level.Name, e.Alert.Description.Name)
-}
+func explained(msg string, errs ...error) error { return failure.Explained(msg, errs...) }
 
-// Description is the alert's description, to compare with wire's constants.
-func (e *AlertError) Description() wire.AlertDescription {
-	return wire.AlertDescription(e.Alert.Description.Value)
-}
-
-// cause is a failure explained in plain words. It keeps what it explains:
-// the evidence seen on the wire (an *AlertError, a *wire.RecordHeaderError,
-// a *trace.TruncatedError) and the TLS stack's error, for errors.As.
-type cause struct {
-	msg  string
-	errs []error
-}
-
-func (c *cause) Error() string   { return c.msg }
-func (c *cause) Unwrap() []error { return c.errs }
-
-func explained(msg string, errs ...error) error {
-	var kept []error
-	for _, e := range errs {
-		if e != nil {
-			kept = append(kept, e)
-		}
-	}
-	return &cause{msg: msg, errs: kept}
-}
-
-// errorAlert returns the alert side sent that is an error (RFC 8446,
-// Section 6.2: every alert but close_notify and user_canceled), or nil.
-func errorAlert(ev *trace.Evidence, side trace.Side) *AlertError {
-	a := ev.Alert[side]
-	if a == nil || a.Level == nil || a.Description == nil {
-		return nil
-	}
-	switch wire.AlertDescription(a.Description.Value) {
-	case wire.AlertCloseNotify, wire.AlertUserCanceled:
-		return nil
-	}
-	return &AlertError{From: side, Alert: a}
-}
+func errorAlert(ev *trace.Evidence, side trace.Side) *AlertError { return failure.ErrorAlert(ev, side) }
 
 // explainHandshake explains a failed TLS client handshake, or a connection
 // that failed just after it. The cause is what the decoder saw on the wire
@@ -71,46 +24,34 @@ func errorAlert(ev *trace.Evidence, side trace.Side) *AlertError {
 // where its bytes ended, the alert the client sent; then crypto/tls's typed
 // errors.
 func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
-	if a := errorAlert(&ev, trace.Server); a != nil {
-		return serverAlert(err, a, &ev, o)
-	}
-	var he *wire.RecordHeaderError
-	if errors.As(ev.Framing[trace.Server], &he) {
-		return notTLS(err, he, &ev)
-	}
-	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
-	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-	reset := errors.Is(err, syscall.ECONNRESET)
-	if tr := ev.Truncated[trace.Server]; tr != nil && (closed || reset) {
-		what := "a record"
-		if tr.Handshake {
-			what = "a handshake message"
-		}
-		msg := fmt.Sprintf("the server closed the connection in the middle of %s (%d bytes of it sent)", what, tr.Seen)
-		if tr.Length > 0 {
-			msg = fmt.Sprintf("the server closed the connection in the middle of %s (%d of its %d bytes sent)", what, tr.Seen, tr.Length)
-		}
-		return stepErr(StepTLS, explained(msg, tr, err),
-			"the server's TLS stack, or something between (a proxy, a firewall), cut the connection; the server's log may say why")
-	}
-	if a := errorAlert(&ev, trace.Client); a != nil && !timedOut {
-		return clientAlert(err, a)
-	}
-	var rh tls.RecordHeaderError
+	f := failure.Read(trace.Client, err, &ev)
 	var alert tls.AlertError
 	var cv *tls.CertificateVerificationError
+	switch f.Kind {
+	case failure.PeerAlert:
+		return serverAlert(err, f.Alert, &ev, o)
+	case failure.LocalAlert:
+		return clientAlert(err, f.Alert)
+	case failure.PlainHTTP:
+		return stepErr(StepTLS, f.Error(f.Cause()), "use http:// for this port, or the server's TLS port")
+	case failure.Oversized:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"the server's TLS stack, or something between (a proxy, a load balancer), breaks the record layer")
+	case failure.Corrupt:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"something between (a proxy, a load balancer) may be corrupting the connection")
+	case failure.NotTLS:
+		return stepErr(StepTLS, f.Error(f.Cause()), "check the port: this one does not speak TLS")
+	case failure.Truncated:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"the server's TLS stack, or something between (a proxy, a firewall), cut the connection; the server's log may say why")
+	case failure.TimedOut:
+		return advise(StepTLS, f.Error(f.Cause()), AdviseHandshakeTime)
+	case failure.Reset, failure.Closed:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
+	}
 	switch {
-	case timedOut:
-		return advise(StepTLS, explained("the TLS handshake timed out", err), AdviseHandshakeTime)
-	case reset:
-		return stepErr(StepTLS, explained("the server reset the connection during the handshake", err),
-			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
-	case closed:
-		return stepErr(StepTLS, explained("the server closed the connection during the handshake", err),
-			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
-	case errors.As(err, &rh):
-		// Bytes crypto/tls refused that the decoder did not see.
-		return notTLS(err, wire.NewRecordHeaderError(rh.RecordHeader[:], wire.HeaderImplausible), &ev)
 	case errors.As(err, &alert):
 		return stepErr(StepTLS, explained(fmt.Sprintf("the handshake ended with a %s alert", wire.AlertDescription(alert)), err), "")
 	case errors.As(err, &cv):
@@ -160,21 +101,6 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		"the alert above says why")
 }
 
-// notTLS explains bytes from the server that are not a TLS record.
-func notTLS(err error, he *wire.RecordHeaderError, ev *trace.Evidence) *Error {
-	switch {
-	case isHTTP(he.Header):
-		return stepErr(StepTLS, explained("the server answered in plain HTTP, not TLS", he, err), "use http:// for this port, or the server's TLS port")
-	case he.Problem == wire.HeaderOversized:
-		return stepErr(StepTLS, explained(fmt.Sprintf("the server sent a record of %d bytes, more than TLS allows (at most %d, RFC 5246, Section 6.2.3)", he.Length(), wire.MaxCiphertext), he, err),
-			"the server's TLS stack, or something between (a proxy, a load balancer), breaks the record layer")
-	case ev.Sent(trace.Server, wire.TypeServerHello):
-		return stepErr(StepTLS, explained(fmt.Sprintf("the server sent bytes that are not a TLS record during the handshake (header %q)", he.Header), he, err),
-			"something between (a proxy, a load balancer) may be corrupting the connection")
-	}
-	return stepErr(StepTLS, explained(fmt.Sprintf("the server did not answer with TLS (first bytes %q)", he.Header), he, err), "check the port: this one does not speak TLS")
-}
-
 // clientAlert explains a handshake the client (crypto/tls) ended with an
 // alert: it refused something the server sent. crypto/tls's error says
 // what.
@@ -188,13 +114,4 @@ func clientAlert(err error, a *AlertError) *Error {
 			"the server's TLS stack, or something between (a proxy, a load balancer), breaks the record layer")
 	}
 	return stepErr(StepTLS, explained(fmt.Sprintf("the client refused the server's handshake with a %s alert: %v", a.Alert.Description.Name, err), a, err), "")
-}
-
-func isHTTP(b []byte) bool {
-	for _, p := range []string{"HTTP", "<", "GET", "POS", "HEA"} {
-		if bytes.HasPrefix(b, []byte(p)) {
-			return true
-		}
-	}
-	return false
 }

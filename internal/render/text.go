@@ -173,7 +173,13 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		t.printf("  [frame %d]", ev.Frame)
 	}
 	t.printf("\n")
-	if ev.Error != "" {
+	if h, ok := ev.Payload.(*trace.Handshake); ok && h.Cause != "" {
+		// The cause read from the wire; the TLS stack's error with -v.
+		t.printf("      %s\n", t.paint(ansiRed, "! "+h.Cause))
+		if t.Verbose && ev.Error != "" {
+			t.printf("      %s\n", t.paint(ansiDim, ev.Error))
+		}
+	} else if ev.Error != "" {
 		t.printf("      %s\n", t.paint(ansiRed, "! "+ev.Error))
 	}
 	for _, a := range ev.Anomalies {
@@ -208,6 +214,10 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		}
 	case *trace.Verdict:
 		if p.Fix != "" {
+			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
+		}
+	case *trace.Handshake:
+		if p.Failed && p.Fix != "" {
 			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
 		}
 	}
@@ -418,7 +428,11 @@ func Summary(ev *trace.Event) string {
 		return strings.Join(parts, ", ")
 	case *trace.Handshake:
 		if p.Failed {
-			return ""
+			if p.Alert != nil && p.Alert.Description != nil {
+				add("%s alert from the %s", p.Alert.Description.Name, p.AlertFrom)
+			}
+			add("after %s", ms(p.Duration))
+			return strings.Join(parts, ", ")
 		}
 		for _, v := range []string{p.Version, p.CipherSuite, p.Group} {
 			if v != "" {

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -306,16 +305,23 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	start := time.Now()
 	err := tc.HandshakeContext(ctx)
 	if err != nil {
-		ev := trace.NewEvent(id, trace.Local, &trace.Handshake{Failed: true, Duration: time.Since(start)})
-		ev.Error = "handshake failed: " + err.Error()
+		h := &trace.Handshake{Failed: true, Duration: time.Since(start)}
 		tc.Close()
+		x := &failed{err: err, read: -1}
 		if tap != nil {
 			tap.Wait(time.Second)
+			x.ev, x.read = tap.Evidence(), tap.BytesRead
 		}
-		s.tracer.Emit(ev)
 		s.mu.Lock()
+		if ci := s.byID[id]; ci != nil {
+			x.hello = ci.Hello
+		}
 		delete(s.byID, id)
 		s.mu.Unlock()
+		s.explain(h, x)
+		ev := trace.NewEvent(id, trace.Local, h)
+		ev.Error = "handshake failed: " + err.Error()
+		s.tracer.Emit(ev)
 		return nil, err
 	}
 	cs := tc.ConnectionState()
@@ -367,7 +373,7 @@ func rank(chosen uint16, offered []uint16) (rank, n int) {
 func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		if s.cfg.VerifyClient == "require" {
-			return errors.New("the client sent no certificate")
+			return &clientCertError{}
 		}
 		return nil
 	}
@@ -380,7 +386,7 @@ func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
 		s.tracer.Emit(ev)
 	}
 	if !r.Valid && s.cfg.VerifyClient == "require" {
-		return fmt.Errorf("client certificate not trusted: %w", r.Failure())
+		return &clientCertError{Result: r}
 	}
 	return nil
 }

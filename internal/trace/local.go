@@ -172,9 +172,15 @@ func (p *TCPSegment) Tree() *field.Node {
 // reports (handshake_complete), or only how long it took before failing
 // (handshake_failed).
 type Handshake struct {
-	// Failed reports a handshake that did not complete; only Duration is
-	// set then.
-	Failed      bool
+	// Failed reports a handshake that did not complete; only Duration and
+	// the explanation below are set then.
+	Failed bool
+	// Cause says in plain words why a failed handshake failed, as read
+	// from the wire; Fix what to do about it. Alert is the alert that
+	// ended it, AlertFrom the side that sent it; nil when none did.
+	Cause, Fix  string
+	Alert       *Alert
+	AlertFrom   Side
 	Version     string
 	CipherSuite string
 	// Group is the key exchange group, "" when the stack does not say.
@@ -234,6 +240,17 @@ func (p *Handshake) Tree() *field.Node {
 		if p.GroupsOffered > 0 {
 			f.AddUint("group_rank", uint64(p.GroupRank))
 			f.AddUint("groups_offered", uint64(p.GroupsOffered))
+		}
+	} else {
+		if p.Cause != "" {
+			f.AddString("cause", p.Cause)
+		}
+		if p.Fix != "" {
+			f.AddString("fix", p.Fix)
+		}
+		if p.Alert != nil && p.Alert.Description != nil {
+			f.AddString("alert", p.Alert.Description.Name)
+			f.AddString("alert_from", p.AlertFrom.String())
 		}
 	}
 	f.AddUint("duration_us", micros(p.Duration))

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// failedHandshake is the fields of a handshake_failed event.
+type failedHandshake struct {
+	Cause     string `json:"cause"`
+	Fix       string `json:"fix"`
+	Alert     string `json:"alert"`
+	AlertFrom string `json:"alert_from"`
+}
+
+// TestServeWireFailures has real clients fail their handshake with
+// `tlstrace serve` and checks that the handshake_failed event says why from
+// what was on the wire: the cause, the fix and the alert, with its sender.
+func TestServeWireFailures(t *testing.T) {
+	requirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	other := newTestCA(t, dir, "other", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	bad, badKey := other.leaf(t, dir, "bad-client", clientTweak)
+	serving := []string{"--cert", cert, "--key", key}
+	// command runs a client, ADDR in its arguments replaced by the
+	// server's address.
+	command := func(name string, args ...string) func(t *testing.T, addr string) {
+		return func(t *testing.T, addr string) {
+			var all []string
+			for _, a := range args {
+				all = append(all, strings.ReplaceAll(a, "ADDR", addr))
+			}
+			cmd := exec.Command(name, all...)
+			cmd.Stdin = strings.NewReader("ping\n")
+			if b, err := runOutput(cmd, 10*time.Second); err == nil && strings.Contains(string(b), "ping") {
+				t.Errorf("%s was served: %s", name, b)
+			}
+		}
+	}
+	sClient := func(args ...string) func(t *testing.T, addr string) {
+		return command("openssl", append([]string{"s_client", "-connect", "ADDR", "-servername", "localhost", "-CAfile", root.file, "-quiet"}, args...)...)
+	}
+	// raw connects and sends b, then closes, or with hold waits for the
+	// server to close.
+	raw := func(b []byte, hold bool) func(t *testing.T, addr string) {
+		return func(t *testing.T, addr string) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write(b)
+			if hold {
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				c.Read(make([]byte, 1))
+			}
+		}
+	}
+	// Half a ClientHello: a record header announcing 512 bytes, the
+	// message header, the version and 30 bytes of the random.
+	half := append([]byte{22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3}, make([]byte, 30)...)
+	cases := []struct {
+		name   string
+		flags  []string
+		client func(t *testing.T, addr string)
+		want   failedHandshake
+	}{
+		{"curl-without-the-ca", nil, command("curl", "-sS", "https://ADDR/"),
+			failedHandshake{"the client does not trust the CA that issued the server's certificate (it sent an unknown_ca alert)",
+				"give the client the CA that issued the served certificate", "unknown_ca", "client"}},
+		{"no-common-suite", []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+			sClient("-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+			failedHandshake{"no cipher suite, group or signature algorithm in common with the client (the server sent a handshake_failure alert)",
+				"compare the client's offer", "handshake_failure", "server"}},
+		{"tls1.1-client", nil, sClient("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"),
+			failedHandshake{"no TLS version in common with the client: it offered TLS 1.1, the server serves TLS 1.2 to TLS 1.3 (the server sent a protocol_version alert)",
+				"the client must allow TLS 1.2 to TLS 1.3", "protocol_version", "server"}},
+		{"plain-http", nil, command("curl", "-sS", "http://ADDR/"),
+			failedHandshake{"the client sent plain HTTP, not TLS", "use an https:// URL", "", ""}},
+		{"half-a-client-hello", nil, raw(half, false),
+			failedHandshake{"the client closed the connection in the middle of a record (41 of its 517 bytes sent), before its ClientHello was complete",
+				"cut off in the middle of the handshake", "", ""}},
+		{"silent-client", []string{"--timeout", "1s"}, raw(nil, true),
+			failedHandshake{"the client sent nothing within the handshake timeout (1s)", "may not speak TLS", "", ""}},
+		{"no-client-certificate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient(),
+			failedHandshake{"the server requires a client certificate and the client sent none (the server sent a certificate_required alert)",
+				"give the client a certificate issued by a CA the server trusts", "certificate_required", "server"}},
+		{"no-client-certificate-tls12", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-tls1_2"),
+			failedHandshake{"the server requires a client certificate and the client sent none (the server asked for one, then sent a handshake_failure alert)",
+				"give the client a certificate issued by a CA the server trusts", "handshake_failure", "server"}},
+		{"untrusted-client-certificate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-cert", bad, "-key", badKey),
+			failedHandshake{"the client certificate is not trusted: no trusted root found", "give the client a certificate issued by a CA the server trusts", "bad_certificate", "server"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := freePort(t)
+			out, stop := startServe(t, port, append(serving, c.flags...)...)
+			c.client(t, fmt.Sprintf("127.0.0.1:%d", port))
+			stop()
+			var got *failedHandshake
+			for _, ev := range parseEvents(t, out.String()) {
+				if ev.Type != "handshake_failed" {
+					continue
+				}
+				if got != nil {
+					t.Fatalf("two failed handshakes:\n%s", out)
+				}
+				got = &failedHandshake{}
+				if err := json.Unmarshal(ev.Fields, got); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got == nil {
+				t.Fatalf("no handshake_failed event:\n%s", out)
+			}
+			if !strings.HasPrefix(got.Cause, c.want.Cause) || !strings.Contains(got.Fix, c.want.Fix) || got.Fix == "" ||
+				got.Alert != c.want.Alert || got.AlertFrom != c.want.AlertFrom {
+				t.Errorf("got  %+v\nwant %+v", *got, c.want)
+			}
+		})
+	}
+}

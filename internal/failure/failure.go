@@ -1,0 +1,246 @@
+// Package failure reads the cause of a failed TLS handshake from what the
+// decoder saw on the wire (trace.Evidence), for either end: the client
+// (tlstrace URL, connect) and the server (tlstrace serve) each turn a
+// Finding into their own advice.
+package failure
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// AlertError is an alert seen on the wire that ended a handshake or a
+// connection: From sent it.
+type AlertError struct {
+	From  trace.Side
+	Alert *trace.Alert
+}
+
+func (e *AlertError) Error() string {
+	return fmt.Sprintf("the %s sent a %s %s alert", e.From, e.Alert.Level.Name, e.Alert.Description.Name)
+}
+
+// Description is the alert's description, to compare with wire's constants.
+func (e *AlertError) Description() wire.AlertDescription {
+	return wire.AlertDescription(e.Alert.Description.Value)
+}
+
+// Name is the alert's description as RFC 8446 names it (unknown_ca).
+func (e *AlertError) Name() string { return e.Alert.Description.Name }
+
+// ErrorAlert returns the alert side sent that is an error (RFC 8446,
+// Section 6.2: every alert but close_notify and user_canceled), or nil.
+func ErrorAlert(ev *trace.Evidence, side trace.Side) *AlertError {
+	a := ev.Alert[side]
+	if a == nil || a.Level == nil || a.Description == nil {
+		return nil
+	}
+	switch wire.AlertDescription(a.Description.Value) {
+	case wire.AlertCloseNotify, wire.AlertUserCanceled:
+		return nil
+	}
+	return &AlertError{From: side, Alert: a}
+}
+
+// cause is a failure explained in plain words. It keeps what it explains:
+// the evidence seen on the wire (an *AlertError, a *wire.RecordHeaderError,
+// a *trace.TruncatedError) and the TLS stack's error, for errors.As.
+type cause struct {
+	msg  string
+	errs []error
+}
+
+func (c *cause) Error() string   { return c.msg }
+func (c *cause) Unwrap() []error { return c.errs }
+
+// Explained returns an error saying msg that wraps errs (nil ones left
+// out).
+func Explained(msg string, errs ...error) error {
+	var kept []error
+	for _, e := range errs {
+		if e != nil {
+			kept = append(kept, e)
+		}
+	}
+	return &cause{msg: msg, errs: kept}
+}
+
+// Kind is what ended a handshake, as the wire shows it.
+type Kind int
+
+const (
+	// Unknown: nothing on the wire explains the failure.
+	Unknown Kind = iota
+	// PeerAlert: the peer sent an error alert (Finding.Alert).
+	PeerAlert
+	// PlainHTTP: the peer's bytes are plain HTTP (Finding.Header).
+	PlainHTTP
+	// Oversized: the peer sent a record longer than TLS allows.
+	Oversized
+	// Corrupt: after its hello, the peer sent bytes that are not a record.
+	Corrupt
+	// NotTLS: the peer's first bytes are not TLS.
+	NotTLS
+	// Truncated: the peer closed the connection (or reset it) inside a
+	// record or a handshake message (Finding.Truncated).
+	Truncated
+	// LocalAlert: the local end ended the handshake with an error alert
+	// (Finding.Alert): it refused something the peer sent.
+	LocalAlert
+	// TimedOut: the handshake did not end in time.
+	TimedOut
+	// Reset: the peer reset the connection between records.
+	Reset
+	// Closed: the peer closed the connection between records.
+	Closed
+)
+
+// Finding is the cause of a failed handshake read from the wire.
+type Finding struct {
+	Kind Kind
+	// Local is the end that failed; the peer is Local.Other().
+	Local trace.Side
+	// Alert is the alert of PeerAlert and LocalAlert.
+	Alert *AlertError
+	// Header holds the peer's bytes of PlainHTTP, Oversized, Corrupt and
+	// NotTLS.
+	Header *wire.RecordHeaderError
+	// Truncated says where the peer's bytes ended.
+	Truncated *trace.TruncatedError
+	// Err is the TLS stack's error.
+	Err error
+}
+
+// Read reads the cause of a handshake that local failed with err from what
+// the decoder saw on the wire (ev): the alert the peer sent, bytes of the
+// peer that were not TLS records, where the peer's bytes ended, the alert
+// local sent; then what err is (a time-out, a reset, an end of the stream,
+// crypto/tls's typed record header error).
+func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
+	peer := local.Other()
+	f := Finding{Local: local, Err: err}
+	if a := ErrorAlert(ev, peer); a != nil {
+		f.Kind, f.Alert = PeerAlert, a
+		return f
+	}
+	var he *wire.RecordHeaderError
+	if errors.As(ev.Framing[peer], &he) {
+		f.header(he, ev)
+		return f
+	}
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	reset := errors.Is(err, syscall.ECONNRESET)
+	if tr := ev.Truncated[peer]; tr != nil && (closed || reset) {
+		f.Kind, f.Truncated = Truncated, tr
+		return f
+	}
+	if a := ErrorAlert(ev, local); a != nil && !timedOut {
+		f.Kind, f.Alert = LocalAlert, a
+		return f
+	}
+	var rh tls.RecordHeaderError
+	switch {
+	case timedOut:
+		f.Kind = TimedOut
+	case reset:
+		f.Kind = Reset
+	case closed:
+		f.Kind = Closed
+	case errors.As(err, &rh):
+		// Bytes crypto/tls refused that the decoder did not see.
+		f.header(wire.NewRecordHeaderError(rh.RecordHeader[:], wire.HeaderImplausible), ev)
+	}
+	return f
+}
+
+func (f *Finding) header(he *wire.RecordHeaderError, ev *trace.Evidence) {
+	f.Header = he
+	hello := wire.TypeServerHello
+	if f.Local == trace.Server {
+		hello = wire.TypeClientHello
+	}
+	switch {
+	case isHTTP(he.Header):
+		f.Kind = PlainHTTP
+	case he.Problem == wire.HeaderOversized:
+		f.Kind = Oversized
+	case ev.Sent(f.Local.Other(), hello):
+		f.Kind = Corrupt
+	default:
+		f.Kind = NotTLS
+	}
+}
+
+// Cause is the finding in plain words, naming the peer, or "" for the
+// kinds each end explains in its own terms (PeerAlert, LocalAlert,
+// Unknown).
+func (f *Finding) Cause() string {
+	peer := f.Local.Other()
+	switch f.Kind {
+	case PlainHTTP:
+		if peer == trace.Server {
+			return "the server answered in plain HTTP, not TLS"
+		}
+		return "the client sent plain HTTP, not TLS"
+	case Oversized:
+		return fmt.Sprintf("the %s sent a record of %d bytes, more than TLS allows (at most %d, RFC 5246, Section 6.2.3)", peer, f.Header.Length(), wire.MaxCiphertext)
+	case Corrupt:
+		return fmt.Sprintf("the %s sent bytes that are not a TLS record during the handshake (header %q)", peer, f.Header.Header)
+	case NotTLS:
+		if peer == trace.Server {
+			return fmt.Sprintf("the server did not answer with TLS (first bytes %q)", f.Header.Header)
+		}
+		return fmt.Sprintf("the client did not speak TLS (first bytes %q)", f.Header.Header)
+	case Truncated:
+		tr := f.Truncated
+		what := "a record"
+		if tr.Handshake {
+			what = "a handshake message"
+		}
+		if tr.Length > 0 {
+			return fmt.Sprintf("the %s closed the connection in the middle of %s (%d of its %d bytes sent)", peer, what, tr.Seen, tr.Length)
+		}
+		return fmt.Sprintf("the %s closed the connection in the middle of %s (%d bytes of it sent)", peer, what, tr.Seen)
+	case TimedOut:
+		return "the TLS handshake timed out"
+	case Reset:
+		return fmt.Sprintf("the %s reset the connection during the handshake", peer)
+	case Closed:
+		return fmt.Sprintf("the %s closed the connection during the handshake", peer)
+	}
+	return ""
+}
+
+// Error returns msg as an error that keeps the finding's evidence and the
+// TLS stack's error.
+func (f *Finding) Error(msg string) error {
+	var evidence error
+	switch {
+	case f.Alert != nil:
+		evidence = f.Alert
+	case f.Header != nil:
+		evidence = f.Header
+	case f.Truncated != nil:
+		evidence = f.Truncated
+	}
+	return Explained(msg, evidence, f.Err)
+}
+
+func isHTTP(b []byte) bool {
+	for _, p := range []string{"HTTP", "<", "GET", "POS", "HEA", "PUT", "DEL", "OPT", "PAT", "CON"} {
+		if bytes.HasPrefix(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}

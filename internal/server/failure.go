@@ -1,0 +1,225 @@
+package server
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// clientCertError is a client certificate that VerifyClient "require"
+// refused: none was sent, or its chain did not verify (Result).
+type clientCertError struct {
+	Result *chain.Result
+}
+
+func (e *clientCertError) Error() string {
+	if e.Result == nil {
+		return "the client sent no certificate"
+	}
+	return "the client certificate is not trusted: " + e.Result.Failure().Error()
+}
+
+func (e *clientCertError) Unwrap() error {
+	if e.Result == nil {
+		return nil
+	}
+	return e.Result.Failure()
+}
+
+// failed is what the server learnt of a failed handshake, to explain it.
+type failed struct {
+	err error
+	ev  trace.Evidence
+	// hello is the client's ClientHello, nil if none was seen; read is
+	// how many bytes the client sent (-1: not traced).
+	hello *fingerprint.Hello
+	read  int64
+}
+
+// explain fills in why a server handshake failed, as the wire shows it:
+// the alert the client sent, its bytes that were not TLS, where its bytes
+// ended, the alert the server sent; then what the TLS stack's error is.
+func (s *Server) explain(h *trace.Handshake, x *failed) {
+	f := failure.Read(trace.Server, x.err, &x.ev)
+	if f.Alert != nil {
+		h.Alert, h.AlertFrom = f.Alert.Alert, f.Alert.From
+	}
+	h.Cause = f.Cause()
+	var cce *clientCertError
+	switch f.Kind {
+	case failure.PeerAlert:
+		h.Cause, h.Fix = clientAlert(f.Alert)
+	case failure.LocalAlert:
+		if errors.As(x.err, &cce) {
+			h.Cause, h.Fix = refusedCert(cce, f.Alert)
+			return
+		}
+		h.Cause, h.Fix = s.serverAlert(f.Alert, x)
+	case failure.PlainHTTP:
+		h.Fix = "the client spoke plain HTTP to the TLS port: use an https:// URL"
+	case failure.NotTLS:
+		h.Fix = "the client does not speak TLS on this port, or waits for the server to speak first: point it at a TLS port or turn TLS on in it"
+	case failure.Oversized, failure.Corrupt:
+		h.Fix = "the client's TLS stack, or something between (a proxy, a load balancer), breaks the record layer"
+	case failure.Truncated:
+		if !x.ev.Sent(trace.Client, wire.TypeClientHello) {
+			h.Cause += ", before its ClientHello was complete"
+		}
+		h.Fix = "the client gave up or was cut off in the middle of the handshake; its log may say why"
+	case failure.Reset, failure.Closed:
+		h.Cause += ", " + clientSent(&x.ev)
+		h.Fix = "the client gave up without an alert; its log may say why (scanners and health checks close early)"
+	case failure.TimedOut:
+		switch {
+		case x.read == 0:
+			h.Cause = fmt.Sprintf("the client sent nothing within the handshake timeout (%s)", s.cfg.Timeout)
+		case x.read > 0:
+			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent %s", s.cfg.Timeout, clientSent(&x.ev))
+		default:
+			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s)", s.cfg.Timeout)
+		}
+		h.Fix = "the client may not speak TLS, or may wait for the server to speak first (a plaintext protocol); raise the handshake timeout for slow clients"
+	default:
+		if errors.As(x.err, &cce) {
+			h.Cause, h.Fix = refusedCert(cce, nil)
+		}
+	}
+}
+
+// clientSent says how far the client got, from the handshake messages it
+// sent.
+func clientSent(ev *trace.Evidence) string {
+	switch {
+	case ev.Sent(trace.Client, wire.TypeFinished):
+		return "after its Finished"
+	case ev.Sent(trace.Client, wire.TypeCertificate):
+		return "after its Certificate"
+	case ev.Sent(trace.Server, wire.TypeServerHello):
+		return "after the server's reply to its ClientHello"
+	case ev.Sent(trace.Client, wire.TypeClientHello):
+		return "after its ClientHello"
+	}
+	return "before it sent a ClientHello"
+}
+
+// clientAlert explains a handshake the client ended with an alert: it
+// refused something the server sent.
+func clientAlert(a *failure.AlertError) (cause, fix string) {
+	name := a.Name()
+	switch a.Description() {
+	case wire.AlertUnknownCA:
+		return fmt.Sprintf("the client does not trust the CA that issued the server's certificate (it sent an %s alert)", name),
+			"give the client the CA that issued the served certificate, or serve a certificate from a CA it trusts, with its intermediates"
+	case wire.AlertBadCertificate, wire.AlertCertificateUnknown, wire.AlertUnsupportedCertificate:
+		return fmt.Sprintf("the client refused the server's certificate (it sent a %s alert)", name),
+			"check that the client trusts the CA of the served certificate and that the name it connects to is in the certificate"
+	case wire.AlertCertificateExpired:
+		return fmt.Sprintf("the client found the server's certificate expired or not yet valid (it sent a %s alert)", name),
+			"serve a certificate valid now; check the clocks of both machines"
+	case wire.AlertCertificateRevoked:
+		return fmt.Sprintf("the client found the server's certificate revoked (it sent a %s alert)", name),
+			"serve a certificate that is not revoked"
+	case wire.AlertProtocolVersion:
+		return fmt.Sprintf("the client refused the TLS version the server chose (it sent a %s alert)", name),
+			"allow the client's TLS versions on the server, or newer ones on the client"
+	case wire.AlertHandshakeFailure, wire.AlertInsufficientSecurity:
+		return fmt.Sprintf("the client refused the server's choices (it sent a %s alert)", name),
+			"compare the ClientHello above with the server's cipher suites and the key of its certificate"
+	}
+	return fmt.Sprintf("the client ended the handshake with a %s %s alert", a.Alert.Level.Name, name),
+		"the alert above says why; the client's log may say more"
+}
+
+// serverAlert explains a handshake the server (crypto/tls) ended with an
+// alert: it refused something the client sent.
+func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix string) {
+	name := a.Name()
+	switch a.Description() {
+	case wire.AlertProtocolVersion:
+		lo, hi := s.cfg.MinVersion, s.cfg.MaxVersion
+		if lo == 0 {
+			lo = tls.VersionTLS12
+		}
+		if hi == 0 {
+			hi = tls.VersionTLS13
+		}
+		served := wire.VersionName(lo)
+		if hi != lo {
+			served += " to " + wire.VersionName(hi)
+		}
+		offered := "TLS versions"
+		if v := versions(x.hello); v != "" {
+			offered = v
+		}
+		return fmt.Sprintf("no TLS version in common with the client: it offered %s, the server serves %s (the server sent a %s alert)", offered, served, name),
+			fmt.Sprintf("the client must allow %s", served)
+	case wire.AlertCertificateRequired:
+		return fmt.Sprintf("the server requires a client certificate and the client sent none (the server sent a %s alert)", name),
+			"give the client a certificate issued by a CA the server trusts for clients"
+	case wire.AlertHandshakeFailure:
+		if x.ev.Sent(trace.Server, wire.TypeCertificateRequest) && x.ev.Sent(trace.Client, wire.TypeCertificate) && x.ev.Certificates[trace.Client] == 0 {
+			// TLS 1.2: crypto/tls answers an empty Certificate so.
+			return fmt.Sprintf("the server requires a client certificate and the client sent none (the server asked for one, then sent a %s alert)", name),
+				"give the client a certificate issued by a CA the server trusts for clients"
+		}
+		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
+			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
+	case wire.AlertNoApplicationProtocol:
+		return fmt.Sprintf("no ALPN protocol in common: the client offered %s, the server allows %s (the server sent a %s alert)",
+				list(x.hello), strings.Join(s.cfg.ALPN, ", "), name),
+			"allow one of the client's protocols on the server"
+	case wire.AlertBadCertificate:
+		return fmt.Sprintf("the server refused the client's certificate (it sent a %s alert)", name),
+			"give the client a certificate issued by a CA the server trusts for clients"
+	}
+	return fmt.Sprintf("the server refused the client's handshake with a %s %s alert", a.Alert.Level.Name, name),
+		"the alert above says what the server refused in the ClientHello"
+}
+
+// refusedCert explains a client certificate that VerifyClient refused.
+func refusedCert(e *clientCertError, a *failure.AlertError) (cause, fix string) {
+	sent := ""
+	if a != nil {
+		sent = fmt.Sprintf(" (the server sent a %s alert)", a.Name())
+	}
+	if e.Result == nil {
+		return "the server requires a client certificate and the client sent none" + sent,
+			"give the client a certificate issued by a CA the server trusts for clients"
+	}
+	// Not the chain's own fix: it speaks to a client trusting a server.
+	return fmt.Sprintf("the client certificate is not trusted: %s%s", e.Result.Cause, sent),
+		"give the client a certificate issued by a CA the server trusts for clients, and have it send its intermediates"
+}
+
+// versions names the TLS versions a ClientHello offered, "" when unknown.
+func versions(h *fingerprint.Hello) string {
+	if h == nil {
+		return ""
+	}
+	vs := h.SupportedVersions
+	if len(vs) == 0 {
+		vs = []uint16{h.LegacyVersion}
+	}
+	var names []string
+	for _, v := range vs {
+		if !wire.IsGREASE(v) {
+			names = append(names, wire.VersionName(v))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// list names the ALPN protocols a ClientHello offered.
+func list(h *fingerprint.Hello) string {
+	if h == nil || len(h.ALPN) == 0 {
+		return "none"
+	}
+	return strings.Join(h.ALPN, ", ")
+}
