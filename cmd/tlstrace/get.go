@@ -251,19 +251,10 @@ func keyLogFromEnv(tr *source.Tracer) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-// writePcap writes what the tracer recorded, with its secrets, readable by
-// the owner only (it holds the session keys).
+// writePcap writes what the tracer recorded, with its secrets.
 func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fail(exitInput, fmt.Errorf("--pcap: %w", err), "")
-	}
 	conns := tr.Recorded()
-	err = capture.WritePcapng(f, tr.Secrets(), conns)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := capture.WritePcapngFile(name, tr.Secrets(), conns); err != nil {
 		return fail(exitInput, fmt.Errorf("--pcap: %w", err), "")
 	}
 	fmt.Fprintf(stderr, "tlstrace: wrote %s: %d connection%s, secrets embedded (keep it private)\n", name, len(conns), map[bool]string{true: "s"}[len(conns) != 1])

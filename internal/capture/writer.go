@@ -2,8 +2,10 @@ package capture
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net/netip"
+	"os"
 	"time"
 )
 
@@ -231,4 +233,14 @@ func checksum(initial uint32, b []byte) uint16 {
 		s = s&0xffff + s>>16
 	}
 	return ^uint16(s)
+}
+
+// WritePcapngFile writes conns as WritePcapng does to the file name,
+// readable by its owner only: it holds the session keys.
+func WritePcapngFile(name string, keyLog []byte, conns []*Conn) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	return errors.Join(WritePcapng(f, keyLog, conns), f.Close())
 }
