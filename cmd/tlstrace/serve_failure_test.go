@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"strings"
@@ -59,10 +61,11 @@ func TestServeWireFailures(t *testing.T) {
 			c.Write(b)
 			if hold {
 				c.SetReadDeadline(time.Now().Add(10 * time.Second))
-				c.Read(make([]byte, 1))
+				io.Copy(io.Discard, c)
 			}
 		}
 	}
+	hello := clientHello(t)
 	// Half a ClientHello: a record header announcing 512 bytes, the
 	// message header, the version and 30 bytes of the random.
 	half := append([]byte{22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3}, make([]byte, 30)...)
@@ -89,6 +92,12 @@ func TestServeWireFailures(t *testing.T) {
 				"cut off in the middle of the handshake", "", ""}},
 		{"silent-client", []string{"--timeout", "1s"}, raw(nil, true),
 			failedHandshake{"the client sent nothing within the handshake timeout (1s)", "may not speak TLS", "", ""}},
+		{"silent-after-client-hello", []string{"--timeout", "1s"}, raw(hello, true),
+			failedHandshake{"the TLS handshake timed out (1s): the client went silent after the server's reply to its ClientHello", "may not speak TLS", "", ""}},
+		{"closed-after-client-hello", nil, raw(hello, false),
+			failedHandshake{"the client ", "the client gave up without an alert", "", ""}},
+		{"plain-http-untraced", []string{"--no-trace"}, command("curl", "-sS", "http://ADDR/"),
+			failedHandshake{"the client sent plain HTTP, not TLS", "use an https:// URL", "", ""}},
 		{"no-client-certificate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient(),
 			failedHandshake{"the server requires a client certificate and the client sent none (the server sent a certificate_required alert)",
 				"give the client a certificate issued by a CA the server trusts", "certificate_required", "server"}},
@@ -120,10 +129,40 @@ func TestServeWireFailures(t *testing.T) {
 			if got == nil {
 				t.Fatalf("no handshake_failed event:\n%s", out)
 			}
+			if c.name == "closed-after-client-hello" {
+				// Closed, or reset when the server's reply came after the
+				// close.
+				for _, how := range []string{"closed", "reset"} {
+					if w := "the client " + how + " the connection during the handshake, after the server's reply to its ClientHello"; got.Cause == w {
+						c.want.Cause = w
+					}
+				}
+			}
 			if !strings.HasPrefix(got.Cause, c.want.Cause) || !strings.Contains(got.Fix, c.want.Fix) || got.Fix == "" ||
 				got.Alert != c.want.Alert || got.AlertFrom != c.want.AlertFrom {
 				t.Errorf("got  %+v\nwant %+v", *got, c.want)
 			}
 		})
 	}
+}
+
+// clientHello returns the first record of a crypto/tls client: its
+// ClientHello.
+func clientHello(t *testing.T) []byte {
+	t.Helper()
+	c, s := net.Pipe()
+	defer s.Close()
+	go func() {
+		tls.Client(c, &tls.Config{ServerName: "localhost"}).Handshake()
+		c.Close()
+	}()
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(s, hdr); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(s, body); err != nil {
+		t.Fatal(err)
+	}
+	return append(hdr, body...)
 }

@@ -1,0 +1,93 @@
+package failure
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+func alert(level wire.AlertLevel, d wire.AlertDescription, name string) *trace.Alert {
+	return &trace.Alert{Level: &trace.Enum{Name: "fatal", Value: uint64(level)}, Description: &trace.Enum{Name: name, Value: uint64(d)}}
+}
+
+// TestRead checks the order in which the evidence is read, and the words
+// of each kind from either end.
+func TestRead(t *testing.T) {
+	unknownCA := alert(wire.AlertFatal, wire.AlertUnknownCA, "unknown_ca")
+	closeNotify := alert(wire.AlertWarning, wire.AlertCloseNotify, "close_notify")
+	httpHeader := wire.NewRecordHeaderError([]byte("GET / HTTP/1.1"), wire.HeaderImplausible)
+	cut := &trace.TruncatedError{Seen: 41, Length: 517}
+	wrapped := fmt.Errorf("reading: %w", io.ErrUnexpectedEOF)
+	cases := []struct {
+		name  string
+		local trace.Side
+		err   error
+		ev    trace.Evidence
+		kind  Kind
+		cause string
+	}{
+		{"peer-alert-first", trace.Server, io.EOF, trace.Evidence{Alert: [2]*trace.Alert{unknownCA, unknownCA}, Framing: [2]error{httpHeader}}, PeerAlert, ""},
+		{"close-notify-is-no-error", trace.Server, io.EOF, trace.Evidence{Alert: [2]*trace.Alert{closeNotify}}, Closed,
+			"the client closed the connection during the handshake"},
+		{"local-alert", trace.Client, errors.New("refused"), trace.Evidence{Alert: [2]*trace.Alert{unknownCA}}, LocalAlert, ""},
+		{"plain-http-from-the-client", trace.Server, errors.New("x"), trace.Evidence{Framing: [2]error{httpHeader}}, PlainHTTP,
+			"the client sent plain HTTP, not TLS"},
+		{"plain-http-from-the-server", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, httpHeader}}, PlainHTTP,
+			"the server answered in plain HTTP, not TLS"},
+		{"own-bytes-are-not-the-peer's", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{httpHeader}}, Unknown, ""},
+		{"not-tls", trace.Server, errors.New("x"), trace.Evidence{Framing: [2]error{wire.NewRecordHeaderError([]byte("SSH-2.0"), wire.HeaderImplausible)}}, NotTLS,
+			`the client did not speak TLS (first bytes "SSH-2")`},
+		{"oversized", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, wire.NewRecordHeaderError([]byte{22, 3, 3, 0x4e, 0x20}, wire.HeaderOversized)}}, Oversized,
+			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432, RFC 5246, Section 6.2.3)"},
+		{"truncated", trace.Server, wrapped, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, Truncated,
+			"the client closed the connection in the middle of a record (41 of its 517 bytes sent)"},
+		{"truncated-needs-an-end", trace.Server, context.DeadlineExceeded, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, TimedOut,
+			"the TLS handshake timed out"},
+		{"time-out-before-own-alert", trace.Server, context.DeadlineExceeded, trace.Evidence{Alert: [2]*trace.Alert{nil, unknownCA}}, TimedOut,
+			"the TLS handshake timed out"},
+		{"reset", trace.Client, syscall.ECONNRESET, trace.Evidence{}, Reset, "the server reset the connection during the handshake"},
+		{"tls-record-header", trace.Server, tls.RecordHeaderError{RecordHeader: [5]byte{'P', 'O', 'S', 'T', ' '}}, trace.Evidence{}, PlainHTTP,
+			"the client sent plain HTTP, not TLS"},
+		{"nothing", trace.Server, errors.New("x"), trace.Evidence{}, Unknown, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := Read(c.local, c.err, &c.ev)
+			if f.Kind != c.kind || f.Cause() != c.cause {
+				t.Fatalf("kind %d, cause %q; want %d, %q", f.Kind, f.Cause(), c.kind, c.cause)
+			}
+			err := f.Error("explained")
+			if !errors.Is(err, c.err) {
+				t.Errorf("the explanation does not keep the TLS stack's error")
+			}
+			var ae *AlertError
+			var he *wire.RecordHeaderError
+			var te *trace.TruncatedError
+			switch c.kind {
+			case PeerAlert, LocalAlert:
+				from := c.local
+				if c.kind == PeerAlert {
+					from = c.local.Other()
+				}
+				if !errors.As(err, &ae) || ae.From != from || ae.Description() != wire.AlertUnknownCA {
+					t.Errorf("alert %+v, want unknown_ca from the %s", ae, from)
+				}
+			case PlainHTTP, NotTLS, Oversized:
+				if !errors.As(err, &he) {
+					t.Errorf("the explanation does not keep the header")
+				}
+			case Truncated:
+				if !errors.As(err, &te) || te != cut {
+					t.Errorf("the explanation does not keep where the bytes ended")
+				}
+			}
+		})
+	}
+}
