@@ -151,7 +151,7 @@ func (s *Server) observe(ev *trace.Event) []*trace.Event {
 // Serve accepts connections until ctx ends, then stops accepting, lets
 // the connections in progress finish (at most 5 s), and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	tl := &listener{Listener: ln, s: s, conns: make(chan net.Conn), done: make(chan struct{})}
+	tl := &listener{Listener: ln, s: s, conns: make(chan net.Conn), done: make(chan struct{}), stopped: make(chan struct{})}
 	go tl.run()
 	var srv *http.Server
 	errc := make(chan error, 1)
@@ -180,6 +180,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	tl.Close()
+	// No connection is added to wg once run has returned.
+	<-tl.stopped
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		srv.Shutdown(sctx)
@@ -205,9 +207,12 @@ type listener struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
+	// stopped is closed when run returns.
+	stopped chan struct{}
 }
 
 func (l *listener) run() {
+	defer close(l.stopped)
 	for {
 		select {
 		case l.s.slots <- struct{}{}:
@@ -244,7 +249,12 @@ func (l *listener) handshake(c net.Conn) {
 		<-l.s.slots
 		l.s.wg.Done()
 	}
+	// Closing the connection frees its place in wg; until accept has
+	// emitted what it found (a failed handshake is reported after the
+	// close), Serve must still wait for it.
+	l.s.wg.Add(1)
 	tc, err := l.s.accept(hc)
+	l.s.wg.Done()
 	if err != nil {
 		hc.Close()
 		return
