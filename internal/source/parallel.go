@@ -14,22 +14,25 @@ import (
 )
 
 // Append renders one event: it appends the bytes that show ev to b and
-// returns the extended slice. Render calls one Append per worker, each
-// from one goroutine; what it appends for an event must not depend on the
-// events before it.
+// returns the extended slice. Render makes one Append per rendering
+// goroutine and calls it from that goroutine only; what it appends for an
+// event must not depend on the events before it (the events of one
+// connection may be rendered on different goroutines).
 type Append func(b []byte, ev *trace.Event) []byte
 
 // Render decodes every TLS connection of the capture r like Read, and writes
-// what newAppend's functions make of the events to w. Connections are
-// decoded on several goroutines at once (o.Workers), yet the output is the
-// same bytes, in the same order, as one decoder would write: each step of
-// the capture (a TCP step, stream bytes, the end of a flow) is decoded by the
-// worker that owns its connection, and the bytes of its events are written
-// in the order of the steps. The two things connections share are ordered
-// too: the secrets of a Decryption Secrets Block are merged once every
-// step before it has been decoded, and the master secret of a resumed TLS
-// 1.2 session is looked up once every step before the lookup has been
-// decoded. Memory is bounded by the steps in flight, not the file size.
+// what newAppend's functions make of the events to w. The work is spread
+// over o.Workers goroutines, yet the output is the same bytes, in the same
+// order, as one decoder would write. Each step of the capture (a TCP step,
+// stream bytes, the end of a flow) is numbered and decoded by the worker
+// that owns its connection; the events of a batch of steps are then
+// rendered in parts on all workers (so that one busy connection still uses
+// every core), and the parts are written in the order of the steps. The two
+// things connections share are ordered too: the secrets of a Decryption
+// Secrets Block are merged once every step before it has been written, and
+// the master secret of a resumed TLS 1.2 session is looked up once every
+// step before the lookup has been decoded. Memory is bounded by the batches
+// in flight, not by the file size.
 func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error {
 	if o.Keys == nil {
 		o.Keys = keylog.New()
@@ -86,20 +89,28 @@ type step struct {
 	data []byte
 	// tcp indexes batch.tcp.
 	tcp int
-	// end is where the output of the step ends in its worker's buffer.
-	end int
+	// events[start:end] of its worker are the step's events.
+	start, end int
 }
 
 // batch is a run of consecutive steps, sent to every worker (each decodes
-// those of its connections) and then to the writer.
+// those of its connections), then rendered in parts on all of them, then
+// written.
 type batch struct {
 	first int64 // the number of the first step
 	start time.Time
 	steps []step
 	tcp   []capture.TCPEvent
-	bytes int      // stream bytes
-	out   [][]byte // by worker
-	wg    sync.WaitGroup
+	bytes int // stream bytes
+	// events holds the events of each worker's steps, in order, and arena
+	// the application data they hold.
+	events [][]*trace.Event
+	arena  [][]byte
+	// out holds the rendering of each part of the steps.
+	out [][]byte
+	// decoded and rendered count down the workers that decode and the
+	// parts that render.
+	decoded, rendered sync.WaitGroup
 }
 
 // parallel runs the workers and the writer of Render.
@@ -107,7 +118,9 @@ type parallel struct {
 	src     *fileSource
 	workers []*worker
 	free    chan *batch // batches not in flight
+	decoded chan *batch // batches being decoded, in order
 	written chan *batch // batches to write, in order
+	parts   chan part   // parts of batches to render
 	cur     *batch
 	next    int64 // the number of the next step
 	// owner maps a flow to its worker; load counts the bytes given to
@@ -125,9 +138,12 @@ type parallel struct {
 }
 
 func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parallel {
+	inflight := 2*n + 2
 	p := &parallel{
-		free:    make(chan *batch, n+2),
-		written: make(chan *batch, n+2),
+		free:    make(chan *batch, inflight),
+		decoded: make(chan *batch, inflight),
+		written: make(chan *batch, inflight),
+		parts:   make(chan part, inflight*n),
 		owner:   map[int]int32{},
 		load:    make([]int64, n),
 		done:    make(chan struct{}),
@@ -135,15 +151,19 @@ func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parall
 		bw:      bufio.NewWriterSize(w, 256<<10),
 	}
 	p.masters = &masters{p: p, byKey: map[string][]versioned{}}
-	for range cap(p.free) {
-		p.free <- &batch{out: make([][]byte, n)}
+	for range inflight {
+		p.free <- &batch{events: make([][]*trace.Event, n), arena: make([][]byte, n), out: make([][]byte, n)}
 	}
 	for i := range n {
-		wk := &worker{p: p, id: int32(i), in: make(chan *batch, cap(p.free)), app: newAppend()}
+		wk := &worker{p: p, id: int32(i), in: make(chan *batch, inflight)}
 		wk.dec = newDecoder(o, wk.emit, resumer{wk})
+		// Events are rendered after their step, on any goroutine.
+		wk.dec.sink.sess.Keep = wk.keep
 		p.workers = append(p.workers, wk)
 		go wk.run()
+		go p.render(newAppend())
 	}
+	go p.split()
 	go p.write()
 	p.cur = p.newBatch()
 	return p
@@ -208,12 +228,12 @@ func (p *parallel) flush() {
 		return
 	}
 	b.start = p.src.start
-	b.wg.Add(len(p.workers))
+	b.decoded.Add(len(p.workers))
 	p.inflight.Add(1)
 	for _, wk := range p.workers {
 		wk.in <- b
 	}
-	p.written <- b
+	p.decoded <- b
 	p.cur = p.newBatch()
 }
 
@@ -230,7 +250,7 @@ func (p *parallel) end() error {
 	for _, wk := range p.workers {
 		close(wk.in)
 	}
-	close(p.written)
+	close(p.decoded)
 	<-p.done
 	if err := p.bw.Flush(); p.err == nil {
 		p.err = err
@@ -238,25 +258,63 @@ func (p *parallel) end() error {
 	return p.err
 }
 
-// write writes the output of each batch in the order of its steps.
+// part is a run of a batch's steps to render.
+type part struct {
+	b      *batch
+	i      int // the index of the part, where its output goes
+	lo, hi int // steps
+}
+
+// split cuts each decoded batch into as many parts as there are workers,
+// for the render goroutines, and passes it on to the writer.
+func (p *parallel) split() {
+	defer close(p.parts)
+	defer close(p.written)
+	n := len(p.workers)
+	for b := range p.decoded {
+		b.decoded.Wait()
+		b.rendered.Add(n)
+		for i := range n {
+			p.parts <- part{b: b, i: i, lo: len(b.steps) * i / n, hi: len(b.steps) * (i + 1) / n}
+		}
+		p.written <- b
+	}
+}
+
+// render renders parts of batches with its own app.
+func (p *parallel) render(app Append) {
+	for pt := range p.parts {
+		b := pt.b
+		out := b.out[pt.i][:0]
+		if !p.failed.Load() {
+			for _, s := range b.steps[pt.lo:pt.hi] {
+				for _, ev := range b.events[s.worker][s.start:s.end] {
+					out = app(out, ev)
+				}
+			}
+		}
+		b.out[pt.i] = out
+		b.rendered.Done()
+	}
+}
+
+// write writes the parts of each batch in order.
 func (p *parallel) write() {
 	defer close(p.done)
-	pos := make([]int, len(p.workers))
 	for b := range p.written {
-		b.wg.Wait()
-		clear(pos)
-		for i := range b.steps {
-			s := &b.steps[i]
-			if s.end > pos[s.worker] && p.err == nil {
-				p.out(b.out[s.worker][pos[s.worker]:s.end])
+		b.rendered.Wait()
+		for i, out := range b.out {
+			if len(out) > 0 && p.err == nil {
+				p.out(out)
 			}
-			pos[s.worker] = s.end
+			if cap(out) > 16<<20 {
+				out = nil // do not keep a rare large buffer
+			}
+			b.out[i] = out[:0]
 		}
-		for i := range b.out {
-			if cap(b.out[i]) > 16<<20 {
-				b.out[i] = nil // do not keep a rare large buffer
-			}
-			b.out[i] = b.out[i][:0]
+		for i, evs := range b.events {
+			clear(evs)
+			b.events[i] = evs[:0]
 		}
 		p.inflight.Done()
 		p.free <- b
@@ -283,30 +341,38 @@ type worker struct {
 	p   *parallel
 	id  int32
 	in  chan *batch
-	app Append
 	dec *decoder
-	out []byte // the output of the batch being decoded
-	// size is what a batch's output buffer is made with.
-	size int
+	// events gathers the events of the batch being decoded, arena the
+	// bytes they keep.
+	events []*trace.Event
+	arena  []byte
 	// cur is the number of the step being decoded; decoded says that
 	// every step of this worker numbered below it has been decoded.
 	cur     int64
 	decoded atomic.Int64
 }
 
-func (wk *worker) emit(ev *trace.Event) { wk.out = wk.app(wk.out, ev) }
+func (wk *worker) emit(ev *trace.Event) { wk.events = append(wk.events, ev) }
+
+// keep copies application data into the batch's storage, for the events
+// that are rendered later.
+func (wk *worker) keep(b []byte) []byte {
+	if cap(wk.arena)-len(wk.arena) < len(b) {
+		// The bytes kept so far stay where they are; the next use of
+		// the batch starts with this larger buffer.
+		wk.arena = make([]byte, 0, max(2*cap(wk.arena), len(b), 64<<10))
+	}
+	n := len(wk.arena)
+	wk.arena = append(wk.arena, b...)
+	return wk.arena[n:len(wk.arena):len(wk.arena)]
+}
 
 func (wk *worker) run() {
 	for b := range wk.in {
 		if wk.dec.sink.sess.Start.IsZero() {
 			wk.dec.sink.sess.Start = b.start
 		}
-		wk.out = b.out[wk.id]
-		if cap(wk.out) < wk.size {
-			// Grown once to the size of a batch's output, not step by
-			// step for each batch.
-			wk.out = make([]byte, 0, wk.size)
-		}
+		wk.events, wk.arena = b.events[wk.id], b.arena[wk.id][:0]
 		for i := range b.steps {
 			s := &b.steps[i]
 			if s.worker != wk.id {
@@ -314,6 +380,7 @@ func (wk *worker) run() {
 			}
 			wk.cur = b.first + int64(i)
 			wk.decoded.Store(wk.cur)
+			s.start = len(wk.events)
 			switch s.kind {
 			case stepData:
 				wk.dec.data(s.flow, s.fromClient, trace.Stamp{Time: s.time, Frame: s.frame}, s.data)
@@ -322,13 +389,12 @@ func (wk *worker) run() {
 			case stepClose:
 				wk.dec.close(s.flow)
 			}
-			s.end = len(wk.out)
+			s.end = len(wk.events)
 		}
-		b.out[wk.id] = wk.out
-		wk.size = max(wk.size, len(wk.out)+len(wk.out)/4)
-		wk.out = nil
+		b.events[wk.id], b.arena[wk.id] = wk.events, wk.arena
+		wk.events, wk.arena = nil, nil
 		wk.decoded.Store(b.first + int64(len(b.steps)))
-		b.wg.Done()
+		b.decoded.Done()
 	}
 }
 
