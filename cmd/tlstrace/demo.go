@@ -41,7 +41,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1 instead of HTTP/2")
 	f.BoolVar(&o.conn.tls12, "tls12", false, "use TLS 1.2 (sets --tls-max 1.2)")
-	f.IntVar(&o.reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
+	f.IntVar(&o.req.Reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded")
 	return cmd
 }
@@ -67,9 +67,7 @@ func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error
 	o.conn.Roots = pool
 	o.conn.Resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
 	o.conn.ConnectTimeout = 5 * time.Second
-	o.maxTime = 10 * time.Second
-	o.maxRedirs = 5
-	o.userAgent = "tlstrace/" + version()
+	o.req.MaxTime, o.req.MaxRedirects, o.req.UserAgent = 10*time.Second, 5, "tlstrace/"+version()
 	if o.conn.tls12 {
 		o.conn.tls12 = false
 		o.conn.MaxVersion = "1.2"

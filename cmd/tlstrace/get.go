@@ -38,26 +38,21 @@ request and response, and where the time went.
 The TLS options have curl's names and meaning. The response body is not
 printed; its size is shown (-o FILE or --body to get it).`
 
-// getOptions are curl's options.
+// getOptions are curl's options; those that need no mapping are the
+// request's own fields.
 type getOptions struct {
-	conn      connOptions
-	headers   []string
-	method    string
-	data      string
-	output    string
-	head      bool
-	follow    bool
-	maxRedirs int
-	http11    bool
-	http2     bool
-	reconnect int
-	maxTime   time.Duration
-	body      bool
-	userAgent string
-	jsonOut   bool
-	format    string
-	verbose   int
-	pcap      string
+	req     client.Request
+	conn    connOptions
+	headers []string
+	data    string
+	output  string
+	http11  bool
+	http2   bool
+	body    bool
+	jsonOut bool
+	format  string
+	verbose int
+	pcap    string
 }
 
 // connOptions are the network and TLS flags of every command that
@@ -124,18 +119,18 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f := cmd.Flags()
 	o.conn.addFlags(f)
 	f.StringArrayVarP(&o.headers, "header", "H", nil, "extra request header `\"Name: value\"`")
-	f.StringVarP(&o.method, "request", "X", "", "request `METHOD`")
+	f.StringVarP(&o.req.Method, "request", "X", "", "request `METHOD`")
 	f.StringVarP(&o.data, "data", "d", "", "POST `DATA` (@FILE reads a file)")
 	f.StringVarP(&o.output, "output", "o", "", "write the body to `FILE`")
-	f.BoolVarP(&o.head, "head", "I", false, "ask for the headers only (HEAD)")
-	f.BoolVarP(&o.follow, "location", "L", false, "follow redirects, each hop on its own connection")
-	f.IntVar(&o.maxRedirs, "max-redirs", 50, "most redirects to follow")
+	f.BoolVarP(&o.req.Head, "head", "I", false, "ask for the headers only (HEAD)")
+	f.BoolVarP(&o.req.Follow, "location", "L", false, "follow redirects, each hop on its own connection")
+	f.IntVar(&o.req.MaxRedirects, "max-redirs", 50, "most redirects to follow")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1")
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 when the server agrees (the default)")
-	f.IntVar(&o.reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
-	f.DurationVarP(&o.maxTime, "max-time", "m", 0, "limit for the whole run (e.g. 10s)")
+	f.IntVar(&o.req.Reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
+	f.DurationVarP(&o.req.MaxTime, "max-time", "m", 0, "limit for the whole run (e.g. 10s)")
 	f.BoolVar(&o.body, "body", false, "print the response body after the trace")
-	f.StringVarP(&o.userAgent, "user-agent", "A", "tlstrace/"+version(), "User-Agent header")
+	f.StringVarP(&o.req.UserAgent, "user-agent", "A", "tlstrace/"+version(), "User-Agent header")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines, one event per line")
 	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
@@ -156,19 +151,8 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	req := &client.Request{
-		Method:       o.method,
-		URL:          target,
-		Header:       http.Header{},
-		Head:         o.head,
-		Follow:       o.follow,
-		MaxRedirects: o.maxRedirs,
-		Reconnect:    o.reconnect,
-		MaxTime:      o.maxTime,
-		UserAgent:    o.userAgent,
-		Network:      netw,
-		TLS:          *tlsOpts,
-	}
+	req := &o.req
+	req.URL, req.Header, req.Network, req.TLS = target, http.Header{}, netw, *tlsOpts
 	switch {
 	case o.http11 && o.http2:
 		return fail(exitUsage, errors.New("--http1.1 and --http2 conflict"), "")
