@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -285,4 +286,34 @@ func synthCapture(t *testing.T, n int) (head, secrets, packets []byte) {
 		t.Fatal("no secrets block")
 	}
 	return head, secrets, packets
+}
+
+// failWriter fails once it has taken n bytes.
+type failWriter struct{ n int }
+
+var errFull = errors.New("disk full")
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, errFull
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestRenderWriteError checks that a write error ends the read with that
+// error.
+func TestRenderWriteError(t *testing.T) {
+	capture, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		err := Render(bytes.NewReader(capture), &failWriter{n: 100}, renderers["json"], Options{Workers: workers})
+		if !errors.Is(err, errFull) {
+			t.Errorf("%d workers: error %v, want %v", workers, err, errFull)
+		}
+	}
 }
