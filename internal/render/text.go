@@ -154,7 +154,15 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	if summary == "" {
 		summary = Summary(ev)
 	}
-	arrowColor := map[trace.Side]string{trace.Client: ansiCyan, trace.Server: ansiYellow, trace.Local: ansiDim}[ev.From]
+	var arrowColor string
+	switch ev.From {
+	case trace.Client:
+		arrowColor = ansiCyan
+	case trace.Server:
+		arrowColor = ansiYellow
+	case trace.Local:
+		arrowColor = ansiDim
+	}
 	t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
 	if summary != "" {
 		if t.Color {
@@ -257,13 +265,21 @@ func (t *Text) endRun() {
 // DisplayName turns a snake_case event type into the CamelCase message name
 // people know from the RFCs and Wireshark (client_hello → ClientHello).
 func DisplayName(typ string) string {
-	parts := strings.Split(typ, "_")
-	for i, p := range parts {
-		if p != "" {
-			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+	b := make([]byte, 0, len(typ))
+	up := true
+	for i := 0; i < len(typ); i++ {
+		c := typ[i]
+		switch {
+		case c == '_':
+			up = true
+			continue
+		case up && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
 		}
+		up = false
+		b = append(b, c)
 	}
-	return strings.Join(parts, "")
+	return string(b)
 }
 
 func (t *Text) node(n *field.Node, indent int) {
@@ -673,9 +689,9 @@ func preview(b []byte) string {
 	if printable*10 < min(len(b), 64)*9 {
 		return ""
 	}
-	s := string(b)
-	if len(s) > max {
-		s = s[:max] + "…"
+	s := string(b[:min(len(b), max)]) // not the whole record
+	if len(b) > max {
+		s += "…"
 	}
 	return fmt.Sprintf("%q", s)
 }
