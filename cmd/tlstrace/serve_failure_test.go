@@ -94,6 +94,8 @@ func TestServeWireFailures(t *testing.T) {
 			failedHandshake{"the client sent nothing within the handshake timeout (1s)", "may not speak TLS", "", ""}},
 		{"silent-after-client-hello", []string{"--timeout", "1s"}, raw(hello, true),
 			failedHandshake{"the TLS handshake timed out (1s): the client went silent after the server's reply to its ClientHello", "may not speak TLS", "", ""}},
+		{"silent-in-a-client-hello", []string{"--timeout", "1s"}, raw(half, true),
+			failedHandshake{"the TLS handshake timed out (1s): the client went silent in the middle of a record (41 of its 517 bytes sent)", "may not speak TLS", "", ""}},
 		{"closed-after-client-hello", nil, raw(hello, false),
 			failedHandshake{"the client ", "the client gave up without an alert", "", ""}},
 		{"plain-http-untraced", []string{"--no-trace"}, command("curl", "-sS", "http://ADDR/"),

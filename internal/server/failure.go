@@ -77,7 +77,16 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		h.Cause += ", " + clientSent(&x.ev)
 		h.Fix = "the client gave up without an alert; its log may say why (scanners and health checks close early)"
 	case failure.TimedOut:
-		switch {
+		switch tr := x.ev.Truncated[trace.Client]; {
+		case tr != nil:
+			what := "a record"
+			if tr.Handshake {
+				what = "a handshake message"
+			}
+			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (%d of its %d bytes sent)", s.cfg.Timeout, what, tr.Seen, tr.Length)
+			if tr.Length == 0 {
+				h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (%d bytes of it sent)", s.cfg.Timeout, what, tr.Seen)
+			}
 		case x.read == 0:
 			h.Cause = fmt.Sprintf("the client sent nothing within the handshake timeout (%s)", s.cfg.Timeout)
 		case x.read > 0:
