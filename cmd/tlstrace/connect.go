@@ -22,14 +22,11 @@ When standard input ends, tlstrace waits --idle for the server, then closes
 the session with close_notify.`
 
 type connectOptions struct {
-	conn     connOptions
-	starttls string
-	name     string
-	idle     time.Duration
-	timeout  time.Duration
-	jsonOut  bool
-	format   string
-	verbose  int
+	s       client.Session
+	conn    connOptions
+	jsonOut bool
+	format  string
+	verbose int
 }
 
 func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -47,10 +44,10 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	o.conn.addFlags(f)
-	f.StringVar(&o.starttls, "starttls", "", "upgrade a plaintext session first: smtp, imap, pop3 or ftp")
-	f.StringVar(&o.name, "servername", "", "server name for SNI and verification (default: HOST)")
-	f.DurationVar(&o.idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
-	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "limit for the STARTTLS dialog and the handshake")
+	f.StringVar(&o.s.StartTLS, "starttls", "", "upgrade a plaintext session first: smtp, imap, pop3 or ftp")
+	f.StringVar(&o.s.ServerName, "servername", "", "server name for SNI and verification (default: HOST)")
+	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
+	f.DurationVar(&o.s.Timeout, "timeout", 30*time.Second, "limit for the STARTTLS dialog and the handshake")
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
@@ -87,10 +84,8 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if o.conn.Insecure {
 		warnInsecure(stderr)
 	}
-	s := &client.Session{Host: host, Port: port, Network: netw, TLS: *tlsOpts, StartTLS: o.starttls, Idle: o.idle, Timeout: o.timeout}
-	if o.name != "" {
-		s.ServerName = o.name
-	}
+	s := &o.s
+	s.Host, s.Port, s.Network, s.TLS = host, port, netw, *tlsOpts
 	err = client.Connect(ctx, tr, s, stdin, stdout)
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
