@@ -125,7 +125,8 @@ func fuzzCases(t testing.TB) []fuzzCase {
 // only when every Ed448 signature verifies and the chain ends at a given
 // root inside its validity windows; a valid chain shows its links joined
 // issuer to subject, a passed validity and host name check; an invalid one
-// has a cause; the events are valid JSON that agrees with the result.
+// has a cause; the events are valid JSON that agrees with the result, and
+// so is the leaf's description.
 func FuzzVerify(f *testing.F) {
 	cases := fuzzCases(f)
 	for i, c := range cases {
@@ -164,6 +165,9 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 		checkResult(t, leaf, o, Verify(leaf, o))
+		if d := Describe(leaf).AppendJSON(nil); !json.Valid(d) {
+			t.Fatalf("Describe: invalid JSON %s", d)
+		}
 	})
 }
 
