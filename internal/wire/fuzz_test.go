@@ -117,15 +117,9 @@ func checkFailure(t *testing.T, raw []byte, err error, anomalies []field.Anomaly
 	}
 }
 
-// sameMessage reports whether two decodings of the same bytes agree.
-func sameMessage(a, b *Message) bool {
-	return bytes.Equal(a.Fields.AppendJSON(nil), b.Fields.AppendJSON(nil)) && reflect.DeepEqual(a.Anomalies, b.Anomalies) &&
-		reflect.DeepEqual(a.Err, b.Err) && a.Type == b.Type &&
-		reflect.DeepEqual(a.ClientHello, b.ClientHello) && reflect.DeepEqual(a.ServerHello, b.ServerHello) &&
-		reflect.DeepEqual(a.KeyUpdate, b.KeyUpdate) && reflect.DeepEqual(a.Certificate, b.Certificate) &&
-		reflect.DeepEqual(a.Signed, b.Signed) && reflect.DeepEqual(a.Ticket, b.Ticket) &&
-		reflect.DeepEqual(a.EncryptedExtensions, b.EncryptedExtensions)
-}
+// sameMessage reports whether two decodings of the same bytes agree, in
+// everything: type, fields, anomalies, error and typed views.
+func sameMessage(a, b *Message) bool { return reflect.DeepEqual(a, b) }
 
 // marshalHello encodes the fixed fields of a hello and its extensions the
 // way RFC 8446, Section 4.1.2 and 4.1.3 lay them out: the inverse of the
@@ -231,6 +225,15 @@ func FuzzHandshake(f *testing.F) {
 			}
 		}
 		checkReencode(t, m)
+		// The opaque values of the typed views are bytes of the message.
+		for name, v := range map[string][]byte{
+			"encrypted_pre_master_secret": viewBytes(m.ClientKeyExchange != nil, func() []byte { return m.ClientKeyExchange.EncryptedPreMasterSecret }),
+			"ticket":                      viewBytes(m.Ticket != nil, func() []byte { return m.Ticket.Ticket }),
+		} {
+			if v != nil && !bytes.Contains(raw, v) {
+				t.Fatalf("%s %x is not in the message", name, v)
+			}
+		}
 		if c := m.Certificate; c != nil {
 			if len(c.Subjects) != len(c.Certs) {
 				t.Fatalf("%d subjects for %d certificates", len(c.Subjects), len(c.Certs))
@@ -377,4 +380,11 @@ func FuzzSSLv2Hello(f *testing.F) {
 
 func slicesEqual(a, b []uint16) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
+}
+
+func viewBytes(ok bool, f func() []byte) []byte {
+	if !ok {
+		return nil
+	}
+	return f()
 }
