@@ -158,7 +158,7 @@ func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parall
 		wk := &worker{p: p, id: int32(i), in: make(chan *batch, inflight)}
 		wk.dec = newDecoder(o, wk.emit, resumer{wk})
 		// Events are rendered after their step, on any goroutine.
-		wk.dec.sink.sess.Keep = wk.keep
+		wk.dec.sink.sess.Out = wk.alloc
 		p.workers = append(p.workers, wk)
 		go wk.run()
 		go p.render(newAppend())
@@ -283,9 +283,14 @@ func (p *parallel) split() {
 
 // render renders parts of batches with its own app.
 func (p *parallel) render(app Append) {
+	size := 0 // what a part's buffer is made with
 	for pt := range p.parts {
 		b := pt.b
 		out := b.out[pt.i][:0]
+		if cap(out) < size {
+			// Grown once to the size of a part, not step by step.
+			out = make([]byte, 0, size)
+		}
 		if !p.failed.Load() {
 			for _, s := range b.steps[pt.lo:pt.hi] {
 				for _, ev := range b.events[s.worker][s.start:s.end] {
@@ -294,6 +299,7 @@ func (p *parallel) render(app Append) {
 			}
 		}
 		b.out[pt.i] = out
+		size = max(size, len(out)+len(out)/4)
 		b.rendered.Done()
 	}
 }
@@ -354,17 +360,17 @@ type worker struct {
 
 func (wk *worker) emit(ev *trace.Event) { wk.events = append(wk.events, ev) }
 
-// keep copies application data into the batch's storage, for the events
-// that are rendered later.
-func (wk *worker) keep(b []byte) []byte {
-	if cap(wk.arena)-len(wk.arena) < len(b) {
-		// The bytes kept so far stay where they are; the next use of
+// alloc gives the decoder n bytes of the batch's storage to decrypt a
+// record into, which its events keep until they are rendered.
+func (wk *worker) alloc(n int) []byte {
+	if cap(wk.arena)-len(wk.arena) < n {
+		// The bytes given so far stay where they are; the next use of
 		// the batch starts with this larger buffer.
-		wk.arena = make([]byte, 0, max(2*cap(wk.arena), len(b), 64<<10))
+		wk.arena = make([]byte, 0, max(2*cap(wk.arena), n, 64<<10))
 	}
-	n := len(wk.arena)
-	wk.arena = append(wk.arena, b...)
-	return wk.arena[n:len(wk.arena):len(wk.arena)]
+	k := len(wk.arena)
+	wk.arena = wk.arena[:k+n]
+	return wk.arena[k : k+n : k+n]
 }
 
 func (wk *worker) run() {

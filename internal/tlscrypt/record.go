@@ -132,12 +132,18 @@ type Decrypter struct {
 	// ReuseBuffer makes Open write every plaintext into one buffer, which
 	// is then valid only until the next Open (no allocation per record).
 	ReuseBuffer bool
-	out         []byte
-	nonce       [32]byte
+	// Out, when set, gives the n bytes to write each plaintext into
+	// instead (storage of the caller's, which it may keep).
+	Out   func(n int) []byte
+	out   []byte
+	nonce [32]byte
 }
 
 // outBuf returns n bytes to write a plaintext into.
 func (d *Decrypter) outBuf(n int) []byte {
+	if d.Out != nil {
+		return d.Out(n)[:n]
+	}
 	if !d.ReuseBuffer {
 		return make([]byte, n)
 	}

@@ -45,11 +45,11 @@ type Session struct {
 	// ForgetOnClose drops a connection's secrets from Keys when it closes
 	// (live tracers run for long; a capture keeps them).
 	ForgetOnClose bool
-	// Keep, when set, gives application data events a copy of their bytes
-	// (into storage of the caller's, which it returns) instead of lending
-	// them the decryption buffer, so that events may be kept past their
-	// emission (a parallel read renders them on other goroutines).
-	Keep func(b []byte) []byte
+	// Out, when set, gives the buffer each record is decrypted into
+	// (storage of the caller's) instead of one buffer per key that each
+	// record reuses, so that application data events may be kept past
+	// their emission (a parallel read renders them on other goroutines).
+	Out func(n int) []byte
 	// masters maps TLS 1.2 session IDs and tickets to the master secret of
 	// the session they resume: a TLS stack need not log the secret again
 	// for an abbreviated handshake (crypto/tls does not).

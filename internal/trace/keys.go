@@ -78,6 +78,13 @@ func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, err
 	return &keyState{d: dec, secret: secret, name: name}, nil
 }
 
+// open opens a record with k: into the session's buffers when it gives
+// some (Session.Out), else into the key's reused buffer.
+func (c *Conn) open(k *keyState, hdr, body []byte) (uint8, []byte, error) {
+	k.d.Out = c.s.Out
+	return k.d.Open(hdr, body)
+}
+
 // decrypt opens an encrypted record with the direction's key, trying the
 // next key when the current one fails (TLS 1.3 early data, then handshake
 // keys).
@@ -97,7 +104,7 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 	var firstErr error
 	if d.cur != nil {
 		seq := d.cur.d.Seq()
-		ct, p, err := d.cur.d.Open(hdr, body)
+		ct, p, err := c.open(d.cur, hdr, body)
 		if err == nil {
 			return ct, p, seq, nil
 		}
@@ -105,7 +112,7 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 	}
 	if d.next != nil {
 		seq := d.next.d.Seq()
-		ct, p, err := d.next.d.Open(hdr, body)
+		ct, p, err := c.open(d.next, hdr, body)
 		if err == nil {
 			d.cur, d.next = d.next, nil
 			return ct, p, seq, nil
@@ -253,7 +260,7 @@ func (c *Conn) decryptEarly(d *direction, hdr, body []byte) (uint8, []byte, uint
 		if err != nil {
 			continue
 		}
-		if ct, p, err := k.d.Open(hdr, body); err == nil {
+		if ct, p, err := c.open(k, hdr, body); err == nil {
 			d.cur = k
 			return ct, p, 0, nil
 		}

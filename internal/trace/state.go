@@ -130,10 +130,7 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(b)))
 		data := b
-		switch {
-		case c.s.Keep != nil:
-			data = c.s.Keep(b)
-		case !owned:
+		if !owned {
 			data = clone(b)
 		}
 		fields.AddBytes("data", data)
