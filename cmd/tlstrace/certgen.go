@@ -71,8 +71,14 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if key.keyOut == "" {
 				return fail(exitUsage, errors.New("give the key file with -o FILE"), "")
 			}
-			_, err := key.loadOrMakeKey(stderr)
-			return err
+			if err := key.free(key.keyOut); err != nil {
+				return err
+			}
+			_, der, err := key.loadOrMakeKey()
+			if err != nil {
+				return err
+			}
+			return key.writeKey(der)
 		},
 	}
 	key.keyFlags(keyCmd.Flags())
@@ -111,7 +117,10 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err := certgen.AddSANs(&x509.Certificate{}, csr.cfg.SANs); err != nil {
 				return settingFail(err)
 			}
-			k, err := csr.loadOrMakeKey(stderr)
+			if err := csr.free(csr.out, csr.newKeyOut()); err != nil {
+				return err
+			}
+			k, keyDER, err := csr.loadOrMakeKey()
 			if err != nil {
 				return err
 			}
@@ -119,7 +128,10 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err != nil {
 				return fail(1, err, "")
 			}
-			return csr.write(stdout, csr.out, "CERTIFICATE REQUEST", der, 0o644)
+			if err := csr.write(stdout, csr.out, "CERTIFICATE REQUEST", der, 0o644); err != nil {
+				return err
+			}
+			return csr.writeKey(keyDER)
 		},
 	}
 	csr.keyFlags(csrCmd.Flags())
@@ -153,27 +165,59 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 	return []*cobra.Command{keyCmd, caCmd, csrCmd, signCmd, newCmd}
 }
 
-// loadOrMakeKey reads --key or makes a key of --key-type, writing it to
-// --key-out.
-func (o *genOptions) loadOrMakeKey(stderr io.Writer) (crypto.Signer, error) {
+// loadOrMakeKey reads --key, or makes a key of --key-type and returns its
+// PKCS #8 form, which writeKey writes to --key-out once the rest worked.
+func (o *genOptions) loadOrMakeKey() (crypto.Signer, []byte, error) {
 	if o.keyFile != "" {
-		return readKey(o.keyFile)
+		k, err := readKey(o.keyFile)
+		return k, nil, err
 	}
 	k, err := certgen.GenerateKey(o.keyType)
 	if err != nil {
-		return nil, fail(exitUsage, err, "")
+		return nil, nil, fail(exitUsage, err, "")
 	}
 	if o.keyOut == "" {
-		return nil, fail(exitUsage, errors.New("the new private key needs a file: --key-out FILE"), "or pass an existing key with --key")
+		return nil, nil, fail(exitUsage, errors.New("the new private key needs a file: --key-out FILE"), "or pass an existing key with --key")
 	}
 	der, err := certio.MarshalPKCS8(k)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := o.write(nil, o.keyOut, "PRIVATE KEY", der, 0o600); err != nil {
-		return nil, err
+	return k, der, nil
+}
+
+// writeKey writes a key made by loadOrMakeKey (nil: none was made).
+func (o *genOptions) writeKey(der []byte) error {
+	if der == nil {
+		return nil
 	}
-	return k, nil
+	return o.write(nil, o.keyOut, "PRIVATE KEY", der, 0o600)
+}
+
+// free fails when a file about to be written exists and --force was not
+// given. It runs before anything is made, so that a refusal writes no
+// file at all (not even the new key).
+func (o *genOptions) free(names ...string) error {
+	if o.force {
+		return nil
+	}
+	for _, name := range names {
+		if name == "" || name == "-" {
+			continue
+		}
+		if _, err := os.Lstat(name); err == nil {
+			return fail(exitInput, fmt.Errorf("%s exists", name), "use --force to overwrite it")
+		}
+	}
+	return nil
+}
+
+// newKeyOut is --key-out when a key is to be made, "" otherwise.
+func (o *genOptions) newKeyOut() string {
+	if o.keyFile != "" {
+		return ""
+	}
+	return o.keyOut
 }
 
 func readKey(name string) (crypto.Signer, error) {
@@ -236,10 +280,12 @@ func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateReques
 		return fail(exitUsage, flagError(err), "")
 	}
 	if req == nil {
-		var err error
-		if c.Key, err = o.loadOrMakeKey(stderr); err != nil {
+		if err := o.free(o.newKeyOut()); err != nil {
 			return err
 		}
+	}
+	if err := o.free(o.out, o.p12); err != nil {
+		return err
 	}
 	var chainCerts []*x509.Certificate
 	if o.caCert != "" {
@@ -254,14 +300,24 @@ func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateReques
 		if c.IssuerKey, err = readKey(o.caKey); err != nil {
 			return err
 		}
-	} else if c.Key == nil {
+	} else if req != nil {
 		return fail(exitUsage, errors.New("give the issuer with --ca and --ca-key"), "")
+	}
+	var keyDER []byte
+	if req == nil {
+		var err error
+		if c.Key, keyDER, err = o.loadOrMakeKey(); err != nil {
+			return err
+		}
 	}
 	der, err := certgen.Issue(*c)
 	if err != nil {
 		return fail(1, err, "")
 	}
 	if err := o.write(stdout, o.out, "CERTIFICATE", der, 0o644); err != nil {
+		return err
+	}
+	if err := o.writeKey(keyDER); err != nil {
 		return err
 	}
 	if o.p12 == "" {
