@@ -26,7 +26,9 @@ found by content, on any port.
 FILE "-" reads standard input (dumpcap -w - | tlstrace read -).
 
 Output: one line per step; -v adds every decoded field (like openssl
-s_client -trace), -vv the bytes as hex; --json writes JSON Lines.`
+s_client -trace), -vv the bytes as hex; --json writes JSON Lines.
+Connections are decoded on every core, the output kept in capture order.
+On a terminal, a line on standard error shows how far a long read has come.`
 
 type readOptions struct {
 	keylog  string
