@@ -30,7 +30,14 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Show certificates (PEM, DER, PKCS#7, PKCS#12, bundles) like openssl x509 -text",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, _ := newLiveWriter(stdout, jsonOut, "trace", 1)
+			format := "trace"
+			if jsonOut {
+				format = ""
+			}
+			out, err := newLiveWriter(stdout, jsonOut, format, 1)
+			if err != nil {
+				return err
+			}
 			n := 0
 			for _, name := range args {
 				b, err := os.ReadFile(name)

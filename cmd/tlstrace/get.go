@@ -147,6 +147,10 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
+	if err != nil {
+		return err
+	}
 	netw, tlsOpts, err := o.conn.build()
 	if err != nil {
 		return err
@@ -154,6 +158,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	req := &o.req
 	req.URL, req.Header, req.Network, req.TLS = target, http.Header{}, netw, *tlsOpts
 	switch {
+	case req.Head && (o.data != "" || req.Method != ""):
+		// As curl: -I asks for HEAD, -d for POST, -X for another.
+		return fail(exitUsage, errors.New("-I and -d or -X conflict: only one request method can be chosen"), "")
 	case o.http11 && o.http2:
 		return fail(exitUsage, errors.New("--http1.1 and --http2 conflict"), "")
 	case o.http11:
@@ -191,10 +198,6 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	case o.body:
 		bodyBuf = &strings.Builder{}
 		req.Output = bodyBuf
-	}
-	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
-	if err != nil {
-		return err
 	}
 	tr := source.NewTracer(time.Now(), out.Event)
 	closeKeyLog, err := keyLogFromEnv(tr)
@@ -289,6 +292,9 @@ var advice = map[client.Advice]string{
 // newLiveWriter returns the renderer for a live command's --json and
 // --format.
 func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (eventWriter, error) {
+	if jsonOut && format != "text" && format != "" {
+		return nil, fail(exitUsage, fmt.Errorf("--json and --format %s conflict", format), "--json writes every event; drop one of them")
+	}
 	switch {
 	case jsonOut:
 		return newWriter(stdout, true, verbose, false), nil

@@ -119,6 +119,12 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 			return n, nil, err
 		}
 	}
+	switch strings.ToUpper(o.CertType) {
+	case "", "PEM", "P12":
+	default:
+		// Checked with or without a certificate, as curl does.
+		return n, nil, setting.Errorf("CertType", o.CertType, "want PEM or P12")
+	}
 	if o.Cert != "" {
 		c, err := loadClientCert(o.Cert, o.Key, o.CertType, o.Pass)
 		if err != nil {
