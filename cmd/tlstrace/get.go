@@ -319,6 +319,7 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 	if err := o.settle(); err != nil {
 		return client.Network{}, nil, err
 	}
+	o.TrustWith = "--cacert FILE"
 	if o.CACert == "" && o.CAPath == "" && o.Roots == nil {
 		if o.CACert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE")); o.CACert == "" {
 			o.CAPath = os.Getenv("SSL_CERT_DIR")

@@ -111,6 +111,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		o.MinVersion = "1.2"
 	}
 	o.Trace = !o.noTrace
+	o.TrustWith = "--client-ca FILE"
 	if o.ciphers != "" {
 		var err error
 		if o.CipherSuites, err = client.ParseCipherSuites(o.ciphers); err != nil {

@@ -117,6 +117,16 @@ func TestServeWireFailures(t *testing.T) {
 			stop()
 			var got *failedHandshake
 			for _, ev := range parseEvents(t, out.String()) {
+				if ev.Type == "verdict" && c.name == "untrusted-client-certificate" {
+					// The fix names serve's flag for client CAs.
+					var v struct{ Fix string }
+					if err := json.Unmarshal(ev.Fields, &v); err != nil {
+						t.Fatal(err)
+					}
+					if !strings.Contains(v.Fix, "--client-ca FILE") || strings.Contains(v.Fix, "--cacert") {
+						t.Errorf("the client chain's fix does not name --client-ca: %q", v.Fix)
+					}
+				}
 				if ev.Type != "handshake_failed" {
 					continue
 				}

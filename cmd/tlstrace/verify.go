@@ -97,7 +97,7 @@ func certFileError(err error) error {
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
-	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true}
+	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true, TrustWith: "--cacert FILE"}
 	switch o.purpose {
 	case "server":
 	case "client":

@@ -44,6 +44,9 @@ type Options struct {
 	At time.Time
 	// Purpose is the extended key usage required (ServerAuth by default).
 	Purpose x509.ExtKeyUsage
+	// TrustWith words how the user trusts a CA, for the fixes that say to
+	// (the command line's flag, such as "--cacert FILE"); "" is generic.
+	TrustWith string
 	// Thorough also recovers the digest inside RSA PKCS #1 v1.5
 	// signatures with the issuer's key (what one does by hand with
 	// openssl rsautl) and checks a root's own signature, for showing;
@@ -159,7 +162,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		r.Valid, r.Err = judge(r.Links)
 	}
 	if !r.Valid {
-		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at)
+		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith)
 		// crypto/x509 reports a chain it rejected link by link as "unknown
 		// authority"; when the chain reaches a trusted root, the failed
 		// check says more.

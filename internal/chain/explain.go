@@ -11,8 +11,13 @@ import (
 
 // Explain turns a verification error into a cause and a fix, in plain
 // words. sent is the chain as presented (leaf first) or as far as it could
-// be built; extra are other certificates that were offered.
-func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time) (cause, fix string) {
+// be built; extra are other certificates that were offered. trustWith
+// says how the user trusts a CA (the caller's words, such as a command
+// line flag); "" gives a generic wording.
+func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith string) (cause, fix string) {
+	if trustWith == "" {
+		trustWith = "the verifier's trusted CAs"
+	}
 	if at.IsZero() {
 		at = time.Now()
 	}
@@ -63,16 +68,16 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 	case errors.As(err, &unk):
 		if len(sent) == 1 && selfIssued(leaf) {
 			return fmt.Sprintf("the certificate %q is self-signed and not trusted", leaf.Subject.String()),
-				"trust it explicitly (--cacert with the certificate itself), or use a certificate issued by a CA"
+				"trust it explicitly (" + trustWith + " naming the certificate itself), or use a certificate issued by a CA"
 		}
 		last := sent[len(sent)-1]
 		if !selfIssued(last) {
 			return fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
 					last.Subject.String(), last.Issuer.String()),
-				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with --cacert", last.Issuer.String())
+				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", last.Issuer.String(), trustWith)
 		}
 		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", last.Subject.String()),
-			"trust that CA with --cacert FILE if you trust it"
+			"trust that CA with " + trustWith + " if you trust it"
 	}
 	if err == nil {
 		return "", ""

@@ -33,6 +33,9 @@ type Options struct {
 	// of PEM files; with neither, Roots or else the system's are trusted.
 	CACert, CAPath string
 	Roots          *x509.CertPool
+	// TrustWith words how the user trusts a CA, for the fixes of an
+	// untrusted chain (cmd's flag, "--cacert FILE"); "" is generic.
+	TrustWith string
 	// Cert and Key are the client certificate and its key (PEM; Cert may
 	// be FILE:PASSWORD), or with CertType "P12" a PKCS #12 Cert; Pass
 	// opens it.
@@ -74,7 +77,7 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		}
 		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
-	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, Roots: o.Roots}
+	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, Roots: o.Roots, TrustWith: o.TrustWith}
 	var err error
 	if o.CACert != "" || o.CAPath != "" {
 		if t.Roots, err = LoadRoots(o.CACert, o.CAPath); err != nil {

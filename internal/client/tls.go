@@ -42,6 +42,8 @@ type TLSOptions struct {
 	ALPN []string
 	// Sessions, when set, lets later connections resume (--reconnect).
 	Sessions tls.ClientSessionCache
+	// TrustWith words how the user trusts a CA (chain.Options.TrustWith).
+	TrustWith string
 }
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
@@ -111,7 +113,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		evErr = "the server sent no certificate"
 		return stepErr(StepVerify, errors.New(evErr), "")
 	}
-	r := chain.Verify(certs[0], chain.Options{Name: host, RootPool: o.Roots, Intermediates: certs[1:]})
+	r := chain.Verify(certs[0], chain.Options{Name: host, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith})
 	for _, lev := range r.Events(conn) {
 		if lev.Type == trace.TypeLink {
 			t.Emit(lev)

@@ -39,6 +39,8 @@ type Options struct {
 	MaxConns       int
 	Timeout        time.Duration
 	Trace          bool
+	// TrustWith words how the user trusts a client CA (Config.TrustWith).
+	TrustWith string
 }
 
 // ErrKeyCount is a number of key files unlike the number of certificate
@@ -47,7 +49,7 @@ var ErrKeyCount = errors.New("one key file is needed per certificate file")
 
 // Config checks o and returns the server's configuration.
 func (o *Options) Config() (Config, error) {
-	cfg := Config{Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
+	cfg := Config{TrustWith: o.TrustWith, Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
 		Timeout: o.Timeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates}
 	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
 		cfg.Mode, cfg.Dir = m, dir

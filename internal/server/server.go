@@ -33,6 +33,9 @@ type Config struct {
 	// CAs client certificates are verified against.
 	VerifyClient string
 	ClientCAs    []*x509.Certificate
+	// TrustWith words how the user trusts a client CA, for the fixes of
+	// an untrusted client chain (cmd's flag); "" is generic.
+	TrustWith    string
 	ALPN         []string
 	MinVersion   uint16
 	MaxVersion   uint16
@@ -389,6 +392,7 @@ func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
 	}
 	r := chain.Verify(cs.PeerCertificates[0], chain.Options{
 		Roots:         s.cfg.ClientCAs,
+		TrustWith:     s.cfg.TrustWith,
 		Intermediates: cs.PeerCertificates[1:],
 		Purpose:       x509.ExtKeyUsageClientAuth,
 	})
