@@ -134,7 +134,9 @@ func (s *Server) Tracer() *source.Tracer { return s.tracer }
 // and returns them as an event to follow the ClientHello.
 func (s *Server) observe(ev *trace.Event) []*trace.Event {
 	m, ok := ev.Payload.(*trace.Message)
-	if !ok || m.ClientHello == nil || ev.From != trace.Client {
+	if !ok || m.ClientHello == nil || ev.From != trace.Client || ev.Error != "" {
+		// No fingerprint of a hello that did not decode to the end: it
+		// would be made of what happened to be read.
 		return nil
 	}
 	h := fingerprint.FromClientHello(m.ClientHello)

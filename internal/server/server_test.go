@@ -1,7 +1,13 @@
 package server
 
 import (
+	"crypto/tls"
+	"io"
+	"net"
 	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
 
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 )
@@ -30,4 +36,60 @@ func TestReportMarksGREASEAndHybrids(t *testing.T) {
 	if r.Extensions[0].Note == "" || r.Extensions[1].Name != "server_name" {
 		t.Errorf("extensions %+v", r.Extensions)
 	}
+}
+
+// TestNoFingerprintOfBrokenHello checks that a ClientHello that did not
+// decode to the end gets no JA3/JA4, while the same hello whole does.
+func TestNoFingerprintOfBrokenHello(t *testing.T) {
+	var events []*trace.Event
+	sess := trace.NewSession(time.Unix(0, 0), nil, func(ev *trace.Event) { events = append(events, ev.Clone()) })
+	hello := clientHello(t)
+	// Cut the hello inside its extensions, and fix its lengths, so that it
+	// arrives whole but does not decode to the end.
+	cut := append([]byte(nil), hello[:len(hello)-7]...)
+	n := len(cut) - 5
+	cut[3], cut[4] = byte(n>>8), byte(n)
+	cut[6], cut[7], cut[8] = byte((n-4)>>16), byte((n-4)>>8), byte(n-4)
+	for i, b := range [][]byte{hello, cut} {
+		c := sess.NewConn(i+1, false)
+		c.Feed(trace.Client, trace.Stamp{}, b)
+		c.Close()
+	}
+	s := &Server{byID: map[int]*ClientInfo{}}
+	var got []int
+	for _, ev := range events {
+		if ev.Type != trace.TypeClientHello {
+			continue
+		}
+		if ev.Conn == 2 && ev.Error == "" {
+			t.Fatal("the cut hello decoded without an error")
+		}
+		if len(s.observe(ev)) > 0 {
+			got = append(got, ev.Conn)
+		}
+	}
+	if len(got) != 1 || got[0] != 1 {
+		t.Errorf("fingerprints for connections %v, want only 1", got)
+	}
+}
+
+// clientHello returns the first record of a crypto/tls client: its
+// ClientHello.
+func clientHello(t *testing.T) []byte {
+	t.Helper()
+	c, srv := net.Pipe()
+	defer srv.Close()
+	go func() {
+		tls.Client(c, &tls.Config{ServerName: "localhost"}).Handshake()
+		c.Close()
+	}()
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(srv, hdr); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(srv, body); err != nil {
+		t.Fatal(err)
+	}
+	return append(hdr, body...)
 }
