@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // failedHandshake is the fields of a handshake_failed event.
@@ -65,7 +66,7 @@ func TestServeWireFailures(t *testing.T) {
 			}
 		}
 	}
-	hello := clientHello(t)
+	hello := tlstest.ClientHello(t)
 	// Half a ClientHello: a record header announcing 512 bytes, the
 	// message header, the version and 30 bytes of the random.
 	half := append([]byte{22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3}, make([]byte, 30)...)
@@ -156,25 +157,4 @@ func TestServeWireFailures(t *testing.T) {
 			}
 		})
 	}
-}
-
-// clientHello returns the first record of a crypto/tls client: its
-// ClientHello.
-func clientHello(t *testing.T) []byte {
-	t.Helper()
-	c, s := net.Pipe()
-	defer s.Close()
-	go func() {
-		tls.Client(c, &tls.Config{ServerName: "localhost"}).Handshake()
-		c.Close()
-	}()
-	hdr := make([]byte, 5)
-	if _, err := io.ReadFull(s, hdr); err != nil {
-		t.Fatal(err)
-	}
-	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
-	if _, err := io.ReadFull(s, body); err != nil {
-		t.Fatal(err)
-	}
-	return append(hdr, body...)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // fuzzEpoch is the middle of the validity window of the chains fuzzChain
@@ -147,7 +148,7 @@ func FuzzVerify(f *testing.F) {
 		der := make([][]byte, len(c.certs))
 		copy(der, c.certs)
 		k := int(edit) % len(der)
-		der[k] = applyEdit(der[k], edit/8%3, int(off), patch)
+		der[k] = tlstest.Edit(der[k], edit/8%3, int(off), patch)
 		leaf, err := x509.ParseCertificate(der[0])
 		if err != nil {
 			return
@@ -169,25 +170,6 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Describe: invalid JSON %s", d)
 		}
 	})
-}
-
-// applyEdit returns a copy of b with patch written over it at off (mode
-// 0), inserted at off (1), or len(patch) bytes deleted from off (2).
-func applyEdit(b []byte, mode uint8, off int, patch []byte) []byte {
-	off %= len(b) + 1
-	out := append([]byte{}, b[:off]...)
-	switch mode {
-	case 0:
-		out = append(out, patch...)
-		if off+len(patch) < len(b) {
-			out = append(out, b[off+len(patch):]...)
-		}
-	case 1:
-		out = append(append(out, patch...), b[off:]...)
-	case 2:
-		out = append(out, b[min(len(b), off+len(patch)):]...)
-	}
-	return out
 }
 
 // checkResult checks what FuzzVerify promises of r = Verify(leaf, o).
@@ -308,7 +290,7 @@ func TestApplyEdit(t *testing.T) {
 		{1, 2, "XY", "abXYcd"}, {1, 4, "X", "abcdX"},
 		{2, 1, "..", "ad"}, {2, 3, "...", "abc"},
 	} {
-		if got := string(applyEdit([]byte("abcd"), tc.mode, tc.off, []byte(tc.patch))); got != tc.want {
+		if got := string(tlstest.Edit([]byte("abcd"), tc.mode, tc.off, []byte(tc.patch))); got != tc.want {
 			t.Errorf("mode %d at %d with %q: %q, want %q", tc.mode, tc.off, tc.patch, got, tc.want)
 		}
 	}

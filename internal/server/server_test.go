@@ -1,12 +1,10 @@
 package server
 
 import (
-	"crypto/tls"
-	"io"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
@@ -43,7 +41,7 @@ func TestReportMarksGREASEAndHybrids(t *testing.T) {
 func TestNoFingerprintOfBrokenHello(t *testing.T) {
 	var events []*trace.Event
 	sess := trace.NewSession(time.Unix(0, 0), nil, func(ev *trace.Event) { events = append(events, ev.Clone()) })
-	hello := clientHello(t)
+	hello := tlstest.ClientHello(t)
 	// Cut the hello inside its extensions, and fix its lengths, so that it
 	// arrives whole but does not decode to the end.
 	cut := append([]byte(nil), hello[:len(hello)-7]...)
@@ -71,25 +69,4 @@ func TestNoFingerprintOfBrokenHello(t *testing.T) {
 	if len(got) != 1 || got[0] != 1 {
 		t.Errorf("fingerprints for connections %v, want only 1", got)
 	}
-}
-
-// clientHello returns the first record of a crypto/tls client: its
-// ClientHello.
-func clientHello(t *testing.T) []byte {
-	t.Helper()
-	c, srv := net.Pipe()
-	defer srv.Close()
-	go func() {
-		tls.Client(c, &tls.Config{ServerName: "localhost"}).Handshake()
-		c.Close()
-	}()
-	hdr := make([]byte, 5)
-	if _, err := io.ReadFull(srv, hdr); err != nil {
-		t.Fatal(err)
-	}
-	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
-	if _, err := io.ReadFull(srv, body); err != nil {
-		t.Fatal(err)
-	}
-	return append(hdr, body...)
 }

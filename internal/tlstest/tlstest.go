@@ -1,6 +1,7 @@
 // Package tlstest holds what the tests of several packages need to run
-// crypto/tls connections: a connection that records what is written, and
-// self-signed certificates.
+// crypto/tls connections: a connection that records what is written,
+// self-signed certificates, a client's ClientHello, and the byte edits
+// of the fuzz targets.
 package tlstest
 
 import (
@@ -13,6 +14,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
 	"math/big"
 	"net"
 	"sync"
@@ -69,4 +71,46 @@ func SelfSigned(t testing.TB, key crypto.Signer, name string) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// ClientHello returns the first record of a crypto/tls client: its
+// ClientHello, for server name localhost.
+func ClientHello(t testing.TB) []byte {
+	t.Helper()
+	c, srv := net.Pipe()
+	defer srv.Close()
+	go func() {
+		tls.Client(c, &tls.Config{ServerName: "localhost"}).Handshake()
+		c.Close()
+	}()
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(srv, hdr); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(srv, body); err != nil {
+		t.Fatal(err)
+	}
+	return append(hdr, body...)
+}
+
+// Edit returns a copy of b with patch written over it at off (mode 0),
+// inserted at off (1), len(patch) bytes deleted from off (2), or b cut at
+// off (any other mode): one small edit of a valid input, which is how the
+// fuzz targets explore near real connections, chains and captures.
+func Edit(b []byte, mode uint8, off int, patch []byte) []byte {
+	off %= len(b) + 1
+	out := append([]byte{}, b[:off]...)
+	switch mode {
+	case 0:
+		out = append(out, patch...)
+		if off+len(patch) < len(b) {
+			out = append(out, b[off+len(patch):]...)
+		}
+	case 1:
+		out = append(append(out, patch...), b[off:]...)
+	case 2:
+		out = append(out, b[min(len(b), off+len(patch)):]...)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // fuzzStreams are the connections FuzzConn edits: both Illustrated
@@ -59,7 +60,7 @@ func FuzzConn(f *testing.F) {
 		}
 		s := streams[int(which)%len(streams)]
 		side := edit % 2
-		s[side] = editBytes(s[side], edit/2%4, int(off), patch)
+		s[side] = tlstest.Edit(s[side], edit/2%4, int(off), patch)
 		k := int(step%4096) + 1
 		whole := feedTurns(t, keys, s[Client], s[Server], k, k)
 		pieces := feedTurns(t, keys, s[Client], s[Server], k, int(chunk%64)+1)
@@ -72,26 +73,6 @@ func FuzzConn(f *testing.F) {
 			}
 		}
 	})
-}
-
-// editBytes returns a copy of b with patch written over it at off (mode
-// 0), inserted at off (1), len(patch) bytes deleted from off (2), or b cut
-// at off (3).
-func editBytes(b []byte, mode uint8, off int, patch []byte) []byte {
-	off %= len(b) + 1
-	out := append([]byte{}, b[:off]...)
-	switch mode {
-	case 0:
-		out = append(out, patch...)
-		if off+len(patch) < len(b) {
-			out = append(out, b[off+len(patch):]...)
-		}
-	case 1:
-		out = append(append(out, patch...), b[off:]...)
-	case 2:
-		out = append(out, b[min(len(b), off+len(patch)):]...)
-	}
-	return out
 }
 
 // feedTurns feeds client and server by turns of step bytes, each turn in
