@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,6 +80,9 @@ func newWriter(stdout io.Writer, json bool, verbose int, raw bool) eventWriter {
 }
 
 func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
+	if o.raw && !o.json {
+		return fail(exitUsage, errors.New("--raw needs --json"), "-vv shows the bytes in the text view")
+	}
 	keys := keylog.New()
 	if o.keylog != "" {
 		f, err := os.Open(o.keylog)
@@ -231,10 +235,5 @@ func colorOK(w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w)
 }
