@@ -85,14 +85,9 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	}
 	keys := keylog.New()
 	if o.keylog != "" {
-		f, err := os.Open(o.keylog)
+		k, warnings, err := keylog.ReadFile(o.keylog)
 		if err != nil {
 			return fail(exitInput, err, "")
-		}
-		k, warnings, err := keylog.Parse(f)
-		f.Close()
-		if err != nil {
-			return fail(exitInput, fmt.Errorf("reading key log %s: %w", o.keylog, err), "")
 		}
 		for _, w := range warnings {
 			fmt.Fprintf(stderr, "tlstrace: warning: %s:%d: %s\n", o.keylog, w.Line, w.Text)

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode"
 )
@@ -261,6 +262,22 @@ func Parse(r io.Reader) (*Log, []Warning, error) {
 			return l, p.warnings, fmt.Errorf("keylog: reading line %d: %w", p.line+1, err)
 		}
 	}
+}
+
+// ReadFile parses the key log file name. An error opening the file is
+// returned as it is, a read error with the file's name; the warnings are
+// Parse's.
+func ReadFile(name string) (*Log, []Warning, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	l, warnings, err := Parse(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading key log %s: %w", name, err)
+	}
+	return l, warnings, nil
 }
 
 // parser holds the state of one Parse.
