@@ -291,25 +291,15 @@ var advice = map[client.Advice]string{
 
 // newLiveWriter returns the renderer for a live command's --json and
 // --format.
-func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (eventWriter, error) {
+func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (render.Writer, error) {
 	if jsonOut && format != "text" && format != "" {
 		return nil, fail(exitUsage, fmt.Errorf("--json and --format %s conflict", format), "--json writes every event; drop one of them")
 	}
-	switch {
-	case jsonOut:
-		return newWriter(stdout, true, verbose, false), nil
-	case format == "text" || format == "":
-		w := newWriter(stdout, false, verbose, false)
-		if t, ok := w.(*render.Text); ok {
-			t.Sections = true
-		}
-		return w, nil
-	case format == "trace":
-		return newWriter(stdout, false, max(verbose, 1), false), nil
-	case format == "curl":
-		return render.NewCurl(stdout), nil
+	w, err := render.New(stdout, render.Options{JSON: jsonOut, Format: format, Verbose: verbose, Sections: true, Color: colorOK(stdout)})
+	if err != nil {
+		return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
 	}
-	return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
+	return w, nil
 }
 
 // build turns the flags into the client's settings. Without --cacert or

@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"bytes"
@@ -8,27 +8,27 @@ import (
 )
 
 func TestProgress(t *testing.T) {
-	if newProgress(&bytes.Buffer{}, "x", nil) != nil {
+	if NewProgress(&bytes.Buffer{}, "x", nil) != nil {
 		t.Error("progress shown on a writer that is not a terminal")
 	}
 	var out bytes.Buffer
-	p := &progress{w: &out, name: "cap.pcapng", size: 200 << 20, start: time.Now()}
-	p.update(10 << 20)
+	p := &Progress{w: &out, name: "cap.pcapng", size: 200 << 20, start: time.Now()}
+	p.Update(10 << 20)
 	if out.Len() != 0 {
 		t.Errorf("progress shown within the first second: %q", out.String())
 	}
 	p.start = time.Now().Add(-2 * time.Second)
-	p.update(50 << 20)
-	p.update(60 << 20) // too soon after the last line
-	p.end()
+	p.Update(50 << 20)
+	p.Update(60 << 20) // too soon after the last line
+	p.End()
 	want := "\rtlstrace: reading cap.pcapng:  25% (50 of 200 MB)\x1b[K\r\x1b[K"
 	if out.String() != want {
 		t.Errorf("progress %q, want %q", out.String(), want)
 	}
 	// A pipe: the megabytes read.
 	out.Reset()
-	p = &progress{w: &out, name: "-", start: time.Now().Add(-2 * time.Second)}
-	p.update(3 << 20)
+	p = &Progress{w: &out, name: "-", start: time.Now().Add(-2 * time.Second)}
+	p.Update(3 << 20)
 	if want := "\rtlstrace: reading -: 3 MB\x1b[K"; out.String() != want {
 		t.Errorf("progress %q, want %q", out.String(), want)
 	}
@@ -37,7 +37,7 @@ func TestProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if isTerminal(f) {
+	if IsTerminal(f) {
 		t.Errorf("%s is a terminal", os.DevNull)
 	}
 }
