@@ -3,7 +3,6 @@ package main
 import (
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -29,18 +28,17 @@ type genOptions struct {
 	caKey     string
 	out       string
 	keyOut    string
-	der       bool
 	p12       string
 	pass      string
-	force     bool
+	files     certio.Files // --der, --force
 }
 
 func (o *genOptions) keyFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.keyType, "key-type", "p256", "key type: "+strings.Join(certgen.KeyTypes, ", "))
 	f.StringVar(&o.keyFile, "key", "", "use this existing private key `FILE` instead of making one")
 	f.StringVar(&o.keyOut, "key-out", "", "write the new private key to `FILE` (mode 0600)")
-	f.BoolVar(&o.force, "force", false, "overwrite existing files")
-	f.BoolVar(&o.der, "der", false, "write DER instead of PEM")
+	f.BoolVar(&o.files.Force, "force", false, "overwrite existing files")
+	f.BoolVar(&o.files.DER, "der", false, "write DER instead of PEM")
 }
 
 func (o *genOptions) certFlags(f *pflag.FlagSet, defDays int) {
@@ -60,6 +58,7 @@ func (o *genOptions) certFlags(f *pflag.FlagSet, defDays int) {
 
 func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 	var key, ca, csr, sign, newc genOptions
+	ca.files.Stdout, csr.files.Stdout, sign.files.Stdout, newc.files.Stdout = stdout, stdout, stdout, stdout
 	keyCmd := &cobra.Command{
 		Use:   "key -o FILE",
 		Short: "Make a private key (like openssl genpkey)",
@@ -90,7 +89,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ca.cfg.Profile = certgen.ProfileCA
-			return ca.issue(stdout, stderr, nil)
+			return ca.issue(nil)
 		},
 	}
 	ca.keyFlags(caCmd.Flags())
@@ -102,7 +101,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Short: "Make a key and a certificate in one go, signed by --ca or self-signed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return newc.issue(stdout, stderr, nil)
+			return newc.issue(nil)
 		},
 	}
 	newc.keyFlags(newCmd.Flags())
@@ -128,7 +127,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if err != nil {
 				return fail(1, err, "")
 			}
-			if err := csr.write(stdout, csr.out, "CERTIFICATE REQUEST", der, 0o644); err != nil {
+			if err := csr.write(csr.out, "CERTIFICATE REQUEST", der, false); err != nil {
 				return err
 			}
 			return csr.writeKey(keyDER)
@@ -155,11 +154,11 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if sign.caCert == "" || sign.caKey == "" {
 				return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "")
 			}
-			return sign.issue(stdout, stderr, req)
+			return sign.issue(req)
 		},
 	}
-	signCmd.Flags().BoolVar(&sign.force, "force", false, "overwrite existing files")
-	signCmd.Flags().BoolVar(&sign.der, "der", false, "write DER instead of PEM")
+	signCmd.Flags().BoolVar(&sign.files.Force, "force", false, "overwrite existing files")
+	signCmd.Flags().BoolVar(&sign.files.DER, "der", false, "write DER instead of PEM")
 	sign.certFlags(signCmd.Flags(), 90)
 	signCmd.Flags().StringVar(&sign.cfg.Profile, "profile", "", "server, client or both (default: the request's extensions only)")
 	return []*cobra.Command{keyCmd, caCmd, csrCmd, signCmd, newCmd}
@@ -191,23 +190,15 @@ func (o *genOptions) writeKey(der []byte) error {
 	if der == nil {
 		return nil
 	}
-	return o.write(nil, o.keyOut, "PRIVATE KEY", der, 0o600)
+	return o.write(o.keyOut, "PRIVATE KEY", der, true)
 }
 
 // free fails when a file about to be written exists and --force was not
 // given. It runs before anything is made, so that a refusal writes no
 // file at all (not even the new key).
 func (o *genOptions) free(names ...string) error {
-	if o.force {
-		return nil
-	}
-	for _, name := range names {
-		if name == "" || name == "-" {
-			continue
-		}
-		if _, err := os.Lstat(name); err == nil {
-			return fail(exitInput, fmt.Errorf("%s exists", name), "use --force to overwrite it")
-		}
+	if err := o.files.Free(names...); err != nil {
+		return fail(exitInput, err, "use --force to overwrite it")
 	}
 	return nil
 }
@@ -232,32 +223,26 @@ func readKey(name string) (crypto.Signer, error) {
 	return k, nil
 }
 
-// write writes PEM (or DER) to name, or to stdout when name is "". It never
-// overwrites a file without --force.
-func (o *genOptions) write(stdout io.Writer, name, typ string, der []byte, mode os.FileMode) error {
-	data := der
-	if !o.der {
-		data = pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
-	}
-	if name == "" || name == "-" {
-		if stdout == nil {
-			return fail(exitUsage, errors.New("a private key is never written to standard output"), "give --key-out FILE")
-		}
-		_, err := stdout.Write(data)
+// write writes PEM (or DER) to name, or to standard output when name is
+// "" (never a private file). It never overwrites a file without --force.
+func (o *genOptions) write(name, typ string, der []byte, private bool) error {
+	err := o.files.Write(name, typ, der, private)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, certio.ErrPrivateToStdout):
+		return fail(exitUsage, err, "give --key-out FILE")
+	case errors.Is(err, os.ErrExist):
+		return fail(exitInput, err, "use --force to overwrite it")
+	case name == "" || name == "-":
 		return err
 	}
-	err := certio.WriteFile(name, data, mode, o.force)
-	if errors.Is(err, os.ErrExist) {
-		return fail(exitInput, fmt.Errorf("%s exists", name), "use --force to overwrite it")
-	} else if err != nil {
-		return fail(exitInput, err, "")
-	}
-	return nil
+	return fail(exitInput, err, "")
 }
 
 // issue makes a certificate as o says; req, when set, gives the subject,
 // key and requested extensions.
-func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateRequest) error {
+func (o *genOptions) issue(req *x509.CertificateRequest) error {
 	c := &o.cfg
 	c.Request = req
 	now := time.Now()
@@ -314,7 +299,7 @@ func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateReques
 	if err != nil {
 		return fail(1, err, "")
 	}
-	if err := o.write(stdout, o.out, "CERTIFICATE", der, 0o644); err != nil {
+	if err := o.write(o.out, "CERTIFICATE", der, false); err != nil {
 		return err
 	}
 	if err := o.writeKey(keyDER); err != nil {
@@ -334,6 +319,5 @@ func (o *genOptions) issue(stdout, stderr io.Writer, req *x509.CertificateReques
 	if err != nil {
 		return fail(1, err, "PKCS#12 cannot carry Ed448 keys")
 	}
-	o.der = true
-	return o.write(nil, o.p12, "", data, 0o600)
+	return o.write(o.p12, "", data, true)
 }

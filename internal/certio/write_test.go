@@ -1,9 +1,11 @@
 package certio
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +26,44 @@ func TestWriteFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(name); string(b) != "three" || fi.Mode().Perm() != 0o600 {
 		t.Errorf("file %q, mode %v; want \"three\", 0600", b, fi.Mode().Perm())
+	}
+}
+
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	f := Files{Stdout: &out}
+	if err := f.Write("", "CERTIFICATE", []byte{1, 2}, false); err != nil || !strings.HasPrefix(out.String(), "-----BEGIN CERTIFICATE-----\n") {
+		t.Fatalf("to standard output: %v, %q", err, out.String())
+	}
+	if err := f.Write("-", "PRIVATE KEY", []byte{1}, true); !errors.Is(err, ErrPrivateToStdout) {
+		t.Errorf("a private key to standard output: %v", err)
+	}
+	key := filepath.Join(dir, "key")
+	if err := f.Write(key, "", []byte("raw"), true); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("private file: %v, %v", fi, err)
+	}
+	if b, _ := os.ReadFile(key); string(b) != "raw" {
+		t.Errorf("typ \"\" wrote %q", b)
+	}
+	var ee *ExistsError
+	if err := f.Write(key, "X", []byte{1}, false); !errors.As(err, &ee) || err.Error() != key+" exists" {
+		t.Errorf("over an existing file: %v", err)
+	}
+	if err := f.Free("", "-", filepath.Join(dir, "new"), key); !errors.Is(err, os.ErrExist) {
+		t.Errorf("Free of an existing file: %v", err)
+	}
+	f.Force, f.DER = true, true
+	if err := f.Free(key); err != nil {
+		t.Errorf("Free with Force: %v", err)
+	}
+	if err := f.Write(key, "X", []byte{7}, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(key); !bytes.Equal(b, []byte{7}) {
+		t.Errorf("DER wrote %q", b)
 	}
 }
