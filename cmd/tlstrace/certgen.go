@@ -245,19 +245,8 @@ func (o *genOptions) write(name, typ string, der []byte, private bool) error {
 func (o *genOptions) issue(req *x509.CertificateRequest) error {
 	c := &o.cfg
 	c.Request = req
-	now := time.Now()
-	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(o.days)*24*time.Hour)
-	for _, t := range []struct {
-		flag, s string
-		v       *time.Time
-	}{{"--not-before", o.notBefore, &c.NotBefore}, {"--not-after", o.notAfter, &c.NotAfter}} {
-		if t.s == "" {
-			continue
-		}
-		var err error
-		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
-			return fail(exitUsage, fmt.Errorf("%s: %w", t.flag, err), "")
-		}
+	if err := c.SetValidity(time.Now(), o.days, o.notBefore, o.notAfter); err != nil {
+		return fail(exitUsage, flagError(err), "")
 	}
 	if err := c.Check(); errors.Is(err, certgen.ErrNoSubject) {
 		return fail(exitUsage, errors.New("give a subject with --cn"), "")

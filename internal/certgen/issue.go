@@ -67,6 +67,27 @@ var extUsageNames = map[string]x509.ExtKeyUsage{
 
 var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
 
+// SetValidity sets NotBefore to five minutes before now and NotAfter to
+// days after now, then to notBefore and notAfter when they are given (RFC
+// 3339). A time that does not parse is a *setting.Error naming NotBefore
+// or NotAfter.
+func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string) error {
+	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(days)*24*time.Hour)
+	for _, t := range []struct {
+		name, s string
+		v       *time.Time
+	}{{"NotBefore", notBefore, &c.NotBefore}, {"NotAfter", notAfter, &c.NotAfter}} {
+		if t.s == "" {
+			continue
+		}
+		var err error
+		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
+			return &setting.Error{Name: t.name, Err: err}
+		}
+	}
+	return nil
+}
+
 // ErrNoSubject is a certificate without a subject.
 var ErrNoSubject = errors.New("the certificate has no subject")
 

@@ -75,3 +75,24 @@ func TestIssueProfiles(t *testing.T) {
 		t.Errorf("no subject: %v", err)
 	}
 }
+
+func TestSetValidity(t *testing.T) {
+	now := time.Date(2026, 2, 2, 8, 0, 0, 0, time.UTC)
+	var c Config
+	if err := c.SetValidity(now, 90, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !c.NotBefore.Equal(now.Add(-5*time.Minute)) || !c.NotAfter.Equal(now.AddDate(0, 0, 90)) {
+		t.Errorf("default validity %v to %v", c.NotBefore, c.NotAfter)
+	}
+	if err := c.SetValidity(now, 90, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	if c.NotBefore.Year() != 2026 || c.NotAfter.Year() != 2027 {
+		t.Errorf("given validity %v to %v", c.NotBefore, c.NotAfter)
+	}
+	var se *setting.Error
+	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" {
+		t.Errorf("a time that does not parse: %v", err)
+	}
+}
