@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -156,7 +155,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		return err
 	}
 	req := &o.req
-	req.URL, req.Header, req.Network, req.TLS = target, http.Header{}, netw, *tlsOpts
+	req.URL, req.Network, req.TLS = target, netw, *tlsOpts
 	switch {
 	case req.Head && (o.data != "" || req.Method != ""):
 		// As curl: -I asks for HEAD, -d for POST, -X for another.
@@ -168,22 +167,12 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	case o.http2:
 		req.HTTP = "2"
 	}
-	for _, h := range o.headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok {
-			return fail(exitUsage, fmt.Errorf("header %q has no ':'", h), `write it as -H "Name: value"`)
-		}
-		req.Header[http.CanonicalHeaderKey(strings.TrimSpace(k))] = []string{strings.TrimSpace(v)}
+	if req.Header, err = client.ParseHeaders(o.headers); err != nil {
+		return fail(exitUsage, err, `write it as -H "Name: value"`)
 	}
 	if o.data != "" {
-		if name, ok := strings.CutPrefix(o.data, "@"); ok {
-			b, err := os.ReadFile(name)
-			if err != nil {
-				return fail(exitInput, err, "")
-			}
-			req.Body = b
-		} else {
-			req.Body = []byte(o.data)
+		if req.Body, err = client.ReadBody(o.data); err != nil {
+			return fail(exitInput, err, "")
 		}
 	}
 	var bodyBuf *strings.Builder

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,30 @@ type Request struct {
 	TLS       TLSOptions
 	// Output receives the response body of the last hop.
 	Output io.Writer
+}
+
+// ParseHeaders returns the headers written "Name: value" (curl -H), the
+// name canonicalised; a later header replaces an earlier one of the same
+// name. A line without ':' is an error.
+func ParseHeaders(lines []string) (http.Header, error) {
+	h := http.Header{}
+	for _, line := range lines {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, fmt.Errorf("header %q has no ':'", line)
+		}
+		h[http.CanonicalHeaderKey(strings.TrimSpace(k))] = []string{strings.TrimSpace(v)}
+	}
+	return h, nil
+}
+
+// ReadBody returns the request body curl -d gives: the contents of FILE
+// for "@FILE", else data itself. The error is the file's.
+func ReadBody(data string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(data, "@"); ok {
+		return os.ReadFile(name)
+	}
+	return []byte(data), nil
 }
 
 // Result is what the last response was.

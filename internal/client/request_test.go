@@ -1,0 +1,35 @@
+package client
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestParseHeaders(t *testing.T) {
+	h, err := ParseHeaders([]string{"x-one: 1 ", "Accept:a", "accept: b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 2 || h.Get("X-One") != "1" || len(h["Accept"]) != 1 || h.Get("Accept") != "b" {
+		t.Errorf("headers %v", h)
+	}
+	if _, err := ParseHeaders([]string{"no colon"}); err == nil || err.Error() != `header "no colon" has no ':'` {
+		t.Errorf("a header without ':': %v", err)
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "body")
+	if err := os.WriteFile(name, []byte("from a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for data, want := range map[string]string{"a=1": "a=1", "@" + name: "from a file"} {
+		if b, err := ReadBody(data); err != nil || string(b) != want {
+			t.Errorf("ReadBody(%q) = %q, %v; want %q", data, b, err, want)
+		}
+	}
+	if _, err := ReadBody("@" + name + ".missing"); !os.IsNotExist(err) {
+		t.Errorf("a missing file: %v", err)
+	}
+}
