@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/field"
-	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 func newCertCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -50,10 +48,7 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 				}
 				for _, c := range bundle.Certs {
 					n++
-					f := chain.Describe(c)
-					f.Children = append(f.Children[:0:0], append(chainFileFields(name, string(bundle.Format)), f.Children...)...)
-					out.Event(trace.NewEvent(n, trace.Local, &trace.CertificateInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
-						NotAfter: c.NotAfter, Fields: f}))
+					out.Event(chain.FileEvent(n, c, name, string(bundle.Format)))
 				}
 				if bundle.Key != nil && !jsonOut {
 					fmt.Fprintf(stderr, "tlstrace: %s also holds a private key (not shown)\n", name)
@@ -80,12 +75,5 @@ func newCertPinCmd(stdout io.Writer) *cobra.Command {
 			fmt.Fprintln(stdout, chain.Pin(certs[0]))
 			return nil
 		},
-	}
-}
-
-func chainFileFields(name, format string) []*field.Node {
-	return []*field.Node{
-		{Name: "file", Kind: field.String, Str: name},
-		{Name: "format", Kind: field.String, Str: format},
 	}
 }

@@ -2,11 +2,26 @@ package chain
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 
+	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
+
+// FileEvent returns the event of connection n that shows certificate c,
+// read from the file name in format: its fields as Describe gives them,
+// after the file's name and format.
+func FileEvent(n int, c *x509.Certificate, name, format string) *trace.Event {
+	f := Describe(c)
+	f.Children = append([]*field.Node{
+		{Name: "file", Kind: field.String, Str: name},
+		{Name: "format", Kind: field.String, Str: format},
+	}, f.Children...)
+	return trace.NewEvent(n, trace.Local, &trace.CertificateInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
+		NotAfter: c.NotAfter, Fields: f})
+}
 
 // Events returns the explanation as events of layer x509: one "link" per
 // certificate, leaf first, then the "verdict".
