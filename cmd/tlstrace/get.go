@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -299,11 +298,7 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 		return client.Network{}, nil, err
 	}
 	o.TrustWith = "--cacert FILE"
-	if o.CACert == "" && o.CAPath == "" && o.Roots == nil {
-		if o.CACert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE")); o.CACert == "" {
-			o.CAPath = os.Getenv("SSL_CERT_DIR")
-		}
-	}
+	o.CAsFromEnv()
 	n, t, err := o.Build()
 	if errors.Is(err, client.ErrVersionRange) {
 		return n, nil, fail(exitUsage, errors.New("the minimum TLS version is above --tls-max"), "")

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -49,6 +50,17 @@ type Options struct {
 	// the TLS 1.3 ones (crypto/tls offers all three, so only that list is
 	// accepted); Curves the groups, ':' separated.
 	Ciphers, TLS13Ciphers, Curves string
+}
+
+// CAsFromEnv names the CAs as curl's environment does when none of CACert,
+// CAPath and Roots is set: CURL_CA_BUNDLE, else SSL_CERT_FILE, else the
+// directory SSL_CERT_DIR.
+func (o *Options) CAsFromEnv() {
+	if o.CACert == "" && o.CAPath == "" && o.Roots == nil {
+		if o.CACert = cmp.Or(os.Getenv("CURL_CA_BUNDLE"), os.Getenv("SSL_CERT_FILE")); o.CACert == "" {
+			o.CAPath = os.Getenv("SSL_CERT_DIR")
+		}
+	}
 }
 
 // ErrVersionRange is a maximum TLS version below the minimum.

@@ -50,3 +50,32 @@ func TestOptionsBuild(t *testing.T) {
 		t.Errorf("1.3 to 1.2: %v", err)
 	}
 }
+
+func TestCAsFromEnv(t *testing.T) {
+	t.Setenv("CURL_CA_BUNDLE", "")
+	t.Setenv("SSL_CERT_FILE", "file.pem")
+	t.Setenv("SSL_CERT_DIR", "dir")
+	o := Options{}
+	o.CAsFromEnv()
+	if o.CACert != "file.pem" || o.CAPath != "" {
+		t.Errorf("SSL_CERT_FILE: %q, %q", o.CACert, o.CAPath)
+	}
+	t.Setenv("CURL_CA_BUNDLE", "bundle.pem")
+	o = Options{}
+	o.CAsFromEnv()
+	if o.CACert != "bundle.pem" {
+		t.Errorf("CURL_CA_BUNDLE: %q", o.CACert)
+	}
+	t.Setenv("CURL_CA_BUNDLE", "")
+	t.Setenv("SSL_CERT_FILE", "")
+	o = Options{}
+	o.CAsFromEnv()
+	if o.CACert != "" || o.CAPath != "dir" {
+		t.Errorf("SSL_CERT_DIR: %q, %q", o.CACert, o.CAPath)
+	}
+	o = Options{CAPath: "given"}
+	o.CAsFromEnv()
+	if o.CACert != "" || o.CAPath != "given" {
+		t.Errorf("with --capath: %q, %q", o.CACert, o.CAPath)
+	}
+}
