@@ -21,9 +21,6 @@ a traced request to it. No network, no files.
 
 Then try it on a real server: tlstrace https://example.com/`
 
-// demoCA names the throwaway CA of demo and serve --self-signed.
-const demoCA = "tlstrace demo CA"
-
 func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
@@ -47,7 +44,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error {
-	root, cert, err := certgen.Localhost(demoCA, time.Hour)
+	root, cert, err := certgen.Localhost(certgen.DemoCA, time.Hour)
 	if err != nil {
 		return err
 	}

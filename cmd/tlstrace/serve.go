@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
@@ -33,7 +31,6 @@ SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
 
 type serveOptions struct {
 	server.Options
-	selfSigned   bool
 	listen       string
 	tls12, tls13 bool
 	ciphers      string
@@ -60,7 +57,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.CertFiles, "cert", nil, "certificate chain `FILE` (PEM: the leaf, then its intermediates); repeat with --key for several, chosen by SNI")
 	f.StringArrayVar(&o.KeyFiles, "key", nil, "private key `FILE` of the matching --cert")
-	f.BoolVar(&o.selfSigned, "self-signed", false, "serve a throwaway self-signed certificate for localhost")
+	f.BoolVar(&o.SelfSigned, "self-signed", false, "serve a throwaway self-signed certificate for localhost")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:4433", "address to listen on")
 	f.StringVar(&o.Mode, "mode", "echo", "echo, www, http or file (with --dir)")
 	f.StringVar(&o.Dir, "dir", ".", "directory served by --mode file")
@@ -89,14 +86,9 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch {
-	case o.selfSigned && len(o.CertFiles) > 0:
+	case o.SelfSigned && len(o.CertFiles) > 0:
 		return fail(exitUsage, errors.New("--self-signed and --cert conflict"), "")
-	case o.selfSigned:
-		_, cert, err := certgen.Localhost(demoCA, 30*24*time.Hour)
-		if err != nil {
-			return err
-		}
-		o.Certificates = []tls.Certificate{cert}
+	case o.SelfSigned: // Config makes the certificate
 	case len(o.CertFiles) == 0:
 		return fail(exitUsage, errors.New("give --cert and --key, or --self-signed"), "")
 	case len(o.CertFiles) != len(o.KeyFiles):

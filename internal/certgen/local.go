@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// DemoCA names the throwaway root of tlstrace demo and serve --self-signed.
+const DemoCA = "tlstrace demo CA"
+
 // Localhost makes a throwaway PKI: a self-signed root CA named caName and
 // a server certificate for localhost, 127.0.0.1 and ::1 that the root
 // signed, both with P-256 keys and random serial numbers, valid from a

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
@@ -23,7 +24,10 @@ type Options struct {
 	// the same order; Certificates are served besides them.
 	CertFiles, KeyFiles []string
 	Certificates        []tls.Certificate
-	VerifyClient        string
+	// SelfSigned serves a throwaway certificate for localhost as well,
+	// signed by a root named certgen.DemoCA, valid for 30 days.
+	SelfSigned   bool
+	VerifyClient string
 	// ClientCAFiles hold the CAs client certificates are verified
 	// against, in any form certio reads.
 	ClientCAFiles []string
@@ -56,6 +60,13 @@ func (o *Options) Config() (Config, error) {
 	}
 	if len(o.CertFiles) != len(o.KeyFiles) {
 		return cfg, ErrKeyCount
+	}
+	if o.SelfSigned {
+		_, cert, err := certgen.Localhost(certgen.DemoCA, 30*24*time.Hour)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
 	}
 	for i, name := range o.CertFiles {
 		c, err := tls.LoadX509KeyPair(name, o.KeyFiles[i])

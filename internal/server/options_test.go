@@ -2,10 +2,13 @@ package server
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
@@ -42,5 +45,25 @@ func TestOptionsConfig(t *testing.T) {
 		if _, err := c.o.Config(); !errors.As(err, &se) || se.Name != c.name || se.File != c.file {
 			t.Errorf("%+v: %v, want a setting error for %s", c.o, err, c.name)
 		}
+	}
+}
+
+func TestOptionsSelfSigned(t *testing.T) {
+	cfg, err := (&Options{Mode: "echo", SelfSigned: true}).Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Certificates) != 1 || len(cfg.Certificates[0].Certificate) != 2 {
+		t.Fatalf("certificates %v", cfg.Certificates)
+	}
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaf.Issuer.CommonName != certgen.DemoCA || leaf.VerifyHostname("localhost") != nil {
+		t.Errorf("leaf for %v issued by %v", leaf.DNSNames, leaf.Issuer)
+	}
+	if d := time.Until(leaf.NotAfter); d < 29*24*time.Hour || d > 31*24*time.Hour {
+		t.Errorf("valid until %v", leaf.NotAfter)
 	}
 }
