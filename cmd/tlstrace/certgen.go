@@ -212,13 +212,9 @@ func (o *genOptions) newKeyOut() string {
 }
 
 func readKey(name string) (crypto.Signer, error) {
-	b, err := os.ReadFile(name)
+	k, err := certio.ReadSigner(name)
 	if err != nil {
 		return nil, fail(exitInput, err, "")
-	}
-	k, err := certio.ParseSigner(b)
-	if err != nil {
-		return nil, fail(exitInput, fmt.Errorf("%s: %w", name, err), "")
 	}
 	return k, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -39,6 +40,21 @@ func EncodePKCS12(key any, leaf *x509.Certificate, chain []*x509.Certificate, pa
 		return nil, fmt.Errorf("PKCS#12: %w", err)
 	}
 	return b, nil
+}
+
+// ReadSigner reads the private key file name as ParseSigner does. An error
+// opening the file is returned as it is, a key that cannot be used with
+// the file's name.
+func ReadSigner(name string) (crypto.Signer, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ParseSigner(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return k, nil
 }
 
 // ParseSigner reads a private key that can sign, PEM (ParsePrivateKey's

@@ -67,3 +67,17 @@ func TestFiles(t *testing.T) {
 		t.Errorf("DER wrote %q", b)
 	}
 }
+
+func TestReadSigner(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadSigner(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("a missing file: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.key")
+	if err := os.WriteFile(bad, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSigner(bad); err == nil || !strings.HasPrefix(err.Error(), bad+": ") {
+		t.Errorf("a file that is not a key: %v", err)
+	}
+}
