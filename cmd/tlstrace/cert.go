@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/certio"
@@ -38,13 +37,9 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			n := 0
 			for _, name := range args {
-				b, err := os.ReadFile(name)
+				bundle, err := certio.ReadFile(name, pass)
 				if err != nil {
-					return fail(exitInput, err, "")
-				}
-				bundle, err := certio.Parse(b, pass)
-				if err != nil {
-					return certFileError(fmt.Errorf("%s: %w", name, err))
+					return certFileError(err)
 				}
 				for _, c := range bundle.Certs {
 					n++

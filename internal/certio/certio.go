@@ -156,18 +156,28 @@ func parsePKCS7(b []byte) ([]*x509.Certificate, error) {
 // ErrNoCertificate is an input that holds no certificate (a key alone).
 var ErrNoCertificate = errors.New("holds no certificate")
 
+// ReadFile reads the file name as Parse does. An error opening the file is
+// returned as it is, one parsing it with the file's name.
+func ReadFile(name, password string) (*Bundle, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := Parse(b, password)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return bundle, nil
+}
+
 // ReadCerts reads the certificates of the files names, in order, as Parse
 // does.
 func ReadCerts(password string, names ...string) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	for _, name := range names {
-		b, err := os.ReadFile(name)
+		bundle, err := ReadFile(name, password)
 		if err != nil {
 			return nil, err
-		}
-		bundle, err := Parse(b, password)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if len(bundle.Certs) == 0 {
 			return nil, fmt.Errorf("%s %w", name, ErrNoCertificate)

@@ -81,3 +81,18 @@ func TestReadSigner(t *testing.T) {
 		t.Errorf("a file that is not a key: %v", err)
 	}
 }
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	if _, err := ReadFile(missing, ""); !os.IsNotExist(err) || strings.HasPrefix(err.Error(), missing+": ") {
+		t.Errorf("a missing file: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.pem")
+	if err := os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(bad, ""); err == nil || !strings.HasPrefix(err.Error(), bad+": ") {
+		t.Errorf("a file that does not parse: %v", err)
+	}
+}
