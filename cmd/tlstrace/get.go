@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
 )
@@ -218,7 +219,7 @@ func keyLogFromEnv(tr *source.Tracer) (func(), error) {
 	if kl == "" {
 		return func() {}, nil
 	}
-	f, err := os.OpenFile(kl, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := keylog.OpenAppend(kl)
 	if err != nil {
 		return nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %w", err), "")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
 )
@@ -123,7 +124,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	th.Start(srv.Locked)
 	defer th.Stop(srv.Locked)
 	if o.keylog != "" {
-		f, err := os.OpenFile(o.keylog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := keylog.OpenAppend(o.keylog)
 		if err != nil {
 			return fail(exitInput, err, "")
 		}

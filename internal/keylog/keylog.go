@@ -264,6 +264,12 @@ func Parse(r io.Reader) (*Log, []Warning, error) {
 	}
 }
 
+// OpenAppend opens the key log file name to append lines to, creating it
+// with mode 0600 (the secrets open every session logged).
+func OpenAppend(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+}
+
 // ReadFile parses the key log file name. An error opening the file is
 // returned as it is, a read error with the file's name; the warnings are
 // Parse's.

@@ -358,3 +358,32 @@ func TestMaxEntries(t *testing.T) {
 		t.Errorf("warnings = %v, want one", p.warnings)
 	}
 }
+
+func TestOpenAppendReadFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "keys.log")
+	for i := range 2 {
+		f, err := OpenAppend(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteLine(f, "CLIENT_RANDOM", bytes.Repeat([]byte{byte(i)}, 32), make([]byte, 48)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key log file: %v, %v", fi, err)
+	}
+	l, warnings, err := ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() != 2 || len(warnings) != 0 {
+		t.Errorf("%d entries, warnings %v; want both lines", l.Len(), warnings)
+	}
+	if _, _, err := ReadFile(name + ".missing"); !os.IsNotExist(err) {
+		t.Errorf("a missing file: %v", err)
+	}
+}
