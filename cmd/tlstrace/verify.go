@@ -15,8 +15,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/client"
-	"github.com/tlstrace/tlstrace/internal/source"
-	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 const verifyLong = `Verify a certificate chain and explain it link by link: for each
@@ -152,8 +150,7 @@ func fileExists(name string) bool {
 // connection flag, and returns the chain it sends without judging it (that
 // is verify's job). The connection's own trace is not shown.
 func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.Options) ([]*x509.Certificate, error) {
-	hostport, _, _ := strings.Cut(strings.TrimPrefix(arg, "https://"), "/")
-	host, port, err := client.SplitHostPort(hostport, "443")
+	host, port, err := client.ParseTarget(arg)
 	if err != nil {
 		return nil, fail(exitUsage, err, "")
 	}
@@ -167,16 +164,7 @@ func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.O
 	if err != nil {
 		return nil, settingFail(err)
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if o.maxTime > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.maxTime)
-		defer cancel()
-	}
-	tr := source.NewTracer(time.Now(), func(*trace.Event) {})
-	certs, err := client.PeerChain(ctx, tr, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n})
+	certs, err := client.FetchChain(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime)
 	if err != nil {
 		return nil, clientError(err)
 	}

@@ -4,10 +4,33 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
+
+// ParseTarget returns the host and port of target, an https:// URL (its
+// path ignored) or HOST[:PORT], the port 443 by default.
+func ParseTarget(target string) (host, port string, err error) {
+	hostport, _, _ := strings.Cut(strings.TrimPrefix(target, "https://"), "/")
+	return SplitHostPort(hostport, "443")
+}
+
+// FetchChain is PeerChain within maxTime (when it is positive) with a
+// trace that is not kept: the chain a server sends, for verifying.
+func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509.Certificate, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if maxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, maxTime)
+		defer cancel()
+	}
+	return PeerChain(ctx, source.NewTracer(time.Now(), func(*trace.Event) {}), s)
+}
 
 // PeerChain connects as Connect does (every Network option, the server
 // name, the TLS options) and returns the certificate chain the server

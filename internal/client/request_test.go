@@ -33,3 +33,18 @@ func TestReadBody(t *testing.T) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
+
+func TestParseTarget(t *testing.T) {
+	for target, want := range map[string][2]string{
+		"https://example.com/path": {"example.com", "443"},
+		"https://[::1]:8443/":      {"::1", "8443"},
+		"localhost:4433":           {"localhost", "4433"},
+	} {
+		if host, port, err := ParseTarget(target); err != nil || host != want[0] || port != want[1] {
+			t.Errorf("ParseTarget(%q) = %q, %q, %v; want %q", target, host, port, err, want)
+		}
+	}
+	if _, _, err := ParseTarget("host:port"); err == nil {
+		t.Error("a port that is not a number")
+	}
+}
