@@ -125,7 +125,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			}
 			der, err := certgen.Request(csr.cfg, k)
 			if err != nil {
-				return fail(1, err, "")
+				return fail(exitFailure, err, "")
 			}
 			if err := csr.write(csr.out, "CERTIFICATE REQUEST", der, false); err != nil {
 				return err
@@ -282,7 +282,7 @@ func (o *genOptions) issue(req *x509.CertificateRequest) error {
 	}
 	der, err := certgen.Issue(*c)
 	if err != nil {
-		return fail(1, err, "")
+		return fail(exitFailure, err, "")
 	}
 	if err := o.write(o.out, "CERTIFICATE", der, false); err != nil {
 		return err
@@ -302,7 +302,7 @@ func (o *genOptions) issue(req *x509.CertificateRequest) error {
 	}
 	data, err := certio.EncodePKCS12(c.Key, leaf, chainCerts, o.pass)
 	if err != nil {
-		return fail(1, err, "PKCS#12 cannot carry Ed448 keys")
+		return fail(exitFailure, err, "PKCS#12 cannot carry Ed448 keys")
 	}
 	return o.write(o.p12, "", data, true)
 }

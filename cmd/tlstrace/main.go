@@ -26,7 +26,9 @@ import (
 // Exit codes. They are part of the interface: scripts test them.
 const (
 	exitOK = 0
-	// 1 is a failure not covered below (cobra and Go's runtime use it).
+	// exitFailure is a failure not covered below (Go's runtime uses it
+	// too).
+	exitFailure = 1
 	// exitUsage is a command line that cannot be run: unknown flag, missing
 	// argument, conflicting flags.
 	exitUsage = 2
@@ -180,7 +182,25 @@ A -m timeout exits with the code of the step it cut short.`,
 		}
 		return get.RunE(cmd, args)
 	}
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes the argument errors of cmd and its subcommands usage
+// errors (exit 2), so that any other error without a code of its own is a
+// failure (exit 1).
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return fail(exitUsage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+			}
+			return nil
+		}
+	}
+	for _, c := range cmd.Commands() {
+		usageArgs(c)
+	}
 }
 
 // run executes a command line and returns the exit code. Tests call it in
@@ -206,8 +226,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return ee.code
 	}
-	// Cobra's own argument errors are usage errors.
-	return exitUsage
+	// Usage and input errors carry their codes; anything else is a
+	// failure not listed (exit 1).
+	return exitFailure
 }
 
 func main() {

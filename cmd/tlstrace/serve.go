@@ -94,7 +94,8 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		return fail(exitUsage, errors.New("give --cert and --key, or --self-signed"), "")
 	case len(o.CertFiles) != len(o.KeyFiles):
 		return fail(exitUsage, fmt.Errorf("%d --cert but %d --key", len(o.CertFiles), len(o.KeyFiles)), "give one --key per --cert, in the same order")
-	case o.VerifyClient == "require" && len(o.ClientCAFiles) == 0:
+	}
+	if o.VerifyClient == "require" && len(o.ClientCAFiles) == 0 {
 		return fail(exitUsage, errors.New("--verify-client require needs --client-ca"), "")
 	}
 	switch {
