@@ -18,6 +18,7 @@ package keylog
 import (
 	"bufio"
 	"bytes"
+	"crypto"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ import (
 	"os"
 	"strings"
 	"unicode"
+
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 )
 
 // Labels of the NSS key log format.
@@ -43,6 +46,11 @@ const (
 	LabelServerTrafficSecret0         = "SERVER_TRAFFIC_SECRET_0"
 	LabelEarlyExporterSecret          = "EARLY_EXPORTER_SECRET"
 	LabelExporterSecret               = "EXPORTER_SECRET"
+	// OpenSSL logs the application traffic secret of every KeyUpdate
+	// (RFC 8446, Section 7.2) under these labels, one line per
+	// generation, all under the same label.
+	LabelClientTrafficSecretN = "CLIENT_TRAFFIC_SECRET_N"
+	LabelServerTrafficSecretN = "SERVER_TRAFFIC_SECRET_N"
 	// The Encrypted Client Hello secrets (draft-ietf-tls-esni): the HPKE
 	// shared secret and the ECHConfig used.
 	LabelECHSecret = "ECH_SECRET"
@@ -232,7 +240,9 @@ func WriteLine(w io.Writer, label string, clientRandom, secret []byte) error {
 // ignored; CRLF line endings and hex in either case are accepted, and fields
 // may be separated by any run of spaces or tabs. A line that cannot be used
 // (wrong field count, bad hex, wrong length, too long, duplicate, over
-// MaxEntries) is skipped and reported as a Warning. The returned error is
+// MaxEntries) is skipped and reported as a Warning; successive secrets under
+// a label written once per KeyUpdate are no duplicates when each follows one
+// logged before. The returned error is
 // only that of r; the Log and warnings read until then are returned with it.
 func Parse(r io.Reader) (*Log, []Warning, error) {
 	l := New()
@@ -292,6 +302,9 @@ type parser struct {
 	line     int
 	warnings []Warning
 	full     bool // a MaxEntries warning was given
+	// generations holds the distinct secrets read under each _N label
+	// (one per KeyUpdate), in the order read.
+	generations map[entryKey][][]byte
 }
 
 func (p *parser) warn(format string, args ...any) {
@@ -341,6 +354,10 @@ func (p *parser) parseLine(line []byte) {
 		}
 		return
 	}
+	if next, ok := generationLabels[label]; ok {
+		p.generation(label, next, id, secret)
+		return
+	}
 	if old := p.log.lookup(label, id); old != nil {
 		// A repeated line is harmless; a different secret under the same
 		// name means the log mixes up two connections.
@@ -350,6 +367,76 @@ func (p *parser) parseLine(line []byte) {
 		return
 	}
 	p.log.add(label, id, secret)
+}
+
+// generationLabels maps the labels OpenSSL writes once per KeyUpdate to the
+// label of the generation they follow.
+var generationLabels = map[string]string{
+	LabelClientTrafficSecretN: LabelClientTrafficSecret0,
+	LabelServerTrafficSecretN: LabelServerTrafficSecret0,
+}
+
+// maxSkippedGenerations bounds how many KeyUpdates a _N line may lie beyond
+// a secret logged before it (a log that lost some lines).
+const maxSkippedGenerations = 16
+
+// generation handles a line under a label written once per KeyUpdate
+// (CLIENT_TRAFFIC_SECRET_N, SERVER_TRAFFIC_SECRET_N). Successive lines carry
+// successive secrets, each the KeyUpdate of the one before (RFC 8446,
+// Section 7.2), so a different secret is no warning when it is one of the
+// generations that follow a secret logged before (under label or under
+// first, the secret of generation 0). Otherwise the log mixes up two
+// connections. The Log keeps the first line, as for other labels.
+func (p *parser) generation(label, first string, id, secret []byte) {
+	k := entryKey{[ClientRandomLen]byte(id), label}
+	known := p.generations[k]
+	for _, g := range known {
+		if bytes.Equal(g, secret) {
+			return
+		}
+	}
+	if len(known) > 0 || p.log.lookup(first, id) != nil {
+		from := known
+		if s := p.log.lookup(first, id); s != nil {
+			from = append([][]byte{s}, known...)
+		}
+		if !followsAny(from, secret) {
+			p.warn("%s: the secret for %x is not a KeyUpdate of one logged before (RFC 8446, Section 7.2); the first one is kept", label, id)
+			return
+		}
+	}
+	if p.generations == nil {
+		p.generations = make(map[entryKey][][]byte)
+	}
+	p.generations[k] = append(known, secret)
+	p.log.add(label, id, secret)
+}
+
+// followsAny reports whether secret is the traffic secret of up to
+// maxSkippedGenerations KeyUpdates after one of from. The hash is the one
+// of the secret's length: SHA-256 for 32 bytes, SHA-384 for 48.
+func followsAny(from [][]byte, secret []byte) bool {
+	var h crypto.Hash
+	switch len(secret) {
+	case 32:
+		h = crypto.SHA256
+	case 48:
+		h = crypto.SHA384
+	default:
+		return false
+	}
+	for _, s := range from {
+		if len(s) != len(secret) {
+			continue
+		}
+		for range maxSkippedGenerations {
+			s = tlscrypt.ExpandLabel(h, s, "traffic upd", nil, len(s))
+			if bytes.Equal(s, secret) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkLengths returns why the field lengths of a line are wrong, or "".
@@ -376,7 +463,8 @@ func checkLengths(label string, id, secret []byte) string {
 		}
 	case LabelClientEarlyTrafficSecret, LabelClientHandshakeTrafficSecret,
 		LabelServerHandshakeTrafficSecret, LabelClientTrafficSecret0,
-		LabelServerTrafficSecret0, LabelEarlyExporterSecret, LabelExporterSecret:
+		LabelServerTrafficSecret0, LabelEarlyExporterSecret, LabelExporterSecret,
+		LabelClientTrafficSecretN, LabelServerTrafficSecretN:
 		// A TLS 1.3 secret is as long as the suite's hash (RFC 8446,
 		// Section 7.1): 32 bytes for SHA-256 (and SM3, RFC 8998), 48 for
 		// SHA-384.

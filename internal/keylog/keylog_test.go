@@ -2,12 +2,16 @@ package keylog
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 )
 
 func readTestdata(t testing.TB, dir string) []byte {
@@ -385,5 +389,53 @@ func TestOpenAppendReadFile(t *testing.T) {
 	}
 	if _, _, err := ReadFile(name + ".missing"); !os.IsNotExist(err) {
 		t.Errorf("a missing file: %v", err)
+	}
+}
+
+// TestKeyUpdateGenerations: OpenSSL writes SERVER_TRAFFIC_SECRET_N and
+// CLIENT_TRAFFIC_SECRET_N once per KeyUpdate, each side once, so the same
+// label carries successive secrets (repeated when both peers log to one
+// file). Each is the KeyUpdate of the one before (RFC 8446, Section 7.2):
+// no warning. A secret that follows none logged before is still one.
+func TestKeyUpdateGenerations(t *testing.T) {
+	random := strings.Repeat("ab", ClientRandomLen)
+	for _, n := range []int{32, 48} {
+		h := crypto.SHA256
+		if n == 48 {
+			h = crypto.SHA384
+		}
+		gen0 := bytes.Repeat([]byte{7}, n)
+		gen1 := tlscrypt.ExpandLabel(h, gen0, "traffic upd", nil, n)
+		gen2 := tlscrypt.ExpandLabel(h, gen1, "traffic upd", nil, n)
+		gen4 := tlscrypt.ExpandLabel(h, tlscrypt.ExpandLabel(h, gen2, "traffic upd", nil, n), "traffic upd", nil, n)
+		line := func(label string, secret []byte) string {
+			return fmt.Sprintf("%s %s %x\n", label, random, secret)
+		}
+		log := line(LabelServerTrafficSecret0, gen0) +
+			line(LabelServerTrafficSecretN, gen1) + line(LabelServerTrafficSecretN, gen1) +
+			line(LabelServerTrafficSecretN, gen2) + line(LabelServerTrafficSecretN, gen2) +
+			// A line lost: generation 3 is missing.
+			line(LabelServerTrafficSecretN, gen4) +
+			// Two files concatenated: the other peer's lines again.
+			line(LabelServerTrafficSecretN, gen1) + line(LabelServerTrafficSecretN, gen2) +
+			// The client's first KeyUpdate, without its _0 line.
+			line(LabelClientTrafficSecretN, gen2)
+		l, warnings, err := Parse(strings.NewReader(log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warnings) != 0 {
+			t.Errorf("%d-byte secrets: warnings %v", n, warnings)
+		}
+		if got := l.Secret(mustHex(t, random), LabelServerTrafficSecretN); !bytes.Equal(got, gen1) {
+			t.Errorf("%d-byte secrets: kept %x, want the first generation %x", n, got, gen1)
+		}
+
+		// A secret that is no KeyUpdate of any logged before.
+		other := bytes.Repeat([]byte{9}, n)
+		_, warnings, _ = Parse(strings.NewReader(log + line(LabelServerTrafficSecretN, other) + line(LabelClientTrafficSecretN, other)))
+		if len(warnings) != 2 || warnings[0].Line != 10 || !strings.Contains(warnings[0].Text, "not a KeyUpdate of one logged before") {
+			t.Errorf("%d-byte secrets: unrelated secrets gave warnings %v, want two on lines 10 and 11", n, warnings)
+		}
 	}
 }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer collects a program's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitFor waits up to 10 s until buf holds s.
+func waitFor(t *testing.T, buf *lockedBuffer, s string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(buf.String(), s) {
+			return
+		}
+	}
+	t.Fatalf("no %q in 10 s:\n%s", s, buf.String())
+}
+
+// TestReadKeyUpdatePeer captures an openssl s_server that sends two
+// KeyUpdates (its "k" and "K" commands; the second asks the client to update
+// too) to an openssl s_client. Both log to one key log, where OpenSSL writes
+// SERVER_TRAFFIC_SECRET_N and CLIENT_TRAFFIC_SECRET_N once per KeyUpdate
+// and side: successive generations under one label, which are no warning.
+// The records after each KeyUpdate decrypt, and the handshake messages are
+// tshark's.
+func TestReadKeyUpdatePeer(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap", "tshark")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	keylog := filepath.Join(dir, "keys.txt")
+	pcap := filepath.Join(dir, "keyupdate.pcapng")
+	port := 10000 + mrand.IntN(20000)
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+
+	var srvOut, cliOut lockedBuffer
+	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"),
+		"-tls1_3", "-naccept", "1", "-keylogfile", keylog)
+	srvIn, err := srv.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Stdout, srv.Stderr = &srvOut, &srvOut
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Wait() }()
+	defer func() {
+		srv.Process.Kill()
+		<-srvDone
+	}()
+	waitFor(t, &srvOut, "ACCEPT")
+
+	cli := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
+		"-servername", "localhost", "-CAfile", filepath.Join(dir, "ca.pem"), "-verify_return_error",
+		"-tls1_3", "-keylogfile", keylog)
+	cliIn, err := cli.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.Stdout, cli.Stderr = &cliOut, &cliOut
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cliDone := make(chan error, 1)
+	go func() { cliDone <- cli.Wait() }()
+	defer func() {
+		cli.Process.Kill()
+		<-cliDone
+	}()
+	waitFor(t, &cliOut, "Verify return code: 0")
+	waitFor(t, &srvOut, "CIPHER is")
+	// s_server takes a line of one letter as a command, so each line is
+	// written once the one before has arrived.
+	for _, step := range []struct{ send, wait string }{
+		{"k\n", "KEY UPDATE"}, {"hello\n", "hello"}, {"K\n", "KEY UPDATE"}, {"world\n", "world"},
+	} {
+		io.WriteString(srvIn, step.send)
+		if step.wait == "KEY UPDATE" {
+			// s_server says nothing when it sends a KeyUpdate; give it
+			// time to read the command on its own.
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		waitFor(t, &cliOut, step.wait)
+	}
+	io.WriteString(cliIn, "bye\n")
+	waitFor(t, &srvOut, "bye")
+	cliIn.Close()
+	select {
+	case <-cliDone:
+		cliDone <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("s_client did not exit")
+	}
+	select {
+	case <-srvDone:
+		srvDone <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("s_server did not exit")
+	}
+	stop()
+
+	b, err := os.ReadFile(keylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kl := string(b)
+	if !strings.Contains(kl, "SERVER_TRAFFIC_SECRET_N") || !strings.Contains(kl, "CLIENT_TRAFFIC_SECRET_N") {
+		t.Fatalf("openssl logged no secret of a KeyUpdate:\n%s", kl)
+	}
+
+	var out, errb bytes.Buffer
+	if code := run([]string{"read", pcap, "--keylog", keylog, "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if errb.Len() != 0 {
+		t.Errorf("warnings on the key log:\n%s", errb.String())
+	}
+	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
+	var got, steps []string
+	data := map[string]string{}
+	for _, ev := range events {
+		if ev.Layer != "tls" {
+			continue
+		}
+		steps = append(steps, ev.From+" "+ev.Type)
+		switch ev.Type {
+		case "encrypted_record":
+			t.Errorf("frame %d: encrypted record not decrypted: %s", ev.Frame, ev.Error)
+		case "application_data":
+			data[ev.From] += appData(t, ev)
+		}
+		if code, ok := handshakeCode(ev.Type); ok {
+			got = append(got, fmt.Sprintf("%d:%d", ev.Frame, code))
+		}
+	}
+	oracle := tsharkHandshakes(t, pcap, fmt.Sprintf("tcp.port==%d,tls", port), keylog)[0]
+	if !slices.Equal(got, oracle) {
+		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
+	}
+	if n := strings.Count(strings.Join(steps, ","), "server key_update"); n != 2 {
+		t.Errorf("%d server key_update, want 2: %v", n, steps)
+	}
+	if n := strings.Count(strings.Join(steps, ","), "client key_update"); n != 1 {
+		t.Errorf("%d client key_update, want 1: %v", n, steps)
+	}
+	if data["server"] != "hello\nworld\n" || data["client"] != "bye\n" {
+		t.Errorf("application data %q, want the server's %q and the client's %q", data, "hello\nworld\n", "bye\n")
+	}
+}
