@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -179,5 +180,59 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 	}
 	if data["server"] != "hello\nworld\n" || data["client"] != "bye\n" {
 		t.Errorf("application data %q, want the server's %q and the client's %q", data, "hello\nworld\n", "bye\n")
+	}
+}
+
+// TestReadResumedClientHelloPeer captures an openssl s_client that resumes
+// a TLS 1.3 session (-sess_out, then -sess_in): its second ClientHello ends
+// with pre_shared_key, as RFC 8446, Section 4.2.11 wants, and no anomaly
+// says otherwise, in the JSON or the text.
+func TestReadResumedClientHelloPeer(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	keylog := filepath.Join(dir, "keys.txt")
+	pcap := filepath.Join(dir, "resumed.pcapng")
+	port := 10000 + mrand.IntN(20000)
+	r := peerRun{
+		name:    "tls13-resumption",
+		server:  []string{"-tls1_3"},
+		clients: []peerClient{{"openssl", []string{"-tls1_3", "-sess_out", "{sess}"}}, {"openssl", []string{"-tls1_3", "-sess_in", "{sess}"}}},
+	}
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	runPeers(t, dir, &r, port, keylog)
+	stop()
+
+	for _, args := range [][]string{{"read", pcap, "--json"}, {"read", pcap, "--keylog", keylog, "--json"}, {"read", pcap, "-v"}, {"read", pcap, "--keylog", keylog, "-v"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errb.String())
+		}
+		if bytes.Contains(out.Bytes(), []byte("not the last extension")) {
+			t.Errorf("%v: an anomaly says pre_shared_key is not last:\n%s", args, out.String())
+		}
+	}
+	var hellos []jsonEvent
+	for _, ev := range runJSON(t, "read", pcap, "--json") {
+		if ev.Type == "client_hello" {
+			hellos = append(hellos, ev)
+		}
+	}
+	if len(hellos) != 2 {
+		t.Fatalf("%d client_hello, want 2", len(hellos))
+	}
+	var f struct {
+		Extensions []struct {
+			Type struct{ Name string } `json:"extension_type"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(hellos[1].Fields, &f); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Extensions); n == 0 || f.Extensions[n-1].Type.Name != "pre_shared_key" {
+		t.Errorf("the resumed ClientHello's extensions do not end with pre_shared_key: %+v", f.Extensions)
 	}
 }
