@@ -48,8 +48,6 @@ func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fail(exitConnect, err, "")
@@ -61,7 +59,7 @@ func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error
 		}
 	}()
 	port := ln.Addr().(*net.TCPAddr).Port
-	o.conn.Roots = pool
+	o.conn.Roots = []*x509.Certificate{root}
 	o.conn.Resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
 	o.conn.ConnectTimeout = 5 * time.Second
 	o.req.MaxTime, o.req.MaxRedirects, o.req.UserAgent = 10*time.Second, 5, "tlstrace/"+version()

@@ -56,7 +56,7 @@ type Options struct {
 
 // Check is one thing checked about a link.
 type Check struct {
-	Name   string // signature, validity, basic_constraints, key_usage, extended_key_usage, name_constraints, host_name
+	Name   string // signature, validity, basic_constraints, key_usage, extended_key_usage, name_constraints, host_name, trust
 	OK     bool
 	Detail string
 }
@@ -138,6 +138,16 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	} else {
 		path = buildPath(leaf, o.Intermediates, o.Roots)
 	}
+	roots := o.Roots
+	if err != nil && o.Roots == nil {
+		// A pool (the system's) cannot be listed: ask it for the root of
+		// the last certificate found, so that the rest of the chain is
+		// explained too.
+		var root *x509.Certificate
+		if path, root = extendFromPool(path, o, at); root != nil {
+			roots = []*x509.Certificate{root}
+		}
+	}
 	ed448Chain := slices.ContainsFunc(path, isEd448Signed)
 	for i, c := range path {
 		var issuer *x509.Certificate
@@ -146,7 +156,18 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		} else if selfIssued(c) {
 			issuer = c
 		}
-		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, o.Roots, err == nil, o.Thorough))
+		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, roots, o.systemRoots(), err == nil, o.Thorough))
+	}
+	if err != nil && len(r.Links) > 0 {
+		// A chain ending at a self-signed certificate the verifier does not
+		// trust fails there: that link carries the failure.
+		if l := &r.Links[len(r.Links)-1]; l.Issuer == l.Cert && !l.Trusted {
+			where := "the trusted roots"
+			if o.systemRoots() {
+				where = "the system's trusted roots"
+			}
+			l.Checks = append(l.Checks, Check{Name: "trust", OK: false, Detail: fmt.Sprintf("self-signed, and not among %s", where)})
+		}
 	}
 	r.Valid = err == nil
 	r.Err = err
@@ -254,6 +275,35 @@ func judge(links []Link) (bool, error) {
 		return false, x509.UnknownAuthorityError{Cert: links[len(links)-1].Cert}
 	}
 	return true, nil
+}
+
+// systemRoots tells whether the roots are the system's, which cannot be
+// listed.
+func (o Options) systemRoots() bool { return o.Roots == nil && o.RootPool == nil }
+
+// extendFromPool completes path, which stops before a root, with the
+// chain a pool (nil: the system's) verifies for its last certificate, and
+// returns the root found (nil when none). The certificate is checked as a
+// CA, at, with any key usage: what the leaf's own verification would have
+// needed above it.
+func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.Certificate, *x509.Certificate) {
+	top := path[len(path)-1]
+	if selfIssued(top) || len(path) >= maxDepth {
+		return path, nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range o.Intermediates {
+		inter.AddCert(c)
+	}
+	chains, err := top.Verify(x509.VerifyOptions{Roots: o.RootPool, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil || len(chains[0]) < 2 {
+		return path, nil
+	}
+	rest := chains[0][1:]
+	if len(path)+len(rest) > maxDepth {
+		return path, nil
+	}
+	return append(path, rest...), rest[len(rest)-1]
 }
 
 // buildPath follows issuers from leaf through the intermediates and roots,
@@ -398,7 +448,7 @@ func recoverRSA(pub *rsa.PublicKey, sig []byte) []byte {
 // explainLink checks one certificate of path against its issuer. verified
 // says crypto/x509 built and checked this path: its signatures are then
 // not checked a second time.
-func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate, verified, thorough bool) Link {
+func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate, system, verified, thorough bool) Link {
 	l := Link{Cert: c, Issuer: issuer, Role: "intermediate"}
 	switch {
 	case i == 0:
@@ -421,6 +471,10 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		l.Hash, l.TBSHash = h.String(), hh.Sum(nil)
 	}
 	switch {
+	case issuer == nil && system:
+		// The system's roots were asked for the issuer (extendFromPool)
+		// but cannot be listed: say what was done.
+		add("signature", false, "issuer %q not found: not in the chain given, and none of the system's trusted roots verifies this certificate at this time (the system's store cannot be listed)", c.Issuer)
 	case issuer == nil:
 		add("signature", false, "issuer %q not found: not in the chain given nor among the trusted roots", c.Issuer)
 	default:

@@ -33,7 +33,9 @@ type Options struct {
 	// CACert is a file of PEM or DER CA certificates, CAPath a directory
 	// of PEM files; with neither, Roots or else the system's are trusted.
 	CACert, CAPath string
-	Roots          *x509.CertPool
+	// Roots, when set, are the trusted CAs (as a list, so that a chain can
+	// be explained up to them).
+	Roots []*x509.Certificate
 	// TrustWith words how the user trusts a CA, for the fixes of an
 	// untrusted chain (cmd's flag, "--cacert FILE"); "" is generic.
 	TrustWith string
@@ -89,11 +91,21 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		}
 		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
-	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, Roots: o.Roots, TrustWith: o.TrustWith}
+	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith}
+	if o.Roots != nil {
+		t.Roots = x509.NewCertPool()
+		for _, c := range o.Roots {
+			t.Roots.AddCert(c)
+		}
+	}
 	var err error
 	if o.CACert != "" || o.CAPath != "" {
-		if t.Roots, err = LoadRoots(o.CACert, o.CAPath); err != nil {
+		if t.RootCerts, err = LoadRoots(o.CACert, o.CAPath); err != nil {
 			return n, nil, err
+		}
+		t.Roots = x509.NewCertPool()
+		for _, c := range t.RootCerts {
+			t.Roots.AddCert(c)
 		}
 	}
 	for _, v := range []struct {
@@ -151,9 +163,10 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 }
 
 // LoadRoots reads the CA certificates of a file (PEM or DER) and of the
-// PEM files of a directory.
-func LoadRoots(file, dir string) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
+// PEM files of a directory. They are kept as a list, not only as a pool,
+// so that a chain can be explained up to the root that was trusted.
+func LoadRoots(file, dir string) ([]*x509.Certificate, error) {
+	var roots []*x509.Certificate
 	var files []string
 	if file != "" {
 		files = append(files, file)
@@ -174,15 +187,36 @@ func LoadRoots(file, dir string) (*x509.CertPool, error) {
 		if err != nil {
 			return nil, &setting.Error{Name: "CACert", Err: fmt.Errorf("reading CA file: %w", err), File: true}
 		}
-		if !pool.AppendCertsFromPEM(b) {
+		certs := pemCerts(b)
+		if len(certs) == 0 {
 			if c, err := x509.ParseCertificate(b); err == nil {
-				pool.AddCert(c)
+				certs = append(certs, c)
 			} else if i == 0 && file != "" {
 				return nil, &setting.Error{Name: "CACert", Value: f, Err: errors.New("holds no PEM or DER certificate"), File: true}
 			}
 		}
+		roots = append(roots, certs...)
 	}
-	return pool, nil
+	return roots, nil
+}
+
+// pemCerts returns the certificates of the PEM CERTIFICATE blocks of b
+// that parse, skipping the others as x509.CertPool.AppendCertsFromPEM does.
+func pemCerts(b []byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for len(b) > 0 {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" || len(blk.Headers) != 0 {
+			continue
+		}
+		if c, err := x509.ParseCertificate(blk.Bytes); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // parsePins reads curl's --pinnedpubkey: hashes, or a public key file.

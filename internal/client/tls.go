@@ -23,8 +23,11 @@ type TLSOptions struct {
 	// Insecure skips the verdict (curl -k); the chain is still checked and
 	// shown.
 	Insecure bool
-	// Roots are the trusted CAs; nil means the system's.
-	Roots *x509.CertPool
+	// Roots are the trusted CAs; nil means the system's. RootCerts, when
+	// set, are the same CAs as a list: the chain is then explained up to
+	// the root that was trusted (a pool cannot be listed).
+	Roots     *x509.CertPool
+	RootCerts []*x509.Certificate
 	// Certificates is the client certificate (--cert/--key).
 	Certificates []tls.Certificate
 	// Pins are base64 SHA-256 hashes of acceptable server public keys
@@ -113,7 +116,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		evErr = "the server sent no certificate"
 		return stepErr(StepVerify, errors.New(evErr), "")
 	}
-	r := chain.Verify(certs[0], chain.Options{Name: host, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith})
+	r := chain.Verify(certs[0], chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith})
 	for _, lev := range r.Events(conn) {
 		if lev.Type == trace.TypeLink {
 			t.Emit(lev)
