@@ -48,8 +48,8 @@ func chainLinks(t *testing.T, out string) []chainLink {
 }
 
 // TestChainExplained checks, against openssl s_server, that a chain that
-// fails is explained the same way on a live request and by verify on the
-// same certificates: the same cause, exit 7, every link of the chain shown
+// fails is explained the same way on a live request, by verify on the
+// same certificates and by verify on the server's URL: the same cause, exit 7, every link of the chain shown
 // up to its root, and the ✗ on the link and check that failed, every other
 // check passing.
 func TestChainExplained(t *testing.T) {
@@ -86,20 +86,25 @@ func TestChainExplained(t *testing.T) {
 			[]string{"leaf"}, 0, "trust", `the certificate "CN=localhost" is self-signed and not trusted`},
 		{"untrusted-root", func() (string, string) { return otherInter.leaf(t, dir, "untrusted", nil, otherInter, other) }, nil,
 			[]string{"leaf", "intermediate", "root"}, 2, "trust", `the chain ends at "CN=other-root", which is not a trusted CA`},
+		{"untrusted-root-not-sent", func() (string, string) { return otherInter.leaf(t, dir, "unsent", nil, otherInter) }, nil,
+			[]string{"leaf", "intermediate"}, 1, "signature", `no trusted root found: the chain ends at "CN=other-intermediate", issued by "CN=other-root", which was not sent`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cert, key := c.cert()
-			port := sServer(t, cert, key, c.srv...)
-			live := []string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "-m", "10s", "--json"}
+			// Two connections: the request, then verify URL.
+			port := sServer(t, cert, key, append([]string{"-naccept", "2"}, c.srv...)...)
+			url := fmt.Sprintf("https://localhost:%d/", port)
+			live := []string{url, "--cacert", root.file, "-m", "10s", "--json"}
+			verifyURL := []string{"verify", "--cacert", root.file, "-m", "10s", "--json", url}
 			verify := []string{"verify", "--cacert", root.file, "--name", "localhost", "--json", cert}
 			if _, err := os.Stat(chainOf(cert)); err == nil {
 				verify = append(verify, "--untrusted", chainOf(cert))
 			}
 			var causes []string
-			for _, args := range [][]string{live, verify} {
+			for _, args := range [][]string{live, verify, verifyURL} {
 				code, out, stderr := runCode(args...)
-				what := args[0]
+				what := strings.Join(args, " ")
 				if code != exitVerify {
 					t.Errorf("%s: exit %d, want %d\n%s", what, code, exitVerify, stderr)
 				}
@@ -132,8 +137,10 @@ func TestChainExplained(t *testing.T) {
 					}
 				}
 			}
-			if len(causes) == 2 && causes[0] != causes[1] {
-				t.Errorf("live and verify differ:\n%s\n%s", causes[0], causes[1])
+			for _, cause := range causes[1:] {
+				if cause != causes[0] {
+					t.Errorf("live and verify differ:\n%s\n%s", causes[0], cause)
+				}
 			}
 		})
 	}
