@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,5 +84,28 @@ func TestExplainedWithPool(t *testing.T) {
 		if last := checks[len(checks)-1]; last.Name != "trust" || last.OK {
 			t.Errorf("self-signed: last check %+v", last)
 		}
+	}
+}
+
+// TestExplainedWithSystemRoots checks that with the system's roots, which
+// cannot be listed, a private chain is explained as far as it goes and
+// says so.
+func TestExplainedWithSystemRoots(t *testing.T) {
+	now := time.Now()
+	root, rootKey := newCert(t, "private root", false, now.Add(-time.Hour), now.Add(time.Hour), nil, nil)
+	inter, interKey := newCert(t, "private inter", false, now.Add(-time.Hour), now.Add(time.Hour), root, rootKey)
+	leaf, _ := newCert(t, "leaf", true, now.Add(-time.Hour), now.Add(time.Hour), inter, interKey)
+	r := Verify(leaf, Options{Name: "localhost", Intermediates: []*x509.Certificate{inter}})
+	if r.Valid || len(r.Links) != 2 {
+		t.Fatalf("valid %v, %d links", r.Valid, len(r.Links))
+	}
+	sig := r.Links[1].Checks[0]
+	if sig.Name != "signature" || sig.OK || !strings.Contains(sig.Detail, "the system's store cannot be listed") {
+		t.Errorf("intermediate: %+v", sig)
+	}
+	r = Verify(root, Options{})
+	checks := r.Links[0].Checks
+	if last := checks[len(checks)-1]; last.Name != "trust" || last.OK || last.Detail != "self-signed, and not among the system's trusted roots" {
+		t.Errorf("self-signed: %+v", last)
 	}
 }
