@@ -60,6 +60,9 @@ type Flow struct {
 	RoleFromSYN bool
 	// Retransmitted counts bytes seen again.
 	Retransmitted int
+	// Truncated is set once a packet of the flow was cut short by the
+	// capture's snapshot length.
+	Truncated bool
 
 	dirs    [2]*half // 0: from client, 1: from server
 	closed  bool
@@ -73,7 +76,10 @@ type TCPEvent struct {
 	Frame      int
 	Time       time.Time
 	FromClient bool
-	// Kind is "syn", "syn_ack", "ack", "fin", "rst" or "gap".
+	// Kind is "syn", "syn_ack", "ack", "fin", "rst", "gap", or
+	// "truncated": the first packet of the flow cut short by the
+	// snapshot length (once per flow; Missing is what it lost, and its
+	// bytes after the cut come as a gap).
 	Kind string
 	// Seq and Ack are as on the wire; RelSeq and RelAck relative to each
 	// side's initial sequence number, as Wireshark shows them.
@@ -82,7 +88,7 @@ type TCPEvent struct {
 	Window         uint16
 	Len            int
 	Flags          uint8
-	// Missing is the number of bytes never seen, for a gap.
+	// Missing is the number of bytes never seen, for a gap or truncated.
 	Missing int
 }
 
@@ -278,6 +284,9 @@ func (rd *reader) pcap() error {
 	}
 	nano := magic == 0xA1B23C4D || magic == 0x4D3CB2A1
 	link := bo.Uint32(hdr[20:]) & 0x0fffffff
+	if !linkSupported(link) {
+		return errLink(link)
+	}
 	for {
 		start := rd.off
 		rec, err := rd.read(16)
@@ -316,10 +325,17 @@ type iface struct {
 func (rd *reader) pcapng() error {
 	var bo binary.ByteOrder = binary.LittleEndian
 	var ifaces []iface
+	// A file whose packets are all on interfaces of link types that
+	// cannot be read is refused, naming the first such link type.
+	var readable, unreadable int
+	var badLink uint32
 	for {
 		start := rd.off
 		head, err := rd.read(8)
 		if err == io.EOF {
+			if readable == 0 && unreadable > 0 {
+				return errLink(badLink)
+			}
 			return nil
 		}
 		if err != nil {
@@ -389,6 +405,11 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			ifc := ifaces[id]
+			if linkSupported(ifc.link) {
+				readable++
+			} else if unreadable++; unreadable == 1 {
+				badLink = ifc.link
+			}
 			rd.packet(ifc.link, tsFrom(ticks, ifc.perSecond), body[20:20+capLen])
 		case 3: // Simple Packet Block: no timestamp, interface 0
 			if len(body) < 4 || len(ifaces) == 0 {

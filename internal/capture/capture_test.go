@@ -25,12 +25,18 @@ type recorder struct {
 	// frames lists (flow, fromClient, frame, len) per Data call.
 	frames []string
 	closed []int
+	// log lists TCP events (kind@frame) and Data calls (data@frame) in
+	// the order they came.
+	log []string
 }
 
 func newRecorder() *recorder { return &recorder{streams: map[int]*[2][]byte{}} }
 
 func (r *recorder) Secrets(b []byte) { r.secrets = append(r.secrets, b) }
-func (r *recorder) TCP(ev TCPEvent)  { r.tcp = append(r.tcp, ev) }
+func (r *recorder) TCP(ev TCPEvent) {
+	r.tcp = append(r.tcp, ev)
+	r.log = append(r.log, fmt.Sprintf("%s@%d", ev.Kind, ev.Frame))
+}
 func (r *recorder) Data(f *Flow, fromClient bool, frame int, ts time.Time, b []byte) {
 	s := r.streams[f.ID]
 	if s == nil {
@@ -42,6 +48,7 @@ func (r *recorder) Data(f *Flow, fromClient bool, frame int, ts time.Time, b []b
 		i = 0
 	}
 	s[i] = append(s[i], b...)
+	r.log = append(r.log, fmt.Sprintf("%s@%d", b, frame))
 	r.frames = append(r.frames, fmt.Sprintf("%d/%d:%d+%d", f.ID, i, frame, len(b)))
 }
 func (r *recorder) Close(f *Flow) { r.closed = append(r.closed, f.ID) }

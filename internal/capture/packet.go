@@ -94,6 +94,8 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		return
 	}
 	var src, dst netip.Addr
+	// cut counts the bytes of the IP packet past the snapshot length.
+	cut := 0
 	switch etherType {
 	case 0x0800:
 		if len(b) < 20 || b[0]>>4 != 4 {
@@ -119,6 +121,8 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		dst = netip.AddrFrom4([4]byte(b[16:20]))
 		if total < len(b) && total > 0 {
 			b = b[:total] // Ethernet padding
+		} else if total > len(b) {
+			cut = total - len(b)
 		}
 		b = b[ihl:]
 	case 0x86DD:
@@ -133,6 +137,8 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		b = b[40:]
 		if plen > 0 && plen < len(b) {
 			b = b[:plen]
+		} else if plen > len(b) {
+			cut = plen - len(b)
 		}
 		// Walk the extension headers up to TCP.
 		for next != 6 {
@@ -184,6 +190,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		flags:  b[13],
 		window: binary.BigEndian.Uint16(b[14:]),
 		data:   b[off:],
+		cut:    cut,
 		ts:     ts,
 		frame:  rd.frame,
 	}

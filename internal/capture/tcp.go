@@ -15,8 +15,11 @@ type segment struct {
 	flags    uint8
 	window   uint16
 	data     []byte
-	ts       time.Time
-	frame    int
+	// cut counts the payload bytes past the capture's snapshot length:
+	// the segment carried data plus cut bytes.
+	cut   int
+	ts    time.Time
+	frame int
 }
 
 // half is the reassembly state of one direction.
@@ -31,9 +34,15 @@ type half struct {
 }
 
 type pendingSeg struct {
-	seq  uint32
-	data []byte
+	seq   uint32
+	data  []byte
+	cut   int // bytes past the snapshot length, after data
+	frame int
+	ts    time.Time
 }
+
+// end is the sequence number after the segment.
+func (p *pendingSeg) end() uint32 { return p.seq + uint32(len(p.data)+p.cut) }
 
 // seqDiff returns a-b in serial arithmetic (RFC 1982), so that sequence
 // numbers that wrap compare right.
@@ -108,7 +117,22 @@ func (rd *reader) tcp(s *segment) {
 		ev.Kind = "ack"
 		rd.h.TCP(ev)
 	}
-	if len(s.data) > 0 {
+	if ack && len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
+		// The peer acknowledges bytes after a hole of the other
+		// direction: it received what the capture missed, so nothing
+		// will fill the hole. The bytes after it go out now, with the
+		// frames that carried them.
+		for len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
+			rd.skipHole(f, other, !fromClient)
+		}
+	}
+	if s.cut > 0 && !f.Truncated {
+		f.Truncated = true
+		tev := ev
+		tev.Kind, tev.Missing = "truncated", s.cut
+		rd.h.TCP(tev)
+	}
+	if len(s.data) > 0 || s.cut > 0 {
 		f.seenAck = true
 		rd.data(f, d, fromClient, s)
 	}
@@ -131,34 +155,58 @@ func (rd *reader) tcp(s *segment) {
 
 // data reassembles one direction: in-order bytes go out at once, attributed
 // to this frame; bytes ahead of a hole wait (bounded) and go out with the
-// frame that fills the hole; bytes seen before are trimmed (first copy
-// wins).
+// frame that fills the hole, or with their own frame when the hole is given
+// up; bytes seen before are trimmed (first copy wins). The bytes of a
+// segment cut by the snapshot length go out as far as they were captured,
+// then a gap stands for the rest.
 func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
-	seq, b := s.seq, s.data
-	if diff := seqDiff(seq, d.next); diff < 0 {
-		if int(-diff) >= len(b) {
-			f.Retransmitted += len(b)
+	p := pendingSeg{seq: s.seq, data: s.data, cut: s.cut, frame: s.frame, ts: s.ts}
+	if diff := seqDiff(p.seq, d.next); diff < 0 {
+		if int(-diff) >= len(p.data)+p.cut {
+			f.Retransmitted += len(p.data) + p.cut
 			return
 		}
 		f.Retransmitted += int(-diff)
-		b = b[-diff:]
-		seq = d.next
+		trim(&p, int(-diff))
 	} else if diff > 0 {
-		d.ooo = append(d.ooo, pendingSeg{seq: seq, data: append([]byte(nil), b...)})
-		d.buffered += len(b)
+		p.data = append([]byte(nil), p.data...)
+		d.ooo = append(d.ooo, p)
+		d.buffered += len(p.data)
 		slices.SortStableFunc(d.ooo, func(x, y pendingSeg) int { return int(seqDiff(x.seq, y.seq)) })
 		if d.buffered > rd.opts.MaxBuffered {
-			rd.skipHole(f, d, fromClient, s.frame, s.ts)
+			rd.skipHole(f, d, fromClient)
 		}
 		return
 	}
-	rd.h.Data(f, fromClient, s.frame, s.ts, b)
-	d.next = seq + uint32(len(b))
-	rd.drain(f, d, fromClient, s.frame, s.ts)
+	rd.deliver(f, d, fromClient, &p, s.frame, s.ts)
+	rd.drain(f, d, fromClient, s.frame, s.ts, false)
 }
 
-// drain delivers buffered segments that have become contiguous.
-func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Time) {
+// trim drops the first n bytes of p (n less than its length).
+func trim(p *pendingSeg, n int) {
+	k := min(n, len(p.data))
+	p.data = p.data[k:]
+	p.cut -= n - k
+	p.seq += uint32(n)
+}
+
+// deliver hands on the bytes of p, which start at d.next, and a gap for
+// what the snapshot length cut.
+func (rd *reader) deliver(f *Flow, d *half, fromClient bool, p *pendingSeg, frame int, ts time.Time) {
+	if len(p.data) > 0 {
+		rd.h.Data(f, fromClient, frame, ts, p.data)
+	}
+	d.next = p.seq + uint32(len(p.data))
+	if p.cut > 0 {
+		rd.h.TCP(TCPEvent{Flow: f, Frame: frame, Time: ts, FromClient: fromClient, Kind: "gap",
+			Seq: d.next, RelSeq: d.next - d.isn, Missing: p.cut})
+		d.next += uint32(p.cut)
+	}
+}
+
+// drain delivers buffered segments that have become contiguous: with the
+// frame that made them so, or with their own frames (own).
+func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Time, own bool) {
 	for len(d.ooo) > 0 {
 		p := d.ooo[0]
 		diff := seqDiff(p.seq, d.next)
@@ -167,13 +215,15 @@ func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Ti
 		}
 		d.ooo = d.ooo[1:]
 		d.buffered -= len(p.data)
-		if int(-diff) >= len(p.data) {
-			f.Retransmitted += len(p.data)
+		if int(-diff) >= len(p.data)+p.cut {
+			f.Retransmitted += len(p.data) + p.cut
 			continue
 		}
-		b := p.data[-diff:]
-		rd.h.Data(f, fromClient, frame, ts, b)
-		d.next += uint32(len(b))
+		trim(&p, int(-diff))
+		if own {
+			frame, ts = p.frame, p.ts
+		}
+		rd.deliver(f, d, fromClient, &p, frame, ts)
 	}
 	if len(d.ooo) == 0 {
 		d.ooo = nil
@@ -181,16 +231,18 @@ func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Ti
 }
 
 // skipHole gives up on the first hole of a direction: a gap event says how
-// many bytes were never seen, and the bytes after it go out.
-func (rd *reader) skipHole(f *Flow, d *half, fromClient bool, frame int, ts time.Time) {
+// many bytes were never seen, and the bytes after it go out, each with the
+// frame and time it was captured at.
+func (rd *reader) skipHole(f *Flow, d *half, fromClient bool) {
 	if len(d.ooo) == 0 {
 		return
 	}
-	missing := int(seqDiff(d.ooo[0].seq, d.next))
-	rd.h.TCP(TCPEvent{Flow: f, Frame: frame, Time: ts, FromClient: fromClient, Kind: "gap",
+	first := d.ooo[0]
+	missing := int(seqDiff(first.seq, d.next))
+	rd.h.TCP(TCPEvent{Flow: f, Frame: first.frame, Time: first.ts, FromClient: fromClient, Kind: "gap",
 		Seq: d.next, RelSeq: d.next - d.isn, Missing: missing})
-	d.next = d.ooo[0].seq
-	rd.drain(f, d, fromClient, frame, ts)
+	d.next = first.seq
+	rd.drain(f, d, fromClient, first.frame, first.ts, true)
 }
 
 // close ends a flow: holes left become gaps, then the handler's Close.
@@ -200,7 +252,7 @@ func (rd *reader) close(f *Flow) {
 	}
 	for i, d := range f.dirs {
 		for len(d.ooo) > 0 {
-			rd.skipHole(f, d, i == 0, rd.frame, time.Time{})
+			rd.skipHole(f, d, i == 0)
 		}
 	}
 	f.closed = true

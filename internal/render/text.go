@@ -558,7 +558,7 @@ func Summary(ev *trace.Event) string {
 		add("ack=%d", p.Ack)
 		add("win=%d", p.Window)
 		add("len=%d", p.Len)
-		if p.Kind == trace.TypeGap {
+		if p.Kind == trace.TypeGap || p.Kind == trace.TypeTruncated {
 			add("missing=%d", p.Missing)
 		}
 	}

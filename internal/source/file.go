@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -163,6 +164,9 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 	tev := trace.NewEvent(id, side(ev.FromClient), &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
 		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing})
 	tev.Frame, tev.Time = ev.Frame, ev.Time
+	if ev.Kind == trace.TypeTruncated {
+		tev.Error = fmt.Sprintf("packet size limited during capture: %d bytes of this packet were not captured (snapshot length); bytes cut from the packets of this connection are shown as gaps", ev.Missing)
+	}
 	d.sink.sess.Emit(tev)
 	if ev.Kind == "gap" {
 		if c := d.conns[id]; c != nil {

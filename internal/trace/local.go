@@ -33,13 +33,19 @@ const (
 	TypeHandshakeFailed   = "handshake_failed"   // info
 	TypeClientFingerprint = "client_fingerprint" // info
 	TypeStartTLS          = "starttls"           // info
-	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap.
+	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap, and
+	// truncated (the first packet of a connection cut short by the
+	// snapshot length).
 	TypeSYN    = "syn"
 	TypeSYNACK = "syn_ack"
 	TypeACK    = "ack"
 	TypeFIN    = "fin"
 	TypeRST    = "rst"
 	TypeGap    = "gap"
+	// TypeTruncated is the first packet of a connection that the capture
+	// cut short (its snapshot length), like tshark's "Packet size
+	// limited during capture"; once per connection.
+	TypeTruncated = "truncated"
 )
 
 // LocalPayload is a payload that makes its own event: its layer, type and field
@@ -138,8 +144,9 @@ func (p *TCPAccept) Tree() *field.Node {
 }
 
 // TCPSegment is a TCP segment of a capture that shows a step of the
-// connection (Kind: syn, syn_ack, ack, fin, rst), or bytes missing from
-// the capture (gap). Seq and Ack are relative to the initial sequence
+// connection (Kind: syn, syn_ack, ack, fin, rst), bytes missing from
+// the capture (gap), or the first packet of a connection cut short by the
+// snapshot length (truncated). Seq and Ack are relative to the initial sequence
 // numbers, as Wireshark shows them.
 type TCPSegment struct {
 	Kind           string
@@ -147,7 +154,8 @@ type TCPSegment struct {
 	Window         uint32
 	Len            int
 	RawSeq, RawAck uint32
-	// Missing counts the bytes lost in a gap.
+	// Missing counts the bytes lost in a gap, or cut from the packet
+	// (truncated).
 	Missing int
 }
 
@@ -162,7 +170,7 @@ func (p *TCPSegment) Tree() *field.Node {
 	f.AddUint("len", uint64(p.Len))
 	f.AddUint("raw_seq", uint64(p.RawSeq))
 	f.AddUint("raw_ack", uint64(p.RawAck))
-	if p.Kind == TypeGap {
+	if p.Kind == TypeGap || p.Kind == TypeTruncated {
 		f.AddUint("missing", uint64(p.Missing))
 	}
 	return f

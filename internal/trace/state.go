@@ -17,6 +17,7 @@ package trace
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/keylog"
@@ -56,6 +57,13 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	body := rec[wire.RecordHeaderLen:]
 	info := recordInfo(h)
 	encrypted := d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
+	if d.lost && !encrypted && !plainAfterGap(h.Type, body) {
+		// Bytes of this side went missing, and with them perhaps the
+		// change to protected records: what does not read as plaintext
+		// is shown as the encrypted record it most likely is, never as
+		// plaintext.
+		encrypted = true
+	}
 	if !encrypted {
 		checkPlaintextLength(info, len(body))
 		c.content(from, at, info, h.Type, body, false)
@@ -302,4 +310,27 @@ func suiteName(id uint16) string {
 		return n
 	}
 	return fmt.Sprintf("0x%04X", id)
+}
+
+// plainAfterGap reports whether a record that follows missing bytes of an
+// unprotected direction still reads as plaintext: a change_cipher_spec, an
+// alert of two bytes, or handshake messages that fill the record exactly.
+// Application data is always protected.
+func plainAfterGap(t wire.ContentType, body []byte) bool {
+	switch t {
+	case wire.ContentChangeCipherSpec:
+		return len(body) == 1 && body[0] == 1
+	case wire.ContentAlert:
+		return len(body) == 2 && body[0] >= 1 && body[0] <= 2
+	case wire.ContentHandshake:
+		for len(body) >= 4 {
+			n := int(body[1])<<16 | int(body[2])<<8 | int(body[3])
+			if strings.HasPrefix(wire.HandshakeType(body[0]).String(), "unknown_") || 4+n > len(body) {
+				return false
+			}
+			body = body[4+n:]
+		}
+		return len(body) == 0
+	}
+	return false
 }

@@ -1,0 +1,91 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var synHandshake = []pkt{
+	{true, 100, 0, flagSYN, ""},
+	{false, 900, 101, flagSYN | flagACK, ""},
+	{true, 101, 901, flagACK, ""},
+}
+
+// TestGapWhereBytesArrived checks that a segment the capture lost, once the
+// peer acknowledges what follows it, becomes a gap at the frame of the
+// bytes after it, and that those bytes go out with their own frame and
+// time, before what came later: not at the end of the file.
+func TestGapWhereBytesArrived(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abc"},  // 4
+		pkt{true, 107, 901, flagACK, "ghi"},  // 5: 104-106 never captured
+		pkt{false, 901, 110, flagACK, ""},    // 6: the server has all of it
+		pkt{false, 901, 110, flagACK, "xyz"}, // 7
+		pkt{true, 110, 904, flagACK | flagFIN, ""},
+		pkt{false, 904, 111, flagACK | flagFIN, ""},
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"syn@1", "syn_ack@2", "ack@3", "abc@4", "gap@5", "ghi@5", "xyz@7", "fin@8", "fin@9"}
+	if !slices.Equal(r.log, want) {
+		t.Errorf("events %v\nwant   %v", r.log, want)
+	}
+	for _, ev := range r.tcp {
+		if ev.Kind == "gap" && (ev.Missing != 3 || !ev.Time.Equal(frames[4].ts)) {
+			t.Errorf("gap %+v, want 3 bytes at %v", ev, frames[4].ts)
+		}
+	}
+}
+
+// TestSnapLen checks packets cut by the capture's snapshot length: what was
+// captured goes out, a gap stands for the rest at the same frame, the
+// first cut packet of the flow says so once, and the segments after it
+// follow at once instead of waiting for bytes that will never come.
+func TestSnapLen(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abcdef"}, // 4: cut to "ab"
+		pkt{true, 107, 901, flagACK, "ghijkl"}, // 5: cut to "gh"
+		pkt{true, 113, 901, flagACK, "mn"},     // 6
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	frames[3].data = frames[3].data[:len(frames[3].data)-4]
+	frames[4].data = frames[4].data[:len(frames[4].data)-4]
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"syn@1", "syn_ack@2", "ack@3", "truncated@4", "ab@4", "gap@4", "gh@5", "gap@5", "mn@6"}
+	if !slices.Equal(r.log, want) {
+		t.Errorf("events %v\nwant   %v", r.log, want)
+	}
+	for _, ev := range r.tcp {
+		if (ev.Kind == "gap" || ev.Kind == "truncated") && ev.Missing != 4 {
+			t.Errorf("%s of %d bytes, want 4", ev.Kind, ev.Missing)
+		}
+	}
+}
+
+// TestUnsupportedLinkType checks that a capture of a link type that cannot
+// be read is an error naming it, not an empty success.
+func TestUnsupportedLinkType(t *testing.T) {
+	frames := []frame{{time.Unix(1700000000, 0), []byte("not a frame this reader knows")}}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+	}{
+		{"pcap", writePcap(147, frames, binary.LittleEndian, false)},
+		{"pcapng", writePcapng(147, frames, binary.LittleEndian, "")},
+	} {
+		err := Read(bytes.NewReader(tc.in), newRecorder(), Options{})
+		if err == nil || !strings.Contains(err.Error(), "link type 147 (USER0)") {
+			t.Errorf("%s: error %v, want one naming link type 147 (USER0)", tc.name, err)
+		}
+	}
+}
