@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReadMissingBytes captures real peers (openssl s_server -WWW serving a
+// file of 20,000 bytes, curl fetching it over TLS 1.3 and TLS 1.2) with
+// dumpcap on loopback, then reads the capture damaged three ways, and
+// compares with what tshark says of each:
+//   - cut to 100 bytes a packet (editcap -s 100, as dumpcap -s 100 writes
+//     it): each connection says once that packets were truncated, where
+//     tshark first says "Packet size limited during capture", and no
+//     partial or protected bytes come out as plaintext records;
+//   - one server data segment deleted (editcap): the gap comes at the frame
+//     where tshark says "previous segment not captured", with that frame's
+//     time, before the FINs, and the records after it are encrypted records
+//     saying why, never plaintext;
+//   - its link type changed to USER0 (editcap -T user0): exit 3 and an
+//     error naming the link type.
+func TestReadMissingBytes(t *testing.T) {
+	requirePeer(t, "openssl", "curl", "dumpcap", "tshark", "editcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 20000)
+	rand.Read(blob)
+	if err := os.WriteFile(filepath.Join(www, "blob"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keylog := filepath.Join(dir, "keys.txt")
+	port := 10000 + mrand.IntN(20000)
+	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet")
+	srv.Dir = www
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, port)
+
+	full := filepath.Join(dir, "full.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
+	for _, args := range [][]string{nil, {"--tlsv1.2", "--tls-max", "1.2"}} {
+		cmd := exec.Command("curl", append([]string{"-sS", "--cacert", filepath.Join(dir, "ca.pem"), "--max-time", "10",
+			"--resolve", fmt.Sprintf("localhost:%d:127.0.0.1", port), "-o", os.DevNull,
+			fmt.Sprintf("https://localhost:%d/blob", port)}, args...)...)
+		cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+keylog)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("curl %v: %v\n%s", args, err, out)
+		}
+	}
+	stop()
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	if n := len(tsharkStreamPorts(t, full, decodeAs)); n != 2 {
+		t.Fatalf("tshark sees %d connections, want 2", n)
+	}
+
+	t.Run("snaplen", func(t *testing.T) {
+		snap := filepath.Join(dir, "snap.pcapng")
+		editcap(t, "-s", "100", full, snap)
+		// tshark: the first frame of each stream cut short.
+		want := map[int]int{}
+		for _, f := range tsharkRows(t, snap, decodeAs, "frame.cap_len < frame.len", "tcp.stream", "frame.number") {
+			if _, ok := want[f[0]+1]; !ok {
+				want[f[0]+1] = f[1]
+			}
+		}
+		events := runJSON(t, "read", snap, "--keylog", keylog, "--json")
+		got := map[int]int{}
+		for _, ev := range events {
+			if ev.Type == "truncated" {
+				if _, ok := got[ev.Conn]; ok {
+					t.Errorf("conn %d: truncated more than once (frame %d)", ev.Conn, ev.Frame)
+				}
+				got[ev.Conn] = ev.Frame
+				if !strings.Contains(ev.Error, "packet size limited during capture") {
+					t.Errorf("conn %d: truncated event says %q", ev.Conn, ev.Error)
+				}
+			}
+			if ev.Layer == "tls" && (ev.Type == "application_data" || ev.Type == "alert") {
+				t.Errorf("conn %d frame %d: %s shown from a capture that holds 100 bytes a packet", ev.Conn, ev.Frame, ev.Type)
+			}
+		}
+		if len(want) != 2 || !mapsEqual(got, want) {
+			t.Errorf("truncated events (conn: frame) %v, tshark's first truncated frames %v", got, want)
+		}
+		checkInOrder(t, events)
+		text := runText(t, "read", snap, "--keylog", keylog)
+		if c := strings.Count(text, "packet size limited during capture"); c != 2 {
+			t.Errorf("the text says %d times that packets were truncated, want 2 (once per connection):\n%s", c, text)
+		}
+	})
+
+	t.Run("deleted segment", func(t *testing.T) {
+		// Delete, in each connection, the server's largest data segment,
+		// which some other server data follows.
+		var drop []string
+		last := map[int]int{}
+		biggest := map[int][2]int{}
+		for _, f := range tsharkRows(t, full, decodeAs, fmt.Sprintf("tcp.srcport==%d && tcp.len>0", port), "tcp.stream", "frame.number", "tcp.len") {
+			last[f[0]] = f[1]
+			if f[2] > biggest[f[0]][1] {
+				biggest[f[0]] = [2]int{f[1], f[2]}
+			}
+		}
+		for s, b := range biggest {
+			if b[0] == last[s] {
+				t.Fatalf("stream %d: the largest server segment (frame %d) is its last", s, b[0])
+			}
+			drop = append(drop, strconv.Itoa(b[0]))
+		}
+		lost := filepath.Join(dir, "lost.pcapng")
+		editcap(t, append([]string{full, lost}, drop...)...)
+		want := map[int]int{}
+		for _, f := range tsharkRows(t, lost, decodeAs, "tcp.analysis.lost_segment", "tcp.stream", "frame.number") {
+			want[f[0]+1] = f[1]
+		}
+		events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
+		got := map[int]int{}
+		gapSide := map[int]string{}
+		for _, ev := range events {
+			if ev.Layer == "tcp" && ev.Type == "gap" {
+				got[ev.Conn] = ev.Frame
+				gapSide[ev.Conn] = ev.From
+				if ev.T == 0 {
+					t.Errorf("conn %d: gap at t=0", ev.Conn)
+				}
+				continue
+			}
+			if ev.Layer == "tls" && gapSide[ev.Conn] == ev.From && ev.Type != "encrypted_record" {
+				t.Errorf("conn %d frame %d: %s shown after the gap", ev.Conn, ev.Frame, ev.Type)
+			}
+			if ev.Type == "encrypted_record" && ev.Error == "" {
+				t.Errorf("conn %d frame %d: encrypted record without a reason", ev.Conn, ev.Frame)
+			}
+		}
+		if len(want) != 2 || !mapsEqual(got, want) {
+			t.Errorf("gaps (conn: frame) %v, tshark's lost segments %v", got, want)
+		}
+		checkInOrder(t, events)
+	})
+
+	t.Run("link type", func(t *testing.T) {
+		user := filepath.Join(dir, "user0.pcapng")
+		editcap(t, "-T", "user0", full, user)
+		var out, errb bytes.Buffer
+		if code := run([]string{"read", user}, &out, &errb); code != exitInput {
+			t.Errorf("exit %d, want %d; stdout %q", code, exitInput, out.String())
+		}
+		if !strings.Contains(errb.String(), "link type 147 (USER0)") {
+			t.Errorf("stderr %q does not name link type 147 (USER0)", errb.String())
+		}
+	})
+}
+
+// checkInOrder checks that the events of each connection come in the order
+// of their frames.
+func checkInOrder(t *testing.T, events []jsonEvent) {
+	t.Helper()
+	last := map[int]int{}
+	for _, ev := range events {
+		if ev.Frame < last[ev.Conn] {
+			t.Errorf("conn %d: %s %s of frame %d after frame %d", ev.Conn, ev.Layer, ev.Type, ev.Frame, last[ev.Conn])
+		}
+		last[ev.Conn] = ev.Frame
+	}
+}
+
+func mapsEqual(a, b map[int]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func editcap(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("editcap", args...).CombinedOutput(); err != nil {
+		t.Fatalf("editcap %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// tsharkRows returns the numeric fields of the frames filter matches.
+func tsharkRows(t *testing.T, pcap, decodeAs, filter string, fields ...string) [][]int {
+	t.Helper()
+	args := []string{"-r", pcap, "-d", decodeAs, "-Y", filter, "-T", "fields", "-E", "separator=/t"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	var rows [][]int
+	for _, line := range strings.Split(strings.TrimSpace(tshark(t, args...)), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != len(fields) {
+			continue
+		}
+		row := make([]int, len(f))
+		for i, s := range f {
+			row[i], _ = strconv.Atoi(s)
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b []int) int { return a[1] - b[1] })
+	return rows
+}
+
+func runText(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(args, &out, &errb); code != 0 {
+		t.Fatalf("tlstrace %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())
+	}
+	return out.String()
+}
+
+// waitListening waits until something accepts on 127.0.0.1:port.
+func waitListening(t *testing.T, port int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on port %d", port)
+}
