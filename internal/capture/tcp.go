@@ -41,9 +41,6 @@ type pendingSeg struct {
 	ts    time.Time
 }
 
-// end is the sequence number after the segment.
-func (p *pendingSeg) end() uint32 { return p.seq + uint32(len(p.data)+p.cut) }
-
 // seqDiff returns a-b in serial arithmetic (RFC 1982), so that sequence
 // numbers that wrap compare right.
 func seqDiff(a, b uint32) int32 { return int32(a - b) }
