@@ -329,6 +329,13 @@ func (rd *reader) pcapng() error {
 	// cannot be read is refused, naming the first such link type.
 	var readable, unreadable int
 	var badLink uint32
+	count := func(link uint32) {
+		if linkSupported(link) {
+			readable++
+		} else if unreadable++; unreadable == 1 {
+			badLink = link
+		}
+	}
 	for {
 		start := rd.off
 		head, err := rd.read(8)
@@ -405,11 +412,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			ifc := ifaces[id]
-			if linkSupported(ifc.link) {
-				readable++
-			} else if unreadable++; unreadable == 1 {
-				badLink = ifc.link
-			}
+			count(ifc.link)
 			rd.packet(ifc.link, tsFrom(ticks, ifc.perSecond), body[20:20+capLen])
 		case 3: // Simple Packet Block: no timestamp, interface 0
 			if len(body) < 4 || len(ifaces) == 0 {
@@ -418,6 +421,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			n := min(int(bo.Uint32(body)), len(body)-4)
+			count(ifaces[0].link)
 			rd.packet(ifaces[0].link, time.Time{}, body[4:4+n])
 		case 2: // obsolete Packet Block
 			if len(body) < 20 {
@@ -433,6 +437,7 @@ func (rd *reader) pcapng() error {
 				rd.stats.Malformed++
 				continue
 			}
+			count(ifaces[id].link)
 			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].perSecond), body[20:20+capLen])
 		case blockDSB:
 			if len(body) < 8 {

@@ -89,3 +89,28 @@ func TestUnsupportedLinkType(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapLenInOptions checks a packet cut inside its TCP options (dumpcap
+// -s 60 on Ethernet): the fixed header is enough to follow the stream, and
+// its whole payload is a gap, not a malformed packet dropped in silence.
+func TestSnapLenInOptions(t *testing.T) {
+	nops := "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, nops + "abcdef"}, // 4: options cut
+		pkt{true, 107, 901, flagACK, "gh"},            // 5
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	frames[3].data[20+12] = 8 << 4 // a 32-byte TCP header
+	frames[3].data = frames[3].data[:20+24]
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"syn@1", "syn_ack@2", "ack@3", "truncated@4", "gap@4", "gh@5"}
+	if !slices.Equal(r.log, want) {
+		t.Errorf("events %v\nwant   %v", r.log, want)
+	}
+	if len(r.tcp) < 5 || r.tcp[3].Missing != 14 || r.tcp[4].Missing != 6 {
+		t.Errorf("TCP events %+v, want a truncated packet missing 14 bytes and a gap of 6", r.tcp)
+	}
+}

@@ -178,9 +178,16 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		return
 	}
 	off := int(b[12]>>4) * 4
-	if off < 20 || off > len(b) {
+	if off < 20 || off > len(b)+cut {
 		rd.stats.Malformed++
 		return
+	}
+	short := cut
+	if off > len(b) {
+		// The snapshot length cut the TCP options: the fixed header
+		// is enough, and all the payload is missing.
+		cut -= off - len(b)
+		off = len(b)
 	}
 	seg := segment{
 		src:    netip.AddrPortFrom(src, binary.BigEndian.Uint16(b)),
@@ -191,6 +198,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		window: binary.BigEndian.Uint16(b[14:]),
 		data:   b[off:],
 		cut:    cut,
+		short:  short,
 		ts:     ts,
 		frame:  rd.frame,
 	}

@@ -17,7 +17,10 @@ type segment struct {
 	data     []byte
 	// cut counts the payload bytes past the capture's snapshot length:
 	// the segment carried data plus cut bytes.
-	cut   int
+	cut int
+	// short counts the bytes of the IP packet past the snapshot length
+	// (TCP options and payload).
+	short int
 	ts    time.Time
 	frame int
 }
@@ -102,6 +105,21 @@ func (rd *reader) tcp(s *segment) {
 	if ack && other.started {
 		ev.RelAck = s.ack - other.isn
 	}
+	if ack && len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
+		// The peer acknowledges bytes after a hole of the other
+		// direction: it received what the capture missed, so nothing
+		// will fill the hole. The bytes after it go out now, with the
+		// frames that carried them.
+		for len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
+			rd.skipHole(f, other, !fromClient)
+		}
+	}
+	if s.short > 0 && !f.Truncated {
+		f.Truncated = true
+		tev := ev
+		tev.Kind, tev.Missing = "truncated", s.short
+		rd.h.TCP(tev)
+	}
 	switch {
 	case syn && !ack:
 		ev.Kind = "syn"
@@ -113,21 +131,6 @@ func (rd *reader) tcp(s *segment) {
 		f.seenAck = true
 		ev.Kind = "ack"
 		rd.h.TCP(ev)
-	}
-	if ack && len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
-		// The peer acknowledges bytes after a hole of the other
-		// direction: it received what the capture missed, so nothing
-		// will fill the hole. The bytes after it go out now, with the
-		// frames that carried them.
-		for len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
-			rd.skipHole(f, other, !fromClient)
-		}
-	}
-	if s.cut > 0 && !f.Truncated {
-		f.Truncated = true
-		tev := ev
-		tev.Kind, tev.Missing = "truncated", s.cut
-		rd.h.TCP(tev)
 	}
 	if len(s.data) > 0 || s.cut > 0 {
 		f.seenAck = true
