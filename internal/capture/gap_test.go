@@ -114,3 +114,22 @@ func TestSnapLenInOptions(t *testing.T) {
 		t.Errorf("TCP events %+v, want a truncated packet missing 14 bytes and a gap of 6", r.tcp)
 	}
 }
+
+// TestGapBeforeFIN checks that bytes lost just before a FIN, with nothing
+// after them to wait for, are a gap at the FIN, not forgotten.
+func TestGapBeforeFIN(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{false, 901, 101, flagACK, "abc"},        // 4
+		pkt{false, 907, 101, flagACK | flagFIN, ""}, // 5: 904-906 never captured
+		pkt{true, 101, 908, flagACK | flagFIN, ""},  // 6
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"syn@1", "syn_ack@2", "ack@3", "abc@4", "gap@5", "fin@5", "fin@6"}
+	if !slices.Equal(r.log, want) {
+		t.Errorf("events %v\nwant   %v", r.log, want)
+	}
+}

@@ -137,6 +137,13 @@ func (rd *reader) tcp(s *segment) {
 		rd.data(f, d, fromClient, s)
 	}
 	if s.flags&flagFIN != 0 && !d.fin {
+		if gap := seqDiff(s.seq+uint32(len(s.data)+s.cut), d.next); gap > 0 && len(d.ooo) == 0 && !syn {
+			// The FIN comes after bytes the capture never saw, and no
+			// segment after them waits: they are a gap here.
+			rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "gap",
+				Seq: d.next, RelSeq: d.next - d.isn, Missing: int(gap)})
+			d.next += uint32(gap)
+		}
 		d.fin = true
 		f.fins++
 		ev.Kind = "fin"
