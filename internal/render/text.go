@@ -187,7 +187,9 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if t.Verbose && ev.Error != "" {
 			t.printf("      %s\n", t.paint(ansiDim, ev.Error))
 		}
-	} else if ev.Error != "" {
+	} else if d, ok := ev.Payload.(*trace.Data); ev.Error != "" && (!ok || !d.ErrorSaid) {
+		// An undecryptable record's reason is shown on the first record
+		// of the connection that gives it.
 		t.printf("      %s\n", t.paint(ansiRed, "! "+ev.Error))
 	}
 	for _, a := range ev.Anomalies {

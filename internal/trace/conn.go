@@ -141,8 +141,11 @@ type Conn struct {
 	// that wait for secrets (keys.go).
 	secrets
 	heldRecords
-	notTLS   bool
-	evidence Evidence
+	// recordErrs holds the distinct reasons given so far why records
+	// could not be decrypted (a few; see Data.ErrorSaid).
+	recordErrs []string
+	notTLS     bool
+	evidence   Evidence
 }
 
 // direction is the state of one direction of a connection.

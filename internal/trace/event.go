@@ -159,7 +159,7 @@ func (ev *Event) Clone() *Event {
 	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)
 	if d, ok := ev.Payload.(*Data); ok && d.Bytes != nil {
 		// The only payload whose bytes are lent (application data).
-		c.Payload = &Data{Length: d.Length, Bytes: append([]byte(nil), d.Bytes...)}
+		c.Payload = &Data{Length: d.Length, Bytes: append([]byte(nil), d.Bytes...), ErrorSaid: d.ErrorSaid}
 	}
 	return &c
 }

@@ -9,6 +9,7 @@
 package trace
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
@@ -40,6 +41,11 @@ type secrets struct {
 	tickets          [][]byte
 	master           []byte
 }
+
+// ErrNoSecrets is the error of an encrypted record when no secret at all
+// was given: no key log line, no decryption secrets in the capture. It is
+// short because every such record carries it.
+const ErrNoSecrets = "no key: no secret was given (no key log line, no decryption secrets in the capture)"
 
 // dirKeys is the key state of one direction.
 type dirKeys struct {
@@ -136,6 +142,10 @@ func (c *Conn) loadKeys(d *direction) {
 	suite, ok := tlscrypt.SuiteByID(c.suite)
 	if !ok {
 		d.keyErr = fmt.Sprintf("records of cipher suite %s cannot be decrypted by tlstrace", suiteName(c.suite))
+		return
+	}
+	if c.s.Keys.Len() == 0 {
+		d.keyErr = ErrNoSecrets
 		return
 	}
 	if c.version == wire.VersionTLS13 {
@@ -247,6 +257,9 @@ func (c *Conn) masterFromRSA(suite *tlscrypt.Suite) []byte {
 // length, and the one whose tag verifies is kept.
 func (c *Conn) decryptEarly(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
 	label := keylog.LabelClientEarlyTrafficSecret
+	if c.s.Keys.Len() == 0 {
+		return 0, nil, 0, errors.New(ErrNoSecrets)
+	}
 	secret := c.s.Keys.Secret(c.clientRandom, label)
 	if secret == nil {
 		return 0, nil, 0, fmt.Errorf("no key: the key log has no %s for client random %x", label, c.clientRandom)

@@ -176,6 +176,11 @@ func (a *Alert) Fatal() bool { return a.Level != nil && a.Level.Value == uint64(
 type Data struct {
 	Length int
 	Bytes  []byte
+	// ErrorSaid is set on an encrypted_record whose Error an earlier
+	// encrypted_record of the connection already gave (with no key, every
+	// record fails for one reason): a view for people says it once. The
+	// event still carries the Error.
+	ErrorSaid bool
 }
 
 func enum16(v uint16, name func(uint16) string) Enum {

@@ -17,6 +17,7 @@ package trace
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/field"
@@ -86,7 +87,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(body)))
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Error: err.Error(), Payload: &Data{Length: len(body)}})
+			Record: info, Fields: fields, Error: err.Error(), Payload: &Data{Length: len(body), ErrorSaid: c.recordErrSaid(err.Error())}})
 		return true
 	}
 	info.Seq = &seq
@@ -100,6 +101,22 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	// what the decoder keeps (handshake messages) is copied.
 	c.content(from, at, info, ct, plain, ct == wire.ContentApplicationData)
 	return true
+}
+
+// maxRecordErrs bounds the reasons a connection remembers for
+// Data.ErrorSaid; past it a new reason is shown every time.
+const maxRecordErrs = 8
+
+// recordErrSaid reports whether an earlier record of the connection failed
+// to decrypt for the reason msg, and notes it otherwise.
+func (c *Conn) recordErrSaid(msg string) bool {
+	if slices.Contains(c.recordErrs, msg) {
+		return true
+	}
+	if len(c.recordErrs) < maxRecordErrs {
+		c.recordErrs = append(c.recordErrs, msg)
+	}
+	return false
 }
 
 // content handles the plaintext content of one record. owned says whether b
