@@ -41,6 +41,9 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 				if err != nil {
 					return certFileError(err)
 				}
+				if err := bundle.NeedCerts(name); err != nil {
+					return certFileError(err)
+				}
 				for _, c := range bundle.Certs {
 					n++
 					out.Event(chain.FileEvent(n, c, name, string(bundle.Format)))

@@ -41,6 +41,18 @@ type Bundle struct {
 	Skipped []string
 }
 
+// NeedCerts returns an error wrapping ErrNoCertificate when the bundle,
+// read from the file name, holds no certificate (a private key alone).
+func (b *Bundle) NeedCerts(name string) error {
+	switch {
+	case len(b.Certs) > 0:
+		return nil
+	case b.Key != nil:
+		return fmt.Errorf("%s holds a private key, %w", name, ErrNoCertificate)
+	}
+	return fmt.Errorf("%s holds %w", name, ErrNoCertificate)
+}
+
 var oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
 
 // Parse reads certificates (and a key, if there is one) from b. password
@@ -66,21 +78,29 @@ func Parse(b []byte, password string) (*Bundle, error) {
 	if certs, err := pkcs12.DecodeTrustStore(b, password); err == nil {
 		return &Bundle{Format: PKCS12, Certs: certs}, nil
 	}
-	return nil, errors.New("not a certificate: neither PEM, DER, PKCS#7 nor PKCS#12")
+	if err := checkDER(b); err != nil {
+		return nil, err
+	}
+	return nil, ErrNotCertificate
 }
 
 func parsePEM(b []byte, password string) (*Bundle, error) {
 	out := &Bundle{Format: PEM}
+	b0, blocks := b, 0
 	for {
 		var blk *pem.Block
 		blk, b = pem.Decode(b)
 		if blk == nil {
 			break
 		}
+		blocks++
 		switch blk.Type {
 		case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
 			c, err := x509.ParseCertificate(blk.Bytes)
 			if err != nil {
+				if terr := checkDER(blk.Bytes); terr != nil {
+					err = terr
+				}
 				return nil, fmt.Errorf("PEM certificate %d: %w", len(out.Certs)+1, err)
 			}
 			out.Certs = append(out.Certs, c)
@@ -101,6 +121,12 @@ func parsePEM(b []byte, password string) (*Bundle, error) {
 		}
 		if len(out.Certs) > maxCerts {
 			return nil, fmt.Errorf("more than %d certificates", maxCerts)
+		}
+	}
+	if blocks < bytes.Count(b0, []byte("-----BEGIN ")) {
+		// pem.Decode skips a block it cannot read: say which and why.
+		if err := pemError(b0); err != nil {
+			return nil, err
 		}
 	}
 	if len(out.Certs) == 0 && out.Key == nil {
@@ -154,7 +180,7 @@ func parsePKCS7(b []byte) ([]*x509.Certificate, error) {
 }
 
 // ErrNoCertificate is an input that holds no certificate (a key alone).
-var ErrNoCertificate = errors.New("holds no certificate")
+var ErrNoCertificate = errors.New("no certificate")
 
 // ReadFile reads the file name as Parse does. An error opening the file is
 // returned as it is, one parsing it with the file's name.
@@ -179,8 +205,8 @@ func ReadCerts(password string, names ...string) ([]*x509.Certificate, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(bundle.Certs) == 0 {
-			return nil, fmt.Errorf("%s %w", name, ErrNoCertificate)
+		if err := bundle.NeedCerts(name); err != nil {
+			return nil, err
 		}
 		certs = append(certs, bundle.Certs...)
 	}
