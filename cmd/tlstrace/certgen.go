@@ -31,6 +31,7 @@ type genOptions struct {
 	p12       string
 	pass      string
 	files     certio.Files // --der, --force
+	stderr    io.Writer    // for warnings
 }
 
 func (o *genOptions) keyFlags(f *pflag.FlagSet) {
@@ -59,6 +60,7 @@ func (o *genOptions) certFlags(f *pflag.FlagSet, defDays int) {
 func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 	var key, ca, csr, sign, newc genOptions
 	ca.files.Stdout, csr.files.Stdout, sign.files.Stdout, newc.files.Stdout = stdout, stdout, stdout, stdout
+	csr.stderr, sign.stderr, newc.stderr = stderr, stderr, stderr
 	keyCmd := &cobra.Command{
 		Use:   "key -o FILE",
 		Short: "Make a private key (like openssl genpkey)",
@@ -113,7 +115,8 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Short: "Make a certificate signing request (like openssl req -new)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := certgen.AddSANs(&x509.Certificate{}, csr.cfg.SANs); err != nil {
+			var names x509.Certificate
+			if err := certgen.AddSANs(&names, csr.cfg.SANs); err != nil {
 				return settingFail(err)
 			}
 			if err := csr.free(csr.out, csr.newKeyOut()); err != nil {
@@ -129,6 +132,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			}
 			if err := csr.write(csr.out, "CERTIFICATE REQUEST", der, false); err != nil {
 				return err
+			}
+			if certgen.ServerWithoutName(&names) {
+				fmt.Fprintf(stderr, "tlstrace: warning: the request names no DNS name or IP address (subjectAltName): browsers and Go's crypto/x509 ignore the CN %q of a server certificate; add --san NAME\n", csr.cfg.CommonName)
 			}
 			return csr.writeKey(keyDER)
 		},
@@ -290,15 +296,22 @@ func (o *genOptions) issue(req *x509.CertificateRequest) error {
 	if err := o.writeKey(keyDER); err != nil {
 		return err
 	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	if certgen.ServerWithoutName(leaf) && o.stderr != nil {
+		fix := "add --san NAME"
+		if req != nil {
+			fix = "make the request with --san NAME"
+		}
+		fmt.Fprintf(o.stderr, "tlstrace: warning: the certificate names no DNS name or IP address (subjectAltName): browsers and Go's crypto/x509 ignore the CN %q of a server certificate; %s\n", leaf.Subject.CommonName, fix)
+	}
 	if o.p12 == "" {
 		return nil
 	}
 	if c.Key == nil {
 		return fail(exitUsage, errors.New("--p12 needs the private key (not available when signing a request)"), "")
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return err
 	}
 	data, err := certio.EncodePKCS12(c.Key, leaf, chainCerts, o.pass)
 	if err != nil {

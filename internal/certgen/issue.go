@@ -202,3 +202,17 @@ func Issue(c Config) ([]byte, error) {
 	}
 	return der, nil
 }
+
+// ServerWithoutName reports whether c may serve TLS (it is no CA and its
+// extended key usage allows serverAuth, or is absent) yet names no DNS
+// name nor IP address in a subjectAltName: browsers and crypto/x509
+// ignore the subject's CN, so no client will take it for any host.
+func ServerWithoutName(c *x509.Certificate) bool {
+	if c.IsCA || len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
+		return false
+	}
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny)
+}

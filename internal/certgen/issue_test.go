@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -94,5 +95,24 @@ func TestSetValidity(t *testing.T) {
 	var se *setting.Error
 	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" {
 		t.Errorf("a time that does not parse: %v", err)
+	}
+}
+
+func TestServerWithoutName(t *testing.T) {
+	for _, c := range []struct {
+		cert x509.Certificate
+		want bool
+	}{
+		{x509.Certificate{}, true},
+		{x509.Certificate{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, true},
+		{x509.Certificate{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, false},
+		{x509.Certificate{IsCA: true}, false},
+		{x509.Certificate{DNSNames: []string{"a.test"}}, false},
+		{x509.Certificate{IPAddresses: []net.IP{net.IPv6loopback}}, false},
+		{x509.Certificate{EmailAddresses: []string{"a@a.test"}}, true},
+	} {
+		if got := ServerWithoutName(&c.cert); got != c.want {
+			t.Errorf("%+v: %v, want %v", c.cert, got, c.want)
+		}
 	}
 }
