@@ -18,8 +18,12 @@ to the server, what the server sends goes to standard output, and the trace
 (every TLS message decoded, the chain verified) goes to standard error.
 
 --starttls runs the plaintext upgrade of SMTP, IMAP, POP3 or FTP first.
+--crlf sends each line feed as CR LF, as line-based protocols want (like
+s_client -crlf; a line feed already after a CR is left alone).
 When standard input ends, tlstrace waits --idle for the server, then closes
-the session with close_notify.`
+the session with close_notify. When the server closes first (close_notify
+or a TCP FIN), the trace says so and tlstrace exits 0 at once: nothing read
+after that is sent.`
 
 type connectOptions struct {
 	s       client.Session
@@ -45,6 +49,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	o.conn.addFlags(f)
 	f.StringVar(&o.s.StartTLS, "starttls", "", "upgrade a plaintext session first: smtp, imap, pop3 or ftp")
+	f.BoolVar(&o.s.CRLF, "crlf", false, "send each line feed of standard input as CR LF")
 	f.StringVar(&o.s.ServerName, "servername", "", "server name for SNI and verification (default: HOST)")
 	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
 	f.DurationVar(&o.s.Timeout, "timeout", 30*time.Second, "limit for the STARTTLS dialog and the handshake")
@@ -63,6 +68,9 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	host, port, err := client.SplitHostPort(addr, "443")
 	if err != nil {
 		return fail(exitUsage, err, "write HOST:PORT")
+	}
+	if err := client.CheckStartTLS(o.s.StartTLS); err != nil {
+		return settingFail(err)
 	}
 	netw, tlsOpts, err := o.conn.build()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,176 @@ func TestConnectStartTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// connectAsync runs tlstrace connect with standard input read from in, and
+// returns its exit code and outputs on the channel.
+func connectAsync(in io.Reader, args ...string) <-chan [3]any {
+	stdin = in
+	res := make(chan [3]any, 1)
+	go func() {
+		code, out, errs := runCode(append([]string{"connect"}, args...)...)
+		res <- [3]any{code, out, errs}
+	}()
+	return res
+}
+
+// TestConnectServerCloses checks that once openssl s_server -www has
+// answered and closed with close_notify, connect says so and exits 0 at
+// once, although its standard input (a terminal, here a pipe) is still
+// open, and sends nothing it reads after that.
+func TestConnectServerCloses(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	port := sServer(t, cert, key)
+	pr, pw := io.Pipe()
+	defer func() { stdin = os.Stdin }()
+	defer pw.Close()
+	res := connectAsync(pr, fmt.Sprintf("localhost:%d", port), "--cacert", root.file, "--idle", "30s")
+	if _, err := io.WriteString(pw, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A line typed after the server closed: connect may have stopped
+	// reading, so it is written on the side.
+	time.AfterFunc(500*time.Millisecond, func() { io.WriteString(pw, "after the close\n") })
+	var r [3]any
+	select {
+	case r = <-res:
+	case <-time.After(10 * time.Second):
+		pw.Close()
+		r = <-res
+		t.Errorf("connect did not exit when the server closed:\n%s", r[2])
+	}
+	code, out, stderr := r[0].(int), r[1].(string), r[2].(string)
+	if code != 0 {
+		t.Errorf("exit %d, want 0:\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(out, "HTTP/1.0 200 ok\r\n") {
+		t.Errorf("stdout %.40q…, want s_server's page", out)
+	}
+	const closed = "INFO SessionClosed  the server closed the session with close_notify; nothing more is sent"
+	i := strings.Index(stderr, closed)
+	if i < 0 {
+		t.Fatalf("trace lacks %q:\n%s", closed, stderr)
+	}
+	if j := strings.Index(stderr, "server → client  TLS  Alert  warning close_notify"); j < 0 || j > i {
+		t.Errorf("the server's close_notify is not shown before %q:\n%s", closed, stderr)
+	}
+	if strings.Contains(stderr[i:], "client → server  TLS  ApplicationData") || strings.Contains(stderr, "after the close") {
+		t.Errorf("data sent after the server closed:\n%s", stderr)
+	}
+}
+
+// TestConnectServerFIN checks a server that closes the TCP connection
+// without close_notify: the trace says so, the exit is 0 at once.
+func TestConnectServerFIN(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	certFile, keyFile := root.leaf(t, dir, "server", nil)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close() // a FIN, no close_notify
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+		line, _ := bufio.NewReader(tc).ReadString('\n')
+		fmt.Fprintf(tc, "bye (%s)\n", strings.TrimSpace(line))
+	}()
+	pr, pw := io.Pipe()
+	defer func() { stdin = os.Stdin }()
+	defer pw.Close()
+	res := connectAsync(pr, ln.Addr().String(), "--servername", "localhost", "--cacert", root.file, "--idle", "30s", "--json")
+	if _, err := io.WriteString(pw, "QUIT\n"); err != nil {
+		t.Fatal(err)
+	}
+	var r [3]any
+	select {
+	case r = <-res:
+	case <-time.After(10 * time.Second):
+		pw.Close()
+		r = <-res
+		t.Errorf("connect did not exit when the server closed")
+	}
+	code, out, stderr := r[0].(int), r[1].(string), r[2].(string)
+	if code != 0 || out != "bye (QUIT)\n" {
+		t.Errorf("exit %d, stdout %q:\n%s", code, out, stderr)
+	}
+	want := `"from":"server","layer":"info","type":"session_closed","fields":{"close_notify":false}`
+	if !strings.Contains(stderr, want) {
+		t.Errorf("trace lacks %s:\n%s", want, stderr)
+	}
+}
+
+// TestConnectCRLF checks --crlf on what openssl s_server receives (with
+// -quiet it writes the data it reads, and nothing else, to its output): a
+// bare line feed becomes CR LF, a CR LF stays one.
+func TestConnectCRLF(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--crlf"}, "EHLO a\r\nNOOP\r\nQUIT\r\n"},
+		{nil, "EHLO a\nNOOP\r\nQUIT\n"},
+	} {
+		port := freePort(t)
+		srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-quiet")
+		// s_server ends the session when its standard input ends: keep
+		// it open until the end.
+		srvIn, err := srv.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got syncBuffer
+		srv.Stdout = &got
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- srv.Wait() }()
+		waitPort(t, port) // s_server drops this connection and goes on
+		stdin = strings.NewReader("EHLO a\nNOOP\r\nQUIT\n")
+		code, _, stderr := runCode(append([]string{"connect", fmt.Sprintf("localhost:%d", port), "--cacert", root.file, "--idle", "300ms"}, c.flags...)...)
+		stdin = os.Stdin
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+		for deadline := time.Now().Add(5 * time.Second); got.String() != c.want && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		srvIn.Close()
+		srv.Process.Kill()
+		<-done
+		if got.String() != c.want {
+			t.Errorf("%v: s_server received %q, want %q", c.flags, got.String(), c.want)
+		}
+	}
+}
+
+// waitPort waits until something listens on 127.0.0.1:port.
+func waitPort(t *testing.T, port int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("nothing listens on port %d", port)
 }

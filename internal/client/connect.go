@@ -2,6 +2,7 @@ package client
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Session is a raw TLS session (the openssl s_client of tlstrace connect).
@@ -28,12 +30,38 @@ type Session struct {
 	Idle time.Duration
 	// Timeout bounds the STARTTLS dialog and the handshake.
 	Timeout time.Duration
+	// CRLF sends each line feed of the input as CR LF (openssl s_client
+	// -crlf); one already preceded by CR is left as it is.
+	CRLF bool
+}
+
+// startTLSSteps is the dialog of each STARTTLS protocol: what the server
+// answers (a prefix) and what the client sends, in turn, up to the reply
+// after which TLS starts.
+var startTLSSteps = map[string][]string{
+	"smtp": {"220", "EHLO tlstrace.invalid", "250", "STARTTLS", "220"},
+	"imap": {"* OK", "a001 STARTTLS", "a001 OK"},
+	"pop3": {"+OK", "STLS", "+OK"},
+	"ftp":  {"220", "AUTH TLS", "234"},
+}
+
+// CheckStartTLS checks a Session.StartTLS value: "" or one of smtp, imap,
+// pop3, ftp.
+func CheckStartTLS(proto string) error {
+	if _, ok := startTLSSteps[proto]; !ok && proto != "" {
+		return setting.Errorf("StartTLS", proto, "want smtp, imap, pop3 or ftp")
+	}
+	return nil
 }
 
 // Connect opens the session and copies in to the server and what the
 // server sends to out until in ends and the server is quiet for Idle, or
-// the server closes.
+// the server closes: then nothing more is read from in nor sent, and an
+// info session_closed event says how the server closed.
 func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, out io.Writer) error {
+	if err := CheckStartTLS(s.StartTLS); err != nil {
+		return stepErr(StepUsage, err, "")
+	}
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
 	raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
@@ -66,36 +94,114 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 		_, err := io.Copy(out, tc)
 		done <- err
 	}()
-	if _, err := io.Copy(tc, in); err != nil {
-		return stepErr(StepTLS, fmt.Errorf("sending: %w", err), "")
-	}
-	// stdin ended: give the server Idle to answer, then close.
-	idle := s.Idle
-	if idle <= 0 {
-		idle = time.Second
-	}
-	for {
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, net.ErrClosed) {
-				if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
-					// A TLS 1.3 server checks the client's certificate
-					// after the client's handshake is done.
-					return explainHandshake(err, ev, &s.TLS)
-				}
-				return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")
+	// closed reports how the server ended the session (err from reading
+	// it), with the session_closed event when it closed cleanly.
+	closed := func(err error) error {
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
+				// A TLS 1.3 server checks the client's certificate
+				// after the client's handshake is done.
+				return explainHandshake(err, ev, &s.TLS)
 			}
-			return nil
-		case <-time.After(idle):
-			tc.Close()
-			<-done
-			return nil
+			return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")
+		}
+		ev := tap.Evidence()
+		a := ev.Alert[trace.Server]
+		notify := a != nil && a.Description != nil && a.Description.Value == uint64(wire.AlertCloseNotify)
+		t.Emit(trace.NewEvent(conn, trace.Server, &trace.SessionClosed{CloseNotify: notify}))
+		return nil
+	}
+
+	// Standard input is read by its own goroutine (a terminal blocks),
+	// and sent from here, so that nothing is sent once the server closed.
+	stop := make(chan struct{})
+	defer close(stop)
+	chunks, inErr := readInput(in, s.CRLF, stop)
+	for chunks != nil {
+		select {
+		case b := <-chunks:
+			select {
+			case err := <-done:
+				return closed(err) // the server closed first: b is not sent
+			default:
+			}
+			if _, err := tc.Write(b); err != nil {
+				return stepErr(StepTLS, fmt.Errorf("sending: %w", err), "")
+			}
+		case err := <-inErr:
+			if !errors.Is(err, io.EOF) {
+				return stepErr(StepUsage, fmt.Errorf("reading standard input: %w", err), "")
+			}
+			chunks = nil
+		case err := <-done:
+			return closed(err)
 		case <-ctx.Done():
 			tc.Close()
 			<-done
 			return nil
 		}
 	}
+	// stdin ended: give the server Idle to answer, then close.
+	idle := s.Idle
+	if idle <= 0 {
+		idle = time.Second
+	}
+	select {
+	case err := <-done:
+		return closed(err)
+	case <-time.After(idle):
+	case <-ctx.Done():
+	}
+	tc.Close()
+	<-done
+	return nil
+}
+
+// readInput reads in on a goroutine of its own, which it sends the chunks
+// read on, then the error that ended it (io.EOF at the end); with crlf, a
+// line feed not preceded by a carriage return becomes CR LF. It stops at
+// the next chunk once stop is closed.
+func readInput(in io.Reader, crlf bool, stop <-chan struct{}) (<-chan []byte, <-chan error) {
+	chunks := make(chan []byte)
+	errc := make(chan error, 1)
+	go func() {
+		cr := false // the previous chunk ended with CR
+		for {
+			buf := make([]byte, 16<<10)
+			n, err := in.Read(buf)
+			if n > 0 {
+				b := buf[:n]
+				if crlf {
+					b, cr = toCRLF(b, cr)
+				}
+				select {
+				case chunks <- b:
+				case <-stop:
+					return
+				}
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	return chunks, errc
+}
+
+// toCRLF turns each line feed of b not preceded by a carriage return into
+// CR LF; cr says whether the byte before b was a carriage return. It
+// returns the new bytes and whether they end with a carriage return.
+func toCRLF(b []byte, cr bool) ([]byte, bool) {
+	out := make([]byte, 0, len(b)+bytes.Count(b, []byte{'\n'}))
+	for _, c := range b {
+		if c == '\n' && !cr {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+		cr = c == '\r'
+	}
+	return out, cr
 }
 
 // startTLS runs the plaintext upgrade dialog of a mail or file transfer
@@ -138,14 +244,9 @@ func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error 
 		}
 		return nil
 	}
-	steps := map[string][]string{
-		"smtp": {"220", "EHLO tlstrace.invalid", "250", "STARTTLS", "220"},
-		"imap": {"* OK", "a001 STARTTLS", "a001 OK"},
-		"pop3": {"+OK", "STLS", "+OK"},
-		"ftp":  {"220", "AUTH TLS", "234"},
-	}[proto]
+	steps := startTLSSteps[proto]
 	if steps == nil {
-		return stepErr(StepUsage, setting.Errorf("StartTLS", proto, "want smtp, imap, pop3 or ftp"), "")
+		return stepErr(StepUsage, CheckStartTLS(proto), "")
 	}
 	for i, s := range steps {
 		var err error

@@ -166,6 +166,8 @@ func (c *Curl) Event(ev *trace.Event) {
 		c.printf("< \n")
 	case *trace.HTTPBody:
 		c.printf("* %d bytes of body\n", p.Length)
+	case *trace.SessionClosed:
+		c.printf("* %s\n", closedText(ev.From, p))
 	case *trace.StartTLS:
 		// The plaintext dialog before TLS, as curl -v shows a mail
 		// server's lines.

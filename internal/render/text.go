@@ -241,6 +241,15 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	}
 }
 
+// closedText says how a peer ended a live session.
+func closedText(from trace.Side, p *trace.SessionClosed) string {
+	how := "closed the TCP connection without close_notify"
+	if p.CloseNotify {
+		how = "closed the session with close_notify"
+	}
+	return fmt.Sprintf("the %s %s; nothing more is sent", from, how)
+}
+
 // dataLength is the plaintext length of a record event.
 func dataLength(ev *trace.Event) int {
 	if d, ok := ev.Payload.(*trace.Data); ok {
@@ -552,6 +561,8 @@ func Summary(ev *trace.Event) string {
 	case *trace.StartTLS:
 		add("%s", p.Line)
 		return strings.Join(parts, ", ")
+	case *trace.SessionClosed:
+		return closedText(ev.From, p)
 	case *trace.Timing:
 		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
 		return strings.Join(parts, ", ")

@@ -624,3 +624,23 @@ func HandshakeState(cs tls.ConnectionState) *Handshake {
 	}
 	return h
 }
+
+// TypeSessionClosed is the info event of a live session that the peer
+// ended.
+const TypeSessionClosed = "session_closed"
+
+// SessionClosed says that the peer (the event's From) ended a live
+// session, after which tlstrace sends nothing more: with a close_notify
+// alert, or by closing the TCP connection without one.
+type SessionClosed struct {
+	CloseNotify bool
+}
+
+func (*SessionClosed) Layer() string { return LayerInfo }
+func (*SessionClosed) Type() string  { return TypeSessionClosed }
+
+func (p *SessionClosed) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddBool("close_notify", p.CloseNotify)
+	return f
+}
