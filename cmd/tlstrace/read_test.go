@@ -31,6 +31,7 @@ type jsonRecord struct {
 	Version   struct{ Name string }
 	Length    int
 	Encrypted bool
+	Anomalies []struct{ Text string }
 }
 
 func runJSON(t *testing.T, args ...string) []jsonEvent {

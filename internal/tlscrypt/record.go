@@ -279,6 +279,38 @@ func (d *Decrypter) Suite() *Suite { return d.suite }
 // Seq returns the sequence number of the next record.
 func (d *Decrypter) Seq() uint64 { return d.seq }
 
+// Resumable reports whether a record can be opened without the records
+// before it, given its sequence number: AEAD suites, and CBC suites from
+// TLS 1.1 on (an explicit IV; the MAC covers the sequence number). TLS 1.0
+// CBC and RC4 carry cipher state from record to record; NULL suites
+// authenticate with their MAC too but hide nothing.
+func (d *Decrypter) Resumable() bool {
+	return d.aead != nil || (d.block != nil && d.version != VersionTLS10)
+}
+
+// OpenAfterGap decrypts a record that follows records never seen (a
+// capture that lost bytes), whose sequence number is therefore unknown: it
+// tries the next sequence number, then up to skip more, and keeps the first
+// with which the record authenticates (the AEAD tag or the MAC covers the
+// sequence number, so a record opens with its own and no other). The
+// sequence number then continues after it. It fails, changing nothing,
+// when the suite is not Resumable or no sequence number in range works.
+func (d *Decrypter) OpenAfterGap(header, payload []byte, skip uint64) (contentType uint8, plaintext []byte, seq uint64, err error) {
+	if !d.Resumable() {
+		return 0, nil, 0, d.errorf(ReasonBadMAC, "the suite keeps state from record to record: the sequence number cannot be found again")
+	}
+	base := d.seq
+	for i := range skip + 1 {
+		d.seq = base + i
+		contentType, plaintext, err = d.Open(header, payload)
+		if err == nil {
+			return contentType, plaintext, base + i, nil
+		}
+	}
+	d.seq = base
+	return 0, nil, 0, err
+}
+
 // Open decrypts one record. header is the 5-byte record header as received
 // and payload the record body. It returns the content type and the
 // plaintext: for TLS 1.3 the inner content type, with the zero padding

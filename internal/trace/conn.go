@@ -159,6 +159,13 @@ type direction struct {
 	// lost is set when bytes went missing (a capture gap) or could not be
 	// framed; the record sequence numbers are then unknown.
 	lost bool
+	// missing counts the bytes lost since the last record decrypted, and
+	// tries the records tried since, to bound the search for the
+	// sequence number (keys.go).
+	missing, tries int
+	// resynced is set when the last record decrypted was the first after
+	// missing bytes, its sequence number found again, to say so.
+	resynced bool
 	// dirKeys decrypt the direction's records.
 	dirKeys
 	// hs reassembles handshake messages across records.
@@ -206,6 +213,7 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 			c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
 				Error: fmt.Sprintf("%d bytes are not a TLS record (%v); skipped to the next record header", skipped, err)})
 			d.lost = true
+			d.missing += skipped
 		case frameRecord:
 			if c.pending != nil || !c.processRecord(from, at, rec, false) {
 				c.hold(from, at, rec)
@@ -230,8 +238,9 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 	d.framer.reset()
 	d.hs.reset()
 	d.lost = true
+	d.missing += n
 	c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
-		Error: fmt.Sprintf("%d bytes are missing from the capture; records of this side after the gap cannot be decrypted", n)})
+		Error: fmt.Sprintf("%d bytes are missing from the capture; a record of this side after them is decrypted only if it authenticates with a sequence number found again", n)})
 }
 
 // Close flushes what is held: records waiting for secrets are shown as

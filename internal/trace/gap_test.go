@@ -1,52 +1,104 @@
 package trace
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/keylog"
 )
 
 // TestNothingPlainAfterGap checks that when a side lost bytes before its
 // records became protected (the lost bytes held its ChangeCipherSpec), the
-// protected records after the gap are shown as encrypted records saying
-// why, never as plaintext application data or alerts.
+// protected records after the gap are never shown as plaintext: without
+// keys they are encrypted records saying why; with keys they are decrypted
+// only because they authenticate with the sequence number found again, and
+// the first says so.
 func TestNothingPlainAfterGap(t *testing.T) {
-	keys := loadKeys(t, "illustrated-tls12")
-	var events []*Event
-	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
-	c := s.NewConn(1, false)
-	lost := map[string]bool{"clientkeyexchange": true, "clientccs": true, "clientfinished": true, "serverccs": true}
-	gapped := map[Side]bool{}
-	for i, f := range illustrated12 {
-		at := Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}
-		b := testdata(t, "illustrated-tls12", "caps", f.file)
-		if lost[f.file] {
-			if !gapped[f.from] {
-				c.Gap(f.from, at, len(b))
-				gapped[f.from] = true
+	for _, withKeys := range []bool{false, true} {
+		var keys *keylog.Log
+		if withKeys {
+			keys = loadKeys(t, "illustrated-tls12")
+		}
+		var events []*Event
+		s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.Clone()) })
+		c := s.NewConn(1, false)
+		lost := map[string]bool{"clientkeyexchange": true, "clientccs": true, "clientfinished": true, "serverccs": true}
+		gapped := map[Side]bool{}
+		for i, f := range illustrated12 {
+			at := Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}
+			b := testdata(t, "illustrated-tls12", "caps", f.file)
+			if lost[f.file] {
+				if !gapped[f.from] {
+					c.Gap(f.from, at, len(b))
+					gapped[f.from] = true
+				}
+				continue
 			}
+			c.Feed(f.from, at, b)
+		}
+		c.Close()
+		var after []string
+		said := map[Side]bool{}
+		for _, ev := range events {
+			if ev.Frame < 6 || ev.Layer != LayerTLS {
+				continue
+			}
+			after = append(after, ev.From.String()+":"+ev.Type)
+			switch {
+			case ev.Type == TypeEncryptedRecord:
+				if !strings.Contains(ev.Error, "missing") && !strings.Contains(ev.Error, "lost") {
+					t.Errorf("keys %v, frame %d: error %q does not say bytes were lost", withKeys, ev.Frame, ev.Error)
+				}
+			case !withKeys || ev.Record == nil || !ev.Record.Encrypted:
+				t.Errorf("keys %v: frame %d from %v after the gap shown as %s, not decrypted", withKeys, ev.Frame, ev.From, ev.Type)
+			case !said[ev.From]:
+				said[ev.From] = true
+				if len(ev.Record.Anomalies) == 0 || !strings.Contains(ev.Record.Anomalies[0].Text, "found again") {
+					t.Errorf("frame %d: the first record decrypted after the gap does not say its sequence number was found again: %+v", ev.Frame, ev.Record.Anomalies)
+				}
+			}
+		}
+		// The gaps, then the server's Finished, both sides' application
+		// data and the client's alert.
+		if len(after) != 6 {
+			t.Errorf("keys %v: events after the gap: %v", withKeys, after)
+		}
+		if withKeys && len(said) != 2 {
+			t.Errorf("records decrypted after the gap on %d sides, want 2: %v", len(said), after)
+		}
+	}
+}
+
+// TestDecryptAfterGap checks that in TLS 1.3 (AES-256-GCM), after a lost
+// record, the records that follow are decrypted with the sequence number
+// found again, and only the first says so.
+func TestDecryptAfterGap(t *testing.T) {
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), loadKeys(t, "illustrated-tls13"), func(ev *Event) { events = append(events, ev.Clone()) })
+	c := s.NewConn(1, false)
+	for i, f := range illustrated13 {
+		at := Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}
+		b := testdata(t, "illustrated-tls13", "caps", f.file)
+		if f.file == "serverencticket1" {
+			c.Gap(f.from, at, len(b))
 			continue
 		}
 		c.Feed(f.from, at, b)
 	}
 	c.Close()
-	var after []string
-	for _, ev := range events {
-		if ev.Frame < 6 || ev.Layer != LayerTLS {
-			continue
+	var got []string
+	for _, ev := range events[len(events)-3:] {
+		s := ev.Type
+		if ev.Record != nil {
+			s += fmt.Sprintf(" seq %d anomalies %d", *ev.Record.Seq, len(ev.Record.Anomalies))
 		}
-		after = append(after, ev.From.String()+":"+ev.Type)
-		if ev.Type != TypeEncryptedRecord {
-			t.Errorf("frame %d from %v after the gap shown as %s", ev.Frame, ev.From, ev.Type)
-			continue
-		}
-		if !strings.Contains(ev.Error, "missing") && !strings.Contains(ev.Error, "lost") {
-			t.Errorf("frame %d: error %q does not say bytes were lost", ev.Frame, ev.Error)
-		}
+		got = append(got, s)
 	}
-	// The gaps, then the server's Finished, both sides' application data
-	// and the client's alert.
-	if len(after) != 6 {
-		t.Errorf("events after the gap: %v", after)
+	want := []string{"encrypted_record", "new_session_ticket seq 1 anomalies 1", "application_data seq 2 anomalies 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events after the gap %q, want %q", got, want)
 	}
 }

@@ -96,7 +96,7 @@ func (c *Conn) open(k *keyState, hdr, body []byte) (uint8, []byte, error) {
 // keys).
 func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
 	if d.lost {
-		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown")
+		return c.decryptAfterGap(d, hdr, body)
 	}
 	if d.cur == nil && d.next == nil {
 		if d.side == Client && c.version == 0 {
@@ -361,4 +361,55 @@ func (c *Conn) resume(force bool) {
 	c.pending = nil
 	c.pendingBytes = 0
 	delete(c.s.waiting, c)
+}
+
+// Bounds of the search for the sequence number after missing bytes.
+const (
+	// minProtected is the smallest protected record: a header, one byte
+	// of TLS 1.3 inner type and a 16-byte tag (TLS 1.2 AEAD records are
+	// larger).
+	minProtected = wire.RecordHeaderLen + 1 + 16
+	// maxSkip caps the sequence numbers tried for one record.
+	maxSkip = 1024
+	// maxTries is how many records after missing bytes are tried before
+	// giving up until the next gap.
+	maxTries = 8
+)
+
+// decryptAfterGap decrypts a record that follows missing bytes of its side.
+// The missing bytes held an unknown number of records, so the sequence
+// number is unknown; unless the suite chains records, it is searched for, as many ahead
+// as the missing bytes could hold records, and the record is decrypted only
+// if it authenticates with one (the tag covers the sequence number). The
+// key must not have changed in the missing bytes.
+func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
+	unknown := fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown")
+	if d.tries >= maxTries || (d.cur == nil && d.next == nil) {
+		return 0, nil, 0, unknown
+	}
+	d.tries++
+	skip := uint64(min(d.missing/minProtected+1, maxSkip))
+	tried := false
+	for i, k := range []*keyState{d.cur, d.next} {
+		if k == nil || !k.d.Resumable() {
+			continue
+		}
+		tried = true
+		k.d.Out = c.s.Out
+		ct, p, seq, err := k.d.OpenAfterGap(hdr, body, skip)
+		if err != nil {
+			continue
+		}
+		if i == 1 {
+			d.cur, d.next = d.next, nil
+		}
+		// The record authenticated: this side is protected from here
+		// on, even if the change to protected records was lost.
+		d.lost, d.missing, d.tries, d.resynced, d.protected = false, 0, 0, true, true
+		return ct, p, seq, nil
+	}
+	if !tried {
+		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown (the suite chains records, so it cannot be found again)")
+	}
+	return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown (none of the %d after the last one known authenticates the record)", skip+1)
 }

@@ -76,7 +76,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 			len(body), wire.MaxCiphertextTLS13)})
 	}
 	info.Encrypted = true
-	if d.cur == nil && d.next == nil && !d.lost {
+	if d.cur == nil && d.next == nil {
 		c.loadKeys(d)
 		if d.cur == nil && c.wait && !force {
 			return false
@@ -91,6 +91,11 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		return true
 	}
 	info.Seq = &seq
+	if d.resynced {
+		d.resynced = false
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
+			"decrypted after bytes missing from the capture: its sequence number (%d) was found again by trying those after the last one known, and the record authenticated with it", seq)})
+	}
 	checkPlaintextLength(info, len(plain))
 	ct := wire.ContentType(ctype)
 	if c.version == wire.VersionTLS13 {
