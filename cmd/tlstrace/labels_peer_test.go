@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // lockedBuffer collects a program's output while the test reads it.
@@ -234,5 +237,57 @@ func TestReadResumedClientHelloPeer(t *testing.T) {
 	}
 	if n := len(f.Extensions); n == 0 || f.Extensions[n-1].Type.Name != "pre_shared_key" {
 		t.Errorf("the resumed ClientHello's extensions do not end with pre_shared_key: %+v", f.Extensions)
+	}
+}
+
+// TestReadPartialPlaintextRecordPeer captures a connection to an openssl
+// s_server that ends inside the client's first record: half a ClientHello,
+// then a close. The cut record is plaintext (a handshake record): it is a
+// partial_record that says so, not an encrypted_record.
+func TestReadPartialPlaintextRecordPeer(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	pcap := filepath.Join(dir, "cut.pcapng")
+	port := 10000 + mrand.IntN(20000)
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	wait := startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-naccept", "1")
+	hello := tlstest.ClientHello(t)
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(hello[:60]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	conn.Close()
+	wait()
+	stop()
+
+	var cut []jsonEvent
+	for _, ev := range runJSON(t, "read", pcap, "--json") {
+		switch ev.Type {
+		case "partial_record":
+			cut = append(cut, ev)
+		case "encrypted_record":
+			t.Errorf("frame %d: an encrypted_record in a connection that sent no encrypted byte: %s", ev.Frame, ev.Error)
+		}
+	}
+	want := fmt.Sprintf("the connection ended inside a record (60 bytes of it seen, of the %d its header gives)", len(hello))
+	if len(cut) != 1 || cut[0].From != "client" || cut[0].Record == nil || cut[0].Record.Encrypted ||
+		cut[0].Record.Type.Name != "handshake" || cut[0].Error != want {
+		t.Fatalf("partial records %+v, want one of the client, a handshake record not encrypted, saying %q", cut, want)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"read", pcap}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "PartialRecord  handshake, 60 bytes seen") || strings.Contains(out.String(), "EncryptedRecord") {
+		t.Errorf("the text does not show the cut handshake record as such:\n%s", out.String())
 	}
 }

@@ -220,7 +220,7 @@ func (c *Curl) tls(ev *trace.Event) {
 			return
 		}
 		c.printf("* %s (%s), TLS alert, %s (%d):\n", version, dir, curlAlert(a.Description.Name), a.Level.Value<<8|a.Description.Value)
-	case trace.TypeApplicationData, trace.TypeEncryptedRecord, trace.TypeHeartbeat, trace.TypeNotTLS:
+	case trace.TypeApplicationData, trace.TypeEncryptedRecord, trace.TypePartialRecord, trace.TypeHeartbeat, trace.TypeNotTLS:
 	default:
 		name, ok := curlMessageNames[ev.Type]
 		if !ok {

@@ -575,7 +575,7 @@ func Summary(ev *trace.Event) string {
 			add("missing=%d", p.Missing)
 		}
 	}
-	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord {
+	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
 		parts = append(parts, "[decrypted]")
 	}
 	return strings.Join(parts, ", ")
@@ -655,6 +655,14 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			}
 		case trace.TypeEncryptedRecord, trace.TypeHeartbeat:
 			add("%d bytes", p.Length)
+		case trace.TypePartialRecord:
+			if r := ev.Record; r != nil {
+				add("%s", enumText(r.Type))
+				if r.Encrypted {
+					add("encrypted")
+				}
+			}
+			add("%d bytes seen", p.Length)
 		}
 	}
 }

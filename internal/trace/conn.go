@@ -254,8 +254,7 @@ func (c *Conn) Close() {
 			c.evidence.Truncated[s] = d.truncated()
 		}
 		if n := len(d.framer.buf); n > 0 && !c.notTLS {
-			c.emit(&Event{From: d.side, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: d.at.Frame, Time: d.at.Time,
-				Error: fmt.Sprintf("the connection ended inside a record (%d bytes of it seen)", n)})
+			c.emit(c.partialRecord(d, d.framer.buf))
 		}
 		if t, _, ok := d.hs.held(); ok {
 			c.emit(&Event{From: d.side, Layer: LayerTLS, Type: t.String(), Frame: d.at.Frame, Time: d.at.Time,
@@ -267,6 +266,26 @@ func (c *Conn) Close() {
 	if c.s.ForgetOnClose && c.clientRandom != nil {
 		c.s.Keys.Forget(c.clientRandom)
 	}
+}
+
+// partialRecord is the event of the bytes of a record the connection ended
+// inside: with its header, when that was seen, the record as the header
+// gives it, protected or not as the direction's records are at that point.
+func (c *Conn) partialRecord(d *direction, b []byte) *Event {
+	ev := &Event{From: d.side, Layer: LayerTLS, Type: TypePartialRecord, Frame: d.at.Frame, Time: d.at.Time,
+		Payload: &Data{Length: len(b)},
+		Error:   fmt.Sprintf("the connection ended inside a record (%d bytes of it seen)", len(b))}
+	if len(b) < wire.RecordHeaderLen {
+		return ev
+	}
+	h, err := wire.ParseRecordHeader(b)
+	if err != nil {
+		return ev
+	}
+	ev.Record = recordInfo(h)
+	ev.Record.Encrypted = d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
+	ev.Error = fmt.Sprintf("the connection ended inside a record (%d bytes of it seen, of the %d its header gives)", len(b), wire.RecordHeaderLen+h.Length)
+	return ev
 }
 
 func (c *Conn) emit(ev *Event) {

@@ -67,7 +67,10 @@ const (
 	TypeApplicationData  = "application_data"
 	TypeHeartbeat        = "heartbeat"
 	TypeEncryptedRecord  = "encrypted_record"
-	TypeNotTLS           = "not_tls"
+	// TypePartialRecord is a record the connection ended inside: its
+	// header, when seen, gives the record (encrypted or not).
+	TypePartialRecord = "partial_record"
+	TypeNotTLS        = "not_tls"
 )
 
 // Stamp says when and where bytes were seen: the capture time, and for
