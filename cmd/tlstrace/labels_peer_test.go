@@ -7,6 +7,8 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -289,5 +291,48 @@ func TestReadPartialPlaintextRecordPeer(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "PartialRecord  handshake, 60 bytes seen") || strings.Contains(out.String(), "EncryptedRecord") {
 		t.Errorf("the text does not show the cut handshake record as such:\n%s", out.String())
+	}
+}
+
+// TestReadPlainTCPPeer captures curl fetching a page over plain HTTP: the
+// connection is a TCP stream that is not TLS, shown as a tcp not_tls step
+// naming its first bytes, and no tls step at all.
+func TestReadPlainTCPPeer(t *testing.T) {
+	requirePeer(t, "curl", "dumpcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "plain\n")
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	pcap := filepath.Join(t.TempDir(), "plain.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	cmd := exec.Command("curl", "-sS", "--max-time", "10", srv.URL+"/")
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "plain\n" {
+		t.Fatalf("curl: %v: %q", err, out)
+	}
+	stop()
+
+	var notTLS []jsonEvent
+	for _, ev := range runJSON(t, "read", pcap, "--json") {
+		if ev.Layer == "tls" {
+			t.Errorf("frame %d: a tls %s in a plain HTTP connection", ev.Frame, ev.Type)
+		}
+		if ev.Type == "not_tls" {
+			notTLS = append(notTLS, ev)
+		}
+	}
+	if len(notTLS) != 1 || notTLS[0].Layer != "tcp" || notTLS[0].From != "client" ||
+		notTLS[0].Error != "the first bytes (474554202f) are not a TLS record; not decoded further" {
+		t.Fatalf("not_tls steps %+v, want one tcp step of the client naming its first bytes", notTLS)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"read", pcap}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), `TCP  NotTls  first bytes "GET /"`) {
+		t.Errorf("the text does not show the plain stream as a TCP step:\n%s", out.String())
 	}
 }

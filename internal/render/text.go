@@ -428,6 +428,13 @@ func Summary(ev *trace.Event) string {
 	if ev.Layer == trace.LayerTLS {
 		tlsSummary(ev, add)
 	}
+	if d, ok := ev.Payload.(*trace.Data); ok && ev.Type == trace.TypeNotTLS {
+		// A stream that is not TLS: its first bytes, as text when they
+		// read as such.
+		if pv := preview(d.Bytes); pv != "" {
+			add("first bytes %s", pv)
+		}
+	}
 	switch p := ev.Payload.(type) {
 	case *trace.DNSLookup:
 		if len(p.Addresses) == 0 {

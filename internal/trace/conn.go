@@ -192,8 +192,11 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 		if !looksLikeTLS(f.buf) {
 			c.notTLS = true
 			c.evidence.framing(from, notTLSError(f.buf))
-			c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeNotTLS, Frame: at.Frame, Time: at.Time,
-				Error: fmt.Sprintf("the first bytes (%s) are not a TLS record; not decoded further", hex.EncodeToString(first(f.buf, wire.RecordHeaderLen)))})
+			// A stream, not TLS: a tcp step that names its first bytes.
+			head := clone(first(f.buf, wire.RecordHeaderLen))
+			c.emit(&Event{From: from, Layer: LayerTCP, Type: TypeNotTLS, Frame: at.Frame, Time: at.Time,
+				Payload: &Data{Length: len(head), Bytes: head},
+				Error:   fmt.Sprintf("the first bytes (%s) are not a TLS record; not decoded further", hex.EncodeToString(head))})
 			f.reset()
 			return
 		}

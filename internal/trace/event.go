@@ -70,7 +70,9 @@ const (
 	// TypePartialRecord is a record the connection ended inside: its
 	// header, when seen, gives the record (encrypted or not).
 	TypePartialRecord = "partial_record"
-	TypeNotTLS        = "not_tls"
+	// TypeNotTLS is a tcp step: a stream whose first bytes are not TLS
+	// (its payload is a *Data with those bytes).
+	TypeNotTLS = "not_tls"
 )
 
 // Stamp says when and where bytes were seen: the capture time, and for
