@@ -336,3 +336,127 @@ func TestReadPlainTCPPeer(t *testing.T) {
 		t.Errorf("the text does not show the plain stream as a TCP step:\n%s", out.String())
 	}
 }
+
+// startOpenSSL starts openssl with args, its output in out and its input
+// the returned pipe; the test's end kills it if it still runs.
+func startOpenSSL(t *testing.T, out *lockedBuffer, args ...string) (io.WriteCloser, chan error) {
+	t.Helper()
+	cmd := exec.Command("openssl", args...)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return in, done
+}
+
+// TestReadEarlyDataPeer captures an openssl s_client that sends 0-RTT data
+// (-early_data) on a session it resumes from an openssl s_server started
+// with -early_data. The client's change_cipher_spec after its early data
+// key is plaintext (RFC 8446, Appendix D.4), not an undecryptable record,
+// and the early data decrypts; the handshake messages are tshark's.
+func TestReadEarlyDataPeer(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap", "tshark")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	keylog := filepath.Join(dir, "keys.txt")
+	sess := filepath.Join(dir, "sess.pem")
+	early := filepath.Join(dir, "early.txt")
+	if err := os.WriteFile(early, []byte("early hello\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pcap := filepath.Join(dir, "early.pcapng")
+	port := 10000 + mrand.IntN(20000)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+
+	var srvOut lockedBuffer
+	srvIn, _ := startOpenSSL(t, &srvOut, "s_server", "-accept", addr,
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"),
+		"-tls1_3", "-early_data", "-naccept", "2", "-keylogfile", keylog)
+	waitFor(t, &srvOut, "ACCEPT")
+	client := func(out *lockedBuffer, args ...string) (io.WriteCloser, chan error) {
+		return startOpenSSL(t, out, append([]string{"s_client", "-connect", addr, "-servername", "localhost",
+			"-CAfile", filepath.Join(dir, "ca.pem"), "-tls1_3", "-keylogfile", keylog}, args...)...)
+	}
+	exit := func(name string, done chan error) {
+		select {
+		case <-done:
+			done <- nil
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not exit", name)
+		}
+	}
+
+	// The first connection gets a ticket (sent once the client has sent
+	// data) and writes the session.
+	var out1 lockedBuffer
+	in1, done1 := client(&out1, "-sess_out", sess)
+	waitFor(t, &out1, "Verify return code: 0")
+	io.WriteString(in1, "hi\n")
+	waitFor(t, &srvOut, "hi")
+	io.WriteString(srvIn, "there\n")
+	waitFor(t, &out1, "there")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if fi, err := os.Stat(sess); err == nil && fi.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no session written:\n%s", out1.String())
+		}
+	}
+	in1.Close()
+	exit("the first s_client", done1)
+
+	var out2 lockedBuffer
+	in2, done2 := client(&out2, "-sess_in", sess, "-early_data", early)
+	waitFor(t, &srvOut, "early hello")
+	io.WriteString(in2, "again\n")
+	waitFor(t, &srvOut, "again")
+	in2.Close()
+	exit("the second s_client", done2)
+	stop()
+
+	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
+	var got, steps []string
+	data := ""
+	for _, ev := range events {
+		if ev.Conn != 2 || ev.Layer != "tls" {
+			continue
+		}
+		steps = append(steps, ev.From+" "+ev.Type)
+		switch ev.Type {
+		case "encrypted_record":
+			t.Errorf("frame %d: encrypted record not decrypted: %s", ev.Frame, ev.Error)
+		case "application_data":
+			if ev.From == "client" {
+				data += appData(t, ev)
+			}
+		}
+		if code, ok := handshakeCode(ev.Type); ok {
+			got = append(got, fmt.Sprintf("%d:%d", ev.Frame, code))
+		}
+	}
+	if len(steps) < 3 || steps[0] != "client client_hello" || steps[1] != "client change_cipher_spec" || steps[2] != "client application_data" {
+		t.Errorf("the 0-RTT connection starts %v, want the ClientHello, a plaintext change_cipher_spec and the early data", steps)
+	}
+	if data != "early hello\nagain\n" {
+		t.Errorf("client application data %q, want %q", data, "early hello\nagain\n")
+	}
+	oracle := tsharkHandshakes(t, pcap, fmt.Sprintf("tcp.port==%d,tls", port), keylog)[1]
+	if !slices.Equal(got, oracle) {
+		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
+	}
+}

@@ -286,7 +286,7 @@ func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 		return ev
 	}
 	ev.Record = recordInfo(h)
-	ev.Record.Encrypted = d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
+	ev.Record.Encrypted = c.protectedRecord(d, h.Type)
 	ev.Error = fmt.Sprintf("the connection ended inside a record (%d bytes of it seen, of the %d its header gives)", len(b), wire.RecordHeaderLen+h.Length)
 	return ev
 }

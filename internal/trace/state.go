@@ -57,7 +57,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	h, _ := wire.ParseRecordHeader(rec)
 	body := rec[wire.RecordHeaderLen:]
 	info := recordInfo(h)
-	encrypted := d.protected && (c.version != wire.VersionTLS13 || h.Type == wire.ContentApplicationData)
+	encrypted := c.protectedRecord(d, h.Type)
 	if d.lost && !encrypted && !plainAfterGap(h.Type, body) {
 		// Bytes of this side went missing, and with them perhaps the
 		// change to protected records: what does not read as plaintext
@@ -106,6 +106,16 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	// what the decoder keeps (handshake messages) is copied.
 	c.content(from, at, info, ct, plain, ct == wire.ContentApplicationData)
 	return true
+}
+
+// protectedRecord reports whether a record of type t from d's side is
+// protected. A TLS 1.3 protected record is application_data on the outside
+// (RFC 8446, Section 5.2); a side protected before the ServerHello sends
+// 0-RTT data, which is TLS 1.3 too, and its change_cipher_spec (the
+// middlebox compatibility one, Appendix D.4) is plaintext.
+func (c *Conn) protectedRecord(d *direction, t wire.ContentType) bool {
+	tls13 := c.version == wire.VersionTLS13 || c.version == 0
+	return d.protected && (!tls13 || t == wire.ContentApplicationData)
 }
 
 // maxRecordErrs bounds the reasons a connection remembers for
