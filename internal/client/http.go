@@ -187,6 +187,8 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		ResponseHeaderTimeout: DefaultHeaderTimeout,
 		ForceAttemptHTTP2:     r.HTTP != "1.1",
 		Protocols:             new(http.Protocols),
+		// HTTP/2 advertises it as SETTINGS_MAX_HEADER_LIST_SIZE too.
+		MaxResponseHeaderBytes: MaxResponseHeaders,
 	}
 	tr.Protocols.SetHTTP1(true)
 	if r.HTTP != "1.1" {
@@ -272,7 +274,24 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 				return nil, "", explainHandshake(err, ev, &r.TLS)
 			}
 		}
-		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %w", err), "")
+		if headersTooLarge(err) {
+			return nil, "", headersErr(&HeadersTooLargeError{Limit: MaxResponseHeaders, Err: err})
+		}
+		hint := ""
+		if s := err.Error(); strings.Contains(s, "connection error: COMPRESSION_ERROR") || strings.Contains(s, "connection error: PROTOCOL_ERROR") {
+			// net/http ends an HTTP/2 connection so when a header block
+			// passes the limit, and for other errors in the frames too.
+			hint = fmt.Sprintf("the server's HTTP/2 frames were refused; a header block larger than the %d KiB this client advertised (SETTINGS_MAX_HEADER_LIST_SIZE) is refused so, and curl refuses it too", MaxResponseHeaders>>10)
+		}
+		return nil, "", stepErr(StepHTTP, fmt.Errorf("HTTP request failed: %w", err), hint)
+	}
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			if n := len(k) + 2 + len(v); n > MaxHeaderLine {
+				resp.Body.Close()
+				return nil, "", headersErr(&HeadersTooLargeError{Limit: MaxHeaderLine, Line: n, Name: k})
+			}
+		}
 	}
 	mu.Lock()
 	if !firstByte.IsZero() {
@@ -330,4 +349,42 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 // and the time from the start to the first response byte and to the end.
 func emitTimings(t *source.Tracer, conn int, tm *Timings) {
 	t.Emit(trace.NewEvent(conn, trace.Local, &trace.Timing{DNS: tm.DNS, Connect: tm.Connect, TLS: tm.TLS, TTFB: tm.TTFB, Total: time.Since(tm.Start)}))
+}
+
+// curl's limits on response headers: a header line (CURL_MAX_HTTP_HEADER)
+// and all of them together (MAX_HTTP_RESP_HEADER_SIZE).
+const (
+	MaxHeaderLine      = 100 << 10
+	MaxResponseHeaders = 300 << 10
+)
+
+// HeadersTooLargeError is a response whose headers were refused: all of
+// them past Limit bytes, or one line (Name, Line bytes) past it.
+type HeadersTooLargeError struct {
+	Limit int
+	Line  int
+	Name  string
+	Err   error
+}
+
+func (e *HeadersTooLargeError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("the response header %s is %d bytes, larger than %d KiB", e.Name, e.Line, e.Limit>>10)
+	}
+	return fmt.Sprintf("the response headers are larger than %d KiB: %v", e.Limit>>10, e.Err)
+}
+
+func (e *HeadersTooLargeError) Unwrap() error { return e.Err }
+
+func headersErr(e *HeadersTooLargeError) *Error {
+	return stepErr(StepHTTP, e, "the server sends headers too large to be sane; curl refuses them too")
+}
+
+// headersTooLarge reports whether net/http refused a response for the
+// size of its headers (HTTP/1.1 and HTTP/2 say it in words only).
+func headersTooLarge(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "server response headers exceeded") ||
+		strings.Contains(s, "response header list larger than") ||
+		strings.Contains(s, "header list too large")
 }
