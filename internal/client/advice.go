@@ -26,6 +26,9 @@ const (
 	// AdviseNewerVersions: the server refused the versions offered; allow
 	// others (TLSOptions.MinVersion, MaxVersion) or upgrade the server.
 	AdviseNewerVersions
+	// AdviseOlderVersions: the server refused TLS 1.2 and TLS 1.3 both;
+	// allow older versions (TLSOptions.MinVersion) or upgrade the server.
+	AdviseOlderVersions
 	// AdviseOtherVersions: the client refused the server's version; allow
 	// others (TLSOptions.MinVersion, MaxVersion).
 	AdviseOtherVersions

@@ -80,7 +80,15 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 	}
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
-		return advise(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err), AdviseNewerVersions)
+		advice := AdviseNewerVersions
+		// The server's alert looks the same whatever it speaks (OpenSSL
+		// answers in the client's record version): what the client
+		// offered says what is left. A server that refused TLS 1.2 and
+		// TLS 1.3 both speaks only older versions.
+		if (o.MinVersion == 0 || o.MinVersion <= wire.VersionTLS12) && (o.MaxVersion == 0 || o.MaxVersion >= wire.VersionTLS13) {
+			advice = AdviseOlderVersions
+		}
+		return advise(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err), advice)
 	case wire.AlertHandshakeFailure:
 		if ev.Sent(trace.Server, wire.TypeCertificateRequest) && clientCerts == 0 {
 			// TLS 1.2 servers that require a certificate answer an
