@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/net/http2/hpack"
@@ -42,11 +44,14 @@ func nameOf(names []string, v uint32) string {
 
 // h2Decoder decodes the frames of one connection, both directions.
 type h2Decoder struct {
-	conn    int
-	emit    func(*trace.Event)
-	dirs    [2]h2Direction
-	preface int // bytes of the client preface still expected
-	frameNo int // capture frame of the bytes being decoded
+	conn int
+	emit func(*trace.Event)
+	// frames emits the h2_frame events; summaries emits a request or
+	// response event for each header block that starts one.
+	frames, summaries bool
+	dirs              [2]h2Direction
+	preface           int // bytes of the client preface still expected
+	frameNo           int // capture frame of the bytes being decoded
 }
 
 type h2Direction struct {
@@ -57,8 +62,8 @@ type h2Direction struct {
 	err   bool   // framing lost: stop decoding this direction
 }
 
-func newH2Decoder(conn int, emit func(*trace.Event)) *h2Decoder {
-	d := &h2Decoder{conn: conn, emit: emit, preface: len(h2Preface)}
+func newH2Decoder(conn int, emit func(*trace.Event), frames, summaries bool) *h2Decoder {
+	d := &h2Decoder{conn: conn, emit: emit, frames: frames, summaries: summaries, preface: len(h2Preface)}
 	for i := range d.dirs {
 		d.dirs[i].hpack = hpack.NewDecoder(4096, nil)
 		d.dirs[i].hpack.SetMaxStringLength(h2MaxHeaderList)
@@ -129,10 +134,16 @@ func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, pa
 		Length:    length,
 	}
 	var evErr string
+	var fields []hpack.HeaderField
 	defer func() {
-		ev := trace.NewEvent(d.conn, side, f)
-		ev.Time, ev.Frame, ev.Error = at, d.frameNo, evErr
-		d.emit(ev)
+		if d.frames {
+			ev := trace.NewEvent(d.conn, side, f)
+			ev.Time, ev.Frame, ev.Error = at, d.frameNo, evErr
+			d.emit(ev)
+		}
+		if d.summaries && fields != nil {
+			d.summary(side, at, fields, f.Headers)
+		}
 	}()
 	if payload == nil {
 		evErr = fmt.Sprintf("frame of %d bytes: payload not kept", length)
@@ -171,13 +182,14 @@ func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, pa
 		if flags&0x4 == 0 { // END_HEADERS not set
 			return
 		}
-		fields, err := dir.hpack.DecodeFull(dir.block)
+		hf, err := dir.hpack.DecodeFull(dir.block)
 		dir.block = nil
 		if err != nil {
 			evErr = "HPACK: " + err.Error()
 			dir.err = true
 			return
 		}
+		fields = hf
 		f.Headers = []string{}
 		for _, hf := range fields {
 			f.Headers = append(f.Headers, hf.Name+": "+hf.Value)
@@ -212,6 +224,42 @@ func (d *h2Decoder) frame(side trace.Side, at time.Time, dir *h2Direction, h, pa
 	}
 }
 
+// summary emits the request or response a header block starts: a block
+// with :method is a request, one with :status a response; one with
+// neither (trailers) is no summary.
+func (d *h2Decoder) summary(side trace.Side, at time.Time, fields []hpack.HeaderField, lines []string) {
+	pseudo := map[string]string{}
+	for _, hf := range fields {
+		if strings.HasPrefix(hf.Name, ":") {
+			if _, dup := pseudo[hf.Name]; !dup {
+				pseudo[hf.Name] = hf.Value
+			}
+		}
+	}
+	var p trace.LocalPayload
+	if m, ok := pseudo[":method"]; ok && side == trace.Client {
+		url := pseudo[":path"]
+		if a, ok := pseudo[":authority"]; ok {
+			url = a + url
+			if s, ok := pseudo[":scheme"]; ok {
+				url = s + "://" + url
+			}
+		}
+		p = &trace.HTTPRequest{Method: m, URL: url, Headers: lines}
+	} else if s, ok := pseudo[":status"]; ok && side == trace.Server {
+		code, err := strconv.Atoi(s)
+		if err != nil || code < 0 || len(s) != 3 {
+			return
+		}
+		p = &trace.HTTPResponse{Proto: "HTTP/2.0", Status: code, Headers: lines}
+	} else {
+		return
+	}
+	ev := trace.NewEvent(d.conn, side, p)
+	ev.Time, ev.Frame = at, d.frameNo
+	d.emit(ev)
+}
+
 func cmpName(name string, id uint16) string {
 	if name != "" {
 		return name
@@ -224,6 +272,11 @@ func cmpName(name string, id uint16) string {
 type Watcher struct {
 	emit  func(*trace.Event)
 	conns map[int]*h2Decoder
+	// NoFrames leaves out the h2_frame events.
+	NoFrames bool
+	// Summaries adds an http request or response event for each header
+	// block that starts one (a capture, where no client reports them).
+	Summaries bool
 }
 
 // NewWatcher returns a Watcher whose frame events go to emit.
@@ -241,7 +294,7 @@ func (w *Watcher) Event(ev *trace.Event) {
 	switch p := ev.Payload.(type) {
 	case *trace.Message:
 		if ev.From == trace.Server && slices.Contains(p.ALPN(), "h2") {
-			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit)
+			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, w.Summaries)
 		}
 	case *trace.Data:
 		if d := w.conns[ev.Conn]; d != nil && ev.Type == trace.TypeApplicationData {

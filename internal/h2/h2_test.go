@@ -66,7 +66,7 @@ func h2Events(t *testing.T, client, server []byte, chunk int) [2][]string {
 			t.Fatalf("frame %s encodes to % x, the bytes at %d are % x", b, h, o, s[o:o+len(h)])
 		}
 		off[ev.From] = o + len(h) + fr.Length
-	})
+	}, true, false)
 	for len(client) > 0 || len(server) > 0 {
 		k := min(chunk, len(client))
 		d.feed(trace.Client, time.Time{}, client[:k])

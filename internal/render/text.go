@@ -505,7 +505,11 @@ func Summary(ev *trace.Event) string {
 		add("%s %s", p.Method, p.URL)
 		return strings.Join(parts, ", ")
 	case *trace.HTTPResponse:
-		add("%s %d %s", p.Proto, p.Status, p.Reason)
+		if p.Reason == "" { // HTTP/2 has no reason phrase
+			add("%s %d", p.Proto, p.Status)
+		} else {
+			add("%s %d %s", p.Proto, p.Status, p.Reason)
+		}
 		return strings.Join(parts, ", ")
 	case *trace.HTTPBody:
 		add("%d bytes", p.Length)

@@ -20,8 +20,9 @@ type Options struct {
 	// Warn, when set, receives the lines of secrets blocks that could not
 	// be read.
 	Warn func(keylog.Warning)
-	// NoHTTP2 skips cutting HTTP/2 frames from application data, for an
-	// output that does not show h2_frame events.
+	// NoHTTP2 leaves out the h2_frame events, for an output that does not
+	// show them; the request and response events of HTTP/2 header blocks
+	// are still emitted.
 	NoHTTP2 bool
 	// Progress, when set, is called now and then with the number of bytes
 	// of the capture read so far.
@@ -144,9 +145,9 @@ type decoder struct {
 // parallel read).
 func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decoder {
 	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}}
-	if o.NoHTTP2 {
-		d.sink.h2 = nil
-	}
+	// No client reports the requests of a capture: the sink does.
+	d.sink.h2.Summaries = true
+	d.sink.h2.NoFrames = o.NoHTTP2
 	d.sink.sess.Resume = resume
 	return d
 }

@@ -23,7 +23,7 @@ import (
 // for concurrent use: each source serialises its calls.
 type sink struct {
 	sess *trace.Session
-	// h2 cuts HTTP/2 frames; nil when the output does not show them.
+	// h2 cuts HTTP/2 frames.
 	h2   *h2.Watcher
 	emit func(*trace.Event)
 	// hook, when set, sees every event as it is emitted and returns more
