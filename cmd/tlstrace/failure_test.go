@@ -59,6 +59,15 @@ func TestGetWireFailures(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	serverHello := append([]byte{2, 0, 0, 80, 3, 3}, make([]byte, 32)...)
+	// hello is a whole ServerHello record choosing version and suite,
+	// with no extensions.
+	hello := func(version, suite uint16) []byte {
+		body := []byte{byte(version >> 8), byte(version)}
+		body = append(body, make([]byte, 32)...)
+		body = append(body, 0, byte(suite>>8), byte(suite), 0)
+		msg := append([]byte{2, 0, 0, byte(len(body))}, body...)
+		return append([]byte{22, 3, 3, 0, byte(len(msg))}, msg...)
+	}
 	// raw answers the ClientHello with b, then closes or, with wait, waits
 	// for the client to close.
 	raw := func(b []byte, wait bool) func(t *testing.T) string {
@@ -86,6 +95,10 @@ func TestGetWireFailures(t *testing.T) {
 	}{
 		{"oversized-record", raw(append([]byte{22, 3, 3, 0x4e, 0x20}, serverHello...), true), nil,
 			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432, RFC 5246, Section 6.2.3)", "breaks the record layer"},
+		{"version-never-offered", raw(hello(0x0300, 0xc02f), true), nil,
+			"the server chose SSL 3.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "cannot speak it"},
+		{"older-version-not-offered", raw(hello(0x0301, 0xc013), true), nil,
+			"the server chose TLS 1.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "--tlsv1.0"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},

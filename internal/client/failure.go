@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -31,7 +33,7 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	case failure.PeerAlert:
 		return serverAlert(err, f.Alert, &ev, o)
 	case failure.LocalAlert:
-		return clientAlert(err, f.Alert)
+		return clientAlert(err, f.Alert, &ev)
 	case failure.PlainHTTP:
 		return stepErr(StepTLS, f.Error(f.Cause()), "use http:// for this port, or the server's TLS port")
 	case failure.Oversized:
@@ -112,9 +114,22 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 // clientAlert explains a handshake the client (crypto/tls) ended with an
 // alert: it refused something the server sent. crypto/tls's error says
 // what.
-func clientAlert(err error, a *AlertError) *Error {
+func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
+		if v := ev.Chosen; v != 0 && !slices.Contains(ev.Offered, v) {
+			var offered []string
+			for _, o := range ev.Offered {
+				if !wire.IsGREASE(o) {
+					offered = append(offered, wire.VersionName(o))
+				}
+			}
+			cause := explained(fmt.Sprintf("the server chose %s, a version the client did not offer (it offered %s)", wire.VersionName(v), strings.Join(offered, ", ")), a, err)
+			if v == wire.VersionTLS10 || v == wire.VersionTLS11 {
+				return advise(StepTLS, cause, AdviseOlderVersions)
+			}
+			return stepErr(StepTLS, cause, "the server's TLS stack is broken, or something between rewrote its ServerHello: the client cannot speak it")
+		}
 		return advise(StepTLS, explained(fmt.Sprintf("no TLS version in common with the server (the client sent a protocol_version alert: %v)", err), a, err),
 			AdviseOtherVersions)
 	case wire.AlertRecordOverflow:

@@ -23,6 +23,11 @@ type Evidence struct {
 	// Certificates is how many certificates the last Certificate message
 	// of each side held (see Sent for whether it sent one).
 	Certificates [2]int
+	// Offered is the versions the client's first ClientHello offered: its
+	// supported_versions, or else its legacy_version.
+	Offered []uint16
+	// Chosen is the version the ServerHello chose (0 before one).
+	Chosen uint16
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }
@@ -34,6 +39,16 @@ func (e *Evidence) Sent(side Side, t wire.HandshakeType) bool {
 
 func (e *Evidence) message(side Side, m *wire.Message) {
 	e.messages[side][m.Type/64] |= 1 << (m.Type % 64)
+	switch {
+	case m.Type == wire.TypeClientHello && m.ClientHello != nil && e.Offered == nil:
+		if v := m.ClientHello.SupportedVersions; v != nil {
+			e.Offered = v
+		} else {
+			e.Offered = []uint16{m.ClientHello.Version}
+		}
+	case m.Type == wire.TypeServerHello && m.ServerHello != nil:
+		e.Chosen = m.ServerHello.NegotiatedVersion()
+	}
 	if m.Type == wire.TypeCertificate && m.Certificate != nil {
 		e.Certificates[side] = len(m.Certificate.Certs)
 	}
