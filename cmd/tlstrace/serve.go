@@ -76,6 +76,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.IntVar(&o.MaxConns, "max-conns", 256, "most connections served at once")
 	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
+	f.DurationVar(&o.FirstByteTimeout, "first-byte-timeout", server.DefaultFirstByteTimeout, "limit for a new connection's first byte (silent connections hold no slot longer)")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
 	return cmd
 }

@@ -41,6 +41,9 @@ type failed struct {
 	// how many bytes the client sent (-1: not traced).
 	hello *fingerprint.Hello
 	read  int64
+	// silent: the client sent no byte; answered: it was answered with a
+	// 400 for a plain HTTP request.
+	silent, answered bool
 }
 
 // explain fills in why a server handshake failed, as the wire shows it:
@@ -64,6 +67,9 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		h.Cause, h.Fix = s.serverAlert(f.Alert, x)
 	case failure.PlainHTTP:
 		h.Fix = "the client spoke plain HTTP to the TLS port: use an https:// URL"
+		if x.answered {
+			h.Fix += " (it was answered with a 400, as nginx does)"
+		}
 	case failure.NotTLS:
 		h.Fix = "the client does not speak TLS on this port, or waits for the server to speak first: point it at a TLS port or turn TLS on in it"
 	case failure.Oversized, failure.Corrupt:
@@ -87,6 +93,8 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 			if tr.Length == 0 {
 				h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (%d bytes of it sent)", s.cfg.Timeout, what, tr.Seen)
 			}
+		case x.silent && s.cfg.FirstByteTimeout < s.cfg.Timeout:
+			h.Cause = fmt.Sprintf("the client sent nothing within the first-byte timeout (%s)", s.cfg.FirstByteTimeout)
 		case x.read == 0:
 			h.Cause = fmt.Sprintf("the client sent nothing within the handshake timeout (%s)", s.cfg.Timeout)
 		case x.read > 0:

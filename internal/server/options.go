@@ -42,7 +42,9 @@ type Options struct {
 	NoTickets      bool
 	MaxConns       int
 	Timeout        time.Duration
-	Trace          bool
+	// FirstByteTimeout bounds the wait for a new connection's first byte.
+	FirstByteTimeout time.Duration
+	Trace            bool
 	// TrustWith words how the user trusts a client CA (Config.TrustWith).
 	TrustWith string
 }
@@ -54,7 +56,7 @@ var ErrKeyCount = errors.New("one key file is needed per certificate file")
 // Config checks o and returns the server's configuration.
 func (o *Options) Config() (Config, error) {
 	cfg := Config{TrustWith: o.TrustWith, Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
-		Timeout: o.Timeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates}
+		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates}
 	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
 		cfg.Mode, cfg.Dir = m, dir
 	}

@@ -9,12 +9,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -47,6 +51,9 @@ type Config struct {
 	// handshake and each read of an idle connection.
 	MaxConns int
 	Timeout  time.Duration
+	// FirstByteTimeout bounds the wait for a new connection's first byte,
+	// so that silent connections do not hold slots for long.
+	FirstByteTimeout time.Duration
 	// Trace turns the per-connection trace on.
 	Trace bool
 }
@@ -81,6 +88,9 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.FirstByteTimeout <= 0 {
+		cfg.FirstByteTimeout = DefaultFirstByteTimeout
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 256
@@ -314,15 +324,17 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	}
 	cfg := s.tls.Clone()
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(id, cs) }
-	tc := tls.Server(raw, cfg)
+	fb := &firstByteConn{Conn: raw}
+	fb.SetReadDeadline(time.Now().Add(min(s.cfg.FirstByteTimeout, s.cfg.Timeout)))
+	tc := tls.Server(fb, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
 	err := tc.HandshakeContext(ctx)
 	if err != nil {
 		h := &trace.Handshake{Failed: true, Duration: time.Since(start)}
+		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err)}
 		tc.Close()
-		x := &failed{err: err, read: -1}
 		if tap != nil {
 			tap.Wait(time.Second)
 			x.ev, x.read = tap.Evidence(), tap.BytesRead
@@ -362,6 +374,48 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	}
 	s.mu.Unlock()
 	return tc, nil
+}
+
+// DefaultFirstByteTimeout is how long a new connection may stay silent.
+const DefaultFirstByteTimeout = 5 * time.Second
+
+// firstByteConn lifts the first-byte read deadline once a byte came.
+type firstByteConn struct {
+	net.Conn
+	got atomic.Bool
+}
+
+func (c *firstByteConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.got.Swap(true) {
+		c.Conn.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// plainHTTPBody answers a plain HTTP request on the TLS port, as nginx does.
+const plainHTTPBody = "400 Bad Request: the plain HTTP request was sent to HTTPS port\n"
+
+// answerPlainHTTP answers a handshake that failed on a plain HTTP request
+// with a 400, and reports whether it did.
+func answerPlainHTTP(err error) bool {
+	var rh tls.RecordHeaderError
+	if !errors.As(err, &rh) || rh.Conn == nil || failure.Read(trace.Server, err, &trace.Evidence{}).Kind != failure.PlainHTTP {
+		return false
+	}
+	c := rh.Conn
+	c.SetDeadline(time.Now().Add(time.Second))
+	_, werr := fmt.Fprintf(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(plainHTTPBody), plainHTTPBody)
+	if werr != nil {
+		return false
+	}
+	// Read what is left of the request, so that closing does not reset
+	// the connection before the client has read the answer.
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	return true
 }
 
 // rank says where chosen stood in the client's offer (1 = its first
