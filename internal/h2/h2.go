@@ -1,6 +1,8 @@
 // Package h2 cuts the decrypted application data of HTTP/2 connections
 // into frames (RFC 9113), each an `http` `h2_frame` event, with HPACK
-// header blocks decoded. It serves live sessions and captures alike.
+// header blocks decoded. It serves live sessions and captures alike. For
+// captures it also finds the requests and responses of HTTP/2 and
+// HTTP/1.x connections.
 package h2
 
 import (
@@ -272,22 +274,32 @@ func cmpName(name string, id uint16) string {
 type Watcher struct {
 	emit  func(*trace.Event)
 	conns map[int]*h2Decoder
+	http1 map[int]*http1Decoder
 	// NoFrames leaves out the h2_frame events.
 	NoFrames bool
 	// Summaries adds an http request or response event for each header
-	// block that starts one (a capture, where no client reports them).
+	// block that starts one (a capture, where no client reports them),
+	// and for each request and response head of the connections that did
+	// not agree on h2 and whose application data reads as HTTP/1.x.
 	Summaries bool
 }
 
 // NewWatcher returns a Watcher whose frame events go to emit.
 func NewWatcher(emit func(*trace.Event)) *Watcher {
-	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}}
+	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}, http1: map[int]*http1Decoder{}}
 }
 
 // Event looks at one event: a ServerHello or EncryptedExtensions from the
 // server with ALPN "h2" starts decoding its connection, whose application
 // data is then cut into frames.
 func (w *Watcher) Event(ev *trace.Event) {
+	if ev.Layer == trace.LayerTCP && ev.Type == trace.TypeGap && ev.From <= trace.Server {
+		if d := w.http1[ev.Conn]; d != nil {
+			// Bytes lost: where the next message starts is unknown.
+			d.dirs[ev.From].state = http1Stopped
+		}
+		return
+	}
 	if ev.Layer != trace.LayerTLS {
 		return
 	}
@@ -297,11 +309,27 @@ func (w *Watcher) Event(ev *trace.Event) {
 			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, w.Summaries)
 		}
 	case *trace.Data:
-		if d := w.conns[ev.Conn]; d != nil && ev.Type == trace.TypeApplicationData {
-			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
+		if ev.Type != trace.TypeApplicationData {
+			return
 		}
+		if d := w.conns[ev.Conn]; d != nil {
+			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
+			return
+		}
+		if !w.Summaries {
+			return
+		}
+		d := w.http1[ev.Conn]
+		if d == nil {
+			d = newHTTP1Decoder(ev.Conn, w.emit)
+			w.http1[ev.Conn] = d
+		}
+		d.feed(ev.From, ev.Time, ev.Frame, p.Bytes)
 	}
 }
 
 // Forget drops a closed connection's decoder.
-func (w *Watcher) Forget(conn int) { delete(w.conns, conn) }
+func (w *Watcher) Forget(conn int) {
+	delete(w.conns, conn)
+	delete(w.http1, conn)
+}
