@@ -101,6 +101,7 @@ func TestGoldenRead(t *testing.T) {
 		{"TLSv13+TLSv12-interleaved-keylog", []string{captures + "illustrated-interleaved.pcap", "--keylog", both}},
 		{"TLSv13-curl-nginx-h2-resumed", []string{captures + "curl-TLSv13-h2.pcapng"}},
 		{"TLSv13-curl-nginx-h2-resumed-keylog", []string{captures + "curl-TLSv13-h2.pcapng", "--keylog", captures + "curl-TLSv13-h2.keylog.txt"}},
+		{"DNS+TLSv13-curl-nginx-h2-keylog", []string{captures + "dns-curl-TLSv13-h2.pcapng", "--keylog", captures + "curl-TLSv13-h2.keylog.txt"}},
 		{"TLSv12-curl-nginx-keylog", []string{captures + "curl-TLSv12-http1.1.pcapng", "--keylog", captures + "curl-TLSv12-http1.1.keylog.txt"}},
 		{"TLSv12-lost-frame-keylog", []string{captures + "illustrated-tls12-lost-frame-13.pcap", "--keylog", td + "illustrated-tls12/keylog.txt"}},
 		{"TLSv13-lost-frame-keylog", []string{captures + "illustrated-tls13-lost-frame-13.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},

@@ -49,6 +49,21 @@ type Handler interface {
 	Close(f *Flow)
 }
 
+// UDPHandler is implemented by a Handler that takes the DNS datagrams of
+// the capture (UDP, either port 53), whole and not cut by the snapshot
+// length.
+type UDPHandler interface {
+	DNS(d Datagram)
+}
+
+// Datagram is one UDP datagram; Payload is only valid during the call.
+type Datagram struct {
+	Src, Dst netip.AddrPort
+	Frame    int
+	Time     time.Time
+	Payload  []byte
+}
+
 // Flow is one TCP connection.
 type Flow struct {
 	// ID numbers flows from 1 in order of their first packet, like

@@ -113,7 +113,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 			rd.stats.Fragments++
 			return
 		}
-		if b[9] != 6 {
+		if b[9] != 6 && b[9] != 17 {
 			rd.stats.NonTCP++
 			return
 		}
@@ -124,7 +124,12 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		} else if total > len(b) {
 			cut = total - len(b)
 		}
+		udp := b[9] == 17
 		b = b[ihl:]
+		if udp {
+			rd.udp(src, dst, ts, cut, b)
+			return
+		}
 	case 0x86DD:
 		if len(b) < 40 || b[0]>>4 != 6 {
 			rd.stats.Malformed++
@@ -143,6 +148,9 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		// Walk the extension headers up to TCP.
 		for next != 6 {
 			switch next {
+			case 17:
+				rd.udp(src, dst, ts, cut, b)
+				return
 			case 0, 43, 60: // hop-by-hop, routing, destination options
 				if len(b) < 8 {
 					rd.stats.Malformed++
@@ -203,4 +211,21 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		frame:  rd.frame,
 	}
 	rd.tcp(&seg)
+}
+
+// udp hands on a DNS datagram (either port 53) that the capture holds
+// whole; other UDP is counted as not TCP.
+func (rd *reader) udp(src, dst netip.Addr, ts time.Time, cut int, b []byte) {
+	h, ok := rd.h.(UDPHandler)
+	if len(b) < 8 {
+		rd.stats.Malformed++
+		return
+	}
+	sp, dp := binary.BigEndian.Uint16(b), binary.BigEndian.Uint16(b[2:])
+	n := int(binary.BigEndian.Uint16(b[4:]))
+	if !ok || (sp != 53 && dp != 53) || cut > 0 || n < 8 || n > len(b) {
+		rd.stats.NonTCP++
+		return
+	}
+	h.DNS(Datagram{Src: netip.AddrPortFrom(src, sp), Dst: netip.AddrPortFrom(dst, dp), Frame: rd.frame, Time: ts, Payload: b[8:n]})
 }

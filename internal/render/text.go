@@ -436,6 +436,17 @@ func Summary(ev *trace.Event) string {
 		}
 	}
 	switch p := ev.Payload.(type) {
+	case *trace.DNSMessage:
+		if p.Response {
+			add("%s", p.RCode)
+		}
+		q := strings.Join(p.Questions, ", ")
+		if p.Response && len(p.Answers) > 0 {
+			q += " → " + strings.Join(p.Answers, ", ")
+		}
+		add("%s", q)
+		add("%s ↔ %s, id %d", p.Client, p.Server, p.ID)
+		return strings.Join(parts, ", ")
 	case *trace.DNSLookup:
 		if len(p.Addresses) == 0 {
 			add("%s", p.Name) // the error line says why

@@ -108,6 +108,17 @@ func (h *fileSource) Data(f *capture.Flow, fromClient bool, frame int, ts time.T
 	h.dec.data(f.ID, fromClient, trace.Stamp{Time: ts, Frame: frame}, b)
 }
 
+// DNS hands on a DNS datagram.
+func (h *fileSource) DNS(d capture.Datagram) {
+	h.begin(d.Time)
+	d.Payload = bytes.Clone(d.Payload)
+	if h.par != nil {
+		h.par.dns(d)
+		return
+	}
+	h.dec.dns(&d)
+}
+
 // Close ends a flow's decoder.
 func (h *fileSource) Close(f *capture.Flow) {
 	if !h.open[f] {

@@ -74,6 +74,7 @@ const (
 	stepData = iota
 	stepTCP
 	stepClose
+	stepDNS
 )
 
 // step is one step of the capture, as the decoders see it.
@@ -87,7 +88,7 @@ type step struct {
 	// data holds stream bytes, valid until the capture is read
 	// (capture.Options.Stable).
 	data []byte
-	// tcp indexes batch.tcp.
+	// tcp indexes batch.tcp (batch.dns for a DNS step).
 	tcp int
 	// events[start:end] of its worker are the step's events.
 	start, end int
@@ -101,6 +102,7 @@ type batch struct {
 	start time.Time
 	steps []step
 	tcp   []capture.TCPEvent
+	dns   []capture.Datagram
 	bytes int // stream bytes
 	// events holds the events of each worker's steps, in order, and arena
 	// the application data they hold.
@@ -173,7 +175,8 @@ func (p *parallel) newBatch() *batch {
 	b := <-p.free
 	b.first = p.next
 	clear(b.steps) // no stream bytes kept from the last use
-	b.steps, b.tcp, b.bytes = b.steps[:0], b.tcp[:0], 0
+	clear(b.dns)
+	b.steps, b.tcp, b.dns, b.bytes = b.steps[:0], b.tcp[:0], b.dns[:0], 0
 	return b
 }
 
@@ -211,6 +214,18 @@ func (p *parallel) tcp(id int, ev capture.TCPEvent) {
 	}
 	p.cur.tcp = append(p.cur.tcp, ev)
 	p.add(step{kind: stepTCP, flow: id, tcp: len(p.cur.tcp) - 1})
+}
+
+// dnsFlow is the flow number of the DNS steps, which one worker decodes
+// in order (TCP flows count from 1).
+const dnsFlow = 0
+
+func (p *parallel) dns(d capture.Datagram) {
+	if p.failed.Load() {
+		return
+	}
+	p.cur.dns = append(p.cur.dns, d)
+	p.add(step{kind: stepDNS, flow: dnsFlow, tcp: len(p.cur.dns) - 1})
 }
 
 func (p *parallel) close(id int) {
@@ -394,6 +409,8 @@ func (wk *worker) run() {
 				wk.dec.tcp(s.flow, &b.tcp[s.tcp])
 			case stepClose:
 				wk.dec.close(s.flow)
+			case stepDNS:
+				wk.dec.dns(&b.dns[s.tcp])
 			}
 			s.end = len(wk.events)
 		}

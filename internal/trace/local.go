@@ -18,6 +18,8 @@ import (
 // Event types of the other layers, as in the JSON contract.
 const (
 	TypeLookup            = "lookup"             // dns
+	TypeQuery             = "query"              // dns, a query in a capture
+	TypeAnswer            = "answer"             // dns, a response in a capture
 	TypeConnect           = "connect"            // tcp, tlstrace's own connect
 	TypeAccept            = "accept"             // tcp, a client accepted by serve
 	TypeVerify            = "verify"             // x509, the server's chain checked by the client
@@ -81,6 +83,45 @@ type DNSLookup struct {
 	CNAME string
 	// Duration is the lookup's time; nil when no lookup ran (--resolve).
 	Duration *time.Duration
+}
+
+// DNSMessage is a DNS query or response seen in a capture (UDP port 53),
+// as its bytes say.
+type DNSMessage struct {
+	// Client and Server are the addresses of the asker and the name
+	// server.
+	Client, Server string
+	ID             uint16
+	Response       bool
+	// RCode is the response code's name as dig shows it (NOERROR,
+	// NXDOMAIN, …).
+	RCode string
+	// Questions are "name TYPE"; Answers are "name TYPE data" with the
+	// TTL in seconds after the type ("name TYPE ttl data").
+	Questions, Answers []string
+}
+
+func (*DNSMessage) Layer() string { return LayerDNS }
+func (p *DNSMessage) Type() string {
+	if p.Response {
+		return TypeAnswer
+	}
+	return TypeQuery
+}
+
+func (p *DNSMessage) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("client", p.Client)
+	f.AddString("server", p.Server)
+	f.AddUint("id", uint64(p.ID))
+	if p.Response {
+		f.AddString("rcode", p.RCode)
+	}
+	addStrings(f, "questions", p.Questions)
+	if p.Response {
+		addStrings(f, "answers", p.Answers)
+	}
+	return f
 }
 
 func (*DNSLookup) Layer() string { return LayerDNS }
