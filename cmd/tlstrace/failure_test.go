@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -86,6 +87,19 @@ func TestGetWireFailures(t *testing.T) {
 			return fmt.Sprintf("localhost:%d", sServer(t, cert, key, args...))
 		}
 	}
+	// badCert is a ServerHello and a Certificate message whose one
+	// certificate is 4 bytes of DER that do not parse.
+	badCert := append(hello(0x0303, 0xc02f), 22, 3, 3, 0, 14, 11, 0, 0, 10, 0, 0, 7, 0, 0, 4, 0x30, 0x82, 0xff, 0xff)
+	// resetAfter answers the ClientHello with b, then resets the
+	// connection.
+	resetAfter := func(b []byte) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			return rawListener(t, func(c net.Conn) {
+				c.Write(b)
+				c.(*net.TCPConn).SetLinger(0)
+			})
+		}
+	}
 	cases := []struct {
 		name   string
 		server func(t *testing.T) string
@@ -99,6 +113,18 @@ func TestGetWireFailures(t *testing.T) {
 			"the server chose SSL 3.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "cannot speak it"},
 		{"older-version-not-offered", raw(hello(0x0301, 0xc013), true), nil,
 			"the server chose TLS 1.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "--tlsv1.0"},
+		{"reset-mid-handshake", resetAfter(hello(0x0303, 0xc02f)), nil,
+			"the server reset the connection during the handshake", "found nothing in common"},
+		{"unknown-suite", raw(hello(0x0303, 0xcafe), true), nil,
+			"the client refused the server's handshake with a handshake_failure alert", "breaks the protocol"},
+		{"alert-storm", raw(append(hello(0x0303, 0xc02f), bytes.Repeat([]byte{21, 3, 3, 0, 2, 1, 100}, 40)...), true), nil,
+			"the server refused the handshake with a warning no_renegotiation alert", "the alert above says why"},
+		{"oversized-handshake-message", raw(append(hello(0x0303, 0xc02f), 22, 3, 3, 0, 4, 11, 0x10, 0, 0), true), nil,
+			"the client refused the server's handshake with an internal_error alert: tls: handshake message of length 1048576 bytes", "breaks the protocol"},
+		{"corrupt-certificate", raw(badCert, true), []string{"-m", "2s"},
+			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
+		{"corrupt-certificate-then-close", raw(badCert, false), nil,
+			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},

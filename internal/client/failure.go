@@ -47,6 +47,9 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	case failure.Truncated:
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server's TLS stack, or something between (a proxy, a firewall), cut the connection; the server's log may say why")
+	case failure.BadCertificate:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"the server's certificate file is damaged, or something between (a proxy, a load balancer) corrupts the connection")
 	case failure.TimedOut:
 		return advise(StepTLS, f.Error(f.Cause()), AdviseHandshakeTime)
 	case failure.Reset, failure.Closed:
@@ -55,11 +58,11 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	}
 	switch {
 	case errors.As(err, &alert):
-		return stepErr(StepTLS, explained(fmt.Sprintf("the handshake ended with a %s alert", wire.AlertDescription(alert)), err), "")
+		return stepErr(StepTLS, explained(fmt.Sprintf("the handshake ended with a %s alert", wire.AlertDescription(alert)), err), "the alert says why; the server's log may say more")
 	case errors.As(err, &cv):
 		return stepErr(StepVerify, fmt.Errorf("the server's certificate was refused: %w", err), "")
 	}
-	return stepErr(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), "")
+	return stepErr(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), "run with -v to see each message of the handshake")
 }
 
 // serverAlert explains a handshake the server ended with an alert.
@@ -136,5 +139,14 @@ func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
 		return stepErr(StepTLS, explained(fmt.Sprintf("the server sent a record larger than TLS allows (the client sent a record_overflow alert: %v)", err), a, err),
 			"the server's TLS stack, or something between (a proxy, a load balancer), breaks the record layer")
 	}
-	return stepErr(StepTLS, explained(fmt.Sprintf("the client refused the server's handshake with a %s alert: %v", a.Alert.Description.Name, err), a, err), "")
+	return stepErr(StepTLS, explained(fmt.Sprintf("the client refused the server's handshake with %s %s alert: %v", article(a.Alert.Description.Name), a.Alert.Description.Name, err), a, err),
+		"the server's TLS stack breaks the protocol as the error says, or something between (a proxy, a load balancer) alters the connection")
+}
+
+// article is "an" before a vowel, "a" otherwise.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -99,7 +99,10 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 			var err error
 			res, next, err = hop(ctx, t, r, method, target, body)
 			if err != nil {
-				if ctx.Err() != nil && r.MaxTime > 0 {
+				// A certificate that does not parse explains a run
+				// that then ran out of time waiting for the server.
+				var ce *trace.CertificateError
+				if ctx.Err() != nil && r.MaxTime > 0 && !errors.As(err, &ce) {
 					step := StepHTTP
 					var se *Error
 					if errors.As(err, &se) {

@@ -98,6 +98,9 @@ const (
 	LocalAlert
 	// TimedOut: the handshake did not end in time.
 	TimedOut
+	// BadCertificate: a certificate the peer sent does not parse
+	// (Finding.Certificate).
+	BadCertificate
 	// Reset: the peer reset the connection between records.
 	Reset
 	// Closed: the peer closed the connection between records.
@@ -116,6 +119,8 @@ type Finding struct {
 	Header *wire.RecordHeaderError
 	// Truncated says where the peer's bytes ended.
 	Truncated *trace.TruncatedError
+	// Certificate is the peer's certificate of BadCertificate.
+	Certificate *trace.CertificateError
 	// Err is the TLS stack's error.
 	Err error
 }
@@ -135,6 +140,13 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	var he *wire.RecordHeaderError
 	if errors.As(ev.Framing[peer], &he) {
 		f.header(he, ev)
+		return f
+	}
+	// A certificate that does not parse explains what follows it:
+	// crypto/tls reads the next message before it checks the
+	// certificate, so the peer's close or silence comes first.
+	if ce := ev.BadCertificate[peer]; ce != nil {
+		f.Kind, f.Certificate = BadCertificate, ce
 		return f
 	}
 	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
@@ -211,6 +223,8 @@ func (f *Finding) Cause() string {
 			return fmt.Sprintf("the %s closed the connection in the middle of %s (%d of its %d bytes sent)", peer, what, tr.Seen, tr.Length)
 		}
 		return fmt.Sprintf("the %s closed the connection in the middle of %s (%d bytes of it sent)", peer, what, tr.Seen)
+	case BadCertificate:
+		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
 		return "the TLS handshake timed out"
 	case Reset:
@@ -232,6 +246,8 @@ func (f *Finding) Error(msg string) error {
 		evidence = f.Header
 	case f.Truncated != nil:
 		evidence = f.Truncated
+	case f.Certificate != nil:
+		evidence = f.Certificate
 	}
 	return Explained(msg, evidence, f.Err)
 }

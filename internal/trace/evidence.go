@@ -23,6 +23,9 @@ type Evidence struct {
 	// Certificates is how many certificates the last Certificate message
 	// of each side held (see Sent for whether it sent one).
 	Certificates [2]int
+	// BadCertificate is the first certificate of each side that does not
+	// parse.
+	BadCertificate [2]*CertificateError
 	// Offered is the versions the client's first ClientHello offered: its
 	// supported_versions, or else its legacy_version.
 	Offered []uint16
@@ -51,6 +54,11 @@ func (e *Evidence) message(side Side, m *wire.Message) {
 	}
 	if m.Type == wire.TypeCertificate && m.Certificate != nil {
 		e.Certificates[side] = len(m.Certificate.Certs)
+		for i, err := range m.Certificate.Errs {
+			if err != nil && e.BadCertificate[side] == nil {
+				e.BadCertificate[side] = &CertificateError{Side: side, Index: i, Err: err}
+			}
+		}
 	}
 }
 
@@ -91,6 +99,22 @@ func (e *TruncatedError) Error() string {
 	}
 	return fmt.Sprintf("the %s's bytes ended inside %s (%d bytes of it)", e.Side, what, e.Seen)
 }
+
+// CertificateError says that a certificate a side sent does not parse.
+type CertificateError struct {
+	Side Side
+	// Index is the certificate's place in its Certificate message (0 is
+	// the leaf).
+	Index int
+	// Err is why it does not parse (crypto/x509's error).
+	Err error
+}
+
+func (e *CertificateError) Error() string {
+	return fmt.Sprintf("the %s's certificate %d does not parse: %v", e.Side, e.Index+1, e.Err)
+}
+
+func (e *CertificateError) Unwrap() error { return e.Err }
 
 // truncated describes what is left of direction d when its bytes end.
 func (d *direction) truncated() *TruncatedError {

@@ -353,13 +353,15 @@ func parseCertificate(ctx *Context, r *reader, cert *Certificate) {
 	if !ok {
 		return
 	}
-	cert.Certs, cert.Subjects = [][]byte{}, []string{}
+	cert.Certs, cert.Subjects, cert.Errs = [][]byte{}, []string{}, []error{}
 	for !list.empty() {
 		it := list.item()
 		der, ok := it.opaque("cert_data", 3)
 		if ok {
 			cert.Certs = append(cert.Certs, der)
-			cert.Subjects = append(cert.Subjects, describeCertificate(it, der))
+			subject, err := describeCertificate(it, der)
+			cert.Subjects = append(cert.Subjects, subject)
+			cert.Errs = append(cert.Errs, err)
 			if tls13 {
 				it.extensions(ctx, TypeCertificate)
 			}
@@ -372,12 +374,12 @@ func parseCertificate(ctx *Context, r *reader, cert *Certificate) {
 }
 
 // describeCertificate adds the readable parts of a DER certificate and
-// returns its subject ("" when it does not parse).
-func describeCertificate(r *reader, der []byte) string {
+// returns its subject, or why it does not parse.
+func describeCertificate(r *reader, der []byte) (string, error) {
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
 		r.d.anomaly(r.last().Offset, "certificate does not parse: %v", err)
-		return ""
+		return "", err
 	}
 	n := r.node
 	n.AddString("subject", c.Subject.String())
@@ -393,7 +395,7 @@ func describeCertificate(r *reader, der []byte) string {
 			l.AddString("", d)
 		}
 	}
-	return c.Subject.String()
+	return c.Subject.String(), nil
 }
 
 // parseServerKeyExchange reads RFC 8422, Section 5.4 (ECDHE), RFC 5246,

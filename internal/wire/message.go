@@ -82,6 +82,9 @@ type Certificate struct {
 	// Subjects holds each certificate's subject, "" for one that does not
 	// parse.
 	Subjects []string
+	// Errs holds, for each certificate, why it does not parse (nil when
+	// it parses).
+	Errs []error
 }
 
 // Signed holds what identifies the signature and key exchange of a
