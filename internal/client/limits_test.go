@@ -62,7 +62,7 @@ func TestResponseHeaderLimits(t *testing.T) {
 				var ce *Error
 				if proto == "2" && c.name != "line150k" {
 					// HTTP/2 says only COMPRESSION_ERROR or PROTOCOL_ERROR.
-					if !errors.As(err, &ce) || ce.Step != StepHTTP || !strings.Contains(ce.Hint, "curl refuses it too") {
+					if !errors.As(err, &ce) || ce.Step != StepHTTP || !strings.Contains(ce.Hint, "curl refuses them too") {
 						t.Fatalf("got %v (%#v), want a refusal at the HTTP step with a hint", err, ce)
 					}
 					return

@@ -31,6 +31,9 @@ type Evidence struct {
 	Offered []uint16
 	// Chosen is the version the ServerHello chose (0 before one).
 	Chosen uint16
+	// Data counts the bytes of application data each side sent that were
+	// decrypted (or sent in the clear).
+	Data [2]int64
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }

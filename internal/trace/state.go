@@ -167,6 +167,9 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 		}
 		c.emit(ev)
 	case wire.ContentApplicationData:
+		if from <= Server {
+			c.evidence.Data[from] += int64(len(b))
+		}
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(b)))
 		data := b
