@@ -394,4 +394,3 @@ func (e *HeadersTooLargeError) Unwrap() error { return e.Err }
 func headersErr(e *HeadersTooLargeError) *Error {
 	return stepErr(StepHTTP, e, "the server sends headers too large to be sane; curl refuses them too")
 }
-
