@@ -125,6 +125,8 @@ func TestGetWireFailures(t *testing.T) {
 			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
 		{"corrupt-certificate-then-close", raw(badCert, false), nil,
 			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
+		{"sslv2-server-hello", raw([]byte{0x80, 0x0e, 4, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 1, 0, 0x80}, true), nil,
+			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks", "RFC 6176"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},

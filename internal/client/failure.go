@@ -42,6 +42,8 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	case failure.Corrupt:
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"something between (a proxy, a load balancer) may be corrupting the connection")
+	case failure.SSLv2:
+		return stepErr(StepTLS, f.Error(f.Cause()), "upgrade the server to TLS 1.2 or later: SSL 2.0 is broken and forbidden (RFC 6176)")
 	case failure.NotTLS:
 		return stepErr(StepTLS, f.Error(f.Cause()), "check the port: this one does not speak TLS")
 	case failure.Truncated:

@@ -88,6 +88,9 @@ const (
 	Oversized
 	// Corrupt: after its hello, the peer sent bytes that are not a record.
 	Corrupt
+	// SSLv2: the server answered with an SSL 2.0 SERVER-HELLO
+	// (Finding.Header).
+	SSLv2
 	// NotTLS: the peer's first bytes are not TLS.
 	NotTLS
 	// Truncated: the peer closed the connection (or reset it) inside a
@@ -188,6 +191,8 @@ func (f *Finding) header(he *wire.RecordHeaderError, ev *trace.Evidence) {
 		f.Kind = Oversized
 	case ev.Sent(f.Local.Other(), hello):
 		f.Kind = Corrupt
+	case f.Local == trace.Client && wire.IsSSLv2ServerHello(he.Header):
+		f.Kind = SSLv2
 	default:
 		f.Kind = NotTLS
 	}
@@ -208,6 +213,8 @@ func (f *Finding) Cause() string {
 		return fmt.Sprintf("the %s sent a record of %d bytes, more than TLS allows (at most %d, RFC 5246, Section 6.2.3)", peer, f.Header.Length(), wire.MaxCiphertext)
 	case Corrupt:
 		return fmt.Sprintf("the %s sent bytes that are not a TLS record during the handshake (header %q)", peer, f.Header.Header)
+	case SSLv2:
+		return "the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks"
 	case NotTLS:
 		if peer == trace.Server {
 			return fmt.Sprintf("the server did not answer with TLS (first bytes %q)", f.Header.Header)

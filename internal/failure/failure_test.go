@@ -44,6 +44,8 @@ func TestRead(t *testing.T) {
 		{"own-bytes-are-not-the-peer's", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{httpHeader}}, Unknown, ""},
 		{"not-tls", trace.Server, errors.New("x"), trace.Evidence{Framing: [2]error{wire.NewRecordHeaderError([]byte("SSH-2.0"), wire.HeaderImplausible)}}, NotTLS,
 			`the client did not speak TLS (first bytes "SSH-2")`},
+		{"sslv2-server-hello", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, wire.NewRecordHeaderError([]byte{0x80, 0x0e, 4, 0, 1}, wire.HeaderImplausible)}}, SSLv2,
+			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks"},
 		{"oversized", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, wire.NewRecordHeaderError([]byte{22, 3, 3, 0x4e, 0x20}, wire.HeaderOversized)}}, Oversized,
 			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432, RFC 5246, Section 6.2.3)"},
 		{"truncated", trace.Server, wrapped, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, Truncated,
@@ -79,7 +81,7 @@ func TestRead(t *testing.T) {
 				if !errors.As(err, &ae) || ae.From != from || ae.Description() != wire.AlertUnknownCA {
 					t.Errorf("alert %+v, want unknown_ca from the %s", ae, from)
 				}
-			case PlainHTTP, NotTLS, Oversized:
+			case PlainHTTP, NotTLS, Oversized, SSLv2:
 				if !errors.As(err, &he) {
 					t.Errorf("the explanation does not keep the header")
 				}

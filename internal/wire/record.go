@@ -126,6 +126,13 @@ func SSLv2HelloLen(b []byte) (int, bool) {
 	return n + 2, true
 }
 
+// IsSSLv2ServerHello reports whether b starts with an SSL 2.0 record (a
+// two-byte header with the high bit set) holding a SERVER-HELLO (message
+// type 4).
+func IsSSLv2ServerHello(b []byte) bool {
+	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 4
+}
+
 // sslv2HelloFixed is the size of an SSL 2.0 ClientHello's fixed fields.
 const sslv2HelloFixed = 9
 
