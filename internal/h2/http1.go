@@ -25,9 +25,14 @@ type http1Decoder struct {
 	emit func(*trace.Event)
 	dirs [2]http1Direction
 	// methods are the methods of the requests not yet answered, for the
-	// responses to HEAD, which have no body.
+	// responses to HEAD, which have no body; at most http1MaxPending.
 	methods []string
 }
+
+// http1MaxPending bounds the requests awaiting a response: past it the
+// client's side is no longer decoded, nor the server's once it has
+// answered those.
+const http1MaxPending = 1024
 
 type http1State int
 
@@ -145,6 +150,10 @@ func (d *http1Decoder) head(side trace.Side, at time.Time, frameNo int, dir *htt
 			dir.state = http1Stopped
 			return
 		}
+		if len(d.methods) >= http1MaxPending {
+			dir.state = http1Stopped
+			return
+		}
 		d.methods = append(d.methods, method)
 		p = &trace.HTTPRequest{Method: method, URL: target, Headers: fields}
 	} else {
@@ -165,6 +174,11 @@ func (d *http1Decoder) head(side trace.Side, at time.Time, frameNo int, dir *htt
 		case status < 200:
 			noBody = true // informational: the final response follows
 		default:
+			if len(d.methods) == 0 && d.dirs[trace.Client].state == http1Stopped {
+				// The request is unknown: so is whether a body follows.
+				dir.state = http1Stopped
+				return
+			}
 			var method string
 			if len(d.methods) > 0 {
 				method, d.methods = d.methods[0], d.methods[1:]

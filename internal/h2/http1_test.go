@@ -86,3 +86,40 @@ func TestHTTP1Heads(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHTTP1 feeds any bytes, in any chunks: the decoder must not panic,
+// must keep at most a bounded head per direction, and must emit only
+// heads whose start line it checked.
+func FuzzHTTP1(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /x HTTP/1.0\r\n\r\n"), []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"), uint8(5))
+	f.Fuzz(func(t *testing.T, client, server []byte, chunk uint8) {
+		n := int(chunk) + 1
+		d := newHTTP1Decoder(1, func(ev *trace.Event) {
+			switch p := ev.Payload.(type) {
+			case *trace.HTTPRequest:
+				if !token(p.Method) || p.URL == "" {
+					t.Fatalf("request %q %q", p.Method, p.URL)
+				}
+			case *trace.HTTPResponse:
+				if !http1Proto(p.Proto) || p.Status < 100 || p.Status > 999 {
+					t.Fatalf("response %q %d", p.Proto, p.Status)
+				}
+			default:
+				t.Fatalf("event %T", ev.Payload)
+			}
+		})
+		for len(client) > 0 || len(server) > 0 {
+			k := min(n, len(client))
+			d.feed(trace.Client, time.Time{}, 0, client[:k])
+			client = client[k:]
+			k = min(n, len(server))
+			d.feed(trace.Server, time.Time{}, 0, server[:k])
+			server = server[k:]
+			for _, dir := range d.dirs {
+				if len(dir.buf) > http1MaxHead+n {
+					t.Fatalf("%d bytes kept", len(dir.buf))
+				}
+			}
+		}
+	})
+}
