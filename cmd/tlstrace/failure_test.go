@@ -100,6 +100,19 @@ func TestGetWireFailures(t *testing.T) {
 			})
 		}
 	}
+	// slow answers the ClientHello with b one byte at a time, then waits
+	// for the client to close.
+	slow := func(b []byte) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			return rawListener(t, func(c net.Conn) {
+				for i := range b {
+					c.Write(b[i : i+1])
+					time.Sleep(100 * time.Millisecond)
+				}
+				io.Copy(io.Discard, c)
+			})
+		}
+	}
 	cases := []struct {
 		name   string
 		server func(t *testing.T) string
@@ -127,6 +140,8 @@ func TestGetWireFailures(t *testing.T) {
 			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
 		{"sslv2-server-hello", raw([]byte{0x80, 0x0e, 4, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 1, 0, 0x80}, true), nil,
 			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks", "RFC 6176"},
+		{"slow-server", slow([]byte{22, 3, 3}), []string{"-m", "2s"},
+			"the TLS handshake timed out after 2s: the server sent only 3 bytes of a record in that time", "raise -m/--max-time"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},

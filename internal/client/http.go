@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -107,6 +108,10 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 					var se *Error
 					if errors.As(err, &se) {
 						step = se.Step
+					}
+					var te *trace.TruncatedError
+					if errors.As(err, &te) && te.Side == trace.Server {
+						return res, advise(step, failure.Explained(fmt.Sprintf("%s timed out after %v: the server sent only %d bytes of a record in that time", stepNames[step], r.MaxTime, te.Seen), te, err), AdviseMaxTime)
 					}
 					return res, advise(step, fmt.Errorf("%s timed out: the whole run may take %v", stepNames[step], r.MaxTime), AdviseMaxTime)
 				}

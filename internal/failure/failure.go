@@ -166,7 +166,8 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	var rh tls.RecordHeaderError
 	switch {
 	case timedOut:
-		f.Kind = TimedOut
+		// Where the peer's bytes stopped, if inside a record.
+		f.Kind, f.Truncated = TimedOut, ev.Truncated[peer]
 	case reset:
 		f.Kind = Reset
 	case closed:
