@@ -180,6 +180,15 @@ func TestGetWireFailures(t *testing.T) {
 			if want := "tlstrace: hint: "; !strings.HasPrefix(lines[1], want) || !strings.Contains(lines[1], c.hint) {
 				t.Errorf("hint %q, want one with %q", lines[1], c.hint)
 			}
+			// verify URL explains a failed handshake as the client does
+			// (the servers of openssl take one connection).
+			if !strings.HasPrefix(c.name, "slow") && !strings.Contains(c.name, "tls1") && !strings.Contains(c.name, "protocol") &&
+				!strings.Contains(c.name, "suite") && !strings.HasPrefix(c.name, "certificate-required") {
+				vcode, _, vstderr := runCode(append([]string{"verify"}, args...)...)
+				if vcode != code || vstderr != stderr {
+					t.Errorf("verify: exit %d, %q; want %d, %q", vcode, vstderr, code, stderr)
+				}
+			}
 		})
 	}
 }
