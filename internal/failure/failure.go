@@ -234,6 +234,12 @@ func (f *Finding) Cause() string {
 	case BadCertificate:
 		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
+		if tr := f.Truncated; tr != nil {
+			if tr.Length > 0 {
+				return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d of the %d bytes of a record, then nothing", peer, tr.Seen, tr.Length)
+			}
+			return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d bytes of a record, then nothing", peer, tr.Seen)
+		}
 		return "the TLS handshake timed out"
 	case Reset:
 		return fmt.Sprintf("the %s reset the connection during the handshake", peer)

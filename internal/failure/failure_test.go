@@ -51,7 +51,7 @@ func TestRead(t *testing.T) {
 		{"truncated", trace.Server, wrapped, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, Truncated,
 			"the client closed the connection in the middle of a record (41 of its 517 bytes sent)"},
 		{"truncated-needs-an-end", trace.Server, context.DeadlineExceeded, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, TimedOut,
-			"the TLS handshake timed out"},
+			"the TLS handshake timed out: the client sent only 41 of the 517 bytes of a record, then nothing"},
 		{"time-out-before-own-alert", trace.Server, context.DeadlineExceeded, trace.Evidence{Alert: [2]*trace.Alert{nil, unknownCA}}, TimedOut,
 			"the TLS handshake timed out"},
 		{"reset", trace.Client, syscall.ECONNRESET, trace.Evidence{}, Reset, "the server reset the connection during the handshake"},
