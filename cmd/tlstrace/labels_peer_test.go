@@ -70,42 +70,14 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
 
 	var srvOut, cliOut lockedBuffer
-	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+	srvIn, srvDone := startOpenSSL(t, &srvOut, "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
 		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"),
 		"-tls1_3", "-naccept", "1", "-keylogfile", keylog)
-	srvIn, err := srv.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Stdout, srv.Stderr = &srvOut, &srvOut
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Wait() }()
-	defer func() {
-		srv.Process.Kill()
-		<-srvDone
-	}()
 	waitFor(t, &srvOut, "ACCEPT")
 
-	cli := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
+	cliIn, cliDone := startOpenSSL(t, &cliOut, "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
 		"-servername", "localhost", "-CAfile", filepath.Join(dir, "ca.pem"), "-verify_return_error",
 		"-tls1_3", "-keylogfile", keylog)
-	cliIn, err := cli.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli.Stdout, cli.Stderr = &cliOut, &cliOut
-	if err := cli.Start(); err != nil {
-		t.Fatal(err)
-	}
-	cliDone := make(chan error, 1)
-	go func() { cliDone <- cli.Wait() }()
-	defer func() {
-		cli.Process.Kill()
-		<-cliDone
-	}()
 	waitFor(t, &cliOut, "Verify return code: 0")
 	waitFor(t, &srvOut, "CIPHER is")
 	// s_server takes a line of one letter as a command, so each line is

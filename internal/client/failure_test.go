@@ -26,29 +26,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// rawServer listens on 127.0.0.1 and runs serve on each connection.
-func rawServer(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // readHello reads the client's first record (its ClientHello).
 func readHello(c net.Conn) error {
 	hdr := make([]byte, wire.RecordHeaderLen)
@@ -96,7 +73,7 @@ func checkCause(t *testing.T, e *Error, step Step, cause string, hint any) {
 }
 
 func TestFailureOversizedRecord(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn) {
+	addr := tlstest.Listen(t, func(c net.Conn) {
 		if readHello(c) == nil {
 			// A handshake record of 20,000 bytes (TLS allows 2^14 + 2048).
 			c.Write(append([]byte{22, 3, 3, 0x4e, 0x20}, serverHello[5:]...))
@@ -146,7 +123,7 @@ func TestFailurePlainHTTP(t *testing.T) {
 }
 
 func TestFailureNotTLS(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn) {
+	addr := tlstest.Listen(t, func(c net.Conn) {
 		if readHello(c) == nil {
 			c.Write([]byte("SSH-2.0-OpenSSH_9.6\r\n"))
 			io.Copy(io.Discard, c)
@@ -158,7 +135,7 @@ func TestFailureNotTLS(t *testing.T) {
 
 func TestFailureClosedMidHandshake(t *testing.T) {
 	t.Run("between-records", func(t *testing.T) {
-		addr := rawServer(t, func(c net.Conn) { readHello(c) })
+		addr := tlstest.Listen(t, func(c net.Conn) { readHello(c) })
 		e, _ := get(t, addr, TLSOptions{Insecure: true})
 		checkCause(t, e, StepTLS, "the server closed the connection during the handshake", "may not speak TLS on this port")
 		if !errors.Is(e, io.EOF) && !errors.Is(e, io.ErrUnexpectedEOF) {
@@ -166,7 +143,7 @@ func TestFailureClosedMidHandshake(t *testing.T) {
 		}
 	})
 	t.Run("inside-a-record", func(t *testing.T) {
-		addr := rawServer(t, func(c net.Conn) {
+		addr := tlstest.Listen(t, func(c net.Conn) {
 			if readHello(c) == nil {
 				c.Write(serverHello[:40])
 			}
@@ -179,7 +156,7 @@ func TestFailureClosedMidHandshake(t *testing.T) {
 		}
 	})
 	t.Run("inside-a-message", func(t *testing.T) {
-		addr := rawServer(t, func(c net.Conn) {
+		addr := tlstest.Listen(t, func(c net.Conn) {
 			if readHello(c) == nil {
 				rec := append([]byte{22, 3, 3, 0, 38}, serverHello[5:]...)
 				c.Write(rec)
@@ -320,7 +297,7 @@ func sServer(t *testing.T, cert, key string, args ...string) string {
 }
 
 func TestFailureClientAlert(t *testing.T) {
-	addr := rawServer(t, func(c net.Conn) {
+	addr := tlstest.Listen(t, func(c net.Conn) {
 		if readHello(c) == nil {
 			// A ServerHello choosing TLS 1.0, which the client does not
 			// allow.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -62,7 +63,7 @@ func FuzzRender(f *testing.F) {
 			return
 		}
 		c := captures[int(which)%len(captures)]
-		file := editCapture(c.file, mode%4, int(off), patch)
+		file := tlstest.Edit(c.file, mode%4, int(off), patch)
 		opts := func() Options {
 			keys, _, err := keylog.Parse(bytes.NewReader(c.keys))
 			if err != nil {
@@ -82,24 +83,4 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("%d workers: output differs from one decoder's (%d bytes, want %d)\n%s", workers%4+1, got.Len(), len(want), firstDiff(got.Bytes(), want))
 		}
 	})
-}
-
-// editCapture returns a copy of b with patch written over it at off (mode
-// 0), inserted at off (1), len(patch) bytes deleted from off (2), or b cut
-// at off (3).
-func editCapture(b []byte, mode uint8, off int, patch []byte) []byte {
-	off %= len(b) + 1
-	out := append([]byte{}, b[:off]...)
-	switch mode {
-	case 0:
-		out = append(out, patch...)
-		if off+len(patch) < len(b) {
-			out = append(out, b[off+len(patch):]...)
-		}
-	case 1:
-		out = append(append(out, patch...), b[off:]...)
-	case 2:
-		out = append(out, b[min(len(b), off+len(patch)):]...)
-	}
-	return out
 }

@@ -114,3 +114,28 @@ func Edit(b []byte, mode uint8, off int, patch []byte) []byte {
 	}
 	return out
 }
+
+// Listen accepts connections on 127.0.0.1 until the test ends and runs
+// serve on each (then closes it); it returns the address. Tests use it
+// for peers that misbehave on purpose.
+func Listen(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serve(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
