@@ -1,6 +1,7 @@
 // Package tlscrypt derives TLS record keys from logged secrets and decrypts
-// records. It is the cryptography of a passive observer: it never negotiates
-// and never encrypts on the wire, it only opens what a peer sent.
+// records, and seals records for the project's own handshake engine. It
+// never negotiates: it opens what a peer sent and seals what its caller
+// gives it.
 //
 //   - Cipher suites: SuiteByID describes how a suite protects records
 //     (Suite: cipher, key and IV lengths, MAC and PRF hashes).
@@ -15,6 +16,9 @@
 //     the sequence number (and, for TLS 1.0 CBC, the chained IV). A record
 //     that does not open leaves the Decrypter unchanged, so a caller can try
 //     another key on it. Failures are *Error values.
+//   - Record encryption: an Encrypter, made by NewEncrypter13 or
+//     NewEncrypter12, seals records with every protection a Decrypter
+//     opens.
 //
 // Supported record protection: AES-GCM, AES-CCM and AES-CCM-8 (CCM is
 // implemented here, in ccm.go), ChaCha20-Poly1305, and for TLS 1.0-1.2 also
