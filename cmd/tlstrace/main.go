@@ -17,9 +17,12 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
@@ -147,6 +150,8 @@ A -m timeout exits with the code of the step it cut short.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// "sever" is one letter from "serve".
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -169,6 +174,7 @@ A -m timeout exits with the code of the step it cut short.`,
 	root.AddCommand(newVerifyCmd(stdout, stderr))
 	root.AddCommand(newCertCmd(stdout, stderr))
 	root.AddCommand(newServeCmd(stdout, stderr))
+	root.AddCommand(newManCmd(stdout))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")
 	root.Args = cobra.ArbitraryArgs
@@ -180,10 +186,70 @@ A -m timeout exits with the code of the step it cut short.`,
 		if len(args) > 1 {
 			return fail(exitUsage, fmt.Errorf("unexpected arguments %q", args[1:]), "give one URL")
 		}
+		if err := mistypedCommand(cmd, args[0]); err != nil {
+			return err
+		}
 		return get.RunE(cmd, args)
 	}
 	usageArgs(root)
+	completeValues(root)
 	return root
+}
+
+// flagValues are the values shell completion offers for the flags that
+// take one of a few words, on whichever command has them.
+var flagValues = map[string][]string{
+	"color":         {"auto", "always", "never"},
+	"format":        {"text", "curl", "trace"},
+	"mode":          {"echo", "www", "http", "file"},
+	"starttls":      {"smtp", "imap", "pop3", "ftp"},
+	"engine":        {"auto", "go", "own"},
+	"key-type":      certgen.KeyTypes,
+	"profile":       {"server", "client", "both"},
+	"verify-client": {"none", "request", "require"},
+	"purpose":       {"server", "client"},
+	"cert-type":     {"PEM", "P12"},
+	"tls-max":       {"1.0", "1.1", "1.2", "1.3"},
+}
+
+// completeValues registers flagValues' completions on cmd and its
+// subcommands.
+func completeValues(cmd *cobra.Command) {
+	complete := func(f *pflag.Flag) {
+		values, ok := flagValues[f.Name]
+		if !ok {
+			return
+		}
+		if _, exists := cmd.GetFlagCompletionFunc(f.Name); exists {
+			return
+		}
+		_ = cmd.RegisterFlagCompletionFunc(f.Name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+	cmd.LocalNonPersistentFlags().VisitAll(complete)
+	cmd.PersistentFlags().VisitAll(complete)
+	for _, c := range cmd.Commands() {
+		completeValues(c)
+	}
+}
+
+// mistypedCommand is a usage error for a bare word that is not a
+// command but is close to one ("sever"): taken as a host name, it would
+// be looked up in DNS and fail with a message about the network. A word
+// with a scheme, a dot, a colon or a slash is an address and passes, as
+// does "localhost".
+func mistypedCommand(root *cobra.Command, arg string) error {
+	if arg == "localhost" || strings.ContainsAny(arg, ".:/[") {
+		return nil
+	}
+	s := root.SuggestionsFor(arg)
+	if len(s) == 0 {
+		return nil
+	}
+	for i := range s {
+		s[i] = fmt.Sprintf("'%s %s'", root.Name(), s[i])
+	}
+	return fail(exitUsage, fmt.Errorf("unknown command %q", arg),
+		fmt.Sprintf("did you mean %s? (a host name needs a dot or a scheme: https://%s/)", strings.Join(s, " or "), arg))
 }
 
 // usageArgs makes the argument errors of cmd and its subcommands usage
