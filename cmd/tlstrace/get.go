@@ -73,6 +73,7 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Pass, "pass", "", "password of the client key or PKCS#12 file")
 	f.StringVar(&o.Pinned, "pinnedpubkey", "", "require the server key to match `sha256//BASE64[;sha256//…]` or a PEM/DER public key file")
 	f.BoolVar(&o.CertStatus, "cert-status", false, "require a good stapled OCSP response")
+	f.BoolVar(&o.CNFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the host, as curl and OpenSSL do")
 	f.BoolVarP(&o.tls10, "tlsv1.0", "", false, "use TLS 1.0 or later")
 	f.BoolVar(&o.tls11, "tlsv1.1", false, "use TLS 1.1 or later")
 	f.BoolVar(&o.tls12, "tlsv1.2", false, "use TLS 1.2 or later")
@@ -300,6 +301,7 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 		return client.Network{}, nil, err
 	}
 	o.TrustWith = "--cacert FILE"
+	o.FallbackWith = "--cn-fallback"
 	o.CAsFromEnv()
 	n, t, err := o.Build()
 	if errors.Is(err, client.ErrVersionRange) {

@@ -30,6 +30,11 @@ CERT is a file (PEM with one or more certificates, DER, PKCS#7 or PKCS#12);
 its first certificate is verified and the others may complete the chain.
 With an https:// URL or HOST:PORT, the chain the server sends is verified.
 
+The host name is checked against the subject alternative names only, as Go
+and browsers check it (RFC 6125). --cn-fallback also accepts a certificate
+that has no subjectAltName at all when its common name matches, as curl and
+OpenSSL do.
+
 The verdict is crypto/x509's; tlstrace only explains it, and checks Ed448
 signatures itself (crypto/x509 cannot). Exit status 0 only when valid.`
 
@@ -43,6 +48,7 @@ type verifyOptions struct {
 	at         string
 	purpose    string
 	pass       string
+	cnFallback bool
 	jsonOut    bool
 	verbose    int
 }
@@ -68,6 +74,7 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.at, "at", "", "verify at this `TIME` (RFC 3339) instead of now")
 	f.StringVar(&o.purpose, "purpose", "server", "server or client")
 	f.StringVar(&o.pass, "pass", "", "password of a PKCS#12 file")
+	f.BoolVar(&o.cnFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the name, as curl and OpenSSL do")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: one x509 link event per certificate, then the verdict")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field")
 	o.net.addNetFlags(f)
@@ -95,7 +102,8 @@ func certFileError(err error) error {
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
-	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true, TrustWith: "--cacert FILE"}
+	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true, TrustWith: "--cacert FILE",
+		CNFallback: o.cnFallback, FallbackWith: "--cn-fallback"}
 	switch o.purpose {
 	case "server":
 	case "client":

@@ -47,6 +47,16 @@ type Options struct {
 	// TrustWith words how the user trusts a CA, for the fixes that say to
 	// (the command line's flag, such as "--cacert FILE"); "" is generic.
 	TrustWith string
+	// CNFallback accepts a leaf that has no subjectAltName (no DNS name
+	// and no IP address) for Name when its subject's common name matches
+	// it, as curl and OpenSSL do. By default, as crypto/x509 and browsers
+	// judge (RFC 6125, Section 6.4.4; the CA/Browser Forum's baseline
+	// requirements), the common name is not used.
+	CNFallback bool
+	// FallbackWith words how the user asks for CNFallback, for the fix of
+	// a leaf that would pass with it (the command line's flag); "" is
+	// generic.
+	FallbackWith string
 	// Thorough also recovers the digest inside RSA PKCS #1 v1.5
 	// signatures with the issuer's key (what one does by hand with
 	// openssl rsautl) and checks a root's own signature, for showing;
@@ -114,6 +124,8 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		purpose = x509.ExtKeyUsageServerAuth
 	}
 	r := &Result{At: at, Name: o.Name}
+	// The name is then checked by the common-name fallback alone.
+	fallback := o.CNFallback && CommonNameMatches(leaf, o.Name)
 	vo := x509.VerifyOptions{
 		DNSName:       o.Name,
 		Intermediates: x509.NewCertPool(),
@@ -130,6 +142,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	for _, c := range o.Intermediates {
 		vo.Intermediates.AddCert(c)
+	}
+	if fallback {
+		vo.DNSName = ""
 	}
 	chains, err := leaf.Verify(vo)
 	var path []*x509.Certificate
@@ -156,7 +171,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		} else if selfIssued(c) {
 			issuer = c
 		}
-		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, roots, o.systemRoots(), err == nil, o.Thorough))
+		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, fallback, roots, o.systemRoots(), err == nil, o.Thorough))
 	}
 	if err != nil && len(r.Links) > 0 {
 		// A chain ending at a self-signed certificate the verifier does not
@@ -180,10 +195,14 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// judge such chains by the checks above, which are complete for
 		// them: every link's signature, validity, constraints and name,
 		// ending at a trusted root.
-		r.Valid, r.Err = judge(r.Links)
+		r.Valid, r.Err = judge(r.Links, o.Name)
 	}
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith)
+		var host x509.HostnameError
+		if errors.As(r.Err, &host) && CommonNameMatches(leaf, o.Name) {
+			r.Cause, r.Fix = commonNameOnly(leaf, o.Name, o.FallbackWith)
+		}
 		// crypto/x509 reports a chain it rejected link by link as "unknown
 		// authority"; when the chain reaches a trusted root, the failed
 		// check says more.
@@ -259,13 +278,17 @@ func failedCheck(links []Link) (string, string) {
 	return "", ""
 }
 
-// judge decides a chain from the link checks (for Ed448 chains only).
-func judge(links []Link) (bool, error) {
+// judge decides a chain from the link checks (for Ed448 chains only). A
+// leaf not valid for name is an x509.HostnameError, as crypto/x509 says it.
+func judge(links []Link, name string) (bool, error) {
 	if len(links) == 0 {
 		return false, errors.New("no chain")
 	}
 	for _, l := range links {
 		for _, c := range l.Checks {
+			if !c.OK && c.Name == "host_name" {
+				return false, x509.HostnameError{Certificate: l.Cert, Host: name}
+			}
 			if !c.OK {
 				return false, fmt.Errorf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)
 			}
@@ -448,7 +471,7 @@ func recoverRSA(pub *rsa.PublicKey, sig []byte) []byte {
 // explainLink checks one certificate of path against its issuer. verified
 // says crypto/x509 built and checked this path: its signatures are then
 // not checked a second time.
-func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, roots []*x509.Certificate, system, verified, thorough bool) Link {
+func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, name string, fallback bool, roots []*x509.Certificate, system, verified, thorough bool) Link {
 	l := Link{Cert: c, Issuer: issuer, Role: "intermediate"}
 	switch {
 	case i == 0:
@@ -541,10 +564,17 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 			add("key_usage", c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment|x509.KeyUsageKeyAgreement) != 0, "%s", keyUsages(c.KeyUsage))
 		}
 		if name != "" {
-			if err := c.VerifyHostname(name); err != nil {
+			err := c.VerifyHostname(name)
+			switch {
+			case err != nil && fallback:
+				add("host_name", true, "%s matches the common name %q: the certificate has no subject alternative names, and the common-name fallback (as curl and OpenSSL do) was asked for", name, c.Subject.CommonName)
+			case err != nil && noSANs(c):
+				add("host_name", false, "the certificate has no subject alternative names; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (curl and OpenSSL fall back to it)",
+					c.Subject.CommonName, name)
+			case err != nil:
 				add("host_name", false, "%s is not among the subject alternative names %s (the common name %q is not used for this since RFC 6125 and the CA/Browser Forum rules)",
 					name, sanList(c), c.Subject.CommonName)
-			} else {
+			default:
 				add("host_name", true, "%s matches the subject alternative names %s", name, sanList(c))
 			}
 		}

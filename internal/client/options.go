@@ -39,6 +39,12 @@ type Options struct {
 	// TrustWith words how the user trusts a CA, for the fixes of an
 	// untrusted chain (cmd's flag, "--cacert FILE"); "" is generic.
 	TrustWith string
+	// CNFallback accepts a server certificate without subjectAltName whose
+	// common name matches the host, as curl does (chain.Options.CNFallback);
+	// FallbackWith words how the user asks for it, for the fix of a
+	// certificate refused without it.
+	CNFallback   bool
+	FallbackWith string
 	// Cert and Key are the client certificate and its key (PEM; Cert may
 	// be FILE:PASSWORD), or with CertType "P12" a PKCS #12 Cert; Pass
 	// opens it.
@@ -91,7 +97,8 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		}
 		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
-	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith}
+	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith,
+		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith}
 	if o.Roots != nil {
 		t.Roots = x509.NewCertPool()
 		for _, c := range o.Roots {

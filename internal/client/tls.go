@@ -47,6 +47,10 @@ type TLSOptions struct {
 	Sessions tls.ClientSessionCache
 	// TrustWith words how the user trusts a CA (chain.Options.TrustWith).
 	TrustWith string
+	// CNFallback and FallbackWith are chain.Options' (the common-name
+	// fallback, as curl accepts a certificate without subjectAltName).
+	CNFallback   bool
+	FallbackWith string
 }
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
@@ -116,7 +120,8 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		evErr = "the server sent no certificate"
 		return stepErr(StepVerify, errors.New(evErr), "")
 	}
-	r := chain.Verify(certs[0], chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith})
+	r := chain.Verify(certs[0], chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith,
+		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
 	for _, lev := range r.Events(conn) {
 		if lev.Type == trace.TypeLink {
 			t.Emit(lev)

@@ -1,0 +1,54 @@
+package chain
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net"
+	"strings"
+)
+
+// This file holds the common-name fallback: a server certificate without a
+// subjectAltName names its host in the subject's common name only. Go's
+// crypto/x509 and browsers do not read it for the host name (RFC 6125,
+// Section 6.4.4, and the CA/Browser Forum's baseline requirements, which
+// make subjectAltName mandatory); curl and OpenSSL still do when the
+// certificate has no DNS name and no IP address in its subjectAltName
+// (OpenSSL's X509_check_host, curl's ossl_verifyhost).
+
+// noSANs reports whether c has no DNS name and no IP address in its
+// subjectAltName: the certificates curl checks by their common name.
+func noSANs(c *x509.Certificate) bool { return len(c.DNSNames) == 0 && len(c.IPAddresses) == 0 }
+
+// CommonNameMatches reports whether leaf has no subjectAltName and the
+// common name of its subject matches name, as curl and OpenSSL match it: a
+// host name as crypto/x509 matches a DNS name (a wildcard in the leftmost
+// label only), an IP address exactly.
+func CommonNameMatches(leaf *x509.Certificate, name string) bool {
+	cn := leaf.Subject.CommonName
+	if name == "" || cn == "" || !noSANs(leaf) {
+		return false
+	}
+	if ip := net.ParseIP(strings.Trim(name, "[]")); ip != nil {
+		cnIP := net.ParseIP(cn)
+		return cnIP != nil && cnIP.Equal(ip)
+	}
+	c := *leaf
+	c.DNSNames = []string{cn}
+	return c.VerifyHostname(name) == nil
+}
+
+// commonNameOnly explains a leaf refused for name although its common name
+// matches it: it has no subjectAltName. with words how the user asks for
+// the fallback ("" is generic).
+func commonNameOnly(leaf *x509.Certificate, name, with string) (cause, fix string) {
+	san := "DNS:" + name
+	if net.ParseIP(strings.Trim(name, "[]")) != nil {
+		san = "IP:" + strings.Trim(name, "[]")
+	}
+	accept := "accept it through the common-name fallback"
+	if with != "" {
+		accept = "accept it as curl does with " + with
+	}
+	return fmt.Sprintf("the certificate is not valid for %s: it has no subjectAltName, only the common name %q, which Go and browsers do not use for the host name (RFC 6125); curl and OpenSSL accept it through the common-name fallback", name, leaf.Subject.CommonName),
+		fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s', or openssl x509 -req -extfile FILE with a line subjectAltName=%s), or %s", san, san, san, accept)
+}
