@@ -44,6 +44,9 @@ type peerRun struct {
 	// helloHas and helloLacks are strings the server_hello's fields must
 	// and must not contain (an extension's name).
 	helloHas, helloLacks string
+	// null is set for a NULL cipher suite, whose records are in the
+	// clear: shown without a key log, their MAC checked with it.
+	null bool
 }
 
 type peerClient struct {
@@ -83,6 +86,23 @@ func peerRuns() []peerRun {
 		if strings.Contains(c.cipher, "SHA256") && !strings.Contains(c.cipher, "GCM") {
 			runs[len(runs)-1].helloHas = "encrypt_then_mac"
 		}
+	}
+	for _, c := range []struct{ cipher, suite string }{
+		{"NULL-MD5", "TLS_RSA_WITH_NULL_MD5"},
+		{"NULL-SHA", "TLS_RSA_WITH_NULL_SHA"},
+		{"NULL-SHA256", "TLS_RSA_WITH_NULL_SHA256"},
+		{"ECDHE-RSA-NULL-SHA", "TLS_ECDHE_RSA_WITH_NULL_SHA"},
+		{"ECDHE-ECDSA-NULL-SHA", "TLS_ECDHE_ECDSA_WITH_NULL_SHA"},
+	} {
+		cipher := c.cipher + ":@SECLEVEL=0"
+		runs = append(runs, peerRun{
+			name:    "tls12-" + strings.ToLower(c.cipher),
+			server:  []string{"-tls1_2", "-cipher", cipher},
+			clients: []peerClient{{"openssl", []string{"-tls1_2", "-cipher", cipher}}},
+			want:    map[int][]string{0: tls12},
+			suite:   c.suite,
+			null:    true,
+		})
 	}
 	runs = append(runs,
 		peerRun{
@@ -188,7 +208,11 @@ func TestReadPeers(t *testing.T) {
 		conn := stream + 1
 		t.Run(fmt.Sprintf("%s/%d", pc.run.name, pc.index), func(t *testing.T) {
 			checkPeerConn(t, pc, conn, events, withKeys[stream])
-			checkNoKeys(t, conn, plain, withoutKeys[stream])
+			if pc.run.null {
+				checkNullNoKeys(t, pc, conn, plain, withoutKeys[stream])
+			} else {
+				checkNoKeys(t, conn, plain, withoutKeys[stream])
+			}
 		})
 	}
 }
@@ -206,6 +230,9 @@ func checkPeerConn(t *testing.T, pc *peerConn, conn int, events []jsonEvent, ora
 		case "encrypted_record":
 			t.Errorf("frame %d: encrypted record not decrypted: %s", ev.Frame, ev.Error)
 		case "application_data":
+			if pc.run.null && (ev.Record == nil || ev.Record.Encrypted || ev.Record.MAC != "verified") {
+				t.Errorf("frame %d: NULL cipher record %+v, want not encrypted, MAC verified", ev.Frame, ev.Record)
+			}
 			if ev.From == "client" {
 				sent.WriteString(appData(t, ev))
 			} else {
@@ -289,6 +316,44 @@ func checkNoKeys(t *testing.T, conn int, events []jsonEvent, oracle []string) {
 	}
 	if !slices.Equal(got, oracle) {
 		t.Errorf("without keys (frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
+	}
+}
+
+// checkNullNoKeys checks a connection of a NULL cipher suite decoded
+// without a key log: its records are in the clear, so the handshake
+// messages after change_cipher_spec and the application data are shown as
+// tshark shows them, the MAC unchecked, and the data is what the peers
+// sent.
+func checkNullNoKeys(t *testing.T, pc *peerConn, conn int, events []jsonEvent, oracle []string) {
+	var got []string
+	var sent, received bytes.Buffer
+	for _, ev := range events {
+		if ev.Conn != conn || ev.Layer != "tls" {
+			continue
+		}
+		switch ev.Type {
+		case "encrypted_record":
+			t.Errorf("frame %d: a NULL cipher record shown as encrypted: %s", ev.Frame, ev.Error)
+		case "application_data":
+			if ev.Record == nil || ev.Record.Encrypted || ev.Record.MAC != "unchecked" {
+				t.Errorf("frame %d: record %+v, want not encrypted, MAC unchecked", ev.Frame, ev.Record)
+			}
+			if ev.From == "client" {
+				sent.WriteString(appData(t, ev))
+			} else {
+				received.WriteString(appData(t, ev))
+			}
+		}
+		if code, ok := handshakeCode(ev.Type); ok {
+			got = append(got, fmt.Sprintf("%d:%d", ev.Frame, code))
+		}
+	}
+	if !slices.Equal(got, oracle) {
+		t.Errorf("without keys (frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
+	}
+	if !bytes.Equal(sent.Bytes(), pc.sent) || !bytes.Equal(received.Bytes(), pc.received) {
+		t.Errorf("without keys: application data %q / %q, the peers sent %q / %q",
+			first(sent.Bytes()), first(received.Bytes()), first(pc.sent), first(pc.received))
 	}
 }
 

@@ -31,6 +31,7 @@ type jsonRecord struct {
 	Version   struct{ Name string }
 	Length    int
 	Encrypted bool
+	MAC       string
 	Anomalies []struct{ Text string }
 }
 

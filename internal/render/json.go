@@ -76,6 +76,10 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 		b = strconv.AppendInt(b, int64(r.Length), 10)
 		b = append(b, `,"encrypted":`...)
 		b = strconv.AppendBool(b, r.Encrypted)
+		if r.MAC != "" {
+			b = append(b, `,"mac":`...)
+			b = field.AppendString(b, r.MAC)
+		}
 		if r.InnerType != nil {
 			b = append(b, `,"inner_type":`...)
 			b = appendEnum(b, *r.InnerType)

@@ -29,6 +29,8 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 			Fields: f, Anomalies: []field.Anomaly{{Offset: 3, Text: "odd \"thing\""}}, Error: "bad <thing>", Raw: trace.HexBytes{1, 2},
 			Time: time.Unix(1, 0)},
 		{T: 0, Conn: 1, From: trace.Local, Layer: "info", Type: "x"},
+		{Conn: 1, From: trace.Client, Layer: "tls", Type: "application_data",
+			Record: &trace.Record{Type: trace.Enum{Name: "application_data", Value: 23}, Length: 40, MAC: trace.MACUnchecked}},
 	}
 	for _, ev := range evs {
 		want, err := json.Marshal(ev)

@@ -600,6 +600,14 @@ func Summary(ev *trace.Event) string {
 	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
 		parts = append(parts, "[decrypted]")
 	}
+	if r := ev.Record; r != nil {
+		switch r.MAC {
+		case trace.MACVerified:
+			parts = append(parts, "[NULL cipher: not encrypted, MAC verified]")
+		case trace.MACUnchecked:
+			parts = append(parts, "[NULL cipher: not encrypted, MAC not checked without keys]")
+		}
+	}
 	return strings.Join(parts, ", ")
 }
 

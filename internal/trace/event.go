@@ -75,6 +75,12 @@ const (
 	TypeNotTLS = "not_tls"
 )
 
+// Values of Record.MAC, for the records of a NULL cipher suite.
+const (
+	MACVerified  = "verified"
+	MACUnchecked = "unchecked"
+)
+
 // Stamp says when and where bytes were seen: the capture time, and for
 // capture files the frame (packet) number, counted from 1 as Wireshark does.
 type Stamp struct {
@@ -95,8 +101,15 @@ type Record struct {
 	Version Enum `json:"version"`
 	// Length is the length of the record body on the wire.
 	Length int `json:"length"`
-	// Encrypted reports whether the record was protected.
+	// Encrypted reports whether the record was protected. The records of
+	// a NULL cipher suite are not: their content is in the clear, followed
+	// by a MAC (RFC 5246, Section 6.2.3.1), and MAC says so.
 	Encrypted bool `json:"encrypted"`
+	// MAC is set on the records of a NULL cipher suite after its
+	// change_cipher_spec: MACVerified when the keys were known and the
+	// record's MAC verified, MACUnchecked when the content is shown
+	// without keys to check its MAC.
+	MAC string `json:"mac,omitempty"`
 	// InnerType is the content type found inside a decrypted TLS 1.3
 	// record, whose header always says application_data.
 	InnerType *Enum `json:"inner_type,omitempty"`

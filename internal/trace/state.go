@@ -82,6 +82,17 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 			return false
 		}
 	}
+	null := c.nullSuite()
+	if null != nil && d.cur == nil && d.next == nil && !d.lost {
+		// A NULL suite hides nothing: without keys the content is
+		// shown, its MAC unchecked.
+		if n := len(body) - null.MAC.Size(); n >= 0 {
+			info.Encrypted, info.MAC = false, MACUnchecked
+			checkPlaintextLength(info, n)
+			c.content(from, at, info, h.Type, body[:n], false)
+			return true
+		}
+	}
 	ctype, plain, seq, err := c.decrypt(d, rec[:wire.RecordHeaderLen], body)
 	if err != nil {
 		fields := field.NewObject("")
@@ -91,6 +102,9 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		return true
 	}
 	info.Seq = &seq
+	if null != nil {
+		info.Encrypted, info.MAC = false, MACVerified
+	}
 	if d.resynced {
 		d.resynced = false
 		info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
@@ -106,6 +120,19 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	// what the decoder keeps (handshake messages) is copied.
 	c.content(from, at, info, ct, plain, ct == wire.ContentApplicationData)
 	return true
+}
+
+// nullSuite returns the connection's cipher suite when it is a NULL one,
+// which protects records with a MAC only (RFC 5246, Section 6.2.3.1), or
+// nil.
+func (c *Conn) nullSuite() *tlscrypt.Suite {
+	if c.version == 0 || c.version == wire.VersionTLS13 {
+		return nil
+	}
+	if s, ok := tlscrypt.SuiteByID(c.suite); ok && s.Cipher == tlscrypt.Null {
+		return s
+	}
+	return nil
 }
 
 // protectedRecord reports whether a record of type t from d's side is
