@@ -112,7 +112,9 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	}
 	checkPlaintextLength(info, len(plain))
 	ct := wire.ContentType(ctype)
-	if c.version == wire.VersionTLS13 {
+	if c.version == wire.VersionTLS13 || c.version == 0 {
+		// A record decrypted before the ServerHello is 0-RTT data,
+		// which is TLS 1.3: its content type is inside too.
 		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}
 	}
 	// The plaintext is in the decrypter's reused buffer: application data
