@@ -149,6 +149,7 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 	if !slices.Equal(got, oracle) {
 		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
 	}
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", port), events: events})
 	if n := strings.Count(strings.Join(steps, ","), "server key_update"); n != 2 {
 		t.Errorf("%d server key_update, want 2: %v", n, steps)
 	}
@@ -431,4 +432,5 @@ func TestReadEarlyDataPeer(t *testing.T) {
 	if !slices.Equal(got, oracle) {
 		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
 	}
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", port), events: events})
 }

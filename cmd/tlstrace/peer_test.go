@@ -198,6 +198,13 @@ func TestReadPeers(t *testing.T) {
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
 	plain := runJSON(t, "read", pcap, "--json")
 
+	t.Run("oracle", func(t *testing.T) {
+		checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: portRange, events: events})
+	})
+	t.Run("oracle without keys", func(t *testing.T) {
+		checkOracle(t, oracleCase{pcap: pcap, decodeAs: portRange, events: plain})
+	})
+
 	// Connections are made one after the other, so the n-th TCP stream is
 	// the n-th client.
 	for stream, port := range streams {

@@ -26,9 +26,15 @@ type jsonEvent struct {
 	Error  string          `json:"error"`
 }
 
+type jsonEnum struct {
+	Name  string
+	Value int
+}
+
 type jsonRecord struct {
-	Type      struct{ Name string }
-	Version   struct{ Name string }
+	Type      jsonEnum
+	Version   jsonEnum
+	InnerType *jsonEnum `json:"inner_type"`
 	Length    int
 	Encrypted bool
 	MAC       string
