@@ -52,6 +52,7 @@ type getOptions struct {
 	format  string
 	verbose int
 	pcap    string
+	html    string
 }
 
 // connOptions are the network and TLS flags of every command that
@@ -135,6 +136,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
+	f.StringVar(&o.html, "html", "", htmlFlagUsage)
 	return cmd
 }
 
@@ -148,6 +150,10 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
+	if err != nil {
+		return err
+	}
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target)
 	if err != nil {
 		return err
 	}
@@ -207,6 +213,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
+	}
+	if herr := doneHTML(); herr != nil && err == nil {
+		err = herr
 	}
 	if bodyBuf != nil && !o.jsonOut {
 		fmt.Fprint(stdout, bodyBuf.String())

@@ -10,6 +10,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 const readLong = `Read a pcap or pcapng capture and show every TLS connection in it: the TCP
@@ -25,7 +26,9 @@ found by content, on any port.
 FILE "-" reads standard input (dumpcap -w - | tlstrace read -).
 
 Output: one line per step; -v adds every decoded field (like openssl
-s_client -trace), -vv the bytes as hex; --json writes JSON Lines.
+s_client -trace), -vv the bytes as hex; --json writes JSON Lines; --html
+FILE also writes a report: a ladder diagram of each connection, every
+message expandable to its fields and bytes.
 Connections are decoded on every core, the output kept in capture order.
 On a terminal, a line on standard error shows how far a long read has come.`
 
@@ -34,6 +37,7 @@ type readOptions struct {
 	json    bool
 	verbose int
 	raw     bool
+	html    string
 }
 
 func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -44,7 +48,8 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long:  readLong,
 		Example: `  tlstrace read capture.pcap --keylog keys.txt
   tlstrace read capture.pcapng -v
-  tlstrace read capture.pcap --keylog keys.txt --json | jq .type`,
+  tlstrace read capture.pcap --keylog keys.txt --json | jq .type
+  tlstrace read capture.pcap --keylog keys.txt --html report.html`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRead(args[0], o, stdout, stderr)
@@ -55,6 +60,7 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "write JSON Lines, one event per line")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.BoolVar(&o.raw, "raw", false, "with --json, include each event's bytes as hex (key \"raw\")")
+	f.StringVar(&o.html, "html", "", htmlFlagUsage)
 	return cmd
 }
 
@@ -91,6 +97,13 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		so.Progress = p.Update
 	}
 	ro := render.Options{JSON: o.json, Raw: o.raw, Verbose: o.verbose, Color: colorOK(stdout)}
+	if o.html != "" {
+		err := readHTML(in, stdout, path, o.html, ro, so)
+		if p != nil {
+			p.End()
+		}
+		return err
+	}
 	err := source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 	if p != nil {
 		p.End()
@@ -99,6 +112,31 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
 	}
 	return nil
+}
+
+// readHTML reads the capture in one goroutine, the order the report
+// needs, writing the usual output to stdout and the report to the file
+// named html. The report holds the HTTP/2 frames' events too, so that its
+// event numbers are those of --json.
+func readHTML(in io.Reader, stdout io.Writer, path, html string, ro render.Options, so source.Options) error {
+	out, err := render.New(stdout, ro)
+	if err != nil {
+		return err
+	}
+	so.NoHTTP2 = false
+	return writeHTML(html, "tlstrace read "+path, func(h *render.HTML) error {
+		err := source.Read(in, func(ev *trace.Event) {
+			out.Event(ev)
+			h.Event(ev)
+		}, so)
+		if ferr := out.Flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
+			return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
+		}
+		return nil
+	})
 }
 
 // colorMode is --color: auto, always or never.

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/golden"
+)
+
+// readHTMLCases are captures whose report is checked against --json; the
+// first one's report is pinned as a golden file.
+var readHTMLCases = []struct {
+	name string
+	args []string
+}{
+	{"TLSv13-curl-nginx-h2-resumed-keylog", []string{"testdata/captures/curl-TLSv13-h2.pcapng", "--keylog", "testdata/captures/curl-TLSv13-h2.keylog.txt"}},
+	{"TLSv12-curl-nginx-keylog", []string{"testdata/captures/curl-TLSv12-http1.1.pcapng", "--keylog", "testdata/captures/curl-TLSv12-http1.1.keylog.txt"}},
+	{"TLSv13-illustrated", []string{td + "illustrated-tls13/capture.pcap"}},
+	{"TLSv13-lost-frame-keylog", []string{"testdata/captures/illustrated-tls13-lost-frame-13.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},
+}
+
+// readReport runs tlstrace read with --html and returns the report and
+// the text written to stdout.
+func readReport(t *testing.T, args ...string) (page, stdout string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "report.html")
+	var out, errb bytes.Buffer
+	if code := run(append(append([]string{"read"}, args...), "--html", file, "--color", "never"), &out, &errb); code != 0 {
+		t.Fatalf("tlstrace read %s --html: exit %d\n%s", strings.Join(args, " "), code, errb.String())
+	}
+	if errb.Len() > 0 {
+		t.Errorf("stderr not empty:\n%s", errb.String())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), out.String()
+}
+
+// tlsEventLines returns the line numbers (from 1) of the tls events in
+// tlstrace read --json's output for args.
+func tlsEventLines(t *testing.T, args ...string) []string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(append(append([]string{"read"}, args...), "--json"), &out, &errb); code != 0 {
+		t.Fatalf("tlstrace read --json: exit %d\n%s", code, errb.String())
+	}
+	var lines []string
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(nil, 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		var ev struct{ Layer string }
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("line %d: %v", n, err)
+		}
+		if ev.Layer == "tls" {
+			lines = append(lines, strconv.Itoa(n))
+		}
+	}
+	return lines
+}
+
+var dataEventAttr = regexp.MustCompile(`data-event="(\d+)"`)
+
+// TestReadHTML: the report of read has one ladder row with data-event
+// per tls event of --json for the same capture, numbered as its lines;
+// the text on stdout is what read writes without --html; the first
+// capture's report is pinned.
+func TestReadHTML(t *testing.T) {
+	for i, c := range readHTMLCases {
+		t.Run(c.name, func(t *testing.T) {
+			page, text := readReport(t, c.args...)
+			if i == 0 {
+				golden.Check(t, filepath.Join(goldenDir, "read-"+c.name+".html"), []byte(page))
+			}
+			var got []string
+			for _, m := range dataEventAttr.FindAllStringSubmatch(page, -1) {
+				got = append(got, m[1])
+			}
+			want := tlsEventLines(t, c.args...)
+			if len(want) == 0 {
+				t.Fatal("no tls events in --json")
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("data-event %v\nwant the tls lines of --json %v", got, want)
+			}
+			var plain, errb bytes.Buffer
+			if code := run(append(append([]string{"read"}, c.args...), "--color", "never"), &plain, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if text != plain.String() {
+				t.Errorf("stdout with --html differs from stdout without it")
+			}
+		})
+	}
+}
+
+// TestReadHTMLUnwritable: a report that cannot be written fails before
+// the capture is read.
+func TestReadHTMLUnwritable(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"read", readHTMLCases[0].args[0], "--html", filepath.Join(t.TempDir(), "no", "such", "dir", "r.html")}, &out, &errb)
+	if code == 0 || !strings.Contains(errb.String(), "--html") || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// TestDemoHTML: demo --json --html writes both views of one run; the
+// report's data-event rows are the tls lines of the JSON, and it shows the
+// chain as cards and the timing waterfall.
+func TestDemoHTML(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "demo.html")
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo", "--json", "--html", file}, &out, &errb); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errb.String())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	var want []string
+	for n, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var ev struct{ Layer string }
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("line %d: %v", n+1, err)
+		}
+		if ev.Layer == "tls" {
+			want = append(want, strconv.Itoa(n+1))
+		}
+	}
+	var got []string
+	for _, m := range dataEventAttr.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1])
+	}
+	if len(want) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("data-event %v\nwant the tls lines of --json %v", got, want)
+	}
+	for _, s := range []string{`class="card"`, "trusted root", `class="wf"`, "TLS handshake"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("demo report lacks %q", s)
+		}
+	}
+	if strings.Contains(page, `id="diagnosis"`) {
+		t.Error("demo report has a diagnosis, but nothing failed")
+	}
+}

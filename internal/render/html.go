@@ -1,0 +1,385 @@
+package render
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// This file holds the HTML report (--html): one self-contained page, its
+// CSS and JavaScript inline, that a Content-Security-Policy keeps from
+// loading anything. Everything in it is written through html/template, so
+// the names and bytes of a hostile capture stay text.
+//
+// The page has, in order: the diagnosis of what failed (cause and fix, as
+// the events give them), a table of the connections, and for each
+// connection its certificate chain as cards (Link events), its timing
+// waterfall (Timing) and a ladder diagram: one row per step in time order,
+// an arrow between the client and the server for what one of them sent.
+// Each row expands to the step's field tree and its bytes as hex; the
+// JavaScript highlights in the hex the bytes of the field under the
+// pointer, using the byte spans of the tree (field.Node Offset and
+// Length). With JavaScript off the page still reads: the summary, the
+// ladder and every expansion are plain HTML.
+//
+// Every event of the tls layer is a ladder row with a data-event
+// attribute, its number in the run (1 for the first event, as the lines
+// of --json count them); no other element has one.
+
+//go:embed html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"value": fieldValue}).Parse(htmlSource))
+
+// Limits of what the page holds, so that a long capture still opens
+// quickly.
+const (
+	// maxHTMLHex is the most bytes of one step shown as hex; the row says
+	// how many more there were.
+	maxHTMLHex = 16 << 10
+	// maxFieldHex is the most bytes of one field written in the tree: the
+	// hex dump below it holds them all.
+	maxFieldHex = 48
+	// maxDiagnoses is the most failures listed at the top; each
+	// connection's own section still shows its failure in place.
+	maxDiagnoses = 50
+)
+
+// HTML collects the events of a run and writes the report on Flush.
+type HTML struct {
+	w io.Writer
+	// Title names the run at the top of the page (the command line).
+	Title string
+	n     int
+	conns []*htmlConn
+	byID  map[int]*htmlConn
+	diag  []htmlDiagnosis
+}
+
+// NewHTML returns a renderer that writes the report to w when flushed.
+func NewHTML(w io.Writer) *HTML {
+	return &HTML{w: w, byID: map[int]*htmlConn{}}
+}
+
+type htmlConn struct {
+	ID                         int
+	ServerName, Version, Suite string
+	ALPN                       string
+	Messages                   int
+	Result                     string
+	Failed                     bool
+	Start, End                 float64
+	Steps                      []*htmlStep
+	Links                      []*trace.Link
+	Verdict                    *htmlVerdict
+	Timing                     []htmlBar
+	TimingTotal                string
+}
+
+type htmlVerdict struct {
+	Valid            bool
+	Name, Cause, Fix string
+}
+
+// htmlStep is one row of a ladder.
+type htmlStep struct {
+	// Event is the event's number in the run, set for tls events only.
+	Event int
+	// Dir is "c2s", "s2c" or "local".
+	Dir            string
+	T, Delta       string
+	Layer, Name    string
+	Summary, Error string
+	Fix            string
+	Fatal          bool
+	Anomalies      []string
+	Fields         []*field.Node
+	Hex            string
+	HexMore        int
+	Length         int
+}
+
+type htmlDiagnosis struct {
+	Conn       int
+	What       string
+	Cause, Fix string
+}
+
+// htmlBar is one bar of a timing waterfall, its start and width in
+// percent of the total.
+type htmlBar struct {
+	Name         string
+	Start, Width float64
+	Took         string
+}
+
+// Event adds ev to the report. It keeps copies of what it shows.
+func (h *HTML) Event(ev *trace.Event) {
+	h.n++
+	if ev.Type == trace.TypeH2Frame && ev.Error == "" {
+		return // the request and response events show the exchange
+	}
+	c := h.byID[ev.Conn]
+	if c == nil {
+		c = &htmlConn{ID: ev.Conn, Start: ev.T}
+		h.byID[ev.Conn] = c
+		h.conns = append(h.conns, c)
+	}
+	s := &htmlStep{
+		T:       fmt.Sprintf("%.6f", ev.T),
+		Layer:   strings.ToUpper(ev.Layer),
+		Name:    DisplayName(ev.Type),
+		Summary: Summary(ev),
+		Error:   ev.Error,
+		Dir:     "local",
+	}
+	if len(c.Steps) > 0 {
+		s.Delta = fmt.Sprintf("+%.3f ms", (ev.T-c.End)*1000)
+	}
+	c.End = ev.T
+	switch ev.From {
+	case trace.Client:
+		s.Dir = "c2s"
+	case trace.Server:
+		s.Dir = "s2c"
+	}
+	if ev.Layer == trace.LayerTLS {
+		s.Event = h.n
+		c.Messages++
+	}
+	if d, ok := ev.Payload.(*trace.Data); ok && d.ErrorSaid {
+		s.Error = "" // said on an earlier record of the connection
+	}
+	for _, a := range ev.Anomalies {
+		s.Anomalies = append(s.Anomalies, fmt.Sprintf("%s (offset %d)", a.Text, a.Offset))
+	}
+	if r := ev.Record; r != nil {
+		for _, a := range r.Anomalies {
+			s.Anomalies = append(s.Anomalies, "record: "+a.Text)
+		}
+	}
+	if ev.Fields != nil && ev.Type != trace.TypeApplicationData {
+		s.Fields = ev.Fields.Clone().Children
+	}
+	if len(ev.Raw) > 0 {
+		b := ev.Raw[:min(len(ev.Raw), maxHTMLHex)]
+		s.Hex, s.HexMore, s.Length = hexDump(b), len(ev.Raw)-len(b), len(ev.Raw)
+	}
+	h.note(c, s, ev)
+	if _, ok := ev.Payload.(*trace.Data); ev.Error != "" && !ok && !s.Fatal {
+		// A step that failed (a lookup, a connect, a frame); records
+		// that could not be decrypted are shown in place only.
+		c.fail(s.Name + " failed")
+		h.diagnose(c.ID, s.Name+" failed", ev.Error, s.Fix)
+	}
+	c.Steps = append(c.Steps, s)
+}
+
+// note fills what the connection's summary, cards, waterfall and the
+// diagnosis take from ev.
+func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
+	switch p := ev.Payload.(type) {
+	case *trace.Message:
+		switch {
+		case p.ClientHello != nil && p.ClientHello.HasServerName && c.ServerName == "":
+			c.ServerName = p.ClientHello.ServerName
+		case p.ServerHello != nil && !p.ServerHello.HelloRetry:
+			if v := p.ServerHello.Version(); v != nil {
+				c.Version = enumText(*v)
+			}
+			if p.ServerHello.CipherSuite != nil {
+				c.Suite = enumText(*p.ServerHello.CipherSuite)
+			}
+		}
+		if alpn := p.ALPN(); len(alpn) > 0 {
+			c.ALPN = strings.Join(alpn, " ")
+		}
+	case *trace.Alert:
+		if p.Fatal() {
+			s.Fatal = true
+			what := fmt.Sprintf("%s sent a fatal alert: %s", ev.From, optText(p.Description))
+			c.fail(what)
+			h.diagnose(c.ID, what, "", "")
+		}
+	case *trace.Handshake:
+		if p.Failed {
+			s.Fatal = true
+			s.Fix = p.Fix
+			c.fail("handshake failed")
+			h.diagnose(c.ID, "handshake failed", p.Cause, p.Fix)
+			break
+		}
+		if c.Version == "" {
+			c.Version, c.Suite = p.Version, p.CipherSuite
+		}
+		if c.ServerName == "" {
+			c.ServerName = p.ServerName
+		}
+		if c.ALPN == "" {
+			c.ALPN = p.ALPN
+		}
+	case *trace.Verify:
+		if !p.Trusted {
+			s.Fix = p.Fix
+		}
+	case *trace.Link:
+		l := *p
+		l.Checks = append([]trace.Check(nil), p.Checks...)
+		c.Links = append(c.Links, &l)
+	case *trace.Verdict:
+		c.Verdict = &htmlVerdict{Valid: p.Valid, Name: p.Name, Cause: p.Cause, Fix: p.Fix}
+		if !p.Valid {
+			s.Fatal = true
+			s.Fix = p.Fix
+			c.fail("certificate not trusted")
+			h.diagnose(c.ID, "certificate not trusted", p.Cause, p.Fix)
+		}
+	case *trace.Timing:
+		c.Timing, c.TimingTotal = waterfall(p), ms(p.Total)
+	}
+}
+
+// fail records a failure as the connection's result, the first one kept.
+func (c *htmlConn) fail(what string) {
+	if !c.Failed {
+		c.Failed, c.Result = true, what
+	}
+}
+
+func (h *HTML) diagnose(conn int, what, cause, fix string) {
+	h.diag = append(h.diag, htmlDiagnosis{Conn: conn, What: what, Cause: cause, Fix: fix})
+}
+
+// waterfall lays out the steps of a Timing as bars, as the text view's
+// waterfall does.
+func waterfall(p *trace.Timing) []htmlBar {
+	total := p.Total.Microseconds()
+	if total <= 0 {
+		return nil
+	}
+	var bars []htmlBar
+	at := int64(0)
+	for _, step := range []struct {
+		name string
+		d    int64
+	}{
+		{"DNS lookup", p.DNS.Microseconds()}, {"TCP connect", p.Connect.Microseconds()}, {"TLS handshake", p.TLS.Microseconds()},
+		{"server wait", max(0, p.TTFB.Microseconds()-p.DNS.Microseconds()-p.Connect.Microseconds()-p.TLS.Microseconds())},
+		{"transfer", -1},
+	} {
+		d := step.d
+		if d < 0 {
+			d = max(0, total-at)
+		}
+		bars = append(bars, htmlBar{
+			Name:  step.name,
+			Start: percent(min(at, total), total),
+			Width: percent(min(d, total-min(at, total)), total),
+			Took:  ms(time.Duration(d) * time.Microsecond),
+		})
+		at += d
+	}
+	return bars
+}
+
+func percent(part, total int64) float64 {
+	return float64(part*10000/total) / 100
+}
+
+// hexDump writes b as lines of 16 bytes: the offset, two spaces, the
+// bytes in hex (a space between bytes, two after the eighth), two spaces
+// and the bytes as ASCII between bars. The page's script reads the bytes
+// back from this layout to highlight fields.
+func hexDump(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b)/16*76 + 76)
+	width := 4
+	for n := len(b); n > 0xffff; n >>= 4 {
+		width++
+	}
+	const digits = "0123456789abcdef"
+	for off := 0; off < len(b); off += 16 {
+		line := b[off:min(off+16, len(b))]
+		fmt.Fprintf(&sb, "%0*x  ", width, off)
+		for i := range 16 {
+			if i < len(line) {
+				sb.WriteByte(digits[line[i]>>4])
+				sb.WriteByte(digits[line[i]&15])
+				sb.WriteByte(' ')
+			} else {
+				sb.WriteString("   ")
+			}
+			if i == 7 {
+				sb.WriteByte(' ')
+			}
+		}
+		sb.WriteString(" |")
+		for _, c := range line {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			sb.WriteByte(c)
+		}
+		sb.WriteString("|\n")
+	}
+	return sb.String()
+}
+
+// fieldValue formats a scalar field for the tree.
+func fieldValue(n *field.Node) string {
+	switch n.Kind {
+	case field.Uint:
+		return fmt.Sprint(n.Uint)
+	case field.Bool:
+		return fmt.Sprint(n.Uint != 0)
+	case field.String:
+		return fmt.Sprintf("%q", n.Str)
+	case field.Enum:
+		name := n.Str
+		if name == "" {
+			name = "unknown"
+		}
+		if n.Uint > 0xff || n.Length == 2 {
+			return fmt.Sprintf("%s (0x%04X)", name, n.Uint)
+		}
+		return fmt.Sprintf("%s (%d)", name, n.Uint)
+	case field.Bytes:
+		if len(n.Bytes) == 0 {
+			return "(empty)"
+		}
+		if len(n.Bytes) > maxFieldHex {
+			return fmt.Sprintf("%s… (%d bytes)", field.Hex(n.Bytes[:maxFieldHex]), len(n.Bytes))
+		}
+		return fmt.Sprintf("%s (%d bytes)", field.Hex(n.Bytes), len(n.Bytes))
+	case field.List:
+		return fmt.Sprintf("%d item%s", len(n.Children), plural(len(n.Children)))
+	}
+	return ""
+}
+
+// htmlPage is what the template reads.
+type htmlPage struct {
+	Title     string
+	Conns     []*htmlConn
+	Diagnoses []htmlDiagnosis
+	More      int
+	Events    int
+}
+
+// Flush writes the report.
+func (h *HTML) Flush() error {
+	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n}
+	if len(p.Diagnoses) > maxDiagnoses {
+		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
+	}
+	if err := htmlTemplate.Execute(h.w, p); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package render_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/golden"
+	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+func renderHTML(t *testing.T, title string, events []*trace.Event) string {
+	t.Helper()
+	var b bytes.Buffer
+	h := render.NewHTML(&b)
+	h.Title = title
+	for _, ev := range events {
+		h.Event(ev)
+	}
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+var dataEvent = regexp.MustCompile(`data-event="(\d+)"`)
+
+// TestGoldenHTML pins the report of the golden session: chain cards,
+// timing waterfalls, failed steps in the diagnosis, and one ladder row
+// with data-event per tls event, numbered as the events of the run.
+func TestGoldenHTML(t *testing.T) {
+	events := goldenSession(t)
+	page := renderHTML(t, "tlstrace golden session", events)
+	golden.Check(t, filepath.Join("testdata", "golden", "session.html"), []byte(page))
+
+	var want []string
+	for i, ev := range events {
+		if ev.Layer == trace.LayerTLS {
+			want = append(want, strconv.Itoa(i+1))
+		}
+	}
+	var got []string
+	for _, m := range dataEvent.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1])
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("data-event numbers %v, want the tls events %v", got, want)
+	}
+	for _, s := range []string{
+		`id="diagnosis"`,                // #5, #6 and #7 failed
+		`class="card"`,                  // chain cards
+		`class="wf"`,                    // timing
+		"Content-Security-Policy",       // nothing loaded
+		"the client did not start with", // an h2 frame's error is kept
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	for _, s := range []string{"src=", "<link", "@import", "url("} {
+		if strings.Contains(page, s) {
+			t.Errorf("report holds %q: it must load nothing", s)
+		}
+	}
+}
+
+// TestHTMLEscapes feeds names and bytes a hostile capture could hold: they
+// must come out as text, never as markup.
+func TestHTMLEscapes(t *testing.T) {
+	const evil = `</script><script>alert(1)</script><img src=x onerror=alert(2)>"'&`
+	f := field.NewObject("")
+	f.AddString("host_name", evil).Offset, f.Children[0].Length = 0, 4
+	f.Add(&field.Node{Name: evil, Kind: field.Enum, Str: evil, Note: evil})
+	events := []*trace.Event{
+		{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeClientHello, Fields: f, Raw: []byte(evil),
+			Payload: &trace.Message{ClientHello: &trace.ClientHello{ServerName: evil, HasServerName: true}}, Error: evil},
+		trace.NewEvent(1, trace.Local, &trace.Verdict{Name: evil, Cause: evil, Fix: evil}),
+		trace.NewEvent(1, trace.Local, &trace.Link{Subject: evil, Issuer: evil, Checks: []trace.Check{{Name: evil, Detail: evil}}}),
+	}
+	page := renderHTML(t, evil, events)
+	for _, bad := range []string{"<script>alert", "<img"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report holds %q unescaped", bad)
+		}
+	}
+	if n := strings.Count(page, "<script>"); n != 1 {
+		t.Errorf("%d <script> elements, want the report's own one", n)
+	}
+	if !strings.Contains(page, "&lt;/script&gt;") {
+		t.Error("the hostile name is not shown escaped")
+	}
+}
+
+// TestHTMLHexLimit: a step's bytes beyond the limit are not written, and
+// the row says how many were left out.
+func TestHTMLHexLimit(t *testing.T) {
+	raw := bytes.Repeat([]byte{0xab}, 20000)
+	page := renderHTML(t, "big", []*trace.Event{{Conn: 1, From: trace.Server, Layer: trace.LayerTLS,
+		Type: trace.TypeApplicationData, Raw: raw, Payload: &trace.Data{Length: len(raw), Bytes: raw}}})
+	if !strings.Contains(page, "3616 more bytes of 20000 not shown") {
+		t.Error("the bytes left out are not counted")
+	}
+	if n := strings.Count(page, "ab ab"); n == 0 || n > 16384 {
+		t.Errorf("%d hex pairs of pairs shown", n)
+	}
+}
