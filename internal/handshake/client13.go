@@ -468,6 +468,20 @@ func (c *Conn) clientHandshake13(ctx context.Context, hs *clientHandshakeState, 
 	}
 	c.state.Version, c.state.CipherSuite, c.state.Group = VersionTLS13, suite.ID, group
 	c.state.ServerName = hs.serverName
+	// The middlebox compatibility change_cipher_spec (RFC 8446, Appendix
+	// D.4), then the client's handshake keys: from here on its records,
+	// alerts included, are protected (RFC 8446, Section 6).
+	if !hs.ccsSent {
+		if err := c.writeChangeCipherSpec(); err != nil {
+			return err
+		}
+		hs.ccsSent = true
+	}
+	enc, err := tlscrypt.NewEncrypter13(suite, cHS)
+	if err != nil {
+		return c.fail(wire.AlertInternalError, err)
+	}
+	c.setWriteKeys(enc)
 
 	// EncryptedExtensions.
 	raw, err := c.readHandshakeOf(wire.TypeEncryptedExtensions)
@@ -564,20 +578,8 @@ func (c *Conn) clientHandshake13(ctx context.Context, hs *clientHandshakeState, 
 		}
 	}
 
-	// The client's second flight: change_cipher_spec (Appendix D.4),
-	// then under the handshake keys its certificate if asked, and
-	// Finished.
-	if !hs.ccsSent {
-		if err := c.writeChangeCipherSpec(); err != nil {
-			return err
-		}
-		hs.ccsSent = true
-	}
-	enc, err := tlscrypt.NewEncrypter13(suite, cHS)
-	if err != nil {
-		return c.fail(wire.AlertInternalError, err)
-	}
-	c.setWriteKeys(enc)
+	// The client's second flight, under its handshake keys: its
+	// certificate if asked, and Finished.
 	if certReq != nil {
 		if err := c.sendClientCertificate13(certReq, sched); err != nil {
 			return err
