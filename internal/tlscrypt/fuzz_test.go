@@ -88,6 +88,11 @@ func BenchmarkOpen(b *testing.B) {
 		{"TLS13-AES-128-GCM", testCase{suiteByIDMust(0x1301), VersionTLS13, false}},
 		{"TLS13-AES-128-CCM", testCase{suiteByIDMust(0x1304), VersionTLS13, false}},
 		{"ChaCha20-Poly1305", testCase{suiteByIDMust(0xCCA8), VersionTLS12, false}},
+		{"Camellia-128-CBC-SHA", testCase{suiteByIDMust(0x0041), VersionTLS12, false}},
+		{"Camellia-128-GCM", testCase{suiteByIDMust(0xC08A), VersionTLS12, false}},
+		{"ARIA-128-CBC-SHA256", testCase{suiteByIDMust(0xC03C), VersionTLS12, false}},
+		{"ARIA-128-GCM", testCase{suiteByIDMust(0xC050), VersionTLS12, false}},
+		{"NULL-SHA256", testCase{suiteByIDMust(0x003B), VersionTLS12, false}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			const n = 1 << 14

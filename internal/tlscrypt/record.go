@@ -162,6 +162,10 @@ func newBlock(s *Suite, key []byte) (cipher.Block, error) {
 		return des.NewTripleDESCipher(key)
 	case DESCBC:
 		return des.NewCipher(key)
+	case CamelliaCBC:
+		return newCamellia(key)
+	case ARIACBC:
+		return newARIA(key)
 	}
 	return nil, fmt.Errorf("unsupported cipher %s", s.Cipher)
 }
@@ -264,6 +268,19 @@ func newAEAD(s *Suite, key []byte) (cipher.AEAD, error) {
 		} else {
 			aead, err = newCCM(b, 12, s.TagLen())
 		}
+	case CamelliaGCM, ARIAGCM:
+		// GCM over another 128-bit block cipher (RFC 6367, Section
+		// 3; RFC 6209, Section 2): crypto/cipher's generic GCM.
+		var b cipher.Block
+		if s.Cipher == CamelliaGCM {
+			b, err = newCamellia(key)
+		} else {
+			b, err = newARIA(key)
+		}
+		if err != nil {
+			break
+		}
+		aead, err = cipher.NewGCM(b)
 	default:
 		return nil, fmt.Errorf("tlscrypt: %s is not an AEAD", s.Cipher)
 	}

@@ -1,0 +1,54 @@
+package tlscrypt
+
+import (
+	"bytes"
+	"crypto/cipher"
+	"encoding/hex"
+	"testing"
+)
+
+// blockVector is a published known-answer test of a block cipher.
+type blockVector struct {
+	name            string
+	key, plain, enc string
+}
+
+func checkBlockVectors(t *testing.T, newCipher func([]byte) (cipher.Block, error), vectors []blockVector) {
+	t.Helper()
+	for _, v := range vectors {
+		key, _ := hex.DecodeString(v.key)
+		pt, _ := hex.DecodeString(v.plain)
+		want, _ := hex.DecodeString(v.enc)
+		b, err := newCipher(key)
+		if err != nil {
+			t.Fatalf("%s: %v", v.name, err)
+		}
+		got := make([]byte, len(pt))
+		b.Encrypt(got, pt)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: encrypt = %x, want %x", v.name, got, want)
+		}
+		b.Decrypt(got, want)
+		if !bytes.Equal(got, pt) {
+			t.Errorf("%s: decrypt = %x, want %x", v.name, got, pt)
+		}
+	}
+}
+
+// TestCamelliaVectors checks the test data of RFC 3713, Appendix A.
+func TestCamelliaVectors(t *testing.T) {
+	checkBlockVectors(t, newCamellia, []blockVector{
+		{"128", "0123456789abcdeffedcba9876543210", "0123456789abcdeffedcba9876543210", "67673138549669730857065648eabe43"},
+		{"192", "0123456789abcdeffedcba98765432100011223344556677", "0123456789abcdeffedcba9876543210", "b4993401b3e996f84ee5cee7d79b09b9"},
+		{"256", "0123456789abcdeffedcba987654321000112233445566778899aabbccddeeff", "0123456789abcdeffedcba9876543210", "9acc237dff16d76c20ef7c919e3a7509"},
+	})
+}
+
+// TestARIAVectors checks the test vectors of RFC 5794, Appendix A.
+func TestARIAVectors(t *testing.T) {
+	checkBlockVectors(t, newARIA, []blockVector{
+		{"128", "000102030405060708090a0b0c0d0e0f", "00112233445566778899aabbccddeeff", "d718fbd6ab644c739da95f3be6451778"},
+		{"192", "000102030405060708090a0b0c0d0e0f1011121314151617", "00112233445566778899aabbccddeeff", "26449c1805dbe7aa25a468ce263a9e79"},
+		{"256", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "00112233445566778899aabbccddeeff", "f92bd7c79fb72e2f2b8f80c1972d24fc"},
+	})
+}
