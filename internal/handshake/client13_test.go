@@ -219,3 +219,29 @@ func waitFor(t *testing.T, out *lockedBuffer, s string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestClient13OpenSSLClientCertificate sends Ed448 and RSA client
+// certificates to an openssl s_server that requires and verifies them.
+func TestClient13OpenSSLClientCertificate(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	dir := t.TempDir()
+	serverCert, serverKey := ecdsaCert(t, dir, elliptic.P256())
+	for _, c := range []struct {
+		alg  string
+		args []string
+	}{
+		{"ED448", nil},
+		{"RSA", []string{"-pkeyopt", "rsa_keygen_bits:2048"}},
+	} {
+		t.Run(c.alg, func(t *testing.T) {
+			certFile, keyFile := opensslCert(t, dir, c.alg, c.args...)
+			addr, out := startServer(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", serverCert, "-key", serverKey,
+				"-tls1_3", "-www", "-Verify", "1", "-verify_return_error", "-CAfile", certFile)
+			cfg := &Config{Certificates: []Certificate{{Chain: [][]byte{readPEMCert(t, certFile).Raw}, Key: readPEMKey(t, keyFile)}}}
+			runClient13(t, addr, cfg, true, []uint64{1, 2, 8, 13, 11, 15, 20, 11, 15, 20})
+			if !strings.Contains(out.String(), "verify return:1") {
+				t.Errorf("openssl did not verify the client certificate:\n%s", out.String())
+			}
+		})
+	}
+}

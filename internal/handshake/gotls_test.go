@@ -1,0 +1,74 @@
+package handshake
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+)
+
+// goTLSServer serves an echo over crypto/tls on loopback with cfg.
+func goTLSServer(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	return tlstest.Listen(t, func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		defer tc.Close()
+		io.Copy(tc, tc)
+	})
+}
+
+// TestClient13HybridGroups runs the engine against crypto/tls with each
+// ML-KEM hybrid group alone (openssl 3.0 has none).
+func TestClient13HybridGroups(t *testing.T) {
+	requirePeer(t, "tshark")
+	cert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	for _, g := range []uint16{groupX25519MLKEM768, groupSecP256r1MLKEM768, groupSecP384r1MLKEM1024} {
+		t.Run(groupName(g), func(t *testing.T) {
+			addr := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.CurveID(g)}})
+			// crypto/tls sends its tickets before the client's Finished
+			// arrives.
+			st := runClient13(t, addr, &Config{Groups: []uint16{g}}, false, []uint64{1, 2, 8, 11, 15, 20, 4, 20})
+			if st.Group != g || st.HelloRetry {
+				t.Errorf("state %+v", st)
+			}
+		})
+	}
+	// A server that prefers a hybrid the client did not send a share
+	// for: HelloRetryRequest.
+	addr := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.X25519MLKEM768}})
+	st := runClient13(t, addr, &Config{Groups: []uint16{groupX25519, groupX25519MLKEM768}}, false, []uint64{1, 2, 1, 2, 8, 11, 15, 20, 4, 20})
+	if st.Group != groupX25519MLKEM768 || !st.HelloRetry {
+		t.Errorf("state %+v", st)
+	}
+}
+
+// TestClient13ClientCertificate sends a client certificate to a crypto/tls
+// server that requires and verifies one, for ECDSA and Ed25519 keys.
+func TestClient13ClientCertificate(t *testing.T) {
+	requirePeer(t, "tshark")
+	serverCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	for name, key := range map[string]crypto.Signer{"ECDSA P-384": ecKey, "Ed25519": edKey} {
+		t.Run(name, func(t *testing.T) {
+			cc := tlstest.SelfSigned(t, key, "client")
+			leaf, err := x509.ParseCertificate(cc.Certificate[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool := x509.NewCertPool()
+			pool.AddCert(leaf)
+			addr := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})
+			cfg := &Config{Certificates: []Certificate{{Chain: cc.Certificate, Key: key}}}
+			runClient13(t, addr, cfg, false, []uint64{1, 2, 8, 13, 11, 15, 20, 11, 15, 20})
+		})
+	}
+}
