@@ -105,36 +105,25 @@ func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, ho
 // verify checks the server's chain as crypto/tls would, and emits what it
 // found. Its verdict is crypto/x509's.
 func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
-	p := &trace.Verify{Host: host, Chain: []trace.CertSummary{}}
+	certs := cs.PeerCertificates
+	r, links, p := chain.Peer(conn, certs, chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, TrustWith: o.TrustWith,
+		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
 	var evErr string
 	defer func() {
 		ev := trace.NewEvent(conn, trace.Local, p)
 		ev.Error = evErr
 		t.Emit(ev)
 	}()
-	certs := cs.PeerCertificates
-	for _, c := range certs {
-		p.Chain = append(p.Chain, certSummary(c))
-	}
-	if len(certs) == 0 {
+	if r == nil {
 		evErr = "the server sent no certificate"
 		return stepErr(StepVerify, errors.New(evErr), "")
 	}
-	r := chain.Verify(certs[0], chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, Intermediates: certs[1:], TrustWith: o.TrustWith,
-		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
-	for _, lev := range r.Events(conn) {
-		if lev.Type == trace.TypeLink {
-			t.Emit(lev)
-		}
+	for _, lev := range links {
+		t.Emit(lev)
 	}
 	var result error
 	if !r.Valid {
 		result = stepErr(StepVerify, r.Failure(), r.Fix)
-	} else {
-		p.VerifiedChain = []string{}
-		for _, l := range r.Links {
-			p.VerifiedChain = append(p.VerifiedChain, l.Cert.Subject.String())
-		}
 	}
 	if result == nil && len(o.Pins) > 0 {
 		result = checkPin(p, certs[0], o.Pins)
@@ -163,24 +152,6 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		}
 	}
 	return result
-}
-
-func certSummary(c *x509.Certificate) trace.CertSummary {
-	s := trace.CertSummary{
-		Subject:            c.Subject.String(),
-		Issuer:             c.Issuer.String(),
-		NotBefore:          c.NotBefore,
-		NotAfter:           c.NotAfter,
-		PublicKey:          chain.KeyDescription(c),
-		SignatureAlgorithm: chain.SignatureName(c),
-	}
-	if len(c.DNSNames) > 0 || len(c.IPAddresses) > 0 {
-		s.SANs = append([]string{}, c.DNSNames...)
-		for _, ip := range c.IPAddresses {
-			s.SANs = append(s.SANs, ip.String())
-		}
-	}
-	return s
 }
 
 func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
