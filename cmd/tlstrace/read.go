@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -23,6 +24,12 @@ curl, browsers and openssl -keylogfile write) or from the Decryption Secrets
 Blocks of a pcapng file (as written by editcap --inject-secrets). TLS is
 found by content, on any port.
 
+The certificate chains servers sent are verified and explained as the
+live client does, at the time the capture holds them (not now), for the
+host name of the ClientHello's SNI (none is checked without SNI), against
+the system's trusted CAs or those of --cacert and --capath. A TLS 1.3
+chain is encrypted: it is verified only with the connection's secrets.
+
 FILE "-" reads standard input (dumpcap -w - | tlstrace read -).
 
 Output: one line per step; -v adds every decoded field (like openssl
@@ -34,6 +41,8 @@ On a terminal, a line on standard error shows how far a long read has come.`
 
 type readOptions struct {
 	keylog  string
+	cacert  string
+	capath  string
 	json    bool
 	verbose int
 	raw     bool
@@ -57,6 +66,8 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.keylog, "keylog", "", "NSS key log `FILE` with the session secrets")
+	f.StringVar(&o.cacert, "cacert", "", "verify the chains against the CA certificates in `FILE` (PEM or DER) instead of the system's")
+	f.StringVar(&o.capath, "capath", "", "verify the chains against the CA certificates in the PEM files of `DIR`")
 	f.BoolVar(&o.json, "json", false, "write JSON Lines, one event per line")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.BoolVar(&o.raw, "raw", false, "with --json, include each event's bytes as hex (key \"raw\")")
@@ -79,6 +90,14 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		}
 		keys = k
 	}
+	chains := &source.Chains{TrustWith: "--cacert FILE"}
+	if o.cacert != "" || o.capath != "" {
+		roots, err := client.LoadRoots(o.cacert, o.capath)
+		if err != nil {
+			return settingFail(err)
+		}
+		chains.Roots = roots
+	}
 	in := stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -91,7 +110,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	warn := func(w keylog.Warning) {
 		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
 	}
-	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0}
+	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, Chains: chains}
 	p := render.NewProgress(stderr, path, in)
 	if p != nil {
 		so.Progress = p.Update

@@ -109,7 +109,9 @@ func TestReadIllustratedTLS13(t *testing.T) {
 	}
 	var data []string
 	for _, ev := range events {
-		if ev.Error != "" {
+		// The Illustrated certificate expired in 2019 and has no
+		// subjectAltName: its chain's verdict is not a decoding error.
+		if ev.Error != "" && ev.Layer != "x509" {
 			t.Errorf("%s %s: %s", ev.From, ev.Type, ev.Error)
 		}
 		if ev.Type == "application_data" {
@@ -155,7 +157,7 @@ func TestReadIllustratedTLS12(t *testing.T) {
 		t.Fatalf("steps:\n got %q\nwant %q", got, want)
 	}
 	for _, ev := range events {
-		if ev.Error != "" {
+		if ev.Error != "" && ev.Layer != "x509" {
 			t.Errorf("%s %s: %s", ev.From, ev.Type, ev.Error)
 		}
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	// a leaf that would pass with it (the command line's flag); "" is
 	// generic.
 	FallbackWith string
+	// Clock names the clock At comes from, for the fixes that say to
+	// check it ("the capture's clock"); "" is this machine's.
+	Clock string
 	// Thorough also recovers the digest inside RSA PKCS #1 v1.5
 	// signatures with the issuer's key (what one does by hand with
 	// openssl rsautl) and checks a root's own signature, for showing;
@@ -198,7 +201,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		r.Valid, r.Err = judge(r.Links, o.Name)
 	}
 	if !r.Valid {
-		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith)
+		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock)
 		var host x509.HostnameError
 		if errors.As(r.Err, &host) && CommonNameMatches(leaf, o.Name) {
 			r.Cause, r.Fix = commonNameOnly(leaf, o.Name, o.FallbackWith)
@@ -208,7 +211,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// check says more.
 		var unk x509.UnknownAuthorityError
 		if errors.As(r.Err, &unk) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
-			if cause, fix := failedCheck(r.Links); cause != "" {
+			if cause, fix := failedCheck(r.Links, o.Clock); cause != "" {
 				r.Cause, r.Fix = cause, fix
 			}
 		}
@@ -238,7 +241,7 @@ func (e *Error) Error() string { return e.Cause }
 func (e *Error) Unwrap() error { return e.Err }
 
 // failedCheck explains the first failed check of a chain.
-func failedCheck(links []Link) (string, string) {
+func failedCheck(links []Link, clock string) (string, string) {
 	for _, l := range links {
 		subject := fmt.Sprintf("%q", l.Cert.Subject.String())
 		for _, c := range l.Checks {
@@ -271,7 +274,7 @@ func failedCheck(links []Link) (string, string) {
 					"issue the certificate from a CA allowed to sign these names"
 			case "validity":
 				return fmt.Sprintf("the certificate %s is outside its validity window: %s", subject, c.Detail),
-					"renew the certificate (and check this machine's clock)"
+					"renew the certificate (and check " + clockName(clock) + ")"
 			}
 		}
 	}

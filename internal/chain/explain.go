@@ -13,10 +13,15 @@ import (
 // words. sent is the chain as presented (leaf first) or as far as it could
 // be built; extra are other certificates that were offered. trustWith
 // says how the user trusts a CA (the caller's words, such as a command
-// line flag); "" gives a generic wording.
-func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith string) (cause, fix string) {
+// line flag); "" gives a generic wording. clock names the clock at came
+// from (Options.Clock); "" is this machine's, at now.
+func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith, clock string) (cause, fix string) {
 	if trustWith == "" {
 		trustWith = "the verifier's trusted CAs"
+	}
+	notYet := "check this machine's clock; otherwise the server must use a certificate valid now"
+	if clock != "" {
+		notYet = "check " + clock + "; otherwise the server must use a certificate already valid then"
 	}
 	if at.IsZero() {
 		at = time.Now()
@@ -46,11 +51,10 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		switch inv.Reason {
 		case x509.Expired:
 			if at.Before(c.NotBefore) {
-				return fmt.Sprintf("the certificate of %s is not valid before %s", subject, c.NotBefore.UTC().Format(time.RFC3339)),
-					"check this machine's clock; otherwise the server must use a certificate valid now"
+				return fmt.Sprintf("the certificate of %s is not valid before %s", subject, c.NotBefore.UTC().Format(time.RFC3339)), notYet
 			}
 			return fmt.Sprintf("the certificate of %s expired on %s", subject, c.NotAfter.UTC().Format(time.RFC3339)),
-				"the certificate must be renewed (and check this machine's clock)"
+				"the certificate must be renewed (and check " + clockName(clock) + ")"
 		case x509.NotAuthorizedToSign:
 			return fmt.Sprintf("%s signed another certificate but is not a CA (CA:FALSE or no keyCertSign)", subject),
 				"issue the certificate from a real CA or intermediate (basicConstraints CA:TRUE, keyUsage keyCertSign)"
@@ -94,4 +98,12 @@ func ekuList(c *x509.Certificate) string {
 		return "none listed"
 	}
 	return strings.Join(names, ", ")
+}
+
+// clockName is the clock of Options.Clock, "" for this machine's.
+func clockName(clock string) string {
+	if clock == "" {
+		return "this machine's clock"
+	}
+	return clock
 }

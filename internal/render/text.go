@@ -226,6 +226,15 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if p.Fix != "" {
 			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
 		}
+	case *trace.Verify:
+		if !t.Verbose {
+			for _, n := range p.Notes {
+				t.printf("      %s\n", "note: "+n)
+			}
+		}
+		if p.Fix != "" {
+			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
+		}
 	case *trace.Handshake:
 		if p.Failed && p.Fix != "" {
 			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
@@ -505,8 +514,16 @@ func Summary(ev *trace.Event) string {
 		add("%s", p.Verdict)
 		if p.VerifiedChain != nil {
 			add("%s", strings.Join(p.VerifiedChain, " ← "))
-		} else {
+		} else if p.Chain != nil {
 			add("%d certificate%s sent", len(p.Chain), plural(len(p.Chain)))
+		}
+		if !p.At.IsZero() {
+			// A capture's check says what it was checked for; a live
+			// one's name and time are the run's.
+			if p.Host != "" {
+				add("for %s", p.Host)
+			}
+			add("at %s", p.At.UTC().Format(time.RFC3339))
 		}
 		if p.OCSP != "" {
 			add("OCSP %s", p.OCSP)

@@ -30,6 +30,9 @@ type Options struct {
 	// Workers is the number of goroutines that decode connections at once
 	// in Render (runtime.GOMAXPROCS if 0).
 	Workers int
+	// Chains, when set, verifies the certificate chains servers sent and
+	// explains them after their Certificate message.
+	Chains *Chains
 }
 
 // Read decodes every TLS connection of the capture r (pcap or pcapng) and
@@ -149,13 +152,20 @@ func (h *fileSource) finish() {
 type decoder struct {
 	sink  *sink
 	conns map[int]*trace.Conn
+	opts  Options
+	// chainStates follows the chains of the connections (chains.go).
+	chainStates map[int]*chainState
 }
 
 // newDecoder returns a decoder whose events go to emit; resume, when set,
 // keeps the master secrets of TLS 1.2 sessions (shared by the decoders of a
 // parallel read).
 func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decoder {
-	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}}
+	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}, opts: o}
+	if o.Chains != nil {
+		d.chainStates = map[int]*chainState{}
+		d.sink.hook = d.chainEvents
+	}
 	// No client reports the requests of a capture: the sink does.
 	d.sink.h2.Summaries = true
 	d.sink.h2.NoFrames = o.NoHTTP2
@@ -203,4 +213,5 @@ func (d *decoder) close(id int) {
 		delete(d.conns, id)
 		d.sink.closeConn(c, id)
 	}
+	delete(d.chainStates, id)
 }

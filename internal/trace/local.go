@@ -333,7 +333,9 @@ func (c *CertSummary) tree() *field.Node {
 // Verify is the client's check of the server's chain: what was sent, the
 // path crypto/x509 verified, the pin and OCSP checks, the verdict.
 type Verify struct {
-	Host  string
+	Host string
+	// Chain is what was sent; nil when it could not be seen (a capture
+	// whose secrets do not decrypt it).
 	Chain []CertSummary
 	// VerifiedChain lists the subjects of the verified path, leaf first;
 	// nil when verification failed.
@@ -348,6 +350,12 @@ type Verify struct {
 	Fix string
 	// Trusted reports whether every check passed.
 	Trusted bool
+	// At is the time the chain was checked at when it is not the time of
+	// the run: for a capture, when the Certificate message was captured.
+	At time.Time
+	// Notes say what was not checked, and why (no host name without SNI;
+	// a chain the capture's secrets do not decrypt).
+	Notes []string
 }
 
 func (*Verify) Layer() string { return LayerX509 }
@@ -356,9 +364,11 @@ func (*Verify) Type() string  { return TypeVerify }
 func (p *Verify) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("host", p.Host)
-	l := f.Add(field.NewList("chain"))
-	for i := range p.Chain {
-		l.Add(p.Chain[i].tree())
+	if p.Chain != nil {
+		l := f.Add(field.NewList("chain"))
+		for i := range p.Chain {
+			l.Add(p.Chain[i].tree())
+		}
 	}
 	if p.VerifiedChain != nil {
 		addStrings(f, "verified_chain", p.VerifiedChain)
@@ -372,6 +382,12 @@ func (p *Verify) Tree() *field.Node {
 	f.AddString("verdict", p.Verdict)
 	if p.Fix != "" {
 		f.AddString("fix", p.Fix)
+	}
+	if !p.At.IsZero() {
+		f.AddString("at", p.At.UTC().Format(time.RFC3339))
+	}
+	if p.Notes != nil {
+		addStrings(f, "notes", p.Notes)
 	}
 	return f
 }

@@ -1,0 +1,184 @@
+package source
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Chains says how the certificate chains servers sent in a capture are
+// verified: as the live client verifies them (chain.Peer), at the time of
+// the packet that completed the Certificate message, for the host name of
+// the ClientHello's SNI. Each distinct chain is verified once for a name
+// and a second of capture time (the precision of the explanation), so
+// a capture of many connections to one server costs one verification per
+// second, whatever the number of connections.
+type Chains struct {
+	// Roots are the trusted CAs; nil means the system's.
+	Roots []*x509.Certificate
+	// TrustWith words how the user trusts a CA (chain.Options.TrustWith).
+	TrustWith string
+
+	mu    sync.Mutex
+	cache map[string]*verified
+	// verifications counts the chains verified (not found in the cache).
+	verifications int
+}
+
+// verified is a chain's verification: the events every connection that
+// sent it shows, as templates.
+type verified struct {
+	events []*trace.Event
+}
+
+// maxVerified bounds the verifications kept.
+const maxVerified = 4096
+
+// chainState is what a connection told so far about its chain.
+type chainState struct {
+	hello, hasSNI bool
+	sni           string
+	// tls13 is set when the server chose TLS 1.3 with a certificate
+	// (no PSK): its chain is encrypted.
+	tls13 bool
+	// seen is set once the server's Certificate came, said once the
+	// connection was told its chain could not be read.
+	seen, said bool
+}
+
+// chainEvents is the decoder's hook: it follows each connection's
+// ClientHello and ServerHello and returns the explanation of the server's
+// chain after its Certificate message, or, for a TLS 1.3 chain the
+// secrets do not decrypt, says once that it could not be verified.
+func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
+	if ev.Layer != trace.LayerTLS || ev.From == trace.Local {
+		return nil
+	}
+	st := d.chainStates[ev.Conn]
+	if st == nil {
+		st = &chainState{}
+		d.chainStates[ev.Conn] = st
+	}
+	switch p := ev.Payload.(type) {
+	case *trace.Message:
+		switch {
+		case p.ClientHello != nil && ev.From == trace.Client:
+			// A new handshake (or a renegotiation): a new chain.
+			*st = chainState{hello: true, hasSNI: p.ClientHello.HasServerName, sni: p.ClientHello.ServerName}
+		case p.ServerHello != nil && !p.ServerHello.HelloRetry && ev.From == trace.Server:
+			v := p.ServerHello.Version()
+			st.tls13 = v != nil && v.Value == tls.VersionTLS13 && !p.ServerHello.SelectedPSK
+		case p.Certificate != nil && ev.From == trace.Server && !st.seen:
+			st.seen = true
+			return d.opts.Chains.events(ev, st, p.Certificate.DER)
+		}
+	case *trace.Data:
+		if ev.Type == trace.TypeEncryptedRecord && ev.From == trace.Server && st.tls13 && !st.seen && !st.said {
+			st.said = true
+			p := &trace.Verify{Host: st.sni, Verdict: "not verified", At: ev.Time,
+				Fix: "read the capture with this connection's secrets (the key log its client or server wrote, as SSLKEYLOGFILE names it)"}
+			out := trace.NewEvent(ev.Conn, trace.Local, p)
+			out.Time, out.Frame = ev.Time, ev.Frame
+			out.Error = "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified"
+			return []*trace.Event{out}
+		}
+	}
+	return nil
+}
+
+// events explains the chain der that the Certificate message ev carried.
+func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte) []*trace.Event {
+	at := ev.Time
+	name := st.sni
+	key := make([]byte, 0, 64)
+	key = append(key, name...)
+	key = binary.BigEndian.AppendUint64(append(key, 0), uint64(at.Unix()))
+	// Certificates' times are whole seconds: every time of a second after
+	// its start gives the same verdict and the same words.
+	if at.Nanosecond() != 0 {
+		key = append(key, 1)
+	}
+	for _, b := range der {
+		key = binary.BigEndian.AppendUint32(key, uint32(len(b)))
+		key = append(key, b...)
+	}
+	c.mu.Lock()
+	v := c.cache[string(key)]
+	c.mu.Unlock()
+	if v == nil {
+		v = c.verify(at, st, der)
+		c.mu.Lock()
+		if c.cache == nil || len(c.cache) >= maxVerified {
+			c.cache = map[string]*verified{}
+		}
+		c.cache[string(key)] = v
+		c.verifications++
+		c.mu.Unlock()
+	}
+	out := make([]*trace.Event, len(v.events))
+	for i, t := range v.events {
+		// The payloads and fields are shared: no one modifies an
+		// emitted event's.
+		e := *t
+		e.Conn, e.Time, e.Frame = ev.Conn, ev.Time, ev.Frame
+		if p, ok := e.Payload.(*trace.Verify); ok {
+			// Its own time; the words (to the second) are the same.
+			vp := *p
+			vp.At = at
+			e.Payload = &vp
+		}
+		out[i] = &e
+	}
+	return out
+}
+
+// verify verifies a chain at a time, for the name of st, and returns its
+// events.
+func (c *Chains) verify(at time.Time, st *chainState, der [][]byte) *verified {
+	var notes []string
+	switch {
+	case !st.hello:
+		notes = append(notes, "no host name was checked: the capture holds no ClientHello of this connection")
+	case !st.hasSNI:
+		notes = append(notes, "no host name was checked: the ClientHello sent no server_name (SNI)")
+	}
+	var certs []*x509.Certificate
+	for i, b := range der {
+		// Parsed from a copy: the message's bytes are lent, and a
+		// certificate keeps slices of what it was parsed from.
+		cert, err := x509.ParseCertificate(append([]byte(nil), b...))
+		if err != nil {
+			p := &trace.Verify{Host: st.sni, Chain: []trace.CertSummary{}, Verdict: "not trusted", At: at, Notes: notes}
+			for _, c := range certs {
+				p.Chain = append(p.Chain, chain.Summary(c))
+			}
+			ev := trace.NewEvent(0, trace.Local, p)
+			ev.Error = fmt.Sprintf("certificate %d of the chain does not parse: %v", i, err)
+			return &verified{events: []*trace.Event{ev}}
+		}
+		certs = append(certs, cert)
+	}
+	r, links, p := chain.Peer(0, certs, chain.Options{Name: st.sni, Roots: c.Roots, At: at, TrustWith: c.TrustWith,
+		Clock: "the clock of the machine that made the capture"})
+	p.At, p.Notes = at, notes
+	var errText string
+	switch {
+	case r == nil:
+		p.Verdict = "not trusted"
+		errText = "the server sent no certificate"
+	case r.Valid:
+		p.Verdict, p.Trusted = "trusted", true
+	default:
+		p.Verdict, p.Fix = "not trusted", r.Fix
+		errText = r.Cause
+	}
+	ev := trace.NewEvent(0, trace.Local, p)
+	ev.Error = errText
+	return &verified{events: append(links, ev)}
+}
