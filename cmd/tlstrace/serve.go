@@ -28,11 +28,17 @@ Modes: echo (send back what the client sends), www (an HTTPS page and /json
 that show the client its own handshake), http (a fixed small response, for
 load tests), file (serve the files of --dir).
 
+crypto/tls serves by default. tlstrace's own TLS engine serves instead when
+crypto/tls cannot: an Ed448 certificate (as openssl genpkey -algorithm ED448
+makes), TLS 1.0 or 1.1 (--tlsv1.0, --tlsv1.1, --tls-max), a cipher suite
+crypto/tls lacks; or when asked with --engine own.
+
 SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
 
 type serveOptions struct {
 	server.Options
 	listen       string
+	tls10, tls11 bool
 	tls12, tls13 bool
 	ciphers      string
 	keylog       string
@@ -65,9 +71,12 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.VerifyClient, "verify-client", "none", "ask for a client certificate: none, request or require")
 	f.StringArrayVar(&o.ClientCAFiles, "client-ca", nil, "CA certificates `FILE` client certificates are verified against")
 	f.StringVar(&o.ALPN, "alpn", "", "ALPN protocols, comma separated (default: h2,http/1.1 for the HTTP modes)")
+	f.BoolVar(&o.tls10, "tlsv1.0", false, "TLS 1.0 or later (served by tlstrace's own engine)")
+	f.BoolVar(&o.tls11, "tlsv1.1", false, "TLS 1.1 or later (served by tlstrace's own engine)")
 	f.BoolVar(&o.tls12, "tlsv1.2", false, "TLS 1.2 or later")
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "TLS 1.3 only")
-	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.2 or 1.3")
+	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3")
+	f.StringVar(&o.Engine, "engine", "", "TLS engine: go (crypto/tls) or own (tlstrace's own); default: crypto/tls unless the certificate (Ed448) or the versions need the own engine")
 	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.2 cipher suites (OpenSSL or IANA names, ':' separated)")
 	f.StringVar(&o.OCSPStapleFile, "ocsp-staple", "", "staple this DER OCSP response `FILE`")
 	f.BoolVar(&o.NoTickets, "no-tickets", false, "do not issue session tickets")
@@ -104,6 +113,10 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		o.MinVersion = "1.3"
 	case o.tls12:
 		o.MinVersion = "1.2"
+	case o.tls11:
+		o.MinVersion = "1.1"
+	case o.tls10:
+		o.MinVersion = "1.0"
 	}
 	o.Trace = !o.noTrace
 	o.TrustWith = "--client-ca FILE"
@@ -137,6 +150,10 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 	if err != nil {
 		return fail(exitConnect, fmt.Errorf("listening on %s: %w", o.listen, err), "pick another --listen address")
 	}
-	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/ (Ctrl-C stops)\n", cfg.Mode, ln.Addr())
+	engine := ""
+	if srv.Engine() == "own" {
+		engine = " with tlstrace's own TLS engine"
+	}
+	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/%s (Ctrl-C stops)\n", cfg.Mode, ln.Addr(), engine)
 	return settingFail(srv.Serve(ctx, ln))
 }

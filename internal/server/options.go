@@ -1,15 +1,22 @@
 package server
 
 import (
+	"bytes"
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/cloudflare/circl/sign/ed448"
+
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
@@ -34,9 +41,14 @@ type Options struct {
 	// ALPN lists protocols, comma separated; the HTTP modes offer
 	// h2,http/1.1 by default.
 	ALPN string
-	// MinVersion and MaxVersion are "", "1.2" or "1.3".
+	// MinVersion and MaxVersion are "", "1.0", "1.1", "1.2" or "1.3";
+	// TLS 1.0 and 1.1 are served by the project's own engine.
 	MinVersion, MaxVersion string
-	CipherSuites           []uint16
+	// Engine is "go" (crypto/tls), "own" (the project's own engine) or
+	// "" (crypto/tls unless a certificate or a setting needs the own
+	// engine).
+	Engine       string
+	CipherSuites []uint16
 	// OCSPStapleFile holds a DER OCSP response to staple.
 	OCSPStapleFile string
 	NoTickets      bool
@@ -73,10 +85,21 @@ func (o *Options) Config() (Config, error) {
 	for i, name := range o.CertFiles {
 		c, err := tls.LoadX509KeyPair(name, o.KeyFiles[i])
 		if err != nil {
+			// crypto/tls cannot read an Ed448 key (nor serve it): the own
+			// engine can.
+			own, oerr := loadEd448(name, o.KeyFiles[i])
+			if oerr == nil {
+				cfg.OwnCertificates = append(cfg.OwnCertificates, own)
+				continue
+			}
+			if !errors.Is(oerr, errNotEd448) {
+				err = oerr
+			}
 			return cfg, &setting.Error{Name: "CertFiles", Value: name, Err: fmt.Errorf("with the key %s: %w", o.KeyFiles[i], err), File: true}
 		}
 		cfg.Certificates = append(cfg.Certificates, c)
 	}
+	cfg.Engine = o.Engine
 	var err error
 	if cfg.ClientCAs, err = certio.ReadCerts("", o.ClientCAFiles...); err != nil {
 		return cfg, &setting.Error{Name: "ClientCAFiles", Err: err, File: true}
@@ -93,12 +116,16 @@ func (o *Options) Config() (Config, error) {
 	}{{"MinVersion", o.MinVersion, &cfg.MinVersion}, {"MaxVersion", o.MaxVersion, &cfg.MaxVersion}} {
 		switch v.s {
 		case "":
+		case "1.0":
+			*v.v = tls.VersionTLS10
+		case "1.1":
+			*v.v = tls.VersionTLS11
 		case "1.2":
 			*v.v = tls.VersionTLS12
 		case "1.3":
 			*v.v = tls.VersionTLS13
 		default:
-			return cfg, setting.Errorf(v.name, v.s, "want 1.2 or 1.3 (crypto/tls serves TLS 1.0 and 1.1 only with GODEBUG settings)")
+			return cfg, setting.Errorf(v.name, v.s, "want 1.0, 1.1, 1.2 or 1.3")
 		}
 	}
 	if o.OCSPStapleFile != "" {
@@ -109,4 +136,43 @@ func (o *Options) Config() (Config, error) {
 		cfg.OCSPStaple = b
 	}
 	return cfg, nil
+}
+
+// errNotEd448 is a key file that holds no Ed448 key.
+var errNotEd448 = errors.New("not an Ed448 key")
+
+// loadEd448 reads a certificate chain and its Ed448 private key (OpenSSL's
+// RFC 8410 PKCS #8, which crypto/tls cannot read) for the own engine; the
+// key must be the leaf's. A key of another type is errNotEd448.
+func loadEd448(certFile, keyFile string) (handshake.Certificate, error) {
+	key, err := certio.ReadSigner(keyFile)
+	if err != nil {
+		return handshake.Certificate{}, errNotEd448
+	}
+	pub, ok := key.Public().(ed448.PublicKey)
+	if !ok {
+		return handshake.Certificate{}, errNotEd448
+	}
+	b, err := certio.ReadFile(certFile, "")
+	if err != nil {
+		return handshake.Certificate{}, err
+	}
+	if err := b.NeedCerts(certFile); err != nil {
+		return handshake.Certificate{}, err
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Key       asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(b.Certs[0].RawSubjectPublicKeyInfo, &spki); err != nil || !spki.Algorithm.Algorithm.Equal(certio.OIDEd448) {
+		return handshake.Certificate{}, fmt.Errorf("the key is Ed448 but the certificate's key is %s", chain.KeyDescription(b.Certs[0]))
+	}
+	if !bytes.Equal(spki.Key.Bytes, pub) {
+		return handshake.Certificate{}, errors.New("the private key does not match the certificate's public key")
+	}
+	c := handshake.Certificate{Key: key}
+	for _, x := range b.Certs {
+		c.Chain = append(c.Chain, x.Raw)
+	}
+	return c, nil
 }

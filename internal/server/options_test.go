@@ -4,9 +4,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/setting"
@@ -36,7 +42,7 @@ func TestOptionsConfig(t *testing.T) {
 		name string
 		file bool
 	}{
-		{Options{MaxVersion: "1.1"}, "MaxVersion", false},
+		{Options{MaxVersion: "1.4"}, "MaxVersion", false},
 		{Options{CertFiles: []string{dir + "/c.pem"}, KeyFiles: []string{dir + "/k.pem"}}, "CertFiles", true},
 		{Options{ClientCAFiles: []string{dir + "/ca.pem"}}, "ClientCAFiles", true},
 		{Options{OCSPStapleFile: dir + "/ocsp.der"}, "OCSPStapleFile", true},
@@ -65,5 +71,91 @@ func TestOptionsSelfSigned(t *testing.T) {
 	}
 	if d := time.Until(leaf.NotAfter); d < 29*24*time.Hour || d > 31*24*time.Hour {
 		t.Errorf("valid until %v", leaf.NotAfter)
+	}
+}
+
+// seed001Files makes an Ed448 CA and an Ed448 server certificate for
+// localhost (no subjectAltName) with openssl, as a user does, and returns
+// the directory holding ca_cert.pem, server_cert.pem and
+// server_keypair.pem.
+func seed001Files(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("openssl is required under CI: %v", err)
+		}
+		t.Skip("openssl not installed")
+	}
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"genpkey", "-algorithm", "ED448", "-out", "ca_keypair.pem"},
+		{"req", "-new", "-x509", "-key", "ca_keypair.pem", "-subj", "/CN=Test CA", "-days", "365", "-out", "ca_cert.pem"},
+		{"genpkey", "-algorithm", "ED448", "-out", "server_keypair.pem"},
+		{"req", "-new", "-key", "server_keypair.pem", "-subj", "/CN=localhost", "-out", "server.csr"},
+		{"x509", "-req", "-in", "server.csr", "-CA", "ca_cert.pem", "-CAkey", "ca_keypair.pem", "-CAcreateserial", "-days", "365", "-out", "server_cert.pem"},
+	} {
+		cmd := exec.Command("openssl", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return dir
+}
+
+// TestOptionsEd448 checks that serve reads OpenSSL's Ed448 certificate and
+// key (RFC 8410 PKCS #8, which crypto/tls cannot) for the own engine, and
+// refuses a key that is not the certificate's.
+func TestOptionsEd448(t *testing.T) {
+	dir := seed001Files(t)
+	o := Options{Mode: "echo", CertFiles: []string{filepath.Join(dir, "server_cert.pem")}, KeyFiles: []string{filepath.Join(dir, "server_keypair.pem")}}
+	cfg, err := o.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Certificates) != 0 || len(cfg.OwnCertificates) != 1 || len(cfg.OwnCertificates[0].Chain) != 1 {
+		t.Fatalf("%d crypto/tls certificates, own %+v", len(cfg.Certificates), cfg.OwnCertificates)
+	}
+	if _, ok := cfg.OwnCertificates[0].Key.(ed448.PrivateKey); !ok {
+		t.Errorf("key %T, want ed448.PrivateKey", cfg.OwnCertificates[0].Key)
+	}
+	s, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Engine() != "own" {
+		t.Errorf("an Ed448 certificate is served by %s", s.Engine())
+	}
+	cfg.Engine = "go"
+	var se *setting.Error
+	if _, err := New(cfg, nil); !errors.As(err, &se) || se.Name != "Engine" {
+		t.Errorf("crypto/tls asked to serve Ed448: %v", err)
+	}
+
+	o.KeyFiles = []string{filepath.Join(dir, "ca_keypair.pem")}
+	if _, err := o.Config(); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("the CA's key with the server's certificate: %v", err)
+	}
+}
+
+func TestUseOwn(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want bool
+	}{
+		{Config{}, false},
+		{Config{MinVersion: tls.VersionTLS12}, false},
+		{Config{MinVersion: tls.VersionTLS10}, true},
+		{Config{MaxVersion: tls.VersionTLS11}, true},
+		{Config{CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}, false},
+		{Config{CipherSuites: []uint16{0x009E}}, true}, // DHE-RSA-AES128-GCM-SHA256
+		{Config{Engine: "own"}, true},
+	} {
+		if got, err := useOwn(&c.cfg); got != c.want || err != nil {
+			t.Errorf("%+v: own engine %v, %v; want %v", c.cfg, got, err, c.want)
+		}
+	}
+	if _, err := useOwn(&Config{Engine: "go", MinVersion: tls.VersionTLS10}); err == nil {
+		t.Error("crypto/tls asked to serve TLS 1.0")
 	}
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -20,6 +21,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -30,6 +32,14 @@ import (
 type Config struct {
 	// Certificates are chosen by crypto/tls from the client's SNI.
 	Certificates []tls.Certificate
+	// OwnCertificates are chains only the project's own engine can serve
+	// (Ed448 keys); with the own engine, Certificates are served as well,
+	// chosen by SNI and then by the client's signature_algorithms.
+	OwnCertificates []handshake.Certificate
+	// Engine is "go" (crypto/tls), "own" (the project's own engine) or ""
+	// (crypto/tls unless OwnCertificates, a version below TLS 1.2 or a
+	// cipher suite crypto/tls lacks needs the own engine).
+	Engine string
 	// Mode is "echo", "www", "http" or "file" (Dir).
 	Mode string
 	Dir  string
@@ -63,11 +73,13 @@ type Server struct {
 	cfg    Config
 	tracer *source.Tracer
 	tls    *tls.Config
-	slots  chan struct{}
-	mu     sync.Mutex
-	info   map[*tls.Conn]*ClientInfo
-	byID   map[int]*ClientInfo
-	wg     sync.WaitGroup
+	// own is the own engine's configuration, nil when crypto/tls serves.
+	own   *handshake.Config
+	slots chan struct{}
+	mu    sync.Mutex
+	info  map[net.Conn]*ClientInfo
+	byID  map[int]*ClientInfo
+	wg    sync.WaitGroup
 }
 
 // ClientInfo is what the server learnt about one client.
@@ -77,13 +89,15 @@ type ClientInfo struct {
 	Hello       *fingerprint.Hello
 	JA3, JA3Str string
 	JA4         string
-	State       tls.ConnectionState
-	Done        bool
+	// State is what was negotiated (filled from the own engine's state
+	// when it served).
+	State tls.ConnectionState
+	Done  bool
 }
 
 // New makes a server whose events go to emit (nil: no trace).
 func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
-	if len(cfg.Certificates) == 0 {
+	if len(cfg.Certificates) == 0 && len(cfg.OwnCertificates) == 0 {
 		return nil, errors.New("no certificate to serve")
 	}
 	if cfg.Timeout <= 0 {
@@ -95,7 +109,7 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 256
 	}
-	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[*tls.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{}}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[net.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{}}
 	if emit == nil {
 		emit = func(*trace.Event) {}
 	}
@@ -131,7 +145,108 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	default:
 		return nil, setting.Errorf("VerifyClient", cfg.VerifyClient, "want none, request or require")
 	}
+	own, err := useOwn(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if own {
+		s.own = s.ownConfig()
+	}
 	return s, nil
+}
+
+// Engine names the engine that serves: "go" (crypto/tls) or "own".
+func (s *Server) Engine() string {
+	if s.own != nil {
+		return "own"
+	}
+	return "go"
+}
+
+// useOwn decides whether the own engine serves: asked for, or needed by a
+// certificate (Ed448), a version below TLS 1.2 or a cipher suite that
+// crypto/tls does not implement.
+func useOwn(cfg *Config) (bool, error) {
+	need := ""
+	switch {
+	case len(cfg.OwnCertificates) > 0:
+		need = "an Ed448 certificate"
+	case cfg.MinVersion != 0 && cfg.MinVersion < tls.VersionTLS12, cfg.MaxVersion != 0 && cfg.MaxVersion < tls.VersionTLS12:
+		need = "TLS 1.0 and 1.1"
+	default:
+		for _, id := range cfg.CipherSuites {
+			if !goSuite(id) {
+				need = "the cipher suite " + wire.CipherSuiteName(id)
+				break
+			}
+		}
+	}
+	switch cfg.Engine {
+	case "own":
+		return true, nil
+	case "go":
+		if need != "" {
+			return false, setting.Errorf("Engine", cfg.Engine, "crypto/tls cannot serve %s; the own engine can", need)
+		}
+		return false, nil
+	case "":
+		return need != "", nil
+	}
+	return false, setting.Errorf("Engine", cfg.Engine, "want go or own")
+}
+
+// goSuite reports whether crypto/tls implements a TLS 1.0–1.2 suite.
+func goSuite(id uint16) bool {
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		if cs.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ownConfig is the own engine's configuration for the server's settings
+// (each connection adds its client verification).
+func (s *Server) ownConfig() *handshake.Config {
+	cfg := &handshake.Config{
+		MinVersion:   s.cfg.MinVersion,
+		MaxVersion:   s.cfg.MaxVersion,
+		CipherSuites: s.cfg.CipherSuites,
+		ALPN:         s.cfg.ALPN,
+		ClientAuth:   s.cfg.VerifyClient == "request" || s.cfg.VerifyClient == "require",
+	}
+	if s.cfg.Trace {
+		cfg.KeyLog = s.tracer.KeyLogWriter()
+	}
+	for _, c := range s.cfg.Certificates {
+		key, ok := c.PrivateKey.(crypto.Signer)
+		if !ok {
+			continue
+		}
+		cfg.Certificates = append(cfg.Certificates, handshake.Certificate{Chain: c.Certificate, Key: key, OCSP: c.OCSPStaple})
+	}
+	cfg.Certificates = append(cfg.Certificates, s.cfg.OwnCertificates...)
+	if len(s.cfg.OCSPStaple) > 0 {
+		cfg.Certificates[0].OCSP = s.cfg.OCSPStaple
+	}
+	return cfg
+}
+
+// ownState is the own engine's state in crypto/tls's terms, so that the
+// trace, the ranks and the www page read either engine alike.
+func ownState(st handshake.State) tls.ConnectionState {
+	return tls.ConnectionState{
+		Version:            st.Version,
+		HandshakeComplete:  true,
+		DidResume:          st.DidResume,
+		CipherSuite:        st.CipherSuite,
+		CurveID:            tls.CurveID(st.Group),
+		NegotiatedProtocol: st.ALPN,
+		ServerName:         st.ServerName,
+		PeerCertificates:   st.PeerCertificates,
+		OCSPResponse:       st.OCSPResponse,
+		HelloRetryRequest:  st.HelloRetry,
+	}
 }
 
 // Locked runs f while no event is being emitted.
@@ -255,7 +370,7 @@ func (l *listener) run() {
 }
 
 func (l *listener) handshake(c net.Conn) {
-	var tc *tls.Conn
+	var tc net.Conn
 	hc := &hookConn{Conn: c}
 	hc.onClose = func() {
 		if tc != nil {
@@ -309,8 +424,9 @@ func (c *hookConn) Close() error {
 	return err
 }
 
-// accept traces and handshakes one connection.
-func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
+// accept traces and handshakes one connection, on crypto/tls or on the
+// own engine.
+func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	id := s.tracer.NextConn()
 	s.tracer.Emit(trace.NewEvent(id, trace.Client, &trace.TCPAccept{Remote: c.RemoteAddr().String(), Local: c.LocalAddr().String()}))
 	s.mu.Lock()
@@ -322,19 +438,34 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 		tap = s.tracer.NewTap(c, id, trace.Server)
 		raw = tap
 	}
-	cfg := s.tls.Clone()
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(id, cs) }
 	fb := &firstByteConn{Conn: raw}
 	fb.SetReadDeadline(time.Now().Add(min(s.cfg.FirstByteTimeout, s.cfg.Timeout)))
-	tc := tls.Server(fb, cfg)
+	var (
+		conn        net.Conn
+		handshakeFn func(context.Context) error
+		state       func() tls.ConnectionState
+	)
+	if s.own != nil {
+		cfg := *s.own
+		cfg.VerifyPeer = func(chain []*x509.Certificate, _ []byte) error {
+			return s.verifyClient(id, tls.ConnectionState{PeerCertificates: chain})
+		}
+		hc := handshake.Server(fb, &cfg)
+		conn, handshakeFn, state = hc, hc.HandshakeContext, func() tls.ConnectionState { return ownState(hc.State()) }
+	} else {
+		cfg := s.tls.Clone()
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(id, cs) }
+		tc := tls.Server(fb, cfg)
+		conn, handshakeFn, state = tc, tc.HandshakeContext, tc.ConnectionState
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	err := tc.HandshakeContext(ctx)
+	err := handshakeFn(ctx)
 	if err != nil {
 		h := &trace.Handshake{Failed: true, Duration: time.Since(start)}
 		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err)}
-		tc.Close()
+		conn.Close()
 		if tap != nil {
 			tap.Wait(time.Second)
 			x.ev, x.read = tap.Evidence(), tap.BytesRead
@@ -351,8 +482,10 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 		s.tracer.Emit(ev)
 		return nil, err
 	}
-	cs := tc.ConnectionState()
+	cs := state()
 	h := trace.HandshakeState(cs)
+	// wire names every suite; crypto/tls only its own.
+	h.CipherSuite = wire.CipherSuiteName(cs.CipherSuite)
 	sent := len(cs.PeerCertificates) > 0
 	h.ClientCertificate = &sent
 	s.mu.Lock()
@@ -370,10 +503,10 @@ func (s *Server) accept(c net.Conn) (*tls.Conn, error) {
 	if ci != nil {
 		ci.State = cs
 		ci.Done = true
-		s.info[tc] = ci
+		s.info[conn] = ci
 	}
 	s.mu.Unlock()
-	return tc, nil
+	return conn, nil
 }
 
 // DefaultFirstByteTimeout is how long a new connection may stay silent.
@@ -463,14 +596,13 @@ func (s *Server) verifyClient(id int, cs tls.ConnectionState) error {
 
 // Info returns what is known of the client on c.
 func (s *Server) Info(c net.Conn) *ClientInfo {
-	tc, _ := c.(*tls.Conn)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.info[tc]
+	return s.info[c]
 }
 
 // forget drops a connection's record.
-func (s *Server) forget(c *tls.Conn) {
+func (s *Server) forget(c net.Conn) {
 	s.mu.Lock()
 	if ci := s.info[c]; ci != nil {
 		delete(s.byID, ci.Conn)

@@ -85,7 +85,7 @@ func report(ci *ClientInfo) *Report {
 	cs := ci.State
 	r.ServerName = cs.ServerName
 	r.Negotiated.Version = tls.VersionName(cs.Version)
-	r.Negotiated.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+	r.Negotiated.CipherSuite = wire.CipherSuiteName(cs.CipherSuite)
 	if cs.CurveID != 0 {
 		r.Negotiated.Group = wire.GroupName(uint16(cs.CurveID))
 	}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seed001 makes seed 001's files with the openssl commands exactly as the
+// seed writes them: an Ed448 CA and an Ed448 server certificate for
+// localhost (no subjectAltName), in dir.
+func seed001(t *testing.T, dir string) {
+	t.Helper()
+	for _, cmd := range []string{
+		"openssl genpkey -algorithm ED448 -out ca_keypair.pem",
+		`openssl req -new -x509 -key ca_keypair.pem -subj "/CN=Test CA" -days 365 -out ca_cert.pem`,
+		"openssl genpkey -algorithm ED448 -out server_keypair.pem",
+		`openssl req -new -key server_keypair.pem -subj "/CN=localhost" -out server.csr`,
+		"openssl x509 -req -in server.csr -CA ca_cert.pem -CAkey ca_keypair.pem -CAcreateserial -days 365 -out server_cert.pem",
+	} {
+		c := exec.Command("sh", "-c", cmd)
+		c.Dir = dir
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+	}
+}
+
+// TestServeSeed001 serves seed 001's Ed448 certificate: crypto/tls cannot,
+// so the own engine does, and openssl s_client verifies it (return code
+// 0). The trace shows the client's messages decoded and decrypted, as it
+// does for crypto/tls.
+func TestServeSeed001(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	seed001(t, dir)
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "openssl", "s_client", "-connect", fmt.Sprintf("localhost:%d", port),
+		"-verify_return_error", "-verify_hostname", "localhost", "-CAfile", "ca_cert.pem")
+	c.Dir = dir
+	c.Stdin = strings.NewReader("hello\n")
+	got, err := c.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), "Verify return code: 0 (ok)") {
+		t.Fatalf("s_client: %v\n%s", err, got)
+	}
+	if !strings.Contains(string(got), "Peer signature type: ed448\n") {
+		t.Errorf("s_client does not report an Ed448 handshake signature:\n%s", got)
+	}
+	// Wait for the server's close_notify to be traced, then stop.
+	closed := func() bool {
+		s := out.String()
+		for _, ev := range parseEvents(t, s[:strings.LastIndex(s, "\n")+1]) {
+			if ev.From == "server" && ev.Type == "alert" {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); !closed() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	var types []string
+	complete := false
+	for _, ev := range parseEvents(t, out.String()) {
+		if ev.Error != "" || ev.Type == "encrypted_record" {
+			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
+		}
+		if ev.Layer == "tls" && ev.Type != "application_data" && ev.Type != "change_cipher_spec" && ev.Type != "alert" {
+			types = append(types, ev.From+":"+ev.Type)
+		}
+		if ev.Type == "handshake_complete" {
+			complete = true
+			if !strings.Contains(string(ev.Fields), "TLS 1.3") {
+				t.Errorf("handshake_complete %s", ev.Fields)
+			}
+		}
+	}
+	want := "client:client_hello server:server_hello server:encrypted_extensions server:certificate server:certificate_verify server:finished client:finished"
+	if strings.Join(types, " ") != want {
+		t.Errorf("handshake messages\n got %s\nwant %s", strings.Join(types, " "), want)
+	}
+	if !complete {
+		t.Error("no handshake_complete event")
+	}
+}
