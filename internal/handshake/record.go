@@ -253,6 +253,22 @@ func (c *Conn) nextBufferedMessage() ([]byte, bool, error) {
 	return msg, true, nil
 }
 
+// readChangeCipherSpec reads the change_cipher_spec record of TLS 1.0-1.2
+// (RFC 5246, Section 7.1), which must not interrupt a handshake message.
+func (c *Conn) readChangeCipherSpec() error {
+	if len(c.in.hsBuf) != 0 {
+		return c.fail(wire.AlertUnexpectedMessage, errors.New("change_cipher_spec inside a handshake message"))
+	}
+	typ, data, err := c.readRecord()
+	if err != nil {
+		return err
+	}
+	if typ != recordChangeCipherSpec || len(data) != 1 || data[0] != 1 {
+		return c.fail(wire.AlertUnexpectedMessage, fmt.Errorf("a %s record where change_cipher_spec was expected", recordTypeName(typ)))
+	}
+	return nil
+}
+
 // writeRecord writes data as records of content type typ, protected if
 // keys are set, in one write to the connection.
 func (c *Conn) writeRecord(typ uint8, data []byte) error {
@@ -329,6 +345,15 @@ func (t *transcript) add(msgs ...[]byte) {
 func (t *transcript) sum(h crypto.Hash) []byte {
 	w := h.New()
 	w.Write(t.msgs)
+	return w.Sum(nil)
+}
+
+// sumWith returns Hash(messages so far + more), leaving the transcript as
+// it is.
+func (t *transcript) sumWith(h crypto.Hash, more []byte) []byte {
+	w := h.New()
+	w.Write(t.msgs)
+	w.Write(more)
 	return w.Sum(nil)
 }
 
