@@ -46,6 +46,10 @@ type clientHandshakeState struct {
 	serverName string
 	// ccsSent records the middlebox compatibility change_cipher_spec.
 	ccsSent bool
+	// psk is the TLS 1.3 session offered for resumption, nil if none;
+	// pskHash is the hash of its suite.
+	psk     *session
+	pskHash crypto.Hash
 }
 
 // continueClient12 continues a client handshake in which the server chose
@@ -230,12 +234,77 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 		CipherSuites: suites,
 		Extensions:   exts,
 	}
-	raw, err := hs.hello.Marshal()
+	if hs.offered13 {
+		c.chooseSession13(hs)
+	}
+	raw, err := c.marshalHello(hs, hs.hello, nil)
 	if err != nil {
 		return nil, err
 	}
 	hs.helloRaw = raw
 	return hs, nil
+}
+
+// chooseSession13 picks the TLS 1.3 session to offer, if the cache holds
+// one that has not expired and whose suite's hash an offered suite has
+// (RFC 8446, Section 4.2.11).
+func (c *Conn) chooseSession13(hs *clientHandshakeState) {
+	sess := c.cfg.Sessions.get(c.sessionKey())
+	if sess == nil || sess.version != VersionTLS13 {
+		return
+	}
+	if age := c.now().Sub(sess.received); age < 0 || age.Seconds() >= float64(sess.lifetime) {
+		return
+	}
+	suite, ok := tlscrypt.SuiteByID(sess.suite)
+	if !ok {
+		return
+	}
+	for _, id := range c.tls13Suites() {
+		if s, ok := tlscrypt.SuiteByID(id); ok && s.PRFHash == suite.PRFHash {
+			hs.psk, hs.pskHash = sess, suite.PRFHash
+			return
+		}
+	}
+}
+
+// marshalHello encodes a ClientHello; with a session to offer, it adds the
+// pre_shared_key extension last, its binder computed over prefix (the
+// transcript before this hello: after a HelloRetryRequest, the
+// message_hash and the HelloRetryRequest) and the hello without its
+// binders (RFC 8446, Section 4.2.11.2).
+func (c *Conn) marshalHello(hs *clientHandshakeState, hello *wire.ClientHello, prefix []byte) ([]byte, error) {
+	exts := slices.DeleteFunc(slices.Clone(hello.Extensions), func(e wire.Extension) bool { return e.Type == wire.ExtPreSharedKey })
+	hello.Extensions = exts
+	if hs.psk == nil {
+		return hello.Marshal()
+	}
+	sess := hs.psk
+	age := uint32(c.now().Sub(sess.received).Milliseconds())
+	id := []wire.PSKIdentity{{Identity: sess.ticket, ObfuscatedTicketAge: age + sess.ageAdd}}
+	size := hs.pskHash.Size()
+	ext, err := wire.PreSharedKeyExtension(id, [][]byte{make([]byte, size)})
+	if err != nil {
+		return nil, err
+	}
+	hello.Extensions = append(exts, ext)
+	raw, err := hello.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	truncated := raw[:len(raw)-wire.PSKBindersLen([]int{size})]
+	sched := schedule13{h: hs.pskHash}
+	early := sched.extract(sess.secret, nil)
+	binderKey := sched.derive(early, "res binder", sched.h.New().Sum(nil))
+	th := sched.h.New()
+	th.Write(prefix)
+	th.Write(truncated)
+	binder := sched.finishedMAC(binderKey, th.Sum(nil))
+	if ext, err = wire.PreSharedKeyExtension(id, [][]byte{binder}); err != nil {
+		return nil, err
+	}
+	hello.Extensions = append(exts, ext)
+	return hello.Marshal()
 }
 
 // sniName returns the name to send as server_name: none for an IP address,
@@ -372,9 +441,13 @@ func (c *Conn) checkServerHello13(hs *clientHandshakeState, sh *wire.ServerHello
 			if !sh.HelloRetry {
 				return nil, c.fail(wire.AlertUnsupportedExtension, errors.New("a cookie in a server_hello"))
 			}
+		case wire.ExtPreSharedKey:
+			if sh.HelloRetry || hs.psk == nil {
+				return nil, c.fail(wire.AlertUnsupportedExtension, errors.New("a pre_shared_key the client did not offer"))
+			}
 		default:
-			// pre_shared_key is not offered yet; nothing else belongs
-			// in a TLS 1.3 ServerHello (RFC 8446, Section 4.2).
+			// Nothing else belongs in a TLS 1.3 ServerHello (RFC 8446,
+			// Section 4.2).
 			return nil, c.fail(wire.AlertUnsupportedExtension, fmt.Errorf("the server_hello carries extension %s, which the client did not offer or which does not belong there", extensionName(e.Type)))
 		}
 	}
@@ -447,8 +520,21 @@ func (c *Conn) clientHandshake13(ctx context.Context, hs *clientHandshakeState, 
 		return c.fail(wire.AlertIllegalParameter, err)
 	}
 
+	// A resumed session (RFC 8446, Section 4.2.11).
+	var psk []byte
+	if data, ok := findExtension(sh.Extensions, wire.ExtPreSharedKey); ok {
+		if len(data) != 2 || data[0] != 0 || data[1] != 0 {
+			return c.fail(wire.AlertIllegalParameter, fmt.Errorf("the server selected PSK identity %x; the client offered one", data))
+		}
+		if sched.h != hs.pskHash {
+			return c.fail(wire.AlertIllegalParameter, errors.New("the server resumes with a suite whose hash differs from the session's"))
+		}
+		psk = hs.psk.secret
+		c.state.DidResume = true
+	}
+
 	// Handshake secrets (RFC 8446, Section 7.1).
-	early := sched.extract(nil, nil)
+	early := sched.extract(psk, nil)
 	hsSecret := sched.extract(shared, sched.derive(early, "derived", sched.h.New().Sum(nil)))
 	th := c.transcript.sum(sched.h)
 	cHS := sched.derive(hsSecret, "c hs traffic", th)
@@ -497,55 +583,13 @@ func (c *Conn) clientHandshake13(ctx context.Context, hs *clientHandshakeState, 
 	}
 	c.transcript.add(raw)
 
-	// CertificateRequest, Certificate, CertificateVerify.
-	raw, err = c.readHandshake()
-	if err != nil {
-		return err
-	}
+	// CertificateRequest, Certificate, CertificateVerify; none when a
+	// session is resumed (RFC 8446, Section 2.2).
 	var certReq *certificateRequest13
-	if wire.HandshakeType(raw[0]) == wire.TypeCertificateRequest {
-		if certReq, err = parseCertificateRequest13(raw); err != nil {
-			return c.fail(wire.AlertDecodeError, err)
-		}
-		c.transcript.add(raw)
-		if raw, err = c.readHandshake(); err != nil {
-			return err
-		}
-	}
-	if err := c.expect(raw, wire.TypeCertificate); err != nil {
+	if psk != nil {
+		c.state.PeerCertificates = hs.psk.peer
+	} else if certReq, err = c.readServerCertificate13(sched); err != nil {
 		return err
-	}
-	chain, ocsp, err := parseCertificate13(raw, false)
-	if err != nil {
-		return c.fail(wire.AlertDecodeError, err)
-	}
-	certs, err := parseChain(chain)
-	if err != nil {
-		return c.fail(wire.AlertBadCertificate, err)
-	}
-	if len(certs) == 0 {
-		return c.fail(wire.AlertDecodeError, errors.New("the server sent no certificate"))
-	}
-	c.transcript.add(raw)
-	c.state.PeerCertificates, c.state.OCSPResponse = certs, ocsp
-
-	raw, err = c.readHandshakeOf(wire.TypeCertificateVerify)
-	if err != nil {
-		return err
-	}
-	scheme, sig, err := parseCertificateVerify(raw)
-	if err != nil {
-		return c.fail(wire.AlertDecodeError, err)
-	}
-	if err := c.verifyPeerSignature(certs[0], scheme, sig, signedContent13(true, c.transcript.sum(sched.h))); err != nil {
-		return err
-	}
-	c.transcript.add(raw)
-	c.state.PeerSignatureScheme = scheme
-	if c.cfg.VerifyPeer != nil {
-		if err := c.cfg.VerifyPeer(certs, ocsp); err != nil {
-			return c.fail(wire.AlertBadCertificate, err)
-		}
 	}
 
 	// The server's Finished.
@@ -663,7 +707,7 @@ func (c *Conn) helloRetry(hs *clientHandshakeState, m *wire.Message, sched sched
 				return c.fail(wire.AlertInternalError, err)
 			}
 			e = ke
-		case wire.ExtCookie, wire.ExtEarlyData:
+		case wire.ExtCookie, wire.ExtEarlyData, wire.ExtPreSharedKey:
 			continue
 		}
 		exts = append(exts, e)
@@ -673,12 +717,17 @@ func (c *Conn) helloRetry(hs *clientHandshakeState, m *wire.Message, sched sched
 	}
 	hello := *hs.hello
 	hello.Extensions = exts
-	raw, err := hello.Marshal()
+	c.transcript.restartForHelloRetry(sched.h)
+	c.transcript.add(m.Raw)
+	if hs.psk != nil && hs.pskHash != sched.h {
+		// The session cannot be resumed with the suite the server
+		// chose (RFC 8446, Section 4.1.4).
+		hs.psk = nil
+	}
+	raw, err := c.marshalHello(hs, &hello, c.transcript.msgs)
 	if err != nil {
 		return c.fail(wire.AlertInternalError, err)
 	}
-	c.transcript.restartForHelloRetry(sched.h)
-	c.transcript.add(m.Raw)
 	hs.hello, hs.helloRaw = &hello, raw
 	if !hs.ccsSent {
 		if err := c.writeChangeCipherSpec(); err != nil {
@@ -1005,4 +1054,59 @@ func (c *Conn) handleKeyUpdate(msg []byte) error {
 	}
 	c.setWriteKeys(enc)
 	return nil
+}
+
+// readServerCertificate13 reads the server's CertificateRequest, if any,
+// Certificate and CertificateVerify, and checks them.
+func (c *Conn) readServerCertificate13(sched schedule13) (*certificateRequest13, error) {
+	raw, err := c.readHandshake()
+	if err != nil {
+		return nil, err
+	}
+	var certReq *certificateRequest13
+	if wire.HandshakeType(raw[0]) == wire.TypeCertificateRequest {
+		if certReq, err = parseCertificateRequest13(raw); err != nil {
+			return nil, c.fail(wire.AlertDecodeError, err)
+		}
+		c.transcript.add(raw)
+		if raw, err = c.readHandshake(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.expect(raw, wire.TypeCertificate); err != nil {
+		return nil, err
+	}
+	chain, ocsp, err := parseCertificate13(raw, false)
+	if err != nil {
+		return nil, c.fail(wire.AlertDecodeError, err)
+	}
+	certs, err := parseChain(chain)
+	if err != nil {
+		return nil, c.fail(wire.AlertBadCertificate, err)
+	}
+	if len(certs) == 0 {
+		return nil, c.fail(wire.AlertDecodeError, errors.New("the server sent no certificate"))
+	}
+	c.transcript.add(raw)
+	c.state.PeerCertificates, c.state.OCSPResponse = certs, ocsp
+
+	raw, err = c.readHandshakeOf(wire.TypeCertificateVerify)
+	if err != nil {
+		return nil, err
+	}
+	scheme, sig, err := parseCertificateVerify(raw)
+	if err != nil {
+		return nil, c.fail(wire.AlertDecodeError, err)
+	}
+	if err := c.verifyPeerSignature(certs[0], scheme, sig, signedContent13(true, c.transcript.sum(sched.h))); err != nil {
+		return nil, err
+	}
+	c.transcript.add(raw)
+	c.state.PeerSignatureScheme = scheme
+	if c.cfg.VerifyPeer != nil {
+		if err := c.cfg.VerifyPeer(certs, ocsp); err != nil {
+			return nil, c.fail(wire.AlertBadCertificate, err)
+		}
+	}
+	return certReq, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/elliptic"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -244,4 +246,57 @@ func TestClient13OpenSSLClientCertificate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClient13Resumption resumes a TLS 1.3 session from a ticket (PSK with
+// (EC)DHE, RFC 8446, Section 2.2) against openssl and crypto/tls, and
+// after a HelloRetryRequest.
+func TestClient13Resumption(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	dir := t.TempDir()
+	cert, key := ecdsaCert(t, dir, elliptic.P256())
+	resumed := []uint64{1, 2, 8, 20, 20}
+	t.Run("openssl", func(t *testing.T) {
+		addr, _ := startServer(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3", "-www")
+		sessions := NewSessionCache(0)
+		st := runClient13(t, addr, &Config{Sessions: sessions}, true, full13)
+		if st.DidResume {
+			t.Fatal("the first connection resumed")
+		}
+		st2 := runClient13(t, addr, &Config{Sessions: sessions}, true, resumed)
+		if !st2.DidResume || st2.PeerSignatureScheme != 0 || len(st2.PeerCertificates) != 1 ||
+			!st2.PeerCertificates[0].Equal(st.PeerCertificates[0]) {
+			t.Errorf("second connection: %+v", st2)
+		}
+	})
+	t.Run("openssl-HelloRetryRequest", func(t *testing.T) {
+		addr, _ := startServer(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3", "-www", "-groups", "P-256")
+		sessions := NewSessionCache(0)
+		groups := []uint16{groupX25519, groupP256}
+		runClient13(t, addr, &Config{Sessions: sessions, Groups: groups}, true, append([]uint64{1, 2}, full13...))
+		st := runClient13(t, addr, &Config{Sessions: sessions, Groups: groups}, true, append([]uint64{1, 2}, resumed...))
+		if !st.DidResume || !st.HelloRetry {
+			t.Errorf("second connection: %+v", st)
+		}
+	})
+	t.Run("crypto/tls", func(t *testing.T) {
+		gc := tlstest.SelfSigned(t, tlstest.NewKey(t, true), "localhost")
+		addr := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{gc}})
+		sessions := NewSessionCache(0)
+		runClient13(t, addr, &Config{Sessions: sessions}, false, []uint64{1, 2, 8, 11, 15, 20})
+		st := runClient13(t, addr, &Config{Sessions: sessions}, false, []uint64{1, 2, 8, 20})
+		if !st.DidResume {
+			t.Errorf("second connection: %+v", st)
+		}
+	})
+	t.Run("expired", func(t *testing.T) {
+		addr, _ := startServer(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3", "-www")
+		sessions := NewSessionCache(0)
+		runClient13(t, addr, &Config{Sessions: sessions}, true, full13)
+		later := func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
+		st := runClient13(t, addr, &Config{Sessions: sessions, Time: later}, true, full13)
+		if st.DidResume {
+			t.Error("an expired ticket was offered")
+		}
+	})
 }

@@ -522,6 +522,15 @@ type session struct {
 	peer     []*x509.Certificate
 }
 
+func (s *SessionCache) get(key string) *session {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[key]
+}
+
 func (s *SessionCache) put(key string, sess *session) {
 	if s == nil {
 		return
