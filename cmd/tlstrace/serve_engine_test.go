@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -88,5 +89,68 @@ func TestServeSeed001(t *testing.T) {
 	}
 	if !complete {
 		t.Error("no handshake_complete event")
+	}
+}
+
+// TestServeOwnEngineWWW serves the www page over the own engine (seed
+// 001's Ed448 certificate) to curl, asking for HTTP/2: the engine offers
+// only http/1.1 (net/http serves HTTP/2 only over crypto/tls), and the
+// page shows the client its handshake.
+func TestServeOwnEngineWWW(t *testing.T) {
+	requirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	seed001(t, dir)
+	port := freePort(t)
+	_, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem", "--mode", "www")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got, err := exec.CommandContext(ctx, "curl", "-sS", "--http2", "--cacert", dir+"/ca_cert.pem", fmt.Sprintf("https://localhost:%d/json", port)).CombinedOutput()
+	stop()
+	if err != nil {
+		t.Fatalf("curl: %v\n%s", err, got)
+	}
+	for _, want := range []string{`"version": "TLS 1.3"`, `"alpn": "http/1.1"`, `"server_name": "localhost"`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("/json lacks %s:\n%s", want, got)
+		}
+	}
+}
+
+// TestServeTLS10 serves TLS 1.0 and 1.1 (--tlsv1.0) on the own engine to
+// openssl s_client at security level 0, and the trace says which version
+// was negotiated.
+func TestServeTLS10(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--tlsv1.0")
+	for _, v := range []struct{ flag, name string }{{"-tls1", "TLSv1"}, {"-tls1_1", "TLSv1.1"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		c := exec.CommandContext(ctx, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), v.flag,
+			"-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", root.file, "-verify_return_error", "-verify_hostname", "localhost")
+		c.Stdin = strings.NewReader("ping\n")
+		got, err := c.CombinedOutput()
+		cancel()
+		if err != nil || !strings.Contains(string(got), "Protocol  : "+v.name+"\n") || !strings.Contains(string(got), "Verify return code: 0 (ok)") {
+			t.Fatalf("s_client %s: %v\n%s", v.flag, err, got)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	stop()
+	var versions []string
+	for _, ev := range parseEvents(t, out.String()) {
+		if ev.Error != "" || ev.Type == "encrypted_record" {
+			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
+		}
+		if ev.Type == "handshake_complete" {
+			var f struct{ Version string }
+			json.Unmarshal(ev.Fields, &f)
+			versions = append(versions, f.Version)
+		}
+	}
+	if strings.Join(versions, " ") != "TLS 1.0 TLS 1.1" {
+		t.Errorf("handshakes of %q, want TLS 1.0 and TLS 1.1", versions)
 	}
 }

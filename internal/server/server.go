@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -214,6 +215,11 @@ func (s *Server) ownConfig() *handshake.Config {
 		CipherSuites: s.cfg.CipherSuites,
 		ALPN:         s.cfg.ALPN,
 		ClientAuth:   s.cfg.VerifyClient == "request" || s.cfg.VerifyClient == "require",
+	}
+	if s.cfg.Mode != "echo" && s.cfg.Mode != "" {
+		// net/http speaks HTTP/2 only over a *tls.Conn: over the own
+		// engine's connection it would take an h2 client for HTTP/1.1.
+		cfg.ALPN = slices.DeleteFunc(slices.Clone(cfg.ALPN), func(p string) bool { return p == "h2" })
 	}
 	if s.cfg.Trace {
 		cfg.KeyLog = s.tracer.KeyLogWriter()
