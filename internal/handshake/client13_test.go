@@ -7,6 +7,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -299,4 +301,55 @@ func TestClient13Resumption(t *testing.T) {
 			t.Error("an expired ticket was offered")
 		}
 	})
+}
+
+// TestClient13KeyUpdate has openssl s_server send KeyUpdates, one that asks
+// for the client's too (its "K" command), between application data: the
+// client reads on with the next keys and writes with its own next keys, and
+// tshark and the decoder follow both.
+func TestClient13KeyUpdate(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	dir := t.TempDir()
+	cert, key := ecdsaCert(t, dir, elliptic.P256())
+	addr, out, in := startServerIn(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3")
+	var keyLog bytes.Buffer
+	rec := dialRecorded(t, addr)
+	c := Client(rec, &Config{ServerName: "localhost", KeyLog: &keyLog})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.HandshakeContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 100)
+	for i, cmd := range []string{"k\n", "K\n"} {
+		if _, err := io.WriteString(in, cmd); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		line := fmt.Sprintf("line %d from the server\n", i)
+		if _, err := io.WriteString(in, line); err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.ReadAtLeast(c, buf, len(line))
+		if err != nil || string(buf[:n]) != line {
+			t.Fatalf("read %q, %v", buf[:n], err)
+		}
+		reply := fmt.Sprintf("reply %d from the engine\n", i)
+		if _, err := c.Write([]byte(reply)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, out, reply)
+	}
+	c.Close()
+	pcap := rec.pcapng(t, keyLog.Bytes())
+	ours := decoderMessages(t, pcap)
+	theirs := tsharkMessages(t, pcap, rec.RemoteAddr().(*net.TCPAddr).Port)
+	if !slices.Equal(ours, theirs) {
+		t.Errorf("handshake messages: decoder %v, tshark %v", ours, theirs)
+	}
+	// The server's two KeyUpdates and the client's answer to the second.
+	if n := strings.Count(string(u64bytes(ours)), "\x18"); n != 3 {
+		t.Errorf("%d key_update messages in %v, want 3", n, ours)
+	}
 }

@@ -84,6 +84,13 @@ func freePort(t testing.TB) int {
 // and the program's output so far.
 func startServer(t testing.TB, prog string, args ...string) (string, *lockedBuffer) {
 	t.Helper()
+	addr, out, _ := startServerIn(t, prog, args...)
+	return addr, out
+}
+
+// startServerIn is startServer that also returns the program's input.
+func startServerIn(t testing.TB, prog string, args ...string) (string, *lockedBuffer, io.Writer) {
+	t.Helper()
 	port := freePort(t)
 	for i, a := range args {
 		args[i] = strings.ReplaceAll(a, "PORT", strconv.Itoa(port))
@@ -122,7 +129,7 @@ func startServer(t testing.TB, prog string, args ...string) (string, *lockedBuff
 			t.Fatalf("%s did not start listening on %s: %s", prog, addr, out.String())
 		}
 	}
-	return addr, out
+	return addr, out, stdin
 }
 
 // recorder records both directions of a connection with their times.
