@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // seed001 makes seed 001's files with the openssl commands exactly as the
@@ -152,5 +155,90 @@ func TestServeTLS10(t *testing.T) {
 	}
 	if strings.Join(versions, " ") != "TLS 1.0 TLS 1.1" {
 		t.Errorf("handshakes of %q, want TLS 1.0 and TLS 1.1", versions)
+	}
+}
+
+// TestServeOwnEngineOCSPStaple: the own engine staples --ocsp-staple in
+// TLS 1.3 (in the leaf's CertificateEntry) and in TLS 1.2 (a
+// CertificateStatus message), and the client checks it.
+func TestServeOwnEngineOCSPStaple(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	staple := writeStaple(t, dir, root, leaf, ocsp.Good)
+	for _, max := range []string{"1.3", "1.2"} {
+		port := freePort(t)
+		_, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "http", "--ocsp-staple", staple, "--engine", "own", "--tls-max", max)
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
+		stop()
+		if code != 0 || !strings.Contains(out, `"ocsp":"good"`) || !strings.Contains(out, `"TLS `+max) {
+			t.Errorf("TLS %s: exit %d: %s", max, code, stderr)
+		}
+	}
+}
+
+// TestServeOwnEngineClientCertificate: with --verify-client require, the
+// own engine asks for a client certificate, checks its CertificateVerify
+// (Ed448, made with openssl) and serve verifies its chain against
+// --client-ca; a client without one is refused with certificate_required,
+// and the trace says why.
+func TestServeOwnEngineClientCertificate(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	seed001(t, dir)
+	for _, cmd := range []string{
+		"openssl genpkey -algorithm ED448 -out client_keypair.pem",
+		`openssl req -new -key client_keypair.pem -subj "/CN=Test client" -out client.csr`,
+		"openssl x509 -req -in client.csr -CA ca_cert.pem -CAkey ca_keypair.pem -CAcreateserial -days 365 -out client_cert.pem",
+	} {
+		c := exec.Command("sh", "-c", cmd)
+		c.Dir = dir
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+	}
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem",
+		"--verify-client", "require", "--client-ca", dir+"/ca_cert.pem")
+	for _, withCert := range []bool{true, false} {
+		args := []string{"s_client", "-connect", fmt.Sprintf("localhost:%d", port), "-CAfile", "ca_cert.pem", "-verify_return_error"}
+		if withCert {
+			args = append(args, "-cert", "client_cert.pem", "-key", "client_keypair.pem")
+		} else {
+			// The refusal comes after the client's Finished: wait for it.
+			args = append(args, "-ign_eof")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		c := exec.CommandContext(ctx, "openssl", args...)
+		c.Dir = dir
+		c.Stdin = strings.NewReader("ping\n")
+		got, err := c.CombinedOutput()
+		cancel()
+		if withCert && err != nil {
+			t.Fatalf("s_client with a certificate: %v\n%s", err, got)
+		}
+		if !withCert && !strings.Contains(string(got), "alert certificate required") {
+			t.Errorf("s_client without a certificate was not refused with certificate_required:\n%s", got)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	stop()
+	var complete, failed, verified bool
+	for _, ev := range parseEvents(t, out.String()) {
+		switch {
+		case ev.Type == "handshake_complete" && ev.Conn == 1:
+			complete = strings.Contains(string(ev.Fields), `"client_certificate":true`)
+		case ev.Type == "handshake_failed" && ev.Conn == 2:
+			failed = strings.Contains(ev.Error+string(ev.Fields), "certificate_required")
+		case ev.Conn == 1 && ev.Layer == "x509" && ev.Error != "":
+			t.Errorf("the client's chain: %s %s", ev.Type, ev.Error)
+		case ev.Conn == 1 && ev.Layer == "x509":
+			verified = true
+		}
+	}
+	if !complete || !failed || !verified {
+		t.Errorf("complete with a client certificate %v, refused without %v, chain verified %v:\n%s", complete, failed, verified, out.String())
 	}
 }
