@@ -1,6 +1,7 @@
 package source
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
@@ -26,7 +27,7 @@ type Chains struct {
 	TrustWith string
 
 	mu    sync.Mutex
-	cache map[string]*verified
+	cache map[[sha256.Size]byte]*verified
 	// verifications counts the chains verified (not found in the cache).
 	verifications int
 }
@@ -37,8 +38,10 @@ type verified struct {
 	events []*trace.Event
 }
 
-// maxVerified bounds the verifications kept.
-const maxVerified = 4096
+// maxVerified bounds the verifications kept (all are dropped when it is
+// reached: a capture's connections come in time order, so the ones that
+// matter are those of the last seconds).
+const maxVerified = 256
 
 // chainState is what a connection told so far about its chain.
 type chainState struct {
@@ -48,8 +51,9 @@ type chainState struct {
 	// (no PSK): its chain is encrypted.
 	tls13 bool
 	// seen is set once the server's Certificate came, said once the
-	// connection was told its chain could not be read.
-	seen, said bool
+	// connection was told its chain could not be read, gap when bytes of
+	// the server's were missing before its Certificate.
+	seen, said, gap bool
 }
 
 // chainEvents is the decoder's hook: it follows each connection's
@@ -57,13 +61,19 @@ type chainState struct {
 // chain after its Certificate message, or, for a TLS 1.3 chain the
 // secrets do not decrypt, says once that it could not be verified.
 func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
-	if ev.Layer != trace.LayerTLS || ev.From == trace.Local {
+	if (ev.Layer != trace.LayerTLS && ev.Layer != trace.LayerTCP) || ev.From == trace.Local {
 		return nil
 	}
 	st := d.chainStates[ev.Conn]
 	if st == nil {
 		st = &chainState{}
 		d.chainStates[ev.Conn] = st
+	}
+	if ev.Layer == trace.LayerTCP {
+		if ev.Type == trace.TypeGap && ev.From == trace.Server && !st.seen {
+			st.gap = true
+		}
+		return nil
 	}
 	switch p := ev.Payload.(type) {
 	case *trace.Message:
@@ -83,9 +93,14 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 			st.said = true
 			p := &trace.Verify{Host: st.sni, Verdict: "not verified", At: ev.Time,
 				Fix: "read the capture with this connection's secrets (the key log its client or server wrote, as SSLKEYLOGFILE names it)"}
+			why := "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified"
+			if st.gap {
+				p.Fix = "capture the connection again, whole"
+				why = "the server's certificate chain is encrypted (TLS 1.3), and bytes of the server's handshake are missing from the capture: it could not be verified"
+			}
 			out := trace.NewEvent(ev.Conn, trace.Local, p)
 			out.Time, out.Frame = ev.Time, ev.Frame
-			out.Error = "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified"
+			out.Error = why
 			return []*trace.Event{out}
 		}
 	}
@@ -96,28 +111,33 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte) []*trace.Event {
 	at := ev.Time
 	name := st.sni
-	key := make([]byte, 0, 64)
-	key = append(key, name...)
-	key = binary.BigEndian.AppendUint64(append(key, 0), uint64(at.Unix()))
+	// The key: the chain's bytes, the name and the second, hashed.
+	h := sha256.New()
+	var b [8]byte
+	for _, d := range der {
+		h.Write(binary.BigEndian.AppendUint32(b[:0], uint32(len(d))))
+		h.Write(d)
+	}
+	h.Write(binary.BigEndian.AppendUint32(b[:0], uint32(len(name))))
+	h.Write([]byte(name))
+	h.Write(binary.BigEndian.AppendUint64(b[:0], uint64(at.Unix())))
 	// Certificates' times are whole seconds: every time of a second after
 	// its start gives the same verdict and the same words.
 	if at.Nanosecond() != 0 {
-		key = append(key, 1)
+		h.Write([]byte{1})
 	}
-	for _, b := range der {
-		key = binary.BigEndian.AppendUint32(key, uint32(len(b)))
-		key = append(key, b...)
-	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
 	c.mu.Lock()
-	v := c.cache[string(key)]
+	v := c.cache[key]
 	c.mu.Unlock()
 	if v == nil {
 		v = c.verify(at, st, der)
 		c.mu.Lock()
 		if c.cache == nil || len(c.cache) >= maxVerified {
-			c.cache = map[string]*verified{}
+			c.cache = map[[sha256.Size]byte]*verified{}
 		}
-		c.cache[string(key)] = v
+		c.cache[key] = v
 		c.verifications++
 		c.mu.Unlock()
 	}

@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -75,4 +76,51 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestChainsEncrypted checks what is said of a TLS 1.3 chain that could
+// not be decrypted: once per connection, for want of secrets, or of
+// bytes when the server's were missing before it, and nothing for a
+// resumed session, which sends no chain.
+func TestChainsEncrypted(t *testing.T) {
+	tls13 := trace.Enum{Name: "TLS 1.3", Value: 0x0304}
+	hello := &trace.Event{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeClientHello,
+		Payload: &trace.Message{ClientHello: &trace.ClientHello{ServerName: "example.test", HasServerName: true}}}
+	server := func(psk bool) *trace.Event {
+		return &trace.Event{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeServerHello,
+			Payload: &trace.Message{ServerHello: &trace.ServerHello{SelectedVersion: &tls13, SelectedPSK: psk}}}
+	}
+	gap := &trace.Event{Conn: 1, From: trace.Server, Layer: trace.LayerTCP, Type: trace.TypeGap, Payload: &trace.TCPSegment{Kind: trace.TypeGap}}
+	record := &trace.Event{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeEncryptedRecord, Payload: &trace.Data{}, Frame: 7}
+	for _, c := range []struct {
+		name   string
+		events []*trace.Event
+		fix    string // "" for nothing said
+	}{
+		{"no secrets", []*trace.Event{hello, server(false), record, record}, "read the capture with this connection's secrets"},
+		{"gap", []*trace.Event{hello, server(false), gap, record, record}, "capture the connection again, whole"},
+		{"resumed", []*trace.Event{hello, server(true), record}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDecoder(Options{Chains: &Chains{}}, func(*trace.Event) {}, nil)
+			var said []*trace.Event
+			for _, ev := range c.events {
+				said = append(said, d.chainEvents(ev)...)
+			}
+			if c.fix == "" {
+				if len(said) != 0 {
+					t.Fatalf("said %d events, want none", len(said))
+				}
+				return
+			}
+			if len(said) != 1 {
+				t.Fatalf("said %d events, want 1", len(said))
+			}
+			p, ok := said[0].Payload.(*trace.Verify)
+			if !ok || p.Verdict != "not verified" || p.Chain != nil || p.Host != "example.test" || !strings.HasPrefix(p.Fix, c.fix) ||
+				said[0].Frame != 7 || !strings.Contains(said[0].Error, "could not be verified") {
+				t.Errorf("said %+v, payload %+v", said[0], said[0].Payload)
+			}
+		})
+	}
 }
