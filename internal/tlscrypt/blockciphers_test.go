@@ -52,3 +52,20 @@ func TestARIAVectors(t *testing.T) {
 		{"256", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "00112233445566778899aabbccddeeff", "f92bd7c79fb72e2f2b8f80c1972d24fc"},
 	})
 }
+
+// TestSEEDVectors checks the test vectors of RFC 4269, Appendix B.
+func TestSEEDVectors(t *testing.T) {
+	checkBlockVectors(t, newSEED, []blockVector{
+		{"B.1", "00000000000000000000000000000000", "000102030405060708090a0b0c0d0e0f", "5ebac6e0054e166819aff1cc6d346cdb"},
+		{"B.2", "000102030405060708090a0b0c0d0e0f", "00000000000000000000000000000000", "c11f22f20140505084483597e4370f43"},
+		{"B.3", "4706480851e61be85d74bfb3fd956185", "83a2f8a288641fb9a4e9a5cc2f131c7d", "ee54d13ebcae706d226bc3142cd40d4a"},
+		{"B.4", "28dbc3bc49ffd87dcfa509b11d422be7", "b41e6be2eba84a148e2eed84593c5ec7", "9b9b7bfcd1813cb95d0b3618f40f5122"},
+	})
+}
+
+// TestIDEAVectors checks the test vector of the IDEA specification.
+func TestIDEAVectors(t *testing.T) {
+	checkBlockVectors(t, newIDEA, []blockVector{
+		{"spec", "00010002000300040005000600070008", "0000000100020003", "11fbed2b01986de5"},
+	})
+}

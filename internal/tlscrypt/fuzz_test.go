@@ -92,6 +92,8 @@ func BenchmarkOpen(b *testing.B) {
 		{"Camellia-128-GCM", testCase{suiteByIDMust(0xC08A), VersionTLS12, false}},
 		{"ARIA-128-CBC-SHA256", testCase{suiteByIDMust(0xC03C), VersionTLS12, false}},
 		{"ARIA-128-GCM", testCase{suiteByIDMust(0xC050), VersionTLS12, false}},
+		{"SEED-CBC-SHA", testCase{suiteByIDMust(0x0096), VersionTLS12, false}},
+		{"IDEA-CBC-SHA", testCase{suiteByIDMust(0x0007), VersionTLS12, false}},
 		{"NULL-SHA256", testCase{suiteByIDMust(0x003B), VersionTLS12, false}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

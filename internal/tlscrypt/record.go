@@ -166,6 +166,10 @@ func newBlock(s *Suite, key []byte) (cipher.Block, error) {
 		return newCamellia(key)
 	case ARIACBC:
 		return newARIA(key)
+	case SEEDCBC:
+		return newSEED(key)
+	case IDEACBC:
+		return newIDEA(key)
 	}
 	return nil, fmt.Errorf("unsupported cipher %s", s.Cipher)
 }

@@ -25,8 +25,8 @@
 // Camellia and ARIA in GCM (camellia.go, aria.go: RFC 3713, RFC 5794), AES,
 // Camellia, ARIA, 3DES and DES in CBC (MAC-then-encrypt or
 // encrypt_then_mac, RFC 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256
-// or SHA-384. SSL 3.0, export suites and SEED, IDEA, GOST and SM4 are not
-// supported. docs/ciphers.md says where each cipher comes from.
+// or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0, export
+// suites, GOST and SM4 are not supported. docs/ciphers.md says where each cipher comes from.
 //
 // The package has no dependency on the rest of tlstrace.
 package tlscrypt
@@ -61,6 +61,8 @@ const (
 	CamelliaGCM                        // Camellia-GCM (RFC 6367)
 	ARIACBC                            // ARIA in CBC mode (RFC 5794; RFC 6209)
 	ARIAGCM                            // ARIA-GCM (RFC 6209)
+	SEEDCBC                            // SEED in CBC mode (RFC 4269; RFC 4162)
+	IDEACBC                            // IDEA in CBC mode (RFC 5469)
 )
 
 func (k CipherKind) String() string {
@@ -91,6 +93,10 @@ func (k CipherKind) String() string {
 		return "ARIA-CBC"
 	case ARIAGCM:
 		return "ARIA-GCM"
+	case SEEDCBC:
+		return "SEED-CBC"
+	case IDEACBC:
+		return "IDEA-CBC"
 	}
 	return fmt.Sprintf("CipherKind(%d)", uint8(k))
 }
@@ -107,7 +113,7 @@ func (k CipherKind) AEAD() bool {
 // Block reports whether the cipher is a block cipher in CBC mode.
 func (k CipherKind) Block() bool {
 	switch k {
-	case AESCBC, TripleDESCBC, DESCBC, CamelliaCBC, ARIACBC:
+	case AESCBC, TripleDESCBC, DESCBC, CamelliaCBC, ARIACBC, SEEDCBC, IDEACBC:
 		return true
 	}
 	return false
@@ -160,9 +166,9 @@ func (s *Suite) TagLen() int {
 // BlockSize returns the block size of a CBC suite, or 0.
 func (s *Suite) BlockSize() int {
 	switch s.Cipher {
-	case AESCBC, CamelliaCBC, ARIACBC:
+	case AESCBC, CamelliaCBC, ARIACBC, SEEDCBC:
 		return 16
-	case TripleDESCBC, DESCBC:
+	case TripleDESCBC, DESCBC, IDEACBC:
 		return 8
 	}
 	return 0
@@ -240,6 +246,10 @@ var (
 	ariaGCM128  = protection{"ARIA_128_GCM_SHA256", ARIAGCM, 16, 4, 0, crypto.SHA256, false}
 	ariaGCM256  = protection{"ARIA_256_GCM_SHA384", ARIAGCM, 32, 4, 0, crypto.SHA384, false}
 
+	seedSHA = protection{"SEED_CBC_SHA", SEEDCBC, 16, 16, crypto.SHA1, crypto.SHA256, false}
+	ideaSHA = protection{"IDEA_CBC_SHA", IDEACBC, 16, 8, crypto.SHA1, crypto.SHA256, false}
+	ideaMD5 = protection{"IDEA_CBC_MD5", IDEACBC, 16, 8, crypto.MD5, crypto.SHA256, false}
+
 	tls13GCM128 = protection{"AES_128_GCM_SHA256", AESGCM, 16, 12, 0, crypto.SHA256, true}
 	tls13GCM256 = protection{"AES_256_GCM_SHA384", AESGCM, 32, 12, 0, crypto.SHA384, true}
 	tls13ChaCha = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, true}
@@ -259,6 +269,7 @@ var suiteList = []struct {
 	{0x0002, "TLS_RSA_WITH_NULL_SHA", nullSHA},
 	{0x0004, "TLS_RSA_WITH_RC4_128_MD5", rc4MD5},
 	{0x0005, "TLS_RSA_WITH_RC4_128_SHA", rc4SHA},
+	{0x0007, "TLS_RSA_WITH_IDEA_CBC_SHA", ideaSHA}, // RFC 5469
 	{0x0009, "TLS_RSA_WITH_DES_CBC_SHA", desSHA},
 	{0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
 	{0x000C, "TLS_DH_DSS_WITH_DES_CBC_SHA", desSHA},
@@ -276,9 +287,11 @@ var suiteList = []struct {
 	{0x001E, "TLS_KRB5_WITH_DES_CBC_SHA", desSHA},
 	{0x001F, "TLS_KRB5_WITH_3DES_EDE_CBC_SHA", tdesSHA},
 	{0x0020, "TLS_KRB5_WITH_RC4_128_SHA", rc4SHA},
+	{0x0021, "TLS_KRB5_WITH_IDEA_CBC_SHA", ideaSHA},
 	{0x0022, "TLS_KRB5_WITH_DES_CBC_MD5", desMD5},
 	{0x0023, "TLS_KRB5_WITH_3DES_EDE_CBC_MD5", tdesMD5},
 	{0x0024, "TLS_KRB5_WITH_RC4_128_MD5", rc4MD5},
+	{0x0025, "TLS_KRB5_WITH_IDEA_CBC_MD5", ideaMD5},
 	// RFC 4785 (PSK with NULL encryption).
 	{0x002C, "TLS_PSK_WITH_NULL_SHA", nullSHA},
 	{0x002D, "TLS_DHE_PSK_WITH_NULL_SHA", nullSHA},
@@ -337,6 +350,13 @@ var suiteList = []struct {
 	{0x0093, "TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA", tdesSHA},
 	{0x0094, "TLS_RSA_PSK_WITH_AES_128_CBC_SHA", aes128SHA},
 	{0x0095, "TLS_RSA_PSK_WITH_AES_256_CBC_SHA", aes256SHA},
+	// RFC 4162 (SEED).
+	{0x0096, "TLS_RSA_WITH_SEED_CBC_SHA", seedSHA},
+	{0x0097, "TLS_DH_DSS_WITH_SEED_CBC_SHA", seedSHA},
+	{0x0098, "TLS_DH_RSA_WITH_SEED_CBC_SHA", seedSHA},
+	{0x0099, "TLS_DHE_DSS_WITH_SEED_CBC_SHA", seedSHA},
+	{0x009A, "TLS_DHE_RSA_WITH_SEED_CBC_SHA", seedSHA},
+	{0x009B, "TLS_DH_anon_WITH_SEED_CBC_SHA", seedSHA},
 	// RFC 5288 (AES-GCM) and RFC 5487 (PSK with GCM, SHA-256/384).
 	{0x009C, "TLS_RSA_WITH_AES_128_GCM_SHA256", gcm128},
 	{0x009D, "TLS_RSA_WITH_AES_256_GCM_SHA384", gcm256},

@@ -13,6 +13,7 @@ func TestSuiteTable(t *testing.T) {
 		Null: "NULL", RC4: "RC4_128", AESCBC: "AES_%d_CBC", TripleDESCBC: "3DES_EDE_CBC", DESCBC: "DES_CBC",
 		AESGCM: "AES_%d_GCM", AESCCM: "AES_%d_CCM", AESCCM8: "AES_%d_CCM_8", ChaCha20Poly1305: "CHACHA20_POLY1305",
 		CamelliaCBC: "CAMELLIA_%d_CBC", CamelliaGCM: "CAMELLIA_%d_GCM", ARIACBC: "ARIA_%d_CBC", ARIAGCM: "ARIA_%d_GCM",
+		SEEDCBC: "SEED_CBC", IDEACBC: "IDEA_CBC",
 	}
 	hashes := map[crypto.Hash]string{crypto.MD5: "MD5", crypto.SHA1: "SHA", crypto.SHA256: "SHA256", crypto.SHA384: "SHA384"}
 	seen := map[uint16]bool{}
@@ -83,14 +84,16 @@ func TestSuiteTable(t *testing.T) {
 		// Camellia (RFC 5932, RFC 6367) and ARIA (RFC 6209).
 		0x0041, 0x0045, 0x0084, 0x0088, 0x00BA, 0x00C0, 0xC072, 0xC077, 0xC07A, 0xC08B, 0xC094, 0xC09B,
 		0xC03C, 0xC03D, 0xC04C, 0xC050, 0xC061, 0xC06A, 0xC071,
+		// SEED (RFC 4162) and IDEA (RFC 5469).
+		0x0096, 0x009A, 0x0007, 0x0021, 0x0025,
 	} {
 		if _, ok := SuiteByID(id); !ok {
 			t.Errorf("0x%04X not supported", id)
 		}
 	}
-	// Not record protections this package has: export, SEED, IDEA,
-	// signalling values.
-	for _, id := range []uint16{0x0000, 0x0003, 0x0007, 0x0096, 0x00FF, 0x5600} {
+	// Not record protections this package has: export, signalling
+	// values.
+	for _, id := range []uint16{0x0000, 0x0003, 0x0006, 0x0008, 0x00FF, 0x5600} {
 		if s, ok := SuiteByID(id); ok {
 			t.Errorf("0x%04X unexpectedly supported as %s", id, s.Name)
 		}
