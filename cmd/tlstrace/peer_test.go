@@ -138,6 +138,20 @@ func peerRuns() []peerRun {
 		})
 		runs[len(runs)-1].noOracle = strings.Contains(c.cipher, "ARIA")
 	}
+	// SEED (RFC 4162), from OpenSSL's legacy provider.
+	for _, c := range []struct{ cipher, suite string }{
+		{"SEED-SHA", "TLS_RSA_WITH_SEED_CBC_SHA"},
+		{"DHE-RSA-SEED-SHA", "TLS_DHE_RSA_WITH_SEED_CBC_SHA"},
+	} {
+		args := []string{"-tls1_2", "-provider", "legacy", "-provider", "default", "-cipher", c.cipher + ":@SECLEVEL=0"}
+		runs = append(runs, peerRun{
+			name:    "tls1_2-" + strings.ToLower(c.cipher),
+			server:  args,
+			clients: []peerClient{{"openssl", args}},
+			want:    map[int][]string{0: tls12},
+			suite:   c.suite,
+		})
+	}
 	// Camellia-GCM, which only GnuTLS serves.
 	for _, c := range []struct{ priority, suite string }{
 		{"+CAMELLIA-128-GCM:+ECDHE-RSA", "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256"},
