@@ -16,6 +16,8 @@ const (
 	chainsKeys    = "testdata/captures/chains.keylog.txt"
 	chains2020    = "testdata/captures/chains-2020.pcapng"
 	chainsRoot    = "testdata/captures/chains/root.pem"
+	chainsEd448   = "testdata/captures/chains-ed448.pcapng"
+	ed448Root     = "testdata/captures/chains/ed448-root.pem"
 )
 
 // TestGoldenReadChains pins the explanation of the chains of a capture,
@@ -32,6 +34,7 @@ func TestGoldenReadChains(t *testing.T) {
 		{"chains-keylog-cacert", []string{chainsCapture, "--keylog", chainsKeys, "--cacert", chainsRoot}},
 		{"chains-system", []string{chainsCapture}},
 		{"chains-2020-cacert", []string{chains2020, "--cacert", chainsRoot}},
+		{"chains-ed448-cacert", []string{chainsEd448, "--cacert", ed448Root}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats[:1] {
@@ -271,5 +274,32 @@ func TestReadCACertMissing(t *testing.T) {
 	code := run([]string{"read", chainsCapture, "--cacert", "testdata/captures/no-such-ca.pem"}, &out, &errb)
 	if code != exitInput || !strings.Contains(errb.String(), "--cacert") || out.Len() != 0 {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// TestReadChainsEd448 checks an Ed448 chain, whose signatures crypto/x509
+// cannot check: trusted for the name it lists when its root is given, not
+// for another name, and not without its root.
+func TestReadChainsEd448(t *testing.T) {
+	verifies, links := chainsOf(t, runJSON(t, "read", chainsEd448, "--cacert", ed448Root, "--json"))
+	if len(verifies[1]) != 1 || len(verifies[2]) != 1 {
+		t.Fatalf("verify events: %d and %d, want 1 each", len(verifies[1]), len(verifies[2]))
+	}
+	v := verifyFields(t, verifies[1][0])
+	if v.Verdict != "trusted" || v.Host != "localhost" || !slices.Equal(v.VerifiedChain, []string{"CN=localhost", "CN=Ed448 Test Root CA"}) || failed(links[1]) != nil {
+		t.Errorf("conn 1: %+v, error %q, failed %q", v, verifies[1][0].Error, failed(links[1]))
+	}
+	if len(links[1]) != 2 || !strings.Contains(links[1][0].Checks[0].Detail, "Ed448 signature verified") {
+		t.Errorf("conn 1 links: %+v", links[1])
+	}
+	v = verifyFields(t, verifies[2][0])
+	if v.Verdict != "not trusted" || v.Host != "wrong.example" || !slices.Equal(failed(links[2]), []string{"0 host_name"}) {
+		t.Errorf("conn 2: %+v, error %q, failed %q", v, verifies[2][0].Error, failed(links[2]))
+	}
+	verifies, _ = chainsOf(t, runJSON(t, "read", chainsEd448, "--json"))
+	for conn := 1; conn <= 2; conn++ {
+		if v := verifyFields(t, verifies[conn][0]); v.Verdict != "not trusted" {
+			t.Errorf("conn %d without its root: %+v", conn, v)
+		}
 	}
 }
