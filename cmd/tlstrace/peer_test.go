@@ -561,6 +561,13 @@ func runTimeout(cmd *exec.Cmd, d time.Duration) error {
 // function is called.
 func startCapture(t *testing.T, filter, file string) func() {
 	t.Helper()
+	return startCaptureOn(t, "lo", filter, file)
+}
+
+// startCaptureOn runs dumpcap on the interface iface ("any" gives a Linux
+// cooked capture) until the returned function is called.
+func startCaptureOn(t *testing.T, iface, filter, file string) func() {
+	t.Helper()
 	// dumpcap says "Capturing on" before its filter is in place; UDP
 	// probes, which it counts on stderr ("Packets: N"), show when it is.
 	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -570,7 +577,7 @@ func startCapture(t *testing.T, filter, file string) func() {
 	defer probe.Close()
 	probePort := probe.LocalAddr().(*net.UDPAddr).Port
 	filter = fmt.Sprintf("(%s) or (udp port %d)", filter, probePort)
-	cmd := exec.Command("dumpcap", "-i", "lo", "-f", filter, "-w", file)
+	cmd := exec.Command("dumpcap", "-i", iface, "-f", filter, "-w", file)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"math/big"
+	mrand "math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// An oracleScenario is one openssl s_server and one s_client connected
+// to it, and what they say to each other once the handshake is done.
+type oracleScenario struct {
+	name           string
+	server, client []string
+	// script is run in order: a line sent by one side, then text waited
+	// for in the output of either.
+	script []scriptStep
+	// check looks at the connection's steps (from and type, in order).
+	check func(t *testing.T, steps []oracleStep)
+}
+
+type scriptStep struct {
+	to   string // "client" or "server": whose stdin gets send
+	send string
+	on   string // "client" or "server": whose output shows wait
+	wait string
+}
+
+const testPSK = "5a17ba5edc0ffee0123456789abcdef0"
+
+func oracleScenarios(dir string) []oracleScenario {
+	talk := []scriptStep{
+		{"client", "ping\n", "server", "ping"},
+		{"server", "pong\n", "client", "pong"},
+	}
+	has := func(want ...string) func(*testing.T, []oracleStep) {
+		return func(t *testing.T, steps []oracleStep) {
+			t.Helper()
+			var got []string
+			for _, s := range steps {
+				got = append(got, s.from+" "+s.kind)
+			}
+			all := strings.Join(got, ",") + ","
+			for _, w := range want {
+				i := strings.Index(all, w+",")
+				if i < 0 {
+					t.Errorf("no %q in order in %v", want, got)
+					return
+				}
+				all = all[i+len(w)+1:]
+			}
+		}
+	}
+	small := func(want ...string) func(*testing.T, []oracleStep) {
+		return func(t *testing.T, steps []oracleStep) {
+			t.Helper()
+			has(want...)(t, steps)
+			for _, s := range steps {
+				var typ, n int
+				var inner string
+				fmt.Sscanf(strings.ReplaceAll(s.record, "/", " "), "%d %s %d", &typ, &inner, &n)
+				// 512 bytes of plaintext and what protection adds.
+				if n > 512+64 {
+					t.Errorf("%s: a record of %d bytes", s, n)
+				}
+			}
+		}
+	}
+	rsa := []string{"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key")}
+	big := []string{"-cert", filepath.Join(dir, "big.pem"), "-key", filepath.Join(dir, "big.key"), "-cert_chain", filepath.Join(dir, "ca.pem")}
+	return []oracleScenario{
+		{
+			// s_client's R renegotiates: a second ClientHello on the
+			// protected connection (RFC 5746).
+			name:   "renegotiation by the client",
+			server: append([]string{"-tls1_2", "-client_renegotiation"}, rsa...),
+			client: []string{"-tls1_2"},
+			script: append(append([]scriptStep{}, talk...),
+				scriptStep{"client", "R\n", "client", "RENEGOTIATING"},
+				scriptStep{"client", "after\n", "server", "after"},
+				scriptStep{"server", "back\n", "client", "back"}),
+			check: has("client client_hello", "server finished", "client client_hello", "server server_hello", "server finished", "client application_data"),
+		},
+		{
+			// OpenSSL 3 servers refuse it unless told otherwise: a
+			// no_renegotiation warning, to which s_client answers with
+			// a fatal handshake_failure.
+			name:   "renegotiation refused",
+			server: append([]string{"-tls1_2"}, rsa...),
+			client: []string{"-tls1_2"},
+			script: append(append([]scriptStep{}, talk...),
+				scriptStep{"client", "R\n", "client", "no renegotiation"}),
+			check: has("client client_hello", "server alert", "client alert"),
+		},
+		{
+			// s_server's r sends a HelloRequest (RFC 5246, Section
+			// 7.4.1.1), which s_client answers with a ClientHello.
+			name:   "renegotiation by the server",
+			server: append([]string{"-tls1_2"}, rsa...),
+			client: []string{"-tls1_2"},
+			script: append(append([]scriptStep{}, talk...),
+				scriptStep{"server", "r\n", "server", "SSL_do_handshake -> 1"},
+				scriptStep{"client", "after\n", "server", "after"},
+				scriptStep{"server", "back\n", "client", "back"}),
+			check: has("server hello_request", "client client_hello", "server server_hello", "server finished", "server application_data"),
+		},
+		{
+			name:   "TLS 1.3 handshake in 512-byte records",
+			server: append([]string{"-tls1_3", "-max_send_frag", "512"}, rsa...),
+			client: []string{"-tls1_3", "-max_send_frag", "512"},
+			script: talk,
+			check:  small("server certificate", "server certificate_verify", "client finished"),
+		},
+		{
+			name:   "TLS 1.2 handshake in 512-byte records",
+			server: append([]string{"-tls1_2", "-max_send_frag", "512"}, rsa...),
+			client: []string{"-tls1_2", "-max_send_frag", "512"},
+			script: talk,
+			check:  small("server certificate", "server server_hello_done", "client client_key_exchange", "server finished"),
+		},
+		{
+			name:   "TLS 1.3 certificate chain over 16 KiB",
+			server: append([]string{"-tls1_3"}, big...),
+			client: []string{"-tls1_3"},
+			script: talk,
+			check:  has("server certificate", "server certificate_verify"),
+		},
+		{
+			name:   "TLS 1.2 certificate chain over 16 KiB",
+			server: append([]string{"-tls1_2"}, big...),
+			client: []string{"-tls1_2"},
+			script: talk,
+			check:  has("server certificate", "server server_key_exchange", "server server_hello_done"),
+		},
+		{
+			name:   "TLS 1.2 static RSA key exchange",
+			server: append([]string{"-tls1_2", "-cipher", "AES128-GCM-SHA256"}, rsa...),
+			client: []string{"-tls1_2", "-cipher", "AES128-GCM-SHA256"},
+			script: talk,
+			check:  has("server certificate", "server server_hello_done", "client client_key_exchange", "client finished"),
+		},
+		{
+			// An external PSK (RFC 8446, Section 4.2.11) with no
+			// certificate at all.
+			name:   "TLS 1.3 external PSK",
+			server: []string{"-tls1_3", "-nocert", "-psk", testPSK},
+			client: []string{"-tls1_3", "-psk", testPSK},
+			script: talk,
+			check:  has("client client_hello", "server server_hello", "server encrypted_extensions", "server finished", "client finished"),
+		},
+		{
+			name:   "TLS 1.2 PSK",
+			server: []string{"-tls1_2", "-nocert", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
+			client: []string{"-tls1_2", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
+			script: talk,
+			check:  has("server server_hello", "server server_hello_done", "client client_key_exchange", "server finished"),
+		},
+	}
+}
+
+// runScenario starts the scenario's s_server on port, connects its
+// s_client, runs the script and waits until both have exited.
+func runScenario(t *testing.T, dir string, sc oracleScenario, port int, keylog string) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	var srvOut, cliOut lockedBuffer
+	srvIn, srvDone := startOpenSSL(t, &srvOut, append([]string{"s_server", "-accept", addr,
+		"-naccept", "1", "-keylogfile", keylog}, sc.server...)...)
+	waitFor(t, &srvOut, "ACCEPT")
+	cliIn, cliDone := startOpenSSL(t, &cliOut, append([]string{"s_client", "-connect", addr,
+		"-servername", "localhost", "-keylogfile", keylog}, sc.client...)...)
+	waitFor(t, &srvOut, "CIPHER is")
+	waitFor(t, &cliOut, "Verify return code")
+	in := map[string]io.Writer{"client": cliIn, "server": srvIn}
+	out := map[string]*lockedBuffer{"client": &cliOut, "server": &srvOut}
+	for _, s := range sc.script {
+		seen := strings.Count(out[s.on].String(), s.wait)
+		io.WriteString(in[s.to], s.send)
+		for deadline := time.Now().Add(10 * time.Second); strings.Count(out[s.on].String(), s.wait) <= seen; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no %q from the %s in 10 s:\n%s", sc.name, s.wait, s.on, out[s.on].String())
+			}
+		}
+	}
+	cliIn.Close()
+	for name, done := range map[string]chan error{"s_client": cliDone, "s_server": srvDone} {
+		select {
+		case <-done:
+			done <- nil
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: %s did not exit", sc.name, name)
+		}
+	}
+}
+
+// writeBigCert writes big.pem and big.key into dir: a self-signed
+// localhost certificate whose 1,000 subject alternative names make it
+// larger than a record (16 KiB). The server sends the CA of writeTestCerts
+// after it.
+func writeBigCert(t *testing.T, dir string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"localhost"}
+	for i := range 1000 {
+		names = append(names, fmt.Sprintf("host-%04d.example.test", i))
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(100),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     names,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(der) <= 16384 {
+		t.Fatalf("the big certificate has %d bytes", len(der))
+	}
+	writePEM(t, filepath.Join(dir, "big.pem"), "CERTIFICATE", der)
+	kd, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEM(t, filepath.Join(dir, "big.key"), "PRIVATE KEY", kd)
+}
+
+// TestOraclePeers captures, on Linux's "any" interface (a Linux cooked
+// capture, nanosecond timestamps), openssl s_client and s_server in the
+// cases the other peer tests do not reach: renegotiation started by either
+// side, handshakes cut into 512-byte records, a certificate chain over 16
+// KiB, static RSA key exchange, and external PSKs in TLS 1.3 and 1.2. Each
+// connection, field by field, is what tshark shows (checkOracle).
+func TestOraclePeers(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap", "tshark", "editcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	writeBigCert(t, dir)
+	keylog := filepath.Join(dir, "keys.txt")
+	scenarios := oracleScenarios(dir)
+	base := 10000 + mrand.IntN(20000)
+	pcap := filepath.Join(dir, "any.pcapng")
+	stop := startCaptureOn(t, "any", fmt.Sprintf("tcp portrange %d-%d", base, base+len(scenarios)-1), pcap)
+	for i, sc := range scenarios {
+		runScenario(t, dir, sc, base+i, keylog)
+	}
+	stop()
+	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(scenarios)-1)
+	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: events})
+	steps := tlstraceSteps(t, events)
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) { sc.check(t, steps[i+1]) })
+	}
+}
