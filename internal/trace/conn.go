@@ -238,12 +238,26 @@ func first(b []byte, n int) []byte {
 // as encrypted.
 func (c *Conn) Gap(from Side, at Stamp, n int) {
 	d := &c.dirs[from]
+	after := "a record of this side after them is decrypted only if it authenticates with a sequence number found again"
+	ev := &Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+		Error: fmt.Sprintf("%d bytes are missing from the capture; %s", n, after)}
+	if len(d.framer.buf) > 0 && !c.notTLS {
+		// The bytes went missing inside a record: it is shown as
+		// partial, with its header when that was captured, as tshark
+		// shows the header of a record cut short.
+		ev = c.partialRecord(d, d.framer.buf)
+		ev.Frame, ev.Time = at.Frame, at.Time
+		seen := fmt.Sprintf("%d bytes of it seen", len(d.framer.buf))
+		if ev.Record != nil {
+			seen += fmt.Sprintf(", of the %d its header gives", wire.RecordHeaderLen+ev.Record.Length)
+		}
+		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside this record (%s); %s", n, seen, after)
+	}
 	d.framer.reset()
 	d.hs.reset()
 	d.lost = true
 	d.missing += n
-	c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
-		Error: fmt.Sprintf("%d bytes are missing from the capture; a record of this side after them is decrypted only if it authenticates with a sequence number found again", n)})
+	c.emit(ev)
 }
 
 // Close flushes what is held: records waiting for secrets are shown as

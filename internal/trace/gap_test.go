@@ -102,3 +102,34 @@ func TestDecryptAfterGap(t *testing.T) {
 		t.Errorf("events after the gap %q, want %q", got, want)
 	}
 }
+
+// TestGapInsideRecord checks that bytes missing inside a record (a packet
+// cut by the snapshot length after the record header) make a
+// partial_record with that header, plaintext as the side's records are at
+// that point, at the frame of the gap, as tshark shows the header of a
+// record cut short; bytes missing at a record's start stay an
+// encrypted_record with no record.
+func TestGapInsideRecord(t *testing.T) {
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
+	c := s.NewConn(1, false)
+	hello := testdata(t, "illustrated-tls12", "caps", "clienthello")
+	c.Feed(Client, Stamp{Time: time.Unix(1, 0), Frame: 1}, hello[:32])
+	c.Gap(Client, Stamp{Time: time.Unix(1, 0), Frame: 1}, len(hello)-32)
+	c.Gap(Server, Stamp{Time: time.Unix(2, 0), Frame: 2}, 100)
+	c.Close()
+	if len(events) != 2 {
+		t.Fatalf("events %v", events)
+	}
+	ev := events[0]
+	if ev.Type != TypePartialRecord || ev.Frame != 1 || ev.Record == nil || ev.Record.Type.Value != 22 ||
+		ev.Record.Length != len(hello)-5 || ev.Record.Encrypted {
+		t.Errorf("cut ClientHello: %s frame %d record %+v", ev.Type, ev.Frame, ev.Record)
+	}
+	if want := fmt.Sprintf("%d bytes are missing from the capture inside this record (32 bytes of it seen, of the %d its header gives)", len(hello)-32, len(hello)); !strings.HasPrefix(ev.Error, want) {
+		t.Errorf("error %q, want it to start %q", ev.Error, want)
+	}
+	if ev := events[1]; ev.Type != TypeEncryptedRecord || ev.Record != nil || !strings.HasPrefix(ev.Error, "100 bytes are missing from the capture;") {
+		t.Errorf("gap at a record's start: %s record %+v error %q", ev.Type, ev.Record, ev.Error)
+	}
+}
