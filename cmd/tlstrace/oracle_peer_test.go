@@ -6,11 +6,15 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/big"
 	mrand "math/rand/v2"
+	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -270,5 +274,156 @@ func TestOraclePeers(t *testing.T) {
 	steps := tlstraceSteps(t, events)
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { sc.check(t, steps[i+1]) })
+	}
+	if b, err := os.ReadFile(pcap); err != nil || len(b) < 12 || binary.LittleEndian.Uint32(b[8:]) != 0x1a2b3c4d {
+		t.Fatalf("dumpcap did not write a little-endian pcapng (%v)", err)
+	}
+	if p := tshark(t, "-r", pcap, "-c", "1", "-T", "fields", "-e", "frame.protocols"); !strings.HasPrefix(p, "sll:") {
+		t.Fatalf("the capture on any is not a Linux cooked capture: %q", p)
+	}
+
+	nsec := filepath.Join(dir, "nsec.pcap")
+	t.Run("nanosecond pcap", func(t *testing.T) {
+		// The same packets in a pcap file with nanosecond timestamps
+		// (magic a1b23c4d): the same events, to the nanosecond.
+		editcap(t, "-F", "nsecpcap", pcap, nsec)
+		if b, err := os.ReadFile(nsec); err != nil || binary.LittleEndian.Uint32(b) != 0xa1b23c4d {
+			t.Fatalf("editcap did not write a nanosecond pcap (%v)", err)
+		}
+		again := runJSON(t, "read", nsec, "--keylog", keylog, "--json")
+		if !reflect.DeepEqual(again, events) {
+			t.Errorf("the nanosecond pcap gives other events than the pcapng it was written from")
+		}
+		checkOracle(t, oracleCase{pcap: nsec, keylog: keylog, decodeAs: decodeAs, events: again})
+	})
+
+	t.Run("snaplen", func(t *testing.T) {
+		snap := filepath.Join(dir, "snap.pcap")
+		editcap(t, "-s", "100", nsec, snap)
+		events := runJSON(t, "read", snap, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: snap, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{{
+			why: "tshark names a protected change_cipher_spec (a renegotiation's) by its header although it cannot decrypt it; tlstrace, whose sequence number is lost with the missing bytes, shows it as an encrypted record",
+			same: func(_ int, got, want oracleStep) bool {
+				return got.kind == "encrypted_record" && want.kind == "change_cipher_spec" && got.record == want.record &&
+					got.frame == want.frame && !strings.HasSuffix(got.record, "/1")
+			},
+		}, {
+			why: "bytes missing inside a record header or from a record's start: tlstrace says so (a partial or encrypted record without a header), tshark shows no record",
+			tlstrace: func(_ int, s oracleStep) bool {
+				return (s.kind == "partial_record" || s.kind == "encrypted_record") && s.record == "none"
+			},
+		}}})
+	})
+
+	// afterGap is the rule of both captures below: bytes of a side went
+	// missing (or came late), and tlstrace, finding the record sequence
+	// number again, decrypts records of that side that tshark, counting
+	// on, leaves encrypted (docs/json.md, "Missing bytes in a capture").
+	afterGap := oracleRule{
+		why: "after missing bytes tlstrace decrypts a record with the sequence number found again; tshark leaves it encrypted",
+		same: func(_ int, got, want oracleStep) bool {
+			// tshark cannot know a TLS 1.3 record's inner type.
+			outer := func(r string) string { f := strings.Split(r, "/"); return f[0] + "/" + f[len(f)-1] }
+			return want.kind == "encrypted_record" && (got.kind == "alert" || got.kind == "application_data") &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+	}
+	missingStart := oracleRule{
+		why: "bytes missing from a record's start: tlstrace says so (an encrypted record without a header), tshark shows no record",
+		tlstrace: func(_ int, s oracleStep) bool {
+			return s.kind == "encrypted_record" && s.record == "none"
+		},
+	}
+	t.Run("deleted segment", func(t *testing.T) {
+		// The segment that holds the client's first application data
+		// deleted, in the static RSA and the TLS 1.3 PSK connections.
+		var drop []string
+		for i, sc := range scenarios {
+			if sc.name != "TLS 1.2 static RSA key exchange" && sc.name != "TLS 1.3 external PSK" {
+				continue
+			}
+			for _, s := range steps[i+1] {
+				if s.from == "client" && s.kind == "application_data" {
+					drop = append(drop, strconv.Itoa(s.frame))
+					break
+				}
+			}
+		}
+		if len(drop) != 2 {
+			t.Fatalf("frames to delete %v, want 2", drop)
+		}
+		lost := filepath.Join(dir, "lost.pcap")
+		editcap(t, append([]string{nsec, lost}, drop...)...)
+		events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{afterGap, missingStart}})
+	})
+
+	t.Run("reordered segment", func(t *testing.T) {
+		// The server's two TLS 1.3 tickets, sent in two segments, swapped
+		// in the capture (each place keeps its time): the first ticket's
+		// segment comes after the second's.
+		a, b, conn := 0, 0, 0
+		for i, sc := range scenarios {
+			if !strings.HasPrefix(sc.name, "TLS 1.3") || b != 0 {
+				continue
+			}
+			a, conn = 0, i+1
+			for _, s := range steps[i+1] {
+				if s.from == "server" && s.kind == "new_session_ticket" {
+					if a == 0 {
+						a = s.frame
+					} else if b == 0 && s.frame != a {
+						b = s.frame
+					}
+				}
+			}
+		}
+		if a == 0 || b == 0 {
+			t.Fatalf("no two server tickets in two frames (%d, %d)", a, b)
+		}
+		swapped := filepath.Join(dir, "swapped.pcap")
+		swapPackets(t, nsec, swapped, a, b)
+		events := runJSON(t, "read", swapped, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: swapped, keylog: keylog, decodeAs: decodeAs, events: events, outOfOrder: true})
+		// Both tickets come where the first one's bytes arrived, which
+		// made the second one's contiguous (as tshark reassembles).
+		var at []int
+		for _, s := range tlstraceSteps(t, events)[conn] {
+			if s.kind == "new_session_ticket" {
+				at = append(at, s.frame)
+			}
+		}
+		if len(at) != 2 || at[0] != b || at[1] != b {
+			t.Errorf("tickets at frames %v, want both at %d", at, b)
+		}
+	})
+}
+
+// swapPackets writes the pcap file in to out with the data of packets a
+// and b (numbered from 1) swapped, each place keeping its timestamp.
+func swapPackets(t *testing.T, in, out string, a, b int) {
+	t.Helper()
+	f, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts [][]byte // record header's lengths and data, without the time
+	var times [][]byte
+	for off := 24; off+16 <= len(f); {
+		n := int(binary.LittleEndian.Uint32(f[off+8:]))
+		times = append(times, f[off:off+8])
+		pkts = append(pkts, f[off+8:off+16+n])
+		off += 16 + n
+	}
+	if a < 1 || b < 1 || a > len(pkts) || b > len(pkts) {
+		t.Fatalf("packets %d and %d of %d", a, b, len(pkts))
+	}
+	pkts[a-1], pkts[b-1] = pkts[b-1], pkts[a-1]
+	o := append([]byte(nil), f[:24]...)
+	for i := range pkts {
+		o = append(append(o, times[i]...), pkts[i]...)
+	}
+	if err := os.WriteFile(out, o, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
