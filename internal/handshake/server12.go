@@ -193,8 +193,11 @@ func (hs *server12) serverKeyExchange() ([]byte, error) {
 	case wire.KexDHE:
 		p := ffdhePrime(ci.group)
 		hs.dhP = p
-		// x in [2, p-2].
-		if hs.dhX, err = rand.Int(c.rand(), new(big.Int).Sub(p, big.NewInt(3))); err != nil {
+		// A 512-bit private exponent: RFC 7919, Section 5.2 asks for at
+		// least twice the group's security strength (400 bits for
+		// ffdhe8192), and a full-size one would let a client make the
+		// server spend seconds per handshake on ffdhe8192.
+		if hs.dhX, err = rand.Int(c.rand(), new(big.Int).Lsh(big.NewInt(1), dhExponentBits)); err != nil {
 			return nil, err
 		}
 		hs.dhX.Add(hs.dhX, big.NewInt(2))
@@ -215,6 +218,9 @@ func (hs *server12) serverKeyExchange() ([]byte, error) {
 	}
 	return wire.MarshalServerKeyExchange(hs.version, params, ci.scheme, sig)
 }
+
+// dhExponentBits is the size of the server's DHE private exponent.
+const dhExponentBits = 512
 
 // signLegacy signs as TLS 1.0 and 1.1 do, with no scheme: RSA PKCS #1
 // v1.5 over MD5 and SHA-1 without DigestInfo (RFC 2246, Section 7.4.3),

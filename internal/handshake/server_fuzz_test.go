@@ -161,3 +161,63 @@ func FuzzServerHandshake(f *testing.F) {
 		}
 	})
 }
+
+// TestServerAlerts checks the alert the server sends for each kind of bad
+// first flight, and that it goes out in the clear as the last record.
+func TestServerAlerts(t *testing.T) {
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert := testCert(t, ecKey)
+	with := func(h helloSpec, f func(*helloSpec)) helloSpec {
+		h.exts = slices.Clone(h.exts)
+		f(&h)
+		return h
+	}
+	alpn := func(protos ...string) wire.Extension {
+		e, err := wire.ALPNExtension(protos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	h13 := tls13Hello()
+	share := func(data []byte) func(*helloSpec) {
+		return func(h *helloSpec) { h.exts[3] = keyShareExt(keyShare{29, data}) }
+	}
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		in   []byte
+		want wire.AlertDescription
+	}{
+		{"only TLS 1.0 offered", Config{}, record(helloSpec{version: 0x0301, suites: []uint16{0xC013}}.bytes()), wire.AlertProtocolVersion},
+		{"fallback SCSV", Config{}, record(helloSpec{version: 0x0303, suites: []uint16{0xC02B, 0x5600}}.bytes()), wire.AlertInappropriateFallback},
+		{"TLS 1.3 without signature_algorithms", Config{}, record(with(h13, func(h *helloSpec) { h.exts = slices.Delete(h.exts, 2, 3) }).bytes()), wire.AlertMissingExtension},
+		{"x25519 share of 31 bytes", Config{}, record(with(h13, share(make([]byte, 31))).bytes()), wire.AlertIllegalParameter},
+		{"all-zero x25519 share", Config{}, record(with(h13, share(make([]byte, 32))).bytes()), wire.AlertIllegalParameter},
+		{"no TLS 1.3 suite in common", Config{TLS13Suites: []uint16{0x1304}}, record(h13.bytes()), wire.AlertHandshakeFailure},
+		{"TLS 1.3 with compression", Config{}, record(with(h13, func(h *helloSpec) { h.comp = []byte{1, 0} }).bytes()), wire.AlertIllegalParameter},
+		{"TLS 1.2 without null compression", Config{}, record(helloSpec{version: 0x0303, suites: []uint16{0xC02B}, comp: []byte{1}}.bytes()), wire.AlertIllegalParameter},
+		{"no application protocol in common", Config{ALPN: []string{"h2"}}, record(with(h13, func(h *helloSpec) { h.exts = append(h.exts, alpn("imap")) }).bytes()), wire.AlertNoApplicationProtocol},
+		{"duplicate extension", Config{}, record(with(h13, func(h *helloSpec) { h.exts = append(h.exts, h.exts[0]) }).bytes()), wire.AlertIllegalParameter},
+		{"application data first", Config{}, []byte{23, 3, 3, 0, 1, 0}, wire.AlertUnexpectedMessage},
+		{"a server_hello first", Config{}, record([]byte{2, 0, 0, 0}), wire.AlertUnexpectedMessage},
+		{"record over 2^14 bytes", Config{}, append([]byte{22, 3, 1, 0x40, 0x01}, make([]byte, 1<<14+1)...), wire.AlertRecordOverflow},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := &scriptConn{r: bytes.NewReader(c.in)}
+			cfg := c.cfg
+			cfg.Certificates = []Certificate{cert}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := Server(conn, &cfg).HandshakeContext(ctx)
+			var ae *AlertError
+			if !errors.As(err, &ae) || !ae.Sent || wire.AlertDescription(ae.Alert) != c.want {
+				t.Fatalf("err = %v, want %s sent", err, c.want)
+			}
+			out := conn.out.Bytes()
+			if len(out) < 7 || !bytes.HasSuffix(out, []byte{21, 3, out[len(out)-5], 0, 2, 2, byte(c.want)}) {
+				t.Errorf("the server's last bytes are % x, want a fatal %s alert", out[max(0, len(out)-7):], c.want)
+			}
+		})
+	}
+}

@@ -22,6 +22,8 @@ type helloSpec struct {
 	version uint16
 	suites  []uint16
 	exts    []wire.Extension
+	// comp is legacy_compression_methods; nil means null alone.
+	comp []byte
 }
 
 func u16s(vs ...uint16) []byte {
@@ -81,8 +83,11 @@ func (h helloSpec) bytes() []byte {
 				b.AddUint16(s)
 			}
 		})
-		b.AddUint8(1)
-		b.AddUint8(0)
+		comp := h.comp
+		if comp == nil {
+			comp = []byte{0}
+		}
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(comp) })
 		if h.exts != nil {
 			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
 				for _, e := range h.exts {
