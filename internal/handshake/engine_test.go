@@ -14,7 +14,7 @@ import (
 )
 
 // engineServer serves an echo with the engine's server on loopback.
-func engineServer(t *testing.T, cfg *Config) string {
+func engineServer(t testing.TB, cfg *Config) string {
 	t.Helper()
 	return tlstest.Listen(t, func(c net.Conn) {
 		s := Server(c, cfg)

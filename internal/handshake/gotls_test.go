@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -16,7 +17,7 @@ import (
 )
 
 // goTLSServer serves an echo over crypto/tls on loopback with cfg.
-func goTLSServer(t *testing.T, cfg *tls.Config) string {
+func goTLSServer(t testing.TB, cfg *tls.Config) string {
 	t.Helper()
 	return tlstest.Listen(t, func(c net.Conn) {
 		tc := tls.Server(c, cfg)
@@ -69,6 +70,49 @@ func TestClient13ClientCertificate(t *testing.T) {
 			addr := goTLSServer(t, &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool})
 			cfg := &Config{Certificates: []Certificate{{Chain: cc.Certificate, Key: key}}}
 			runClient13(t, addr, cfg, false, []uint64{1, 2, 8, 13, 11, 15, 20, 11, 15, 20})
+		})
+	}
+}
+
+// BenchmarkHandshake13 times full TLS 1.3 handshakes on loopback against a
+// crypto/tls server (ECDSA P-256), by the engine and by crypto/tls.
+func BenchmarkHandshake13(b *testing.B) {
+	cert := tlstest.SelfSigned(b, tlstest.NewKey(b, false), "localhost")
+	for _, g := range []uint16{groupX25519, groupX25519MLKEM768, groupFFDHE2048} {
+		if g != groupFFDHE2048 {
+			addr := goTLSServer(b, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.CurveID(g)}})
+			b.Run("crypto-tls/"+groupName(g), func(b *testing.B) {
+				for b.Loop() {
+					c, err := net.Dial("tcp", addr)
+					if err != nil {
+						b.Fatal(err)
+					}
+					tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, CurvePreferences: []tls.CurveID{tls.CurveID(g)}})
+					if err := tc.Handshake(); err != nil {
+						b.Fatal(err)
+					}
+					tc.Close()
+				}
+			})
+		}
+		var addr string
+		if g == groupFFDHE2048 {
+			addr = engineServer(b, &Config{Certificates: []Certificate{{Chain: cert.Certificate, Key: cert.PrivateKey.(crypto.Signer)}}, Groups: []uint16{g}})
+		} else {
+			addr = goTLSServer(b, &tls.Config{Certificates: []tls.Certificate{cert}, CurvePreferences: []tls.CurveID{tls.CurveID(g)}})
+		}
+		b.Run("engine/"+groupName(g), func(b *testing.B) {
+			for b.Loop() {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ec := Client(c, &Config{ServerName: "localhost", Groups: []uint16{g}})
+				if err := ec.HandshakeContext(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				ec.Close()
+			}
 		})
 	}
 }

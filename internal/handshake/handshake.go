@@ -213,14 +213,24 @@ func (c *Conn) init() {
 // serverHandshake runs the server side; it is set by the server's file.
 var serverHandshake func(ctx context.Context, c *Conn) error
 
+// DefaultHandshakeTimeout bounds a handshake whose context has no
+// deadline (as when Read or Write runs it), so that a peer that stops
+// answering cannot hold it forever.
+const DefaultHandshakeTimeout = 60 * time.Second
+
 // HandshakeContext runs the handshake once; later calls return its result.
-// The context bounds it: its deadline, or its cancellation, ends the
-// handshake with an error.
+// The context bounds it: its deadline (DefaultHandshakeTimeout if it has
+// none), or its cancellation, ends the handshake with an error.
 func (c *Conn) HandshakeContext(ctx context.Context) error {
 	c.hsMu.Lock()
 	defer c.hsMu.Unlock()
 	if c.hsDone || c.hsErr != nil {
 		return c.hsErr
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultHandshakeTimeout)
+		defer cancel()
 	}
 	c.inMu.Lock()
 	c.outMu.Lock()
@@ -254,37 +264,39 @@ func (c *Conn) HandshakeContext(ctx context.Context) error {
 
 // watch applies the context's deadline to the connection and interrupts it
 // when the context is cancelled; the returned function undoes that and
-// returns the context's error if it ended the wait.
+// returns the context's error if the context has ended.
 func (c *Conn) watch(ctx context.Context) func() error {
-	if d, ok := ctx.Deadline(); ok {
-		c.conn.SetDeadline(d)
+	deadline, hasDeadline := ctx.Deadline()
+	if hasDeadline {
+		c.conn.SetDeadline(deadline)
 	}
 	done := make(chan struct{})
-	interrupted := make(chan struct{})
+	stopped := make(chan struct{})
 	if ctx.Done() != nil {
 		go func() {
+			defer close(stopped)
 			select {
 			case <-ctx.Done():
 				c.conn.SetDeadline(time.Unix(1, 0))
-				close(interrupted)
 			case <-done:
 			}
 		}()
+	} else {
+		close(stopped)
 	}
 	return func() error {
 		close(done)
-		select {
-		case <-interrupted:
-		default:
-			if ctx.Err() == nil {
-				if _, ok := ctx.Deadline(); ok {
-					c.conn.SetDeadline(time.Time{})
-				}
-				return nil
-			}
+		<-stopped
+		err := ctx.Err()
+		if err == nil && hasDeadline && !time.Now().Before(deadline) {
+			// The connection's deadline came a moment before the
+			// context's.
+			err = context.DeadlineExceeded
 		}
-		c.conn.SetDeadline(time.Time{})
-		return ctx.Err()
+		if err != nil || hasDeadline {
+			c.conn.SetDeadline(time.Time{})
+		}
+		return err
 	}
 }
 

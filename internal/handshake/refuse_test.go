@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
+	"net"
 	"testing"
+	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -115,5 +119,37 @@ func TestClientDowngradeSentinel(t *testing.T) {
 	runScript(t, s, &Config{ServerName: "localhost"})
 	if !reached {
 		t.Fatal("a TLS 1.2 ServerHello did not reach the TLS 1.2 client")
+	}
+}
+
+// TestClientSilentServer checks that a server that never answers ends the
+// handshake at the context's deadline, and that cancelling it ends it at
+// once.
+func TestClientSilentServer(t *testing.T) {
+	addr := tlstest.Listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	for _, cancelEarly := range []bool{false, true} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		if cancelEarly {
+			ctx, cancel = context.WithCancel(context.Background())
+			time.AfterFunc(100*time.Millisecond, cancel)
+		}
+		start := time.Now()
+		err = Client(conn, &Config{ServerName: "localhost"}).HandshakeContext(ctx)
+		cancel()
+		conn.Close()
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("the handshake took %v", d)
+		}
+		want := context.DeadlineExceeded
+		if cancelEarly {
+			want = context.Canceled
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("error %v, want %v", err, want)
+		}
 	}
 }
