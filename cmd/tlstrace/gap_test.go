@@ -104,6 +104,7 @@ func TestReadMissingBytes(t *testing.T) {
 			t.Errorf("truncated events (conn: frame) %v, tshark's first truncated frames %v", got, want)
 		}
 		checkInOrder(t, events)
+		checkOracle(t, oracleCase{pcap: snap, keylog: keylog, decodeAs: decodeAs, events: events})
 		text := runText(t, "read", snap, "--keylog", keylog)
 		if c := strings.Count(text, "packet size limited during capture"); c != 2 {
 			t.Errorf("the text says %d times that packets were truncated, want 2 (once per connection):\n%s", c, text)
@@ -174,6 +175,7 @@ func TestReadMissingBytes(t *testing.T) {
 			t.Errorf("records decrypted after the gap in %d connections, want 2", len(resynced))
 		}
 		checkInOrder(t, events)
+		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleAfterGap, ruleNoHeader}})
 	})
 
 	t.Run("link type", func(t *testing.T) {

@@ -301,39 +301,9 @@ func TestOraclePeers(t *testing.T) {
 		snap := filepath.Join(dir, "snap.pcap")
 		editcap(t, "-s", "100", nsec, snap)
 		events := runJSON(t, "read", snap, "--keylog", keylog, "--json")
-		checkOracle(t, oracleCase{pcap: snap, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{{
-			why: "tshark names a protected change_cipher_spec (a renegotiation's) by its header although it cannot decrypt it; tlstrace, whose sequence number is lost with the missing bytes, shows it as an encrypted record",
-			same: func(_ int, got, want oracleStep) bool {
-				return got.kind == "encrypted_record" && want.kind == "change_cipher_spec" && got.record == want.record &&
-					got.frame == want.frame && !strings.HasSuffix(got.record, "/1")
-			},
-		}, {
-			why: "bytes missing inside a record header or from a record's start: tlstrace says so (a partial or encrypted record without a header), tshark shows no record",
-			tlstrace: func(_ int, s oracleStep) bool {
-				return (s.kind == "partial_record" || s.kind == "encrypted_record") && s.record == "none"
-			},
-		}}})
+		checkOracle(t, oracleCase{pcap: snap, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleProtectedCCS, ruleNoHeader}})
 	})
 
-	// afterGap is the rule of both captures below: bytes of a side went
-	// missing (or came late), and tlstrace, finding the record sequence
-	// number again, decrypts records of that side that tshark, counting
-	// on, leaves encrypted (docs/json.md, "Missing bytes in a capture").
-	afterGap := oracleRule{
-		why: "after missing bytes tlstrace decrypts a record with the sequence number found again; tshark leaves it encrypted",
-		same: func(_ int, got, want oracleStep) bool {
-			// tshark cannot know a TLS 1.3 record's inner type.
-			outer := func(r string) string { f := strings.Split(r, "/"); return f[0] + "/" + f[len(f)-1] }
-			return want.kind == "encrypted_record" && (got.kind == "alert" || got.kind == "application_data") &&
-				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
-		},
-	}
-	missingStart := oracleRule{
-		why: "bytes missing from a record's start: tlstrace says so (an encrypted record without a header), tshark shows no record",
-		tlstrace: func(_ int, s oracleStep) bool {
-			return s.kind == "encrypted_record" && s.record == "none"
-		},
-	}
 	t.Run("deleted segment", func(t *testing.T) {
 		// The segment that holds the client's first application data
 		// deleted, in the static RSA and the TLS 1.3 PSK connections.
@@ -355,7 +325,7 @@ func TestOraclePeers(t *testing.T) {
 		lost := filepath.Join(dir, "lost.pcap")
 		editcap(t, append([]string{nsec, lost}, drop...)...)
 		events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
-		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{afterGap, missingStart}})
+		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleAfterGap, ruleNoHeader}})
 	})
 
 	t.Run("reordered segment", func(t *testing.T) {

@@ -30,7 +30,7 @@ type oracleStep struct {
 	frame  int
 	from   string // client or server
 	kind   string // tlstrace's event type: client_hello, alert, application_data, …
-	record string // "type/inner/length" of the record that carried it
+	record string // "type/inner/length/version" of the record that carried it
 	fields []oracleField
 	// fragment marks a tshark step that may be a record holding only
 	// part of a handshake message, dropped when tshark lists it as one.
@@ -70,6 +70,46 @@ type oracleCase struct {
 	// place (tcp.reassemble_out_of_order), which it does not by default
 	// and which would make it wait for bytes a capture lost.
 	outOfOrder bool
+}
+
+// The differences from tshark where bytes are missing from a capture
+// (docs/json.md, "Missing bytes in a capture"), for the tests of damaged
+// captures.
+var (
+	// ruleNoHeader: tlstrace says bytes are missing where tshark shows
+	// nothing.
+	ruleNoHeader = oracleRule{
+		why: "bytes missing from a record's start or inside its header: tlstrace says so (an encrypted or partial record without a header), tshark shows no record",
+		tlstrace: func(_ int, s oracleStep) bool {
+			return (s.kind == "partial_record" || s.kind == "encrypted_record") && s.record == "none"
+		},
+	}
+	// ruleAfterGap: tlstrace, finding the record sequence number again,
+	// decrypts records that tshark, counting on, leaves encrypted.
+	ruleAfterGap = oracleRule{
+		why: "after missing bytes tlstrace decrypts a record with the sequence number found again; tshark leaves it encrypted",
+		same: func(_ int, got, want oracleStep) bool {
+			return want.kind == "encrypted_record" && (got.kind == "alert" || got.kind == "application_data" || got.kind == "change_cipher_spec") &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+	}
+	// ruleProtectedCCS: tshark names a record by its header's type.
+	ruleProtectedCCS = oracleRule{
+		why: "tshark names a protected change_cipher_spec (a renegotiation's) by its header although it cannot decrypt it; tlstrace, whose sequence number is lost with the missing bytes, shows it as an encrypted record",
+		same: func(_ int, got, want oracleStep) bool {
+			return got.kind == "encrypted_record" && want.kind == "change_cipher_spec" && got.record == want.record &&
+				got.frame == want.frame && !strings.HasPrefix(got.record, "20/-/1/")
+		},
+	}
+)
+
+// outer returns the type, length and version of a step's record, without
+// the inner type of a TLS 1.3 record (which tshark cannot know when it
+// cannot decrypt it).
+func outer(record string) string {
+	f := strings.Split(record, "/")
+	f[1] = "?"
+	return strings.Join(f, "/")
 }
 
 // checkOracle compares tlstrace's TLS steps of a capture with tshark's,
@@ -177,7 +217,7 @@ func compareSteps(got, want []oracleStep, same func(got, want oracleStep) bool) 
 			return fmt.Errorf("step %d: tlstrace has %s, tshark has %s", i+1, g, w)
 		}
 		if g.record != w.record {
-			return fmt.Errorf("frame %d %s %s: record (type/inner/length) tlstrace %s, tshark %s", g.frame, g.from, g.kind, g.record, w.record)
+			return fmt.Errorf("frame %d %s %s: record (type/inner/length/version) tlstrace %s, tshark %s", g.frame, g.from, g.kind, g.record, w.record)
 		}
 		for j := range max(len(g.fields), len(w.fields)) {
 			var gf, wf oracleField
@@ -288,7 +328,7 @@ func tlstraceSteps(t *testing.T, events []jsonEvent) map[int][]oracleStep {
 			if r.InnerType != nil {
 				inner = strconv.Itoa(r.InnerType.Value)
 			}
-			s.record = fmt.Sprintf("%d/%s/%d", r.Type.Value, inner, r.Length)
+			s.record = fmt.Sprintf("%d/%s/%d/%d", r.Type.Value, inner, r.Length, r.Version.Value)
 		}
 		var f ttFields
 		if len(ev.Fields) > 0 {
@@ -589,7 +629,7 @@ func tsharkSteps(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool) m
 					inner = "-"
 				}
 			}
-			rec := fmt.Sprintf("%s/%s/%s", typ, inner, num(r.child("tls.record.length")))
+			rec := fmt.Sprintf("%s/%s/%s/%s", typ, inner, num(r.child("tls.record.length")), num(r.child("tls.record.version")))
 			step := func(kind string, all map[string]string) {
 				out[conn] = append(out[conn], oracleStep{frame: frame, from: from, kind: kind, record: rec, fields: pick(kind, all)})
 			}
@@ -765,7 +805,7 @@ func TestOracleFindsDifferences(t *testing.T) {
 		{"record length", func(evs []jsonEvent) []jsonEvent {
 			byType(evs, "server_hello").Record.Length++
 			return evs
-		}, nil, "frame 7 server server_hello: record (type/inner/length) tlstrace 22/-/123, tshark 22/-/122"},
+		}, nil, "frame 7 server server_hello: record (type/inner/length/version) tlstrace 22/-/123/771, tshark 22/-/122/771"},
 		{"application data", func(evs []jsonEvent) []jsonEvent {
 			ad := byType(evs, "application_data")
 			ad.Fields = json.RawMessage(strings.Replace(string(ad.Fields), `"data":"70`, `"data":"71`, 1))
@@ -773,7 +813,7 @@ func TestOracleFindsDifferences(t *testing.T) {
 		}, nil, "frame 11 client application_data: sha256"},
 		{"missing step", func(evs []jsonEvent) []jsonEvent {
 			return slices.DeleteFunc(evs, func(ev jsonEvent) bool { return ev.Type == "certificate_verify" })
-		}, nil, "tlstrace has frame 7 server finished (record 23/22/69), tshark has frame 7 server certificate_verify"},
+		}, nil, "tlstrace has frame 7 server finished (record 23/22/69/771), tshark has frame 7 server certificate_verify"},
 		{"rule unused", func(evs []jsonEvent) []jsonEvent { return evs }, []oracleRule{{
 			why: "no partial records", tlstrace: func(int, oracleStep) bool { return false },
 		}}, `the rule "no partial records" matched no step`},
