@@ -2,19 +2,24 @@ package handshake
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
@@ -246,5 +251,302 @@ func TestVerifyLegacySignature(t *testing.T) {
 	}
 	if err := verifyLegacySignature(ecKey.Public(), signed, rsaSig); err == nil {
 		t.Error("an RSA signature verifies with an ECDSA key")
+	}
+}
+
+// run12 is one connection of the engine's TLS 1.0-1.2 client to a peer.
+type run12 struct {
+	tap    *tapConn
+	keyLog bytes.Buffer
+	state  State
+	err    error
+	conn   net.Conn
+}
+
+// dial12 connects the engine to addr with cfg (its KeyLog set to the
+// run's) and runs the handshake, bounded in time.
+func dial12(t *testing.T, addr string, cfg *Config) *run12 {
+	t.Helper()
+	raw, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	raw.SetDeadline(time.Now().Add(30 * time.Second))
+	r := &run12{tap: &tapConn{Conn: raw}}
+	c := *cfg
+	c.KeyLog = &r.keyLog
+	r.conn, r.state, r.err = testClient(r.tap, &c)
+	return r
+}
+
+// serverHello12 returns the ServerHello the engine received.
+func (r *run12) serverHello(t *testing.T) *wire.ServerHello {
+	t.Helper()
+	var in []byte
+	for _, ch := range r.tap.chunks {
+		if !ch.FromClient {
+			in = append(in, ch.Data...)
+		}
+	}
+	if len(in) < 9 || in[0] != 22 || in[5] != 2 {
+		t.Fatalf("the server's first bytes are not a ServerHello: % x", in[:min(len(in), 9)])
+	}
+	n := 4 + (int(in[6])<<16 | int(in[7])<<8 | int(in[8]))
+	m := wire.ParseHandshake(wire.Context{FromServer: true}, in[5:5+n])
+	if m.ServerHello == nil || m.Err != nil {
+		t.Fatalf("ServerHello: %v", m.Err)
+	}
+	return m.ServerHello
+}
+
+// Handshake message lists of TLS 1.0-1.2 connections, as "side:type".
+var (
+	fullECDHE  = []string{"client:1", "server:2", "server:11", "server:12", "server:14", "client:16", "client:20", "server:20"}
+	fullTicket = []string{"client:1", "server:2", "server:11", "server:12", "server:14", "client:16", "client:20", "server:4", "server:20"}
+	fullRSA    = []string{"client:1", "server:2", "server:11", "server:14", "client:16", "client:20", "server:20"}
+	fullRSATkt = []string{"client:1", "server:2", "server:11", "server:14", "client:16", "client:20", "server:4", "server:20"}
+	resumed    = []string{"client:1", "server:2", "server:20", "client:20"}
+)
+
+// TestClient12OpenSSL runs the engine's TLS 1.0-1.2 client against openssl
+// s_server, once per key exchange, record protection and version, and
+// checks the State, the HTTP answer over the connection, and that tshark
+// and the project's decoder, given the capture and the key log the engine
+// wrote, decrypt the session and list the same messages.
+func TestClient12OpenSSL(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	tls12 := &Config{ServerName: "localhost", MinVersion: 0x0303, MaxVersion: 0x0303}
+	legacy := func(v uint16) *Config { return &Config{ServerName: "localhost", MinVersion: v, MaxVersion: v} }
+	with := func(c *Config, suites ...uint16) *Config {
+		cc := *c
+		cc.CipherSuites = suites
+		return &cc
+	}
+	for _, tc := range []struct {
+		name    string
+		server  []string
+		cfg     *Config
+		version uint16
+		suite   uint16
+		group   uint16
+		dhBits  int
+		scheme  uint16
+		ems     bool
+		etm     bool
+		msgs    []string
+	}{
+		{"DHE-RSA-AES128-GCM-SHA256", []string{"-cipher", "DHE-RSA-AES128-GCM-SHA256"}, with(tls12, 0x009E),
+			0x0303, 0x009E, 0, 2048, 0x0804, true, false, fullTicket},
+		{"DHE-RSA-AES256-SHA256", []string{"-cipher", "DHE-RSA-AES256-SHA256"}, with(tls12, 0x006B),
+			0x0303, 0x006B, 0, 2048, 0x0804, true, true, fullTicket},
+		{"AES128-CCM:DHE-RSA-AES128-CCM", []string{"-cipher", "AES128-CCM:DHE-RSA-AES128-CCM"}, with(tls12, 0xC09C, 0xC09E),
+			0x0303, 0xC09C, 0, 0, 0, true, false, fullRSATkt},
+		{"DHE-RSA-AES128-CCM", []string{"-cipher", "DHE-RSA-AES128-CCM"}, with(tls12, 0xC09E),
+			0x0303, 0xC09E, 0, 2048, 0x0804, true, false, fullTicket},
+		{"ECDHE-ECDSA-AES128-GCM-SHA256", []string{"-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"}, tls12,
+			0x0303, 0xC02B, 0x001d, 0, 0x0403, true, false, fullTicket},
+		{"ECDHE-RSA-AES256-GCM-SHA384/P-384", []string{"-cipher", "ECDHE-RSA-AES256-GCM-SHA384", "-groups", "P-384"}, tls12,
+			0x0303, 0xC030, 0x0018, 0, 0x0804, true, false, fullTicket},
+		{"ECDHE-RSA-CHACHA20-POLY1305", []string{"-cipher", "ECDHE-RSA-CHACHA20-POLY1305"}, tls12,
+			0x0303, 0xCCA8, 0x001d, 0, 0x0804, true, false, fullTicket},
+		{"ECDHE-ECDSA-CHACHA20-POLY1305/P-256", []string{"-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305", "-groups", "P-256"}, tls12,
+			0x0303, 0xCCA9, 0x0017, 0, 0x0403, true, false, fullTicket},
+		{"ECDHE-RSA-AES128-SHA/etm", []string{"-cipher", "ECDHE-RSA-AES128-SHA"}, tls12,
+			0x0303, 0xC013, 0x001d, 0, 0x0804, true, true, fullTicket},
+		{"ECDHE-RSA-AES128-SHA/no_etm", []string{"-cipher", "ECDHE-RSA-AES128-SHA", "-no_etm"}, tls12,
+			0x0303, 0xC013, 0x001d, 0, 0x0804, true, false, fullTicket},
+		{"TLS1.2 server, TLS 1.3 offered", []string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, &Config{ServerName: "localhost"},
+			0x0303, 0xC02F, 0x001d, 0, 0x0804, true, false, fullTicket},
+		{"AES128-SHA", []string{"-cipher", "AES128-SHA", "-no_ticket"}, tls12,
+			0x0303, 0x002F, 0, 0, 0, true, true, fullRSA},
+		{"TLS1.0/ECDHE-RSA", []string{"-tls1", "-cipher", "ECDHE-RSA-AES256-SHA:@SECLEVEL=0"}, legacy(0x0301),
+			0x0301, 0xC014, 0x001d, 0, 0, true, true, fullTicket},
+		{"TLS1.0/ECDHE-ECDSA", []string{"-tls1", "-cipher", "ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"}, legacy(0x0301),
+			0x0301, 0xC009, 0x001d, 0, 0, true, true, fullTicket},
+		{"TLS1.1/DHE-RSA", []string{"-tls1_1", "-cipher", "DHE-RSA-AES256-SHA:@SECLEVEL=0"}, with(legacy(0x0302), 0x0039),
+			0x0302, 0x0039, 0, 2048, 0, true, true, fullTicket},
+		{"TLS1.1/RSA/no_etm", []string{"-tls1_1", "-cipher", "AES256-SHA:@SECLEVEL=0", "-no_etm"}, legacy(0x0302),
+			0x0302, 0x0035, 0, 0, 0, true, false, fullRSATkt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := opensslServer(t, pc, 1, tc.server...)
+			r := dial12(t, addr, tc.cfg)
+			if r.err != nil {
+				t.Fatalf("handshake: %v", r.err)
+			}
+			httpGet(t, r.conn)
+			r.conn.Close()
+			st := r.state
+			if st.Version != tc.version || st.CipherSuite != tc.suite || st.Group != tc.group || st.DHBits != tc.dhBits ||
+				st.PeerSignatureScheme != tc.scheme || st.ExtendedMasterSecret != tc.ems || st.DidResume || st.ServerName != "localhost" {
+				t.Errorf("state %+v", st)
+			}
+			if len(st.PeerCertificates) != 1 {
+				t.Errorf("%d peer certificates", len(st.PeerCertificates))
+			}
+			if etm := r.serverHello(t).EncryptThenMAC; etm != tc.etm {
+				t.Errorf("encrypt_then_mac %v, want %v", etm, tc.etm)
+			}
+			checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), tc.msgs)
+		})
+	}
+}
+
+// TestClient12Resumption resumes a TLS 1.2 session with openssl s_server,
+// by session ID (the server issues no ticket) and by ticket (RFC 5077),
+// twice: the session kept after a resumption resumes again.
+func TestClient12Resumption(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	for _, tc := range []struct {
+		name   string
+		server []string
+		first  []string
+	}{
+		{"session ID", []string{"-no_ticket"}, fullECDHE},
+		{"ticket", nil, fullTicket},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := opensslServer(t, pc, 3, append([]string{"-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, tc.server...)...)
+			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Sessions: NewSessionCache(0)}
+			for i, want := range [][]string{tc.first, resumed, resumed} {
+				r := dial12(t, addr, cfg)
+				if r.err != nil {
+					t.Fatalf("connection %d: %v", i+1, r.err)
+				}
+				httpGet(t, r.conn)
+				r.conn.Close()
+				checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), want)
+				st := r.state
+				if st.DidResume != (i > 0) || st.CipherSuite != 0xC02F || !st.ExtendedMasterSecret {
+					t.Errorf("connection %d: state %+v", i+1, st)
+				}
+				if len(st.PeerCertificates) != 1 || !st.PeerCertificates[0].Equal(pc.rsaLeaf) {
+					t.Errorf("connection %d does not name the server's certificate", i+1)
+				}
+			}
+		})
+	}
+}
+
+// TestClient12NoEMS runs a TLS 1.2 handshake with a server that does not
+// negotiate the extended master secret (RFC 7627), so the master secret
+// is derived from the randoms, and resumes it.
+func TestClient12NoEMS(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	conf := filepath.Join(pc.dir, "no-ems.cnf")
+	if err := os.WriteFile(conf, []byte(`openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Options = -ExtendedMasterSecret
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := opensslServerConf(t, pc, conf, 2, "-cipher", "DHE-RSA-AES128-SHA256", "-no_ticket")
+	cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, CipherSuites: []uint16{0x0067}, Sessions: NewSessionCache(0)}
+	for i, want := range [][]string{fullECDHE, resumed} {
+		r := dial12(t, addr, cfg)
+		if r.err != nil {
+			t.Fatalf("connection %d: %v", i+1, r.err)
+		}
+		httpGet(t, r.conn)
+		r.conn.Close()
+		if r.state.ExtendedMasterSecret || r.state.DidResume != (i == 1) || r.serverHello(t).ExtendedMasterSecret {
+			t.Errorf("connection %d: state %+v", i+1, r.state)
+		}
+		checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), want)
+	}
+}
+
+// TestClient12SmallDHE checks that a server's 1024-bit DHE group is
+// refused by default, with an insufficient_security alert and an error
+// that names the sizes, and accepted with MinDHBits 1024.
+func TestClient12SmallDHE(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	p, g := new(big.Int).SetBytes(unhex(t, modp2)), big.NewInt(2)
+	der, err := asn1.Marshal(struct{ P, G *big.Int }{p, g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dhFile := filepath.Join(pc.dir, "dh1024.pem")
+	if err := os.WriteFile(dhFile, pem.EncodeToMemory(&pem.Block{Type: "DH PARAMETERS", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := opensslServer(t, pc, 2, "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", "-dhparam", dhFile)
+	cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, CipherSuites: []uint16{0x009E}}
+
+	r := dial12(t, addr, cfg)
+	var alert *AlertError
+	var sizeErr *DHGroupSizeError
+	if !errors.As(r.err, &alert) || !alert.Sent || alert.Alert != uint8(wire.AlertInsufficientSecurity) ||
+		!errors.As(r.err, &sizeErr) || sizeErr.Bits != 1024 || sizeErr.Min != DefaultMinDHBits {
+		t.Fatalf("1024-bit group: %v", r.err)
+	}
+	if msg := r.err.Error(); !strings.Contains(msg, "1024 bits") {
+		t.Errorf("the error does not name the size: %s", msg)
+	}
+	checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), []string{"client:1", "server:2", "server:11", "server:12", "server:14"})
+
+	cfg.MinDHBits = 1024
+	r = dial12(t, addr, cfg)
+	if r.err != nil {
+		t.Fatalf("1024-bit group with MinDHBits 1024: %v", r.err)
+	}
+	httpGet(t, r.conn)
+	r.conn.Close()
+	if r.state.DHBits != 1024 || r.state.Group != 0 {
+		t.Errorf("state %+v", r.state)
+	}
+	checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), fullTicket)
+}
+
+// testClient runs the engine's client handshake over c, bounded in time.
+func testClient(c net.Conn, cfg *Config) (net.Conn, State, error) {
+	conn := Client(c, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := conn.HandshakeContext(ctx)
+	return conn, conn.State(), err
+}
+
+// TestClient12GnuTLS runs the TLS 1.2 client against gnutls-serv, which
+// negotiates the RFC 7919 group the client offers for DHE (RFC 7919,
+// Section 4): the State names ffdhe2048. With ffdhe3072 offered first,
+// that one is chosen. gnutls-serv also asks for a client certificate,
+// which the client has not.
+func TestClient12GnuTLS(t *testing.T) {
+	requirePeer(t, "gnutls-serv", "tshark")
+	pc := newPeerCerts(t)
+	addr, _ := startServer(t, "gnutls-serv", "--http", "-p", "PORT", "--x509certfile", pc.rsaCert, "--x509keyfile", pc.rsaKey,
+		"--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-128-GCM")
+	for _, tc := range []struct {
+		groups []uint16
+		group  uint16
+		bits   int
+	}{
+		{nil, 0x0100, 2048},
+		{[]uint16{0x0101, 0x001d}, 0x0101, 3072},
+	} {
+		cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Groups: tc.groups}
+		r := dial12(t, addr, cfg)
+		if r.err != nil {
+			t.Fatalf("groups %x: %v", tc.groups, r.err)
+		}
+		httpGet(t, r.conn)
+		r.conn.Close()
+		if st := r.state; st.CipherSuite != 0x009E || st.Group != tc.group || st.DHBits != tc.bits || !st.ExtendedMasterSecret {
+			t.Errorf("groups %x: state %+v", tc.groups, st)
+		}
+		// gnutls-serv asks for a client certificate, and the client,
+		// which has none, answers with an empty list.
+		checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), []string{"client:1", "server:2", "server:11", "server:12", "server:13", "server:14",
+			"client:11", "client:16", "client:20", "server:4", "server:20"})
 	}
 }

@@ -50,6 +50,8 @@ type clientHandshakeState struct {
 	// pskHash is the hash of its suite.
 	psk     *session
 	pskHash crypto.Hash
+	// session12 is the TLS 1.0-1.2 session offered for resumption.
+	session12 *session
 }
 
 // continueClient12 continues a client handshake in which the server chose
@@ -183,7 +185,16 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 		if err := add(wire.RenegotiationInfoExtension(nil)); err != nil {
 			return nil, err
 		}
-		exts = append(exts, wire.ECPointFormatsExtension(), wire.EmptyExtension(wire.ExtEncryptThenMAC), wire.SessionTicketExtension(nil))
+		s12, err := c.session12(hs)
+		if err != nil {
+			return nil, err
+		}
+		hs.session12 = s12
+		var ticket []byte
+		if s12 != nil {
+			ticket = s12.ticket
+		}
+		exts = append(exts, wire.ECPointFormatsExtension(), wire.EmptyExtension(wire.ExtEncryptThenMAC), wire.SessionTicketExtension(ticket))
 	}
 	if err := add(wire.SupportedGroupsExtension(groups)); err != nil {
 		return nil, err

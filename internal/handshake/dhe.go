@@ -37,9 +37,9 @@ type DHGroupSizeError struct {
 
 func (e *DHGroupSizeError) Error() string {
 	if e.Bits < e.Min {
-		return fmt.Sprintf("tls: the server's DHE group has %d bits, below the %d bits accepted (MinDHBits)", e.Bits, e.Min)
+		return fmt.Sprintf("the server's DHE group has %d bits, below the %d bits accepted (MinDHBits)", e.Bits, e.Min)
 	}
-	return fmt.Sprintf("tls: the server's DHE group has %d bits, above the %d bits accepted", e.Bits, e.Max)
+	return fmt.Sprintf("the server's DHE group has %d bits, above the %d bits accepted", e.Bits, e.Max)
 }
 
 // DHParamError is a server's DHE parameter or public value that fails a
@@ -52,7 +52,7 @@ type DHParamError struct {
 }
 
 func (e *DHParamError) Error() string {
-	return fmt.Sprintf("tls: the server's DHE %s is unusable: %s", e.Param, e.Reason)
+	return fmt.Sprintf("the server's DHE %s is unusable: %s", e.Param, e.Reason)
 }
 
 // dheParams are the ServerDHParams of a DHE ServerKeyExchange (RFC 5246,
@@ -111,7 +111,7 @@ func (d *dheParams) exchange(rnd io.Reader) (yc, premaster []byte, err error) {
 	limit := new(big.Int).Sub(d.p, big.NewInt(3))
 	x, err := rand.Int(rnd, limit)
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls: making a DHE private key: %w", err)
+		return nil, nil, fmt.Errorf("making a DHE private key: %w", err)
 	}
 	x.Add(x, big.NewInt(2))
 	pub := new(big.Int).Exp(d.g, x, d.p)
@@ -126,4 +126,18 @@ func (d *dheParams) exchange(rnd io.Reader) (yc, premaster []byte, err error) {
 	// groups do (RFC 7919, Section 3 requires it for named groups).
 	yc = pub.FillBytes(make([]byte, (d.bits()+7)/8))
 	return yc, z.Bytes(), nil
+}
+
+// namedGroup returns the RFC 7919 group the parameters are, or 0 for a
+// group of the server's own.
+func (d *dheParams) namedGroup() uint16 {
+	if d.g.Cmp(big.NewInt(2)) != 0 {
+		return 0
+	}
+	for g, s := range ffdheSizes {
+		if s.bits == d.bits() && ffdhePrime(g).Cmp(d.p) == 0 {
+			return g
+		}
+	}
+	return 0
 }

@@ -532,6 +532,11 @@ type session struct {
 	received time.Time
 	alpn     string
 	peer     []*x509.Certificate
+	// TLS 1.0-1.2 sessions: the extended master secret (RFC 7627), the
+	// session ID (resumption without a ticket) and the stapled OCSP.
+	ems       bool
+	sessionID []byte
+	ocsp      []byte
 }
 
 func (s *SessionCache) get(key string) *session {
