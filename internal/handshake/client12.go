@@ -559,15 +559,8 @@ func (h *clientHandshake12) readFinished() error {
 		}
 		h.ticket = bytes.Clone(ticket)
 	}
-	typ, data, err := c.readRecord()
-	if err != nil {
+	if err := c.readChangeCipherSpec(); err != nil {
 		return err
-	}
-	if typ != recordChangeCipherSpec {
-		return h.failf(wire.AlertUnexpectedMessage, "the server sent a %s record where change_cipher_spec was expected", recordTypeName(typ))
-	}
-	if len(data) != 1 || data[0] != 1 {
-		return h.failf(wire.AlertDecodeError, "a change_cipher_spec of %x", data)
 	}
 	_, dec, err := h.keys()
 	if err != nil {

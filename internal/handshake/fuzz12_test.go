@@ -89,20 +89,20 @@ func must(t testing.TB) func([]byte, error) []byte {
 	}
 }
 
-// scriptConn is a server that answers with a fixed byte string whatever
+// flightConn is a server that answers with a fixed byte string whatever
 // the client writes, then ends the stream.
-type scriptConn struct {
+type flightConn struct {
 	in *bytes.Reader
 }
 
-func (c *scriptConn) Read(b []byte) (int, error)       { return c.in.Read(b) }
-func (c *scriptConn) Write(b []byte) (int, error)      { return len(b), nil }
-func (c *scriptConn) Close() error                     { return nil }
-func (c *scriptConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
-func (c *scriptConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
-func (c *scriptConn) SetDeadline(time.Time) error      { return nil }
-func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
-func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *flightConn) Read(b []byte) (int, error)       { return c.in.Read(b) }
+func (c *flightConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (c *flightConn) Close() error                     { return nil }
+func (c *flightConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c *flightConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c *flightConn) SetDeadline(time.Time) error      { return nil }
+func (c *flightConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *flightConn) SetWriteDeadline(time.Time) error { return nil }
 
 // handshakeTimeout bounds one fuzzed handshake.
 const handshakeTimeout = 5 * time.Second
@@ -132,7 +132,7 @@ func FuzzClient12(f *testing.F) {
 			off = -off
 		}
 		flight := tlstest.Edit(flights[int(which)%len(flights)], mode, off, patch)
-		c := &scriptConn{in: bytes.NewReader(flight)}
+		c := &flightConn{in: bytes.NewReader(flight)}
 		cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Rand: zeroReader{},
 			CipherSuites: []uint16{0xC02B, 0x009E, 0x002F}}
 		start := time.Now()
@@ -167,7 +167,7 @@ func TestScriptedFlights12(t *testing.T) {
 	}{{0xC02B, ecKey}, {0x009E, rsaKey}, {0x002F, rsaKey}} {
 		flight := serverFlight12(t, tc.suite, tlstest.SelfSigned(t, tc.key, "localhost").Certificate[0], tc.key)
 		cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Rand: zeroReader{}, CipherSuites: []uint16{tc.suite}}
-		_, _, err := testClient(&scriptConn{in: bytes.NewReader(flight)}, cfg)
+		_, _, err := testClient(&flightConn{in: bytes.NewReader(flight)}, cfg)
 		if !errors.Is(err, io.EOF) {
 			t.Errorf("suite %#04x: %v, want the end of the stream after the client's Finished", tc.suite, err)
 		}
@@ -195,7 +195,7 @@ func TestDowngradeSentinel12(t *testing.T) {
 		random := append(bytes.Repeat([]byte{0x42}, 24), tc.tail[:]...)
 		flight := serverFlight12Random(t, 0xC02B, cert, key, random)
 		cfg := &Config{ServerName: "localhost", MaxVersion: tc.max, Rand: zeroReader{}, CipherSuites: []uint16{0xC02B}}
-		_, _, err := testClient(&scriptConn{in: bytes.NewReader(flight)}, cfg)
+		_, _, err := testClient(&flightConn{in: bytes.NewReader(flight)}, cfg)
 		var alert *AlertError
 		if refused := errors.As(err, &alert) && alert.Sent && alert.Alert == uint8(wire.AlertIllegalParameter); refused != tc.refused {
 			t.Errorf("%s: %v", tc.name, err)
