@@ -18,6 +18,8 @@ const (
 	chainsRoot    = "testdata/captures/chains/root.pem"
 	chainsEd448   = "testdata/captures/chains-ed448.pcapng"
 	ed448Root     = "testdata/captures/chains/ed448-root.pem"
+	chainsClient  = "testdata/captures/chains-client.pcapng"
+	clientRoot    = "testdata/captures/chains/client-root.pem"
 )
 
 // TestGoldenReadChains pins the explanation of the chains of a capture,
@@ -35,6 +37,7 @@ func TestGoldenReadChains(t *testing.T) {
 		{"chains-system", []string{chainsCapture}},
 		{"chains-2020-cacert", []string{chains2020, "--cacert", chainsRoot}},
 		{"chains-ed448-cacert", []string{chainsEd448, "--cacert", ed448Root}},
+		{"chains-client-cacert", []string{chainsClient, "--cacert", clientRoot}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats[:1] {
@@ -73,8 +76,8 @@ type jsonLink struct {
 	}
 }
 
-// chainsOf returns, per connection, its verify events and its link
-// events, and checks that each comes at the time and frame of the
+// chainsOf returns, per connection, its verify (or verdict) events and
+// its link events, and checks that each comes at the time and frame of the
 // connection's Certificate message (or, for a chain that could not be
 // read, of the record that could not be decrypted).
 func chainsOf(t *testing.T, events []jsonEvent) (map[int][]jsonEvent, map[int][]jsonLink) {
@@ -90,7 +93,7 @@ func chainsOf(t *testing.T, events []jsonEvent) (map[int][]jsonEvent, map[int][]
 			t.Errorf("conn %d: %s at frame %d, t %v, after %s at frame %d, t %v", ev.Conn, ev.Type, ev.Frame, ev.T, last.Type, last.Frame, last.T)
 		}
 		switch ev.Type {
-		case "verify":
+		case "verify", "verdict": // a server's chain; a client's
 			if last.Type != "certificate" && last.Type != "encrypted_record" && last.Type != "link" {
 				t.Errorf("conn %d: verify after %s", ev.Conn, last.Type)
 			}
@@ -301,5 +304,74 @@ func TestReadChainsEd448(t *testing.T) {
 		if v := verifyFields(t, verifies[conn][0]); v.Verdict != "not trusted" {
 			t.Errorf("conn %d without its root: %+v", conn, v)
 		}
+	}
+}
+
+// TestReadChainsClient checks the client certificates of a capture: each
+// chain verified for clientAuth with no name, as serve verifies one, right
+// after the client's Certificate message: trusted when issued by the CA
+// given, not when self-signed.
+func TestReadChainsClient(t *testing.T) {
+	events := runJSON(t, "read", chainsClient, "--cacert", clientRoot, "--json")
+	chainsOf(t, events) // times and frames
+	type verdict struct {
+		Valid bool
+		Name  string
+		At    string
+	}
+	want := map[int]struct {
+		valid   bool
+		subject string
+		failed  []string
+	}{1: {true, "CN=alice", nil}, 2: {false, "CN=mallory", []string{"0 trust"}}}
+	seen := map[int]bool{}
+	for i, ev := range events {
+		if ev.Type != "certificate" || ev.From != "client" {
+			continue
+		}
+		w, ok := want[ev.Conn]
+		if !ok || seen[ev.Conn] {
+			t.Fatalf("conn %d: a client certificate not expected", ev.Conn)
+		}
+		seen[ev.Conn] = true
+		var links []jsonLink
+		var got []verdict
+		for _, x := range events[i+1:] {
+			if x.Layer != "x509" {
+				break
+			}
+			switch x.Type {
+			case "link":
+				var l jsonLink
+				if err := json.Unmarshal(x.Fields, &l); err != nil {
+					t.Fatal(err)
+				}
+				links = append(links, l)
+			case "verdict":
+				var v verdict
+				if err := json.Unmarshal(x.Fields, &v); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, v)
+			default:
+				t.Errorf("conn %d: x509 %s after the client's certificate", ev.Conn, x.Type)
+			}
+		}
+		if len(got) != 1 || got[0].Valid != w.valid || got[0].Name != "" || !strings.HasPrefix(got[0].At, "2026-11-30T") {
+			t.Errorf("conn %d: verdicts %+v", ev.Conn, got)
+		}
+		if len(links) == 0 || links[0].Subject != w.subject || !slices.Equal(failed(links), w.failed) {
+			t.Fatalf("conn %d: client chain %+v", ev.Conn, links)
+		}
+		for _, l := range links {
+			for _, c := range l.Checks {
+				if c.Check == "host_name" || (c.Check == "extended_key_usage" && !strings.HasSuffix(c.Detail, "(needed: clientAuth)")) {
+					t.Errorf("conn %d: %+v", ev.Conn, c)
+				}
+			}
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("client certificates of %d connections, want 2", len(seen))
 	}
 }

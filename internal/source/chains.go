@@ -54,6 +54,8 @@ type chainState struct {
 	// connection was told its chain could not be read, gap when bytes of
 	// the server's were missing before its Certificate.
 	seen, said, gap bool
+	// client is set once the client's certificate came.
+	client bool
 }
 
 // chainEvents is the decoder's hook: it follows each connection's
@@ -86,7 +88,12 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 			st.tls13 = v != nil && v.Value == tls.VersionTLS13 && !p.ServerHello.SelectedPSK
 		case p.Certificate != nil && ev.From == trace.Server && !st.seen:
 			st.seen = true
-			return d.opts.Chains.events(ev, st, p.Certificate.DER)
+			return d.opts.Chains.events(ev, st, p.Certificate.DER, false)
+		case p.Certificate != nil && ev.From == trace.Client && len(p.Certificate.DER) > 0 && !st.client:
+			// A client certificate: checked as the server (serve) checks
+			// one, for clientAuth, with no name.
+			st.client = true
+			return d.opts.Chains.events(ev, st, p.Certificate.DER, true)
 		}
 	case *trace.Data:
 		if ev.Type == trace.TypeEncryptedRecord && ev.From == trace.Server && st.tls13 && !st.seen && !st.said {
@@ -107,10 +114,14 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 	return nil
 }
 
-// events explains the chain der that the Certificate message ev carried.
-func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte) []*trace.Event {
+// events explains the chain der that the Certificate message ev carried:
+// a server's, or with client set a client's.
+func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte, client bool) []*trace.Event {
 	at := ev.Time
 	name := st.sni
+	if client {
+		name = ""
+	}
 	// The key: the chain's bytes, the name and the second, hashed.
 	h := sha256.New()
 	var b [8]byte
@@ -126,13 +137,20 @@ func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte) []*trace.
 	if at.Nanosecond() != 0 {
 		h.Write([]byte{1})
 	}
+	if client {
+		h.Write([]byte{2})
+	}
 	var key [sha256.Size]byte
 	h.Sum(key[:0])
 	c.mu.Lock()
 	v := c.cache[key]
 	c.mu.Unlock()
 	if v == nil {
-		v = c.verify(at, st, der)
+		if client {
+			v = c.verifyClient(at, der)
+		} else {
+			v = c.verify(at, st, der)
+		}
 		c.mu.Lock()
 		if c.cache == nil || len(c.cache) >= maxVerified {
 			c.cache = map[[sha256.Size]byte]*verified{}
@@ -147,8 +165,13 @@ func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte) []*trace.
 		// emitted event's.
 		e := *t
 		e.Conn, e.Time, e.Frame = ev.Conn, ev.Time, ev.Frame
-		if p, ok := e.Payload.(*trace.Verify); ok {
-			// Its own time; the words (to the second) are the same.
+		// Its own time; the words (to the second) are the same.
+		switch p := e.Payload.(type) {
+		case *trace.Verify:
+			vp := *p
+			vp.At = at
+			e.Payload = &vp
+		case *trace.Verdict:
 			vp := *p
 			vp.At = at
 			e.Payload = &vp
@@ -168,24 +191,18 @@ func (c *Chains) verify(at time.Time, st *chainState, der [][]byte) *verified {
 	case !st.hasSNI:
 		notes = append(notes, "no host name was checked: the ClientHello sent no server_name (SNI)")
 	}
-	var certs []*x509.Certificate
-	for i, b := range der {
-		// Parsed from a copy: the message's bytes are lent, and a
-		// certificate keeps slices of what it was parsed from.
-		cert, err := x509.ParseCertificate(append([]byte(nil), b...))
-		if err != nil {
-			p := &trace.Verify{Host: st.sni, Chain: []trace.CertSummary{}, Verdict: "not trusted", At: at, Notes: notes}
-			for _, c := range certs {
-				p.Chain = append(p.Chain, chain.Summary(c))
-			}
-			ev := trace.NewEvent(0, trace.Local, p)
-			ev.Error = fmt.Sprintf("certificate %d of the chain does not parse: %v", i, err)
-			return &verified{events: []*trace.Event{ev}}
+	certs, err := parse(der)
+	if err != nil {
+		p := &trace.Verify{Host: st.sni, Chain: []trace.CertSummary{}, Verdict: "not trusted", At: at, Notes: notes}
+		for _, c := range certs {
+			p.Chain = append(p.Chain, chain.Summary(c))
 		}
-		certs = append(certs, cert)
+		ev := trace.NewEvent(0, trace.Local, p)
+		ev.Error = err.Error()
+		return &verified{events: []*trace.Event{ev}}
 	}
 	r, links, p := chain.Peer(0, certs, chain.Options{Name: st.sni, Roots: c.Roots, At: at, TrustWith: c.TrustWith,
-		Clock: "the clock of the machine that made the capture"})
+		Clock: clock})
 	p.At, p.Notes = at, notes
 	var errText string
 	switch {
@@ -201,4 +218,38 @@ func (c *Chains) verify(at time.Time, st *chainState, der [][]byte) *verified {
 	ev := trace.NewEvent(0, trace.Local, p)
 	ev.Error = errText
 	return &verified{events: append(links, ev)}
+}
+
+// verifyClient verifies a client's chain at a time, as serve does (links
+// and a verdict), and returns its events.
+func (c *Chains) verifyClient(at time.Time, der [][]byte) *verified {
+	certs, err := parse(der)
+	if err != nil {
+		ev := trace.NewEvent(0, trace.Local, &trace.Verdict{At: at, Cause: err.Error()})
+		ev.Error = err.Error()
+		return &verified{events: []*trace.Event{ev}}
+	}
+	r := chain.Verify(certs[0], chain.Options{Roots: c.Roots, Intermediates: certs[1:], At: at, TrustWith: c.TrustWith,
+		Purpose: x509.ExtKeyUsageClientAuth, Clock: clock})
+	return &verified{events: r.Events(0)}
+}
+
+// clock is the clock a capture's times come from, for the fixes that say
+// to check it.
+const clock = "the clock of the machine that made the capture"
+
+// parse parses the certificates of a chain, up to the first that does
+// not parse (the error says which).
+func parse(der [][]byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	for i, b := range der {
+		// Parsed from a copy: the message's bytes are lent, and a
+		// certificate keeps slices of what it was parsed from.
+		cert, err := x509.ParseCertificate(append([]byte(nil), b...))
+		if err != nil {
+			return certs, fmt.Errorf("certificate %d of the chain does not parse: %w", i, err)
+		}
+		certs = append(certs, cert)
+	}
+	return certs, nil
 }
