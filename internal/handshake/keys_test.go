@@ -16,7 +16,7 @@ import (
 // the server's secrets agree, and a share of the wrong length or value is
 // refused.
 func TestKeyExchangeGroups(t *testing.T) {
-	for _, g := range []uint16{groupX25519, groupP256, groupP384, groupP521, groupFFDHE2048, groupFFDHE3072,
+	for _, g := range []uint16{groupX25519, groupP256, groupP384, groupP521, groupFFDHE2048, groupFFDHE3072, groupFFDHE8192,
 		groupX25519MLKEM768, groupSecP256r1MLKEM768, groupSecP384r1MLKEM1024} {
 		t.Run(groupName(g), func(t *testing.T) {
 			if !groupSupported(g) {
