@@ -482,6 +482,11 @@ func TestGetAgainstTshark(t *testing.T) {
 		t.Errorf("--reconnect 1 did not resume the session")
 	}
 	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(servers)-1)
+	t.Run("read", func(t *testing.T) {
+		// The capture of these connections read back: field by field
+		// what tshark shows.
+		checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: runJSON(t, "read", pcap, "--keylog", keylog, "--json")})
+	})
 	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p >= base && p < base+len(servers) })
 	h2Oracle := tsharkBySide(t, pcap, decodeAs, keylog, "http2.type", func(p int) bool { return p >= base && p < base+len(servers) })
 	stream := 0

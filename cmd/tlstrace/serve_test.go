@@ -157,6 +157,9 @@ func TestServeClients(t *testing.T) {
 
 	events := parseEvents(t, out.String())
 	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	t.Run("read", func(t *testing.T) {
+		checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: runJSON(t, "read", pcap, "--keylog", keylog, "--json")})
+	})
 	oracle := tsharkDirections(t, pcap, decodeAs, keylog, func(p int) bool { return p == port })
 	ja3 := map[int]string{}
 	for _, line := range strings.Split(strings.TrimSpace(tshark(t, "-r", pcap, "-d", decodeAs, "-Y", "tls.handshake.type == 1",
@@ -269,7 +272,8 @@ func TestServeChromium(t *testing.T) {
 	port := 10000 + int(time.Now().UnixNano()%20000)
 	pcap := filepath.Join(dir, "chromium.pcapng")
 	stopCapture := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
-	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "www")
+	keylog := filepath.Join(dir, "keys.txt")
+	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "www", "--keylog", keylog)
 	cmd := exec.Command("chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--user-data-dir="+filepath.Join(dir, "profile"),
 		"--ignore-certificate-errors-spki-list="+sha256b64(leaf.RawSubjectPublicKeyInfo),
@@ -309,6 +313,10 @@ func TestServeChromium(t *testing.T) {
 	if got == 0 || len(want) == 0 {
 		t.Errorf("%d fingerprints, %d from tshark", got, len(want))
 	}
+	// Chromium's connections read back from the capture, field by field
+	// what tshark shows (GREASE, compressed certificates, HTTP/2).
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: runJSON(t, "read", pcap, "--keylog", keylog, "--json")})
 }
 
 // TestServeRobustAndSNI: a client that connects and says nothing and one
