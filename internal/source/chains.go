@@ -89,6 +89,9 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 		case p.Certificate != nil && ev.From == trace.Server && !st.seen:
 			st.seen = true
 			return d.opts.Chains.events(ev, st, p.Certificate.DER, false)
+		case ev.Type == typeCompressedCertificate && ev.From == trace.Server && !st.seen:
+			st.seen = true
+			return []*trace.Event{notVerified(ev, st, "the server sent its certificate chain compressed (RFC 8879), which tlstrace does not decompress: it could not be verified", "")}
 		case p.Certificate != nil && ev.From == trace.Client && len(p.Certificate.DER) > 0 && !st.client:
 			// A client certificate: checked as the server (serve) checks
 			// one, for clientAuth, with no name.
@@ -98,20 +101,28 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 	case *trace.Data:
 		if ev.Type == trace.TypeEncryptedRecord && ev.From == trace.Server && st.tls13 && !st.seen && !st.said {
 			st.said = true
-			p := &trace.Verify{Host: st.sni, Verdict: "not verified", At: ev.Time,
-				Fix: "read the capture with this connection's secrets (the key log its client or server wrote, as SSLKEYLOGFILE names it)"}
-			why := "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified"
 			if st.gap {
-				p.Fix = "capture the connection again, whole"
-				why = "the server's certificate chain is encrypted (TLS 1.3), and bytes of the server's handshake are missing from the capture: it could not be verified"
+				return []*trace.Event{notVerified(ev, st, "the server's certificate chain is encrypted (TLS 1.3), and bytes of the server's handshake are missing from the capture: it could not be verified",
+					"capture the connection again, whole")}
 			}
-			out := trace.NewEvent(ev.Conn, trace.Local, p)
-			out.Time, out.Frame = ev.Time, ev.Frame
-			out.Error = why
-			return []*trace.Event{out}
+			return []*trace.Event{notVerified(ev, st, "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified",
+				"read the capture with this connection's secrets (the key log its client or server wrote, as SSLKEYLOGFILE names it)")}
 		}
 	}
 	return nil
+}
+
+// typeCompressedCertificate is the event type of a CompressedCertificate
+// message (RFC 8879), as in the JSON contract.
+const typeCompressedCertificate = "compressed_certificate"
+
+// notVerified is the verify event of a server's chain that could not be
+// read, at the time and frame of ev, saying why and what to do.
+func notVerified(ev *trace.Event, st *chainState, why, fix string) *trace.Event {
+	out := trace.NewEvent(ev.Conn, trace.Local, &trace.Verify{Host: st.sni, Verdict: "not verified", At: ev.Time, Fix: fix})
+	out.Time, out.Frame = ev.Time, ev.Frame
+	out.Error = why
+	return out
 }
 
 // events explains the chain der that the Certificate message ev carried:
