@@ -30,6 +30,9 @@ type oracleScenario struct {
 	script []scriptStep
 	// check looks at the connection's steps (from and type, in order).
 	check func(t *testing.T, steps []oracleStep)
+	// fails is set for a handshake that fails: there is no script, and
+	// the client's output must say fails.
+	fails string
 }
 
 type scriptStep struct {
@@ -162,6 +165,44 @@ func oracleScenarios(dir string) []oracleScenario {
 			check:  has("client client_hello", "server server_hello", "server encrypted_extensions", "server finished", "client finished"),
 		},
 		{
+			name:   "TLS 1.2 finite-field DHE",
+			server: append([]string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"}, rsa...),
+			client: []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"},
+			script: talk,
+			check:  has("server server_key_exchange", "client client_key_exchange", "server finished"),
+		},
+		{
+			name:   "TLS 1.3 client certificate",
+			server: append([]string{"-tls1_3", "-Verify", "1", "-CAfile", filepath.Join(dir, "ca.pem")}, rsa...),
+			client: []string{"-tls1_3", "-cert", filepath.Join(dir, "ec.pem"), "-key", filepath.Join(dir, "ec.key")},
+			script: talk,
+			check:  has("server certificate_request", "server finished", "client certificate", "client certificate_verify", "client finished"),
+		},
+		{
+			name:   "TLS 1.2 client certificate",
+			server: append([]string{"-tls1_2", "-Verify", "1", "-CAfile", filepath.Join(dir, "ca.pem")}, rsa...),
+			client: []string{"-tls1_2", "-cert", filepath.Join(dir, "ec.pem"), "-key", filepath.Join(dir, "ec.key")},
+			script: talk,
+			check:  has("server certificate_request", "server server_hello_done", "client certificate", "client client_key_exchange", "client certificate_verify", "client finished"),
+		},
+		{
+			// A fatal alert in the clear: the client does not know the
+			// server's CA (RFC 5246, Section 7.2.2).
+			name:   "TLS 1.2 certificate refused",
+			server: append([]string{"-tls1_2"}, rsa...),
+			client: []string{"-tls1_2", "-verify_return_error", "-CAfile", filepath.Join(dir, "big.pem")},
+			fails:  "verify error",
+			check:  has("server server_hello_done", "client alert"),
+		},
+		{
+			// The same alert, encrypted under the handshake keys.
+			name:   "TLS 1.3 certificate refused",
+			server: append([]string{"-tls1_3"}, rsa...),
+			client: []string{"-tls1_3", "-verify_return_error", "-CAfile", filepath.Join(dir, "big.pem")},
+			fails:  "verify error",
+			check:  has("server certificate_verify", "server finished", "client alert"),
+		},
+		{
 			name:   "TLS 1.2 PSK",
 			server: []string{"-tls1_2", "-nocert", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
 			client: []string{"-tls1_2", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
@@ -182,8 +223,12 @@ func runScenario(t *testing.T, dir string, sc oracleScenario, port int, keylog s
 	waitFor(t, &srvOut, "ACCEPT")
 	cliIn, cliDone := startOpenSSL(t, &cliOut, append([]string{"s_client", "-connect", addr,
 		"-servername", "localhost", "-keylogfile", keylog}, sc.client...)...)
-	waitFor(t, &srvOut, "CIPHER is")
-	waitFor(t, &cliOut, "Verify return code")
+	if sc.fails != "" {
+		waitFor(t, &cliOut, sc.fails)
+	} else {
+		waitFor(t, &srvOut, "CIPHER is")
+		waitFor(t, &cliOut, "Verify return code")
+	}
 	in := map[string]io.Writer{"client": cliIn, "server": srvIn}
 	out := map[string]*lockedBuffer{"client": &cliOut, "server": &srvOut}
 	for _, s := range sc.script {
