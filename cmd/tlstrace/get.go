@@ -82,8 +82,9 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolP("tlsv1", "1", false, "use TLS 1.0 or later")
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
-	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites (crypto/tls offers all three; only that list is accepted)")
-	f.StringVar(&o.Curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256")
+	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites, IANA names separated by ':'")
+	f.StringVar(&o.Curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256 or ffdhe2048")
+	f.StringVar(&o.Engine, "engine", "auto", "TLS stack: go (crypto/tls), own (tlstrace's own engine), or auto: crypto/tls unless the options or the server need the own engine")
 	o.addNetFlags(f)
 }
 
@@ -287,6 +288,7 @@ var advice = map[client.Advice]string{
 	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
 	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers/--curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
+	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and

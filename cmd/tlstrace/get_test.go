@@ -865,9 +865,10 @@ func TestGetMoreOptions(t *testing.T) {
 		args  []string
 		cause string
 	}{
-		{[]string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256"}, "does not implement finite-field DHE"},
-		{[]string{"--tls13-ciphers", "TLS_AES_128_GCM_SHA256"}, "always offers all three TLS 1.3 suites"},
-		{[]string{"--curves", "X448"}, "does not implement the group"},
+		{[]string{"--ciphers", "DHE-DSS-AES128-GCM-SHA256"}, "not a TLS 1.0–1.2 cipher suite crypto/tls or tlstrace's own engine implements"},
+		{[]string{"--engine", "go", "--tls13-ciphers", "TLS_AES_128_GCM_SHA256"}, "while crypto/tls always offers all three"},
+		{[]string{"--tls13-ciphers", "TLS_AES_512_GCM_SHA768"}, "not a TLS 1.3 suite"},
+		{[]string{"--curves", "X448"}, "implements the group"},
 		{[]string{"--tls-max", "1.4"}, "want 1.0, 1.1, 1.2 or 1.3"},
 		{[]string{"--pinnedpubkey", "sha256//nope"}, "not a base64 SHA-256"},
 	} {

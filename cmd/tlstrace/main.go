@@ -84,7 +84,7 @@ var flagNames = map[string]string{
 
 // settingHints are the hints given with a setting's error.
 var settingHints = map[string]string{
-	"Ciphers": "run 'tlstrace get --help'; crypto/tls implements the suites listed by Go's tls.CipherSuites and tls.InsecureCipherSuites",
+	"Ciphers": "crypto/tls implements the suites of Go's tls.CipherSuites and tls.InsecureCipherSuites; the client's own engine (get, connect) also the DHE-RSA, AES-CCM and AES-CCM8 ones",
 	"Cert":    "--cert takes a PEM certificate, --key its PEM private key (unencrypted); a PKCS#12 file needs --cert-type P12 and its --pass",
 }
 

@@ -37,6 +37,10 @@ const (
 	AdviseSuites
 	// AdviseClientCert: give a client certificate (TLSOptions.Certificates).
 	AdviseClientCert
+	// AdviseOwnEngine: the server may need what crypto/tls does not speak
+	// (Ed448 signatures, DHE, AES-CCM, ffdhe groups); let tlstrace's own
+	// engine run (TLSOptions.Engine).
+	AdviseOwnEngine
 )
 
 func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }

@@ -64,24 +64,29 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	}
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
-	raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
-	if s.Timeout > 0 {
-		raw.SetDeadline(time.Now().Add(s.Timeout))
-	}
-	if s.StartTLS != "" {
-		if err := startTLS(t, conn, raw, s.StartTLS, s.Host); err != nil {
-			return err
-		}
-	}
 	name := s.ServerName
 	if name == "" {
 		name = s.Host
 	}
-	tc, tap, err := Handshake(ctx, t, conn, raw, name, &s.TLS, tm)
+	conn, raw, tc, tap, err := connectTLS(t, conn, &s.TLS, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
+		raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if s.Timeout > 0 {
+			raw.SetDeadline(time.Now().Add(s.Timeout))
+		}
+		if s.StartTLS != "" {
+			if err := startTLS(t, conn, raw, s.StartTLS, s.Host); err != nil {
+				return raw, nil, nil, err
+			}
+		}
+		tc, tap, err := Handshake(ctx, t, conn, raw, name, o, tm)
+		return raw, tc, tap, err
+	})
+	if raw != nil {
+		defer raw.Close()
+	}
 	if err != nil {
 		return err
 	}

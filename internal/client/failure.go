@@ -106,7 +106,11 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 			// empty one so.
 			return required("it asked for one, then sent a handshake_failure alert")
 		}
-		return advise(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err), AdviseSuites)
+		advice := AdviseSuites
+		if o.Engine == EngineGo {
+			advice = AdviseOwnEngine
+		}
+		return advise(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err), advice)
 	case wire.AlertCertificateRequired:
 		return required("certificate_required alert")
 	case wire.AlertBadCertificate, wire.AlertUnknownCA, wire.AlertUnsupportedCertificate, wire.AlertCertificateRevoked,

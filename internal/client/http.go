@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -91,6 +92,9 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 	if r.Reconnect > 0 && r.TLS.Sessions == nil {
 		r.TLS.Sessions = tls.NewLRUClientSessionCache(8)
 	}
+	if r.Reconnect > 0 && r.TLS.OwnSessions == nil {
+		r.TLS.OwnSessions = handshake.NewSessionCache(8)
+	}
 	var res *Result
 	for round := 0; round <= r.Reconnect; round++ {
 		hops := 0
@@ -151,13 +155,9 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	host := u.Hostname()
-	raw, err := dial(ctx, t, conn, r.Network, host, port, tm)
-	if err != nil {
-		return nil, "", err
-	}
-	var nc net.Conn = raw
+	var nc net.Conn
 	var tap *source.Tap
-	var tlsConn *tls.Conn
+	var tlsConn TLSConn
 	if u.Scheme == "https" {
 		o := r.TLS
 		switch r.HTTP {
@@ -166,11 +166,34 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		default:
 			o.ALPN = []string{"h2", "http/1.1"}
 		}
-		tc, tp, err := Handshake(ctx, t, conn, raw, host, &o, tm)
+		var raw net.Conn
+		conn, raw, tlsConn, tap, err = connectTLS(t, conn, &o, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
+			raw, err := dial(ctx, t, conn, r.Network, host, port, tm)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if o.Engine == EngineOwn || o.ownReason() != "" {
+				// net/http speaks HTTP/2 only over crypto/tls's
+				// connections.
+				o.ALPN = []string{"http/1.1"}
+			}
+			tc, tap, err := Handshake(ctx, t, conn, raw, host, o, tm)
+			return raw, tc, tap, err
+		})
 		if err != nil {
+			if raw != nil {
+				raw.Close()
+			}
 			return nil, "", err
 		}
-		nc, tap, tlsConn = tc, tp, tc
+		nc = tlsConn
+		if g, ok := tlsConn.(goConn); ok {
+			nc = g.Conn // net/http speaks HTTP/2 over a *tls.Conn only
+		}
+	} else {
+		if nc, err = dial(ctx, t, conn, r.Network, host, port, tm); err != nil {
+			return nil, "", err
+		}
 	}
 	defer func() {
 		nc.Close()
@@ -282,7 +305,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 				return nil, "", explainHandshake(err, ev, &r.TLS)
 			}
 		}
-		h2 := tlsConn != nil && tlsConn.ConnectionState().NegotiatedProtocol == "h2"
+		h2 := tlsConn != nil && tlsConn.State().ALPN == "h2"
 		if tap != nil && !h2 {
 			// From the wire: the server sent at least the limit's worth
 			// of response without net/http finding the end of its

@@ -55,9 +55,14 @@ type Options struct {
 	// MinVersion and MaxVersion are "", "1.0", "1.1", "1.2" or "1.3".
 	MinVersion, MaxVersion string
 	// Ciphers lists TLS 1.0–1.2 suites by OpenSSL or IANA name; TLS13Ciphers
-	// the TLS 1.3 ones (crypto/tls offers all three, so only that list is
-	// accepted); Curves the groups, ':' separated.
+	// the TLS 1.3 ones; Curves the groups, ':' separated. What crypto/tls
+	// does not implement (DHE, CCM, a choice of TLS 1.3 suites, ffdhe
+	// groups) is done by tlstrace's own engine.
 	Ciphers, TLS13Ciphers, Curves string
+	// Engine is "go" (crypto/tls), "own" (tlstrace's own engine), or
+	// "auto" or "": crypto/tls unless the settings or the server need
+	// what only the own engine does.
+	Engine string
 }
 
 // CAsFromEnv names the CAs as curl's environment does when none of CACert,
@@ -134,12 +139,12 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		return n, nil, ErrVersionRange
 	}
 	if o.Ciphers != "" {
-		if t.CipherSuites, err = ParseCipherSuites(o.Ciphers); err != nil {
+		if t.CipherSuites, err = ParseSuites(o.Ciphers); err != nil {
 			return n, nil, err
 		}
 	}
 	if o.TLS13Ciphers != "" {
-		if err := CheckTLS13Suites(o.TLS13Ciphers); err != nil {
+		if t.TLS13Suites, err = ParseTLS13Suites(o.TLS13Ciphers); err != nil {
 			return n, nil, err
 		}
 	}
@@ -147,6 +152,18 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		if t.Curves, err = ParseGroups(o.Curves); err != nil {
 			return n, nil, err
 		}
+	}
+	switch strings.ToLower(o.Engine) {
+	case "", "auto":
+	case "go":
+		t.Engine = EngineGo
+		if lacks := t.goLacks(); lacks != "" {
+			return n, nil, setting.Errorf("Engine", o.Engine, "the settings ask for %s", lacks)
+		}
+	case "own":
+		t.Engine = EngineOwn
+	default:
+		return n, nil, setting.Errorf("Engine", o.Engine, "want go, own or auto")
 	}
 	if o.Pinned != "" {
 		if t.Pins, err = parsePins(o.Pinned); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"net"
 	"strings"
 	"time"
 
@@ -39,24 +40,29 @@ func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509
 func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certificate, error) {
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
-	raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
-	if err != nil {
-		return nil, err
-	}
-	defer raw.Close()
 	name := s.ServerName
 	if name == "" {
 		name = s.Host
 	}
 	o := s.TLS
 	o.Insecure = true
-	tc, tap, err := Handshake(ctx, t, conn, raw, name, &o, tm)
+	_, raw, tc, tap, err := connectTLS(t, conn, &o, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
+		raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		tc, tap, err := Handshake(ctx, t, conn, raw, name, o, tm)
+		return raw, tc, tap, err
+	})
+	if raw != nil {
+		defer raw.Close()
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer tap.Wait(time.Second)
 	defer tc.Close()
-	certs := tc.ConnectionState().PeerCertificates
+	certs := tc.State().PeerCertificates
 	if len(certs) == 0 {
 		return nil, stepErr(StepTLS, errors.New("the server sent no certificate"), "")
 	}

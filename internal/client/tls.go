@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -39,12 +40,23 @@ type TLSOptions struct {
 	MaxVersion uint16
 	// CipherSuites limits the TLS 1.0–1.2 suites (--ciphers).
 	CipherSuites []uint16
+	// TLS13Suites limits the TLS 1.3 suites (--tls13-ciphers); nil offers
+	// the engine's default.
+	TLS13Suites []uint16
 	// Curves sets the key exchange groups (--curves).
 	Curves []tls.CurveID
+	// Engine chooses the TLS stack; EngineAuto picks crypto/tls unless
+	// the settings or the server need tlstrace's own engine.
+	Engine Engine
+	// switched says why the own engine runs this handshake after
+	// crypto/tls's failed on an earlier connection (connectTLS).
+	switched string
 	// ALPN lists the protocols offered.
 	ALPN []string
-	// Sessions, when set, lets later connections resume (--reconnect).
-	Sessions tls.ClientSessionCache
+	// Sessions and OwnSessions, when set, let later connections resume
+	// (--reconnect), by crypto/tls and by the own engine.
+	Sessions    tls.ClientSessionCache
+	OwnSessions *handshake.SessionCache
 	// TrustWith words how the user trusts a CA (chain.Options.TrustWith).
 	TrustWith string
 	// CNFallback and FallbackWith are chain.Options' (the common-name
@@ -54,8 +66,21 @@ type TLSOptions struct {
 }
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
-// server's chain for host.
-func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (*tls.Conn, *source.Tap, error) {
+// server's chain for host, with the engine o.Engine chooses: under
+// EngineAuto, crypto/tls unless the settings ask for what only the own
+// engine does (then an engine event says so first).
+func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (TLSConn, *source.Tap, error) {
+	if why := o.ownReason(); why != "" {
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: why}))
+	}
+	if o.Engine == EngineOwn || o.ownReason() != "" {
+		return ownHandshake(ctx, t, conn, raw, host, o, tm)
+	}
+	return goHandshake(ctx, t, conn, raw, host, o, tm)
+}
+
+// goHandshake is Handshake by crypto/tls.
+func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (TLSConn, *source.Tap, error) {
 	tap := t.NewTap(raw, conn, trace.Client)
 	var verr error
 	cfg := &tls.Config{
@@ -70,7 +95,7 @@ func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, ho
 		NextProtos:         o.ALPN,
 		ClientSessionCache: o.Sessions,
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			verr = verify(t, conn, host, o, cs)
+			verr = verify(t, conn, host, o, cs.PeerCertificates, cs.OCSPResponse)
 			if verr != nil && !o.Insecure {
 				return verr
 			}
@@ -87,25 +112,29 @@ func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, ho
 	err := tc.HandshakeContext(hctx)
 	tm.TLS = time.Since(start)
 	if err != nil {
-		tap.Close()
-		// A chain refused is the cause, unless --insecure let the
-		// handshake go on past it.
-		var se *Error
-		if !o.Insecure && errors.As(verr, &se) {
-			return nil, nil, se
-		}
-		return nil, nil, explainHandshake(err, tap.Evidence(), o)
+		return nil, nil, handshakeFailed(err, verr, tap, o)
 	}
 	h := trace.HandshakeState(tc.ConnectionState())
 	h.Duration = tm.TLS
 	t.Emit(trace.NewEvent(conn, trace.Local, h))
-	return tc, tap, nil
+	return goConn{tc}, tap, nil
+}
+
+// handshakeFailed closes a connection whose handshake failed with err and
+// explains why: a chain refused (verr) is the cause, unless --insecure let
+// the handshake go on past it; otherwise what the wire shows.
+func handshakeFailed(err, verr error, tap *source.Tap, o *TLSOptions) error {
+	tap.Close()
+	var se *Error
+	if !o.Insecure && errors.As(verr, &se) {
+		return se
+	}
+	return explainHandshake(err, tap.Evidence(), o)
 }
 
 // verify checks the server's chain as crypto/tls would, and emits what it
 // found. Its verdict is crypto/x509's.
-func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.ConnectionState) error {
-	certs := cs.PeerCertificates
+func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x509.Certificate, staple []byte) error {
 	r, links, p := chain.Peer(conn, certs, chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, TrustWith: o.TrustWith,
 		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
 	var evErr string
@@ -135,7 +164,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, cs tls.Conne
 		} else if len(certs) > 1 {
 			issuer = certs[1]
 		}
-		result = checkOCSP(p, cs.OCSPResponse, certs[0], issuer)
+		result = checkOCSP(p, staple, certs[0], issuer)
 	}
 	switch {
 	case result == nil:

@@ -168,6 +168,8 @@ func (c *Curl) Event(ev *trace.Event) {
 		c.printf("* %d bytes of body\n", p.Length)
 	case *trace.SessionClosed:
 		c.printf("* %s\n", closedText(ev.From, p))
+	case *trace.EngineChoice:
+		c.printf("* TLS handshake by %s: %s\n", engineText(p.Engine), p.Reason)
 	case *trace.StartTLS:
 		// The plaintext dialog before TLS, as curl -v shows a mail
 		// server's lines.

@@ -250,6 +250,14 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	}
 }
 
+// engineText names an engine of trace.Handshake.Engine for people.
+func engineText(name string) string {
+	if name == trace.EngineOwn {
+		return "tlstrace's own engine"
+	}
+	return name
+}
+
 // closedText says how a peer ended a live session.
 func closedText(from trace.Side, p *trace.SessionClosed) string {
 	how := "closed the TCP connection without close_notify"
@@ -508,7 +516,13 @@ func Summary(ev *trace.Event) string {
 		if p.GroupsOffered > 0 {
 			add("group: %d of %d", p.GroupRank, p.GroupsOffered)
 		}
+		if p.Engine != "" {
+			add("by %s", engineText(p.Engine))
+		}
 		add("in %s", ms(p.Duration))
+		return strings.Join(parts, ", ")
+	case *trace.EngineChoice:
+		add("%s: %s", engineText(p.Engine), p.Reason)
 		return strings.Join(parts, ", ")
 	case *trace.Verify:
 		add("%s", p.Verdict)

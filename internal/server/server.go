@@ -490,6 +490,9 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	}
 	cs := state()
 	h := trace.HandshakeState(cs)
+	if s.own != nil {
+		h.Engine = trace.EngineOwn
+	}
 	// wire names every suite; crypto/tls only its own.
 	h.CipherSuite = wire.CipherSuiteName(cs.CipherSuite)
 	sent := len(cs.PeerCertificates) > 0

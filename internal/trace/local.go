@@ -35,6 +35,7 @@ const (
 	TypeHandshakeFailed   = "handshake_failed"   // info
 	TypeClientFingerprint = "client_fingerprint" // info
 	TypeStartTLS          = "starttls"           // info
+	TypeEngine            = "engine"             // info
 	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap, and
 	// truncated (the first packet of a connection cut short by the
 	// snapshot length).
@@ -227,9 +228,13 @@ type Handshake struct {
 	// Cause says in plain words why a failed handshake failed, as read
 	// from the wire; Fix what to do about it. Alert is the alert that
 	// ended it, AlertFrom the side that sent it; nil when none did.
-	Cause, Fix  string
-	Alert       *Alert
-	AlertFrom   Side
+	Cause, Fix string
+	Alert      *Alert
+	AlertFrom  Side
+	// Engine names the TLS stack that ran the handshake: EngineGo
+	// (crypto/tls) or EngineOwn (tlstrace's own engine); "" when the
+	// producer does not say.
+	Engine      string
 	Version     string
 	CipherSuite string
 	// Group is the key exchange group, "" when the stack does not say.
@@ -263,6 +268,9 @@ func (p *Handshake) Type() string {
 func (p *Handshake) Tree() *field.Node {
 	f := field.NewObject("")
 	if !p.Failed {
+		if p.Engine != "" {
+			f.AddString("engine", p.Engine)
+		}
 		f.AddString("version", p.Version)
 		f.AddString("cipher_suite", p.CipherSuite)
 		if p.Group != "" {
@@ -303,6 +311,34 @@ func (p *Handshake) Tree() *field.Node {
 		}
 	}
 	f.AddUint("duration_us", micros(p.Duration))
+	return f
+}
+
+// The engines that run handshakes, as Handshake.Engine and EngineChoice
+// name them.
+const (
+	EngineGo  = "crypto/tls"
+	EngineOwn = "tlstrace"
+)
+
+// EngineChoice says that tlstrace's own engine runs a connection's
+// handshake instead of crypto/tls, the default, and why: the settings ask
+// for what crypto/tls does not implement, or crypto/tls's handshake with
+// the server failed for want of it.
+type EngineChoice struct {
+	// Engine is EngineOwn.
+	Engine string
+	// Reason says why, in plain words.
+	Reason string
+}
+
+func (*EngineChoice) Layer() string { return LayerInfo }
+func (*EngineChoice) Type() string  { return TypeEngine }
+
+func (p *EngineChoice) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("engine", p.Engine)
+	f.AddString("reason", p.Reason)
 	return f
 }
 
@@ -665,9 +701,10 @@ func (p *H2Frame) Tree() *field.Node {
 }
 
 // HandshakeState fills a Handshake from what crypto/tls reports of a
-// completed handshake.
+// completed handshake; its Engine is EngineGo.
 func HandshakeState(cs tls.ConnectionState) *Handshake {
 	h := &Handshake{
+		Engine:      EngineGo,
 		Version:     tls.VersionName(cs.Version),
 		CipherSuite: tls.CipherSuiteName(cs.CipherSuite),
 		ServerName:  cs.ServerName,

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// events parses JSON Lines output.
+func events(t *testing.T, out string) []jsonEvent {
+	t.Helper()
+	var evs []jsonEvent
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var ev jsonEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// findEvent returns the first event of a type (and side, when from is
+// not ""), or nil.
+func findEvent(evs []jsonEvent, from, typ string) *jsonEvent {
+	for i := range evs {
+		if evs[i].Type == typ && (from == "" || evs[i].From == from) {
+			return &evs[i]
+		}
+	}
+	return nil
+}
+
+// TestSeed001Client runs seed 001 end to end: openssl makes the Ed448 files and
+// serves them with s_server; crypto/tls cannot verify Ed448, so the
+// server refuses its ClientHello and tlstrace's own engine runs the
+// handshake on a new connection, saying why. The server's CertificateVerify
+// is ed448 and the chain verifies; the certificate has no subjectAltName,
+// so the default is exit 7 with a cause that names curl's common-name
+// fallback and a hint to add a subjectAltName, and --cn-fallback exits 0.
+// connect and verify URL do the same.
+func TestSeed001Client(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	seed001(t, dir)
+	file := func(name string) string { return filepath.Join(dir, name) }
+	// The seed's `openssl s_server -cert server_cert.pem -key
+	// server_keypair.pem -accept 4433 -www`, on a free port of the
+	// loopback interface.
+	port := freePort(t)
+	startServer(t, "ACCEPT", "openssl", "s_server", "-cert", file("server_cert.pem"), "-key", file("server_keypair.pem"),
+		"-accept", fmt.Sprintf("127.0.0.1:%d", port), "-www")
+	url := fmt.Sprintf("https://localhost:%d/", port)
+	stdin = strings.NewReader("GET / HTTP/1.0\r\n\r\n")
+	defer func() { stdin = os.Stdin }()
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"get", []string{url, "--cacert", file("ca_cert.pem"), "--json", "-m", "20s"}},
+		{"connect", []string{"connect", fmt.Sprintf("localhost:%d", port), "--cacert", file("ca_cert.pem"), "--json", "--idle", "300ms"}},
+	} {
+		for _, fallback := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/cn-fallback=%v", c.name, fallback), func(t *testing.T) {
+				args := c.args
+				if fallback {
+					args = append(slices.Clone(args), "--cn-fallback")
+				}
+				stdin = strings.NewReader("GET / HTTP/1.0\r\n\r\n")
+				code, out, stderr := runCode(args...)
+				trace := out
+				if c.name == "connect" {
+					trace = stderr // the trace; stdout is the server's data
+				}
+				evs := events(t, strings.Join(slices.DeleteFunc(strings.Split(trace, "\n"), func(l string) bool { return !strings.HasPrefix(l, "{") }), "\n"))
+				switched := findEvent(evs, "local", "engine")
+				if switched == nil || switched.Conn != 2 || !strings.Contains(string(switched.Fields), "handshake_failure") ||
+					!strings.Contains(string(switched.Fields), `"engine":"tlstrace"`) {
+					t.Errorf("no engine event on connection 2 naming the engine and the refusal: %+v", switched)
+				}
+				cv := findEvent(evs, "server", "certificate_verify")
+				if cv == nil || cv.Conn != 2 || !strings.Contains(string(cv.Fields), `"ed448"`) {
+					t.Errorf("no ed448 CertificateVerify from the server on connection 2: %+v", cv)
+				}
+				if v := findEvent(evs, "local", "verify"); v == nil || !strings.Contains(string(v.Fields), "Ed448 signature verified") && !strings.Contains(string(v.Fields), "CN=Test CA") {
+					t.Errorf("no verify event with the chain: %+v", v)
+				}
+				if fallback {
+					if code != 0 {
+						t.Fatalf("exit %d with --cn-fallback:\n%s", code, stderr)
+					}
+					done := findEvent(evs, "local", "handshake_complete")
+					if done == nil || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
+						t.Errorf("the handshake_complete event does not name tlstrace's engine: %+v", done)
+					}
+					if c.name == "connect" && !strings.Contains(out, "HTTP/1.0 200 ok") {
+						t.Errorf("connect: the server's page did not come: %q", out)
+					}
+					return
+				}
+				if code != exitVerify {
+					t.Fatalf("exit %d, want %d:\n%s", code, exitVerify, stderr)
+				}
+				for _, w := range []string{"not valid for localhost", "no subjectAltName", "curl and OpenSSL accept it through the common-name fallback",
+					"hint: reissue the certificate with subjectAltName=DNS:localhost", "--cn-fallback"} {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("stderr lacks %q:\n%s", w, stderr)
+					}
+				}
+				if strings.Contains(stderr, "relax --ciphers") {
+					t.Errorf("the hint still says to relax --ciphers/--curves:\n%s", stderr)
+				}
+			})
+		}
+	}
+	t.Run("engine-go", func(t *testing.T) {
+		code, _, stderr := runCode(url, "--cacert", file("ca_cert.pem"), "--engine", "go", "-m", "20s")
+		if code != exitTLS || !strings.Contains(stderr, "handshake_failure") || !strings.Contains(stderr, "drop --engine go") || strings.Contains(stderr, "relax --ciphers") {
+			t.Errorf("exit %d:\n%s", code, stderr)
+		}
+	})
+	t.Run("engine-own", func(t *testing.T) {
+		code, out, stderr := runCode(url, "--cacert", file("ca_cert.pem"), "--engine", "own", "--cn-fallback", "--json", "-m", "20s")
+		evs := events(t, out)
+		if code != 0 || findEvent(evs, "", "engine") != nil || findEvent(evs, "", "handshake_complete") == nil || findEvent(evs, "", "handshake_complete").Conn != 1 {
+			t.Errorf("exit %d, want the own engine on the first connection without an engine event:\n%s", code, stderr)
+		}
+	})
+	t.Run("verify-url", func(t *testing.T) {
+		code, _, stderr := runCode("verify", url, "--cacert", file("ca_cert.pem"), "-m", "20s")
+		if code != exitVerify || !strings.Contains(stderr, "common-name fallback") {
+			t.Errorf("exit %d:\n%s", code, stderr)
+		}
+		code, out, stderr := runCode("verify", url, "--cacert", file("ca_cert.pem"), "-m", "20s", "--cn-fallback")
+		if code != 0 || !strings.Contains(out, "Ed448 signature verified") {
+			t.Errorf("exit %d with --cn-fallback:\n%s%s", code, out, stderr)
+		}
+	})
+}
+
+// TestEngineAgainstTshark runs, against openssl s_server as curl does, the
+// settings crypto/tls lacks: each handshake is by tlstrace's own engine,
+// the server_hello names the suite (or the key share the group), and
+// tshark, reading a capture of the session with the SSLKEYLOGFILE tlstrace
+// wrote, decrypts the same handshake messages and the HTTP request. A
+// server that allows only TLS_AES_128_CCM_SHA256 refuses crypto/tls; the
+// own engine then runs on a second connection.
+func TestEngineAgainstTshark(t *testing.T) {
+	requirePeer(t, "openssl", "dumpcap", "tshark")
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "root", nil)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := ca.leafWithKey(t, dir, "server-rsa", rsaKey, nil)
+	keylog := filepath.Join(dir, "keys.txt")
+	t.Setenv("SSLKEYLOGFILE", keylog)
+	cases := []struct {
+		name  string
+		srv   []string
+		flags []string
+		want  string // in the server_hello's fields
+		conns int
+	}{
+		{"tls13-chacha", nil, []string{"--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256"}, `"cipher_suite":{"name":"TLS_CHACHA20_POLY1305_SHA256"`, 1},
+		{"tls13-ccm-only-server", []string{"-ciphersuites", "TLS_AES_128_CCM_SHA256"}, nil, `"cipher_suite":{"name":"TLS_AES_128_CCM_SHA256"`, 2},
+		{"tls13-ffdhe2048", nil, []string{"--tlsv1.3", "--curves", "ffdhe2048"}, `"ffdhe2048"`, 1},
+	}
+	base := 10000 + int(time.Now().UnixNano()%20000)
+	pcap := filepath.Join(dir, "engine.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp portrange %d-%d", base, base+len(cases)-1), pcap)
+	outputs := make([][]jsonEvent, len(cases))
+	for i, c := range cases {
+		port := base + i
+		args := append([]string{"s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-www", "-naccept", strconv.Itoa(c.conns)}, c.srv...)
+		startServer(t, "ACCEPT", "openssl", args...)
+		code, out, stderr := runCode(append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", ca.file, "--json", "-m", "20s"}, c.flags...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d:\n%s", c.name, code, stderr)
+		}
+		outputs[i] = events(t, out)
+	}
+	stop()
+	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(cases)-1)
+	isServer := func(p int) bool { return p >= base && p < base+len(cases) }
+	oracle := tsharkDirections(t, pcap, decodeAs, keylog, isServer)
+	requests := tsharkBySide(t, pcap, decodeAs, keylog, "http.request.method", isServer)
+	stream := 0
+	for i, c := range cases {
+		evs := outputs[i]
+		for conn := 1; conn <= c.conns; conn++ {
+			got := map[string][]string{}
+			for _, ev := range evs {
+				if ev.Conn != conn || ev.Layer != "tls" {
+					continue
+				}
+				if ev.Type == "encrypted_record" {
+					t.Errorf("%s: a record was not decrypted: %s", c.name, ev.Error)
+				}
+				if code, ok := handshakeCode(ev.Type); ok {
+					got[ev.From] = append(got[ev.From], strconv.Itoa(code))
+				}
+			}
+			for _, side := range []string{"client", "server"} {
+				if !slices.Equal(got[side], oracle[stream][side]) {
+					t.Errorf("%s conn %d, %s's handshake messages:\n tlstrace %v\n tshark   %v", c.name, conn, side, got[side], oracle[stream][side])
+				}
+			}
+			if conn == c.conns && !slices.Equal(requests[stream]["client"], []string{"GET"}) {
+				t.Errorf("%s: tshark did not decrypt the request with tlstrace's key log: %v", c.name, requests[stream])
+			}
+			stream++
+		}
+		var hello *jsonEvent
+		for j := range evs {
+			if evs[j].Type == "server_hello" && evs[j].Conn == c.conns {
+				hello = &evs[j]
+			}
+		}
+		if hello == nil || !strings.Contains(string(hello.Fields), c.want) {
+			t.Errorf("%s: the server_hello lacks %s", c.name, c.want)
+		}
+		var done, switched *jsonEvent
+		for j := range evs {
+			switch evs[j].Type {
+			case "handshake_complete":
+				done = &evs[j]
+			case "engine":
+				switched = &evs[j]
+			}
+		}
+		if done == nil || done.Conn != c.conns || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
+			t.Errorf("%s: handshake_complete %+v, want one by tlstrace's engine on connection %d", c.name, done, c.conns)
+		}
+		if switched == nil || switched.Conn != c.conns {
+			t.Errorf("%s: no engine event on connection %d", c.name, c.conns)
+		}
+	}
+}

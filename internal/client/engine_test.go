@@ -1,0 +1,155 @@
+package client
+
+import (
+	"errors"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// TestEngineChoice checks which settings need tlstrace's own engine under
+// EngineAuto (and are refused with EngineGo), and that the reason names
+// what crypto/tls lacks.
+func TestEngineChoice(t *testing.T) {
+	for _, c := range []struct {
+		o    Options
+		want string // part of the reason; "" for crypto/tls
+	}{
+		{Options{}, ""},
+		{Options{Ciphers: "ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA"}, ""},
+		{Options{TLS13Ciphers: "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"}, ""},
+		{Options{Curves: "X25519:P-256"}, ""},
+		{Options{Ciphers: "DHE-RSA-AES128-GCM-SHA256"}, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"},
+		{Options{Ciphers: "ECDHE-RSA-AES128-GCM-SHA256:TLS_RSA_WITH_AES_128_CCM"}, "TLS_RSA_WITH_AES_128_CCM"},
+		{Options{Ciphers: "EDH-RSA-AES256-SHA256"}, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"},
+		{Options{TLS13Ciphers: "TLS_CHACHA20_POLY1305_SHA256"}, "only TLS_CHACHA20_POLY1305_SHA256"},
+		{Options{TLS13Ciphers: "TLS_AES_128_CCM_SHA256"}, "TLS_AES_128_CCM_SHA256, which crypto/tls does not implement"},
+		{Options{Curves: "X25519:ffdhe2048"}, "ffdhe2048"},
+	} {
+		_, o, err := c.o.Build()
+		if err != nil {
+			t.Errorf("%+v: %v", c.o, err)
+			continue
+		}
+		got := o.ownReason()
+		if (got == "") != (c.want == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%+v: reason %q, want %q", c.o, got, c.want)
+		}
+		own := c.o
+		own.Engine = "own"
+		if _, o, err := own.Build(); err != nil || o.Engine != EngineOwn || o.ownReason() != "" {
+			t.Errorf("%+v with own: %v, %+v", c.o, err, o)
+		}
+	}
+}
+
+// TestOwnSuiteNames compares the OpenSSL names of the suites only the own
+// engine implements with what openssl itself calls them, and checks that
+// crypto/tls implements none of them.
+func TestOwnSuiteNames(t *testing.T) {
+	requirePeer(t, "openssl")
+	out, err := exec.Command("openssl", "ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]uint16{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			continue
+		}
+		hi, lo, ok := strings.Cut(f[0], ",")
+		h, err1 := strconv.ParseUint(strings.TrimPrefix(hi, "0x"), 16, 8)
+		l, err2 := strconv.ParseUint(strings.TrimPrefix(lo, "0x"), 16, 8)
+		if ok && err1 == nil && err2 == nil {
+			ids[f[2]] = uint16(h<<8 | l)
+		}
+	}
+	for name, id := range ownSuites {
+		if got, ok := ids[name]; !ok || got != id {
+			t.Errorf("%s: openssl has 0x%04X (listed %v), the table 0x%04X", name, got, ok, id)
+		}
+		if goSuite(id) {
+			t.Errorf("%s: crypto/tls implements it", name)
+		}
+		if wire.CipherSuiteName(id) == "" {
+			t.Errorf("%s: wire has no IANA name for 0x%04X", name, id)
+		}
+	}
+	for name, id := range opensslSuites {
+		if got, ok := ids[name]; ok && got != id {
+			t.Errorf("%s: openssl has 0x%04X, the table 0x%04X", name, got, id)
+		}
+	}
+	if got, err := ParseTLS13Suites("TLS_AES_128_CCM_8_SHA256:tls_aes_256_gcm_sha384"); err != nil || !slices.Equal(got, []uint16{0x1305, 0x1302}) {
+		t.Errorf("TLS 1.3 suites: %v, %v", got, err)
+	}
+}
+
+// TestRetryReason checks when a failed crypto/tls handshake is tried
+// again with the own engine: a server that refused the ClientHello with
+// handshake_failure or insufficient_security, under EngineAuto only; not
+// a server that wants a client certificate, nor a refused chain.
+func TestRetryReason(t *testing.T) {
+	alert := func(from trace.Side, d wire.AlertDescription) *AlertError {
+		return &failure.AlertError{From: from, Alert: &trace.Alert{Level: &trace.Enum{Name: "fatal", Value: 2}, Description: &trace.Enum{Name: d.String(), Value: uint64(d)}}}
+	}
+	wrap := func(a *AlertError) error { return failure.Explained("cause", a, errors.New("crypto/tls")) }
+	for _, c := range []struct {
+		name   string
+		engine Engine
+		err    error
+		retry  bool
+	}{
+		{"handshake_failure", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseSuites), true},
+		{"insufficient_security", EngineAuto, stepErr(StepTLS, wrap(alert(trace.Server, wire.AlertInsufficientSecurity)), "x"), true},
+		{"engine go", EngineGo, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseSuites), false},
+		{"engine own", EngineOwn, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseSuites), false},
+		{"client certificate", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseClientCert), false},
+		{"client's alert", EngineAuto, advise(StepTLS, wrap(alert(trace.Client, wire.AlertHandshakeFailure)), AdviseSuites), false},
+		{"protocol_version", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertProtocolVersion)), AdviseOlderVersions), false},
+		{"verify", EngineAuto, stepErr(StepVerify, errors.New("untrusted"), ""), false},
+		{"none", EngineAuto, nil, false},
+	} {
+		o := &TLSOptions{Engine: c.engine}
+		if c.name == "handshake_failure" {
+			// Suites limited to crypto/tls's: the limit is the cause.
+			limited := &TLSOptions{CipherSuites: []uint16{0xC02F}}
+			if _, retry := limited.retryReason(c.err); retry {
+				t.Errorf("retried with the suites limited to crypto/tls's")
+			}
+		}
+		why, retry := o.retryReason(c.err)
+		if retry != c.retry || (retry && !strings.Contains(why, "refused crypto/tls's ClientHello")) {
+			t.Errorf("%s: retry %v (%q), want %v", c.name, retry, why, c.retry)
+		}
+	}
+}
+
+// TestRetryUnreachable checks a retry with the own engine that cannot
+// reach the server again (a server that accepts one connection): the
+// error is crypto/tls's refusal, and the trace shows the second connect
+// that failed.
+func TestRetryUnreachable(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	cert, key := writeKeyPair(t, dir)
+	addr := sServer(t, cert, key, "-ciphersuites", "TLS_AES_128_CCM_SHA256")
+	e, events := get(t, addr, TLSOptions{Insecure: true})
+	checkCause(t, e, StepTLS, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", AdviseSuites)
+	refused := false
+	for _, ev := range events {
+		if _, ok := ev.Payload.(*trace.TCPConnect); ok && ev.Conn == 2 && ev.Error != "" {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Errorf("the trace does not show the second connection refused")
+	}
+}

@@ -1,0 +1,115 @@
+package client
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/handshake"
+	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// ownConn is a session tlstrace's own engine ran.
+type ownConn struct{ *handshake.Conn }
+
+func (c ownConn) State() ConnState {
+	s := c.Conn.State()
+	return ConnState{Engine: trace.EngineOwn, Version: s.Version, CipherSuite: s.CipherSuite, ALPN: s.ALPN,
+		PeerCertificates: s.PeerCertificates, OCSPResponse: s.OCSPResponse}
+}
+
+// ownHandshake is Handshake by tlstrace's own engine: the same tap, key
+// log and verification as crypto/tls's.
+func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (TLSConn, *source.Tap, error) {
+	tap := t.NewTap(raw, conn, trace.Client)
+	var verr error
+	cfg := &handshake.Config{
+		ServerName:   host,
+		MinVersion:   o.MinVersion,
+		MaxVersion:   o.MaxVersion,
+		CipherSuites: o.CipherSuites,
+		TLS13Suites:  o.TLS13Suites,
+		ALPN:         o.ALPN,
+		KeyLog:       t.KeyLogWriter(),
+		Sessions:     o.OwnSessions,
+		VerifyPeer: func(chain []*x509.Certificate, staple []byte) error {
+			verr = verify(t, conn, host, o, chain, staple)
+			if verr != nil && !o.Insecure {
+				return verr
+			}
+			return nil
+		},
+	}
+	if net.ParseIP(host) != nil {
+		cfg.ServerName = "" // no SNI for an address; verified against it
+	}
+	for _, g := range o.Curves {
+		cfg.Groups = append(cfg.Groups, uint16(g))
+	}
+	for _, c := range o.Certificates {
+		if key, ok := c.PrivateKey.(crypto.Signer); ok {
+			cfg.Certificates = append(cfg.Certificates, handshake.Certificate{Chain: c.Certificate, Key: key})
+		}
+	}
+	hc := handshake.Client(tap, cfg)
+	start := time.Now()
+	hctx, cancel := context.WithTimeout(ctx, DefaultHandshakeTimeout)
+	defer cancel()
+	err := hc.HandshakeContext(hctx)
+	tm.TLS = time.Since(start)
+	if o.switched != "" {
+		// Said once the handshake has shown what the server needed.
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: switchReason(o.switched, err, hc)}))
+	}
+	if err != nil {
+		return nil, nil, handshakeFailed(err, verr, tap, o)
+	}
+	h := ownState(hc.State())
+	h.Duration = tm.TLS
+	t.Emit(trace.NewEvent(conn, trace.Local, h))
+	return ownConn{hc}, tap, nil
+}
+
+// ownState fills a Handshake from what the own engine reports.
+func ownState(s handshake.State) *trace.Handshake {
+	h := &trace.Handshake{
+		Engine:      trace.EngineOwn,
+		Version:     wire.VersionName(s.Version),
+		CipherSuite: wire.CipherSuiteName(s.CipherSuite),
+		ServerName:  s.ServerName,
+		ALPN:        s.ALPN,
+		Resumed:     s.DidResume,
+		HelloRetry:  s.HelloRetry,
+	}
+	switch {
+	case s.Group != 0:
+		h.Group = wire.GroupName(s.Group)
+	case s.DHBits > 0:
+		h.Group = fmt.Sprintf("a %d-bit DHE group of the server's", s.DHBits)
+	}
+	return h
+}
+
+// switchReason says why the own engine ran after crypto/tls failed (why),
+// adding, when the handshake succeeded, what the server chose that
+// crypto/tls does not implement.
+func switchReason(why string, err error, hc *handshake.Conn) string {
+	if err != nil {
+		return why
+	}
+	s := hc.State()
+	switch {
+	case s.PeerSignatureScheme == 0x0808:
+		return why + "; the server signs with ed448, which crypto/tls does not implement"
+	case s.CipherSuite != 0 && !goSuite(s.CipherSuite):
+		return why + "; the server chose " + wire.CipherSuiteName(s.CipherSuite) + ", which crypto/tls does not implement"
+	case isFFDHE(s.Group):
+		return why + "; the server chose the group " + wire.GroupName(s.Group) + ", which crypto/tls does not implement"
+	}
+	return why
+}
