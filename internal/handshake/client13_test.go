@@ -110,6 +110,7 @@ func TestClient13OpenSSL(t *testing.T) {
 		group      uint16
 		scheme     uint16
 		hrr        bool
+		alpn       string
 	}
 	var cases []tc
 	for _, s := range []struct {
@@ -139,6 +140,8 @@ func TestClient13OpenSSL(t *testing.T) {
 			suite: 0x1301, group: groupP256, scheme: schemeECDSAP256, hrr: true},
 		tc{name: "HelloRetryRequest-ffdhe", cert: p256, key: p256Key, serverArgs: []string{"-groups", "ffdhe2048"}, cfg: Config{Groups: []uint16{groupP256, groupFFDHE2048}},
 			suite: 0x1301, group: groupFFDHE2048, scheme: schemeECDSAP256, hrr: true},
+		tc{name: "ALPN", cert: p256, key: p256Key, serverArgs: []string{"-alpn", "http/1.1"}, cfg: Config{ALPN: []string{"h2", "http/1.1"}},
+			suite: 0x1301, group: groupX25519, scheme: schemeECDSAP256, alpn: "http/1.1"},
 		tc{name: "Ed448", cert: ed448, key: ed448Key, suite: 0x1301, group: groupX25519, scheme: schemeEd448},
 		tc{name: "Ed25519", cert: ed25519, key: ed25519Key, suite: 0x1301, group: groupX25519, scheme: schemeEd25519},
 		tc{name: "RSA", cert: rsa, key: rsaKey, suite: 0x1301, group: groupX25519, scheme: schemePSSRSAE256},
@@ -160,7 +163,7 @@ func TestClient13OpenSSL(t *testing.T) {
 			}
 			st := runClient13(t, addr, &cfg, true, want)
 			if st.Version != VersionTLS13 || st.CipherSuite != c.suite || st.Group != c.group || st.PeerSignatureScheme != c.scheme ||
-				st.HelloRetry != c.hrr || st.ServerName != "localhost" || len(st.PeerCertificates) != 1 || chainLen != 1 {
+				st.HelloRetry != c.hrr || st.ServerName != "localhost" || len(st.PeerCertificates) != 1 || chainLen != 1 || st.ALPN != c.alpn {
 				t.Errorf("state %+v (server output %s)", st, out.String())
 			}
 		})

@@ -83,6 +83,12 @@ func TestClient13Checks(t *testing.T) {
 	s = &script13{key: key, certDER: der, cert: bad}
 	wantSent(t, runScript(t, s, cfg()), s, wire.AlertBadCertificate)
 
+	// A message over the engine's limit (wire.MaxHandshake): refused at
+	// its header, before its bytes are read.
+	huge := append([]byte{8, 0x10, 0, 0}, make([]byte, 1<<20)...)
+	s = &script13{key: key, certDER: der, ee: huge}
+	wantSent(t, runScript(t, s, cfg()), s, wire.AlertDecodeError)
+
 	// A message the flight does not have at that place.
 	s = &script13{key: key, certDER: der, ee: wire.MarshalServerHelloDone()}
 	wantSent(t, runScript(t, s, cfg()), s, wire.AlertUnexpectedMessage)

@@ -151,8 +151,15 @@ func (s *script13) serve(conn net.Conn) error {
 	if _, err := conn.Write(rec); err != nil {
 		return err
 	}
+	// What the client sends from here on is kept, even when it stops
+	// reading the flight and writing it fails.
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(conn)
+		read <- b
+	}()
+	defer func() { s.after = <-read }()
 	if s.helloOnly {
-		s.after, _ = io.ReadAll(conn)
 		return nil
 	}
 	suite, _ := tlscrypt.SuiteByID(0x1301)
@@ -209,7 +216,6 @@ func (s *script13) serve(conn net.Conn) error {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.CloseWrite()
 	}
-	s.after, _ = io.ReadAll(conn)
 	return nil
 }
 
