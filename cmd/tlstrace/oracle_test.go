@@ -246,6 +246,7 @@ var messageFields = map[string][]string{
 	"hello_retry_request":  {"version", "random", "session_id", "cipher_suite", "extensions", "selected_version", "key_share_group"},
 	"encrypted_extensions": {"extensions", "alpn"},
 	"certificate":          {"certificates"},
+	"certificate_request":  {"extensions", "signature_algorithms"},
 	"certificate_verify":   {"signature_algorithm"},
 	"server_key_exchange":  {"named_curve", "signature_algorithm"},
 	"new_session_ticket":   {"lifetime"},
@@ -302,6 +303,7 @@ type ttFields struct {
 	CipherSuite       ttEnum        `json:"cipher_suite"`
 	Extensions        []ttExtension `json:"extensions"`
 	CertificateList   []struct{}    `json:"certificate_list"`
+	SignatureAlgs     []ttEnum      `json:"supported_signature_algorithms"`
 	Algorithm         ttEnum        `json:"algorithm"`
 	NamedCurve        ttEnum        `json:"named_curve"`
 	SignatureAlg      ttEnum        `json:"signature_algorithm"`
@@ -360,6 +362,11 @@ func tlstraceSteps(t *testing.T, events []jsonEvent) map[int][]oracleStep {
 			if l != nil {
 				all["lifetime"] = strconv.FormatUint(*l, 10)
 			}
+		}
+		if f.SignatureAlgs != nil {
+			// A TLS 1.2 CertificateRequest's list (RFC 5246,
+			// Section 7.4.4).
+			all["signature_algorithms"] = joinEnums(f.SignatureAlgs)
 		}
 		var exts []string
 		for _, e := range f.Extensions {
@@ -754,6 +761,9 @@ func tsharkMessage(h *jnode) (string, map[string]string) {
 		}
 	}
 	all["extensions"] = strings.Join(exts, ",")
+	if kind == "certificate_request" && exts == nil {
+		all["signature_algorithms"] = nums(h.all("tls.handshake.sig_hash_alg"))
+	}
 	return kind, all
 }
 
