@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -12,8 +13,10 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // goTLSServer serves an echo over crypto/tls on loopback with cfg.
@@ -114,5 +117,63 @@ func BenchmarkHandshake13(b *testing.B) {
 				ec.Close()
 			}
 		})
+	}
+}
+
+// TestConnDataAndClose writes more than a record's worth in one Write to a
+// crypto/tls echo server and reads it back, then closes the write side:
+// the server's close_notify ends Read with io.EOF.
+func TestConnDataAndClose(t *testing.T) {
+	cert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{cert}})
+		b, _ := io.ReadAll(tc) // until the client's close_notify
+		tc.Write(b)
+		tc.CloseWrite()
+	})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rec := &tlstest.RecordingConn{Conn: conn}
+	c := Client(rec, &Config{ServerName: "localhost"})
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	data := make([]byte, 100_000)
+	rand.Read(data)
+	if n, err := c.Write(data); err != nil || n != len(data) {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("late")); err == nil {
+		t.Error("Write after CloseWrite succeeded")
+	}
+	got, err := io.ReadAll(c)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, %v", len(got), err)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("Read after close_notify: %d, %v", n, err)
+	}
+	// Every record the client wrote fits the TLS 1.3 limit.
+	b := rec.Bytes()
+	for len(b) >= 5 {
+		n := int(b[3])<<8 | int(b[4])
+		if n > wire.MaxCiphertextTLS13 {
+			t.Fatalf("a record of %d bytes", n)
+		}
+		b = b[min(len(b), 5+n):]
+	}
+}
+
+func TestSNIName(t *testing.T) {
+	for in, want := range map[string]string{
+		"example.com": "example.com", "example.com.": "example.com", "": "", "127.0.0.1": "", "::1": "", "[::1]": "", "localhost": "localhost",
+	} {
+		if got := sniName(in); got != want {
+			t.Errorf("sniName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
