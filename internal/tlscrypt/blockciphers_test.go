@@ -69,3 +69,23 @@ func TestIDEAVectors(t *testing.T) {
 		{"spec", "00010002000300040005000600070008", "0000000100020003", "11fbed2b01986de5"},
 	})
 }
+
+// TestCheckPadding30 checks that SSL 3.0 CBC padding is judged by its
+// length alone, shorter than a block (RFC 6101, Section 5.2.3.2), not by
+// its bytes as in TLS.
+func TestCheckPadding30(t *testing.T) {
+	// 4 bytes of content, a 20-byte MAC, 7 bytes of padding that are not
+	// 7s, and the padding length: two 16-byte blocks.
+	buf := append(append(bytes.Repeat([]byte{'c'}, 4), bytes.Repeat([]byte{'m'}, 20)...), 1, 2, 3, 4, 5, 6, 0xff, 7)
+	if n, ok := checkPadding30(buf, 20, 16); !ok || n != 4 {
+		t.Errorf("checkPadding30 = %d, %v; want 4, true", n, ok)
+	}
+	if _, ok := checkPadding(buf, 20); ok {
+		t.Error("TLS padding check accepts padding bytes that are not the padding length")
+	}
+	// A padding length of a block or more is refused.
+	long := append(bytes.Repeat([]byte{0}, 31), 16)
+	if _, ok := checkPadding30(long, 0, 16); ok {
+		t.Error("checkPadding30 accepts 16 bytes of padding with 16-byte blocks")
+	}
+}

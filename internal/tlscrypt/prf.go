@@ -73,7 +73,13 @@ func pHash(out []byte, h func() hash.Hash, secret, seed []byte) {
 //
 //	master_secret = PRF(pre_master_secret, "master secret",
 //	                    ClientHello.random + ServerHello.random)[0..47]
+//
+// For SSL 3.0 it is the MD5 and SHA-1 construction of RFC 6101, Section
+// 6.1.
 func MasterSecret(version uint16, s *Suite, premaster, clientRandom, serverRandom []byte) []byte {
+	if version == VersionSSL30 {
+		return ssl3Expand(premaster, clientRandom, serverRandom, MasterSecretLen)
+	}
 	seed := make([]byte, 0, len(clientRandom)+len(serverRandom))
 	seed = append(seed, clientRandom...)
 	seed = append(seed, serverRandom...)
@@ -112,8 +118,9 @@ type Keys struct {
 //	                server_random + client_random)
 //
 // read as client_write_MAC_key, server_write_MAC_key, client_write_key,
-// server_write_key, client_write_IV, server_write_IV. It returns zero Keys
-// for a version without a PRF.
+// server_write_key, client_write_IV, server_write_IV. For SSL 3.0 the key
+// block is the MD5 and SHA-1 construction of RFC 6101, Section 6.2.2. It
+// returns zero Keys for other versions without a PRF.
 func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byte) (client, server Keys) {
 	macLen := 0
 	if !s.Cipher.AEAD() {
@@ -129,6 +136,9 @@ func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byt
 	seed = append(seed, serverRandom...)
 	seed = append(seed, clientRandom...)
 	kb := PRF(version, s, master, "key expansion", seed, 2*(macLen+s.KeyLen+ivLen))
+	if version == VersionSSL30 {
+		kb = ssl3Expand(master, serverRandom, clientRandom, 2*(macLen+s.KeyLen+ivLen))
+	}
 	if kb == nil {
 		return Keys{}, Keys{}
 	}

@@ -8,6 +8,7 @@
 package tlscrypt
 
 import (
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
@@ -126,8 +127,10 @@ type Decrypter struct {
 	// RC4.
 	rc4 *rc4.Cipher
 
-	// CBC, RC4 and NULL suites.
-	mac hash.Hash
+	// CBC, RC4 and NULL suites: the HMAC, or for SSL 3.0 the plain hash
+	// and the MAC secret.
+	mac    hash.Hash
+	macKey []byte
 
 	// ReuseBuffer makes Open write every plaintext into one buffer, which
 	// is then valid only until the next Open (no allocation per record).
@@ -198,8 +201,11 @@ func NewDecrypter13(s *Suite, trafficSecret []byte) (*Decrypter, error) {
 // (RFC 7366); it only matters for CBC suites, which are the only ones it
 // applies to (RFC 7366, Section 3).
 func NewDecrypter12(version uint16, s *Suite, k Keys, encryptThenMAC bool) (*Decrypter, error) {
-	if version < VersionTLS10 || version > VersionTLS12 {
-		return nil, fmt.Errorf("tlscrypt: version 0x%04X is not TLS 1.0, 1.1 or 1.2", version)
+	if version < VersionSSL30 || version > VersionTLS12 {
+		return nil, fmt.Errorf("tlscrypt: version 0x%04X is not SSL 3.0 or TLS 1.0, 1.1 or 1.2", version)
+	}
+	if version == VersionSSL30 && (s.Cipher.AEAD() || (s.MAC != crypto.MD5 && s.MAC != crypto.SHA1)) {
+		return nil, fmt.Errorf("tlscrypt: %s cannot be used with SSL 3.0", s.Name)
 	}
 	if s.TLS13 {
 		return nil, fmt.Errorf("tlscrypt: %s is a TLS 1.3 cipher suite", s.Name)
@@ -226,7 +232,11 @@ func NewDecrypter12(version uint16, s *Suite, k Keys, encryptThenMAC bool) (*Dec
 	if len(k.MACKey) != s.MAC.Size() {
 		return nil, fmt.Errorf("tlscrypt: MAC key is %d bytes, %s needs %d", len(k.MACKey), s.Name, s.MAC.Size())
 	}
-	d.mac = hmac.New(newHash(s.MAC), k.MACKey)
+	if version == VersionSSL30 {
+		d.mac, d.macKey = newHash(s.MAC)(), append([]byte(nil), k.MACKey...)
+	} else {
+		d.mac = hmac.New(newHash(s.MAC), k.MACKey)
+	}
 	var err error
 	switch s.Cipher {
 	case Null:
@@ -240,7 +250,7 @@ func NewDecrypter12(version uint16, s *Suite, k Keys, encryptThenMAC bool) (*Dec
 	}
 	if d.block != nil {
 		d.etm = encryptThenMAC
-		if version == VersionTLS10 {
+		if version <= VersionTLS10 {
 			if len(k.IV) != d.block.BlockSize() {
 				return nil, fmt.Errorf("tlscrypt: IV is %d bytes, TLS 1.0 %s needs %d", len(k.IV), s.Name, d.block.BlockSize())
 			}
@@ -306,7 +316,7 @@ func (d *Decrypter) Seq() uint64 { return d.seq }
 // CBC and RC4 carry cipher state from record to record; NULL suites
 // authenticate with their MAC too but hide nothing.
 func (d *Decrypter) Resumable() bool {
-	return d.aead != nil || (d.block != nil && d.version != VersionTLS10)
+	return d.aead != nil || (d.block != nil && d.version > VersionTLS10)
 }
 
 // OpenAfterGap decrypts a record that follows records never seen (a
@@ -451,6 +461,9 @@ func (d *Decrypter) additionalData(header []byte, n int) []byte {
 // recordMAC returns HMAC(MAC_write_key, seq_num + type + version + length +
 // content) (RFC 5246, Section 6.2.3.1).
 func (d *Decrypter) recordMAC(header, content []byte) []byte {
+	if d.version == VersionSSL30 {
+		return d.ssl3MAC(header, content)
+	}
 	d.mac.Reset()
 	d.mac.Write(d.additionalData(header, len(content)))
 	d.mac.Write(content)
@@ -501,6 +514,9 @@ func (d *Decrypter) openCBC(header, payload []byte) (uint8, []byte, error) {
 	buf := d.outBuf(len(ct))
 	cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(buf, ct)
 	n, ok := checkPadding(buf, macLen)
+	if d.version == VersionSSL30 {
+		n, ok = checkPadding30(buf, macLen, bs)
+	}
 	if !ok {
 		return 0, nil, d.errorf(ReasonBadPadding, "padding length %d", buf[len(buf)-1])
 	}

@@ -91,6 +91,11 @@ func (e *Encrypter) padding13() int {
 // blocksOfPadding returns the extra whole blocks of CBC padding, limited so
 // that padding_length fits in a byte (RFC 5246, Section 6.2.3.2).
 func (e *Encrypter) blocksOfPadding() int {
+	if e.st.version == VersionSSL30 {
+		// SSL 3.0 padding is shorter than a block (RFC 6101, Section
+		// 5.2.3.2).
+		return 0
+	}
 	bs := e.st.block.BlockSize()
 	return min(max(e.Padding, 0), 256/bs-1)
 }

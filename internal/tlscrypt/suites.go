@@ -25,7 +25,8 @@
 // Camellia and ARIA in GCM (camellia.go, aria.go: RFC 3713, RFC 5794), AES,
 // Camellia, ARIA, 3DES and DES in CBC (MAC-then-encrypt or
 // encrypt_then_mac, RFC 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256
-// or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0, export
+// or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0 records
+// (ssl3.go: its key block and MAC) open with NewDecrypter12 too. Export
 // suites, GOST and SM4 are not supported. docs/ciphers.md says where each cipher comes from.
 //
 // The package has no dependency on the rest of tlstrace.

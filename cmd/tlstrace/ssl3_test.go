@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/capture"
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// ssl3Conn builds the bytes of an SSL 3.0 connection with the given cipher
+// suite: the plaintext hellos, an RSA ClientKeyExchange, each side's
+// change_cipher_spec and Finished, a request and a response. No peer on
+// this machine speaks SSL 3.0 any more, so the records are sealed with
+// tlscrypt; tshark, which derives its own keys from the master secret,
+// is the oracle of the key block, MAC and cipher. The Finished messages
+// hold random bytes: neither tshark nor tlstrace checks them.
+func ssl3Conn(t *testing.T, rng *rand.Rand, id uint16, start time.Time, port uint16) (*capture.Conn, string, []byte, []byte) {
+	t.Helper()
+	suite, ok := tlscrypt.SuiteByID(id)
+	if !ok {
+		t.Fatalf("suite 0x%04X unknown", id)
+	}
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	cr, sr, master := random(32), random(32), random(48)
+	must := func(b []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ch := must((&wire.ClientHello{Version: tlscrypt.VersionSSL30, Random: cr, CipherSuites: []uint16{id}}).Marshal())
+	sh := must((&wire.ServerHello{Version: tlscrypt.VersionSSL30, Random: sr, CipherSuite: id}).Marshal())
+	cke := must(wire.MarshalClientKeyExchangeRSA(tlscrypt.VersionSSL30, random(128)))
+	record := func(typ wire.ContentType, b []byte) []byte {
+		return must(wire.AppendRecord(nil, typ, tlscrypt.VersionSSL30, b))
+	}
+	ck, sk := tlscrypt.KeyBlock(tlscrypt.VersionSSL30, suite, master, cr, sr)
+	cEnc, err := tlscrypt.NewEncrypter12(tlscrypt.VersionSSL30, suite, ck, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sEnc, err := tlscrypt.NewEncrypter12(tlscrypt.VersionSSL30, suite, sk, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal := func(e *tlscrypt.Encrypter, typ wire.ContentType, b []byte) []byte {
+		return must(e.Seal(nil, uint8(typ), tlscrypt.VersionSSL30, b))
+	}
+	request := []byte("GET / HTTP/1.0\r\n\r\n")
+	response := []byte(fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s over SSL 3.0\r\n", suite.Name))
+	finished := func() []byte { return must(wire.MarshalFinished(random(36))) }
+	var chunks []capture.Chunk
+	at := start
+	add := func(fromClient bool, parts ...[]byte) {
+		at = at.Add(time.Millisecond)
+		chunks = append(chunks, capture.Chunk{FromClient: fromClient, Time: at, Data: bytes.Join(parts, nil)})
+	}
+	ccs := record(wire.ContentChangeCipherSpec, []byte{1})
+	add(true, record(wire.ContentHandshake, ch))
+	add(false, record(wire.ContentHandshake, append(sh, wire.MarshalServerHelloDone()...)))
+	add(true, record(wire.ContentHandshake, cke), ccs, seal(cEnc, wire.ContentHandshake, finished()))
+	add(false, ccs, seal(sEnc, wire.ContentHandshake, finished()))
+	add(true, seal(cEnc, wire.ContentApplicationData, request))
+	add(false, seal(sEnc, wire.ContentApplicationData, response))
+	add(true, seal(cEnc, wire.ContentAlert, []byte{1, 0}))
+	c := &capture.Conn{
+		Client: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 40000+port),
+		Server: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port),
+		Start:  start, End: at.Add(time.Millisecond), Chunks: chunks,
+	}
+	return c, fmt.Sprintf("CLIENT_RANDOM %x %x\n", cr, master), request, response
+}
+
+// TestReadSSL30 checks SSL 3.0 decryption (RFC 6101: its key block and
+// MAC, CBC with the chained IV and free padding bytes, RC4 and NULL)
+// against tshark, field by field, on connections sealed with tlscrypt.
+func TestReadSSL30(t *testing.T) {
+	requirePeer(t, "tshark")
+	suites := []uint16{
+		0x0004, // TLS_RSA_WITH_RC4_128_MD5
+		0x0005, // TLS_RSA_WITH_RC4_128_SHA
+		0x000A, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+		0x002F, // TLS_RSA_WITH_AES_128_CBC_SHA
+		0x0035, // TLS_RSA_WITH_AES_256_CBC_SHA
+		0x0041, // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA
+		0x0096, // TLS_RSA_WITH_SEED_CBC_SHA
+		0x0002, // TLS_RSA_WITH_NULL_SHA
+		0x0001, // TLS_RSA_WITH_NULL_MD5
+	}
+	rng := rand.New(rand.NewPCG(30, 0))
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var conns []*capture.Conn
+	var keylog bytes.Buffer
+	var sent [][2][]byte
+	const base = 4430
+	for i, id := range suites {
+		c, line, req, resp := ssl3Conn(t, rng, id, start.Add(time.Duration(i)*time.Second), uint16(base+i))
+		conns = append(conns, c)
+		keylog.WriteString(line)
+		sent = append(sent, [2][]byte{req, resp})
+	}
+	dir := t.TempDir()
+	pcap, keys := filepath.Join(dir, "ssl3.pcapng"), filepath.Join(dir, "keys.txt")
+	var b bytes.Buffer
+	if err := capture.WritePcapng(&b, nil, conns); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pcap, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keys, keylog.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	decodeAs := fmt.Sprintf("tcp.port==%d-%d,tls", base, base+len(suites)-1)
+	events := runJSON(t, "read", pcap, "--keylog", keys, "--json")
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keys, decodeAs: decodeAs, events: events})
+	for i := range suites {
+		var got [2]bytes.Buffer
+		for _, ev := range events {
+			if ev.Conn != i+1 || ev.Layer != "tls" {
+				continue
+			}
+			if ev.Type == "encrypted_record" || ev.Error != "" {
+				t.Errorf("conn %d (0x%04X): %s %s", i+1, suites[i], ev.Type, ev.Error)
+			}
+			if ev.Type == "application_data" {
+				got[map[string]int{"client": 0, "server": 1}[ev.From]].WriteString(appData(t, ev))
+			}
+		}
+		for side := range 2 {
+			if !bytes.Equal(got[side].Bytes(), sent[i][side]) {
+				t.Errorf("conn %d (0x%04X): application data %q, sent %q", i+1, suites[i], got[side].Bytes(), sent[i][side])
+			}
+		}
+	}
+}
