@@ -349,6 +349,18 @@ func TestOraclePeers(t *testing.T) {
 		checkOracle(t, oracleCase{pcap: snap, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleProtectedCCS, ruleNoHeader}})
 	})
 
+	t.Run("small segments", func(t *testing.T) {
+		// Every payload cut into segments of 300 bytes: records,
+		// record headers and handshake messages span packets, and
+		// each step comes in the frame that completed it.
+		seg := filepath.Join(dir, "segments.pcap")
+		if read, written := segmentPackets(t, nsec, seg, 300); written < read+100 {
+			t.Fatalf("%d packets cut into %d", read, written)
+		}
+		events := runJSON(t, "read", seg, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: seg, keylog: keylog, decodeAs: decodeAs, events: events})
+	})
+
 	t.Run("deleted segment", func(t *testing.T) {
 		// The segment that holds the client's first application data
 		// deleted, in the static RSA and the TLS 1.3 PSK connections.
@@ -412,6 +424,74 @@ func TestOraclePeers(t *testing.T) {
 			t.Errorf("tickets at frames %v, want both at %d", at, b)
 		}
 	})
+}
+
+// segmentPackets writes the pcap file in (Linux cooked, IPv4) to out with
+// the TCP payload of every packet cut into segments of at most n bytes,
+// each a packet of its own with its sequence number, IPv4 length and
+// header checksum, at the time of the packet it came from: the segments
+// of a path with a small MSS, where records and their headers span
+// packets.
+func segmentPackets(t *testing.T, in, out string, n int) (read, written int) {
+	t.Helper()
+	f, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint32(f[20:]) != 113 {
+		t.Fatalf("link type %d, want 113 (Linux cooked)", binary.LittleEndian.Uint32(f[20:]))
+	}
+	o := append([]byte(nil), f[:24]...)
+	for off := 24; off+16 <= len(f); {
+		ts := f[off : off+8]
+		size := int(binary.LittleEndian.Uint32(f[off+8:]))
+		pkt := f[off+16 : off+16+size]
+		off += 16 + size
+		read++
+		const sll = 16
+		var hdr, payload []byte
+		var ihl, thl int
+		if binary.BigEndian.Uint16(pkt[14:]) == 0x0800 && pkt[sll+9] == 6 { // IPv4, TCP
+			ihl = int(pkt[sll]&0x0f) * 4
+			tcp := pkt[sll+ihl:]
+			thl = int(tcp[12]>>4) * 4
+			hdr, payload = pkt[:sll+ihl+thl], tcp[thl:]
+		}
+		if len(payload) <= n {
+			written++
+			o = binary.LittleEndian.AppendUint32(append(o, ts...), uint32(size))
+			o = append(binary.LittleEndian.AppendUint32(o, uint32(size)), pkt...)
+			continue
+		}
+		seq := binary.BigEndian.Uint32(pkt[sll+ihl+4:])
+		for i := 0; i < len(payload); i += n {
+			chunk := payload[i:min(i+n, len(payload))]
+			p := append(append([]byte(nil), hdr...), chunk...)
+			ip := p[sll : sll+ihl]
+			binary.BigEndian.PutUint16(ip[2:], uint16(ihl+thl+len(chunk)))
+			ip[10], ip[11] = 0, 0
+			var sum uint32
+			for j := 0; j < ihl; j += 2 {
+				sum += uint32(binary.BigEndian.Uint16(ip[j:]))
+			}
+			for sum > 0xffff {
+				sum = sum&0xffff + sum>>16
+			}
+			binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+			seg := p[sll+ihl:]
+			binary.BigEndian.PutUint32(seg[4:], seq+uint32(i))
+			if i+n < len(payload) {
+				seg[13] &^= 0x09 // FIN and PSH on the last segment only
+			}
+			o = binary.LittleEndian.AppendUint32(append(o, ts...), uint32(len(p)))
+			o = append(binary.LittleEndian.AppendUint32(o, uint32(len(p))), p...)
+			written++
+		}
+	}
+	if err := os.WriteFile(out, o, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return read, written
 }
 
 // swapPackets writes the pcap file in to out with the data of packets a
