@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -15,18 +16,20 @@ import (
 // This file holds the HTML report (--html): one self-contained page, its
 // CSS and JavaScript inline, that a Content-Security-Policy keeps from
 // loading anything. Everything in it is written through html/template, so
-// the names and bytes of a hostile capture stay text.
+// the names and bytes of a hostile capture stay text (and, inside the
+// JSON blocks, stay JSON strings).
 //
 // The page has, in order: the diagnosis of what failed (cause and fix, as
 // the events give them), a table of the connections, and for each
 // connection its certificate chain as cards (Link events), its timing
 // waterfall (Timing) and a ladder diagram: one row per step in time order,
 // an arrow between the client and the server for what one of them sent.
-// Each row expands to the step's field tree and its bytes as hex; the
-// JavaScript highlights in the hex the bytes of the field under the
-// pointer, using the byte spans of the tree (field.Node Offset and
-// Length). With JavaScript off the page still reads: the summary, the
-// ladder and every expansion are plain HTML.
+// These read with JavaScript off. A click on a row opens the step's field
+// tree and its bytes as hex, built by the page's script from a JSON block
+// per connection (so that a report of a thousand connections holds no DOM
+// for what is not opened); the field under the pointer has its bytes
+// highlighted in the hex, from the byte spans of the tree (field.Node
+// Offset and Length, counted from the start of the event's Raw).
 //
 // Every event of the tls layer is a ladder row with a data-event
 // attribute, its number in the run (1 for the first event, as the lines
@@ -35,7 +38,7 @@ import (
 //go:embed html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"value": fieldValue}).Parse(htmlSource))
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
 // Limits of what the page holds, so that a long capture still opens
 // quickly.
@@ -44,7 +47,7 @@ const (
 	// how many more there were.
 	maxHTMLHex = 16 << 10
 	// maxFieldHex is the most bytes of one field written in the tree: the
-	// hex dump below it holds them all.
+	// bytes beside it hold them all.
 	maxFieldHex = 48
 	// maxDiagnoses is the most failures listed at the top; each
 	// connection's own section still shows its failure in place.
@@ -76,6 +79,7 @@ type htmlConn struct {
 	Failed                     bool
 	Start, End                 float64
 	Steps                      []*htmlStep
+	Details                    []htmlDetail
 	Links                      []*trace.Link
 	Verdict                    *htmlVerdict
 	Timing                     []htmlBar
@@ -99,10 +103,9 @@ type htmlStep struct {
 	Fix            string
 	Fatal          bool
 	Anomalies      []string
-	Fields         []*field.Node
-	Hex            string
-	HexMore        int
-	Length         int
+	// Detail is the index of the step's fields and bytes in its
+	// connection's Details, -1 when it has none.
+	Detail int
 }
 
 type htmlDiagnosis struct {
@@ -164,12 +167,18 @@ func (h *HTML) Event(ev *trace.Event) {
 			s.Anomalies = append(s.Anomalies, "record: "+a.Text)
 		}
 	}
+	s.Detail = -1
+	var d htmlDetail
 	if ev.Fields != nil && ev.Type != trace.TypeApplicationData {
-		s.Fields = ev.Fields.Clone().Children
+		d.Fields = jsonNodes(ev.Fields.Children)
 	}
 	if len(ev.Raw) > 0 {
 		b := ev.Raw[:min(len(ev.Raw), maxHTMLHex)]
-		s.Hex, s.HexMore, s.Length = hexDump(b), len(ev.Raw)-len(b), len(ev.Raw)
+		d.Hex, d.More = field.Hex(b), len(ev.Raw)-len(b)
+	}
+	if d.Fields != nil || d.Hex != "" {
+		s.Detail = len(c.Details)
+		c.Details = append(c.Details, d)
 	}
 	h.note(c, s, ev)
 	if _, ok := ev.Payload.(*trace.Data); ev.Error != "" && !ok && !s.Fatal {
@@ -292,43 +301,35 @@ func percent(part, total int64) float64 {
 	return float64(part*10000/total) / 100
 }
 
-// hexDump writes b as lines of 16 bytes: the offset, two spaces, the
-// bytes in hex (a space between bytes, two after the eighth), two spaces
-// and the bytes as ASCII between bars. The page's script reads the bytes
-// back from this layout to highlight fields.
-func hexDump(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b)/16*76 + 76)
-	width := 4
-	for n := len(b); n > 0xffff; n >>= 4 {
-		width++
+// htmlDetail is what a ladder row opens to, as its connection's JSON
+// block holds it: the field tree and the bytes in hex (at most maxHTMLHex,
+// More counting the rest).
+type htmlDetail struct {
+	Fields []htmlNode `json:"f,omitempty"`
+	Hex    string     `json:"x,omitempty"`
+	More   int        `json:"m,omitempty"`
+}
+
+// htmlNode is a field of the tree: its name, its value as text, its
+// byte span and note, its children.
+type htmlNode struct {
+	Name     string     `json:"n,omitempty"`
+	Value    string     `json:"v,omitempty"`
+	Offset   int        `json:"o,omitempty"`
+	Length   int        `json:"l,omitempty"`
+	Note     string     `json:"t,omitempty"`
+	Children []htmlNode `json:"c,omitempty"`
+}
+
+func jsonNodes(l []*field.Node) []htmlNode {
+	if len(l) == 0 {
+		return nil
 	}
-	const digits = "0123456789abcdef"
-	for off := 0; off < len(b); off += 16 {
-		line := b[off:min(off+16, len(b))]
-		fmt.Fprintf(&sb, "%0*x  ", width, off)
-		for i := range 16 {
-			if i < len(line) {
-				sb.WriteByte(digits[line[i]>>4])
-				sb.WriteByte(digits[line[i]&15])
-				sb.WriteByte(' ')
-			} else {
-				sb.WriteString("   ")
-			}
-			if i == 7 {
-				sb.WriteByte(' ')
-			}
-		}
-		sb.WriteString(" |")
-		for _, c := range line {
-			if c < 0x20 || c > 0x7e {
-				c = '.'
-			}
-			sb.WriteByte(c)
-		}
-		sb.WriteString("|\n")
+	out := make([]htmlNode, len(l))
+	for i, n := range l {
+		out[i] = htmlNode{Name: n.Name, Value: fieldValue(n), Offset: n.Offset, Length: n.Length, Note: n.Note, Children: jsonNodes(n.Children)}
 	}
-	return sb.String()
+	return out
 }
 
 // fieldValue formats a scalar field for the tree.
@@ -378,8 +379,9 @@ func (h *HTML) Flush() error {
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}
-	if err := htmlTemplate.Execute(h.w, p); err != nil {
+	w := bufio.NewWriterSize(h.w, 64<<10)
+	if err := htmlTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	return nil
+	return w.Flush()
 }

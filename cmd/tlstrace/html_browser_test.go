@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// The report in a real browser: headless Chromium (Debian's package),
+// driven through the DevTools protocol.
+
+// browser is a page of a headless Chromium, with what it logged and what
+// it asked the network for.
+type browser struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	console  []string // errors and exceptions
+	requests []string // URLs other than the page's own
+	page     string
+}
+
+// newBrowser starts Chromium for t: missing, it skips the test, or fails it
+// under CI.
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	requirePeer(t, "chromium")
+	path, _ := exec.LookPath("chromium")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 1000))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox) // Chromium refuses its sandbox to root
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	b := &browser{ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("starting chromium: %v", err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.console = append(b.console, fmt.Sprintf("%s: %s", m.Type, m.Text))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	err := chromedp.Listen(ctx, func(ev any) {
+		if r, ok := ev.(*network.EventRequestWillBeSent); ok {
+			b.mu.Lock()
+			if r.Request.URL != b.page {
+				b.requests = append(b.requests, r.Request.URL)
+			}
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// run runs actions with a time limit.
+func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, b *browser, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// open loads the file path and returns how long it took until the page
+// was loaded and, with scroll, scrolled to its end with two frames drawn.
+func (b *browser) open(t *testing.T, path string, scroll bool) time.Duration {
+	t.Helper()
+	u := (&url.URL{Scheme: "file", Path: path}).String()
+	b.mu.Lock()
+	b.page = u
+	b.mu.Unlock()
+	start := time.Now()
+	b.run(t, "loading the report", chromedp.Navigate(u))
+	if scroll {
+		eval[float64](t, b, `new Promise(done => {
+			window.scrollTo(0, document.body.scrollHeight);
+			requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now())));
+		})`)
+	}
+	return time.Since(start)
+}
+
+// count returns the number of elements sel matches, through the DOM
+// (which works with JavaScript off).
+func (b *browser) count(t *testing.T, sel string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(sel), chromedp.AtLeast(0)))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return len(nodes)
+}
+
+// check fails t with the console errors and network requests seen.
+func (b *browser) check(t *testing.T) {
+	t.Helper()
+	time.Sleep(100 * time.Millisecond) // the last console events
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.console) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(b.console, "\n"))
+	}
+	if len(b.requests) > 0 {
+		t.Errorf("the report asked the network for %q", b.requests)
+	}
+}
+
+// screenshot keeps the page (the whole page with full, else the
+// window) as an artifact of t, in $TLSTRACE_ARTIFACTS when set.
+func (b *browser) screenshot(t *testing.T, name string, full bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	shot := chromedp.CaptureScreenshot()
+	if full {
+		shot = chromedp.FullScreenshot(100)
+	}
+	png, err := chromedp.Run(ctx, shot)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := os.Getenv("TLSTRACE_ARTIFACTS")
+	if dir == "" {
+		dir = t.ArtifactDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// TestHTMLBrowser opens the report of a capture in Chromium: no console
+// error, no request; one [data-event] element per tls event of --json;
+// clicking a message opens its fields, and pointing at a field highlights
+// its bytes, the same bytes the tree shows.
+func TestHTMLBrowser(t *testing.T) {
+	c := readHTMLCases[0]
+	page, _ := readReport(t, c.args...)
+	file := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := len(tlsEventLines(t, c.args...))
+
+	b := newBrowser(t)
+	took := b.open(t, file, true)
+	t.Logf("report of %d bytes opened in %v", len(page), took)
+
+	if n := b.count(t, "[data-event]"); n != want {
+		t.Errorf("%d [data-event] elements, want %d (the tls events of --json)", n, want)
+	}
+	// The first message: the ClientHello.
+	const msg = `document.querySelector("[data-event]")`
+	if n := b.count(t, ".body"); n != 0 {
+		t.Fatalf("%d messages open before any click", n)
+	}
+	b.run(t, "clicking the ClientHello", chromedp.Click(chromedp.CSS(`[data-event]`)))
+	if !eval[bool](t, b, msg+`.classList.contains("open")`) {
+		t.Fatal("clicking the message did not open it")
+	}
+	if n := eval[int](t, b, msg+`.querySelectorAll(".tree li").length`); n < 20 {
+		t.Errorf("the ClientHello shows %d fields", n)
+	}
+	if h := eval[float64](t, b, msg+`.querySelector(".tree").getBoundingClientRect().height`); h == 0 {
+		t.Error("the fields are not visible")
+	}
+	if got := eval[int](t, b, msg+`.querySelectorAll(".hex span").length`); got != 2*clientHelloLength(t, c.args...) {
+		t.Errorf("%d bytes in the hex view (with their characters), want twice the ClientHello's length", got)
+	}
+	// The random: 32 bytes at offset 6.
+	b.run(t, "clicking the random", chromedp.Click(chromedp.CSS(`[data-event] .tree > li[data-o="6"][data-l="32"]`)))
+	hl := eval[[]string](t, b, `Array.from(`+msg+`.querySelectorAll(".hex .hl"), e => e.textContent)`)
+	if len(hl) != 64 {
+		t.Fatalf("%d elements highlighted, want 32 bytes in hex and 32 characters", len(hl))
+	}
+	tree := eval[string](t, b, msg+`.querySelector('.tree > li[data-o="6"]').textContent`)
+	hex := eval[string](t, b, msg+`.querySelector("pre.hex").bytes.filter(p => p[0].classList.contains("hl") && p[1].classList.contains("hl")).map(p => p[0].textContent).join("")`)
+	if len(hex) != 64 || !strings.Contains(tree, hex) {
+		t.Errorf("highlighted bytes %q are not the field's %q", hex, tree)
+	}
+	// Another field moves the highlight: legacy_version, 2 bytes.
+	b.run(t, "clicking the version", chromedp.Click(chromedp.CSS(`[data-event] .tree > li[data-o="4"][data-l="2"]`)))
+	if got := eval[string](t, b, `Array.from(`+msg+`.querySelectorAll(".hex .hl"), e => e.textContent).join(" ")`); got != "03 03 . ." {
+		t.Errorf("highlighted %q after choosing legacy_version, want 03 03 and its two characters", got)
+	}
+	b.screenshot(t, "report.png", true)
+	// A second click closes the message.
+	b.run(t, "closing the ClientHello", chromedp.Click(chromedp.CSS(`[data-event] > .lane`)))
+	if eval[bool](t, b, msg+`.classList.contains("open")`) {
+		t.Error("a second click did not close the message")
+	}
+	b.check(t)
+}
+
+// clientHelloLength is the length of the first ClientHello of the capture,
+// header included, as --json --raw gives its bytes.
+func clientHelloLength(t *testing.T, args ...string) int {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(append(append([]string{"read"}, args...), "--json", "--raw"), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		var ev struct{ Type, Raw string }
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Type == "client_hello" {
+			return len(ev.Raw) / 2
+		}
+	}
+	t.Fatal("no client_hello")
+	return 0
+}
+
+// TestHTMLBrowserNoScript: with JavaScript off, the summary and every
+// ladder row read.
+func TestHTMLBrowserNoScript(t *testing.T) {
+	c := readHTMLCases[0]
+	page, _ := readReport(t, c.args...)
+	file := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("turning JavaScript off: %v", err)
+	}
+	b.open(t, file, false)
+	if n := b.count(t, "table.sum tbody tr"); n != 2 {
+		t.Errorf("%d rows in the summary, want 2", n)
+	}
+	if n, want := b.count(t, "[data-event]"), len(tlsEventLines(t, c.args...)); n != want {
+		t.Errorf("%d ladder rows with data-event, want %d", n, want)
+	}
+	b.run(t, "clicking the ClientHello", chromedp.Click(chromedp.CSS(`[data-event]`)))
+	if n := b.count(t, ".body"); n != 0 {
+		t.Error("a row opened with JavaScript off: the page's script ran")
+	}
+	b.screenshot(t, "report-noscript.png", true)
+	b.check(t)
+}
+
+// TestHTMLBrowserManyConnections: the report of a capture of 1,000
+// connections (the Illustrated TLS 1.3 connection, repeated on other
+// client ports) opens and scrolls to its end in the browser. The time is
+// logged; the test fails only past a generous bound.
+func TestHTMLBrowserManyConnections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1,000-connection report")
+	}
+	one, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1000
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "many.pcap")
+	if d := os.Getenv("TLSTRACE_MANY"); d != "" {
+		capture = d
+	}
+	if err := os.WriteFile(capture, repeatConnection(t, one, n, 100*time.Millisecond), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	page, _ := readReport(t, capture, "--keylog", td+"illustrated-tls13/keylog.txt")
+	made := time.Since(start)
+	file := filepath.Join(dir, "many.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	took := b.open(t, file, true)
+	t.Logf("%d connections: report of %.1f MB written in %v, opened and scrolled to its end in %v", n, float64(len(page))/1e6, made, took)
+	if got := b.count(t, "section.conn"); got != n {
+		t.Errorf("%d connection sections, want %d", got, n)
+	}
+	if took > time.Minute {
+		t.Errorf("the report took %v to open", took)
+	}
+	b.screenshot(t, "report-1000.png", false)
+	b.check(t)
+}
+
+// repeatConnection returns a classic pcap (BSD loopback link type, IPv4)
+// of the connection in src repeated n times, each copy on its own client
+// port and every gap later, its TCP checksums recomputed.
+func repeatConnection(t *testing.T, src []byte, n int, gap time.Duration) []byte {
+	t.Helper()
+	le := binary.LittleEndian
+	if len(src) < 24 || le.Uint32(src) != 0xa1b2c3d4 || le.Uint32(src[20:]) != 0 {
+		t.Fatal("want a little-endian microsecond pcap of link type 0 (loopback)")
+	}
+	type packet struct {
+		sec, usec uint32
+		data      []byte
+	}
+	var packets []packet
+	var serverPort uint16
+	for b := src[24:]; len(b) > 0; {
+		if len(b) < 16 || int(le.Uint32(b[8:])) > len(b)-16 || le.Uint32(b[8:]) != le.Uint32(b[12:]) {
+			t.Fatal("a truncated packet")
+		}
+		l := int(le.Uint32(b[8:]))
+		p := packet{le.Uint32(b), le.Uint32(b[4:]), b[16 : 16+l]}
+		if len(p.data) < 4+20 || le.Uint32(p.data) != 2 || p.data[4]>>4 != 4 || p.data[4+9] != 6 {
+			t.Fatal("a packet that is not IPv4/TCP")
+		}
+		if serverPort == 0 { // the SYN goes to the server
+			ihl := int(p.data[4]&15) * 4
+			serverPort = binary.BigEndian.Uint16(p.data[4+ihl+2:])
+		}
+		packets = append(packets, p)
+		b = b[16+l:]
+	}
+	out := bytes.NewBuffer(slices.Clone(src[:24]))
+	for k := range n {
+		for _, p := range packets {
+			d := slices.Clone(p.data)
+			ip := d[4:]
+			ihl := int(ip[0]&15) * 4
+			tcp := ip[ihl:binary.BigEndian.Uint16(ip[2:])]
+			port := uint16(20000 + k)
+			if binary.BigEndian.Uint16(tcp) == serverPort {
+				binary.BigEndian.PutUint16(tcp[2:], port)
+			} else {
+				binary.BigEndian.PutUint16(tcp, port)
+			}
+			binary.BigEndian.PutUint16(tcp[16:], 0)
+			binary.BigEndian.PutUint16(tcp[16:], tcpChecksum(ip[12:16], ip[16:20], tcp))
+			at := time.Duration(p.sec)*time.Second + time.Duration(p.usec)*time.Microsecond + time.Duration(k)*gap
+			var h [16]byte
+			le.PutUint32(h[0:], uint32(at/time.Second))
+			le.PutUint32(h[4:], uint32(at%time.Second/time.Microsecond))
+			le.PutUint32(h[8:], uint32(len(d)))
+			le.PutUint32(h[12:], uint32(len(d)))
+			out.Write(h[:])
+			out.Write(d)
+		}
+	}
+	return out.Bytes()
+}
+
+// tcpChecksum is the checksum of a TCP segment over IPv4 (RFC 793, Section
+// 3.1, with the pseudo-header), its checksum field zero.
+func tcpChecksum(src, dst, seg []byte) uint16 {
+	var sum uint32
+	add := func(b []byte) {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(b[i:]))
+		}
+		if len(b)%2 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+	}
+	add(src)
+	add(dst)
+	sum += 6 + uint32(len(seg))
+	add(seg)
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}
