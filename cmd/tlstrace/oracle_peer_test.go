@@ -33,6 +33,8 @@ type oracleScenario struct {
 	// fails is set for a handshake that fails: there is no script, and
 	// the client's output must say fails.
 	fails string
+	// ipv6 connects over ::1 instead of 127.0.0.1.
+	ipv6 bool
 }
 
 type scriptStep struct {
@@ -203,6 +205,14 @@ func oracleScenarios(dir string) []oracleScenario {
 			check:  has("server certificate_verify", "server finished", "client alert"),
 		},
 		{
+			name:   "TLS 1.3 over IPv6",
+			server: append([]string{"-tls1_3"}, rsa...),
+			client: []string{"-tls1_3"},
+			script: talk,
+			ipv6:   true,
+			check:  has("client client_hello", "server finished", "client application_data", "server application_data"),
+		},
+		{
 			name:   "TLS 1.2 PSK",
 			server: []string{"-tls1_2", "-nocert", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
 			client: []string{"-tls1_2", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
@@ -217,6 +227,9 @@ func oracleScenarios(dir string) []oracleScenario {
 func runScenario(t *testing.T, dir string, sc oracleScenario, port int, keylog string) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if sc.ipv6 {
+		addr = fmt.Sprintf("[::1]:%d", port)
+	}
 	var srvOut, cliOut lockedBuffer
 	srvIn, srvDone := startOpenSSL(t, &srvOut, append([]string{"s_server", "-accept", addr,
 		"-naccept", "1", "-keylogfile", keylog}, sc.server...)...)
