@@ -153,9 +153,10 @@ func TestSeed001Client(t *testing.T) {
 // settings crypto/tls lacks: each handshake is by tlstrace's own engine,
 // the server_hello names the suite (or the key share the group), and
 // tshark, reading a capture of the session with the SSLKEYLOGFILE tlstrace
-// wrote, decrypts the same handshake messages and the HTTP request. A
-// server that allows only TLS_AES_128_CCM_SHA256 refuses crypto/tls; the
-// own engine then runs on a second connection.
+// wrote, decrypts the same handshake messages and the HTTP request.
+// Servers that allow only what crypto/tls lacks (TLS_AES_128_CCM_SHA256;
+// DHE-RSA-AES256-CCM8 in TLS 1.2; DHE in TLS 1.0) refuse crypto/tls's
+// ClientHello; the own engine then runs on a second connection.
 func TestEngineAgainstTshark(t *testing.T) {
 	requirePeer(t, "openssl", "dumpcap", "tshark")
 	dir := t.TempDir()
@@ -174,6 +175,11 @@ func TestEngineAgainstTshark(t *testing.T) {
 		want  string // in the server_hello's fields
 		conns int
 	}{
+		{"dhe-aes128-gcm", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
+		{"dhe-aes256-cbc", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES256-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"`, 1},
+		{"ccm", []string{"-tls1_2", "-cipher", "ALL"}, []string{"--ciphers", "AES128-CCM:DHE-RSA-AES128-CCM"}, `"cipher_suite":{"name":"TLS_RSA_WITH_AES_128_CCM"`, 1},
+		{"tls12-ccm8-only-server", []string{"-tls1_2", "-cipher", "DHE-RSA-AES256-CCM8"}, nil, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_256_CCM_8"`, 2},
+		{"tls10-dhe-only-server", []string{"-tls1", "-cipher", "DHE-RSA-AES128-SHA:@SECLEVEL=0"}, []string{"--tlsv1.0"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_128_CBC_SHA"`, 2},
 		{"tls13-chacha", nil, []string{"--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256"}, `"cipher_suite":{"name":"TLS_CHACHA20_POLY1305_SHA256"`, 1},
 		{"tls13-ccm-only-server", []string{"-ciphersuites", "TLS_AES_128_CCM_SHA256"}, nil, `"cipher_suite":{"name":"TLS_AES_128_CCM_SHA256"`, 2},
 		{"tls13-ffdhe2048", nil, []string{"--tlsv1.3", "--curves", "ffdhe2048"}, `"ffdhe2048"`, 1},

@@ -111,6 +111,21 @@ func (o *TLSOptions) retryReason(err error) (string, bool) {
 	return "the server refused crypto/tls's ClientHello (" + ae.Name() + " alert); tlstrace's own engine also offers Ed448 signatures, finite-field DHE, the ffdhe groups and AES-CCM", true
 }
 
+// retrySuites12 are the TLS 1.0–1.2 suites the own engine offers when it
+// runs after crypto/tls failed and the settings name none: every suite it
+// implements with ECDHE, DHE or RSA key exchange, AEAD first, so that a
+// server that allows only suites crypto/tls lacks (DHE, CCM) finds one.
+var retrySuites12 = []uint16{
+	0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8, // ECDHE with AES-GCM and ChaCha20-Poly1305
+	0xC0AC, 0xC0AD, 0xC0AE, 0xC0AF, // ECDHE-ECDSA with AES-CCM and AES-CCM_8
+	0x009E, 0x009F, 0xCCAA, // DHE-RSA with AES-GCM and ChaCha20-Poly1305
+	0xC09E, 0xC09F, 0xC0A2, 0xC0A3, // DHE-RSA with AES-CCM and AES-CCM_8
+	0xC009, 0xC013, 0xC00A, 0xC014, 0xC023, 0xC027, 0xC024, 0xC028, // ECDHE with AES-CBC
+	0x0033, 0x0039, 0x0067, 0x006B, // DHE-RSA with AES-CBC
+	0x009C, 0x009D, 0xC09C, 0xC09D, 0xC0A0, 0xC0A1, // RSA with AES-GCM, AES-CCM and AES-CCM_8
+	0x002F, 0x0035, 0x003C, 0x003D, // RSA with AES-CBC
+}
+
 // connector makes one connection for a caller, up to the end of its TLS
 // handshake, on connection number conn with the TLS settings o. It returns
 // the raw connection (to be closed by the caller, also on failure) and the
@@ -136,6 +151,9 @@ func connectTLS(t *source.Tracer, conn int, o *TLSOptions, c connector) (int, ne
 	conn = t.NextConn()
 	own := *o
 	own.Engine, own.switched = EngineOwn, fmt.Sprintf("on connection %d, %s", failed, why)
+	if own.CipherSuites == nil {
+		own.CipherSuites = retrySuites12
+	}
 	raw, tc, tap, err = c(conn, &own)
 	var ce *Error
 	if errors.As(err, &ce) && (ce.Step == StepDNS || ce.Step == StepConnect) {

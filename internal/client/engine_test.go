@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"maps"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -85,6 +86,11 @@ func TestOwnSuiteNames(t *testing.T) {
 	for name, id := range opensslSuites {
 		if got, ok := ids[name]; ok && got != id {
 			t.Errorf("%s: openssl has 0x%04X, the table 0x%04X", name, got, id)
+		}
+	}
+	for _, id := range retrySuites12 {
+		if !goSuite(id) && !slices.Contains(slices.Collect(maps.Values(ownSuites)), id) {
+			t.Errorf("the retry offers 0x%04X, a suite neither table has", id)
 		}
 	}
 	if got, err := ParseTLS13Suites("TLS_AES_128_CCM_8_SHA256:tls_aes_256_gcm_sha384"); err != nil || !slices.Equal(got, []uint16{0x1305, 0x1302}) {
