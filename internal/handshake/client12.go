@@ -430,9 +430,11 @@ func (h *clientHandshake12) full() error {
 	} else if h.kex != wire.KexRSA {
 		return h.failf(wire.AlertUnexpectedMessage, "the server sent %s without the server_key_exchange %s needs", wire.HandshakeType(msg[0]), h.suite.Name)
 	}
-	certRequested := false
+	var req *certificateRequest12
 	if wire.HandshakeType(msg[0]) == wire.TypeCertificateRequest {
-		certRequested = true
+		if req, err = parseCertificateRequest12(h.version, msg[wire.HandshakeHeaderLen:]); err != nil {
+			return h.fail(wire.AlertDecodeError, err)
+		}
 		if msg, err = h.readMessage(wire.TypeServerHelloDone); err != nil {
 			return err
 		}
@@ -456,21 +458,38 @@ func (h *clientHandshake12) full() error {
 	}
 
 	var out [][]byte
-	if certRequested {
-		// No client certificate: an empty list (RFC 5246, Section
-		// 7.4.6); the server decides whether to go on without one.
-		empty, err := wire.MarshalCertificate12(nil)
+	var chosen *Certificate
+	var scheme uint16
+	if req != nil {
+		// The client's chain, or an empty list when it has none the
+		// server accepts (RFC 5246, Section 7.4.6): the server decides
+		// whether to go on without one.
+		chosen, scheme = h.chooseClientCertificate(req)
+		var chain [][]byte
+		if chosen != nil {
+			chain = chosen.Chain
+		}
+		certMsg, err := wire.MarshalCertificate12(chain)
 		if err != nil {
 			return h.fail(wire.AlertInternalError, err)
 		}
-		out = append(out, empty)
+		out = append(out, certMsg)
 	}
 	out = append(out, cke)
 	if err := c.writeHandshake(out...); err != nil {
 		return err
 	}
+	// The extended master secret hashes the messages up to the
+	// ClientKeyExchange (RFC 7627, Section 4), the CertificateVerify
+	// signs them (RFC 5246, Section 7.4.8).
+	sessionHash := h.transcriptHash()
+	if chosen != nil {
+		if err := h.sendCertificateVerify(chosen, scheme); err != nil {
+			return err
+		}
+	}
 	if c.state.ExtendedMasterSecret {
-		h.master = tlscrypt.ExtendedMasterSecret(h.version, h.suite, premaster, h.transcriptHash())
+		h.master = tlscrypt.ExtendedMasterSecret(h.version, h.suite, premaster, sessionHash)
 	} else {
 		h.master = tlscrypt.MasterSecret(h.version, h.suite, premaster, h.hs.random, h.sh.Random)
 	}
@@ -745,4 +764,131 @@ func (h *clientHandshake12) verifyKeyExchange(pub crypto.PublicKey, ske *serverK
 		return h.fail(wire.AlertDecryptError, fmt.Errorf("the server's key exchange: %w", err))
 	}
 	return nil
+}
+
+// certificateRequest12 is a TLS 1.0-1.2 CertificateRequest (RFC 5246,
+// Section 7.4.4).
+type certificateRequest12 struct {
+	// certTypes are the certificate_types: rsa_sign (1), ecdsa_sign (64,
+	// which EdDSA keys use too, RFC 8422, Section 5.5).
+	certTypes []uint8
+	// schemes are the supported_signature_algorithms (TLS 1.2 only).
+	schemes []uint16
+}
+
+// parseCertificateRequest12 reads the body of a TLS 1.0-1.2
+// CertificateRequest; the certificate authorities are read but not kept.
+func parseCertificateRequest12(version uint16, body []byte) (*certificateRequest12, error) {
+	s := cryptobyte.String(body)
+	req := &certificateRequest12{}
+	var types, algs, cas cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&types) || len(types) == 0 {
+		return nil, errors.New("a certificate_request does not decode")
+	}
+	req.certTypes = bytes.Clone(types)
+	if version >= VersionTLS12 {
+		if !s.ReadUint16LengthPrefixed(&algs) || len(algs) == 0 || len(algs)%2 != 0 {
+			return nil, errors.New("a certificate_request does not decode")
+		}
+		for !algs.Empty() {
+			var a uint16
+			algs.ReadUint16(&a)
+			req.schemes = append(req.schemes, a)
+		}
+	}
+	if !s.ReadUint16LengthPrefixed(&cas) || !s.Empty() {
+		return nil, errors.New("a certificate_request does not decode")
+	}
+	for !cas.Empty() {
+		var dn cryptobyte.String
+		if !cas.ReadUint16LengthPrefixed(&dn) || len(dn) == 0 {
+			return nil, errors.New("a certificate_request does not decode")
+		}
+	}
+	return req, nil
+}
+
+// Certificate types of a CertificateRequest (RFC 5246, Section 7.4.4; RFC
+// 8422, Section 5.5).
+const (
+	certTypeRSASign   uint8 = 1
+	certTypeECDSASign uint8 = 64
+)
+
+// chooseClientCertificate returns the first configured chain whose key
+// has a certificate type the server asks for and, in TLS 1.2, a signature
+// scheme it accepts (in the engine's order of preference); nil if none.
+// Before TLS 1.2 the signature has no scheme: RSA keys sign MD5 and SHA-1,
+// ECDSA keys SHA-1 (RFC 2246, Section 7.4.8; RFC 4492, Section 5.8).
+func (h *clientHandshake12) chooseClientCertificate(req *certificateRequest12) (*Certificate, uint16) {
+	for i := range h.c.cfg.Certificates {
+		cert := &h.c.cfg.Certificates[i]
+		if len(cert.Chain) == 0 || cert.Key == nil {
+			continue
+		}
+		leaf, err := x509.ParseCertificate(cert.Chain[0])
+		if err != nil {
+			continue
+		}
+		pub, err := certPublicKey(leaf)
+		if err != nil {
+			continue
+		}
+		var certType uint8
+		switch pub.(type) {
+		case *rsa.PublicKey:
+			certType = certTypeRSASign
+		case *ecdsa.PublicKey:
+			certType = certTypeECDSASign
+		case ed25519.PublicKey, ed448.PublicKey:
+			if h.version < VersionTLS12 {
+				continue
+			}
+			certType = certTypeECDSASign
+		default:
+			continue
+		}
+		if !slices.Contains(req.certTypes, certType) {
+			continue
+		}
+		if h.version < VersionTLS12 {
+			return cert, 0
+		}
+		for _, s := range schemesForKey(pub, false) {
+			if slices.Contains(req.schemes, s) {
+				return cert, s
+			}
+		}
+	}
+	return nil, 0
+}
+
+// sendCertificateVerify signs the handshake messages so far with the
+// client's key (RFC 5246, Section 7.4.8).
+func (h *clientHandshake12) sendCertificateVerify(cert *Certificate, scheme uint16) error {
+	c := h.c
+	msgs := c.transcript.msgs
+	var sig []byte
+	var err error
+	if h.version >= VersionTLS12 {
+		sig, err = signMessage(cert.Key, scheme, c.rand(), msgs)
+	} else {
+		switch cert.Key.Public().(type) {
+		case *rsa.PublicKey:
+			sig, err = cert.Key.Sign(c.rand(), md5SHA1(msgs), crypto.MD5SHA1)
+		case *ecdsa.PublicKey:
+			d := sha1.Sum(msgs)
+			sig, err = cert.Key.Sign(c.rand(), d[:], crypto.SHA1)
+		default:
+			err = fmt.Errorf("a %s key cannot sign before TLS 1.2", keyName(cert.Key.Public()))
+		}
+	}
+	if err != nil {
+		return h.fail(wire.AlertInternalError, fmt.Errorf("signing the certificate_verify: %w", err))
+	}
+	cv, err := wire.MarshalCertificateVerify(h.version, scheme, sig)
+	if err != nil {
+		return h.fail(wire.AlertInternalError, err)
+	}
+	return c.writeHandshake(cv)
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -526,6 +527,18 @@ func TestClient12GnuTLS(t *testing.T) {
 	pc := newPeerCerts(t)
 	addr, _ := startServer(t, "gnutls-serv", "--http", "-p", "PORT", "--x509certfile", pc.rsaCert, "--x509keyfile", pc.rsaKey,
 		"--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-128-GCM")
+	// gnutls-serv says it listens before it does ("listening on ...
+	// port N...done"): wait until it accepts.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gnutls-serv does not accept on %s: %v", addr, err)
+		}
+	}
 	for _, tc := range []struct {
 		groups []uint16
 		group  uint16
@@ -548,5 +561,59 @@ func TestClient12GnuTLS(t *testing.T) {
 		// which has none, answers with an empty list.
 		checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), []string{"client:1", "server:2", "server:11", "server:12", "server:13", "server:14",
 			"client:11", "client:16", "client:20", "server:4", "server:20"})
+	}
+}
+
+// TestClient12ClientCertificate answers openssl s_server -Verify (a
+// client certificate required and checked) with RSA and ECDSA
+// certificates, in TLS 1.2 (a signature scheme from the server's list) and
+// TLS 1.0 (MD5 and SHA-1 for RSA, SHA-1 for ECDSA).
+func TestClient12ClientCertificate(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	for _, tc := range []struct {
+		name    string
+		useRSA  bool
+		version uint16
+		server  []string
+	}{
+		{"TLS1.2/RSA", true, 0x0303, []string{"-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}},
+		{"TLS1.2/ECDSA", false, 0x0303, []string{"-cipher", "DHE-RSA-AES128-GCM-SHA256"}},
+		{"TLS1.0/RSA", true, 0x0301, []string{"-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"}},
+		{"TLS1.0/ECDSA", false, 0x0301, []string{"-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0", "-no_ticket"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := tlstest.NewKey(t, tc.useRSA)
+			cert := tlstest.SelfSigned(t, key, "client.test")
+			caFile := filepath.Join(t.TempDir(), "client.pem")
+			if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			addr := opensslServer(t, pc, 1, append([]string{"-Verify", "1", "-CAfile", caFile, "-verify_return_error"}, tc.server...)...)
+			cfg := &Config{ServerName: "localhost", MinVersion: tc.version, MaxVersion: tc.version,
+				Certificates: []Certificate{{Chain: cert.Certificate, Key: key}}}
+			r := dial12(t, addr, cfg)
+			if r.err != nil {
+				t.Fatalf("handshake: %v", r.err)
+			}
+			resp := httpGet(t, r.conn)
+			r.conn.Close()
+			if !bytes.Contains(resp, []byte("client.test")) {
+				t.Errorf("the server's page does not name the client's certificate:\n%.2000s", resp)
+			}
+			var got []string
+			oracle, decoded := handshakeLists(t, r.tap, r.keyLog.Bytes())
+			if !slices.Equal(oracle, decoded) {
+				t.Errorf("handshake messages\n decoder %v\n tshark  %v", decoded, oracle)
+			}
+			for _, m := range decoded {
+				if strings.HasPrefix(m, "client:") {
+					got = append(got, m)
+				}
+			}
+			if want := []string{"client:1", "client:11", "client:16", "client:15", "client:20"}; !slices.Equal(got, want) {
+				t.Errorf("the client sent %v, want %v", got, want)
+			}
+		})
 	}
 }
