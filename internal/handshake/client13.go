@@ -342,10 +342,34 @@ func (c *Conn) readServerHello() ([]byte, *wire.Message, error) {
 	if m.Err != nil || m.ServerHello == nil || m.ServerHello.Has&wire.HasCompression == 0 {
 		return nil, nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server_hello does not decode: %w", m.Err))
 	}
+	if !encodesAs(m.ServerHello, raw) {
+		return nil, nil, c.fail(wire.AlertDecodeError, errors.New("the server_hello has bytes past its end or lengths that disagree"))
+	}
 	if err := checkDuplicates(m.ServerHello.Extensions); err != nil {
 		return nil, nil, c.fail(wire.AlertIllegalParameter, fmt.Errorf("server_hello: %w", err))
 	}
+	if v, ok := findExtension(m.ServerHello.Extensions, wire.ExtSupportedVersions); ok && len(v) != 2 {
+		return nil, nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server's supported_versions is %d bytes, not 2", len(v)))
+	}
 	return raw, m, nil
+}
+
+// encodesAs reports whether a ServerHello read by wire encodes back to
+// raw: the decoder reads what it can of a malformed message, the client
+// accepts only a well-formed one. An empty extensions block, which wire
+// reads as none, is allowed.
+func encodesAs(sh *wire.ServerHello, raw []byte) bool {
+	re, err := sh.Marshal()
+	if err != nil {
+		return false
+	}
+	if bytes.Equal(re, raw) {
+		return true
+	}
+	if len(sh.Extensions) == 0 && len(raw) == len(re)+2 && bytes.HasSuffix(raw, []byte{0, 0}) {
+		return bytes.Equal(re[4:], raw[4:len(re)])
+	}
+	return false
 }
 
 // checkDuplicates refuses an extension block with a type twice (RFC 8446,

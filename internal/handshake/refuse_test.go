@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -59,6 +60,12 @@ func TestClient13Checks(t *testing.T) {
 		sh.Extensions[1] = ks
 	}}
 	wantSent(t, runScript(t, s, cfg()), s, wire.AlertIllegalParameter)
+
+	// A supported_versions of 3 bytes, which wire reads as TLS 1.3.
+	s = &script13{key: key, certDER: der, helloOnly: true, editHello: func(sh *wire.ServerHello) {
+		sh.Extensions[0].Data = []byte{3, 4, 0}
+	}}
+	wantSent(t, runScript(t, s, cfg()), s, wire.AlertDecodeError)
 
 	// An unsolicited extension in the ServerHello.
 	s = &script13{key: key, certDER: der, helloOnly: true, editHello: func(sh *wire.ServerHello) {
@@ -156,6 +163,27 @@ func TestClientSilentServer(t *testing.T) {
 		}
 		if !errors.Is(err, want) {
 			t.Errorf("error %v, want %v", err, want)
+		}
+	}
+}
+
+func TestEncodesAs(t *testing.T) {
+	sh := &wire.ServerHello{Version: VersionTLS12, Random: make([]byte, 32), CipherSuite: 0xC02F,
+		Extensions: []wire.Extension{wire.EmptyExtension(wire.ExtExtendedMasterSecret)}}
+	raw, _ := sh.Marshal()
+	bare := &wire.ServerHello{Version: VersionTLS12, Random: make([]byte, 32), CipherSuite: 0xC02F}
+	rawBare, _ := bare.Marshal()
+	emptyBlock := append(bytes.Clone(rawBare), 0, 0)
+	emptyBlock[3] += 2
+	trailing := append(bytes.Clone(raw), 0)
+	trailing[3]++
+	for _, c := range []struct {
+		raw  []byte
+		want bool
+	}{{raw, true}, {rawBare, true}, {emptyBlock, true}, {trailing, false}} {
+		m := wire.ParseHandshake(wire.Context{FromServer: true}, c.raw)
+		if got := m.ServerHello != nil && encodesAs(m.ServerHello, c.raw); got != c.want {
+			t.Errorf("%x: %v, want %v", c.raw, got, c.want)
 		}
 	}
 }
