@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -551,6 +552,27 @@ const helloRetryRandom = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09
 // connection (tcp.stream + 1). The client of a stream is the side that
 // sent its SYN, or else its first ClientHello.
 func tsharkSteps(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool) map[int][]oracleStep {
+	t.Helper()
+	key := fmt.Sprint(pcap, keylog, decodeAs, outOfOrder)
+	tsharkCache.Lock()
+	defer tsharkCache.Unlock()
+	if m, ok := tsharkCache.m[key]; ok {
+		return m
+	}
+	m := tsharkStepsOf(t, pcap, keylog, decodeAs, outOfOrder)
+	tsharkCache.m[key] = m
+	return m
+}
+
+// tsharkCache keeps tshark's steps by capture, key log and options, for
+// the tests that read one capture several times (each made capture has a
+// path of its own).
+var tsharkCache = struct {
+	sync.Mutex
+	m map[string]map[int][]oracleStep
+}{m: map[string]map[int][]oracleStep{}}
+
+func tsharkStepsOf(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool) map[int][]oracleStep {
 	t.Helper()
 	args := []string{"-r", pcap, "-d", decodeAs, "--disable-protocol", "http", "--disable-protocol", "http2",
 		"-T", "json", "-J", "frame tcp tls data"}
