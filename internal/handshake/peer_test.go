@@ -117,8 +117,16 @@ func startServerIn(t testing.TB, prog string, args ...string) (string, *lockedBu
 	for {
 		// Wait for the server to print that it listens; connecting to
 		// find out would take one of its connections.
-		if s := out.String(); strings.Contains(s, "ACCEPT") || strings.Contains(s, "listening") {
+		if s := out.String(); strings.Contains(s, "ACCEPT") {
 			break
+		}
+		// gnutls-serv says it listens before it binds: wait until it
+		// accepts too (it serves on after a connection that closes).
+		if strings.Contains(out.String(), "listening") {
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				c.Close()
+				break
+			}
 		}
 		select {
 		case <-done:
