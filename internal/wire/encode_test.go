@@ -369,3 +369,46 @@ func TestEncodeErrors(t *testing.T) {
 		t.Error("cookie over 2^16-1 bytes accepted")
 	}
 }
+
+// FuzzEncodeHello encodes ClientHellos and ServerHellos of arbitrary
+// fields and extensions: each either fails to encode or parses back to the
+// same fields, with no decoding error.
+func FuzzEncodeHello(f *testing.F) {
+	f.Add(uint16(0x0303), []byte{1, 2}, []byte{0x13, 0x01, 0xC0, 0x2F}, uint16(43), []byte{2, 3, 4}, uint16(0xFF01), []byte{0})
+	f.Add(uint16(0x0301), []byte{}, []byte{0, 0x2F}, uint16(0), []byte{0, 3, 0, 0, 1, 'a'}, uint16(21), []byte{0, 0})
+	f.Fuzz(func(t *testing.T, version uint16, sid, suites []byte, t1 uint16, d1 []byte, t2 uint16, d2 []byte) {
+		if len(sid) > 32 {
+			sid = sid[:32]
+		}
+		cs := make([]uint16, 0, len(suites)/2)
+		for i := 0; i+1 < len(suites); i += 2 {
+			cs = append(cs, uint16(suites[i])<<8|uint16(suites[i+1]))
+		}
+		exts := []Extension{{Type: t1, Data: d1}, {Type: t2, Data: d2}}
+		ch := &ClientHello{Version: version, Random: make([]byte, 32), SessionID: sid, CipherSuites: cs, Extensions: exts}
+		raw, err := ch.Marshal()
+		if err == nil {
+			m := ParseHandshake(Context{}, raw)
+			if m.Err != nil || m.ClientHello == nil {
+				t.Fatalf("client hello %x: %v", raw, m.Err)
+			}
+			got := m.ClientHello
+			if got.Version != version || !bytes.Equal(got.SessionID, sid) || !slices.Equal(got.CipherSuites, cs) ||
+				len(got.Extensions) != 2 || got.Extensions[0].Type != t1 || !bytes.Equal(got.Extensions[1].Data, d2) {
+				t.Fatalf("client hello parsed as %+v", got)
+			}
+		}
+		sh := &ServerHello{Version: version, Random: bytes.Repeat([]byte{7}, 32), SessionID: sid, CipherSuite: t1, Extensions: exts}
+		raw, err = sh.Marshal()
+		if err != nil {
+			return
+		}
+		m := ParseHandshake(Context{FromServer: true}, raw)
+		if m.Err != nil || m.ServerHello == nil {
+			t.Fatalf("server hello %x: %v", raw, m.Err)
+		}
+		if got := m.ServerHello; got.CipherSuite != t1 || len(got.Extensions) != 2 || !bytes.Equal(got.Extensions[0].Data, d1) {
+			t.Fatalf("server hello parsed as %+v", got)
+		}
+	})
+}
