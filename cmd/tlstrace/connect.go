@@ -31,6 +31,7 @@ type connectOptions struct {
 	jsonOut bool
 	format  string
 	verbose int
+	html    string
 }
 
 func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -56,6 +57,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
+	f.StringVar(&o.html, "html", "", htmlFlagUsage)
 	return cmd
 }
 
@@ -80,6 +82,10 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return err
 	}
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace connect "+addr, 0)
+	if err != nil {
+		return err
+	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
 		out.Event(ev)
 		out.Flush() // the trace goes out as it happens, between the data
@@ -97,6 +103,9 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	err = client.Connect(ctx, tr, s, stdin, stdout)
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr
+	}
+	if herr := doneHTML(); herr != nil && err == nil {
+		err = herr
 	}
 	return clientError(err)
 }

@@ -154,7 +154,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target)
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target, 0)
 	if err != nil {
 		return err
 	}

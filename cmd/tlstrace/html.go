@@ -49,8 +49,8 @@ func writeHTML(name, title string, fill func(*render.HTML) error) error {
 
 // withHTML returns w as it is when name is "", and otherwise a writer
 // that gives every event to w and to a report written to the file name
-// by done.
-func withHTML(w render.Writer, name, title string) (out render.Writer, done func() error, err error) {
+// by done, holding at most maxConns connections when that is not 0.
+func withHTML(w render.Writer, name, title string, maxConns int) (out render.Writer, done func() error, err error) {
 	if name == "" {
 		return w, func() error { return nil }, nil
 	}
@@ -58,6 +58,7 @@ func withHTML(w render.Writer, name, title string) (out render.Writer, done func
 	if err != nil {
 		return nil, nil, err
 	}
+	h.MaxConns = maxConns
 	return teeWriter{w, h}, done, nil
 }
 

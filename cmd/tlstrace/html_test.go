@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -151,5 +152,77 @@ func TestDemoHTML(t *testing.T) {
 	}
 	if strings.Contains(page, `id="diagnosis"`) {
 		t.Error("demo report has a diagnosis, but nothing failed")
+	}
+}
+
+// dataEvents returns the data-event numbers of a report file.
+func dataEvents(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range dataEventAttr.FindAllStringSubmatch(string(b), -1) {
+		got = append(got, m[1])
+	}
+	return got
+}
+
+// jsonTLSLines returns the line numbers (from 1) of the tls events of
+// JSON Lines, skipping lines that are not JSON objects.
+func jsonTLSLines(t *testing.T, s string) []string {
+	t.Helper()
+	var lines []string
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		n++
+		var ev struct{ Layer string }
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("line %d: %v", n, err)
+		}
+		if ev.Layer == "tls" {
+			lines = append(lines, strconv.Itoa(n))
+		}
+	}
+	return lines
+}
+
+// TestServeConnectHTML: connect talks to serve, both with --json and
+// --html; each report has one [data-event] row per tls line of its own
+// JSON, serve's one section for its client, written when it stops.
+func TestServeConnectHTML(t *testing.T) {
+	dir := t.TempDir()
+	serveHTML, connectHTML := filepath.Join(dir, "serve.html"), filepath.Join(dir, "connect.html")
+	port := freePort(t)
+	out, stop := startServe(t, port, "--self-signed", "--mode", "echo", "--html", serveHTML)
+	stdin = strings.NewReader("hello report\n")
+	defer func() { stdin = os.Stdin }()
+	code, echoed, trace := runCode("connect", fmt.Sprintf("localhost:%d", port), "-k", "--idle", "300ms", "--json", "--html", connectHTML)
+	if code != 0 {
+		t.Fatalf("connect: exit %d: %s", code, trace)
+	}
+	if echoed != "hello report\n" {
+		t.Errorf("connect: stdout %q, want the line echoed", echoed)
+	}
+	stop()
+	for _, c := range []struct{ name, file, json string }{
+		{"connect", connectHTML, trace},
+		{"serve", serveHTML, out.String()},
+	} {
+		got, want := dataEvents(t, c.file), jsonTLSLines(t, c.json)
+		if len(want) < 5 || strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: data-event %v\nwant the tls lines of its --json %v", c.name, got, want)
+		}
+	}
+	b, err := os.ReadFile(serveHTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), `<section class="conn"`); n != 1 {
+		t.Errorf("serve's report has %d client sections, want 1", n)
 	}
 }

@@ -45,6 +45,7 @@ type serveOptions struct {
 	jsonOut      bool
 	verbose      int
 	noTrace      bool
+	html         string
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -87,10 +88,15 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
 	f.DurationVar(&o.FirstByteTimeout, "first-byte-timeout", server.DefaultFirstByteTimeout, "limit for a new connection's first byte (silent connections hold no slot longer)")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
+	f.StringVar(&o.html, "html", "", htmlFlagUsage+", one section per client (the first 1,000), written when the server stops")
 	return cmd
 }
 
-func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error {
+// serveHTMLConns is the most clients serve's report holds: it is written
+// when the server stops, and a server runs for as long as it is let.
+const serveHTMLConns = 1000
+
+func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -131,6 +137,19 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) er
 		return settingFail(err)
 	}
 	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
+	if o.html != "" && o.noTrace {
+		return fail(exitUsage, errors.New("--html and --no-trace conflict"), "the report is made of the trace")
+	}
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace serve", serveHTMLConns)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the trace's last flush (th.Stop, deferred below).
+		if herr := doneHTML(); herr != nil && err == nil {
+			err = herr
+		}
+	}()
 	th := render.NewThrottled(out, 100*time.Millisecond)
 	srv, err := server.New(cfg, th.Event)
 	if err != nil {

@@ -59,10 +59,15 @@ type HTML struct {
 	w io.Writer
 	// Title names the run at the top of the page (the command line).
 	Title string
-	n     int
-	conns []*htmlConn
-	byID  map[int]*htmlConn
-	diag  []htmlDiagnosis
+	// MaxConns, when set, is the most connections the report holds (a
+	// server's report would otherwise grow for as long as it runs); the
+	// page says how many more there were.
+	MaxConns int
+	left     map[int]bool // the connections left out
+	n        int
+	conns    []*htmlConn
+	byID     map[int]*htmlConn
+	diag     []htmlDiagnosis
 }
 
 // NewHTML returns a renderer that writes the report to w when flushed.
@@ -130,6 +135,13 @@ func (h *HTML) Event(ev *trace.Event) {
 	}
 	c := h.byID[ev.Conn]
 	if c == nil {
+		if h.MaxConns > 0 && len(h.conns) >= h.MaxConns {
+			if h.left == nil {
+				h.left = map[int]bool{}
+			}
+			h.left[ev.Conn] = true
+			return
+		}
 		c = &htmlConn{ID: ev.Conn, Start: ev.T}
 		h.byID[ev.Conn] = c
 		h.conns = append(h.conns, c)
@@ -371,11 +383,13 @@ type htmlPage struct {
 	Diagnoses []htmlDiagnosis
 	More      int
 	Events    int
+	// Left counts the connections past MaxConns.
+	Left int
 }
 
 // Flush writes the report.
 func (h *HTML) Flush() error {
-	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n}
+	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left)}
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}

@@ -106,3 +106,33 @@ func TestHTMLHexLimit(t *testing.T) {
 		t.Error("the bytes shown or the count of those left out are not as expected")
 	}
 }
+
+// TestHTMLMaxConns: past MaxConns, connections are left out and counted,
+// and the events keep their numbers.
+func TestHTMLMaxConns(t *testing.T) {
+	var b bytes.Buffer
+	h := render.NewHTML(&b)
+	h.MaxConns = 2
+	for conn := 1; conn <= 3; conn++ {
+		h.Event(&trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeAlert,
+			Payload: &trace.Alert{}})
+	}
+	h.Event(&trace.Event{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeAlert, Payload: &trace.Alert{}})
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if n := strings.Count(page, `<section class="conn"`); n != 2 {
+		t.Errorf("%d sections, want 2", n)
+	}
+	if !strings.Contains(page, "the first 2 connections; 1 more were left out") {
+		t.Error("the connections left out are not counted")
+	}
+	var got []string
+	for _, m := range dataEvent.FindAllStringSubmatch(page, -1) {
+		got = append(got, m[1])
+	}
+	if strings.Join(got, " ") != "1 4 2" { // by connection, then in time
+		t.Errorf("data-event %v, want 1 4 2", got)
+	}
+}
