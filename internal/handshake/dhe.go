@@ -100,16 +100,22 @@ func (d *dheParams) bits() int { return d.p.BitLen() }
 // exchange makes the client's key pair and returns its public value dh_Yc
 // (RFC 5246, Section 7.4.7.2) and the premaster secret: the shared secret
 // with its leading zero bytes stripped (RFC 5246, Section 8.1.2). The
-// private exponent is drawn uniformly from [2, p-2], the whole range,
-// because nothing says the server's generator has a small prime order
-// subgroup that a shorter exponent would cover.
+// private exponent is drawn uniformly from [2, min(p-1, 2^dhExponentBits)):
+// 512 bits, at least twice the security strength of the group (RFC 7919,
+// Section 5.2; 192 bits for ffdhe8192), as the engine's server draws its
+// own. A full-size exponent would let a hostile server's 10000-bit group
+// cost the client seconds; the key is used once, and the group is the
+// server's choice, which can weaken only connections to that server.
 func (d *dheParams) exchange(rnd io.Reader) (yc, premaster []byte, err error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	// x = 2 + uniform [0, p-3).
-	limit := new(big.Int).Sub(d.p, big.NewInt(3))
-	x, err := rand.Int(rnd, limit)
+	// x = 2 + uniform [0, limit-2).
+	limit := new(big.Int).Sub(d.p, big.NewInt(1))
+	if limit.BitLen() > dhExponentBits {
+		limit = new(big.Int).Lsh(big.NewInt(1), dhExponentBits)
+	}
+	x, err := rand.Int(rnd, limit.Sub(limit, big.NewInt(2)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("making a DHE private key: %w", err)
 	}
