@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -166,6 +167,11 @@ func TestEngineAgainstTshark(t *testing.T) {
 		t.Fatal(err)
 	}
 	cert, key := ca.leafWithKey(t, dir, "server-rsa", rsaKey, nil)
+	clientCert, clientKey := ca.leaf(t, dir, "client", func(c *x509.Certificate) {
+		c.Subject.CommonName = "test client"
+		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	})
+	mtls := []string{"--engine", "own", "--cert", clientCert, "--key", clientKey}
 	keylog := filepath.Join(dir, "keys.txt")
 	t.Setenv("SSLKEYLOGFILE", keylog)
 	cases := []struct {
@@ -175,6 +181,8 @@ func TestEngineAgainstTshark(t *testing.T) {
 		want  string // in the server_hello's fields
 		conns int
 	}{
+		// --engine own: no engine event, a client certificate sent.
+		{"own-mtls-tls13", []string{"-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
 		{"dhe-aes128-gcm", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
 		{"dhe-aes256-cbc", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES256-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"`, 1},
 		{"ccm", []string{"-tls1_2", "-cipher", "ALL"}, []string{"--ciphers", "AES128-CCM:DHE-RSA-AES128-CCM"}, `"cipher_suite":{"name":"TLS_RSA_WITH_AES_128_CCM"`, 1},
@@ -250,8 +258,12 @@ func TestEngineAgainstTshark(t *testing.T) {
 		if done == nil || done.Conn != c.conns || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
 			t.Errorf("%s: handshake_complete %+v, want one by tlstrace's engine on connection %d", c.name, done, c.conns)
 		}
-		if switched == nil || switched.Conn != c.conns {
-			t.Errorf("%s: no engine event on connection %d", c.name, c.conns)
+		own := slices.Contains(c.flags, "own")
+		if own != (switched == nil) || (switched != nil && switched.Conn != c.conns) {
+			t.Errorf("%s: engine event %+v, want one on connection %d unless --engine own", c.name, switched, c.conns)
+		}
+		if own && findEvent(evs, "client", "certificate_verify") == nil {
+			t.Errorf("%s: no client CertificateVerify", c.name)
 		}
 	}
 }

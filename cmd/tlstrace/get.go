@@ -289,6 +289,7 @@ var advice = map[client.Advice]string{
 	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers/--curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
 	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
+	client.AdviseRetryOwn:       "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups), and tlstrace's own engine could not connect again to try: run with --engine own",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and

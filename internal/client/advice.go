@@ -41,6 +41,10 @@ const (
 	// (Ed448 signatures, DHE, AES-CCM, ffdhe groups); let tlstrace's own
 	// engine run (TLSOptions.Engine).
 	AdviseOwnEngine
+	// AdviseRetryOwn: the server may need what crypto/tls does not speak,
+	// and the own engine could not reach it again to try; run the own
+	// engine from the start (TLSOptions.Engine).
+	AdviseRetryOwn
 )
 
 func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }

@@ -157,6 +157,10 @@ func connectTLS(t *source.Tracer, conn int, o *TLSOptions, c connector) (int, ne
 	raw, tc, tap, err = c(conn, &own)
 	var ce *Error
 	if errors.As(err, &ce) && (ce.Step == StepDNS || ce.Step == StepConnect) {
+		if errors.As(first, &ce) {
+			// The hint is then to let the own engine try from the start.
+			ce.Advice, ce.Hint = AdviseRetryOwn, ""
+		}
 		return failed, raw, nil, nil, first
 	}
 	return conn, raw, tc, tap, err
