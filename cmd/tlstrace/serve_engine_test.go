@@ -242,3 +242,70 @@ func TestServeOwnEngineClientCertificate(t *testing.T) {
 		t.Errorf("complete with a client certificate %v, refused without %v, chain verified %v:\n%s", complete, failed, verified, out.String())
 	}
 }
+
+// echoClient runs openssl s_client with args in dir, sends a line and ends
+// its input once the line came back (so that it has read the session
+// ticket sent before the echo), or after 10 s.
+func echoClient(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "openssl", append([]string{"s_client"}, args...)...)
+	c.Dir = dir
+	stdin, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	c.Stdout, c.Stderr = out, out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	fmt.Fprintln(stdin, "hello")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && !strings.Contains(out.String(), "\nhello\n"); {
+		select {
+		case err := <-done:
+			t.Fatalf("s_client %s: %v\n%s", strings.Join(args, " "), err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stdin.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("s_client %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// TestServeOwnEngineResumption: serve on the own engine gives TLS 1.3
+// clients a ticket, s_client resumes with it, and the trace decrypts the
+// resumed session and says it was resumed.
+func TestServeOwnEngineResumption(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	seed001(t, dir)
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem")
+	args := []string{"-connect", fmt.Sprintf("localhost:%d", port), "-CAfile", "ca_cert.pem", "-verify_return_error"}
+	echoClient(t, dir, append(args, "-sess_out", "sess.pem")...)
+	if got := echoClient(t, dir, append(args, "-sess_in", "sess.pem")...); !strings.Contains(got, "Reused, TLSv1.3") {
+		t.Errorf("s_client did not resume:\n%s", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	stop()
+	var resumed []bool
+	for _, ev := range parseEvents(t, out.String()) {
+		if ev.Error != "" || ev.Type == "encrypted_record" {
+			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
+		}
+		if ev.Type == "handshake_complete" {
+			var f struct{ Resumed bool }
+			json.Unmarshal(ev.Fields, &f)
+			resumed = append(resumed, f.Resumed)
+		}
+	}
+	if len(resumed) != 2 || resumed[0] || !resumed[1] {
+		t.Errorf("handshakes resumed: %v, want [false true]", resumed)
+	}
+}

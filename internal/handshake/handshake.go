@@ -86,6 +86,11 @@ type Config struct {
 	// Sessions is, for a client, the cache of sessions to resume; nil
 	// means none.
 	Sessions *SessionCache
+	// SessionTicketKey is, for a server, the 32-byte key that seals TLS
+	// 1.3 session tickets; nil means no tickets and no resumption. Not
+	// used with ClientAuth (a resumed session has no certificate to
+	// check).
+	SessionTicketKey []byte
 }
 
 // Certificate is a chain and its private key.

@@ -69,10 +69,13 @@ type server13 struct {
 	alpn    string
 	retried bool
 	random  []byte
-	// hs is the handshake secret; the traffic secrets follow.
-	hs, cHS, sHS, cAP, sAP []byte
-	peer                   []*x509.Certificate
-	peerScheme             uint16
+	// psk is the resumed session's key, nil in a full handshake.
+	psk []byte
+	// hs and master are the handshake and main secrets; the traffic
+	// secrets follow.
+	hs, master, cHS, sHS, cAP, sAP []byte
+	peer                           []*x509.Certificate
+	peerScheme                     uint16
 }
 
 func (hs *server13) run() error {
@@ -98,13 +101,18 @@ func (hs *server13) run() error {
 	}
 	hs.group = group
 	hs.sched = schedule13{suite: hs.suite, h: hs.suite.PRFHash}
-	c.transcript.add(ch.raw)
 	c.in.tls13, c.in.ccsAllowed = true, true
 	c.out.version = VersionTLS12
 	if retry {
+		c.transcript.add(ch.raw)
 		if share, err = hs.helloRetry(); err != nil {
 			return err
 		}
+	} else {
+		if hs.psk, err = hs.acceptPSK(ch); err != nil {
+			return err
+		}
+		c.transcript.add(ch.raw)
 	}
 	pub, shared, err := serverKeyExchange(group, share, c.rand())
 	if err != nil {
@@ -122,6 +130,9 @@ func (hs *server13) run() error {
 	if err := hs.readClientFlight(); err != nil {
 		return err
 	}
+	if err := hs.sendTicket(hs.master); err != nil {
+		return err
+	}
 	c.state = State{
 		Version:             wire.VersionTLS13,
 		CipherSuite:         hs.suite.ID,
@@ -131,6 +142,7 @@ func (hs *server13) run() error {
 		ServerName:          ch.ServerName,
 		PeerCertificates:    hs.peer,
 		HelloRetry:          hs.retried,
+		DidResume:           hs.psk != nil,
 	}
 	c.in.ccsAllowed = false
 	c.post = &post13{sched: hs.sched, clientSecret: hs.cAP, serverSecret: hs.sAP}
@@ -192,6 +204,9 @@ func (hs *server13) helloRetry() ([]byte, error) {
 	if len(ch2.keyShares) != 1 || ch2.keyShares[0].group != hs.group {
 		return nil, refuse(wire.AlertIllegalParameter, "the ClientHello after the HelloRetryRequest does not hold exactly one key share, for %s", wire.GroupName(hs.group))
 	}
+	if hs.psk, err = hs.acceptPSK(ch2); err != nil {
+		return nil, err
+	}
 	c.transcript.add(raw2)
 	hs.ch = ch2
 	return ch2.keyShares[0].data, nil
@@ -214,6 +229,9 @@ func (hs *server13) sendServerHello(pub []byte) error {
 		CipherSuite: hs.suite.ID,
 		Extensions:  []wire.Extension{wire.SelectedVersionExtension(wire.VersionTLS13), ks},
 	}
+	if hs.psk != nil {
+		sh.Extensions = append(sh.Extensions, wire.SelectedPSKExtension(0))
+	}
 	raw, err := sh.Marshal()
 	if err != nil {
 		return err
@@ -231,7 +249,7 @@ func (hs *server13) sendServerHello(pub []byte) error {
 // (RFC 8446, Section 7.1), logs them and switches both directions.
 func (hs *server13) handshakeSecrets(shared []byte) error {
 	c, sc := hs.c, hs.sched
-	early := sc.extract(nil, nil)
+	early := sc.extract(hs.psk, nil)
 	hs.hs = sc.extract(shared, sc.derive(early, "derived", sc.h.New().Sum(nil)))
 	th := c.transcript.sum(sc.h)
 	hs.cHS = sc.derive(hs.hs, "c hs traffic", th)
@@ -296,6 +314,11 @@ func (hs *server13) sendFlight() error {
 		return err
 	}
 	msgs = append(msgs, raw)
+	if hs.psk != nil {
+		// A resumed session is authenticated by its PSK: no certificate
+		// (Section 2.2).
+		return hs.finishFlight(msgs)
+	}
 	if hs.cfg.ClientAuth {
 		sa, err := wire.SignatureAlgorithmsExtension(wire.ExtSignatureAlgorithms, verifySchemes13(hs.cfg))
 		if err != nil {
@@ -330,7 +353,15 @@ func (hs *server13) sendFlight() error {
 		return err
 	}
 	msgs = append(msgs, raw)
-	if raw, err = wire.MarshalFinished(sc.finishedMAC(hs.sHS, c.transcript.sumWith(sc.h, bytes.Join(msgs, nil)))); err != nil {
+	return hs.finishFlight(msgs)
+}
+
+// finishFlight sends the server's flight ended by its Finished, and
+// switches writing to the application traffic secret.
+func (hs *server13) finishFlight(msgs [][]byte) error {
+	c, sc := hs.c, hs.sched
+	raw, err := wire.MarshalFinished(sc.finishedMAC(hs.sHS, c.transcript.sumWith(sc.h, bytes.Join(msgs, nil))))
+	if err != nil {
 		return err
 	}
 	msgs = append(msgs, raw)
@@ -340,6 +371,7 @@ func (hs *server13) sendFlight() error {
 	// The application secrets, from the transcript to the server's
 	// Finished (Section 7.1).
 	master := sc.extract(nil, sc.derive(hs.hs, "derived", sc.h.New().Sum(nil)))
+	hs.master = master
 	th := c.transcript.sum(sc.h)
 	hs.cAP = sc.derive(master, "c ap traffic", th)
 	hs.sAP = sc.derive(master, "s ap traffic", th)
@@ -367,7 +399,7 @@ func (hs *server13) readClientFlight() error {
 	if err != nil {
 		return err
 	}
-	if hs.cfg.ClientAuth {
+	if hs.cfg.ClientAuth && hs.psk == nil {
 		m := wire.ParseHandshake(wire.Context{Version: wire.VersionTLS13, CipherSuite: hs.suite.ID}, raw)
 		if m.Type != wire.TypeCertificate {
 			return refuse(wire.AlertUnexpectedMessage, "expected the client's Certificate, got %s", m.Type)

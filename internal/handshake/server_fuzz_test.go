@@ -123,6 +123,9 @@ func FuzzServerHandshake(f *testing.F) {
 	f.Add(record(tls13Hello().bytes()), uint8(0), 70, []byte{0x17})
 	f.Add(append(record(helloSpec{version: 0x0303, suites: []uint16{0xC02B, 0x009E, 0x002F}}.bytes()), 22, 3, 3, 0, 5, 16, 0, 0, 1, 0), uint8(1), 9, []byte{0, 0x2f})
 	f.Add(append(record(tls13Hello().bytes()), 20, 3, 3, 0, 1, 1, 23, 3, 3, 0, 20), uint8(2), 0, []byte{})
+	// A hello that offers a ticket sealed with the fuzzed server's key
+	// (mode bit 32), its binder wrong.
+	f.Add(resumeHello(f), uint8(32), 0, []byte{})
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	certs := []Certificate{testCert(f, ecKey), testCert(f, rsaKey)}
@@ -137,6 +140,9 @@ func FuzzServerHandshake(f *testing.F) {
 		cfg := &Config{Certificates: certs, MinVersion: VersionTLS10, ClientAuth: mode&8 != 0}
 		if mode&16 != 0 {
 			cfg.Groups = []uint16{23}
+		}
+		if mode&32 != 0 {
+			cfg.SessionTicketKey = bytes.Repeat([]byte{1}, 32)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -199,6 +205,7 @@ func TestServerAlerts(t *testing.T) {
 		{"TLS 1.2 without null compression", Config{}, record(helloSpec{version: 0x0303, suites: []uint16{0xC02B}, comp: []byte{1}}.bytes()), wire.AlertIllegalParameter},
 		{"no application protocol in common", Config{ALPN: []string{"h2"}}, record(with(h13, func(h *helloSpec) { h.exts = append(h.exts, alpn("imap")) }).bytes()), wire.AlertNoApplicationProtocol},
 		{"duplicate extension", Config{}, record(with(h13, func(h *helloSpec) { h.exts = append(h.exts, h.exts[0]) }).bytes()), wire.AlertIllegalParameter},
+		{"a ticket with a wrong binder", Config{SessionTicketKey: bytes.Repeat([]byte{1}, 32)}, resumeHello(t), wire.AlertDecryptError},
 		{"application data first", Config{}, []byte{23, 3, 3, 0, 1, 0}, wire.AlertUnexpectedMessage},
 		{"a server_hello first", Config{}, record([]byte{2, 0, 0, 0}), wire.AlertUnexpectedMessage},
 		{"record over 2^14 bytes", Config{}, append([]byte{22, 3, 1, 0x40, 0x01}, make([]byte, 1<<14+1)...), wire.AlertRecordOverflow},
@@ -220,4 +227,21 @@ func TestServerAlerts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// resumeHello is a TLS 1.3 ClientHello record offering a ticket sealed
+// with the key 0x01… for TLS_AES_256_GCM_SHA384 (the suite the server
+// chooses), with a binder of zeros.
+func resumeHello(t testing.TB) []byte {
+	ticket, err := sealTicket(bytes.Repeat([]byte{1}, 32), rand.Reader, &serverSession{suite: 0x1302, created: time.Now(), psk: make([]byte, 48)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	psk, err := wire.PreSharedKeyExtension([]wire.PSKIdentity{{Identity: ticket}}, [][]byte{make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tls13Hello()
+	h.exts = append(h.exts, wire.Extension{Type: wire.ExtPSKKeyExchangeModes, Data: []byte{1, 1}}, psk)
+	return record(h.bytes())
 }

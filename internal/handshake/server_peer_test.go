@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -260,11 +261,56 @@ func opensslKeyPair(t *testing.T, dir, name, alg string) *keyPair {
 
 // sClient runs openssl s_client against addr as a user checks a server:
 // the CA file, the host name verified, and a fatal error on any failure.
+// It sends "ping" and ends its input once the echo came back (so that
+// s_client has read what the server sent before it, a ticket included),
+// or after 10 s.
 func sClient(t *testing.T, addr, ca string, args ...string) (string, error) {
 	t.Helper()
 	all := append([]string{"s_client", "-connect", addr, "-servername", "localhost", "-CAfile", ca,
 		"-verify_return_error", "-verify_hostname", "localhost"}, args...)
-	return runClient(t, "ping\n", "openssl", all...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "openssl", all...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	io.WriteString(stdin, "ping\n")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && !strings.Contains(out.String(), "\nping\n"); {
+		select {
+		case err := <-done:
+			return out.String(), err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	stdin.Close()
+	err = <-done
+	return out.String(), err
+}
+
+// syncBuffer is a bytes.Buffer for a writing and a reading goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // Handshake flights as the decoder and tshark list them.
@@ -439,6 +485,43 @@ func TestServerGnuTLS(t *testing.T) {
 				t.Fatalf("gnutls-cli: %v (server: %v)\n%s", err, run.err, out)
 			}
 			run.check(t, c.want, "ping")
+		})
+	}
+}
+
+// TestServerOpenSSLResumption: the server sends a ticket after a full
+// TLS 1.3 handshake, and openssl s_client resumes with it (psk_dhe_ke:
+// no certificate, a fresh key share); a ticket sealed with another key is
+// not resumed, and the handshake is a full one.
+func TestServerOpenSSLResumption(t *testing.T) {
+	requireTools(t, "openssl", "tshark")
+	dir := t.TempDir()
+	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
+	sess := filepath.Join(dir, "sess.pem")
+	key := bytes.Repeat([]byte{7}, 32)
+	resumed := []string{"client:1", "server:2", "server:8", "server:20", "client:20", "server:4"}
+	for _, c := range []struct {
+		name   string
+		key    []byte
+		args   []string
+		want   []string
+		resume bool
+	}{
+		{"full handshake with a ticket", key, []string{"-sess_out", sess}, append(slices.Clone(flight13), "server:4"), false},
+		{"resumed", key, []string{"-sess_in", sess}, resumed, true},
+		{"another server's ticket", bytes.Repeat([]byte{8}, 32), []string{"-sess_in", sess}, append(slices.Clone(flight13), "server:4"), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ps := startPeerServer(t, &Config{Certificates: []Certificate{ec.certificate}, SessionTicketKey: c.key})
+			out, err := sClient(t, ps.addr, ec.ca, append([]string{"-tls1_3"}, c.args...)...)
+			run := ps.wait(t)
+			if err != nil {
+				t.Fatalf("s_client: %v (server: %v)\n%s", err, run.err, out)
+			}
+			run.check(t, c.want, "ping")
+			if run.state.DidResume != c.resume || strings.Contains(out, "Reused, TLSv1.3") != c.resume {
+				t.Errorf("resumed %v, s_client says:\n%s", run.state.DidResume, out)
+			}
 		})
 	}
 }

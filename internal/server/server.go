@@ -75,12 +75,14 @@ type Server struct {
 	tracer *source.Tracer
 	tls    *tls.Config
 	// own is the own engine's configuration, nil when crypto/tls serves.
-	own   *handshake.Config
-	slots chan struct{}
-	mu    sync.Mutex
-	info  map[net.Conn]*ClientInfo
-	byID  map[int]*ClientInfo
-	wg    sync.WaitGroup
+	own *handshake.Config
+	// ticketKey seals the session tickets of either engine.
+	ticketKey [32]byte
+	slots     chan struct{}
+	mu        sync.Mutex
+	info      map[net.Conn]*ClientInfo
+	byID      map[int]*ClientInfo
+	wg        sync.WaitGroup
 }
 
 // ClientInfo is what the server learnt about one client.
@@ -137,6 +139,7 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 		return nil, err
 	}
 	s.tls.SetSessionTicketKeys([][32]byte{ticketKey})
+	s.ticketKey = ticketKey
 	switch cfg.VerifyClient {
 	case "", "none":
 	case "request":
@@ -223,6 +226,9 @@ func (s *Server) ownConfig() *handshake.Config {
 	}
 	if s.cfg.Trace {
 		cfg.KeyLog = s.tracer.KeyLogWriter()
+	}
+	if !s.cfg.NoTickets {
+		cfg.SessionTicketKey = s.ticketKey[:]
 	}
 	for _, c := range s.cfg.Certificates {
 		key, ok := c.PrivateKey.(crypto.Signer)
