@@ -86,7 +86,7 @@ func TestServeSeed001(t *testing.T) {
 			}
 		}
 	}
-	want := "client:client_hello server:server_hello server:encrypted_extensions server:certificate server:certificate_verify server:finished client:finished"
+	want := "client:client_hello server:server_hello server:encrypted_extensions server:certificate server:certificate_verify server:finished client:finished server:new_session_ticket"
 	if strings.Join(types, " ") != want {
 		t.Errorf("handshake messages\n got %s\nwant %s", strings.Join(types, " "), want)
 	}
