@@ -205,6 +205,22 @@ func oracleScenarios(dir string) []oracleScenario {
 			check:  has("server certificate_verify", "server finished", "client alert"),
 		},
 		{
+			// TLS 1.0 CBC, whose records chain their IVs, and TLS 1.1
+			// (OpenSSL allows them at security level 0).
+			name:   "TLS 1.0",
+			server: append([]string{"-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"}, rsa...),
+			client: []string{"-tls1", "-cipher", "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"},
+			script: talk,
+			check:  has("server server_key_exchange", "client finished", "server finished", "client application_data", "server application_data"),
+		},
+		{
+			name:   "TLS 1.1",
+			server: append([]string{"-tls1_1", "-cipher", "AES256-SHA:@SECLEVEL=0"}, rsa...),
+			client: []string{"-tls1_1", "-cipher", "AES256-SHA:@SECLEVEL=0"},
+			script: talk,
+			check:  has("client client_key_exchange", "server finished", "client application_data", "server application_data"),
+		},
+		{
 			name:   "TLS 1.3 over IPv6",
 			server: append([]string{"-tls1_3"}, rsa...),
 			client: []string{"-tls1_3"},
