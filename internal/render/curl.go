@@ -119,6 +119,10 @@ func (c *Curl) Event(ev *trace.Event) {
 		if p.Group != "" {
 			c.printf(" / %s", p.Group)
 		}
+		if p.Engine == trace.EngineOwn {
+			// curl names no engine; crypto/tls is the default.
+			c.printf(", by %s", engineText(p.Engine))
+		}
 		c.printf("\n")
 		if p.ALPN != "" {
 			c.printf("* ALPN: server accepted %s\n", p.ALPN)
