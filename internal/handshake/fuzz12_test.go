@@ -3,11 +3,10 @@ package handshake
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"io"
 	"math/big"
@@ -34,47 +33,105 @@ func (zeroReader) Read(b []byte) (int, error) {
 // that the fuzz target edits.
 func serverFlight12(t testing.TB, suite uint16, cert []byte, key crypto.Signer) []byte {
 	t.Helper()
-	return serverFlight12Random(t, suite, cert, key, bytes.Repeat([]byte{0x42}, 32))
+	return newServerFlight(suite, cert, key).bytes(t)
 }
 
 // serverFlight12Random is serverFlight12 with the server random given.
 func serverFlight12Random(t testing.TB, suite uint16, cert []byte, key crypto.Signer, serverRandom []byte) []byte {
 	t.Helper()
-	clientRandom := make([]byte, 32)
+	f := newServerFlight(suite, cert, key)
+	f.random = serverRandom
+	return f.bytes(t)
+}
+
+// serverFlight describes a scripted server's first flight, which tests change
+// one thing of.
+type serverFlight struct {
+	version     uint16
+	random      []byte
+	suite       uint16
+	compression uint8
+	exts        []wire.Extension
+	chain       [][]byte
+	key         crypto.Signer
+	// group is the ECDHE group of the ServerKeyExchange; point, if set,
+	// replaces the server's public value.
+	group uint16
+	point []byte
+	// dhP and dhYs, if set, replace the DHE prime and public value.
+	dhP, dhYs []byte
+	// scheme, if set, is the signature scheme (ECDSA keys only).
+	scheme     uint16
+	corruptSig bool
+	// noSKE leaves the ServerKeyExchange out; ske sends one whatever the
+	// suite.
+	noSKE, ske bool
+	shdBody    []byte
+}
+
+func newServerFlight(suite uint16, cert []byte, key crypto.Signer) *serverFlight {
 	reneg, _ := wire.RenegotiationInfoExtension(nil)
-	sh := &wire.ServerHello{Version: 0x0303, Random: serverRandom, SessionID: bytes.Repeat([]byte{7}, 32), CipherSuite: suite,
-		Extensions: []wire.Extension{reneg, wire.EmptyExtension(wire.ExtExtendedMasterSecret), wire.EmptyExtension(wire.ExtEncryptThenMAC)}}
-	msgs := [][]byte{must(t)(sh.Marshal()), must(t)(wire.MarshalCertificate12([][]byte{cert}))}
+	return &serverFlight{version: 0x0303, random: bytes.Repeat([]byte{0x42}, 32), suite: suite, chain: [][]byte{cert}, key: key, group: 0x001d,
+		exts: []wire.Extension{reneg, wire.EmptyExtension(wire.ExtExtendedMasterSecret), wire.EmptyExtension(wire.ExtEncryptThenMAC)}}
+}
+
+// bytes returns the flight as records.
+func (f *serverFlight) bytes(t testing.TB) []byte {
+	t.Helper()
+	clientRandom := make([]byte, 32)
+	sh := &wire.ServerHello{Version: f.version, Random: f.random, SessionID: bytes.Repeat([]byte{7}, 32), CipherSuite: f.suite,
+		Compression: f.compression, Extensions: f.exts}
+	msgs := [][]byte{must(t)(sh.Marshal()), must(t)(wire.MarshalCertificate12(f.chain))}
 	var params []byte
-	switch wire.CipherSuiteKeyExchange(suite) {
-	case wire.KexECDHE:
-		priv, err := ecdh.X25519().GenerateKey(nil)
+	switch kex := wire.CipherSuiteKeyExchange(f.suite); {
+	case kex == wire.KexDHE && !f.noSKE:
+		p := new(big.Int).SetBytes(unhex(t, modp14))
+		ys := new(big.Int).Exp(big.NewInt(2), big.NewInt(0x123456789), p).Bytes()
+		pb := p.Bytes()
+		if f.dhP != nil {
+			pb = f.dhP
+		}
+		if f.dhYs != nil {
+			ys = f.dhYs
+		}
+		params = must(t)(wire.DHEParams(pb, []byte{2}, ys))
+	case (kex == wire.KexECDHE && !f.noSKE) || f.ske:
+		priv, err := ecdhCurve(f.group).GenerateKey(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		params = must(t)(wire.ECDHEParams(0x001d, priv.PublicKey().Bytes()))
-	case wire.KexDHE:
-		p := new(big.Int).SetBytes(unhex(t, modp14))
-		ys := new(big.Int).Exp(big.NewInt(2), big.NewInt(0x123456789), p)
-		params = must(t)(wire.DHEParams(p.Bytes(), []byte{2}, ys.Bytes()))
+		point := priv.PublicKey().Bytes()
+		if f.point != nil {
+			point = f.point
+		}
+		params = must(t)(wire.ECDHEParams(f.group, point))
 	}
 	if params != nil {
-		h := sha256.Sum256(signedParams(clientRandom, serverRandom, params))
-		scheme := uint16(0x0403)
-		var opts crypto.SignerOpts = crypto.SHA256
-		if _, ok := key.(*rsa.PrivateKey); ok {
-			scheme, opts = 0x0804, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+		signed := signedParams(clientRandom, f.random, params)
+		scheme := f.scheme
+		if scheme == 0 {
+			scheme = 0x0403
+			if _, ok := f.key.(*rsa.PrivateKey); ok {
+				scheme = 0x0804
+			}
 		}
-		sig, err := key.Sign(rand.Reader, h[:], opts)
+		sig, err := signMessage(f.key, scheme, rand.Reader, signed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs = append(msgs, must(t)(wire.MarshalServerKeyExchange(0x0303, params, scheme, sig)))
+		if f.corruptSig {
+			sig[len(sig)/2] ^= 1
+		}
+		msgs = append(msgs, must(t)(wire.MarshalServerKeyExchange(f.version, params, scheme, sig)))
 	}
-	msgs = append(msgs, wire.MarshalServerHelloDone())
+	shd := wire.MarshalServerHelloDone()
+	if f.shdBody != nil {
+		shd = append([]byte{byte(wire.TypeServerHelloDone), 0, 0, byte(len(f.shdBody))}, f.shdBody...)
+	}
+	msgs = append(msgs, shd)
 	var out []byte
 	for _, m := range msgs {
-		out = must(t)(wire.AppendRecord(out, wire.ContentHandshake, 0x0303, m))
+		out = must(t)(wire.AppendRecord(out, wire.ContentHandshake, f.version, m))
 	}
 	return out
 }
@@ -90,13 +147,14 @@ func must(t testing.TB) func([]byte, error) []byte {
 }
 
 // flightConn is a server that answers with a fixed byte string whatever
-// the client writes, then ends the stream.
+// the client writes, then ends the stream. It keeps what the client wrote.
 type flightConn struct {
-	in *bytes.Reader
+	in  *bytes.Reader
+	out bytes.Buffer
 }
 
 func (c *flightConn) Read(b []byte) (int, error)       { return c.in.Read(b) }
-func (c *flightConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (c *flightConn) Write(b []byte) (int, error)      { return c.out.Write(b) }
 func (c *flightConn) Close() error                     { return nil }
 func (c *flightConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
 func (c *flightConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
@@ -203,5 +261,91 @@ func TestDowngradeSentinel12(t *testing.T) {
 		if !tc.refused && !errors.Is(err, io.EOF) {
 			t.Errorf("%s: %v, want the end of the stream after the client's Finished", tc.name, err)
 		}
+	}
+}
+
+// TestRefusals12 gives the TLS 1.0-1.2 client first flights that are wrong
+// in one way each and checks that it refuses each with the alert the RFCs
+// name, sent to the server, and an error that says why.
+func TestRefusals12(t *testing.T) {
+	ecKey := tlstest.NewKey(t, false).(*ecdsa.PrivateKey)
+	rsaKey := tlstest.NewKey(t, true).(*rsa.PrivateKey)
+	ecCert := tlstest.SelfSigned(t, ecKey, "localhost").Certificate[0]
+	rsaCert := tlstest.SelfSigned(t, rsaKey, "localhost").Certificate[0]
+	ecdhe := func() *serverFlight { return newServerFlight(0xC02B, ecCert, ecKey) }
+	reneg, _ := wire.RenegotiationInfoExtension([]byte{1, 2, 3})
+	p2 := unhex(t, modp2)
+	for _, tc := range []struct {
+		name   string
+		flight *serverFlight
+		cfg    func(*Config)
+		alert  wire.AlertDescription
+	}{
+		{"signature over the key exchange does not verify", func() *serverFlight { f := ecdhe(); f.corruptSig = true; return f }(), nil, wire.AlertDecryptError},
+		{"suite not offered", newServerFlight(0xC030, rsaCert, rsaKey), nil, wire.AlertIllegalParameter},
+		{"TLS 1.2 suite in TLS 1.0", func() *serverFlight { f := ecdhe(); f.version = 0x0301; return f }(),
+			func(c *Config) { c.MinVersion = 0x0301 }, wire.AlertIllegalParameter},
+		{"compression", func() *serverFlight { f := ecdhe(); f.compression = 1; return f }(), nil, wire.AlertIllegalParameter},
+		{"renegotiation_info not empty", func() *serverFlight { f := ecdhe(); f.exts = []wire.Extension{reneg}; return f }(), nil, wire.AlertHandshakeFailure},
+		{"extension not offered", func() *serverFlight {
+			f := ecdhe()
+			f.exts = append(f.exts, wire.EmptyExtension(wire.ExtPostHandshakeAuth))
+			return f
+		}(), nil, wire.AlertUnsupportedExtension},
+		{"session_ticket not empty", func() *serverFlight {
+			f := ecdhe()
+			f.exts = append(f.exts, wire.SessionTicketExtension([]byte{1}))
+			return f
+		}(), nil, wire.AlertDecodeError},
+		{"ECDHE group not offered", func() *serverFlight { f := ecdhe(); f.group = 0x0017; return f }(),
+			func(c *Config) { c.Groups = []uint16{0x001d} }, wire.AlertIllegalParameter},
+		{"X25519 point of small order", func() *serverFlight { f := ecdhe(); f.point = make([]byte, 32); return f }(), nil, wire.AlertIllegalParameter},
+		{"signature scheme not offered", func() *serverFlight { f := ecdhe(); f.scheme = 0x0503; return f }(),
+			func(c *Config) { c.SignatureSchemes = []uint16{0x0403} }, wire.AlertIllegalParameter},
+		{"key exchange message with RSA key exchange", func() *serverFlight {
+			f := newServerFlight(0x002F, rsaCert, rsaKey)
+			f.ske = true
+			return f
+		}(), nil, wire.AlertUnexpectedMessage},
+		{"no key exchange message with ECDHE", func() *serverFlight { f := ecdhe(); f.noSKE = true; return f }(), nil, wire.AlertUnexpectedMessage},
+		{"ECDHE_ECDSA suite with an RSA certificate", newServerFlight(0xC02B, rsaCert, rsaKey), nil, wire.AlertUnsupportedCertificate},
+		{"ECDHE_RSA suite with an ECDSA certificate", newServerFlight(0xC02F, ecCert, ecKey), nil, wire.AlertUnsupportedCertificate},
+		{"no certificate", func() *serverFlight { f := ecdhe(); f.chain = nil; return f }(), nil, wire.AlertIllegalParameter},
+		{"certificate that does not parse", func() *serverFlight { f := ecdhe(); f.chain = [][]byte{{0x30, 0x03, 1, 2, 3}}; return f }(), nil, wire.AlertBadCertificate},
+		{"server_hello_done with a body", func() *serverFlight { f := ecdhe(); f.shdBody = []byte{0}; return f }(), nil, wire.AlertDecodeError},
+		{"chain refused by VerifyPeer", ecdhe(),
+			func(c *Config) {
+				c.VerifyPeer = func([]*x509.Certificate, []byte) error { return errors.New("untrusted") }
+			}, wire.AlertBadCertificate},
+		{"1024-bit DHE group", func() *serverFlight {
+			f := newServerFlight(0x009E, rsaCert, rsaKey)
+			f.dhP, f.dhYs = p2, []byte{5}
+			return f
+		}(), nil, wire.AlertInsufficientSecurity},
+		{"DHE public value 1", func() *serverFlight {
+			f := newServerFlight(0x009E, rsaCert, rsaKey)
+			f.dhYs = []byte{1}
+			return f
+		}(), nil, wire.AlertIllegalParameter},
+		{"SSL 3.0", func() *serverFlight { f := newServerFlight(0x002F, rsaCert, rsaKey); f.version = 0x0300; return f }(),
+			func(c *Config) { c.MinVersion = 0x0300 }, wire.AlertProtocolVersion},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Rand: zeroReader{}, CipherSuites: []uint16{0xC02B, 0xC02F, 0x009E, 0x002F}}
+			if tc.cfg != nil {
+				tc.cfg(cfg)
+			}
+			conn := &flightConn{in: bytes.NewReader(tc.flight.bytes(t))}
+			_, _, err := testClient(conn, cfg)
+			var alert *AlertError
+			if !errors.As(err, &alert) || !alert.Sent || alert.Alert != uint8(tc.alert) || alert.Err == nil {
+				t.Fatalf("%v, want a sent %s alert with its reason", err, tc.alert)
+			}
+			out := conn.out.Bytes()
+			if n := len(out); n < 7 || out[n-7] != byte(wire.ContentAlert) || out[n-2] != byte(wire.AlertFatal) || out[n-1] != byte(tc.alert) {
+				t.Errorf("the last record written is % x, want a fatal %s alert", out[max(0, len(out)-7):], tc.alert)
+			}
+			t.Log(err)
+		})
 	}
 }
