@@ -138,6 +138,21 @@ func TestSeed001Client(t *testing.T) {
 			t.Errorf("exit %d, want the own engine on the first connection without an engine event:\n%s", code, stderr)
 		}
 	})
+	t.Run("gnutls-serv", func(t *testing.T) {
+		// The seed's files served by GnuTLS: the same retry, the same
+		// Ed448 handshake.
+		requirePeer(t, "gnutls-serv")
+		port := freePort(t)
+		startServer(t, "HTTP Server listening", "gnutls-serv", "--http", "-p", strconv.Itoa(port),
+			"--x509certfile", file("server_cert.pem"), "--x509keyfile", file("server_keypair.pem"))
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", file("ca_cert.pem"), "--cn-fallback", "--json", "-m", "20s")
+		evs := events(t, out)
+		cv, done := findEvent(evs, "server", "certificate_verify"), findEvent(evs, "local", "handshake_complete")
+		if code != 0 || findEvent(evs, "local", "engine") == nil || cv == nil || !strings.Contains(string(cv.Fields), `"ed448"`) ||
+			done == nil || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
+			t.Errorf("exit %d, want an Ed448 handshake by the own engine after a retry:\n%s", code, stderr)
+		}
+	})
 	t.Run("verify-url", func(t *testing.T) {
 		code, _, stderr := runCode("verify", url, "--cacert", file("ca_cert.pem"), "-m", "20s")
 		if code != exitVerify || !strings.Contains(stderr, "common-name fallback") {
