@@ -11,7 +11,8 @@ import (
 )
 
 // FuzzClient13Flight runs the engine's client against a scripted server
-// whose EncryptedExtensions and Certificate are the fuzzer's, with a
+// whose ServerHello (when hello is not empty: the script stops after it),
+// EncryptedExtensions and Certificate are the fuzzer's, with a
 // CertificateVerify and Finished computed over them (or corrupted, by
 // flags), and extra bytes before the Finished. The client must end in
 // bounded time with nil only when nothing was corrupted, and otherwise an
@@ -25,18 +26,29 @@ func FuzzClient13Flight(f *testing.F) {
 	cert, _ := wire.MarshalCertificate13(nil, []wire.CertificateEntry{{Data: der, Extensions: []wire.Extension{ocsp}}, {Data: der}})
 	plain, _ := wire.MarshalCertificate13(nil, []wire.CertificateEntry{{Data: der}})
 	ku, _ := wire.MarshalKeyUpdate(false)
-	f.Add(ee, plain, []byte(nil), uint8(0))
-	f.Add(eeALPN, cert, []byte(nil), uint8(0))
-	f.Add(ee, plain, ku, uint8(0))
-	f.Add(ee, plain, []byte(nil), uint8(1))
-	f.Add(ee, plain, []byte(nil), uint8(2))
-	f.Add(wire.MarshalServerHelloDone(), plain, []byte(nil), uint8(0))
-	f.Fuzz(func(t *testing.T, ee, cert, extra []byte, flags uint8) {
-		if len(ee)+len(cert)+len(extra) > 1<<16 {
+	ks, _ := wire.ServerKeyShareExtension(wire.KeyShare{Group: groupX25519, Data: make([]byte, 32)})
+	hello, _ := (&wire.ServerHello{Version: VersionTLS12, Random: make([]byte, 32), SessionID: make([]byte, 32), CipherSuite: 0x1301,
+		Extensions: []wire.Extension{wire.SelectedVersionExtension(VersionTLS13), ks}}).Marshal()
+	hrr, _ := (&wire.ServerHello{Version: VersionTLS12, HelloRetry: true, SessionID: make([]byte, 32), CipherSuite: 0x1301,
+		Extensions: []wire.Extension{wire.SelectedVersionExtension(VersionTLS13), wire.HelloRetryKeyShareExtension(groupP256)}}).Marshal()
+	none := []byte(nil)
+	f.Add(none, ee, plain, none, uint8(0))
+	f.Add(none, eeALPN, cert, none, uint8(0))
+	f.Add(none, ee, plain, ku, uint8(0))
+	f.Add(none, ee, plain, none, uint8(1))
+	f.Add(none, ee, plain, none, uint8(2))
+	f.Add(none, wire.MarshalServerHelloDone(), plain, none, uint8(0))
+	f.Add(hello, ee, plain, none, uint8(0))
+	f.Add(hrr, ee, plain, none, uint8(0))
+	f.Fuzz(func(t *testing.T, hello, ee, cert, extra []byte, flags uint8) {
+		if len(hello)+len(ee)+len(cert)+len(extra) > 1<<16 {
 			return
 		}
 		s := &script13{key: key, certDER: der, ee: ee, cert: cert, extra: extra,
 			corruptCV: flags&1 != 0, corruptFinished: flags&2 != 0}
+		if len(hello) > 0 {
+			s.rawHello = hello
+		}
 		start := time.Now()
 		err := runScript(t, s, &Config{ServerName: "localhost", ALPN: []string{"h2"}})
 		if d := time.Since(start); d > 6*time.Second {
@@ -55,7 +67,7 @@ func FuzzClient13Flight(f *testing.F) {
 		if ae != nil && ae.Sent && ae.Err == nil {
 			t.Fatalf("an alert sent without its reason: %v", err)
 		}
-		if flags == 0 && extra == nil && bytes.Equal(cert, plain) && bytes.Equal(s.ee, wireEE()) {
+		if flags == 0 && extra == nil && hello == nil && bytes.Equal(cert, plain) && bytes.Equal(s.ee, wireEE()) {
 			t.Fatalf("the unchanged flight failed: %v", err)
 		}
 	})

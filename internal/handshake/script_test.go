@@ -45,6 +45,9 @@ type script13 struct {
 	editHello func(sh *wire.ServerHello)
 	// helloOnly stops after the ServerHello.
 	helloOnly bool
+	// rawHello, when set, is sent in place of the ServerHello (whole
+	// message), and the script stops there.
+	rawHello []byte
 
 	// After serve: the client's handshake traffic secret and the records
 	// it sent after the ServerHello.
@@ -147,7 +150,15 @@ func (s *script13) serve(conn net.Conn) error {
 	if err != nil {
 		return err
 	}
-	rec, _ := wire.AppendRecord(nil, wire.ContentHandshake, VersionTLS12, shRaw)
+	if s.rawHello != nil {
+		shRaw, s.helloOnly = s.rawHello, true
+	}
+	var rec []byte
+	for b := shRaw; len(b) > 0 || rec == nil; {
+		chunk := b[:min(len(b), wire.MaxPlaintext)]
+		b = b[len(chunk):]
+		rec, _ = wire.AppendRecord(rec, wire.ContentHandshake, VersionTLS12, chunk)
+	}
 	if _, err := conn.Write(rec); err != nil {
 		return err
 	}
@@ -160,6 +171,8 @@ func (s *script13) serve(conn net.Conn) error {
 	}()
 	defer func() { s.after = <-read }()
 	if s.helloOnly {
+		// Nothing more comes.
+		closeWrite(conn)
 		return nil
 	}
 	suite, _ := tlscrypt.SuiteByID(0x1301)
@@ -213,10 +226,14 @@ func (s *script13) serve(conn net.Conn) error {
 		return err
 	}
 	// Nothing more comes: a client waiting for more reads the end.
+	closeWrite(conn)
+	return nil
+}
+
+func closeWrite(conn net.Conn) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.CloseWrite()
 	}
-	return nil
 }
 
 // clientAlert returns the alert the client sent after the ServerHello:
