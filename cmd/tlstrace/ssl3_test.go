@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,14 +16,14 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// ssl3Conn builds the bytes of an SSL 3.0 connection with the given cipher
-// suite: the plaintext hellos, an RSA ClientKeyExchange, each side's
+// ssl3Conn builds the bytes of an SSL 3.0 (or TLS 1.0) connection with the
+// given cipher suite: the plaintext hellos, an RSA ClientKeyExchange, each side's
 // change_cipher_spec and Finished, a request and a response. No peer on
 // this machine speaks SSL 3.0 any more, so the records are sealed with
 // tlscrypt; tshark, which derives its own keys from the master secret,
 // is the oracle of the key block, MAC and cipher. The Finished messages
 // hold random bytes: neither tshark nor tlstrace checks them.
-func ssl3Conn(t *testing.T, rng *rand.Rand, id uint16, start time.Time, port uint16) (*capture.Conn, string, []byte, []byte) {
+func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time, port uint16) (*capture.Conn, string, []byte, []byte) {
 	t.Helper()
 	suite, ok := tlscrypt.SuiteByID(id)
 	if !ok {
@@ -43,26 +44,29 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, id uint16, start time.Time, port uin
 		}
 		return b
 	}
-	ch := must((&wire.ClientHello{Version: tlscrypt.VersionSSL30, Random: cr, CipherSuites: []uint16{id}}).Marshal())
-	sh := must((&wire.ServerHello{Version: tlscrypt.VersionSSL30, Random: sr, CipherSuite: id}).Marshal())
-	cke := must(wire.MarshalClientKeyExchangeRSA(tlscrypt.VersionSSL30, random(128)))
-	record := func(typ wire.ContentType, b []byte) []byte {
-		return must(wire.AppendRecord(nil, typ, tlscrypt.VersionSSL30, b))
+	ch := must((&wire.ClientHello{Version: version, Random: cr, CipherSuites: []uint16{id}}).Marshal())
+	sh := must((&wire.ServerHello{Version: version, Random: sr, CipherSuite: id}).Marshal())
+	cke := must(wire.MarshalClientKeyExchangeRSA(version, random(128)))
+	if strings.Contains(suite.Name, "_DHE_") || strings.Contains(suite.Name, "_DH_anon_") {
+		cke = must(wire.MarshalClientKeyExchangeDHE(random(128)))
 	}
-	ck, sk := tlscrypt.KeyBlock(tlscrypt.VersionSSL30, suite, master, cr, sr)
-	cEnc, err := tlscrypt.NewEncrypter12(tlscrypt.VersionSSL30, suite, ck, false)
+	record := func(typ wire.ContentType, b []byte) []byte {
+		return must(wire.AppendRecord(nil, typ, version, b))
+	}
+	ck, sk := tlscrypt.KeyBlock(version, suite, master, cr, sr)
+	cEnc, err := tlscrypt.NewEncrypter12(version, suite, ck, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sEnc, err := tlscrypt.NewEncrypter12(tlscrypt.VersionSSL30, suite, sk, false)
+	sEnc, err := tlscrypt.NewEncrypter12(version, suite, sk, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seal := func(e *tlscrypt.Encrypter, typ wire.ContentType, b []byte) []byte {
-		return must(e.Seal(nil, uint8(typ), tlscrypt.VersionSSL30, b))
+		return must(e.Seal(nil, uint8(typ), version, b))
 	}
 	request := []byte("GET / HTTP/1.0\r\n\r\n")
-	response := []byte(fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s over SSL 3.0\r\n", suite.Name))
+	response := []byte(fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s over 0x%04X\r\n", suite.Name, version))
 	finished := func() []byte { return must(wire.MarshalFinished(random(36))) }
 	var chunks []capture.Chunk
 	at := start
@@ -87,20 +91,30 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, id uint16, start time.Time, port uin
 }
 
 // TestReadSSL30 checks SSL 3.0 decryption (RFC 6101: its key block and
-// MAC, CBC with the chained IV and free padding bytes, RC4 and NULL)
-// against tshark, field by field, on connections sealed with tlscrypt.
+// MAC, CBC with the chained IV and free padding bytes, RC4 and NULL) and
+// the export suites of SSL 3.0 and TLS 1.0 (40-bit key material, final
+// keys and IVs from the randoms) against tshark, field by field, on
+// connections sealed with tlscrypt.
 func TestReadSSL30(t *testing.T) {
 	requirePeer(t, "tshark")
-	suites := []uint16{
-		0x0004, // TLS_RSA_WITH_RC4_128_MD5
-		0x0005, // TLS_RSA_WITH_RC4_128_SHA
-		0x000A, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
-		0x002F, // TLS_RSA_WITH_AES_128_CBC_SHA
-		0x0035, // TLS_RSA_WITH_AES_256_CBC_SHA
-		0x0041, // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA
-		0x0096, // TLS_RSA_WITH_SEED_CBC_SHA
-		0x0002, // TLS_RSA_WITH_NULL_SHA
-		0x0001, // TLS_RSA_WITH_NULL_MD5
+	ssl3, tls10 := tlscrypt.VersionSSL30, tlscrypt.VersionTLS10
+	suites := []struct{ version, id uint16 }{
+		{ssl3, 0x0004}, // TLS_RSA_WITH_RC4_128_MD5
+		{ssl3, 0x0005}, // TLS_RSA_WITH_RC4_128_SHA
+		{ssl3, 0x000A}, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+		{ssl3, 0x002F}, // TLS_RSA_WITH_AES_128_CBC_SHA
+		{ssl3, 0x0035}, // TLS_RSA_WITH_AES_256_CBC_SHA
+		{ssl3, 0x0041}, // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA
+		{ssl3, 0x0096}, // TLS_RSA_WITH_SEED_CBC_SHA
+		{ssl3, 0x0002}, // TLS_RSA_WITH_NULL_SHA
+		{ssl3, 0x0001}, // TLS_RSA_WITH_NULL_MD5
+		{ssl3, 0x0003}, // TLS_RSA_EXPORT_WITH_RC4_40_MD5
+		{ssl3, 0x0008}, // TLS_RSA_EXPORT_WITH_DES40_CBC_SHA
+		{ssl3, 0x0014}, // TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA
+		{tls10, 0x0003},
+		{tls10, 0x0008},
+		{tls10, 0x0017}, // TLS_DH_anon_EXPORT_WITH_RC4_40_MD5
+		{tls10, 0x0019}, // TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA
 	}
 	rng := rand.New(rand.NewPCG(30, 0))
 	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -108,8 +122,8 @@ func TestReadSSL30(t *testing.T) {
 	var keylog bytes.Buffer
 	var sent [][2][]byte
 	const base = 4430
-	for i, id := range suites {
-		c, line, req, resp := ssl3Conn(t, rng, id, start.Add(time.Duration(i)*time.Second), uint16(base+i))
+	for i, c := range suites {
+		c, line, req, resp := ssl3Conn(t, rng, c.version, c.id, start.Add(time.Duration(i)*time.Second), uint16(base+i))
 		conns = append(conns, c)
 		keylog.WriteString(line)
 		sent = append(sent, [2][]byte{req, resp})
@@ -136,7 +150,7 @@ func TestReadSSL30(t *testing.T) {
 				continue
 			}
 			if ev.Type == "encrypted_record" || ev.Error != "" {
-				t.Errorf("conn %d (0x%04X): %s %s", i+1, suites[i], ev.Type, ev.Error)
+				t.Errorf("conn %d (%+v): %s %s", i+1, suites[i], ev.Type, ev.Error)
 			}
 			if ev.Type == "application_data" {
 				got[map[string]int{"client": 0, "server": 1}[ev.From]].WriteString(appData(t, ev))
@@ -144,7 +158,7 @@ func TestReadSSL30(t *testing.T) {
 		}
 		for side := range 2 {
 			if !bytes.Equal(got[side].Bytes(), sent[i][side]) {
-				t.Errorf("conn %d (0x%04X): application data %q, sent %q", i+1, suites[i], got[side].Bytes(), sent[i][side])
+				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, suites[i], got[side].Bytes(), sent[i][side])
 			}
 		}
 	}

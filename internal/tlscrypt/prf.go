@@ -132,12 +132,17 @@ func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byt
 		// record (RFC 4346, Section 6.2.3.2), so the key block has none.
 		ivLen = 0
 	}
+	keyLen := s.KeyLen
+	if s.ExportKeyLen > 0 {
+		// The IVs of export suites come from the randoms alone.
+		keyLen, ivLen = s.ExportKeyLen, 0
+	}
 	seed := make([]byte, 0, len(clientRandom)+len(serverRandom))
 	seed = append(seed, serverRandom...)
 	seed = append(seed, clientRandom...)
-	kb := PRF(version, s, master, "key expansion", seed, 2*(macLen+s.KeyLen+ivLen))
+	kb := PRF(version, s, master, "key expansion", seed, 2*(macLen+keyLen+ivLen))
 	if version == VersionSSL30 {
-		kb = ssl3Expand(master, serverRandom, clientRandom, 2*(macLen+s.KeyLen+ivLen))
+		kb = ssl3Expand(master, serverRandom, clientRandom, 2*(macLen+keyLen+ivLen))
 	}
 	if kb == nil {
 		return Keys{}, Keys{}
@@ -148,7 +153,53 @@ func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byt
 		return b
 	}
 	client.MACKey, server.MACKey = next(macLen), next(macLen)
-	client.Key, server.Key = next(s.KeyLen), next(s.KeyLen)
+	client.Key, server.Key = next(keyLen), next(keyLen)
 	client.IV, server.IV = next(ivLen), next(ivLen)
+	if s.ExportKeyLen > 0 {
+		exportKeys(version, s, &client, &server, clientRandom, serverRandom)
+	}
 	return client, server
+}
+
+// exportKeys derives the final keys and the IVs of an export suite from
+// the 40-bit key material of the key block and the randoms. SSL 3.0 (RFC
+// 6101, Section 6.2.2.1):
+//
+//	final_client_write_key = MD5(client_write_key + client_random + server_random)
+//	final_server_write_key = MD5(server_write_key + server_random + client_random)
+//	client_write_IV = MD5(client_random + server_random)
+//	server_write_IV = MD5(server_random + client_random)
+//
+// TLS 1.0 (RFC 2246, Section 6.3):
+//
+//	final_client_write_key = PRF(client_write_key, "client write key", client_random + server_random)
+//	final_server_write_key = PRF(server_write_key, "server write key", client_random + server_random)
+//	client_write_IV + server_write_IV = PRF("", "IV block", client_random + server_random)
+//
+// each cut to the key and IV lengths of the cipher.
+func exportKeys(version uint16, s *Suite, client, server *Keys, clientRandom, serverRandom []byte) {
+	ivLen := s.FixedIVLen
+	cs := append(append([]byte(nil), clientRandom...), serverRandom...)
+	sc := append(append([]byte(nil), serverRandom...), clientRandom...)
+	if version == VersionSSL30 {
+		md5 := func(parts ...[]byte) []byte {
+			h := newHash(crypto.MD5)()
+			for _, p := range parts {
+				h.Write(p)
+			}
+			return h.Sum(nil)
+		}
+		client.Key = md5(client.Key, cs)[:s.KeyLen]
+		server.Key = md5(server.Key, sc)[:s.KeyLen]
+		client.IV = md5(cs)[:ivLen]
+		server.IV = md5(sc)[:ivLen]
+		return
+	}
+	client.Key = PRF(version, s, client.Key, "client write key", cs, s.KeyLen)
+	server.Key = PRF(version, s, server.Key, "server write key", cs, s.KeyLen)
+	ivs := PRF(version, s, nil, "IV block", cs, 2*ivLen)
+	if ivs == nil {
+		return
+	}
+	client.IV, server.IV = ivs[:ivLen:ivLen], ivs[ivLen:]
 }

@@ -26,8 +26,10 @@
 // Camellia, ARIA, 3DES and DES in CBC (MAC-then-encrypt or
 // encrypt_then_mac, RFC 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256
 // or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0 records
-// (ssl3.go: its key block and MAC) open with NewDecrypter12 too. Export
-// suites, GOST and SM4 are not supported. docs/ciphers.md says where each cipher comes from.
+// (ssl3.go: its key block and MAC) open with NewDecrypter12 too, and so do
+// the export suites of SSL 3.0 and TLS 1.0 with RC4 and DES (KeyBlock
+// derives their final keys and IVs). RC2 export suites, GOST and SM4 are
+// not supported. docs/ciphers.md says where each cipher comes from.
 //
 // The package has no dependency on the rest of tlstrace.
 package tlscrypt
@@ -150,6 +152,12 @@ type Suite struct {
 	// TLS13 reports whether this is a TLS 1.3 suite (RFC 8446, Appendix
 	// B.4), usable only with TLS 1.3 and only with NewDecrypter13.
 	TLS13 bool
+	// ExportKeyLen is, for an export suite, the length of the key
+	// material the key block gives (5 bytes: 40 bits), from which the
+	// final key of KeyLen bytes and the IV are derived with the randoms
+	// (RFC 6101, Section 6.2.2; RFC 2246, Section 6.3); 0 otherwise.
+	// Export suites exist in SSL 3.0 and TLS 1.0 only.
+	ExportKeyLen int
 }
 
 // TagLen returns the length of the authentication tag of an AEAD suite, or
@@ -203,59 +211,67 @@ type protection struct {
 	mac        crypto.Hash
 	prf        crypto.Hash
 	tls13      bool
+	export     int
 }
 
 var (
-	nullMD5    = protection{"NULL_MD5", Null, 0, 0, crypto.MD5, crypto.SHA256, false}
-	nullSHA    = protection{"NULL_SHA", Null, 0, 0, crypto.SHA1, crypto.SHA256, false}
-	nullSHA256 = protection{"NULL_SHA256", Null, 0, 0, crypto.SHA256, crypto.SHA256, false}
-	nullSHA384 = protection{"NULL_SHA384", Null, 0, 0, crypto.SHA384, crypto.SHA384, false}
+	nullMD5    = protection{"NULL_MD5", Null, 0, 0, crypto.MD5, crypto.SHA256, false, 0}
+	nullSHA    = protection{"NULL_SHA", Null, 0, 0, crypto.SHA1, crypto.SHA256, false, 0}
+	nullSHA256 = protection{"NULL_SHA256", Null, 0, 0, crypto.SHA256, crypto.SHA256, false, 0}
+	nullSHA384 = protection{"NULL_SHA384", Null, 0, 0, crypto.SHA384, crypto.SHA384, false, 0}
 
-	rc4MD5 = protection{"RC4_128_MD5", RC4, 16, 0, crypto.MD5, crypto.SHA256, false}
-	rc4SHA = protection{"RC4_128_SHA", RC4, 16, 0, crypto.SHA1, crypto.SHA256, false}
+	rc4MD5 = protection{"RC4_128_MD5", RC4, 16, 0, crypto.MD5, crypto.SHA256, false, 0}
+	rc4SHA = protection{"RC4_128_SHA", RC4, 16, 0, crypto.SHA1, crypto.SHA256, false, 0}
 
-	desSHA     = protection{"DES_CBC_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false}
-	desMD5     = protection{"DES_CBC_MD5", DESCBC, 8, 8, crypto.MD5, crypto.SHA256, false}
-	tdesSHA    = protection{"3DES_EDE_CBC_SHA", TripleDESCBC, 24, 8, crypto.SHA1, crypto.SHA256, false}
-	tdesMD5    = protection{"3DES_EDE_CBC_MD5", TripleDESCBC, 24, 8, crypto.MD5, crypto.SHA256, false}
-	aes128SHA  = protection{"AES_128_CBC_SHA", AESCBC, 16, 16, crypto.SHA1, crypto.SHA256, false}
-	aes256SHA  = protection{"AES_256_CBC_SHA", AESCBC, 32, 16, crypto.SHA1, crypto.SHA256, false}
-	aes128S256 = protection{"AES_128_CBC_SHA256", AESCBC, 16, 16, crypto.SHA256, crypto.SHA256, false}
-	aes256S256 = protection{"AES_256_CBC_SHA256", AESCBC, 32, 16, crypto.SHA256, crypto.SHA256, false}
-	aes256S384 = protection{"AES_256_CBC_SHA384", AESCBC, 32, 16, crypto.SHA384, crypto.SHA384, false}
+	desSHA     = protection{"DES_CBC_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false, 0}
+	desMD5     = protection{"DES_CBC_MD5", DESCBC, 8, 8, crypto.MD5, crypto.SHA256, false, 0}
+	tdesSHA    = protection{"3DES_EDE_CBC_SHA", TripleDESCBC, 24, 8, crypto.SHA1, crypto.SHA256, false, 0}
+	tdesMD5    = protection{"3DES_EDE_CBC_MD5", TripleDESCBC, 24, 8, crypto.MD5, crypto.SHA256, false, 0}
+	aes128SHA  = protection{"AES_128_CBC_SHA", AESCBC, 16, 16, crypto.SHA1, crypto.SHA256, false, 0}
+	aes256SHA  = protection{"AES_256_CBC_SHA", AESCBC, 32, 16, crypto.SHA1, crypto.SHA256, false, 0}
+	aes128S256 = protection{"AES_128_CBC_SHA256", AESCBC, 16, 16, crypto.SHA256, crypto.SHA256, false, 0}
+	aes256S256 = protection{"AES_256_CBC_SHA256", AESCBC, 32, 16, crypto.SHA256, crypto.SHA256, false, 0}
+	aes256S384 = protection{"AES_256_CBC_SHA384", AESCBC, 32, 16, crypto.SHA384, crypto.SHA384, false, 0}
 
-	gcm128  = protection{"AES_128_GCM_SHA256", AESGCM, 16, 4, 0, crypto.SHA256, false}
-	gcm256  = protection{"AES_256_GCM_SHA384", AESGCM, 32, 4, 0, crypto.SHA384, false}
-	ccm128  = protection{"AES_128_CCM", AESCCM, 16, 4, 0, crypto.SHA256, false}
-	ccm256  = protection{"AES_256_CCM", AESCCM, 32, 4, 0, crypto.SHA256, false}
-	ccm8128 = protection{"AES_128_CCM_8", AESCCM8, 16, 4, 0, crypto.SHA256, false}
-	ccm8256 = protection{"AES_256_CCM_8", AESCCM8, 32, 4, 0, crypto.SHA256, false}
+	gcm128  = protection{"AES_128_GCM_SHA256", AESGCM, 16, 4, 0, crypto.SHA256, false, 0}
+	gcm256  = protection{"AES_256_GCM_SHA384", AESGCM, 32, 4, 0, crypto.SHA384, false, 0}
+	ccm128  = protection{"AES_128_CCM", AESCCM, 16, 4, 0, crypto.SHA256, false, 0}
+	ccm256  = protection{"AES_256_CCM", AESCCM, 32, 4, 0, crypto.SHA256, false, 0}
+	ccm8128 = protection{"AES_128_CCM_8", AESCCM8, 16, 4, 0, crypto.SHA256, false, 0}
+	ccm8256 = protection{"AES_256_CCM_8", AESCCM8, 32, 4, 0, crypto.SHA256, false, 0}
 	// RFC 8442 names its CCM suites with the PRF hash.
-	ccm128S256  = protection{"AES_128_CCM_SHA256", AESCCM, 16, 4, 0, crypto.SHA256, false}
-	ccm8128S256 = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 4, 0, crypto.SHA256, false}
-	chacha      = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, false}
+	ccm128S256  = protection{"AES_128_CCM_SHA256", AESCCM, 16, 4, 0, crypto.SHA256, false, 0}
+	ccm8128S256 = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 4, 0, crypto.SHA256, false, 0}
+	chacha      = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, false, 0}
 
-	cam128SHA   = protection{"CAMELLIA_128_CBC_SHA", CamelliaCBC, 16, 16, crypto.SHA1, crypto.SHA256, false}
-	cam256SHA   = protection{"CAMELLIA_256_CBC_SHA", CamelliaCBC, 32, 16, crypto.SHA1, crypto.SHA256, false}
-	cam128S256  = protection{"CAMELLIA_128_CBC_SHA256", CamelliaCBC, 16, 16, crypto.SHA256, crypto.SHA256, false}
-	cam256S256  = protection{"CAMELLIA_256_CBC_SHA256", CamelliaCBC, 32, 16, crypto.SHA256, crypto.SHA256, false}
-	cam256S384  = protection{"CAMELLIA_256_CBC_SHA384", CamelliaCBC, 32, 16, crypto.SHA384, crypto.SHA384, false}
-	camGCM128   = protection{"CAMELLIA_128_GCM_SHA256", CamelliaGCM, 16, 4, 0, crypto.SHA256, false}
-	camGCM256   = protection{"CAMELLIA_256_GCM_SHA384", CamelliaGCM, 32, 4, 0, crypto.SHA384, false}
-	aria128S256 = protection{"ARIA_128_CBC_SHA256", ARIACBC, 16, 16, crypto.SHA256, crypto.SHA256, false}
-	aria256S384 = protection{"ARIA_256_CBC_SHA384", ARIACBC, 32, 16, crypto.SHA384, crypto.SHA384, false}
-	ariaGCM128  = protection{"ARIA_128_GCM_SHA256", ARIAGCM, 16, 4, 0, crypto.SHA256, false}
-	ariaGCM256  = protection{"ARIA_256_GCM_SHA384", ARIAGCM, 32, 4, 0, crypto.SHA384, false}
+	cam128SHA   = protection{"CAMELLIA_128_CBC_SHA", CamelliaCBC, 16, 16, crypto.SHA1, crypto.SHA256, false, 0}
+	cam256SHA   = protection{"CAMELLIA_256_CBC_SHA", CamelliaCBC, 32, 16, crypto.SHA1, crypto.SHA256, false, 0}
+	cam128S256  = protection{"CAMELLIA_128_CBC_SHA256", CamelliaCBC, 16, 16, crypto.SHA256, crypto.SHA256, false, 0}
+	cam256S256  = protection{"CAMELLIA_256_CBC_SHA256", CamelliaCBC, 32, 16, crypto.SHA256, crypto.SHA256, false, 0}
+	cam256S384  = protection{"CAMELLIA_256_CBC_SHA384", CamelliaCBC, 32, 16, crypto.SHA384, crypto.SHA384, false, 0}
+	camGCM128   = protection{"CAMELLIA_128_GCM_SHA256", CamelliaGCM, 16, 4, 0, crypto.SHA256, false, 0}
+	camGCM256   = protection{"CAMELLIA_256_GCM_SHA384", CamelliaGCM, 32, 4, 0, crypto.SHA384, false, 0}
+	aria128S256 = protection{"ARIA_128_CBC_SHA256", ARIACBC, 16, 16, crypto.SHA256, crypto.SHA256, false, 0}
+	aria256S384 = protection{"ARIA_256_CBC_SHA384", ARIACBC, 32, 16, crypto.SHA384, crypto.SHA384, false, 0}
+	ariaGCM128  = protection{"ARIA_128_GCM_SHA256", ARIAGCM, 16, 4, 0, crypto.SHA256, false, 0}
+	ariaGCM256  = protection{"ARIA_256_GCM_SHA384", ARIAGCM, 32, 4, 0, crypto.SHA384, false, 0}
 
-	seedSHA = protection{"SEED_CBC_SHA", SEEDCBC, 16, 16, crypto.SHA1, crypto.SHA256, false}
-	ideaSHA = protection{"IDEA_CBC_SHA", IDEACBC, 16, 8, crypto.SHA1, crypto.SHA256, false}
-	ideaMD5 = protection{"IDEA_CBC_MD5", IDEACBC, 16, 8, crypto.MD5, crypto.SHA256, false}
+	seedSHA = protection{"SEED_CBC_SHA", SEEDCBC, 16, 16, crypto.SHA1, crypto.SHA256, false, 0}
+	ideaSHA = protection{"IDEA_CBC_SHA", IDEACBC, 16, 8, crypto.SHA1, crypto.SHA256, false, 0}
+	ideaMD5 = protection{"IDEA_CBC_MD5", IDEACBC, 16, 8, crypto.MD5, crypto.SHA256, false, 0}
 
-	tls13GCM128 = protection{"AES_128_GCM_SHA256", AESGCM, 16, 12, 0, crypto.SHA256, true}
-	tls13GCM256 = protection{"AES_256_GCM_SHA384", AESGCM, 32, 12, 0, crypto.SHA384, true}
-	tls13ChaCha = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, true}
-	tls13CCM    = protection{"AES_128_CCM_SHA256", AESCCM, 16, 12, 0, crypto.SHA256, true}
-	tls13CCM8   = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 12, 0, crypto.SHA256, true}
+	// Export suites (RFC 2246, Appendix C): 40 bits of key material.
+	rc4Export40MD5    = protection{"RC4_40_MD5", RC4, 16, 0, crypto.MD5, crypto.SHA256, false, 5}
+	rc4Export40SHA    = protection{"RC4_40_SHA", RC4, 16, 0, crypto.SHA1, crypto.SHA256, false, 5}
+	desExport40SHA    = protection{"DES40_CBC_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false, 5}
+	desExportCBC40SHA = protection{"DES_CBC_40_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false, 5}
+	desExportCBC40MD5 = protection{"DES_CBC_40_MD5", DESCBC, 8, 8, crypto.MD5, crypto.SHA256, false, 5}
+
+	tls13GCM128 = protection{"AES_128_GCM_SHA256", AESGCM, 16, 12, 0, crypto.SHA256, true, 0}
+	tls13GCM256 = protection{"AES_256_GCM_SHA384", AESGCM, 32, 12, 0, crypto.SHA384, true, 0}
+	tls13ChaCha = protection{"CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, 12, 0, crypto.SHA256, true, 0}
+	tls13CCM    = protection{"AES_128_CCM_SHA256", AESCCM, 16, 12, 0, crypto.SHA256, true, 0}
+	tls13CCM8   = protection{"AES_128_CCM_8_SHA256", AESCCM8, 16, 12, 0, crypto.SHA256, true, 0}
 )
 
 // suiteList is every supported suite, from the IANA TLS Cipher Suites
@@ -268,20 +284,28 @@ var suiteList = []struct {
 	// RFC 5246, Appendix A.5 (and RFC 2246, RFC 4346 for DES).
 	{0x0001, "TLS_RSA_WITH_NULL_MD5", nullMD5},
 	{0x0002, "TLS_RSA_WITH_NULL_SHA", nullSHA},
+	{0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", rc4Export40MD5},
 	{0x0004, "TLS_RSA_WITH_RC4_128_MD5", rc4MD5},
 	{0x0005, "TLS_RSA_WITH_RC4_128_SHA", rc4SHA},
 	{0x0007, "TLS_RSA_WITH_IDEA_CBC_SHA", ideaSHA}, // RFC 5469
+	{0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x0009, "TLS_RSA_WITH_DES_CBC_SHA", desSHA},
 	{0x000A, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x000B, "TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x000C, "TLS_DH_DSS_WITH_DES_CBC_SHA", desSHA},
 	{0x000D, "TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x000E, "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x000F, "TLS_DH_RSA_WITH_DES_CBC_SHA", desSHA},
 	{0x0010, "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0011, "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x0012, "TLS_DHE_DSS_WITH_DES_CBC_SHA", desSHA},
 	{0x0013, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0014, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x0015, "TLS_DHE_RSA_WITH_DES_CBC_SHA", desSHA},
 	{0x0016, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA", tdesSHA},
+	{0x0017, "TLS_DH_anon_EXPORT_WITH_RC4_40_MD5", rc4Export40MD5},
 	{0x0018, "TLS_DH_anon_WITH_RC4_128_MD5", rc4MD5},
+	{0x0019, "TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x001A, "TLS_DH_anon_WITH_DES_CBC_SHA", desSHA},
 	{0x001B, "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA", tdesSHA},
 	// RFC 2712 (Kerberos).
@@ -293,6 +317,10 @@ var suiteList = []struct {
 	{0x0023, "TLS_KRB5_WITH_3DES_EDE_CBC_MD5", tdesMD5},
 	{0x0024, "TLS_KRB5_WITH_RC4_128_MD5", rc4MD5},
 	{0x0025, "TLS_KRB5_WITH_IDEA_CBC_MD5", ideaMD5},
+	{0x0026, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA", desExportCBC40SHA},
+	{0x0028, "TLS_KRB5_EXPORT_WITH_RC4_40_SHA", rc4Export40SHA},
+	{0x0029, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5", desExportCBC40MD5},
+	{0x002B, "TLS_KRB5_EXPORT_WITH_RC4_40_MD5", rc4Export40MD5},
 	// RFC 4785 (PSK with NULL encryption).
 	{0x002C, "TLS_PSK_WITH_NULL_SHA", nullSHA},
 	{0x002D, "TLS_DHE_PSK_WITH_NULL_SHA", nullSHA},
@@ -612,14 +640,15 @@ var suitesByID = func() map[uint16]*Suite {
 			panic(fmt.Sprintf("tlscrypt: internal error: suite 0x%04X listed twice", e.id))
 		}
 		m[e.id] = &Suite{
-			ID:         e.id,
-			Name:       e.name,
-			Cipher:     e.p.cipher,
-			KeyLen:     e.p.keyLen,
-			FixedIVLen: e.p.fixedIVLen,
-			MAC:        e.p.mac,
-			PRFHash:    e.p.prf,
-			TLS13:      e.p.tls13,
+			ID:           e.id,
+			Name:         e.name,
+			Cipher:       e.p.cipher,
+			KeyLen:       e.p.keyLen,
+			FixedIVLen:   e.p.fixedIVLen,
+			MAC:          e.p.mac,
+			PRFHash:      e.p.prf,
+			TLS13:        e.p.tls13,
+			ExportKeyLen: e.p.export,
 		}
 	}
 	return m

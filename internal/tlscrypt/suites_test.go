@@ -36,6 +36,16 @@ func TestSuiteTable(t *testing.T) {
 		}
 		cipher := names[s.Cipher]
 		cipher = strings.Replace(cipher, "%d", map[int]string{16: "128", 32: "256"}[s.KeyLen], 1)
+		if s.ExportKeyLen > 0 {
+			// RFC 2246, Appendix C: 5 bytes of key material.
+			cipher = map[CipherKind]string{RC4: "RC4_40", DESCBC: "DES40_CBC"}[s.Cipher]
+			if strings.HasPrefix(prot, "DES_CBC_40") {
+				cipher = "DES_CBC_40" // RFC 2712's spelling
+			}
+			if s.ExportKeyLen != 5 || !strings.Contains(s.Name, "_EXPORT_") {
+				t.Errorf("%s: export key material of %d bytes", s.Name, s.ExportKeyLen)
+			}
+		}
 		if !strings.HasPrefix(prot, cipher) {
 			t.Errorf("%s: cipher %s with a %d-byte key does not match the name", s.Name, s.Cipher, s.KeyLen)
 		}
@@ -86,14 +96,16 @@ func TestSuiteTable(t *testing.T) {
 		0xC03C, 0xC03D, 0xC04C, 0xC050, 0xC061, 0xC06A, 0xC071,
 		// SEED (RFC 4162) and IDEA (RFC 5469).
 		0x0096, 0x009A, 0x0007, 0x0021, 0x0025,
+		// Export (RFC 2246, RFC 2712).
+		0x0003, 0x0008, 0x0014, 0x0017, 0x0026, 0x002B,
 	} {
 		if _, ok := SuiteByID(id); !ok {
 			t.Errorf("0x%04X not supported", id)
 		}
 	}
-	// Not record protections this package has: export, signalling
+	// Not record protections this package has: RC2 export, signalling
 	// values.
-	for _, id := range []uint16{0x0000, 0x0003, 0x0006, 0x0008, 0x00FF, 0x5600} {
+	for _, id := range []uint16{0x0000, 0x0006, 0x0027, 0x002A, 0x00FF, 0x5600} {
 		if s, ok := SuiteByID(id); ok {
 			t.Errorf("0x%04X unexpectedly supported as %s", id, s.Name)
 		}
