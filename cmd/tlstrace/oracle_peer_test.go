@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -355,6 +356,22 @@ func TestOraclePeers(t *testing.T) {
 	if p := tshark(t, "-r", pcap, "-c", "1", "-T", "fields", "-e", "frame.protocols"); !strings.HasPrefix(p, "sll:") {
 		t.Fatalf("the capture on any is not a Linux cooked capture: %q", p)
 	}
+
+	t.Run("without keys", func(t *testing.T) {
+		events := runJSON(t, "read", pcap, "--json")
+		checkOracle(t, oracleCase{pcap: pcap, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleProtectedCCS}})
+	})
+	t.Run("secrets block", func(t *testing.T) {
+		// The key log inside the capture (a pcapng Decryption Secrets
+		// Block), which both read without being given a key log.
+		dsb := filepath.Join(dir, "dsb.pcapng")
+		editcap(t, "--inject-secrets", "tls,"+keylog, pcap, dsb)
+		events := runJSON(t, "read", dsb, "--json")
+		checkOracle(t, oracleCase{pcap: dsb, decodeAs: decodeAs, events: events})
+		if !slices.ContainsFunc(events, func(ev jsonEvent) bool { return ev.Type == "application_data" }) {
+			t.Error("nothing decrypted with the secrets block")
+		}
+	})
 
 	nsec := filepath.Join(dir, "nsec.pcap")
 	t.Run("nanosecond pcap", func(t *testing.T) {

@@ -76,8 +76,8 @@ type oracleCase struct {
 }
 
 // The differences from tshark where bytes are missing from a capture
-// (docs/json.md, "Missing bytes in a capture"), for the tests of damaged
-// captures.
+// (docs/json.md, "Missing bytes in a capture") or keys are, for the tests
+// of damaged captures and of captures read without keys.
 var (
 	// ruleNoHeader: tlstrace says bytes are missing where tshark shows
 	// nothing.
@@ -98,7 +98,7 @@ var (
 	}
 	// ruleProtectedCCS: tshark names a record by its header's type.
 	ruleProtectedCCS = oracleRule{
-		why: "tshark names a protected change_cipher_spec (a renegotiation's) by its header although it cannot decrypt it; tlstrace, whose sequence number is lost with the missing bytes, shows it as an encrypted record",
+		why: "tshark names a protected change_cipher_spec (a renegotiation's) by its header although it cannot decrypt it (no key, or the sequence number lost with missing bytes); tlstrace shows it as the encrypted record it is",
 		same: func(_ int, got, want oracleStep) bool {
 			return got.kind == "encrypted_record" && want.kind == "change_cipher_spec" && got.record == want.record &&
 				got.frame == want.frame && !strings.HasPrefix(got.record, "20/-/1/")
