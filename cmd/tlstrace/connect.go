@@ -23,7 +23,10 @@ s_client -crlf; a line feed already after a CR is left alone).
 When standard input ends, tlstrace waits --idle for the server, then closes
 the session with close_notify. When the server closes first (close_notify
 or a TCP FIN), the trace says so and tlstrace exits 0 at once: nothing read
-after that is sent.`
+after that is sent.
+
+The TLS options are get's: crypto/tls runs the handshake unless the options
+or the server need tlstrace's own engine (--engine chooses).`
 
 type connectOptions struct {
 	s       client.Session

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // events parses JSON Lines output.
@@ -187,6 +189,14 @@ func TestEngineAgainstTshark(t *testing.T) {
 		c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	})
 	mtls := []string{"--engine", "own", "--cert", clientCert, "--key", clientKey}
+	b, _ := os.ReadFile(cert)
+	leaf, err := parseFirstCert(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staple := writeStaple(t, dir, ca, leaf, ocsp.Good)
+	pin := "sha256//" + sha256b64(leaf.RawSubjectPublicKeyInfo)
+	checked := []string{"--engine", "own", "--cert-status", "--pinnedpubkey", pin}
 	keylog := filepath.Join(dir, "keys.txt")
 	t.Setenv("SSLKEYLOGFILE", keylog)
 	cases := []struct {
@@ -198,6 +208,10 @@ func TestEngineAgainstTshark(t *testing.T) {
 	}{
 		// --engine own: no engine event, a client certificate sent.
 		{"own-mtls-tls13", []string{"-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
+		// The stapled OCSP response and the pin checked on the own
+		// engine's chain (the verify event says "ocsp":"good").
+		{"own-ocsp-pin-tls13", []string{"-status_file", staple}, checked, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
+		{"own-ocsp-pin-tls12", []string{"-tls1_2", "-status_file", staple}, checked, `"cipher_suite":{"name":"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
 		{"dhe-aes128-gcm", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
 		{"dhe-aes256-cbc", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES256-SHA256"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"`, 1},
 		{"ccm", []string{"-tls1_2", "-cipher", "ALL"}, []string{"--ciphers", "AES128-CCM:DHE-RSA-AES128-CCM"}, `"cipher_suite":{"name":"TLS_RSA_WITH_AES_128_CCM"`, 1},
@@ -277,8 +291,11 @@ func TestEngineAgainstTshark(t *testing.T) {
 		if own != (switched == nil) || (switched != nil && switched.Conn != c.conns) {
 			t.Errorf("%s: engine event %+v, want one on connection %d unless --engine own", c.name, switched, c.conns)
 		}
-		if own && findEvent(evs, "client", "certificate_verify") == nil {
+		if slices.Contains(c.flags, "--cert") && findEvent(evs, "client", "certificate_verify") == nil {
 			t.Errorf("%s: no client CertificateVerify", c.name)
+		}
+		if v := findEvent(evs, "local", "verify"); slices.Contains(c.flags, "--cert-status") && (v == nil || !strings.Contains(string(v.Fields), `"ocsp":"good"`) || !strings.Contains(string(v.Fields), pin)) {
+			t.Errorf("%s: the verify event lacks the good OCSP response or the pin: %+v", c.name, v)
 		}
 	}
 }

@@ -35,7 +35,19 @@ secrets), the certificate chain and the verification verdict, the HTTP
 request and response, and where the time went.
 
 The TLS options have curl's names and meaning. The response body is not
-printed; its size is shown (-o FILE or --body to get it).`
+printed; its size is shown (-o FILE or --body to get it).
+
+The handshake is crypto/tls's. tlstrace's own engine runs it instead when
+the options ask for what crypto/tls lacks (DHE or AES-CCM suites in
+--ciphers, a choice of TLS 1.3 suites, ffdhe groups in --curves), or when
+the server refuses crypto/tls's ClientHello (an Ed448 certificate, DHE- or
+CCM-only servers): then on a new connection, and the trace says why.
+--engine go or own chooses one. HTTP/2 needs crypto/tls: the own engine
+offers http/1.1 only.
+
+The host name is checked against the certificate's subjectAltName only;
+--cn-fallback also accepts a certificate without one whose common name
+matches, as curl and OpenSSL do.`
 
 // getOptions are curl's options; those that need no mapping are the
 // request's own fields.
