@@ -71,7 +71,7 @@ func TestServeSeed001(t *testing.T) {
 	}
 	stop()
 	var types []string
-	complete := false
+	complete, engines := false, 0
 	for _, ev := range parseEvents(t, out.String()) {
 		if ev.Error != "" || ev.Type == "encrypted_record" {
 			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
@@ -79,9 +79,15 @@ func TestServeSeed001(t *testing.T) {
 		if ev.Layer == "tls" && ev.Type != "application_data" && ev.Type != "change_cipher_spec" && ev.Type != "alert" {
 			types = append(types, ev.From+":"+ev.Type)
 		}
+		if ev.Type == "engine" {
+			engines++
+			if !strings.Contains(string(ev.Fields), "Ed448") {
+				t.Errorf("the engine event does not say why: %s", ev.Fields)
+			}
+		}
 		if ev.Type == "handshake_complete" {
 			complete = true
-			if !strings.Contains(string(ev.Fields), "TLS 1.3") {
+			if !strings.Contains(string(ev.Fields), "TLS 1.3") || !strings.Contains(string(ev.Fields), `"engine":"tlstrace"`) {
 				t.Errorf("handshake_complete %s", ev.Fields)
 			}
 		}
@@ -90,8 +96,8 @@ func TestServeSeed001(t *testing.T) {
 	if strings.Join(types, " ") != want {
 		t.Errorf("handshake messages\n got %s\nwant %s", strings.Join(types, " "), want)
 	}
-	if !complete {
-		t.Error("no handshake_complete event")
+	if !complete || engines != 1 {
+		t.Errorf("handshake_complete %v, %d engine events", complete, engines)
 	}
 }
 

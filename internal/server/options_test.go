@@ -151,11 +151,11 @@ func TestUseOwn(t *testing.T) {
 		{Config{CipherSuites: []uint16{0x009E}}, true}, // DHE-RSA-AES128-GCM-SHA256
 		{Config{Engine: "own"}, true},
 	} {
-		if got, err := useOwn(&c.cfg); got != c.want || err != nil {
+		if got, _, err := useOwn(&c.cfg); got != c.want || err != nil {
 			t.Errorf("%+v: own engine %v, %v; want %v", c.cfg, got, err, c.want)
 		}
 	}
-	if _, err := useOwn(&Config{Engine: "go", MinVersion: tls.VersionTLS10}); err == nil {
+	if _, _, err := useOwn(&Config{Engine: "go", MinVersion: tls.VersionTLS10}); err == nil {
 		t.Error("crypto/tls asked to serve TLS 1.0")
 	}
 }

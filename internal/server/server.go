@@ -76,6 +76,8 @@ type Server struct {
 	tls    *tls.Config
 	// own is the own engine's configuration, nil when crypto/tls serves.
 	own *handshake.Config
+	// ownWhy says why the own engine serves.
+	ownWhy string
 	// ticketKey seals the session tickets of either engine.
 	ticketKey [32]byte
 	slots     chan struct{}
@@ -149,12 +151,12 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	default:
 		return nil, setting.Errorf("VerifyClient", cfg.VerifyClient, "want none, request or require")
 	}
-	own, err := useOwn(&cfg)
+	own, why, err := useOwn(&cfg)
 	if err != nil {
 		return nil, err
 	}
 	if own {
-		s.own = s.ownConfig()
+		s.own, s.ownWhy = s.ownConfig(), why
 	}
 	return s, nil
 }
@@ -167,10 +169,10 @@ func (s *Server) Engine() string {
 	return "go"
 }
 
-// useOwn decides whether the own engine serves: asked for, or needed by a
-// certificate (Ed448), a version below TLS 1.2 or a cipher suite that
-// crypto/tls does not implement.
-func useOwn(cfg *Config) (bool, error) {
+// useOwn decides whether the own engine serves, and says why: asked for,
+// or needed by a certificate (Ed448), a version below TLS 1.2 or a cipher
+// suite that crypto/tls does not implement.
+func useOwn(cfg *Config) (bool, string, error) {
 	need := ""
 	switch {
 	case len(cfg.OwnCertificates) > 0:
@@ -187,16 +189,19 @@ func useOwn(cfg *Config) (bool, error) {
 	}
 	switch cfg.Engine {
 	case "own":
-		return true, nil
+		return true, "asked for (--engine own)", nil
 	case "go":
 		if need != "" {
-			return false, setting.Errorf("Engine", cfg.Engine, "crypto/tls cannot serve %s; the own engine can", need)
+			return false, "", setting.Errorf("Engine", cfg.Engine, "crypto/tls cannot serve %s; the own engine can", need)
 		}
-		return false, nil
+		return false, "", nil
 	case "":
-		return need != "", nil
+		if need == "" {
+			return false, "", nil
+		}
+		return true, "crypto/tls cannot serve " + need, nil
 	}
-	return false, setting.Errorf("Engine", cfg.Engine, "want go or own")
+	return false, "", setting.Errorf("Engine", cfg.Engine, "want go or own")
 }
 
 // goSuite reports whether crypto/tls implements a TLS 1.0–1.2 suite.
@@ -457,7 +462,10 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 		handshakeFn func(context.Context) error
 		state       func() tls.ConnectionState
 	)
+	engine := trace.EngineGo
 	if s.own != nil {
+		engine = trace.EngineOwn
+		s.tracer.Emit(trace.NewEvent(id, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: s.ownWhy}))
 		cfg := *s.own
 		cfg.VerifyPeer = func(chain []*x509.Certificate, _ []byte) error {
 			return s.verifyClient(id, tls.ConnectionState{PeerCertificates: chain})
@@ -475,7 +483,7 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	start := time.Now()
 	err := handshakeFn(ctx)
 	if err != nil {
-		h := &trace.Handshake{Failed: true, Duration: time.Since(start)}
+		h := &trace.Handshake{Failed: true, Engine: engine, Duration: time.Since(start)}
 		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err)}
 		conn.Close()
 		if tap != nil {
@@ -496,6 +504,7 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	}
 	cs := state()
 	h := trace.HandshakeState(cs)
+	h.Engine = engine
 	if s.own != nil {
 		h.Engine = trace.EngineOwn
 	}
