@@ -892,3 +892,24 @@ func (h *clientHandshake12) sendCertificateVerify(cert *Certificate, scheme uint
 	}
 	return c.writeHandshake(cv)
 }
+
+// legacyHello adapts the ClientHello of a client whose highest version is
+// below TLS 1.2: no signature_algorithms, which clients offering earlier
+// versions must not send (RFC 5246, Section 7.4.1.4.1); and for an SSL 3.0
+// probe no extensions at all, which SSL 3.0 servers need not read (RFC
+// 6101, Section 5.6.1.2), the signalling suite standing for the empty
+// renegotiation_info (RFC 5746, Section 3.3).
+func legacyHello(ch *wire.ClientHello) {
+	if ch.Version >= VersionTLS12 {
+		return
+	}
+	ch.Extensions = slices.DeleteFunc(ch.Extensions, func(e wire.Extension) bool { return e.Type == wire.ExtSignatureAlgorithms })
+	if ch.Version == VersionSSL30 {
+		ch.Extensions = nil
+		ch.CipherSuites = append(slices.Clone(ch.CipherSuites), scsvRenegotiation)
+	}
+}
+
+// scsvRenegotiation is TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746, Section
+// 3.3).
+const scsvRenegotiation uint16 = 0x00FF

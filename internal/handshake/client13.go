@@ -75,7 +75,7 @@ func (c *Conn) clientHandshake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.out.version = VersionTLS10
+	c.out.version = min(VersionTLS10, hs.maxVersion)
 	if err := c.writeHandshake(hs.helloRaw); err != nil {
 		return err
 	}
@@ -247,6 +247,8 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 	}
 	if hs.offered13 {
 		c.chooseSession13(hs)
+	} else {
+		legacyHello(hs.hello)
 	}
 	raw, err := c.marshalHello(hs, hs.hello, nil)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -347,5 +348,48 @@ func TestRefusals12(t *testing.T) {
 			}
 			t.Log(err)
 		})
+	}
+}
+
+// TestLegacyHello checks the ClientHello of a client whose highest version
+// is below TLS 1.2: signature_algorithms only from TLS 1.2 on (RFC 5246,
+// Section 7.4.1.4.1), and for an SSL 3.0 probe a hello in an SSL 3.0
+// record with no extensions and the renegotiation signalling suite (RFC
+// 5746, Section 3.3), whose SSL 3.0 answer is refused once seen.
+func TestLegacyHello(t *testing.T) {
+	for _, tc := range []struct {
+		min, max      uint16
+		recordVersion uint16
+		sigAlgs, exts bool
+	}{
+		{0x0301, 0x0303, 0x0301, true, true},
+		{0x0301, 0x0302, 0x0301, false, true},
+		{0x0300, 0x0300, 0x0300, false, false},
+	} {
+		sh := must(t)((&wire.ServerHello{Version: tc.max, Random: bytes.Repeat([]byte{1}, 32), CipherSuite: 0x002F}).Marshal())
+		conn := &flightConn{in: bytes.NewReader(must(t)(wire.AppendRecord(nil, wire.ContentHandshake, tc.max, sh)))}
+		_, _, err := testClient(conn, &Config{ServerName: "localhost", MinVersion: tc.min, MaxVersion: tc.max, CipherSuites: []uint16{0x002F}})
+		out := conn.out.Bytes()
+		if len(out) < 9 || out[0] != byte(wire.ContentHandshake) {
+			t.Fatalf("%#04x: the client wrote % x", tc.max, out[:min(len(out), 9)])
+		}
+		if v := uint16(out[1])<<8 | uint16(out[2]); v != tc.recordVersion {
+			t.Errorf("%#04x: record version %#04x, want %#04x", tc.max, v, tc.recordVersion)
+		}
+		m := wire.ParseHandshake(wire.Context{}, out[5:5+(int(out[3])<<8|int(out[4]))])
+		ch := m.ClientHello
+		if m.Err != nil || ch == nil {
+			t.Fatalf("%#04x: the ClientHello does not parse: %v", tc.max, m.Err)
+		}
+		if ch.Version != tc.max || (ch.Extensions != nil) != tc.exts || (ch.SignatureSchemes != nil) != tc.sigAlgs {
+			t.Errorf("%#04x: hello version %#04x, extensions %v, signature_algorithms %v", tc.max, ch.Version, ch.Extensions != nil, ch.SignatureSchemes)
+		}
+		if scsv := slices.Contains(ch.CipherSuites, scsvRenegotiation); scsv == tc.exts {
+			t.Errorf("%#04x: suites %x", tc.max, ch.CipherSuites)
+		}
+		var alert *AlertError
+		if tc.max == 0x0300 && (!errors.As(err, &alert) || alert.Alert != uint8(wire.AlertProtocolVersion)) {
+			t.Errorf("SSL 3.0 answer: %v", err)
+		}
 	}
 }
