@@ -13,13 +13,14 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-// Chains says how the certificate chains servers sent in a capture are
-// verified: as the live client verifies them (chain.Peer), at the time of
-// the packet that completed the Certificate message, for the host name of
-// the ClientHello's SNI. Each distinct chain is verified once for a name
-// and a second of capture time (the precision of the explanation), so
-// a capture of many connections to one server costs one verification per
-// second, whatever the number of connections.
+// Chains says how the certificate chains of a capture are verified, at the
+// time of the packet that completed their Certificate message: a server's
+// as the live client verifies it (chain.Peer), for the host name of the
+// ClientHello's SNI; a client's as serve does, for clientAuth. Each
+// distinct chain is verified once for a name and a second of capture time
+// (the precision of the explanation), so a capture of many connections to
+// one server costs one verification per second, whatever the number of
+// connections.
 type Chains struct {
 	// Roots are the trusted CAs; nil means the system's.
 	Roots []*x509.Certificate
@@ -148,8 +149,12 @@ func (c *Chains) events(ev *trace.Event, st *chainState, der [][]byte, client bo
 	if at.Nanosecond() != 0 {
 		h.Write([]byte{1})
 	}
-	if client {
+	switch {
+	case client:
 		h.Write([]byte{2})
+	case !st.hello:
+		// No name for want of a ClientHello, not of SNI: another note.
+		h.Write([]byte{3})
 	}
 	var key [sha256.Size]byte
 	h.Sum(key[:0])

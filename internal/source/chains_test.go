@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -134,5 +135,46 @@ func TestChainsEncrypted(t *testing.T) {
 				t.Errorf("said %+v, payload %+v", said[0], said[0].Payload)
 			}
 		})
+	}
+}
+
+// TestChainsNoHello checks that a chain whose connection's ClientHello the
+// capture lacks says so, and that one whose ClientHello had no SNI says
+// that, though both check no name (and share the second and the chain).
+func TestChainsNoHello(t *testing.T) {
+	b := mustRead(t, chainsRepeat)
+	var der [][]byte
+	err := Read(bytes.NewReader(b), func(ev *trace.Event) {
+		if m, ok := ev.Payload.(*trace.Message); ok && m.Certificate != nil && der == nil {
+			for _, d := range m.Certificate.DER {
+				der = append(der, bytes.Clone(d))
+			}
+		}
+	}, Options{})
+	if err != nil || der == nil {
+		t.Fatalf("no chain: %v", err)
+	}
+	d := newDecoder(Options{Chains: &Chains{}}, func(*trace.Event) {}, nil)
+	at := time.Date(2026, 11, 30, 12, 0, 0, 5, time.UTC)
+	cert := func(conn int) *trace.Event {
+		return &trace.Event{Conn: conn, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeCertificate, Time: at,
+			Payload: &trace.Message{Certificate: &trace.CertificateList{DER: der}}}
+	}
+	noSNI := &trace.Event{Conn: 2, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeClientHello,
+		Payload: &trace.Message{ClientHello: &trace.ClientHello{}}}
+	notes := func(evs []*trace.Event) []string {
+		for _, ev := range evs {
+			if p, ok := ev.Payload.(*trace.Verify); ok {
+				return p.Notes
+			}
+		}
+		t.Fatal("no verify event")
+		return nil
+	}
+	first := notes(d.chainEvents(cert(1)))
+	d.chainEvents(noSNI)
+	second := notes(d.chainEvents(cert(2)))
+	if len(first) != 1 || !strings.Contains(first[0], "no ClientHello") || len(second) != 1 || !strings.Contains(second[0], "no server_name (SNI)") {
+		t.Errorf("notes %q, then %q", first, second)
 	}
 }
