@@ -276,6 +276,13 @@ func TestRefusals12(t *testing.T) {
 	ecdhe := func() *serverFlight { return newServerFlight(0xC02B, ecCert, ecKey) }
 	reneg, _ := wire.RenegotiationInfoExtension([]byte{1, 2, 3})
 	p2 := unhex(t, modp2)
+	// resumable offers a session by ID (that of every scripted
+	// ServerHello), with the extended master secret.
+	resumable := func(c *Config) {
+		c.Sessions = NewSessionCache(0)
+		c.Sessions.put("localhost", &session{version: 0x0303, suite: 0xC02B, secret: make([]byte, 48), ems: true,
+			sessionID: bytes.Repeat([]byte{7}, 32)})
+	}
 	for _, tc := range []struct {
 		name   string
 		flight *serverFlight
@@ -328,6 +335,12 @@ func TestRefusals12(t *testing.T) {
 			f.dhYs = []byte{1}
 			return f
 		}(), nil, wire.AlertIllegalParameter},
+		{"resumption without the session's extended master secret", func() *serverFlight {
+			f := ecdhe()
+			f.exts = f.exts[:1]
+			return f
+		}(), resumable, wire.AlertHandshakeFailure},
+		{"resumption with another suite", func() *serverFlight { f := ecdhe(); f.suite = 0xC02F; return f }(), resumable, wire.AlertIllegalParameter},
 		{"SSL 3.0", func() *serverFlight { f := newServerFlight(0x002F, rsaCert, rsaKey); f.version = 0x0300; return f }(),
 			func(c *Config) { c.MinVersion = 0x0300 }, wire.AlertProtocolVersion},
 	} {
