@@ -140,6 +140,15 @@ func TestSeed001Client(t *testing.T) {
 			t.Errorf("exit %d, want the own engine on the first connection without an engine event:\n%s", code, stderr)
 		}
 	})
+	t.Run("insecure", func(t *testing.T) {
+		code, out, stderr := runCode(url, "--cacert", file("ca_cert.pem"), "-k", "--json", "-m", "20s")
+		evs := events(t, out)
+		v, done := findEvent(evs, "local", "verify"), findEvent(evs, "local", "handshake_complete")
+		if code != 0 || v == nil || !strings.Contains(string(v.Fields), "NOT trusted; going on because of --insecure") ||
+			done == nil || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
+			t.Errorf("exit %d, want the own engine's handshake going on past the name:\n%s", code, stderr)
+		}
+	})
 	t.Run("gnutls-serv", func(t *testing.T) {
 		// The seed's files served by GnuTLS: the same retry, the same
 		// Ed448 handshake.

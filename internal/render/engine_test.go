@@ -21,17 +21,21 @@ func TestEngineNamed(t *testing.T) {
 		trace.NewEvent(2, trace.Local, &trace.Handshake{Engine: trace.EngineOwn, Version: "TLS 1.3", CipherSuite: "TLS_AES_128_CCM_SHA256", Group: "x25519", Duration: time.Millisecond}),
 	}
 	for _, c := range []struct {
-		o    render.Options
+		o    *render.Options // nil: the HTML report
 		want []string
 	}{
-		{render.Options{}, []string{"Engine  tlstrace's own engine: " + why, "HandshakeComplete  TLS 1.3, TLS_AES_128_CCM_SHA256, x25519, by tlstrace's own engine, in 1.0 ms"}},
-		{render.Options{Format: "curl"}, []string{"* TLS handshake by tlstrace's own engine: " + why, "* SSL connection using TLSv1.3 / TLS_AES_128_CCM_SHA256 / x25519, by tlstrace's own engine"}},
-		{render.Options{JSON: true}, []string{`"type":"engine","fields":{"engine":"tlstrace","reason":"` + why + `"}`, `"type":"handshake_complete","fields":{"engine":"tlstrace","version":"TLS 1.3"`}},
+		{&render.Options{}, []string{"Engine  tlstrace's own engine: " + why, "HandshakeComplete  TLS 1.3, TLS_AES_128_CCM_SHA256, x25519, by tlstrace's own engine, in 1.0 ms"}},
+		{&render.Options{Format: "curl"}, []string{"* TLS handshake by tlstrace's own engine: " + why, "* SSL connection using TLSv1.3 / TLS_AES_128_CCM_SHA256 / x25519, by tlstrace's own engine"}},
+		{nil, []string{"TLS_AES_128_CCM_SHA256 · by tlstrace&#39;s own engine</h2>", "tlstrace&#39;s own engine: " + strings.ReplaceAll(why, "'", "&#39;")}},
+		{&render.Options{JSON: true}, []string{`"type":"engine","fields":{"engine":"tlstrace","reason":"` + why + `"}`, `"type":"handshake_complete","fields":{"engine":"tlstrace","version":"TLS 1.3"`}},
 	} {
 		var b bytes.Buffer
-		w, err := render.New(&b, c.o)
-		if err != nil {
-			t.Fatal(err)
+		var w render.Writer = render.NewHTML(&b)
+		if c.o != nil {
+			var err error
+			if w, err = render.New(&b, *c.o); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, ev := range evs {
 			w.Event(ev)

@@ -79,16 +79,18 @@ type htmlConn struct {
 	ID                         int
 	ServerName, Version, Suite string
 	ALPN                       string
-	Messages                   int
-	Result                     string
-	Failed                     bool
-	Start, End                 float64
-	Steps                      []*htmlStep
-	Details                    []htmlDetail
-	Links                      []*trace.Link
-	Verdict                    *htmlVerdict
-	Timing                     []htmlBar
-	TimingTotal                string
+	// Engine names the TLS stack of a handshake that completed.
+	Engine      string
+	Messages    int
+	Result      string
+	Failed      bool
+	Start, End  float64
+	Steps       []*htmlStep
+	Details     []htmlDetail
+	Links       []*trace.Link
+	Verdict     *htmlVerdict
+	Timing      []htmlBar
+	TimingTotal string
 }
 
 type htmlVerdict struct {
@@ -238,6 +240,9 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		}
 		if c.Version == "" {
 			c.Version, c.Suite = p.Version, p.CipherSuite
+		}
+		if p.Engine != "" {
+			c.Engine = engineText(p.Engine)
 		}
 		if c.ServerName == "" {
 			c.ServerName = p.ServerName
