@@ -621,3 +621,31 @@ func TestClient12ClientCertificate(t *testing.T) {
 		})
 	}
 }
+
+// TestClient12EdDSA runs TLS 1.2 ECDHE_ECDSA against openssl s_server
+// with Ed25519 and Ed448 certificates (RFC 8422, Section 5.4): the server
+// signs its key exchange with ed25519 or ed448.
+func TestClient12EdDSA(t *testing.T) {
+	requirePeer(t, "openssl", "tshark")
+	pc := newPeerCerts(t)
+	for _, tc := range []struct {
+		alg    string
+		scheme uint16
+	}{{"ED25519", 0x0807}, {"ED448", 0x0808}} {
+		t.Run(tc.alg, func(t *testing.T) {
+			ed := *pc
+			ed.rsaCert, ed.rsaKey = opensslCert(t, t.TempDir(), tc.alg)
+			addr := opensslServer(t, &ed, 1, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-sigalgs", strings.ToLower(tc.alg))
+			r := dial12(t, addr, &Config{ServerName: "localhost"})
+			if r.err != nil {
+				t.Fatalf("handshake: %v", r.err)
+			}
+			httpGet(t, r.conn)
+			r.conn.Close()
+			if st := r.state; st.Version != 0x0303 || st.CipherSuite != 0xC02B || st.PeerSignatureScheme != tc.scheme {
+				t.Errorf("state %+v", st)
+			}
+			checkHandshakeLists(t, r.tap, r.keyLog.Bytes(), fullTicket)
+		})
+	}
+}
