@@ -31,7 +31,9 @@ load tests), file (serve the files of --dir).
 crypto/tls serves by default. tlstrace's own TLS engine serves instead when
 crypto/tls cannot: an Ed448 certificate (as openssl genpkey -algorithm ED448
 makes), TLS 1.0 or 1.1 (--tlsv1.0, --tlsv1.1, --tls-max), a cipher suite
-crypto/tls lacks; or when asked with --engine own.
+crypto/tls lacks (--ciphers DHE-RSA-AES128-GCM-SHA256), a choice of TLS 1.3
+suites (--tls13-ciphers), an ffdhe group (--curves); or when asked with
+--engine own.
 
 SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
 
@@ -41,6 +43,8 @@ type serveOptions struct {
 	tls10, tls11 bool
 	tls12, tls13 bool
 	ciphers      string
+	tls13Ciphers string
+	curves       string
 	keylog       string
 	jsonOut      bool
 	verbose      int
@@ -78,7 +82,9 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "TLS 1.3 only")
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3")
 	f.StringVar(&o.Engine, "engine", "", "TLS engine: go (crypto/tls) or own (tlstrace's own); default: crypto/tls unless the certificate (Ed448) or the versions need the own engine")
-	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.2 cipher suites (OpenSSL or IANA names, ':' separated)")
+	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites (OpenSSL or IANA names, ':' separated; DHE and CCM suites are served by tlstrace's own engine)")
+	f.StringVar(&o.tls13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites allowed (IANA names, ':' separated; served by tlstrace's own engine)")
+	f.StringVar(&o.curves, "curves", "", "key exchange groups in preference order (':' separated; ffdhe2048…ffdhe8192 are served by tlstrace's own engine)")
 	f.StringVar(&o.OCSPStapleFile, "ocsp-staple", "", "staple this DER OCSP response `FILE`")
 	f.BoolVar(&o.NoTickets, "no-tickets", false, "do not issue session tickets")
 	f.StringVar(&o.keylog, "keylog", "", "append the session secrets to `FILE` (NSS key log, 0600)")
@@ -128,8 +134,23 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	o.TrustWith = "--client-ca FILE"
 	if o.ciphers != "" {
 		var err error
-		if o.CipherSuites, err = client.ParseCipherSuites(o.ciphers); err != nil {
+		if o.CipherSuites, err = client.ParseSuites(o.ciphers); err != nil {
 			return settingFail(err)
+		}
+	}
+	if o.tls13Ciphers != "" {
+		var err error
+		if o.TLS13Suites, err = client.ParseTLS13Suites(o.tls13Ciphers); err != nil {
+			return settingFail(err)
+		}
+	}
+	if o.curves != "" {
+		groups, err := client.ParseGroups(o.curves)
+		if err != nil {
+			return settingFail(err)
+		}
+		for _, g := range groups {
+			o.Groups = append(o.Groups, uint16(g))
 		}
 	}
 	cfg, err := o.Config()

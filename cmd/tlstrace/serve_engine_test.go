@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -313,5 +315,53 @@ func TestServeOwnEngineResumption(t *testing.T) {
 	}
 	if len(resumed) != 2 || resumed[0] || !resumed[1] {
 		t.Errorf("handshakes resumed: %v, want [false true]", resumed)
+	}
+}
+
+// TestServeOwnEngineSuites: serve with a DHE suite (--ciphers), a single
+// TLS 1.3 suite (--tls13-ciphers) or an ffdhe group (--curves) runs on
+// the own engine, and openssl s_client gets what was asked for.
+func TestServeOwnEngineSuites(t *testing.T) {
+	requirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := root.leafWithKey(t, dir, "server", rsaKey, nil)
+	for _, c := range []struct {
+		serve, client, want []string
+	}{
+		{[]string{"--ciphers", "DHE-RSA-AES128-GCM-SHA256", "--tls-max", "1.2"}, []string{"-tls1_2"},
+			[]string{"Cipher is DHE-RSA-AES128-GCM-SHA256", "Server Temp Key: DH, 2048 bits"}},
+		{[]string{"--ciphers", "DHE-RSA-AES256-SHA256", "--tls-max", "1.2"}, []string{"-tls1_2"},
+			[]string{"Cipher is DHE-RSA-AES256-SHA256"}},
+		{[]string{"--tls13-ciphers", "TLS_AES_128_CCM_SHA256"}, []string{"-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256"},
+			[]string{"Cipher is TLS_AES_128_CCM_SHA256"}},
+		{[]string{"--curves", "ffdhe2048"}, []string{"-tls1_3", "-groups", "X25519:ffdhe2048"},
+			[]string{"TLSv1.3", "Server Temp Key: DH, 2048 bits"}},
+	} {
+		port := freePort(t)
+		out, stop := startServe(t, port, append([]string{"--cert", cert, "--key", key}, c.serve...)...)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, "openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
+			"-CAfile", root.file, "-verify_return_error", "-verify_hostname", "localhost"}, c.client...)...)
+		cmd.Stdin = strings.NewReader("ping\n")
+		got, err := cmd.CombinedOutput()
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+		stop()
+		if err != nil {
+			t.Fatalf("serve %v, s_client %v: %v\n%s", c.serve, c.client, err, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("serve %v, s_client %v: no %q in\n%s", c.serve, c.client, w, got)
+			}
+		}
+		if !strings.Contains(out.String(), `"engine":"tlstrace"`) {
+			t.Errorf("serve %v: the own engine did not serve", c.serve)
+		}
 	}
 }

@@ -49,6 +49,9 @@ type Options struct {
 	// engine).
 	Engine       string
 	CipherSuites []uint16
+	// TLS13Suites and Groups narrow the TLS 1.3 suites and the groups
+	// (Config's).
+	TLS13Suites, Groups []uint16
 	// OCSPStapleFile holds a DER OCSP response to staple.
 	OCSPStapleFile string
 	NoTickets      bool
@@ -68,7 +71,8 @@ var ErrKeyCount = errors.New("one key file is needed per certificate file")
 // Config checks o and returns the server's configuration.
 func (o *Options) Config() (Config, error) {
 	cfg := Config{TrustWith: o.TrustWith, Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
-		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates}
+		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates,
+		TLS13Suites: o.TLS13Suites, Groups: o.Groups}
 	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
 		cfg.Mode, cfg.Dir = m, dir
 	}

@@ -150,6 +150,9 @@ func TestUseOwn(t *testing.T) {
 		{Config{CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}, false},
 		{Config{CipherSuites: []uint16{0x009E}}, true}, // DHE-RSA-AES128-GCM-SHA256
 		{Config{Engine: "own"}, true},
+		{Config{TLS13Suites: []uint16{0x1304}}, true},
+		{Config{Groups: []uint16{29, 23}}, false},
+		{Config{Groups: []uint16{29, 256}}, true},
 	} {
 		if got, _, err := useOwn(&c.cfg); got != c.want || err != nil {
 			t.Errorf("%+v: own engine %v, %v; want %v", c.cfg, got, err, c.want)

@@ -55,6 +55,10 @@ type Config struct {
 	MinVersion   uint16
 	MaxVersion   uint16
 	CipherSuites []uint16
+	// TLS13Suites and Groups narrow the TLS 1.3 suites and the key
+	// exchange groups served (nil: the defaults); a choice of TLS 1.3
+	// suites and the ffdhe groups need the own engine.
+	TLS13Suites, Groups []uint16
 	// OCSPStaple is stapled to the first certificate.
 	OCSPStaple []byte
 	NoTickets  bool
@@ -131,6 +135,9 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 		NextProtos:             cfg.ALPN,
 		SessionTicketsDisabled: cfg.NoTickets,
 	}
+	for _, g := range cfg.Groups {
+		s.tls.CurvePreferences = append(s.tls.CurvePreferences, tls.CurveID(g))
+	}
 	if cfg.Trace {
 		s.tls.KeyLogWriter = s.tracer.KeyLogWriter()
 	}
@@ -179,11 +186,18 @@ func useOwn(cfg *Config) (bool, string, error) {
 		need = "an Ed448 certificate"
 	case cfg.MinVersion != 0 && cfg.MinVersion < tls.VersionTLS12, cfg.MaxVersion != 0 && cfg.MaxVersion < tls.VersionTLS12:
 		need = "TLS 1.0 and 1.1"
+	case cfg.TLS13Suites != nil:
+		need = "a choice of TLS 1.3 cipher suites"
 	default:
 		for _, id := range cfg.CipherSuites {
 			if !goSuite(id) {
 				need = "the cipher suite " + wire.CipherSuiteName(id)
 				break
+			}
+		}
+		for _, g := range cfg.Groups {
+			if need == "" && (g >= 256 && g <= 260) {
+				need = "the group " + wire.GroupName(g)
 			}
 		}
 	}
@@ -221,6 +235,8 @@ func (s *Server) ownConfig() *handshake.Config {
 		MinVersion:   s.cfg.MinVersion,
 		MaxVersion:   s.cfg.MaxVersion,
 		CipherSuites: s.cfg.CipherSuites,
+		TLS13Suites:  s.cfg.TLS13Suites,
+		Groups:       s.cfg.Groups,
 		ALPN:         s.cfg.ALPN,
 		ClientAuth:   s.cfg.VerifyClient == "request" || s.cfg.VerifyClient == "require",
 	}
