@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 )
 
@@ -136,6 +138,27 @@ func (b *browser) count(t *testing.T, sel string) int {
 	return len(nodes)
 }
 
+// cpu returns the CPU time the page's main thread and its renderer
+// process have used so far (Chrome's ThreadTime and ProcessTime), which a
+// loaded machine does not inflate as it does the wall time.
+func (b *browser) cpu(t *testing.T) (thread, process time.Duration) {
+	t.Helper()
+	res, err := chromedp.Call(b.ctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		t.Fatalf("performance metrics: %v", err)
+	}
+	for _, m := range res.Metrics {
+		d := time.Duration(m.Value * float64(time.Second))
+		switch m.Name {
+		case "ThreadTime":
+			thread = d
+		case "ProcessTime":
+			process = d
+		}
+	}
+	return thread, process
+}
+
 // check fails t with the console errors and network requests seen.
 func (b *browser) check(t *testing.T) {
 	t.Helper()
@@ -234,7 +257,7 @@ func TestHTMLBrowser(t *testing.T) {
 	}
 	b.screenshot(t, "report.png", true)
 	// A second click closes the message.
-	b.run(t, "closing the ClientHello", chromedp.Click(chromedp.CSS(`[data-event] > .lane`)))
+	b.run(t, "closing the ClientHello", chromedp.Click(chromedp.CSS(`[data-event] > p`)))
 	if eval[bool](t, b, msg+`.classList.contains("open")`) {
 		t.Error("a second click did not close the message")
 	}
@@ -316,11 +339,19 @@ func TestHTMLBrowserManyConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBrowser(t)
+	if _, err := chromedp.Call(b.ctx, performance.Enable, performance.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
 	took := b.open(t, file, true)
-	t.Logf("%d connections: report of %.1f MB written in %v, opened and scrolled to its end in %v", n, float64(len(page))/1e6, made, took)
+	thread, process := b.cpu(t)
+	t.Logf("%d connections: report of %.1f MB written in %v, opened and scrolled to its end in %v (CPU: page thread %v, renderer %v)",
+		n, float64(len(page))/1e6, made, took, thread, process)
 	if got := b.count(t, "section.conn"); got != n {
 		t.Errorf("%d connection sections, want %d", got, n)
 	}
+	// A row of the last connection opens: its details are inflated.
+	b.run(t, "opening a row of the last connection", chromedp.Click(chromedp.CSS(`section.conn:last-of-type [data-event]`)),
+		chromedp.WaitVisible(chromedp.CSS(`section.conn:last-of-type [data-event] .tree li`)))
 	if took > time.Minute {
 		t.Errorf("the report took %v to open", took)
 	}

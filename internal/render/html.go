@@ -2,7 +2,11 @@ package render
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
 	_ "embed"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -49,6 +53,11 @@ const (
 	// maxFieldHex is the most bytes of one field written in the tree: the
 	// bytes beside it hold them all.
 	maxFieldHex = 48
+	// packAbove is the number of connections above which each one's JSON
+	// block is compressed (raw DEFLATE, in base64; the page inflates it
+	// with DecompressionStream when a row is opened): it cuts a large
+	// report to less than half, and the time a browser takes to read it.
+	packAbove = 100
 	// maxDiagnoses is the most failures listed at the top; each
 	// connection's own section still shows its failure in place.
 	maxDiagnoses = 50
@@ -80,13 +89,16 @@ type htmlConn struct {
 	ServerName, Version, Suite string
 	ALPN                       string
 	// Engine names the TLS stack of a handshake that completed.
-	Engine      string
-	Messages    int
-	Result      string
-	Failed      bool
-	Start, End  float64
-	Steps       []*htmlStep
-	Details     []htmlDetail
+	Engine   string
+	Messages int
+	Result   string
+	Failed   bool
+	Start    float64
+	End      float64
+	Steps    []*htmlStep
+	Details  []htmlDetail
+	// Packed is Details as JSON, compressed, when the report is large.
+	Packed      string
 	Links       []*trace.Link
 	Verdict     *htmlVerdict
 	Timing      []htmlBar
@@ -338,6 +350,31 @@ type htmlNode struct {
 	Children []htmlNode `json:"c,omitempty"`
 }
 
+// packDetails returns details as JSON compressed with raw DEFLATE, in
+// base64.
+func packDetails(details []htmlDetail) (string, error) {
+	j, err := json.Marshal(details)
+	if err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	enc := base64.NewEncoder(base64.StdEncoding, &b)
+	zw, err := flate.NewWriter(enc, flate.DefaultCompression)
+	if err != nil {
+		return "", err
+	}
+	if _, err := zw.Write(j); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
 func jsonNodes(l []*field.Node) []htmlNode {
 	if len(l) == 0 {
 		return nil
@@ -397,6 +434,15 @@ func (h *HTML) Flush() error {
 	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left)}
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
+	}
+	if len(h.conns) > packAbove {
+		for _, c := range h.conns {
+			b, err := packDetails(c.Details)
+			if err != nil {
+				return fmt.Errorf("html report: %w", err)
+			}
+			c.Packed, c.Details = b, nil
+		}
 	}
 	w := bufio.NewWriterSize(h.w, 64<<10)
 	if err := htmlTemplate.Execute(w, p); err != nil {

@@ -2,6 +2,11 @@ package render_test
 
 import (
 	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -134,5 +139,44 @@ func TestHTMLMaxConns(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "1 4 2" { // by connection, then in time
 		t.Errorf("data-event %v, want 1 4 2", got)
+	}
+}
+
+var detailBlock = regexp.MustCompile(`<script type="application/json" class="dj">(.*?)</script>`)
+
+// TestHTMLPacked: past packAbove connections, each connection's details
+// are compressed; they inflate to the same JSON as a small report's.
+func TestHTMLPacked(t *testing.T) {
+	var events []*trace.Event
+	for conn := 1; conn <= 101; conn++ {
+		events = append(events, &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTLS,
+			Type: trace.TypeApplicationData, Raw: []byte{byte(conn), 0x3c, 0x2f}, Payload: &trace.Data{Length: 3}})
+	}
+	small := detailBlock.FindAllStringSubmatch(renderHTML(t, "small", events[:1]), -1)
+	big := detailBlock.FindAllStringSubmatch(renderHTML(t, "big", events), -1)
+	if len(small) != 1 || len(big) != 101 {
+		t.Fatalf("%d and %d detail blocks", len(small), len(big))
+	}
+	var packed string
+	if err := json.Unmarshal([]byte(big[0][1]), &packed); err != nil {
+		t.Fatalf("a packed block is not a JSON string: %v", err)
+	}
+	z, err := base64.StdEncoding.DecodeString(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(j, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(small[0][1]), &want); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || !strings.Contains(string(j), `"x":"013c2f"`) {
+		t.Errorf("inflated %s, want %s", j, small[0][1])
 	}
 }
