@@ -89,3 +89,22 @@ func TestCheckPadding30(t *testing.T) {
 		t.Error("checkPadding30 accepts 16 bytes of padding with 16-byte blocks")
 	}
 }
+
+// TestRC2Vectors checks the test vectors of RFC 2268, Section 5.
+func TestRC2Vectors(t *testing.T) {
+	for _, v := range []struct {
+		bits int
+		blockVector
+	}{
+		{63, blockVector{"1", "0000000000000000", "0000000000000000", "ebb773f993278eff"}},
+		{64, blockVector{"2", "ffffffffffffffff", "ffffffffffffffff", "278b27e42e2f0d49"}},
+		{64, blockVector{"3", "3000000000000000", "1000000000000001", "30649edf9be7d2c2"}},
+		{64, blockVector{"4", "88", "0000000000000000", "61a8a244adacccf0"}},
+		{64, blockVector{"5", "88bca90e90875a", "0000000000000000", "6ccf4308974c267f"}},
+		{64, blockVector{"6", "88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "1a807d272bbe5db1"}},
+		{128, blockVector{"7", "88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "2269552ab0f85ca6"}},
+		{129, blockVector{"8", "88bca90e90875a7f0f79c384627bafb216f80a6f85920584c42fceb0be255daf1e", "0000000000000000", "5b78d3a43dfff1f1"}},
+	} {
+		checkBlockVectors(t, func(key []byte) (cipher.Block, error) { return newRC2(key, v.bits) }, []blockVector{v.blockVector})
+	}
+}

@@ -27,9 +27,9 @@
 // encrypt_then_mac, RFC 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256
 // or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0 records
 // (ssl3.go: its key block and MAC) open with NewDecrypter12 too, and so do
-// the export suites of SSL 3.0 and TLS 1.0 with RC4 and DES (KeyBlock
-// derives their final keys and IVs). RC2 export suites, GOST and SM4 are
-// not supported. docs/ciphers.md says where each cipher comes from.
+// the export suites of SSL 3.0 and TLS 1.0 with RC4, DES and RC2 (rc2.go;
+// KeyBlock derives their final keys and IVs). GOST and SM4 are not
+// supported. docs/ciphers.md says where each cipher comes from.
 //
 // The package has no dependency on the rest of tlstrace.
 package tlscrypt
@@ -66,6 +66,7 @@ const (
 	ARIAGCM                            // ARIA-GCM (RFC 6209)
 	SEEDCBC                            // SEED in CBC mode (RFC 4269; RFC 4162)
 	IDEACBC                            // IDEA in CBC mode (RFC 5469)
+	RC2CBC                             // RC2 in CBC mode (RFC 2268), export suites only
 )
 
 func (k CipherKind) String() string {
@@ -100,6 +101,8 @@ func (k CipherKind) String() string {
 		return "SEED-CBC"
 	case IDEACBC:
 		return "IDEA-CBC"
+	case RC2CBC:
+		return "RC2-CBC"
 	}
 	return fmt.Sprintf("CipherKind(%d)", uint8(k))
 }
@@ -116,7 +119,7 @@ func (k CipherKind) AEAD() bool {
 // Block reports whether the cipher is a block cipher in CBC mode.
 func (k CipherKind) Block() bool {
 	switch k {
-	case AESCBC, TripleDESCBC, DESCBC, CamelliaCBC, ARIACBC, SEEDCBC, IDEACBC:
+	case AESCBC, TripleDESCBC, DESCBC, CamelliaCBC, ARIACBC, SEEDCBC, IDEACBC, RC2CBC:
 		return true
 	}
 	return false
@@ -177,7 +180,7 @@ func (s *Suite) BlockSize() int {
 	switch s.Cipher {
 	case AESCBC, CamelliaCBC, ARIACBC, SEEDCBC:
 		return 16
-	case TripleDESCBC, DESCBC, IDEACBC:
+	case TripleDESCBC, DESCBC, IDEACBC, RC2CBC:
 		return 8
 	}
 	return 0
@@ -265,6 +268,8 @@ var (
 	rc4Export40SHA    = protection{"RC4_40_SHA", RC4, 16, 0, crypto.SHA1, crypto.SHA256, false, 5}
 	desExport40SHA    = protection{"DES40_CBC_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false, 5}
 	desExportCBC40SHA = protection{"DES_CBC_40_SHA", DESCBC, 8, 8, crypto.SHA1, crypto.SHA256, false, 5}
+	rc2Export40MD5    = protection{"RC2_CBC_40_MD5", RC2CBC, 16, 8, crypto.MD5, crypto.SHA256, false, 5}
+	rc2Export40SHA    = protection{"RC2_CBC_40_SHA", RC2CBC, 16, 8, crypto.SHA1, crypto.SHA256, false, 5}
 	desExportCBC40MD5 = protection{"DES_CBC_40_MD5", DESCBC, 8, 8, crypto.MD5, crypto.SHA256, false, 5}
 
 	tls13GCM128 = protection{"AES_128_GCM_SHA256", AESGCM, 16, 12, 0, crypto.SHA256, true, 0}
@@ -287,6 +292,7 @@ var suiteList = []struct {
 	{0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", rc4Export40MD5},
 	{0x0004, "TLS_RSA_WITH_RC4_128_MD5", rc4MD5},
 	{0x0005, "TLS_RSA_WITH_RC4_128_SHA", rc4SHA},
+	{0x0006, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", rc2Export40MD5},
 	{0x0007, "TLS_RSA_WITH_IDEA_CBC_SHA", ideaSHA}, // RFC 5469
 	{0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", desExport40SHA},
 	{0x0009, "TLS_RSA_WITH_DES_CBC_SHA", desSHA},
@@ -318,8 +324,10 @@ var suiteList = []struct {
 	{0x0024, "TLS_KRB5_WITH_RC4_128_MD5", rc4MD5},
 	{0x0025, "TLS_KRB5_WITH_IDEA_CBC_MD5", ideaMD5},
 	{0x0026, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA", desExportCBC40SHA},
+	{0x0027, "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA", rc2Export40SHA},
 	{0x0028, "TLS_KRB5_EXPORT_WITH_RC4_40_SHA", rc4Export40SHA},
 	{0x0029, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5", desExportCBC40MD5},
+	{0x002A, "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5", rc2Export40MD5},
 	{0x002B, "TLS_KRB5_EXPORT_WITH_RC4_40_MD5", rc4Export40MD5},
 	// RFC 4785 (PSK with NULL encryption).
 	{0x002C, "TLS_PSK_WITH_NULL_SHA", nullSHA},

@@ -38,7 +38,7 @@ func TestSuiteTable(t *testing.T) {
 		cipher = strings.Replace(cipher, "%d", map[int]string{16: "128", 32: "256"}[s.KeyLen], 1)
 		if s.ExportKeyLen > 0 {
 			// RFC 2246, Appendix C: 5 bytes of key material.
-			cipher = map[CipherKind]string{RC4: "RC4_40", DESCBC: "DES40_CBC"}[s.Cipher]
+			cipher = map[CipherKind]string{RC4: "RC4_40", DESCBC: "DES40_CBC", RC2CBC: "RC2_CBC_40"}[s.Cipher]
 			if strings.HasPrefix(prot, "DES_CBC_40") {
 				cipher = "DES_CBC_40" // RFC 2712's spelling
 			}
@@ -97,15 +97,14 @@ func TestSuiteTable(t *testing.T) {
 		// SEED (RFC 4162) and IDEA (RFC 5469).
 		0x0096, 0x009A, 0x0007, 0x0021, 0x0025,
 		// Export (RFC 2246, RFC 2712).
-		0x0003, 0x0008, 0x0014, 0x0017, 0x0026, 0x002B,
+		0x0003, 0x0006, 0x0008, 0x0014, 0x0017, 0x0026, 0x0027, 0x002A, 0x002B,
 	} {
 		if _, ok := SuiteByID(id); !ok {
 			t.Errorf("0x%04X not supported", id)
 		}
 	}
-	// Not record protections this package has: RC2 export, signalling
-	// values.
-	for _, id := range []uint16{0x0000, 0x0006, 0x0027, 0x002A, 0x00FF, 0x5600} {
+	// Not record protections: signalling values.
+	for _, id := range []uint16{0x0000, 0x00FF, 0x5600} {
 		if s, ok := SuiteByID(id); ok {
 			t.Errorf("0x%04X unexpectedly supported as %s", id, s.Name)
 		}
