@@ -46,12 +46,8 @@ func TestResponseHeaderLimits(t *testing.T) {
 				defer srv.Close()
 				roots := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 				tr := source.NewTracer(time.Now(), func(*trace.Event) {})
-				start := time.Now()
 				res, err := Get(context.Background(), tr, &Request{URL: srv.URL, HTTP: proto, UserAgent: "test",
 					TLS: TLSOptions{Roots: roots}, MaxTime: 30 * time.Second, Output: io.Discard})
-				if d := time.Since(start); d > 20*time.Second {
-					t.Errorf("took %v", d)
-				}
 				if !c.refused {
 					if err != nil || res.Status != 200 {
 						t.Fatalf("got %v, %v; want 200", res, err)
