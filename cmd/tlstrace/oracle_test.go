@@ -22,9 +22,10 @@ import (
 // application data record, in order, per connection) is compared with what
 // tshark dissects of the same capture and key log. Per step it compares the
 // frame, the direction, the record that carried it (type, inner type,
-// length), and the fields below; application data is compared by length
-// and a hash of the decrypted bytes. The first difference fails the test,
-// naming the connection, the frame, the field and both values.
+// length, version), and the fields of messageFields; application data is
+// compared by length and a hash of the decrypted bytes, frame by frame.
+// The first difference fails the test, naming the connection, the frame,
+// the field and both values.
 
 // An oracleStep is one TLS step as either side sees it.
 type oracleStep struct {
