@@ -292,6 +292,15 @@ func judge(links []Link, name string) (bool, error) {
 			if !c.OK && c.Name == "host_name" {
 				return false, x509.HostnameError{Certificate: l.Cert, Host: name}
 			}
+			// The failures crypto/x509 would have named, named as it
+			// does, so that they are explained alike.
+			switch {
+			case !c.OK && c.Name == "validity":
+				return false, x509.CertificateInvalidError{Cert: l.Cert, Reason: x509.Expired}
+			case !c.OK && (c.Name == "trust" || (c.Name == "signature" && l.Issuer == nil)):
+				// A root not trusted, an issuer not found.
+				return false, x509.UnknownAuthorityError{Cert: l.Cert}
+			}
 			if !c.OK {
 				return false, fmt.Errorf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)
 			}
