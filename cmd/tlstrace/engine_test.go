@@ -6,13 +6,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ocsp"
 )
@@ -230,7 +231,7 @@ func TestEngineAgainstTshark(t *testing.T) {
 		{"tls13-ccm-only-server", []string{"-ciphersuites", "TLS_AES_128_CCM_SHA256"}, nil, `"cipher_suite":{"name":"TLS_AES_128_CCM_SHA256"`, 2},
 		{"tls13-ffdhe2048", nil, []string{"--tlsv1.3", "--curves", "ffdhe2048"}, `"ffdhe2048"`, 1},
 	}
-	base := 10000 + int(time.Now().UnixNano()%20000)
+	base := freeRange(t, len(cases))
 	pcap := filepath.Join(dir, "engine.pcapng")
 	stop := startCapture(t, fmt.Sprintf("tcp portrange %d-%d", base, base+len(cases)-1), pcap)
 	outputs := make([][]jsonEvent, len(cases))
@@ -307,4 +308,29 @@ func TestEngineAgainstTshark(t *testing.T) {
 			t.Errorf("%s: the verify event lacks the good OCSP response or the pin: %+v", c.name, v)
 		}
 	}
+}
+
+// freeRange returns the first of n consecutive ports below the ephemeral
+// ones (32768 and up) that nothing listens on now, so that one capture
+// filter and one tshark decode rule cover them; other tests pick ports
+// there too.
+func freeRange(t *testing.T, n int) int {
+	t.Helper()
+	for range 50 {
+		base := 10000 + mrand.IntN(20000)
+		free := true
+		for p := base; p < base+n && free; p++ {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				free = false
+				continue
+			}
+			ln.Close()
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatalf("no %d free ports in a row", n)
+	return 0
 }
