@@ -230,6 +230,24 @@ func oracleScenarios(dir string) []oracleScenario {
 			check:  has("client client_hello", "server finished", "client application_data", "server application_data"),
 		},
 		{
+			// A session whose ticket allows early data, for the next.
+			name:   "TLS 1.3 session for 0-RTT",
+			server: append([]string{"-tls1_3", "-early_data"}, rsa...),
+			client: []string{"-tls1_3", "-sess_out", filepath.Join(dir, "early.sess")},
+			script: talk,
+			check:  has("server finished", "server new_session_ticket"),
+		},
+		{
+			// Another server, which cannot read the ticket: it does a
+			// full handshake and skips the 0-RTT data, which the key
+			// log still opens (RFC 8446, Section 4.2.10).
+			name:   "TLS 1.3 0-RTT rejected",
+			server: append([]string{"-tls1_3"}, rsa...),
+			client: []string{"-tls1_3", "-sess_in", filepath.Join(dir, "early.sess"), "-early_data", filepath.Join(dir, "early.txt")},
+			script: talk,
+			check:  has("client client_hello", "client application_data", "server server_hello", "server certificate", "client finished"),
+		},
+		{
 			name:   "TLS 1.2 PSK",
 			server: []string{"-tls1_2", "-nocert", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
 			client: []string{"-tls1_2", "-psk", testPSK, "-cipher", "PSK-AES128-GCM-SHA256"},
@@ -334,6 +352,9 @@ func TestOraclePeers(t *testing.T) {
 	dir := t.TempDir()
 	writeTestCerts(t, dir)
 	writeBigCert(t, dir)
+	if err := os.WriteFile(filepath.Join(dir, "early.txt"), []byte("early data\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	keylog := filepath.Join(dir, "keys.txt")
 	scenarios := oracleScenarios(dir)
 	base := 10000 + mrand.IntN(20000)
