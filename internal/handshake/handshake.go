@@ -515,10 +515,14 @@ type SessionCache struct {
 	order    []string
 }
 
-// NewSessionCache returns a cache of at most n sessions (n <= 0: 64).
+// defaultSessions is the size of a cache made without one.
+const defaultSessions = 64
+
+// NewSessionCache returns a cache of at most n sessions (n <= 0: 64). A
+// zero SessionCache is ready to use and holds 64.
 func NewSessionCache(n int) *SessionCache {
 	if n <= 0 {
-		n = 64
+		n = defaultSessions
 	}
 	return &SessionCache{max: n, sessions: map[string]*session{}}
 }
@@ -559,6 +563,12 @@ func (s *SessionCache) put(key string, sess *session) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[string]*session{}
+	}
+	if s.max <= 0 {
+		s.max = defaultSessions
+	}
 	if _, ok := s.sessions[key]; !ok {
 		s.order = append(s.order, key)
 		if len(s.order) > s.max {
