@@ -218,6 +218,7 @@ func TestEngineAgainstTshark(t *testing.T) {
 	}{
 		// --engine own: no engine event, a client certificate sent.
 		{"own-mtls-tls13", []string{"-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
+		{"own-mtls-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
 		// The stapled OCSP response and the pin checked on the own
 		// engine's chain (the verify event says "ocsp":"good").
 		{"own-ocsp-pin-tls13", []string{"-status_file", staple}, checked, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
@@ -230,6 +231,9 @@ func TestEngineAgainstTshark(t *testing.T) {
 		{"tls13-chacha", nil, []string{"--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256"}, `"cipher_suite":{"name":"TLS_CHACHA20_POLY1305_SHA256"`, 1},
 		{"tls13-ccm-only-server", []string{"-ciphersuites", "TLS_AES_128_CCM_SHA256"}, nil, `"cipher_suite":{"name":"TLS_AES_128_CCM_SHA256"`, 2},
 		{"tls13-ffdhe2048", nil, []string{"--tlsv1.3", "--curves", "ffdhe2048"}, `"ffdhe2048"`, 1},
+		// --reconnect: the second connection resumes the first's session.
+		{"tls13-aes256-resumed", nil, []string{"--tls13-ciphers", "TLS_AES_256_GCM_SHA384", "--reconnect", "1"}, `"cipher_suite":{"name":"TLS_AES_256_GCM_SHA384"`, 2},
+		{"tls12-dhe-resumed", []string{"-tls1_2"}, []string{"--ciphers", "DHE-RSA-AES256-GCM-SHA384", "--reconnect", "1"}, `"cipher_suite":{"name":"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"`, 2},
 	}
 	base := freeRange(t, len(cases))
 	pcap := filepath.Join(dir, "engine.pcapng")
@@ -296,6 +300,9 @@ func TestEngineAgainstTshark(t *testing.T) {
 		}
 		if done == nil || done.Conn != c.conns || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
 			t.Errorf("%s: handshake_complete %+v, want one by tlstrace's engine on connection %d", c.name, done, c.conns)
+		}
+		if strings.HasSuffix(c.name, "-resumed") && !strings.Contains(string(done.Fields), `"resumed":true`) {
+			t.Errorf("%s: the second connection did not resume: %s", c.name, done.Fields)
 		}
 		own := slices.Contains(c.flags, "own")
 		if own != (switched == nil) || (switched != nil && switched.Conn != c.conns) {
