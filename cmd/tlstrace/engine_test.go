@@ -104,6 +104,9 @@ func TestSeed001Client(t *testing.T) {
 					if code != 0 {
 						t.Fatalf("exit %d with --cn-fallback:\n%s", code, stderr)
 					}
+					if switched != nil && !strings.Contains(string(switched.Fields), "the server signs with ed448, which crypto/tls does not implement") {
+						t.Errorf("the engine event does not say the server signs with ed448: %s", switched.Fields)
+					}
 					done := findEvent(evs, "local", "handshake_complete")
 					if done == nil || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
 						t.Errorf("the handshake_complete event does not name tlstrace's engine: %+v", done)
@@ -300,6 +303,9 @@ func TestEngineAgainstTshark(t *testing.T) {
 		}
 		if done == nil || done.Conn != c.conns || !strings.Contains(string(done.Fields), `"engine":"tlstrace"`) {
 			t.Errorf("%s: handshake_complete %+v, want one by tlstrace's engine on connection %d", c.name, done, c.conns)
+		}
+		if strings.HasSuffix(c.name, "-only-server") && (switched == nil || !strings.Contains(string(switched.Fields), "the server chose TLS_")) {
+			t.Errorf("%s: the engine event does not name the suite crypto/tls lacks: %+v", c.name, switched)
 		}
 		if strings.HasSuffix(c.name, "-resumed") && !strings.Contains(string(done.Fields), `"resumed":true`) {
 			t.Errorf("%s: the second connection did not resume: %s", c.name, done.Fields)
