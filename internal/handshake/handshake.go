@@ -377,6 +377,13 @@ func (c *Conn) handlePostHandshake(msg []byte) error {
 		defer c.outMu.Unlock()
 		return c.sendAlertLocked(alertLevelWarning, wire.AlertNoRenegotiation)
 	}
+	if wire.HandshakeType(msg[0]) == wire.TypeClientHello && !c.isClient {
+		// A server declines a client's renegotiation the same way (RFC
+		// 5746, Section 4.4), and the session goes on.
+		c.outMu.Lock()
+		defer c.outMu.Unlock()
+		return c.sendAlertLocked(alertLevelWarning, wire.AlertNoRenegotiation)
+	}
 	return c.fail(wire.AlertUnexpectedMessage, fmt.Errorf("unexpected %s after the handshake", wire.HandshakeType(msg[0])))
 }
 

@@ -525,3 +525,43 @@ func TestServerOpenSSLResumption(t *testing.T) {
 		})
 	}
 }
+
+// TestServerRefusesRenegotiation: a TLS 1.2 client that renegotiates
+// (s_client's R command) gets a no_renegotiation warning, not a fatal
+// alert: the server declines, as RFC 5746 lets it.
+func TestServerRefusesRenegotiation(t *testing.T) {
+	requireTools(t, "openssl", "tshark")
+	dir := t.TempDir()
+	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
+	ps := startPeerServer(t, &Config{Certificates: []Certificate{ec.certificate}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "openssl", "s_client", "-connect", ps.addr, "-CAfile", ec.ca, "-tls1_2")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "ping\n")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && !strings.Contains(out.String(), "\nping\n"); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(stdin, "R\n")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end) && !strings.Contains(out.String(), "no renegotiation"); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stdin.Close()
+	cmd.Wait()
+	run := ps.wait(t)
+	if !strings.Contains(out.String(), "no renegotiation") {
+		t.Errorf("s_client was not told no_renegotiation:\n%s", out.String())
+	}
+	if run.err != nil {
+		t.Fatalf("the handshake failed: %v", run.err)
+	}
+	run.check(t, append(slices.Clone(flight12), "client:1"), "ping")
+}
