@@ -540,9 +540,9 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 	window := fmt.Sprintf("%s to %s", c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))
 	switch {
 	case at.Before(c.NotBefore):
-		add("validity", false, "%s: not yet valid at %s", window, at.UTC().Format(time.RFC3339))
+		add("validity", false, "%s: not yet valid at %s (valid in %s)", window, at.UTC().Format(time.RFC3339), span(c.NotBefore.Sub(at)))
 	case at.After(c.NotAfter):
-		add("validity", false, "%s: expired at %s (%s ago)", window, at.UTC().Format(time.RFC3339), at.Sub(c.NotAfter).Round(time.Hour))
+		add("validity", false, "%s: expired at %s (%s ago)", window, at.UTC().Format(time.RFC3339), span(at.Sub(c.NotAfter)))
 	default:
 		add("validity", true, "%s: valid at %s", window, at.UTC().Format(time.RFC3339))
 	}
@@ -702,4 +702,25 @@ func domainIn(name, constraint string) bool {
 		return strings.HasSuffix(name, constraint)
 	}
 	return name == constraint || strings.HasSuffix(name, "."+constraint)
+}
+
+// span says a duration as a person would: in days from two days up, else
+// in hours, minutes or seconds.
+func span(d time.Duration) string {
+	plural := func(n int64, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return plural(int64(d/(24*time.Hour)), "day")
+	case d >= 2*time.Hour:
+		return plural(int64(d/time.Hour), "hour")
+	case d >= 2*time.Minute:
+		return plural(int64(d/time.Minute), "minute")
+	default:
+		return plural(int64(d/time.Second), "second")
+	}
 }

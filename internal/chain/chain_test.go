@@ -153,3 +153,19 @@ func wantFail(t *testing.T, what string, r *Result, check, cause string) {
 		t.Errorf("%s: cause %q lacks %q", what, r.Cause, cause)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Second:                  "1 second",
+		90 * time.Second:             "90 seconds",
+		5 * time.Minute:              "5 minutes",
+		3*time.Hour + 59*time.Minute: "3 hours",
+		47 * time.Hour:               "47 hours",
+		48 * time.Hour:               "2 days",
+		21815 * time.Hour:            "908 days",
+	} {
+		if got := span(d); got != want {
+			t.Errorf("span(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
