@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+const scanLong = `Scan a TLS server's configuration: the protocol versions it speaks
+(SSL 3.0 to TLS 1.3), every cipher suite of the IANA registry it accepts
+in each version and in which order it prefers them (its own, or the
+client's), and the groups it accepts (TLS 1.3 key exchange groups, the
+ML-KEM hybrids and FFDHE included, and the ECDHE curves of TLS 1.2). Then
+the findings, each with its severity, rule, cause and fix, and a grade;
+docs/scan.md gives the rules.
+
+Each probe is one connection that sends one ClientHello and stops at the
+server's answer: a ServerHello or HelloRetryRequest (accepted), an alert
+or a closed connection (not accepted), or nothing before --timeout
+(reported as a time-out, never as accepted or refused). At most
+--concurrency connections are open at once.
+
+TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).
+The exit status is 0 when the scan ran, whatever it found.`
+
+type scanOptions struct {
+	concurrency int
+	timeout     time.Duration
+	serverName  string
+	jsonOut     bool
+}
+
+func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o scanOptions
+	cmd := &cobra.Command{
+		Use:   "scan TARGET",
+		Short: "Scan a server's TLS versions, cipher suites and groups, with findings and a grade (like sslscan)",
+		Long:  scanLong,
+		Example: `  tlstrace scan example.com
+  tlstrace scan 127.0.0.1:8443 --json | jq -c 'select(.type == "suite_accepted")'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd.Context(), args[0], &o, stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.concurrency, "concurrency", 4, "at most `N` connections to the server at once")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
+	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
+	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
+	return cmd
+}
+
+func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Writer) error {
+	if o.concurrency < 1 {
+		return fail(exitUsage, fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency), "")
+	}
+	if o.timeout <= 0 {
+		return fail(exitUsage, fmt.Errorf("--timeout %s: want a positive duration", o.timeout), "")
+	}
+	addr, sni, err := scan.SplitHostPort(target)
+	if err != nil {
+		return fail(exitUsage, err, "give HOST, HOST:PORT or an https:// URL")
+	}
+	if o.serverName != "" {
+		sni = o.serverName
+	}
+	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout}
+	var js *render.JSON
+	if o.jsonOut {
+		js = render.NewJSON(stdout)
+		start := time.Now()
+		opts.Emit = func(p scan.Payload) {
+			ev := trace.NewEvent(0, trace.Local, p)
+			ev.Time = time.Now()
+			ev.T = ev.Time.Sub(start).Seconds()
+			js.Event(ev)
+		}
+	}
+	res, err := scan.Scan(ctx, opts)
+	if js != nil {
+		if ferr := js.Flush(); err == nil && ferr != nil {
+			return ferr
+		}
+	}
+	if err != nil {
+		if errors.Is(err, scan.ErrUnreachable) {
+			return fail(exitFailure, err, "check the host and port, and that a TLS server listens there")
+		}
+		return err
+	}
+	if js == nil {
+		writeScanReport(stdout, res)
+	}
+	return nil
+}
+
+// writeScanReport writes the text report of a scan.
+func writeScanReport(w io.Writer, r *scan.Result) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
+	for _, vr := range r.Versions {
+		state := "accepted"
+		if vr.Outcome != scan.Accepted {
+			state = "not accepted"
+			if vr.Outcome == scan.TimedOut || vr.Outcome == scan.Failed {
+				state = vr.Outcome.String()
+			}
+			if vr.Reason != "" {
+				state += " (" + vr.Reason + ")"
+			}
+		}
+		fmt.Fprintf(&b, "  %-8s %s\n", wire.VersionName(vr.Version), state)
+	}
+	for _, vr := range r.Versions {
+		if len(vr.Suites) == 0 {
+			continue
+		}
+		order := "order unknown"
+		switch vr.Order {
+		case scan.OrderServer:
+			order = "server's order"
+		case scan.OrderClient:
+			order = "follows the client's order"
+		}
+		if len(vr.Suites) == 1 {
+			order = "one suite"
+		}
+		fmt.Fprintf(&b, "\n%s suites (%s)\n", wire.VersionName(vr.Version), order)
+		for _, s := range vr.Suites {
+			fs := ""
+			if !scan.ForwardSecret(s) {
+				fs = "  no forward secrecy"
+			}
+			fmt.Fprintf(&b, "  %-48s %-9s %3d bits%s\n", suiteLabel(s), wire.CipherSuiteKeyExchange(s), scan.Bits(s), fs)
+		}
+		if vr.Incomplete != "" {
+			fmt.Fprintf(&b, "  (the list may be incomplete: %s)\n", vr.Incomplete)
+		}
+	}
+	if len(r.Groups13)+len(r.Groups12) > 0 {
+		b.WriteString("\nGroups\n")
+		if len(r.Groups13) > 0 {
+			fmt.Fprintf(&b, "  TLS 1.3: %s\n", groupList(r.Groups13))
+		}
+		if len(r.Groups12) > 0 {
+			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
+		}
+	}
+	b.WriteString("\nFindings\n")
+	if len(r.Findings) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "  %-8s %s [%s]\n           cause: %s\n           fix:   %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Rule, f.Cause, f.Fix)
+	}
+	if r.Grade == "" {
+		b.WriteString("\nNo grade: the server accepted no version.\n")
+	} else {
+		fmt.Fprintf(&b, "\nGrade %s (rules: docs/scan.md)\n", r.Grade)
+	}
+	_, _ = io.WriteString(w, b.String())
+}
+
+func suiteLabel(s uint16) string {
+	if n := wire.CipherSuiteName(s); n != "" {
+		return n
+	}
+	return fmt.Sprintf("0x%04X", s)
+}
+
+func groupList(gs []uint16) string {
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = wire.GroupName(g)
+	}
+	return strings.Join(names, ", ")
+}

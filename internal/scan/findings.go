@@ -1,0 +1,216 @@
+package scan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Severity ranks a finding.
+type Severity uint8
+
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+func (s Severity) String() string {
+	return [...]string{"info", "low", "medium", "high", "critical"}[s]
+}
+
+// Finding is a weakness of the server's configuration: its rule, what
+// was seen, and how to fix it.
+type Finding struct {
+	Severity Severity
+	// Rule is the finding's stable name (docs/scan.md).
+	Rule  string
+	Title string
+	Cause string
+	Fix   string
+}
+
+// keyExchange names the key exchange of suite s as the report shows it.
+func keyExchange(s uint16) string {
+	return wire.CipherSuiteKeyExchange(s).String()
+}
+
+// ForwardSecret reports whether suite s has forward secrecy: an ephemeral
+// key exchange (DHE, ECDHE, every TLS 1.3 suite).
+func ForwardSecret(s uint16) bool {
+	switch wire.CipherSuiteKeyExchange(s) {
+	case wire.KexDHE, wire.KexECDHE, wire.KexTLS13, wire.KexDHEPSK, wire.KexECDHEPSK, wire.KexDHAnon, wire.KexECDHAnon:
+		return true
+	}
+	return false
+}
+
+// cipherPart returns the cipher and MAC of the suite's name (after
+// "_WITH_"), or the whole name for TLS 1.3 suites.
+func cipherPart(s uint16) string {
+	n := wire.CipherSuiteName(s)
+	if _, c, ok := strings.Cut(n, "_WITH_"); ok {
+		return c
+	}
+	return strings.TrimPrefix(n, "TLS_")
+}
+
+// Bits returns the cipher's key strength in bits (112 for 3DES, whose
+// 168-bit key gives 112 bits against a meet-in-the-middle attack; 40 for
+// the export ciphers; 0 for NULL).
+func Bits(s uint16) int {
+	n := wire.CipherSuiteName(s)
+	c := cipherPart(s)
+	switch {
+	case strings.HasPrefix(c, "NULL"):
+		return 0
+	case strings.Contains(n, "EXPORT1024"):
+		return 56
+	case strings.Contains(n, "EXPORT") || strings.Contains(c, "_40_") || strings.Contains(c, "DES40"):
+		return 40
+	case strings.Contains(c, "3DES"):
+		return 112
+	case strings.HasPrefix(c, "DES_"):
+		return 56
+	case strings.Contains(c, "128") || strings.HasPrefix(c, "SEED") || strings.HasPrefix(c, "IDEA") || strings.HasPrefix(c, "SM4"):
+		// Before 256: "AES_128_CBC_SHA256" names its MAC's size too.
+		return 128
+	case strings.Contains(c, "256") || strings.Contains(c, "CHACHA20"):
+		return 256
+	}
+	return 0
+}
+
+// cbc reports whether suite s encrypts in CBC mode.
+func cbc(s uint16) bool { return strings.Contains(cipherPart(s), "CBC") }
+
+// aead reports whether suite s is an AEAD (GCM, CCM, ChaCha20-Poly1305,
+// and every TLS 1.3 suite).
+func aead(s uint16) bool {
+	c := cipherPart(s)
+	return wire.CipherSuiteKeyExchange(s) == wire.KexTLS13 || strings.Contains(c, "GCM") || strings.Contains(c, "CCM") || strings.Contains(c, "POLY1305")
+}
+
+// suitesWhere returns the accepted suites (each once) that match.
+func suitesWhere(r *Result, match func(uint16) bool) []string {
+	var out []string
+	for _, vr := range r.Versions {
+		for _, s := range vr.Suites {
+			if n := suiteName(s); match(s) && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func listed(names []string) string {
+	if len(names) > 3 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
+	}
+	return strings.Join(names, ", ")
+}
+
+// findings applies the rules of docs/scan.md to r.
+func findings(r *Result) []Finding {
+	var out []Finding
+	on := func(v uint16) bool {
+		vr := r.Version(v)
+		return vr != nil && vr.Outcome == Accepted
+	}
+	spoken := false
+	for _, vr := range r.Versions {
+		spoken = spoken || vr.Outcome == Accepted
+	}
+	if !spoken {
+		return nil
+	}
+	if on(wire.VersionSSL30) {
+		out = append(out, Finding{Critical, "ssl3", "SSL 3.0 is enabled",
+			"the server accepted an SSL 3.0 ClientHello; SSL 3.0 is broken by POODLE (CVE-2014-3566) and prohibited by RFC 7568",
+			"disable SSL 3.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3; openssl: -no_ssl3)"})
+	}
+	if on(wire.VersionTLS10) {
+		out = append(out, Finding{Medium, "tls10", "TLS 1.0 is enabled",
+			"the server accepted a TLS 1.0 ClientHello; TLS 1.0 is deprecated by RFC 8996 (weak PRF, CBC with predictable IVs: BEAST)",
+			"disable TLS 1.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"})
+	}
+	if on(wire.VersionTLS11) {
+		out = append(out, Finding{Medium, "tls11", "TLS 1.1 is enabled",
+			"the server accepted a TLS 1.1 ClientHello; TLS 1.1 is deprecated by RFC 8996 (MD5/SHA-1 PRF, no AEAD suites)",
+			"disable TLS 1.1 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"})
+	}
+	if l := suitesWhere(r, func(s uint16) bool { return Bits(s) == 0 && strings.HasPrefix(cipherPart(s), "NULL") }); len(l) > 0 {
+		out = append(out, Finding{Critical, "null-cipher", "suites without encryption are accepted",
+			"the server accepted " + listed(l) + ": the data goes in the clear",
+			"remove the NULL suites (openssl cipher string: !eNULL)"})
+	}
+	if l := suitesWhere(r, func(s uint16) bool {
+		k := wire.CipherSuiteKeyExchange(s)
+		return k == wire.KexDHAnon || k == wire.KexECDHAnon
+	}); len(l) > 0 {
+		out = append(out, Finding{Critical, "anonymous", "anonymous key exchanges are accepted",
+			"the server accepted " + listed(l) + ": no certificate authenticates the server, so anyone on the path can impersonate it",
+			"remove the anonymous suites (openssl cipher string: !aNULL)"})
+	}
+	if l := suitesWhere(r, func(s uint16) bool { b := Bits(s); return b > 0 && b < 112 }); len(l) > 0 {
+		out = append(out, Finding{Critical, "weak-cipher", "export or DES suites are accepted",
+			"the server accepted " + listed(l) + ", whose keys (40 or 56 bits) are found by brute force (FREAK, Logjam)",
+			"remove the export and DES suites (openssl cipher string: !EXP:!LOW:!DES)"})
+	}
+	if l := suitesWhere(r, func(s uint16) bool { return strings.Contains(cipherPart(s), "RC4") }); len(l) > 0 {
+		out = append(out, Finding{High, "rc4", "RC4 is accepted",
+			"the server accepted " + listed(l) + "; RC4's keystream biases let an attacker recover plaintext, and RFC 7465 prohibits it",
+			"remove the RC4 suites (openssl cipher string: !RC4)"})
+	}
+	if l := suitesWhere(r, func(s uint16) bool { return strings.Contains(cipherPart(s), "3DES") }); len(l) > 0 {
+		out = append(out, Finding{Medium, "3des", "3DES is accepted",
+			"the server accepted " + listed(l) + "; its 64-bit block lets a long connection leak plaintext (Sweet32, CVE-2016-2183)",
+			"remove the 3DES suites (openssl cipher string: !3DES)"})
+	}
+	if l := suitesWhere(r, aead); len(l) == 0 {
+		if c := suitesWhere(r, cbc); len(c) > 0 {
+			out = append(out, Finding{Medium, "cbc-only", "no AEAD suite: every suite is CBC",
+				"the server accepted no GCM, CCM or ChaCha20-Poly1305 suite and no TLS 1.3; CBC with MAC-then-encrypt invites padding oracles (Lucky Thirteen)",
+				"enable TLS 1.2 with ECDHE-*-AES128-GCM-SHA256 and ECDHE-*-CHACHA20-POLY1305, and TLS 1.3"})
+		}
+	}
+	if l := suitesWhere(r, ForwardSecret); len(l) == 0 {
+		out = append(out, Finding{High, "no-forward-secrecy", "no forward secrecy",
+			"every suite the server accepted uses a static key exchange (RSA, static DH): whoever gets the server's private key later decrypts all recorded traffic",
+			"enable ECDHE suites (ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-GCM-SHA256) and TLS 1.3"})
+	} else if l := suitesWhere(r, func(s uint16) bool { return !ForwardSecret(s) }); len(l) > 0 {
+		out = append(out, Finding{Low, "static-key-exchange", "some suites have no forward secrecy",
+			"the server also accepted " + listed(l) + ", whose key exchange is static: a client that prefers them loses forward secrecy",
+			"remove the static RSA and DH suites (openssl cipher string: !kRSA)"})
+	}
+	if !on(wire.VersionTLS13) {
+		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",
+			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",
+			"enable TLS 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; OpenSSL 1.1.1 or later)"})
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
+	return out
+}
+
+// grade turns findings into a letter: the worst finding caps it
+// (docs/scan.md): critical F, high C, medium B, low A-, none A; no
+// grade ("") when the server accepted no version.
+func grade(r *Result, fs []Finding) string {
+	if !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome == Accepted }) {
+		return ""
+	}
+	g := "A"
+	caps := map[Severity]string{Critical: "F", High: "C", Medium: "B", Low: "A-"}
+	rank := map[string]int{"A": 0, "A-": 1, "B": 2, "C": 3, "F": 4}
+	for _, f := range fs {
+		if c, ok := caps[f.Severity]; ok && rank[c] > rank[g] {
+			g = c
+		}
+	}
+	return g
+}

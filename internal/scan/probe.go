@@ -1,0 +1,271 @@
+// Package scan finds what a TLS server accepts: the protocol versions, the
+// cipher suites of each version in the server's order, and the groups, by
+// probes that each send one ClientHello and stop at the server's answer
+// (its ServerHello or HelloRetryRequest, an alert, or the connection
+// closed), as sslscan and nmap's ssl-enum-ciphers do. The ClientHello is
+// written with package wire's encoders, so any suite of the IANA registry
+// can be offered, not only those tlstrace's engine implements.
+package scan
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Outcome is how a probe ended.
+type Outcome uint8
+
+const (
+	// Accepted: the server answered with a ServerHello or a
+	// HelloRetryRequest.
+	Accepted Outcome = iota + 1
+	// Refused: the server sent an alert, closed the connection or sent
+	// something that is not a ServerHello.
+	Refused
+	// TimedOut: no answer within the probe's time.
+	TimedOut
+	// Failed: the probe could not be made (the TCP connect failed).
+	Failed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Accepted:
+		return "accepted"
+	case Refused:
+		return "refused"
+	case TimedOut:
+		return "timed out"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// hello is what one probe offers.
+type hello struct {
+	// version is the highest version offered: legacy_version up to TLS
+	// 1.2; TLS 1.3 is offered alone through supported_versions.
+	version uint16
+	suites  []uint16
+	// groups is the supported_groups extension (none for SSL 3.0).
+	groups []uint16
+	// keyShare says whether a TLS 1.3 hello carries an x25519 key share;
+	// without it a server that accepts answers with a HelloRetryRequest
+	// naming the group it wants.
+	keyShare bool
+}
+
+// answer is what the server answered a probe.
+type answer struct {
+	outcome Outcome
+	// hello is the ServerHello or HelloRetryRequest when Accepted.
+	hello *wire.ServerHello
+	// alert is the alert that refused the probe, when one did.
+	alert    wire.AlertDescription
+	hasAlert bool
+	// err says why the probe was refused, timed out or failed.
+	err error
+}
+
+// version returns the version the server chose.
+func (a *answer) version() uint16 { return a.hello.NegotiatedVersion() }
+
+// tls12Schemes are the signature_algorithms of a TLS 1.2 or 1.3 probe:
+// every scheme a server may sign with, so that no suite is refused for
+// want of one.
+var tls12Schemes = []uint16{
+	0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806,
+	0x0809, 0x080a, 0x080b, 0x081a, 0x081b, 0x081c, 0x0401, 0x0501, 0x0601,
+	0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202,
+}
+
+// ecGroups are the elliptic curve groups offered to TLS 1.0-1.2 (RFC 8422
+// and RFC 7027, the deprecated ones included: a scan asks what is
+// accepted, not what is wise).
+var ecGroups = []uint16{29, 23, 30, 24, 25, 26, 27, 28, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}
+
+// tls13Groups are the groups probed for TLS 1.3: ECDHE, FFDHE (RFC 7919)
+// and the ML-KEM hybrids and pure ML-KEM.
+var tls13Groups = []uint16{29, 23, 24, 25, 30, 31, 32, 33, 256, 257, 258, 259, 260, 0x11EC, 0x11EB, 0x11ED, 0x0200, 0x0201, 0x0202, 0x6399}
+
+// marshal returns the ClientHello record of h.
+func (h *hello) marshal(serverName string) ([]byte, error) {
+	random := make([]byte, 32)
+	if _, err := rand.Read(random); err != nil {
+		return nil, err
+	}
+	ch := &wire.ClientHello{Version: h.version, Random: random, CipherSuites: h.suites}
+	recordVersion := wire.VersionTLS10
+	if h.version == wire.VersionSSL30 {
+		recordVersion = wire.VersionSSL30
+	} else {
+		var exts []wire.Extension
+		add := func(e wire.Extension, err error) error {
+			if err == nil {
+				exts = append(exts, e)
+			}
+			return err
+		}
+		if serverName != "" {
+			if err := add(wire.ServerNameExtension(serverName)); err != nil {
+				return nil, err
+			}
+		}
+		if len(h.groups) > 0 {
+			if err := add(wire.SupportedGroupsExtension(h.groups)); err != nil {
+				return nil, err
+			}
+			exts = append(exts, wire.ECPointFormatsExtension())
+		}
+		if h.version >= wire.VersionTLS12 {
+			if err := add(wire.SignatureAlgorithmsExtension(13, tls12Schemes)); err != nil {
+				return nil, err
+			}
+		}
+		// Secure renegotiation (RFC 5746): servers may refuse a hello
+		// without it.
+		if err := add(wire.RenegotiationInfoExtension(nil)); err != nil {
+			return nil, err
+		}
+		if h.version == wire.VersionTLS13 {
+			ch.Version = wire.VersionTLS12
+			ch.SessionID = random // a legacy session ID, as middlebox compatibility mode sends
+			if err := add(wire.SupportedVersionsExtension([]uint16{wire.VersionTLS13})); err != nil {
+				return nil, err
+			}
+			var shares []wire.KeyShare
+			if h.keyShare {
+				key, err := ecdh.X25519().GenerateKey(rand.Reader)
+				if err != nil {
+					return nil, err
+				}
+				shares = append(shares, wire.KeyShare{Group: 29, Data: key.PublicKey().Bytes()})
+			}
+			if err := add(wire.ClientKeyShareExtension(shares)); err != nil {
+				return nil, err
+			}
+			if err := add(wire.PSKModesExtension([]uint8{1})); err != nil {
+				return nil, err
+			}
+		}
+		if exts == nil {
+			exts = []wire.Extension{}
+		}
+		ch.Extensions = exts
+	}
+	msg, err := ch.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return wire.AppendRecord(nil, wire.ContentHandshake, recordVersion, msg)
+}
+
+// prober makes probes to one address.
+type prober struct {
+	addr       string
+	serverName string
+	timeout    time.Duration
+	dialer     net.Dialer
+	// sem bounds the connections open at once.
+	sem chan struct{}
+	// onProbe, when set, is called as each probe starts.
+	onProbe func()
+}
+
+// probe sends h and reads the server's answer.
+func (p *prober) probe(ctx context.Context, h *hello) answer {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return answer{outcome: Failed, err: ctx.Err()}
+	}
+	defer func() { <-p.sem }()
+	if p.onProbe != nil {
+		p.onProbe()
+	}
+	record, err := h.marshal(p.serverName)
+	if err != nil {
+		return answer{outcome: Failed, err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	conn, err := p.dialer.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return answer{outcome: TimedOut, err: fmt.Errorf("connect: %w", err)}
+		}
+		return answer{outcome: Failed, err: fmt.Errorf("connect: %w", err)}
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	if _, err := conn.Write(record); err != nil {
+		return readFailure(err)
+	}
+	return readAnswer(conn)
+}
+
+// readFailure classifies an I/O error: a deadline is a time-out, anything
+// else (a reset, the end of the stream) a refusal.
+func readFailure(err error) answer {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return answer{outcome: TimedOut, err: fmt.Errorf("no answer in time: %w", err)}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return answer{outcome: Refused, err: errors.New("the server closed the connection")}
+	}
+	return answer{outcome: Refused, err: err}
+}
+
+// readAnswer reads records until the first handshake message or an alert.
+func readAnswer(conn io.Reader) answer {
+	var hs []byte
+	header := make([]byte, wire.RecordHeaderLen)
+	for {
+		if _, err := io.ReadFull(conn, header); err != nil {
+			return readFailure(err)
+		}
+		h, err := wire.ParseRecordHeader(header)
+		if err != nil {
+			return answer{outcome: Refused, err: fmt.Errorf("the answer is not TLS: %w", err)}
+		}
+		body := make([]byte, h.Length)
+		if _, err := io.ReadFull(conn, body); err != nil {
+			return readFailure(err)
+		}
+		switch h.Type {
+		case wire.ContentAlert:
+			if len(body) != 2 {
+				return answer{outcome: Refused, err: fmt.Errorf("an alert of %d bytes", len(body))}
+			}
+			d := wire.AlertDescription(body[1])
+			return answer{outcome: Refused, alert: d, hasAlert: true, err: fmt.Errorf("alert %s", d)}
+		case wire.ContentHandshake:
+			hs = append(hs, body...)
+			if len(hs) < wire.HandshakeHeaderLen {
+				continue
+			}
+			n := wire.HandshakeHeaderLen + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
+			if len(hs) < n {
+				continue
+			}
+			m := wire.ParseHandshake(wire.Context{FromServer: true}, hs[:n])
+			if m.ServerHello == nil || m.Err != nil || m.ServerHello.Has&wire.HasCipherSuite == 0 {
+				return answer{outcome: Refused, err: fmt.Errorf("the server answered with %s, not a server_hello", m.Type)}
+			}
+			return answer{outcome: Accepted, hello: m.ServerHello}
+		default:
+			return answer{outcome: Refused, err: fmt.Errorf("the server answered with a %s record", h.Type)}
+		}
+	}
+}

@@ -1,0 +1,364 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Versions lists the versions a scan probes, oldest first.
+var Versions = []uint16{wire.VersionSSL30, wire.VersionTLS10, wire.VersionTLS11, wire.VersionTLS12, wire.VersionTLS13}
+
+// Options configure a scan.
+type Options struct {
+	// Addr is the server's HOST:PORT.
+	Addr string
+	// ServerName is sent as SNI; "" sends none.
+	ServerName string
+	// Concurrency bounds the connections open to the server at once
+	// (default 4).
+	Concurrency int
+	// Timeout bounds each probe, connect included (default 5 s).
+	Timeout time.Duration
+	// Emit, when set, receives each result as it is found (from several
+	// goroutines, one call at a time).
+	Emit func(Payload)
+}
+
+// VersionResult is what a scan found of one version.
+type VersionResult struct {
+	Version uint16
+	// Outcome is Accepted when the server speaks the version.
+	Outcome Outcome
+	// Reason says why it is not accepted (an alert, a lower version
+	// chosen, a time-out).
+	Reason string
+	// Suites are the accepted suites, in the server's order when
+	// ServerOrder, in the order offered otherwise.
+	Suites []uint16
+	// Order is the server's order verdict, for two suites or more.
+	Order Order
+	// Incomplete says why the list of suites may miss some (a probe
+	// timed out); "" when complete.
+	Incomplete string
+}
+
+// Order says whose order of preference picks the suite.
+type Order uint8
+
+const (
+	// OrderUnknown: fewer than two suites, or the probes did not say.
+	OrderUnknown Order = iota
+	// OrderServer: the server picks by its own preference.
+	OrderServer
+	// OrderClient: the server picks the client's first acceptable suite.
+	OrderClient
+)
+
+func (o Order) String() string {
+	switch o {
+	case OrderServer:
+		return "server"
+	case OrderClient:
+		return "client"
+	}
+	return "unknown"
+}
+
+// Result is a scan's outcome.
+type Result struct {
+	Addr     string
+	Versions []VersionResult
+	// Groups13 are the groups the server accepts in TLS 1.3; Groups12
+	// the curves it accepts for ECDHE in TLS 1.0-1.2.
+	Groups13, Groups12 []uint16
+	// Probes counts the connections made; Duration is the scan's time.
+	Probes   int
+	Duration time.Duration
+	Findings []Finding
+	Grade    string
+}
+
+// Version returns the result of version v, nil if not probed.
+func (r *Result) Version(v uint16) *VersionResult {
+	for i := range r.Versions {
+		if r.Versions[i].Version == v {
+			return &r.Versions[i]
+		}
+	}
+	return nil
+}
+
+// ErrUnreachable is returned when no probe could connect to the server.
+var ErrUnreachable = errors.New("scan: no probe could connect to the server")
+
+// suitesFor returns every IANA suite that may be offered in version v:
+// the TLS 1.3 suites for TLS 1.3, all others for the versions before,
+// signaling values (RFC 5746, RFC 7507) excluded.
+func suitesFor(v uint16) []uint16 {
+	var out []uint16
+	for id := 0; id <= 0xffff; id++ {
+		s := uint16(id)
+		if wire.CipherSuiteName(s) == "" || s == 0x00ff || s == 0x5600 || s == 0 {
+			continue
+		}
+		tls13 := wire.CipherSuiteKeyExchange(s) == wire.KexTLS13
+		if tls13 == (v == wire.VersionTLS13) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Scan probes the server at o.Addr.
+func Scan(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	var probes, connected atomic.Int64
+	p := &prober{addr: o.Addr, serverName: o.ServerName, timeout: o.Timeout, sem: make(chan struct{}, o.Concurrency)}
+	p.onProbe = func() { probes.Add(1) }
+	var mu sync.Mutex
+	emit := func(pl Payload) {
+		if o.Emit == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		o.Emit(pl)
+	}
+	probe := func(h *hello) answer {
+		a := p.probe(ctx, h)
+		if a.outcome != Failed {
+			connected.Add(1)
+		}
+		return a
+	}
+	res := &Result{Addr: o.Addr, Versions: make([]VersionResult, len(Versions))}
+	var wg sync.WaitGroup
+	for i, v := range Versions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Versions[i] = scanVersion(v, probe, emit)
+		}()
+	}
+	var groups13, groups12 []uint16
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		groups13 = scanGroups13(probe)
+	}()
+	wg.Wait()
+	if connected.Load() == 0 {
+		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
+	}
+	// TLS 1.0-1.2 curves, asked with the ECDHE suites the server took.
+	var ecdhe []uint16
+	maxV := uint16(0)
+	for _, vr := range res.Versions {
+		if vr.Version == wire.VersionTLS13 || vr.Outcome != Accepted {
+			continue
+		}
+		maxV = vr.Version
+		for _, s := range vr.Suites {
+			if k := wire.CipherSuiteKeyExchange(s); (k == wire.KexECDHE || k == wire.KexECDHAnon) && !slices.Contains(ecdhe, s) {
+				ecdhe = append(ecdhe, s)
+			}
+		}
+	}
+	if len(ecdhe) > 0 {
+		groups12 = scanGroups12(maxV, ecdhe, probe)
+	}
+	res.Groups13, res.Groups12 = groups13, groups12
+	for _, g := range groups13 {
+		emit(&GroupAccepted{Version: wire.VersionTLS13, Group: g})
+	}
+	for _, g := range groups12 {
+		emit(&GroupAccepted{Version: maxV, Group: g})
+	}
+	res.Findings = findings(res)
+	res.Grade = grade(res, res.Findings)
+	for i := range res.Findings {
+		emit(&res.Findings[i])
+	}
+	res.Probes = int(probes.Load())
+	res.Duration = time.Since(start)
+	emit(&Summary{Addr: o.Addr, Grade: res.Grade, Probes: res.Probes, Duration: res.Duration})
+	return res, nil
+}
+
+// scanVersion finds whether the server speaks v and the suites it accepts
+// in it: it offers every suite, removes the one chosen and offers the
+// rest again until the server refuses. The first probe is the version's.
+func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) VersionResult {
+	vr := VersionResult{Version: v}
+	offer := suitesFor(v)
+	groups := ecGroups
+	if v == wire.VersionSSL30 {
+		groups = nil
+	} else if v == wire.VersionTLS13 {
+		groups = tls13Groups
+	}
+	mk := func(suites []uint16) *hello {
+		return &hello{version: v, suites: suites, groups: groups, keyShare: true}
+	}
+	for len(offer) > 0 {
+		a := probe(mk(offer))
+		if a.outcome != Accepted {
+			if len(vr.Suites) == 0 {
+				vr.Outcome, vr.Reason = a.outcome, reason(a)
+			} else if a.outcome != Refused {
+				vr.Incomplete = reason(a)
+			}
+			break
+		}
+		if a.version() != v {
+			if len(vr.Suites) == 0 {
+				vr.Outcome = Refused
+				vr.Reason = "the server chose " + wire.VersionName(a.version())
+			} else {
+				vr.Incomplete = "the server chose " + wire.VersionName(a.version()) + " in a later probe"
+			}
+			break
+		}
+		s := a.hello.CipherSuite
+		if !slices.Contains(offer, s) {
+			vr.Incomplete = fmt.Sprintf("the server chose %s, which was not offered", suiteName(s))
+			if len(vr.Suites) == 0 {
+				vr.Outcome, vr.Reason = Refused, vr.Incomplete
+			}
+			break
+		}
+		vr.Outcome = Accepted
+		vr.Suites = append(vr.Suites, s)
+		emit(&SuiteAccepted{Version: v, Suite: s})
+		offer = slices.DeleteFunc(offer, func(x uint16) bool { return x == s })
+	}
+	if vr.Outcome == 0 {
+		vr.Outcome = Refused
+	}
+	if len(vr.Suites) >= 2 {
+		// The same suites reversed: a server that follows the client's
+		// order now picks the last one found; one that keeps its own
+		// order picks the first again.
+		rev := slices.Clone(vr.Suites)
+		slices.Reverse(rev)
+		a := probe(mk(rev))
+		if a.outcome == Accepted && a.version() == v {
+			switch a.hello.CipherSuite {
+			case vr.Suites[0]:
+				vr.Order = OrderServer
+			case rev[0]:
+				vr.Order = OrderClient
+			}
+		}
+	}
+	emit(&VersionFound{Version: v, Outcome: vr.Outcome, Reason: vr.Reason, Order: vr.Order, Suites: len(vr.Suites), Incomplete: vr.Incomplete})
+	return vr
+}
+
+// reason says in words why a probe was not accepted.
+func reason(a answer) string {
+	if a.hasAlert {
+		return "alert " + a.alert.String()
+	}
+	if a.err != nil {
+		return a.err.Error()
+	}
+	return a.outcome.String()
+}
+
+// scanGroups13 offers each group alone in supported_groups with no key
+// share: a server that accepts the group asks for it in a
+// HelloRetryRequest.
+func scanGroups13(probe func(*hello) answer) []uint16 {
+	accepted := make([]bool, len(tls13Groups))
+	var wg sync.WaitGroup
+	for i, g := range tls13Groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := probe(&hello{version: wire.VersionTLS13, suites: suitesFor(wire.VersionTLS13), groups: []uint16{g}})
+			accepted[i] = a.outcome == Accepted && a.version() == wire.VersionTLS13 && a.hello.KeyShareGroup == g
+		}()
+	}
+	wg.Wait()
+	var out []uint16
+	for i, ok := range accepted {
+		if ok {
+			out = append(out, tls13Groups[i])
+		}
+	}
+	return out
+}
+
+// scanGroups12 offers the ECDHE suites the server accepted with one curve
+// at a time: the server accepts one only when it can use the curve.
+func scanGroups12(v uint16, suites []uint16, probe func(*hello) answer) []uint16 {
+	accepted := make([]bool, len(ecGroups))
+	var wg sync.WaitGroup
+	for i, g := range ecGroups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := probe(&hello{version: v, suites: suites, groups: []uint16{g}})
+			accepted[i] = a.outcome == Accepted && a.version() == v && slices.Contains(suites, a.hello.CipherSuite)
+		}()
+	}
+	wg.Wait()
+	var out []uint16
+	for i, ok := range accepted {
+		if ok {
+			out = append(out, ecGroups[i])
+		}
+	}
+	return out
+}
+
+// suiteName returns the IANA name of s, or its number.
+func suiteName(s uint16) string {
+	if n := wire.CipherSuiteName(s); n != "" {
+		return n
+	}
+	return fmt.Sprintf("0x%04X", s)
+}
+
+// groupName returns the name of group g.
+func groupName(g uint16) string { return wire.GroupName(g) }
+
+// SplitHostPort returns the address to dial and the SNI for target, which
+// is HOST, HOST:PORT or an https:// URL (port 443 by default). No SNI is
+// sent for an IP address.
+func SplitHostPort(target string) (addr, serverName string, err error) {
+	t := target
+	if i := strings.Index(t, "://"); i >= 0 {
+		t = t[i+3:]
+	}
+	if i := strings.IndexAny(t, "/?#"); i >= 0 {
+		t = t[:i]
+	}
+	host, port, err := net.SplitHostPort(t)
+	if err != nil {
+		host, port = strings.Trim(t, "[]"), "443"
+	}
+	if host == "" {
+		return "", "", fmt.Errorf("scan: no host in %q", target)
+	}
+	if net.ParseIP(host) == nil {
+		serverName = host
+	}
+	return net.JoinHostPort(host, port), serverName, nil
+}
