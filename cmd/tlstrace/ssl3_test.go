@@ -67,7 +67,11 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time,
 	}
 	request := []byte("GET / HTTP/1.0\r\n\r\n")
 	response := []byte(fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s over 0x%04X\r\n", suite.Name, version))
-	finished := func() []byte { return must(wire.MarshalFinished(random(36))) }
+	finishedLen := 12 // RFC 2246, Section 7.4.9
+	if version == tlscrypt.VersionSSL30 {
+		finishedLen = 36 // RFC 6101, Section 5.6.9
+	}
+	finished := func() []byte { return must(wire.MarshalFinished(random(finishedLen))) }
 	var chunks []capture.Chunk
 	at := start
 	add := func(fromClient bool, parts ...[]byte) {
