@@ -115,6 +115,11 @@ func TestServeWireFailures(t *testing.T) {
 			port := freePort(t)
 			out, stop := startServe(t, port, append(serving, c.flags...)...)
 			c.client(t, fmt.Sprintf("127.0.0.1:%d", port))
+			// The client may be gone before serve has read what it sent:
+			// wait for the verdict (bounded) rather than stop serve under it.
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `"type":"handshake_failed"`) && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
 			stop()
 			var got *failedHandshake
 			for _, ev := range parseEvents(t, out.String()) {
