@@ -1,0 +1,343 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// requirePeer skips the test when a program is missing, except under CI,
+// where a missing peer fails it.
+func requirePeer(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is required under CI: %v", n, err)
+			}
+			t.Skipf("%s not installed", n)
+		}
+	}
+}
+
+// writeCert writes a self-signed localhost certificate (RSA or ECDSA)
+// and its key as PEM files.
+func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
+	t.Helper()
+	c := tlstest.SelfSigned(t, tlstest.NewKey(t, useRSA), "localhost")
+	key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// sServer starts openssl s_server -www on 127.0.0.1 with args and
+// returns its address; it is stopped when the test ends.
+func sServer(t *testing.T, useRSA bool, args ...string) string {
+	t.Helper()
+	certFile, keyFile := writeCert(t, useRSA)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-www", "-cert", certFile, "-key", keyFile}, args...)
+	cmd := exec.CommandContext(ctx, "openssl", all...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "ACCEPT "); ok {
+				addr <- a
+				break
+			}
+		}
+		close(addr)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case a, ok := <-addr:
+		if !ok {
+			t.Fatalf("s_server %v did not start: %s", args, stderr.String())
+		}
+		return a
+	case <-time.After(20 * time.Second):
+		t.Fatalf("s_server %v did not say where it listens", args)
+	}
+	return ""
+}
+
+// suiteIDs maps IANA suite names to their values.
+var suiteIDs = func() map[string]uint16 {
+	m := map[string]uint16{}
+	for id := 0; id <= 0xffff; id++ {
+		if n := wire.CipherSuiteName(uint16(id)); n != "" {
+			m[n] = uint16(id)
+		}
+	}
+	return m
+}()
+
+// peerView is what a peer scanner found: the suites per version.
+type peerView map[uint16][]uint16
+
+func (v peerView) String() string {
+	var b strings.Builder
+	for _, ver := range Versions {
+		if s, ok := v[ver]; ok {
+			fmt.Fprintf(&b, "%s: %s\n", wire.VersionName(ver), names(s))
+		}
+	}
+	return b.String()
+}
+
+func names(suites []uint16) string {
+	var n []string
+	for _, s := range slices.Sorted(slices.Values(suites)) {
+		n = append(n, suiteName(s))
+	}
+	return strings.Join(n, " ")
+}
+
+var peerVersions = map[string]uint16{
+	"SSLv3": wire.VersionSSL30, "TLSv1.0": wire.VersionTLS10, "TLSv1.1": wire.VersionTLS11,
+	"TLSv1.2": wire.VersionTLS12, "TLSv1.3": wire.VersionTLS13,
+}
+
+// sslscanView runs sslscan --no-colour --xml=- on addr: each accepted
+// cipher's id (the wire number) and version.
+func sslscanView(t *testing.T, addr string) peerView {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "sslscan", "--no-colour", "--no-heartbleed", "--no-renegotiation", "--no-compression", "--no-fallback", "--no-check-certificate", "--xml=-", addr).Output()
+	if err != nil {
+		t.Fatalf("sslscan: %v", err)
+	}
+	var doc struct {
+		Tests []struct {
+			Protocols []struct {
+				Type    string `xml:"type,attr"`
+				Version string `xml:"version,attr"`
+				Enabled string `xml:"enabled,attr"`
+			} `xml:"protocol"`
+			Ciphers []struct {
+				Version string `xml:"sslversion,attr"`
+				ID      string `xml:"id,attr"`
+			} `xml:"cipher"`
+		} `xml:"ssltest"`
+	}
+	if err := xml.Unmarshal(out, &doc); err != nil || len(doc.Tests) != 1 {
+		t.Fatalf("sslscan's XML: %v (%d tests):\n%s", err, len(doc.Tests), out)
+	}
+	v := peerView{}
+	for _, p := range doc.Tests[0].Protocols {
+		name := "TLSv" + p.Version
+		if p.Type == "ssl" {
+			name = "SSLv" + p.Version
+		}
+		if ver, ok := peerVersions[name]; ok && p.Enabled == "1" {
+			v[ver] = []uint16{}
+		}
+	}
+	for _, c := range doc.Tests[0].Ciphers {
+		ver, ok := peerVersions[c.Version]
+		id, err := strconv.ParseUint(strings.TrimPrefix(c.ID, "0x"), 16, 16)
+		if !ok || err != nil {
+			t.Fatalf("sslscan cipher %q %q", c.Version, c.ID)
+		}
+		v[ver] = append(v[ver], uint16(id))
+	}
+	return v
+}
+
+// nmapTable is a table of an nmap script's XML output.
+type nmapTable struct {
+	Key    string      `xml:"key,attr"`
+	Tables []nmapTable `xml:"table"`
+	Elems  []struct {
+		Key   string `xml:"key,attr"`
+		Value string `xml:",chardata"`
+	} `xml:"elem"`
+}
+
+// nmapView runs nmap --script ssl-enum-ciphers on addr: the cipher names
+// per version (IANA names; TLS 1.3 suites as TLS_AKE_WITH_…), and the
+// cipher preference verdict per version.
+func nmapView(t *testing.T, addr string) (peerView, map[uint16]string) {
+	t.Helper()
+	host, port, _ := strings.Cut(addr, ":")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "nmap", "-Pn", "-n", "-p", port, "--script", "ssl-enum-ciphers", "-oX", "-", host).Output()
+	if err != nil {
+		t.Fatalf("nmap: %v", err)
+	}
+	var doc struct {
+		Scripts []struct {
+			ID     string      `xml:"id,attr"`
+			Tables []nmapTable `xml:"table"`
+		} `xml:"host>ports>port>script"`
+	}
+	if err := xml.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("nmap's XML: %v", err)
+	}
+	v, pref := peerView{}, map[uint16]string{}
+	for _, s := range doc.Scripts {
+		if s.ID != "ssl-enum-ciphers" {
+			continue
+		}
+		for _, vt := range s.Tables {
+			ver, ok := peerVersions[vt.Key]
+			if !ok {
+				continue
+			}
+			v[ver] = []uint16{}
+			for _, e := range vt.Elems {
+				if e.Key == "cipher preference" {
+					pref[ver] = e.Value
+				}
+			}
+			for _, ct := range vt.Tables {
+				if ct.Key != "ciphers" {
+					continue
+				}
+				for _, c := range ct.Tables {
+					for _, e := range c.Elems {
+						if e.Key != "name" {
+							continue
+						}
+						name := strings.Replace(e.Value, "TLS_AKE_WITH_", "TLS_", 1)
+						id, ok := suiteIDs[name]
+						if !ok {
+							t.Fatalf("nmap names a suite the registry lacks: %q", e.Value)
+						}
+						v[ver] = append(v[ver], id)
+					}
+				}
+			}
+		}
+	}
+	return v, pref
+}
+
+// ownView is what the scan found, as a peerView.
+func ownView(r *Result) peerView {
+	v := peerView{}
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted {
+			v[vr.Version] = slices.Clone(vr.Suites)
+		}
+	}
+	return v
+}
+
+// sameView reports whether two views hold the same versions and, per
+// version, the same suites in any order.
+func sameView(a, b peerView) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for ver, s := range a {
+		o, ok := b[ver]
+		if !ok || names(s) != names(o) {
+			return false
+		}
+	}
+	return true
+}
+
+// peerServers are the openssl s_server configurations the scan is
+// compared on.
+var peerServers = []struct {
+	name  string
+	rsa   bool
+	args  []string
+	order Order // the order verdict expected in the highest version, OrderUnknown for one suite
+	first uint16
+}{
+	{"tls10-11-all", true, []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:@SECLEVEL=0"}, OrderClient, 0},
+	{"tls12-one-suite", true, []string{"-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, OrderUnknown, 0},
+	{"dhe-only", true, []string{"-no_tls1_3", "-cipher", "kDHE:@SECLEVEL=0"}, OrderClient, 0},
+	{"chacha-serverpref", true, []string{"-serverpref", "-cipher", "ECDHE+CHACHA20:ECDHE+AESGCM", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"}, OrderServer, 0x1303},
+	{"ecdsa", false, nil, OrderClient, 0},
+}
+
+// TestPeerAgreement scans openssl s_server in several configurations and
+// compares the versions and the accepted suites per version with
+// sslscan's and nmap ssl-enum-ciphers'.
+func TestPeerAgreement(t *testing.T) {
+	requirePeer(t, "openssl", "sslscan", "nmap")
+	for _, ps := range peerServers {
+		t.Run(ps.name, func(t *testing.T) {
+			addr := sServer(t, ps.rsa, ps.args...)
+			r := scanOf(t, addr)
+			own := ownView(r)
+			if len(own) == 0 {
+				t.Fatalf("no version accepted: %+v", r.Versions)
+			}
+			for _, vr := range r.Versions {
+				if vr.Outcome == Accepted {
+					t.Logf("%s: %d suites, order %s", wire.VersionName(vr.Version), len(vr.Suites), vr.Order)
+				}
+			}
+			if ss := sslscanView(t, addr); !sameView(own, ss) {
+				t.Errorf("tlstrace and sslscan differ\ntlstrace:\n%s\nsslscan:\n%s", own, ss)
+			}
+			nm, pref := nmapView(t, addr)
+			if !sameView(own, nm) {
+				t.Errorf("tlstrace and nmap differ\ntlstrace:\n%s\nnmap:\n%s", own, nm)
+			}
+			var top *VersionResult
+			for i := range r.Versions {
+				if r.Versions[i].Outcome == Accepted {
+					top = &r.Versions[i]
+				}
+			}
+			if top.Order != ps.order {
+				t.Errorf("%s order %s, want %s", wire.VersionName(top.Version), top.Order, ps.order)
+			}
+			if ps.first != 0 && top.Suites[0] != ps.first {
+				t.Errorf("%s first suite %s, want %s", wire.VersionName(top.Version), suiteName(top.Suites[0]), suiteName(ps.first))
+			}
+			// nmap's verdict on the order, where it gives one.
+			if p, ok := pref[top.Version]; ok && ps.order != OrderUnknown && p != ps.order.String() {
+				t.Errorf("nmap says the %s order is %q, tlstrace %s", wire.VersionName(top.Version), p, top.Order)
+			}
+		})
+	}
+}
