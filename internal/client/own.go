@@ -64,7 +64,7 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 	tm.TLS = time.Since(start)
 	if o.switched != "" {
 		// Said once the handshake has shown what the server needed.
-		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: switchReason(o.switched, err, hc)}))
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: switchReason(o.switched, hc)}))
 	}
 	if err != nil {
 		return nil, nil, handshakeFailed(err, verr, tap, o)
@@ -96,12 +96,10 @@ func ownState(s handshake.State) *trace.Handshake {
 }
 
 // switchReason says why the own engine ran after crypto/tls failed (why),
-// adding, when the handshake succeeded, what the server chose that
-// crypto/tls does not implement.
-func switchReason(why string, err error, hc *handshake.Conn) string {
-	if err != nil {
-		return why
-	}
+// adding what the server chose that crypto/tls does not implement, as far
+// as the handshake got: a chain refused after the server's ed448
+// CertificateVerify still says the server signs with ed448.
+func switchReason(why string, hc *handshake.Conn) string {
 	s := hc.State()
 	switch {
 	case s.PeerSignatureScheme == 0x0808:
