@@ -156,6 +156,19 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
 		}
 	}
+	if len(r.Features) > 0 {
+		b.WriteString("\nFeatures\n")
+		for _, f := range r.Features {
+			state := "no"
+			switch {
+			case !f.Known:
+				state = "unknown"
+			case f.Supported:
+				state = "yes"
+			}
+			fmt.Fprintf(&b, "  %-23s %-7s %s\n", f.Name, state, f.Detail)
+		}
+	}
 	b.WriteString("\nFindings\n")
 	if len(r.Findings) == 0 {
 		b.WriteString("  none\n")

@@ -188,6 +188,31 @@ func findings(r *Result) []Finding {
 			"the server also accepted " + listed(l) + ", whose key exchange is static: a client that prefers them loses forward secrecy",
 			"remove the static RSA and DH suites (openssl cipher string: !kRSA)"})
 	}
+	if f := r.Feature("secure_renegotiation"); f != nil && f.Known && !f.Supported {
+		out = append(out, Finding{Medium, "no-secure-renegotiation", "no secure renegotiation",
+			f.Detail + "; without RFC 5746 an attacker can splice its own data before the client's in a renegotiation (CVE-2009-3555)",
+			"update the TLS library; every maintained one implements RFC 5746"})
+	}
+	if f := r.Feature("compression"); f != nil && f.Supported {
+		out = append(out, Finding{High, "compression", "TLS compression is enabled",
+			f.Detail + "; compressed lengths leak secrets such as cookies (CRIME, CVE-2012-4929)",
+			"disable TLS compression (openssl: -no_comp, the default since 1.1.0)"})
+	}
+	if f := r.Feature("heartbeat"); f != nil && f.Supported {
+		out = append(out, Finding{Low, "heartbeat", "the heartbeat extension is enabled",
+			f.Detail + "; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",
+			"disable the heartbeat extension (OpenSSL: build with no-heartbeats, the default since 1.1.0)"})
+	}
+	if f := r.Feature("extended_master_secret"); f != nil && f.Known && !f.Supported {
+		out = append(out, Finding{Low, "no-extended-master-secret", "no extended master secret",
+			f.Detail + "; without RFC 7627 a man in the middle can make two sessions share a master secret (triple handshake)",
+			"update the TLS library; OpenSSL 1.1.0 and later implement RFC 7627"})
+	}
+	if f := r.Feature("fallback_scsv"); f != nil && f.Known && !f.Supported {
+		out = append(out, Finding{Low, "no-fallback-scsv", "TLS_FALLBACK_SCSV is not honoured",
+			f.Detail + "; a client that retries with a lower version can be downgraded by an attacker (RFC 7507)",
+			"update the TLS library, or disable the versions below the highest"})
+	}
 	if !on(wire.VersionTLS13) {
 		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",
 			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",

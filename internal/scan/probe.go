@@ -63,6 +63,10 @@ type hello struct {
 	// without it a server that accepts answers with a HelloRetryRequest
 	// naming the group it wants.
 	keyShare bool
+	// extra are extensions added after the usual ones; compression is
+	// legacy_compression_methods (nil: null alone).
+	extra       []wire.Extension
+	compression []uint8
 }
 
 // answer is what the server answered a probe.
@@ -104,7 +108,7 @@ func (h *hello) marshal(serverName string) ([]byte, error) {
 	if _, err := rand.Read(random); err != nil {
 		return nil, err
 	}
-	ch := &wire.ClientHello{Version: h.version, Random: random, CipherSuites: h.suites}
+	ch := &wire.ClientHello{Version: h.version, Random: random, CipherSuites: h.suites, Compression: h.compression}
 	recordVersion := wire.VersionTLS10
 	if h.version == wire.VersionSSL30 {
 		recordVersion = wire.VersionSSL30
@@ -158,6 +162,7 @@ func (h *hello) marshal(serverName string) ([]byte, error) {
 				return nil, err
 			}
 		}
+		exts = append(exts, h.extra...)
 		if exts == nil {
 			exts = []wire.Extension{}
 		}

@@ -83,8 +83,21 @@ type Result struct {
 	// Probes counts the connections made; Duration is the scan's time.
 	Probes   int
 	Duration time.Duration
+	// Features are the protocol features probed (secure renegotiation,
+	// extended master secret, heartbeat, compression, fallback SCSV).
+	Features []Feature
 	Findings []Finding
 	Grade    string
+}
+
+// Feature returns the feature named name, nil if it was not probed.
+func (r *Result) Feature(name string) *Feature {
+	for i := range r.Features {
+		if r.Features[i].Name == name {
+			return &r.Features[i]
+		}
+	}
+	return nil
 }
 
 // Version returns the result of version v, nil if not probed.
@@ -188,6 +201,10 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, g := range groups12 {
 		emit(&GroupAccepted{Version: maxV, Group: g})
+	}
+	res.Features = scanFeatures(res, probe)
+	for i := range res.Features {
+		emit(&res.Features[i])
 	}
 	res.Findings = findings(res)
 	res.Grade = grade(res, res.Findings)

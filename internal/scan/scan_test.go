@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"slices"
 	"testing"
@@ -149,5 +150,100 @@ func TestBits(t *testing.T) {
 		if got := Bits(s); got != want {
 			t.Errorf("Bits(%s) = %d, want %d", wire.CipherSuiteName(s), got, want)
 		}
+	}
+}
+
+// TestFeaturesGoTLS checks the features crypto/tls has: secure
+// renegotiation, extended master secret and TLS_FALLBACK_SCSV (a TLS 1.2
+// hello with it refused by a server that speaks TLS 1.3), and no
+// heartbeat or compression.
+func TestFeaturesGoTLS(t *testing.T) {
+	r := scanOf(t, goServer(t, &tls.Config{MinVersion: tls.VersionTLS12}))
+	for name, want := range map[string]bool{"secure_renegotiation": true, "extended_master_secret": true, "fallback_scsv": true, "heartbeat": false, "compression": false} {
+		f := r.Feature(name)
+		if f == nil || !f.Known || f.Supported != want {
+			t.Errorf("%s: %+v, want supported %v", name, f, want)
+		}
+	}
+	for _, f := range r.Findings {
+		switch f.Rule {
+		case "no-tls13", "no-secure-renegotiation", "no-extended-master-secret", "no-fallback-scsv", "compression", "heartbeat":
+			t.Errorf("finding %s on crypto/tls", f.Rule)
+		}
+	}
+}
+
+// bareServer answers every ClientHello of TLS 1.0 to 1.2 with a
+// ServerHello in the version offered, with the first suite offered, the
+// first compression method offered and no extensions: no secure
+// renegotiation, no extended master secret, no fallback protection. It
+// refuses TLS 1.3 hellos and SSL 3.0 with a handshake_failure alert.
+func bareServer(t *testing.T) string {
+	return tlstest.Listen(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		ch := readClientHello(c)
+		if ch == nil {
+			return
+		}
+		refuse := ch.Version == wire.VersionSSL30 || slices.Contains(ch.SupportedVersions, wire.VersionTLS13)
+		if refuse {
+			_, _ = c.Write(mustRecord(t, wire.ContentAlert, wire.MarshalAlert(2, 40)))
+			return
+		}
+		sh := &wire.ServerHello{Version: ch.Version, Random: make([]byte, 32), CipherSuite: ch.CipherSuites[0], Compression: ch.Compression[0]}
+		b, err := sh.Marshal()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, _ = c.Write(mustRecord(t, wire.ContentHandshake, b))
+	})
+}
+
+func mustRecord(t *testing.T, ct wire.ContentType, b []byte) []byte {
+	rec, err := wire.AppendRecord(nil, ct, wire.VersionTLS10, b)
+	if err != nil {
+		t.Error(err)
+	}
+	return rec
+}
+
+// readClientHello reads one ClientHello record from c.
+func readClientHello(c net.Conn) *wire.ClientHello {
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(c, hdr); err != nil {
+		return nil
+	}
+	body := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+	if _, err := io.ReadFull(c, body); err != nil {
+		return nil
+	}
+	return wire.ParseHandshake(wire.Context{}, body).ClientHello
+}
+
+// TestFeaturesBare checks the findings on a server that lacks the
+// features and takes compression, and that it follows the client's order.
+func TestFeaturesBare(t *testing.T) {
+	r := scanOf(t, bareServer(t))
+	for name, want := range map[string]bool{"secure_renegotiation": false, "extended_master_secret": false, "fallback_scsv": false, "heartbeat": false, "compression": true} {
+		f := r.Feature(name)
+		if f == nil || !f.Known || f.Supported != want {
+			t.Errorf("%s: %+v, want supported %v", name, f, want)
+		}
+	}
+	var rules []string
+	for _, f := range r.Findings {
+		rules = append(rules, f.Rule)
+	}
+	for _, want := range []string{"no-secure-renegotiation", "compression", "no-extended-master-secret", "no-fallback-scsv", "tls10", "no-tls13"} {
+		if !slices.Contains(rules, want) {
+			t.Errorf("findings %v lack %s", rules, want)
+		}
+	}
+	if v := r.Version(wire.VersionTLS12); v.Order != OrderClient {
+		t.Errorf("TLS 1.2 order %s, want client", v.Order)
+	}
+	if r.Grade != "F" {
+		t.Errorf("grade %s, want F (it takes NULL suites)", r.Grade)
 	}
 }

@@ -1,0 +1,122 @@
+package scan
+
+import (
+	"slices"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Extension types the feature probes offer and look for.
+const (
+	extHeartbeat            = 15     // RFC 6520
+	extExtendedMasterSecret = 23     // RFC 7627
+	extRenegotiationInfo    = 0xff01 // RFC 5746
+	fallbackSCSV            = 0x5600 // RFC 7507
+	compressionDeflate      = 1      // RFC 3749
+)
+
+// Feature is a protocol feature the server has or lacks, as its answers
+// to the feature probes showed.
+type Feature struct {
+	// Name is secure_renegotiation, extended_master_secret, heartbeat,
+	// compression or fallback_scsv.
+	Name string
+	// Supported says whether the server has it; Known is false when the
+	// probe did not answer (Supported then says nothing).
+	Supported, Known bool
+	// Detail says what the answer was.
+	Detail string
+}
+
+func (*Feature) Layer() string { return Layer }
+func (*Feature) Type() string  { return "feature" }
+
+func (p *Feature) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("name", p.Name)
+	f.AddBool("known", p.Known)
+	if p.Known {
+		f.AddBool("supported", p.Supported)
+	}
+	f.AddString("detail", p.Detail)
+	return f
+}
+
+// scanFeatures probes, in the highest version before TLS 1.3 the server
+// speaks, for secure renegotiation, extended master secret, the
+// heartbeat extension and DEFLATE compression (one probe offering all
+// four), and for TLS_FALLBACK_SCSV (a hello with the signaling suite in a
+// version below the server's highest, which a server that honours it
+// refuses with inappropriate_fallback).
+func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
+	var spoken []uint16
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted {
+			spoken = append(spoken, vr.Version)
+		}
+	}
+	var v uint16
+	var suites []uint16
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted && vr.Version != wire.VersionTLS13 && vr.Version != wire.VersionSSL30 {
+			v, suites = vr.Version, vr.Suites
+		}
+	}
+	var out []Feature
+	if v != 0 {
+		a := probe(&hello{version: v, suites: suites, groups: ecGroups, compression: []uint8{compressionDeflate, 0},
+			extra: []wire.Extension{wire.EmptyExtension(extExtendedMasterSecret), {Type: extHeartbeat, Data: []byte{1}}}})
+		known := a.outcome == Accepted && a.version() == v
+		has := func(t uint16) bool {
+			return known && slices.ContainsFunc(a.hello.Extensions, func(e wire.Extension) bool { return e.Type == t })
+		}
+		detail := func(yes, no string) string {
+			if !known {
+				return "the probe in " + wire.VersionName(v) + " was not answered: " + reason(a)
+			}
+			if yes != "" {
+				return yes
+			}
+			return no
+		}
+		on := func(b bool, s string) string {
+			if b {
+				return s
+			}
+			return ""
+		}
+		reneg, ems, hb := has(extRenegotiationInfo), known && a.hello.ExtendedMasterSecret, has(extHeartbeat)
+		deflate := known && a.hello.Compression == compressionDeflate
+		out = append(out,
+			Feature{"secure_renegotiation", reneg, known, detail(on(reneg, "the ServerHello has renegotiation_info"), "the ServerHello has no renegotiation_info")},
+			Feature{"extended_master_secret", ems, known, detail(on(ems, "the ServerHello has extended_master_secret"), "the ServerHello has no extended_master_secret")},
+			Feature{"heartbeat", hb, known, detail(on(hb, "the ServerHello has the heartbeat extension"), "the ServerHello has no heartbeat extension")},
+			Feature{"compression", deflate, known, detail(on(deflate, "the server chose DEFLATE compression"), "the server chose no compression")},
+		)
+	}
+	// Fallback: a version below the highest, with the signaling suite.
+	if len(spoken) >= 2 {
+		low := spoken[len(spoken)-2]
+		{
+			lr := r.Version(low)
+			a := probe(&hello{version: low, suites: append(slices.Clone(lr.Suites), fallbackSCSV), groups: ecGroups})
+			f := Feature{Name: "fallback_scsv"}
+			switch {
+			case a.hasAlert && a.alert == 86:
+				f.Supported, f.Known = true, true
+				f.Detail = "a " + wire.VersionName(low) + " hello with TLS_FALLBACK_SCSV was refused with inappropriate_fallback"
+			case a.outcome == Accepted:
+				f.Known = true
+				f.Detail = "a " + wire.VersionName(low) + " hello with TLS_FALLBACK_SCSV was accepted, in " + wire.VersionName(a.version())
+			case a.outcome == Refused:
+				f.Known = true
+				f.Detail = "a " + wire.VersionName(low) + " hello with TLS_FALLBACK_SCSV was refused, but not with inappropriate_fallback: " + reason(a)
+			default:
+				f.Detail = "the probe was not answered: " + reason(a)
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
