@@ -310,7 +310,7 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 	if jsonOut && format != "text" && format != "" {
 		return nil, fail(exitUsage, fmt.Errorf("--json and --format %s conflict", format), "--json writes every event; drop one of them")
 	}
-	w, err := render.New(stdout, render.Options{JSON: jsonOut, Format: format, Verbose: verbose, Sections: true, Color: colorOK(stdout)})
+	w, err := render.New(stdout, render.Options{JSON: jsonOut, Format: format, Verbose: verbose, Sections: true, Color: colorOK(stdout), Width: render.TerminalWidth(stdout)})
 	if err != nil {
 		return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
 	}

@@ -115,7 +115,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if p != nil {
 		so.Progress = p.Update
 	}
-	ro := render.Options{JSON: o.json, Raw: o.raw, Verbose: o.verbose, Color: colorOK(stdout)}
+	ro := render.Options{JSON: o.json, Raw: o.raw, Verbose: o.verbose, Color: colorOK(stdout), Width: render.TerminalWidth(stdout)}
 	if o.html != "" {
 		err := readHTML(in, stdout, path, o.html, ro, so)
 		if p != nil {

@@ -372,6 +372,8 @@ func TestGoldenLocalEvents(t *testing.T) {
 		{"sections.vv.txt", func(r *render.Text) { r.Sections, r.Verbose, r.Hex = true, true, true }},
 		{"sections.color.txt", func(r *render.Text) { r.Sections, r.Color = true, true }},
 		{"trace.txt", func(r *render.Text) { r.Verbose = true }},
+		{"sections.w100.txt", func(r *render.Text) { r.Sections, r.Width = true, 100 }},
+		{"sections.color.w72.txt", func(r *render.Text) { r.Sections, r.Color, r.Width = true, true, 72 }},
 	}
 	for _, tc := range texts {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,9 @@ type Options struct {
 	Sections bool
 	// Color marks the text with ANSI colours.
 	Color bool
+	// Width, above 0, fits the text view to that many columns
+	// (TerminalWidth).
+	Width int
 }
 
 // ErrUnknownFormat is a Format that is none of text, trace and curl.
@@ -55,6 +58,7 @@ func (o Options) text(w io.Writer) *Text {
 	t.Verbose = o.Verbose >= 1
 	t.Hex = o.Verbose >= 2
 	t.Sections = o.Sections
+	t.Width = o.Width
 	return t
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,9 +30,13 @@ type Text struct {
 	// Sections puts a heading before each step of a connection (DNS, TCP,
 	// TLS handshake, certificate, HTTP, timing).
 	Sections bool
-	err      error
-	section  map[int]string // the current section of each connection
-	done     map[int]bool   // connections whose handshake is complete
+	// Width, above 0, is the terminal's width in columns: a step's line
+	// is cut to it with "…", and the lines under a step wrap at word
+	// boundaries, indented under their start.
+	Width   int
+	err     error
+	section map[int]string // the current section of each connection
+	done    map[int]bool   // connections whose handshake is complete
 	// run gathers, in the sectioned view, consecutive application data
 	// records of one connection and direction into one line.
 	run *dataRun
@@ -164,14 +169,27 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		arrowColor = ansiDim
 	}
 	t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
+	if t.Width > 0 && summary != "" {
+		used := utf8.RuneCountInString(fmt.Sprintf("#%-3d %10.6f  %-15s  %-4s %s  ", ev.Conn, ev.T, arrow, strings.ToUpper(ev.Layer), name))
+		summary = elide(summary, t.Width-used)
+	}
 	if summary != "" {
 		if t.Color {
 			summary = strings.Replace(summary, "[decrypted]", t.paint(ansiGreen, "[decrypted]"), 1)
-			if ev.Layer == trace.LayerX509 {
-				if strings.HasPrefix(summary, "trusted") {
-					summary = t.paint(ansiGreen, "trusted") + strings.TrimPrefix(summary, "trusted")
-				} else {
+			// Red only where something failed: a link with a failed
+			// check, a verdict other than trusted.
+			switch p := ev.Payload.(type) {
+			case *trace.Link:
+				if slices.ContainsFunc(p.Checks, func(c trace.Check) bool { return !c.OK }) {
 					summary = t.paint(ansiRed, summary)
+				}
+			default:
+				if ev.Layer == trace.LayerX509 {
+					if strings.HasPrefix(summary, "trusted") {
+						summary = t.paint(ansiGreen, "trusted") + strings.TrimPrefix(summary, "trusted")
+					} else {
+						summary = t.paint(ansiRed, summary)
+					}
 				}
 			}
 		}
@@ -183,23 +201,23 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	t.printf("\n")
 	if h, ok := ev.Payload.(*trace.Handshake); ok && h.Cause != "" {
 		// The cause read from the wire; the TLS stack's error with -v.
-		t.printf("      %s\n", t.paint(ansiRed, "! "+h.Cause))
+		t.say(6, "! ", h.Cause, ansiRed)
 		if t.Verbose && ev.Error != "" {
-			t.printf("      %s\n", t.paint(ansiDim, ev.Error))
+			t.say(6, "", ev.Error, ansiDim)
 		}
 	} else if d, ok := ev.Payload.(*trace.Data); ev.Error != "" && (!ok || !d.ErrorSaid) {
 		// An undecryptable record's reason is shown on the first record
 		// of the connection that gives it.
-		t.printf("      %s\n", t.paint(ansiRed, "! "+ev.Error))
+		t.say(6, "! ", ev.Error, ansiRed)
 	}
 	for _, a := range ev.Anomalies {
-		t.printf("      ⚠ %s (offset %d)\n", a.Text, a.Offset)
+		t.say(6, "⚠ ", fmt.Sprintf("%s (offset %d)", a.Text, a.Offset), "")
 	}
 	if r := ev.Record; r != nil && len(r.Anomalies) > 0 && r != t.lastRecord {
 		// Once per record, on the first step it carried.
 		t.lastRecord = r
 		for _, a := range r.Anomalies {
-			t.printf("      ⚠ record: %s\n", a.Text)
+			t.say(6, "⚠ ", "record: "+a.Text, "")
 		}
 	}
 	switch p := ev.Payload.(type) {
@@ -213,31 +231,31 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if !t.Verbose {
 			// The headers, as curl -v shows them.
 			for _, h := range p.Headers {
-				t.printf("      %s %s\n", t.paint(ansiCyan, ">"), h)
+				t.sayMarked(6, t.paint(ansiCyan, ">"), h)
 			}
 		}
 	case *trace.HTTPResponse:
 		if !t.Verbose {
 			for _, h := range p.Headers {
-				t.printf("      %s %s\n", t.paint(ansiYellow, "<"), h)
+				t.sayMarked(6, t.paint(ansiYellow, "<"), h)
 			}
 		}
 	case *trace.Verdict:
 		if p.Fix != "" {
-			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
+			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
 	case *trace.Verify:
 		if !t.Verbose {
 			for _, n := range p.Notes {
-				t.printf("      %s\n", "note: "+n)
+				t.say(6, "note: ", n, "")
 			}
 		}
 		if p.Fix != "" {
-			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
+			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
 	case *trace.Handshake:
 		if p.Failed && p.Fix != "" {
-			t.printf("      %s\n", t.paint(ansiYellow, "fix: "+p.Fix))
+			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
 	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
@@ -784,7 +802,11 @@ func (t *Text) waterfall(p *trace.Timing) {
 	if total == 0 {
 		return
 	}
-	const width = 40
+	width := 40
+	if t.Width > 0 {
+		// The bar fits after the step's name and time (33 columns).
+		width = max(10, min(width, t.Width-33))
+	}
 	at := uint64(0)
 	for _, step := range []struct {
 		name string
@@ -803,8 +825,8 @@ func (t *Text) waterfall(p *trace.Timing) {
 		default:
 			d = uint64(step.d.Microseconds())
 		}
-		start := int(at * width / total)
-		n := int((at+d)*width/total) - start
+		start := int(at * uint64(width) / total)
+		n := int((at+d)*uint64(width)/total) - start
 		if d > 0 && n == 0 {
 			n = 1
 		}
@@ -827,19 +849,111 @@ func (t *Text) link(p *trace.Link) {
 		if row.value == "" && (row.name == "issuer public key" || row.name == "tbs hash" || row.name == "signed digest") {
 			continue
 		}
-		t.printf("      %-20s %s", row.name, row.value)
+		value := row.value
 		if row.note != "" {
-			t.printf("  (%s)", row.note)
+			value += "  (" + row.note + ")"
 		}
-		t.printf("\n")
+		t.say(6, fmt.Sprintf("%-20s ", row.name), value, "")
 	}
 	for _, c := range p.Checks {
 		mark := t.paint(ansiGreen, "✓")
 		if !c.OK {
 			mark = t.paint(ansiRed, "✗")
 		}
-		t.printf("      %s %-19s %s\n", mark, strings.ReplaceAll(c.Name, "_", " "), c.Detail)
+		t.sayMarked(6, mark, fmt.Sprintf("%-19s ", strings.ReplaceAll(c.Name, "_", " "))+c.Detail)
 	}
+}
+
+// say writes lead and text on a line of their own, indent spaces in, in
+// color ("" none). With Width, the text wraps at spaces and the lines after
+// the first are indented under the text.
+func (t *Text) say(indent int, lead, text, color string) {
+	pad := strings.Repeat(" ", indent)
+	lines := []string{text}
+	if t.Width > 0 {
+		hang := indent + utf8.RuneCountInString(lead)
+		lines = wrap(text, t.Width-hang, t.Width-hang)
+	}
+	for i, l := range lines {
+		if i == 0 {
+			l = lead + l
+		} else {
+			l = strings.Repeat(" ", utf8.RuneCountInString(lead)) + l
+		}
+		if color != "" {
+			l = t.paint(color, l)
+		}
+		t.printf("%s%s\n", pad, l)
+	}
+}
+
+// sayMarked is say after a one-column mark already painted (✓, ✗, >, <).
+func (t *Text) sayMarked(indent int, mark, text string) {
+	pad := strings.Repeat(" ", indent)
+	lines := []string{text}
+	if t.Width > 0 {
+		w := t.Width - indent - 2
+		// Lines after the first hang under the text that follows the
+		// mark's label (a check's name), or under the text.
+		hang := 0
+		if i := strings.Index(text, "  "); i >= 0 {
+			hang = len(strings.TrimRight(text[:i], " ")) + 1
+			for hang < len(text) && text[hang] == ' ' {
+				hang++
+			}
+		}
+		lines = wrap(text, w, w-hang)
+		for i := 1; i < len(lines); i++ {
+			lines[i] = strings.Repeat(" ", hang) + lines[i]
+		}
+	}
+	for i, l := range lines {
+		if i == 0 {
+			t.printf("%s%s %s\n", pad, mark, l)
+		} else {
+			t.printf("%s  %s\n", pad, l)
+		}
+	}
+}
+
+// wrap splits s at spaces into lines of at most first runes, then rest
+// runes (at least 20 each, so that a narrow terminal still reads). A word
+// longer than a line is cut.
+func wrap(s string, first, rest int) []string {
+	first, rest = max(first, 20), max(rest, 20)
+	var lines []string
+	for limit := first; utf8.RuneCountInString(s) > limit; limit = rest {
+		cut := runeOffset(s, limit)
+		at := strings.LastIndexByte(s[:cut+1], ' ')
+		if at <= 0 {
+			lines = append(lines, s[:cut])
+			s = s[cut:]
+			continue
+		}
+		lines = append(lines, s[:at])
+		s = strings.TrimLeft(s[at:], " ")
+	}
+	return append(lines, s)
+}
+
+// elide cuts s to at most n runes (at least 10), ending it with "…".
+func elide(s string, n int) string {
+	n = max(n, 10)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return strings.TrimRight(s[:runeOffset(s, n-1)], " ,") + "…"
+}
+
+// runeOffset is the byte offset of the n-th rune of s (len(s) past its end).
+func runeOffset(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
 }
 
 // ms formats a duration as milliseconds with one decimal, from its whole
