@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,13 +32,22 @@ or a closed connection (not accepted), or nothing before --timeout
 --concurrency connections are open at once.
 
 TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).
-The exit status is 0 when the scan ran, whatever it found.`
+With -l FILE, the targets are the lines of FILE (blank lines and lines
+starting with # skipped), scanned one after the other; --shard k/n keeps
+the targets whose line number (counting targets from 1) is k modulo n,
+so that n runs with k = 1..n scan disjoint parts whose union is the
+list. Every JSON event names its target.
+
+The exit status is 0 when the scan ran, whatever it found; 1 when a
+target could not be reached (the others are still scanned).`
 
 type scanOptions struct {
 	concurrency int
 	timeout     time.Duration
 	serverName  string
 	jsonOut     bool
+	list        string
+	shard       string
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -47,9 +58,13 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long:  scanLong,
 		Example: `  tlstrace scan example.com
   tlstrace scan 127.0.0.1:8443 --json | jq -c 'select(.type == "suite_accepted")'`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd.Context(), args[0], &o, stdout)
+			targets, err := scanTargets(args, &o)
+			if err != nil {
+				return err
+			}
+			return runScans(cmd.Context(), targets, &o, stdout, stderr)
 		},
 	}
 	f := cmd.Flags()
@@ -57,7 +72,77 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
+	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
+	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")
 	return cmd
+}
+
+// scanTargets returns the targets of the command line: the argument, or
+// the lines of -l FILE, kept to --shard k/n.
+func scanTargets(args []string, o *scanOptions) ([]string, error) {
+	var targets []string
+	switch {
+	case o.list != "" && len(args) > 0:
+		return nil, fail(exitUsage, errors.New("give a TARGET or -l FILE, not both"), "")
+	case o.list != "":
+		b, err := os.ReadFile(o.list)
+		if err != nil {
+			return nil, fail(exitInput, fmt.Errorf("reading the target list: %w", err), "")
+		}
+		for line := range strings.Lines(string(b)) {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				targets = append(targets, line)
+			}
+		}
+	case len(args) == 1:
+		targets = args
+	default:
+		return nil, fail(exitUsage, errors.New("no target"), "give HOST[:PORT] or -l FILE")
+	}
+	if o.shard == "" {
+		return targets, nil
+	}
+	ks, ns, ok := strings.Cut(o.shard, "/")
+	k, kerr := strconv.Atoi(ks)
+	n, nerr := strconv.Atoi(ns)
+	if !ok || kerr != nil || nerr != nil || n < 1 || k < 1 || k > n {
+		return nil, fail(exitUsage, fmt.Errorf("--shard %q: want k/n with 1 <= k <= n", o.shard), "")
+	}
+	var mine []string
+	for i, t := range targets {
+		if i%n == k-1 {
+			mine = append(mine, t)
+		}
+	}
+	return mine, nil
+}
+
+// runScans scans each target in turn; an unreachable one is reported on
+// stderr and makes the exit status 1 once all are done.
+func runScans(ctx context.Context, targets []string, o *scanOptions, stdout, stderr io.Writer) error {
+	var unreachable error
+	for i, t := range targets {
+		if i > 0 && !o.jsonOut {
+			fmt.Fprintln(stdout)
+		}
+		err := runScan(ctx, t, o, stdout)
+		if len(targets) == 1 || err == nil {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitFailure {
+			return err
+		}
+		fmt.Fprintf(stderr, "tlstrace: %s: %v\n", t, err)
+		unreachable = err
+	}
+	if unreachable != nil {
+		return fail(exitFailure, errors.New("some targets could not be reached"), "")
+	}
+	return nil
 }
 
 func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Writer) error {
@@ -81,6 +166,7 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 		start := time.Now()
 		opts.Emit = func(p scan.Payload) {
 			ev := trace.NewEvent(0, trace.Local, p)
+			ev.Fields.AddString("target", addr)
 			ev.Time = time.Now()
 			ev.T = ev.Time.Sub(start).Seconds()
 			js.Event(ev)

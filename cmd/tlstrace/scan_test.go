@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +44,7 @@ func TestScanJSON(t *testing.T) {
 			Fields      struct {
 				Version     enum
 				CipherSuite enum `json:"cipher_suite"`
+				Target      string
 			}
 		}
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
@@ -47,6 +52,9 @@ func TestScanJSON(t *testing.T) {
 		}
 		if ev.Layer == "scan" && ev.Type == "suite_accepted" {
 			f := ev.Fields
+			if f.Target != addr {
+				t.Errorf("suite_accepted target %q, want %q", f.Target, addr)
+			}
 			if f.Version != (enum{"TLS 1.2", 771}) || f.CipherSuite != (enum{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 49199}) {
 				t.Errorf("suite_accepted %+v", f)
 			}
@@ -56,6 +64,23 @@ func TestScanJSON(t *testing.T) {
 	if len(accepted) != 1 {
 		t.Errorf("%d suite_accepted events, want 1:\n%s", len(accepted), out.String())
 	}
+	// A list with a target where nothing listens: the other is scanned,
+	// the exit status is 1.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	list := filepath.Join(t.TempDir(), "list")
+	if err := os.WriteFile(list, []byte(dead+"\n"+addr+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"scan", "-l", list, "--json"}, &out, &errOut); code != 1 || !strings.Contains(out.String(), `"suite_accepted"`) || !strings.Contains(errOut.String(), dead) {
+		t.Errorf("scan -l with an unreachable target: exit %d, stderr %q, stdout:\n%s", code, errOut.String(), out.String())
+	}
 	out.Reset()
 	if code := run([]string{"scan", addr}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -63,6 +88,33 @@ func TestScanJSON(t *testing.T) {
 	for _, want := range []string{"TLS 1.2  accepted", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "[no-tls13]", "Grade A-"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestScanShards checks that the shards of a list are disjoint and
+// together the whole list, in its order.
+func TestScanShards(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list")
+	if err := os.WriteFile(list, []byte("# hosts\na:1\n\nb:2\nc:3\n d:4 \ne:5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for k := 1; k <= 3; k++ {
+		got, err := scanTargets(nil, &scanOptions{list: list, shard: fmt.Sprintf("%d/3", k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, got...)
+	}
+	slices.Sort(all)
+	if want := []string{"a:1", "b:2", "c:3", "d:4", "e:5"}; !slices.Equal(all, want) {
+		t.Errorf("union of the shards %q, want %q", all, want)
+	}
+	for _, bad := range []string{"0/3", "4/3", "1/0", "x/2", "2"} {
+		if _, err := scanTargets(nil, &scanOptions{list: list, shard: bad}); err == nil {
+			t.Errorf("--shard %s accepted", bad)
 		}
 	}
 }

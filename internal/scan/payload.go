@@ -92,7 +92,8 @@ func (p *Finding) Tree() *field.Node {
 	return f
 }
 
-// Summary ends a scan: the grade and what the scan cost.
+// Summary ends a scan: the grade and what the scan cost. Its target
+// (Addr) is the one every event of the scan is given by the command.
 type Summary struct {
 	Addr     string
 	Grade    string
@@ -105,7 +106,6 @@ func (*Summary) Type() string  { return "summary" }
 
 func (p *Summary) Tree() *field.Node {
 	f := field.NewObject("")
-	f.AddString("target", p.Addr)
 	f.AddString("grade", p.Grade)
 	f.AddUint("probes", uint64(p.Probes))
 	f.AddUint("duration_us", uint64(p.Duration.Microseconds()))
