@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/scan"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -48,6 +49,7 @@ type scanOptions struct {
 	jsonOut     bool
 	list        string
 	shard       string
+	cacerts     []string
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -72,6 +74,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
+	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` for the chains (repeatable; default: the system's)")
 	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
 	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")
 	return cmd
@@ -160,6 +163,9 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 		sni = o.serverName
 	}
 	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout}
+	if opts.Roots, err = readCerts("", o.cacerts...); err != nil {
+		return err
+	}
 	var js *render.JSON
 	if o.jsonOut {
 		js = render.NewJSON(stdout)
@@ -253,6 +259,20 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 				state = "yes"
 			}
 			fmt.Fprintf(&b, "  %-23s %-7s %s\n", f.Name, state, f.Detail)
+		}
+	}
+	for _, cc := range r.Chains {
+		fmt.Fprintf(&b, "\nCertificate chain for %s suites\n", cc.KeyType)
+		for i, c := range cc.Certs {
+			fmt.Fprintf(&b, "  %d %s (%s, %s), issuer %s, until %s\n", i, c.Subject, chain.KeyDescription(c), chain.SignatureName(c), c.Issuer, c.NotAfter.UTC().Format(time.DateOnly))
+		}
+		switch {
+		case cc.Err != "":
+			fmt.Fprintf(&b, "  %s\n", cc.Err)
+		case cc.Verdict != nil && cc.Verdict.Valid:
+			b.WriteString("  trusted\n")
+		case cc.Verdict != nil:
+			fmt.Fprintf(&b, "  not trusted: %s\n  fix: %s\n", cc.Verdict.Cause, cc.Verdict.Fix)
 		}
 	}
 	b.WriteString("\nFindings\n")

@@ -213,6 +213,7 @@ func findings(r *Result) []Finding {
 			f.Detail + "; a client that retries with a lower version can be downgraded by an attacker (RFC 7507)",
 			"update the TLS library, or disable the versions below the highest"})
 	}
+	out = append(out, certFindings(r)...)
 	if !on(wire.VersionTLS13) {
 		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",
 			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",

@@ -41,6 +41,11 @@ func requirePeer(t testing.TB, names ...string) {
 func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
 	t.Helper()
 	c := tlstest.SelfSigned(t, tlstest.NewKey(t, useRSA), "localhost")
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots = append(roots, leaf)
 	key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 	if err != nil {
 		t.Fatal(err)

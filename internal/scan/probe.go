@@ -8,6 +8,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
@@ -67,6 +68,9 @@ type hello struct {
 	// legacy_compression_methods (nil: null alone).
 	extra       []wire.Extension
 	compression []uint8
+	// wantCert makes a TLS 1.0-1.2 probe read on to the server's
+	// Certificate message.
+	wantCert bool
 }
 
 // answer is what the server answered a probe.
@@ -79,6 +83,9 @@ type answer struct {
 	hasAlert bool
 	// err says why the probe was refused, timed out or failed.
 	err error
+	// certs is the certificate chain the server sent (DER, leaf first),
+	// when the probe asked for it.
+	certs [][]byte
 }
 
 // version returns the version the server chose.
@@ -217,7 +224,7 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	if _, err := conn.Write(record); err != nil {
 		return readFailure(err)
 	}
-	return readAnswer(conn)
+	return readAnswer(conn, h.wantCert)
 }
 
 // readFailure classifies an I/O error: a deadline is a time-out, anything
@@ -232,24 +239,42 @@ func readFailure(err error) answer {
 	return answer{outcome: Refused, err: err}
 }
 
-// readAnswer reads records until the first handshake message or an alert.
-func readAnswer(conn io.Reader) answer {
+// maxCertBytes bounds the handshake bytes read for a certificate chain.
+const maxCertBytes = 1 << 18
+
+// readAnswer reads records until the first handshake message or an
+// alert; with wantCert, on to the Certificate message after a TLS 1.0-1.2
+// ServerHello.
+func readAnswer(conn io.Reader, wantCert bool) answer {
 	var hs []byte
+	var got answer
 	header := make([]byte, wire.RecordHeaderLen)
 	for {
 		if _, err := io.ReadFull(conn, header); err != nil {
+			if got.hello != nil {
+				return got
+			}
 			return readFailure(err)
 		}
 		h, err := wire.ParseRecordHeader(header)
 		if err != nil {
+			if got.hello != nil {
+				return got
+			}
 			return answer{outcome: Refused, err: fmt.Errorf("the answer is not TLS: %w", err)}
 		}
 		body := make([]byte, h.Length)
 		if _, err := io.ReadFull(conn, body); err != nil {
+			if got.hello != nil {
+				return got
+			}
 			return readFailure(err)
 		}
 		switch h.Type {
 		case wire.ContentAlert:
+			if got.hello != nil {
+				return got
+			}
 			if len(body) != 2 {
 				return answer{outcome: Refused, err: fmt.Errorf("an alert of %d bytes", len(body))}
 			}
@@ -257,19 +282,42 @@ func readAnswer(conn io.Reader) answer {
 			return answer{outcome: Refused, alert: d, hasAlert: true, err: fmt.Errorf("alert %s", d)}
 		case wire.ContentHandshake:
 			hs = append(hs, body...)
-			if len(hs) < wire.HandshakeHeaderLen {
-				continue
+			for len(hs) >= wire.HandshakeHeaderLen {
+				n := wire.HandshakeHeaderLen + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
+				if n > maxCertBytes {
+					return got
+				}
+				if len(hs) < n {
+					break
+				}
+				msg := hs[:n]
+				hs = hs[n:]
+				if got.hello == nil {
+					m := wire.ParseHandshake(wire.Context{FromServer: true}, msg)
+					if m.ServerHello == nil || m.Err != nil || m.ServerHello.Has&wire.HasCipherSuite == 0 {
+						return answer{outcome: Refused, err: fmt.Errorf("the server answered with %s, not a server_hello", m.Type)}
+					}
+					got = answer{outcome: Accepted, hello: m.ServerHello}
+					if v := got.version(); !wantCert || m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || v == wire.VersionSSL30 {
+						return got
+					}
+					continue
+				}
+				if wire.HandshakeType(msg[0]) != wire.TypeCertificate {
+					return got
+				}
+				m := wire.ParseHandshake(wire.Context{FromServer: true, Version: got.version(), CipherSuite: got.hello.CipherSuite}, msg)
+				if m.Certificate != nil {
+					for _, c := range m.Certificate.Certs {
+						got.certs = append(got.certs, bytes.Clone(c))
+					}
+				}
+				return got
 			}
-			n := wire.HandshakeHeaderLen + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
-			if len(hs) < n {
-				continue
-			}
-			m := wire.ParseHandshake(wire.Context{FromServer: true}, hs[:n])
-			if m.ServerHello == nil || m.Err != nil || m.ServerHello.Has&wire.HasCipherSuite == 0 {
-				return answer{outcome: Refused, err: fmt.Errorf("the server answered with %s, not a server_hello", m.Type)}
-			}
-			return answer{outcome: Accepted, hello: m.ServerHello}
 		default:
+			if got.hello != nil {
+				return got
+			}
 			return answer{outcome: Refused, err: fmt.Errorf("the server answered with a %s record", h.Type)}
 		}
 	}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -28,6 +29,11 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds each probe, connect included (default 5 s).
 	Timeout time.Duration
+	// Roots are the trusted CAs the chains are verified against; nil
+	// uses the system's.
+	Roots []*x509.Certificate
+	// At is the time the chains are judged at; zero means now.
+	At time.Time
 	// Emit, when set, receives each result as it is found (from several
 	// goroutines, one call at a time).
 	Emit func(Payload)
@@ -86,6 +92,10 @@ type Result struct {
 	// Features are the protocol features probed (secure renegotiation,
 	// extended master secret, heartbeat, compression, fallback SCSV).
 	Features []Feature
+	// Chains are the certificate chains, one per kind of key.
+	Chains []CertChain
+	// At is the time the chains were judged at.
+	At       time.Time
 	Findings []Finding
 	Grade    string
 }
@@ -205,6 +215,14 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.Features = scanFeatures(res, probe)
 	for i := range res.Features {
 		emit(&res.Features[i])
+	}
+	if o.At.IsZero() {
+		o.At = time.Now()
+	}
+	res.At = o.At
+	res.Chains = scanCerts(res, &o, probe)
+	for i := range res.Chains {
+		emit(&res.Chains[i])
 	}
 	res.Findings = findings(res)
 	res.Grade = grade(res, res.Findings)

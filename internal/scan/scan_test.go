@@ -3,10 +3,12 @@ package scan
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +16,19 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// goServer serves crypto/tls with cfg on 127.0.0.1 until the test ends.
+// goServer serves crypto/tls with cfg on 127.0.0.1 until the test ends;
+// its certificate (self-signed) is added to roots.
 func goServer(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
 	if cfg.Certificates == nil {
 		cfg.Certificates = []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}
+	}
+	for _, c := range cfg.Certificates {
+		leaf, err := x509.ParseCertificate(c.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		roots = append(roots, leaf)
 	}
 	return tlstest.Listen(t, func(c net.Conn) {
 		tc := tls.Server(c, cfg)
@@ -28,11 +38,15 @@ func goServer(t *testing.T, cfg *tls.Config) string {
 	})
 }
 
+// roots are the certificates of the servers the tests start, trusted by
+// scanOf (the tests of a package run one at a time).
+var roots []*x509.Certificate
+
 func scanOf(t *testing.T, addr string) *Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := Scan(ctx, Options{Addr: addr, Timeout: 5 * time.Second})
+	r, err := Scan(ctx, Options{Addr: addr, Timeout: 5 * time.Second, Roots: slices.Clone(roots)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +72,12 @@ func TestScanGoTLS12OneSuite(t *testing.T) {
 	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "no-tls13" }) {
 		t.Errorf("findings %v lack no-tls13", r.Findings)
 	}
-	if r.Grade != "A-" {
-		t.Errorf("grade %q, want A-", r.Grade)
+	// tlstest's certificates live an hour.
+	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "expires-soon" }) {
+		t.Errorf("findings %v lack expires-soon", r.Findings)
+	}
+	if r.Grade != "B" {
+		t.Errorf("grade %q, want B", r.Grade)
 	}
 	if !slices.Contains(r.Groups12, 29) || !slices.Contains(r.Groups12, 23) || slices.Contains(r.Groups12, 1) {
 		t.Errorf("TLS 1.2 groups %v, want x25519 and secp256r1 and no sect163k1", r.Groups12)
@@ -245,5 +263,35 @@ func TestFeaturesBare(t *testing.T) {
 	}
 	if r.Grade != "F" {
 		t.Errorf("grade %s, want F (it takes NULL suites)", r.Grade)
+	}
+}
+
+// TestScanCerts checks the chains per key type of a crypto/tls server
+// with an RSA and an ECDSA certificate: one chain each, the one whose key
+// the suites need, trusted when its certificate is among the roots, and
+// a finding for the chain that is not.
+func TestScanCerts(t *testing.T) {
+	rsaCert := tlstest.SelfSigned(t, tlstest.NewKey(t, true), "localhost")
+	ecCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	addr := goServer(t, &tls.Config{MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{ecCert, rsaCert}})
+	// Trust only the ECDSA one.
+	rsaLeaf, _ := x509.ParseCertificate(rsaCert.Certificate[0])
+	roots = slices.DeleteFunc(roots, func(c *x509.Certificate) bool { return c.Equal(rsaLeaf) })
+	r := scanOf(t, addr)
+	if len(r.Chains) != 2 {
+		t.Fatalf("%d chains, want 2: %+v", len(r.Chains), r.Chains)
+	}
+	for _, cc := range r.Chains {
+		want := map[string]string{"RSA": "RSA", "ECDSA": "ECDSA"}[cc.KeyType]
+		if len(cc.Certs) != 1 || !strings.HasPrefix(cc.Certs[0].PublicKeyAlgorithm.String(), want) {
+			t.Errorf("%s chain: %+v", cc.KeyType, cc)
+			continue
+		}
+		if valid := cc.Verdict != nil && cc.Verdict.Valid; valid != (cc.KeyType == "ECDSA") {
+			t.Errorf("%s chain valid %v", cc.KeyType, valid)
+		}
+	}
+	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "untrusted-chain" && strings.Contains(f.Title, "RSA") }) {
+		t.Errorf("findings %v lack the untrusted RSA chain", r.Findings)
 	}
 }

@@ -1,0 +1,153 @@
+package scan
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// CertChain is a certificate chain the server sent for one kind of key,
+// verified and explained by package chain.
+type CertChain struct {
+	// KeyType is the authentication of the suites offered to get it:
+	// RSA, ECDSA or DSS.
+	KeyType string
+	// Certs is the chain as sent, leaf first.
+	Certs []*x509.Certificate
+	// Verdict is chain's verification, nil when the leaf did not parse.
+	Verdict *chain.Result
+	// Err says why the chain could not be read.
+	Err string
+}
+
+func (*CertChain) Layer() string { return Layer }
+func (*CertChain) Type() string  { return "certificate_chain" }
+
+func (p *CertChain) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("key_type", p.KeyType)
+	l := f.Add(field.NewList("chain"))
+	for _, c := range p.Certs {
+		s := chain.Summary(c)
+		o := l.Add(field.NewObject(""))
+		o.AddString("subject", s.Subject)
+		o.AddString("issuer", s.Issuer)
+		o.AddString("public_key", s.PublicKey)
+		o.AddString("signature_algorithm", s.SignatureAlgorithm)
+		o.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if v := p.Verdict; v != nil {
+		f.AddBool("valid", v.Valid)
+		if !v.Valid {
+			f.AddString("cause", v.Cause)
+			f.AddString("fix", v.Fix)
+		}
+	}
+	if p.Err != "" {
+		f.AddString("error", p.Err)
+	}
+	return f
+}
+
+// keyTypeOf returns the authentication of a TLS 1.0-1.2 suite: RSA,
+// ECDSA, DSS, or "" for the others (PSK, anonymous, static DH/ECDH).
+func keyTypeOf(s uint16) string {
+	n := wire.CipherSuiteName(s)
+	switch k := wire.CipherSuiteKeyExchange(s); {
+	case k == wire.KexRSA, (k == wire.KexDHE || k == wire.KexECDHE) && strings.Contains(n, "_RSA_"):
+		return "RSA"
+	case k == wire.KexECDHE && strings.Contains(n, "_ECDSA_"):
+		return "ECDSA"
+	case k == wire.KexDHE && strings.Contains(n, "_DSS_"):
+		return "DSS"
+	}
+	return ""
+}
+
+// scanCerts gets the chain the server sends for each kind of key it
+// accepted suites for, in the highest version from TLS 1.0 to 1.2 it
+// speaks (in TLS 1.3 the chain is encrypted), and verifies each.
+func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
+	var v uint16
+	var suites []uint16
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10 && vr.Version <= wire.VersionTLS12 {
+			v, suites = vr.Version, vr.Suites
+		}
+	}
+	byType := map[string][]uint16{}
+	for _, s := range suites {
+		if k := keyTypeOf(s); k != "" {
+			byType[k] = append(byType[k], s)
+		}
+	}
+	var out []CertChain
+	for _, k := range []string{"RSA", "ECDSA", "DSS"} {
+		if len(byType[k]) == 0 {
+			continue
+		}
+		cc := CertChain{KeyType: k}
+		a := probe(&hello{version: v, suites: byType[k], groups: ecGroups, wantCert: true})
+		switch {
+		case a.outcome != Accepted:
+			cc.Err = "the probe for the chain was not accepted: " + reason(a)
+		case len(a.certs) == 0:
+			cc.Err = "the server sent no certificate"
+		}
+		for i, der := range a.certs {
+			c, err := x509.ParseCertificate(der)
+			if err != nil {
+				cc.Err = fmt.Sprintf("certificate %d does not parse: %v", i, err)
+				cc.Certs = nil
+				break
+			}
+			cc.Certs = append(cc.Certs, c)
+		}
+		if len(cc.Certs) > 0 {
+			cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.ServerName, At: o.At})
+		}
+		out = append(out, cc)
+	}
+	return out
+}
+
+// certFindings are the findings about the chains.
+func certFindings(r *Result) []Finding {
+	var out []Finding
+	at := r.At
+	for _, cc := range r.Chains {
+		if len(cc.Certs) == 0 || cc.Verdict == nil {
+			continue
+		}
+		leaf := cc.Certs[0]
+		if !cc.Verdict.Valid {
+			out = append(out, Finding{High, "untrusted-chain", "the " + cc.KeyType + " chain is not trusted",
+				cc.Verdict.Cause, cc.Verdict.Fix})
+		}
+		if left := leaf.NotAfter.Sub(at); left >= 0 && left < 30*24*time.Hour {
+			out = append(out, Finding{Medium, "expires-soon", "the " + cc.KeyType + " certificate expires within 30 days",
+				fmt.Sprintf("%s expires on %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.RFC3339)),
+				"renew the certificate (automate it: ACME)"})
+		}
+		for i, c := range cc.Certs {
+			if slices.Contains([]x509.SignatureAlgorithm{x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1, x509.MD5WithRSA, x509.MD2WithRSA}, c.SignatureAlgorithm) && !isSelfSigned(c) {
+				out = append(out, Finding{Medium, "weak-signature", "a certificate of the " + cc.KeyType + " chain is signed with " + c.SignatureAlgorithm.String(),
+					fmt.Sprintf("certificate %d (%s) is signed with %s, whose collisions are practical (SHAttered)", i, c.Subject, c.SignatureAlgorithm),
+					"reissue it signed with SHA-256"})
+			}
+		}
+	}
+	return out
+}
+
+// isSelfSigned reports whether c is self-issued: a root's own signature
+// is not relied on.
+func isSelfSigned(c *x509.Certificate) bool {
+	return string(c.RawIssuer) == string(c.RawSubject)
+}
