@@ -9,7 +9,9 @@ import (
 
 // Extension types the feature probes offer and look for.
 const (
+	extStatusRequest        = 5      // RFC 6066
 	extHeartbeat            = 15     // RFC 6520
+	extSessionTicket        = 35     // RFC 5077
 	extExtendedMasterSecret = 23     // RFC 7627
 	extRenegotiationInfo    = 0xff01 // RFC 5746
 	fallbackSCSV            = 0x5600 // RFC 7507
@@ -20,7 +22,8 @@ const (
 // to the feature probes showed.
 type Feature struct {
 	// Name is secure_renegotiation, extended_master_secret, heartbeat,
-	// compression or fallback_scsv.
+	// compression, ocsp_stapling, session_ticket, session_id or
+	// fallback_scsv.
 	Name string
 	// Supported says whether the server has it; Known is false when the
 	// probe did not answer (Supported then says nothing).
@@ -66,7 +69,8 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 	var out []Feature
 	if v != 0 {
 		a := probe(&hello{version: v, suites: suites, groups: ecGroups, compression: []uint8{compressionDeflate, 0},
-			extra: []wire.Extension{wire.EmptyExtension(extExtendedMasterSecret), {Type: extHeartbeat, Data: []byte{1}}}})
+			extra: []wire.Extension{wire.EmptyExtension(extExtendedMasterSecret), {Type: extHeartbeat, Data: []byte{1}},
+				wire.StatusRequestExtension(), wire.SessionTicketExtension(nil)}})
 		known := a.outcome == Accepted && a.version() == v
 		has := func(t uint16) bool {
 			return known && slices.ContainsFunc(a.hello.Extensions, func(e wire.Extension) bool { return e.Type == t })
@@ -88,11 +92,15 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 		}
 		reneg, ems, hb := has(extRenegotiationInfo), known && a.hello.ExtendedMasterSecret, has(extHeartbeat)
 		deflate := known && a.hello.Compression == compressionDeflate
+		ocsp, ticket, sid := has(extStatusRequest), has(extSessionTicket), known && len(a.hello.SessionID) > 0
 		out = append(out,
 			Feature{"secure_renegotiation", reneg, known, detail(on(reneg, "the ServerHello has renegotiation_info"), "the ServerHello has no renegotiation_info")},
 			Feature{"extended_master_secret", ems, known, detail(on(ems, "the ServerHello has extended_master_secret"), "the ServerHello has no extended_master_secret")},
 			Feature{"heartbeat", hb, known, detail(on(hb, "the ServerHello has the heartbeat extension"), "the ServerHello has no heartbeat extension")},
 			Feature{"compression", deflate, known, detail(on(deflate, "the server chose DEFLATE compression"), "the server chose no compression")},
+			Feature{"ocsp_stapling", ocsp, known, detail(on(ocsp, "the ServerHello has status_request: a CertificateStatus follows the chain"), "the ServerHello has no status_request")},
+			Feature{"session_ticket", ticket, known, detail(on(ticket, "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"), "the ServerHello has no session_ticket")},
+			Feature{"session_id", sid, known, detail(on(sid, "the ServerHello has a session ID, under which the server may resume the session"), "the ServerHello has an empty session ID")},
 		)
 	}
 	// Fallback: a version below the highest, with the signaling suite.

@@ -174,10 +174,12 @@ func TestBits(t *testing.T) {
 // TestFeaturesGoTLS checks the features crypto/tls has: secure
 // renegotiation, extended master secret and TLS_FALLBACK_SCSV (a TLS 1.2
 // hello with it refused by a server that speaks TLS 1.3), and no
-// heartbeat or compression.
+// heartbeat or compression; tickets but no session IDs and, with no
+// OCSP response configured, no stapling.
 func TestFeaturesGoTLS(t *testing.T) {
 	r := scanOf(t, goServer(t, &tls.Config{MinVersion: tls.VersionTLS12}))
-	for name, want := range map[string]bool{"secure_renegotiation": true, "extended_master_secret": true, "fallback_scsv": true, "heartbeat": false, "compression": false} {
+	for name, want := range map[string]bool{"secure_renegotiation": true, "extended_master_secret": true, "fallback_scsv": true, "heartbeat": false, "compression": false,
+		"session_ticket": true, "session_id": false, "ocsp_stapling": false} { // crypto/tls resumes by tickets only
 		f := r.Feature(name)
 		if f == nil || !f.Known || f.Supported != want {
 			t.Errorf("%s: %+v, want supported %v", name, f, want)
@@ -243,7 +245,8 @@ func readClientHello(c net.Conn) *wire.ClientHello {
 // features and takes compression, and that it follows the client's order.
 func TestFeaturesBare(t *testing.T) {
 	r := scanOf(t, bareServer(t))
-	for name, want := range map[string]bool{"secure_renegotiation": false, "extended_master_secret": false, "fallback_scsv": false, "heartbeat": false, "compression": true} {
+	for name, want := range map[string]bool{"secure_renegotiation": false, "extended_master_secret": false, "fallback_scsv": false, "heartbeat": false, "compression": true,
+		"session_ticket": false, "session_id": false, "ocsp_stapling": false} {
 		f := r.Feature(name)
 		if f == nil || !f.Known || f.Supported != want {
 			t.Errorf("%s: %+v, want supported %v", name, f, want)
