@@ -214,6 +214,12 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 		fmt.Fprintf(&b, "  %-8s %s\n", wire.VersionName(vr.Version), state)
 	}
 	for _, vr := range r.Versions {
+		if len(vr.SSLv2Ciphers) > 0 {
+			b.WriteString("\nSSL 2.0 cipher kinds\n")
+			for _, k := range vr.SSLv2Ciphers {
+				fmt.Fprintf(&b, "  %s\n", wire.SSLv2CipherName(k))
+			}
+		}
 		if len(vr.Suites) == 0 {
 			continue
 		}

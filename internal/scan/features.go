@@ -55,7 +55,7 @@ func (p *Feature) Tree() *field.Node {
 func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 	var spoken []uint16
 	for _, vr := range r.Versions {
-		if vr.Outcome == Accepted {
+		if vr.Outcome == Accepted && vr.Version != VersionSSL20 {
 			spoken = append(spoken, vr.Version)
 		}
 	}

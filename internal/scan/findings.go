@@ -129,6 +129,11 @@ func findings(r *Result) []Finding {
 	if !spoken {
 		return nil
 	}
+	if on(VersionSSL20) {
+		out = append(out, Finding{Critical, "ssl2", "SSL 2.0 is enabled",
+			"the server answered an SSL 2.0 CLIENT-HELLO with a SERVER-HELLO; SSL 2.0 is broken (DROWN, CVE-2016-0800, decrypts TLS sessions under the same RSA key) and prohibited by RFC 6176",
+			"disable SSL 2.0 (OpenSSL 1.1.0 and later have none)"})
+	}
 	if on(wire.VersionSSL30) {
 		out = append(out, Finding{Critical, "ssl3", "SSL 3.0 is enabled",
 			"the server accepted an SSL 3.0 ClientHello; SSL 3.0 is broken by POODLE (CVE-2014-3566) and prohibited by RFC 7568",

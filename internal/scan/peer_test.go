@@ -122,7 +122,7 @@ type peerView map[uint16][]uint16
 
 func (v peerView) String() string {
 	var b strings.Builder
-	for _, ver := range Versions {
+	for _, ver := range append([]uint16{VersionSSL20}, Versions...) {
 		if s, ok := v[ver]; ok {
 			fmt.Fprintf(&b, "%s: %s\n", wire.VersionName(ver), names(s))
 		}
@@ -139,6 +139,7 @@ func names(suites []uint16) string {
 }
 
 var peerVersions = map[string]uint16{
+	"SSLv2": VersionSSL20,
 	"SSLv3": wire.VersionSSL30, "TLSv1.0": wire.VersionTLS10, "TLSv1.1": wire.VersionTLS11,
 	"TLSv1.2": wire.VersionTLS12, "TLSv1.3": wire.VersionTLS13,
 }

@@ -71,6 +71,8 @@ type hello struct {
 	// wantCert makes a TLS 1.0-1.2 probe read on to the server's
 	// Certificate message.
 	wantCert bool
+	// sslv2 sends an SSL 2.0 CLIENT-HELLO instead (the rest is unused).
+	sslv2 bool
 }
 
 // answer is what the server answered a probe.
@@ -83,6 +85,8 @@ type answer struct {
 	hasAlert bool
 	// err says why the probe was refused, timed out or failed.
 	err error
+	// sslv2 lists the cipher kinds of an SSL 2.0 SERVER-HELLO.
+	sslv2 []uint32
 	// certs is the certificate chain the server sent (DER, leaf first),
 	// when the probe asked for it.
 	certs [][]byte
@@ -205,7 +209,13 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	if p.onProbe != nil {
 		p.onProbe()
 	}
-	record, err := h.marshal(p.serverName)
+	var record []byte
+	var err error
+	if h.sslv2 {
+		record, err = sslv2Hello()
+	} else {
+		record, err = h.marshal(p.serverName)
+	}
 	if err != nil {
 		return answer{outcome: Failed, err: err}
 	}
@@ -223,6 +233,9 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	_ = conn.SetDeadline(deadline)
 	if _, err := conn.Write(record); err != nil {
 		return readFailure(err)
+	}
+	if h.sslv2 {
+		return readSSLv2(conn)
 	}
 	return readAnswer(conn, h.wantCert)
 }

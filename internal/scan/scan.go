@@ -15,7 +15,9 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// Versions lists the versions a scan probes, oldest first.
+// Versions lists the versions a scan probes with TLS hellos, oldest
+// first; SSL 2.0 (VersionSSL20) is probed too, with its own hello, and
+// comes first in Result.Versions.
 var Versions = []uint16{wire.VersionSSL30, wire.VersionTLS10, wire.VersionTLS11, wire.VersionTLS12, wire.VersionTLS13}
 
 // Options configure a scan.
@@ -52,6 +54,8 @@ type VersionResult struct {
 	Suites []uint16
 	// Order is the server's order verdict, for two suites or more.
 	Order Order
+	// SSLv2Ciphers are the cipher kinds an SSL 2.0 server listed.
+	SSLv2Ciphers []uint32
 	// Incomplete says why the list of suites may miss some (a probe
 	// timed out); "" when complete.
 	Incomplete string
@@ -171,6 +175,12 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{Addr: o.Addr, Versions: make([]VersionResult, len(Versions))}
 	var wg sync.WaitGroup
+	var ssl2 VersionResult
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ssl2 = scanSSLv2(probe, emit)
+	}()
 	for i, v := range Versions {
 		wg.Add(1)
 		go func() {
@@ -188,6 +198,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	if connected.Load() == 0 {
 		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
 	}
+	res.Versions = append([]VersionResult{ssl2}, res.Versions...)
 	// TLS 1.0-1.2 curves, asked with the ECDHE suites the server took.
 	var ecdhe []uint16
 	maxV := uint16(0)
@@ -302,6 +313,23 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 		}
 	}
 	emit(&VersionFound{Version: v, Outcome: vr.Outcome, Reason: vr.Reason, Order: vr.Order, Suites: len(vr.Suites), Incomplete: vr.Incomplete})
+	return vr
+}
+
+// scanSSLv2 sends one SSL 2.0 CLIENT-HELLO offering every cipher kind.
+func scanSSLv2(probe func(*hello) answer, emit func(Payload)) VersionResult {
+	vr := VersionResult{Version: VersionSSL20}
+	a := probe(&hello{sslv2: true})
+	vr.Outcome = a.outcome
+	if a.outcome == Accepted {
+		vr.SSLv2Ciphers = a.sslv2
+		for _, k := range a.sslv2 {
+			emit(&SSLv2CipherAccepted{Kind: k})
+		}
+	} else {
+		vr.Reason = reason(a)
+	}
+	emit(&VersionFound{Version: VersionSSL20, Outcome: vr.Outcome, Reason: vr.Reason, Suites: len(vr.SSLv2Ciphers)})
 	return vr
 }
 

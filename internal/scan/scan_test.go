@@ -298,3 +298,34 @@ func TestScanCerts(t *testing.T) {
 		t.Errorf("findings %v lack the untrusted RSA chain", r.Findings)
 	}
 }
+
+// TestScanSSLv2 checks the SSL 2.0 probe against a server that answers
+// an SSL 2.0 CLIENT-HELLO with a SERVER-HELLO listing two cipher kinds and
+// closes anything else.
+func TestScanSSLv2(t *testing.T) {
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		head := make([]byte, 3)
+		if _, err := io.ReadFull(c, head); err != nil || head[0]&0x80 == 0 || head[2] != 1 {
+			return
+		}
+		cert := []byte{0x30, 0x00}
+		specs := []byte{0x01, 0x00, 0x80, 0x07, 0x00, 0xC0}
+		msg := []byte{4, 0, 1, 0x00, 0x02, 0, byte(len(cert)), 0, byte(len(specs)), 0, 16}
+		msg = append(append(append(msg, cert...), specs...), make([]byte, 16)...)
+		_, _ = c.Write(append([]byte{0x80, byte(len(msg))}, msg...))
+	})
+	r := scanOf(t, addr)
+	v2 := r.Version(VersionSSL20)
+	if v2 == nil || v2.Outcome != Accepted || !slices.Equal(v2.SSLv2Ciphers, []uint32{0x010080, 0x0700C0}) {
+		t.Fatalf("SSL 2.0: %+v", v2)
+	}
+	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "ssl2" }) || r.Grade != "F" {
+		t.Errorf("findings %v, grade %s: want ssl2 and F", r.Findings, r.Grade)
+	}
+	for _, vr := range r.Versions[1:] {
+		if vr.Outcome != Refused {
+			t.Errorf("%s: %s, want refused", wire.VersionName(vr.Version), vr.Outcome)
+		}
+	}
+}
