@@ -9,6 +9,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -295,22 +296,65 @@ var peerServers = []struct {
 	args  []string
 	order Order // the order verdict expected in the highest version, OrderUnknown for one suite
 	first uint16
+	// gnutls runs gnutls-serv with args instead of openssl s_server;
+	// its order verdict is compared with nmap's only.
+	gnutls bool
 }{
-	{"tls10-11-all", true, []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:@SECLEVEL=0"}, OrderClient, 0},
-	{"tls12-one-suite", true, []string{"-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, OrderUnknown, 0},
-	{"dhe-only", true, []string{"-no_tls1_3", "-cipher", "kDHE:@SECLEVEL=0"}, OrderClient, 0},
-	{"chacha-serverpref", true, []string{"-serverpref", "-cipher", "ECDHE+CHACHA20:ECDHE+AESGCM", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"}, OrderServer, 0x1303},
-	{"ecdsa", false, nil, OrderClient, 0},
+	{"tls10-11-all", true, []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:@SECLEVEL=0"}, OrderClient, 0, false},
+	{"tls12-one-suite", true, []string{"-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, OrderUnknown, 0, false},
+	{"dhe-only", true, []string{"-no_tls1_3", "-cipher", "kDHE:@SECLEVEL=0"}, OrderClient, 0, false},
+	{"chacha-serverpref", true, []string{"-serverpref", "-cipher", "ECDHE+CHACHA20:ECDHE+AESGCM", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"}, OrderServer, 0x1303, false},
+	{"ecdsa", false, nil, OrderClient, 0, false},
+	{"gnutls", true, []string{"--priority", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:+CAMELLIA-128-GCM:+CAMELLIA-256-GCM:+CAMELLIA-128-CBC:+AES-128-CCM"}, OrderUnknown, 0, true},
+}
+
+// gnutlsServer starts gnutls-serv on a free port of 127.0.0.1 with args
+// and returns its address; it is stopped when the test ends.
+func gnutlsServer(t *testing.T, useRSA bool, args ...string) string {
+	t.Helper()
+	certFile, keyFile := writeCert(t, useRSA)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := strings.Cut(addr, ":")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cmd := exec.CommandContext(ctx, "gnutls-serv", append([]string{"-p", port, "--x509certfile", certFile, "--x509keyfile", keyFile}, args...)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gnutls-serv did not listen on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestPeerAgreement scans openssl s_server in several configurations and
 // compares the versions and the accepted suites per version with
 // sslscan's and nmap ssl-enum-ciphers'.
 func TestPeerAgreement(t *testing.T) {
-	requirePeer(t, "openssl", "sslscan", "nmap")
+	requirePeer(t, "openssl", "gnutls-serv", "sslscan", "nmap")
 	for _, ps := range peerServers {
 		t.Run(ps.name, func(t *testing.T) {
-			addr := sServer(t, ps.rsa, ps.args...)
+			var addr string
+			if ps.gnutls {
+				addr = gnutlsServer(t, ps.rsa, ps.args...)
+			} else {
+				addr = sServer(t, ps.rsa, ps.args...)
+			}
 			r := scanOf(t, addr)
 			own := ownView(r)
 			if len(own) == 0 {
@@ -334,14 +378,14 @@ func TestPeerAgreement(t *testing.T) {
 					top = &r.Versions[i]
 				}
 			}
-			if top.Order != ps.order {
+			if !ps.gnutls && top.Order != ps.order {
 				t.Errorf("%s order %s, want %s", wire.VersionName(top.Version), top.Order, ps.order)
 			}
 			if ps.first != 0 && top.Suites[0] != ps.first {
 				t.Errorf("%s first suite %s, want %s", wire.VersionName(top.Version), suiteName(top.Suites[0]), suiteName(ps.first))
 			}
 			// nmap's verdict on the order, where it gives one.
-			if p, ok := pref[top.Version]; ok && ps.order != OrderUnknown && p != ps.order.String() {
+			if p, ok := pref[top.Version]; ok && (ps.order != OrderUnknown || ps.gnutls) && p != top.Order.String() {
 				t.Errorf("nmap says the %s order is %q, tlstrace %s", wire.VersionName(top.Version), p, top.Order)
 			}
 		})
