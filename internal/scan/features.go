@@ -22,8 +22,8 @@ const (
 // to the feature probes showed.
 type Feature struct {
 	// Name is secure_renegotiation, extended_master_secret, heartbeat,
-	// compression, ocsp_stapling, session_ticket, session_id or
-	// fallback_scsv.
+	// compression, ocsp_stapling, session_ticket, session_id,
+	// fallback_scsv or hsts.
 	Name string
 	// Supported says whether the server has it; Known is false when the
 	// probe did not answer (Supported then says nothing).

@@ -218,6 +218,11 @@ func findings(r *Result) []Finding {
 			f.Detail + "; a client that retries with a lower version can be downgraded by an attacker (RFC 7507)",
 			"update the TLS library, or disable the versions below the highest"})
 	}
+	if f := r.Feature("hsts"); f != nil && f.Known && !f.Supported {
+		out = append(out, Finding{Low, "no-hsts", "no HSTS",
+			f.Detail + "; without Strict-Transport-Security a browser's first http:// visit can be stripped of TLS (RFC 6797)",
+			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"})
+	}
 	out = append(out, certFindings(r)...)
 	if !on(wire.VersionTLS13) {
 		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",

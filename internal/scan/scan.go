@@ -224,6 +224,15 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		emit(&GroupAccepted{Version: maxV, Group: g})
 	}
 	res.Features = scanFeatures(res, probe)
+	if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
+		return vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10
+	}) {
+		hsts := probeHSTS(ctx, p)
+		if hsts.Known {
+			connected.Add(1)
+		}
+		res.Features = append(res.Features, hsts)
+	}
 	for i := range res.Features {
 		emit(&res.Features[i])
 	}

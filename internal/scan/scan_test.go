@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -326,6 +327,38 @@ func TestScanSSLv2(t *testing.T) {
 	for _, vr := range r.Versions[1:] {
 		if vr.Outcome != Refused {
 			t.Errorf("%s: %s, want refused", wire.VersionName(vr.Version), vr.Outcome)
+		}
+	}
+}
+
+// TestScanHSTS checks the HSTS feature against an HTTPS server that sends
+// the header, one that does not, and one that does not speak HTTP.
+func TestScanHSTS(t *testing.T) {
+	for _, tc := range []struct {
+		header    string
+		known, ok bool
+	}{{"max-age=63072000; includeSubDomains", true, true}, {"", true, false}, {"-", false, false}} {
+		cfg := &tls.Config{Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}}
+		var addr string
+		if tc.header == "-" {
+			addr = goServer(t, cfg)
+		} else {
+			ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				if tc.header != "" {
+					w.Header().Set("Strict-Transport-Security", tc.header)
+				}
+			}), ReadHeaderTimeout: 5 * time.Second}
+			go func() { _ = srv.Serve(ln) }()
+			t.Cleanup(func() { srv.Close() })
+			addr = ln.Addr().String()
+		}
+		f := scanOf(t, addr).Feature("hsts")
+		if f == nil || f.Known != tc.known || f.Supported != tc.ok {
+			t.Errorf("header %q: %+v, want known %v, supported %v", tc.header, f, tc.known, tc.ok)
 		}
 	}
 }
