@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/scan"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -33,6 +34,8 @@ or a closed connection (not accepted), or nothing before --timeout
 --concurrency connections are open at once.
 
 TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).
+--starttls speaks a mail or file transfer protocol's upgrade dialog
+before each probe's hello.
 With -l FILE, the targets are the lines of FILE (blank lines and lines
 starting with # skipped), scanned one after the other; --shard k/n keeps
 the targets whose line number (counting targets from 1) is k modulo n,
@@ -50,6 +53,7 @@ type scanOptions struct {
 	list        string
 	shard       string
 	cacerts     []string
+	starttls    string
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -74,6 +78,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
+	f.StringVar(&o.starttls, "starttls", "", "speak the STARTTLS dialog of `PROTO` (smtp, imap, pop3, ftp) before each probe's hello")
 	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` for the chains (repeatable; default: the system's)")
 	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
 	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")
@@ -155,6 +160,9 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 	if o.timeout <= 0 {
 		return fail(exitUsage, fmt.Errorf("--timeout %s: want a positive duration", o.timeout), "")
 	}
+	if err := client.CheckStartTLS(o.starttls); err != nil {
+		return fail(exitUsage, err, "")
+	}
 	addr, sni, err := scan.SplitHostPort(target)
 	if err != nil {
 		return fail(exitUsage, err, "give HOST, HOST:PORT or an https:// URL")
@@ -162,7 +170,7 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 	if o.serverName != "" {
 		sni = o.serverName
 	}
-	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout}
+	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout, StartTLS: o.starttls}
 	if opts.Roots, err = readCerts("", o.cacerts...); err != nil {
 		return err
 	}

@@ -192,6 +192,9 @@ type prober struct {
 	serverName string
 	timeout    time.Duration
 	dialer     net.Dialer
+	// starttls is the STARTTLS protocol spoken before each hello, "" for
+	// none.
+	starttls string
 	// sem bounds the connections open at once.
 	sem chan struct{}
 	// onProbe, when set, is called as each probe starts.
@@ -231,6 +234,14 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	defer conn.Close()
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
+	if p.starttls != "" {
+		if err := startTLS(conn, p.starttls); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return answer{outcome: TimedOut, err: err}
+			}
+			return answer{outcome: Failed, err: err}
+		}
+	}
 	if _, err := conn.Write(record); err != nil {
 		return readFailure(err)
 	}

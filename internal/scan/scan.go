@@ -31,6 +31,9 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds each probe, connect included (default 5 s).
 	Timeout time.Duration
+	// StartTLS is the protocol (smtp, imap, pop3, ftp) whose STARTTLS
+	// dialog precedes each probe's hello; "" for TLS from the start.
+	StartTLS string
 	// Roots are the trusted CAs the chains are verified against; nil
 	// uses the system's.
 	Roots []*x509.Certificate
@@ -125,7 +128,7 @@ func (r *Result) Version(v uint16) *VersionResult {
 }
 
 // ErrUnreachable is returned when no probe could connect to the server.
-var ErrUnreachable = errors.New("scan: no probe could connect to the server")
+var ErrUnreachable = errors.New("scan: no probe reached the TLS handshake of the server")
 
 // suitesFor returns every IANA suite that may be offered in version v:
 // the TLS 1.3 suites for TLS 1.3, all others for the versions before,
@@ -155,7 +158,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		o.Timeout = 5 * time.Second
 	}
 	var probes, connected atomic.Int64
-	p := &prober{addr: o.Addr, serverName: o.ServerName, timeout: o.Timeout, sem: make(chan struct{}, o.Concurrency)}
+	var lastFailure atomic.Value
+	if _, ok := startTLSDialogs[o.StartTLS]; !ok && o.StartTLS != "" {
+		return nil, fmt.Errorf("scan: STARTTLS protocol %q: want smtp, imap, pop3 or ftp", o.StartTLS)
+	}
+	p := &prober{addr: o.Addr, serverName: o.ServerName, timeout: o.Timeout, sem: make(chan struct{}, o.Concurrency), starttls: o.StartTLS}
 	p.onProbe = func() { probes.Add(1) }
 	var mu sync.Mutex
 	emit := func(pl Payload) {
@@ -170,6 +177,8 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		a := p.probe(ctx, h)
 		if a.outcome != Failed {
 			connected.Add(1)
+		} else if a.err != nil {
+			lastFailure.Store(a.err.Error())
 		}
 		return a
 	}
@@ -196,6 +205,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}()
 	wg.Wait()
 	if connected.Load() == 0 {
+		if why, ok := lastFailure.Load().(string); ok {
+			return nil, fmt.Errorf("%w %s: %s", ErrUnreachable, o.Addr, why)
+		}
 		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
 	}
 	res.Versions = append([]VersionResult{ssl2}, res.Versions...)
@@ -226,7 +238,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.Features = scanFeatures(res, probe)
 	if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
 		return vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10
-	}) {
+	}) && o.StartTLS == "" {
 		hsts := probeHSTS(ctx, p)
 		if hsts.Known {
 			connected.Add(1)

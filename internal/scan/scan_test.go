@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -360,5 +361,46 @@ func TestScanHSTS(t *testing.T) {
 		if f == nil || f.Known != tc.known || f.Supported != tc.ok {
 			t.Errorf("header %q: %+v, want known %v, supported %v", tc.header, f, tc.known, tc.ok)
 		}
+	}
+}
+
+// TestScanStartTLS scans crypto/tls behind an SMTP STARTTLS dialog (a
+// multi-line EHLO reply included), and checks that a server whose
+// dialog does not offer STARTTLS is an error, not a refusal.
+func TestScanStartTLS(t *testing.T) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
+		Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}}
+	smtp := func(offer bool) func(net.Conn) {
+		return func(c net.Conn) {
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			r := bufio.NewReader(c)
+			_, _ = io.WriteString(c, "220 mx.test ESMTP\r\n")
+			if l, _ := r.ReadString('\n'); !strings.HasPrefix(l, "EHLO ") {
+				return
+			}
+			_, _ = io.WriteString(c, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+			if l, _ := r.ReadString('\n'); l != "STARTTLS\r\n" {
+				return
+			}
+			if !offer {
+				_, _ = io.WriteString(c, "502 no\r\n")
+				return
+			}
+			_, _ = io.WriteString(c, "220 go ahead\r\n")
+			tc := tls.Server(c, cfg)
+			_ = tc.Handshake()
+		}
+	}
+	r, err := Scan(context.Background(), Options{Addr: tlstest.Listen(t, smtp(true)), StartTLS: "smtp", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Version(wire.VersionTLS12).Suites; !slices.Equal(got, []uint16{0xC02C}) {
+		t.Errorf("TLS 1.2 suites %04X, want [C02C]", got)
+	}
+	_, err = Scan(context.Background(), Options{Addr: tlstest.Listen(t, smtp(false)), StartTLS: "smtp", Timeout: 5 * time.Second})
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), `"502 no"`) {
+		t.Errorf("scan of a server without STARTTLS: %v", err)
 	}
 }
