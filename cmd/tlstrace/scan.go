@@ -262,6 +262,9 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
 		}
 	}
+	if len(r.ALPN) > 0 {
+		fmt.Fprintf(&b, "\nALPN: %s\n", strings.Join(r.ALPN, ", "))
+	}
 	if len(r.Features) > 0 {
 		b.WriteString("\nFeatures\n")
 		for _, f := range r.Features {

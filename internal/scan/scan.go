@@ -99,6 +99,9 @@ type Result struct {
 	// Features are the protocol features probed (secure renegotiation,
 	// extended master secret, heartbeat, compression, fallback SCSV).
 	Features []Feature
+	// ALPN are the ALPN protocols the server chose, each offered alone
+	// (in TLS 1.0-1.2).
+	ALPN []string
 	// Chains are the certificate chains, one per kind of key.
 	Chains []CertChain
 	// At is the time the chains were judged at.
@@ -234,6 +237,10 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, g := range groups12 {
 		emit(&GroupAccepted{Version: maxV, Group: g})
+	}
+	res.ALPN = scanALPN(res, probe)
+	for _, proto := range res.ALPN {
+		emit(&ALPNAccepted{Protocol: proto})
 	}
 	res.Features = scanFeatures(res, probe)
 	if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {

@@ -333,7 +333,9 @@ func TestScanSSLv2(t *testing.T) {
 }
 
 // TestScanHSTS checks the HSTS feature against an HTTPS server that sends
-// the header, one that does not, and one that does not speak HTTP.
+// the header, one that does not, and one that does not speak HTTP; and
+// the ALPN protocols of the HTTPS servers (h2 and http/1.1, none of the
+// others offered).
 func TestScanHSTS(t *testing.T) {
 	for _, tc := range []struct {
 		header    string
@@ -344,6 +346,7 @@ func TestScanHSTS(t *testing.T) {
 		if tc.header == "-" {
 			addr = goServer(t, cfg)
 		} else {
+			cfg.NextProtos = []string{"h2", "http/1.1"}
 			ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -357,7 +360,11 @@ func TestScanHSTS(t *testing.T) {
 			t.Cleanup(func() { srv.Close() })
 			addr = ln.Addr().String()
 		}
-		f := scanOf(t, addr).Feature("hsts")
+		r := scanOf(t, addr)
+		if want := map[bool][]string{true: {"h2", "http/1.1"}, false: nil}[tc.header != "-"]; !slices.Equal(r.ALPN, want) {
+			t.Errorf("ALPN %q, want %q", r.ALPN, want)
+		}
+		f := r.Feature("hsts")
 		if f == nil || f.Known != tc.known || f.Supported != tc.ok {
 			t.Errorf("header %q: %+v, want known %v, supported %v", tc.header, f, tc.known, tc.ok)
 		}

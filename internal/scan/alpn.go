@@ -1,0 +1,64 @@
+package scan
+
+import (
+	"sync"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// alpnProtocols are the ALPN protocols probed, each offered alone.
+var alpnProtocols = []string{"h2", "http/1.1", "http/1.0", "h3", "acme-tls/1", "imap", "pop3", "smtp", "ftp", "xmpp-client"}
+
+// ALPNAccepted is an ALPN protocol (RFC 7301) the server chose when it
+// was the only one offered.
+type ALPNAccepted struct {
+	Protocol string
+}
+
+func (*ALPNAccepted) Layer() string { return Layer }
+func (*ALPNAccepted) Type() string  { return "alpn_accepted" }
+
+func (p *ALPNAccepted) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("protocol", p.Protocol)
+	return f
+}
+
+// scanALPN offers each protocol alone in the highest version the server
+// speaks (TLS 1.2 at most, where the ServerHello carries the choice in
+// the clear) and keeps those the server chose.
+func scanALPN(r *Result, probe func(*hello) answer) []string {
+	var v uint16
+	var suites []uint16
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10 && vr.Version <= wire.VersionTLS12 {
+			v, suites = vr.Version, vr.Suites
+		}
+	}
+	if v == 0 {
+		return nil
+	}
+	chosen := make([]bool, len(alpnProtocols))
+	var wg sync.WaitGroup
+	for i, proto := range alpnProtocols {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ext, err := wire.ALPNExtension([]string{proto})
+			if err != nil {
+				return
+			}
+			a := probe(&hello{version: v, suites: suites, groups: ecGroups, extra: []wire.Extension{ext}})
+			chosen[i] = a.outcome == Accepted && len(a.hello.ALPN) == 1 && a.hello.ALPN[0] == proto
+		}()
+	}
+	wg.Wait()
+	var out []string
+	for i, ok := range chosen {
+		if ok {
+			out = append(out, alpnProtocols[i])
+		}
+	}
+	return out
+}
