@@ -54,6 +54,7 @@ type scanOptions struct {
 	shard       string
 	cacerts     []string
 	starttls    string
+	rate        float64
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -75,6 +76,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.concurrency, "concurrency", 4, "at most `N` connections to the server at once")
+	f.Float64Var(&o.rate, "rate", 0, "start at most `N` probes per second (0: no bound besides --concurrency)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
@@ -157,6 +159,9 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 	if o.concurrency < 1 {
 		return fail(exitUsage, fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency), "")
 	}
+	if o.rate < 0 {
+		return fail(exitUsage, fmt.Errorf("--rate %g: want 0 or more", o.rate), "")
+	}
 	if o.timeout <= 0 {
 		return fail(exitUsage, fmt.Errorf("--timeout %s: want a positive duration", o.timeout), "")
 	}
@@ -170,7 +175,7 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 	if o.serverName != "" {
 		sni = o.serverName
 	}
-	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout, StartTLS: o.starttls}
+	opts := scan.Options{Addr: addr, ServerName: sni, Concurrency: o.concurrency, Timeout: o.timeout, StartTLS: o.starttls, Rate: o.rate}
 	if opts.Roots, err = readCerts("", o.cacerts...); err != nil {
 		return err
 	}

@@ -24,6 +24,10 @@ func probeHSTS(ctx context.Context, p *prober) Feature {
 		return f
 	}
 	defer func() { <-p.sem }()
+	if err := p.wait(ctx); err != nil {
+		f.Detail = err.Error()
+		return f
+	}
 	if p.onProbe != nil {
 		p.onProbe()
 	}

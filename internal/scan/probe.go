@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -199,6 +200,11 @@ type prober struct {
 	sem chan struct{}
 	// onProbe, when set, is called as each probe starts.
 	onProbe func()
+	// interval is the least time between the starts of two probes (0:
+	// none); next is when the next may start.
+	interval time.Duration
+	mu       sync.Mutex
+	next     time.Time
 }
 
 // probe sends h and reads the server's answer.
@@ -209,6 +215,9 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 		return answer{outcome: Failed, err: ctx.Err()}
 	}
 	defer func() { <-p.sem }()
+	if err := p.wait(ctx); err != nil {
+		return answer{outcome: Failed, err: err}
+	}
 	if p.onProbe != nil {
 		p.onProbe()
 	}
@@ -249,6 +258,29 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 		return readSSLv2(conn)
 	}
 	return readAnswer(conn, h.wantCert)
+}
+
+// wait holds a probe until the rate allows it to start.
+func (p *prober) wait(ctx context.Context) error {
+	if p.interval <= 0 {
+		return nil
+	}
+	p.mu.Lock()
+	now := time.Now()
+	at := p.next
+	if at.Before(now) {
+		at = now
+	}
+	p.next = at.Add(p.interval)
+	p.mu.Unlock()
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // readFailure classifies an I/O error: a deadline is a time-out, anything

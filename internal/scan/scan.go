@@ -31,6 +31,9 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds each probe, connect included (default 5 s).
 	Timeout time.Duration
+	// Rate bounds the probes started per second (0: no bound besides
+	// Concurrency).
+	Rate float64
 	// StartTLS is the protocol (smtp, imap, pop3, ftp) whose STARTTLS
 	// dialog precedes each probe's hello; "" for TLS from the start.
 	StartTLS string
@@ -165,8 +168,14 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	if _, ok := startTLSDialogs[o.StartTLS]; !ok && o.StartTLS != "" {
 		return nil, fmt.Errorf("scan: STARTTLS protocol %q: want smtp, imap, pop3 or ftp", o.StartTLS)
 	}
+	if o.Rate < 0 {
+		return nil, fmt.Errorf("scan: rate %g: want 0 or more", o.Rate)
+	}
 	p := &prober{addr: o.Addr, serverName: o.ServerName, timeout: o.Timeout, sem: make(chan struct{}, o.Concurrency), starttls: o.StartTLS}
 	p.onProbe = func() { probes.Add(1) }
+	if o.Rate > 0 {
+		p.interval = time.Duration(float64(time.Second) / o.Rate)
+	}
 	var mu sync.Mutex
 	emit := func(pl Payload) {
 		if o.Emit == nil {

@@ -411,3 +411,16 @@ func TestScanStartTLS(t *testing.T) {
 		t.Errorf("scan of a server without STARTTLS: %v", err)
 	}
 }
+
+// TestScanRate checks that --rate spaces the probes: N probes at 200 a
+// second take at least (N-1)/200 s.
+func TestScanRate(t *testing.T) {
+	addr := tlstest.Listen(t, func(c net.Conn) { c.Close() })
+	r, err := Scan(context.Background(), Options{Addr: addr, Rate: 200, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if least := time.Duration(r.Probes-1) * 5 * time.Millisecond; r.Probes < 2 || r.Duration < least {
+		t.Errorf("%d probes in %s at 200/s, want at least %s", r.Probes, r.Duration, least)
+	}
+}
