@@ -175,6 +175,7 @@ A -m timeout exits with the code of the step it cut short.`,
 	root.AddCommand(newCertCmd(stdout, stderr))
 	root.AddCommand(newServeCmd(stdout, stderr))
 	root.AddCommand(newScanCmd(stdout, stderr))
+	root.AddCommand(newLabCmd(stdout, stderr))
 	root.AddCommand(newManCmd(stdout))
 	// `tlstrace URL` is `tlstrace get URL`.
 	get := newGetCmd(stdout, stderr, "tlstrace")

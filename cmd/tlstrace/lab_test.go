@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/lab"
+)
+
+// startLab serves the lab's faults on ports the system chooses until the
+// test ends; it returns the servers and the root CA's file.
+func startLab(t *testing.T, names ...string) ([]*lab.Server, string) {
+	t.Helper()
+	l, err := lab.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := l.WriteCA(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers, err := l.Listen(0, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Serve(ctx, func() []byte { return lab.Index(servers, ca) })
+		}()
+	}
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	return servers, ca
+}
+
+// TestLabDiagnoses checks that tlstrace URL names each of the lab's
+// faults: its exit code, a cause line and a hint, in bounded time.
+func TestLabDiagnoses(t *testing.T) {
+	want := map[string]struct{ cause, hint string }{
+		"index":            {},
+		"expired":          {"expired on", "must be renewed"},
+		"not-yet-valid":    {"is not valid before", "check this machine's clock"},
+		"wrong-host":       {"it lists only wrong.host.example", "reissue it with 127.0.0.1"},
+		"no-san":           {"it has no subjectAltName, only the common name", "--cn-fallback"},
+		"self-signed":      {"is self-signed and not trusted", "trust it explicitly"},
+		"untrusted-root":   {"the chain ends at \"CN=tlstrace lab untrusted CA\", which is not a trusted CA", "--cacert"},
+		"incomplete-chain": {"issued by \"CN=tlstrace lab intermediate CA\", which was not sent", "add it to the chain file"},
+		"garbage":          {`did not answer with TLS (first bytes "SSH-2")`, "check the port"},
+		"plain-http":       {"the server answered in plain HTTP, not TLS", "use http://"},
+		"silent":           {"the TLS handshake timed out", "check that the server answers"},
+		"slow":             {"the TLS handshake timed out after 2s: the server sent only", "raise -m"},
+		"reset":            {"reset the connection during the handshake", "found nothing in common"},
+		"truncated-record": {"closed the connection in the middle of a record", "cut the connection"},
+		"oversized-record": {"a record of 20000 bytes, more than TLS allows", "breaks the record layer"},
+		"sslv2":            {"the server answered in SSL 2.0", "RFC 6176"},
+		"alert-storm":      {"warning no_renegotiation alert", "the alert above says why"},
+		"corrupt-cert":     {"a certificate that does not parse", "damaged"},
+	}
+	servers, ca := startLab(t, append([]string{"index"}, lab.Names...)...)
+	if len(want) != len(servers) {
+		t.Fatalf("%d servers, %d expectations", len(servers), len(want))
+	}
+	for _, s := range servers {
+		t.Run(s.Name, func(t *testing.T) {
+			w, ok := want[s.Name]
+			if !ok {
+				t.Fatalf("no expectation for %s", s.Name)
+			}
+			args := []string{s.URL, "--cacert", ca, "-m", "10s"}
+			if s.Name == "silent" || s.Name == "slow" {
+				args[len(args)-1] = "2s"
+			}
+			start := time.Now()
+			code, _, stderr := runCode(args...)
+			if d := time.Since(start); d > 12*time.Second {
+				t.Errorf("took %v", d)
+			}
+			if code != s.Exit {
+				t.Errorf("exit %d, want %d\n%s", code, s.Exit, stderr)
+			}
+			if s.Exit == 0 {
+				return
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want a cause line and a hint line, got:\n%s", stderr)
+			}
+			if !strings.HasPrefix(lines[0], "tlstrace: error: ") || !strings.Contains(lines[0], w.cause) {
+				t.Errorf("cause %q, want one with %q", lines[0], w.cause)
+			}
+			if !strings.HasPrefix(lines[1], "tlstrace: hint: ") || !strings.Contains(lines[1], w.hint) {
+				t.Errorf("hint %q, want one with %q", lines[1], w.hint)
+			}
+		})
+	}
+}
+
+// TestLabCA checks that the root CA is written readable by all.
+func TestLabCA(t *testing.T) {
+	_, ca := startLab(t, "index")
+	fi, err := os.Stat(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o644 || filepath.Base(ca) != "ca.pem" {
+		t.Errorf("%s mode %v, want ca.pem 0644", ca, fi.Mode().Perm())
+	}
+}
+
+// TestLabCommand runs tlstrace lab --json: one line per server as it
+// starts, the index page listing them, and an end when cancelled.
+func TestLabCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runLab(ctx, 0, dir, true, &out) }()
+	var lines []labLine
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		lines = lines[:0]
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var x labLine
+			if json.Unmarshal([]byte(l), &x) == nil {
+				lines = append(lines, x)
+			}
+		}
+		if len(lines) == len(lab.Names)+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("listing:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ca := filepath.Join(dir, "ca.pem")
+	if lines[0].Name != "index" || lines[0].Expect.Exit != 0 || lines[1].Name != "expired" || lines[1].Expect.Exit != 7 || lines[1].Fault == "" {
+		t.Errorf("listing: %+v", lines[:2])
+	}
+	code, body, stderr := runCode(lines[0].URL, "--cacert", ca, "-m", "10s", "--body")
+	if code != 0 || !strings.Contains(body, "tlstrace "+lines[1].URL+" --cacert ") {
+		t.Errorf("index: exit %d\n%s\n%s", code, body, stderr)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("lab did not stop when cancelled")
+	}
+}

@@ -1,0 +1,315 @@
+// Package lab runs servers that are broken on purpose, each in one known
+// way, on 127.0.0.1: certificates made at start (so nothing goes stale)
+// and raw TCP peers that write bytes no TLS server would. `tlstrace lab`
+// serves them, and the tests use them as fixtures for the diagnoses.
+package lab
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certgen"
+)
+
+// Exit codes of `tlstrace URL` that a server's fault leads to.
+const (
+	ExitOK   = 0
+	ExitTLS  = 6
+	ExitCert = 7
+)
+
+// Kinds of fault.
+const (
+	KindNone     = "none"
+	KindCert     = "certificate"
+	KindProtocol = "protocol"
+	KindHostile  = "hostile"
+)
+
+// Fault is one way a server is broken.
+type Fault struct {
+	// Name is how the lab and its users call it ("expired").
+	Name string
+	// Kind is KindCert, KindProtocol, KindHostile or KindNone.
+	Kind string
+	// Fault says what is wrong, in a few words.
+	Fault string
+	// Exit is the exit code of `tlstrace URL --cacert ca.pem`.
+	Exit int
+	// tls, when set, is the server's configuration (certificate faults);
+	// raw, when set, serves each connection by hand (hostile faults).
+	tls *tls.Config
+	raw func(net.Conn)
+}
+
+// Names lists the faults the lab serves, in the order of their ports
+// (after the index on the first port).
+var Names = []string{
+	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain",
+	"garbage", "plain-http", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
+}
+
+// Lab holds the root CA and the faults made from it.
+type Lab struct {
+	// Root is the CA a client trusts; RootPEM is it in PEM.
+	Root    *x509.Certificate
+	RootPEM []byte
+	rootKey crypto.Signer
+	faults  map[string]*Fault
+}
+
+// New makes a fresh root CA and the certificates of every fault.
+func New() (*Lab, error) {
+	l := &Lab{faults: map[string]*Fault{}}
+	now := time.Now()
+	key, err := certgen.GenerateKey("p256")
+	if err != nil {
+		return nil, err
+	}
+	der, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab CA", Profile: certgen.ProfileCA, PathLen: -1, Key: key,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * 24 * time.Hour)})
+	if err != nil {
+		return nil, fmt.Errorf("lab: making the root CA: %w", err)
+	}
+	if l.Root, err = x509.ParseCertificate(der); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	l.rootKey = key
+	l.RootPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := l.certFaults(now); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	for _, f := range hostileFaults() {
+		l.faults[f.Name] = f
+	}
+	return l, nil
+}
+
+// Fault returns the fault called name, or nil.
+func (l *Lab) Fault(name string) *Fault { return l.faults[name] }
+
+// WriteCA writes the root CA to dir/ca.pem (mode 0644) and returns the
+// file's path.
+func (l *Lab) WriteCA(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("lab: %w", err)
+	}
+	p := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(p, l.RootPEM, 0o644); err != nil {
+		return "", fmt.Errorf("lab: %w", err)
+	}
+	return p, os.Chmod(p, 0o644)
+}
+
+var localNames = []string{"localhost", "127.0.0.1", "::1"}
+
+// leaf issues a server certificate with key (P-256 when nil) signed by
+// issuer (self-signed when nil) and returns its DER.
+func leaf(c certgen.Config, key crypto.Signer, issuer *x509.Certificate, issuerKey crypto.Signer) ([]byte, crypto.Signer, error) {
+	if key == nil {
+		var err error
+		if key, err = certgen.GenerateKey("p256"); err != nil {
+			return nil, nil, err
+		}
+	}
+	c.Profile, c.Key, c.Issuer, c.IssuerKey = certgen.ProfileServer, key, issuer, issuerKey
+	der, err := certgen.Issue(c)
+	return der, key, err
+}
+
+func (l *Lab) certFaults(now time.Time) error {
+	day := 24 * time.Hour
+	add := func(name, fault string, chain [][]byte, key crypto.Signer) {
+		l.faults[name] = &Fault{Name: name, Kind: KindCert, Fault: fault, Exit: ExitCert,
+			tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: chain, PrivateKey: key}}}}
+	}
+	signed := func(c certgen.Config, key crypto.Signer) ([][]byte, crypto.Signer, error) {
+		der, k, err := leaf(c, key, l.Root, l.rootKey)
+		return [][]byte{der}, k, err
+	}
+	good := certgen.Config{CommonName: "localhost", SANs: localNames, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day)}
+
+	// index: a server with nothing wrong.
+	chain, key, err := signed(good, nil)
+	if err != nil {
+		return err
+	}
+	l.faults["index"] = &Fault{Name: "index", Kind: KindNone, Fault: "none: this page", Exit: ExitOK,
+		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: chain, PrivateKey: key}}}}
+
+	c := good
+	c.NotBefore, c.NotAfter = now.Add(-30*day), now.Add(-day)
+	if chain, key, err = signed(c, nil); err != nil {
+		return err
+	}
+	add("expired", "the certificate expired a day ago", chain, key)
+
+	c = good
+	c.NotBefore, c.NotAfter = now.Add(day), now.Add(30*day)
+	if chain, key, err = signed(c, nil); err != nil {
+		return err
+	}
+	add("not-yet-valid", "the certificate is valid only from tomorrow", chain, key)
+
+	c = good
+	c.CommonName, c.SANs = "wrong.host.example", []string{"wrong.host.example"}
+	if chain, key, err = signed(c, nil); err != nil {
+		return err
+	}
+	add("wrong-host", "the certificate names another host", chain, key)
+
+	c = good
+	c.CommonName, c.SANs = "127.0.0.1", nil
+	if chain, key, err = signed(c, nil); err != nil {
+		return err
+	}
+	add("no-san", "the certificate names its host only in the subject's CN, no subjectAltName", chain, key)
+
+	der, key, err := leaf(good, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	add("self-signed", "the certificate is self-signed", [][]byte{der}, key)
+
+	otherKey, err := certgen.GenerateKey("p256")
+	if err != nil {
+		return err
+	}
+	otherDER, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab untrusted CA", Profile: certgen.ProfileCA, PathLen: -1, Key: otherKey,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day)})
+	if err != nil {
+		return err
+	}
+	other, err := x509.ParseCertificate(otherDER)
+	if err != nil {
+		return err
+	}
+	if der, key, err = leaf(good, nil, other, otherKey); err != nil {
+		return err
+	}
+	add("untrusted-root", "the chain ends at a root the client does not trust", [][]byte{der, otherDER}, key)
+
+	interKey, err := certgen.GenerateKey("p256")
+	if err != nil {
+		return err
+	}
+	interDER, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab intermediate CA", Profile: certgen.ProfileCA, PathLen: 0, Key: interKey,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day), Issuer: l.Root, IssuerKey: l.rootKey})
+	if err != nil {
+		return err
+	}
+	inter, err := x509.ParseCertificate(interDER)
+	if err != nil {
+		return err
+	}
+	if der, key, err = leaf(good, nil, inter, interKey); err != nil {
+		return err
+	}
+	add("incomplete-chain", "the server sends its certificate without the intermediate CA that signed it", [][]byte{der}, key)
+
+	return nil
+}
+
+// Server is one fault listening.
+type Server struct {
+	*Fault
+	// URL is where a client reaches it.
+	URL string
+	ln  net.Listener
+}
+
+// Listen opens one listener per name on 127.0.0.1 from port basePort (0:
+// ports the system chooses) and returns the servers; Serve runs them.
+func (l *Lab) Listen(basePort int, names []string) ([]*Server, error) {
+	var out []*Server
+	for i, n := range names {
+		f := l.faults[n]
+		if f == nil {
+			closeAll(out)
+			return nil, fmt.Errorf("lab: no fault %q", n)
+		}
+		port := 0
+		if basePort != 0 {
+			port = basePort + i
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", fmt.Sprint(port)))
+		if err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("lab: %s: %w", n, err)
+		}
+		out = append(out, &Server{Fault: f, URL: "https://" + ln.Addr().String() + "/", ln: ln})
+	}
+	return out, nil
+}
+
+func closeAll(s []*Server) {
+	for _, x := range s {
+		x.ln.Close()
+	}
+}
+
+// Serve serves s until ctx is done, then closes its listener and the
+// connections it holds, and returns once they have ended.
+func (s *Server) Serve(ctx context.Context, index func() []byte) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	stop := context.AfterFunc(ctx, func() {
+		s.ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	defer stop()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				c.Close()
+				mu.Lock()
+				delete(conns, c)
+				mu.Unlock()
+			}()
+			s.serveConn(c, index)
+		}()
+	}
+	s.ln.Close()
+	wg.Wait()
+}
+
+func (s *Server) serveConn(c net.Conn, index func() []byte) {
+	if s.raw != nil {
+		s.raw(c)
+		return
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	tc := tls.Server(c, s.tls)
+	if err := tc.Handshake(); err != nil {
+		return
+	}
+	serveHTTP(tc, index)
+}
