@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/lab"
+)
+
+// TestLabPeersFail runs curl and openssl s_client against each of the
+// lab's certificate faults with the lab's root trusted, and checks that
+// they fail too: the fault is real, not one tlstrace alone sees. The one
+// exception is curl, which accepts no-san's certificate by its common name.
+func TestLabPeersFail(t *testing.T) {
+	requirePeer(t, "curl", "openssl")
+	var names []string
+	for _, n := range lab.Names {
+		if f := mustLab(t).Fault(n); f.Kind == lab.KindCert {
+			names = append(names, n)
+		}
+	}
+	servers, ca := startLab(t, append([]string{"index"}, names...)...)
+	for _, s := range servers {
+		t.Run(s.Name, func(t *testing.T) {
+			u, err := url.Parse(s.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			curl, cerr := exec.CommandContext(ctx, "curl", "-sS", "-m", "5", "--cacert", ca, "-o", "/dev/null", s.URL).CombinedOutput()
+			ossl, oerr := exec.CommandContext(ctx, "openssl", "s_client", "-connect", u.Host, "-CAfile", ca,
+				"-verify_return_error", "-verify_ip", u.Hostname(), "-brief").CombinedOutput()
+			t.Logf("curl: %v: %s", cerr, firstLines(string(curl), 1))
+			t.Logf("openssl s_client: %v: %s", oerr, firstLines(string(ossl), 3))
+			ok := s.Exit == lab.ExitOK
+			// curl takes the common name for the host when there is no
+			// subjectAltName (tlstrace's cause line says so).
+			if (cerr == nil) != (ok || s.Name == "no-san") {
+				t.Errorf("curl: %v, want success %v", cerr, ok)
+			}
+			if (oerr == nil) != ok {
+				t.Errorf("openssl s_client: %v, want success %v", oerr, ok)
+			}
+		})
+	}
+}
+
+func mustLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	l, err := lab.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func firstLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(l[:min(n, len(l))], " | ")
+}
