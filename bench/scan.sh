@@ -3,11 +3,13 @@
 # and `sslscan`, on the same local nginx (TLS 1.2 and 1.3, its default
 # ciphers), RUNS times each, interleaved: the median wall times, the
 # ratios, the peak memory of each (/usr/bin/time), and whether the three
-# found the same number of suites per version.
+# found the same number of suites per version. Then testssl.sh once with
+# -p -e (protocols and each cipher) and once with its default run, which
+# take a minute or more each, against tlstrace's median.
 #
-# Needs: go, openssl, nginx, nmap, sslscan, /usr/bin/time (Debian:
-# apt-get install nginx-light nmap sslscan time openssl). Everything
-# listens on 127.0.0.1.
+# Needs: go, openssl, nginx, nmap, sslscan, testssl (Debian's testssl.sh
+# package), /usr/bin/time (Debian: apt-get install nginx-light nmap
+# sslscan testssl.sh time openssl). Everything listens on 127.0.0.1.
 #
 # Usage: bash bench/scan.sh [RUNS]
 set -euo pipefail
@@ -21,7 +23,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-for cmd in go openssl nginx nmap sslscan /usr/bin/time; do
+for cmd in go openssl nginx nmap sslscan testssl /usr/bin/time; do
 	command -v "$cmd" >/dev/null || { echo "bench/scan.sh: $cmd is missing" >&2; exit 1; }
 done
 
@@ -68,3 +70,13 @@ for v in "TLS 1.2:771:TLSv1.2" "TLS 1.3:772:TLSv1.3"; do
 	n=$(awk -v sv="$sv:" '/^[|_]   [A-Za-z]/ {on = ($2 == sv); next} on && /^[|_]       TLS_/ {c++} END {print c+0}' "$work/nmap.out")
 	echo "$name: tlstrace $t, sslscan $s, nmap $n"
 done
+
+echo "== testssl.sh, once each (its default run checks vulnerabilities too)"
+timed testssl_pe testssl --quiet --color 0 --warnings off -p -e "$addr"
+timed testssl_all testssl --quiet --color 0 --warnings off "$addr"
+for n in testssl_pe testssl_all; do
+	w=$(awk -v n="$n" '$1 == n {print $2}' "$work/t.txt")
+	m=$(awk -v n="$n" '$1 == n {print $3}' "$work/t.txt")
+	printf '%-12s %9.1f ms  peak RSS %6d KB  = %.0f x tlstrace scan\n' "$n" "$(echo "$w" | awk '{print $1/1000}')" "$m" "$(awk -v w="$w" -v t="$wall_tlstrace" 'BEGIN {print w/t}')"
+done
+echo "(target: testssl.sh's default run at least 30 x tlstrace scan)"
