@@ -56,6 +56,7 @@ type Fault struct {
 // (after the index on the first port).
 var Names = []string{
 	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain",
+	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch",
 	"garbage", "plain-http", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
 }
 
@@ -217,6 +218,29 @@ func (l *Lab) certFaults(now time.Time) error {
 	}
 	add("incomplete-chain", "the server sends its certificate without the intermediate CA that signed it", [][]byte{der}, key)
 
+	return l.protocolFaults(good)
+}
+
+// protocolFaults adds the crypto/tls servers whose certificate is good
+// but whose settings leave a default client nothing in common.
+func (l *Lab) protocolFaults(good certgen.Config) error {
+	chain, key, err := leaf(good, nil, l.Root, l.rootKey)
+	if err != nil {
+		return err
+	}
+	cert := []tls.Certificate{{Certificate: [][]byte{chain}, PrivateKey: key}}
+	roots := x509.NewCertPool()
+	roots.AddCert(l.Root)
+	add := func(name, fault string, c *tls.Config) {
+		c.Certificates = cert
+		l.faults[name] = &Fault{Name: name, Kind: KindProtocol, Fault: fault, Exit: ExitTLS, tls: c}
+	}
+	add("tls10-only", "the server speaks only TLS 1.0", &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
+	add("tls11-only", "the server speaks only TLS 1.1", &tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11})
+	add("no-common-suite", "the server's only cipher suite is RC4, which no client offers", &tls.Config{MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA}})
+	add("mtls-required", "the server requires a client certificate", &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots})
+	add("alpn-mismatch", "the server's only application protocol is one no client offers", &tls.Config{NextProtos: []string{"x-tlstrace-lab"}})
 	return nil
 }
 
