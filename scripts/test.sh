@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of tlstrace. Installs the test peers first when
 # they are missing (Debian packages: tshark, openssl, curl, gnutls-bin,
-# nginx-light, chromium, sslscan, nmap), because the tests talk to real peers on 127.0.0.1.
+# nginx-light, chromium, sslscan, nmap, testssl.sh), because the tests talk to real peers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light
 [ -x /usr/bin/time ] || need+=(time)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sslscan >/dev/null 2>&1 || need+=(sslscan)
+command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v nmap >/dev/null 2>&1 || need+=(nmap)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing test peers: ${need[*]}"
