@@ -1,33 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/lab"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
-
-// rawListener runs serve on each connection to a listener on 127.0.0.1,
-// after reading the client's first record.
-func rawListener(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	return tlstest.Listen(t, func(c net.Conn) {
-		hdr := make([]byte, 5)
-		if _, err := io.ReadFull(c, hdr); err != nil {
-			return
-		}
-		if _, err := io.ReadFull(c, make([]byte, int(hdr[3])<<8|int(hdr[4]))); err != nil {
-			return
-		}
-		serve(c)
-	})
-}
 
 func plainHTTP(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -46,27 +29,11 @@ func TestGetWireFailures(t *testing.T) {
 	requirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	serverHello := append([]byte{2, 0, 0, 80, 3, 3}, make([]byte, 32)...)
-	// hello is a whole ServerHello record choosing version and suite,
-	// with no extensions.
-	hello := func(version, suite uint16) []byte {
-		body := []byte{byte(version >> 8), byte(version)}
-		body = append(body, make([]byte, 32)...)
-		body = append(body, 0, byte(suite>>8), byte(suite), 0)
-		msg := append([]byte{2, 0, 0, byte(len(body))}, body...)
-		return append([]byte{22, 3, 3, 0, byte(len(msg))}, msg...)
-	}
+	hello := lab.ServerHello
 	// raw answers the ClientHello with b, then closes or, with wait, waits
 	// for the client to close.
 	raw := func(b []byte, wait bool) func(t *testing.T) string {
-		return func(t *testing.T) string {
-			return rawListener(t, func(c net.Conn) {
-				c.Write(b)
-				if wait {
-					io.Copy(io.Discard, c)
-				}
-			})
-		}
+		return func(t *testing.T) string { return tlstest.Listen(t, lab.Answer(b, wait)) }
 	}
 	openssl := func(args ...string) func(t *testing.T) string {
 		return func(t *testing.T) string {
@@ -74,31 +41,16 @@ func TestGetWireFailures(t *testing.T) {
 			return fmt.Sprintf("localhost:%d", sServer(t, cert, key, args...))
 		}
 	}
-	// badCert is a ServerHello and a Certificate message whose one
-	// certificate is 4 bytes of DER that do not parse.
-	badCert := append(hello(0x0303, 0xc02f), 22, 3, 3, 0, 14, 11, 0, 0, 10, 0, 0, 7, 0, 0, 4, 0x30, 0x82, 0xff, 0xff)
+	badCert := lab.CorruptCert
 	// resetAfter answers the ClientHello with b, then resets the
 	// connection.
 	resetAfter := func(b []byte) func(t *testing.T) string {
-		return func(t *testing.T) string {
-			return rawListener(t, func(c net.Conn) {
-				c.Write(b)
-				c.(*net.TCPConn).SetLinger(0)
-			})
-		}
+		return func(t *testing.T) string { return tlstest.Listen(t, lab.ResetAfter(b)) }
 	}
 	// slow answers the ClientHello with b one byte at a time, then waits
 	// for the client to close.
 	slow := func(b []byte) func(t *testing.T) string {
-		return func(t *testing.T) string {
-			return rawListener(t, func(c net.Conn) {
-				for i := range b {
-					c.Write(b[i : i+1])
-					time.Sleep(100 * time.Millisecond)
-				}
-				io.Copy(io.Discard, c)
-			})
-		}
+		return func(t *testing.T) string { return tlstest.Listen(t, lab.Slow(b, 100*time.Millisecond)) }
 	}
 	cases := []struct {
 		name   string
@@ -107,7 +59,7 @@ func TestGetWireFailures(t *testing.T) {
 		cause  string
 		hint   string
 	}{
-		{"oversized-record", raw(append([]byte{22, 3, 3, 0x4e, 0x20}, serverHello...), true), nil,
+		{"oversized-record", raw(lab.OversizedRecord, true), nil,
 			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432, RFC 5246, Section 6.2.3)", "breaks the record layer"},
 		{"version-never-offered", raw(hello(0x0300, 0xc02f), true), nil,
 			"the server chose SSL 3.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "cannot speak it"},
@@ -117,7 +69,7 @@ func TestGetWireFailures(t *testing.T) {
 			"the server reset the connection during the handshake", "found nothing in common"},
 		{"unknown-suite", raw(hello(0x0303, 0xcafe), true), nil,
 			"the client refused the server's handshake with a handshake_failure alert", "breaks the protocol"},
-		{"alert-storm", raw(append(hello(0x0303, 0xc02f), bytes.Repeat([]byte{21, 3, 3, 0, 2, 1, 100}, 40)...), true), nil,
+		{"alert-storm", raw(lab.AlertStorm, true), nil,
 			"the server refused the handshake with a warning no_renegotiation alert", "the alert above says why"},
 		{"oversized-handshake-message", raw(append(hello(0x0303, 0xc02f), 22, 3, 3, 0, 4, 11, 0x10, 0, 0), true), nil,
 			"the client refused the server's handshake with an internal_error alert: tls: handshake message of length 1048576 bytes", "breaks the protocol"},
@@ -125,14 +77,14 @@ func TestGetWireFailures(t *testing.T) {
 			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
 		{"corrupt-certificate-then-close", raw(badCert, false), nil,
 			"the server sent a certificate that does not parse (certificate 1 of its Certificate message: x509: malformed certificate)", "certificate file is damaged"},
-		{"sslv2-server-hello", raw([]byte{0x80, 0x0e, 4, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 1, 0, 0x80}, true), nil,
+		{"sslv2-server-hello", raw(lab.SSLv2Hello, true), nil,
 			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks", "RFC 6176"},
 		{"slow-server", slow([]byte{22, 3, 3}), []string{"-m", "2s"},
 			"the TLS handshake timed out after 2s: the server sent only 3 bytes of a record in that time", "raise -m/--max-time"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
-		{"not-tls", raw([]byte("SSH-2.0-OpenSSH_9.6\r\n"), true), nil,
+		{"not-tls", raw(lab.Garbage, true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},
-		{"closed-inside-a-record", raw(append([]byte{22, 3, 3, 0, 84}, serverHello[:20]...), false), nil,
+		{"closed-inside-a-record", raw(lab.TruncatedRecord, false), nil,
 			"the server closed the connection in the middle of a record (25 of its 89 bytes sent)", "cut the connection"},
 		{"closed-between-records", raw(nil, false), nil,
 			"the server closed the connection during the handshake", "the server may not speak TLS on this port"},
