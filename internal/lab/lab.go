@@ -7,8 +7,10 @@ package lab
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -55,7 +57,7 @@ type Fault struct {
 // Names lists the faults the lab serves, in the order of their ports
 // (after the index on the first port).
 var Names = []string{
-	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain",
+	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain", "sha1-chain",
 	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch",
 	"garbage", "plain-http", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
 }
@@ -218,7 +220,36 @@ func (l *Lab) certFaults(now time.Time) error {
 	}
 	add("incomplete-chain", "the server sends its certificate without the intermediate CA that signed it", [][]byte{der}, key)
 
+	if chain, key, err = l.sha1Leaf(good); err != nil {
+		return err
+	}
+	add("sha1-chain", "the root signed the certificate with SHA-1, which is broken", chain, key)
 	return l.protocolFaults(good)
+}
+
+// sha1Leaf issues a server certificate that the root signs with
+// ECDSA-with-SHA1: certgen refuses SHA-1, so it is made with crypto/x509,
+// which still signs with it (and refuses to verify it).
+func (l *Lab) sha1Leaf(c certgen.Config) ([][]byte, crypto.Signer, error) {
+	key, err := certgen.GenerateKey("p256")
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := certgen.SerialNumber()
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: c.CommonName}, NotBefore: c.NotBefore, NotAfter: c.NotAfter,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true,
+		SignatureAlgorithm: x509.ECDSAWithSHA1}
+	if err := certgen.AddSANs(t, c.SANs); err != nil {
+		return nil, nil, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, t, l.Root, key.Public(), l.rootKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sha1-chain: %w", err)
+	}
+	return [][]byte{der}, key, nil
 }
 
 // protocolFaults adds the crypto/tls servers whose certificate is good
