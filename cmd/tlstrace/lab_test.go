@@ -58,6 +58,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"untrusted-root":   {"the chain ends at \"CN=tlstrace lab untrusted CA\", which is not a trusted CA", "--cacert"},
 		"incomplete-chain": {"issued by \"CN=tlstrace lab intermediate CA\", which was not sent", "add it to the chain file"},
 		"sha1-chain":       {"is signed with ECDSA-SHA1, which is no longer accepted", "reissue it with a SHA-256"},
+		"huge-headers":     {"the response headers are larger than 300 KiB", "curl refuses them too"},
 		"tls10-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.0"},
 		"tls11-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.1"},
 		"no-common-suite":  {"the server found no cipher suite, group or signature algorithm in common", "relax --ciphers"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -123,6 +124,23 @@ func hostileFaults() []*Fault {
 		h("alert-storm", "the server sends a flood of warning alerts", Answer(AlertStorm, true)),
 		h("corrupt-cert", "the server's certificate is cut short and does not parse", Answer(CorruptCert, false)),
 	}
+}
+
+// HugeHeaders reads a request and answers with 5000 headers of 200 bytes
+// each, 1 MB: curl accepts at most 300 kB of them.
+func HugeHeaders(c net.Conn) {
+	br := bufio.NewReader(c)
+	if _, err := http.ReadRequest(br); err != nil {
+		return
+	}
+	w := bufio.NewWriter(c)
+	w.WriteString("HTTP/1.1 200 OK\r\n")
+	v := strings.Repeat("x", 180)
+	for i := range 5000 {
+		fmt.Fprintf(w, "X-Lab-%04d: %s\r\n", i, v)
+	}
+	w.WriteString("Content-Length: 0\r\n\r\n")
+	w.Flush()
 }
 
 // serveHTTP answers HTTP/1.1 requests on c with the index page.

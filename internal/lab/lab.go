@@ -28,6 +28,7 @@ const (
 	ExitOK   = 0
 	ExitTLS  = 6
 	ExitCert = 7
+	ExitHTTP = 8
 )
 
 // Kinds of fault.
@@ -52,6 +53,9 @@ type Fault struct {
 	// raw, when set, serves each connection by hand (hostile faults).
 	tls *tls.Config
 	raw func(net.Conn)
+	// respond, when set, answers after a good handshake instead of the
+	// index page.
+	respond func(net.Conn)
 }
 
 // Names lists the faults the lab serves, in the order of their ports
@@ -59,7 +63,7 @@ type Fault struct {
 var Names = []string{
 	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain", "sha1-chain",
 	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch",
-	"garbage", "plain-http", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
+	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
 }
 
 // Lab holds the root CA and the faults made from it.
@@ -270,6 +274,8 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 	add("tls11-only", "the server speaks only TLS 1.1", &tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11})
 	add("no-common-suite", "the server's only cipher suite is RC4, which no client offers", &tls.Config{MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA}})
+	l.faults["huge-headers"] = &Fault{Name: "huge-headers", Kind: KindHostile, Fault: "the server's HTTP response has 5000 headers, 1 MB, more than clients accept",
+		Exit: ExitHTTP, tls: &tls.Config{Certificates: cert, NextProtos: []string{"http/1.1"}}, respond: HugeHeaders}
 	add("mtls-required", "the server requires a client certificate", &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots})
 	add("alpn-mismatch", "the server's only application protocol is one no client offers", &tls.Config{NextProtos: []string{"x-tlstrace-lab"}})
 	return nil
@@ -364,6 +370,10 @@ func (s *Server) serveConn(c net.Conn, index func() []byte) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	tc := tls.Server(c, s.tls)
 	if err := tc.Handshake(); err != nil {
+		return
+	}
+	if s.respond != nil {
+		s.respond(tc)
 		return
 	}
 	serveHTTP(tc, index)
