@@ -1,0 +1,59 @@
+package lab
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestFaults checks that every listed fault exists with a kind and an
+// exit code, that an unknown name is refused, and that the index page
+// lists each server with its command, escaped as HTML.
+func TestFaults(t *testing.T) {
+	l, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range Names {
+		f := l.Fault(n)
+		if f == nil || f.Kind == "" || f.Fault == "" || f.Exit == ExitOK || (f.tls == nil) == (f.raw == nil) {
+			t.Errorf("fault %q: %+v", n, f)
+		}
+	}
+	if _, err := l.Listen(0, []string{"index", "no-such-fault"}); err == nil || !strings.Contains(err.Error(), "no-such-fault") {
+		t.Errorf("unknown fault: %v", err)
+	}
+	servers, err := l.Listen(0, []string{"index", "expired"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(Index(servers, "/tmp/<lab>/ca.pem"))
+	for _, want := range []string{"tlstrace " + servers[1].URL + " --cacert /tmp/&lt;lab&gt;/ca.pem", "<td>expired</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index page lacks %q:\n%s", want, page)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Serve(ctx, nil)
+		}()
+	}
+	// The index's certificate verifies against the root.
+	roots := x509.NewCertPool()
+	roots.AddCert(l.Root)
+	c, err := tls.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(servers[0].URL, "https://"), "/"), &tls.Config{RootCAs: roots})
+	if err != nil {
+		t.Error(err)
+	} else {
+		c.Close()
+	}
+	cancel()
+	wg.Wait()
+}
