@@ -310,9 +310,20 @@ func DHEParams(p, g, ys []byte) ([]byte, error) {
 	return b.Bytes()
 }
 
+// RSAExportParams encodes the ServerRSAParams of an RSA_EXPORT
+// ServerKeyExchange (RFC 2246, Section 7.4.3): the temporary RSA key's
+// modulus and exponent.
+func RSAExportParams(modulus, exponent []byte) ([]byte, error) {
+	var b cryptobyte.Builder
+	for _, v := range [][]byte{modulus, exponent} {
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
+	}
+	return b.Bytes()
+}
+
 // MarshalServerKeyExchange encodes a signed ServerKeyExchange (RFC 5246,
-// Section 7.4.3; RFC 8422, Section 5.4): params as returned by ECDHEParams
-// or DHEParams, then the signature, with its scheme from TLS 1.2 on.
+// Section 7.4.3; RFC 8422, Section 5.4): params as returned by ECDHEParams,
+// DHEParams or RSAExportParams, then the signature, with its scheme from TLS 1.2 on.
 func MarshalServerKeyExchange(version uint16, params []byte, scheme uint16, signature []byte) ([]byte, error) {
 	return handshakeMessage(TypeServerKeyExchange, func(b *cryptobyte.Builder) {
 		b.AddBytes(params)

@@ -286,6 +286,16 @@ func TestEncodeSignedMessages(t *testing.T) {
 		m.Signed.Scheme != 0x0804 {
 		t.Errorf("DHE server_key_exchange: %+v", m.Signed)
 	}
+	mod, exp := bytes.Repeat([]byte{0xC3}, 64), []byte{1, 0, 1}
+	params = must[[]byte](t)(RSAExportParams(mod, exp))
+	for _, v := range []uint16{VersionTLS12, VersionTLS10} {
+		m := mustParse(t, Context{Version: v, CipherSuite: 0x0003, FromServer: true}, must[[]byte](t)(MarshalServerKeyExchange(v, params, 0x0401, sig)))
+		if !bytes.Equal(node(t, m, "rsa_modulus").Bytes, mod) || !bytes.Equal(node(t, m, "rsa_exponent").Bytes, exp) ||
+			!bytes.Equal(node(t, m, "signature").Bytes, sig) || m.Signed.HasScheme != (v == VersionTLS12) ||
+			(m.Signed.HasScheme && m.Signed.Scheme != 0x0401) {
+			t.Errorf("RSA_EXPORT server_key_exchange %04x: %+v", v, m.Signed)
+		}
+	}
 }
 
 func TestEncodeClientKeyExchange(t *testing.T) {

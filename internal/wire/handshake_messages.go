@@ -399,7 +399,7 @@ func describeCertificate(r *reader, der []byte) (string, error) {
 }
 
 // parseServerKeyExchange reads RFC 8422, Section 5.4 (ECDHE), RFC 5246,
-// Section 7.4.3 (DHE) and RFC 4279, Section 2 (PSK), by the key exchange of
+// Section 7.4.3 (DHE), RFC 2246, Section 7.4.3 (RSA_EXPORT) and RFC 4279, Section 2 (PSK), by the key exchange of
 // the negotiated suite.
 func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
@@ -434,6 +434,14 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 			}
 		}
 		signed = kex == KexDHE
+	case KexRSA:
+		// ServerRSAParams of an RSA_EXPORT suite (RFC 2246, Section
+		// 7.4.3), signed like the DHE parameters.
+		for _, name := range []string{"rsa_modulus", "rsa_exponent"} {
+			if _, ok := r.opaque(name, 2); !ok {
+				return
+			}
+		}
 	case KexPSK, KexRSAPSK:
 		signed = false
 	default:
