@@ -50,6 +50,20 @@ func TestLabPeersFail(t *testing.T) {
 	}
 }
 
+// TestLabCurlHugeHeaders checks that curl refuses huge-headers' response
+// too, as tlstrace's hint says.
+func TestLabCurlHugeHeaders(t *testing.T) {
+	requirePeer(t, "curl")
+	servers, ca := startLab(t, "huge-headers")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "curl", "-sS", "-m", "5", "--cacert", ca, "-o", "/dev/null", servers[0].URL).CombinedOutput()
+	t.Logf("curl: %v: %s", err, firstLines(string(out), 1))
+	if err == nil {
+		t.Error("curl accepted 1 MB of response headers")
+	}
+}
+
 func mustLab(t *testing.T) *lab.Lab {
 	t.Helper()
 	l, err := lab.New()
