@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tlstrace/tlstrace/internal/field"
+	"golang.org/x/crypto/cryptobyte"
 )
 
 func must[T any](t *testing.T) func(T, error) T {
@@ -421,4 +422,59 @@ func FuzzEncodeHello(f *testing.F) {
 			t.Fatalf("server hello parsed as %+v", got)
 		}
 	})
+}
+
+func TestParsePSKAndAnonKeyExchanges(t *testing.T) {
+	hint, id := []byte("hint"), []byte("client1")
+	pub := append([]byte{4}, bytes.Repeat([]byte{3}, 64)...)
+	p, g, ys := bytes.Repeat([]byte{0xFF}, 128), []byte{2}, bytes.Repeat([]byte{0x44}, 128)
+	opaque16 := func(b *cryptobyte.Builder, v []byte) {
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(v) })
+	}
+	for _, c := range []struct {
+		suite  uint16
+		hint   bool
+		params []byte
+		field  string
+		want   []byte
+	}{
+		{0x008C, true, nil, "", nil},                                          // PSK
+		{0x0094, true, nil, "", nil},                                          // RSA_PSK
+		{0x0090, true, must[[]byte](t)(DHEParams(p, g, ys)), "dh_Ys", ys},     // DHE_PSK
+		{0xC035, true, must[[]byte](t)(ECDHEParams(23, pub)), "public", pub},  // ECDHE_PSK
+		{0x0034, false, must[[]byte](t)(DHEParams(p, g, ys)), "dh_Ys", ys},    // DH_anon
+		{0xC018, false, must[[]byte](t)(ECDHEParams(23, pub)), "public", pub}, // ECDH_anon
+	} {
+		msg := must[[]byte](t)(handshakeMessage(TypeServerKeyExchange, func(b *cryptobyte.Builder) {
+			if c.hint {
+				opaque16(b, hint)
+			}
+			b.AddBytes(c.params)
+		}))
+		m := mustParse(t, Context{Version: VersionTLS12, CipherSuite: c.suite, FromServer: true}, msg)
+		if c.hint && !bytes.Equal(node(t, m, "psk_identity_hint").Bytes, hint) {
+			t.Errorf("%04x: psk_identity_hint", c.suite)
+		}
+		if c.field != "" && !bytes.Equal(node(t, m, c.field).Bytes, c.want) {
+			t.Errorf("%04x: %s", c.suite, c.field)
+		}
+		if m.Signed.HasScheme {
+			t.Errorf("%04x: unsigned parameters read a signature scheme", c.suite)
+		}
+		if c.hint {
+			msg = must[[]byte](t)(handshakeMessage(TypeClientKeyExchange, func(b *cryptobyte.Builder) {
+				opaque16(b, id)
+				switch c.suite {
+				case 0x0094, 0x0090:
+					opaque16(b, ys)
+				case 0xC035:
+					b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(pub) })
+				}
+			}))
+			m = mustParse(t, Context{Version: VersionTLS12, CipherSuite: c.suite}, msg)
+			if !bytes.Equal(node(t, m, "psk_identity").Bytes, id) {
+				t.Errorf("%04x: psk_identity", c.suite)
+			}
+		}
+	}
 }
