@@ -63,7 +63,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"tls11-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.1"},
 		"no-common-suite":  {"the server found no cipher suite, group or signature algorithm in common", "relax --ciphers"},
 		"mtls-required":    {"the server requires a client certificate (certificate_required alert)", "--cert FILE --key FILE"},
-		"alpn-mismatch":    {"a fatal no_application_protocol alert", "the alert above says why"},
+		"alpn-mismatch":    {"the server speaks none of the application protocols the client offered", "--http1.1 or --http2"},
 		"garbage":          {`did not answer with TLS (first bytes "SSH-2")`, "check the port"},
 		"plain-http":       {"the server answered in plain HTTP, not TLS", "use http://"},
 		"silent":           {"the TLS handshake timed out", "check that the server answers"},
@@ -72,7 +72,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"truncated-record": {"closed the connection in the middle of a record", "cut the connection"},
 		"oversized-record": {"a record of 20000 bytes, more than TLS allows", "breaks the record layer"},
 		"sslv2":            {"the server answered in SSL 2.0", "RFC 6176"},
-		"alert-storm":      {"warning no_renegotiation alert", "the alert above says why"},
+		"alert-storm":      {"the server sent 40 warning alerts (the last no_renegotiation)", "is misbehaving"},
 		"corrupt-cert":     {"a certificate that does not parse", "damaged"},
 	}
 	servers, ca := startLab(t, append([]string{"index"}, lab.Names...)...)

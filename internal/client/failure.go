@@ -89,7 +89,14 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		}
 		return advise(StepTLS, explained(fmt.Sprintf("the server requires a client certificate (%s)", how), a, err), AdviseClientCert)
 	}
+	if !a.Alert.Fatal() && ev.Warnings[trace.Server] > 1 {
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server sent %d warning alerts (the last %s) where its handshake should have gone on, and the client gave up", ev.Warnings[trace.Server], name), a, err),
+			"the server (or a middlebox in front of it) is misbehaving: check its TLS configuration and its log")
+	}
 	switch a.Description() {
+	case wire.AlertNoApplicationProtocol:
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(o.ALPN, ", ")), a, err),
+			"offer one it speaks (--http1.1 or --http2), or add the protocol to the server's ALPN list")
 	case wire.AlertProtocolVersion:
 		advice := AdviseNewerVersions
 		// The server's alert looks the same whatever it speaks (OpenSSL
@@ -121,7 +128,7 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		}
 	}
 	return stepErr(StepTLS, explained(fmt.Sprintf("the server refused the handshake with a %s %s alert", a.Alert.Level.Name, name), a, err),
-		"the alert above says why")
+		"the alert names what the server objected to (RFC 8446, Section 6.2); the server's log says why")
 }
 
 // clientAlert explains a handshake the client (crypto/tls) ended with an

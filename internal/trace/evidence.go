@@ -34,6 +34,9 @@ type Evidence struct {
 	// Data counts the bytes of application data each side sent that were
 	// decrypted (or sent in the clear).
 	Data [2]int64
+	// Warnings counts the warning alerts each side sent, close_notify
+	// and user_canceled not counted.
+	Warnings [2]int
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }
@@ -66,6 +69,13 @@ func (e *Evidence) message(side Side, m *wire.Message) {
 }
 
 func (e *Evidence) alert(side Side, a *Alert) {
+	if a.Level != nil && a.Description != nil && !a.Fatal() && side <= Server {
+		switch wire.AlertDescription(a.Description.Value) {
+		case wire.AlertCloseNotify, wire.AlertUserCanceled:
+		default:
+			e.Warnings[side]++
+		}
+	}
 	if old := e.Alert[side]; old == nil || !old.Fatal() {
 		e.Alert[side] = a
 	}
