@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -135,7 +136,7 @@ func runScans(ctx context.Context, targets []string, o *scanOptions, stdout, std
 		if i > 0 && !o.jsonOut {
 			fmt.Fprintln(stdout)
 		}
-		err := runScan(ctx, t, o, stdout)
+		err := runScan(ctx, t, o, stdout, stderr)
 		if len(targets) == 1 || err == nil {
 			if err != nil {
 				return err
@@ -155,7 +156,7 @@ func runScans(ctx context.Context, targets []string, o *scanOptions, stdout, std
 	return nil
 }
 
-func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Writer) error {
+func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr io.Writer) error {
 	if o.concurrency < 1 {
 		return fail(exitUsage, fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency), "")
 	}
@@ -190,6 +191,11 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout io.Write
 			ev.T = ev.Time.Sub(start).Seconds()
 			js.Event(ev)
 		}
+	}
+	if render.IsTerminal(stderr) {
+		bar := newScanProgress(stderr, addr)
+		opts.OnProbe = bar.probe
+		defer bar.done()
 	}
 	res, err := scan.Scan(ctx, opts)
 	if js != nil {
@@ -325,4 +331,38 @@ func groupList(gs []uint16) string {
 		names[i] = wire.GroupName(g)
 	}
 	return strings.Join(names, ", ")
+}
+
+// scanProgress is the line on a terminal's stderr that says how far a
+// scan has come, once it has run for a third of a second: the probes
+// started and the time. It is erased when the scan ends.
+type scanProgress struct {
+	mu          sync.Mutex
+	w           io.Writer
+	addr        string
+	start, last time.Time
+	shown       bool
+}
+
+func newScanProgress(w io.Writer, addr string) *scanProgress {
+	return &scanProgress{w: w, addr: addr, start: time.Now()}
+}
+
+func (p *scanProgress) probe(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.start) < time.Second/3 || now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning %s: %d probes, %.1f s", p.addr, n, now.Sub(p.start).Seconds())
+}
+
+func (p *scanProgress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }

@@ -45,6 +45,9 @@ type Options struct {
 	// Emit, when set, receives each result as it is found (from several
 	// goroutines, one call at a time).
 	Emit func(Payload)
+	// OnProbe, when set, is called as each probe starts with the number
+	// started so far (from several goroutines), for a progress line.
+	OnProbe func(n int)
 }
 
 // VersionResult is what a scan found of one version.
@@ -172,7 +175,12 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("scan: rate %g: want 0 or more", o.Rate)
 	}
 	p := &prober{addr: o.Addr, serverName: o.ServerName, timeout: o.Timeout, sem: make(chan struct{}, o.Concurrency), starttls: o.StartTLS}
-	p.onProbe = func() { probes.Add(1) }
+	p.onProbe = func() {
+		n := probes.Add(1)
+		if o.OnProbe != nil {
+			o.OnProbe(int(n))
+		}
+	}
 	if o.Rate > 0 {
 		p.interval = time.Duration(float64(time.Second) / o.Rate)
 	}
