@@ -143,7 +143,10 @@ type Tap struct {
 	// writes is still shown: the client's own close_notify may follow the
 	// close of the connection by net/http's goroutine.
 	finished bool
-	rec      *capture.Conn
+	// peerEnded is set when a Read returned an error (end of stream,
+	// reset): the peer ended its side, not this end.
+	peerEnded bool
+	rec       *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
 }
@@ -184,6 +187,11 @@ func (c *Tap) record(from trace.Side, at time.Time, b []byte) {
 
 func (c *Tap) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
+	if err != nil {
+		c.t.mu.Lock()
+		c.peerEnded = true
+		c.t.mu.Unlock()
+	}
 	if n > 0 {
 		c.t.mu.Lock()
 		if c.finished {
@@ -228,6 +236,9 @@ func (c *Tap) Close() error {
 func (c *Tap) Finish() {
 	c.once.Do(func() {
 		c.t.mu.Lock()
+		if !c.peerEnded {
+			c.dec.StoppedReading(c.local.Other())
+		}
 		c.t.sink.closeConn(c.dec, c.id)
 		c.finished = true
 		c.t.mu.Unlock()

@@ -134,6 +134,9 @@ type Conn struct {
 	id   int
 	wait bool
 	dirs [2]direction
+	// stopped marks the sides whose bytes the local end stopped reading
+	// (StoppedReading).
+	stopped [2]bool
 
 	version uint16 // negotiated; 0 until the ServerHello
 	suite   uint16
@@ -260,6 +263,30 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 	c.emit(ev)
 }
 
+// StoppedReading says that the local end stopped reading side's bytes
+// before side ended the connection (a live client that closed first): a
+// record or message left partial was then not cut short by side, and is
+// reported so.
+func (c *Conn) StoppedReading(side Side) {
+	if side <= Server {
+		c.stopped[side] = true
+	}
+}
+
+// ended says how the bytes of d ended inside a record or message (what):
+// cut by the connection's end, or not read further because the other side
+// closed first.
+func (c *Conn) ended(d *direction, what string, seen, of int) string {
+	n := fmt.Sprintf("%d bytes of it seen", seen)
+	if of > 0 {
+		n = fmt.Sprintf("%d bytes of it seen, of the %d its header gives", seen, of)
+	}
+	if c.stopped[d.side] {
+		return fmt.Sprintf("the rest of %s was not read: the %s closed the connection first (%s)", what, d.side.Other(), n)
+	}
+	return fmt.Sprintf("the connection ended inside %s (%s)", what, n)
+}
+
 // Close flushes what is held: records waiting for secrets are shown as
 // encrypted, partial records and messages are reported.
 func (c *Conn) Close() {
@@ -275,7 +302,7 @@ func (c *Conn) Close() {
 		}
 		if t, _, ok := d.hs.held(); ok {
 			c.emit(&Event{From: d.side, Layer: LayerTLS, Type: t.String(), Frame: d.at.Frame, Time: d.at.Time,
-				Error: fmt.Sprintf("the connection ended inside a handshake message (%d bytes of it seen)", len(d.hs.buf))})
+				Error: c.ended(d, "a handshake message", len(d.hs.buf), 0)})
 		}
 		d.framer.reset()
 		d.hs.reset()
@@ -291,7 +318,7 @@ func (c *Conn) Close() {
 func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 	ev := &Event{From: d.side, Layer: LayerTLS, Type: TypePartialRecord, Frame: d.at.Frame, Time: d.at.Time,
 		Payload: &Data{Length: len(b)},
-		Error:   fmt.Sprintf("the connection ended inside a record (%d bytes of it seen)", len(b))}
+		Error:   c.ended(d, "a record", len(b), 0)}
 	if len(b) < wire.RecordHeaderLen {
 		return ev
 	}
@@ -301,7 +328,7 @@ func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 	}
 	ev.Record = recordInfo(h)
 	ev.Record.Encrypted = c.protectedRecord(d, h.Type)
-	ev.Error = fmt.Sprintf("the connection ended inside a record (%d bytes of it seen, of the %d its header gives)", len(b), wire.RecordHeaderLen+h.Length)
+	ev.Error = c.ended(d, "a record", len(b), wire.RecordHeaderLen+h.Length)
 	return ev
 }
 
