@@ -284,8 +284,14 @@ func TestEncodeSignedMessages(t *testing.T) {
 	params = must[[]byte](t)(DHEParams(p, g, ys))
 	m := mustParse(t, Context{Version: VersionTLS12, CipherSuite: 0x009E, FromServer: true}, must[[]byte](t)(MarshalServerKeyExchange(VersionTLS12, params, 0x0804, sig)))
 	if !bytes.Equal(node(t, m, "dh_p").Bytes, p) || !bytes.Equal(node(t, m, "dh_g").Bytes, g) || !bytes.Equal(node(t, m, "dh_Ys").Bytes, ys) ||
-		m.Signed.Scheme != 0x0804 {
+		m.Signed.Scheme != 0x0804 || m.Signed.DHPrimeBits != 2048 {
 		t.Errorf("DHE server_key_exchange: %+v", m.Signed)
+	}
+	p = append([]byte{0, 0}, bytes.Repeat([]byte{0x7F}, 128)...)
+	params = must[[]byte](t)(DHEParams(p, g, ys))
+	m = mustParse(t, Context{Version: VersionTLS12, CipherSuite: 0x009E, FromServer: true}, must[[]byte](t)(MarshalServerKeyExchange(VersionTLS12, params, 0x0804, sig)))
+	if m.Signed.DHPrimeBits != 1023 {
+		t.Errorf("DHE server_key_exchange with leading zeros: %d prime bits, want 1023", m.Signed.DHPrimeBits)
 	}
 	mod, exp := bytes.Repeat([]byte{0xC3}, 64), []byte{1, 0, 1}
 	params = must[[]byte](t)(RSAExportParams(mod, exp))

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"crypto/x509"
+	"math/big"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
@@ -429,8 +430,12 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 		signed = kex == KexECDHE
 	case KexDHE, KexDHEPSK, KexDHAnon:
 		for _, name := range []string{"dh_p", "dh_g", "dh_Ys"} {
-			if _, ok := r.opaque(name, 2); !ok {
+			b, ok := r.opaque(name, 2)
+			if !ok {
 				return
+			}
+			if name == "dh_p" {
+				sig.DHPrimeBits = new(big.Int).SetBytes(b).BitLen()
 			}
 		}
 		signed = kex == KexDHE

@@ -98,6 +98,10 @@ type Signed struct {
 	// Group is the named curve of an ECDHE ServerKeyExchange, if HasGroup.
 	Group    uint16
 	HasGroup bool
+	// DHPrimeBits is the size in bits of dh_p of a DHE or DH_anon
+	// ServerKeyExchange (RFC 5246, Section 7.4.3), leading zero bits not
+	// counted; 0 when the message has no prime.
+	DHPrimeBits int
 }
 
 // NewSessionTicket holds a NewSessionTicket (RFC 8446, Section 4.6.1; RFC
