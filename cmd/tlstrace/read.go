@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,7 @@ On a terminal, a line on standard error shows how far a long read has come.`
 
 type readOptions struct {
 	keylog  string
+	psk     string
 	cacert  string
 	capath  string
 	json    bool
@@ -66,6 +68,7 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.keylog, "keylog", "", "NSS key log `FILE` with the session secrets")
+	f.StringVar(&o.psk, "psk", "", "pre-shared key in `HEX` that decrypts TLS 1.0-1.2 plain PSK suites (TLS_PSK_WITH_*)")
 	f.StringVar(&o.cacert, "cacert", "", "verify the chains against the CA certificates in `FILE` (PEM or DER) instead of the system's")
 	f.StringVar(&o.capath, "capath", "", "verify the chains against the CA certificates in the PEM files of `DIR`")
 	f.BoolVar(&o.json, "json", false, "write JSON Lines, one event per line")
@@ -89,6 +92,13 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "tlstrace: warning: %s:%d: %s\n", o.keylog, w.Line, w.Text)
 		}
 		keys = k
+	}
+	if o.psk != "" {
+		psk, err := hex.DecodeString(o.psk)
+		if err != nil || len(psk) > 0xFFFF {
+			return fail(exitUsage, errors.New("--psk is not a key in hexadecimal"), "give the pre-shared key as hex digits, e.g. --psk 0a1b2c")
+		}
+		keys.SetPSK(psk)
 	}
 	chains := &source.Chains{TrustWith: "--cacert FILE"}
 	if o.cacert != "" || o.capath != "" {

@@ -109,6 +109,21 @@ type entryKey struct {
 type Log struct {
 	secrets map[entryKey][]byte
 	rsa     map[[RSAPrefixLen]byte][]byte
+	psk     []byte
+}
+
+// SetPSK sets the pre-shared key of plain PSK cipher suites (RFC 4279,
+// Section 2), which, with the randoms, gives their premaster secret.
+func (l *Log) SetPSK(psk []byte) {
+	l.psk = bytes.Clone(psk)
+}
+
+// PSK returns the pre-shared key set by SetPSK, or nil.
+func (l *Log) PSK() []byte {
+	if l == nil {
+		return nil
+	}
+	return bytes.Clone(l.psk)
 }
 
 // New returns an empty Log.
@@ -213,6 +228,9 @@ func (l *Log) Merge(other *Log) {
 	}
 	for k, v := range other.secrets {
 		l.add(k.label, k.clientRandom[:], v)
+	}
+	if other.psk != nil && l.psk == nil {
+		l.psk = bytes.Clone(other.psk)
 	}
 	for k, v := range other.rsa {
 		l.add(LabelRSA, k[:], v)

@@ -9,8 +9,10 @@
 package trace
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
@@ -32,6 +34,7 @@ type secrets struct {
 	// RSA-encrypted premaster secret the client sent.
 	sessionHash  tlscrypt.SessionHash
 	encPremaster []byte
+	cke          bool // the ClientKeyExchange was seen (the session hash ends there)
 	// TLS 1.2 session resumption (RFC 5246, Section 7.3; RFC 5077): the
 	// ticket and session ID the client offered, the session ID the server
 	// chose, tickets the server issued, and the master secret once known.
@@ -144,7 +147,7 @@ func (c *Conn) loadKeys(d *direction) {
 		d.keyErr = fmt.Sprintf("records of cipher suite %s cannot be decrypted by tlstrace", suiteName(c.suite))
 		return
 	}
-	if c.s.Keys.Len() == 0 {
+	if c.s.Keys.Len() == 0 && c.s.Keys.PSK() == nil {
 		d.keyErr = ErrNoSecrets
 		return
 	}
@@ -177,6 +180,9 @@ func (c *Conn) loadKeys(d *direction) {
 	master := c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom)
 	if master == nil {
 		master = c.masterFromRSA(suite)
+	}
+	if master == nil {
+		master = c.masterFromPSK(suite)
 	}
 	if master == nil {
 		master = c.resumedMaster()
@@ -245,6 +251,26 @@ func (c *Conn) masterFromRSA(suite *tlscrypt.Suite) []byte {
 	if pms == nil {
 		return nil
 	}
+	if !c.ems {
+		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
+	}
+	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.sessionHash.Sum())
+}
+
+// masterFromPSK derives the master secret of a plain PSK cipher suite
+// (TLS_PSK_WITH_*) from the pre-shared key: the premaster secret is
+// uint16 N, N zero bytes, uint16 N and the key (RFC 4279, Section 2).
+func (c *Conn) masterFromPSK(suite *tlscrypt.Suite) []byte {
+	psk := c.s.Keys.PSK()
+	if psk == nil || !c.cke || !strings.HasPrefix(suiteName(c.suite), "TLS_PSK_WITH_") {
+		return nil
+	}
+	n := len(psk)
+	pms := make([]byte, 0, 4+2*n)
+	pms = binary.BigEndian.AppendUint16(pms, uint16(n))
+	pms = append(pms, make([]byte, n)...)
+	pms = binary.BigEndian.AppendUint16(pms, uint16(n))
+	pms = append(pms, psk...)
 	if !c.ems {
 		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
 	}

@@ -254,7 +254,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 	}
 	c.emit(ev)
 	c.evidence.message(from, m)
-	if c.version != wire.VersionTLS13 && c.encPremaster == nil {
+	if c.version != wire.VersionTLS13 && !c.cke {
 		c.sessionHash.Write(raw)
 	}
 	c.advance(from, m)
@@ -324,6 +324,7 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 		cd := &c.dirs[Client]
 		cd.protected, cd.cur, cd.next = false, nil, nil
 	case wire.TypeClientKeyExchange:
+		c.cke = true
 		if k := m.ClientKeyExchange; k != nil && k.EncryptedPreMasterSecret != nil {
 			c.encPremaster = k.EncryptedPreMasterSecret
 		}
