@@ -388,34 +388,10 @@ func jsonNodes(l []*field.Node) []htmlNode {
 
 // fieldValue formats a scalar field for the tree.
 func fieldValue(n *field.Node) string {
-	switch n.Kind {
-	case field.Uint:
-		return fmt.Sprint(n.Uint)
-	case field.Bool:
-		return fmt.Sprint(n.Uint != 0)
-	case field.String:
-		return fmt.Sprintf("%q", n.Str)
-	case field.Enum:
-		name := n.Str
-		if name == "" {
-			name = "unknown"
-		}
-		if n.Uint > 0xff || n.Length == 2 {
-			return fmt.Sprintf("%s (0x%04X)", name, n.Uint)
-		}
-		return fmt.Sprintf("%s (%d)", name, n.Uint)
-	case field.Bytes:
-		if len(n.Bytes) == 0 {
-			return "(empty)"
-		}
-		if len(n.Bytes) > maxFieldHex {
-			return fmt.Sprintf("%s… (%d bytes)", field.Hex(n.Bytes[:maxFieldHex]), len(n.Bytes))
-		}
-		return fmt.Sprintf("%s (%d bytes)", field.Hex(n.Bytes), len(n.Bytes))
-	case field.List:
+	if n.Kind == field.List {
 		return fmt.Sprintf("%d item%s", len(n.Children), plural(len(n.Children)))
 	}
-	return ""
+	return scalarText(n, maxFieldHex)
 }
 
 // htmlPage is what the template reads.

@@ -397,6 +397,19 @@ func plural(n int) string {
 
 // value formats a scalar field.
 func (t *Text) value(n *field.Node) string {
+	if n.Kind == field.List {
+		return fmt.Sprintf("%d items", len(n.Children))
+	}
+	maxHex := 32
+	if t.Hex {
+		maxHex = 0
+	}
+	return scalarText(n, maxHex)
+}
+
+// scalarText formats a field that is not a list, for the text view and
+// the HTML report: byte strings as hex, cut after maxHex bytes (0: never).
+func scalarText(n *field.Node, maxHex int) string {
 	switch n.Kind {
 	case field.Uint:
 		return fmt.Sprint(n.Uint)
@@ -417,12 +430,10 @@ func (t *Text) value(n *field.Node) string {
 		if len(n.Bytes) == 0 {
 			return "(empty)"
 		}
-		if !t.Hex && len(n.Bytes) > 32 {
-			return fmt.Sprintf("%s… (%d bytes)", hex.EncodeToString(n.Bytes[:32]), len(n.Bytes))
+		if maxHex > 0 && len(n.Bytes) > maxHex {
+			return fmt.Sprintf("%s… (%d bytes)", hex.EncodeToString(n.Bytes[:maxHex]), len(n.Bytes))
 		}
 		return fmt.Sprintf("%s (%d bytes)", hex.EncodeToString(n.Bytes), len(n.Bytes))
-	case field.List:
-		return fmt.Sprintf("%d items", len(n.Children))
 	}
 	return ""
 }
