@@ -14,30 +14,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
-// lockedBuffer collects a program's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is a buffer safe for a writer and a reader goroutine.
+type lockedBuffer = tlstest.Buffer
 
 // waitFor waits up to 10 s until buf holds s.
 func waitFor(t *testing.T, buf *lockedBuffer, s string) {

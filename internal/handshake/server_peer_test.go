@@ -275,7 +275,7 @@ func sClient(t *testing.T, addr, ca string, args ...string) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -293,24 +293,6 @@ func sClient(t *testing.T, addr, ca string, args ...string) (string, error) {
 	stdin.Close()
 	err = <-done
 	return out.String(), err
-}
-
-// syncBuffer is a bytes.Buffer for a writing and a reading goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // Handshake flights as the decoder and tshark list them.
@@ -541,7 +523,7 @@ func TestServerRefusesRenegotiation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
