@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +19,9 @@ const connectLong = `Open a TLS session to HOST:PORT, like openssl s_client: sta
 to the server, what the server sends goes to standard output, and the trace
 (every TLS message decoded, the chain verified) goes to standard error.
 
---starttls runs the plaintext upgrade of SMTP, IMAP, POP3 or FTP first.
+--starttls PROTO runs the clear-text upgrade of a mail, file transfer,
+directory, chat or database protocol first (openssl s_client -starttls's
+names), and shows each line of it.
 --crlf sends each line feed as CR LF, as line-based protocols want (like
 s_client -crlf; a line feed already after a CR is left alone).
 When standard input ends, tlstrace waits --idle for the server, then closes
@@ -52,7 +56,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	o.conn.addFlags(f)
-	f.StringVar(&o.s.StartTLS, "starttls", "", "upgrade a plaintext session first: smtp, imap, pop3 or ftp")
+	f.StringVar(&o.s.StartTLS, "starttls", "", "upgrade a clear-text session first: `PROTO` one of "+strings.Join(starttls.Names(), ", "))
 	f.BoolVar(&o.s.CRLF, "crlf", false, "send each line feed of standard input as CR LF")
 	f.StringVar(&o.s.ServerName, "servername", "", "server name for SNI and verification (default: HOST)")
 	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long to wait for the server")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/setting"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
 // Exit codes. They are part of the interface: scripts test them.
@@ -204,7 +205,7 @@ var flagValues = map[string][]string{
 	"color":         {"auto", "always", "never"},
 	"format":        {"text", "curl", "trace"},
 	"mode":          {"echo", "www", "http", "file"},
-	"starttls":      {"smtp", "imap", "pop3", "ftp"},
+	"starttls":      starttls.Names(),
 	"engine":        {"auto", "go", "own"},
 	"key-type":      certgen.KeyTypes,
 	"profile":       {"server", "client", "both"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"io"
 	"os"
 	"strconv"
@@ -35,8 +36,8 @@ or a closed connection (not accepted), or nothing before --timeout
 --concurrency connections are open at once.
 
 TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).
---starttls speaks a mail or file transfer protocol's upgrade dialog
-before each probe's hello.
+--starttls speaks a protocol's clear-text upgrade dialog (the names of
+connect --starttls) before each probe's hello.
 With -l FILE, the targets are the lines of FILE (blank lines and lines
 starting with # skipped), scanned one after the other; --shard k/n keeps
 the targets whose line number (counting targets from 1) is k modulo n,
@@ -81,7 +82,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send (default: the host of TARGET, none for an IP address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
-	f.StringVar(&o.starttls, "starttls", "", "speak the STARTTLS dialog of `PROTO` (smtp, imap, pop3, ftp) before each probe's hello")
+	f.StringVar(&o.starttls, "starttls", "", "speak the STARTTLS dialog of `PROTO` before each probe's hello: one of "+strings.Join(starttls.Names(), ", "))
 	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` for the chains (repeatable; default: the system's)")
 	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
 	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -24,7 +24,7 @@ type Session struct {
 	ServerName string
 	Network    Network
 	TLS        TLSOptions
-	// StartTLS is "", "smtp", "imap", "pop3" or "ftp".
+	// StartTLS is "" or the name of a protocol of package starttls.
 	StartTLS string
 	// Idle is how long to wait for the server after stdin ends.
 	Idle time.Duration
@@ -35,21 +35,14 @@ type Session struct {
 	CRLF bool
 }
 
-// startTLSSteps is the dialog of each STARTTLS protocol: what the server
-// answers (a prefix) and what the client sends, in turn, up to the reply
-// after which TLS starts.
-var startTLSSteps = map[string][]string{
-	"smtp": {"220", "EHLO tlstrace.invalid", "250", "STARTTLS", "220"},
-	"imap": {"* OK", "a001 STARTTLS", "a001 OK"},
-	"pop3": {"+OK", "STLS", "+OK"},
-	"ftp":  {"220", "AUTH TLS", "234"},
-}
-
-// CheckStartTLS checks a Session.StartTLS value: "" or one of smtp, imap,
-// pop3, ftp.
+// CheckStartTLS checks a Session.StartTLS value: "" or the name of a
+// protocol of package starttls.
 func CheckStartTLS(proto string) error {
-	if _, ok := startTLSSteps[proto]; !ok && proto != "" {
-		return setting.Errorf("StartTLS", proto, "want smtp, imap, pop3 or ftp")
+	if proto == "" {
+		return nil
+	}
+	if _, err := starttls.Lookup(proto); err != nil {
+		return setting.Errorf("StartTLS", proto, "want one of %s", strings.Join(starttls.Names(), ", "))
 	}
 	return nil
 }
@@ -209,63 +202,35 @@ func toCRLF(b []byte, cr bool) ([]byte, bool) {
 	return out, cr
 }
 
-// startTLS runs the plaintext upgrade dialog of a mail or file transfer
-// protocol, showing each line.
+// startTLS runs the clear-text upgrade dialog of proto on c, showing each
+// line as a starttls event.
 func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error {
-	r := bufio.NewReader(c)
+	p, err := starttls.Lookup(proto)
+	if err != nil {
+		return stepErr(StepUsage, err, "")
+	}
 	show := func(from trace.Side, line string) {
-		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Line: strings.TrimRight(line, "\r\n")}))
+		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Line: line}))
 	}
-	// reply reads a reply; multi-line SMTP and FTP replies end with a line
-	// whose code is followed by a space.
-	reply := func() (string, error) {
-		for {
-			line, err := r.ReadString('\n')
-			if line != "" {
-				show(trace.Server, line)
-			}
-			if err != nil {
-				return line, err
-			}
-			if (proto == "smtp" || proto == "ftp") && len(line) >= 4 && line[3] == '-' {
-				continue
-			}
-			return line, nil
-		}
-	}
-	send := func(cmd string) error {
-		show(trace.Client, cmd)
-		_, err := io.WriteString(c, cmd+"\r\n")
-		return err
-	}
-	expect := func(prefix string) error {
-		line, err := reply()
-		if err != nil {
-			return advise(StepTLS, fmt.Errorf("STARTTLS (%s): the server closed or timed out: %w", proto, err), AdviseStartTLS)
-		}
-		if !strings.HasPrefix(line, prefix) {
-			return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server answered %q, not %q", proto, strings.TrimSpace(line), prefix),
-				"the server may not offer TLS on this port")
-		}
+	return startTLSError(starttls.Upgrade(c, p, host, show))
+}
+
+// startTLSError says what a failed dialog means and what to do.
+func startTLSError(err error) error {
+	var (
+		refused   *starttls.RefusedError
+		closed    *starttls.ClosedError
+		injection *starttls.InjectionError
+	)
+	switch {
+	case err == nil:
 		return nil
+	case errors.As(err, &refused):
+		return stepErr(StepTLS, err, "the server may not offer TLS on this port, or not before a login")
+	case errors.As(err, &closed):
+		return advise(StepTLS, err, AdviseStartTLS)
+	case errors.As(err, &injection):
+		return stepErr(StepTLS, err, "the server (or something between) answers ahead of the client: a client that took these bytes as TLS would accept injected commands; fix the server or look for a middlebox")
 	}
-	steps := startTLSSteps[proto]
-	if steps == nil {
-		return stepErr(StepUsage, CheckStartTLS(proto), "")
-	}
-	for i, s := range steps {
-		var err error
-		if i%2 == 0 {
-			err = expect(s)
-		} else {
-			err = send(s)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if r.Buffered() > 0 {
-		return stepErr(StepTLS, fmt.Errorf("STARTTLS (%s): the server sent %d bytes before the TLS handshake", proto, r.Buffered()), "")
-	}
-	return nil
+	return advise(StepTLS, err, AdviseStartTLS)
 }

@@ -244,7 +244,7 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	deadline, _ := ctx.Deadline()
 	_ = conn.SetDeadline(deadline)
 	if p.starttls != "" {
-		if err := startTLS(conn, p.starttls); err != nil {
+		if err := startTLS(conn, p.starttls, p.host()); err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return answer{outcome: TimedOut, err: err}
 			}

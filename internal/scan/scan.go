@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"net"
 	"slices"
 	"strings"
@@ -34,7 +35,7 @@ type Options struct {
 	// Rate bounds the probes started per second (0: no bound besides
 	// Concurrency).
 	Rate float64
-	// StartTLS is the protocol (smtp, imap, pop3, ftp) whose STARTTLS
+	// StartTLS is the protocol (a name of package starttls) whose STARTTLS
 	// dialog precedes each probe's hello; "" for TLS from the start.
 	StartTLS string
 	// Roots are the trusted CAs the chains are verified against; nil
@@ -168,8 +169,10 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	var probes, connected atomic.Int64
 	var lastFailure atomic.Value
-	if _, ok := startTLSDialogs[o.StartTLS]; !ok && o.StartTLS != "" {
-		return nil, fmt.Errorf("scan: STARTTLS protocol %q: want smtp, imap, pop3 or ftp", o.StartTLS)
+	if o.StartTLS != "" {
+		if _, err := starttls.Lookup(o.StartTLS); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
 	}
 	if o.Rate < 0 {
 		return nil, fmt.Errorf("scan: rate %g: want 0 or more", o.Rate)

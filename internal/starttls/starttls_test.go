@@ -1,0 +1,149 @@
+package starttls
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// script is a server side that answers from a fixed text and records what
+// the client sends.
+type script struct {
+	in   io.Reader
+	sent bytes.Buffer
+}
+
+func (s *script) Read(b []byte) (int, error)  { return s.in.Read(b) }
+func (s *script) Write(b []byte) (int, error) { return s.sent.Write(b) }
+
+// upgrade runs proto's Upgrade against a server that sends server, and
+// returns the lines shown and the error.
+func upgrade(t *testing.T, proto, server string) ([]string, string, error) {
+	t.Helper()
+	p, err := Lookup(proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &script{in: strings.NewReader(server)}
+	var shown []string
+	err = Upgrade(s, p, "mail.example", func(from trace.Side, line string) {
+		mark := "S: "
+		if from == trace.Client {
+			mark = "C: "
+		}
+		shown = append(shown, mark+line)
+	})
+	return shown, s.sent.String(), err
+}
+
+func TestUpgradeDialogs(t *testing.T) {
+	for _, tc := range []struct {
+		proto, server string
+		sent          string
+		shown         int
+	}{
+		{"smtp", "220-mail.example ESMTP\r\n220 ready\r\n250-mail.example\r\n250-STARTTLS\r\n250 8BITMIME\r\n220 2.0.0 go ahead\r\n",
+			"EHLO tlstrace.invalid\r\nSTARTTLS\r\n", 8},
+		{"imap", "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n* CAPABILITY IMAP4rev1\r\na001 OK Begin TLS\r\n",
+			"a001 STARTTLS\r\n", 4},
+		{"pop3", "+OK POP3 ready\r\n+OK Begin TLS\r\n", "STLS\r\n", 3},
+		{"ftp", "220-Welcome\r\n220 FTP ready\r\n234 AUTH TLS OK\r\n", "AUTH TLS\r\n", 4},
+	} {
+		t.Run(tc.proto, func(t *testing.T) {
+			shown, sent, err := upgrade(t, tc.proto, tc.server)
+			if err != nil {
+				t.Fatalf("%v (shown %q)", err, shown)
+			}
+			if sent != tc.sent {
+				t.Errorf("sent %q, want %q", sent, tc.sent)
+			}
+			if len(shown) != tc.shown {
+				t.Errorf("shown %d lines, want %d: %q", len(shown), tc.shown, shown)
+			}
+		})
+	}
+}
+
+func TestUpgradeFailures(t *testing.T) {
+	var refused *RefusedError
+	var closed *ClosedError
+	var injection *InjectionError
+	var protocol *ProtocolError
+	for _, tc := range []struct {
+		name, proto, server string
+		target              any
+	}{
+		{"no STARTTLS", "smtp", "220 ready\r\n250 mail.example\r\n454 4.7.0 TLS not available\r\n", &refused},
+		{"not the protocol", "imap", "+OK POP3 ready\r\n", &refused},
+		{"closed", "pop3", "+OK ready\r\n", &closed},
+		{"silent", "ftp", "", &closed},
+		{"injection", "smtp", "220 ready\r\n250 ok\r\n220 go ahead\r\n250 injected\r\n", &injection},
+		{"line too long", "smtp", strings.Repeat("2", maxLine+10) + "\r\n", &protocol},
+		{"endless reply", "ftp", strings.Repeat("220-more\r\n", maxLines+1), &protocol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := upgrade(t, tc.proto, tc.server)
+			if err == nil || !errors.As(err, tc.target) {
+				t.Fatalf("error %v (%T), want a %T", err, err, tc.target)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	var unknown *UnknownError
+	if _, err := Lookup("smtps"); !errors.As(err, &unknown) || !strings.Contains(err.Error(), "smtp") {
+		t.Errorf("Lookup(smtps) = %v, want an UnknownError listing the names", err)
+	}
+	if p, implicit := ByScheme("IMAPS"); p == nil || p.Name != "imap" || !implicit {
+		t.Errorf("ByScheme(IMAPS) = %v, %v", p, implicit)
+	}
+	if p, implicit := ByScheme("smtp"); p == nil || p.Name != "smtp" || implicit {
+		t.Errorf("ByScheme(smtp) = %v, %v", p, implicit)
+	}
+	if p, _ := ByScheme("https"); p != nil {
+		t.Errorf("ByScheme(https) = %v, want none", p.Name)
+	}
+	for _, n := range Names() {
+		p := registry[n]
+		if p.Upgrade == nil || p.Title == "" {
+			t.Errorf("protocol %s lacks its Upgrade or Title", n)
+		}
+	}
+}
+
+// FuzzUpgrade feeds every protocol's dialog whatever a server may send:
+// it ends, never panics, and succeeds only when nothing is left unread.
+func FuzzUpgrade(f *testing.F) {
+	f.Add("220 a\r\n250 b\r\n220 c\r\n")
+	f.Add("* OK\r\na001 OK\r\n")
+	f.Add("+OK\r\n+OK\r\n")
+	f.Add("220-x\r\n220 y\r\n234 z\r\n")
+	f.Add("220 a\r\n250 b\r\n220 c\r\nextra")
+	f.Fuzz(func(t *testing.T, server string) {
+		for _, n := range Names() {
+			p := registry[n]
+			s := &script{in: strings.NewReader(server)}
+			lines := 0
+			d := NewDialog(s, p, "mail.example", func(from trace.Side, line string) {
+				if from == trace.Server {
+					lines++
+				}
+			})
+			err := p.Upgrade(d)
+			if err == nil {
+				err = d.CheckClear()
+				if err == nil && s.in.(*strings.Reader).Len() > 0 {
+					t.Fatalf("%s: upgrade succeeded with %d bytes unread", n, s.in.(*strings.Reader).Len())
+				}
+			}
+			if lines > maxLines*4 {
+				t.Fatalf("%s: %d server lines shown", n, lines)
+			}
+		}
+	})
+}
