@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of tlstrace. Installs the test peers first when
 # they are missing (Debian packages: tshark, openssl, curl, gnutls-bin,
-# nginx-light, chromium, sslscan, nmap, testssl.sh), because the tests talk to real peers on 127.0.0.1.
+# nginx-light, chromium, sslscan, nmap, testssl.sh, and the daemons of the
+# STARTTLS tests), because the tests talk to real peers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,19 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sslscan >/dev/null 2>&1 || need+=(sslscan)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v nmap >/dev/null 2>&1 || need+=(nmap)
+# The mail, file transfer, directory, chat and database daemons the
+# STARTTLS tests start on 127.0.0.1 with their own configuration.
+[ -x /usr/sbin/smtpd ] || need+=(opensmtpd)
+[ -x /usr/lib/dovecot/imap ] || need+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/pop3 ] || need+=(dovecot-pop3d)
+[ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+[ -x /usr/lib/dovecot/managesieve ] || need+=(dovecot-managesieved)
+[ -x /usr/sbin/vsftpd ] || need+=(vsftpd)
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
+command -v prosody >/dev/null 2>&1 || need+=(prosody)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing test peers: ${need[*]}"
 	sudo=""
@@ -24,8 +38,19 @@ if [ ${#need[@]} -gt 0 ]; then
 		command -v sudo >/dev/null 2>&1 || { echo "need root or sudo to install: ${need[*]}" >&2; exit 1; }
 		sudo=sudo
 	fi
+	# The daemons' packages would start them on their public ports: a
+	# policy-rc.d that refuses keeps them stopped (the tests start their
+	# own), unless the machine already has one.
+	policy=/usr/sbin/policy-rc.d
+	made_policy=""
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+		$sudo chmod 755 "$policy"
+		made_policy=1
+	fi
 	$sudo apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+	if [ -n "$made_policy" ]; then $sudo rm -f "$policy"; fi
 fi
 # The tests capture on the loopback interface with dumpcap: without root it
 # needs the capture capabilities.
