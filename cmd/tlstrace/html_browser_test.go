@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // The report in a real browser: headless Chromium (Debian's package),
@@ -438,4 +441,82 @@ func tcpChecksum(src, dst, seg []byte) uint16 {
 		sum = sum&0xffff + sum>>16
 	}
 	return ^uint16(sum)
+}
+
+// TestHTMLBrowserScan: scan --json --html against crypto/tls (TLS 1.2
+// and 1.3, a suite without forward secrecy): the report shows each
+// finding of the JSON with its severity, rule, cause and fix, the grade of
+// the summary, each version's verdict and each accepted suite; it loads
+// with no console error and no request.
+func TestHTMLBrowserScan(t *testing.T) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13,
+		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256},
+		Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, true), "localhost")}}
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = tc.Handshake()
+	})
+	file := filepath.Join(t.TempDir(), "scan.html")
+	var out, errb bytes.Buffer
+	if code := run([]string{"scan", addr, "--json", "--html", file}, &out, &errb); code != 0 {
+		t.Fatalf("scan: exit %d: %s", code, errb.String())
+	}
+	type enum struct{ Name string }
+	var findings []string // severity rule cause fix
+	var grade string
+	suites := map[string]int{}
+	versions := map[string]bool{}
+	for line := range strings.Lines(out.String()) {
+		var ev struct {
+			Type   string
+			Fields struct {
+				Severity, Rule, Cause, Fix, Grade string
+				Version                           enum
+				Accepted                          bool
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		f := ev.Fields
+		switch ev.Type {
+		case "finding":
+			findings = append(findings, strings.Join([]string{f.Severity, f.Rule, "cause: " + f.Cause, "fix: " + f.Fix}, "|"))
+		case "summary":
+			grade = f.Grade
+		case "suite_accepted":
+			suites[f.Version.Name]++
+		case "version":
+			versions[f.Version.Name] = f.Accepted
+		}
+	}
+	if len(findings) == 0 || grade == "" || suites["TLS 1.2"] != 2 {
+		t.Fatalf("the scan found %d findings, grade %q, TLS 1.2 suites %d:\n%s", len(findings), grade, suites["TLS 1.2"], out.String())
+	}
+
+	b := newBrowser(t)
+	b.open(t, file, false)
+	got := eval[[]string](t, b, `Array.from(document.querySelectorAll("tr[data-rule]"), tr =>
+		[tr.cells[0].textContent, tr.cells[1].textContent].concat(Array.from(tr.cells[2].querySelectorAll("span"), s => s.textContent)).join("|"))`)
+	if strings.Join(got, "\n") != strings.Join(findings, "\n") {
+		t.Errorf("findings in the report:\n%s\nwant those of --json:\n%s", strings.Join(got, "\n"), strings.Join(findings, "\n"))
+	}
+	if g := eval[string](t, b, `document.querySelector("section.scan .grade").textContent`); g != "grade "+grade {
+		t.Errorf("grade %q, want %q", g, "grade "+grade)
+	}
+	for v, accepted := range versions {
+		state := eval[string](t, b, fmt.Sprintf(`document.querySelector('tr[data-version=%q]').cells[1].textContent`, v))
+		if accepted != (state == "accepted") {
+			t.Errorf("%s: %q in the report, accepted %v in --json", v, state, accepted)
+		}
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("table.suites tbody tr").length`); n != suites["TLS 1.2"]+suites["TLS 1.3"] {
+		t.Errorf("%d suite rows, want %d", n, suites["TLS 1.2"]+suites["TLS 1.3"])
+	}
+	if n := b.count(t, "section.conn, table.sum"); n != 0 {
+		t.Errorf("a scan report with %d connection elements", n)
+	}
+	b.screenshot(t, "report-scan.png", true)
+	b.check(t)
 }

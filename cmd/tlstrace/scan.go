@@ -57,6 +57,9 @@ type scanOptions struct {
 	cacerts     []string
 	starttls    string
 	rate        float64
+	html        string
+	// report is the --html report, given every target's events.
+	report *render.HTML
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -73,7 +76,20 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runScans(cmd.Context(), targets, &o, stdout, stderr)
+			if o.html == "" {
+				return runScans(cmd.Context(), targets, &o, stdout, stderr)
+			}
+			title := "tlstrace scan"
+			if len(args) > 0 {
+				title += " " + args[0]
+			}
+			if o.list != "" {
+				title += " -l " + o.list
+			}
+			return writeHTML(o.html, title, func(h *render.HTML) error {
+				o.report = h
+				return runScans(cmd.Context(), targets, &o, stdout, stderr)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -85,6 +101,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.starttls, "starttls", "", "speak the STARTTLS dialog of `PROTO` before each probe's hello: one of "+strings.Join(starttls.Names(), ", "))
 	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` for the chains (repeatable; default: the system's)")
 	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
+	f.StringVar(&o.html, "html", "", "also write a report to `FILE`: per target the grade, the findings with their cause and fix, the versions, suites, groups and chains")
 	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")
 	return cmd
 }
@@ -184,13 +201,20 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr 
 	var js *render.JSON
 	if o.jsonOut {
 		js = render.NewJSON(stdout)
+	}
+	if js != nil || o.report != nil {
 		start := time.Now()
 		opts.Emit = func(p scan.Payload) {
 			ev := trace.NewEvent(0, trace.Local, p)
 			ev.Fields.AddString("target", addr)
 			ev.Time = time.Now()
 			ev.T = ev.Time.Sub(start).Seconds()
-			js.Event(ev)
+			if js != nil {
+				js.Event(ev)
+			}
+			if o.report != nil {
+				o.report.Event(ev)
+			}
 		}
 	}
 	if render.IsTerminal(stderr) {

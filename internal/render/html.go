@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/scan"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -42,7 +43,7 @@ import (
 //go:embed html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"gradeClass": gradeClass}).Parse(htmlSource))
 
 // Limits of what the page holds, so that a long capture still opens
 // quickly.
@@ -77,6 +78,7 @@ type HTML struct {
 	conns    []*htmlConn
 	byID     map[int]*htmlConn
 	diag     []htmlDiagnosis
+	scans    []*htmlScan
 }
 
 // NewHTML returns a renderer that writes the report to w when flushed.
@@ -144,6 +146,10 @@ type htmlBar struct {
 // Event adds ev to the report. It keeps copies of what it shows.
 func (h *HTML) Event(ev *trace.Event) {
 	h.n++
+	if ev.Layer == scan.Layer {
+		h.scanEvent(ev)
+		return
+	}
 	if ev.Type == trace.TypeH2Frame && ev.Error == "" {
 		return // the request and response events show the exchange
 	}
@@ -403,11 +409,13 @@ type htmlPage struct {
 	Events    int
 	// Left counts the connections past MaxConns.
 	Left int
+	// Scans are the targets of scan, in the order scanned.
+	Scans []*htmlScan
 }
 
 // Flush writes the report.
 func (h *HTML) Flush() error {
-	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left)}
+	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left), Scans: h.scans}
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}

@@ -1,0 +1,180 @@
+package render
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// The scan section of the HTML report (scan --html): per target, the
+// grade, the findings (severity, rule, cause, fix), the versions with
+// their suites, the groups, ALPN protocols, features and certificate
+// chains. It is read from the scan's events (their typed payloads, as
+// internal/scan emits them), which stream in no fixed order between
+// versions and end with a summary per target.
+
+// htmlScan is what the report shows of one target's scan.
+type htmlScan struct {
+	// Target is the HOST:PORT scanned, from the summary.
+	Target string
+	// Done is set by the summary; Grade is "" when no version was
+	// accepted.
+	Done               bool
+	Grade              string
+	Probes             int
+	Took               string
+	Versions           []*htmlScanVersion
+	Groups13, Groups12 []string
+	ALPN               []string
+	Features           []htmlFeature
+	Chains             []htmlScanChain
+	Findings           []htmlFinding
+}
+
+type htmlScanVersion struct {
+	version uint16
+	Name    string
+	// Accepted is set when the server speaks it; State says how the
+	// probes ended otherwise (refused, timed out, failed) and why.
+	Accepted   bool
+	State      string
+	Order      string
+	Incomplete string
+	Suites     []htmlSuite
+	SSLv2      []string
+}
+
+type htmlSuite struct {
+	Name, KeyExchange string
+	Bits              int
+	ForwardSecrecy    bool
+}
+
+type htmlFeature struct {
+	Name, State, Detail string
+	Bad                 bool
+}
+
+type htmlScanChain struct {
+	KeyType    string
+	Certs      []htmlScanCert
+	Valid      bool
+	Cause, Fix string
+	Err        string
+}
+
+// htmlScanCert is a certificate of a scanned chain, with the end of its
+// validity.
+type htmlScanCert struct {
+	trace.CertSummary
+	Until string
+}
+
+type htmlFinding struct {
+	Severity, Rule, Title, Cause, Fix string
+}
+
+// scanEvent adds a scan event to the target's section, opened by its
+// first event and closed by its summary.
+func (h *HTML) scanEvent(ev *trace.Event) {
+	if len(h.scans) == 0 || h.scans[len(h.scans)-1].Done {
+		h.scans = append(h.scans, &htmlScan{})
+	}
+	s := h.scans[len(h.scans)-1]
+	switch p := ev.Payload.(type) {
+	case *scan.SuiteAccepted:
+		v := s.version(p.Version)
+		v.Suites = append(v.Suites, htmlSuite{
+			Name:           enumText(trace.SuiteEnum(p.Suite)),
+			KeyExchange:    trace.SuiteKeyExchange(p.Suite),
+			Bits:           scan.Bits(p.Suite),
+			ForwardSecrecy: scan.ForwardSecret(p.Suite),
+		})
+	case *scan.SSLv2CipherAccepted:
+		v := s.version(scan.VersionSSL20)
+		v.SSLv2 = append(v.SSLv2, enumText(trace.SSLv2CipherEnum(p.Kind)))
+	case *scan.VersionFound:
+		v := s.version(p.Version)
+		v.Accepted = p.Outcome == scan.Accepted
+		v.State = p.Outcome.String()
+		if p.Reason != "" {
+			v.State += " (" + p.Reason + ")"
+		}
+		if v.Accepted && p.Suites > 1 {
+			v.Order = orderText(p.Order)
+		}
+		v.Incomplete = p.Incomplete
+	case *scan.GroupAccepted:
+		g := enumText(trace.GroupEnum(p.Group))
+		if p.Version == trace.VersionTLS13 {
+			s.Groups13 = append(s.Groups13, g)
+		} else {
+			s.Groups12 = append(s.Groups12, g)
+		}
+	case *scan.ALPNAccepted:
+		s.ALPN = append(s.ALPN, p.Protocol)
+	case *scan.Feature:
+		f := htmlFeature{Name: p.Name, State: "unknown", Detail: p.Detail}
+		if p.Known {
+			f.State = "no"
+			if p.Supported {
+				f.State = "yes"
+			}
+		}
+		s.Features = append(s.Features, f)
+	case *scan.CertChain:
+		c := htmlScanChain{KeyType: p.KeyType, Err: p.Err}
+		for _, cert := range p.Certs {
+			c.Certs = append(c.Certs, htmlScanCert{chain.Summary(cert), cert.NotAfter.UTC().Format(time.DateOnly)})
+		}
+		if v := p.Verdict; v != nil {
+			c.Valid, c.Cause, c.Fix = v.Valid, v.Cause, v.Fix
+		}
+		s.Chains = append(s.Chains, c)
+	case *scan.Finding:
+		s.Findings = append(s.Findings, htmlFinding{Severity: p.Severity.String(), Rule: p.Rule, Title: p.Title, Cause: p.Cause, Fix: p.Fix})
+	case *scan.Summary:
+		s.Done, s.Target, s.Grade, s.Probes = true, p.Addr, p.Grade, p.Probes
+		s.Took = ms(p.Duration)
+		// Versions from the newest; the probes find them in any order.
+		slices.SortStableFunc(s.Versions, func(a, b *htmlScanVersion) int { return cmp.Compare(b.version, a.version) })
+	}
+}
+
+// version returns the entry of version v, made on its first event.
+func (s *htmlScan) version(v uint16) *htmlScanVersion {
+	for _, x := range s.Versions {
+		if x.version == v {
+			return x
+		}
+	}
+	x := &htmlScanVersion{version: v, Name: enumText(trace.VersionEnum(v))}
+	s.Versions = append(s.Versions, x)
+	return x
+}
+
+func orderText(o scan.Order) string {
+	switch o {
+	case scan.OrderServer:
+		return "the server's order"
+	case scan.OrderClient:
+		return "follows the client's order"
+	}
+	return "order unknown"
+}
+
+// gradeClass is the colour of a grade: A and A+ good, F and T bad.
+func gradeClass(g string) string {
+	switch {
+	case strings.HasPrefix(g, "A"):
+		return "ok"
+	case g == "" || g == "F" || g == "T":
+		return "bad"
+	}
+	return "warn"
+}
