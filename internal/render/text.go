@@ -725,6 +725,9 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			if p.Signed.Group != nil {
 				add("%s", enumText(*p.Signed.Group))
 			}
+			if b := p.Signed.DHPrimeBits; b > 0 {
+				add("%d-bit DH group", b)
+			}
 		case p.Ticket != nil:
 			if l := p.Ticket.Lifetime; l != nil && p.Ticket.TLS13 {
 				add("lifetime %ds", *l)

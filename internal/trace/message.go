@@ -144,6 +144,10 @@ type CertificateList struct {
 type Signed struct {
 	Scheme *Enum
 	Group  *Enum
+	// DHPrimeBits is the size in bits of the prime (dh_p) of a DHE or
+	// DH_anon ServerKeyExchange (RFC 5246, Section 7.4.3), leading zero
+	// bits not counted; 0 when the message has none.
+	DHPrimeBits int
 }
 
 // NewSessionTicket is a ticket's lifetime (RFC 8446, Section 4.6.1: a
@@ -273,7 +277,7 @@ func NewMessage(m *wire.Message, msgType int) *Message {
 		p.Certificate = &CertificateList{Subjects: c.Subjects, DER: c.Certs}
 	}
 	if sg := m.Signed; sg != nil {
-		s := &Signed{}
+		s := &Signed{DHPrimeBits: sg.DHPrimeBits}
 		if sg.HasScheme {
 			s.Scheme = enumPtr(enum16(sg.Scheme, wire.SignatureSchemeName))
 		}
