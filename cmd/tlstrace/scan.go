@@ -289,13 +289,20 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			fmt.Fprintf(&b, "  (the list may be incomplete: %s)\n", vr.Incomplete)
 		}
 	}
-	if len(r.Groups13)+len(r.Groups12) > 0 {
+	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 {
 		b.WriteString("\nGroups\n")
 		if len(r.Groups13) > 0 {
 			fmt.Fprintf(&b, "  TLS 1.3: %s\n", groupList(r.Groups13))
 		}
 		if len(r.Groups12) > 0 {
 			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
+		}
+		for _, g := range r.DH {
+			if g.Err != "" {
+				fmt.Fprintf(&b, "  DHE in %s: unknown (%s)\n", wire.VersionName(g.Version), g.Err)
+			} else {
+				fmt.Fprintf(&b, "  DHE in %s: %d-bit prime (%s)\n", wire.VersionName(g.Version), g.Bits, suiteLabel(g.Suite))
+			}
 		}
 	}
 	if len(r.ALPN) > 0 {

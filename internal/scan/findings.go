@@ -223,6 +223,7 @@ func findings(r *Result) []Finding {
 			f.Detail + "; without Strict-Transport-Security a browser's first http:// visit can be stripped of TLS (RFC 6797)",
 			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"})
 	}
+	out = append(out, dhFindings(r)...)
 	out = append(out, certFindings(r)...)
 	if !on(wire.VersionTLS13) {
 		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",

@@ -70,8 +70,9 @@ type hello struct {
 	extra       []wire.Extension
 	compression []uint8
 	// wantCert makes a TLS 1.0-1.2 probe read on to the server's
-	// Certificate message.
-	wantCert bool
+	// Certificate message; wantKeyExchange on to its ServerKeyExchange
+	// (through the Certificate and CertificateStatus, if sent).
+	wantCert, wantKeyExchange bool
 	// sslv2 sends an SSL 2.0 CLIENT-HELLO instead (the rest is unused).
 	sslv2 bool
 }
@@ -91,6 +92,9 @@ type answer struct {
 	// certs is the certificate chain the server sent (DER, leaf first),
 	// when the probe asked for it.
 	certs [][]byte
+	// keyExchange is the ServerKeyExchange's signature and parameters,
+	// when the probe asked for it and the server sent one.
+	keyExchange *wire.Signed
 }
 
 // version returns the version the server chose.
@@ -257,7 +261,7 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	if h.sslv2 {
 		return readSSLv2(conn)
 	}
-	return readAnswer(conn, h.wantCert)
+	return readAnswer(conn, h)
 }
 
 // wait holds a probe until the rate allows it to start.
@@ -299,9 +303,11 @@ func readFailure(err error) answer {
 const maxCertBytes = 1 << 18
 
 // readAnswer reads records until the first handshake message or an
-// alert; with wantCert, on to the Certificate message after a TLS 1.0-1.2
-// ServerHello.
-func readAnswer(conn io.Reader, wantCert bool) answer {
+// alert; after an SSL 3.0 to TLS 1.2 ServerHello, with h.wantCert on to
+// the Certificate message, with h.wantKeyExchange on to the
+// ServerKeyExchange.
+func readAnswer(conn io.Reader, h *hello) answer {
+	wantCert, wantKeyExchange := h.wantCert, h.wantKeyExchange
 	var hs []byte
 	var got answer
 	header := make([]byte, wire.RecordHeaderLen)
@@ -354,21 +360,36 @@ func readAnswer(conn io.Reader, wantCert bool) answer {
 						return answer{outcome: Refused, err: fmt.Errorf("the server answered with %s, not a server_hello", m.Type)}
 					}
 					got = answer{outcome: Accepted, hello: m.ServerHello}
-					if v := got.version(); !wantCert || m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || v == wire.VersionSSL30 {
+					v := got.version()
+					if m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || !wantKeyExchange && (!wantCert || v == wire.VersionSSL30) {
 						return got
 					}
 					continue
 				}
-				if wire.HandshakeType(msg[0]) != wire.TypeCertificate {
+				ctx := wire.Context{FromServer: true, Version: got.version(), CipherSuite: got.hello.CipherSuite}
+				switch wire.HandshakeType(msg[0]) {
+				case wire.TypeCertificate:
+					m := wire.ParseHandshake(ctx, msg)
+					if m.Certificate != nil {
+						for _, c := range m.Certificate.Certs {
+							got.certs = append(got.certs, bytes.Clone(c))
+						}
+					}
+					if !wantKeyExchange {
+						return got
+					}
+				case wire.TypeCertificateStatus:
+					// RFC 6066, Section 8: between the Certificate and
+					// the ServerKeyExchange.
+				case wire.TypeServerKeyExchange:
+					if m := wire.ParseHandshake(ctx, msg); m.Signed != nil {
+						ske := *m.Signed
+						got.keyExchange = &ske
+					}
+					return got
+				default:
 					return got
 				}
-				m := wire.ParseHandshake(wire.Context{FromServer: true, Version: got.version(), CipherSuite: got.hello.CipherSuite}, msg)
-				if m.Certificate != nil {
-					for _, c := range m.Certificate.Certs {
-						got.certs = append(got.certs, bytes.Clone(c))
-					}
-				}
-				return got
 			}
 		default:
 			if got.hello != nil {

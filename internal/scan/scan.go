@@ -106,6 +106,9 @@ type Result struct {
 	// Features are the protocol features probed (secure renegotiation,
 	// extended master secret, heartbeat, compression, fallback SCSV).
 	Features []Feature
+	// DH are the DHE groups the server uses, per version from SSL 3.0 to
+	// TLS 1.2 in which it accepted DHE suites.
+	DH []DHGroup
 	// ALPN are the ALPN protocols the server chose, each offered alone
 	// (in TLS 1.0-1.2).
 	ALPN []string
@@ -257,6 +260,10 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, g := range groups12 {
 		emit(&GroupAccepted{Version: maxV, Group: g})
+	}
+	res.DH = scanDH(res, probe)
+	for i := range res.DH {
+		emit(&res.DH[i])
 	}
 	res.ALPN = scanALPN(res, probe)
 	for _, proto := range res.ALPN {
