@@ -45,6 +45,10 @@ const (
 	// and the own engine could not reach it again to try; run the own
 	// engine from the start (TLSOptions.Engine).
 	AdviseRetryOwn
+	// AdviseServerName: the server needs the host's name (SNI), which a
+	// URL with an address does not send; name the host in the URL and
+	// give its address (Network.Resolve).
+	AdviseServerName
 )
 
 func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }

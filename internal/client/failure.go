@@ -120,6 +120,18 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		return advise(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err), advice)
 	case wire.AlertCertificateRequired:
 		return required("certificate_required alert")
+	case wire.AlertUnrecognizedName:
+		// RFC 6066, Section 3: the server knows no site by the name the
+		// client sent, or (as crypto/tls and servers of named sites
+		// only) has no certificate for a client that sent none.
+		if ev.Sent(trace.Client, wire.TypeClientHello) && ev.ServerName == "" {
+			return advise(StepTLS, explained("the server requires the host's name (SNI), and the client sent none: a host given as an address sends no server_name (unrecognized_name alert)", a, err),
+				AdviseServerName)
+		}
+		if ev.ServerName != "" {
+			return stepErr(StepTLS, explained(fmt.Sprintf("the server serves no site named %q, the name (SNI) the client sent (unrecognized_name alert)", ev.ServerName), a, err),
+				"check the host name in the URL: the server knows it by another name")
+		}
 	case wire.AlertBadCertificate, wire.AlertUnknownCA, wire.AlertUnsupportedCertificate, wire.AlertCertificateRevoked,
 		wire.AlertCertificateExpired, wire.AlertCertificateUnknown:
 		if clientCerts > 0 {

@@ -29,6 +29,9 @@ type Evidence struct {
 	// Offered is the versions the client's first ClientHello offered: its
 	// supported_versions, or else its legacy_version.
 	Offered []uint16
+	// ServerName is the host name the client's first ClientHello gave in
+	// its server_name extension (SNI), "" when it gave none.
+	ServerName string
 	// Chosen is the version the ServerHello chose (0 before one).
 	Chosen uint16
 	// Data counts the bytes of application data each side sent that were
@@ -55,6 +58,7 @@ func (e *Evidence) message(side Side, m *wire.Message) {
 		} else {
 			e.Offered = []uint16{m.ClientHello.Version}
 		}
+		e.ServerName = m.ClientHello.ServerName
 	case m.Type == wire.TypeServerHello && m.ServerHello != nil:
 		e.Chosen = m.ServerHello.NegotiatedVersion()
 	}

@@ -34,6 +34,9 @@ func TestEvidenceAlert(t *testing.T) {
 	if !ev.Sent(Client, wire.TypeClientHello) || ev.Sent(Server, wire.TypeServerHello) || ev.Sent(Client, wire.TypeFinished) {
 		t.Error("handshake messages seen")
 	}
+	if ev.ServerName != "example.ulfheim.net" {
+		t.Errorf("server name %q, want the ClientHello's SNI", ev.ServerName)
+	}
 	var payloads []*Alert
 	for _, e := range *events {
 		if e.Type == TypeAlert {
