@@ -79,6 +79,9 @@ type Result struct {
 	Status   int
 	Proto    string
 	BodySize int64
+	// Warnings are the weaknesses of the connections that worked, each
+	// said once.
+	Warnings []Warning
 }
 
 // Get runs the request, following redirects and reconnecting as asked.
@@ -96,6 +99,12 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 		r.TLS.OwnSessions = handshake.NewSessionCache(8)
 	}
 	var res *Result
+	var warnings []Warning
+	defer func() {
+		if res != nil {
+			res.Warnings = warnings
+		}
+	}()
 	for round := 0; round <= r.Reconnect; round++ {
 		hops := 0
 		target, method, body := r.URL, r.Method, r.Body
@@ -103,6 +112,13 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 			var next string
 			var err error
 			res, next, err = hop(ctx, t, r, method, target, body)
+			if res != nil {
+				for _, w := range res.Warnings {
+					if !slices.Contains(warnings, w) {
+						warnings = append(warnings, w)
+					}
+				}
+			}
 			if err != nil {
 				// A certificate that does not parse explains a run
 				// that then ran out of time waiting for the server.
@@ -357,6 +373,9 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 	t.Emit(bev)
 	res := &Result{Status: resp.StatusCode, Proto: resp.Proto, BodySize: n}
+	if tlsConn != nil {
+		res.Warnings = Weaknesses(tlsConn.State())
+	}
 	// Send close_notify now: crypto/tls leaves it out when net/http closes
 	// the connection from its own goroutine while another call is active.
 	if tlsConn != nil {
