@@ -218,7 +218,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		warnInsecure(stderr)
 	}
 	tr.Record = o.pcap != ""
-	_, err = client.Get(ctx, tr, req)
+	res, err := client.Get(ctx, tr, req)
 	if o.pcap != "" {
 		if perr := writePcap(o.pcap, tr, stderr); perr != nil && err == nil {
 			err = perr
@@ -232,6 +232,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	if bodyBuf != nil && !o.jsonOut {
 		fmt.Fprint(stdout, bodyBuf.String())
+	}
+	if res != nil {
+		warn(stderr, res.Warnings)
 	}
 	return clientError(err)
 }
@@ -258,6 +261,13 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "tlstrace: wrote %s: %d connection%s, secrets embedded (keep it private)\n", name, len(conns), map[bool]string{true: "s"}[len(conns) != 1])
 	return nil
+}
+
+// warn says each weakness of a connection that worked, and its fix.
+func warn(stderr io.Writer, warnings []client.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
+	}
 }
 
 func warnInsecure(stderr io.Writer) {
@@ -302,6 +312,7 @@ var advice = map[client.Advice]string{
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
 	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
 	client.AdviseRetryOwn:       "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups), and tlstrace's own engine could not connect again to try: run with --engine own",
+	client.AdviseServerName:     "name the server in the URL (https://NAME:PORT/), with --resolve NAME:PORT:ADDRESS to reach this address (connect: --servername NAME)",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and

@@ -35,6 +35,8 @@ type labLine struct {
 
 type labExpect struct {
 	Exit int `json:"exit"`
+	// Warning: the client connects, and warns of a weakness.
+	Warning bool `json:"warning,omitempty"`
 }
 
 func newLabCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -99,7 +101,7 @@ func runLab(ctx context.Context, basePort int, dir string, jsonOut bool, stdout 
 			s.Serve(ctx, idx)
 		}()
 		if jsonOut {
-			if err := enc.Encode(labLine{Name: s.Name, URL: s.URL, Kind: s.Kind, Fault: s.Fault.Fault, Expect: labExpect{Exit: s.Exit}}); err != nil {
+			if err := enc.Encode(labLine{Name: s.Name, URL: s.URL, Kind: s.Kind, Fault: s.Fault.Fault, Expect: labExpect{Exit: s.Exit, Warning: s.Warning}}); err != nil {
 				return err
 			}
 		} else {

@@ -64,6 +64,8 @@ func TestLabDiagnoses(t *testing.T) {
 		"no-common-suite":  {"the server found no cipher suite, group or signature algorithm in common", "relax --ciphers"},
 		"mtls-required":    {"the server requires a client certificate (certificate_required alert)", "--cert FILE --key FILE"},
 		"alpn-mismatch":    {"the server speaks none of the application protocols the client offered", "--http1.1 or --http2"},
+		"sni-required":     {"the server requires the host's name (SNI), and the client sent none", "--resolve NAME:PORT:ADDRESS"},
+		"cbc-only":         {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA (TLS 1.2), a CBC cipher suite", "enable AEAD suites on the server"},
 		"garbage":          {`did not answer with TLS (first bytes "SSH-2")`, "check the port"},
 		"plain-http":       {"the server answered in plain HTTP, not TLS", "use http://"},
 		"silent":           {"the TLS handshake timed out", "check that the server answers"},
@@ -97,20 +99,43 @@ func TestLabDiagnoses(t *testing.T) {
 			if code != s.Exit {
 				t.Errorf("exit %d, want %d\n%s", code, s.Exit, stderr)
 			}
-			if s.Exit == 0 {
+			if s.Exit == 0 && !s.Warning {
+				if stderr != "" {
+					t.Errorf("stderr: %s", stderr)
+				}
 				return
 			}
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			if len(lines) != 2 {
 				t.Fatalf("want a cause line and a hint line, got:\n%s", stderr)
 			}
-			if !strings.HasPrefix(lines[0], "tlstrace: error: ") || !strings.Contains(lines[0], w.cause) {
+			prefix := "tlstrace: error: "
+			if s.Warning {
+				prefix = "tlstrace: warning: "
+			}
+			if !strings.HasPrefix(lines[0], prefix) || !strings.Contains(lines[0], w.cause) {
 				t.Errorf("cause %q, want one with %q", lines[0], w.cause)
 			}
 			if !strings.HasPrefix(lines[1], "tlstrace: hint: ") || !strings.Contains(lines[1], w.hint) {
 				t.Errorf("hint %q, want one with %q", lines[1], w.hint)
 			}
 		})
+	}
+}
+
+// TestLabSNIByName checks that sni-required serves a client that names
+// the host, as its hint says: in the URL, and with --resolve.
+func TestLabSNIByName(t *testing.T) {
+	servers, ca := startLab(t, "sni-required")
+	port := servers[0].URL[strings.LastIndexByte(servers[0].URL, ':')+1 : len(servers[0].URL)-1]
+	for _, args := range [][]string{
+		{"https://localhost:" + port + "/"},
+		{"https://localhost:" + port + "/", "--resolve", "localhost:" + port + ":127.0.0.1"},
+	} {
+		code, _, stderr := runCode(append(args, "--cacert", ca, "-m", "10s")...)
+		if code != 0 || stderr != "" {
+			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		}
 	}
 }
 

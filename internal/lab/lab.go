@@ -49,6 +49,8 @@ type Fault struct {
 	Fault string
 	// Exit is the exit code of `tlstrace URL --cacert ca.pem`.
 	Exit int
+	// Warning is set when the client connects (Exit 0) but must warn.
+	Warning bool
 	// tls, when set, is the server's configuration (certificate faults);
 	// raw, when set, serves each connection by hand (hostile faults).
 	tls *tls.Config
@@ -62,7 +64,7 @@ type Fault struct {
 // (after the index on the first port).
 var Names = []string{
 	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain", "sha1-chain",
-	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch",
+	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
 }
 
@@ -278,6 +280,7 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 		Exit: ExitHTTP, tls: &tls.Config{Certificates: cert, NextProtos: []string{"http/1.1"}}, respond: HugeHeaders}
 	add("mtls-required", "the server requires a client certificate", &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots})
 	add("alpn-mismatch", "the server's only application protocol is one no client offers", &tls.Config{NextProtos: []string{"x-tlstrace-lab"}})
+	l.negotiationFaults(cert)
 	return nil
 }
 

@@ -19,7 +19,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, n := range Names {
 		f := l.Fault(n)
-		if f == nil || f.Kind == "" || f.Fault == "" || f.Exit == ExitOK || (f.tls == nil) == (f.raw == nil) {
+		if f == nil || f.Kind == "" || f.Fault == "" || (f.Exit == ExitOK) != f.Warning || (f.tls == nil) == (f.raw == nil) {
 			t.Errorf("fault %q: %+v", n, f)
 		}
 	}
