@@ -153,25 +153,24 @@ func rsaPremaster(rnd io.Reader, offered uint16, pub *rsa.PublicKey) (premaster,
 	return premaster, encrypted, nil
 }
 
-// finishedLabel returns the label of a side's Finished (RFC 5246, Section
-// 7.4.9).
-func finishedLabel(client bool) string {
-	if client {
-		return "client finished"
-	}
-	return "server finished"
+// verifyData12 returns the verify_data of an SSL 3.0 or TLS 1.0-1.2
+// Finished over the handshake messages msgs (RFC 6101, Section 5.6.9; RFC
+// 5246, Section 7.4.9; see tlscrypt.SessionHash.Finished).
+func verifyData12(version uint16, s *tlscrypt.Suite, master []byte, client bool, msgs []byte) []byte {
+	var h tlscrypt.SessionHash
+	h.Start(version, s)
+	h.Write(msgs)
+	return h.Finished(version, s, master, client)
 }
 
-// verifyData12 returns the verify_data of a TLS 1.0-1.2 Finished (RFC 5246,
-// Section 7.4.9):
-//
-//	PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]
-//
-// where transcript is the hash of the handshake messages so far (MD5 and
-// SHA-1 before TLS 1.2, the suite's PRF hash in TLS 1.2; see
-// tlscrypt.SessionHash).
-func verifyData12(version uint16, s *tlscrypt.Suite, master []byte, client bool, transcript []byte) []byte {
-	return tlscrypt.PRF(version, s, master, finishedLabel(client), transcript, 12)
+// ssl3CertificateVerify returns what an SSL 3.0 CertificateVerify signs
+// over the handshake messages msgs (RFC 6101, Section 5.6.8): md5_hash
+// and sha_hash, both keyed with the master secret.
+func ssl3CertificateVerify(master, msgs []byte) []byte {
+	var h tlscrypt.SessionHash
+	h.Start(VersionSSL30, nil)
+	h.Write(msgs)
+	return h.SSL3CertificateVerify(master)
 }
 
 func init() { continueClient12 = runClient12 }
@@ -300,8 +299,8 @@ func (h *clientHandshake12) failf(a wire.AlertDescription, format string, args .
 func (h *clientHandshake12) checkServerHello() (bool, error) {
 	sh, c := h.sh, h.c
 	h.version = sh.Version
-	if h.version < VersionTLS10 {
-		return false, h.failf(wire.AlertProtocolVersion, "the server chose %s, which the engine offers only to probe", wire.VersionName(h.version))
+	if h.version < VersionSSL30 {
+		return false, h.failf(wire.AlertProtocolVersion, "the server chose %s, which the engine does not speak", wire.VersionName(h.version))
 	}
 	if !slices.Contains(h.hs.hello.CipherSuites, sh.CipherSuite) {
 		return false, h.failf(wire.AlertIllegalParameter, "the server chose cipher suite %s, which the client did not offer", suiteName(sh.CipherSuite))
@@ -312,6 +311,10 @@ func (h *clientHandshake12) checkServerHello() (bool, error) {
 	}
 	if tls12Only(h.suite) && h.version < VersionTLS12 {
 		return false, h.failf(wire.AlertIllegalParameter, "the server chose %s with %s, a suite of TLS 1.2", suiteName(sh.CipherSuite), wire.VersionName(h.version))
+	}
+	if h.version == VersionSSL30 && h.kex == wire.KexECDHE {
+		// SSL 3.0 has no elliptic curve suites (RFC 8422, Section 1).
+		return false, h.failf(wire.AlertIllegalParameter, "the server chose %s with SSL 3.0", suiteName(sh.CipherSuite))
 	}
 	if sh.Compression != 0 {
 		return false, h.failf(wire.AlertIllegalParameter, "the server chose compression method %d, the client offered none", sh.Compression)
@@ -469,11 +472,20 @@ func (h *clientHandshake12) full() error {
 		if chosen != nil {
 			chain = chosen.Chain
 		}
-		certMsg, err := wire.MarshalCertificate12(chain)
-		if err != nil {
-			return h.fail(wire.AlertInternalError, err)
+		if chosen == nil && h.version == VersionSSL30 {
+			// SSL 3.0 has no empty Certificate: a client without one
+			// sends a no_certificate warning instead (RFC 6101,
+			// Section 5.6.6).
+			if err := c.sendAlertLocked(alertLevelWarning, wire.AlertNoCertificate); err != nil {
+				return err
+			}
+		} else {
+			certMsg, err := wire.MarshalCertificate12(chain)
+			if err != nil {
+				return h.fail(wire.AlertInternalError, err)
+			}
+			out = append(out, certMsg)
 		}
-		out = append(out, certMsg)
 	}
 	out = append(out, cke)
 	if err := c.writeHandshake(out...); err != nil {
@@ -481,17 +493,17 @@ func (h *clientHandshake12) full() error {
 	}
 	// The extended master secret hashes the messages up to the
 	// ClientKeyExchange (RFC 7627, Section 4), the CertificateVerify
-	// signs them (RFC 5246, Section 7.4.8).
-	sessionHash := h.transcriptHash()
+	// signs them (RFC 5246, Section 7.4.8), in SSL 3.0 with the master
+	// secret (RFC 6101, Section 5.6.8).
+	if c.state.ExtendedMasterSecret {
+		h.master = tlscrypt.ExtendedMasterSecret(h.version, h.suite, premaster, h.transcriptHash())
+	} else {
+		h.master = tlscrypt.MasterSecret(h.version, h.suite, premaster, h.hs.random, h.sh.Random)
+	}
 	if chosen != nil {
 		if err := h.sendCertificateVerify(chosen, scheme); err != nil {
 			return err
 		}
-	}
-	if c.state.ExtendedMasterSecret {
-		h.master = tlscrypt.ExtendedMasterSecret(h.version, h.suite, premaster, sessionHash)
-	} else {
-		h.master = tlscrypt.MasterSecret(h.version, h.suite, premaster, h.hs.random, h.sh.Random)
 	}
 	if err := c.logKey("CLIENT_RANDOM", h.hs.random, h.master); err != nil {
 		return err
@@ -549,7 +561,7 @@ func (h *clientHandshake12) sendFinished() error {
 	if err != nil {
 		return err
 	}
-	fin, err := wire.MarshalFinished(verifyData12(h.version, h.suite, h.master, true, h.transcriptHash()))
+	fin, err := wire.MarshalFinished(verifyData12(h.version, h.suite, h.master, true, c.transcript.msgs))
 	if err != nil {
 		return h.fail(wire.AlertInternalError, err)
 	}
@@ -588,13 +600,13 @@ func (h *clientHandshake12) readFinished() error {
 	if err := c.setReadKeys(dec); err != nil {
 		return err
 	}
-	want := verifyData12(h.version, h.suite, h.master, false, h.transcriptHash())
+	want := verifyData12(h.version, h.suite, h.master, false, c.transcript.msgs)
 	msg, err := h.readMessage(wire.TypeFinished)
 	if err != nil {
 		return err
 	}
 	if !macEqual(msg[wire.HandshakeHeaderLen:], want) {
-		return h.failf(wire.AlertDecryptError, "the server's finished does not match the handshake: its verify_data is wrong (RFC 5246, Section 7.4.9)")
+		return h.failf(wire.AlertDecryptError, "the server's finished does not match the handshake: its verify_data is wrong (RFC 5246, Section 7.4.9; RFC 6101, Section 5.6.9)")
 	}
 	return nil
 }
@@ -870,9 +882,12 @@ func (h *clientHandshake12) sendCertificateVerify(cert *Certificate, scheme uint
 	msgs := c.transcript.msgs
 	var sig []byte
 	var err error
-	if h.version >= VersionTLS12 {
+	switch {
+	case h.version >= VersionTLS12:
 		sig, err = signMessage(cert.Key, scheme, c.rand(), msgs)
-	} else {
+	case h.version == VersionSSL30:
+		sig, err = signSSL3(c.rand(), cert.Key, ssl3CertificateVerify(h.master, msgs))
+	default:
 		switch cert.Key.Public().(type) {
 		case *rsa.PublicKey:
 			sig, err = cert.Key.Sign(c.rand(), md5SHA1(msgs), crypto.MD5SHA1)

@@ -1,6 +1,6 @@
 // Package handshake is tlstrace's own TLS engine: a client and a server for
 // what crypto/tls does not speak (DHE, AES-CCM, a chosen TLS 1.3 suite, ffdhe
-// groups, Ed448, TLS 1.0 and 1.1). crypto/tls stays the default; this engine
+// groups, Ed448, TLS 1.0 and 1.1, SSL 3.0 when asked for). crypto/tls stays the default; this engine
 // runs only when asked or needed.
 //
 // The engine is observed exactly like crypto/tls: it runs over the net.Conn

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -57,6 +58,12 @@ func (hs *server12) run() error {
 	}
 	hs.ems = ch.extendedMaster
 	hs.etm = ch.encryptThenMAC && hs.choice.suite.Cipher.Block()
+	if hs.version == wire.VersionSSL30 {
+		// An SSL 3.0 ServerHello has no extensions (RFC 6101, Section
+		// 5.6.1.3), so none of what they would agree on applies.
+		hs.ems, hs.etm, hs.alpn = false, false, ""
+		ch.secureRenegotiation, ch.statusRequest = false, false
+	}
 	c.transcript.add(ch.raw)
 	c.out.version = hs.version
 	if err := hs.sendHello(); err != nil {
@@ -236,6 +243,35 @@ func signLegacy(r io.Reader, key crypto.Signer, msg []byte) ([]byte, error) {
 	return nil, errors.New("only RSA and ECDSA keys sign in TLS 1.0 and 1.1")
 }
 
+// signSSL3 signs the hashes of an SSL 3.0 CertificateVerify (md5_hash and
+// sha_hash, RFC 6101, Section 5.6.8): with RSA, PKCS #1 v1.5 over both
+// without DigestInfo; with ECDSA, as with DSA, over sha_hash alone (RFC
+// 6101, Section 5.4).
+func signSSL3(r io.Reader, key crypto.Signer, hashes []byte) ([]byte, error) {
+	switch key.Public().(type) {
+	case *rsa.PublicKey:
+		return key.Sign(r, hashes, crypto.MD5SHA1)
+	case *ecdsa.PublicKey:
+		return key.Sign(r, hashes[md5.Size:], crypto.SHA1)
+	}
+	return nil, errors.New("only RSA and ECDSA keys sign in SSL 3.0")
+}
+
+// verifySSL3Client checks an SSL 3.0 client's CertificateVerify, signed as
+// signSSL3 signs.
+func verifySSL3Client(pub crypto.PublicKey, hashes, sig []byte) error {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(k, crypto.MD5SHA1, hashes, sig)
+	case *ecdsa.PublicKey:
+		if !ecdsa.VerifyASN1(k, hashes[md5.Size:], sig) {
+			return errors.New("ECDSA verification error")
+		}
+		return nil
+	}
+	return errors.New("only RSA and ECDSA keys sign in SSL 3.0")
+}
+
 // verifyLegacyClient checks a TLS 1.0 or 1.1 client's CertificateVerify,
 // signed as signLegacy signs.
 func verifyLegacyClient(pub crypto.PublicKey, msg, sig []byte) error {
@@ -261,7 +297,11 @@ func (hs *server12) readClientFlight() error {
 	if err != nil {
 		return err
 	}
-	if hs.cfg.ClientAuth {
+	// An SSL 3.0 client without a certificate sends a no_certificate
+	// warning (RFC 6101, Section 5.6.6), which the record layer skips:
+	// its ClientKeyExchange comes first.
+	noCert := hs.version == wire.VersionSSL30 && wire.HandshakeType(raw[0]) == wire.TypeClientKeyExchange
+	if hs.cfg.ClientAuth && !noCert {
 		m := wire.ParseHandshake(wire.Context{Version: hs.version, CipherSuite: hs.choice.suite.ID}, raw)
 		if m.Type != wire.TypeCertificate {
 			return refuse(wire.AlertUnexpectedMessage, "expected the client's Certificate, got %s", m.Type)
@@ -334,21 +374,12 @@ func (hs *server12) readClientFlight() error {
 	if wire.HandshakeType(raw[0]) != wire.TypeFinished {
 		return refuse(wire.AlertUnexpectedMessage, "expected the client's Finished, got %s", wire.HandshakeType(raw[0]))
 	}
-	want := verifyData12(hs.version, s, hs.master, true, hs.transcriptHash())
+	want := verifyData12(hs.version, s, hs.master, true, hs.c.transcript.msgs)
 	if !macEqual(raw[4:], want) {
 		return refuse(wire.AlertDecryptError, "the client's Finished does not match the handshake (its verify_data is not the one both sides' keys give)")
 	}
 	c.transcript.add(raw)
 	return nil
-}
-
-// transcriptHash is the hash of the handshake messages so far that
-// Finished signs: MD5 and SHA-1 before TLS 1.2, the PRF hash in TLS 1.2.
-func (hs *server12) transcriptHash() []byte {
-	if hs.version < wire.VersionTLS12 {
-		return md5SHA1(hs.c.transcript.msgs)
-	}
-	return hs.c.transcript.sum(hs.choice.suite.PRFHash)
 }
 
 // clientKeyExchange reads the client's key exchange and returns the
@@ -384,8 +415,11 @@ func (hs *server12) clientKeyExchange(body []byte) ([]byte, error) {
 		// 5246, Section 8.1.2).
 		return new(big.Int).Exp(y, hs.dhX, hs.dhP).Bytes(), nil
 	}
-	var enc cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&enc) || !s.Empty() {
+	// SSL 3.0 sends the encrypted premaster secret without the length
+	// that TLS put before it (RFC 6101, Section 5.6.7.1; RFC 2246,
+	// Section 7.4.7.1).
+	enc := s
+	if hs.version != wire.VersionSSL30 && (!s.ReadUint16LengthPrefixed(&enc) || !s.Empty()) {
 		return nil, refuse(wire.AlertDecodeError, "the client's RSA ClientKeyExchange does not decode")
 	}
 	key, _ := hs.choice.cert.Key.(*rsa.PrivateKey)
@@ -430,6 +464,8 @@ func (hs *server12) verifyClient(raw []byte) error {
 			err = verifySignature(pub, scheme, hs.c.transcript.msgs, sig)
 		}
 		hs.peerScheme = scheme
+	} else if hs.version == wire.VersionSSL30 {
+		err = verifySSL3Client(hs.peer[0].PublicKey, ssl3CertificateVerify(hs.master, hs.c.transcript.msgs), sig)
 	} else {
 		err = verifyLegacyClient(hs.peer[0].PublicKey, hs.c.transcript.msgs, sig)
 	}
@@ -451,7 +487,7 @@ func (hs *server12) finish() error {
 		return refuse(wire.AlertInternalError, "%w", err)
 	}
 	c.setWriteKeys(enc)
-	raw, err := wire.MarshalFinished(verifyData12(hs.version, s, hs.master, false, hs.transcriptHash()))
+	raw, err := wire.MarshalFinished(verifyData12(hs.version, s, hs.master, false, hs.c.transcript.msgs))
 	if err != nil {
 		return err
 	}

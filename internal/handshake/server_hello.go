@@ -212,7 +212,7 @@ func serverVersions(cfg *Config) []uint16 {
 		hi = wire.VersionTLS13
 	}
 	var out []uint16
-	for v := hi; v >= lo && v >= wire.VersionTLS10; v-- {
+	for v := hi; v >= lo && v >= wire.VersionSSL30; v-- {
 		if v <= wire.VersionTLS13 {
 			out = append(out, v)
 		}
@@ -642,7 +642,8 @@ func choose12(cfg *Config, ch *clientHello, v uint16) (*choice12, error) {
 			continue
 		}
 		k, ok := suiteKx(id)
-		if !ok {
+		if !ok || (v == wire.VersionSSL30 && k.kx == wire.KexECDHE) {
+			// SSL 3.0 has no elliptic curve suites (RFC 8422, Section 1).
 			continue
 		}
 		var group uint16

@@ -71,3 +71,74 @@ func (s *SessionHash) Sum() []byte {
 	}
 	return sum
 }
+
+// Finished returns the verify_data of a Finished message over the
+// handshake messages written so far (not the Finished itself), or nil when
+// Start has not named a hash. TLS 1.0-1.2 (RFC 5246, Section 7.4.9):
+//
+//	PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]
+//
+// SSL 3.0 (RFC 6101, Section 5.6.9), 36 bytes:
+//
+//	md5_hash = MD5(master_secret + pad2 + MD5(handshake_messages + Sender + master_secret + pad1))
+//	sha_hash = SHA(master_secret + pad2 + SHA(handshake_messages + Sender + master_secret + pad1))
+//
+// where Sender is "CLNT" for the client and "SRVR" for the server.
+func (s *SessionHash) Finished(version uint16, suite *Suite, master []byte, client bool) []byte {
+	if len(s.h) == 0 {
+		return nil
+	}
+	if version == VersionSSL30 {
+		sender := []byte("SRVR")
+		if client {
+			sender = []byte("CLNT")
+		}
+		return s.ssl3(master, sender)
+	}
+	label := "server finished"
+	if client {
+		label = "client finished"
+	}
+	return PRF(version, suite, master, label, s.Sum(), 12)
+}
+
+// SSL3CertificateVerify returns what an SSL 3.0 CertificateVerify signs
+// over the handshake messages written so far (RFC 6101, Section 5.6.8):
+// md5_hash + sha_hash, each
+//
+//	hash(master_secret + pad_2 + hash(handshake_messages + master_secret + pad_1))
+//
+// or nil when Start has not named MD5 and SHA-1.
+func (s *SessionHash) SSL3CertificateVerify(master []byte) []byte {
+	return s.ssl3(master, nil)
+}
+
+// ssl3 is the hash construction of SSL 3.0's Finished and
+// CertificateVerify: the inner hash goes on from the handshake messages
+// (its state is cloned, so more messages can be written after).
+func (s *SessionHash) ssl3(master, sender []byte) []byte {
+	if len(s.h) != 2 {
+		return nil
+	}
+	var out []byte
+	for i, h := range []crypto.Hash{crypto.MD5, crypto.SHA1} {
+		c, ok := s.h[i].(hash.Cloner)
+		if !ok {
+			return nil
+		}
+		inner, err := c.Clone()
+		if err != nil {
+			return nil
+		}
+		inner.Write(sender)
+		inner.Write(master)
+		inner.Write(ssl3Pad(h, 0x36))
+		sum := inner.Sum(nil)
+		outer := newHash(h)()
+		outer.Write(master)
+		outer.Write(ssl3Pad(h, 0x5c))
+		outer.Write(sum)
+		out = outer.Sum(out)
+	}
+	return out
+}

@@ -62,3 +62,63 @@ func TestSessionHashKept(t *testing.T) {
 		t.Errorf("sum %x, want %x", got, want)
 	}
 }
+
+// TestFinishedIllustratedTLS12 checks the TLS 1.2 Finished of "The
+// Illustrated TLS 1.2 Connection": each side's verify_data from the master
+// secret and the handshake messages, as the connection sent it.
+func TestFinishedIllustratedTLS12(t *testing.T) {
+	const dir = "illustrated-tls12"
+	s := suite(t, 0xC013)
+	master := readKeyValues(t, dir, "keylog.txt")["CLIENT_RANDOM"]
+	var h SessionHash
+	for _, name := range []string{"clienthello", "serverhello", "servercert", "serverkeyexchange", "serverhellodone", "clientkeyexchange"} {
+		h.Write(readCap(t, dir, name)[5:]) // each record holds one message
+	}
+	h.Start(VersionTLS12, s)
+	client := readCap(t, dir, "clientfinishedplain")
+	if got := h.Finished(VersionTLS12, s, master, true); !bytes.Equal(got, client[4:16]) {
+		t.Errorf("client verify_data %x, want %x", got, client[4:16])
+	}
+	h.Write(client[:16])
+	server := readCap(t, dir, "serverfinishedplain") // followed by its HMAC and padding
+	if got := h.Finished(VersionTLS12, s, master, false); !bytes.Equal(got, server[4:16]) {
+		t.Errorf("server verify_data %x, want %x", got, server[4:16])
+	}
+}
+
+// TestFinishedSSL30 checks the Finished and CertificateVerify hashes of SSL
+// 3.0 (RFC 6101, Sections 5.6.8 and 5.6.9) against the formulas over the
+// whole messages, and that computing them changes nothing for the messages
+// written after.
+func TestFinishedSSL30(t *testing.T) {
+	master := bytes.Repeat([]byte{0x4d}, 48)
+	msgs := [][]byte{[]byte("\x01\x00\x00\x02hi"), []byte("\x02\x00\x00\x01s"), bytes.Repeat([]byte{0x0b}, 3000), []byte("\x10\x00\x00\x00")}
+	ssl3 := func(all []byte, sender string) []byte {
+		pad := func(b byte, n int) []byte { return bytes.Repeat([]byte{b}, n) }
+		join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+		mi := md5.Sum(join(all, []byte(sender), master, pad(0x36, 48)))
+		m := md5.Sum(join(master, pad(0x5c, 48), mi[:]))
+		si := sha1.Sum(join(all, []byte(sender), master, pad(0x36, 40)))
+		s := sha1.Sum(join(master, pad(0x5c, 40), si[:]))
+		return append(m[:], s[:]...)
+	}
+	var h SessionHash
+	h.Start(VersionSSL30, nil)
+	var all []byte
+	for _, msg := range msgs {
+		h.Write(msg)
+		all = append(all, msg...)
+		if got, want := h.SSL3CertificateVerify(master), ssl3(all, ""); !bytes.Equal(got, want) {
+			t.Errorf("CertificateVerify after %d bytes: %x, want %x", len(all), got, want)
+		}
+		for sender, client := range map[string]bool{"CLNT": true, "SRVR": false} {
+			if got, want := h.Finished(VersionSSL30, nil, master, client), ssl3(all, sender); !bytes.Equal(got, want) || len(got) != 36 {
+				t.Errorf("%s Finished after %d bytes: %x, want %x", sender, len(all), got, want)
+			}
+		}
+	}
+	var none SessionHash
+	if none.Finished(VersionSSL30, nil, master, true) != nil || none.SSL3CertificateVerify(master) != nil {
+		t.Error("a hash before Start gives a Finished")
+	}
+}

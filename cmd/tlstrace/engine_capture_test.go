@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/capture"
+	"github.com/tlstrace/tlstrace/internal/handshake"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+)
+
+// These tests make captures with the project's own engine on both sides,
+// for what no peer on this machine speaks (SSL 3.0, ARIA-CBC, IDEA), and
+// hold tlstrace's reading of them to tshark's, field by field.
+
+// engineCase is one connection of an engine capture: the version and
+// suite both sides allow, and whether the server asks for a client
+// certificate (and the client has one).
+type engineCase struct {
+	version, suite uint16
+	clientAuth     bool
+	clientCert     bool
+}
+
+// recordedConn records what a client reads and writes, in order, as a
+// live tap does.
+type recordedConn struct {
+	net.Conn
+	mu     sync.Mutex
+	chunks []capture.Chunk
+}
+
+func (c *recordedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.add(false, b[:n])
+	return n, err
+}
+
+func (c *recordedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.add(true, b[:n])
+	return n, err
+}
+
+func (c *recordedConn) add(fromClient bool, b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.chunks = append(c.chunks, capture.Chunk{FromClient: fromClient, Time: time.Now(), Data: bytes.Clone(b)})
+	c.mu.Unlock()
+}
+
+// engineCapture runs each case as one connection between the engine's
+// client and its server (an echo) on loopback, and writes them as one
+// capture with the client's and server's key log (the server port of
+// connection i is port+i). It returns the capture, the key log and what
+// each client sent.
+func engineCapture(t *testing.T, cases []engineCase, port uint16) (string, string, [][]byte) {
+	t.Helper()
+	key := tlstest.NewKey(t, true)
+	cert := tlstest.SelfSigned(t, key, "localhost")
+	clientKey := tlstest.NewKey(t, true)
+	clientCert := tlstest.SelfSigned(t, clientKey, "client")
+	var keys tlstest.Buffer
+	var conns []*capture.Conn
+	var sent [][]byte
+	for i, c := range cases {
+		server := &handshake.Config{
+			MinVersion: c.version, MaxVersion: c.version, CipherSuites: []uint16{c.suite},
+			Certificates: []handshake.Certificate{{Chain: cert.Certificate, Key: key}},
+			ClientAuth:   c.clientAuth, KeyLog: &keys,
+		}
+		if c.clientAuth {
+			server.VerifyPeer = func([]*x509.Certificate, []byte) error { return nil }
+		}
+		done := make(chan error, 1)
+		addr := tlstest.Listen(t, func(conn net.Conn) {
+			s := handshake.Server(conn, server)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := s.HandshakeContext(ctx)
+			if err == nil {
+				_, err = io.Copy(s, s)
+				s.Close()
+			}
+			done <- err
+		})
+		client := &handshake.Config{ServerName: "localhost", MinVersion: c.version, MaxVersion: c.version, CipherSuites: []uint16{c.suite}}
+		if c.clientCert {
+			client.Certificates = []handshake.Certificate{{Chain: clientCert.Certificate, Key: clientKey}}
+		}
+		raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &recordedConn{Conn: raw}
+		start := time.Now()
+		cc := handshake.Client(rec, client)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = cc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			t.Fatalf("case %d (%#04x, %#04x): the client's handshake: %v (the server: %v)", i, c.version, c.suite, err, <-done)
+		}
+		if st := cc.State(); st.Version != c.version || st.CipherSuite != c.suite {
+			t.Fatalf("case %d: negotiated %#04x %#04x", i, st.Version, st.CipherSuite)
+		}
+		msg := fmt.Appendf(nil, "GET / HTTP/1.0\r\nX-Case: %d\r\n\r\n", i)
+		cc.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := cc.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		echo := make([]byte, len(msg))
+		if _, err := io.ReadFull(cc, echo); err != nil || !bytes.Equal(echo, msg) {
+			t.Fatalf("case %d: echo %q, %v", i, echo, err)
+		}
+		cc.Close()
+		if err := <-done; err != nil {
+			t.Fatalf("case %d: the server: %v", i, err)
+		}
+		raw.Close()
+		rec.mu.Lock()
+		conns = append(conns, &capture.Conn{
+			Client: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 40000+port+uint16(i)),
+			Server: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port+uint16(i)),
+			Start:  start, End: time.Now(), Chunks: rec.chunks,
+		})
+		rec.mu.Unlock()
+		sent = append(sent, msg)
+	}
+	dir := t.TempDir()
+	pcap, keyFile := filepath.Join(dir, "engine.pcapng"), filepath.Join(dir, "keys.txt")
+	if err := capture.WritePcapngFile(pcap, nil, conns); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, []byte(keys.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pcap, keyFile, sent
+}
+
+// checkEcho checks that each connection of events decrypted what its
+// client sent, in both directions (the server echoes it), with no step in
+// error.
+func checkEcho(t *testing.T, events []jsonEvent, cases []engineCase, sent [][]byte) {
+	t.Helper()
+	for i := range cases {
+		var got [2]bytes.Buffer
+		for _, ev := range events {
+			if ev.Conn != i+1 || ev.Layer != "tls" {
+				continue
+			}
+			if ev.Type == "encrypted_record" || ev.Error != "" {
+				t.Errorf("conn %d (%+v): %s %s", i+1, cases[i], ev.Type, ev.Error)
+			}
+			if ev.Type == "application_data" {
+				got[map[string]int{"client": 0, "server": 1}[ev.From]].WriteString(appData(t, ev))
+			}
+		}
+		for side := range 2 {
+			if !bytes.Equal(got[side].Bytes(), sent[i]) {
+				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, cases[i], got[side].Bytes(), sent[i])
+			}
+		}
+	}
+}
+
+// TestReadEngineSSL30 makes SSL 3.0 connections with the engine on both
+// sides (RSA and DHE_RSA key exchanges, CBC, RC4 and NULL records, a
+// client certificate and its CertificateVerify, a client without one
+// sending no_certificate) and checks tlstrace's reading against tshark's.
+func TestReadEngineSSL30(t *testing.T) {
+	requirePeer(t, "tshark")
+	const ssl3 = 0x0300
+	cases := []engineCase{
+		{version: ssl3, suite: 0x002F},                                     // TLS_RSA_WITH_AES_128_CBC_SHA
+		{version: ssl3, suite: 0x0005},                                     // TLS_RSA_WITH_RC4_128_SHA
+		{version: ssl3, suite: 0x000A},                                     // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+		{version: ssl3, suite: 0x0033},                                     // TLS_DHE_RSA_WITH_AES_128_CBC_SHA
+		{version: ssl3, suite: 0x0002},                                     // TLS_RSA_WITH_NULL_SHA
+		{version: ssl3, suite: 0x0035, clientAuth: true, clientCert: true}, // TLS_RSA_WITH_AES_256_CBC_SHA
+		{version: ssl3, suite: 0x0004, clientAuth: true},                   // TLS_RSA_WITH_RC4_128_MD5
+	}
+	const port = 4530
+	pcap, keys, sent := engineCapture(t, cases, port)
+	events := runJSON(t, "read", pcap, "--keylog", keys, "--json")
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keys, decodeAs: fmt.Sprintf("tcp.port==%d-%d,tls", port, port+len(cases)-1), events: events})
+	checkEcho(t, events, cases, sent)
+}
