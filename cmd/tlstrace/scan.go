@@ -305,6 +305,20 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			}
 		}
 	}
+	if len(r.Signatures)+len(r.SignatureMismatches) > 0 {
+		b.WriteString("\nSignature schemes (each offered alone)\n")
+		var names []string
+		for i, sa := range r.Signatures {
+			names = append(names, wire.SignatureSchemeName(sa.Scheme))
+			if i == len(r.Signatures)-1 || r.Signatures[i+1].Version != sa.Version {
+				fmt.Fprintf(&b, "  %s: %s\n", wire.VersionName(sa.Version), strings.Join(names, ", "))
+				names = nil
+			}
+		}
+		for _, m := range r.SignatureMismatches {
+			fmt.Fprintf(&b, "  not as offered: %s\n", m)
+		}
+	}
 	if len(r.ALPN) > 0 {
 		fmt.Fprintf(&b, "\nALPN: %s\n", strings.Join(r.ALPN, ", "))
 	}

@@ -61,6 +61,9 @@ type hello struct {
 	suites  []uint16
 	// groups is the supported_groups extension (none for SSL 3.0).
 	groups []uint16
+	// schemes is the signature_algorithms extension of a TLS 1.2 or 1.3
+	// hello; nil offers every scheme (tls12Schemes).
+	schemes []uint16
 	// keyShare says whether a TLS 1.3 hello carries an x25519 key share;
 	// without it a server that accepts answers with a HelloRetryRequest
 	// naming the group it wants.
@@ -148,7 +151,11 @@ func (h *hello) marshal(serverName string) ([]byte, error) {
 			exts = append(exts, wire.ECPointFormatsExtension())
 		}
 		if h.version >= wire.VersionTLS12 {
-			if err := add(wire.SignatureAlgorithmsExtension(13, tls12Schemes)); err != nil {
+			schemes := h.schemes
+			if schemes == nil {
+				schemes = tls12Schemes
+			}
+			if err := add(wire.SignatureAlgorithmsExtension(13, schemes)); err != nil {
 				return nil, err
 			}
 		}

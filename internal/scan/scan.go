@@ -109,6 +109,12 @@ type Result struct {
 	// DH are the DHE groups the server uses, per version from SSL 3.0 to
 	// TLS 1.2 in which it accepted DHE suites.
 	DH []DHGroup
+	// Signatures are the signature schemes the server signed with when
+	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
+	// (CertificateVerify); SignatureMismatches says where a server
+	// signed with a scheme that was not offered.
+	Signatures          []SignatureAccepted
+	SignatureMismatches []string
 	// ALPN are the ALPN protocols the server chose, each offered alone
 	// (in TLS 1.0-1.2).
 	ALPN []string
@@ -265,9 +271,13 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	for i := range res.DH {
 		emit(&res.DH[i])
 	}
+	res.Signatures, res.SignatureMismatches = scanSignatures12(res, probe)
 	res.ALPN = scanALPN(res, probe)
 	for _, proto := range res.ALPN {
 		emit(&ALPNAccepted{Protocol: proto})
+	}
+	for i := range res.Signatures {
+		emit(&res.Signatures[i])
 	}
 	res.Features = scanFeatures(res, probe)
 	if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {

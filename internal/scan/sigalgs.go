@@ -1,0 +1,96 @@
+package scan
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// SignatureAccepted is a signature scheme the server signed its handshake
+// with when it was the only one offered in signature_algorithms (RFC
+// 8446, Section 4.2.3; RFC 5246, Section 7.4.1.4.1): in TLS 1.2 the
+// scheme of its ServerKeyExchange, in TLS 1.3 that of its
+// CertificateVerify.
+type SignatureAccepted struct {
+	Version, Scheme uint16
+	// Suite is the suite of the TLS 1.2 handshake that showed it (its
+	// key type); 0 for TLS 1.3.
+	Suite uint16
+}
+
+func (*SignatureAccepted) Layer() string { return Layer }
+func (*SignatureAccepted) Type() string  { return "signature_accepted" }
+
+func (p *SignatureAccepted) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	f.AddEnum("signature_scheme", uint64(p.Scheme), schemeName(p.Scheme))
+	if p.Suite != 0 {
+		f.AddEnum("cipher_suite", uint64(p.Suite), suiteName(p.Suite))
+	}
+	return f
+}
+
+// schemeName returns the name of signature scheme s, or its number.
+func schemeName(s uint16) string {
+	if n := wire.SignatureSchemeName(s); n != "" {
+		return n
+	}
+	return fmt.Sprintf("0x%04X", s)
+}
+
+// signedKeyExchange reports whether suite s has a ServerKeyExchange
+// signed with the certificate's key: ECDHE or DHE with RSA, ECDSA or DSS
+// authentication.
+func signedKeyExchange(s uint16) bool {
+	k := wire.CipherSuiteKeyExchange(s)
+	return (k == wire.KexECDHE || k == wire.KexDHE) && keyTypeOf(s) != ""
+}
+
+// scanSignatures12 offers, in TLS 1.2, the signed ECDHE and DHE suites the
+// server accepted with one signature scheme at a time, and reads on to
+// the ServerKeyExchange: a scheme is accepted when the server signs with
+// it. A server that signs with a scheme that was not offered breaks RFC
+// 5246, Section 7.4.1.4.1; the scheme is then not counted, and
+// Mismatched says which.
+func scanSignatures12(r *Result, probe func(*hello) answer) (accepted []SignatureAccepted, mismatched []string) {
+	vr := r.Version(wire.VersionTLS12)
+	if vr == nil || vr.Outcome != Accepted {
+		return nil, nil
+	}
+	suites := slices.DeleteFunc(slices.Clone(vr.Suites), func(s uint16) bool { return !signedKeyExchange(s) })
+	if len(suites) == 0 {
+		return nil, nil
+	}
+	got := make([]*SignatureAccepted, len(tls12Schemes))
+	odd := make([]string, len(tls12Schemes))
+	var wg sync.WaitGroup
+	for i, sc := range tls12Schemes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := probe(&hello{version: wire.VersionTLS12, suites: suites, groups: ecGroups, schemes: []uint16{sc}, wantKeyExchange: true})
+			if a.outcome != Accepted || a.version() != wire.VersionTLS12 || a.keyExchange == nil || !a.keyExchange.HasScheme {
+				return
+			}
+			if a.keyExchange.Scheme != sc {
+				odd[i] = "offered " + schemeName(sc) + ", signed with " + schemeName(a.keyExchange.Scheme)
+				return
+			}
+			got[i] = &SignatureAccepted{Version: wire.VersionTLS12, Scheme: sc, Suite: a.hello.CipherSuite}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != nil {
+			accepted = append(accepted, *got[i])
+		}
+		if odd[i] != "" {
+			mismatched = append(mismatched, odd[i])
+		}
+	}
+	return accepted, mismatched
+}
