@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/performance"
@@ -141,6 +142,23 @@ func (b *browser) count(t *testing.T, sel string) int {
 	return len(nodes)
 }
 
+// outerHTML returns the markup of the first element sel matches, through
+// the DOM (which works with JavaScript off).
+func (b *browser) outerHTML(t *testing.T, sel string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(sel)))
+	if err != nil || len(nodes) == 0 {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	res, err := chromedp.Call(ctx, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: nodes[0].NodeID})
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return res.OuterHTML
+}
+
 // cpu returns the CPU time the page's main thread and its renderer
 // process have used so far (Chrome's ThreadTime and ProcessTime), which a
 // loaded machine does not inflate as it does the wall time.
@@ -226,11 +244,11 @@ func TestHTMLBrowser(t *testing.T) {
 	}
 	// The first message: the ClientHello.
 	const msg = `document.querySelector("[data-event]")`
-	if n := b.count(t, ".body"); n != 0 {
+	if n := b.count(t, "details[open]"); n != 0 {
 		t.Fatalf("%d messages open before any click", n)
 	}
 	b.run(t, "clicking the ClientHello", chromedp.Click(chromedp.CSS(`[data-event]`)))
-	if !eval[bool](t, b, msg+`.classList.contains("open")`) {
+	if !eval[bool](t, b, msg+`.querySelector("details").open`) {
 		t.Fatal("clicking the message did not open it")
 	}
 	if n := eval[int](t, b, msg+`.querySelectorAll(".tree li").length`); n < 20 {
@@ -260,8 +278,8 @@ func TestHTMLBrowser(t *testing.T) {
 	}
 	b.screenshot(t, "report.png", true)
 	// A second click closes the message.
-	b.run(t, "closing the ClientHello", chromedp.Click(chromedp.CSS(`[data-event] > p`)))
-	if eval[bool](t, b, msg+`.classList.contains("open")`) {
+	b.run(t, "closing the ClientHello", chromedp.Click(chromedp.CSS(`[data-event] summary`)))
+	if eval[bool](t, b, msg+`.querySelector("details").open`) {
 		t.Error("a second click did not close the message")
 	}
 	b.check(t)
@@ -286,7 +304,8 @@ func clientHelloLength(t *testing.T, args ...string) int {
 }
 
 // TestHTMLBrowserNoScript: with JavaScript off, the summary and every
-// ladder row read.
+// ladder row read, and a click on a message opens its fields and its
+// bytes as a hex dump.
 func TestHTMLBrowserNoScript(t *testing.T) {
 	c := readHTMLCases[0]
 	page, _ := readReport(t, c.args...)
@@ -305,9 +324,21 @@ func TestHTMLBrowserNoScript(t *testing.T) {
 	if n, want := b.count(t, "[data-event]"), len(tlsEventLines(t, c.args...)); n != want {
 		t.Errorf("%d ladder rows with data-event, want %d", n, want)
 	}
+	if n := b.count(t, "details[open]"); n != 0 {
+		t.Fatalf("%d messages open before any click", n)
+	}
 	b.run(t, "clicking the ClientHello", chromedp.Click(chromedp.CSS(`[data-event]`)))
-	if n := b.count(t, ".body"); n != 0 {
-		t.Error("a row opened with JavaScript off: the page's script ran")
+	if n := b.count(t, `[data-event] details[open] .tree li`); n < 20 {
+		t.Errorf("the ClientHello opened to %d fields", n)
+	}
+	dump := b.outerHTML(t, `[data-event] details[open] pre.hex`)
+	hexLen := 2 * clientHelloLength(t, c.args...)
+	if !strings.Contains(dump, ">0000  01 00 ") || strings.Count(dump, "\n") != (hexLen/2+15)/16 {
+		t.Errorf("the ClientHello's dump is not its %d bytes: %.200s", hexLen/2, dump)
+	}
+	b.run(t, "the dump shown", chromedp.WaitVisible(chromedp.CSS(`[data-event] details[open] pre.hex`)))
+	if n := b.count(t, "[data-event] pre.hex span"); n != 0 {
+		t.Error("the dump has one element per byte: the page's script ran")
 	}
 	b.screenshot(t, "report-noscript.png", true)
 	b.check(t)

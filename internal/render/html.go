@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	_ "embed"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -127,6 +128,11 @@ type htmlStep struct {
 	// Detail is the index of the step's fields and bytes in its
 	// connection's Details, -1 when it has none.
 	Detail int
+	// Body is the step's fields and bytes written into the page (in a
+	// details element that opens without JavaScript), nil when the
+	// report is packed and the page's script builds them when the row
+	// opens.
+	Body *htmlDetail
 }
 
 type htmlDiagnosis struct {
@@ -343,6 +349,12 @@ type htmlDetail struct {
 	Fields []htmlNode `json:"f,omitempty"`
 	Hex    string     `json:"x,omitempty"`
 	More   int        `json:"m,omitempty"`
+	// Dump is Hex as a hex dump (offsets, bytes, characters), for a page
+	// read without JavaScript; the script turns it into one element per
+	// byte to highlight a field's bytes.
+	Dump string `json:"-"`
+	// Total counts the step's bytes, those shown and More.
+	Total int `json:"-"`
 }
 
 // htmlNode is a field of the tree: its name, its value as text, its
@@ -411,6 +423,45 @@ type htmlPage struct {
 	Left int
 	// Scans are the targets of scan, in the order scanned.
 	Scans []*htmlScan
+	// Packed is set when the report holds more than packAbove
+	// connections: their rows' fields and bytes are compressed, and open
+	// with JavaScript only.
+	Packed bool
+}
+
+// hexDump returns the bytes of x (hex) as lines of 16: offset, bytes,
+// characters, as the text view's -vv dump and the page's script write
+// them.
+func hexDump(x string) string {
+	b, err := hex.DecodeString(x)
+	if err != nil {
+		return x
+	}
+	w := max(4, len(fmt.Sprintf("%x", max(len(b)-1, 0))))
+	var out strings.Builder
+	for off := 0; off < len(b); off += 16 {
+		line := b[off:min(off+16, len(b))]
+		fmt.Fprintf(&out, "%0*x  ", w, off)
+		for i := range 16 {
+			if i < len(line) {
+				fmt.Fprintf(&out, "%02x ", line[i])
+			} else {
+				out.WriteString("   ")
+			}
+			if i == 7 {
+				out.WriteByte(' ')
+			}
+		}
+		out.WriteString(" |")
+		for _, c := range line {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			out.WriteByte(c)
+		}
+		out.WriteString("|\n")
+	}
+	return out.String()
 }
 
 // Flush writes the report.
@@ -419,14 +470,24 @@ func (h *HTML) Flush() error {
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}
-	if len(h.conns) > packAbove {
-		for _, c := range h.conns {
+	p.Packed = len(h.conns) > packAbove
+	for _, c := range h.conns {
+		if p.Packed {
 			b, err := packDetails(c.Details)
 			if err != nil {
 				return fmt.Errorf("html report: %w", err)
 			}
 			c.Packed, c.Details = b, nil
+			continue
 		}
+		for _, s := range c.Steps {
+			if s.Detail >= 0 {
+				d := &c.Details[s.Detail]
+				d.Dump, d.Total = hexDump(d.Hex), len(d.Hex)/2+d.More
+				s.Body = d
+			}
+		}
+		c.Details = nil
 	}
 	w := bufio.NewWriterSize(h.w, 64<<10)
 	if err := htmlTemplate.Execute(w, p); err != nil {
