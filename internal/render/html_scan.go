@@ -2,11 +2,13 @@ package render
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/scan"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -34,6 +36,9 @@ type htmlScan struct {
 	Features           []htmlFeature
 	Chains             []htmlScanChain
 	Findings           []htmlFinding
+	// Other are the results of event types this report does not know,
+	// each as its type and fields.
+	Other []string
 }
 
 type htmlScanVersion struct {
@@ -47,6 +52,12 @@ type htmlScanVersion struct {
 	Incomplete string
 	Suites     []htmlSuite
 	SSLv2      []string
+	// Signatures are the signature schemes the server signed with, each
+	// offered alone.
+	Signatures []string
+	// DH is the size of the DHE prime the server sent, or why it is not
+	// known.
+	DH string
 }
 
 type htmlSuite struct {
@@ -138,12 +149,45 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		s.Chains = append(s.Chains, c)
 	case *scan.Finding:
 		s.Findings = append(s.Findings, htmlFinding{Severity: p.Severity.String(), Rule: p.Rule, Title: p.Title, Cause: p.Cause, Fix: p.Fix})
+	case *scan.SignatureAccepted:
+		v := s.version(p.Version)
+		v.Signatures = append(v.Signatures, enumText(trace.SignatureSchemeEnum(p.Scheme)))
+	case *scan.DHGroup:
+		v := s.version(p.Version)
+		switch {
+		case p.Err != "":
+			v.DH = p.Err
+		default:
+			v.DH = fmt.Sprintf("%d-bit prime", p.Bits)
+			if p.Suite != 0 {
+				v.DH += " (" + enumText(trace.SuiteEnum(p.Suite)) + ")"
+			}
+		}
 	case *scan.Summary:
 		s.Done, s.Target, s.Grade, s.Probes = true, p.Addr, p.Grade, p.Probes
 		s.Took = ms(p.Duration)
 		// Versions from the newest; the probes find them in any order.
 		slices.SortStableFunc(s.Versions, func(a, b *htmlScanVersion) int { return cmp.Compare(b.version, a.version) })
+	default:
+		s.Other = append(s.Other, DisplayName(ev.Type)+": "+treeText(ev.Fields))
 	}
+}
+
+// treeText writes a field tree on one line: each field's name and value,
+// the fields of an object or list in parentheses.
+func treeText(n *field.Node) string {
+	if n == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range n.Children {
+		v := scalarText(c, maxFieldHex)
+		if c.Kind == field.Object || c.Kind == field.List {
+			v = "(" + treeText(c) + ")"
+		}
+		parts = append(parts, strings.TrimSpace(c.Name+" "+v))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // version returns the entry of version v, made on its first event.

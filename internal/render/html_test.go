@@ -15,6 +15,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/golden"
 	"github.com/tlstrace/tlstrace/internal/render"
+	"github.com/tlstrace/tlstrace/internal/scan"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -182,5 +183,55 @@ func TestHTMLPacked(t *testing.T) {
 	}
 	if want := `[{"f":[{"n":"n","v":"1","l":1}],"x":"013c2f"}]`; string(j) != want {
 		t.Errorf("inflated %s, want %s", j, want)
+	}
+}
+
+// otherScanResult is a scan result of a type the report does not know.
+type otherScanResult struct{}
+
+func (otherScanResult) Layer() string { return scan.Layer }
+func (otherScanResult) Type() string  { return "new_probe" }
+func (otherScanResult) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("answer", "<b>x</b>")
+	f.Add(field.NewList("items")).AddUint("", 7)
+	return f
+}
+
+// TestHTMLScan: the scan section lists the versions from the newest
+// whatever order they were found in, each with its suites, puts the
+// findings first, and shows a result of an unknown type by its fields.
+func TestHTMLScan(t *testing.T) {
+	var events []*trace.Event
+	for _, p := range []trace.LocalPayload{
+		&scan.SuiteAccepted{Version: 0x0303, Suite: 0x009c},
+		&scan.VersionFound{Version: 0x0303, Outcome: scan.Accepted, Suites: 1},
+		&scan.VersionFound{Version: 0x0304, Outcome: scan.Refused, Reason: "alert protocol_version"},
+		otherScanResult{},
+		&scan.Finding{Severity: scan.Low, Rule: "no-tls13", Title: "TLS 1.3 is refused", Cause: "c", Fix: "f"},
+		&scan.Summary{Addr: "127.0.0.1:1", Grade: "A-", Probes: 3},
+	} {
+		events = append(events, trace.NewEvent(0, trace.Local, p))
+	}
+	page := renderHTML(t, "scan", events)
+	for _, s := range []string{
+		`<h2>Scan of 127.0.0.1:1 <span class="grade ok">grade A-</span></h2>`,
+		`<tr class="mut" data-version="TLS 1.3"><td>TLS 1.3</td><td>refused (alert protocol_version)</td>`,
+		`<tr><td>TLS_RSA_WITH_AES_128_GCM_SHA256</td><td>RSA</td><td>128</td><td class="bad">no</td></tr>`,
+		`<li>NewProbe: answer &#34;&lt;b&gt;x&lt;/b&gt;&#34;, items (7)</li>`,
+		`data-rule="no-tls13"`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	if i, j := strings.Index(page, `data-version="TLS 1.3"`), strings.Index(page, `data-version="TLS 1.2"`); i > j {
+		t.Error("TLS 1.2 is listed before TLS 1.3")
+	}
+	if i, j := strings.Index(page, `data-rule=`), strings.Index(page, `data-version=`); i > j {
+		t.Error("the findings come after the versions")
+	}
+	if strings.Contains(page, "<h2>Connections</h2>") {
+		t.Error("a scan's report has a connections table")
 	}
 }

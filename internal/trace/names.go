@@ -18,6 +18,10 @@ func SuiteEnum(s uint16) Enum { return enum16(s, wire.CipherSuiteName) }
 // GroupEnum names a key exchange group.
 func GroupEnum(g uint16) Enum { return enum16(g, wire.GroupName) }
 
+// SignatureSchemeEnum names a signature scheme; Name is "" for one the
+// registry lacks.
+func SignatureSchemeEnum(s uint16) Enum { return enum16(s, wire.SignatureSchemeName) }
+
 // SuiteKeyExchange names the key exchange of a cipher suite: RSA, DHE,
 // ECDHE, TLS 1.3, …
 func SuiteKeyExchange(s uint16) string { return wire.CipherSuiteKeyExchange(s).String() }
