@@ -305,7 +305,7 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			}
 		}
 	}
-	if len(r.Signatures)+len(r.SignatureMismatches) > 0 {
+	if len(r.Signatures)+len(r.SignatureNotes) > 0 {
 		b.WriteString("\nSignature schemes (each offered alone)\n")
 		var names []string
 		for i, sa := range r.Signatures {
@@ -315,8 +315,8 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 				names = nil
 			}
 		}
-		for _, m := range r.SignatureMismatches {
-			fmt.Fprintf(&b, "  not as offered: %s\n", m)
+		for _, m := range r.SignatureNotes {
+			fmt.Fprintf(&b, "  unsettled: %s\n", m)
 		}
 	}
 	if len(r.ALPN) > 0 {
@@ -332,11 +332,15 @@ func writeScanReport(w io.Writer, r *scan.Result) {
 			case f.Supported:
 				state = "yes"
 			}
-			fmt.Fprintf(&b, "  %-23s %-7s %s\n", f.Name, state, f.Detail)
+			name := f.Name
+			if f.Version == wire.VersionTLS13 {
+				name += " (TLS 1.3)"
+			}
+			fmt.Fprintf(&b, "  %-33s %-7s %s\n", name, state, f.Detail)
 		}
 	}
 	for _, cc := range r.Chains {
-		fmt.Fprintf(&b, "\nCertificate chain for %s suites\n", cc.KeyType)
+		fmt.Fprintf(&b, "\nCertificate chain of the %s key (%s)\n", cc.KeyType, wire.VersionName(cc.Version))
 		for i, c := range cc.Certs {
 			fmt.Fprintf(&b, "  %d %s (%s, %s), issuer %s, until %s\n", i, c.Subject, chain.KeyDescription(c), chain.SignatureName(c), c.Issuer, c.NotAfter.UTC().Format(time.DateOnly))
 		}

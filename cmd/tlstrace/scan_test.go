@@ -91,7 +91,7 @@ func TestScanJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	// tlstest's certificate lives an hour: expires-soon caps the grade at B.
-	for _, want := range []string{"TLS 1.2  accepted", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "[no-tls13]", "Certificate chain for RSA suites", "  trusted\n", "[expires-soon]", "Grade B"} {
+	for _, want := range []string{"TLS 1.2  accepted", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "[no-tls13]", "Certificate chain of the RSA key (TLS 1.2)", "  trusted\n", "[expires-soon]", "Grade B"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -15,9 +15,13 @@ import (
 // CertChain is a certificate chain the server sent for one kind of key,
 // verified and explained by package chain.
 type CertChain struct {
-	// KeyType is the authentication of the suites offered to get it:
-	// RSA, ECDSA or DSS.
+	// KeyType is the kind of key: before TLS 1.3 the authentication of
+	// the suites offered to get it (RSA, ECDSA or DSS), in TLS 1.3 that
+	// of the signature scheme offered (RSA, RSA-PSS, ECDSA, Ed25519,
+	// Ed448).
 	KeyType string
+	// Version is the version of the handshake that got it.
+	Version uint16
 	// Certs is the chain as sent, leaf first.
 	Certs []*x509.Certificate
 	// Verdict is chain's verification, nil when the leaf did not parse.
@@ -32,6 +36,9 @@ func (*CertChain) Type() string  { return "certificate_chain" }
 func (p *CertChain) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("key_type", p.KeyType)
+	if p.Version != 0 {
+		f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	}
 	l := f.Add(field.NewList("chain"))
 	for _, c := range p.Certs {
 		s := chain.Summary(c)
@@ -92,7 +99,7 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 		if len(byType[k]) == 0 {
 			continue
 		}
-		cc := CertChain{KeyType: k}
+		cc := CertChain{KeyType: k, Version: v}
 		a := probe(&hello{version: v, suites: byType[k], groups: ecGroups, wantCert: true})
 		switch {
 		case a.outcome != Accepted:

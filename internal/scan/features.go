@@ -25,6 +25,9 @@ type Feature struct {
 	// compression, ocsp_stapling, session_ticket, session_id,
 	// fallback_scsv or hsts.
 	Name string
+	// Version is the version the feature was probed in; 0 when it is
+	// not about one (hsts).
+	Version uint16
 	// Supported says whether the server has it; Known is false when the
 	// probe did not answer (Supported then says nothing).
 	Supported, Known bool
@@ -38,6 +41,9 @@ func (*Feature) Type() string  { return "feature" }
 func (p *Feature) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("name", p.Name)
+	if p.Version != 0 {
+		f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	}
 	f.AddBool("known", p.Known)
 	if p.Known {
 		f.AddBool("supported", p.Supported)
@@ -94,13 +100,13 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 		deflate := known && a.hello.Compression == compressionDeflate
 		ocsp, ticket, sid := has(extStatusRequest), has(extSessionTicket), known && len(a.hello.SessionID) > 0
 		out = append(out,
-			Feature{"secure_renegotiation", reneg, known, detail(on(reneg, "the ServerHello has renegotiation_info"), "the ServerHello has no renegotiation_info")},
-			Feature{"extended_master_secret", ems, known, detail(on(ems, "the ServerHello has extended_master_secret"), "the ServerHello has no extended_master_secret")},
-			Feature{"heartbeat", hb, known, detail(on(hb, "the ServerHello has the heartbeat extension"), "the ServerHello has no heartbeat extension")},
-			Feature{"compression", deflate, known, detail(on(deflate, "the server chose DEFLATE compression"), "the server chose no compression")},
-			Feature{"ocsp_stapling", ocsp, known, detail(on(ocsp, "the ServerHello has status_request: a CertificateStatus follows the chain"), "the ServerHello has no status_request")},
-			Feature{"session_ticket", ticket, known, detail(on(ticket, "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"), "the ServerHello has no session_ticket")},
-			Feature{"session_id", sid, known, detail(on(sid, "the ServerHello has a session ID, under which the server may resume the session"), "the ServerHello has an empty session ID")},
+			Feature{Name: "secure_renegotiation", Version: v, Supported: reneg, Known: known, Detail: detail(on(reneg, "the ServerHello has renegotiation_info"), "the ServerHello has no renegotiation_info")},
+			Feature{Name: "extended_master_secret", Version: v, Supported: ems, Known: known, Detail: detail(on(ems, "the ServerHello has extended_master_secret"), "the ServerHello has no extended_master_secret")},
+			Feature{Name: "heartbeat", Version: v, Supported: hb, Known: known, Detail: detail(on(hb, "the ServerHello has the heartbeat extension"), "the ServerHello has no heartbeat extension")},
+			Feature{Name: "compression", Version: v, Supported: deflate, Known: known, Detail: detail(on(deflate, "the server chose DEFLATE compression"), "the server chose no compression")},
+			Feature{Name: "ocsp_stapling", Version: v, Supported: ocsp, Known: known, Detail: detail(on(ocsp, "the ServerHello has status_request: a CertificateStatus follows the chain"), "the ServerHello has no status_request")},
+			Feature{Name: "session_ticket", Version: v, Supported: ticket, Known: known, Detail: detail(on(ticket, "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"), "the ServerHello has no session_ticket")},
+			Feature{Name: "session_id", Version: v, Supported: sid, Known: known, Detail: detail(on(sid, "the ServerHello has a session ID, under which the server may resume the session"), "the ServerHello has an empty session ID")},
 		)
 	}
 	// Fallback: a version below the highest, with the signaling suite.
@@ -109,7 +115,7 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 		{
 			lr := r.Version(low)
 			a := probe(&hello{version: low, suites: append(slices.Clone(lr.Suites), fallbackSCSV), groups: ecGroups})
-			f := Feature{Name: "fallback_scsv"}
+			f := Feature{Name: "fallback_scsv", Version: low}
 			switch {
 			case a.hasAlert && a.alert == 86:
 				f.Supported, f.Known = true, true

@@ -220,6 +220,32 @@ type prober struct {
 
 // probe sends h and reads the server's answer.
 func (p *prober) probe(ctx context.Context, h *hello) answer {
+	return p.with(ctx, func(conn net.Conn) answer {
+		var record []byte
+		var err error
+		if h.sslv2 {
+			record, err = sslv2Hello()
+		} else {
+			record, err = h.marshal(p.serverName)
+		}
+		if err != nil {
+			return answer{outcome: Failed, err: err}
+		}
+		if _, err := conn.Write(record); err != nil {
+			return readFailure(err)
+		}
+		if h.sslv2 {
+			return readSSLv2(conn)
+		}
+		return readAnswer(conn, h)
+	})
+}
+
+// with runs fn on a new connection to the server, within the bounds of
+// every probe: a connection slot, the rate, the probe's time (the
+// connection's deadline), and the STARTTLS dialog first when asked. A
+// connection that cannot be made is Failed, or TimedOut.
+func (p *prober) with(ctx context.Context, fn func(net.Conn) answer) answer {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -231,16 +257,6 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 	}
 	if p.onProbe != nil {
 		p.onProbe()
-	}
-	var record []byte
-	var err error
-	if h.sslv2 {
-		record, err = sslv2Hello()
-	} else {
-		record, err = h.marshal(p.serverName)
-	}
-	if err != nil {
-		return answer{outcome: Failed, err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
@@ -262,13 +278,7 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 			return answer{outcome: Failed, err: err}
 		}
 	}
-	if _, err := conn.Write(record); err != nil {
-		return readFailure(err)
-	}
-	if h.sslv2 {
-		return readSSLv2(conn)
-	}
-	return readAnswer(conn, h)
+	return fn(conn)
 }
 
 // wait holds a probe until the rate allows it to start.

@@ -111,10 +111,11 @@ type Result struct {
 	DH []DHGroup
 	// Signatures are the signature schemes the server signed with when
 	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
-	// (CertificateVerify); SignatureMismatches says where a server
-	// signed with a scheme that was not offered.
-	Signatures          []SignatureAccepted
-	SignatureMismatches []string
+	// (CertificateVerify); SignatureNotes says what those probes could
+	// not settle: a server that signed with a scheme that was not
+	// offered, a TLS 1.3 handshake this side stopped.
+	Signatures     []SignatureAccepted
+	SignatureNotes []string
 	// ALPN are the ALPN protocols the server chose, each offered alone
 	// (in TLS 1.0-1.2).
 	ALPN []string
@@ -271,7 +272,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	for i := range res.DH {
 		emit(&res.DH[i])
 	}
-	res.Signatures, res.SignatureMismatches = scanSignatures12(res, probe)
+	res.Signatures, res.SignatureNotes = scanSignatures12(res, probe)
 	res.ALPN = scanALPN(res, probe)
 	for _, proto := range res.ALPN {
 		emit(&ALPNAccepted{Protocol: proto})
@@ -297,6 +298,27 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.At = o.At
 	res.Chains = scanCerts(res, &o, probe)
+	t13 := scanTLS13(ctx, res, p, &o)
+	for _, cc := range t13.chains {
+		if !slices.ContainsFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType }) {
+			res.Chains = append(res.Chains, cc)
+		}
+	}
+	res.Signatures = append(res.Signatures, t13.signatures...)
+	res.SignatureNotes = append(res.SignatureNotes, t13.unsure...)
+	for i := range t13.signatures {
+		emit(&t13.signatures[i])
+	}
+	if len(res.ALPN) == 0 {
+		res.ALPN = t13.alpn
+		for _, proto := range res.ALPN {
+			emit(&ALPNAccepted{Protocol: proto})
+		}
+	}
+	if t13.ocsp != nil {
+		res.Features = append(res.Features, *t13.ocsp)
+		emit(t13.ocsp)
+	}
 	for i := range res.Chains {
 		emit(&res.Chains[i])
 	}

@@ -3,6 +3,9 @@ package scan
 import (
 	"bufio"
 	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -423,4 +426,54 @@ func TestScanRate(t *testing.T) {
 	if least := time.Duration(r.Probes-1) * 5 * time.Millisecond; r.Probes < 2 || r.Duration < least {
 		t.Errorf("%d probes in %s at 200/s, want at least %s", r.Probes, r.Duration, least)
 	}
+}
+
+// TestScanTLS13Only scans crypto/tls speaking TLS 1.3 alone with an
+// ECDSA, an Ed25519 and an RSA certificate, a stapled OCSP response and
+// ALPN: the full TLS 1.3 handshakes find the chain of each key (by the
+// signature scheme offered), the schemes of the CertificateVerify, the
+// stapled response and the protocols.
+func TestScanTLS13Only(t *testing.T) {
+	var certs []tls.Certificate
+	for _, key := range []crypto.Signer{tlstest.NewKey(t, false), ed25519Key(t), tlstest.NewKey(t, true)} {
+		c := tlstest.SelfSigned(t, key, "localhost")
+		c.OCSPStaple = []byte{0x30, 0x03, 0x0a, 0x01, 0x00}
+		certs = append(certs, c)
+	}
+	addr := goServer(t, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: certs, NextProtos: []string{"h2", "http/1.1"}})
+	r := scanOf(t, addr)
+	var kinds []string
+	for _, cc := range r.Chains {
+		kinds = append(kinds, cc.KeyType)
+		if cc.Version != wire.VersionTLS13 || cc.Verdict == nil || !cc.Verdict.Valid {
+			t.Errorf("%s chain: %s, %+v", cc.KeyType, wire.VersionName(cc.Version), cc.Verdict)
+		}
+	}
+	if !slices.Equal(kinds, []string{"ECDSA", "Ed25519", "RSA"}) {
+		t.Errorf("chains of %v, want ECDSA, Ed25519, RSA", kinds)
+	}
+	var schemes []uint16
+	for _, s := range r.Signatures {
+		schemes = append(schemes, s.Scheme)
+	}
+	// crypto/tls signs with P-256 and SHA-256 only for a P-256 key, and
+	// its RSA keys sign with PSS.
+	if want := []uint16{0x0403, 0x0807, 0x0804, 0x0805, 0x0806}; !slices.Equal(schemes, want) {
+		t.Errorf("TLS 1.3 schemes %04x, want %04x (notes %v)", schemes, want, r.SignatureNotes)
+	}
+	if f := r.Feature("ocsp_stapling"); f == nil || !f.Known || !f.Supported || f.Version != wire.VersionTLS13 {
+		t.Errorf("ocsp_stapling %+v", f)
+	}
+	if !slices.Equal(r.ALPN, []string{"h2", "http/1.1"}) {
+		t.Errorf("ALPN %v, want h2 and http/1.1", r.ALPN)
+	}
+}
+
+func ed25519Key(t *testing.T) crypto.Signer {
+	t.Helper()
+	_, k, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
