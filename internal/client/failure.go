@@ -49,6 +49,9 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	case failure.Truncated:
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server's TLS stack, or something between (a proxy, a firewall), cut the connection; the server's log may say why")
+	case failure.BadLength:
+		return stepErr(StepTLS, f.Error(f.Cause()),
+			"the server's TLS stack writes broken handshake messages, or something between (a proxy, a load balancer) corrupts them; the server's log or a capture on its side may say which")
 	case failure.BadCertificate:
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server's certificate file is damaged, or something between (a proxy, a load balancer) corrupts the connection")

@@ -108,6 +108,9 @@ const (
 	Reset
 	// Closed: the peer closed the connection between records.
 	Closed
+	// BadLength: a handshake message of the peer claims more bytes than
+	// its type can hold (Finding.Length).
+	BadLength
 )
 
 // Finding is the cause of a failed handshake read from the wire.
@@ -124,6 +127,8 @@ type Finding struct {
 	Truncated *trace.TruncatedError
 	// Certificate is the peer's certificate of BadCertificate.
 	Certificate *trace.CertificateError
+	// Length is the peer's handshake message of BadLength.
+	Length *trace.LengthError
 	// Err is the TLS stack's error.
 	Err error
 }
@@ -143,6 +148,12 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	var he *wire.RecordHeaderError
 	if errors.As(ev.Framing[peer], &he) {
 		f.header(he, ev)
+		return f
+	}
+	// A length that lies explains what the local end did about it (an
+	// alert, a wait for bytes that never come).
+	if le := ev.Length[peer]; le != nil {
+		f.Kind, f.Length = BadLength, le
 		return f
 	}
 	// A certificate that does not parse explains what follows it:
@@ -231,6 +242,10 @@ func (f *Finding) Cause() string {
 			return fmt.Sprintf("the %s closed the connection in the middle of %s (%d of its %d bytes sent)", peer, what, tr.Seen, tr.Length)
 		}
 		return fmt.Sprintf("the %s closed the connection in the middle of %s (%d bytes of it sent)", peer, what, tr.Seen)
+	case BadLength:
+		le := f.Length
+		return fmt.Sprintf("the %s's %s message claims %d bytes in its header, more than a %s can hold (%d): the length lies (%d bytes of it came)",
+			peer, le.Type, le.Claimed, le.Type, le.Max, le.Held)
 	case BadCertificate:
 		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
@@ -262,6 +277,8 @@ func (f *Finding) Error(msg string) error {
 		evidence = f.Truncated
 	case f.Certificate != nil:
 		evidence = f.Certificate
+	case f.Length != nil:
+		evidence = f.Length
 	}
 	return Explained(msg, evidence, f.Err)
 }

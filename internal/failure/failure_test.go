@@ -58,6 +58,9 @@ func TestRead(t *testing.T) {
 		{"tls-record-header", trace.Server, tls.RecordHeaderError{RecordHeader: [5]byte{'P', 'O', 'S', 'T', ' '}}, trace.Evidence{}, PlainHTTP,
 			"the client sent plain HTTP, not TLS"},
 		{"nothing", trace.Server, errors.New("x"), trace.Evidence{}, Unknown, ""},
+		{"length-lies-before-own-alert", trace.Client, errors.New("x"), trace.Evidence{Alert: [2]*trace.Alert{unknownCA},
+			Length: [2]*trace.LengthError{nil, {Side: trace.Server, Type: wire.TypeServerHello, Claimed: 131072, Max: 65607, Held: 38}}}, BadLength,
+			"the server's server_hello message claims 131072 bytes in its header, more than a server_hello can hold (65607): the length lies (38 bytes of it came)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

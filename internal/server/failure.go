@@ -74,6 +74,8 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		h.Fix = "the client does not speak TLS on this port, or waits for the server to speak first: point it at a TLS port or turn TLS on in it"
 	case failure.Oversized, failure.Corrupt:
 		h.Fix = "the client's TLS stack, or something between (a proxy, a load balancer), breaks the record layer"
+	case failure.BadLength:
+		h.Fix = "the client's TLS stack writes broken handshake messages (or it is a fuzzer or a scanner), or something between (a proxy, a load balancer) corrupts them"
 	case failure.BadCertificate:
 		h.Fix = "the client's certificate file is damaged, or something between (a proxy, a load balancer) corrupts the connection"
 	case failure.Truncated:

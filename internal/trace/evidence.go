@@ -20,6 +20,9 @@ type Evidence struct {
 	// Truncated is set when a side's bytes ended inside a record or a
 	// handshake message.
 	Truncated [2]*TruncatedError
+	// Length is the first handshake message of each side whose header
+	// claims more bytes than a message of its type can hold.
+	Length [2]*LengthError
 	// Certificates is how many certificates the last Certificate message
 	// of each side held (see Sent for whether it sent one).
 	Certificates [2]int
@@ -115,6 +118,24 @@ func (e *TruncatedError) Error() string {
 		return fmt.Sprintf("the %s's bytes ended inside %s (%d of its %d bytes)", e.Side, what, e.Seen, e.Length)
 	}
 	return fmt.Sprintf("the %s's bytes ended inside %s (%d bytes of it)", e.Side, what, e.Seen)
+}
+
+// LengthError says that a handshake message's header claims more bytes
+// than a message of its type can hold (wire.MaxBodyLen): its length lies.
+// The decoder drops it, with the rest of its record, and reads the next
+// record as the start of a new message.
+type LengthError struct {
+	Side Side
+	Type wire.HandshakeType
+	// Claimed is the length in the message's header, Max the most its
+	// type can hold; Held is how many bytes of its body had come when
+	// the header was read.
+	Claimed, Max, Held int
+}
+
+func (e *LengthError) Error() string {
+	return fmt.Sprintf("the %s message's header claims %d bytes, more than a %s can hold (%d): its length lies (%d bytes of it came)",
+		e.Type, e.Claimed, e.Type, e.Max, e.Held)
 }
 
 // CertificateError says that a certificate a side sent does not parse.

@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,41 @@ func TestEvidenceTruncated(t *testing.T) {
 	var te *TruncatedError
 	if !errors.As(error(tr), &te) || tr.Error() != "the server's bytes ended inside a handshake message (20 of its 122 bytes)" {
 		t.Errorf("%v", tr)
+	}
+}
+
+// TestEvidenceLength: a ServerHello whose header claims more bytes than a
+// ServerHello can hold is reported at once, with what it claimed and what
+// came, and ends the reassembly of the server's handshake; a ServerHello
+// split across two records is not.
+func TestEvidenceLength(t *testing.T) {
+	hello := testdata(t, "illustrated-tls13", "caps", "clienthello")
+	sh := testdata(t, "illustrated-tls13", "caps", "serverhello")
+	body := sh[5+4:]
+	lying := append([]byte{22, 3, 3, 0, byte(4 + len(body)), 2, 2, 0, 0}, body...)
+	c, events := newTestConn()
+	c.Feed(Client, Stamp{}, hello)
+	c.Feed(Server, Stamp{}, lying)
+	le := c.Evidence().Length[Server]
+	if le == nil || le.Side != Server || le.Type != wire.TypeServerHello || le.Claimed != 131072 || le.Max != 65607 || le.Held != len(body) {
+		t.Fatalf("length evidence %+v", le)
+	}
+	last := (*events)[len(*events)-1]
+	if last.Type != TypeServerHello || last.Error != le.Error() || !strings.Contains(last.Error, "claims 131072 bytes, more than a server_hello can hold (65607)") {
+		t.Errorf("event %s: %q", last.Type, last.Error)
+	}
+	// What follows is not taken for the rest of the message.
+	c.Feed(Server, Stamp{}, []byte{22, 3, 3, 0, 4, 14, 0, 0, 0})
+	c.Close()
+	if tr := c.Evidence().Truncated[Server]; tr != nil {
+		t.Errorf("truncated: %+v", tr)
+	}
+
+	c, _ = newTestConn()
+	c.Feed(Client, Stamp{}, hello)
+	c.Feed(Server, Stamp{}, append([]byte{22, 3, 3, 0, 20}, sh[5:25]...))
+	c.Feed(Server, Stamp{}, append([]byte{22, 3, 3, 0, byte(len(sh) - 25)}, sh[25:]...))
+	if ev := c.Evidence(); ev.Length[Server] != nil || !ev.Sent(Server, wire.TypeServerHello) {
+		t.Errorf("split ServerHello: %+v", ev.Length[Server])
 	}
 }

@@ -33,11 +33,16 @@ func (r *reassembler) feed(b []byte) {
 // as a copy that the caller may keep, or nil at the end of it; the start of
 // a message that continues in a later record is then kept. A message
 // longer than wire.MaxHandshake ends the reassembly of what was fed with a
-// *messageTooLargeError, and what was held is dropped.
+// *messageTooLargeError, and one whose header claims more than its type
+// can hold with a *LengthError; what was held is then dropped.
 func (r *reassembler) next() ([]byte, error) {
 	b := r.in
 	if len(b) >= wire.HandshakeHeaderLen {
 		n := int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+		if most, ok := wire.MaxBodyLen(wire.HandshakeType(b[0])); ok && n > most {
+			r.buf, r.in = nil, nil
+			return nil, &LengthError{Type: wire.HandshakeType(b[0]), Claimed: n, Max: most, Held: min(n, len(b)-wire.HandshakeHeaderLen)}
+		}
 		if n > wire.MaxHandshake {
 			r.buf, r.in = nil, nil
 			return nil, &messageTooLargeError{Type: wire.HandshakeType(b[0]), Length: n}

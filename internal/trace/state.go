@@ -230,9 +230,19 @@ func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
 	for {
 		msg, err := r.next()
 		if err != nil {
+			typ := wire.HandshakeType(0)
 			var e *messageTooLargeError
-			errors.As(err, &e)
-			c.emit(&Event{From: from, Layer: LayerTLS, Type: e.Type.String(), Frame: at.Frame, Time: at.Time, Record: info,
+			var le *LengthError
+			switch {
+			case errors.As(err, &e):
+				typ = e.Type
+			case errors.As(err, &le):
+				typ, le.Side = le.Type, from
+				if c.evidence.Length[from] == nil {
+					c.evidence.Length[from] = le
+				}
+			}
+			c.emit(&Event{From: from, Layer: LayerTLS, Type: typ.String(), Frame: at.Frame, Time: at.Time, Record: info,
 				Error: err.Error()})
 			return
 		}
