@@ -239,6 +239,11 @@ func (c *Conn) nextBufferedMessage() ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	n := int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	if most, ok := wire.MaxBodyLen(wire.HandshakeType(b[0])); ok && n > most {
+		// Its length lies: waiting for the bytes it claims would wait
+		// for what no peer should send.
+		return nil, false, c.fail(wire.AlertDecodeError, fmt.Errorf("a %s message claims %d bytes, more than one can hold (%d)", wire.HandshakeType(b[0]), n, most))
+	}
 	if n > wire.MaxHandshake {
 		return nil, false, c.fail(wire.AlertDecodeError, fmt.Errorf("a %s message of %d bytes, over the limit of %d", wire.HandshakeType(b[0]), n, wire.MaxHandshake))
 	}

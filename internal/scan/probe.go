@@ -363,6 +363,14 @@ func readAnswer(conn io.Reader, h *hello) answer {
 			hs = append(hs, body...)
 			for len(hs) >= wire.HandshakeHeaderLen {
 				n := wire.HandshakeHeaderLen + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
+				if most, ok := wire.MaxBodyLen(wire.HandshakeType(hs[0])); ok && n-wire.HandshakeHeaderLen > most {
+					// Its length lies: the bytes it claims would never
+					// make a message.
+					if got.hello != nil {
+						return got
+					}
+					return answer{outcome: Refused, err: fmt.Errorf("the server's %s claims %d bytes, more than one can hold (%d)", wire.HandshakeType(hs[0]), n-wire.HandshakeHeaderLen, most)}
+				}
 				if n > maxCertBytes {
 					return got
 				}
