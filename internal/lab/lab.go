@@ -66,6 +66,7 @@ var Names = []string{
 	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain", "sha1-chain",
 	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
+	"lying-length",
 }
 
 // Lab holds the root CA and the faults made from it.
@@ -98,7 +99,7 @@ func New() (*Lab, error) {
 	if err := l.certFaults(now); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	for _, f := range hostileFaults() {
+	for _, f := range append(hostileFaults(), lengthFaults()...) {
 		l.faults[f.Name] = f
 	}
 	return l, nil
