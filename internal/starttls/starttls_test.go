@@ -124,6 +124,14 @@ func FuzzUpgrade(f *testing.F) {
 	f.Add("+OK\r\n+OK\r\n")
 	f.Add("220-x\r\n220 y\r\n234 z\r\n")
 	f.Add("220 a\r\n250 b\r\n220 c\r\nextra")
+	// PostgreSQL's one-byte answers, and MySQL's greetings.
+	f.Add("S")
+	f.Add("N")
+	f.Add("S\x16\x03\x01")
+	f.Add(mysqlGreeting("11.8.3-MariaDB", 0x0020f7fe|mysqlSSL))
+	f.Add(mysqlGreeting("8.0.36", 0xf7fe))
+	f.Add("\x0b\x00\x00\x00\xff\x10\x04Too many")
+	f.Add("\xff\xff\xff\x00")
 	f.Fuzz(func(t *testing.T, server string) {
 		for _, n := range Names() {
 			p := registry[n]
