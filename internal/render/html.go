@@ -101,8 +101,11 @@ type htmlConn struct {
 	Steps    []*htmlStep
 	Details  []htmlDetail
 	// Packed is Details as JSON, compressed, when the report is large.
-	Packed      string
-	Links       []*trace.Link
+	Packed string
+	Links  []*trace.Link
+	// SameChain is the first connection whose chain and checks are the
+	// same as this one's, shown there only.
+	SameChain   int
 	Verdict     *htmlVerdict
 	Timing      []htmlBar
 	TimingTotal string
@@ -471,7 +474,19 @@ func (h *HTML) Flush() error {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}
 	p.Packed = len(h.conns) > packAbove
+	chains := map[string]int{}
 	for _, c := range h.conns {
+		if len(c.Links) > 0 {
+			b, err := json.Marshal(c.Links)
+			if err != nil {
+				return fmt.Errorf("html report: %w", err)
+			}
+			if first, ok := chains[string(b)]; ok {
+				c.SameChain = first
+			} else {
+				chains[string(b)] = c.ID
+			}
+		}
 		if p.Packed {
 			b, err := packDetails(c.Details)
 			if err != nil {

@@ -159,15 +159,15 @@ func TestHTMLPacked(t *testing.T) {
 	if detailBlock.MatchString(small) {
 		t.Error("a small report has a JSON block")
 	}
-	for _, s := range []string{`<details><summary>`, `<ul class="tree"><li data-o="0" data-l="1"><b>n</b> 1</li></ul>`, `<pre class="hex" data-x="013c2f">0000  01 3c 2f `, `|.&lt;/|`} {
+	for _, s := range []string{`<details><summary class="r" data-t="0.000000">`, `<ul class="tree"><li data-o="0" data-l="1"><b>n</b> 1</li></ul>`, `<pre class="hex" data-x="013c2f">0000  01 3c 2f `, `|.&lt;/|`} {
 		if !strings.Contains(small, s) {
 			t.Errorf("the small report lacks %q", s)
 		}
 	}
 	big := renderHTML(t, "big", events)
 	blocks := detailBlock.FindAllStringSubmatch(big, -1)
-	if len(blocks) != 101 || strings.Contains(big, `<pre class`) || strings.Count(big, `<li class="c2s x" data-event=`) != 101 || strings.Contains(big, "<details") {
-		t.Fatalf("%d detail blocks in the packed report, pre %v, %d details", len(blocks), strings.Contains(big, `<pre class`), strings.Count(big, `<li class="c2s x" data-event=`))
+	if len(blocks) != 101 || strings.Contains(big, `<pre class`) || strings.Count(big, `<li class="c2s r x" data-t="0.000000" data-event=`) != 101 || strings.Contains(big, "<details") {
+		t.Fatalf("%d detail blocks in the packed report, pre %v, %d details", len(blocks), strings.Contains(big, `<pre class`), strings.Count(big, `<li class="c2s r x" data-t="0.000000" data-event=`))
 	}
 	var packed string
 	if err := json.Unmarshal([]byte(blocks[0][1]), &packed); err != nil {
@@ -233,5 +233,21 @@ func TestHTMLScan(t *testing.T) {
 	}
 	if strings.Contains(page, "<h2>Connections</h2>") {
 		t.Error("a scan's report has a connections table")
+	}
+}
+
+// TestHTMLSameChain: a chain shown with the same checks on an earlier
+// connection is not shown again, but pointed to; a chain whose checks
+// differ is shown.
+func TestHTMLSameChain(t *testing.T) {
+	link := func(conn int, detail string) *trace.Event {
+		return trace.NewEvent(conn, trace.Local, &trace.Link{Subject: "CN=a", Checks: []trace.Check{{Name: "validity", Detail: detail}}})
+	}
+	page := renderHTML(t, "chains", []*trace.Event{link(1, "valid"), link(2, "valid"), link(3, "expired")})
+	if n := strings.Count(page, `<div class="card">`); n != 2 {
+		t.Errorf("%d cards, want 2 (connections 1 and 3)", n)
+	}
+	if !strings.Contains(page, `<p>The same as <a href="#c1">#1</a>'s, with the same checks.</p>`) {
+		t.Error("connection 2 does not point to connection 1's chain")
 	}
 }
