@@ -13,6 +13,13 @@ func init() {
 		Upgrade: func(d *Dialog) error { return smtpUpgrade(d, "EHLO") },
 		After:   func(d *Dialog, implicit bool) error { return smtpAfter(d, "EHLO", implicit) },
 	})
+	// LMTP (RFC 2033) is SMTP with LHLO for EHLO; it has no implicit TLS
+	// port nor URL scheme.
+	register(&Protocol{
+		Name: "lmtp", Title: "LMTP", Port: 24,
+		Upgrade: func(d *Dialog) error { return smtpUpgrade(d, "LHLO") },
+		After:   func(d *Dialog, implicit bool) error { return smtpAfter(d, "LHLO", implicit) },
+	})
 	register(&Protocol{
 		Name: "imap", Title: "IMAP", Port: 143, TLSPort: 993, Scheme: "imap", TLSScheme: "imaps", ALPN: "imap",
 		Upgrade: imapUpgrade, After: imapAfter,

@@ -52,6 +52,10 @@ func TestUpgradeDialogs(t *testing.T) {
 			"a001 STARTTLS\r\n", 4},
 		{"pop3", "+OK POP3 ready\r\n+OK Begin TLS\r\n", "STLS\r\n", 3},
 		{"ftp", "220-Welcome\r\n220 FTP ready\r\n234 AUTH TLS OK\r\n", "AUTH TLS\r\n", 4},
+		{"lmtp", "220 mail.example LMTP ready\r\n250-mail.example\r\n250-STARTTLS\r\n250 PIPELINING\r\n220 2.0.0 Begin TLS.\r\n",
+			"LHLO tlstrace.invalid\r\nSTARTTLS\r\n", 7},
+		{"sieve", "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"STARTTLS\"\r\nOK \"Dovecot ready.\"\r\nOK \"Begin TLS negotiation now.\"\r\n",
+			"STARTTLS\r\n", 5},
 	} {
 		t.Run(tc.proto, func(t *testing.T) {
 			shown, sent, err := upgrade(t, tc.proto, tc.server)
@@ -83,6 +87,9 @@ func TestUpgradeFailures(t *testing.T) {
 		{"silent", "ftp", "", &closed},
 		{"injection", "smtp", "220 ready\r\n250 ok\r\n220 go ahead\r\n250 injected\r\n", &injection},
 		{"line too long", "smtp", strings.Repeat("2", maxLine+10) + "\r\n", &protocol},
+		{"sieve refused", "sieve", "\"STARTTLS\"\r\nOK\r\nNO \"TLS unavailable\"\r\n", &refused},
+		{"sieve bye", "sieve", "BYE \"too many connections\"\r\n", &refused},
+		{"lmtp no LHLO", "lmtp", "220 ready\r\n500 5.5.1 unknown command\r\n", &refused},
 		{"endless reply", "ftp", strings.Repeat("220-more\r\n", maxLines+1), &protocol},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,6 +139,8 @@ func FuzzUpgrade(f *testing.F) {
 	f.Add(mysqlGreeting("8.0.36", 0xf7fe))
 	f.Add("\x0b\x00\x00\x00\xff\x10\x04Too many")
 	f.Add("\xff\xff\xff\x00")
+	f.Add("\"STARTTLS\"\r\nOK\r\nOK\r\n")
+	f.Add("\"SIEVE\" \"fileinto\"\r\nok x\r\nOK\r\nrest")
 	f.Fuzz(func(t *testing.T, server string) {
 		for _, n := range Names() {
 			p := registry[n]

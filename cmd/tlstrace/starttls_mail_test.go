@@ -1,0 +1,258 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// daemonDir is a temporary directory a daemon's unprivileged processes
+// can enter (t.TempDir is 0700, root's): dovecot's login and auth
+// processes open sockets under it as their own users.
+func daemonDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// startMailDaemon starts a daemon that stays in the foreground, in a
+// process group of its own, and waits until each of ports on 127.0.0.1
+// accepts connections. The test's cleanup ends it with SIGTERM (SIGKILL to
+// its group after 10 s) and logs what it wrote when the test failed.
+func startMailDaemon(t *testing.T, ports []int, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var log lockedBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+			t.Errorf("%s did not stop in 10 s", name)
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, log.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for _, port := range ports {
+		for {
+			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+			if err == nil {
+				c.Close()
+				break
+			}
+			select {
+			case <-done:
+				t.Fatalf("%s exited:\n%s", name, log.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not listen on port %d after 10 s:\n%s", name, port, log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// dovecotPorts are the ports of a dovecot a test started.
+type dovecotPorts struct {
+	imap, imaps, pop3, pop3s, lmtp, sieve int
+	// cacert is the root of the server's certificate.
+	cacert string
+}
+
+// startDovecot starts dovecot on 127.0.0.1 with IMAP, POP3, LMTP and
+// ManageSieve offering STARTTLS, and IMAP and POP3 on ports of implicit
+// TLS, with a certificate for localhost.
+func startDovecot(t *testing.T) dovecotPorts {
+	t.Helper()
+	requirePeer(t, "dovecot")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	p := dovecotPorts{imap: freePort(t), imaps: freePort(t), pop3: freePort(t), pop3s: freePort(t), lmtp: freePort(t), sieve: freePort(t), cacert: root.file}
+	conf := filepath.Join(dir, "dovecot.conf")
+	writeFile(t, conf, fmt.Sprintf(`protocols = imap pop3 lmtp sieve
+listen = 127.0.0.1
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = /dev/stderr
+ssl = required
+ssl_cert = <%[2]s
+ssl_key = <%[3]s
+default_internal_user = dovecot
+default_login_user = dovenull
+mail_location = maildir:%[1]s/mail
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=%[1]s/home
+}
+service imap-login {
+  inet_listener imap {
+    port = %[4]d
+  }
+  inet_listener imaps {
+    port = %[5]d
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = %[6]d
+  }
+  inet_listener pop3s {
+    port = %[7]d
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = %[8]d
+  }
+}
+service managesieve-login {
+  inet_listener sieve {
+    port = %[9]d
+  }
+}
+`, dir, cert, key, p.imap, p.imaps, p.pop3, p.pop3s, p.lmtp, p.sieve), 0o644)
+	startMailDaemon(t, []int{p.imap, p.imaps, p.pop3, p.pop3s, p.lmtp, p.sieve}, "dovecot", "-F", "-c", conf)
+	return p
+}
+
+// checkStartTLSScan runs tlstrace scan --starttls against a peer: it
+// exits 0, accepts at least one suite, and the highest version it finds
+// is version, the one connect got.
+func checkStartTLSScan(t *testing.T, p startTLSPeer, version string) {
+	t.Helper()
+	addr := fmt.Sprintf("localhost:%d", p.port)
+	code, out, stderr := runCode("scan", addr, "--starttls", p.proto, "--json", "--timeout", "10s")
+	if code != 0 {
+		t.Fatalf("tlstrace scan %s --starttls %s: exit %d\n%s", addr, p.proto, code, stderr)
+	}
+	accepted, best := 0, 0
+	for _, ev := range events(t, out) {
+		if ev.Layer != "scan" || ev.Type != "suite_accepted" {
+			continue
+		}
+		var f struct{ Version jsonEnum }
+		if err := json.Unmarshal(ev.Fields, &f); err != nil {
+			t.Fatal(err)
+		}
+		accepted++
+		if f.Version.Value > best {
+			best = f.Version.Value
+		}
+	}
+	if accepted == 0 {
+		t.Fatalf("tlstrace scan %s --starttls %s: no suite_accepted event\n%s", addr, p.proto, out)
+	}
+	if got := versionName(best); got != version {
+		t.Errorf("tlstrace scan --starttls %s: highest version %s, connect got %s", p.proto, got, version)
+	}
+}
+
+// versionName names a TLS version number as the JSON events do.
+func versionName(v int) string {
+	return fmt.Sprintf("TLS 1.%d", v-0x0301)
+}
+
+// handshakeVersion returns the version of the handshake_complete event.
+func handshakeVersion(t *testing.T, evs []jsonEvent) string {
+	t.Helper()
+	for _, ev := range evs {
+		if ev.Layer == "info" && ev.Type == "handshake_complete" {
+			var f struct{ Version string }
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			return f.Version
+		}
+	}
+	t.Fatal("no handshake_complete event")
+	return ""
+}
+
+// wantDialog checks that the dialog's lines start, in order, with the
+// prefixes of want (each "C: " or "S: " then the line's start).
+func wantDialog(t *testing.T, lines []string, want ...string) {
+	t.Helper()
+	i := 0
+	for _, l := range lines {
+		if i < len(want) && strings.HasPrefix(l, want[i]) {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Errorf("dialog lacks %q (after the first %d):\n%s", want[i], i, strings.Join(lines, "\n"))
+	}
+}
+
+// TestStartTLSDovecot upgrades IMAP, POP3, LMTP and ManageSieve sessions
+// of dovecot to TLS, checked against openssl s_client and tshark, scans
+// them, and connects to its implicit TLS ports.
+func TestStartTLSDovecot(t *testing.T) {
+	dv := startDovecot(t)
+	for _, tc := range []struct {
+		peer   startTLSPeer
+		dialog []string
+	}{
+		{startTLSPeer{proto: "imap", port: dv.imap, cacert: dv.cacert, decodeAs: "imap"},
+			[]string{"S: * OK", "C: a001 STARTTLS", "S: a001 OK"}},
+		{startTLSPeer{proto: "pop3", port: dv.pop3, cacert: dv.cacert, decodeAs: "pop"},
+			[]string{"S: +OK", "C: STLS", "S: +OK"}},
+		// tshark has no LMTP dissector: its SMTP one follows LHLO's
+		// STARTTLS.
+		{startTLSPeer{proto: "lmtp", port: dv.lmtp, cacert: dv.cacert, decodeAs: "smtp"},
+			[]string{"S: 220 ", "C: LHLO tlstrace.invalid", "S: 250-", "S: 250 ", "C: STARTTLS", "S: 220 "}},
+		// tshark has no ManageSieve dissector: decoded as TLS from the
+		// start, the clear-text lines are segments it cannot read and
+		// passes over.
+		{startTLSPeer{proto: "sieve", port: dv.sieve, cacert: dv.cacert, decodeAs: "tls"},
+			[]string{`S: "IMPLEMENTATION"`, `S: "STARTTLS"`, "S: OK", "C: STARTTLS", "S: OK"}},
+	} {
+		t.Run(tc.peer.proto, func(t *testing.T) {
+			evs := checkStartTLSPeer(t, tc.peer)
+			wantDialog(t, dialogLines(t, evs), tc.dialog...)
+			checkStartTLSScan(t, tc.peer, handshakeVersion(t, evs))
+		})
+	}
+	for _, port := range []int{dv.imaps, dv.pop3s} {
+		addr := fmt.Sprintf("localhost:%d", port)
+		code, _, stderr := runCode("connect", addr, "--cacert", dv.cacert, "--json", "--idle", "500ms", "--timeout", "10s")
+		if code != 0 {
+			t.Fatalf("tlstrace connect %s (implicit TLS): exit %d\n%s", addr, code, stderr)
+		}
+		handshakeVersion(t, events(t, stderr))
+	}
+}
