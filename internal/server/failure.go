@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/failure"
@@ -44,12 +45,29 @@ type failed struct {
 	// silent: the client sent no byte; answered: it was answered with a
 	// 400 for a plain HTTP request.
 	silent, answered bool
+	// evicted: the server closed it to make room (evict) after holding
+	// it for held. reads is how many reads brought the client's bytes,
+	// quiet how long before the end the last one did (0: none did).
+	evicted     bool
+	held, quiet time.Duration
+	reads       int
 }
 
 // explain fills in why a server handshake failed, as the wire shows it:
 // the alert the client sent, its bytes that were not TLS, where its bytes
 // ended, the alert the server sent; then what the TLS stack's error is.
 func (s *Server) explain(h *trace.Handshake, x *failed) {
+	if x.evicted {
+		full := fmt.Sprintf("all %d connections the server allows were taken", s.cfg.MaxConns)
+		if x.silent {
+			h.Cause = fmt.Sprintf("the client sent nothing for %s and was closed to make room for a new connection: %s", x.held.Round(time.Millisecond), full)
+		} else {
+			h.Cause = fmt.Sprintf("the client had not finished its handshake in %s (%s) and was closed to make room for a new connection: %s",
+				x.held.Round(time.Millisecond), sentSoFar(x), full)
+		}
+		h.Fix = "when the server is full, connections that hold a place without finishing their handshake (idle sockets, a slow-loris attack) are closed, the longest held first; if they are real clients, raise the connection limit"
+		return
+	}
 	f := failure.Read(trace.Server, x.err, &x.ev)
 	if f.Alert != nil {
 		h.Alert, h.AlertFrom = f.Alert.Alert, f.Alert.From
@@ -88,6 +106,13 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		h.Fix = "the client gave up without an alert; its log may say why (scanners and health checks close early)"
 	case failure.TimedOut:
 		switch tr := x.ev.Truncated[trace.Client]; {
+		case x.reads >= 3 && x.quiet > 0 && x.quiet < s.cfg.Timeout/2:
+			// Still sending in the second half of the time it had:
+			// not silent, slow.
+			h.Cause = fmt.Sprintf("the client sent too slowly to finish its handshake within the handshake timeout (%s): %s, the last %s before the end",
+				s.cfg.Timeout, sentSoFar(x), x.quiet.Round(time.Millisecond))
+			h.Fix = "a client this slow holds a connection for the whole handshake timeout (a slow-loris attack, or a very poor link); a shorter handshake timeout frees it sooner"
+			return
 		case tr != nil:
 			what := "a record"
 			if tr.Handshake {
@@ -112,6 +137,28 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 			h.Cause, h.Fix = refusedCert(cce, nil)
 		}
 	}
+}
+
+// sentSoFar says what a client that did not finish its handshake sent:
+// its bytes, in how many reads, and where they stopped.
+func sentSoFar(x *failed) string {
+	var b strings.Builder
+	if x.read >= 0 {
+		fmt.Fprintf(&b, "%d bytes in %d reads", x.read, x.reads)
+	} else {
+		fmt.Fprintf(&b, "%d reads", x.reads)
+	}
+	switch tr := x.ev.Truncated[trace.Client]; {
+	case tr != nil && tr.Length > 0:
+		what := "record"
+		if tr.Handshake {
+			what = "handshake message"
+		}
+		fmt.Fprintf(&b, ", %d of the %d bytes of a %s", tr.Seen, tr.Length, what)
+	default:
+		b.WriteString(", " + clientSent(&x.ev))
+	}
+	return b.String()
 }
 
 // clientSent says how far the client got, from the handshake messages it
@@ -190,6 +237,9 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 			return fmt.Sprintf("the server requires a client certificate and the client sent none (the server asked for one, then sent a %s alert)", name),
 				"give the client a certificate issued by a CA the server trusts for clients"
 		}
+		if offered, none := s.noSuiteServed(x.hello); none {
+			return s.noSuite(offered, name)
+		}
 		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
 			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
 	case wire.AlertNoApplicationProtocol:
@@ -202,6 +252,69 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 	}
 	return fmt.Sprintf("the server refused the client's handshake with a %s %s alert", a.Alert.Level.Name, name),
 		"the alert above says what the server refused in the ClientHello"
+}
+
+// noSuiteServed returns the cipher suites a ClientHello offered (GREASE
+// and the signalling values left out) and, for crypto/tls, whether none
+// of them is one the server could serve: its CipherSuites, or any
+// crypto/tls implements, and the TLS 1.3 suites. none is false when that
+// is not known (no hello, the own engine).
+func (s *Server) noSuiteServed(h *fingerprint.Hello) (offered []uint16, none bool) {
+	if h == nil || s.own != nil {
+		return nil, false
+	}
+	served := map[uint16]bool{tls.TLS_AES_128_GCM_SHA256: true, tls.TLS_AES_256_GCM_SHA384: true, tls.TLS_CHACHA20_POLY1305_SHA256: true}
+	for _, id := range s.cfg.CipherSuites {
+		served[id] = true
+	}
+	if s.cfg.CipherSuites == nil {
+		for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+			served[cs.ID] = true
+		}
+	}
+	none = true
+	for _, id := range h.CipherSuites {
+		// RFC 5746, Section 3.3 and RFC 7507, Section 2: signals, not
+		// suites.
+		if wire.IsGREASE(id) || id == 0x00FF || id == 0x5600 {
+			continue
+		}
+		offered = append(offered, id)
+		if served[id] {
+			none = false
+		}
+	}
+	return offered, none && len(offered) > 0
+}
+
+// noSuite explains a handshake_failure (alert) where none of the suites
+// the client offered is one the server serves.
+func (s *Server) noSuite(offered []uint16, alert string) (cause, fix string) {
+	names, assigned := make([]string, len(offered)), 0
+	for i, id := range offered {
+		names[i] = wire.CipherSuiteName(id)
+		if names[i] != "" {
+			assigned++
+		} else {
+			names[i] = fmt.Sprintf("0x%04X", id)
+		}
+	}
+	switch {
+	case len(offered) == 1:
+		cause = fmt.Sprintf("the only cipher suite the client offered, %s, is not one the server serves", names[0])
+	case len(offered) <= 4:
+		cause = fmt.Sprintf("none of the cipher suites the client offered (%s) is one the server serves", strings.Join(names, ", "))
+	default:
+		cause = fmt.Sprintf("none of the %d cipher suites the client offered is one the server serves", len(offered))
+	}
+	if assigned == 0 {
+		cause += " (none of them is an assigned cipher suite)"
+	}
+	cause += fmt.Sprintf(" (the server sent a %s alert)", alert)
+	if assigned == 0 {
+		return cause, "the client offers no cipher suite any TLS stack implements: it is a scanner or a fuzzer, not a client to configure the server for"
+	}
+	return cause, "allow one of the client's cipher suites on the server, or have the client offer one the server serves"
 }
 
 // refusedCert explains a client certificate that VerifyClient refused.

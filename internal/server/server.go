@@ -88,7 +88,10 @@ type Server struct {
 	mu        sync.Mutex
 	info      map[net.Conn]*ClientInfo
 	byID      map[int]*ClientInfo
-	wg        sync.WaitGroup
+	// pending are the connections whose handshake is in progress, the
+	// ones evict may close when every slot is taken.
+	pending map[*pending]struct{}
+	wg      sync.WaitGroup
 }
 
 // ClientInfo is what the server learnt about one client.
@@ -118,7 +121,8 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 256
 	}
-	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[net.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{}}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[net.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{},
+		pending: map[*pending]struct{}{}}
 	if emit == nil {
 		emit = func(*trace.Event) {}
 	}
@@ -377,14 +381,8 @@ type listener struct {
 func (l *listener) run() {
 	defer close(l.stopped)
 	for {
-		select {
-		case l.s.slots <- struct{}{}:
-		case <-l.done:
-			return
-		}
 		c, err := l.Listener.Accept()
 		if err != nil {
-			<-l.s.slots
 			select {
 			case <-l.done:
 				return
@@ -397,9 +395,85 @@ func (l *listener) run() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
+		if !l.slot() {
+			c.Close()
+			return
+		}
 		l.s.wg.Add(1)
 		go l.handshake(c)
 	}
+}
+
+// slot takes a slot for a new connection. When every slot is taken, it
+// makes room by closing a connection that holds one without finishing its
+// handshake (evict), and waits for the slot that frees; it reports false
+// when the listener closes first.
+func (l *listener) slot() bool {
+	select {
+	case l.s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	tick := time.NewTicker(evictEvery)
+	defer tick.Stop()
+	for {
+		l.s.evict()
+		select {
+		case l.s.slots <- struct{}{}:
+			return true
+		case <-l.done:
+			return false
+		case <-tick.C:
+		}
+	}
+}
+
+// When every slot is taken, a connection that has sent no byte for
+// evictIdle, or has not finished its handshake in evictSlow, is closed to
+// make room for a new one (the longest held first, idle ones before
+// slow ones); the listener tries every evictEvery. A client's ClientHello
+// follows its connect by one trip: only clients more than 250 ms away
+// lose their place, and only while the server is full.
+const (
+	evictIdle  = 250 * time.Millisecond
+	evictSlow  = 2 * time.Second
+	evictEvery = 100 * time.Millisecond
+)
+
+// pending is a connection whose handshake is in progress.
+type pending struct {
+	// conn is the TCP connection, closed to evict it.
+	conn  net.Conn
+	start time.Time
+	fb    *firstByteConn
+	// evicted is set when evict closed it.
+	evicted atomic.Bool
+}
+
+// evict closes the connection that has held its slot longest without
+// finishing its handshake, when it has been given evictIdle (no byte
+// yet) or evictSlow, and reports whether it closed one.
+func (s *Server) evict() bool {
+	now := time.Now()
+	var victim *pending
+	victimIdle := false
+	s.mu.Lock()
+	for p := range s.pending {
+		idle := !p.fb.got.Load()
+		if age := now.Sub(p.start); p.evicted.Load() || idle && age < evictIdle || !idle && age < evictSlow {
+			continue
+		}
+		if victim == nil || idle && !victimIdle || idle == victimIdle && p.start.Before(victim.start) {
+			victim, victimIdle = p, idle
+		}
+	}
+	s.mu.Unlock()
+	if victim == nil {
+		return false
+	}
+	victim.evicted.Store(true)
+	victim.conn.Close()
+	return true
 }
 
 func (l *listener) handshake(c net.Conn) {
@@ -473,6 +547,15 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	}
 	fb := &firstByteConn{Conn: raw}
 	fb.SetReadDeadline(time.Now().Add(min(s.cfg.FirstByteTimeout, s.cfg.Timeout)))
+	p := &pending{conn: c, start: time.Now(), fb: fb}
+	s.mu.Lock()
+	s.pending[p] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, p)
+		s.mu.Unlock()
+	}()
 	var (
 		conn        net.Conn
 		handshakeFn func(context.Context) error
@@ -500,7 +583,11 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	err := handshakeFn(ctx)
 	if err != nil {
 		h := &trace.Handshake{Failed: true, Engine: engine, Duration: time.Since(start)}
-		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err)}
+		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err),
+			evicted: p.evicted.Load(), held: time.Since(p.start), reads: int(fb.reads.Load())}
+		if last := fb.last.Load(); last != 0 {
+			x.quiet = time.Since(time.Unix(0, last))
+		}
 		conn.Close()
 		if tap != nil {
 			tap.Wait(time.Second)
@@ -552,16 +639,24 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 // DefaultFirstByteTimeout is how long a new connection may stay silent.
 const DefaultFirstByteTimeout = 5 * time.Second
 
-// firstByteConn lifts the first-byte read deadline once a byte came.
+// firstByteConn lifts the first-byte read deadline once a byte came, and
+// keeps how many reads brought bytes and when the last did.
 type firstByteConn struct {
 	net.Conn
-	got atomic.Bool
+	got   atomic.Bool
+	reads atomic.Int64
+	// last is the time of the last read that brought bytes (Unix ns).
+	last atomic.Int64
 }
 
 func (c *firstByteConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
-	if n > 0 && !c.got.Swap(true) {
-		c.Conn.SetReadDeadline(time.Time{})
+	if n > 0 {
+		c.reads.Add(1)
+		c.last.Store(time.Now().UnixNano())
+		if !c.got.Swap(true) {
+			c.Conn.SetReadDeadline(time.Time{})
+		}
 	}
 	return n, err
 }
