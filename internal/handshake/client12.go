@@ -235,7 +235,8 @@ func schemeName(s uint16) string {
 func (c *Conn) session12(hs *clientHandshakeState) (*session, error) {
 	s := c.cfg.Sessions.get(c.sessionKey())
 	lo, _ := c.versions()
-	if s == nil || s.version > hs.maxVersion || s.version < lo || s.version < VersionTLS10 || s.version > VersionTLS12 {
+	if s == nil || s.version > hs.maxVersion || s.version < lo || s.version < VersionTLS10 || s.version > VersionTLS12 ||
+		c.cfg.NoSessionTickets && len(s.ticket) > 0 {
 		return nil, nil
 	}
 	if len(s.ticket) == 0 {

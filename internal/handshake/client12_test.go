@@ -397,22 +397,25 @@ func TestClient12OpenSSL(t *testing.T) {
 }
 
 // TestClient12Resumption resumes a TLS 1.2 session with openssl s_server,
-// by session ID (the server issues no ticket) and by ticket (RFC 5077),
-// twice: the session kept after a resumption resumes again.
+// by session ID (the server issues no ticket, or the client offers no
+// session_ticket extension) and by ticket (RFC 5077), twice: the session
+// kept after a resumption resumes again.
 func TestClient12Resumption(t *testing.T) {
 	requirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	for _, tc := range []struct {
-		name   string
-		server []string
-		first  []string
+		name     string
+		server   []string
+		first    []string
+		noTicket bool
 	}{
-		{"session ID", []string{"-no_ticket"}, fullECDHE},
-		{"ticket", nil, fullTicket},
+		{"session ID", []string{"-no_ticket"}, fullECDHE, false},
+		{"ticket", nil, fullTicket, false},
+		{"session ID, no ticket offered", nil, fullECDHE, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := opensslServer(t, pc, 3, append([]string{"-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, tc.server...)...)
-			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Sessions: NewSessionCache(0)}
+			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Sessions: NewSessionCache(0), NoSessionTickets: tc.noTicket}
 			for i, want := range [][]string{tc.first, resumed, resumed} {
 				r := dial12(t, addr, cfg)
 				if r.err != nil {

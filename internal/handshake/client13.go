@@ -194,7 +194,10 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 		if s12 != nil {
 			ticket = s12.ticket
 		}
-		exts = append(exts, wire.ECPointFormatsExtension(), wire.EmptyExtension(wire.ExtEncryptThenMAC), wire.SessionTicketExtension(ticket))
+		exts = append(exts, wire.ECPointFormatsExtension(), wire.EmptyExtension(wire.ExtEncryptThenMAC))
+		if !c.cfg.NoSessionTickets {
+			exts = append(exts, wire.SessionTicketExtension(ticket))
+		}
 	}
 	if err := add(wire.SupportedGroupsExtension(groups)); err != nil {
 		return nil, err

@@ -86,6 +86,10 @@ type Config struct {
 	// Sessions is, for a client, the cache of sessions to resume; nil
 	// means none.
 	Sessions *SessionCache
+	// NoSessionTickets makes a TLS 1.0-1.2 client offer no session_ticket
+	// extension (RFC 5077), so that a server can resume its sessions only
+	// by session ID; a cached session that holds a ticket is not offered.
+	NoSessionTickets bool
 	// SessionTicketKey is, for a server, the 32-byte key that seals TLS
 	// 1.3 session tickets; nil means no tickets and no resumption. Not
 	// used with ClientAuth (a resumed session has no certificate to
