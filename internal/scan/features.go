@@ -23,7 +23,8 @@ const (
 type Feature struct {
 	// Name is secure_renegotiation, extended_master_secret, heartbeat,
 	// compression, ocsp_stapling, session_ticket, session_id,
-	// fallback_scsv or hsts.
+	// fallback_scsv, hsts, session_id_resumption, ticket_resumption or
+	// psk_resumption.
 	Name string
 	// Version is the version the feature was probed in; 0 when it is
 	// not about one (hsts).

@@ -268,56 +268,96 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	for _, g := range groups12 {
 		emit(&GroupAccepted{Version: maxV, Group: g})
 	}
-	res.DH = scanDH(res, probe)
-	for i := range res.DH {
-		emit(&res.DH[i])
-	}
-	res.Signatures, res.SignatureNotes = scanSignatures12(res, probe)
-	res.ALPN = scanALPN(res, probe)
-	for _, proto := range res.ALPN {
-		emit(&ALPNAccepted{Protocol: proto})
-	}
-	for i := range res.Signatures {
-		emit(&res.Signatures[i])
-	}
-	res.Features = scanFeatures(res, probe)
-	if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
-		return vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10
-	}) && o.StartTLS == "" {
-		hsts := probeHSTS(ctx, p)
-		if hsts.Known {
-			connected.Add(1)
-		}
-		res.Features = append(res.Features, hsts)
-	}
-	for i := range res.Features {
-		emit(&res.Features[i])
-	}
 	if o.At.IsZero() {
 		o.At = time.Now()
 	}
 	res.At = o.At
-	res.Chains = scanCerts(res, &o, probe)
-	t13 := scanTLS13(ctx, res, p, &o)
+	// The stages below read what the probes above found and nothing of
+	// each other's: they run at once, within the same bound on
+	// connections.
+	var (
+		dh         []DHGroup
+		sigs       []SignatureAccepted
+		sigNotes   []string
+		alpn       []string
+		features   []Feature
+		chains     []CertChain
+		t13        tls13Found
+		resumption []Feature
+		stages     sync.WaitGroup
+	)
+	stage := func(f func()) {
+		stages.Add(1)
+		go func() {
+			defer stages.Done()
+			f()
+		}()
+	}
+	stage(func() {
+		dh = scanDH(res, probe)
+		for i := range dh {
+			emit(&dh[i])
+		}
+	})
+	stage(func() {
+		sigs, sigNotes = scanSignatures12(res, probe)
+		for i := range sigs {
+			emit(&sigs[i])
+		}
+	})
+	stage(func() { alpn = scanALPN(res, probe) })
+	stage(func() {
+		features = scanFeatures(res, probe)
+		if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
+			return vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10
+		}) && o.StartTLS == "" {
+			hsts := probeHSTS(ctx, p)
+			if hsts.Known {
+				connected.Add(1)
+			}
+			features = append(features, hsts)
+		}
+		for i := range features {
+			emit(&features[i])
+		}
+	})
+	stage(func() { chains = scanCerts(res, &o, probe) })
+	stage(func() {
+		t13 = scanTLS13(ctx, res, p, &o)
+		for i := range t13.signatures {
+			emit(&t13.signatures[i])
+		}
+		if t13.ocsp != nil {
+			emit(t13.ocsp)
+		}
+	})
+	stage(func() {
+		resumption = scanResumption(ctx, res, p, &o)
+		for i := range resumption {
+			emit(&resumption[i])
+		}
+	})
+	stages.Wait()
+	res.DH = dh
+	res.Signatures = append(sigs, t13.signatures...)
+	res.SignatureNotes = append(sigNotes, t13.unsure...)
+	res.ALPN = alpn
+	if len(alpn) == 0 {
+		res.ALPN = t13.alpn
+	}
+	for _, proto := range res.ALPN {
+		emit(&ALPNAccepted{Protocol: proto})
+	}
+	res.Features = features
+	if t13.ocsp != nil {
+		res.Features = append(res.Features, *t13.ocsp)
+	}
+	res.Features = append(res.Features, resumption...)
+	res.Chains = chains
 	for _, cc := range t13.chains {
 		if !slices.ContainsFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType }) {
 			res.Chains = append(res.Chains, cc)
 		}
-	}
-	res.Signatures = append(res.Signatures, t13.signatures...)
-	res.SignatureNotes = append(res.SignatureNotes, t13.unsure...)
-	for i := range t13.signatures {
-		emit(&t13.signatures[i])
-	}
-	if len(res.ALPN) == 0 {
-		res.ALPN = t13.alpn
-		for _, proto := range res.ALPN {
-			emit(&ALPNAccepted{Protocol: proto})
-		}
-	}
-	if t13.ocsp != nil {
-		res.Features = append(res.Features, *t13.ocsp)
-		emit(t13.ocsp)
 	}
 	for i := range res.Chains {
 		emit(&res.Chains[i])

@@ -79,7 +79,7 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 			defer wg.Done()
 			cfg := *base
 			cfg.SignatureSchemes = []uint16{sc}
-			results[i] = p.handshake(ctx, &cfg, nil)
+			results[i] = p.handshake(ctx, &cfg, false)
 		}()
 	}
 	needALPN := !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool {
@@ -93,7 +93,7 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 				defer wg.Done()
 				cfg := *base
 				cfg.ALPN = []string{proto}
-				fr := p.handshake(ctx, &cfg, nil)
+				fr := p.handshake(ctx, &cfg, false)
 				chosen[i] = fr.outcome == Accepted && fr.state.ALPN == proto
 			}()
 		}
