@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -254,5 +255,100 @@ func TestStartTLSDovecot(t *testing.T) {
 			t.Fatalf("tlstrace connect %s (implicit TLS): exit %d\n%s", addr, code, stderr)
 		}
 		handshakeVersion(t, events(t, stderr))
+	}
+}
+
+// TestStartTLSOpenSMTPD speaks SMTP to opensmtpd: STARTTLS on one port,
+// implicit TLS (smtps) on another. Debian 12's opensmtpd 6.8.0p2 signs
+// with a key kept in another process in a way OpenSSL 3 refuses ("missing
+// private key"): its handshakes end with an internal_error alert after the
+// server's Certificate, for openssl s_client too. The test checks the
+// whole session when openssl s_client gets one, and otherwise that
+// tlstrace fails as openssl does, after the same dialog, naming the
+// server's alert.
+func TestStartTLSOpenSMTPD(t *testing.T) {
+	requirePeer(t, "smtpd", "openssl")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	port, tlsPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "smtpd.conf")
+	writeFile(t, conf, fmt.Sprintf(`pki localhost cert "%s"
+pki localhost key "%s"
+listen on 127.0.0.1 port %d tls pki localhost hostname localhost
+listen on 127.0.0.1 port %d smtps pki localhost hostname localhost
+action "none" mbox
+match from any for any reject
+`, cert, key, port, tlsPort), 0o600)
+	startMailDaemon(t, []int{port, tlsPort}, "smtpd", "-d", "-f", conf)
+
+	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
+	dialog := []string{"S: 220 ", "C: EHLO tlstrace.invalid", "S: 250-", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 "}
+	sclient := func(args ...string) (bool, string) {
+		all := append([]string{"s_client", "-brief", "-servername", "localhost", "-verify_hostname", "localhost", "-CAfile", root.file, "-verify_return_error"}, args...)
+		cmd := exec.Command("openssl", all...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := runTimeout(cmd, 10*time.Second)
+		return err == nil && strings.Contains(out.String(), "CONNECTION ESTABLISHED"), out.String()
+	}
+	if ok, _ := sclient("-starttls", "smtp", "-connect", fmt.Sprintf("127.0.0.1:%d", port)); ok {
+		evs := checkStartTLSPeer(t, peer)
+		wantDialog(t, dialogLines(t, evs), dialog...)
+		checkStartTLSScan(t, peer, handshakeVersion(t, evs))
+		addr := fmt.Sprintf("localhost:%d", tlsPort)
+		code, _, stderr := runCode("connect", addr, "--cacert", root.file, "--json", "--idle", "500ms", "--timeout", "10s")
+		if code != 0 {
+			t.Fatalf("tlstrace connect %s (smtps): exit %d\n%s", addr, code, stderr)
+		}
+		handshakeVersion(t, events(t, stderr))
+		return
+	}
+	t.Log("openssl s_client gets no TLS session from this opensmtpd: checking that tlstrace fails the same way")
+	for _, tc := range []struct {
+		name  string
+		port  int
+		flags []string
+	}{
+		{"smtp", port, []string{"--starttls", "smtp"}},
+		{"smtps", tlsPort, nil},
+	} {
+		sargs := []string{"-connect", fmt.Sprintf("127.0.0.1:%d", tc.port)}
+		if tc.flags != nil {
+			sargs = append(sargs, "-starttls", "smtp")
+		}
+		if ok, out := sclient(sargs...); ok || !strings.Contains(out, "alert internal error") {
+			t.Fatalf("%s: openssl s_client neither gets a session nor an internal_error alert:\n%s", tc.name, out)
+		}
+		addr := fmt.Sprintf("localhost:%d", tc.port)
+		args := append([]string{"connect", addr, "--cacert", root.file, "--json", "--timeout", "10s"}, tc.flags...)
+		code, _, stderr := runCode(args...)
+		if code != exitTLS || !strings.Contains(stderr, "internal_error") {
+			t.Fatalf("%s: tlstrace connect: exit %d, want %d naming internal_error\n%s", tc.name, code, exitTLS, stderr)
+		}
+		// The error's lines follow the events.
+		var jsonLines []string
+		for line := range strings.Lines(stderr) {
+			if strings.HasPrefix(line, "{") {
+				jsonLines = append(jsonLines, line)
+			}
+		}
+		evs := events(t, strings.Join(jsonLines, ""))
+		if tc.flags != nil {
+			wantDialog(t, dialogLines(t, evs), dialog...)
+		}
+		alert := false
+		for _, ev := range evs {
+			if ev.From == "server" && ev.Type == "alert" {
+				var f struct{ Description jsonEnum }
+				if err := json.Unmarshal(ev.Fields, &f); err != nil {
+					t.Fatal(err)
+				}
+				alert = f.Description.Name == "internal_error"
+			}
+		}
+		if !alert {
+			t.Errorf("%s: no internal_error alert event from the server:\n%s", tc.name, stderr)
+		}
 	}
 }
