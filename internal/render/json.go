@@ -50,10 +50,17 @@ func (j *JSON) Flush() error {
 	return j.err
 }
 
+// Schema is the version of the JSON Lines contract (docs/json.md) that
+// every line carries (key "schema"): it changes when a key is removed or
+// renamed or its meaning changes, not when keys or event types are added.
+const Schema = 1
+
 // AppendEvent appends the JSON object of ev to b, with the keys of the
 // contract in its order; raw says whether to include the event's bytes.
 func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
-	b = append(b, `{"t":`...)
+	b = append(b, `{"schema":`...)
+	b = strconv.AppendInt(b, Schema, 10)
+	b = append(b, `,"t":`...)
 	b = strconv.AppendFloat(b, ev.T, 'f', -1, 64)
 	b = append(b, `,"conn":`...)
 	b = strconv.AppendInt(b, int64(ev.Conn), 10)
