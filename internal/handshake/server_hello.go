@@ -100,8 +100,11 @@ func readClientHello(raw []byte) (*clientHello, error) {
 		return nil, &refusal{alert: wire.AlertDecodeError, err: fmt.Errorf("ClientHello: %w", errOr(m.Err, "does not decode"))}
 	}
 	ch := &clientHello{ClientHello: m.ClientHello, raw: raw}
-	if len(ch.CipherSuites) > srvMaxClientHelloEntries || len(ch.Extensions) > srvMaxClientHelloEntries {
-		return nil, refuse(wire.AlertDecodeError, "ClientHello: too many cipher suites or extensions")
+	if n := len(ch.CipherSuites); n > srvMaxClientHelloEntries {
+		return nil, refuse(wire.AlertDecodeError, "ClientHello: %w", &LimitError{What: "cipher suites", N: n, Max: srvMaxClientHelloEntries})
+	}
+	if n := len(ch.Extensions); n > srvMaxClientHelloEntries {
+		return nil, refuse(wire.AlertDecodeError, "ClientHello: %w", &LimitError{What: "extensions", N: n, Max: srvMaxClientHelloEntries})
 	}
 	for _, s := range ch.CipherSuites {
 		switch s {
@@ -189,8 +192,11 @@ func readClientHello(raw []byte) (*clientHello, error) {
 			ch.secureRenegotiation = true
 		}
 	}
-	if len(ch.Groups) > srvMaxClientHelloEntries || len(ch.SignatureSchemes) > srvMaxClientHelloEntries {
-		return nil, refuse(wire.AlertDecodeError, "ClientHello: too many groups or signature schemes")
+	if n := len(ch.Groups); n > srvMaxClientHelloEntries {
+		return nil, refuse(wire.AlertDecodeError, "ClientHello: %w", &LimitError{What: "groups", N: n, Max: srvMaxClientHelloEntries})
+	}
+	if n := len(ch.SignatureSchemes); n > srvMaxClientHelloEntries {
+		return nil, refuse(wire.AlertDecodeError, "ClientHello: %w", &LimitError{What: "signature schemes", N: n, Max: srvMaxClientHelloEntries})
 	}
 	return ch, nil
 }

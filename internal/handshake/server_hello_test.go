@@ -373,3 +373,31 @@ func TestChooseALPN(t *testing.T) {
 		t.Errorf("ALPN %q, %v for a client that offers none", p, err)
 	}
 }
+
+// TestClientHelloLimits: a ClientHello with more cipher suites or groups
+// than the server accepts is refused with a typed LimitError saying how
+// many came.
+func TestClientHelloLimits(t *testing.T) {
+	many := make([]uint16, 10000)
+	for i := range many {
+		many[i] = 0x6000 + uint16(i)
+	}
+	suites := tls13Hello()
+	suites.suites = many
+	groups := tls13Hello()
+	groups.exts[1] = wire.Extension{Type: wire.ExtSupportedGroups, Data: u16s(many[:2000]...)}
+	for _, c := range []struct {
+		h    helloSpec
+		want LimitError
+	}{
+		{suites, LimitError{What: "cipher suites", N: 10000, Max: srvMaxClientHelloEntries}},
+		{groups, LimitError{What: "groups", N: 2000, Max: srvMaxClientHelloEntries}},
+	} {
+		_, err := readClientHello(c.h.bytes())
+		wantRefusal(t, err, wire.AlertDecodeError)
+		var le *LimitError
+		if !errors.As(err, &le) || *le != c.want {
+			t.Errorf("%v, want %+v", err, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -51,6 +52,8 @@ type failed struct {
 	evicted     bool
 	held, quiet time.Duration
 	reads       int
+	// head is the client's first bytes, up to 5.
+	head []byte
 }
 
 // explain fills in why a server handshake failed, as the wire shows it:
@@ -78,11 +81,23 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 	case failure.PeerAlert:
 		h.Cause, h.Fix = clientAlert(f.Alert)
 	case failure.LocalAlert:
-		if errors.As(x.err, &cce) {
+		var le *handshake.LimitError
+		switch {
+		case errors.As(x.err, &cce):
 			h.Cause, h.Fix = refusedCert(cce, f.Alert)
-			return
+		case len(x.head) == wire.RecordHeaderLen && isSSLv2Hello(x.head):
+			// RFC 5246, Appendix E.2: the length, msg_type 1, then the
+			// highest version the client offers.
+			offered := wire.VersionName(uint16(x.head[3])<<8 | uint16(x.head[4]))
+			h.Cause = fmt.Sprintf("the client sent its ClientHello in the SSL 2.0 format (offering %s), which the server does not accept (the server sent a %s alert)", offered, f.Alert.Name())
+			h.Fix = "SSL 2.0 is prohibited (RFC 6176) and no maintained TLS stack sends its hello format: the client is very old, or a scanner probing for SSL 2.0"
+		case errors.As(x.err, &le):
+			// The own engine's bound, not a rule of the RFCs.
+			h.Cause = fmt.Sprintf("the client's ClientHello holds %d %s, more than the server accepts (%d; the server sent a %s alert)", le.N, le.What, le.Max, f.Alert.Name())
+			h.Fix = "no real client offers that many: it is a scanner, a fuzzer, or an attempt to make the server spend memory and time"
+		default:
+			h.Cause, h.Fix = s.serverAlert(f.Alert, x)
 		}
-		h.Cause, h.Fix = s.serverAlert(f.Alert, x)
 	case failure.PlainHTTP:
 		h.Fix = "the client spoke plain HTTP to the TLS port: use an https:// URL"
 		if x.answered {
@@ -137,6 +152,13 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 			h.Cause, h.Fix = refusedCert(cce, nil)
 		}
 	}
+}
+
+// isSSLv2Hello reports whether b, a client's first bytes, start an SSL
+// 2.0 format ClientHello.
+func isSSLv2Hello(b []byte) bool {
+	_, ok := wire.SSLv2HelloLen(b)
+	return ok
 }
 
 // sentSoFar says what a client that did not finish its handshake sent:

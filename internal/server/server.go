@@ -584,7 +584,7 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	if err != nil {
 		h := &trace.Handshake{Failed: true, Engine: engine, Duration: time.Since(start)}
 		x := &failed{err: err, read: -1, silent: !fb.got.Load(), answered: answerPlainHTTP(err),
-			evicted: p.evicted.Load(), held: time.Since(p.start), reads: int(fb.reads.Load())}
+			evicted: p.evicted.Load(), held: time.Since(p.start), reads: int(fb.reads.Load()), head: fb.head}
 		if last := fb.last.Load(); last != 0 {
 			x.quiet = time.Since(time.Unix(0, last))
 		}
@@ -647,6 +647,9 @@ type firstByteConn struct {
 	reads atomic.Int64
 	// last is the time of the last read that brought bytes (Unix ns).
 	last atomic.Int64
+	// head is the client's first bytes (up to a record header's worth),
+	// read by the handshake's goroutine only.
+	head []byte
 }
 
 func (c *firstByteConn) Read(b []byte) (int, error) {
@@ -654,6 +657,9 @@ func (c *firstByteConn) Read(b []byte) (int, error) {
 	if n > 0 {
 		c.reads.Add(1)
 		c.last.Store(time.Now().UnixNano())
+		if len(c.head) < wire.RecordHeaderLen {
+			c.head = append(c.head, b[:min(n, wire.RecordHeaderLen-len(c.head))]...)
+		}
 		if !c.got.Swap(true) {
 			c.Conn.SetReadDeadline(time.Time{})
 		}
