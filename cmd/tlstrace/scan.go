@@ -32,7 +32,11 @@ docs/scan.md gives the rules.
 Each probe is one connection that sends one ClientHello and stops at the
 server's answer: a ServerHello or HelloRetryRequest (accepted), an alert
 or a closed connection (not accepted), or nothing before --timeout
-(reported as a time-out, never as accepted or refused). At most
+(reported as a time-out, never as accepted or refused). Then the DHE
+group sizes and the signature schemes (each scheme offered alone), and,
+in full handshakes on tlstrace's own engine, what only a complete
+handshake shows: TLS 1.3's chains, signature schemes, stapled OCSP and
+ALPN, and resumption tried (session IDs, tickets, TLS 1.3 PSK). At most
 --concurrency connections are open at once.
 
 TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).

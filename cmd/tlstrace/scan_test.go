@@ -91,7 +91,8 @@ func TestScanJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	// tlstest's certificate lives an hour: expires-soon caps the grade at B.
-	for _, want := range []string{"TLS 1.2  accepted", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "[no-tls13]", "Certificate chain of the RSA key (TLS 1.2)", "  trusted\n", "[expires-soon]", "Grade B"} {
+	for _, want := range []string{"TLS 1.2  accepted", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "[no-tls13]", "Certificate chain of the RSA key (TLS 1.2)", "  trusted\n", "[expires-soon]", "Grade B",
+		"Signature schemes (each offered alone)\n  TLS 1.2: rsa_pss_rsae_sha256, ", "\n  ticket_resumption                 yes     a second connection offering the ticket "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
