@@ -81,6 +81,8 @@ func TestGetWireFailures(t *testing.T) {
 			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks", "RFC 6176"},
 		{"slow-server", slow([]byte{22, 3, 3}), []string{"-m", "2s"},
 			"the TLS handshake timed out after 2s: the server sent only 3 bytes of a record in that time", "raise -m/--max-time"},
+		{"stalled-in-a-message", raw(append([]byte{22, 3, 3, 0, 20}, hello(0x0303, 0xc02f)[5:25]...), true), []string{"-m", "2s"},
+			"the TLS handshake timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "raise -m/--max-time"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw(lab.Garbage, true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},
@@ -124,9 +126,12 @@ func TestGetWireFailures(t *testing.T) {
 			if !strings.Contains(c.name, "tls1") && !strings.Contains(c.name, "protocol") &&
 				!strings.Contains(c.name, "suite") && !strings.HasPrefix(c.name, "certificate-required") {
 				vcode, _, vstderr := runCode(append([]string{"verify"}, args...)...)
-				if c.name == "slow-server" {
-					// verify has no run time to name.
+				// verify has no run time to name.
+				switch c.name {
+				case "slow-server":
 					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 3 bytes of a record in that time", "timed out: the server sent only 3 bytes of a record, then nothing", 1)
+				case "stalled-in-a-message":
+					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "timed out: the server sent only 20 of the 42 bytes of a handshake message, then nothing", 1)
 				}
 				if vcode != code || vstderr != stderr {
 					t.Errorf("verify: exit %d, %q; want %d, %q", vcode, vstderr, code, stderr)

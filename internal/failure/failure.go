@@ -250,10 +250,14 @@ func (f *Finding) Cause() string {
 		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
 		if tr := f.Truncated; tr != nil {
-			if tr.Length > 0 {
-				return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d of the %d bytes of a record, then nothing", peer, tr.Seen, tr.Length)
+			what := "a record"
+			if tr.Handshake {
+				what = "a handshake message"
 			}
-			return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d bytes of a record, then nothing", peer, tr.Seen)
+			if tr.Length > 0 {
+				return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d of the %d bytes of %s, then nothing", peer, tr.Seen, tr.Length, what)
+			}
+			return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d bytes of %s, then nothing", peer, tr.Seen, what)
 		}
 		return "the TLS handshake timed out"
 	case Reset:

@@ -52,6 +52,8 @@ func TestRead(t *testing.T) {
 			"the client closed the connection in the middle of a record (41 of its 517 bytes sent)"},
 		{"truncated-needs-an-end", trace.Server, context.DeadlineExceeded, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, TimedOut,
 			"the TLS handshake timed out: the client sent only 41 of the 517 bytes of a record, then nothing"},
+		{"timed-out-in-a-message", trace.Client, context.DeadlineExceeded, trace.Evidence{Truncated: [2]*trace.TruncatedError{nil, {Side: trace.Server, Handshake: true, Seen: 20, Length: 122}}}, TimedOut,
+			"the TLS handshake timed out: the server sent only 20 of the 122 bytes of a handshake message, then nothing"},
 		{"time-out-before-own-alert", trace.Server, context.DeadlineExceeded, trace.Evidence{Alert: [2]*trace.Alert{nil, unknownCA}}, TimedOut,
 			"the TLS handshake timed out"},
 		{"reset", trace.Client, syscall.ECONNRESET, trace.Evidence{}, Reset, "the server reset the connection during the handshake"},
