@@ -200,6 +200,13 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// ending at a trusted root.
 		r.Valid, r.Err = judge(r.Links, o.Name)
 	}
+	if r.Valid {
+		// Stricter than crypto/x509, never weaker: a chain it accepts
+		// with a small RSA key anywhere is refused (MinRSABits).
+		if werr := weakKey(r.Links); werr != nil {
+			r.Valid, r.Err = false, werr
+		}
+	}
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock)
 		var host x509.HostnameError
@@ -209,8 +216,12 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// crypto/x509 reports a chain it rejected link by link as "unknown
 		// authority"; when the chain reaches a trusted root, the failed
 		// check says more.
+		// crypto/x509's name constraint error names no CA: the failed
+		// check does.
 		var unk x509.UnknownAuthorityError
-		if errors.As(r.Err, &unk) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
+		var inv x509.CertificateInvalidError
+		named := errors.As(r.Err, &inv) && inv.Reason == x509.CANotAuthorizedForThisName
+		if (errors.As(r.Err, &unk) || named) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
 			if cause, fix := failedCheck(r.Links, o.Clock); cause != "" {
 				r.Cause, r.Fix = cause, fix
 			}
@@ -263,6 +274,8 @@ func failedCheck(links []Link, clock string) (string, string) {
 				}
 				return fmt.Sprintf("the path length constraint of %s is exceeded: %s", subject, c.Detail),
 					"issue the certificate from a CA higher up, or reissue the CA with a larger pathlen"
+			case "key_size":
+				return weakKeyCause(&WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: l.Cert.PublicKey.(*rsa.PublicKey).N.BitLen(), Min: MinRSABits})
 			case "key_usage":
 				return fmt.Sprintf("the key usage of %s does not allow this use (%s)", subject, c.Detail),
 					"reissue it with the right keyUsage (keyCertSign for a CA)"
@@ -289,6 +302,10 @@ func judge(links []Link, name string) (bool, error) {
 	}
 	for _, l := range links {
 		for _, c := range l.Checks {
+			if c.Name == "key_size" {
+				// Judged after, as for any chain (weakKey).
+				continue
+			}
 			if !c.OK && c.Name == "host_name" {
 				return false, x509.HostnameError{Certificate: l.Cert, Host: name}
 			}
@@ -535,6 +552,9 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		} else {
 			add("signature", true, "%s signature verified with %s %s key", SignatureName(c), who, KeyDescription(issuer))
 		}
+	}
+	if c, ok := checkKeySize(c); !ok {
+		l.Checks = append(l.Checks, c)
 	}
 	// Validity.
 	window := fmt.Sprintf("%s to %s", c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339))

@@ -30,7 +30,10 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 	var hostErr x509.HostnameError
 	var unk x509.UnknownAuthorityError
 	var insecure x509.InsecureAlgorithmError
+	var weak *WeakKeyError
 	switch {
+	case errors.As(err, &weak):
+		return weakKeyCause(weak)
 	case errors.As(err, &hostErr):
 		names := append([]string{}, leaf.DNSNames...)
 		for _, ip := range leaf.IPAddresses {
