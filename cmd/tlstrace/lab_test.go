@@ -58,6 +58,11 @@ func TestLabDiagnoses(t *testing.T) {
 		"untrusted-root":   {"the chain ends at \"CN=tlstrace lab untrusted CA\", which is not a trusted CA", "--cacert"},
 		"incomplete-chain": {"issued by \"CN=tlstrace lab intermediate CA\", which was not sent", "add it to the chain file"},
 		"sha1-chain":       {"is signed with ECDSA-SHA1, which is no longer accepted", "reissue it with a SHA-256"},
+		"rsa1024":          {`the leaf certificate "CN=localhost" has a 1024-bit RSA key`, "at least 2048 bits"},
+		"not-a-ca":         {`"CN=tlstrace lab server (not a CA)" signed a certificate but is not a CA`, "basicConstraints CA:TRUE"},
+		"pathlen-exceeded": {`the path length constraint of "CN=tlstrace lab CA with pathlen 0" is exceeded`, "larger pathlen"},
+		"clientauth-only":  {`the extended key usage of "CN=localhost" does not allow this use (clientAuth)`, "extendedKeyUsage serverAuth"},
+		"name-constraints": {`the name constraints of "CN=tlstrace lab CA for example.com only" rule out the certificate: permitted DNS example.com: the leaf's localhost falls outside them`, "a CA allowed to sign these names"},
 		"huge-headers":     {"the response headers are larger than 300 KiB", "curl refuses them too"},
 		"tls10-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.0"},
 		"tls11-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.1"},
@@ -194,5 +199,16 @@ func TestLabCommand(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("lab did not stop when cancelled")
+	}
+}
+
+// TestLabInsecureWeakKey checks that -k still connects to rsa1024, and
+// says loudly that the chain is not trusted.
+func TestLabInsecureWeakKey(t *testing.T) {
+	servers, ca := startLab(t, "rsa1024")
+	code, stdout, stderr := runCode(servers[0].URL, "--cacert", ca, "-m", "10s", "-k")
+	if code != 0 || !strings.Contains(stderr, "tlstrace: warning: --insecure") || !strings.Contains(stdout, "NOT trusted; going on because of --insecure") ||
+		!strings.Contains(stdout, "RSA 1024 bits, below the 2048 bits") {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
