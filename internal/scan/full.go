@@ -29,8 +29,10 @@ type fullResult struct {
 	err   error
 	ours  bool
 	state handshake.State
-	// ticketWait is the longest the tickets were waited for.
+	// ticketWait is the longest the tickets were waited for;
+	// afterAlert is the alert the server sent meanwhile, if it did.
 	ticketWait time.Duration
+	afterAlert *handshake.AlertError
 	// sent and received are the bytes each way, the first maxRecorded of
 	// each, for the evidence the plaintext records give.
 	sent, received []byte
@@ -73,7 +75,7 @@ const ticketGrace = 20 * time.Millisecond
 // NewSessionTickets, RFC 8446, Section 4.6.1, which the engine keeps in
 // the session cache) for at most wait, stopping ticketGrace after the
 // first bytes come.
-func readTickets(hc *handshake.Conn, rec *recorder, wait time.Duration) {
+func readTickets(hc *handshake.Conn, rec *recorder, wait time.Duration) (alert *handshake.AlertError) {
 	rec.mu.Lock()
 	rec.arrived = make(chan struct{}, 1)
 	rec.mu.Unlock()
@@ -82,7 +84,11 @@ func readTickets(hc *handshake.Conn, rec *recorder, wait time.Duration) {
 		defer close(done)
 		var buf [512]byte
 		for {
-			if _, err := hc.Read(buf[:]); err != nil {
+			_, err := hc.Read(buf[:])
+			if err != nil {
+				if a, ok := errors.AsType[*handshake.AlertError](err); ok && !a.Sent {
+					alert = a
+				}
 				return
 			}
 		}
@@ -100,6 +106,7 @@ func readTickets(hc *handshake.Conn, rec *recorder, wait time.Duration) {
 	}
 	_ = hc.SetReadDeadline(time.Now())
 	<-done
+	return alert
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
@@ -134,7 +141,7 @@ func (p *prober) handshake(ctx context.Context, cfg *handshake.Config, tickets b
 			res.state = hc.State()
 			if tickets {
 				res.ticketWait = min(max(3*time.Since(start), minTicketWait), p.timeout)
-				readTickets(hc, rec, res.ticketWait)
+				res.afterAlert = readTickets(hc, rec, res.ticketWait)
 			}
 		}
 		_ = hc.Close()

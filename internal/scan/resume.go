@@ -217,6 +217,9 @@ func resumePSK(ctx context.Context, p *prober, cfg handshake.Config) *Feature {
 	f.Known = true
 	sh := serverHelloOf(serverMessages(second.received))
 	switch {
+	case ch.PSKIdentities == 0 && first.afterAlert != nil:
+		f.Known = false
+		f.Detail = "the server sent no ticket: after the full handshake it sent alert " + wire.AlertDescription(first.afterAlert.Alert).String()
 	case ch.PSKIdentities == 0:
 		f.Detail = fmt.Sprintf("the server sent no ticket within %d ms after a full handshake", first.ticketWait.Milliseconds())
 	case second.state.DidResume && sh != nil && sh.SelectedPSK:

@@ -477,3 +477,43 @@ func ed25519Key(t *testing.T) crypto.Signer {
 	}
 	return k
 }
+
+// TestScanTLS13NoHandshake: a crypto/tls server that picks its
+// certificate by SNI answers a TLS 1.3 hello without one with a
+// ServerHello, then ends the handshake; the scan says no full TLS 1.3
+// handshake completed and why, and finds no TLS 1.3 scheme or chain.
+func TestScanTLS13NoHandshake(t *testing.T) {
+	addr := goServer(t, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{}, GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return nil, errors.New("no certificate without SNI")
+	}})
+	r := scanOf(t, addr)
+	if v := r.Version(wire.VersionTLS13); v.Outcome != Accepted {
+		t.Fatalf("TLS 1.3 %s (%s), want accepted at the ServerHello", v.Outcome, v.Reason)
+	}
+	if len(r.Signatures) > 0 || len(r.Chains) > 0 {
+		t.Errorf("schemes %v, chains %d, want none", r.Signatures, len(r.Chains))
+	}
+	if !slices.ContainsFunc(r.SignatureNotes, func(n string) bool {
+		return strings.HasPrefix(n, "no full TLS 1.3 handshake completed") && strings.Contains(n, "alert")
+	}) {
+		t.Errorf("notes %q lack why no handshake completed", r.SignatureNotes)
+	}
+	if f := r.Feature("psk_resumption"); f == nil || f.Known {
+		t.Errorf("psk_resumption %+v, want unknown", f)
+	}
+}
+
+// TestScanTLS13ClientAuth: a TLS 1.3 server that requires a client
+// certificate signs its handshake before it asks, so the schemes and the
+// chain are found; it then ends the connection with an alert instead of
+// sending tickets, which psk_resumption reports as unknown, naming it.
+func TestScanTLS13ClientAuth(t *testing.T) {
+	addr := goServer(t, &tls.Config{MinVersion: tls.VersionTLS13, ClientAuth: tls.RequireAnyClientCert})
+	r := scanOf(t, addr)
+	if len(r.Signatures) != 1 || r.Signatures[0].Scheme != 0x0403 || len(r.Chains) != 1 {
+		t.Errorf("schemes %v, %d chains, want ecdsa_secp256r1_sha256 and one chain", r.Signatures, len(r.Chains))
+	}
+	if f := r.Feature("psk_resumption"); f == nil || f.Known || !strings.Contains(f.Detail, "alert certificate_required") {
+		t.Errorf("psk_resumption %+v, want unknown after certificate_required", f)
+	}
+}

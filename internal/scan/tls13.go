@@ -104,6 +104,9 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 			f.alpn = append(f.alpn, alpnProtocols[i])
 		}
 	}
+	if !slices.ContainsFunc(results, func(fr fullResult) bool { return fr.outcome == Accepted }) {
+		f.unsure = append(f.unsure, "no full TLS 1.3 handshake completed, though the server answers TLS 1.3 hellos: "+reason(answer{outcome: results[0].outcome, err: results[0].err}))
+	}
 	seen := map[string]bool{}
 	var stapled, unstapled int
 	for i, fr := range results {
