@@ -120,7 +120,13 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		if o.Engine == EngineGo {
 			advice = AdviseOwnEngine
 		}
-		return advise(StepTLS, explained("the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", a, err), advice)
+		cause := "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)"
+		if ev.Sent(trace.Client, wire.TypeClientHello) && ev.ServerName == "" && !ev.Sent(trace.Server, wire.TypeServerHello) {
+			// Servers of named sites only refuse a ClientHello without
+			// SNI so too.
+			cause += "; or it requires the host's name (SNI), which the client did not send: a host given as an address sends no server_name"
+		}
+		return advise(StepTLS, explained(cause, a, err), advice)
 	case wire.AlertCertificateRequired:
 		return required("certificate_required alert")
 	case wire.AlertUnrecognizedName:

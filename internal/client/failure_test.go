@@ -348,3 +348,24 @@ func TestErrorsKeepTheirType(t *testing.T) {
 		}
 	})
 }
+
+// TestFailureHandshakeFailureWithoutSNI: a handshake_failure answered to
+// a ClientHello without SNI (a host given as an address) says that the
+// server may require one; with SNI it does not.
+func TestFailureHandshakeFailureWithoutSNI(t *testing.T) {
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		if readHello(c) == nil {
+			c.Write([]byte{21, 3, 3, 0, 2, 2, 40})
+			io.Copy(io.Discard, c)
+		}
+	})
+	const sni = "or it requires the host's name (SNI), which the client did not send"
+	e, _ := get(t, addr, TLSOptions{Insecure: true, Engine: EngineGo})
+	checkCause(t, e, StepTLS, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert); "+sni, AdviseOwnEngine)
+	_, port, _ := net.SplitHostPort(addr)
+	e, _ = get(t, "localhost:"+port, TLSOptions{Insecure: true, Engine: EngineGo})
+	checkCause(t, e, StepTLS, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", AdviseOwnEngine)
+	if strings.Contains(e.Error(), sni) {
+		t.Errorf("with SNI sent: %v", e)
+	}
+}
