@@ -43,12 +43,12 @@ func TestReadInputCRLF(t *testing.T) {
 }
 
 func TestCheckStartTLS(t *testing.T) {
-	for _, p := range []string{"", "smtp", "imap", "pop3", "ftp"} {
+	for _, p := range []string{"", "smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "xmpp-server", "nntp", "irc"} {
 		if err := CheckStartTLS(p); err != nil {
 			t.Errorf("%q: %v", p, err)
 		}
 	}
-	for _, p := range []string{"SMTP", "smtps", "ldap", "xmpp"} {
+	for _, p := range []string{"SMTP", "smtps", "ldaps", "xmpps"} {
 		if err := CheckStartTLS(p); err == nil {
 			t.Errorf("%q accepted", p)
 		}
