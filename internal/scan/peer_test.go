@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/pem"
 	"encoding/xml"
@@ -41,7 +42,14 @@ func requirePeer(t testing.TB, names ...string) {
 // and its key as PEM files.
 func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
 	t.Helper()
-	c := tlstest.SelfSigned(t, tlstest.NewKey(t, useRSA), "localhost")
+	return writeCertKey(t, tlstest.NewKey(t, useRSA))
+}
+
+// writeCertKey writes a self-signed localhost certificate for key and the
+// key as PEM files.
+func writeCertKey(t *testing.T, signer crypto.Signer) (certFile, keyFile string) {
+	t.Helper()
+	c := tlstest.SelfSigned(t, signer, "localhost")
 	leaf, err := x509.ParseCertificate(c.Certificate[0])
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +75,13 @@ func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
 func sServer(t *testing.T, useRSA bool, args ...string) string {
 	t.Helper()
 	certFile, keyFile := writeCert(t, useRSA)
+	return sServerFiles(t, certFile, keyFile, args...)
+}
+
+// sServerFiles starts openssl s_server -www with the certificate and key
+// files given, as sServer does.
+func sServerFiles(t *testing.T, certFile, keyFile string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-www", "-cert", certFile, "-key", keyFile}, args...)
 	cmd := exec.CommandContext(ctx, "openssl", all...)
@@ -299,13 +314,16 @@ var peerServers = []struct {
 	// gnutls runs gnutls-serv with args instead of openssl s_server;
 	// its order verdict is compared with nmap's only.
 	gnutls bool
+	// ed25519 gives s_server an Ed25519 certificate instead.
+	ed25519 bool
 }{
-	{"tls10-11-all", true, []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:@SECLEVEL=0"}, OrderClient, 0, false},
-	{"tls12-one-suite", true, []string{"-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, OrderUnknown, 0, false},
-	{"dhe-only", true, []string{"-no_tls1_3", "-cipher", "kDHE:@SECLEVEL=0"}, OrderClient, 0, false},
-	{"chacha-serverpref", true, []string{"-serverpref", "-cipher", "ECDHE+CHACHA20:ECDHE+AESGCM", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"}, OrderServer, 0x1303, false},
-	{"ecdsa", false, nil, OrderClient, 0, false},
-	{"gnutls", true, []string{"--priority", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:+CAMELLIA-128-GCM:+CAMELLIA-256-GCM:+CAMELLIA-128-CBC:+AES-128-CCM"}, OrderUnknown, 0, true},
+	{"tls10-11-all", true, []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:@SECLEVEL=0"}, OrderClient, 0, false, false},
+	{"tls12-one-suite", true, []string{"-min_protocol", "TLSv1.2", "-max_protocol", "TLSv1.2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, OrderUnknown, 0, false, false},
+	{"dhe-only", true, []string{"-no_tls1_3", "-cipher", "kDHE:@SECLEVEL=0"}, OrderClient, 0, false, false},
+	{"chacha-serverpref", true, []string{"-serverpref", "-cipher", "ECDHE+CHACHA20:ECDHE+AESGCM", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"}, OrderServer, 0x1303, false, false},
+	{"ecdsa", false, nil, OrderClient, 0, false, false},
+	{"ed25519", false, nil, OrderClient, 0, false, true},
+	{"gnutls", true, []string{"--priority", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:+CAMELLIA-128-GCM:+CAMELLIA-256-GCM:+CAMELLIA-128-CBC:+AES-128-CCM"}, OrderUnknown, 0, true, false},
 }
 
 // gnutlsServer starts gnutls-serv on a free port of 127.0.0.1 with args
@@ -350,9 +368,13 @@ func TestPeerAgreement(t *testing.T) {
 	for _, ps := range peerServers {
 		t.Run(ps.name, func(t *testing.T) {
 			var addr string
-			if ps.gnutls {
+			switch {
+			case ps.gnutls:
 				addr = gnutlsServer(t, ps.rsa, ps.args...)
-			} else {
+			case ps.ed25519:
+				certFile, keyFile := writeCertKey(t, ed25519Key(t))
+				addr = sServerFiles(t, certFile, keyFile, ps.args...)
+			default:
 				addr = sServer(t, ps.rsa, ps.args...)
 			}
 			r := scanOf(t, addr)
@@ -369,6 +391,22 @@ func TestPeerAgreement(t *testing.T) {
 				t.Errorf("tlstrace and sslscan differ\ntlstrace:\n%s\nsslscan:\n%s", own, ss)
 			}
 			nm, pref := nmapView(t, addr)
+			if ps.ed25519 {
+				// nmap 7.93 (nselib/tls.lua, DEFAULT_SIGALGS) offers
+				// Ed25519 in its TLS 1.2 hellos as the hash and
+				// signature pairs sha256+ed25519 and sha512+ed25519
+				// (0x0407, 0x0607), which no one assigned, instead of
+				// ed25519 (0x0807, RFC 8422, Section 5.1.3); a server
+				// whose only key is Ed25519 finds no scheme to sign its
+				// ServerKeyExchange with and refuses, so nmap is wrong
+				// to list no TLS 1.2. sslscan offers 0x0807 and agrees
+				// with tlstrace.
+				if _, ok := nm[wire.VersionTLS12]; ok {
+					t.Errorf("nmap now lists TLS 1.2 on the Ed25519 server: compare it in full")
+				}
+				t.Logf("nmap is wrong: it lists no TLS 1.2 on an Ed25519 server, offering 0x0407 and 0x0607 for ed25519 rather than 0x0807")
+				nm[wire.VersionTLS12] = own[wire.VersionTLS12]
+			}
 			if !sameView(own, nm) {
 				t.Errorf("tlstrace and nmap differ\ntlstrace:\n%s\nnmap:\n%s", own, nm)
 			}
