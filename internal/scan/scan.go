@@ -341,6 +341,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.DH = dh
 	res.Signatures = append(sigs, t13.signatures...)
 	res.SignatureNotes = append(sigNotes, t13.unsure...)
+	for _, n := range res.SignatureNotes {
+		emit(&SignatureNote{Note: n})
+	}
 	res.ALPN = alpn
 	if len(alpn) == 0 {
 		res.ALPN = t13.alpn

@@ -486,7 +486,20 @@ func TestScanTLS13NoHandshake(t *testing.T) {
 	addr := goServer(t, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{}, GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		return nil, errors.New("no certificate without SNI")
 	}})
-	r := scanOf(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var notes []string
+	r, err := Scan(ctx, Options{Addr: addr, Timeout: 5 * time.Second, Emit: func(p Payload) {
+		if n, ok := p.(*SignatureNote); ok {
+			notes = append(notes, n.Note)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(notes, r.SignatureNotes) {
+		t.Errorf("signature_note events %q, want the result's %q", notes, r.SignatureNotes)
+	}
 	if v := r.Version(wire.VersionTLS13); v.Outcome != Accepted {
 		t.Fatalf("TLS 1.3 %s (%s), want accepted at the ServerHello", v.Outcome, v.Reason)
 	}
