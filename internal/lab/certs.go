@@ -8,6 +8,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 )
@@ -117,5 +120,29 @@ func (l *Lab) chainFaults(good certgen.Config) error {
 		return err
 	}
 	add("name-constraints", "the certificate names localhost, outside its CA's name constraints (example.com only)", ExitCert, [][]byte{der, ncDER}, key)
+	return l.revoked(good)
+}
+
+// revoked adds a server whose certificate the root revoked: it staples
+// the root's OCSP response saying so (RFC 6960; RFC 6066, Section 8).
+func (l *Lab) revoked(good certgen.Config) error {
+	der, key, err := leaf(good, nil, l.Root, l.rootKey)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	staple, err := ocsp.CreateResponse(l.Root, l.Root, ocsp.Response{Status: ocsp.Revoked, SerialNumber: cert.SerialNumber,
+		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(7 * 24 * time.Hour), RevokedAt: now.Add(-time.Hour), RevocationReason: ocsp.KeyCompromise,
+		// The signer in the response, as OpenSSL looks for it there.
+		Certificate: l.Root}, l.rootKey)
+	if err != nil {
+		return fmt.Errorf("revoked: %w", err)
+	}
+	l.faults["revoked"] = &Fault{Name: "revoked", Kind: KindCert, Fault: "the server staples its CA's OCSP response saying the certificate was revoked", Exit: ExitCert,
+		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der, l.Root.Raw}, PrivateKey: key, OCSPStaple: staple}}}}
 	return nil
 }
