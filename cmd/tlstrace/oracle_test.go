@@ -256,7 +256,8 @@ var messageFields = map[string][]string{
 	"certificate":          {"certificates"},
 	"certificate_request":  {"extensions", "signature_algorithms"},
 	"certificate_verify":   {"signature_algorithm"},
-	"server_key_exchange":  {"named_curve", "signature_algorithm"},
+	"server_key_exchange":  {"psk_identity_hint", "rsa_modulus", "rsa_exponent", "named_curve", "signature_algorithm"},
+	"client_key_exchange":  {"psk_identity"},
 	"new_session_ticket":   {"lifetime"},
 	"key_update":           {"request_update"},
 	"alert":                {"level", "description"},
@@ -322,6 +323,10 @@ type ttFields struct {
 	Description       ttEnum        `json:"description"`
 	Data              string        `json:"data"`
 	Length            *int          `json:"length"`
+	PSKIdentityHint   string        `json:"psk_identity_hint"`
+	PSKIdentity       string        `json:"psk_identity"`
+	RSAModulus        string        `json:"rsa_modulus"`
+	RSAExponent       string        `json:"rsa_exponent"`
 }
 
 // tlstraceSteps returns tlstrace's TLS steps per connection.
@@ -357,6 +362,10 @@ func tlstraceSteps(t *testing.T, events []jsonEvent) map[int][]oracleStep {
 			"request_update":      f.RequestUpdate.String(),
 			"level":               f.Level.String(),
 			"description":         f.Description.String(),
+			"psk_identity_hint":   f.PSKIdentityHint,
+			"psk_identity":        f.PSKIdentity,
+			"rsa_modulus":         f.RSAModulus,
+			"rsa_exponent":        f.RSAExponent,
 		}
 		if ev.Type == "certificate_verify" {
 			all["signature_algorithm"] = f.Algorithm.String()
@@ -797,6 +806,10 @@ func tsharkMessage(h *jnode) (string, map[string]string) {
 		"named_curve":         num(h.first("tls.handshake.server_named_curve").value()),
 		"lifetime":            num(h.first("tls.handshake.session_ticket_lifetime_hint").value()),
 		"request_update":      num(h.first("tls.handshake.key_update.request_update").value()),
+		"psk_identity_hint":   colonless(h.first("tls.handshake.hint").value()),
+		"psk_identity":        colonless(h.first("tls.handshake.identity").value()),
+		"rsa_modulus":         colonless(h.first("tls.handshake.modulus").value()),
+		"rsa_exponent":        colonless(h.first("tls.handshake.exponent").value()),
 	}
 	var exts []string
 	for _, e := range h.kids {
@@ -830,6 +843,9 @@ func tsharkMessage(h *jnode) (string, map[string]string) {
 	}
 	return kind, all
 }
+
+// colonless returns tshark's bytes ("0a:1b") as tlstrace's hex ("0a1b").
+func colonless(s string) string { return strings.ReplaceAll(s, ":", "") }
 
 func (n *jnode) value() string {
 	if n == nil {

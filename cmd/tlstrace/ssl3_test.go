@@ -22,8 +22,10 @@ import (
 // this machine speaks SSL 3.0 any more, so the records are sealed with
 // tlscrypt; tshark, which derives its own keys from the master secret,
 // is the oracle of the key block, MAC and cipher. The Finished messages
-// hold random bytes: neither tshark nor tlstrace checks them.
-func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time, port uint16) (*capture.Conn, string, []byte, []byte) {
+// are those of the handshake: tshark does not check them, tlstrace does.
+//
+// With badFinished the client's Finished is one bit off.
+func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time, port uint16, badFinished bool) (*capture.Conn, string, []byte, []byte) {
 	t.Helper()
 	suite, ok := tlscrypt.SuiteByID(id)
 	if !ok {
@@ -67,11 +69,21 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time,
 	}
 	request := []byte("GET / HTTP/1.0\r\n\r\n")
 	response := []byte(fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s over 0x%04X\r\n", suite.Name, version))
-	finishedLen := 12 // RFC 2246, Section 7.4.9
-	if version == tlscrypt.VersionSSL30 {
-		finishedLen = 36 // RFC 6101, Section 5.6.9
+	var th tlscrypt.SessionHash
+	th.Start(version, suite)
+	th.Write(ch)
+	th.Write(sh)
+	th.Write(wire.MarshalServerHelloDone())
+	th.Write(cke)
+	finished := func(client bool) []byte {
+		verify := th.Finished(version, suite, master, client)
+		if client && badFinished {
+			verify[0] ^= 1
+		}
+		fin := must(wire.MarshalFinished(verify))
+		th.Write(fin)
+		return fin
 	}
-	finished := func() []byte { return must(wire.MarshalFinished(random(finishedLen))) }
 	var chunks []capture.Chunk
 	at := start
 	add := func(fromClient bool, parts ...[]byte) {
@@ -81,8 +93,8 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time,
 	ccs := record(wire.ContentChangeCipherSpec, []byte{1})
 	add(true, record(wire.ContentHandshake, ch))
 	add(false, record(wire.ContentHandshake, append(sh, wire.MarshalServerHelloDone()...)))
-	add(true, record(wire.ContentHandshake, cke), ccs, seal(cEnc, wire.ContentHandshake, finished()))
-	add(false, ccs, seal(sEnc, wire.ContentHandshake, finished()))
+	add(true, record(wire.ContentHandshake, cke), ccs, seal(cEnc, wire.ContentHandshake, finished(true)))
+	add(false, ccs, seal(sEnc, wire.ContentHandshake, finished(false)))
 	add(true, seal(cEnc, wire.ContentApplicationData, request))
 	add(false, seal(sEnc, wire.ContentApplicationData, response))
 	add(true, seal(cEnc, wire.ContentAlert, []byte{1, 0}))
@@ -129,7 +141,7 @@ func TestReadSSL30(t *testing.T) {
 	var sent [][2][]byte
 	const base = 4430
 	for i, c := range suites {
-		c, line, req, resp := ssl3Conn(t, rng, c.version, c.id, start.Add(time.Duration(i)*time.Second), uint16(base+i))
+		c, line, req, resp := ssl3Conn(t, rng, c.version, c.id, start.Add(time.Duration(i)*time.Second), uint16(base+i), false)
 		conns = append(conns, c)
 		keylog.WriteString(line)
 		sent = append(sent, [2][]byte{req, resp})
@@ -150,6 +162,9 @@ func TestReadSSL30(t *testing.T) {
 	events := runJSON(t, "read", pcap, "--keylog", keys, "--json")
 	checkOracle(t, oracleCase{pcap: pcap, keylog: keys, decodeAs: decodeAs, events: events})
 	for i := range suites {
+		if n := finishedChecked(t, events, i+1); n != 2 {
+			t.Errorf("conn %d (%+v): %d Finished messages checked, want 2", i+1, suites[i], n)
+		}
 		var got [2]bytes.Buffer
 		for _, ev := range events {
 			if ev.Conn != i+1 || ev.Layer != "tls" {
@@ -166,6 +181,44 @@ func TestReadSSL30(t *testing.T) {
 			if !bytes.Equal(got[side].Bytes(), sent[i][side]) {
 				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, suites[i], got[side].Bytes(), sent[i][side])
 			}
+		}
+	}
+}
+
+// TestReadFinishedMismatch checks that a Finished whose verify_data is not
+// the handshake's is said to be wrong, in SSL 3.0 and TLS 1.0, and that
+// the other side's, which is right, is still checked.
+func TestReadFinishedMismatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 0))
+	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var conns []*capture.Conn
+	var keylog bytes.Buffer
+	for i, v := range []uint16{tlscrypt.VersionSSL30, tlscrypt.VersionTLS10} {
+		c, line, _, _ := ssl3Conn(t, rng, v, 0x002F, start.Add(time.Duration(i)*time.Second), uint16(4430+i), true)
+		conns = append(conns, c)
+		keylog.WriteString(line)
+	}
+	dir := t.TempDir()
+	pcap, keys := filepath.Join(dir, "bad.pcapng"), filepath.Join(dir, "keys.txt")
+	if err := capture.WritePcapngFile(pcap, nil, conns); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keys, keylog.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events := runJSON(t, "read", pcap, "--keylog", keys, "--json")
+	for conn := 1; conn <= 2; conn++ {
+		var bad []string
+		for _, ev := range events {
+			if ev.Conn == conn && ev.Type == "finished" && ev.Error != "" {
+				bad = append(bad, ev.From+": "+ev.Error)
+			}
+		}
+		if len(bad) != 1 || !strings.HasPrefix(bad[0], "client: the client's Finished does not match the handshake") {
+			t.Errorf("conn %d: finished errors %q, want the client's only", conn, bad)
+		}
+		if n := finishedChecked(t, events, conn); n != 1 {
+			t.Errorf("conn %d: %d Finished messages checked right, want the server's", conn, n)
 		}
 	}
 }

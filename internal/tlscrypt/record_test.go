@@ -184,7 +184,7 @@ func testKeys(s *Suite, version uint16, rng *rand.Rand) Keys {
 	if !s.Cipher.AEAD() {
 		k.MACKey = r(s.MAC.Size())
 	}
-	if s.Cipher.AEAD() || (s.Cipher.Block() && version == VersionTLS10) {
+	if s.Cipher.AEAD() || (s.Cipher.Block() && version <= VersionTLS10) {
 		k.IV = r(s.FixedIVLen)
 	}
 	return k

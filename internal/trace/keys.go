@@ -28,13 +28,18 @@ type secrets struct {
 	earlyData    bool // the client offered early_data (RFC 8446, Section 4.2.10)
 	offered      []uint16
 	ems          bool // extended_master_secret negotiated (RFC 7627)
-	// sessionHash hashes the handshake messages up to the
-	// ClientKeyExchange of a TLS 1.0-1.2 handshake, for the RFC 7627
-	// session hash that an "RSA" key log line needs; encPremaster is the
-	// RSA-encrypted premaster secret the client sent.
-	sessionHash  tlscrypt.SessionHash
+	// sessionHash hashes the handshake messages of an SSL 3.0 or TLS
+	// 1.0-1.2 handshake, for its Finished messages; emsHash is its sum
+	// at the ClientKeyExchange, the RFC 7627 session hash that an "RSA"
+	// key log line or a PSK needs with extended_master_secret;
+	// encPremaster is the RSA-encrypted premaster secret the client sent.
+	sessionHash tlscrypt.SessionHash
+	emsHash     []byte
+	// clientLeaf is the DER of the client's certificate in this
+	// handshake, for its CertificateVerify.
+	clientLeaf   []byte
 	encPremaster []byte
-	cke          bool // the ClientKeyExchange was seen (the session hash ends there)
+	cke          bool // the ClientKeyExchange was seen
 	// TLS 1.2 session resumption (RFC 5246, Section 7.3; RFC 5077): the
 	// ticket and session ID the client offered, the session ID the server
 	// chose, tickets the server issued, and the master secret once known.
@@ -177,16 +182,7 @@ func (c *Conn) loadKeys(d *direction) {
 		d.cur, d.keyErr = k, ""
 		return
 	}
-	master := c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom)
-	if master == nil {
-		master = c.masterFromRSA(suite)
-	}
-	if master == nil {
-		master = c.masterFromPSK(suite)
-	}
-	if master == nil {
-		master = c.resumedMaster()
-	}
+	master := c.masterSecret(suite)
 	if master != nil {
 		c.master = master
 		c.rememberMaster()
@@ -207,6 +203,24 @@ func (c *Conn) loadKeys(d *direction) {
 	}
 	dec.ReuseBuffer = true
 	d.cur, d.keyErr = &keyState{d: dec, name: "key block"}, ""
+}
+
+// masterSecret returns the master secret of an SSL 3.0 or TLS 1.0-1.2
+// handshake from what was given: a CLIENT_RANDOM or RSA key log line, the
+// pre-shared key of a plain PSK suite, or the session it resumes; nil if
+// none gives it.
+func (c *Conn) masterSecret(suite *tlscrypt.Suite) []byte {
+	master := c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom)
+	if master == nil {
+		master = c.masterFromRSA(suite)
+	}
+	if master == nil {
+		master = c.masterFromPSK(suite)
+	}
+	if master == nil {
+		master = c.resumedMaster()
+	}
+	return master
 }
 
 // resumedMaster returns the master secret of the session an abbreviated
@@ -254,7 +268,7 @@ func (c *Conn) masterFromRSA(suite *tlscrypt.Suite) []byte {
 	if !c.ems {
 		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
 	}
-	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.sessionHash.Sum())
+	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.emsHash)
 }
 
 // masterFromPSK derives the master secret of a plain PSK cipher suite
@@ -274,7 +288,7 @@ func (c *Conn) masterFromPSK(suite *tlscrypt.Suite) []byte {
 	if !c.ems {
 		return tlscrypt.MasterSecret(c.version, suite, pms, c.clientRandom, c.serverRandom)
 	}
-	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.sessionHash.Sum())
+	return tlscrypt.ExtendedMasterSecret(c.version, suite, pms, c.emsHash)
 }
 
 // decryptEarly opens a 0-RTT record, sent before the ServerHello says which

@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"math/big"
+
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -39,14 +41,21 @@ type Message struct {
 	// HasMsgType reports whether the bytes held a msg_type at all.
 	HasMsgType bool
 
-	ClientHello *ClientHello      // client_hello
-	ServerHello *ServerHello      // server_hello, hello_retry_request
-	Certificate *CertificateList  // certificate
-	Signed      *Signed           // certificate_verify, server_key_exchange
-	Ticket      *NewSessionTicket // new_session_ticket
-	KeyUpdate   *KeyUpdate        // key_update
+	ClientHello *ClientHello     // client_hello
+	ServerHello *ServerHello     // server_hello, hello_retry_request
+	Certificate *CertificateList // certificate
+	Signed      *Signed          // certificate_verify, server_key_exchange
+	// ClientKeyExchange is set for client_key_exchange.
+	ClientKeyExchange *ClientKeyExchange
+	Ticket            *NewSessionTicket // new_session_ticket
+	KeyUpdate         *KeyUpdate        // key_update
 	// EncryptedExtensions is set for encrypted_extensions.
 	EncryptedExtensions *EncryptedExtensions
+	// FinishedVerified reports whether the verify_data of an SSL 3.0 or
+	// TLS 1.0-1.2 finished was checked and matches the master secret and
+	// the handshake messages; false when it was not checked (no master
+	// secret) or does not match (the event's Error says so).
+	FinishedVerified bool
 }
 
 // EncryptedExtensions lists the extensions a TLS 1.3 server sent
@@ -148,6 +157,32 @@ type Signed struct {
 	// DH_anon ServerKeyExchange (RFC 5246, Section 7.4.3), leading zero
 	// bits not counted; 0 when the message has none.
 	DHPrimeBits int
+	// PSKIdentityHint is the psk_identity_hint of a ServerKeyExchange of
+	// a PSK suite (RFC 4279, Sections 2 to 4; RFC 5489, Section 2); nil
+	// when the message has none (an empty hint is empty, not nil).
+	PSKIdentityHint []byte
+	// RSAParams is the temporary RSA key of an RSA_EXPORT
+	// ServerKeyExchange (ServerRSAParams, RFC 2246, Section 7.4.3); its
+	// signature's scheme, from TLS 1.2 on, is Scheme.
+	RSAParams *RSAParams
+}
+
+// RSAParams is the ServerRSAParams of an RSA_EXPORT ServerKeyExchange
+// (RFC 2246, Section 7.4.3).
+type RSAParams struct {
+	Modulus, Exponent []byte
+	// ModulusBits is the size of the modulus in bits, leading zero bits
+	// not counted (512 at most for an export suite).
+	ModulusBits int
+}
+
+// ClientKeyExchange is what a ClientKeyExchange names (RFC 5246, Section
+// 7.4.7): the psk_identity of a PSK suite (RFC 4279, Sections 2 to 4; RFC
+// 5489, Section 2).
+type ClientKeyExchange struct {
+	// PSKIdentity is nil when the message has none (an empty identity is
+	// empty, not nil).
+	PSKIdentity []byte
 }
 
 // NewSessionTicket is a ticket's lifetime (RFC 8446, Section 4.6.1: a
@@ -284,7 +319,17 @@ func NewMessage(m *wire.Message, msgType int) *Message {
 		if sg.HasGroup {
 			s.Group = enumPtr(enum16(sg.Group, wire.GroupName))
 		}
+		if sg.HasPSKIdentityHint {
+			s.PSKIdentityHint = append([]byte{}, sg.PSKIdentityHint...)
+		}
+		if sg.RSAModulus != nil {
+			s.RSAParams = &RSAParams{Modulus: clone(sg.RSAModulus), Exponent: clone(sg.RSAExponent),
+				ModulusBits: new(big.Int).SetBytes(sg.RSAModulus).BitLen()}
+		}
 		p.Signed = s
+	}
+	if k := m.ClientKeyExchange; k != nil && k.HasPSKIdentity {
+		p.ClientKeyExchange = &ClientKeyExchange{PSKIdentity: append([]byte{}, k.PSKIdentity...)}
 	}
 	if t := m.Ticket; t != nil {
 		n := &NewSessionTicket{TLS13: t.TLS13}

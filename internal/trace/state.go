@@ -15,6 +15,13 @@
 package trace
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -262,12 +269,116 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}
+	if c.version != wire.VersionTLS13 {
+		if m.Type == wire.TypeClientHello && c.version != 0 {
+			// A renegotiation: its Finished and session hash cover
+			// its own messages only (RFC 5246, Section 7.4.9).
+			c.sessionHash, c.cke, c.emsHash, c.clientLeaf = tlscrypt.SessionHash{}, false, nil, nil
+		}
+		switch {
+		case m.Type == wire.TypeFinished && m.Err == nil:
+			c.checkFinished(from, ev, m)
+		case m.Type == wire.TypeCertificateVerify && m.Err == nil:
+			c.checkCertificateVerify(from, ev, m)
+		case m.Type == wire.TypeCertificate && from == Client && m.Certificate != nil && len(m.Certificate.Certs) > 0:
+			c.clientLeaf = clone(m.Certificate.Certs[0])
+		}
+		// HelloRequest is left out of the handshake hashes (RFC 5246,
+		// Section 7.4.1.1).
+		if m.Type != wire.TypeHelloRequest {
+			c.sessionHash.Write(raw)
+		}
+	}
 	c.emit(ev)
 	c.evidence.message(from, m)
-	if c.version != wire.VersionTLS13 && !c.cke {
-		c.sessionHash.Write(raw)
-	}
 	c.advance(from, m)
+}
+
+// checkCertificateVerify checks the signature of an SSL 3.0, TLS 1.0 or
+// TLS 1.1 client's CertificateVerify with the key of its certificate (RSA
+// or ECDSA) over what the version signs: MD5 and SHA-1 of the handshake
+// messages keyed with the master secret, which must then be known, in SSL
+// 3.0 (RFC 6101, Section 5.6.8), MD5 and SHA-1 of the handshake messages
+// in TLS 1.0 and 1.1 (RFC 2246, Section 7.4.8); an ECDSA key signs the
+// SHA-1 part only (RFC 4492, Section 5.8). The fields say that it
+// verified (a note on the message and on its signature), the event's
+// error that it did not. TLS 1.2 signatures, which hash the messages with
+// the scheme's hash, are not checked.
+func (c *Conn) checkCertificateVerify(from Side, ev *Event, m *wire.Message) {
+	if from != Client || c.version > wire.VersionTLS11 || c.clientLeaf == nil || m.Signed == nil || m.Signed.SignatureField == nil {
+		return
+	}
+	cert, err := x509.ParseCertificate(c.clientLeaf)
+	if err != nil {
+		return
+	}
+	hashes, section := c.sessionHash.Sum(), "RFC 2246, Section 7.4.8"
+	if c.version == wire.VersionSSL30 {
+		suite, ok := tlscrypt.SuiteByID(c.suite)
+		if !ok {
+			return
+		}
+		master := c.masterSecret(suite)
+		if master == nil {
+			return
+		}
+		hashes, section = c.sessionHash.SSL3CertificateVerify(master), "RFC 6101, Section 5.6.8"
+	}
+	if len(hashes) != md5.Size+sha1.Size {
+		return
+	}
+	sig := m.Signed.Signature
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		err = rsa.VerifyPKCS1v15(k, crypto.MD5SHA1, hashes, sig)
+	case *ecdsa.PublicKey:
+		if !ecdsa.VerifyASN1(k, hashes[md5.Size:], sig) {
+			err = errors.New("the ECDSA signature does not verify")
+		}
+	default:
+		return
+	}
+	if err != nil {
+		ev.Error = fmt.Sprintf("the client's CertificateVerify does not verify with the public key of its certificate over the handshake messages (%s): %v", section, err)
+		return
+	}
+	note := "verified with the client certificate's key over the handshake messages (" + section + ")"
+	m.Fields.Note = "signature " + note
+	m.Signed.SignatureField.Note = note
+}
+
+// checkFinished checks the verify_data of an SSL 3.0 or TLS 1.0-1.2
+// Finished against the one the master secret and the handshake messages
+// before it give (RFC 6101, Section 5.6.9; RFC 5246, Section 7.4.9), when
+// the master secret is known: the fields say that it matches (a note on
+// the message and on its verify_data), the event's error that it does
+// not.
+func (c *Conn) checkFinished(from Side, ev *Event, m *wire.Message) {
+	suite, ok := tlscrypt.SuiteByID(c.suite)
+	if !ok || c.master == nil || m.Finished == nil || from > Server {
+		return
+	}
+	want := c.sessionHash.Finished(c.version, suite, c.master, from == Client)
+	if want == nil {
+		return
+	}
+	section := "RFC 5246, Section 7.4.9"
+	if c.version == wire.VersionSSL30 {
+		section = "RFC 6101, Section 5.6.9"
+	}
+	if !hmac.Equal(want, m.Finished.VerifyData) {
+		ev.Error = fmt.Sprintf("the %s's Finished does not match the handshake: it holds %x where the master secret and the handshake messages give %x (%s)",
+			from, m.Finished.VerifyData, want, section)
+		return
+	}
+	note := "matches the master secret and the handshake messages (" + section + ")"
+	m.Fields.Note = "verify_data " + note
+	for _, f := range m.Finished.Fields {
+		f.Note = note
+	}
+	if p, ok := ev.Payload.(*Message); ok {
+		p.FinishedVerified = true
+	}
 }
 
 // extSessionTicket is the session_ticket extension (RFC 5077).
@@ -335,6 +446,9 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 		cd.protected, cd.cur, cd.next = false, nil, nil
 	case wire.TypeClientKeyExchange:
 		c.cke = true
+		// The session hash of the extended master secret ends here (RFC
+		// 7627, Section 3).
+		c.emsHash = c.sessionHash.Sum()
 		if k := m.ClientKeyExchange; k != nil && k.EncryptedPreMasterSecret != nil {
 			c.encPremaster = k.EncryptedPreMasterSecret
 		}

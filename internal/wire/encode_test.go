@@ -298,6 +298,7 @@ func TestEncodeSignedMessages(t *testing.T) {
 	for _, v := range []uint16{VersionTLS12, VersionTLS10} {
 		m := mustParse(t, Context{Version: v, CipherSuite: 0x0003, FromServer: true}, must[[]byte](t)(MarshalServerKeyExchange(v, params, 0x0401, sig)))
 		if !bytes.Equal(node(t, m, "rsa_modulus").Bytes, mod) || !bytes.Equal(node(t, m, "rsa_exponent").Bytes, exp) ||
+			!bytes.Equal(m.Signed.RSAModulus, mod) || !bytes.Equal(m.Signed.RSAExponent, exp) ||
 			!bytes.Equal(node(t, m, "signature").Bytes, sig) || m.Signed.HasScheme != (v == VersionTLS12) ||
 			(m.Signed.HasScheme && m.Signed.Scheme != 0x0401) {
 			t.Errorf("RSA_EXPORT server_key_exchange %04x: %+v", v, m.Signed)
@@ -458,8 +459,11 @@ func TestParsePSKAndAnonKeyExchanges(t *testing.T) {
 			b.AddBytes(c.params)
 		}))
 		m := mustParse(t, Context{Version: VersionTLS12, CipherSuite: c.suite, FromServer: true}, msg)
-		if c.hint && !bytes.Equal(node(t, m, "psk_identity_hint").Bytes, hint) {
+		if c.hint && (!bytes.Equal(node(t, m, "psk_identity_hint").Bytes, hint) || !m.Signed.HasPSKIdentityHint || !bytes.Equal(m.Signed.PSKIdentityHint, hint)) {
 			t.Errorf("%04x: psk_identity_hint", c.suite)
+		}
+		if !c.hint && m.Signed.HasPSKIdentityHint {
+			t.Errorf("%04x: a psk_identity_hint read", c.suite)
 		}
 		if c.field != "" && !bytes.Equal(node(t, m, c.field).Bytes, c.want) {
 			t.Errorf("%04x: %s", c.suite, c.field)
@@ -478,7 +482,7 @@ func TestParsePSKAndAnonKeyExchanges(t *testing.T) {
 				}
 			}))
 			m = mustParse(t, Context{Version: VersionTLS12, CipherSuite: c.suite}, msg)
-			if !bytes.Equal(node(t, m, "psk_identity").Bytes, id) {
+			if !bytes.Equal(node(t, m, "psk_identity").Bytes, id) || !m.ClientKeyExchange.HasPSKIdentity || !bytes.Equal(m.ClientKeyExchange.PSKIdentity, id) {
 				t.Errorf("%04x: psk_identity", c.suite)
 			}
 		}

@@ -66,13 +66,27 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 			}
 			m.Signed.Scheme, m.Signed.HasScheme = v, true
 		}
-		r.opaque("signature", 2)
+		if sig, ok := r.opaque("signature", 2); ok {
+			m.Signed.Signature, m.Signed.SignatureField = sig, r.last()
+		}
 	case TypeClientKeyExchange:
 		m.ClientKeyExchange = parseClientKeyExchange(ctx, r)
 	case TypeFinished:
-		// RFC 8446, Section 4.4.4; RFC 5246, Section 7.4.9.
+		// RFC 8446, Section 4.4.4; RFC 5246, Section 7.4.9; RFC 6101,
+		// Section 5.6.9 (SSL 3.0: md5_hash[16], sha_hash[20]).
+		if ctx.Version == VersionSSL30 && len(r.s) == ssl3FinishedLen {
+			m5, _ := r.bytes("md5_hash", 16)
+			md5Node := r.last()
+			sha, _ := r.bytes("sha_hash", 20)
+			m.Finished = &Finished{VerifyData: append(m5[:len(m5):len(m5)], sha...), Fields: []*field.Node{md5Node, r.last()}}
+			break
+		}
 		b := r.rest("verify_data")
-		if ctx.Version != 0 && ctx.Version < VersionTLS13 && ctx.Version != VersionSSL30 && len(b) != 12 {
+		m.Finished = &Finished{VerifyData: b, Fields: []*field.Node{r.last()}}
+		switch {
+		case ctx.Version == VersionSSL30:
+			r.d.anomaly(HandshakeHeaderLen, "the Finished is %d bytes; SSL 3.0 uses 36 (RFC 6101, Section 5.6.9)", len(b))
+		case ctx.Version != 0 && ctx.Version < VersionTLS13 && len(b) != 12:
 			r.d.anomaly(HandshakeHeaderLen, "verify_data is %d bytes; TLS 1.0-1.2 use 12 (RFC 5246, Section 7.4.9)", len(b))
 		}
 	case TypeCertificateStatus:
@@ -406,9 +420,11 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
 	switch kex {
 	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
-		if _, ok := r.opaque("psk_identity_hint", 2); !ok {
+		hint, ok := r.opaque("psk_identity_hint", 2)
+		if !ok {
 			return
 		}
+		sig.PSKIdentityHint, sig.HasPSKIdentityHint = hint, true
 	}
 	signed := true
 	switch kex {
@@ -442,10 +458,13 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 	case KexRSA:
 		// ServerRSAParams of an RSA_EXPORT suite (RFC 2246, Section
 		// 7.4.3), signed like the DHE parameters.
-		for _, name := range []string{"rsa_modulus", "rsa_exponent"} {
-			if _, ok := r.opaque(name, 2); !ok {
-				return
-			}
+		var ok bool
+		if sig.RSAModulus, ok = r.opaque("rsa_modulus", 2); !ok {
+			return
+		}
+		if sig.RSAExponent, ok = r.opaque("rsa_exponent", 2); !ok {
+			sig.RSAModulus = nil
+			return
 		}
 	case KexPSK, KexRSAPSK:
 		signed = false
@@ -512,9 +531,11 @@ func parseClientKeyExchange(ctx *Context, r *reader) *ClientKeyExchange {
 	kex := CipherSuiteKeyExchange(ctx.CipherSuite)
 	switch kex {
 	case KexPSK, KexDHEPSK, KexECDHEPSK, KexRSAPSK:
-		if _, ok := r.opaque("psk_identity", 2); !ok {
+		id, ok := r.opaque("psk_identity", 2)
+		if !ok {
 			return ckx
 		}
+		ckx.PSKIdentity, ckx.HasPSKIdentity = id, true
 	}
 	switch kex {
 	case KexRSA, KexRSAPSK:

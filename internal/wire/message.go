@@ -54,11 +54,32 @@ type Message struct {
 	EncryptedExtensions *EncryptedExtensions
 	// ClientKeyExchange is set for client_key_exchange.
 	ClientKeyExchange *ClientKeyExchange
+	// Finished is set for finished.
+	Finished *Finished
 }
+
+// Finished holds the verify_data of a Finished message (RFC 8446, Section
+// 4.4.4; RFC 5246, Section 7.4.9); for SSL 3.0, md5_hash and sha_hash
+// one after the other (RFC 6101, Section 5.6.9). Not copied.
+type Finished struct {
+	VerifyData []byte
+	// Fields are the nodes of the field tree that hold it: verify_data,
+	// or md5_hash and sha_hash.
+	Fields []*field.Node
+}
+
+// ssl3FinishedLen is the length of an SSL 3.0 Finished: md5_hash and
+// sha_hash (RFC 6101, Section 5.6.9).
+const ssl3FinishedLen = 16 + 20
 
 // ClientKeyExchange holds what the connection decoder needs of a
 // ClientKeyExchange (RFC 5246, Section 7.4.7).
 type ClientKeyExchange struct {
+	// PSKIdentity is the psk_identity of a PSK, DHE_PSK, ECDHE_PSK or
+	// RSA_PSK ClientKeyExchange (RFC 4279, Sections 2 to 4; RFC 5489,
+	// Section 2), if HasPSKIdentity; not copied.
+	PSKIdentity    []byte
+	HasPSKIdentity bool
 	// EncryptedPreMasterSecret is the RSA-encrypted premaster secret of an
 	// RSA key exchange (RFC 5246, Section 7.4.7.1), not copied; nil for
 	// other key exchanges or when the message ended before it.
@@ -102,6 +123,20 @@ type Signed struct {
 	// ServerKeyExchange (RFC 5246, Section 7.4.3), leading zero bits not
 	// counted; 0 when the message has no prime.
 	DHPrimeBits int
+	// PSKIdentityHint is the psk_identity_hint of a PSK, DHE_PSK,
+	// ECDHE_PSK or RSA_PSK ServerKeyExchange (RFC 4279, Sections 2 to
+	// 4; RFC 5489, Section 2), if HasPSKIdentityHint; not copied.
+	PSKIdentityHint    []byte
+	HasPSKIdentityHint bool
+	// Signature is the signature of a CertificateVerify and
+	// SignatureField its node in the field tree; nil for other messages
+	// and when the message ended before it. Not copied.
+	Signature      []byte
+	SignatureField *field.Node
+	// RSAModulus and RSAExponent are the ServerRSAParams of an
+	// RSA_EXPORT ServerKeyExchange (RFC 2246, Section 7.4.3), nil when
+	// the message ended before them; not copied.
+	RSAModulus, RSAExponent []byte
 }
 
 // NewSessionTicket holds a NewSessionTicket (RFC 8446, Section 4.6.1; RFC
