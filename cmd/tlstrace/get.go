@@ -45,6 +45,14 @@ CCM-only servers): then on a new connection, and the trace says why.
 --engine go or own chooses one. HTTP/2 needs crypto/tls: the own engine
 offers http/1.1 only.
 
+Mail (and the other protocols of connect --starttls that have curl URL
+schemes) as curl: smtps://, imaps://, pop3s:// start in TLS; smtp://,
+imap://, pop3:// upgrade with the protocol's STARTTLS when --ssl-reqd is
+given (without it, tlstrace stops: the session would stay in clear text).
+The default ports are the protocols'. The trace shows the dialog before
+TLS, the handshake, then the server's greeting, capabilities and the quit
+inside TLS; nothing else is sent: no mail, no login.
+
 The host name is checked against the certificate's subjectAltName only;
 --cn-fallback also accepts a certificate without one whose common name
 matches, as curl and OpenSSL do.`
@@ -65,6 +73,10 @@ type getOptions struct {
 	verbose int
 	pcap    string
 	html    string
+	// sslReqd is curl's --ssl-reqd: a clear-text mail URL upgrades with
+	// STARTTLS. httpSet lists the HTTP-only flags given.
+	sslReqd bool
+	httpSet []string
 }
 
 // connOptions are the network and TLS flags of every command that
@@ -118,7 +130,8 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 		Example: `  tlstrace https://example.com/
   tlstrace https://localhost:8443/ --cacert ca.pem --format curl
   tlstrace get https://localhost:8443/ --json | jq -c '[.from,.type]'
-  tlstrace -L http://example.com/ --http1.1 -v`,
+  tlstrace -L http://example.com/ --http1.1 -v
+  tlstrace imap://mail.example.com/ --ssl-reqd`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -126,6 +139,11 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 			}
 			if cmd.Flags().Changed("tlsv1") {
 				o.conn.tls10 = true
+			}
+			for _, n := range httpOnlyFlags {
+				if cmd.Flags().Changed(n) {
+					o.httpSet = append(o.httpSet, "--"+n)
+				}
 			}
 			return runGet(cmd.Context(), args[0], &o, stdout, stderr)
 		},
@@ -150,6 +168,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
 	f.StringVar(&o.html, "html", "", htmlFlagUsage)
+	f.BoolVar(&o.sslReqd, "ssl-reqd", false, "for smtp://, imap://, pop3:// … URLs: upgrade the session with STARTTLS (without it, tlstrace stops rather than stay in clear text)")
 	return cmd
 }
 
@@ -162,6 +181,10 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	conv, err := conversationURL(target, o.sslReqd, o.httpSet)
+	if err != nil {
+		return err
+	}
 	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
 	if err != nil {
 		return err
@@ -176,6 +199,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	req := &o.req
 	req.URL, req.Network, req.TLS = target, netw, *tlsOpts
+	if conv != nil {
+		conv.Network, conv.TLS, conv.Timeout = netw, *tlsOpts, req.MaxTime
+	}
 	switch {
 	case req.Head && (o.data != "" || req.Method != ""):
 		// As curl: -I asks for HEAD, -d for POST, -X for another.
@@ -218,7 +244,12 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		warnInsecure(stderr)
 	}
 	tr.Record = o.pcap != ""
-	res, err := client.Get(ctx, tr, req)
+	var res *client.Result
+	if conv != nil {
+		err = client.Converse(ctx, tr, conv)
+	} else {
+		res, err = client.Get(ctx, tr, req)
+	}
 	if o.pcap != "" {
 		if perr := writePcap(o.pcap, tr, stderr); perr != nil && err == nil {
 			err = perr

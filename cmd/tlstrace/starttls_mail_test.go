@@ -219,6 +219,44 @@ func wantDialog(t *testing.T, lines []string, want ...string) {
 	}
 }
 
+// checkMailURL runs tlstrace URL --ssl-reqd --cacert cacert --json: it
+// exits 0 with a verified session, and the dialog's lines ("C: " or "S: "
+// then the line) are returned, those before TLS and those inside it.
+func checkMailURL(t *testing.T, url, cacert string) (before, inside []string) {
+	t.Helper()
+	code, out, stderr := runCode(url, "--ssl-reqd", "--cacert", cacert, "--json", "-m", "15s")
+	if code != 0 {
+		t.Fatalf("tlstrace %s --ssl-reqd: exit %d\n%s%s", url, code, stderr, out)
+	}
+	evs := events(t, out)
+	handshakeVersion(t, evs)
+	for _, ev := range evs {
+		if ev.Type != "starttls" {
+			continue
+		}
+		var f struct {
+			Line  string
+			InTLS bool `json:"in_tls"`
+		}
+		if err := json.Unmarshal(ev.Fields, &f); err != nil {
+			t.Fatal(err)
+		}
+		mark := "S: "
+		if ev.From == "client" {
+			mark = "C: "
+		}
+		if f.InTLS {
+			inside = append(inside, mark+f.Line)
+		} else {
+			before = append(before, mark+f.Line)
+		}
+	}
+	if findEvent(evs, "", "timing") == nil {
+		t.Errorf("tlstrace %s: no timing event", url)
+	}
+	return before, inside
+}
+
 // TestStartTLSDovecot upgrades IMAP, POP3, LMTP and ManageSieve sessions
 // of dovecot to TLS, checked against openssl s_client and tshark, scans
 // them, and connects to its implicit TLS ports.
@@ -248,6 +286,56 @@ func TestStartTLSDovecot(t *testing.T) {
 			checkStartTLSScan(t, tc.peer, handshakeVersion(t, evs))
 		})
 	}
+	// The URLs as curl's: the dialog before TLS (for the clear-text
+	// schemes, with --ssl-reqd), the handshake, then the greeting,
+	// capabilities and quit inside TLS.
+	for _, tc := range []struct {
+		url            string
+		before, inside []string
+	}{
+		{fmt.Sprintf("imap://localhost:%d/", dv.imap), []string{"S: * OK", "C: a001 STARTTLS", "S: a001 OK"},
+			[]string{"C: a002 CAPABILITY", "S: * CAPABILITY ", "S: a002 OK", "C: a003 LOGOUT", "S: * BYE", "S: a003 OK"}},
+		{fmt.Sprintf("imaps://localhost:%d/", dv.imaps), nil,
+			[]string{"S: * OK", "C: a002 CAPABILITY", "S: a002 OK", "C: a003 LOGOUT", "S: a003 OK"}},
+		{fmt.Sprintf("pop3://localhost:%d/", dv.pop3), []string{"S: +OK", "C: STLS", "S: +OK"},
+			[]string{"C: CAPA", "S: +OK", "S: SASL", "S: .", "C: QUIT", "S: +OK"}},
+		{fmt.Sprintf("pop3s://localhost:%d/", dv.pop3s), nil,
+			[]string{"S: +OK", "C: CAPA", "S: +OK", "S: .", "C: QUIT", "S: +OK"}},
+	} {
+		t.Run(tc.url, func(t *testing.T) {
+			before, inside := checkMailURL(t, tc.url, dv.cacert)
+			if tc.before == nil && len(before) > 0 {
+				t.Errorf("lines before TLS on an implicit TLS URL:\n%s", strings.Join(before, "\n"))
+			}
+			wantDialog(t, before, tc.before...)
+			wantDialog(t, inside, tc.inside...)
+		})
+	}
+	// The default text view shows the dialog, timed, without -v: the
+	// lines before TLS in their section, those inside in the protocol's,
+	// and the STARTTLS dialog's time in the waterfall.
+	t.Run("text", func(t *testing.T) {
+		url := fmt.Sprintf("imap://localhost:%d/", dv.imap)
+		code, out, stderr := runCode(url, "--ssl-reqd", "--cacert", dv.cacert)
+		if code != 0 {
+			t.Fatalf("tlstrace %s --ssl-reqd: exit %d\n%s", url, code, stderr)
+		}
+		want := []string{"── #1 STARTTLS", "server → client  INFO Starttls  * OK", "client → server  INFO Starttls  a001 STARTTLS",
+			"── #1 TLS handshake", "── #1 IMAP", "client → server  INFO IMAP  a002 CAPABILITY", "server → client  INFO IMAP  a002 OK",
+			"client → server  INFO IMAP  a003 LOGOUT", "── #1 Timing", ", STARTTLS ", "      STARTTLS  "}
+		at := 0
+		for _, w := range want {
+			i := strings.Index(out[at:], w)
+			if i < 0 {
+				t.Fatalf("the text view lacks %q after byte %d:\n%s", w, at, out)
+			}
+			at += i + len(w)
+		}
+		code, _, stderr = runCode("connect", fmt.Sprintf("localhost:%d", dv.imap), "--starttls", "imap", "--cacert", dv.cacert, "--idle", "100ms")
+		if code != 0 || !strings.Contains(stderr, "── #1 STARTTLS") || !strings.Contains(stderr, "client → server  INFO Starttls  a001 STARTTLS") {
+			t.Errorf("connect --starttls imap: exit %d, the dialog not shown without -v:\n%s", code, stderr)
+		}
+	})
 	for _, port := range []int{dv.imaps, dv.pop3s} {
 		addr := fmt.Sprintf("localhost:%d", port)
 		code, _, stderr := runCode("connect", addr, "--cacert", dv.cacert, "--json", "--idle", "500ms", "--timeout", "10s")
@@ -302,6 +390,11 @@ match from any for any reject
 			t.Fatalf("tlstrace connect %s (smtps): exit %d\n%s", addr, code, stderr)
 		}
 		handshakeVersion(t, events(t, stderr))
+		before, inside := checkMailURL(t, fmt.Sprintf("smtp://localhost:%d/", port), root.file)
+		wantDialog(t, before, dialog...)
+		wantDialog(t, inside, "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 ")
+		_, inside = checkMailURL(t, fmt.Sprintf("smtps://localhost:%d/", tlsPort), root.file)
+		wantDialog(t, inside, "S: 220 ", "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 ")
 		return
 	}
 	t.Log("openssl s_client gets no TLS session from this opensmtpd: checking that tlstrace fails the same way")
@@ -313,6 +406,15 @@ match from any for any reject
 		{"smtp", port, []string{"--starttls", "smtp"}},
 		{"smtps", tlsPort, nil},
 	} {
+		// The URL fails as connect does, after the same dialog.
+		url := fmt.Sprintf("%s://localhost:%d/", tc.name, tc.port)
+		code, out, stderr := runCode(url, "--ssl-reqd", "--cacert", root.file, "--json", "-m", "10s")
+		if code != exitTLS || !strings.Contains(stderr, "internal_error") {
+			t.Fatalf("tlstrace %s --ssl-reqd: exit %d, want %d naming internal_error\n%s", url, code, exitTLS, stderr)
+		}
+		if tc.flags != nil {
+			wantDialog(t, dialogLines(t, events(t, out)), dialog...)
+		}
 		sargs := []string{"-connect", fmt.Sprintf("127.0.0.1:%d", tc.port)}
 		if tc.flags != nil {
 			sargs = append(sargs, "-starttls", "smtp")
@@ -322,7 +424,7 @@ match from any for any reject
 		}
 		addr := fmt.Sprintf("localhost:%d", tc.port)
 		args := append([]string{"connect", addr, "--cacert", root.file, "--json", "--timeout", "10s"}, tc.flags...)
-		code, _, stderr := runCode(args...)
+		code, _, stderr = runCode(args...)
 		if code != exitTLS || !strings.Contains(stderr, "internal_error") {
 			t.Fatalf("%s: tlstrace connect: exit %d, want %d naming internal_error\n%s", tc.name, code, exitTLS, stderr)
 		}

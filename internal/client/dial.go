@@ -70,6 +70,8 @@ const (
 type Timings struct {
 	Start                   time.Time
 	DNS, Connect, TLS, TTFB time.Duration
+	// StartTLS is the clear-text dialog before the handshake.
+	StartTLS time.Duration
 }
 
 // dial resolves host and connects to port, emitting a dns and a tcp event.

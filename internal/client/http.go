@@ -409,7 +409,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 // emitTimings sends the waterfall of one connection: each step's duration
 // and the time from the start to the first response byte and to the end.
 func emitTimings(t *source.Tracer, conn int, tm *Timings) {
-	t.Emit(trace.NewEvent(conn, trace.Local, &trace.Timing{DNS: tm.DNS, Connect: tm.Connect, TLS: tm.TLS, TTFB: tm.TTFB, Total: time.Since(tm.Start)}))
+	t.Emit(trace.NewEvent(conn, trace.Local, &trace.Timing{DNS: tm.DNS, Connect: tm.Connect, StartTLS: tm.StartTLS, TLS: tm.TLS, TTFB: tm.TTFB, Total: time.Since(tm.Start)}))
 }
 
 // curl's limits on response headers: a header line (CURL_MAX_HTTP_HEADER)

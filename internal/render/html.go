@@ -318,14 +318,18 @@ func waterfall(p *trace.Timing) []htmlBar {
 	}
 	var bars []htmlBar
 	at := int64(0)
-	for _, step := range []struct {
+	type step struct {
 		name string
 		d    int64
-	}{
-		{"DNS lookup", p.DNS.Microseconds()}, {"TCP connect", p.Connect.Microseconds()}, {"TLS handshake", p.TLS.Microseconds()},
-		{"server wait", max(0, p.TTFB.Microseconds()-p.DNS.Microseconds()-p.Connect.Microseconds()-p.TLS.Microseconds())},
-		{"transfer", -1},
-	} {
+	}
+	steps := []step{{"DNS lookup", p.DNS.Microseconds()}, {"TCP connect", p.Connect.Microseconds()}}
+	if p.StartTLS > 0 {
+		steps = append(steps, step{"STARTTLS", p.StartTLS.Microseconds()})
+	}
+	steps = append(steps, step{"TLS handshake", p.TLS.Microseconds()},
+		step{"server wait", max(0, p.TTFB.Microseconds()-p.DNS.Microseconds()-p.Connect.Microseconds()-p.StartTLS.Microseconds()-p.TLS.Microseconds())},
+		step{"transfer", -1})
+	for _, step := range steps {
 		d := step.d
 		if d < 0 {
 			d = max(0, total-at)

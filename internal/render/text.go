@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -37,6 +38,9 @@ type Text struct {
 	err     error
 	section map[int]string // the current section of each connection
 	done    map[int]bool   // connections whose handshake is complete
+	// dialog is the section of each connection's protocol dialog inside
+	// TLS ("IMAP"), which takes the records that carry it.
+	dialog map[int]string
 	// run gathers, in the sectioned view, consecutive application data
 	// records of one connection and direction into one line.
 	run *dataRun
@@ -62,6 +66,9 @@ func (t *Text) sectionOf(ev *trace.Event) string {
 	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeTiming:
 		return "Timing"
 	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeStartTLS:
+		if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
+			return protocolTitle(p.Protocol)
+		}
 		return "STARTTLS"
 	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeHandshakeComplete:
 		return "TLS handshake"
@@ -71,6 +78,15 @@ func (t *Text) sectionOf(ev *trace.Event) string {
 		return "Application data"
 	}
 	return "TLS handshake"
+}
+
+// protocolTitle names a protocol of package starttls in prose ("IMAP"),
+// for the section of its dialog inside TLS.
+func protocolTitle(name string) string {
+	if p, err := starttls.Lookup(name); err == nil {
+		return p.Title
+	}
+	return strings.ToUpper(name)
 }
 
 // ANSI colours.
@@ -134,11 +150,14 @@ func (t *Text) Event(ev *trace.Event) {
 func (t *Text) event(ev *trace.Event, summary string) {
 	if t.Sections {
 		if t.section == nil {
-			t.section, t.done = map[int]string{}, map[int]bool{}
+			t.section, t.done, t.dialog = map[int]string{}, map[int]bool{}, map[int]string{}
 		}
 		sec := t.sectionOf(ev)
-		if sec == "Application data" && t.section[ev.Conn] == "HTTP" {
-			sec = "HTTP" // the records carrying the HTTP exchange
+		if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
+			t.dialog[ev.Conn] = sec
+		}
+		if cur := t.section[ev.Conn]; sec == "Application data" && (cur == "HTTP" || cur == t.dialog[ev.Conn]) {
+			sec = cur // the records carrying the HTTP exchange or the dialog
 		}
 		if sec != t.section[ev.Conn] {
 			t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("── #%d %s ", ev.Conn, sec)))
@@ -156,6 +175,9 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		arrow = "server → client"
 	}
 	name := DisplayName(ev.Type)
+	if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
+		name = protocolTitle(p.Protocol)
+	}
 	if summary == "" {
 		summary = Summary(ev)
 	}
@@ -646,6 +668,10 @@ func Summary(ev *trace.Event) string {
 	case *trace.SessionClosed:
 		return closedText(ev.From, p)
 	case *trace.Timing:
+		if p.StartTLS > 0 {
+			add("DNS %s, TCP %s, STARTTLS %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.StartTLS), ms(p.TLS), ms(p.TTFB), ms(p.Total))
+			return strings.Join(parts, ", ")
+		}
 		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
 		return strings.Join(parts, ", ")
 	case *trace.TCPSegment:
@@ -822,12 +848,16 @@ func (t *Text) waterfall(p *trace.Timing) {
 		width = max(10, min(width, t.Width-33))
 	}
 	at := uint64(0)
-	for _, step := range []struct {
+	type step struct {
 		name string
 		d    time.Duration
-	}{
-		{"DNS lookup", p.DNS}, {"TCP connect", p.Connect}, {"TLS handshake", p.TLS}, {"server wait", 0}, {"transfer", 0},
-	} {
+	}
+	steps := []step{{"DNS lookup", p.DNS}, {"TCP connect", p.Connect}}
+	if p.StartTLS > 0 {
+		steps = append(steps, step{"STARTTLS", p.StartTLS})
+	}
+	steps = append(steps, step{"TLS handshake", p.TLS}, step{"server wait", 0}, step{"transfer", 0})
+	for _, step := range steps {
 		var d uint64
 		switch step.name {
 		case "server wait":

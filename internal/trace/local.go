@@ -598,6 +598,9 @@ func (p *HTTPBody) Tree() *field.Node {
 // (TTFB, from the start), total.
 type Timing struct {
 	DNS, Connect, TLS, TTFB, Total time.Duration
+	// StartTLS is the clear-text dialog before the handshake (SMTP's
+	// STARTTLS, …), 0 when there was none.
+	StartTLS time.Duration
 }
 
 func (*Timing) Layer() string { return LayerInfo }
@@ -607,6 +610,9 @@ func (p *Timing) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddUint("dns_us", micros(p.DNS))
 	f.AddUint("connect_us", micros(p.Connect))
+	if p.StartTLS > 0 {
+		f.AddUint("starttls_us", micros(p.StartTLS))
+	}
 	f.AddUint("tls_us", micros(p.TLS))
 	f.AddUint("ttfb_us", micros(p.TTFB))
 	f.AddUint("total_us", micros(p.Total))
@@ -629,9 +635,13 @@ func (p *Fingerprint) Tree() *field.Node {
 	return f
 }
 
-// StartTLS is one line of a plaintext upgrade dialog (SMTP, IMAP, …).
+// StartTLS is one line of a protocol's dialog (SMTP, IMAP, …), or one
+// decoded message of a binary one: before TLS, the plaintext upgrade;
+// with InTLS, the lines sent inside the TLS session once it is
+// established (the greeting, capabilities and quit of tlstrace imap://…).
 type StartTLS struct {
 	Protocol, Line string
+	InTLS          bool
 }
 
 func (*StartTLS) Layer() string { return LayerInfo }
@@ -641,6 +651,9 @@ func (p *StartTLS) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("protocol", p.Protocol)
 	f.AddString("line", p.Line)
+	if p.InTLS {
+		f.AddBool("in_tls", true)
+	}
 	return f
 }
 

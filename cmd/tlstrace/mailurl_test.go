@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/starttls"
+)
+
+// TestMailURLs checks the URLs of the protocols of package starttls
+// before any connection: each scheme of the registry is routed to its
+// protocol with its default port, a clear-text scheme needs --ssl-reqd,
+// and what would log in or send more than the greeting, capabilities and
+// quit is refused.
+func TestMailURLs(t *testing.T) {
+	schemes := 0
+	for _, n := range starttls.Names() {
+		p, _ := starttls.Lookup(n)
+		for _, s := range []struct {
+			scheme   string
+			implicit bool
+			port     int
+		}{{p.Scheme, false, p.Port}, {p.TLSScheme, true, p.TLSPort}} {
+			if s.scheme == "" {
+				continue
+			}
+			schemes++
+			c, err := conversationURL(s.scheme+"://mail.example/", true, nil)
+			if p.After == nil {
+				if err == nil || !strings.Contains(err.Error(), "only up to the TLS handshake") {
+					t.Errorf("%s:// of %s, which has no After dialog: %v", s.scheme, n, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s://: %v", s.scheme, err)
+				continue
+			}
+			if c.Protocol != n || c.Implicit != s.implicit || c.Port != strconv.Itoa(s.port) || c.Host != "mail.example" {
+				t.Errorf("%s:// = %+v, want %s, implicit %v, port %d", s.scheme, c, n, s.implicit, s.port)
+			}
+		}
+	}
+	if schemes < 6 {
+		t.Errorf("%d URL schemes in the registry, want smtp, smtps, imap, imaps, pop3, pop3s at least", schemes)
+	}
+	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", false, nil); err != nil || c.Port != "10993" || !c.Implicit {
+		t.Errorf("IMAPS://localhost:10993/INBOX = %+v, %v", c, err)
+	}
+	if c, err := conversationURL("https://localhost/", false, nil); c != nil || err != nil {
+		t.Errorf("https:// = %+v, %v; want no conversation", c, err)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"imap://localhost:1/"}, []string{"IMAP session with localhost:1 would stay in clear text", "--ssl-reqd", "imaps://", "993"}},
+		{[]string{"smtp://localhost:1/"}, []string{"SMTP session", "clear text", "smtps://"}},
+		{[]string{"imaps://user:secret@localhost:1/"}, []string{"does not log in"}},
+		{[]string{"smtp://localhost:1/", "--ssl-reqd", "-d", "hello"}, []string{"--data applies to HTTP only"}},
+		{[]string{"pop3s://localhost:1/", "-X", "DELE 1"}, []string{"--request applies to HTTP only"}},
+		{[]string{"imap:///", "--ssl-reqd"}, []string{`"imap:///" names no host`, "imap://HOST[:PORT]/"}},
+		{[]string{"gopher://localhost/"}, []string{"not an http:// or https:// URL"}},
+	} {
+		code, out, stderr := runCode(tc.args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%q: exit %d, want %d, nothing on stdout (%q)\n%s", tc.args, code, exitUsage, out, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%q: stderr lacks %q:\n%s", tc.args, w, stderr)
+			}
+		}
+	}
+
+	// With --ssl-reqd, the URL is let through to the connection (a port
+	// where nothing listens).
+	port := freePort(t)
+	code, _, stderr := runCode(fmt.Sprintf("pop3://127.0.0.1:%d/", port), "--ssl-reqd")
+	if code != exitConnect {
+		t.Errorf("pop3:// --ssl-reqd to a closed port: exit %d, want %d\n%s", code, exitConnect, stderr)
+	}
+}

@@ -1,0 +1,120 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// Conversation is a session of a protocol of package starttls that goes
+// past the handshake (tlstrace imap://…, as curl -v): the clear-text
+// dialog up to STARTTLS (none for implicit TLS), the handshake, then the
+// protocol's greeting, capabilities and polite end inside TLS. Nothing is
+// sent that changes the server: no mail, no login.
+type Conversation struct {
+	Host, Port string
+	// ServerName is the name sent in SNI and verified (default Host).
+	ServerName string
+	Network    Network
+	TLS        TLSOptions
+	// Protocol is the name of a protocol of package starttls that has an
+	// After dialog.
+	Protocol string
+	// Implicit says the session starts in TLS (imaps://, smtps://, …);
+	// otherwise the clear-text dialog upgrades it.
+	Implicit bool
+	// Timeout bounds the whole session; 0 is DefaultHandshakeTimeout.
+	Timeout time.Duration
+}
+
+// Converse runs the conversation: each line of the dialog is a starttls
+// event, those inside TLS marked InTLS; a timing event ends it. A failure
+// of the dialog inside TLS is a StepHTTP error (the application exchange).
+func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
+	p, err := starttls.Lookup(c.Protocol)
+	if err != nil {
+		return stepErr(StepUsage, err, "")
+	}
+	if p.After == nil {
+		return stepErr(StepUsage, fmt.Errorf("tlstrace speaks %s only up to the TLS handshake", p.Title), "use tlstrace connect --starttls "+p.Name)
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn := t.NextConn()
+	tm := &Timings{Start: time.Now()}
+	name := c.ServerName
+	if name == "" {
+		name = c.Host
+	}
+	conn, raw, tc, tap, err := connectTLS(t, conn, &c.TLS, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
+		raw, err := dial(ctx, t, conn, c.Network, c.Host, c.Port, tm)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok {
+			raw.SetDeadline(dl)
+		}
+		if !c.Implicit {
+			start := time.Now()
+			err := startTLS(t, conn, raw, p.Name, c.Host)
+			tm.StartTLS = time.Since(start)
+			if err != nil {
+				return raw, nil, nil, err
+			}
+		}
+		tc, tap, err := Handshake(ctx, t, conn, raw, name, o, tm)
+		return raw, tc, tap, err
+	})
+	if raw != nil {
+		defer raw.Close()
+	}
+	if err != nil {
+		return err
+	}
+	defer tap.Wait(time.Second)
+	defer tc.Close()
+
+	first := true
+	show := func(from trace.Side, line string) {
+		if first && from == trace.Server {
+			tm.TTFB, first = time.Since(tm.Start), false
+		}
+		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: p.Name, Line: line, InTLS: true}))
+	}
+	err = p.After(starttls.NewDialog(tc, p, c.Host, show), c.Implicit)
+	if err == nil {
+		// The server ends the session after the protocol's quit: its
+		// close_notify (or the end of the connection) is read, then the
+		// client's close_notify goes out.
+		tc.CloseWrite()
+	}
+	emitTimings(t, conn, tm)
+	return afterError(err, p)
+}
+
+// afterError says what a failed dialog inside TLS means.
+func afterError(err error, p *starttls.Protocol) error {
+	var (
+		refused *starttls.RefusedError
+		closed  *starttls.ClosedError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &refused):
+		return stepErr(StepHTTP, err, fmt.Sprintf("the TLS session works; the server's %s answer inside it is not the usual one", p.Title))
+	case errors.As(err, &closed):
+		return stepErr(StepHTTP, err, "the TLS session was established; the server ended it during the dialog that follows")
+	}
+	return stepErr(StepHTTP, err, "")
+}
