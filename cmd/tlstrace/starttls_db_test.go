@@ -1,0 +1,175 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pgBin is where Debian's postgresql-15 package puts its programs.
+const pgBin = "/usr/lib/postgresql/15/bin/"
+
+// startDBDaemon starts a database daemon that stays in the foreground, as
+// the user cred when it is not nil, and waits until its log says ready.
+// The test's cleanup stops it with SIGTERM (SIGKILL after 10 s) and logs
+// what it wrote when the test failed.
+func startDBDaemon(t *testing.T, cred *syscall.Credential, ready string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var log lockedBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("%s did not stop in 10 s", name)
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, log.String())
+		}
+	})
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(log.String(), ready); time.Sleep(50 * time.Millisecond) {
+		select {
+		case <-done:
+			t.Fatalf("%s ended:\n%s", name, log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready in 15 s:\n%s", name, log.String())
+		}
+	}
+}
+
+// runAs runs a program to its end as the user cred (nil: as the test).
+func runAs(t *testing.T, cred *syscall.Credential, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	var log lockedBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := runTimeout(cmd, 30*time.Second); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, log.String())
+	}
+}
+
+// unprivileged returns the credentials of the system user name, and
+// gives it dir (and what is in it).
+func unprivileged(t *testing.T, name, dir string) *syscall.Credential {
+	t.Helper()
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatalf("the %s user (made by its package): %v", name, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	err = filepath.Walk(dir, func(path string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chown(path, uid, gid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
+}
+
+// startPostgres runs a PostgreSQL 15 server with TLS on a free port of
+// 127.0.0.1 and returns the port. PostgreSQL refuses to run as root: it
+// runs as the postgres user, which owns its files (the key 0600).
+func startPostgres(t *testing.T, cert, key string) int {
+	t.Helper()
+	requirePeer(t, pgBin+"initdb", pgBin+"postgres")
+	dir := filepath.Join(daemonDir(t), "pg")
+	for _, d := range []string{"data", "sock"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{cert, key} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, filepath.Base(f)), string(b), 0o600)
+	}
+	cred := unprivileged(t, "postgres", dir)
+	data := filepath.Join(dir, "data")
+	runAs(t, cred, pgBin+"initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C")
+	port := freePort(t)
+	startDBDaemon(t, cred, "database system is ready to accept connections", pgBin+"postgres", "-D", data,
+		"-k", filepath.Join(dir, "sock"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", "fsync=off",
+		"-c", "ssl=on", "-c", "ssl_cert_file="+filepath.Join(dir, filepath.Base(cert)), "-c", "ssl_key_file="+filepath.Join(dir, filepath.Base(key)))
+	return port
+}
+
+// startMariaDB runs a MariaDB server with TLS on a free port of 127.0.0.1
+// and returns the port.
+func startMariaDB(t *testing.T, cacert, cert, key string) int {
+	t.Helper()
+	requirePeer(t, "mariadb-install-db", "mariadbd")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	runAs(t, nil, "mariadb-install-db", "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal",
+		"--user=root", "--skip-test-db")
+	port := freePort(t)
+	startDBDaemon(t, nil, "ready for connections", "mariadbd", "--no-defaults", "--datadir="+data,
+		"--socket="+filepath.Join(dir, "sock"), "--pid-file="+filepath.Join(dir, "pid"), "--port="+strconv.Itoa(port),
+		"--bind-address=127.0.0.1", "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
+		"--ssl-cert="+cert, "--ssl-key="+key, "--ssl-ca="+cacert)
+	return port
+}
+
+// TestStartTLSPostgres upgrades a session of PostgreSQL 15 with its
+// SSLRequest, checked against openssl s_client -starttls postgres and
+// tshark, and scans it. PostgreSQL 17's direct TLS (ALPN "postgresql",
+// no SSLRequest) is not checked: version 15 does not speak it, and
+// closes a connection that starts with a ClientHello.
+func TestStartTLSPostgres(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "postgres", nil)
+	p := startTLSPeer{proto: "postgres", port: startPostgres(t, cert, key), cacert: root.file, decodeAs: "pgsql"}
+	evs := checkStartTLSPeer(t, p)
+	lines := dialogLines(t, evs)
+	if want := "C: SSLRequest (8 bytes, code 80877103)\nS: S (TLS accepted)"; strings.Join(lines, "\n") != want {
+		t.Errorf("dialog:\n%s\nwant\n%s", strings.Join(lines, "\n"), want)
+	}
+	checkStartTLSScan(t, p, handshakeVersion(t, evs))
+}
+
+// TestStartTLSMariaDB upgrades a session of MariaDB with the SSLRequest
+// its greeting allows, checked against openssl s_client -starttls mysql
+// and tshark, and scans it.
+func TestStartTLSMariaDB(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "mariadb", nil)
+	p := startTLSPeer{proto: "mysql", port: startMariaDB(t, root.file, cert, key), cacert: root.file, decodeAs: "mysql"}
+	evs := checkStartTLSPeer(t, p)
+	lines := dialogLines(t, evs)
+	// MariaDB's version string starts with "5.5.5-" for old clients.
+	wantDialog(t, lines, `S: Handshake v10 (`, `C: SSLRequest (32 bytes, seq 1): capabilities 0x00008a01 with CLIENT_SSL`)
+	if len(lines) != 2 || !strings.Contains(lines[0], "-MariaDB") || !strings.HasSuffix(lines[0], "SSL offered (CLIENT_SSL)") {
+		t.Errorf("dialog:\n%s", strings.Join(lines, "\n"))
+	}
+	checkStartTLSScan(t, p, handshakeVersion(t, evs))
+}
