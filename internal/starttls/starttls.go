@@ -46,6 +46,12 @@ type Protocol struct {
 	// TLS, so the greeting comes now), the capabilities, and a polite end
 	// of the session. It changes nothing on the server.
 	After func(d *Dialog, implicit bool) error
+	// Serve, when set, speaks the server's side of Upgrade on a dialog of
+	// NewServerDialog: the greeting, the answers to the client's commands
+	// (refusing politely all but the few the clear-text part needs), up
+	// to the answer that agrees to TLS. tlstrace serve --starttls uses
+	// it.
+	Serve func(d *Dialog) error
 }
 
 var registry = map[string]*Protocol{}
@@ -129,6 +135,9 @@ type Dialog struct {
 	w    io.Writer
 	r    *bufio.Reader
 	show Show
+	// self is the side this end speaks for: Client, or Server on a
+	// dialog of NewServerDialog.
+	self trace.Side
 }
 
 // NewDialog returns a dialog of p on rw, reporting each line to show.
@@ -139,11 +148,24 @@ func NewDialog(rw io.ReadWriter, p *Protocol, host string, show Show) *Dialog {
 	return &Dialog{Protocol: p, Host: host, w: rw, r: bufio.NewReaderSize(rw, 4096), show: show}
 }
 
+// NewServerDialog returns a dialog of p on rw from the server's side:
+// Send speaks as the server, ReadLine reads the client's lines. host is
+// the name the server gives itself.
+func NewServerDialog(rw io.ReadWriter, p *Protocol, host string, show Show) *Dialog {
+	d := NewDialog(rw, p, host, show)
+	d.self = trace.Server
+	return d
+}
+
+// peer names the other end in errors: "server", or "client" on a
+// server's dialog.
+func (d *Dialog) peer() string { return d.self.Other().String() }
+
 // Show reports a line or message description as sent by from, for the
 // binary protocols whose messages are not lines.
 func (d *Dialog) Show(from trace.Side, line string) { d.show(from, line) }
 
-// Buffered is the number of bytes the server sent that the dialog has
+// Buffered is the number of bytes the peer sent that the dialog has
 // read from the connection and not consumed. Before the TLS handshake it
 // must be 0: bytes there would be taken as TLS (RFC 3207, Section 4; the
 // STARTTLS command injection of CVE-2011-0411).
@@ -157,36 +179,36 @@ func (d *Dialog) Reader() *bufio.Reader { return d.r }
 // with Show.
 func (d *Dialog) Write(b []byte) error {
 	if _, err := d.w.Write(b); err != nil {
-		return &ClosedError{Protocol: d.Protocol.Name, Err: err}
+		return &ClosedError{Protocol: d.Protocol.Name, Err: err, Client: d.self == trace.Server}
 	}
 	return nil
 }
 
 // Send sends one line, ending it with CR LF, and reports it.
 func (d *Dialog) Send(line string) error {
-	d.show(trace.Client, line)
+	d.show(d.self, line)
 	return d.Write([]byte(line + "\r\n"))
 }
 
-// ReadLine reads one line of the server and reports it; the line is
-// returned without its end.
+// ReadLine reads one line of the peer (the server, or the client on a
+// server's dialog) and reports it; the line is returned without its end.
 func (d *Dialog) ReadLine() (string, error) {
 	var b []byte
 	for {
 		chunk, err := d.r.ReadSlice('\n')
 		b = append(b, chunk...)
 		if len(b) > maxLine {
-			return "", &ProtocolError{Protocol: d.Protocol.Name, Reason: fmt.Sprintf("the server sent a line of more than %d bytes", maxLine)}
+			return "", &ProtocolError{Protocol: d.Protocol.Name, Reason: fmt.Sprintf("the %s sent a line of more than %d bytes", d.peer(), maxLine)}
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		line := strings.TrimRight(string(b), "\r\n")
 		if len(b) > 0 {
-			d.show(trace.Server, line)
+			d.show(d.self.Other(), line)
 		}
 		if err != nil {
-			return line, &ClosedError{Protocol: d.Protocol.Name, Err: err}
+			return line, &ClosedError{Protocol: d.Protocol.Name, Err: err, Client: d.self == trace.Server}
 		}
 		return line, nil
 	}
@@ -244,11 +266,17 @@ func (d *Dialog) CheckClear() error {
 type ClosedError struct {
 	Protocol string
 	Err      error
+	// Client says that the client closed, on a server's dialog.
+	Client bool
 }
 
 func (e *ClosedError) Error() string {
 	if errors.Is(e.Err, io.EOF) {
-		return fmt.Sprintf("%s: the server closed the connection during the dialog", e.Protocol)
+		peer := "server"
+		if e.Client {
+			peer = "client"
+		}
+		return fmt.Sprintf("%s: the %s closed the connection during the dialog", e.Protocol, peer)
 	}
 	return fmt.Sprintf("%s: %v", e.Protocol, e.Err)
 }
@@ -281,12 +309,21 @@ func (e *ProtocolError) Error() string { return e.Protocol + ": " + e.Reason }
 // upgrade and before the TLS handshake: a client that took them as TLS
 // would be open to the injection of clear-text commands (CVE-2011-0411),
 // so the dialog stops.
+//
+// On a server's dialog (Client set), it is a client that sent bytes after
+// its command to start TLS, in the same breath: commands pipelined there
+// would be run inside TLS as if the client had sent them there (the
+// injection of CVE-2011-0411), so the server refuses and discards them.
 type InjectionError struct {
 	Protocol string
 	Bytes    int
+	Client   bool
 }
 
 func (e *InjectionError) Error() string {
+	if e.Client {
+		return fmt.Sprintf("%s: the client sent %d bytes after its command to start TLS, before the TLS handshake; refused and discarded", e.Protocol, e.Bytes)
+	}
 	return fmt.Sprintf("%s: the server sent %d bytes after agreeing to TLS and before the TLS handshake", e.Protocol, e.Bytes)
 }
 
