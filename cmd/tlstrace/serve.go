@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
 const serveLong = `A TLS server, like openssl s_server, that explains each client: its
@@ -34,6 +36,13 @@ makes), TLS 1.0 or 1.1 (--tlsv1.0, --tlsv1.1, --tls-max), a cipher suite
 crypto/tls lacks (--ciphers DHE-RSA-AES128-GCM-SHA256), a choice of TLS 1.3
 suites (--tls13-ciphers), an ffdhe group (--curves); or when asked with
 --engine own.
+
+--starttls smtp, imap or pop3 speaks the protocol's clear-text part
+first, as a mail server that requires TLS does (the greeting, the
+capabilities offering STARTTLS, the STARTTLS command, every other command
+refused politely), then TLS: for testing the clients that upgrade. The
+dialog is shown; a client that pipelines commands after STARTTLS is
+refused (CVE-2011-0411).
 
 SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
 
@@ -60,7 +69,8 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long:  serveLong,
 		Example: `  tlstrace serve --self-signed --mode www
   tlstrace serve --cert chain.pem --key key.pem --listen 127.0.0.1:8443 --mode www --json
-  tlstrace serve --cert a.pem --key a.key --cert b.pem --key b.key --verify-client require --client-ca ca.pem`,
+  tlstrace serve --cert a.pem --key a.key --cert b.pem --key b.key --verify-client require --client-ca ca.pem
+  tlstrace serve --self-signed --starttls smtp --listen 127.0.0.1:2525`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), &o, stdout, stderr)
@@ -95,6 +105,8 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.FirstByteTimeout, "first-byte-timeout", server.DefaultFirstByteTimeout, "limit for a new connection's first byte (silent connections hold no slot longer)")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
 	f.StringVar(&o.html, "html", "", htmlFlagUsage+", one section per client (the first 1,000), written when the server stops")
+	f.StringVar(&o.StartTLS, "starttls", "", "speak the clear-text part of `PROTO` before TLS: one of "+strings.Join(starttls.Served(), ", "))
+	_ = cmd.RegisterFlagCompletionFunc("starttls", cobra.FixedCompletions(starttls.Served(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -194,6 +206,10 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	if srv.Engine() == "own" {
 		engine = " with tlstrace's own TLS engine"
 	}
-	fmt.Fprintf(stderr, "tlstrace: serving %s on https://%s/%s (Ctrl-C stops)\n", cfg.Mode, ln.Addr(), engine)
+	scheme, upgrade := "https", ""
+	if cfg.StartTLS != nil {
+		scheme, upgrade = cfg.StartTLS.Scheme, " after STARTTLS"
+	}
+	fmt.Fprintf(stderr, "tlstrace: serving %s%s on %s://%s/%s (Ctrl-C stops)\n", cfg.Mode, upgrade, scheme, ln.Addr(), engine)
 	return settingFail(srv.Serve(ctx, ln))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/setting"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
 // Options are the server's settings as a user writes them. Config checks
@@ -62,6 +63,9 @@ type Options struct {
 	Trace            bool
 	// TrustWith words how the user trusts a client CA (Config.TrustWith).
 	TrustWith string
+	// StartTLS is "" or a protocol of starttls.Served(): each client
+	// upgrades with its clear-text dialog before TLS.
+	StartTLS string
 }
 
 // ErrKeyCount is a number of key files unlike the number of certificate
@@ -73,6 +77,16 @@ func (o *Options) Config() (Config, error) {
 	cfg := Config{TrustWith: o.TrustWith, Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
 		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates,
 		TLS13Suites: o.TLS13Suites, Groups: o.Groups}
+	if o.StartTLS != "" {
+		p, err := starttls.Lookup(o.StartTLS)
+		if err == nil && p.Serve == nil {
+			err = &starttls.NotServedError{Name: o.StartTLS}
+		}
+		if err != nil {
+			return cfg, setting.Errorf("StartTLS", o.StartTLS, "want one of %s", strings.Join(starttls.Served(), ", "))
+		}
+		cfg.StartTLS = p
+	}
 	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
 		cfg.Mode, cfg.Dir = m, dir
 	}

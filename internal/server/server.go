@@ -25,6 +25,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -71,6 +72,9 @@ type Config struct {
 	FirstByteTimeout time.Duration
 	// Trace turns the per-connection trace on.
 	Trace bool
+	// StartTLS, when set, is the protocol whose clear-text dialog each
+	// client speaks before TLS (its Serve side).
+	StartTLS *starttls.Protocol
 }
 
 // Server serves TLS connections on a listener.
@@ -536,6 +540,13 @@ func (c *hookConn) Close() error {
 func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	id := s.tracer.NextConn()
 	s.tracer.Emit(trace.NewEvent(id, trace.Client, &trace.TCPAccept{Remote: c.RemoteAddr().String(), Local: c.LocalAddr().String()}))
+	if p := s.cfg.StartTLS; p != nil {
+		// The clear-text dialog comes before the tap: the tap's bytes
+		// are TLS records.
+		if err := s.startTLS(id, c, p); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	s.byID[id] = &ClientInfo{Conn: id, Remote: c.RemoteAddr().String()}
 	s.mu.Unlock()
@@ -634,6 +645,37 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	}
 	s.mu.Unlock()
 	return conn, nil
+}
+
+// startTLS speaks the server's side of p's clear-text dialog with the
+// client on c, each line a starttls event, within Timeout. A client that
+// quits, closes, sends what the dialog refuses, or pipelines commands
+// after asking for TLS (CVE-2011-0411) ends the connection, with an event
+// that says why.
+func (s *Server) startTLS(id int, c net.Conn, p *starttls.Protocol) error {
+	c.SetDeadline(time.Now().Add(s.cfg.Timeout))
+	show := func(from trace.Side, line string) {
+		s.tracer.Emit(trace.NewEvent(id, from, &trace.StartTLS{Protocol: p.Name, Line: line}))
+	}
+	err := starttls.ServeUpgrade(c, p, s.hostname(), show)
+	c.SetDeadline(time.Time{})
+	if err != nil {
+		ev := trace.NewEvent(id, trace.Local, &trace.StartTLS{Protocol: p.Name, Line: "no TLS: the dialog ended"})
+		ev.Error = err.Error()
+		s.tracer.Emit(ev)
+	}
+	return err
+}
+
+// hostname is the name the server gives itself in a clear-text greeting:
+// the first DNS name of its first certificate, else localhost.
+func (s *Server) hostname() string {
+	for _, c := range s.cfg.Certificates {
+		if c.Leaf != nil && len(c.Leaf.DNSNames) > 0 {
+			return c.Leaf.DNSNames[0]
+		}
+	}
+	return "localhost"
 }
 
 // DefaultFirstByteTimeout is how long a new connection may stay silent.
