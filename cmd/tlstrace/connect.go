@@ -107,6 +107,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	}
 	s := &o.s
 	s.Host, s.Port, s.Network, s.TLS = host, port, netw, *tlsOpts
+	s.Warn = func(w client.Warning) { warn(stderr, []client.Warning{w}) }
 	err = client.Connect(ctx, tr, s, stdin, stdout)
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr

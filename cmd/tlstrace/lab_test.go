@@ -146,6 +146,25 @@ func TestLabSNIByName(t *testing.T) {
 	}
 }
 
+// TestLabConnectWarns checks that connect, like tlstrace URL, warns of
+// cbc-only's CBC suite with its fix, and connects.
+func TestLabConnectWarns(t *testing.T) {
+	servers, ca := startLab(t, "cbc-only")
+	host := strings.TrimSuffix(strings.TrimPrefix(servers[0].URL, "https://"), "/")
+	code, _, stderr := runCode("connect", host, "--cacert", ca, "--timeout", "10s")
+	// The trace goes to stderr too (stdout is the session's data).
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "tlstrace: ") {
+			lines = append(lines, l)
+		}
+	}
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "tlstrace: warning: the connection uses TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA (TLS 1.2), a CBC cipher suite") ||
+		!strings.HasPrefix(lines[1], "tlstrace: hint: enable AEAD suites on the server") {
+		t.Errorf("exit %d\n%s", code, strings.Join(lines, "\n"))
+	}
+}
+
 // TestLabCA checks that the root CA is written readable by all.
 func TestLabCA(t *testing.T) {
 	_, ca := startLab(t, "index")

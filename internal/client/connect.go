@@ -33,6 +33,9 @@ type Session struct {
 	// CRLF sends each line feed of the input as CR LF (openssl s_client
 	// -crlf); one already preceded by CR is left as it is.
 	CRLF bool
+	// Warn, when set, is given each weakness of the session (Weaknesses)
+	// once its handshake is done, before any data.
+	Warn func(Warning)
 }
 
 // CheckStartTLS checks a Session.StartTLS value: "" or the name of a
@@ -86,6 +89,11 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	defer tap.Wait(time.Second)
 	defer tc.Close()
 	raw.SetDeadline(time.Time{})
+	if s.Warn != nil {
+		for _, w := range Weaknesses(tc.State()) {
+			s.Warn(w)
+		}
+	}
 
 	done := make(chan error, 1)
 	go func() {
