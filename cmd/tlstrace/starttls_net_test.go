@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// checkImplicitTLS connects to a port of implicit TLS (ftps, ldaps,
+// XMPP's Direct TLS): a verified session, exit 0, and its version.
+func checkImplicitTLS(t *testing.T, port int, cacert string) string {
+	t.Helper()
+	addr := fmt.Sprintf("localhost:%d", port)
+	code, _, stderr := runCode("connect", addr, "--cacert", cacert, "--json", "--idle", "500ms", "--timeout", "10s")
+	if code != 0 {
+		t.Fatalf("tlstrace connect %s (implicit TLS): exit %d\n%s", addr, code, stderr)
+	}
+	return handshakeVersion(t, events(t, stderr))
+}
+
+// TestStartTLSVsftpd upgrades an FTP session of vsftpd with AUTH TLS,
+// checked against openssl s_client and tshark, scans it, and connects to
+// a second vsftpd of implicit TLS (ftps). No one logs in.
+func TestStartTLSVsftpd(t *testing.T) {
+	requirePeer(t, "vsftpd")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	port, tlsPort := freePort(t), freePort(t)
+	// vsftpd refuses to start with neither local nor anonymous logins; the
+	// test logs in with neither. implicit_ssl is global: ftps is a second
+	// vsftpd.
+	conf := func(name string, port int, implicit bool) string {
+		path := filepath.Join(dir, name)
+		writeFile(t, path, fmt.Sprintf(`listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=%d
+background=NO
+ssl_enable=YES
+implicit_ssl=%s
+rsa_cert_file=%s
+rsa_private_key_file=%s
+anonymous_enable=NO
+local_enable=YES
+secure_chroot_dir=%s
+xferlog_enable=NO
+`, port, map[bool]string{false: "NO", true: "YES"}[implicit], cert, key, empty), 0o600)
+		return path
+	}
+	startMailDaemon(t, []int{port}, "vsftpd", conf("vsftpd.conf", port, false))
+	startMailDaemon(t, []int{tlsPort}, "vsftpd", conf("vsftpd-ftps.conf", tlsPort, true))
+
+	peer := startTLSPeer{proto: "ftp", port: port, cacert: root.file, decodeAs: "ftp"}
+	evs := checkStartTLSPeer(t, peer)
+	wantDialog(t, dialogLines(t, evs), "S: 220 ", "C: AUTH TLS", "S: 234 ")
+	version := handshakeVersion(t, evs)
+	checkStartTLSScan(t, peer, version)
+	if got := checkImplicitTLS(t, tlsPort, root.file); got != version {
+		t.Errorf("ftps: %s, AUTH TLS: %s", got, version)
+	}
+}
+
+// TestStartTLSSlapd upgrades an LDAP session of slapd with the StartTLS
+// extended operation, checked against openssl s_client and tshark, scans
+// it, and connects to its ldaps port.
+func TestStartTLSSlapd(t *testing.T) {
+	requirePeer(t, "slapd")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	port, tlsPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "slapd.conf")
+	writeFile(t, conf, fmt.Sprintf(`include /etc/ldap/schema/core.schema
+pidfile %s/slapd.pid
+argsfile %s/slapd.args
+TLSCertificateFile %s
+TLSCertificateKeyFile %s
+TLSCACertificateFile %s
+`, dir, dir, cert, key, root.file), 0o600)
+	startMailDaemon(t, []int{port, tlsPort}, "slapd", "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", port, tlsPort), "-f", conf, "-d", "0")
+
+	peer := startTLSPeer{proto: "ldap", port: port, cacert: root.file, decodeAs: "ldap"}
+	evs := checkStartTLSPeer(t, peer)
+	wantDialog(t, dialogLines(t, evs),
+		"C: ExtendedRequest (message 1, 31 bytes): StartTLS 1.3.6.1.4.1.1466.20037",
+		"S: ExtendedResponse (message 1, ")
+	version := handshakeVersion(t, evs)
+	checkStartTLSScan(t, peer, version)
+	if got := checkImplicitTLS(t, tlsPort, root.file); got != version {
+		t.Errorf("ldaps: %s, StartTLS: %s", got, version)
+	}
+}
+
+// TestStartTLSProsody upgrades XMPP client and server-to-server streams
+// of prosody, checked against openssl s_client and tshark, scans them, and
+// connects to its Direct TLS ports (XEP-0368).
+func TestStartTLSProsody(t *testing.T) {
+	requirePeer(t, "prosody")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c2s, s2s, c2sTLS, s2sTLS := freePort(t), freePort(t), freePort(t), freePort(t)
+	conf := filepath.Join(dir, "prosody.cfg.lua")
+	// openssl s_client -starttls xmpp opens its stream to the address it
+	// connects to (127.0.0.1), tlstrace to the name (localhost): prosody
+	// serves both names, with the one certificate. Direct TLS finds a
+	// host's certificate by the SNI name, so each host names its own, and
+	// prosody's directory of certificates is the empty data directory
+	// (the test's directory holds localhost.pem, which it would take).
+	writeFile(t, conf, fmt.Sprintf(`run_as_root = true
+daemonize = false
+pidfile = "%[1]s/prosody.pid"
+data_path = "%[2]s"
+certificates = "%[2]s"
+log = { { levels = { min = "info" }, to = "console" } }
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+c2s_ports = { %[3]d }
+s2s_ports = { %[4]d }
+c2s_direct_tls_ports = { %[5]d }
+s2s_direct_tls_ports = { %[6]d }
+modules_enabled = { "tls", "saslauth", "dialback" }
+modules_disabled = { "posix" }
+c2s_require_encryption = true
+s2s_require_encryption = true
+ssl = { certificate = "%[7]s", key = "%[8]s" }
+VirtualHost "localhost"
+  ssl = { certificate = "%[7]s", key = "%[8]s" }
+VirtualHost "127.0.0.1"
+  ssl = { certificate = "%[7]s", key = "%[8]s" }
+`, dir, data, c2s, s2s, c2sTLS, s2sTLS, cert, key), 0o600)
+	startMailDaemon(t, []int{c2s, s2s, c2sTLS, s2sTLS}, "prosody", "--config", conf, "-F")
+
+	for _, tc := range []struct {
+		peer    startTLSPeer
+		ns      string
+		tlsPort int
+	}{
+		{startTLSPeer{proto: "xmpp", port: c2s, cacert: root.file, decodeAs: "xmpp"}, "jabber:client", c2sTLS},
+		{startTLSPeer{proto: "xmpp-server", port: s2s, cacert: root.file, decodeAs: "xmpp"}, "jabber:server", s2sTLS},
+	} {
+		t.Run(tc.peer.proto, func(t *testing.T) {
+			evs := checkStartTLSPeer(t, tc.peer)
+			wantDialog(t, dialogLines(t, evs),
+				"C: <?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' xmlns='"+tc.ns+"'",
+				"S: <?xml version='1.0'?><stream:stream ",
+				"S: <stream:features>",
+				"C: <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+				"S: <proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+			version := handshakeVersion(t, evs)
+			checkStartTLSScan(t, tc.peer, version)
+			if got := checkImplicitTLS(t, tc.tlsPort, root.file); got != version {
+				t.Errorf("Direct TLS: %s, STARTTLS: %s", got, version)
+			}
+		})
+	}
+}
