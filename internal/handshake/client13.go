@@ -1038,6 +1038,19 @@ func (c *Conn) handleTicket13(msg []byte) error {
 	if lifetime > 7*24*3600 {
 		return c.fail(wire.AlertIllegalParameter, fmt.Errorf("a ticket lifetime of %d s, over 7 days (RFC 8446, Section 4.6.1)", lifetime))
 	}
+	// RFC 8446, Section 4.2.10: early_data in a NewSessionTicket gives
+	// max_early_data_size, the 0-RTT data the server accepts with it.
+	var maxEarlyData uint32
+	for !exts.Empty() {
+		var typ uint16
+		var body cryptobyte.String
+		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&body) {
+			return c.fail(wire.AlertDecodeError, errors.New("a new_session_ticket's extensions do not decode"))
+		}
+		if typ == wire.ExtEarlyData && (!body.ReadUint32(&maxEarlyData) || !body.Empty()) {
+			return c.fail(wire.AlertDecodeError, errors.New("a new_session_ticket's early_data does not decode"))
+		}
+	}
 	if c.cfg.Sessions == nil || lifetime == 0 {
 		return nil
 	}
@@ -1046,6 +1059,7 @@ func (c *Conn) handleTicket13(msg []byte) error {
 	c.cfg.Sessions.put(c.sessionKey(), &session{
 		version: VersionTLS13, suite: c.state.CipherSuite, secret: psk, ticket: bytes.Clone(ticket),
 		ageAdd: ageAdd, lifetime: lifetime, received: c.now(), alpn: c.state.ALPN, peer: c.state.PeerCertificates,
+		maxEarlyData: maxEarlyData,
 	})
 	return nil
 }

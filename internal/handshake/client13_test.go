@@ -268,10 +268,37 @@ func TestClient13Resumption(t *testing.T) {
 		if st.DidResume {
 			t.Fatal("the first connection resumed")
 		}
+		if got := sessions.Sessions(); len(got) != 1 || got[0] != (SessionInfo{Version: VersionTLS13, Ticket: true, Lifetime: 7200}) {
+			t.Errorf("sessions %+v, want one TLS 1.3 ticket of 7200 s allowing no early data", got)
+		}
 		st2 := runClient13(t, addr, &Config{Sessions: sessions}, true, resumed)
 		if !st2.DidResume || st2.PeerSignatureScheme != 0 || len(st2.PeerCertificates) != 1 ||
 			!st2.PeerCertificates[0].Equal(st.PeerCertificates[0]) {
 			t.Errorf("second connection: %+v", st2)
+		}
+	})
+	t.Run("openssl-early-data", func(t *testing.T) {
+		// s_server -early_data allows 16384 bytes (its
+		// SSL3_RT_MAX_PLAIN_LENGTH) in the early_data of its tickets.
+		// It cannot serve -www then, so the tickets are read on their
+		// own: they follow the handshake.
+		addr, _ := startServer(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3", "-early_data")
+		sessions := NewSessionCache(0)
+		c := Client(dialRecorded(t, addr), &Config{ServerName: "localhost", Sessions: sessions})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := c.HandshakeContext(ctx); err != nil {
+			t.Fatalf("handshake: %v", err)
+		}
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		for len(sessions.Sessions()) == 0 {
+			if _, err := c.Read(make([]byte, 64)); err != nil {
+				break
+			}
+		}
+		c.Close()
+		if got := sessions.Sessions(); len(got) != 1 || got[0].MaxEarlyData != 16384 {
+			t.Errorf("sessions %+v, want one ticket allowing 16384 bytes of early data", got)
 		}
 	})
 	t.Run("openssl-HelloRetryRequest", func(t *testing.T) {

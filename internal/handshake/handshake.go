@@ -549,14 +549,47 @@ type session struct {
 	// TLS 1.3 tickets.
 	ageAdd   uint32
 	lifetime uint32
-	received time.Time
-	alpn     string
-	peer     []*x509.Certificate
+	// maxEarlyData is the ticket's max_early_data_size (0: no 0-RTT).
+	maxEarlyData uint32
+	received     time.Time
+	alpn         string
+	peer         []*x509.Certificate
 	// TLS 1.0-1.2 sessions: the extended master secret (RFC 7627), the
 	// session ID (resumption without a ticket) and the stapled OCSP.
 	ems       bool
 	sessionID []byte
 	ocsp      []byte
+}
+
+// SessionInfo describes a session a cache holds, for callers that
+// report on it.
+type SessionInfo struct {
+	Version uint16
+	// Ticket reports whether the session is held by a ticket (TLS 1.3,
+	// or RFC 5077), rather than by session ID.
+	Ticket bool
+	// Lifetime is a TLS 1.3 ticket's ticket_lifetime in seconds.
+	Lifetime uint32
+	// MaxEarlyData is a TLS 1.3 ticket's max_early_data_size (RFC 8446,
+	// Section 4.2.10): the 0-RTT data the server would accept with it; 0
+	// when it allows none.
+	MaxEarlyData uint32
+}
+
+// Sessions lists the sessions the cache holds, oldest first.
+func (s *SessionCache) Sessions() []SessionInfo {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SessionInfo
+	for _, k := range s.order {
+		if sess, ok := s.sessions[k]; ok {
+			out = append(out, SessionInfo{Version: sess.version, Ticket: len(sess.ticket) > 0, Lifetime: sess.lifetime, MaxEarlyData: sess.maxEarlyData})
+		}
+	}
+	return out
 }
 
 func (s *SessionCache) get(key string) *session {
