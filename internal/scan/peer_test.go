@@ -75,16 +75,26 @@ func writeCertKey(t *testing.T, signer crypto.Signer) (certFile, keyFile string)
 func sServer(t *testing.T, useRSA bool, args ...string) string {
 	t.Helper()
 	certFile, keyFile := writeCert(t, useRSA)
-	return sServerFiles(t, certFile, keyFile, args...)
+	return sServerFiles(t, certFile, keyFile, append([]string{"-www"}, args...)...)
 }
 
-// sServerFiles starts openssl s_server -www with the certificate and key
-// files given, as sServer does.
+// sServerFiles starts openssl s_server with the certificate and key files
+// given and args (-www is not implied: without it, s_server reads its
+// standard input, a pipe held open until the test ends).
 func sServerFiles(t *testing.T, certFile, keyFile string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-www", "-cert", certFile, "-key", keyFile}, args...)
+	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", certFile, "-key", keyFile}, args...)
 	cmd := exec.CommandContext(ctx, "openssl", all...)
+	stdin, held, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdin = stdin
+	t.Cleanup(func() {
+		held.Close()
+		stdin.Close()
+	})
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +383,7 @@ func TestPeerAgreement(t *testing.T) {
 				addr = gnutlsServer(t, ps.rsa, ps.args...)
 			case ps.ed25519:
 				certFile, keyFile := writeCertKey(t, ed25519Key(t))
-				addr = sServerFiles(t, certFile, keyFile, ps.args...)
+				addr = sServerFiles(t, certFile, keyFile, append([]string{"-www"}, ps.args...)...)
 			default:
 				addr = sServer(t, ps.rsa, ps.args...)
 			}

@@ -56,7 +56,7 @@ func scanResumption(ctx context.Context, r *Result, p *prober, o *Options) []Fea
 			suites = slices.DeleteFunc(slices.Clone(vr.Suites), func(s uint16) bool { return !engineSuite12(s) })
 		}
 	}
-	var out [3]*Feature
+	var out [4]*Feature
 	var wg sync.WaitGroup
 	if v != 0 {
 		cfg := handshake.Config{ServerName: o.ServerName, MinVersion: v, MaxVersion: v, CipherSuites: suites, MinDHBits: minScanDHBits}
@@ -74,7 +74,7 @@ func scanResumption(ctx context.Context, r *Result, p *prober, o *Options) []Fea
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[2] = resumePSK(ctx, p, *tls13Config(r, o.ServerName))
+			out[2], out[3] = resumePSK(ctx, p, *tls13Config(r, o.ServerName))
 		}()
 	}
 	wg.Wait()
@@ -200,19 +200,31 @@ func resumeTicket(ctx context.Context, p *prober, cfg handshake.Config, noSuite 
 
 // resumePSK makes a full TLS 1.3 handshake and reads the tickets the
 // server sends after it (RFC 8446, Section 4.6.1), then makes a second
-// handshake offering one in pre_shared_key (psk_dhe_ke).
-func resumePSK(ctx context.Context, p *prober, cfg handshake.Config) *Feature {
-	f := &Feature{Name: "psk_resumption", Version: wire.VersionTLS13}
+// handshake offering one in pre_shared_key (psk_dhe_ke). The ticket also
+// says whether the server takes 0-RTT data (early_data, nil without a
+// ticket); none is sent.
+func resumePSK(ctx context.Context, p *prober, cfg handshake.Config) (f, early *Feature) {
+	f = &Feature{Name: "psk_resumption", Version: wire.VersionTLS13}
 	cfg.Sessions = handshake.NewSessionCache(1)
 	first := p.handshake(ctx, &cfg, true)
 	if first.outcome != Accepted {
-		return fullFailed(f, first)
+		return fullFailed(f, first), nil
+	}
+	ticket := ""
+	if held := cfg.Sessions.Sessions(); len(held) == 1 && held[0].Version == wire.VersionTLS13 {
+		ticket = fmt.Sprintf(" (lifetime %d s)", held[0].Lifetime)
+		early = &Feature{Name: "early_data", Version: wire.VersionTLS13, Known: true, Supported: held[0].MaxEarlyData > 0}
+		if early.Supported {
+			early.Detail = fmt.Sprintf("the server's ticket allows %d bytes of 0-RTT data (max_early_data_size, RFC 8446, Section 4.2.10), which an attacker can replay (Section 8)", held[0].MaxEarlyData)
+		} else {
+			early.Detail = "the server's ticket has no early_data: it takes no 0-RTT data"
+		}
 	}
 	second := p.handshake(ctx, &cfg, false)
 	ch := clientHello(second.sent)
 	if ch == nil {
 		f.Detail = "the second handshake sent no ClientHello: " + reason(answer{outcome: second.outcome, err: second.err})
-		return f
+		return f, early
 	}
 	f.Known = true
 	sh := serverHelloOf(serverMessages(second.received))
@@ -224,12 +236,12 @@ func resumePSK(ctx context.Context, p *prober, cfg handshake.Config) *Feature {
 		f.Detail = fmt.Sprintf("the server sent no ticket within %d ms after a full handshake", first.ticketWait.Milliseconds())
 	case second.state.DidResume && sh != nil && sh.SelectedPSK:
 		f.Supported = true
-		f.Detail = "a second handshake offering a ticket of the first was resumed: the ServerHello selected the pre_shared_key, and no certificate followed"
+		f.Detail = "a second handshake offering a ticket of the first" + ticket + " was resumed: the ServerHello selected the pre_shared_key, and no certificate followed"
 	case second.outcome == Accepted:
-		f.Detail = "a second handshake offering a ticket of the first got a full handshake: the server did not select the pre_shared_key"
+		f.Detail = "a second handshake offering a ticket of the first" + ticket + " got a full handshake: the server did not select the pre_shared_key"
 	default:
 		f.Known = false
 		f.Detail = "the second handshake, offering a ticket, did not complete: " + reason(answer{outcome: second.outcome, err: second.err})
 	}
-	return f
+	return f, early
 }

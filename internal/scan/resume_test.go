@@ -73,13 +73,28 @@ func TestScanResumption(t *testing.T) {
 				}
 				t.Logf("%s %s: %v, %s", name, wire.VersionName(f.Version), f.Supported, f.Detail)
 			}
+			if f := r.Feature("early_data"); c.want["psk_resumption"] && (f == nil || !f.Known || f.Supported) {
+				t.Errorf("early_data %+v, want known and not supported (s_server without -early_data)", f)
+			}
 		})
 	}
 }
 
+// TestScanEarlyData: s_server -early_data (which cannot serve -www) puts
+// early_data in its tickets, allowing 16384 bytes of 0-RTT data.
+func TestScanEarlyData(t *testing.T) {
+	requirePeer(t, "openssl")
+	certFile, keyFile := writeCert(t, true)
+	addr := sServerFiles(t, certFile, keyFile, "-early_data")
+	r := scanOf(t, addr)
+	if f := r.Feature("early_data"); f == nil || !f.Known || !f.Supported || !strings.Contains(f.Detail, "16384 bytes") {
+		t.Errorf("early_data %+v, want supported with 16384 bytes", f)
+	}
+}
+
 // TestScanResumptionGoTLS: crypto/tls resumes TLS 1.2 sessions by ticket
-// only (it keeps no session cache) and TLS 1.3 ones by PSK; with tickets
-// disabled, by neither.
+// only (it keeps no session cache) and TLS 1.3 ones by PSK, with tickets
+// that allow no early data; with tickets disabled, by neither.
 func TestScanResumptionGoTLS(t *testing.T) {
 	for _, disabled := range []bool{false, true} {
 		addr := goServer(t, &tls.Config{SessionTicketsDisabled: disabled})
@@ -88,6 +103,9 @@ func TestScanResumptionGoTLS(t *testing.T) {
 			if f := r.Feature(name); f == nil || !f.Known || f.Supported != want {
 				t.Errorf("tickets disabled %v: %s %+v, want supported %v", disabled, name, f, want)
 			}
+		}
+		if f := r.Feature("early_data"); (f != nil) == disabled || f != nil && (!f.Known || f.Supported) {
+			t.Errorf("tickets disabled %v: early_data %+v", disabled, f)
 		}
 	}
 }
