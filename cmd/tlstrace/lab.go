@@ -105,7 +105,11 @@ func runLab(ctx context.Context, basePort int, dir string, jsonOut bool, stdout 
 				return err
 			}
 		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", s.Name, s.URL, s.Exit, s.Fault.Fault)
+			exit := fmt.Sprint(s.Exit)
+			if s.Warning {
+				exit += " (warns)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.URL, exit, s.Fault.Fault)
 		}
 	}
 	if tw != nil {

@@ -26,12 +26,12 @@ func TestFaults(t *testing.T) {
 	if _, err := l.Listen(0, []string{"index", "no-such-fault"}); err == nil || !strings.Contains(err.Error(), "no-such-fault") {
 		t.Errorf("unknown fault: %v", err)
 	}
-	servers, err := l.Listen(0, []string{"index", "expired"})
+	servers, err := l.Listen(0, []string{"index", "expired", "cbc-only"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := string(Index(servers, "/tmp/<lab>/ca.pem"))
-	for _, want := range []string{"tlstrace " + servers[1].URL + " --cacert /tmp/&lt;lab&gt;/ca.pem", "<td>expired</td>"} {
+	for _, want := range []string{"tlstrace " + servers[1].URL + " --cacert /tmp/&lt;lab&gt;/ca.pem", "<td>expired</td>", "<td>0 (warns)</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index page lacks %q:\n%s", want, page)
 		}
