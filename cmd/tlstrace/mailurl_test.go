@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
+	"crypto/tls"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/starttls"
 )
@@ -82,5 +86,87 @@ func TestMailURLs(t *testing.T) {
 	code, _, stderr := runCode(fmt.Sprintf("pop3://127.0.0.1:%d/", port), "--ssl-reqd")
 	if code != exitConnect {
 		t.Errorf("pop3:// --ssl-reqd to a closed port: exit %d, want %d\n%s", code, exitConnect, stderr)
+	}
+}
+
+// TestMailURLDialog runs implicit TLS URLs against small servers written
+// here: a whole POP3 dialog (a server without CAPA goes on to QUIT), and
+// dialogs that fail inside a verified TLS session, which exit with the
+// application exchange's code and say the session itself worked.
+func TestMailURLDialog(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	certFile, keyFile := root.leaf(t, dir, "mail", nil)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scheme string
+		// dialog alternates what the server sends and the line it then
+		// reads; the server closes after it.
+		dialog []string
+		code   int
+		want   []string
+	}{
+		{"pop3s", []string{"+OK ready\r\n", "CAPA", "-ERR unknown command\r\n", "QUIT", "+OK bye\r\n"}, 0,
+			[]string{`"line":"CAPA","in_tls":true`, `"line":"-ERR unknown command","in_tls":true`, `"line":"+OK bye","in_tls":true`}},
+		{"imaps", []string{"* OK ready\r\n", "a002 CAPABILITY", "a002 BAD no\r\n"}, exitHTTP,
+			[]string{`imap CAPABILITY: the server answered "a002 BAD no", not "a002 OK"`, "the TLS session works"}},
+		{"smtps", []string{"220 ready\r\n"}, exitHTTP,
+			[]string{"smtp: the server closed the connection during the dialog", "the TLS session was established"}},
+	} {
+		t.Run(tc.scheme, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			errc := make(chan error, 1)
+			go func() {
+				conn, err := ln.Accept()
+				if err != nil {
+					errc <- err
+					return
+				}
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				tc2 := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+				r := bufio.NewReader(tc2)
+				for i, step := range tc.dialog {
+					if i%2 == 0 {
+						if _, err := tc2.Write([]byte(step)); err != nil {
+							errc <- err
+							return
+						}
+						continue
+					}
+					line, _ := r.ReadString('\n')
+					if line != step+"\r\n" {
+						errc <- fmt.Errorf("read %q, want %q", line, step)
+						return
+					}
+				}
+				tc2.Close()
+				errc <- nil
+			}()
+			port := ln.Addr().(*net.TCPAddr).Port
+			url := fmt.Sprintf("%s://localhost:%d/", tc.scheme, port)
+			code, out, stderr := runCode(url, "--cacert", root.file, "--json", "-m", "10s")
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, stderr, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+stderr, w) {
+					t.Errorf("output lacks %s:\n%s%s", w, out, stderr)
+				}
+			}
+			if !strings.Contains(out, `"type":"handshake_complete"`) || !strings.Contains(out, `"type":"timing"`) {
+				t.Errorf("no handshake_complete or timing event:\n%s", out)
+			}
+		})
 	}
 }

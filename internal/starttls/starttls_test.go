@@ -164,3 +164,35 @@ func FuzzUpgrade(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAfter feeds every protocol's dialog inside TLS whatever a server may
+// send, the session started in TLS or upgraded: it ends and never panics,
+// and shows no more lines than the limits allow.
+func FuzzAfter(f *testing.F) {
+	f.Add("* OK ready\r\n* CAPABILITY IMAP4rev1\r\na002 OK\r\n* BYE\r\na003 OK\r\n")
+	f.Add("+OK\r\n+OK\r\nUSER\r\n.\r\n+OK bye\r\n")
+	f.Add("220 a\r\n250-b\r\n250 c\r\n221 bye\r\n")
+	f.Add("\"SIEVE\" \"fileinto\"\r\nOK\r\nOK \"bye\"\r\n")
+	f.Add("-ERR\r\n+OK\r\n")
+	f.Fuzz(func(t *testing.T, server string) {
+		for _, n := range Names() {
+			p := registry[n]
+			if p.After == nil {
+				continue
+			}
+			for _, implicit := range []bool{false, true} {
+				s := &script{in: strings.NewReader(server)}
+				lines := 0
+				d := NewDialog(s, p, "mail.example", func(from trace.Side, line string) {
+					if from == trace.Server {
+						lines++
+					}
+				})
+				p.After(d, implicit)
+				if lines > maxLines*4 {
+					t.Fatalf("%s: %d server lines shown", n, lines)
+				}
+			}
+		}
+	})
+}
