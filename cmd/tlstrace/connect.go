@@ -38,7 +38,7 @@ type connectOptions struct {
 	jsonOut bool
 	format  string
 	verbose int
-	html    string
+	html    htmlOptions
 }
 
 func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -64,7 +64,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
-	f.StringVar(&o.html, "html", "", htmlFlagUsage)
+	o.html.flags(f, htmlFlagUsage)
 	return cmd
 }
 

@@ -40,7 +40,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.conn.tls12, "tls12", false, "use TLS 1.2 (sets --tls-max 1.2)")
 	f.IntVar(&o.req.Reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded")
-	f.StringVar(&o.html, "html", "", htmlFlagUsage)
+	o.html.flags(f, htmlFlagUsage)
 	return cmd
 }
 

@@ -72,7 +72,7 @@ type getOptions struct {
 	format  string
 	verbose int
 	pcap    string
-	html    string
+	html    htmlOptions
 	// sslReqd is curl's --ssl-reqd: a clear-text mail URL upgrades with
 	// STARTTLS. httpSet lists the HTTP-only flags given.
 	sslReqd bool
@@ -167,7 +167,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "output: text, curl (curl -v lines) or trace (every field)")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
-	f.StringVar(&o.html, "html", "", htmlFlagUsage)
+	o.html.flags(f, htmlFlagUsage)
 	f.BoolVar(&o.sslReqd, "ssl-reqd", false, "for smtp://, imap://, pop3:// … URLs: upgrade the session with STARTTLS (without it, tlstrace stops rather than stay in clear text)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/pflag"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -11,16 +12,28 @@ import (
 // htmlFlagUsage is the help of --html, on every command that has it.
 const htmlFlagUsage = "also write a report to `FILE`: a ladder diagram of each connection, every message expandable to its fields and bytes"
 
-// openHTML creates the report file name (so that a path that cannot be
+// htmlOptions are the report's flags: --html FILE and --html-secrets.
+type htmlOptions struct {
+	file    string
+	secrets bool
+}
+
+func (o *htmlOptions) flags(f *pflag.FlagSet, usage string) {
+	f.StringVar(&o.file, "html", "", usage)
+	f.BoolVar(&o.secrets, "html-secrets", false, "with --html, show the values of the secrets in the report's key schedule (default: their names only)")
+}
+
+// openHTML creates the report file o.file (so that a path that cannot be
 // written fails before anything runs) and returns its renderer and the
 // function that writes the report and closes the file.
-func openHTML(name, title string) (*render.HTML, func() error, error) {
+func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
+	name := o.file
 	f, err := os.Create(name)
 	if err != nil {
 		return nil, nil, fail(exitInput, fmt.Errorf("--html: %w", err), "")
 	}
 	h := render.NewHTML(f)
-	h.Title = title
+	h.Title, h.Secrets = title, o.secrets
 	return h, func() error {
 		err := h.Flush()
 		if cerr := f.Close(); err == nil {
@@ -34,9 +47,9 @@ func openHTML(name, title string) (*render.HTML, func() error, error) {
 }
 
 // writeHTML runs fill with a report, then writes the report to the file
-// name: what fill saw, even when it failed.
-func writeHTML(name, title string, fill func(*render.HTML) error) error {
-	h, done, err := openHTML(name, title)
+// o.file: what fill saw, even when it failed.
+func writeHTML(o htmlOptions, title string, fill func(*render.HTML) error) error {
+	h, done, err := openHTML(o, title)
 	if err != nil {
 		return err
 	}
@@ -47,14 +60,14 @@ func writeHTML(name, title string, fill func(*render.HTML) error) error {
 	return err
 }
 
-// withHTML returns w as it is when name is "", and otherwise a writer
-// that gives every event to w and to a report written to the file name
+// withHTML returns w as it is when o.file is "", and otherwise a writer
+// that gives every event to w and to a report written to the file o.file
 // by done, holding at most maxConns connections when that is not 0.
-func withHTML(w render.Writer, name, title string, maxConns int) (out render.Writer, done func() error, err error) {
-	if name == "" {
+func withHTML(w render.Writer, o htmlOptions, title string, maxConns int) (out render.Writer, done func() error, err error) {
+	if o.file == "" {
 		return w, func() error { return nil }, nil
 	}
-	h, done, err := openHTML(name, title)
+	h, done, err := openHTML(o, title)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,5 +225,65 @@ func TestServeConnectHTML(t *testing.T) {
 	}
 	if n := strings.Count(string(b), `<section class="conn"`); n != 1 {
 		t.Errorf("serve's report has %d client sections, want 1", n)
+	}
+}
+
+// TestReadHTMLKeySchedule: with a key log, the report lists the key
+// schedule step of each decrypted direction and key (the Illustrated TLS
+// 1.3 connection: four traffic secrets; a TLS 1.2 one: the master
+// secret, for each direction); the secrets' values are in the page only
+// with --html-secrets, and then they are the key log's.
+func TestReadHTMLKeySchedule(t *testing.T) {
+	row := regexp.MustCompile(`<tr><td>(client → server|server → client)</td><td><code>([A-Za-z_ 0-9]+)</code></td><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td><td>(?:<code class="secret">([0-9a-f]+)</code>|<i>withheld[^<]*</i>)</td></tr>`)
+	for _, c := range []struct {
+		capture, keylog string
+		want            []string // direction secret, in order of first use
+	}{
+		{td + "illustrated-tls13/capture.pcap", td + "illustrated-tls13/keylog.txt", []string{
+			"server → client SERVER_HANDSHAKE_TRAFFIC_SECRET", "client → server CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+			"client → server CLIENT_TRAFFIC_SECRET_0", "server → client SERVER_TRAFFIC_SECRET_0"}},
+		{"testdata/captures/curl-TLSv12-http1.1.pcapng", "testdata/captures/curl-TLSv12-http1.1.keylog.txt", []string{ // two connections
+			"client → server master secret", "server → client master secret", "client → server master secret", "server → client master secret"}},
+	} {
+		b, err := os.ReadFile(c.keylog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets := map[string][]string{} // as the report names them: values
+		for line := range strings.Lines(string(b)) {
+			if f := strings.Fields(line); len(f) == 3 && f[0] != "EXPORTER_SECRET" {
+				if f[0] == "CLIENT_RANDOM" {
+					f[0] = "master secret"
+				}
+				secrets[f[0]] = append(secrets[f[0]], f[2])
+			}
+		}
+		for _, withValues := range []bool{false, true} {
+			args := []string{c.capture, "--keylog", c.keylog}
+			if withValues {
+				args = append(args, "--html-secrets")
+			}
+			page, _ := readReport(t, args...)
+			var got []string
+			for _, m := range row.FindAllStringSubmatch(page, -1) {
+				got = append(got, m[1]+" "+m[2])
+				if !strings.Contains(m[3], "key log") {
+					t.Errorf("%s: the secret comes from %q", m[2], m[3])
+				}
+				if withValues && !slices.Contains(secrets[m[2]], m[4]) {
+					t.Errorf("%s: value %q, want the key log's %q", m[2], m[4], secrets[m[2]])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("%s: key schedule\n%s\nwant\n%s", c.capture, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+			for label, values := range secrets {
+				for _, v := range values {
+					if strings.Contains(page, v) != withValues {
+						t.Errorf("%s, --html-secrets %v: the page holds the %s %s: %v", c.capture, withValues, label, v, !withValues)
+					}
+				}
+			}
+		}
 	}
 }

@@ -48,7 +48,7 @@ type readOptions struct {
 	json    bool
 	verbose int
 	raw     bool
-	html    string
+	html    htmlOptions
 }
 
 func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -74,7 +74,7 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "write JSON Lines, one event per line")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.BoolVar(&o.raw, "raw", false, "with --json, include each event's bytes as hex (key \"raw\")")
-	f.StringVar(&o.html, "html", "", htmlFlagUsage)
+	o.html.flags(f, htmlFlagUsage)
 	return cmd
 }
 
@@ -126,7 +126,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		so.Progress = p.Update
 	}
 	ro := render.Options{JSON: o.json, Raw: o.raw, Verbose: o.verbose, Color: colorOK(stdout), Width: render.TerminalWidth(stdout)}
-	if o.html != "" {
+	if o.html.file != "" {
 		err := readHTML(in, stdout, path, o.html, ro, so)
 		if p != nil {
 			p.End()
@@ -147,7 +147,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 // needs, writing the usual output to stdout and the report to the file
 // named html. The report holds the HTTP/2 frames' events too, so that its
 // event numbers are those of --json.
-func readHTML(in io.Reader, stdout io.Writer, path, html string, ro render.Options, so source.Options) error {
+func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro render.Options, so source.Options) error {
 	out, err := render.New(stdout, ro)
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ type scanOptions struct {
 	cacerts     []string
 	starttls    string
 	rate        float64
-	html        string
+	html        htmlOptions
 	// report is the --html report, given every target's events.
 	report *render.HTML
 }
@@ -80,7 +80,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if o.html == "" {
+			if o.html.file == "" {
 				return runScans(cmd.Context(), targets, &o, stdout, stderr)
 			}
 			title := "tlstrace scan"
@@ -105,7 +105,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.starttls, "starttls", "", "speak the STARTTLS dialog of `PROTO` before each probe's hello: one of "+strings.Join(starttls.Names(), ", "))
 	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` for the chains (repeatable; default: the system's)")
 	f.StringVarP(&o.list, "list", "l", "", "scan the targets listed in `FILE`, one a line")
-	f.StringVar(&o.html, "html", "", "also write a report to `FILE`: per target the grade, the findings with their cause and fix, the versions, suites, groups and chains")
+	f.StringVar(&o.html.file, "html", "", "also write a report to `FILE`: per target the grade, the findings with their cause and fix, the versions, suites, groups and chains")
 	f.StringVar(&o.shard, "shard", "", "scan only shard `k/n` of the list (1 <= k <= n)")
 	return cmd
 }

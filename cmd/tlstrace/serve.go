@@ -58,7 +58,7 @@ type serveOptions struct {
 	jsonOut      bool
 	verbose      int
 	noTrace      bool
-	html         string
+	html         htmlOptions
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -104,7 +104,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
 	f.DurationVar(&o.FirstByteTimeout, "first-byte-timeout", server.DefaultFirstByteTimeout, "limit for a new connection's first byte (silent connections hold no slot longer)")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
-	f.StringVar(&o.html, "html", "", htmlFlagUsage+", one section per client (the first 1,000), written when the server stops")
+	o.html.flags(f, htmlFlagUsage+", one section per client (the first 1,000), written when the server stops")
 	f.StringVar(&o.StartTLS, "starttls", "", "speak the clear-text part of `PROTO` before TLS: one of "+strings.Join(starttls.Served(), ", "))
 	_ = cmd.RegisterFlagCompletionFunc("starttls", cobra.FixedCompletions(starttls.Served(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -170,7 +170,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 		return settingFail(err)
 	}
 	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
-	if o.html != "" && o.noTrace {
+	if o.html.file != "" && o.noTrace {
 		return fail(exitUsage, errors.New("--html and --no-trace conflict"), "the report is made of the trace")
 	}
 	out, doneHTML, err := withHTML(out, o.html, "tlstrace serve", serveHTMLConns)

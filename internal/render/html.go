@@ -74,12 +74,15 @@ type HTML struct {
 	// server's report would otherwise grow for as long as it runs); the
 	// page says how many more there were.
 	MaxConns int
-	left     map[int]bool // the connections left out
-	n        int
-	conns    []*htmlConn
-	byID     map[int]*htmlConn
-	diag     []htmlDiagnosis
-	scans    []*htmlScan
+	// Secrets shows the values of the secrets of the key schedule; without
+	// it, only their names (the values are withheld).
+	Secrets bool
+	left    map[int]bool // the connections left out
+	n       int
+	conns   []*htmlConn
+	byID    map[int]*htmlConn
+	diag    []htmlDiagnosis
+	scans   []*htmlScan
 }
 
 // NewHTML returns a renderer that writes the report to w when flushed.
@@ -103,6 +106,10 @@ type htmlConn struct {
 	// Packed is Details as JSON, compressed, when the report is large.
 	Packed string
 	Links  []*trace.Link
+	// Keys are the steps of the key schedule behind the decrypted
+	// records, in the order first used; keyAt indexes them.
+	Keys  []*htmlKey
+	keyAt map[*trace.KeyUse]*htmlKey
 	// SameChain is the first connection whose chain and checks are the
 	// same as this one's, shown there only.
 	SameChain   int
@@ -207,6 +214,9 @@ func (h *HTML) Event(ev *trace.Event) {
 		for _, a := range r.Anomalies {
 			s.Anomalies = append(s.Anomalies, "record: "+a.Text)
 		}
+		if r.Key != nil && r.Seq != nil {
+			h.key(c, ev.From, r.Key, *r.Seq)
+		}
 	}
 	s.Detail = -1
 	var d htmlDetail
@@ -295,6 +305,45 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		}
 	case *trace.Timing:
 		c.Timing, c.TimingTotal = waterfall(p), ms(p.Total)
+	}
+}
+
+// htmlKey is a step of a connection's key schedule: a secret, where it
+// came from, the keys derived from it, and the records they decrypted.
+type htmlKey struct {
+	Dir, Secret string
+	Generation  int
+	From, Keys  string
+	// Value is the secret in hex, "" when withheld.
+	Value string
+	// First and Last are the sequence numbers of the first and last
+	// record decrypted; Records counts them.
+	First, Last uint64
+	Records     int
+}
+
+// key notes that a record of from, sequence number seq, was decrypted
+// with the keys of k.
+func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
+	x := c.keyAt[k]
+	if x == nil {
+		x = &htmlKey{Dir: "client → server", Secret: k.Secret, Generation: k.Generation, From: k.From, Keys: k.Keys, First: seq, Last: seq, Records: 1}
+		if from == trace.Server {
+			x.Dir = "server → client"
+		}
+		if h.Secrets {
+			x.Value = field.Hex(k.Value)
+		}
+		if c.keyAt == nil {
+			c.keyAt = map[*trace.KeyUse]*htmlKey{}
+		}
+		c.keyAt[k] = x
+		c.Keys = append(c.Keys, x)
+		return
+	}
+	if seq != x.Last {
+		x.Last = seq
+		x.Records++
 	}
 }
 

@@ -120,6 +120,32 @@ type Record struct {
 	// over the version's limit); offsets count from the record header.
 	// Every event the record carried shares them.
 	Anomalies []field.Anomaly `json:"anomalies,omitempty"`
+	// Key is the step of the key schedule behind a decrypted record: the
+	// secret its key and IV come from. It is not part of the JSON
+	// contract (secrets never appear in events); the HTML report reads
+	// it. Records that share a key share one KeyUse.
+	Key *KeyUse `json:"-"`
+}
+
+// KeyUse says which secret protected a decrypted record, where the secret
+// came from, and how the record's key and IV were derived from it.
+type KeyUse struct {
+	// Secret names the secret: a key log label of TLS 1.3
+	// (CLIENT_HANDSHAKE_TRAFFIC_SECRET, …) or "master secret" (TLS
+	// 1.0-1.2).
+	Secret string
+	// Generation counts the KeyUpdates (RFC 8446, Section 7.2) that
+	// took the TLS 1.3 traffic secret from the one logged.
+	Generation int
+	// From says where the secret came from (a key log line, an RSA
+	// premaster secret, a pre-shared key, the session a handshake
+	// resumes).
+	From string
+	// Keys says how the record's keys were derived from the secret.
+	Keys string
+	// Value is the secret itself (for TLS 1.0-1.2 the master secret): a
+	// consumer shows it only when asked to.
+	Value []byte
 }
 
 // Event is one step of a run. Its JSON form is the stable contract of

@@ -81,7 +81,12 @@ type keyState struct {
 	d      *tlscrypt.Decrypter
 	secret []byte // TLS 1.3 traffic secret, for KeyUpdate
 	name   string
+	// use is the key schedule step, given to the records it decrypts.
+	use *KeyUse
 }
+
+// fromKeyLog says where a TLS 1.3 traffic secret came from.
+const fromKeyLog = "the key log"
 
 func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, error) {
 	dec, err := tlscrypt.NewDecrypter13(suite, secret)
@@ -89,7 +94,9 @@ func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, err
 		return nil, err
 	}
 	dec.ReuseBuffer = true
-	return &keyState{d: dec, secret: secret, name: name}, nil
+	use := &KeyUse{Secret: name, From: fromKeyLog, Value: secret,
+		Keys: fmt.Sprintf("%s write key and IV: HKDF-Expand-Label(secret, \"key\" and \"iv\") with %s (RFC 8446, Section 7.3)", suite.Name, suite.PRFHash)}
+	return &keyState{d: dec, secret: secret, name: name, use: use}, nil
 }
 
 // open opens a record with k: into the session's buffers when it gives
@@ -179,10 +186,15 @@ func (c *Conn) loadKeys(d *direction) {
 			d.keyErr = err.Error()
 			return
 		}
+		if d.generation > 0 {
+			k.use.Generation = d.generation
+			k.use.From = fmt.Sprintf("the key log's %s, taken %d generation%s on by KeyUpdate: HKDF-Expand-Label(secret, \"traffic upd\") (RFC 8446, Section 7.2)",
+				label, d.generation, map[bool]string{true: "s"}[d.generation > 1])
+		}
 		d.cur, d.keyErr = k, ""
 		return
 	}
-	master := c.masterSecret(suite)
+	master, from := c.masterSecret(suite)
 	if master != nil {
 		c.master = master
 		c.rememberMaster()
@@ -202,25 +214,44 @@ func (c *Conn) loadKeys(d *direction) {
 		return
 	}
 	dec.ReuseBuffer = true
-	d.cur, d.keyErr = &keyState{d: dec, name: "key block"}, ""
+	write := "client_write"
+	if d.side == Server {
+		write = "server_write"
+	}
+	what := write + " key"
+	if suite.FixedIVLen > 0 {
+		what += ", IV"
+	}
+	if suite.MAC != 0 {
+		what = write + " MAC key, " + what
+	}
+	use := &KeyUse{Secret: "master secret", From: from, Value: master,
+		Keys: fmt.Sprintf("%s for %s from the key block: PRF(master secret, \"key expansion\", server_random + client_random) (RFC 5246, Section 6.3)", what, suite.Name)}
+	d.cur, d.keyErr = &keyState{d: dec, name: "key block", use: use}, ""
 }
 
 // masterSecret returns the master secret of an SSL 3.0 or TLS 1.0-1.2
 // handshake from what was given: a CLIENT_RANDOM or RSA key log line, the
 // pre-shared key of a plain PSK suite, or the session it resumes; nil if
-// none gives it.
-func (c *Conn) masterSecret(suite *tlscrypt.Suite) []byte {
-	master := c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom)
-	if master == nil {
-		master = c.masterFromRSA(suite)
+// none gives it. from says which, for the key schedule (KeyUse).
+func (c *Conn) masterSecret(suite *tlscrypt.Suite) (master []byte, from string) {
+	if master = c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom); master != nil {
+		return master, "the key log's " + keylog.LabelClientRandom + " line"
 	}
-	if master == nil {
-		master = c.masterFromPSK(suite)
+	prf := "PRF(premaster secret, \"master secret\", client_random + server_random) (RFC 5246, Section 8.1)"
+	if c.ems {
+		prf = "PRF(premaster secret, \"extended master secret\", session_hash) (RFC 7627, Section 4)"
 	}
-	if master == nil {
-		master = c.resumedMaster()
+	if master = c.masterFromRSA(suite); master != nil {
+		return master, "the premaster secret of the key log's RSA line, by " + prf
 	}
-	return master
+	if master = c.masterFromPSK(suite); master != nil {
+		return master, "the pre-shared key (RFC 4279, Section 2: its premaster secret), by " + prf
+	}
+	if master = c.resumedMaster(); master != nil {
+		return master, "the session this handshake resumes (RFC 5246, Section 7.3)"
+	}
+	return nil, ""
 }
 
 // resumedMaster returns the master secret of the session an abbreviated
@@ -357,6 +388,9 @@ func (c *Conn) nextGeneration(d *direction) {
 	d.generation++
 	secret := tlscrypt.NextSecret13(suite, d.cur.secret)
 	if k, err := newKey13(suite, secret, fmt.Sprintf("application+%d", d.generation)); err == nil {
+		prev := d.cur.use
+		k.use.Secret, k.use.Generation = prev.Secret, d.generation
+		k.use.From = fmt.Sprintf("generation %d of %s, by KeyUpdate: HKDF-Expand-Label(secret, \"traffic upd\") (RFC 8446, Section 7.2)", d.generation-1, prev.Secret)
 		d.cur, d.next = k, nil
 	}
 }

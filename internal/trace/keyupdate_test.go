@@ -1,10 +1,12 @@
 package trace
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +76,26 @@ func TestKeyUpdate(t *testing.T) {
 		if d := string(got[i+1].Fields.Get("data").Bytes); d != text {
 			t.Errorf("data %q, want %q", d, text)
 		}
+	}
+	// The key schedule step of each record: the KeyUpdate itself is
+	// still read with generation 0, the records after it with
+	// generation 1, derived from it; the server's stay at generation 0.
+	for i, want := range []struct {
+		secret     string
+		generation int
+		value      []byte
+	}{
+		{keylog.LabelClientTrafficSecret0, 0, secret},
+		{keylog.LabelClientTrafficSecret0, 1, next},
+		{keylog.LabelClientTrafficSecret0, 1, next},
+		{keylog.LabelServerTrafficSecret0, 0, keys.Secret(random, keylog.LabelServerTrafficSecret0)},
+	} {
+		k := got[i].Record.Key
+		if k == nil || k.Secret != want.secret || k.Generation != want.generation || !bytes.Equal(k.Value, want.value) {
+			t.Errorf("%s: key %+v, want %s generation %d", got[i].Type, k, want.secret, want.generation)
+		}
+	}
+	if k := got[1].Record.Key; k == nil || got[2].Record.Key != k || !strings.Contains(k.From, "generation 0 of "+keylog.LabelClientTrafficSecret0+", by KeyUpdate") {
+		t.Errorf("the next generation's key %+v is not one step said to come from generation 0", k)
 	}
 }

@@ -109,6 +109,9 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		return true
 	}
 	info.Seq = &seq
+	if d.cur != nil {
+		info.Key = d.cur.use
+	}
 	if null != nil {
 		info.Encrypted, info.MAC = false, MACVerified
 	}
@@ -318,7 +321,7 @@ func (c *Conn) checkCertificateVerify(from Side, ev *Event, m *wire.Message) {
 		if !ok {
 			return
 		}
-		master := c.masterSecret(suite)
+		master, _ := c.masterSecret(suite)
 		if master == nil {
 			return
 		}
