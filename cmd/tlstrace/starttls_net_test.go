@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -64,6 +65,13 @@ xferlog_enable=NO
 	if got := checkImplicitTLS(t, tlsPort, root.file); got != version {
 		t.Errorf("ftps: %s, AUTH TLS: %s", got, version)
 	}
+	// The URLs as curl's: AUTH TLS (ftp:// with --ssl-reqd), then the
+	// features and the quit inside TLS.
+	before, inside := checkMailURL(t, fmt.Sprintf("ftp://localhost:%d/", port), root.file)
+	wantDialog(t, before, "S: 220 ", "C: AUTH TLS", "S: 234 ")
+	wantDialog(t, inside, "C: FEAT", "S: 211-", "S:  AUTH TLS", "S: 211 ", "C: QUIT", "S: 221 ")
+	_, inside = checkMailURL(t, fmt.Sprintf("ftps://localhost:%d/", tlsPort), root.file)
+	wantDialog(t, inside, "S: 220 ", "C: FEAT", "S: 211 ", "C: QUIT", "S: 221 ")
 }
 
 // TestStartTLSSlapd upgrades an LDAP session of slapd with the StartTLS
@@ -94,6 +102,22 @@ TLSCACertificateFile %s
 	checkStartTLSScan(t, peer, version)
 	if got := checkImplicitTLS(t, tlsPort, root.file); got != version {
 		t.Errorf("ldaps: %s, StartTLS: %s", got, version)
+	}
+	// The URLs as curl's: StartTLS (ldap:// with --ssl-reqd), then the
+	// root DSE read and the unbind inside TLS.
+	inTLS := []string{
+		`C: SearchRequest (message 2, 81 bytes): base "", scope baseObject, filter (objectClass=*), attributes supportedLDAPVersion, supportedExtension`,
+		`S: SearchResultEntry (message 2, `,
+		`S: SearchResultDone (message 2, 14 bytes): success (0)`,
+		`C: UnbindRequest (message 3, 7 bytes)`,
+	}
+	before, inside := checkMailURL(t, fmt.Sprintf("ldap://localhost:%d/", port), root.file)
+	wantDialog(t, before, "C: ExtendedRequest (message 1, 31 bytes): StartTLS", "S: ExtendedResponse (message 1, ")
+	wantDialog(t, inside, inTLS...)
+	_, inside = checkMailURL(t, fmt.Sprintf("ldaps://localhost:%d/", tlsPort), root.file)
+	wantDialog(t, inside, inTLS...)
+	if entry := strings.Join(inside, "\n"); !strings.Contains(entry, "supportedLDAPVersion: 3") || !strings.Contains(entry, "supportedExtension: 1.3.6.1.4.1.1466.20037") {
+		t.Errorf("the root DSE lacks LDAP version 3 or StartTLS:\n%s", entry)
 	}
 }
 
