@@ -346,6 +346,85 @@ func TestStartTLSDovecot(t *testing.T) {
 	}
 }
 
+// requireFile is requirePeer for a daemon's program that is not on the
+// PATH.
+func requireFile(t *testing.T, path, pkg string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s (Debian package %s) is required under CI: %v", path, pkg, err)
+		}
+		t.Skipf("%s not installed", path)
+	}
+}
+
+// TestStartTLSDovecotSubmission speaks SMTP to dovecot's submission
+// service (RFC 6409): STARTTLS on one port, implicit TLS on another,
+// checked against openssl s_client and tshark, scanned, and as
+// smtp:// --ssl-reqd and smtps:// URLs. Nothing is submitted: the relay
+// it would pass mail to is never reached.
+func TestStartTLSDovecotSubmission(t *testing.T) {
+	requirePeer(t, "dovecot")
+	requireFile(t, "/usr/lib/dovecot/submission", "dovecot-submissiond")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	port, tlsPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "dovecot.conf")
+	writeFile(t, conf, fmt.Sprintf(`protocols = submission
+listen = 127.0.0.1
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = /dev/stderr
+hostname = localhost
+ssl = required
+ssl_cert = <%[2]s
+ssl_key = <%[3]s
+default_internal_user = dovecot
+default_login_user = dovenull
+submission_relay_host = 127.0.0.1
+submission_relay_port = 9
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=%[1]s/home
+}
+service submission-login {
+  inet_listener submission {
+    port = %[4]d
+  }
+  inet_listener submissions {
+    port = %[5]d
+    ssl = yes
+  }
+}
+`, dir, cert, key, port, tlsPort), 0o644)
+	startMailDaemon(t, []int{port, tlsPort}, "dovecot", "-F", "-c", conf)
+
+	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
+	evs := checkStartTLSPeer(t, peer)
+	dialog := []string{"S: 220 ", "C: EHLO tlstrace.invalid", "S: 250-", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 "}
+	wantDialog(t, dialogLines(t, evs), dialog...)
+	checkStartTLSScan(t, peer, handshakeVersion(t, evs))
+
+	before, inside := checkMailURL(t, fmt.Sprintf("smtp://localhost:%d/", port), root.file)
+	wantDialog(t, before, dialog...)
+	wantDialog(t, inside, "C: EHLO tlstrace.invalid", "S: 250-", "S: 250 ", "C: QUIT", "S: 221 ")
+	for _, l := range inside {
+		if strings.Contains(l, "STARTTLS") {
+			t.Errorf("inside TLS, the server still offers STARTTLS: %q", l)
+		}
+	}
+	before, inside = checkMailURL(t, fmt.Sprintf("smtps://localhost:%d/", tlsPort), root.file)
+	if len(before) > 0 {
+		t.Errorf("lines before TLS on smtps://: %q", before)
+	}
+	wantDialog(t, inside, "S: 220 ", "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 ")
+}
+
 // TestStartTLSOpenSMTPD speaks SMTP to opensmtpd: STARTTLS on one port,
 // implicit TLS (smtps) on another. Debian 12's opensmtpd 6.8.0p2 signs
 // with a key kept in another process in a way OpenSSL 3 refuses ("missing
