@@ -30,6 +30,7 @@ command -v nmap >/dev/null 2>&1 || need+=(nmap)
 [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 command -v prosody >/dev/null 2>&1 || need+=(prosody)
+command -v inspircd >/dev/null 2>&1 || need+=(inspircd)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then

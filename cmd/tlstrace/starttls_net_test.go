@@ -189,3 +189,42 @@ VirtualHost "127.0.0.1"
 		})
 	}
 }
+
+// TestStartTLSInspIRCd upgrades an IRC connection of InspIRCd (its
+// starttls module) before registering, checked against openssl s_client
+// and tshark, scans it, and connects to its TLS port. openssl s_client
+// -starttls irc stops at the first line without a numeric, so the host
+// name lookup, whose notice would come first, is off.
+func TestStartTLSInspIRCd(t *testing.T) {
+	requirePeer(t, "inspircd")
+	dir := daemonDir(t)
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "localhost", nil)
+	port, tlsPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "inspircd.conf")
+	writeFile(t, conf, fmt.Sprintf(`<server name="irc.localhost" description="tlstrace test" network="tlstrace">
+<admin name="test" nick="test" email="test@example.invalid">
+<bind address="127.0.0.1" port="%[2]d" type="clients">
+<bind address="127.0.0.1" port="%[3]d" type="clients" sslprofile="gnutls">
+<connect allow="*" timeout="20" localmax="100" globalmax="100" maxlocal="100" maxglobal="100" useident="no" resolvehostnames="no">
+<module name="ssl_gnutls">
+<module name="starttls">
+<sslprofile name="gnutls" provider="gnutls" certfile="%[4]s" keyfile="%[5]s" dhfile="" cafile="" crlfile="" hash="sha256" requestclientcert="no">
+<pid file="%[1]s/inspircd.pid">
+<files motd="%[1]s/motd">
+<performance softlimit="100" somaxconn="128">
+`, dir, port, tlsPort, cert, key), 0o600)
+	writeFile(t, filepath.Join(dir, "motd"), "tlstrace test\n", 0o644)
+	startMailDaemon(t, []int{port, tlsPort}, "inspircd", "--nofork", "--runasroot", "--nolog", "--config", conf)
+
+	// tshark's IRC dissector does not follow STARTTLS: decoded as TLS
+	// from the start, the clear-text lines are segments it passes over.
+	peer := startTLSPeer{proto: "irc", port: port, cacert: root.file, decodeAs: "tls"}
+	evs := checkStartTLSPeer(t, peer)
+	wantDialog(t, dialogLines(t, evs), "C: STARTTLS", "S: :irc.localhost 670 ")
+	version := handshakeVersion(t, evs)
+	checkStartTLSScan(t, peer, version)
+	if got := checkImplicitTLS(t, tlsPort, root.file); got != version {
+		t.Errorf("TLS port: %s, STARTTLS: %s", got, version)
+	}
+}
