@@ -22,6 +22,9 @@ to the server, what the server sends goes to standard output, and the trace
 --starttls PROTO runs the clear-text upgrade of a mail, file transfer,
 directory, chat or database protocol first (openssl s_client -starttls's
 names), and shows each line of it.
+--alpn offers ALPN protocols (openssl s_client -alpn): PostgreSQL 17's
+direct TLS (sslnegotiation=direct), with no SSLRequest before it, is
+--alpn postgresql without --starttls.
 --crlf sends each line feed as CR LF, as line-based protocols want (like
 s_client -crlf; a line feed already after a CR is left alone).
 When standard input ends, tlstrace waits --idle for the server, then closes
@@ -39,6 +42,7 @@ type connectOptions struct {
 	format  string
 	verbose int
 	html    htmlOptions
+	alpn    string
 }
 
 func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -65,6 +69,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	o.html.flags(f, htmlFlagUsage)
+	f.StringVar(&o.alpn, "alpn", "", "offer the ALPN protocols `LIST` (comma separated), e.g. postgresql for PostgreSQL's direct TLS")
 	return cmd
 }
 
@@ -108,6 +113,9 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	s := &o.s
 	s.Host, s.Port, s.Network, s.TLS = host, port, netw, *tlsOpts
 	s.Warn = func(w client.Warning) { warn(stderr, []client.Warning{w}) }
+	if o.alpn != "" {
+		s.TLS.ALPN = strings.Split(o.alpn, ",")
+	}
 	err = client.Connect(ctx, tr, s, stdin, stdout)
 	if ferr := out.Flush(); ferr != nil && err == nil {
 		err = ferr

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -10,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
 // pgBin is where Debian's postgresql-15 package puts its programs.
@@ -172,4 +178,81 @@ func TestStartTLSMariaDB(t *testing.T) {
 		t.Errorf("dialog:\n%s", strings.Join(lines, "\n"))
 	}
 	checkStartTLSScan(t, p, handshakeVersion(t, evs))
+}
+
+// TestPostgresDirectTLS: PostgreSQL 17's direct TLS is connect --alpn
+// postgresql with no SSLRequest. Only version 15 is installed here, which
+// does not speak it, so the session is checked against a crypto/tls
+// server that, as PostgreSQL 17 does, refuses a client that does not
+// offer ALPN "postgresql"; and PostgreSQL 15 is shown to close the
+// connection on such a ClientHello, as its log says ("invalid length of
+// startup packet").
+func TestPostgresDirectTLS(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	certFile, keyFile := root.leaf(t, dir, "postgres", nil)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := starttls.Lookup("postgres")
+	if err != nil || p.ALPN != "postgresql" {
+		t.Fatalf("postgres: ALPN %v, %v", p, err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		NextProtos:   []string{p.ALPN},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if cs.NegotiatedProtocol != p.ALPN {
+				return errors.New("direct TLS needs ALPN postgresql")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	code, _, stderr := runCode("connect", addr, "--alpn", p.ALPN, "--servername", "localhost", "--cacert", root.file, "--json", "--idle", "100ms")
+	if code != 0 {
+		t.Fatalf("connect --alpn postgresql: exit %d\n%s", code, stderr)
+	}
+	var alpn string
+	for _, ev := range events(t, stderr) {
+		if ev.Type == "handshake_complete" {
+			var f struct{ ALPN string }
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			alpn = f.ALPN
+		}
+		if ev.Type == "starttls" {
+			t.Errorf("a STARTTLS dialog in direct TLS: %s", ev.Fields)
+		}
+	}
+	if alpn != p.ALPN {
+		t.Errorf("ALPN %q, want %q", alpn, p.ALPN)
+	}
+	if code, _, _ := runCode("connect", addr, "--servername", "localhost", "--cacert", root.file, "--idle", "100ms"); code == 0 {
+		t.Errorf("connect without --alpn: exit 0 from a server that needs ALPN")
+	}
+
+	port := startPostgres(t, certFile, keyFile)
+	code, _, stderr = runCode("connect", fmt.Sprintf("127.0.0.1:%d", port), "--alpn", p.ALPN, "--servername", "localhost",
+		"--cacert", root.file, "--json", "--timeout", "10s")
+	if code == 0 {
+		t.Fatalf("PostgreSQL 15 took a direct TLS session:\n%s", stderr)
+	}
 }
