@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -98,8 +99,8 @@ func unprivileged(t *testing.T, name, dir string) *syscall.Credential {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
 }
 
-// startPostgres runs a PostgreSQL 15 server with TLS on a free port of
-// 127.0.0.1 and returns the port. PostgreSQL refuses to run as root: it
+// startPostgres runs a PostgreSQL 15 server on a free port of 127.0.0.1,
+// with TLS unless cert is "", and returns the port. PostgreSQL refuses to run as root: it
 // runs as the postgres user, which owns its files (the key 0600).
 func startPostgres(t *testing.T, cert, key string) int {
 	t.Helper()
@@ -110,25 +111,28 @@ func startPostgres(t *testing.T, cert, key string) int {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{cert, key} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	ssl := []string{"-c", "ssl=off"}
+	if cert != "" {
+		for _, f := range []string{cert, key} {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(dir, filepath.Base(f)), string(b), 0o600)
 		}
-		writeFile(t, filepath.Join(dir, filepath.Base(f)), string(b), 0o600)
+		ssl = []string{"-c", "ssl=on", "-c", "ssl_cert_file=" + filepath.Join(dir, filepath.Base(cert)), "-c", "ssl_key_file=" + filepath.Join(dir, filepath.Base(key))}
 	}
 	cred := unprivileged(t, "postgres", dir)
 	data := filepath.Join(dir, "data")
 	runAs(t, cred, pgBin+"initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C")
 	port := freePort(t)
-	startDBDaemon(t, cred, "database system is ready to accept connections", pgBin+"postgres", "-D", data,
-		"-k", filepath.Join(dir, "sock"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", "fsync=off",
-		"-c", "ssl=on", "-c", "ssl_cert_file="+filepath.Join(dir, filepath.Base(cert)), "-c", "ssl_key_file="+filepath.Join(dir, filepath.Base(key)))
+	startDBDaemon(t, cred, "database system is ready to accept connections", pgBin+"postgres", append([]string{"-D", data,
+		"-k", filepath.Join(dir, "sock"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", "fsync=off"}, ssl...)...)
 	return port
 }
 
-// startMariaDB runs a MariaDB server with TLS on a free port of 127.0.0.1
-// and returns the port.
+// startMariaDB runs a MariaDB server on a free port of 127.0.0.1, with
+// TLS unless cert is "", and returns the port.
 func startMariaDB(t *testing.T, cacert, cert, key string) int {
 	t.Helper()
 	requirePeer(t, "mariadb-install-db", "mariadbd")
@@ -137,10 +141,13 @@ func startMariaDB(t *testing.T, cacert, cert, key string) int {
 	runAs(t, nil, "mariadb-install-db", "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal",
 		"--user=root", "--skip-test-db")
 	port := freePort(t)
-	startDBDaemon(t, nil, "ready for connections", "mariadbd", "--no-defaults", "--datadir="+data,
-		"--socket="+filepath.Join(dir, "sock"), "--pid-file="+filepath.Join(dir, "pid"), "--port="+strconv.Itoa(port),
-		"--bind-address=127.0.0.1", "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M",
-		"--ssl-cert="+cert, "--ssl-key="+key, "--ssl-ca="+cacert)
+	args := []string{"--no-defaults", "--datadir=" + data,
+		"--socket=" + filepath.Join(dir, "sock"), "--pid-file=" + filepath.Join(dir, "pid"), "--port=" + strconv.Itoa(port),
+		"--bind-address=127.0.0.1", "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M"}
+	if cert != "" {
+		args = append(args, "--ssl-cert="+cert, "--ssl-key="+key, "--ssl-ca="+cacert)
+	}
+	startDBDaemon(t, nil, "ready for connections", "mariadbd", args...)
 	return port
 }
 
@@ -178,6 +185,46 @@ func TestStartTLSMariaDB(t *testing.T) {
 		t.Errorf("dialog:\n%s", strings.Join(lines, "\n"))
 	}
 	checkStartTLSScan(t, p, handshakeVersion(t, evs))
+}
+
+// TestStartTLSDatabaseRefused: PostgreSQL with ssl=off answers the
+// SSLRequest 'N', MariaDB without a certificate offers no CLIENT_SSL;
+// connect fails after the dialog, which shows the refusal as it was, and
+// nothing of TLS is sent.
+func TestStartTLSDatabaseRefused(t *testing.T) {
+	for _, tc := range []struct {
+		proto string
+		start func(*testing.T) int
+		last  *regexp.Regexp
+	}{
+		{"postgres", func(t *testing.T) int { return startPostgres(t, "", "") }, regexp.MustCompile(`^S: N \(TLS refused\)$`)},
+		{"mysql", func(t *testing.T) int { return startMariaDB(t, "", "", "") }, regexp.MustCompile(`^S: Handshake v10 .*-MariaDB.*, SSL not offered \(no CLIENT_SSL\)$`)},
+	} {
+		t.Run(tc.proto, func(t *testing.T) {
+			port := tc.start(t)
+			code, _, stderr := runCode("connect", fmt.Sprintf("localhost:%d", port), "--starttls", tc.proto, "--json", "--timeout", "10s")
+			if code == 0 {
+				t.Fatalf("connect --starttls %s to a server without TLS: exit 0", tc.proto)
+			}
+			// The trace's JSON lines, then the error.
+			var trace []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(l, "{") {
+					trace = append(trace, l)
+				}
+			}
+			evs := events(t, strings.Join(trace, "\n"))
+			lines := dialogLines(t, evs)
+			if len(lines) == 0 || !tc.last.MatchString(lines[len(lines)-1]) {
+				t.Errorf("dialog:\n%s\nwant the last line to match %s", strings.Join(lines, "\n"), tc.last)
+			}
+			for _, ev := range evs {
+				if ev.Type == "client_hello" {
+					t.Errorf("a ClientHello after the server refused TLS")
+				}
+			}
+		})
+	}
 }
 
 // TestPostgresDirectTLS: PostgreSQL 17's direct TLS is connect --alpn
