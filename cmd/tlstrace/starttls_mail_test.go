@@ -224,7 +224,7 @@ func wantDialog(t *testing.T, lines []string, want ...string) {
 // then the line) are returned, those before TLS and those inside it.
 func checkMailURL(t *testing.T, url, cacert string) (before, inside []string) {
 	t.Helper()
-	code, out, stderr := runCode(url, "--ssl-reqd", "--cacert", cacert, "--json", "-m", "15s")
+	code, out, stderr := runCode(url, "--ssl-reqd", "--cacert", cacert, "--json")
 	if code != 0 {
 		t.Fatalf("tlstrace %s --ssl-reqd: exit %d\n%s%s", url, code, stderr, out)
 	}
