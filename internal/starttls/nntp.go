@@ -2,10 +2,11 @@ package starttls
 
 import "strings"
 
+// curl has no NNTP URLs, so no dialog inside TLS is needed.
 func init() {
 	register(&Protocol{
 		Name: "nntp", Title: "NNTP", Port: 119, TLSPort: 563, ALPN: "nntp",
-		Upgrade: nntpUpgrade, After: nntpAfter,
+		Upgrade: nntpUpgrade,
 	})
 }
 
@@ -56,19 +57,4 @@ func nntpUpgrade(d *Dialog) error {
 	}
 	_, err := d.Expect("STARTTLS", "382", nil)
 	return err
-}
-
-// nntpAfter lists the capabilities inside TLS (RFC 4642, Section 2.2.2:
-// the client discards those it had), then quits (205, RFC 3977, Section
-// 5.4).
-func nntpAfter(d *Dialog, implicit bool) error {
-	if implicit {
-		if err := nntpGreeting(d); err != nil {
-			return err
-		}
-	}
-	if err := nntpCapabilities(d); err != nil {
-		return err
-	}
-	return quit(d, "QUIT", "205", nil)
 }

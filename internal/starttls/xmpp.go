@@ -20,15 +20,14 @@ import (
 func init() {
 	// XEP-0368 names the ALPN identifiers of Direct TLS; 5223 is the usual
 	// port of the client's. The server's Direct TLS has no usual port.
+	// curl has no XMPP URLs, so no dialog inside TLS is needed.
 	register(&Protocol{
 		Name: "xmpp", Title: "XMPP", Port: 5222, TLSPort: 5223, ALPN: "xmpp-client",
 		Upgrade: func(d *Dialog) error { return xmppUpgrade(d, xmppClientNS) },
-		After:   func(d *Dialog, _ bool) error { return xmppAfter(d, xmppClientNS) },
 	})
 	register(&Protocol{
 		Name: "xmpp-server", Title: "XMPP server-to-server", Port: 5269, ALPN: "xmpp-server",
 		Upgrade: func(d *Dialog) error { return xmppUpgrade(d, xmppServerNS) },
-		After:   func(d *Dialog, _ bool) error { return xmppAfter(d, xmppServerNS) },
 	})
 }
 
@@ -286,27 +285,4 @@ func xmppUpgrade(d *Dialog, ns string) error {
 		return s.refused("STARTTLS", el, "<proceed xmlns='"+xmppTLSNS+"'/>")
 	}
 	return nil
-}
-
-// xmppAfter opens the stream again inside TLS (RFC 6120, Section 5.4.3.3),
-// reads the features (the SASL mechanisms), then closes the stream
-// (Section 4.4) and reads the server's close.
-func xmppAfter(d *Dialog, ns string) error {
-	s := newXMPPStream(d)
-	if _, err := s.open(ns); err != nil {
-		return err
-	}
-	if err := s.send("</stream:stream>"); err != nil {
-		return err
-	}
-	for range maxLines {
-		el, err := s.next()
-		if err != nil {
-			return err
-		}
-		if el.End {
-			return nil
-		}
-	}
-	return &ProtocolError{Protocol: d.Protocol.Name, Reason: fmt.Sprintf("the server sent more than %d stanzas after the end of the stream", maxLines)}
 }
