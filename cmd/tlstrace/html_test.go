@@ -234,7 +234,7 @@ func TestServeConnectHTML(t *testing.T) {
 // secret, for each direction); the secrets' values are in the page only
 // with --html-secrets, and then they are the key log's.
 func TestReadHTMLKeySchedule(t *testing.T) {
-	row := regexp.MustCompile(`<tr><td>(client → server|server → client)</td><td><code>([A-Za-z_ 0-9]+)</code></td><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td><td>(?:<code class="secret">([0-9a-f]+)</code>|<i>withheld[^<]*</i>)</td></tr>`)
+	row := regexp.MustCompile(`<li>(client → server|server → client): <code>([A-Za-z_ 0-9]+)</code>, from (.*?); records? [^<]* decrypted \(\d+\)(?:: <code class="secret">([0-9a-f]+)</code>)?</li>`)
 	for _, c := range []struct {
 		capture, keylog string
 		want            []string // direction secret, in order of first use
@@ -276,6 +276,9 @@ func TestReadHTMLKeySchedule(t *testing.T) {
 			}
 			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 				t.Errorf("%s: key schedule\n%s\nwant\n%s", c.capture, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+			if withValues == strings.Contains(page, "values are withheld") {
+				t.Errorf("--html-secrets %v, and the page says the values are withheld: %v", withValues, !withValues)
 			}
 			for label, values := range secrets {
 				for _, v := range values {

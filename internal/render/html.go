@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,9 @@ type htmlConn struct {
 	// records, in the order first used; keyAt indexes them.
 	Keys  []*htmlKey
 	keyAt map[*trace.KeyUse]*htmlKey
+	// KeyNotes say how the record keys derive from the secrets, each
+	// derivation once.
+	KeyNotes []string
 	// SameChain is the first connection whose chain and checks are the
 	// same as this one's, shown there only.
 	SameChain   int
@@ -313,7 +317,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 type htmlKey struct {
 	Dir, Secret string
 	Generation  int
-	From, Keys  string
+	From        string
 	// Value is the secret in hex, "" when withheld.
 	Value string
 	// First and Last are the sequence numbers of the first and last
@@ -327,7 +331,7 @@ type htmlKey struct {
 func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
 	x := c.keyAt[k]
 	if x == nil {
-		x = &htmlKey{Dir: "client → server", Secret: k.Secret, Generation: k.Generation, From: k.From, Keys: k.Keys, First: seq, Last: seq, Records: 1}
+		x = &htmlKey{Dir: "client → server", Secret: k.Secret, Generation: k.Generation, From: k.From, First: seq, Last: seq, Records: 1}
 		if from == trace.Server {
 			x.Dir = "server → client"
 		}
@@ -339,6 +343,9 @@ func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
 		}
 		c.keyAt[k] = x
 		c.Keys = append(c.Keys, x)
+		if !slices.Contains(c.KeyNotes, k.Keys) {
+			c.KeyNotes = append(c.KeyNotes, k.Keys)
+		}
 		return
 	}
 	if seq != x.Last {
@@ -479,6 +486,8 @@ type htmlPage struct {
 	Left int
 	// Scans are the targets of scan, in the order scanned.
 	Scans []*htmlScan
+	// Secrets is set when the secrets' values are shown.
+	Secrets bool
 	// Packed is set when the report holds more than packAbove
 	// connections: their rows' fields and bytes are compressed, and open
 	// with JavaScript only.
@@ -522,7 +531,7 @@ func hexDump(x string) string {
 
 // Flush writes the report.
 func (h *HTML) Flush() error {
-	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left), Scans: h.scans}
+	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left), Scans: h.scans, Secrets: h.Secrets}
 	if len(p.Diagnoses) > maxDiagnoses {
 		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
 	}

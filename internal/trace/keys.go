@@ -95,7 +95,7 @@ func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, err
 	}
 	dec.ReuseBuffer = true
 	use := &KeyUse{Secret: name, From: fromKeyLog, Value: secret,
-		Keys: fmt.Sprintf("%s write key and IV: HKDF-Expand-Label(secret, \"key\" and \"iv\") with %s (RFC 8446, Section 7.3)", suite.Name, suite.PRFHash)}
+		Keys: fmt.Sprintf("Each TLS 1.3 secret gives the %s write key and IV of its records by HKDF-Expand-Label(secret, \"key\" and \"iv\") with %s (RFC 8446, Section 7.3)", suite.Name, suite.PRFHash)}
 	return &keyState{d: dec, secret: secret, name: name, use: use}, nil
 }
 
@@ -220,13 +220,16 @@ func (c *Conn) loadKeys(d *direction) {
 	}
 	what := write + " key"
 	if suite.FixedIVLen > 0 {
-		what += ", IV"
+		what += " and IV"
 	}
 	if suite.MAC != 0 {
-		what = write + " MAC key, " + what
+		what = write + " MAC key, " + strings.Replace(what, " and", ",", 1)
+		if suite.FixedIVLen == 0 {
+			what = write + " MAC key and " + write + " key"
+		}
 	}
 	use := &KeyUse{Secret: "master secret", From: from, Value: master,
-		Keys: fmt.Sprintf("%s for %s from the key block: PRF(master secret, \"key expansion\", server_random + client_random) (RFC 5246, Section 6.3)", what, suite.Name)}
+		Keys: fmt.Sprintf("The %s of %s come from the key block: PRF(master secret, \"key expansion\", server_random + client_random) (RFC 5246, Section 6.3)", what, suite.Name)}
 	d.cur, d.keyErr = &keyState{d: dec, name: "key block", use: use}, ""
 }
 
