@@ -265,3 +265,47 @@ func TestReadEngineARIAIDEA(t *testing.T) {
 	checkOracle(t, oracleCase{pcap: pcap, keylog: keys, decodeAs: fmt.Sprintf("tcp.port==%d-%d,tls", port, port+len(cases)-1), events: events, rules: []oracleRule{aria}})
 	checkEcho(t, events, cases, sent)
 }
+
+// TestReadCertificateVerifyMismatch checks that a client's CertificateVerify
+// whose signature does not verify is said to be wrong, in SSL 3.0 and TLS
+// 1.0: one bit of each signature is flipped in the capture.
+func TestReadCertificateVerifyMismatch(t *testing.T) {
+	cases := []engineCase{
+		{version: 0x0300, suite: 0x002F, clientAuth: true, clientCert: true},
+		{version: 0x0301, suite: 0x002F, clientAuth: true, clientCert: true},
+	}
+	pcap, keys, _ := engineCapture(t, cases, 4570)
+	b, err := os.ReadFile(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// certificate_verify of 258 bytes: a 256-byte RSA signature behind
+	// its length (RFC 6101, Section 5.6.8; RFC 2246, Section 7.4.8).
+	cv := []byte{0x0f, 0x00, 0x01, 0x02, 0x01, 0x00}
+	if n := bytes.Count(b, cv); n != len(cases) {
+		t.Fatalf("%d certificate_verify messages in the capture, want %d", n, len(cases))
+	}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], cv)
+		if j < 0 {
+			break
+		}
+		b[i+j+len(cv)+100] ^= 1
+		i += j + len(cv)
+	}
+	if err := os.WriteFile(pcap, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events := runJSON(t, "read", pcap, "--keylog", keys, "--json")
+	for conn := 1; conn <= len(cases); conn++ {
+		var bad []string
+		for _, ev := range events {
+			if ev.Conn == conn && ev.Type == "certificate_verify" && ev.Error != "" {
+				bad = append(bad, ev.Error)
+			}
+		}
+		if len(bad) != 1 || !strings.HasPrefix(bad[0], "the client's CertificateVerify does not verify") {
+			t.Errorf("conn %d: certificate_verify errors %q", conn, bad)
+		}
+	}
+}
