@@ -591,6 +591,10 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
+	// The client's first bytes are read here, whatever the engine does
+	// before it reads: a client that sent them is never taken for an
+	// idle one (evict).
+	fb.prime()
 	err := handshakeFn(ctx)
 	if err != nil {
 		h := &trace.Handshake{Failed: true, Engine: engine, Duration: time.Since(start)}
@@ -692,9 +696,35 @@ type firstByteConn struct {
 	// head is the client's first bytes (up to a record header's worth),
 	// read by the handshake's goroutine only.
 	head []byte
+	// primed holds what prime read, and primeErr its error, for the
+	// next Reads.
+	primed   []byte
+	primeErr error
+}
+
+// prime reads the client's first bytes (up to a record header's worth,
+// within the first-byte deadline) ahead of the TLS engine, which then
+// reads them, or the error, first.
+func (c *firstByteConn) prime() {
+	b := make([]byte, wire.RecordHeaderLen)
+	n, err := c.read(b)
+	c.primed, c.primeErr = b[:n], err
 }
 
 func (c *firstByteConn) Read(b []byte) (int, error) {
+	if len(c.primed) > 0 {
+		n := copy(b, c.primed)
+		c.primed = c.primed[n:]
+		return n, nil
+	}
+	if err := c.primeErr; err != nil {
+		c.primeErr = nil
+		return 0, err
+	}
+	return c.read(b)
+}
+
+func (c *firstByteConn) read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.reads.Add(1)
