@@ -20,7 +20,7 @@ command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v nmap >/dev/null 2>&1 || need+=(nmap)
 # The mail, file transfer, directory, chat and database daemons the
 # STARTTLS tests start on 127.0.0.1 with their own configuration.
-[ -x /usr/sbin/smtpd ] || need+=(opensmtpd)
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
 [ -x /usr/lib/dovecot/imap ] || need+=(dovecot-imapd)
 [ -x /usr/lib/dovecot/pop3 ] || need+=(dovecot-pop3d)
 [ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
