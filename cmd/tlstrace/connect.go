@@ -99,6 +99,10 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		return err
 	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+		if o.jsonOut {
+			// (The text trace, on stderr too, says them.)
+			warnVerify(ev, stderr)
+		}
 		out.Event(ev)
 		out.Flush() // the trace goes out as it happens, between the data
 	})

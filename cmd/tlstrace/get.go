@@ -17,6 +17,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // Exit codes of the live commands, one per failing step.
@@ -234,7 +235,10 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		bodyBuf = &strings.Builder{}
 		req.Output = bodyBuf
 	}
-	tr := source.NewTracer(time.Now(), out.Event)
+	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+		warnVerify(ev, stderr)
+		out.Event(ev)
+	})
 	closeKeyLog, err := keyLogFromEnv(tr)
 	if err != nil {
 		return err
@@ -298,6 +302,16 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 func warn(stderr io.Writer, warnings []client.Warning) {
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
+	}
+}
+
+// warnVerify says on stderr what is wrong with a chain that was trusted
+// all the same (chain.Result.Warnings), as the --insecure warning is said.
+func warnVerify(ev *trace.Event, stderr io.Writer) {
+	if p, ok := ev.Payload.(*trace.Verify); ok {
+		for _, w := range p.Warnings {
+			fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
+		}
 	}
 }
 

@@ -146,6 +146,9 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	if !r.Valid {
 		return fail(exitVerify, r.Failure(), r.Fix)
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
+	}
 	return nil
 }
 

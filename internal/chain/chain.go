@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/cloudflare/circl/sign/ed448"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // Options say what to verify against.
@@ -105,6 +107,9 @@ type Result struct {
 	Cause, Fix string
 	At         time.Time
 	Name       string
+	// Warnings say what is wrong with a valid chain without failing it
+	// (a validity longer than public CAs may issue).
+	Warnings []trace.Warning
 }
 
 // OIDs crypto/x509 does not know.
@@ -205,6 +210,11 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// with a small RSA key anywhere is refused (MinRSABits).
 		if werr := weakKey(r.Links); werr != nil {
 			r.Valid, r.Err = false, werr
+		}
+	}
+	if r.Valid {
+		if w := longValidity(leaf, o.systemRoots()); w != nil {
+			r.Warnings = append(r.Warnings, *w)
 		}
 	}
 	if !r.Valid {

@@ -4,6 +4,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // MinRSABits is the smallest RSA key accepted anywhere in a chain, leaf
@@ -64,4 +67,35 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 	return fmt.Sprintf("the %s certificate %q has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: 1024-bit RSA can be factored by a well funded attacker",
 			e.Role, e.Cert.Subject.String(), e.Bits, what, e.Min),
 		"reissue it with an RSA key of at least 2048 bits (or an ECDSA P-256 key)"
+}
+
+// MaxPublicValidity is the longest validity Apple's platforms accept of a
+// TLS server certificate from a public CA issued since 1 September 2020:
+// 398 days (the CA/Browser Forum's baseline requirements, Section 6.3.2,
+// took the same limit). Certificates from a CA the user or system adds
+// are exempt, so a longer one is a warning, not a failure.
+const MaxPublicValidity = 398 * 24 * time.Hour
+
+// validityStart is when MaxPublicValidity took effect.
+var validityStart = time.Date(2020, time.September, 1, 0, 0, 0, 0, time.UTC)
+
+// longValidity warns of a leaf valid for more than MaxPublicValidity;
+// system says the roots are the system's (public CAs).
+func longValidity(leaf *x509.Certificate, system bool) *trace.Warning {
+	// RFC 5280, Section 4.1.2.5: both ends are included.
+	d := leaf.NotAfter.Sub(leaf.NotBefore) + time.Second
+	if d <= MaxPublicValidity || leaf.NotBefore.Before(validityStart) {
+		return nil
+	}
+	w := &trace.Warning{
+		Cause: fmt.Sprintf("the certificate %q is valid for %d days, more than the 398 days a public CA may issue since September 2020; ", leaf.Subject.String(), int64(d/(24*time.Hour))),
+		Fix:   "reissue it valid for 398 days or less",
+	}
+	if system {
+		w.Cause += "it chains to a public CA all the same: Safari and other Apple clients refuse it"
+	} else {
+		w.Cause += "it chains to a CA given on the command line, which browsers exempt as a private CA"
+		w.Fix = "none needed from a private CA; from a public CA, reissue it valid for 398 days or less"
+	}
+	return w
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,53 @@ func TestWeakRSAKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLongValidity checks that a leaf valid for more than 398 days is
+// trusted with a warning that says who refuses it, and that 398 days
+// are not warned of.
+func TestLongValidity(t *testing.T) {
+	key, err := certgen.GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Hour)
+	der, err := certgen.Issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: key, NotBefore: start, NotAfter: start.Add(500 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		days int
+		warn bool
+	}{{398, false}, {399, true}, {400, true}} {
+		// 398 days exactly: NotAfter is the last second included.
+		der, err := certgen.Issue(certgen.Config{CommonName: "long.test", SANs: []string{"long.test"}, Profile: certgen.ProfileServer, Key: key,
+			NotBefore: start, NotAfter: start.Add(time.Duration(c.days)*24*time.Hour - time.Second), Issuer: root, IssuerKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "long.test"})
+		if !r.Valid || (len(r.Warnings) == 1) != c.warn || len(r.Warnings) > 1 {
+			t.Fatalf("%d days: valid %v, warnings %+v", c.days, r.Valid, r.Warnings)
+		}
+		if !c.warn {
+			continue
+		}
+		if w := r.Warnings[0]; !strings.Contains(w.Cause, fmt.Sprintf("is valid for %d days, more than the 398 days a public CA may issue", c.days)) ||
+			!strings.Contains(w.Cause, "browsers exempt as a private CA") || !strings.HasPrefix(w.Fix, "none needed from a private CA") {
+			t.Errorf("%d days: %+v", c.days, w)
+		}
+		if w := longValidity(leaf, true); w == nil || !strings.Contains(w.Cause, "Apple clients refuse it") || w.Fix != "reissue it valid for 398 days or less" {
+			t.Errorf("%d days from a public CA: %+v", c.days, w)
+		}
 	}
 }

@@ -29,6 +29,7 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 			links = append(links, ev)
 		}
 	}
+	p.Warnings = r.Warnings
 	if r.Valid {
 		p.VerifiedChain = []string{}
 		for _, l := range r.Links {

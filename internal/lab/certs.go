@@ -120,6 +120,14 @@ func (l *Lab) chainFaults(good certgen.Config) error {
 		return err
 	}
 	add("name-constraints", "the certificate names localhost, outside its CA's name constraints (example.com only)", ExitCert, [][]byte{der, ncDER}, key)
+	// long-validity: valid for 400 days, which a public CA may not issue.
+	c = good
+	c.NotAfter = c.NotBefore.Add(400 * 24 * time.Hour)
+	if der, key, err = leaf(c, nil, l.Root, l.rootKey); err != nil {
+		return err
+	}
+	add("long-validity", "the certificate is valid for 400 days, more than the 398 a public CA may issue (a warning: this CA is private)", ExitOK, [][]byte{der}, key)
+	l.faults["long-validity"].Warning = true
 	return l.revoked(good)
 }
 

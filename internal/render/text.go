@@ -271,6 +271,10 @@ func (t *Text) event(ev *trace.Event, summary string) {
 			for _, n := range p.Notes {
 				t.say(6, "note: ", n, "")
 			}
+			for _, w := range p.Warnings {
+				t.say(6, "warning: ", w.Cause, ansiYellow)
+				t.say(6, "fix: ", w.Fix, ansiYellow)
+			}
 		}
 		if p.Fix != "" {
 			t.say(6, "fix: ", p.Fix, ansiYellow)

@@ -392,6 +392,14 @@ type Verify struct {
 	// Notes say what was not checked, and why (no host name without SNI;
 	// a chain the capture's secrets do not decrypt).
 	Notes []string
+	// Warnings say what is wrong with a trusted chain without failing it
+	// (chain.Result.Warnings).
+	Warnings []Warning
+}
+
+// Warning is something wrong that did not fail the step, and its fix.
+type Warning struct {
+	Cause, Fix string
 }
 
 func (*Verify) Layer() string { return LayerX509 }
@@ -424,6 +432,14 @@ func (p *Verify) Tree() *field.Node {
 	}
 	if p.Notes != nil {
 		addStrings(f, "notes", p.Notes)
+	}
+	if p.Warnings != nil {
+		l := f.Add(field.NewList("warnings"))
+		for _, w := range p.Warnings {
+			o := l.Add(field.NewObject(""))
+			o.AddString("cause", w.Cause)
+			o.AddString("fix", w.Fix)
+		}
 	}
 	return f
 }
