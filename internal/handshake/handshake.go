@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"sync"
 	"time"
@@ -83,6 +84,13 @@ type Config struct {
 	// MinDHBits is, for a client, the smallest server DHE group accepted;
 	// 0 means 2048.
 	MinDHBits int
+	// DHPrime is, for a server, a DHE group of its own (generator 2) that
+	// it uses for every DHE suite in place of the ffdhe groups, whatever
+	// the client names in supported_groups, as a server given its own
+	// dhparam file does; nil means the ffdhe groups (RFC 7919). It must
+	// be a safe prime of which 2 generates a large subgroup, such as the
+	// Oakley groups of RFC 2409 and RFC 3526.
+	DHPrime *big.Int
 	// Sessions is, for a client, the cache of sessions to resume; nil
 	// means none.
 	Sessions *SessionCache

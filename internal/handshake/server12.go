@@ -198,7 +198,10 @@ func (hs *server12) serverKeyExchange() ([]byte, error) {
 			return nil, err
 		}
 	case wire.KexDHE:
-		p := ffdhePrime(ci.group)
+		p := c.cfg.DHPrime
+		if p == nil {
+			p = ffdhePrime(ci.group)
+		}
 		hs.dhP = p
 		// A 512-bit private exponent: RFC 7919, Section 5.2 asks for at
 		// least twice the group's security strength (400 bits for

@@ -659,8 +659,12 @@ func choose12(cfg *Config, ch *clientHello, v uint16) (*choice12, error) {
 		case wire.KexDHE:
 			group = dhGroup
 		}
-		if k.kx != wire.KexRSA && group == 0 {
+		// A DHE group of the server's own has no group number.
+		if k.kx != wire.KexRSA && group == 0 && (k.kx != wire.KexDHE || cfg.DHPrime == nil) {
 			continue
+		}
+		if k.kx == wire.KexDHE && cfg.DHPrime != nil {
+			group = 0
 		}
 		for _, c := range certs {
 			if keyAuth(c.Key) != k.auth {
