@@ -94,3 +94,25 @@ func firstLines(s string, n int) string {
 	l := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(l[:min(n, len(l))], " | ")
 }
+
+// TestLabPeersDHE checks that curl and openssl s_client refuse dhe-1024's
+// group too, at OpenSSL's default security level.
+func TestLabPeersDHE(t *testing.T) {
+	requirePeer(t, "curl", "openssl")
+	servers, ca := startLab(t, "dhe-1024")
+	u, err := url.Parse(servers[0].URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	curl, cerr := exec.CommandContext(ctx, "curl", "-sS", "-m", "5", "--cacert", ca, "-o", "/dev/null", servers[0].URL).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "openssl", "s_client", "-connect", u.Host, "-CAfile", ca, "-brief")
+	cmd.Stdin = strings.NewReader("")
+	ossl, oerr := cmd.CombinedOutput()
+	t.Logf("curl: %v: %s", cerr, firstLines(string(curl), 1))
+	t.Logf("openssl s_client: %v: %s", oerr, firstLines(string(ossl), 3))
+	if cerr == nil || !strings.Contains(string(curl), "dh key too small") || oerr == nil || !strings.Contains(string(ossl), "dh key too small") {
+		t.Errorf("curl: %v %s; openssl s_client: %v %s", cerr, curl, oerr, ossl)
+	}
+}

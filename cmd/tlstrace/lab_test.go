@@ -65,6 +65,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"name-constraints": {`the name constraints of "CN=tlstrace lab CA for example.com only" rule out the certificate: permitted DNS example.com: the leaf's localhost falls outside them`, "a CA allowed to sign these names"},
 		"revoked":          {`the certificate "CN=localhost" was revoked on `, "must replace the certificate"},
 		"long-validity":    {`the certificate "CN=localhost" is valid for 400 days, more than the 398 days a public CA may issue`, "none needed from a private CA"},
+		"dhe-1024":         {"the server's DHE group has only 1024 bits, below the 2048 the client accepts: a group this small falls to the Logjam attack", "a DHE group of 2048 bits or more"},
 		"huge-headers":     {"the response headers are larger than 300 KiB", "curl refuses them too"},
 		"tls10-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.0"},
 		"tls11-only":       {"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.1"},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -156,6 +157,18 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 // alert: it refused something the server sent. crypto/tls's error says
 // what.
 func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
+	// The own engine's refusal of a DHE group, by its size.
+	var dh *handshake.DHGroupSizeError
+	if errors.As(err, &dh) && dh.Bits < dh.Min {
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server's DHE group has only %d bits, below the %d the client accepts: a group this small falls to the Logjam attack (one precomputation per group lets an attacker break every key exchange over it), so the client refused it with an insufficient_security alert",
+			dh.Bits, dh.Min), a, err),
+			"give the server a DHE group of 2048 bits or more (the RFC 7919 ffdhe2048 group, e.g. nginx ssl_dhparam with openssl dhparam 2048), or let it prefer ECDHE suites")
+	}
+	if errors.As(err, &dh) {
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server's DHE group has %d bits, above the %d the client accepts: each key exchange over it would cost seconds, so the client refused it with an insufficient_security alert",
+			dh.Bits, dh.Max), a, err),
+			"give the server a standard DHE group (RFC 7919: ffdhe2048 to ffdhe8192), or let it prefer ECDHE suites")
+	}
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
 		if v := ev.Chosen; v != 0 && !slices.Contains(ev.Offered, v) {

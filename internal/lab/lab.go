@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/handshake"
 )
 
 // Exit codes of `tlstrace URL` that a server's fault leads to.
@@ -55,6 +56,9 @@ type Fault struct {
 	// raw, when set, serves each connection by hand (hostile faults).
 	tls *tls.Config
 	raw func(net.Conn)
+	// own, when set, is the configuration of the project's own engine's
+	// server (what crypto/tls cannot serve).
+	own *handshake.Config
 	// respond, when set, answers after a good handshake instead of the
 	// index page.
 	respond func(net.Conn)
@@ -65,7 +69,7 @@ type Fault struct {
 var Names = []string{
 	"expired", "not-yet-valid", "wrong-host", "no-san", "self-signed", "untrusted-root", "incomplete-chain", "sha1-chain",
 	"rsa1024", "not-a-ca", "pathlen-exceeded", "clientauth-only", "name-constraints", "revoked", "long-validity",
-	"tls10-only", "tls11-only", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
+	"tls10-only", "tls11-only", "dhe-1024", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
 	"lying-length",
 }
@@ -235,6 +239,9 @@ func (l *Lab) certFaults(now time.Time) error {
 	if err := l.chainFaults(good); err != nil {
 		return err
 	}
+	if err := l.dheFaults(good); err != nil {
+		return err
+	}
 	return l.protocolFaults(good)
 }
 
@@ -373,6 +380,10 @@ func (s *Server) Serve(ctx context.Context, index func() []byte) {
 func (s *Server) serveConn(c net.Conn, index func() []byte) {
 	if s.raw != nil {
 		s.raw(c)
+		return
+	}
+	if s.own != nil {
+		s.serveOwn(c, index)
 		return
 	}
 	c.SetDeadline(time.Now().Add(30 * time.Second))
