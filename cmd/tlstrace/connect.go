@@ -99,10 +99,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		return err
 	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
-		if o.jsonOut {
-			// (The text trace, on stderr too, says them.)
-			warnVerify(ev, stderr)
-		}
+		warnVerify(ev, stderr)
 		out.Event(ev)
 		out.Flush() // the trace goes out as it happens, between the data
 	})
@@ -127,5 +124,12 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if herr := doneHTML(); herr != nil && err == nil {
 		err = herr
 	}
-	return clientError(err)
+	return clientErrorWith(err, connectAdvice)
+}
+
+// connectAdvice words the advice that names -m elsewhere: connect's limit
+// is --timeout.
+var connectAdvice = map[client.Advice]string{
+	client.AdviseMaxTime:       "raise --timeout, or check that the server answers",
+	client.AdviseHandshakeTime: "the server may not speak TLS on this port; --timeout sets the limit",
 }

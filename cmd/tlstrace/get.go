@@ -321,7 +321,11 @@ func warnInsecure(stderr io.Writer) {
 
 // clientError maps a failed step to its exit code, and its advice to
 // words with flags.
-func clientError(err error) error {
+func clientError(err error) error { return clientErrorWith(err, nil) }
+
+// clientErrorWith is clientError with the words of some advice replaced
+// (a command whose flags differ).
+func clientErrorWith(err error, words map[client.Advice]string) error {
 	var ce *client.Error
 	if err == nil || !errors.As(err, &ce) {
 		return err
@@ -336,6 +340,9 @@ func clientError(err error) error {
 	}[ce.Step]
 	hint := ce.Hint
 	if a, ok := advice[ce.Advice]; ok {
+		hint = a
+	}
+	if a, ok := words[ce.Advice]; ok {
 		hint = a
 	}
 	return fail(code, flagError(ce.Err), hint)

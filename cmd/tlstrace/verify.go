@@ -126,8 +126,9 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 		return err
 	}
 	var certs []*x509.Certificate
+	var staple []byte
 	if strings.HasPrefix(arg, "https://") || (!fileExists(arg) && strings.Contains(arg, ":")) {
-		certs, err = fetchChain(ctx, arg, o, &opts)
+		certs, staple, err = fetchChain(ctx, arg, o, &opts)
 	} else {
 		certs, err = readCerts(o.pass, arg)
 	}
@@ -136,6 +137,14 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	}
 	opts.Intermediates = append(opts.Intermediates, certs[1:]...)
 	r := chain.Verify(certs[0], opts)
+	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
+		// The server's stapled OCSP response, checked against the issuer
+		// as tlstrace URL does: revoked fails the chain.
+		var ce *client.Error
+		if err := client.CheckStaple(staple, certs[0], r.Links[1].Cert); errors.As(err, &ce) {
+			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
+		}
+	}
 	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
 	for _, ev := range r.Events(1) {
 		out.Event(ev)
@@ -160,24 +169,24 @@ func fileExists(name string) bool {
 // fetchChain connects to a server with the client's dialer and every
 // connection flag, and returns the chain it sends without judging it (that
 // is verify's job). The connection's own trace is not shown.
-func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.Options) ([]*x509.Certificate, error) {
+func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.Options) ([]*x509.Certificate, []byte, error) {
 	host, port, err := client.ParseTarget(arg)
 	if err != nil {
-		return nil, fail(exitUsage, err, "")
+		return nil, nil, fail(exitUsage, err, "")
 	}
 	if opts.Name == "" {
 		opts.Name = cmp.Or(o.serverName, host)
 	}
 	if err := o.net.settle(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n, _, err := o.net.Build()
 	if err != nil {
-		return nil, settingFail(err)
+		return nil, nil, settingFail(err)
 	}
-	certs, err := client.FetchChain(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime)
+	certs, staple, err := client.FetchChain(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime)
 	if err != nil {
-		return nil, clientError(err)
+		return nil, nil, clientError(err)
 	}
-	return certs, nil
+	return certs, staple, nil
 }

@@ -20,8 +20,9 @@ func ParseTarget(target string) (host, port string, err error) {
 }
 
 // FetchChain is PeerChain within maxTime (when it is positive) with a
-// trace that is not kept: the chain a server sends, for verifying.
-func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509.Certificate, error) {
+// trace that is not kept: the chain a server sends, and the OCSP response
+// it staples (nil when none), for verifying.
+func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509.Certificate, []byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -35,9 +36,10 @@ func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509
 
 // PeerChain connects as Connect does (every Network option, the server
 // name, the TLS options) and returns the certificate chain the server
-// sends, without enforcing a verdict on it: that is the caller's to give.
-// The steps are traced to t.
-func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certificate, error) {
+// sends, and the OCSP response it staples (nil when none), without
+// enforcing a verdict on them: that is the caller's to give. The steps are
+// traced to t.
+func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certificate, []byte, error) {
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
 	name := s.ServerName
@@ -58,13 +60,21 @@ func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certi
 		defer raw.Close()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer tap.Wait(time.Second)
 	defer tc.Close()
-	certs := tc.State().PeerCertificates
-	if len(certs) == 0 {
-		return nil, stepErr(StepTLS, errors.New("the server sent no certificate"), "")
+	st := tc.State()
+	if len(st.PeerCertificates) == 0 {
+		return nil, nil, stepErr(StepTLS, errors.New("the server sent no certificate"), "")
 	}
-	return certs, nil
+	return st.PeerCertificates, st.OCSPResponse, nil
+}
+
+// CheckStaple checks a stapled OCSP response for leaf against its issuer,
+// as the client does in its handshake: one saying revoked fails (a
+// StepVerify error with its cause and fix); an invalid or unknown one is
+// not used.
+func CheckStaple(staple []byte, leaf, issuer *x509.Certificate) error {
+	return checkOCSP(&trace.Verify{}, staple, leaf, issuer, false)
 }
