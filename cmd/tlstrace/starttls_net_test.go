@@ -196,7 +196,7 @@ VirtualHost "127.0.0.1"
 // -starttls irc stops at the first line without a numeric, so the host
 // name lookup, whose notice would come first, is off.
 func TestStartTLSInspIRCd(t *testing.T) {
-	requirePeer(t, "inspircd")
+	requirePeer(t, "inspircd", "prlimit")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
@@ -215,7 +215,10 @@ func TestStartTLSInspIRCd(t *testing.T) {
 <performance softlimit="100" somaxconn="128">
 `, dir, port, tlsPort, cert, key), 0o600)
 	writeFile(t, filepath.Join(dir, "motd"), "tlstrace test\n", 0o644)
-	startMailDaemon(t, []int{port, tlsPort}, "inspircd", "--nofork", "--runasroot", "--nolog", "--config", conf)
+	// InspIRCd raises its own core file limit and, on Debian 12, dumps
+	// core as it stops, into the working directory: prlimit sets the hard
+	// limit to 0 first (and execs it, so the test stops inspircd itself).
+	startMailDaemon(t, []int{port, tlsPort}, "prlimit", "--core=0:0", "inspircd", "--nofork", "--runasroot", "--nolog", "--config", conf)
 
 	// tshark's IRC dissector does not follow STARTTLS: decoded as TLS
 	// from the start, the clear-text lines are segments it passes over.
