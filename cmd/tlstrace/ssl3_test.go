@@ -108,12 +108,13 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time,
 
 // TestReadSSL30 checks SSL 3.0 decryption (RFC 6101: its key block and
 // MAC, CBC with the chained IV and free padding bytes, RC4 and NULL) and
-// the export suites of SSL 3.0 and TLS 1.0 (40-bit key material, final
-// keys and IVs from the randoms) against tshark, field by field, on
+// the export suites of SSL 3.0 to TLS 1.2 (40-bit key material, final
+// keys and IVs from the randoms, with the PRF of the version) against tshark, field by field, on
 // connections sealed with tlscrypt.
 func TestReadSSL30(t *testing.T) {
 	requirePeer(t, "tshark")
 	ssl3, tls10 := tlscrypt.VersionSSL30, tlscrypt.VersionTLS10
+	tls11, tls12 := tlscrypt.VersionTLS11, tlscrypt.VersionTLS12
 	suites := []struct{ version, id uint16 }{
 		{ssl3, 0x0004}, // TLS_RSA_WITH_RC4_128_MD5
 		{ssl3, 0x0005}, // TLS_RSA_WITH_RC4_128_SHA
@@ -133,6 +134,10 @@ func TestReadSSL30(t *testing.T) {
 		{tls10, 0x0006},
 		{tls10, 0x0017}, // TLS_DH_anon_EXPORT_WITH_RC4_40_MD5
 		{tls10, 0x0019}, // TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA
+		{tls12, 0x0003}, // export suites as old OpenSSL negotiated them
+		{tls12, 0x0008},
+		{tls12, 0x0006},
+		{tls11, 0x0008},
 	}
 	rng := rand.New(rand.NewPCG(30, 0))
 	start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)

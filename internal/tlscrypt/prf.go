@@ -176,7 +176,11 @@ func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byt
 //	final_server_write_key = PRF(server_write_key, "server write key", client_random + server_random)
 //	client_write_IV + server_write_IV = PRF("", "IV block", client_random + server_random)
 //
-// each cut to the key and IV lengths of the cipher.
+// each cut to the key and IV lengths of the cipher. TLS 1.1 and 1.2, in
+// which old OpenSSL negotiated export suites though RFC 4346 forbids them,
+// derive them as TLS 1.0 does with the PRF of the version (in TLS 1.2 that
+// of the suite, SHA-256), as tshark does; their CBC records carry an
+// explicit IV, so the IV block is derived but not used.
 func exportKeys(version uint16, s *Suite, client, server *Keys, clientRandom, serverRandom []byte) {
 	ivLen := s.FixedIVLen
 	cs := append(append([]byte(nil), clientRandom...), serverRandom...)

@@ -213,11 +213,6 @@ func NewDecrypter12(version uint16, s *Suite, k Keys, encryptThenMAC bool) (*Dec
 	if version == VersionSSL30 && (s.Cipher.AEAD() || (s.MAC != crypto.MD5 && s.MAC != crypto.SHA1)) {
 		return nil, fmt.Errorf("tlscrypt: %s cannot be used with SSL 3.0", s.Name)
 	}
-	if s.ExportKeyLen > 0 && version > VersionTLS10 {
-		// TLS 1.1 forbids export suites (RFC 4346, Appendix A.5), and
-		// their key derivation is that of SSL 3.0 and TLS 1.0 only.
-		return nil, fmt.Errorf("tlscrypt: export suite %s cannot be used with TLS 1.1 or 1.2", s.Name)
-	}
 	if s.TLS13 {
 		return nil, fmt.Errorf("tlscrypt: %s is a TLS 1.3 cipher suite", s.Name)
 	}

@@ -218,9 +218,6 @@ func allCases() []testCase {
 			cases = append(cases, testCase{s, VersionTLS12, false})
 		default:
 			for _, v := range []uint16{VersionTLS10, VersionTLS11, VersionTLS12} {
-				if s.ExportKeyLen > 0 && v > VersionTLS10 {
-					break // export suites end with TLS 1.0
-				}
 				cases = append(cases, testCase{s, v, false})
 				if s.Cipher.Block() {
 					cases = append(cases, testCase{s, v, true})

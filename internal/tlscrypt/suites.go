@@ -27,8 +27,8 @@
 // encrypt_then_mac, RFC 7366), RC4 and NULL with HMAC-MD5, SHA-1, SHA-256
 // or SHA-384, and SEED and IDEA in CBC (seed.go, idea.go). SSL 3.0 records
 // (ssl3.go: its key block and MAC) open with NewDecrypter12 too, and so do
-// the export suites of SSL 3.0 and TLS 1.0 with RC4, DES and RC2 (rc2.go;
-// KeyBlock derives their final keys and IVs). GOST and SM4 are not
+// the export suites with RC4, DES and RC2 (rc2.go; KeyBlock derives their
+// final keys and IVs). GOST and SM4 are not
 // supported. docs/ciphers.md says where each cipher comes from.
 //
 // The package has no dependency on the rest of tlstrace.
@@ -159,7 +159,9 @@ type Suite struct {
 	// material the key block gives (5 bytes: 40 bits), from which the
 	// final key of KeyLen bytes and the IV are derived with the randoms
 	// (RFC 6101, Section 6.2.2; RFC 2246, Section 6.3); 0 otherwise.
-	// Export suites exist in SSL 3.0 and TLS 1.0 only.
+	// TLS 1.1 forbids export suites (RFC 4346, Appendix A.5), yet old
+	// OpenSSL negotiated them in TLS 1.1 and 1.2, and they open there
+	// too, as tshark opens them.
 	ExportKeyLen int
 }
 
