@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
@@ -11,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +30,14 @@ import (
 // hold tlstrace's reading of them to tshark's, field by field.
 
 // engineCase is one connection of an engine capture: the version and
-// suite both sides allow, and whether the server asks for a client
-// certificate (and the client has one).
+// suite both sides allow, whether the server asks for a client
+// certificate (and the client has one), and whether the server's RSA key
+// is of 512 bits, as export suites need (engine_export_test.go).
 type engineCase struct {
 	version, suite uint16
 	clientAuth     bool
 	clientCert     bool
+	exportKey      bool
 }
 
 // recordedConn records what a client reads and writes, in order, as a
@@ -72,6 +78,15 @@ func engineCapture(t *testing.T, cases []engineCase, port uint16) (string, strin
 	t.Helper()
 	key := tlstest.NewKey(t, true)
 	cert := tlstest.SelfSigned(t, key, "localhost")
+	var exportKey *rsa.PrivateKey
+	var exportCert tls.Certificate
+	if slices.ContainsFunc(cases, func(c engineCase) bool { return c.exportKey }) {
+		var err error
+		if exportKey, err = rsa.GenerateKey(rand.Reader, 512); err != nil {
+			t.Fatal(err)
+		}
+		exportCert = tlstest.SelfSigned(t, exportKey, "localhost")
+	}
 	clientKey := tlstest.NewKey(t, true)
 	clientCert := tlstest.SelfSigned(t, clientKey, "client")
 	var keys tlstest.Buffer
@@ -82,6 +97,9 @@ func engineCapture(t *testing.T, cases []engineCase, port uint16) (string, strin
 			MinVersion: c.version, MaxVersion: c.version, CipherSuites: []uint16{c.suite},
 			Certificates: []handshake.Certificate{{Chain: cert.Certificate, Key: key}},
 			ClientAuth:   c.clientAuth, KeyLog: &keys,
+		}
+		if c.exportKey {
+			server.Certificates = []handshake.Certificate{{Chain: exportCert.Certificate, Key: exportKey}}
 		}
 		if c.clientAuth {
 			server.VerifyPeer = func([]*x509.Certificate, []byte) error { return nil }

@@ -185,7 +185,7 @@ const (
 
 // suite12 returns the record protection, key exchange and authentication
 // of a suite the TLS 1.0-1.2 client can complete: ECDHE_RSA, ECDHE_ECDSA,
-// DHE_RSA or RSA, with a protection tlscrypt seals and opens.
+// DHE_RSA, RSA or RSA_EXPORT, with a protection tlscrypt seals and opens.
 func suite12(id uint16) (*tlscrypt.Suite, wire.KeyExchange, suiteAuth, bool) {
 	s, ok := tlscrypt.SuiteByID(id)
 	if !ok || s.TLS13 {
@@ -196,6 +196,11 @@ func suite12(id uint16) (*tlscrypt.Suite, wire.KeyExchange, suiteAuth, bool) {
 	switch {
 	case kex == wire.KexRSA && strings.HasPrefix(name, "TLS_RSA_WITH_"):
 		return s, kex, authRSA, true
+	case kex == wire.KexRSA && strings.HasPrefix(name, "TLS_RSA_EXPORT_WITH_"):
+		// Export suites, offered only when Config.CipherSuites names
+		// them, with a certificate key of 512 bits at most (no
+		// temporary RSA key in a ServerKeyExchange).
+		return s, kex, authRSA, true
 	case kex == wire.KexECDHE && strings.HasPrefix(name, "TLS_ECDHE_RSA_"):
 		return s, kex, authRSA, true
 	case kex == wire.KexECDHE && strings.HasPrefix(name, "TLS_ECDHE_ECDSA_"):
@@ -205,6 +210,10 @@ func suite12(id uint16) (*tlscrypt.Suite, wire.KeyExchange, suiteAuth, bool) {
 	}
 	return nil, 0, 0, false
 }
+
+// exportRSABits is the longest RSA key an export suite encrypts the
+// premaster secret with (RFC 2246, Appendix D.1).
+const exportRSABits = 512
 
 // tls12Only reports whether a suite exists only from TLS 1.2 on: AEAD
 // suites and those with a SHA-256 or SHA-384 MAC or PRF (RFC 5246, Appendix
@@ -701,6 +710,11 @@ func (h *clientHandshake12) leafKey(leaf *x509.Certificate) (crypto.PublicKey, e
 func (h *clientHandshake12) keyExchange(pub crypto.PublicKey, ske *serverKeyExchange12) (premaster, cke []byte, err error) {
 	c := h.c
 	if h.kex == wire.KexRSA {
+		if n := pub.(*rsa.PublicKey).N.BitLen(); h.suite.ExportKeyLen > 0 && n > exportRSABits {
+			// RFC 2246, Section 7.4.3: a longer key needs a temporary
+			// one in a ServerKeyExchange, which the server did not send.
+			return nil, nil, h.failf(wire.AlertHandshakeFailure, "%s without a server_key_exchange needs an RSA key of %d bits at most, the server's is %d bits", h.suite.Name, exportRSABits, n)
+		}
 		premaster, enc, err := rsaPremaster(c.rand(), h.hs.hello.Version, pub.(*rsa.PublicKey))
 		if err != nil {
 			return nil, nil, h.fail(wire.AlertInternalError, err)

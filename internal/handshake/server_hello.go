@@ -550,6 +550,7 @@ func suiteKx(id uint16) (kx12, bool) {
 		{"TLS_ECDHE_ECDSA_WITH_", kx12{wire.KexECDHE, "ECDSA"}},
 		{"TLS_DHE_RSA_WITH_", kx12{wire.KexDHE, "RSA"}},
 		{"TLS_RSA_WITH_", kx12{wire.KexRSA, "RSA"}},
+		{"TLS_RSA_EXPORT_WITH_", kx12{wire.KexRSA, "RSA"}},
 	} {
 		if strings.HasPrefix(name, p.prefix) {
 			return p.k, true
@@ -671,7 +672,10 @@ func choose12(cfg *Config, ch *clientHello, v uint16) (*choice12, error) {
 				continue
 			}
 			if k.kx == wire.KexRSA {
-				if _, ok := c.Key.(*rsa.PrivateKey); ok {
+				// An export suite is served, when Config.CipherSuites
+				// names it, with a certificate key of 512 bits at most:
+				// no temporary RSA key (RFC 2246, Section 7.4.3).
+				if rk, ok := c.Key.(*rsa.PrivateKey); ok && (s.ExportKeyLen == 0 || rk.N.BitLen() <= exportRSABits) {
 					return &choice12{suite: s, kx: k, cert: c.Certificate}, nil
 				}
 				continue
