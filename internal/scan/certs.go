@@ -10,6 +10,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
+	"golang.org/x/crypto/ocsp"
 )
 
 // CertChain is a certificate chain the server sent for one kind of key,
@@ -26,6 +27,9 @@ type CertChain struct {
 	Certs []*x509.Certificate
 	// Verdict is chain's verification, nil when the leaf did not parse.
 	Verdict *chain.Result
+	// Staple is the OCSP response stapled to the leaf (TLS 1.3 full
+	// handshakes read it), nil when none was.
+	Staple []byte
 	// Err says why the chain could not be read.
 	Err string
 }
@@ -56,10 +60,41 @@ func (p *CertChain) Tree() *field.Node {
 			f.AddString("fix", v.Fix)
 		}
 	}
+	if len(p.Staple) > 0 {
+		f.AddString("ocsp_status", p.stapleStatus().text)
+	}
 	if p.Err != "" {
 		f.AddString("error", p.Err)
 	}
 	return f
+}
+
+// staple is what a stapled OCSP response says of the leaf.
+type staple struct {
+	revoked bool
+	// text says the status ("good", "revoked on …", "invalid: …").
+	text string
+	resp *ocsp.Response
+}
+
+// stapleStatus reads the stapled response against the leaf and its
+// issuer, the chain's second certificate (RFC 6960: the issuer signs it,
+// itself or through a responder it certified).
+func (p *CertChain) stapleStatus() staple {
+	if len(p.Certs) < 2 {
+		return staple{text: "not checked: the chain holds no issuer of the leaf"}
+	}
+	resp, err := ocsp.ParseResponseForCert(p.Staple, p.Certs[0], p.Certs[1])
+	if err != nil {
+		return staple{text: "invalid: " + err.Error()}
+	}
+	switch resp.Status {
+	case ocsp.Good:
+		return staple{text: "good", resp: resp}
+	case ocsp.Revoked:
+		return staple{revoked: true, text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339), resp: resp}
+	}
+	return staple{text: "unknown", resp: resp}
 }
 
 // keyTypeOf returns the authentication of a TLS 1.0-1.2 suite: RSA,
@@ -136,6 +171,16 @@ func certFindings(r *Result) []Finding {
 		if !cc.Verdict.Valid {
 			out = append(out, Finding{High, "untrusted-chain", "the " + cc.KeyType + " chain is not trusted",
 				cc.Verdict.Cause, cc.Verdict.Fix})
+		}
+		if len(cc.Staple) > 0 {
+			if st := cc.stapleStatus(); st.revoked {
+				out = append(out, Finding{Critical, "revoked", "the " + cc.KeyType + " certificate is revoked",
+					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", cc.Certs[1].Subject, leaf.Subject, st.text),
+					"replace the certificate with a new one (and a new key, if it was compromised)"})
+			}
+		}
+		for _, w := range cc.Verdict.Warnings {
+			out = append(out, Finding{Low, "chain-warning", "the " + cc.KeyType + " chain is trusted with a warning", w.Cause, w.Fix})
 		}
 		if left := leaf.NotAfter.Sub(at); left >= 0 && left < 30*24*time.Hour {
 			out = append(out, Finding{Medium, "expires-soon", "the " + cc.KeyType + " certificate expires within 30 days",

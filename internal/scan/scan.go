@@ -358,8 +358,14 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.Features = append(res.Features, resumption...)
 	res.Chains = chains
 	for _, cc := range t13.chains {
-		if !slices.ContainsFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType }) {
+		i := slices.IndexFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType })
+		switch {
+		case i < 0:
 			res.Chains = append(res.Chains, cc)
+		case len(res.Chains[i].Staple) == 0 && len(res.Chains[i].Certs) > 0 && len(cc.Certs) > 0 && res.Chains[i].Certs[0].Equal(cc.Certs[0]):
+			// The same leaf: what TLS 1.3 stapled to it is checked
+			// with the earlier version's chain.
+			res.Chains[i].Staple = cc.Staple
 		}
 	}
 	for i := range res.Chains {
