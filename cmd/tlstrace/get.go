@@ -78,6 +78,9 @@ type getOptions struct {
 	// STARTTLS. httpSet lists the HTTP-only flags given.
 	sslReqd bool
 	httpSet []string
+	// user is curl's -u USER:PASSWORD, for the mail URLs: a login inside
+	// TLS, the password never shown.
+	user string
 }
 
 // connOptions are the network and TLS flags of every command that
@@ -169,6 +172,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
 	o.html.flags(f, htmlFlagUsage)
+	f.StringVarP(&o.user, "user", "u", "", "for imap://, pop3://, smtp:// … URLs: log in inside TLS as `USER:PASSWORD` (the password is never shown)")
 	f.BoolVar(&o.sslReqd, "ssl-reqd", false, "for smtp://, imap://, pop3:// … URLs: upgrade the session with STARTTLS (without it, tlstrace stops rather than stay in clear text)")
 	return cmd
 }
@@ -182,9 +186,12 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	conv, err := conversationURL(target, o.sslReqd, o.httpSet)
+	conv, err := conversationURL(target, o.sslReqd, o.httpSet, o.user)
 	if err != nil {
 		return err
+	}
+	if conv == nil && o.user != "" {
+		return fail(exitUsage, errors.New("-u applies to the mail URLs (imap://, pop3://, smtp:// …) only: tlstrace sends HTTP servers no credentials"), "drop -u")
 	}
 	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
 	if err != nil {
@@ -236,6 +243,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		req.Output = bodyBuf
 	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+		conv.Withhold(ev)
 		warnVerify(ev, stderr)
 		out.Event(ev)
 	})
@@ -251,6 +259,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	var res *client.Result
 	if conv != nil {
 		err = client.Converse(ctx, tr, conv)
+		if err == nil && conv.Credentials != nil {
+			fmt.Fprintf(stderr, "tlstrace: logged in as %q inside TLS (password withheld)\n", conv.Credentials.User)
+		}
 	} else {
 		res, err = client.Get(ctx, tr, req)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -20,7 +21,10 @@ var httpOnlyFlags = []string{"header", "request", "data", "output", "head", "loc
 // package starttls asks for (imap://, smtps://, …, as curl's schemes),
 // or nil when its scheme is none of theirs. A clear-text scheme without
 // sslReqd is a usage error: the session would stay in clear text.
-func conversationURL(target string, sslReqd bool, httpSet []string) (*client.Conversation, error) {
+//
+// user is -u's USER:PASSWORD, "" when not given: the conversation logs in
+// with it inside TLS.
+func conversationURL(target string, sslReqd bool, httpSet []string, user string) (*client.Conversation, error) {
 	scheme, _, ok := strings.Cut(target, "://")
 	if !ok {
 		return nil, nil
@@ -37,7 +41,7 @@ func conversationURL(target string, sslReqd bool, httpSet []string) (*client.Con
 	case len(httpSet) > 0:
 		return nil, fail(exitUsage, fmt.Errorf("%s applies to HTTP only: tlstrace sends %s servers nothing but the greeting, capabilities and quit", strings.Join(httpSet, ", "), p.Title), "drop it")
 	case u.User != nil:
-		return nil, fail(exitUsage, fmt.Errorf("%q names a user: tlstrace does not log in", target), "remove the user from the URL")
+		return nil, fail(exitUsage, fmt.Errorf("%q names a user: tlstrace takes the user from -u only, so that no password is shown in the URL", target), "remove the user from the URL and give -u USER:PASSWORD")
 	case p.After == nil:
 		return nil, fail(exitUsage, fmt.Errorf("tlstrace speaks %s only up to the TLS handshake", p.Title), "use tlstrace connect HOST:PORT --starttls "+p.Name)
 	case !implicit && !sslReqd:
@@ -47,6 +51,20 @@ func conversationURL(target string, sslReqd bool, httpSet []string) (*client.Con
 		}
 		return nil, fail(exitUsage, fmt.Errorf("the %s session with %s would stay in clear text: tlstrace traces TLS sessions", p.Title, u.Host), hint)
 	}
+	var cred *starttls.Credentials
+	if user != "" {
+		name, pass, ok := strings.Cut(user, ":")
+		switch {
+		case !p.Login:
+			return nil, fail(exitUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
+		case !ok || name == "":
+			return nil, fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
+		}
+		cred = &starttls.Credentials{User: name, Password: pass}
+		if err := starttls.CheckCredentials(cred); err != nil {
+			return nil, fail(exitUsage, fmt.Errorf("-u: %w", err), "")
+		}
+	}
 	port := u.Port()
 	if port == "" {
 		port = strconv.Itoa(p.Port)
@@ -54,5 +72,5 @@ func conversationURL(target string, sslReqd bool, httpSet []string) (*client.Con
 			port = strconv.Itoa(p.TLSPort)
 		}
 	}
-	return &client.Conversation{Host: u.Hostname(), Port: port, Protocol: p.Name, Implicit: implicit}, nil
+	return &client.Conversation{Host: u.Hostname(), Port: port, Protocol: p.Name, Implicit: implicit, Credentials: cred}, nil
 }

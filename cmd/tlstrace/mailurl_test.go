@@ -31,7 +31,7 @@ func TestMailURLs(t *testing.T) {
 				continue
 			}
 			schemes++
-			c, err := conversationURL(s.scheme+"://mail.example/", true, nil)
+			c, err := conversationURL(s.scheme+"://mail.example/", true, nil, "")
 			if p.After == nil {
 				if err == nil || !strings.Contains(err.Error(), "only up to the TLS handshake") {
 					t.Errorf("%s:// of %s, which has no After dialog: %v", s.scheme, n, err)
@@ -50,10 +50,10 @@ func TestMailURLs(t *testing.T) {
 	if schemes < 6 {
 		t.Errorf("%d URL schemes in the registry, want smtp, smtps, imap, imaps, pop3, pop3s at least", schemes)
 	}
-	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", false, nil); err != nil || c.Port != "10993" || !c.Implicit {
+	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", false, nil, ""); err != nil || c.Port != "10993" || !c.Implicit {
 		t.Errorf("IMAPS://localhost:10993/INBOX = %+v, %v", c, err)
 	}
-	if c, err := conversationURL("https://localhost/", false, nil); c != nil || err != nil {
+	if c, err := conversationURL("https://localhost/", false, nil, ""); c != nil || err != nil {
 		t.Errorf("https:// = %+v, %v; want no conversation", c, err)
 	}
 
@@ -63,7 +63,10 @@ func TestMailURLs(t *testing.T) {
 	}{
 		{[]string{"imap://localhost:1/"}, []string{"IMAP session with localhost:1 would stay in clear text", "--ssl-reqd", "imaps://", "993"}},
 		{[]string{"smtp://localhost:1/"}, []string{"SMTP session", "clear text", "smtps://"}},
-		{[]string{"imaps://user:secret@localhost:1/"}, []string{"does not log in"}},
+		{[]string{"imaps://user:secret@localhost:1/"}, []string{"names a user", "-u USER:PASSWORD"}},
+		{[]string{"imaps://localhost:1/", "-u", "user"}, []string{"-u wants USER:PASSWORD"}},
+		{[]string{"imaps://localhost:1/", "-u", "user:a\r\nb"}, []string{"CR, LF or NUL"}},
+		{[]string{"https://localhost:1/", "--user", "user:secret"}, []string{"-u applies to the mail URLs"}},
 		{[]string{"smtp://localhost:1/", "--ssl-reqd", "-d", "hello"}, []string{"--data applies to HTTP only"}},
 		{[]string{"pop3s://localhost:1/", "-X", "DELE 1"}, []string{"--request applies to HTTP only"}},
 		{[]string{"imap:///", "--ssl-reqd"}, []string{`"imap:///" names no host`, "imap://HOST[:PORT]/"}},

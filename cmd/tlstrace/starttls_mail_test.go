@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -98,6 +101,7 @@ func startDovecot(t *testing.T) dovecotPorts {
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
 	p := dovecotPorts{imap: freePort(t), imaps: freePort(t), pop3: freePort(t), pop3s: freePort(t), lmtp: freePort(t), sieve: freePort(t), cacert: root.file}
+	mailDirs(t, dir)
 	conf := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, conf, fmt.Sprintf(`protocols = imap pop3 lmtp sieve
 listen = 127.0.0.1
@@ -112,7 +116,7 @@ default_login_user = dovenull
 mail_location = maildir:%[1]s/mail
 passdb {
   driver = static
-  args = nopassword=y
+  args = password=`+mailPassword+`
 }
 userdb {
   driver = static
@@ -312,6 +316,27 @@ func TestStartTLSDovecot(t *testing.T) {
 			wantDialog(t, inside, tc.inside...)
 		})
 	}
+	// -u logs in inside TLS, after the capabilities, and the password is
+	// never shown.
+	t.Run("login", func(t *testing.T) {
+		for _, tc := range []struct {
+			url    string
+			inside []string
+		}{
+			{fmt.Sprintf("imap://localhost:%d/", dv.imap),
+				[]string{"C: a002 CAPABILITY", "S: a002 OK", `C: a003 LOGIN "alice" <password withheld>`, "S: a003 OK", "C: a004 LOGOUT", "S: a004 OK"}},
+			{fmt.Sprintf("imaps://localhost:%d/", dv.imaps),
+				[]string{"S: * OK", `C: a003 LOGIN "alice" <password withheld>`, "S: a003 OK", "C: a004 LOGOUT", "S: a004 OK"}},
+			{fmt.Sprintf("pop3://localhost:%d/", dv.pop3),
+				[]string{"C: CAPA", "S: .", "C: USER alice", "S: +OK", "C: PASS <password withheld>", "S: +OK", "C: QUIT", "S: +OK"}},
+			{fmt.Sprintf("pop3s://localhost:%d/", dv.pop3s),
+				[]string{"C: USER alice", "S: +OK", "C: PASS <password withheld>", "S: +OK", "C: QUIT", "S: +OK"}},
+		} {
+			t.Run(tc.url, func(t *testing.T) {
+				wantDialog(t, checkMailLogin(t, tc.url, dv.cacert, "alice"), tc.inside...)
+			})
+		}
+	})
 	// The default text view shows the dialog, timed, without -v: the
 	// lines before TLS in their section, those inside in the protocol's,
 	// and the STARTTLS dialog's time in the waterfall.
@@ -371,6 +396,7 @@ func TestStartTLSDovecotSubmission(t *testing.T) {
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
 	port, tlsPort := freePort(t), freePort(t)
+	mailDirs(t, dir)
 	conf := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, conf, fmt.Sprintf(`protocols = submission
 listen = 127.0.0.1
@@ -383,11 +409,12 @@ ssl_cert = <%[2]s
 ssl_key = <%[3]s
 default_internal_user = dovecot
 default_login_user = dovenull
+mail_location = maildir:%[1]s/mail
 submission_relay_host = 127.0.0.1
-submission_relay_port = 9
+submission_relay_port = %[6]d
 passdb {
   driver = static
-  args = nopassword=y
+  args = password=`+mailPassword+`
 }
 userdb {
   driver = static
@@ -402,7 +429,7 @@ service submission-login {
     ssl = yes
   }
 }
-`, dir, cert, key, port, tlsPort), 0o644)
+`, dir, cert, key, port, tlsPort, relaySink(t)), 0o644)
 	startMailDaemon(t, []int{port, tlsPort}, "dovecot", "-F", "-c", conf)
 
 	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
@@ -424,6 +451,12 @@ service submission-login {
 		t.Errorf("lines before TLS on smtps://: %q", before)
 	}
 	wantDialog(t, inside, "S: 220 ", "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 ")
+
+	// -u logs in with AUTH PLAIN, which the server offers inside TLS only.
+	for _, url := range []string{fmt.Sprintf("smtp://localhost:%d/", port), fmt.Sprintf("smtps://localhost:%d/", tlsPort)} {
+		wantDialog(t, checkMailLogin(t, url, root.file, "alice"),
+			"C: EHLO tlstrace.invalid", "S: 250-AUTH PLAIN", "C: AUTH PLAIN <password withheld>", "S: 235 ", "C: QUIT", "S: 221 ")
+	}
 }
 
 // startPostfix starts a postfix instance of its own on 127.0.0.1, as
@@ -560,4 +593,128 @@ func TestStartTLSPostfix(t *testing.T) {
 	if got, want := handshakeVersion(t, events(t, stderr)), handshakeVersion(t, evs); got != want {
 		t.Errorf("smtps: %s, STARTTLS: %s", got, want)
 	}
+}
+
+// mailPassword is the password of every user of the dovecot the tests
+// start: only -u with it logs in.
+const mailPassword = "Tl5-w1thheld-9f3k"
+
+// checkMailLogin runs tlstrace URL -u user:password (with --ssl-reqd for
+// the clear-text schemes), in the text view and in JSON: with the right
+// password it exits 0 and says it logged in, with a wrong one it exits
+// with the code of the application step and says the login was refused;
+// the password, and its base64 alone and in AUTH PLAIN's message, appear
+// nowhere in the output. It returns the JSON dialog inside TLS of the
+// right password.
+func checkMailLogin(t *testing.T, url, cacert, user string) []string {
+	t.Helper()
+	var inside []string
+	for _, pass := range []string{mailPassword, "wrong-" + mailPassword} {
+		plain := "\x00" + user + "\x00" + pass
+		secrets := []string{pass, base64.StdEncoding.EncodeToString([]byte(pass)), hex.EncodeToString([]byte(pass)),
+			base64.StdEncoding.EncodeToString([]byte(plain)), hex.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(plain))))}
+		for _, format := range []string{"text", "json"} {
+			args := []string{url, "--cacert", cacert, "-u", user + ":" + pass}
+			if strings.HasPrefix(url, "imap:") || strings.HasPrefix(url, "pop3:") || strings.HasPrefix(url, "smtp:") {
+				args = append(args, "--ssl-reqd")
+			}
+			if format == "json" {
+				args = append(args, "--json")
+			}
+			code, out, stderr := runCode(args...)
+			for _, s := range secrets {
+				if strings.Contains(out+stderr, s) {
+					t.Errorf("%q: the output shows the secret %q:\n%s%s", args, s, out, stderr)
+				}
+			}
+			if format == "text" && !strings.Contains(out, "<password withheld>") {
+				t.Errorf("%q: the login line is not shown with its password withheld:\n%s%s", args, out, stderr)
+			}
+			if pass != mailPassword {
+				if code != exitHTTP || !strings.Contains(stderr, "refused the login") || !strings.Contains(stderr, "-u") {
+					t.Errorf("%q: exit %d, want %d and the refused login explained:\n%s", args, code, exitHTTP, stderr)
+				}
+				continue
+			}
+			if code != 0 || !strings.Contains(stderr, fmt.Sprintf("logged in as %q", user)) {
+				t.Fatalf("%q: exit %d, want 0 and the login reported:\n%s%s", args, code, stderr, out)
+			}
+			if format == "json" {
+				for _, ev := range events(t, out) {
+					if ev.Type != "starttls" {
+						continue
+					}
+					var f struct {
+						Line  string
+						InTLS bool `json:"in_tls"`
+					}
+					if err := json.Unmarshal(ev.Fields, &f); err != nil {
+						t.Fatal(err)
+					}
+					if f.InTLS {
+						mark := "S: "
+						if ev.From == "client" {
+							mark = "C: "
+						}
+						inside = append(inside, mark+f.Line)
+					}
+				}
+			}
+		}
+	}
+	return inside
+}
+
+// mailDirs makes the mail and home directories of dovecot's users under
+// dir, writable by the user (nobody) that a login runs as.
+func mailDirs(t *testing.T, dir string) {
+	t.Helper()
+	for _, d := range []string{"mail", "home"} {
+		d = filepath.Join(dir, d)
+		if err := os.MkdirAll(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// relaySink listens on 127.0.0.1 as the SMTP relay of dovecot's
+// submission service, which connects to it once a user logs in: it
+// greets, answers every command with 250 and QUIT with 221, and keeps
+// nothing. It returns its port.
+func relaySink(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(30 * time.Second))
+				r := bufio.NewReader(c)
+				fmt.Fprint(c, "220 relay\r\n")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
+						fmt.Fprint(c, "221 bye\r\n")
+						return
+					}
+					fmt.Fprint(c, "250 relay\r\n")
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +17,8 @@ import (
 // past the handshake (tlstrace imap://…, as curl -v): the clear-text
 // dialog up to STARTTLS (none for implicit TLS), the handshake, then the
 // protocol's greeting, capabilities and polite end inside TLS. Nothing is
-// sent that changes the server: no mail, no login.
+// sent that changes the server: no mail, and no login unless Credentials
+// are given.
 type Conversation struct {
 	Host, Port string
 	// ServerName is the name sent in SNI and verified (default Host).
@@ -31,6 +33,10 @@ type Conversation struct {
 	Implicit bool
 	// Timeout bounds the whole session; 0 is DefaultHandshakeTimeout.
 	Timeout time.Duration
+	// Credentials, when set, log in inside TLS after the capabilities,
+	// for the protocols that can (starttls.Protocol.Login); the password
+	// is never shown.
+	Credentials *starttls.Credentials
 }
 
 // Converse runs the conversation: each line of the dialog is a starttls
@@ -43,6 +49,14 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 	}
 	if p.After == nil {
 		return stepErr(StepUsage, fmt.Errorf("tlstrace speaks %s only up to the TLS handshake", p.Title), "use tlstrace connect --starttls "+p.Name)
+	}
+	if c.Credentials != nil {
+		if !p.Login {
+			return stepErr(StepUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
+		}
+		if err := starttls.CheckCredentials(c.Credentials); err != nil {
+			return stepErr(StepUsage, err, "")
+		}
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -91,7 +105,9 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 		}
 		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: p.Name, Line: line, InTLS: true}))
 	}
-	err = p.After(starttls.NewDialog(tc, p, c.Host, show), c.Implicit)
+	d := starttls.NewDialog(tc, p, c.Host, show)
+	d.Credentials = c.Credentials
+	err = p.After(d, c.Implicit)
 	if err == nil {
 		// The server ends the session after the protocol's quit: its
 		// close_notify (or the end of the connection) is read, then the
@@ -107,14 +123,39 @@ func afterError(err error, p *starttls.Protocol) error {
 	var (
 		refused *starttls.RefusedError
 		closed  *starttls.ClosedError
+		login   *starttls.LoginError
 	)
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &login):
+		return stepErr(StepHTTP, err, "the TLS session works; check the user and password given with -u")
 	case errors.As(err, &refused):
 		return stepErr(StepHTTP, err, fmt.Sprintf("the TLS session works; the server's %s answer inside it is not the usual one", p.Title))
 	case errors.As(err, &closed):
 		return stepErr(StepHTTP, err, "the TLS session was established; the server ended it during the dialog that follows")
 	}
 	return stepErr(StepHTTP, err, "")
+}
+
+// Withhold masks the secrets of c's Credentials in the plaintext of ev,
+// an event of the conversation: the password, and the base64 of AUTH
+// PLAIN's message that holds it, are overwritten with '*' of the same
+// length in the event's decrypted bytes, so that no view nor export
+// shows them. It does nothing without Credentials.
+func (c *Conversation) Withhold(ev *trace.Event) {
+	if c == nil || c.Credentials == nil || c.Credentials.Password == "" {
+		return
+	}
+	d, ok := ev.Payload.(*trace.Data)
+	if !ok || len(d.Bytes) == 0 {
+		return
+	}
+	for _, s := range starttls.Secrets(c.Credentials) {
+		for i := bytes.Index(d.Bytes, []byte(s)); i >= 0; i = bytes.Index(d.Bytes, []byte(s)) {
+			for j := i; j < i+len(s); j++ {
+				d.Bytes[j] = '*'
+			}
+		}
+	}
 }

@@ -6,8 +6,9 @@
 //
 // A Dialog reports every line (or, for binary protocols, every message)
 // that goes either way, so the trace shows the dialog as it was on the
-// wire. Nothing is changed on the server: no mail is sent and no one logs
-// in.
+// wire. Nothing is changed on the server: no mail is sent, and no one
+// logs in unless the dialog is given credentials (tlstrace -u), which it
+// uses only inside TLS and never shows.
 package starttls
 
 import (
@@ -43,9 +44,12 @@ type Protocol struct {
 	Upgrade func(d *Dialog) error
 	// After, when set, speaks the protocol inside TLS once the handshake is
 	// done: the greeting (implicit is true when the session started in
-	// TLS, so the greeting comes now), the capabilities, and a polite end
-	// of the session. It changes nothing on the server.
+	// TLS, so the greeting comes now), the capabilities, a login when the
+	// dialog has Credentials (and the protocol has Login), and a polite
+	// end of the session. It changes nothing on the server.
 	After func(d *Dialog, implicit bool) error
+	// Login says that After logs in when the dialog has Credentials.
+	Login bool
 	// Serve, when set, speaks the server's side of Upgrade on a dialog of
 	// NewServerDialog: the greeting, the answers to the client's commands
 	// (refusing politely all but the few the clear-text part needs), up
@@ -132,9 +136,11 @@ type Dialog struct {
 	// Host is the server's name, for the protocols that name it (XMPP's
 	// stream header).
 	Host string
-	w    io.Writer
-	r    *bufio.Reader
-	show Show
+	// Credentials, when set, are used by After to log in, inside TLS only.
+	Credentials *Credentials
+	w           io.Writer
+	r           *bufio.Reader
+	show        Show
 	// self is the side this end speaks for: Client, or Server on a
 	// dialog of NewServerDialog.
 	self trace.Side
@@ -187,6 +193,16 @@ func (d *Dialog) Write(b []byte) error {
 // Send sends one line, ending it with CR LF, and reports it.
 func (d *Dialog) Send(line string) error {
 	d.show(d.self, line)
+	return d.Write([]byte(line + "\r\n"))
+}
+
+// Withheld is what the trace shows in place of a secret the client sent.
+const Withheld = "<password withheld>"
+
+// SendSecret sends line, which holds a secret, and reports shown (the
+// line with the secret replaced by Withheld) in its place.
+func (d *Dialog) SendSecret(line, shown string) error {
+	d.show(d.self, shown)
 	return d.Write([]byte(line + "\r\n"))
 }
 
@@ -295,6 +311,23 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("%s %s: the server answered %q, not %q", e.Protocol, e.Step, e.Answer, e.Want)
+}
+
+// Credentials are a user's name and password for a login inside TLS.
+type Credentials struct {
+	User, Password string
+}
+
+// LoginError is a server that refused the login: the credentials are
+// wrong, or the server does not let that user in.
+type LoginError struct {
+	Protocol, User string
+	// Answer is the server's answer to the login.
+	Answer string
+}
+
+func (e *LoginError) Error() string {
+	return fmt.Sprintf("%s: the server refused the login of %q: %q", e.Protocol, e.User, e.Answer)
 }
 
 // ProtocolError is a server's message the dialog cannot read: malformed,
