@@ -190,6 +190,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	if conv != nil && conv.Credentials != nil && o.pcap != "" {
+		return fail(exitUsage, errors.New("--pcap with -u would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or -u")
+	}
 	if conv == nil && o.user != "" {
 		return fail(exitUsage, errors.New("-u applies to the mail URLs (imap://, pop3://, smtp:// …) only: tlstrace sends HTTP servers no credentials"), "drop -u")
 	}

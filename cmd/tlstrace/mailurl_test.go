@@ -67,6 +67,7 @@ func TestMailURLs(t *testing.T) {
 		{[]string{"imaps://localhost:1/", "-u", "user"}, []string{"-u wants USER:PASSWORD"}},
 		{[]string{"imaps://localhost:1/", "-u", "user:a\r\nb"}, []string{"CR, LF or NUL"}},
 		{[]string{"https://localhost:1/", "--user", "user:secret"}, []string{"-u applies to the mail URLs"}},
+		{[]string{"imaps://localhost:1/", "-u", "user:secret", "--pcap", "x.pcapng"}, []string{"--pcap with -u", "drop --pcap"}},
 		{[]string{"smtp://localhost:1/", "--ssl-reqd", "-d", "hello"}, []string{"--data applies to HTTP only"}},
 		{[]string{"pop3s://localhost:1/", "-X", "DELE 1"}, []string{"--request applies to HTTP only"}},
 		{[]string{"imap:///", "--ssl-reqd"}, []string{`"imap:///" names no host`, "imap://HOST[:PORT]/"}},
