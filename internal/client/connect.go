@@ -58,28 +58,8 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	if err := CheckStartTLS(s.StartTLS); err != nil {
 		return stepErr(StepUsage, err, "")
 	}
-	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
-	name := s.ServerName
-	if name == "" {
-		name = s.Host
-	}
-	conn, raw, tc, tap, err := connectTLS(t, conn, &s.TLS, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
-		raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if s.Timeout > 0 {
-			raw.SetDeadline(time.Now().Add(s.Timeout))
-		}
-		if s.StartTLS != "" {
-			if err := startTLS(t, conn, raw, s.StartTLS, s.Host); err != nil {
-				return raw, nil, nil, err
-			}
-		}
-		tc, tap, err := Handshake(ctx, t, conn, raw, name, o, tm)
-		return raw, tc, tap, err
-	})
+	conn, raw, tc, tap, err := openSession(ctx, t, s.Network, s.Host, s.Port, s.ServerName, s.StartTLS, &s.TLS, s.Timeout, tm)
 	if raw != nil {
 		defer raw.Close()
 	}
@@ -241,4 +221,37 @@ func startTLSError(err error) error {
 		return stepErr(StepTLS, err, "the server (or something between) answers ahead of the client: a client that took these bytes as TLS would accept injected commands; fix the server or look for a middlebox")
 	}
 	return advise(StepTLS, err, AdviseStartTLS)
+}
+
+// openSession dials host:port, runs the clear-text upgrade of proto
+// first when proto is not "", and runs the TLS handshake for serverName
+// (host when ""), with the own engine's retry: the one way connect and
+// Converse open a session. The connection's deadline is ctx's, else
+// timeout from each dial when it is positive. The upgrade's time goes
+// in tm.StartTLS.
+func openSession(ctx context.Context, t *source.Tracer, n Network, host, port, serverName, proto string, opts *TLSOptions, timeout time.Duration, tm *Timings) (int, net.Conn, TLSConn, *source.Tap, error) {
+	if serverName == "" {
+		serverName = host
+	}
+	return connectTLS(t, t.NextConn(), opts, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
+		raw, err := dial(ctx, t, conn, n, host, port, tm)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if dl, ok := ctx.Deadline(); ok {
+			raw.SetDeadline(dl)
+		} else if timeout > 0 {
+			raw.SetDeadline(time.Now().Add(timeout))
+		}
+		if proto != "" {
+			start := time.Now()
+			err := startTLS(t, conn, raw, proto, host)
+			tm.StartTLS = time.Since(start)
+			if err != nil {
+				return raw, nil, nil, err
+			}
+		}
+		tc, tap, err := Handshake(ctx, t, conn, raw, serverName, o, tm)
+		return raw, tc, tap, err
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -64,31 +63,12 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
-	name := c.ServerName
-	if name == "" {
-		name = c.Host
+	proto := p.Name
+	if c.Implicit {
+		proto = ""
 	}
-	conn, raw, tc, tap, err := connectTLS(t, conn, &c.TLS, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
-		raw, err := dial(ctx, t, conn, c.Network, c.Host, c.Port, tm)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if dl, ok := ctx.Deadline(); ok {
-			raw.SetDeadline(dl)
-		}
-		if !c.Implicit {
-			start := time.Now()
-			err := startTLS(t, conn, raw, p.Name, c.Host)
-			tm.StartTLS = time.Since(start)
-			if err != nil {
-				return raw, nil, nil, err
-			}
-		}
-		tc, tap, err := Handshake(ctx, t, conn, raw, name, o, tm)
-		return raw, tc, tap, err
-	})
+	conn, raw, tc, tap, err := openSession(ctx, t, c.Network, c.Host, c.Port, c.ServerName, proto, &c.TLS, 0, tm)
 	if raw != nil {
 		defer raw.Close()
 	}
