@@ -22,49 +22,6 @@ import (
 // pgBin is where Debian's postgresql-15 package puts its programs.
 const pgBin = "/usr/lib/postgresql/15/bin/"
 
-// startDBDaemon starts a database daemon that stays in the foreground, as
-// the user cred when it is not nil, and waits until its log says ready.
-// The test's cleanup stops it with SIGTERM (SIGKILL after 10 s) and logs
-// what it wrote when the test failed.
-func startDBDaemon(t *testing.T, cred *syscall.Credential, ready string, name string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	var log lockedBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("%s did not stop in 10 s", name)
-		}
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, log.String())
-		}
-	})
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(log.String(), ready); time.Sleep(50 * time.Millisecond) {
-		select {
-		case <-done:
-			t.Fatalf("%s ended:\n%s", name, log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready in 15 s:\n%s", name, log.String())
-		}
-	}
-}
-
 // runAs runs a program to its end as the user cred (nil: as the test).
 func runAs(t *testing.T, cred *syscall.Credential, name string, args ...string) {
 	t.Helper()
@@ -126,7 +83,7 @@ func startPostgres(t *testing.T, cert, key string) int {
 	data := filepath.Join(dir, "data")
 	runAs(t, cred, pgBin+"initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C")
 	port := freePort(t)
-	startDBDaemon(t, cred, "database system is ready to accept connections", pgBin+"postgres", append([]string{"-D", data,
+	startDaemon(t, daemon{cred: cred, ready: "database system is ready to accept connections"}, pgBin+"postgres", append([]string{"-D", data,
 		"-k", filepath.Join(dir, "sock"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", "fsync=off"}, ssl...)...)
 	return port
 }
@@ -147,7 +104,7 @@ func startMariaDB(t *testing.T, cacert, cert, key string) int {
 	if cert != "" {
 		args = append(args, "--ssl-cert="+cert, "--ssl-key="+key, "--ssl-ca="+cacert)
 	}
-	startDBDaemon(t, nil, "ready for connections", "mariadbd", args...)
+	startDaemon(t, daemon{ready: "ready for connections"}, "mariadbd", args...)
 	return port
 }
 

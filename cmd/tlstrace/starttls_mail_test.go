@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // daemonDir is a temporary directory a daemon's unprivileged processes
@@ -30,58 +32,6 @@ func daemonDir(t *testing.T) string {
 		}
 	}
 	return dir
-}
-
-// startMailDaemon starts a daemon that stays in the foreground, in a
-// process group of its own, and waits until each of ports on 127.0.0.1
-// accepts connections. The test's cleanup ends it with SIGTERM (SIGKILL to
-// its group after 10 s) and logs what it wrote when the test failed.
-func startMailDaemon(t *testing.T, ports []int, name string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	var log lockedBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-			t.Errorf("%s did not stop in 10 s", name)
-		}
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, log.String())
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for _, port := range ports {
-		for {
-			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			select {
-			case <-done:
-				t.Fatalf("%s exited:\n%s", name, log.String())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s does not listen on port %d after 10 s:\n%s", name, port, log.String())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 }
 
 // dovecotPorts are the ports of a dovecot a test started.
@@ -152,7 +102,7 @@ service managesieve-login {
   }
 }
 `, dir, cert, key, p.imap, p.imaps, p.pop3, p.pop3s, p.lmtp, p.sieve), 0o644)
-	startMailDaemon(t, []int{p.imap, p.imaps, p.pop3, p.pop3s, p.lmtp, p.sieve}, "dovecot", "-F", "-c", conf)
+	startDaemon(t, daemon{ports: []int{p.imap, p.imaps, p.pop3, p.pop3s, p.lmtp, p.sieve}}, "dovecot", "-F", "-c", conf)
 	return p
 }
 
@@ -430,7 +380,7 @@ service submission-login {
   }
 }
 `, dir, cert, key, port, tlsPort, relaySink(t)), 0o644)
-	startMailDaemon(t, []int{port, tlsPort}, "dovecot", "-F", "-c", conf)
+	startDaemon(t, daemon{ports: []int{port, tlsPort}}, "dovecot", "-F", "-c", conf)
 
 	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
 	evs := checkStartTLSPeer(t, peer)
@@ -544,7 +494,7 @@ postlog unix-dgram n - n - 1 postlogd
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
-	startMailDaemon(t, []int{port, tlsPort}, master, "-c", conf, "-d")
+	startDaemon(t, daemon{ports: []int{port, tlsPort}}, master, "-c", conf, "-d")
 	b, err := os.ReadFile(filepath.Join(queue, "pid", "master.pid"))
 	if err != nil {
 		t.Fatal(err)
@@ -686,35 +636,29 @@ func mailDirs(t *testing.T, dir string) {
 // nothing. It returns its port.
 func relaySink(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		r := bufio.NewReader(c)
+		fmt.Fprint(c, "220 relay\r\n")
 		for {
-			c, err := ln.Accept()
+			line, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				r := bufio.NewReader(c)
-				fmt.Fprint(c, "220 relay\r\n")
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
-						fmt.Fprint(c, "221 bye\r\n")
-						return
-					}
-					fmt.Fprint(c, "250 relay\r\n")
-				}
-			}()
+			if strings.HasPrefix(strings.ToUpper(line), "QUIT") {
+				fmt.Fprint(c, "221 bye\r\n")
+				return
+			}
+			fmt.Fprint(c, "250 relay\r\n")
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	})
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -54,8 +54,8 @@ xferlog_enable=NO
 `, port, map[bool]string{false: "NO", true: "YES"}[implicit], cert, key, empty), 0o600)
 		return path
 	}
-	startMailDaemon(t, []int{port}, "vsftpd", conf("vsftpd.conf", port, false))
-	startMailDaemon(t, []int{tlsPort}, "vsftpd", conf("vsftpd-ftps.conf", tlsPort, true))
+	startDaemon(t, daemon{ports: []int{port}}, "vsftpd", conf("vsftpd.conf", port, false))
+	startDaemon(t, daemon{ports: []int{tlsPort}}, "vsftpd", conf("vsftpd-ftps.conf", tlsPort, true))
 
 	peer := startTLSPeer{proto: "ftp", port: port, cacert: root.file, decodeAs: "ftp"}
 	evs := checkStartTLSPeer(t, peer)
@@ -91,7 +91,7 @@ TLSCertificateFile %s
 TLSCertificateKeyFile %s
 TLSCACertificateFile %s
 `, dir, dir, cert, key, root.file), 0o600)
-	startMailDaemon(t, []int{port, tlsPort}, "slapd", "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", port, tlsPort), "-f", conf, "-d", "0")
+	startDaemon(t, daemon{ports: []int{port, tlsPort}}, "slapd", "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", port, tlsPort), "-f", conf, "-d", "0")
 
 	peer := startTLSPeer{proto: "ldap", port: port, cacert: root.file, decodeAs: "ldap"}
 	evs := checkStartTLSPeer(t, peer)
@@ -163,7 +163,7 @@ VirtualHost "localhost"
 VirtualHost "127.0.0.1"
   ssl = { certificate = "%[7]s", key = "%[8]s" }
 `, dir, data, c2s, s2s, c2sTLS, s2sTLS, cert, key), 0o600)
-	startMailDaemon(t, []int{c2s, s2s, c2sTLS, s2sTLS}, "prosody", "--config", conf, "-F")
+	startDaemon(t, daemon{ports: []int{c2s, s2s, c2sTLS, s2sTLS}}, "prosody", "--config", conf, "-F")
 
 	for _, tc := range []struct {
 		peer    startTLSPeer
@@ -218,7 +218,7 @@ func TestStartTLSInspIRCd(t *testing.T) {
 	// InspIRCd raises its own core file limit and, on Debian 12, dumps
 	// core as it stops, into the working directory: prlimit sets the hard
 	// limit to 0 first (and execs it, so the test stops inspircd itself).
-	startMailDaemon(t, []int{port, tlsPort}, "prlimit", "--core=0:0", "inspircd", "--nofork", "--runasroot", "--nolog", "--config", conf)
+	startDaemon(t, daemon{ports: []int{port, tlsPort}}, "prlimit", "--core=0:0", "inspircd", "--nofork", "--runasroot", "--nolog", "--config", conf)
 
 	// tshark's IRC dissector does not follow STARTTLS: decoded as TLS
 	// from the start, the clear-text lines are segments it passes over.

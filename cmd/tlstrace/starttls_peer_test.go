@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -142,5 +144,73 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// daemon says how a test runs a daemon: as the user cred (nil: as the
+// test), and when it is ready: its log holds ready (when not ""), and
+// each of ports on 127.0.0.1 accepts connections.
+type daemon struct {
+	cred  *syscall.Credential
+	ready string
+	ports []int
+}
+
+// startDaemon starts a daemon that stays in the foreground, in a process
+// group of its own, and waits up to 15 s until it is ready. The test's
+// cleanup ends it with SIGTERM (SIGKILL to its group after 10 s) and logs
+// what it wrote when the test failed.
+func startDaemon(t *testing.T, d daemon, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var log lockedBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: d.cred}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+			t.Errorf("%s did not stop in 10 s", name)
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, log.String())
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	wait := func(what string, ok func() bool) {
+		for !ok() {
+			select {
+			case <-done:
+				t.Fatalf("%s ended:\n%s", name, log.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s not ready in 15 s:\n%s", name, what, log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if d.ready != "" {
+		wait(fmt.Sprintf("no %q in its log", d.ready), func() bool { return strings.Contains(log.String(), d.ready) })
+	}
+	for _, port := range d.ports {
+		wait(fmt.Sprintf("port %d", port), func() bool {
+			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
 	}
 }
