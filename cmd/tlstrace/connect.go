@@ -15,26 +15,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-const connectLong = `Open a TLS session to HOST:PORT, like openssl s_client: standard input goes
-to the server, what the server sends goes to standard output, and the trace
-(every TLS message decoded, the chain verified) goes to standard error.
-
---starttls PROTO runs the clear-text upgrade of a mail, file transfer,
-directory, chat or database protocol first (openssl s_client -starttls's
-names), and shows each line of it.
---alpn offers ALPN protocols (openssl s_client -alpn): PostgreSQL 17's
-direct TLS (sslnegotiation=direct), with no SSLRequest before it, is
---alpn postgresql without --starttls.
---crlf sends each line feed as CR LF, as line-based protocols want (like
-s_client -crlf; a line feed already after a CR is left alone).
-When standard input ends, tlstrace waits --idle for the server, then closes
-the session with close_notify. When the server closes first (close_notify
-or a TCP FIN), the trace says so and tlstrace exits 0 at once: nothing read
-after that is sent.
-
-The TLS options are get's: crypto/tls runs the handshake unless the options
-or the server need tlstrace's own engine (--engine chooses).`
-
 type connectOptions struct {
 	s       client.Session
 	conn    connOptions
@@ -50,7 +30,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "connect HOST:PORT",
 		Short: "A traced TLS session on standard input and output (like openssl s_client)",
-		Long:  connectLong,
+		Long:  help("connect"),
 		Example: `  echo QUIT | tlstrace connect smtp.example.com:587 --starttls smtp
   printf 'GET / HTTP/1.0\r\n\r\n' | tlstrace connect localhost:4433 --cacert ca.pem`,
 		Args: cobra.ExactArgs(1),

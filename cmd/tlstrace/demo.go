@@ -14,19 +14,12 @@ import (
 	"github.com/tlstrace/tlstrace/internal/server"
 )
 
-const demoLong = `Run the whole trace with nothing to set up: tlstrace makes a throwaway CA
-and a certificate for localhost signed by it (what seed document 001 does
-with three openssl commands), starts an HTTPS server on 127.0.0.1, and makes
-a traced request to it. No network, no files.
-
-Then try it on a real server: tlstrace https://example.com/`
-
 func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o getOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Trace a request to an in-process HTTPS server (no network, no setup)",
-		Long:  demoLong,
+		Long:  help("demo"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDemo(cmd.Context(), &o, stdout, stderr)

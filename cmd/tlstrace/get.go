@@ -29,35 +29,6 @@ const (
 	exitHTTP    = 8
 )
 
-const getLong = `Make an HTTPS (or HTTP) request and show every step: the DNS lookup, the
-TCP connection, each TLS record and handshake message in both directions
-with its fields (TLS 1.3's encrypted ones decrypted with the session's own
-secrets), the certificate chain and the verification verdict, the HTTP
-request and response, and where the time went.
-
-The TLS options have curl's names and meaning. The response body is not
-printed; its size is shown (-o FILE or --body to get it).
-
-The handshake is crypto/tls's. tlstrace's own engine runs it instead when
-the options ask for what crypto/tls lacks (DHE or AES-CCM suites in
---ciphers, a choice of TLS 1.3 suites, ffdhe groups in --curves), or when
-the server refuses crypto/tls's ClientHello (an Ed448 certificate, DHE- or
-CCM-only servers): then on a new connection, and the trace says why.
---engine go or own chooses one. HTTP/2 needs crypto/tls: the own engine
-offers http/1.1 only.
-
-Mail (and the other protocols of connect --starttls that have curl URL
-schemes) as curl: smtps://, imaps://, pop3s:// start in TLS; smtp://,
-imap://, pop3:// upgrade with the protocol's STARTTLS when --ssl-reqd is
-given (without it, tlstrace stops: the session would stay in clear text).
-The default ports are the protocols'. The trace shows the dialog before
-TLS, the handshake, then the server's greeting, capabilities and the quit
-inside TLS; nothing else is sent: no mail, no login.
-
-The host name is checked against the certificate's subjectAltName only;
---cn-fallback also accepts a certificate without one whose common name
-matches, as curl and OpenSSL do.`
-
 // getOptions are curl's options; those that need no mapping are the
 // request's own fields.
 type getOptions struct {
@@ -130,7 +101,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Make a traced HTTPS request (like curl -v, with every message decoded)",
-		Long:  getLong,
+		Long:  help("get"),
 		Example: `  tlstrace https://example.com/
   tlstrace https://localhost:8443/ --cacert ca.pem --format curl
   tlstrace get https://localhost:8443/ --json | jq -c '[.from,.type]'

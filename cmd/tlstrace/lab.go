@@ -17,13 +17,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/lab"
 )
 
-const labLong = `Start servers that are broken on purpose, one per port on 127.0.0.1 from
---base-port: certificates that expired, name another host or chain to an
-unknown root, and peers that answer with garbage, reset, stall or send
-records TLS forbids. The CA and every certificate are made at start, so
-nothing goes stale; DIR/ca.pem is the root to trust. The first port serves
-an HTTPS page listing them. Try each with tlstrace URL --cacert DIR/ca.pem.`
-
 // labLine is one server in the --json listing.
 type labLine struct {
 	Name   string    `json:"name"`
@@ -46,7 +39,7 @@ func newLabCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Serve broken TLS servers on loopback, one fault each, to learn and test diagnoses",
-		Long:  labLong,
+		Long:  help("lab"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if basePort < 0 || basePort+len(lab.Names) > 65535 {

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
@@ -120,34 +121,28 @@ func flagError(err error) error {
 	return fmt.Errorf("%s %q: %w", name, se.Value, se.Err)
 }
 
+// helpFiles holds each command's long help, help/COMMAND.txt, the text
+// that `tlstrace help COMMAND` and the manual page show.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// help is the long help of command name, without the file's final newline.
+func help(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		// The files are compiled in: a missing one is a bug in this
+		// package, caught by any test that builds the commands.
+		panic(err)
+	}
+	return strings.TrimSuffix(string(b), "\n")
+}
+
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "tlstrace",
-		Short: "Make TLS and HTTPS connections visible and explain them",
-		Long: `tlstrace makes TLS and HTTPS connections visible and explains them: every
-TLS record and handshake message in both directions decoded, TLS 1.3's
-encrypted ones decrypted with the session's own secrets, the certificate
-chain verified and explained link by link.
-
-  tlstrace https://example.com/      a request, every step shown (curl's options)
-  tlstrace demo                      the same against an in-process server
-  tlstrace connect HOST:PORT         a TLS session on stdin/stdout (openssl s_client)
-  tlstrace serve --self-signed       a server that explains each client (openssl s_server)
-  tlstrace verify --cacert CA CERT   a chain verified and explained (openssl verify)
-  tlstrace cert new|ca|csr|sign|show make and inspect certificates (openssl req/x509)
-  tlstrace read FILE --keylog KEYS   a capture decoded (tshark with a key log)
-
-Exit status:
-  0  success
-  1  failure not covered below
-  2  usage error (unknown flag, missing argument)
-  3  input error (a capture, key log or certificate file that cannot be read)
-  4  DNS lookup failed
-  5  TCP connect failed (refused, unreachable, timed out)
-  6  TLS handshake failed (no common version or suite, not TLS, alert)
-  7  certificate verification failed (expired, wrong host, unknown CA, pin, OCSP)
-  8  HTTP failed
-A -m timeout exits with the code of the step it cut short.`,
+		Use:           "tlstrace",
+		Short:         "Make TLS and HTTPS connections visible and explain them",
+		Long:          help("tlstrace"),
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -15,31 +15,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-const readLong = `Read a pcap or pcapng capture and show every TLS connection in it: the TCP
-handshake, each TLS record and handshake message with its fields, and, with
-the session secrets, the encrypted handshake messages and application data
-decrypted.
-
-Secrets come from an NSS key log (--keylog, the file SSLKEYLOGFILE makes
-curl, browsers and openssl -keylogfile write) or from the Decryption Secrets
-Blocks of a pcapng file (as written by editcap --inject-secrets). TLS is
-found by content, on any port.
-
-The certificate chains servers sent are verified and explained as the
-live client does, at the time the capture holds them (not now), for the
-host name of the ClientHello's SNI (none is checked without SNI), against
-the system's trusted CAs or those of --cacert and --capath. A TLS 1.3
-chain is encrypted: it is verified only with the connection's secrets.
-
-FILE "-" reads standard input (dumpcap -w - | tlstrace read -).
-
-Output: one line per step; -v adds every decoded field (like openssl
-s_client -trace), -vv the bytes as hex; --json writes JSON Lines; --html
-FILE also writes a report: a ladder diagram of each connection, every
-message expandable to its fields and bytes.
-Connections are decoded on every core, the output kept in capture order.
-On a terminal, a line on standard error shows how far a long read has come.`
-
 type readOptions struct {
 	keylog  string
 	psk     string
@@ -56,7 +31,7 @@ func newReadCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "read FILE",
 		Short: "Decode the TLS connections of a capture file",
-		Long:  readLong,
+		Long:  help("read"),
 		Example: `  tlstrace read capture.pcap --keylog keys.txt
   tlstrace read capture.pcapng -v
   tlstrace read capture.pcap --keylog keys.txt --json | jq .type

@@ -21,36 +21,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-const scanLong = `Scan a TLS server's configuration: the protocol versions it speaks
-(SSL 3.0 to TLS 1.3), every cipher suite of the IANA registry it accepts
-in each version and in which order it prefers them (its own, or the
-client's), and the groups it accepts (TLS 1.3 key exchange groups, the
-ML-KEM hybrids and FFDHE included, and the ECDHE curves of TLS 1.2). Then
-the findings, each with its severity, rule, cause and fix, and a grade;
-docs/scan.md gives the rules.
-
-Each probe is one connection that sends one ClientHello and stops at the
-server's answer: a ServerHello or HelloRetryRequest (accepted), an alert
-or a closed connection (not accepted), or nothing before --timeout
-(reported as a time-out, never as accepted or refused). Then the DHE
-group sizes and the signature schemes (each scheme offered alone), and,
-in full handshakes on tlstrace's own engine, what only a complete
-handshake shows: TLS 1.3's chains, signature schemes, stapled OCSP and
-ALPN, and resumption tried (session IDs, tickets, TLS 1.3 PSK). At most
---concurrency connections are open at once.
-
-TARGET is HOST, HOST:PORT or an https:// URL (port 443 by default).
---starttls speaks a protocol's clear-text upgrade dialog (the names of
-connect --starttls) before each probe's hello.
-With -l FILE, the targets are the lines of FILE (blank lines and lines
-starting with # skipped), scanned one after the other; --shard k/n keeps
-the targets whose line number (counting targets from 1) is k modulo n,
-so that n runs with k = 1..n scan disjoint parts whose union is the
-list. Every JSON event names its target.
-
-The exit status is 0 when the scan ran, whatever it found; 1 when a
-target could not be reached (the others are still scanned).`
-
 type scanOptions struct {
 	concurrency int
 	timeout     time.Duration
@@ -71,7 +41,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Scan a server's TLS versions, cipher suites and groups, with findings and a grade (like sslscan)",
-		Long:  scanLong,
+		Long:  help("scan"),
 		Example: `  tlstrace scan example.com
   tlstrace scan 127.0.0.1:8443 --json | jq -c 'select(.type == "suite_accepted")'`,
 		Args: cobra.MaximumNArgs(1),

@@ -20,32 +20,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
-const serveLong = `A TLS server, like openssl s_server, that explains each client: its
-handshake decoded from the server's side (TLS 1.3's encrypted messages
-decrypted with the session's own secrets), what it offered against what
-was chosen, its JA3 and JA4 fingerprints, and its certificate verified and
-explained.
-
-Modes: echo (send back what the client sends), www (an HTTPS page and /json
-that show the client its own handshake), http (a fixed small response, for
-load tests), file (serve the files of --dir).
-
-crypto/tls serves by default. tlstrace's own TLS engine serves instead when
-crypto/tls cannot: an Ed448 certificate (as openssl genpkey -algorithm ED448
-makes), TLS 1.0 or 1.1 (--tlsv1.0, --tlsv1.1, --tls-max), a cipher suite
-crypto/tls lacks (--ciphers DHE-RSA-AES128-GCM-SHA256), a choice of TLS 1.3
-suites (--tls13-ciphers), an ffdhe group (--curves); or when asked with
---engine own.
-
---starttls smtp, imap or pop3 speaks the protocol's clear-text part
-first, as a mail server that requires TLS does (the greeting, the
-capabilities offering STARTTLS, the STARTTLS command, every other command
-refused politely), then TLS: for testing the clients that upgrade. The
-dialog is shown; a client that pipelines commands after STARTTLS is
-refused (CVE-2011-0411).
-
-SIGINT or SIGTERM stops accepting and lets connections finish (5 s at most).`
-
 type serveOptions struct {
 	server.Options
 	listen       string
@@ -66,7 +40,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve (--cert CHAIN --key KEY | --self-signed)",
 		Short: "A TLS server that explains each client (like openssl s_server)",
-		Long:  serveLong,
+		Long:  help("serve"),
 		Example: `  tlstrace serve --self-signed --mode www
   tlstrace serve --cert chain.pem --key key.pem --listen 127.0.0.1:8443 --mode www --json
   tlstrace serve --cert a.pem --key a.key --cert b.pem --key b.key --verify-client require --client-ca ca.pem

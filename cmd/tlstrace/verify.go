@@ -17,27 +17,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/client"
 )
 
-const verifyLong = `Verify a certificate chain and explain it link by link: for each
-certificate, its issuer and the issuer's public key, the hash of the
-TBSCertificate, the signature checked with the issuer's key (for RSA, the
-digest recovered from the signature, as one would by hand), the validity
-window against the time, basic constraints and path length, key usage and
-extended key usage, name constraints, and the host name against the
-subject alternative names. Then the verdict and, for a failure, its cause
-and how to fix it.
-
-CERT is a file (PEM with one or more certificates, DER, PKCS#7 or PKCS#12);
-its first certificate is verified and the others may complete the chain.
-With an https:// URL or HOST:PORT, the chain the server sends is verified.
-
-The host name is checked against the subject alternative names only, as Go
-and browsers check it (RFC 6125). --cn-fallback also accepts a certificate
-that has no subjectAltName at all when its common name matches, as curl and
-OpenSSL do.
-
-The verdict is crypto/x509's; tlstrace only explains it, and checks Ed448
-signatures itself (crypto/x509 cannot). Exit status 0 only when valid.`
-
 type verifyOptions struct {
 	net        connOptions
 	serverName string
@@ -58,7 +37,7 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify CERT|URL",
 		Short: "Verify a certificate chain and explain each link (like openssl verify, by hand)",
-		Long:  verifyLong,
+		Long:  help("verify"),
 		Example: `  tlstrace verify --cacert ca_cert.pem --name localhost server_cert.pem
   tlstrace verify --cacert root.pem --untrusted intermediate.pem --at 2026-02-02T08:00:00Z leaf.pem
   tlstrace verify https://example.com/`,
