@@ -15,14 +15,18 @@ var hexPairs = func() (t [256]uint16) {
 	return t
 }()
 
-// AppendHex appends src as lowercase hex, like hex.AppendEncode, eight
-// bytes at a time: each byte's two digits come from a 512-byte table and
-// four of them are stored as one word. It is what the JSON renderer spends
-// most of its time on for application data.
+// AppendHex appends src as lowercase hex, like hex.AppendEncode. It is
+// what the JSON renderer spends most of its time on for application data,
+// so it goes 16 bytes at a time with vector instructions where the CPU has
+// them (hex_amd64.s), and otherwise eight bytes at a time: each byte's two
+// digits come from a 512-byte table and four of them are stored as one
+// word.
 func AppendHex(dst, src []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
+	k := encodeHexBlocks(out, src)
+	src, out = src[k:], out[2*k:]
 	t := &hexPairs
 	for len(src) >= 8 {
 		_, _ = src[7], out[15]

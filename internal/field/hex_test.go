@@ -26,6 +26,31 @@ func TestAppendHex(t *testing.T) {
 	}
 }
 
+// TestAppendHexBlocks checks the vector encoder (where there is one) and
+// the word-at-a-time one on lengths around the block size, from every
+// alignment of the source.
+func TestAppendHexBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 600)
+	for i := range buf {
+		buf[i] = byte(r.UintN(256))
+	}
+	vector := useHexBlocks
+	defer func() { useHexBlocks = vector }()
+	for _, blocks := range []bool{false, vector} {
+		useHexBlocks = blocks
+		for off := range 16 {
+			for _, n := range []int{15, 16, 17, 31, 32, 33, 47, 48, 64, 255, 256, 257, 511, 584} {
+				src := buf[off : off+n]
+				got := AppendHex([]byte("ab"), src)
+				if want := "ab" + hex.EncodeToString(src); string(got) != want {
+					t.Fatalf("vector %v, offset %d, %d bytes: %s, want %s", blocks, off, n, got, want)
+				}
+			}
+		}
+	}
+}
+
 func FuzzAppendHex(f *testing.F) {
 	f.Add([]byte{0x00, 0x9a, 0xff, 0x10, 0x5c})
 	f.Fuzz(func(t *testing.T, src []byte) {

@@ -1,0 +1,31 @@
+//go:build amd64 && !purego
+
+package field
+
+import "golang.org/x/sys/cpu"
+
+// hexBlock is how many bytes encodeHexBlocks takes at a time.
+const hexBlock = 16
+
+// useHexBlocks says whether the CPU runs encodeHexSSSE3 (PSHUFB is
+// SSSE3, which the amd64 baseline does not include).
+var useHexBlocks = cpu.X86.HasSSSE3
+
+// encodeHexSSSE3 writes the 2n hex digits of src[:n] to dst; n is a
+// positive multiple of hexBlock (hex_amd64.s).
+//
+//go:noescape
+func encodeHexSSSE3(dst, src *byte, n int)
+
+// encodeHexBlocks writes the hex digits of the whole blocks of src to
+// out, which has room for them, and returns how many bytes of src it
+// encoded.
+func encodeHexBlocks(out, src []byte) int {
+	n := len(src) &^ (hexBlock - 1)
+	if !useHexBlocks || n == 0 {
+		return 0
+	}
+	_ = out[2*n-1]
+	encodeHexSSSE3(&out[0], &src[0], n)
+	return n
+}
