@@ -1,0 +1,287 @@
+package certgen
+
+import (
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certio"
+)
+
+// Job is one run of a certificate command: what to make (Config), where
+// its keys come from, and the files it is written to. Every file about to
+// be written is checked before anything is made, so that a refusal to
+// overwrite one writes no file at all (not even a new key).
+type Job struct {
+	Config
+	// KeyType is the type of a new key (KeyTypes); KeyFile names an
+	// existing key to use instead of making one.
+	KeyType, KeyFile string
+	// Days, NotBefore and NotAfter give the validity as SetValidity takes
+	// them.
+	Days                int
+	NotBefore, NotAfter string
+	// CACert and CAKey name the issuer's certificate and key files; without
+	// CACert the certificate is self-signed.
+	CACert, CAKey string
+	// Out names the file of the certificate or request ("" or "-":
+	// Files.Stdout), KeyOut that of a new key (mode 0600; it is written
+	// only once the rest worked), P12 that of a PKCS #12 file holding the
+	// certificate, the issuer's chain and the key, encrypted with Pass.
+	Out, KeyOut, P12, Pass string
+	Files                  certio.Files
+}
+
+// Step is the part of a Job that failed.
+type Step int
+
+const (
+	// StepSettings is a Job's settings that cannot be used together or at
+	// all; nothing was read or written.
+	StepSettings Step = iota
+	// StepRead is a file the Job names that cannot be read or used.
+	StepRead
+	// StepWrite is a file that cannot be written, or is not overwritten.
+	StepWrite
+	// StepMake is making a key, request or certificate.
+	StepMake
+	// StepPKCS12 is encoding the PKCS #12 file, which cannot carry every
+	// key (not Ed448).
+	StepPKCS12
+)
+
+// Error is a Job's failure: its step and, for a file, its name. Its text
+// is Err's.
+type Error struct {
+	Step Step
+	// Name is the file read or written ("" or "-": standard output).
+	Name string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errors of a Job's settings (StepSettings).
+var (
+	// ErrNoIssuer is a request to sign without an issuer's certificate
+	// and key.
+	ErrNoIssuer = errors.New("certgen: a request is signed by an issuer's certificate and key")
+	// ErrNoIssuerKey is an issuer's certificate without its key.
+	ErrNoIssuerKey = errors.New("certgen: the issuer's certificate needs its key")
+	// ErrNoKeyOut is a new key without a file to write it to.
+	ErrNoKeyOut = errors.New("certgen: the new private key needs a file")
+	// ErrNoP12Key is a PKCS #12 file asked for where the key is not at
+	// hand (signing a request).
+	ErrNoP12Key = errors.New("certgen: a PKCS #12 file needs the private key")
+)
+
+// Made says what a Job wrote, also when it then failed.
+type Made struct {
+	// CommonName is the subject's common name of the request or
+	// certificate written.
+	CommonName string
+	// NoServerName is set when what was written may serve TLS but names
+	// no DNS name nor IP address (ServerWithoutName).
+	NoServerName bool
+}
+
+func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} }
+
+// Key makes a key of KeyType and writes it to KeyOut. With KeyFile, the
+// key is read and nothing is written.
+func (j *Job) Key() error {
+	if err := j.free(j.KeyOut); err != nil {
+		return err
+	}
+	_, der, err := j.loadOrMakeKey()
+	if err != nil {
+		return err
+	}
+	return j.writeKey(der)
+}
+
+// Request makes a PKCS #10 request for CommonName and SANs, signed by the
+// key of KeyFile or a new one, and writes it to Out.
+func (j *Job) Request() (Made, error) {
+	var names x509.Certificate
+	if err := AddSANs(&names, j.SANs); err != nil {
+		return Made{}, settingsErr(err)
+	}
+	if err := j.free(j.Out, j.newKeyOut()); err != nil {
+		return Made{}, err
+	}
+	k, keyDER, err := j.loadOrMakeKey()
+	if err != nil {
+		return Made{}, err
+	}
+	der, err := Request(j.Config, k)
+	if err != nil {
+		return Made{}, &Error{Step: StepMake, Err: err}
+	}
+	if err := j.write(j.Out, "CERTIFICATE REQUEST", der, false); err != nil {
+		return Made{}, err
+	}
+	m := Made{CommonName: j.CommonName, NoServerName: ServerWithoutName(&names)}
+	return m, j.writeKey(keyDER)
+}
+
+// Certificate issues the certificate Config describes for the key of
+// KeyFile or a new one, signed by CACert and CAKey or self-signed, and
+// writes it to Out (and P12).
+func (j *Job) Certificate() (Made, error) {
+	return j.issue(nil)
+}
+
+// Sign issues a certificate for the request in the file name (PEM or
+// DER), copying the extensions it asks for, signed by CACert and CAKey.
+func (j *Job) Sign(name string) (Made, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return Made{}, &Error{Step: StepRead, Name: name, Err: err}
+	}
+	req, err := ParseRequest(b)
+	if err != nil {
+		return Made{}, &Error{Step: StepRead, Name: name, Err: fmt.Errorf("%s: %w", name, err)}
+	}
+	if j.CACert == "" || j.CAKey == "" {
+		return Made{}, settingsErr(ErrNoIssuer)
+	}
+	return j.issue(req)
+}
+
+// issue makes a certificate; req, when set, gives the subject, key and
+// requested extensions.
+func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
+	c := &j.Config
+	c.Request = req
+	if err := c.SetValidity(time.Now(), j.Days, j.NotBefore, j.NotAfter); err != nil {
+		return Made{}, settingsErr(err)
+	}
+	if err := c.Check(); err != nil {
+		return Made{}, settingsErr(err)
+	}
+	if req == nil {
+		if err := j.free(j.newKeyOut()); err != nil {
+			return Made{}, err
+		}
+	}
+	if err := j.free(j.Out, j.P12); err != nil {
+		return Made{}, err
+	}
+	var chainCerts []*x509.Certificate
+	if j.CACert != "" {
+		certs, err := certio.ReadCerts("", j.CACert)
+		if err != nil {
+			return Made{}, &Error{Step: StepRead, Name: j.CACert, Err: err}
+		}
+		c.Issuer, chainCerts = certs[0], certs
+		if j.CAKey == "" {
+			return Made{}, settingsErr(ErrNoIssuerKey)
+		}
+		if c.IssuerKey, err = readKey(j.CAKey); err != nil {
+			return Made{}, err
+		}
+	}
+	var keyDER []byte
+	if req == nil {
+		var err error
+		if c.Key, keyDER, err = j.loadOrMakeKey(); err != nil {
+			return Made{}, err
+		}
+	}
+	der, err := Issue(*c)
+	if err != nil {
+		return Made{}, &Error{Step: StepMake, Err: err}
+	}
+	if err := j.write(j.Out, "CERTIFICATE", der, false); err != nil {
+		return Made{}, err
+	}
+	if err := j.writeKey(keyDER); err != nil {
+		return Made{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return Made{}, &Error{Step: StepMake, Err: err}
+	}
+	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf)}
+	if j.P12 == "" {
+		return m, nil
+	}
+	if c.Key == nil {
+		return m, settingsErr(ErrNoP12Key)
+	}
+	data, err := certio.EncodePKCS12(c.Key, leaf, chainCerts, j.Pass)
+	if err != nil {
+		return m, &Error{Step: StepPKCS12, Name: j.P12, Err: err}
+	}
+	return m, j.write(j.P12, "", data, true)
+}
+
+// loadOrMakeKey reads KeyFile, or makes a key of KeyType and returns its
+// PKCS #8 form, which writeKey writes to KeyOut once the rest worked.
+func (j *Job) loadOrMakeKey() (crypto.Signer, []byte, error) {
+	if j.KeyFile != "" {
+		k, err := readKey(j.KeyFile)
+		return k, nil, err
+	}
+	k, err := GenerateKey(j.KeyType)
+	if err != nil {
+		return nil, nil, settingsErr(err)
+	}
+	if j.KeyOut == "" {
+		return nil, nil, settingsErr(ErrNoKeyOut)
+	}
+	der, err := certio.MarshalPKCS8(k)
+	if err != nil {
+		return nil, nil, &Error{Step: StepMake, Err: err}
+	}
+	return k, der, nil
+}
+
+func readKey(name string) (crypto.Signer, error) {
+	k, err := certio.ReadSigner(name)
+	if err != nil {
+		return nil, &Error{Step: StepRead, Name: name, Err: err}
+	}
+	return k, nil
+}
+
+// writeKey writes a key made by loadOrMakeKey (nil: none was made).
+func (j *Job) writeKey(der []byte) error {
+	if der == nil {
+		return nil
+	}
+	return j.write(j.KeyOut, "PRIVATE KEY", der, true)
+}
+
+// newKeyOut is KeyOut when a key is to be made, "" otherwise.
+func (j *Job) newKeyOut() string {
+	if j.KeyFile != "" {
+		return ""
+	}
+	return j.KeyOut
+}
+
+// free returns a StepWrite error when a file about to be written exists
+// and Files.Force is not set.
+func (j *Job) free(names ...string) error {
+	err := j.Files.Free(names...)
+	var e *certio.ExistsError
+	if errors.As(err, &e) {
+		return &Error{Step: StepWrite, Name: e.Name, Err: err}
+	}
+	return err
+}
+
+// write writes PEM (or DER) to name, or to standard output when name is
+// "" or "-" (never a private file).
+func (j *Job) write(name, typ string, der []byte, private bool) error {
+	if err := j.Files.Write(name, typ, der, private); err != nil {
+		return &Error{Step: StepWrite, Name: name, Err: err}
+	}
+	return nil
+}
