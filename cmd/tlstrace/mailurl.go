@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/client"
@@ -18,59 +16,53 @@ var httpOnlyFlags = []string{"header", "request", "data", "output", "head", "loc
 	"http1.1", "http2", "reconnect", "body", "user-agent"}
 
 // conversationURL returns the conversation that a URL of a protocol of
-// package starttls asks for (imap://, smtps://, …, as curl's schemes),
-// or nil when its scheme is none of theirs. A clear-text scheme without
-// sslReqd is a usage error: the session would stay in clear text.
+// package starttls asks for, or nil when its scheme is none of theirs
+// (client.ConversationURL), with the errors said in flags: sslReqd is
+// --ssl-reqd, httpSet the HTTP-only flags given.
 //
 // user is -u's USER:PASSWORD, "" when not given: the conversation logs in
 // with it inside TLS.
 func conversationURL(target string, sslReqd bool, httpSet []string, user string) (*client.Conversation, error) {
-	scheme, _, ok := strings.Cut(target, "://")
-	if !ok {
-		return nil, nil
+	conv, err := client.ConversationURL(target, client.URLOptions{Upgrade: sslReqd, HTTPOnly: httpSet})
+	var ue *client.URLError
+	if errors.As(err, &ue) {
+		return nil, urlFail(ue)
 	}
-	p, implicit := starttls.ByScheme(scheme)
-	if p == nil {
-		return nil, nil
+	if conv == nil || user == "" {
+		return conv, err
 	}
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
-		return nil, fail(exitUsage, fmt.Errorf("%q names no host", target), fmt.Sprintf("write it as %s://HOST[:PORT]/", strings.ToLower(scheme)))
+	p, err := starttls.Lookup(conv.Protocol)
+	if err != nil {
+		return nil, err
 	}
+	name, pass, ok := strings.Cut(user, ":")
 	switch {
-	case len(httpSet) > 0:
-		return nil, fail(exitUsage, fmt.Errorf("%s applies to HTTP only: tlstrace sends %s servers nothing but the greeting, capabilities and quit", strings.Join(httpSet, ", "), p.Title), "drop it")
-	case u.User != nil:
-		return nil, fail(exitUsage, fmt.Errorf("%q names a user: tlstrace takes the user from -u only, so that no password is shown in the URL", target), "remove the user from the URL and give -u USER:PASSWORD")
-	case p.After == nil:
-		return nil, fail(exitUsage, fmt.Errorf("tlstrace speaks %s only up to the TLS handshake", p.Title), "use tlstrace connect HOST:PORT --starttls "+p.Name)
-	case !implicit && !sslReqd:
+	case !p.Login:
+		return nil, fail(exitUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
+	case !ok || name == "":
+		return nil, fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
+	}
+	conv.Credentials = &starttls.Credentials{User: name, Password: pass}
+	if err := starttls.CheckCredentials(conv.Credentials); err != nil {
+		return nil, fail(exitUsage, fmt.Errorf("-u: %w", err), "")
+	}
+	return conv, nil
+}
+
+// urlFail is a conversation URL's usage error, with its fix in flags.
+func urlFail(e *client.URLError) error {
+	p := e.Protocol
+	switch e.Problem {
+	case client.URLUser:
+		return fail(exitUsage, fmt.Errorf("%w: tlstrace takes the user from -u only, so that no password is shown in the URL", e), "remove the user from the URL and give -u USER:PASSWORD")
+	case client.URLHandshakeOnly:
+		return fail(exitUsage, e, "use tlstrace connect HOST:PORT --starttls "+p.Name)
+	case client.URLClearText:
 		hint := "add --ssl-reqd to upgrade it with the protocol's STARTTLS"
 		if p.TLSScheme != "" {
 			hint += fmt.Sprintf(", or use %s:// for %s in TLS from the start (port %d)", p.TLSScheme, p.Title, p.TLSPort)
 		}
-		return nil, fail(exitUsage, fmt.Errorf("the %s session with %s would stay in clear text: tlstrace traces TLS sessions", p.Title, u.Host), hint)
+		return fail(exitUsage, e, hint)
 	}
-	var cred *starttls.Credentials
-	if user != "" {
-		name, pass, ok := strings.Cut(user, ":")
-		switch {
-		case !p.Login:
-			return nil, fail(exitUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
-		case !ok || name == "":
-			return nil, fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
-		}
-		cred = &starttls.Credentials{User: name, Password: pass}
-		if err := starttls.CheckCredentials(cred); err != nil {
-			return nil, fail(exitUsage, fmt.Errorf("-u: %w", err), "")
-		}
-	}
-	port := u.Port()
-	if port == "" {
-		port = strconv.Itoa(p.Port)
-		if implicit {
-			port = strconv.Itoa(p.TLSPort)
-		}
-	}
-	return &client.Conversation{Host: u.Hostname(), Port: port, Protocol: p.Name, Implicit: implicit, Credentials: cred}, nil
+	return fail(exitUsage, e, e.Fix)
 }
