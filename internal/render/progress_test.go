@@ -41,3 +41,26 @@ func TestProgress(t *testing.T) {
 		t.Errorf("%s is a terminal", os.DevNull)
 	}
 }
+
+// TestScanProgress: the progress line shows once a scan has run a third
+// of a second, at most every 100 ms, and is erased at the end; a short
+// scan shows nothing.
+func TestScanProgress(t *testing.T) {
+	if NewScanProgress(&bytes.Buffer{}, "example.test:443") != nil {
+		t.Error("progress shown on a writer that is not a terminal")
+	}
+	var b bytes.Buffer
+	p := &ScanProgress{w: &b, addr: "example.test:443", start: time.Now()}
+	p.Probe(1)
+	p.End()
+	if b.Len() != 0 {
+		t.Fatalf("a short scan wrote %q", b.String())
+	}
+	p = &ScanProgress{w: &b, addr: "example.test:443", start: time.Now().Add(-time.Second)}
+	p.Probe(7)
+	p.Probe(8) // within 100 ms: not shown
+	p.End()
+	if want := "\r\x1b[Kscanning example.test:443: 7 probes, 1.0 s\r\x1b[K"; b.String() != want {
+		t.Fatalf("progress %q, want %q", b.String(), want)
+	}
+}

@@ -1,0 +1,218 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// ScanReport writes the text report of a scan (tlstrace scan without
+// --json): the versions, the suites of each in the server's order, the
+// groups, signature schemes, ALPN protocols and features, the chains, the
+// findings with their cause and fix, and the grade.
+func ScanReport(w io.Writer, r *scan.Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
+	for _, vr := range r.Versions {
+		state := "accepted"
+		if vr.Outcome != scan.Accepted {
+			state = "not accepted"
+			if vr.Outcome == scan.TimedOut || vr.Outcome == scan.Failed {
+				state = vr.Outcome.String()
+			}
+			if vr.Reason != "" {
+				state += " (" + vr.Reason + ")"
+			}
+		}
+		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), state)
+	}
+	for _, vr := range r.Versions {
+		scanSuites(&b, vr)
+	}
+	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 {
+		b.WriteString("\nGroups\n")
+		if len(r.Groups13) > 0 {
+			fmt.Fprintf(&b, "  TLS 1.3: %s\n", groupList(r.Groups13))
+		}
+		if len(r.Groups12) > 0 {
+			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
+		}
+		for _, g := range r.DH {
+			if g.Err != "" {
+				fmt.Fprintf(&b, "  DHE in %s: unknown (%s)\n", versionText(g.Version), g.Err)
+			} else {
+				fmt.Fprintf(&b, "  DHE in %s: %d-bit prime (%s)\n", versionText(g.Version), g.Bits, enumText(trace.SuiteEnum(g.Suite)))
+			}
+		}
+	}
+	if len(r.Signatures)+len(r.SignatureNotes) > 0 {
+		b.WriteString("\nSignature schemes (each offered alone)\n")
+		var names []string
+		for i, sa := range r.Signatures {
+			names = append(names, trace.SignatureSchemeEnum(sa.Scheme).Name)
+			if i == len(r.Signatures)-1 || r.Signatures[i+1].Version != sa.Version {
+				fmt.Fprintf(&b, "  %s: %s\n", versionText(sa.Version), strings.Join(names, ", "))
+				names = nil
+			}
+		}
+		for _, m := range r.SignatureNotes {
+			fmt.Fprintf(&b, "  unsettled: %s\n", m)
+		}
+	}
+	if len(r.ALPN) > 0 {
+		fmt.Fprintf(&b, "\nALPN: %s\n", strings.Join(r.ALPN, ", "))
+	}
+	scanFeatures(&b, r.Features)
+	for _, cc := range r.Chains {
+		scanChain(&b, cc)
+	}
+	b.WriteString("\nFindings\n")
+	if len(r.Findings) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "  %-8s %s [%s]\n           cause: %s\n           fix:   %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Rule, f.Cause, f.Fix)
+	}
+	if r.Grade == "" {
+		b.WriteString("\nNo grade: the server accepted no version.\n")
+	} else {
+		fmt.Fprintf(&b, "\nGrade %s (rules: docs/scan.md)\n", r.Grade)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// scanSuites writes the cipher kinds of an SSL 2.0 server and the suites
+// a version accepted, with whose order picks among them.
+func scanSuites(b *strings.Builder, vr scan.VersionResult) {
+	if len(vr.SSLv2Ciphers) > 0 {
+		b.WriteString("\nSSL 2.0 cipher kinds\n")
+		for _, k := range vr.SSLv2Ciphers {
+			fmt.Fprintf(b, "  %s\n", trace.SSLv2CipherEnum(k).Name)
+		}
+	}
+	if len(vr.Suites) == 0 {
+		return
+	}
+	order := "order unknown"
+	switch vr.Order {
+	case scan.OrderServer:
+		order = "server's order"
+	case scan.OrderClient:
+		order = "follows the client's order"
+	}
+	if len(vr.Suites) == 1 {
+		order = "one suite"
+	}
+	fmt.Fprintf(b, "\n%s suites (%s)\n", versionText(vr.Version), order)
+	for _, s := range vr.Suites {
+		fs := ""
+		if !scan.ForwardSecret(s) {
+			fs = "  no forward secrecy"
+		}
+		fmt.Fprintf(b, "  %-48s %-9s %3d bits%s\n", enumText(trace.SuiteEnum(s)), trace.SuiteKeyExchange(s), scan.Bits(s), fs)
+	}
+	if vr.Incomplete != "" {
+		fmt.Fprintf(b, "  (the list may be incomplete: %s)\n", vr.Incomplete)
+	}
+}
+
+// scanFeatures writes the protocol features probed: yes, no, or unknown
+// when the probe did not answer.
+func scanFeatures(b *strings.Builder, features []scan.Feature) {
+	if len(features) == 0 {
+		return
+	}
+	b.WriteString("\nFeatures\n")
+	for _, f := range features {
+		state := "no"
+		switch {
+		case !f.Known:
+			state = "unknown"
+		case f.Supported:
+			state = "yes"
+		}
+		name := f.Name
+		if f.Version == trace.VersionTLS13 {
+			name += " (TLS 1.3)"
+		}
+		fmt.Fprintf(b, "  %-33s %-7s %s\n", name, state, f.Detail)
+	}
+}
+
+// scanChain writes a certificate chain the scan got, one line per
+// certificate, and its verdict.
+func scanChain(b *strings.Builder, cc scan.CertChain) {
+	fmt.Fprintf(b, "\nCertificate chain of the %s key (%s)\n", cc.KeyType, versionText(cc.Version))
+	for i, c := range cc.Certs {
+		fmt.Fprintf(b, "  %d %s (%s, %s), issuer %s, until %s\n", i, c.Subject, chain.KeyDescription(c), chain.SignatureName(c), c.Issuer, c.NotAfter.UTC().Format(time.DateOnly))
+	}
+	switch {
+	case cc.Err != "":
+		fmt.Fprintf(b, "  %s\n", cc.Err)
+	case cc.Verdict != nil && cc.Verdict.Valid:
+		b.WriteString("  trusted\n")
+	case cc.Verdict != nil:
+		fmt.Fprintf(b, "  not trusted: %s\n  fix: %s\n", cc.Verdict.Cause, cc.Verdict.Fix)
+	}
+}
+
+func versionText(v uint16) string { return trace.VersionEnum(v).Name }
+
+// groupList names groups, separated by commas; a group the registry
+// lacks has an empty name.
+func groupList(gs []uint16) string {
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = trace.GroupEnum(g).Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// ScanProgress is the line on a terminal's stderr that says how far a
+// scan has come, once it has run for a third of a second: the probes
+// started and the time. It is erased when the scan ends.
+type ScanProgress struct {
+	mu          sync.Mutex
+	w           io.Writer
+	addr        string
+	start, last time.Time
+	shown       bool
+}
+
+// NewScanProgress returns the progress line of a scan of addr on w, or
+// nil when w is not a terminal.
+func NewScanProgress(w io.Writer, addr string) *ScanProgress {
+	if !IsTerminal(w) {
+		return nil
+	}
+	return &ScanProgress{w: w, addr: addr, start: time.Now()}
+}
+
+// Probe shows that n probes have started (scan.Options.OnProbe); it may
+// be called from several goroutines.
+func (p *ScanProgress) Probe(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.start) < time.Second/3 || now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\r\x1b[Kscanning %s: %d probes, %.1f s", p.addr, n, now.Sub(p.start).Seconds())
+}
+
+// End erases the progress line.
+func (p *ScanProgress) End() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
