@@ -81,7 +81,7 @@ var flagNames = map[string]string{
 	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
 	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves", "StartTLS": "--starttls",
 	"VerifyClient": "--verify-client", "Mode": "--mode", "CertFiles": "--cert", "ClientCAFiles": "--client-ca", "OCSPStapleFile": "--ocsp-staple",
-	"NotBefore": "--not-before", "NotAfter": "--not-after", "Engine": "--engine",
+	"NotBefore": "--not-before", "NotAfter": "--not-after", "Engine": "--engine", "Shard": "--shard",
 }
 
 // settingHints are the hints given with a setting's error.

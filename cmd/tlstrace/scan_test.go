@@ -125,24 +125,3 @@ func TestScanShards(t *testing.T) {
 		}
 	}
 }
-
-// TestScanProgress: the progress line shows once a scan has run a third
-// of a second, at most every 100 ms, and is erased at the end; a short
-// scan shows nothing.
-func TestScanProgress(t *testing.T) {
-	var b bytes.Buffer
-	p := newScanProgress(&b, "example.test:443")
-	p.probe(1)
-	p.done()
-	if b.Len() != 0 {
-		t.Fatalf("a short scan wrote %q", b.String())
-	}
-	p = newScanProgress(&b, "example.test:443")
-	p.start = time.Now().Add(-time.Second)
-	p.probe(7)
-	p.probe(8) // within 100 ms: not shown
-	p.done()
-	if want := "\r\x1b[Kscanning example.test:443: 7 probes, 1.0 s\r\x1b[K"; b.String() != want {
-		t.Fatalf("progress %q, want %q", b.String(), want)
-	}
-}

@@ -93,7 +93,7 @@ func (p *Finding) Tree() *field.Node {
 }
 
 // Summary ends a scan: the grade and what the scan cost. Its target
-// (Addr) is the one every event of the scan is given by the command.
+// (Addr) is the one Events gives every event of the scan.
 type Summary struct {
 	Addr     string
 	Grade    string
