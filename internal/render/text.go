@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,10 @@ type Text struct {
 	run *dataRun
 	// lastRecord is the record whose anomalies were shown last.
 	lastRecord *trace.Record
+	// line is the buffer of a step's line (head); names caches
+	// DisplayName.
+	line  []byte
+	names map[string]string
 }
 
 // dataRun is a run of application data records shown as one line.
@@ -127,6 +132,69 @@ func (t *Text) printf(format string, args ...any) {
 	}
 }
 
+// str writes s.
+func (t *Text) str(s string) {
+	if t.err == nil {
+		_, t.err = t.w.WriteString(s)
+	}
+}
+
+// head writes the start of an uncoloured step line, as
+// "#%-3d %10.6f  %-15s  %-4s %s" formats it with the layer in capitals,
+// without fmt: it is the line of every record of a capture.
+func (t *Text) head(conn int, sec float64, arrow, layer, name string) {
+	b := append(t.line[:0], '#')
+	b = padRight(strconv.AppendInt(b, int64(conn), 10), 1, 3)
+	b = append(b, ' ')
+	n := len(b)
+	b = padLeft(strconv.AppendFloat(b, sec, 'f', 6, 64), n, 10)
+	b = append(b, "  "...)
+	b = padRight(append(b, arrow...), len(b), 15)
+	b = append(b, "  "...)
+	n = len(b)
+	for i := 0; i < len(layer); i++ {
+		c := layer[i]
+		if c >= utf8.RuneSelf {
+			b = append(b[:n], strings.ToUpper(layer)...)
+			break
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	b = padRight(b, n, 4)
+	b = append(b, ' ')
+	b = append(b, name...)
+	t.line = b
+	if t.err == nil {
+		_, t.err = t.w.Write(b)
+	}
+}
+
+// padRight pads b[from:] with spaces to width runes, as fmt's "%-*s".
+func padRight(b []byte, from, width int) []byte {
+	for n := utf8.RuneCount(b[from:]); n < width; n++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// padLeft pads b[from:] (ASCII) with spaces before it to width bytes, as
+// fmt's "%*s".
+func padLeft(b []byte, from, width int) []byte {
+	pad := width - (len(b) - from)
+	if pad <= 0 {
+		return b
+	}
+	b = append(b, make([]byte, pad)...)
+	copy(b[from+pad:], b[from:len(b)-pad])
+	for i := from; i < from+pad; i++ {
+		b[i] = ' '
+	}
+	return b
+}
+
 // Event writes one event.
 func (t *Text) Event(ev *trace.Event) {
 	if ev.Type == trace.TypeH2Frame && !t.Verbose {
@@ -174,7 +242,16 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	case trace.Server:
 		arrow = "server → client"
 	}
-	name := DisplayName(ev.Type)
+	name, ok := t.names[ev.Type]
+	if !ok {
+		if t.names == nil {
+			t.names = map[string]string{}
+		}
+		name = DisplayName(ev.Type)
+		if len(t.names) < maxNames {
+			t.names[ev.Type] = name
+		}
+	}
 	if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
 		name = protocolTitle(p.Protocol)
 	}
@@ -190,7 +267,11 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	case trace.Local:
 		arrowColor = ansiDim
 	}
-	t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
+	if t.Color {
+		t.printf("#%-3d %10.6f  %s  %-4s %s", ev.Conn, ev.T, t.paint(arrowColor, fmt.Sprintf("%-15s", arrow)), strings.ToUpper(ev.Layer), t.paint(ansiBold, name))
+	} else {
+		t.head(ev.Conn, ev.T, arrow, ev.Layer, name)
+	}
 	if t.Width > 0 && summary != "" {
 		used := utf8.RuneCountInString(fmt.Sprintf("#%-3d %10.6f  %-15s  %-4s %s  ", ev.Conn, ev.T, arrow, strings.ToUpper(ev.Layer), name))
 		summary = elide(summary, t.Width-used)
@@ -215,12 +296,13 @@ func (t *Text) event(ev *trace.Event, summary string) {
 				}
 			}
 		}
-		t.printf("  %s", summary)
+		t.str("  ")
+		t.str(summary)
 	}
 	if ev.Frame > 0 && t.Verbose {
 		t.printf("  [frame %d]", ev.Frame)
 	}
-	t.printf("\n")
+	t.str("\n")
 	if h, ok := ev.Payload.(*trace.Handshake); ok && h.Cause != "" {
 		// The cause read from the wire; the TLS stack's error with -v.
 		t.say(6, "! ", h.Cause, ansiRed)
@@ -333,6 +415,10 @@ func (t *Text) endRun() {
 	}
 	t.event(r.first, fmt.Sprintf("%d records, %d bytes, [decrypted]", r.records, r.bytes))
 }
+
+// maxNames bounds the display names a Text keeps: event types are a few
+// dozen, but a capture's unknown content types are named by number.
+const maxNames = 256
 
 // DisplayName turns a snake_case event type into the CamelCase message name
 // people know from the RFCs and Wireshark (client_hello → ClientHello).
@@ -495,6 +581,9 @@ func (t *Text) dump(b []byte, indent int) {
 // was chosen, for an alert its description, for application data its
 // length and the start of its text.
 func Summary(ev *trace.Event) string {
+	if p, ok := ev.Payload.(*trace.Data); ok && ev.Layer == trace.LayerTLS && ev.Type == trace.TypeApplicationData {
+		return dataSummary(ev, p)
+	}
 	var parts []string
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
 	if ev.Layer == trace.LayerTLS {
@@ -687,6 +776,33 @@ func Summary(ev *trace.Event) string {
 			add("missing=%d", p.Missing)
 		}
 	}
+	parts = append(parts, recordParts(ev)...)
+	return strings.Join(parts, ", ")
+}
+
+// dataSummary is the Summary of an application data record, the most
+// common step of a capture, made without fmt: its length, the start of
+// its bytes when they read as text, and the record's protection (as
+// recordParts says).
+func dataSummary(ev *trace.Event, p *trace.Data) string {
+	b := make([]byte, 0, 64)
+	b = strconv.AppendInt(b, int64(len(p.Bytes)), 10)
+	b = append(b, " bytes"...)
+	if pv := preview(p.Bytes); pv != "" {
+		b = append(b, ", "...)
+		b = append(b, pv...)
+	}
+	for _, part := range recordParts(ev) {
+		b = append(b, ", "...)
+		b = append(b, part...)
+	}
+	return string(b)
+}
+
+// recordParts are the last parts of a record's summary: whether it was
+// decrypted, and what a NULL cipher protected.
+func recordParts(ev *trace.Event) []string {
+	var parts []string
 	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
 		parts = append(parts, "[decrypted]")
 	}
@@ -698,7 +814,7 @@ func Summary(ev *trace.Event) string {
 			parts = append(parts, "[NULL cipher: not encrypted, MAC not checked without keys]")
 		}
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // tlsSummary adds the facts of a tls-layer event, read from its payload.

@@ -1,0 +1,50 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// TestHeadMatchesFmt holds the start of a step's line, written without
+// fmt, to what fmt makes of its format.
+func TestHeadMatchesFmt(t *testing.T) {
+	secs := []float64{0, 0.0000004, 1.5, -2.25, 123456.789, 1e12, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)}
+	for _, conn := range []int{0, 7, 42, 999, 1000, 123456, -3} {
+		for _, sec := range secs {
+			for _, arrow := range []string{"client → server", "local", "", "server → client extra"} {
+				for _, layer := range []string{"tls", "x509", "dns", "", "http2", "ünï"} {
+					var buf bytes.Buffer
+					tx := NewText(&buf)
+					tx.head(conn, sec, arrow, layer, "ClientHello")
+					if err := tx.Flush(); err != nil {
+						t.Fatal(err)
+					}
+					want := fmt.Sprintf("#%-3d %10.6f  %s  %-4s %s", conn, sec, fmt.Sprintf("%-15s", arrow), strings.ToUpper(layer), "ClientHello")
+					if buf.String() != want {
+						t.Fatalf("head(%d, %v, %q, %q):\n got %q\nwant %q", conn, sec, arrow, layer, buf.String(), want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkTextApplicationData renders the line of an application data
+// record, the most common step of a capture.
+func BenchmarkTextApplicationData(b *testing.B) {
+	data := bytes.Repeat([]byte{0xc3, 0x28}, 8192)
+	seq := uint64(5)
+	ev := &trace.Event{Conn: 3, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeApplicationData, T: 1.25,
+		Record:  &trace.Record{Type: trace.Enum{Name: "application_data", Value: 23}, Version: trace.Enum{Name: "TLS 1.2", Value: 0x0303}, Length: len(data) + 24, Encrypted: true, Seq: &seq},
+		Payload: &trace.Data{Length: len(data), Bytes: data}}
+	app := NewAppender(Options{})
+	var out []byte
+	for b.Loop() {
+		out = app(out[:0], ev)
+	}
+}
