@@ -187,11 +187,11 @@ func TestLabCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runLab(ctx, 0, dir, true, &out) }()
-	var lines []labLine
+	var lines []lab.Entry
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		lines = lines[:0]
 		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-			var x labLine
+			var x lab.Entry
 			if json.Unmarshal([]byte(l), &x) == nil {
 				lines = append(lines, x)
 			}

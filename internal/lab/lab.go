@@ -114,12 +114,15 @@ func New() (*Lab, error) {
 func (l *Lab) Fault(name string) *Fault { return l.faults[name] }
 
 // WriteCA writes the root CA to dir/ca.pem (mode 0644) and returns the
-// file's path.
+// file's path, absolute unless the working directory cannot be known.
 func (l *Lab) WriteCA(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("lab: %w", err)
 	}
 	p := filepath.Join(dir, "ca.pem")
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
 	if err := os.WriteFile(p, l.RootPEM, 0o644); err != nil {
 		return "", fmt.Errorf("lab: %w", err)
 	}
