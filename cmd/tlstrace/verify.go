@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -18,16 +17,16 @@ import (
 )
 
 type verifyOptions struct {
+	// chain holds the flags that are chain.Options as they are.
+	chain      chain.Options
 	net        connOptions
 	serverName string
 	maxTime    time.Duration
 	cacerts    []string
 	untrusted  []string
-	name       string
 	at         string
 	purpose    string
 	pass       string
-	cnFallback bool
 	jsonOut    bool
 	verbose    int
 }
@@ -49,11 +48,11 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.cacerts, "cacert", nil, "trusted CA certificates `FILE` (repeatable; default: the system's)")
 	f.StringArrayVar(&o.untrusted, "untrusted", nil, "intermediate certificates `FILE` that may complete the chain (repeatable)")
-	f.StringVar(&o.name, "name", "", "host name or IP address the certificate must be valid for")
+	f.StringVar(&o.chain.Name, "name", "", "host name or IP address the certificate must be valid for")
 	f.StringVar(&o.at, "at", "", "verify at this `TIME` (RFC 3339) instead of now")
 	f.StringVar(&o.purpose, "purpose", "server", "server or client")
 	f.StringVar(&o.pass, "pass", "", "password of a PKCS#12 file")
-	f.BoolVar(&o.cnFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the name, as curl and OpenSSL do")
+	f.BoolVar(&o.chain.CNFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the name, as curl and OpenSSL do")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: one x509 link event per certificate, then the verdict")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field")
 	o.net.addNetFlags(f)
@@ -81,8 +80,8 @@ func certFileError(err error) error {
 }
 
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
-	opts := chain.Options{Purpose: x509.ExtKeyUsageServerAuth, Name: o.name, Thorough: true, TrustWith: "--cacert FILE",
-		CNFallback: o.cnFallback, FallbackWith: "--cn-fallback"}
+	opts := o.chain
+	opts.Purpose, opts.Thorough, opts.TrustWith, opts.FallbackWith = x509.ExtKeyUsageServerAuth, true, "--cacert FILE", "--cn-fallback"
 	switch o.purpose {
 	case "server":
 	case "client":
@@ -104,25 +103,9 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	if opts.Intermediates, err = readCerts(o.pass, o.untrusted...); err != nil {
 		return err
 	}
-	var certs []*x509.Certificate
-	var staple []byte
-	if strings.HasPrefix(arg, "https://") || (!fileExists(arg) && strings.Contains(arg, ":")) {
-		certs, staple, err = fetchChain(ctx, arg, o, &opts)
-	} else {
-		certs, err = readCerts(o.pass, arg)
-	}
+	r, err := verifyTarget(ctx, arg, o, opts)
 	if err != nil {
 		return err
-	}
-	opts.Intermediates = append(opts.Intermediates, certs[1:]...)
-	r := chain.Verify(certs[0], opts)
-	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
-		// The server's stapled OCSP response, checked against the issuer
-		// as tlstrace URL does: revoked fails the chain.
-		var ce *client.Error
-		if err := client.CheckStaple(staple, certs[0], r.Links[1].Cert); errors.As(err, &ce) {
-			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
-		}
 	}
 	out, _ := newLiveWriter(stdout, o.jsonOut, "text", o.verbose)
 	for _, ev := range r.Events(1) {
@@ -140,32 +123,28 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	return nil
 }
 
-func fileExists(name string) bool {
-	_, err := os.Stat(name)
-	return err == nil
-}
-
-// fetchChain connects to a server with the client's dialer and every
-// connection flag, and returns the chain it sends without judging it (that
-// is verify's job). The connection's own trace is not shown.
-func fetchChain(ctx context.Context, arg string, o *verifyOptions, opts *chain.Options) ([]*x509.Certificate, []byte, error) {
+// verifyTarget verifies the chain of a certificate file, or the one the
+// server of an https:// URL or HOST:PORT sends, reached with the client's
+// dialer and every connection flag.
+func verifyTarget(ctx context.Context, arg string, o *verifyOptions, opts chain.Options) (*chain.Result, error) {
+	if _, err := os.Stat(arg); !strings.HasPrefix(arg, "https://") && (err == nil || !strings.Contains(arg, ":")) {
+		certs, err := readCerts(o.pass, arg)
+		if err != nil {
+			return nil, err
+		}
+		return chain.VerifyChain(certs, opts), nil
+	}
 	host, port, err := client.ParseTarget(arg)
 	if err != nil {
-		return nil, nil, fail(exitUsage, err, "")
-	}
-	if opts.Name == "" {
-		opts.Name = cmp.Or(o.serverName, host)
+		return nil, fail(exitUsage, err, "")
 	}
 	if err := o.net.settle(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	n, _, err := o.net.Build()
 	if err != nil {
-		return nil, nil, settingFail(err)
+		return nil, settingFail(err)
 	}
-	certs, staple, err := client.FetchChain(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime)
-	if err != nil {
-		return nil, nil, clientError(err)
-	}
-	return certs, staple, nil
+	r, err := client.VerifyPeer(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime, opts)
+	return r, clientError(err)
 }

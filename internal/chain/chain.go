@@ -121,6 +121,14 @@ var (
 // maxDepth bounds the chain the explainer builds.
 const maxDepth = 10
 
+// VerifyChain verifies a chain as a server sends it or a file holds it:
+// the first certificate is the leaf, the others may complete the chain
+// (after o.Intermediates).
+func VerifyChain(certs []*x509.Certificate, o Options) *Result {
+	o.Intermediates = append(slices.Clip(o.Intermediates), certs[1:]...)
+	return Verify(certs[0], o)
+}
+
 // Verify verifies leaf and explains the chain.
 func Verify(leaf *x509.Certificate, o Options) *Result {
 	at := o.At

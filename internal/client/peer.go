@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -19,10 +21,14 @@ func ParseTarget(target string) (host, port string, err error) {
 	return SplitHostPort(hostport, "443")
 }
 
-// FetchChain is PeerChain within maxTime (when it is positive) with a
-// trace that is not kept: the chain a server sends, and the OCSP response
-// it staples (nil when none), for verifying.
-func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509.Certificate, []byte, error) {
+// VerifyPeer verifies the chain the server of s sends, fetched as
+// PeerChain does within maxTime (when it is positive) with a trace that is
+// not kept, the way verify judges a chain (chain.VerifyChain): without
+// o.Name, the name checked is the server name, or the host. A stapled OCSP
+// response is then checked against the issuer as the client does in its
+// handshake: one saying revoked fails the chain (its Err a StepVerify
+// *Error); an invalid or unknown one is not used.
+func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.Options) (*chain.Result, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -31,7 +37,19 @@ func FetchChain(ctx context.Context, s *Session, maxTime time.Duration) ([]*x509
 		ctx, cancel = context.WithTimeout(ctx, maxTime)
 		defer cancel()
 	}
-	return PeerChain(ctx, source.NewTracer(time.Now(), func(*trace.Event) {}), s)
+	o.Name = cmp.Or(o.Name, s.ServerName, s.Host)
+	certs, staple, err := PeerChain(ctx, source.NewTracer(time.Now(), func(*trace.Event) {}), s)
+	if err != nil {
+		return nil, err
+	}
+	r := chain.VerifyChain(certs, o)
+	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
+		var ce *Error
+		if err := checkOCSP(&trace.Verify{}, staple, certs[0], r.Links[1].Cert, false); errors.As(err, &ce) {
+			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
+		}
+	}
+	return r, nil
 }
 
 // PeerChain connects as Connect does (every Network option, the server
@@ -69,12 +87,4 @@ func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certi
 		return nil, nil, stepErr(StepTLS, errors.New("the server sent no certificate"), "")
 	}
 	return st.PeerCertificates, st.OCSPResponse, nil
-}
-
-// CheckStaple checks a stapled OCSP response for leaf against its issuer,
-// as the client does in its handshake: one saying revoked fails (a
-// StepVerify error with its cause and fix); an invalid or unknown one is
-// not used.
-func CheckStaple(staple []byte, leaf, issuer *x509.Certificate) error {
-	return checkOCSP(&trace.Verify{}, staple, leaf, issuer, false)
 }
