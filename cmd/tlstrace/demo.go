@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/server"
 )
 
@@ -38,28 +38,26 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func runDemo(ctx context.Context, o *getOptions, stdout, stderr io.Writer) error {
-	root, cert, err := certgen.Localhost(certgen.DemoCA, time.Hour)
+	srv, err := server.StartDemo(time.Hour)
+	var listenErr *net.OpError
+	if errors.As(err, &listenErr) {
+		return fail(exitConnect, err, "")
+	}
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fail(exitConnect, err, "")
-	}
-	srv := server.StartHello(ln, cert)
 	defer func() {
 		if err := srv.Close(); err != nil {
 			fmt.Fprintf(stderr, "tlstrace: demo server: %v\n", err)
 		}
 	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	o.conn.Roots = []*x509.Certificate{root}
-	o.conn.Resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", port)}
+	o.conn.Roots = []*x509.Certificate{srv.Root}
+	o.conn.Resolve = []string{fmt.Sprintf("localhost:%d:127.0.0.1", srv.Port)}
 	o.conn.ConnectTimeout = 5 * time.Second
 	o.req.MaxTime, o.req.MaxRedirects, o.req.UserAgent = 10*time.Second, 5, "tlstrace/"+version()
 	if o.conn.tls12 {
 		o.conn.tls12 = false
 		o.conn.MaxVersion = "1.2"
 	}
-	return runGet(ctx, fmt.Sprintf("https://localhost:%d/", port), o, stdout, stderr)
+	return runGet(ctx, fmt.Sprintf("https://localhost:%d/", srv.Port), o, stdout, stderr)
 }

@@ -2,11 +2,14 @@ package server
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certgen"
 )
 
 // Hello is a plain HTTPS server that answers every request with one line
@@ -39,4 +42,31 @@ func (h *Hello) Close() error {
 		return err
 	}
 	return nil
+}
+
+// Demo is the peer of tlstrace demo: a Hello server on a free port of
+// 127.0.0.1, its certificate for localhost signed by a throwaway root
+// (certgen.Localhost).
+type Demo struct {
+	*Hello
+	// Root is the throwaway root, the one a client trusts to verify the
+	// server.
+	Root *x509.Certificate
+	// Port is the port the server listens on.
+	Port int
+}
+
+// StartDemo makes the throwaway root and certificate, valid for
+// validity, and serves on them until Close. A failure to listen is a
+// *net.OpError.
+func StartDemo(validity time.Duration) (*Demo, error) {
+	root, cert, err := certgen.Localhost(certgen.DemoCA, validity)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return &Demo{Hello: StartHello(ln, cert), Root: root, Port: ln.Addr().(*net.TCPAddr).Port}, nil
 }
