@@ -284,7 +284,7 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 }
 
 // warn says each weakness of a connection that worked, and its fix.
-func warn(stderr io.Writer, warnings []client.Warning) {
+func warn(stderr io.Writer, warnings []trace.Warning) {
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
 	}
@@ -294,9 +294,7 @@ func warn(stderr io.Writer, warnings []client.Warning) {
 // all the same (chain.Result.Warnings), as the --insecure warning is said.
 func warnVerify(ev *trace.Event, stderr io.Writer) {
 	if p, ok := ev.Payload.(*trace.Verify); ok {
-		for _, w := range p.Warnings {
-			fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
-		}
+		warn(stderr, p.Warnings)
 	}
 }
 

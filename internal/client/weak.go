@@ -4,14 +4,14 @@ import (
 	"fmt"
 
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
+	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Warning is a weakness of a connection that worked: what is weak, and
-// how to make it strong.
-type Warning struct {
-	Cause, Fix string
-}
+// how to make it strong. It is the chain's kind of warning
+// (trace.Verify.Warnings), so that both are said alike.
+type Warning = trace.Warning
 
 // Weaknesses returns what is weak in what a handshake settled: a CBC
 // cipher suite.
