@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -284,4 +285,46 @@ func waitPort(t *testing.T, port int) {
 		}
 	}
 	t.Fatalf("nothing listens on port %d", port)
+}
+
+// TestTLSv1Flag: -1, curl's --tlsv1, offers TLS 1.0 and later on every
+// command that connects, as --tlsv1.0 does.
+func TestTLSv1Flag(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		// Read each ClientHello and close: the trace has it.
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.Read(make([]byte, 4096))
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	stdin = strings.NewReader("")
+	defer func() { stdin = os.Stdin }()
+	// The versions of the supported_versions extension (the record
+	// layer's is TLS 1.0 whatever is offered).
+	tls10 := regexp.MustCompile(`"versions":\[[^\]]*"TLS 1\.0"`)
+	for _, args := range [][]string{
+		{"connect", addr, "--json", "--timeout", "5s"},
+		{"https://" + addr + "/", "--json", "-m", "5s"},
+	} {
+		for _, flag := range []string{"-1", "--tlsv1", "--tlsv1.0"} {
+			_, out, stderr := runCode(append(args, flag)...)
+			if !strings.Contains(out+stderr, `"type":"client_hello"`) || !tls10.MatchString(out+stderr) {
+				t.Errorf("%q %s: the ClientHello does not offer TLS 1.0:\n%s%s", args[0], flag, out, stderr)
+			}
+		}
+		if _, out, stderr := runCode(args...); tls10.MatchString(out+stderr) || !strings.Contains(out+stderr, `"type":"client_hello"`) {
+			t.Errorf("%q: no ClientHello, or one that offers TLS 1.0 by default:\n%s%s", args[0], out, stderr)
+		}
+	}
 }

@@ -78,7 +78,7 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.tls11, "tlsv1.1", false, "use TLS 1.1 or later")
 	f.BoolVar(&o.tls12, "tlsv1.2", false, "use TLS 1.2 or later")
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "use TLS 1.3")
-	f.BoolP("tlsv1", "1", false, "use TLS 1.0 or later")
+	f.BoolVarP(&o.tls10, "tlsv1", "1", false, "use TLS 1.0 or later")
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
 	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites, IANA names separated by ':'")
@@ -111,9 +111,6 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmd.Help()
-			}
-			if cmd.Flags().Changed("tlsv1") {
-				o.conn.tls10 = true
 			}
 			for _, n := range httpOnlyFlags {
 				if cmd.Flags().Changed(n) {
