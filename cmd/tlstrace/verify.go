@@ -117,9 +117,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	if !r.Valid {
 		return fail(exitVerify, r.Failure(), r.Fix)
 	}
-	for _, w := range r.Warnings {
-		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
-	}
+	warn(stderr, r.Warnings)
 	return nil
 }
 
@@ -127,6 +125,8 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 // server of an https:// URL or HOST:PORT sends, reached with the client's
 // dialer and every connection flag.
 func verifyTarget(ctx context.Context, arg string, o *verifyOptions, opts chain.Options) (*chain.Result, error) {
+	// A file that exists is read, a colon in its name or not; an https://
+	// URL, or HOST:PORT naming no file, is a server.
 	if _, err := os.Stat(arg); !strings.HasPrefix(arg, "https://") && (err == nil || !strings.Contains(arg, ":")) {
 		certs, err := readCerts(o.pass, arg)
 		if err != nil {
