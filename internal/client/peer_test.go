@@ -15,6 +15,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestVerifyPeer fetches and verifies the chain of a local server that
@@ -51,23 +52,9 @@ func TestVerifyPeer(t *testing.T) {
 		return b
 	}
 	serve := func(ocspStaple []byte) (host, port string) {
-		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{
-			{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, OCSPStaple: ocspStaple}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.(*tls.Conn).Handshake()
-				c.Close()
-			}
-		}()
-		host, port, _ = net.SplitHostPort(ln.Addr().String())
+		cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, OCSPStaple: ocspStaple}}}
+		addr := tlstest.Listen(t, func(c net.Conn) { tls.Server(c, cfg).Handshake() })
+		host, port, _ = net.SplitHostPort(addr)
 		return host, port
 	}
 	other, err := ocsp.CreateResponse(inter, inter, ocsp.Response{Status: ocsp.Revoked, SerialNumber: big.NewInt(1), ThisUpdate: time.Now()}, caKey)
