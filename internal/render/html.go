@@ -27,20 +27,30 @@ import (
 // JSON blocks, stay JSON strings).
 //
 // The page has, in order: the diagnosis of what failed (cause and fix, as
-// the events give them), a table of the connections, and for each
-// connection its certificate chain as cards (Link events), its timing
-// waterfall (Timing) and a ladder diagram: one row per step in time order,
-// an arrow between the client and the server for what one of them sent.
-// These read with JavaScript off. A click on a row opens the step's field
-// tree and its bytes as hex, built by the page's script from a JSON block
-// per connection (so that a report of a thousand connections holds no DOM
-// for what is not opened); the field under the pointer has its bytes
-// highlighted in the hex, from the byte spans of the tree (field.Node
-// Offset and Length, counted from the start of the event's Raw).
+// the events give them), the warnings of chains trusted with a weakness,
+// a table of the connections (name, version, suite, the chain's verdict),
+// and for each connection its certificate chain as cards (Link events)
+// with the verdict and its warnings, its timing waterfall (Timing) and a
+// ladder diagram: one row per step in time order, an arrow between the
+// client and the server for what one of them sent. A click on a row opens
+// the step's field tree and its bytes as a hex dump (details/summary, so
+// that it opens with JavaScript off); the page's script turns the dump
+// into one element per byte, so that the field under the pointer has its
+// bytes highlighted, from the byte spans of the tree (field.Node Offset
+// and Length, counted from the start of the event's Raw).
+//
+// A report of more than packAbove connections keeps the DOM small: each
+// connection is one line (its heading and verdict, in a summary) and the
+// rest of its section (cards, keys, timing, ladder, fields, bytes) is
+// the same markup, compressed, inflated by the page's script when the
+// line is opened. With JavaScript off such a report still shows every
+// connection's line and its row in the table.
 //
 // Every event of the tls layer is a ladder row with a data-event
 // attribute, its number in the run (1 for the first event, as the lines
-// of --json count them); no other element has one.
+// of --json count them); no other element has one. In a report of more
+// than packAbove connections, the rows of a connection are in the page
+// once it has been opened.
 
 //go:embed html.tmpl
 var htmlSource string
@@ -56,10 +66,11 @@ const (
 	// maxFieldHex is the most bytes of one field written in the tree: the
 	// bytes beside it hold them all.
 	maxFieldHex = 48
-	// packAbove is the number of connections above which each one's JSON
-	// block is compressed (raw DEFLATE, in base64; the page inflates it
-	// with DecompressionStream when a row is opened): it cuts a large
-	// report to less than half, and the time a browser takes to read it.
+	// packAbove is the number of connections above which each one's
+	// section is compressed (raw DEFLATE, in base64; the page inflates it
+	// with DecompressionStream when the connection is opened): a browser
+	// then lays out one line per connection, not the nodes of every
+	// ladder, and the report is less than half the size.
 	packAbove = 100
 	// maxDiagnoses is the most failures listed at the top; each
 	// connection's own section still shows its failure in place.
@@ -104,9 +115,18 @@ type htmlConn struct {
 	End      float64
 	Steps    []*htmlStep
 	Details  []htmlDetail
-	// Packed is Details as JSON, compressed, when the report is large.
+	// Packed is the section's markup after its heading, compressed, in
+	// base64, when the report holds more than packAbove connections.
 	Packed string
 	Links  []*trace.Link
+	// Warnings say what is wrong with a chain that was trusted
+	// (trace.Verify's Warnings).
+	Warnings []trace.Warning
+	// Chain is the chain's verdict in a word or two, "" when it was not
+	// checked.
+	Chain string
+	// Withheld is set when the secrets' values are not shown.
+	Withheld bool
 	// Keys are the steps of the key schedule behind the decrypted
 	// records, in the order first used; keyAt indexes them.
 	Keys  []*htmlKey
@@ -116,10 +136,13 @@ type htmlConn struct {
 	KeyNotes []string
 	// SameChain is the first connection whose chain and checks are the
 	// same as this one's, shown there only.
-	SameChain   int
-	Verdict     *htmlVerdict
-	Timing      []htmlBar
-	TimingTotal string
+	SameChain int
+	// Verdict is the chain's verdict: the Verdict event's, else the
+	// Verify event's (verdictOfVerify).
+	Verdict         *htmlVerdict
+	verdictOfVerify bool
+	Timing          []htmlBar
+	TimingTotal     string
 }
 
 type htmlVerdict struct {
@@ -295,12 +318,22 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		if !p.Trusted {
 			s.Fix = p.Fix
 		}
+		c.Warnings = append(c.Warnings, p.Warnings...)
+		c.Chain = chainWord(p.Trusted)
+		if c.Verdict == nil || c.verdictOfVerify {
+			// The verdict of the check, until a Verdict event gives
+			// the run's (a capture has none).
+			c.Verdict = &htmlVerdict{Valid: p.Trusted, Name: p.Host, Cause: ev.Error, Fix: p.Fix}
+			c.verdictOfVerify = true
+		}
 	case *trace.Link:
 		l := *p
 		l.Checks = append([]trace.Check(nil), p.Checks...)
 		c.Links = append(c.Links, &l)
 	case *trace.Verdict:
 		c.Verdict = &htmlVerdict{Valid: p.Valid, Name: p.Name, Cause: p.Cause, Fix: p.Fix}
+		c.verdictOfVerify = false
+		c.Chain = chainWord(p.Valid)
 		if !p.Valid {
 			s.Fatal = true
 			s.Fix = p.Fix
@@ -354,6 +387,14 @@ func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
 	}
 }
 
+// chainWord is the summary table's word for a chain trusted or not.
+func chainWord(trusted bool) string {
+	if trusted {
+		return "✓ trusted"
+	}
+	return "✗ not trusted"
+}
+
 // fail records a failure as the connection's result, the first one kept.
 func (c *htmlConn) fail(what string) {
 	if !c.Failed {
@@ -405,55 +446,64 @@ func percent(part, total int64) float64 {
 	return float64(part*10000/total) / 100
 }
 
-// htmlDetail is what a ladder row opens to, as its connection's JSON
-// block holds it: the field tree and the bytes in hex (at most maxHTMLHex,
-// More counting the rest).
+// htmlDetail is what a ladder row opens to: the field tree and the bytes
+// in hex (at most maxHTMLHex, More counting the rest).
 type htmlDetail struct {
-	Fields []htmlNode `json:"f,omitempty"`
-	Hex    string     `json:"x,omitempty"`
-	More   int        `json:"m,omitempty"`
+	Fields []htmlNode
+	Hex    string
+	More   int
 	// Dump is Hex as a hex dump (offsets, bytes, characters), for a page
 	// read without JavaScript; the script turns it into one element per
 	// byte to highlight a field's bytes.
-	Dump string `json:"-"`
+	Dump string
 	// Total counts the step's bytes, those shown and More.
-	Total int `json:"-"`
+	Total int
 }
 
 // htmlNode is a field of the tree: its name, its value as text, its
 // byte span and note, its children.
 type htmlNode struct {
-	Name     string     `json:"n,omitempty"`
-	Value    string     `json:"v,omitempty"`
-	Offset   int        `json:"o,omitempty"`
-	Length   int        `json:"l,omitempty"`
-	Note     string     `json:"t,omitempty"`
-	Children []htmlNode `json:"c,omitempty"`
+	Name           string
+	Value          string
+	Offset, Length int
+	Note           string
+	Children       []htmlNode
 }
 
-// packDetails returns details as JSON compressed with raw DEFLATE, in
-// base64.
-func packDetails(details []htmlDetail) (string, error) {
-	j, err := json.Marshal(details)
-	if err != nil {
+// packer compresses the sections of a large report: raw DEFLATE, in
+// base64, one writer reused for every section.
+type packer struct {
+	markup, out bytes.Buffer
+	zw          *flate.Writer
+}
+
+// pack returns the markup of c's section after its heading, compressed.
+func (p *packer) pack(c *htmlConn) (string, error) {
+	p.markup.Reset()
+	if err := htmlTemplate.ExecuteTemplate(&p.markup, "conn", c); err != nil {
 		return "", err
 	}
-	var b bytes.Buffer
-	enc := base64.NewEncoder(base64.StdEncoding, &b)
-	zw, err := flate.NewWriter(enc, flate.DefaultCompression)
-	if err != nil {
+	p.out.Reset()
+	enc := base64.NewEncoder(base64.StdEncoding, &p.out)
+	if p.zw == nil {
+		zw, err := flate.NewWriter(enc, flate.DefaultCompression)
+		if err != nil {
+			return "", err
+		}
+		p.zw = zw
+	} else {
+		p.zw.Reset(enc)
+	}
+	if _, err := p.zw.Write(p.markup.Bytes()); err != nil {
 		return "", err
 	}
-	if _, err := zw.Write(j); err != nil {
-		return "", err
-	}
-	if err := zw.Close(); err != nil {
+	if err := p.zw.Close(); err != nil {
 		return "", err
 	}
 	if err := enc.Close(); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return p.out.String(), nil
 }
 
 func jsonNodes(l []*field.Node) []htmlNode {
@@ -489,10 +539,27 @@ type htmlPage struct {
 	// Secrets is set when the secrets' values are shown.
 	Secrets bool
 	// Packed is set when the report holds more than packAbove
-	// connections: their rows' fields and bytes are compressed, and open
-	// with JavaScript only.
+	// connections: each one's section past its heading is compressed, and
+	// opens with JavaScript only.
 	Packed bool
+	// Warnings are the chain warnings of every connection, each cause
+	// and fix once.
+	Warnings []*htmlWarning
 }
+
+// htmlWarning is a chain warning and the connections whose chain has it.
+type htmlWarning struct {
+	Cause, Fix string
+	// Conns are the first maxWarningConns connections; More counts the
+	// rest.
+	Conns []int
+	More  int
+	last  int // the last connection counted
+}
+
+// maxWarningConns is the most connections a warning at the top of the
+// report links to.
+const maxWarningConns = 20
 
 // hexDump returns the bytes of x (hex) as lines of 16: offset, bytes,
 // characters, as the text view's -vv dump and the page's script write
@@ -537,7 +604,10 @@ func (h *HTML) Flush() error {
 	}
 	p.Packed = len(h.conns) > packAbove
 	chains := map[string]int{}
+	warned := map[trace.Warning]*htmlWarning{}
+	var pk packer
 	for _, c := range h.conns {
+		c.Withheld = !h.Secrets
 		if len(c.Links) > 0 {
 			b, err := json.Marshal(c.Links)
 			if err != nil {
@@ -549,22 +619,42 @@ func (h *HTML) Flush() error {
 				chains[string(b)] = c.ID
 			}
 		}
-		if p.Packed {
-			b, err := packDetails(c.Details)
-			if err != nil {
-				return fmt.Errorf("html report: %w", err)
+		for _, w := range c.Warnings {
+			x := warned[w]
+			if x == nil {
+				x = &htmlWarning{Cause: w.Cause, Fix: w.Fix}
+				warned[w] = x
+				p.Warnings = append(p.Warnings, x)
 			}
-			c.Packed, c.Details = b, nil
-			continue
+			switch {
+			case x.last == c.ID:
+			case len(x.Conns) < maxWarningConns:
+				x.Conns = append(x.Conns, c.ID)
+			default:
+				x.More++
+			}
+			x.last = c.ID
 		}
 		for _, s := range c.Steps {
 			if s.Detail >= 0 {
 				d := &c.Details[s.Detail]
-				d.Dump, d.Total = hexDump(d.Hex), len(d.Hex)/2+d.More
+				d.Total = len(d.Hex)/2 + d.More
+				if !p.Packed {
+					// A packed section opens with JavaScript only,
+					// which writes the dump from Hex.
+					d.Dump = hexDump(d.Hex)
+				}
 				s.Body = d
 			}
 		}
 		c.Details = nil
+		if p.Packed {
+			b, err := pk.pack(c)
+			if err != nil {
+				return fmt.Errorf("html report: %w", err)
+			}
+			c.Packed, c.Steps, c.Links, c.Keys, c.Timing = b, nil, nil, nil, nil
+		}
 	}
 	w := bufio.NewWriterSize(h.w, 64<<10)
 	if err := htmlTemplate.Execute(w, p); err != nil {

@@ -142,32 +142,48 @@ func TestHTMLMaxConns(t *testing.T) {
 	}
 }
 
-var detailBlock = regexp.MustCompile(`<script type="application/json" class="dj">(.*?)</script>`)
+var sectionBlock = regexp.MustCompile(`<script type="application/json" class="dj">(.*?)</script>`)
 
-// TestHTMLPacked: past packAbove connections, each connection's details
-// are compressed JSON that the page inflates when a row opens; a small
-// report writes them into the page, where they open without JavaScript.
+// TestHTMLPacked: past packAbove connections, each connection is its
+// heading and verdict in the page (there is no table) and the rest of its
+// section is the markup a small report writes, but for the hex dumps the
+// script writes, compressed, that the page inflates when the connection
+// opens; a small report writes it all into the page, where it opens
+// without JavaScript.
 func TestHTMLPacked(t *testing.T) {
 	var events []*trace.Event
 	for conn := 1; conn <= 101; conn++ {
 		f := field.NewObject("")
 		f.AddUint("n", uint64(conn)).Offset, f.Children[0].Length = 0, 1
 		events = append(events, &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTLS,
-			Type: trace.TypeAlert, Fields: f, Raw: []byte{byte(conn), 0x3c, 0x2f}, Payload: &trace.Alert{}})
+			Type: trace.TypeAlert, Fields: f, Raw: []byte{byte(conn), 0x3c, 0x2f}, Payload: &trace.Alert{}},
+			trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: true, Name: "example.com"}))
 	}
-	small := renderHTML(t, "small", events[:1])
-	if detailBlock.MatchString(small) {
-		t.Error("a small report has a JSON block")
+	small := renderHTML(t, "small", events[:2])
+	if sectionBlock.MatchString(small) {
+		t.Error("a small report has a packed block")
 	}
-	for _, s := range []string{`<details><summary class="r" data-t="0.000000">`, `<ul class="tree"><li data-o="0" data-l="1"><b>n</b> 1</li></ul>`, `<pre class="hex" data-x="013c2f">0000  01 3c 2f `, `|.&lt;/|`} {
+	row := `<li class="c2s" data-event="1"><details><summary class="r" data-t="0.000000">`
+	for _, s := range []string{row, `<ul class="tree"><li data-o="0" data-l="1"><b>n</b> 1</li></ul>`, `<pre class="hex" data-x="013c2f">0000  01 3c 2f `, `|.&lt;/|`} {
 		if !strings.Contains(small, s) {
 			t.Errorf("the small report lacks %q", s)
 		}
 	}
 	big := renderHTML(t, "big", events)
-	blocks := detailBlock.FindAllStringSubmatch(big, -1)
-	if len(blocks) != 101 || strings.Contains(big, `<pre class`) || strings.Count(big, `<li class="c2s r x" data-t="0.000000" data-event=`) != 101 || strings.Contains(big, "<details") {
-		t.Fatalf("%d detail blocks in the packed report, pre %v, %d details", len(blocks), strings.Contains(big, `<pre class`), strings.Count(big, `<li class="c2s r x" data-t="0.000000" data-event=`))
+	blocks := sectionBlock.FindAllStringSubmatch(big, -1)
+	if len(blocks) != 101 || strings.Contains(big, `<pre class`) || strings.Contains(big, `data-event=`) || strings.Contains(big, `class="lad"`) {
+		t.Fatalf("%d packed blocks, and the page holds rows or bytes:\n%s", len(blocks), big)
+	}
+	if n := strings.Count(big, `<section class="conn pk" id="c`); n != 101 {
+		t.Errorf("%d packed sections, want 101", n)
+	}
+	if !strings.Contains(big, `<section class="conn pk" id="c2">
+<h2>#2</h2>
+<p class="ok">✓ chain trusted for example.com</p><script`) {
+		t.Error("a packed section does not start with its heading and verdict")
+	}
+	if strings.Contains(big, `<table class="sum">`) {
+		t.Error("a packed report has the table of connections")
 	}
 	var packed string
 	if err := json.Unmarshal([]byte(blocks[0][1]), &packed); err != nil {
@@ -177,12 +193,52 @@ func TestHTMLPacked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+	m, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `[{"f":[{"n":"n","v":"1","l":1}],"x":"013c2f"}]`; string(j) != want {
-		t.Errorf("inflated %s, want %s", j, want)
+	// The first connection's section in the small report, past its
+	// heading and verdict, is what the block holds, but for the dump.
+	i := strings.Index(small, "\n<h3>Ladder</h3>")
+	j := strings.Index(small, "</ol>") + len("</ol>")
+	want := strings.Replace(small[max(i, 0):max(i, j)], "0000  01 3c 2f                                          |.&lt;/|\n", "", 1)
+	if i < 0 || j < i || string(m) != want {
+		t.Errorf("inflated:\n%s\nwant the small report's section:\n%s", m, want)
+	}
+}
+
+// TestHTMLChainWarnings: the warnings of a trusted chain are shown with
+// its cards, counted in the table, and listed once at the top with the
+// connections that have them.
+func TestHTMLChainWarnings(t *testing.T) {
+	w := trace.Warning{Cause: "the leaf is valid for 500 days", Fix: "issue it for at most 398 days"}
+	var events []*trace.Event
+	for conn := 1; conn <= 3; conn++ {
+		v := &trace.Verify{Host: "a.test", Trusted: true, Verdict: "trusted"}
+		if conn != 2 {
+			v.Warnings = []trace.Warning{w}
+		}
+		events = append(events, trace.NewEvent(conn, trace.Local, &trace.Link{Subject: "CN=a.test", Role: "leaf"}),
+			trace.NewEvent(conn, trace.Local, v), trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: true, Name: "a.test"}))
+	}
+	page := renderHTML(t, "warnings", events)
+	for _, s := range []string{
+		`<h2>Warnings</h2>
+<ul>
+<li><b>⚠ the leaf is valid for 500 days</b> (chain of <a href="#c1">#1</a>, <a href="#c3">#3</a>)<span class="fix">fix: issue it for at most 398 days</span></li>
+</ul>`,
+		`<td>✓ trusted <span class="warn">⚠ 1 warning</span></td>`,
+		`</div>
+<ul class="warns">
+<li>⚠ the leaf is valid for 500 days<span class="fix">fix: issue it for at most 398 days</span></li>
+</ul>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	if n := strings.Count(page, `<ul class="warns">`); n != 2 {
+		t.Errorf("%d connections show the warning, want 2", n)
 	}
 }
 
