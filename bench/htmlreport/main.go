@@ -4,7 +4,9 @@
 // opens it RUNS times, each in a new tab, and prints how long the page
 // took to load and to scroll to its end (two frames drawn), with the
 // main thread's breakdown from Chrome's Performance metrics (script,
-// style, layout) and the number of DOM nodes. bench/html.sh runs it.
+// style, layout) and the number of DOM nodes; then, in a report whose
+// connections open on a click (more than 100), how long the last one
+// took to open (its ladder drawn). bench/html.sh runs it.
 //
 // Usage: go run ./bench/htmlreport -tlstrace BINARY [-n 1000] [-runs 5]
 package main
@@ -54,6 +56,7 @@ func main() {
 // sample is one opening of the report.
 type sample struct {
 	load, scroll                  time.Duration // wall time, from navigation
+	opened                        time.Duration // wall time, from the click on the last connection to its ladder drawn
 	task, script, style, layout   time.Duration // main thread, from Performance metrics
 	cpu                           time.Duration // the main thread's CPU time (ThreadTime), which a loaded machine does not inflate
 	nodes, layouts, recalcs, heap float64
@@ -124,8 +127,8 @@ func openRuns(page string, runs int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("run %d: loaded %v, scrolled %v; main thread: CPU %v, tasks %v, script %v, style %v (%0.f), layout %v (%0.f); %0.f nodes, JS heap %.1f MB\n",
-			i+1, s.load.Round(time.Millisecond), s.scroll.Round(time.Millisecond), s.cpu.Round(time.Millisecond), s.task.Round(time.Millisecond), s.script.Round(time.Millisecond),
+		fmt.Printf("run %d: loaded %v, scrolled %v, last connection opened in %v; main thread: CPU %v, tasks %v, script %v, style %v (%0.f), layout %v (%0.f); %0.f nodes, JS heap %.1f MB\n",
+			i+1, s.load.Round(time.Millisecond), s.scroll.Round(time.Millisecond), s.opened.Round(time.Millisecond), s.cpu.Round(time.Millisecond), s.task.Round(time.Millisecond), s.script.Round(time.Millisecond),
 			s.style.Round(time.Millisecond), s.recalcs, s.layout.Round(time.Millisecond), s.layouts, s.nodes, s.heap/1e6)
 		all = append(all, s)
 	}
@@ -137,8 +140,9 @@ func openRuns(page string, runs int) error {
 		slices.Sort(v)
 		return v[len(v)/2].Round(time.Millisecond)
 	}
-	fmt.Printf("median of %d: loaded %v, scrolled %v; CPU %v, tasks %v, script %v, style %v, layout %v\n", len(all),
+	fmt.Printf("median of %d: loaded %v, scrolled %v, last connection opened in %v; CPU %v, tasks %v, script %v, style %v, layout %v\n", len(all),
 		med(func(s sample) time.Duration { return s.load }), med(func(s sample) time.Duration { return s.scroll }),
+		med(func(s sample) time.Duration { return s.opened }),
 		med(func(s sample) time.Duration { return s.cpu }),
 		med(func(s sample) time.Duration { return s.task }), med(func(s sample) time.Duration { return s.script }),
 		med(func(s sample) time.Duration { return s.style }), med(func(s sample) time.Duration { return s.layout }))
@@ -194,5 +198,26 @@ func open(browser context.Context, url string) (sample, error) {
 			s.heap = m.Value
 		}
 	}
-	return s, nil
+	// The metrics are those of the opening and scrolling; then the last
+	// connection is opened, when it opens on a click.
+	s.opened, err = openLast(ctx)
+	return s, err
+}
+
+// openLast clicks the heading of the last connection of a report whose
+// connections open on a click, and returns the time until its ladder is
+// drawn (two frames), 0 for a report whose connections are open.
+func openLast(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(done => {
+		const sec = document.querySelector("section.conn.pk:last-of-type");
+		if (!sec) return done(false);
+		sec.querySelector("h2").click();
+		const wait = () => sec.querySelector("[data-event]") ? requestAnimationFrame(() => requestAnimationFrame(() => done(true))) : setTimeout(wait, 1);
+		wait();
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || !ok {
+		return 0, err
+	}
+	return time.Since(start), nil
 }
