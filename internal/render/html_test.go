@@ -209,7 +209,7 @@ func TestHTMLPacked(t *testing.T) {
 
 // TestHTMLChainWarnings: the warnings of a trusted chain are shown with
 // its cards, counted in the table, and listed once at the top with the
-// connections that have them.
+// connections that have them; the page is pinned.
 func TestHTMLChainWarnings(t *testing.T) {
 	w := trace.Warning{Cause: "the leaf is valid for 500 days", Fix: "issue it for at most 398 days"}
 	var events []*trace.Event
@@ -222,6 +222,7 @@ func TestHTMLChainWarnings(t *testing.T) {
 			trace.NewEvent(conn, trace.Local, v), trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: true, Name: "a.test"}))
 	}
 	page := renderHTML(t, "warnings", events)
+	golden.Check(t, filepath.Join("testdata", "golden", "warnings.html"), []byte(page))
 	for _, s := range []string{
 		`<h2>Warnings</h2>
 <ul>
