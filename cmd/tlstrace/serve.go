@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
@@ -25,9 +24,6 @@ type serveOptions struct {
 	listen       string
 	tls10, tls11 bool
 	tls12, tls13 bool
-	ciphers      string
-	tls13Ciphers string
-	curves       string
 	keylog       string
 	jsonOut      bool
 	verbose      int
@@ -66,9 +62,9 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.tls13, "tlsv1.3", false, "TLS 1.3 only")
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3")
 	f.StringVar(&o.Engine, "engine", "", "TLS engine: go (crypto/tls) or own (tlstrace's own); default: crypto/tls unless the certificate (Ed448) or the versions need the own engine")
-	f.StringVar(&o.ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites (OpenSSL or IANA names, ':' separated; DHE and CCM suites are served by tlstrace's own engine)")
-	f.StringVar(&o.tls13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites allowed (IANA names, ':' separated; served by tlstrace's own engine)")
-	f.StringVar(&o.curves, "curves", "", "key exchange groups in preference order (':' separated; ffdhe2048…ffdhe8192 are served by tlstrace's own engine)")
+	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites (OpenSSL or IANA names, ':' separated; DHE and CCM suites are served by tlstrace's own engine)")
+	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites allowed (IANA names, ':' separated; served by tlstrace's own engine)")
+	f.StringVar(&o.Curves, "curves", "", "key exchange groups in preference order (':' separated; ffdhe2048…ffdhe8192 are served by tlstrace's own engine)")
 	f.StringVar(&o.OCSPStapleFile, "ocsp-staple", "", "staple this DER OCSP response `FILE`")
 	f.BoolVar(&o.NoTickets, "no-tickets", false, "do not issue session tickets")
 	f.StringVar(&o.keylog, "keylog", "", "append the session secrets to `FILE` (NSS key log, 0600)")
@@ -118,27 +114,6 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	}
 	o.Trace = !o.noTrace
 	o.TrustWith = "--client-ca FILE"
-	if o.ciphers != "" {
-		var err error
-		if o.CipherSuites, err = client.ParseSuites(o.ciphers); err != nil {
-			return settingFail(err)
-		}
-	}
-	if o.tls13Ciphers != "" {
-		var err error
-		if o.TLS13Suites, err = client.ParseTLS13Suites(o.tls13Ciphers); err != nil {
-			return settingFail(err)
-		}
-	}
-	if o.curves != "" {
-		groups, err := client.ParseGroups(o.curves)
-		if err != nil {
-			return settingFail(err)
-		}
-		for _, g := range groups {
-			o.Groups = append(o.Groups, uint16(g))
-		}
-	}
 	cfg, err := o.Config()
 	if err != nil {
 		return settingFail(err)

@@ -2,15 +2,12 @@ package client
 
 import (
 	"errors"
-	"maps"
 	"net"
-	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/suites"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -51,51 +48,13 @@ func TestEngineChoice(t *testing.T) {
 	}
 }
 
-// TestOwnSuiteNames compares the OpenSSL names of the suites only the own
-// engine implements with what openssl itself calls them, and checks that
-// crypto/tls implements none of them.
-func TestOwnSuiteNames(t *testing.T) {
-	requirePeer(t, "openssl")
-	out, err := exec.Command("openssl", "ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]uint16{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 {
-			continue
-		}
-		hi, lo, ok := strings.Cut(f[0], ",")
-		h, err1 := strconv.ParseUint(strings.TrimPrefix(hi, "0x"), 16, 8)
-		l, err2 := strconv.ParseUint(strings.TrimPrefix(lo, "0x"), 16, 8)
-		if ok && err1 == nil && err2 == nil {
-			ids[f[2]] = uint16(h<<8 | l)
-		}
-	}
-	for name, id := range ownSuites {
-		if got, ok := ids[name]; !ok || got != id {
-			t.Errorf("%s: openssl has 0x%04X (listed %v), the table 0x%04X", name, got, ok, id)
-		}
-		if goSuite(id) {
-			t.Errorf("%s: crypto/tls implements it", name)
-		}
-		if wire.CipherSuiteName(id) == "" {
-			t.Errorf("%s: wire has no IANA name for 0x%04X", name, id)
-		}
-	}
-	for name, id := range opensslSuites {
-		if got, ok := ids[name]; ok && got != id {
-			t.Errorf("%s: openssl has 0x%04X, the table 0x%04X", name, got, id)
-		}
-	}
+// TestRetrySuites checks that the suites the own engine offers on a retry
+// are each implemented by crypto/tls or by the own engine.
+func TestRetrySuites(t *testing.T) {
 	for _, id := range retrySuites12 {
-		if !goSuite(id) && !slices.Contains(slices.Collect(maps.Values(ownSuites)), id) {
-			t.Errorf("the retry offers 0x%04X, a suite neither table has", id)
+		if !suites.Go(id) && !suites.Own(id) {
+			t.Errorf("the retry offers 0x%04X, a suite neither stack implements", id)
 		}
-	}
-	if got, err := ParseTLS13Suites("TLS_AES_128_CCM_8_SHA256:tls_aes_256_gcm_sha384"); err != nil || !slices.Equal(got, []uint16{0x1305, 0x1302}) {
-		t.Errorf("TLS 1.3 suites: %v, %v", got, err)
 	}
 }
 

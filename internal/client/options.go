@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/setting"
+	"github.com/tlstrace/tlstrace/internal/suites"
 )
 
 // Options are curl's connection settings as a user writes them. Build
@@ -139,17 +140,17 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		return n, nil, ErrVersionRange
 	}
 	if o.Ciphers != "" {
-		if t.CipherSuites, err = ParseSuites(o.Ciphers); err != nil {
+		if t.CipherSuites, err = suites.Parse(o.Ciphers); err != nil {
 			return n, nil, err
 		}
 	}
 	if o.TLS13Ciphers != "" {
-		if t.TLS13Suites, err = ParseTLS13Suites(o.TLS13Ciphers); err != nil {
+		if t.TLS13Suites, err = suites.ParseTLS13(o.TLS13Ciphers); err != nil {
 			return n, nil, err
 		}
 	}
 	if o.Curves != "" {
-		if t.Curves, err = ParseGroups(o.Curves); err != nil {
+		if t.Curves, err = suites.ParseGroups(o.Curves); err != nil {
 			return n, nil, err
 		}
 	}

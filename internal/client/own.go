@@ -10,6 +10,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/suites"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -104,9 +105,9 @@ func switchReason(why string, hc *handshake.Conn) string {
 	switch {
 	case s.PeerSignatureScheme == 0x0808:
 		return why + "; the server signs with ed448, which crypto/tls does not implement"
-	case s.CipherSuite != 0 && !goSuite(s.CipherSuite):
+	case s.CipherSuite != 0 && !suites.Go(s.CipherSuite):
 		return why + "; the server chose " + wire.CipherSuiteName(s.CipherSuite) + ", which crypto/tls does not implement"
-	case isFFDHE(s.Group):
+	case suites.FFDHE(s.Group):
 		return why + "; the server chose the group " + wire.GroupName(s.Group) + ", which crypto/tls does not implement"
 	}
 	return why

@@ -19,6 +19,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/suites"
 )
 
 // Options are the server's settings as a user writes them. Config checks
@@ -48,11 +49,12 @@ type Options struct {
 	// Engine is "go" (crypto/tls), "own" (the project's own engine) or
 	// "" (crypto/tls unless a certificate or a setting needs the own
 	// engine).
-	Engine       string
-	CipherSuites []uint16
-	// TLS13Suites and Groups narrow the TLS 1.3 suites and the groups
-	// (Config's).
-	TLS13Suites, Groups []uint16
+	Engine string
+	// Ciphers lists TLS 1.0–1.2 suites by OpenSSL or IANA name;
+	// TLS13Ciphers narrows the TLS 1.3 suites, Curves the groups, in
+	// preference order (package suites reads them). A suite or group only
+	// the own engine implements makes it serve.
+	Ciphers, TLS13Ciphers, Curves string
 	// OCSPStapleFile holds a DER OCSP response to staple.
 	OCSPStapleFile string
 	NoTickets      bool
@@ -75,8 +77,27 @@ var ErrKeyCount = errors.New("one key file is needed per certificate file")
 // Config checks o and returns the server's configuration.
 func (o *Options) Config() (Config, error) {
 	cfg := Config{TrustWith: o.TrustWith, Mode: o.Mode, Dir: o.Dir, VerifyClient: o.VerifyClient, NoTickets: o.NoTickets, MaxConns: o.MaxConns,
-		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, CipherSuites: o.CipherSuites, Certificates: o.Certificates,
-		TLS13Suites: o.TLS13Suites, Groups: o.Groups}
+		Timeout: o.Timeout, FirstByteTimeout: o.FirstByteTimeout, Trace: o.Trace, Certificates: o.Certificates}
+	var err error
+	if o.Ciphers != "" {
+		if cfg.CipherSuites, err = suites.Parse(o.Ciphers); err != nil {
+			return cfg, err
+		}
+	}
+	if o.TLS13Ciphers != "" {
+		if cfg.TLS13Suites, err = suites.ParseTLS13(o.TLS13Ciphers); err != nil {
+			return cfg, err
+		}
+	}
+	if o.Curves != "" {
+		groups, err := suites.ParseGroups(o.Curves)
+		if err != nil {
+			return cfg, err
+		}
+		for _, g := range groups {
+			cfg.Groups = append(cfg.Groups, uint16(g))
+		}
+	}
 	if o.StartTLS != "" {
 		p, err := starttls.Lookup(o.StartTLS)
 		if err == nil && p.Serve == nil {
@@ -118,7 +139,6 @@ func (o *Options) Config() (Config, error) {
 		cfg.Certificates = append(cfg.Certificates, c)
 	}
 	cfg.Engine = o.Engine
-	var err error
 	if cfg.ClientCAs, err = certio.ReadCerts("", o.ClientCAFiles...); err != nil {
 		return cfg, &setting.Error{Name: "ClientCAFiles", Err: err, File: true}
 	}

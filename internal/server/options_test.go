@@ -46,11 +46,30 @@ func TestOptionsConfig(t *testing.T) {
 		{Options{CertFiles: []string{dir + "/c.pem"}, KeyFiles: []string{dir + "/k.pem"}}, "CertFiles", true},
 		{Options{ClientCAFiles: []string{dir + "/ca.pem"}}, "ClientCAFiles", true},
 		{Options{OCSPStapleFile: dir + "/ocsp.der"}, "OCSPStapleFile", true},
+		{Options{Ciphers: "AES128-SHA:NO-SUCH-SUITE"}, "Ciphers", false},
+		{Options{TLS13Ciphers: "TLS_AES_128_GCM_SHA256:AES128-SHA"}, "TLS13Ciphers", false},
+		{Options{Curves: "X25519:P-999"}, "Curves", false},
 	} {
 		var se *setting.Error
 		if _, err := c.o.Config(); !errors.As(err, &se) || se.Name != c.name || se.File != c.file {
 			t.Errorf("%+v: %v, want a setting error for %s", c.o, err, c.name)
 		}
+	}
+}
+
+// TestOptionsSuites reads the suites and groups by name, those only the
+// own engine serves among them.
+func TestOptionsSuites(t *testing.T) {
+	cfg, err := (&Options{Mode: "echo", Ciphers: "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256", TLS13Ciphers: "TLS_AES_128_CCM_SHA256",
+		Curves: "ffdhe2048:X25519"}).Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.CipherSuites, []uint16{0xc02f, 0x009e}) || !slices.Equal(cfg.TLS13Suites, []uint16{0x1304}) || !slices.Equal(cfg.Groups, []uint16{256, 29}) {
+		t.Errorf("suites %#04x, TLS 1.3 suites %#04x, groups %v", cfg.CipherSuites, cfg.TLS13Suites, cfg.Groups)
+	}
+	if cfg, _ := (&Options{Mode: "echo"}).Config(); cfg.CipherSuites != nil || cfg.TLS13Suites != nil || cfg.Groups != nil {
+		t.Errorf("no names: suites %v, TLS 1.3 suites %v, groups %v", cfg.CipherSuites, cfg.TLS13Suites, cfg.Groups)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/suites"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -198,13 +199,13 @@ func useOwn(cfg *Config) (bool, string, error) {
 		need = "a choice of TLS 1.3 cipher suites"
 	default:
 		for _, id := range cfg.CipherSuites {
-			if !goSuite(id) {
+			if !suites.Go(id) {
 				need = "the cipher suite " + wire.CipherSuiteName(id)
 				break
 			}
 		}
 		for _, g := range cfg.Groups {
-			if need == "" && (g >= 256 && g <= 260) {
+			if need == "" && suites.FFDHE(g) {
 				need = "the group " + wire.GroupName(g)
 			}
 		}
@@ -224,16 +225,6 @@ func useOwn(cfg *Config) (bool, string, error) {
 		return true, "crypto/tls cannot serve " + need, nil
 	}
 	return false, "", setting.Errorf("Engine", cfg.Engine, "want go or own")
-}
-
-// goSuite reports whether crypto/tls implements a TLS 1.0–1.2 suite.
-func goSuite(id uint16) bool {
-	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-		if cs.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // ownConfig is the own engine's configuration for the server's settings
