@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/tlstrace/tlstrace/internal/starttls"
 	"io"
 	"os"
 	"os/signal"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -54,9 +54,6 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 }
 
 func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Reader, stdout, stderr io.Writer) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	host, port, err := client.SplitHostPort(addr, "443")

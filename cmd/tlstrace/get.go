@@ -149,9 +149,6 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if !strings.Contains(target, "://") {
 		target = "https://" + target
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	conv, err := conversationURL(target, o.sslReqd, o.httpSet, o.user)
