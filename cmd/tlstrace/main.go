@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/starttls"
 )
@@ -121,6 +122,14 @@ func flagError(err error) error {
 	return fmt.Errorf("%s %q: %w", name, se.Value, se.Err)
 }
 
+// colorMode is --color: auto, always or never.
+var colorMode = "auto"
+
+// colorOK reports whether to colour the text written to w, as --color says.
+func colorOK(w io.Writer) bool {
+	return render.UseColor(colorMode, w)
+}
+
 // helpFiles holds each command's long help, help/COMMAND.txt, the text
 // that `tlstrace help COMMAND` and the manual page show.
 //
@@ -151,7 +160,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	colorMode = "auto"
 	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		switch colorMode {

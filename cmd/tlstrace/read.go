@@ -142,11 +142,3 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 		return nil
 	})
 }
-
-// colorMode is --color: auto, always or never.
-var colorMode = "auto"
-
-// colorOK reports whether to colour the text written to w, as --color says.
-func colorOK(w io.Writer) bool {
-	return render.UseColor(colorMode, w)
-}
