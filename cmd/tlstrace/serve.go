@@ -151,14 +151,6 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	if err != nil {
 		return fail(exitConnect, fmt.Errorf("listening on %s: %w", o.listen, err), "pick another --listen address")
 	}
-	engine := ""
-	if srv.Engine() == "own" {
-		engine = " with tlstrace's own TLS engine"
-	}
-	scheme, upgrade := "https", ""
-	if cfg.StartTLS != nil {
-		scheme, upgrade = cfg.StartTLS.Scheme, " after STARTTLS"
-	}
-	fmt.Fprintf(stderr, "tlstrace: serving %s%s on %s://%s/%s (Ctrl-C stops)\n", cfg.Mode, upgrade, scheme, ln.Addr(), engine)
+	fmt.Fprintf(stderr, "tlstrace: serving %s (Ctrl-C stops)\n", srv.Describe(ln.Addr()))
 	return settingFail(srv.Serve(ctx, ln))
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,5 +180,31 @@ func TestUseOwn(t *testing.T) {
 	}
 	if _, _, err := useOwn(&Config{Engine: "go", MinVersion: tls.VersionTLS10}); err == nil {
 		t.Error("crypto/tls asked to serve TLS 1.0")
+	}
+}
+
+// TestDescribe checks how a server says what it serves: the mode, the
+// URL (the STARTTLS protocol's scheme when clients upgrade) and the own
+// engine when it serves.
+func TestDescribe(t *testing.T) {
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2525}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Mode: "www", SelfSigned: true}, "www on https://127.0.0.1:2525/"},
+		{Options{Mode: "echo", SelfSigned: true, StartTLS: "smtp", MinVersion: "1.0"}, "echo after STARTTLS on smtp://127.0.0.1:2525/ with tlstrace's own TLS engine"},
+	} {
+		cfg, err := c.o.Config()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Describe(addr); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.o, got, c.want)
+		}
 	}
 }

@@ -185,6 +185,23 @@ func (s *Server) Engine() string {
 	return "go"
 }
 
+// Describe says what the server serves when it listens on addr: its
+// mode, the URL clients reach it at (the scheme of the STARTTLS protocol
+// when they upgrade first) and the engine when it is the own one, as in
+// "echo after STARTTLS on smtp://127.0.0.1:2525/ with tlstrace's own TLS
+// engine".
+func (s *Server) Describe(addr net.Addr) string {
+	scheme, upgrade := "https", ""
+	if s.cfg.StartTLS != nil {
+		scheme, upgrade = s.cfg.StartTLS.Scheme, " after STARTTLS"
+	}
+	engine := ""
+	if s.own != nil {
+		engine = " with tlstrace's own TLS engine"
+	}
+	return fmt.Sprintf("%s%s on %s://%s/%s", s.cfg.Mode, upgrade, scheme, addr, engine)
+}
+
 // useOwn decides whether the own engine serves, and says why: asked for,
 // or needed by a certificate (Ed448), a version below TLS 1.2 or a cipher
 // suite that crypto/tls does not implement.
