@@ -143,7 +143,7 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr 
 		return fail(exitUsage, fmt.Errorf("--timeout %s: want a positive duration", o.Timeout), "")
 	}
 	if err := client.CheckStartTLS(o.StartTLS); err != nil {
-		return fail(exitUsage, err, "")
+		return settingFail(err)
 	}
 	opts := o.Options
 	var err error
