@@ -85,9 +85,6 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 const serveHTMLConns = 1000
 
 func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (err error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch {
