@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
-	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -189,7 +189,7 @@ type htmlBar struct {
 // Event adds ev to the report. It keeps copies of what it shows.
 func (h *HTML) Event(ev *trace.Event) {
 	h.n++
-	if ev.Layer == scan.Layer {
+	if ev.Layer == scanev.Layer {
 		h.scanEvent(ev)
 		return
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/field"
-	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -98,20 +98,20 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 	}
 	s := h.scans[len(h.scans)-1]
 	switch p := ev.Payload.(type) {
-	case *scan.SuiteAccepted:
+	case *scanev.SuiteAccepted:
 		v := s.version(p.Version)
 		v.Suites = append(v.Suites, htmlSuite{
 			Name:           enumText(trace.SuiteEnum(p.Suite)),
 			KeyExchange:    trace.SuiteKeyExchange(p.Suite),
-			Bits:           scan.Bits(p.Suite),
-			ForwardSecrecy: scan.ForwardSecret(p.Suite),
+			Bits:           scanev.Bits(p.Suite),
+			ForwardSecrecy: scanev.ForwardSecret(p.Suite),
 		})
-	case *scan.SSLv2CipherAccepted:
-		v := s.version(scan.VersionSSL20)
+	case *scanev.SSLv2CipherAccepted:
+		v := s.version(scanev.VersionSSL20)
 		v.SSLv2 = append(v.SSLv2, enumText(trace.SSLv2CipherEnum(p.Kind)))
-	case *scan.VersionFound:
+	case *scanev.VersionFound:
 		v := s.version(p.Version)
-		v.Accepted = p.Outcome == scan.Accepted
+		v.Accepted = p.Outcome == scanev.Accepted
 		v.State = p.Outcome.String()
 		if p.Reason != "" {
 			v.State += " (" + p.Reason + ")"
@@ -120,16 +120,16 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 			v.Order = orderText(p.Order)
 		}
 		v.Incomplete = p.Incomplete
-	case *scan.GroupAccepted:
+	case *scanev.GroupAccepted:
 		g := enumText(trace.GroupEnum(p.Group))
 		if p.Version == trace.VersionTLS13 {
 			s.Groups13 = append(s.Groups13, g)
 		} else {
 			s.Groups12 = append(s.Groups12, g)
 		}
-	case *scan.ALPNAccepted:
+	case *scanev.ALPNAccepted:
 		s.ALPN = append(s.ALPN, p.Protocol)
-	case *scan.Feature:
+	case *scanev.Feature:
 		f := htmlFeature{Name: p.Name, State: "unknown", Detail: p.Detail}
 		if p.Known {
 			f.State = "no"
@@ -138,7 +138,7 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 			}
 		}
 		s.Features = append(s.Features, f)
-	case *scan.CertChain:
+	case *scanev.CertChain:
 		c := htmlScanChain{KeyType: p.KeyType, Err: p.Err}
 		for _, cert := range p.Certs {
 			c.Certs = append(c.Certs, htmlScanCert{chain.Summary(cert), cert.NotAfter.UTC().Format(time.DateOnly)})
@@ -147,12 +147,12 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 			c.Valid, c.Cause, c.Fix = v.Valid, v.Cause, v.Fix
 		}
 		s.Chains = append(s.Chains, c)
-	case *scan.Finding:
+	case *scanev.Finding:
 		s.Findings = append(s.Findings, htmlFinding{Severity: p.Severity.String(), Rule: p.Rule, Title: p.Title, Cause: p.Cause, Fix: p.Fix})
-	case *scan.SignatureAccepted:
+	case *scanev.SignatureAccepted:
 		v := s.version(p.Version)
 		v.Signatures = append(v.Signatures, enumText(trace.SignatureSchemeEnum(p.Scheme)))
-	case *scan.DHGroup:
+	case *scanev.DHGroup:
 		v := s.version(p.Version)
 		switch {
 		case p.Err != "":
@@ -163,7 +163,7 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 				v.DH += " (" + enumText(trace.SuiteEnum(p.Suite)) + ")"
 			}
 		}
-	case *scan.Summary:
+	case *scanev.Summary:
 		s.Done, s.Target, s.Grade, s.Probes = true, p.Addr, p.Grade, p.Probes
 		s.Took = ms(p.Duration)
 		// Versions from the newest; the probes find them in any order.
@@ -202,11 +202,11 @@ func (s *htmlScan) version(v uint16) *htmlScanVersion {
 	return x
 }
 
-func orderText(o scan.Order) string {
+func orderText(o scanev.Order) string {
 	switch o {
-	case scan.OrderServer:
+	case scanev.OrderServer:
 		return "the server's order"
-	case scan.OrderClient:
+	case scanev.OrderClient:
 		return "follows the client's order"
 	}
 	return "order unknown"

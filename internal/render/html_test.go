@@ -15,7 +15,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/golden"
 	"github.com/tlstrace/tlstrace/internal/render"
-	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -246,7 +246,7 @@ func TestHTMLChainWarnings(t *testing.T) {
 // otherScanResult is a scan result of a type the report does not know.
 type otherScanResult struct{}
 
-func (otherScanResult) Layer() string { return scan.Layer }
+func (otherScanResult) Layer() string { return scanev.Layer }
 func (otherScanResult) Type() string  { return "new_probe" }
 func (otherScanResult) Tree() *field.Node {
 	f := field.NewObject("")
@@ -261,12 +261,12 @@ func (otherScanResult) Tree() *field.Node {
 func TestHTMLScan(t *testing.T) {
 	var events []*trace.Event
 	for _, p := range []trace.LocalPayload{
-		&scan.SuiteAccepted{Version: 0x0303, Suite: 0x009c},
-		&scan.VersionFound{Version: 0x0303, Outcome: scan.Accepted, Suites: 1},
-		&scan.VersionFound{Version: 0x0304, Outcome: scan.Refused, Reason: "alert protocol_version"},
+		&scanev.SuiteAccepted{Version: 0x0303, Suite: 0x009c},
+		&scanev.VersionFound{Version: 0x0303, Outcome: scanev.Accepted, Suites: 1},
+		&scanev.VersionFound{Version: 0x0304, Outcome: scanev.Refused, Reason: "alert protocol_version"},
 		otherScanResult{},
-		&scan.Finding{Severity: scan.Low, Rule: "no-tls13", Title: "TLS 1.3 is refused", Cause: "c", Fix: "f"},
-		&scan.Summary{Addr: "127.0.0.1:1", Grade: "A-", Probes: 3},
+		&scanev.Finding{Severity: scanev.Low, Rule: "no-tls13", Title: "TLS 1.3 is refused", Cause: "c", Fix: "f"},
+		&scanev.Summary{Addr: "127.0.0.1:1", Grade: "A-", Probes: 3},
 	} {
 		events = append(events, trace.NewEvent(0, trace.Local, p))
 	}

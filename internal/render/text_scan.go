@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/scan"
+	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -16,14 +16,14 @@ import (
 // --json): the versions, the suites of each in the server's order, the
 // groups, signature schemes, ALPN protocols and features, the chains, the
 // findings with their cause and fix, and the grade.
-func ScanReport(w io.Writer, r *scan.Result) error {
+func ScanReport(w io.Writer, r *scanev.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
 	for _, vr := range r.Versions {
 		state := "accepted"
-		if vr.Outcome != scan.Accepted {
+		if vr.Outcome != scanev.Accepted {
 			state = "not accepted"
-			if vr.Outcome == scan.TimedOut || vr.Outcome == scan.Failed {
+			if vr.Outcome == scanev.TimedOut || vr.Outcome == scanev.Failed {
 				state = vr.Outcome.String()
 			}
 			if vr.Reason != "" {
@@ -90,7 +90,7 @@ func ScanReport(w io.Writer, r *scan.Result) error {
 
 // scanSuites writes the cipher kinds of an SSL 2.0 server and the suites
 // a version accepted, with whose order picks among them.
-func scanSuites(b *strings.Builder, vr scan.VersionResult) {
+func scanSuites(b *strings.Builder, vr scanev.VersionResult) {
 	if len(vr.SSLv2Ciphers) > 0 {
 		b.WriteString("\nSSL 2.0 cipher kinds\n")
 		for _, k := range vr.SSLv2Ciphers {
@@ -102,9 +102,9 @@ func scanSuites(b *strings.Builder, vr scan.VersionResult) {
 	}
 	order := "order unknown"
 	switch vr.Order {
-	case scan.OrderServer:
+	case scanev.OrderServer:
 		order = "server's order"
-	case scan.OrderClient:
+	case scanev.OrderClient:
 		order = "follows the client's order"
 	}
 	if len(vr.Suites) == 1 {
@@ -113,10 +113,10 @@ func scanSuites(b *strings.Builder, vr scan.VersionResult) {
 	fmt.Fprintf(b, "\n%s suites (%s)\n", versionText(vr.Version), order)
 	for _, s := range vr.Suites {
 		fs := ""
-		if !scan.ForwardSecret(s) {
+		if !scanev.ForwardSecret(s) {
 			fs = "  no forward secrecy"
 		}
-		fmt.Fprintf(b, "  %-48s %-9s %3d bits%s\n", enumText(trace.SuiteEnum(s)), trace.SuiteKeyExchange(s), scan.Bits(s), fs)
+		fmt.Fprintf(b, "  %-48s %-9s %3d bits%s\n", enumText(trace.SuiteEnum(s)), trace.SuiteKeyExchange(s), scanev.Bits(s), fs)
 	}
 	if vr.Incomplete != "" {
 		fmt.Fprintf(b, "  (the list may be incomplete: %s)\n", vr.Incomplete)
@@ -125,7 +125,7 @@ func scanSuites(b *strings.Builder, vr scan.VersionResult) {
 
 // scanFeatures writes the protocol features probed: yes, no, or unknown
 // when the probe did not answer.
-func scanFeatures(b *strings.Builder, features []scan.Feature) {
+func scanFeatures(b *strings.Builder, features []scanev.Feature) {
 	if len(features) == 0 {
 		return
 	}
@@ -148,7 +148,7 @@ func scanFeatures(b *strings.Builder, features []scan.Feature) {
 
 // scanChain writes a certificate chain the scan got, one line per
 // certificate, and its verdict.
-func scanChain(b *strings.Builder, cc scan.CertChain) {
+func scanChain(b *strings.Builder, cc scanev.CertChain) {
 	fmt.Fprintf(b, "\nCertificate chain of the %s key (%s)\n", cc.KeyType, versionText(cc.Version))
 	for i, c := range cc.Certs {
 		fmt.Fprintf(b, "  %d %s (%s, %s), issuer %s, until %s\n", i, c.Subject, chain.KeyDescription(c), chain.SignatureName(c), c.Issuer, c.NotAfter.UTC().Format(time.DateOnly))

@@ -3,27 +3,11 @@ package scan
 import (
 	"sync"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // alpnProtocols are the ALPN protocols probed, each offered alone.
 var alpnProtocols = []string{"h2", "http/1.1", "http/1.0", "h3", "acme-tls/1", "imap", "pop3", "smtp", "ftp", "xmpp-client"}
-
-// ALPNAccepted is an ALPN protocol (RFC 7301) the server chose when it
-// was the only one offered.
-type ALPNAccepted struct {
-	Protocol string
-}
-
-func (*ALPNAccepted) Layer() string { return Layer }
-func (*ALPNAccepted) Type() string  { return "alpn_accepted" }
-
-func (p *ALPNAccepted) Tree() *field.Node {
-	f := field.NewObject("")
-	f.AddString("protocol", p.Protocol)
-	return f
-}
 
 // scanALPN offers each protocol alone in the highest version the server
 // speaks (TLS 1.2 at most, where the ServerHello carries the choice in

@@ -8,94 +8,8 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
-	"golang.org/x/crypto/ocsp"
 )
-
-// CertChain is a certificate chain the server sent for one kind of key,
-// verified and explained by package chain.
-type CertChain struct {
-	// KeyType is the kind of key: before TLS 1.3 the authentication of
-	// the suites offered to get it (RSA, ECDSA or DSS), in TLS 1.3 that
-	// of the signature scheme offered (RSA, RSA-PSS, ECDSA, Ed25519,
-	// Ed448).
-	KeyType string
-	// Version is the version of the handshake that got it.
-	Version uint16
-	// Certs is the chain as sent, leaf first.
-	Certs []*x509.Certificate
-	// Verdict is chain's verification, nil when the leaf did not parse.
-	Verdict *chain.Result
-	// Staple is the OCSP response stapled to the leaf (TLS 1.3 full
-	// handshakes read it), nil when none was.
-	Staple []byte
-	// Err says why the chain could not be read.
-	Err string
-}
-
-func (*CertChain) Layer() string { return Layer }
-func (*CertChain) Type() string  { return "certificate_chain" }
-
-func (p *CertChain) Tree() *field.Node {
-	f := field.NewObject("")
-	f.AddString("key_type", p.KeyType)
-	if p.Version != 0 {
-		f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
-	}
-	l := f.Add(field.NewList("chain"))
-	for _, c := range p.Certs {
-		s := chain.Summary(c)
-		o := l.Add(field.NewObject(""))
-		o.AddString("subject", s.Subject)
-		o.AddString("issuer", s.Issuer)
-		o.AddString("public_key", s.PublicKey)
-		o.AddString("signature_algorithm", s.SignatureAlgorithm)
-		o.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
-	}
-	if v := p.Verdict; v != nil {
-		f.AddBool("valid", v.Valid)
-		if !v.Valid {
-			f.AddString("cause", v.Cause)
-			f.AddString("fix", v.Fix)
-		}
-	}
-	if len(p.Staple) > 0 {
-		f.AddString("ocsp_status", p.stapleStatus().text)
-	}
-	if p.Err != "" {
-		f.AddString("error", p.Err)
-	}
-	return f
-}
-
-// staple is what a stapled OCSP response says of the leaf.
-type staple struct {
-	revoked bool
-	// text says the status ("good", "revoked on …", "invalid: …").
-	text string
-	resp *ocsp.Response
-}
-
-// stapleStatus reads the stapled response against the leaf and its
-// issuer, the chain's second certificate (RFC 6960: the issuer signs it,
-// itself or through a responder it certified).
-func (p *CertChain) stapleStatus() staple {
-	if len(p.Certs) < 2 {
-		return staple{text: "not checked: the chain holds no issuer of the leaf"}
-	}
-	resp, err := ocsp.ParseResponseForCert(p.Staple, p.Certs[0], p.Certs[1])
-	if err != nil {
-		return staple{text: "invalid: " + err.Error()}
-	}
-	switch resp.Status {
-	case ocsp.Good:
-		return staple{text: "good", resp: resp}
-	case ocsp.Revoked:
-		return staple{revoked: true, text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339), resp: resp}
-	}
-	return staple{text: "unknown", resp: resp}
-}
 
 // keyTypeOf returns the authentication of a TLS 1.0-1.2 suite: RSA,
 // ECDSA, DSS, or "" for the others (PSK, anonymous, static DH/ECDH).
@@ -169,29 +83,29 @@ func certFindings(r *Result) []Finding {
 		}
 		leaf := cc.Certs[0]
 		if !cc.Verdict.Valid {
-			out = append(out, Finding{High, "untrusted-chain", "the " + cc.KeyType + " chain is not trusted",
-				cc.Verdict.Cause, cc.Verdict.Fix})
+			out = append(out, finding(High, "untrusted-chain", "the "+cc.KeyType+" chain is not trusted",
+				cc.Verdict.Cause, cc.Verdict.Fix))
 		}
 		if len(cc.Staple) > 0 {
-			if st := cc.stapleStatus(); st.revoked {
-				out = append(out, Finding{Critical, "revoked", "the " + cc.KeyType + " certificate is revoked",
-					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", cc.Certs[1].Subject, leaf.Subject, st.text),
-					"replace the certificate with a new one (and a new key, if it was compromised)"})
+			if st := cc.StapleStatus(); st.Revoked {
+				out = append(out, finding(Critical, "revoked", "the "+cc.KeyType+" certificate is revoked",
+					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", cc.Certs[1].Subject, leaf.Subject, st.Text),
+					"replace the certificate with a new one (and a new key, if it was compromised)"))
 			}
 		}
 		for _, w := range cc.Verdict.Warnings {
-			out = append(out, Finding{Low, "chain-warning", "the " + cc.KeyType + " chain is trusted with a warning", w.Cause, w.Fix})
+			out = append(out, finding(Low, "chain-warning", "the "+cc.KeyType+" chain is trusted with a warning", w.Cause, w.Fix))
 		}
 		if left := leaf.NotAfter.Sub(at); left >= 0 && left < 30*24*time.Hour {
-			out = append(out, Finding{Medium, "expires-soon", "the " + cc.KeyType + " certificate expires within 30 days",
+			out = append(out, finding(Medium, "expires-soon", "the "+cc.KeyType+" certificate expires within 30 days",
 				fmt.Sprintf("%s expires on %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.RFC3339)),
-				"renew the certificate (automate it: ACME)"})
+				"renew the certificate (automate it: ACME)"))
 		}
 		for i, c := range cc.Certs {
 			if slices.Contains([]x509.SignatureAlgorithm{x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1, x509.MD5WithRSA, x509.MD2WithRSA}, c.SignatureAlgorithm) && !isSelfSigned(c) {
-				out = append(out, Finding{Medium, "weak-signature", "a certificate of the " + cc.KeyType + " chain is signed with " + c.SignatureAlgorithm.String(),
+				out = append(out, finding(Medium, "weak-signature", "a certificate of the "+cc.KeyType+" chain is signed with "+c.SignatureAlgorithm.String(),
 					fmt.Sprintf("certificate %d (%s) is signed with %s, whose collisions are practical (SHAttered)", i, c.Subject, c.SignatureAlgorithm),
-					"reissue it signed with SHA-256"})
+					"reissue it signed with SHA-256"))
 			}
 		}
 	}

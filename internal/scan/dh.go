@@ -6,40 +6,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
-
-// DHGroup is the finite-field group a server uses for DHE in one
-// version, read from the prime (dh_p) of its ServerKeyExchange (RFC
-// 5246, Section 7.4.3).
-type DHGroup struct {
-	Version uint16
-	// Suite is the suite the server chose in the probe.
-	Suite uint16
-	// Bits is the size of the prime in bits; 0 when the probe did not
-	// get a ServerKeyExchange (Err says why).
-	Bits int
-	Err  string
-}
-
-func (*DHGroup) Layer() string { return Layer }
-func (*DHGroup) Type() string  { return "dh_group" }
-
-func (p *DHGroup) Tree() *field.Node {
-	f := field.NewObject("")
-	f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
-	if p.Suite != 0 {
-		f.AddEnum("cipher_suite", uint64(p.Suite), suiteName(p.Suite))
-	}
-	if p.Bits > 0 {
-		f.AddUint("bits", uint64(p.Bits))
-	}
-	if p.Err != "" {
-		f.AddString("error", p.Err)
-	}
-	return f
-}
 
 // finiteFieldDH reports whether suite s has a DHE or DH_anon key exchange,
 // whose ServerKeyExchange carries the group's prime.
@@ -115,7 +83,7 @@ func dhFindings(r *Result) []Finding {
 	if small < 1024 {
 		sev, why = High, "a prime this small is within reach of the precomputation of the Logjam attack (CVE-2015-4000), after which each session is broken quickly"
 	}
-	return []Finding{{sev, "dh-small", fmt.Sprintf("the DHE group is %d bits", small),
-		"the ServerKeyExchange's prime (dh_p) is " + strings.Join(where, ", ") + "; " + why,
-		"use a 2048-bit or larger group (RFC 7919's ffdhe2048: nginx ssl_dhparam with a 2048-bit file, openssl s_server -dhparam), or drop the DHE suites for ECDHE"}}
+	return []Finding{finding(sev, "dh-small", fmt.Sprintf("the DHE group is %d bits", small),
+		"the ServerKeyExchange's prime (dh_p) is "+strings.Join(where, ", ")+"; "+why,
+		"use a 2048-bit or larger group (RFC 7919's ffdhe2048: nginx ssl_dhparam with a 2048-bit file, openssl s_server -dhparam), or drop the DHE suites for ECDHE")}
 }

@@ -8,47 +8,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// Severity ranks a finding.
-type Severity uint8
-
-const (
-	Info Severity = iota
-	Low
-	Medium
-	High
-	Critical
-)
-
-func (s Severity) String() string {
-	return [...]string{"info", "low", "medium", "high", "critical"}[s]
-}
-
-// Finding is a weakness of the server's configuration: its rule, what
-// was seen, and how to fix it.
-type Finding struct {
-	Severity Severity
-	// Rule is the finding's stable name (docs/scan.md).
-	Rule  string
-	Title string
-	Cause string
-	Fix   string
-}
-
-// keyExchange names the key exchange of suite s as the report shows it.
-func keyExchange(s uint16) string {
-	return wire.CipherSuiteKeyExchange(s).String()
-}
-
-// ForwardSecret reports whether suite s has forward secrecy: an ephemeral
-// key exchange (DHE, ECDHE, every TLS 1.3 suite).
-func ForwardSecret(s uint16) bool {
-	switch wire.CipherSuiteKeyExchange(s) {
-	case wire.KexDHE, wire.KexECDHE, wire.KexTLS13, wire.KexDHEPSK, wire.KexECDHEPSK, wire.KexDHAnon, wire.KexECDHAnon:
-		return true
-	}
-	return false
-}
-
 // cipherPart returns the cipher and MAC of the suite's name (after
 // "_WITH_"), or the whole name for TLS 1.3 suites.
 func cipherPart(s uint16) string {
@@ -57,32 +16,6 @@ func cipherPart(s uint16) string {
 		return c
 	}
 	return strings.TrimPrefix(n, "TLS_")
-}
-
-// Bits returns the cipher's key strength in bits (112 for 3DES, whose
-// 168-bit key gives 112 bits against a meet-in-the-middle attack; 40 for
-// the export ciphers; 0 for NULL).
-func Bits(s uint16) int {
-	n := wire.CipherSuiteName(s)
-	c := cipherPart(s)
-	switch {
-	case strings.HasPrefix(c, "NULL"):
-		return 0
-	case strings.Contains(n, "EXPORT1024"):
-		return 56
-	case strings.Contains(n, "EXPORT") || strings.Contains(c, "_40_") || strings.Contains(c, "DES40"):
-		return 40
-	case strings.Contains(c, "3DES"):
-		return 112
-	case strings.HasPrefix(c, "DES_"):
-		return 56
-	case strings.Contains(c, "128") || strings.HasPrefix(c, "SEED") || strings.HasPrefix(c, "IDEA") || strings.HasPrefix(c, "SM4"):
-		// Before 256: "AES_128_CBC_SHA256" names its MAC's size too.
-		return 128
-	case strings.Contains(c, "256") || strings.Contains(c, "CHACHA20"):
-		return 256
-	}
-	return 0
 }
 
 // cbc reports whether suite s encrypts in CBC mode.
@@ -130,105 +63,105 @@ func findings(r *Result) []Finding {
 		return nil
 	}
 	if on(VersionSSL20) {
-		out = append(out, Finding{Critical, "ssl2", "SSL 2.0 is enabled",
+		out = append(out, finding(Critical, "ssl2", "SSL 2.0 is enabled",
 			"the server answered an SSL 2.0 CLIENT-HELLO with a SERVER-HELLO; SSL 2.0 is broken (DROWN, CVE-2016-0800, decrypts TLS sessions under the same RSA key) and prohibited by RFC 6176",
-			"disable SSL 2.0 (OpenSSL 1.1.0 and later have none)"})
+			"disable SSL 2.0 (OpenSSL 1.1.0 and later have none)"))
 	}
 	if on(wire.VersionSSL30) {
-		out = append(out, Finding{Critical, "ssl3", "SSL 3.0 is enabled",
+		out = append(out, finding(Critical, "ssl3", "SSL 3.0 is enabled",
 			"the server accepted an SSL 3.0 ClientHello; SSL 3.0 is broken by POODLE (CVE-2014-3566) and prohibited by RFC 7568",
-			"disable SSL 3.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3; openssl: -no_ssl3)"})
+			"disable SSL 3.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3; openssl: -no_ssl3)"))
 	}
 	if on(wire.VersionTLS10) {
-		out = append(out, Finding{Medium, "tls10", "TLS 1.0 is enabled",
+		out = append(out, finding(Medium, "tls10", "TLS 1.0 is enabled",
 			"the server accepted a TLS 1.0 ClientHello; TLS 1.0 is deprecated by RFC 8996 (weak PRF, CBC with predictable IVs: BEAST)",
-			"disable TLS 1.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"})
+			"disable TLS 1.0 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"))
 	}
 	if on(wire.VersionTLS11) {
-		out = append(out, Finding{Medium, "tls11", "TLS 1.1 is enabled",
+		out = append(out, finding(Medium, "tls11", "TLS 1.1 is enabled",
 			"the server accepted a TLS 1.1 ClientHello; TLS 1.1 is deprecated by RFC 8996 (MD5/SHA-1 PRF, no AEAD suites)",
-			"disable TLS 1.1 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"})
+			"disable TLS 1.1 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"))
 	}
 	if l := suitesWhere(r, func(s uint16) bool { return Bits(s) == 0 && strings.HasPrefix(cipherPart(s), "NULL") }); len(l) > 0 {
-		out = append(out, Finding{Critical, "null-cipher", "suites without encryption are accepted",
-			"the server accepted " + listed(l) + ": the data goes in the clear",
-			"remove the NULL suites (openssl cipher string: !eNULL)"})
+		out = append(out, finding(Critical, "null-cipher", "suites without encryption are accepted",
+			"the server accepted "+listed(l)+": the data goes in the clear",
+			"remove the NULL suites (openssl cipher string: !eNULL)"))
 	}
 	if l := suitesWhere(r, func(s uint16) bool {
 		k := wire.CipherSuiteKeyExchange(s)
 		return k == wire.KexDHAnon || k == wire.KexECDHAnon
 	}); len(l) > 0 {
-		out = append(out, Finding{Critical, "anonymous", "anonymous key exchanges are accepted",
-			"the server accepted " + listed(l) + ": no certificate authenticates the server, so anyone on the path can impersonate it",
-			"remove the anonymous suites (openssl cipher string: !aNULL)"})
+		out = append(out, finding(Critical, "anonymous", "anonymous key exchanges are accepted",
+			"the server accepted "+listed(l)+": no certificate authenticates the server, so anyone on the path can impersonate it",
+			"remove the anonymous suites (openssl cipher string: !aNULL)"))
 	}
 	if l := suitesWhere(r, func(s uint16) bool { b := Bits(s); return b > 0 && b < 112 }); len(l) > 0 {
-		out = append(out, Finding{Critical, "weak-cipher", "export or DES suites are accepted",
-			"the server accepted " + listed(l) + ", whose keys (40 or 56 bits) are found by brute force (FREAK, Logjam)",
-			"remove the export and DES suites (openssl cipher string: !EXP:!LOW:!DES)"})
+		out = append(out, finding(Critical, "weak-cipher", "export or DES suites are accepted",
+			"the server accepted "+listed(l)+", whose keys (40 or 56 bits) are found by brute force (FREAK, Logjam)",
+			"remove the export and DES suites (openssl cipher string: !EXP:!LOW:!DES)"))
 	}
 	if l := suitesWhere(r, func(s uint16) bool { return strings.Contains(cipherPart(s), "RC4") }); len(l) > 0 {
-		out = append(out, Finding{High, "rc4", "RC4 is accepted",
-			"the server accepted " + listed(l) + "; RC4's keystream biases let an attacker recover plaintext, and RFC 7465 prohibits it",
-			"remove the RC4 suites (openssl cipher string: !RC4)"})
+		out = append(out, finding(High, "rc4", "RC4 is accepted",
+			"the server accepted "+listed(l)+"; RC4's keystream biases let an attacker recover plaintext, and RFC 7465 prohibits it",
+			"remove the RC4 suites (openssl cipher string: !RC4)"))
 	}
 	if l := suitesWhere(r, func(s uint16) bool { return strings.Contains(cipherPart(s), "3DES") }); len(l) > 0 {
-		out = append(out, Finding{Medium, "3des", "3DES is accepted",
-			"the server accepted " + listed(l) + "; its 64-bit block lets a long connection leak plaintext (Sweet32, CVE-2016-2183)",
-			"remove the 3DES suites (openssl cipher string: !3DES)"})
+		out = append(out, finding(Medium, "3des", "3DES is accepted",
+			"the server accepted "+listed(l)+"; its 64-bit block lets a long connection leak plaintext (Sweet32, CVE-2016-2183)",
+			"remove the 3DES suites (openssl cipher string: !3DES)"))
 	}
 	if l := suitesWhere(r, aead); len(l) == 0 {
 		if c := suitesWhere(r, cbc); len(c) > 0 {
-			out = append(out, Finding{Medium, "cbc-only", "no AEAD suite: every suite is CBC",
+			out = append(out, finding(Medium, "cbc-only", "no AEAD suite: every suite is CBC",
 				"the server accepted no GCM, CCM or ChaCha20-Poly1305 suite and no TLS 1.3; CBC with MAC-then-encrypt invites padding oracles (Lucky Thirteen)",
-				"enable TLS 1.2 with ECDHE-*-AES128-GCM-SHA256 and ECDHE-*-CHACHA20-POLY1305, and TLS 1.3"})
+				"enable TLS 1.2 with ECDHE-*-AES128-GCM-SHA256 and ECDHE-*-CHACHA20-POLY1305, and TLS 1.3"))
 		}
 	}
 	if l := suitesWhere(r, ForwardSecret); len(l) == 0 {
-		out = append(out, Finding{High, "no-forward-secrecy", "no forward secrecy",
+		out = append(out, finding(High, "no-forward-secrecy", "no forward secrecy",
 			"every suite the server accepted uses a static key exchange (RSA, static DH): whoever gets the server's private key later decrypts all recorded traffic",
-			"enable ECDHE suites (ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-GCM-SHA256) and TLS 1.3"})
+			"enable ECDHE suites (ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-GCM-SHA256) and TLS 1.3"))
 	} else if l := suitesWhere(r, func(s uint16) bool { return !ForwardSecret(s) }); len(l) > 0 {
-		out = append(out, Finding{Low, "static-key-exchange", "some suites have no forward secrecy",
-			"the server also accepted " + listed(l) + ", whose key exchange is static: a client that prefers them loses forward secrecy",
-			"remove the static RSA and DH suites (openssl cipher string: !kRSA)"})
+		out = append(out, finding(Low, "static-key-exchange", "some suites have no forward secrecy",
+			"the server also accepted "+listed(l)+", whose key exchange is static: a client that prefers them loses forward secrecy",
+			"remove the static RSA and DH suites (openssl cipher string: !kRSA)"))
 	}
 	if f := r.Feature("secure_renegotiation"); f != nil && f.Known && !f.Supported {
-		out = append(out, Finding{Medium, "no-secure-renegotiation", "no secure renegotiation",
-			f.Detail + "; without RFC 5746 an attacker can splice its own data before the client's in a renegotiation (CVE-2009-3555)",
-			"update the TLS library; every maintained one implements RFC 5746"})
+		out = append(out, finding(Medium, "no-secure-renegotiation", "no secure renegotiation",
+			f.Detail+"; without RFC 5746 an attacker can splice its own data before the client's in a renegotiation (CVE-2009-3555)",
+			"update the TLS library; every maintained one implements RFC 5746"))
 	}
 	if f := r.Feature("compression"); f != nil && f.Supported {
-		out = append(out, Finding{High, "compression", "TLS compression is enabled",
-			f.Detail + "; compressed lengths leak secrets such as cookies (CRIME, CVE-2012-4929)",
-			"disable TLS compression (openssl: -no_comp, the default since 1.1.0)"})
+		out = append(out, finding(High, "compression", "TLS compression is enabled",
+			f.Detail+"; compressed lengths leak secrets such as cookies (CRIME, CVE-2012-4929)",
+			"disable TLS compression (openssl: -no_comp, the default since 1.1.0)"))
 	}
 	if f := r.Feature("heartbeat"); f != nil && f.Supported {
-		out = append(out, Finding{Low, "heartbeat", "the heartbeat extension is enabled",
-			f.Detail + "; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",
-			"disable the heartbeat extension (OpenSSL: build with no-heartbeats, the default since 1.1.0)"})
+		out = append(out, finding(Low, "heartbeat", "the heartbeat extension is enabled",
+			f.Detail+"; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",
+			"disable the heartbeat extension (OpenSSL: build with no-heartbeats, the default since 1.1.0)"))
 	}
 	if f := r.Feature("extended_master_secret"); f != nil && f.Known && !f.Supported {
-		out = append(out, Finding{Low, "no-extended-master-secret", "no extended master secret",
-			f.Detail + "; without RFC 7627 a man in the middle can make two sessions share a master secret (triple handshake)",
-			"update the TLS library; OpenSSL 1.1.0 and later implement RFC 7627"})
+		out = append(out, finding(Low, "no-extended-master-secret", "no extended master secret",
+			f.Detail+"; without RFC 7627 a man in the middle can make two sessions share a master secret (triple handshake)",
+			"update the TLS library; OpenSSL 1.1.0 and later implement RFC 7627"))
 	}
 	if f := r.Feature("fallback_scsv"); f != nil && f.Known && !f.Supported {
-		out = append(out, Finding{Low, "no-fallback-scsv", "TLS_FALLBACK_SCSV is not honoured",
-			f.Detail + "; a client that retries with a lower version can be downgraded by an attacker (RFC 7507)",
-			"update the TLS library, or disable the versions below the highest"})
+		out = append(out, finding(Low, "no-fallback-scsv", "TLS_FALLBACK_SCSV is not honoured",
+			f.Detail+"; a client that retries with a lower version can be downgraded by an attacker (RFC 7507)",
+			"update the TLS library, or disable the versions below the highest"))
 	}
 	if f := r.Feature("hsts"); f != nil && f.Known && !f.Supported {
-		out = append(out, Finding{Low, "no-hsts", "no HSTS",
-			f.Detail + "; without Strict-Transport-Security a browser's first http:// visit can be stripped of TLS (RFC 6797)",
-			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"})
+		out = append(out, finding(Low, "no-hsts", "no HSTS",
+			f.Detail+"; without Strict-Transport-Security a browser's first http:// visit can be stripped of TLS (RFC 6797)",
+			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"))
 	}
 	out = append(out, dhFindings(r)...)
 	out = append(out, certFindings(r)...)
 	if !on(wire.VersionTLS13) {
-		out = append(out, Finding{Low, "no-tls13", "TLS 1.3 is not enabled",
+		out = append(out, finding(Low, "no-tls13", "TLS 1.3 is not enabled",
 			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",
-			"enable TLS 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; OpenSSL 1.1.1 or later)"})
+			"enable TLS 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; OpenSSL 1.1.1 or later)"))
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out
@@ -250,4 +183,9 @@ func grade(r *Result, fs []Finding) string {
 		}
 	}
 	return g
+}
+
+// finding returns a finding of severity sev.
+func finding(sev Severity, rule, title, cause, fix string) Finding {
+	return Finding{Severity: sev, Rule: rule, Title: title, Cause: cause, Fix: fix}
 }

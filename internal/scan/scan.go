@@ -5,13 +5,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/tlstrace/tlstrace/internal/starttls"
 	"net"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/starttls"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -49,102 +50,6 @@ type Options struct {
 	// OnProbe, when set, is called as each probe starts with the number
 	// started so far (from several goroutines), for a progress line.
 	OnProbe func(n int)
-}
-
-// VersionResult is what a scan found of one version.
-type VersionResult struct {
-	Version uint16
-	// Outcome is Accepted when the server speaks the version.
-	Outcome Outcome
-	// Reason says why it is not accepted (an alert, a lower version
-	// chosen, a time-out).
-	Reason string
-	// Suites are the accepted suites, in the server's order when
-	// ServerOrder, in the order offered otherwise.
-	Suites []uint16
-	// Order is the server's order verdict, for two suites or more.
-	Order Order
-	// SSLv2Ciphers are the cipher kinds an SSL 2.0 server listed.
-	SSLv2Ciphers []uint32
-	// Incomplete says why the list of suites may miss some (a probe
-	// timed out); "" when complete.
-	Incomplete string
-}
-
-// Order says whose order of preference picks the suite.
-type Order uint8
-
-const (
-	// OrderUnknown: fewer than two suites, or the probes did not say.
-	OrderUnknown Order = iota
-	// OrderServer: the server picks by its own preference.
-	OrderServer
-	// OrderClient: the server picks the client's first acceptable suite.
-	OrderClient
-)
-
-func (o Order) String() string {
-	switch o {
-	case OrderServer:
-		return "server"
-	case OrderClient:
-		return "client"
-	}
-	return "unknown"
-}
-
-// Result is a scan's outcome.
-type Result struct {
-	Addr     string
-	Versions []VersionResult
-	// Groups13 are the groups the server accepts in TLS 1.3; Groups12
-	// the curves it accepts for ECDHE in TLS 1.0-1.2.
-	Groups13, Groups12 []uint16
-	// Probes counts the connections made; Duration is the scan's time.
-	Probes   int
-	Duration time.Duration
-	// Features are the protocol features probed (secure renegotiation,
-	// extended master secret, heartbeat, compression, fallback SCSV).
-	Features []Feature
-	// DH are the DHE groups the server uses, per version from SSL 3.0 to
-	// TLS 1.2 in which it accepted DHE suites.
-	DH []DHGroup
-	// Signatures are the signature schemes the server signed with when
-	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
-	// (CertificateVerify); SignatureNotes says what those probes could
-	// not settle: a server that signed with a scheme that was not
-	// offered, a TLS 1.3 handshake this side stopped.
-	Signatures     []SignatureAccepted
-	SignatureNotes []string
-	// ALPN are the ALPN protocols the server chose, each offered alone
-	// (in TLS 1.0-1.2).
-	ALPN []string
-	// Chains are the certificate chains, one per kind of key.
-	Chains []CertChain
-	// At is the time the chains were judged at.
-	At       time.Time
-	Findings []Finding
-	Grade    string
-}
-
-// Feature returns the feature named name, nil if it was not probed.
-func (r *Result) Feature(name string) *Feature {
-	for i := range r.Features {
-		if r.Features[i].Name == name {
-			return &r.Features[i]
-		}
-	}
-	return nil
-}
-
-// Version returns the result of version v, nil if not probed.
-func (r *Result) Version(v uint16) *VersionResult {
-	for i := range r.Versions {
-		if r.Versions[i].Version == v {
-			return &r.Versions[i]
-		}
-	}
-	return nil
 }
 
 // ErrUnreachable is returned when no probe could connect to the server.
@@ -534,9 +439,6 @@ func suiteName(s uint16) string {
 	}
 	return fmt.Sprintf("0x%04X", s)
 }
-
-// groupName returns the name of group g.
-func groupName(g uint16) string { return wire.GroupName(g) }
 
 // SplitHostPort returns the address to dial and the SNI for target, which
 // is HOST, HOST:PORT or an https:// URL (port 443 by default). No SNI is

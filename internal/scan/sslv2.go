@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
-
-// VersionSSL20 is SSL 2.0's version number.
-const VersionSSL20 uint16 = 0x0002
 
 // sslv2Kinds are the seven SSL 2.0 cipher kinds, all offered.
 var sslv2Kinds = []uint32{0x010080, 0x020080, 0x030080, 0x040080, 0x050080, 0x060040, 0x0700C0}
@@ -67,19 +63,4 @@ func readSSLv2(conn io.Reader) answer {
 		return answer{outcome: Refused, err: errors.New("the SSL 2.0 SERVER-HELLO lists no cipher")}
 	}
 	return answer{outcome: Accepted, sslv2: kinds}
-}
-
-// SSLv2CipherAccepted is an SSL 2.0 cipher kind the server listed.
-type SSLv2CipherAccepted struct {
-	Kind uint32
-}
-
-func (*SSLv2CipherAccepted) Layer() string { return Layer }
-func (*SSLv2CipherAccepted) Type() string  { return "sslv2_cipher_accepted" }
-
-func (p *SSLv2CipherAccepted) Tree() *field.Node {
-	f := field.NewObject("")
-	f.AddEnum("version", uint64(VersionSSL20), wire.VersionName(VersionSSL20))
-	f.AddEnum("cipher_kind", uint64(p.Kind), wire.SSLv2CipherName(p.Kind))
-	return f
 }

@@ -1,0 +1,96 @@
+package scanev
+
+import (
+	"crypto/x509"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+	"golang.org/x/crypto/ocsp"
+)
+
+// CertChain is a certificate chain the server sent for one kind of key,
+// verified and explained by package chain.
+type CertChain struct {
+	// KeyType is the kind of key: before TLS 1.3 the authentication of
+	// the suites offered to get it (RSA, ECDSA or DSS), in TLS 1.3 that
+	// of the signature scheme offered (RSA, RSA-PSS, ECDSA, Ed25519,
+	// Ed448).
+	KeyType string
+	// Version is the version of the handshake that got it.
+	Version uint16
+	// Certs is the chain as sent, leaf first.
+	Certs []*x509.Certificate
+	// Verdict is chain's verification, nil when the leaf did not parse.
+	Verdict *chain.Result
+	// Staple is the OCSP response stapled to the leaf (TLS 1.3 full
+	// handshakes read it), nil when none was.
+	Staple []byte
+	// Err says why the chain could not be read.
+	Err string
+}
+
+func (*CertChain) Layer() string { return Layer }
+
+func (*CertChain) Type() string { return "certificate_chain" }
+
+func (p *CertChain) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("key_type", p.KeyType)
+	if p.Version != 0 {
+		f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	}
+	l := f.Add(field.NewList("chain"))
+	for _, c := range p.Certs {
+		s := chain.Summary(c)
+		o := l.Add(field.NewObject(""))
+		o.AddString("subject", s.Subject)
+		o.AddString("issuer", s.Issuer)
+		o.AddString("public_key", s.PublicKey)
+		o.AddString("signature_algorithm", s.SignatureAlgorithm)
+		o.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if v := p.Verdict; v != nil {
+		f.AddBool("valid", v.Valid)
+		if !v.Valid {
+			f.AddString("cause", v.Cause)
+			f.AddString("fix", v.Fix)
+		}
+	}
+	if len(p.Staple) > 0 {
+		f.AddString("ocsp_status", p.StapleStatus().Text)
+	}
+	if p.Err != "" {
+		f.AddString("error", p.Err)
+	}
+	return f
+}
+
+// Staple is what a stapled OCSP response says of the leaf.
+type Staple struct {
+	// Revoked reports whether it says the leaf is revoked.
+	Revoked bool
+	// Text says the status ("good", "revoked on …", "invalid: …").
+	Text string
+}
+
+// StapleStatus reads the stapled response against the leaf and its
+// issuer, the chain's second certificate (RFC 6960: the issuer signs it,
+// itself or through a responder it certified).
+func (p *CertChain) StapleStatus() Staple {
+	if len(p.Certs) < 2 {
+		return Staple{Text: "not checked: the chain holds no issuer of the leaf"}
+	}
+	resp, err := ocsp.ParseResponseForCert(p.Staple, p.Certs[0], p.Certs[1])
+	if err != nil {
+		return Staple{Text: "invalid: " + err.Error()}
+	}
+	switch resp.Status {
+	case ocsp.Good:
+		return Staple{Text: "good"}
+	case ocsp.Revoked:
+		return Staple{Revoked: true, Text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339)}
+	}
+	return Staple{Text: "unknown"}
+}

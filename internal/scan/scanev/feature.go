@@ -1,0 +1,42 @@
+package scanev
+
+import (
+	"github.com/tlstrace/tlstrace/internal/field"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// Feature is a protocol feature the server has or lacks, as its answers
+// to the feature probes showed.
+type Feature struct {
+	// Name is secure_renegotiation, extended_master_secret, heartbeat,
+	// compression, ocsp_stapling, session_ticket, session_id,
+	// fallback_scsv, hsts, session_id_resumption, ticket_resumption,
+	// psk_resumption or early_data.
+	Name string
+	// Version is the version the feature was probed in; 0 when it is
+	// not about one (hsts).
+	Version uint16
+	// Supported says whether the server has it; Known is false when the
+	// probe did not answer (Supported then says nothing).
+	Supported, Known bool
+	// Detail says what the answer was.
+	Detail string
+}
+
+func (*Feature) Layer() string { return Layer }
+
+func (*Feature) Type() string { return "feature" }
+
+func (p *Feature) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("name", p.Name)
+	if p.Version != 0 {
+		f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	}
+	f.AddBool("known", p.Known)
+	if p.Known {
+		f.AddBool("supported", p.Supported)
+	}
+	f.AddString("detail", p.Detail)
+	return f
+}
