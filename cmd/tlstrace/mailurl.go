@@ -64,5 +64,5 @@ func urlFail(e *client.URLError) error {
 		}
 		return fail(exitUsage, e, hint)
 	}
-	return fail(exitUsage, e, e.Fix)
+	return fail(exitUsage, e, e.Hint)
 }

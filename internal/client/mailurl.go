@@ -47,12 +47,12 @@ type URLError struct {
 	Scheme string
 	// Protocol is the scheme's protocol.
 	Protocol *starttls.Protocol
-	// Host is the URL's host and port as written; set from URLUser on.
+	// Host is the URL's host and port as written (unless URLNoHost).
 	Host string
 	// Settings are the HTTP settings refused (URLHTTPOnly).
 	Settings []string
-	// Fix says what to do when that involves no setting ("" otherwise).
-	Fix string
+	// Hint says what to do when that involves no setting ("" otherwise).
+	Hint string
 }
 
 func (e *URLError) Error() string {
@@ -90,13 +90,13 @@ func ConversationURL(target string, o URLOptions) (*Conversation, error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Host == "" {
 		e.Problem = URLNoHost
-		e.Fix = fmt.Sprintf("write it as %s://HOST[:PORT]/", strings.ToLower(scheme))
+		e.Hint = fmt.Sprintf("write it as %s://HOST[:PORT]/", strings.ToLower(scheme))
 		return nil, e
 	}
 	e.Host = u.Host
 	switch {
 	case len(o.HTTPOnly) > 0:
-		e.Problem, e.Settings, e.Fix = URLHTTPOnly, o.HTTPOnly, "drop it"
+		e.Problem, e.Settings, e.Hint = URLHTTPOnly, o.HTTPOnly, "drop it"
 	case u.User != nil:
 		e.Problem = URLUser
 	case p.After == nil:

@@ -57,7 +57,7 @@ func TestConversationURL(t *testing.T) {
 		o       URLOptions
 		problem URLProblem
 		msg     string
-		fix     string
+		hint    string
 	}{
 		{"imap:///", URLOptions{Upgrade: true}, URLNoHost, `"imap:///" names no host`, "write it as imap://HOST[:PORT]/"},
 		{"IMAP://", URLOptions{Upgrade: true}, URLNoHost, `"IMAP://" names no host`, "write it as imap://HOST[:PORT]/"},
@@ -76,8 +76,8 @@ func TestConversationURL(t *testing.T) {
 			t.Errorf("%s %+v = %+v, %v; want a URLError", tc.url, tc.o, c, err)
 			continue
 		}
-		if ue.Problem != tc.problem || ue.Error() != tc.msg || ue.Fix != tc.fix {
-			t.Errorf("%s %+v: problem %d %q, fix %q; want %d %q, %q", tc.url, tc.o, ue.Problem, ue.Error(), ue.Fix, tc.problem, tc.msg, tc.fix)
+		if ue.Problem != tc.problem || ue.Error() != tc.msg || ue.Hint != tc.hint {
+			t.Errorf("%s %+v: problem %d %q, hint %q; want %d %q, %q", tc.url, tc.o, ue.Problem, ue.Error(), ue.Hint, tc.problem, tc.msg, tc.hint)
 		}
 	}
 }
