@@ -42,3 +42,34 @@ loop:
 	SUBQ      $16, CX
 	JNZ       loop
 	RET
+
+// func encodeHexAVX2(dst, src *byte, n int)
+// Encodes n bytes (a positive multiple of 32) of src as 2n hex digits at
+// dst, 32 bytes per round, as encodeHexSSSE3 does in each 128-bit lane;
+// VPERM2I128 puts the lanes' halves back in order.
+TEXT ·encodeHexAVX2(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTI128 hexDigits<>(SB), Y4
+	VBROADCASTI128 lowNibbles<>(SB), Y5
+
+loop32:
+	VMOVDQU    (SI), Y0
+	VPSRLW     $4, Y0, Y1
+	VPAND      Y5, Y0, Y0
+	VPAND      Y5, Y1, Y1
+	VPSHUFB    Y1, Y4, Y2
+	VPSHUFB    Y0, Y4, Y3
+	VPUNPCKLBW Y3, Y2, Y0
+	VPUNPCKHBW Y3, Y2, Y1
+	VPERM2I128 $0x20, Y1, Y0, Y2
+	VPERM2I128 $0x31, Y1, Y0, Y3
+	VMOVDQU    Y2, (DI)
+	VMOVDQU    Y3, 32(DI)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	SUBQ       $32, CX
+	JNZ        loop32
+	VZEROUPPER
+	RET

@@ -35,16 +35,17 @@ func TestAppendHexBlocks(t *testing.T) {
 	for i := range buf {
 		buf[i] = byte(r.UintN(256))
 	}
-	vector := useHexBlocks
-	defer func() { useHexBlocks = vector }()
-	for _, blocks := range []bool{false, vector} {
-		useHexBlocks = blocks
+	vector, avx2 := useHexBlocks, useHexAVX2
+	defer func() { useHexBlocks, useHexAVX2 = vector, avx2 }()
+	for _, mode := range []struct{ blocks, avx2 bool }{{false, false}, {vector, false}, {vector, avx2}} {
+		blocks := mode.blocks
+		useHexBlocks, useHexAVX2 = mode.blocks, mode.avx2
 		for off := range 16 {
 			for _, n := range []int{15, 16, 17, 31, 32, 33, 47, 48, 64, 255, 256, 257, 511, 584} {
 				src := buf[off : off+n]
 				got := AppendHex([]byte("ab"), src)
 				if want := "ab" + hex.EncodeToString(src); string(got) != want {
-					t.Fatalf("vector %v, offset %d, %d bytes: %s, want %s", blocks, off, n, got, want)
+					t.Fatalf("vector %v, AVX2 %v, offset %d, %d bytes: %s, want %s", blocks, mode.avx2, off, n, got, want)
 				}
 			}
 		}
