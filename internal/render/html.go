@@ -72,8 +72,9 @@ const (
 	// then lays out one line per connection, not the nodes of every
 	// ladder, and the report is less than half the size.
 	packAbove = 100
-	// maxDiagnoses is the most failures listed at the top; each
-	// connection's own section still shows its failure in place.
+	// maxDiagnoses is the most failures listed at the top (each once
+	// for the connections that had it); each connection's own section
+	// still shows its failure in place.
 	maxDiagnoses = 50
 )
 
@@ -93,7 +94,8 @@ type HTML struct {
 	n       int
 	conns   []*htmlConn
 	byID    map[int]*htmlConn
-	diag    []htmlDiagnosis
+	diag    []*htmlDiagnosis
+	diagAt  map[[3]string]*htmlDiagnosis // by failure, cause and fix
 	scans   []*htmlScan
 }
 
@@ -172,10 +174,36 @@ type htmlStep struct {
 	Body *htmlDetail
 }
 
+// htmlDiagnosis is a failure and the connections that had it.
 type htmlDiagnosis struct {
-	Conn       int
 	What       string
 	Cause, Fix string
+	connList
+}
+
+// connList lists the connections something is true of: the first
+// maxListedConns, More counting the rest.
+type connList struct {
+	Conns []int
+	More  int
+	last  int // the last connection counted
+}
+
+// maxListedConns is the most connections a diagnosis or a warning at
+// the top of the report links to.
+const maxListedConns = 20
+
+// add counts connection id, once however many times it is added in a
+// row.
+func (l *connList) add(id int) {
+	switch {
+	case l.last == id:
+	case len(l.Conns) < maxListedConns:
+		l.Conns = append(l.Conns, id)
+	default:
+		l.More++
+	}
+	l.last = id
 }
 
 // htmlBar is one bar of a timing waterfall, its start and width in
@@ -402,8 +430,20 @@ func (c *htmlConn) fail(what string) {
 	}
 }
 
+// diagnose lists a failure of connection conn at the top of the report,
+// once for every connection with the same failure, cause and fix.
 func (h *HTML) diagnose(conn int, what, cause, fix string) {
-	h.diag = append(h.diag, htmlDiagnosis{Conn: conn, What: what, Cause: cause, Fix: fix})
+	k := [3]string{what, cause, fix}
+	d := h.diagAt[k]
+	if d == nil {
+		d = &htmlDiagnosis{What: what, Cause: cause, Fix: fix}
+		if h.diagAt == nil {
+			h.diagAt = map[[3]string]*htmlDiagnosis{}
+		}
+		h.diagAt[k] = d
+		h.diag = append(h.diag, d)
+	}
+	d.add(conn)
 }
 
 // waterfall lays out the steps of a Timing as bars, as the text view's
@@ -529,7 +569,7 @@ func fieldValue(n *field.Node) string {
 type htmlPage struct {
 	Title     string
 	Conns     []*htmlConn
-	Diagnoses []htmlDiagnosis
+	Diagnoses []*htmlDiagnosis
 	More      int
 	Events    int
 	// Left counts the connections past MaxConns.
@@ -550,16 +590,8 @@ type htmlPage struct {
 // htmlWarning is a chain warning and the connections whose chain has it.
 type htmlWarning struct {
 	Cause, Fix string
-	// Conns are the first maxWarningConns connections; More counts the
-	// rest.
-	Conns []int
-	More  int
-	last  int // the last connection counted
+	connList
 }
-
-// maxWarningConns is the most connections a warning at the top of the
-// report links to.
-const maxWarningConns = 20
 
 // hexDump returns the bytes of x (hex) as lines of 16: offset, bytes,
 // characters, as the text view's -vv dump and the page's script write
@@ -600,7 +632,10 @@ func hexDump(x string) string {
 func (h *HTML) Flush() error {
 	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left), Scans: h.scans, Secrets: h.Secrets}
 	if len(p.Diagnoses) > maxDiagnoses {
-		p.Diagnoses, p.More = p.Diagnoses[:maxDiagnoses], len(p.Diagnoses)-maxDiagnoses
+		for _, d := range p.Diagnoses[maxDiagnoses:] {
+			p.More += len(d.Conns) + d.More
+		}
+		p.Diagnoses = p.Diagnoses[:maxDiagnoses]
 	}
 	p.Packed = len(h.conns) > packAbove
 	chains := map[string]int{}
@@ -626,14 +661,7 @@ func (h *HTML) Flush() error {
 				warned[w] = x
 				p.Warnings = append(p.Warnings, x)
 			}
-			switch {
-			case x.last == c.ID:
-			case len(x.Conns) < maxWarningConns:
-				x.Conns = append(x.Conns, c.ID)
-			default:
-				x.More++
-			}
-			x.last = c.ID
+			x.add(c.ID)
 		}
 		for _, s := range c.Steps {
 			if s.Detail >= 0 {

@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -306,5 +307,38 @@ func TestHTMLSameChain(t *testing.T) {
 	}
 	if !strings.Contains(page, `<p>The same as <a href="#c1">#1</a>'s, with the same checks.</p>`) {
 		t.Error("connection 2 does not point to connection 1's chain")
+	}
+}
+
+// TestHTMLDiagnosisOnce: a failure with the same cause and fix on many
+// connections is listed once at the top, with the first 20 connections
+// and a count of the rest; each connection still shows it in place.
+func TestHTMLDiagnosisOnce(t *testing.T) {
+	var events []*trace.Event
+	for conn := 1; conn <= 31; conn++ {
+		v := &trace.Verdict{Name: "a.test", Cause: "it expired", Fix: "renew it"}
+		if conn == 31 {
+			v.Cause = "wrong name"
+		}
+		events = append(events, trace.NewEvent(conn, trace.Local, v))
+	}
+	page := renderHTML(t, "failures", events)
+	var links []string
+	for i := 1; i <= 20; i++ {
+		links = append(links, fmt.Sprintf(`<a href="#c%d">#%d</a>`, i, i))
+	}
+	for _, s := range []string{
+		`<li>` + strings.Join(links, ", ") + ` and 10 more <b>certificate not trusted</b>: it expired<span class="fix">fix: renew it</span></li>`,
+		`<li><a href="#c31">#31</a> <b>certificate not trusted</b>: wrong name<span class="fix">fix: renew it</span></li>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the diagnosis lacks %s", s)
+		}
+	}
+	if n := strings.Count(page, "<b>certificate not trusted</b>"); n != 2 {
+		t.Errorf("%d diagnoses, want 2", n)
+	}
+	if n := strings.Count(page, "✗ chain not trusted for a.test: it expired"); n != 30 {
+		t.Errorf("%d connections show the failure in place, want 30", n)
 	}
 }
