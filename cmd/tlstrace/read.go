@@ -95,7 +95,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	warn := func(w keylog.Warning) {
 		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
 	}
-	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, Chains: chains}
+	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, NoDataFields: !o.json, Chains: chains}
 	p := render.NewProgress(stderr, path, in)
 	if p != nil {
 		so.Progress = p.Update

@@ -24,6 +24,9 @@ type Options struct {
 	// show them; the request and response events of HTTP/2 header blocks
 	// are still emitted.
 	NoHTTP2 bool
+	// NoDataFields leaves the field tree out of application data events,
+	// for an output that does not show it (trace.Session.NoDataFields).
+	NoDataFields bool
 	// Progress, when set, is called now and then with the number of bytes
 	// of the capture read so far.
 	Progress func(offset int64)
@@ -169,6 +172,7 @@ func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decod
 	// No client reports the requests of a capture: the sink does.
 	d.sink.h2.Summaries = true
 	d.sink.h2.NoFrames = o.NoHTTP2
+	d.sink.sess.NoDataFields = o.NoDataFields
 	d.sink.sess.Resume = resume
 	return d
 }

@@ -45,6 +45,10 @@ type Session struct {
 	// ForgetOnClose drops a connection's secrets from Keys when it closes
 	// (live tracers run for long; a capture keeps them).
 	ForgetOnClose bool
+	// NoDataFields leaves the field tree (length, data) out of
+	// application data events, for an output that never shows it: only
+	// JSON does; the bytes stay in the event's payload.
+	NoDataFields bool
 	// Out, when set, gives the buffer each record is decrypted into
 	// (storage of the caller's) instead of one buffer per key that each
 	// record reuses, so that application data events may be kept past

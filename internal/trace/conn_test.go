@@ -374,3 +374,43 @@ func BenchmarkReplayTLS13(b *testing.B) {
 		c.Close()
 	}
 }
+
+// TestNoDataFields checks that Session.NoDataFields leaves out only the
+// field tree of application data events: the same events, the bytes in
+// their payload.
+func TestNoDataFields(t *testing.T) {
+	dir := "illustrated-tls13"
+	keys := loadKeys(t, dir)
+	want := replay(t, dir, illustrated13, keys, 0)
+	var got []*Event
+	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { got = append(got, ev.Clone()) })
+	s.NoDataFields = true
+	c := s.NewConn(1, false)
+	for i, f := range illustrated13 {
+		c.Feed(f.from, Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}, testdata(t, dir, "caps", f.file))
+	}
+	c.Close()
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d", len(got), len(want))
+	}
+	data := 0
+	for i, ev := range want {
+		if ev.Type == TypeApplicationData {
+			data++
+			if got[i].Fields != nil {
+				t.Errorf("event %d: application data with fields", i)
+			}
+			d, ok := got[i].Payload.(*Data)
+			if !ok || !bytes.Equal(d.Bytes, ev.Fields.Get("data").Bytes) {
+				t.Errorf("event %d: payload %+v, want the record's bytes", i, got[i].Payload)
+			}
+			ev.Fields = nil
+		}
+	}
+	if data == 0 {
+		t.Fatal("no application data in the replay")
+	}
+	if g, w := eventsJSON(t, got), eventsJSON(t, want); g != w {
+		t.Fatalf("events differ beyond application data fields:\n%s\nwant\n%s", g, w)
+	}
+}

@@ -209,13 +209,16 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 		if from <= Server {
 			c.evidence.Data[from] += int64(len(b))
 		}
-		fields := field.NewObject("")
-		fields.AddUint("length", uint64(len(b)))
 		data := b
 		if !owned {
 			data = clone(b)
 		}
-		fields.AddBytes("data", data)
+		var fields *field.Node
+		if !c.s.NoDataFields {
+			fields = field.NewObject("")
+			fields.AddUint("length", uint64(len(b)))
+			fields.AddBytes("data", data)
+		}
 		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
 			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
 	default:
