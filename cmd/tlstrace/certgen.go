@@ -12,6 +12,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 func keyFlags(f *pflag.FlagSet, j *certgen.Job) {
@@ -149,7 +150,11 @@ func certJobError(err error) error {
 	}
 	switch je.Step {
 	case certgen.StepSettings:
-		return fail(exitUsage, flagError(je.Err), "")
+		hint := ""
+		if se := (*setting.Error)(nil); errors.As(je.Err, &se) {
+			hint = settingHints[se.Name]
+		}
+		return fail(exitUsage, flagError(je.Err), hint)
 	case certgen.StepRead:
 		return certFileError(je.Err)
 	case certgen.StepWrite:

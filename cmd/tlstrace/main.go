@@ -87,9 +87,14 @@ var flagNames = map[string]string{
 
 // settingHints are the hints given with a setting's error.
 var settingHints = map[string]string{
-	"Ciphers": "crypto/tls implements the suites of Go's tls.CipherSuites and tls.InsecureCipherSuites; the client's own engine (get, connect) also the DHE-RSA, AES-CCM and AES-CCM8 ones",
-	"Cert":    "--cert takes a PEM certificate, --key its PEM private key (unencrypted); a PKCS#12 file needs --cert-type P12 and its --pass",
+	"Ciphers":   "crypto/tls implements the suites of Go's tls.CipherSuites and tls.InsecureCipherSuites; the client's own engine (get, connect) also the DHE-RSA, AES-CCM and AES-CCM8 ones",
+	"Cert":      "--cert takes a PEM certificate, --key its PEM private key (unencrypted); a PKCS#12 file needs --cert-type P12 and its --pass",
+	"NotBefore": timeHint,
+	"NotAfter":  timeHint,
 }
+
+// timeHint is the hint of a time flag that does not parse (RFC 3339).
+const timeHint = "write it like 2026-02-02T08:36:39Z"
 
 // settingFail is a setting's error as the command line says it: with its
 // flag, a hint, and the exit code of a usage error or, when a file cannot

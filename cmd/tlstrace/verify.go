@@ -92,7 +92,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 	if o.at != "" {
 		at, err := time.Parse(time.RFC3339, o.at)
 		if err != nil {
-			return fail(exitUsage, fmt.Errorf("--at %q: %w", o.at, err), "write it like 2026-02-02T08:36:39Z")
+			return fail(exitUsage, fmt.Errorf("--at %q: %w", o.at, err), timeHint)
 		}
 		opts.At = at
 	}

@@ -82,7 +82,7 @@ func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string
 		}
 		var err error
 		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
-			return &setting.Error{Name: t.name, Err: err}
+			return &setting.Error{Name: t.name, Value: t.s, Err: err}
 		}
 	}
 	return nil

@@ -93,7 +93,7 @@ func TestSetValidity(t *testing.T) {
 		t.Errorf("given validity %v to %v", c.NotBefore, c.NotAfter)
 	}
 	var se *setting.Error
-	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" {
+	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" || se.Value != "tomorrow" {
 		t.Errorf("a time that does not parse: %v", err)
 	}
 }
