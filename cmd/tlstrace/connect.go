@@ -104,9 +104,10 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	return clientErrorWith(err, connectAdvice)
 }
 
-// connectAdvice words the advice that names -m elsewhere: connect's limit
-// is --timeout.
+// connectAdvice words the advice that names get's flags elsewhere:
+// connect's limit is --timeout, its ALPN list --alpn.
 var connectAdvice = map[client.Advice]string{
 	client.AdviseMaxTime:       "raise --timeout, or check that the server answers",
 	client.AdviseHandshakeTime: "the server may not speak TLS on this port; --timeout sets the limit",
+	client.AdviseALPN:          "offer one it speaks (--alpn LIST), or add the protocol to the server's ALPN list",
 }

@@ -307,6 +307,10 @@ func clientErrorWith(err error, words map[client.Advice]string) error {
 	if err == nil || !errors.As(err, &ce) {
 		return err
 	}
+	var ue *client.URLError
+	if errors.As(ce.Err, &ue) {
+		return urlFail(ue)
+	}
 	code := map[client.Step]int{
 		client.StepUsage:   exitUsage,
 		client.StepDNS:     exitDNS,
@@ -342,6 +346,12 @@ var advice = map[client.Advice]string{
 	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
 	client.AdviseRetryOwn:       "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups), and tlstrace's own engine could not connect again to try: run with --engine own",
 	client.AdviseServerName:     "name the server in the URL (https://NAME:PORT/), with --resolve NAME:PORT:ADDRESS to reach this address (connect: --servername NAME)",
+	client.AdviseNoLogin:        "drop -u",
+	client.AdviseCredentials:    "the TLS session works; check the user and password given with -u",
+	client.AdviseTraceHandshake: "run with -v to see each message of the handshake",
+	client.AdviseALPN:           "offer one it speaks (--http1.1 or --http2), or add the protocol to the server's ALPN list",
+	client.AdvisePin:            "if the key changed on purpose, update --pinnedpubkey",
+	client.AdviseCertStatus:     "enable OCSP stapling on the server, or drop --cert-status",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and
@@ -366,6 +376,7 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 	}
 	o.TrustWith = "--cacert FILE"
 	o.FallbackWith = "--cn-fallback"
+	o.Words, o.CertStatusWith = advice, "--cert-status"
 	o.CAsFromEnv()
 	n, t, err := o.Build()
 	if errors.Is(err, client.ErrVersionRange) {

@@ -278,12 +278,25 @@ func TestGetFailures(t *testing.T) {
 		{"pin-mismatch", func() (string, string) { return inter.leaf(t, dir, "pin", nil, inter) }, nil, []string{"--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, exitVerify, "matches none of the pinned keys"},
 		{"no-ocsp-staple", func() (string, string) { return inter.leaf(t, dir, "ocsp", nil, inter) }, nil, []string{"--cert-status"}, exitVerify, "stapled no OCSP response"},
 	}
+	// The client's advice is worded with the flags here, in the hint and
+	// in the verify event's fix and error alike.
+	said := map[string]struct{ hint, event string }{
+		"pin-mismatch":   {"if the key changed on purpose, update --pinnedpubkey", `"fix":"if the key changed on purpose, update --pinnedpubkey"`},
+		"no-ocsp-staple": {"enable OCSP stapling on the server, or drop --cert-status", `"error":"the server stapled no OCSP response (--cert-status asks for one)"`},
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cert, key := c.cert()
 			port := sServer(t, cert, key, c.srv...)
 			args := append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "-m", "10s"}, c.flags...)
-			code, _, stderr := runCode(args...)
+			w, words := said[c.name]
+			if words {
+				args = append(args, "--json")
+			}
+			code, out, stderr := runCode(args...)
+			if words && (!strings.Contains(stderr, "tlstrace: hint: "+w.hint+"\n") || !strings.Contains(out, w.event)) {
+				t.Errorf("want the hint %q and the event's %s:\n%s\n%s", w.hint, w.event, stderr, out)
+			}
 			if code != c.code {
 				t.Errorf("exit %d, want %d\n%s", code, c.code, stderr)
 			}

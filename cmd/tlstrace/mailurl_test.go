@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -10,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // TestMailURLs checks the URLs of the protocols of package starttls
@@ -172,5 +176,36 @@ func TestMailURLDialog(t *testing.T) {
 				t.Errorf("no handshake_complete or timing event:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestConverseAdvice checks that the usage errors client.Converse finds
+// itself (for a front end that did not check the URL first) are said
+// with the flags, as conversationURL says them: a protocol traced only up
+// to the handshake points to connect --starttls, credentials for a
+// protocol without login to -u.
+func TestConverseAdvice(t *testing.T) {
+	checked := 0
+	for _, n := range starttls.Names() {
+		p, _ := starttls.Lookup(n)
+		conv := &client.Conversation{Host: "localhost", Port: "1", Protocol: n}
+		want := "use tlstrace connect HOST:PORT --starttls " + n
+		switch {
+		case p.After == nil:
+		case !p.Login:
+			conv.Credentials = &starttls.Credentials{User: "user", Password: "secret"}
+			want = "drop -u"
+		default:
+			continue
+		}
+		checked++
+		err := clientError(client.Converse(t.Context(), source.NewTracer(time.Now(), func(*trace.Event) {}), conv))
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != exitUsage || ee.hint != want {
+			t.Errorf("%s: %v (%+v); want a usage error with the hint %q", n, err, ee, want)
+		}
+	}
+	if checked < 2 {
+		t.Errorf("%d protocols checked, want one without dialog inside TLS and one without login at least", checked)
 	}
 }

@@ -49,6 +49,24 @@ const (
 	// URL with an address does not send; name the host in the URL and
 	// give its address (Network.Resolve).
 	AdviseServerName
+	// AdviseNoLogin: the protocol has no login; drop the credentials
+	// (Conversation.Credentials).
+	AdviseNoLogin
+	// AdviseCredentials: the TLS session works and the server refused the
+	// login; check the user and password (Conversation.Credentials).
+	AdviseCredentials
+	// AdviseTraceHandshake: the handshake failed for a reason not read
+	// from the wire; show each of its messages to see where.
+	AdviseTraceHandshake
+	// AdviseALPN: the server speaks none of the protocols offered; offer
+	// one it speaks (TLSOptions.ALPN), or add it to the server's list.
+	AdviseALPN
+	// AdvisePin: the server's key matches no pin; if it changed on
+	// purpose, update the pins (TLSOptions.Pins).
+	AdvisePin
+	// AdviseCertStatus: the server stapled no OCSP response; enable
+	// stapling on the server, or stop asking for it (TLSOptions.CertStatus).
+	AdviseCertStatus
 )
 
 func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }

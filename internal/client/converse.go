@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -47,11 +48,11 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 		return stepErr(StepUsage, err, "")
 	}
 	if p.After == nil {
-		return stepErr(StepUsage, fmt.Errorf("tlstrace speaks %s only up to the TLS handshake", p.Title), "use tlstrace connect --starttls "+p.Name)
+		return &Error{Step: StepUsage, Err: &URLError{Problem: URLHandshakeOnly, Scheme: p.Scheme, Protocol: p, Host: net.JoinHostPort(c.Host, c.Port)}}
 	}
 	if c.Credentials != nil {
 		if !p.Login {
-			return stepErr(StepUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
+			return advise(StepUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), AdviseNoLogin)
 		}
 		if err := starttls.CheckCredentials(c.Credentials); err != nil {
 			return stepErr(StepUsage, err, "")
@@ -109,7 +110,7 @@ func afterError(err error, p *starttls.Protocol) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &login):
-		return stepErr(StepHTTP, err, "the TLS session works; check the user and password given with -u")
+		return advise(StepHTTP, err, AdviseCredentials)
 	case errors.As(err, &refused):
 		return stepErr(StepHTTP, err, fmt.Sprintf("the TLS session works; the server's %s answer inside it is not the usual one", p.Title))
 	case errors.As(err, &closed):

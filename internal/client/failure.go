@@ -72,7 +72,7 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 	case errors.As(err, &cv):
 		return stepErr(StepVerify, fmt.Errorf("the server's certificate was refused: %w", err), "")
 	}
-	return stepErr(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), "run with -v to see each message of the handshake")
+	return advise(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), AdviseTraceHandshake)
 }
 
 // serverAlert explains a handshake the server ended with an alert.
@@ -99,8 +99,8 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 	}
 	switch a.Description() {
 	case wire.AlertNoApplicationProtocol:
-		return stepErr(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(o.ALPN, ", ")), a, err),
-			"offer one it speaks (--http1.1 or --http2), or add the protocol to the server's ALPN list")
+		return advise(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(o.ALPN, ", ")), a, err),
+			AdviseALPN)
 	case wire.AlertProtocolVersion:
 		advice := AdviseNewerVersions
 		// The server's alert looks the same whatever it speaks (OpenSSL

@@ -46,6 +46,10 @@ type Options struct {
 	// certificate refused without it.
 	CNFallback   bool
 	FallbackWith string
+	// Words and CertStatusWith are TLSOptions' (advice and CertStatus in
+	// the user's words, for the texts of verify events).
+	Words          map[Advice]string
+	CertStatusWith string
 	// Cert and Key are the client certificate and its key (PEM; Cert may
 	// be FILE:PASSWORD), or with CertType "P12" a PKCS #12 Cert; Pass
 	// opens it.
@@ -104,7 +108,7 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
 	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith,
-		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith}
+		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith, Words: o.Words, CertStatusWith: o.CertStatusWith}
 	if o.Roots != nil {
 		t.Roots = x509.NewCertPool()
 		for _, c := range o.Roots {

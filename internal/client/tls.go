@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -63,6 +64,13 @@ type TLSOptions struct {
 	// fallback, as curl accepts a certificate without subjectAltName).
 	CNFallback   bool
 	FallbackWith string
+	// Words says advice as the user's front end does (with its flags),
+	// for the fix a verify event carries; advice it does not word is
+	// said by the error's Hint.
+	Words map[Advice]string
+	// CertStatusWith words how the user asks for CertStatus, for the
+	// error of a missing OCSP response; "" names the setting.
+	CertStatusWith string
 }
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
@@ -167,7 +175,11 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 		} else if len(certs) > 1 {
 			issuer = certs[1]
 		}
-		result = checkOCSP(p, staple, certs[0], issuer, o.CertStatus)
+		required := ""
+		if o.CertStatus {
+			required = cmp.Or(o.CertStatusWith, "CertStatus")
+		}
+		result = checkOCSP(p, staple, certs[0], issuer, required)
 	}
 	switch {
 	case result == nil:
@@ -179,8 +191,11 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 		p.Verdict = "not trusted"
 		evErr = result.Error()
 		var se *Error
-		if errors.As(result, &se) && se.Hint != "" {
+		if errors.As(result, &se) {
 			p.Fix = se.Hint
+			if w, ok := o.Words[se.Advice]; ok {
+				p.Fix = w
+			}
 		}
 	}
 	return result
@@ -195,25 +210,26 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 			return nil
 		}
 	}
-	return stepErr(StepVerify, fmt.Errorf("the server's public key sha256//%s matches none of the pinned keys", got),
-		"if the key changed on purpose, update --pinnedpubkey")
+	return &Error{Step: StepVerify, Err: fmt.Errorf("the server's public key sha256//%s matches none of the pinned keys", got),
+		Hint: "if the key changed on purpose, update the pinned keys", Advice: AdvisePin}
 }
 
 // checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf and
 // its issuer, which must have signed it (itself or through a delegated
-// responder it certified). A revoked status fails; with required
-// (--cert-status), so do no response, an invalid, stale or unknown one.
-func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required bool) error {
+// responder it certified). A revoked status fails; when required names
+// the setting that requires a response (TLSOptions.CertStatus, in the
+// user's words), so do no response, an invalid, stale or unknown one.
+func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required string) error {
 	soft := func(err error) error {
-		if required {
+		if required != "" {
 			return err
 		}
 		return nil
 	}
 	if len(raw) == 0 {
 		p.OCSP = "none stapled"
-		return soft(stepErr(StepVerify, errors.New("the server stapled no OCSP response (--cert-status asks for one)"),
-			"enable OCSP stapling on the server, or drop --cert-status"))
+		return soft(&Error{Step: StepVerify, Err: fmt.Errorf("the server stapled no OCSP response (%s asks for one)", required),
+			Hint: "enable OCSP stapling on the server, or stop asking for a stapled response", Advice: AdviseCertStatus})
 	}
 	if issuer == nil {
 		p.OCSP = "not checked: the issuer is unknown"
