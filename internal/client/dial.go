@@ -102,10 +102,9 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	defer cancel()
 	start := time.Now()
 	var addrs []string
-	source := ""
+	given := false
 	if a, ok := n.Resolve[target]; ok {
-		addrs = strings.Split(a, ",")
-		source = "--resolve"
+		addrs, given = strings.Split(a, ","), true
 	} else if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
 		addrs = []string{ip.String()}
 	} else {
@@ -126,8 +125,8 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 		}
 		t.Emit(ev)
 	}
-	if source != "" {
-		t.Emit(trace.NewEvent(conn, trace.Local, &trace.DNSLookup{Name: host, Resolver: source, Addresses: addrs}))
+	if given {
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.DNSLookup{Name: host, Given: true, Addresses: addrs}))
 	}
 	var lastErr error
 	for _, a := range addrs {

@@ -185,7 +185,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 	case result == nil:
 		p.Verdict, p.Trusted = "trusted", true
 	case o.Insecure:
-		p.Verdict = "NOT trusted; going on because of --insecure"
+		p.Verdict, p.Insecure = "not trusted", true
 		evErr = result.Error()
 	default:
 		p.Verdict = "not trusted"

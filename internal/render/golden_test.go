@@ -78,8 +78,9 @@ func withError(ev *trace.Event, errText string) *trace.Event {
 	return ev
 }
 
+// dnsLookup is a lookup event; resolver "" is addresses the settings gave.
 func dnsLookup(conn int, name, resolver string, addrs []string, cname string, us int, errText string) *trace.Event {
-	p := &trace.DNSLookup{Name: name, Resolver: resolver, Addresses: addrs, CNAME: cname}
+	p := &trace.DNSLookup{Name: name, Resolver: resolver, Given: resolver == "", Addresses: addrs, CNAME: cname}
 	if us >= 0 {
 		d := time.Duration(us) * time.Microsecond
 		p.Duration = &d
@@ -139,7 +140,7 @@ func verifyEvents(conn int, host string, certs []*x509.Certificate, o chain.Opti
 		}
 		p.Verdict, p.Trusted = "trusted", true
 	case insecure:
-		p.Verdict = "NOT trusted; going on because of --insecure"
+		p.Verdict, p.Insecure = "not trusted", true
 		errText = r.Cause
 	default:
 		p.Verdict = "not trusted"
@@ -329,7 +330,7 @@ func goldenSession(t *testing.T) []*trace.Event {
 	c3.Close()
 
 	// #4
-	ss.emit(30, dnsLookup(4, "mail.example.net", "--resolve", []string{"192.0.2.40"}, "", -1, ""))
+	ss.emit(30, dnsLookup(4, "mail.example.net", "", []string{"192.0.2.40"}, "", -1, ""))
 	ss.emit(30.4, tcpConnect(4, "mail.example.net", "192.0.2.40:25", "192.0.2.1:50600", 400, 0, ""))
 	for i, l := range []struct {
 		from trace.Side

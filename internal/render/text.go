@@ -614,7 +614,7 @@ func Summary(ev *trace.Event) string {
 		} else {
 			add("%s → %s", p.Name, strings.Join(p.Addresses, ", "))
 		}
-		add("via %s", p.Resolver)
+		add("via %s", p.Via())
 		if p.CNAME != "" {
 			add("CNAME %s", p.CNAME)
 		}
@@ -669,7 +669,7 @@ func Summary(ev *trace.Event) string {
 		add("%s: %s", engineText(p.Engine), p.Reason)
 		return strings.Join(parts, ", ")
 	case *trace.Verify:
-		add("%s", p.Verdict)
+		add("%s", p.Said())
 		if p.VerifiedChain != nil {
 			add("%s", strings.Join(p.VerifiedChain, " ← "))
 		} else if p.Chain != nil {

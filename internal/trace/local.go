@@ -77,13 +77,30 @@ func addStrings(f *field.Node, name string, l []string) {
 // DNSLookup is a name resolved before connecting.
 type DNSLookup struct {
 	Name string
-	// Resolver says who answered: /etc/hosts, a name server, --resolve.
-	Resolver  string
+	// Resolver says who answered: /etc/hosts or a name server ("DNS
+	// 192.0.2.53"); unused when Given.
+	Resolver string
+	// Given says that the settings gave the addresses (curl's --resolve),
+	// so that no lookup ran.
+	Given     bool
 	Addresses []string
 	// CNAME is the canonical name when it differs from Name.
 	CNAME string
-	// Duration is the lookup's time; nil when no lookup ran (--resolve).
+	// Duration is the lookup's time; nil when no lookup ran (Given).
 	Duration *time.Duration
+}
+
+// ResolverGiven is the resolver of a lookup whose addresses the settings
+// gave (DNSLookup.Given): a value of the JSON contract (docs/json.md),
+// which names curl's option for it.
+const ResolverGiven = "--resolve"
+
+// Via says who answered: Resolver, or ResolverGiven.
+func (p *DNSLookup) Via() string {
+	if p.Given {
+		return ResolverGiven
+	}
+	return p.Resolver
 }
 
 // DNSMessage is a DNS query or response seen in a capture (UDP port 53),
@@ -131,7 +148,7 @@ func (*DNSLookup) Type() string  { return TypeLookup }
 func (p *DNSLookup) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("name", p.Name)
-	f.AddString("resolver", p.Resolver)
+	f.AddString("resolver", p.Via())
 	addStrings(f, "addresses", p.Addresses)
 	if p.CNAME != "" {
 		f.AddString("cname", p.CNAME)
@@ -380,8 +397,13 @@ type Verify struct {
 	// were checked.
 	PublicKeyPin string
 	// OCSP is the stapled response's status, when it was checked.
-	OCSP    string
+	OCSP string
+	// Verdict is "trusted", "not trusted" or "not verified" (a chain
+	// that could not be seen).
 	Verdict string
+	// Insecure says that the chain is not trusted and the run went on
+	// all the same, as it was told to (curl's --insecure).
+	Insecure bool
 	// Fix says how to make the chain trusted, when it is not.
 	Fix string
 	// Trusted reports whether every check passed.
@@ -400,6 +422,20 @@ type Verify struct {
 // Warning is something wrong that did not fail the step, and its fix.
 type Warning struct {
 	Cause, Fix string
+}
+
+// VerdictInsecure is the verdict of a chain not trusted when the run
+// went on all the same (Verify.Insecure): a value of the JSON contract
+// (docs/json.md), which names curl's option for it.
+const VerdictInsecure = "NOT trusted; going on because of --insecure"
+
+// Said is the verdict as the JSON contract says it: Verdict, or
+// VerdictInsecure.
+func (p *Verify) Said() string {
+	if p.Insecure {
+		return VerdictInsecure
+	}
+	return p.Verdict
 }
 
 func (*Verify) Layer() string { return LayerX509 }
@@ -423,7 +459,7 @@ func (p *Verify) Tree() *field.Node {
 	if p.OCSP != "" {
 		f.AddString("ocsp", p.OCSP)
 	}
-	f.AddString("verdict", p.Verdict)
+	f.AddString("verdict", p.Said())
 	if p.Fix != "" {
 		f.AddString("fix", p.Fix)
 	}
