@@ -229,7 +229,7 @@ func useOwn(cfg *Config) (bool, string, error) {
 	}
 	switch cfg.Engine {
 	case "own":
-		return true, "asked for (--engine own)", nil
+		return true, "the settings ask for it", nil
 	case "go":
 		if need != "" {
 			return false, "", setting.Errorf("Engine", cfg.Engine, "crypto/tls cannot serve %s; the own engine can", need)
