@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,9 +59,34 @@ type getOptions struct {
 // connects (get, connect, demo).
 type connOptions struct {
 	client.Options
-	tls10, tls11 bool
-	tls12, tls13 bool
-	ipv4, ipv6   bool
+	versions   minVersionFlags
+	ipv4, ipv6 bool
+}
+
+// minVersionFlags are the --tlsv1.x flags of the commands that speak TLS
+// (get, connect, demo, serve): each sets the lowest version, and the
+// highest given wins.
+type minVersionFlags struct{ tls10, tls11, tls12, tls13 bool }
+
+// add defines --tlsv1.0 … --tlsv1.3, with the usage of each, 1.0 first.
+func (m *minVersionFlags) add(f *pflag.FlagSet, usage [4]string) {
+	for i, p := range []*bool{&m.tls10, &m.tls11, &m.tls12, &m.tls13} {
+		f.BoolVar(p, "tlsv1."+strconv.Itoa(i), false, usage[i])
+	}
+}
+
+// set sets min to the version the flags ask for ("1.0" … "1.3"), and
+// leaves it when none is given.
+func (m minVersionFlags) set(min *string) {
+	for _, v := range []struct {
+		on bool
+		v  string
+	}{{m.tls13, "1.3"}, {m.tls12, "1.2"}, {m.tls11, "1.1"}, {m.tls10, "1.0"}} {
+		if v.on {
+			*min = v.v
+			return
+		}
+	}
 }
 
 func (o *connOptions) addFlags(f *pflag.FlagSet) {
@@ -74,11 +100,8 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Pinned, "pinnedpubkey", "", "require the server key to match `sha256//BASE64[;sha256//…]` or a PEM/DER public key file")
 	f.BoolVar(&o.CertStatus, "cert-status", false, "require a good stapled OCSP response")
 	f.BoolVar(&o.CNFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the host, as curl and OpenSSL do")
-	f.BoolVarP(&o.tls10, "tlsv1.0", "", false, "use TLS 1.0 or later")
-	f.BoolVar(&o.tls11, "tlsv1.1", false, "use TLS 1.1 or later")
-	f.BoolVar(&o.tls12, "tlsv1.2", false, "use TLS 1.2 or later")
-	f.BoolVar(&o.tls13, "tlsv1.3", false, "use TLS 1.3")
-	f.BoolVarP(&o.tls10, "tlsv1", "1", false, "use TLS 1.0 or later")
+	o.versions.add(f, [4]string{"use TLS 1.0 or later", "use TLS 1.1 or later", "use TLS 1.2 or later", "use TLS 1.3"})
+	f.BoolVarP(&o.versions.tls10, "tlsv1", "1", false, "use TLS 1.0 or later")
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
 	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites, IANA names separated by ':'")
@@ -398,14 +421,6 @@ func (o *connOptions) settle() error {
 	case o.ipv6:
 		o.Family = "tcp6"
 	}
-	for _, v := range []struct {
-		on bool
-		v  string
-	}{{o.tls13, "1.3"}, {o.tls12, "1.2"}, {o.tls11, "1.1"}, {o.tls10, "1.0"}} {
-		if v.on {
-			o.MinVersion = v.v
-			break
-		}
-	}
+	o.versions.set(&o.MinVersion)
 	return nil
 }

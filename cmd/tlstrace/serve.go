@@ -21,14 +21,13 @@ import (
 
 type serveOptions struct {
 	server.Options
-	listen       string
-	tls10, tls11 bool
-	tls12, tls13 bool
-	keylog       string
-	jsonOut      bool
-	verbose      int
-	noTrace      bool
-	html         htmlOptions
+	listen   string
+	versions minVersionFlags
+	keylog   string
+	jsonOut  bool
+	verbose  int
+	noTrace  bool
+	html     htmlOptions
 }
 
 func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -56,10 +55,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.VerifyClient, "verify-client", "none", "ask for a client certificate: none, request or require")
 	f.StringArrayVar(&o.ClientCAFiles, "client-ca", nil, "CA certificates `FILE` client certificates are verified against")
 	f.StringVar(&o.ALPN, "alpn", "", "ALPN protocols, comma separated (default: h2,http/1.1 for the HTTP modes)")
-	f.BoolVar(&o.tls10, "tlsv1.0", false, "TLS 1.0 or later (served by tlstrace's own engine)")
-	f.BoolVar(&o.tls11, "tlsv1.1", false, "TLS 1.1 or later (served by tlstrace's own engine)")
-	f.BoolVar(&o.tls12, "tlsv1.2", false, "TLS 1.2 or later")
-	f.BoolVar(&o.tls13, "tlsv1.3", false, "TLS 1.3 only")
+	o.versions.add(f, [4]string{"TLS 1.0 or later (served by tlstrace's own engine)", "TLS 1.1 or later (served by tlstrace's own engine)", "TLS 1.2 or later", "TLS 1.3 only"})
 	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3")
 	f.StringVar(&o.Engine, "engine", "", "TLS engine: go (crypto/tls) or own (tlstrace's own); default: crypto/tls unless the certificate (Ed448) or the versions need the own engine")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites (OpenSSL or IANA names, ':' separated; DHE and CCM suites are served by tlstrace's own engine)")
@@ -99,16 +95,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	if o.VerifyClient == "require" && len(o.ClientCAFiles) == 0 {
 		return fail(exitUsage, errors.New("--verify-client require needs --client-ca"), "")
 	}
-	switch {
-	case o.tls13:
-		o.MinVersion = "1.3"
-	case o.tls12:
-		o.MinVersion = "1.2"
-	case o.tls11:
-		o.MinVersion = "1.1"
-	case o.tls10:
-		o.MinVersion = "1.0"
-	}
+	o.versions.set(&o.MinVersion)
 	o.Trace = !o.noTrace
 	o.TrustWith = "--client-ca FILE"
 	cfg, err := o.Config()

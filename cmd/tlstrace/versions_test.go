@@ -1,0 +1,47 @@
+package main
+
+import (
+	"io"
+	"strconv"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// TestMinVersionFlags checks the --tlsv1.x flags that get, connect and
+// serve share: each sets the lowest version, the highest given wins, and
+// none leaves the setting as it was.
+func TestMinVersionFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "as before"},
+		{[]string{"--tlsv1.0"}, "1.0"},
+		{[]string{"--tlsv1.1"}, "1.1"},
+		{[]string{"--tlsv1.2"}, "1.2"},
+		{[]string{"--tlsv1.3"}, "1.3"},
+		{[]string{"--tlsv1.0", "--tlsv1.2"}, "1.2"},
+		{[]string{"--tlsv1.3", "--tlsv1.1"}, "1.3"},
+	} {
+		var m minVersionFlags
+		f := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		m.add(f, [4]string{})
+		if err := f.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		got := "as before"
+		m.set(&got)
+		if got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	for _, c := range []*cobra.Command{newGetCmd(io.Discard, io.Discard, "get"), newConnectCmd(nil, io.Discard, io.Discard), newServeCmd(io.Discard, io.Discard)} {
+		for i := range 4 {
+			if c.Flags().Lookup("tlsv1."+strconv.Itoa(i)) == nil {
+				t.Errorf("%s has no --tlsv1.%d", c.Name(), i)
+			}
+		}
+	}
+}
