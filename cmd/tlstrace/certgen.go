@@ -35,11 +35,12 @@ func certFlags(f *pflag.FlagSet, j *certgen.Job, defDays int) {
 	f.StringVar(&j.NotAfter, "not-after", "", "end of validity (RFC 3339)")
 	f.StringArrayVar(&j.KeyUsage, "key-usage", nil, "key usage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign, cRLSign, … (repeatable)")
 	f.StringArrayVar(&j.ExtKeyUsage, "ext-key-usage", nil, "extended key usage: serverAuth, clientAuth, codeSigning, emailProtection, … (repeatable)")
-	f.StringVar(&j.CACert, "ca", "", "issuer certificate `FILE` (default: self-signed)")
-	f.StringVar(&j.CAKey, "ca-key", "", "issuer private key `FILE`")
+	f.StringVar(&j.CACert, "ca", "", "issuer certificate `FILE`: PEM, DER or PKCS#12 (default: self-signed)")
+	f.StringVar(&j.CAKey, "ca-key", "", "issuer private key `FILE` (default: the key the --ca file holds)")
+	f.StringVar(&j.CAPass, "ca-pass", "", "password of a PKCS#12 --ca file")
 	f.StringVarP(&j.Out, "output", "o", "", "write the certificate to `FILE` (default: standard output)")
 	f.StringVar(&j.P12, "p12", "", "also write certificate, chain and key as a PKCS#12 `FILE` (with --pass)")
-	f.StringVar(&j.Pass, "pass", "", "password of the PKCS#12 file")
+	f.StringVar(&j.Pass, "pass", "", "password of the --p12 file")
 }
 
 func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
@@ -63,8 +64,11 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if key.KeyOut == "" {
 				key.KeyOut = key.Out
 			}
-			if key.KeyOut == "" {
+			switch key.KeyOut {
+			case "":
 				return fail(exitUsage, errors.New("give the key file with -o FILE"), "")
+			case "-":
+				return fail(exitUsage, certio.ErrPrivateToStdout, "give -o FILE")
 			}
 			return certJobError(key.Key())
 		},
@@ -136,15 +140,23 @@ func certJobError(err error) error {
 	case errors.Is(err, certgen.ErrNoSubject):
 		return fail(exitUsage, errors.New("give a subject with --cn"), "")
 	case errors.Is(err, certgen.ErrNoIssuer):
-		return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "")
+		return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "or a --ca file that holds the key too (PEM or PKCS#12)")
 	case errors.Is(err, certgen.ErrNoIssuerKey):
-		return fail(exitUsage, errors.New("--ca needs --ca-key"), "")
+		return fail(exitUsage, errors.New("--ca needs --ca-key"), "or a --ca file that holds the key too (PEM or PKCS#12)")
 	case errors.Is(err, certgen.ErrNoKeyOut):
 		return fail(exitUsage, errors.New("the new private key needs a file: --key-out FILE"), "or pass an existing key with --key")
 	case errors.Is(err, certgen.ErrNoP12Key):
 		return fail(exitUsage, errors.New("--p12 needs the private key (not available when signing a request)"), "")
+	case errors.Is(err, certgen.ErrSameFile):
+		return fail(exitUsage, flagError(err), "give each output its own file")
 	case errors.Is(err, certio.ErrPrivateToStdout):
-		return fail(exitUsage, err, "give --key-out FILE")
+		hint := "give a FILE"
+		if se := (*setting.Error)(nil); errors.As(err, &se) {
+			hint = "give " + flagNames[se.Name] + " FILE"
+		}
+		return fail(exitUsage, flagError(err), hint)
+	case errors.Is(err, certio.ErrWrongPassword):
+		return fail(exitInput, err, "give its password with --ca-pass")
 	case errors.Is(err, os.ErrExist):
 		return fail(exitInput, err, "use --force to overwrite it")
 	}

@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 // Job is one run of a certificate command: what to make (Config), where
 // its keys come from, and the files it is written to. Every file about to
-// be written is checked before anything is made, so that a refusal to
-// overwrite one writes no file at all (not even a new key).
+// be written is checked before anything is made, and everything is made
+// before the first file is written, so that a refused job writes nothing,
+// to files or to standard output (not even a new key).
 type Job struct {
 	Config
 	// KeyType is the type of a new key (KeyTypes); KeyFile names an
@@ -25,8 +27,10 @@ type Job struct {
 	Days                int
 	NotBefore, NotAfter string
 	// CACert and CAKey name the issuer's certificate and key files; without
-	// CACert the certificate is self-signed.
-	CACert, CAKey string
+	// CACert the certificate is self-signed. CACert may be a PKCS #12 file,
+	// opened with CAPass; without CAKey, the key CACert holds (PKCS #12 or
+	// PEM) signs, as openssl's -CA without -CAkey.
+	CACert, CAKey, CAPass string
 	// Out names the file of the certificate or request ("" or "-":
 	// Files.Stdout), KeyOut that of a new key (mode 0600; it is written
 	// only once the rest worked), P12 that of a PKCS #12 file holding the
@@ -77,6 +81,10 @@ var (
 	// ErrNoP12Key is a PKCS #12 file asked for where the key is not at
 	// hand (signing a request).
 	ErrNoP12Key = errors.New("certgen: a PKCS #12 file needs the private key")
+	// ErrSameFile is an output that names the same file as another one; it
+	// comes wrapped in a *setting.Error naming the later output (Out,
+	// KeyOut or P12).
+	ErrSameFile = errors.New("the same file as another output")
 )
 
 // Made says what a Job wrote, also when it then failed.
@@ -94,7 +102,11 @@ func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} 
 // Key makes a key of KeyType and writes it to KeyOut. With KeyFile, the
 // key is read and nothing is written.
 func (j *Job) Key() error {
-	if err := j.free(j.KeyOut); err != nil {
+	outs, err := j.newKeyOutput()
+	if err != nil {
+		return err
+	}
+	if err := j.check(outs); err != nil {
 		return err
 	}
 	_, der, err := j.loadOrMakeKey()
@@ -111,7 +123,11 @@ func (j *Job) Request() (Made, error) {
 	if err := AddSANs(&names, j.SANs); err != nil {
 		return Made{}, settingsErr(err)
 	}
-	if err := j.free(j.Out, j.newKeyOut()); err != nil {
+	outs, err := j.newKeyOutput()
+	if err != nil {
+		return Made{}, err
+	}
+	if err := j.check(append([]output{{"Out", j.Out, false}}, outs...)); err != nil {
 		return Made{}, err
 	}
 	k, keyDER, err := j.loadOrMakeKey()
@@ -147,14 +163,15 @@ func (j *Job) Sign(name string) (Made, error) {
 	if err != nil {
 		return Made{}, &Error{Step: StepRead, Name: name, Err: fmt.Errorf("%s: %w", name, err)}
 	}
-	if j.CACert == "" || j.CAKey == "" {
+	if j.CACert == "" {
 		return Made{}, settingsErr(ErrNoIssuer)
 	}
 	return j.issue(req)
 }
 
 // issue makes a certificate; req, when set, gives the subject, key and
-// requested extensions.
+// requested extensions. The certificate, the new key and the PKCS #12
+// file are all made before the first of them is written.
 func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	c := &j.Config
 	c.Request = req
@@ -164,31 +181,29 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	if err := c.Check(); err != nil {
 		return Made{}, settingsErr(err)
 	}
+	outs := []output{{"Out", j.Out, false}}
 	if req == nil {
-		if err := j.free(j.newKeyOut()); err != nil {
+		keyOut, err := j.newKeyOutput()
+		if err != nil {
 			return Made{}, err
 		}
+		outs = append(outs, keyOut...)
 	}
-	if err := j.free(j.Out, j.P12); err != nil {
+	if j.P12 != "" {
+		if req != nil {
+			return Made{}, settingsErr(ErrNoP12Key)
+		}
+		outs = append(outs, output{"P12", j.P12, true})
+	}
+	if err := j.check(outs); err != nil {
 		return Made{}, err
 	}
-	var chainCerts []*x509.Certificate
-	if j.CACert != "" {
-		certs, err := certio.ReadCerts("", j.CACert)
-		if err != nil {
-			return Made{}, &Error{Step: StepRead, Name: j.CACert, Err: err}
-		}
-		c.Issuer, chainCerts = certs[0], certs
-		if j.CAKey == "" {
-			return Made{}, settingsErr(ErrNoIssuerKey)
-		}
-		if c.IssuerKey, err = readKey(j.CAKey); err != nil {
-			return Made{}, err
-		}
+	chainCerts, err := j.readIssuer()
+	if err != nil {
+		return Made{}, err
 	}
 	var keyDER []byte
 	if req == nil {
-		var err error
 		if c.Key, keyDER, err = j.loadOrMakeKey(); err != nil {
 			return Made{}, err
 		}
@@ -197,29 +212,61 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	if err != nil {
 		return Made{}, &Error{Step: StepMake, Err: err}
 	}
-	if err := j.write(j.Out, "CERTIFICATE", der, false); err != nil {
-		return Made{}, err
-	}
-	if err := j.writeKey(keyDER); err != nil {
-		return Made{}, err
-	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
 		return Made{}, &Error{Step: StepMake, Err: err}
 	}
+	var p12 []byte
+	if j.P12 != "" {
+		if p12, err = certio.EncodePKCS12(c.Key, leaf, chainCerts, j.Pass); err != nil {
+			return Made{}, &Error{Step: StepPKCS12, Name: j.P12, Err: err}
+		}
+	}
+	if err := j.write(j.Out, "CERTIFICATE", der, false); err != nil {
+		return Made{}, err
+	}
 	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf)}
-	if j.P12 == "" {
+	if err := j.writeKey(keyDER); err != nil {
+		return m, err
+	}
+	if p12 == nil {
 		return m, nil
 	}
-	if c.Key == nil {
-		return m, settingsErr(ErrNoP12Key)
-	}
-	data, err := certio.EncodePKCS12(c.Key, leaf, chainCerts, j.Pass)
-	if err != nil {
-		return m, &Error{Step: StepPKCS12, Name: j.P12, Err: err}
-	}
-	return m, j.write(j.P12, "", data, true)
+	return m, j.write(j.P12, "", p12, true)
 }
+
+// readIssuer reads CACert into Config.Issuer and the issuer's key into
+// Config.IssuerKey, and returns CACert's certificates (the issuer's
+// chain); without CACert, nothing.
+func (j *Job) readIssuer() ([]*x509.Certificate, error) {
+	if j.CACert == "" {
+		return nil, nil
+	}
+	b, err := certio.ReadFile(j.CACert, j.CAPass)
+	if err == nil {
+		err = b.NeedCerts(j.CACert)
+	}
+	if err != nil {
+		return nil, &Error{Step: StepRead, Name: j.CACert, Err: err}
+	}
+	c := &j.Config
+	c.Issuer = b.Certs[0]
+	switch k, ok := b.Key.(crypto.Signer); {
+	case j.CAKey != "":
+		if c.IssuerKey, err = readKey(j.CAKey); err != nil {
+			return nil, err
+		}
+	case ok:
+		c.IssuerKey = k
+	case b.Key != nil:
+		return nil, &Error{Step: StepRead, Name: j.CACert, Err: fmt.Errorf("%s: %w", j.CACert, errKeyCannotSign)}
+	default:
+		return nil, settingsErr(ErrNoIssuerKey)
+	}
+	return b.Certs, nil
+}
+
+var errKeyCannotSign = errors.New("the key cannot sign")
 
 // loadOrMakeKey reads KeyFile, or makes a key of KeyType and returns its
 // PKCS #8 form, which writeKey writes to KeyOut once the rest worked.
@@ -231,9 +278,6 @@ func (j *Job) loadOrMakeKey() (crypto.Signer, []byte, error) {
 	k, err := GenerateKey(j.KeyType)
 	if err != nil {
 		return nil, nil, settingsErr(err)
-	}
-	if j.KeyOut == "" {
-		return nil, nil, settingsErr(ErrNoKeyOut)
 	}
 	der, err := certio.MarshalPKCS8(k)
 	if err != nil {
@@ -258,17 +302,47 @@ func (j *Job) writeKey(der []byte) error {
 	return j.write(j.KeyOut, "PRIVATE KEY", der, true)
 }
 
-// newKeyOut is KeyOut when a key is to be made, "" otherwise.
-func (j *Job) newKeyOut() string {
-	if j.KeyFile != "" {
-		return ""
-	}
-	return j.KeyOut
+// output is a file a Job is about to write: the setting that names it,
+// its name ("" or "-": standard output) and whether it holds a private
+// key.
+type output struct {
+	setting, name string
+	private       bool
 }
 
-// free returns a StepWrite error when a file about to be written exists
-// and Files.Force is not set.
-func (j *Job) free(names ...string) error {
+// newKeyOutput is KeyOut's output when a key is to be made (none with
+// KeyFile); a key to make without KeyOut is ErrNoKeyOut.
+func (j *Job) newKeyOutput() ([]output, error) {
+	if j.KeyFile != "" {
+		return nil, nil
+	}
+	if j.KeyOut == "" {
+		return nil, settingsErr(ErrNoKeyOut)
+	}
+	return []output{{"KeyOut", j.KeyOut, true}}, nil
+}
+
+// check refuses, before anything is read or made, outputs that cannot be
+// written as they are: a private one to standard output
+// (certio.ErrPrivateToStdout) or two naming one file (ErrSameFile), both
+// in a *setting.Error of StepSettings, and a file that exists without
+// Files.Force (StepWrite).
+func (j *Job) check(outs []output) error {
+	var names []string
+	for i, o := range outs {
+		if o.name == "" || o.name == "-" {
+			if o.private {
+				return settingsErr(&setting.Error{Name: o.setting, Value: o.name, Err: certio.ErrPrivateToStdout})
+			}
+			continue
+		}
+		for _, prev := range outs[:i] {
+			if prev.name != "" && prev.name != "-" && certio.SameFile(prev.name, o.name) {
+				return settingsErr(&setting.Error{Name: o.setting, Value: o.name, Err: ErrSameFile})
+			}
+		}
+		names = append(names, o.name)
+	}
 	err := j.Files.Free(names...)
 	var e *certio.ExistsError
 	if errors.As(err, &e) {

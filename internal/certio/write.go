@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // WriteFile writes data to a new file with mode, or over an existing one
@@ -92,4 +93,23 @@ func (f Files) Write(name, typ string, der []byte, private bool) error {
 		return &ExistsError{Name: name}
 	}
 	return err
+}
+
+// SameFile reports whether the names a and b are one file: the same path
+// once made absolute and cleaned, or, for files that exist, the same file
+// reached by two paths (a link).
+func SameFile(a, b string) bool {
+	if abs(a) == abs(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
+func abs(name string) string {
+	if p, err := filepath.Abs(name); err == nil {
+		return p
+	}
+	return filepath.Clean(name)
 }

@@ -96,3 +96,30 @@ func TestReadFile(t *testing.T) {
 		t.Errorf("a file that does not parse: %v", err)
 	}
 }
+
+func TestSameFile(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.pem")
+	if err := os.WriteFile(a, []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.pem")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{a, a, true},
+		{a, dir + "/./sub/../a.pem", true},
+		{filepath.Join(dir, "new"), filepath.Join(dir, "new"), true},
+		{a, link, true},
+		{a, filepath.Join(dir, "b.pem"), false},
+		{filepath.Join(dir, "new"), filepath.Join(dir, "other"), false},
+	} {
+		if got := SameFile(c.a, c.b); got != c.same {
+			t.Errorf("SameFile(%q, %q) = %v; want %v", c.a, c.b, got, c.same)
+		}
+	}
+}
