@@ -33,7 +33,7 @@ func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
 		return nil, nil, fail(exitInput, fmt.Errorf("--html: %w", err), "")
 	}
 	h := render.NewHTML(f)
-	h.Title, h.Secrets = title, o.secrets
+	h.Title, h.Secrets, h.SecretsWith = title, o.secrets, "--html-secrets"
 	return h, func() error {
 		err := h.Flush()
 		if cerr := f.Close(); err == nil {

@@ -90,6 +90,9 @@ type HTML struct {
 	// Secrets shows the values of the secrets of the key schedule; without
 	// it, only their names (the values are withheld).
 	Secrets bool
+	// SecretsWith words how the user asks for Secrets, for the note that
+	// the values are withheld; "" leaves it unsaid.
+	SecretsWith string
 	left    map[int]bool // the connections left out
 	n       int
 	conns   []*htmlConn
@@ -127,8 +130,10 @@ type htmlConn struct {
 	// Chain is the chain's verdict in a word or two, "" when it was not
 	// checked.
 	Chain string
-	// Withheld is set when the secrets' values are not shown.
-	Withheld bool
+	// Withheld is set when the secrets' values are not shown;
+	// SecretsWith says how to show them (HTML.SecretsWith).
+	Withheld    bool
+	SecretsWith string
 	// Keys are the steps of the key schedule behind the decrypted
 	// records, in the order first used; keyAt indexes them.
 	Keys  []*htmlKey
@@ -642,7 +647,7 @@ func (h *HTML) Flush() error {
 	warned := map[trace.Warning]*htmlWarning{}
 	var pk packer
 	for _, c := range h.conns {
-		c.Withheld = !h.Secrets
+		c.Withheld, c.SecretsWith = !h.Secrets, h.SecretsWith
 		if len(c.Links) > 0 {
 			b, err := json.Marshal(c.Links)
 			if err != nil {

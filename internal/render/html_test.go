@@ -24,7 +24,7 @@ func renderHTML(t *testing.T, title string, events []*trace.Event) string {
 	t.Helper()
 	var b bytes.Buffer
 	h := render.NewHTML(&b)
-	h.Title = title
+	h.Title, h.SecretsWith = title, "--html-secrets"
 	for _, ev := range events {
 		h.Event(ev)
 	}
