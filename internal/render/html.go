@@ -93,6 +93,7 @@ type HTML struct {
 	// SecretsWith words how the user asks for Secrets, for the note that
 	// the values are withheld; "" leaves it unsaid.
 	SecretsWith string
+
 	left    map[int]bool // the connections left out
 	n       int
 	conns   []*htmlConn
