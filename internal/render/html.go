@@ -94,13 +94,13 @@ type HTML struct {
 	// the values are withheld; "" leaves it unsaid.
 	SecretsWith string
 
-	left    map[int]bool // the connections left out
-	n       int
-	conns   []*htmlConn
-	byID    map[int]*htmlConn
-	diag    []*htmlDiagnosis
-	diagAt  map[[3]string]*htmlDiagnosis // by failure, cause and fix
-	scans   []*htmlScan
+	left   map[int]bool // the connections left out
+	n      int
+	conns  []*htmlConn
+	byID   map[int]*htmlConn
+	diag   []*htmlDiagnosis
+	diagAt map[[3]string]*htmlDiagnosis // by failure, cause and fix
+	scans  []*htmlScan
 }
 
 // NewHTML returns a renderer that writes the report to w when flushed.
