@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/client"
 )
 
 // longFlag is a long command-line flag (--cacert, --tlsv1.2) in a text.
@@ -118,5 +120,39 @@ func TestNoFlagsBelowCmd(t *testing.T) {
 	want := []flagLiteral{{"internal/client/x.go", "trust it with --cacert FILE"}}
 	if got := flagLiterals(t, dir); len(got) != 1 || got[0] != want[0] {
 		t.Errorf("flagLiterals of a made-up tree = %q, want %q", got, want)
+	}
+}
+
+// TestAdviceWorded checks that every client.Advice is worded in advice,
+// so that no remedy of the client reaches the user as an empty hint. The
+// constants are read from their declaration, NoAdvice first, in iota
+// order.
+func TestAdviceWorded(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "internal", "client", "advice.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			for _, n := range s.(*ast.ValueSpec).Names {
+				names = append(names, n.Name)
+			}
+		}
+	}
+	if len(names) < 2 || names[0] != "NoAdvice" {
+		t.Fatalf("advice.go declares %q; want NoAdvice, then the advice in iota order", names)
+	}
+	for i, name := range names[1:] {
+		if advice[client.Advice(i+1)] == "" {
+			t.Errorf("client.%s has no words in advice", name)
+		}
+	}
+	if len(advice) != len(names)-1 {
+		t.Errorf("advice words %d advice, client declares %d", len(advice), len(names)-1)
 	}
 }
