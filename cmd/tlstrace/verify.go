@@ -96,14 +96,23 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 		}
 		opts.At = at
 	}
-	var err error
+	// The connection flags are used only with a server, but checked with
+	// a file too: flags that conflict, or a value that cannot be used, are
+	// a usage error whatever the target, as get says them.
+	if err := o.net.settle(); err != nil {
+		return err
+	}
+	n, _, err := o.net.Build()
+	if err != nil {
+		return settingFail(err)
+	}
 	if opts.Roots, err = readCerts(o.pass, o.cacerts...); err != nil {
 		return err
 	}
 	if opts.Intermediates, err = readCerts(o.pass, o.untrusted...); err != nil {
 		return err
 	}
-	r, err := verifyTarget(ctx, arg, o, opts)
+	r, err := verifyTarget(ctx, arg, o, n, opts)
 	if err != nil {
 		return err
 	}
@@ -123,8 +132,8 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 
 // verifyTarget verifies the chain of a certificate file, or the one the
 // server of an https:// URL or HOST:PORT sends, reached with the client's
-// dialer and every connection flag.
-func verifyTarget(ctx context.Context, arg string, o *verifyOptions, opts chain.Options) (*chain.Result, error) {
+// dialer and the network n of the connection flags.
+func verifyTarget(ctx context.Context, arg string, o *verifyOptions, n client.Network, opts chain.Options) (*chain.Result, error) {
 	// A file that exists is read, a colon in its name or not; an https://
 	// URL, or HOST:PORT naming no file, is a server.
 	if _, err := os.Stat(arg); !strings.HasPrefix(arg, "https://") && (err == nil || !strings.Contains(arg, ":")) {
@@ -137,13 +146,6 @@ func verifyTarget(ctx context.Context, arg string, o *verifyOptions, opts chain.
 	host, port, err := client.ParseTarget(arg)
 	if err != nil {
 		return nil, fail(exitUsage, err, "")
-	}
-	if err := o.net.settle(); err != nil {
-		return nil, err
-	}
-	n, _, err := o.net.Build()
-	if err != nil {
-		return nil, settingFail(err)
 	}
 	r, err := client.VerifyPeer(ctx, &client.Session{Host: host, Port: port, ServerName: o.serverName, Network: n}, o.maxTime, opts)
 	return r, clientError(err)
