@@ -5,7 +5,8 @@ package capture
 import (
 	"io"
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // mapFile maps a regular file read from its start into memory, so that
@@ -24,11 +25,11 @@ func mapFile(r io.Reader) (*mapping, bool) {
 	if pos, err := f.Seek(0, io.SeekCurrent); err != nil || pos != 0 {
 		return nil, false
 	}
-	b, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	b, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE)
 	if err != nil {
 		return nil, false
 	}
-	syscall.Madvise(b, syscall.MADV_SEQUENTIAL)
+	unix.Madvise(b, unix.MADV_SEQUENTIAL)
 	return &mapping{data: b}, true
 }
 
@@ -48,9 +49,9 @@ func (m *mapping) release(off int64) {
 	}
 	end := off &^ (1<<12 - 1) // page aligned
 	if end > m.dropped {
-		syscall.Madvise(m.data[m.dropped:end], syscall.MADV_DONTNEED)
+		unix.Madvise(m.data[m.dropped:end], unix.MADV_DONTNEED)
 		m.dropped = end
 	}
 }
 
-func (m *mapping) close() { syscall.Munmap(m.data) }
+func (m *mapping) close() { unix.Munmap(m.data) }
