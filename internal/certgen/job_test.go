@@ -2,11 +2,14 @@ package certgen
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
@@ -232,8 +235,28 @@ func TestJobPKCS12Issuer(t *testing.T) {
 			t.Errorf("%s: the CA's signature: %v", c.name, err)
 		}
 	}
+	// A key that cannot sign (X25519) is refused with the file's name.
+	x, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xDER, err := x509.MarshalPKCS8PrivateKey(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(at("ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(at("x.pem"), append(caPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: xDER})...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noSign := Job{Config: Config{CommonName: "leaf"}, KeyType: "p256", Days: 1, CACert: at("x.pem"), Out: at("c.pem"), KeyOut: at("c.key")}
+	if _, err := noSign.Certificate(); jobStep(t, err) != StepRead || !strings.HasPrefix(err.Error(), at("x.pem")+": ") {
+		t.Errorf("an issuer's key that cannot sign: %v; want a StepRead error naming x.pem", err)
+	}
 	wrong := Job{Config: Config{CommonName: "leaf"}, KeyType: "p256", Days: 1, CACert: at("ca.p12"), CAPass: "", Out: at("c.pem"), KeyOut: at("c.key")}
-	_, err := wrong.Certificate()
+	_, err = wrong.Certificate()
 	var e *Error
 	if !errors.As(err, &e) || e.Step != StepRead || e.Name != at("ca.p12") || !errors.Is(err, certio.ErrWrongPassword) {
 		t.Errorf("a wrong password: %v; want a StepRead error for ca.p12 matching ErrWrongPassword", err)
