@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestSeed001 runs seed document 001's three openssl commands (an Ed448
@@ -14,7 +16,7 @@ import (
 // shows both certificates and verifies the server's with each signature
 // shown as verified.
 func TestSeed001(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	osl(t, dir, "req", "-x509", "-newkey", "ed448", "-days", "365", "-nodes", "-keyout", "ca_key.pem", "-out", "ca_cert.pem", "-subj", "/CN=Seed Test CA")
 	osl(t, dir, "req", "-newkey", "ed448", "-nodes", "-keyout", "server_key.pem", "-out", "server_req.pem", "-subj", "/CN=localhost",
@@ -48,7 +50,7 @@ func TestSeed001(t *testing.T) {
 // checks them with openssl verify; those crypto/tls can serve are served by
 // openssl s_server to openssl s_client -verify_return_error.
 func TestCertMake(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	for _, kt := range []string{"rsa2048", "rsa3072", "rsa4096", "p256", "p384", "p521", "ed25519", "ed448"} {
 		t.Run(kt, func(t *testing.T) {
@@ -96,7 +98,7 @@ func TestCertMake(t *testing.T) {
 // TestCertCSRSign makes a request with tlstrace and with openssl, and
 // issues certificates for both, copying the requested names.
 func TestCertCSRSign(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
 	runOK(t, "cert", "ca", "--key-type", "ed448", "--cn", "Signing CA", "-o", ca, "--key-out", caKey)
@@ -130,7 +132,7 @@ func runOK(t *testing.T, args ...string) string {
 // TestPKCS12 reads PKCS#12 files made by openssl (default and -legacy)
 // and has openssl read one tlstrace writes.
 func TestPKCS12(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	ca, caKey := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.key")
 	runOK(t, "cert", "ca", "--cn", "P12 CA", "-o", ca, "--key-out", caKey)
@@ -168,7 +170,7 @@ func TestPKCS12(t *testing.T) {
 // s_server, JSON output, `cert key`, and a --path-len 1 root whose
 // intermediates may not issue further CAs.
 func TestVerifyLiveAndPathLen(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	p := func(n string) string { return filepath.Join(dir, n) }
 	runOK(t, "cert", "key", "--key-type", "p384", "-o", p("root.key"))

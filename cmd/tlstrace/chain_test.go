@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // chainLink is an x509 link event's fields, as docs/json.md gives them.
@@ -53,7 +55,7 @@ func chainLinks(t *testing.T, out string) []chainLink {
 // up to its root, and the ✗ on the link and check that failed, every other
 // check passing.
 func TestChainExplained(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	inter := newTestCA(t, dir, "intermediate", root)

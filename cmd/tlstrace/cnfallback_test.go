@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestCNFallback checks a server certificate without subjectAltName (its
@@ -15,7 +17,7 @@ import (
 // common-name fallback and a hint that says how to add a subjectAltName;
 // with --cn-fallback they accept it.
 func TestCNFallback(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "cn-only", func(c *x509.Certificate) {

@@ -12,12 +12,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestConnect pipes standard input through a TLS session to openssl
 // s_server -rev, which sends each line back reversed.
 func TestConnect(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
@@ -132,7 +134,7 @@ func connectAsync(in io.Reader, args ...string) <-chan [3]any {
 // once, although its standard input (a terminal, here a pipe) is still
 // open, and sends nothing it reads after that.
 func TestConnectServerCloses(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
@@ -230,7 +232,7 @@ func TestConnectServerFIN(t *testing.T) {
 // -quiet it writes the data it reads, and nothing else, to its output): a
 // bare line feed becomes CR LF, a CR LF stays one.
 func TestConnectCRLF(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)

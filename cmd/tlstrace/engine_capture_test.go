@@ -212,7 +212,7 @@ func checkEcho(t *testing.T, events []jsonEvent, cases []engineCase, sent [][]by
 // client certificate and its CertificateVerify, a client without one
 // sending no_certificate) and checks tlstrace's reading against tshark's.
 func TestReadEngineSSL30(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	const ssl3 = 0x0300
 	cases := []engineCase{
 		{version: ssl3, suite: 0x002F},                                     // TLS_RSA_WITH_AES_128_CBC_SHA
@@ -262,7 +262,7 @@ func noted(t *testing.T, events []jsonEvent, conn int, typ, prefix string) int {
 // TLS), with the engine on both sides, and checks tlstrace's reading
 // against tshark's.
 func TestReadEngineARIAIDEA(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	cases := []engineCase{
 		{version: 0x0303, suite: 0xC03C},                                     // TLS_RSA_WITH_ARIA_128_CBC_SHA256
 		{version: 0x0303, suite: 0xC03D},                                     // TLS_RSA_WITH_ARIA_256_CBC_SHA384

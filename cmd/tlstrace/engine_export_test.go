@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestReadEngineExport makes connections over the three RSA export suites
@@ -14,7 +16,7 @@ import (
 // crypto/rsa make and use it), and checks tlstrace's reading against
 // tshark's, and the plaintext against what the peers exchanged.
 func TestReadEngineExport(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	cases := []engineCase{
 		{version: 0x0303, suite: 0x0003, exportKey: true}, // TLS_RSA_EXPORT_WITH_RC4_40_MD5
 		{version: 0x0303, suite: 0x0006, exportKey: true}, // TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5

@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // events parses JSON Lines output.
@@ -55,7 +57,7 @@ func findEvent(evs []jsonEvent, from, typ string) *jsonEvent {
 // fallback and a hint to add a subjectAltName, and --cn-fallback exits 0.
 // connect and verify URL do the same.
 func TestSeed001Client(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
 	file := func(name string) string { return filepath.Join(dir, name) }
@@ -158,7 +160,7 @@ func TestSeed001Client(t *testing.T) {
 	t.Run("gnutls-serv", func(t *testing.T) {
 		// The seed's files served by GnuTLS: the same retry, the same
 		// Ed448 handshake.
-		requirePeer(t, "gnutls-serv")
+		tlstest.RequirePeer(t, "gnutls-serv")
 		port := freePort(t)
 		startServer(t, "HTTP Server listening", "gnutls-serv", "--http", "-p", strconv.Itoa(port),
 			"--x509certfile", file("server_cert.pem"), "--x509keyfile", file("server_keypair.pem"))
@@ -191,7 +193,7 @@ func TestSeed001Client(t *testing.T) {
 // DHE-RSA-AES256-CCM8 in TLS 1.2; DHE in TLS 1.0) refuse crypto/tls's
 // ClientHello; the own engine then runs on a second connection.
 func TestEngineAgainstTshark(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	dir := t.TempDir()
 	ca := newTestCA(t, dir, "root", nil)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -26,7 +26,7 @@ func plainHTTP(t *testing.T) string {
 // TestGetWireFailures checks that handshake failures are explained by what
 // was on the wire: exit code, cause line and fix line.
 func TestGetWireFailures(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	hello := lab.ServerHello

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestReadMissingBytes captures real peers (openssl s_server -WWW serving a
@@ -31,7 +33,7 @@ import (
 //   - its link type changed to USER0 (editcap -T user0): exit 3 and an
 //     error naming the link type.
 func TestReadMissingBytes(t *testing.T) {
-	requirePeer(t, "openssl", "curl", "dumpcap", "tshark", "editcap")
+	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark", "editcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}

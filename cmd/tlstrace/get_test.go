@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestDemo runs `tlstrace demo` and checks the steps of its trace.
@@ -245,7 +247,7 @@ func runCode(args ...string) (int, string, string) {
 // TestGetFailures checks that each way a connection fails gives its exit
 // code, one line of cause and one of fix.
 func TestGetFailures(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	inter := newTestCA(t, dir, "intermediate", root)
@@ -391,7 +393,7 @@ func TestGetFailures(t *testing.T) {
 
 // TestGetOptions checks curl's options against openssl s_server.
 func TestGetOptions(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	p := newPKI(t, dir)
 	root, cert, key, clientCert, clientKey, leaf := p.root, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
@@ -437,7 +439,7 @@ func parseFirstCert(b []byte) (*x509.Certificate, error) {
 // and checks that the TLS messages it shows, each way, are those tshark
 // decodes from the capture with the key log tlstrace wrote (SSLKEYLOGFILE).
 func TestGetAgainstTshark(t *testing.T) {
-	requirePeer(t, "openssl", "gnutls-serv", "nginx", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "gnutls-serv", "nginx", "dumpcap", "tshark")
 	dir := t.TempDir()
 	p := newPKI(t, dir)
 	root, inter, cert, key, clientCert, clientKey, leaf := p.root, p.inter, p.cert, p.key, p.clientCert, p.clientKey, p.leaf
@@ -578,7 +580,7 @@ func tsharkBySide(t *testing.T, pcap, decodeAs, keylog, fieldName string, server
 // TestGetCurlFormat checks that --format curl prints the TLS lines `curl -v`
 // prints against the same server, plus the server's ChangeCipherSpec.
 func TestGetCurlFormat(t *testing.T) {
-	requirePeer(t, "openssl", "curl", "nginx", "gnutls-serv")
+	tlstest.RequirePeer(t, "openssl", "curl", "nginx", "gnutls-serv")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	inter := newTestCA(t, dir, "intermediate", root)
@@ -668,7 +670,7 @@ func tlsLines(s string) []string {
 // returns the two ports.
 func startNginx(t *testing.T, dir, cert, key string, ports ...int) (int, int) {
 	t.Helper()
-	requirePeer(t, "nginx")
+	tlstest.RequirePeer(t, "nginx")
 	httpsPort, httpPort := freePort(t), freePort(t)
 	if len(ports) == 2 {
 		httpsPort, httpPort = ports[0], ports[1]
@@ -744,7 +746,7 @@ func mustCreate(t *testing.T, name string) *os.File {
 // TestGetNginx: HTTP/2 and a full chain, a redirect from plain HTTP to
 // HTTPS (-L), HEAD, POST, request headers, and --http1.1.
 func TestGetNginx(t *testing.T) {
-	requirePeer(t, "nginx")
+	tlstest.RequirePeer(t, "nginx")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	inter := newTestCA(t, dir, "intermediate", root)
@@ -787,7 +789,7 @@ func TestGetNginx(t *testing.T) {
 // with no key log file (the secrets are embedded), and that tlstrace read
 // decodes the same messages.
 func TestPcapOut(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	file := filepath.Join(t.TempDir(), "demo.pcapng")
 	code, live, stderr := runCode("demo", "--json", "--pcap", file)
 	if code != 0 {
@@ -825,7 +827,7 @@ func TestPcapOut(t *testing.T) {
 // CURL_CA_BUNDLE, a PKCS#12 client certificate made by openssl, -4, and
 // the clear errors for what crypto/tls cannot do.
 func TestGetMoreOptions(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", func(c *x509.Certificate) { c.DNSNames = append(c.DNSNames, "www.test.example") })

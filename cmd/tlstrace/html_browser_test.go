@@ -42,7 +42,7 @@ type browser struct {
 // under CI.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	requirePeer(t, "chromium")
+	tlstest.RequirePeer(t, "chromium")
 	path, _ := exec.LookPath("chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.WindowSize(1280, 1000))
 	if os.Geteuid() == 0 {

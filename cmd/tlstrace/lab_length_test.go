@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestLabLyingLength checks lying-length through both engines and
@@ -39,7 +41,7 @@ func TestLabLyingLength(t *testing.T) {
 // TestLabLyingLengthPeers records what curl and openssl s_client make of
 // lying-length: both refuse it.
 func TestLabLyingLengthPeers(t *testing.T) {
-	requirePeer(t, "curl", "openssl")
+	tlstest.RequirePeer(t, "curl", "openssl")
 	servers, ca := startLab(t, "lying-length")
 	u, err := url.Parse(servers[0].URL)
 	if err != nil {

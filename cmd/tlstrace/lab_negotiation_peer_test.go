@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestLabNegotiationPeers runs curl and openssl s_client against
@@ -14,7 +16,7 @@ import (
 // without a server name and connect with one, and both connect to
 // cbc-only without a word about its CBC suite (tlstrace warns).
 func TestLabNegotiationPeers(t *testing.T) {
-	requirePeer(t, "curl", "openssl")
+	tlstest.RequirePeer(t, "curl", "openssl")
 	servers, ca := startLab(t, "sni-required", "cbc-only")
 	run := func(name string, args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/lab"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestLabPeersFail runs curl and openssl s_client against each of the
@@ -18,7 +19,7 @@ import (
 // both read revoked's stapled OCSP response only when asked (curl
 // --cert-status fails, s_client -status shows it revoked).
 func TestLabPeersFail(t *testing.T) {
-	requirePeer(t, "curl", "openssl")
+	tlstest.RequirePeer(t, "curl", "openssl")
 	var names []string
 	for _, n := range lab.Names {
 		if f := mustLab(t).Fault(n); f.Kind == lab.KindCert {
@@ -70,7 +71,7 @@ func TestLabPeersFail(t *testing.T) {
 // TestLabCurlHugeHeaders checks that curl refuses huge-headers' response
 // too, as tlstrace's hint says.
 func TestLabCurlHugeHeaders(t *testing.T) {
-	requirePeer(t, "curl")
+	tlstest.RequirePeer(t, "curl")
 	servers, ca := startLab(t, "huge-headers")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -98,7 +99,7 @@ func firstLines(s string, n int) string {
 // TestLabPeersDHE checks that curl and openssl s_client refuse dhe-1024's
 // group too, at OpenSSL's default security level.
 func TestLabPeersDHE(t *testing.T) {
-	requirePeer(t, "curl", "openssl")
+	tlstest.RequirePeer(t, "curl", "openssl")
 	servers, ca := startLab(t, "dhe-1024")
 	u, err := url.Parse(servers[0].URL)
 	if err != nil {

@@ -42,7 +42,7 @@ func waitFor(t *testing.T, buf *lockedBuffer, s string) {
 // The records after each KeyUpdate decrypt, and the handshake messages are
 // tshark's.
 func TestReadKeyUpdatePeer(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -150,7 +150,7 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 // with pre_shared_key, as RFC 8446, Section 4.2.11 wants, and no anomaly
 // says otherwise, in the JSON or the text.
 func TestReadResumedClientHelloPeer(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap")
+	tlstest.RequirePeer(t, "openssl", "dumpcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -204,7 +204,7 @@ func TestReadResumedClientHelloPeer(t *testing.T) {
 // then a close. The cut record is plaintext (a handshake record): it is a
 // partial_record that says so, not an encrypted_record.
 func TestReadPartialPlaintextRecordPeer(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap")
+	tlstest.RequirePeer(t, "openssl", "dumpcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -255,7 +255,7 @@ func TestReadPartialPlaintextRecordPeer(t *testing.T) {
 // connection is a TCP stream that is not TLS, shown as a tcp not_tls step
 // naming its first bytes, and no tls step at all.
 func TestReadPlainTCPPeer(t *testing.T) {
-	requirePeer(t, "curl", "dumpcap")
+	tlstest.RequirePeer(t, "curl", "dumpcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -322,7 +322,7 @@ func startOpenSSL(t *testing.T, out *lockedBuffer, args ...string) (io.WriteClos
 // key is plaintext (RFC 8446, Appendix D.4), not an undecryptable record,
 // and the early data decrypts; the handshake messages are tshark's.
 func TestReadEarlyDataPeer(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}

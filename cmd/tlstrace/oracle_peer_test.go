@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // An oracleScenario is one openssl s_server and one s_client connected
@@ -345,7 +347,7 @@ func writeBigCert(t *testing.T, dir string) {
 // KiB, static RSA key exchange, and external PSKs in TLS 1.3 and 1.2. Each
 // connection, field by field, is what tshark shows (checkOracle).
 func TestOraclePeers(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark", "editcap")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark", "editcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -857,7 +858,7 @@ func (n *jnode) value() string {
 // TestOracleIllustrated runs the oracle on the Illustrated TLS 1.3 and TLS
 // 1.2 connections.
 func TestOracleIllustrated(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	for _, name := range []string{"illustrated-tls13", "illustrated-tls12"} {
 		t.Run(name, func(t *testing.T) {
 			pcap, keylog := td+name+"/capture.pcap", td+name+"/keylog.txt"
@@ -871,7 +872,7 @@ func TestOracleIllustrated(t *testing.T) {
 // and tshark differ, naming the frame, the field and both values: the
 // Illustrated TLS 1.3 connection's events with one thing changed each.
 func TestOracleFindsDifferences(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	name := "illustrated-tls13"
 	pcap, keylog := td+name+"/capture.pcap", td+name+"/keylog.txt"
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -234,7 +235,7 @@ type peerConn struct {
 // log, the encrypted records stay encrypted and the plaintext messages still
 // match tshark's.
 func TestReadPeers(t *testing.T) {
-	requirePeer(t, "openssl", "curl", "gnutls-cli", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "curl", "gnutls-cli", "dumpcap", "tshark")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}

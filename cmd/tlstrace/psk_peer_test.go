@@ -10,13 +10,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestReadPSK decrypts TLS 1.2 plain PSK connections between openssl's
 // s_server and s_client with --psk and no key log, and checks the
 // application data against tshark's with tls.psk.
 func TestReadPSK(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -92,7 +94,7 @@ func TestReadPSK(t *testing.T) {
 // tlstrace's reading against tshark's, field for field (the identity
 // hint and the identity among them).
 func TestReadPSKKeyExchanges(t *testing.T) {
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}

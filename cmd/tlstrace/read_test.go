@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // jsonEvent is the JSON contract of docs/json.md, as a test reads it.
@@ -200,7 +202,7 @@ func TestReadText(t *testing.T) {
 // TestReadSecretsBlock checks that a pcapng file with the key log embedded
 // (editcap --inject-secrets) decrypts without --keylog.
 func TestReadSecretsBlock(t *testing.T) {
-	requirePeer(t, "editcap")
+	tlstest.RequirePeer(t, "editcap")
 	out := filepath.Join(t.TempDir(), "dsb.pcapng")
 	cmd := exec.Command("editcap", "--inject-secrets", "tls,"+td+"illustrated-tls13/keylog.txt", td+"illustrated-tls13/capture.pcap", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -241,20 +243,6 @@ func TestReadErrors(t *testing.T) {
 		}
 		if !strings.HasPrefix(errb.String(), "tlstrace: error: ") {
 			t.Errorf("%q: stderr %q lacks the error prefix", tc.args, errb.String())
-		}
-	}
-}
-
-// requirePeer skips a test whose peer program is missing, except under CI,
-// where a missing peer is a failure.
-func requirePeer(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required under CI: %v", n, err)
-			}
-			t.Skipf("%s not installed", n)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // seed001 makes seed 001's files with the openssl commands exactly as the
@@ -40,7 +42,7 @@ func seed001(t *testing.T, dir string) {
 // 0). The trace shows the client's messages decoded and decrypted, as it
 // does for crypto/tls.
 func TestServeSeed001(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
 	port := freePort(t)
@@ -108,7 +110,7 @@ func TestServeSeed001(t *testing.T) {
 // only http/1.1 (net/http serves HTTP/2 only over crypto/tls), and the
 // page shows the client its handshake.
 func TestServeOwnEngineWWW(t *testing.T) {
-	requirePeer(t, "openssl", "curl")
+	tlstest.RequirePeer(t, "openssl", "curl")
 	dir := t.TempDir()
 	seed001(t, dir)
 	port := freePort(t)
@@ -131,7 +133,7 @@ func TestServeOwnEngineWWW(t *testing.T) {
 // openssl s_client at security level 0, and the trace says which version
 // was negotiated.
 func TestServeTLS10(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
@@ -193,7 +195,7 @@ func TestServeOwnEngineOCSPStaple(t *testing.T) {
 // --client-ca; a client without one is refused with certificate_required,
 // and the trace says why.
 func TestServeOwnEngineClientCertificate(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
 	for _, cmd := range []string{
@@ -290,7 +292,7 @@ func echoClient(t *testing.T, dir string, args ...string) string {
 // clients a ticket, s_client resumes with it, and the trace decrypts the
 // resumed session and says it was resumed.
 func TestServeOwnEngineResumption(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
 	port := freePort(t)
@@ -322,7 +324,7 @@ func TestServeOwnEngineResumption(t *testing.T) {
 // TLS 1.3 suite (--tls13-ciphers) or an ffdhe group (--curves) runs on
 // the own engine, and openssl s_client gets what was asked for.
 func TestServeOwnEngineSuites(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -25,7 +25,7 @@ type failedHandshake struct {
 // `tlstrace serve` and checks that the handshake_failed event says why from
 // what was on the wire: the cause, the fix and the alert, with its sender.
 func TestServeWireFailures(t *testing.T) {
-	requirePeer(t, "openssl", "curl")
+	tlstest.RequirePeer(t, "openssl", "curl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	other := newTestCA(t, dir, "other", nil)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestServeStartTLS runs openssl s_client -starttls and tlstrace connect
@@ -18,7 +20,7 @@ import (
 // line for line as the client saw it, and tlstrace scan --starttls scans
 // it.
 func TestServeStartTLS(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "mail", nil)

@@ -88,7 +88,7 @@ func parseEvents(t *testing.T, s string) []jsonEvent {
 // and gnutls-cli. For each connection the handshake messages each way
 // equal tshark's, and the JA3 equals tshark's tls.handshake.ja3.
 func TestServeClients(t *testing.T) {
-	requirePeer(t, "openssl", "curl", "gnutls-cli", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "curl", "gnutls-cli", "dumpcap", "tshark")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
@@ -199,7 +199,7 @@ func TestServeClients(t *testing.T) {
 // certificate and one from an unknown CA (explaining why), and accepts one
 // from --client-ca.
 func TestServeMTLS(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	other := newTestCA(t, dir, "other", nil)
@@ -247,7 +247,7 @@ func clientTweak(c *x509.Certificate) {
 // TestServeChromium loads the www page in headless Chromium, which must
 // show Chromium its own ClientHello (GREASE, a hybrid post-quantum group).
 func TestServeChromium(t *testing.T) {
-	requirePeer(t, "chromium", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "chromium", "dumpcap", "tshark")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/tlscrypt"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -112,7 +113,7 @@ func ssl3Conn(t *testing.T, rng *rand.Rand, version, id uint16, start time.Time,
 // keys and IVs from the randoms, with the PRF of the version) against tshark, field by field, on
 // connections sealed with tlscrypt.
 func TestReadSSL30(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	ssl3, tls10 := tlscrypt.VersionSSL30, tlscrypt.VersionTLS10
 	tls11, tls12 := tlscrypt.VersionTLS11, tlscrypt.VersionTLS12
 	suites := []struct{ version, id uint16 }{

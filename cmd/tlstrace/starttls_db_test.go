@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // pgBin is where Debian's postgresql-15 package puts its programs.
@@ -61,7 +62,7 @@ func unprivileged(t *testing.T, name, dir string) *syscall.Credential {
 // runs as the postgres user, which owns its files (the key 0600).
 func startPostgres(t *testing.T, cert, key string) int {
 	t.Helper()
-	requirePeer(t, pgBin+"initdb", pgBin+"postgres")
+	tlstest.RequirePeer(t, pgBin+"initdb", pgBin+"postgres")
 	dir := filepath.Join(daemonDir(t), "pg")
 	for _, d := range []string{"data", "sock"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
@@ -92,7 +93,7 @@ func startPostgres(t *testing.T, cert, key string) int {
 // TLS unless cert is "", and returns the port.
 func startMariaDB(t *testing.T, cacert, cert, key string) int {
 	t.Helper()
-	requirePeer(t, "mariadb-install-db", "mariadbd")
+	tlstest.RequirePeer(t, "mariadb-install-db", "mariadbd")
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	runAs(t, nil, "mariadb-install-db", "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal",

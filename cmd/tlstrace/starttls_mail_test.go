@@ -46,7 +46,7 @@ type dovecotPorts struct {
 // TLS, with a certificate for localhost.
 func startDovecot(t *testing.T) dovecotPorts {
 	t.Helper()
-	requirePeer(t, "dovecot")
+	tlstest.RequirePeer(t, "dovecot")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
@@ -322,7 +322,7 @@ func TestStartTLSDovecot(t *testing.T) {
 	}
 }
 
-// requireFile is requirePeer for a daemon's program that is not on the
+// requireFile is tlstest.RequirePeer for a daemon's program that is not on the
 // PATH.
 func requireFile(t *testing.T, path, pkg string) {
 	t.Helper()
@@ -340,7 +340,7 @@ func requireFile(t *testing.T, path, pkg string) {
 // smtp:// --ssl-reqd and smtps:// URLs. Nothing is submitted: the relay
 // it would pass mail to is never reached.
 func TestStartTLSDovecotSubmission(t *testing.T) {
-	requirePeer(t, "dovecot")
+	tlstest.RequirePeer(t, "dovecot")
 	requireFile(t, "/usr/lib/dovecot/submission", "dovecot-submissiond")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
@@ -420,7 +420,7 @@ service submission-login {
 // master and waits until its children are gone.
 func startPostfix(t *testing.T, dir, cert, key string, port, tlsPort int) {
 	t.Helper()
-	requirePeer(t, "postfix", "postconf")
+	tlstest.RequirePeer(t, "postfix", "postconf")
 	out, err := exec.Command("postconf", "-h", "daemon_directory").Output()
 	if err != nil {
 		t.Fatalf("postconf -h daemon_directory: %v", err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // checkImplicitTLS connects to a port of implicit TLS (ftps, ldaps,
@@ -24,7 +26,7 @@ func checkImplicitTLS(t *testing.T, port int, cacert string) string {
 // checked against openssl s_client and tshark, scans it, and connects to
 // a second vsftpd of implicit TLS (ftps). No one logs in.
 func TestStartTLSVsftpd(t *testing.T) {
-	requirePeer(t, "vsftpd")
+	tlstest.RequirePeer(t, "vsftpd")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
@@ -78,7 +80,7 @@ xferlog_enable=NO
 // extended operation, checked against openssl s_client and tshark, scans
 // it, and connects to its ldaps port.
 func TestStartTLSSlapd(t *testing.T) {
-	requirePeer(t, "slapd")
+	tlstest.RequirePeer(t, "slapd")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
@@ -125,7 +127,7 @@ TLSCACertificateFile %s
 // of prosody, checked against openssl s_client and tshark, scans them, and
 // connects to its Direct TLS ports (XEP-0368).
 func TestStartTLSProsody(t *testing.T) {
-	requirePeer(t, "prosody")
+	tlstest.RequirePeer(t, "prosody")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
@@ -196,7 +198,7 @@ VirtualHost "127.0.0.1"
 // -starttls irc stops at the first line without a numeric, so the host
 // name lookup, whose notice would come first, is off.
 func TestStartTLSInspIRCd(t *testing.T) {
-	requirePeer(t, "inspircd", "prlimit")
+	tlstest.RequirePeer(t, "inspircd", "prlimit")
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // startTLSPeer is a server a test started (a mail, directory, chat or
@@ -42,7 +44,7 @@ type startTLSPeer struct {
 // tlstrace's JSON events.
 func checkStartTLSPeer(t *testing.T, p startTLSPeer) []jsonEvent {
 	t.Helper()
-	requirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
 	dir := t.TempDir()
 	keylog := filepath.Join(dir, "keys.log")
 	pcap := filepath.Join(dir, "session.pcapng")

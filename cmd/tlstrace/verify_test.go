@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // osl runs openssl and fails the test when it fails.
@@ -58,7 +60,7 @@ const (
 // TestVerifyAgainstOpenSSL makes faulty chains with openssl and checks that
 // tlstrace verify agrees with openssl verify on each and names the cause.
 func TestVerifyAgainstOpenSSL(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	root := oslCert(t, dir, "root", "Test Root", "", extCA, "")
 	oslCert(t, dir, "other", "Other Root", "", extCA, "")

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // recorder is a Handler that keeps everything.
@@ -505,12 +507,7 @@ func TestIllustratedCaptures(t *testing.T) {
 // TestAgainstTshark compares each flow's stream bytes with tshark's
 // "follow tcp" on the illustrated captures.
 func TestAgainstTshark(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark is required under CI")
-		}
-		t.Skip("tshark not installed")
-	}
+	tlstest.RequirePeer(t, "tshark")
 	for _, dir := range []string{"illustrated-tls13", "illustrated-tls12"} {
 		path := "../../testdata/" + dir + "/capture.pcap"
 		out, err := exec.Command("tshark", "-r", path, "-q", "-z", "follow,tcp,raw,0").Output()

@@ -168,7 +168,7 @@ func TestFailureClosedMidHandshake(t *testing.T) {
 }
 
 func TestFailureServerAlert(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	cert, key := writeKeyPair(t, dir)
 	clientCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "client")
@@ -218,18 +218,6 @@ func TestFailureServerAlert(t *testing.T) {
 				t.Errorf("handshake_complete %v, want %v", done, c.certDone)
 			}
 		})
-	}
-}
-
-// requirePeer skips the test when a peer program is missing, and fails it
-// under CI.
-func requirePeer(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
 	}
 }
 

@@ -313,7 +313,7 @@ var (
 // and the project's decoder, given the capture and the key log the engine
 // wrote, decrypt the session and list the same messages.
 func TestClient12OpenSSL(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	tls12 := &Config{ServerName: "localhost", MinVersion: 0x0303, MaxVersion: 0x0303}
 	legacy := func(v uint16) *Config { return &Config{ServerName: "localhost", MinVersion: v, MaxVersion: v} }
@@ -401,7 +401,7 @@ func TestClient12OpenSSL(t *testing.T) {
 // session_ticket extension) and by ticket (RFC 5077), twice: the session
 // kept after a resumption resumes again.
 func TestClient12Resumption(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	for _, tc := range []struct {
 		name     string
@@ -440,7 +440,7 @@ func TestClient12Resumption(t *testing.T) {
 // negotiate the extended master secret (RFC 7627), so the master secret
 // is derived from the randoms, and resumes it.
 func TestClient12NoEMS(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	conf := filepath.Join(pc.dir, "no-ems.cnf")
 	if err := os.WriteFile(conf, []byte(`openssl_conf = default_conf
@@ -473,7 +473,7 @@ Options = -ExtendedMasterSecret
 // refused by default, with an insufficient_security alert and an error
 // that names the sizes, and accepted with MinDHBits 1024.
 func TestClient12SmallDHE(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	p, g := new(big.Int).SetBytes(unhex(t, modp2)), big.NewInt(2)
 	der, err := asn1.Marshal(struct{ P, G *big.Int }{p, g})
@@ -527,7 +527,7 @@ func testClient(c net.Conn, cfg *Config) (net.Conn, State, error) {
 // that one is chosen. gnutls-serv also asks for a client certificate,
 // which the client has not.
 func TestClient12GnuTLS(t *testing.T) {
-	requirePeer(t, "gnutls-serv", "tshark")
+	tlstest.RequirePeer(t, "gnutls-serv", "tshark")
 	pc := newPeerCerts(t)
 	addr, _ := startServer(t, "gnutls-serv", "--http", "-p", "PORT", "--x509certfile", pc.rsaCert, "--x509keyfile", pc.rsaKey,
 		"--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-CIPHER-ALL:+AES-128-GCM")
@@ -573,7 +573,7 @@ func TestClient12GnuTLS(t *testing.T) {
 // certificates, in TLS 1.2 (a signature scheme from the server's list) and
 // TLS 1.0 (MD5 and SHA-1 for RSA, SHA-1 for ECDSA).
 func TestClient12ClientCertificate(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	for _, tc := range []struct {
 		name    string
@@ -626,7 +626,7 @@ func TestClient12ClientCertificate(t *testing.T) {
 // with Ed25519 and Ed448 certificates (RFC 8422, Section 5.4): the server
 // signs its key exchange with ed25519 or ed448.
 func TestClient12EdDSA(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	pc := newPeerCerts(t)
 	for _, tc := range []struct {
 		alg    string

@@ -93,7 +93,7 @@ func u64bytes(v []uint64) []byte {
 // s_server with each suite alone, several groups, HelloRetryRequest and
 // certificates of every key type the engine verifies.
 func TestClient13OpenSSL(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	p256, p256Key := ecdsaCert(t, dir, elliptic.P256())
 	p384, p384Key := ecdsaCert(t, dir, elliptic.P384())
@@ -172,7 +172,7 @@ func TestClient13OpenSSL(t *testing.T) {
 
 // TestClient13GnuTLS runs the engine against gnutls-serv.
 func TestClient13GnuTLS(t *testing.T) {
-	requirePeer(t, "gnutls-serv", "openssl", "tshark")
+	tlstest.RequirePeer(t, "gnutls-serv", "openssl", "tshark")
 	dir := t.TempDir()
 	cert, key := ecdsaCert(t, dir, elliptic.P256())
 	addr, out := startServer(t, "gnutls-serv", "--echo", "-p", "PORT", "--x509certfile", cert, "--x509keyfile", key,
@@ -189,7 +189,7 @@ func TestClient13GnuTLS(t *testing.T) {
 // TestClient13Refusals checks that a failed check is an *AlertError with
 // Sent true and that the alert reached the peer.
 func TestClient13Refusals(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	cert, key := ecdsaCert(t, dir, elliptic.P256())
 	// A VerifyPeer that refuses: bad_certificate.
@@ -230,7 +230,7 @@ func waitFor(t *testing.T, out *lockedBuffer, s string) {
 // TestClient13OpenSSLClientCertificate sends Ed448 and RSA client
 // certificates to an openssl s_server that requires and verifies them.
 func TestClient13OpenSSLClientCertificate(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	serverCert, serverKey := ecdsaCert(t, dir, elliptic.P256())
 	for _, c := range []struct {
@@ -257,7 +257,7 @@ func TestClient13OpenSSLClientCertificate(t *testing.T) {
 // (EC)DHE, RFC 8446, Section 2.2) against openssl and crypto/tls, and
 // after a HelloRetryRequest.
 func TestClient13Resumption(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	cert, key := ecdsaCert(t, dir, elliptic.P256())
 	resumed := []uint64{1, 2, 8, 20, 20}
@@ -338,7 +338,7 @@ func TestClient13Resumption(t *testing.T) {
 // client reads on with the next keys and writes with its own next keys, and
 // tshark and the decoder follow both.
 func TestClient13KeyUpdate(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	cert, key := ecdsaCert(t, dir, elliptic.P256())
 	addr, out, in := startServerIn(t, "openssl", "s_server", "-accept", "127.0.0.1:PORT", "-cert", cert, "-key", key, "-tls1_3")

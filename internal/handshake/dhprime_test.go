@@ -52,7 +52,7 @@ func TestServerDHPrime(t *testing.T) {
 	if _, err := conn.Read(buf); err != nil || string(buf) != "ping" {
 		t.Errorf("echo %q, %v", buf, err)
 	}
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	for _, c := range []struct {
 		cipher string
 		ok     bool

@@ -33,7 +33,7 @@ func engineServer(t testing.TB, cfg *Config) string {
 // HelloRetryRequest, an Ed448 certificate and a client certificate, with
 // tshark and the decoder reading the same messages.
 func TestEngineToEngine(t *testing.T) {
-	requirePeer(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	ecCertFile, ecKeyFile := ecdsaCert(t, dir, elliptic.P256())
 	edCertFile, edKeyFile := opensslCert(t, dir, "ED448")

@@ -32,7 +32,7 @@ func goTLSServer(t testing.TB, cfg *tls.Config) string {
 // TestClient13HybridGroups runs the engine against crypto/tls with each
 // ML-KEM hybrid group alone (openssl 3.0 has none).
 func TestClient13HybridGroups(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	cert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
 	for _, g := range []uint16{groupX25519MLKEM768, groupSecP256r1MLKEM768, groupSecP384r1MLKEM1024} {
 		t.Run(groupName(g), func(t *testing.T) {
@@ -57,7 +57,7 @@ func TestClient13HybridGroups(t *testing.T) {
 // TestClient13ClientCertificate sends a client certificate to a crypto/tls
 // server that requires and verifies one, for ECDSA and Ed25519 keys.
 func TestClient13ClientCertificate(t *testing.T) {
-	requirePeer(t, "tshark")
+	tlstest.RequirePeer(t, "tshark")
 	serverCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestKeyExchangeGroups runs both sides of every group: the client's and
@@ -101,7 +103,7 @@ func TestFFDHEPrimes(t *testing.T) {
 	if got := fmt.Sprintf("%X", ffdhePrime(groupFFDHE2048)); got != ffdhe2048Hex {
 		t.Fatalf("ffdhe2048 prime\n%s\nwant\n%s", got, ffdhe2048Hex)
 	}
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	for g, s := range ffdheSizes {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		gen := exec.CommandContext(ctx, "openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", fmt.Sprintf("group:ffdhe%d", s.bits))

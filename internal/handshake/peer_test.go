@@ -36,20 +36,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-// requirePeer skips the test when a program is missing, except under CI,
-// where a missing peer fails it.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is required under CI: %v", n, err)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
-
 // lockedBuffer is a buffer safe for a writer and a reader goroutine.
 type lockedBuffer = tlstest.Buffer
 

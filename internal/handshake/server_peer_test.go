@@ -21,6 +21,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -124,20 +125,6 @@ func (ps *peerServer) wait(t *testing.T) *serverRun {
 		t.Fatal("the engine server did not finish in 30 s")
 	}
 	return nil
-}
-
-// requireTools skips a test without the programs it runs, except under CI
-// where they must be installed.
-func requireTools(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is required under CI: %v", n, err)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
 }
 
 // runClient runs a client program that sends input and returns its
@@ -306,7 +293,7 @@ var (
 )
 
 func TestServerOpenSSL13(t *testing.T) {
-	requireTools(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	ed := opensslKeyPair(t, dir, "ed448", "ED448")
 	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
@@ -358,7 +345,7 @@ func TestServerOpenSSL13(t *testing.T) {
 }
 
 func TestServerOpenSSLClientCertificate(t *testing.T) {
-	requireTools(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	srv := opensslKeyPair(t, dir, "server", "EC:P-256")
 	cli := opensslKeyPair(t, dir, "client", "ED25519")
@@ -389,7 +376,7 @@ func TestServerOpenSSLClientCertificate(t *testing.T) {
 }
 
 func TestServerOpenSSL12(t *testing.T) {
-	requireTools(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	rsaKP := opensslKeyPair(t, dir, "rsa", "RSA")
 	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
@@ -438,7 +425,7 @@ func TestServerOpenSSL12(t *testing.T) {
 }
 
 func TestServerGnuTLS(t *testing.T) {
-	requireTools(t, "gnutls-cli", "openssl", "tshark")
+	tlstest.RequirePeer(t, "gnutls-cli", "openssl", "tshark")
 	dir := t.TempDir()
 	rsaKP := opensslKeyPair(t, dir, "rsa", "RSA")
 	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
@@ -476,7 +463,7 @@ func TestServerGnuTLS(t *testing.T) {
 // no certificate, a fresh key share); a ticket sealed with another key is
 // not resumed, and the handshake is a full one.
 func TestServerOpenSSLResumption(t *testing.T) {
-	requireTools(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
 	sess := filepath.Join(dir, "sess.pem")
@@ -512,7 +499,7 @@ func TestServerOpenSSLResumption(t *testing.T) {
 // (s_client's R command) gets a no_renegotiation warning, not a fatal
 // alert: the server declines, as RFC 5746 lets it.
 func TestServerRefusesRenegotiation(t *testing.T) {
-	requireTools(t, "openssl", "tshark")
+	tlstest.RequirePeer(t, "openssl", "tshark")
 	dir := t.TempDir()
 	ec := opensslKeyPair(t, dir, "ec", "EC:P-256")
 	ps := startPeerServer(t, &Config{Certificates: []Certificate{ec.certificate}})

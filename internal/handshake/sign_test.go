@@ -17,6 +17,7 @@ import (
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestSignVerify signs and verifies with every scheme the engine has,
@@ -86,7 +87,7 @@ func TestSignVerify(t *testing.T) {
 // RSASSA-PSS) from certificates openssl made, and a key signed with the
 // private key verifies with it.
 func TestCertPublicKey(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	for _, c := range []struct {
 		alg    string

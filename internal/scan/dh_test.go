@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -40,7 +41,7 @@ func tempKeyBits(t *testing.T, addr, suite string) int {
 // from each version's ServerKeyExchange is the one openssl s_client
 // reports, and dh-small is found for the 1024-bit group only.
 func TestScanDHGroup(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	params := filepath.Join(t.TempDir(), "dh1024.pem")
 	if out, err := exec.Command("openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_rfc5114:1", "-out", params).CombinedOutput(); err != nil {
 		t.Fatalf("openssl genpkey: %v\n%s", err, out)

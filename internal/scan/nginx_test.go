@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -102,7 +103,7 @@ http {
 // order verdict is checked against openssl s_client offering two suites
 // in both orders (the truth), then compared with nmap's and testssl.sh's.
 func TestNginxAgreement(t *testing.T) {
-	requirePeer(t, "nginx", "openssl", "sslscan", "nmap", "testssl")
+	tlstest.RequirePeer(t, "nginx", "openssl", "sslscan", "nmap", "testssl")
 	const a, b = "ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256"
 	for _, c := range []struct {
 		name, directives string

@@ -24,20 +24,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// requirePeer skips the test when a program is missing, except under CI,
-// where a missing peer fails it.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is required under CI: %v", n, err)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
-
 // writeCert writes a self-signed localhost certificate (RSA or ECDSA)
 // and its key as PEM files.
 func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
@@ -374,7 +360,7 @@ func gnutlsServer(t *testing.T, useRSA bool, args ...string) string {
 // compares the versions and the accepted suites per version with
 // sslscan's and nmap ssl-enum-ciphers'.
 func TestPeerAgreement(t *testing.T) {
-	requirePeer(t, "openssl", "gnutls-serv", "sslscan", "nmap")
+	tlstest.RequirePeer(t, "openssl", "gnutls-serv", "sslscan", "nmap")
 	for _, ps := range peerServers {
 		t.Run(ps.name, func(t *testing.T) {
 			var addr string

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -48,7 +49,7 @@ func resumedBy(t *testing.T, addr string) map[string]bool {
 // session IDs, and stateful TLS 1.3 tickets) and with no session cache
 // either.
 func TestScanResumption(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	for _, c := range []struct {
 		name string
 		args []string
@@ -83,7 +84,7 @@ func TestScanResumption(t *testing.T) {
 // TestScanEarlyData: s_server -early_data (which cannot serve -www) puts
 // early_data in its tickets, allowing 16384 bytes of 0-RTT data.
 func TestScanEarlyData(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	certFile, keyFile := writeCert(t, true)
 	addr := sServerFiles(t, certFile, keyFile, "-early_data")
 	r := scanOf(t, addr)

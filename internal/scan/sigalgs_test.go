@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -49,7 +50,7 @@ func signsWith(t *testing.T, addr, version, name string) bool {
 // s_client's handshakes offering each scheme alone, on an RSA and an
 // ECDSA s_server (security level 0, so that SHA-1 is allowed in TLS 1.2).
 func TestScanSignatures(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	for _, c := range []struct {
 		name string
 		rsa  bool

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -72,7 +73,7 @@ func testsslOrder(t *testing.T, addr string) string {
 // testssl.sh 3.0 says "server" for both; the test records where it is
 // wrong instead of following it.
 func TestTestsslOrder(t *testing.T) {
-	requirePeer(t, "openssl", "testssl")
+	tlstest.RequirePeer(t, "openssl", "testssl")
 	const a, b = "ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256"
 	for _, c := range []struct {
 		name string

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -123,14 +123,8 @@ func TestPlainHTTPOnTLSPort(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	check(resp.StatusCode, string(b))
 
-	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("curl is missing")
-		}
-		t.Skip("no curl")
-	}
-	out, err := exec.Command(curl, "-sS", "-m", "10", "-w", "\n%{http_code}", "http://"+addr+"/").Output()
+	tlstest.RequirePeer(t, "curl")
+	out, err := exec.Command("curl", "-sS", "-m", "10", "-w", "\n%{http_code}", "http://"+addr+"/").Output()
 	if err != nil {
 		t.Fatalf("curl: %v: %s", err, out)
 	}

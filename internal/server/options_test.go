@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/setting"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 func TestOptionsConfig(t *testing.T) {
@@ -100,12 +100,7 @@ func TestOptionsSelfSigned(t *testing.T) {
 // server_keypair.pem.
 func seed001Files(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("openssl is required under CI: %v", err)
-		}
-		t.Skip("openssl not installed")
-	}
+	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"genpkey", "-algorithm", "ED448", "-out", "ca_keypair.pem"},

@@ -3,7 +3,6 @@ package suites
 import (
 	"crypto/tls"
 	"errors"
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -11,24 +10,15 @@ import (
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/setting"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
-
-func requirePeer(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
 
 // TestOwnSuiteNames compares the OpenSSL names of the suites only the own
 // engine implements with what openssl itself calls them, and checks that
 // crypto/tls implements none of them.
 func TestOwnSuiteNames(t *testing.T) {
-	requirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "openssl")
 	out, err := exec.Command("openssl", "ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0").Output()
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // opensslConnection runs one connection from openssl s_client to openssl
@@ -105,12 +107,7 @@ func opensslConnection(t *testing.T, dir string, clientArgs []string) *transcrip
 // default in OpenSSL), AES-CCM and AES-CCM-8 in TLS 1.2 and 1.3, SHA-384
 // CBC suites and DHE. It is skipped without an openssl binary, except under CI.
 func TestOpenSSLInterop(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("openssl is required under CI: %v", err)
-		}
-		t.Skip("openssl not installed")
-	}
+	tlstest.RequirePeer(t, "openssl")
 	if testing.Short() {
 		t.Skip("runs openssl")
 	}
