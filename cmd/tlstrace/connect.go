@@ -95,12 +95,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		s.TLS.ALPN = strings.Split(o.alpn, ",")
 	}
 	err = client.Connect(ctx, tr, s, stdin, stdout)
-	if ferr := out.Flush(); ferr != nil && err == nil {
-		err = ferr
-	}
-	if herr := doneHTML(); herr != nil && err == nil {
-		err = herr
-	}
+	err = finishOutput(err, out.Flush, doneHTML)
 	return clientErrorWith(err, connectAdvice)
 }
 

@@ -261,12 +261,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 			err = perr
 		}
 	}
-	if ferr := out.Flush(); ferr != nil && err == nil {
-		err = ferr
-	}
-	if herr := doneHTML(); herr != nil && err == nil {
-		err = herr
-	}
+	err = finishOutput(err, out.Flush, doneHTML)
 	if bodyBuf != nil && !o.jsonOut {
 		fmt.Fprint(stdout, bodyBuf.String())
 	}
@@ -388,6 +383,20 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 		return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
 	}
 	return w, nil
+}
+
+// finishOutput ends a live command's output: flush writes out the trace
+// still held, then done writes the --html report (withHTML's, after the
+// trace's last event). It returns err, or when err is nil the first error
+// of the two.
+func finishOutput(err error, flush, done func() error) error {
+	if ferr := flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if herr := done(); herr != nil && err == nil {
+		err = herr
+	}
+	return err
 }
 
 // build turns the flags into the client's settings. Without --cacert or

@@ -110,19 +110,15 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// After the trace's last flush (th.Stop, deferred below).
-		if herr := doneHTML(); herr != nil && err == nil {
-			err = herr
-		}
-	}()
+	flush := func() error { return nil } // nothing to flush before th starts
+	defer func() { err = finishOutput(err, flush, doneHTML) }()
 	th := render.NewThrottled(out, 100*time.Millisecond)
 	srv, err := server.New(cfg, th.Event)
 	if err != nil {
 		return fail(exitUsage, flagError(err), "")
 	}
 	th.Start(srv.Locked)
-	defer th.Stop(srv.Locked)
+	flush = func() error { return th.Stop(srv.Locked) }
 	if o.keylog != "" {
 		f, err := keylog.OpenAppend(o.keylog)
 		if err != nil {
