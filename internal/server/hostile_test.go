@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -27,15 +25,9 @@ import (
 // measured), and returns its address and those causes so far.
 func hostileServer(t *testing.T, cfg Config) (string, func() []*trace.Handshake) {
 	t.Helper()
-	_, cert, err := certgen.Localhost(certgen.DemoCA, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Certificates = []tls.Certificate{cert}
-	cfg.Mode, cfg.Trace = "www", true
 	var mu sync.Mutex
 	var failed []*trace.Handshake
-	s, err := New(cfg, func(ev *trace.Event) {
+	addr := serveWWW(t, cfg, func(ev *trace.Event) {
 		if h, ok := ev.Payload.(*trace.Handshake); ok && h.Failed {
 			c := *h
 			mu.Lock()
@@ -43,18 +35,7 @@ func hostileServer(t *testing.T, cfg Config) (string, func() []*trace.Handshake)
 			mu.Unlock()
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { s.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), func() []*trace.Handshake {
+	return addr, func() []*trace.Handshake {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]*trace.Handshake(nil), failed...)

@@ -23,19 +23,32 @@ import (
 // address and the events it emitted so far.
 func startServer(t *testing.T, cfg Config) (string, func() []*trace.Event) {
 	t.Helper()
+	var mu sync.Mutex
+	var events []*trace.Event
+	addr := serveWWW(t, cfg, func(ev *trace.Event) {
+		mu.Lock()
+		events = append(events, ev.Clone())
+		mu.Unlock()
+	})
+	return addr, func() []*trace.Event {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*trace.Event(nil), events...)
+	}
+}
+
+// serveWWW runs a traced www server with a localhost certificate on
+// 127.0.0.1 until the test ends, gives its events to emit, and returns its
+// address.
+func serveWWW(t *testing.T, cfg Config, emit func(*trace.Event)) string {
+	t.Helper()
 	_, cert, err := certgen.Localhost(certgen.DemoCA, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Certificates = []tls.Certificate{cert}
 	cfg.Mode, cfg.Trace = "www", true
-	var mu sync.Mutex
-	var events []*trace.Event
-	s, err := New(cfg, func(ev *trace.Event) {
-		mu.Lock()
-		events = append(events, ev.Clone())
-		mu.Unlock()
-	})
+	s, err := New(cfg, emit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +60,7 @@ func startServer(t *testing.T, cfg Config) (string, func() []*trace.Event) {
 	done := make(chan struct{})
 	go func() { s.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), func() []*trace.Event {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]*trace.Event(nil), events...)
-	}
+	return ln.Addr().String()
 }
 
 // TestSilentClientsHoldNoSlot: with --max-conns 2 and two clients that
