@@ -56,6 +56,12 @@ func TestUpgradeDialogs(t *testing.T) {
 			"LHLO tlstrace.invalid\r\nSTARTTLS\r\n", 7},
 		{"sieve", "\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n\"STARTTLS\"\r\nOK \"Dovecot ready.\"\r\nOK \"Begin TLS negotiation now.\"\r\n",
 			"STARTTLS\r\n", 5},
+		{"nntp", "200 news.example ready\r\n101 Capability list:\r\nVERSION 2\r\nREADER\r\nSTARTTLS\r\n.\r\n382 Continue with TLS negotiation\r\n",
+			"CAPABILITIES\r\nSTARTTLS\r\n", 9},
+		// A server without CAPABILITIES is asked all the same, as openssl does.
+		{"nntp", "201 read only\r\n500 What?\r\n382 go ahead\r\n", "CAPABILITIES\r\nSTARTTLS\r\n", 5},
+		{"irc", ":irc.example NOTICE * :*** Looking up your hostname...\r\nNOTICE AUTH :*** Checking ident\r\n:irc.example 670 * :STARTTLS successful, go ahead with TLS handshake\r\n",
+			"STARTTLS\r\n", 4},
 	} {
 		t.Run(tc.proto, func(t *testing.T) {
 			shown, sent, err := upgrade(t, tc.proto, tc.server)
@@ -91,11 +97,29 @@ func TestUpgradeFailures(t *testing.T) {
 		{"sieve bye", "sieve", "BYE \"too many connections\"\r\n", &refused},
 		{"lmtp no LHLO", "lmtp", "220 ready\r\n500 5.5.1 unknown command\r\n", &refused},
 		{"endless reply", "ftp", strings.Repeat("220-more\r\n", maxLines+1), &protocol},
+		{"nntp greeting refused", "nntp", "502 service permanently unavailable\r\n", &refused},
+		{"nntp no TLS", "nntp", "200 ready\r\n500 What?\r\n580 can not initiate TLS negotiation\r\n", &refused},
+		{"nntp injection", "nntp", "200 ready\r\n500 What?\r\n382 go\r\n200 injected\r\n", &injection},
+		{"irc ERR_STARTTLS", "irc", ":irc.example 691 * :STARTTLS failure\r\n", &refused},
+		{"irc unknown command", "irc", ":irc.example 421 * STARTTLS :Unknown command\r\n", &refused},
+		{"irc error", "irc", "ERROR :Closing link: (unknown@127.0.0.1) [Registration timeout]\r\n", &refused},
+		{"irc silent", "irc", "", &closed},
+		{"irc endless notices", "irc", strings.Repeat(":irc.example NOTICE * :hello\r\n", maxLines+1), &protocol},
+		{"xmpp failure", "xmpp", xmppServerHeader + xmppTLSFeatures + "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>", &refused},
+		{"xmpp no starttls", "xmpp", xmppServerHeader + xmppSASLFeatures, &refused},
+		{"xmpp starttls of another namespace", "xmpp", xmppServerHeader + "<stream:features><starttls/></stream:features>", &refused},
+		{"xmpp stream error", "xmpp", xmppServerHeader + "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>", &refused},
+		{"xmpp no stream", "xmpp", "<html><body>hello</body></html>", &refused},
+		{"xmpp closed", "xmpp", xmppServerHeader + "<stream:features>", &closed},
+		{"xmpp silent", "xmpp", "", &closed},
+		{"xmpp not XML", "xmpp", "220 smtp.example ESMTP\r\n", &protocol},
+		{"xmpp stanza too long", "xmpp", xmppServerHeader + "<stream:features>" + strings.Repeat("<x/>", maxStanza/4) + "</stream:features>", &protocol},
+		{"xmpp injection", "xmpp", xmppServerHeader + xmppTLSFeatures + xmppProceed + "<message/>", &injection},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := upgrade(t, tc.proto, tc.server)
+			shown, _, err := upgrade(t, tc.proto, tc.server)
 			if err == nil || !errors.As(err, tc.target) {
-				t.Fatalf("error %v (%T), want a %T", err, err, tc.target)
+				t.Fatalf("error %v (%T), want a %T (shown %q)", err, err, tc.target, shown)
 			}
 		})
 	}
