@@ -47,11 +47,7 @@ func TestConnect(t *testing.T) {
 func TestConnectStartTLS(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	certFile, keyFile := root.leaf(t, dir, "mail", nil)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := root.keyPair(t, dir, "mail")
 	// Each dialog: what the server says, and the command it then reads,
 	// up to the line after which TLS starts.
 	for _, c := range []struct {
@@ -64,41 +60,19 @@ func TestConnectStartTLS(t *testing.T) {
 		{"ftp", []string{"220 FTP ready\r\n", "AUTH TLS", "234 AUTH TLS ok\r\n"}},
 	} {
 		t.Run(c.proto, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			errc := make(chan error, 1)
-			go func() {
-				conn, err := ln.Accept()
-				if err != nil {
-					errc <- err
-					return
-				}
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(conn)
-				for i, step := range c.dialog {
-					if i%2 == 0 {
-						io.WriteString(conn, step)
-						continue
-					}
-					line, _ := r.ReadString('\n')
-					if !strings.HasPrefix(line, step) {
-						errc <- fmt.Errorf("read %q, want %q", line, step)
-						return
-					}
+			addr, errc := serveOnce(t, func(conn net.Conn) error {
+				if err := playDialog(conn, c.dialog); err != nil {
+					return err
 				}
 				tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
 				line, _ := bufio.NewReader(tc).ReadString('\n')
 				fmt.Fprintf(tc, "bye (%s)\r\n", strings.TrimSpace(line))
 				tc.Close()
-				errc <- nil
-			}()
+				return nil
+			})
 			stdin = strings.NewReader("QUIT\r\n")
 			defer func() { stdin = os.Stdin }()
-			code, out, stderr := runCode("connect", ln.Addr().String(), "--starttls", c.proto, "--servername", "localhost", "--cacert", root.file, "--json")
+			code, out, stderr := runCode("connect", addr, "--starttls", c.proto, "--servername", "localhost", "--cacert", root.file, "--json")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -182,31 +156,18 @@ func TestConnectServerCloses(t *testing.T) {
 func TestConnectServerFIN(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	certFile, keyFile := root.leaf(t, dir, "server", nil)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close() // a FIN, no close_notify
-		conn.SetDeadline(time.Now().Add(10 * time.Second))
+	cert := root.keyPair(t, dir, "server")
+	addr, _ := serveOnce(t, func(conn net.Conn) error {
+		// serveOnce closes conn: a FIN, no close_notify.
 		tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
 		line, _ := bufio.NewReader(tc).ReadString('\n')
 		fmt.Fprintf(tc, "bye (%s)\n", strings.TrimSpace(line))
-	}()
+		return nil
+	})
 	pr, pw := io.Pipe()
 	defer func() { stdin = os.Stdin }()
 	defer pw.Close()
-	res := connectAsync(pr, ln.Addr().String(), "--servername", "localhost", "--cacert", root.file, "--idle", "30s", "--json")
+	res := connectAsync(pr, addr, "--servername", "localhost", "--cacert", root.file, "--idle", "30s", "--json")
 	if _, err := io.WriteString(pw, "QUIT\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -297,18 +258,12 @@ func TestTLSv1Flag(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		// Read each ClientHello and close: the trace has it.
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.SetDeadline(time.Now().Add(5 * time.Second))
-			c.Read(make([]byte, 4096))
-			c.Close()
-		}
-	}()
+	// Read each ClientHello and close: the trace has it.
+	acceptEach(ln, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Read(make([]byte, 4096))
+		c.Close()
+	})
 	addr := ln.Addr().String()
 	stdin = strings.NewReader("")
 	defer func() { stdin = os.Stdin }()

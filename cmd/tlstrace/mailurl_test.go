@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -104,62 +103,33 @@ func TestMailURLs(t *testing.T) {
 func TestMailURLDialog(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	certFile, keyFile := root.leaf(t, dir, "mail", nil)
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := root.keyPair(t, dir, "mail")
 	for _, tc := range []struct {
 		scheme string
-		// dialog alternates what the server sends and the line it then
-		// reads; the server closes after it.
+		// dialog alternates what the server sends and the whole line it
+		// then reads; the server closes after it.
 		dialog []string
 		code   int
 		want   []string
 	}{
-		{"pop3s", []string{"+OK ready\r\n", "CAPA", "-ERR unknown command\r\n", "QUIT", "+OK bye\r\n"}, 0,
+		{"pop3s", []string{"+OK ready\r\n", "CAPA\r\n", "-ERR unknown command\r\n", "QUIT\r\n", "+OK bye\r\n"}, 0,
 			[]string{`"line":"CAPA","in_tls":true`, `"line":"-ERR unknown command","in_tls":true`, `"line":"+OK bye","in_tls":true`}},
-		{"imaps", []string{"* OK ready\r\n", "a002 CAPABILITY", "a002 BAD no\r\n"}, exitHTTP,
+		{"imaps", []string{"* OK ready\r\n", "a002 CAPABILITY\r\n", "a002 BAD no\r\n"}, exitHTTP,
 			[]string{`imap CAPABILITY: the server answered "a002 BAD no", not "a002 OK"`, "the TLS session works"}},
 		{"smtps", []string{"220 ready\r\n"}, exitHTTP,
 			[]string{"smtp: the server closed the connection during the dialog", "the TLS session was established"}},
 	} {
 		t.Run(tc.scheme, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			errc := make(chan error, 1)
-			go func() {
-				conn, err := ln.Accept()
-				if err != nil {
-					errc <- err
-					return
-				}
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
+			addr, errc := serveOnce(t, func(conn net.Conn) error {
 				tc2 := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
-				r := bufio.NewReader(tc2)
-				for i, step := range tc.dialog {
-					if i%2 == 0 {
-						if _, err := tc2.Write([]byte(step)); err != nil {
-							errc <- err
-							return
-						}
-						continue
-					}
-					line, _ := r.ReadString('\n')
-					if line != step+"\r\n" {
-						errc <- fmt.Errorf("read %q, want %q", line, step)
-						return
-					}
+				if err := playDialog(tc2, tc.dialog); err != nil {
+					return err
 				}
 				tc2.Close()
-				errc <- nil
-			}()
-			port := ln.Addr().(*net.TCPAddr).Port
-			url := fmt.Sprintf("%s://localhost:%d/", tc.scheme, port)
+				return nil
+			})
+			_, port, _ := net.SplitHostPort(addr)
+			url := fmt.Sprintf("%s://localhost:%s/", tc.scheme, port)
 			code, out, stderr := runCode(url, "--cacert", root.file, "--json", "-m", "10s")
 			if err := <-errc; err != nil {
 				t.Fatal(err)

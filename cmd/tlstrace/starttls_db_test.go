@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -218,17 +219,11 @@ func TestPostgresDirectTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	acceptEach(ln, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.(*tls.Conn).Handshake()
+		c.Close()
+	})
 	addr := ln.Addr().String()
 	code, _, stderr := runCode("connect", addr, "--alpn", p.ALPN, "--servername", "localhost", "--cacert", root.file, "--json", "--idle", "100ms")
 	if code != 0 {

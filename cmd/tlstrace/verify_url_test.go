@@ -39,16 +39,10 @@ func TestVerifyURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	acceptEach(ln, func(c net.Conn) {
+		c.(*tls.Conn).Handshake()
+		c.Close()
+	})
 	port := ln.Addr().(*net.TCPAddr).Port
 	url := fmt.Sprintf("https://verify.test:%d/", port)
 	for _, c := range []struct {
