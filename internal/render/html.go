@@ -282,7 +282,7 @@ func (h *HTML) Event(ev *trace.Event) {
 	s.Detail = -1
 	var d htmlDetail
 	if ev.Fields != nil && ev.Type != trace.TypeApplicationData {
-		d.Fields = jsonNodes(ev.Fields.Children)
+		d.Fields = treeNodes(ev.Fields.Children)
 	}
 	if len(ev.Raw) > 0 {
 		b := ev.Raw[:min(len(ev.Raw), maxHTMLHex)]
@@ -552,13 +552,15 @@ func (p *packer) pack(c *htmlConn) (string, error) {
 	return p.out.String(), nil
 }
 
-func jsonNodes(l []*field.Node) []htmlNode {
+// treeNodes copies a field tree for the report: each field's name, its
+// value as text, its byte span and note, its children.
+func treeNodes(l []*field.Node) []htmlNode {
 	if len(l) == 0 {
 		return nil
 	}
 	out := make([]htmlNode, len(l))
 	for i, n := range l {
-		out[i] = htmlNode{Name: n.Name, Value: fieldValue(n), Offset: n.Offset, Length: n.Length, Note: n.Note, Children: jsonNodes(n.Children)}
+		out[i] = htmlNode{Name: n.Name, Value: fieldValue(n), Offset: n.Offset, Length: n.Length, Note: n.Note, Children: treeNodes(n.Children)}
 	}
 	return out
 }
