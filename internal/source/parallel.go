@@ -67,6 +67,10 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 const (
 	batchItems = 1024
 	batchBytes = 256 << 10
+	// arenaSize is the first buffer a worker decrypts a batch's records
+	// into: the bytes of a batch, the last step of at most a TCP
+	// segment (64 KB) included.
+	arenaSize = batchBytes + 64<<10
 )
 
 // Kinds of step.
@@ -380,8 +384,9 @@ func (wk *worker) emit(ev *trace.Event) { wk.events = append(wk.events, ev) }
 func (wk *worker) alloc(n int) []byte {
 	if cap(wk.arena)-len(wk.arena) < n {
 		// The bytes given so far stay where they are; the next use of
-		// the batch starts with this larger buffer.
-		wk.arena = make([]byte, 0, max(2*cap(wk.arena), n, 64<<10))
+		// the batch starts with this larger buffer. The first is as
+		// large as a batch's bytes can be, so that it is made once.
+		wk.arena = make([]byte, 0, max(2*cap(wk.arena), n, arenaSize))
 	}
 	k := len(wk.arena)
 	wk.arena = wk.arena[:k+n]
