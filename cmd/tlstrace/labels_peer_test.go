@@ -34,6 +34,46 @@ func waitFor(t *testing.T, buf *lockedBuffer, s string) {
 	t.Fatalf("no %q in 10 s:\n%s", s, buf.String())
 }
 
+// capturedPeers is the start of a test that captures real peers on
+// loopback: it skips the test (or fails it under CI) without the programs
+// named, and in -short; it writes the test certificates into dir and
+// names the key log, the capture file name.pcapng and a port to use.
+func capturedPeers(t *testing.T, name string, programs ...string) (dir, keylog, pcap string, port int) {
+	t.Helper()
+	tlstest.RequirePeer(t, programs...)
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir = t.TempDir()
+	writeTestCerts(t, dir)
+	return dir, filepath.Join(dir, "keys.txt"), filepath.Join(dir, name+".pcapng"), 10000 + mrand.IntN(20000)
+}
+
+// waitExit waits 10 s at most for a program started by startOpenSSL to
+// exit.
+func waitExit(t *testing.T, name string, done chan error) {
+	t.Helper()
+	select {
+	case <-done:
+		done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not exit", name)
+	}
+}
+
+// checkTshark compares got, the frames and types of the handshake
+// messages of the capture's connection number conn (from 0), with
+// tshark's, and the events with tshark's decoding of the same capture.
+func checkTshark(t *testing.T, pcap, keylog string, port, conn int, got []string, events []jsonEvent) {
+	t.Helper()
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	oracle := tsharkHandshakes(t, pcap, decodeAs, keylog)[conn]
+	if !slices.Equal(got, oracle) {
+		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
+	}
+	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: events})
+}
+
 // TestReadKeyUpdatePeer captures an openssl s_server that sends two
 // KeyUpdates (its "k" and "K" commands; the second asks the client to update
 // too) to an openssl s_client. Both log to one key log, where OpenSSL writes
@@ -42,15 +82,7 @@ func waitFor(t *testing.T, buf *lockedBuffer, s string) {
 // The records after each KeyUpdate decrypt, and the handshake messages are
 // tshark's.
 func TestReadKeyUpdatePeer(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
-	if testing.Short() {
-		t.Skip("captures real peers")
-	}
-	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	keylog := filepath.Join(dir, "keys.txt")
-	pcap := filepath.Join(dir, "keyupdate.pcapng")
-	port := 10000 + mrand.IntN(20000)
+	dir, keylog, pcap, port := capturedPeers(t, "keyupdate", "openssl", "dumpcap", "tshark")
 	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
 
 	var srvOut, cliOut lockedBuffer
@@ -81,18 +113,8 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 	io.WriteString(cliIn, "bye\n")
 	waitFor(t, &srvOut, "bye")
 	cliIn.Close()
-	select {
-	case <-cliDone:
-		cliDone <- nil
-	case <-time.After(10 * time.Second):
-		t.Fatal("s_client did not exit")
-	}
-	select {
-	case <-srvDone:
-		srvDone <- nil
-	case <-time.After(10 * time.Second):
-		t.Fatal("s_server did not exit")
-	}
+	waitExit(t, "s_client", cliDone)
+	waitExit(t, "s_server", srvDone)
 	stop()
 
 	b, err := os.ReadFile(keylog)
@@ -129,11 +151,7 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 			got = append(got, fmt.Sprintf("%d:%d", ev.Frame, code))
 		}
 	}
-	oracle := tsharkHandshakes(t, pcap, fmt.Sprintf("tcp.port==%d,tls", port), keylog)[0]
-	if !slices.Equal(got, oracle) {
-		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
-	}
-	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", port), events: events})
+	checkTshark(t, pcap, keylog, port, 0, got, events)
 	if n := strings.Count(strings.Join(steps, ","), "server key_update"); n != 2 {
 		t.Errorf("%d server key_update, want 2: %v", n, steps)
 	}
@@ -150,15 +168,7 @@ func TestReadKeyUpdatePeer(t *testing.T) {
 // with pre_shared_key, as RFC 8446, Section 4.2.11 wants, and no anomaly
 // says otherwise, in the JSON or the text.
 func TestReadResumedClientHelloPeer(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "dumpcap")
-	if testing.Short() {
-		t.Skip("captures real peers")
-	}
-	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	keylog := filepath.Join(dir, "keys.txt")
-	pcap := filepath.Join(dir, "resumed.pcapng")
-	port := 10000 + mrand.IntN(20000)
+	dir, keylog, pcap, port := capturedPeers(t, "resumed", "openssl", "dumpcap")
 	r := peerRun{
 		name:    "tls13-resumption",
 		server:  []string{"-tls1_3"},
@@ -204,14 +214,7 @@ func TestReadResumedClientHelloPeer(t *testing.T) {
 // then a close. The cut record is plaintext (a handshake record): it is a
 // partial_record that says so, not an encrypted_record.
 func TestReadPartialPlaintextRecordPeer(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "dumpcap")
-	if testing.Short() {
-		t.Skip("captures real peers")
-	}
-	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	pcap := filepath.Join(dir, "cut.pcapng")
-	port := 10000 + mrand.IntN(20000)
+	dir, _, pcap, port := capturedPeers(t, "cut", "openssl", "dumpcap")
 	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
 	wait := startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
 		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-naccept", "1")
@@ -322,20 +325,12 @@ func startOpenSSL(t *testing.T, out *lockedBuffer, args ...string) (io.WriteClos
 // key is plaintext (RFC 8446, Appendix D.4), not an undecryptable record,
 // and the early data decrypts; the handshake messages are tshark's.
 func TestReadEarlyDataPeer(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
-	if testing.Short() {
-		t.Skip("captures real peers")
-	}
-	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	keylog := filepath.Join(dir, "keys.txt")
+	dir, keylog, pcap, port := capturedPeers(t, "early", "openssl", "dumpcap", "tshark")
 	sess := filepath.Join(dir, "sess.pem")
 	early := filepath.Join(dir, "early.txt")
 	if err := os.WriteFile(early, []byte("early hello\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pcap := filepath.Join(dir, "early.pcapng")
-	port := 10000 + mrand.IntN(20000)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
 
@@ -347,14 +342,6 @@ func TestReadEarlyDataPeer(t *testing.T) {
 	client := func(out *lockedBuffer, args ...string) (io.WriteCloser, chan error) {
 		return startOpenSSL(t, out, append([]string{"s_client", "-connect", addr, "-servername", "localhost",
 			"-CAfile", filepath.Join(dir, "ca.pem"), "-tls1_3", "-keylogfile", keylog}, args...)...)
-	}
-	exit := func(name string, done chan error) {
-		select {
-		case <-done:
-			done <- nil
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s did not exit", name)
-		}
 	}
 
 	// The first connection gets a ticket (sent once the client has sent
@@ -375,7 +362,7 @@ func TestReadEarlyDataPeer(t *testing.T) {
 		}
 	}
 	in1.Close()
-	exit("the first s_client", done1)
+	waitExit(t, "the first s_client", done1)
 
 	var out2 lockedBuffer
 	in2, done2 := client(&out2, "-sess_in", sess, "-early_data", early)
@@ -383,7 +370,7 @@ func TestReadEarlyDataPeer(t *testing.T) {
 	io.WriteString(in2, "again\n")
 	waitFor(t, &srvOut, "again")
 	in2.Close()
-	exit("the second s_client", done2)
+	waitExit(t, "the second s_client", done2)
 	stop()
 
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
@@ -412,9 +399,5 @@ func TestReadEarlyDataPeer(t *testing.T) {
 	if data != "early hello\nagain\n" {
 		t.Errorf("client application data %q, want %q", data, "early hello\nagain\n")
 	}
-	oracle := tsharkHandshakes(t, pcap, fmt.Sprintf("tcp.port==%d,tls", port), keylog)[1]
-	if !slices.Equal(got, oracle) {
-		t.Errorf("(frame:handshake type)\n tlstrace %v\n tshark   %v", got, oracle)
-	}
-	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", port), events: events})
+	checkTshark(t, pcap, keylog, port, 1, got, events)
 }
