@@ -76,10 +76,7 @@ func TestServeSeed001(t *testing.T) {
 	stop()
 	var types []string
 	complete, engines := false, 0
-	for _, ev := range parseEvents(t, out.String()) {
-		if ev.Error != "" || ev.Type == "encrypted_record" {
-			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
-		}
+	for _, ev := range cleanEvents(t, out.String()) {
 		if ev.Layer == "tls" && ev.Type != "application_data" && ev.Type != "change_cipher_spec" && ev.Type != "alert" {
 			types = append(types, ev.From+":"+ev.Type)
 		}
@@ -153,15 +150,8 @@ func TestServeTLS10(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	stop()
 	var versions []string
-	for _, ev := range parseEvents(t, out.String()) {
-		if ev.Error != "" || ev.Type == "encrypted_record" {
-			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
-		}
-		if ev.Type == "handshake_complete" {
-			var f struct{ Version string }
-			json.Unmarshal(ev.Fields, &f)
-			versions = append(versions, f.Version)
-		}
+	for _, h := range completedHandshakes(t, cleanEvents(t, out.String())) {
+		versions = append(versions, h.Version)
 	}
 	if strings.Join(versions, " ") != "TLS 1.0 TLS 1.1" {
 		t.Errorf("handshakes of %q, want TLS 1.0 and TLS 1.1", versions)
@@ -305,15 +295,8 @@ func TestServeOwnEngineResumption(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	stop()
 	var resumed []bool
-	for _, ev := range parseEvents(t, out.String()) {
-		if ev.Error != "" || ev.Type == "encrypted_record" {
-			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
-		}
-		if ev.Type == "handshake_complete" {
-			var f struct{ Resumed bool }
-			json.Unmarshal(ev.Fields, &f)
-			resumed = append(resumed, f.Resumed)
-		}
+	for _, h := range completedHandshakes(t, cleanEvents(t, out.String())) {
+		resumed = append(resumed, h.Resumed)
 	}
 	if len(resumed) != 2 || resumed[0] || !resumed[1] {
 		t.Errorf("handshakes resumed: %v, want [false true]", resumed)
@@ -366,4 +349,39 @@ func TestServeOwnEngineSuites(t *testing.T) {
 			t.Errorf("serve %v: the own engine did not serve", c.serve)
 		}
 	}
+}
+
+// cleanEvents parses serve's JSON trace s and fails the test for each
+// event that says an error or is a record left encrypted.
+func cleanEvents(t *testing.T, s string) []jsonEvent {
+	t.Helper()
+	events := parseEvents(t, s)
+	for _, ev := range events {
+		if ev.Error != "" || ev.Type == "encrypted_record" {
+			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
+		}
+	}
+	return events
+}
+
+// completedHandshake is what the tests read of a handshake_complete event.
+type completedHandshake struct {
+	Version string
+	Resumed bool
+}
+
+// completedHandshakes returns the handshake_complete events, in order.
+func completedHandshakes(t *testing.T, events []jsonEvent) []completedHandshake {
+	t.Helper()
+	var hs []completedHandshake
+	for _, ev := range events {
+		if ev.Type == "handshake_complete" {
+			var h completedHandshake
+			if err := json.Unmarshal(ev.Fields, &h); err != nil {
+				t.Fatalf("handshake_complete fields: %v", err)
+			}
+			hs = append(hs, h)
+		}
+	}
+	return hs
 }
