@@ -1,7 +1,6 @@
 package handshake
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -108,48 +107,13 @@ func opensslServer(t *testing.T, pc *peerCerts, n int, args ...string) string {
 // no option for.
 func opensslServerConf(t *testing.T, pc *peerCerts, conf string, n int, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-naccept", strconv.Itoa(n), "-www",
 		"-cert", pc.rsaCert, "-key", pc.rsaKey, "-dcert", pc.ecCert, "-dkey", pc.ecKey}, args...)
-	cmd := exec.CommandContext(ctx, "openssl", all...)
-	if conf != "" {
-		cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "ACCEPT "); ok {
-				addr <- a
-				break
-			}
+	return tlstest.OpenSSLServer(t, 60*time.Second, func(cmd *exec.Cmd) {
+		if conf != "" {
+			cmd.Env = append(os.Environ(), "OPENSSL_CONF="+conf)
 		}
-		close(addr)
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("s_server %v did not start: %s", args, stderr.String())
-		}
-		return a
-	case <-time.After(20 * time.Second):
-		t.Fatalf("s_server %v did not say where it listens", args)
-	}
-	return ""
+	}, all...)
 }
 
 // httpGet writes an HTTP/1.0 request on an established connection and

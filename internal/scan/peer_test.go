@@ -1,8 +1,6 @@
 package scan
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -69,53 +67,18 @@ func sServer(t *testing.T, useRSA bool, args ...string) string {
 // standard input, a pipe held open until the test ends).
 func sServerFiles(t *testing.T, certFile, keyFile string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", certFile, "-key", keyFile}, args...)
-	cmd := exec.CommandContext(ctx, "openssl", all...)
-	stdin, held, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdin = stdin
-	t.Cleanup(func() {
-		held.Close()
-		stdin.Close()
-	})
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "ACCEPT "); ok {
-				addr <- a
-				break
-			}
+	return tlstest.OpenSSLServer(t, 3*time.Minute, func(cmd *exec.Cmd) {
+		stdin, held, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
 		}
-		close(addr)
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			t.Fatalf("s_server %v did not start: %s", args, stderr.String())
-		}
-		return a
-	case <-time.After(20 * time.Second):
-		t.Fatalf("s_server %v did not say where it listens", args)
-	}
-	return ""
+		cmd.Stdin = stdin
+		t.Cleanup(func() {
+			held.Close()
+			stdin.Close()
+		})
+	}, all...)
 }
 
 // suiteIDs maps IANA suite names to their values.
