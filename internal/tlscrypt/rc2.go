@@ -72,6 +72,47 @@ var rc2Shift = [4]int{1, 2, 3, 5}
 // Encrypt runs five MIXING rounds, a MASHING round, six MIXING rounds, a
 // MASHING round and five MIXING rounds (RFC 2268, Section 3).
 func (c *rc2Cipher) Encrypt(dst, src []byte) {
+	c.block(dst, src, func(r *[4]uint16) {
+		j := 0
+		mix := func() {
+			for i := range 4 {
+				r[i] += c.k[j] + (r[(i+3)%4] & r[(i+2)%4]) + (^r[(i+3)%4] & r[(i+1)%4])
+				j++
+				r[i] = bits.RotateLeft16(r[i], rc2Shift[i])
+			}
+		}
+		mash := func() {
+			for i := range 4 {
+				r[i] += c.k[r[(i+3)%4]&63]
+			}
+		}
+		rc2Rounds(mix, mash)
+	})
+}
+
+// Decrypt runs the inverse rounds in reverse order (RFC 2268, Section 4).
+func (c *rc2Cipher) Decrypt(dst, src []byte) {
+	c.block(dst, src, func(r *[4]uint16) {
+		j := 63
+		mix := func() {
+			for i := 3; i >= 0; i-- {
+				r[i] = bits.RotateLeft16(r[i], -rc2Shift[i])
+				r[i] -= c.k[j] + (r[(i+3)%4] & r[(i+2)%4]) + (^r[(i+3)%4] & r[(i+1)%4])
+				j--
+			}
+		}
+		mash := func() {
+			for i := 3; i >= 0; i-- {
+				r[i] -= c.k[r[(i+3)%4]&63]
+			}
+		}
+		rc2Rounds(mix, mash)
+	})
+}
+
+// block reads the four little-endian words of the 8-byte block src, lets
+// rounds change them and writes them to dst.
+func (c *rc2Cipher) block(dst, src []byte, rounds func(r *[4]uint16)) {
 	if len(src) < 8 || len(dst) < 8 {
 		panic("rc2: input not full block")
 	}
@@ -79,55 +120,16 @@ func (c *rc2Cipher) Encrypt(dst, src []byte) {
 	for i := range r {
 		r[i] = binary.LittleEndian.Uint16(src[2*i:])
 	}
-	j := 0
-	mix := func() {
-		for i := range 4 {
-			r[i] += c.k[j] + (r[(i+3)%4] & r[(i+2)%4]) + (^r[(i+3)%4] & r[(i+1)%4])
-			j++
-			r[i] = bits.RotateLeft16(r[i], rc2Shift[i])
-		}
-	}
-	mash := func() {
-		for i := range 4 {
-			r[i] += c.k[r[(i+3)%4]&63]
-		}
-	}
-	for _, n := range []int{5, -1, 6, -1, 5} {
-		if n < 0 {
-			mash()
-			continue
-		}
-		for range n {
-			mix()
-		}
-	}
+	rounds(&r)
 	for i := range r {
 		binary.LittleEndian.PutUint16(dst[2*i:], r[i])
 	}
 }
 
-// Decrypt runs the inverse rounds in reverse order (RFC 2268, Section 4).
-func (c *rc2Cipher) Decrypt(dst, src []byte) {
-	if len(src) < 8 || len(dst) < 8 {
-		panic("rc2: input not full block")
-	}
-	var r [4]uint16
-	for i := range r {
-		r[i] = binary.LittleEndian.Uint16(src[2*i:])
-	}
-	j := 63
-	mix := func() {
-		for i := 3; i >= 0; i-- {
-			r[i] = bits.RotateLeft16(r[i], -rc2Shift[i])
-			r[i] -= c.k[j] + (r[(i+3)%4] & r[(i+2)%4]) + (^r[(i+3)%4] & r[(i+1)%4])
-			j--
-		}
-	}
-	mash := func() {
-		for i := 3; i >= 0; i-- {
-			r[i] -= c.k[r[(i+3)%4]&63]
-		}
-	}
+// rc2Rounds runs RFC 2268's sequence of rounds: five of mix, one of mash,
+// six of mix, one of mash, five of mix. The sequence is a palindrome, so
+// decryption runs it too, with the inverse rounds.
+func rc2Rounds(mix, mash func()) {
 	for _, n := range []int{5, -1, 6, -1, 5} {
 		if n < 0 {
 			mash()
@@ -136,8 +138,5 @@ func (c *rc2Cipher) Decrypt(dst, src []byte) {
 		for range n {
 			mix()
 		}
-	}
-	for i := range r {
-		binary.LittleEndian.PutUint16(dst[2*i:], r[i])
 	}
 }
