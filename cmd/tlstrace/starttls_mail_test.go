@@ -212,6 +212,45 @@ func checkMailURL(t *testing.T, url, cacert string) (before, inside []string) {
 	return before, inside
 }
 
+// smtpPorts is an SMTP server's STARTTLS port and implicit TLS (smtps)
+// port, and the dialogs expected of them.
+type smtpPorts struct {
+	name          string // the server, as failures name it
+	port, tlsPort int
+	cacert        string
+	dialog        []string // the STARTTLS dialog, up to TLS
+	inside        []string // smtp://'s dialog inside TLS
+	smtpsInside   []string // smtps://'s
+}
+
+// check runs the STARTTLS port against openssl s_client and tshark and
+// scans it, then reads both ports as smtp:// --ssl-reqd and smtps:// URLs:
+// the server offers no STARTTLS inside TLS, and says nothing before TLS on
+// smtps://. It returns the version of the STARTTLS port's handshake.
+func (s smtpPorts) check(t *testing.T) string {
+	t.Helper()
+	peer := startTLSPeer{proto: "smtp", port: s.port, cacert: s.cacert, decodeAs: "smtp"}
+	evs := checkStartTLSPeer(t, peer)
+	wantDialog(t, dialogLines(t, evs), s.dialog...)
+	version := handshakeVersion(t, evs)
+	checkStartTLSScan(t, peer, version)
+
+	before, inside := checkMailURL(t, fmt.Sprintf("smtp://localhost:%d/", s.port), s.cacert)
+	wantDialog(t, before, s.dialog...)
+	wantDialog(t, inside, s.inside...)
+	for _, l := range inside {
+		if strings.Contains(l, "STARTTLS") {
+			t.Errorf("inside TLS, %s still offers STARTTLS: %q", s.name, l)
+		}
+	}
+	before, inside = checkMailURL(t, fmt.Sprintf("smtps://localhost:%d/", s.tlsPort), s.cacert)
+	if len(before) > 0 {
+		t.Errorf("lines before TLS on smtps://: %q", before)
+	}
+	wantDialog(t, inside, s.smtpsInside...)
+	return version
+}
+
 // TestStartTLSDovecot upgrades IMAP, POP3, LMTP and ManageSieve sessions
 // of dovecot to TLS, checked against openssl s_client and tshark, scans
 // them, and connects to its implicit TLS ports.
@@ -382,25 +421,12 @@ service submission-login {
 `, dir, cert, key, port, tlsPort, relaySink(t)), 0o644)
 	startDaemon(t, daemon{ports: []int{port, tlsPort}}, "dovecot", "-F", "-c", conf)
 
-	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
-	evs := checkStartTLSPeer(t, peer)
-	dialog := []string{"S: 220 ", "C: EHLO tlstrace.invalid", "S: 250-", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 "}
-	wantDialog(t, dialogLines(t, evs), dialog...)
-	checkStartTLSScan(t, peer, handshakeVersion(t, evs))
-
-	before, inside := checkMailURL(t, fmt.Sprintf("smtp://localhost:%d/", port), root.file)
-	wantDialog(t, before, dialog...)
-	wantDialog(t, inside, "C: EHLO tlstrace.invalid", "S: 250-", "S: 250 ", "C: QUIT", "S: 221 ")
-	for _, l := range inside {
-		if strings.Contains(l, "STARTTLS") {
-			t.Errorf("inside TLS, the server still offers STARTTLS: %q", l)
-		}
-	}
-	before, inside = checkMailURL(t, fmt.Sprintf("smtps://localhost:%d/", tlsPort), root.file)
-	if len(before) > 0 {
-		t.Errorf("lines before TLS on smtps://: %q", before)
-	}
-	wantDialog(t, inside, "S: 220 ", "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 ")
+	smtpPorts{
+		name: "dovecot", port: port, tlsPort: tlsPort, cacert: root.file,
+		dialog:      []string{"S: 220 ", "C: EHLO tlstrace.invalid", "S: 250-", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 "},
+		inside:      []string{"C: EHLO tlstrace.invalid", "S: 250-", "S: 250 ", "C: QUIT", "S: 221 "},
+		smtpsInside: []string{"S: 220 ", "C: EHLO tlstrace.invalid", "S: 250 ", "C: QUIT", "S: 221 "},
+	}.check(t)
 
 	// -u logs in with AUTH PLAIN, which the server offers inside TLS only.
 	for _, url := range []string{fmt.Sprintf("smtp://localhost:%d/", port), fmt.Sprintf("smtps://localhost:%d/", tlsPort)} {
@@ -515,32 +541,19 @@ func TestStartTLSPostfix(t *testing.T) {
 	port, tlsPort := freePort(t), freePort(t)
 	startPostfix(t, dir, cert, key, port, tlsPort)
 
-	peer := startTLSPeer{proto: "smtp", port: port, cacert: root.file, decodeAs: "smtp"}
-	evs := checkStartTLSPeer(t, peer)
-	dialog := []string{"S: 220 localhost ESMTP Postfix", "C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS"}
-	wantDialog(t, dialogLines(t, evs), dialog...)
-	checkStartTLSScan(t, peer, handshakeVersion(t, evs))
-
-	before, inside := checkMailURL(t, fmt.Sprintf("smtp://localhost:%d/", port), root.file)
-	wantDialog(t, before, dialog...)
-	wantDialog(t, inside, "C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250 ", "C: QUIT", "S: 221 ")
-	for _, l := range inside {
-		if strings.Contains(l, "STARTTLS") {
-			t.Errorf("inside TLS, postfix still offers STARTTLS: %q", l)
-		}
-	}
-	before, inside = checkMailURL(t, fmt.Sprintf("smtps://localhost:%d/", tlsPort), root.file)
-	if len(before) > 0 {
-		t.Errorf("lines before TLS on smtps://: %q", before)
-	}
-	wantDialog(t, inside, "S: 220 localhost ESMTP Postfix", "C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250 ", "C: QUIT", "S: 221 ")
+	version := smtpPorts{
+		name: "postfix", port: port, tlsPort: tlsPort, cacert: root.file,
+		dialog:      []string{"S: 220 localhost ESMTP Postfix", "C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250-STARTTLS", "S: 250 ", "C: STARTTLS", "S: 220 2.0.0 Ready to start TLS"},
+		inside:      []string{"C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250 ", "C: QUIT", "S: 221 "},
+		smtpsInside: []string{"S: 220 localhost ESMTP Postfix", "C: EHLO tlstrace.invalid", "S: 250-localhost", "S: 250 ", "C: QUIT", "S: 221 "},
+	}.check(t)
 
 	addr := fmt.Sprintf("localhost:%d", tlsPort)
 	code, _, stderr := runCode("connect", addr, "--cacert", root.file, "--json", "--idle", "500ms", "--timeout", "10s")
 	if code != 0 {
 		t.Fatalf("tlstrace connect %s (smtps): exit %d\n%s", addr, code, stderr)
 	}
-	if got, want := handshakeVersion(t, events(t, stderr)), handshakeVersion(t, evs); got != want {
+	if got, want := handshakeVersion(t, events(t, stderr)), version; got != want {
 		t.Errorf("smtps: %s, STARTTLS: %s", got, want)
 	}
 }
