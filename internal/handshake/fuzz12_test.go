@@ -147,8 +147,9 @@ func must(t testing.TB) func([]byte, error) []byte {
 	}
 }
 
-// flightConn is a server that answers with a fixed byte string whatever
-// the client writes, then ends the stream. It keeps what the client wrote.
+// flightConn is a peer that answers with a fixed byte string whatever is
+// written to it, then ends the stream: a server for the client's tests, a
+// client for the server's. It keeps what was written.
 type flightConn struct {
 	in  *bytes.Reader
 	out bytes.Buffer

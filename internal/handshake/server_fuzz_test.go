@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -92,22 +91,6 @@ func FuzzServerClientHello(f *testing.F) {
 	})
 }
 
-// scriptConn is a client that sends fixed bytes and then ends: what the
-// server writes is kept.
-type scriptConn struct {
-	r   *bytes.Reader
-	out bytes.Buffer
-}
-
-func (c *scriptConn) Read(b []byte) (int, error)         { return c.r.Read(b) }
-func (c *scriptConn) Write(b []byte) (int, error)        { return c.out.Write(b) }
-func (c *scriptConn) Close() error                       { return nil }
-func (c *scriptConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
-func (c *scriptConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
-func (c *scriptConn) SetDeadline(t time.Time) error      { return nil }
-func (c *scriptConn) SetReadDeadline(t time.Time) error  { return nil }
-func (c *scriptConn) SetWriteDeadline(t time.Time) error { return nil }
-
 // record frames a handshake message as a plaintext record.
 func record(msg []byte) []byte {
 	return append([]byte{22, 3, 1, byte(len(msg) >> 8), byte(len(msg))}, msg...)
@@ -136,7 +119,7 @@ func FuzzServerHandshake(f *testing.F) {
 		if len(in) > 1<<16 {
 			return
 		}
-		c := &scriptConn{r: bytes.NewReader(tlstest.Edit(in, mode%5, off, patch))}
+		c := &flightConn{in: bytes.NewReader(tlstest.Edit(in, mode%5, off, patch))}
 		cfg := &Config{Certificates: certs, MinVersion: VersionTLS10, ClientAuth: mode&8 != 0}
 		if mode&16 != 0 {
 			cfg.Groups = []uint16{23}
@@ -211,7 +194,7 @@ func TestServerAlerts(t *testing.T) {
 		{"record over 2^14 bytes", Config{}, append([]byte{22, 3, 1, 0x40, 0x01}, make([]byte, 1<<14+1)...), wire.AlertRecordOverflow},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn := &scriptConn{r: bytes.NewReader(c.in)}
+			conn := &flightConn{in: bytes.NewReader(c.in)}
 			cfg := c.cfg
 			cfg.Certificates = []Certificate{cert}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
