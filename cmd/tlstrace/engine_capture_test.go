@@ -187,21 +187,10 @@ func checkEcho(t *testing.T, events []jsonEvent, cases []engineCase, sent [][]by
 		if n := noted(t, events, i+1, "certificate_verify", "signature verified"); n != want {
 			t.Errorf("conn %d (%+v): %d CertificateVerify signatures verified, want %d", i+1, cases[i], n, want)
 		}
-		var got [2]bytes.Buffer
-		for _, ev := range events {
-			if ev.Conn != i+1 || ev.Layer != "tls" {
-				continue
-			}
-			if ev.Type == "encrypted_record" || ev.Error != "" {
-				t.Errorf("conn %d (%+v): %s %s", i+1, cases[i], ev.Type, ev.Error)
-			}
-			if ev.Type == "application_data" {
-				got[map[string]int{"client": 0, "server": 1}[ev.From]].WriteString(appData(t, ev))
-			}
-		}
+		got := connData(t, events, i+1, cases[i])
 		for side := range 2 {
-			if !bytes.Equal(got[side].Bytes(), sent[i]) {
-				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, cases[i], got[side].Bytes(), sent[i])
+			if !bytes.Equal(got[side], sent[i]) {
+				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, cases[i], got[side], sent[i])
 			}
 		}
 	}

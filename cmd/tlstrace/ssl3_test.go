@@ -171,21 +171,10 @@ func TestReadSSL30(t *testing.T) {
 		if n := finishedChecked(t, events, i+1); n != 2 {
 			t.Errorf("conn %d (%+v): %d Finished messages checked, want 2", i+1, suites[i], n)
 		}
-		var got [2]bytes.Buffer
-		for _, ev := range events {
-			if ev.Conn != i+1 || ev.Layer != "tls" {
-				continue
-			}
-			if ev.Type == "encrypted_record" || ev.Error != "" {
-				t.Errorf("conn %d (%+v): %s %s", i+1, suites[i], ev.Type, ev.Error)
-			}
-			if ev.Type == "application_data" {
-				got[map[string]int{"client": 0, "server": 1}[ev.From]].WriteString(appData(t, ev))
-			}
-		}
+		got := connData(t, events, i+1, suites[i])
 		for side := range 2 {
-			if !bytes.Equal(got[side].Bytes(), sent[i][side]) {
-				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, suites[i], got[side].Bytes(), sent[i][side])
+			if !bytes.Equal(got[side], sent[i][side]) {
+				t.Errorf("conn %d (%+v): application data %q, sent %q", i+1, suites[i], got[side], sent[i][side])
 			}
 		}
 	}
@@ -227,4 +216,29 @@ func TestReadFinishedMismatch(t *testing.T) {
 			t.Errorf("conn %d: %d Finished messages checked right, want the server's", conn, n)
 		}
 	}
+}
+
+// connData fails the test for each TLS event of connection conn (from 1)
+// that says an error or is a record left encrypted, naming the case what,
+// and returns the application data the client (0) and the server (1) sent
+// in it.
+func connData(t *testing.T, events []jsonEvent, conn int, what any) [2][]byte {
+	t.Helper()
+	var got [2][]byte
+	for _, ev := range events {
+		if ev.Conn != conn || ev.Layer != "tls" {
+			continue
+		}
+		if ev.Type == "encrypted_record" || ev.Error != "" {
+			t.Errorf("conn %d (%+v): %s %s", conn, what, ev.Type, ev.Error)
+		}
+		if ev.Type == "application_data" {
+			side := 0
+			if ev.From == "server" {
+				side = 1
+			}
+			got[side] = append(got[side], appData(t, ev)...)
+		}
+	}
+	return got
 }
