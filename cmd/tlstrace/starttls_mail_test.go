@@ -578,7 +578,7 @@ func checkMailLogin(t *testing.T, url, cacert, user string) []string {
 			base64.StdEncoding.EncodeToString([]byte(plain)), hex.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(plain))))}
 		for _, format := range []string{"text", "json"} {
 			args := []string{url, "--cacert", cacert, "-u", user + ":" + pass}
-			if strings.HasPrefix(url, "imap:") || strings.HasPrefix(url, "pop3:") || strings.HasPrefix(url, "smtp:") {
+			if scheme, _, _ := strings.Cut(url, ":"); !strings.HasSuffix(scheme, "s") {
 				args = append(args, "--ssl-reqd")
 			}
 			if format == "json" {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +27,8 @@ func checkImplicitTLS(t *testing.T, port int, cacert string) string {
 
 // TestStartTLSVsftpd upgrades an FTP session of vsftpd with AUTH TLS,
 // checked against openssl s_client and tshark, scans it, and connects to
-// a second vsftpd of implicit TLS (ftps). No one logs in.
+// a second vsftpd of implicit TLS (ftps). With -u, a local user of its own
+// (see ftpUser) logs in inside TLS on both.
 func TestStartTLSVsftpd(t *testing.T) {
 	tlstest.RequirePeer(t, "vsftpd")
 	dir := daemonDir(t)
@@ -74,6 +78,55 @@ xferlog_enable=NO
 	wantDialog(t, inside, "C: FEAT", "S: 211-", "S:  AUTH TLS", "S: 211 ", "C: QUIT", "S: 221 ")
 	_, inside = checkMailURL(t, fmt.Sprintf("ftps://localhost:%d/", tlsPort), root.file)
 	wantDialog(t, inside, "S: 220 ", "C: FEAT", "S: 211 ", "C: QUIT", "S: 221 ")
+
+	// -u logs in inside TLS after the features, the data connections
+	// protected first (RFC 4217), and the password is never shown.
+	user := ftpUser(t, dir)
+	login := []string{"C: FEAT", "S: 211 ", "C: PBSZ 0", "S: 200 ", "C: PROT P", "S: 200 ",
+		"C: USER " + user, "S: 331 ", "C: PASS <password withheld>", "S: 230 ", "C: PWD", "S: 257 ", "C: QUIT", "S: 221 "}
+	wantDialog(t, checkMailLogin(t, fmt.Sprintf("ftp://localhost:%d/", port), root.file, user), login...)
+	wantDialog(t, checkMailLogin(t, fmt.Sprintf("ftps://localhost:%d/", tlsPort), root.file, user), append([]string{"S: 220 "}, login...)...)
+}
+
+// ftpUser makes a local user of its own for vsftpd's logins, whose
+// password is mailPassword and whose home is under dir, and deletes it
+// when the test ends: vsftpd logs local users in through PAM, so the user
+// must be one of the system. It needs root, as vsftpd does.
+func ftpUser(t *testing.T, dir string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the FTP login needs root to make a local user")
+		}
+		t.Skip("the FTP login needs root to make a local user")
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	user := "tlstrace-ftp-" + hex.EncodeToString(b[:])
+	home := filepath.Join(dir, "home")
+	run := func(stdin string, name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	// /bin/sh: PAM's pam_shells lets in only users of a listed shell.
+	run("", "useradd", "--system", "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", user)
+	t.Cleanup(func() {
+		if out, err := exec.Command("userdel", user).CombinedOutput(); err != nil {
+			t.Errorf("userdel %s: %v\n%s", user, err, out)
+		}
+	})
+	run(user+":"+mailPassword+"\n", "chpasswd")
+	if err := os.Mkdir(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run("", "chown", user, home)
+	return user
 }
 
 // TestStartTLSSlapd upgrades an LDAP session of slapd with the StartTLS

@@ -14,6 +14,12 @@ import (
 // returns the lines shown, what the client sent and the error.
 func after(t *testing.T, proto, server string, implicit bool) ([]string, string, error) {
 	t.Helper()
+	return afterLogin(t, proto, server, implicit, nil)
+}
+
+// afterLogin is after with the dialog given credentials c.
+func afterLogin(t *testing.T, proto, server string, implicit bool, c *Credentials) ([]string, string, error) {
+	t.Helper()
 	p, err := Lookup(proto)
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +33,7 @@ func after(t *testing.T, proto, server string, implicit bool) ([]string, string,
 		}
 		shown = append(shown, mark+line)
 	})
+	d.Credentials = c
 	err = p.After(d, implicit)
 	return shown, s.sent.String(), err
 }

@@ -198,13 +198,18 @@ func FuzzAfter(f *testing.F) {
 	f.Add("220 a\r\n250-b\r\n250 c\r\n221 bye\r\n")
 	f.Add("\"SIEVE\" \"fileinto\"\r\nOK\r\nOK \"bye\"\r\n")
 	f.Add("-ERR\r\n+OK\r\n")
+	f.Add("211 x\r\n200 a\r\n200 b\r\n331 p\r\n230 in\r\n257 \"/\"\r\n221 bye\r\n")
 	f.Fuzz(func(t *testing.T, server string) {
 		for _, n := range Names() {
 			p := registry[n]
 			if p.After == nil {
 				continue
 			}
-			for _, implicit := range []bool{false, true} {
+			for i := range 4 {
+				implicit, login := i&1 == 1, i&2 == 2
+				if login && !p.Login {
+					continue
+				}
 				s := &script{in: strings.NewReader(server)}
 				lines := 0
 				d := NewDialog(s, p, "mail.example", func(from trace.Side, line string) {
@@ -212,8 +217,12 @@ func FuzzAfter(f *testing.F) {
 						lines++
 					}
 				})
+				if login {
+					d.Credentials = &Credentials{User: "cn=admin,dc=example", Password: "secret"}
+				}
 				p.After(d, implicit)
-				if lines > maxLines*4 {
+				// FTP's login reads the most replies: seven.
+				if lines > maxLines*8 {
 					t.Fatalf("%s: %d server lines shown", n, lines)
 				}
 			}
