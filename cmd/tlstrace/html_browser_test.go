@@ -280,6 +280,26 @@ func TestHTMLBrowser(t *testing.T) {
 	if eval[bool](t, b, msg+`.querySelector("details").open`) {
 		t.Error("a second click did not close the message")
 	}
+	// The keyboard: Enter on the message opens it, Tab reaches its first
+	// field with bytes and highlights them, Enter on the message again
+	// closes it.
+	const message = `[data-event]`
+	b.run(t, "Enter on the message", chromedp.Focus(chromedp.CSS(message+` summary`)), chromedp.KeyEvent("\r"))
+	if !eval[bool](t, b, `document.querySelector("`+message+` details").open`) {
+		t.Fatal("Enter on a message did not open it")
+	}
+	b.run(t, "Tab to its first field", chromedp.KeyEvent("\t"))
+	field := eval[[]float64](t, b, `(f => f && f.dataset.o ? [+f.dataset.o, +f.dataset.l, f.closest("`+message+`") ? 1 : 0, f.classList.contains("on") ? 1 : 0, f.matches(":focus-visible") ? 1 : 0] : [])(document.activeElement)`)
+	if len(field) != 5 || field[2] != 1 || field[3] != 1 || field[4] != 1 {
+		t.Fatalf("after Tab, the focus is not on a field of the message, marked and with its focus shown: %v", field)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("`+message+` .hex .hl").length`); n != 2*int(field[1]) {
+		t.Errorf("%d elements highlighted for the field of %v bytes, want its bytes in hex and their characters", n, field[1])
+	}
+	b.run(t, "Enter on the message again", chromedp.Focus(chromedp.CSS(message+` summary`)), chromedp.KeyEvent("\r"))
+	if eval[bool](t, b, `document.querySelector("`+message+` details").open`) {
+		t.Error("a second Enter did not close the message")
+	}
 	b.check(t)
 }
 
@@ -348,7 +368,8 @@ func TestHTMLBrowserNoScript(t *testing.T) {
 // console error (the time is logged; bench/html.sh measures it); each
 // connection is a heading with its verdict, and opening the last one
 // writes its ladder, one [data-event] row per tls event of --json, whose
-// rows open to their fields. With JavaScript off, every connection still
+// rows open to their fields; a heading is a button that opens and closes
+// its connection with Enter and Space. With JavaScript off, every connection still
 // shows its name, version, suite and verdict.
 func TestHTMLBrowserManyConnections(t *testing.T) {
 	if testing.Short() {
@@ -404,15 +425,19 @@ func TestHTMLBrowserManyConnections(t *testing.T) {
 	for _, l := range lines {
 		tls[l] = true
 	}
-	rows := eval[[]string](t, b, `Array.from(document.querySelectorAll("`+last+` [data-event]"), e => e.dataset.event)`)
-	for _, r := range rows {
-		if !tls[r] {
-			t.Errorf("row data-event=%s is not a tls event of --json", r)
+	checkRows := func(sec string) {
+		t.Helper()
+		rows := eval[[]string](t, b, `Array.from(document.querySelectorAll("`+sec+` [data-event]"), e => e.dataset.event)`)
+		for _, r := range rows {
+			if !tls[r] {
+				t.Errorf("row data-event=%s of %s is not a tls event of --json", r, sec)
+			}
+		}
+		if len(rows) != len(lines)/n {
+			t.Errorf("%s has %d [data-event] rows, want %d (the tls events of --json per connection)", sec, len(rows), len(lines)/n)
 		}
 	}
-	if len(rows) != len(lines)/n {
-		t.Errorf("the last connection has %d [data-event] rows, want %d (the tls events of --json per connection)", len(rows), len(lines)/n)
-	}
+	checkRows(last)
 	b.run(t, "opening a row of the last connection", chromedp.Click(chromedp.CSS(last+` [data-event]`)),
 		chromedp.WaitVisible(chromedp.CSS(last+` .lad .tree li`)))
 	if got := eval[int](t, b, `document.querySelectorAll("`+last+` [data-event] .hex span").length`); got == 0 {
@@ -421,6 +446,40 @@ func TestHTMLBrowserManyConnections(t *testing.T) {
 	b.screenshot(t, "report-1000.png", false)
 	b.run(t, "closing the last connection", chromedp.Click(chromedp.CSS(last+` > h2`)),
 		chromedp.WaitNotVisible(chromedp.CSS(last+` [data-event]`)))
+
+	// The keyboard: a heading is a button that says whether its
+	// connection is open and what it opens; focused, Enter opens it (its
+	// rows those of --json, in the element the button names), Enter again
+	// closes it, Space opens it again.
+	const sec, button = `#c2`, `#c2 > h2 > button`
+	state := func() string {
+		t.Helper()
+		return eval[string](t, b, `(b => b.getAttribute("aria-expanded") + " " + b.getAttribute("aria-controls") + " " + b.matches(":focus") + " " +
+			((document.getElementById(b.getAttribute("aria-controls")) || {}).hidden === false))(document.querySelector("`+button+`"))`)
+	}
+	if got := state(); got != "false c2b false false" {
+		t.Errorf("the closed heading's button: %s, want aria-expanded false, aria-controls c2b, not focused, nothing shown", got)
+	}
+	b.run(t, "Enter on the second heading", chromedp.Focus(chromedp.CSS(button)), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(sec+` [data-event]`)))
+	checkRows(sec)
+	if got := state(); got != "true c2b true true" {
+		t.Errorf("the opened heading's button: %s, want aria-expanded true, aria-controls c2b (shown), focused", got)
+	}
+	if got := eval[int](t, b, `document.getElementById("c2b").querySelectorAll("[data-event]").length`); got != len(lines)/n {
+		t.Errorf("the element the button controls holds %d rows, want %d", got, len(lines)/n)
+	}
+	if outline := eval[string](t, b, `getComputedStyle(document.querySelector("`+button+`")).outlineStyle`); outline != "solid" {
+		t.Errorf("the focused heading's outline is %q: its focus is not shown", outline)
+	}
+	b.run(t, "Enter again", chromedp.KeyEvent("\r"), chromedp.WaitNotVisible(chromedp.CSS(sec+` [data-event]`)))
+	if got := state(); got != "false c2b true false" {
+		t.Errorf("the closed heading's button: %s, want aria-expanded false, focused, nothing shown", got)
+	}
+	b.run(t, "Space", chromedp.KeyEvent(" "), chromedp.WaitVisible(chromedp.CSS(sec+` [data-event]`)))
+	if got := state(); got != "true c2b true true" {
+		t.Errorf("the heading's button after Space: %s, want it open", got)
+	}
 	if took > time.Minute {
 		t.Errorf("the report took %v to open", took)
 	}

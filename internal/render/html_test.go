@@ -146,7 +146,8 @@ func TestHTMLMaxConns(t *testing.T) {
 var sectionBlock = regexp.MustCompile(`<script type="application/json" class="dj">(.*?)</script>`)
 
 // TestHTMLPacked: past packAbove connections, each connection is its
-// heading and verdict in the page (there is no table) and the rest of its
+// heading (a button that says it is closed and what it opens) and verdict
+// in the page (there is no table) and the rest of its
 // section is the markup a small report writes, but for the hex dumps the
 // script writes, compressed, that the page inflates when the connection
 // opens; a small report writes it all into the page, where it opens
@@ -179,7 +180,7 @@ func TestHTMLPacked(t *testing.T) {
 		t.Errorf("%d packed sections, want 101", n)
 	}
 	if !strings.Contains(big, `<section class="conn pk" id="c2">
-<h2>#2</h2>
+<h2><button type="button" aria-expanded="false" aria-controls="c2b">#2</button></h2>
 <p class="ok">✓ chain trusted for example.com</p><script`) {
 		t.Error("a packed section does not start with its heading and verdict")
 	}
