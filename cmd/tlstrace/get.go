@@ -163,7 +163,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
 	o.html.flags(f, htmlFlagUsage)
-	f.StringVarP(&o.user, "user", "u", "", "for imap://, pop3://, smtp://, ftp:// … URLs: log in inside TLS as `USER:PASSWORD` (the password is never shown)")
+	f.StringVarP(&o.user, "user", "u", "", "for imap://, pop3://, smtp://, ftp://, ldap:// … URLs: log in inside TLS as `USER:PASSWORD` (the password is never shown)")
 	f.BoolVar(&o.sslReqd, "ssl-reqd", false, "for smtp://, imap://, pop3:// … URLs: upgrade the session with STARTTLS (without it, tlstrace stops rather than stay in clear text)")
 	return cmd
 }

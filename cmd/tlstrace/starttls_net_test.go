@@ -131,7 +131,8 @@ func ftpUser(t *testing.T, dir string) string {
 
 // TestStartTLSSlapd upgrades an LDAP session of slapd with the StartTLS
 // extended operation, checked against openssl s_client and tshark, scans
-// it, and connects to its ldaps port.
+// it, and connects to its ldaps port. With -u, the config database's
+// root DN binds inside TLS on both.
 func TestStartTLSSlapd(t *testing.T) {
 	tlstest.RequirePeer(t, "slapd")
 	dir := daemonDir(t)
@@ -145,7 +146,10 @@ argsfile %s/slapd.args
 TLSCertificateFile %s
 TLSCertificateKeyFile %s
 TLSCACertificateFile %s
-`, dir, dir, cert, key, root.file), 0o600)
+database config
+rootdn %s
+rootpw %s
+`, dir, dir, cert, key, root.file, slapdAdmin, mailPassword), 0o600)
 	startDaemon(t, daemon{ports: []int{port, tlsPort}}, "slapd", "-h", fmt.Sprintf("ldap://127.0.0.1:%d/ ldaps://127.0.0.1:%d/", port, tlsPort), "-f", conf, "-d", "0")
 
 	peer := startTLSPeer{proto: "ldap", port: port, cacert: root.file, decodeAs: "ldap"}
@@ -174,7 +178,29 @@ TLSCACertificateFile %s
 	if entry := strings.Join(inside, "\n"); !strings.Contains(entry, "supportedLDAPVersion: 3") || !strings.Contains(entry, "supportedExtension: 1.3.6.1.4.1.1466.20037") {
 		t.Errorf("the root DSE lacks LDAP version 3 or StartTLS:\n%s", entry)
 	}
+
+	// -u binds inside TLS before the root DSE read, and the password is
+	// never shown.
+	login := []string{
+		`C: BindRequest (message 2, 49 bytes): version 3, name "` + slapdAdmin + `", simple <password withheld>`,
+		`S: BindResponse (message 2, 14 bytes): success (0)`,
+		`C: SearchRequest (message 3, `,
+		`S: SearchResultDone (message 3, 14 bytes): success (0)`,
+		`C: UnbindRequest (message 4, 7 bytes)`,
+	}
+	wantDialog(t, checkMailLogin(t, fmt.Sprintf("ldap://localhost:%d/", port), root.file, slapdAdmin), login...)
+	wantDialog(t, checkMailLogin(t, fmt.Sprintf("ldaps://localhost:%d/", tlsPort), root.file, slapdAdmin), login...)
+	// A wrong password is refused with its result code named.
+	url := fmt.Sprintf("ldaps://localhost:%d/", tlsPort)
+	code, _, stderr := runCode(url, "--cacert", root.file, "-u", slapdAdmin+":wrong-"+mailPassword)
+	if code != exitHTTP || !strings.Contains(stderr, "invalidCredentials (49)") {
+		t.Errorf("%s with a wrong password: exit %d, want %d and invalidCredentials (49) named:\n%s", url, code, exitHTTP, stderr)
+	}
 }
+
+// slapdAdmin is the root DN of the config database of the slapd the test
+// starts, whose password is mailPassword.
+const slapdAdmin = "cn=admin,cn=config"
 
 // TestStartTLSProsody upgrades XMPP client and server-to-server streams
 // of prosody, checked against openssl s_client and tshark, scans them, and

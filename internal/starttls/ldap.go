@@ -11,7 +11,8 @@ import (
 )
 
 // LDAP's StartTLS extended operation (RFC 4511, Section 4.14) and, inside
-// TLS, a read of the root DSE (RFC 4512, Section 5.1) and an unbind.
+// TLS, a simple bind when the dialog has credentials (RFC 4511, Section
+// 4.2), a read of the root DSE (RFC 4512, Section 5.1) and an unbind.
 // LDAP messages are BER (RFC 4511, Section 5.1: definite lengths only);
 // they are read here by hand, with every length checked against the bytes
 // there are, since a server may send any bytes.
@@ -19,7 +20,7 @@ import (
 func init() {
 	register(&Protocol{
 		Name: "ldap", Title: "LDAP", Port: 389, TLSPort: 636, Scheme: "ldap", TLSScheme: "ldaps",
-		Upgrade: ldapUpgrade, After: ldapAfter,
+		Upgrade: ldapUpgrade, After: ldapAfter, Login: true,
 	})
 }
 
@@ -41,6 +42,8 @@ const maxLDAPMessage = 256 << 10
 // BER identifier octets of the LDAP protocol operations used (RFC 4511,
 // Section 4.2 to 4.14; class APPLICATION, constructed except UnbindRequest).
 const (
+	ldapTagBindRequest       = 0x60
+	ldapTagBindResponse      = 0x61
 	ldapTagUnbindRequest     = 0x42
 	ldapTagSearchRequest     = 0x63
 	ldapTagSearchResultEntry = 0x64
@@ -85,17 +88,22 @@ func ldapResultName(code int64) string {
 }
 
 // berTLV appends one BER element of a single-octet tag with a definite
-// length in its shortest form.
+// length in its shortest form (X.690, Section 10.1): the short form below
+// 128, else the long form of as many octets as the length needs.
 func berTLV(b []byte, tag byte, content []byte) []byte {
 	b = append(b, tag)
-	switch n := len(content); {
-	case n < 0x80:
+	n := len(content)
+	if n < 0x80 {
 		b = append(b, byte(n))
-	case n <= 0xff:
-		b = append(b, 0x81, byte(n))
-	default:
-		// The requests built here are far below 64 KiB.
-		b = append(b, 0x82, byte(n>>8), byte(n))
+		return append(b, content...)
+	}
+	k := 0
+	for v := n; v > 0; v >>= 8 {
+		k++
+	}
+	b = append(b, 0x80|byte(k))
+	for i := k - 1; i >= 0; i-- {
+		b = append(b, byte(n>>(8*i)))
 	}
 	return append(b, content...)
 }
@@ -119,6 +127,17 @@ func ldapMessage(id int, op []byte) []byte {
 // [0] the OID, no requestValue (RFC 4511, Section 4.14.1).
 func ldapStartTLSRequest(id int) []byte {
 	return ldapMessage(id, berTLV(nil, ldapTagExtendedRequest, berTLV(nil, 0x80, []byte(ldapStartTLSOID))))
+}
+
+// ldapBindRequest is a simple BindRequest (RFC 4511, Section 4.2):
+// version 3, the name (a DN), and the password as the simple
+// authentication [0].
+func ldapBindRequest(id int, name, password string) []byte {
+	var body []byte
+	body = berTLV(body, berInteger, berInt(3))
+	body = berTLV(body, berOctetString, []byte(name))
+	body = berTLV(body, 0x80, []byte(password))
+	return ldapMessage(id, berTLV(nil, ldapTagBindRequest, body))
 }
 
 // ldapRootDSEAttributes are the root DSE's attributes read inside TLS
@@ -284,9 +303,19 @@ func parseLDAPMessage(b []byte) (*ldapResponse, error) {
 	// read.
 	ops := berReader{b: body}
 	switch op {
-	case ldapTagExtendedResponse, ldapTagSearchResultDone:
+	case ldapTagExtendedResponse, ldapTagSearchResultDone, ldapTagBindResponse:
 		if err := m.readResult(&ops); err != nil {
 			return nil, err
+		}
+		// The elements after the LDAPResult's three are read with their
+		// lengths checked: a referral [3] of any response, a
+		// BindResponse's serverSaslCreds [7] (RFC 4511, Section 4.2.2).
+		if op == ldapTagBindResponse {
+			for len(ops.b) > 0 {
+				if _, _, err := ops.next(); err != nil {
+					return nil, fmt.Errorf("BindResponse: %w", err)
+				}
+			}
 		}
 		if op == ldapTagExtendedResponse {
 			// ExtendedResponse (RFC 4511, Section 4.12): referral [3],
@@ -383,6 +412,8 @@ func (m *ldapResponse) String() string {
 		if m.ResponseName != "" {
 			fmt.Fprintf(&b, ", responseName %s", quoteAll([]string{m.ResponseName})[0])
 		}
+	case ldapTagBindResponse:
+		fmt.Fprintf(&b, "BindResponse (message %d, %d bytes): %s", m.MessageID, m.Size, ldapResultName(m.ResultCode))
 	case ldapTagSearchResultDone:
 		fmt.Fprintf(&b, "SearchResultDone (message %d, %d bytes): %s", m.MessageID, m.Size, ldapResultName(m.ResultCode))
 	case ldapTagSearchResultEntry:
@@ -483,12 +514,20 @@ func ldapUpgrade(d *Dialog) error {
 	return nil
 }
 
-// ldapAfter reads the root DSE's supported versions and extensions inside
-// TLS (it reads, it changes nothing), then unbinds. The server sends no
-// greeting, implicit TLS or not.
+// ldapAfter binds with the dialog's credentials when it has them, reads
+// the root DSE's supported versions and extensions inside TLS (it reads,
+// it changes nothing), then unbinds. The server sends no greeting,
+// implicit TLS or not.
 func ldapAfter(d *Dialog, _ bool) error {
+	id := 2
+	if d.Credentials != nil {
+		if err := ldapLogin(d, id); err != nil {
+			return err
+		}
+		id++
+	}
 	what := `base "", scope baseObject, filter (objectClass=*), attributes ` + strings.Join(ldapRootDSEAttributes, ", ")
-	if err := d.sendLDAP(ldapRootDSESearch(2), 2, "SearchRequest", what); err != nil {
+	if err := d.sendLDAP(ldapRootDSESearch(id), id, "SearchRequest", what); err != nil {
 		return err
 	}
 	for range maxLines {
@@ -499,14 +538,49 @@ func ldapAfter(d *Dialog, _ bool) error {
 		if m.MessageID == 0 && m.ResponseName == ldapNoticeOfDisconnection {
 			return &RefusedError{Protocol: d.Protocol.Name, Step: "root DSE search", Answer: m.String(), Want: "SearchResultDone (message 2)"}
 		}
-		if m.MessageID != 2 {
+		if m.MessageID != int64(id) || m.Op == ldapTagBindResponse || m.Op == ldapTagExtendedResponse {
 			return &ProtocolError{Protocol: d.Protocol.Name, Reason: "the server answered the search with " + m.String()}
 		}
 		if m.Op == ldapTagSearchResultDone {
 			// A refusal (confidentialityRequired, insufficientAccessRights, …)
 			// is shown; the session still ends politely.
-			return d.sendLDAP(ldapUnbind(3), 3, "UnbindRequest", "")
+			return d.sendLDAP(ldapUnbind(id+1), id+1, "UnbindRequest", "")
 		}
 	}
 	return &ProtocolError{Protocol: d.Protocol.Name, Reason: fmt.Sprintf("the server's answer to the search ran past %d messages", maxLines)}
+}
+
+// ldapLogin is a simple bind as message id (RFC 4511, Section 4.2) with
+// the credentials' user as the DN, its password withheld from the line
+// shown. A result other than success is a *LoginError naming the result
+// code, after an unbind.
+func ldapLogin(d *Dialog, id int) error {
+	c := d.Credentials
+	if c.Password == "" {
+		// A name without a password is an unauthenticated bind (RFC 4513,
+		// Section 5.1.2): servers that allow it log no one in.
+		return fmt.Errorf("%s: a simple bind without a password logs no one in (RFC 4513, Section 5.1.2); not sent", d.Protocol.Name)
+	}
+	b := ldapBindRequest(id, c.User, c.Password)
+	if err := d.sendLDAP(b, id, "BindRequest", fmt.Sprintf("version 3, name %s, simple %s", strconv.Quote(c.User), Withheld)); err != nil {
+		return err
+	}
+	m, err := d.readLDAP()
+	if err != nil {
+		return err
+	}
+	if m.MessageID == 0 && m.ResponseName == ldapNoticeOfDisconnection {
+		return &RefusedError{Protocol: d.Protocol.Name, Step: "bind", Answer: m.String(), Want: "success (0)"}
+	}
+	if m.Op != ldapTagBindResponse || m.MessageID != int64(id) {
+		return &ProtocolError{Protocol: d.Protocol.Name, Reason: "the server answered the bind with " + m.String()}
+	}
+	if m.ResultCode != 0 {
+		lerr := &LoginError{Protocol: d.Protocol.Name, User: c.User, Answer: m.String()}
+		if err := d.sendLDAP(ldapUnbind(id+1), id+1, "UnbindRequest", ""); err != nil {
+			return fmt.Errorf("%w; then %w", lerr, err)
+		}
+		return lerr
+	}
+	return nil
 }

@@ -204,7 +204,7 @@ func ldapEntry(id int, dn string, attrs []ldapAttribute) string {
 // panics, a message it reads is shown as one line, and no strict prefix
 // of a message it reads is read too (every length is checked).
 func FuzzLDAPMessage(f *testing.F) {
-	for _, s := range []string{ldapOK, longForm(ldapOK), ldapRootDSE, ldapDoneOK, ldapRefusal, ldapNotice, "\x30\x80", "\x30\x84\x7f\xff\xff\xff"} {
+	for _, s := range []string{ldapOK, longForm(ldapOK), ldapRootDSE, ldapDoneOK, ldapRefusal, ldapNotice, ldapResult(2, ldapTagBindResponse, 49, "", berTLV(nil, 0x87, nil)), "\x30\x80", "\x30\x84\x7f\xff\xff\xff"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -199,6 +199,7 @@ func FuzzAfter(f *testing.F) {
 	f.Add("\"SIEVE\" \"fileinto\"\r\nOK\r\nOK \"bye\"\r\n")
 	f.Add("-ERR\r\n+OK\r\n")
 	f.Add("211 x\r\n200 a\r\n200 b\r\n331 p\r\n230 in\r\n257 \"/\"\r\n221 bye\r\n")
+	f.Add(ldapResult(2, ldapTagBindResponse, 0, "", nil) + ldapResult(3, ldapTagSearchResultDone, 0, "", nil))
 	f.Fuzz(func(t *testing.T, server string) {
 		for _, n := range Names() {
 			p := registry[n]
