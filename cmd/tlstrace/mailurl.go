@@ -43,7 +43,7 @@ func conversationURL(target string, sslReqd bool, httpSet []string, user string)
 		return nil, fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
 	}
 	conv.Credentials = &starttls.Credentials{User: name, Password: pass}
-	if err := starttls.CheckCredentials(conv.Credentials); err != nil {
+	if err := p.CheckLogin(conv.Credentials); err != nil {
 		return nil, fail(exitUsage, fmt.Errorf("-u: %w", err), "")
 	}
 	return conv, nil

@@ -69,6 +69,7 @@ func TestMailURLs(t *testing.T) {
 		{[]string{"imaps://user:secret@localhost:1/"}, []string{"names a user", "-u USER:PASSWORD"}},
 		{[]string{"imaps://localhost:1/", "-u", "user"}, []string{"-u wants USER:PASSWORD"}},
 		{[]string{"imaps://localhost:1/", "-u", "user:a\r\nb"}, []string{"CR, LF or NUL"}},
+		{[]string{"ldaps://localhost:1/", "-u", "cn=admin,dc=example:"}, []string{"-u: an LDAP simple bind without a password logs no one in"}},
 		{[]string{"https://localhost:1/", "--user", "user:secret"}, []string{"-u applies to the mail URLs"}},
 		{[]string{"imaps://localhost:1/", "-u", "user:secret", "--pcap", "x.pcapng"}, []string{"--pcap with -u", "drop --pcap"}},
 		{[]string{"smtp://localhost:1/", "--ssl-reqd", "-d", "hello"}, []string{"--data applies to HTTP only"}},

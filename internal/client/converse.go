@@ -54,7 +54,7 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 		if !p.Login {
 			return advise(StepUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), AdviseNoLogin)
 		}
-		if err := starttls.CheckCredentials(c.Credentials); err != nil {
+		if err := p.CheckLogin(c.Credentials); err != nil {
 			return stepErr(StepUsage, err, "")
 		}
 	}

@@ -20,7 +20,7 @@ import (
 func init() {
 	register(&Protocol{
 		Name: "ldap", Title: "LDAP", Port: 389, TLSPort: 636, Scheme: "ldap", TLSScheme: "ldaps",
-		Upgrade: ldapUpgrade, After: ldapAfter, Login: true,
+		Upgrade: ldapUpgrade, After: ldapAfter, Login: true, checkLogin: ldapCheckLogin,
 	})
 }
 
@@ -556,10 +556,8 @@ func ldapAfter(d *Dialog, _ bool) error {
 // code, after an unbind.
 func ldapLogin(d *Dialog, id int) error {
 	c := d.Credentials
-	if c.Password == "" {
-		// A name without a password is an unauthenticated bind (RFC 4513,
-		// Section 5.1.2): servers that allow it log no one in.
-		return fmt.Errorf("%s: a simple bind without a password logs no one in (RFC 4513, Section 5.1.2); not sent", d.Protocol.Name)
+	if err := ldapCheckLogin(c); err != nil {
+		return err
 	}
 	b := ldapBindRequest(id, c.User, c.Password)
 	if err := d.sendLDAP(b, id, "BindRequest", fmt.Sprintf("version 3, name %s, simple %s", strconv.Quote(c.User), Withheld)); err != nil {
@@ -581,6 +579,16 @@ func ldapLogin(d *Dialog, id int) error {
 			return fmt.Errorf("%w; then %w", lerr, err)
 		}
 		return lerr
+	}
+	return nil
+}
+
+// ldapCheckLogin refuses an empty password: a simple bind of a name
+// without one is an unauthenticated bind (RFC 4513, Section 5.1.2), which
+// servers that allow it answer with success and log no one in.
+func ldapCheckLogin(c *Credentials) error {
+	if c.Password == "" {
+		return errors.New("an LDAP simple bind without a password logs no one in (an unauthenticated bind, RFC 4513, Section 5.1.2)")
 	}
 	return nil
 }

@@ -191,9 +191,18 @@ func TestLDAPLogin(t *testing.T) {
 		}
 	}
 	// A DN without a password would be an unauthenticated bind (RFC
-	// 4513, Section 5.1.2): nothing is sent.
-	if _, sent, err := afterLogin(t, "ldap", ok, false, &Credentials{User: c.User}); err == nil || sent != "" {
+	// 4513, Section 5.1.2): refused before the dialog, and by the dialog
+	// itself, which sends nothing.
+	empty := &Credentials{User: c.User}
+	if _, sent, err := afterLogin(t, "ldap", ok, false, empty); err == nil || sent != "" {
 		t.Errorf("empty password: %v, sent %x", err, sent)
+	}
+	p, _ := Lookup("ldap")
+	if p.CheckLogin(empty) == nil || p.CheckLogin(c) != nil || p.CheckLogin(&Credentials{User: "a", Password: "p\n"}) == nil {
+		t.Error("LDAP's CheckLogin does not refuse exactly an empty password and what CheckCredentials refuses")
+	}
+	if p, _ := Lookup("ftp"); p.CheckLogin(empty) != nil {
+		t.Error("FTP refuses an empty password")
 	}
 }
 

@@ -247,6 +247,19 @@ func pop3After(d *Dialog, implicit bool) error {
 	return quit(d, "QUIT", "+OK", nil)
 }
 
+// CheckLogin says whether p can log in with c: c passes
+// CheckCredentials, and the protocol's own check (LDAP's simple bind
+// wants a password).
+func (p *Protocol) CheckLogin(c *Credentials) error {
+	if err := CheckCredentials(c); err != nil {
+		return err
+	}
+	if p.checkLogin != nil {
+		return p.checkLogin(c)
+	}
+	return nil
+}
+
 // CheckCredentials says whether c can be sent in the protocols' lines:
 // a user or password with a CR, LF or NUL cannot.
 func CheckCredentials(c *Credentials) error {

@@ -50,6 +50,9 @@ type Protocol struct {
 	After func(d *Dialog, implicit bool) error
 	// Login says that After logs in when the dialog has Credentials.
 	Login bool
+	// checkLogin, when set, refuses credentials the protocol cannot log
+	// in with (see CheckLogin).
+	checkLogin func(c *Credentials) error
 	// Serve, when set, speaks the server's side of Upgrade on a dialog of
 	// NewServerDialog: the greeting, the answers to the client's commands
 	// (refusing politely all but the few the clear-text part needs), up
