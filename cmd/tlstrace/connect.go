@@ -71,6 +71,11 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return err
 	}
+	keyLog, closeKeyLog, err := keyLogFromEnv()
+	if err != nil {
+		return err
+	}
+	defer closeKeyLog()
 	out, doneHTML, err := withHTML(out, o.html, "tlstrace connect "+addr, 0)
 	if err != nil {
 		return err
@@ -80,11 +85,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		out.Event(ev)
 		out.Flush() // the trace goes out as it happens, between the data
 	})
-	closeKeyLog, err := keyLogFromEnv(tr)
-	if err != nil {
-		return err
-	}
-	defer closeKeyLog()
+	tr.KeyLog = keyLog
 	if o.conn.Insecure {
 		warnInsecure(stderr)
 	}

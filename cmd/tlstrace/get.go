@@ -188,10 +188,6 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target, 0)
-	if err != nil {
-		return err
-	}
 	netw, tlsOpts, err := o.conn.build()
 	if err != nil {
 		return err
@@ -233,16 +229,23 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		bodyBuf = &strings.Builder{}
 		req.Output = bodyBuf
 	}
+	keyLog, closeKeyLog, err := keyLogFromEnv()
+	if err != nil {
+		return err
+	}
+	defer closeKeyLog()
+	// The report's file is made last, so that no check above leaves it
+	// behind empty.
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target, 0)
+	if err != nil {
+		return err
+	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
 		conv.Withhold(ev)
 		warnVerify(ev, stderr)
 		out.Event(ev)
 	})
-	closeKeyLog, err := keyLogFromEnv(tr)
-	if err != nil {
-		return err
-	}
-	defer closeKeyLog()
+	tr.KeyLog = keyLog
 	if o.conn.Insecure {
 		warnInsecure(stderr)
 	}
@@ -271,18 +274,18 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	return clientError(err)
 }
 
-// keyLogFromEnv appends the run's secrets to $SSLKEYLOGFILE, as curl does.
-func keyLogFromEnv(tr *source.Tracer) (func(), error) {
+// keyLogFromEnv opens $SSLKEYLOGFILE, to which the run's secrets are
+// appended as curl does; without it, the writer is nil.
+func keyLogFromEnv() (io.Writer, func(), error) {
 	kl := os.Getenv("SSLKEYLOGFILE")
 	if kl == "" {
-		return func() {}, nil
+		return nil, func() {}, nil
 	}
 	f, err := keylog.OpenAppend(kl)
 	if err != nil {
-		return nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %w", err), "")
+		return nil, nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %w", err), "")
 	}
-	tr.KeyLog = f
-	return func() { f.Close() }, nil
+	return f, func() { f.Close() }, nil
 }
 
 // writePcap writes what the tracer recorded, with its secrets.
