@@ -143,6 +143,8 @@ func certJobError(err error) error {
 		return fail(exitUsage, errors.New("sign needs --ca and --ca-key"), "or a --ca file that holds the key too (PEM or PKCS#12)")
 	case errors.Is(err, certgen.ErrNoIssuerKey):
 		return fail(exitUsage, errors.New("--ca needs --ca-key"), "or a --ca file that holds the key too (PEM or PKCS#12)")
+	case errors.Is(err, certgen.ErrCAPassWithoutCA):
+		return fail(exitUsage, errors.New("--ca-pass without --ca"), "--ca-pass opens a PKCS#12 --ca file; the password of the --p12 file is --pass")
 	case errors.Is(err, certgen.ErrNoKeyOut):
 		return fail(exitUsage, errors.New("the new private key needs a file: --key-out FILE"), "or pass an existing key with --key")
 	case errors.Is(err, certgen.ErrNoP12Key):

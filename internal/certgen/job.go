@@ -85,6 +85,9 @@ var (
 	// comes wrapped in a *setting.Error naming the later output (Out,
 	// KeyOut or P12).
 	ErrSameFile = errors.New("the same file as another output")
+	// ErrCAPassWithoutCA is a password for the issuer's file without
+	// that file: it would open nothing.
+	ErrCAPassWithoutCA = errors.New("certgen: the issuer's password without the issuer's file")
 )
 
 // Made says what a Job wrote, also when it then failed.
@@ -240,6 +243,9 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 // chain); without CACert, nothing.
 func (j *Job) readIssuer() ([]*x509.Certificate, error) {
 	if j.CACert == "" {
+		if j.CAPass != "" {
+			return nil, settingsErr(ErrCAPassWithoutCA)
+		}
 		return nil, nil
 	}
 	b, err := certio.ReadFile(j.CACert, j.CAPass)
