@@ -159,6 +159,10 @@ func certJobError(err error) error {
 		return fail(exitUsage, flagError(err), hint)
 	case errors.Is(err, certio.ErrWrongPassword):
 		return fail(exitInput, err, "give its password with --ca-pass")
+	case errors.Is(err, certgen.ErrIssuerNotCA):
+		return fail(exitInput, err, "issue from a CA's certificate (tlstrace cert ca), not from a leaf's")
+	case errors.Is(err, certgen.ErrIssuerKeyMismatch):
+		return fail(exitInput, err, "give the key of the --ca certificate with --ca-key")
 	case errors.Is(err, os.ErrExist):
 		return fail(exitInput, err, "use --force to overwrite it")
 	}

@@ -5,6 +5,7 @@
 package certgen
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -155,6 +156,16 @@ func keyID(pub any) ([]byte, error) {
 	return sum[:20], nil
 }
 
+// keyMatches tells whether pub is the public key of cert (Ed448
+// included, which crypto/x509 does not parse).
+func keyMatches(cert *x509.Certificate, pub any) bool {
+	if k, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); ok {
+		return k.Equal(pub)
+	}
+	spki, err := marshalPKIX(pub)
+	return err == nil && bytes.Equal(spki, cert.RawSubjectPublicKeyInfo)
+}
+
 // stand-in key used to let crypto/x509 lay out a structure for an Ed448
 // key, which it cannot handle; the key is then swapped.
 func standIn() crypto.Signer {
@@ -187,6 +198,11 @@ func CreateCertificate(template, parent *x509.Certificate, pub any, signer crypt
 	}
 	if parent == template && len(template.AuthorityKeyId) == 0 {
 		template.AuthorityKeyId = template.SubjectKeyId
+	}
+	if parent != template && !keyMatches(parent, signer.Public()) {
+		// crypto/x509 checks this but for an Ed448 key, which it lays
+		// out with a stand-in.
+		return nil, ErrIssuerKeyMismatch
 	}
 	if !isEd448(pub) && !isEd448(signer) {
 		return x509.CreateCertificate(rand.Reader, template, parent, pub, signer)

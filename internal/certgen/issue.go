@@ -2,6 +2,8 @@ package certgen
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -11,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
@@ -44,7 +48,9 @@ type Config struct {
 	KeyUsage, ExtKeyUsage []string
 	// Request, when set, gives the subject's public key; the names and
 	// extensions it asks for are copied (openssl's -copy_extensions
-	// copyall).
+	// copyall), except what the issuer decides: its authority key
+	// identifier, and the basic constraints, key usage or extended key
+	// usage that Profile, KeyUsage or ExtKeyUsage set.
 	Request *x509.CertificateRequest
 	// Key is the subject's key when there is no Request.
 	Key crypto.Signer
@@ -65,7 +71,14 @@ var extUsageNames = map[string]x509.ExtKeyUsage{
 	"emailprotection": x509.ExtKeyUsageEmailProtection, "timestamping": x509.ExtKeyUsageTimeStamping, "ocspsigning": x509.ExtKeyUsageOCSPSigning, "any": x509.ExtKeyUsageAny,
 }
 
-var oidSAN = asn1.ObjectIdentifier{2, 5, 29, 17}
+// Extensions (RFC 5280, Section 4.2.1) a request's may be replaced by.
+var (
+	oidSAN              = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
+	oidExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidAuthorityKeyID   = asn1.ObjectIdentifier{2, 5, 29, 35}
+)
 
 // SetValidity sets NotBefore to five minutes before now and NotAfter to
 // days after now, then to notBefore and notAfter when they are given (RFC
@@ -119,11 +132,6 @@ func (c *Config) template(pub any) (*x509.Certificate, error) {
 		t.IPAddresses = append(t.IPAddresses, r.IPAddresses...)
 		t.EmailAddresses = append(t.EmailAddresses, r.EmailAddresses...)
 		t.URIs = append(t.URIs, r.URIs...)
-		for _, e := range r.Extensions {
-			if !e.Id.Equal(oidSAN) {
-				t.ExtraExtensions = append(t.ExtraExtensions, e)
-			}
-		}
 	}
 	switch c.Profile {
 	case ProfileCA:
@@ -165,10 +173,72 @@ func (c *Config) template(pub any) (*x509.Certificate, error) {
 			t.ExtKeyUsage = append(t.ExtKeyUsage, eku)
 		}
 	}
+	if err := checkKeyUsage(t.KeyUsage, pub, c.KeyUsage); err != nil {
+		return nil, err
+	}
+	if r := c.Request; r != nil {
+		// crypto/x509 lets an extra extension replace the one it lays
+		// out: the request's may not replace what the issuer set, nor
+		// name the issuer's key (a request asking for CA:TRUE stays a
+		// server certificate under --profile server).
+		for _, e := range r.Extensions {
+			switch {
+			case e.Id.Equal(oidSAN), e.Id.Equal(oidAuthorityKeyID),
+				e.Id.Equal(oidBasicConstraints) && t.BasicConstraintsValid,
+				e.Id.Equal(oidKeyUsage) && t.KeyUsage != 0,
+				e.Id.Equal(oidExtKeyUsage) && len(t.ExtKeyUsage) > 0:
+				continue
+			}
+			t.ExtraExtensions = append(t.ExtraExtensions, e)
+		}
+	}
 	if t.Subject.CommonName == "" && len(t.Subject.Names) == 0 {
 		return nil, ErrNoSubject
 	}
 	return t, nil
+}
+
+// checkKeyUsage refuses the key usages a key of pub's type may not
+// assert (nil pub: not known yet), naming the first as names (the
+// settings) write it: an EC key does not encipher (RFC 5480,
+// Section 3), an RSA key does not agree on keys (RFC 3279, Section
+// 2.3.1), an EdDSA key only signs (RFC 8410, Section 5); encipherOnly
+// and decipherOnly mean something only beside keyAgreement (RFC 5280,
+// Section 4.2.1.3).
+func checkKeyUsage(ku x509.KeyUsage, pub any, names []string) error {
+	var bad x509.KeyUsage
+	var kind, rfc string
+	switch pub.(type) {
+	case *ecdsa.PublicKey:
+		bad, kind, rfc = x509.KeyUsageKeyEncipherment|x509.KeyUsageDataEncipherment, "an ECDSA", "RFC 5480, Section 3"
+	case *rsa.PublicKey:
+		bad, kind, rfc = x509.KeyUsageKeyAgreement|x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly, "an RSA", "RFC 3279, Section 2.3.1"
+	case ed25519.PublicKey, ed448.PublicKey:
+		bad, kind, rfc = ^(x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageCertSign | x509.KeyUsageCRLSign), "an EdDSA", "RFC 8410, Section 5"
+	}
+	if ku&(x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly) != 0 && ku&x509.KeyUsageKeyAgreement == 0 {
+		return setting.Errorf("KeyUsage", usageName(ku&(x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly), names), "means something only beside keyAgreement (RFC 5280, Section 4.2.1.3)")
+	}
+	if ku&bad != 0 {
+		return setting.Errorf("KeyUsage", usageName(ku&bad, names), "not a usage of %s key (%s)", kind, rfc)
+	}
+	return nil
+}
+
+// usageName names the first usage of ku as names (the settings) write it,
+// else as RFC 5280 does.
+func usageName(ku x509.KeyUsage, names []string) string {
+	for _, n := range names {
+		if ku&keyUsageNames[strings.ToLower(n)] != 0 {
+			return n
+		}
+	}
+	for b := x509.KeyUsageDigitalSignature; b <= x509.KeyUsageDecipherOnly; b <<= 1 {
+		if ku&b != 0 {
+			return b.String()
+		}
+	}
+	return ""
 }
 
 // Issue makes the certificate c describes and returns its DER.
@@ -201,6 +271,31 @@ func Issue(c Config) ([]byte, error) {
 		return nil, fmt.Errorf("making the certificate: %w", err)
 	}
 	return der, nil
+}
+
+// Errors of an issuer (CheckIssuer).
+var (
+	// ErrIssuerNotCA is an issuer's certificate that may not issue
+	// certificates: no basicConstraints CA:TRUE, or a keyUsage without
+	// keyCertSign (RFC 5280, Sections 4.2.1.9 and 4.2.1.3). What it
+	// signed would be refused by every verifier.
+	ErrIssuerNotCA = errors.New("the issuer's certificate is not a CA's: it needs basicConstraints CA:TRUE and, with a keyUsage, keyCertSign")
+	// ErrIssuerKeyMismatch is an issuer's key that is not the key of the
+	// issuer's certificate: the signature would not verify.
+	ErrIssuerKeyMismatch = errors.New("the issuer's key is not the key of the issuer's certificate")
+)
+
+// CheckIssuer tells whether cert, with key, may issue certificates. Issue
+// refuses only a key that is not cert's, so that broken chains can be
+// made on purpose (tlstrace lab's).
+func CheckIssuer(cert *x509.Certificate, key crypto.Signer) error {
+	if !cert.BasicConstraintsValid || !cert.IsCA || cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+		return ErrIssuerNotCA
+	}
+	if !keyMatches(cert, key.Public()) {
+		return ErrIssuerKeyMismatch
+	}
+	return nil
 }
 
 // ServerWithoutName reports whether c may serve TLS (it is no CA and its

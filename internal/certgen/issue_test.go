@@ -1,8 +1,11 @@
 package certgen
 
 import (
+	"bytes"
+	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"net"
 	"slices"
@@ -113,6 +116,186 @@ func TestServerWithoutName(t *testing.T) {
 	} {
 		if got := ServerWithoutName(&c.cert); got != c.want {
 			t.Errorf("%+v: %v, want %v", c.cert, got, c.want)
+		}
+	}
+}
+
+// TestIssueRequestExtensions: a request's extensions are copied, but not
+// over what the issuer sets: under a profile, a request asking for CA:TRUE
+// and keyCertSign still gets a server certificate, and the authority key
+// identifier is always the issuer's.
+func TestIssueRequestExtensions(t *testing.T) {
+	caKey, err := GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caDER, err := Issue(Config{CommonName: "CA", Profile: ProfileCA, PathLen: -1, Key: caKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := func(id asn1.ObjectIdentifier, critical bool, v any) pkix.Extension {
+		b, err := asn1.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkix.Extension{Id: id, Critical: critical, Value: b}
+	}
+	type basic struct{ IsCA bool }
+	asked := []pkix.Extension{
+		ext(oidBasicConstraints, true, basic{true}),
+		ext(oidKeyUsage, true, asn1.BitString{Bytes: []byte{0x06}, BitLength: 7}),        // keyCertSign, cRLSign
+		ext(oidExtKeyUsage, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 3}}), // codeSigning
+		ext(oidAuthorityKeyID, false, struct {
+			ID []byte `asn1:"optional,tag:0"`
+		}{[]byte{1, 2, 3, 4}}),
+		ext(asn1.ObjectIdentifier{1, 2, 3, 4}, false, "kept"),
+	}
+	reqKey, err := GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrDER, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req"}, ExtraExtensions: asked}, reqKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := x509.ParseCertificateRequest(csrDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(c Config) *x509.Certificate {
+		t.Helper()
+		c.Request, c.Issuer, c.IssuerKey = req, ca, caKey
+		der, err := Issue(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId) {
+			t.Errorf("authority key identifier %x; want the issuer's %x", cert.AuthorityKeyId, ca.SubjectKeyId)
+		}
+		if !slices.ContainsFunc(cert.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(asn1.ObjectIdentifier{1, 2, 3, 4}) }) {
+			t.Error("the request's other extension was not copied")
+		}
+		return cert
+	}
+	srv := issue(Config{Profile: ProfileServer})
+	if srv.IsCA || srv.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(srv.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) {
+		t.Errorf("--profile server: CA %v, usage %b, extended %v; want a server certificate", srv.IsCA, srv.KeyUsage, srv.ExtKeyUsage)
+	}
+	usage := issue(Config{KeyUsage: []string{"digitalSignature"}})
+	if !usage.IsCA || usage.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(usage.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}) {
+		t.Errorf("--key-usage alone: CA %v, usage %b, extended %v; want the request's basic constraints and extended usage, the usage given", usage.IsCA, usage.KeyUsage, usage.ExtKeyUsage)
+	}
+	// Without settings, as openssl's -copy_extensions copyall.
+	all := issue(Config{})
+	if !all.IsCA || all.KeyUsage != x509.KeyUsageCertSign|x509.KeyUsageCRLSign {
+		t.Errorf("no profile: CA %v, usage %b; want what the request asks", all.IsCA, all.KeyUsage)
+	}
+}
+
+// TestIssueKeyUsageForKey: a key usage the subject's key cannot have is
+// refused, naming it as given (RFC 5480, 3279, 8410).
+func TestIssueKeyUsageForKey(t *testing.T) {
+	keys := map[string]crypto.Signer{}
+	for _, typ := range []string{"rsa2048", "p256", "ed25519", "ed448"} {
+		k, err := GenerateKey(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[typ] = k
+	}
+	for _, c := range []struct {
+		key     string
+		profile string
+		usages  []string
+		bad     string
+	}{
+		{"p256", ProfileServer, []string{"KeyEncipherment"}, "KeyEncipherment"},
+		{"p256", "", []string{"digitalSignature", "dataEncipherment"}, "dataEncipherment"},
+		{"p256", ProfileServer, []string{"keyAgreement"}, ""},
+		{"rsa2048", ProfileServer, []string{"keyAgreement"}, "keyAgreement"},
+		{"rsa2048", ProfileServer, []string{"dataEncipherment"}, ""},
+		{"rsa2048", "", []string{"keyEncipherment", "encipherOnly"}, "encipherOnly"},
+		{"ed25519", ProfileClient, []string{"keyAgreement"}, "keyAgreement"},
+		{"ed448", ProfileCA, []string{"nonRepudiation"}, ""},
+		{"ed448", ProfileServer, []string{"keyEncipherment"}, "keyEncipherment"},
+	} {
+		_, err := Issue(Config{CommonName: "k", Profile: c.profile, PathLen: -1, KeyUsage: c.usages, Key: keys[c.key]})
+		var se *setting.Error
+		switch {
+		case c.bad == "" && err != nil:
+			t.Errorf("%s %v: %v", c.key, c.usages, err)
+		case c.bad != "" && (!errors.As(err, &se) || se.Name != "KeyUsage" || se.Value != c.bad):
+			t.Errorf("%s %v: %v; want a KeyUsage setting error for %s", c.key, c.usages, err, c.bad)
+		}
+	}
+}
+
+// TestCheckIssuer: a certificate that is no CA's, or a key that is not
+// the issuer certificate's (Ed448 on either side too, which crypto/x509
+// does not check), is no issuer; Issue refuses the wrong key.
+func TestCheckIssuer(t *testing.T) {
+	issueAs := func(typ, profile string, issuer *x509.Certificate, issuerKey crypto.Signer) (*x509.Certificate, crypto.Signer) {
+		t.Helper()
+		k, err := GenerateKey(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := Issue(Config{CommonName: typ + " " + profile, Profile: profile, PathLen: -1, Key: k, Issuer: issuer, IssuerKey: issuerKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, k
+	}
+	edCA, edKey := issueAs("ed448", ProfileCA, nil, nil)
+	ecCA, ecKey := issueAs("p256", ProfileCA, nil, nil)
+	leaf, leafKey := issueAs("p256", ProfileServer, ecCA, ecKey)
+	_, otherEd := issueAs("ed448", ProfileCA, nil, nil)
+	for _, c := range []struct {
+		name   string
+		issuer *x509.Certificate
+		key    crypto.Signer
+		want   error
+	}{
+		{"Ed448 CA", edCA, edKey, nil},
+		{"a leaf", leaf, leafKey, ErrIssuerNotCA},
+		{"Ed448 CA, another Ed448 key", edCA, otherEd, ErrIssuerKeyMismatch},
+		{"Ed448 CA, a P-256 key", edCA, ecKey, ErrIssuerKeyMismatch},
+		{"P-256 CA, an Ed448 key", ecCA, edKey, ErrIssuerKeyMismatch},
+	} {
+		if err := CheckIssuer(c.issuer, c.key); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v; want %v", c.name, err, c.want)
+		}
+		// Issue refuses the wrong key only.
+		want := c.want
+		if want == ErrIssuerNotCA {
+			want = nil
+		}
+		k, _ := GenerateKey("p256")
+		der, err := Issue(Config{CommonName: "x", Profile: ProfileServer, Key: k, Issuer: c.issuer, IssuerKey: c.key})
+		if !errors.Is(err, want) {
+			t.Errorf("%s: Issue: %v; want %v", c.name, err, want)
+		}
+		if want != nil {
+			continue
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(cert.RawIssuer, c.issuer.RawSubject) {
+			t.Errorf("%s: issuer %v", c.name, cert.Issuer)
 		}
 	}
 }

@@ -212,6 +212,10 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 		}
 	}
 	der, err := Issue(*c)
+	if se := (*setting.Error)(nil); errors.As(err, &se) {
+		// A key usage the key may not have (known only now).
+		return Made{}, settingsErr(err)
+	}
 	if err != nil {
 		return Made{}, &Error{Step: StepMake, Err: err}
 	}
@@ -268,6 +272,13 @@ func (j *Job) readIssuer() ([]*x509.Certificate, error) {
 		return nil, &Error{Step: StepRead, Name: j.CACert, Err: fmt.Errorf("%s: %w", j.CACert, errKeyCannotSign)}
 	default:
 		return nil, settingsErr(ErrNoIssuerKey)
+	}
+	if err := CheckIssuer(c.Issuer, c.IssuerKey); err != nil {
+		name := j.CACert
+		if errors.Is(err, ErrIssuerKeyMismatch) && j.CAKey != "" {
+			name = j.CAKey
+		}
+		return nil, &Error{Step: StepRead, Name: name, Err: fmt.Errorf("%s: %w", name, err)}
 	}
 	return b.Certs, nil
 }
