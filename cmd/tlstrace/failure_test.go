@@ -70,7 +70,7 @@ func TestGetWireFailures(t *testing.T) {
 		{"unknown-suite", raw(hello(0x0303, 0xcafe), true), nil,
 			"the client refused the server's handshake with a handshake_failure alert", "breaks the protocol"},
 		{"alert-storm", raw(lab.AlertStorm, true), nil,
-			"the server sent 40 warning alerts (the last no_renegotiation) where its handshake should have gone on", "is misbehaving"},
+			"the server sent 40 warning alerts (the last unrecognized_name) where its handshake should have gone on", "is misbehaving"},
 		{"oversized-handshake-message", raw(append(hello(0x0303, 0xc02f), 22, 3, 3, 0, 4, 11, 0x10, 0, 0), true), nil,
 			"the client refused the server's handshake with an internal_error alert: tls: handshake message of length 1048576 bytes", "breaks the protocol"},
 		{"corrupt-certificate", raw(badCert, true), []string{"-m", "2s"},
@@ -131,7 +131,7 @@ func TestGetWireFailures(t *testing.T) {
 				case "slow-server":
 					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 3 bytes of a record in that time", "timed out: the server sent only 3 bytes of a record, then nothing", 1)
 				case "stalled-in-a-message":
-					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "timed out: the server sent only 20 of the 42 bytes of a handshake message, then nothing", 1)
+					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "timed out: the server sent only 20 of the 49 bytes of a handshake message, then nothing", 1)
 				}
 				if vcode != code || vstderr != stderr {
 					t.Errorf("verify: exit %d, %q; want %d, %q", vcode, vstderr, code, stderr)

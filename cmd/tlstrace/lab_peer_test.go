@@ -117,3 +117,41 @@ func TestLabPeersDHE(t *testing.T) {
 		t.Errorf("curl: %v %s; openssl s_client: %v %s", cerr, curl, oerr, ossl)
 	}
 }
+
+// TestLabPeersHostile checks that curl and openssl s_client fail on the
+// hostile servers for the fault each claims, not for something met
+// before it: a ServerHello without renegotiation_info would stop them
+// first ("unsafe legacy renegotiation disabled"), and a
+// no_renegotiation warning is fatal to OpenSSL at the first one, so it
+// would never see a flood.
+func TestLabPeersHostile(t *testing.T) {
+	tlstest.RequirePeer(t, "curl", "openssl")
+	want := map[string]string{
+		"corrupt-cert": "asn1",
+		"alert-storm":  "too many warn alerts",
+		"lying-length": "excessive message size",
+	}
+	servers, _ := startLab(t, "corrupt-cert", "alert-storm", "lying-length")
+	for _, s := range servers {
+		t.Run(s.Name, func(t *testing.T) {
+			u, err := url.Parse(s.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			curl, cerr := exec.CommandContext(ctx, "curl", "-sS", "-m", "5", "-k", "-o", "/dev/null", s.URL).CombinedOutput()
+			cmd := exec.CommandContext(ctx, "openssl", "s_client", "-connect", u.Host, "-brief")
+			cmd.Stdin = strings.NewReader("")
+			ossl, oerr := cmd.CombinedOutput()
+			t.Logf("curl: %v: %s", cerr, firstLines(string(curl), 1))
+			t.Logf("openssl s_client: %v: %s", oerr, firstLines(string(ossl), 3))
+			if cerr == nil || !strings.Contains(strings.ToLower(string(curl)), want[s.Name]) {
+				t.Errorf("curl: %v, want a failure naming %q:\n%s", cerr, want[s.Name], curl)
+			}
+			if oerr == nil || !strings.Contains(strings.ToLower(string(ossl)), want[s.Name]) {
+				t.Errorf("openssl s_client: %v, want a failure naming %q:\n%s", oerr, want[s.Name], ossl)
+			}
+		})
+	}
+}

@@ -23,11 +23,15 @@ func ReadRecord(c net.Conn) bool {
 }
 
 // ServerHello returns a whole ServerHello record choosing version and
-// suite, with no extensions.
+// suite, with one extension: an empty renegotiation_info (RFC 5746,
+// Section 3.6), without which OpenSSL's clients (curl, s_client) refuse
+// the ServerHello ("unsafe legacy renegotiation disabled") before they
+// reach the fault that follows it.
 func ServerHello(version, suite uint16) []byte {
 	body := []byte{byte(version >> 8), byte(version)}
 	body = append(body, make([]byte, 32)...)
 	body = append(body, 0, byte(suite>>8), byte(suite), 0)
+	body = append(body, 0, 5, 0xff, 0x01, 0, 1, 0)
 	msg := append([]byte{2, 0, 0, byte(len(body))}, body...)
 	return append([]byte{22, 3, 3, 0, byte(len(msg))}, msg...)
 }
@@ -42,9 +46,11 @@ var (
 	TruncatedRecord = append([]byte{22, 3, 3, 0, 84, 2, 0, 0, 80, 3, 3}, make([]byte, 14)...)
 	// SSLv2Hello is an SSL 2.0 SERVER-HELLO.
 	SSLv2Hello = []byte{0x80, 0x0e, 4, 0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 1, 0, 0x80}
-	// AlertStorm is a ServerHello, then 40 warning no_renegotiation
-	// alerts.
-	AlertStorm = append(ServerHello(0x0303, 0xc02f), bytes.Repeat([]byte{21, 3, 3, 0, 2, 1, 100}, 40)...)
+	// AlertStorm is a ServerHello, then 40 warning unrecognized_name
+	// alerts, the warning servers do send in a handshake (RFC 6066,
+	// Section 3). Not no_renegotiation, which OpenSSL's clients take as
+	// fatal at the first one: they would not see the flood.
+	AlertStorm = append(ServerHello(0x0303, 0xc02f), bytes.Repeat([]byte{21, 3, 3, 0, 2, 1, 112}, 40)...)
 	// CorruptCert is a ServerHello and a Certificate message whose one
 	// certificate is 4 bytes of DER that do not parse.
 	CorruptCert = append(ServerHello(0x0303, 0xc02f), 22, 3, 3, 0, 14, 11, 0, 0, 10, 0, 0, 7, 0, 0, 4, 0x30, 0x82, 0xff, 0xff)

@@ -1,7 +1,7 @@
 package lab
 
-// LyingLength is a record holding a whole ServerHello (TLS 1.2, no
-// extensions) whose handshake header claims 131072 bytes: more than the
+// LyingLength is a record holding a whole ServerHello (TLS 1.2,
+// renegotiation_info its one extension) whose handshake header claims 131072 bytes: more than the
 // record holds, and more than a ServerHello can (65607 bytes, RFC 8446,
 // Section 4.1.3).
 var LyingLength = func() []byte {
@@ -15,5 +15,5 @@ var LyingLength = func() []byte {
 // for bytes that never come.
 func lengthFaults() []*Fault {
 	return []*Fault{{Name: "lying-length", Kind: KindHostile, Exit: ExitTLS, raw: Answer(LyingLength, true),
-		Fault: "the server's ServerHello claims 131072 bytes in its header; its record holds 38, and no ServerHello can hold that many"}}
+		Fault: "the server's ServerHello claims 131072 bytes in its header; its record holds 45, and no ServerHello can hold that many"}}
 }
