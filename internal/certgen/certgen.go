@@ -199,9 +199,10 @@ func CreateCertificate(template, parent *x509.Certificate, pub any, signer crypt
 	if parent == template && len(template.AuthorityKeyId) == 0 {
 		template.AuthorityKeyId = template.SubjectKeyId
 	}
-	if parent != template && !keyMatches(parent, signer.Public()) {
+	if parent != template && (parent.PublicKey != nil || len(parent.RawSubjectPublicKeyInfo) > 0) && !keyMatches(parent, signer.Public()) {
 		// crypto/x509 checks this but for an Ed448 key, which it lays
-		// out with a stand-in.
+		// out with a stand-in (a parent that is a template with no key
+		// is not checked, as crypto/x509 does not).
 		return nil, ErrIssuerKeyMismatch
 	}
 	if !isEd448(pub) && !isEd448(signer) {
