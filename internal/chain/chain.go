@@ -236,9 +236,15 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// check says more.
 		// crypto/x509's name constraint error names no CA: the failed
 		// check does.
+		// Nor does its error for an extended key usage (it names the
+		// leaf when an intermediate's forbids the use), nor that of an
+		// unhandled critical extension; nor judge's for an Ed448 chain.
 		var unk x509.UnknownAuthorityError
 		var inv x509.CertificateInvalidError
-		named := errors.As(r.Err, &inv) && inv.Reason == x509.CANotAuthorizedForThisName
+		var crit x509.UnhandledCriticalExtension
+		var judged *checkError
+		named := errors.As(r.Err, &inv) && (inv.Reason == x509.CANotAuthorizedForThisName || inv.Reason == x509.IncompatibleUsage) ||
+			errors.As(r.Err, &crit) || errors.As(r.Err, &judged)
 		if (errors.As(r.Err, &unk) || named) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
 			if cause, fix := failedCheck(r.Links, o.Clock); cause != "" {
 				r.Cause, r.Fix = cause, fix
@@ -306,11 +312,20 @@ func failedCheck(links []Link, clock string) (string, string) {
 			case "validity":
 				return fmt.Sprintf("the certificate %s is outside its validity window: %s", subject, c.Detail),
 					"renew the certificate (and check " + clockName(clock) + ")"
+			case "critical_extensions":
+				return fmt.Sprintf("the certificate %s has a %s", subject, c.Detail),
+					"reissue it without that extension, or with it not critical"
 			}
 		}
 	}
 	return "", ""
 }
+
+// checkError is a failed check that judge found, which crypto/x509 would
+// have refused with an error of its own: failedCheck explains it.
+type checkError struct{ msg string }
+
+func (e *checkError) Error() string { return e.msg }
 
 // judge decides a chain from the link checks (for Ed448 chains only). A
 // leaf not valid for name is an x509.HostnameError, as crypto/x509 says it.
@@ -337,7 +352,7 @@ func judge(links []Link, name string) (bool, error) {
 				return false, x509.UnknownAuthorityError{Cert: l.Cert}
 			}
 			if !c.OK {
-				return false, fmt.Errorf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)
+				return false, &checkError{fmt.Sprintf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)}
 			}
 		}
 	}
@@ -583,6 +598,15 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		add("validity", false, "%s: expired at %s (%s ago)", window, at.UTC().Format(time.RFC3339), span(at.Sub(c.NotAfter)))
 	default:
 		add("validity", true, "%s: valid at %s", window, at.UTC().Format(time.RFC3339))
+	}
+	if len(c.UnhandledCriticalExtensions) > 0 {
+		// RFC 5280, Section 4.2: a critical extension the verifier does
+		// not know fails the certificate (crypto/x509 names neither).
+		var ids []string
+		for _, id := range c.UnhandledCriticalExtensions {
+			ids = append(ids, id.String())
+		}
+		add("critical_extensions", false, "critical extension %s not understood: a verifier must refuse the certificate (RFC 5280, Section 4.2)", strings.Join(ids, ", "))
 	}
 	if i > 0 {
 		// A CA: basic constraints, path length, key usage.

@@ -1,10 +1,17 @@
 package chain
 
 import (
+	"crypto"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/certgen"
 )
 
 // TestFailureKeepsType checks that a refused chain's error says the cause
@@ -27,5 +34,61 @@ func TestFailureKeepsType(t *testing.T) {
 	leaf, o = c.options(t)
 	if r := Verify(leaf, o); r.Valid && r.Failure() != nil {
 		t.Errorf("a valid chain has a failure: %v", r.Failure())
+	}
+}
+
+// TestUnhandledCriticalExtension: a certificate with a critical extension
+// no verifier knows fails on its own link, which names the extension, as
+// the cause does; an Ed448 chain, judged here, fails as crypto/x509 fails
+// the others.
+func TestUnhandledCriticalExtension(t *testing.T) {
+	for _, keyType := range []string{"ecdsa", "ed448"} {
+		t.Run(keyType, func(t *testing.T) {
+			leaf, root := cnChain(t, keyType, "crit.test", func(c *x509.Certificate) {
+				c.DNSNames = []string{"crit.test"}
+				c.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4}, Critical: true, Value: []byte{5, 0}}}
+			})
+			r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "crit.test"})
+			if r.Valid || !strings.Contains(r.Cause, `"CN=crit.test"`) || !strings.Contains(r.Cause, "1.2.3.4") || r.Fix == "" {
+				t.Errorf("valid %v, cause %q, fix %q; want the certificate and the extension named", r.Valid, r.Cause, r.Fix)
+			}
+			if len(r.Links) == 0 || !slices.ContainsFunc(r.Links[0].Checks, func(c Check) bool {
+				return c.Name == "critical_extensions" && !c.OK && strings.Contains(c.Detail, "1.2.3.4")
+			}) {
+				t.Errorf("the leaf's checks %+v have no failed critical_extensions check", r.Links[0].Checks)
+			}
+		})
+	}
+}
+
+// TestIntermediateExtKeyUsage: an intermediate whose extended key usage
+// forbids serverAuth is named as the cause, not the leaf crypto/x509's
+// error carries.
+func TestIntermediateExtKeyUsage(t *testing.T) {
+	key := func() crypto.Signer {
+		k, err := certgen.GenerateKey("p256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	issue := func(c certgen.Config) *x509.Certificate {
+		der, err := certgen.Issue(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	rootKey, interKey := key(), key()
+	root := issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
+	inter := issue(certgen.Config{CommonName: "Client CA", Profile: certgen.ProfileCA, PathLen: 0, ExtKeyUsage: []string{"clientAuth"}, Key: interKey, Issuer: root, IssuerKey: rootKey})
+	leaf := issue(certgen.Config{CommonName: "srv.test", SANs: []string{"srv.test"}, Profile: certgen.ProfileServer, Key: key(), Issuer: inter, IssuerKey: interKey})
+	r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Intermediates: []*x509.Certificate{inter}, Name: "srv.test"})
+	if r.Valid || !strings.HasPrefix(r.Cause, `the extended key usage of "CN=Client CA"`) {
+		t.Errorf("valid %v, cause %q; want the intermediate named", r.Valid, r.Cause)
 	}
 }
