@@ -323,7 +323,9 @@ func startOpenSSL(t *testing.T, out *lockedBuffer, args ...string) (io.WriteClos
 // (-early_data) on a session it resumes from an openssl s_server started
 // with -early_data. The client's change_cipher_spec after its early data
 // key is plaintext (RFC 8446, Appendix D.4), not an undecryptable record,
-// and the early data decrypts; the handshake messages are tshark's.
+// and the early data decrypts; the handshake messages are tshark's. With a
+// key log that lacks the early traffic secret, every record that needs it
+// says so.
 func TestReadEarlyDataPeer(t *testing.T) {
 	dir, keylog, pcap, port := capturedPeers(t, "early", "openssl", "dumpcap", "tshark")
 	sess := filepath.Join(dir, "sess.pem")
@@ -400,4 +402,44 @@ func TestReadEarlyDataPeer(t *testing.T) {
 		t.Errorf("client application data %q, want %q", data, "early hello\nagain\n")
 	}
 	checkTshark(t, pcap, keylog, port, 1, got, events)
+
+	// Without the early traffic secret the 0-RTT records stay encrypted,
+	// as tshark leaves them, and each says that this secret is missing:
+	// the EndOfEarlyData too, which comes after the ServerHello and which
+	// the client's handshake key does not open.
+	b, err := os.ReadFile(keylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "CLIENT_EARLY_TRAFFIC_SECRET ") {
+			kept = append(kept, l)
+		}
+	}
+	noEarly := filepath.Join(dir, "noearly.txt")
+	if err := os.WriteFile(noEarly, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eoed := 0
+	for _, ev := range events {
+		if ev.Conn == 2 && ev.Type == "end_of_early_data" {
+			eoed = ev.Frame
+		}
+	}
+	events = runJSON(t, "read", pcap, "--keylog", noEarly, "--json")
+	checkOracle(t, oracleCase{pcap: pcap, keylog: noEarly, decodeAs: fmt.Sprintf("tcp.port==%d,tls", port), events: events})
+	var frames []int
+	for _, ev := range events {
+		if ev.Conn != 2 || ev.Type != "encrypted_record" {
+			continue
+		}
+		frames = append(frames, ev.Frame)
+		if ev.From != "client" || !strings.Contains(ev.Error, "no key: ") || !strings.Contains(ev.Error, " CLIENT_EARLY_TRAFFIC_SECRET") {
+			t.Errorf("frame %d: the %s's encrypted record says %q, want that the key log has no CLIENT_EARLY_TRAFFIC_SECRET", ev.Frame, ev.From, ev.Error)
+		}
+	}
+	if len(frames) != 2 || frames[1] != eoed {
+		t.Errorf("encrypted records in frames %v, want the early data's and the EndOfEarlyData's (frame %d)", frames, eoed)
+	}
 }

@@ -142,7 +142,26 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 			firstErr = err
 		}
 	}
+	if err := c.earlyKeyMissing(d); err != nil {
+		return 0, nil, 0, err
+	}
 	return 0, nil, 0, fmt.Errorf("decryption failed: %w", firstErr)
+}
+
+// earlyKeyMissing explains a client record of a TLS 1.3 handshake that its
+// handshake key does not open when the ClientHello offered early data and
+// the key log has no early traffic secret: 0-RTT records that the server
+// accepted go on after its ServerHello, up to EndOfEarlyData, under that
+// secret (RFC 8446, Section 4.2.10), so the record is most likely one of
+// them and what is missing is the key, not the record's integrity.
+func (c *Conn) earlyKeyMissing(d *direction) error {
+	label := keylog.LabelClientEarlyTrafficSecret
+	if d.side != Client || c.version != wire.VersionTLS13 || d.appKeys || !c.earlyData ||
+		c.s.Keys.Secret(c.clientRandom, label) != nil {
+		return nil
+	}
+	return fmt.Errorf("no key: the ClientHello offered early data, whose records up to EndOfEarlyData need the %s, and the key log has none for client random %x (the %s does not open this record)",
+		label, c.clientRandom, keylog.LabelClientHandshakeTrafficSecret)
 }
 
 // loadKeys sets the direction's key from the key log once it is known. For
