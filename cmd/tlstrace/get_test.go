@@ -331,6 +331,31 @@ func TestGetFailures(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ocsp-signed-by-ca-with-its-certificate", func(t *testing.T) {
+		// openssl ocsp -rsigner CA: the issuer signs and puts its own
+		// certificate in the response, which curl and OpenSSL accept.
+		cert, key := inter.leaf(t, dir, "ocsp-openssl", nil, inter)
+		b, _ := os.ReadFile(cert)
+		leaf, _ := parseFirstCert(b)
+		der, err := x509.MarshalPKCS8PrivateKey(inter.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		interKey := filepath.Join(dir, "intermediate-key.pem")
+		os.WriteFile(interKey, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+		index := filepath.Join(dir, "ocsp-index.txt")
+		os.WriteFile(index, fmt.Appendf(nil, "V\t%s\t\t%X\tunknown\t/CN=ocsp-openssl\n", time.Now().Add(24*time.Hour).UTC().Format("060102150405Z"), leaf.SerialNumber), 0o644)
+		staple := filepath.Join(dir, "ocsp-openssl.der")
+		if out, err := exec.Command("openssl", "ocsp", "-index", index, "-rsigner", inter.file, "-rkey", interKey, "-CA", inter.file,
+			"-issuer", inter.file, "-cert", cert, "-respout", staple, "-ndays", "1").CombinedOutput(); err != nil {
+			t.Fatalf("openssl ocsp: %v\n%s", err, out)
+		}
+		port := sServer(t, cert, key, "-status_file", staple)
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
+		if code != 0 || !strings.Contains(out, `"ocsp":"good"`) {
+			t.Errorf("exit %d, %s", code, stderr)
+		}
+	})
 	t.Run("insecure", func(t *testing.T) {
 		cert, key := (*testCA)(nil).leaf(t, dir, "self-k", nil)
 		port := sServer(t, cert, key)

@@ -235,7 +235,7 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 		p.OCSP = "not checked: the issuer is unknown"
 		return soft(stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"), ""))
 	}
-	resp, err := ocsp.ParseResponseForCert(raw, leaf, issuer)
+	resp, err := chain.ParseStaple(raw, leaf, issuer)
 	if err != nil {
 		p.OCSP = "invalid"
 		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), ""))

@@ -82,7 +82,7 @@ func (p *CertChain) StapleStatus() Staple {
 	if len(p.Certs) < 2 {
 		return Staple{Text: "not checked: the chain holds no issuer of the leaf"}
 	}
-	resp, err := ocsp.ParseResponseForCert(p.Staple, p.Certs[0], p.Certs[1])
+	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], p.Certs[1])
 	if err != nil {
 		return Staple{Text: "invalid: " + err.Error()}
 	}
