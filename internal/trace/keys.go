@@ -178,7 +178,10 @@ func (c *Conn) loadKeys(d *direction) {
 		d.keyErr = fmt.Sprintf("records of cipher suite %s cannot be decrypted by tlstrace", suiteName(c.suite))
 		return
 	}
-	if c.s.Keys.Len() == 0 && c.s.Keys.PSK() == nil {
+	if c.s.Keys.Len() == 0 && c.s.Keys.PSK() == nil && (c.version == wire.VersionTLS13 || c.resumedMaster() == nil) {
+		// A TLS 1.2 abbreviated handshake needs no secret of its own:
+		// the session it resumes has its master secret (a live run
+		// forgets each connection's secrets when it closes).
 		d.keyErr = ErrNoSecrets
 		return
 	}
