@@ -1,9 +1,13 @@
 package server
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +47,9 @@ type failed struct {
 	// how many bytes the client sent (-1: not traced).
 	hello *fingerprint.Hello
 	read  int64
+	// leaf is the certificate the server sent (DER), nil if none was
+	// seen.
+	leaf []byte
 	// silent: the client sent no byte; answered: it was answered with a
 	// 400 for a plain HTTP request.
 	silent, answered bool
@@ -80,6 +87,9 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 	switch f.Kind {
 	case failure.PeerAlert:
 		h.Cause, h.Fix = clientAlert(f.Alert)
+		if cause, fix, ok := curveNotOffered(f.Alert, x); ok {
+			h.Cause, h.Fix = cause, fix
+		}
 	case failure.LocalAlert:
 		var le *handshake.LimitError
 		switch {
@@ -197,6 +207,53 @@ func clientSent(ev *trace.Evidence) string {
 		return "after its ClientHello"
 	}
 	return "before it sent a ClientHello"
+}
+
+// curveGroups are the supported_groups code points of the curves an
+// ECDSA certificate's key can be on (RFC 8422, Section 5.1.1).
+var curveGroups = map[elliptic.Curve]uint16{elliptic.P256(): 23, elliptic.P384(): 24, elliptic.P521(): 25}
+
+// curveNotOffered explains a client that ended a TLS 1.0-1.2 handshake
+// with an alert after the server sent an ECDSA certificate whose curve its
+// supported_groups did not list: the server must not (RFC 8422, Section
+// 5.3; RFC 4492, Section 5.3), and OpenSSL's clients refuse it ("wrong
+// curve", illegal_parameter). crypto/tls serves its only certificate
+// anyway; of several, it picks one the client supports.
+func curveNotOffered(a *failure.AlertError, x *failed) (cause, fix string, ok bool) {
+	if x.hello == nil || len(x.hello.Groups) == 0 || x.leaf == nil ||
+		x.ev.Chosen < wire.VersionTLS10 || x.ev.Chosen > wire.VersionTLS12 {
+		// No supported_groups: the client takes any curve (RFC 8422,
+		// Section 4).
+		return "", "", false
+	}
+	cert, err := x509.ParseCertificate(x.leaf)
+	if err != nil {
+		return "", "", false
+	}
+	pub, isEC := cert.PublicKey.(*ecdsa.PublicKey)
+	if !isEC {
+		return "", "", false
+	}
+	g, known := curveGroups[pub.Curve]
+	if !known || slices.Contains(x.hello.Groups, g) {
+		return "", "", false
+	}
+	var offered []string
+	for _, o := range x.hello.Groups {
+		if n := wire.GroupName(o); n != "GREASE" {
+			if n == "" {
+				n = fmt.Sprintf("0x%04X", o)
+			}
+			offered = append(offered, n)
+		}
+	}
+	art := "a"
+	if strings.ContainsAny(a.Name()[:1], "aeiou") {
+		art = "an"
+	}
+	return fmt.Sprintf("the client refused the server's ECDSA certificate (it sent %s %s alert): its key is on %s, and the client's supported_groups (%s) does not list that curve; in %s the certificate's curve must be one the client supports (RFC 8422, Section 5.3)",
+			art, a.Name(), wire.GroupName(g), strings.Join(offered, ", "), wire.VersionName(x.ev.Chosen)),
+		"serve an RSA certificate beside the ECDSA one (a second certificate and key: the server then picks the one the client supports), or one on a curve the client lists", true
 }
 
 // clientAlert explains a handshake the client ended with an alert: it

@@ -4,6 +4,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -110,6 +111,9 @@ type ClientInfo struct {
 	// when it served).
 	State tls.ConnectionState
 	Done  bool
+	// leaf is the first certificate of the server's Certificate message
+	// (DER), to explain a client that refused it.
+	leaf []byte
 }
 
 // New makes a server whose events go to emit (nil: no trace).
@@ -308,6 +312,14 @@ func (s *Server) Tracer() *source.Tracer { return s.tracer }
 // and returns them as an event to follow the ClientHello.
 func (s *Server) observe(ev *trace.Event) []*trace.Event {
 	m, ok := ev.Payload.(*trace.Message)
+	if ok && ev.From == trace.Server && m.Certificate != nil && len(m.Certificate.DER) > 0 {
+		s.mu.Lock()
+		if ci := s.byID[ev.Conn]; ci != nil {
+			ci.leaf = bytes.Clone(m.Certificate.DER[0])
+		}
+		s.mu.Unlock()
+		return nil
+	}
 	if !ok || m.ClientHello == nil || ev.From != trace.Client || ev.Error != "" {
 		// No fingerprint of a hello that did not decode to the end: it
 		// would be made of what happened to be read.
@@ -618,7 +630,7 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 		}
 		s.mu.Lock()
 		if ci := s.byID[id]; ci != nil {
-			x.hello = ci.Hello
+			x.hello, x.leaf = ci.Hello, ci.leaf
 		}
 		delete(s.byID, id)
 		s.mu.Unlock()
