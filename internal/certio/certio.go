@@ -70,6 +70,9 @@ func Parse(b []byte, password string) (*Bundle, error) {
 	if certs, err := parsePKCS7(b); err == nil {
 		return &Bundle{Format: PKCS7, Certs: certs}, nil
 	}
+	if err := checkPKCS12(b); err != nil {
+		return nil, err
+	}
 	if key, leaf, cas, err := pkcs12.DecodeChain(b, password); err == nil {
 		return &Bundle{Format: PKCS12, Certs: append([]*x509.Certificate{leaf}, cas...), Key: key}, nil
 	} else if errors.Is(err, pkcs12.ErrIncorrectPassword) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cloudflare/circl/sign/ed448"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // fuzzCert makes a small self-signed Ed25519 certificate and its key, the
@@ -64,7 +65,9 @@ func pkcs7(t testing.TB, certs ...[]byte) []byte {
 // PKCS#7, PKCS#12). What it reads must survive being written again: the
 // certificates and key as PEM read back the same, in order. A DER input is
 // the certificate's bytes; a PKCS#7 one holds each certificate's bytes, in
-// order. The seeds are small: one Ed25519 certificate in every form.
+// order. The seeds are small: one Ed25519 certificate in every form
+// (PKCS#12 with its key); testdata holds a PKCS#12 file whose MAC asks for
+// 2^31-1 iterations, which took hours to refuse.
 func FuzzParse(f *testing.F) {
 	der, key := fuzzCert(f)
 	keyDER, err := MarshalPKCS8(key)
@@ -78,6 +81,15 @@ func FuzzParse(f *testing.F) {
 	f.Add(pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: pkcs7(f, der)}), "")
 	f.Add(append(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), certPEM...), "")
 	f.Add([]byte("-----BEGIN PKCS7-----\nMAA=\n-----END PKCS7-----\n"), "")
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		f.Fatal(err)
+	}
+	p12, err := pkcs12.Modern2023.Encode(key, cert, nil, "pw")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(p12, "pw")
 	f.Fuzz(func(t *testing.T, b []byte, pass string) {
 		bundle, err := Parse(b, pass)
 		if err != nil {
