@@ -153,7 +153,7 @@ func findings(r *Result) []Finding {
 	}
 	if f := r.Feature("hsts"); f != nil && f.Known && !f.Supported {
 		out = append(out, finding(Low, "no-hsts", "no HSTS",
-			f.Detail+"; without Strict-Transport-Security a browser's first http:// visit can be stripped of TLS (RFC 6797)",
+			f.Detail+"; without a Strict-Transport-Security policy a browser's first http:// visit can be stripped of TLS (RFC 6797)",
 			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"))
 	}
 	out = append(out, dhFindings(r)...)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +148,37 @@ func TestNginxAgreement(t *testing.T) {
 				t.Errorf("nmap says the TLS 1.2 order is %q, s_client shows %s", p, truth)
 			}
 			checkTestsslOrder(t, addr, truth, a, b)
+		})
+	}
+}
+
+// TestNginxHSTS scans nginx sending Strict-Transport-Security headers
+// that browsers do not keep: max-age=0 (the policy deleted, RFC 6797,
+// Section 6.1.1; testssl.sh: "HSTS is disabled") and a header whose
+// max-age appears twice (ignored as a whole, Section 6.1); and one they
+// keep.
+func TestNginxHSTS(t *testing.T) {
+	tlstest.RequirePeer(t, "nginx")
+	for _, tc := range []struct {
+		header string
+		ok     bool
+		detail string
+	}{
+		{"max-age=0", false, "(max-age=0: browsers forget the host's policy, RFC 6797, Section 6.1.1)"},
+		{"max-age=31536000; max-age=0", false, "(browsers ignore it: the directive max-age appears twice)"},
+		{`max-age="31536000"; includeSubDomains`, true, ""},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			addr := nginxServer(t, fmt.Sprintf("add_header Strict-Transport-Security '%s' always;", tc.header))
+			r := scanOf(t, addr)
+			f := r.Feature("hsts")
+			if f == nil || !f.Known || f.Supported != tc.ok || !strings.HasSuffix(f.Detail, tc.detail) {
+				t.Fatalf("hsts %+v, want supported %v, detail ending %q", f, tc.ok, tc.detail)
+			}
+			found := slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "no-hsts" })
+			if found == tc.ok {
+				t.Errorf("no-hsts finding %v, want %v", found, !tc.ok)
+			}
 		})
 	}
 }

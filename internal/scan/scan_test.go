@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -528,5 +529,34 @@ func TestScanTLS13ClientAuth(t *testing.T) {
 	}
 	if f := r.Feature("psk_resumption"); f == nil || f.Known || !strings.Contains(f.Detail, "alert certificate_required") {
 		t.Errorf("psk_resumption %+v, want unknown after certificate_required", f)
+	}
+}
+
+// TestParseHSTS checks the reading of Strict-Transport-Security values
+// (RFC 6797, Section 6.1): what a UA keeps, and what it ignores.
+func TestParseHSTS(t *testing.T) {
+	for _, tc := range []struct {
+		v      string
+		maxAge uint64
+		bad    bool
+	}{
+		{"max-age=31536000", 31536000, false},
+		{"Max-Age=10 ; includeSubDomains; preload", 10, false},
+		{`max-age="60"`, 60, false},
+		{"max-age=0", 0, false},
+		{"max-age=99999999999999999999999", math.MaxUint64, false},
+		{"includeSubDomains", 0, true},
+		{"max-age", 0, true},
+		{"max-age=", 0, true},
+		{"max-age=-1", 0, true},
+		{"max-age=1d", 0, true},
+		{"max-age=1; max-age=2", 0, true},
+		{"max-age=1; includeSubDomains; includesubdomains", 0, true},
+		{"max-age:31536000", 0, true},
+	} {
+		got, err := parseHSTS(tc.v)
+		if (err != nil) != tc.bad || got != tc.maxAge {
+			t.Errorf("%q: %d, %v; want %d, error %v", tc.v, got, err, tc.maxAge, tc.bad)
+		}
 	}
 }
