@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
@@ -8,12 +9,14 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -63,7 +66,7 @@ func TestDemo(t *testing.T) {
 	if code := run([]string{"demo"}, &out, &errb); code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, errb.String())
 	}
-	for _, w := range []string{"ClientHello", "EncryptedExtensions  [decrypted]", "Verify  trusted", "HTTP Response  HTTP/2.0 200 OK", "TLS handshake"} {
+	for _, w := range []string{"ClientHello", "EncryptedExtensions  [decrypted]", "Verify  trusted", "HTTP Response  HTTP/2.0 200\n", "TLS handshake"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("demo output lacks %q:\n%s", w, out.String())
 		}
@@ -787,8 +790,10 @@ func TestGetNginx(t *testing.T) {
 		{"http1.1", []string{https, "--http1.1"}, []string{`"alpn":"http/1.1"`, `"proto":"HTTP/1.1"`}},
 		{"redirect", []string{fmt.Sprintf("http://localhost:%d/", httpPort), "-L"}, []string{`"status":302`, `"url":"https://localhost:` + strconv.Itoa(httpsPort) + `/landed"`, `"conn":2`}},
 		{"head", []string{https, "-I"}, []string{`"method":"HEAD"`}},
-		{"post", []string{https, "-d", "a=b"}, []string{`"method":"POST"`, `"body_length":3`}},
-		{"header", []string{https, "-H", "X-Test: hello"}, []string{`"X-Test: hello"`}},
+		{"post", []string{https, "-d", "a=b"}, []string{`"method":"POST"`, `"content-length: 3"`, `"body_length":3`}},
+		{"post-http1.1", []string{https, "-d", "a=b", "--http1.1"}, []string{`"method":"POST"`, `"Content-Length: 3"`, `"body_length":3`}},
+		// HTTP/2 writes header names in lower case.
+		{"header", []string{https, "-H", "X-Test: hello"}, []string{`"x-test: hello"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, stderr := runCode(append(c.args, "--cacert", root.file, "--json", "-m", "10s")...)
@@ -941,4 +946,60 @@ func checkH2Frames(t *testing.T, events []jsonEvent, conn int, want map[string][
 func sha256b64(b []byte) string {
 	sum := sha256.Sum256(b)
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// TestGetHeadersAsSent: the request and response of a live run are shown
+// as the bytes on the wire have them, over TLS and in clear text: header
+// names in the case the server wrote, in its order, and none dropped
+// (net/http's view canonicalises names, sorts them and removes
+// Connection).
+func TestGetHeadersAsSent(t *testing.T) {
+	const response = "HTTP/1.1 200 Fine\r\nzeta: 1\r\nContent-type: text/plain\r\nalpha: 2\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+	wantResponse := `"proto":"HTTP/1.1","status":200,"reason":"Fine","headers":["zeta: 1","Content-type: text/plain","alpha: 2","Connection: close","Content-Length: 2"]`
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "root", nil)
+	pair := ca.keyPair(t, dir, "server")
+	serve := func(c net.Conn) error {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		_, err := io.WriteString(c, response)
+		return err
+	}
+	for _, scheme := range []string{"https", "http"} {
+		t.Run(scheme, func(t *testing.T) {
+			addr, errc := serveOnce(t, func(c net.Conn) error {
+				if scheme == "https" {
+					tc := tls.Server(c, &tls.Config{Certificates: []tls.Certificate{pair}})
+					defer tc.Close()
+					return serve(tc)
+				}
+				return serve(c)
+			})
+			code, out, stderr := runCode(scheme+"://"+addr+"/x?y", "--cacert", ca.file, "--json", "-m", "10s")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(out, `"type":"response"`); n != 1 {
+				t.Errorf("%d response events, want 1", n)
+			}
+			if !strings.Contains(out, wantResponse) {
+				t.Errorf("the response is not as sent: want %s in\n%s", wantResponse, out)
+			}
+			wantRequest := `"method":"GET","url":"/x?y","headers":["Host: ` + addr + `","User-Agent: tlstrace/` + version() + `","Accept: */*"]`
+			if n := strings.Count(out, `"type":"request"`); n != 1 || !strings.Contains(out, wantRequest) {
+				t.Errorf("%d request events; want one with %s in\n%s", n, wantRequest, out)
+			}
+		})
+	}
 }

@@ -7,19 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/h2"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -214,6 +213,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		if nc, err = dial(ctx, t, conn, r.Network, host, port, tm); err != nil {
 			return nil, "", err
 		}
+		nc = plainConn{nc, h2.NewHTTP1(conn, t.Emit)}
 	}
 	defer func() {
 		nc.Close()
@@ -281,33 +281,11 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 
 	// net/http calls the trace hooks from its own goroutines (HTTP/2).
+	// The request and response themselves are shown from the bytes on
+	// the wire (the tracer decodes them, as in a capture).
 	var mu sync.Mutex
-	var written []string
 	var firstByte time.Time
-	sent := false
-	emitRequest := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if sent || len(written) == 0 {
-			return
-		}
-		sent = true
-		p := &trace.HTTPRequest{Method: method, URL: u.String(), Headers: append([]string{}, written...)}
-		if body != nil {
-			n := len(body)
-			p.BodyLength = &n
-		}
-		t.Emit(trace.NewEvent(conn, trace.Client, p))
-	}
 	ct := &httptrace.ClientTrace{
-		WroteHeaderField: func(k string, v []string) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, x := range v {
-				written = append(written, k+": "+x)
-			}
-		},
-		WroteHeaders: emitRequest,
 		GotFirstResponseByte: func() {
 			mu.Lock()
 			firstByte = time.Now()
@@ -316,7 +294,6 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), ct))
 	resp, err := tr.RoundTrip(req)
-	emitRequest()
 	if err != nil {
 		if tap != nil {
 			// TLS 1.3 servers check a client certificate after the
@@ -356,14 +333,6 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		tm.TTFB = firstByte.Sub(tm.Start)
 	}
 	mu.Unlock()
-	rp := &trace.HTTPResponse{Proto: resp.Proto, Status: resp.StatusCode,
-		Reason: strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)+" "), Headers: []string{}}
-	for _, k := range slices.Sorted(maps.Keys(resp.Header)) {
-		for _, v := range resp.Header[k] {
-			rp.Headers = append(rp.Headers, k+": "+v)
-		}
-	}
-	t.Emit(trace.NewEvent(conn, trace.Server, rp))
 	out := io.Discard
 	if r.Output != nil {
 		out = r.Output
@@ -404,6 +373,29 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		}
 	}
 	return res, next, nil
+}
+
+// plainConn shows the HTTP/1.x messages of a connection without TLS from
+// the bytes read and written, as the tracer shows those inside TLS.
+type plainConn struct {
+	net.Conn
+	http1 *h2.HTTP1
+}
+
+func (c plainConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 {
+		c.http1.Feed(trace.Server, time.Now(), b[:n])
+	}
+	return n, err
+}
+
+func (c plainConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	if n > 0 {
+		c.http1.Feed(trace.Client, time.Now(), b[:n])
+	}
+	return n, err
 }
 
 // emitTimings sends the waterfall of one connection: each step's duration

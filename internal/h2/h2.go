@@ -247,7 +247,14 @@ func (d *h2Decoder) summary(side trace.Side, at time.Time, fields []hpack.Header
 				url = s + "://" + url
 			}
 		}
-		p = &trace.HTTPRequest{Method: m, URL: url, Headers: lines}
+		req := &trace.HTTPRequest{Method: m, URL: url, Headers: lines}
+		for _, hf := range fields {
+			if hf.Name == "content-length" {
+				req.BodyLength = bodyLength(hf.Value)
+				break
+			}
+		}
+		p = req
 	} else if s, ok := pseudo[":status"]; ok && side == trace.Server {
 		code, err := strconv.Atoi(s)
 		if err != nil || code < 0 || len(s) != 3 {
@@ -278,9 +285,9 @@ type Watcher struct {
 	// NoFrames leaves out the h2_frame events.
 	NoFrames bool
 	// Summaries adds an http request or response event for each header
-	// block that starts one (a capture, where no client reports them),
-	// and for each request and response head of the connections that did
-	// not agree on h2 and whose application data reads as HTTP/1.x.
+	// block that starts one, and for each request and response head of
+	// the connections that did not agree on h2 and whose application data
+	// reads as HTTP/1.x.
 	Summaries bool
 }
 

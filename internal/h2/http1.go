@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -53,6 +54,27 @@ type http1Direction struct {
 
 func newHTTP1Decoder(conn int, emit func(*trace.Event)) *http1Decoder {
 	return &http1Decoder{conn: conn, emit: emit}
+}
+
+// HTTP1 decodes the HTTP/1.x requests and responses of a connection
+// without TLS (a live http:// request) as the Watcher decodes those of
+// TLS application data. It is safe for concurrent use: the bytes of each
+// side arrive in order, from any goroutine.
+type HTTP1 struct {
+	mu sync.Mutex
+	d  *http1Decoder
+}
+
+// NewHTTP1 returns the decoder of connection conn, whose events go to emit.
+func NewHTTP1(conn int, emit func(*trace.Event)) *HTTP1 {
+	return &HTTP1{d: newHTTP1Decoder(conn, emit)}
+}
+
+// Feed takes bytes that side sent, at time at.
+func (h *HTTP1) Feed(side trace.Side, at time.Time, b []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.d.feed(side, at, 0, b)
 }
 
 // feed takes decrypted application data sent by side, which arrived in
@@ -155,7 +177,14 @@ func (d *http1Decoder) head(side trace.Side, at time.Time, frameNo int, dir *htt
 			return
 		}
 		d.methods = append(d.methods, method)
-		p = &trace.HTTPRequest{Method: method, URL: target, Headers: fields}
+		req := &trace.HTTPRequest{Method: method, URL: target, Headers: fields}
+		for _, f := range fields {
+			if name, value, _ := strings.Cut(f, ":"); strings.EqualFold(name, "content-length") {
+				req.BodyLength = bodyLength(strings.TrimSpace(value))
+				break
+			}
+		}
+		p = req
 	} else {
 		proto, rest, _ := strings.Cut(start, " ")
 		code, reason, _ := strings.Cut(rest, " ")
@@ -231,6 +260,15 @@ func (d *http1Decoder) emitHead(side trace.Side, at time.Time, frameNo int, p tr
 	ev := trace.NewEvent(d.conn, side, p)
 	ev.Time, ev.Frame = at, frameNo
 	d.emit(ev)
+}
+
+// bodyLength is the length a Content-Length value declares, or nil.
+func bodyLength(v string) *int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return nil
+	}
+	return &n
 }
 
 func http1Proto(s string) bool { return s == "HTTP/1.1" || s == "HTTP/1.0" }

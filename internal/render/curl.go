@@ -168,9 +168,16 @@ func (c *Curl) Event(ev *trace.Event) {
 		}
 		c.printf("> \n")
 	case *trace.HTTPResponse:
-		c.printf("< %s %d %s\n", p.Proto, p.Status, p.Reason)
+		// As curl -v: "HTTP/2 200", without the pseudo-headers.
+		line := fmt.Sprintf("%s %d", strings.Replace(p.Proto, "HTTP/2.0", "HTTP/2", 1), p.Status)
+		if p.Reason != "" {
+			line += " " + p.Reason
+		}
+		c.printf("< %s\n", line)
 		for _, h := range p.Headers {
-			c.printf("< %s\n", h)
+			if !strings.HasPrefix(h, ":") {
+				c.printf("< %s\n", h)
+			}
 		}
 		c.printf("< \n")
 	case *trace.HTTPBody:

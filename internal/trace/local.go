@@ -587,7 +587,8 @@ type HTTPRequest struct {
 	// Headers are "Name: value" lines in the order written; HTTP/2's
 	// pseudo-headers start with a colon.
 	Headers []string
-	// BodyLength is the request body's size, when there is one.
+	// BodyLength is the body's length as the head declares it
+	// (Content-Length), when it does.
 	BodyLength *int
 }
 
