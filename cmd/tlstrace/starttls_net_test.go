@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
@@ -114,8 +115,11 @@ func ftpUser(t *testing.T, dir string) string {
 			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 		}
 	}
-	// /bin/sh: PAM's pam_shells lets in only users of a listed shell.
-	run("", "useradd", "--system", "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", user)
+	// /bin/sh: PAM's pam_shells lets in only users of a listed shell. The
+	// account expires after today, so that one left behind by a test that
+	// was killed logs no one in with the test's password for long.
+	expires := time.Now().AddDate(0, 0, 1).Format(time.DateOnly)
+	run("", "useradd", "--system", "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", "--expiredate", expires, user)
 	t.Cleanup(func() {
 		if out, err := exec.Command("userdel", user).CombinedOutput(); err != nil {
 			t.Errorf("userdel %s: %v\n%s", user, err, out)
