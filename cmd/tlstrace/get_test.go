@@ -359,6 +359,24 @@ func TestGetFailures(t *testing.T) {
 			t.Errorf("exit %d, %s", code, stderr)
 		}
 	})
+	t.Run("chain-order", func(t *testing.T) {
+		// The chain sent root first: trusted all the same, with a
+		// warning; sent in order, without.
+		for _, c := range []struct {
+			name  string
+			chain []*testCA
+			warn  bool
+		}{{"misordered", []*testCA{root, inter}, true}, {"ordered", []*testCA{inter, root}, false}} {
+			cert, key := inter.leaf(t, dir, c.name, nil, c.chain...)
+			port := sServer(t, cert, key)
+			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--json")
+			warned := strings.Contains(stderr, `tlstrace: warning: the server sends its chain out of order: certificate [1] "CN=root" did not issue certificate [0] "CN=localhost", which was issued by "CN=intermediate"`) &&
+				strings.Contains(out, `"warnings":[{"cause":"the server sends its chain out of order`)
+			if code != 0 || warned != c.warn {
+				t.Errorf("%s: exit %d, warned %v, want 0, %v: %s", c.name, code, warned, c.warn, stderr)
+			}
+		}
+	})
 	t.Run("insecure", func(t *testing.T) {
 		cert, key := (*testCA)(nil).leaf(t, dir, "self-k", nil)
 		port := sServer(t, cert, key)

@@ -1,7 +1,10 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/x509"
+	"fmt"
+	"slices"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -31,6 +34,11 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 	}
 	p.Warnings = r.Warnings
 	if r.Valid {
+		if w := outOfOrder(certs); w != nil {
+			p.Warnings = append(slices.Clip(p.Warnings), *w)
+		}
+	}
+	if r.Valid {
 		p.VerifiedChain = []string{}
 		for _, l := range r.Links {
 			p.VerifiedChain = append(p.VerifiedChain, l.Cert.Subject.String())
@@ -56,4 +64,23 @@ func Summary(c *x509.Certificate) trace.CertSummary {
 		}
 	}
 	return s
+}
+
+// outOfOrder warns of a chain sent out of order: a certificate after the
+// leaf that is not the issuer of the one before it (by name). TLS 1.2
+// wants each to certify the one before it (RFC 5246, Section 7.4.2: MUST),
+// TLS 1.3 asks it (RFC 8446, Section 4.4.2: SHOULD); crypto/x509, OpenSSL
+// and browsers rebuild the path, stricter clients refuse the chain.
+func outOfOrder(certs []*x509.Certificate) *trace.Warning {
+	for i := 1; i < len(certs); i++ {
+		if bytes.Equal(certs[i].RawSubject, certs[i-1].RawIssuer) {
+			continue
+		}
+		return &trace.Warning{
+			Cause: fmt.Sprintf("the server sends its chain out of order: certificate [%d] %q did not issue certificate [%d] %q, which was issued by %q (TLS wants each certificate followed by its issuer; this client rebuilt the path, stricter ones refuse it)",
+				i, certs[i].Subject.String(), i-1, certs[i-1].Subject.String(), certs[i-1].Issuer.String()),
+			Fix: "list the server's chain leaf first, each certificate followed by the one that issued it, and leave out certificates the path does not use",
+		}
+	}
+	return nil
 }
