@@ -1,12 +1,12 @@
 package certgen
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 
@@ -14,6 +14,9 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/certio"
 )
+
+// ErrNoRequest is PEM input without a certificate request block.
+var ErrNoRequest = errors.New("no certificate request in the PEM input")
 
 // CreateCSR makes a PKCS #10 request signed by key (Ed448 included).
 func CreateCSR(template *x509.CertificateRequest, key crypto.Signer) ([]byte, error) {
@@ -96,7 +99,15 @@ func Request(c Config, key crypto.Signer) ([]byte, error) {
 
 // ParseRequest reads a PEM or DER request and checks its signature.
 func ParseRequest(b []byte) (*x509.CertificateRequest, error) {
-	if blk, _ := pem.Decode(b); blk != nil {
+	if bytes.Contains(b, []byte("-----BEGIN ")) {
+		// The request's block, wherever it is in the file.
+		blk, err := certio.FindPEM(b, func(typ string) bool { return typ == "CERTIFICATE REQUEST" || typ == "NEW CERTIFICATE REQUEST" })
+		switch {
+		case err != nil:
+			return nil, err
+		case blk == nil:
+			return nil, ErrNoRequest
+		}
 		b = blk.Bytes
 	}
 	req, err := x509.ParseCertificateRequest(b)

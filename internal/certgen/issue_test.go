@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"net"
 	"slices"
@@ -297,5 +298,30 @@ func TestCheckIssuer(t *testing.T) {
 		if !bytes.Equal(cert.RawIssuer, c.issuer.RawSubject) {
 			t.Errorf("%s: issuer %v", c.name, cert.Issuer)
 		}
+	}
+}
+
+// TestParseRequestFindsBlock: a request's PEM block is read wherever it
+// is in the file; a file without one says so.
+func TestParseRequestFindsBlock(t *testing.T) {
+	k, err := GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req"}}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := Issue(Config{CommonName: "other", Key: k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	req := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr})
+	if r, err := ParseRequest(append(cert, req...)); err != nil || r.Subject.CommonName != "req" {
+		t.Errorf("a certificate, then the request: %v", err)
+	}
+	if _, err := ParseRequest(cert); !errors.Is(err, ErrNoRequest) {
+		t.Errorf("a certificate only: %v; want ErrNoRequest", err)
 	}
 }

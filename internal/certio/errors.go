@@ -3,6 +3,7 @@ package certio
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 )
@@ -102,6 +103,22 @@ func derHeader(b []byte) (hdr, n int, ok bool) {
 		n = n<<8 | int(c)
 	}
 	return 2 + k, n, true
+}
+
+// FindPEM returns the first PEM block of b whose type match accepts. When
+// there is none, it says why if a block could not be read (no END line,
+// bad base64), else it returns nil, nil.
+func FindPEM(b []byte, match func(typ string) bool) (*pem.Block, error) {
+	for rest := b; ; {
+		var blk *pem.Block
+		if blk, rest = pem.Decode(rest); blk == nil {
+			break
+		}
+		if match(blk.Type) {
+			return blk, nil
+		}
+	}
+	return nil, pemError(b)
 }
 
 // pemError explains why pem.Decode skipped a block of b: the first block

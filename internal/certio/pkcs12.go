@@ -1,13 +1,14 @@
 package certio
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -141,13 +142,26 @@ func ReadSigner(name string) (crypto.Signer, error) {
 	return k, nil
 }
 
+// ErrNoPrivateKey is PEM input without a private key block.
+var ErrNoPrivateKey = errors.New("no private key in the PEM input")
+
 // ParseSigner reads a private key that can sign, PEM (ParsePrivateKey's
-// forms) or DER PKCS #8.
+// forms) or DER PKCS #8. In PEM, the first private key block is read, as
+// openssl does: after the EC PARAMETERS of openssl ecparam -genkey, or
+// the certificate of a file that holds both.
 func ParseSigner(b []byte) (crypto.Signer, error) {
 	var k any
 	var err error
-	if blk, _ := pem.Decode(b); blk != nil {
-		k, err = ParsePrivateKey(blk)
+	if bytes.Contains(b, []byte("-----BEGIN ")) {
+		blk, perr := FindPEM(b, func(typ string) bool { return strings.HasSuffix(typ, "PRIVATE KEY") })
+		switch {
+		case blk != nil:
+			k, err = ParsePrivateKey(blk)
+		case perr != nil:
+			err = perr
+		default:
+			err = ErrNoPrivateKey
+		}
 	} else {
 		k, err = ParsePKCS8(b)
 	}

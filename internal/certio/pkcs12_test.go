@@ -2,7 +2,11 @@ package certio
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"testing"
 	"time"
@@ -100,5 +104,37 @@ func TestPKCS12Iterations(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("2^31-1 iterations: still deriving after 10 s")
 		}
+	}
+}
+
+// TestParseSignerFindsKey: the first private key block of a PEM file is
+// read, as openssl does, after the EC PARAMETERS block of openssl ecparam
+// -genkey or a certificate; a file without one, or with a block that
+// cannot be read, says so.
+func TestParseSignerFindsKey(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec1, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := fuzzCert(t)
+	params := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7}})
+	key := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	for _, in := range [][]byte{append(params, key...), append(cert, key...)} {
+		s, err := ParseSigner(in)
+		if err != nil || !k.Equal(s) {
+			t.Errorf("%.40q…: %v", in, err)
+		}
+	}
+	if _, err := ParseSigner(cert); !errors.Is(err, ErrNoPrivateKey) {
+		t.Errorf("a certificate only: %v; want ErrNoPrivateKey", err)
+	}
+	var missing *MissingEndError
+	if _, err := ParseSigner(append(cert, key[:len(key)-10]...)); !errors.As(err, &missing) || missing.Type != "EC PRIVATE KEY" {
+		t.Errorf("a key without its END line: %v; want a MissingEndError", err)
 	}
 }
