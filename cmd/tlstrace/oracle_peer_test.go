@@ -454,6 +454,45 @@ func TestOraclePeers(t *testing.T) {
 		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleAfterGap, ruleNoHeader}})
 	})
 
+	t.Run("begun after a handshake", func(t *testing.T) {
+		// The capture from the client's first application data of the
+		// static RSA connection on: its handshake is not in it, so its
+		// records (application data, the encrypted close_notify alerts)
+		// are encrypted records that say why, as tshark leaves them
+		// encrypted, never plaintext.
+		from := 0
+		for i, sc := range scenarios {
+			if sc.name != "TLS 1.2 static RSA key exchange" {
+				continue
+			}
+			for _, s := range steps[i+1] {
+				if s.from == "client" && s.kind == "application_data" {
+					from = s.frame
+					break
+				}
+			}
+		}
+		if from == 0 {
+			t.Fatal("no application data of the static RSA connection")
+		}
+		late := filepath.Join(dir, "late.pcap")
+		editcap(t, "-r", nsec, late, fmt.Sprintf("%d-%d", from, 1<<30))
+		events := runJSON(t, "read", late, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: late, keylog: keylog, decodeAs: decodeAs, events: events})
+		var kinds []string
+		for _, s := range tlstraceSteps(t, events)[1] {
+			kinds = append(kinds, s.from+" "+s.kind)
+		}
+		if !slices.Equal(kinds, []string{"client encrypted_record", "server encrypted_record", "client encrypted_record", "server encrypted_record"}) {
+			t.Errorf("the connection begun before the capture shows %v, want the encrypted records of the ping, the pong and each side's close_notify", kinds)
+		}
+		for _, ev := range events {
+			if ev.Conn == 1 && ev.Type == "encrypted_record" && ev.Error != "not plaintext, and the capture holds no ClientHello or ServerHello of this connection (it began after the handshake): the keys that protect it cannot be known" {
+				t.Errorf("frame %d: encrypted record says %q", ev.Frame, ev.Error)
+			}
+		}
+	})
+
 	t.Run("reordered segment", func(t *testing.T) {
 		// The server's two TLS 1.3 tickets, sent in two segments, swapped
 		// in the capture (each place keeps its time): the first ticket's

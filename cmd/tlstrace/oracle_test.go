@@ -569,7 +569,8 @@ const helloRetryRandom = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09
 
 // tsharkSteps runs tshark on the capture and returns its TLS steps per
 // connection (tcp.stream + 1). The client of a stream is the side that
-// sent its SYN, or else its first ClientHello.
+// sent its SYN, or else its first ClientHello, or else (a capture begun
+// after the handshake) the side with the higher port.
 func tsharkSteps(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool) map[int][]oracleStep {
 	t.Helper()
 	key := fmt.Sprint(pcap, keylog, decodeAs, outOfOrder)
@@ -672,7 +673,10 @@ func tsharkStepsOf(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool)
 				clientPort[conn] = src
 			}
 			from := "server"
-			if clientPort[conn] == src {
+			if cp, ok := clientPort[conn]; cp == src || !ok && higherPort(src, tcp.child("tcp.dstport")) {
+				// Without a SYN or a ClientHello before, the side with
+				// the higher (ephemeral) port is the client, as
+				// tlstrace takes it.
 				from = "client"
 			}
 			typ, inner := ct, "-"
@@ -764,6 +768,13 @@ func tsharkStepsOf(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool)
 		out[conn] = mergeData(steps)
 	}
 	return out
+}
+
+// higherPort reports whether the port src is above the port dst.
+func higherPort(src, dst string) bool {
+	s, _ := strconv.Atoi(src)
+	d, _ := strconv.Atoi(dst)
+	return s > d
 }
 
 // mergeData makes one step of the application data records that came in

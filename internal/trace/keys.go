@@ -55,6 +55,11 @@ type secrets struct {
 // short because every such record carries it.
 const ErrNoSecrets = "no key: no secret was given (no key log line, no decryption secrets in the capture)"
 
+// ErrNoHandshake is the error of a record that does not read as plaintext
+// in a connection whose ClientHello and ServerHello were not seen: the
+// capture began after them, and the keys are found by the client random.
+const ErrNoHandshake = "not plaintext, and the capture holds no ClientHello or ServerHello of this connection (it began after the handshake): the keys that protect it cannot be known"
+
 // dirKeys is the key state of one direction.
 type dirKeys struct {
 	// protected is set once this direction's records are encrypted.

@@ -65,6 +65,18 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	body := rec[wire.RecordHeaderLen:]
 	info := recordInfo(h)
 	encrypted := c.protectedRecord(d, h.Type)
+	if !encrypted && c.version == 0 && c.clientRandom == nil && !plainAfterGap(h.Type, body) {
+		// No hello of this connection was seen (a capture begun after
+		// its handshake): what does not read as plaintext is the
+		// protected record it most likely is, never plaintext, and no
+		// key can be looked up without the client random.
+		info.Encrypted = true
+		fields := field.NewObject("")
+		fields.AddUint("length", uint64(len(body)))
+		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Error: ErrNoHandshake, Payload: &Data{Length: len(body), ErrorSaid: c.recordErrSaid(ErrNoHandshake)}})
+		return true
+	}
 	if d.lost && !encrypted && !plainAfterGap(h.Type, body) {
 		// Bytes of this side went missing, and with them perhaps the
 		// change to protected records: what does not read as plaintext
