@@ -130,13 +130,7 @@ func (c *Curl) Event(ev *trace.Event) {
 			c.printf("* ALPN: server did not agree on a protocol. Uses default.\n")
 		}
 	case *trace.Timing:
-		if p.StartTLS > 0 {
-			c.printf("* Connection #%d closed; DNS %s, TCP %s, STARTTLS %s, TLS %s, first byte %s, total %s\n", ev.Conn-1,
-				ms(p.DNS), ms(p.Connect), ms(p.StartTLS), ms(p.TLS), ms(p.TTFB), ms(p.Total))
-			break
-		}
-		c.printf("* Connection #%d closed; DNS %s, TCP %s, TLS %s, first byte %s, total %s\n", ev.Conn-1,
-			ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
+		c.printf("* Connection #%d closed; %s\n", ev.Conn-1, timingLine(p))
 	case *trace.Verify:
 		if len(p.Chain) > 0 {
 			leaf := p.Chain[0]

@@ -13,7 +13,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/scan/scanev"
@@ -461,27 +460,13 @@ func waterfall(p *trace.Timing) []htmlBar {
 	}
 	var bars []htmlBar
 	at := int64(0)
-	type step struct {
-		name string
-		d    int64
-	}
-	steps := []step{{"DNS lookup", p.DNS.Microseconds()}, {"TCP connect", p.Connect.Microseconds()}}
-	if p.StartTLS > 0 {
-		steps = append(steps, step{"STARTTLS", p.StartTLS.Microseconds()})
-	}
-	steps = append(steps, step{"TLS handshake", p.TLS.Microseconds()},
-		step{"server wait", max(0, p.TTFB.Microseconds()-p.DNS.Microseconds()-p.Connect.Microseconds()-p.StartTLS.Microseconds()-p.TLS.Microseconds())},
-		step{"transfer", -1})
-	for _, step := range steps {
-		d := step.d
-		if d < 0 {
-			d = max(0, total-at)
-		}
+	for _, step := range timingSteps(p) {
+		d := step.d.Microseconds()
 		bars = append(bars, htmlBar{
 			Name:  step.name,
 			Start: percent(min(at, total), total),
 			Width: percent(min(d, total-min(at, total)), total),
-			Took:  ms(time.Duration(d) * time.Microsecond),
+			Took:  ms(step.d),
 		})
 		at += d
 	}

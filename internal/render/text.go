@@ -761,11 +761,7 @@ func Summary(ev *trace.Event) string {
 	case *trace.SessionClosed:
 		return closedText(ev.From, p)
 	case *trace.Timing:
-		if p.StartTLS > 0 {
-			add("DNS %s, TCP %s, STARTTLS %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.StartTLS), ms(p.TLS), ms(p.TTFB), ms(p.Total))
-			return strings.Join(parts, ", ")
-		}
-		add("DNS %s, TCP %s, TLS %s, first byte %s, total %s", ms(p.DNS), ms(p.Connect), ms(p.TLS), ms(p.TTFB), ms(p.Total))
+		add("%s", timingLine(p))
 		return strings.Join(parts, ", ")
 	case *trace.TCPSegment:
 		add("seq=%d", p.Seq)
@@ -968,29 +964,10 @@ func (t *Text) waterfall(p *trace.Timing) {
 		width = max(10, min(width, t.Width-33))
 	}
 	at := uint64(0)
-	type step struct {
-		name string
-		d    time.Duration
-	}
-	steps := []step{{"DNS lookup", p.DNS}, {"TCP connect", p.Connect}}
-	if p.StartTLS > 0 {
-		steps = append(steps, step{"STARTTLS", p.StartTLS})
-	}
-	steps = append(steps, step{"TLS handshake", p.TLS}, step{"server wait", 0}, step{"transfer", 0})
-	for _, step := range steps {
-		var d uint64
-		switch step.name {
-		case "server wait":
-			if ttfb := uint64(p.TTFB.Microseconds()); ttfb > at {
-				d = ttfb - at
-			}
-		case "transfer":
-			d = total - min(at, total)
-		default:
-			d = uint64(step.d.Microseconds())
-		}
-		start := int(at * uint64(width) / total)
-		n := int((at+d)*uint64(width)/total) - start
+	for _, step := range timingSteps(p) {
+		d := uint64(step.d.Microseconds())
+		start := int(min(at, total) * uint64(width) / total)
+		n := int(min(at+d, total)*uint64(width)/total) - start
 		if d > 0 && n == 0 {
 			n = 1
 		}
