@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -88,8 +90,10 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		if clientCerts == 0 && len(o.Certificates) > 0 {
 			// crypto/tls sends a certificate only if it fits the CAs and
 			// signature algorithms of the CertificateRequest.
-			return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate, and the one given was not sent: it does not fit the CAs or signature algorithms the server asked for (%s)", how), a, err),
-				"use a client certificate issued by a CA the server trusts")
+			// The client sends a certificate given whatever CAs the
+			// server names, if its key can sign as the server asks.
+			return stepErr(StepTLS, explained(fmt.Sprintf("the server requires a client certificate, and the one given was not sent: its key cannot sign with any signature algorithm (or certificate type) the server asked for (%s)", how), a, err),
+				"use a client certificate with a key of a type the server accepts: its CertificateRequest lists the signature algorithms")
 		}
 		return advise(StepTLS, explained(fmt.Sprintf("the server requires a client certificate (%s)", how), a, err), AdviseClientCert)
 	}
@@ -145,12 +149,31 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 	case wire.AlertBadCertificate, wire.AlertUnknownCA, wire.AlertUnsupportedCertificate, wire.AlertCertificateRevoked,
 		wire.AlertCertificateExpired, wire.AlertCertificateUnknown:
 		if clientCerts > 0 {
-			return stepErr(StepTLS, explained(fmt.Sprintf("the server did not accept the client certificate (%s alert)", name), a, err),
-				"use a client certificate issued by a CA the server trusts")
+			hint := "use a client certificate issued by a CA the server trusts"
+			if leaf := loneClientLeaf(o); clientCerts == 1 && leaf != nil && a.Description() == wire.AlertUnknownCA {
+				// The server may trust the root of an intermediate that
+				// issued the certificate but was not sent.
+				hint = fmt.Sprintf("the client certificate was sent without its issuer %q: if that is an intermediate CA, add its certificate after the client certificate in the same file; otherwise use a client certificate issued by a CA the server trusts",
+					leaf.Issuer.String())
+			}
+			return stepErr(StepTLS, explained(fmt.Sprintf("the server did not accept the client certificate (%s alert)", name), a, err), hint)
 		}
 	}
 	return stepErr(StepTLS, explained(fmt.Sprintf("the server refused the handshake with a %s %s alert", a.Alert.Level.Name, name), a, err),
 		"the alert names what the server objected to (RFC 8446, Section 6.2); the server's log says why")
+}
+
+// loneClientLeaf returns the client certificate given when it is one
+// certificate without its chain and not self-issued; nil otherwise.
+func loneClientLeaf(o *TLSOptions) *x509.Certificate {
+	if len(o.Certificates) != 1 || len(o.Certificates[0].Certificate) != 1 {
+		return nil
+	}
+	leaf := o.Certificates[0].Leaf
+	if leaf == nil || bytes.Equal(leaf.RawIssuer, leaf.RawSubject) {
+		return nil
+	}
+	return leaf
 }
 
 // clientAlert explains a handshake the client (crypto/tls) ended with an

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -169,6 +170,7 @@ func TestFailureServerAlert(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := writeKeyPair(t, dir)
 	clientCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "client")
+	caFile, interLeaf := clientCA(t, dir)
 	cases := []struct {
 		name     string
 		server   []string
@@ -187,10 +189,17 @@ func TestFailureServerAlert(t *testing.T) {
 			wire.AlertCertificateRequired, "the server requires a client certificate (certificate_required alert)", AdviseClientCert, true},
 		{"certificate-required-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", cert}, TLSOptions{},
 			wire.AlertHandshakeFailure, "the server requires a client certificate (it asked for one, then sent a handshake_failure alert)", AdviseClientCert, false},
-		// crypto/tls does not send a certificate from a CA the server
-		// did not list.
-		{"client-certificate-not-sent", []string{"-Verify", "1", "-CAfile", cert}, TLSOptions{Certificates: []tls.Certificate{clientCert}},
-			wire.AlertCertificateRequired, "the server requires a client certificate, and the one given was not sent", "issued by a CA the server trusts", true},
+		// The certificate is sent, as curl sends it, though the server
+		// names other CAs.
+		{"client-certificate-refused", []string{"-Verify", "1", "-CAfile", cert, "-verify_return_error"}, TLSOptions{Certificates: []tls.Certificate{clientCert}},
+			wire.AlertUnknownCA, "the server did not accept the client certificate (unknown_ca alert)", "use a client certificate issued by a CA the server trusts", true},
+		// Sent without its intermediate: the server trusts its root.
+		{"client-certificate-without-issuer", []string{"-Verify", "2", "-CAfile", caFile, "-verify_return_error"}, TLSOptions{Certificates: []tls.Certificate{interLeaf}},
+			wire.AlertUnknownCA, "the server did not accept the client certificate (unknown_ca alert)", `the client certificate was sent without its issuer "CN=client intermediate"`, true},
+		// An ECDSA key cannot sign with the only algorithm the server
+		// accepts: nothing is sent.
+		{"client-certificate-not-sent", []string{"-Verify", "1", "-CAfile", cert, "-client_sigalgs", "rsa_pss_rsae_sha256"}, TLSOptions{Certificates: []tls.Certificate{clientCert}},
+			wire.AlertCertificateRequired, "the server requires a client certificate, and the one given was not sent: its key cannot sign", "signature algorithms", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -216,6 +225,31 @@ func TestFailureServerAlert(t *testing.T) {
 			}
 		})
 	}
+}
+
+// clientCA writes a root CA's certificate to a file and returns it with
+// a client certificate issued by an intermediate of that root, alone
+// (without the intermediate).
+func clientCA(t *testing.T, dir string) (string, tls.Certificate) {
+	t.Helper()
+	issue := func(c certgen.Config) *x509.Certificate {
+		der, err := certgen.Issue(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	rootKey, interKey, key := tlstest.NewKey(t, false), tlstest.NewKey(t, false), tlstest.NewKey(t, false)
+	root := issue(certgen.Config{CommonName: "client root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
+	inter := issue(certgen.Config{CommonName: "client intermediate", Profile: certgen.ProfileCA, PathLen: -1, Key: interKey, Issuer: root, IssuerKey: rootKey})
+	leaf := issue(certgen.Config{CommonName: "client", Profile: certgen.ProfileClient, Key: key, Issuer: inter, IssuerKey: interKey})
+	file := filepath.Join(dir, "client-root.pem")
+	os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: root.Raw}), 0o644)
+	return file, tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: key, Leaf: leaf}
 }
 
 // writeKeyPair writes a self-signed certificate for 127.0.0.1 and its key

@@ -110,6 +110,11 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 			return nil
 		},
 	}
+	if len(o.Certificates) > 0 {
+		cfg.GetClientCertificate = func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return clientCertificate(o.Certificates, cri), nil
+		}
+	}
 	if net.ParseIP(host) != nil {
 		cfg.ServerName = "" // no SNI for an address; verified against it
 	}
@@ -126,6 +131,25 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 	h.Duration = tm.TLS
 	t.Emit(trace.NewEvent(conn, trace.Local, h))
 	return goConn{tc}, tap, nil
+}
+
+// clientCertificate chooses the client certificate to send as curl
+// (OpenSSL) and the own engine do: the first given that can sign with a
+// signature algorithm the server accepts, whatever CAs the
+// CertificateRequest names. Those names are a hint (RFC 8446, Section
+// 4.2.4; RFC 5246, Section 7.4.4): crypto/tls alone sends nothing when the
+// chain does not end at one of them, as when the intermediate is missing
+// from the certificate file, and then the server's refusal names no
+// certificate. An empty certificate sends none.
+func clientCertificate(certs []tls.Certificate, cri *tls.CertificateRequestInfo) *tls.Certificate {
+	anyCA := *cri
+	anyCA.AcceptableCAs = nil
+	for i := range certs {
+		if anyCA.SupportsCertificate(&certs[i]) == nil {
+			return &certs[i]
+		}
+	}
+	return &tls.Certificate{}
 }
 
 // handshakeFailed closes a connection whose handshake failed with err and
