@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -628,7 +629,7 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		if nc := nameConstraints(c); nc != "" {
 			ok := true
 			detail := nc
-			if err := checkNameConstraints(c, path[0]); err != "" {
+			if err := checkNameConstraints(c, path[:i]); err != "" {
 				ok, detail = false, nc+": "+err
 			}
 			add("name_constraints", ok, "%s", detail)
@@ -713,49 +714,108 @@ func nameConstraints(c *x509.Certificate) string {
 	for _, n := range c.ExcludedIPRanges {
 		parts = append(parts, "excluded IP "+n.String())
 	}
+	if len(c.PermittedEmailAddresses) > 0 {
+		parts = append(parts, "permitted email "+strings.Join(c.PermittedEmailAddresses, ", "))
+	}
+	if len(c.ExcludedEmailAddresses) > 0 {
+		parts = append(parts, "excluded email "+strings.Join(c.ExcludedEmailAddresses, ", "))
+	}
+	if len(c.PermittedURIDomains) > 0 {
+		parts = append(parts, "permitted URI "+strings.Join(c.PermittedURIDomains, ", "))
+	}
+	if len(c.ExcludedURIDomains) > 0 {
+		parts = append(parts, "excluded URI "+strings.Join(c.ExcludedURIDomains, ", "))
+	}
 	return strings.Join(parts, "; ")
 }
 
-// checkNameConstraints tells which of the leaf's DNS names and addresses a
-// CA's constraints rule out ("" when none).
-func checkNameConstraints(ca, leaf *x509.Certificate) string {
-	var bad []string
-	for _, d := range leaf.DNSNames {
-		permitted := len(ca.PermittedDNSDomains) == 0
-		for _, p := range ca.PermittedDNSDomains {
-			if domainIn(d, p) {
-				permitted = true
-			}
+// checkNameConstraints tells which names of the certificates below a CA
+// (leaf first; those with a subjectAltName, as crypto/x509 checks them)
+// the CA's constraints rule out ("" when none): DNS names, addresses,
+// e-mail addresses (a mailbox exactly, or by its domain as a DNS name)
+// and URIs (by their host as a DNS name; one without a host name cannot
+// be matched, RFC 5280, Section 4.2.1.10).
+func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) string {
+	var out []string
+	allowed := func(permitted, excluded []string, in func(string) bool) bool {
+		ok := len(permitted) == 0
+		for _, p := range permitted {
+			ok = ok || in(p)
 		}
-		for _, e := range ca.ExcludedDNSDomains {
-			if domainIn(d, e) {
-				permitted = false
-			}
+		for _, e := range excluded {
+			ok = ok && !in(e)
 		}
-		if !permitted {
-			bad = append(bad, d)
-		}
+		return ok
 	}
-	for _, ip := range leaf.IPAddresses {
-		permitted := len(ca.PermittedIPRanges) == 0
-		for _, n := range ca.PermittedIPRanges {
-			if n.Contains(ip) {
-				permitted = true
+	for i, c := range below {
+		var bad []string
+		for _, d := range c.DNSNames {
+			if !allowed(ca.PermittedDNSDomains, ca.ExcludedDNSDomains, func(k string) bool { return domainIn(d, k) }) {
+				bad = append(bad, d)
 			}
 		}
-		for _, n := range ca.ExcludedIPRanges {
-			if n.Contains(ip) {
-				permitted = false
+		for _, ip := range c.IPAddresses {
+			permitted := len(ca.PermittedIPRanges) == 0
+			for _, n := range ca.PermittedIPRanges {
+				if n.Contains(ip) {
+					permitted = true
+				}
+			}
+			for _, n := range ca.ExcludedIPRanges {
+				if n.Contains(ip) {
+					permitted = false
+				}
+			}
+			if !permitted {
+				bad = append(bad, ip.String())
 			}
 		}
-		if !permitted {
-			bad = append(bad, ip.String())
+		for _, e := range c.EmailAddresses {
+			if !allowed(ca.PermittedEmailAddresses, ca.ExcludedEmailAddresses, func(k string) bool { return emailIn(e, k) }) {
+				bad = append(bad, e)
+			}
 		}
+		for _, u := range c.URIs {
+			host := u.Hostname()
+			if host == "" || net.ParseIP(host) != nil {
+				bad = append(bad, u.String()+" (no host name to match)")
+				continue
+			}
+			if !allowed(ca.PermittedURIDomains, ca.ExcludedURIDomains, func(k string) bool { return domainIn(host, k) }) {
+				bad = append(bad, u.String())
+			}
+		}
+		if len(bad) == 0 {
+			continue
+		}
+		whose := "the leaf's "
+		if i > 0 {
+			whose = fmt.Sprintf("%q's ", c.Subject.String())
+		}
+		out = append(out, whose+strings.Join(bad, ", "))
 	}
-	if len(bad) > 0 {
-		return "the leaf's " + strings.Join(bad, ", ") + " falls outside them"
+	if len(out) > 0 {
+		verb := " falls outside them"
+		if n := strings.Count(strings.Join(out, "; "), ", ") + len(out); n > 1 {
+			verb = " fall outside them"
+		}
+		return strings.Join(out, "; ") + verb
 	}
 	return ""
+}
+
+// emailIn tells whether the e-mail address addr is within an e-mail
+// constraint: the same mailbox (the domain's case aside) for one with an
+// @, else a domain, matched as a DNS name.
+func emailIn(addr, constraint string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	if c := strings.LastIndexByte(constraint, '@'); c >= 0 {
+		return addr[:at] == constraint[:c] && strings.EqualFold(addr[at+1:], constraint[c+1:])
+	}
+	return domainIn(addr[at+1:], constraint)
 }
 
 func domainIn(name, constraint string) bool {

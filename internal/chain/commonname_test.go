@@ -21,8 +21,9 @@ import (
 )
 
 // cnChain makes a root and a leaf whose subject common name is cn, with
-// keys of keyType ("ecdsa" or "ed448"); tweak edits the leaf's template.
-func cnChain(t *testing.T, keyType, cn string, tweak func(*x509.Certificate)) (leaf, root *x509.Certificate) {
+// keys of keyType ("ecdsa" or "ed448"); tweak edits the leaf's template,
+// tweakRoot the root's.
+func cnChain(t *testing.T, keyType, cn string, tweak func(*x509.Certificate), tweakRoot ...func(*x509.Certificate)) (leaf, root *x509.Certificate) {
 	t.Helper()
 	keys := make([]crypto.Signer, 2)
 	for i := range keys {
@@ -45,6 +46,11 @@ func cnChain(t *testing.T, keyType, cn string, tweak func(*x509.Certificate)) (l
 	lt := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
 	if tweak != nil {
 		tweak(lt)
+	}
+	for _, f := range tweakRoot {
+		if f != nil {
+			f(rt)
+		}
 	}
 	parse := func(tpl, parent *x509.Certificate, key, signer crypto.Signer) *x509.Certificate {
 		der, err := certgen.CreateCertificate(tpl, parent, key.Public(), signer)

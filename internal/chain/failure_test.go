@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -90,5 +91,52 @@ func TestIntermediateExtKeyUsage(t *testing.T) {
 	r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Intermediates: []*x509.Certificate{inter}, Name: "srv.test"})
 	if r.Valid || !strings.HasPrefix(r.Cause, `the extended key usage of "CN=Client CA"`) {
 		t.Errorf("valid %v, cause %q; want the intermediate named", r.Valid, r.Cause)
+	}
+}
+
+// TestNameConstraintsEmailURI: a CA's e-mail and URI constraints are
+// checked, and shown, as its DNS ones: an Ed448 chain, which this package
+// judges, fails on them as crypto/x509 fails an ECDSA one, and names
+// within them pass alike (a mailbox exactly, a domain as a DNS name).
+func TestNameConstraintsEmailURI(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		emails []string
+		uris   []string
+		valid  bool
+	}{
+		{"within", []string{"a@good.test", "b@sub.good.test", "boss@other.test"}, []string{"https://good.test/x", "https://www.good.test/"}, true},
+		{"email outside", []string{"a@evil.test"}, nil, false},
+		{"mailbox outside", []string{"Boss@other.test"}, nil, false},
+		{"URI outside", nil, []string{"https://evil.test/"}, false},
+		{"URI without host", nil, []string{"urn:x:y"}, false},
+	} {
+		for _, keyType := range []string{"ecdsa", "ed448"} {
+			t.Run(c.name+"/"+keyType, func(t *testing.T) {
+				var uris []*url.URL
+				for _, u := range c.uris {
+					p, err := url.Parse(u)
+					if err != nil {
+						t.Fatal(err)
+					}
+					uris = append(uris, p)
+				}
+				leaf, root := cnChain(t, keyType, "nc.test", func(l *x509.Certificate) {
+					l.DNSNames, l.EmailAddresses, l.URIs = []string{"nc.test"}, c.emails, uris
+				}, func(r *x509.Certificate) {
+					r.PermittedEmailAddresses = []string{"good.test", "boss@other.test"}
+					r.PermittedURIDomains = []string{"good.test"}
+				})
+				r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "nc.test"})
+				if r.Valid != c.valid {
+					t.Fatalf("valid %v, cause %q; want valid %v", r.Valid, r.Cause, c.valid)
+				}
+				last := r.Links[len(r.Links)-1]
+				i := slices.IndexFunc(last.Checks, func(c Check) bool { return c.Name == "name_constraints" })
+				if i < 0 || last.Checks[i].OK != c.valid || !strings.Contains(last.Checks[i].Detail, "permitted email good.test, boss@other.test; permitted URI good.test") {
+					t.Errorf("the root's checks %+v; want a name_constraints check listing them, ok %v", last.Checks, c.valid)
+				}
+			})
+		}
 	}
 }
