@@ -97,7 +97,7 @@ func TestGetWireFailures(t *testing.T) {
 		{"tls1.1-only-server", openssl("-tls1_1", "-cipher", "ALL:@SECLEVEL=0"), nil,
 			"no TLS version in common with the server (it sent a protocol_version alert)", "--tlsv1.1"},
 		{"no-common-suite", openssl("-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"), []string{"--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-			"the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", "relax --ciphers/--curves"},
+			"the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", "relax --ciphers, --tls13-ciphers or --curves"},
 		{"certificate-required", openssl("-Verify", "1", "-CAfile", root.file), nil,
 			"the server requires a client certificate (certificate_required alert)", "pass one with --cert FILE --key FILE"},
 		{"certificate-required-tls12", openssl("-tls1_2", "-Verify", "1", "-CAfile", root.file), nil,

@@ -362,7 +362,7 @@ var advice = map[client.Advice]string{
 	client.AdviseNewerVersions:  "allow other versions with --tlsv1.2/--tls-max, or upgrade the server",
 	client.AdviseOlderVersions:  "the server speaks neither TLS 1.2 nor TLS 1.3: allow older versions with --tlsv1.1 or --tlsv1.0 (insecure), or upgrade the server",
 	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
-	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers/--curves",
+	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers, --tls13-ciphers or --curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
 	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
 	client.AdviseRetryOwn:       "the server may need what crypto/tls does not speak (Ed448 signatures, DHE or AES-CCM suites, ffdhe groups), and tlstrace's own engine could not connect again to try: run with --engine own",

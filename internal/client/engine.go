@@ -91,7 +91,9 @@ func (o *TLSOptions) ownReason() string {
 // are not retried: the limit is the likely cause, and the own engine would
 // offer the same.
 func (o *TLSOptions) retryReason(err error) (string, bool) {
-	if o.Engine != EngineAuto || err == nil || o.CipherSuites != nil || o.Curves != nil {
+	if o.Engine != EngineAuto || err == nil || o.CipherSuites != nil || o.Curves != nil || o.ownReason() != "" {
+		// (With settings crypto/tls lacks, the own engine made the
+		// handshake that failed.)
 		return "", false
 	}
 	var ce *Error

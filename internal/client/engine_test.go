@@ -90,6 +90,12 @@ func TestRetryReason(t *testing.T) {
 			if _, retry := limited.retryReason(c.err); retry {
 				t.Errorf("retried with the suites limited to crypto/tls's")
 			}
+			// Settings only the own engine speaks: it ran first, and
+			// crypto/tls was never refused.
+			own := &TLSOptions{TLS13Suites: []uint16{0x1303}}
+			if why, retry := own.retryReason(c.err); retry {
+				t.Errorf("the own engine's refusal retried with the own engine: %q", why)
+			}
 		}
 		why, retry := o.retryReason(c.err)
 		if retry != c.retry || (retry && !strings.Contains(why, "refused crypto/tls's ClientHello")) {
