@@ -159,6 +159,8 @@ func certJobError(err error) error {
 		return fail(exitUsage, flagError(err), hint)
 	case errors.Is(err, certio.ErrWrongPassword):
 		return fail(exitInput, err, "give its password with --ca-pass")
+	case errors.Is(err, certgen.ErrValidityOrder):
+		return fail(exitUsage, flagError(err), "the end of validity (--days from now, or --not-after) must come after its start (five minutes ago, or --not-before)")
 	case errors.Is(err, certgen.ErrIssuerNotCA):
 		return fail(exitInput, err, "issue from a CA's certificate (tlstrace cert ca), not from a leaf's")
 	case errors.Is(err, certgen.ErrIssuerKeyMismatch):

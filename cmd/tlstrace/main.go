@@ -82,7 +82,7 @@ var flagNames = map[string]string{
 	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
 	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves", "StartTLS": "--starttls",
 	"VerifyClient": "--verify-client", "Mode": "--mode", "CertFiles": "--cert", "ClientCAFiles": "--client-ca", "OCSPStapleFile": "--ocsp-staple",
-	"NotBefore": "--not-before", "NotAfter": "--not-after", "Out": "-o", "KeyOut": "--key-out", "P12": "--p12", "Engine": "--engine", "Shard": "--shard",
+	"NotBefore": "--not-before", "NotAfter": "--not-after", "Days": "--days", "Out": "-o", "KeyOut": "--key-out", "P12": "--p12", "Engine": "--engine", "Shard": "--shard",
 }
 
 // settingHints are the hints given with a setting's error.

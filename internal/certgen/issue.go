@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ var (
 // SetValidity sets NotBefore to five minutes before now and NotAfter to
 // days after now, then to notBefore and notAfter when they are given (RFC
 // 3339). A time that does not parse is a *setting.Error naming NotBefore
-// or NotAfter.
+// or NotAfter; an end not after the start is ErrValidityOrder.
 func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string) error {
 	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(days)*24*time.Hour)
 	for _, t := range []struct {
@@ -98,8 +99,19 @@ func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string
 			return &setting.Error{Name: t.name, Value: t.s, Err: err}
 		}
 	}
+	if !c.NotAfter.After(c.NotBefore) {
+		// A certificate valid at no time.
+		if notAfter != "" {
+			return &setting.Error{Name: "NotAfter", Value: notAfter, Err: ErrValidityOrder}
+		}
+		return &setting.Error{Name: "Days", Value: strconv.Itoa(days), Err: ErrValidityOrder}
+	}
 	return nil
 }
+
+// ErrValidityOrder is a validity that ends before it starts; it comes
+// wrapped in a *setting.Error naming NotAfter or Days.
+var ErrValidityOrder = errors.New("the validity would end before it starts")
 
 // ErrNoSubject is a certificate without a subject.
 var ErrNoSubject = errors.New("the certificate has no subject")

@@ -100,6 +100,16 @@ func TestSetValidity(t *testing.T) {
 	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" || se.Value != "tomorrow" {
 		t.Errorf("a time that does not parse: %v", err)
 	}
+	// A validity that ends before it starts: valid at no time.
+	if err := c.SetValidity(now, -5, "", ""); !errors.Is(err, ErrValidityOrder) || !errors.As(err, &se) || se.Name != "Days" || se.Value != "-5" {
+		t.Errorf("negative days: %v; want ErrValidityOrder for Days", err)
+	}
+	if err := c.SetValidity(now, 90, "2027-01-01T00:00:00Z", "2026-12-31T00:00:00Z"); !errors.Is(err, ErrValidityOrder) || !errors.As(err, &se) || se.Name != "NotAfter" {
+		t.Errorf("an end before the start: %v; want ErrValidityOrder for NotAfter", err)
+	}
+	if err := c.SetValidity(now, 0, "", ""); err != nil {
+		t.Errorf("zero days (five minutes): %v", err)
+	}
 }
 
 func TestServerWithoutName(t *testing.T) {
