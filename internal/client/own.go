@@ -39,7 +39,7 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 		KeyLog:       t.KeyLogWriter(),
 		Sessions:     o.OwnSessions,
 		VerifyPeer: func(chain []*x509.Certificate, staple []byte) error {
-			verr = verify(t, conn, host, o, chain, staple)
+			verr = verify(t, conn, host, o, chain, staple, false)
 			if verr != nil && !o.Insecure {
 				return verr
 			}

@@ -103,7 +103,7 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 		NextProtos:         o.ALPN,
 		ClientSessionCache: o.Sessions,
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			verr = verify(t, conn, host, o, cs.PeerCertificates, cs.OCSPResponse)
+			verr = verify(t, conn, host, o, cs.PeerCertificates, cs.OCSPResponse, cs.DidResume)
 			if verr != nil && !o.Insecure {
 				return verr
 			}
@@ -132,6 +132,9 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 	t.Emit(trace.NewEvent(conn, trace.Local, h))
 	return goConn{tc}, tap, nil
 }
+
+// resumedChainNote is the note of a verify event on a resumed session.
+const resumedChainNote = "the session was resumed: the server sent no certificate on this connection, and this is the chain of the session it resumes, checked again"
 
 // clientCertificate chooses the client certificate to send as curl
 // (OpenSSL) and the own engine do: the first given that can sign with a
@@ -166,9 +169,14 @@ func handshakeFailed(err, verr error, tap *source.Tap, o *TLSOptions) error {
 
 // verify checks the server's chain as crypto/tls would, and emits what it
 // found. Its verdict is crypto/x509's.
-func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x509.Certificate, staple []byte) error {
+func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x509.Certificate, staple []byte, resumed bool) error {
 	r, links, p := chain.Peer(conn, certs, chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, TrustWith: o.TrustWith,
 		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
+	if resumed {
+		// crypto/tls checks a resumed session's chain again: it was
+		// not sent on this connection.
+		p.Notes = append(p.Notes, resumedChainNote)
+	}
 	var evErr string
 	defer func() {
 		ev := trace.NewEvent(conn, trace.Local, p)
