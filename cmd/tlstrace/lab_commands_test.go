@@ -99,6 +99,21 @@ func TestLabCommands(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("scan: exit %d\n%s", code, stderr)
 			}
+			if s.Name == "sni-required" {
+				// No handshake completes without a name: no grade, and
+				// the summary says why.
+				var sum struct {
+					Fields struct{ Grade, Ungraded string }
+				}
+				for _, l := range strings.Split(out, "\n") {
+					if strings.Contains(l, `"type":"summary"`) {
+						_ = json.Unmarshal([]byte(l), &sum)
+					}
+				}
+				if sum.Fields.Grade != "" || !strings.Contains(sum.Fields.Ungraded, "unrecognized_name alert, and none named the server (SNI)") {
+					t.Errorf("scan: summary %+v, want no grade and the server name it wants", sum.Fields)
+				}
+			}
 			rule, ok := scanRule[s.Name]
 			if !ok {
 				return

@@ -25,9 +25,10 @@ type htmlScan struct {
 	// Target is the HOST:PORT scanned, from the summary.
 	Target string
 	// Done is set by the summary; Grade is "" when no version was
-	// accepted.
+	// accepted, or Ungraded says why there is none.
 	Done               bool
 	Grade              string
+	Ungraded           string
 	Probes             int
 	Took               string
 	Versions           []*htmlScanVersion
@@ -164,7 +165,7 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 			}
 		}
 	case *scanev.Summary:
-		s.Done, s.Target, s.Grade, s.Probes = true, p.Addr, p.Grade, p.Probes
+		s.Done, s.Target, s.Grade, s.Ungraded, s.Probes = true, p.Addr, p.Grade, p.Ungraded, p.Probes
 		s.Took = ms(p.Duration)
 		// Versions from the newest; the probes find them in any order.
 		slices.SortStableFunc(s.Versions, func(a, b *htmlScanVersion) int { return cmp.Compare(b.version, a.version) })

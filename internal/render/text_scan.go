@@ -79,9 +79,12 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "  %-8s %s [%s]\n           cause: %s\n           fix:   %s\n", strings.ToUpper(f.Severity.String()), f.Title, f.Rule, f.Cause, f.Fix)
 	}
-	if r.Grade == "" {
+	switch {
+	case r.Grade == "" && r.Ungraded != "":
+		fmt.Fprintf(&b, "\nNo grade: %s.\n", r.Ungraded)
+	case r.Grade == "":
 		b.WriteString("\nNo grade: the server accepted no version.\n")
-	} else {
+	default:
 		fmt.Fprintf(&b, "\nGrade %s (rules: docs/scan.md)\n", r.Grade)
 	}
 	_, err := io.WriteString(w, b.String())

@@ -167,6 +167,37 @@ func findings(r *Result) []Finding {
 	return out
 }
 
+// ungraded says why r gets no grade though it accepted a version: a
+// server whose suites need a certificate and from which no probe got one
+// was not seen to finish any handshake, so what its findings miss is
+// unknown. noName: a probe was refused with unrecognized_name and none
+// sent a server name (SNI), which is then said to be the likely cause,
+// also when no version was accepted.
+func ungraded(r *Result, noName bool) string {
+	wantsName := ""
+	if noName {
+		wantsName = "; it refused hellos with an unrecognized_name alert, and none named the server (SNI), the target being an address: scan the host by its name, or give the name to send"
+	}
+	if !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome == Accepted }) {
+		if noName {
+			return "the server accepted no version" + wantsName
+		}
+		return ""
+	}
+	if slices.ContainsFunc(r.Chains, func(cc CertChain) bool { return len(cc.Certs) > 0 }) {
+		return ""
+	}
+	for _, vr := range r.Versions {
+		for _, s := range vr.Suites {
+			switch wire.CipherSuiteKeyExchange(s) {
+			case wire.KexRSA, wire.KexDHE, wire.KexDH, wire.KexECDHE, wire.KexECDH, wire.KexRSAPSK, wire.KexTLS13:
+				return "no probe got the server's certificate, though its suites need one (no handshake was seen to complete)" + wantsName
+			}
+		}
+	}
+	return ""
+}
+
 // grade turns findings into a letter: the worst finding caps it
 // (docs/scan.md): critical F, high C, medium B, low A-, none A; no
 // grade ("") when the server accepted no version.

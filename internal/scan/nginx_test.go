@@ -182,3 +182,21 @@ func TestNginxHSTS(t *testing.T) {
 		})
 	}
 }
+
+// TestNginxRejectHandshake scans, by address (no SNI), nginx with
+// ssl_reject_handshake, which refuses hellos that name none of its
+// servers with an unrecognized_name alert (as a default server in front
+// of named ones does): no version is accepted, and the summary says
+// that the server wants a name.
+func TestNginxRejectHandshake(t *testing.T) {
+	tlstest.RequirePeer(t, "nginx")
+	r := scanOf(t, nginxServer(t, "ssl_reject_handshake on; ssl_protocols TLSv1.2 TLSv1.3;"))
+	if r.Grade != "" || !strings.Contains(r.Ungraded, "the server accepted no version; it refused hellos with an unrecognized_name alert, and none named the server (SNI)") {
+		t.Errorf("grade %q, ungraded %q", r.Grade, r.Ungraded)
+	}
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted {
+			t.Errorf("%s accepted", wire.VersionName(vr.Version))
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -186,6 +187,9 @@ type prober struct {
 	interval time.Duration
 	mu       sync.Mutex
 	next     time.Time
+	// nameRefused: some probe or handshake was refused with an
+	// unrecognized_name alert (RFC 6066, Section 3).
+	nameRefused atomic.Bool
 }
 
 // probe sends h and reads the server's answer.
@@ -248,7 +252,11 @@ func (p *prober) with(ctx context.Context, fn func(net.Conn) answer) answer {
 			return answer{outcome: Failed, err: err}
 		}
 	}
-	return fn(conn)
+	a := fn(conn)
+	if a.hasAlert && a.alert == wire.AlertUnrecognizedName {
+		p.nameRefused.Store(true)
+	}
+	return a
 }
 
 // wait holds a probe until the rate allows it to start.

@@ -278,12 +278,17 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Findings = findings(res)
 	res.Grade = grade(res, res.Findings)
+	if why := ungraded(res, p.nameRefused.Load() && o.ServerName == ""); why != "" && res.Grade != "F" {
+		// An F stands whatever the certificate: nothing it could show
+		// makes the grade better.
+		res.Grade, res.Ungraded = "", why
+	}
 	for i := range res.Findings {
 		emit(&res.Findings[i])
 	}
 	res.Probes = int(probes.Load())
 	res.Duration = time.Since(start)
-	emit(&Summary{Addr: o.Addr, Grade: res.Grade, Probes: res.Probes, Duration: res.Duration})
+	emit(&Summary{Addr: o.Addr, Grade: res.Grade, Ungraded: res.Ungraded, Probes: res.Probes, Duration: res.Duration})
 	return res, nil
 }
 

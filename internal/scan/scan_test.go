@@ -560,3 +560,26 @@ func TestParseHSTS(t *testing.T) {
 		}
 	}
 }
+
+// TestScanNoCertificate scans crypto/tls with no certificate for a hello
+// without a server name (the lab's sni-required): it answers TLS 1.3
+// hellos, but every full handshake fails, so no chain is read and the
+// server gets no grade (not an A for findings it could not be checked
+// for), with the reason.
+func TestScanNoCertificate(t *testing.T) {
+	cert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	// Certificates empty, not nil: goServer adds none.
+	addr := goServer(t, &tls.Config{Certificates: []tls.Certificate{}, GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		if h.ServerName == "" {
+			return nil, nil
+		}
+		return &cert, nil
+	}})
+	r := scanOf(t, addr)
+	if vr := r.Version(wire.VersionTLS13); vr == nil || vr.Outcome != Accepted {
+		t.Fatalf("TLS 1.3: %+v, want accepted", vr)
+	}
+	if r.Grade != "" || !strings.HasPrefix(r.Ungraded, "no probe got the server's certificate, though its suites need one (no handshake was seen to complete); it refused hellos with an unrecognized_name alert") {
+		t.Errorf("grade %q, ungraded %q", r.Grade, r.Ungraded)
+	}
+}

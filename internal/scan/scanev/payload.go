@@ -95,8 +95,10 @@ func (p *Finding) Tree() *field.Node {
 // Summary ends a scan: the grade and what the scan cost. Its target
 // (Addr) is the one Events gives every event of the scan.
 type Summary struct {
-	Addr     string
-	Grade    string
+	Addr  string
+	Grade string
+	// Ungraded is Result.Ungraded: why there is no grade.
+	Ungraded string
 	Probes   int
 	Duration time.Duration
 }
@@ -107,6 +109,9 @@ func (*Summary) Type() string  { return "summary" }
 func (p *Summary) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddString("grade", p.Grade)
+	if p.Ungraded != "" {
+		f.AddString("ungraded", p.Ungraded)
+	}
 	f.AddUint("probes", uint64(p.Probes))
 	f.AddUint("duration_us", uint64(p.Duration.Microseconds()))
 	return f

@@ -76,6 +76,10 @@ type Result struct {
 	At       time.Time
 	Findings []Finding
 	Grade    string
+	// Ungraded says why a server that accepted a version has no grade
+	// (no probe got its certificate), or why one that accepted none
+	// refused (it wants a server name); "" otherwise.
+	Ungraded string
 }
 
 // Feature returns the feature named name, nil if it was not probed.
