@@ -319,6 +319,9 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 		if offered, none := s.noSuiteServed(x.hello); none {
 			return s.noSuite(offered, name)
 		}
+		if cause, fix, ok := s.noGroup(x.hello, name); ok {
+			return cause, fix
+		}
 		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
 			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
 	case wire.AlertNoApplicationProtocol:
@@ -364,6 +367,57 @@ func (s *Server) noSuiteServed(h *fingerprint.Hello) (offered []uint16, none boo
 		}
 	}
 	return offered, none && len(offered) > 0
+}
+
+// goGroups are the groups crypto/tls serves when none are configured (Go
+// 1.26: the ML-KEM hybrids, X25519, P-256, P-384, P-521).
+var goGroups = []uint16{0x11ec, 0x11eb, 0x11ed, 29, 23, 24, 25}
+
+// noGroup explains a handshake_failure (alert) of crypto/tls where TLS
+// 1.3 was the version to speak and none of the groups the client offered
+// (GREASE left out) is one the server serves: TLS 1.3's key exchange
+// needs one (RFC 8446, Section 4.2.7), and crypto/tls does not fall back
+// to TLS 1.2 for want of it. ok is false when that is not what happened
+// or is not known (no hello, the own engine).
+func (s *Server) noGroup(h *fingerprint.Hello, alert string) (cause, fix string, ok bool) {
+	if h == nil || s.own != nil || !slices.Contains(h.SupportedVersions, tls.VersionTLS13) ||
+		(s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS13) {
+		return "", "", false
+	}
+	served := s.cfg.Groups
+	if len(served) == 0 {
+		served = goGroups
+	}
+	var offered []string
+	for _, g := range h.Groups {
+		if wire.IsGREASE(g) {
+			continue
+		}
+		if slices.Contains(served, g) {
+			return "", "", false
+		}
+		n := wire.GroupName(g)
+		if n == "" {
+			n = fmt.Sprintf("0x%04X", g)
+		}
+		offered = append(offered, n)
+	}
+	names := make([]string, len(served))
+	for i, g := range served {
+		names[i] = wire.GroupName(g)
+	}
+	what := fmt.Sprintf("none of the groups the client offered (%s) is", strings.Join(offered, ", "))
+	switch len(offered) {
+	case 0:
+		what = "the client offered no group, and TLS 1.3 needs one"
+	case 1:
+		what = fmt.Sprintf("the only group the client offered, %s, is not", offered[0])
+	}
+	if len(offered) > 0 {
+		what += fmt.Sprintf(" one the server serves (%s), and TLS 1.3 needs one for its key exchange", strings.Join(names, ", "))
+	}
+	return fmt.Sprintf("%s (the server sent a %s alert)", what, alert),
+		"allow one of the client's groups on the server (the ffdhe groups are served by tlstrace's own engine), or have the client offer one the server serves", true
 }
 
 // noSuite explains a handshake_failure (alert) where none of the suites
