@@ -557,6 +557,11 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		l.Hash, l.TBSHash = h.String(), hh.Sum(nil)
 	}
 	switch {
+	case issuer == nil && (l.Trusted || verified && i == n-1):
+		// A trust anchor that is not self-signed (an intermediate given
+		// as trusted): crypto/x509 stops there, as openssl verify does
+		// with -partial_chain.
+		add("signature", true, "not checked: a trust anchor, trusted because it is among the trusted roots; its issuer %q is not needed (openssl verify stops here only with -partial_chain)", c.Issuer)
 	case issuer == nil && system:
 		// The system's roots were asked for the issuer (extendFromPool)
 		// but cannot be listed: say what was done.
@@ -612,6 +617,11 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 	if i > 0 {
 		// A CA: basic constraints, path length, key usage.
 		switch {
+		case !c.BasicConstraintsValid && c.Version < 3 && l.Trusted && i == n-1:
+			// RFC 5280, Section 4.2.1.9 asks basic constraints of a
+			// version 3 certificate only: crypto/x509 and openssl take a
+			// version 1 root.
+			add("basic_constraints", true, "none: a version %d certificate, which has no extensions, taken as a trusted root", c.Version)
 		case !c.BasicConstraintsValid || !c.IsCA:
 			add("basic_constraints", false, "CA:FALSE (or no basic constraints): it may not issue certificates")
 		case c.MaxPathLen >= 0 && (c.MaxPathLen > 0 || c.MaxPathLenZero) && i-1 > c.MaxPathLen:

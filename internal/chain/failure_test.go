@@ -94,6 +94,45 @@ func TestIntermediateExtKeyUsage(t *testing.T) {
 	}
 }
 
+// TestIntermediateAnchor: an intermediate given as trusted is an anchor,
+// as crypto/x509 takes it: the chain is valid, and no check of its links
+// fails (its issuer, not given, is not needed).
+func TestIntermediateAnchor(t *testing.T) {
+	key := func() crypto.Signer {
+		k, err := certgen.GenerateKey("p256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	issue := func(c certgen.Config) *x509.Certificate {
+		der, err := certgen.Issue(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert
+	}
+	rootKey, interKey := key(), key()
+	root := issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
+	inter := issue(certgen.Config{CommonName: "Intermediate", Profile: certgen.ProfileCA, PathLen: 0, Key: interKey, Issuer: root, IssuerKey: rootKey})
+	leaf := issue(certgen.Config{CommonName: "srv.test", SANs: []string{"srv.test"}, Profile: certgen.ProfileServer, Key: key(), Issuer: inter, IssuerKey: interKey})
+	r := Verify(leaf, Options{Roots: []*x509.Certificate{inter}, Name: "srv.test"})
+	if !r.Valid || len(r.Links) != 2 || !r.Links[1].Trusted {
+		t.Fatalf("valid %v, %d links, cause %q; want valid at the intermediate", r.Valid, len(r.Links), r.Cause)
+	}
+	for _, l := range r.Links {
+		for _, c := range l.Checks {
+			if !c.OK {
+				t.Errorf("%s: the %s check failed: %s", l.Cert.Subject, c.Name, c.Detail)
+			}
+		}
+	}
+}
+
 // TestNameConstraintsEmailURI: a CA's e-mail and URI constraints are
 // checked, and shown, as its DNS ones: an Ed448 chain, which this package
 // judges, fails on them as crypto/x509 fails an ECDSA one, and names
