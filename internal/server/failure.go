@@ -1,8 +1,11 @@
 package server
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -322,6 +325,9 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 		if cause, fix, ok := s.noGroup(x.hello, name); ok {
 			return cause, fix
 		}
+		if cause, fix, ok := s.noScheme(x.hello, name); ok {
+			return cause, fix
+		}
 		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
 			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
 	case wire.AlertNoApplicationProtocol:
@@ -418,6 +424,93 @@ func (s *Server) noGroup(h *fingerprint.Hello, alert string) (cause, fix string,
 	}
 	return fmt.Sprintf("%s (the server sent a %s alert)", what, alert),
 		"allow one of the client's groups on the server (the ffdhe groups are served by tlstrace's own engine), or have the client offer one the server serves", true
+}
+
+// schemes13 are the TLS 1.3 signature schemes crypto/tls signs with
+// for a certificate's key (RFC 8446, Section 4.2.3: an ECDSA key's
+// curve fixes its hash; RSA signs with RSASSA-PSS), nil for a key it
+// does not sign TLS 1.3 handshakes with.
+func schemes13(pub crypto.PublicKey) []uint16 {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		if g, ok := curveGroups[k.Curve]; ok {
+			// ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384,
+			// ecdsa_secp521r1_sha512.
+			return []uint16{map[uint16]uint16{23: 0x0403, 24: 0x0503, 25: 0x0603}[g]}
+		}
+	case *rsa.PublicKey:
+		return []uint16{0x0804, 0x0805, 0x0806}
+	case ed25519.PublicKey:
+		return []uint16{0x0807}
+	}
+	return nil
+}
+
+// noScheme explains a handshake_failure (alert) of crypto/tls in TLS 1.3
+// where the client's signature_algorithms hold no scheme the key of any
+// of the server's certificates signs with (crypto/tls: "peer doesn't
+// support any of the certificate's signature algorithms"). ok is false
+// when that is not what happened or is not known (no hello, the own
+// engine, TLS 1.2 to be spoken).
+func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string, ok bool) {
+	if h == nil || s.own != nil || len(h.SignatureSchemes) == 0 || len(s.cfg.Certificates) == 0 ||
+		!slices.Contains(h.SupportedVersions, tls.VersionTLS13) || (s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS13) {
+		return "", "", false
+	}
+	var keys []string
+	for _, c := range s.cfg.Certificates {
+		leaf := c.Leaf
+		if leaf == nil && len(c.Certificate) > 0 {
+			leaf, _ = x509.ParseCertificate(c.Certificate[0])
+		}
+		if leaf == nil {
+			return "", "", false
+		}
+		can := schemes13(leaf.PublicKey)
+		if can == nil {
+			return "", "", false
+		}
+		for _, sc := range can {
+			if slices.Contains(h.SignatureSchemes, sc) {
+				return "", "", false
+			}
+		}
+		names := make([]string, len(can))
+		for i, sc := range can {
+			names[i] = wire.SignatureSchemeName(sc)
+		}
+		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
+	}
+	var offered []string
+	for _, sc := range h.SignatureSchemes {
+		if wire.IsGREASE(sc) {
+			continue
+		}
+		n := wire.SignatureSchemeName(sc)
+		if n == "" {
+			n = fmt.Sprintf("0x%04X", sc)
+		}
+		offered = append(offered, n)
+	}
+	what := "the key of the server's certificate signs"
+	if len(keys) > 1 {
+		what = "the keys of the server's certificates sign"
+	}
+	return fmt.Sprintf("the client accepts TLS 1.3 signatures only by %s, and %s with none of them: %s (the server sent a %s alert)",
+			strings.Join(offered, ", "), what, strings.Join(keys, "; "), alert),
+		"serve a certificate whose key signs with a scheme the client accepts (another certificate and key beside those served), or have the client accept the certificate's scheme", true
+}
+
+// keyName says what kind of key a certificate holds: "ECDSA P-256",
+// "RSA 2048 bits", "Ed25519".
+func keyName(c *x509.Certificate) string {
+	switch k := c.PublicKey.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d bits", k.N.BitLen())
+	}
+	return c.PublicKeyAlgorithm.String()
 }
 
 // noSuite explains a handshake_failure (alert) where none of the suites
