@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/keylog"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // TestNothingPlainAfterGap checks that when a side lost bytes before its
@@ -131,5 +132,51 @@ func TestGapInsideRecord(t *testing.T) {
 	}
 	if ev := events[1]; ev.Type != TypeEncryptedRecord || ev.Record != nil || !strings.HasPrefix(ev.Error, "100 bytes are missing from the capture;") {
 		t.Errorf("gap at a record's start: %s record %+v error %q", ev.Type, ev.Record, ev.Error)
+	}
+}
+
+// TestHelloAcrossRecords: a ClientHello cut into records (as large as
+// TLS allows, and one byte each) is plaintext in every one of them, though
+// no hello of the connection has been seen yet: it is decoded, and no
+// record of it is taken for a protected one of a capture begun after the
+// handshake.
+func TestHelloAcrossRecords(t *testing.T) {
+	suites := make([]uint16, 0, 10000)
+	for id := uint16(0x6000); len(suites) < cap(suites); id++ {
+		if !wire.IsGREASE(id) {
+			suites = append(suites, id)
+		}
+	}
+	big, err := (&wire.ClientHello{Version: wire.VersionTLS12, Random: make([]byte, 32), CipherSuites: suites}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := (&wire.ClientHello{Version: wire.VersionTLS12, Random: make([]byte, 32), CipherSuites: []uint16{0xc02f}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		msg  []byte
+		size int
+	}{{"10000 suites", big, wire.MaxPlaintext}, {"one byte a record", small, 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			var records []byte
+			for msg := c.msg; len(msg) > 0; {
+				n := min(len(msg), c.size)
+				if records, err = wire.AppendRecord(records, wire.ContentHandshake, wire.VersionTLS10, msg[:n]); err != nil {
+					t.Fatal(err)
+				}
+				msg = msg[n:]
+			}
+			var types []string
+			s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { types = append(types, ev.Type) })
+			conn := s.NewConn(1, false)
+			conn.Feed(Client, Stamp{Time: time.Unix(1, 0), Frame: 1}, records)
+			conn.Close()
+			if !slices.Contains(types, TypeClientHello) || slices.Contains(types, TypeEncryptedRecord) {
+				t.Errorf("events %v, want the client_hello and no encrypted_record", types)
+			}
+		})
 	}
 }

@@ -65,7 +65,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	body := rec[wire.RecordHeaderLen:]
 	info := recordInfo(h)
 	encrypted := c.protectedRecord(d, h.Type)
-	if !encrypted && c.version == 0 && c.clientRandom == nil && !plainAfterGap(h.Type, body) {
+	if !encrypted && c.version == 0 && c.clientRandom == nil && !plainAfterGap(h.Type, body) && !helloGoesOn(h.Type, body, &d.hs) {
 		// No hello of this connection was seen (a capture begun after
 		// its handshake): what does not read as plaintext is the
 		// protected record it most likely is, never plaintext, and no
@@ -523,6 +523,20 @@ func suiteName(id uint16) string {
 // unprotected direction still reads as plaintext: a change_cipher_spec, an
 // alert of two bytes, or handshake messages that fill the record exactly.
 // Application data is always protected.
+// helloGoesOn reports whether a handshake record begins a ClientHello or
+// ServerHello, or goes on with the message hs holds the start of: a hello
+// may span records (one of thousands of cipher suites, or one cut into
+// small records), and is plaintext in each.
+func helloGoesOn(t wire.ContentType, body []byte, hs *reassembler) bool {
+	if t != wire.ContentHandshake {
+		return false
+	}
+	if len(hs.buf) > 0 {
+		return true
+	}
+	return len(body) > 0 && (wire.HandshakeType(body[0]) == wire.TypeClientHello || wire.HandshakeType(body[0]) == wire.TypeServerHello)
+}
+
 func plainAfterGap(t wire.ContentType, body []byte) bool {
 	switch t {
 	case wire.ContentChangeCipherSpec:
