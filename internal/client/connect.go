@@ -198,7 +198,7 @@ func startTLS(t *source.Tracer, conn int, c net.Conn, proto, host string) error 
 		return stepErr(StepUsage, err, "")
 	}
 	show := func(from trace.Side, line string) {
-		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Line: line}))
+		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: proto, Title: p.Title, Line: line}))
 	}
 	return startTLSError(starttls.Upgrade(c, p, host, show))
 }

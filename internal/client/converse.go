@@ -84,7 +84,7 @@ func Converse(ctx context.Context, t *source.Tracer, c *Conversation) error {
 		if first && from == trace.Server {
 			tm.TTFB, first = time.Since(tm.Start), false
 		}
-		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: p.Name, Line: line, InTLS: true}))
+		t.Emit(trace.NewEvent(conn, from, &trace.StartTLS{Protocol: p.Name, Title: p.Title, Line: line, InTLS: true}))
 	}
 	d := starttls.NewDialog(tc, p, c.Host, show)
 	d.Credentials = c.Credentials

@@ -17,7 +17,7 @@ import (
 // JSON marks the lines in_tls; the timing has the STARTTLS dialog's time.
 func TestDialogInTLS(t *testing.T) {
 	line := func(from trace.Side, s string, in bool) *trace.Event {
-		return trace.NewEvent(1, from, &trace.StartTLS{Protocol: "imap", Line: s, InTLS: in})
+		return trace.NewEvent(1, from, &trace.StartTLS{Protocol: "imap", Title: "IMAP", Line: s, InTLS: in})
 	}
 	data := func(from trace.Side, n int) *trace.Event {
 		f := field.NewObject("")

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tlstrace/tlstrace/internal/field"
-	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -72,7 +71,7 @@ func (t *Text) sectionOf(ev *trace.Event) string {
 		return "Timing"
 	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeStartTLS:
 		if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
-			return protocolTitle(p.Protocol)
+			return protocolTitle(p)
 		}
 		return "STARTTLS"
 	case ev.Layer == trace.LayerInfo && ev.Type == trace.TypeHandshakeComplete:
@@ -85,13 +84,13 @@ func (t *Text) sectionOf(ev *trace.Event) string {
 	return "TLS handshake"
 }
 
-// protocolTitle names a protocol of package starttls in prose ("IMAP"),
-// for the section of its dialog inside TLS.
-func protocolTitle(name string) string {
-	if p, err := starttls.Lookup(name); err == nil {
+// protocolTitle names the protocol of a dialog in prose ("IMAP"), for the
+// section of its dialog inside TLS.
+func protocolTitle(p *trace.StartTLS) string {
+	if p.Title != "" {
 		return p.Title
 	}
-	return strings.ToUpper(name)
+	return strings.ToUpper(p.Protocol)
 }
 
 // ANSI colours.
@@ -253,7 +252,7 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		}
 	}
 	if p, ok := ev.Payload.(*trace.StartTLS); ok && p.InTLS {
-		name = protocolTitle(p.Protocol)
+		name = protocolTitle(p)
 	}
 	if summary == "" {
 		summary = Summary(ev)

@@ -679,12 +679,12 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 func (s *Server) startTLS(id int, c net.Conn, p *starttls.Protocol) error {
 	c.SetDeadline(time.Now().Add(s.cfg.Timeout))
 	show := func(from trace.Side, line string) {
-		s.tracer.Emit(trace.NewEvent(id, from, &trace.StartTLS{Protocol: p.Name, Line: line}))
+		s.tracer.Emit(trace.NewEvent(id, from, &trace.StartTLS{Protocol: p.Name, Title: p.Title, Line: line}))
 	}
 	err := starttls.ServeUpgrade(c, p, s.hostname(), show)
 	c.SetDeadline(time.Time{})
 	if err != nil {
-		ev := trace.NewEvent(id, trace.Local, &trace.StartTLS{Protocol: p.Name, Line: "no TLS: the dialog ended"})
+		ev := trace.NewEvent(id, trace.Local, &trace.StartTLS{Protocol: p.Name, Title: p.Title, Line: "no TLS: the dialog ended"})
 		ev.Error = err.Error()
 		s.tracer.Emit(ev)
 	}

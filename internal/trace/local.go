@@ -695,6 +695,9 @@ func (p *Fingerprint) Tree() *field.Node {
 type StartTLS struct {
 	Protocol, Line string
 	InTLS          bool
+	// Title names the protocol in prose ("IMAP") for the views; it is
+	// not part of the JSON contract.
+	Title string
 }
 
 func (*StartTLS) Layer() string { return LayerInfo }
