@@ -73,9 +73,10 @@ func Parse(b []byte, password string) (*Bundle, error) {
 	if err := checkPKCS12(b); err != nil {
 		return nil, err
 	}
-	if key, leaf, cas, err := pkcs12.DecodeChain(b, password); err == nil {
+	key, leaf, cas, p12err := pkcs12.DecodeChain(b, password)
+	if p12err == nil {
 		return &Bundle{Format: PKCS12, Certs: append([]*x509.Certificate{leaf}, cas...), Key: key}, nil
-	} else if errors.Is(err, pkcs12.ErrIncorrectPassword) {
+	} else if errors.Is(p12err, pkcs12.ErrIncorrectPassword) {
 		return nil, ErrWrongPassword
 	}
 	if certs, err := pkcs12.DecodeTrustStore(b, password); err == nil {
@@ -83,6 +84,11 @@ func Parse(b []byte, password string) (*Bundle, error) {
 	}
 	if err := checkDER(b); err != nil {
 		return nil, err
+	}
+	if isPFX(b) {
+		// Whole DER that is a PKCS #12 file this reader cannot open (no
+		// MAC, an algorithm it lacks): say so, not "not a certificate".
+		return nil, fmt.Errorf("PKCS#12: %w", p12err)
 	}
 	return nil, ErrNotCertificate
 }

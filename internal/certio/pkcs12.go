@@ -29,6 +29,22 @@ const MaxPKCS12Iterations = 10_000_000
 // MaxPKCS12Iterations iterations of a key derivation.
 var ErrPKCS12Iterations = errors.New("PKCS#12: too many iterations of its key derivation")
 
+// readPFX returns the contents of a PFX after its version (RFC 7292,
+// Section 4: a SEQUENCE starting with version 3).
+func readPFX(b []byte) (cryptobyte.String, bool) {
+	s := cryptobyte.String(b)
+	var pfx cryptobyte.String
+	var version int
+	ok := s.ReadASN1(&pfx, cbasn1.SEQUENCE) && pfx.ReadASN1Integer(&version) && version == 3
+	return pfx, ok
+}
+
+// isPFX tells whether b is a PFX, by its start.
+func isPFX(b []byte) bool {
+	_, ok := readPFX(b)
+	return ok
+}
+
 // pkcs12Depth is how deep iterations looks: a PBES2 key bag's count is 15
 // elements down from the PFX.
 const pkcs12Depth = 24
@@ -38,10 +54,8 @@ const pkcs12Depth = 24
 // MaxPKCS12Iterations times, before the work is done; anything else is
 // left to the decoder.
 func checkPKCS12(b []byte) error {
-	s := cryptobyte.String(b)
-	var pfx cryptobyte.String
-	var version int
-	if !s.ReadASN1(&pfx, cbasn1.SEQUENCE) || !pfx.ReadASN1Integer(&version) || version != 3 {
+	pfx, ok := readPFX(b)
+	if !ok {
 		return nil
 	}
 	if n := iterations(pfx, pkcs12Depth); n > MaxPKCS12Iterations {

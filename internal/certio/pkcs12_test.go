@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +137,26 @@ func TestParseSignerFindsKey(t *testing.T) {
 	var missing *MissingEndError
 	if _, err := ParseSigner(append(cert, key[:len(key)-10]...)); !errors.As(err, &missing) || missing.Type != "EC PRIVATE KEY" {
 		t.Errorf("a key without its END line: %v; want a MissingEndError", err)
+	}
+}
+
+// TestPKCS12Unopened: a PKCS #12 file the reader cannot open (here, no
+// MAC and a password given, as openssl pkcs12 -nomac writes) says so, not
+// that it is no certificate.
+func TestPKCS12Unopened(t *testing.T) {
+	der, key := fuzzCert(t)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12, err := pkcs12.Passwordless.Encode(key, cert, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := Parse(p12, ""); err != nil || b.Format != PKCS12 {
+		t.Fatalf("without a password: %v", err)
+	}
+	if _, err := Parse(p12, "pw"); err == nil || errors.Is(err, ErrNotCertificate) || !strings.HasPrefix(err.Error(), "PKCS#12: ") {
+		t.Errorf("with a password: %v; want a PKCS#12 error", err)
 	}
 }
