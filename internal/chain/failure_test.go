@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestFailureKeepsType checks that a refused chain's error says the cause
@@ -66,24 +67,8 @@ func TestUnhandledCriticalExtension(t *testing.T) {
 // forbids serverAuth is named as the cause, not the leaf crypto/x509's
 // error carries.
 func TestIntermediateExtKeyUsage(t *testing.T) {
-	key := func() crypto.Signer {
-		k, err := certgen.GenerateKey("p256")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	issue := func(c certgen.Config) *x509.Certificate {
-		der, err := certgen.Issue(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
-	}
+	key := func() crypto.Signer { return tlstest.NewKey(t, false) }
+	issue := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
 	rootKey, interKey := key(), key()
 	root := issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
 	inter := issue(certgen.Config{CommonName: "Client CA", Profile: certgen.ProfileCA, PathLen: 0, ExtKeyUsage: []string{"clientAuth"}, Key: interKey, Issuer: root, IssuerKey: rootKey})
@@ -98,24 +83,8 @@ func TestIntermediateExtKeyUsage(t *testing.T) {
 // as crypto/x509 takes it: the chain is valid, and no check of its links
 // fails (its issuer, not given, is not needed).
 func TestIntermediateAnchor(t *testing.T) {
-	key := func() crypto.Signer {
-		k, err := certgen.GenerateKey("p256")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	issue := func(c certgen.Config) *x509.Certificate {
-		der, err := certgen.Issue(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
-	}
+	key := func() crypto.Signer { return tlstest.NewKey(t, false) }
+	issue := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
 	rootKey, interKey := key(), key()
 	root := issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
 	inter := issue(certgen.Config{CommonName: "Intermediate", Profile: certgen.ProfileCA, PathLen: 0, Key: interKey, Issuer: root, IssuerKey: rootKey})

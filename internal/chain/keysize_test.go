@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestWeakRSAKey checks that a chain crypto/x509 accepts is refused when
@@ -35,15 +36,7 @@ func TestWeakRSAKey(t *testing.T) {
 	}
 	issue := func(c certgen.Config) *x509.Certificate {
 		c.NotBefore, c.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-		der, err := certgen.Issue(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
+		return tlstest.Issue(t, c)
 	}
 	// chain makes root → intermediate → leaf with these keys.
 	chain := func(rootKey, interKey, leafKey crypto.Signer) (leaf, inter, root *x509.Certificate) {
@@ -130,28 +123,14 @@ func TestLongValidity(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now().Add(-time.Hour)
-	der, err := certgen.Issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: key, NotBefore: start, NotAfter: start.Add(500 * 24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := tlstest.Issue(t, certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: key, NotBefore: start, NotAfter: start.Add(500 * 24 * time.Hour)})
 	for _, c := range []struct {
 		days int
 		warn bool
 	}{{398, false}, {399, true}, {400, true}} {
 		// 398 days exactly: NotAfter is the last second included.
-		der, err := certgen.Issue(certgen.Config{CommonName: "long.test", SANs: []string{"long.test"}, Profile: certgen.ProfileServer, Key: key,
+		leaf := tlstest.Issue(t, certgen.Config{CommonName: "long.test", SANs: []string{"long.test"}, Profile: certgen.ProfileServer, Key: key,
 			NotBefore: start, NotAfter: start.Add(time.Duration(c.days)*24*time.Hour - time.Second), Issuer: root, IssuerKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaf, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
 		r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "long.test"})
 		if !r.Valid || (len(r.Warnings) == 1) != c.warn || len(r.Warnings) > 1 {
 			t.Fatalf("%d days: valid %v, warnings %+v", c.days, r.Valid, r.Warnings)

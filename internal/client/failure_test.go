@@ -232,17 +232,7 @@ func TestFailureServerAlert(t *testing.T) {
 // (without the intermediate).
 func clientCA(t *testing.T, dir string) (string, tls.Certificate) {
 	t.Helper()
-	issue := func(c certgen.Config) *x509.Certificate {
-		der, err := certgen.Issue(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
-	}
+	issue := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
 	rootKey, interKey, key := tlstest.NewKey(t, false), tlstest.NewKey(t, false), tlstest.NewKey(t, false)
 	root := issue(certgen.Config{CommonName: "client root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
 	inter := issue(certgen.Config{CommonName: "client intermediate", Profile: certgen.ProfileCA, PathLen: -1, Key: interKey, Issuer: root, IssuerKey: rootKey})

@@ -21,24 +21,8 @@ import (
 // TestVerifyPeer fetches and verifies the chain of a local server that
 // sends its leaf and its CA, with a stapled OCSP response of each status.
 func TestVerifyPeer(t *testing.T) {
-	mustKey := func() crypto.Signer {
-		k, err := certgen.GenerateKey("p256")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	mustCert := func(c certgen.Config) *x509.Certificate {
-		der, err := certgen.Issue(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cert
-	}
+	mustKey := func() crypto.Signer { return tlstest.NewKey(t, false) }
+	mustCert := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
 	caKey, key := mustKey(), mustKey()
 	ca := mustCert(certgen.Config{CommonName: "peer CA", Profile: certgen.ProfileCA, PathLen: -1, Key: caKey})
 	inter := mustCert(certgen.Config{CommonName: "peer intermediate", Profile: certgen.ProfileCA, PathLen: -1, Key: caKey, Issuer: ca, IssuerKey: caKey})

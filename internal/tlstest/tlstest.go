@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certgen"
 )
 
 // RecordingConn keeps a copy of what is written through it, as crypto/tls's
@@ -58,6 +60,21 @@ func NewKey(t testing.TB, useRSA bool) crypto.Signer {
 		t.Fatal(err)
 	}
 	return key
+}
+
+// Issue makes the certificate c describes with certgen and parses it,
+// failing the test on an error.
+func Issue(t testing.TB, c certgen.Config) *x509.Certificate {
+	t.Helper()
+	der, err := certgen.Issue(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }
 
 // SelfSigned returns a certificate for name signed by its own key, valid
