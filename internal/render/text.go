@@ -877,6 +877,21 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			}
 		case p.KeyUpdate != nil:
 			add("%s", enumText(p.KeyUpdate.Request))
+		case p.CertificateRequest != nil:
+			cr := p.CertificateRequest
+			switch n := len(cr.Authorities); {
+			case n == 0:
+				add("any CA")
+			case n == 1:
+				add("CA %s", cr.Authorities[0])
+			case n == 2:
+				add("CAs %s", strings.Join(cr.Authorities, "; "))
+			default:
+				add("CAs %s and %d more", strings.Join(cr.Authorities[:2], "; "), n-2)
+			}
+			if n := len(cr.SignatureAlgorithms); n > 0 {
+				add("%d signature algorithm%s", n, plural(n))
+			}
 		}
 	case *trace.Alert:
 		add("%s %s", optText(p.Level), optText(p.Description))

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"math/big"
+	"slices"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -51,11 +52,25 @@ type Message struct {
 	KeyUpdate         *KeyUpdate        // key_update
 	// EncryptedExtensions is set for encrypted_extensions.
 	EncryptedExtensions *EncryptedExtensions
+	// CertificateRequest is set for certificate_request.
+	CertificateRequest *CertificateRequest
 	// FinishedVerified reports whether the verify_data of an SSL 3.0 or
 	// TLS 1.0-1.2 finished was checked and matches the master secret and
 	// the handshake messages; false when it was not checked (no master
 	// secret) or does not match (the event's Error says so).
 	FinishedVerified bool
+}
+
+// CertificateRequest is what a server asks of the client's certificate
+// (RFC 8446, Section 4.3.2; RFC 5246, Section 7.4.4).
+type CertificateRequest struct {
+	// SignatureAlgorithms are the signature algorithms it accepts; none
+	// before TLS 1.2.
+	SignatureAlgorithms []Enum
+	// Authorities are the CAs it names, as distinguished names in text
+	// ("" for one that does not parse); none when it names none, as a
+	// server that takes a certificate from any CA does.
+	Authorities []string
 }
 
 // EncryptedExtensions lists the extensions a TLS 1.3 server sent
@@ -345,6 +360,10 @@ func NewMessage(m *wire.Message, msgType int) *Message {
 			e.Extensions = append(e.Extensions, enum16(x.Type, wire.ExtensionName))
 		}
 		p.EncryptedExtensions = e
+	}
+	if cr := m.CertificateRequest; cr != nil {
+		p.CertificateRequest = &CertificateRequest{SignatureAlgorithms: enums16(cr.SignatureSchemes, wire.SignatureSchemeName),
+			Authorities: slices.Clone(cr.Authorities)}
 	}
 	if k := m.KeyUpdate; k != nil {
 		p.KeyUpdate = &KeyUpdate{Request: Enum{Name: wire.KeyUpdateRequestName(k.Request), Value: uint64(k.Request)}}

@@ -244,6 +244,21 @@ func TestEncodeCertificateRequest(t *testing.T) {
 	if n := node(t, m, "certificate_authorities"); len(n.Children) != 1 {
 		t.Errorf("1.2 CAs: %+v", n)
 	}
+	if cr := m.CertificateRequest; cr == nil || !slices.Equal(cr.SignatureSchemes, []uint16{0x0401}) || !slices.Equal(cr.Authorities, []string{"CN=Some CA"}) {
+		t.Errorf("1.2 typed view: %+v", cr)
+	}
+	// TLS 1.3: the same in extensions (RFC 8446, Sections 4.2.3 and
+	// 4.2.4), and a name that does not parse kept as "".
+	var cas cryptobyte.Builder
+	cas.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, d := range [][]byte{dn, {0x30, 0x01}} {
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(d) })
+		}
+	})
+	m = mustParse(t, Context{Version: VersionTLS13, FromServer: true}, must[[]byte](t)(MarshalCertificateRequest13([]byte{7}, []Extension{sigs, {Type: ExtCertAuthorities, Data: cas.BytesOrPanic()}})))
+	if cr := m.CertificateRequest; cr == nil || !slices.Equal(cr.SignatureSchemes, []uint16{0x0403, 0x0808}) || !slices.Equal(cr.Authorities, []string{"CN=Some CA", ""}) {
+		t.Errorf("1.3 typed view: %+v", cr)
+	}
 	m = mustParse(t, Context{Version: VersionTLS10, FromServer: true}, must[[]byte](t)(MarshalCertificateRequest12(VersionTLS10, []uint8{1}, nil, nil)))
 	if find(m.Fields, "supported_signature_algorithms") != nil {
 		t.Error("TLS 1.0 request has signature algorithms")

@@ -308,7 +308,7 @@ func decodeExtension(ctx *Context, mt HandshakeType, t uint16, r *reader) bool {
 		// RFC 8446, Section 4.2.4.
 		l, ok := r.list("authorities", 2)
 		for ok && !l.empty() {
-			if !l.distinguishedName() {
+			if _, ok := l.distinguishedName(); !ok {
 				return true
 			}
 		}

@@ -54,7 +54,8 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 		m.Signed = &Signed{}
 		parseServerKeyExchange(ctx, r, m.Signed)
 	case TypeCertificateRequest:
-		parseCertificateRequest(ctx, r)
+		m.CertificateRequest = &CertificateRequest{}
+		parseCertificateRequest(ctx, r, m.CertificateRequest)
 	case TypeCertificateVerify:
 		// RFC 8446, Section 4.4.3; RFC 5246, Section 7.4.8. TLS 1.0 and
 		// 1.1 have no algorithm field.
@@ -486,13 +487,30 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 }
 
 // parseCertificateRequest reads RFC 8446, Section 4.3.2, or RFC 5246,
-// Section 7.4.4.
-func parseCertificateRequest(ctx *Context, r *reader) {
+// Section 7.4.4, into cr: the signature algorithms and the certificate
+// authorities the server names.
+func parseCertificateRequest(ctx *Context, r *reader, cr *CertificateRequest) {
 	if ctx.Version == VersionTLS13 {
 		if _, ok := r.opaque("certificate_request_context", 1); !ok {
 			return
 		}
-		r.extensions(ctx, TypeCertificateRequest)
+		exts, _ := r.extensions(ctx, TypeCertificateRequest)
+		for _, e := range exts {
+			s := cryptobyte.String(e.Data)
+			switch e.Type {
+			case extSignatureAlgorithms:
+				// RFC 8446, Section 4.2.3.
+				cr.SignatureSchemes = uint16List(s)
+			case extCertificateAuthorities:
+				// RFC 8446, Section 4.2.4.
+				var l, dn cryptobyte.String
+				if s.ReadUint16LengthPrefixed(&l) {
+					for l.ReadUint16LengthPrefixed(&dn) {
+						cr.Authorities = append(cr.Authorities, dnString(dn))
+					}
+				}
+			}
+		}
 		return
 	}
 	types, ok := r.list("certificate_types", 1)
@@ -508,9 +526,11 @@ func parseCertificateRequest(ctx *Context, r *reader) {
 			return
 		}
 		for !algs.empty() {
-			if _, ok := algs.enum16("", schemeNamer); !ok {
+			v, ok := algs.enum16("", schemeNamer)
+			if !ok {
 				return
 			}
+			cr.SignatureSchemes = append(cr.SignatureSchemes, v)
 		}
 	}
 	cas, ok := r.list("certificate_authorities", 2)
@@ -518,9 +538,11 @@ func parseCertificateRequest(ctx *Context, r *reader) {
 		return
 	}
 	for !cas.empty() {
-		if !cas.distinguishedName() {
+		name, ok := cas.distinguishedName()
+		if !ok {
 			return
 		}
+		cr.Authorities = append(cr.Authorities, name)
 	}
 }
 

@@ -56,6 +56,19 @@ type Message struct {
 	ClientKeyExchange *ClientKeyExchange
 	// Finished is set for finished.
 	Finished *Finished
+	// CertificateRequest is set for certificate_request.
+	CertificateRequest *CertificateRequest
+}
+
+// CertificateRequest is what a server asks of a client certificate (RFC
+// 8446, Section 4.3.2; RFC 5246, Section 7.4.4).
+type CertificateRequest struct {
+	// SignatureSchemes are the signature algorithms it accepts (TLS 1.2
+	// and 1.3; none before TLS 1.2).
+	SignatureSchemes []uint16
+	// Authorities are the distinguished names of the CAs it names, as
+	// text ("" for one that does not parse); none when it names none.
+	Authorities []string
 }
 
 // Finished holds the verify_data of a Finished message (RFC 8446, Section

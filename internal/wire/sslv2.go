@@ -109,18 +109,28 @@ func SSLv2CipherName(v uint32) string {
 // distinguishedName reads one DistinguishedName (a DER Name with a 2-byte
 // length, RFC 5246, Section 7.4.4) and adds it in RFC 4514 form when it
 // parses.
-func (r *reader) distinguishedName() bool {
+func (r *reader) distinguishedName() (string, bool) {
 	der, ok := r.opaque("distinguished_name", 2)
 	if !ok {
-		return false
+		return "", false
 	}
+	name := dnString(der)
+	if name != "" {
+		r.last().Note = name
+	}
+	return name, true
+}
+
+// dnString returns a DER distinguished name as text (RFC 4514, as
+// crypto/x509 says it), "" when it does not parse.
+func dnString(der []byte) string {
 	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &seq); err == nil && len(rest) == 0 {
-		var name pkix.Name
-		name.FillFromRDNSequence(&seq)
-		r.last().Note = name.String()
+	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) != 0 {
+		return ""
 	}
-	return true
+	var name pkix.Name
+	name.FillFromRDNSequence(&seq)
+	return name.String()
 }
 
 // describeOCSP adds the status of an OCSP response (RFC 6960) when it
