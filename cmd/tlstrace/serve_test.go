@@ -360,3 +360,40 @@ func TestServeOCSPStaple(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestServeSuiteRank checks the place of the chosen suite among those
+// s_client offered: OpenSSL adds TLS_EMPTY_RENEGOTIATION_INFO_SCSV to
+// the list (RFC 5746, Section 3.3), a signal, not a suite to choose, so
+// that two suites offered are two.
+func TestServeSuiteRank(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	port := freePort(t)
+	out, stop := startServe(t, port, "--cert", cert, "--key", key)
+	cmd := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_2",
+		"-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", "-brief")
+	cmd.Stdin = strings.NewReader("ping\n")
+	if b, err := runOutput(cmd, 10*time.Second); err != nil {
+		t.Fatalf("s_client: %v\n%s", err, b)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `"type":"handshake_complete"`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	var done struct {
+		Rank    int `json:"cipher_suite_rank"`
+		Offered int `json:"cipher_suites_offered"`
+	}
+	for _, ev := range parseEvents(t, out.String()) {
+		if ev.Type == "handshake_complete" {
+			if err := json.Unmarshal(ev.Fields, &done); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if done.Rank != 1 || done.Offered != 2 {
+		t.Errorf("suite %d of %d, want 1 of 2:\n%s", done.Rank, done.Offered, out)
+	}
+}

@@ -655,7 +655,10 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	if ci != nil && ci.Hello != nil {
 		// What was chosen against what was offered: its place in the
 		// client's preference order.
-		h.SuiteRank, h.SuitesOffered = rank(cs.CipherSuite, ci.Hello.CipherSuites)
+		// The signalling values (RFC 5746, Section 3.3; RFC 7507,
+		// Section 2) are in the list but are not suites to choose.
+		suites := slices.DeleteFunc(slices.Clone(ci.Hello.CipherSuites), func(s uint16) bool { return s == 0x00FF || s == 0x5600 })
+		h.SuiteRank, h.SuitesOffered = rank(cs.CipherSuite, suites)
 		h.GroupRank, h.GroupsOffered = rank(uint16(cs.CurveID), ci.Hello.Groups)
 	}
 	s.mu.Unlock()
