@@ -99,6 +99,11 @@ func short(b []byte) string {
 // gave nothing to resume.
 func fullFailed(f *Feature, fr fullResult) *Feature {
 	f.Detail = "the full handshake did not complete: " + reason(answer{outcome: fr.outcome, err: fr.err})
+	if !fr.ours && slices.ContainsFunc(serverMessages(fr.received), func(m *wire.Message) bool { return m.Type == wire.TypeCertificateRequest }) {
+		// TLS 1.0-1.2: the request is in the clear (RFC 5246, Section
+		// 7.4.4), and the scan has no certificate to send.
+		f.Detail += ", after the server asked for a client certificate (CertificateRequest), which the scan has none to send"
+	}
 	return f
 }
 

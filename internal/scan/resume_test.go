@@ -110,3 +110,19 @@ func TestScanResumptionGoTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestScanResumptionClientCertificate: s_server -Verify 1 asks every
+// client for a certificate and refuses one that sends none, so no
+// session is made to resume; the evidence says that the server asked.
+func TestScanResumptionClientCertificate(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	certFile, keyFile := writeCert(t, true)
+	addr := sServerFiles(t, certFile, keyFile, "-Verify", "1", "-CAfile", certFile)
+	r := scanOf(t, addr)
+	for _, name := range []string{"session_id_resumption", "ticket_resumption"} {
+		f := r.Feature(name)
+		if f == nil || f.Known || !strings.HasSuffix(f.Detail, "after the server asked for a client certificate (CertificateRequest), which the scan has none to send") {
+			t.Errorf("%s: %+v, want unknown, the server having asked for a client certificate", name, f)
+		}
+	}
+}
