@@ -493,6 +493,50 @@ func TestOraclePeers(t *testing.T) {
 		}
 	})
 
+	t.Run("begun inside a record", func(t *testing.T) {
+		// The same capture, its first packet the client's first
+		// application data without its first 10 bytes: the client's
+		// bytes begin inside a record, which is no reason to take the
+		// connection for one that is not TLS. The bytes before the
+		// first record header are said to be missing (tshark shows them
+		// as continuation data), and every record after them of either
+		// side is an encrypted record, as tshark shows it.
+		from := 0
+		for i, sc := range scenarios {
+			if sc.name != "TLS 1.2 static RSA key exchange" {
+				continue
+			}
+			for _, s := range steps[i+1] {
+				if s.from == "client" && s.kind == "application_data" {
+					from = s.frame
+					break
+				}
+			}
+		}
+		if from == 0 {
+			t.Fatal("no application data of the static RSA connection")
+		}
+		trimmed := filepath.Join(dir, "trimmed.pcap")
+		trimPacket(t, nsec, trimmed, from, 10)
+		inside := filepath.Join(dir, "inside.pcap")
+		editcap(t, "-r", trimmed, inside, fmt.Sprintf("%d-%d", from, 1<<30))
+		events := runJSON(t, "read", inside, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: inside, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleNoHeader}})
+		var kinds []string
+		for _, ev := range events {
+			if ev.Conn == 1 && ev.Layer == "tls" {
+				kinds = append(kinds, ev.From+" "+ev.Type+" "+ev.Error)
+			}
+		}
+		first := "client encrypted_record 24 bytes before the first record header of this side: the capture began inside a record"
+		rest := " encrypted_record not plaintext, and the capture holds no ClientHello or ServerHello of this connection (it began after the handshake): the keys that protect it cannot be known"
+		// The client's first bytes are known not to start a record when
+		// its next record, the close_notify, shows where records start.
+		if want := []string{"server" + rest, first, "client" + rest, "server" + rest}; !slices.Equal(kinds, want) {
+			t.Errorf("the connection begun inside a record shows\n%s\nwant\n%s", strings.Join(kinds, "\n"), strings.Join(want, "\n"))
+		}
+	})
+
 	t.Run("reordered segment", func(t *testing.T) {
 		// The server's two TLS 1.3 tickets, sent in two segments, swapped
 		// in the capture (each place keeps its time): the first ticket's
@@ -625,6 +669,59 @@ func swapPackets(t *testing.T, in, out string, a, b int) {
 	o := append([]byte(nil), f[:24]...)
 	for i := range pkts {
 		o = append(append(o, times[i]...), pkts[i]...)
+	}
+	if err := os.WriteFile(out, o, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// trimPacket writes the pcap file in (Linux cooked, IPv4) to out with the
+// first n bytes of the TCP payload of packet frame (numbered from 1) cut
+// off, its sequence number, IPv4 length and header checksum set to match:
+// the packet as a capture that began inside a record sees it.
+func trimPacket(t *testing.T, in, out string, frame, n int) {
+	t.Helper()
+	f, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint32(f[20:]) != 113 {
+		t.Fatalf("link type %d, want 113 (Linux cooked)", binary.LittleEndian.Uint32(f[20:]))
+	}
+	o := append([]byte(nil), f[:24]...)
+	for i, off := 1, 24; off+16 <= len(f); i++ {
+		ts := f[off : off+8]
+		size := int(binary.LittleEndian.Uint32(f[off+8:]))
+		pkt := f[off+16 : off+16+size]
+		off += 16 + size
+		if i == frame {
+			const sll = 16
+			if binary.BigEndian.Uint16(pkt[14:]) != 0x0800 || pkt[sll+9] != 6 {
+				t.Fatalf("packet %d is not IPv4 TCP", frame)
+			}
+			ihl := int(pkt[sll]&0x0f) * 4
+			thl := int(pkt[sll+ihl+12]>>4) * 4
+			if len(pkt) < sll+ihl+thl+n {
+				t.Fatalf("packet %d has less than %d bytes of payload", frame, n)
+			}
+			p := append(append([]byte(nil), pkt[:sll+ihl+thl]...), pkt[sll+ihl+thl+n:]...)
+			ip := p[sll : sll+ihl]
+			binary.BigEndian.PutUint16(ip[2:], uint16(len(p)-sll))
+			ip[10], ip[11] = 0, 0
+			var sum uint32
+			for j := 0; j < ihl; j += 2 {
+				sum += uint32(binary.BigEndian.Uint16(ip[j:]))
+			}
+			for sum > 0xffff {
+				sum = sum&0xffff + sum>>16
+			}
+			binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+			seq := p[sll+ihl+4:]
+			binary.BigEndian.PutUint32(seq, binary.BigEndian.Uint32(seq)+uint32(n))
+			pkt = p
+		}
+		o = binary.LittleEndian.AppendUint32(append(o, ts...), uint32(len(pkt)))
+		o = append(binary.LittleEndian.AppendUint32(o, uint32(len(pkt))), pkt...)
 	}
 	if err := os.WriteFile(out, o, 0o600); err != nil {
 		t.Fatal(err)

@@ -158,13 +158,15 @@ type decoder struct {
 	opts  Options
 	// chainStates follows the chains of the connections (chains.go).
 	chainStates map[int]*chainState
+	// syn holds the flows whose SYN or SYN-ACK the capture holds.
+	syn map[int]bool
 }
 
 // newDecoder returns a decoder whose events go to emit; resume, when set,
 // keeps the master secrets of TLS 1.2 sessions (shared by the decoders of a
 // parallel read).
 func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decoder {
-	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}, opts: o}
+	d := &decoder{sink: newSink(time.Time{}, o.Keys, emit), conns: map[int]*trace.Conn{}, opts: o, syn: map[int]bool{}}
 	if o.Chains != nil {
 		d.chainStates = map[int]*chainState{}
 		d.sink.hook = d.chainEvents
@@ -194,6 +196,9 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 		tev.Error = fmt.Sprintf("packet size limited during capture: %d bytes of this packet were not captured (snapshot length); bytes cut from the packets of this connection are shown as gaps", ev.Missing)
 	}
 	d.sink.sess.Emit(tev)
+	if ev.Kind == trace.TypeSYN || ev.Kind == trace.TypeSYNACK {
+		d.syn[id] = true
+	}
 	if ev.Kind == "gap" {
 		if c := d.conns[id]; c != nil {
 			c.Gap(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing)
@@ -206,6 +211,9 @@ func (d *decoder) data(id int, fromClient bool, at trace.Stamp, b []byte) {
 	c := d.conns[id]
 	if c == nil {
 		c = d.sink.sess.NewConn(id, false)
+		if !d.syn[id] {
+			c.BeganMidStream()
+		}
 		d.conns[id] = c
 	}
 	c.Feed(side(fromClient), at, b)
@@ -218,4 +226,5 @@ func (d *decoder) close(id int) {
 		d.sink.closeConn(c, id)
 	}
 	delete(d.chainStates, id)
+	delete(d.syn, id)
 }

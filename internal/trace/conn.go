@@ -152,7 +152,10 @@ type Conn struct {
 	// could not be decrypted (a few; see Data.ErrorSaid).
 	recordErrs []string
 	notTLS     bool
-	evidence   Evidence
+	// midStream is set when the capture began after the connection did
+	// (BeganMidStream); closing while Close reads what is left.
+	midStream, closing bool
+	evidence           Evidence
 }
 
 // direction is the state of one direction of a connection.
@@ -179,6 +182,12 @@ type direction struct {
 	hs reassembler
 }
 
+// BeganMidStream says that the capture holds no SYN of this connection: it
+// began after the connection did, so a side's first bytes may be inside a
+// record. Such a side's records are then read from its first record header
+// on, instead of the stream being taken for one that is not TLS.
+func (c *Conn) BeganMidStream() { c.midStream = true }
+
 // Feed gives the decoder bytes sent by one side, in order, in any chunking.
 func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	d := &c.dirs[from]
@@ -194,6 +203,24 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 		f.buf = append(f.buf, b...)
 		if len(f.buf) < wire.RecordHeaderLen {
 			return
+		}
+		if c.midStream && !looksLikeTLS(f.buf) {
+			k, decided := joinAt(f.buf, c.closing)
+			if !decided {
+				d.at = at
+				return
+			}
+			if k > 0 {
+				// The capture began inside a record: the bytes before
+				// the first record header are said to be missing, as
+				// after a gap, and the records after them are read.
+				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+					Payload: &Data{Length: k},
+					Error:   fmt.Sprintf("%d bytes before the first record header of this side: the capture began inside a record", k)})
+				f.buf = append(f.buf[:0], f.buf[k:]...)
+				d.lost = true
+				d.missing += k
+			}
 		}
 		f.started = true
 		if !looksLikeTLS(f.buf) {
@@ -300,6 +327,12 @@ func (c *Conn) Close() {
 		d := &c.dirs[s]
 		if !c.notTLS {
 			c.evidence.Truncated[s] = d.truncated()
+		}
+		if len(d.framer.buf) >= wire.RecordHeaderLen && !c.notTLS && c.midStream && !d.framer.started {
+			// A side whose capture began inside a record, still
+			// waiting to see where records start: its bytes end here.
+			c.closing = true
+			c.Feed(d.side, d.at, nil)
 		}
 		if n := len(d.framer.buf); n > 0 && !c.notTLS {
 			c.emit(c.partialRecord(d, d.framer.buf))

@@ -161,6 +161,36 @@ func resync(b []byte, from int) int {
 	return -1
 }
 
+// joinAt finds where the records start in b, the first bytes of a side
+// whose capture began inside a record: at the first plausible record header
+// whose record is followed by another plausible header, or ends where b
+// ends. A capture gives b as far as a packet's end, where records often
+// end too (tshark looks for a record header at the start of each packet).
+// decided is false while more bytes are needed to tell; k is -1 (decided)
+// when no record starts within the reach of the largest record, or before
+// the side's bytes end (end), so the stream is not TLS.
+func joinAt(b []byte, end bool) (k int, decided bool) {
+	const reach = wire.RecordHeaderLen + wire.MaxCiphertext
+	for i := 1; i <= reach && i+wire.RecordHeaderLen <= len(b); i++ {
+		if !wire.PlausibleRecordHeader(b[i : i+wire.RecordHeaderLen]) {
+			continue
+		}
+		next := i + wire.RecordHeaderLen + (int(b[i+3])<<8 | int(b[i+4]))
+		switch {
+		case next == len(b):
+			return i, true
+		case next+3 <= len(b):
+			if wire.PlausibleRecordHeader(b[next : next+3]) {
+				return i, true
+			}
+		case !end:
+			// What follows this record decides.
+			return -1, false
+		}
+	}
+	return -1, end || len(b) >= reach+wire.RecordHeaderLen
+}
+
 // looksLikeTLS reports whether b, of at least 3 bytes, can start a TLS
 // stream: by its content type and version a record header, or an SSL 2.0
 // compatible ClientHello.

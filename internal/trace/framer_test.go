@@ -3,6 +3,7 @@ package trace
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +141,82 @@ func BenchmarkResync(b *testing.B) {
 		c.Feed(Server, Stamp{}, []byte{0x16, 3, 3, 0, 1, 2})
 		for range maxResync {
 			c.Feed(Server, Stamp{}, junk)
+		}
+	}
+}
+
+// TestJoinMidStream checks a connection whose capture began after it did
+// (BeganMidStream): a side whose first bytes are inside a record is read
+// from its first record header, found where its record is followed by
+// another header or ends with the bytes given, and the bytes before it
+// are said to be missing; a stream with no record header within the reach
+// of the largest record is not TLS, as is a side of a connection whose
+// start was captured when its first bytes are not a record.
+func TestJoinMidStream(t *testing.T) {
+	keys := loadKeys(t, "illustrated-tls13")
+	// The capture begins 7 bytes into the server's first encrypted
+	// record: its application data records come after the client's
+	// Finished, keys unknown without the hellos.
+	var records []sent
+	for _, f := range illustrated13[6:] {
+		records = append(records, sent{f.from, testdata(t, "illustrated-tls13", "caps", f.file)})
+	}
+	records[0].b = records[0].b[7:]
+	run := func(mid bool, all []sent) []string {
+		var events []string
+		s := NewSession(time.Unix(0, 0), keys, func(ev *Event) { events = append(events, ev.From.String()+" "+ev.Type+": "+ev.Error) })
+		c := s.NewConn(1, false)
+		if mid {
+			c.BeganMidStream()
+		}
+		for _, x := range all {
+			c.Feed(x.from, Stamp{}, x.b)
+		}
+		c.Close()
+		return events
+	}
+	got := run(true, records)
+	skip := fmt.Sprintf("server encrypted_record: %d bytes before the first record header of this side: the capture began inside a record", len(records[0].b))
+	// The server's cut record alone holds no header: its next record
+	// shows where records start.
+	i := slices.IndexFunc(got, func(ev string) bool { return strings.HasPrefix(ev, "server ") })
+	if i < 0 || got[i] != skip {
+		t.Fatalf("mid-stream events %q, want the server's first %q", got, skip)
+	}
+	for _, ev := range slices.Delete(slices.Clone(got), i, i+1) {
+		if !strings.HasSuffix(ev, ": "+ErrNoHandshake) && !strings.Contains(ev, "change_cipher_spec") {
+			t.Errorf("mid-stream event %q, want the encrypted records that say no hello was captured", ev)
+		}
+	}
+	if len(got) != len(records) {
+		t.Errorf("%d events for %d records (the first cut): %q", len(got), len(records), got)
+	}
+	// The same bytes from a connection whose start was captured: not TLS.
+	if got := run(false, records); len(got) != 1 || !strings.HasPrefix(got[0], "server not_tls: ") {
+		t.Errorf("events %q, want one not_tls", got)
+	}
+	// Text with no record header: not TLS, once more than a record's
+	// reach was seen, or at the end.
+	text := []byte(strings.Repeat("GET /index.html HTTP/1.1\r\nHost: example.test\r\n\r\n", 500))
+	for _, n := range []int{100, len(text)} {
+		if got := run(true, []sent{{Client, text[:n]}}); len(got) != 1 || !strings.HasPrefix(got[0], "client not_tls: ") {
+			t.Errorf("%d bytes of text mid-stream: events %q, want one not_tls", n, got)
+		}
+	}
+	for _, c := range []struct {
+		b      []byte
+		end    bool
+		k      int
+		decide bool
+	}{
+		{[]byte{1, 2, 23, 3, 3, 0, 2, 9, 9}, false, 2, true},                              // the record ends with the bytes
+		{[]byte{1, 2, 23, 3, 3, 0, 2, 9, 9, 21, 3, 3}, false, 2, true},                    // another header follows
+		{[]byte{1, 2, 23, 3, 3, 0, 2, 9, 9, 7, 7, 7}, false, -1, false},                   // not one: more bytes decide
+		{[]byte{1, 2, 23, 3, 3, 0, 2, 9, 9, 7, 7, 7}, true, -1, true},                     // none before the end
+		{[]byte{1, 23, 3, 3, 0, 9, 9, 22, 3, 3, 0, 1, 1, 20, 3, 3, 7, 7}, false, 7, true}, // no header after the first one's record: the second's
+	} {
+		if k, decided := joinAt(c.b, c.end); k != c.k || decided != c.decide {
+			t.Errorf("joinAt(% x, %v) = %d, %v, want %d, %v", c.b, c.end, k, decided, c.k, c.decide)
 		}
 	}
 }
