@@ -214,6 +214,7 @@ func (d *decoder) data(id int, fromClient bool, at trace.Stamp, b []byte) {
 		if !d.syn[id] {
 			c.BeganMidStream()
 		}
+		c.FollowStartTLS()
 		d.conns[id] = c
 	}
 	c.Feed(side(fromClient), at, b)

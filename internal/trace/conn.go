@@ -155,7 +155,11 @@ type Conn struct {
 	// midStream is set when the capture began after the connection did
 	// (BeganMidStream); closing while Close reads what is left.
 	midStream, closing bool
-	evidence           Evidence
+	// followStartTLS and dialog follow a plaintext dialog upgraded to
+	// TLS (starttls.go).
+	followStartTLS bool
+	dialog         *dialog
+	evidence       Evidence
 }
 
 // direction is the state of one direction of a connection.
@@ -201,6 +205,23 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 		// worth, which is what the report shows, so that it does not
 		// depend on how the bytes were cut.
 		f.buf = append(f.buf, b...)
+		if c.dialog == nil && c.followStartTLS && from == Server && len(f.buf) >= wire.RecordHeaderLen && !c.dirs[Client].framer.started &&
+			len(c.dirs[Client].framer.buf) == 0 && !looksLikeTLS(f.buf) {
+			// The server speaks first: a greeting of a protocol that
+			// can go on with STARTTLS.
+			if p := greeting(f.buf); p != "" {
+				c.dialog = &dialog{protocol: p}
+			}
+		}
+		if c.dialog != nil {
+			d.at = at
+			if !c.dialogFeed(d, at) {
+				return
+			}
+			f.started = true
+			b = nil
+			goto framing
+		}
 		if len(f.buf) < wire.RecordHeaderLen {
 			return
 		}
@@ -236,6 +257,7 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 		}
 		b = nil
 	}
+framing:
 	d.at = at
 	f.feed(b)
 	for {
@@ -334,7 +356,13 @@ func (c *Conn) Close() {
 			c.closing = true
 			c.Feed(d.side, d.at, nil)
 		}
-		if n := len(d.framer.buf); n > 0 && !c.notTLS {
+		if n := len(d.framer.buf); n > 0 && !c.notTLS && c.dialog != nil && !d.framer.started {
+			// The dialog ended inside a line.
+			ev := NewEvent(c.id, d.side, &StartTLS{Protocol: c.dialog.protocol, Line: string(d.framer.buf)})
+			ev.Frame, ev.Time = d.at.Frame, d.at.Time
+			ev.Error = c.ended(d, "a line", n, 0)
+			c.emit(ev)
+		} else if n > 0 && !c.notTLS {
 			c.emit(c.partialRecord(d, d.framer.buf))
 		}
 		if t, _, ok := d.hs.held(); ok {
