@@ -834,6 +834,14 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			if h.ALPN != nil {
 				add("ALPN %s", strings.Join(h.ALPN, " "))
 			}
+			// RFC 8446, Sections 4.2.11 and 4.2.10: a session to resume
+			// (or an external PSK), and 0-RTT data after the hello.
+			if n := h.PSKIdentities; n > 0 {
+				add("PSK %d identit%s", n, map[bool]string{true: "ies", false: "y"}[n > 1])
+			}
+			if h.EarlyData {
+				add("early data")
+			}
 		case p.ServerHello != nil:
 			h := p.ServerHello
 			version := ""
@@ -849,6 +857,9 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			}
 			if h.ALPN != nil {
 				add("ALPN %s", strings.Join(h.ALPN, " "))
+			}
+			if h.SelectedPSK {
+				add("PSK accepted")
 			}
 		case p.Certificate != nil:
 			l := p.Certificate
