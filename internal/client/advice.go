@@ -29,6 +29,10 @@ const (
 	// AdviseOlderVersions: the server refused TLS 1.2 and TLS 1.3 both;
 	// allow older versions (TLSOptions.MinVersion) or upgrade the server.
 	AdviseOlderVersions
+	// AdviseRaiseMax: the server refused every version up to the highest
+	// allowed (TLSOptions.MaxVersion, below TLS 1.3): it may speak only
+	// newer ones; raise or drop that limit.
+	AdviseRaiseMax
 	// AdviseOtherVersions: the client refused the server's version; allow
 	// others (TLSOptions.MinVersion, MaxVersion).
 	AdviseOtherVersions

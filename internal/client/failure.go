@@ -111,8 +111,13 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		// answers in the client's record version): what the client
 		// offered says what is left. A server that refused TLS 1.2 and
 		// TLS 1.3 both speaks only older versions.
-		if (o.MinVersion == 0 || o.MinVersion <= wire.VersionTLS12) && (o.MaxVersion == 0 || o.MaxVersion >= wire.VersionTLS13) {
+		switch {
+		case (o.MinVersion == 0 || o.MinVersion <= wire.VersionTLS12) && (o.MaxVersion == 0 || o.MaxVersion >= wire.VersionTLS13):
 			advice = AdviseOlderVersions
+		case o.MaxVersion != 0 && o.MaxVersion < wire.VersionTLS13:
+			// A limit below TLS 1.3: the server may speak only newer
+			// versions, and upgrading it would not help.
+			advice = AdviseRaiseMax
 		}
 		return advise(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err), advice)
 	case wire.AlertHandshakeFailure:

@@ -182,6 +182,10 @@ func TestFailureServerAlert(t *testing.T) {
 	}{
 		{"protocol-version", []string{"-tls1_2"}, TLSOptions{MinVersion: tls.VersionTLS13},
 			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", AdviseNewerVersions, false},
+		// Only TLS 1.2 offered, to a server of TLS 1.3 only: the limit
+		// is the cause.
+		{"protocol-version-max", []string{"-tls1_3"}, TLSOptions{MaxVersion: tls.VersionTLS12},
+			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", AdviseRaiseMax, false},
 		{"no-common-suite", []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"},
 			TLSOptions{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
 			wire.AlertHandshakeFailure, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", AdviseSuites, false},
