@@ -110,8 +110,15 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	} else {
 		var err error
 		addrs, err = lookup(ctx, family, host)
+		resolver := resolverName(host)
+		if lo := loopback(family, host); err != nil && lo != nil {
+			// RFC 6761, Section 6.3: localhost names are the loopback
+			// address even where the system has none for this family
+			// (curl answers them so too): -6 localhost is ::1.
+			addrs, err, resolver = lo, nil, resolverLoopback
+		}
 		tm.DNS = time.Since(start)
-		p := &trace.DNSLookup{Name: host, Resolver: resolverName(host), Addresses: addrs}
+		p := &trace.DNSLookup{Name: host, Resolver: resolver, Addresses: addrs}
 		if cname, cerr := net.DefaultResolver.LookupCNAME(ctx, host); cerr == nil && strings.TrimSuffix(cname, ".") != strings.TrimSuffix(host, ".") {
 			p.CNAME = cname
 		}
@@ -169,6 +176,26 @@ func lookup(ctx context.Context, family, host string) ([]string, error) {
 		out = append(out, ip.Unmap().String())
 	}
 	return out, nil
+}
+
+// resolverLoopback is the resolver of a localhost name the system did
+// not resolve for the family asked (RFC 6761, Section 6.3).
+const resolverLoopback = "RFC 6761 (localhost is the loopback)"
+
+// loopback returns the loopback address of family for a localhost name
+// ("localhost" or a name under .localhost), nil for any other name.
+func loopback(family, host string) []string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h != "localhost" && !strings.HasSuffix(h, ".localhost") {
+		return nil
+	}
+	switch family {
+	case "tcp6":
+		return []string{"::1"}
+	case "tcp4":
+		return []string{"127.0.0.1"}
+	}
+	return []string{"127.0.0.1", "::1"}
 }
 
 // resolverName says where the system resolver found host: the hosts file or
