@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -499,6 +500,12 @@ func TestHTMLBrowserManyConnections(t *testing.T) {
 		if !strings.HasPrefix(h, want) {
 			t.Fatalf("connection %d reads %q with JavaScript off, want %q…", i+1, h, want)
 		}
+	}
+	// The note on what needs JavaScript shows only without it.
+	if note := `JavaScript is off: every connection's heading and verdict is shown`; !eval[bool](t, off, "document.body.innerText.includes("+strconv.Quote(note)+")") {
+		t.Errorf("with JavaScript off the report does not say %q", note)
+	} else if eval[bool](t, b, "document.body.innerText.includes("+strconv.Quote(note)+")") {
+		t.Errorf("with JavaScript on the report says %q", note)
 	}
 	off.check(t)
 }
