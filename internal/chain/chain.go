@@ -305,7 +305,7 @@ func failedCheck(links []Link, clock string) (string, string) {
 				return fmt.Sprintf("the key usage of %s does not allow this use (%s)", subject, c.Detail),
 					"reissue it with the right keyUsage (keyCertSign for a CA)"
 			case "extended_key_usage":
-				return fmt.Sprintf("the extended key usage of %s does not allow this use: %s", subject, c.Detail),
+				return fmt.Sprintf("the extended key usage of %s does not allow this use (%s)", subject, ekuList(l.Cert)),
 					"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
 			case "name_constraints":
 				return fmt.Sprintf("the name constraints of %s rule out the certificate: %s", subject, c.Detail),
