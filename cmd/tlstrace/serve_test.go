@@ -161,9 +161,24 @@ func TestServeClients(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			got := map[string][]string{}
 			var fp, done string
+			var requests, responses []string
 			for _, ev := range events {
 				if ev.Conn != conn {
 					continue
+				}
+				// The client's request and the server's answer, read
+				// from the decrypted data.
+				if ev.Layer == "http" && (ev.Type == "request" || ev.Type == "response") {
+					var h struct {
+						URL    string
+						Status int
+					}
+					json.Unmarshal(ev.Fields, &h)
+					if ev.Type == "request" {
+						requests = append(requests, h.URL)
+					} else {
+						responses = append(responses, strconv.Itoa(h.Status))
+					}
 				}
 				if ev.Type == "encrypted_record" {
 					t.Errorf("not decrypted: %s", ev.Error)
@@ -187,6 +202,9 @@ func TestServeClients(t *testing.T) {
 			}
 			if fp == "" || fp != ja3[i] {
 				t.Errorf("JA3 %q, tshark %q", fp, ja3[i])
+			}
+			if len(requests) != 1 || !strings.HasSuffix(requests[0], "/json") || !slices.Equal(responses, []string{"200"}) {
+				t.Errorf("HTTP requests %q and responses %q, want one GET …/json answered 200", requests, responses)
 			}
 			if c.name == "s_client-sess-in" && !strings.Contains(done, `"resumed":true`) {
 				t.Errorf("not resumed: %s", done)
