@@ -848,19 +848,7 @@ const (
 // Before TLS 1.2 the signature has no scheme: RSA keys sign MD5 and SHA-1,
 // ECDSA keys SHA-1 (RFC 2246, Section 7.4.8; RFC 4492, Section 5.8).
 func (h *clientHandshake12) chooseClientCertificate(req *certificateRequest12) (*Certificate, uint16) {
-	for i := range h.c.cfg.Certificates {
-		cert := &h.c.cfg.Certificates[i]
-		if len(cert.Chain) == 0 || cert.Key == nil {
-			continue
-		}
-		leaf, err := x509.ParseCertificate(cert.Chain[0])
-		if err != nil {
-			continue
-		}
-		pub, err := certPublicKey(leaf)
-		if err != nil {
-			continue
-		}
+	for cert, pub := range h.c.cfg.clientCertificates() {
 		var certType uint8
 		switch pub.(type) {
 		case *rsa.PublicKey:

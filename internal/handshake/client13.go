@@ -956,19 +956,7 @@ func parseCertificateRequest13(raw []byte) (*certificateRequest13, error) {
 func (c *Conn) sendClientCertificate13(req *certificateRequest13, sched schedule13) error {
 	var chosen *Certificate
 	var scheme uint16
-	for i := range c.cfg.Certificates {
-		cert := &c.cfg.Certificates[i]
-		if len(cert.Chain) == 0 || cert.Key == nil {
-			continue
-		}
-		leaf, err := x509.ParseCertificate(cert.Chain[0])
-		if err != nil {
-			continue
-		}
-		pub, err := certPublicKey(leaf)
-		if err != nil {
-			continue
-		}
+	for cert, pub := range c.cfg.clientCertificates() {
 		for _, s := range schemesForKey(pub, true) {
 			if slices.Contains(req.schemes, s) {
 				chosen, scheme = cert, s

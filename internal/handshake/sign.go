@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/cloudflare/circl/sign/ed448"
 	"golang.org/x/crypto/cryptobyte"
@@ -126,6 +127,31 @@ var (
 
 // certPublicKey returns the public key of a certificate: crypto/x509's,
 // or for the keys it does not read (Ed448, RSASSA-PSS) ours.
+// clientCertificates yields, in the configured order, each certificate
+// with a chain and a key that can be offered to a server's request, with
+// the public key of its leaf.
+func (cfg *Config) clientCertificates() iter.Seq2[*Certificate, crypto.PublicKey] {
+	return func(yield func(*Certificate, crypto.PublicKey) bool) {
+		for i := range cfg.Certificates {
+			cert := &cfg.Certificates[i]
+			if len(cert.Chain) == 0 || cert.Key == nil {
+				continue
+			}
+			leaf, err := x509.ParseCertificate(cert.Chain[0])
+			if err != nil {
+				continue
+			}
+			pub, err := certPublicKey(leaf)
+			if err != nil {
+				continue
+			}
+			if !yield(cert, pub) {
+				return
+			}
+		}
+	}
+}
+
 func certPublicKey(c *x509.Certificate) (crypto.PublicKey, error) {
 	if c.PublicKey != nil {
 		return c.PublicKey, nil
