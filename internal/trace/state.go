@@ -519,10 +519,6 @@ func suiteName(id uint16) string {
 	return fmt.Sprintf("0x%04X", id)
 }
 
-// plainAfterGap reports whether a record that follows missing bytes of an
-// unprotected direction still reads as plaintext: a change_cipher_spec, an
-// alert of two bytes, or handshake messages that fill the record exactly.
-// Application data is always protected.
 // helloGoesOn reports whether a handshake record begins a ClientHello or
 // ServerHello, or goes on with the message hs holds the start of: a hello
 // may span records (one of thousands of cipher suites, or one cut into
@@ -537,6 +533,10 @@ func helloGoesOn(t wire.ContentType, body []byte, hs *reassembler) bool {
 	return len(body) > 0 && (wire.HandshakeType(body[0]) == wire.TypeClientHello || wire.HandshakeType(body[0]) == wire.TypeServerHello)
 }
 
+// plainAfterGap reports whether a record that follows missing bytes of an
+// unprotected direction still reads as plaintext: a change_cipher_spec, an
+// alert of two bytes, or handshake messages that fill the record exactly.
+// Application data is always protected.
 func plainAfterGap(t wire.ContentType, body []byte) bool {
 	switch t {
 	case wire.ContentChangeCipherSpec:
