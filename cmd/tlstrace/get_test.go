@@ -1018,6 +1018,9 @@ func TestGetHeadersAsSent(t *testing.T) {
 			if n := strings.Count(out, `"type":"request"`); n != 1 || !strings.Contains(out, wantRequest) {
 				t.Errorf("%d request events; want one with %s in\n%s", n, wantRequest, out)
 			}
+			if strings.Index(out, `"type":"request"`) > strings.Index(out, `"type":"response"`) {
+				t.Errorf("the response comes before the request:\n%s", out)
+			}
 		})
 	}
 }

@@ -213,12 +213,15 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		if nc, err = dial(ctx, t, conn, r.Network, host, port, tm); err != nil {
 			return nil, "", err
 		}
-		nc = plainConn{nc, h2.NewHTTP1(conn, t.Emit)}
+		nc = &plainConn{Conn: nc, http1: h2.NewHTTP1(conn, t.Emit)}
 	}
 	defer func() {
 		nc.Close()
 		if tap != nil {
 			tap.Wait(time.Second)
+		}
+		if pc, ok := nc.(*plainConn); ok {
+			pc.wait()
 		}
 	}()
 
@@ -376,13 +379,19 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 }
 
 // plainConn shows the HTTP/1.x messages of a connection without TLS from
-// the bytes read and written, as the tracer shows those inside TLS.
+// the bytes read and written, as the tracer shows those inside TLS. What
+// is written is shown before it is sent, so that a request comes before
+// the answer it gets, whichever of net/http's goroutines runs first.
 type plainConn struct {
 	net.Conn
 	http1 *h2.HTTP1
+	// writing is held while bytes are shown and written; done is set
+	// once the connection is closed, after which nothing is shown.
+	writing sync.Mutex
+	done    bool
 }
 
-func (c plainConn) Read(b []byte) (int, error) {
+func (c *plainConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.http1.Feed(trace.Server, time.Now(), b[:n])
@@ -390,12 +399,22 @@ func (c plainConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (c plainConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	if n > 0 {
-		c.http1.Feed(trace.Client, time.Now(), b[:n])
+func (c *plainConn) Write(b []byte) (int, error) {
+	c.writing.Lock()
+	defer c.writing.Unlock()
+	if c.done {
+		return 0, net.ErrClosed
 	}
-	return n, err
+	c.http1.Feed(trace.Client, time.Now(), b)
+	return c.Conn.Write(b)
+}
+
+// wait returns once no write is under way on the closed connection, and
+// stops those to come: no event of it comes after.
+func (c *plainConn) wait() {
+	c.writing.Lock()
+	defer c.writing.Unlock()
+	c.done = true
 }
 
 // emitTimings sends the waterfall of one connection: each step's duration
