@@ -88,6 +88,8 @@ func ownState(s handshake.State) *trace.Handshake {
 		HelloRetry:  s.HelloRetry,
 	}
 	switch {
+	case s.DidResume && s.Version < wire.VersionTLS13:
+		// An abbreviated handshake exchanges no key.
 	case s.Group != 0:
 		h.Group = wire.GroupName(s.Group)
 	case s.DHBits > 0:

@@ -44,6 +44,9 @@ func TestReconnectDecryptsResumedTLS12(t *testing.T) {
 				}
 				if h, ok := ev.Payload.(*trace.Handshake); ok {
 					resumed = h.Resumed
+					if h.Group != "" {
+						t.Errorf("connection 2: the abbreviated handshake is said to use group %s; it exchanged no key", h.Group)
+					}
 				}
 				switch ev.Type {
 				case trace.TypeEncryptedRecord:

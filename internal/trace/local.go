@@ -782,7 +782,9 @@ func HandshakeState(cs tls.ConnectionState) *Handshake {
 		HelloRetry:  cs.HelloRetryRequest,
 		ECHAccepted: cs.ECHAccepted,
 	}
-	if cs.CurveID != 0 {
+	// A resumed TLS 1.2 session exchanges no key: crypto/tls reports
+	// the group of the handshake that made the session.
+	if cs.CurveID != 0 && !(cs.DidResume && cs.Version < tls.VersionTLS13) {
 		h.Group = wire.GroupName(uint16(cs.CurveID))
 	}
 	return h
