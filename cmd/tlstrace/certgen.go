@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -52,6 +53,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		return func(m certgen.Made, err error) error {
 			if m.NoServerName {
 				fmt.Fprintf(stderr, "tlstrace: warning: the %s names no DNS name or IP address (subjectAltName): browsers and Go's crypto/x509 ignore the CN %q of a server certificate; %s\n", what, m.CommonName, fix)
+			}
+			if !m.IssuerNotAfter.IsZero() {
+				fmt.Fprintf(stderr, "tlstrace: warning: the certificate is valid after its issuer %q expires (%s): from then on no chain through it verifies; give fewer --days (or --not-after), or renew the CA\n", m.Issuer, m.IssuerNotAfter.UTC().Format(time.RFC3339))
 			}
 			return certJobError(err)
 		}

@@ -98,6 +98,12 @@ type Made struct {
 	// NoServerName is set when what was written may serve TLS but names
 	// no DNS name nor IP address (ServerWithoutName).
 	NoServerName bool
+	// IssuerNotAfter is set when the certificate is valid after its
+	// issuer expires, to the issuer's end of validity: from then on no
+	// chain through the issuer verifies.
+	IssuerNotAfter time.Time
+	// Issuer names that issuer.
+	Issuer string
 }
 
 func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} }
@@ -233,6 +239,9 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 		return Made{}, err
 	}
 	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf)}
+	if c.Issuer != nil && leaf.NotAfter.After(c.Issuer.NotAfter) {
+		m.IssuerNotAfter, m.Issuer = c.Issuer.NotAfter, c.Issuer.Subject.String()
+	}
 	if err := j.writeKey(keyDER); err != nil {
 		return m, err
 	}

@@ -63,8 +63,14 @@ func TestJobCertificateFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.NoServerName || m.CommonName != "srv" {
-		t.Errorf("made %+v; want srv with a name", m)
+	if m.NoServerName || m.CommonName != "srv" || !m.IssuerNotAfter.IsZero() {
+		t.Errorf("made %+v; want srv with a name, within its issuer's validity", m)
+	}
+	// A certificate valid after its issuer expires is said.
+	long := Job{Config: Config{CommonName: "long", SANs: []string{"long.test"}, Profile: ProfileServer}, KeyType: "p256", Days: 30,
+		CACert: at("ca.pem"), CAKey: at("ca.key"), Out: at("long.pem"), KeyOut: at("long.key")}
+	if m, err := long.Certificate(); err != nil || !m.IssuerNotAfter.Equal(readPEMCert(t, at("ca.pem")).NotAfter) || m.Issuer != "CN=Job CA" {
+		t.Errorf("a leaf of 30 days under a CA of 1: %+v, %v; want the CA's end of validity", m, err)
 	}
 	if err := readPEMCert(t, at("srv.pem")).CheckSignatureFrom(readPEMCert(t, at("ca.pem"))); err != nil {
 		t.Errorf("the CA's signature: %v", err)
