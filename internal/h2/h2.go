@@ -282,13 +282,12 @@ type Watcher struct {
 	emit  func(*trace.Event)
 	conns map[int]*h2Decoder
 	http1 map[int]*http1Decoder
-	// NoFrames leaves out the h2_frame events.
-	NoFrames bool
-	// Summaries adds an http request or response event for each header
-	// block that starts one, and for each request and response head of
-	// the connections that did not agree on h2 and whose application data
+	// NoFrames leaves out the h2_frame events. The http request and
+	// response events are always emitted: one for each header block that
+	// starts one, and for each request and response head of the
+	// connections that did not agree on h2 and whose application data
 	// reads as HTTP/1.x.
-	Summaries bool
+	NoFrames bool
 }
 
 // NewWatcher returns a Watcher whose frame events go to emit.
@@ -313,7 +312,7 @@ func (w *Watcher) Event(ev *trace.Event) {
 	switch p := ev.Payload.(type) {
 	case *trace.Message:
 		if ev.From == trace.Server && slices.Contains(p.ALPN(), "h2") {
-			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, w.Summaries)
+			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, true)
 		}
 	case *trace.Data:
 		if ev.Type != trace.TypeApplicationData {
@@ -321,9 +320,6 @@ func (w *Watcher) Event(ev *trace.Event) {
 		}
 		if d := w.conns[ev.Conn]; d != nil {
 			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
-			return
-		}
-		if !w.Summaries {
 			return
 		}
 		d := w.http1[ev.Conn]

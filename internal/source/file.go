@@ -171,8 +171,6 @@ func newDecoder(o Options, emit func(*trace.Event), resume trace.Resumer) *decod
 		d.chainStates = map[int]*chainState{}
 		d.sink.hook = d.chainEvents
 	}
-	// No client reports the requests of a capture: the sink does.
-	d.sink.h2.Summaries = true
 	d.sink.h2.NoFrames = o.NoHTTP2
 	d.sink.sess.NoDataFields = o.NoDataFields
 	d.sink.sess.Resume = resume

@@ -55,10 +55,6 @@ func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
 	t.sink = newSink(start, nil, emit)
 	t.sink.hook = t.hook
 	t.sink.sess.ForgetOnClose = true
-	// HTTP requests and responses are shown as the bytes on the wire
-	// have them, decoded as in a capture: net/http's view of a response
-	// has its header names canonicalised, reordered and some removed.
-	t.sink.h2.Summaries = true
 	return t
 }
 
