@@ -370,6 +370,21 @@ func TestOraclePeers(t *testing.T) {
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
 	checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: decodeAs, events: events})
 	steps := tlstraceSteps(t, events)
+	// firstClientData is the frame of the first application data the
+	// client of scenario name sent, 0 if none.
+	firstClientData := func(name string) int {
+		for i, sc := range scenarios {
+			if sc.name != name {
+				continue
+			}
+			for _, s := range steps[i+1] {
+				if s.from == "client" && s.kind == "application_data" {
+					return s.frame
+				}
+			}
+		}
+		return 0
+	}
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { sc.check(t, steps[i+1]) })
 	}
@@ -434,15 +449,9 @@ func TestOraclePeers(t *testing.T) {
 		// The segment that holds the client's first application data
 		// deleted, in the static RSA and the TLS 1.3 PSK connections.
 		var drop []string
-		for i, sc := range scenarios {
-			if sc.name != "TLS 1.2 static RSA key exchange" && sc.name != "TLS 1.3 external PSK" {
-				continue
-			}
-			for _, s := range steps[i+1] {
-				if s.from == "client" && s.kind == "application_data" {
-					drop = append(drop, strconv.Itoa(s.frame))
-					break
-				}
+		for _, name := range []string{"TLS 1.2 static RSA key exchange", "TLS 1.3 external PSK"} {
+			if f := firstClientData(name); f != 0 {
+				drop = append(drop, strconv.Itoa(f))
 			}
 		}
 		if len(drop) != 2 {
@@ -460,18 +469,7 @@ func TestOraclePeers(t *testing.T) {
 		// records (application data, the encrypted close_notify alerts)
 		// are encrypted records that say why, as tshark leaves them
 		// encrypted, never plaintext.
-		from := 0
-		for i, sc := range scenarios {
-			if sc.name != "TLS 1.2 static RSA key exchange" {
-				continue
-			}
-			for _, s := range steps[i+1] {
-				if s.from == "client" && s.kind == "application_data" {
-					from = s.frame
-					break
-				}
-			}
-		}
+		from := firstClientData("TLS 1.2 static RSA key exchange")
 		if from == 0 {
 			t.Fatal("no application data of the static RSA connection")
 		}
@@ -501,18 +499,7 @@ func TestOraclePeers(t *testing.T) {
 		// first record header are said to be missing (tshark shows them
 		// as continuation data), and every record after them of either
 		// side is an encrypted record, as tshark shows it.
-		from := 0
-		for i, sc := range scenarios {
-			if sc.name != "TLS 1.2 static RSA key exchange" {
-				continue
-			}
-			for _, s := range steps[i+1] {
-				if s.from == "client" && s.kind == "application_data" {
-					from = s.frame
-					break
-				}
-			}
-		}
+		from := firstClientData("TLS 1.2 static RSA key exchange")
 		if from == 0 {
 			t.Fatal("no application data of the static RSA connection")
 		}
