@@ -518,7 +518,7 @@ func TestHTMLBrowserManyConnections(t *testing.T) {
 func TestHTMLBrowserScan(t *testing.T) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13,
 		CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256},
-		Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, true), "localhost")}}
+		Certificates: []tls.Certificate{tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, true))}}
 	addr := tlstest.Listen(t, func(c net.Conn) {
 		tc := tls.Server(c, cfg)
 		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))

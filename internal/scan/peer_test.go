@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"encoding/xml"
@@ -22,18 +23,24 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// writeCert writes a self-signed localhost certificate (RSA or ECDSA)
-// and its key as PEM files.
+// writeCert writes a self-signed certificate for localhost and the
+// loopback addresses (RSA or ECDSA) and its key as PEM files.
 func writeCert(t *testing.T, useRSA bool) (certFile, keyFile string) {
 	t.Helper()
 	return writeCertKey(t, tlstest.NewKey(t, useRSA))
 }
 
-// writeCertKey writes a self-signed localhost certificate for key and the
-// key as PEM files.
+// writeCertKey writes a self-signed certificate for localhost and the
+// loopback addresses for key and the key as PEM files.
 func writeCertKey(t *testing.T, signer crypto.Signer) (certFile, keyFile string) {
 	t.Helper()
-	c := tlstest.SelfSigned(t, signer, "localhost")
+	return writeTLSCert(t, tlstest.SelfSignedLoopback(t, signer))
+}
+
+// writeTLSCert writes c's leaf and key as PEM files; the leaf is trusted
+// by scanOf.
+func writeTLSCert(t *testing.T, c tls.Certificate) (certFile, keyFile string) {
+	t.Helper()
 	leaf, err := x509.ParseCertificate(c.Certificate[0])
 	if err != nil {
 		t.Fatal(err)

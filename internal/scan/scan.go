@@ -26,7 +26,9 @@ var Versions = []uint16{wire.VersionSSL30, wire.VersionTLS10, wire.VersionTLS11,
 type Options struct {
 	// Addr is the server's HOST:PORT.
 	Addr string
-	// ServerName is sent as SNI; "" sends none.
+	// ServerName is sent as SNI; "" sends none. The chains are verified
+	// for it, or, when it is "", for the address of Addr when that is an
+	// IP address.
 	ServerName string
 	// Concurrency bounds the connections open to the server at once
 	// (default 4).
@@ -50,6 +52,23 @@ type Options struct {
 	// OnProbe, when set, is called as each probe starts with the number
 	// started so far (from several goroutines), for a progress line.
 	OnProbe func(n int)
+}
+
+// certName returns the name the chains are verified for: the server name
+// sent, or, when none is sent to an address, the address itself, which
+// crypto/x509 (Certificate.VerifyHostname) and curl check against the
+// leaf's IP address subjectAltNames (RFC 5280, Section 4.2.1.6; RFC 6125
+// gives no CN fallback for an address). testssl.sh and tlstrace URL check
+// an address target the same way.
+func (o *Options) certName() string {
+	if o.ServerName != "" {
+		return o.ServerName
+	}
+	host, _, err := net.SplitHostPort(o.Addr)
+	if err != nil || net.ParseIP(host) == nil {
+		return ""
+	}
+	return host
 }
 
 // ErrUnreachable is returned when no probe could connect to the server.

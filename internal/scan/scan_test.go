@@ -27,7 +27,7 @@ import (
 func goServer(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
 	if cfg.Certificates == nil {
-		cfg.Certificates = []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}
+		cfg.Certificates = []tls.Certificate{tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, false))}
 	}
 	for _, c := range cfg.Certificates {
 		leaf, err := x509.ParseCertificate(c.Certificate[0])
@@ -280,8 +280,8 @@ func TestFeaturesBare(t *testing.T) {
 // the suites need, trusted when its certificate is among the roots, and
 // a finding for the chain that is not.
 func TestScanCerts(t *testing.T) {
-	rsaCert := tlstest.SelfSigned(t, tlstest.NewKey(t, true), "localhost")
-	ecCert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	rsaCert := tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, true))
+	ecCert := tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, false))
 	addr := goServer(t, &tls.Config{MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{ecCert, rsaCert}})
 	// Trust only the ECDSA one.
 	rsaLeaf, _ := x509.ParseCertificate(rsaCert.Certificate[0])
@@ -345,7 +345,7 @@ func TestScanHSTS(t *testing.T) {
 		header    string
 		known, ok bool
 	}{{"max-age=63072000; includeSubDomains", true, true}, {"", true, false}, {"-", false, false}} {
-		cfg := &tls.Config{Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}}
+		cfg := &tls.Config{Certificates: []tls.Certificate{tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, false))}}
 		var addr string
 		if tc.header == "-" {
 			addr = goServer(t, cfg)
@@ -381,7 +381,7 @@ func TestScanHSTS(t *testing.T) {
 func TestScanStartTLS(t *testing.T) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384},
-		Certificates: []tls.Certificate{tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")}}
+		Certificates: []tls.Certificate{tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, false))}}
 	smtp := func(offer bool) func(net.Conn) {
 		return func(c net.Conn) {
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
@@ -437,7 +437,7 @@ func TestScanRate(t *testing.T) {
 func TestScanTLS13Only(t *testing.T) {
 	var certs []tls.Certificate
 	for _, key := range []crypto.Signer{tlstest.NewKey(t, false), ed25519Key(t), tlstest.NewKey(t, true)} {
-		c := tlstest.SelfSigned(t, key, "localhost")
+		c := tlstest.SelfSignedLoopback(t, key)
 		c.OCSPStaple = []byte{0x30, 0x03, 0x0a, 0x01, 0x00}
 		certs = append(certs, c)
 	}
@@ -567,7 +567,7 @@ func TestParseHSTS(t *testing.T) {
 // server gets no grade (not an A for findings it could not be checked
 // for), with the reason.
 func TestScanNoCertificate(t *testing.T) {
-	cert := tlstest.SelfSigned(t, tlstest.NewKey(t, false), "localhost")
+	cert := tlstest.SelfSignedLoopback(t, tlstest.NewKey(t, false))
 	// Certificates empty, not nil: goServer adds none.
 	addr := goServer(t, &tls.Config{Certificates: []tls.Certificate{}, GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
 		if h.ServerName == "" {

@@ -137,7 +137,7 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 		}
 		seen[kt] = true
 		cc := CertChain{KeyType: kt, Version: wire.VersionTLS13, Certs: fr.state.PeerCertificates, Staple: fr.state.OCSPResponse}
-		cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.ServerName, At: o.At})
+		cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
 		f.chains = append(f.chains, cc)
 	}
 	if stapled+unstapled > 0 {

@@ -90,6 +90,22 @@ func SelfSigned(t testing.TB, key crypto.Signer, name string) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
+// SelfSignedLoopback is SelfSigned for localhost that also names the
+// loopback addresses 127.0.0.1 and ::1 (IP address subjectAltNames): a
+// server the tests reach by address, whose name a client checks as an
+// address.
+func SelfSignedLoopback(t testing.TB, key crypto.Signer) tls.Certificate {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
 // ClientHello returns the first record of a crypto/tls client: its
 // ClientHello, for server name localhost.
 func ClientHello(t testing.TB) []byte {
