@@ -120,6 +120,62 @@ func TestCertCSRSign(t *testing.T) {
 	}
 }
 
+// TestCertSignRequestNotCA: a request made by openssl that asks for
+// CA:TRUE, keyCertSign and name constraints gets a leaf from cert sign
+// without --profile (openssl then refuses a chain through it as a CA),
+// with a warning that says what was left out and how to issue a CA on
+// purpose; with --profile ca it is a CA openssl verifies below it.
+func TestCertSignRequestNotCA(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "cert", "ca", "--cn", "Signing CA", "-o", p("ca.pem"), "--key-out", p("ca.key"))
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "r.key", "-out", "r.csr",
+		"-subj", "/CN=sub.test", "-addext", "basicConstraints=critical,CA:TRUE,pathlen:3",
+		"-addext", "keyUsage=critical,digitalSignature,keyCertSign,cRLSign", "-addext", "nameConstraints=critical,permitted;DNS:sub.test",
+		"-addext", "subjectAltName=DNS:sub.test")
+	// below signs a leaf for www.sub.test with the signed request's key, as
+	// its holder could, and asks openssl whether the chain verifies.
+	below := func(signed string) error {
+		os.WriteFile(p("leaf.ext"), []byte("subjectAltName=DNS:www.sub.test\n"), 0o644)
+		osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=www.sub.test")
+		osl(t, dir, "x509", "-req", "-in", "leaf.csr", "-CA", signed, "-CAkey", "r.key", "-days", "1", "-extfile", "leaf.ext", "-out", "leaf.pem")
+		return exec.Command("openssl", "verify", "-CAfile", p("ca.pem"), "-untrusted", p(signed), p("leaf.pem")).Run()
+	}
+
+	code, _, stderr := runCode("cert", "sign", p("r.csr"), "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "-o", p("signed.pem"))
+	if code != 0 {
+		t.Fatalf("cert sign: exit %d: %s", code, stderr)
+	}
+	out := osl(t, dir, "x509", "-in", "signed.pem", "-noout", "-ext", "basicConstraints,keyUsage,nameConstraints,subjectAltName")
+	if !strings.Contains(out, "CA:FALSE") || strings.Contains(out, "Certificate Sign") || strings.Contains(out, "Permitted") || !strings.Contains(out, "DNS:sub.test") {
+		t.Errorf("signed without --profile:\n%s\nwant CA:FALSE, no keyCertSign nor name constraints, the request's names", out)
+	}
+	for _, want := range []string{"CA:TRUE, pathlen:3", "keyCertSign, cRLSign", "nameConstraints", "--profile ca"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not say %q", stderr, want)
+		}
+	}
+	if err := below("signed.pem"); err == nil {
+		t.Error("openssl verified a chain through the certificate signed without --profile: the request made itself a CA")
+	}
+
+	code, _, stderr = runCode("cert", "sign", p("r.csr"), "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "--profile", "ca", "--path-len", "0", "-o", p("sub.pem"))
+	if code != 0 {
+		t.Fatalf("cert sign --profile ca: exit %d: %s", code, stderr)
+	}
+	out = osl(t, dir, "x509", "-in", "sub.pem", "-noout", "-ext", "basicConstraints,nameConstraints")
+	if !strings.Contains(out, "CA:TRUE, pathlen:0") || !strings.Contains(out, "DNS:sub.test") {
+		t.Errorf("signed with --profile ca --path-len 0:\n%s\nwant the CA's path length and the request's name constraints", out)
+	}
+	if err := below("sub.pem"); err != nil {
+		t.Errorf("openssl does not verify a chain through the CA signed with --profile ca: %v", err)
+	}
+	if code, _, _ := runCode("cert", "sign", p("r.csr"), "--ca", p("ca.pem"), "--path-len", "0", "-o", p("x.pem")); code != exitUsage {
+		t.Errorf("--path-len without --profile ca: exit %d, want %d", code, exitUsage)
+	}
+}
+
 func runOK(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, stderr := runCode(args...)

@@ -54,6 +54,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			if m.NoServerName {
 				fmt.Fprintf(stderr, "tlstrace: warning: the %s names no DNS name or IP address (subjectAltName): browsers and Go's crypto/x509 ignore the CN %q of a server certificate; %s\n", what, m.CommonName, fix)
 			}
+			for _, d := range m.Dropped {
+				fmt.Fprintf(stderr, "tlstrace: %s\n", droppedText(d))
+			}
 			if !m.IssuerNotAfter.IsZero() {
 				fmt.Fprintf(stderr, "tlstrace: warning: the certificate is valid after its issuer %q expires (%s): from then on no chain through it verifies; give fewer --days (or --not-after), or renew the CA\n", m.Issuer, m.IssuerNotAfter.UTC().Format(time.RFC3339))
 			}
@@ -121,16 +124,41 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 
 	signCmd := &cobra.Command{
 		Use:   "sign CSR --ca CERT --ca-key KEY -o CERT",
-		Short: "Issue a certificate for a request, copying the extensions it asks for (like openssl x509 -req -copy_extensions copyall)",
+		Short: "Issue a certificate for a request, with the extensions it asks for that the issuer leaves to it (like openssl ca's copy_extensions = copy); a CA only with --profile ca",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("path-len") && sign.Profile != certgen.ProfileCA {
+				return fail(exitUsage, errors.New("--path-len is a CA's: it needs --profile ca"), "")
+			}
 			return made("certificate", "make the request with --san NAME")(sign.Sign(args[0]))
 		},
 	}
 	fileFlags(signCmd.Flags(), &sign)
 	certFlags(signCmd.Flags(), &sign, 90)
-	signCmd.Flags().StringVar(&sign.Profile, "profile", "", "server, client or both (default: the request's extensions only)")
+	signCmd.Flags().StringVar(&sign.Profile, "profile", "", "ca, server, client or both (default: not a CA, with the usages the request asks for)")
+	signCmd.Flags().IntVar(&sign.PathLen, "path-len", -1, "basicConstraints pathlen of a CA (--profile ca; -1: no limit)")
 	return []*cobra.Command{keyCmd, caCmd, csrCmd, signCmd, newCmd}
+}
+
+// droppedText says what of a request a certificate does not carry, and
+// why, with the flag that decides it.
+func droppedText(d certgen.Dropped) string {
+	what := "the request's " + d.Extension
+	if d.Value != "" {
+		what += " " + d.Value
+	}
+	switch d.Why {
+	case certgen.DropNotCA:
+		return fmt.Sprintf("warning: left out %s: only a CA's certificate carries it, and a request does not make itself a CA; to issue a CA on purpose, sign with --profile ca", what)
+	case certgen.DropKeyType:
+		return fmt.Sprintf("warning: left out %s: not a usage of the request's type of key", what)
+	case certgen.DropDuplicate:
+		return fmt.Sprintf("warning: left out %s asked a second time: a certificate carries each extension once", what)
+	}
+	if f, ok := flagNames[d.Setting]; ok {
+		return fmt.Sprintf("note: %s is not copied: %s sets it", what, f)
+	}
+	return fmt.Sprintf("note: %s is not copied: the issuer derives it from the keys", what)
 }
 
 // certJobError words a certificate job's error with its flags, a hint and

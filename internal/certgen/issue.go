@@ -47,11 +47,19 @@ type Config struct {
 	// KeyUsage and ExtKeyUsage add usages by their RFC 5280 names
 	// (digitalSignature, serverAuth, …; case does not matter).
 	KeyUsage, ExtKeyUsage []string
-	// Request, when set, gives the subject's public key; the names and
-	// extensions it asks for are copied (openssl's -copy_extensions
-	// copyall), except what the issuer decides: its authority key
-	// identifier, and the basic constraints, key usage or extended key
-	// usage that Profile, KeyUsage or ExtKeyUsage set.
+	// Request, when set, gives the subject's public key and subject; the
+	// extensions it asks for are copied where the issuer sets none
+	// (openssl's copy_extensions = copy), with these exceptions (what
+	// is left out is said as Dropped):
+	//   - the certificate is a CA's only under ProfileCA: without it,
+	//     basicConstraints is CA:FALSE and the request's keyCertSign,
+	//     cRLSign, nameConstraints, policyConstraints, policyMappings and
+	//     inhibitAnyPolicy are left out (DropNotCA);
+	//   - SANs, the basic constraints and usages of Profile, KeyUsage and
+	//     ExtKeyUsage, the subject and authority key identifiers are the
+	//     issuer's, and replace the request's (DropIssuerSet);
+	//   - key usages the key cannot have are left out (DropKeyType).
+	// docs/cert.md says why.
 	Request *x509.CertificateRequest
 	// Key is the subject's key when there is no Request.
 	Key crypto.Signer
@@ -118,13 +126,14 @@ var ErrNoSubject = errors.New("the certificate has no subject")
 
 // Check reports what in c cannot be issued, before any key is made.
 func (c *Config) Check() error {
-	_, err := c.template(nil)
+	_, _, err := c.template(nil)
 	return err
 }
 
 // template lays out the certificate for the subject key pub (nil: only
-// check the settings).
-func (c *Config) template(pub any) (*x509.Certificate, error) {
+// check the settings), and says what of the request's extensions it does
+// not carry.
+func (c *Config) template(pub any) (*x509.Certificate, []Dropped, error) {
 	now := time.Now()
 	t := &x509.Certificate{Subject: pkix.Name{CommonName: c.CommonName}, NotBefore: c.NotBefore, NotAfter: c.NotAfter}
 	if t.NotBefore.IsZero() {
@@ -134,16 +143,13 @@ func (c *Config) template(pub any) (*x509.Certificate, error) {
 		t.NotAfter = now.Add(24 * time.Hour)
 	}
 	if err := AddSANs(t, c.SANs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if r := c.Request; r != nil {
-		if c.CommonName == "" {
-			t.Subject = r.Subject
-		}
-		t.DNSNames = append(t.DNSNames, r.DNSNames...)
-		t.IPAddresses = append(t.IPAddresses, r.IPAddresses...)
-		t.EmailAddresses = append(t.EmailAddresses, r.EmailAddresses...)
-		t.URIs = append(t.URIs, r.URIs...)
+	if r := c.Request; r != nil && c.CommonName == "" {
+		// The request's bytes: crypto/x509 would write again only the
+		// attributes pkix.Name has fields for, in its own order (an
+		// emailAddress was lost).
+		t.Subject, t.RawSubject = r.Subject, r.RawSubject
 	}
 	switch c.Profile {
 	case ProfileCA:
@@ -167,47 +173,35 @@ func (c *Config) template(pub any) (*x509.Certificate, error) {
 		}[c.Profile]
 	case "":
 	default:
-		return nil, setting.Errorf("Profile", c.Profile, "want server, client or both")
+		return nil, nil, setting.Errorf("Profile", c.Profile, "want ca, server, client or both")
 	}
 	for _, u := range c.KeyUsage {
 		ku, ok := keyUsageNames[strings.ToLower(u)]
 		if !ok {
-			return nil, setting.Errorf("KeyUsage", u, "not a key usage")
+			return nil, nil, setting.Errorf("KeyUsage", u, "not a key usage")
 		}
 		t.KeyUsage |= ku
 	}
 	for _, u := range c.ExtKeyUsage {
 		eku, ok := extUsageNames[strings.ToLower(u)]
 		if !ok {
-			return nil, setting.Errorf("ExtKeyUsage", u, "not an extended key usage")
+			return nil, nil, setting.Errorf("ExtKeyUsage", u, "not an extended key usage")
 		}
 		if !slices.Contains(t.ExtKeyUsage, eku) {
 			t.ExtKeyUsage = append(t.ExtKeyUsage, eku)
 		}
 	}
 	if err := checkKeyUsage(t.KeyUsage, pub, c.KeyUsage); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var dropped []Dropped
 	if r := c.Request; r != nil {
-		// crypto/x509 lets an extra extension replace the one it lays
-		// out: the request's may not replace what the issuer set, nor
-		// name the issuer's key (a request asking for CA:TRUE stays a
-		// server certificate under --profile server).
-		for _, e := range r.Extensions {
-			switch {
-			case e.Id.Equal(oidSAN), e.Id.Equal(oidAuthorityKeyID),
-				e.Id.Equal(oidBasicConstraints) && t.BasicConstraintsValid,
-				e.Id.Equal(oidKeyUsage) && t.KeyUsage != 0,
-				e.Id.Equal(oidExtKeyUsage) && len(t.ExtKeyUsage) > 0:
-				continue
-			}
-			t.ExtraExtensions = append(t.ExtraExtensions, e)
-		}
+		dropped = fromRequest(t, r, pub, c)
 	}
 	if t.Subject.CommonName == "" && len(t.Subject.Names) == 0 {
-		return nil, ErrNoSubject
+		return nil, nil, ErrNoSubject
 	}
-	return t, nil
+	return t, dropped, nil
 }
 
 // checkKeyUsage refuses the key usages a key of pub's type may not
@@ -218,16 +212,7 @@ func (c *Config) template(pub any) (*x509.Certificate, error) {
 // and decipherOnly mean something only beside keyAgreement (RFC 5280,
 // Section 4.2.1.3).
 func checkKeyUsage(ku x509.KeyUsage, pub any, names []string) error {
-	var bad x509.KeyUsage
-	var kind, rfc string
-	switch pub.(type) {
-	case *ecdsa.PublicKey:
-		bad, kind, rfc = x509.KeyUsageKeyEncipherment|x509.KeyUsageDataEncipherment, "an ECDSA", "RFC 5480, Section 3"
-	case *rsa.PublicKey:
-		bad, kind, rfc = x509.KeyUsageKeyAgreement|x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly, "an RSA", "RFC 3279, Section 2.3.1"
-	case ed25519.PublicKey, ed448.PublicKey:
-		bad, kind, rfc = ^(x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageCertSign | x509.KeyUsageCRLSign), "an EdDSA", "RFC 8410, Section 5"
-	}
+	bad, kind, rfc := forbiddenUsages(pub)
 	if ku&(x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly) != 0 && ku&x509.KeyUsageKeyAgreement == 0 {
 		return setting.Errorf("KeyUsage", usageName(ku&(x509.KeyUsageEncipherOnly|x509.KeyUsageDecipherOnly), names), "means something only beside keyAgreement (RFC 5280, Section 4.2.1.3)")
 	}
@@ -235,6 +220,21 @@ func checkKeyUsage(ku x509.KeyUsage, pub any, names []string) error {
 		return setting.Errorf("KeyUsage", usageName(ku&bad, names), "not a usage of %s key (%s)", kind, rfc)
 	}
 	return nil
+}
+
+// forbiddenUsages returns the key usages a key of pub's type may not
+// assert (none for nil: not known yet), the kind of key and the RFC that
+// says so.
+func forbiddenUsages(pub any) (bad x509.KeyUsage, kind, rfc string) {
+	switch pub.(type) {
+	case *ecdsa.PublicKey:
+		return x509.KeyUsageKeyEncipherment | x509.KeyUsageDataEncipherment, "an ECDSA", "RFC 5480, Section 3"
+	case *rsa.PublicKey:
+		return x509.KeyUsageKeyAgreement | x509.KeyUsageEncipherOnly | x509.KeyUsageDecipherOnly, "an RSA", "RFC 3279, Section 2.3.1"
+	case ed25519.PublicKey, ed448.PublicKey:
+		return ^(x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageCertSign | x509.KeyUsageCRLSign), "an EdDSA", "RFC 8410, Section 5"
+	}
+	return 0, "", ""
 }
 
 // usageName names the first usage of ku as names (the settings) write it,
@@ -255,34 +255,41 @@ func usageName(ku x509.KeyUsage, names []string) string {
 
 // Issue makes the certificate c describes and returns its DER.
 func Issue(c Config) ([]byte, error) {
+	der, _, err := IssueRequest(c)
+	return der, err
+}
+
+// IssueRequest makes the certificate c describes and returns its DER and
+// what of c.Request's extensions it does not carry (see Config.Request).
+func IssueRequest(c Config) ([]byte, []Dropped, error) {
 	var pub any
 	switch {
 	case c.Request != nil:
 		var err error
 		if pub, err = CSRPublicKey(c.Request); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case c.Key != nil:
 		pub = c.Key.Public()
 	default:
-		return nil, errors.New("certgen: no subject key")
+		return nil, nil, errors.New("certgen: no subject key")
 	}
-	t, err := c.template(pub)
+	t, dropped, err := c.template(pub)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	parent, signer := t, c.Key
 	if c.Issuer != nil {
 		parent, signer = c.Issuer, c.IssuerKey
 	}
 	if signer == nil {
-		return nil, errNoParent
+		return nil, nil, errNoParent
 	}
 	der, err := CreateCertificate(t, parent, pub, signer)
 	if err != nil {
-		return nil, fmt.Errorf("making the certificate: %w", err)
+		return nil, nil, fmt.Errorf("making the certificate: %w", err)
 	}
-	return der, nil
+	return der, dropped, nil
 }
 
 // Errors of an issuer (CheckIssuer).

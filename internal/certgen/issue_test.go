@@ -57,8 +57,8 @@ func TestIssueProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed := parse(Config{Request: req, SANs: []string{"extra.test"}, Issuer: ca, IssuerKey: ecKey, NotAfter: time.Now().Add(time.Hour)})
-	if signed.Subject.CommonName != "req" || !slices.Equal(signed.DNSNames, []string{"extra.test", "req.test"}) {
+	signed := parse(Config{Request: req, Issuer: ca, IssuerKey: ecKey, NotAfter: time.Now().Add(time.Hour)})
+	if signed.Subject.CommonName != "req" || !slices.Equal(signed.DNSNames, []string{"req.test"}) {
 		t.Errorf("signed request: subject %v, names %v", signed.Subject, signed.DNSNames)
 	}
 
@@ -131,10 +131,11 @@ func TestServerWithoutName(t *testing.T) {
 	}
 }
 
-// TestIssueRequestExtensions: a request's extensions are copied, but not
-// over what the issuer sets: under a profile, a request asking for CA:TRUE
-// and keyCertSign still gets a server certificate, and the authority key
-// identifier is always the issuer's.
+// TestIssueRequestExtensions: a request's extensions are copied where the
+// issuer sets none (openssl's copy_extensions = copy), but a request never
+// makes itself a CA: without ProfileCA, its CA:TRUE, keyCertSign, cRLSign
+// and name constraints are left out and said; the key identifiers are
+// always the issuer's.
 func TestIssueRequestExtensions(t *testing.T) {
 	caKey, err := GenerateKey("p256")
 	if err != nil {
@@ -155,21 +156,34 @@ func TestIssueRequestExtensions(t *testing.T) {
 		}
 		return pkix.Extension{Id: id, Critical: critical, Value: b}
 	}
-	type basic struct{ IsCA bool }
+	type basic struct {
+		IsCA       bool
+		MaxPathLen int
+	}
+	type subtree struct {
+		Base asn1.RawValue
+	}
+	constraints := struct {
+		Permitted []subtree `asn1:"optional,tag:0"`
+	}{[]subtree{{asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte("req.test")}}}}
 	asked := []pkix.Extension{
-		ext(oidBasicConstraints, true, basic{true}),
-		ext(oidKeyUsage, true, asn1.BitString{Bytes: []byte{0x06}, BitLength: 7}),        // keyCertSign, cRLSign
+		ext(oidBasicConstraints, true, basic{true, 3}),
+		ext(oidKeyUsage, true, asn1.BitString{Bytes: []byte{0x86}, BitLength: 7}),        // digitalSignature, keyCertSign, cRLSign
 		ext(oidExtKeyUsage, false, []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 3}}), // codeSigning
 		ext(oidAuthorityKeyID, false, struct {
 			ID []byte `asn1:"optional,tag:0"`
 		}{[]byte{1, 2, 3, 4}}),
+		ext(oidSubjectKeyID, false, []byte{5, 6, 7, 8}),
+		ext(oidNameConstraints, true, constraints),
 		ext(asn1.ObjectIdentifier{1, 2, 3, 4}, false, "kept"),
 	}
 	reqKey, err := GenerateKey("p256")
 	if err != nil {
 		t.Fatal(err)
 	}
-	csrDER, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req"}, ExtraExtensions: asked}, reqKey)
+	email := pkix.AttributeTypeAndValue{Type: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, Value: "req@req.test"}
+	csrDER, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req", ExtraNames: []pkix.AttributeTypeAndValue{email}},
+		DNSNames: []string{"req.test"}, ExtraExtensions: asked}, reqKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,10 +191,10 @@ func TestIssueRequestExtensions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issue := func(c Config) *x509.Certificate {
+	issue := func(c Config) (*x509.Certificate, []Dropped) {
 		t.Helper()
 		c.Request, c.Issuer, c.IssuerKey = req, ca, caKey
-		der, err := Issue(c)
+		der, dropped, err := IssueRequest(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,23 +205,104 @@ func TestIssueRequestExtensions(t *testing.T) {
 		if !bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId) {
 			t.Errorf("authority key identifier %x; want the issuer's %x", cert.AuthorityKeyId, ca.SubjectKeyId)
 		}
+		if own, _ := keyID(reqKey.Public()); !bytes.Equal(cert.SubjectKeyId, own) {
+			t.Errorf("subject key identifier %x; want the key's %x", cert.SubjectKeyId, own)
+		}
 		if !slices.ContainsFunc(cert.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(asn1.ObjectIdentifier{1, 2, 3, 4}) }) {
 			t.Error("the request's other extension was not copied")
 		}
-		return cert
+		if !bytes.Equal(cert.RawSubject, req.RawSubject) {
+			t.Errorf("subject %v; want the request's %v", cert.Subject, req.Subject)
+		}
+		return cert, dropped
 	}
-	srv := issue(Config{Profile: ProfileServer})
-	if srv.IsCA || srv.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(srv.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) {
-		t.Errorf("--profile server: CA %v, usage %b, extended %v; want a server certificate", srv.IsCA, srv.KeyUsage, srv.ExtKeyUsage)
+	has := func(dropped []Dropped, want Dropped) bool { return slices.Contains(dropped, want) }
+	srv, dropped := issue(Config{Profile: ProfileServer})
+	if srv.IsCA || srv.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(srv.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) ||
+		len(srv.PermittedDNSDomains) > 0 {
+		t.Errorf("--profile server: CA %v, usage %b, extended %v, permitted %v; want a server certificate", srv.IsCA, srv.KeyUsage, srv.ExtKeyUsage, srv.PermittedDNSDomains)
 	}
-	usage := issue(Config{KeyUsage: []string{"digitalSignature"}})
-	if !usage.IsCA || usage.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(usage.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}) {
-		t.Errorf("--key-usage alone: CA %v, usage %b, extended %v; want the request's basic constraints and extended usage, the usage given", usage.IsCA, usage.KeyUsage, usage.ExtKeyUsage)
+	for _, want := range []Dropped{
+		{"basicConstraints", "CA:TRUE, pathlen:3", DropNotCA, "Profile"},
+		{"keyUsage", "keyCertSign, cRLSign", DropNotCA, "Profile"},
+		{"extKeyUsage", "codeSigning", DropIssuerSet, "Profile"},
+		{"nameConstraints", "", DropNotCA, "Profile"},
+		{"authorityKeyIdentifier", "", DropIssuerSet, ""},
+		{"subjectKeyIdentifier", "05060708", DropIssuerSet, ""},
+	} {
+		if !has(dropped, want) {
+			t.Errorf("--profile server: dropped %+v; want %+v among them", dropped, want)
+		}
 	}
-	// Without settings, as openssl's -copy_extensions copyall.
-	all := issue(Config{})
-	if !all.IsCA || all.KeyUsage != x509.KeyUsageCertSign|x509.KeyUsageCRLSign {
-		t.Errorf("no profile: CA %v, usage %b; want what the request asks", all.IsCA, all.KeyUsage)
+	usage, _ := issue(Config{KeyUsage: []string{"digitalSignature"}})
+	if usage.IsCA || !usage.BasicConstraintsValid || usage.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(usage.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}) {
+		t.Errorf("--key-usage alone: CA %v, usage %b, extended %v; want CA:FALSE, the request's extended usage, the usage given", usage.IsCA, usage.KeyUsage, usage.ExtKeyUsage)
+	}
+	// Without settings, as openssl's copy_extensions = copy, but no CA:
+	// CA:FALSE and the usages the request asks that are not a CA's.
+	leaf, dropped := issue(Config{})
+	if leaf.IsCA || !leaf.BasicConstraintsValid || leaf.KeyUsage != x509.KeyUsageDigitalSignature ||
+		!slices.Equal(leaf.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}) || len(leaf.PermittedDNSDomains) > 0 ||
+		!slices.Equal(leaf.DNSNames, []string{"req.test"}) {
+		t.Errorf("no profile: CA %v (valid %v), usage %b, extended %v, permitted %v, names %v; want a leaf with the request's usages but a CA's",
+			leaf.IsCA, leaf.BasicConstraintsValid, leaf.KeyUsage, leaf.ExtKeyUsage, leaf.PermittedDNSDomains, leaf.DNSNames)
+	}
+	if !has(dropped, Dropped{"basicConstraints", "CA:TRUE, pathlen:3", DropNotCA, "Profile"}) || !has(dropped, Dropped{"keyUsage", "keyCertSign, cRLSign", DropNotCA, "Profile"}) {
+		t.Errorf("no profile: dropped %+v; want CA:TRUE and keyCertSign, cRLSign said", dropped)
+	}
+	// A CA on purpose: the profile's basic constraints and usages, the
+	// request's name constraints (they only restrict it).
+	sub, dropped := issue(Config{Profile: ProfileCA, PathLen: 0})
+	if !sub.IsCA || sub.MaxPathLen != 0 || !sub.MaxPathLenZero || !slices.Equal(sub.PermittedDNSDomains, []string{"req.test"}) {
+		t.Errorf("--profile ca: CA %v, path length %d, permitted %v; want a CA with pathlen 0 and the request's constraints", sub.IsCA, sub.MaxPathLen, sub.PermittedDNSDomains)
+	}
+	if !has(dropped, Dropped{"basicConstraints", "CA:TRUE, pathlen:3", DropIssuerSet, "Profile"}) || slices.ContainsFunc(dropped, func(d Dropped) bool { return d.Why == DropNotCA }) {
+		t.Errorf("--profile ca: dropped %+v; want the request's path length replaced, nothing refused as a CA's", dropped)
+	}
+	// The issuer's names replace the request's.
+	named, dropped := issue(Config{SANs: []string{"extra.test"}})
+	if !slices.Equal(named.DNSNames, []string{"extra.test"}) || !has(dropped, Dropped{"subjectAltName", "DNS:req.test", DropIssuerSet, "SANs"}) {
+		t.Errorf("--san: names %v, dropped %+v; want the issuer's names only", named.DNSNames, dropped)
+	}
+}
+
+// TestIssueRequestKeyUsageForKey: a request's key usage its key cannot
+// have is left out and said.
+func TestIssueRequestKeyUsageForKey(t *testing.T) {
+	caKey, err := GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caDER, err := Issue(Config{CommonName: "CA", Profile: ProfileCA, PathLen: -1, Key: caKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ku, err := asn1.Marshal(asn1.BitString{Bytes: []byte{0xa0}, BitLength: 3}) // digitalSignature, keyEncipherment
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrDER, err := CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: "req"}, ExtraExtensions: []pkix.Extension{{Id: oidKeyUsage, Critical: true, Value: ku}}}, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := x509.ParseCertificateRequest(csrDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, dropped, err := IssueRequest(Config{Request: req, Issuer: ca, IssuerKey: caKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.KeyUsage != x509.KeyUsageDigitalSignature || !slices.Equal(dropped, []Dropped{{"keyUsage", "keyEncipherment", DropKeyType, ""}}) {
+		t.Errorf("usage %b, dropped %+v; want digitalSignature, keyEncipherment said", cert.KeyUsage, dropped)
 	}
 }
 

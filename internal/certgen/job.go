@@ -104,6 +104,9 @@ type Made struct {
 	IssuerNotAfter time.Time
 	// Issuer names that issuer.
 	Issuer string
+	// Dropped is what the request signed asked for that the
+	// certificate does not carry (see Config.Request).
+	Dropped []Dropped
 }
 
 func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} }
@@ -162,7 +165,8 @@ func (j *Job) Certificate() (Made, error) {
 }
 
 // Sign issues a certificate for the request in the file name (PEM or
-// DER), copying the extensions it asks for, signed by CACert and CAKey.
+// DER), with the extensions it asks for that the issuer leaves to it
+// (Config.Request), signed by CACert and CAKey.
 func (j *Job) Sign(name string) (Made, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -217,7 +221,7 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 			return Made{}, err
 		}
 	}
-	der, err := Issue(*c)
+	der, dropped, err := IssueRequest(*c)
 	if se := (*setting.Error)(nil); errors.As(err, &se) {
 		// A key usage the key may not have (known only now).
 		return Made{}, settingsErr(err)
@@ -238,7 +242,7 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	if err := j.write(j.Out, "CERTIFICATE", der, false); err != nil {
 		return Made{}, err
 	}
-	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf)}
+	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped}
 	if c.Issuer != nil && leaf.NotAfter.After(c.Issuer.NotAfter) {
 		m.IssuerNotAfter, m.Issuer = c.Issuer.NotAfter, c.Issuer.Subject.String()
 	}
