@@ -2,8 +2,10 @@ package main
 
 import (
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -83,4 +85,30 @@ func TestCNFallback(t *testing.T) {
 			})
 		}
 	}
+	// Reached by an address its common name does not match, it is refused
+	// with or without the fallback, as curl refuses it, and nothing says
+	// the fallback would help.
+	t.Run("mismatch", func(t *testing.T) {
+		tlstest.RequirePeer(t, "curl")
+		url := fmt.Sprintf("https://127.0.0.1:%d/", sServer(t, cert, key))
+		var ee *exec.ExitError
+		if err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, url).Run(); !errors.As(err, &ee) || ee.ExitCode() != 60 {
+			t.Fatalf("curl: %v, want exit 60 (the peer does not refuse the name)", err)
+		}
+		for _, extra := range [][]string{nil, {"--cn-fallback"}} {
+			url := fmt.Sprintf("https://127.0.0.1:%d/", sServer(t, cert, key)) // one connection each
+			stdin = strings.NewReader("")
+			code, out, stderr := runCode(append([]string{url, "--cacert", root.file, "-m", "10s"}, extra...)...)
+			stdin = os.Stdin
+			if code != exitVerify {
+				t.Fatalf("%v: exit %d, want %d:\n%s", extra, code, exitVerify, stderr)
+			}
+			if w := `its common name "localhost" does not match 127.0.0.1 either`; !strings.Contains(out, w) || !strings.Contains(stderr, w) {
+				t.Errorf("%v: the check and the cause do not say %q:\n%s%s", extra, w, out, stderr)
+			}
+			if strings.Contains(out+stderr, "accept it through") || strings.Contains(out+stderr, "fall back to it)") {
+				t.Errorf("%v: says the fallback would accept it:\n%s%s", extra, out, stderr)
+			}
+		}
+	})
 }

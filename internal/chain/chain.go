@@ -653,6 +653,11 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 			switch {
 			case err != nil && fallback:
 				add("host_name", true, "%s matches the common name %q: the certificate has no subject alternative names, and the common-name fallback (as curl and OpenSSL do) was asked for", name, c.Subject.CommonName)
+			case err != nil && noSANs(c) && c.Subject.CommonName == "":
+				add("host_name", false, "the certificate has no subject alternative names and no common name: it names no host")
+			case err != nil && noSANs(c) && !CommonNameMatches(c, name):
+				add("host_name", false, "the certificate has no subject alternative names, and its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)",
+					c.Subject.CommonName, name)
 			case err != nil && noSANs(c):
 				add("host_name", false, "the certificate has no subject alternative names; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (curl and OpenSSL fall back to it)",
 					c.Subject.CommonName, name)

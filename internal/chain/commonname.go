@@ -37,14 +37,20 @@ func CommonNameMatches(leaf *x509.Certificate, name string) bool {
 	return c.VerifyHostname(name) == nil
 }
 
+// sanFor is the subjectAltName entry, in openssl's words, that names
+// name: an IP address or a DNS name.
+func sanFor(name string) string {
+	if ip := strings.Trim(name, "[]"); net.ParseIP(ip) != nil {
+		return "IP:" + ip
+	}
+	return "DNS:" + name
+}
+
 // commonNameOnly explains a leaf refused for name although its common name
 // matches it: it has no subjectAltName. with words how the user asks for
 // the fallback ("" is generic).
 func commonNameOnly(leaf *x509.Certificate, name, with string) (cause, fix string) {
-	san := "DNS:" + name
-	if net.ParseIP(strings.Trim(name, "[]")) != nil {
-		san = "IP:" + strings.Trim(name, "[]")
-	}
+	san := sanFor(name)
 	accept := "accept it through the common-name fallback"
 	if with != "" {
 		accept = "accept it as curl does with " + with

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"strings"
@@ -86,6 +87,8 @@ func TestCommonNameFallback(t *testing.T) {
 				{"*.example.com", "a.b.example.com", nil, false},
 				{"127.0.0.1", "127.0.0.1", nil, true},
 				{"localhost", "example.com", nil, false},
+				{"localhost", "127.0.0.1", nil, false},
+				{"", "localhost", nil, false},
 				{"localhost", "localhost", func(c *x509.Certificate) { c.DNSNames = []string{"www.example.com"} }, false},
 				{"localhost", "localhost", func(c *x509.Certificate) { c.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)} }, false},
 			} {
@@ -107,6 +110,26 @@ func TestCommonNameFallback(t *testing.T) {
 						if !strings.Contains(strict.Fix, w) {
 							t.Errorf("%s: fix %q lacks %q", what, strict.Fix, w)
 						}
+					}
+				}
+				if !c.fallback && c.tweak == nil {
+					// No subjectAltName, and a common name that does not
+					// match either: curl refuses it too, and neither
+					// the check nor the cause may say otherwise.
+					want := fmt.Sprintf("its common name %q does not match %s either", c.cn, c.name)
+					if c.cn == "" {
+						want = "no common name"
+					}
+					if !strings.Contains(strict.Cause, want) || strings.Contains(strict.Cause, "accept it") {
+						t.Errorf("%s: cause %q, want %q", what, strict.Cause, want)
+					}
+					for _, ch := range strict.Links[0].Checks {
+						if ch.Name == "host_name" && (!strings.Contains(ch.Detail, want) || strings.Contains(ch.Detail, "fall back to it")) {
+							t.Errorf("%s: host_name check %q, want %q", what, ch.Detail, want)
+						}
+					}
+					if !strings.Contains(strict.Fix, "subjectAltName="+sanFor(c.name)) {
+						t.Errorf("%s: fix %q", what, strict.Fix)
 					}
 				}
 				var host x509.HostnameError

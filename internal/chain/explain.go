@@ -39,11 +39,18 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		for _, ip := range leaf.IPAddresses {
 			names = append(names, ip.String())
 		}
-		listed := "no names in subjectAltName"
-		if len(names) > 0 {
-			listed = "only " + strings.Join(names, ", ")
+		if len(names) == 0 {
+			// Checked by the common name alone, which does not match
+			// (commonNameOnly explains one that does).
+			cn := "no common name either"
+			if leaf.Subject.CommonName != "" {
+				cn = fmt.Sprintf("its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)", leaf.Subject.CommonName, name)
+			}
+			san := sanFor(name)
+			return fmt.Sprintf("the certificate is not valid for %s: it lists no names in subjectAltName, and %s", name, cn),
+				fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s')", san, san)
 		}
-		return fmt.Sprintf("the certificate is not valid for %s: it lists %s (the common name is not used for this since RFC 6125)", name, listed),
+		return fmt.Sprintf("the certificate is not valid for %s: it lists only %s (the common name is not used for this since RFC 6125)", name, strings.Join(names, ", ")),
 			"connect with a name the certificate lists, or reissue it with " + name + " in subjectAltName"
 	case errors.As(err, &insecure):
 		return fmt.Sprintf("a certificate in the chain is signed with %v, which is no longer accepted (collisions can be forged)", x509.SignatureAlgorithm(insecure)),
