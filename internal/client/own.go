@@ -45,6 +45,16 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 			}
 			return nil
 		},
+		// A resumed session's chain was not sent on this connection: it
+		// is the session's, checked again and said to be, as crypto/tls's
+		// VerifyConnection does.
+		VerifyResumed: func(chain []*x509.Certificate, staple []byte) error {
+			verr = verify(t, conn, host, o, chain, staple, true)
+			if verr != nil && !o.Insecure {
+				return verr
+			}
+			return nil
+		},
 	}
 	if net.ParseIP(host) != nil {
 		cfg.ServerName = "" // no SNI for an address; verified against it

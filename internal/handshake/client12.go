@@ -535,6 +535,11 @@ func (h *clientHandshake12) resume() error {
 	h.master = sess.secret
 	c.state.DidResume = true
 	c.state.PeerCertificates, c.state.OCSPResponse = sess.peer, sess.ocsp
+	if c.cfg.VerifyResumed != nil {
+		if err := c.cfg.VerifyResumed(sess.peer, sess.ocsp); err != nil {
+			return h.fail(wire.AlertBadCertificate, err)
+		}
+	}
 	if err := c.logKey("CLIENT_RANDOM", h.hs.random, h.master); err != nil {
 		return err
 	}

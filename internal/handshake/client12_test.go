@@ -414,8 +414,13 @@ func TestClient12Resumption(t *testing.T) {
 		{"session ID, no ticket offered", nil, fullECDHE, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := opensslServer(t, pc, 3, append([]string{"-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, tc.server...)...)
-			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Sessions: NewSessionCache(0), NoSessionTickets: tc.noTicket}
+			addr := opensslServer(t, pc, 4, append([]string{"-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, tc.server...)...)
+			// The chain of a resumed session is checked again, that
+			// of the session: VerifyResumed is called, VerifyPeer not.
+			var peer, again [][]*x509.Certificate
+			cfg := &Config{ServerName: "localhost", MaxVersion: 0x0303, Sessions: NewSessionCache(0), NoSessionTickets: tc.noTicket,
+				VerifyPeer:    func(c []*x509.Certificate, _ []byte) error { peer = append(peer, c); return nil },
+				VerifyResumed: func(c []*x509.Certificate, _ []byte) error { again = append(again, c); return nil }}
 			for i, want := range [][]string{tc.first, resumed, resumed} {
 				r := dial12(t, addr, cfg)
 				if r.err != nil {
@@ -431,6 +436,17 @@ func TestClient12Resumption(t *testing.T) {
 				if len(st.PeerCertificates) != 1 || !st.PeerCertificates[0].Equal(pc.rsaLeaf) {
 					t.Errorf("connection %d does not name the server's certificate", i+1)
 				}
+				if len(peer) != 1 || len(again) != i || i > 0 && (len(again[i-1]) != 1 || !again[i-1][0].Equal(pc.rsaLeaf)) {
+					t.Errorf("connection %d: VerifyPeer called with %d chains, VerifyResumed with %v", i+1, len(peer), again)
+				}
+			}
+			// A session whose chain is refused on resumption: the
+			// client aborts with bad_certificate.
+			refusing := *cfg
+			refusing.VerifyResumed = func([]*x509.Certificate, []byte) error { return errors.New("not trusted") }
+			r := dial12(t, addr, &refusing)
+			if ae, ok := errors.AsType[*AlertError](r.err); !ok || !ae.Sent || ae.Alert != uint8(wire.AlertBadCertificate) {
+				t.Errorf("a resumed chain refused: %v, want bad_certificate sent", r.err)
 			}
 		})
 	}

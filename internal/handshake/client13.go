@@ -627,7 +627,12 @@ func (c *Conn) clientHandshake13(ctx context.Context, hs *clientHandshakeState, 
 	// session is resumed (RFC 8446, Section 2.2).
 	var certReq *certificateRequest13
 	if psk != nil {
-		c.state.PeerCertificates = hs.psk.peer
+		c.state.PeerCertificates, c.state.OCSPResponse = hs.psk.peer, hs.psk.ocsp
+		if c.cfg.VerifyResumed != nil {
+			if err := c.cfg.VerifyResumed(hs.psk.peer, hs.psk.ocsp); err != nil {
+				return c.fail(wire.AlertBadCertificate, err)
+			}
+		}
 	} else if certReq, err = c.readServerCertificate13(sched); err != nil {
 		return err
 	}
@@ -1047,7 +1052,7 @@ func (c *Conn) handleTicket13(msg []byte) error {
 	c.cfg.Sessions.put(c.sessionKey(), &session{
 		version: VersionTLS13, suite: c.state.CipherSuite, secret: psk, ticket: bytes.Clone(ticket),
 		ageAdd: ageAdd, lifetime: lifetime, received: c.now(), alpn: c.state.ALPN, peer: c.state.PeerCertificates,
-		maxEarlyData: maxEarlyData,
+		ocsp: c.state.OCSPResponse, maxEarlyData: maxEarlyData,
 	})
 	return nil
 }

@@ -271,10 +271,18 @@ func TestClient13Resumption(t *testing.T) {
 		if got := sessions.Sessions(); len(got) != 1 || got[0] != (SessionInfo{Version: VersionTLS13, Ticket: true, Lifetime: 7200}) {
 			t.Errorf("sessions %+v, want one TLS 1.3 ticket of 7200 s allowing no early data", got)
 		}
-		st2 := runClient13(t, addr, &Config{Sessions: sessions}, true, resumed)
+		// The chain of the resumed session is checked again, that of
+		// the session: VerifyResumed is called, VerifyPeer not.
+		var peer, again [][]*x509.Certificate
+		st2 := runClient13(t, addr, &Config{Sessions: sessions,
+			VerifyPeer:    func(c []*x509.Certificate, _ []byte) error { peer = append(peer, c); return nil },
+			VerifyResumed: func(c []*x509.Certificate, _ []byte) error { again = append(again, c); return nil }}, true, resumed)
 		if !st2.DidResume || st2.PeerSignatureScheme != 0 || len(st2.PeerCertificates) != 1 ||
 			!st2.PeerCertificates[0].Equal(st.PeerCertificates[0]) {
 			t.Errorf("second connection: %+v", st2)
+		}
+		if len(peer) != 0 || len(again) != 1 || len(again[0]) != 1 || !again[0][0].Equal(st.PeerCertificates[0]) {
+			t.Errorf("second connection: VerifyPeer called with %v, VerifyResumed with %v", peer, again)
 		}
 	})
 	t.Run("openssl-early-data", func(t *testing.T) {

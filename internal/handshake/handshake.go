@@ -81,6 +81,14 @@ type Config struct {
 	// error aborts with bad_certificate. nil: no chain check (the caller
 	// verifies later).
 	VerifyPeer func(chain []*x509.Certificate, ocsp []byte) error
+	// VerifyResumed is, for a client, what checks the chain of a resumed
+	// session, which the server does not send again (RFC 5246, Section
+	// 7.3; RFC 8446, Section 2.2): it is called, in place of VerifyPeer,
+	// with the chain and stapled OCSP of the session resumed (those of
+	// the connection that made it), as crypto/tls calls VerifyConnection
+	// again; an error aborts with bad_certificate. nil: that chain is not
+	// checked again.
+	VerifyResumed func(chain []*x509.Certificate, ocsp []byte) error
 	// MinDHBits is, for a client, the smallest server DHE group accepted;
 	// 0 means 2048.
 	MinDHBits int
@@ -561,12 +569,14 @@ type session struct {
 	maxEarlyData uint32
 	received     time.Time
 	alpn         string
-	peer         []*x509.Certificate
-	// TLS 1.0-1.2 sessions: the extended master secret (RFC 7627), the
-	// session ID (resumption without a ticket) and the stapled OCSP.
+	// peer and ocsp are the server's chain and stapled OCSP response on
+	// the connection that made the session.
+	peer []*x509.Certificate
+	ocsp []byte
+	// TLS 1.0-1.2 sessions: the extended master secret (RFC 7627) and
+	// the session ID (resumption without a ticket).
 	ems       bool
 	sessionID []byte
-	ocsp      []byte
 }
 
 // SessionInfo describes a session a cache holds, for callers that
