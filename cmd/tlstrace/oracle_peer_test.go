@@ -567,6 +567,80 @@ func TestOraclePeers(t *testing.T) {
 			t.Errorf("tickets at frames %v, want both at %d", at, a+1)
 		}
 	})
+
+	t.Run("reordered after its acknowledgement", func(t *testing.T) {
+		// The segment of the server's first TLS 1.3 ticket moved to
+		// just after the client's first acknowledgement of the second
+		// ticket's segment: the client had it (it acknowledges what
+		// follows), the capture holds it later. tlstrace waits for it,
+		// as tshark's out-of-order reassembly does, instead of giving
+		// the bytes up as missing at the acknowledgement.
+		a, b, conn := 0, 0, 0
+		for i, sc := range scenarios {
+			if !strings.HasPrefix(sc.name, "TLS 1.3") || b != 0 {
+				continue
+			}
+			a, conn = 0, i+1
+			for _, s := range steps[i+1] {
+				if s.from == "server" && s.kind == "new_session_ticket" {
+					if a == 0 {
+						a = s.frame
+					} else if b == 0 && s.frame != a {
+						b = s.frame
+					}
+				}
+			}
+		}
+		if a == 0 || b == 0 {
+			t.Fatalf("no two server tickets in two frames (%d, %d)", a, b)
+		}
+		// The frame, source port, raw sequence and acknowledgement
+		// numbers of the packets of the connection.
+		var rows [][]uint64
+		for _, line := range strings.Split(strings.TrimSpace(tshark(t, "-r", nsec, "-Y", fmt.Sprintf("tcp.stream==%d", conn-1),
+			"-T", "fields", "-E", "separator=/t", "-e", "frame.number", "-e", "tcp.srcport", "-e", "tcp.seq_raw", "-e", "tcp.ack_raw")), "\n") {
+			var row []uint64
+			for _, f := range strings.Split(line, "\t") {
+				n, _ := strconv.ParseUint(f, 10, 64)
+				row = append(row, n)
+			}
+			rows = append(rows, row)
+		}
+		var server, bSeq uint64
+		for _, r := range rows {
+			if len(r) == 4 && int(r[0]) == b {
+				server, bSeq = r[1], r[2]
+			}
+		}
+		c := 0
+		for _, r := range rows {
+			if len(r) == 4 && int(r[0]) > b && r[1] != server && int32(uint32(r[3])-uint32(bSeq)) >= 0 {
+				c = int(r[0])
+				break
+			}
+		}
+		if c == 0 {
+			t.Fatalf("no acknowledgement by the client of frame %d", b)
+		}
+		late := filepath.Join(dir, "late-ticket.pcap")
+		movePacketAfter(t, nsec, late, a, c)
+		events := runJSON(t, "read", late, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: late, keylog: keylog, decodeAs: decodeAs, events: events, outOfOrder: true})
+		// Both tickets come where the first one's segment now is (frame
+		// c: the packets after it moved up by one), no bytes missing.
+		var at []int
+		for _, ev := range events {
+			if ev.Conn == conn && ev.Type == "new_session_ticket" {
+				at = append(at, ev.Frame)
+			}
+			if ev.Conn == conn && ev.Type == "gap" {
+				t.Errorf("frame %d: a gap of the reordered connection", ev.Frame)
+			}
+		}
+		if len(at) != 2 || at[0] != c || at[1] != c {
+			t.Errorf("tickets at frames %v, want both at %d", at, c)
+		}
+	})
 }
 
 // segmentPackets writes the pcap file in (Linux cooked, IPv4) to out with
@@ -661,6 +735,38 @@ func movePacketBefore(t *testing.T, in, out string, a, b int) {
 	moved := pkts[b-1]
 	copy(pkts[a:b], pkts[a-1:b-1])
 	pkts[a-1] = moved
+	o := append([]byte(nil), f[:24]...)
+	for i := range pkts {
+		o = append(append(o, times[i]...), pkts[i]...)
+	}
+	if err := os.WriteFile(out, o, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// movePacketAfter writes the pcap file in to out with the data of packet a
+// (numbered from 1) moved to just after packet b, each place keeping its
+// time: a segment captured after the packets that followed it.
+func movePacketAfter(t *testing.T, in, out string, a, b int) {
+	t.Helper()
+	f, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts [][]byte // record header's lengths and data, without the time
+	var times [][]byte
+	for off := 24; off+16 <= len(f); {
+		n := int(binary.LittleEndian.Uint32(f[off+8:]))
+		times = append(times, f[off:off+8])
+		pkts = append(pkts, f[off+8:off+16+n])
+		off += 16 + n
+	}
+	if a < 1 || b <= a || b > len(pkts) {
+		t.Fatalf("packets %d and %d of %d", a, b, len(pkts))
+	}
+	moved := pkts[a-1]
+	copy(pkts[a-1:b-1], pkts[a:b])
+	pkts[b-1] = moved
 	o := append([]byte(nil), f[:24]...)
 	for i := range pkts {
 		o = append(append(o, times[i]...), pkts[i]...)

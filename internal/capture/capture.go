@@ -79,7 +79,11 @@ type Flow struct {
 	// capture's snapshot length.
 	Truncated bool
 
-	dirs    [2]*half // 0: from client, 1: from server
+	dirs [2]*half // 0: from client, 1: from server
+	// queue holds the segments taken while a direction has a hole, not
+	// yet processed (tcp.go), queued the bytes of their payloads.
+	queue   []segment
+	queued  int
 	closed  bool
 	fins    int
 	seenAck bool

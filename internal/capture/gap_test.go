@@ -133,3 +133,63 @@ func TestGapBeforeFIN(t *testing.T) {
 		t.Errorf("events %v\nwant   %v", r.log, want)
 	}
 }
+
+// TestReorderedAfterAck checks a segment the capture holds after the peer's
+// acknowledgement of it (captured out of order, not lost): the reader waits
+// for it instead of giving the hole up at the acknowledgement, and the bytes
+// after it go out with the frame that filled the hole, as tshark's
+// out-of-order reassembly shows them. The same segment past the reorder
+// window is given up where the acknowledgement came, with no other step of
+// the connection out of order.
+func TestReorderedAfterAck(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		later int // segments of the server between the ACK and the lost bytes
+		want  []string
+	}{
+		{"within the window", 3, []string{"abc@4", "xyz@7", "xyz@8", "xyz@9", "def@10", "ghi@10", "fin@11", "fin@12"}},
+		{"past the window", reorderWindow + 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkts := append(slices.Clone(synHandshake),
+				pkt{true, 101, 901, flagACK, "abc"}, // 4
+				pkt{true, 107, 901, flagACK, "ghi"}, // 5: 104-106 come later
+				pkt{false, 901, 110, flagACK, ""},   // 6: the server has all of it
+			)
+			srv := uint32(901)
+			for range tc.later {
+				pkts = append(pkts, pkt{false, srv, 110, flagACK, "xyz"})
+				srv += 3
+			}
+			pkts = append(pkts,
+				pkt{true, 104, srv, flagACK, "def"},
+				pkt{true, 110, srv, flagACK | flagFIN, ""},
+				pkt{false, srv, 111, flagACK | flagFIN, ""},
+			)
+			frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+			r := newRecorder()
+			if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			got := r.log[3:]
+			if tc.want != nil {
+				if s := r.streams[1]; s == nil || string(s[0]) != "abcdefghi" {
+					t.Fatalf("client bytes %q, want abcdefghi", s)
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("events %v\nwant   %v", got, tc.want)
+				}
+				return
+			}
+			// Given up at the ACK: the gap and the bytes after it come
+			// before the server's data, and the late bytes are not
+			// taken.
+			if s := r.streams[1]; s == nil || string(s[0]) != "abcghi" {
+				t.Fatalf("client bytes %q, want abcghi", s)
+			}
+			if len(got) < 3 || got[0] != "abc@4" || got[1] != "gap@5" || got[2] != "ghi@5" || got[3] != "xyz@7" {
+				t.Errorf("events %v, want abc@4 gap@5 ghi@5 xyz@7 …", got)
+			}
+		})
+	}
+}

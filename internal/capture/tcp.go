@@ -48,7 +48,70 @@ type pendingSeg struct {
 // numbers that wrap compare right.
 func seqDiff(a, b uint32) int32 { return int32(a - b) }
 
+// reorderWindow is how many later segments of a connection the reader
+// looks at, when the peer acknowledges bytes the capture has not shown, for
+// those bytes: captured out of order, they fill the hole where they come, as
+// tshark's out-of-order reassembly takes them; only when they are not among
+// these segments (nor within MaxBuffered bytes of them) is the hole given
+// up as a gap.
+const reorderWindow = 64
+
+// tcp takes a segment in capture order. A connection with a hole in either
+// direction has its segments queued, up to reorderWindow of them, before
+// they are processed: so that an acknowledgement of bytes not yet seen can
+// tell whether they come later (the capture reordered them) or never.
 func (rd *reader) tcp(s *segment) {
+	f := rd.flows[keyOf(s.src, s.dst)]
+	if f == nil || len(f.queue) == 0 && !f.hasHole() {
+		rd.process(s)
+		return
+	}
+	q := *s
+	if !rd.opts.Stable {
+		q.data = append([]byte(nil), s.data...)
+	}
+	f.queue = append(f.queue, q)
+	f.queued += len(q.data)
+	for len(f.queue) > 0 && (len(f.queue) > reorderWindow || f.queued > rd.opts.MaxBuffered || !f.hasHole()) {
+		rd.processQueued(f)
+	}
+}
+
+// processQueued processes the first segment queued for f.
+func (rd *reader) processQueued(f *Flow) {
+	q := f.queue[0]
+	f.queue[0] = segment{}
+	f.queue = f.queue[1:]
+	f.queued -= len(q.data)
+	if len(f.queue) == 0 {
+		f.queue = nil
+	}
+	rd.process(&q)
+}
+
+// hasHole reports whether either direction of f holds bytes after a hole.
+func (f *Flow) hasHole() bool {
+	return len(f.dirs[0].ooo) > 0 || len(f.dirs[1].ooo) > 0
+}
+
+// coming reports whether a segment queued for f, from the client or the
+// server, carries the byte at seq: the bytes of a hole, captured later.
+func (f *Flow) coming(fromClient bool, seq uint32) bool {
+	src := f.Server
+	if fromClient {
+		src = f.Client
+	}
+	for i := range f.queue {
+		q := &f.queue[i]
+		if q.src == src && q.flags&flagSYN == 0 && seqDiff(q.seq, seq) <= 0 && seqDiff(q.seq+uint32(len(q.data)+q.cut), seq) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// process reassembles one segment and reports its steps.
+func (rd *reader) process(s *segment) {
 	key := keyOf(s.src, s.dst)
 	f := rd.flows[key]
 	syn := s.flags&flagSYN != 0
@@ -107,10 +170,11 @@ func (rd *reader) tcp(s *segment) {
 	}
 	if ack && len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
 		// The peer acknowledges bytes after a hole of the other
-		// direction: it received what the capture missed, so nothing
-		// will fill the hole. The bytes after it go out now, with the
-		// frames that carried them.
-		for len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
+		// direction: it received what the capture missed. Unless the
+		// missing bytes come in the next segments (captured out of
+		// order), nothing will fill the hole: the bytes after it go
+		// out now, with the frames that carried them.
+		for len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 && !f.coming(!fromClient, other.next) {
 			rd.skipHole(f, other, !fromClient)
 		}
 	}
@@ -278,7 +342,7 @@ func (rd *reader) evict() {
 			if rd.live <= rd.opts.MaxFlows {
 				break
 			}
-			rd.close(f)
+			rd.flushClose(f)
 		}
 	}
 	if len(rd.order) > 2*rd.live+1024 {
@@ -293,12 +357,22 @@ func (rd *reader) evict() {
 	}
 }
 
-// closeAll closes the flows still open at the end of the file, in order.
+// closeAll closes the flows still open at the end of the file, in order,
+// each after the segments queued for it.
 func (rd *reader) closeAll() {
-	for _, f := range rd.order {
-		rd.close(f)
+	// Queued segments can start flows: the loop reaches them too.
+	for i := 0; i < len(rd.order); i++ {
+		rd.flushClose(rd.order[i])
 	}
 	rd.order = nil
+}
+
+// flushClose processes the segments queued for f, then closes it.
+func (rd *reader) flushClose(f *Flow) {
+	for len(f.queue) > 0 {
+		rd.processQueued(f)
+	}
+	rd.close(f)
 }
 
 // looksLikeClientHello reports whether b starts with a TLS handshake record
