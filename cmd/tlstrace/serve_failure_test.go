@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // failedHandshake is the fields of a handshake_failed event.
@@ -25,7 +26,7 @@ type failedHandshake struct {
 // `tlstrace serve` and checks that the handshake_failed event says why from
 // what was on the wire: the cause, the fix and the alert, with its sender.
 func TestServeWireFailures(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "curl")
+	tlstest.RequirePeer(t, "openssl", "curl", "gnutls-cli")
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	other := newTestCA(t, dir, "other", nil)
@@ -67,6 +68,21 @@ func TestServeWireFailures(t *testing.T) {
 		}
 	}
 	hello := tlstest.ClientHello(t)
+	// A TLS 1.2 ClientHello without signature_algorithms, offering one
+	// ECDHE_ECDSA suite.
+	groups, err := wire.SupportedGroupsExtension([]uint16{29, 23})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := (&wire.ClientHello{Version: wire.VersionTLS12, Random: make([]byte, 32), CipherSuites: []uint16{0xc02b},
+		Extensions: []wire.Extension{groups, wire.ECPointFormatsExtension()}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSigalgs, err := wire.AppendRecord(nil, wire.ContentHandshake, wire.VersionTLS10, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Half a ClientHello: a record header announcing 512 bytes, the
 	// message header, the version and 30 bytes of the random.
 	half := append([]byte{22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3}, make([]byte, 30)...)
@@ -95,6 +111,18 @@ func TestServeWireFailures(t *testing.T) {
 		{"no-common-signature-scheme", nil, sClient("-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256"),
 			failedHandshake{"the client accepts TLS 1.3 signatures only by rsa_pss_rsae_sha256, rsa_pkcs1_sha256, and the key of the server's certificate signs with none of them: ECDSA P-256 (ecdsa_secp256r1_sha256) (the server sent a handshake_failure alert)",
 				"serve a certificate whose key signs with a scheme the client accepts", "handshake_failure", "server"}},
+		// TLS 1.2: OpenSSL offers only the suites of the keys whose
+		// signatures it accepts, GnuTLS offers them all.
+		{"no-common-signature-scheme-tls12", nil, sClient("-tls1_2", "-sigalgs", "rsa_pss_rsae_sha256:rsa_pkcs1_sha256"),
+			failedHandshake{"the client accepts TLS 1.2 signatures only by rsa_pss_rsae_sha256, rsa_pkcs1_sha256, and the key of the server's certificate signs with none of them: ECDSA P-256 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512); it offers no cipher suite for that kind of key either (it leaves out those whose signatures it refuses) (the server sent a handshake_failure alert)",
+				"serve a certificate whose key signs with a scheme the client accepts", "handshake_failure", "server"}},
+		{"no-common-signature-scheme-tls12-gnutls", nil,
+			command("gnutls-cli", "--x509cafile", root.file, "--sni-hostname", "localhost", "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-SIGN-ALL:+SIGN-RSA-SHA256", "ADDR"),
+			failedHandshake{"the client accepts TLS 1.2 signatures only by rsa_pkcs1_sha256, and the key of the server's certificate signs with none of them: ECDSA P-256 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512); so the server cannot sign its ServerKeyExchange (the server sent a handshake_failure alert)",
+				"serve a certificate whose key signs with a scheme the client accepts", "handshake_failure", "server"}},
+		{"no-signature-algorithms-tls12", nil, raw(noSigalgs, true),
+			failedHandshake{"the client sent no signature_algorithms in its TLS 1.2 ClientHello, which means it accepts only SHA-1 signatures (RFC 5246, Section 7.4.1.4.1), and the server does not sign with SHA-1 in TLS 1.2 (RFC 9155); the key of the server's certificate signs with ECDSA P-256 (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512) (the server sent a handshake_failure alert)",
+				"have the client send signature_algorithms", "handshake_failure", "server"}},
 		{"tls1.1-client", nil, sClient("-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"),
 			failedHandshake{"no TLS version in common with the client: it offered TLS 1.1, the server serves TLS 1.2 to TLS 1.3 (the server sent a protocol_version alert)",
 				"the client must allow TLS 1.2 to TLS 1.3", "protocol_version", "server"}},

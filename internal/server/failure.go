@@ -328,6 +328,9 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 		if cause, fix, ok := s.noScheme(x.hello, name); ok {
 			return cause, fix
 		}
+		if cause, fix, ok := s.noScheme12(x.hello, name); ok {
+			return cause, fix
+		}
 		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
 			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
 	case wire.AlertNoApplicationProtocol:
@@ -499,6 +502,145 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 	return fmt.Sprintf("the client accepts TLS 1.3 signatures only by %s, and %s with none of them: %s (the server sent a %s alert)",
 			strings.Join(offered, ", "), what, strings.Join(keys, "; "), alert),
 		"serve a certificate whose key signs with a scheme the client accepts (another certificate and key beside those served), or have the client accept the certificate's scheme", true
+}
+
+// schemes12 are the TLS 1.2 signature schemes crypto/tls signs its
+// ServerKeyExchange with for a certificate's key (its auth.go: an ECDSA
+// key with any ECDSA hash, an RSA key with PSS or PKCS #1 v1.5 where the
+// key is large enough for the hash), SHA-1 left out: crypto/tls does not
+// sign with it in TLS 1.2 (RFC 9155, Section 5). nil for a key it does
+// not sign with.
+func schemes12(pub crypto.PublicKey) []uint16 {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		return []uint16{0x0403, 0x0503, 0x0603}
+	case *rsa.PublicKey:
+		// RSASSA-PSS needs 2*hLen+2 bytes of modulus, PKCS #1 v1.5
+		// the DigestInfo prefix, hLen and 11 (RFC 8017, Sections 9.1.1
+		// and 9.2).
+		var out []uint16
+		for _, c := range []struct {
+			scheme uint16
+			min    int
+		}{{0x0804, 66}, {0x0805, 98}, {0x0806, 130}, {0x0401, 62}, {0x0501, 78}, {0x0601, 94}} {
+			if k.Size() >= c.min {
+				out = append(out, c.scheme)
+			}
+		}
+		return out
+	case ed25519.PublicKey:
+		return []uint16{0x0807}
+	}
+	return nil
+}
+
+// noScheme12 explains a handshake_failure (alert) of crypto/tls in TLS
+// 1.2 where the server cannot sign its ServerKeyExchange (RFC 5246,
+// Section 7.4.3) with a scheme the client accepts: its signature_algorithms
+// (Section 7.4.1.4.1) hold none that the key of any of the server's
+// certificates signs with, or it sent none, which RFC 9155 (Section 5)
+// reads as SHA-1 only and crypto/tls refuses. Clients that filter their
+// cipher suites by their signature algorithms (OpenSSL) then offer only
+// suites for another kind of key, which are refused as such. ok is false
+// when that is not what happened or is not known (no hello, the own
+// engine, TLS 1.3 to be spoken).
+func (s *Server) noScheme12(h *fingerprint.Hello, alert string) (cause, fix string, ok bool) {
+	if h == nil || s.own != nil || len(s.cfg.Certificates) == 0 ||
+		(s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS12) ||
+		(slices.Contains(h.SupportedVersions, tls.VersionTLS13) && (s.cfg.MaxVersion == 0 || s.cfg.MaxVersion >= tls.VersionTLS13)) ||
+		(len(h.SupportedVersions) == 0 && h.LegacyVersion < tls.VersionTLS12) ||
+		(len(h.SupportedVersions) > 0 && !slices.Contains(h.SupportedVersions, tls.VersionTLS12)) {
+		return "", "", false
+	}
+	var keys []string
+	for _, c := range s.cfg.Certificates {
+		leaf := c.Leaf
+		if leaf == nil && len(c.Certificate) > 0 {
+			leaf, _ = x509.ParseCertificate(c.Certificate[0])
+		}
+		if leaf == nil {
+			return "", "", false
+		}
+		can := schemes12(leaf.PublicKey)
+		if can == nil {
+			return "", "", false
+		}
+		for _, sc := range can {
+			if slices.Contains(h.SignatureSchemes, sc) {
+				return "", "", false
+			}
+		}
+		names := make([]string, len(can))
+		for i, sc := range can {
+			names[i] = wire.SignatureSchemeName(sc)
+		}
+		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
+	}
+	what := "the key of the server's certificate signs"
+	if len(keys) > 1 {
+		what = "the keys of the server's certificates sign"
+	}
+	// RFC 8446, Section 4.2.3 (code point 13).
+	if !slices.Contains(h.Extensions, 13) {
+		return fmt.Sprintf("the client sent no signature_algorithms in its TLS 1.2 ClientHello, which means it accepts only SHA-1 signatures (RFC 5246, Section 7.4.1.4.1), and the server does not sign with SHA-1 in TLS 1.2 (RFC 9155); %s with %s (the server sent a %s alert)",
+				what, strings.Join(keys, "; "), alert),
+			"have the client send signature_algorithms with SHA-256 schemes (RFC 9155 requires it; any TLS 1.2 stack of the last decade does), or let it speak TLS 1.3", true
+	}
+	var offered []string
+	sha1Only := true
+	for _, sc := range h.SignatureSchemes {
+		if wire.IsGREASE(sc) {
+			continue
+		}
+		if sc&0xff00 != 0x0200 {
+			sha1Only = false
+		}
+		n := wire.SignatureSchemeName(sc)
+		if n == "" {
+			n = fmt.Sprintf("0x%04X", sc)
+		}
+		offered = append(offered, n)
+	}
+	fix = "serve a certificate whose key signs with a scheme the client accepts (another certificate and key beside those served), or have the client accept the certificate's schemes"
+	if sha1Only {
+		fix = "have the client accept SHA-256 signatures: the server does not sign with SHA-1 in TLS 1.2 (RFC 9155)"
+	}
+	then := "so the server cannot sign its ServerKeyExchange"
+	if !s.offersSuiteFor(h) {
+		then = "it offers no cipher suite for that kind of key either (it leaves out those whose signatures it refuses)"
+	}
+	return fmt.Sprintf("the client accepts TLS 1.2 signatures only by %s, and %s with none of them: %s; %s (the server sent a %s alert)",
+		strings.Join(offered, ", "), what, strings.Join(keys, "; "), then, alert), fix, true
+}
+
+// offersSuiteFor reports whether a ClientHello offers a TLS 1.0-1.2
+// cipher suite that a key of the server's certificates authenticates:
+// RSA key exchange or an _RSA_ signature for an RSA key, _ECDSA_ for an
+// ECDSA or Ed25519 key (RFC 8422, Section 5.1.1).
+func (s *Server) offersSuiteFor(h *fingerprint.Hello) bool {
+	for _, c := range s.cfg.Certificates {
+		leaf := c.Leaf
+		if leaf == nil && len(c.Certificate) > 0 {
+			leaf, _ = x509.ParseCertificate(c.Certificate[0])
+		}
+		if leaf == nil {
+			return true
+		}
+		for _, id := range h.CipherSuites {
+			n := wire.CipherSuiteName(id)
+			switch leaf.PublicKey.(type) {
+			case *rsa.PublicKey:
+				if strings.HasPrefix(n, "TLS_RSA_WITH_") || strings.Contains(n, "HE_RSA_WITH_") {
+					return true
+				}
+			case *ecdsa.PublicKey, ed25519.PublicKey:
+				if strings.Contains(n, "_ECDSA_WITH_") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // keyName says what kind of key a certificate holds: "ECDSA P-256",
