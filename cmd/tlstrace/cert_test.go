@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,6 +174,49 @@ func TestCertSignRequestNotCA(t *testing.T) {
 	}
 	if code, _, _ := runCode("cert", "sign", p("r.csr"), "--ca", p("ca.pem"), "--path-len", "0", "-o", p("x.pem")); code != exitUsage {
 		t.Errorf("--path-len without --profile ca: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestCertNamesAsOpenSSL: cert show (text and JSON) and verify name a
+// subject's attributes as openssl x509 -nameopt RFC2253,-esc_msb does
+// (emailAddress was an OID with hex, serialNumber SERIALNUMBER, and the
+// attributes crypto/x509 has no field for came last).
+func TestCertNamesAsOpenSSL(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	osl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days", "1",
+		"-subj", "/jurisdictionC=DE/jurisdictionST=Bayern/jurisdictionL=M\xc3\xbcnchen/businessCategory=Private Organization/serialNumber=HRB 1"+
+			"/C=DE/ST=Bayern/L=M\xc3\xbcnchen/street=Hauptstr. 1/postalCode=80331/O=Beispiel, GmbH/organizationIdentifier=VATDE-123456789"+
+			"/DC=example/DC=com/UID=jdoe/title=CTO/GN=Jo/SN=Doe/CN=www.example.test/emailAddress=pki@example.test",
+		"-utf8", "-addext", "subjectAltName=DNS:www.example.test")
+	want := strings.TrimSpace(strings.TrimPrefix(osl(t, dir, "x509", "-in", "c.pem", "-noout", "-subject", "-nameopt", "RFC2253,-esc_msb"), "subject="))
+	if !strings.Contains(want, "emailAddress=pki@example.test") || !strings.Contains(want, "L=München") {
+		t.Fatalf("openssl made %q", want)
+	}
+	file := filepath.Join(dir, "c.pem")
+	var show struct {
+		Fields struct{ Subject, Issuer string }
+	}
+	if err := json.Unmarshal([]byte(runOK(t, "cert", "show", "--json", file)), &show); err != nil {
+		t.Fatal(err)
+	}
+	if show.Fields.Subject != want || show.Fields.Issuer != want {
+		t.Errorf("cert show --json: subject %q, issuer %q\nwant %q", show.Fields.Subject, show.Fields.Issuer, want)
+	}
+	if text := runOK(t, "cert", "show", file); !strings.Contains(text, want) {
+		t.Errorf("cert show does not say %q:\n%s", want, text)
+	}
+	for line := range strings.Lines(runOK(t, "verify", "--json", "--cacert", file, file)) {
+		var link struct {
+			Type   string
+			Fields struct{ Subject string }
+		}
+		if err := json.Unmarshal([]byte(line), &link); err != nil {
+			t.Fatal(err)
+		}
+		if link.Type == "link" && link.Fields.Subject != want {
+			t.Errorf("verify --json: link subject %q\nwant %q", link.Fields.Subject, want)
+		}
 	}
 }
 

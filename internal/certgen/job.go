@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
@@ -244,7 +245,7 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	}
 	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped}
 	if c.Issuer != nil && leaf.NotAfter.After(c.Issuer.NotAfter) {
-		m.IssuerNotAfter, m.Issuer = c.Issuer.NotAfter, c.Issuer.Subject.String()
+		m.IssuerNotAfter, m.Issuer = c.Issuer.NotAfter, dn.Subject(c.Issuer)
 	}
 	if err := j.writeKey(keyDER); err != nil {
 		return m, err

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cloudflare/circl/sign/ed448"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -279,7 +280,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // failedCheck explains the first failed check of a chain.
 func failedCheck(links []Link, clock string) (string, string) {
 	for _, l := range links {
-		subject := fmt.Sprintf("%q", l.Cert.Subject.String())
+		subject := fmt.Sprintf("%q", dn.Subject(l.Cert))
 		for _, c := range l.Checks {
 			if c.OK {
 				continue
@@ -353,7 +354,7 @@ func judge(links []Link, name string) (bool, error) {
 				return false, x509.UnknownAuthorityError{Cert: l.Cert}
 			}
 			if !c.OK {
-				return false, &checkError{fmt.Sprintf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), l.Cert.Subject, c.Detail)}
+				return false, &checkError{fmt.Sprintf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), dn.Subject(l.Cert), c.Detail)}
 			}
 		}
 	}
@@ -561,13 +562,13 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		// A trust anchor that is not self-signed (an intermediate given
 		// as trusted): crypto/x509 stops there, as openssl verify does
 		// with -partial_chain.
-		add("signature", true, "not checked: a trust anchor, trusted because it is among the trusted roots; its issuer %q is not needed (openssl verify stops here only with -partial_chain)", c.Issuer)
+		add("signature", true, "not checked: a trust anchor, trusted because it is among the trusted roots; its issuer %q is not needed (openssl verify stops here only with -partial_chain)", dn.Issuer(c))
 	case issuer == nil && system:
 		// The system's roots were asked for the issuer (extendFromPool)
 		// but cannot be listed: say what was done.
-		add("signature", false, "issuer %q not found: not in the chain given, and none of the system's trusted roots verifies this certificate at this time (the system's store cannot be listed)", c.Issuer)
+		add("signature", false, "issuer %q not found: not in the chain given, and none of the system's trusted roots verifies this certificate at this time (the system's store cannot be listed)", dn.Issuer(c))
 	case issuer == nil:
-		add("signature", false, "issuer %q not found: not in the chain given nor among the trusted roots", c.Issuer)
+		add("signature", false, "issuer %q not found: not in the chain given nor among the trusted roots", dn.Issuer(c))
 	default:
 		if pub, ok := issuer.PublicKey.(*rsa.PublicKey); ok && thorough && c.SignatureAlgorithm >= x509.MD5WithRSA && c.SignatureAlgorithm <= x509.SHA512WithRSA {
 			l.Recovered = recoverRSA(pub, c.Signature)
@@ -805,7 +806,7 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) strin
 		}
 		whose := "the leaf's "
 		if i > 0 {
-			whose = fmt.Sprintf("%q's ", c.Subject.String())
+			whose = fmt.Sprintf("%q's ", dn.Subject(c))
 		}
 		out = append(out, whose+strings.Join(bad, ", "))
 	}

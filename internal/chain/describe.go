@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/field"
 )
 
@@ -20,8 +21,8 @@ func Describe(c *x509.Certificate) *field.Node {
 	f.AddUint("version", uint64(c.Version))
 	f.AddString("serial", colonHex(c.SerialNumber.Bytes()))
 	f.AddString("signature_algorithm", SignatureName(c))
-	f.AddString("issuer", c.Issuer.String())
-	f.AddString("subject", c.Subject.String())
+	f.AddString("issuer", dn.Issuer(c))
+	f.AddString("subject", dn.Subject(c))
 	f.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
 	f.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
 	f.AddString("public_key", KeyDescription(c))

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -19,7 +20,7 @@ func FileEvent(n int, c *x509.Certificate, name, format string) *trace.Event {
 		{Name: "file", Kind: field.String, Str: name},
 		{Name: "format", Kind: field.String, Str: format},
 	}, f.Children...)
-	return trace.NewEvent(n, trace.Local, &trace.CertificateInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
+	return trace.NewEvent(n, trace.Local, &trace.CertificateInfo{Subject: dn.Subject(c), Issuer: dn.Issuer(c),
 		NotAfter: c.NotAfter, Fields: f})
 }
 
@@ -31,8 +32,8 @@ func (r *Result) Events(conn int) []*trace.Event {
 		p := &trace.Link{
 			Depth:              i,
 			Role:               l.Role,
-			Subject:            l.Cert.Subject.String(),
-			Issuer:             l.Cert.Issuer.String(),
+			Subject:            dn.Subject(l.Cert),
+			Issuer:             dn.Issuer(l.Cert),
 			Serial:             fmt.Sprintf("%x", l.Cert.SerialNumber),
 			PublicKey:          KeyDescription(l.Cert),
 			SignatureAlgorithm: SignatureName(l.Cert),

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"crypto/x509"
+
+	"github.com/tlstrace/tlstrace/internal/dn"
 )
 
 // Explain turns a verification error into a cause and a fix, in plain
@@ -57,7 +59,7 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			"reissue it with a SHA-256 (or stronger) signature"
 	case errors.As(err, &inv):
 		c := inv.Cert
-		subject := fmt.Sprintf("%q", c.Subject.String())
+		subject := fmt.Sprintf("%q", dn.Subject(c))
 		switch inv.Reason {
 		case x509.Expired:
 			if at.Before(c.NotBefore) {
@@ -81,16 +83,16 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		return fmt.Sprintf("certificate invalid: %v", err), ""
 	case errors.As(err, &unk):
 		if len(sent) == 1 && selfIssued(leaf) {
-			return fmt.Sprintf("the certificate %q is self-signed and not trusted", leaf.Subject.String()),
+			return fmt.Sprintf("the certificate %q is self-signed and not trusted", dn.Subject(leaf)),
 				"trust it explicitly (" + trustWith + " naming the certificate itself), or use a certificate issued by a CA"
 		}
 		last := sent[len(sent)-1]
 		if !selfIssued(last) {
 			return fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
-					last.Subject.String(), last.Issuer.String()),
-				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", last.Issuer.String(), trustWith)
+					dn.Subject(last), dn.Issuer(last)),
+				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
 		}
-		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", last.Subject.String()),
+		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", dn.Subject(last)),
 			"trust that CA with " + trustWith + " if you trust it"
 	}
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -44,7 +45,7 @@ type WeakKeyError struct {
 }
 
 func (e *WeakKeyError) Error() string {
-	return fmt.Sprintf("the %s certificate %q has an RSA key of %d bits, below the %d bits required", e.Role, e.Cert.Subject.String(), e.Bits, e.Min)
+	return fmt.Sprintf("the %s certificate %q has an RSA key of %d bits, below the %d bits required", e.Role, dn.Subject(e.Cert), e.Bits, e.Min)
 }
 
 // weakKey returns the first link of links whose key fails key_size, as a
@@ -65,7 +66,7 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 		what = "the key that signs the certificates below it"
 	}
 	return fmt.Sprintf("the %s certificate %q has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: 1024-bit RSA can be factored by a well funded attacker",
-			e.Role, e.Cert.Subject.String(), e.Bits, what, e.Min),
+			e.Role, dn.Subject(e.Cert), e.Bits, what, e.Min),
 		"reissue it with an RSA key of at least 2048 bits (or an ECDSA P-256 key)"
 }
 
@@ -88,7 +89,7 @@ func longValidity(leaf *x509.Certificate, system bool) *trace.Warning {
 		return nil
 	}
 	w := &trace.Warning{
-		Cause: fmt.Sprintf("the certificate %q is valid for %d days, more than the 398 days a public CA may issue since September 2020; ", leaf.Subject.String(), int64(d/(24*time.Hour))),
+		Cause: fmt.Sprintf("the certificate %q is valid for %d days, more than the 398 days a public CA may issue since September 2020; ", dn.Subject(leaf), int64(d/(24*time.Hour))),
 		Fix:   "reissue it valid for 398 days or less",
 	}
 	if system {

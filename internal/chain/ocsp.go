@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/dn"
 )
 
 // ParseStaple reads a stapled OCSP response about leaf and checks that
@@ -29,17 +31,17 @@ func ParseStaple(raw []byte, leaf, issuer *x509.Certificate) (*ocsp.Response, er
 	switch signer := resp.Certificate; {
 	case signer == nil:
 		if err := resp.CheckSignatureFrom(issuer); err != nil {
-			return nil, fmt.Errorf("it is not signed by the issuer %q: %w", issuer.Subject.String(), err)
+			return nil, fmt.Errorf("it is not signed by the issuer %q: %w", dn.Subject(issuer), err)
 		}
 	case signer.Equal(issuer):
 		// The issuer signed it and sent its own certificate along:
 		// ParseResponseForCert checked the signature with it.
 	default:
 		if err := signer.CheckSignatureFrom(issuer); err != nil {
-			return nil, fmt.Errorf("it is signed by %q, a responder the issuer %q did not certify: %w", signer.Subject.String(), issuer.Subject.String(), err)
+			return nil, fmt.Errorf("it is signed by %q, a responder the issuer %q did not certify: %w", dn.Subject(signer), dn.Subject(issuer), err)
 		}
 		if !slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return nil, fmt.Errorf("it is signed by %q, whose certificate lacks the OCSPSigning extended key usage a delegated responder must have (RFC 6960, Section 4.2.2.2)", signer.Subject.String())
+			return nil, fmt.Errorf("it is signed by %q, whose certificate lacks the OCSPSigning extended key usage a delegated responder must have (RFC 6960, Section 4.2.2.2)", dn.Subject(signer))
 		}
 	}
 	return resp, nil

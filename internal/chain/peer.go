@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -41,7 +42,7 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 	if r.Valid {
 		p.VerifiedChain = []string{}
 		for _, l := range r.Links {
-			p.VerifiedChain = append(p.VerifiedChain, l.Cert.Subject.String())
+			p.VerifiedChain = append(p.VerifiedChain, dn.Subject(l.Cert))
 		}
 	}
 	return r, links, p
@@ -50,8 +51,8 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 // Summary is a certificate as the verify event lists what a peer sent.
 func Summary(c *x509.Certificate) trace.CertSummary {
 	s := trace.CertSummary{
-		Subject:            c.Subject.String(),
-		Issuer:             c.Issuer.String(),
+		Subject:            dn.Subject(c),
+		Issuer:             dn.Issuer(c),
 		NotBefore:          c.NotBefore,
 		NotAfter:           c.NotAfter,
 		PublicKey:          KeyDescription(c),
@@ -78,7 +79,7 @@ func outOfOrder(certs []*x509.Certificate) *trace.Warning {
 		}
 		return &trace.Warning{
 			Cause: fmt.Sprintf("the server sends its chain out of order: certificate [%d] %q did not issue certificate [%d] %q, which was issued by %q (TLS wants each certificate followed by its issuer; this client rebuilt the path, stricter ones refuse it)",
-				i, certs[i].Subject.String(), i-1, certs[i-1].Subject.String(), certs[i-1].Issuer.String()),
+				i, dn.Subject(certs[i]), i-1, dn.Subject(certs[i-1]), dn.Issuer(certs[i-1])),
 			Fix: "list the server's chain leaf first, each certificate followed by the one that issued it, and leave out certificates the path does not use",
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -159,7 +160,7 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 				// The server may trust the root of an intermediate that
 				// issued the certificate but was not sent.
 				hint = fmt.Sprintf("the client certificate was sent without its issuer %q: if that is an intermediate CA, add its certificate after the client certificate in the same file; otherwise use a client certificate issued by a CA the server trusts",
-					leaf.Issuer.String())
+					dn.Issuer(leaf))
 			}
 			return stepErr(StepTLS, explained(fmt.Sprintf("the server did not accept the client certificate (%s alert)", name), a, err), hint)
 		}

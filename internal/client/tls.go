@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -289,7 +290,7 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 			reason = ", reason " + r
 		}
 		return stepErr(StepVerify, fmt.Errorf("the certificate %q was revoked on %s%s: the OCSP response the server stapled says so, signed by its issuer %q",
-			leaf.Subject.String(), resp.RevokedAt.UTC().Format(time.RFC3339), reason, issuer.Subject.String()),
+			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), reason, dn.Subject(issuer)),
 			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)")
 	}
 	p.OCSP = "unknown"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -154,7 +155,7 @@ func scanFeatures(b *strings.Builder, features []scanev.Feature) {
 func scanChain(b *strings.Builder, cc scanev.CertChain) {
 	fmt.Fprintf(b, "\nCertificate chain of the %s key (%s)\n", cc.KeyType, versionText(cc.Version))
 	for i, c := range cc.Certs {
-		fmt.Fprintf(b, "  %d %s (%s, %s), issuer %s, until %s\n", i, c.Subject, chain.KeyDescription(c), chain.SignatureName(c), c.Issuer, c.NotAfter.UTC().Format(time.DateOnly))
+		fmt.Fprintf(b, "  %d %s (%s, %s), issuer %s, until %s\n", i, dn.Subject(c), chain.KeyDescription(c), chain.SignatureName(c), dn.Issuer(c), c.NotAfter.UTC().Format(time.DateOnly))
 	}
 	switch {
 	case cc.Err != "":

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -89,7 +90,7 @@ func certFindings(r *Result) []Finding {
 		if len(cc.Staple) > 0 {
 			if st := cc.StapleStatus(); st.Revoked {
 				out = append(out, finding(Critical, "revoked", "the "+cc.KeyType+" certificate is revoked",
-					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", cc.Certs[1].Subject, leaf.Subject, st.Text),
+					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", dn.Subject(cc.Certs[1]), dn.Subject(leaf), st.Text),
 					"replace the certificate with a new one (and a new key, if it was compromised)"))
 			}
 		}
@@ -98,13 +99,13 @@ func certFindings(r *Result) []Finding {
 		}
 		if left := leaf.NotAfter.Sub(at); left >= 0 && left < 30*24*time.Hour {
 			out = append(out, finding(Medium, "expires-soon", "the "+cc.KeyType+" certificate expires within 30 days",
-				fmt.Sprintf("%s expires on %s", leaf.Subject, leaf.NotAfter.UTC().Format(time.RFC3339)),
+				fmt.Sprintf("%s expires on %s", dn.Subject(leaf), leaf.NotAfter.UTC().Format(time.RFC3339)),
 				"renew the certificate (automate it: ACME)"))
 		}
 		for i, c := range cc.Certs {
 			if slices.Contains([]x509.SignatureAlgorithm{x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1, x509.MD5WithRSA, x509.MD2WithRSA}, c.SignatureAlgorithm) && !isSelfSigned(c) {
 				out = append(out, finding(Medium, "weak-signature", "a certificate of the "+cc.KeyType+" chain is signed with "+c.SignatureAlgorithm.String(),
-					fmt.Sprintf("certificate %d (%s) is signed with %s, whose collisions are practical (SHAttered)", i, c.Subject, c.SignatureAlgorithm),
+					fmt.Sprintf("certificate %d (%s) is signed with %s, whose collisions are practical (SHAttered)", i, dn.Subject(c), c.SignatureAlgorithm),
 					"reissue it signed with SHA-256"))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -93,7 +94,7 @@ func report(ci *ClientInfo) *Report {
 	r.Negotiated.Resumed = cs.DidResume
 	r.Negotiated.HelloRetryRequest = cs.HelloRetryRequest
 	if len(cs.PeerCertificates) > 0 {
-		r.Negotiated.ClientCertificate = cs.PeerCertificates[0].Subject.String()
+		r.Negotiated.ClientCertificate = dn.Subject(cs.PeerCertificates[0])
 	}
 	return r
 }

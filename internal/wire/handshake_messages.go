@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -398,8 +399,8 @@ func describeCertificate(r *reader, der []byte) (string, error) {
 		return "", err
 	}
 	n := r.node
-	n.AddString("subject", c.Subject.String())
-	n.AddString("issuer", c.Issuer.String())
+	n.AddString("subject", dn.Subject(c))
+	n.AddString("issuer", dn.Issuer(c))
 	n.AddString("serial", c.SerialNumber.Text(16))
 	n.AddString("not_before", c.NotBefore.UTC().Format(time.RFC3339))
 	n.AddString("not_after", c.NotAfter.UTC().Format(time.RFC3339))
@@ -411,7 +412,7 @@ func describeCertificate(r *reader, der []byte) (string, error) {
 			l.AddString("", d)
 		}
 	}
-	return c.Subject.String(), nil
+	return dn.Subject(c), nil
 }
 
 // parseServerKeyExchange reads RFC 8422, Section 5.4 (ECDHE), RFC 5246,

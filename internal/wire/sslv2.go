@@ -1,9 +1,7 @@
 package wire
 
 import (
-	"crypto/x509/pkix"
-	"encoding/asn1"
-
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/ocsp"
@@ -122,15 +120,10 @@ func (r *reader) distinguishedName() (string, bool) {
 }
 
 // dnString returns a DER distinguished name as text (RFC 4514, as
-// crypto/x509 says it), "" when it does not parse.
+// openssl says it: internal/dn), "" when it does not parse.
 func dnString(der []byte) string {
-	var seq pkix.RDNSequence
-	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) != 0 {
-		return ""
-	}
-	var name pkix.Name
-	name.FillFromRDNSequence(&seq)
-	return name.String()
+	s, _ := dn.Format(der)
+	return s
 }
 
 // describeOCSP adds the status of an OCSP response (RFC 6960) when it
