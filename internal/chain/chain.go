@@ -181,7 +181,16 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 			roots = []*x509.Certificate{root}
 		}
 	}
-	ed448Chain := slices.ContainsFunc(path, isEd448Signed)
+	// Links crypto/x509 cannot check (Ed448, RSASSA-PSS it does not
+	// take), which make it refuse the chain.
+	ownChain := false
+	for i, c := range path {
+		var issuer *x509.Certificate
+		if i+1 < len(path) {
+			issuer = path[i+1]
+		}
+		ownChain = ownChain || isEd448Signed(c) || ownPSS(c, issuer)
+	}
 	for i, c := range path {
 		var issuer *x509.Certificate
 		if i+1 < len(path) {
@@ -208,8 +217,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// crypto/x509 built this chain up to a trusted root.
 		r.Links[len(r.Links)-1].Trusted = true
 	}
-	if err != nil && ed448Chain {
-		// crypto/x509 cannot check Ed448 signatures ("unknown authority"):
+	if err != nil && ownChain {
+		// crypto/x509 cannot check Ed448 signatures, nor RSASSA-PSS
+		// ones with parameters it does not take ("unknown authority"):
 		// judge such chains by the checks above, which are complete for
 		// them: every link's signature, validity, constraints and name,
 		// ending at a trusted root.
@@ -301,7 +311,7 @@ func failedCheck(links []Link, clock string) (string, string) {
 				return fmt.Sprintf("the path length constraint of %s is exceeded: %s", subject, c.Detail),
 					"issue the certificate from a CA higher up, or reissue the CA with a larger pathlen"
 			case "key_size":
-				return weakKeyCause(&WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: l.Cert.PublicKey.(*rsa.PublicKey).N.BitLen(), Min: MinRSABits})
+				return weakKeyCause(&WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: rsaBits(l.Cert), Min: MinRSABits})
 			case "key_usage":
 				return fmt.Sprintf("the key usage of %s does not allow this use (%s)", subject, c.Detail),
 					"reissue it with the right keyUsage (keyCertSign for a CA)"
@@ -460,6 +470,9 @@ func KeyDescription(c *x509.Certificate) string {
 	case ed25519.PublicKey:
 		return "Ed25519"
 	}
+	if k, ok := rsaKey(c); ok {
+		return fmt.Sprintf("RSA-PSS %d bits", k.N.BitLen())
+	}
 	switch oid, _ := spkiAlgorithm(c.RawSubjectPublicKeyInfo); {
 	case oid.Equal(oidEd448):
 		return "Ed448"
@@ -474,10 +487,19 @@ func KeyDescription(c *x509.Certificate) string {
 // SignatureName names a certificate's signature algorithm, Ed448
 // included.
 func SignatureName(c *x509.Certificate) string {
-	if c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm && isEd448Signed(c) {
-		return "Ed448"
+	if c.SignatureAlgorithm != x509.UnknownSignatureAlgorithm {
+		return c.SignatureAlgorithm.String()
 	}
-	return c.SignatureAlgorithm.String()
+	switch oid, _ := signatureAlgorithm(c); {
+	case oid.Equal(oidEd448):
+		return "Ed448"
+	case oid.Equal(oidRSAPSS):
+		return pssName(c)
+	case oid != nil:
+		// crypto/x509's name of an unknown algorithm is "0".
+		return "unknown algorithm " + oid.String()
+	}
+	return "unknown algorithm"
 }
 
 // signatureOK checks c's signature with issuer's key (the mathematics
@@ -492,6 +514,9 @@ func signatureOK(c, issuer *x509.Certificate) error {
 			return errors.New("the Ed448 signature does not verify with the issuer's key")
 		}
 		return nil
+	}
+	if ownPSS(c, issuer) {
+		return checkPSS(c, issuer)
 	}
 	return issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
 }
@@ -552,7 +577,12 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		l.Checks = append(l.Checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
 	}
 	// Signature.
-	if h, ok := sigHashes[c.SignatureAlgorithm]; ok && h.Available() {
+	h, ok := sigHashes[c.SignatureAlgorithm]
+	if oid, params := signatureAlgorithm(c); !ok && oid.Equal(oidRSAPSS) {
+		p, err := parsePSS(params)
+		h, ok = p.hash, err == nil
+	}
+	if ok && h.Available() {
 		hh := h.New()
 		hh.Write(c.RawTBSCertificate)
 		l.Hash, l.TBSHash = h.String(), hh.Sum(nil)

@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
 	"time"
@@ -25,7 +24,7 @@ const MinRSABits = 2048
 // another type (elliptic curves crypto/x509 parses are all 224 bits or
 // more).
 func checkKeySize(c *x509.Certificate) (Check, bool) {
-	k, isRSA := c.PublicKey.(*rsa.PublicKey)
+	k, isRSA := rsaKey(c)
 	if !isRSA || k.N.BitLen() >= MinRSABits {
 		return Check{}, true
 	}
@@ -53,7 +52,7 @@ func (e *WeakKeyError) Error() string {
 func weakKey(links []Link) error {
 	for _, l := range links {
 		if _, ok := checkKeySize(l.Cert); !ok {
-			return &WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: l.Cert.PublicKey.(*rsa.PublicKey).N.BitLen(), Min: MinRSABits}
+			return &WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: rsaBits(l.Cert), Min: MinRSABits}
 		}
 	}
 	return nil
