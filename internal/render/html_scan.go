@@ -59,6 +59,9 @@ type htmlScanVersion struct {
 	// DH is the size of the DHE prime the server sent, or why it is not
 	// known.
 	DH string
+	// FFDHE says which RFC 7919 group the server chose when the hello
+	// offered them for DHE, or that it chose none.
+	FFDHE string
 }
 
 type htmlSuite struct {
@@ -159,10 +162,20 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		case p.Err != "":
 			v.DH = p.Err
 		default:
-			v.DH = fmt.Sprintf("%d-bit prime", p.Bits)
+			v.DH = fmt.Sprintf("%d-bit prime, %s", p.Bits, dhGroupText(p.Known))
 			if p.Suite != 0 {
 				v.DH += " (" + enumText(trace.SuiteEnum(p.Suite)) + ")"
 			}
+		}
+	case *scanev.FFDHE:
+		v := s.version(p.Version)
+		v.FFDHE = p.Err
+		switch {
+		case p.Err != "":
+		case p.Group != 0:
+			v.FFDHE = p.Known + " chosen (" + enumText(trace.SuiteEnum(p.Suite)) + ")"
+		default:
+			v.FFDHE = fmt.Sprintf("none chosen: a %d-bit prime, %s (%s)", p.Bits, dhGroupText(p.Known), enumText(trace.SuiteEnum(p.Suite)))
 		}
 	case *scanev.Summary:
 		s.Done, s.Target, s.Grade, s.Ungraded, s.Probes = true, p.Addr, p.Grade, p.Ungraded, p.Probes

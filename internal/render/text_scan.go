@@ -36,7 +36,7 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	for _, vr := range r.Versions {
 		scanSuites(&b, vr)
 	}
-	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 {
+	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 || r.FFDHE != nil {
 		b.WriteString("\nGroups\n")
 		if len(r.Groups13) > 0 {
 			fmt.Fprintf(&b, "  TLS 1.3: %s\n", groupList(r.Groups13))
@@ -48,7 +48,17 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 			if g.Err != "" {
 				fmt.Fprintf(&b, "  DHE in %s: unknown (%s)\n", versionText(g.Version), g.Err)
 			} else {
-				fmt.Fprintf(&b, "  DHE in %s: %d-bit prime (%s)\n", versionText(g.Version), g.Bits, enumText(trace.SuiteEnum(g.Suite)))
+				fmt.Fprintf(&b, "  DHE in %s: %d-bit prime, %s (%s)\n", versionText(g.Version), g.Bits, dhGroupText(g.Known), enumText(trace.SuiteEnum(g.Suite)))
+			}
+		}
+		if f := r.FFDHE; f != nil {
+			switch {
+			case f.Err != "":
+				fmt.Fprintf(&b, "  DHE in %s with the ffdhe groups offered: unknown (%s)\n", versionText(f.Version), f.Err)
+			case f.Group != 0:
+				fmt.Fprintf(&b, "  DHE in %s with the ffdhe groups offered: %s chosen (%s)\n", versionText(f.Version), f.Known, enumText(trace.SuiteEnum(f.Suite)))
+			default:
+				fmt.Fprintf(&b, "  DHE in %s with the ffdhe groups offered: none chosen, a %d-bit prime, %s (%s)\n", versionText(f.Version), f.Bits, dhGroupText(f.Known), enumText(trace.SuiteEnum(f.Suite)))
 			}
 		}
 	}
@@ -219,4 +229,13 @@ func (p *ScanProgress) End() {
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
+}
+
+// dhGroupText names a DHE group: the published one it is, or the
+// server's own.
+func dhGroupText(known string) string {
+	if known == "" {
+		return "the server's own group"
+	}
+	return known
 }

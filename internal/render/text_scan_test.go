@@ -41,8 +41,10 @@ func TestScanReport(t *testing.T) {
 		Groups12: []uint16{0x0017, 0x0018, 0x0fff},
 		DH: []scanev.DHGroup{
 			{Version: 0x0303, Suite: 0x009e, Bits: 2048},
+			{Version: 0x0302, Suite: 0x0033, Bits: 1024, Known: "RFC 2409 group 2 (MODP 1024 bits)"},
 			{Version: 0x0301, Err: "the probe timed out"},
 		},
+		FFDHE: &scanev.FFDHE{Version: 0x0303, Suite: 0x009e, Group: 0x0100, Bits: 2048, Known: "ffdhe2048"},
 		Signatures: []scanev.SignatureAccepted{
 			{Version: 0x0303, Scheme: 0x0804, Suite: 0xc02f}, {Version: 0x0303, Scheme: 0x0401, Suite: 0xc02f},
 			{Version: 0x0304, Scheme: 0x0804}, {Version: 0x0304, Scheme: 0x0807},

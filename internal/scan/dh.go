@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -51,6 +52,7 @@ func scanDH(r *Result, probe func(*hello) answer) []DHGroup {
 				g.Err = "the server sent no ServerKeyExchange with a DH prime"
 			default:
 				g.Suite, g.Bits = a.hello.CipherSuite, a.keyExchange.DHPrimeBits
+				g.Known, _, _ = handshake.KnownDHGroup(a.keyExchange.DHPrime, a.keyExchange.DHGenerator)
 			}
 			mu.Lock()
 			out = append(out, g)
@@ -62,10 +64,51 @@ func scanDH(r *Result, probe func(*hello) answer) []DHGroup {
 	return out
 }
 
+// ffdheGroups are the RFC 7919 groups, ffdhe2048 to ffdhe8192.
+var ffdheGroups = []uint16{256, 257, 258, 259, 260}
+
+// scanFFDHE asks, in TLS 1.2 when the server accepted DHE suites there,
+// whether it uses an RFC 7919 group when the hello names them: one probe
+// offering those suites with the five ffdhe groups alone in
+// supported_groups reads on to the ServerKeyExchange, whose prime and
+// generator are compared with the groups' (RFC 7919, Section 4: the
+// server SHOULD pick one of them; one that does not know the extension's
+// ffdhe values sends its own group). nil when no DHE suite was accepted
+// in TLS 1.2.
+func scanFFDHE(r *Result, probe func(*hello) answer) *FFDHE {
+	vr := r.Version(wire.VersionTLS12)
+	if vr == nil || vr.Outcome != Accepted {
+		return nil
+	}
+	suites := slices.DeleteFunc(slices.Clone(vr.Suites), func(s uint16) bool { return wire.CipherSuiteKeyExchange(s) != wire.KexDHE })
+	if len(suites) == 0 {
+		return nil
+	}
+	f := &FFDHE{Version: wire.VersionTLS12}
+	a := probe(&hello{version: wire.VersionTLS12, suites: suites, groups: ffdheGroups, wantKeyExchange: true})
+	switch {
+	case a.outcome != Accepted:
+		f.Err = "the probe was not accepted: " + reason(a)
+	case a.version() != wire.VersionTLS12 || !slices.Contains(suites, a.hello.CipherSuite):
+		f.Err = fmt.Sprintf("the server chose %s with %s", wire.VersionName(a.version()), suiteName(a.hello.CipherSuite))
+	case a.keyExchange == nil || a.keyExchange.DHPrimeBits == 0:
+		f.Suite = a.hello.CipherSuite
+		f.Err = "the server sent no ServerKeyExchange with a DH prime"
+	default:
+		f.Suite, f.Bits = a.hello.CipherSuite, a.keyExchange.DHPrimeBits
+		var named uint16
+		f.Known, named, _ = handshake.KnownDHGroup(a.keyExchange.DHPrime, a.keyExchange.DHGenerator)
+		if slices.Contains(ffdheGroups, named) {
+			f.Group = named
+		}
+	}
+	return f
+}
+
 // dhFindings is the dh-small finding: a DHE group under 2048 bits (high
 // under 1024, which Logjam showed within reach of precomputation).
 func dhFindings(r *Result) []Finding {
-	small := 0
+	small, common := 0, 0
 	var where []string
 	for _, g := range r.DH {
 		if g.Bits == 0 || g.Bits >= 2048 {
@@ -74,7 +117,14 @@ func dhFindings(r *Result) []Finding {
 		if small == 0 || g.Bits < small {
 			small = g.Bits
 		}
-		where = append(where, fmt.Sprintf("%d bits in %s (%s)", g.Bits, wire.VersionName(g.Version), suiteName(g.Suite)))
+		if g.Known != "" && (common == 0 || g.Bits < common) {
+			common = g.Bits
+		}
+		w := fmt.Sprintf("%d bits in %s (%s)", g.Bits, wire.VersionName(g.Version), suiteName(g.Suite))
+		if g.Known != "" {
+			w = fmt.Sprintf("%d bits in %s (%s), the published %s", g.Bits, wire.VersionName(g.Version), suiteName(g.Suite), g.Known)
+		}
+		where = append(where, w)
 	}
 	if small == 0 {
 		return nil
@@ -82,6 +132,16 @@ func dhFindings(r *Result) []Finding {
 	sev, why := Medium, "a prime under 2048 bits gives less than the 112-bit security current guidance asks (NIST SP 800-57), and 1024-bit primes are within reach of a state-level precomputation (Logjam, CVE-2015-4000)"
 	if small < 1024 {
 		sev, why = High, "a prime this small is within reach of the precomputation of the Logjam attack (CVE-2015-4000), after which each session is broken quickly"
+	}
+	// A published (common) prime is what Logjam's precomputation is
+	// worth doing for: one precomputation breaks every server that uses
+	// it. testssl.sh rates a common prime of up to 800 bits critical, of
+	// up to 1024 bits high (its out_common_prime).
+	switch {
+	case common > 0 && common <= 800:
+		sev, why = Critical, "a published prime this small is shared by many servers, and its Logjam precomputation (CVE-2015-4000) is within reach of an academic team: each session is then broken quickly"
+	case common > 0 && common <= 1024 && sev < High:
+		sev, why = High, "a published 1024-bit prime is shared by many servers, which makes its Logjam precomputation (CVE-2015-4000) worth a state's while: one precomputation breaks the sessions of all of them"
 	}
 	return []Finding{finding(sev, "dh-small", fmt.Sprintf("the DHE group is %d bits", small),
 		"the ServerKeyExchange's prime (dh_p) is "+strings.Join(where, ", ")+"; "+why,

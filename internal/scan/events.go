@@ -30,6 +30,7 @@ type (
 	ALPNAccepted        = scanev.ALPNAccepted
 	SignatureAccepted   = scanev.SignatureAccepted
 	DHGroup             = scanev.DHGroup
+	FFDHE               = scanev.FFDHE
 )
 
 // Outcomes of a probe.

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -13,6 +14,7 @@ const (
 	extSessionTicket        = 35     // RFC 5077
 	extExtendedMasterSecret = 23     // RFC 7627
 	extRenegotiationInfo    = 0xff01 // RFC 5746
+	extEncryptThenMAC       = 22     // RFC 7366
 	fallbackSCSV            = 0x5600 // RFC 7507
 	compressionDeflate      = 1      // RFC 3749
 )
@@ -73,6 +75,28 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 			Feature{Name: "session_ticket", Version: v, Supported: ticket, Known: known, Detail: detail(on(ticket, "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"), "the ServerHello has no session_ticket")},
 			Feature{Name: "session_id", Version: v, Supported: sid, Known: known, Detail: detail(on(sid, "the ServerHello has a session ID, under which the server may resume the session"), "the ServerHello has an empty session ID")},
 		)
+	}
+	// encrypt_then_mac (RFC 7366), offered with the CBC suites the
+	// server accepted in that version alone: a server echoes it only
+	// when it chooses a CBC suite (Section 3). testssl.sh lists it among
+	// the extensions and grades nothing on it; neither does this scan.
+	if cbcSuites := slices.DeleteFunc(slices.Clone(suites), func(s uint16) bool { return !cbc(s) }); v != 0 && len(cbcSuites) > 0 {
+		a := probe(&hello{version: v, suites: cbcSuites, groups: ecGroups, extra: []wire.Extension{wire.EmptyExtension(extEncryptThenMAC)}})
+		f := Feature{Name: "encrypt_then_mac", Version: v}
+		switch {
+		case a.outcome != Accepted || a.version() != v || !slices.Contains(cbcSuites, a.hello.CipherSuite):
+			f.Detail = "the probe offering the CBC suites in " + wire.VersionName(v) + " was not answered with one: " + reason(a)
+			if a.outcome == Accepted {
+				f.Detail = fmt.Sprintf("the probe offering the CBC suites in %s was answered with %s in %s", wire.VersionName(v), suiteName(a.hello.CipherSuite), wire.VersionName(a.version()))
+			}
+		case a.hello.EncryptThenMAC:
+			f.Known, f.Supported = true, true
+			f.Detail = "the ServerHello choosing " + suiteName(a.hello.CipherSuite) + " has encrypt_then_mac: its CBC records are encrypted, then MACed"
+		default:
+			f.Known = true
+			f.Detail = "the ServerHello choosing " + suiteName(a.hello.CipherSuite) + " has no encrypt_then_mac: its CBC records are MACed, then encrypted (padding oracles: Lucky Thirteen)"
+		}
+		out = append(out, f)
 	}
 	// Fallback: a version below the highest, with the signaling suite.
 	if len(spoken) >= 2 {

@@ -224,6 +224,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		}
 	})
 	stage(func() {
+		if res.FFDHE = scanFFDHE(res, probe); res.FFDHE != nil {
+			emit(res.FFDHE)
+		}
+	})
+	stage(func() {
 		sigs, sigNotes = scanSignatures12(res, probe)
 		for i := range sigs {
 			emit(&sigs[i])

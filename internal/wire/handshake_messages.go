@@ -452,8 +452,12 @@ func parseServerKeyExchange(ctx *Context, r *reader, sig *Signed) {
 			if !ok {
 				return
 			}
-			if name == "dh_p" {
+			switch name {
+			case "dh_p":
 				sig.DHPrimeBits = new(big.Int).SetBytes(b).BitLen()
+				sig.DHPrime = b
+			case "dh_g":
+				sig.DHGenerator = b
 			}
 		}
 		signed = kex == KexDHE

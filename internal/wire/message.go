@@ -136,6 +136,10 @@ type Signed struct {
 	// ServerKeyExchange (RFC 5246, Section 7.4.3), leading zero bits not
 	// counted; 0 when the message has no prime.
 	DHPrimeBits int
+	// DHPrime and DHGenerator are dh_p and dh_g of a DHE or DH_anon
+	// ServerKeyExchange as sent (big-endian), nil when the message ended
+	// before them; not copied.
+	DHPrime, DHGenerator []byte
 	// PSKIdentityHint is the psk_identity_hint of a PSK, DHE_PSK,
 	// ECDHE_PSK or RSA_PSK ServerKeyExchange (RFC 4279, Sections 2 to
 	// 4; RFC 5489, Section 2), if HasPSKIdentityHint; not copied.

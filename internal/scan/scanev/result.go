@@ -60,6 +60,9 @@ type Result struct {
 	// DH are the DHE groups the server uses, per version from SSL 3.0 to
 	// TLS 1.2 in which it accepted DHE suites.
 	DH []DHGroup
+	// FFDHE is what the server did, in TLS 1.2, with the RFC 7919
+	// groups offered for DHE; nil when it accepted no DHE suite there.
+	FFDHE *FFDHE
 	// Signatures are the signature schemes the server signed with when
 	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
 	// (CertificateVerify); SignatureNotes says what those probes could
