@@ -116,8 +116,9 @@ type Result struct {
 
 // OIDs crypto/x509 does not know.
 var (
-	oidEd448 = asn1.ObjectIdentifier{1, 3, 101, 113}
-	oidX448  = asn1.ObjectIdentifier{1, 3, 101, 111}
+	oidEd448  = asn1.ObjectIdentifier{1, 3, 101, 113}
+	oidX448   = asn1.ObjectIdentifier{1, 3, 101, 111}
+	oidX25519 = asn1.ObjectIdentifier{1, 3, 101, 110}
 )
 
 // maxDepth bounds the chain the explainer builds.
@@ -470,6 +471,14 @@ func KeyDescription(c *x509.Certificate) string {
 	case ed25519.PublicKey:
 		return "Ed25519"
 	}
+	if c.PublicKeyAlgorithm == x509.DSA {
+		// Dss-Parms (RFC 3279, Section 2.3.2): the size is p's.
+		var params struct{ P, Q, G *big.Int }
+		if _, err := asn1.Unmarshal(spkiParams(c.RawSubjectPublicKeyInfo), &params); err == nil && params.P != nil {
+			return fmt.Sprintf("DSA %d bits", params.P.BitLen())
+		}
+		return "DSA"
+	}
 	if k, ok := rsaKey(c); ok {
 		return fmt.Sprintf("RSA-PSS %d bits", k.N.BitLen())
 	}
@@ -478,6 +487,8 @@ func KeyDescription(c *x509.Certificate) string {
 		return "Ed448"
 	case oid.Equal(oidX448):
 		return "X448"
+	case oid.Equal(oidX25519):
+		return "X25519"
 	case oid != nil:
 		return "unknown key type " + oid.String()
 	}
