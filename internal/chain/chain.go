@@ -110,7 +110,8 @@ type Result struct {
 	At         time.Time
 	Name       string
 	// Warnings say what is wrong with a valid chain without failing it
-	// (a validity longer than public CAs may issue).
+	// (a validity longer than public CAs may issue, key identifiers
+	// OpenSSL does not match).
 	Warnings []trace.Warning
 }
 
@@ -235,6 +236,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	if r.Valid {
 		if w := longValidity(leaf, o.systemRoots()); w != nil {
+			r.Warnings = append(r.Warnings, *w)
+		}
+		if w := keyIDMismatch(r.Links); w != nil {
 			r.Warnings = append(r.Warnings, *w)
 		}
 	}
