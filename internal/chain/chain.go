@@ -242,6 +242,15 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 			r.Warnings = append(r.Warnings, *w)
 		}
 	}
+	var inv x509.CertificateInvalidError
+	if errors.As(r.Err, &inv) && inv.Reason == x509.NoValidChains {
+		// The link of the CA whose policy constraints failed the path
+		// says so (crypto/x509 names no certificate).
+		if _, _, i := policyFailure(path); i >= 0 && i < len(r.Links) {
+			r.Links[i].Checks = append(r.Links[i].Checks, Check{Name: "policy", OK: false,
+				Detail: fmt.Sprintf("%s, policies %s: no policy is valid down to the leaf (RFC 5280, Section 6.1)", policyLimits(path[i]), policies(path[i]))})
+		}
+	}
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock)
 		var host x509.HostnameError

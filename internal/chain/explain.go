@@ -76,6 +76,11 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		case x509.IncompatibleUsage:
 			return fmt.Sprintf("the extended key usage of %s does not allow this use (%s)", subject, ekuList(c)),
 				"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
+		case x509.NoValidChains:
+			// crypto/x509 gives this reason only when a path's
+			// certificate policies were refused.
+			cause, fix, _ := policyFailure(sent)
+			return cause, fix
 		case x509.CANotAuthorizedForThisName, x509.CANotAuthorizedForExtKeyUsage:
 			return fmt.Sprintf("a CA's name constraints do not allow the names of the certificate (%s)", err),
 				"issue the certificate from a CA allowed to sign these names"
