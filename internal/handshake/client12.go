@@ -576,7 +576,8 @@ func (h *clientHandshake12) sendFinished() error {
 	if err != nil {
 		return err
 	}
-	fin, err := wire.MarshalFinished(verifyData12(h.version, h.suite, h.master, true, c.transcript.msgs))
+	c.clientVerify = verifyData12(h.version, h.suite, h.master, true, c.transcript.msgs)
+	fin, err := wire.MarshalFinished(c.clientVerify)
 	if err != nil {
 		return h.fail(wire.AlertInternalError, err)
 	}
@@ -623,6 +624,7 @@ func (h *clientHandshake12) readFinished() error {
 	if !macEqual(msg[wire.HandshakeHeaderLen:], want) {
 		return h.failf(wire.AlertDecryptError, "the server's finished does not match the handshake: its verify_data is wrong (RFC 5246, Section 7.4.9; RFC 6101, Section 5.6.9)")
 	}
+	c.serverVerify = want
 	return nil
 }
 

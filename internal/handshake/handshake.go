@@ -207,6 +207,11 @@ type Conn struct {
 	// sentAlert records that a fatal alert or close_notify was sent.
 	closeSent bool
 
+	// clientVerify and serverVerify are the verify_data of a TLS 1.0-1.2
+	// client's Finished messages, for a renegotiation (RFC 5746,
+	// Section 3.5).
+	clientVerify, serverVerify []byte
+
 	// post holds what TLS 1.3 needs after the handshake: the traffic
 	// secrets (KeyUpdate) and the resumption secret (tickets).
 	post *post13

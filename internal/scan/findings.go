@@ -156,6 +156,7 @@ func findings(r *Result) []Finding {
 			f.Detail+"; without a Strict-Transport-Security policy a browser's first http:// visit can be stripped of TLS (RFC 6797)",
 			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"))
 	}
+	out = append(out, renegotiationFinding(r)...)
 	out = append(out, dhFindings(r)...)
 	out = append(out, certFindings(r)...)
 	if !on(wire.VersionTLS13) {

@@ -208,6 +208,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		chains     []CertChain
 		t13        tls13Found
 		resumption []Feature
+		reneg      *Feature
 		stages     sync.WaitGroup
 	)
 	stage := func(f func()) {
@@ -261,6 +262,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		}
 	})
 	stage(func() {
+		if reneg = scanRenegotiation(ctx, res, p, &o); reneg != nil {
+			emit(reneg)
+		}
+	})
+	stage(func() {
 		resumption = scanResumption(ctx, res, p, &o)
 		for i := range resumption {
 			emit(&resumption[i])
@@ -285,6 +291,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		res.Features = append(res.Features, *t13.ocsp)
 	}
 	res.Features = append(res.Features, resumption...)
+	if reneg != nil {
+		res.Features = append(res.Features, *reneg)
+	}
 	res.Chains = chains
 	for _, cc := range t13.chains {
 		i := slices.IndexFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType })

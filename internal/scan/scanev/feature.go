@@ -10,8 +10,9 @@ import (
 type Feature struct {
 	// Name is secure_renegotiation, extended_master_secret, heartbeat,
 	// compression, ocsp_stapling, session_ticket, session_id,
-	// encrypt_then_mac, fallback_scsv, hsts, session_id_resumption, ticket_resumption,
-	// psk_resumption or early_data.
+	// encrypt_then_mac, client_renegotiation, fallback_scsv, hsts,
+	// session_id_resumption, ticket_resumption, psk_resumption or
+	// early_data.
 	Name string
 	// Version is the version the feature was probed in; 0 when it is
 	// not about one (hsts).

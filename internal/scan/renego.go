@@ -1,0 +1,110 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"syscall"
+
+	"github.com/tlstrace/tlstrace/internal/handshake"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// scanRenegotiation asks, in the highest version from TLS 1.0 to 1.2 the
+// server speaks, whether it accepts a renegotiation the client starts
+// (testssl.sh's "Secure Client-Initiated Renegotiation", CVE-2011-1473):
+// a full handshake on the engine (with the suites it accepted there that
+// the engine completes), then a ClientHello under the session's keys
+// with renegotiation_info (RFC 5746, Section 3.5). A ServerHello is an
+// acceptance; an alert (OpenSSL 3 answers no_renegotiation unless
+// -client_renegotiation) or the connection closed a refusal. nil when
+// the server speaks none of those versions.
+func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *Feature {
+	var v uint16
+	var suites []uint16
+	for _, vr := range r.Versions {
+		if vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10 && vr.Version <= wire.VersionTLS12 {
+			v = vr.Version
+			suites = slices.DeleteFunc(slices.Clone(vr.Suites), func(s uint16) bool { return !engineSuite12(s) })
+		}
+	}
+	if v == 0 {
+		return nil
+	}
+	f := &Feature{Name: "client_renegotiation", Version: v}
+	if len(suites) == 0 {
+		f.Detail = "no suite the server accepted in " + wire.VersionName(v) + " is one tlstrace's engine completes"
+		return f
+	}
+	cfg := &handshake.Config{ServerName: o.ServerName, MinVersion: v, MaxVersion: v, CipherSuites: suites, MinDHBits: minScanDHBits, NoSessionTickets: true}
+	var rn *handshake.Renegotiation
+	var rerr error
+	a := p.with(ctx, func(conn net.Conn) answer {
+		hc := handshake.Client(conn, cfg)
+		defer hc.Close()
+		hctx, cancel := context.WithTimeout(ctx, p.timeout)
+		defer cancel()
+		err := hc.HandshakeContext(hctx)
+		var alert *handshake.AlertError
+		switch {
+		case err == nil:
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+			return answer{outcome: TimedOut, err: fmt.Errorf("no answer in time: %w", err)}
+		case errors.As(err, &alert) && !alert.Sent:
+			d := wire.AlertDescription(alert.Alert)
+			return answer{outcome: Refused, alert: d, hasAlert: true, err: fmt.Errorf("alert %s", d)}
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+			return answer{outcome: Refused, err: errors.New("the server closed the connection")}
+		default:
+			return answer{outcome: Refused, err: err}
+		}
+		rn, rerr = hc.Renegotiate(hctx)
+		return answer{outcome: Accepted}
+	})
+	switch {
+	case a.outcome != Accepted:
+		f.Detail = "the handshake before the renegotiation did not complete: " + reason(a)
+	case rerr != nil:
+		f.Detail = "the renegotiation's answer could not be read: " + rerr.Error()
+	case rn.Accepted:
+		f.Known, f.Supported = true, true
+		f.Detail = "the server answered a ClientHello sent inside the " + wire.VersionName(v) + " session with a ServerHello: it renegotiates when the client asks"
+		if !rn.Secure {
+			f.Detail += ", and its renegotiation_info does not carry the verify_data of the session's Finished messages (RFC 5746, Section 3.5): an insecure renegotiation (CVE-2009-3555)"
+		}
+	case rn.HasAlert:
+		f.Known = true
+		level := "a warning"
+		if rn.Fatal {
+			level = "a fatal"
+		}
+		f.Detail = fmt.Sprintf("the server answered a ClientHello sent inside the %s session with %s %s alert", wire.VersionName(v), level, rn.Alert)
+	case rn.Closed:
+		f.Known = true
+		f.Detail = "the server closed the connection when a ClientHello was sent inside the " + wire.VersionName(v) + " session"
+	default:
+		// testssl.sh reads a time-out as "likely not vulnerable"; it
+		// is said as not known here.
+		f.Detail = "the server did not answer a ClientHello sent inside the " + wire.VersionName(v) + " session within the probe's time"
+	}
+	return f
+}
+
+// renegotiationFinding is testssl.sh's rule for a client-initiated
+// renegotiation the server accepts (its run_renego): medium, a potential
+// denial of service (each renegotiation costs the server a handshake's
+// private-key operation, CVE-2011-1473). testssl.sh raises it to high
+// for an HTTP server that accepts four in a row; this scan asks one.
+func renegotiationFinding(r *Result) []Finding {
+	f := r.Feature("client_renegotiation")
+	if f == nil || !f.Supported {
+		return nil
+	}
+	return []Finding{finding(Medium, "client-renegotiation", "the server accepts client-initiated renegotiation",
+		f.Detail+"; a client can make it redo the handshake's private-key operation at will on one connection, a cheap denial of service (CVE-2011-1473)",
+		"refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; nginx refuses it; Apache: update mod_ssl)")}
+}
