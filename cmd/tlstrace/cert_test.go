@@ -220,6 +220,35 @@ func TestCertNamesAsOpenSSL(t *testing.T) {
 	}
 }
 
+// TestCertNegativeSerial: a certificate with a negative serial number,
+// which openssl makes, shows and verifies, is shown with its sign and
+// verified with a warning (crypto/x509 refused to read it).
+func TestCertNegativeSerial(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	osl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+		"-subj", "/CN=Serial Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "l.key", "-out", "l.csr", "-subj", "/CN=neg.test")
+	os.WriteFile(p("l.ext"), []byte("subjectAltName=DNS:neg.test\n"), 0o644)
+	osl(t, dir, "x509", "-req", "-in", "l.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "-1234", "-days", "1", "-extfile", "l.ext", "-out", "neg.pem")
+	if out := osl(t, dir, "x509", "-in", "neg.pem", "-noout", "-text"); !strings.Contains(out, "-1234 (-0x4d2)") {
+		t.Fatalf("openssl made:\n%s", out)
+	}
+	osl(t, dir, "verify", "-CAfile", "ca.pem", "neg.pem")
+	var show struct{ Fields struct{ Serial string } }
+	if err := json.Unmarshal([]byte(runOK(t, "cert", "show", "--json", p("neg.pem"))), &show); err != nil {
+		t.Fatal(err)
+	}
+	if show.Fields.Serial != "(Negative)04:D2" {
+		t.Errorf("serial %q, want (Negative)04:D2", show.Fields.Serial)
+	}
+	code, _, stderr := runCode("verify", "--cacert", p("ca.pem"), "--name", "neg.test", p("neg.pem"))
+	if code != 0 || !strings.Contains(stderr, "negative serial number (-1234)") {
+		t.Errorf("verify: exit %d, stderr %q; want valid with a warning", code, stderr)
+	}
+}
+
 func runOK(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, stderr := runCode(args...)

@@ -1,3 +1,9 @@
+// Certificates with a negative serial number, which RFC 5280 forbids but
+// openssl reads and verifies, are read and shown (with a warning) rather
+// than refused unread, as crypto/x509 does since Go 1.23.
+//
+//go:debug x509negativeserial=1
+
 // Command tlstrace makes TLS and HTTPS connections visible and explains them:
 // every record and handshake message decoded, TLS 1.3's encrypted ones
 // decrypted with the session's own secrets.

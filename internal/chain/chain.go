@@ -111,7 +111,7 @@ type Result struct {
 	Name       string
 	// Warnings say what is wrong with a valid chain without failing it
 	// (a validity longer than public CAs may issue, key identifiers
-	// OpenSSL does not match).
+	// OpenSSL does not match, a negative serial number).
 	Warnings []trace.Warning
 }
 
@@ -239,6 +239,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 			r.Warnings = append(r.Warnings, *w)
 		}
 		if w := keyIDMismatch(r.Links); w != nil {
+			r.Warnings = append(r.Warnings, *w)
+		}
+		if w := negativeSerial(r.Links); w != nil {
 			r.Warnings = append(r.Warnings, *w)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 func Describe(c *x509.Certificate) *field.Node {
 	f := field.NewObject("")
 	f.AddUint("version", uint64(c.Version))
-	f.AddString("serial", colonHex(c.SerialNumber.Bytes()))
+	f.AddString("serial", SerialText(c))
 	f.AddString("signature_algorithm", SignatureName(c))
 	f.AddString("issuer", dn.Issuer(c))
 	f.AddString("subject", dn.Subject(c))
@@ -142,4 +143,17 @@ func colonHex(b []byte) string {
 		parts = append(parts, h[i:i+2])
 	}
 	return strings.Join(parts, ":")
+}
+
+// SerialText writes c's serial number as openssl x509 -text writes a long
+// one: its bytes in hex with colons, "(Negative)" before a negative one
+// (RFC 5280, Section 4.1.2.2 forbids it; openssl reads it).
+func SerialText(c *x509.Certificate) string {
+	if c.SerialNumber == nil {
+		return ""
+	}
+	if c.SerialNumber.Sign() < 0 {
+		return "(Negative)" + colonHex(new(big.Int).Neg(c.SerialNumber).Bytes())
+	}
+	return colonHex(c.SerialNumber.Bytes())
 }

@@ -33,3 +33,21 @@ func keyIDMismatch(links []Link) *trace.Warning {
 	}
 	return nil
 }
+
+// negativeSerial warns of a certificate with a negative serial number:
+// RFC 5280, Section 4.1.2.2 asks for a positive one, and crypto/x509
+// refuses to parse it since Go 1.23 (tlstrace reads it as openssl does),
+// so Go programs fail on it.
+func negativeSerial(links []Link) *trace.Warning {
+	for _, l := range links {
+		if l.Cert.SerialNumber == nil || l.Cert.SerialNumber.Sign() >= 0 {
+			continue
+		}
+		return &trace.Warning{
+			Cause: fmt.Sprintf("the certificate %q has a negative serial number (%s), which RFC 5280 (Section 4.1.2.2) forbids: openssl accepts it, but Go programs (crypto/x509 since Go 1.23) refuse to read the certificate",
+				dn.Subject(l.Cert), l.Cert.SerialNumber),
+			Fix: fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(l.Cert)),
+		}
+	}
+	return nil
+}
