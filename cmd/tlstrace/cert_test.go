@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -246,6 +247,39 @@ func TestCertNegativeSerial(t *testing.T) {
 	code, _, stderr := runCode("verify", "--cacert", p("ca.pem"), "--name", "neg.test", p("neg.pem"))
 	if code != 0 || !strings.Contains(stderr, "negative serial number (-1234)") {
 		t.Errorf("verify: exit %d, stderr %q; want valid with a warning", code, stderr)
+	}
+}
+
+// TestCertShowEveryName: cert show lists every subjectAltName openssl
+// writes, in its order and in openssl's configuration syntax, the names
+// crypto/x509 does not read (otherName, dirName, RID) included, and the
+// policy constraints.
+func TestCertShowEveryName(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	sans := []string{"DNS:a.test", "IP:::1", "email:a@b.test", "URI:https://u.test/x", "otherName:1.2.3.4;UTF8:hello", "dirName:CN=dir", "RID:1.2.3", "IP:192.0.2.1"}
+	conf := "subjectAltName=" + strings.Join(sans, ",") + "\npolicyConstraints=requireExplicitPolicy:1,inhibitPolicyMapping:2\ninhibitAnyPolicy=3\n[dir]\nCN=dir\n"
+	conf = strings.Replace(conf, "dirName:CN=dir", "dirName:dir", 1)
+	os.WriteFile(filepath.Join(dir, "x.ext"), []byte(conf), 0o644)
+	osl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-out", "k.csr.pem", "-days", "1", "-subj", "/CN=names")
+	osl(t, dir, "x509", "-in", "k.csr.pem", "-signkey", "k.pem", "-days", "1", "-extfile", "x.ext", "-out", "c.pem")
+	if out := osl(t, dir, "x509", "-in", "c.pem", "-noout", "-ext", "subjectAltName"); !strings.Contains(out, "Registered ID:1.2.3") {
+		t.Fatalf("openssl made:\n%s", out)
+	}
+	var show struct {
+		Fields struct {
+			SubjectAltNames   []string `json:"subject_alt_names"`
+			PolicyConstraints string   `json:"policy_constraints"`
+		}
+	}
+	if err := json.Unmarshal([]byte(runOK(t, "cert", "show", "--json", filepath.Join(dir, "c.pem"))), &show); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(show.Fields.SubjectAltNames, sans) {
+		t.Errorf("subject_alt_names %q\nwant %q", show.Fields.SubjectAltNames, sans)
+	}
+	if want := "requireExplicitPolicy:1, inhibitPolicyMapping:2, inhibitAnyPolicy:3"; show.Fields.PolicyConstraints != want {
+		t.Errorf("policy_constraints %q, want %q", show.Fields.PolicyConstraints, want)
 	}
 }
 

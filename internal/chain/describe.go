@@ -50,7 +50,12 @@ func Describe(c *x509.Certificate) *field.Node {
 		}
 		f.AddString("extended_key_usage", strings.Join(names, ", "))
 	}
-	if len(c.DNSNames)+len(c.IPAddresses)+len(c.EmailAddresses)+len(c.URIs) > 0 {
+	if names, ok := subjectAltNames(c); ok && len(names) > 0 {
+		l := f.Add(field.NewList("subject_alt_names"))
+		for _, n := range names {
+			l.AddString("", n)
+		}
+	} else if len(c.DNSNames)+len(c.IPAddresses)+len(c.EmailAddresses)+len(c.URIs) > 0 {
 		l := f.Add(field.NewList("subject_alt_names"))
 		for _, d := range c.DNSNames {
 			l.AddString("", "DNS:"+d)
@@ -85,6 +90,9 @@ func Describe(c *x509.Certificate) *field.Node {
 	}
 	for _, p := range c.Policies {
 		f.AddString("policy", p.String())
+	}
+	if l := policyLimits(c); l != "" {
+		f.AddString("policy_constraints", l)
 	}
 	exts := f.Add(field.NewList("extensions"))
 	for _, e := range c.Extensions {
