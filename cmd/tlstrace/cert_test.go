@@ -283,6 +283,38 @@ func TestCertShowEveryName(t *testing.T) {
 	}
 }
 
+// TestCertShowSelfSigned: a certificate named as its issuer but signed by
+// another key (a CA of the same name) is not self-signed, as openssl
+// verify -check_ss_sig finds when it is its own trust anchor; a root is.
+func TestCertShowSelfSigned(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	osl(t, dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+		"-subj", "/CN=Same Name", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "l.key", "-out", "l.csr", "-subj", "/CN=Same Name")
+	osl(t, dir, "x509", "-req", "-in", "l.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "1", "-out", "same.pem")
+	for _, c := range []struct {
+		file string
+		self bool
+	}{{"ca.pem", true}, {"same.pem", false}} {
+		err := exec.Command("openssl", "verify", "-check_ss_sig", "-CAfile", filepath.Join(dir, c.file), filepath.Join(dir, c.file)).Run()
+		if (err == nil) != c.self {
+			t.Fatalf("openssl verify of %s by itself: %v; the test expects self-signed %v", c.file, err, c.self)
+		}
+		var show struct {
+			Fields struct {
+				SelfSigned bool `json:"self_signed"`
+			}
+		}
+		if err := json.Unmarshal([]byte(runOK(t, "cert", "show", "--json", filepath.Join(dir, c.file))), &show); err != nil {
+			t.Fatal(err)
+		}
+		if show.Fields.SelfSigned != c.self {
+			t.Errorf("%s: self_signed %v, want %v", c.file, show.Fields.SelfSigned, c.self)
+		}
+	}
+}
+
 func runOK(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, stderr := runCode(args...)
