@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/chain"
 )
@@ -24,7 +25,7 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 	var pass string
 	cmd := &cobra.Command{
 		Use:   "show FILE...",
-		Short: "Show certificates (PEM, DER, PKCS#7, PKCS#12, bundles) like openssl x509 -text",
+		Short: "Show certificates (PEM, DER, PKCS#7, PKCS#12, bundles) like openssl x509 -text, and requests like openssl req -text",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			format := "trace"
@@ -39,6 +40,12 @@ func newCertShowCmd(stdout, stderr io.Writer) *cobra.Command {
 			for _, name := range args {
 				bundle, err := certio.ReadFile(name, pass)
 				if err != nil {
+					// A certificate request, shown as openssl req -text.
+					if req, rerr := certgen.ReadRequest(name); rerr == nil {
+						n++
+						out.Event(chain.RequestEvent(n, req, name))
+						continue
+					}
 					return certFileError(err)
 				}
 				if err := bundle.NeedCerts(name); err != nil {

@@ -315,6 +315,49 @@ func TestCertShowSelfSigned(t *testing.T) {
 	}
 }
 
+// TestCertShowRequest: cert show shows a request as openssl req -text
+// does (it said the file held no certificate): its subject, key and the
+// extensions it asks for, so that the issuer can read what it would sign.
+func TestCertShowRequest(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "r.key", "-out", "r.csr",
+		"-subj", "/CN=req.test/emailAddress=pki@req.test", "-addext", "basicConstraints=critical,CA:TRUE,pathlen:3",
+		"-addext", "keyUsage=critical,digitalSignature,keyCertSign", "-addext", "extendedKeyUsage=serverAuth,codeSigning",
+		"-addext", "subjectAltName=DNS:req.test,IP:192.0.2.7")
+	text := osl(t, dir, "req", "-in", "r.csr", "-noout", "-text", "-nameopt", "RFC2253,-esc_msb")
+	for _, want := range []string{"Subject: emailAddress=pki@req.test,CN=req.test", "CA:TRUE, pathlen:3", "Digital Signature, Certificate Sign", "DNS:req.test, IP Address:192.0.2.7"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("openssl req -text does not say %q:\n%s", want, text)
+		}
+	}
+	var show struct {
+		Type   string
+		Fields struct {
+			Subject          string
+			PublicKey        string   `json:"public_key"`
+			BasicConstraints string   `json:"basic_constraints"`
+			KeyUsage         string   `json:"key_usage"`
+			ExtKeyUsage      string   `json:"extended_key_usage"`
+			SANs             []string `json:"subject_alt_names"`
+		}
+	}
+	if err := json.Unmarshal([]byte(runOK(t, "cert", "show", "--json", filepath.Join(dir, "r.csr"))), &show); err != nil {
+		t.Fatal(err)
+	}
+	f := show.Fields
+	if show.Type != "certificate_request" || f.Subject != "emailAddress=pki@req.test,CN=req.test" || f.PublicKey != "ECDSA P-256" ||
+		f.BasicConstraints != "CA:TRUE, pathlen:3" || f.KeyUsage != "digitalSignature, keyCertSign" || f.ExtKeyUsage != "serverAuth, codeSigning" ||
+		!slices.Equal(f.SANs, []string{"DNS:req.test", "IP:192.0.2.7"}) {
+		t.Errorf("cert show: %+v", show)
+	}
+	// An Ed448 request, which crypto/x509 cannot check.
+	runOK(t, "cert", "csr", "--key-type", "ed448", "--cn", "ed.test", "-o", filepath.Join(dir, "ed.csr"), "--key-out", filepath.Join(dir, "ed.key"))
+	if out := runOK(t, "cert", "show", filepath.Join(dir, "ed.csr")); !strings.Contains(out, `public_key: "Ed448"`) || !strings.Contains(out, `signature_algorithm: "Ed448"`) {
+		t.Errorf("cert show of an Ed448 request:\n%s", out)
+	}
+}
+
 func runOK(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, stderr := runCode(args...)

@@ -9,6 +9,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/cloudflare/circl/sign/ed448"
 
@@ -95,6 +96,16 @@ func Request(c Config, key crypto.Signer) ([]byte, error) {
 	}
 	return CreateCSR(&x509.CertificateRequest{Subject: pkix.Name{CommonName: c.CommonName},
 		DNSNames: t.DNSNames, IPAddresses: t.IPAddresses, EmailAddresses: t.EmailAddresses, URIs: t.URIs}, key)
+}
+
+// ReadRequest reads the PEM or DER request in the file name and checks its
+// signature.
+func ReadRequest(name string) (*x509.CertificateRequest, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequest(b)
 }
 
 // ParseRequest reads a PEM or DER request and checks its signature.

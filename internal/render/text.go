@@ -709,6 +709,9 @@ func Summary(ev *trace.Event) string {
 		add("JA4 %s", p.JA4)
 		add("JA3 %s", p.JA3)
 		return strings.Join(parts, ", ")
+	case *trace.RequestInfo:
+		add("request for %s", p.Subject)
+		return strings.Join(parts, ", ")
 	case *trace.CertificateInfo:
 		add("%s", p.Subject)
 		add("issued by %s", p.Issuer)

@@ -17,25 +17,26 @@ import (
 
 // Event types of the other layers, as in the JSON contract.
 const (
-	TypeLookup            = "lookup"             // dns
-	TypeQuery             = "query"              // dns, a query in a capture
-	TypeAnswer            = "answer"             // dns, a response in a capture
-	TypeConnect           = "connect"            // tcp, tlstrace's own connect
-	TypeAccept            = "accept"             // tcp, a client accepted by serve
-	TypeVerify            = "verify"             // x509, the server's chain checked by the client
-	TypeLink              = "link"               // x509, one certificate of a chain explained
-	TypeVerdict           = "verdict"            // x509, the chain's verdict
-	TypeCertificateInfo   = "certificate"        // x509, a certificate shown by cert show
-	TypeRequest           = "request"            // http
-	TypeResponse          = "response"           // http
-	TypeBody              = "body"               // http
-	TypeH2Frame           = "h2_frame"           // http
-	TypeTiming            = "timing"             // info
-	TypeHandshakeComplete = "handshake_complete" // info
-	TypeHandshakeFailed   = "handshake_failed"   // info
-	TypeClientFingerprint = "client_fingerprint" // info
-	TypeStartTLS          = "starttls"           // info
-	TypeEngine            = "engine"             // info
+	TypeLookup            = "lookup"              // dns
+	TypeQuery             = "query"               // dns, a query in a capture
+	TypeAnswer            = "answer"              // dns, a response in a capture
+	TypeConnect           = "connect"             // tcp, tlstrace's own connect
+	TypeAccept            = "accept"              // tcp, a client accepted by serve
+	TypeVerify            = "verify"              // x509, the server's chain checked by the client
+	TypeLink              = "link"                // x509, one certificate of a chain explained
+	TypeVerdict           = "verdict"             // x509, the chain's verdict
+	TypeCertificateInfo   = "certificate"         // x509, a certificate shown by cert show
+	TypeRequestInfo       = "certificate_request" // x509, a certificate request shown by cert show
+	TypeRequest           = "request"             // http
+	TypeResponse          = "response"            // http
+	TypeBody              = "body"                // http
+	TypeH2Frame           = "h2_frame"            // http
+	TypeTiming            = "timing"              // info
+	TypeHandshakeComplete = "handshake_complete"  // info
+	TypeHandshakeFailed   = "handshake_failed"    // info
+	TypeClientFingerprint = "client_fingerprint"  // info
+	TypeStartTLS          = "starttls"            // info
+	TypeEngine            = "engine"              // info
 	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap, and
 	// truncated (the first packet of a connection cut short by the
 	// snapshot length).
@@ -580,6 +581,18 @@ type CertificateInfo struct {
 func (*CertificateInfo) Layer() string       { return LayerX509 }
 func (*CertificateInfo) Type() string        { return TypeCertificateInfo }
 func (p *CertificateInfo) Tree() *field.Node { return p.Fields }
+
+// RequestInfo is a certificate signing request (PKCS #10) shown on its
+// own (cert show): its subject, with Fields the whole description.
+type RequestInfo struct {
+	Subject string
+	// Fields is the description, as `openssl req -text` gives it.
+	Fields *field.Node
+}
+
+func (*RequestInfo) Layer() string       { return LayerX509 }
+func (*RequestInfo) Type() string        { return TypeRequestInfo }
+func (p *RequestInfo) Tree() *field.Node { return p.Fields }
 
 // HTTPRequest is a request as written on the connection.
 type HTTPRequest struct {
