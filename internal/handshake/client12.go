@@ -337,8 +337,13 @@ func (h *clientHandshake12) checkServerHello() (bool, error) {
 		switch e.Type {
 		case wire.ExtRenegotiationInfo:
 			// RFC 5746, Section 3.4: on an initial handshake the
-			// renegotiated_connection field is empty.
-			if !bytes.Equal(e.Data, []byte{0}) {
+			// renegotiated_connection field is empty; Section 3.5: on
+			// a renegotiation it holds both verify_data before.
+			want := append(append([]byte{byte(len(c.clientVerify) + len(c.serverVerify))}, c.clientVerify...), c.serverVerify...)
+			if !bytes.Equal(e.Data, want) {
+				if c.clientVerify != nil {
+					return false, h.failf(wire.AlertHandshakeFailure, "the server's renegotiation_info does not hold the verify_data of the handshake before (RFC 5746, Section 3.5)")
+				}
 				return false, h.failf(wire.AlertHandshakeFailure, "the server's renegotiation_info is not empty on an initial handshake (RFC 5746, Section 3.4)")
 			}
 		case wire.ExtSessionTicket:

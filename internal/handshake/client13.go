@@ -122,7 +122,9 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 	if _, err := io.ReadFull(c.rand(), hs.random); err != nil {
 		return nil, fmt.Errorf("tls: making the client random: %w", err)
 	}
-	hs.offered13 = hi >= VersionTLS13 && lo <= VersionTLS13
+	// A renegotiation stays below TLS 1.3, which has none (RFC 8446,
+	// Section 4.1.2).
+	hs.offered13 = hi >= VersionTLS13 && lo <= VersionTLS13 && c.clientVerify == nil
 	hs.offered12 = lo <= VersionTLS12 && continueClient12 != nil
 	if !hs.offered12 && !hs.offered13 {
 		return nil, fmt.Errorf("tls: the engine cannot offer the versions %s to %s", wire.VersionName(lo), wire.VersionName(hi))
@@ -182,7 +184,9 @@ func (c *Conn) makeClientHello() (*clientHandshakeState, error) {
 	}
 	if hs.offered12 {
 		exts = append(exts, wire.EmptyExtension(wire.ExtExtendedMasterSecret))
-		if err := add(wire.RenegotiationInfoExtension(nil)); err != nil {
+		// RFC 5746, Section 3.5: a renegotiation carries the client's
+		// verify_data of the handshake before (none on the first).
+		if err := add(wire.RenegotiationInfoExtension(c.clientVerify)); err != nil {
 			return nil, err
 		}
 		s12, err := c.session12(hs)
@@ -340,23 +344,30 @@ func (c *Conn) readServerHello() ([]byte, *wire.Message, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	m, err := c.decodeServerHello(raw)
+	return raw, m, err
+}
+
+// decodeServerHello decodes the server's first message of a handshake,
+// which must be a ServerHello (or HelloRetryRequest).
+func (c *Conn) decodeServerHello(raw []byte) (*wire.Message, error) {
 	if wire.HandshakeType(raw[0]) != wire.TypeServerHello {
-		return nil, nil, c.fail(wire.AlertUnexpectedMessage, fmt.Errorf("the server sent %s where a server_hello was expected", wire.HandshakeType(raw[0])))
+		return nil, c.fail(wire.AlertUnexpectedMessage, fmt.Errorf("the server sent %s where a server_hello was expected", wire.HandshakeType(raw[0])))
 	}
 	m := wire.ParseHandshake(wire.Context{FromServer: true}, raw)
 	if m.Err != nil || m.ServerHello == nil || m.ServerHello.Has&wire.HasCompression == 0 {
-		return nil, nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server_hello does not decode: %w", m.Err))
+		return nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server_hello does not decode: %w", m.Err))
 	}
 	if !encodesAs(m.ServerHello, raw) {
-		return nil, nil, c.fail(wire.AlertDecodeError, errors.New("the server_hello has bytes past its end or lengths that disagree"))
+		return nil, c.fail(wire.AlertDecodeError, errors.New("the server_hello has bytes past its end or lengths that disagree"))
 	}
 	if err := checkDuplicates(m.ServerHello.Extensions); err != nil {
-		return nil, nil, c.fail(wire.AlertIllegalParameter, fmt.Errorf("server_hello: %w", err))
+		return nil, c.fail(wire.AlertIllegalParameter, fmt.Errorf("server_hello: %w", err))
 	}
 	if v, ok := findExtension(m.ServerHello.Extensions, wire.ExtSupportedVersions); ok && len(v) != 2 {
-		return nil, nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server's supported_versions is %d bytes, not 2", len(v)))
+		return nil, c.fail(wire.AlertDecodeError, fmt.Errorf("the server's supported_versions is %d bytes, not 2", len(v)))
 	}
-	return raw, m, nil
+	return m, nil
 }
 
 // encodesAs reports whether a ServerHello read by wire encodes back to

@@ -29,6 +29,9 @@ type Renegotiation struct {
 	Alert    wire.AlertDescription
 	HasAlert bool
 	Fatal    bool
+	// Completed reports that the new handshake ran to the server's
+	// Finished: the connection goes on under its keys.
+	Completed bool
 	// Closed reports that the server closed the connection without an
 	// alert; TimedOut that it sent nothing before the context's end.
 	Closed, TimedOut bool
@@ -40,11 +43,13 @@ const maxRenegotiationRecords = 16
 
 // Renegotiate asks the server of an established TLS 1.0-1.2 connection
 // for a new handshake (client-initiated renegotiation, RFC 5246, Section
-// 7.4.1.2): it sends a ClientHello under the connection's keys, offering
-// the connection's suite with renegotiation_info carrying the client's
-// verify_data (RFC 5746, Section 3.5), and reads the server's answer. It
-// goes no further than the ServerHello: the new handshake is not
-// completed, and the connection is not usable afterwards (close it).
+// 7.4.1.2) and runs it: a ClientHello under the connection's keys, with
+// renegotiation_info carrying the client's verify_data (RFC 5746,
+// Section 3.5), then, when the server answers with a ServerHello, the
+// handshake to its Finished, after which the connection goes on under the
+// new keys (Completed). An error after the ServerHello comes with the
+// answer (Accepted); the connection is then unusable, as it is when the
+// server refused.
 func (c *Conn) Renegotiate(ctx context.Context) (*Renegotiation, error) {
 	if err := c.HandshakeContext(ctx); err != nil {
 		return nil, err
@@ -61,48 +66,52 @@ func (c *Conn) Renegotiate(ctx context.Context) (*Renegotiation, error) {
 	if c.closeSent || c.readErr != nil {
 		return nil, errClosed
 	}
-	random := make([]byte, 32)
-	if _, err := io.ReadFull(c.rand(), random); err != nil {
-		return nil, fmt.Errorf("tls: making the client random: %w", err)
-	}
-	ri, err := wire.RenegotiationInfoExtension(c.clientVerify)
-	if err != nil {
-		return nil, err
-	}
-	exts := []wire.Extension{ri}
-	if name := sniName(c.cfg.ServerName); name != "" {
-		e, err := wire.ServerNameExtension(name)
-		if err != nil {
-			return nil, err
-		}
-		exts = append(exts, e)
-	}
-	if g, err := wire.SupportedGroupsExtension(c.groups()); err == nil {
-		exts = append(exts, g, wire.ECPointFormatsExtension())
-	}
-	if c.state.Version == VersionTLS12 {
-		e, err := wire.SignatureAlgorithmsExtension(uint16(wire.ExtSignatureAlgorithms), c.signatureSchemes())
-		if err != nil {
-			return nil, err
-		}
-		exts = append(exts, e)
-	}
-	if c.state.ExtendedMasterSecret {
-		exts = append(exts, wire.EmptyExtension(wire.ExtExtendedMasterSecret))
-	}
-	msg, err := (&wire.ClientHello{Version: c.state.Version, Random: random, CipherSuites: []uint16{c.state.CipherSuite}, Extensions: exts}).Marshal()
-	if err != nil {
-		return nil, err
-	}
 	stop := c.watch(ctx)
 	defer stop()
-	// The connection ends here for its user, whatever the answer.
-	c.readErr, c.closeSent = errClosed, true
-	if err := c.writeRecord(recordHandshake, msg); err != nil {
+	c.handshaking = true
+	defer func() { c.handshaking = false }()
+	r, err := c.renegotiate(ctx)
+	if err != nil || !r.Completed {
+		// The connection ends here for its user.
+		c.readErr, c.closeSent = errClosed, true
+	}
+	c.transcript = transcript{}
+	return r, err
+}
+
+// renegotiate runs Renegotiate's handshake; the caller holds the
+// connection.
+func (c *Conn) renegotiate(ctx context.Context) (*Renegotiation, error) {
+	c.transcript = transcript{}
+	hs, err := c.makeClientHello()
+	if err != nil {
 		return nil, err
 	}
-	var hs []byte
+	if err := c.writeHandshake(hs.helloRaw); err != nil {
+		return nil, err
+	}
 	for range maxRenegotiationRecords {
+		raw, ok, err := c.nextBufferedMessage()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			m, err := c.decodeServerHello(raw)
+			if err != nil {
+				return nil, err
+			}
+			r := &Renegotiation{Accepted: true}
+			got, found := findExtension(m.ServerHello.Extensions, wire.ExtRenegotiationInfo)
+			s := cryptobyte.String(got)
+			var inner cryptobyte.String
+			r.Secure = found && s.ReadUint8LengthPrefixed(&inner) && s.Empty() &&
+				bytes.Equal(inner, append(bytes.Clone(c.clientVerify), c.serverVerify...))
+			if err := c.continueBelow13(ctx, hs, raw, m); err != nil {
+				return r, err
+			}
+			r.Completed = true
+			return r, nil
+		}
 		typ, data, err := c.readOneRecord()
 		var ne interface{ Timeout() bool }
 		switch {
@@ -121,24 +130,7 @@ func (c *Conn) Renegotiate(ctx context.Context) (*Renegotiation, error) {
 			}
 			return &Renegotiation{Alert: wire.AlertDescription(data[1]), HasAlert: true, Fatal: wire.AlertLevel(data[0]) != wire.AlertWarning}, nil
 		case recordHandshake:
-			hs = append(hs, data...)
-			if len(hs) < wire.HandshakeHeaderLen {
-				continue
-			}
-			n := wire.HandshakeHeaderLen + (int(hs[1])<<16 | int(hs[2])<<8 | int(hs[3]))
-			if len(hs) < n {
-				continue
-			}
-			m := wire.ParseHandshake(wire.Context{FromServer: true}, hs[:n])
-			if m.Type != wire.TypeServerHello || m.ServerHello == nil {
-				return nil, fmt.Errorf("tls: the server answered the renegotiation's ClientHello with %s", m.Type)
-			}
-			want := append(bytes.Clone(c.clientVerify), c.serverVerify...)
-			got, ok := findExtension(m.ServerHello.Extensions, wire.ExtRenegotiationInfo)
-			s := cryptobyte.String(got)
-			var inner cryptobyte.String
-			secure := ok && s.ReadUint8LengthPrefixed(&inner) && s.Empty() && bytes.Equal(inner, want)
-			return &Renegotiation{Accepted: true, Secure: secure}, nil
+			c.in.hsBuf = append(c.in.hsBuf, data...)
 		}
 	}
 	return nil, fmt.Errorf("tls: no answer to the renegotiation's ClientHello in %d records", maxRenegotiationRecords)

@@ -9,10 +9,11 @@ import (
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
-// TestRenegotiate asks openssl s_server for a client-initiated
-// renegotiation in TLS 1.2 and TLS 1.0: refused by default in OpenSSL 3
-// (a no_renegotiation warning), answered with a ServerHello whose
-// renegotiation_info holds both verify_data under -client_renegotiation.
+// TestRenegotiate asks openssl s_server for client-initiated
+// renegotiations in TLS 1.2 and TLS 1.0: refused by default in OpenSSL 3
+// (a no_renegotiation warning); under -client_renegotiation answered with
+// a ServerHello whose renegotiation_info holds both verify_data, twice,
+// after which an HTTP request is answered under the new keys.
 func TestRenegotiate(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	pc := newPeerCerts(t)
@@ -34,20 +35,30 @@ func TestRenegotiate(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			got, err := r.conn.(*Conn).Renegotiate(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := Renegotiation{Accepted: true, Secure: true}
+			conn := r.conn.(*Conn)
+			want := Renegotiation{Accepted: true, Secure: true, Completed: true}
 			if !c.accepted {
 				want = Renegotiation{Alert: wire.AlertNoRenegotiation, HasAlert: true}
 			}
-			if *got != want {
-				t.Errorf("%+v, want %+v", *got, want)
+			// Twice in a row: the second renegotiation carries the
+			// verify_data of the first.
+			for i := range 2 {
+				got, err := conn.Renegotiate(ctx)
+				if err != nil {
+					t.Fatalf("renegotiation %d: %v", i+1, err)
+				}
+				if *got != want {
+					t.Fatalf("renegotiation %d: %+v, want %+v", i+1, *got, want)
+				}
+				if !c.accepted {
+					if _, err := conn.Write([]byte("x")); err == nil {
+						t.Error("the connection is still usable after a refused renegotiation")
+					}
+					return
+				}
 			}
-			if _, err := r.conn.Write([]byte("x")); err == nil {
-				t.Error("the connection is still usable after the renegotiation's ClientHello")
-			}
+			// The session goes on under the new keys.
+			httpGet(t, conn)
 		})
 	}
 }

@@ -21,8 +21,10 @@ import (
 // the engine completes), then a ClientHello under the session's keys
 // with renegotiation_info (RFC 5746, Section 3.5). A ServerHello is an
 // acceptance; an alert (OpenSSL 3 answers no_renegotiation unless
-// -client_renegotiation) or the connection closed a refusal. nil when
-// the server speaks none of those versions.
+// -client_renegotiation) or the connection closed a refusal. An accepted
+// renegotiation is completed and asked again, up to renegotiationsAsked
+// in a row (r.Renegotiations). nil when the server speaks none of those
+// versions.
 func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *Feature {
 	var v uint16
 	var suites []uint16
@@ -43,6 +45,11 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 	cfg := &handshake.Config{ServerName: o.ServerName, MinVersion: v, MaxVersion: v, CipherSuites: suites, MinDHBits: minScanDHBits, NoSessionTickets: true}
 	var rn *handshake.Renegotiation
 	var rerr error
+	// testssl.sh asks an HTTP server for four renegotiations on one
+	// connection (its run_renego: node.js allows three, then refuses).
+	done := 0
+	var last *handshake.Renegotiation
+	var lastErr error
 	a := p.with(ctx, func(conn net.Conn) answer {
 		hc := handshake.Client(conn, cfg)
 		defer hc.Close()
@@ -63,6 +70,12 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 			return answer{outcome: Refused, err: err}
 		}
 		rn, rerr = hc.Renegotiate(hctx)
+		for last, lastErr = rn, rerr; lastErr == nil && last.Completed && done < renegotiationsAsked; {
+			done++
+			if done < renegotiationsAsked {
+				last, lastErr = hc.Renegotiate(hctx)
+			}
+		}
 		return answer{outcome: Accepted}
 	})
 	switch {
@@ -72,9 +85,18 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 		f.Detail = "the renegotiation's answer could not be read: " + rerr.Error()
 	case rn.Accepted:
 		f.Known, f.Supported = true, true
+		r.Renegotiations = done
 		f.Detail = "the server answered a ClientHello sent inside the " + wire.VersionName(v) + " session with a ServerHello: it renegotiates when the client asks"
 		if !rn.Secure {
 			f.Detail += ", and its renegotiation_info does not carry the verify_data of the session's Finished messages (RFC 5746, Section 3.5): an insecure renegotiation (CVE-2009-3555)"
+		}
+		switch {
+		case done == renegotiationsAsked:
+			f.Detail += fmt.Sprintf("; it completed %d renegotiations in a row on one connection", done)
+		case lastErr != nil:
+			f.Detail += fmt.Sprintf("; it completed %d of %d renegotiations asked on one connection, then: %v", done, renegotiationsAsked, lastErr)
+		default:
+			f.Detail += fmt.Sprintf("; it completed %d of %d renegotiations asked on one connection, then refused (%s)", done, renegotiationsAsked, renegotiationRefusal(last))
 		}
 	case rn.HasAlert:
 		f.Known = true
@@ -94,17 +116,45 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 	return f
 }
 
+// renegotiationsAsked is how many renegotiations in a row are asked on
+// one connection, as testssl.sh asks an HTTP server.
+const renegotiationsAsked = 4
+
+// renegotiationRefusal says how a server refused a renegotiation.
+func renegotiationRefusal(rn *handshake.Renegotiation) string {
+	switch {
+	case rn.HasAlert && rn.Fatal:
+		return "a fatal " + rn.Alert.String() + " alert"
+	case rn.HasAlert:
+		return "a warning " + rn.Alert.String() + " alert"
+	case rn.Closed:
+		return "the connection closed"
+	case rn.TimedOut:
+		return "no answer in time"
+	}
+	return "no ServerHello"
+}
+
 // renegotiationFinding is testssl.sh's rule for a client-initiated
-// renegotiation the server accepts (its run_renego): medium, a potential
-// denial of service (each renegotiation costs the server a handshake's
-// private-key operation, CVE-2011-1473). testssl.sh raises it to high
-// for an HTTP server that accepts four in a row; this scan asks one.
+// renegotiation the server accepts (its run_renego), a denial of service
+// (each renegotiation costs the server a handshake's private-key
+// operation, CVE-2011-1473): medium for a server that does not speak
+// HTTP; an HTTP server is asked four renegotiations on one connection,
+// high when it completes all four, no finding when it refuses one after
+// the first (mitigated, as node.js does after three).
 func renegotiationFinding(r *Result) []Finding {
 	f := r.Feature("client_renegotiation")
 	if f == nil || !f.Supported {
 		return nil
 	}
-	return []Finding{finding(Medium, "client-renegotiation", "the server accepts client-initiated renegotiation",
-		f.Detail+"; a client can make it redo the handshake's private-key operation at will on one connection, a cheap denial of service (CVE-2011-1473)",
-		"refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; nginx refuses it; Apache: update mod_ssl)")}
+	const fix = "refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; GnuTLS: %DISABLE_SAFE_RENEGOTIATION or the application's handshake hook; nginx refuses it)"
+	cause := f.Detail + "; a client can make it redo the handshake's private-key operation at will, a cheap denial of service (CVE-2011-1473)"
+	http := r.Feature("hsts")
+	switch {
+	case http == nil || !http.Known:
+		return []Finding{finding(Medium, "client-renegotiation", "the server accepts client-initiated renegotiation", cause, fix)}
+	case r.Renegotiations >= renegotiationsAsked:
+		return []Finding{finding(High, "client-renegotiation", "the server accepts client-initiated renegotiation again and again", cause, fix)}
+	}
+	return nil
 }

@@ -46,35 +46,64 @@ func testsslRenego(t *testing.T, addr string) string {
 
 // TestScanRenegotiation scans openssl s_server, which refuses a
 // client-initiated renegotiation unless -client_renegotiation, and
-// gnutls-serv, which accepts one: the client_renegotiation feature and its
-// finding agree with testssl.sh's secure_client_renego on each (which is
-// HIGH, not MEDIUM, for these HTTP servers: it renegotiates four times in
-// a row, which the scan does not).
+// gnutls-serv, which accepts them, both serving HTTP: the
+// client_renegotiation feature and the severity of its finding (none,
+// medium, high) are testssl.sh's secure_client_renego (OK, MEDIUM, HIGH)
+// on each.
 func TestScanRenegotiation(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "gnutls-serv", "testssl")
 	for _, c := range []struct {
 		name string
 		addr func(t *testing.T) string
-		want bool
+		want string
 	}{
-		{"openssl-default", func(t *testing.T) string { return sServer(t, true, "-no_tls1_3") }, false},
-		{"openssl-client-renegotiation", func(t *testing.T) string { return sServer(t, true, "-no_tls1_3", "-client_renegotiation") }, true},
-		{"gnutls", func(t *testing.T) string { return gnutlsServer(t, true, "--http", "--priority", "NORMAL:-VERS-TLS1.3") }, true},
+		{"openssl-default", func(t *testing.T) string { return sServer(t, true, "-no_tls1_3") }, "OK"},
+		{"openssl-client-renegotiation", func(t *testing.T) string { return sServer(t, true, "-no_tls1_3", "-client_renegotiation") }, "HIGH"},
+		{"gnutls", func(t *testing.T) string { return gnutlsServer(t, true, "--http", "--priority", "NORMAL:-VERS-TLS1.3") }, "HIGH"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			addr := c.addr(t)
 			r := scanOf(t, addr)
 			f := r.Feature("client_renegotiation")
-			if f == nil || !f.Known || f.Supported != c.want {
-				t.Fatalf("client_renegotiation %+v, want supported %v", f, c.want)
+			if f == nil || !f.Known || f.Supported != (c.want != "OK") {
+				t.Fatalf("client_renegotiation %+v, want %s", f, c.want)
 			}
-			found := slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "client-renegotiation" && f.Severity == Medium })
-			if found != c.want {
-				t.Errorf("client-renegotiation finding %v, want %v: %+v", found, c.want, r.Findings)
+			got := "OK"
+			if i := slices.IndexFunc(r.Findings, func(f Finding) bool { return f.Rule == "client-renegotiation" }); i >= 0 {
+				got = strings.ToUpper(r.Findings[i].Severity.String())
 			}
-			if sev := testsslRenego(t, addr); (sev != "OK") != c.want || !strings.Contains("OK MEDIUM HIGH", sev) {
-				t.Errorf("testssl.sh says %s, the scan supported %v (%s)", sev, f.Supported, f.Detail)
+			if got != c.want {
+				t.Errorf("client-renegotiation %s, want %s (%s)", got, c.want, f.Detail)
+			}
+			if sev := testsslRenego(t, addr); sev != got {
+				t.Errorf("testssl.sh says %s, the scan %s (%s)", sev, got, f.Detail)
 			}
 		})
+	}
+}
+
+// TestRenegotiationFinding checks testssl.sh's grades: medium for a
+// server that does not answer HTTP, high for an HTTP server that
+// completes four renegotiations in a row, none for one that refuses a
+// later one (mitigated).
+func TestRenegotiationFinding(t *testing.T) {
+	for _, c := range []struct {
+		http bool
+		done int
+		want string
+	}{
+		{false, 1, "medium"}, {false, 4, "medium"}, {true, 4, "high"}, {true, 3, ""},
+	} {
+		r := &Result{Features: []Feature{{Name: "client_renegotiation", Known: true, Supported: true}}, Renegotiations: c.done}
+		if c.http {
+			r.Features = append(r.Features, Feature{Name: "hsts", Known: true})
+		}
+		got := ""
+		if fs := renegotiationFinding(r); len(fs) == 1 {
+			got = fs[0].Severity.String()
+		}
+		if got != c.want {
+			t.Errorf("HTTP %v, %d renegotiations: %q, want %q", c.http, c.done, got, c.want)
+		}
 	}
 }

@@ -63,6 +63,9 @@ type Result struct {
 	// FFDHE is what the server did, in TLS 1.2, with the RFC 7919
 	// groups offered for DHE; nil when it accepted no DHE suite there.
 	FFDHE *FFDHE
+	// Renegotiations is how many client-initiated renegotiations in a
+	// row (of four asked) the server completed on one connection.
+	Renegotiations int
 	// Signatures are the signature schemes the server signed with when
 	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
 	// (CertificateVerify); SignatureNotes says what those probes could
