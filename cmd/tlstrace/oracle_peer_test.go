@@ -641,6 +641,65 @@ func TestOraclePeers(t *testing.T) {
 			t.Errorf("tickets at frames %v, want both at %d", at, c)
 		}
 	})
+
+	t.Run("retransmitted segments", func(t *testing.T) {
+		// The segment of the client's first application data sent
+		// again right after the packet that follows it, in the TLS 1.3
+		// PSK connection as it was, in the static RSA connection with
+		// its last byte changed. Both are retransmissions, as tshark
+		// flags them (tcp.analysis.retransmission); the changed one
+		// says that its bytes differ from the first copy, which is the
+		// one decoded.
+		same, changed := firstClientData("TLS 1.3 external PSK"), firstClientData("TLS 1.2 static RSA key exchange")
+		if same == 0 || changed == 0 {
+			t.Fatalf("no client application data (%d, %d)", same, changed)
+		}
+		again := filepath.Join(dir, "again.pcap")
+		duplicatePackets(t, nsec, again, map[int]bool{same: false, changed: true})
+		events := runJSON(t, "read", again, "--keylog", keylog, "--json")
+		checkOracle(t, oracleCase{pcap: again, keylog: keylog, decodeAs: decodeAs, events: events})
+		var want []int
+		for _, line := range strings.Fields(tshark(t, "-r", again, "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e", "frame.number")) {
+			n, _ := strconv.Atoi(line)
+			want = append(want, n)
+		}
+		var got []int
+		differ := map[int]string{}
+		for _, ev := range events {
+			if ev.Type == "retransmission" {
+				got = append(got, ev.Frame)
+				differ[ev.Frame] = ev.Error
+			}
+		}
+		slices.Sort(got)
+		if len(want) != 2 || !slices.Equal(got, want) {
+			t.Fatalf("retransmissions at frames %v, tshark flags %v (want 2)", got, want)
+		}
+		// The frames moved by the copies: the first copy inserted after
+		// frame+1 is frame+2; the second one is one further when it
+		// comes after the first.
+		sameAt, changedAt := same+2, changed+2
+		if changed > same {
+			changedAt++
+		} else {
+			sameAt++
+		}
+		if differ[sameAt] != "" {
+			t.Errorf("frame %d: the unchanged copy says %q", sameAt, differ[sameAt])
+		}
+		if e := differ[changedAt]; !strings.HasPrefix(e, "1 of the ") || !strings.Contains(e, "differ from the first copy") {
+			t.Errorf("frame %d: the changed copy says %q, want that 1 byte differs", changedAt, e)
+		}
+		sums := 0
+		for _, ev := range events {
+			if ev.Type == "retransmission_summary" {
+				sums++
+			}
+		}
+		if sums != 2 {
+			t.Errorf("%d retransmission summaries, want one per connection with a retransmission", sums)
+		}
+	})
 }
 
 // segmentPackets writes the pcap file in (Linux cooked, IPv4) to out with
@@ -770,6 +829,45 @@ func movePacketAfter(t *testing.T, in, out string, a, b int) {
 	o := append([]byte(nil), f[:24]...)
 	for i := range pkts {
 		o = append(append(o, times[i]...), pkts[i]...)
+	}
+	if err := os.WriteFile(out, o, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// duplicatePackets writes the pcap file in to out with a copy of each
+// packet of dup (numbered from 1) after the packet that follows it, at that
+// packet's time; a copy marked true has the last byte of its TCP payload
+// changed (Linux cooked IPv4; loopback checksums are not checked).
+func duplicatePackets(t *testing.T, in, out string, dup map[int]bool) {
+	t.Helper()
+	f, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkts [][]byte // record header's lengths and data, without the time
+	var times [][]byte
+	for off := 24; off+16 <= len(f); {
+		n := int(binary.LittleEndian.Uint32(f[off+8:]))
+		times = append(times, f[off:off+8])
+		pkts = append(pkts, f[off+8:off+16+n])
+		off += 16 + n
+	}
+	o := append([]byte(nil), f[:24]...)
+	var later [][]byte // copies to write after the next packet
+	for i := range pkts {
+		o = append(append(o, times[i]...), pkts[i]...)
+		for _, c := range later {
+			o = append(append(o, times[i]...), c...)
+		}
+		later = nil
+		if change, ok := dup[i+1]; ok {
+			c := append([]byte(nil), pkts[i]...)
+			if change {
+				c[len(c)-1] ^= 0xff
+			}
+			later = append(later, c)
+		}
 	}
 	if err := os.WriteFile(out, o, 0o600); err != nil {
 		t.Fatal(err)

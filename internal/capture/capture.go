@@ -75,6 +75,12 @@ type Flow struct {
 	RoleFromSYN bool
 	// Retransmitted counts bytes seen again.
 	Retransmitted int
+	// retransSegs counts the segments that carried bytes seen before,
+	// retransDiffer those whose bytes differed from the first copy.
+	retransSegs, retransDiffer int
+	// lastFrame and lastTime are those of the flow's last packet.
+	lastFrame int
+	lastTime  time.Time
 	// Truncated is set once a packet of the flow was cut short by the
 	// capture's snapshot length.
 	Truncated bool
@@ -109,6 +115,17 @@ type TCPEvent struct {
 	Flags          uint8
 	// Missing is the number of bytes never seen, for a gap or truncated.
 	Missing int
+	// A "retransmission" is a segment whose bytes, or some of them, were
+	// seen before: Again counts those, Differ how many of them differ
+	// from the first copy (which was kept), DifferAt the relative
+	// sequence number of the first that does, Unchecked how many could
+	// not be compared (the first copy no longer kept, or missing from
+	// the capture). A "retransmission_summary" comes when a flow that
+	// had retransmissions ends: Segments counts them, Again their bytes
+	// seen before, Differ the segments that differed.
+	Again, Differ, Unchecked int
+	DifferAt                 uint32
+	Segments                 int
 }
 
 // Options bound the reader's memory.
@@ -225,7 +242,9 @@ type reader struct {
 	closed   []*Flow // closed flows still in the map, oldest first
 	next     int
 	stats    Stats
-	buf      []byte
+	// histBytes is what the directions' histories (tcp.go) hold.
+	histBytes int
+	buf       []byte
 }
 
 var errShort = errors.New("unexpected end of file")

@@ -193,3 +193,80 @@ func TestReorderedAfterAck(t *testing.T) {
 		})
 	}
 }
+
+// TestRetransmission checks that bytes seen again are a retransmission
+// step, compared with the first copy (which is the one handed on), in
+// order and out of order, and that a flow that had some counts them when
+// it ends.
+func TestRetransmission(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abcd"}, // 4
+		pkt{true, 101, 901, flagACK, "abcd"}, // 5: the same again
+		pkt{true, 103, 901, flagACK, "cXef"}, // 6: c again, X for d, then ef
+		pkt{true, 110, 901, flagACK, "jk"},   // 7: after a hole
+		pkt{true, 110, 901, flagACK, "jK"},   // 8: waiting, sent again
+		pkt{true, 107, 901, flagACK, "ghi"},  // 9: fills the hole
+		pkt{true, 112, 901, flagACK | flagFIN, ""},
+		pkt{false, 901, 113, flagACK | flagFIN, ""},
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.streams[1]; s == nil || string(s[0]) != "abcdefghijk" {
+		t.Fatalf("client bytes %q, want abcdefghijk (the first copies)", s)
+	}
+	want := []string{"abcd@4", "retransmission@5", "retransmission@6", "ef@6", "ghi@9", "jk@9", "retransmission@8", "fin@10", "fin@11", "retransmission_summary@11"}
+	if got := r.log[3:]; !slices.Equal(got, want) {
+		t.Errorf("events %v\nwant   %v", got, want)
+	}
+	type seen struct {
+		relSeq                   uint32
+		len, again, differ, unck int
+		at                       uint32
+	}
+	var got []seen
+	var sum *TCPEvent
+	for _, ev := range r.tcp {
+		switch ev.Kind {
+		case "retransmission":
+			got = append(got, seen{ev.RelSeq, ev.Len, ev.Again, ev.Differ, ev.Unchecked, ev.DifferAt})
+		case "retransmission_summary":
+			sum = &ev
+		}
+	}
+	wantSeen := []seen{{1, 4, 4, 0, 0, 0}, {3, 4, 2, 1, 0, 4}, {10, 2, 2, 1, 0, 11}}
+	if !slices.Equal(got, wantSeen) {
+		t.Errorf("retransmissions %+v\nwant             %+v", got, wantSeen)
+	}
+	if sum == nil || sum.Segments != 3 || sum.Again != 8 || sum.Differ != 2 {
+		t.Errorf("summary %+v, want 3 segments, 8 bytes, 2 differing", sum)
+	}
+}
+
+// TestRetransmissionOfMissingBytes checks bytes that come after they were
+// given up as a gap: a retransmission that could not be compared, since
+// the capture never had the first copy.
+func TestRetransmissionOfMissingBytes(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abc"}, // 4
+		pkt{true, 107, 901, flagACK, "ghi"}, // 5: 104-106 not yet
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	frames = append(frames, buildFrames(linkRaw, cliAddr, srvAddr, []pkt{{true, 104, 901, flagACK, "def"}})...)
+	r := newRecorder()
+	// A buffer of 2 bytes gives the hole up at once.
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{MaxBuffered: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var ev *TCPEvent
+	for i := range r.tcp {
+		if r.tcp[i].Kind == "retransmission" {
+			ev = &r.tcp[i]
+		}
+	}
+	if ev == nil || ev.Again != 3 || ev.Unchecked != 3 || ev.Differ != 0 {
+		t.Errorf("retransmission %+v, want 3 bytes again, none compared", ev)
+	}
+}

@@ -34,14 +34,23 @@ type half struct {
 	// ooo holds segments that arrived ahead of next, by sequence number.
 	ooo      []pendingSeg
 	buffered int
+	// hist holds the last bytes handed on (histLen of them, at most
+	// histMax), in order, to compare retransmitted copies with.
+	hist    []chunk
+	histLen int
 }
 
 type pendingSeg struct {
-	seq   uint32
-	data  []byte
-	cut   int // bytes past the snapshot length, after data
-	frame int
-	ts    time.Time
+	seq uint32
+	// ack, window and flags are the segment's, for its retransmission
+	// step.
+	ack    uint32
+	window uint16
+	flags  uint8
+	data   []byte
+	cut    int // bytes past the snapshot length, after data
+	frame  int
+	ts     time.Time
 }
 
 // seqDiff returns a-b in serial arithmetic (RFC 1982), so that sequence
@@ -145,6 +154,7 @@ func (rd *reader) process(s *segment) {
 		rd.live++
 		rd.evict()
 	}
+	f.lastFrame, f.lastTime = s.frame, s.ts
 	fromClient := s.src == f.Client
 	if !f.RoleFromSYN && len(s.data) > 0 && !f.dirs[0].started && !f.dirs[1].started && !fromClient && looksLikeClientHello(s.data) {
 		f.Client, f.Server = f.Server, f.Client
@@ -227,20 +237,21 @@ func (rd *reader) process(s *segment) {
 // data reassembles one direction: in-order bytes go out at once, attributed
 // to this frame; bytes ahead of a hole wait (bounded) and go out with the
 // frame that fills the hole, or with their own frame when the hole is given
-// up; bytes seen before are trimmed (first copy wins). The bytes of a
-// segment cut by the snapshot length go out as far as they were captured,
-// then a gap stands for the rest.
+// up; bytes seen before are trimmed (first copy wins), and the segment that
+// carried them again is a retransmission step that says whether they
+// differ. The bytes of a segment cut by the snapshot length go out as far
+// as they were captured, then a gap stands for the rest.
 func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 	p := pendingSeg{seq: s.seq, data: s.data, cut: s.cut, frame: s.frame, ts: s.ts}
 	if diff := seqDiff(p.seq, d.next); diff < 0 {
+		rd.retransmission(f, d, fromClient, &p, s.ack, s.window, s.flags)
 		if int(-diff) >= len(p.data)+p.cut {
-			f.Retransmitted += len(p.data) + p.cut
 			return
 		}
-		f.Retransmitted += int(-diff)
 		trim(&p, int(-diff))
 	} else if diff > 0 {
 		p.data = append([]byte(nil), p.data...)
+		p.ack, p.window, p.flags = s.ack, s.window, s.flags
 		d.ooo = append(d.ooo, p)
 		d.buffered += len(p.data)
 		slices.SortStableFunc(d.ooo, func(x, y pendingSeg) int { return int(seqDiff(x.seq, y.seq)) })
@@ -251,6 +262,121 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 	}
 	rd.deliver(f, d, fromClient, &p, s.frame, s.ts)
 	rd.drain(f, d, fromClient, s.frame, s.ts, false)
+}
+
+// histMax is how many of the last bytes handed on each direction keeps (at
+// most histChunks segments) to compare retransmitted copies with. Input
+// that stays valid (a mapped file, Options.Stable) is kept by reference;
+// other input is copied, and histBudget bounds the bytes so copied by all
+// directions of a capture (past it, a direction keeps none and its
+// retransmissions say they were not compared).
+const (
+	histMax    = 64 << 10
+	histChunks = 64
+	histBudget = 256 << 20
+)
+
+// chunk is bytes handed on at seq.
+type chunk struct {
+	seq uint32
+	b   []byte
+}
+
+// remember keeps b, handed on at seq, as the first copy of its bytes.
+func (rd *reader) remember(d *half, seq uint32, b []byte) {
+	if n := len(d.hist); n > 0 && d.hist[n-1].seq+uint32(len(d.hist[n-1].b)) != seq {
+		rd.forget(d) // bytes after a gap
+	}
+	if len(b) > histMax {
+		seq += uint32(len(b) - histMax)
+		b = b[len(b)-histMax:]
+	}
+	if rd.mem == nil && !rd.opts.Stable {
+		if rd.histBytes+len(b) > histBudget {
+			rd.forget(d)
+			return
+		}
+		rd.histBytes += len(b)
+		b = append([]byte(nil), b...)
+	}
+	d.hist = append(d.hist, chunk{seq, b})
+	d.histLen += len(b)
+	for len(d.hist) > histChunks || d.histLen > histMax {
+		rd.drop(d)
+	}
+}
+
+// drop forgets the oldest bytes d keeps.
+func (rd *reader) drop(d *half) {
+	n := len(d.hist[0].b)
+	d.histLen -= n
+	if rd.mem == nil && !rd.opts.Stable {
+		rd.histBytes -= n
+	}
+	d.hist[0] = chunk{}
+	d.hist = d.hist[1:]
+}
+
+// forget forgets the bytes d keeps.
+func (rd *reader) forget(d *half) {
+	for len(d.hist) > 0 {
+		rd.drop(d)
+	}
+	d.hist = nil
+}
+
+// compare compares b, a copy of bytes from seq on (the segment carried cut
+// more, past the snapshot length), with the first copy of those before
+// d.next: how many of them came again, how many differ and where the first
+// that does is, and how many could not be compared (the first copy no
+// longer kept, never captured but given up as a gap, or not captured now).
+func (d *half) compare(seq uint32, b []byte, cut int) (again, differ int, at uint32, unchecked int) {
+	again = min(int(seqDiff(d.next, seq)), len(b)+cut)
+	n := min(again, len(b))
+	compared := 0
+	for _, c := range d.hist {
+		// The part of b that c holds.
+		lo := max(0, int(seqDiff(c.seq, seq)))
+		hi := min(n, int(seqDiff(c.seq, seq))+len(c.b))
+		for i := lo; i < hi; i++ {
+			compared++
+			if c.b[int(seqDiff(seq, c.seq))+i] != b[i] {
+				if differ == 0 {
+					at = seq + uint32(i)
+				}
+				differ++
+			}
+		}
+	}
+	unchecked = n - compared + max(0, again-len(b))
+	return again, differ, at, unchecked
+}
+
+// retransmission reports p, a segment of s's direction whose bytes, or the
+// first of them, were handed on before: a retransmission, compared with
+// the first copy.
+func (rd *reader) retransmission(f *Flow, d *half, fromClient bool, p *pendingSeg, ack uint32, window uint16, flags uint8) {
+	again, differ, at, unchecked := d.compare(p.seq, p.data, p.cut)
+	if again <= 0 {
+		return
+	}
+	f.Retransmitted += again
+	f.retransSegs++
+	if differ > 0 {
+		f.retransDiffer++
+	}
+	ev := TCPEvent{Flow: f, Frame: p.frame, Time: p.ts, FromClient: fromClient, Kind: "retransmission",
+		Seq: p.seq, RelSeq: p.seq - d.isn, Ack: ack, Window: window, Len: len(p.data) + p.cut, Flags: flags,
+		Again: again, Differ: differ, DifferAt: at - d.isn, Unchecked: unchecked}
+	if other := f.dirs[1]; fromClient && other.started {
+		ev.RelAck = ack - other.isn
+	} else if other := f.dirs[0]; !fromClient && other.started {
+		ev.RelAck = ack - other.isn
+	}
+	if differ == 0 {
+		ev.DifferAt = 0
+	}
+	rd.h.TCP(ev)
 }
 
 // trim drops the first n bytes of p (n less than its length).
@@ -265,6 +391,7 @@ func trim(p *pendingSeg, n int) {
 // what the snapshot length cut.
 func (rd *reader) deliver(f *Flow, d *half, fromClient bool, p *pendingSeg, frame int, ts time.Time) {
 	if len(p.data) > 0 {
+		rd.remember(d, p.seq, p.data)
 		rd.h.Data(f, fromClient, frame, ts, p.data)
 	}
 	d.next = p.seq + uint32(len(p.data))
@@ -286,8 +413,10 @@ func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Ti
 		}
 		d.ooo = d.ooo[1:]
 		d.buffered -= len(p.data)
+		if diff < 0 {
+			rd.retransmission(f, d, fromClient, &p, p.ack, p.window, p.flags)
+		}
 		if int(-diff) >= len(p.data)+p.cut {
-			f.Retransmitted += len(p.data) + p.cut
 			continue
 		}
 		trim(&p, int(-diff))
@@ -325,6 +454,11 @@ func (rd *reader) close(f *Flow) {
 		for len(d.ooo) > 0 {
 			rd.skipHole(f, d, i == 0)
 		}
+		rd.forget(d)
+	}
+	if f.retransSegs > 0 {
+		rd.h.TCP(TCPEvent{Flow: f, Frame: f.lastFrame, Time: f.lastTime, FromClient: true, Kind: "retransmission_summary",
+			Segments: f.retransSegs, Again: f.Retransmitted, Differ: f.retransDiffer})
 	}
 	f.closed = true
 	f.dirs = [2]*half{{}, {}}

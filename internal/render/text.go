@@ -199,6 +199,9 @@ func (t *Text) Event(ev *trace.Event) {
 	if ev.Type == trace.TypeH2Frame && !t.Verbose {
 		return // HTTP/2 frames are shown with -v
 	}
+	if ev.Type == trace.TypeRetransmission && !t.Verbose && ev.Error == "" {
+		return // retransmissions are shown with -v, counted at the end of their connection
+	}
 	if t.Sections && !t.Verbose && ev.Type == trace.TypeApplicationData && ev.Error == "" && (ev.Record == nil || len(ev.Record.Anomalies) == 0) {
 		if r := t.run; r != nil && r.first.Conn == ev.Conn && r.first.From == ev.From {
 			r.records++
@@ -766,12 +769,22 @@ func Summary(ev *trace.Event) string {
 		add("%s", timingLine(p))
 		return strings.Join(parts, ", ")
 	case *trace.TCPSegment:
+		if p.Kind == trace.TypeRetransmissionSummary {
+			add("%d segment%s retransmitted (%d bytes seen again)", p.Segments, plural(p.Segments), p.Again)
+			break
+		}
 		add("seq=%d", p.Seq)
 		add("ack=%d", p.Ack)
 		add("win=%d", p.Window)
 		add("len=%d", p.Len)
 		if p.Kind == trace.TypeGap || p.Kind == trace.TypeTruncated {
 			add("missing=%d", p.Missing)
+		}
+		if p.Kind == trace.TypeRetransmission {
+			add("again=%d", p.Again)
+			if p.Unchecked > 0 {
+				add("%d not compared", p.Unchecked)
+			}
 		}
 	}
 	parts = append(parts, recordParts(ev)...)

@@ -48,3 +48,34 @@ func BenchmarkTextApplicationData(b *testing.B) {
 		out = app(out[:0], ev)
 	}
 }
+
+// TestTextRetransmissions checks that the text view shows a retransmission
+// whose bytes are the same only with -v, one whose bytes differ always,
+// and a connection's count of them always.
+func TestTextRetransmissions(t *testing.T) {
+	same := trace.NewEvent(1, trace.Client, &trace.TCPSegment{Kind: trace.TypeRetransmission, Seq: 1, Len: 4, Again: 4})
+	differ := trace.NewEvent(1, trace.Client, &trace.TCPSegment{Kind: trace.TypeRetransmission, Seq: 9, Len: 4, Again: 4, Differ: 1, DifferAt: 12})
+	differ.Error = "1 of the 4 bytes sent again differ from the first copy"
+	sum := trace.NewEvent(1, trace.Local, &trace.TCPSegment{Kind: trace.TypeRetransmissionSummary, Segments: 2, Again: 8, Differ: 1})
+	for _, verbose := range []bool{false, true} {
+		var buf bytes.Buffer
+		tx := NewText(&buf)
+		tx.Verbose = verbose
+		for _, ev := range []*trace.Event{same, differ, sum} {
+			tx.Event(ev)
+		}
+		if err := tx.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if got := strings.Contains(out, "seq=1,"); got != verbose {
+			t.Errorf("verbose %v: the same bytes sent again shown: %v\n%s", verbose, got, out)
+		}
+		if !strings.Contains(out, "seq=9,") || !strings.Contains(out, "differ from the first copy") {
+			t.Errorf("verbose %v: no differing retransmission:\n%s", verbose, out)
+		}
+		if !strings.Contains(out, "2 segments retransmitted (8 bytes seen again)") {
+			t.Errorf("verbose %v: no summary:\n%s", verbose, out)
+		}
+	}
+}

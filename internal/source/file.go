@@ -187,11 +187,21 @@ func side(fromClient bool) trace.Side {
 // tcp shows the TCP steps worth seeing: the three-way handshake, FIN, RST and
 // gaps.
 func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
-	tev := trace.NewEvent(id, side(ev.FromClient), &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
-		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing})
+	from := side(ev.FromClient)
+	if ev.Kind == trace.TypeRetransmissionSummary {
+		from = trace.Local
+	}
+	tev := trace.NewEvent(id, from, &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
+		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing,
+		Again: ev.Again, Differ: ev.Differ, DifferAt: ev.DifferAt, Unchecked: ev.Unchecked, Segments: ev.Segments})
 	tev.Frame, tev.Time = ev.Frame, ev.Time
-	if ev.Kind == trace.TypeTruncated {
+	switch {
+	case ev.Kind == trace.TypeTruncated:
 		tev.Error = fmt.Sprintf("packet size limited during capture: %d bytes of this packet were not captured (snapshot length); bytes cut from the packets of this connection are shown as gaps", ev.Missing)
+	case ev.Kind == trace.TypeRetransmission && ev.Differ > 0:
+		tev.Error = fmt.Sprintf("%d of the %d bytes sent again differ from the first copy, the first at seq=%d: the first copy is the one decoded (a broken or hostile peer, or a damaged capture)", ev.Differ, ev.Again, ev.DifferAt)
+	case ev.Kind == trace.TypeRetransmissionSummary && ev.Differ > 0:
+		tev.Error = fmt.Sprintf("%d of the retransmitted segments differ from the first copy of their bytes", ev.Differ)
 	}
 	d.sink.sess.Emit(tev)
 	if ev.Kind == trace.TypeSYN || ev.Kind == trace.TypeSYNACK {

@@ -50,6 +50,12 @@ const (
 	// cut short (its snapshot length), like tshark's "Packet size
 	// limited during capture"; once per connection.
 	TypeTruncated = "truncated"
+	// TypeRetransmission is a segment whose bytes, or some of them, the
+	// capture had seen before (tshark's "TCP Retransmission"), compared
+	// with the first copy; TypeRetransmissionSummary counts a
+	// connection's retransmissions when it ends.
+	TypeRetransmission        = "retransmission"
+	TypeRetransmissionSummary = "retransmission_summary"
 )
 
 // LocalPayload is a payload that makes its own event: its layer, type and field
@@ -217,6 +223,14 @@ type TCPSegment struct {
 	// Missing counts the bytes lost in a gap, or cut from the packet
 	// (truncated).
 	Missing int
+	// A retransmission's bytes seen before (Again), how many of them
+	// differ from the first copy (Differ, the first at relative
+	// sequence number DifferAt) and how many could not be compared
+	// (Unchecked). A retransmission summary's Segments, their bytes seen
+	// before (Again) and the segments that differed (Differ).
+	Again, Differ, Unchecked int
+	DifferAt                 uint32
+	Segments                 int
 }
 
 func (*TCPSegment) Layer() string  { return LayerTCP }
@@ -224,6 +238,12 @@ func (p *TCPSegment) Type() string { return p.Kind }
 
 func (p *TCPSegment) Tree() *field.Node {
 	f := field.NewObject("")
+	if p.Kind == TypeRetransmissionSummary {
+		f.AddUint("segments", uint64(p.Segments))
+		f.AddUint("bytes", uint64(p.Again))
+		f.AddUint("differing", uint64(p.Differ))
+		return f
+	}
 	f.AddUint("seq", uint64(p.Seq))
 	f.AddUint("ack", uint64(p.Ack))
 	f.AddUint("win", uint64(p.Window))
@@ -232,6 +252,14 @@ func (p *TCPSegment) Tree() *field.Node {
 	f.AddUint("raw_ack", uint64(p.RawAck))
 	if p.Kind == TypeGap || p.Kind == TypeTruncated {
 		f.AddUint("missing", uint64(p.Missing))
+	}
+	if p.Kind == TypeRetransmission {
+		f.AddUint("again", uint64(p.Again))
+		f.AddUint("differing", uint64(p.Differ))
+		if p.Differ > 0 {
+			f.AddUint("first_difference", uint64(p.DifferAt))
+		}
+		f.AddUint("unchecked", uint64(p.Unchecked))
 	}
 	return f
 }
