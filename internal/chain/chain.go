@@ -197,7 +197,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		var issuer *x509.Certificate
 		if i+1 < len(path) {
 			issuer = path[i+1]
-		} else if selfIssued(c) {
+		} else if selfSigned(c) {
 			issuer = c
 		}
 		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, fallback, roots, o.systemRoots(), err == nil, o.Thorough))
@@ -402,7 +402,7 @@ func (o Options) systemRoots() bool { return o.Roots == nil && o.RootPool == nil
 // needed above it.
 func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.Certificate, *x509.Certificate) {
 	top := path[len(path)-1]
-	if selfIssued(top) || len(path) >= maxDepth {
+	if selfSigned(top) || len(path) >= maxDepth {
 		return path, nil
 	}
 	inter := x509.NewCertPool()
@@ -425,7 +425,7 @@ func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.
 func buildPath(leaf *x509.Certificate, intermediates, roots []*x509.Certificate) []*x509.Certificate {
 	path := []*x509.Certificate{leaf}
 	pool := append(append([]*x509.Certificate{}, roots...), intermediates...)
-	for c := leaf; len(path) < maxDepth && !selfIssued(c); {
+	for c := leaf; len(path) < maxDepth && !selfSigned(c); {
 		var next *x509.Certificate
 		for _, p := range pool {
 			if bytes.Equal(p.RawSubject, c.RawIssuer) && !slices.Contains(path, p) && signatureOK(c, p) == nil {
@@ -452,6 +452,21 @@ func buildPath(leaf *x509.Certificate, intermediates, roots []*x509.Certificate)
 }
 
 func selfIssued(c *x509.Certificate) bool { return bytes.Equal(c.RawSubject, c.RawIssuer) }
+
+// selfSigned reports whether c is its own issuer, as openssl takes it: its
+// own name as issuer, its authority key identifier (when it has one and a
+// subject key identifier) its own, and its signature not refused by its
+// own key. A signature crypto/x509 no longer checks (SHA-1, MD5) does not
+// make a root any less self-signed. A certificate that only bears its
+// issuer's name was issued by another CA of that name.
+func selfSigned(c *x509.Certificate) bool {
+	if !selfIssued(c) || len(c.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId) {
+		return false
+	}
+	var insecure x509.InsecureAlgorithmError
+	err := signatureOK(c, c)
+	return err == nil || errors.As(err, &insecure)
+}
 
 func isEd448Signed(c *x509.Certificate) bool {
 	var cert struct {
@@ -592,7 +607,7 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 	switch {
 	case i == 0:
 		l.Role = "leaf"
-	case i == n-1 && selfIssued(c):
+	case i == n-1 && selfSigned(c):
 		l.Role = "root"
 	}
 	for _, r := range roots {

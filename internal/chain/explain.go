@@ -87,12 +87,12 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		}
 		return fmt.Sprintf("certificate invalid: %v", err), ""
 	case errors.As(err, &unk):
-		if len(sent) == 1 && selfIssued(leaf) {
+		if len(sent) == 1 && selfSigned(leaf) {
 			return fmt.Sprintf("the certificate %q is self-signed and not trusted", dn.Subject(leaf)),
 				"trust it explicitly (" + trustWith + " naming the certificate itself), or use a certificate issued by a CA"
 		}
 		last := sent[len(sent)-1]
-		if !selfIssued(last) {
+		if !selfSigned(last) {
 			return fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
 					dn.Subject(last), dn.Issuer(last)),
 				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
