@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -488,6 +489,25 @@ func TestOraclePeers(t *testing.T) {
 			if ev.Conn == 1 && ev.Type == "encrypted_record" && ev.Error != "not plaintext, and the capture holds no ClientHello or ServerHello of this connection (it began after the handshake): the keys that protect it cannot be known" {
 				t.Errorf("frame %d: encrypted record says %q", ev.Frame, ev.Error)
 			}
+		}
+		// Without a SYN or a ClientHello the roles were inferred from the
+		// ports, and both views say so, first.
+		var first jsonEvent
+		for _, ev := range events {
+			if ev.Conn == 1 {
+				first = ev
+				break
+			}
+		}
+		var roles struct{ Client, Server, By string }
+		if first.Type == "roles_inferred" {
+			json.Unmarshal(first.Fields, &roles)
+		}
+		if first.Type != "roles_inferred" || first.Layer != "tcp" || first.From != "local" || roles.By != "port" || roles.Client == "" || roles.Server == "" {
+			t.Errorf("the first step of the connection begun before the capture is %s %s %s, want roles inferred by port", first.Layer, first.Type, first.Fields)
+		}
+		if text := runText(t, "read", late, "--keylog", keylog); !strings.Contains(text, "no SYN captured: client "+roles.Client+", server "+roles.Server+" inferred: the client is the side with the higher (ephemeral) port") {
+			t.Errorf("the text view does not say the roles were inferred:\n%s", text)
 		}
 	})
 

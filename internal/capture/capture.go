@@ -71,8 +71,13 @@ type Flow struct {
 	ID             int
 	Client, Server netip.AddrPort
 	// RoleFromSYN is false when the capture started mid-connection and
-	// the client was guessed from the first payload.
+	// the client was inferred: RoleBy says how.
 	RoleFromSYN bool
+	// RoleBy is "client_hello" (the first packet's payload is a
+	// ClientHello from the client), "port" (the client has the higher
+	// port) or "first_packet" (equal ports: the first packet's sender);
+	// "" with RoleFromSYN.
+	RoleBy string
 	// Retransmitted counts bytes seen again.
 	Retransmitted int
 	// retransSegs counts the segments that carried bytes seen before,
@@ -101,7 +106,9 @@ type TCPEvent struct {
 	Frame      int
 	Time       time.Time
 	FromClient bool
-	// Kind is "syn", "syn_ack", "ack", "fin", "rst", "gap", or
+	// Kind is "roles_inferred" (the flow's first step when the capture
+	// holds no SYN of it; Flow.RoleBy says how), "syn", "syn_ack",
+	// "ack", "fin", "rst", "gap", or
 	// "truncated": the first packet of the flow cut short by the
 	// snapshot length (once per flow; Missing is what it lost, and its
 	// bytes after the cut come as a gap).
@@ -126,6 +133,9 @@ type TCPEvent struct {
 	Again, Differ, Unchecked int
 	DifferAt                 uint32
 	Segments                 int
+	// Client, Server and RoleBy are the flow's, for roles_inferred.
+	Client, Server netip.AddrPort
+	RoleBy         string
 }
 
 // Options bound the reader's memory.

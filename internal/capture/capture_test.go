@@ -412,8 +412,12 @@ func TestMidConnection(t *testing.T) {
 	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), h, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(flows) == 0 || flows[0].Client != srvAddr || flows[0].RoleFromSYN {
+	if len(flows) == 0 || flows[0].Client != srvAddr || flows[0].RoleFromSYN || flows[0].RoleBy != "client_hello" {
 		t.Fatalf("flow %+v", flows)
+	}
+	// The first step says the roles were inferred, and from what.
+	if len(r.tcp) == 0 || r.tcp[0].Kind != "roles_inferred" || r.tcp[0].RoleBy != "client_hello" || r.tcp[0].Client != srvAddr || r.tcp[0].Frame != 1 {
+		t.Errorf("first TCP step %+v, want roles inferred from the ClientHello", r.tcp)
 	}
 	if s := r.streams[1]; string(s[0]) != hello || string(s[1]) != "reply" {
 		t.Errorf("streams %q", s)
@@ -430,6 +434,40 @@ func (g *flowGrabber) Data(f *Flow, fromClient bool, frame int, ts time.Time, b 
 		*g.flows = append(*g.flows, f)
 	}
 	g.recorder.Data(f, fromClient, frame, ts, b)
+}
+
+// TestRolesByPort checks a capture that starts mid-connection without a
+// ClientHello: the side with the higher port is taken for the client, and
+// the first step says so; with a SYN, no such step.
+func TestRolesByPort(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pkts []pkt
+		by   string
+	}{
+		{"no SYN", []pkt{{false, 7, 9, flagACK, "data"}, {true, 9, 11, flagACK, "more"}}, "port"},
+		{"SYN", append(slices.Clone(synHandshake), pkt{false, 901, 101, flagACK, "data"}), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frames := buildFrames(linkRaw, cliAddr, srvAddr, tc.pkts)
+			r := newRecorder()
+			if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			var by []string
+			for _, ev := range r.tcp {
+				if ev.Kind == "roles_inferred" {
+					by = append(by, ev.RoleBy)
+					if ev.Client != cliAddr || ev.Server != srvAddr {
+						t.Errorf("client %v, server %v", ev.Client, ev.Server)
+					}
+				}
+			}
+			if want := []string{tc.by}; tc.by == "" && len(by) != 0 || tc.by != "" && !slices.Equal(by, want) {
+				t.Errorf("roles inferred %q, want %q", by, tc.by)
+			}
+		})
+	}
 }
 
 // TestNewConnectionOnSameTuple checks that a SYN after a closed connection

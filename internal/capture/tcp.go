@@ -147,7 +147,11 @@ func (rd *reader) process(s *segment) {
 		case s.src.Port() < s.dst.Port():
 			// Mid-connection: the side with the higher (ephemeral) port is
 			// most likely the client; a ClientHello will tell for sure.
-			f.Client, f.Server = s.dst, s.src
+			f.Client, f.Server, f.RoleBy = s.dst, s.src, "port"
+		case s.src.Port() > s.dst.Port():
+			f.RoleBy = "port"
+		default:
+			f.RoleBy = "first_packet"
 		}
 		rd.flows[key] = f
 		rd.order = append(rd.order, f)
@@ -156,9 +160,16 @@ func (rd *reader) process(s *segment) {
 	}
 	f.lastFrame, f.lastTime = s.frame, s.ts
 	fromClient := s.src == f.Client
-	if !f.RoleFromSYN && len(s.data) > 0 && !f.dirs[0].started && !f.dirs[1].started && !fromClient && looksLikeClientHello(s.data) {
-		f.Client, f.Server = f.Server, f.Client
-		fromClient = true
+	if !f.RoleFromSYN && !f.dirs[0].started && !f.dirs[1].started {
+		if len(s.data) > 0 && looksLikeClientHello(s.data) {
+			if !fromClient {
+				f.Client, f.Server = f.Server, f.Client
+				fromClient = true
+			}
+			f.RoleBy = "client_hello"
+		}
+		rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "roles_inferred",
+			Client: f.Client, Server: f.Server, RoleBy: f.RoleBy})
 	}
 	d, other := f.dirs[1], f.dirs[0]
 	if fromClient {

@@ -768,6 +768,9 @@ func Summary(ev *trace.Event) string {
 	case *trace.Timing:
 		add("%s", timingLine(p))
 		return strings.Join(parts, ", ")
+	case *trace.RolesInferred:
+		add("no SYN captured: client %s, server %s inferred: %s", p.Client, p.Server, p.Reason())
+		return strings.Join(parts, ", ")
 	case *trace.TCPSegment:
 		if p.Kind == trace.TypeRetransmissionSummary {
 			add("%d segment%s retransmitted (%d bytes seen again)", p.Segments, plural(p.Segments), p.Again)

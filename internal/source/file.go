@@ -187,6 +187,13 @@ func side(fromClient bool) trace.Side {
 // tcp shows the TCP steps worth seeing: the three-way handshake, FIN, RST and
 // gaps.
 func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
+	if ev.Kind == trace.TypeRolesInferred {
+		p := &trace.RolesInferred{Client: ev.Client.String(), Server: ev.Server.String(), By: ev.RoleBy}
+		tev := trace.NewEvent(id, trace.Local, p)
+		tev.Frame, tev.Time = ev.Frame, ev.Time
+		d.sink.sess.Emit(tev)
+		return
+	}
 	from := side(ev.FromClient)
 	if ev.Kind == trace.TypeRetransmissionSummary {
 		from = trace.Local

@@ -56,6 +56,9 @@ const (
 	// connection's retransmissions when it ends.
 	TypeRetransmission        = "retransmission"
 	TypeRetransmissionSummary = "retransmission_summary"
+	// TypeRolesInferred says that a capture holds no SYN of a
+	// connection, so which side is the client was inferred.
+	TypeRolesInferred = "roles_inferred"
 )
 
 // LocalPayload is a payload that makes its own event: its layer, type and field
@@ -207,6 +210,46 @@ func (p *TCPAccept) Tree() *field.Node {
 	f.AddString("remote", p.Remote)
 	f.AddString("local", p.Local)
 	return f
+}
+
+// RolesInferred says how the client and the server of a connection were
+// told apart when the capture holds neither its SYN nor its SYN-ACK (it
+// began mid-connection): By is RoleByClientHello (the side whose first
+// bytes are a ClientHello), RoleByPort (the side with the higher,
+// ephemeral, port) or RoleByFirstPacket (equal ports: the sender of the
+// first packet captured).
+type RolesInferred struct {
+	Client, Server string
+	By             string
+}
+
+// The ways a connection's roles are inferred (RolesInferred.By).
+const (
+	RoleByClientHello = "client_hello"
+	RoleByPort        = "port"
+	RoleByFirstPacket = "first_packet"
+)
+
+func (*RolesInferred) Layer() string { return LayerTCP }
+func (*RolesInferred) Type() string  { return TypeRolesInferred }
+
+func (p *RolesInferred) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("client", p.Client)
+	f.AddString("server", p.Server)
+	f.AddString("by", p.By)
+	return f
+}
+
+// Reason says in words how the roles were inferred.
+func (p *RolesInferred) Reason() string {
+	switch p.By {
+	case RoleByClientHello:
+		return "the client is the side that sent the ClientHello"
+	case RoleByPort:
+		return "the client is the side with the higher (ephemeral) port; no ClientHello came first"
+	}
+	return "the client is the side that sent the first packet captured (both ports are the same)"
 }
 
 // TCPSegment is a TCP segment of a capture that shows a step of the
