@@ -213,6 +213,17 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 				c.dialog = &dialog{protocol: p}
 			}
 		}
+		if c.dialog == nil && c.followStartTLS && from == Client && !c.dirs[Server].framer.started && len(c.dirs[Server].framer.buf) == 0 {
+			// The client speaks first: an HTTP CONNECT request to a
+			// proxy, whose tunnel may carry TLS.
+			if n := min(len(f.buf), len(connectMethod)); string(f.buf[:n]) == connectMethod[:n] {
+				if n < len(connectMethod) {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: ProtocolHTTPConnect, connect: true}
+			}
+		}
 		if c.dialog != nil {
 			d.at = at
 			if !c.dialogFeed(d, at) {

@@ -1,9 +1,11 @@
 // This file follows the plaintext dialog of a connection that a capture
 // shows upgraded to TLS by STARTTLS (SMTP and LMTP, RFC 3207; IMAP, RFC
 // 9051, Section 6.2.1; POP3's STLS, RFC 2595, Section 4; NNTP, RFC 4642;
-// ManageSieve, RFC 5804; FTP's AUTH TLS, RFC 4217, Section 4): each line is
-// an info starttls event, and each side's records start where its TLS
-// bytes do, after the client's upgrade command.
+// ManageSieve, RFC 5804; FTP's AUTH TLS, RFC 4217, Section 4), or by a
+// tunnel through an HTTP proxy (CONNECT, RFC 9110, Section 9.3.6): each
+// line is an info starttls event, and each side's records start where its
+// TLS bytes do, after the client's upgrade command (for CONNECT, after
+// each side's head: the request, the proxy's response).
 
 package trace
 
@@ -30,7 +32,18 @@ type dialog struct {
 	// upgrade is set once the client sent an upgrade command: from then
 	// on a side's bytes that read as TLS start its records.
 	upgrade bool
+	// connect is set for an HTTP CONNECT request: the end of the
+	// client's head (an empty line) is the upgrade.
+	connect bool
 }
+
+// ProtocolHTTPConnect is the protocol of the dialog of a tunnel through an
+// HTTP proxy (the StartTLS events' Protocol).
+const ProtocolHTTPConnect = "http_connect"
+
+// connectMethod starts the request line of an HTTP CONNECT request (RFC
+// 9110, Section 9.3.6: the method is case-sensitive).
+const connectMethod = "CONNECT "
 
 // FollowStartTLS lets the decoder follow a plaintext dialog that turns into
 // TLS with STARTTLS (a capture's): a stream whose server speaks first with
@@ -92,7 +105,11 @@ func (c *Conn) dialogFeed(d *direction, at Stamp) bool {
 		}
 		line := strings.TrimRight(string(f.buf[:i+1]), "\r\n")
 		f.buf = f.buf[:copy(f.buf, f.buf[i+1:])]
-		if d.side == Client && !c.dialog.upgrade {
+		if d.side == Client && !c.dialog.upgrade && c.dialog.connect {
+			// The request's head ends with an empty line; the proxy's
+			// response head ends likewise, before the tunnel's bytes.
+			c.dialog.upgrade = line == ""
+		} else if d.side == Client && !c.dialog.upgrade {
 			if p := upgradeCommand(line, c.dialog.protocol); p != "" {
 				c.dialog.protocol, c.dialog.upgrade = p, true
 			}

@@ -53,6 +53,23 @@ func TestStartTLSDialog(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("refused FTP upgrade:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// An HTTP CONNECT tunnel, its request cut into pieces that are not
+	// yet "CONNECT ": the heads line by line, then TLS on both sides.
+	shello := []byte{22, 3, 3, 0, 4, 2, 0, 0, 0}
+	got = run(true, []sent{
+		{Client, []byte("CONN")}, {Client, []byte("ECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")},
+		{Server, []byte("HTTP/1.1 200 Connection established\r\n\r\n")}, {Client, hello}, {Server, shello},
+	})
+	want = []string{"client starttls http_connect: CONNECT example.com:443 HTTP/1.1", "client starttls http_connect: Host: example.com:443",
+		"client starttls http_connect: ", "server starttls http_connect: HTTP/1.1 200 Connection established", "server starttls http_connect: ",
+		"client client_hello", "server server_hello"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("CONNECT tunnel:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A request that is not CONNECT is not TLS.
+	if got := run(true, []sent{{Client, []byte("GET / HTTP/1.1\r\n\r\n")}}); len(got) != 1 || got[0] != "client not_tls" {
+		t.Errorf("events %q, want one not_tls", got)
+	}
 	// Too many lines: not TLS.
 	lines := []sent{{Server, []byte("+OK POP3\r\n")}}
 	for i := range maxDialogLines + 5 {
