@@ -84,6 +84,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"sslv2":            {"the server answered in SSL 2.0", "RFC 6176"},
 		"alert-storm":      {"the server sent 40 warning alerts (the last unrecognized_name)", "is misbehaving"},
 		"corrupt-cert":     {"a certificate that does not parse", "damaged"},
+		"heartbleed":       {},
 		"lying-length":     {"the server's server_hello message claims 131072 bytes in its header, more than a server_hello can hold (65607): the length lies (45 bytes of it came)", "writes broken handshake messages"},
 	}
 	servers, ca := startLab(t, append([]string{"index"}, lab.Names...)...)

@@ -11,7 +11,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <p>Each server below is broken in one way. Trust <code>{{.CA}}</code> and try it:</p>
 <table>
 <tr><th>name</th><th>kind</th><th>fault</th><th>exit</th><th>try</th></tr>
-{{range .Servers}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td><td>{{.Fault.Fault}}</td><td>{{.Exit}}{{if .Warning}} (warns){{end}}</td><td><code>tlstrace {{.URL}} --cacert {{$.CA}}</code></td></tr>
+{{range .Servers}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td><td>{{.Fault.Fault}}</td><td>{{.Exit}}{{if .Warning}} (warns){{end}}</td><td><code>tlstrace {{.URL}} --cacert {{$.CA}}</code>{{if .Scan}}, then <code>tlstrace scan {{.Host}} --cacert {{$.CA}}</code>{{end}}</td></tr>
 {{end}}</table>
 </body></html>
 `))

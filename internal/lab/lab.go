@@ -52,6 +52,9 @@ type Fault struct {
 	Exit int
 	// Warning is set when the client connects (Exit 0) but must warn.
 	Warning bool
+	// Scan, when set, is the rule of the finding `tlstrace scan` reports
+	// for a fault a client cannot see (Exit 0, no warning).
+	Scan string
 	// tls, when set, is the server's configuration (certificate faults);
 	// raw, when set, serves each connection by hand (hostile faults).
 	tls *tls.Config
@@ -62,6 +65,8 @@ type Fault struct {
 	// respond, when set, answers after a good handshake instead of the
 	// index page.
 	respond func(net.Conn)
+	// wrap, when set, stands between the connection and the tls server.
+	wrap func(net.Conn) net.Conn
 }
 
 // Names lists the faults the lab serves, in the order of their ports
@@ -71,7 +76,7 @@ var Names = []string{
 	"rsa1024", "not-a-ca", "pathlen-exceeded", "clientauth-only", "name-constraints", "revoked", "long-validity",
 	"tls10-only", "tls11-only", "dhe-1024", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
-	"lying-length",
+	"lying-length", "heartbleed",
 }
 
 // Lab holds the root CA and the faults made from it.
@@ -296,6 +301,10 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 	add("mtls-required", "the server requires a client certificate", &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: roots})
 	add("alpn-mismatch", "the server's only application protocol is one no client offers", &tls.Config{NextProtos: []string{"x-tlstrace-lab"}})
 	l.negotiationFaults(cert)
+	l.faults["heartbleed"] = &Fault{Name: "heartbleed", Kind: KindProtocol, Exit: ExitOK, Scan: "heartbleed",
+		Fault: "the server answers a heartbeat request with the payload length it claims, bytes past what it carried (Heartbleed, CVE-2014-0160: here a made-up pattern); clients see a good server, tlstrace scan finds it",
+		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
+		wrap:  func(c net.Conn) net.Conn { return &bleedConn{Conn: c} }}
 	return nil
 }
 
@@ -330,6 +339,9 @@ func (l *Lab) Listen(basePort int, names []string) ([]*Server, error) {
 	}
 	return out, nil
 }
+
+// Host is the server's address as tlstrace scan takes it (HOST:PORT).
+func (s *Server) Host() string { return s.ln.Addr().String() }
 
 func closeAll(s []*Server) {
 	for _, x := range s {
@@ -390,6 +402,9 @@ func (s *Server) serveConn(c net.Conn, index func() []byte) {
 		return
 	}
 	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if s.wrap != nil {
+		c = s.wrap(c)
+	}
 	tc := tls.Server(c, s.tls)
 	if err := tc.Handshake(); err != nil {
 		return

@@ -19,19 +19,20 @@ func TestFaults(t *testing.T) {
 	}
 	for _, n := range Names {
 		f := l.Fault(n)
-		if f == nil || f.Kind == "" || f.Fault == "" || (f.Exit == ExitOK) != f.Warning || servedBy(f) != 1 {
+		if f == nil || f.Kind == "" || f.Fault == "" || (f.Exit == ExitOK) != (f.Warning || f.Scan != "") || servedBy(f) != 1 {
 			t.Errorf("fault %q: %+v", n, f)
 		}
 	}
 	if _, err := l.Listen(0, []string{"index", "no-such-fault"}); err == nil || !strings.Contains(err.Error(), "no-such-fault") {
 		t.Errorf("unknown fault: %v", err)
 	}
-	servers, err := l.Listen(0, []string{"index", "expired", "cbc-only"})
+	servers, err := l.Listen(0, []string{"index", "expired", "cbc-only", "heartbleed"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := string(Index(servers, "/tmp/<lab>/ca.pem"))
-	for _, want := range []string{"tlstrace " + servers[1].URL + " --cacert /tmp/&lt;lab&gt;/ca.pem", "<td>expired</td>", "<td>0 (warns)</td>"} {
+	for _, want := range []string{"tlstrace " + servers[1].URL + " --cacert /tmp/&lt;lab&gt;/ca.pem", "<td>expired</td>", "<td>0 (warns)</td>",
+		"then <code>tlstrace scan " + servers[3].Host() + " --cacert /tmp/&lt;lab&gt;/ca.pem</code>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index page lacks %q:\n%s", want, page)
 		}

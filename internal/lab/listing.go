@@ -24,11 +24,14 @@ type Expect struct {
 	Exit int `json:"exit"`
 	// Warning: the client connects, and warns of a weakness.
 	Warning bool `json:"warning,omitempty"`
+	// Scan is the rule of the finding `tlstrace scan` reports for a
+	// fault the client cannot see.
+	Scan string `json:"scan_finding,omitempty"`
 }
 
 // Entry returns the server's entry in the listing.
 func (s *Server) Entry() Entry {
-	return Entry{Name: s.Name, URL: s.URL, Kind: s.Kind, Fault: s.Fault.Fault, Expect: Expect{Exit: s.Exit, Warning: s.Warning}}
+	return Entry{Name: s.Name, URL: s.URL, Kind: s.Kind, Fault: s.Fault.Fault, Expect: Expect{Exit: s.Exit, Warning: s.Warning, Scan: s.Scan}}
 }
 
 // WriteList writes the listing of servers whose root CA is the file ca:
@@ -51,6 +54,9 @@ func WriteList(w io.Writer, servers []*Server, ca string, jsonOut bool) error {
 		exit := fmt.Sprint(s.Exit)
 		if s.Warning {
 			exit += " (warns)"
+		}
+		if s.Scan != "" {
+			exit += " (scan finds it)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.URL, exit, s.Fault.Fault)
 	}

@@ -136,6 +136,11 @@ func findings(r *Result) []Finding {
 			f.Detail+"; compressed lengths leak secrets such as cookies (CRIME, CVE-2012-4929)",
 			"disable TLS compression (openssl: -no_comp, the default since 1.1.0)"))
 	}
+	if f := r.Feature("heartbleed"); f != nil && f.Supported {
+		out = append(out, finding(Critical, "heartbleed", "the server leaks its memory (Heartbleed)",
+			f.Detail+"; anyone can read 64 KB of the server's memory per request, private keys, session keys and other users' data included (CVE-2014-0160), and the server logs nothing",
+			"update OpenSSL (1.0.1g or later) or rebuild it with no-heartbeats and restart every process that uses it, then replace the private key and certificate and revoke the old one, since it may have leaked"))
+	}
 	if f := r.Feature("heartbeat"); f != nil && f.Supported {
 		out = append(out, finding(Low, "heartbeat", "the heartbeat extension is enabled",
 			f.Detail+"; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",

@@ -47,6 +47,9 @@ type hello struct {
 	// Certificate message; wantKeyExchange on to its ServerKeyExchange
 	// (through the Certificate and CertificateStatus, if sent).
 	wantCert, wantKeyExchange bool
+	// wantDone makes it read on to the ServerHelloDone, where the server
+	// waits for the client's next flight.
+	wantDone bool
 	// sslv2 sends an SSL 2.0 CLIENT-HELLO instead (the rest is unused).
 	sslv2 bool
 }
@@ -69,6 +72,8 @@ type answer struct {
 	// keyExchange is the ServerKeyExchange's signature and parameters,
 	// when the probe asked for it and the server sent one.
 	keyExchange *wire.Signed
+	// done is set when the probe read on to the ServerHelloDone.
+	done bool
 }
 
 // version returns the version the server chose.
@@ -302,7 +307,7 @@ const maxCertBytes = 1 << 18
 // the Certificate message, with h.wantKeyExchange on to the
 // ServerKeyExchange.
 func readAnswer(conn io.Reader, h *hello) answer {
-	wantCert, wantKeyExchange := h.wantCert, h.wantKeyExchange
+	wantCert, wantKeyExchange, wantDone := h.wantCert, h.wantKeyExchange, h.wantDone
 	var hs []byte
 	var got answer
 	header := make([]byte, wire.RecordHeaderLen)
@@ -364,7 +369,7 @@ func readAnswer(conn io.Reader, h *hello) answer {
 					}
 					got = answer{outcome: Accepted, hello: m.ServerHello}
 					v := got.version()
-					if m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || !wantKeyExchange && (!wantCert || v == wire.VersionSSL30) {
+					if m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || !wantDone && !wantKeyExchange && (!wantCert || v == wire.VersionSSL30) {
 						return got
 					}
 					continue
@@ -378,7 +383,7 @@ func readAnswer(conn io.Reader, h *hello) answer {
 							got.certs = append(got.certs, bytes.Clone(c))
 						}
 					}
-					if !wantKeyExchange {
+					if !wantKeyExchange && !wantDone {
 						return got
 					}
 				case wire.TypeCertificateStatus:
@@ -389,9 +394,18 @@ func readAnswer(conn io.Reader, h *hello) answer {
 						ske := *m.Signed
 						got.keyExchange = &ske
 					}
+					if !wantDone {
+						return got
+					}
+				case wire.TypeServerHelloDone:
+					got.done = true
 					return got
 				default:
-					return got
+					// A CertificateRequest comes before the
+					// ServerHelloDone.
+					if !wantDone || wire.HandshakeType(msg[0]) != wire.TypeCertificateRequest {
+						return got
+					}
 				}
 			}
 		default:

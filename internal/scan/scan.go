@@ -209,6 +209,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		t13        tls13Found
 		resumption []Feature
 		reneg      *Feature
+		bleed      *Feature
 		stages     sync.WaitGroup
 	)
 	stage := func(f func()) {
@@ -249,6 +250,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		}
 		for i := range features {
 			emit(&features[i])
+		}
+	})
+	stage(func() {
+		if bleed = scanHeartbleed(ctx, res, p); bleed != nil {
+			emit(bleed)
 		}
 	})
 	stage(func() { chains = scanCerts(res, &o, probe) })
@@ -293,6 +299,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.Features = append(res.Features, resumption...)
 	if reneg != nil {
 		res.Features = append(res.Features, *reneg)
+	}
+	if bleed != nil {
+		res.Features = append(res.Features, *bleed)
 	}
 	res.Chains = chains
 	for _, cc := range t13.chains {

@@ -11,8 +11,8 @@ type Feature struct {
 	// Name is secure_renegotiation, extended_master_secret, heartbeat,
 	// compression, ocsp_stapling, session_ticket, session_id,
 	// encrypt_then_mac, client_renegotiation, fallback_scsv, hsts,
-	// session_id_resumption, ticket_resumption, psk_resumption or
-	// early_data.
+	// session_id_resumption, ticket_resumption, psk_resumption,
+	// early_data or heartbleed (Supported: the server leaked).
 	Name string
 	// Version is the version the feature was probed in; 0 when it is
 	// not about one (hsts).
