@@ -720,6 +720,60 @@ func TestOraclePeers(t *testing.T) {
 			t.Errorf("%d retransmission summaries, want one per connection with a retransmission", sums)
 		}
 	})
+
+	t.Run("client handshake secret missing", func(t *testing.T) {
+		// The key log without the client handshake traffic secrets: in
+		// TLS 1.3 the client's handshake records (its Finished) cannot
+		// be decrypted, and say which secret is missing; its application
+		// records can, with its traffic secret, from the first whose tag
+		// authenticates under it.
+		b, err := os.ReadFile(keylog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ") {
+				kept = append(kept, line)
+			}
+		}
+		partial := filepath.Join(dir, "no-client-handshake.keys")
+		if err := os.WriteFile(partial, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		events := runJSON(t, "read", nsec, "--keylog", partial, "--json")
+		conn := 0
+		for i, sc := range scenarios {
+			if sc.name == "TLS 1.3 over IPv6" {
+				conn = i + 1
+			}
+		}
+		var kinds []string
+		for _, ev := range events {
+			if ev.Conn != conn || ev.Layer != "tls" || ev.From != "client" {
+				continue
+			}
+			kinds = append(kinds, ev.Type)
+			if ev.Type == "encrypted_record" && !strings.Contains(ev.Error, "no CLIENT_HANDSHAKE_TRAFFIC_SECRET") {
+				t.Errorf("frame %d: encrypted record says %q, want the missing secret named", ev.Frame, ev.Error)
+			}
+		}
+		ruleTrafficSecret := oracleRule{
+			why: "without the client handshake traffic secret tlstrace opens the client's application records with its traffic secret (the tag proves it); tshark leaves them encrypted",
+			same: func(_ int, got, want oracleStep) bool {
+				return want.kind == "encrypted_record" && got.from == "client" && (got.kind == "application_data" || got.kind == "alert") &&
+					got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+			},
+		}
+		checkOracle(t, oracleCase{pcap: nsec, keylog: partial, decodeAs: decodeAs, events: events, conns: []int{conn}, rules: []oracleRule{ruleTrafficSecret}})
+		// The ClientHello, then the Finished (after a change_cipher_spec
+		// when the client sends one) encrypted, then the ping and the
+		// close_notify decrypted.
+		want := []string{"client_hello", "encrypted_record", "application_data", "alert"}
+		if got := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == "change_cipher_spec" }); !slices.Equal(got, want) {
+			t.Errorf("the client's steps %v, want %v", kinds, want)
+		}
+	})
 }
 
 // segmentPackets writes the pcap file in (Linux cooked, IPv4) to out with

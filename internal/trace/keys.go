@@ -123,7 +123,7 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 			return c.decryptEarly(d, hdr, body)
 		}
 		c.loadKeys(d)
-		if d.cur == nil {
+		if d.cur == nil && d.next == nil {
 			return 0, nil, 0, fmt.Errorf("%s", d.keyErr)
 		}
 	}
@@ -140,8 +140,16 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		seq := d.next.d.Seq()
 		ct, p, err := c.open(d.next, hdr, body)
 		if err == nil {
+			if d.cur == nil && d.next.name == keylog.LabelClientTrafficSecret0 {
+				// The first client record the traffic secret opens:
+				// its application records start here.
+				d.appKeys, d.keyErr = true, ""
+			}
 			d.cur, d.next = d.next, nil
 			return ct, p, seq, nil
+		}
+		if d.cur == nil && d.keyErr != "" {
+			return 0, nil, 0, fmt.Errorf("%s", d.keyErr)
 		}
 		if firstErr == nil {
 			firstErr = err
@@ -203,6 +211,20 @@ func (c *Conn) loadKeys(d *direction) {
 		secret := c.s.Keys.Secret(c.clientRandom, label)
 		if secret == nil {
 			d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x", label, c.clientRandom)
+			if d.side == Client && !d.appKeys && d.generation == 0 {
+				// The client's handshake records (its Finished, and
+				// its certificate) need the missing secret; its
+				// application records need only its traffic secret.
+				// Where the first ends is not known: each record is
+				// tried with the application key at sequence number
+				// 0, and the first whose tag authenticates is the
+				// first application record (RFC 8446, Section 5.3).
+				if app := c.key13(keylog.LabelClientTrafficSecret0); app != nil {
+					d.next = app
+					d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x, which protects the client's handshake records (its Finished); its %s does not open this record, so it is one of them",
+						label, c.clientRandom, keylog.LabelClientTrafficSecret0)
+				}
+			}
 			return
 		}
 		for i := 0; i < d.generation; i++ {
