@@ -2,7 +2,6 @@ package chain
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,18 +21,7 @@ import (
 func TestKeyIDMismatch(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
-	run := func(args ...string) (string, error) {
-		cmd := exec.Command("openssl", args...)
-		cmd.Dir = dir
-		b, err := cmd.CombinedOutput()
-		return string(b), err
-	}
-	must := func(args ...string) {
-		t.Helper()
-		if out, err := run(args...); err != nil {
-			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	run, must := opensslIn(t, dir)
 	ca := []string{"-days", "2", "-subj", "/CN=KeyID Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"}
 	must(append([]string{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem"}, ca...)...)
 	must(append([]string{"req", "-x509", "-key", "ca.key", "-out", "other-id.pem", "-addext", "subjectKeyIdentifier=0102030405"}, ca...)...)

@@ -2,7 +2,6 @@ package chain
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,16 +18,7 @@ import (
 func TestLeafKeyTypes(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("openssl", args...)
-		cmd.Dir = dir
-		b, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-		return string(b)
-	}
+	_, run := opensslIn(t, dir)
 	os.WriteFile(filepath.Join(dir, "leaf.ext"), []byte("subjectAltName=DNS:key.test\n"), 0o644)
 	run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Key Root",
 		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")

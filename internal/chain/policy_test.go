@@ -3,7 +3,6 @@ package chain
 import (
 	"crypto/x509"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,18 +22,7 @@ import (
 func TestPolicyConstraints(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
-	run := func(args ...string) (string, error) {
-		cmd := exec.Command("openssl", args...)
-		cmd.Dir = dir
-		b, err := cmd.CombinedOutput()
-		return string(b), err
-	}
-	must := func(args ...string) {
-		t.Helper()
-		if out, err := run(args...); err != nil {
-			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	run, must := opensslIn(t, dir)
 	write := func(name, text string) { os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644) }
 	key := []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"}
 	must(append(append([]string{"req", "-x509"}, key...), "-keyout", "root.key", "-out", "root.pem", "-days", "3", "-subj", "/CN=Policy Root",

@@ -25,14 +25,7 @@ import (
 func TestRSAPSSChains(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("openssl", args...)
-		cmd.Dir = dir
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, b)
-		}
-	}
+	_, run := opensslIn(t, dir)
 	os.WriteFile(filepath.Join(dir, "leaf.ext"), []byte("subjectAltName=DNS:pss.test\n"), 0o644)
 	run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=pss.test")
 	// ca makes a self-signed RSA-PSS root named name with key file key.

@@ -3,7 +3,6 @@ package chain
 import (
 	"crypto/x509"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,18 +21,7 @@ import (
 func TestSameNameNotSelfSigned(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
-	run := func(args ...string) (string, error) {
-		cmd := exec.Command("openssl", args...)
-		cmd.Dir = dir
-		b, err := cmd.CombinedOutput()
-		return string(b), err
-	}
-	must := func(args ...string) {
-		t.Helper()
-		if out, err := run(args...); err != nil {
-			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
+	run, must := opensslIn(t, dir)
 	root := func(name, subj string, opts ...string) {
 		must(append([]string{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", name + ".key", "-out", name + ".pem",
 			"-days", "2", "-subj", subj, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"}, opts...)...)

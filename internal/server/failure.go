@@ -460,29 +460,9 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 		!slices.Contains(h.SupportedVersions, tls.VersionTLS13) || (s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS13) {
 		return "", "", false
 	}
-	var keys []string
-	for _, c := range s.cfg.Certificates {
-		leaf := c.Leaf
-		if leaf == nil && len(c.Certificate) > 0 {
-			leaf, _ = x509.ParseCertificate(c.Certificate[0])
-		}
-		if leaf == nil {
-			return "", "", false
-		}
-		can := schemes13(leaf.PublicKey)
-		if can == nil {
-			return "", "", false
-		}
-		for _, sc := range can {
-			if slices.Contains(h.SignatureSchemes, sc) {
-				return "", "", false
-			}
-		}
-		names := make([]string, len(can))
-		for i, sc := range can {
-			names[i] = wire.SignatureSchemeName(sc)
-		}
-		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
+	keys, ok := s.keysSigningNone(h, schemes13)
+	if !ok {
+		return "", "", false
 	}
 	var offered []string
 	for _, sc := range h.SignatureSchemes {
@@ -502,6 +482,36 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 	return fmt.Sprintf("the client accepts TLS 1.3 signatures only by %s, and %s with none of them: %s (the server sent a %s alert)",
 			strings.Join(offered, ", "), what, strings.Join(keys, "; "), alert),
 		"serve a certificate whose key signs with a scheme the client accepts (another certificate and key beside those served), or have the client accept the certificate's scheme", true
+}
+
+// keysSigningNone names the key of each of the server's certificates with
+// the schemes it signs with (schemes: those of the version to be
+// spoken). ok is false when a certificate cannot be read, its key signs
+// with none known, or one of its schemes is among the client's: then the
+// schemes are not what failed.
+func (s *Server) keysSigningNone(h *fingerprint.Hello, schemes func(crypto.PublicKey) []uint16) (keys []string, ok bool) {
+	for _, c := range s.cfg.Certificates {
+		leaf := c.Leaf
+		if leaf == nil && len(c.Certificate) > 0 {
+			leaf, _ = x509.ParseCertificate(c.Certificate[0])
+		}
+		if leaf == nil {
+			return nil, false
+		}
+		can := schemes(leaf.PublicKey)
+		if can == nil {
+			return nil, false
+		}
+		names := make([]string, len(can))
+		for i, sc := range can {
+			if slices.Contains(h.SignatureSchemes, sc) {
+				return nil, false
+			}
+			names[i] = wire.SignatureSchemeName(sc)
+		}
+		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
+	}
+	return keys, true
 }
 
 // schemes12 are the TLS 1.2 signature schemes crypto/tls signs its
@@ -552,29 +562,9 @@ func (s *Server) noScheme12(h *fingerprint.Hello, alert string) (cause, fix stri
 		(len(h.SupportedVersions) > 0 && !slices.Contains(h.SupportedVersions, tls.VersionTLS12)) {
 		return "", "", false
 	}
-	var keys []string
-	for _, c := range s.cfg.Certificates {
-		leaf := c.Leaf
-		if leaf == nil && len(c.Certificate) > 0 {
-			leaf, _ = x509.ParseCertificate(c.Certificate[0])
-		}
-		if leaf == nil {
-			return "", "", false
-		}
-		can := schemes12(leaf.PublicKey)
-		if can == nil {
-			return "", "", false
-		}
-		for _, sc := range can {
-			if slices.Contains(h.SignatureSchemes, sc) {
-				return "", "", false
-			}
-		}
-		names := make([]string, len(can))
-		for i, sc := range can {
-			names[i] = wire.SignatureSchemeName(sc)
-		}
-		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
+	keys, ok := s.keysSigningNone(h, schemes12)
+	if !ok {
+		return "", "", false
 	}
 	what := "the key of the server's certificate signs"
 	if len(keys) > 1 {

@@ -1,0 +1,27 @@
+package chain
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// opensslIn runs openssl in dir: run returns its output and error, must
+// returns its output and fails the test when openssl fails.
+func opensslIn(t *testing.T, dir string) (run func(args ...string) (string, error), must func(args ...string) string) {
+	run = func(args ...string) (string, error) {
+		cmd := exec.Command("openssl", args...)
+		cmd.Dir = dir
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	return run, must
+}
