@@ -544,14 +544,10 @@ func TestOraclePeers(t *testing.T) {
 		}
 	})
 
-	t.Run("reordered segment", func(t *testing.T) {
-		// The server's two TLS 1.3 tickets, sent in two segments,
-		// reordered in the capture (each place keeps its time): the
-		// second ticket's segment comes right before the first's. (A
-		// client ACK of the first ticket between them would say that
-		// the peer has bytes the capture lacks, and they are then
-		// given up as a gap.)
-		a, b, conn := 0, 0, 0
+	// twoTickets finds the first TLS 1.3 connection whose server sent
+	// its tickets in two frames: the frames a and b, and the connection.
+	twoTickets := func(t *testing.T) (a, b, conn int) {
+		t.Helper()
 		for i, sc := range scenarios {
 			if !strings.HasPrefix(sc.name, "TLS 1.3") || b != 0 {
 				continue
@@ -570,6 +566,17 @@ func TestOraclePeers(t *testing.T) {
 		if a == 0 || b == 0 {
 			t.Fatalf("no two server tickets in two frames (%d, %d)", a, b)
 		}
+		return a, b, conn
+	}
+
+	t.Run("reordered segment", func(t *testing.T) {
+		// The server's two TLS 1.3 tickets, sent in two segments,
+		// reordered in the capture (each place keeps its time): the
+		// second ticket's segment comes right before the first's. (A
+		// client ACK of the first ticket between them would say that
+		// the peer has bytes the capture lacks, and they are then
+		// given up as a gap.)
+		a, b, conn := twoTickets(t)
 		swapped := filepath.Join(dir, "swapped.pcap")
 		movePacketBefore(t, nsec, swapped, a, b)
 		events := runJSON(t, "read", swapped, "--keylog", keylog, "--json")
@@ -595,25 +602,7 @@ func TestOraclePeers(t *testing.T) {
 		// follows), the capture holds it later. tlstrace waits for it,
 		// as tshark's out-of-order reassembly does, instead of giving
 		// the bytes up as missing at the acknowledgement.
-		a, b, conn := 0, 0, 0
-		for i, sc := range scenarios {
-			if !strings.HasPrefix(sc.name, "TLS 1.3") || b != 0 {
-				continue
-			}
-			a, conn = 0, i+1
-			for _, s := range steps[i+1] {
-				if s.from == "server" && s.kind == "new_session_ticket" {
-					if a == 0 {
-						a = s.frame
-					} else if b == 0 && s.frame != a {
-						b = s.frame
-					}
-				}
-			}
-		}
-		if a == 0 || b == 0 {
-			t.Fatalf("no two server tickets in two frames (%d, %d)", a, b)
-		}
+		a, b, conn := twoTickets(t)
 		// The frame, source port, raw sequence and acknowledgement
 		// numbers of the packets of the connection.
 		var rows [][]uint64
