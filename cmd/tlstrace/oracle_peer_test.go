@@ -710,59 +710,73 @@ func TestOraclePeers(t *testing.T) {
 		}
 	})
 
-	t.Run("client handshake secret missing", func(t *testing.T) {
-		// The key log without the client handshake traffic secrets: in
-		// TLS 1.3 the client's handshake records (its Finished) cannot
-		// be decrypted, and say which secret is missing; its application
-		// records can, with its traffic secret, from the first whose tag
-		// authenticates under it.
-		b, err := os.ReadFile(keylog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var kept []string
-		for _, line := range strings.Split(string(b), "\n") {
-			if !strings.HasPrefix(line, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ") {
-				kept = append(kept, line)
+	for _, side := range []string{"client", "server"} {
+		t.Run(side+" handshake secret missing", func(t *testing.T) {
+			// The key log without the side's handshake traffic
+			// secrets: in TLS 1.3 its handshake records (the client's
+			// Finished; the server's EncryptedExtensions to Finished)
+			// cannot be decrypted, and say which secret is missing;
+			// its application records can, with its traffic secret,
+			// from the first whose tag authenticates under it.
+			missing := strings.ToUpper(side) + "_HANDSHAKE_TRAFFIC_SECRET"
+			b, err := os.ReadFile(keylog)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		partial := filepath.Join(dir, "no-client-handshake.keys")
-		if err := os.WriteFile(partial, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		events := runJSON(t, "read", nsec, "--keylog", partial, "--json")
-		conn := 0
-		for i, sc := range scenarios {
-			if sc.name == "TLS 1.3 over IPv6" {
-				conn = i + 1
+			var kept []string
+			for _, line := range strings.Split(string(b), "\n") {
+				if !strings.HasPrefix(line, missing+" ") {
+					kept = append(kept, line)
+				}
 			}
-		}
-		var kinds []string
-		for _, ev := range events {
-			if ev.Conn != conn || ev.Layer != "tls" || ev.From != "client" {
-				continue
+			partial := filepath.Join(dir, "no-"+side+"-handshake.keys")
+			if err := os.WriteFile(partial, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+				t.Fatal(err)
 			}
-			kinds = append(kinds, ev.Type)
-			if ev.Type == "encrypted_record" && !strings.Contains(ev.Error, "no CLIENT_HANDSHAKE_TRAFFIC_SECRET") {
-				t.Errorf("frame %d: encrypted record says %q, want the missing secret named", ev.Frame, ev.Error)
+			events := runJSON(t, "read", nsec, "--keylog", partial, "--json")
+			conn := 0
+			for i, sc := range scenarios {
+				if sc.name == "TLS 1.3 over IPv6" {
+					conn = i + 1
+				}
 			}
-		}
-		ruleTrafficSecret := oracleRule{
-			why: "without the client handshake traffic secret tlstrace opens the client's application records with its traffic secret (the tag proves it); tshark leaves them encrypted",
-			same: func(_ int, got, want oracleStep) bool {
-				return want.kind == "encrypted_record" && got.from == "client" && (got.kind == "application_data" || got.kind == "alert") &&
-					got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
-			},
-		}
-		checkOracle(t, oracleCase{pcap: nsec, keylog: partial, decodeAs: decodeAs, events: events, conns: []int{conn}, rules: []oracleRule{ruleTrafficSecret}})
-		// The ClientHello, then the Finished (after a change_cipher_spec
-		// when the client sends one) encrypted, then the ping and the
-		// close_notify decrypted.
-		want := []string{"client_hello", "encrypted_record", "application_data", "alert"}
-		if got := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == "change_cipher_spec" }); !slices.Equal(got, want) {
-			t.Errorf("the client's steps %v, want %v", kinds, want)
-		}
-	})
+			var kinds []string
+			for _, ev := range events {
+				if ev.Conn != conn || ev.Layer != "tls" || ev.From != side {
+					continue
+				}
+				kinds = append(kinds, ev.Type)
+				if ev.Type == "encrypted_record" && !strings.Contains(ev.Error, "no "+missing) {
+					t.Errorf("frame %d: encrypted record says %q, want the missing secret named", ev.Frame, ev.Error)
+				}
+			}
+			ruleTrafficSecret := oracleRule{
+				why: "without the " + side + " handshake traffic secret tlstrace opens the " + side + "'s application records with its traffic secret (the tag proves it); tshark leaves them encrypted",
+				same: func(_ int, got, want oracleStep) bool {
+					return want.kind == "encrypted_record" && got.from == side &&
+						(got.kind == "application_data" || got.kind == "alert" || got.kind == "new_session_ticket") &&
+						got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+				},
+			}
+			checkOracle(t, oracleCase{pcap: nsec, keylog: partial, decodeAs: decodeAs, events: events, conns: []int{conn}, rules: []oracleRule{ruleTrafficSecret}})
+			// The hello, then the handshake records (after a
+			// change_cipher_spec when one is sent) encrypted, then
+			// what follows decrypted: the client's ping and
+			// close_notify; the server's tickets, its answer and its
+			// close_notify.
+			got := slices.DeleteFunc(slices.Clone(kinds), func(k string) bool { return k == "change_cipher_spec" })
+			want := []string{"client_hello", "encrypted_record", "application_data", "alert"}
+			if side == "server" {
+				// Each encrypted record is one step; the decrypted
+				// ones are compared by kind, without repeats.
+				got = slices.Compact(got)
+				want = []string{"server_hello", "encrypted_record", "new_session_ticket", "application_data", "alert"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("the %s's steps %v, want %v", side, kinds, want)
+			}
+		})
+	}
 }
 
 // segmentPackets writes the pcap file in (Linux cooked, IPv4) to out with

@@ -140,9 +140,9 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		seq := d.next.d.Seq()
 		ct, p, err := c.open(d.next, hdr, body)
 		if err == nil {
-			if d.cur == nil && d.next.name == keylog.LabelClientTrafficSecret0 {
-				// The first client record the traffic secret opens:
-				// its application records start here.
+			if d.cur == nil && (d.next.name == keylog.LabelClientTrafficSecret0 || d.next.name == keylog.LabelServerTrafficSecret0) {
+				// The first record the traffic secret opens: the
+				// side's application records start here.
 				d.appKeys, d.keyErr = true, ""
 			}
 			d.cur, d.next = d.next, nil
@@ -211,18 +211,23 @@ func (c *Conn) loadKeys(d *direction) {
 		secret := c.s.Keys.Secret(c.clientRandom, label)
 		if secret == nil {
 			d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x", label, c.clientRandom)
-			if d.side == Client && !d.appKeys && d.generation == 0 {
-				// The client's handshake records (its Finished, and
-				// its certificate) need the missing secret; its
-				// application records need only its traffic secret.
-				// Where the first ends is not known: each record is
-				// tried with the application key at sequence number
-				// 0, and the first whose tag authenticates is the
-				// first application record (RFC 8446, Section 5.3).
-				if app := c.key13(keylog.LabelClientTrafficSecret0); app != nil {
+			if !d.appKeys && d.generation == 0 {
+				// The side's handshake records (the client's Finished
+				// and certificate; the server's EncryptedExtensions to
+				// Finished) need the missing secret; its application
+				// records need only its traffic secret. Where the first
+				// end is not known: each record is tried with the
+				// application key at sequence number 0, and the first
+				// whose tag authenticates is the first application
+				// record (RFC 8446, Section 5.3).
+				appLabel, what := keylog.LabelClientTrafficSecret0, "the client's handshake records (its Finished)"
+				if d.side == Server {
+					appLabel, what = keylog.LabelServerTrafficSecret0, "the server's handshake records (EncryptedExtensions to Finished)"
+				}
+				if app := c.key13(appLabel); app != nil {
 					d.next = app
-					d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x, which protects the client's handshake records (its Finished); its %s does not open this record, so it is one of them",
-						label, c.clientRandom, keylog.LabelClientTrafficSecret0)
+					d.keyErr = fmt.Sprintf("no key: the key log has no %s for client random %x, which protects %s; its %s does not open this record, so it is one of them",
+						label, c.clientRandom, what, appLabel)
 				}
 			}
 			return
