@@ -105,6 +105,7 @@ func TestGoldenRead(t *testing.T) {
 		{"TLSv12-curl-nginx-keylog", []string{captures + "curl-TLSv12-http1.1.pcapng", "--keylog", captures + "curl-TLSv12-http1.1.keylog.txt"}},
 		{"TLSv12-lost-frame-keylog", []string{captures + "illustrated-tls12-lost-frame-13.pcap", "--keylog", td + "illustrated-tls12/keylog.txt"}},
 		{"TLSv13-lost-frame-keylog", []string{captures + "illustrated-tls13-lost-frame-13.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},
+		{"DTLSv12-openssl-not-decoded", []string{captures + "dtls-openssl.pcapng"}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats {

@@ -252,6 +252,8 @@ type reader struct {
 	closed   []*Flow // closed flows still in the map, oldest first
 	next     int
 	stats    Stats
+	// udpSeen holds the UDP flows already said to be DTLS or QUIC.
+	udpSeen map[flowKey]bool
 	// histBytes is what the directions' histories (tcp.go) hold.
 	histBytes int
 	buf       []byte

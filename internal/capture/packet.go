@@ -214,7 +214,8 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 }
 
 // udp hands on a DNS datagram (either port 53) that the capture holds
-// whole; other UDP is counted as not TCP.
+// whole; other UDP is counted as not TCP, and a flow of it that reads
+// as DTLS or QUIC is said once (udpTLS).
 func (rd *reader) udp(src, dst netip.Addr, ts time.Time, cut int, b []byte) {
 	h, ok := rd.h.(UDPHandler)
 	if len(b) < 8 {
@@ -225,6 +226,9 @@ func (rd *reader) udp(src, dst netip.Addr, ts time.Time, cut int, b []byte) {
 	n := int(binary.BigEndian.Uint16(b[4:]))
 	if !ok || (sp != 53 && dp != 53) || cut > 0 || n < 8 || n > len(b) {
 		rd.stats.NonTCP++
+		if sp != 53 && dp != 53 && n >= 8 {
+			rd.udpTLS(netip.AddrPortFrom(src, sp), netip.AddrPortFrom(dst, dp), ts, b[8:min(n, len(b))])
+		}
 		return
 	}
 	h.DNS(Datagram{Src: netip.AddrPortFrom(src, sp), Dst: netip.AddrPortFrom(dst, dp), Frame: rd.frame, Time: ts, Payload: b[8:n]})

@@ -768,6 +768,16 @@ func Summary(ev *trace.Event) string {
 	case *trace.Timing:
 		add("%s", timingLine(p))
 		return strings.Join(parts, ", ")
+	case *trace.NotDecoded:
+		what := p.Protocol
+		switch {
+		case p.Protocol == "DTLS" && p.Version != "":
+			what += ", record version " + strings.TrimPrefix(p.Version, "DTLS ")
+		case p.Version != "":
+			what = p.Version
+		}
+		add("%s, %s, client %s, server %s: %s", what, p.First, p.Client, p.Server, p.Reason())
+		return strings.Join(parts, ", ")
 	case *trace.RolesInferred:
 		add("no SYN captured: client %s, server %s inferred: %s", p.Client, p.Server, p.Reason())
 		return strings.Join(parts, ", ")

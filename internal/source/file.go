@@ -125,6 +125,16 @@ func (h *fileSource) DNS(d capture.Datagram) {
 	h.dec.dns(&d)
 }
 
+// UDPTLS says a DTLS or QUIC flow of the capture, which is not decoded.
+func (h *fileSource) UDPTLS(u capture.UDPTLS) {
+	h.begin(u.Time)
+	if h.par != nil {
+		h.par.udpTLS(u)
+		return
+	}
+	h.dec.udpTLS(&u)
+}
+
 // Close ends a flow's decoder.
 func (h *fileSource) Close(f *capture.Flow) {
 	if !h.open[f] {

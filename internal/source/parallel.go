@@ -79,6 +79,7 @@ const (
 	stepTCP
 	stepClose
 	stepDNS
+	stepUDPTLS
 )
 
 // step is one step of the capture, as the decoders see it.
@@ -92,7 +93,8 @@ type step struct {
 	// data holds stream bytes, valid until the capture is read
 	// (capture.Options.Stable).
 	data []byte
-	// tcp indexes batch.tcp (batch.dns for a DNS step).
+	// tcp indexes batch.tcp (batch.dns for a DNS step, batch.udp for a
+	// UDP TLS step).
 	tcp int
 	// events[start:end] of its worker are the step's events.
 	start, end int
@@ -107,6 +109,7 @@ type batch struct {
 	steps []step
 	tcp   []capture.TCPEvent
 	dns   []capture.Datagram
+	udp   []capture.UDPTLS
 	bytes int // stream bytes
 	// events holds the events of each worker's steps, in order, and arena
 	// the application data they hold.
@@ -180,7 +183,7 @@ func (p *parallel) newBatch() *batch {
 	b.first = p.next
 	clear(b.steps) // no stream bytes kept from the last use
 	clear(b.dns)
-	b.steps, b.tcp, b.dns, b.bytes = b.steps[:0], b.tcp[:0], b.dns[:0], 0
+	b.steps, b.tcp, b.dns, b.udp, b.bytes = b.steps[:0], b.tcp[:0], b.dns[:0], b.udp[:0], 0
 	return b
 }
 
@@ -230,6 +233,15 @@ func (p *parallel) dns(d capture.Datagram) {
 	}
 	p.cur.dns = append(p.cur.dns, d)
 	p.add(step{kind: stepDNS, flow: dnsFlow, tcp: len(p.cur.dns) - 1})
+}
+
+// udpTLS says a DTLS or QUIC flow, on the worker of the DNS steps.
+func (p *parallel) udpTLS(u capture.UDPTLS) {
+	if p.failed.Load() {
+		return
+	}
+	p.cur.udp = append(p.cur.udp, u)
+	p.add(step{kind: stepUDPTLS, flow: dnsFlow, tcp: len(p.cur.udp) - 1})
 }
 
 func (p *parallel) close(id int) {
@@ -416,6 +428,8 @@ func (wk *worker) run() {
 				wk.dec.close(s.flow)
 			case stepDNS:
 				wk.dec.dns(&b.dns[s.tcp])
+			case stepUDPTLS:
+				wk.dec.udpTLS(&b.udp[s.tcp])
 			}
 			s.end = len(wk.events)
 		}

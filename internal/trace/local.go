@@ -37,6 +37,9 @@ const (
 	TypeClientFingerprint = "client_fingerprint"  // info
 	TypeStartTLS          = "starttls"            // info
 	TypeEngine            = "engine"              // info
+	// TypeNotDecoded is a UDP flow of a capture that carries TLS as DTLS
+	// or QUIC, which tlstrace does not decode; once per flow.
+	TypeNotDecoded = "not_decoded" // info
 	// TCP segments of a capture: syn, syn_ack, ack, fin, rst, gap, and
 	// truncated (the first packet of a connection cut short by the
 	// snapshot length).
@@ -250,6 +253,48 @@ func (p *RolesInferred) Reason() string {
 		return "the client is the side with the higher (ephemeral) port; no ClientHello came first"
 	}
 	return "the client is the side that sent the first packet captured (both ports are the same)"
+}
+
+// NotDecoded is a UDP flow of a capture that carries TLS in a way
+// tlstrace does not decode, said at the first datagram that reads as one
+// so that such a capture does not read as empty: Protocol "DTLS" or
+// "QUIC", Version and First as its header says them (capture.UDPTLS),
+// ByPort when it was taken for QUIC by its port alone (a short header).
+type NotDecoded struct {
+	Protocol, Version, First string
+	Client, Server           string
+	ByPort                   bool
+}
+
+func (*NotDecoded) Layer() string { return LayerInfo }
+func (*NotDecoded) Type() string  { return TypeNotDecoded }
+
+func (p *NotDecoded) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("protocol", p.Protocol)
+	if p.Version != "" {
+		f.AddString("version", p.Version)
+	}
+	f.AddString("first", p.First)
+	f.AddString("client", p.Client)
+	f.AddString("server", p.Server)
+	if p.ByPort {
+		f.AddBool("by_port", true)
+	}
+	f.AddString("reason", p.Reason())
+	return f
+}
+
+// Reason says why the flow is not decoded, and what does decode it.
+func (p *NotDecoded) Reason() string {
+	if p.Protocol == "QUIC" {
+		how := ""
+		if p.ByPort {
+			how = "taken for QUIC by its port (443) and its short header, which names no version; "
+		}
+		return how + "tlstrace decodes TLS over TCP; QUIC carries its TLS handshake in CRYPTO frames of its own packets (RFC 9001), which tlstrace does not decode: its datagrams are left out (Wireshark decodes QUIC with the key log)"
+	}
+	return "tlstrace decodes TLS over TCP; DTLS over UDP (RFC 9147) is not decoded: its datagrams are left out (Wireshark decodes DTLS with the key log)"
 }
 
 // TCPSegment is a TCP segment of a capture that shows a step of the
