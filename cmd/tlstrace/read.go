@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
@@ -95,7 +96,15 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	warn := func(w keylog.Warning) {
 		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
 	}
-	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, NoDataFields: !o.json, Chains: chains}
+	var st capture.Stats
+	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, NoDataFields: !o.json, Chains: chains, Stats: &st}
+	// A capture that showed nothing says why, once it is read.
+	nothing := func(err error) error {
+		if why := st.Nothing(); err == nil && why != "" {
+			fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, why)
+		}
+		return err
+	}
 	p := render.NewProgress(stderr, path, in)
 	if p != nil {
 		so.Progress = p.Update
@@ -106,7 +115,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		if p != nil {
 			p.End()
 		}
-		return err
+		return nothing(err)
 	}
 	err := source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 	if p != nil {
@@ -115,7 +124,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
 	}
-	return nil
+	return nothing(nil)
 }
 
 // readHTML reads the capture in one goroutine, the order the report

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -168,6 +169,40 @@ const progressStep = 4 << 20
 // Stats counts what the reader skipped.
 type Stats struct {
 	Packets, NonTCP, Malformed, Fragments int
+	// Flows counts the TCP connections, DNS the DNS datagrams handed on,
+	// UDPTLS the DTLS and QUIC flows said: what the capture held to show.
+	Flows, DNS, UDPTLS int
+}
+
+// Nothing says why a capture showed nothing: it held no TCP connection,
+// DNS datagram, DTLS or QUIC flow, and what its packets were instead. It
+// is empty when the capture held something to show.
+func (s Stats) Nothing() string {
+	if s.Flows+s.DNS+s.UDPTLS > 0 {
+		return ""
+	}
+	if s.Packets == 0 {
+		return "the capture holds no packets"
+	}
+	var what []string
+	for _, c := range []struct {
+		n    int
+		text string
+	}{
+		{s.NonTCP, "of other protocols: UDP other than DNS, DTLS and QUIC, ICMP, or not IP"},
+		{s.Fragments, "IP fragments, not reassembled"},
+		{s.Malformed, "malformed"},
+	} {
+		if c.n > 0 {
+			what = append(what, fmt.Sprintf("%d %s", c.n, c.text))
+		}
+	}
+	text := fmt.Sprintf("the capture holds %d packet%s and no TCP connection, DNS message, DTLS or QUIC flow: nothing to decode",
+		s.Packets, map[bool]string{true: "s"}[s.Packets != 1])
+	if len(what) > 0 {
+		text += " (" + strings.Join(what, "; ") + ")"
+	}
+	return text
 }
 
 // TCP flags.

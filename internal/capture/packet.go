@@ -231,5 +231,6 @@ func (rd *reader) udp(src, dst netip.Addr, ts time.Time, cut int, b []byte) {
 		}
 		return
 	}
+	rd.stats.DNS++
 	h.DNS(Datagram{Src: netip.AddrPortFrom(src, sp), Dst: netip.AddrPortFrom(dst, dp), Frame: rd.frame, Time: ts, Payload: b[8:n]})
 }

@@ -138,6 +138,7 @@ func (rd *reader) process(s *segment) {
 	}
 	if f == nil {
 		rd.next++
+		rd.stats.Flows++
 		f = &Flow{ID: rd.next, Client: s.src, Server: s.dst, dirs: [2]*half{{}, {}}}
 		switch {
 		case syn && !ack:

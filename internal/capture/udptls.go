@@ -78,6 +78,7 @@ func (rd *reader) udpTLS(src, dst netip.AddrPort, ts time.Time, payload []byte) 
 		u.Client, u.Server = dst, src
 	}
 	u.Frame, u.Time = rd.frame, ts
+	rd.stats.UDPTLS++
 	h.UDPTLS(u)
 }
 

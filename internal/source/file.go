@@ -30,6 +30,9 @@ type Options struct {
 	// Progress, when set, is called now and then with the number of bytes
 	// of the capture read so far.
 	Progress func(offset int64)
+	// Stats, when set, receives what the capture held and what of it
+	// was skipped, once it is read.
+	Stats *capture.Stats
 	// Workers is the number of goroutines that decode connections at once
 	// in Render (runtime.GOMAXPROCS if 0).
 	Workers int
@@ -47,8 +50,11 @@ func Read(r io.Reader, emit func(*trace.Event), o Options) error {
 	}
 	h := &fileSource{opts: o, open: map[*capture.Flow]bool{}}
 	h.dec = newDecoder(o, emit, nil)
-	err := capture.Read(r, h, capture.Options{Progress: o.Progress})
+	st, err := capture.ReadStats(r, h, capture.Options{Progress: o.Progress})
 	h.finish()
+	if o.Stats != nil {
+		*o.Stats = st
+	}
 	return err
 }
 

@@ -52,9 +52,12 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 	}
 	// The stream bytes stay valid until the workers are done with them
 	// (end), so batches hold them without a copy.
-	err := capture.Read(r, h, capture.Options{Progress: o.Progress, Stable: true, Done: end})
+	st, err := capture.ReadStats(r, h, capture.Options{Progress: o.Progress, Stable: true, Done: end})
 	if !ended {
 		end()
+	}
+	if o.Stats != nil {
+		*o.Stats = st
 	}
 	if err == nil {
 		err = werr
