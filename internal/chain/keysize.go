@@ -64,8 +64,13 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 	if e.Role != "leaf" {
 		what = "the key that signs the certificates below it"
 	}
-	return fmt.Sprintf("the %s certificate %q has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: 1024-bit RSA can be factored by a well funded attacker",
-			e.Role, dn.Subject(e.Cert), e.Bits, what, e.Min),
+	why := "1024-bit RSA is within reach of a well-funded attacker"
+	if e.Bits <= 829 {
+		// RSA-768 was factored in 2009, RSA-250 (829 bits) in 2020.
+		why = "RSA keys of up to 829 bits have been factored in public (RSA-768 in 2009, RSA-250 in 2020)"
+	}
+	return fmt.Sprintf("the %s certificate %q has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: %s",
+			e.Role, dn.Subject(e.Cert), e.Bits, what, e.Min, why),
 		"reissue it with an RSA key of at least 2048 bits (or an ECDSA P-256 key)"
 }
 

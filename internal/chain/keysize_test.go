@@ -147,3 +147,28 @@ func TestLongValidity(t *testing.T) {
 		}
 	}
 }
+
+// TestWeakKeyWhy: a key that has been factored in public says so; a
+// 1024-bit key is said to be within an attacker's reach.
+func TestWeakKeyWhy(t *testing.T) {
+	key, err := certgen.GenerateKey("p256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tlstest.Issue(t, certgen.Config{CommonName: "weak.test", Key: key, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)})
+	for _, w := range []struct {
+		bits int
+		want string
+	}{
+		{512, "have been factored in public"},
+		{768, "have been factored in public"},
+		{829, "have been factored in public"},
+		{1024, "1024-bit RSA is within reach of a well-funded attacker"},
+		{2047, "1024-bit RSA is within reach"},
+	} {
+		cause, _ := weakKeyCause(&WeakKeyError{Cert: c, Role: "leaf", Bits: w.bits, Min: 2048})
+		if !strings.Contains(cause, w.want) {
+			t.Errorf("%d bits: %q, want %q", w.bits, cause, w.want)
+		}
+	}
+}
