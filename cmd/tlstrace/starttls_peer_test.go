@@ -95,6 +95,45 @@ func checkStartTLSPeer(t *testing.T, p startTLSPeer) []jsonEvent {
 	if !slices.Equal(got, want) {
 		t.Errorf("handshake messages: tlstrace %v, tshark %v", got, want)
 	}
+	// tlstrace read, on the capture, follows the same dialog and finds
+	// the same handshake messages. (The capture may begin with the end
+	// of the connection that saw the server ready: the session is the
+	// connection with a ClientHello.)
+	var read []int
+	readLines := map[int][]string{}
+	notTLS := map[int]string{}
+	session := 0
+	for _, ev := range runJSON(t, "read", pcap, "--keylog", keylog, "--json") {
+		if ev.Type == "not_tls" {
+			notTLS[ev.Conn] = ev.Error
+		}
+		if ev.Type == "starttls" {
+			var f struct{ Line string }
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			readLines[ev.Conn] = append(readLines[ev.Conn], ev.From+": "+f.Line)
+		}
+		if ev.Type == "client_hello" {
+			session = ev.Conn
+		}
+		if c, ok := handshakeCode(ev.Type); ok && ev.Layer == "tls" {
+			read = append(read, c)
+		}
+	}
+	if !slices.Equal(read, want) {
+		t.Errorf("read: handshake messages %v, tshark %v (dialog %q, not TLS: %v)", read, want, readLines[session], notTLS)
+	}
+	if why, ok := notTLS[session]; ok {
+		t.Errorf("read: the session is not TLS: %s", why)
+	}
+	var live []string
+	for _, l := range dialogLines(t, evs) {
+		live = append(live, map[string]string{"C": "client", "S": "server"}[l[:1]]+l[1:])
+	}
+	if !slices.Equal(readLines[session], live) {
+		t.Errorf("read: the dialog\n%s\nwant what connect showed\n%s", strings.Join(readLines[session], "\n"), strings.Join(live, "\n"))
+	}
 
 	// openssl s_client on the same server.
 	sp := p.sclient

@@ -63,29 +63,12 @@ const (
 	berSet         = 0x31
 )
 
-// ldapResultNames are the LDAPResult codes of RFC 4511, Appendix A.1.
-var ldapResultNames = map[int64]string{
-	0: "success", 1: "operationsError", 2: "protocolError", 3: "timeLimitExceeded",
-	4: "sizeLimitExceeded", 5: "compareFalse", 6: "compareTrue", 7: "authMethodNotSupported",
-	8: "strongerAuthRequired", 10: "referral", 11: "adminLimitExceeded",
-	12: "unavailableCriticalExtension", 13: "confidentialityRequired", 14: "saslBindInProgress",
-	16: "noSuchAttribute", 17: "undefinedAttributeType", 18: "inappropriateMatching",
-	19: "constraintViolation", 20: "attributeOrValueExists", 21: "invalidAttributeSyntax",
-	32: "noSuchObject", 33: "aliasProblem", 34: "invalidDNSyntax", 36: "aliasDereferencingProblem",
-	48: "inappropriateAuthentication", 49: "invalidCredentials", 50: "insufficientAccessRights",
-	51: "busy", 52: "unavailable", 53: "unwillingToPerform", 54: "loopDetect",
-	64: "namingViolation", 65: "objectClassViolation", 66: "notAllowedOnNonLeaf",
-	67: "notAllowedOnRDN", 68: "entryAlreadyExists", 69: "objectClassModsProhibited",
-	71: "affectsMultipleDSAs", 80: "other",
-}
-
-// ldapResultName is a result code's name and number: "success (0)".
-func ldapResultName(code int64) string {
-	if n, ok := ldapResultNames[code]; ok {
-		return fmt.Sprintf("%s (%d)", n, code)
-	}
-	return fmt.Sprintf("result code %d", code)
-}
+// Result codes and values are worded by the decoder's functions, which
+// word them in captures too.
+var (
+	ldapResultName = trace.LDAPResultName
+	quoteAll       = trace.QuoteAll
+)
 
 // berTLV appends one BER element of a single-octet tag with a definite
 // length in its shortest form (X.690, Section 10.1): the short form below
@@ -431,19 +414,6 @@ func (m *ldapResponse) String() string {
 		fmt.Fprintf(&b, ", %s", strconv.Quote(m.Diagnostic))
 	}
 	return b.String()
-}
-
-// quoteAll quotes each value that is not plain printable ASCII without
-// spaces or commas, so a value cannot pass for two.
-func quoteAll(vals []string) []string {
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = v
-		if v == "" || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' || r == ',' || r == ';' || r == '"' }) {
-			out[i] = strconv.Quote(v)
-		}
-	}
-	return out
 }
 
 // readLDAP reads one LDAPMessage of the server: its BER header byte by

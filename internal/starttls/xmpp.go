@@ -143,20 +143,7 @@ func (s *xmppStream) token() (xml.Token, error) {
 func (s *xmppStream) show() {
 	raw := string(s.src.raw)
 	s.src.raw = s.src.raw[:0]
-	var b strings.Builder
-	for len(raw) > 0 {
-		i := strings.IndexAny(raw, "\r\n")
-		if i < 0 {
-			b.WriteString(raw)
-			break
-		}
-		b.WriteString(strings.TrimRight(raw[:i], " \t"))
-		raw = strings.TrimLeft(raw[i:], " \t\r\n")
-		if b.Len() > 0 && len(raw) > 0 {
-			b.WriteByte(' ')
-		}
-	}
-	if line := strings.TrimSpace(b.String()); line != "" {
+	if line := trace.XMPPLine(raw); line != "" {
 		s.d.Show(trace.Server, line)
 	}
 }

@@ -211,6 +211,12 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 			// can go on with STARTTLS.
 			if p := greeting(f.buf); p != "" {
 				c.dialog = &dialog{protocol: p}
+			} else if p, more := binaryServerStart(f.buf); p != "" || more {
+				if more {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: p, binary: true}
 			}
 		}
 		if c.dialog == nil && c.followStartTLS && from == Client && !c.dirs[Server].framer.started && len(c.dirs[Server].framer.buf) == 0 {
@@ -222,6 +228,25 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 					return
 				}
 				c.dialog = &dialog{protocol: ProtocolHTTPConnect, connect: true}
+			} else if p, more := binaryClientStart(f.buf); p != "" || more {
+				if more {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: p, binary: true}
+			} else if p, more := xmppClientStart(f.buf); p != "" || more {
+				if more {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: p, xmpp: true}
+			} else if n := min(len(f.buf), len(ircStartTLS)); string(f.buf[:n]) == ircStartTLS[:n] {
+				// IRC: the client asks first (IRCv3 tls extension).
+				if n < len(ircStartTLS) {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: "irc"}
 			}
 		}
 		if c.dialog != nil {

@@ -79,6 +79,11 @@ func FuzzConn(f *testing.F) {
 // pieces of chunk bytes, and returns the JSON of the events (with the type
 // of their payload).
 func feedTurns(t *testing.T, keys *keylog.Log, client, server []byte, step, chunk int) []string {
+	return feedTurnsFollow(t, keys, false, client, server, step, chunk)
+}
+
+// feedTurnsFollow is feedTurns with FollowStartTLS when follow is set.
+func feedTurnsFollow(t *testing.T, keys *keylog.Log, follow bool, client, server []byte, step, chunk int) []string {
 	var out []string
 	s := NewSession(time.Unix(0, 0), keys, func(ev *Event) {
 		if ev.Type == "" || ev.Layer == "" || (ev.From != Client && ev.From != Server) {
@@ -91,6 +96,9 @@ func feedTurns(t *testing.T, keys *keylog.Log, client, server []byte, step, chun
 		out = append(out, fmt.Sprintf("%T %s", ev.Payload, b))
 	})
 	c := s.NewConn(1, false)
+	if follow {
+		c.FollowStartTLS()
+	}
 	feed := func(side Side, b []byte) []byte {
 		turn := b[:min(step, len(b))]
 		for len(turn) > 0 {

@@ -5,7 +5,10 @@
 // tunnel through an HTTP proxy (CONNECT, RFC 9110, Section 9.3.6): each
 // line is an info starttls event, and each side's records start where its
 // TLS bytes do, after the client's upgrade command (for CONNECT, after
-// each side's head: the request, the proxy's response).
+// each side's head: the request, the proxy's response). IRC's STARTTLS,
+// which the client sends first, is read the same way; the binary
+// upgrades (PostgreSQL, MySQL, LDAP) are in dbdialog.go, XMPP's in
+// xmppdialog.go.
 
 package trace
 
@@ -35,11 +38,21 @@ type dialog struct {
 	// connect is set for an HTTP CONNECT request: the end of the
 	// client's head (an empty line) is the upgrade.
 	connect bool
+	// binary is set for a dialog of binary messages (dbdialog.go);
+	// asked is the request that waits for the server's answer.
+	binary bool
+	asked  string
+	// xmpp is set for an XML stream (xmppdialog.go).
+	xmpp bool
 }
 
 // ProtocolHTTPConnect is the protocol of the dialog of a tunnel through an
 // HTTP proxy (the StartTLS events' Protocol).
 const ProtocolHTTPConnect = "http_connect"
+
+// ircStartTLS is an IRC client's request for TLS, sent before the
+// server's first line (IRCv3 tls extension).
+const ircStartTLS = "STARTTLS\r\n"
 
 // connectMethod starts the request line of an HTTP CONNECT request (RFC
 // 9110, Section 9.3.6: the method is case-sensitive).
@@ -65,6 +78,10 @@ func greeting(b []byte) string {
 		return "nntp"
 	case bytes.HasPrefix(b, []byte(`"IMPLEMENTATION" `)):
 		return "sieve"
+	case bytes.HasPrefix(b, []byte(":")), bytes.HasPrefix(b, []byte("NOTICE ")):
+		// An IRC server's notices, before the client's STARTTLS
+		// (IRCv3 tls extension).
+		return "irc"
 	}
 	return ""
 }
@@ -91,6 +108,12 @@ func upgradeCommand(line string, protocol string) string {
 // side's first record, false while it waits for more bytes. It gives up
 // (the stream is then not TLS) after too many or too long lines.
 func (c *Conn) dialogFeed(d *direction, at Stamp) bool {
+	if c.dialog.binary {
+		return c.binaryFeed(d, at)
+	}
+	if c.dialog.xmpp {
+		return c.xmppFeed(d, at)
+	}
 	f := &d.framer
 	for {
 		if c.dialog.upgrade && len(f.buf) >= 3 && looksLikeTLS(f.buf) {
@@ -114,22 +137,32 @@ func (c *Conn) dialogFeed(d *direction, at Stamp) bool {
 				c.dialog.protocol, c.dialog.upgrade = p, true
 			}
 		}
-		ev := NewEvent(c.id, d.side, &StartTLS{Protocol: c.dialog.protocol, Line: line})
-		ev.Frame, ev.Time = at.Frame, at.Time
-		c.emit(ev)
-		if c.dialog.lines++; c.dialog.lines > maxDialogLines {
+		c.dialogLine(d.side, at, line)
+		if c.dialog.lines > maxDialogLines {
 			c.endDialog(d)
 			return false
 		}
 	}
 }
 
+// dialogLine emits a line (or message) of the dialog, sent by side.
+func (c *Conn) dialogLine(side Side, at Stamp, line string) {
+	ev := NewEvent(c.id, side, &StartTLS{Protocol: c.dialog.protocol, Line: line})
+	ev.Frame, ev.Time = at.Frame, at.Time
+	c.emit(ev)
+	c.dialog.lines++
+}
+
 // endDialog gives up on a dialog that did not turn into TLS: the stream is
 // not TLS from here on.
 func (c *Conn) endDialog(d *direction) {
+	c.endDialogWhy(d, fmt.Sprintf("the plaintext dialog (%s) did not turn into TLS within %d lines of at most %d bytes; not decoded further", c.dialog.protocol, maxDialogLines, maxDialogLine))
+}
+
+// endDialogWhy gives up on a dialog, saying why.
+func (c *Conn) endDialogWhy(d *direction, why string) {
 	c.notTLS = true
-	c.emit(&Event{From: d.side, Layer: LayerTCP, Type: TypeNotTLS, Frame: d.at.Frame, Time: d.at.Time,
-		Error: fmt.Sprintf("the plaintext dialog (%s) did not turn into TLS within %d lines of at most %d bytes; not decoded further", c.dialog.protocol, maxDialogLines, maxDialogLine)})
+	c.emit(&Event{From: d.side, Layer: LayerTCP, Type: TypeNotTLS, Frame: d.at.Frame, Time: d.at.Time, Error: why})
 	c.dialog = nil
 	d.framer.reset()
 	c.dirs[d.side.Other()].framer.reset()
