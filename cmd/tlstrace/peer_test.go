@@ -668,7 +668,11 @@ func tsharkStreamPorts(t *testing.T, pcap, decodeAs string) map[int]int {
 // "frame:handshake type" (several messages in one frame in order).
 func tsharkHandshakes(t *testing.T, pcap, decodeAs, keylog string) map[int][]string {
 	t.Helper()
-	args := []string{"-r", pcap, "-d", decodeAs}
+	args := []string{"-r", pcap}
+	// decodeAs may hold several rules, separated by ";".
+	for _, d := range strings.Split(decodeAs, ";") {
+		args = append(args, "-d", d)
+	}
 	if keylog != "" {
 		args = append(args, "-o", "tls.keylog_file:"+keylog)
 	}

@@ -79,6 +79,42 @@ func startConnectProxy(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// tunnelSteps reads the events of a capture of a tunnel through a proxy:
+// the lines of the proxy's dialog, each of the protocol and none after a
+// handshake message, and the handshake messages as "frame:type", all and
+// those of clear records. A stream taken for one that is not TLS fails
+// the test.
+func tunnelSteps(t *testing.T, events []jsonEvent, protocol string) (lines, all, clear []string) {
+	t.Helper()
+	for _, ev := range events {
+		switch {
+		case ev.Type == "not_tls":
+			t.Errorf("frame %d: not_tls: %s", ev.Frame, ev.Error)
+		case ev.Layer == "info" && ev.Type == "starttls":
+			var f struct{ Protocol, Line string }
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			if f.Protocol != protocol {
+				t.Errorf("frame %d: protocol %q, want %s", ev.Frame, f.Protocol, protocol)
+			}
+			if len(all) > 0 {
+				t.Errorf("frame %d: a line of the proxy dialog after a handshake message", ev.Frame)
+			}
+			lines = append(lines, ev.From+": "+f.Line)
+		case ev.Layer == "tls":
+			if c, ok := handshakeCode(ev.Type); ok {
+				step := strconv.Itoa(ev.Frame) + ":" + strconv.Itoa(c)
+				all = append(all, step)
+				if ev.Record != nil && !ev.Record.Encrypted {
+					clear = append(clear, step)
+				}
+			}
+		}
+	}
+	return lines, all, clear
+}
+
 // TestReadConnectTunnel captures curl fetching a page from openssl
 // s_server through an HTTP proxy (curl --proxy: a CONNECT request, the
 // proxy's 200 response, then TLS in the tunnel), on the proxy's port: read
@@ -112,29 +148,7 @@ func TestReadConnectTunnel(t *testing.T) {
 	stop()
 
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
-	var lines, got []string
-	for _, ev := range events {
-		switch {
-		case ev.Type == "not_tls":
-			t.Errorf("frame %d: not_tls: %s", ev.Frame, ev.Error)
-		case ev.Layer == "info" && ev.Type == "starttls":
-			var f struct{ Protocol, Line string }
-			if err := json.Unmarshal(ev.Fields, &f); err != nil {
-				t.Fatal(err)
-			}
-			if f.Protocol != "http_connect" {
-				t.Errorf("frame %d: protocol %q, want http_connect", ev.Frame, f.Protocol)
-			}
-			if len(got) > 0 {
-				t.Errorf("frame %d: a line of the proxy dialog after a handshake message", ev.Frame)
-			}
-			lines = append(lines, ev.From+": "+f.Line)
-		case ev.Layer == "tls":
-			if c, ok := handshakeCode(ev.Type); ok {
-				got = append(got, strconv.Itoa(ev.Frame)+":"+strconv.Itoa(c))
-			}
-		}
-	}
+	lines, got, _ := tunnelSteps(t, events, "http_connect")
 	want := []string{fmt.Sprintf("client: CONNECT localhost:%d HTTP/1.1", sport), "server: HTTP/1.1 200 Connection established", "server: "}
 	for _, w := range want {
 		if !slices.Contains(lines, w) {

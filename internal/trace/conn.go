@@ -234,6 +234,12 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 					return
 				}
 				c.dialog = &dialog{protocol: p, binary: true}
+			} else if p, more := socksClientStart(f.buf); p != "" || more {
+				if more {
+					d.at = at
+					return
+				}
+				c.dialog = &dialog{protocol: p, binary: true}
 			} else if p, more := xmppClientStart(f.buf); p != "" || more {
 				if more {
 					d.at = at

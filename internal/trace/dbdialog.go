@@ -101,6 +101,8 @@ func (c *Conn) binaryFeed(d *direction, at Stamp) bool {
 			n, line, refused = c.mysqlMessage(d.side, f.buf)
 		case protocolLDAP:
 			n, line, refused = c.ldapMessage(d.side, f.buf)
+		case protocolSOCKS5, protocolSOCKS4:
+			n, line, refused = c.socksMessage(d.side, f.buf)
 		}
 		if n == 0 && refused == "" {
 			if len(f.buf) > maxDialogLine {

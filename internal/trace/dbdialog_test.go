@@ -74,6 +74,19 @@ func TestBinaryDialogs(t *testing.T) {
 			{Server, []byte("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")}},
 			[]string{"client xmpp: <stream:stream xmlns='jabber:client'>", "client xmpp: <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
 				"server xmpp: <failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", "server not_tls: the XMPP server refused STARTTLS"}},
+		{"socks5", []sent{{Client, unhex("050100")}, {Server, unhex("0500")}, {Client, unhex("05010003" + "0a" + hex.EncodeToString([]byte("ip.example")) + "01bb")},
+			{Server, unhex("050000017f0000011f90")}, {Client, hello}},
+			[]string{"client socks5: greeting: methods no authentication (0x00)", "server socks5: method no authentication (0x00)",
+				"client socks5: CONNECT ip.example:443", "server socks5: reply succeeded (0x00), bound 127.0.0.1:8080", "client client_hello"}},
+		{"socks5 login refused", []sent{{Client, unhex("05020002")}, {Server, unhex("0502")}, {Client, unhex("0103757365027077")}, {Server, unhex("0101")}},
+			[]string{"client socks5: greeting: methods no authentication (0x00), username/password (0x02)", "server socks5: method username/password (0x02)",
+				`client socks5: username "use", password <password withheld>`, "server socks5: login refused (status 0x01)", "server not_tls: the SOCKS proxy refused the login"}},
+		{"socks5 refused", []sent{{Client, unhex("050100")}, {Server, unhex("0500")}, {Client, unhex("05010004000000000000000000000000000000011f90")},
+			{Server, unhex("05050001000000000000")}},
+			[]string{"client socks5: greeting: methods no authentication (0x00)", "server socks5: method no authentication (0x00)",
+				"client socks5: CONNECT [::1]:8080", "server socks5: reply connection refused (0x05), bound 0.0.0.0:0", "server not_tls: the SOCKS proxy did not connect"}},
+		{"socks4a", []sent{{Client, append(unhex("040101bb000000016a6f6500"), "ip.example\x00"...)}, {Server, unhex("005a000000000000")}, {Client, hello}},
+			[]string{`client socks4: CONNECT ip.example:443, user "joe"`, "server socks4: reply 90 (granted)", "client client_hello"}},
 		{"irc", []sent{{Client, []byte("STARTTLS\r\n")}, {Server, []byte(":irc.local 670 * :STARTTLS successful, proceed with TLS handshake\r\n")}, {Client, hello}},
 			[]string{"client irc: STARTTLS", "server irc: :irc.local 670 * :STARTTLS successful, proceed with TLS handshake", "client client_hello"}},
 	} {
@@ -122,6 +135,9 @@ func FuzzDialogs(f *testing.F) {
 		{"STARTTLS\r\n" + hello, ":irc 670 * :go\r\n"},
 		{"EHLO x\r\nSTARTTLS\r\n" + hello, "220 ready\r\n250 STARTTLS\r\n220 go\r\n"},
 		{"CONNECT a:443 HTTP/1.1\r\n\r\n" + hello, "HTTP/1.1 200 OK\r\n\r\n"},
+		{"\x05\x01\x00\x05\x01\x00\x03\x01a\x01\xbb" + hello, "\x05\x00\x05\x00\x00\x01\x7f\x00\x00\x01\x1f\x90"},
+		{"\x05\x01\x02\x01\x01u\x01p", "\x05\x02\x01\x00"},
+		{"\x04\x01\x01\xbb\x00\x00\x00\x01u\x00a\x00" + hello, "\x00\x5a\x00\x00\x00\x00\x00\x00"},
 	} {
 		f.Add([]byte(s[0]), []byte(s[1]), uint16(9), uint16(1))
 		f.Add([]byte(s[0]), []byte(s[1]), uint16(4096), uint16(3))

@@ -8,7 +8,7 @@
 // each side's head: the request, the proxy's response). IRC's STARTTLS,
 // which the client sends first, is read the same way; the binary
 // upgrades (PostgreSQL, MySQL, LDAP) are in dbdialog.go, XMPP's in
-// xmppdialog.go.
+// xmppdialog.go, SOCKS tunnels in socks.go.
 
 package trace
 
