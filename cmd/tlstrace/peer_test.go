@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -631,14 +632,21 @@ wait:
 			t.Fatalf("dumpcap did not capture in 15 s:\n%s", log.String())
 		}
 	}
-	return func() {
-		// Let the last packets reach the capture before stopping it.
-		time.Sleep(300 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGINT)
-		if err := runWait(cmd, 10*time.Second); err != nil {
-			t.Logf("dumpcap: %v", err)
-		}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			// Let the last packets reach the capture before stopping it.
+			time.Sleep(300 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGINT)
+			if err := runWait(cmd, 10*time.Second); err != nil {
+				t.Logf("dumpcap: %v", err)
+			}
+		})
 	}
+	// A test that fails before it stops the capture does not leave
+	// dumpcap running.
+	t.Cleanup(stop)
+	return stop
 }
 
 func runWait(cmd *exec.Cmd, d time.Duration) error {

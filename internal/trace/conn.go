@@ -9,6 +9,7 @@
 package trace
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -211,6 +212,14 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 			// can go on with STARTTLS.
 			if p := greeting(f.buf); p != "" {
 				c.dialog = &dialog{protocol: p}
+			} else if c.midStream {
+				// The weaker signs below (a byte or two) are not
+				// looked for in a connection whose start the capture
+				// lacks: its first bytes may be inside a record.
+			} else if bytes.HasPrefix(f.buf, []byte(":")) || bytes.HasPrefix(f.buf, []byte("NOTICE ")) {
+				// An IRC server's notices, before the client's
+				// STARTTLS (IRCv3 tls extension).
+				c.dialog = &dialog{protocol: "irc"}
 			} else if p, more := binaryServerStart(f.buf); p != "" || more {
 				if more {
 					d.at = at
@@ -228,6 +237,8 @@ func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 					return
 				}
 				c.dialog = &dialog{protocol: ProtocolHTTPConnect, connect: true}
+			} else if c.midStream {
+				// As for the server: no weak signs mid-stream.
 			} else if p, more := binaryClientStart(f.buf); p != "" || more {
 				if more {
 					d.at = at

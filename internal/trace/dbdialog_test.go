@@ -154,3 +154,35 @@ func FuzzDialogs(f *testing.F) {
 		}
 	})
 }
+
+// TestDialogsNotMidStream: in a connection whose start the capture lacks,
+// bytes that merely begin like an IRC notice, a SOCKS greeting or a MySQL
+// greeting (the tail of a record, say) are not taken for a dialog: the
+// decoder looks for the next record instead.
+func TestDialogsNotMidStream(t *testing.T) {
+	record := []byte{23, 3, 3, 0, 2, 0xaa, 0xbb}
+	for _, c := range []struct {
+		from Side
+		head string
+	}{{Server, ":x"}, {Client, "\x05\x01\x00"}, {Client, "\x04\x01\x01\xbb"}, {Server, "\x25\x00\x00\x00\x0a"}} {
+		var got []string
+		records := 0
+		s := NewSession(time.Unix(0, 0), nil, func(ev *Event) {
+			if ev.Type == TypeStartTLS || ev.Type == TypeNotTLS {
+				got = append(got, ev.Type)
+			}
+			if ev.Layer == LayerTLS {
+				records++
+			}
+		})
+		conn := s.NewConn(1, false)
+		conn.BeganMidStream()
+		conn.FollowStartTLS()
+		conn.Feed(c.from, Stamp{}, append([]byte(c.head), record...))
+		conn.Feed(c.from, Stamp{}, record)
+		conn.Close()
+		if len(got) > 0 || records == 0 {
+			t.Errorf("%q mid-stream: %v, %d records", c.head, got, records)
+		}
+	}
+}

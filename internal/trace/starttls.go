@@ -78,10 +78,6 @@ func greeting(b []byte) string {
 		return "nntp"
 	case bytes.HasPrefix(b, []byte(`"IMPLEMENTATION" `)):
 		return "sieve"
-	case bytes.HasPrefix(b, []byte(":")), bytes.HasPrefix(b, []byte("NOTICE ")):
-		// An IRC server's notices, before the client's STARTTLS
-		// (IRCv3 tls extension).
-		return "irc"
 	}
 	return ""
 }
