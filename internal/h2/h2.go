@@ -6,6 +6,7 @@
 package h2
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 const (
@@ -282,6 +284,15 @@ type Watcher struct {
 	emit  func(*trace.Event)
 	conns map[int]*h2Decoder
 	http1 map[int]*http1Decoder
+	// chose records, per connection, that the server's choice of
+	// protocol was seen: its ServerHello below TLS 1.3, or its
+	// EncryptedExtensions. Until then (a TLS 1.3 connection whose
+	// EncryptedExtensions could not be opened), the server's application
+	// data is held until the client's first shows whether it speaks
+	// HTTP/2: its connection preface (RFC 9113, Section 3.4) says so.
+	chose  map[int]bool
+	held   map[int][]heldData
+	spoken map[int]bool
 	// NoFrames leaves out the h2_frame events. The http request and
 	// response events are always emitted: one for each header block that
 	// starts one, and for each request and response head of the
@@ -290,9 +301,20 @@ type Watcher struct {
 	NoFrames bool
 }
 
+// heldData is application data of the server held by a Watcher.
+type heldData struct {
+	at    time.Time
+	frame int
+	b     []byte
+}
+
+// maxHeld bounds the server's application data held per connection.
+const maxHeld = 64 << 10
+
 // NewWatcher returns a Watcher whose frame events go to emit.
 func NewWatcher(emit func(*trace.Event)) *Watcher {
-	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}, http1: map[int]*http1Decoder{}}
+	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}, http1: map[int]*http1Decoder{},
+		chose: map[int]bool{}, held: map[int][]heldData{}, spoken: map[int]bool{}}
 }
 
 // Event looks at one event: a ServerHello or EncryptedExtensions from the
@@ -311,7 +333,14 @@ func (w *Watcher) Event(ev *trace.Event) {
 	}
 	switch p := ev.Payload.(type) {
 	case *trace.Message:
-		if ev.From == trace.Server && slices.Contains(p.ALPN(), "h2") {
+		if ev.From != trace.Server {
+			return
+		}
+		if p.EncryptedExtensions != nil || (p.ServerHello != nil && ev.Type == trace.TypeServerHello &&
+			(p.ServerHello.Version() == nil || p.ServerHello.Version().Value < uint64(wire.VersionTLS13))) {
+			w.chose[ev.Conn] = true
+		}
+		if slices.Contains(p.ALPN(), "h2") {
 			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, true)
 		}
 	case *trace.Data:
@@ -322,17 +351,68 @@ func (w *Watcher) Event(ev *trace.Event) {
 			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
 			return
 		}
-		d := w.http1[ev.Conn]
-		if d == nil {
-			d = newHTTP1Decoder(ev.Conn, w.emit)
-			w.http1[ev.Conn] = d
+		if !w.chose[ev.Conn] && !w.spoken[ev.Conn] {
+			if ev.From == trace.Server {
+				w.hold(ev, p.Bytes)
+				return
+			}
+			w.spoken[ev.Conn] = true
+			if strings.HasPrefix(string(p.Bytes), h2Preface) {
+				w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, true)
+			}
+			w.release(ev.Conn)
+			if d := w.conns[ev.Conn]; d != nil {
+				d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
+				return
+			}
 		}
-		d.feed(ev.From, ev.Time, ev.Frame, p.Bytes)
+		w.feedHTTP1(ev.Conn, ev.From, ev.Time, ev.Frame, p.Bytes)
 	}
+}
+
+// hold keeps a copy of the server's application data until the client
+// speaks; past maxHeld, what is held goes on as HTTP/1.x.
+func (w *Watcher) hold(ev *trace.Event, b []byte) {
+	size := len(b)
+	for _, h := range w.held[ev.Conn] {
+		size += len(h.b)
+	}
+	if size > maxHeld {
+		w.spoken[ev.Conn] = true
+		w.release(ev.Conn)
+		w.feedHTTP1(ev.Conn, ev.From, ev.Time, ev.Frame, b)
+		return
+	}
+	w.held[ev.Conn] = append(w.held[ev.Conn], heldData{at: ev.Time, frame: ev.Frame, b: bytes.Clone(b)})
+}
+
+// release feeds the server's held data to the connection's decoder.
+func (w *Watcher) release(conn int) {
+	for _, h := range w.held[conn] {
+		if d := w.conns[conn]; d != nil {
+			d.feedFrame(trace.Server, h.at, h.frame, h.b)
+		} else {
+			w.feedHTTP1(conn, trace.Server, h.at, h.frame, h.b)
+		}
+	}
+	delete(w.held, conn)
+}
+
+// feedHTTP1 feeds application data to the connection's HTTP/1.x reader.
+func (w *Watcher) feedHTTP1(conn int, from trace.Side, at time.Time, frame int, b []byte) {
+	d := w.http1[conn]
+	if d == nil {
+		d = newHTTP1Decoder(conn, w.emit)
+		w.http1[conn] = d
+	}
+	d.feed(from, at, frame, b)
 }
 
 // Forget drops a closed connection's decoder.
 func (w *Watcher) Forget(conn int) {
+	w.release(conn)
 	delete(w.conns, conn)
 	delete(w.http1, conn)
+	delete(w.chose, conn)
+	delete(w.spoken, conn)
 }
