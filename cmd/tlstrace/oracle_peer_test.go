@@ -853,37 +853,29 @@ func segmentPackets(t *testing.T, in, out string, n int) (read, written int) {
 // of either side in between.
 func movePacketBefore(t *testing.T, in, out string, a, b int) {
 	t.Helper()
-	f, err := os.ReadFile(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pkts [][]byte // record header's lengths and data, without the time
-	var times [][]byte
-	for off := 24; off+16 <= len(f); {
-		n := int(binary.LittleEndian.Uint32(f[off+8:]))
-		times = append(times, f[off:off+8])
-		pkts = append(pkts, f[off+8:off+16+n])
-		off += 16 + n
-	}
-	if a < 1 || b <= a || b > len(pkts) {
-		t.Fatalf("packets %d and %d of %d", a, b, len(pkts))
-	}
-	moved := pkts[b-1]
-	copy(pkts[a:b], pkts[a-1:b-1])
-	pkts[a-1] = moved
-	o := append([]byte(nil), f[:24]...)
-	for i := range pkts {
-		o = append(append(o, times[i]...), pkts[i]...)
-	}
-	if err := os.WriteFile(out, o, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rewritePackets(t, in, out, a, b, func(pkts [][]byte) {
+		moved := pkts[b-1]
+		copy(pkts[a:b], pkts[a-1:b-1])
+		pkts[a-1] = moved
+	})
 }
 
 // movePacketAfter writes the pcap file in to out with the data of packet a
 // (numbered from 1) moved to just after packet b, each place keeping its
 // time: a segment captured after the packets that followed it.
 func movePacketAfter(t *testing.T, in, out string, a, b int) {
+	t.Helper()
+	rewritePackets(t, in, out, a, b, func(pkts [][]byte) {
+		moved := pkts[a-1]
+		copy(pkts[a-1:b-1], pkts[a:b])
+		pkts[b-1] = moved
+	})
+}
+
+// rewritePackets writes the pcap file in to out with its packets'
+// record lengths and data reordered by move, each place keeping its time;
+// packets a < b (numbered from 1) must be in the file.
+func rewritePackets(t *testing.T, in, out string, a, b int, move func(pkts [][]byte)) {
 	t.Helper()
 	f, err := os.ReadFile(in)
 	if err != nil {
@@ -900,9 +892,7 @@ func movePacketAfter(t *testing.T, in, out string, a, b int) {
 	if a < 1 || b <= a || b > len(pkts) {
 		t.Fatalf("packets %d and %d of %d", a, b, len(pkts))
 	}
-	moved := pkts[a-1]
-	copy(pkts[a-1:b-1], pkts[a:b])
-	pkts[b-1] = moved
+	move(pkts)
 	o := append([]byte(nil), f[:24]...)
 	for i := range pkts {
 		o = append(append(o, times[i]...), pkts[i]...)

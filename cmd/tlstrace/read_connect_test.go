@@ -23,60 +23,51 @@ import (
 // on the port asked, and returns its port. It serves until the test ends.
 func startConnectProxy(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		br := bufio.NewReader(c)
+		line, err := br.ReadString('\n')
+		f := strings.Fields(line)
+		if err != nil || len(f) != 3 || f[0] != "CONNECT" {
+			io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
 		for {
-			c, err := ln.Accept()
+			h, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				br := bufio.NewReader(c)
-				line, err := br.ReadString('\n')
-				f := strings.Fields(line)
-				if err != nil || len(f) != 3 || f[0] != "CONNECT" {
-					io.WriteString(c, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
-					return
-				}
-				for {
-					h, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if h == "\r\n" || h == "\n" {
-						break
-					}
-				}
-				_, port, err := net.SplitHostPort(f[1])
-				if err != nil {
-					return
-				}
-				up, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", port))
-				if err != nil {
-					io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-					return
-				}
-				defer up.Close()
-				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-				done := make(chan struct{})
-				go func() {
-					io.Copy(up, br)
-					up.(*net.TCPConn).CloseWrite()
-					close(done)
-				}()
-				io.Copy(c, up)
-				c.(*net.TCPConn).CloseWrite()
-				<-done
-			}()
+			if h == "\r\n" || h == "\n" {
+				break
+			}
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+		_, port, err := net.SplitHostPort(f[1])
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+			return
+		}
+		defer up.Close()
+		io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+		done := make(chan struct{})
+		go func() {
+			io.Copy(up, br)
+			up.(*net.TCPConn).CloseWrite()
+			close(done)
+		}()
+		io.Copy(c, up)
+		c.(*net.TCPConn).CloseWrite()
+		<-done
+	})
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strconv.Atoi(port)
+	return p
 }
 
 // tunnelSteps reads the events of a capture of a tunnel through a proxy:
