@@ -452,11 +452,7 @@ func berElement(b []byte) (el []byte, ok, need bool) {
 // ldapParts splits an LDAPMessage into its messageID, the tag of its
 // protocolOp and that op's content.
 func ldapParts(msg []byte) (id int, op byte, body []byte, ok bool) {
-	hdr := 2
-	if msg[1]&0x80 != 0 {
-		hdr += int(msg[1] & 0x7f)
-	}
-	rest := msg[hdr:]
+	rest := berContent(msg)
 	idEl, ok, _ := berElement(rest)
 	if !ok || idEl[0] != 0x02 || len(idEl) < 3 || len(idEl) > 6 {
 		return 0, 0, nil, false
@@ -468,11 +464,7 @@ func ldapParts(msg []byte) (id int, op byte, body []byte, ok bool) {
 	if !ok {
 		return 0, 0, nil, false
 	}
-	h := 2
-	if opEl[1]&0x80 != 0 {
-		h += int(opEl[1] & 0x7f)
-	}
-	return id, opEl[0], opEl[h:], true
+	return id, opEl[0], berContent(opEl), true
 }
 
 // ldapIsStartTLS reports whether an LDAPMessage is an ExtendedRequest
