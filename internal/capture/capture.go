@@ -8,7 +8,6 @@
 package capture
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -149,19 +148,15 @@ type Options struct {
 	// Progress, when set, is called with the number of bytes read so far,
 	// every progressStep bytes.
 	Progress func(offset int64)
-	// Stable makes the bytes given to Handler.Data stay valid, unchanged,
-	// until Done returns (or Read, without Done): they are sliced from the
-	// mapped file, or, for other input, read into buffers that are not
-	// reused. A handler that decodes on other goroutines need not copy.
-	Stable bool
+	// Retain, when set, keeps the bytes given to Handler.Data and
+	// UDPHandler.DNS valid, unchanged, until the handler releases them
+	// (Retainer): a handler that decodes on other goroutines need not
+	// copy. Without it they are only valid during the call.
+	Retain *Retainer
 	// Done, when set, is called once after the last call of the handler,
-	// before Read returns and the file is unmapped.
+	// before Read returns.
 	Done func()
 }
-
-// stableBuffer is the size of the buffers of a Stable read that is not
-// mapped.
-const stableBuffer = 1 << 20
 
 // progressStep is how often Options.Progress is called.
 const progressStep = 4 << 20
@@ -230,16 +225,8 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 		opts.MaxFlows = DefaultMaxFlows
 	}
 	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}}
-	var magic []byte
-	var err error
-	if m, ok := mapFile(r); ok {
-		defer m.close()
-		rd.mem, rd.mapping = m.data, m
-		magic, err = rd.peek(4)
-	} else {
-		rd.br = bufio.NewReaderSize(r, 1<<20)
-		magic, err = rd.br.Peek(4)
-	}
+	rd.src = source{r: r, ret: opts.Retain, keep: opts.Retain != nil, rescue: rd.rescue}
+	magic, err := rd.peek(4)
 	if err != nil {
 		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))
 	}
@@ -272,12 +259,9 @@ func keyOf(src, dst netip.AddrPort) flowKey {
 type reader struct {
 	h    Handler
 	opts Options
-	br   *bufio.Reader
-	// mem, when set, is the whole input mapped into memory: read slices
-	// it instead of copying.
-	mem     []byte
-	mapping *mapping
-	off     int64
+	src  source
+	// off is the offset in the file of what read returns next.
+	off int64
 	// progress is the offset of the next call of opts.Progress.
 	progress int64
 	frame    int
@@ -291,69 +275,41 @@ type reader struct {
 	udpSeen map[flowKey]bool
 	// histBytes is what the directions' histories (tcp.go) hold.
 	histBytes int
-	buf       []byte
 }
 
 var errShort = errors.New("unexpected end of file")
 
 // peek returns the next n bytes without consuming them.
 func (rd *reader) peek(n int) ([]byte, error) {
-	if rd.mem == nil {
-		return rd.br.Peek(n)
+	b := rd.src.fill(n)
+	if len(b) < n {
+		if rd.src.err != nil {
+			return b, rd.src.err
+		}
+		return b, errShort
 	}
-	if int64(len(rd.mem))-rd.off < int64(n) {
-		return rd.mem[rd.off:], errShort
-	}
-	return rd.mem[rd.off : rd.off+int64(n)], nil
+	return b, nil
 }
 
-// read returns the next n bytes, valid until the next read.
+// read returns the next n bytes, valid as long as bytes given to the
+// handler are (Options.Retain).
 func (rd *reader) read(n int) ([]byte, error) {
 	if rd.off >= rd.progress && rd.opts.Progress != nil {
 		rd.opts.Progress(rd.off)
 		rd.progress = rd.off + progressStep
 	}
-	if rd.mem != nil {
-		left := int64(len(rd.mem)) - rd.off
-		switch {
-		case left == 0:
-			return nil, io.EOF
-		case int64(n) > left:
-			rd.off = int64(len(rd.mem))
-			return nil, errShort
-		}
-		// Pages before this read are done with.
-		rd.mapping.release(rd.off)
-		b := rd.mem[rd.off : rd.off+int64(n) : rd.off+int64(n)]
-		rd.off += int64(n)
-		return b, nil
+	b := rd.src.fill(n)
+	rd.src.pos += len(b)
+	rd.off += int64(len(b))
+	switch {
+	case len(b) == n:
+		return b[:n:n], nil
+	case rd.src.err != nil:
+		return nil, rd.src.err
+	case len(b) == 0:
+		return nil, io.EOF
 	}
-	var b []byte
-	if rd.opts.Stable {
-		// Buffers of 1 MiB are cut into reads and never reused: a new
-		// one starts when the last is used up.
-		if len(rd.buf) < n {
-			rd.buf = make([]byte, max(n, stableBuffer))
-		}
-		b, rd.buf = rd.buf[:n:n], rd.buf[n:]
-	} else {
-		if cap(rd.buf) < n {
-			rd.buf = make([]byte, n)
-		}
-		b = rd.buf[:n]
-	}
-	k, err := io.ReadFull(rd.br, b)
-	rd.off += int64(k)
-	if err != nil {
-		if err == io.EOF && k == 0 {
-			return nil, io.EOF
-		}
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			return nil, errShort
-		}
-		return nil, err
-	}
-	return b, nil
+	return nil, errShort
 }
 
 // pcap reads the classic format (one header, then records).

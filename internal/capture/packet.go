@@ -209,6 +209,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		short:  short,
 		ts:     ts,
 		frame:  rd.frame,
+		in:     rd.src.cur,
 	}
 	rd.tcp(&seg)
 }

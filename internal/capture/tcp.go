@@ -23,6 +23,9 @@ type segment struct {
 	short int
 	ts    time.Time
 	frame int
+	// in is the chunk of the file data points into; nil when data is a
+	// copy of the reader's own.
+	in *buffer
 }
 
 // half is the reassembly state of one direction.
@@ -51,6 +54,7 @@ type pendingSeg struct {
 	cut    int // bytes past the snapshot length, after data
 	frame  int
 	ts     time.Time
+	in     *buffer // as segment.in
 }
 
 // seqDiff returns a-b in serial arithmetic (RFC 1982), so that sequence
@@ -75,10 +79,10 @@ func (rd *reader) tcp(s *segment) {
 		rd.process(s)
 		return
 	}
+	// The queue keeps a copy: the chunk of the file may be reused
+	// before the segment is processed.
 	q := *s
-	if !rd.opts.Stable {
-		q.data = append([]byte(nil), s.data...)
-	}
+	q.data, q.in = append([]byte(nil), s.data...), nil
 	f.queue = append(f.queue, q)
 	f.queued += len(q.data)
 	for len(f.queue) > 0 && (len(f.queue) > reorderWindow || f.queued > rd.opts.MaxBuffered || !f.hasHole()) {
@@ -254,7 +258,7 @@ func (rd *reader) process(s *segment) {
 // differ. The bytes of a segment cut by the snapshot length go out as far
 // as they were captured, then a gap stands for the rest.
 func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
-	p := pendingSeg{seq: s.seq, data: s.data, cut: s.cut, frame: s.frame, ts: s.ts}
+	p := pendingSeg{seq: s.seq, data: s.data, cut: s.cut, frame: s.frame, ts: s.ts, in: s.in}
 	if diff := seqDiff(p.seq, d.next); diff < 0 {
 		rd.retransmission(f, d, fromClient, &p, s.ack, s.window, s.flags)
 		if int(-diff) >= len(p.data)+p.cut {
@@ -262,7 +266,7 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 		}
 		trim(&p, int(-diff))
 	} else if diff > 0 {
-		p.data = append([]byte(nil), p.data...)
+		p.data, p.in = append([]byte(nil), p.data...), nil
 		p.ack, p.window, p.flags = s.ack, s.window, s.flags
 		d.ooo = append(d.ooo, p)
 		d.buffered += len(p.data)
@@ -277,9 +281,10 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 }
 
 // histMax is how many of the last bytes handed on each direction keeps (at
-// most histChunks segments) to compare retransmitted copies with. Input
-// that stays valid (a mapped file, Options.Stable) is kept by reference;
-// other input is copied, and histBudget bounds the bytes so copied by all
+// most histChunks segments) to compare retransmitted copies with. They are
+// kept where they are, in the chunk of the file or in the reader's copy of
+// a segment; before a chunk is reused they are copied (rescue), and
+// histBudget bounds the bytes so copied or kept in copies by all
 // directions of a capture (past it, a direction keeps none and its
 // retransmissions say they were not compared).
 const (
@@ -288,14 +293,17 @@ const (
 	histBudget = 256 << 20
 )
 
-// chunk is bytes handed on at seq.
+// chunk is bytes handed on at seq, in the chunk of the file in (nil for
+// bytes the reader owns, counted in histBytes).
 type chunk struct {
 	seq uint32
 	b   []byte
+	in  *buffer
 }
 
-// remember keeps b, handed on at seq, as the first copy of its bytes.
-func (rd *reader) remember(d *half, seq uint32, b []byte) {
+// remember keeps b, handed on at seq from the chunk in (or from a copy,
+// nil), as the first copy of its bytes.
+func (rd *reader) remember(d *half, seq uint32, b []byte, in *buffer) {
 	if n := len(d.hist); n > 0 && d.hist[n-1].seq+uint32(len(d.hist[n-1].b)) != seq {
 		rd.forget(d) // bytes after a gap
 	}
@@ -303,26 +311,48 @@ func (rd *reader) remember(d *half, seq uint32, b []byte) {
 		seq += uint32(len(b) - histMax)
 		b = b[len(b)-histMax:]
 	}
-	if rd.mem == nil && !rd.opts.Stable {
+	if in == nil {
 		if rd.histBytes+len(b) > histBudget {
 			rd.forget(d)
 			return
 		}
 		rd.histBytes += len(b)
-		b = append([]byte(nil), b...)
+	} else if n := len(in.hists); n == 0 || in.hists[n-1] != d {
+		in.hists = append(in.hists, d)
 	}
-	d.hist = append(d.hist, chunk{seq, b})
+	d.hist = append(d.hist, chunk{seq, b, in})
 	d.histLen += len(b)
 	for len(d.hist) > histChunks || d.histLen > histMax {
 		rd.drop(d)
 	}
 }
 
+// rescue copies what the histories keep of the chunk c, which is about to
+// be reused.
+func (rd *reader) rescue(c *buffer) {
+	for _, d := range c.hists {
+		for i := range d.hist {
+			h := &d.hist[i]
+			if h.in != c {
+				continue
+			}
+			if rd.histBytes+len(h.b) > histBudget {
+				rd.forget(d)
+				break
+			}
+			rd.histBytes += len(h.b)
+			h.b, h.in = append([]byte(nil), h.b...), nil
+		}
+	}
+	clear(c.hists)
+	c.hists = c.hists[:0]
+}
+
 // drop forgets the oldest bytes d keeps.
 func (rd *reader) drop(d *half) {
 	n := len(d.hist[0].b)
 	d.histLen -= n
-	if rd.mem == nil && !rd.opts.Stable {
+	if d.hist[0].in == nil {
 		rd.histBytes -= n
 	}
 	d.hist[0] = chunk{}
@@ -403,7 +433,7 @@ func trim(p *pendingSeg, n int) {
 // what the snapshot length cut.
 func (rd *reader) deliver(f *Flow, d *half, fromClient bool, p *pendingSeg, frame int, ts time.Time) {
 	if len(p.data) > 0 {
-		rd.remember(d, p.seq, p.data)
+		rd.remember(d, p.seq, p.data, p.in)
 		rd.h.Data(f, fromClient, frame, ts, p.data)
 	}
 	d.next = p.seq + uint32(len(p.data))

@@ -50,9 +50,9 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 		h.finish()
 		werr, ended = p.end(), true
 	}
-	// The stream bytes stay valid until the workers are done with them
-	// (end), so batches hold them without a copy.
-	st, err := capture.ReadStats(r, h, capture.Options{Progress: o.Progress, Stable: true, Done: end})
+	// The stream bytes stay valid until the batch that holds them is
+	// written, so batches hold them without a copy.
+	st, err := capture.ReadStats(r, h, capture.Options{Progress: o.Progress, Retain: p.ret, Done: end})
 	if !ended {
 		end()
 	}
@@ -65,10 +65,9 @@ func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error 
 	return err
 }
 
-// Batch bounds: a batch is sent to the workers when it holds this many
-// steps or stream bytes.
+// Batch bounds: a batch is sent to the workers when it holds batchItems
+// steps (checked.go) or batchBytes stream bytes.
 const (
-	batchItems = 1024
 	batchBytes = 256 << 10
 	// arenaSize is the first buffer a worker decrypts a batch's records
 	// into: the bytes of a batch, the last step of at most a TCP
@@ -93,8 +92,8 @@ type step struct {
 	flow       int
 	frame      int
 	time       time.Time
-	// data holds stream bytes, valid until the capture is read
-	// (capture.Options.Stable).
+	// data holds stream bytes, valid until the batch is written
+	// (batch.mark).
 	data []byte
 	// tcp indexes batch.tcp (batch.dns for a DNS step, batch.udp for a
 	// UDP TLS step).
@@ -114,6 +113,9 @@ type batch struct {
 	dns   []capture.Datagram
 	udp   []capture.UDPTLS
 	bytes int // stream bytes
+	// mark is where the capture was read to when the batch was sent:
+	// once it is written, the bytes before are released.
+	mark capture.Mark
 	// events holds the events of each worker's steps, in order, and arena
 	// the application data they hold.
 	events [][]*trace.Event
@@ -147,6 +149,7 @@ type parallel struct {
 	err      error // the first write error; set by the writer goroutine
 	failed   atomic.Bool
 	masters  *masters
+	ret      *capture.Retainer
 }
 
 func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parallel {
@@ -161,6 +164,7 @@ func newParallel(w io.Writer, newAppend func() Append, o Options, n int) *parall
 		done:    make(chan struct{}),
 		w:       w,
 		bw:      bufio.NewWriterSize(w, 256<<10),
+		ret:     capture.NewRetainer(),
 	}
 	p.masters = &masters{p: p, byKey: map[string][]versioned{}}
 	for range inflight {
@@ -262,6 +266,7 @@ func (p *parallel) flush() {
 		return
 	}
 	b.start = p.src.start
+	b.mark = p.ret.Mark()
 	b.decoded.Add(len(p.workers))
 	p.inflight.Add(1)
 	for _, wk := range p.workers {
@@ -356,6 +361,7 @@ func (p *parallel) write() {
 			clear(evs)
 			b.events[i] = evs[:0]
 		}
+		p.ret.Release(b.mark)
 		p.inflight.Done()
 		p.free <- b
 	}
