@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/hugepage"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -117,6 +118,9 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		}
 		return nothing(err)
 	}
+	// The tens of megabytes the file streams through are fresh memory
+	// whose 4 KiB pages each cost a fault (docs/architecture.md).
+	hugepage.Reserve(32 << 20)
 	err := source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 	if p != nil {
 		p.End()

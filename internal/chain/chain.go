@@ -391,6 +391,15 @@ func judge(links []Link, name string) (bool, error) {
 	return true, nil
 }
 
+// LoadSystemRoots loads the system's trusted roots, which crypto/x509 does
+// once, on the first verification that needs them: parsing a few hundred
+// certificates takes tens of milliseconds. Run on its own goroutine before
+// the first chain comes, it spares a reader of a capture that wait.
+func LoadSystemRoots() {
+	// The error is the first verification's to report.
+	_, _ = x509.SystemCertPool()
+}
+
 // systemRoots tells whether the roots are the system's, which cannot be
 // listed.
 func (o Options) systemRoots() bool { return o.Roots == nil && o.RootPool == nil }

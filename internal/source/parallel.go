@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
+	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -36,6 +37,11 @@ type Append func(b []byte, ev *trace.Event) []byte
 func Render(r io.Reader, w io.Writer, newAppend func() Append, o Options) error {
 	if o.Keys == nil {
 		o.Keys = keylog.New()
+	}
+	if o.Chains != nil && o.Chains.Roots == nil {
+		// The system's roots load while the capture starts to be read,
+		// not when its first chain waits for them.
+		go chain.LoadSystemRoots()
 	}
 	n := o.Workers
 	if n <= 0 {
