@@ -13,6 +13,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/scan/scanev"
@@ -54,7 +55,11 @@ import (
 //go:embed html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"gradeClass": gradeClass}).Parse(htmlSource))
+// htmlTemplate is parsed on first use: every run would pay its
+// parsing at start, and few write a report.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{"gradeClass": gradeClass}).Parse(htmlSource))
+})
 
 // Limits of what the page holds, so that a long capture still opens
 // quickly.
@@ -511,7 +516,7 @@ type packer struct {
 // pack returns the markup of c's section after its heading, compressed.
 func (p *packer) pack(c *htmlConn) (string, error) {
 	p.markup.Reset()
-	if err := htmlTemplate.ExecuteTemplate(&p.markup, "conn", c); err != nil {
+	if err := htmlTemplate().ExecuteTemplate(&p.markup, "conn", c); err != nil {
 		return "", err
 	}
 	p.out.Reset()
@@ -678,7 +683,7 @@ func (h *HTML) Flush() error {
 		}
 	}
 	w := bufio.NewWriterSize(h.w, 64<<10)
-	if err := htmlTemplate.Execute(w, p); err != nil {
+	if err := htmlTemplate().Execute(w, p); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return w.Flush()
