@@ -60,11 +60,6 @@ func (r *Retainer) Release(m Mark) {
 		r.held[0] = nil
 		r.held = r.held[1:]
 		r.first++
-		if poisonReleased {
-			for i := range c.buf {
-				c.buf[i] = 0xEE
-			}
-		}
 		// A chunk larger than chunkSize (a block that did not fit) is
 		// not reused.
 		if len(c.buf) == chunkSize {
@@ -162,11 +157,6 @@ func (s *source) next(n int) {
 		case s.keep:
 			s.ret.leave(s.cur)
 		case len(s.cur.buf) == chunkSize:
-			if poisonReleased {
-				for i := range s.cur.buf {
-					s.cur.buf[i] = 0xEE
-				}
-			}
 			s.spare = s.cur
 		}
 	}
