@@ -152,14 +152,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{purpose},
 	}
-	if o.Roots != nil {
-		vo.Roots = x509.NewCertPool()
-		for _, c := range o.Roots {
-			vo.Roots.AddCert(c)
-		}
-	} else {
-		vo.Roots = o.RootPool
-	}
+	vo.Roots = o.poolOf()
 	for _, c := range o.Intermediates {
 		vo.Intermediates.AddCert(c)
 	}
@@ -391,15 +384,6 @@ func judge(links []Link, name string) (bool, error) {
 	return true, nil
 }
 
-// LoadSystemRoots loads the system's trusted roots, which crypto/x509 does
-// once, on the first verification that needs them: parsing a few hundred
-// certificates takes tens of milliseconds. Run on its own goroutine before
-// the first chain comes, it spares a reader of a capture that wait.
-func LoadSystemRoots() {
-	// The error is the first verification's to report.
-	_, _ = x509.SystemCertPool()
-}
-
 // systemRoots tells whether the roots are the system's, which cannot be
 // listed.
 func (o Options) systemRoots() bool { return o.Roots == nil && o.RootPool == nil }
@@ -418,7 +402,7 @@ func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.
 	for _, c := range o.Intermediates {
 		inter.AddCert(c)
 	}
-	chains, err := top.Verify(x509.VerifyOptions{Roots: o.RootPool, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := top.Verify(x509.VerifyOptions{Roots: o.poolOf(), Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil || len(chains[0]) < 2 {
 		return path, nil
 	}
