@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/tlstrace/tlstrace/internal/render"
-	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // htmlFlagUsage is the help of --html, on every command that has it.
@@ -72,19 +71,5 @@ func withHTML(w render.Writer, o htmlOptions, title string, maxConns int) (out r
 		return nil, nil, err
 	}
 	h.MaxConns = maxConns
-	return teeWriter{w, h}, done, nil
+	return render.WithReport(w, h), done, nil
 }
-
-// teeWriter gives each event to two renderers.
-type teeWriter struct {
-	a render.Writer
-	b *render.HTML
-}
-
-func (t teeWriter) Event(ev *trace.Event) {
-	t.a.Event(ev)
-	t.b.Event(ev)
-}
-
-// Flush flushes the first; the report is written once, by done.
-func (t teeWriter) Flush() error { return t.a.Flush() }

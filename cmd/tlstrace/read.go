@@ -14,7 +14,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/source"
-	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 type readOptions struct {
@@ -142,11 +141,9 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 	}
 	so.NoHTTP2 = false
 	return writeHTML(html, "tlstrace read "+path, func(h *render.HTML) error {
-		err := source.Read(in, func(ev *trace.Event) {
-			out.Event(ev)
-			h.Event(ev)
-		}, so)
-		if ferr := out.Flush(); err == nil {
+		both := render.WithReport(out, h)
+		err := source.Read(in, both.Event, so)
+		if ferr := both.Flush(); err == nil {
 			err = ferr
 		}
 		if err != nil {
