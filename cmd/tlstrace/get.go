@@ -174,7 +174,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	conv, err := conversationURL(target, o.sslReqd, o.httpSet, o.user)
+	conv, err := conversationURL(target, client.URLOptions{Upgrade: o.sslReqd, HTTPOnly: o.httpSet, User: o.user})
 	if err != nil {
 		return err
 	}

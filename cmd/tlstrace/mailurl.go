@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/client"
-	"github.com/tlstrace/tlstrace/internal/starttls"
 )
 
 // httpOnlyFlags are the request flags of tlstrace URL that mean nothing to
@@ -17,36 +15,14 @@ var httpOnlyFlags = []string{"header", "request", "data", "output", "head", "loc
 
 // conversationURL returns the conversation that a URL of a protocol of
 // package starttls asks for, or nil when its scheme is none of theirs
-// (client.ConversationURL), with the errors said in flags: sslReqd is
-// --ssl-reqd, httpSet the HTTP-only flags given.
-//
-// user is -u's USER:PASSWORD, "" when not given: the conversation logs in
-// with it inside TLS.
-func conversationURL(target string, sslReqd bool, httpSet []string, user string) (*client.Conversation, error) {
-	conv, err := client.ConversationURL(target, client.URLOptions{Upgrade: sslReqd, HTTPOnly: httpSet})
+// (client.ConversationURL), with the errors said in flags.
+func conversationURL(target string, o client.URLOptions) (*client.Conversation, error) {
+	conv, err := client.ConversationURL(target, o)
 	var ue *client.URLError
 	if errors.As(err, &ue) {
 		return nil, urlFail(ue)
 	}
-	if conv == nil || user == "" {
-		return conv, err
-	}
-	p, err := starttls.Lookup(conv.Protocol)
-	if err != nil {
-		return nil, err
-	}
-	name, pass, ok := strings.Cut(user, ":")
-	switch {
-	case !p.Login:
-		return nil, fail(exitUsage, fmt.Errorf("tlstrace does not log in to %s servers", p.Title), "drop -u")
-	case !ok || name == "":
-		return nil, fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
-	}
-	conv.Credentials = &starttls.Credentials{User: name, Password: pass}
-	if err := p.CheckLogin(conv.Credentials); err != nil {
-		return nil, fail(exitUsage, fmt.Errorf("-u: %w", err), "")
-	}
-	return conv, nil
+	return conv, err
 }
 
 // urlFail is a conversation URL's usage error, with its fix in flags.
@@ -63,6 +39,12 @@ func urlFail(e *client.URLError) error {
 			hint += fmt.Sprintf(", or use %s:// for %s in TLS from the start (port %d)", p.TLSScheme, p.Title, p.TLSPort)
 		}
 		return fail(exitUsage, e, hint)
+	case client.URLNoLogin:
+		return fail(exitUsage, e, "drop -u")
+	case client.URLUserForm:
+		return fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "")
+	case client.URLLogin:
+		return fail(exitUsage, fmt.Errorf("-u: %w", e.Err), "")
 	}
 	return fail(exitUsage, e, e.Hint)
 }

@@ -34,7 +34,7 @@ func TestMailURLs(t *testing.T) {
 				continue
 			}
 			schemes++
-			c, err := conversationURL(s.scheme+"://mail.example/", true, nil, "")
+			c, err := conversationURL(s.scheme+"://mail.example/", client.URLOptions{Upgrade: true})
 			if p.After == nil {
 				if err == nil || !strings.Contains(err.Error(), "only up to the TLS handshake") {
 					t.Errorf("%s:// of %s, which has no After dialog: %v", s.scheme, n, err)
@@ -53,10 +53,10 @@ func TestMailURLs(t *testing.T) {
 	if schemes < 6 {
 		t.Errorf("%d URL schemes in the registry, want smtp, smtps, imap, imaps, pop3, pop3s at least", schemes)
 	}
-	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", false, nil, ""); err != nil || c.Port != "10993" || !c.Implicit {
+	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", client.URLOptions{}); err != nil || c.Port != "10993" || !c.Implicit {
 		t.Errorf("IMAPS://localhost:10993/INBOX = %+v, %v", c, err)
 	}
-	if c, err := conversationURL("https://localhost/", false, nil, ""); c != nil || err != nil {
+	if c, err := conversationURL("https://localhost/", client.URLOptions{}); c != nil || err != nil {
 		t.Errorf("https:// = %+v, %v; want no conversation", c, err)
 	}
 

@@ -20,6 +20,10 @@ type URLOptions struct {
 	// its own words: a conversation sends nothing but the greeting,
 	// capabilities and quit, so any of them is refused.
 	HTTPOnly []string
+	// User is the login to make inside TLS, as USER:PASSWORD; "" for
+	// none. Only the protocols that can log in (starttls.Protocol.Login)
+	// take one.
+	User string
 }
 
 // URLProblem is what makes a conversation URL one that cannot be run.
@@ -37,6 +41,13 @@ const (
 	URLHandshakeOnly
 	// URLClearText: a clear-text scheme without URLOptions.Upgrade.
 	URLClearText
+	// URLNoLogin: a user was given (URLOptions.User) for a protocol that
+	// has no login.
+	URLNoLogin
+	// URLUserForm: the user given is not USER:PASSWORD with a USER.
+	URLUserForm
+	// URLLogin: the protocol cannot send the user given (Err says why).
+	URLLogin
 )
 
 // URLError is a URL of a protocol of package starttls that cannot be run.
@@ -53,6 +64,8 @@ type URLError struct {
 	Settings []string
 	// Hint says what to do when that involves no setting ("" otherwise).
 	Hint string
+	// Err is why the protocol cannot send the user given (URLLogin).
+	Err error
 }
 
 func (e *URLError) Error() string {
@@ -67,16 +80,24 @@ func (e *URLError) Error() string {
 		return fmt.Sprintf("tlstrace speaks %s only up to the TLS handshake", e.Protocol.Title)
 	case URLClearText:
 		return fmt.Sprintf("the %s session with %s would stay in clear text: tlstrace traces TLS sessions", e.Protocol.Title, e.Host)
+	case URLNoLogin:
+		return fmt.Sprintf("tlstrace does not log in to %s servers", e.Protocol.Title)
+	case URLUserForm:
+		return "the user wants the form USER:PASSWORD"
+	case URLLogin:
+		return e.Err.Error()
 	}
 	return fmt.Sprintf("%q cannot be run", e.URL)
 }
 
+func (e *URLError) Unwrap() error { return e.Err }
+
 // ConversationURL returns the conversation that a URL of a protocol of
 // package starttls asks for (imap://, smtps://, …, curl's schemes): its
 // host, its port (the protocol's usual one when the URL has none) and
-// whether the session starts in TLS. It returns nil, nil when the
-// scheme is none of theirs, and a *URLError for a URL that cannot be
-// run.
+// whether the session starts in TLS, and the credentials of o.User. It
+// returns nil, nil when the scheme is none of theirs, and a *URLError for
+// a URL, or a user, that cannot be run.
 func ConversationURL(target string, o URLOptions) (*Conversation, error) {
 	scheme, _, ok := strings.Cut(target, "://")
 	if !ok {
@@ -111,7 +132,30 @@ func ConversationURL(target string, o URLOptions) (*Conversation, error) {
 				port = strconv.Itoa(p.TLSPort)
 			}
 		}
-		return &Conversation{Host: u.Hostname(), Port: port, Protocol: p.Name, Implicit: implicit}, nil
+		c := &Conversation{Host: u.Hostname(), Port: port, Protocol: p.Name, Implicit: implicit}
+		if o.User == "" {
+			return c, nil
+		}
+		if c.Credentials, e.Problem, e.Err = login(p, o.User); e.Problem == 0 {
+			return c, nil
+		}
 	}
 	return nil, e
+}
+
+// login returns the credentials of user, USER:PASSWORD, for protocol p,
+// or the problem that keeps p from logging in with them.
+func login(p *starttls.Protocol, user string) (*starttls.Credentials, URLProblem, error) {
+	name, pass, ok := strings.Cut(user, ":")
+	switch {
+	case !p.Login:
+		return nil, URLNoLogin, nil
+	case !ok || name == "":
+		return nil, URLUserForm, nil
+	}
+	c := &starttls.Credentials{User: name, Password: pass}
+	if err := p.CheckLogin(c); err != nil {
+		return nil, URLLogin, err
+	}
+	return c, 0, nil
 }

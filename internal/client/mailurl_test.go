@@ -81,3 +81,42 @@ func TestConversationURL(t *testing.T) {
 		}
 	}
 }
+
+// TestConversationURLUser checks the login given with a URL: USER:PASSWORD
+// becomes the conversation's credentials, cut at the first colon, and a
+// user the protocol cannot log in with is a URLError found before any
+// connection.
+func TestConversationURLUser(t *testing.T) {
+	c, err := ConversationURL("imaps://localhost/", URLOptions{User: "user:se:cret"})
+	if err != nil || c.Credentials == nil || *c.Credentials != (starttls.Credentials{User: "user", Password: "se:cret"}) {
+		t.Errorf("imaps:// with user:se:cret = %+v, %v; want user and se:cret", c, err)
+	}
+	if c, err := ConversationURL("imaps://localhost/", URLOptions{}); err != nil || c.Credentials != nil {
+		t.Errorf("imaps:// without a user = %+v, %v; want no credentials", c, err)
+	}
+	for _, tc := range []struct {
+		url, user string
+		problem   URLProblem
+		msg       string
+	}{
+		{"imaps://localhost/", "user", URLUserForm, "the user wants the form USER:PASSWORD"},
+		{"imaps://localhost/", ":secret", URLUserForm, "the user wants the form USER:PASSWORD"},
+		{"imaps://localhost/", "user:a\r\nb", URLLogin, ""},
+		{"ldaps://localhost/", "cn=admin,dc=example:", URLLogin, "an LDAP simple bind without a password logs no one in (an unauthenticated bind, RFC 4513, Section 5.1.2)"},
+		// A problem of the URL is said before one of the user.
+		{"imap://localhost/", "user", URLClearText, ""},
+	} {
+		c, err := ConversationURL(tc.url, URLOptions{User: tc.user})
+		var ue *URLError
+		if c != nil || !errors.As(err, &ue) || ue.Problem != tc.problem || tc.msg != "" && ue.Error() != tc.msg {
+			t.Errorf("%s with %q = %+v, %v; want problem %d %q", tc.url, tc.user, c, err, tc.problem, tc.msg)
+		}
+		if tc.problem == URLLogin && (ue == nil || errors.Unwrap(ue) == nil) {
+			t.Errorf("%s with %q: %v does not wrap why the protocol cannot log in", tc.url, tc.user, err)
+		}
+	}
+	// No protocol with a URL scheme lacks a login today: a made-up one.
+	if _, problem, _ := login(&starttls.Protocol{Title: "NNTP"}, "user:secret"); problem != URLNoLogin {
+		t.Errorf("a protocol without login: problem %d, want %d", problem, URLNoLogin)
+	}
+}
