@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/client"
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -71,11 +72,13 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return err
 	}
-	keyLog, closeKeyLog, err := keyLogFromEnv()
+	keyLog, err := keylog.OpenEnv()
 	if err != nil {
-		return err
+		return fail(exitInput, err, "")
 	}
-	defer closeKeyLog()
+	if keyLog != nil {
+		defer keyLog.Close()
+	}
 	out, doneHTML, err := withHTML(out, o.html, "tlstrace connect "+addr, 0)
 	if err != nil {
 		return err

@@ -229,11 +229,13 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		bodyBuf = &strings.Builder{}
 		req.Output = bodyBuf
 	}
-	keyLog, closeKeyLog, err := keyLogFromEnv()
+	keyLog, err := keylog.OpenEnv()
 	if err != nil {
-		return err
+		return fail(exitInput, err, "")
 	}
-	defer closeKeyLog()
+	if keyLog != nil {
+		defer keyLog.Close()
+	}
 	// The report's file is made last, so that no check above leaves it
 	// behind empty.
 	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target, 0)
@@ -272,20 +274,6 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		warn(stderr, res.Warnings)
 	}
 	return clientError(err)
-}
-
-// keyLogFromEnv opens $SSLKEYLOGFILE, to which the run's secrets are
-// appended as curl does; without it, the writer is nil.
-func keyLogFromEnv() (io.Writer, func(), error) {
-	kl := os.Getenv("SSLKEYLOGFILE")
-	if kl == "" {
-		return nil, func() {}, nil
-	}
-	f, err := keylog.OpenAppend(kl)
-	if err != nil {
-		return nil, nil, fail(exitInput, fmt.Errorf("SSLKEYLOGFILE: %w", err), "")
-	}
-	return f, func() { f.Close() }, nil
 }
 
 // writePcap writes what the tracer recorded, with its secrets.

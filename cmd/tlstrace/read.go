@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -70,8 +69,8 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		keys = k
 	}
 	if o.psk != "" {
-		psk, err := hex.DecodeString(o.psk)
-		if err != nil || len(psk) > 0xFFFF {
+		psk, err := keylog.ParsePSK(o.psk)
+		if err != nil {
 			return fail(exitUsage, errors.New("--psk is not a key in hexadecimal"), "give the pre-shared key as hex digits, e.g. --psk 0a1b2c")
 		}
 		keys.SetPSK(psk)

@@ -118,6 +118,24 @@ func (l *Log) SetPSK(psk []byte) {
 	l.psk = bytes.Clone(psk)
 }
 
+// MaxPSK is the longest pre-shared key: the premaster secret of a plain
+// PSK suite carries it as psk<0..2^16-1> (RFC 4279, Section 2).
+const MaxPSK = 0xFFFF
+
+// ErrPSK is a pre-shared key that is not hexadecimal digits, or is longer
+// than MaxPSK.
+var ErrPSK = errors.New("keylog: not a pre-shared key in hexadecimal")
+
+// ParsePSK reads a pre-shared key written in hexadecimal, as openssl
+// s_client and s_server take it.
+func ParsePSK(s string) ([]byte, error) {
+	psk, err := hex.DecodeString(s)
+	if err != nil || len(psk) > MaxPSK {
+		return nil, ErrPSK
+	}
+	return psk, nil
+}
+
 // PSK returns the pre-shared key set by SetPSK, or nil.
 func (l *Log) PSK() []byte {
 	if l == nil {
@@ -296,6 +314,22 @@ func Parse(r io.Reader) (*Log, []Warning, error) {
 // with mode 0600 (the secrets open every session logged).
 func OpenAppend(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+}
+
+// OpenEnv opens the key log file $SSLKEYLOGFILE names, to append the
+// run's secrets to as curl, browsers and OpenSSL do; it returns nil when
+// the variable is not set or empty (a nil interface, which a tracer's
+// KeyLog takes as none). An error names the variable.
+func OpenEnv() (io.WriteCloser, error) {
+	name := os.Getenv("SSLKEYLOGFILE")
+	if name == "" {
+		return nil, nil
+	}
+	f, err := OpenAppend(name)
+	if err != nil {
+		return nil, fmt.Errorf("SSLKEYLOGFILE: %w", err)
+	}
+	return f, nil
 }
 
 // ReadFile parses the key log file name. An error opening the file is

@@ -392,6 +392,31 @@ func TestOpenAppendReadFile(t *testing.T) {
 	}
 }
 
+// TestOpenEnv opens the file $SSLKEYLOGFILE names, nothing without it,
+// and names the variable when the file cannot be opened.
+func TestOpenEnv(t *testing.T) {
+	t.Setenv("SSLKEYLOGFILE", "")
+	if f, err := OpenEnv(); f != nil || err != nil {
+		t.Errorf("without SSLKEYLOGFILE: %v, %v; want a nil interface, no error", f, err)
+	}
+	name := filepath.Join(t.TempDir(), "keys.log")
+	t.Setenv("SSLKEYLOGFILE", name)
+	f, err := OpenEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(name); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key log file: %v, %v", fi, err)
+	}
+	t.Setenv("SSLKEYLOGFILE", filepath.Join(name, "below-a-file"))
+	if f, err := OpenEnv(); f != nil || err == nil || !strings.HasPrefix(err.Error(), "SSLKEYLOGFILE: ") {
+		t.Errorf("a path below a file: %v, %v; want an error naming SSLKEYLOGFILE", f, err)
+	}
+}
+
 // TestKeyUpdateGenerations: OpenSSL writes SERVER_TRAFFIC_SECRET_N and
 // CLIENT_TRAFFIC_SECRET_N once per KeyUpdate, each side once, so the same
 // label carries successive secrets (repeated when both peers log to one
@@ -436,6 +461,22 @@ func TestKeyUpdateGenerations(t *testing.T) {
 		_, warnings, _ = Parse(strings.NewReader(log + line(LabelServerTrafficSecretN, other) + line(LabelClientTrafficSecretN, other)))
 		if len(warnings) != 2 || warnings[0].Line != 10 || !strings.Contains(warnings[0].Text, "not a KeyUpdate of one logged before") {
 			t.Errorf("%d-byte secrets: unrelated secrets gave warnings %v, want two on lines 10 and 11", n, warnings)
+		}
+	}
+}
+
+// TestParsePSK reads a key in hex up to RFC 4279's length, and refuses
+// what is not hex or is longer.
+func TestParsePSK(t *testing.T) {
+	if psk, err := ParsePSK("0a1B2c"); err != nil || !bytes.Equal(psk, []byte{0x0a, 0x1b, 0x2c}) {
+		t.Errorf("ParsePSK(0a1B2c) = %x, %v", psk, err)
+	}
+	if psk, err := ParsePSK(strings.Repeat("ab", MaxPSK)); err != nil || len(psk) != MaxPSK {
+		t.Errorf("a key of %d bytes: %d bytes, %v", MaxPSK, len(psk), err)
+	}
+	for _, s := range []string{"0a1", "xyz", "0a 1b", strings.Repeat("ab", MaxPSK+1)} {
+		if psk, err := ParsePSK(s); psk != nil || !errors.Is(err, ErrPSK) {
+			t.Errorf("ParsePSK(%.10q) = %x, %v; want ErrPSK", s, psk, err)
 		}
 	}
 }
