@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,9 +132,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 // server of an https:// URL or HOST:PORT sends, reached with the client's
 // dialer and the network n of the connection flags.
 func verifyTarget(ctx context.Context, arg string, o *verifyOptions, n client.Network, opts chain.Options) (*chain.Result, error) {
-	// A file that exists is read, a colon in its name or not; an https://
-	// URL, or HOST:PORT naming no file, is a server.
-	if _, err := os.Stat(arg); !strings.HasPrefix(arg, "https://") && (err == nil || !strings.Contains(arg, ":")) {
+	if !client.NamesServer(arg) {
 		certs, err := readCerts(o.pass, arg)
 		if err != nil {
 			return nil, err

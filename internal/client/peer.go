@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -19,6 +20,17 @@ import (
 func ParseTarget(target string) (host, port string, err error) {
 	hostport, _, _ := strings.Cut(strings.TrimPrefix(target, "https://"), "/")
 	return SplitHostPort(hostport, "443")
+}
+
+// NamesServer reports whether target names a server rather than a
+// certificate file: an https:// URL, or HOST:PORT naming no file. A file
+// that exists is a file, a colon in its name or not.
+func NamesServer(target string) bool {
+	if strings.HasPrefix(target, "https://") {
+		return true
+	}
+	_, err := os.Stat(target)
+	return err != nil && strings.Contains(target, ":")
 }
 
 // VerifyPeer verifies the chain the server of s sends, fetched as

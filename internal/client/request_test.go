@@ -48,3 +48,25 @@ func TestParseTarget(t *testing.T) {
 		t.Error("a port that is not a number")
 	}
 }
+
+// TestNamesServer tells a server from a certificate file: a file that
+// exists is read even with a colon in its name, as are names without one.
+func TestNamesServer(t *testing.T) {
+	dir := t.TempDir()
+	colon := filepath.Join(dir, "host:443")
+	if err := os.WriteFile(colon, []byte("a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]bool{
+		"https://example.com/":            true,
+		"example.com:443":                 true,
+		"[::1]:8443":                      true,
+		colon:                             false,
+		"cert.pem":                        false,
+		filepath.Join(dir, "missing.pem"): false,
+	} {
+		if got := NamesServer(target); got != want {
+			t.Errorf("NamesServer(%q) = %v, want %v", target, got, want)
+		}
+	}
+}
