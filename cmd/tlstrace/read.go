@@ -97,36 +97,32 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	}
 	var st capture.Stats
 	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, NoDataFields: !o.json, Chains: chains, Stats: &st}
-	// A capture that showed nothing says why, once it is read.
-	nothing := func(err error) error {
-		if why := st.Nothing(); err == nil && why != "" {
-			fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, why)
-		}
-		return err
-	}
 	p := render.NewProgress(stderr, path, in)
 	if p != nil {
 		so.Progress = p.Update
 	}
 	ro := render.Options{JSON: o.json, Raw: o.raw, Verbose: o.verbose, Color: colorOK(stdout), Width: render.TerminalWidth(stdout)}
+	var err error
 	if o.html.file != "" {
-		err := readHTML(in, stdout, path, o.html, ro, so)
-		if p != nil {
-			p.End()
+		err = readHTML(in, stdout, path, o.html, ro, so)
+	} else {
+		// The tens of megabytes the file streams through are fresh
+		// memory whose 4 KiB pages each cost a fault
+		// (docs/architecture.md).
+		hugepage.Reserve(32 << 20)
+		err = source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
+		if err != nil {
+			err = fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
 		}
-		return nothing(err)
 	}
-	// The tens of megabytes the file streams through are fresh memory
-	// whose 4 KiB pages each cost a fault (docs/architecture.md).
-	hugepage.Reserve(32 << 20)
-	err := source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 	if p != nil {
 		p.End()
 	}
-	if err != nil {
-		return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
+	// A capture that showed nothing says why, once it is read.
+	if why := st.Nothing(); err == nil && why != "" {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, why)
 	}
-	return nothing(nil)
+	return err
 }
 
 // readHTML reads the capture in one goroutine, the order the report
