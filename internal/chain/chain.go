@@ -152,7 +152,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{purpose},
 	}
-	vo.Roots = o.poolOf()
+	vo.Roots = o.poolFor(append([]*x509.Certificate{leaf}, o.Intermediates...)...)
 	for _, c := range o.Intermediates {
 		vo.Intermediates.AddCert(c)
 	}
@@ -402,7 +402,7 @@ func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.
 	for _, c := range o.Intermediates {
 		inter.AddCert(c)
 	}
-	chains, err := top.Verify(x509.VerifyOptions{Roots: o.poolOf(), Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := top.Verify(x509.VerifyOptions{Roots: o.poolFor(append([]*x509.Certificate{top}, o.Intermediates...)...), Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil || len(chains[0]) < 2 {
 		return path, nil
 	}

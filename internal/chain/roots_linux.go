@@ -1,10 +1,11 @@
 package chain
 
 import (
-	"crypto/x509"
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -22,14 +23,13 @@ var (
 	certDirectories = []string{"/etc/ssl/certs", "/etc/pki/tls/certs"}
 )
 
-// loadSystemPool reads the roots where crypto/x509 does: the first bundle
-// that can be read ($SSL_CERT_FILE instead of the list), then every file
-// of the directories ($SSL_CERT_DIR, separated by ':', instead) that is
-// not a symbolic link to a file of the same directory; certs are those
-// added, in order. ok is false when crypto/x509 would report an error:
-// then its own loading decides.
-func loadSystemPool() (pool *x509.CertPool, certs []*x509.Certificate, ok bool) {
-	var data [][]byte
+// systemRootFiles reads the files crypto/x509 reads the roots from: the
+// first bundle that can be read ($SSL_CERT_FILE instead of the list), then
+// every file of the directories ($SSL_CERT_DIR, separated by ':', instead)
+// that is not a symbolic link to a file of the same directory. ok is false
+// when crypto/x509 would report an error (nothing read, and a file or
+// directory that exists could not be read): then its own loading decides.
+func systemRootFiles() (data [][]byte, ok bool) {
 	var failed bool
 	files := certFiles
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
@@ -57,17 +57,18 @@ func loadSystemPool() (pool *x509.CertPool, certs []*x509.Certificate, ok bool) 
 			if sameDirLink(e, dir) {
 				continue
 			}
-			if b, err := os.ReadFile(dir + "/" + e.Name()); err == nil {
+			b, err := os.ReadFile(dir + "/" + e.Name())
+			// A file the same as one read (the bundle is in
+			// /etc/ssl/certs on Debian) adds only copies.
+			if err == nil && !slices.ContainsFunc(data, func(d []byte) bool { return bytes.Equal(d, b) }) {
 				data = append(data, b)
 			}
 		}
 	}
-	pool = x509.NewCertPool()
-	certs = appendPEM(pool, data)
-	if len(certs) == 0 && failed {
-		return nil, nil, false
+	if failed && len(indexPEM(data).all()) == 0 {
+		return nil, false
 	}
-	return pool, certs, true
+	return data, true
 }
 
 // sameDirLink reports a symbolic link to a file of the same directory (the
