@@ -2,21 +2,33 @@ package hugepage
 
 import (
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// Reserve grows the heap by n bytes in memory marked for huge pages
-// (MADV_HUGEPAGE), then frees them, so that the allocations that follow
-// fill it: the runtime allocates at the lowest free addresses first and
-// keeps the mapping (returning idle pages to the system keeps the mark).
-// It costs one garbage collection of a small heap. Where the kernel gives
-// no huge pages, the mark is ignored and nothing changes.
+// arenaSize is the size and alignment of the runtime's heap arenas on
+// 64-bit Linux.
+const arenaSize = 64 << 20
+
+// Reserve grows the heap by n bytes and marks them for huge pages
+// (MADV_HUGEPAGE), with the heap below them in the same arena, then frees
+// them, so that the allocations that follow fill marked memory: the
+// runtime allocates at the lowest free addresses first, which may begin in
+// a gap just below the block, and keeps the mapping (returning idle pages
+// to the system keeps the mark). It costs one garbage collection of a
+// small heap. Where the kernel gives no huge pages, the mark is ignored
+// and nothing changes.
 func Reserve(n int) {
-	// A large allocation comes straight from new memory, not yet
-	// touched, and page aligned, as madvise needs.
+	// A large allocation comes straight from new memory, page aligned.
 	b := make([]byte, n)
-	unix.Madvise(b, unix.MADV_HUGEPAGE)
+	end := uintptr(unsafe.Pointer(&b[0])) + uintptr(n)
+	start := (end - uintptr(n)) &^ (arenaSize - 1)
+	// The range is passed as numbers: no Go pointer to memory that is
+	// not an object is made. Below the heap's first mapping it is not
+	// mapped, and madvise marks what is (the error says the rest).
+	unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE)
+	runtime.KeepAlive(b)
 	b = nil
 	runtime.GC()
 }

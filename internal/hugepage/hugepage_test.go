@@ -6,13 +6,16 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
 )
 
-// TestReserve checks that 16 MiB allocated after Reserve lie in huge
-// pages: the mapping that holds them says so in /proc/self/smaps.
+// TestReserve checks that 16 MiB allocated after Reserve lie in memory
+// marked for huge pages: the mapping that holds them has the flag "hg" in
+// /proc/self/smaps. Whether the kernel then finds free 2 MiB pages depends
+// on how fragmented memory is at the time, so that is only logged.
 func TestReserve(t *testing.T) {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || strings.Contains(string(mode), "[never]") {
@@ -23,34 +26,44 @@ func TestReserve(t *testing.T) {
 	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1
 	}
-	huge := hugeKB(t, uintptr(unsafe.Pointer(&b[0])))
-	t.Logf("%d kB of the mapping in huge pages", huge)
-	if huge < 8<<10 {
-		t.Errorf("%d kB of the mapping of 16 MiB allocated after Reserve in huge pages", huge)
+	flags, huge := mapping(t, uintptr(unsafe.Pointer(&b[0])))
+	t.Logf("VmFlags: %s; %d kB in huge pages", flags, huge)
+	if !slices.Contains(strings.Fields(flags), "hg") {
+		t.Errorf("the mapping of 16 MiB allocated after Reserve is not marked for huge pages (VmFlags: %s)", flags)
 	}
 }
 
-// hugeKB returns AnonHugePages of the mapping that holds addr.
-func hugeKB(t *testing.T, addr uintptr) int {
+// mapping returns the VmFlags and AnonHugePages of the mapping that holds
+// addr.
+func mapping(t *testing.T, addr uintptr) (flags string, hugeKB int) {
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
-	in := false
+	in, found := false, false
 	for s.Scan() {
 		line := s.Text()
 		var lo, hi uintptr
 		if n, _ := fmt.Sscanf(line, "%x-%x ", &lo, &hi); n == 2 {
+			if found {
+				break
+			}
 			in = lo <= addr && addr < hi
+			found = in
 			continue
 		}
-		var kb int
-		if n, _ := fmt.Sscanf(line, "AnonHugePages: %d kB", &kb); in && n == 1 {
-			return kb
+		if !in {
+			continue
 		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok {
+			flags = strings.TrimSpace(v)
+		}
+		fmt.Sscanf(line, "AnonHugePages: %d kB", &hugeKB)
 	}
-	t.Fatalf("no mapping holds %#x", addr)
-	return 0
+	if !found {
+		t.Fatalf("no mapping holds %#x", addr)
+	}
+	return flags, hugeKB
 }
