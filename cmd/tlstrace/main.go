@@ -209,7 +209,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		return get.RunE(cmd, args)
 	}
 	usageArgs(root)
-	completeValues(root)
 	return root
 }
 
@@ -296,6 +295,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 // commands (serve) as SIGINT would.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
+	if len(args) > 0 && strings.HasPrefix(args[0], cobra.ShellCompRequestCmd) {
+		// Registered only when asked for: it visits every flag.
+		completeValues(root)
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
