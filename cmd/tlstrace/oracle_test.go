@@ -60,6 +60,9 @@ type oracleRule struct {
 	// same, when set, reports the pairs of steps (tlstrace's, tshark's)
 	// at one place in the comparison that the rule takes as equal.
 	same func(conn int, got, want oracleStep) bool
+	// rare marks a rule for what happens in some runs only: matching no
+	// step is no error, and a match is logged.
+	rare bool
 }
 
 // oracleCase is what checkOracle compares: a capture and its key log
@@ -97,6 +100,21 @@ var (
 			return want.kind == "encrypted_record" && (got.kind == "alert" || got.kind == "application_data" || got.kind == "change_cipher_spec") &&
 				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
 		},
+	}
+	// ruleTsharkLost: tshark leaves encrypted an application data record
+	// that tlstrace opened, its tag checked with the key log's secret.
+	// Seen once in a capture of real peers made while the machine ran
+	// other tests: a TLS 1.3 client's first application data record
+	// (ChaCha20-Poly1305), the steps before it the same on both sides.
+	// An authenticated record cannot have been opened with a wrong key,
+	// so this is tshark missing a record, not tlstrace inventing one.
+	ruleTsharkLost = oracleRule{
+		why: "tshark leaves encrypted an application data record that tlstrace opened and authenticated",
+		same: func(_ int, got, want oracleStep) bool {
+			return want.kind == "encrypted_record" && got.kind == "application_data" &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+		rare: true,
 	}
 	// ruleProtectedCCS: tshark names a record by its header's type.
 	ruleProtectedCCS = oracleRule{
@@ -191,6 +209,9 @@ func oracleDiff(t *testing.T, c oracleCase) error {
 			for i, r := range c.rules {
 				if r.same != nil && r.same(conn, got, want) {
 					used[i] = true
+					if r.rare {
+						t.Logf("conn %d: frame %d: %s", conn, got.frame, r.why)
+					}
 					return true
 				}
 			}
@@ -201,7 +222,7 @@ func oracleDiff(t *testing.T, c oracleCase) error {
 		}
 	}
 	for i, r := range c.rules {
-		if !used[i] {
+		if !used[i] && !r.rare {
 			return fmt.Errorf("the rule %q matched no step", r.why)
 		}
 	}
@@ -913,6 +934,11 @@ func TestOracleFindsDifferences(t *testing.T) {
 			ad.Fields = json.RawMessage(strings.Replace(string(ad.Fields), `"data":"70`, `"data":"71`, 1))
 			return evs
 		}, nil, "frame 11 client application_data: sha256"},
+		{"application data, tshark's lost records allowed", func(evs []jsonEvent) []jsonEvent {
+			ad := byType(evs, "application_data")
+			ad.Fields = json.RawMessage(strings.Replace(string(ad.Fields), `"data":"70`, `"data":"71`, 1))
+			return evs
+		}, []oracleRule{ruleTsharkLost}, "frame 11 client application_data: sha256"},
 		{"missing step", func(evs []jsonEvent) []jsonEvent {
 			return slices.DeleteFunc(evs, func(ev jsonEvent) bool { return ev.Type == "certificate_verify" })
 		}, nil, "tlstrace has frame 7 server finished (record 23/22/69/771), tshark has frame 7 server certificate_verify"},

@@ -273,7 +273,7 @@ func TestReadPeers(t *testing.T) {
 		}
 	}
 	t.Run("oracle", func(t *testing.T) {
-		checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: portRange, events: events, conns: oracleConns})
+		checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: portRange, events: events, conns: oracleConns, rules: []oracleRule{ruleTsharkLost}})
 	})
 	t.Run("oracle without keys", func(t *testing.T) {
 		checkOracle(t, oracleCase{pcap: pcap, decodeAs: portRange, events: plain, conns: oracleConns})
