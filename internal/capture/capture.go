@@ -225,7 +225,7 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 		opts.MaxFlows = DefaultMaxFlows
 	}
 	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}}
-	rd.src = source{r: r, ret: opts.Retain, keep: opts.Retain != nil, rescue: rd.rescue}
+	rd.src = source{r: r, ret: opts.Retain, rescue: rd.rescue}
 	magic, err := rd.peek(4)
 	if err != nil {
 		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))

@@ -94,11 +94,10 @@ func (r *Retainer) take() *buffer {
 
 // source reads the capture into chunks.
 type source struct {
-	r   io.Reader
+	r io.Reader
+	// ret is Options.Retain: nil when the handler keeps no bytes.
 	ret *Retainer
-	// keep is set when the handler keeps bytes (Options.Retain).
-	keep bool
-	cur  *buffer
+	cur *buffer
 	// cur.buf[pos:end] is read and not yet consumed.
 	pos, end int
 	eof      bool
@@ -139,7 +138,7 @@ func (s *source) next(n int) {
 	switch {
 	case n > chunkSize:
 		c = &buffer{buf: make([]byte, n)}
-	case s.keep:
+	case s.ret != nil:
 		c = s.ret.take()
 	default:
 		c, s.spare = s.spare, nil
@@ -154,7 +153,7 @@ func (s *source) next(n int) {
 	if s.cur != nil {
 		k = copy(c.buf, s.cur.buf[s.pos:s.end])
 		switch {
-		case s.keep:
+		case s.ret != nil:
 			s.ret.leave(s.cur)
 		case len(s.cur.buf) == chunkSize:
 			s.spare = s.cur
