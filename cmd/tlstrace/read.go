@@ -57,6 +57,13 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if o.raw && !o.json {
 		return fail(exitUsage, errors.New("--raw needs --json"), "-vv shows the bytes in the text view")
 	}
+	if o.html.file == "" {
+		// The tens of megabytes the file streams through are fresh
+		// memory whose 4 KiB pages each cost a fault
+		// (docs/architecture.md); the reservation's collection runs
+		// while the key log is read.
+		go hugepage.Reserve(32 << 20)
+	}
 	keys := keylog.New()
 	if o.keylog != "" {
 		k, warnings, err := keylog.ReadFile(o.keylog)
@@ -106,10 +113,6 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if o.html.file != "" {
 		err = readHTML(in, stdout, path, o.html, ro, so)
 	} else {
-		// The tens of megabytes the file streams through are fresh
-		// memory whose 4 KiB pages each cost a fault
-		// (docs/architecture.md).
-		hugepage.Reserve(32 << 20)
 		err = source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 		if err != nil {
 			err = fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -99,7 +100,9 @@ func report(ci *ClientInfo) *Report {
 	return r
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
+// page is parsed on first use, not at every start of the program.
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Your TLS handshake — tlstrace</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -138,6 +141,7 @@ The same as data: <a href="/json">/json</a>.</p>
 <h2>ALPN offered</h2><p>{{range .ALPN}}<code>{{.}}</code> {{end}}</p>
 </body></html>
 `))
+})
 
 func (s *Server) handler() http.Handler {
 	switch s.cfg.Mode {
@@ -169,7 +173,7 @@ func (s *Server) handler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		page.Execute(w, report(info(r)))
+		page().Execute(w, report(info(r)))
 	})
 	return mux
 }
