@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,50 +15,12 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
-// TestMailURLs checks the URLs of the protocols of package starttls
-// before any connection: each scheme of the registry is routed to its
-// protocol with its default port, a clear-text scheme needs --ssl-reqd,
-// and what would log in or send more than the greeting, capabilities and
-// quit is refused.
+// TestMailURLs checks how the command line words the problems of the URLs
+// of the protocols of package starttls (client.TestConversationURL checks
+// how each scheme is routed): a clear-text scheme needs --ssl-reqd, and
+// what would log in or send more than the greeting, capabilities and quit
+// is refused, each with its fix in flags.
 func TestMailURLs(t *testing.T) {
-	schemes := 0
-	for _, n := range starttls.Names() {
-		p, _ := starttls.Lookup(n)
-		for _, s := range []struct {
-			scheme   string
-			implicit bool
-			port     int
-		}{{p.Scheme, false, p.Port}, {p.TLSScheme, true, p.TLSPort}} {
-			if s.scheme == "" {
-				continue
-			}
-			schemes++
-			c, err := conversationURL(s.scheme+"://mail.example/", client.URLOptions{Upgrade: true})
-			if p.After == nil {
-				if err == nil || !strings.Contains(err.Error(), "only up to the TLS handshake") {
-					t.Errorf("%s:// of %s, which has no After dialog: %v", s.scheme, n, err)
-				}
-				continue
-			}
-			if err != nil {
-				t.Errorf("%s://: %v", s.scheme, err)
-				continue
-			}
-			if c.Protocol != n || c.Implicit != s.implicit || c.Port != strconv.Itoa(s.port) || c.Host != "mail.example" {
-				t.Errorf("%s:// = %+v, want %s, implicit %v, port %d", s.scheme, c, n, s.implicit, s.port)
-			}
-		}
-	}
-	if schemes < 6 {
-		t.Errorf("%d URL schemes in the registry, want smtp, smtps, imap, imaps, pop3, pop3s at least", schemes)
-	}
-	if c, err := conversationURL("IMAPS://localhost:10993/INBOX", client.URLOptions{}); err != nil || c.Port != "10993" || !c.Implicit {
-		t.Errorf("IMAPS://localhost:10993/INBOX = %+v, %v", c, err)
-	}
-	if c, err := conversationURL("https://localhost/", client.URLOptions{}); c != nil || err != nil {
-		t.Errorf("https:// = %+v, %v; want no conversation", c, err)
-	}
-
 	for _, tc := range []struct {
 		args []string
 		want []string
