@@ -800,7 +800,8 @@ func Summary(ev *trace.Event) string {
 			}
 		}
 	}
-	parts = append(parts, recordParts(ev)...)
+	last, n := recordParts(ev)
+	parts = append(parts, last[:n]...)
 	return strings.Join(parts, ", ")
 }
 
@@ -816,29 +817,35 @@ func dataSummary(ev *trace.Event, p *trace.Data) string {
 		b = append(b, ", "...)
 		b = append(b, pv...)
 	}
-	for _, part := range recordParts(ev) {
+	parts, n := recordParts(ev)
+	for _, part := range parts[:n] {
 		b = append(b, ", "...)
 		b = append(b, part...)
 	}
 	return string(b)
 }
 
-// recordParts are the last parts of a record's summary: whether it was
-// decrypted, and what a NULL cipher protected.
-func recordParts(ev *trace.Event) []string {
-	var parts []string
-	if r := ev.Record; r != nil && r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
-		parts = append(parts, "[decrypted]")
+// recordParts returns the last parts of a record's summary: whether it
+// was decrypted, and what a NULL cipher protected (at most two, in an
+// array, so that the summary of every record allocates nothing more).
+func recordParts(ev *trace.Event) (parts [2]string, n int) {
+	r := ev.Record
+	if r == nil {
+		return parts, 0
 	}
-	if r := ev.Record; r != nil {
-		switch r.MAC {
-		case trace.MACVerified:
-			parts = append(parts, "[NULL cipher: not encrypted, MAC verified]")
-		case trace.MACUnchecked:
-			parts = append(parts, "[NULL cipher: not encrypted, MAC not checked without keys]")
-		}
+	if r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
+		parts[n] = "[decrypted]"
+		n++
 	}
-	return parts
+	switch r.MAC {
+	case trace.MACVerified:
+		parts[n] = "[NULL cipher: not encrypted, MAC verified]"
+		n++
+	case trace.MACUnchecked:
+		parts[n] = "[NULL cipher: not encrypted, MAC not checked without keys]"
+		n++
+	}
+	return parts, n
 }
 
 // tlsSummary adds the facts of a tls-layer event, read from its payload.

@@ -140,6 +140,7 @@ type Decrypter struct {
 	Out   func(n int) []byte
 	out   []byte
 	nonce [32]byte
+	ad    [13]byte // additionalData's, valid until the next call
 }
 
 // outBuf returns n bytes to write a plaintext into.
@@ -457,7 +458,7 @@ func (d *Decrypter) openAEAD12(header, payload []byte) (uint8, []byte, error) {
 // (RFC 5246, Sections 6.2.3.1 and 6.2.3.3), the input of the HMAC and of the
 // TLS 1.2 AEAD additional data.
 func (d *Decrypter) additionalData(header []byte, n int) []byte {
-	ad := make([]byte, 13)
+	ad := d.ad[:]
 	binary.BigEndian.PutUint64(ad, d.seq)
 	ad[8], ad[9], ad[10] = header[0], header[1], header[2]
 	binary.BigEndian.PutUint16(ad[11:], uint16(n))

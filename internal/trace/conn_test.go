@@ -414,3 +414,20 @@ func TestNoDataFields(t *testing.T) {
 		t.Fatalf("events differ beyond application data fields:\n%s\nwant\n%s", g, w)
 	}
 }
+
+// TestCloneRecordOwnsItsNumbers checks that a clone's sequence number and
+// inner type, which a decrypted record holds in itself, are the clone's:
+// the decoder's record may be reused or changed once it is emitted.
+func TestCloneRecordOwnsItsNumbers(t *testing.T) {
+	r := &Record{Encrypted: true}
+	r.seq, r.inner = 5, Enum{Name: "handshake", Value: 22}
+	r.Seq, r.InnerType = &r.seq, &r.inner
+	c := (&Event{Record: r}).Clone()
+	r.seq, r.inner = 6, Enum{Name: "alert", Value: 21}
+	if *c.Record.Seq != 5 || c.Record.InnerType.Value != 22 {
+		t.Errorf("clone's record: seq %d, inner type %v; want 5 and handshake (its own copy)", *c.Record.Seq, *c.Record.InnerType)
+	}
+	if c.Record.Seq != &c.Record.seq || c.Record.InnerType != &c.Record.inner {
+		t.Error("the clone's record points into the original's")
+	}
+}

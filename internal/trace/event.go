@@ -125,6 +125,10 @@ type Record struct {
 	// contract (secrets never appear in events); the HTML report reads
 	// it. Records that share a key share one KeyUse.
 	Key *KeyUse `json:"-"`
+	// seq and inner hold what Seq and InnerType point at, so that a
+	// decrypted record is one allocation, not three.
+	seq   uint64
+	inner Enum
 }
 
 // KeyUse says which secret protected a decrypted record, where the secret
@@ -198,6 +202,13 @@ func (ev *Event) Clone() *Event {
 	if ev.Record != nil {
 		r := *ev.Record
 		r.Anomalies = append([]field.Anomaly(nil), ev.Record.Anomalies...)
+		// The copy points at its own sequence number and inner type.
+		if ev.Record.Seq == &ev.Record.seq {
+			r.Seq = &r.seq
+		}
+		if ev.Record.InnerType == &ev.Record.inner {
+			r.InnerType = &r.inner
+		}
 		c.Record = &r
 	}
 	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)

@@ -120,7 +120,8 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 			Record: info, Fields: fields, Error: err.Error(), Payload: &Data{Length: len(body), ErrorSaid: c.recordErrSaid(err.Error())}})
 		return true
 	}
-	info.Seq = &seq
+	info.seq = seq
+	info.Seq = &info.seq
 	if d.cur != nil {
 		info.Key = d.cur.use
 	}
@@ -137,7 +138,8 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	if c.version == wire.VersionTLS13 || c.version == 0 {
 		// A record decrypted before the ServerHello is 0-RTT data,
 		// which is TLS 1.3: its content type is inside too.
-		info.InnerType = &Enum{Name: ct.String(), Value: uint64(ct)}
+		info.inner = Enum{Name: ct.String(), Value: uint64(ct)}
+		info.InnerType = &info.inner
 	}
 	// The plaintext is in the decrypter's reused buffer: application data
 	// is shown from it (events are valid only while they are emitted);
@@ -231,8 +233,15 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 			fields.AddUint("length", uint64(len(b)))
 			fields.AddBytes("data", data)
 		}
-		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
-			Record: info, Fields: fields, Raw: data, Payload: &Data{Length: len(data), Bytes: data}})
+		// The most common event: it and its payload are made in one
+		// allocation.
+		e := &struct {
+			ev Event
+			p  Data
+		}{Event{From: from, Layer: LayerTLS, Type: TypeApplicationData, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Raw: data}, Data{Length: len(data), Bytes: data}}
+		e.ev.Payload = &e.p
+		c.emit(&e.ev)
 	default:
 		data := clone(b)
 		fields := field.NewObject("")
