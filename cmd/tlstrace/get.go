@@ -289,7 +289,7 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 // warn says each weakness of a connection that worked, and its fix.
 func warn(stderr io.Writer, warnings []trace.Warning) {
 	for _, w := range warnings {
-		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", w.Cause, w.Fix)
+		fmt.Fprintf(stderr, "tlstrace: warning: %s\ntlstrace: hint: %s\n", render.Escape(w.Cause), render.Escape(w.Fix))
 	}
 }
 

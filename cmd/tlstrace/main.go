@@ -304,11 +304,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "tlstrace: error: %v\n", err)
+	fmt.Fprintf(stderr, "tlstrace: error: %s\n", render.Escape(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.hint != "" {
-			fmt.Fprintf(stderr, "tlstrace: hint: %s\n", ee.hint)
+			fmt.Fprintf(stderr, "tlstrace: hint: %s\n", render.Escape(ee.hint))
 		}
 		return ee.code
 	}

@@ -71,7 +71,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 			return fail(exitInput, err, "")
 		}
 		for _, w := range warnings {
-			fmt.Fprintf(stderr, "tlstrace: warning: %s:%d: %s\n", o.keylog, w.Line, w.Text)
+			fmt.Fprintf(stderr, "tlstrace: warning: %s:%d: %s\n", o.keylog, w.Line, render.Escape(w.Text))
 		}
 		keys = k
 	}
@@ -100,7 +100,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 		in = f
 	}
 	warn := func(w keylog.Warning) {
-		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, w.Text)
+		fmt.Fprintf(stderr, "tlstrace: warning: secrets block line %d: %s\n", w.Line, render.Escape(w.Text))
 	}
 	var st capture.Stats
 	so := source.Options{Keys: keys, Warn: warn, NoHTTP2: !o.json && o.verbose == 0, NoDataFields: !o.json, Chains: chains, Stats: &st}

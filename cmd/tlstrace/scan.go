@@ -123,7 +123,7 @@ func runScans(ctx context.Context, targets []string, o *scanOptions, stdout, std
 		if !errors.As(err, &ee) || ee.code != exitFailure {
 			return err
 		}
-		fmt.Fprintf(stderr, "tlstrace: %s: %v\n", t, err)
+		fmt.Fprintf(stderr, "tlstrace: %s: %s\n", t, render.Escape(err.Error()))
 		unreachable = err
 	}
 	if unreachable != nil {

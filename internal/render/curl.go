@@ -15,8 +15,9 @@ import (
 // "< HTTP/1.1 200 OK". It also prints what curl never does: the server's
 // change_cipher_spec of a TLS 1.3 handshake.
 type Curl struct {
-	w   *bufio.Writer
-	err error
+	w    *bufio.Writer
+	safe *safeWriter // escapes what would act on a terminal
+	err  error
 	// per connection: the version string of its messages so far
 	version map[int]string
 	offered map[int]string
@@ -24,12 +25,16 @@ type Curl struct {
 
 // NewCurl returns a curl -v style renderer writing to w.
 func NewCurl(w io.Writer) *Curl {
-	return &Curl{w: bufio.NewWriter(w), version: map[int]string{}, offered: map[int]string{}}
+	safe := &safeWriter{w: w}
+	return &Curl{w: bufio.NewWriter(safe), safe: safe, version: map[int]string{}, offered: map[int]string{}}
 }
 
 // Flush writes what is buffered.
 func (c *Curl) Flush() error {
 	if err := c.w.Flush(); c.err == nil {
+		c.err = err
+	}
+	if err := c.safe.flush(); c.err == nil {
 		c.err = err
 	}
 	return c.err

@@ -20,6 +20,8 @@ import (
 // Hex also the bytes.
 type Text struct {
 	w *bufio.Writer
+	// safe escapes what would act on a terminal (safeWriter).
+	safe *safeWriter
 	// Verbose shows every decoded field.
 	Verbose bool
 	// Hex shows the bytes of each step as a hex dump, and byte strings in
@@ -113,13 +115,19 @@ func (t *Text) paint(color, s string) string {
 
 // NewText returns a text renderer writing to w. Call Flush at the end.
 func NewText(w io.Writer) *Text {
-	return &Text{w: bufio.NewWriterSize(w, 64<<10)}
+	t := &Text{safe: &safeWriter{w: w}}
+	t.safe.color = &t.Color
+	t.w = bufio.NewWriterSize(t.safe, 64<<10)
+	return t
 }
 
 // Flush writes what is buffered and returns the first write error.
 func (t *Text) Flush() error {
 	t.endRun()
 	if err := t.w.Flush(); t.err == nil {
+		t.err = err
+	}
+	if err := t.safe.flush(); t.err == nil {
 		t.err = err
 	}
 	return t.err
@@ -260,6 +268,7 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	if summary == "" {
 		summary = Summary(ev)
 	}
+	summary = oneLine(summary)
 	var arrowColor string
 	switch ev.From {
 	case trace.Client:
@@ -1070,6 +1079,7 @@ func (t *Text) link(p *trace.Link) {
 // color ("" none). With Width, the text wraps at spaces and the lines after
 // the first are indented under the text.
 func (t *Text) say(indent int, lead, text, color string) {
+	text = oneLine(text)
 	pad := strings.Repeat(" ", indent)
 	lines := []string{text}
 	if t.Width > 0 {
@@ -1091,6 +1101,7 @@ func (t *Text) say(indent int, lead, text, color string) {
 
 // sayMarked is say after a one-column mark already painted (✓, ✗, >, <).
 func (t *Text) sayMarked(indent int, mark, text string) {
+	text = oneLine(text)
 	pad := strings.Repeat(" ", indent)
 	lines := []string{text}
 	if t.Width > 0 {

@@ -98,7 +98,10 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	default:
 		fmt.Fprintf(&b, "\nGrade %s (rules: docs/scan.md)\n", r.Grade)
 	}
-	_, err := io.WriteString(w, b.String())
+	// The report holds what the server sent (names, headers): escaped
+	// as the text view is (safeWriter).
+	out, _ := appendSafe(nil, []byte(b.String()), false, true)
+	_, err := w.Write(out)
 	return err
 }
 
