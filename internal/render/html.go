@@ -682,9 +682,16 @@ func (h *HTML) Flush() error {
 			c.Packed, c.Steps, c.Links, c.Keys, c.Timing = b, nil, nil, nil, nil
 		}
 	}
-	w := bufio.NewWriterSize(h.w, 64<<10)
+	// html/template keeps a peer's text from being markup; the filter of
+	// the text view (safeWriter) keeps its bidirectional overrides and
+	// controls from reordering or hiding what the page shows.
+	safe := &safeWriter{w: h.w}
+	w := bufio.NewWriterSize(safe, 64<<10)
 	if err := htmlTemplate().Execute(w, p); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return safe.flush()
 }

@@ -100,6 +100,15 @@ func TestHTMLEscapes(t *testing.T) {
 	if !strings.Contains(page, "&lt;/script&gt;") {
 		t.Error("the hostile name is not shown escaped")
 	}
+	// A name that would reorder or hide what the page shows.
+	const bidi = "moc.elgoog\u202e\x1b[8m"
+	page = renderHTML(t, "bidi", []*trace.Event{trace.NewEvent(1, trace.Local, &trace.Verdict{Name: bidi, Cause: bidi, Fix: bidi})})
+	if strings.ContainsAny(page, "\u202e\x1b") {
+		t.Error("the page holds the override or the escape character itself")
+	}
+	if !strings.Contains(page, `moc.elgoog\u202e\x1b[8m`) {
+		t.Error("the name with a bidirectional override is not shown escaped")
+	}
 }
 
 // TestHTMLHexLimit: a step's bytes beyond the limit are not written, and
