@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // The places crypto/x509 looks for the trusted roots on Linux
@@ -36,7 +38,7 @@ func systemRootFiles() (data [][]byte, ok bool) {
 		files = []string{f}
 	}
 	for _, file := range files {
-		b, err := os.ReadFile(file)
+		b, err := readFile(file)
 		if err == nil {
 			data = append(data, b)
 			break
@@ -57,7 +59,7 @@ func systemRootFiles() (data [][]byte, ok bool) {
 			if sameDirLink(e, dir) {
 				continue
 			}
-			b, err := os.ReadFile(dir + "/" + e.Name())
+			b, err := readFile(dir + "/" + e.Name())
 			// A file the same as one read (the bundle is in
 			// /etc/ssl/certs on Debian) adds only copies.
 			if err == nil && !slices.ContainsFunc(data, func(d []byte) bool { return bytes.Equal(d, b) }) {
@@ -79,4 +81,39 @@ func sameDirLink(e fs.DirEntry, dir string) bool {
 	}
 	target, err := os.Readlink(filepath.Join(dir, e.Name()))
 	return err == nil && !strings.Contains(target, "/")
+}
+
+// readFile is os.ReadFile in four system calls (open, read until the
+// end, close) instead of nine: os.ReadFile tries to put a file in the
+// poller, which fails for a regular file and sets its flags back, and
+// asks its size. A directory of roots has hundreds of files.
+func readFile(name string) ([]byte, error) {
+	fd, err := ignoringEINTR(func() (int, error) { return unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC, 0) })
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer unix.Close(fd)
+	b := make([]byte, 0, 8<<10)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, cap(b))
+		}
+		n, err := ignoringEINTR(func() (int, error) { return unix.Read(fd, b[len(b):cap(b)]) })
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+	}
+}
+
+func ignoringEINTR(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
 }
