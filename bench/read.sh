@@ -73,12 +73,18 @@ half=$(( $(tshark -r "$work/cap.pcapng" -T fields -e frame.number 2>/dev/null | 
 editcap -r "$work/cap.pcapng" "$work/half.pcapng" "1-$half" >/dev/null
 
 measure() { # label, command...
-	local label=$1
+	local label=$1 start end
 	shift
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-	read -r secs kb <"$work/time"
+	# The wall time in milliseconds (GNU time's %e counts tens of them,
+	# a tenth of a text read); it includes starting /usr/bin/time, which
+	# reports the peak memory.
+	start=$EPOCHREALTIME
+	/usr/bin/time -f '%M' -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+	end=$EPOCHREALTIME
+	secs=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
+	read -r kb <"$work/time"
 	echo "$label $secs $kb" >>"$work/results"
-	printf '%-22s %8.2f s %8d MB\n' "$label" "$secs" "$((kb >> 10))"
+	printf '%-22s %8.3f s %8d MB\n' "$label" "$secs" "$((kb >> 10))"
 }
 
 : >"$work/results"
@@ -101,7 +107,7 @@ awk -v size="$size" -v ours="$ours" -v theirs="$theirs" '
 	END {
 		printf "\nhandshake messages: tlstrace %d, tshark %d\n", ours, theirs
 		printf "%-16s %10s %10s %12s\n", "", "mean s", "MB/s", "peak RSS MB"
-		for (k in n) printf "%-16s %10.2f %10.0f %12.0f\n", k, t[k]/n[k], size/1048576/(t[k]/n[k]), m[k]/1024
+		for (k in n) printf "%-16s %10.3f %10.0f %12.0f\n", k, t[k]/n[k], size/1048576/(t[k]/n[k]), m[k]/1024
 		printf "\ntime ratio tshark/tlstrace (json): %.1fx\n", (t["tshark"]/n["tshark"]) / (t["tlstrace"]/n["tlstrace"])
 		printf "time ratio tshark/tlstrace (text): %.1fx\n", (t["tshark"]/n["tshark"]) / (t["tlstrace-text"]/n["tlstrace-text"])
 		printf "peak memory ratio tshark/tlstrace: %.1fx\n", m["tshark"] / m["tlstrace"]
