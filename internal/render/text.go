@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -561,30 +562,45 @@ func scalarText(n *field.Node, maxHex int) string {
 	return ""
 }
 
-// dump writes b as a hex dump with offsets and printable characters.
+// dump writes b as a hex dump with offsets and printable characters, 16
+// bytes a line (as "%04x  " and "%02x " each would write them, without
+// fmt: -vv dumps every byte of a capture).
 func (t *Text) dump(b []byte, indent int) {
-	pad := strings.Repeat(" ", indent)
+	const digits = "0123456789abcdef"
+	line := t.line[:0]
 	for off := 0; off < len(b); off += 16 {
-		end := min(off+16, len(b))
-		line := b[off:end]
-		var hx, asc strings.Builder
-		for i := 0; i < 16; i++ {
-			if i < len(line) {
-				fmt.Fprintf(&hx, "%02x ", line[i])
-				c := line[i]
-				if c < 0x20 || c > 0x7e {
-					c = '.'
-				}
-				asc.WriteByte(c)
+		row := b[off:min(off+16, len(b))]
+		line = line[:0]
+		for range indent {
+			line = append(line, ' ')
+		}
+		for shift := max(12, (bits.Len(uint(off))+3)/4*4-4); shift >= 0; shift -= 4 {
+			line = append(line, digits[off>>shift&0xf])
+		}
+		line = append(line, ' ', ' ')
+		for i := range 16 {
+			if i < len(row) {
+				line = append(line, digits[row[i]>>4], digits[row[i]&0xf], ' ')
 			} else {
-				hx.WriteString("   ")
+				line = append(line, ' ', ' ', ' ')
 			}
 			if i == 7 {
-				hx.WriteByte(' ')
+				line = append(line, ' ')
 			}
 		}
-		t.printf("%s%04x  %s |%s|\n", pad, off, hx.String(), asc.String())
+		line = append(line, ' ', '|')
+		for _, c := range row {
+			if c < 0x20 || c > 0x7e {
+				c = '.'
+			}
+			line = append(line, c)
+		}
+		line = append(line, '|', '\n')
+		if t.err == nil {
+			_, t.err = t.w.Write(line)
+		}
 	}
+	t.line = line
 }
 
 // Summary returns the few facts of an event worth one line: for a

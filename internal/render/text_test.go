@@ -79,3 +79,51 @@ func TestTextRetransmissions(t *testing.T) {
 		}
 	}
 }
+
+// dumpFmt is the hex dump as fmt writes it ("%04x  ", "%02x "), which
+// Text.dump writes without fmt.
+func dumpFmt(b []byte, indent int) string {
+	var out strings.Builder
+	pad := strings.Repeat(" ", indent)
+	for off := 0; off < len(b); off += 16 {
+		end := min(off+16, len(b))
+		line := b[off:end]
+		var hx, asc strings.Builder
+		for i := 0; i < 16; i++ {
+			if i < len(line) {
+				fmt.Fprintf(&hx, "%02x ", line[i])
+				c := line[i]
+				if c < 0x20 || c > 0x7e {
+					c = '.'
+				}
+				asc.WriteByte(c)
+			} else {
+				hx.WriteString("   ")
+			}
+			if i == 7 {
+				hx.WriteByte(' ')
+			}
+		}
+		fmt.Fprintf(&out, "%s%04x  %s |%s|\n", pad, off, hx.String(), asc.String())
+	}
+	return out.String()
+}
+
+// TestDumpSame checks Text.dump against fmt, offsets past 0xffff included.
+func TestDumpSame(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 255, 4096, 65535 + 40, 1<<20 + 3} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i * 7)
+		}
+		var buf bytes.Buffer
+		tx := NewText(&buf)
+		tx.dump(b, 6)
+		if err := tx.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if want := dumpFmt(b, 6); buf.String() != want {
+			t.Fatalf("%d bytes: differ", n)
+		}
+	}
+}
