@@ -208,14 +208,10 @@ func writeStaple(t *testing.T, dir string, ca *testCA, leaf *x509.Certificate, s
 	return name
 }
 
+// freePort is tlstest.FreePort.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return tlstest.FreePort(t)
 }
 
 // sServer starts `openssl s_server -www` for one connection and returns its

@@ -39,15 +39,10 @@ import (
 // lockedBuffer is a buffer safe for a writer and a reader goroutine.
 type lockedBuffer = tlstest.Buffer
 
-// freePort returns a port on 127.0.0.1 that was free a moment ago.
+// freePort is tlstest.FreePort.
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return tlstest.FreePort(t)
 }
 
 // startServer runs a server program (openssl or gnutls-serv) with args,

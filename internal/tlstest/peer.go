@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +78,40 @@ func OpenSSLServer(t testing.TB, timeout time.Duration, setup func(*exec.Cmd), a
 		t.Fatalf("s_server %v did not say where it listens", args[1:])
 	}
 	return ""
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for
+// a peer program the test starts there. It is picked at random below the
+// kernel's ephemeral ports (net.ipv4.ip_local_port_range), which the
+// kernel never gives an outgoing connection: a port it gives for
+// "127.0.0.1:0" can be taken, before the peer binds it, as the local port
+// of a connection made by a test running in parallel (a dovecot test
+// failed so, "Address already in use").
+func FreePort(t testing.TB) int {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	const base = 10000 // above the ports of the system's own services
+	for range 100 {
+		if low <= base+1000 {
+			break
+		}
+		port := base + rand.IntN(low-base)
+		if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
