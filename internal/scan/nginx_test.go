@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +24,7 @@ import (
 func nginxServer(t *testing.T, directives string) string {
 	t.Helper()
 	certFile, keyFile := writeCert(t, true)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(tlstest.FreePort(t))
 	dir := t.TempDir()
 	user := ""
 	if os.Geteuid() == 0 {

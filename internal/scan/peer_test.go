@@ -297,12 +297,7 @@ var peerServers = []struct {
 func gnutlsServer(t *testing.T, useRSA bool, args ...string) string {
 	t.Helper()
 	certFile, keyFile := writeCert(t, useRSA)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(tlstest.FreePort(t))
 	_, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	cmd := exec.CommandContext(ctx, "gnutls-serv", append([]string{"-p", port, "--x509certfile", certFile, "--x509keyfile", keyFile}, args...)...)
