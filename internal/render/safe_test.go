@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"unicode"
@@ -118,4 +119,23 @@ func FuzzSafeWriter(f *testing.F) {
 			t.Fatalf("printable text changed: %q to %q", in, whole)
 		}
 	})
+}
+
+// BenchmarkSafeWriter measures the filter on what it sees most: lines of
+// the text view (ASCII with an arrow and a check mark) and of a -vv hex
+// dump (ASCII).
+func BenchmarkSafeWriter(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"text", "#3     0.152369  server → client  TLS  ApplicationData  16384 bytes, [decrypted] ✓\n"},
+		{"hex", "      0040  17 03 03 40 11 9a 2c 5e  d1 07 3b 8f 22 c4 91 0e  |...@..,^..;.\"...|\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			in := bytes.Repeat([]byte(bc.line), (1<<20)/len(bc.line))
+			s := &safeWriter{w: io.Discard}
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				s.Write(in)
+			}
+		})
+	}
 }
