@@ -23,7 +23,7 @@ func TestConnect(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-rev", "-naccept", "1")
 	stdin = strings.NewReader("hello tlstrace\n")
 	defer func() { stdin = os.Stdin }()
@@ -204,7 +204,7 @@ func TestConnectCRLF(t *testing.T) {
 		{[]string{"--crlf"}, "EHLO a\r\nNOOP\r\nQUIT\r\n"},
 		{nil, "EHLO a\nNOOP\r\nQUIT\n"},
 	} {
-		port := freePort(t)
+		port := tlstest.FreePort(t)
 		srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-quiet")
 		// s_server ends the session when its standard input ends: keep
 		// it open until the end.

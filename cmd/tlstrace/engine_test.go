@@ -64,7 +64,7 @@ func TestSeed001Client(t *testing.T) {
 	// The seed's `openssl s_server -cert server_cert.pem -key
 	// server_keypair.pem -accept 4433 -www`, on a free port of the
 	// loopback interface.
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	startServer(t, "ACCEPT", "openssl", "s_server", "-cert", file("server_cert.pem"), "-key", file("server_keypair.pem"),
 		"-accept", fmt.Sprintf("127.0.0.1:%d", port), "-www")
 	url := fmt.Sprintf("https://localhost:%d/", port)
@@ -161,7 +161,7 @@ func TestSeed001Client(t *testing.T) {
 		// The seed's files served by GnuTLS: the same retry, the same
 		// Ed448 handshake.
 		tlstest.RequirePeer(t, "gnutls-serv")
-		port := freePort(t)
+		port := tlstest.FreePort(t)
 		startServer(t, "HTTP Server listening", "gnutls-serv", "--http", "-p", strconv.Itoa(port),
 			"--x509certfile", file("server_cert.pem"), "--x509keyfile", file("server_keypair.pem"))
 		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", file("ca_cert.pem"), "--cn-fallback", "--json", "-m", "20s")

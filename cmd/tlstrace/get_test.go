@@ -208,17 +208,11 @@ func writeStaple(t *testing.T, dir string, ca *testCA, leaf *x509.Certificate, s
 	return name
 }
 
-// freePort is tlstest.FreePort.
-func freePort(t *testing.T) int {
-	t.Helper()
-	return tlstest.FreePort(t)
-}
-
 // sServer starts `openssl s_server -www` for one connection and returns its
 // port.
 func sServer(t *testing.T, cert, key string, args ...string) int {
 	t.Helper()
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	all := append([]string{"s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-www", "-naccept", "1"}, chainArgs(cert)...)
 	all = append(all, args...)
 	startServer(t, "ACCEPT", "openssl", all...)
@@ -388,7 +382,7 @@ func TestGetFailures(t *testing.T) {
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
-		code, _, stderr := runCode(fmt.Sprintf("https://127.0.0.1:%d/", freePort(t)))
+		code, _, stderr := runCode(fmt.Sprintf("https://127.0.0.1:%d/", tlstest.FreePort(t)))
 		if code != exitConnect || !strings.Contains(stderr, "refused") {
 			t.Errorf("exit %d: %s", code, stderr)
 		}
@@ -518,7 +512,7 @@ func TestGetAgainstTshark(t *testing.T) {
 			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-cert_chain", chainOf(cert), "-www", "-naccept", "1", "-status_file", stapleFile, "-tls1_2")
 		}, []string{"--cert-status"}},
 		{"nginx-h2", func(port int) {
-			startNginx(t, dir, cert, key, port, freePort(t))
+			startNginx(t, dir, cert, key, port, tlstest.FreePort(t))
 		}, nil},
 	}
 	base := 10000 + int(time.Now().UnixNano()%20000) // below the ephemeral ports
@@ -650,7 +644,7 @@ func TestGetCurlFormat(t *testing.T) {
 		}},
 		{"gnutls-serv", func() int {
 			if gnutlsPort == 0 {
-				gnutlsPort = freePort(t)
+				gnutlsPort = tlstest.FreePort(t)
 				startServer(t, "HTTP Server listening", "gnutls-serv", "--http", "-p", strconv.Itoa(gnutlsPort), "--x509certfile", cert, "--x509keyfile", key)
 			}
 			return gnutlsPort
@@ -713,7 +707,7 @@ func tlsLines(s string) []string {
 func startNginx(t *testing.T, dir, cert, key string, ports ...int) (int, int) {
 	t.Helper()
 	tlstest.RequirePeer(t, "nginx")
-	httpsPort, httpPort := freePort(t), freePort(t)
+	httpsPort, httpPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	if len(ports) == 2 {
 		httpsPort, httpPort = ports[0], ports[1]
 	}

@@ -27,7 +27,7 @@ func TestScanHeartbleed(t *testing.T) {
 	servers, labCA := startLab(t, "heartbleed")
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
-	gnutls, openssl := freePort(t), freePort(t)
+	gnutls, openssl := tlstest.FreePort(t), tlstest.FreePort(t)
 	_, labPort, _ := net.SplitHostPort(servers[0].Host())
 	pcap := filepath.Join(dir, "heartbleed.pcapng")
 	stop := startCapture(t, fmt.Sprintf("tcp port %s or tcp port %d or tcp port %d", labPort, gnutls, openssl), pcap)

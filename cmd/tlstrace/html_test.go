@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/golden"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // readHTMLCases are captures whose report is checked against --json; the
@@ -198,7 +199,7 @@ func jsonTLSLines(t *testing.T, s string) []string {
 func TestServeConnectHTML(t *testing.T) {
 	dir := t.TempDir()
 	serveHTML, connectHTML := filepath.Join(dir, "serve.html"), filepath.Join(dir, "connect.html")
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--self-signed", "--mode", "echo", "--html", serveHTML)
 	stdin = strings.NewReader("hello report\n")
 	defer func() { stdin = os.Stdin }()

@@ -72,7 +72,7 @@ func TestJSONDocumented(t *testing.T) {
 
 	// serve, with a client that completes a handshake (connect) and one
 	// that speaks plain HTTP.
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	served, stop := startServe(t, port, "--self-signed", "--mode", "echo")
 	stdin = strings.NewReader("hello\n")
 	defer func() { stdin = os.Stdin }()

@@ -12,6 +12,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -51,7 +52,7 @@ func TestMailURLs(t *testing.T) {
 
 	// With --ssl-reqd, the URL is let through to the connection (a port
 	// where nothing listens).
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	code, _, stderr := runCode(fmt.Sprintf("pop3://127.0.0.1:%d/", port), "--ssl-reqd")
 	if code != exitConnect {
 		t.Errorf("pop3:// --ssl-reqd to a closed port: exit %d, want %d\n%s", code, exitConnect, stderr)

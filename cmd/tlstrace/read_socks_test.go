@@ -40,11 +40,11 @@ func TestReadSOCKSTunnel(t *testing.T) {
 			dir := t.TempDir()
 			writeTestCerts(t, dir)
 			keylog := filepath.Join(dir, "keys.txt")
-			sport := freePort(t)
+			sport := tlstest.FreePort(t)
 			stopServer := startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", sport), "-naccept", "1", "-www",
 				"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-keylogfile", keylog)
 			defer stopServer()
-			pport := freePort(t)
+			pport := tlstest.FreePort(t)
 			proxy := exec.Command("microsocks", append([]string{"-i", "127.0.0.1", "-p", strconv.Itoa(pport)}, c.args...)...)
 			if err := proxy.Start(); err != nil {
 				t.Fatal(err)

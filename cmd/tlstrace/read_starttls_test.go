@@ -33,7 +33,7 @@ func TestReadStartTLSPeer(t *testing.T) {
 		{"pop3", "pop", "STLS"},
 	} {
 		t.Run(c.proto, func(t *testing.T) {
-			port := freePort(t)
+			port := tlstest.FreePort(t)
 			pcap := filepath.Join(dir, c.proto+".pcapng")
 			keylog := filepath.Join(dir, c.proto+".keys")
 			_, stopServe := startServe(t, port, "--cert", cert, "--key", key, "--starttls", c.proto)

@@ -45,7 +45,7 @@ func TestServeSeed001(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -110,7 +110,7 @@ func TestServeOwnEngineWWW(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "curl")
 	dir := t.TempDir()
 	seed001(t, dir)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	_, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem", "--mode", "www")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -134,7 +134,7 @@ func TestServeTLS10(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--tlsv1.0")
 	for _, v := range []struct{ flag, name string }{{"-tls1", "TLSv1"}, {"-tls1_1", "TLSv1.1"}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -169,7 +169,7 @@ func TestServeOwnEngineOCSPStaple(t *testing.T) {
 	leaf, _ := parseFirstCert(b)
 	staple := writeStaple(t, dir, root, leaf, ocsp.Good)
 	for _, max := range []string{"1.3", "1.2"} {
-		port := freePort(t)
+		port := tlstest.FreePort(t)
 		_, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "http", "--ocsp-staple", staple, "--engine", "own", "--tls-max", max)
 		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
 		stop()
@@ -199,7 +199,7 @@ func TestServeOwnEngineClientCertificate(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", cmd, err, out)
 		}
 	}
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem",
 		"--verify-client", "require", "--client-ca", dir+"/ca_cert.pem")
 	for _, withCert := range []bool{true, false} {
@@ -285,7 +285,7 @@ func TestServeOwnEngineResumption(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
 	seed001(t, dir)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", dir+"/server_cert.pem", "--key", dir+"/server_keypair.pem")
 	args := []string{"-connect", fmt.Sprintf("localhost:%d", port), "-CAfile", "ca_cert.pem", "-verify_return_error"}
 	echoClient(t, dir, append(args, "-sess_out", "sess.pem")...)
@@ -327,7 +327,7 @@ func TestServeOwnEngineSuites(t *testing.T) {
 		{[]string{"--curves", "ffdhe2048"}, []string{"-tls1_3", "-groups", "X25519:ffdhe2048"},
 			[]string{"TLSv1.3", "Server Temp Key: DH, 2048 bits"}},
 	} {
-		port := freePort(t)
+		port := tlstest.FreePort(t)
 		out, stop := startServe(t, port, append([]string{"--cert", cert, "--key", key}, c.serve...)...)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		cmd := exec.CommandContext(ctx, "openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),

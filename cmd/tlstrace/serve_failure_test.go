@@ -152,7 +152,7 @@ func TestServeWireFailures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			port := freePort(t)
+			port := tlstest.FreePort(t)
 			out, stop := startServe(t, port, append(serving, c.flags...)...)
 			c.client(t, fmt.Sprintf("127.0.0.1:%d", port))
 			// The client may be gone before serve has read what it sent:

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestServeIdleSocketsPastMaxConns: with --max-conns 2 and six sockets
@@ -14,7 +16,7 @@ import (
 // idle sockets that held the places are closed for it), and serve's trace
 // says why each idle socket was closed.
 func TestServeIdleSocketsPastMaxConns(t *testing.T) {
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--self-signed", "--mode", "http", "--max-conns", "2", "--timeout", "10s")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	var idle []net.Conn

@@ -26,7 +26,7 @@ func TestServeStartTLS(t *testing.T) {
 	cert, key := root.leaf(t, dir, "mail", nil)
 	for _, proto := range []string{"smtp", "imap", "pop3"} {
 		t.Run(proto, func(t *testing.T) {
-			port := freePort(t)
+			port := tlstest.FreePort(t)
 			out, stop := startServe(t, port, "--cert", cert, "--key", key, "--starttls", proto)
 
 			// openssl s_client first: connection 1.
@@ -75,7 +75,7 @@ func TestServeStartTLS(t *testing.T) {
 // in the same write (CVE-2011-0411) is refused, and the connection ends
 // without TLS.
 func TestServeStartTLSPipelined(t *testing.T) {
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--self-signed", "--starttls", "smtp")
 	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {

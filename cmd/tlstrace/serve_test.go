@@ -224,7 +224,7 @@ func TestServeMTLS(t *testing.T) {
 	cert, key := root.leaf(t, dir, "server", nil)
 	good, goodKey := root.leaf(t, dir, "good-client", clientTweak)
 	bad, badKey := other.leaf(t, dir, "bad-client", clientTweak)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", cert, "--key", key, "--mode", "echo", "--verify-client", "require", "--client-ca", root.file, "--timeout", "2s")
 	try := func(args ...string) (string, error) {
 		cmd := exec.Command("openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-CAfile", root.file, "-quiet"}, args...)...)
@@ -332,7 +332,7 @@ func TestServeRobustAndSNI(t *testing.T) {
 	root := newTestCA(t, dir, "root", nil)
 	certA, keyA := root.leaf(t, dir, "a", func(c *x509.Certificate) { c.DNSNames, c.Subject.CommonName = []string{"a.test"}, "a.test" })
 	certB, keyB := root.leaf(t, dir, "b", func(c *x509.Certificate) { c.DNSNames, c.Subject.CommonName = []string{"b.test"}, "b.test" })
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", certA, "--key", keyA, "--cert", certB, "--key", keyB, "--mode", "http", "--timeout", "3s")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	silent, err := net.Dial("tcp", addr)
@@ -371,7 +371,7 @@ func TestServeOCSPStaple(t *testing.T) {
 	b, _ := os.ReadFile(cert)
 	leaf, _ := parseFirstCert(b)
 	staple := writeStaple(t, dir, root, leaf, ocsp.Good)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	startServe(t, port, "--cert", cert, "--key", key, "--mode", "http", "--ocsp-staple", staple)
 	code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json")
 	if code != 0 || !strings.Contains(out, `"ocsp":"good"`) {
@@ -388,7 +388,7 @@ func TestServeSuiteRank(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	out, stop := startServe(t, port, "--cert", cert, "--key", key)
 	cmd := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_2",
 		"-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", "-brief")

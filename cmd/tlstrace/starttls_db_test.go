@@ -84,7 +84,7 @@ func startPostgres(t *testing.T, cert, key string) int {
 	cred := unprivileged(t, "postgres", dir)
 	data := filepath.Join(dir, "data")
 	runAs(t, cred, pgBin+"initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "--no-instructions", "-E", "UTF8", "--locale=C")
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	startDaemon(t, daemon{cred: cred, ready: "database system is ready to accept connections"}, pgBin+"postgres", append([]string{"-D", data,
 		"-k", filepath.Join(dir, "sock"), "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-c", "fsync=off"}, ssl...)...)
 	return port
@@ -99,7 +99,7 @@ func startMariaDB(t *testing.T, cacert, cert, key string) int {
 	data := filepath.Join(dir, "data")
 	runAs(t, nil, "mariadb-install-db", "--no-defaults", "--datadir="+data, "--auth-root-authentication-method=normal",
 		"--user=root", "--skip-test-db")
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	args := []string{"--no-defaults", "--datadir=" + data,
 		"--socket=" + filepath.Join(dir, "sock"), "--pid-file=" + filepath.Join(dir, "pid"), "--port=" + strconv.Itoa(port),
 		"--bind-address=127.0.0.1", "--user=root", "--skip-log-bin", "--innodb-buffer-pool-size=16M"}

@@ -50,7 +50,7 @@ func startDovecot(t *testing.T) dovecotPorts {
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
-	p := dovecotPorts{imap: freePort(t), imaps: freePort(t), pop3: freePort(t), pop3s: freePort(t), lmtp: freePort(t), sieve: freePort(t), cacert: root.file}
+	p := dovecotPorts{imap: tlstest.FreePort(t), imaps: tlstest.FreePort(t), pop3: tlstest.FreePort(t), pop3s: tlstest.FreePort(t), lmtp: tlstest.FreePort(t), sieve: tlstest.FreePort(t), cacert: root.file}
 	mailDirs(t, dir)
 	conf := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, conf, fmt.Sprintf(`protocols = imap pop3 lmtp sieve
@@ -384,7 +384,7 @@ func TestStartTLSDovecotSubmission(t *testing.T) {
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	mailDirs(t, dir)
 	conf := filepath.Join(dir, "dovecot.conf")
 	writeFile(t, conf, fmt.Sprintf(`protocols = submission
@@ -538,7 +538,7 @@ func TestStartTLSPostfix(t *testing.T) {
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	startPostfix(t, dir, cert, key, port, tlsPort)
 
 	version := smtpPorts{

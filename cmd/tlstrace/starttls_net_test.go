@@ -39,7 +39,7 @@ func TestStartTLSVsftpd(t *testing.T) {
 	if err := os.Mkdir(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	// vsftpd refuses to start with neither local nor anonymous logins; the
 	// test logs in with neither. implicit_ssl is global: ftps is a second
 	// vsftpd.
@@ -142,7 +142,7 @@ func TestStartTLSSlapd(t *testing.T) {
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	conf := filepath.Join(dir, "slapd.conf")
 	writeFile(t, conf, fmt.Sprintf(`include /etc/ldap/schema/core.schema
 pidfile %s/slapd.pid
@@ -218,7 +218,7 @@ func TestStartTLSProsody(t *testing.T) {
 	if err := os.Mkdir(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	c2s, s2s, c2sTLS, s2sTLS := freePort(t), freePort(t), freePort(t), freePort(t)
+	c2s, s2s, c2sTLS, s2sTLS := tlstest.FreePort(t), tlstest.FreePort(t), tlstest.FreePort(t), tlstest.FreePort(t)
 	conf := filepath.Join(dir, "prosody.cfg.lua")
 	// openssl s_client -starttls xmpp opens its stream to the address it
 	// connects to (127.0.0.1), tlstrace to the name (localhost): prosody
@@ -285,7 +285,7 @@ func TestStartTLSInspIRCd(t *testing.T) {
 	dir := daemonDir(t)
 	root := newTestCA(t, dir, "root", nil)
 	cert, key := root.leaf(t, dir, "localhost", nil)
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := tlstest.FreePort(t), tlstest.FreePort(t)
 	conf := filepath.Join(dir, "inspircd.conf")
 	writeFile(t, conf, fmt.Sprintf(`<server name="irc.localhost" description="tlstrace test" network="tlstrace">
 <admin name="test" nick="test" email="test@example.invalid">

@@ -39,12 +39,6 @@ import (
 // lockedBuffer is a buffer safe for a writer and a reader goroutine.
 type lockedBuffer = tlstest.Buffer
 
-// freePort is tlstest.FreePort.
-func freePort(t testing.TB) int {
-	t.Helper()
-	return tlstest.FreePort(t)
-}
-
 // startServer runs a server program (openssl or gnutls-serv) with args,
 // where the word PORT is replaced by a free port, and waits until the port
 // accepts connections. The test's end kills it. It returns the address
@@ -58,7 +52,7 @@ func startServer(t testing.TB, prog string, args ...string) (string, *lockedBuff
 // startServerIn is startServer that also returns the program's input.
 func startServerIn(t testing.TB, prog string, args ...string) (string, *lockedBuffer, io.Writer) {
 	t.Helper()
-	port := freePort(t)
+	port := tlstest.FreePort(t)
 	for i, a := range args {
 		args[i] = strings.ReplaceAll(a, "PORT", strconv.Itoa(port))
 	}
