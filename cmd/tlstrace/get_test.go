@@ -304,6 +304,31 @@ func TestGetFailures(t *testing.T) {
 			}
 		})
 	}
+	// -k waives the chain's verdict, not the pin nor --cert-status: curl
+	// checks both with -k too (exit 90 and 91), and -k --pinnedpubkey is
+	// how a self-signed server is trusted by its key.
+	t.Run("insecure-keeps-pin-and-status", func(t *testing.T) {
+		cert, key := (*testCA)(nil).leaf(t, dir, "self-k", nil)
+		b, _ := os.ReadFile(cert)
+		leaf, _ := parseFirstCert(b)
+		pin := "sha256//" + sha256b64(leaf.RawSubjectPublicKeyInfo)
+		for _, k := range []struct {
+			flags []string
+			code  int
+			said  string
+		}{
+			{[]string{"--pinnedpubkey", pin}, 0, "NOT trusted; going on because of --insecure"},
+			{[]string{"--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, exitVerify, "matches none of the pinned keys"},
+			{[]string{"--cert-status"}, exitVerify, "stapled no OCSP response"},
+			{[]string{"--engine", "own", "--pinnedpubkey", "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, exitVerify, "matches none of the pinned keys"},
+		} {
+			url := fmt.Sprintf("https://localhost:%d/", sServer(t, cert, key))
+			code, out, stderr := runCode(append([]string{url, "-k", "-m", "10s"}, k.flags...)...)
+			if code != k.code || !strings.Contains(out+stderr, k.said) {
+				t.Errorf("-k %q: exit %d, want %d and %q:\n%s\n%s", k.flags, code, k.code, k.said, out, stderr)
+			}
+		}
+	})
 	for _, status := range []int{ocsp.Good, ocsp.Revoked} {
 		name := map[int]string{ocsp.Good: "ocsp-good", ocsp.Revoked: "ocsp-revoked"}[status]
 		t.Run(name, func(t *testing.T) {

@@ -40,20 +40,14 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 		Sessions:     o.OwnSessions,
 		VerifyPeer: func(chain []*x509.Certificate, staple []byte) error {
 			verr = verify(t, conn, host, o, chain, staple, false)
-			if verr != nil && !o.Insecure {
-				return verr
-			}
-			return nil
+			return verr
 		},
 		// A resumed session's chain was not sent on this connection: it
 		// is the session's, checked again and said to be, as crypto/tls's
 		// VerifyConnection does.
 		VerifyResumed: func(chain []*x509.Certificate, staple []byte) error {
 			verr = verify(t, conn, host, o, chain, staple, true)
-			if verr != nil && !o.Insecure {
-				return verr
-			}
-			return nil
+			return verr
 		},
 	}
 	if net.ParseIP(host) != nil {

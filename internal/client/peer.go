@@ -77,7 +77,7 @@ func PeerChain(ctx context.Context, t *source.Tracer, s *Session) ([]*x509.Certi
 		name = s.Host
 	}
 	o := s.TLS
-	o.Insecure = true
+	o.Insecure, o.Pins, o.CertStatus = true, nil, false
 	_, raw, tc, tap, err := connectTLS(t, conn, &o, func(conn int, o *TLSOptions) (net.Conn, TLSConn, *source.Tap, error) {
 		raw, err := dial(ctx, t, conn, s.Network, s.Host, s.Port, tm)
 		if err != nil {

@@ -23,8 +23,8 @@ import (
 
 // TLSOptions are curl's TLS options, in crypto/tls terms.
 type TLSOptions struct {
-	// Insecure skips the verdict (curl -k); the chain is still checked and
-	// shown.
+	// Insecure skips the chain's verdict (curl -k); the chain is still
+	// checked and shown, and Pins and CertStatus are still enforced.
 	Insecure bool
 	// Roots are the trusted CAs; nil means the system's. RootCerts, when
 	// set, are the same CAs as a list: the chain is then explained up to
@@ -105,10 +105,7 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 		ClientSessionCache: o.Sessions,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			verr = verify(t, conn, host, o, cs.PeerCertificates, cs.OCSPResponse, cs.DidResume)
-			if verr != nil && !o.Insecure {
-				return verr
-			}
-			return nil
+			return verr
 		},
 	}
 	if len(o.Certificates) > 0 {
@@ -157,19 +154,20 @@ func clientCertificate(certs []tls.Certificate, cri *tls.CertificateRequestInfo)
 }
 
 // handshakeFailed closes a connection whose handshake failed with err and
-// explains why: a chain refused (verr) is the cause, unless --insecure let
-// the handshake go on past it; otherwise what the wire shows.
+// explains why: a chain refused (verr) is the cause; otherwise what the
+// wire shows.
 func handshakeFailed(err, verr error, tap *source.Tap, o *TLSOptions) error {
 	tap.Close()
 	var se *Error
-	if !o.Insecure && errors.As(verr, &se) {
+	if errors.As(verr, &se) {
 		return se
 	}
 	return explainHandshake(err, tap.Evidence(), o)
 }
 
 // verify checks the server's chain as crypto/tls would, and emits what it
-// found. Its verdict is crypto/x509's.
+// found. Its verdict is crypto/x509's. It returns the failure that ends
+// the connection: with o.Insecure, only a pin or a required status.
 func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x509.Certificate, staple []byte, resumed bool) error {
 	r, links, p := chain.Peer(conn, certs, chain.Options{Name: host, Roots: o.RootCerts, RootPool: o.Roots, TrustWith: o.TrustWith,
 		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith})
@@ -191,14 +189,18 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 	for _, lev := range links {
 		t.Emit(lev)
 	}
-	var result error
+	// trust is the chain's verdict, which --insecure waives; kept is
+	// what it does not: a key that is not the pinned one, and the
+	// status --cert-status requires (curl checks both with -k too, and
+	// a pinned self-signed server is what -k --pinnedpubkey is for).
+	var trust, kept error
 	if !r.Valid {
-		result = stepErr(StepVerify, r.Failure(), r.Fix)
+		trust = stepErr(StepVerify, r.Failure(), r.Fix)
 	}
-	if result == nil && len(o.Pins) > 0 {
-		result = checkPin(p, certs[0], o.Pins)
+	if len(o.Pins) > 0 {
+		kept = checkPin(p, certs[0], o.Pins)
 	}
-	if result == nil && (o.CertStatus || len(staple) > 0) {
+	if o.CertStatus || len(staple) > 0 {
 		// A stapled response is always read, as browsers do: one that the
 		// issuer signed saying revoked fails the chain. Only
 		// --cert-status requires one, and a good one.
@@ -212,23 +214,31 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 		if o.CertStatus {
 			required = cmp.Or(o.CertStatusWith, "CertStatus")
 		}
-		result = checkOCSP(p, staple, certs[0], issuer, required)
+		if err := checkOCSP(p, staple, certs[0], issuer, required); err != nil && o.CertStatus {
+			kept = cmp.Or(kept, err)
+		} else if err != nil {
+			trust = cmp.Or(trust, err)
+		}
 	}
+	result := cmp.Or(trust, kept)
 	switch {
 	case result == nil:
 		p.Verdict, p.Trusted = "trusted", true
-	case o.Insecure:
+		return nil
+	case o.Insecure && kept == nil:
 		p.Verdict, p.Insecure = "not trusted", true
 		evErr = result.Error()
-	default:
-		p.Verdict = "not trusted"
-		evErr = result.Error()
-		var se *Error
-		if errors.As(result, &se) {
-			p.Fix = se.Hint
-			if w, ok := o.Words[se.Advice]; ok {
-				p.Fix = w
-			}
+		return nil
+	case o.Insecure:
+		result = kept
+	}
+	p.Verdict = "not trusted"
+	evErr = result.Error()
+	var se *Error
+	if errors.As(result, &se) {
+		p.Fix = se.Hint
+		if w, ok := o.Words[se.Advice]; ok {
+			p.Fix = w
 		}
 	}
 	return result
