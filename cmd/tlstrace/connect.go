@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/tlstrace/tlstrace/internal/client"
-	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -72,9 +71,9 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	if err != nil {
 		return err
 	}
-	keyLog, err := keylog.OpenEnv()
+	keyLog, err := openKeyLogEnv(stderr)
 	if err != nil {
-		return fail(exitInput, err, "")
+		return err
 	}
 	if keyLog != nil {
 		defer keyLog.Close()

@@ -229,9 +229,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		bodyBuf = &strings.Builder{}
 		req.Output = bodyBuf
 	}
-	keyLog, err := keylog.OpenEnv()
+	keyLog, err := openKeyLogEnv(stderr)
 	if err != nil {
-		return fail(exitInput, err, "")
+		return err
 	}
 	if keyLog != nil {
 		defer keyLog.Close()
@@ -274,6 +274,28 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		warn(stderr, res.Warnings)
 	}
 	return clientError(err)
+}
+
+// openKeyLogEnv opens the key log file $SSLKEYLOGFILE names, as
+// keylog.OpenEnv, and warns when others may read it.
+func openKeyLogEnv(stderr io.Writer) (io.WriteCloser, error) {
+	w, err := keylog.OpenEnv()
+	if err != nil {
+		return nil, fail(exitInput, err, "")
+	}
+	if w != nil {
+		warnExposed(stderr, os.Getenv("SSLKEYLOGFILE"), w)
+	}
+	return w, nil
+}
+
+// warnExposed warns when others than its owner may read the key log file
+// name that w appends to: its secrets decrypt every session logged.
+func warnExposed(stderr io.Writer, name string, w io.Writer) {
+	if mode, ok := keylog.Exposed(w); ok {
+		fmt.Fprintf(stderr, "tlstrace: warning: the key log %s has mode %04o: others can read the secrets that decrypt every session in it; chmod 600 %s\n",
+			render.Escape(name), mode, render.Escape(name))
+	}
 }
 
 // writePcap writes what the tracer recorded, with its secrets.

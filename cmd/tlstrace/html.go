@@ -27,7 +27,19 @@ func (o *htmlOptions) flags(f *pflag.FlagSet, usage string) {
 // function that writes the report and closes the file.
 func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
 	name := o.file
-	f, err := os.Create(name)
+	// A report with the secrets' values is readable by its owner only,
+	// as a key log is; a file that existed is replaced whole, and its
+	// mode set too.
+	mode := os.FileMode(0o644)
+	if o.secrets {
+		mode = 0o600
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err == nil && o.secrets {
+		if err = f.Chmod(mode); err != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
 		return nil, nil, fail(exitInput, fmt.Errorf("--html: %w", err), "")
 	}

@@ -125,6 +125,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 			return fail(exitInput, err, "")
 		}
 		defer f.Close()
+		warnExposed(stderr, o.keylog, f)
 		srv.Tracer().KeyLog = f
 	}
 	ln, err := net.Listen("tcp", o.listen)

@@ -236,11 +236,16 @@ func checksum(initial uint32, b []byte) uint16 {
 }
 
 // WritePcapngFile writes conns as WritePcapng does to the file name,
-// readable by its owner only: it holds the session keys.
+// readable by its owner only: it holds the session keys. A file that
+// existed is replaced whole, and its mode made 0600 too.
 func WritePcapngFile(name string, keyLog []byte, conns []*Conn) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	return errors.Join(WritePcapng(f, keyLog, conns), f.Close())
+	err = f.Chmod(0o600)
+	if err == nil {
+		err = WritePcapng(f, keyLog, conns)
+	}
+	return errors.Join(err, f.Close())
 }

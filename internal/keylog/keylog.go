@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"unicode"
@@ -314,6 +315,23 @@ func Parse(r io.Reader) (*Log, []Warning, error) {
 // with mode 0600 (the secrets open every session logged).
 func OpenAppend(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+}
+
+// Exposed returns the permissions of the key log file w and true when
+// others than its owner may read or write it: a file that existed before
+// OpenAppend keeps its mode (a browser's SSLKEYLOGFILE is often 0644),
+// which is its owner's to change. It returns false for a writer that is
+// not a file.
+func Exposed(w io.Writer) (fs.FileMode, bool) {
+	f, ok := w.(*os.File)
+	if !ok || f == nil {
+		return 0, false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return 0, false
+	}
+	return st.Mode().Perm(), true
 }
 
 // OpenEnv opens the key log file $SSLKEYLOGFILE names, to append the

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -478,5 +479,28 @@ func TestParsePSK(t *testing.T) {
 		if psk, err := ParsePSK(s); psk != nil || !errors.Is(err, ErrPSK) {
 			t.Errorf("ParsePSK(%.10q) = %x, %v; want ErrPSK", s, psk, err)
 		}
+	}
+}
+
+// TestExposed reports a key log others may read, and not one made by
+// OpenAppend nor a writer that is not a file.
+func TestExposed(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "keys")
+	f, err := OpenAppend(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if mode, ok := Exposed(f); ok {
+		t.Errorf("a key log OpenAppend made is exposed (%v)", mode)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		t.Fatal(err)
+	}
+	if mode, ok := Exposed(f); !ok || mode != 0o644 {
+		t.Errorf("mode 0644: Exposed = %v, %v", mode, ok)
+	}
+	if _, ok := Exposed(io.Discard); ok {
+		t.Error("io.Discard is exposed")
 	}
 }
