@@ -300,7 +300,10 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	if err != nil {
 		if tap != nil {
 			// TLS 1.3 servers check a client certificate after the
-			// client's handshake is done, and answer with an alert.
+			// client's handshake is done, and answer with an alert,
+			// which may still wait unread when the request's write
+			// failed.
+			tap.Drain()
 			if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
 				return nil, "", explainHandshake(err, ev, &r.TLS)
 			}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
@@ -146,7 +148,9 @@ type Tap struct {
 	// peerEnded is set when a Read returned an error (end of stream,
 	// reset): the peer ended its side, not this end.
 	peerEnded bool
-	rec       *capture.Conn
+	// writeFailed is set when a Write failed (Drain).
+	writeFailed atomic.Bool
+	rec         *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
 }
@@ -192,19 +196,24 @@ func (c *Tap) Read(b []byte) (int, error) {
 		c.peerEnded = true
 		c.t.mu.Unlock()
 	}
-	if n > 0 {
-		c.t.mu.Lock()
-		if c.finished {
-			c.t.mu.Unlock()
-			return n, err
-		}
-		c.BytesRead += int64(n)
-		now := c.t.now()
-		c.record(c.local.Other(), now, b[:n])
-		c.dec.Feed(c.local.Other(), trace.Stamp{Time: now}, b[:n])
-		c.t.mu.Unlock()
-	}
+	c.received(b[:n])
 	return n, err
+}
+
+// received decodes bytes read from the peer.
+func (c *Tap) received(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	if c.finished {
+		return
+	}
+	c.BytesRead += int64(len(b))
+	now := c.t.now()
+	c.record(c.local.Other(), now, b)
+	c.dec.Feed(c.local.Other(), trace.Stamp{Time: now}, b)
 }
 
 func (c *Tap) Write(b []byte) (int, error) {
@@ -214,8 +223,46 @@ func (c *Tap) Write(b []byte) (int, error) {
 	c.record(c.local, now, b)
 	c.dec.Feed(c.local, trace.Stamp{Time: now}, b)
 	c.t.mu.Unlock()
-	return c.Conn.Write(b)
+	n, err := c.Conn.Write(b)
+	if err != nil {
+		c.writeFailed.Store(true)
+	}
+	return n, err
 }
+
+// Drain decodes what the peer sent that the connection holds unread,
+// without waiting for more. A write fails when the peer has reset the
+// connection, and what it sent before (a TLS 1.3 server's
+// certificate_required alert, sent after the client's handshake was done
+// and its request on the way) is the cause; the kernel still holds those
+// bytes after the reset, and nothing else reads them once the write has
+// failed. Close drains a connection whose write failed; a client whose
+// request failed drains before it reads the Evidence, in case its HTTP
+// stack has not closed the connection yet.
+func (c *Tap) Drain() {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	buf := make([]byte, 16<<10)
+	for range maxDrain / len(buf) {
+		n := 0
+		if err := rc.Read(func(fd uintptr) bool {
+			n = recvNow(fd, buf)
+			return true
+		}); err != nil || n <= 0 {
+			return
+		}
+		c.received(buf[:n])
+	}
+}
+
+// maxDrain bounds what Drain reads.
+const maxDrain = 64 << 10
 
 // Evidence returns what the connection's decoder saw go wrong on the wire.
 func (c *Tap) Evidence() trace.Evidence {
@@ -227,6 +274,9 @@ func (c *Tap) Evidence() trace.Evidence {
 // Close closes the connection and flushes the decoder: records still
 // waiting for secrets are shown as encrypted.
 func (c *Tap) Close() error {
+	if c.writeFailed.Load() {
+		c.Drain()
+	}
 	err := c.Conn.Close()
 	c.Finish()
 	return err

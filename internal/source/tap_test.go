@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -60,5 +61,59 @@ func TestTapPartialRecord(t *testing.T) {
 				t.Fatalf("partial record events %q, want one saying %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestTapDrainAfterReset: the alert a peer sent just before it reset the
+// connection is decoded once a write has failed, although nothing read
+// it: Close drains what the connection holds.
+func TestTapDrainAfterReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	reset, dialed := make(chan error, 1), make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			reset <- err
+			return
+		}
+		<-dialed
+		// A fatal certificate_required alert, then a reset (linger 0).
+		_, err = c.Write([]byte{21, 3, 3, 0, 2, 2, 116})
+		c.(*net.TCPConn).SetLinger(0)
+		reset <- errors.Join(err, c.Close())
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	close(dialed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reset; err != nil {
+		t.Fatal(err)
+	}
+	tap := NewTracer(time.Now(), func(*trace.Event) {}).NewTap(raw, 1, trace.Client)
+	// The reset may take a moment to arrive: write until a write fails.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		// An application data record, as the request after the
+		// handshake goes.
+		if _, err := tap.Write([]byte{23, 3, 3, 0, 4, 1, 2, 3, 4}); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no write failed after the peer's reset")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a := tap.Evidence().Alert[trace.Server]; a != nil {
+		t.Fatalf("the alert was decoded before anything read it: %+v", a)
+	}
+	tap.Close()
+	a := tap.Evidence().Alert[trace.Server]
+	if a == nil || a.Description == nil || a.Description.Value != 116 {
+		t.Fatalf("after Close, the server's alert is %+v, want certificate_required (116)", a)
 	}
 }
