@@ -44,7 +44,8 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.s.CRLF, "crlf", false, "send each line feed of standard input as CR LF")
 	f.StringVar(&o.s.ServerName, "servername", "", "server name for SNI and verification (default: HOST)")
 	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
-	f.DurationVar(&o.s.Timeout, "timeout", 30*time.Second, "limit for the STARTTLS dialog and the handshake")
+	o.s.Timeout = 30 * time.Second
+	f.Var((*seconds)(&o.s.Timeout), "timeout", "limit for the STARTTLS dialog and the handshake")
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.StringVar(&o.format, "format", "text", "trace output: text, curl or trace")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")

@@ -114,7 +114,7 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 func (o *connOptions) addNetFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.Resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS")
 	f.StringArrayVar(&o.ConnectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead")
-	f.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "limit for DNS and TCP connect (e.g. 5s)")
+	f.Var((*seconds)(&o.ConnectTimeout), "connect-timeout", "limit for DNS and TCP connect, in seconds (e.g. 5 or 5s)")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "use IPv6 only")
 }
@@ -133,7 +133,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return cmd.Help()
+				return noURL(cmd)
 			}
 			for _, n := range httpOnlyFlags {
 				if cmd.Flags().Changed(n) {
@@ -148,14 +148,14 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.StringArrayVarP(&o.headers, "header", "H", nil, "extra request header `\"Name: value\"`")
 	f.StringVarP(&o.req.Method, "request", "X", "", "request `METHOD`")
 	f.StringVarP(&o.data, "data", "d", "", "POST `DATA` (@FILE reads a file)")
-	f.StringVarP(&o.output, "output", "o", "", "write the body to `FILE`")
+	f.StringVarP(&o.output, "output", "o", "", "write the body to `FILE` (-: to standard output, after the trace)")
 	f.BoolVarP(&o.req.Head, "head", "I", false, "ask for the headers only (HEAD)")
 	f.BoolVarP(&o.req.Follow, "location", "L", false, "follow redirects, each hop on its own connection")
 	f.IntVar(&o.req.MaxRedirects, "max-redirs", 50, "most redirects to follow")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1")
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 when the server agrees (the default)")
 	f.IntVar(&o.req.Reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
-	f.DurationVarP(&o.req.MaxTime, "max-time", "m", 0, "limit for the whole run (e.g. 10s)")
+	f.VarP((*seconds)(&o.req.MaxTime), "max-time", "m", "limit for the whole run, in seconds (e.g. 10 or 10s)")
 	f.BoolVar(&o.body, "body", false, "print the response body after the trace")
 	f.StringVarP(&o.req.UserAgent, "user-agent", "A", "tlstrace/"+version(), "User-Agent header")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines, one event per line")
@@ -218,6 +218,14 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	var bodyBuf *strings.Builder
 	switch {
+	case o.output == "-":
+		// As curl's -o -: the body to standard output, here after
+		// the trace (as --body).
+		o.body = true
+		fallthrough
+	case o.body:
+		bodyBuf = &strings.Builder{}
+		req.Output = bodyBuf
 	case o.output != "":
 		f, err := os.Create(o.output)
 		if err != nil {
@@ -225,9 +233,6 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		}
 		defer f.Close()
 		req.Output = f
-	case o.body:
-		bodyBuf = &strings.Builder{}
-		req.Output = bodyBuf
 	}
 	keyLog, err := openKeyLogEnv(stderr)
 	if err != nil {
@@ -296,6 +301,12 @@ func warnExposed(stderr io.Writer, name string, w io.Writer) {
 		fmt.Fprintf(stderr, "tlstrace: warning: the key log %s has mode %04o: others can read the secrets that decrypt every session in it; chmod 600 %s\n",
 			render.Escape(name), mode, render.Escape(name))
 	}
+}
+
+// noURL is a usage error: get without its URL (curl exits 2 too, so that
+// a script whose URL is empty does not pass).
+func noURL(cmd *cobra.Command) error {
+	return fail(exitUsage, errors.New("no URL"), fmt.Sprintf("give one, as in '%s https://example.com/' (see '%s --help')", cmd.CommandPath(), cmd.CommandPath()))
 }
 
 // writePcap writes what the tracer recorded, with its secrets.

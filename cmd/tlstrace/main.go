@@ -197,8 +197,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.Args = cobra.ArbitraryArgs
 	root.Flags().AddFlagSet(get.Flags())
 	root.RunE = func(cmd *cobra.Command, args []string) error {
-		if len(args) == 0 {
+		if len(args) == 0 && cmd.Flags().NFlag() == 0 {
 			return cmd.Help()
+		}
+		if len(args) == 0 {
+			return noURL(cmd)
 		}
 		if len(args) > 1 {
 			return fail(exitUsage, fmt.Errorf("unexpected arguments %q", args[1:]), "give one URL")

@@ -65,7 +65,8 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&o.Concurrency, "concurrency", 4, "at most `N` connections to the server at once")
 	f.Float64Var(&o.Rate, "rate", 0, "start at most `N` probes per second (0: no bound besides --concurrency)")
-	f.DurationVar(&o.Timeout, "timeout", 5*time.Second, "time allowed to each probe, connect included")
+	o.Timeout = 5 * time.Second
+	f.Var((*seconds)(&o.Timeout), "timeout", "time allowed to each probe, connect included")
 	f.StringVar(&o.serverName, "sni", "", "server name to send and to check the chains for (default: the host of TARGET; for an IP address none is sent and the chains are checked for the address)")
 	f.BoolVar(&o.jsonOut, "json", false, "write JSON Lines: the scan's results as events (docs/json.md)")
 	f.StringVar(&o.StartTLS, "starttls", "", "speak the STARTTLS dialog of `PROTO` before each probe's hello: one of "+strings.Join(starttls.Names(), ", "))

@@ -67,8 +67,10 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.IntVar(&o.MaxConns, "max-conns", 256, "most connections served at once; when full, one that has not finished its handshake (idle 250ms, or slow 2s) is closed to make room")
-	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "limit for a handshake and for an idle connection")
-	f.DurationVar(&o.FirstByteTimeout, "first-byte-timeout", server.DefaultFirstByteTimeout, "limit for a new connection's first byte (silent connections hold no slot longer)")
+	o.Timeout = 30 * time.Second
+	f.Var((*seconds)(&o.Timeout), "timeout", "limit for a handshake and for an idle connection")
+	o.FirstByteTimeout = server.DefaultFirstByteTimeout
+	f.Var((*seconds)(&o.FirstByteTimeout), "first-byte-timeout", "limit for a new connection's first byte (silent connections hold no slot longer)")
 	f.BoolVar(&o.noTrace, "no-trace", false, "do not decode connections (for comparison in load tests)")
 	o.html.flags(f, htmlFlagUsage+", one section per client (the first 1,000), written when the server stops")
 	f.StringVar(&o.StartTLS, "starttls", "", "speak the clear-text part of `PROTO` before TLS: one of "+strings.Join(starttls.Served(), ", "))

@@ -55,7 +55,7 @@ func newVerifyCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field")
 	o.net.addNetFlags(f)
 	f.StringVar(&o.serverName, "servername", "", "with a URL, the server name for SNI and, without --name, verification (default: HOST)")
-	f.DurationVarP(&o.maxTime, "max-time", "m", 0, "with a URL, limit for fetching the chain (e.g. 10s)")
+	f.VarP((*seconds)(&o.maxTime), "max-time", "m", "with a URL, limit for fetching the chain, in seconds (e.g. 10 or 10s)")
 	return cmd
 }
 
