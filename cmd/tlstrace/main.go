@@ -87,7 +87,7 @@ var flagNames = map[string]string{
 	"Resolve": "--resolve", "ConnectTo": "--connect-to", "CACert": "--cacert", "CAPath": "--capath", "Cert": "--cert",
 	"CertType": "--cert-type", "Pinned": "--pinnedpubkey", "MaxVersion": "--tls-max", "Ciphers": "--ciphers",
 	"TLS13Ciphers": "--tls13-ciphers", "Curves": "--curves", "StartTLS": "--starttls",
-	"VerifyClient": "--verify-client", "Mode": "--mode", "CertFiles": "--cert", "ClientCAFiles": "--client-ca", "OCSPStapleFile": "--ocsp-staple",
+	"VerifyClient": "--verify-client", "Mode": "--mode", "Dir": "--dir", "CertFiles": "--cert", "ClientCAFiles": "--client-ca", "OCSPStapleFile": "--ocsp-staple",
 	"NotBefore": "--not-before", "NotAfter": "--not-after", "Days": "--days", "Out": "-o", "KeyOut": "--key-out", "P12": "--p12", "Engine": "--engine", "Shard": "--shard",
 }
 

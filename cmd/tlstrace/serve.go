@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -130,10 +131,19 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 		warnExposed(stderr, o.keylog, f)
 		srv.Tracer().KeyLog = f
 	}
+	if _, port, err := net.SplitHostPort(o.listen); err != nil || !validPort(port) {
+		return fail(exitUsage, fmt.Errorf("--listen %q: want HOST:PORT, a port from 0 to 65535", o.listen), "e.g. --listen 127.0.0.1:8443")
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fail(exitConnect, fmt.Errorf("listening on %s: %w", o.listen, err), "pick another --listen address")
 	}
 	fmt.Fprintf(stderr, "tlstrace: serving %s (Ctrl-C stops)\n", srv.Describe(ln.Addr()))
 	return settingFail(srv.Serve(ctx, ln))
+}
+
+// validPort reports whether p is a port number net.Listen takes.
+func validPort(p string) bool {
+	n, err := strconv.ParseUint(p, 10, 16)
+	return err == nil && n <= 65535
 }

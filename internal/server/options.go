@@ -111,6 +111,18 @@ func (o *Options) Config() (Config, error) {
 	if m, dir, ok := strings.Cut(o.Mode, ":"); ok && m == "file" {
 		cfg.Mode, cfg.Dir = m, dir
 	}
+	switch cfg.Mode {
+	case "", "echo", "www", "http":
+	case "file":
+		// Checked before the server starts, not on every request.
+		if st, err := os.Stat(cfg.Dir); err != nil {
+			return cfg, &setting.Error{Name: "Dir", Value: cfg.Dir, Err: err, File: true}
+		} else if !st.IsDir() {
+			return cfg, setting.Errorf("Dir", cfg.Dir, "not a directory")
+		}
+	default:
+		return cfg, setting.Errorf("Mode", o.Mode, "want echo, www, http or file")
+	}
 	if len(o.CertFiles) != len(o.KeyFiles) {
 		return cfg, ErrKeyCount
 	}
@@ -165,6 +177,11 @@ func (o *Options) Config() (Config, error) {
 		default:
 			return cfg, setting.Errorf(v.name, v.s, "want 1.0, 1.1, 1.2 or 1.3")
 		}
+	}
+	if cfg.MinVersion != 0 && cfg.MaxVersion != 0 && cfg.MinVersion > cfg.MaxVersion {
+		// No client could connect (and each would be told a wrong
+		// reason).
+		return cfg, setting.Errorf("MaxVersion", o.MaxVersion, "below the lowest version allowed, TLS %s", o.MinVersion)
 	}
 	if o.OCSPStapleFile != "" {
 		b, err := os.ReadFile(o.OCSPStapleFile)

@@ -20,11 +20,12 @@ import (
 )
 
 func TestOptionsConfig(t *testing.T) {
-	cfg, err := (&Options{Mode: "file:/srv", MinVersion: "1.2", MaxVersion: "1.3"}).Config()
+	dir := t.TempDir()
+	cfg, err := (&Options{Mode: "file:" + dir, MinVersion: "1.2", MaxVersion: "1.3"}).Config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Mode != "file" || cfg.Dir != "/srv" || !slices.Equal(cfg.ALPN, []string{"h2", "http/1.1"}) ||
+	if cfg.Mode != "file" || cfg.Dir != dir || !slices.Equal(cfg.ALPN, []string{"h2", "http/1.1"}) ||
 		cfg.MinVersion != tls.VersionTLS12 || cfg.MaxVersion != tls.VersionTLS13 {
 		t.Errorf("config %+v", cfg)
 	}
@@ -37,7 +38,6 @@ func TestOptionsConfig(t *testing.T) {
 	if _, err := (&Options{CertFiles: []string{"a"}}).Config(); !errors.Is(err, ErrKeyCount) {
 		t.Errorf("one certificate, no key: %v", err)
 	}
-	dir := t.TempDir()
 	for _, c := range []struct {
 		o    Options
 		name string
@@ -50,6 +50,10 @@ func TestOptionsConfig(t *testing.T) {
 		{Options{Ciphers: "AES128-SHA:NO-SUCH-SUITE"}, "Ciphers", false},
 		{Options{TLS13Ciphers: "TLS_AES_128_GCM_SHA256:AES128-SHA"}, "TLS13Ciphers", false},
 		{Options{Curves: "X25519:P-999"}, "Curves", false},
+		{Options{Mode: "bogus"}, "Mode", false},
+		{Options{Mode: "file", Dir: dir + "/none"}, "Dir", true},
+		{Options{Mode: "file:" + dir + "/none"}, "Dir", true},
+		{Options{MinVersion: "1.3", MaxVersion: "1.2"}, "MaxVersion", false},
 	} {
 		var se *setting.Error
 		if _, err := c.o.Config(); !errors.As(err, &se) || se.Name != c.name || se.File != c.file {
