@@ -227,8 +227,13 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	rd := &reader{h: h, opts: opts, flows: map[flowKey]*Flow{}}
 	rd.src = source{r: r, ret: opts.Retain, rescue: rd.rescue}
 	magic, err := rd.peek(4)
-	if err != nil {
+	if errors.Is(err, errShort) {
 		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))
+	}
+	if err != nil {
+		// The input could not be read (a directory, a device error):
+		// that is the cause, not its length.
+		return rd.stats, fmt.Errorf("capture: %w", err)
 	}
 	switch binary.LittleEndian.Uint32(magic) {
 	case 0x0A0D0D0A:
