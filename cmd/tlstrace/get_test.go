@@ -840,6 +840,19 @@ func TestGetNginx(t *testing.T) {
 			}
 		})
 	}
+	// curl -H "Name:" removes a header, User-Agent too: net/http must not
+	// put its own in its place.
+	for _, proto := range []string{"--http2", "--http1.1"} {
+		t.Run("no-user-agent"+proto, func(t *testing.T) {
+			code, out, stderr := runCode(https, proto, "-H", "User-Agent:", "-H", "Accept:", "--cacert", root.file, "--json", "-m", "10s")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if low := strings.ToLower(out); !strings.Contains(low, `"type":"request"`) || strings.Contains(low, "user-agent") || strings.Contains(low, "accept:") {
+				t.Errorf("the request has a User-Agent or Accept header:\n%s", out)
+			}
+		})
+	}
 	t.Run("body", func(t *testing.T) {
 		code, out, stderr := runCode(https, "--cacert", root.file, "--body", "-X", "PUT")
 		if code != 0 || !strings.Contains(out, "method=PUT proto=HTTP/2.0") {

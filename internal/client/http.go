@@ -274,7 +274,12 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 	for k, v := range r.Header {
 		if len(v) == 1 && v[0] == "" {
-			req.Header.Del(k) // curl -H "Name:" removes a header
+			// curl -H "Name:" removes a header. net/http sends its own
+			// User-Agent when there is none, and none when it is empty.
+			req.Header.Del(k)
+			if k == "User-Agent" {
+				req.Header.Set(k, "")
+			}
 			continue
 		}
 		req.Header[k] = v
