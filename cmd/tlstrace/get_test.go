@@ -968,6 +968,15 @@ func TestGetMoreOptions(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", c.args, code, stderr)
 		}
 	}
+	// A --pinnedpubkey file that holds no public key says what it holds.
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o644)
+	for file, holds := range map[string]string{cert: "a certificate, not a public key", key: "a private key, not a public key", empty: "nothing"} {
+		code, _, stderr := runCode("https://localhost:1/", "--pinnedpubkey", file)
+		if code != exitInput || !strings.Contains(stderr, "the file holds "+holds+"\n") || !strings.Contains(stderr, "hint: give sha256//BASE64 (tlstrace cert pin CERT prints it)") {
+			t.Errorf("--pinnedpubkey %s: exit %d: %s", file, code, stderr)
+		}
+	}
 }
 
 func checkH2Frames(t *testing.T, events []jsonEvent, conn int, want map[string][]string) {

@@ -95,6 +95,7 @@ var flagNames = map[string]string{
 var settingHints = map[string]string{
 	"Ciphers":   "crypto/tls implements the suites of Go's tls.CipherSuites and tls.InsecureCipherSuites; the client's own engine (get, connect) also the DHE-RSA, AES-CCM and AES-CCM8 ones",
 	"Cert":      "--cert takes a PEM certificate, --key its PEM private key (unencrypted); a PKCS#12 file needs --cert-type P12 and its --pass",
+	"Pinned":    "give sha256//BASE64 (tlstrace cert pin CERT prints it) or a public key file (openssl pkey -pubout)",
 	"NotBefore": timeHint,
 	"NotAfter":  timeHint,
 }

@@ -255,11 +255,21 @@ func parsePins(s string) ([]string, error) {
 		if err != nil {
 			return nil, &setting.Error{Name: "Pinned", Err: err}
 		}
+		what := "no public key (PEM PUBLIC KEY, or its DER)"
 		if blk, _ := pem.Decode(b); blk != nil {
 			b = blk.Bytes
+			switch {
+			case blk.Type == "CERTIFICATE":
+				what = "a certificate, not a public key"
+			case strings.HasSuffix(blk.Type, "PRIVATE KEY"):
+				what = "a private key, not a public key"
+			}
+		}
+		if len(b) == 0 {
+			what = "nothing"
 		}
 		if _, err := x509.ParsePKIXPublicKey(b); err != nil {
-			return nil, setting.Errorf("Pinned", s, "not a public key: %w", err)
+			return nil, &setting.Error{Name: "Pinned", Value: s, Err: fmt.Errorf("the file holds %s", what), File: true}
 		}
 		sum := sha256.Sum256(b)
 		return []string{base64.StdEncoding.EncodeToString(sum[:])}, nil
