@@ -8,12 +8,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tlstrace/tlstrace/internal/client"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/server"
@@ -131,7 +131,7 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 		warnExposed(stderr, o.keylog, f)
 		srv.Tracer().KeyLog = f
 	}
-	if _, port, err := net.SplitHostPort(o.listen); err != nil || !validPort(port) {
+	if _, port, err := net.SplitHostPort(o.listen); err != nil || !client.IsPort(port) {
 		return fail(exitUsage, fmt.Errorf("--listen %q: want HOST:PORT, a port from 0 to 65535", o.listen), "e.g. --listen 127.0.0.1:8443")
 	}
 	ln, err := net.Listen("tcp", o.listen)
@@ -140,10 +140,4 @@ func runServe(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) (e
 	}
 	fmt.Fprintf(stderr, "tlstrace: serving %s (Ctrl-C stops)\n", srv.Describe(ln.Addr()))
 	return settingFail(srv.Serve(ctx, ln))
-}
-
-// validPort reports whether p is a port number net.Listen takes.
-func validPort(p string) bool {
-	n, err := strconv.ParseUint(p, 10, 16)
-	return err == nil && n <= 65535
 }

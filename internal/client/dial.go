@@ -255,8 +255,8 @@ func connectError(target string, err error) error {
 // SplitHostPort splits an address whose port may be missing.
 func SplitHostPort(addr, defPort string) (string, string, error) {
 	if h, p, err := net.SplitHostPort(addr); err == nil {
-		if _, err := strconv.Atoi(p); err != nil {
-			return "", "", fmt.Errorf("bad port %q", p)
+		if !IsPort(p) {
+			return "", "", fmt.Errorf("bad port %q: want a number from 0 to 65535", p)
 		}
 		return h, p, nil
 	}
@@ -264,4 +264,11 @@ func SplitHostPort(addr, defPort string) (string, string, error) {
 		return addr, defPort, nil
 	}
 	return strings.Trim(addr, "[]"), defPort, nil
+}
+
+// IsPort reports whether p is a TCP port number: decimal digits, 0 to
+// 65535.
+func IsPort(p string) bool {
+	_, err := strconv.ParseUint(p, 10, 16)
+	return err == nil
 }

@@ -167,6 +167,9 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", target), "")
 	}
+	if p := u.Port(); p != "" && !IsPort(p) {
+		return nil, "", stepErr(StepUsage, fmt.Errorf("%q: bad port %q: want a number from 0 to 65535", target, p), "")
+	}
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}
 	port := u.Port()

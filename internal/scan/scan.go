@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -504,6 +505,9 @@ func SplitHostPort(target string) (addr, serverName string, err error) {
 	}
 	if host == "" {
 		return "", "", fmt.Errorf("scan: no host in %q", target)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", "", fmt.Errorf("scan: bad port %q in %q: want a number from 0 to 65535", port, target)
 	}
 	if net.ParseIP(host) == nil {
 		serverName = host
