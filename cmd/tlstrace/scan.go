@@ -182,6 +182,9 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr 
 		}
 	}
 	if err != nil {
+		if nt := (*scan.NotTLSError)(nil); errors.As(err, &nt) {
+			return fail(exitFailure, err, notTLSHint(nt.Start))
+		}
 		if errors.Is(err, scan.ErrUnreachable) {
 			return fail(exitFailure, err, "check the host and port, and that a TLS server listens there")
 		}
@@ -191,4 +194,22 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr 
 		return render.ScanReport(stdout, res)
 	}
 	return nil
+}
+
+// notTLSHint is the advice for a server whose answer starts with start,
+// which is not TLS: a mail or file server greets first, and is scanned
+// with its STARTTLS dialog.
+func notTLSHint(start []byte) string {
+	s := string(start)
+	switch {
+	case strings.HasPrefix(s, "220"):
+		return "it greets like an SMTP or FTP server: scan its TLS with --starttls smtp (or ftp)"
+	case strings.HasPrefix(s, "* OK"):
+		return "it greets like an IMAP server: scan its TLS with --starttls imap"
+	case strings.HasPrefix(s, "+OK"):
+		return "it greets like a POP3 server: scan its TLS with --starttls pop3"
+	case strings.HasPrefix(s, "HTTP/"):
+		return "it speaks plain HTTP: HTTPS is usually on another port (443)"
+	}
+	return "check the port: this one does not speak TLS"
 }

@@ -125,3 +125,19 @@ func TestScanShards(t *testing.T) {
 		}
 	}
 }
+
+// TestNotTLSHint: the advice for a port that does not speak TLS follows
+// its first bytes: a mail server's greeting asks for its STARTTLS dialog.
+func TestNotTLSHint(t *testing.T) {
+	for start, want := range map[string]string{
+		"220 m": "--starttls smtp (or ftp)",
+		"* OK ": "--starttls imap",
+		"+OK D": "--starttls pop3",
+		"HTTP/": "plain HTTP",
+		"SSH-2": "this one does not speak TLS",
+	} {
+		if got := notTLSHint([]byte(start)); !strings.Contains(got, want) {
+			t.Errorf("%q: hint %q, want %q in it", start, got, want)
+		}
+	}
+}

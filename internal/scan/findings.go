@@ -185,8 +185,11 @@ func ungraded(r *Result, noName bool) string {
 		wantsName = "; it refused hellos with an unrecognized_name alert, and none named the server (SNI), the target being an address: scan the host by its name, or give the name to send"
 	}
 	if !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome == Accepted }) {
-		if noName {
+		switch {
+		case noName:
 			return "the server accepted no version" + wantsName
+		case !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome != TimedOut }):
+			return "the server answered no probe in time: it may be down, slow, or a server that waits for its own protocol's first message"
 		}
 		return ""
 	}

@@ -75,6 +75,28 @@ func (o *Options) certName() string {
 // ErrUnreachable is returned when no probe could connect to the server.
 var ErrUnreachable = errors.New("scan: no probe reached the TLS handshake of the server")
 
+// NotTLSError is a server that answered every version's hello with bytes
+// that are not a TLS record: something else listens on the port (a mail
+// server before its STARTTLS, plain HTTP, SSH). It matches ErrUnreachable:
+// no probe reached a TLS handshake.
+type NotTLSError struct {
+	Addr string
+	// Start is the first bytes of the answer (up to 5).
+	Start []byte
+}
+
+func (e *NotTLSError) Error() string {
+	return fmt.Sprintf("scan: %s does not speak TLS: it answered every hello with bytes that are not a TLS record (%q)", e.Addr, e.Start)
+}
+
+func (e *NotTLSError) Unwrap() error { return ErrUnreachable }
+
+// notTLS reports whether every version was refused with an answer that
+// is not TLS.
+func notTLS(vrs []VersionResult) bool {
+	return len(vrs) > 0 && !slices.ContainsFunc(vrs, func(vr VersionResult) bool { return vr.NotTLS == nil })
+}
+
 // suitesFor returns every IANA suite that may be offered in version v:
 // the TLS 1.3 suites for TLS 1.3, all others for the versions before,
 // signaling values (RFC 5746, RFC 7507) excluded.
@@ -167,6 +189,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 			return nil, fmt.Errorf("%w %s: %s", ErrUnreachable, o.Addr, why)
 		}
 		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
+	}
+	if notTLS(res.Versions) {
+		return nil, &NotTLSError{Addr: o.Addr, Start: res.Versions[0].NotTLS}
 	}
 	res.Versions = append([]VersionResult{ssl2}, res.Versions...)
 	// TLS 1.0-1.2 curves, asked with the ECDHE suites the server took.
@@ -355,6 +380,9 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 		if a.outcome != Accepted {
 			if len(vr.Suites) == 0 {
 				vr.Outcome, vr.Reason = a.outcome, reason(a)
+				if he := (*wire.RecordHeaderError)(nil); errors.As(a.err, &he) {
+					vr.NotTLS = he.Header
+				}
 			} else if a.outcome != Refused {
 				vr.Incomplete = reason(a)
 			}

@@ -158,6 +158,33 @@ func TestScanClosed(t *testing.T) {
 	}
 }
 
+// TestScanNotTLS: a server that answers every hello with something else
+// than TLS (a mail server's greeting) is a NotTLSError holding the first
+// bytes; one that answers nothing is ungraded, saying so.
+func TestScanNotTLS(t *testing.T) {
+	greets := tlstest.Listen(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.WriteString(c, "220 mail.example.com ESMTP\r\n")
+		_, _ = io.Copy(io.Discard, c)
+	})
+	_, err := Scan(context.Background(), Options{Addr: greets, Timeout: 5 * time.Second})
+	var nt *NotTLSError
+	if !errors.As(err, &nt) || string(nt.Start) != "220 m" || !errors.Is(err, ErrUnreachable) {
+		t.Errorf("scan of an SMTP greeting: %v, want a NotTLSError starting \"220 m\"", err)
+	}
+	silent := tlstest.Listen(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.Copy(io.Discard, c)
+	})
+	r, err := Scan(context.Background(), Options{Addr: silent, Timeout: 200 * time.Millisecond, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Grade != "" || !strings.HasPrefix(r.Ungraded, "the server answered no probe in time") {
+		t.Errorf("silent server: grade %q, ungraded %q", r.Grade, r.Ungraded)
+	}
+}
+
 func TestBits(t *testing.T) {
 	for s, want := range map[uint16]int{
 		0x003C: 128, // TLS_RSA_WITH_AES_128_CBC_SHA256

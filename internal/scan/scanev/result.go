@@ -20,6 +20,9 @@ type VersionResult struct {
 	// Incomplete says why the list of suites may miss some (a probe
 	// timed out); "" when complete.
 	Incomplete string
+	// NotTLS holds the first bytes of the answer (up to 5) when it was
+	// not a TLS record at all, which is why the version was refused.
+	NotTLS []byte
 }
 
 // Order says whose order of preference picks the suite.
