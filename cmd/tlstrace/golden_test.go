@@ -106,6 +106,8 @@ func TestGoldenRead(t *testing.T) {
 		{"TLSv12-lost-frame-keylog", []string{captures + "illustrated-tls12-lost-frame-13.pcap", "--keylog", td + "illustrated-tls12/keylog.txt"}},
 		{"TLSv13-lost-frame-keylog", []string{captures + "illustrated-tls13-lost-frame-13.pcap", "--keylog", td + "illustrated-tls13/keylog.txt"}},
 		{"DTLSv12-openssl-not-decoded", []string{captures + "dtls-openssl.pcapng"}},
+		{"TLSv12-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv12-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv12-maxfrag.keylog.txt"}},
+		{"TLSv13-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv13-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv13-maxfrag.keylog.txt"}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats {

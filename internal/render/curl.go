@@ -238,6 +238,8 @@ func (c *Curl) tls(ev *trace.Event) {
 		}
 		c.printf("* %s (%s), TLS alert, %s (%d):\n", version, dir, curlAlert(a.Description.Name), a.Level.Value<<8|a.Description.Value)
 	case trace.TypeApplicationData, trace.TypeEncryptedRecord, trace.TypePartialRecord, trace.TypeHeartbeat, trace.TypeNotTLS:
+	case trace.TypeHandshakeFragment:
+		// OpenSSL's message callback sees a message once it is whole.
 	default:
 		name, ok := curlMessageNames[ev.Type]
 		if !ok {

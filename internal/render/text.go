@@ -876,6 +876,13 @@ func recordParts(ev *trace.Event) (parts [2]string, n int) {
 // tlsSummary adds the facts of a tls-layer event, read from its payload.
 func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 	switch p := ev.Payload.(type) {
+	case *trace.HandshakeFragment:
+		name := DisplayName(p.Message.Name)
+		if p.Length == 0 {
+			add("bytes 1–%d of a %s, its header not yet whole", p.Held, name)
+			break
+		}
+		add("bytes %d–%d of a %s of %d", p.Held-p.Bytes+1, p.Held, name, p.Length)
 	case *trace.Message:
 		switch {
 		case p.ClientHello != nil:

@@ -70,6 +70,10 @@ const (
 	// TypePartialRecord is a record the connection ended inside: its
 	// header, when seen, gives the record (encrypted or not).
 	TypePartialRecord = "partial_record"
+	// TypeHandshakeFragment is a handshake record that completes no
+	// message: it holds part of one that a later record completes (a
+	// *HandshakeFragment); the message's event carries the last record.
+	TypeHandshakeFragment = "handshake_fragment"
 	// TypeNotTLS is a tcp step: a stream whose first bytes are not TLS
 	// (its payload is a *Data with those bytes).
 	TypeNotTLS = "not_tls"

@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"slices"
 
+	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -381,4 +382,30 @@ func alertPayload(b []byte) *Alert {
 		a.Description = &Enum{Name: wire.AlertDescription(b[1]).String(), Value: uint64(b[1])}
 	}
 	return a
+}
+
+// HandshakeFragment is the payload of a handshake_fragment event: a
+// handshake record that completes no message, holding part of one that
+// spans records (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1).
+type HandshakeFragment struct {
+	// Message is the type of the message it is part of.
+	Message Enum
+	// Bytes is how many bytes of the message the record holds; Held how
+	// many have come so far, this record's included.
+	Bytes, Held int
+	// Length is the message's length with its 4-byte header, 0 while the
+	// header itself is not whole.
+	Length int
+}
+
+// Tree is the fields of the event (JSON).
+func (p *HandshakeFragment) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddEnum("message", p.Message.Value, p.Message.Name)
+	f.AddUint("bytes", uint64(p.Bytes))
+	f.AddUint("held", uint64(p.Held))
+	if p.Length > 0 {
+		f.AddUint("length", uint64(p.Length))
+	}
+	return f
 }

@@ -261,7 +261,7 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
 	r := &c.dirs[from].hs
 	r.feed(b)
-	for {
+	for whole := false; ; whole = true {
 		msg, err := r.next()
 		if err != nil {
 			typ := wire.HandshakeType(0)
@@ -281,10 +281,26 @@ func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
 			return
 		}
 		if msg == nil {
+			if !whole {
+				c.fragment(from, at, info, b)
+			}
 			return
 		}
 		c.message(from, at, info, msg)
 	}
+}
+
+// fragment shows a handshake record that completed no message: every
+// record is shown, and this one's bytes are part of a message a later
+// record completes.
+func (c *Conn) fragment(from Side, at Stamp, info *Record, b []byte) {
+	typ, n, ok := c.dirs[from].hs.held()
+	if !ok {
+		return // an empty record: nothing held, nothing to show
+	}
+	p := &HandshakeFragment{Message: Enum{Name: typ.String(), Value: uint64(typ)}, Bytes: len(b), Held: len(c.dirs[from].hs.buf), Length: n}
+	c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeHandshakeFragment, Frame: at.Frame, Time: at.Time, Record: info,
+		Fields: p.Tree(), Raw: clone(b), Payload: p})
 }
 
 // message decodes one handshake message, emits it and applies it.
