@@ -93,6 +93,13 @@ func TestLabCommands(t *testing.T) {
 			if d := time.Since(start); d > 30*time.Second {
 				t.Errorf("scan took %v", d)
 			}
+			if s.Name == "garbage" || s.Name == "plain-http" {
+				// Nothing there speaks TLS: an error that says so.
+				if code != exitFailure || !strings.Contains(stderr, "does not speak TLS: it answered every hello with bytes that are not a TLS record") {
+					t.Errorf("scan: exit %d, want 1 and the bytes that are not TLS\n%s", code, stderr)
+				}
+				return
+			}
 			if code != 0 {
 				t.Fatalf("scan: exit %d\n%s", code, stderr)
 			}

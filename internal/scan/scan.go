@@ -190,7 +190,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		}
 		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
 	}
-	if notTLS(res.Versions) {
+	if ssl2.Outcome != Accepted && notTLS(res.Versions) {
 		return nil, &NotTLSError{Addr: o.Addr, Start: res.Versions[0].NotTLS}
 	}
 	res.Versions = append([]VersionResult{ssl2}, res.Versions...)
@@ -380,7 +380,9 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 		if a.outcome != Accepted {
 			if len(vr.Suites) == 0 {
 				vr.Outcome, vr.Reason = a.outcome, reason(a)
-				if he := (*wire.RecordHeaderError)(nil); errors.As(a.err, &he) {
+				if he := (*wire.RecordHeaderError)(nil); errors.As(a.err, &he) && he.Problem != wire.HeaderOversized && he.Problem != wire.HeaderShort {
+					// Not a record header at all; a record too long
+					// for TLS is still TLS's.
 					vr.NotTLS = he.Header
 				}
 			} else if a.outcome != Refused {
