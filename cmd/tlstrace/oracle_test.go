@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -762,23 +763,24 @@ func tsharkStepsOf(t *testing.T, pcap, keylog, decodeAs string, outOfOrder bool)
 				}
 				if n == 0 {
 					// A handshake record tshark could not decrypt, or
-					// one holding only part of a message, which tshark
-					// and tlstrace both show in the record that
-					// completes it: tshark then lists the fragments.
+					// one holding only part of a message: tshark shows
+					// the message in the record that completes it, and
+					// lists the fragments there.
 					step("encrypted_record", nil)
 					steps := out[conn]
 					steps[len(steps)-1].fragment = true
 				}
 				if f := r.first("tls.handshake.fragment.count"); f != nil {
+					// The records before that one are tlstrace's
+					// handshake_fragment steps.
 					k, _ := strconv.Atoi(f.val)
 					steps := out[conn]
 					for i := len(steps) - 1; i >= 0 && k > 1; i-- {
 						if steps[i].from == from && steps[i].fragment {
-							steps = slices.Delete(steps, i, i+1)
+							steps[i].kind, steps[i].fragment = "handshake_fragment", false
 							k--
 						}
 					}
-					out[conn] = steps
 				}
 			default:
 				step("record_"+ct, nil)
@@ -896,6 +898,48 @@ func TestOracleIllustrated(t *testing.T) {
 			pcap, keylog := td+name+"/capture.pcap", td+name+"/keylog.txt"
 			checkOracle(t, oracleCase{pcap: pcap, keylog: keylog, decodeAs: "tcp.port==8443,tls",
 				events: runJSON(t, "read", pcap, "--keylog", keylog, "--json")})
+		})
+	}
+}
+
+// TestOracleTCPWindow checks the window of every TCP step tlstrace shows
+// (SYN, SYN-ACK, ACK, FIN, RST) against tshark's, frame by frame:
+// tcp.window_size (scaled, RFC 7323) as win, tcp.window_size_value as
+// raw_win. The captures' SYNs carry Window Scale counts of 6, 7 and 10.
+func TestOracleTCPWindow(t *testing.T) {
+	tlstest.RequirePeer(t, "tshark")
+	const captures = "testdata/captures/"
+	for _, pcap := range []string{td + "illustrated-tls12/capture.pcap", td + "illustrated-tls13/capture.pcap",
+		captures + "curl-TLSv13-h2.pcapng", captures + "curl-TLSv12-http1.1.pcapng", captures + "openssl-TLSv13-maxfrag.pcapng"} {
+		t.Run(filepath.Base(pcap), func(t *testing.T) {
+			want := map[int]string{}
+			for _, line := range strings.Split(strings.TrimSpace(tshark(t, "-r", pcap, "-Y", "tcp", "-T", "fields",
+				"-e", "frame.number", "-e", "tcp.window_size", "-e", "tcp.window_size_value")), "\n") {
+				frame, wins, _ := strings.Cut(line, "\t")
+				n, _ := strconv.Atoi(frame)
+				want[n] = wins
+			}
+			steps := 0
+			for _, ev := range runJSON(t, "read", pcap, "--json") {
+				if ev.Layer != "tcp" || ev.Frame == 0 || !slices.Contains([]string{"syn", "syn_ack", "ack", "fin", "rst"}, ev.Type) {
+					continue
+				}
+				var f struct{ Win, RawWin uint64 }
+				f.Win, f.RawWin = math.MaxUint64, math.MaxUint64
+				if err := json.Unmarshal(ev.Fields, &struct {
+					Win    *uint64 `json:"win"`
+					RawWin *uint64 `json:"raw_win"`
+				}{&f.Win, &f.RawWin}); err != nil {
+					t.Fatal(err)
+				}
+				if got := fmt.Sprintf("%d\t%d", f.Win, f.RawWin); got != want[ev.Frame] {
+					t.Errorf("frame %d (%s): win, raw_win %q, tshark's window_size, window_size_value %q", ev.Frame, ev.Type, got, want[ev.Frame])
+				}
+				steps++
+			}
+			if steps < 4 {
+				t.Errorf("only %d TCP steps compared", steps)
+			}
 		})
 	}
 }

@@ -117,9 +117,12 @@ type TCPEvent struct {
 	// side's initial sequence number, as Wireshark shows them.
 	Seq, Ack       uint32
 	RelSeq, RelAck uint32
-	Window         uint16
-	Len            int
-	Flags          uint8
+	// Window is the receive window the segment advertises, scaled as
+	// Flow.window says; RawWindow its Window field as on the wire.
+	Window    uint32
+	RawWindow uint16
+	Len       int
+	Flags     uint8
 	// Missing is the number of bytes never seen, for a gap or truncated.
 	Missing int
 	// A "retransmission" is a segment whose bytes, or some of them, were

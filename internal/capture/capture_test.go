@@ -789,3 +789,50 @@ func (dataFunc) Close(*Flow)    {}
 func (d dataFunc) Data(_ *Flow, _ bool, _ int, _ time.Time, b []byte) {
 	d(b)
 }
+
+// TestWindowScale reads the Window Scale option of SYNs (RFC 7323): a
+// count past 14 is 14, and it means nothing on another segment.
+func TestWindowScale(t *testing.T) {
+	for _, c := range []struct {
+		flags uint8
+		opts  []byte
+		want  int8
+	}{
+		{flagSYN, []byte{2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 10}, 10},
+		{flagSYN | flagACK, []byte{1, 1, 3, 3, 7}, 7},
+		{flagSYN, []byte{3, 3, 15}, 14},
+		{flagSYN, []byte{2, 4, 0xff, 0xd7}, -1},
+		{flagSYN, []byte{0, 3, 3, 7}, -1},
+		{flagSYN, []byte{3, 3}, -1},
+		{flagSYN, []byte{2, 0, 3, 3, 7}, -1},
+		{flagACK, []byte{3, 3, 7}, -1},
+	} {
+		if got := windowScale(c.flags, c.opts); got != c.want {
+			t.Errorf("flags %#x, options % x: %d, want %d", c.flags, c.opts, got, c.want)
+		}
+	}
+}
+
+// TestFlowWindow scales a segment's window by its sender's count only when
+// both SYNs carried the option, and never a SYN's.
+func TestFlowWindow(t *testing.T) {
+	flow := func(client, server *half) *Flow { return &Flow{dirs: [2]*half{client, server}} }
+	both := flow(&half{syn: true, wscale: 7}, &half{syn: true, wscale: 10})
+	if w := both.window(true, 64, flagACK); w != 64<<7 {
+		t.Errorf("client window %d, want %d", w, 64<<7)
+	}
+	if w := both.window(false, 64, flagACK); w != 64<<10 {
+		t.Errorf("server window %d, want %d", w, 64<<10)
+	}
+	if w := both.window(false, 65483, flagSYN|flagACK); w != 65483 {
+		t.Errorf("SYN-ACK window %d, want it unscaled", w)
+	}
+	for name, f := range map[string]*Flow{
+		"one side without the option": flow(&half{syn: true, wscale: 7}, &half{syn: true, wscale: -1}),
+		"no SYN seen":                 flow(&half{}, &half{}),
+	} {
+		if w := f.window(true, 64, flagACK); w != 64 {
+			t.Errorf("%s: window %d, want 64", name, w)
+		}
+	}
+}

@@ -204,6 +204,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		ack:    binary.BigEndian.Uint32(b[8:]),
 		flags:  b[13],
 		window: binary.BigEndian.Uint16(b[14:]),
+		wscale: windowScale(b[13], b[20:off]),
 		data:   b[off:],
 		cut:    cut,
 		short:  short,
@@ -234,4 +235,31 @@ func (rd *reader) udp(src, dst netip.Addr, ts time.Time, cut int, b []byte) {
 	}
 	rd.stats.DNS++
 	h.DNS(Datagram{Src: netip.AddrPortFrom(src, sp), Dst: netip.AddrPortFrom(dst, dp), Frame: rd.frame, Time: ts, Payload: b[8:n]})
+}
+
+// windowScale returns the shift count of the Window Scale option of a SYN
+// segment (RFC 7323, Section 2): -1 for a segment without one, or one that
+// is not a SYN (where the option means nothing). A count over 14 is used
+// as 14, as Section 2.3 says to.
+func windowScale(flags uint8, opts []byte) int8 {
+	if flags&flagSYN == 0 {
+		return -1
+	}
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0: // end of options
+			return -1
+		case 1: // no-operation
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || int(opts[1]) < 2 || int(opts[1]) > len(opts) {
+			return -1
+		}
+		if opts[0] == 3 && opts[1] == 3 {
+			return int8(min(opts[2], 14))
+		}
+		opts = opts[opts[1]:]
+	}
+	return -1
 }

@@ -14,7 +14,9 @@ type segment struct {
 	seq, ack uint32
 	flags    uint8
 	window   uint16
-	data     []byte
+	// wscale is a SYN's Window Scale shift count, -1 without one.
+	wscale int8
+	data   []byte
 	// cut counts the payload bytes past the capture's snapshot length:
 	// the segment carried data plus cut bytes.
 	cut int
@@ -32,8 +34,12 @@ type segment struct {
 type half struct {
 	started bool   // next is known
 	isn     uint32 // initial sequence number (or first seen seq - 1)
-	next    uint32 // next expected sequence number
-	fin     bool
+	// syn says that this direction's SYN was seen, and wscale its
+	// Window Scale shift count (-1 without the option).
+	syn    bool
+	wscale int8
+	next   uint32 // next expected sequence number
+	fin    bool
 	// ooo holds segments that arrived ahead of next, by sequence number.
 	ooo      []pendingSeg
 	buffered int
@@ -55,6 +61,23 @@ type pendingSeg struct {
 	frame  int
 	ts     time.Time
 	in     *buffer // as segment.in
+}
+
+// window returns the receive window a segment from the client (or the
+// server) advertises, its Window field raw: shifted by the sender's Window
+// Scale count when both SYNs were seen and both carried the option, which
+// is when scaling is in effect (RFC 7323, Section 2.2); never for a SYN.
+// Without the SYNs the scale is unknown, and the field is taken as it is,
+// as Wireshark takes it.
+func (f *Flow) window(fromClient bool, raw uint16, flags uint8) uint32 {
+	d, other := f.dirs[1], f.dirs[0]
+	if fromClient {
+		d, other = f.dirs[0], f.dirs[1]
+	}
+	if flags&flagSYN != 0 || !d.syn || !other.syn || d.wscale < 0 || other.wscale < 0 {
+		return uint32(raw)
+	}
+	return uint32(raw) << d.wscale
 }
 
 // seqDiff returns a-b in serial arithmetic (RFC 1982), so that sequence
@@ -180,8 +203,11 @@ func (rd *reader) process(s *segment) {
 	if fromClient {
 		d, other = f.dirs[0], f.dirs[1]
 	}
+	if syn && !d.syn {
+		d.syn, d.wscale = true, s.wscale
+	}
 	ev := TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Seq: s.seq, Ack: s.ack,
-		Window: s.window, Len: len(s.data), Flags: s.flags}
+		RawWindow: s.window, Window: f.window(fromClient, s.window, s.flags), Len: len(s.data), Flags: s.flags}
 	if syn {
 		if !d.started {
 			d.started, d.isn, d.next = true, s.seq, s.seq+1
@@ -408,7 +434,7 @@ func (rd *reader) retransmission(f *Flow, d *half, fromClient bool, p *pendingSe
 		f.retransDiffer++
 	}
 	ev := TCPEvent{Flow: f, Frame: p.frame, Time: p.ts, FromClient: fromClient, Kind: "retransmission",
-		Seq: p.seq, RelSeq: p.seq - d.isn, Ack: ack, Window: window, Len: len(p.data) + p.cut, Flags: flags,
+		Seq: p.seq, RelSeq: p.seq - d.isn, Ack: ack, RawWindow: window, Window: f.window(fromClient, window, flags), Len: len(p.data) + p.cut, Flags: flags,
 		Again: again, Differ: differ, DifferAt: at - d.isn, Unchecked: unchecked}
 	if other := f.dirs[1]; fromClient && other.started {
 		ev.RelAck = ack - other.isn

@@ -812,10 +812,14 @@ func Summary(ev *trace.Event) string {
 			break
 		}
 		add("seq=%d", p.Seq)
+		if p.Kind == trace.TypeGap {
+			add("missing=%d", p.Missing)
+			break
+		}
 		add("ack=%d", p.Ack)
 		add("win=%d", p.Window)
 		add("len=%d", p.Len)
-		if p.Kind == trace.TypeGap || p.Kind == trace.TypeTruncated {
+		if p.Kind == trace.TypeTruncated {
 			add("missing=%d", p.Missing)
 		}
 		if p.Kind == trace.TypeRetransmission {

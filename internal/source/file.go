@@ -215,7 +215,7 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 		from = trace.Local
 	}
 	tev := trace.NewEvent(id, from, &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
-		Window: uint32(ev.Window), Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing,
+		Window: ev.Window, RawWindow: ev.RawWindow, Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing,
 		Again: ev.Again, Differ: ev.Differ, DifferAt: ev.DifferAt, Unchecked: ev.Unchecked, Segments: ev.Segments})
 	tev.Frame, tev.Time = ev.Frame, ev.Time
 	switch {

@@ -303,9 +303,13 @@ func (p *NotDecoded) Reason() string {
 // snapshot length (truncated). Seq and Ack are relative to the initial sequence
 // numbers, as Wireshark shows them.
 type TCPSegment struct {
-	Kind           string
-	Seq, Ack       uint32
+	Kind     string
+	Seq, Ack uint32
+	// Window is the receive window advertised, scaled by the Window
+	// Scale option when both SYNs carried it (as Wireshark's
+	// tcp.window_size); RawWindow the header's field.
 	Window         uint32
+	RawWindow      uint16
 	Len            int
 	RawSeq, RawAck uint32
 	// Missing counts the bytes lost in a gap, or cut from the packet
@@ -333,12 +337,20 @@ func (p *TCPSegment) Tree() *field.Node {
 		return f
 	}
 	f.AddUint("seq", uint64(p.Seq))
+	if p.Kind == TypeGap {
+		// Bytes missing from the capture: no segment, so no
+		// acknowledgement, window or length of one.
+		f.AddUint("raw_seq", uint64(p.RawSeq))
+		f.AddUint("missing", uint64(p.Missing))
+		return f
+	}
 	f.AddUint("ack", uint64(p.Ack))
 	f.AddUint("win", uint64(p.Window))
 	f.AddUint("len", uint64(p.Len))
 	f.AddUint("raw_seq", uint64(p.RawSeq))
 	f.AddUint("raw_ack", uint64(p.RawAck))
-	if p.Kind == TypeGap || p.Kind == TypeTruncated {
+	f.AddUint("raw_win", uint64(p.RawWindow))
+	if p.Kind == TypeTruncated {
 		f.AddUint("missing", uint64(p.Missing))
 	}
 	if p.Kind == TypeRetransmission {
