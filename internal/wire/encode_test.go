@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"slices"
 	"testing"
@@ -244,6 +245,10 @@ func TestEncodeCertificateRequest(t *testing.T) {
 	if n := node(t, m, "certificate_authorities"); len(n.Children) != 1 {
 		t.Errorf("1.2 CAs: %+v", n)
 	}
+	// In JSON each authority is its DER and the name it reads as.
+	if j := string(node(t, m, "certificate_authorities").AppendJSON(nil)); j != fmt.Sprintf(`[{"distinguished_name":"%x","name":"CN=Some CA"}]`, dn) {
+		t.Errorf("1.2 CAs in JSON: %s", j)
+	}
 	if cr := m.CertificateRequest; cr == nil || !slices.Equal(cr.SignatureSchemes, []uint16{0x0401}) || !slices.Equal(cr.Authorities, []string{"CN=Some CA"}) {
 		t.Errorf("1.2 typed view: %+v", cr)
 	}
@@ -258,6 +263,9 @@ func TestEncodeCertificateRequest(t *testing.T) {
 	m = mustParse(t, Context{Version: VersionTLS13, FromServer: true}, must[[]byte](t)(MarshalCertificateRequest13([]byte{7}, []Extension{sigs, {Type: ExtCertAuthorities, Data: cas.BytesOrPanic()}})))
 	if cr := m.CertificateRequest; cr == nil || !slices.Equal(cr.SignatureSchemes, []uint16{0x0403, 0x0808}) || !slices.Equal(cr.Authorities, []string{"CN=Some CA", ""}) {
 		t.Errorf("1.3 typed view: %+v", cr)
+	}
+	if j := string(node(t, m, "authorities").AppendJSON(nil)); j != fmt.Sprintf(`[{"distinguished_name":"%x","name":"CN=Some CA"},{"distinguished_name":"3001"}]`, dn) {
+		t.Errorf("1.3 CAs in JSON: %s", j)
 	}
 	m = mustParse(t, Context{Version: VersionTLS10, FromServer: true}, must[[]byte](t)(MarshalCertificateRequest12(VersionTLS10, []uint8{1}, nil, nil)))
 	if find(m.Fields, "supported_signature_algorithms") != nil {

@@ -105,16 +105,20 @@ func SSLv2CipherName(v uint32) string {
 }
 
 // distinguishedName reads one DistinguishedName (a DER Name with a 2-byte
-// length, RFC 5246, Section 7.4.4) and adds it in RFC 4514 form when it
-// parses.
+// length, RFC 5246, Section 7.4.4) as an item of its list: its DER, and
+// beside it its RFC 4514 form ("name") when it parses.
 func (r *reader) distinguishedName() (string, bool) {
-	der, ok := r.opaque("distinguished_name", 2)
+	// An item of its own, so that the name it reads as stands beside its
+	// DER in every view (JSON has no place for a note on bytes).
+	it := r.item()
+	der, ok := it.opaque("distinguished_name", 2)
+	r.finish(it)
 	if !ok {
 		return "", false
 	}
 	name := dnString(der)
 	if name != "" {
-		r.last().Note = name
+		it.node.AddString("name", name)
 	}
 	return name, true
 }
