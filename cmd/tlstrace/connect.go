@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -57,6 +58,12 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	// An https:// URL names the server as verify's argument does.
+	if rest, ok := strings.CutPrefix(addr, "https://"); ok {
+		addr, _, _ = strings.Cut(rest, "/")
+	} else if strings.Contains(addr, "://") {
+		return fail(exitUsage, fmt.Errorf("%q: connect takes HOST[:PORT] or an https:// URL", addr), "for a mail or other clear-text protocol, give HOST:PORT and --starttls PROTO")
+	}
 	host, port, err := client.SplitHostPort(addr, "443")
 	if err != nil {
 		return fail(exitUsage, err, "write HOST:PORT")
