@@ -196,10 +196,17 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 // so that a chain can be explained up to the root that was trusted.
 func LoadRoots(file, dir string) ([]*x509.Certificate, error) {
 	var roots []*x509.Certificate
-	var files []string
 	if file != "" {
-		files = append(files, file)
+		// The file named is read whole, as verify --cacert reads it (and
+		// OpenSSL, for curl): a block that does not parse is an error,
+		// not a CA left out.
+		certs, err := certio.ReadCerts("", file)
+		if err != nil {
+			return nil, &setting.Error{Name: "CACert", Err: err, File: true}
+		}
+		roots = certs
 	}
+	var files []string
 	if dir != "" {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
@@ -211,17 +218,15 @@ func LoadRoots(file, dir string) ([]*x509.Certificate, error) {
 			}
 		}
 	}
-	for i, f := range files {
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, &setting.Error{Name: "CACert", Err: fmt.Errorf("reading CA file: %w", err), File: true}
+			return nil, &setting.Error{Name: "CAPath", Err: fmt.Errorf("reading CA file: %w", err), File: true}
 		}
 		certs := pemCerts(b)
 		if len(certs) == 0 {
 			if c, err := x509.ParseCertificate(b); err == nil {
 				certs = append(certs, c)
-			} else if i == 0 && file != "" {
-				return nil, &setting.Error{Name: "CACert", Value: f, Err: errors.New("holds no PEM or DER certificate"), File: true}
 			}
 		}
 		roots = append(roots, certs...)
