@@ -237,6 +237,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		if w := negativeSerial(r.Links); w != nil {
 			r.Warnings = append(r.Warnings, *w)
 		}
+		if w := singleLabelWildcard(leaf, o.Name); w != nil {
+			r.Warnings = append(r.Warnings, *w)
+		}
 	}
 	var inv x509.CertificateInvalidError
 	if errors.As(r.Err, &inv) && inv.Reason == x509.NoValidChains {
