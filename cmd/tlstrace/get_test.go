@@ -66,7 +66,7 @@ func TestDemo(t *testing.T) {
 	if code := run([]string{"demo"}, &out, &errb); code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, errb.String())
 	}
-	for _, w := range []string{"ClientHello", "EncryptedExtensions  [decrypted]", "Verify  trusted", "HTTP Response  HTTP/2.0 200\n", "TLS handshake"} {
+	for _, w := range []string{"ClientHello", "EncryptedExtensions  ALPN h2, [decrypted]", "Verify  trusted", "HTTP Response  HTTP/2.0 200\n", "TLS handshake"} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("demo output lacks %q:\n%s", w, out.String())
 		}

@@ -108,6 +108,7 @@ func TestGoldenRead(t *testing.T) {
 		{"DTLSv12-openssl-not-decoded", []string{captures + "dtls-openssl.pcapng"}},
 		{"TLSv12-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv12-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv12-maxfrag.keylog.txt"}},
 		{"TLSv13-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv13-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv13-maxfrag.keylog.txt"}},
+		{"TLSv13-openssl-0rtt-keylog", []string{captures + "openssl-TLSv13-0rtt.pcapng", "--keylog", captures + "openssl-TLSv13-0rtt.keylog.txt"}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats {

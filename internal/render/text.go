@@ -855,15 +855,20 @@ func dataSummary(ev *trace.Event, p *trace.Data) string {
 }
 
 // recordParts returns the last parts of a record's summary: whether it
-// was decrypted, and what a NULL cipher protected (at most two, in an
-// array, so that the summary of every record allocates nothing more).
-func recordParts(ev *trace.Event) (parts [2]string, n int) {
+// was decrypted, whether it was 0-RTT early data, and what a NULL cipher
+// protected (in an array, so that the summary of every record allocates
+// nothing more).
+func recordParts(ev *trace.Event) (parts [3]string, n int) {
 	r := ev.Record
 	if r == nil {
 		return parts, 0
 	}
 	if r.Encrypted && ev.Type != trace.TypeEncryptedRecord && ev.Type != trace.TypePartialRecord {
 		parts[n] = "[decrypted]"
+		n++
+	}
+	if r.EarlyData {
+		parts[n] = "[0-RTT early data]"
 		n++
 	}
 	switch r.MAC {
@@ -932,6 +937,17 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			}
 			if h.SelectedPSK {
 				add("PSK accepted")
+			}
+		case p.EncryptedExtensions != nil:
+			if a := p.EncryptedExtensions.ALPN; a != nil {
+				add("ALPN %s", strings.Join(a, " "))
+			}
+			switch ed := p.EncryptedExtensions.EarlyData; {
+			case ed == nil:
+			case *ed:
+				add("early data accepted")
+			default:
+				add("early data rejected: the client's 0-RTT records were discarded")
 			}
 		case p.Certificate != nil:
 			l := p.Certificate

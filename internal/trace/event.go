@@ -120,6 +120,9 @@ type Record struct {
 	// Seq is the record sequence number in its direction's current key
 	// epoch, set for decrypted records.
 	Seq *uint64 `json:"seq,omitempty"`
+	// EarlyData reports a TLS 1.3 record the client sent as 0-RTT early
+	// data: it opened with the client early traffic secret.
+	EarlyData bool `json:"early_data,omitempty"`
 	// Anomalies lists what was wrong with the record itself (its length
 	// over the version's limit); offsets count from the record header.
 	// Every event the record carried shares them.

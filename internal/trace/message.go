@@ -81,6 +81,11 @@ type EncryptedExtensions struct {
 	// ALPN is the protocol the server selected (one name when well
 	// formed); nil if absent.
 	ALPN []string
+	// EarlyData says, when the ClientHello offered early data, whether
+	// the server accepted it: an early_data extension here (RFC 8446,
+	// Section 4.2.10). Rejected, the client's 0-RTT records were
+	// discarded. Nil when none was offered.
+	EarlyData *bool
 }
 
 // ALPN returns the protocols a ServerHello or EncryptedExtensions selected,

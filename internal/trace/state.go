@@ -124,6 +124,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	info.Seq = &info.seq
 	if d.cur != nil {
 		info.Key = d.cur.use
+		info.EarlyData = d.cur.use != nil && d.cur.use.Secret == keylog.LabelClientEarlyTrafficSecret
 	}
 	if null != nil {
 		info.Encrypted, info.MAC = false, MACVerified
@@ -290,6 +291,21 @@ func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
 	}
 }
 
+// earlyDataAnswer says, on the EncryptedExtensions of a connection whose
+// ClientHello offered early data, whether the server took it: with an
+// early_data extension there, or not, and then the client's 0-RTT records
+// were discarded (RFC 8446, Section 4.2.10).
+func (c *Conn) earlyDataAnswer(ev *Event, ee *EncryptedExtensions, m *wire.Message) {
+	accepted := slices.ContainsFunc(m.EncryptedExtensions.Extensions, func(x wire.Extension) bool { return x.Type == wire.ExtEarlyData })
+	ee.EarlyData = &accepted
+	if ev.Fields != nil {
+		ev.Fields.Note = "the server accepted the client's early data (0-RTT)"
+		if !accepted {
+			ev.Fields.Note = "the server rejected the client's early data: no early_data extension here, so its 0-RTT records were discarded (RFC 8446, Section 4.2.10)"
+		}
+	}
+}
+
 // fragment shows a handshake record that completed no message: every
 // record is shown, and this one's bytes are part of a message a later
 // record completes.
@@ -311,6 +327,9 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 		Record: info, Fields: m.Fields, Anomalies: m.Anomalies, Raw: raw, Payload: NewMessage(m, int(raw[0]))}
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
+	}
+	if p := ev.Payload.(*Message); p.EncryptedExtensions != nil && from == Server && c.earlyData {
+		c.earlyDataAnswer(ev, p.EncryptedExtensions, m)
 	}
 	if c.version != wire.VersionTLS13 {
 		if m.Type == wire.TypeClientHello && c.version != 0 {
