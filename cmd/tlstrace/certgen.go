@@ -57,6 +57,12 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			for _, d := range m.Dropped {
 				fmt.Fprintf(stderr, "tlstrace: %s\n", droppedText(d))
 			}
+			if m.IssuerExpired {
+				fmt.Fprintf(stderr, "tlstrace: warning: the issuer %q has expired: no chain through it verifies; renew the CA (tlstrace cert ca) and issue again\n", m.Issuer)
+			}
+			if m.IssuerNoCAs {
+				fmt.Fprintf(stderr, "tlstrace: warning: the issuer %q may not certify CAs (its pathLenConstraint is 0): no chain through the new CA verifies; issue it from a CA whose --path-len allows one more, or from the root\n", m.Issuer)
+			}
 			if !m.IssuerNotAfter.IsZero() {
 				fmt.Fprintf(stderr, "tlstrace: warning: the certificate is valid after its issuer %q expires (%s): from then on no chain through it verifies; give fewer --days (or --not-after), or renew the CA\n", m.Issuer, m.IssuerNotAfter.UTC().Format(time.RFC3339))
 			}
@@ -89,8 +95,7 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ca.Profile = certgen.ProfileCA
-			_, err := ca.Certificate()
-			return certJobError(err)
+			return made("CA certificate", "")(ca.Certificate())
 		},
 	}
 	keyFlags(caCmd.Flags(), &ca)

@@ -103,6 +103,13 @@ type Made struct {
 	// issuer expires, to the issuer's end of validity: from then on no
 	// chain through the issuer verifies.
 	IssuerNotAfter time.Time
+	// IssuerExpired is set when the issuer had already expired when the
+	// certificate was issued: no chain through it verifies now.
+	IssuerExpired bool
+	// IssuerNoCAs is set when the certificate is a CA's and its issuer
+	// may not certify CAs (pathLenConstraint 0): no chain through the
+	// new CA verifies.
+	IssuerNoCAs bool
 	// Issuer names that issuer.
 	Issuer string
 	// Dropped is what the request signed asked for that the
@@ -244,8 +251,13 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 		return Made{}, err
 	}
 	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped}
-	if c.Issuer != nil && leaf.NotAfter.After(c.Issuer.NotAfter) {
-		m.IssuerNotAfter, m.Issuer = c.Issuer.NotAfter, dn.Subject(c.Issuer)
+	if c.Issuer != nil {
+		m.Issuer = dn.Subject(c.Issuer)
+		m.IssuerExpired = time.Now().After(c.Issuer.NotAfter)
+		if !m.IssuerExpired && leaf.NotAfter.After(c.Issuer.NotAfter) {
+			m.IssuerNotAfter = c.Issuer.NotAfter
+		}
+		m.IssuerNoCAs = leaf.IsCA && c.Issuer.BasicConstraintsValid && c.Issuer.MaxPathLen == 0 && c.Issuer.MaxPathLenZero
 	}
 	if err := j.writeKey(keyDER); err != nil {
 		return m, err
