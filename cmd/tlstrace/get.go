@@ -216,6 +216,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 			return fail(exitInput, err, "")
 		}
 	}
+	if (o.body || o.output == "-") && o.jsonOut {
+		return fail(exitUsage, errors.New("--body (or -o -) and --json conflict: the body would be mixed into the JSON Lines"), "write the body to a file with -o FILE")
+	}
 	var bodyBuf *strings.Builder
 	switch {
 	case o.output == "-":
@@ -272,7 +275,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		}
 	}
 	err = finishOutput(err, out.Flush, doneHTML)
-	if bodyBuf != nil && !o.jsonOut {
+	if bodyBuf != nil {
 		fmt.Fprint(stdout, bodyBuf.String())
 	}
 	if res != nil {
