@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/spf13/pflag"
+	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/render"
 )
 
@@ -34,12 +35,7 @@ func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
 	if o.secrets {
 		mode = 0o600
 	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err == nil && o.secrets {
-		if err = f.Chmod(mode); err != nil {
-			f.Close()
-		}
-	}
+	f, err := certio.Create(name, mode, true)
 	if err != nil {
 		return nil, nil, fail(exitInput, fmt.Errorf("--html: %w", err), "")
 	}

@@ -16,9 +16,14 @@ type seconds time.Duration
 const maxSeconds = 1e9
 
 func (s *seconds) Set(v string) error {
-	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if !(f >= 0 && f <= maxSeconds) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case f != f:
+			return errors.New("want a number of seconds")
+		case f < 0:
 			return errors.New("want 0 or more seconds")
+		case f > maxSeconds:
+			return errors.New("want at most 1000000000 seconds (about 31 years)")
 		}
 		*s = seconds(f * float64(time.Second))
 		return nil
@@ -29,6 +34,9 @@ func (s *seconds) Set(v string) error {
 	}
 	if d < 0 {
 		return errors.New("want 0 or more seconds")
+	}
+	if d > maxSeconds*time.Second {
+		return errors.New("want at most 1000000000 seconds (about 31 years)")
 	}
 	*s = seconds(d)
 	return nil

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"io"
 	"net/netip"
-	"os"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/certio"
 )
 
 // Chunk is bytes one side of a connection sent, as a live tap saw them.
@@ -239,13 +240,9 @@ func checksum(initial uint32, b []byte) uint16 {
 // readable by its owner only: it holds the session keys. A file that
 // existed is replaced whole, and its mode made 0600 too.
 func WritePcapngFile(name string, keyLog []byte, conns []*Conn) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := certio.Create(name, 0o600, true)
 	if err != nil {
 		return err
 	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		err = WritePcapng(f, keyLog, conns)
-	}
-	return errors.Join(err, f.Close())
+	return errors.Join(WritePcapng(f, keyLog, conns), f.Close())
 }

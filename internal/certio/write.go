@@ -9,23 +9,40 @@ import (
 )
 
 // WriteFile writes data to a new file with mode, or over an existing one
-// when overwrite is set; without it, an existing file is an error that
-// matches os.ErrExist. The mode is applied to an existing file too (a
-// private key must not stay readable by others).
+// when overwrite is set, as Create opens it.
 func WriteFile(name string, data []byte, mode os.FileMode, overwrite bool) error {
+	f, err := Create(name, mode, overwrite)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return errors.Join(err, f.Close())
+}
+
+// Create opens a new file with mode for writing, or an existing one
+// emptied when overwrite is set; without it, an existing file is an error
+// that matches os.ErrExist. The mode is applied to an existing regular
+// file too (a private key, or a file that holds secrets, must not stay
+// readable by others); a device or a pipe (/dev/null, /dev/stdout) is
+// written as it is.
+func Create(name string, mode os.FileMode, overwrite bool) (*os.File, error) {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if overwrite {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
 	f, err := os.OpenFile(name, flags, mode)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	err = f.Chmod(mode)
-	if err == nil {
-		_, err = f.Write(data)
+	st, err := f.Stat()
+	if err == nil && st.Mode().IsRegular() && st.Mode().Perm() != mode {
+		err = f.Chmod(mode)
 	}
-	return errors.Join(err, f.Close())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // Files writes what a certificate command makes: PEM blocks, or DER, to

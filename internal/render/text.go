@@ -887,11 +887,16 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 	switch p := ev.Payload.(type) {
 	case *trace.HandshakeFragment:
 		name := DisplayName(p.Message.Name)
-		if p.Length == 0 {
-			add("bytes 1–%d of a %s, its header not yet whole", p.Held, name)
-			break
+		switch {
+		case p.Bytes == 0 && p.Message.Name == "":
+			add("empty")
+		case p.Bytes == 0:
+			add("empty, inside a %s (%d bytes of it so far)", name, p.Held)
+		case p.Length == 0:
+			add("bytes %d–%d of a %s, its header not yet whole", p.Held-p.Bytes+1, p.Held, name)
+		default:
+			add("bytes %d–%d of a %s of %d", p.Held-p.Bytes+1, p.Held, name, p.Length)
 		}
-		add("bytes %d–%d of a %s of %d", p.Held-p.Bytes+1, p.Held, name, p.Length)
 	case *trace.Message:
 		switch {
 		case p.ClientHello != nil:

@@ -127,3 +127,23 @@ func TestDumpSame(t *testing.T) {
 		}
 	}
 }
+
+// TestFragmentSummary: a handshake fragment says which bytes of which
+// message it holds, those of the header too before the length is known.
+func TestFragmentSummary(t *testing.T) {
+	ch := trace.Enum{Name: "client_hello", Value: 1}
+	for _, c := range []struct {
+		p    trace.HandshakeFragment
+		want string
+	}{
+		{trace.HandshakeFragment{Message: ch, Bytes: 512, Held: 512, Length: 882}, "bytes 1–512 of a ClientHello of 882"},
+		{trace.HandshakeFragment{Message: ch, Bytes: 1, Held: 2}, "bytes 2–2 of a ClientHello, its header not yet whole"},
+		{trace.HandshakeFragment{Message: ch, Bytes: 0, Held: 10, Length: 252}, "empty, inside a ClientHello (10 bytes of it so far)"},
+		{trace.HandshakeFragment{}, "empty"},
+	} {
+		ev := &trace.Event{Layer: trace.LayerTLS, Type: trace.TypeHandshakeFragment, Payload: &c.p}
+		if got := Summary(ev); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.p, got, c.want)
+		}
+	}
+}

@@ -312,9 +312,14 @@ func readAnswer(conn io.Reader, h *hello) answer {
 	var got answer
 	header := make([]byte, wire.RecordHeaderLen)
 	for {
-		if _, err := io.ReadFull(conn, header); err != nil {
+		if n, err := io.ReadFull(conn, header); err != nil {
 			if got.hello != nil {
 				return got
+			}
+			// Fewer than 5 bytes, then the end: not TLS when the first
+			// cannot start a record ("hi\n").
+			if he := wire.NewRecordHeaderError(header[:n], wire.HeaderShort); n > 0 && notRecord(he) {
+				return answer{outcome: Refused, err: fmt.Errorf("the answer is not TLS: %w", he)}
 			}
 			return readFailure(err)
 		}

@@ -91,6 +91,20 @@ func (e *NotTLSError) Error() string {
 
 func (e *NotTLSError) Unwrap() error { return ErrUnreachable }
 
+// notRecord reports whether the answer he rejects is not a TLS record at
+// all: a record too long for TLS is still TLS's, and an answer of fewer
+// than 5 bytes is not a record only when its first byte is no content
+// type ("hi\n" and a close).
+func notRecord(he *wire.RecordHeaderError) bool {
+	switch he.Problem {
+	case wire.HeaderOversized:
+		return false
+	case wire.HeaderShort:
+		return len(he.Header) > 0 && (he.Header[0] < 20 || he.Header[0] > 24)
+	}
+	return true
+}
+
 // notTLS reports whether every version was refused with an answer that
 // is not TLS.
 func notTLS(vrs []VersionResult) bool {
@@ -380,9 +394,7 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 		if a.outcome != Accepted {
 			if len(vr.Suites) == 0 {
 				vr.Outcome, vr.Reason = a.outcome, reason(a)
-				if he := (*wire.RecordHeaderError)(nil); errors.As(a.err, &he) && he.Problem != wire.HeaderOversized && he.Problem != wire.HeaderShort {
-					// Not a record header at all; a record too long
-					// for TLS is still TLS's.
+				if he := (*wire.RecordHeaderError)(nil); errors.As(a.err, &he) && notRecord(he) {
 					vr.NotTLS = he.Header
 				}
 			} else if a.outcome != Refused {

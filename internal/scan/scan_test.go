@@ -172,6 +172,14 @@ func TestScanNotTLS(t *testing.T) {
 	if !errors.As(err, &nt) || string(nt.Start) != "220 m" || !errors.Is(err, ErrUnreachable) {
 		t.Errorf("scan of an SMTP greeting: %v, want a NotTLSError starting \"220 m\"", err)
 	}
+	// Fewer than 5 bytes that cannot start a record: not TLS either.
+	short := tlstest.Listen(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.WriteString(c, "hi\n")
+	})
+	if _, err := Scan(context.Background(), Options{Addr: short, Timeout: 5 * time.Second}); !errors.As(err, &nt) || string(nt.Start) != "hi\n" {
+		t.Errorf("scan of a short answer: %v, want a NotTLSError starting \"hi\\n\"", err)
+	}
 	silent := tlstest.Listen(t, func(c net.Conn) {
 		defer c.Close()
 		_, _ = io.Copy(io.Discard, c)

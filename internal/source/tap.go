@@ -148,8 +148,10 @@ type Tap struct {
 	// peerEnded is set when a Read returned an error (end of stream,
 	// reset): the peer ended its side, not this end.
 	peerEnded bool
-	// writeFailed is set when a Write failed (Drain).
+	// writeFailed is set when a Write failed (Drain); reading is held
+	// while a Read is in progress.
 	writeFailed atomic.Bool
+	reading     sync.Mutex
 	rec         *capture.Conn
 	// Stats: bytes on the wire each way.
 	BytesRead, BytesWritten int64
@@ -190,6 +192,8 @@ func (c *Tap) record(from trace.Side, at time.Time, b []byte) {
 }
 
 func (c *Tap) Read(b []byte) (int, error) {
+	c.reading.Lock()
+	defer c.reading.Unlock()
 	n, err := c.Conn.Read(b)
 	if err != nil {
 		c.t.mu.Lock()
@@ -230,16 +234,28 @@ func (c *Tap) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Drain decodes what the peer sent that the connection holds unread,
-// without waiting for more. A write fails when the peer has reset the
-// connection, and what it sent before (a TLS 1.3 server's
-// certificate_required alert, sent after the client's handshake was done
-// and its request on the way) is the cause; the kernel still holds those
-// bytes after the reset, and nothing else reads them once the write has
-// failed. Close drains a connection whose write failed; a client whose
-// request failed drains before it reads the Evidence, in case its HTTP
-// stack has not closed the connection yet.
+// Drain decodes, once a write has failed, what the peer sent that the
+// connection holds unread, without waiting for more. A write fails when
+// the peer has reset the connection, and what it sent before (a TLS 1.3
+// server's certificate_required alert, sent after the client's handshake
+// was done and its request on the way) is the cause; the kernel still
+// holds those bytes after the reset. Close drains; a client whose request
+// failed drains before it reads the Evidence, in case its HTTP stack has
+// not closed the connection yet. A Read in progress (an HTTP/2 read loop)
+// delivers what comes itself: Drain waits for it at most drainWait, then
+// leaves the bytes to it, so that it never blocks on a peer that keeps
+// the connection open, nor decodes bytes out of order.
 func (c *Tap) Drain() {
+	if !c.writeFailed.Load() {
+		return
+	}
+	for deadline := time.Now().Add(drainWait); !c.reading.TryLock(); {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	defer c.reading.Unlock()
 	sc, ok := c.Conn.(syscall.Conn)
 	if !ok {
 		return
@@ -261,8 +277,12 @@ func (c *Tap) Drain() {
 	}
 }
 
-// maxDrain bounds what Drain reads.
-const maxDrain = 64 << 10
+// maxDrain bounds what Drain reads, and drainWait how long it waits for
+// a Read in progress.
+const (
+	maxDrain  = 64 << 10
+	drainWait = 100 * time.Millisecond
+)
 
 // Evidence returns what the connection's decoder saw go wrong on the wire.
 func (c *Tap) Evidence() trace.Evidence {
@@ -274,9 +294,7 @@ func (c *Tap) Evidence() trace.Evidence {
 // Close closes the connection and flushes the decoder: records still
 // waiting for secrets are shown as encrypted.
 func (c *Tap) Close() error {
-	if c.writeFailed.Load() {
-		c.Drain()
-	}
+	c.Drain()
 	err := c.Conn.Close()
 	c.Finish()
 	return err

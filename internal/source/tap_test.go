@@ -117,3 +117,50 @@ func TestTapDrainAfterReset(t *testing.T) {
 		t.Fatalf("after Close, the server's alert is %+v, want certificate_required (116)", a)
 	}
 }
+
+// TestTapDrainWithReadInFlight: a peer that keeps the connection open and
+// silent, a Read waiting for it (an HTTP/2 read loop), and a write that
+// failed: Drain and Close return at once rather than wait for the peer.
+func TestTapDrainWithReadInFlight(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			held <- c
+		}
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := <-held
+	defer peer.Close()
+	tap := NewTracer(time.Now(), func(*trace.Event) {}).NewTap(raw, 1, trace.Client)
+	readDone := make(chan struct{})
+	go func() {
+		tap.Read(make([]byte, 64))
+		close(readDone)
+	}()
+	time.Sleep(50 * time.Millisecond) // the Read is waiting
+	raw.SetWriteDeadline(time.Now().Add(-time.Second))
+	if _, err := tap.Write([]byte{23, 3, 3, 0, 1, 0}); err == nil {
+		t.Fatal("a write past its deadline did not fail")
+	}
+	done := make(chan struct{})
+	go func() {
+		tap.Drain()
+		tap.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Drain and Close wait for a peer that sends nothing")
+	}
+	<-readDone
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -429,5 +430,55 @@ func TestCloneRecordOwnsItsNumbers(t *testing.T) {
 	}
 	if c.Record.Seq != &c.Record.seq || c.Record.InnerType != &c.Record.inner {
 		t.Error("the clone's record points into the original's")
+	}
+}
+
+// TestHandshakeFragments: a ClientHello cut into records of 1, 1, 1, 0, 7,
+// 0 bytes and the rest shows every record: each fragment with the bytes it
+// holds (those of the header too, before the length is known), the empty
+// records with the RFCs' rule broken, and the message with the record that
+// completes it.
+func TestHandshakeFragments(t *testing.T) {
+	rec := testdata(t, "illustrated-tls13", "caps", "clienthello")
+	msg := rec[wire.RecordHeaderLen:]
+	var events []*Event
+	s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
+	c := s.NewConn(1, false)
+	var sizes []int
+	for _, n := range []int{1, 1, 1, 0, 7, 0, len(msg) - 10} {
+		sizes = append(sizes, n)
+		c.Feed(Client, Stamp{}, append([]byte{22, 3, 1, byte(n >> 8), byte(n)}, msg[:n]...))
+		msg = msg[n:]
+	}
+	c.Close()
+	var got []string
+	for _, ev := range events {
+		switch p := ev.Payload.(type) {
+		case *HandshakeFragment:
+			got = append(got, fmt.Sprintf("%s %d/%d/%d anomalies %d", p.Message.Name, p.Bytes, p.Held, p.Length, len(ev.Record.Anomalies)))
+		case *Message:
+			got = append(got, fmt.Sprintf("%s record %d", ev.Type, ev.Record.Length))
+		}
+	}
+	total := len(rec) - wire.RecordHeaderLen
+	want := []string{
+		"client_hello 1/1/0 anomalies 0",
+		"client_hello 1/2/0 anomalies 0",
+		"client_hello 1/3/0 anomalies 0",
+		"client_hello 0/3/0 anomalies 1",
+		fmt.Sprintf("client_hello 7/10/%d anomalies 0", total),
+		fmt.Sprintf("client_hello 0/10/%d anomalies 1", total),
+		fmt.Sprintf("client_hello record %d", sizes[6]),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// An empty handshake record with no message begun is shown too.
+	events = nil
+	c = s.NewConn(2, false)
+	c.Feed(Client, Stamp{}, []byte{22, 3, 1, 0, 0})
+	c.Close()
+	if len(events) != 1 || events[0].Type != TypeHandshakeFragment || len(events[0].Record.Anomalies) != 1 {
+		t.Errorf("empty record alone: %v", steps(events))
 	}
 }

@@ -26,6 +26,9 @@ type secrets struct {
 	serverRandom []byte
 	etm          bool // encrypt_then_mac negotiated (RFC 7366)
 	earlyData    bool // the client offered early_data (RFC 8446, Section 4.2.10)
+	// earlyOffered is set once any ClientHello of the connection
+	// offered early_data, a HelloRetryRequest's second one aside.
+	earlyOffered bool
 	offered      []uint16
 	ems          bool // extended_master_secret negotiated (RFC 7627)
 	// sessionHash hashes the handshake messages of an SSL 3.0 or TLS

@@ -391,9 +391,11 @@ func alertPayload(b []byte) *Alert {
 
 // HandshakeFragment is the payload of a handshake_fragment event: a
 // handshake record that completes no message, holding part of one that
-// spans records (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1).
+// spans records (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1), or
+// nothing at all (an empty record, which those sections forbid).
 type HandshakeFragment struct {
-	// Message is the type of the message it is part of.
+	// Message is the type of the message it is part of; its Name is ""
+	// for an empty record while no message is begun.
 	Message Enum
 	// Bytes is how many bytes of the message the record holds; Held how
 	// many have come so far, this record's included.
@@ -406,7 +408,9 @@ type HandshakeFragment struct {
 // Tree is the fields of the event (JSON).
 func (p *HandshakeFragment) Tree() *field.Node {
 	f := field.NewObject("")
-	f.AddEnum("message", p.Message.Value, p.Message.Name)
+	if p.Message.Name != "" {
+		f.AddEnum("message", p.Message.Value, p.Message.Name)
+	}
 	f.AddUint("bytes", uint64(p.Bytes))
 	f.AddUint("held", uint64(p.Held))
 	if p.Length > 0 {

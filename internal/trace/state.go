@@ -308,13 +308,21 @@ func (c *Conn) earlyDataAnswer(ev *Event, ee *EncryptedExtensions, m *wire.Messa
 
 // fragment shows a handshake record that completed no message: every
 // record is shown, and this one's bytes are part of a message a later
-// record completes.
+// record completes. An empty one, which the RFCs forbid, is shown too,
+// with that said.
 func (c *Conn) fragment(from Side, at Stamp, info *Record, b []byte) {
-	typ, n, ok := c.dirs[from].hs.held()
-	if !ok {
-		return // an empty record: nothing held, nothing to show
+	hs := &c.dirs[from].hs
+	typ, n, held := hs.held()
+	if len(b) == 0 {
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3,
+			Text: "a handshake record with no content, which RFC 8446 (Section 5.1) and RFC 5246 (Section 6.2.1) forbid"})
+	} else if !held {
+		return // cannot be: bytes that complete no message are held
 	}
-	p := &HandshakeFragment{Message: Enum{Name: typ.String(), Value: uint64(typ)}, Bytes: len(b), Held: len(c.dirs[from].hs.buf), Length: n}
+	p := &HandshakeFragment{Bytes: len(b), Held: len(hs.buf), Length: n}
+	if held {
+		p.Message = Enum{Name: typ.String(), Value: uint64(typ)}
+	}
 	c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeHandshakeFragment, Frame: at.Frame, Time: at.Time, Record: info,
 		Fields: p.Tree(), Raw: clone(b), Payload: p})
 }
@@ -328,7 +336,7 @@ func (c *Conn) message(from Side, at Stamp, info *Record, raw []byte) {
 	if m.Err != nil {
 		ev.Error = m.Err.Error()
 	}
-	if p := ev.Payload.(*Message); p.EncryptedExtensions != nil && from == Server && c.earlyData {
+	if p := ev.Payload.(*Message); p.EncryptedExtensions != nil && from == Server && c.earlyOffered {
 		c.earlyDataAnswer(ev, p.EncryptedExtensions, m)
 	}
 	if c.version != wire.VersionTLS13 {
@@ -465,6 +473,10 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 				}
 			}
 			c.earlyData = ch.EarlyData
+			// After a HelloRetryRequest the second ClientHello offers
+			// no early data (RFC 8446, Section 4.1.2), but the first
+			// one's 0-RTT records were sent, and rejected.
+			c.earlyOffered = c.earlyOffered || ch.EarlyData
 			if ch.EarlyData && c.version == 0 {
 				// 0-RTT records follow, under the client early traffic
 				// secret (RFC 8446, Section 2.3).
