@@ -109,6 +109,7 @@ func TestGoldenRead(t *testing.T) {
 		{"TLSv12-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv12-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv12-maxfrag.keylog.txt"}},
 		{"TLSv13-openssl-maxfrag-keylog", []string{captures + "openssl-TLSv13-maxfrag.pcapng", "--keylog", captures + "openssl-TLSv13-maxfrag.keylog.txt"}},
 		{"TLSv13-openssl-0rtt-keylog", []string{captures + "openssl-TLSv13-0rtt.pcapng", "--keylog", captures + "openssl-TLSv13-0rtt.keylog.txt"}},
+		{"TLSv13-openssl-hrr-0rtt-keylog", []string{captures + "openssl-TLSv13-hrr-0rtt.pcapng", "--keylog", captures + "openssl-TLSv13-hrr-0rtt.keylog.txt"}},
 	}
 	for _, sc := range scenarios {
 		for _, f := range readFormats {
