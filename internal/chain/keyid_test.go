@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
@@ -29,15 +28,7 @@ func TestKeyIDMismatch(t *testing.T) {
 	must("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=keyid.test")
 	must("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "1", "-extfile", "leaf.ext", "-out", "leaf.pem")
 
-	read := func(name string) *certio.Bundle {
-		t.Helper()
-		b, err := certio.ReadFile(filepath.Join(dir, name), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	leaf := read("leaf.pem").Certs[0]
+	leaf := certsIn(t, dir, "leaf.pem")[0]
 	for _, c := range []struct {
 		root string
 		warn bool
@@ -46,7 +37,7 @@ func TestKeyIDMismatch(t *testing.T) {
 		if (err != nil) != c.warn || c.warn && !strings.Contains(out, "unable to get local issuer certificate") {
 			t.Fatalf("openssl verify with %s: %v\n%s", c.root, err, out)
 		}
-		r := Verify(leaf, Options{Roots: read(c.root).Certs, Name: "keyid.test", At: time.Now()})
+		r := Verify(leaf, Options{Roots: certsIn(t, dir, c.root), Name: "keyid.test", At: time.Now()})
 		if !r.Valid {
 			t.Fatalf("%s: not valid (%v); crypto/x509 finds the issuer by name and signature", c.root, r.Err)
 		}

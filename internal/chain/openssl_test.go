@@ -1,9 +1,13 @@
 package chain
 
 import (
+	"crypto/x509"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/certio"
 )
 
 // opensslIn runs openssl in dir: run returns its output and error, must
@@ -24,4 +28,14 @@ func opensslIn(t *testing.T, dir string) (run func(args ...string) (string, erro
 		return out
 	}
 	return run, must
+}
+
+// certsIn reads the certificates of the file name in dir.
+func certsIn(t *testing.T, dir, name string) []*x509.Certificate {
+	t.Helper()
+	b, err := certio.ReadFile(filepath.Join(dir, name), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Certs
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
@@ -36,14 +35,7 @@ func TestPolicyConstraints(t *testing.T) {
 	for _, name := range []string{"none", "with"} {
 		must("x509", "-req", "-in", "leaf.csr", "-CA", "inter.pem", "-CAkey", "inter.key", "-days", "1", "-extfile", name+".ext", "-out", name+".pem")
 	}
-	read := func(name string) *x509.Certificate {
-		t.Helper()
-		b, err := certio.ReadFile(filepath.Join(dir, name), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Certs[0]
-	}
+	read := func(name string) *x509.Certificate { return certsIn(t, dir, name)[0] }
 	for _, c := range []struct {
 		leaf  string
 		valid bool

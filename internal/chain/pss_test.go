@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
@@ -45,14 +44,7 @@ func TestRSAPSSChains(t *testing.T) {
 	ca("small", "small.key", "-pkeyopt", "rsa_keygen_bits:1024")
 	sign("small-leaf.pem", "small", "small.key")
 
-	read := func(name string) []*x509.Certificate {
-		t.Helper()
-		b, err := certio.ReadFile(filepath.Join(dir, name), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Certs
-	}
+	read := func(name string) []*x509.Certificate { return certsIn(t, dir, name) }
 	for _, c := range []struct {
 		name, leaf, root string
 		valid            bool

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
@@ -37,14 +36,7 @@ func TestSameNameNotSelfSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	must("x509", "-req", "-in", "leaf.csr", "-CA", "same.pem", "-CAkey", "same.key", "-days", "1", "-extfile", "leaf.ext", "-out", "leaf.pem")
-	read := func(name string) *x509.Certificate {
-		t.Helper()
-		b, err := certio.ReadFile(filepath.Join(dir, name), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Certs[0]
-	}
+	read := func(name string) *x509.Certificate { return certsIn(t, dir, name)[0] }
 	leaf := read("leaf.pem")
 
 	out, err := run("verify", "-CAfile", "other.pem", "leaf.pem")

@@ -1,14 +1,12 @@
 package chain
 
 import (
-	"crypto/x509"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/certio"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
@@ -37,14 +35,7 @@ func TestSingleLabelWildcard(t *testing.T) {
 		if (err != nil) != c.warn {
 			t.Fatalf("%s for %s: openssl verify: %v\n%s", c.sans, c.name, err, out)
 		}
-		read := func(name string) []*x509.Certificate {
-			b, err := certio.ReadFile(filepath.Join(dir, name), "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b.Certs
-		}
-		r := Verify(read("leaf.pem")[0], Options{Roots: read("ca.pem"), Name: c.name, At: time.Now()})
+		r := Verify(certsIn(t, dir, "leaf.pem")[0], Options{Roots: certsIn(t, dir, "ca.pem"), Name: c.name, At: time.Now()})
 		if !r.Valid {
 			t.Fatalf("%s for %s: not valid (%v); crypto/x509 takes the wildcard", c.sans, c.name, r.Err)
 		}
