@@ -59,12 +59,10 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	// An https:// URL names the server as verify's argument does.
-	if rest, ok := strings.CutPrefix(addr, "https://"); ok {
-		addr, _, _ = strings.Cut(rest, "/")
-	} else if strings.Contains(addr, "://") {
+	if strings.Contains(addr, "://") && !strings.HasPrefix(addr, "https://") {
 		return fail(exitUsage, fmt.Errorf("%q: connect takes HOST[:PORT] or an https:// URL", addr), "for a mail or other clear-text protocol, give HOST:PORT and --starttls PROTO")
 	}
-	host, port, err := client.SplitHostPort(addr, "443")
+	host, port, err := client.ParseTarget(addr)
 	if err != nil {
 		return fail(exitUsage, err, "write HOST:PORT")
 	}

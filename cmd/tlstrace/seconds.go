@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"time"
 )
@@ -18,7 +19,7 @@ const maxSeconds = 1e9
 func (s *seconds) Set(v string) error {
 	if f, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
 		switch {
-		case f != f:
+		case math.IsNaN(f):
 			return errors.New("want a number of seconds")
 		case f < 0:
 			return errors.New("want 0 or more seconds")
