@@ -84,7 +84,8 @@ func parseEvents(t *testing.T, s string) []jsonEvent {
 
 // TestServeClients has real clients connect to `tlstrace serve --mode www`
 // while dumpcap captures: curl (TLS 1.2, TLS 1.3, HTTP/2), openssl s_client
-// (TLS 1.2, resumption with -sess_out/-sess_in, with a client certificate)
+// (TLS 1.2, resumption with -sess_out/-sess_in in TLS 1.3 and 1.2, with a
+// client certificate)
 // and gnutls-cli. For each connection the handshake messages each way
 // equal tshark's, and the JA3 equals tshark's tls.handshake.ja3.
 func TestServeClients(t *testing.T) {
@@ -101,7 +102,7 @@ func TestServeClients(t *testing.T) {
 		"--verify-client", "request", "--client-ca", root.file)
 	url := fmt.Sprintf("https://localhost:%d/", port)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	sess := filepath.Join(dir, "sess.pem")
+	sess, sess12 := filepath.Join(dir, "sess.pem"), filepath.Join(dir, "sess12.pem")
 	type client struct {
 		name string
 		cmd  []string
@@ -117,6 +118,8 @@ func TestServeClients(t *testing.T) {
 		{"s_client-tls12", sClient("-tls1_2")},
 		{"s_client-sess-out", sClient("-sess_out", sess)},
 		{"s_client-sess-in", sClient("-sess_in", sess)},
+		{"s_client-tls12-sess-out", sClient("-tls1_2", "-sess_out", sess12)},
+		{"s_client-tls12-sess-in", sClient("-tls1_2", "-sess_in", sess12)},
 		{"s_client-cert", sClient("-cert", clientCert, "-key", clientKey)},
 		{"gnutls-cli", []string{"gnutls-cli", "--logfile", filepath.Join(dir, "gnutls.log"), "--x509cafile", root.file, "-p", strconv.Itoa(port), "localhost"}},
 	}
@@ -206,8 +209,13 @@ func TestServeClients(t *testing.T) {
 			if len(requests) != 1 || !strings.HasSuffix(requests[0], "/json") || !slices.Equal(responses, []string{"200"}) {
 				t.Errorf("HTTP requests %q and responses %q, want one GET …/json answered 200", requests, responses)
 			}
-			if c.name == "s_client-sess-in" && !strings.Contains(done, `"resumed":true`) {
+			if strings.HasSuffix(c.name, "sess-in") && !strings.Contains(done, `"resumed":true`) {
 				t.Errorf("not resumed: %s", done)
+			}
+			// A resumed TLS 1.2 session exchanges no key: no group,
+			// so no group's rank either.
+			if c.name == "s_client-tls12-sess-in" && (strings.Contains(done, `"group`)) {
+				t.Errorf("a group is reported for a TLS 1.2 resumption: %s", done)
 			}
 		})
 	}

@@ -659,7 +659,11 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 		// Section 2) are in the list but are not suites to choose.
 		suites := slices.DeleteFunc(slices.Clone(ci.Hello.CipherSuites), func(s uint16) bool { return s == 0x00FF || s == 0x5600 })
 		h.SuiteRank, h.SuitesOffered = rank(cs.CipherSuite, suites)
-		h.GroupRank, h.GroupsOffered = rank(uint16(cs.CurveID), ci.Hello.Groups)
+		if h.Group != "" {
+			// A resumed TLS 1.2 session exchanged no key (h.Group
+			// is "" then).
+			h.GroupRank, h.GroupsOffered = rank(uint16(cs.CurveID), ci.Hello.Groups)
+		}
 	}
 	s.mu.Unlock()
 	h.Duration = time.Since(start)
@@ -789,7 +793,7 @@ func answerPlainHTTP(err error) bool {
 
 // rank says where chosen stood in the client's offer (1 = its first
 // choice) and how many it offered, GREASE values not counted; 0, 0 when
-// nothing was chosen or offered.
+// nothing was chosen, or what was chosen is not among the offered.
 func rank(chosen uint16, offered []uint16) (rank, n int) {
 	for _, v := range offered {
 		if wire.IsGREASE(v) {
@@ -800,7 +804,9 @@ func rank(chosen uint16, offered []uint16) (rank, n int) {
 			rank = n
 		}
 	}
-	if n == 0 || chosen == 0 {
+	if rank == 0 {
+		// Not among the offered: a DHE group of TLS 1.2 the client
+		// need not list (RFC 7919, Section 4), no rank to give.
 		return 0, 0
 	}
 	return rank, n

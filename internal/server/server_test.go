@@ -17,6 +17,11 @@ func TestRank(t *testing.T) {
 	if r, n := rank(0, []uint16{29}); r != 0 || n != 0 {
 		t.Errorf("a group was ranked (%d of %d) though none was chosen", r, n)
 	}
+	// ffdhe2048 chosen for a DHE suite of TLS 1.2, the client listing
+	// only curves (RFC 7919, Section 4).
+	if r, n := rank(0x0100, []uint16{29, 23, 24}); r != 0 || n != 0 {
+		t.Errorf("a group not offered was ranked %d of %d", r, n)
+	}
 }
 
 func TestReportMarksGREASEAndHybrids(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/capture"
+	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -57,7 +58,19 @@ func NewTracer(start time.Time, emit func(*trace.Event)) *Tracer {
 	t.sink = newSink(start, nil, emit)
 	t.sink.hook = t.hook
 	t.sink.sess.ForgetOnClose = true
+	t.sink.sess.Resumed = t.logResumed
 	return t
+}
+
+// logResumed writes the key log line of a resumed TLS 1.0-1.2 session,
+// which the TLS stack did not write; t.mu is held (the decoder calls it).
+func (t *Tracer) logResumed(clientRandom, master []byte) {
+	if t.Record {
+		keylog.WriteLine(&t.secrets, keylog.LabelClientRandom, clientRandom, master)
+	}
+	if t.KeyLog != nil {
+		keylog.WriteLine(t.KeyLog, keylog.LabelClientRandom, clientRandom, master)
+	}
 }
 
 // hook runs Hook; t.mu is held.

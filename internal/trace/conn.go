@@ -63,6 +63,13 @@ type Session struct {
 	// the Sessions that decode the connections of one capture in
 	// parallel share one.
 	Resume Resumer
+	// Resumed, when set, is given the client random and the master
+	// secret of each TLS 1.0-1.2 connection that resumed a session
+	// whose secret was known, when no key log line gave it: TLS stacks
+	// (crypto/tls, client and server) log no key for an abbreviated
+	// handshake, so a live tracer writes the line itself and its key
+	// log opens every connection in Wireshark.
+	Resumed func(clientRandom, master []byte)
 }
 
 // Resumer keeps the master secrets of TLS 1.2 sessions, filed by

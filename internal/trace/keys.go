@@ -253,6 +253,9 @@ func (c *Conn) loadKeys(d *direction) {
 	}
 	master, from := c.masterSecret(suite)
 	if master != nil {
+		if c.master == nil && from == fromResumed && c.s.Resumed != nil {
+			c.s.Resumed(c.clientRandom, master)
+		}
 		c.master = master
 		c.rememberMaster()
 	}
@@ -309,10 +312,14 @@ func (c *Conn) masterSecret(suite *tlscrypt.Suite) (master []byte, from string) 
 		return master, "the pre-shared key (RFC 4279, Section 2: its premaster secret), by " + prf
 	}
 	if master = c.resumedMaster(); master != nil {
-		return master, "the session this handshake resumes (RFC 5246, Section 7.3)"
+		return master, fromResumed
 	}
 	return nil, ""
 }
+
+// fromResumed says where the master secret of an abbreviated handshake
+// came from.
+const fromResumed = "the session this handshake resumes (RFC 5246, Section 7.3)"
 
 // resumedMaster returns the master secret of the session an abbreviated
 // handshake resumes: by the ticket the client offered, or by the session ID
