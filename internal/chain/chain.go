@@ -6,7 +6,9 @@
 // extended key usage, name constraints and the host name.
 //
 // The verdict is crypto/x509's (Certificate.Verify); this package only
-// explains it, and checks the Ed448 links crypto/x509 cannot.
+// explains it, and checks the Ed448 and RSASSA-PSS signatures
+// crypto/x509 cannot, leaving the rest of such chains to crypto/x509 on a
+// mirror (mirror.go).
 package chain
 
 import (
@@ -160,9 +162,17 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		vo.DNSName = ""
 	}
 	chains, err := leaf.Verify(vo)
+	// verified: crypto/x509 built and checked this path, its signatures
+	// included.
+	verified := err == nil
 	var path []*x509.Certificate
-	if err == nil {
+	if verified {
 		path = chains[0]
+		if fallback {
+			// crypto/x509 checked no name: the common name is checked
+			// on a mirror, under the CAs' name constraints.
+			err = mirrorVerify(path, o.Name, at, purpose, true)
+		}
 	} else {
 		path = buildPath(leaf, o.Intermediates, o.Roots)
 	}
@@ -193,9 +203,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		} else if selfSigned(c) {
 			issuer = c
 		}
-		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, fallback, roots, o.systemRoots(), err == nil, o.Thorough))
+		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, fallback, roots, o.systemRoots(), verified, o.Thorough))
 	}
-	if err != nil && len(r.Links) > 0 {
+	if !verified && len(r.Links) > 0 {
 		// A chain ending at a self-signed certificate the verifier does not
 		// trust fails there: that link carries the failure.
 		if l := &r.Links[len(r.Links)-1]; l.Issuer == l.Cert && !l.Trusted {
@@ -208,17 +218,24 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	r.Valid = err == nil
 	r.Err = err
-	if err == nil && len(r.Links) > 0 {
+	if verified && len(r.Links) > 0 {
 		// crypto/x509 built this chain up to a trusted root.
 		r.Links[len(r.Links)-1].Trusted = true
 	}
-	if err != nil && ownChain {
+	if !verified && ownChain {
 		// crypto/x509 cannot check Ed448 signatures, nor RSASSA-PSS
 		// ones with parameters it does not take ("unknown authority"):
-		// judge such chains by the checks above, which are complete for
-		// them: every link's signature, validity, constraints and name,
-		// ending at a trusted root.
+		// judge such chains by the checks above (every link's
+		// signature, validity, constraints and name, ending at a
+		// trusted root), then have crypto/x509 judge the rest of the
+		// chain on its mirror, so that no rule of its is skipped
+		// (certificate policies, for one).
 		r.Valid, r.Err = judge(r.Links, o.Name)
+		if r.Valid {
+			if merr := mirrorVerify(path, o.Name, at, purpose, fallback); merr != nil {
+				r.Valid, r.Err = false, merr
+			}
+		}
 	}
 	if r.Valid {
 		// Stricter than crypto/x509, never weaker: a chain it accepts
@@ -253,8 +270,12 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock)
 		var host x509.HostnameError
-		if errors.As(r.Err, &host) && CommonNameMatches(leaf, o.Name) {
-			r.Cause, r.Fix = commonNameOnly(leaf, o.Name, o.FallbackWith)
+		if errors.As(r.Err, &host) && !o.CNFallback && CommonNameMatches(leaf, o.Name) {
+			// What the common-name fallback would say: the chain may
+			// fail for more than the name.
+			fo := o
+			fo.CNFallback = true
+			r.Cause, r.Fix = commonNameOnly(leaf, o.Name, o.FallbackWith, Verify(leaf, fo))
 		}
 		// crypto/x509 reports a chain it rejected link by link as "unknown
 		// authority"; when the chain reaches a trusted root, the failed
@@ -461,7 +482,7 @@ func selfSigned(c *x509.Certificate) bool {
 	}
 	var insecure x509.InsecureAlgorithmError
 	err := signatureOK(c, c)
-	return err == nil || errors.As(err, &insecure)
+	return err == nil || errors.As(err, &insecure) || errors.Is(err, errInsecurePSS)
 }
 
 func isEd448Signed(c *x509.Certificate) bool {
@@ -708,7 +729,7 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		if nc := nameConstraints(c); nc != "" {
 			ok := true
 			detail := nc
-			if err := checkNameConstraints(c, path[:i]); err != "" {
+			if err := checkNameConstraints(c, path[:i], fallback); err != "" {
 				ok, detail = false, nc+": "+err
 			}
 			add("name_constraints", ok, "%s", detail)
@@ -818,8 +839,10 @@ func nameConstraints(c *x509.Certificate) string {
 // the CA's constraints rule out ("" when none): DNS names, addresses,
 // e-mail addresses (a mailbox exactly, or by its domain as a DNS name)
 // and URIs (by their host as a DNS name; one without a host name cannot
-// be matched, RFC 5280, Section 4.2.1.10).
-func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) string {
+// be matched, RFC 5280, Section 4.2.1.10). With cn, the leaf's common
+// name, which the common-name fallback matched, counts as a DNS name (or
+// an address), as OpenSSL counts it.
+func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, cn bool) string {
 	var out []string
 	allowed := func(permitted, excluded []string, in func(string) bool) bool {
 		ok := len(permitted) == 0
@@ -833,12 +856,20 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) strin
 	}
 	for i, c := range below {
 		var bad []string
-		for _, d := range c.DNSNames {
+		dnsNames, ips := c.DNSNames, c.IPAddresses
+		if cn && i == 0 {
+			if ip := net.ParseIP(c.Subject.CommonName); ip != nil {
+				ips = []net.IP{ip}
+			} else {
+				dnsNames = []string{c.Subject.CommonName}
+			}
+		}
+		for _, d := range dnsNames {
 			if !allowed(ca.PermittedDNSDomains, ca.ExcludedDNSDomains, func(k string) bool { return domainIn(d, k) }) {
 				bad = append(bad, d)
 			}
 		}
-		for _, ip := range c.IPAddresses {
+		for _, ip := range ips {
 			permitted := len(ca.PermittedIPRanges) == 0
 			for _, n := range ca.PermittedIPRanges {
 				if n.Contains(ip) {
@@ -873,7 +904,10 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) strin
 			continue
 		}
 		whose := "the leaf's "
-		if i > 0 {
+		switch {
+		case cn && i == 0 && slices.Contains(bad, c.Subject.CommonName):
+			whose = "the leaf's common name (which the common-name fallback takes for its name, and OpenSSL checks against the constraints) "
+		case i > 0:
 			whose = fmt.Sprintf("%q's ", dn.Subject(c))
 		}
 		out = append(out, whose+strings.Join(bad, ", "))

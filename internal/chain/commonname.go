@@ -48,13 +48,20 @@ func sanFor(name string) string {
 
 // commonNameOnly explains a leaf refused for name although its common name
 // matches it: it has no subjectAltName. with words how the user asks for
-// the fallback ("" is generic).
-func commonNameOnly(leaf *x509.Certificate, name, with string) (cause, fix string) {
+// the fallback ("" is generic); fallback is the verification with it.
+func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result) (cause, fix string) {
 	san := sanFor(name)
+	reissue := fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s', or openssl x509 -req -extfile FILE with a line subjectAltName=%s)", san, san, san)
+	cause = fmt.Sprintf("the certificate is not valid for %s: it has no subjectAltName, only the common name %q, which Go and browsers do not use for the host name (RFC 6125)", name, leaf.Subject.CommonName)
+	if !fallback.Valid {
+		// Through the fallback, the chain fails for another reason:
+		// curl and OpenSSL refuse it too.
+		return fmt.Sprintf("%s; curl and OpenSSL, which fall back to the common name, refuse it too: %s", cause, fallback.Cause),
+			fmt.Sprintf("%s; and %s", reissue, fallback.Fix)
+	}
 	accept := "accept it through the common-name fallback"
 	if with != "" {
 		accept = "accept it as curl does with " + with
 	}
-	return fmt.Sprintf("the certificate is not valid for %s: it has no subjectAltName, only the common name %q, which Go and browsers do not use for the host name (RFC 6125); curl and OpenSSL accept it through the common-name fallback", name, leaf.Subject.CommonName),
-		fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s', or openssl x509 -req -extfile FILE with a line subjectAltName=%s), or %s", san, san, san, accept)
+	return cause + "; curl and OpenSSL accept it through the common-name fallback", reissue + ", or " + accept
 }

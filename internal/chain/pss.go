@@ -184,11 +184,24 @@ func checkPSS(c, issuer *x509.Certificate) error {
 	if !p.hash.Available() || !p.mgf.Available() {
 		return fmt.Errorf("RSASSA-PSS with %v and MGF1 over %v, which this build cannot compute", p.hash, p.mgf)
 	}
+	if p.hash == crypto.SHA224 {
+		// Not weaker than crypto/x509, which takes none (nor SHA-224
+		// with PKCS #1 v1.5).
+		return errors.New("RSASSA-PSS over SHA-224, which crypto/x509 does not take for certificates (it takes SHA-256, SHA-384 and SHA-512)")
+	}
 	if !verifyPSS(pub, p, c.RawTBSCertificate, c.Signature) {
 		return errors.New("the RSASSA-PSS signature does not verify with the issuer's key")
 	}
+	if p.hash == crypto.SHA1 {
+		return errInsecurePSS
+	}
 	return nil
 }
+
+// errInsecurePSS is an RSASSA-PSS signature over SHA-1 that verifies:
+// refused as crypto/x509 refuses SHA-1 signatures on certificates
+// (x509.InsecureAlgorithmError), since collisions can be forged.
+var errInsecurePSS = errors.New("the signature verifies, but over SHA-1, an insecure algorithm: crypto/x509 no longer accepts SHA-1 or MD5 signatures on certificates")
 
 // verifyPSS implements RSASSA-PSS-VERIFY and EMSA-PSS-VERIFY (RFC 8017,
 // Sections 8.1.2 and 9.1.2) with MGF1 (Appendix B.2.1) over p.mgf, which
