@@ -165,6 +165,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	// verified: crypto/x509 built and checked this path, its signatures
 	// included.
 	verified := err == nil
+	// anchored: crypto/x509 built this path up to a trusted root (with
+	// or without the name).
+	anchored := verified
 	var path []*x509.Certificate
 	if verified {
 		path = chains[0]
@@ -175,6 +178,16 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		}
 	} else {
 		path = buildPath(leaf, o.Intermediates, o.Roots)
+		var host x509.HostnameError
+		if errors.As(err, &host) && o.Name != "" {
+			// crypto/x509 checks the name before it builds a chain: the
+			// chain it would have built explains the rest.
+			nameless := vo
+			nameless.DNSName = ""
+			if chains, nerr := leaf.Verify(nameless); nerr == nil {
+				path, anchored = chains[0], true
+			}
+		}
 	}
 	roots := o.Roots
 	if err != nil && o.Roots == nil {
@@ -205,7 +218,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		}
 		r.Links = append(r.Links, explainLink(c, issuer, i, len(path), path, at, purpose, o.Name, fallback, roots, o.systemRoots(), verified, o.Thorough))
 	}
-	if !verified && len(r.Links) > 0 {
+	if !anchored && len(r.Links) > 0 {
 		// A chain ending at a self-signed certificate the verifier does not
 		// trust fails there: that link carries the failure.
 		if l := &r.Links[len(r.Links)-1]; l.Issuer == l.Cert && !l.Trusted {
@@ -218,7 +231,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	}
 	r.Valid = err == nil
 	r.Err = err
-	if verified && len(r.Links) > 0 {
+	if anchored && len(r.Links) > 0 {
 		// crypto/x509 built this chain up to a trusted root.
 		r.Links[len(r.Links)-1].Trusted = true
 	}
@@ -245,6 +258,13 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		}
 	}
 	if r.Valid {
+		// Nor with a leaf whose key usage allows no TLS use, which
+		// OpenSSL refuses.
+		if uerr := leafUsage(r.Links, purpose); uerr != nil {
+			r.Valid, r.Err = false, uerr
+		}
+	}
+	if r.Valid {
 		if w := longValidity(leaf, o.systemRoots()); w != nil {
 			r.Warnings = append(r.Warnings, *w)
 		}
@@ -268,7 +288,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		}
 	}
 	if !r.Valid {
-		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock)
+		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock, purpose)
 		var host x509.HostnameError
 		if errors.As(r.Err, &host) && !o.CNFallback && CommonNameMatches(leaf, o.Name) {
 			// What the common-name fallback would say: the chain may
@@ -292,7 +312,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		named := errors.As(r.Err, &inv) && (inv.Reason == x509.CANotAuthorizedForThisName || inv.Reason == x509.IncompatibleUsage) ||
 			errors.As(r.Err, &crit) || errors.As(r.Err, &judged)
 		if (errors.As(r.Err, &unk) || named) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
-			if cause, fix := failedCheck(r.Links, o.Clock); cause != "" {
+			if cause, fix := failedCheck(r.Links, o.Clock, purpose); cause != "" {
 				r.Cause, r.Fix = cause, fix
 			}
 		}
@@ -322,7 +342,7 @@ func (e *Error) Error() string { return e.Cause }
 func (e *Error) Unwrap() error { return e.Err }
 
 // failedCheck explains the first failed check of a chain.
-func failedCheck(links []Link, clock string) (string, string) {
+func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, string) {
 	for _, l := range links {
 		subject := fmt.Sprintf("%q", dn.Subject(l.Cert))
 		for _, c := range l.Checks {
@@ -347,11 +367,13 @@ func failedCheck(links []Link, clock string) (string, string) {
 			case "key_size":
 				return weakKeyCause(&WeakKeyError{Cert: l.Cert, Role: l.Role, Bits: rsaBits(l.Cert), Min: MinRSABits})
 			case "key_usage":
-				return fmt.Sprintf("the key usage of %s does not allow this use (%s)", subject, c.Detail),
-					"reissue it with the right keyUsage (keyCertSign for a CA)"
+				if l.Role == "leaf" {
+					return leafUsageCause(&LeafUsageError{Cert: l.Cert, Purpose: purpose})
+				}
+				return fmt.Sprintf("the key usage of the CA %s (%s) lacks keyCertSign: it may not sign certificates", subject, c.Detail),
+					"reissue the CA with keyUsage keyCertSign (and cRLSign)"
 			case "extended_key_usage":
-				return fmt.Sprintf("the extended key usage of %s does not allow this use (%s)", subject, ekuList(l.Cert)),
-					"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
+				return ekuCause(l.Cert, l.Role == "leaf", purpose)
 			case "name_constraints":
 				return fmt.Sprintf("the name constraints of %s rule out the certificate: %s", subject, c.Detail),
 					"issue the certificate from a CA allowed to sign these names"
@@ -438,10 +460,15 @@ func extendFromPool(path []*x509.Certificate, o Options, at time.Time) ([]*x509.
 }
 
 // buildPath follows issuers from leaf through the intermediates and roots,
-// by name and signature, as far as it can.
+// by name and signature: to a trusted root when some path leads to one (a
+// cross-signed CA offers two issuers of one name), else as far as it can.
 func buildPath(leaf *x509.Certificate, intermediates, roots []*x509.Certificate) []*x509.Certificate {
 	path := []*x509.Certificate{leaf}
 	pool := append(append([]*x509.Certificate{}, roots...), intermediates...)
+	budget := 64
+	if trusted := pathToRoot(path, pool, roots, &budget); trusted != nil {
+		return trusted
+	}
 	for c := leaf; len(path) < maxDepth && !selfSigned(c); {
 		var next *x509.Certificate
 		for _, p := range pool {
@@ -466,6 +493,35 @@ func buildPath(leaf *x509.Certificate, intermediates, roots []*x509.Certificate)
 		c = next
 	}
 	return path
+}
+
+// pathToRoot extends path, by name and signature, to a certificate of
+// roots, trying every issuer of each name, within budget signature
+// checks; nil when no such path is found.
+func pathToRoot(path, pool, roots []*x509.Certificate, budget *int) []*x509.Certificate {
+	c := path[len(path)-1]
+	if slices.ContainsFunc(roots, c.Equal) {
+		return path
+	}
+	if len(path) >= maxDepth || selfSigned(c) {
+		return nil
+	}
+	for _, p := range pool {
+		if *budget <= 0 {
+			return nil
+		}
+		if !bytes.Equal(p.RawSubject, c.RawIssuer) || slices.ContainsFunc(path, p.Equal) {
+			continue
+		}
+		*budget--
+		if signatureOK(c, p) != nil {
+			continue
+		}
+		if found := pathToRoot(append(slices.Clip(path), p), pool, roots, budget); found != nil {
+			return found
+		}
+	}
+	return nil
 }
 
 func selfIssued(c *x509.Certificate) bool { return bytes.Equal(c.RawSubject, c.RawIssuer) }
@@ -736,21 +792,23 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		}
 	} else {
 		if c.KeyUsage != 0 {
-			add("key_usage", c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageKeyEncipherment|x509.KeyUsageKeyAgreement) != 0, "%s", keyUsages(c.KeyUsage))
+			add("key_usage", c.KeyUsage&leafUsages(purpose) != 0, "%s", keyUsages(c.KeyUsage))
 		}
 		if name != "" {
 			err := c.VerifyHostname(name)
 			switch {
 			case err != nil && fallback:
-				add("host_name", true, "%s matches the common name %q: the certificate has no subject alternative names, and the common-name fallback (as curl and OpenSSL do) was asked for", name, c.Subject.CommonName)
+				add("host_name", true, "%s matches the common name %q: the certificate has no subject alternative names, and the common-name fallback (as %s) was asked for", name, c.Subject.CommonName, fallsBack(name, "does", "do"))
 			case err != nil && noSANs(c) && c.Subject.CommonName == "":
 				add("host_name", false, "the certificate has no subject alternative names and no common name: it names no host")
 			case err != nil && noSANs(c) && !CommonNameMatches(c, name):
 				add("host_name", false, "the certificate has no subject alternative names, and its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)",
 					c.Subject.CommonName, name)
 			case err != nil && noSANs(c):
-				add("host_name", false, "the certificate has no subject alternative names; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (curl and OpenSSL fall back to it)",
-					c.Subject.CommonName, name)
+				add("host_name", false, "the certificate has no subject alternative names; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (%s)",
+					c.Subject.CommonName, name, fallsBack(name, "falls back to it", "fall back to it"))
+			case err != nil && sanTypeMismatch(c, name) != "":
+				add("host_name", false, "%s", sanTypeMismatch(c, name))
 			case err != nil:
 				add("host_name", false, "%s is not among the subject alternative names %s (the common name %q is not used for this since RFC 6125 and the CA/Browser Forum rules)",
 					name, sanList(c), c.Subject.CommonName)

@@ -37,6 +37,16 @@ func CommonNameMatches(leaf *x509.Certificate, name string) bool {
 	return c.VerifyHostname(name) == nil
 }
 
+// fallsBack says which clients fall back to the common name for name, as
+// the subject of verb (its forms for one and for two): curl for any
+// name; OpenSSL for a host name only (X509_check_ip has no fallback).
+func fallsBack(name, one, two string) string {
+	if net.ParseIP(strings.Trim(name, "[]")) != nil {
+		return "curl " + one + " (OpenSSL does not, for an IP address)"
+	}
+	return "curl and OpenSSL " + two
+}
+
 // sanFor is the subjectAltName entry, in openssl's words, that names
 // name: an IP address or a DNS name.
 func sanFor(name string) string {
@@ -63,5 +73,23 @@ func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result)
 	if with != "" {
 		accept = "accept it as curl does with " + with
 	}
-	return cause + "; curl and OpenSSL accept it through the common-name fallback", reissue + ", or " + accept
+	return cause + "; " + fallsBack(name, "accepts it", "accept it") + " through the common-name fallback", reissue + ", or " + accept
+}
+
+// sanTypeMismatch says, when name is an IP address that c lists as a DNS
+// name (or a DNS name it lists as an IP address, which cannot be), why the
+// name does not match although the same text is in the subjectAltName:
+// an address matches an IP entry only (RFC 5280, Section 4.2.1.6; RFC
+// 6125, Section 6.2). "" otherwise.
+func sanTypeMismatch(c *x509.Certificate, name string) string {
+	ip := net.ParseIP(strings.Trim(name, "[]"))
+	if ip == nil {
+		return ""
+	}
+	for _, d := range c.DNSNames {
+		if dip := net.ParseIP(d); dip != nil && dip.Equal(ip) {
+			return fmt.Sprintf("%s is an IP address, and the certificate lists it as a DNS name (DNS:%s), which an address never matches: an address is named by an IP entry (%s)", name, d, sanFor(name))
+		}
+	}
+	return ""
 }

@@ -101,7 +101,12 @@ func TestCommonNameFallback(t *testing.T) {
 					t.Errorf("%s: CommonNameMatches %v, want %v", what, got, c.fallback)
 				}
 				if c.fallback {
-					for _, w := range []string{"no subjectAltName", "curl and OpenSSL accept it through the common-name fallback"} {
+					accept := "curl and OpenSSL accept it through the common-name fallback"
+					if c.name == "127.0.0.1" {
+						// X509_check_ip has no fallback.
+						accept = "curl accepts it (OpenSSL does not, for an IP address) through the common-name fallback"
+					}
+					for _, w := range []string{"no subjectAltName", accept} {
 						if !strings.Contains(strict.Cause, w) {
 							t.Errorf("%s: cause %q lacks %q", what, strict.Cause, w)
 						}

@@ -3,6 +3,7 @@ package chain
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // says how the user trusts a CA (the caller's words, such as a command
 // line flag); "" gives a generic wording. clock names the clock at came
 // from (Options.Clock); "" is this machine's, at now.
-func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith, clock string) (cause, fix string) {
+func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith, clock string, purpose x509.ExtKeyUsage) (cause, fix string) {
 	if trustWith == "" {
 		trustWith = "the verifier's trusted CAs"
 	}
@@ -33,9 +34,12 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 	var unk x509.UnknownAuthorityError
 	var insecure x509.InsecureAlgorithmError
 	var weak *WeakKeyError
+	var usage *LeafUsageError
 	switch {
 	case errors.As(err, &weak):
 		return weakKeyCause(weak)
+	case errors.As(err, &usage):
+		return leafUsageCause(usage)
 	case errors.As(err, &hostErr):
 		names := append([]string{}, leaf.DNSNames...)
 		for _, ip := range leaf.IPAddresses {
@@ -52,8 +56,12 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			return fmt.Sprintf("the certificate is not valid for %s: it lists no names in subjectAltName, and %s", name, cn),
 				fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s')", san, san)
 		}
+		if why := sanTypeMismatch(leaf, name); why != "" {
+			return fmt.Sprintf("the certificate is not valid for %s: %s", name, why),
+				fmt.Sprintf("reissue it with subjectAltName=%s, or connect with a name the certificate lists", sanFor(name))
+		}
 		return fmt.Sprintf("the certificate is not valid for %s: it lists only %s (the common name is not used for this since RFC 6125)", name, strings.Join(names, ", ")),
-			"connect with a name the certificate lists, or reissue it with " + name + " in subjectAltName"
+			fmt.Sprintf("connect with a name the certificate lists, or reissue it with %s in subjectAltName", sanFor(name))
 	case errors.As(err, &insecure):
 		return fmt.Sprintf("a certificate in the chain is signed with %v, which is no longer accepted (collisions can be forged)", x509.SignatureAlgorithm(insecure)),
 			"reissue it with a SHA-256 (or stronger) signature"
@@ -74,8 +82,15 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			return fmt.Sprintf("the path length constraint of %s is exceeded: more intermediate CAs sit below it than it allows", subject),
 				"issue the certificate from a CA higher up, or reissue the CA with a larger pathlen"
 		case x509.IncompatibleUsage:
-			return fmt.Sprintf("the extended key usage of %s does not allow this use (%s)", subject, ekuList(c)),
-				"issue a certificate with extendedKeyUsage serverAuth for a server (clientAuth for a client)"
+			// crypto/x509 names the leaf even when a CA's extended key
+			// usage rules out the use: name the first that does.
+			for _, s := range sent {
+				if len(s.ExtKeyUsage)+len(s.UnknownExtKeyUsage) > 0 && !slices.Contains(s.ExtKeyUsage, purpose) && !slices.Contains(s.ExtKeyUsage, x509.ExtKeyUsageAny) {
+					c = s
+					break
+				}
+			}
+			return ekuCause(c, c == leaf, purpose)
 		case x509.NoValidChains:
 			// crypto/x509 gives this reason only when a path's
 			// certificate policies were refused.
@@ -93,9 +108,15 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		}
 		last := sent[len(sent)-1]
 		if !selfSigned(last) {
-			return fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
-					dn.Subject(last), dn.Issuer(last)),
-				fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
+			cause = fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
+				dn.Subject(last), dn.Issuer(last))
+			fix = fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
+			if len(last.IssuingCertificateURL) > 0 {
+				// RFC 5280, Section 4.2.2.1.
+				cause += fmt.Sprintf("; the certificate names where its issuer can be fetched (authorityInfoAccess caIssuers %s), which browsers follow and curl, OpenSSL and Go do not", strings.Join(last.IssuingCertificateURL, ", "))
+				fix = fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed (the caIssuers URL serves it, often in DER: openssl x509 -inform DER converts it); if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
+			}
+			return cause, fix
 		}
 		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", dn.Subject(last)),
 			"trust that CA with " + trustWith + " if you trust it"
@@ -106,9 +127,30 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 	return err.Error(), ""
 }
 
+// ekuCause explains a certificate whose extended key usage leaves out
+// purpose: the leaf, or a CA above it (which limits what it may issue,
+// as crypto/x509 and browsers read it).
+func ekuCause(c *x509.Certificate, leaf bool, purpose x509.ExtKeyUsage) (cause, fix string) {
+	subject := fmt.Sprintf("%q", dn.Subject(c))
+	need := purpose.String()
+	what := "a server's certificate"
+	if purpose == x509.ExtKeyUsageClientAuth {
+		what = "a client's certificate"
+	}
+	if leaf {
+		return fmt.Sprintf("the extended key usage of %s lists %s, not %s, which %s needs", subject, ekuList(c), need, what),
+			fmt.Sprintf("reissue the certificate with %s in its extendedKeyUsage", need)
+	}
+	return fmt.Sprintf("the extended key usage of the CA %s lists %s, not %s: the certificates below it may not serve as %s", subject, ekuList(c), need, what),
+		fmt.Sprintf("reissue the CA %s with %s in its extendedKeyUsage (or without the extension, which leaves the use open), or issue the certificate from a CA whose extended key usage allows %s", subject, need, need)
+}
+
 func ekuList(c *x509.Certificate) string {
 	var names []string
 	for _, u := range c.ExtKeyUsage {
+		names = append(names, u.String())
+	}
+	for _, u := range c.UnknownExtKeyUsage {
 		names = append(names, u.String())
 	}
 	if len(names) == 0 {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
@@ -74,8 +75,12 @@ func TestIntermediateExtKeyUsage(t *testing.T) {
 	inter := issue(certgen.Config{CommonName: "Client CA", Profile: certgen.ProfileCA, PathLen: 0, ExtKeyUsage: []string{"clientAuth"}, Key: interKey, Issuer: root, IssuerKey: rootKey})
 	leaf := issue(certgen.Config{CommonName: "srv.test", SANs: []string{"srv.test"}, Profile: certgen.ProfileServer, Key: key(), Issuer: inter, IssuerKey: interKey})
 	r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Intermediates: []*x509.Certificate{inter}, Name: "srv.test"})
-	if r.Valid || !strings.HasPrefix(r.Cause, `the extended key usage of "CN=Client CA"`) {
+	if r.Valid || !strings.HasPrefix(r.Cause, `the extended key usage of the CA "CN=Client CA" lists clientAuth, not serverAuth`) {
 		t.Errorf("valid %v, cause %q; want the intermediate named", r.Valid, r.Cause)
+	}
+	// The leaf has serverAuth: the fix is the CA's.
+	if !strings.HasPrefix(r.Fix, `reissue the CA "CN=Client CA" with serverAuth`) {
+		t.Errorf("fix %q; want the CA reissued", r.Fix)
 	}
 }
 
@@ -146,5 +151,67 @@ func TestNameConstraintsEmailURI(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCrossSignedPathExplained: a leaf whose CA is cross-signed (one key,
+// two certificates of one name, by two roots of which only the second is
+// trusted) is explained along the path to the trusted root, whatever the
+// order of the intermediates: for a wrong name, the host name is the only
+// failed check (crypto/x509 checks the name before it builds a chain); for
+// an expired leaf, the validity.
+func TestCrossSignedPathExplained(t *testing.T) {
+	key := func() crypto.Signer { return tlstest.NewKey(t, false) }
+	issue := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
+	r1Key, r2Key, xKey := key(), key(), key()
+	r1 := issue(certgen.Config{CommonName: "Root 1", Profile: certgen.ProfileCA, PathLen: -1, Key: r1Key})
+	r2 := issue(certgen.Config{CommonName: "Root 2", Profile: certgen.ProfileCA, PathLen: -1, Key: r2Key})
+	ix := issue(certgen.Config{CommonName: "Int X", Profile: certgen.ProfileCA, PathLen: 0, Key: xKey, Issuer: r1, IssuerKey: r1Key})
+	ixc := issue(certgen.Config{CommonName: "Int X", Profile: certgen.ProfileCA, PathLen: 0, Key: xKey, Issuer: r2, IssuerKey: r2Key})
+	leaf := issue(certgen.Config{CommonName: "good.test", SANs: []string{"good.test"}, Profile: certgen.ProfileServer, Key: key(), Issuer: ix, IssuerKey: xKey})
+	for _, c := range []struct {
+		name, check string
+		at          time.Time
+	}{
+		{"wrong.example.test", "host_name", time.Time{}},
+		{"good.test", "validity", time.Now().Add(48 * time.Hour)},
+	} {
+		r := Verify(leaf, Options{Roots: []*x509.Certificate{r2}, Intermediates: []*x509.Certificate{ix, ixc, r1}, Name: c.name, At: c.at})
+		if r.Valid || len(r.Links) == 0 || !r.Links[len(r.Links)-1].Cert.Equal(r2) {
+			t.Errorf("%s: valid %v, path %v; want it to end at Root 2", c.name, r.Valid, linkNames(r.Links))
+			continue
+		}
+		for _, l := range r.Links {
+			for _, ch := range l.Checks {
+				if !ch.OK && ch.Name != c.check && !(c.check == "validity" && l.Role != "leaf") {
+					t.Errorf("%s: %q failed %s: %s", c.name, l.Cert.Subject, ch.Name, ch.Detail)
+				}
+			}
+		}
+	}
+}
+
+func linkNames(links []Link) []string {
+	var s []string
+	for _, l := range links {
+		s = append(s, l.Cert.Subject.CommonName)
+	}
+	return s
+}
+
+// TestMissingIntermediateNamesCAIssuers: a leaf sent without its
+// intermediate that names where to fetch it (authorityInfoAccess
+// caIssuers) gets a cause that gives the URL.
+func TestMissingIntermediateNamesCAIssuers(t *testing.T) {
+	key := func() crypto.Signer { return tlstest.NewKey(t, false) }
+	issue := func(c certgen.Config) *x509.Certificate { return tlstest.Issue(t, c) }
+	rootKey, interKey := key(), key()
+	root := issue(certgen.Config{CommonName: "Root", Profile: certgen.ProfileCA, PathLen: -1, Key: rootKey})
+	inter := issue(certgen.Config{CommonName: "Inter", Profile: certgen.ProfileCA, PathLen: 0, Key: interKey, Issuer: root, IssuerKey: rootKey})
+	leaf := tlstest.Issue(t, certgen.Config{CommonName: "srv.test", SANs: []string{"srv.test"}, Profile: certgen.ProfileServer, Key: key(), Issuer: inter, IssuerKey: interKey})
+	leaf.IssuingCertificateURL = []string{"http://ca.example.test/inter.der"}
+	r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "srv.test"})
+	if r.Valid || !strings.Contains(r.Cause, "caIssuers http://ca.example.test/inter.der") || !strings.Contains(r.Fix, "the caIssuers URL serves it") {
+		t.Errorf("valid %v, cause %q, fix %q", r.Valid, r.Cause, r.Fix)
 	}
 }

@@ -74,6 +74,50 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 		"reissue it with an RSA key of at least 2048 bits (or an ECDSA P-256 key)"
 }
 
+// leafUsages are the key usages of which a leaf's keyUsage must allow one
+// for purpose, as OpenSSL's purpose checks ask (check_purpose_ssl_server,
+// check_purpose_ssl_client): a server's key signs (ECDHE, TLS 1.3),
+// decrypts the premaster secret (RSA key exchange) or agrees on it
+// (static ECDH); a client's key signs its CertificateVerify.
+func leafUsages(purpose x509.ExtKeyUsage) x509.KeyUsage {
+	if purpose == x509.ExtKeyUsageClientAuth {
+		return x509.KeyUsageDigitalSignature
+	}
+	return x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement
+}
+
+// LeafUsageError is a chain crypto/x509 accepted whose leaf's keyUsage
+// allows none of leafUsages: crypto/x509 ignores a leaf's key usage,
+// OpenSSL (and so curl) refuses it ("unsuitable certificate purpose").
+type LeafUsageError struct {
+	Cert    *x509.Certificate
+	Purpose x509.ExtKeyUsage
+}
+
+func (e *LeafUsageError) Error() string {
+	return fmt.Sprintf("the key usage of %q (%s) allows no use of %s", dn.Subject(e.Cert), keyUsages(e.Cert.KeyUsage), e.Purpose)
+}
+
+// leafUsage returns a *LeafUsageError for a leaf (links[0]) whose
+// keyUsage, when it has one, allows none of leafUsages, or nil.
+func leafUsage(links []Link, purpose x509.ExtKeyUsage) error {
+	if len(links) == 0 || links[0].Cert.KeyUsage == 0 || links[0].Cert.KeyUsage&leafUsages(purpose) != 0 {
+		return nil
+	}
+	return &LeafUsageError{Cert: links[0].Cert, Purpose: purpose}
+}
+
+// leafUsageCause explains a *LeafUsageError.
+func leafUsageCause(e *LeafUsageError) (cause, fix string) {
+	what, need := "a server's key signs (digitalSignature), or decrypts or agrees on the key exchange (keyEncipherment, keyAgreement)", "digitalSignature (with keyEncipherment for an RSA key)"
+	if e.Purpose == x509.ExtKeyUsageClientAuth {
+		what, need = "a client's key signs its CertificateVerify (digitalSignature)", "digitalSignature"
+	}
+	return fmt.Sprintf("the key usage of %q allows only %s, and %s; OpenSSL and curl refuse it (unsuitable certificate purpose), though crypto/x509 ignores a leaf's key usage",
+			dn.Subject(e.Cert), keyUsages(e.Cert.KeyUsage), what),
+		fmt.Sprintf("reissue the certificate with keyUsage %s", need)
+}
+
 // MaxPublicValidity is the longest validity Apple's platforms accept of a
 // TLS server certificate from a public CA issued since 1 September 2020:
 // 398 days (the CA/Browser Forum's baseline requirements, Section 6.3.2,

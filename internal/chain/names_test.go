@@ -1,0 +1,54 @@
+package chain
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+)
+
+// TestLeafExplanationsAgainstOpenSSL: leaves that openssl verify refuses
+// for a reason the explanation must name exactly:
+//   - a DNS name that reads as an IP address does not match that address
+//     (openssl verify -verify_ip): the cause says the address is listed as
+//     a DNS name, and the fix gives the IP entry;
+//   - a leaf whose keyUsage allows only keyCertSign (openssl verify
+//     -purpose sslserver: unsuitable certificate purpose) is refused,
+//     though crypto/x509 ignores a leaf's key usage, so that no failed
+//     check stands under a valid verdict.
+func TestLeafExplanationsAgainstOpenSSL(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	run, must := opensslIn(t, dir)
+	must("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "root.key", "-out", "root.pem", "-subj", "/CN=Root", "-days", "30",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+	for _, c := range []struct {
+		name, ext, verify string
+		check, cause, fix string
+		opensslArgs       []string
+	}{
+		{"ip-as-dns", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:10.0.0.1\n", "10.0.0.1", "host_name",
+			"10.0.0.1 is an IP address, and the certificate lists it as a DNS name (DNS:10.0.0.1)", "subjectAltName=IP:10.0.0.1",
+			[]string{"-verify_ip", "10.0.0.1"}},
+		{"keycertsign-leaf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyCertSign\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:leaf.example.test\n", "leaf.example.test", "key_usage",
+			`the key usage of "CN=leaf" allows only keyCertSign`, "reissue the certificate with keyUsage digitalSignature",
+			[]string{"-purpose", "sslserver"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, c.name+".ext"), []byte(c.ext), 0o644)
+			must("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", c.name+".key", "-subj", "/CN=leaf", "-out", c.name+".csr")
+			must("x509", "-req", "-in", c.name+".csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "7", "-days", "30", "-extfile", c.name+".ext", "-out", c.name+".pem")
+			if out, err := run(append(append([]string{"verify", "-CAfile", "root.pem"}, c.opensslArgs...), c.name+".pem")...); err == nil {
+				t.Fatalf("openssl verify accepts it:\n%s", out)
+			}
+			r := Verify(certsIn(t, dir, c.name+".pem")[0], Options{Roots: certsIn(t, dir, "root.pem"), Name: c.verify, At: time.Now()})
+			wantFail(t, c.name, r, c.check, c.cause)
+			if !strings.Contains(r.Fix, c.fix) {
+				t.Errorf("fix %q lacks %q", r.Fix, c.fix)
+			}
+		})
+	}
+}
