@@ -319,6 +319,9 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 			return fmt.Sprintf("the server requires a client certificate and the client sent none (the server asked for one, then sent a %s alert)", name),
 				"give the client a certificate issued by a CA the server trusts for clients"
 		}
+		if cause, fix, ok := s.noSuite12(x.hello, name); ok {
+			return cause, fix
+		}
 		if offered, none := s.noSuiteServed(x.hello); none {
 			return s.noSuite(offered, name)
 		}
@@ -328,11 +331,12 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 		if cause, fix, ok := s.noScheme(x.hello, name); ok {
 			return cause, fix
 		}
-		if cause, fix, ok := s.noScheme12(x.hello, name); ok {
-			return cause, fix
-		}
 		return fmt.Sprintf("no cipher suite, group or signature algorithm in common with the client (the server sent a %s alert)", name),
 			"compare the client's offer (the ClientHello above) with the server's cipher suites and the key of its certificate"
+	case wire.AlertMissingExtension:
+		if cause, fix, ok := s.noUncompressed(x.hello, name); ok {
+			return cause, fix
+		}
 	case wire.AlertNoApplicationProtocol:
 		return fmt.Sprintf("no ALPN protocol in common: the client offered %s, the server allows %s (the server sent a %s alert)",
 				list(x.hello), strings.Join(s.cfg.ALPN, ", "), name),
@@ -345,24 +349,39 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 		"the alert above says what the server refused in the ClientHello"
 }
 
+// noUncompressed explains a missing_extension alert of crypto/tls for a
+// client whose ec_point_formats leaves out the uncompressed format, which
+// every implementation must support (RFC 8422, Section 5.1.2): crypto/tls
+// refuses it before it picks a suite (handshake_server.go supportsECDHE).
+// ok is false when that is not what the client sent or is not known (the
+// own engine, TLS 1.3 to be spoken).
+func (s *Server) noUncompressed(h *fingerprint.Hello, alert string) (cause, fix string, ok bool) {
+	if h == nil || s.own != nil || !s.speaks12(h) || len(h.PointFormats) == 0 || slices.Contains(h.PointFormats, 0) {
+		return "", "", false
+	}
+	var names []string
+	for _, f := range h.PointFormats {
+		n := wire.ECPointFormatName(f)
+		if n == "" {
+			n = fmt.Sprintf("%d", f)
+		}
+		names = append(names, n)
+	}
+	return fmt.Sprintf("the client's ec_point_formats (%s) leaves out the uncompressed format, which RFC 8422 (Section 5.1.2) requires every implementation to support and the only one the server speaks (the server sent a %s alert)",
+			strings.Join(names, ", "), alert),
+		"have the client list the uncompressed point format in ec_point_formats, or leave the extension out (then uncompressed is understood)", true
+}
+
 // noSuiteServed returns the cipher suites a ClientHello offered (GREASE
 // and the signalling values left out) and, for crypto/tls, whether none
-// of them is one the server could serve: its CipherSuites, or any
-// crypto/tls implements, and the TLS 1.3 suites. none is false when that
-// is not known (no hello, the own engine).
+// of them is one the server could serve: the TLS 1.0–1.2 suites it
+// serves (served12) and the TLS 1.3 suites. none is false when that is
+// not known (no hello, the own engine).
 func (s *Server) noSuiteServed(h *fingerprint.Hello) (offered []uint16, none bool) {
 	if h == nil || s.own != nil {
 		return nil, false
 	}
 	served := map[uint16]bool{tls.TLS_AES_128_GCM_SHA256: true, tls.TLS_AES_256_GCM_SHA384: true, tls.TLS_CHACHA20_POLY1305_SHA256: true}
-	for _, id := range s.cfg.CipherSuites {
-		served[id] = true
-	}
-	if s.cfg.CipherSuites == nil {
-		for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
-			served[cs.ID] = true
-		}
-	}
 	none = true
 	for _, id := range h.CipherSuites {
 		// RFC 5746, Section 3.3 and RFC 7507, Section 2: signals, not
@@ -371,7 +390,7 @@ func (s *Server) noSuiteServed(h *fingerprint.Hello) (offered []uint16, none boo
 			continue
 		}
 		offered = append(offered, id)
-		if served[id] {
+		if served[id] || s.served12(id) {
 			none = false
 		}
 	}
@@ -460,7 +479,7 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 		!slices.Contains(h.SupportedVersions, tls.VersionTLS13) || (s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS13) {
 		return "", "", false
 	}
-	keys, ok := s.keysSigningNone(h, schemes13)
+	keys, ok := s.keysSigningNone(h, schemes13, nil)
 	if !ok {
 		return "", "", false
 	}
@@ -484,12 +503,13 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 		"serve a certificate whose key signs with a scheme the client accepts (another certificate and key beside those served), or have the client accept the certificate's scheme", true
 }
 
-// keysSigningNone names the key of each of the server's certificates with
-// the schemes it signs with (schemes: those of the version to be
-// spoken). ok is false when a certificate cannot be read, its key signs
-// with none known, or one of its schemes is among the client's: then the
-// schemes are not what failed.
-func (s *Server) keysSigningNone(h *fingerprint.Hello, schemes func(crypto.PublicKey) []uint16) (keys []string, ok bool) {
+// keysSigningNone names the key of each of the server's certificates
+// (those whose key is of kinds; nil: all) with the schemes it signs with
+// (schemes: those of the version to be spoken). ok is false when a
+// certificate cannot be read, its key signs with none known, or one of
+// its schemes is among the client's: then the schemes are not what
+// failed.
+func (s *Server) keysSigningNone(h *fingerprint.Hello, schemes func(crypto.PublicKey) []uint16, kinds map[keyKind]bool) (keys []string, ok bool) {
 	for _, c := range s.cfg.Certificates {
 		leaf := c.Leaf
 		if leaf == nil && len(c.Certificate) > 0 {
@@ -497,6 +517,9 @@ func (s *Server) keysSigningNone(h *fingerprint.Hello, schemes func(crypto.Publi
 		}
 		if leaf == nil {
 			return nil, false
+		}
+		if kinds != nil && !kinds[certKey(leaf.PublicKey)] {
+			continue
 		}
 		can := schemes(leaf.PublicKey)
 		if can == nil {
@@ -511,7 +534,7 @@ func (s *Server) keysSigningNone(h *fingerprint.Hello, schemes func(crypto.Publi
 		}
 		keys = append(keys, fmt.Sprintf("%s (%s)", keyName(leaf), strings.Join(names, ", ")))
 	}
-	return keys, true
+	return keys, len(keys) > 0
 }
 
 // schemes12 are the TLS 1.2 signature schemes crypto/tls signs its
@@ -549,12 +572,12 @@ func schemes12(pub crypto.PublicKey) []uint16 {
 // Section 7.4.3) with a scheme the client accepts: its signature_algorithms
 // (Section 7.4.1.4.1) hold none that the key of any of the server's
 // certificates signs with, or it sent none, which RFC 9155 (Section 5)
-// reads as SHA-1 only and crypto/tls refuses. Clients that filter their
-// cipher suites by their signature algorithms (OpenSSL) then offer only
-// suites for another kind of key, which are refused as such. ok is false
-// when that is not what happened or is not known (no hello, the own
-// engine, TLS 1.3 to be spoken).
-func (s *Server) noScheme12(h *fingerprint.Hello, alert string) (cause, fix string, ok bool) {
+// reads as SHA-1 only and crypto/tls refuses. crypto/tls chooses the
+// signature after the suite: noSuite12 asks only once the suites left
+// are ECDHE ones for the keys of kinds (nil: any). ok is false when that
+// is not what happened or is not known (no hello, the own engine, TLS 1.3
+// to be spoken).
+func (s *Server) noScheme12(h *fingerprint.Hello, kinds map[keyKind]bool, alert string) (cause, fix string, ok bool) {
 	if h == nil || s.own != nil || len(s.cfg.Certificates) == 0 ||
 		(s.cfg.MaxVersion != 0 && s.cfg.MaxVersion < tls.VersionTLS12) ||
 		(slices.Contains(h.SupportedVersions, tls.VersionTLS13) && (s.cfg.MaxVersion == 0 || s.cfg.MaxVersion >= tls.VersionTLS13)) ||
@@ -562,7 +585,7 @@ func (s *Server) noScheme12(h *fingerprint.Hello, alert string) (cause, fix stri
 		(len(h.SupportedVersions) > 0 && !slices.Contains(h.SupportedVersions, tls.VersionTLS12)) {
 		return "", "", false
 	}
-	keys, ok := s.keysSigningNone(h, schemes12)
+	keys, ok := s.keysSigningNone(h, schemes12, kinds)
 	if !ok {
 		return "", "", false
 	}
@@ -595,42 +618,8 @@ func (s *Server) noScheme12(h *fingerprint.Hello, alert string) (cause, fix stri
 	if sha1Only {
 		fix = "have the client accept SHA-256 signatures: the server does not sign with SHA-1 in TLS 1.2 (RFC 9155)"
 	}
-	then := "so the server cannot sign its ServerKeyExchange"
-	if !s.offersSuiteFor(h) {
-		then = "it offers no cipher suite for that kind of key either (it leaves out those whose signatures it refuses)"
-	}
-	return fmt.Sprintf("the client accepts TLS 1.2 signatures only by %s, and %s with none of them: %s; %s (the server sent a %s alert)",
-		strings.Join(offered, ", "), what, strings.Join(keys, "; "), then, alert), fix, true
-}
-
-// offersSuiteFor reports whether a ClientHello offers a TLS 1.0-1.2
-// cipher suite that a key of the server's certificates authenticates:
-// RSA key exchange or an _RSA_ signature for an RSA key, _ECDSA_ for an
-// ECDSA or Ed25519 key (RFC 8422, Section 5.1.1).
-func (s *Server) offersSuiteFor(h *fingerprint.Hello) bool {
-	for _, c := range s.cfg.Certificates {
-		leaf := c.Leaf
-		if leaf == nil && len(c.Certificate) > 0 {
-			leaf, _ = x509.ParseCertificate(c.Certificate[0])
-		}
-		if leaf == nil {
-			return true
-		}
-		for _, id := range h.CipherSuites {
-			n := wire.CipherSuiteName(id)
-			switch leaf.PublicKey.(type) {
-			case *rsa.PublicKey:
-				if strings.HasPrefix(n, "TLS_RSA_WITH_") || strings.Contains(n, "HE_RSA_WITH_") {
-					return true
-				}
-			case *ecdsa.PublicKey, ed25519.PublicKey:
-				if strings.Contains(n, "_ECDSA_WITH_") {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return fmt.Sprintf("the client accepts TLS 1.2 signatures only by %s, and %s with none of them: %s; so the server cannot sign its ServerKeyExchange (the server sent a %s alert)",
+		strings.Join(offered, ", "), what, strings.Join(keys, "; "), alert), fix, true
 }
 
 // keyName says what kind of key a certificate holds: "ECDSA P-256",
