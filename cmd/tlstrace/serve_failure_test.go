@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,6 +33,15 @@ func TestServeWireFailures(t *testing.T) {
 	other := newTestCA(t, dir, "other", nil)
 	cert, key := root.leaf(t, dir, "server", nil)
 	bad, badKey := other.leaf(t, dir, "bad-client", clientTweak)
+	expired, expiredKey := root.leaf(t, dir, "expired-client", func(c *x509.Certificate) {
+		clientTweak(c)
+		c.NotBefore, c.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
+	})
+	good, goodKey := root.leaf(t, dir, "good-client", clientTweak)
+	serverOnly, serverOnlyKey := root.leaf(t, dir, "server-only-client", nil)
+	inter := newTestCA(t, dir, "inter", root)
+	// The client's certificate file without its intermediate.
+	lone, loneKey := inter.leaf(t, dir, "lone-client", clientTweak)
 	serving := []string{"--cert", cert, "--key", key}
 	// command runs a client, ADDR in its arguments replaced by the
 	// server's address.
@@ -146,7 +156,19 @@ func TestServeWireFailures(t *testing.T) {
 			failedHandshake{"the server requires a client certificate and the client sent none (the server asked for one, then sent a handshake_failure alert)",
 				"give the client a certificate issued by a CA the server trusts", "handshake_failure", "server"}},
 		{"untrusted-client-certificate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-cert", bad, "-key", badKey),
-			failedHandshake{"the client certificate is not trusted: no trusted root found", "give the client a certificate issued by a CA the server trusts", "bad_certificate", "server"}},
+			failedHandshake{"the client certificate is not trusted: no trusted root found", `if "CN=other" is an intermediate CA, have the client send it after its certificate ("CN=localhost" names it as issuer); if it is a root, trust it with --client-ca FILE`, "bad_certificate", "server"}},
+		{"untrusted-client-certificate-root", []string{"--verify-client", "require", "--client-ca", other.file}, sClient("-cert", good, "-key", goodKey, "-cert_chain", root.file),
+			failedHandshake{"the client certificate is not trusted: ", `trust the CA "CN=root" that issued it with --client-ca FILE`, "bad_certificate", "server"}},
+		{"client-certificate-without-intermediate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-cert", lone, "-key", loneKey),
+			failedHandshake{"the client certificate is not trusted: ", `if "CN=inter" is an intermediate CA, have the client send it after its certificate`, "bad_certificate", "server"}},
+		{"expired-client-certificate", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-cert", expired, "-key", expiredKey),
+			failedHandshake{"the client certificate is not trusted: ", "renew the client certificate (it expired on ", "bad_certificate", "server"}},
+		{"expired-client-certificate-tls12", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-tls1_2", "-cert", expired, "-key", expiredKey),
+			failedHandshake{"the client certificate is not trusted: ", "renew the client certificate (it expired on ", "bad_certificate", "server"}},
+		{"client-certificate-for-servers", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-cert", serverOnly, "-key", serverOnlyKey),
+			failedHandshake{"the client certificate is not trusted: ", "reissue the client certificate with clientAuth in its extendedKeyUsage", "bad_certificate", "server"}},
+		{"client-certificate-for-servers-tls12", []string{"--verify-client", "require", "--client-ca", root.file}, sClient("-tls1_2", "-cert", serverOnly, "-key", serverOnlyKey),
+			failedHandshake{"the client certificate is not trusted: ", "reissue the client certificate with clientAuth in its extendedKeyUsage", "bad_certificate", "server"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

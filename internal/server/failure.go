@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
+	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 	"github.com/tlstrace/tlstrace/internal/handshake"
@@ -97,7 +99,7 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		var le *handshake.LimitError
 		switch {
 		case errors.As(x.err, &cce):
-			h.Cause, h.Fix = refusedCert(cce, f.Alert)
+			h.Cause, h.Fix = refusedCert(cce, f.Alert, s.cfg.TrustWith)
 		case len(x.head) == wire.RecordHeaderLen && isSSLv2Hello(x.head):
 			// RFC 5246, Appendix E.2: the length, msg_type 1, then the
 			// highest version the client offers.
@@ -162,7 +164,7 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 		h.Fix = "the client may not speak TLS, or may wait for the server to speak first (a plaintext protocol); raise the handshake timeout for slow clients"
 	default:
 		if errors.As(x.err, &cce) {
-			h.Cause, h.Fix = refusedCert(cce, nil)
+			h.Cause, h.Fix = refusedCert(cce, nil, s.cfg.TrustWith)
 		}
 	}
 }
@@ -664,8 +666,12 @@ func (s *Server) noSuite(offered []uint16, alert string) (cause, fix string) {
 	return cause, "allow one of the client's cipher suites on the server, or have the client offer one the server serves"
 }
 
-// refusedCert explains a client certificate that VerifyClient refused.
-func refusedCert(e *clientCertError, a *failure.AlertError) (cause, fix string) {
+// refusedCert explains a client certificate that VerifyClient refused;
+// the fix follows the chain's failure (crypto/x509's typed error): renew
+// a certificate out of its validity, reissue one whose extended key usage
+// does not allow client authentication, send the intermediates a chain
+// lacks, trust (trustWith, the server's setting) the CA a chain ends at.
+func refusedCert(e *clientCertError, a *failure.AlertError, trustWith string) (cause, fix string) {
 	sent := ""
 	if a != nil {
 		sent = fmt.Sprintf(" (the server sent a %s alert)", a.Name())
@@ -674,9 +680,55 @@ func refusedCert(e *clientCertError, a *failure.AlertError) (cause, fix string) 
 		return "the server requires a client certificate and the client sent none" + sent,
 			"give the client a certificate issued by a CA the server trusts for clients"
 	}
+	r := e.Result
+	cause = fmt.Sprintf("the client certificate is not trusted: %s%s", r.Cause, sent)
+	if trustWith == "" {
+		trustWith = "the server's CAs for clients"
+	}
 	// Not the chain's own fix: it speaks to a client trusting a server.
-	return fmt.Sprintf("the client certificate is not trusted: %s%s", e.Result.Cause, sent),
-		"give the client a certificate issued by a CA the server trusts for clients, and have it send its intermediates"
+	fix = "give the client a certificate issued by a CA the server trusts for clients, and have it send its intermediates"
+	var inv x509.CertificateInvalidError
+	var unk x509.UnknownAuthorityError
+	switch {
+	case errors.As(r.Err, &inv) && inv.Cert != nil && inv.Reason == x509.Expired:
+		which := "the client certificate"
+		if len(r.Links) == 0 || inv.Cert != r.Links[0].Cert {
+			which = fmt.Sprintf("the certificate of %q in the client's chain", dn.Subject(inv.Cert))
+		}
+		if r.At.Before(inv.Cert.NotBefore) {
+			return cause, fmt.Sprintf("%s is not valid before %s: check the clocks of the client's issuer and of the server, or give the client a certificate valid now",
+				upper(which), inv.Cert.NotBefore.UTC().Format(time.RFC3339))
+		}
+		return cause, fmt.Sprintf("renew %s (it expired on %s), and check the server's clock", which, inv.Cert.NotAfter.UTC().Format(time.RFC3339))
+	case errors.As(r.Err, &inv) && inv.Cert != nil && inv.Reason == x509.IncompatibleUsage:
+		which := "the client certificate"
+		if len(r.Links) == 0 || inv.Cert != r.Links[0].Cert {
+			which = fmt.Sprintf("the certificate of %q in the client's chain", dn.Subject(inv.Cert))
+		}
+		// RFC 5280, Section 4.2.1.12: id-kp-clientAuth.
+		return cause, fmt.Sprintf("reissue %s with clientAuth in its extendedKeyUsage (openssl: -addext extendedKeyUsage=clientAuth), or without that extension", which)
+	case errors.As(r.Err, &unk) && len(r.Links) > 0:
+		last := r.Links[len(r.Links)-1].Cert
+		if bytes.Equal(last.RawIssuer, last.RawSubject) {
+			// The chain ends at a root the server does not trust.
+			what := fmt.Sprintf("the CA %q that issued it", dn.Subject(last))
+			if len(r.Links) == 1 {
+				what = "the certificate itself (it is self-signed)"
+			}
+			return cause, fmt.Sprintf("trust %s with %s, or give the client a certificate issued by a CA the server trusts for clients", what, trustWith)
+		}
+		return cause, fmt.Sprintf("if %q is an intermediate CA, have the client send it after its certificate (%q names it as issuer); if it is a root, trust it with %s; or give the client a certificate issued by a CA the server trusts for clients",
+			dn.Issuer(last), dn.Subject(last), trustWith)
+	}
+	return cause, fix
+}
+
+// upper capitalizes the first letter of s.
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // versions names the TLS versions a ClientHello offered, "" when unknown.
