@@ -78,7 +78,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"plain-http":       {"the server answered in plain HTTP, not TLS", "use http://"},
 		"silent":           {"the TLS handshake timed out", "check that the server answers"},
 		"slow":             {"the TLS handshake timed out after 2s: the server sent only", "raise -m"},
-		"reset":            {"reset the connection during the handshake", "found nothing in common"},
+		"reset":            {"reset the connection during the handshake, after its ServerHello", "its log says why"},
 		"truncated-record": {"closed the connection in the middle of a record", "cut the connection"},
 		"oversized-record": {"a record of 20000 bytes, more than TLS allows", "breaks the record layer"},
 		"sslv2":            {"the server answered in SSL 2.0", "RFC 6176"},

@@ -66,6 +66,12 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 		}
 		return advise(StepTLS, f.Error(f.Cause()), AdviseHandshakeTime)
 	case failure.Reset, failure.Closed:
+		if got := serverGot(&ev); got != "" {
+			// It speaks TLS and took the ClientHello: it dropped the
+			// connection afterwards.
+			return stepErr(StepTLS, f.Error(f.Cause()+", "+got),
+				"the server speaks TLS and accepted the ClientHello, then dropped the connection mid-handshake without an alert: its log says why (a crash, a limit, a client certificate it refused), or something between (a proxy, a firewall) cut the connection")
+		}
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
 	}
@@ -76,6 +82,26 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 		return stepErr(StepVerify, fmt.Errorf("the server's certificate was refused: %w", err), "")
 	}
 	return advise(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), AdviseTraceHandshake)
+}
+
+// serverGot says how far a handshake got once the server answered the
+// ClientHello, from the handshake messages seen; "" when it did not.
+func serverGot(ev *trace.Evidence) string {
+	switch {
+	case !ev.Sent(trace.Server, wire.TypeServerHello):
+		return ""
+	case ev.Sent(trace.Server, wire.TypeFinished):
+		return "after its Finished"
+	case ev.Sent(trace.Client, wire.TypeFinished):
+		return "after the client's Finished"
+	case ev.Sent(trace.Client, wire.TypeClientKeyExchange):
+		return "after the client's ClientKeyExchange"
+	case ev.Sent(trace.Server, wire.TypeServerHelloDone):
+		return "after its ServerHelloDone"
+	case ev.Sent(trace.Server, wire.TypeCertificate):
+		return "after its Certificate"
+	}
+	return "after its ServerHello"
 }
 
 // serverAlert explains a handshake the server ended with an alert.

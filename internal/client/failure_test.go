@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/certgen"
+	"github.com/tlstrace/tlstrace/internal/lab"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -138,6 +139,16 @@ func TestFailureClosedMidHandshake(t *testing.T) {
 		checkCause(t, e, StepTLS, "the server closed the connection during the handshake", "may not speak TLS on this port")
 		if !errors.Is(e, io.EOF) && !errors.Is(e, io.ErrUnexpectedEOF) {
 			t.Errorf("the cause does not keep the EOF: %v", e.Err)
+		}
+	})
+	// A whole ServerHello, then a reset (the lab's reset scenario): the
+	// server speaks TLS and took the ClientHello.
+	t.Run("reset-after-server-hello", func(t *testing.T) {
+		addr := tlstest.Listen(t, lab.ResetAfter(lab.ServerHello(0x0303, 0xc02f)))
+		e, _ := get(t, addr, TLSOptions{Insecure: true})
+		checkCause(t, e, StepTLS, "the server reset the connection during the handshake, after its ServerHello", "dropped the connection mid-handshake without an alert: its log says why")
+		if strings.Contains(e.Hint, "may not speak TLS") {
+			t.Errorf("the hint doubts that the server speaks TLS: %s", e.Hint)
 		}
 	})
 	t.Run("inside-a-record", func(t *testing.T) {
