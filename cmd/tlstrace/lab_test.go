@@ -168,6 +168,19 @@ func TestLabConnectWarns(t *testing.T) {
 	}
 }
 
+// TestLabRC4Warns has a client that offers RC4 connect to
+// no-common-suite, whose only suite is RC4: it connects, with a warning
+// that RFC 7465 prohibits RC4.
+func TestLabRC4Warns(t *testing.T) {
+	servers, ca := startLab(t, "no-common-suite")
+	code, _, stderr := runCode(servers[0].URL, "--cacert", ca, "-m", "10s", "--ciphers", "ECDHE-ECDSA-RC4-SHA")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "tlstrace: warning: the connection uses TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, an RC4 cipher suite") ||
+		!strings.Contains(lines[0], "RFC 7465 prohibits RC4") || !strings.HasPrefix(lines[1], "tlstrace: hint: remove it from the server and enable AEAD suites") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}
+
 // TestLabCA checks that the root CA is written readable by all.
 func TestLabCA(t *testing.T) {
 	_, ca := startLab(t, "index")

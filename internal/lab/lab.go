@@ -294,7 +294,7 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 	}
 	add("tls10-only", "the server speaks only TLS 1.0", &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
 	add("tls11-only", "the server speaks only TLS 1.1", &tls.Config{MinVersion: tls.VersionTLS11, MaxVersion: tls.VersionTLS11})
-	add("no-common-suite", "the server's only cipher suite is RC4, which no client offers", &tls.Config{MaxVersion: tls.VersionTLS12,
+	add("no-common-suite", "the server's only cipher suite is RC4, which no client offers by default", &tls.Config{MaxVersion: tls.VersionTLS12,
 		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA}})
 	l.faults["huge-headers"] = &Fault{Name: "huge-headers", Kind: KindHostile, Fault: "the server's HTTP response has 5000 headers, 1 MB, more than clients accept",
 		Exit: ExitHTTP, tls: &tls.Config{Certificates: cert, NextProtos: []string{"http/1.1"}}, respond: HugeHeaders}
