@@ -80,14 +80,14 @@ func TestGetWireFailures(t *testing.T) {
 		{"sslv2-server-hello", raw(lab.SSLv2Hello, true), nil,
 			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks", "RFC 6176"},
 		{"slow-server", slow([]byte{22, 3, 3}), []string{"-m", "2s"},
-			"the TLS handshake timed out after 2s: the server sent only 3 bytes of a record in that time", "raise -m/--max-time"},
+			"the TLS handshake timed out after 2s: the server sent only part of a record in that time (3 of the 5 bytes of its header)", "raise -m/--max-time"},
 		{"stalled-in-a-message", raw(append([]byte{22, 3, 3, 0, 20}, hello(0x0303, 0xc02f)[5:25]...), true), []string{"-m", "2s"},
-			"the TLS handshake timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "raise -m/--max-time"},
+			"the TLS handshake timed out after 2s: the server sent only part of a handshake message in that time (16 of the 45 bytes its header announces)", "raise -m/--max-time"},
 		{"plain-http", plainHTTP, nil, "the server answered in plain HTTP, not TLS", "use http:// for this port"},
 		{"not-tls", raw(lab.Garbage, true), nil,
 			`the server did not answer with TLS (first bytes "SSH-2")`, "check the port: this one does not speak TLS"},
 		{"closed-inside-a-record", raw(lab.TruncatedRecord, false), nil,
-			"the server closed the connection in the middle of a record (25 of its 89 bytes sent)", "cut the connection"},
+			"the server closed the connection in the middle of a record (it sent 20 of the 84 bytes its header announces)", "cut the connection"},
 		{"closed-between-records", raw(nil, false), nil,
 			"the server closed the connection during the handshake", "the server may not speak TLS on this port"},
 		{"protocol-version", openssl("-tls1_2"), []string{"--tlsv1.3"},
@@ -129,9 +129,9 @@ func TestGetWireFailures(t *testing.T) {
 				// verify has no run time to name.
 				switch c.name {
 				case "slow-server":
-					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 3 bytes of a record in that time", "timed out: the server sent only 3 bytes of a record, then nothing", 1)
+					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only part of a record in that time (3 of the 5 bytes of its header)", "timed out: the server sent only part of a record (3 of the 5 bytes of its header), then nothing", 1)
 				case "stalled-in-a-message":
-					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only 20 bytes of a handshake message in that time", "timed out: the server sent only 20 of the 49 bytes of a handshake message, then nothing", 1)
+					stderr = strings.Replace(stderr, "timed out after 2s: the server sent only part of a handshake message in that time (16 of the 45 bytes its header announces)", "timed out: the server sent only part of a handshake message (16 of the 45 bytes its header announces), then nothing", 1)
 				}
 				if vcode != code || vstderr != stderr {
 					t.Errorf("verify: exit %d, %q; want %d, %q", vcode, vstderr, code, stderr)

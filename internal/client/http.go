@@ -130,11 +130,7 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 					}
 					var te *trace.TruncatedError
 					if errors.As(err, &te) && te.Side == trace.Server {
-						what := "a record"
-						if te.Handshake {
-							what = "a handshake message"
-						}
-						return res, advise(step, failure.Explained(fmt.Sprintf("%s timed out after %v: the server sent only %d bytes of %s in that time", stepNames[step], r.MaxTime, te.Seen, what), te, err), AdviseMaxTime)
+						return res, advise(step, failure.Explained(fmt.Sprintf("%s timed out after %v: the server sent only part of %s in that time (%s)", stepNames[step], r.MaxTime, te.What(), te.Amount()), te, err), AdviseMaxTime)
 					}
 					return res, advise(step, fmt.Errorf("%s timed out: the whole run may take %v", stepNames[step], r.MaxTime), AdviseMaxTime)
 				}

@@ -233,15 +233,7 @@ func (f *Finding) Cause() string {
 		}
 		return fmt.Sprintf("the client did not speak TLS (first bytes %q)", f.Header.Header)
 	case Truncated:
-		tr := f.Truncated
-		what := "a record"
-		if tr.Handshake {
-			what = "a handshake message"
-		}
-		if tr.Length > 0 {
-			return fmt.Sprintf("the %s closed the connection in the middle of %s (%d of its %d bytes sent)", peer, what, tr.Seen, tr.Length)
-		}
-		return fmt.Sprintf("the %s closed the connection in the middle of %s (%d bytes of it sent)", peer, what, tr.Seen)
+		return fmt.Sprintf("the %s closed the connection in the middle of %s (it sent %s)", peer, f.Truncated.What(), f.Truncated.Amount())
 	case BadLength:
 		le := f.Length
 		return fmt.Sprintf("the %s's %s message claims %d bytes in its header, more than a %s can hold (%d): the length lies (%d bytes of it came)",
@@ -250,14 +242,7 @@ func (f *Finding) Cause() string {
 		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
 		if tr := f.Truncated; tr != nil {
-			what := "a record"
-			if tr.Handshake {
-				what = "a handshake message"
-			}
-			if tr.Length > 0 {
-				return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d of the %d bytes of %s, then nothing", peer, tr.Seen, tr.Length, what)
-			}
-			return fmt.Sprintf("the TLS handshake timed out: the %s sent only %d bytes of %s, then nothing", peer, tr.Seen, what)
+			return fmt.Sprintf("the TLS handshake timed out: the %s sent only part of %s (%s), then nothing", peer, tr.What(), tr.Amount())
 		}
 		return "the TLS handshake timed out"
 	case Reset:

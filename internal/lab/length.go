@@ -15,5 +15,5 @@ var LyingLength = func() []byte {
 // for bytes that never come.
 func lengthFaults() []*Fault {
 	return []*Fault{{Name: "lying-length", Kind: KindHostile, Exit: ExitTLS, raw: Answer(LyingLength, true),
-		Fault: "the server's ServerHello claims 131072 bytes in its header; its record holds 45, and no ServerHello can hold that many"}}
+		Fault: "the server's ServerHello claims 131072 bytes after its 4-byte header; its record (49 bytes) holds the 45 bytes of a whole ServerHello after that header, and no ServerHello can hold 131072"}}
 }

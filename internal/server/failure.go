@@ -144,14 +144,7 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 			h.Fix = "a client this slow holds a connection for the whole handshake timeout (a slow-loris attack, or a very poor link); a shorter handshake timeout frees it sooner"
 			return
 		case tr != nil:
-			what := "a record"
-			if tr.Handshake {
-				what = "a handshake message"
-			}
-			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (%d of its %d bytes sent)", s.cfg.Timeout, what, tr.Seen, tr.Length)
-			if tr.Length == 0 {
-				h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (%d bytes of it sent)", s.cfg.Timeout, what, tr.Seen)
-			}
+			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s): the client went silent in the middle of %s (it sent %s)", s.cfg.Timeout, tr.What(), tr.Amount())
 		case x.silent && s.cfg.FirstByteTimeout < s.cfg.Timeout:
 			h.Cause = fmt.Sprintf("the client sent nothing within the first-byte timeout (%s)", s.cfg.FirstByteTimeout)
 		case x.read == 0:
@@ -186,12 +179,8 @@ func sentSoFar(x *failed) string {
 		fmt.Fprintf(&b, "%d reads", x.reads)
 	}
 	switch tr := x.ev.Truncated[trace.Client]; {
-	case tr != nil && tr.Length > 0:
-		what := "record"
-		if tr.Handshake {
-			what = "handshake message"
-		}
-		fmt.Fprintf(&b, ", %d of the %d bytes of a %s", tr.Seen, tr.Length, what)
+	case tr != nil:
+		fmt.Fprintf(&b, ", then part of %s (%s)", tr.What(), tr.Amount())
 	default:
 		b.WriteString(", " + clientSent(&x.ev))
 	}

@@ -21,8 +21,8 @@ func TestTapPartialRecord(t *testing.T) {
 		peerClose bool
 		want      string
 	}{
-		{"local-closed-first", false, "the rest of a record was not read: the client closed the connection first (15 bytes of it seen, of the 105 its header gives)"},
-		{"peer-cut", true, "the connection ended inside a record (15 bytes of it seen, of the 105 its header gives)"},
+		{"local-closed-first", false, "the rest of a record was not read: the client closed the connection first (10 of the 100 bytes its header announces seen)"},
+		{"peer-cut", true, "the connection ended inside a record (10 of the 100 bytes its header announces seen)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local, remote := net.Pipe()

@@ -363,10 +363,11 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 		// shows the header of a record cut short.
 		ev = c.partialRecord(d, d.framer.buf)
 		ev.Frame, ev.Time = at.Frame, at.Time
-		seen := fmt.Sprintf("%d bytes of it seen", len(d.framer.buf))
+		length := 0
 		if ev.Record != nil {
-			seen += fmt.Sprintf(", of the %d its header gives", wire.RecordHeaderLen+ev.Record.Length)
+			length = wire.RecordHeaderLen + ev.Record.Length
 		}
+		seen := amount(len(d.framer.buf), length, wire.RecordHeaderLen) + " seen"
 		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside this record (%s); %s", n, seen, after)
 	}
 	d.framer.reset()
@@ -386,14 +387,10 @@ func (c *Conn) StoppedReading(side Side) {
 	}
 }
 
-// ended says how the bytes of d ended inside a record or message (what):
-// cut by the connection's end, or not read further because the other side
-// closed first.
-func (c *Conn) ended(d *direction, what string, seen, of int) string {
-	n := fmt.Sprintf("%d bytes of it seen", seen)
-	if of > 0 {
-		n = fmt.Sprintf("%d bytes of it seen, of the %d its header gives", seen, of)
-	}
+// ended says how the bytes of d ended inside what (a record, a message, a
+// line; n says how much of it was seen): cut by the connection's end, or
+// not read further because the other side closed first.
+func (c *Conn) ended(d *direction, what, n string) string {
 	if c.stopped[d.side] {
 		return fmt.Sprintf("the rest of %s was not read: the %s closed the connection first (%s)", what, d.side.Other(), n)
 	}
@@ -420,14 +417,14 @@ func (c *Conn) Close() {
 			// The dialog ended inside a line.
 			ev := NewEvent(c.id, d.side, &StartTLS{Protocol: c.dialog.protocol, Line: string(d.framer.buf)})
 			ev.Frame, ev.Time = d.at.Frame, d.at.Time
-			ev.Error = c.ended(d, "a line", n, 0)
+			ev.Error = c.ended(d, "a line", fmt.Sprintf("%d bytes of it seen", n))
 			c.emit(ev)
 		} else if n > 0 && !c.notTLS {
 			c.emit(c.partialRecord(d, d.framer.buf))
 		}
-		if t, _, ok := d.hs.held(); ok {
+		if t, n, ok := d.hs.held(); ok {
 			c.emit(&Event{From: d.side, Layer: LayerTLS, Type: t.String(), Frame: d.at.Frame, Time: d.at.Time,
-				Error: c.ended(d, "a handshake message", len(d.hs.buf), 0)})
+				Error: c.ended(d, "a handshake message", amount(len(d.hs.buf), n, wire.HandshakeHeaderLen)+" seen")})
 		}
 		d.framer.reset()
 		d.hs.reset()
@@ -443,7 +440,7 @@ func (c *Conn) Close() {
 func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 	ev := &Event{From: d.side, Layer: LayerTLS, Type: TypePartialRecord, Frame: d.at.Frame, Time: d.at.Time,
 		Payload: &Data{Length: len(b)},
-		Error:   c.ended(d, "a record", len(b), 0)}
+		Error:   c.ended(d, "a record", amount(len(b), 0, wire.RecordHeaderLen)+" seen")}
 	if len(b) < wire.RecordHeaderLen {
 		return ev
 	}
@@ -453,7 +450,7 @@ func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 	}
 	ev.Record = recordInfo(h)
 	ev.Record.Encrypted = c.protectedRecord(d, h.Type)
-	ev.Error = c.ended(d, "a record", len(b), wire.RecordHeaderLen+h.Length)
+	ev.Error = c.ended(d, "a record", amount(len(b), wire.RecordHeaderLen+h.Length, wire.RecordHeaderLen)+" seen")
 	return ev
 }
 

@@ -104,20 +104,42 @@ type TruncatedError struct {
 	// Handshake is set when the bytes ended inside a handshake message;
 	// otherwise they ended inside a record.
 	Handshake bool
-	// Seen is how many bytes of it arrived (with its header); Length is
-	// how many its header announced, 0 when the header itself was cut.
+	// Seen is how many bytes of it arrived, its header included; Length
+	// is its whole length, its header included (the header's length field
+	// plus the header), 0 when the header itself was cut.
 	Seen, Length int
 }
 
-func (e *TruncatedError) Error() string {
-	what := "a record"
+// What is "a record" or "a handshake message".
+func (e *TruncatedError) What() string {
 	if e.Handshake {
-		what = "a handshake message"
+		return "a handshake message"
 	}
-	if e.Length > 0 {
-		return fmt.Sprintf("the %s's bytes ended inside %s (%d of its %d bytes)", e.Side, what, e.Seen, e.Length)
+	return "a record"
+}
+
+// Amount says how much of it arrived, counting the bytes its header
+// announces apart from the header: "35 of the 65 bytes its header
+// announces", or "3 of the 5 bytes of its header" when the header was cut.
+func (e *TruncatedError) Amount() string {
+	header := wire.RecordHeaderLen
+	if e.Handshake {
+		header = wire.HandshakeHeaderLen
 	}
-	return fmt.Sprintf("the %s's bytes ended inside %s (%d bytes of it)", e.Side, what, e.Seen)
+	return amount(e.Seen, e.Length, header)
+}
+
+// amount is TruncatedError.Amount for seen of length bytes (both with a
+// header of header bytes; length 0: the header was cut).
+func amount(seen, length, header int) string {
+	if length == 0 || seen < header {
+		return fmt.Sprintf("%d of the %d bytes of its header", seen, header)
+	}
+	return fmt.Sprintf("%d of the %d bytes its header announces", seen-header, length-header)
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("the %s's bytes ended inside %s (%s)", e.Side, e.What(), e.Amount())
 }
 
 // LengthError says that a handshake message's header claims more bytes

@@ -103,7 +103,7 @@ func TestEvidenceTruncated(t *testing.T) {
 		t.Errorf("truncated message: %+v", tr)
 	}
 	var te *TruncatedError
-	if !errors.As(error(tr), &te) || tr.Error() != "the server's bytes ended inside a handshake message (20 of its 122 bytes)" {
+	if !errors.As(error(tr), &te) || tr.Error() != "the server's bytes ended inside a handshake message (16 of the 118 bytes its header announces)" {
 		t.Errorf("%v", tr)
 	}
 }

@@ -72,13 +72,13 @@ func TestFramingChunking(t *testing.T) {
 		{"oversized", after(1, Server, 0x17, 3, 3, 0x50, 0), "exceeds the maximum"},
 		{"ack", after(1, Server, 26, 3, 3, 0, 2, 1, 1), `"type":"ack","record":{"type":{"name":"ack","value":26}`},
 		{"sslv2", func(all []sent) []sent { return append([]sent{{Client, sslv2}}, all...) }, `"type":"client_hello","record":{"type":{"name":"sslv2"`},
-		{"header cut", after(12, Server, 0x16, 3), "the connection ended inside a record (2 bytes"},
-		{"record cut", after(12, Server, 0x17, 3, 3, 0, 40, 1, 2), "the connection ended inside a record (7 bytes of it seen, of the 45 its header gives)"},
+		{"header cut", after(12, Server, 0x16, 3), "the connection ended inside a record (2 of the 5 bytes of its header seen)"},
+		{"record cut", after(12, Server, 0x17, 3, 3, 0, 40, 1, 2), "the connection ended inside a record (2 of the 40 bytes its header announces seen)"},
 		{"encrypted record cut", after(12, Server, 0x17, 3, 3, 0, 40, 1, 2), `"type":"partial_record","record":{"type":{"name":"application_data","value":23},"version":{"name":"TLS 1.2","value":771},"length":40,"encrypted":true}`},
 		{"plaintext record cut", func(all []sent) []sent { return []sent{all[0], {Server, []byte{0x16, 3, 3, 0, 40, 2, 0}}} },
-			`"type":"partial_record","record":{"type":{"name":"handshake","value":22},"version":{"name":"TLS 1.2","value":771},"length":40,"encrypted":false},"error":"the connection ended inside a record (7 bytes of it seen, of the 45 its header gives)"`},
-		{"header cut type", after(12, Server, 0x16, 3), `"type":"partial_record","error":"the connection ended inside a record (2 bytes of it seen)"`},
-		{"message cut", after(12, Server, 0x16, 3, 3, 0, 4, 0x0b, 0, 0x10, 0), "the connection ended inside a handshake message (4 bytes"},
+			`"type":"partial_record","record":{"type":{"name":"handshake","value":22},"version":{"name":"TLS 1.2","value":771},"length":40,"encrypted":false},"error":"the connection ended inside a record (2 of the 40 bytes its header announces seen)"`},
+		{"header cut type", after(12, Server, 0x16, 3), `"type":"partial_record","error":"the connection ended inside a record (2 of the 5 bytes of its header seen)"`},
+		{"message cut", after(12, Server, 0x16, 3, 3, 0, 4, 0x0b, 0, 0x10, 0), "the connection ended inside a handshake message (0 of the 4096 bytes its header announces seen)"},
 	} {
 		all := illustratedSent(t, tc.edit)
 		want := eventsJSON(t, feedSent(keys, all, 0))

@@ -127,7 +127,7 @@ func TestGapInsideRecord(t *testing.T) {
 		ev.Record.Length != len(hello)-5 || ev.Record.Encrypted {
 		t.Errorf("cut ClientHello: %s frame %d record %+v", ev.Type, ev.Frame, ev.Record)
 	}
-	if want := fmt.Sprintf("%d bytes are missing from the capture inside this record (32 bytes of it seen, of the %d its header gives)", len(hello)-32, len(hello)); !strings.HasPrefix(ev.Error, want) {
+	if want := fmt.Sprintf("%d bytes are missing from the capture inside this record (27 of the %d bytes its header announces seen)", len(hello)-32, len(hello)-5); !strings.HasPrefix(ev.Error, want) {
 		t.Errorf("error %q, want it to start %q", ev.Error, want)
 	}
 	if ev := events[1]; ev.Type != TypeEncryptedRecord || ev.Record != nil || !strings.HasPrefix(ev.Error, "100 bytes are missing from the capture;") {
