@@ -155,6 +155,10 @@ func (s *Server) explain(h *trace.Handshake, x *failed) {
 			h.Cause = fmt.Sprintf("the TLS handshake timed out (%s)", s.cfg.Timeout)
 		}
 		h.Fix = "the client may not speak TLS, or may wait for the server to speak first (a plaintext protocol); raise the handshake timeout for slow clients"
+		if spoke := x.ev.Truncated[trace.Client] != nil || x.ev.Sent(trace.Client, wire.TypeClientHello); spoke {
+			// It began a TLS record: it speaks TLS, and stalled.
+			h.Fix = "the client speaks TLS but stopped sending mid-handshake: it stalled, gave up without closing, or its link is slow; its log may say why; raise the handshake timeout for slow clients"
+		}
 	default:
 		if errors.As(x.err, &cce) {
 			h.Cause, h.Fix = refusedCert(cce, nil, s.cfg.TrustWith)
@@ -721,16 +725,17 @@ func upper(s string) string {
 }
 
 // versions names the TLS versions a ClientHello offered, "" when unknown.
+// Without supported_versions, its legacy_version is the highest it
+// offers, and any below may be (RFC 5246, Appendix E.1).
 func versions(h *fingerprint.Hello) string {
 	if h == nil {
 		return ""
 	}
-	vs := h.SupportedVersions
-	if len(vs) == 0 {
-		vs = []uint16{h.LegacyVersion}
+	if len(h.SupportedVersions) == 0 {
+		return "versions up to " + wire.VersionName(h.LegacyVersion)
 	}
 	var names []string
-	for _, v := range vs {
+	for _, v := range h.SupportedVersions {
 		if !wire.IsGREASE(v) {
 			names = append(names, wire.VersionName(v))
 		}
