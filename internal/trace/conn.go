@@ -363,12 +363,12 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 		// shows the header of a record cut short.
 		ev = c.partialRecord(d, d.framer.buf)
 		ev.Frame, ev.Time = at.Frame, at.Time
-		length := 0
-		if ev.Record != nil {
-			length = wire.RecordHeaderLen + ev.Record.Length
+		what, seen := c.partial(d, d.framer.buf)
+		this := "this record"
+		if what != "a record" {
+			this = "this SSL 2.0 ClientHello"
 		}
-		seen := amount(len(d.framer.buf), length, wire.RecordHeaderLen) + " seen"
-		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside this record (%s); %s", n, seen, after)
+		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside %s (%s seen); %s", n, this, seen, after)
 	}
 	d.framer.reset()
 	d.hs.reset()
@@ -438,20 +438,34 @@ func (c *Conn) Close() {
 // inside: with its header, when that was seen, the record as the header
 // gives it, protected or not as the direction's records are at that point.
 func (c *Conn) partialRecord(d *direction, b []byte) *Event {
+	what, seen := c.partial(d, b)
 	ev := &Event{From: d.side, Layer: LayerTLS, Type: TypePartialRecord, Frame: d.at.Frame, Time: d.at.Time,
 		Payload: &Data{Length: len(b)},
-		Error:   c.ended(d, "a record", amount(len(b), 0, wire.RecordHeaderLen)+" seen")}
-	if len(b) < wire.RecordHeaderLen {
+		Error:   c.ended(d, what, seen+" seen")}
+	if what != "a record" || len(b) < wire.RecordHeaderLen {
 		return ev
 	}
-	h, err := wire.ParseRecordHeader(b)
-	if err != nil {
-		return ev
+	if h, err := wire.ParseRecordHeader(b); err == nil {
+		ev.Record = recordInfo(h)
+		ev.Record.Encrypted = c.protectedRecord(d, h.Type)
 	}
-	ev.Record = recordInfo(h)
-	ev.Record.Encrypted = c.protectedRecord(d, h.Type)
-	ev.Error = c.ended(d, "a record", amount(len(b), wire.RecordHeaderLen+h.Length, wire.RecordHeaderLen)+" seen")
 	return ev
+}
+
+// partial says what the bytes b of d that end inside a record are part
+// of ("a record", or "an SSL 2.0 ClientHello", which is none), and how
+// much of it they are (TruncatedError.Amount).
+func (c *Conn) partial(d *direction, b []byte) (what, seen string) {
+	if n, ok := wire.SSLv2HelloLen(b); ok && !d.protected && c.version == 0 && d.side == Client {
+		// An SSL 2.0 compatible ClientHello (RFC 5246, Appendix E.2):
+		// its 2-byte header gives its length.
+		return "an SSL 2.0 ClientHello", amount(len(b), n, wire.SSLv2HeaderLen)
+	}
+	length := 0
+	if h, err := wire.ParseRecordHeader(b); err == nil {
+		length = wire.RecordHeaderLen + h.Length
+	}
+	return "a record", amount(len(b), length, wire.RecordHeaderLen)
 }
 
 func (c *Conn) emit(ev *Event) {

@@ -132,8 +132,12 @@ func (e *TruncatedError) Amount() string {
 // amount is TruncatedError.Amount for seen of length bytes (both with a
 // header of header bytes; length 0: the header was cut).
 func amount(seen, length, header int) string {
-	if length == 0 || seen < header {
+	switch {
+	case seen < header:
 		return fmt.Sprintf("%d of the %d bytes of its header", seen, header)
+	case length == 0:
+		// A header that gives no length: not one of a record.
+		return fmt.Sprintf("%d bytes", seen)
 	}
 	return fmt.Sprintf("%d of the %d bytes its header announces", seen-header, length-header)
 }

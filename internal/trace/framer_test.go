@@ -220,3 +220,29 @@ func TestJoinMidStream(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialSSLv2Hello checks that an SSL 2.0 compatible ClientHello the
+// connection ended inside, or a gap cut, is said to be one, measured by
+// its 2-byte header, not read as a record with a 5-byte header.
+func TestPartialSSLv2Hello(t *testing.T) {
+	// 0x802e: 46 bytes after the 2-byte header; msg_type 1, TLS 1.0.
+	start := []byte{0x80, 0x2e, 0x01, 0x03, 0x01, 0, 0x15, 0, 0, 0, 0x10}
+	for _, gap := range []bool{false, true} {
+		var events []*Event
+		s := NewSession(time.Unix(0, 0), nil, func(ev *Event) { events = append(events, ev.Clone()) })
+		c := s.NewConn(1, false)
+		c.Feed(Client, Stamp{Time: time.Unix(1, 0), Frame: 1}, start)
+		want := "the connection ended inside an SSL 2.0 ClientHello (9 of the 46 bytes its header announces seen)"
+		if gap {
+			c.Gap(Client, Stamp{Time: time.Unix(1, 0), Frame: 2}, 37)
+			want = "37 bytes are missing from the capture inside this SSL 2.0 ClientHello (9 of the 46 bytes its header announces seen)"
+		}
+		c.Close()
+		if len(events) != 1 || events[0].Type != TypePartialRecord || events[0].Record != nil || !strings.HasPrefix(events[0].Error, want) {
+			for _, ev := range events {
+				t.Logf("%s: %s", ev.Type, ev.Error)
+			}
+			t.Errorf("gap %v: want one partial_record event starting %q", gap, want)
+		}
+	}
+}

@@ -133,6 +133,11 @@ func IsSSLv2ServerHello(b []byte) bool {
 	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 4
 }
 
+// SSLv2HeaderLen is the size of the header of an SSL 2.0 record without
+// padding, as an SSL 2.0 compatible ClientHello has (RFC 5246, Appendix
+// E.2): the high bit set, then 15 bits of length.
+const SSLv2HeaderLen = 2
+
 // sslv2HelloFixed is the size of an SSL 2.0 ClientHello's fixed fields.
 const sslv2HelloFixed = 9
 
