@@ -154,11 +154,16 @@ func colonHex(b []byte) string {
 }
 
 // SerialText writes c's serial number as openssl x509 -text writes a long
-// one: its bytes in hex with colons, "(Negative)" before a negative one
-// (RFC 5280, Section 4.1.2.2 forbids it; openssl reads it).
+// one: its bytes in hex with colons, "(Negative)" before a negative one,
+// and 0 as the one byte 00 its DER holds, as openssl x509 -serial writes
+// it (RFC 5280, Section 4.1.2.2 forbids both; openssl reads them).
 func SerialText(c *x509.Certificate) string {
 	if c.SerialNumber == nil {
 		return ""
+	}
+	if c.SerialNumber.Sign() == 0 {
+		// big.Int's Bytes is empty for 0.
+		return "00"
 	}
 	if c.SerialNumber.Sign() < 0 {
 		return "(Negative)" + colonHex(new(big.Int).Neg(c.SerialNumber).Bytes())

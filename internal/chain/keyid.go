@@ -34,19 +34,33 @@ func keyIDMismatch(links []Link) *trace.Warning {
 	return nil
 }
 
-// negativeSerial warns of a certificate with a negative serial number:
-// RFC 5280, Section 4.1.2.2 asks for a positive one, and crypto/x509
+// negativeSerial warns of a certificate whose serial number is not
+// positive, as RFC 5280, Section 4.1.2.2 asks. A negative one: crypto/x509
 // refuses to parse it since Go 1.23 (tlstrace reads it as openssl does),
-// so Go programs fail on it.
+// so Go programs fail on it. Zero, which old roots carry: openssl and
+// crypto/x509 read it, as the RFC asks of verifiers, but linters of the
+// profile (zlint's e_serial_number_not_positive) refuse it.
 func negativeSerial(links []Link) *trace.Warning {
 	for _, l := range links {
-		if l.Cert.SerialNumber == nil || l.Cert.SerialNumber.Sign() >= 0 {
+		c := l.Cert
+		if c.SerialNumber == nil || c.SerialNumber.Sign() > 0 {
 			continue
+		}
+		if c.SerialNumber.Sign() == 0 {
+			fix := fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(c))
+			if l.Trusted {
+				fix = fmt.Sprintf("none needed to verify: %q is a trusted root, and only its CA can reissue it with a positive serial number", dn.Subject(c))
+			}
+			return &trace.Warning{
+				Cause: fmt.Sprintf("the certificate %q has serial number 0, which RFC 5280 (Section 4.1.2.2) forbids: a serial number is a positive integer; openssl and crypto/x509 accept it, as the RFC asks of verifiers, but certificate linters refuse it (zlint: e_serial_number_not_positive)",
+					dn.Subject(c)),
+				Fix: fix,
+			}
 		}
 		return &trace.Warning{
 			Cause: fmt.Sprintf("the certificate %q has a negative serial number (%s), which RFC 5280 (Section 4.1.2.2) forbids: openssl accepts it, but Go programs (crypto/x509 since Go 1.23) refuse to read the certificate",
-				dn.Subject(l.Cert), l.Cert.SerialNumber),
-			Fix: fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(l.Cert)),
+				dn.Subject(c), c.SerialNumber),
+			Fix: fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(c)),
 		}
 	}
 	return nil
