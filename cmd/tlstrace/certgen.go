@@ -31,7 +31,7 @@ func fileFlags(f *pflag.FlagSet, j *certgen.Job) {
 func certFlags(f *pflag.FlagSet, j *certgen.Job, defDays int) {
 	f.StringVar(&j.CommonName, "cn", "", "subject common name")
 	f.StringArrayVar(&j.SANs, "san", nil, "subject alternative name: DNS name, IP, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
-	f.IntVar(&j.Days, "days", defDays, "validity in days from now")
+	f.IntVar(&j.Days, "days", defDays, "validity in days from --not-before, or from now")
 	f.StringVar(&j.NotBefore, "not-before", "", "start of validity (RFC 3339)")
 	f.StringVar(&j.NotAfter, "not-after", "", "end of validity (RFC 3339)")
 	f.StringArrayVar(&j.KeyUsage, "key-usage", nil, "key usage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign, cRLSign, … (repeatable)")
@@ -197,7 +197,7 @@ func certJobError(err error) error {
 	case errors.Is(err, certio.ErrWrongPassword):
 		return fail(exitInput, err, "give its password with --ca-pass")
 	case errors.Is(err, certgen.ErrValidityOrder):
-		return fail(exitUsage, flagError(err), "the end of validity (--days from now, or --not-after) must come after its start (five minutes ago, or --not-before)")
+		return fail(exitUsage, flagError(err), "the end of validity (--days from the start, or --not-after) must come after its start (--not-before, or five minutes ago)")
 	case errors.Is(err, certgen.ErrIssuerNotCA):
 		return fail(exitInput, err, "issue from a CA's certificate (tlstrace cert ca), not from a leaf's")
 	case errors.Is(err, certgen.ErrIssuerKeyMismatch):

@@ -89,10 +89,11 @@ var (
 	oidAuthorityKeyID   = asn1.ObjectIdentifier{2, 5, 29, 35}
 )
 
-// SetValidity sets NotBefore to five minutes before now and NotAfter to
-// days after now, then to notBefore and notAfter when they are given (RFC
-// 3339). A time that does not parse is a *setting.Error naming NotBefore
-// or NotAfter; an end not after the start is ErrValidityOrder.
+// SetValidity sets the validity from notBefore (RFC 3339; five minutes
+// before now when not given) to notAfter, or else to days after
+// notBefore when it is given, and days after now when it is not. A time
+// that does not parse is a *setting.Error naming NotBefore or NotAfter;
+// an end not after the start is ErrValidityOrder.
 func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string) error {
 	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(days)*24*time.Hour)
 	for _, t := range []struct {
@@ -106,6 +107,9 @@ func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string
 		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
 			return &setting.Error{Name: t.name, Value: t.s, Err: err}
 		}
+	}
+	if notBefore != "" && notAfter == "" {
+		c.NotAfter = c.NotBefore.Add(time.Duration(days) * 24 * time.Hour)
 	}
 	if !c.NotAfter.After(c.NotBefore) {
 		// A certificate valid at no time.

@@ -96,6 +96,14 @@ func TestSetValidity(t *testing.T) {
 	if c.NotBefore.Year() != 2026 || c.NotAfter.Year() != 2027 {
 		t.Errorf("given validity %v to %v", c.NotBefore, c.NotAfter)
 	}
+	// Days count from the start given, as a certificate to be valid from
+	// 2030 is meant to be valid for days from then.
+	if err := c.SetValidity(now, 90, "2030-01-01T00:00:00Z", ""); err != nil {
+		t.Fatal(err)
+	}
+	if from := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC); !c.NotBefore.Equal(from) || !c.NotAfter.Equal(from.AddDate(0, 0, 90)) {
+		t.Errorf("a start and days: validity %v to %v, want 90 days from %v", c.NotBefore, c.NotAfter, from)
+	}
 	var se *setting.Error
 	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" || se.Value != "tomorrow" {
 		t.Errorf("a time that does not parse: %v", err)
