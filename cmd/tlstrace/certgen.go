@@ -30,7 +30,7 @@ func fileFlags(f *pflag.FlagSet, j *certgen.Job) {
 
 func certFlags(f *pflag.FlagSet, j *certgen.Job, defDays int) {
 	f.StringVar(&j.CommonName, "cn", "", "subject common name")
-	f.StringArrayVar(&j.SANs, "san", nil, "subject alternative name: DNS name, IP, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
+	f.StringArrayVar(&j.SANs, "san", nil, "subject alternative name: DNS name (*. wildcard allowed), IP address, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
 	f.IntVar(&j.Days, "days", defDays, "validity in days from --not-before, or from now")
 	f.StringVar(&j.NotBefore, "not-before", "", "start of validity (RFC 3339)")
 	f.StringVar(&j.NotAfter, "not-after", "", "end of validity (RFC 3339)")
@@ -56,6 +56,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			}
 			for _, d := range m.Dropped {
 				fmt.Fprintf(stderr, "tlstrace: %s\n", droppedText(d))
+			}
+			for _, n := range m.Names {
+				fmt.Fprintf(stderr, "tlstrace: warning: %s\n", nameText(n))
 			}
 			if m.IssuerExpired {
 				fmt.Fprintf(stderr, "tlstrace: warning: the issuer %q has expired: no chain through it verifies; renew the CA (tlstrace cert ca) and issue again\n", m.Issuer)
@@ -164,6 +167,21 @@ func droppedText(d certgen.Dropped) string {
 		return fmt.Sprintf("note: %s is not copied: %s sets it", what, f)
 	}
 	return fmt.Sprintf("note: %s is not copied: the issuer derives it from the keys", what)
+}
+
+// nameText says why verifiers refuse a DNS name of the certificate or
+// request, or public CAs do not issue it.
+func nameText(n certgen.NameWarning) string {
+	_, base, _ := strings.Cut(n.Name, ".")
+	switch n.Why {
+	case certgen.NamePartialWildcard:
+		return fmt.Sprintf("the DNS name %q is a partial wildcard: OpenSSL matches it, but Go's crypto/x509 (and tlstrace verify) and browsers take \"*\" only as a whole label, and match no host with it; use *.%s", n.Name, base)
+	case certgen.NameOneLabelWildcard:
+		return fmt.Sprintf("the DNS name %q is a wildcard over a single label: Go's crypto/x509 matches it, but OpenSSL (openssl verify, curl, nginx) and browsers refuse it; name the hosts, or use a wildcard under a domain of two labels or more (*.example.%s)", n.Name, base)
+	case certgen.NameUnderscore:
+		return fmt.Sprintf("the DNS name %q has an underscore, which the name syntax of RFC 5280 does not allow: Go's crypto/x509 and OpenSSL match it, but public CAs may not issue it", n.Name)
+	}
+	return fmt.Sprintf("the DNS name %q", n.Name)
 }
 
 // certJobError words a certificate job's error with its flags, a hint and

@@ -20,12 +20,15 @@ import (
 	"math/big"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/tlstrace/tlstrace/internal/certio"
+	"github.com/tlstrace/tlstrace/internal/dnsname"
 	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
@@ -58,17 +61,26 @@ func GenerateKey(typ string) (crypto.Signer, error) {
 }
 
 // AddSANs sorts names into DNS names, IP addresses, e-mail addresses and
-// URIs.
+// URIs, by their prefix (DNS:, IP:, email:, URI:) or, without one, by
+// their form. A DNS name must be one (dnsname.Check); an address written
+// with a zone, in brackets or as a network is refused with what to write
+// instead.
 func AddSANs(t *x509.Certificate, names []string) error {
 	for _, n := range names {
 		kind, v, ok := strings.Cut(n, ":")
-		if !ok || strings.Contains(kind, ".") || strings.Contains(kind, "/") || net.ParseIP(n) != nil {
+		if !ok || strings.Contains(kind, ".") || strings.Contains(kind, "/") || net.ParseIP(n) != nil || addressForm(n) != nil {
 			kind, v = "", n
 		}
 		switch strings.ToLower(kind) {
 		case "dns":
+			if err := checkDNSName(n, v); err != nil {
+				return err
+			}
 			t.DNSNames = append(t.DNSNames, v)
 		case "ip":
+			if err := addressForm(v); err != nil {
+				return &setting.Error{Name: "SANs", Value: n, Err: err}
+			}
 			ip := net.ParseIP(v)
 			if ip == nil {
 				return setting.Errorf("SANs", n, "not an IP address")
@@ -98,13 +110,91 @@ func AddSANs(t *x509.Certificate, names []string) error {
 				}
 				t.EmailAddresses = append(t.EmailAddresses, v)
 			default:
+				if err := checkDNSName(n, v); err != nil {
+					return err
+				}
 				t.DNSNames = append(t.DNSNames, v)
 			}
 		default:
+			if _, err := strconv.ParseUint(v, 10, 16); err == nil {
+				return setting.Errorf("SANs", n, "a SAN names a host without its port: give %s", kind)
+			}
 			return setting.Errorf("SANs", n, "the prefix must be DNS, IP, email or URI")
 		}
 	}
 	return nil
+}
+
+// checkDNSName refuses v, given as n, when it is not a DNS name: an
+// address in a form a certificate cannot hold, or what dnsname.Check
+// finds.
+func checkDNSName(n, v string) error {
+	if err := addressForm(v); err != nil {
+		return &setting.Error{Name: "SANs", Value: n, Err: err}
+	}
+	if err := dnsname.Check(v); err != nil {
+		return setting.Errorf("SANs", n, "not a DNS name: %v", err)
+	}
+	return nil
+}
+
+// addressForm says what is wrong with s when it is an IP address in a
+// form an iPAddress SAN cannot hold (RFC 5280, Section 4.2.1.6: four or
+// sixteen octets): with a zone, in brackets, or a network.
+func addressForm(s string) error {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() != "" {
+		return fmt.Errorf("a zone (%%%s) cannot be in a certificate: an IP SAN holds the address alone; give IP:%s", a.Zone(), a.WithZone(""))
+	}
+	if inner, ok := strings.CutPrefix(s, "["); ok {
+		if inner, ok := strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil {
+				return fmt.Errorf("an IPv6 address is written without brackets: give IP:%s", a.WithZone(""))
+			}
+		}
+	}
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return fmt.Errorf("a SAN takes an address, not a network: give the address, as IP:%s (networks go in a CA's name constraints)", p.Addr())
+	}
+	return nil
+}
+
+// NameWarning is a DNS name of a subjectAltName that a certificate may
+// carry but that verifiers refuse to match, or public CAs to issue.
+type NameWarning struct {
+	Name string
+	Why  NameWhy
+}
+
+// NameWhy is why a NameWarning is given.
+type NameWhy int
+
+const (
+	// NamePartialWildcard is a partial wildcard, f*.example.test
+	// (dnsname.Partial): crypto/x509 and browsers match nothing with it.
+	NamePartialWildcard NameWhy = iota + 1
+	// NameOneLabelWildcard is a wildcard over a single label, *.test
+	// (dnsname.OverOneLabel): OpenSSL and browsers refuse it.
+	NameOneLabelWildcard
+	// NameUnderscore is a name with an underscore (dnsname.Underscore).
+	NameUnderscore
+)
+
+// NameWarnings lists the DNS names that verifiers refuse to match, or
+// public CAs to issue, with why.
+func NameWarnings(names []string) []NameWarning {
+	var out []NameWarning
+	for _, n := range names {
+		switch {
+		case dnsname.Partial(n):
+			out = append(out, NameWarning{n, NamePartialWildcard})
+		case dnsname.OverOneLabel(n):
+			out = append(out, NameWarning{n, NameOneLabelWildcard})
+		}
+		if dnsname.Underscore(n) {
+			out = append(out, NameWarning{n, NameUnderscore})
+		}
+	}
+	return out
 }
 
 // SerialNumber returns a random 128-bit serial number.

@@ -115,6 +115,9 @@ type Made struct {
 	// Dropped is what the request signed asked for that the
 	// certificate does not carry (see Config.Request).
 	Dropped []Dropped
+	// Names are the DNS names written that verifiers refuse to match, or
+	// public CAs to issue (NameWarnings).
+	Names []NameWarning
 }
 
 func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} }
@@ -161,7 +164,7 @@ func (j *Job) Request() (Made, error) {
 	if err := j.write(j.Out, "CERTIFICATE REQUEST", der, false); err != nil {
 		return Made{}, err
 	}
-	m := Made{CommonName: j.CommonName, NoServerName: ServerWithoutName(&names)}
+	m := Made{CommonName: j.CommonName, NoServerName: ServerWithoutName(&names), Names: NameWarnings(names.DNSNames)}
 	return m, j.writeKey(keyDER)
 }
 
@@ -250,7 +253,7 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 	if err := j.write(j.Out, "CERTIFICATE", der, false); err != nil {
 		return Made{}, err
 	}
-	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped}
+	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped, Names: NameWarnings(leaf.DNSNames)}
 	if c.Issuer != nil {
 		m.Issuer = dn.Subject(c.Issuer)
 		m.IssuerExpired = time.Now().After(c.Issuer.NotAfter)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tlstrace/tlstrace/internal/dn"
+	"github.com/tlstrace/tlstrace/internal/dnsname"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -31,7 +32,7 @@ func singleLabelWildcard(leaf *x509.Certificate, name string) *trace.Warning {
 		if s == name {
 			return nil // named as it is: no wildcard needed
 		}
-		if base, ok := strings.CutPrefix(s, "*."); ok && base == parent && !strings.Contains(base, ".") {
+		if dnsname.OverOneLabel(s) && s[len("*."):] == parent {
 			wild = s
 		}
 	}
