@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,4 +170,33 @@ func SerialText(c *x509.Certificate) string {
 		return "(Negative)" + colonHex(new(big.Int).Neg(c.SerialNumber).Bytes())
 	}
 	return colonHex(c.SerialNumber.Bytes())
+}
+
+// named names c in a sentence by its subject, quoted, or, when its
+// subject is empty (RFC 5280, Section 4.1.2.6 allows it in a certificate
+// whose subjectAltName, critical, names it), as "the certificate with an
+// empty subject (serial …)", which a reader can tell from the others.
+func named(c *x509.Certificate) string {
+	if s := dn.Subject(c); s != "" {
+		return strconv.Quote(s)
+	}
+	return "the certificate with an empty subject (serial " + SerialText(c) + ")"
+}
+
+// theCertificate is named(c) after "the certificate" when c has a
+// subject: `the certificate "CN=x"`.
+func theCertificate(c *x509.Certificate) string {
+	if dn.Subject(c) != "" {
+		return "the certificate " + named(c)
+	}
+	return named(c)
+}
+
+// theRoleCertificate is theCertificate with c's role in the chain:
+// `the leaf certificate "CN=x"`.
+func theRoleCertificate(role string, c *x509.Certificate) string {
+	if dn.Subject(c) != "" {
+		return "the " + role + " certificate " + named(c)
+	}
+	return "the " + role + " certificate with an empty subject (serial " + SerialText(c) + ")"
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -24,11 +23,11 @@ func keyIDMismatch(links []Link) *trace.Warning {
 			continue
 		}
 		return &trace.Warning{
-			Cause: fmt.Sprintf("the authority key identifier of %q (%s) is not the subject key identifier of its issuer %q (%s): the signature verifies with the issuer's key, "+
+			Cause: fmt.Sprintf("the authority key identifier of %s (%s) is not the subject key identifier of its issuer %s (%s): the signature verifies with the issuer's key, "+
 				"but OpenSSL does not take a certificate whose key identifier differs as the issuer, so openssl verify (and curl or nginx built on OpenSSL) refuses this chain with \"unable to get local issuer certificate\"",
-				dn.Subject(c), colonHex(c.AuthorityKeyId), dn.Subject(issuer), colonHex(issuer.SubjectKeyId)),
-			Fix: fmt.Sprintf("reissue %q from the issuer's certificate as it is now (its authority key identifier is then the issuer's subject key identifier), or use the certificate of the issuer whose subject key identifier is %s",
-				dn.Subject(c), colonHex(c.AuthorityKeyId)),
+				named(c), colonHex(c.AuthorityKeyId), named(issuer), colonHex(issuer.SubjectKeyId)),
+			Fix: fmt.Sprintf("reissue %s from the issuer's certificate as it is now (its authority key identifier is then the issuer's subject key identifier), or use the certificate of the issuer whose subject key identifier is %s",
+				named(c), colonHex(c.AuthorityKeyId)),
 		}
 	}
 	return nil
@@ -47,20 +46,20 @@ func negativeSerial(links []Link) *trace.Warning {
 			continue
 		}
 		if c.SerialNumber.Sign() == 0 {
-			fix := fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(c))
+			fix := fmt.Sprintf("reissue %s with a positive serial number", named(c))
 			if l.Trusted {
-				fix = fmt.Sprintf("none needed to verify: %q is a trusted root, and only its CA can reissue it with a positive serial number", dn.Subject(c))
+				fix = fmt.Sprintf("none needed to verify: %s is a trusted root, and only its CA can reissue it with a positive serial number", named(c))
 			}
 			return &trace.Warning{
-				Cause: fmt.Sprintf("the certificate %q has serial number 0, which RFC 5280 (Section 4.1.2.2) forbids: a serial number is a positive integer; openssl and crypto/x509 accept it, as the RFC asks of verifiers, but certificate linters refuse it (zlint: e_serial_number_not_positive)",
-					dn.Subject(c)),
+				Cause: fmt.Sprintf("%s has serial number 0, which RFC 5280 (Section 4.1.2.2) forbids: a serial number is a positive integer; openssl and crypto/x509 accept it, as the RFC asks of verifiers, but certificate linters refuse it (zlint: e_serial_number_not_positive)",
+					theCertificate(c)),
 				Fix: fix,
 			}
 		}
 		return &trace.Warning{
-			Cause: fmt.Sprintf("the certificate %q has a negative serial number (%s), which RFC 5280 (Section 4.1.2.2) forbids: openssl accepts it, but Go programs (crypto/x509 since Go 1.23) refuse to read the certificate",
-				dn.Subject(c), c.SerialNumber),
-			Fix: fmt.Sprintf("reissue %q with a positive serial number", dn.Subject(c)),
+			Cause: fmt.Sprintf("%s has a negative serial number (%s), which RFC 5280 (Section 4.1.2.2) forbids: openssl accepts it, but Go programs (crypto/x509 since Go 1.23) refuse to read the certificate",
+				theCertificate(c), c.SerialNumber),
+			Fix: fmt.Sprintf("reissue %s with a positive serial number", named(c)),
 		}
 	}
 	return nil

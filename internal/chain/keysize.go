@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
@@ -44,7 +43,7 @@ type WeakKeyError struct {
 }
 
 func (e *WeakKeyError) Error() string {
-	return fmt.Sprintf("the %s certificate %q has an RSA key of %d bits, below the %d bits required", e.Role, dn.Subject(e.Cert), e.Bits, e.Min)
+	return fmt.Sprintf("%s has an RSA key of %d bits, below the %d bits required", theRoleCertificate(e.Role, e.Cert), e.Bits, e.Min)
 }
 
 // weakKey returns the first link of links whose key fails key_size, as a
@@ -69,8 +68,8 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 		// RSA-768 was factored in 2009, RSA-250 (829 bits) in 2020.
 		why = "RSA keys of up to 829 bits have been factored in public (RSA-768 in 2009, RSA-250 in 2020)"
 	}
-	return fmt.Sprintf("the %s certificate %q has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: %s",
-			e.Role, dn.Subject(e.Cert), e.Bits, what, e.Min, why),
+	return fmt.Sprintf("%s has a %d-bit RSA key (%s), below the %d bits OpenSSL's default security level and browsers require: %s",
+			theRoleCertificate(e.Role, e.Cert), e.Bits, what, e.Min, why),
 		"reissue it with an RSA key of at least 2048 bits (or an ECDSA P-256 key)"
 }
 
@@ -137,7 +136,7 @@ func longValidity(leaf *x509.Certificate, system bool) *trace.Warning {
 		return nil
 	}
 	w := &trace.Warning{
-		Cause: fmt.Sprintf("the certificate %q is valid for %d days, more than the 398 days a public CA may issue since September 2020; ", dn.Subject(leaf), int64(d/(24*time.Hour))),
+		Cause: fmt.Sprintf("%s is valid for %d days, more than the 398 days a public CA may issue since September 2020; ", theCertificate(leaf), int64(d/(24*time.Hour))),
 		Fix:   "reissue it valid for 398 days or less",
 	}
 	if system {

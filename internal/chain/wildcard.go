@@ -6,7 +6,6 @@ import (
 	"net"
 	"strings"
 
-	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/dnsname"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -40,8 +39,8 @@ func singleLabelWildcard(leaf *x509.Certificate, name string) *trace.Warning {
 		return nil
 	}
 	return &trace.Warning{
-		Cause: fmt.Sprintf("%s matches the certificate %q only through the wildcard %q, which covers a whole top-level domain: crypto/x509 accepts it, but OpenSSL (openssl verify, curl, nginx) and browsers refuse a wildcard over a single label, with a host name mismatch",
-			name, dn.Subject(leaf), wild),
+		Cause: fmt.Sprintf("%s matches %s only through the wildcard %q, which covers a whole top-level domain: crypto/x509 accepts it, but OpenSSL (openssl verify, curl, nginx) and browsers refuse a wildcard over a single label, with a host name mismatch",
+			name, theCertificate(leaf), wild),
 		Fix: fmt.Sprintf("name %s itself in the certificate's subjectAltName, or use a wildcard under a domain of two labels or more (*.example.%s)", name, parent),
 	}
 }

@@ -741,12 +741,12 @@ func Summary(ev *trace.Event) string {
 		add("request for %s", p.Subject)
 		return strings.Join(parts, ", ")
 	case *trace.CertificateInfo:
-		add("%s", p.Subject)
-		add("issued by %s", p.Issuer)
+		add("%s", orEmpty(p.Subject, "(empty subject)"))
+		add("issued by %s", orEmpty(p.Issuer, "(an empty name)"))
 		add("until %s", p.NotAfter.UTC().Format(time.RFC3339))
 		return strings.Join(parts, ", ")
 	case *trace.Link:
-		add("[%d] %s %s", p.Depth, p.Role, p.Subject)
+		add("[%d] %s %s", p.Depth, p.Role, orEmpty(p.Subject, "(empty subject, serial "+p.Serial+")"))
 		if p.TrustedRoot {
 			add("trusted root")
 		}
@@ -1095,10 +1095,20 @@ func (t *Text) waterfall(p *trace.Timing) {
 	}
 }
 
+// orEmpty is name, or what to show when it is empty: a certificate's
+// subject may be empty when a critical subjectAltName names it (RFC 5280,
+// Section 4.1.2.6), and a blank would read as a missing line.
+func orEmpty(name, empty string) string {
+	if name == "" {
+		return empty
+	}
+	return name
+}
+
 // link shows what was checked about one certificate of a chain.
 func (t *Text) link(p *trace.Link) {
 	for _, row := range []struct{ name, value, note string }{
-		{"issuer", p.Issuer, ""},
+		{"issuer", orEmpty(p.Issuer, "(an empty name)"), ""},
 		{"public key", p.PublicKey, ""},
 		{"signature algorithm", p.SignatureAlgorithm, ""},
 		{"issuer public key", p.IssuerPublicKey, ""},
