@@ -36,24 +36,24 @@ func keyIDMismatch(links []Link) *trace.Warning {
 // negativeSerial warns of a certificate whose serial number is not
 // positive, as RFC 5280, Section 4.1.2.2 asks. A negative one: crypto/x509
 // refuses to parse it since Go 1.23 (tlstrace reads it as openssl does),
-// so Go programs fail on it. Zero, which old roots carry: openssl and
-// crypto/x509 read it, as the RFC asks of verifiers, but linters of the
-// profile (zlint's e_serial_number_not_positive) refuse it.
+// so Go programs fail on it. Zero: openssl and crypto/x509 read it, as the
+// RFC asks of verifiers, but linters of the profile (zlint's
+// e_serial_number_not_positive) refuse it. A trusted root with serial 0
+// is not warned of: roots in use carry it (Starfield and Go Daddy Root
+// Certificate Authority - G2), a trust anchor's fields are not part of
+// path validation (RFC 5280, Section 6.1), and no one but its CA could
+// change it.
 func negativeSerial(links []Link) *trace.Warning {
 	for _, l := range links {
 		c := l.Cert
-		if c.SerialNumber == nil || c.SerialNumber.Sign() > 0 {
+		if c.SerialNumber == nil || c.SerialNumber.Sign() > 0 || c.SerialNumber.Sign() == 0 && l.Trusted {
 			continue
 		}
 		if c.SerialNumber.Sign() == 0 {
-			fix := fmt.Sprintf("reissue %s with a positive serial number", named(c))
-			if l.Trusted {
-				fix = fmt.Sprintf("none needed to verify: %s is a trusted root, and only its CA can reissue it with a positive serial number", named(c))
-			}
 			return &trace.Warning{
 				Cause: fmt.Sprintf("%s has serial number 0, which RFC 5280 (Section 4.1.2.2) forbids: a serial number is a positive integer; openssl and crypto/x509 accept it, as the RFC asks of verifiers, but certificate linters refuse it (zlint: e_serial_number_not_positive)",
 					theCertificate(c)),
-				Fix: fix,
+				Fix: fmt.Sprintf("reissue %s with a positive serial number", named(c)),
 			}
 		}
 		return &trace.Warning{
