@@ -94,7 +94,7 @@ type LeafUsageError struct {
 }
 
 func (e *LeafUsageError) Error() string {
-	return fmt.Sprintf("the key usage of %q (%s) allows no use of %s", dn.Subject(e.Cert), keyUsages(e.Cert.KeyUsage), e.Purpose)
+	return fmt.Sprintf("the key usage of %s (%s) allows no use of %s", named(e.Cert), keyUsages(e.Cert.KeyUsage), e.Purpose)
 }
 
 // leafUsage returns a *LeafUsageError for a leaf (links[0]) whose
@@ -112,8 +112,8 @@ func leafUsageCause(e *LeafUsageError) (cause, fix string) {
 	if e.Purpose == x509.ExtKeyUsageClientAuth {
 		what, need = "a client's key signs its CertificateVerify (digitalSignature)", "digitalSignature"
 	}
-	return fmt.Sprintf("the key usage of %q allows only %s, and %s; OpenSSL and curl refuse it (unsuitable certificate purpose), though crypto/x509 ignores a leaf's key usage",
-			dn.Subject(e.Cert), keyUsages(e.Cert.KeyUsage), what),
+	return fmt.Sprintf("the key usage of %s allows only %s, and %s; OpenSSL and curl refuse it (unsuitable certificate purpose), though crypto/x509 ignores a leaf's key usage",
+			named(e.Cert), keyUsages(e.Cert.KeyUsage), what),
 		fmt.Sprintf("reissue the certificate with keyUsage %s", need)
 }
 
