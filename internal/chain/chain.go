@@ -344,7 +344,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // failedCheck explains the first failed check of a chain.
 func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, string) {
 	for _, l := range links {
-		subject := fmt.Sprintf("%q", dn.Subject(l.Cert))
+		subject := named(l.Cert)
 		for _, c := range l.Checks {
 			if c.OK {
 				continue
@@ -358,8 +358,8 @@ func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, 
 				return fmt.Sprintf("the signature of %s does not verify: %s", subject, c.Detail),
 					"the certificate was altered, or the chain holds the wrong issuer"
 			case "basic_constraints":
-				if strings.HasPrefix(c.Detail, "CA:FALSE") {
-					return fmt.Sprintf("%s signed a certificate but is not a CA (%s)", subject, c.Detail),
+				if !l.Cert.BasicConstraintsValid || !l.Cert.IsCA {
+					return fmt.Sprintf("%s signed a certificate but is not a CA: %s", subject, notCA(l.Cert)),
 						"issue the certificate from a real CA or intermediate (basicConstraints CA:TRUE, keyUsage keyCertSign)"
 				}
 				return fmt.Sprintf("the path length constraint of %s is exceeded: %s", subject, c.Detail),
@@ -420,7 +420,7 @@ func judge(links []Link, name string) (bool, error) {
 				return false, x509.UnknownAuthorityError{Cert: l.Cert}
 			}
 			if !c.OK {
-				return false, &checkError{fmt.Sprintf("%s of %q: %s", strings.ReplaceAll(c.Name, "_", " "), dn.Subject(l.Cert), c.Detail)}
+				return false, &checkError{fmt.Sprintf("%s of %s: %s", strings.ReplaceAll(c.Name, "_", " "), named(l.Cert), c.Detail)}
 			}
 		}
 	}
@@ -769,7 +769,7 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 			// version 1 root.
 			add("basic_constraints", true, "none: a version %d certificate, which has no extensions, taken as a trusted root", c.Version)
 		case !c.BasicConstraintsValid || !c.IsCA:
-			add("basic_constraints", false, "CA:FALSE (or no basic constraints): it may not issue certificates")
+			add("basic_constraints", false, "%s", notCA(c))
 		case c.MaxPathLen >= 0 && (c.MaxPathLen > 0 || c.MaxPathLenZero) && i-1 > c.MaxPathLen:
 			add("basic_constraints", false, "CA:TRUE, pathlen:%d, but %d intermediate CA(s) sit below it", c.MaxPathLen, i-1)
 		case c.MaxPathLenZero:
@@ -829,6 +829,15 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		add("extended_key_usage", ok, "%s (needed: %s)", strings.Join(names, ", "), purpose.String())
 	}
 	return l
+}
+
+// notCA says why c, which signed a certificate, is not a CA: its basic
+// constraints say CA:FALSE, or it has none (RFC 5280, Section 4.2.1.9).
+func notCA(c *x509.Certificate) string {
+	if !c.BasicConstraintsValid {
+		return "no basicConstraints extension, so not a CA: it may not issue certificates"
+	}
+	return "CA:FALSE: it may not issue certificates"
 }
 
 func insecureSig(a x509.SignatureAlgorithm) bool {
@@ -966,7 +975,7 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, cn bo
 		case cn && i == 0 && slices.Contains(bad, c.Subject.CommonName):
 			whose = "the leaf's common name (which the common-name fallback takes for its name, and OpenSSL checks against the constraints) "
 		case i > 0:
-			whose = fmt.Sprintf("%q's ", dn.Subject(c))
+			whose = named(c) + "'s "
 		}
 		out = append(out, whose+strings.Join(bad, ", "))
 	}

@@ -67,7 +67,7 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			"reissue it with a SHA-256 (or stronger) signature"
 	case errors.As(err, &inv):
 		c := inv.Cert
-		subject := fmt.Sprintf("%q", dn.Subject(c))
+		subject := named(c)
 		switch inv.Reason {
 		case x509.Expired:
 			if at.Before(c.NotBefore) {
@@ -76,7 +76,11 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			return fmt.Sprintf("the certificate of %s expired on %s", subject, c.NotAfter.UTC().Format(time.RFC3339)),
 				"the certificate must be renewed (and check " + clockName(clock) + ")"
 		case x509.NotAuthorizedToSign:
-			return fmt.Sprintf("%s signed another certificate but is not a CA (CA:FALSE or no keyCertSign)", subject),
+			why := "its keyUsage lacks keyCertSign"
+			if !c.BasicConstraintsValid || !c.IsCA {
+				why = notCA(c)
+			}
+			return fmt.Sprintf("%s signed another certificate but is not a CA: %s", subject, why),
 				"issue the certificate from a real CA or intermediate (basicConstraints CA:TRUE, keyUsage keyCertSign)"
 		case x509.TooManyIntermediates:
 			return fmt.Sprintf("the path length constraint of %s is exceeded: more intermediate CAs sit below it than it allows", subject),
@@ -103,13 +107,13 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		return fmt.Sprintf("certificate invalid: %v", err), ""
 	case errors.As(err, &unk):
 		if len(sent) == 1 && selfSigned(leaf) {
-			return fmt.Sprintf("the certificate %q is self-signed and not trusted", dn.Subject(leaf)),
+			return fmt.Sprintf("%s is self-signed and not trusted", theCertificate(leaf)),
 				"trust it explicitly (" + trustWith + " naming the certificate itself), or use a certificate issued by a CA"
 		}
 		last := sent[len(sent)-1]
 		if !selfSigned(last) {
-			cause = fmt.Sprintf("no trusted root found: the chain ends at %q, issued by %q, which was not sent and is not a trusted CA",
-				dn.Subject(last), dn.Issuer(last))
+			cause = fmt.Sprintf("no trusted root found: the chain ends at %s, issued by %q, which was not sent and is not a trusted CA",
+				named(last), dn.Issuer(last))
 			fix = fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
 			if len(last.IssuingCertificateURL) > 0 {
 				// RFC 5280, Section 4.2.2.1.
@@ -118,7 +122,7 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 			}
 			return cause, fix
 		}
-		return fmt.Sprintf("the chain ends at %q, which is not a trusted CA", dn.Subject(last)),
+		return fmt.Sprintf("the chain ends at %s, which is not a trusted CA", named(last)),
 			"trust that CA with " + trustWith + " if you trust it"
 	}
 	if err == nil {
@@ -131,7 +135,7 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 // purpose: the leaf, or a CA above it (which limits what it may issue,
 // as crypto/x509 and browsers read it).
 func ekuCause(c *x509.Certificate, leaf bool, purpose x509.ExtKeyUsage) (cause, fix string) {
-	subject := fmt.Sprintf("%q", dn.Subject(c))
+	subject := named(c)
 	need := purpose.String()
 	what := "a server's certificate"
 	if purpose == x509.ExtKeyUsageClientAuth {

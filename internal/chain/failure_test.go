@@ -2,11 +2,13 @@ package chain
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"slices"
 	"strings"
@@ -213,5 +215,46 @@ func TestMissingIntermediateNamesCAIssuers(t *testing.T) {
 	r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Name: "srv.test"})
 	if r.Valid || !strings.Contains(r.Cause, "caIssuers http://ca.example.test/inter.der") || !strings.Contains(r.Fix, "the caIssuers URL serves it") {
 		t.Errorf("valid %v, cause %q, fix %q", r.Valid, r.Cause, r.Fix)
+	}
+}
+
+// TestNotCAExplained: a certificate that signed another but is not a CA
+// is explained by what it carries: CA:FALSE, or no basicConstraints at
+// all (a version 3 certificate without the extension is not a CA, RFC
+// 5280, Section 4.2.1.9), without parentheses inside parentheses.
+func TestNotCAExplained(t *testing.T) {
+	now := time.Now()
+	rootKey, midKey, leafKey := tlstest.NewKey(t, false), tlstest.NewKey(t, false), tlstest.NewKey(t, false)
+	create := func(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	rt := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Root"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign}
+	root := create(rt, rt, rootKey.Public(), rootKey)
+	for _, c := range []struct {
+		name, want string
+		bc         bool
+	}{
+		{"CA:FALSE", `"CN=Mid" signed a certificate but is not a CA: CA:FALSE: it may not issue certificates`, true},
+		{"none", `"CN=Mid" signed a certificate but is not a CA: no basicConstraints extension, so not a CA`, false},
+	} {
+		mt := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Mid"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+			BasicConstraintsValid: c.bc, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+		mid := create(mt, root, midKey.Public(), rootKey)
+		lt := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "leaf.test"}, DNSNames: []string{"leaf.test"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)}
+		leaf := create(lt, mid, leafKey.Public(), midKey)
+		r := Verify(leaf, Options{Roots: []*x509.Certificate{root}, Intermediates: []*x509.Certificate{mid}, Name: "leaf.test"})
+		wantFail(t, c.name, r, "basic_constraints", c.want)
+		if strings.Contains(r.Cause, "((") || strings.Contains(r.Cause, "(CA:FALSE (") {
+			t.Errorf("%s: cause %q nests parentheses", c.name, r.Cause)
+		}
 	}
 }

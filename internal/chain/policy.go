@@ -52,7 +52,7 @@ func policyFailure(path []*x509.Certificate) (cause, fix string, at int) {
 		}
 		var below []string
 		for _, c := range path[:i] {
-			below = append(below, fmt.Sprintf("%q: %s", dn.Subject(c), policies(c)))
+			below = append(below, fmt.Sprintf("%s: %s", named(c), policies(c)))
 		}
 		return fmt.Sprintf("no certificate policy is valid along the chain (RFC 5280, Section 6.1), as the constraints of %q (%s; its policies: %s) require; the policies below it: %s",
 				dn.Subject(ca), limits, policies(ca), strings.Join(below, "; ")),
