@@ -178,6 +178,9 @@ func scanChain(b *strings.Builder, cc scanev.CertChain) {
 	case cc.Verdict != nil:
 		fmt.Fprintf(b, "  not trusted: %s\n  fix: %s\n", cc.Verdict.Cause, cc.Verdict.Fix)
 	}
+	if len(cc.Staple) > 0 {
+		fmt.Fprintf(b, "  stapled OCSP response: %s\n", cc.StapleStatus().Text)
+	}
 }
 
 func versionText(v uint16) string { return trace.VersionEnum(v).Name }

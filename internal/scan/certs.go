@@ -50,7 +50,9 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 			continue
 		}
 		cc := CertChain{KeyType: k, Version: v}
-		a := probe(&hello{version: v, suites: byType[k], groups: ecGroups, wantCert: true})
+		// status_request (RFC 6066, Section 8): a server that staples
+		// sends its OCSP response after the chain.
+		a := probe(&hello{version: v, suites: byType[k], groups: ecGroups, wantCert: true, extra: []wire.Extension{wire.StatusRequestExtension()}})
 		switch {
 		case a.outcome != Accepted:
 			cc.Err = "the probe for the chain was not accepted: " + reason(a)
@@ -68,6 +70,7 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 		}
 		if len(cc.Certs) > 0 {
 			cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
+			cc.Staple = a.staple
 		}
 		out = append(out, cc)
 	}
@@ -90,7 +93,7 @@ func certFindings(r *Result) []Finding {
 		if len(cc.Staple) > 0 {
 			if st := cc.StapleStatus(); st.Revoked {
 				out = append(out, finding(Critical, "revoked", "the "+cc.KeyType+" certificate is revoked",
-					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", dn.Subject(cc.Certs[1]), dn.Subject(leaf), st.Text),
+					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", dn.Subject(st.Issuer), dn.Subject(leaf), st.Text),
 					"replace the certificate with a new one (and a new key, if it was compromised)"))
 			}
 		}

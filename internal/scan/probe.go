@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,10 @@ type hello struct {
 	extra       []wire.Extension
 	compression []uint8
 	// wantCert makes a TLS 1.0-1.2 probe read on to the server's
-	// Certificate message; wantKeyExchange on to its ServerKeyExchange
-	// (through the Certificate and CertificateStatus, if sent).
+	// Certificate message, and on to its CertificateStatus when the
+	// ServerHello has status_request; wantKeyExchange on to its
+	// ServerKeyExchange (through the Certificate and CertificateStatus,
+	// if sent).
 	wantCert, wantKeyExchange bool
 	// wantDone makes it read on to the ServerHelloDone, where the server
 	// waits for the client's next flight.
@@ -69,6 +72,9 @@ type answer struct {
 	// certs is the certificate chain the server sent (DER, leaf first),
 	// when the probe asked for it.
 	certs [][]byte
+	// staple is the OCSP response of the CertificateStatus that follows
+	// the chain (RFC 6066, Section 8), when the server sent one.
+	staple []byte
 	// keyExchange is the ServerKeyExchange's signature and parameters,
 	// when the probe asked for it and the server sent one.
 	keyExchange *wire.Signed
@@ -308,6 +314,9 @@ const maxCertBytes = 1 << 18
 // ServerKeyExchange.
 func readAnswer(conn io.Reader, h *hello) answer {
 	wantCert, wantKeyExchange, wantDone := h.wantCert, h.wantKeyExchange, h.wantDone
+	// wantStatus: the chain is asked for and the ServerHello says a
+	// CertificateStatus follows it (RFC 6066, Section 8).
+	wantStatus := false
 	var hs []byte
 	var got answer
 	header := make([]byte, wire.RecordHeaderLen)
@@ -373,6 +382,7 @@ func readAnswer(conn io.Reader, h *hello) answer {
 						return answer{outcome: Refused, err: fmt.Errorf("the server answered with %s, not a server_hello", m.Type)}
 					}
 					got = answer{outcome: Accepted, hello: m.ServerHello}
+					wantStatus = wantCert && slices.ContainsFunc(m.ServerHello.Extensions, func(e wire.Extension) bool { return e.Type == extStatusRequest })
 					v := got.version()
 					if m.Type != wire.TypeServerHello || v == wire.VersionTLS13 || !wantDone && !wantKeyExchange && (!wantCert || v == wire.VersionSSL30) {
 						return got
@@ -388,12 +398,18 @@ func readAnswer(conn io.Reader, h *hello) answer {
 							got.certs = append(got.certs, bytes.Clone(c))
 						}
 					}
-					if !wantKeyExchange && !wantDone {
+					if !wantStatus && !wantKeyExchange && !wantDone {
 						return got
 					}
 				case wire.TypeCertificateStatus:
 					// RFC 6066, Section 8: between the Certificate and
 					// the ServerKeyExchange.
+					if m := wire.ParseHandshake(ctx, msg); m.CertificateStatus != nil && m.CertificateStatus.StatusType == 1 {
+						got.staple = bytes.Clone(m.CertificateStatus.OCSPResponse)
+					}
+					if !wantKeyExchange && !wantDone {
+						return got
+					}
 				case wire.TypeServerKeyExchange:
 					if m := wire.ParseHandshake(ctx, msg); m.Signed != nil {
 						ske := *m.Signed

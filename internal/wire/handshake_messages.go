@@ -92,7 +92,7 @@ func parseBody(ctx *Context, r *reader, m *Message) {
 			r.d.anomaly(HandshakeHeaderLen, "verify_data is %d bytes; TLS 1.0-1.2 use 12 (RFC 5246, Section 7.4.9)", len(b))
 		}
 	case TypeCertificateStatus:
-		parseCertificateStatus(r)
+		m.CertificateStatus = parseCertificateStatus(r)
 	case TypeKeyUpdate:
 		// RFC 8446, Section 4.6.3.
 		if v, ok := r.enum8("request_update", keyUpdateNamer); ok {
@@ -583,13 +583,16 @@ func parseClientKeyExchange(ctx *Context, r *reader) *ClientKeyExchange {
 }
 
 // parseCertificateStatus reads RFC 6066, Section 8 (and RFC 8446, Section
-// 4.4.2.1 inside a certificate entry).
-func parseCertificateStatus(r *reader) {
-	if _, ok := r.enum8("status_type", statusTypeNamer); !ok {
-		return
+// 4.4.2.1 inside a certificate entry); nil when it does not decode.
+func parseCertificateStatus(r *reader) *CertificateStatus {
+	typ, ok := r.enum8("status_type", statusTypeNamer)
+	if !ok {
+		return nil
 	}
 	resp, ok := r.opaque("ocsp_response", 3)
-	if ok {
-		describeOCSP(r, resp)
+	if !ok {
+		return nil
 	}
+	describeOCSP(r, resp)
+	return &CertificateStatus{StatusType: typ, OCSPResponse: resp}
 }

@@ -58,6 +58,18 @@ type Message struct {
 	Finished *Finished
 	// CertificateRequest is set for certificate_request.
 	CertificateRequest *CertificateRequest
+	// CertificateStatus is set for certificate_status.
+	CertificateStatus *CertificateStatus
+}
+
+// CertificateStatus is the OCSP response a TLS 1.0-1.2 server staples
+// after its Certificate (RFC 6066, Section 8). Not copied.
+type CertificateStatus struct {
+	// StatusType is status_type: 1 (ocsp) is the only one RFC 6066
+	// defines.
+	StatusType uint8
+	// OCSPResponse is the DER OCSPResponse (RFC 6960, Section 4.2.1).
+	OCSPResponse []byte
 }
 
 // CertificateRequest is what a server asks of a client certificate (RFC

@@ -24,8 +24,9 @@ type CertChain struct {
 	Certs []*x509.Certificate
 	// Verdict is chain's verification, nil when the leaf did not parse.
 	Verdict *chain.Result
-	// Staple is the OCSP response stapled to the leaf (TLS 1.3 full
-	// handshakes read it), nil when none was.
+	// Staple is the OCSP response stapled to the leaf (the
+	// CertificateStatus after a TLS 1.0-1.2 chain, the leaf entry's
+	// status_request in TLS 1.3), nil when none was.
 	Staple []byte
 	// Err says why the chain could not be read.
 	Err string
@@ -73,24 +74,39 @@ type Staple struct {
 	Revoked bool
 	// Text says the status ("good", "revoked on …", "invalid: …").
 	Text string
+	// Issuer is the leaf's issuer the response was checked against, nil
+	// when none was found.
+	Issuer *x509.Certificate
 }
 
 // StapleStatus reads the stapled response against the leaf and its
-// issuer, the chain's second certificate (RFC 6960: the issuer signs it,
-// itself or through a responder it certified).
+// issuer (RFC 6960: the issuer signs it, itself or through a responder
+// it certified). The issuer is the one the verifier's path gives the leaf
+// (from the chain, the trusted roots or the system's), else the chain's
+// second certificate: a server may send its leaf alone when the issuer
+// is a root.
 func (p *CertChain) StapleStatus() Staple {
-	if len(p.Certs) < 2 {
-		return Staple{Text: "not checked: the chain holds no issuer of the leaf"}
+	if len(p.Certs) == 0 {
+		return Staple{Text: "not checked: no leaf"}
 	}
-	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], p.Certs[1])
+	var issuer *x509.Certificate
+	if v := p.Verdict; v != nil && len(v.Links) > 0 && v.Links[0].Issuer != nil {
+		issuer = v.Links[0].Issuer
+	} else if len(p.Certs) >= 2 {
+		issuer = p.Certs[1]
+	}
+	if issuer == nil {
+		return Staple{Text: "not checked: the leaf's issuer is neither in the chain nor among the trusted roots"}
+	}
+	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], issuer)
 	if err != nil {
-		return Staple{Text: "invalid: " + err.Error()}
+		return Staple{Text: "invalid: " + err.Error(), Issuer: issuer}
 	}
 	switch resp.Status {
 	case ocsp.Good:
-		return Staple{Text: "good"}
+		return Staple{Text: "good", Issuer: issuer}
 	case ocsp.Revoked:
-		return Staple{Revoked: true, Text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339)}
+		return Staple{Revoked: true, Text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339), Issuer: issuer}
 	}
-	return Staple{Text: "unknown"}
+	return Staple{Text: "unknown", Issuer: issuer}
 }
