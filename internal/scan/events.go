@@ -31,6 +31,14 @@ type (
 	SignatureAccepted   = scanev.SignatureAccepted
 	DHGroup             = scanev.DHGroup
 	FFDHE               = scanev.FFDHE
+	HTTPCheck           = scanev.HTTPCheck
+)
+
+// What the HSTS request showed of HTTP.
+const (
+	HTTPUnchecked = scanev.HTTPUnchecked
+	HTTPAnswered  = scanev.HTTPAnswered
+	HTTPNone      = scanev.HTTPNone
 )
 
 // Outcomes of a probe.

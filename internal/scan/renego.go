@@ -141,7 +141,10 @@ func renegotiationRefusal(rn *handshake.Renegotiation) string {
 // operation, CVE-2011-1473): medium for a server that does not speak
 // HTTP; an HTTP server is asked four renegotiations on one connection,
 // high when it completes all four, no finding when it refuses one after
-// the first (mitigated, as node.js does after three).
+// the first (mitigated, as node.js does after three). When the HTTP
+// request could not be made, whether the server speaks HTTP is unknown,
+// and the unknown does not lower the severity: the worse of the two
+// rules, high when it completes all four, medium otherwise.
 func renegotiationFinding(r *Result) []Finding {
 	f := r.Feature("client_renegotiation")
 	if f == nil || !f.Supported {
@@ -149,12 +152,13 @@ func renegotiationFinding(r *Result) []Finding {
 	}
 	const fix = "refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; GnuTLS: %DISABLE_SAFE_RENEGOTIATION or the application's handshake hook; nginx refuses it)"
 	cause := f.Detail + "; a client can make it redo the handshake's private-key operation at will, a cheap denial of service (CVE-2011-1473)"
-	http := r.Feature("hsts")
+	// (No HSTS request is made with STARTTLS: not HTTP.)
+	notHTTP := r.Feature("hsts") == nil || r.HTTP == HTTPNone
 	switch {
-	case http == nil || !http.Known:
-		return []Finding{finding(Medium, "client-renegotiation", "the server accepts client-initiated renegotiation", cause, fix)}
-	case r.Renegotiations >= renegotiationsAsked:
+	case !notHTTP && r.Renegotiations >= renegotiationsAsked:
 		return []Finding{finding(High, "client-renegotiation", "the server accepts client-initiated renegotiation again and again", cause, fix)}
+	case notHTTP || r.HTTP == HTTPUnchecked:
+		return []Finding{finding(Medium, "client-renegotiation", "the server accepts client-initiated renegotiation", cause, fix)}
 	}
 	return nil
 }

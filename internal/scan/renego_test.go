@@ -83,27 +83,67 @@ func TestScanRenegotiation(t *testing.T) {
 }
 
 // TestRenegotiationFinding checks testssl.sh's grades: medium for a
-// server that does not answer HTTP, high for an HTTP server that
-// completes four renegotiations in a row, none for one that refuses a
-// later one (mitigated).
+// server that does not answer HTTP (or is scanned with STARTTLS: no HSTS
+// request), high for an HTTP server that completes four renegotiations
+// in a row, none for one that refuses a later one (mitigated); and, when
+// the HTTP request could not be made, the worse of the two.
 func TestRenegotiationFinding(t *testing.T) {
+	const noRequest = HTTPCheck(99)
 	for _, c := range []struct {
-		http bool
+		http HTTPCheck
 		done int
 		want string
 	}{
-		{false, 1, "medium"}, {false, 4, "medium"}, {true, 4, "high"}, {true, 3, ""},
+		{HTTPNone, 1, "medium"}, {HTTPNone, 4, "medium"}, {HTTPAnswered, 4, "high"}, {HTTPAnswered, 3, ""},
+		{noRequest, 4, "medium"}, {HTTPUnchecked, 4, "high"}, {HTTPUnchecked, 3, "medium"},
 	} {
 		r := &Result{Features: []Feature{{Name: "client_renegotiation", Known: true, Supported: true}}, Renegotiations: c.done}
-		if c.http {
-			r.Features = append(r.Features, Feature{Name: "hsts", Known: true})
+		if c.http != noRequest {
+			r.HTTP = c.http
+			r.Features = append(r.Features, Feature{Name: "hsts", Known: c.http == HTTPAnswered})
 		}
 		got := ""
 		if fs := renegotiationFinding(r); len(fs) == 1 {
 			got = fs[0].Severity.String()
 		}
 		if got != c.want {
-			t.Errorf("HTTP %v, %d renegotiations: %q, want %q", c.http, c.done, got, c.want)
+			t.Errorf("HTTP %d, %d renegotiations: %q, want %q", c.http, c.done, got, c.want)
 		}
+	}
+}
+
+// TestScanHSTSOverEngine scans HTTPS servers crypto/tls cannot talk to:
+// openssl s_server with TLS 1.0 and 1.1 alone (and every suite), which
+// renegotiates when the client asks, and one whose TLS 1.3 group is
+// ffdhe2048 alone and whose ECDHE suite has no curve left. The HTTP
+// request is made over what the probes found, so the server is seen to
+// answer HTTP: no-hsts is found, and the renegotiation is graded by the
+// HTTP rule (four in a row: high).
+func TestScanHSTSOverEngine(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	for _, c := range []struct {
+		name   string
+		args   []string
+		renego string
+	}{
+		{"tls1.0-1.1", []string{"-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0", "-client_renegotiation"}, "high"},
+		{"ffdhe2048", []string{"-groups", "ffdhe2048", "-cipher", "DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384", "-no_ticket"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := scanOf(t, sServer(t, true, c.args...))
+			if f := r.Feature("hsts"); f == nil || !f.Known || f.Supported || r.HTTP != HTTPAnswered {
+				t.Errorf("hsts %+v, HTTP %d: want known, not supported, answered", f, r.HTTP)
+			}
+			if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "no-hsts" }) {
+				t.Errorf("findings %v lack no-hsts", r.Findings)
+			}
+			got := ""
+			if i := slices.IndexFunc(r.Findings, func(f Finding) bool { return f.Rule == "client-renegotiation" }); i >= 0 {
+				got = r.Findings[i].Severity.String()
+			}
+			if got != c.renego {
+				t.Errorf("client-renegotiation %q, want %q", got, c.renego)
+			}
+		})
 	}
 }

@@ -282,10 +282,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
 			return vr.Outcome == Accepted && vr.Version >= wire.VersionTLS10
 		}) && o.StartTLS == "" {
-			hsts := probeHSTS(ctx, p)
-			if hsts.Known {
+			hsts, http := probeHSTS(ctx, res, p)
+			if http != HTTPUnchecked {
 				connected.Add(1)
 			}
+			res.HTTP = http
 			features = append(features, hsts)
 		}
 		for i := range features {

@@ -69,6 +69,8 @@ type Result struct {
 	// Renegotiations is how many client-initiated renegotiations in a
 	// row (of four asked) the server completed on one connection.
 	Renegotiations int
+	// HTTP is what the HSTS request showed of HTTP.
+	HTTP HTTPCheck
 	// Signatures are the signature schemes the server signed with when
 	// offered alone, TLS 1.2's (ServerKeyExchange) then TLS 1.3's
 	// (CertificateVerify); SignatureNotes says what those probes could
@@ -90,6 +92,20 @@ type Result struct {
 	// refused (it wants a server name); "" otherwise.
 	Ungraded string
 }
+
+// HTTPCheck is what the HSTS request showed of HTTP.
+type HTTPCheck uint8
+
+const (
+	// HTTPUnchecked: no request was made (STARTTLS, no version from TLS
+	// 1.0 on, or no handshake for it completed).
+	HTTPUnchecked HTTPCheck = iota
+	// HTTPAnswered: the server answered GET / with an HTTP response.
+	HTTPAnswered
+	// HTTPNone: a handshake completed and no HTTP response came: the
+	// server does not speak HTTP.
+	HTTPNone
+)
 
 // Feature returns the feature named name, nil if it was not probed.
 func (r *Result) Feature(name string) *Feature {
