@@ -71,3 +71,7 @@ func ForwardSecret(s uint16) bool { return scanev.ForwardSecret(s) }
 
 // Bits returns the cipher's key strength in bits (scanev.Bits).
 func Bits(s uint16) int { return scanev.Bits(s) }
+
+// IntegrityOnly reports whether s is an integrity-only TLS 1.3 suite
+// (scanev.IntegrityOnly).
+func IntegrityOnly(s uint16) bool { return scanev.IntegrityOnly(s) }

@@ -22,9 +22,12 @@ func cipherPart(s uint16) string {
 func cbc(s uint16) bool { return strings.Contains(cipherPart(s), "CBC") }
 
 // aead reports whether suite s is an AEAD (GCM, CCM, ChaCha20-Poly1305,
-// and every TLS 1.3 suite).
+// and every TLS 1.3 suite but the integrity-only ones of RFC 9150).
 func aead(s uint16) bool {
 	c := cipherPart(s)
+	if IntegrityOnly(s) {
+		return false
+	}
 	return wire.CipherSuiteKeyExchange(s) == wire.KexTLS13 || strings.Contains(c, "GCM") || strings.Contains(c, "CCM") || strings.Contains(c, "POLY1305")
 }
 
@@ -82,10 +85,18 @@ func findings(r *Result) []Finding {
 			"the server accepted a TLS 1.1 ClientHello; TLS 1.1 is deprecated by RFC 8996 (MD5/SHA-1 PRF, no AEAD suites)",
 			"disable TLS 1.1 (nginx: ssl_protocols TLSv1.2 TLSv1.3)"))
 	}
-	if l := suitesWhere(r, func(s uint16) bool { return Bits(s) == 0 && strings.HasPrefix(cipherPart(s), "NULL") }); len(l) > 0 {
-		out = append(out, finding(Critical, "null-cipher", "suites without encryption are accepted",
-			"the server accepted "+listed(l)+": the data goes in the clear",
-			"remove the NULL suites (openssl cipher string: !eNULL)"))
+	if l := suitesWhere(r, func(s uint16) bool { return strings.HasPrefix(cipherPart(s), "NULL") || IntegrityOnly(s) }); len(l) > 0 {
+		cause, fix := "the server accepted "+listed(l)+": the data goes in the clear", "remove the NULL suites (openssl cipher string: !eNULL)"
+		if integrity := suitesWhere(r, IntegrityOnly); len(integrity) > 0 {
+			cause += " (" + strings.Join(integrity, " and ") + ": TLS 1.3 records authenticated but not encrypted, RFC 9150)"
+			if len(integrity) == len(l) {
+				fix = ""
+			} else {
+				fix += "; "
+			}
+			fix += "remove the integrity-only TLS 1.3 suites (openssl -ciphersuites: keep TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256)"
+		}
+		out = append(out, finding(Critical, "null-cipher", "suites without encryption are accepted", cause, fix))
 	}
 	if l := suitesWhere(r, func(s uint16) bool {
 		k := wire.CipherSuiteKeyExchange(s)

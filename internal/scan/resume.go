@@ -210,6 +210,10 @@ func resumeTicket(ctx context.Context, p *prober, cfg handshake.Config, noSuite 
 // ticket); none is sent.
 func resumePSK(ctx context.Context, p *prober, cfg handshake.Config) (f, early *Feature) {
 	f = &Feature{Name: "psk_resumption", Version: wire.VersionTLS13}
+	if len(cfg.TLS13Suites) == 0 {
+		f.Detail = "not tried: " + noEngineSuite13
+		return f, nil
+	}
 	cfg.Sessions = handshake.NewSessionCache(1)
 	first := p.handshake(ctx, &cfg, true)
 	if first.outcome != Accepted {

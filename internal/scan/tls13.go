@@ -7,6 +7,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/handshake"
+	"github.com/tlstrace/tlstrace/internal/tlscrypt"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -37,10 +38,16 @@ func schemeKeyType(s uint16) string {
 // tls13Config returns the engine's settings for a full TLS 1.3 handshake
 // with the server: TLS 1.3 alone, the suites and groups the probes found
 // (those the engine has), no check of the chain (it is judged apart).
+// TLS13Suites is empty when the engine has none of the suites found: no
+// handshake can then be made.
 func tls13Config(r *Result, serverName string) *handshake.Config {
 	cfg := &handshake.Config{ServerName: serverName, MinVersion: wire.VersionTLS13, MaxVersion: wire.VersionTLS13}
-	if vr := r.Version(wire.VersionTLS13); vr != nil && len(vr.Suites) > 0 {
-		cfg.TLS13Suites = slices.Clone(vr.Suites)
+	if vr := r.Version(wire.VersionTLS13); vr != nil {
+		for _, s := range vr.Suites {
+			if cs, ok := tlscrypt.SuiteByID(s); ok && cs.TLS13 {
+				cfg.TLS13Suites = append(cfg.TLS13Suites, s)
+			}
+		}
 	}
 	for _, g := range r.Groups13 {
 		if slices.Contains(engineGroups, g) {
@@ -49,6 +56,9 @@ func tls13Config(r *Result, serverName string) *handshake.Config {
 	}
 	return cfg
 }
+
+// noEngineSuite13 says why no full TLS 1.3 handshake is made.
+const noEngineSuite13 = "tlstrace's engine has none of the suites the server accepted in TLS 1.3"
 
 // tls13Found is what the full TLS 1.3 handshakes showed.
 type tls13Found struct {
@@ -71,6 +81,10 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 		return f
 	}
 	base := tls13Config(r, o.ServerName)
+	if len(base.TLS13Suites) == 0 {
+		f.unsure = append(f.unsure, "no full TLS 1.3 handshake was made: "+noEngineSuite13)
+		return f
+	}
 	results := make([]fullResult, len(tls13Schemes))
 	var wg sync.WaitGroup
 	for i, sc := range tls13Schemes {

@@ -52,7 +52,11 @@ func CipherSuiteKeyExchange(id uint16) KeyExchange {
 	}
 	kex, _, ok := strings.Cut(strings.TrimPrefix(name, "TLS_"), "_WITH_")
 	if !ok {
-		if id>>8 == 0x13 || strings.HasPrefix(name, "TLS_SHA") {
+		// TLS 1.3 suites name no key exchange: RFC 8446's (0x13xx),
+		// RFC 8998's ShangMi suites (TLS_SM4_GCM_SM3, TLS_SM4_CCM_SM3)
+		// and RFC 9150's integrity-only ones (TLS_SHA256_SHA256,
+		// TLS_SHA384_SHA384).
+		if id>>8 == 0x13 || id == 0x00C6 || id == 0x00C7 || strings.HasPrefix(name, "TLS_SHA") {
 			return KexTLS13
 		}
 		return KexUnknown

@@ -48,14 +48,19 @@ func ForwardSecret(s uint16) bool {
 	return false
 }
 
+// IntegrityOnly reports whether s is a TLS 1.3 suite that authenticates
+// the records without encrypting them: TLS_SHA256_SHA256 and
+// TLS_SHA384_SHA384 (RFC 9150).
+func IntegrityOnly(s uint16) bool { return s == 0xC0B4 || s == 0xC0B5 }
+
 // Bits returns the cipher's key strength in bits (112 for 3DES, whose
 // 168-bit key gives 112 bits against a meet-in-the-middle attack; 40 for
-// the export ciphers; 0 for NULL).
+// the export ciphers; 0 for NULL and the integrity-only suites).
 func Bits(s uint16) int {
 	n := wire.CipherSuiteName(s)
 	c := cipherPart(s)
 	switch {
-	case strings.HasPrefix(c, "NULL"):
+	case strings.HasPrefix(c, "NULL") || IntegrityOnly(s):
 		return 0
 	case strings.Contains(n, "EXPORT1024"):
 		return 56
