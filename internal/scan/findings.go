@@ -175,10 +175,18 @@ func findings(r *Result) []Finding {
 	out = append(out, renegotiationFinding(r)...)
 	out = append(out, dhFindings(r)...)
 	out = append(out, certFindings(r)...)
-	if !on(wire.VersionTLS13) {
+	switch vr := r.Version(wire.VersionTLS13); {
+	case vr == nil:
+	case vr.Outcome == Refused:
 		out = append(out, finding(Low, "no-tls13", "TLS 1.3 is not enabled",
 			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",
 			"enable TLS 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; OpenSSL 1.1.1 or later)"))
+	case vr.Outcome == TimedOut:
+		// Not a refusal: a client offering TLS 1.3 is left waiting,
+		// where one refused goes on in TLS 1.2.
+		out = append(out, finding(High, "tls13-timeout", "hellos that offer TLS 1.3 get no answer",
+			"a ClientHello offering TLS 1.3 (supported_versions, RFC 8446, Section 4.2.1) got no answer within the probe's time, while hellos of other versions were answered: the server, or a middlebox in front of it that does not know TLS 1.3, stalls them. Browsers and other current clients offer TLS 1.3 and do not fall back to a lower version on a time-out, so they cannot connect",
+			"find what stalls hellos that offer TLS 1.3 (a firewall, load balancer or TLS inspection device) and update or reconfigure it, or enable TLS 1.3 on the server if it is the one waiting; then scan again"))
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out

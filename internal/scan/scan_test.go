@@ -239,11 +239,20 @@ func TestFeaturesGoTLS(t *testing.T) {
 // first compression method offered and no extensions: no secure
 // renegotiation, no extended master secret, no fallback protection. It
 // refuses TLS 1.3 hellos and SSL 3.0 with a handshake_failure alert.
-func bareServer(t *testing.T) string {
+func bareServer(t *testing.T) string { return bareServerStalling(t, false) }
+
+// bareServerStalling is bareServer; with stall13, it holds hellos that
+// offer TLS 1.3 unanswered until the client closes, as a middlebox that
+// does not know TLS 1.3 may.
+func bareServerStalling(t *testing.T, stall13 bool) string {
 	return tlstest.Listen(t, func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		ch := readClientHello(c)
 		if ch == nil {
+			return
+		}
+		if stall13 && slices.Contains(ch.SupportedVersions, wire.VersionTLS13) {
+			_, _ = io.Copy(io.Discard, c)
 			return
 		}
 		refuse := ch.Version == wire.VersionSSL30 || slices.Contains(ch.SupportedVersions, wire.VersionTLS13)
@@ -616,5 +625,29 @@ func TestScanNoCertificate(t *testing.T) {
 	}
 	if r.Grade != "" || !strings.HasPrefix(r.Ungraded, "no probe got the server's certificate, though its suites need one (no handshake was seen to complete); it refused hellos with an unrecognized_name alert") {
 		t.Errorf("grade %q, ungraded %q", r.Grade, r.Ungraded)
+	}
+}
+
+// TestScanTLS13Stalled: a server whose TLS 1.3 hellos get no answer in
+// time (a middlebox stalls them) is not said to refuse TLS 1.3: the
+// finding says the hellos went unanswered, no-tls13 is not given.
+func TestScanTLS13Stalled(t *testing.T) {
+	addr := bareServerStalling(t, true)
+	r, err := Scan(context.Background(), Options{Addr: addr, Timeout: 300 * time.Millisecond, Concurrency: 8, Roots: slices.Clone(roots)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vr := r.Version(wire.VersionTLS13); vr.Outcome != TimedOut {
+		t.Fatalf("TLS 1.3: %s, want timed out", vr.Outcome)
+	}
+	var rules []string
+	for _, f := range r.Findings {
+		rules = append(rules, f.Rule)
+		if f.Rule == "tls13-timeout" && (f.Severity != High || !strings.Contains(f.Cause, "do not fall back")) {
+			t.Errorf("tls13-timeout: %s, cause %q", f.Severity, f.Cause)
+		}
+	}
+	if !slices.Contains(rules, "tls13-timeout") || slices.Contains(rules, "no-tls13") {
+		t.Errorf("findings %v, want tls13-timeout and no no-tls13", rules)
 	}
 }
