@@ -137,7 +137,16 @@ func findings(r *Result) []Finding {
 			"the server also accepted "+listed(l)+", whose key exchange is static: a client that prefers them loses forward secrecy",
 			"remove the static RSA and DH suites (openssl cipher string: !kRSA)"))
 	}
-	if f := r.Feature("secure_renegotiation"); f != nil && f.Known && !f.Supported {
+	switch f := r.Feature("secure_renegotiation"); {
+	case r.InsecureRenegotiation:
+		// The splice is shown possible: the server completed a
+		// renegotiation the client started, without RFC 5746's binding
+		// to the session before it (testssl.sh rates the mere absence of
+		// RFC 5746 critical).
+		out = append(out, finding(Critical, "no-secure-renegotiation", "insecure renegotiation: the server renegotiates without RFC 5746",
+			"the server completed a renegotiation the client started, and its renegotiation_info did not bind it to the session before it: an attacker on the path can open a session, send its own data (an HTTP request), then pass the victim's handshake through as the renegotiation, and the server takes the attacker's data as the victim's (CVE-2009-3555)",
+			"update the TLS library (every maintained one implements RFC 5746), and refuse client-initiated renegotiation"))
+	case f != nil && f.Known && !f.Supported:
 		out = append(out, finding(Medium, "no-secure-renegotiation", "no secure renegotiation",
 			f.Detail+"; without RFC 5746 an attacker can splice its own data before the client's in a renegotiation (CVE-2009-3555)",
 			"update the TLS library; every maintained one implements RFC 5746"))

@@ -86,6 +86,7 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 	case rn.Accepted:
 		f.Known, f.Supported = true, true
 		r.Renegotiations = done
+		r.InsecureRenegotiation = !rn.Secure && done > 0
 		f.Detail = "the server answered a ClientHello sent inside the " + wire.VersionName(v) + " session with a ServerHello: it renegotiates when the client asks"
 		if !rn.Secure {
 			f.Detail += ", and its renegotiation_info does not carry the verify_data of the session's Finished messages (RFC 5746, Section 3.5): an insecure renegotiation (CVE-2009-3555)"
@@ -150,7 +151,12 @@ func renegotiationFinding(r *Result) []Finding {
 	if f == nil || !f.Supported {
 		return nil
 	}
-	const fix = "refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; GnuTLS: %DISABLE_SAFE_RENEGOTIATION or the application's handshake hook; nginx refuses it)"
+	// GnuTLS hands a client's renegotiation to the application
+	// (gnutls_record_recv returns GNUTLS_E_REHANDSHAKE), which performs
+	// it only by calling gnutls_handshake (GnuTLS manual, "Re-authentication",
+	// server side); its %DISABLE_SAFE_RENEGOTIATION priority turns RFC
+	// 5746 off and leaves renegotiation on.
+	const fix = "refuse client-initiated renegotiation (OpenSSL 3 does by default: drop -client_renegotiation / SSL_OP_ALLOW_CLIENT_RENEGOTIATION; GnuTLS: the application should ignore GNUTLS_E_REHANDSHAKE from gnutls_record_recv or close, not call gnutls_handshake, which gnutls-serv does; nginx refuses it)"
 	cause := f.Detail + "; a client can make it redo the handshake's private-key operation at will, a cheap denial of service (CVE-2011-1473)"
 	// (No HSTS request is made with STARTTLS: not HTTP.)
 	notHTTP := r.Feature("hsts") == nil || r.HTTP == HTTPNone

@@ -147,3 +147,32 @@ func TestScanHSTSOverEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestScanInsecureRenegotiation scans gnutls-serv with RFC 5746 turned
+// off (%DISABLE_SAFE_RENEGOTIATION), which still renegotiates when the
+// client asks: the renegotiation is completed without RFC 5746's
+// binding, which makes no-secure-renegotiation critical; and the fix of
+// client-renegotiation does not give that priority string, which leaves
+// renegotiation on.
+func TestScanInsecureRenegotiation(t *testing.T) {
+	tlstest.RequirePeer(t, "gnutls-serv")
+	r := scanOf(t, gnutlsServer(t, true, "--http", "--priority", "NORMAL:%DISABLE_SAFE_RENEGOTIATION:-VERS-TLS1.3"))
+	if !r.InsecureRenegotiation || r.Renegotiations == 0 {
+		t.Errorf("insecure %v after %d renegotiations, want insecure and some", r.InsecureRenegotiation, r.Renegotiations)
+	}
+	for _, f := range r.Findings {
+		switch f.Rule {
+		case "no-secure-renegotiation":
+			if f.Severity != Critical {
+				t.Errorf("no-secure-renegotiation: %s, want critical", f.Severity)
+			}
+		case "client-renegotiation":
+			if strings.Contains(f.Fix, "DISABLE_SAFE_RENEGOTIATION") {
+				t.Errorf("client-renegotiation fix %q gives a priority string that leaves renegotiation on", f.Fix)
+			}
+		}
+	}
+	if !slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Rule == "no-secure-renegotiation" }) || r.Grade != "F" {
+		t.Errorf("grade %s, findings %v: want F and no-secure-renegotiation", r.Grade, r.Findings)
+	}
+}

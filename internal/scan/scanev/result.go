@@ -69,6 +69,10 @@ type Result struct {
 	// Renegotiations is how many client-initiated renegotiations in a
 	// row (of four asked) the server completed on one connection.
 	Renegotiations int
+	// InsecureRenegotiation reports that a renegotiation the server
+	// completed had no RFC 5746 binding: its renegotiation_info did not
+	// carry the verify_data of the session's Finished messages.
+	InsecureRenegotiation bool
 	// HTTP is what the HSTS request showed of HTTP.
 	HTTP HTTPCheck
 	// Signatures are the signature schemes the server signed with when
