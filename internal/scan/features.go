@@ -41,9 +41,23 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 	}
 	var out []Feature
 	if v != 0 {
+		// No session_ticket here: a server that will issue a ticket may
+		// leave the session ID empty (RFC 5077, Section 3.4; OpenSSL
+		// does), which would hide whether it keeps sessions by ID. The
+		// ticket is asked in a hello of its own.
 		a := probe(&hello{version: v, suites: suites, groups: ecGroups, compression: []uint8{compressionDeflate, 0},
 			extra: []wire.Extension{wire.EmptyExtension(extExtendedMasterSecret), {Type: extHeartbeat, Data: []byte{1}},
-				wire.StatusRequestExtension(), wire.SessionTicketExtension(nil)}})
+				wire.StatusRequestExtension()}})
+		ta := probe(&hello{version: v, suites: suites, groups: ecGroups, extra: []wire.Extension{wire.SessionTicketExtension(nil)}})
+		ticketKnown := ta.outcome == Accepted && ta.version() == v
+		ticket := ticketKnown && slices.ContainsFunc(ta.hello.Extensions, func(e wire.Extension) bool { return e.Type == extSessionTicket })
+		ticketDetail := "the ServerHello has no session_ticket"
+		switch {
+		case !ticketKnown:
+			ticketDetail = "the probe in " + wire.VersionName(v) + " offering session_ticket was not answered: " + reason(ta)
+		case ticket:
+			ticketDetail = "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"
+		}
 		known := a.outcome == Accepted && a.version() == v
 		has := func(t uint16) bool {
 			return known && slices.ContainsFunc(a.hello.Extensions, func(e wire.Extension) bool { return e.Type == t })
@@ -65,15 +79,15 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 		}
 		reneg, ems, hb := has(extRenegotiationInfo), known && a.hello.ExtendedMasterSecret, has(extHeartbeat)
 		deflate := known && a.hello.Compression == compressionDeflate
-		ocsp, ticket, sid := has(extStatusRequest), has(extSessionTicket), known && len(a.hello.SessionID) > 0
+		ocsp, sid := has(extStatusRequest), known && len(a.hello.SessionID) > 0
 		out = append(out,
 			Feature{Name: "secure_renegotiation", Version: v, Supported: reneg, Known: known, Detail: detail(on(reneg, "the ServerHello has renegotiation_info"), "the ServerHello has no renegotiation_info")},
 			Feature{Name: "extended_master_secret", Version: v, Supported: ems, Known: known, Detail: detail(on(ems, "the ServerHello has extended_master_secret"), "the ServerHello has no extended_master_secret")},
 			Feature{Name: "heartbeat", Version: v, Supported: hb, Known: known, Detail: detail(on(hb, "the ServerHello has the heartbeat extension"), "the ServerHello has no heartbeat extension")},
 			Feature{Name: "compression", Version: v, Supported: deflate, Known: known, Detail: detail(on(deflate, "the server chose DEFLATE compression"), "the server chose no compression")},
 			Feature{Name: "ocsp_stapling", Version: v, Supported: ocsp, Known: known, Detail: detail(on(ocsp, "the ServerHello has status_request: a CertificateStatus follows the chain"), "the ServerHello has no status_request")},
-			Feature{Name: "session_ticket", Version: v, Supported: ticket, Known: known, Detail: detail(on(ticket, "the ServerHello has session_ticket: the server will issue a ticket (RFC 5077)"), "the ServerHello has no session_ticket")},
-			Feature{Name: "session_id", Version: v, Supported: sid, Known: known, Detail: detail(on(sid, "the ServerHello has a session ID, under which the server may resume the session"), "the ServerHello has an empty session ID")},
+			Feature{Name: "session_ticket", Version: v, Supported: ticket, Known: ticketKnown, Detail: ticketDetail},
+			Feature{Name: "session_id", Version: v, Supported: sid, Known: known, Detail: detail(on(sid, "the ServerHello to a hello without session_ticket has a session ID, under which the server may resume the session"), "the ServerHello to a hello without session_ticket has an empty session ID")},
 		)
 	}
 	// encrypt_then_mac (RFC 7366), offered with the CBC suites the

@@ -47,17 +47,20 @@ func resumedBy(t *testing.T, addr string) map[string]bool {
 // TestScanResumption compares the resumption the scan tries with what
 // openssl s_client gets, on s_server with tickets, without (-no_ticket:
 // session IDs, and stateful TLS 1.3 tickets) and with no session cache
-// either.
+// either; and what the ServerHello offers: a session ID whenever the
+// server keeps sessions by ID, though with a ticket offered OpenSSL sends
+// none (RFC 5077, Section 3.4).
 func TestScanResumption(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	for _, c := range []struct {
-		name string
-		args []string
-		want map[string]bool
+		name  string
+		args  []string
+		want  map[string]bool
+		hello map[string]bool
 	}{
-		{"tickets", nil, map[string]bool{"session_id_resumption": true, "ticket_resumption": true, "psk_resumption": true}},
-		{"no-ticket", []string{"-no_ticket"}, map[string]bool{"session_id_resumption": true, "ticket_resumption": false, "psk_resumption": true}},
-		{"no-cache", []string{"-no_ticket", "-no_cache"}, map[string]bool{"session_id_resumption": false, "ticket_resumption": false, "psk_resumption": false}},
+		{"tickets", nil, map[string]bool{"session_id_resumption": true, "ticket_resumption": true, "psk_resumption": true}, map[string]bool{"session_id": true, "session_ticket": true}},
+		{"no-ticket", []string{"-no_ticket"}, map[string]bool{"session_id_resumption": true, "ticket_resumption": false, "psk_resumption": true}, map[string]bool{"session_id": true, "session_ticket": false}},
+		{"no-cache", []string{"-no_ticket", "-no_cache"}, map[string]bool{"session_id_resumption": false, "ticket_resumption": false, "psk_resumption": false}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			addr := sServer(t, true, c.args...)
@@ -73,6 +76,11 @@ func TestScanResumption(t *testing.T) {
 					continue
 				}
 				t.Logf("%s %s: %v, %s", name, wire.VersionName(f.Version), f.Supported, f.Detail)
+			}
+			for name, want := range c.hello {
+				if f := r.Feature(name); f == nil || !f.Known || f.Supported != want {
+					t.Errorf("%s: %+v, want supported %v", name, f, want)
+				}
 			}
 			if f := r.Feature("early_data"); c.want["psk_resumption"] && (f == nil || !f.Known || f.Supported) {
 				t.Errorf("early_data %+v, want known and not supported (s_server without -early_data)", f)
