@@ -123,9 +123,7 @@ func findings(r *Result) []Finding {
 	}
 	if l := suitesWhere(r, aead); len(l) == 0 {
 		if c := suitesWhere(r, cbc); len(c) > 0 {
-			out = append(out, finding(Medium, "cbc-only", "no AEAD suite: every suite is CBC",
-				"the server accepted no GCM, CCM or ChaCha20-Poly1305 suite and no TLS 1.3; CBC with MAC-then-encrypt invites padding oracles (Lucky Thirteen)",
-				"enable TLS 1.2 with ECDHE-*-AES128-GCM-SHA256 and ECDHE-*-CHACHA20-POLY1305, and TLS 1.3"))
+			out = append(out, cbcOnly(r, c))
 		}
 	}
 	if l := suitesWhere(r, ForwardSecret); len(l) == 0 {
@@ -199,6 +197,30 @@ func findings(r *Result) []Finding {
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
 	return out
+}
+
+// cbcOnly is the cbc-only finding of a server that accepted no AEAD
+// suite and the CBC suites c: its title and cause say which other
+// suites it accepted (NULL, RC4: they have their own findings), and
+// whether its CBC records are MACed then encrypted, as the
+// encrypt_then_mac probe found (RFC 7366).
+func cbcOnly(r *Result, c []string) Finding {
+	title := "no AEAD suite: every suite is CBC"
+	cause := "the server accepted no GCM, CCM or ChaCha20-Poly1305 suite and no TLS 1.3 AEAD suite: its suites are CBC (" + listed(c) + ")"
+	if others := suitesWhere(r, func(s uint16) bool { return !cbc(s) }); len(others) > 0 {
+		title = "no AEAD suite: CBC and suites without one"
+		cause += ", besides " + listed(others)
+	}
+	switch f := r.Feature("encrypt_then_mac"); {
+	case f != nil && f.Known && f.Supported:
+		cause += fmt.Sprintf("; in %s the server negotiates encrypt_then_mac (RFC 7366), so a client that offers it gets its CBC records MACed after encryption, but one that does not still gets MAC-then-encrypt, which invites padding oracles (Lucky Thirteen)", wire.VersionName(f.Version))
+	case f != nil && f.Known:
+		cause += fmt.Sprintf("; in %s the server does not negotiate encrypt_then_mac (RFC 7366): its CBC records are MACed, then encrypted, which invites padding oracles (Lucky Thirteen)", wire.VersionName(f.Version))
+	default:
+		cause += "; CBC records are MACed, then encrypted, unless both sides negotiate encrypt_then_mac (RFC 7366, not settled by this scan), which invites padding oracles (Lucky Thirteen)"
+	}
+	return finding(Medium, "cbc-only", title, cause,
+		"enable TLS 1.2 with ECDHE-*-AES128-GCM-SHA256 and ECDHE-*-CHACHA20-POLY1305, and TLS 1.3")
 }
 
 // ungraded says why r gets no grade though it accepted a version: a

@@ -651,3 +651,27 @@ func TestScanTLS13Stalled(t *testing.T) {
 		t.Errorf("findings %v, want tls13-timeout and no no-tls13", rules)
 	}
 }
+
+// TestScanCBCOnly: the cbc-only finding of openssl s_server with CBC and
+// NULL suites says so in its title, and follows encrypt_then_mac, which
+// s_server negotiates unless -no_etm.
+func TestScanCBCOnly(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	for _, c := range []struct {
+		args         []string
+		title, cause string
+	}{
+		{[]string{"-no_tls1_3", "-cipher", "AES128-SHA:NULL-SHA:@SECLEVEL=0"}, "no AEAD suite: CBC and suites without one", "the server negotiates encrypt_then_mac"},
+		{[]string{"-no_tls1_3", "-cipher", "AES128-SHA", "-no_etm"}, "no AEAD suite: every suite is CBC", "the server does not negotiate encrypt_then_mac"},
+	} {
+		r := scanOf(t, sServer(t, true, c.args...))
+		i := slices.IndexFunc(r.Findings, func(f Finding) bool { return f.Rule == "cbc-only" })
+		if i < 0 {
+			t.Errorf("%v: findings %v lack cbc-only", c.args, r.Findings)
+			continue
+		}
+		if f := r.Findings[i]; f.Title != c.title || !strings.Contains(f.Cause, c.cause) {
+			t.Errorf("%v: cbc-only %q, cause %q; want %q, a cause saying %q", c.args, f.Title, f.Cause, c.title, c.cause)
+		}
+	}
+}
