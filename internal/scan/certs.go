@@ -27,6 +27,20 @@ func keyTypeOf(s uint16) string {
 	return ""
 }
 
+// keyLabel names the kind of the leaf's key: RSA, RSA-PSS, ECDSA,
+// Ed25519, Ed448 or DSA. Neither the suite nor the scheme that got the
+// chain says it: ECDHE_ECDSA suites also take an Ed25519 or Ed448
+// certificate (RFC 8422, Section 5.3). fallback names a key of no kind
+// known.
+func keyLabel(leaf *x509.Certificate, fallback string) string {
+	d := chain.KeyDescription(leaf)
+	if strings.HasPrefix(d, "unknown") || strings.HasPrefix(d, "X") {
+		return fallback
+	}
+	kind, _, _ := strings.Cut(d, " ")
+	return kind
+}
+
 // scanCerts gets the chain the server sends for each kind of key it
 // accepted suites for, in the highest version from TLS 1.0 to 1.2 it
 // speaks (in TLS 1.3 the chain is encrypted), and verifies each.
@@ -71,6 +85,7 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 		if len(cc.Certs) > 0 {
 			cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
 			cc.Staple = a.staple
+			cc.KeyType = keyLabel(cc.Certs[0], k)
 		}
 		out = append(out, cc)
 	}

@@ -346,13 +346,13 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Chains = chains
 	for _, cc := range t13.chains {
-		i := slices.IndexFunc(res.Chains, func(c CertChain) bool { return c.KeyType == cc.KeyType })
+		// A leaf the earlier versions got already is one chain: what
+		// TLS 1.3 stapled to it is checked with the earlier version's.
+		i := slices.IndexFunc(res.Chains, func(c CertChain) bool { return len(c.Certs) > 0 && c.Certs[0].Equal(cc.Certs[0]) })
 		switch {
 		case i < 0:
 			res.Chains = append(res.Chains, cc)
-		case len(res.Chains[i].Staple) == 0 && len(res.Chains[i].Certs) > 0 && len(cc.Certs) > 0 && res.Chains[i].Certs[0].Equal(cc.Certs[0]):
-			// The same leaf: what TLS 1.3 stapled to it is checked
-			// with the earlier version's chain.
+		case len(res.Chains[i].Staple) == 0:
 			res.Chains[i].Staple = cc.Staple
 		}
 	}

@@ -675,3 +675,29 @@ func TestScanCBCOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestScanEd25519Chain: openssl s_server with an Ed25519 certificate
+// serves it for ECDHE_ECDSA suites in TLS 1.2 (RFC 8422) and for the
+// Ed25519 scheme in TLS 1.3: one chain, named by its key, whose findings
+// are not doubled.
+func TestScanEd25519Chain(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	certFile, keyFile := writeCertKey(t, ed25519Key(t))
+	r := scanOf(t, sServerFiles(t, certFile, keyFile, "-www"))
+	var kinds []string
+	for _, cc := range r.Chains {
+		kinds = append(kinds, cc.KeyType+" "+wire.VersionName(cc.Version))
+	}
+	if !slices.Equal(kinds, []string{"Ed25519 TLS 1.2"}) {
+		t.Errorf("chains %q, want one: Ed25519 from TLS 1.2", kinds)
+	}
+	n := 0
+	for _, f := range r.Findings {
+		if f.Rule == "expires-soon" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d expires-soon findings, want 1 (tlstest's certificates live an hour)", n)
+	}
+}

@@ -145,12 +145,11 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 		} else {
 			unstapled++
 		}
-		kt := schemeKeyType(sc)
-		if seen[kt] || len(fr.state.PeerCertificates) == 0 {
+		if len(fr.state.PeerCertificates) == 0 || seen[string(fr.state.PeerCertificates[0].Raw)] {
 			continue
 		}
-		seen[kt] = true
-		cc := CertChain{KeyType: kt, Version: wire.VersionTLS13, Certs: fr.state.PeerCertificates, Staple: fr.state.OCSPResponse}
+		seen[string(fr.state.PeerCertificates[0].Raw)] = true
+		cc := CertChain{KeyType: keyLabel(fr.state.PeerCertificates[0], schemeKeyType(sc)), Version: wire.VersionTLS13, Certs: fr.state.PeerCertificates, Staple: fr.state.OCSPResponse}
 		cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
 		f.chains = append(f.chains, cc)
 	}

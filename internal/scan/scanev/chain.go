@@ -13,10 +13,10 @@ import (
 // CertChain is a certificate chain the server sent for one kind of key,
 // verified and explained by package chain.
 type CertChain struct {
-	// KeyType is the kind of key: before TLS 1.3 the authentication of
-	// the suites offered to get it (RSA, ECDSA or DSS), in TLS 1.3 that
-	// of the signature scheme offered (RSA, RSA-PSS, ECDSA, Ed25519,
-	// Ed448).
+	// KeyType is the kind of the leaf's key (RSA, RSA-PSS, ECDSA,
+	// Ed25519, Ed448, DSA); when no leaf was read, or its key is of no
+	// kind known, the authentication of the suites offered to get it
+	// (RSA, ECDSA or DSS) or of the TLS 1.3 signature scheme offered.
 	KeyType string
 	// Version is the version of the handshake that got it.
 	Version uint16

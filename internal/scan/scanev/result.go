@@ -85,7 +85,8 @@ type Result struct {
 	// ALPN are the ALPN protocols the server chose, each offered alone
 	// (in TLS 1.0-1.2).
 	ALPN []string
-	// Chains are the certificate chains, one per kind of key.
+	// Chains are the certificate chains, one per leaf: TLS 1.0-1.2's
+	// per kind of key the suites need, then TLS 1.3's that they lack.
 	Chains []CertChain
 	// At is the time the chains were judged at.
 	At       time.Time
