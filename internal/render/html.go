@@ -511,12 +511,17 @@ type htmlNode struct {
 type packer struct {
 	markup, out bytes.Buffer
 	zw          *flate.Writer
+	st          safeTemplate
 }
 
 // pack returns the markup of c's section after its heading, compressed.
+// It is written through the page's filter (safeTemplate) before it is
+// compressed: the script inserts it as markup when the section opens,
+// where a peer's bidirectional override would reorder it as much as in
+// the page.
 func (p *packer) pack(c *htmlConn) (string, error) {
 	p.markup.Reset()
-	if err := htmlTemplate().ExecuteTemplate(&p.markup, "conn", c); err != nil {
+	if err := p.st.execute(&p.markup, "conn", c); err != nil {
 		return "", err
 	}
 	p.out.Reset()
@@ -682,16 +687,37 @@ func (h *HTML) Flush() error {
 			c.Packed, c.Steps, c.Links, c.Keys, c.Timing = b, nil, nil, nil, nil
 		}
 	}
-	// html/template keeps a peer's text from being markup; the filter of
-	// the text view (safeWriter) keeps its bidirectional overrides and
-	// controls from reordering or hiding what the page shows.
-	safe := &safeWriter{w: h.w}
-	w := bufio.NewWriterSize(safe, 64<<10)
-	if err := htmlTemplate().Execute(w, p); err != nil {
+	var st safeTemplate
+	if err := st.execute(h.w, "report", p); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	if err := w.Flush(); err != nil {
+	return nil
+}
+
+// safeTemplate writes the report's templates through the filter of the
+// text view (safeWriter): html/template keeps a peer's text from being
+// markup, the filter keeps its bidirectional overrides and controls from
+// reordering or hiding what the page shows. The page and the packed
+// sections of a large report (packer.pack) are both written through it;
+// the packer reuses one for every section.
+type safeTemplate struct {
+	safe safeWriter
+	buf  *bufio.Writer
+}
+
+// execute writes the template name with data to w.
+func (s *safeTemplate) execute(w io.Writer, name string, data any) error {
+	s.safe.w = w
+	if s.buf == nil {
+		s.buf = bufio.NewWriterSize(&s.safe, 64<<10)
+	} else {
+		s.buf.Reset(&s.safe)
+	}
+	if err := htmlTemplate().ExecuteTemplate(s.buf, name, data); err != nil {
 		return err
 	}
-	return safe.flush()
+	if err := s.buf.Flush(); err != nil {
+		return err
+	}
+	return s.safe.flush()
 }

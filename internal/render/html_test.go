@@ -352,3 +352,51 @@ func TestHTMLDiagnosisOnce(t *testing.T) {
 		t.Errorf("%d connections show the failure in place, want 30", n)
 	}
 }
+
+// inflateBlocks returns the markup of each packed section of page.
+func inflateBlocks(t *testing.T, page string) []string {
+	t.Helper()
+	var out []string
+	for _, b := range sectionBlock.FindAllStringSubmatch(page, -1) {
+		var packed string
+		if err := json.Unmarshal([]byte(b[1]), &packed); err != nil {
+			t.Fatalf("a packed block is not a JSON string: %v", err)
+		}
+		z, err := base64.StdEncoding.DecodeString(packed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := io.ReadAll(flate.NewReader(bytes.NewReader(z)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(m))
+	}
+	return out
+}
+
+// TestHTMLPackedEscapes: the markup of a packed section, which the page
+// inserts when the connection opens, has a peer's bidirectional override
+// and controls escaped as the rest of the page has.
+func TestHTMLPackedEscapes(t *testing.T) {
+	const name = "\u202emoc.knab.www\x1b[8m"
+	var events []*trace.Event
+	for conn := 1; conn <= 101; conn++ {
+		events = append(events, &trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeClientHello,
+			Payload: &trace.Message{ClientHello: &trace.ClientHello{ServerName: name, HasServerName: true}}, Error: name},
+			trace.NewEvent(conn, trace.Local, &trace.Link{Subject: "CN=" + name, Checks: []trace.Check{{Name: "name", Detail: name}}}))
+	}
+	page := renderHTML(t, "packed", events)
+	blocks := inflateBlocks(t, page)
+	if len(blocks) != 101 {
+		t.Fatalf("%d packed blocks, want 101", len(blocks))
+	}
+	for i, m := range blocks {
+		if strings.ContainsAny(m, "\u202e\x1b") {
+			t.Fatalf("section %d holds the override or the escape character itself:\n%s", i+1, m)
+		}
+		if !strings.Contains(m, `CN=\u202emoc.knab.www\x1b[8m`) || !strings.Contains(m, `! \u202emoc.knab.www\x1b[8m`) {
+			t.Fatalf("section %d does not show the name escaped:\n%s", i+1, m)
+		}
+	}
+}
