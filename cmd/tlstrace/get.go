@@ -245,8 +245,8 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		defer keyLog.Close()
 	}
 	// The report's file is made last, so that no check above leaves it
-	// behind empty.
-	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+target, 0)
+	// behind empty. Its title names the URL's user, not its password.
+	out, doneHTML, err := withHTML(out, o.html, "tlstrace "+client.RedactURL(target), 0)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -288,6 +291,36 @@ func TestReadHTMLKeySchedule(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestGetHTMLPassword: the password of a URL's userinfo is not written
+// into the report (its title names the user), nor into the text, the JSON
+// or standard error.
+func TestGetHTMLPassword(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	t.Cleanup(srv.Close)
+	url := strings.Replace(srv.URL, "https://", "https://alice:s3cretPW@", 1)
+	for _, args := range [][]string{{"--color", "never", "-v"}, {"--json"}} {
+		file := filepath.Join(t.TempDir(), "report.html")
+		code, out, stderr := runCode(append([]string{url, "-k", "--html", file}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(b)
+		for what, s := range map[string]string{"the report": page, "stdout": out, "stderr": stderr} {
+			if strings.Contains(s, "s3cretPW") {
+				t.Errorf("%v: %s holds the password", args, what)
+			}
+		}
+		title := "tlstrace " + strings.Replace(url, "s3cretPW", "xxxxx", 1)
+		if !strings.Contains(page, "<title>"+title+"</title>") || !strings.Contains(page, "<h1>"+title+"</h1>") {
+			t.Errorf("%v: the report's title is not %q", args, title)
 		}
 	}
 }

@@ -161,10 +161,10 @@ var stepNames = map[Step]string{StepUsage: "the run", StepDNS: "the DNS lookup",
 func hop(ctx context.Context, t *source.Tracer, r *Request, method, target string, body []byte) (*Result, string, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", target), "")
+		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", RedactURL(target)), "")
 	}
 	if p := u.Port(); p != "" && !IsPort(p) {
-		return nil, "", stepErr(StepUsage, fmt.Errorf("%q: bad port %q: want a number from 0 to 65535", target, p), "")
+		return nil, "", stepErr(StepUsage, fmt.Errorf("%q: bad port %q: want a number from 0 to 65535", RedactURL(target), p), "")
 	}
 	conn := t.NextConn()
 	tm := &Timings{Start: time.Now()}

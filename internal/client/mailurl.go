@@ -71,11 +71,11 @@ type URLError struct {
 func (e *URLError) Error() string {
 	switch e.Problem {
 	case URLNoHost:
-		return fmt.Sprintf("%q names no host", e.URL)
+		return fmt.Sprintf("%q names no host", RedactURL(e.URL))
 	case URLHTTPOnly:
 		return fmt.Sprintf("%s applies to HTTP only: tlstrace sends %s servers nothing but the greeting, capabilities and quit", strings.Join(e.Settings, ", "), e.Protocol.Title)
 	case URLUser:
-		return fmt.Sprintf("%q names a user", e.URL)
+		return fmt.Sprintf("%q names a user", RedactURL(e.URL))
 	case URLHandshakeOnly:
 		return fmt.Sprintf("tlstrace speaks %s only up to the TLS handshake", e.Protocol.Title)
 	case URLClearText:
@@ -87,7 +87,7 @@ func (e *URLError) Error() string {
 	case URLLogin:
 		return e.Err.Error()
 	}
-	return fmt.Sprintf("%q cannot be run", e.URL)
+	return fmt.Sprintf("%q cannot be run", RedactURL(e.URL))
 }
 
 func (e *URLError) Unwrap() error { return e.Err }

@@ -63,7 +63,7 @@ func TestConversationURL(t *testing.T) {
 		{"IMAP://", URLOptions{Upgrade: true}, URLNoHost, `"IMAP://" names no host`, "write it as imap://HOST[:PORT]/"},
 		{"smtp://localhost:1/", URLOptions{Upgrade: true, HTTPOnly: []string{"body", "data"}}, URLHTTPOnly,
 			"body, data applies to HTTP only: tlstrace sends SMTP servers nothing but the greeting, capabilities and quit", "drop it"},
-		{"imaps://user:secret@localhost:1/", URLOptions{}, URLUser, `"imaps://user:secret@localhost:1/" names a user`, ""},
+		{"imaps://user:secret@localhost:1/", URLOptions{}, URLUser, `"imaps://user:xxxxx@localhost:1/" names a user`, ""},
 		{"imap://localhost:1/", URLOptions{}, URLClearText, "the IMAP session with localhost:1 would stay in clear text: tlstrace traces TLS sessions", ""},
 		// The first problem found is the one said.
 		{"imap:///", URLOptions{HTTPOnly: []string{"data"}}, URLNoHost, `"imap:///" names no host`, "write it as imap://HOST[:PORT]/"},
