@@ -16,9 +16,14 @@ import (
 )
 
 // ParseTarget returns the host and port of target, an https:// URL (its
-// path ignored) or HOST[:PORT], the port 443 by default.
+// path ignored) or HOST[:PORT], the port 443 by default. A target with
+// a user (USER[:PASSWORD]@) is refused: taken as a host name, the
+// password would be sent to the DNS resolver and shown in the trace.
 func ParseTarget(target string) (host, port string, err error) {
 	hostport, _, _ := strings.Cut(strings.TrimPrefix(target, "https://"), "/")
+	if strings.Contains(hostport, "@") {
+		return "", "", errors.New("the target names a user (USER@ before the host): tlstrace sends this server no credentials")
+	}
 	return SplitHostPort(hostport, "443")
 }
 

@@ -32,3 +32,15 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("hop's error: %v", err)
 	}
 }
+
+// TestParseTargetUser: an https:// URL with a user is refused, not taken
+// as a host name to look up (which would send its password to the DNS
+// resolver and show it in the trace), and the error shows no password.
+func TestParseTargetUser(t *testing.T) {
+	for _, target := range []string{"https://alice:s3cretPW@127.0.0.1:8443/", "alice:s3cretPW@127.0.0.1:8443", "https://alice@localhost"} {
+		host, _, err := ParseTarget(target)
+		if err == nil || strings.Contains(err.Error(), "s3cretPW") || !strings.Contains(err.Error(), "names a user") {
+			t.Errorf("ParseTarget(%q) = %q, %v", target, host, err)
+		}
+	}
+}
