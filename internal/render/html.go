@@ -297,9 +297,19 @@ func (h *HTML) Event(ev *trace.Event) {
 		c.Details = append(c.Details, d)
 	}
 	h.note(c, s, ev)
-	if _, ok := ev.Payload.(*trace.Data); ev.Error != "" && !ok && !s.Fatal {
-		// A step that failed (a lookup, a connect, a frame); records
-		// that could not be decrypted are shown in place only.
+	_, data := ev.Payload.(*trace.Data)
+	switch {
+	case ev.Error == "" || s.Fatal:
+	case ev.Type == trace.TypePartialRecord:
+		// The connection ended inside a record (a reset, a capture
+		// cut short): what the record held never arrived.
+		c.fail("a record was cut short")
+		h.diagnose(c.ID, "a record was cut short", ev.Error, s.Fix)
+	case data:
+		// Records that could not be decrypted (or a heartbeat) are
+		// shown in place only.
+	default:
+		// A step that failed (a lookup, a connect, a frame).
 		c.fail(s.Name + " failed")
 		h.diagnose(c.ID, s.Name+" failed", ev.Error, s.Fix)
 	}

@@ -400,3 +400,26 @@ func TestHTMLPackedEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLPartialRecord: a connection that ended inside a record failed,
+// and the report says so (diagnosis, table, ladder), where a record that
+// could not be decrypted is shown in place only.
+func TestHTMLPartialRecord(t *testing.T) {
+	const cause = "the connection ended inside a record (5 of 100 bytes seen)"
+	page := renderHTML(t, "partial", []*trace.Event{
+		{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeEncryptedRecord, Payload: &trace.Data{Length: 20}, Error: "no key for the record"},
+		{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypePartialRecord, Payload: &trace.Data{Length: 5}, Error: cause},
+	})
+	for _, s := range []string{
+		`<li><a href="#c1">#1</a> <b>a record was cut short</b>: ` + cause + `</li>`,
+		`<tr class="bad"><td><a href="#c1">1</a>`,
+		`<td>a record was cut short</td></tr>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	if strings.Contains(page, "no key for the record</li>") {
+		t.Error("a record that could not be decrypted is in the diagnosis")
+	}
+}
