@@ -104,8 +104,7 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		s.TLS.ALPN = strings.Split(o.alpn, ",")
 	}
 	err = client.Connect(ctx, tr, s, stdin, stdout)
-	err = finishOutput(err, out.Flush, doneHTML)
-	return clientErrorWith(err, connectAdvice)
+	return finishOutput(clientErrorWith(err, connectAdvice), out.Flush, doneHTML)
 }
 
 // connectAdvice words the advice that names get's flags elsewhere:

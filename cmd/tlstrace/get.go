@@ -274,14 +274,14 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 			err = perr
 		}
 	}
-	err = finishOutput(err, out.Flush, doneHTML)
+	err = finishOutput(clientError(err), out.Flush, doneHTML)
 	if bodyBuf != nil {
 		fmt.Fprint(stdout, bodyBuf.String())
 	}
 	if res != nil {
 		warn(stderr, res.Warnings)
 	}
-	return clientError(err)
+	return err
 }
 
 // openKeyLogEnv opens the key log file $SSLKEYLOGFILE names, as
@@ -415,13 +415,14 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 
 // finishOutput ends a live command's output: flush writes out the trace
 // still held, then done writes the --html report (withHTML's, after the
-// trace's last event). It returns err, or when err is nil the first error
-// of the two.
-func finishOutput(err error, flush, done func() error) error {
+// trace's last event), which shows the command's error. err is that
+// error, as the command returns it (with its exit code and hint). It
+// returns err, or when err is nil the first error of the two.
+func finishOutput(err error, flush func() error, done func(error) error) error {
 	if ferr := flush(); ferr != nil && err == nil {
 		err = ferr
 	}
-	if herr := done(); herr != nil && err == nil {
+	if herr := done(err); herr != nil && err == nil {
 		err = herr
 	}
 	return err

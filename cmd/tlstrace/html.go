@@ -25,8 +25,10 @@ func (o *htmlOptions) flags(f *pflag.FlagSet, usage string) {
 
 // openHTML creates the report file o.file (so that a path that cannot be
 // written fails before anything runs) and returns its renderer and the
-// function that writes the report and closes the file.
-func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
+// function that writes the report and closes the file, given the error
+// the command returns (nil when it succeeded): the report shows it, and
+// its hint, as standard error does.
+func openHTML(o htmlOptions, title string) (*render.HTML, func(error) error, error) {
 	name := o.file
 	// A report with the secrets' values is readable by its owner only,
 	// as a key log is; a file that existed is replaced whole, and its
@@ -41,7 +43,8 @@ func openHTML(o htmlOptions, title string) (*render.HTML, func() error, error) {
 	}
 	h := render.NewHTML(f)
 	h.Title, h.Secrets, h.SecretsWith = title, o.secrets, "--html-secrets"
-	return h, func() error {
+	return h, func(runErr error) error {
+		h.Error, h.Hint = outcome(runErr)
 		err := h.Flush()
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -61,7 +64,7 @@ func writeHTML(o htmlOptions, title string, fill func(*render.HTML) error) error
 		return err
 	}
 	err = fill(h)
-	if herr := done(); err == nil {
+	if herr := done(err); err == nil {
 		err = herr
 	}
 	return err
@@ -69,10 +72,11 @@ func writeHTML(o htmlOptions, title string, fill func(*render.HTML) error) error
 
 // withHTML returns w as it is when o.file is "", and otherwise a writer
 // that gives every event to w and to a report written to the file o.file
-// by done, holding at most maxConns connections when that is not 0.
-func withHTML(w render.Writer, o htmlOptions, title string, maxConns int) (out render.Writer, done func() error, err error) {
+// by done (given the command's error, as openHTML's), holding at most
+// maxConns connections when that is not 0.
+func withHTML(w render.Writer, o htmlOptions, title string, maxConns int) (out render.Writer, done func(error) error, err error) {
 	if o.file == "" {
-		return w, func() error { return nil }, nil
+		return w, func(error) error { return nil }, nil
 	}
 	h, done, err := openHTML(o, title)
 	if err != nil {

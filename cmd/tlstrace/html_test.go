@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -322,5 +325,65 @@ func TestGetHTMLPassword(t *testing.T) {
 		if !strings.Contains(page, "<title>"+title+"</title>") || !strings.Contains(page, "<h1>"+title+"</h1>") {
 			t.Errorf("%v: the report's title is not %q", args, title)
 		}
+	}
+}
+
+var runOutcome = regexp.MustCompile(`<p class="run( warn)?"><b>(error|warning):</b> (.*?)(?:<span class="fix">hint: (.*?)</span>)?</p>`)
+
+// TestHTMLRunOutcome: the report's diagnosis shows how the run ended as
+// standard error says it: its error and hint (a capture cut short, a
+// server that requires a client certificate), or the warning that a
+// capture held nothing to decode.
+func TestHTMLRunOutcome(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(readHTMLCases[0].args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcapng")
+	if err := os.WriteFile(cut, b[:3000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"cut", []string{"read", cut}, exitInput},
+		{"udp-only", []string{"read", "testdata/captures/udp-only.pcapng"}, 0},
+		{"client-certificate", []string{srv.URL, "-k", "-m", "10s"}, exitTLS},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(dir, c.name+".html")
+			code, _, stderr := runCode(append(c.args, "--html", file)...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\n%s", code, c.code, stderr)
+			}
+			page, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var said []string
+			for _, m := range runOutcome.FindAllStringSubmatch(string(page), -1) {
+				said = append(said, "tlstrace: "+m[2]+": "+html.UnescapeString(m[3]))
+				if m[4] != "" {
+					said = append(said, "tlstrace: hint: "+html.UnescapeString(m[4]))
+				}
+			}
+			var want []string
+			for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				if strings.HasPrefix(l, "tlstrace: error: ") || strings.HasPrefix(l, "tlstrace: hint: ") || strings.HasPrefix(l, "tlstrace: warning: ") && c.code == 0 {
+					want = append(want, l)
+				}
+			}
+			if len(want) == 0 || strings.Join(said, "\n") != strings.Join(want, "\n") {
+				t.Errorf("the report says\n%s\nwant what standard error says\n%s", strings.Join(said, "\n"), strings.Join(want, "\n"))
+			}
+		})
 	}
 }

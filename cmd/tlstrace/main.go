@@ -308,17 +308,32 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "tlstrace: error: %s\n", render.Escape(err.Error()))
+	msg, hint := outcome(err)
+	fmt.Fprintf(stderr, "tlstrace: error: %s\n", render.Escape(msg))
+	if hint != "" {
+		fmt.Fprintf(stderr, "tlstrace: hint: %s\n", render.Escape(hint))
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.hint != "" {
-			fmt.Fprintf(stderr, "tlstrace: hint: %s\n", render.Escape(ee.hint))
-		}
 		return ee.code
 	}
 	// Usage and input errors carry their codes; anything else is a
 	// failure not listed (exit 1).
 	return exitFailure
+}
+
+// outcome is the error a command returned as standard error gives it:
+// its message and its hint ("" when it has none); "", "" for nil. The
+// HTML report shows the same (openHTML).
+func outcome(err error) (msg, hint string) {
+	if err == nil {
+		return "", ""
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		hint = ee.hint
+	}
+	return err.Error(), hint
 }
 
 func main() {

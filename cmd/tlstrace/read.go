@@ -130,11 +130,21 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if p != nil {
 		p.End()
 	}
-	// A capture that showed nothing says why, once it is read.
-	if why := st.Nothing(); err == nil && why != "" {
-		fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, why)
+	// A capture that showed nothing says why, once it is read (and the
+	// report says it too, readHTML).
+	if why := nothingRead(path, st); err == nil && why != "" {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s\n", why)
 	}
 	return err
+}
+
+// nothingRead is the warning of a capture that showed nothing (path:
+// why), "" when it showed something.
+func nothingRead(path string, st capture.Stats) string {
+	if why := st.Nothing(); why != "" {
+		return path + ": " + why
+	}
+	return ""
 }
 
 // readHTML reads the capture in one goroutine, the order the report
@@ -150,6 +160,9 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 	return writeHTML(html, "tlstrace read "+path, func(h *render.HTML) error {
 		both := render.WithReport(out, h)
 		err := source.Read(in, both.Event, so)
+		if why := nothingRead(path, *so.Stats); err == nil && why != "" {
+			h.Warnings = append(h.Warnings, why)
+		}
 		if ferr := both.Flush(); err == nil {
 			err = ferr
 		}

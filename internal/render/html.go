@@ -97,6 +97,13 @@ type HTML struct {
 	// SecretsWith words how the user asks for Secrets, for the note that
 	// the values are withheld; "" leaves it unsaid.
 	SecretsWith string
+	// Error and Hint are how the run ended when it failed, as standard
+	// error says it ("tlstrace: error: …", "tlstrace: hint: …"); the
+	// diagnosis shows them first. Warnings are what standard error warned
+	// of the run as a whole (a capture with nothing to decode). Set them
+	// before Flush.
+	Error, Hint string
+	Warnings    []string
 
 	left   map[int]bool // the connections left out
 	n      int
@@ -580,11 +587,15 @@ func fieldValue(n *field.Node) string {
 
 // htmlPage is what the template reads.
 type htmlPage struct {
-	Title     string
-	Conns     []*htmlConn
-	Diagnoses []*htmlDiagnosis
-	More      int
-	Events    int
+	Title string
+	// Error, Hint and RunWarnings are the run's (HTML.Error, Hint,
+	// Warnings), escaped as standard error writes them.
+	Error, Hint string
+	RunWarnings []string
+	Conns       []*htmlConn
+	Diagnoses   []*htmlDiagnosis
+	More        int
+	Events      int
 	// Left counts the connections past MaxConns.
 	Left int
 	// Scans are the targets of scan, in the order scanned.
@@ -644,6 +655,10 @@ func hexDump(x string) string {
 // Flush writes the report.
 func (h *HTML) Flush() error {
 	p := htmlPage{Title: h.Title, Conns: h.conns, Diagnoses: h.diag, Events: h.n, Left: len(h.left), Scans: h.scans, Secrets: h.Secrets}
+	p.Error, p.Hint = Escape(h.Error), Escape(h.Hint)
+	for _, w := range h.Warnings {
+		p.RunWarnings = append(p.RunWarnings, Escape(w))
+	}
 	if len(p.Diagnoses) > maxDiagnoses {
 		for _, d := range p.Diagnoses[maxDiagnoses:] {
 			p.More += len(d.Conns) + d.More
