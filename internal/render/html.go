@@ -165,8 +165,27 @@ type htmlConn struct {
 }
 
 type htmlVerdict struct {
-	Valid            bool
+	// Word is the verdict in words, with its mark ("✓ chain trusted"),
+	// and Class its look: ok, bad, or mut (not verified).
+	Word, Class string
+	// Failed is set when the verdict is the connection's failure.
+	Failed           bool
 	Name, Cause, Fix string
+}
+
+// Verdicts of trace.Verify.Verdict.
+const (
+	verdictTrusted     = "trusted"
+	verdictNotVerified = "not verified"
+)
+
+// newVerdict returns the verdict of a chain trusted or not, as a Verdict
+// event gives it.
+func newVerdict(valid bool, name, cause, fix string) *htmlVerdict {
+	if valid {
+		return &htmlVerdict{Word: "✓ chain trusted", Class: "ok", Name: name, Cause: cause, Fix: fix}
+	}
+	return &htmlVerdict{Word: "✗ chain not trusted", Class: "bad", Failed: true, Name: name, Cause: cause, Fix: fix}
 }
 
 // htmlStep is one row of a ladder.
@@ -306,7 +325,9 @@ func (h *HTML) Event(ev *trace.Event) {
 	h.note(c, s, ev)
 	_, data := ev.Payload.(*trace.Data)
 	switch {
-	case ev.Error == "" || s.Fatal:
+	case ev.Error == "" || s.Fatal || ev.Type == trace.TypeVerify:
+		// No failure, one that note gave its words, or a chain's
+		// check, which note judges by its verdict.
 	case ev.Type == trace.TypePartialRecord:
 		// The connection ended inside a record (a reset, a capture
 		// cut short): what the record held never arrived.
@@ -370,15 +391,32 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 			c.ALPN = p.ALPN
 		}
 	case *trace.Verify:
-		if !p.Trusted {
+		// The verdict as the text and the JSON say it (Verify.Verdict):
+		// a chain that could not be seen is not verified, which is not
+		// a failure.
+		trusted, notVerified := p.Trusted, p.Verdict == verdictNotVerified
+		if p.Verdict != "" {
+			trusted = p.Verdict == verdictTrusted
+		}
+		if !trusted {
 			s.Fix = p.Fix
 		}
 		c.Warnings = append(c.Warnings, p.Warnings...)
-		c.Chain = chainWord(p.Trusted)
+		v := newVerdict(trusted, p.Host, ev.Error, p.Fix)
+		c.Chain = chainWord(trusted)
+		switch {
+		case notVerified:
+			c.Chain = verdictNotVerified
+			v.Word, v.Class, v.Failed = "chain "+verdictNotVerified, "mut", false
+		case !trusted:
+			s.Fatal = true
+			c.fail("certificate not trusted")
+			h.diagnose(c.ID, "certificate not trusted", ev.Error, p.Fix)
+		}
 		if c.Verdict == nil || c.verdictOfVerify {
 			// The verdict of the check, until a Verdict event gives
 			// the run's (a capture has none).
-			c.Verdict = &htmlVerdict{Valid: p.Trusted, Name: p.Host, Cause: ev.Error, Fix: p.Fix}
+			c.Verdict = v
 			c.verdictOfVerify = true
 		}
 	case *trace.Link:
@@ -386,7 +424,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		l.Checks = append([]trace.Check(nil), p.Checks...)
 		c.Links = append(c.Links, &l)
 	case *trace.Verdict:
-		c.Verdict = &htmlVerdict{Valid: p.Valid, Name: p.Name, Cause: p.Cause, Fix: p.Fix}
+		c.Verdict = newVerdict(p.Valid, p.Name, p.Cause, p.Fix)
 		c.verdictOfVerify = false
 		c.Chain = chainWord(p.Valid)
 		if !p.Valid {

@@ -423,3 +423,39 @@ func TestHTMLPartialRecord(t *testing.T) {
 		t.Error("a record that could not be decrypted is in the diagnosis")
 	}
 }
+
+// TestHTMLVerifyVerdict: a chain is shown with the verdict of its check
+// (Verify.Verdict, as the text and JSON say it): one that could not be
+// verified is neither trusted nor a failure; one not trusted is the
+// failure "certificate not trusted".
+func TestHTMLVerifyVerdict(t *testing.T) {
+	const (
+		hidden = "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified"
+		fix    = "read the capture with this connection's secrets"
+		cause  = `the chain ends at "CN=Root", which is not a trusted CA`
+	)
+	verify := func(conn int, p *trace.Verify, err string) *trace.Event {
+		ev := trace.NewEvent(conn, trace.Local, p)
+		ev.Error = err
+		return ev
+	}
+	page := renderHTML(t, "verdicts", []*trace.Event{
+		verify(1, &trace.Verify{Host: "a.test", Verdict: "not verified", Fix: fix}, hidden),
+		verify(2, &trace.Verify{Host: "b.test", Verdict: "not trusted", Fix: "trust it"}, cause),
+	})
+	for _, s := range []string{
+		`<tr><td><a href="#c1">1</a></td><td></td><td></td><td></td><td></td><td>not verified</td><td>0</td><td></td></tr>`,
+		`<p class="mut">chain not verified for a.test: the server&#39;s certificate chain is encrypted`,
+		`<tr class="bad"><td><a href="#c2">2</a></td><td></td><td></td><td></td><td></td><td>✗ not trusted</td><td>0</td><td>certificate not trusted</td></tr>`,
+		`<li><a href="#c2">#2</a> <b>certificate not trusted</b>: the chain ends at &#34;CN=Root&#34;, which is not a trusted CA<span class="fix">fix: trust it</span></li>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	for _, s := range []string{"Verify failed", `<a href="#c1">#1</a> <b>`} {
+		if strings.Contains(page, s) {
+			t.Errorf("the report has %s", s)
+		}
+	}
+}
