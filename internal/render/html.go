@@ -169,7 +169,10 @@ type htmlVerdict struct {
 	// and Class its look: ok, bad, or mut (not verified).
 	Word, Class string
 	// Failed is set when the verdict is the connection's failure.
-	Failed           bool
+	Failed bool
+	// Insecure is set when the chain is not trusted and the run went on
+	// all the same (Verify.Insecure).
+	Insecure         bool
 	Name, Cause, Fix string
 }
 
@@ -408,6 +411,13 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		case notVerified:
 			c.Chain = verdictNotVerified
 			v.Word, v.Class, v.Failed = "chain "+verdictNotVerified, "mut", false
+		case !trusted && p.Insecure:
+			// Not trusted, and the run went on as it was told (-k):
+			// said as loudly, at the top with the warnings, but the
+			// connection did not fail.
+			c.Chain = "✗ " + trace.VerdictInsecure
+			v.Word, v.Failed, v.Insecure = "✗ chain NOT trusted", false, true
+			c.Warnings = append(c.Warnings, trace.Warning{Cause: joinCause(trace.VerdictInsecure, ev.Error), Fix: p.Fix})
 		case !trusted:
 			s.Fatal = true
 			c.fail("certificate not trusted")
@@ -478,6 +488,14 @@ func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
 		x.Last = seq
 		x.Records++
 	}
+}
+
+// joinCause returns what: cause, or what when there is no cause.
+func joinCause(what, cause string) string {
+	if cause == "" {
+		return what
+	}
+	return what + ": " + cause
 }
 
 // chainWord is the summary table's word for a chain trusted or not.

@@ -459,3 +459,26 @@ func TestHTMLVerifyVerdict(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLVerifyInsecure: a chain not trusted when the run went on all
+// the same (-k) is said loudly as such, at the top and in place, and is
+// not the connection's failure.
+func TestHTMLVerifyInsecure(t *testing.T) {
+	ev := trace.NewEvent(1, trace.Local, &trace.Verify{Host: "127.0.0.1", Verdict: "not trusted", Insecure: true, Fix: "trust that CA with --cacert FILE if you trust it"})
+	ev.Error = `the chain ends at "CN=Root", which is not a trusted CA`
+	page := renderHTML(t, "insecure", []*trace.Event{ev})
+	for _, s := range []string{
+		`<li><b>⚠ NOT trusted; going on because of --insecure: the chain ends at &#34;CN=Root&#34;, which is not a trusted CA</b> (chain of <a href="#c1">#1</a>)<span class="fix">fix: trust that CA with --cacert FILE if you trust it</span></li>`,
+		`<tr><td><a href="#c1">1</a></td><td></td><td></td><td></td><td></td><td>✗ NOT trusted; going on because of --insecure <span class="warn">⚠ 1 warning</span></td><td>0</td><td></td></tr>`,
+		`<p class="bad">✗ chain NOT trusted for 127.0.0.1: the chain ends at &#34;CN=Root&#34;, which is not a trusted CA <span class="warn">⚠ 1 warning</span><b class="insecure">going on because of --insecure</b><span class="fix">fix: trust`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	for _, s := range []string{`id="diagnosis"`, "certificate not trusted", `<tr class="bad">`} {
+		if strings.Contains(page, s) {
+			t.Errorf("the report has %s", s)
+		}
+	}
+}
