@@ -39,12 +39,13 @@ import (
 // bytes highlighted, from the byte spans of the tree (field.Node Offset
 // and Length, counted from the start of the event's Raw).
 //
-// A report of more than packAbove connections keeps the DOM small: each
-// connection is one line (its heading and verdict, in a summary) and the
-// rest of its section (cards, keys, timing, ladder, fields, bytes) is
-// the same markup, compressed, inflated by the page's script when the
-// line is opened. With JavaScript off such a report still shows every
-// connection's line and its row in the table.
+// A report of more than packAbove connections keeps the DOM small: there
+// is no table, each connection is its heading (a button) and verdict,
+// and the rest of its section (cards, keys, timing, ladder, fields,
+// bytes) is the same markup, compressed, inflated by the page's script
+// when the heading is clicked. With JavaScript off such a report still
+// shows every connection's heading and verdict. Either form says how
+// many connections were left out past MaxConns.
 //
 // Every event of the tls layer is a ladder row with a data-event
 // attribute, its number in the run (1 for the first event, as the lines

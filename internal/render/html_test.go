@@ -482,3 +482,24 @@ func TestHTMLVerifyInsecure(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLPackedMaxConns: a report of more than 100 connections says how
+// many were left out past MaxConns, as a small one does.
+func TestHTMLPackedMaxConns(t *testing.T) {
+	var b bytes.Buffer
+	h := render.NewHTML(&b)
+	h.MaxConns = 101
+	for conn := 1; conn <= 103; conn++ {
+		h.Event(&trace.Event{Conn: conn, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeAlert, Payload: &trace.Alert{}})
+	}
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if n := strings.Count(page, `<section class="conn pk"`); n != 101 {
+		t.Errorf("%d packed sections, want 101", n)
+	}
+	if !strings.Contains(page, "This report holds the first 101 connections; 2 more were left out.") {
+		t.Error("the connections left out are not counted")
+	}
+}
