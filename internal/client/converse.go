@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -123,7 +124,9 @@ func afterError(err error, p *starttls.Protocol) error {
 // an event of the conversation: the password, and the base64 of AUTH
 // PLAIN's message that holds it, are overwritten with '*' of the same
 // length in the event's decrypted bytes, so that no view nor export
-// shows them. It does nothing without Credentials.
+// shows them, and recorded as masked (trace.Data.Masked), so that a view
+// can say that those bytes are not what was sent. It does nothing
+// without Credentials.
 func (c *Conversation) Withhold(ev *trace.Event) {
 	if c == nil || c.Credentials == nil || c.Credentials.Password == "" {
 		return
@@ -137,6 +140,8 @@ func (c *Conversation) Withhold(ev *trace.Event) {
 			for j := i; j < i+len(s); j++ {
 				d.Bytes[j] = '*'
 			}
+			d.Masked = append(d.Masked, trace.Span{Offset: i, Length: len(s)})
 		}
 	}
+	slices.SortFunc(d.Masked, func(a, b trace.Span) int { return a.Offset - b.Offset })
 }

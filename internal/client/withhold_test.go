@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/tlstrace/tlstrace/internal/starttls"
@@ -23,7 +24,14 @@ func TestWithhold(t *testing.T) {
 			t.Errorf("%q masked as %q, want %q", in, b, want)
 		}
 	}
-	b := []byte("PASS pw")
+	// The spans masked are recorded, so that the views can say so.
+	b := []byte("PASS pw\r\nPASS pw\r\n")
+	d := &trace.Data{Length: len(b), Bytes: b}
+	c.Withhold(&trace.Event{Payload: d})
+	if fmt.Sprint(d.Masked) != "[{5 2} {14 2}]" {
+		t.Errorf("masked spans %v, want [{5 2} {14 2}]", d.Masked)
+	}
+	b = []byte("PASS pw")
 	(&Conversation{}).Withhold(&trace.Event{Payload: &trace.Data{Bytes: b}})
 	if string(b) != "PASS pw" {
 		t.Errorf("masked without credentials: %q", b)

@@ -318,6 +318,20 @@ func (h *HTML) Event(ev *trace.Event) {
 	if ev.Fields != nil && ev.Type != trace.TypeApplicationData {
 		d.Fields = treeNodes(ev.Fields.Children)
 	}
+	if p, ok := ev.Payload.(*trace.Data); ok && len(p.Masked) > 0 {
+		// Bytes tlstrace overwrote (a password it sent) are not what
+		// was sent: said on the row, and with the bytes, where the
+		// pointer on the note highlights them.
+		n := 0
+		var masked []htmlNode
+		for _, m := range p.Masked {
+			n += m.Length
+			masked = append(masked, htmlNode{Name: "masked by tlstrace", Value: fmt.Sprintf("bytes %d to %d", m.Offset, m.Offset+m.Length-1),
+				Offset: m.Offset, Length: m.Length, Note: "shown as *, not as they were sent"})
+		}
+		s.Anomalies = append(s.Anomalies, fmt.Sprintf("%d byte%s masked by tlstrace: shown as *, not as they were sent", n, plural(n)))
+		d.Fields = append(masked, d.Fields...)
+	}
 	if len(ev.Raw) > 0 {
 		b := ev.Raw[:min(len(ev.Raw), maxHTMLHex)]
 		d.Hex, d.More = field.Hex(b), len(ev.Raw)-len(b)

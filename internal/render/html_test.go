@@ -503,3 +503,20 @@ func TestHTMLPackedMaxConns(t *testing.T) {
 		t.Error("the connections left out are not counted")
 	}
 }
+
+// TestHTMLMasked: bytes that tlstrace masked before showing them (a
+// password) are said to be masked, in the row and with its bytes, where
+// hovering the note highlights them.
+func TestHTMLMasked(t *testing.T) {
+	b := []byte("PASS **\r\n")
+	page := renderHTML(t, "masked", []*trace.Event{{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeApplicationData,
+		Raw: b, Payload: &trace.Data{Length: len(b), Bytes: b, Masked: []trace.Span{{Offset: 5, Length: 2}}}}})
+	for _, s := range []string{
+		`<em>⚠ 2 bytes masked by tlstrace: shown as *, not as they were sent</em>`,
+		`<li data-o="5" data-l="2"><b>masked by tlstrace</b> bytes 5 to 6 <i>(shown as *, not as they were sent)</i></li>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+}

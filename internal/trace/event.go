@@ -221,7 +221,7 @@ func (ev *Event) Clone() *Event {
 	c.Anomalies = append([]field.Anomaly(nil), ev.Anomalies...)
 	if d, ok := ev.Payload.(*Data); ok && d.Bytes != nil {
 		// The only payload whose bytes are lent (application data).
-		c.Payload = &Data{Length: d.Length, Bytes: append([]byte(nil), d.Bytes...), ErrorSaid: d.ErrorSaid}
+		c.Payload = &Data{Length: d.Length, Bytes: append([]byte(nil), d.Bytes...), ErrorSaid: d.ErrorSaid, Masked: append([]Span(nil), d.Masked...)}
 	}
 	return &c
 }

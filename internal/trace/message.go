@@ -241,6 +241,15 @@ type Data struct {
 	// record fails for one reason): a view for people says it once. The
 	// event still carries the Error.
 	ErrorSaid bool
+	// Masked are the spans of Bytes (the event's Raw) that tlstrace
+	// overwrote with '*' before the event was shown: a password it sent
+	// (client.Conversation.Withhold). They are not the bytes sent.
+	Masked []Span
+}
+
+// Span is a run of bytes: its offset and length.
+type Span struct {
+	Offset, Length int
 }
 
 func enum16(v uint16, name func(uint16) string) Enum {
