@@ -23,7 +23,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
+	"github.com/tlstrace/tlstrace/internal/render"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // The report in a real browser: headless Chromium (Debian's package),
@@ -585,5 +587,45 @@ func TestHTMLBrowserScan(t *testing.T) {
 		t.Errorf("a scan report with %d connection elements", n)
 	}
 	b.screenshot(t, "report-scan.png", true)
+	b.check(t)
+}
+
+// longNameReport writes a report whose server name is 250 characters
+// long, in the table, the diagnosis, the verdict and the ladder, and
+// returns its file.
+func longNameReport(t *testing.T) string {
+	t.Helper()
+	name := strings.Repeat(strings.Repeat("a", 61)+".", 4) + "example"
+	file := filepath.Join(t.TempDir(), "long.html")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := render.NewHTML(f)
+	h.Title = "tlstrace https://" + name + "/"
+	h.Event(&trace.Event{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeClientHello,
+		Payload: &trace.Message{ClientHello: &trace.ClientHello{ServerName: name, HasServerName: true}}, Raw: []byte{1, 0, 0, 0}})
+	h.Event(trace.NewEvent(1, trace.Local, &trace.Verdict{Name: name, Cause: "the certificate is not valid for " + name, Fix: "use " + name}))
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestHTMLBrowserLongNames: a long server name wraps in the diagnosis and
+// the table rather than making the page wider than the window or running
+// out of its box.
+func TestHTMLBrowserLongNames(t *testing.T) {
+	file := longNameReport(t)
+	b := newBrowser(t)
+	b.open(t, file, false)
+	wide := eval[[]string](t, b, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 || getComputedStyle(e).display != "inline" && getComputedStyle(e).overflowX == "visible" && e.scrollWidth > e.clientWidth + 1).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : ""))`)
+	if len(wide) > 0 {
+		t.Errorf("wider than the window: %q", wide)
+	}
+	if eval[bool](t, b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
+		t.Error("the page scrolls sideways")
+	}
 	b.check(t)
 }
