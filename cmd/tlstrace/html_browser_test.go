@@ -629,3 +629,25 @@ func TestHTMLBrowserLongNames(t *testing.T) {
 	}
 	b.check(t)
 }
+
+// TestHTMLBrowserPrint: printed, the page keeps the colours that draw
+// the ladder's arrows and the waterfall's bars (browsers drop
+// backgrounds when printing unless told otherwise), and each ladder row
+// says its direction in words, for screen readers and copying.
+func TestHTMLBrowserPrint(t *testing.T) {
+	file := longNameReport(t)
+	b := newBrowser(t)
+	b.open(t, file, false)
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatalf("emulating print: %v", err)
+	}
+	for _, sel := range []string{".lad .r", "body"} {
+		if got := eval[string](t, b, `getComputedStyle(document.querySelector("`+sel+`")).printColorAdjust`); got != "exact" {
+			t.Errorf("%s printed with print-color-adjust %q, want exact", sel, got)
+		}
+	}
+	if got := eval[string](t, b, `document.querySelector("[data-event]").innerText`); !strings.Contains(got, "client → server") {
+		t.Errorf("the ClientHello's row does not say its direction: %q", got)
+	}
+	b.check(t)
+}

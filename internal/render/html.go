@@ -196,8 +196,9 @@ func newVerdict(valid bool, name, cause, fix string) *htmlVerdict {
 type htmlStep struct {
 	// Event is the event's number in the run, set for tls events only.
 	Event int
-	// Dir is "c2s", "s2c" or "local".
-	Dir            string
+	// Dir is "c2s", "s2c" or "local"; DirText says the first two in
+	// words, for what does not see the arrows (a screen reader, a copy).
+	Dir, DirText   string
 	T, Delta       string
 	Layer, Name    string
 	Summary, Error string
@@ -291,9 +292,9 @@ func (h *HTML) Event(ev *trace.Event) {
 	c.End = ev.T
 	switch ev.From {
 	case trace.Client:
-		s.Dir = "c2s"
+		s.Dir, s.DirText = "c2s", "client → server"
 	case trace.Server:
-		s.Dir = "s2c"
+		s.Dir, s.DirText = "s2c", "server → client"
 	}
 	if ev.Layer == trace.LayerTLS {
 		s.Event = h.n
