@@ -357,8 +357,9 @@ func (h *HTML) Event(ev *trace.Event) {
 		// shown in place only.
 	default:
 		// A step that failed (a lookup, a connect, a frame).
-		c.fail(s.Name + " failed")
-		h.diagnose(c.ID, s.Name+" failed", ev.Error, s.Fix)
+		what := failureName(ev.Type)
+		c.fail(what)
+		h.diagnose(c.ID, what, ev.Error, s.Fix)
 	}
 	c.Steps = append(c.Steps, s)
 }
@@ -448,6 +449,9 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 	case *trace.Link:
 		l := *p
 		l.Checks = append([]trace.Check(nil), p.Checks...)
+		for i := range l.Checks {
+			l.Checks[i].Name = checkName(l.Checks[i].Name)
+		}
 		c.Links = append(c.Links, &l)
 	case *trace.Verdict:
 		c.Verdict = newVerdict(p.Valid, p.Name, p.Cause, p.Fix)
@@ -505,6 +509,32 @@ func (h *HTML) key(c *htmlConn, from trace.Side, k *trace.KeyUse, seq uint64) {
 		x.Records++
 	}
 }
+
+// failureWords name the failures of the steps that fail, in words.
+var failureWords = map[string]string{
+	trace.TypeLookup:    "DNS lookup failed",
+	trace.TypeConnect:   "TCP connect failed",
+	trace.TypeH2Frame:   "HTTP/2 frame not decoded",
+	trace.TypeTruncated: "packet cut short by the capture",
+	trace.TypeGap:       "bytes missing from the capture",
+	trace.TypeStartTLS:  "STARTTLS failed",
+	trace.TypeRequest:   "HTTP request failed",
+	trace.TypeResponse:  "HTTP response failed",
+	trace.TypeBody:      "HTTP body failed",
+}
+
+// failureName names the failure of a step of type typ in words: its
+// failureWords, else its type in words ("not_tls" → "not tls failed").
+func failureName(typ string) string {
+	if w, ok := failureWords[typ]; ok {
+		return w
+	}
+	return strings.ReplaceAll(typ, "_", " ") + " failed"
+}
+
+// checkName is the name of a certificate's check in words ("key_usage"
+// → "key usage"), as the text view and the report show it.
+func checkName(name string) string { return strings.ReplaceAll(name, "_", " ") }
 
 // joinCause returns what: cause, or what when there is no cause.
 func joinCause(what, cause string) string {

@@ -46,7 +46,8 @@ type htmlScanVersion struct {
 	version uint16
 	Name    string
 	// Accepted is set when the server speaks it; State says how the
-	// probes ended otherwise (refused, timed out, failed) and why.
+	// probes ended otherwise (not accepted, timed out, failed) and why,
+	// as the text report says it (versionState).
 	Accepted   bool
 	State      string
 	Order      string
@@ -116,10 +117,7 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 	case *scanev.VersionFound:
 		v := s.version(p.Version)
 		v.Accepted = p.Outcome == scanev.Accepted
-		v.State = p.Outcome.String()
-		if p.Reason != "" {
-			v.State += " (" + p.Reason + ")"
-		}
+		v.State = versionState(p.Outcome, p.Reason)
 		if v.Accepted && p.Suites > 1 {
 			v.Order = orderText(p.Order)
 		}

@@ -284,7 +284,7 @@ func TestHTMLScan(t *testing.T) {
 	page := renderHTML(t, "scan", events)
 	for _, s := range []string{
 		`<h2>Scan of 127.0.0.1:1 <span class="grade ok">grade A-</span></h2>`,
-		`<tr class="mut" data-version="TLS 1.3"><td>TLS 1.3</td><td>refused (alert protocol_version)</td>`,
+		`<tr class="mut" data-version="TLS 1.3"><td>TLS 1.3</td><td>not accepted (alert protocol_version)</td>`, // as the text says
 		`<tr><td>TLS_RSA_WITH_AES_128_GCM_SHA256</td><td>RSA</td><td>128</td><td class="bad">no</td></tr>`,
 		`<li>NewProbe: answer &#34;&lt;b&gt;x&lt;/b&gt;&#34;, items (7)</li>`,
 		`data-rule="no-tls13"`,
@@ -518,5 +518,37 @@ func TestHTMLMasked(t *testing.T) {
 		if !strings.Contains(page, s) {
 			t.Errorf("the report lacks %s", s)
 		}
+	}
+}
+
+// TestHTMLWords: failures are named in words (not "Lookup failed"), and
+// a certificate's checks by their names in words, as the text view
+// does.
+func TestHTMLWords(t *testing.T) {
+	failed := func(conn int, p trace.LocalPayload, err string) *trace.Event {
+		ev := trace.NewEvent(conn, trace.Local, p)
+		ev.Error = err
+		return ev
+	}
+	tcp := &trace.Event{Conn: 3, From: trace.Client, Layer: trace.LayerTCP, Type: trace.TypeTruncated, Payload: &trace.TCPSegment{Kind: trace.TypeTruncated, Missing: 10},
+		Error: "packet size limited during capture"}
+	page := renderHTML(t, "words", []*trace.Event{
+		failed(1, &trace.DNSLookup{Name: "a.invalid"}, "no such host"),
+		failed(2, &trace.TCPConnect{Remote: "127.0.0.1:1"}, "connection refused"),
+		tcp,
+		trace.NewEvent(4, trace.Local, &trace.Link{Subject: "CN=a", Checks: []trace.Check{{Name: "key_usage", OK: true, Detail: "digitalSignature"}}}),
+	})
+	for _, s := range []string{
+		`<b>DNS lookup failed</b>: no such host`,
+		`<b>TCP connect failed</b>: connection refused`,
+		`<b>packet cut short by the capture</b>: packet size limited during capture`,
+		`<li class="ok">✓ key usage: digitalSignature</li>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	if strings.Contains(page, "Lookup failed") || strings.Contains(page, "key_usage:") {
+		t.Error("the report names a failure or a check by its type")
 	}
 }

@@ -1129,7 +1129,7 @@ func (t *Text) link(p *trace.Link) {
 		if !c.OK {
 			mark = t.paint(ansiRed, "✗")
 		}
-		t.sayMarked(6, mark, fmt.Sprintf("%-19s ", strings.ReplaceAll(c.Name, "_", " "))+c.Detail)
+		t.sayMarked(6, mark, fmt.Sprintf("%-19s ", checkName(c.Name))+c.Detail)
 	}
 }
 

@@ -13,6 +13,23 @@ import (
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
+// versionState says how the probes of a version ended, and why, in the
+// words of the text report and the HTML one: accepted, not accepted (a
+// refusal), timed out or failed.
+func versionState(o scanev.Outcome, reason string) string {
+	if o == scanev.Accepted {
+		return "accepted"
+	}
+	state := "not accepted"
+	if o == scanev.TimedOut || o == scanev.Failed {
+		state = o.String()
+	}
+	if reason != "" {
+		state += " (" + reason + ")"
+	}
+	return state
+}
+
 // ScanReport writes the text report of a scan (tlstrace scan without
 // --json): the versions, the suites of each in the server's order, the
 // groups, signature schemes, ALPN protocols and features, the chains, the
@@ -21,17 +38,7 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
 	for _, vr := range r.Versions {
-		state := "accepted"
-		if vr.Outcome != scanev.Accepted {
-			state = "not accepted"
-			if vr.Outcome == scanev.TimedOut || vr.Outcome == scanev.Failed {
-				state = vr.Outcome.String()
-			}
-			if vr.Reason != "" {
-				state += " (" + vr.Reason + ")"
-			}
-		}
-		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), state)
+		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), versionState(vr.Outcome, vr.Reason))
 	}
 	for _, vr := range r.Versions {
 		scanSuites(&b, vr)
