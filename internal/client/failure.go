@@ -224,6 +224,12 @@ func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
 			dh.Bits, dh.Max), a, err),
 			"give the server a standard DHE group (RFC 7919: ffdhe2048 to ffdhe8192), or let it prefer ECDHE suites")
 	}
+	var dhp *handshake.DHPrimeError
+	if errors.As(err, &dhp) {
+		return stepErr(StepTLS, explained(fmt.Sprintf("the server's DH prime (dh_p, %d bits) is not prime: over a composite modulus the discrete logarithm splits into one per factor, so whoever knows the factors can read the key exchange; the client refused it with %s %s alert",
+			dhp.Bits, article(a.Alert.Description.Name), a.Alert.Description.Name), a, err),
+			"the server's DH parameters are broken or were planted: give it a published group (RFC 7919 ffdhe2048 or larger) or parameters made by openssl dhparam, or let it prefer ECDHE suites")
+	}
 	switch a.Description() {
 	case wire.AlertProtocolVersion:
 		if v := ev.Chosen; v != 0 && !slices.Contains(ev.Offered, v) {

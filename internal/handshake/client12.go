@@ -765,6 +765,15 @@ func (h *clientHandshake12) keyExchange(pub crypto.PublicKey, ske *serverKeyExch
 		return shared, cke, nil
 	}
 	d, err := newDHEParams(ske.dhP, ske.dhG, ske.dhYs, c.cfg.MinDHBits)
+	// A group of a size the client does not accept is a negotiation
+	// that failed for want of security: insufficient_security (RFC 5246,
+	// Section 7.2.2). Any other failed check, a dh_p that is not prime
+	// among them, is a field that is not what RFC 5246, Section 7.4.3
+	// defines ("the prime modulus"), which no policy of the client's
+	// could accept: illegal_parameter, "a field in the handshake was out
+	// of range or inconsistent with other fields" (Section 7.2.2), the
+	// alert OpenSSL's client sends for DH parameters that fail its
+	// checks (SSL_R_BAD_DH_VALUE).
 	var sizeErr *DHGroupSizeError
 	if errors.As(err, &sizeErr) {
 		return nil, nil, h.fail(wire.AlertInsufficientSecurity, err)
@@ -772,7 +781,7 @@ func (h *clientHandshake12) keyExchange(pub crypto.PublicKey, ske *serverKeyExch
 		return nil, nil, h.fail(wire.AlertIllegalParameter, err)
 	}
 	c.state.DHBits = d.bits()
-	c.state.Group = d.namedGroup()
+	c.state.Group = d.named
 	yc, premaster, err := d.exchange(c.rand())
 	if err != nil {
 		return nil, nil, h.fail(wire.AlertIllegalParameter, err)

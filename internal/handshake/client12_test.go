@@ -138,15 +138,27 @@ func TestDHEParams(t *testing.T) {
 	if _, err := newDHEParams(huge, two, ys, 0); !errors.As(err, &sizeErr) || sizeErr.Bits != MaxDHBits+1 {
 		t.Errorf("%d-bit group: %v", MaxDHBits+1, err)
 	}
+	// Not prime: even, or odd and composite (p14 + 4 has the factor 3,
+	// as p14 mod 3 is 2).
 	even := bytes.Clone(p14)
 	even[len(even)-1] = 0xFE
+	odd := new(big.Int).Add(new(big.Int).SetBytes(p14), big.NewInt(4)).Bytes()
+	var primeErr *DHPrimeError
+	for _, tc := range []struct {
+		name string
+		p    []byte
+		even bool
+	}{{"even", even, true}, {"odd composite", odd, false}} {
+		if _, err := newDHEParams(tc.p, two, ys, 0); !errors.As(err, &primeErr) || primeErr.Even != tc.even || primeErr.Bits != 2048 {
+			t.Errorf("%s dh_p: %v, want a DHPrimeError", tc.name, err)
+		}
+	}
 	var paramErr *DHParamError
 	for _, tc := range []struct {
 		name     string
 		p, g, ys []byte
 		param    string
 	}{
-		{"even prime", even, two, ys, "dh_p"},
 		{"g = 0", p14, nil, ys, "dh_g"},
 		{"g = 1", p14, []byte{1}, ys, "dh_g"},
 		{"g = p-1", p14, pMinus1, ys, "dh_g"},

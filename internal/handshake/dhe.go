@@ -42,6 +42,25 @@ func (e *DHGroupSizeError) Error() string {
 	return fmt.Sprintf("the server's DHE group has %d bits, above the %d bits accepted", e.Bits, e.Max)
 }
 
+// DHPrimeError is a server's DHE modulus (dh_p) that is not prime. Over a
+// composite modulus the discrete logarithm splits into one for each
+// factor (by the Chinese remainder theorem), so a server that knows the
+// factors, or an attacker who chose them, can read every key exchange.
+type DHPrimeError struct {
+	// Bits is the size of the modulus.
+	Bits int
+	// Even reports whether it is even, which the client sees without a
+	// primality test.
+	Even bool
+}
+
+func (e *DHPrimeError) Error() string {
+	if e.Even {
+		return fmt.Sprintf("the server's DHE prime dh_p (%d bits) is not prime: it is even", e.Bits)
+	}
+	return fmt.Sprintf("the server's DHE prime dh_p (%d bits) is not prime", e.Bits)
+}
+
 // DHParamError is a server's DHE parameter or public value that fails a
 // check of RFC 7919, Section 5.1 (or a shared secret that is degenerate).
 type DHParamError struct {
@@ -59,14 +78,19 @@ func (e *DHParamError) Error() string {
 // Section 7.4.3), as big integers.
 type dheParams struct {
 	p, g, ys *big.Int
+	// known names the published group p and g are, "" for a group of
+	// the server's own; named is its RFC 7919 code point, 0 for another
+	// (KnownDHGroup).
+	known string
+	named uint16
 }
 
 // newDHEParams reads the three values of ServerDHParams and checks them:
-// the prime is odd and between minBits and MaxDHBits bits (minBits 0 means
-// DefaultMinDHBits), and 1 < g < p-1 and 1 < Ys < p-1 (RFC 7919, Section
-// 5.1). The primality of p is not tested: that costs more than the
-// handshake, and a server that picks a bad group harms only its own
-// connections, which it can read anyway.
+// the prime is between minBits and MaxDHBits bits (minBits 0 means
+// DefaultMinDHBits) and is prime, and 1 < g < p-1 and 1 < Ys < p-1 (RFC
+// 7919, Section 5.1). A published group (KnownDHGroup: RFC 7919, RFC 2409,
+// RFC 3526) is known to be prime; any other modulus is tested, since a
+// composite one of known factors makes the discrete logarithm easy.
 func newDHEParams(p, g, ys []byte, minBits int) (*dheParams, error) {
 	if minBits <= 0 {
 		minBits = DefaultMinDHBits
@@ -77,7 +101,18 @@ func newDHEParams(p, g, ys []byte, minBits int) (*dheParams, error) {
 		return nil, &DHGroupSizeError{Bits: bits, Min: minBits, Max: MaxDHBits}
 	}
 	if d.p.Bit(0) == 0 {
-		return nil, &DHParamError{"dh_p", "the prime is even"}
+		return nil, &DHPrimeError{Bits: bits, Even: true}
+	}
+	d.known, d.named, _ = KnownDHGroup(p, g)
+	// ProbablyPrime(0) is the Baillie-PSW test (a Miller-Rabin round to
+	// base 2 and a strong Lucas test), which no composite is known to
+	// pass, crafted or not ("Prime and Prejudice", Albrecht et al., CCS
+	// 2018, Section 2). More rounds would add nothing against a hostile
+	// server: math/big draws their bases from a generator seeded by the
+	// number itself. It costs about 10 ms for 2048 bits and less to
+	// refuse a composite; the published groups skip it.
+	if d.known == "" && !d.p.ProbablyPrime(0) {
+		return nil, &DHPrimeError{Bits: bits}
 	}
 	pMinus1 := new(big.Int).Sub(d.p, big.NewInt(1))
 	if !inOpenRange(d.g, pMinus1) {
@@ -132,18 +167,4 @@ func (d *dheParams) exchange(rnd io.Reader) (yc, premaster []byte, err error) {
 	// groups do (RFC 7919, Section 3 requires it for named groups).
 	yc = pub.FillBytes(make([]byte, (d.bits()+7)/8))
 	return yc, z.Bytes(), nil
-}
-
-// namedGroup returns the RFC 7919 group the parameters are, or 0 for a
-// group of the server's own.
-func (d *dheParams) namedGroup() uint16 {
-	if d.g.Cmp(big.NewInt(2)) != 0 {
-		return 0
-	}
-	for g, s := range ffdheSizes {
-		if s.bits == d.bits() && ffdhePrime(g).Cmp(d.p) == 0 {
-			return g
-		}
-	}
-	return 0
 }

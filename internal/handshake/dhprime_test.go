@@ -1,6 +1,7 @@
 package handshake
 
 import (
+	"crypto/rsa"
 	"errors"
 	"math/big"
 	"net"
@@ -60,6 +61,51 @@ func TestServerDHPrime(t *testing.T) {
 		out, err := runClient(t, "", "openssl", "s_client", "-connect", addr, "-tls1_2", "-cipher", c.cipher, "-brief")
 		if (err == nil) != c.ok || (c.ok && !strings.Contains(out, "Server Temp Key: DH, 1024 bits")) || (!c.ok && !strings.Contains(out, "dh key too small")) {
 			t.Errorf("s_client -cipher %s: %v\n%s", c.cipher, err, out)
+		}
+	}
+}
+
+// TestClientRefusesCompositeDHPrime checks a server whose DHE modulus is
+// not prime: an RSA modulus of 2048 bits, whose factors its owner knows,
+// so that it could read every key exchange over it, and that modulus
+// plus one, which is even. The client refuses both with illegal_parameter
+// and a DHPrimeError.
+func TestClientRefusesCompositeDHPrime(t *testing.T) {
+	key := tlstest.NewKey(t, true)
+	n := key.(*rsa.PrivateKey).N
+	for _, p := range []*big.Int{n, new(big.Int).Add(n, big.NewInt(1))} {
+		addr := engineServer(t, &Config{Certificates: []Certificate{testCert(t, key)}, MaxVersion: VersionTLS12,
+			CipherSuites: []uint16{0x009E}, DHPrime: p})
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, st, err := testClient(c, &Config{ServerName: "localhost", MaxVersion: VersionTLS12, CipherSuites: []uint16{0x009E}})
+		var alert *AlertError
+		var primeErr *DHPrimeError
+		if !errors.As(err, &alert) || !alert.Sent || alert.Alert != uint8(wire.AlertIllegalParameter) ||
+			!errors.As(err, &primeErr) || primeErr.Bits != 2048 || primeErr.Even != (p.Bit(0) == 0) {
+			t.Errorf("p of %d bits, even %v: %v (state %+v)", p.BitLen(), p.Bit(0) == 0, err, st)
+		}
+	}
+}
+
+// TestDHEParamsKnownGroup checks that newDHEParams names a published
+// group: the RFC 3526 MODP group of 2048 bits (OpenSSL's automatic DH
+// group) and RFC 7919's ffdhe2048 with its code point.
+func TestDHEParamsKnownGroup(t *testing.T) {
+	for _, c := range []struct {
+		p     *big.Int
+		known string
+		named uint16
+	}{
+		{modpPrime(2048), "RFC 3526 group 14 (MODP 2048 bits)", 0},
+		{ffdhePrime(groupFFDHE2048), "ffdhe2048", groupFFDHE2048},
+	} {
+		d, err := newDHEParams(c.p.Bytes(), []byte{2}, []byte{2}, 0)
+		if err != nil || d.known != c.known || d.named != c.named {
+			t.Errorf("%s: %+v, %v", c.known, d, err)
 		}
 	}
 }
