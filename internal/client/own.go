@@ -96,6 +96,8 @@ func ownState(s handshake.State) *trace.Handshake {
 		// An abbreviated handshake exchanges no key.
 	case s.Group != 0:
 		h.Group = wire.GroupName(s.Group)
+	case s.DHGroup != "":
+		h.Group = s.DHGroup
 	case s.DHBits > 0:
 		h.Group = fmt.Sprintf("a %d-bit DHE group of the server's", s.DHBits)
 	}

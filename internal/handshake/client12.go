@@ -781,7 +781,7 @@ func (h *clientHandshake12) keyExchange(pub crypto.PublicKey, ske *serverKeyExch
 		return nil, nil, h.fail(wire.AlertIllegalParameter, err)
 	}
 	c.state.DHBits = d.bits()
-	c.state.Group = d.named
+	c.state.Group, c.state.DHGroup = d.named, d.known
 	yc, premaster, err := d.exchange(c.rand())
 	if err != nil {
 		return nil, nil, h.fail(wire.AlertIllegalParameter, err)

@@ -131,6 +131,10 @@ type State struct {
 	Group uint16
 	// DHBits is the size of a DHE group, 0 otherwise.
 	DHBits int
+	// DHGroup names, for a client, the published group a DHE server
+	// sent (KnownDHGroup: "ffdhe2048", "RFC 3526 group 14 (MODP 2048
+	// bits)" …); "" for a group of the server's own or no DHE.
+	DHGroup string
 	// PeerSignatureScheme is the scheme the peer signed the handshake
 	// with (0 if none).
 	PeerSignatureScheme uint16
