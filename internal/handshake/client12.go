@@ -697,7 +697,11 @@ func (h *clientHandshake12) parseCertificateStatus(msg []byte) ([]byte, error) {
 
 // leafKey returns the key of the server's certificate and checks that it
 // fits the suite: RSA for ECDHE_RSA, DHE_RSA and RSA suites, ECDSA or EdDSA
-// for ECDHE_ECDSA (RFC 8422, Section 2).
+// for ECDHE_ECDSA (RFC 8422, Section 2). An RSASSA-PSS key (RFC 4055)
+// serves the signed key exchanges of TLS 1.2 with the rsa_pss_pss schemes,
+// which RFC 8446, Section 4.2.3 defines for TLS 1.2 too; it may not
+// decrypt, so not the RSA key exchange, nor sign with PKCS #1 v1.5, so not
+// in TLS 1.0 and 1.1.
 func (h *clientHandshake12) leafKey(leaf *x509.Certificate) (crypto.PublicKey, error) {
 	pub, err := certPublicKey(leaf)
 	if err != nil {
@@ -707,6 +711,16 @@ func (h *clientHandshake12) leafKey(leaf *x509.Certificate) (crypto.PublicKey, e
 	switch pub.(type) {
 	case *rsa.PublicKey:
 		ok = h.auth == authRSA
+	case pssPublicKey:
+		switch {
+		case h.auth != authRSA:
+		case h.kex == wire.KexRSA:
+			return nil, h.failf(wire.AlertUnsupportedCertificate, "%s encrypts the premaster secret to the server's key, and its %s key may only sign (RFC 4055)", h.suite.Name, keyName(pub))
+		case h.version < VersionTLS12:
+			return nil, h.failf(wire.AlertUnsupportedCertificate, "the server's %s key signs only with the rsa_pss_pss schemes of TLS 1.2 and 1.3, not the PKCS #1 v1.5 signature of %s", keyName(pub), wire.VersionName(h.version))
+		default:
+			ok = true
+		}
 	case *ecdsa.PublicKey, ed25519.PublicKey, ed448.PublicKey:
 		ok = h.auth == authECDSA
 	}
@@ -806,6 +820,12 @@ func (h *clientHandshake12) verifyKeyExchange(pub crypto.PublicKey, ske *serverK
 	}
 	if !slices.Contains(h.c.signatureSchemes(), ske.scheme) {
 		return h.failf(wire.AlertIllegalParameter, "the server signed its key exchange with %s, which the client did not offer", schemeName(ske.scheme))
+	}
+	// The scheme must fit the key as in TLS 1.3 (verifyPeerSignature):
+	// an RSASSA-PSS key signs only with rsa_pss_pss_*, an RSA key never
+	// with them (RFC 8446, Section 4.2.3).
+	if !keyMatchesScheme(pub, ske.scheme, false) {
+		return h.failf(wire.AlertIllegalParameter, "the server signed its key exchange with %s, which its %s certificate key cannot", schemeName(ske.scheme), keyName(pub))
 	}
 	h.c.state.PeerSignatureScheme = ske.scheme
 	if err := verifySignature(pub, ske.scheme, signed, ske.signature); err != nil {

@@ -677,3 +677,89 @@ func TestClient12EdDSA(t *testing.T) {
 		})
 	}
 }
+
+// TestClient12RSAPSS runs TLS 1.2 against a certificate with an
+// id-RSASSA-PSS key (RFC 4055), which signs the key exchange with the
+// rsa_pss_pss schemes (RFC 8446, Section 4.2.3 defines them for TLS 1.2
+// too): openssl s_server completes ECDHE_RSA and DHE_RSA with
+// rsa_pss_pss_sha256, and rsa_pss_pss_sha384 when it allows only that.
+// The engine's own server, given the same certificate, signs with
+// rsa_pss_rsae_sha256 (its key is a plain RSA key to it), which such a key
+// may not: the client refuses with illegal_parameter. A static RSA suite,
+// which would encrypt to the key, and TLS 1.1, which signs with PKCS #1
+// v1.5, are refused with unsupported_certificate.
+func TestClient12RSAPSS(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	pc := newPeerCerts(t)
+	pss := *pc
+	pss.rsaCert, pss.rsaKey = opensslCert(t, t.TempDir(), "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048")
+	for _, tc := range []struct {
+		cipher, sigalgs string
+		suite, scheme   uint16
+	}{
+		{"ECDHE-RSA-AES128-GCM-SHA256", "", 0xC02F, schemePSSPSS256},
+		{"DHE-RSA-AES128-GCM-SHA256", "", 0x009E, schemePSSPSS256},
+		{"ECDHE-RSA-AES128-GCM-SHA256", "rsa_pss_pss_sha384", 0xC02F, schemePSSPSS384},
+	} {
+		t.Run(strings.TrimSpace(tc.cipher+" "+tc.sigalgs), func(t *testing.T) {
+			args := []string{"-tls1_2", "-cipher", tc.cipher}
+			if tc.sigalgs != "" {
+				args = append(args, "-sigalgs", tc.sigalgs)
+			}
+			r := dial12(t, opensslServer(t, &pss, 1, args...), &Config{ServerName: "localhost", CipherSuites: []uint16{tc.suite}})
+			if r.err != nil {
+				t.Fatalf("handshake: %v", r.err)
+			}
+			httpGet(t, r.conn)
+			r.conn.Close()
+			if st := r.state; st.Version != 0x0303 || st.CipherSuite != tc.suite || st.PeerSignatureScheme != tc.scheme {
+				t.Errorf("state %+v", st)
+			}
+		})
+	}
+
+	// The same certificate on the engine's server, with its key read as
+	// a plain RSA key (PKCS #8 around PKCS #1, RFC 8017, Appendix A.1.2).
+	b, err := os.ReadFile(pss.rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	var p8 struct {
+		Version    int
+		Algorithm  asn1.RawValue
+		PrivateKey []byte
+	}
+	if block == nil {
+		t.Fatal("no PEM key")
+	}
+	if _, err := asn1.Unmarshal(block.Bytes, &p8); err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.ParsePKCS1PrivateKey(p8.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(pss.rsaCert)
+	block, _ = pem.Decode(b)
+	cert := Certificate{Chain: [][]byte{block.Bytes}, Key: key}
+	for _, tc := range []struct {
+		name    string
+		version uint16
+		suite   uint16
+		alert   wire.AlertDescription
+	}{
+		{"rsa_pss_rsae signature", VersionTLS12, 0xC02F, wire.AlertIllegalParameter},
+		{"RSA key exchange", VersionTLS12, 0x009C, wire.AlertUnsupportedCertificate},
+		{"TLS 1.1", VersionTLS11, 0xC013, wire.AlertUnsupportedCertificate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := engineServer(t, &Config{Certificates: []Certificate{cert}, MinVersion: tc.version, MaxVersion: tc.version, CipherSuites: []uint16{tc.suite}})
+			r := dial12(t, addr, &Config{ServerName: "localhost", MinVersion: tc.version, MaxVersion: tc.version, CipherSuites: []uint16{tc.suite}})
+			var alert *AlertError
+			if !errors.As(r.err, &alert) || !alert.Sent || wire.AlertDescription(alert.Alert) != tc.alert {
+				t.Errorf("%v, want a %s alert sent", r.err, tc.alert)
+			}
+		})
+	}
+}
