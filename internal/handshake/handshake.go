@@ -208,7 +208,8 @@ type Conn struct {
 	appData []byte
 	// readErr is the error that ended reading: io.EOF after close_notify.
 	readErr error
-	// sentAlert records that a fatal alert or close_notify was sent.
+	// closeSent records that a fatal alert or close_notify was sent, or
+	// that the peer sent an error alert: nothing more is sent.
 	closeSent bool
 
 	// clientVerify and serverVerify are the verify_data of a TLS 1.0-1.2

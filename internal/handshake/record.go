@@ -110,6 +110,10 @@ func (c *Conn) readRecord() (uint8, []byte, error) {
 				}
 				continue
 			}
+			// An error alert closes the connection at once (RFC 5246,
+			// Section 7.2.2; RFC 8446, Section 6.2): nothing more is
+			// sent on it, close_notify included.
+			c.closedByPeer()
 			return 0, nil, &AlertError{Alert: desc}
 		case len(data) == 0 && typ != recordApplicationData:
 			// Empty handshake or alert records are not allowed (RFC
@@ -327,6 +331,17 @@ func (c *Conn) fail(desc wire.AlertDescription, err error) error {
 		c.closeSent = true
 	}
 	return &AlertError{Alert: uint8(desc), Sent: true, Err: err}
+}
+
+// closedByPeer records that the peer ended the connection with an error
+// alert, after which this side sends nothing (Write and CloseWrite then
+// send no record).
+func (c *Conn) closedByPeer() {
+	if !c.handshaking {
+		c.outMu.Lock()
+		defer c.outMu.Unlock()
+	}
+	c.closeSent = true
 }
 
 // sendAlertLocked writes an alert record; the caller holds the write side.
