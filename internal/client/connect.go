@@ -84,9 +84,10 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	// it), with the session_closed event when it closed cleanly.
 	closed := func(err error) error {
 		if err != nil && !errors.Is(err, net.ErrClosed) {
-			if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
+			if ev := tap.Evidence(); endedByServer(&ev) {
 				// A TLS 1.3 server checks the client's certificate
-				// after the client's handshake is done.
+				// after the client's handshake is done; a server
+				// may ask to renegotiate at any time.
 				return explainHandshake(err, ev, &s.TLS)
 			}
 			return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")

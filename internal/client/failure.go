@@ -38,6 +38,8 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 		return serverAlert(err, f.Alert, &ev, o)
 	case failure.LocalAlert:
 		return clientAlert(err, f.Alert, &ev)
+	case failure.DeclinedRenegotiation:
+		return stepErr(StepTLS, f.Error(f.Cause()), renegotiationHint)
 	case failure.PlainHTTP:
 		return stepErr(StepTLS, f.Error(f.Cause()), "use http:// for this port, or the server's TLS port")
 	case failure.Oversized:
@@ -82,6 +84,18 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 		return stepErr(StepVerify, fmt.Errorf("the server's certificate was refused: %w", err), "")
 	}
 	return advise(StepTLS, fmt.Errorf("TLS handshake failed: %w", err), AdviseTraceHandshake)
+}
+
+// renegotiationHint is the fix for a server that ends the session when the
+// client declines to renegotiate.
+const renegotiationHint = "tlstrace's clients (crypto/tls and tlstrace's own engine) decline renegotiation: it is gone from TLS 1.3 and was open to attack before RFC 5746 (CVE-2009-3555); the server should not require it: to ask for a client certificate, request it in the first handshake (Apache: SSLVerifyClient for the whole virtual host, not in a <Location>) or use TLS 1.3 post-handshake authentication"
+
+// endedByServer reports whether the wire explains the end of an
+// established session: the server's error alert, or the client's refusal
+// to renegotiate (which crypto/tls follows with an error of its own before
+// the server's answer is read).
+func endedByServer(ev *trace.Evidence) bool {
+	return errorAlert(ev, trace.Server) != nil || ev.NoRenegotiation[trace.Client]
 }
 
 // serverGot says how far a handshake got once the server answered the

@@ -308,7 +308,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 			// which may still wait unread when the request's write
 			// failed.
 			tap.Drain()
-			if ev := tap.Evidence(); errorAlert(&ev, trace.Server) != nil {
+			if ev := tap.Evidence(); endedByServer(&ev) {
 				return nil, "", explainHandshake(err, ev, &r.TLS)
 			}
 		}

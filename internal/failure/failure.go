@@ -111,6 +111,13 @@ const (
 	// BadLength: a handshake message of the peer claims more bytes than
 	// its type can hold (Finding.Length).
 	BadLength
+	// DeclinedRenegotiation: after a completed handshake the peer asked
+	// for a new one, the local end declined it with a no_renegotiation
+	// alert, and the session ended there: the peer ended it with an
+	// error alert (Finding.Alert) or by closing the connection, or the
+	// local end's TLS stack ended it itself (crypto/tls does once it
+	// has declined).
+	DeclinedRenegotiation
 )
 
 // Finding is the cause of a failed handshake read from the wire.
@@ -141,6 +148,13 @@ type Finding struct {
 func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	peer := local.Other()
 	f := Finding{Local: local, Err: err}
+	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
+	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	reset := errors.Is(err, syscall.ECONNRESET)
+	if declinedRenegotiation(local, ev, closed || reset) {
+		f.Kind, f.Alert = DeclinedRenegotiation, ErrorAlert(ev, peer)
+		return f
+	}
 	if a := ErrorAlert(ev, peer); a != nil {
 		f.Kind, f.Alert = PeerAlert, a
 		return f
@@ -163,9 +177,6 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 		f.Kind, f.Certificate = BadCertificate, ce
 		return f
 	}
-	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
-	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-	reset := errors.Is(err, syscall.ECONNRESET)
 	if tr := ev.Truncated[peer]; tr != nil && (closed || reset) {
 		f.Kind, f.Truncated = Truncated, tr
 		return f
@@ -188,6 +199,23 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 		f.header(wire.NewRecordHeaderError(rh.RecordHeader[:], wire.HeaderImplausible), ev)
 	}
 	return f
+}
+
+// declinedRenegotiation reports whether the session ended because local
+// declined to renegotiate: the handshake had completed (both Finished
+// seen), local then sent a no_renegotiation alert, and what came next
+// ended the session: the peer's error alert, its close (peerClosed), or
+// the local end's own end of it, the no_renegotiation being the last error
+// alert local sent.
+func declinedRenegotiation(local trace.Side, ev *trace.Evidence, peerClosed bool) bool {
+	if !ev.NoRenegotiation[local] || !ev.Sent(trace.Client, wire.TypeFinished) || !ev.Sent(trace.Server, wire.TypeFinished) {
+		return false
+	}
+	if ErrorAlert(ev, local.Other()) != nil || peerClosed {
+		return true
+	}
+	a := ErrorAlert(ev, local)
+	return a != nil && a.Description() == wire.AlertNoRenegotiation
 }
 
 func (f *Finding) header(he *wire.RecordHeaderError, ev *trace.Evidence) {
@@ -249,6 +277,19 @@ func (f *Finding) Cause() string {
 		return fmt.Sprintf("the %s reset the connection during the handshake", peer)
 	case Closed:
 		return fmt.Sprintf("the %s closed the connection during the handshake", peer)
+	case DeclinedRenegotiation:
+		asked, section := "a HelloRequest", "4.2"
+		if peer == trace.Client {
+			asked, section = "a new ClientHello", "4.4"
+		}
+		msg := fmt.Sprintf("the %s asked to renegotiate (%s after the handshake had completed) and the %s declined with a no_renegotiation alert (RFC 5746, Section %s)", peer, asked, f.Local, section)
+		switch {
+		case f.Alert != nil:
+			return fmt.Sprintf("%s; the %s then ended the session with a %s %s alert because the %s declined to renegotiate", msg, peer, f.Alert.Alert.Level.Name, f.Alert.Name(), f.Local)
+		case errors.Is(f.Err, io.EOF) || errors.Is(f.Err, io.ErrUnexpectedEOF) || errors.Is(f.Err, syscall.ECONNRESET):
+			return fmt.Sprintf("%s; the %s then closed the connection because the %s declined to renegotiate", msg, peer, f.Local)
+		}
+		return fmt.Sprintf("%s; the %s's TLS stack then ended the session itself", msg, f.Local)
 	}
 	return ""
 }

@@ -43,6 +43,11 @@ type Evidence struct {
 	// Warnings counts the warning alerts each side sent, close_notify
 	// and user_canceled not counted.
 	Warnings [2]int
+	// NoRenegotiation reports that a side sent a no_renegotiation alert:
+	// it declined the other's request for a new handshake, a HelloRequest
+	// or a ClientHello on an established connection (RFC 5746, Sections
+	// 4.2 and 4.4; RFC 5246, Section 7.2.2).
+	NoRenegotiation [2]bool
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }
@@ -82,6 +87,9 @@ func (e *Evidence) alert(side Side, a *Alert) {
 		default:
 			e.Warnings[side]++
 		}
+	}
+	if a.Description != nil && wire.AlertDescription(a.Description.Value) == wire.AlertNoRenegotiation && side <= Server {
+		e.NoRenegotiation[side] = true
 	}
 	if old := e.Alert[side]; old == nil || !old.Fatal() {
 		e.Alert[side] = a
