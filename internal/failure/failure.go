@@ -250,7 +250,7 @@ func (f *Finding) Cause() string {
 		}
 		return "the client sent plain HTTP, not TLS"
 	case Oversized:
-		return fmt.Sprintf("the %s sent a record of %d bytes, more than TLS allows (at most %d, RFC 5246, Section 6.2.3)", peer, f.Header.Length(), wire.MaxCiphertext)
+		return fmt.Sprintf("the %s sent a record of %d bytes, more than TLS allows (%s)", peer, f.Header.Length(), f.Header.LimitRule())
 	case Corrupt:
 		return fmt.Sprintf("the %s sent bytes that are not a TLS record during the handshake (header %q)", peer, f.Header.Header)
 	case SSLv2:

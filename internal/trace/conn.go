@@ -11,6 +11,7 @@ package trace
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -323,6 +324,12 @@ framing:
 	for {
 		kind, rec, skipped, err := f.next(!d.protected && c.version == 0 && from == Client)
 		if err != nil {
+			var he *wire.RecordHeaderError
+			if errors.As(err, &he) && he.Problem == wire.HeaderOversized {
+				// The limit of this record: before encryption or
+				// after, in TLS 1.3 or before.
+				he.SetLimit(c.protectedRecord(d, wire.ContentType(he.Header[0])), c.version == wire.VersionTLS13)
+			}
 			c.evidence.framing(from, err)
 		}
 		switch kind {

@@ -60,6 +60,41 @@ type RecordHeaderError struct {
 	Header []byte
 	// Problem says what is wrong with them.
 	Problem HeaderProblem
+	// Limit is, for HeaderOversized, the largest length allowed to the
+	// record where it was read, when its reader knew whether the record
+	// was protected (SetLimit): MaxPlaintext before encryption,
+	// MaxCiphertextTLS13 for a protected TLS 1.3 record, MaxCiphertext
+	// for a protected record of an earlier version. 0 when unknown: the
+	// header is then held to MaxCiphertext, the largest of them.
+	Limit int
+}
+
+// SetLimit records the limit that applies to the record of an oversized
+// header: whether it was protected, and in TLS 1.3 or an earlier version.
+func (e *RecordHeaderError) SetLimit(protected, tls13 bool) {
+	switch {
+	case !protected:
+		e.Limit = MaxPlaintext
+	case tls13:
+		e.Limit = MaxCiphertextTLS13
+	default:
+		e.Limit = MaxCiphertext
+	}
+}
+
+// LimitRule says the limit an oversized record broke, with its source:
+// "at most 16384 bytes in a record before encryption, RFC 5246, Section
+// 6.2.1; RFC 8446, Section 5.1".
+func (e *RecordHeaderError) LimitRule() string {
+	switch e.Limit {
+	case MaxPlaintext:
+		return fmt.Sprintf("at most %d bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1", MaxPlaintext)
+	case MaxCiphertextTLS13:
+		return fmt.Sprintf("at most %d bytes in a protected TLS 1.3 record, RFC 8446, Section 5.2", MaxCiphertextTLS13)
+	case MaxCiphertext:
+		return fmt.Sprintf("at most %d bytes in an encrypted record, RFC 5246, Section 6.2.3", MaxCiphertext)
+	}
+	return fmt.Sprintf("at most %d bytes in any record, RFC 5246, Section 6.2.3", MaxCiphertext)
 }
 
 // NewRecordHeaderError returns the error for header, whose first bytes (up
@@ -86,7 +121,7 @@ func (e *RecordHeaderError) Error() string {
 	case HeaderVersion:
 		return fmt.Sprintf("wire: not a TLS record: version 0x%02x%02x", b[1], b[2])
 	case HeaderOversized:
-		return fmt.Sprintf("wire: record length %d exceeds the maximum %d (RFC 5246, Section 6.2.3)", e.Length(), MaxCiphertext)
+		return fmt.Sprintf("wire: record length %d exceeds the maximum (%s)", e.Length(), e.LimitRule())
 	}
 	return fmt.Sprintf("wire: not a TLS record header: % x", b)
 }

@@ -17,7 +17,7 @@ func TestRecordHeaderError(t *testing.T) {
 		{[]byte{0x16, 3}, HeaderShort, 0, "wire: record header needs 5 bytes, have 2"},
 		{[]byte("HTTP/1.1 400"), HeaderContentType, 0x502f, "wire: not a TLS record: content type 72"},
 		{[]byte{0x16, 2, 0, 0, 1}, HeaderVersion, 1, "wire: not a TLS record: version 0x0200"},
-		{[]byte{0x17, 3, 3, 0x4e, 0x20, 0}, HeaderOversized, 20000, "wire: record length 20000 exceeds the maximum 18432 (RFC 5246, Section 6.2.3)"},
+		{[]byte{0x17, 3, 3, 0x4e, 0x20, 0}, HeaderOversized, 20000, "wire: record length 20000 exceeds the maximum (at most 18432 bytes in any record, RFC 5246, Section 6.2.3)"},
 	}
 	for _, c := range cases {
 		_, err := ParseRecordHeader(c.in)
