@@ -57,7 +57,7 @@ func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringArrayVar(&o.ClientCAFiles, "client-ca", nil, "CA certificates `FILE` client certificates are verified against")
 	f.StringVar(&o.ALPN, "alpn", "", "ALPN protocols, comma separated (default: h2,http/1.1 for the HTTP modes)")
 	o.versions.add(f, [4]string{"TLS 1.0 or later (served by tlstrace's own engine)", "TLS 1.1 or later (served by tlstrace's own engine)", "TLS 1.2 or later", "TLS 1.3 only"})
-	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3")
+	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS version: 1.0, 1.1, 1.2 or 1.3 (1.0 or 1.1 alone serves that version only, as openssl s_server -tls1_1 does)")
 	f.StringVar(&o.Engine, "engine", "", "TLS engine: go (crypto/tls) or own (tlstrace's own); default: crypto/tls unless the certificate (Ed448) or the versions need the own engine")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites (OpenSSL or IANA names, ':' separated; DHE and CCM suites are served by tlstrace's own engine)")
 	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites allowed (IANA names, ':' separated; served by tlstrace's own engine)")

@@ -158,6 +158,49 @@ func TestServeTLS10(t *testing.T) {
 	}
 }
 
+// TestServeTLSMax11 serves with --tls-max 1.1 alone, below the default
+// minimum (TLS 1.2): TLS 1.1 is served to openssl s_client on the own
+// engine, as openssl s_server -tls1_1 serves it, and TLS 1.0, not asked
+// for, is refused.
+func TestServeTLSMax11(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	port := tlstest.FreePort(t)
+	out, stop := startServe(t, port, "--engine", "own", "--cert", cert, "--key", key, "--tls-max", "1.1")
+	for _, v := range []struct {
+		flag, name string
+		ok         bool
+	}{{"-tls1_1", "TLSv1.1", true}, {"-tls1", "TLSv1", false}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		c := exec.CommandContext(ctx, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), v.flag,
+			"-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", root.file, "-verify_return_error", "-verify_hostname", "localhost")
+		c.Stdin = strings.NewReader("ping\n")
+		got, err := c.CombinedOutput()
+		cancel()
+		if served := err == nil && strings.Contains(string(got), "Protocol  : "+v.name+"\n"); served != v.ok {
+			t.Errorf("s_client %s: served %v, want %v: %v\n%s", v.flag, served, v.ok, err, got)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	stop()
+	// The TLS 1.0 client's failure is the one error event.
+	var versions []string
+	events := parseEvents(t, out.String())
+	for _, h := range completedHandshakes(t, events) {
+		versions = append(versions, h.Version)
+	}
+	if strings.Join(versions, " ") != "TLS 1.1" {
+		t.Errorf("handshakes of %q, want TLS 1.1", versions)
+	}
+	for _, ev := range events {
+		if ev.Error != "" && !strings.Contains(ev.Error, "sent alert protocol_version: the client offers TLS 1.0; this server speaks TLS 1.1") {
+			t.Errorf("event %s from %s: %s", ev.Type, ev.From, ev.Error)
+		}
+	}
+}
+
 // TestServeOwnEngineOCSPStaple: the own engine staples --ocsp-staple in
 // TLS 1.3 (in the leaf's CertificateEntry) and in TLS 1.2 (a
 // CertificateStatus message), and the client checks it.

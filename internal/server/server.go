@@ -130,6 +130,13 @@ func New(cfg Config, emit func(*trace.Event)) (*Server, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 256
 	}
+	if cfg.MinVersion == 0 && cfg.MaxVersion != 0 && cfg.MaxVersion < tls.VersionTLS12 {
+		// The default minimum, TLS 1.2, is above the maximum: the
+		// maximum alone is served, as openssl s_server -tls1_1 serves
+		// TLS 1.1; an older version only when asked for (TLS 1.0 with
+		// a maximum of TLS 1.1).
+		cfg.MinVersion = cfg.MaxVersion
+	}
 	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), info: map[net.Conn]*ClientInfo{}, byID: map[int]*ClientInfo{},
 		pending: map[*pending]struct{}{}}
 	if emit == nil {
