@@ -339,6 +339,20 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 	case wire.AlertBadCertificate:
 		return fmt.Sprintf("the server refused the client's certificate (it sent a %s alert)", name),
 			"give the client a certificate issued by a CA the server trusts for clients"
+	case wire.AlertInternalError:
+		// "An internal error unrelated to the peer or the correctness
+		// of the protocol" (RFC 5246, Section 7.2.2): the server's own
+		// failure, which its TLS stack's error names.
+		why := x.err
+		var ae *handshake.AlertError
+		if errors.As(x.err, &ae) && ae.Err != nil {
+			why = ae.Err
+		}
+		cause := fmt.Sprintf("the server failed on its own side and ended the handshake with an %s alert, which says the fault is not the client's", name)
+		if why != nil {
+			cause += ": " + why.Error()
+		}
+		return cause, "nothing the client sent caused this: check the server's settings (versions, cipher suites, certificates) against the error"
 	}
 	return fmt.Sprintf("the server refused the client's handshake with a %s %s alert", a.Alert.Level.Name, name),
 		"the alert above says what the server refused in the ClientHello"

@@ -4,6 +4,9 @@ import (
 	"crypto/tls"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/trace"
 )
 
 // TestMaxVersionBelowDefaultMin checks a server given only a maximum
@@ -24,5 +27,29 @@ func TestMaxVersionBelowDefaultMin(t *testing.T) {
 	}
 	if _, err := dial(tls.VersionTLS10); err == nil || !strings.Contains(err.Error(), "protocol version") {
 		t.Errorf("TLS 1.0: %v, want a protocol_version alert", err)
+	}
+}
+
+// TestInternalErrorIsTheServers checks the cause of an internal_error the
+// server sent: its own failure (here a range of versions that holds none,
+// which the own engine cannot serve), not something the client did.
+func TestInternalErrorIsTheServers(t *testing.T) {
+	addr, failures := hostileServer(t, Config{Engine: "own", MinVersion: tls.VersionTLS13, MaxVersion: tls.VersionTLS12})
+	if c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true}); err == nil {
+		c.Close()
+		t.Fatal("the handshake succeeded")
+	}
+	var h *trace.Handshake
+	for deadline := time.Now().Add(5 * time.Second); h == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if f := failures(); len(f) > 0 {
+			h = f[0]
+		}
+	}
+	if h == nil {
+		t.Fatal("no failed handshake")
+	}
+	if !strings.HasPrefix(h.Cause, "the server failed on its own side and ended the handshake with an internal_error alert, which says the fault is not the client's: no TLS version between") ||
+		!strings.Contains(h.Fix, "nothing the client sent caused this") {
+		t.Errorf("cause %q, fix %q", h.Cause, h.Fix)
 	}
 }
