@@ -144,8 +144,10 @@ func TestSeed001Client(t *testing.T) {
 	t.Run("engine-own", func(t *testing.T) {
 		code, out, stderr := runCode(url, "--cacert", file("ca_cert.pem"), "--engine", "own", "--cn-fallback", "--json", "-m", "20s")
 		evs := events(t, out)
-		if code != 0 || findEvent(evs, "", "engine") != nil || findEvent(evs, "", "handshake_complete") == nil || findEvent(evs, "", "handshake_complete").Conn != 1 {
-			t.Errorf("exit %d, want the own engine on the first connection without an engine event:\n%s", code, stderr)
+		engine := findEvent(evs, "local", "engine")
+		if code != 0 || engine == nil || engine.Conn != 1 || !strings.Contains(string(engine.Fields), `"reason":"asked for with --engine own"`) ||
+			findEvent(evs, "", "handshake_complete") == nil || findEvent(evs, "", "handshake_complete").Conn != 1 {
+			t.Errorf("exit %d, want the own engine on the first connection, with an engine event that says it was asked for:\n%s", code, stderr)
 		}
 	})
 	t.Run("insecure", func(t *testing.T) {
@@ -223,7 +225,8 @@ func TestEngineAgainstTshark(t *testing.T) {
 		want  string // in the server_hello's fields
 		conns int
 	}{
-		// --engine own: no engine event, a client certificate sent.
+		// --engine own: an engine event that says it was asked for, a
+		// client certificate sent.
 		{"own-mtls-tls13", []string{"-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_AES_128_GCM_SHA256"`, 1},
 		{"own-mtls-tls12", []string{"-tls1_2", "-Verify", "1", "-CAfile", ca.file}, mtls, `"cipher_suite":{"name":"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"`, 1},
 		// The stapled OCSP response and the pin checked on the own
@@ -315,8 +318,8 @@ func TestEngineAgainstTshark(t *testing.T) {
 			t.Errorf("%s: the second connection did not resume: %s", c.name, done.Fields)
 		}
 		own := slices.Contains(c.flags, "own")
-		if own != (switched == nil) || (switched != nil && switched.Conn != c.conns) {
-			t.Errorf("%s: engine event %+v, want one on connection %d unless --engine own", c.name, switched, c.conns)
+		if switched == nil || switched.Conn != c.conns || own != strings.Contains(string(switched.Fields), `"reason":"asked for with --engine own"`) {
+			t.Errorf("%s: engine event %+v, want one on connection %d, asked for with --engine own when it was", c.name, switched, c.conns)
 		}
 		if slices.Contains(c.flags, "--cert") && findEvent(evs, "client", "certificate_verify") == nil {
 			t.Errorf("%s: no client CertificateVerify", c.name)

@@ -437,7 +437,7 @@ func (o *connOptions) build() (client.Network, *client.TLSOptions, error) {
 	}
 	o.TrustWith = "--cacert FILE"
 	o.FallbackWith = "--cn-fallback"
-	o.Words, o.CertStatusWith = advice, "--cert-status"
+	o.Words, o.CertStatusWith, o.EngineWith = advice, "--cert-status", "--engine own"
 	o.CAsFromEnv()
 	n, t, err := o.Build()
 	if errors.Is(err, client.ErrVersionRange) {

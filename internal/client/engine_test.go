@@ -1,12 +1,18 @@
 package client
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
+	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/suites"
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -134,5 +140,35 @@ func TestRetryUnreachable(t *testing.T) {
 	}
 	if !refused {
 		t.Errorf("the trace does not show the second connection refused")
+	}
+}
+
+// TestEngineEventOwn checks that a handshake on the own engine because
+// the user asked for it (EngineOwn) is announced by an engine event, as
+// one the settings or a retry need is, with the reason in the user's
+// words (EngineWith).
+func TestEngineEventOwn(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	for _, with := range []string{"--engine own", ""} {
+		var choices []*trace.EngineChoice
+		var conns []int
+		tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+			if c, ok := ev.Payload.(*trace.EngineChoice); ok {
+				choices, conns = append(choices, c), append(conns, ev.Conn)
+			}
+		})
+		_, err := Get(context.Background(), tr, &Request{URL: srv.URL + "/", UserAgent: "test", MaxTime: 10 * time.Second, Output: io.Discard,
+			TLS: TLSOptions{Insecure: true, Engine: EngineOwn, EngineWith: with}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "asked for with " + with
+		if with == "" {
+			want = "asked for"
+		}
+		if len(choices) != 1 || conns[0] != 1 || choices[0].Engine != trace.EngineOwn || choices[0].Reason != want {
+			t.Errorf("EngineWith %q: engine events %+v on connections %v, want one saying %q", with, choices, conns, want)
+		}
 	}
 }

@@ -47,9 +47,11 @@ type Options struct {
 	CNFallback   bool
 	FallbackWith string
 	// Words and CertStatusWith are TLSOptions' (advice and CertStatus in
-	// the user's words, for the texts of verify events).
+	// the user's words, for the texts of verify events), as is
+	// EngineWith (how the user asks for the own engine).
 	Words          map[Advice]string
 	CertStatusWith string
+	EngineWith     string
 	// Cert and Key are the client certificate and its key (PEM; Cert may
 	// be FILE:PASSWORD), or with CertType "P12" a PKCS #12 Cert; Pass
 	// opens it.
@@ -108,7 +110,8 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
 	}
 	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith,
-		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith, Words: o.Words, CertStatusWith: o.CertStatusWith}
+		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith, Words: o.Words, CertStatusWith: o.CertStatusWith,
+		EngineWith: o.EngineWith}
 	if o.Roots != nil {
 		t.Roots = x509.NewCertPool()
 		for _, c := range o.Roots {

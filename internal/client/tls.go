@@ -72,14 +72,28 @@ type TLSOptions struct {
 	// CertStatusWith words how the user asks for CertStatus, for the
 	// error of a missing OCSP response; "" names the setting.
 	CertStatusWith string
+	// EngineWith words how the user asks for the own engine (EngineOwn),
+	// for the reason its engine event gives; "" says only that it was
+	// asked for.
+	EngineWith string
 }
 
 // Handshake runs a TLS client handshake over raw (tapped), verifying the
 // server's chain for host, with the engine o.Engine chooses: under
 // EngineAuto, crypto/tls unless the settings ask for what only the own
-// engine does (then an engine event says so first).
+// engine does (then an engine event says so first, as it does for
+// EngineOwn).
 func Handshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, host string, o *TLSOptions, tm *Timings) (TLSConn, *source.Tap, error) {
-	if why := o.ownReason(); why != "" {
+	switch why := o.ownReason(); {
+	case o.Engine == EngineOwn && o.switched == "":
+		// (A retry after crypto/tls's refusal says why once the
+		// handshake has shown what the server needed.)
+		asked := "asked for"
+		if o.EngineWith != "" {
+			asked += " with " + o.EngineWith
+		}
+		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: asked}))
+	case why != "":
 		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: why}))
 	}
 	if o.Engine == EngineOwn || o.ownReason() != "" {
