@@ -51,7 +51,14 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			title := "tlstrace scan"
 			if len(args) > 0 {
-				title += " " + args[0]
+				// A user's password never reaches the page.
+				t := args[0]
+				if strings.Contains(t, "://") {
+					t = client.RedactURL(t)
+				} else {
+					t = strings.TrimPrefix(client.RedactURL("https://"+t), "https://")
+				}
+				title += " " + t
 			}
 			if o.list != "" {
 				title += " -l " + o.list

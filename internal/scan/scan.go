@@ -542,6 +542,10 @@ func SplitHostPort(target string) (addr, serverName string, err error) {
 	if i := strings.IndexAny(t, "/?#"); i >= 0 {
 		t = t[:i]
 	}
+	if strings.Contains(t, "@") {
+		// Not quoted: what precedes the @ may be a password.
+		return "", "", errors.New("scan: the target names a user (USER@ before the host): a scan sends the server no credentials")
+	}
 	host, port, err := net.SplitHostPort(t)
 	if err != nil {
 		host, port = strings.Trim(t, "[]"), "443"
