@@ -102,7 +102,7 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.CNFallback, "cn-fallback", false, "accept a certificate without subjectAltName whose common name is the host, as curl and OpenSSL do")
 	o.versions.add(f, [4]string{"use TLS 1.0 or later", "use TLS 1.1 or later", "use TLS 1.2 or later", "use TLS 1.3"})
 	f.BoolVarP(&o.versions.tls10, "tlsv1", "1", false, "use TLS 1.0 or later")
-	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3")
+	f.StringVar(&o.MaxVersion, "tls-max", "", "highest TLS `VERSION` to use: 1.0, 1.1, 1.2, 1.3 (1.0 or 1.1 without --tlsv1.x: that version alone)")
 	f.StringVar(&o.Ciphers, "ciphers", "", "TLS 1.0–1.2 cipher suites, OpenSSL or IANA names separated by ':'")
 	f.StringVar(&o.TLS13Ciphers, "tls13-ciphers", "", "TLS 1.3 cipher suites, IANA names separated by ':'")
 	f.StringVar(&o.Curves, "curves", "", "key exchange groups, e.g. X25519MLKEM768:X25519:P-256 or ffdhe2048")

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestMinVersionFlags checks the --tlsv1.x flags that get, connect and
@@ -43,5 +47,20 @@ func TestMinVersionFlags(t *testing.T) {
 				t.Errorf("%s has no --tlsv1.%d", c.Name(), i)
 			}
 		}
+	}
+}
+
+// TestTLSMaxAlone: --tls-max 1.1 without a --tlsv1.x flag speaks TLS 1.1
+// to a server that speaks only it (openssl s_server -tls1_1), as serve
+// takes the flag, rather than failing for want of a version between the
+// default minimum (TLS 1.2) and the maximum.
+func TestTLSMaxAlone(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := newPKI(t, dir)
+	port := sServer(t, p.cert, p.key, "-tls1_1", "-cipher", "ALL:@SECLEVEL=0")
+	code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", p.root.file, "--tls-max", "1.1", "--json", "-m", "20s")
+	if code != 0 || !strings.Contains(out, `"type":"handshake_complete","fields":{"engine":"crypto/tls","version":"TLS 1.1"`) {
+		t.Errorf("exit %d, stderr %s; want a TLS 1.1 handshake", code, stderr)
 	}
 }

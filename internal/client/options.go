@@ -143,6 +143,12 @@ func (o *Options) Build() (Network, *TLSOptions, error) {
 			return n, nil, setting.Errorf(v.name, v.s, "want 1.0, 1.1, 1.2 or 1.3")
 		}
 	}
+	if o.MinVersion == "" && t.MaxVersion != 0 && t.MaxVersion < tls.VersionTLS12 {
+		// --tls-max 1.0 or 1.1 alone: that version, as serve takes
+		// it, rather than no version between the default minimum (TLS
+		// 1.2) and the maximum.
+		t.MinVersion = t.MaxVersion
+	}
 	if t.MaxVersion != 0 && t.MinVersion > t.MaxVersion {
 		return n, nil, ErrVersionRange
 	}
