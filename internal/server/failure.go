@@ -492,17 +492,7 @@ func (s *Server) noScheme(h *fingerprint.Hello, alert string) (cause, fix string
 	if !ok {
 		return "", "", false
 	}
-	var offered []string
-	for _, sc := range h.SignatureSchemes {
-		if wire.IsGREASE(sc) {
-			continue
-		}
-		n := wire.SignatureSchemeName(sc)
-		if n == "" {
-			n = fmt.Sprintf("0x%04X", sc)
-		}
-		offered = append(offered, n)
-	}
+	offered := schemeNames(h.SignatureSchemes)
 	what := "the key of the server's certificate signs"
 	if len(keys) > 1 {
 		what = "the keys of the server's certificates sign"

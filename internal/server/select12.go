@@ -167,20 +167,7 @@ func suiteNames(ids []uint16) string {
 }
 
 // groupNames names groups, GREASE left out, unknown ones by number.
-func groupNames(gs []uint16) []string {
-	var out []string
-	for _, g := range gs {
-		if wire.IsGREASE(g) {
-			continue
-		}
-		n := wire.GroupName(g)
-		if n == "" {
-			n = fmt.Sprintf("0x%04X", g)
-		}
-		out = append(out, n)
-	}
-	return out
-}
+func groupNames(gs []uint16) []string { return codeNames(gs, wire.GroupName) }
 
 // noSuite12 explains a handshake_failure (alert) of crypto/tls in TLS 1.2
 // from the first step of its suite selection that leaves none of the
@@ -355,15 +342,19 @@ func (s *Server) allowFix(offered []uint16, kinds map[keyKind]bool, leaves []*x5
 
 // schemeNames names signature schemes, GREASE left out, unknown ones by
 // number.
-func schemeNames(l []uint16) []string {
+func schemeNames(l []uint16) []string { return codeNames(l, wire.SignatureSchemeName) }
+
+// codeNames names the code points of l by name, GREASE left out, unknown
+// ones by number.
+func codeNames(l []uint16, name func(uint16) string) []string {
 	var out []string
-	for _, sc := range l {
-		if wire.IsGREASE(sc) {
+	for _, v := range l {
+		if wire.IsGREASE(v) {
 			continue
 		}
-		n := wire.SignatureSchemeName(sc)
+		n := name(v)
 		if n == "" {
-			n = fmt.Sprintf("0x%04X", sc)
+			n = fmt.Sprintf("0x%04X", v)
 		}
 		out = append(out, n)
 	}
