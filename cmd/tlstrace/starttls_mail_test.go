@@ -602,6 +602,11 @@ func checkMailLogin(t *testing.T, url, cacert, user string) []string {
 			if code != 0 || !strings.Contains(stderr, fmt.Sprintf("logged in as %q", user)) {
 				t.Fatalf("%q: exit %d, want 0 and the login reported:\n%s%s", args, code, stderr, out)
 			}
+			// The record that carried the password says which of
+			// its bytes are not as sent.
+			if masked := `"masked":[{"offset":`; format == "json" && !strings.Contains(out, masked) {
+				t.Errorf("%q: no event says %s:\n%s", args, masked, out)
+			}
 			if format == "json" {
 				for _, ev := range events(t, out) {
 					if ev.Type != "starttls" {

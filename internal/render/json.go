@@ -103,6 +103,20 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 		b = ev.Fields.AppendJSON(b)
 	}
 	b = appendAnomalies(b, ev.Anomalies)
+	if d, ok := ev.Payload.(*trace.Data); ok && len(d.Masked) > 0 {
+		b = append(b, `,"masked":[`...)
+		for i, m := range d.Masked {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"offset":`...)
+			b = strconv.AppendInt(b, int64(m.Offset), 10)
+			b = append(b, `,"length":`...)
+			b = strconv.AppendInt(b, int64(m.Length), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	if ev.Error != "" {
 		b = append(b, `,"error":`...)
 		b = field.AppendString(b, ev.Error)

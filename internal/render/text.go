@@ -329,6 +329,11 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	for _, a := range ev.Anomalies {
 		t.say(6, "⚠ ", fmt.Sprintf("%s (offset %d)", a.Text, a.Offset), "")
 	}
+	if d, ok := ev.Payload.(*trace.Data); ok {
+		for _, m := range d.Masked {
+			t.say(6, "note: ", fmt.Sprintf("bytes %d to %d masked by tlstrace (a password it sent): shown as *, not as they were sent", m.Offset, m.Offset+m.Length-1), ansiDim)
+		}
+	}
 	if r := ev.Record; r != nil && len(r.Anomalies) > 0 && r != t.lastRecord {
 		// Once per record, on the first step it carried.
 		t.lastRecord = r

@@ -147,3 +147,28 @@ func TestFragmentSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskedShown checks that the bytes tlstrace masked in a record it
+// decrypted (a password it sent) are said to be masked, in the text view
+// with and without -v and in the JSON.
+func TestMaskedShown(t *testing.T) {
+	raw := []byte("a003 LOGIN \"alice\" ******\r\n")
+	ev := &trace.Event{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeApplicationData, Raw: raw,
+		Record:  &trace.Record{Encrypted: true, Length: len(raw) + 17},
+		Payload: &trace.Data{Length: len(raw), Bytes: raw, Masked: []trace.Span{{Offset: 19, Length: 6}}}}
+	for _, verbose := range []bool{false, true} {
+		var buf bytes.Buffer
+		tx := NewText(&buf)
+		tx.Verbose = verbose
+		tx.Event(ev)
+		if err := tx.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if want := "note: bytes 19 to 24 masked by tlstrace"; !strings.Contains(buf.String(), want) {
+			t.Errorf("verbose %v: the text lacks %q:\n%s", verbose, want, buf.String())
+		}
+	}
+	if got, want := string(AppendEvent(nil, ev, false)), `"masked":[{"offset":19,"length":6}]`; !strings.Contains(got, want) {
+		t.Errorf("the JSON lacks %s:\n%s", want, got)
+	}
+}
