@@ -82,6 +82,10 @@ type htmlScanChain struct {
 	Valid      bool
 	Cause, Fix string
 	Err        string
+	// Staple is the status of the stapled OCSP response ("" when none
+	// was stapled), and StapleBad says it is not good.
+	Staple    string
+	StapleBad bool
 }
 
 // htmlScanCert is a certificate of a scanned chain, with the end of its
@@ -147,6 +151,10 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		}
 		if v := p.Verdict; v != nil {
 			c.Valid, c.Cause, c.Fix = v.Valid, v.Cause, v.Fix
+		}
+		if len(p.Staple) > 0 {
+			st := p.StapleStatus()
+			c.Staple, c.StapleBad = st.Text, st.Text != "good"
 		}
 		s.Chains = append(s.Chains, c)
 	case *scanev.Finding:
