@@ -60,7 +60,7 @@ func TestScanReport(t *testing.T) {
 			{KeyType: "Ed25519", Version: 0x0304, Certs: []*x509.Certificate{cert("server.test", "Test CA"), cert("Test CA", "Test CA")},
 				Verdict: &chain.Result{Valid: true}},
 			{KeyType: "RSA", Version: 0x0303, Certs: []*x509.Certificate{cert("other.test", "Unknown CA")},
-				Staple: []byte{0x30, 0x03, 0x0a, 0x01, 0x00},
+				Staple:  []byte{0x30, 0x03, 0x0a, 0x01, 0x00},
 				Verdict: &chain.Result{Cause: "the chain ends at Unknown CA, which is not trusted", Fix: "send the intermediate"}},
 			{KeyType: "ECDSA", Version: 0x0303, Err: "the leaf does not parse"},
 		},
