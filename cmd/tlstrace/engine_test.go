@@ -9,6 +9,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -353,4 +354,34 @@ func freeRange(t *testing.T, n int) int {
 	}
 	t.Fatalf("no %d free ports in a row", n)
 	return 0
+}
+
+// TestEnginePSSCertificate serves a certificate whose key is RSASSA-PSS
+// (RFC 4055), made by openssl, in TLS 1.2 and TLS 1.3: crypto/tls offers
+// none of the rsa_pss_pss schemes such a key signs with, so the server
+// refuses its ClientHello, and the own engine connects again; its engine
+// event names the scheme the server signed with.
+func TestEnginePSSCertificate(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if b, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048", "-nodes",
+		"-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost").CombinedOutput(); err != nil {
+		t.Fatalf("openssl req: %v\n%s", err, b)
+	}
+	for _, version := range []string{"-tls1_2", "-tls1_3"} {
+		t.Run(version, func(t *testing.T) {
+			port := tlstest.FreePort(t)
+			startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-www", version)
+			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", cert, "--json", "-m", "20s")
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			evs := events(t, out)
+			switched := findEvent(evs, "local", "engine")
+			if switched == nil || switched.Conn != 2 || !strings.Contains(string(switched.Fields), "the server signs with rsa_pss_pss_sha256, its certificate's key being RSASSA-PSS") {
+				t.Errorf("the engine event does not name the server's rsa_pss_pss scheme: %+v", switched)
+			}
+		})
+	}
 }

@@ -42,7 +42,7 @@ const (
 	// AdviseClientCert: give a client certificate (TLSOptions.Certificates).
 	AdviseClientCert
 	// AdviseOwnEngine: the server may need what crypto/tls does not speak
-	// (Ed448 signatures, DHE, AES-CCM, ffdhe groups); let tlstrace's own
+	// (Ed448 or rsa_pss_pss signatures, DHE, AES-CCM, ffdhe groups); let tlstrace's own
 	// engine run (TLSOptions.Engine).
 	AdviseOwnEngine
 	// AdviseRetryOwn: the server may need what crypto/tls does not speak,

@@ -14,8 +14,9 @@ import (
 
 // This file holds what lets the client run either TLS stack: crypto/tls,
 // the default, and tlstrace's own engine (internal/handshake), which
-// speaks what crypto/tls does not (Ed448 signatures, finite-field DHE and
-// the ffdhe groups, AES-CCM, a chosen subset of the TLS 1.3 suites). Both
+// speaks what crypto/tls does not (Ed448 signatures, the rsa_pss_pss
+// signatures of RSASSA-PSS certificates, finite-field DHE and the ffdhe
+// groups, AES-CCM, a chosen subset of the TLS 1.3 suites). Both
 // run over the same tapped connection and log their secrets to the same
 // tracer, so the trace is read from the wire whichever ran.
 
@@ -84,7 +85,8 @@ func (o *TLSOptions) ownReason() string {
 // refused crypto/tls's ClientHello with a handshake_failure or
 // insufficient_security alert (and did not ask for a client certificate
 // the client lacks: err's advice is then to give one). The server may need
-// what crypto/tls does not offer: Ed448 signatures, DHE or CCM suites,
+// what crypto/tls does not offer: Ed448 signatures, the rsa_pss_pss
+// signatures of a certificate with an RSASSA-PSS key, DHE or CCM suites,
 // ffdhe groups.
 //
 // Settings that limit the suites or groups to some crypto/tls implements
@@ -110,7 +112,7 @@ func (o *TLSOptions) retryReason(err error) (string, bool) {
 	default:
 		return "", false
 	}
-	return "the server refused crypto/tls's ClientHello (" + ae.Name() + " alert); tlstrace's own engine also offers Ed448 signatures, finite-field DHE, the ffdhe groups and AES-CCM", true
+	return "the server refused crypto/tls's ClientHello (" + ae.Name() + " alert); tlstrace's own engine also offers Ed448 signatures, the rsa_pss_pss signatures of RSASSA-PSS certificates, finite-field DHE, the ffdhe groups and AES-CCM", true
 }
 
 // retrySuites12 are the TLS 1.0–1.2 suites the own engine offers when it

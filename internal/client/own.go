@@ -113,6 +113,10 @@ func switchReason(why string, hc *handshake.Conn) string {
 	switch {
 	case s.PeerSignatureScheme == 0x0808:
 		return why + "; the server signs with ed448, which crypto/tls does not implement"
+	case s.PeerSignatureScheme >= 0x0809 && s.PeerSignatureScheme <= 0x080b:
+		// crypto/tls neither offers these schemes nor reads a
+		// certificate whose key is RSASSA-PSS (RFC 4055).
+		return why + "; the server signs with " + wire.SignatureSchemeName(s.PeerSignatureScheme) + ", its certificate's key being RSASSA-PSS, which crypto/tls does not implement"
 	case s.CipherSuite != 0 && !suites.Go(s.CipherSuite):
 		return why + "; the server chose " + wire.CipherSuiteName(s.CipherSuite) + ", which crypto/tls does not implement"
 	case suites.FFDHE(s.Group):
