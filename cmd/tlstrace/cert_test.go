@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -437,5 +438,31 @@ func TestVerifyLiveAndPathLen(t *testing.T) {
 		if !strings.Contains(out, w) {
 			t.Errorf("JSON lacks %s", w)
 		}
+	}
+}
+
+// TestCertSignRequestBadName: a request made by openssl whose
+// subjectAltName holds what is not a DNS name, or an e-mail address that
+// is not one, is refused by cert sign (exit 3), naming the name, as
+// --san refuses it; --san, which replaces the request's names, signs it.
+func TestCertSignRequestBadName(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "cert", "ca", "--cn", "Signing CA", "-o", p("ca.pem"), "--key-out", p("ca.key"))
+	for i, san := range []string{"DNS:a..b.test", "DNS:-x.test", "DNS:x_y z.test", "DNS:*.*.test", "email:alice"} {
+		csr := p(fmt.Sprintf("r%d.csr", i))
+		osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("r.key"), "-out", csr,
+			"-subj", "/CN=r.test", "-addext", "subjectAltName="+san)
+		code, _, stderr := runCode("cert", "sign", csr, "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "-o", p("r.pem"))
+		_, name, _ := strings.Cut(san, ":")
+		if code != exitInput || !strings.Contains(stderr, strconv.Quote(name)) || !strings.Contains(stderr, "--san") {
+			t.Errorf("%s: exit %d, want %d and the name with a hint to use --san:\n%s", san, code, exitInput, stderr)
+		}
+		if _, err := os.Stat(p("r.pem")); err == nil {
+			t.Fatalf("%s: a certificate was written", san)
+		}
+		runOK(t, "cert", "sign", csr, "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "--san", "r.test", "-o", p("r.pem"))
+		os.Remove(p("r.pem"))
 	}
 }

@@ -216,6 +216,8 @@ func certJobError(err error) error {
 		return fail(exitInput, err, "give its password with --ca-pass")
 	case errors.Is(err, certgen.ErrValidityOrder):
 		return fail(exitUsage, flagError(err), "the end of validity (--days from the start, or --not-after) must come after its start (--not-before, or five minutes ago)")
+	case errors.Is(err, certgen.ErrRequestName):
+		return fail(exitInput, err, "name the certificate's subjects with --san, which replaces the request's subjectAltName")
 	case errors.Is(err, certgen.ErrIssuerNotCA):
 		return fail(exitInput, err, "issue from a CA's certificate (tlstrace cert ca), not from a leaf's")
 	case errors.Is(err, certgen.ErrIssuerKeyMismatch):

@@ -190,6 +190,13 @@ func (j *Job) Sign(name string) (Made, error) {
 	if j.CACert == "" {
 		return Made{}, settingsErr(ErrNoIssuer)
 	}
+	if len(j.SANs) == 0 {
+		// The request's names are copied as they are: each must be one
+		// that --san would take.
+		if err := checkRequestNames(req); err != nil {
+			return Made{}, &Error{Step: StepRead, Name: name, Err: fmt.Errorf("%s: %w", name, err)}
+		}
+	}
 	return j.issue(req)
 }
 

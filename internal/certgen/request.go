@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
+
+	"github.com/tlstrace/tlstrace/internal/setting"
 )
 
 // More extensions of RFC 5280, Section 4.2.1, that a request may ask for.
@@ -270,6 +274,36 @@ func ekuName(oid asn1.ObjectIdentifier, usages []x509.ExtKeyUsage) (name string,
 		}
 	}
 	return oid.String(), false
+}
+
+// ErrRequestName is a request whose subjectAltName holds a name that no
+// certificate should carry; the error says which and why.
+var ErrRequestName = errors.New("the request's subjectAltName holds a name a certificate cannot carry")
+
+// checkRequestNames refuses a request whose subjectAltName holds a DNS
+// name that is not one (dnsname.Check, as AddSANs refuses it), or an
+// e-mail address that does not parse (RFC 5322), which crypto/x509 reads
+// as they are.
+func checkRequestNames(r *x509.CertificateRequest) error {
+	for _, n := range r.DNSNames {
+		if err := checkDNSName("DNS:"+n, n); err != nil {
+			var se *setting.Error
+			if errors.As(err, &se) {
+				err = se.Err
+			}
+			return fmt.Errorf("%w: DNS:%q: %w", ErrRequestName, n, err)
+		}
+	}
+	for _, e := range r.EmailAddresses {
+		a, err := mail.ParseAddress(e)
+		if err == nil && a.Address != e {
+			err = errors.New("not an address alone (local-part@domain)")
+		}
+		if err != nil {
+			return fmt.Errorf("%w: email:%q: %w", ErrRequestName, e, err)
+		}
+	}
+	return nil
 }
 
 // requestNames lists the subject alternative names crypto/x509 read from
