@@ -139,6 +139,23 @@ type Anomaly struct {
 	Text string `json:"text"`
 }
 
+// AppendEnum appends the JSON object of a code point, `{"name":…,"value":…`,
+// without its closing brace. A code point no registry names is named
+// unknown_N, N its value, as the alerts, content types and handshake
+// types of no name are: a name is never empty.
+func AppendEnum(b []byte, name string, value uint64) []byte {
+	b = append(b, `{"name":`...)
+	if name == "" {
+		b = append(b, `"unknown_`...)
+		b = strconv.AppendUint(b, value, 10)
+		b = append(b, '"')
+	} else {
+		b = appendString(b, name)
+	}
+	b = append(b, `,"value":`...)
+	return strconv.AppendUint(b, value, 10)
+}
+
 // Hex returns b as lowercase hex.
 func Hex(b []byte) string { return hex.EncodeToString(b) }
 
@@ -193,10 +210,7 @@ func (n *Node) appendJSON(b []byte) []byte {
 	case String:
 		return appendString(b, n.Str)
 	case Enum:
-		b = append(b, `{"name":`...)
-		b = appendString(b, n.Str)
-		b = append(b, `,"value":`...)
-		b = strconv.AppendUint(b, n.Uint, 10)
+		b = AppendEnum(b, n.Str, n.Uint)
 		if n.Note != "" {
 			b = append(b, `,"note":`...)
 			b = appendString(b, n.Note)

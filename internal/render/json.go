@@ -130,11 +130,7 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 }
 
 func appendEnum(b []byte, e trace.Enum) []byte {
-	b = append(b, `{"name":`...)
-	b = field.AppendString(b, e.Name)
-	b = append(b, `,"value":`...)
-	b = strconv.AppendUint(b, e.Value, 10)
-	return append(b, '}')
+	return append(field.AppendEnum(b, e.Name, e.Value), '}')
 }
 
 // appendAnomalies writes `,"anomalies":[…]` when there are any.

@@ -98,6 +98,12 @@ type Enum struct {
 	Value uint64 `json:"value"`
 }
 
+// MarshalJSON writes e as the JSON contract does (field.AppendEnum): a
+// code point without a name is named unknown_N.
+func (e Enum) MarshalJSON() ([]byte, error) {
+	return append(field.AppendEnum(nil, e.Name, e.Value), '}'), nil
+}
+
 // Record describes the TLS record that carried an event.
 type Record struct {
 	// Type and Version are those of the record header, as on the wire.

@@ -294,7 +294,7 @@ func NewMessage(m *wire.Message, msgType int) *Message {
 			SSLv2:               ch.SSLv2,
 			ServerName:          ch.ServerName,
 			HasServerName:       ch.HasServerName,
-			CipherSuites:        enums16(ch.CipherSuites, wire.CipherSuiteName),
+			CipherSuites:        enums16(ch.CipherSuites, wire.SuiteNameOrGREASE),
 			Compression:         enums8(ch.Compression, wire.CompressionMethodName),
 			SupportedVersions:   enums16(ch.SupportedVersions, wire.VersionName),
 			Groups:              enums16(ch.Groups, wire.GroupName),

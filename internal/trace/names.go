@@ -12,8 +12,9 @@ const VersionTLS13 = wire.VersionTLS13
 // VersionEnum names a protocol version (SSL 2.0 to TLS 1.3).
 func VersionEnum(v uint16) Enum { return enum16(v, wire.VersionName) }
 
-// SuiteEnum names a cipher suite; Name is "" for one the registry lacks.
-func SuiteEnum(s uint16) Enum { return enum16(s, wire.CipherSuiteName) }
+// SuiteEnum names a cipher suite ("GREASE" for a GREASE value); Name is
+// "" for one the registry lacks.
+func SuiteEnum(s uint16) Enum { return enum16(s, wire.SuiteNameOrGREASE) }
 
 // GroupEnum names a key exchange group.
 func GroupEnum(g uint16) Enum { return enum16(g, wire.GroupName) }

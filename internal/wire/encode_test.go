@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -509,5 +510,36 @@ func TestParsePSKAndAnonKeyExchanges(t *testing.T) {
 				t.Errorf("%04x: psk_identity", c.suite)
 			}
 		}
+	}
+}
+
+// TestUnknownNamesJSON: in a ClientHello's JSON fields, a GREASE cipher
+// suite is named GREASE as the GREASE values of the other lists are, a
+// code point no registry names is unknown_N, and a duplicate unknown
+// extension's anomaly names its number.
+func TestUnknownNamesJSON(t *testing.T) {
+	ch := &ClientHello{
+		Version:      VersionTLS12,
+		Random:       make([]byte, 32),
+		CipherSuites: []uint16{0x0a0a, 0x1301, 0x1399},
+		Extensions: []Extension{
+			must[Extension](t)(SupportedGroupsExtension([]uint16{0x3a3a, 29, 0x7777})),
+			{Type: 0x1234, Data: []byte{1}},
+			{Type: 0x1234},
+		},
+	}
+	m := ParseHandshake(Context{}, must[[]byte](t)(ch.Marshal()))
+	if m.Err != nil {
+		t.Fatal(m.Err)
+	}
+	js := string(m.Fields.AppendJSON(nil))
+	for _, want := range []string{`{"name":"GREASE","value":2570,"note":"GREASE"}`, `{"name":"unknown_5017","value":5017}`,
+		`{"name":"GREASE","value":14906,"note":"GREASE"}`, `{"name":"unknown_30583","value":30583}`, `"extension_type":{"name":"unknown_4660","value":4660}`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("the fields lack %s:\n%s", want, js)
+		}
+	}
+	if !slices.ContainsFunc(m.Anomalies, func(a field.Anomaly) bool { return strings.Contains(a.Text, "duplicate extension 4660 (0x1234)") }) {
+		t.Errorf("anomalies %v do not name the duplicate extension 4660 (0x1234)", m.Anomalies)
 	}
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"fmt"
 	"github.com/tlstrace/tlstrace/internal/field"
 )
 
@@ -49,7 +50,7 @@ func extName(t uint16) string {
 	if n := ExtensionName(t); n != "" {
 		return n
 	}
-	return "unknown"
+	return fmt.Sprintf("%d (0x%04x)", t, t)
 }
 
 // extensionBody decodes one extension's data into the item's node. On

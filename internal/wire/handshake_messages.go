@@ -11,7 +11,7 @@ import (
 )
 
 func versionNamer(v uint64) string     { return VersionName(uint16(v)) }
-func suiteNamer(v uint64) string       { return CipherSuiteName(uint16(v)) }
+func suiteNamer(v uint64) string       { return SuiteNameOrGREASE(uint16(v)) }
 func groupNamer(v uint64) string       { return GroupName(uint16(v)) }
 func schemeNamer(v uint64) string      { return SignatureSchemeName(uint16(v)) }
 func compressionNamer(v uint64) string { return CompressionMethodName(uint8(v)) }

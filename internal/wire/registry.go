@@ -12,6 +12,15 @@ import (
 // CipherSuiteName returns the IANA name of a cipher suite, "" if unknown.
 func CipherSuiteName(id uint16) string { return cipherSuites[id] }
 
+// SuiteNameOrGREASE is CipherSuiteName, with "GREASE" for a GREASE value
+// (RFC 8701) as the other registries' namers give it.
+func SuiteNameOrGREASE(id uint16) string {
+	if isGREASE(id) {
+		return "GREASE"
+	}
+	return cipherSuites[id]
+}
+
 // KeyExchange is the key exchange a TLS 1.0-1.2 cipher suite uses, which
 // decides the form of server_key_exchange and client_key_exchange.
 type KeyExchange uint8
