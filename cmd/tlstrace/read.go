@@ -76,6 +76,9 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	keys := keylog.New()
 	if o.keylog != "" {
 		k, warnings, err := keylog.ReadFile(o.keylog)
+		if errors.Is(err, keylog.ErrNotKeyLog) {
+			return fail(exitInput, err, "--keylog takes the key log (SSLKEYLOGFILE); the capture is the argument")
+		}
 		if err != nil {
 			return fail(exitInput, err, "")
 		}
@@ -124,7 +127,7 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	} else {
 		err = source.Render(in, stdout, func() source.Append { return render.NewAppender(ro) }, so)
 		if err != nil {
-			err = fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
+			err = readFail(path, err)
 		}
 	}
 	if p != nil {
@@ -167,8 +170,21 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 			err = ferr
 		}
 		if err != nil {
-			return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), "")
+			return readFail(path, err)
 		}
 		return nil
 	})
+}
+
+// readFail is the error of a capture that could not be read, with a hint
+// when it is no capture at all.
+func readFail(path string, err error) error {
+	hint := ""
+	if nc := (*capture.NotCaptureError)(nil); errors.As(err, &nc) {
+		hint = "give a capture as tcpdump -w, dumpcap, tshark -w or Wireshark write it (pcap or pcapng)"
+		if nc.Looks() == "like a key log" {
+			hint = "this looks like a key log: give it with --keylog, and the capture as the argument"
+		}
+	}
+	return fail(exitInput, fmt.Errorf("reading %s: %w", path, err), hint)
 }

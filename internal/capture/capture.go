@@ -219,6 +219,49 @@ func Read(r io.Reader, h Handler, opts Options) error {
 	return err
 }
 
+// NotCaptureError is an input that is neither a pcap nor a pcapng file:
+// too short to say (Size, its length), or with other first bytes
+// (Magic; Size is then -1).
+type NotCaptureError struct {
+	Size  int
+	Magic [4]byte
+}
+
+func (e *NotCaptureError) Error() string {
+	if e.Size >= 0 {
+		return fmt.Sprintf("capture: not a pcap or pcapng file: %d bytes", e.Size)
+	}
+	msg := fmt.Sprintf("capture: not a pcap or pcapng file (it begins with 0x%x", e.Magic[:])
+	if what := e.Looks(); what != "" {
+		msg += ", " + what
+	}
+	return msg + ")"
+}
+
+// Looks says what the first bytes look like when they say something: a
+// key log, other text, a compressed file. "" otherwise.
+func (e *NotCaptureError) Looks() string {
+	m := e.Magic[:]
+	switch {
+	case e.Size >= 0:
+		return ""
+	case string(m) == "CLIE" || string(m) == "SERV" || string(m) == "EXPO" || string(m) == "EARL" || string(m) == "RSA ":
+		return "like a key log"
+	case m[0] == 0x1f && m[1] == 0x8b:
+		return "gzip-compressed"
+	case m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd:
+		return "zstd-compressed"
+	case string(m) == "----":
+		return "like PEM text"
+	}
+	for _, c := range m {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c > 0x7e {
+			return ""
+		}
+	}
+	return "text"
+}
+
 // ReadStats is Read that also returns what was skipped.
 func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	if opts.MaxBuffered <= 0 {
@@ -231,7 +274,7 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	rd.src = source{r: r, ret: opts.Retain, rescue: rd.rescue}
 	magic, err := rd.peek(4)
 	if errors.Is(err, errShort) {
-		return rd.stats, fmt.Errorf("capture: not a pcap or pcapng file: %d bytes", len(magic))
+		return rd.stats, &NotCaptureError{Size: len(magic)}
 	}
 	if err != nil {
 		// The input could not be read (a directory, a device error):
@@ -244,7 +287,7 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	case 0xA1B2C3D4, 0xD4C3B2A1, 0xA1B23C4D, 0x4D3CB2A1:
 		err = rd.pcap()
 	default:
-		err = fmt.Errorf("capture: not a pcap or pcapng file (magic %x)", magic)
+		err = &NotCaptureError{Size: -1, Magic: [4]byte(magic)}
 	}
 	rd.closeAll()
 	if opts.Done != nil {

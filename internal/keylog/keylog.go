@@ -359,12 +359,23 @@ func ReadFile(name string) (*Log, []Warning, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	l, warnings, err := Parse(f)
+	br := bufio.NewReader(f)
+	if head, _ := br.Peek(512); bytes.IndexByte(head, 0) >= 0 {
+		// A key log is text; a NUL byte says it is something else (a
+		// capture given in its place), which would give a warning for
+		// each of its "lines".
+		return nil, nil, fmt.Errorf("%s: %w", name, ErrNotKeyLog)
+	}
+	l, warnings, err := Parse(br)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading key log %s: %w", name, err)
 	}
 	return l, warnings, nil
 }
+
+// ErrNotKeyLog is a file given as a key log that is binary: no key log
+// (text lines "LABEL CLIENT_RANDOM SECRET") holds a NUL byte.
+var ErrNotKeyLog = errors.New("not a key log: it holds binary data, where a key log holds lines of text (LABEL CLIENT_RANDOM SECRET)")
 
 // parser holds the state of one Parse.
 type parser struct {
