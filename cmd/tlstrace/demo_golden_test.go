@@ -63,9 +63,9 @@ func TestGoldenDemo(t *testing.T) {
 		done string
 	}{
 		{"demo-TLSv13-http1.1.txt", []string{"demo", "--http1.1"}, "HandshakeComplete"},
-		{"demo-TLSv13-http1.1-curl.txt", []string{"demo", "--http1.1", "--format", "curl"}, "* ALPN:"},
-		{"demo-TLSv13-h2-curl.txt", []string{"demo", "--format", "curl"}, "* ALPN:"},
-		{"demo-TLSv12-http1.1-curl.txt", []string{"demo", "--tls12", "--http1.1", "--format", "curl"}, "* ALPN:"},
+		{"demo-TLSv13-http1.1-curl.txt", []string{"demo", "--http1.1", "--format", "curl"}, "* ALPN: server"},
+		{"demo-TLSv13-h2-curl.txt", []string{"demo", "--format", "curl"}, "* ALPN: server"},
+		{"demo-TLSv12-http1.1-curl.txt", []string{"demo", "--tls12", "--http1.1", "--format", "curl"}, "* ALPN: server"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

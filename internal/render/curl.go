@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"time"
 
@@ -143,7 +144,7 @@ func (c *Curl) Event(ev *trace.Event) {
 			c.printf("*  subject: %s\n", leaf.Subject)
 			c.printf("*  start date: %s\n", curlDate(leaf.NotBefore))
 			c.printf("*  expire date: %s\n", curlDate(leaf.NotAfter))
-			c.printf("*  subjectAltName: %s\n", strings.Join(leaf.SANs, ", "))
+			c.printf("*  %s\n", curlSANLine(p.Host, leaf.SANs))
 			c.printf("*  issuer: %s\n", leaf.Issuer)
 		}
 		if ev.Error != "" {
@@ -160,6 +161,13 @@ func (c *Curl) Event(ev *trace.Event) {
 			}
 		}
 		c.printf("> %s %s %s\n", p.Method, pathOf(p.URL), proto)
+		for _, h := range p.Headers {
+			if v, ok := strings.CutPrefix(h, ":authority: "); ok {
+				// curl -v shows an HTTP/2 request's :authority as
+				// the Host header it stands for.
+				c.printf("> Host: %s\n", v)
+			}
+		}
 		for _, h := range p.Headers {
 			if !strings.HasPrefix(h, ":") {
 				c.printf("> %s\n", h)
@@ -205,6 +213,10 @@ func (c *Curl) tls(ev *trace.Event) {
 	msg, _ := ev.Payload.(*trace.Message)
 	if msg != nil && msg.ClientHello != nil && ev.Type == trace.TypeClientHello {
 		h := msg.ClientHello
+		if len(h.ALPN) > 0 && ev.From == trace.Client {
+			// curl says what it offers before its ClientHello.
+			c.printf("* ALPN: offers %s\n", strings.Join(h.ALPN, ","))
+		}
 		v := "TLS 1.2"
 		if h.SupportedVersions != nil {
 			if len(h.SupportedVersions) > 0 {
@@ -259,6 +271,39 @@ func curlAlert(name string) string {
 	s = strings.ReplaceAll(s, "unknown ca", "unknown CA")
 	s = strings.ReplaceAll(s, "psk", "PSK")
 	return s
+}
+
+// curlSANLine is curl's line on the leaf's subjectAltName (OpenSSL's
+// backend, lib/vtls/openssl.c): the name that matched the host, or that
+// none did; the names themselves when no host was checked.
+func curlSANLine(host string, sans []string) string {
+	if host == "" {
+		return "subjectAltName: " + strings.Join(sans, ", ")
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	for _, san := range sans {
+		switch {
+		case ip != nil:
+			if sanIP := net.ParseIP(san); sanIP != nil && sanIP.Equal(ip) {
+				return fmt.Sprintf("subjectAltName: host %q matched cert's IP address!", host)
+			}
+		case net.ParseIP(san) == nil && sanMatches(san, host):
+			return fmt.Sprintf("subjectAltName: host %q matched cert's %q", host, san)
+		}
+	}
+	return "subjectAltName does not match " + host
+}
+
+// sanMatches reports whether the DNS name san matches host as
+// crypto/x509 matches them: without case and a final dot, a wildcard
+// standing for the whole leftmost label.
+func sanMatches(san, host string) bool {
+	san, host = strings.TrimSuffix(strings.ToLower(san), "."), strings.TrimSuffix(strings.ToLower(host), ".")
+	if rest, ok := strings.CutPrefix(san, "*."); ok {
+		_, hostRest, found := strings.Cut(host, ".")
+		return found && hostRest == rest && !strings.HasPrefix(host, ".")
+	}
+	return san == host
 }
 
 func curlDate(t time.Time) string {
