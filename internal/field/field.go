@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Kind says which value a Node holds.
@@ -163,6 +164,15 @@ func Hex(b []byte) string { return hex.EncodeToString(b) }
 // as an array, an Enum as {"name", "value"}, Bytes as a hex string and the
 // other kinds as JSON scalars. A note is kept as "note" inside enums and
 // objects.
+//
+// A JSON string holds Unicode text only, and a String's bytes come from
+// the wire (a host name, an ALPN protocol, a header) where a peer may send
+// any byte: encoding/json writes each byte that is not UTF-8 as U+FFFD, so
+// 0xFF and the three bytes EF BF BD would read the same. So an object's
+// String that is not valid UTF-8 is followed by the key NAME_hex, its exact
+// bytes in hex, and an object's List holding such a String by NAME_hex, a
+// list of the hex of each of its items (null for an item that is not a
+// String). Valid text gets no such key.
 func (n *Node) MarshalJSON() ([]byte, error) {
 	return n.AppendJSON(nil), nil
 }
@@ -181,6 +191,12 @@ func (n *Node) appendJSON(b []byte) []byte {
 			b = appendString(b, c.Name)
 			b = append(b, ':')
 			b = c.appendJSON(b)
+			if c.notUTF8() {
+				b = append(b, ',')
+				b = appendString(b, c.Name+"_hex")
+				b = append(b, ':')
+				b = c.appendHex(b)
+			}
 		}
 		if n.Note != "" {
 			if len(n.Children) > 0 {
@@ -218,6 +234,44 @@ func (n *Node) appendJSON(b []byte) []byte {
 		return append(b, '}')
 	}
 	return append(b, "null"...)
+}
+
+// notUTF8 reports whether n is a String whose bytes are not valid UTF-8, or
+// a List holding one.
+func (n *Node) notUTF8() bool {
+	switch n.Kind {
+	case String:
+		return !utf8.ValidString(n.Str)
+	case List:
+		for _, c := range n.Children {
+			if c.Kind == String && !utf8.ValidString(c.Str) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// appendHex appends the exact bytes of a String as a hex string, and of a
+// List's Strings as a list of them (null for an item of another kind).
+func (n *Node) appendHex(b []byte) []byte {
+	if n.Kind != List {
+		b = append(b, '"')
+		b = AppendHex(b, []byte(n.Str))
+		return append(b, '"')
+	}
+	b = append(b, '[')
+	for i, c := range n.Children {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if c.Kind == String {
+			b = c.appendHex(b)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	return append(b, ']')
 }
 
 // appendString appends s as a JSON string, escaped the way encoding/json does.

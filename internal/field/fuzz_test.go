@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
+	"unicode/utf8"
 )
 
 // buildTree makes a tree from a program: each byte of ops adds a node of
@@ -64,6 +66,9 @@ func plain(n *Node) any {
 			// A byte that is not UTF-8 is written as U+FFFD, so two
 			// names can become the same key: the later one wins.
 			m[string([]rune(c.Name))] = plain(c)
+			if h := hexOf(c); h != nil {
+				m[string([]rune(c.Name+"_hex"))] = h
+			}
 		}
 		if n.Note != "" {
 			m["note"] = n.Note
@@ -84,11 +89,42 @@ func plain(n *Node) any {
 	case String:
 		return n.Str
 	case Enum:
-		m := map[string]any{"name": n.Str, "value": n.Uint}
+		name := n.Str
+		if name == "" {
+			name = "unknown_" + strconv.FormatUint(n.Uint, 10)
+		}
+		m := map[string]any{"name": name, "value": n.Uint}
 		if n.Note != "" {
 			m["note"] = n.Note
 		}
 		return m
+	}
+	return nil
+}
+
+// hexOf returns what MarshalJSON adds after n under NAME_hex: a String's
+// bytes in hex when they are not UTF-8, a List's items' when one of its
+// Strings is not; nil when it adds nothing.
+func hexOf(n *Node) any {
+	switch n.Kind {
+	case String:
+		if !utf8.ValidString(n.Str) {
+			return hex.EncodeToString([]byte(n.Str))
+		}
+	case List:
+		l := []any{}
+		bad := false
+		for _, c := range n.Children {
+			if c.Kind != String {
+				l = append(l, nil)
+				continue
+			}
+			bad = bad || !utf8.ValidString(c.Str)
+			l = append(l, hex.EncodeToString([]byte(c.Str)))
+		}
+		if bad {
+			return l
+		}
 	}
 	return nil
 }
