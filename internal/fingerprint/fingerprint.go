@@ -109,6 +109,18 @@ func (h *Hello) JA3() (string, string) {
 	return s, hex.EncodeToString(sum[:])
 }
 
+// ja4Versions is JA4's table of versions (FoxIO's JA4.md, "TLS and DTLS
+// Version"); a version not in it is "00". SSL 2.0 is 0x0002, the version
+// its CLIENT-HELLO carries: earlier texts of JA4.md gave 0x0200 for SSL 2.0
+// and 0x0100 for an "SSL 1.0", which FoxIO withdrew ("SSL 2.0 is 0x0002,
+// SSL 1.0 never existed"), as Wireshark's JA4 does; so 0x0200 and 0x0100
+// are "00". The DTLS versions are in the table too, as JA4 maps version
+// numbers whatever carries them.
+var ja4Versions = map[uint16]string{
+	0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2",
+	0xfeff: "d1", 0xfefd: "d2", 0xfefc: "d3",
+}
+
 // JA4 returns the JA4 TLS client fingerprint (over TCP), e.g.
 // t13d1516h2_8daaf6152771_e5627efa2ab1.
 func (h *Hello) JA4() string {
@@ -116,7 +128,7 @@ func (h *Hello) JA4() string {
 	if v := noGREASE(h.SupportedVersions); len(v) > 0 {
 		version = slices.Max(v)
 	}
-	vs := map[uint16]string{0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2"}[version]
+	vs := ja4Versions[version]
 	if vs == "" {
 		vs = "00"
 	}

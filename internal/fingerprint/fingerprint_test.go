@@ -85,3 +85,30 @@ func TestParseTruncatedHello(t *testing.T) {
 		}
 	}
 }
+
+// TestJA4Version checks JA4's version table, the highest of
+// supported_versions before legacy_version: SSL 2.0 is 0x0002, and the
+// values FoxIO withdrew, 0x0200 (once SSL 2.0) and 0x0100 (once SSL 1.0),
+// are unknown.
+func TestJA4Version(t *testing.T) {
+	for _, c := range []struct {
+		legacy    uint16
+		supported []uint16
+		want      string
+	}{
+		{0x0303, nil, "t12"},
+		{0x0300, nil, "ts3"},
+		{0x0002, nil, "ts2"},
+		{0x0200, nil, "t00"},
+		{0x0100, nil, "t00"},
+		{0x0303, []uint16{0x0a0a, 0x0304, 0x0303}, "t13"},
+		{0xfefd, nil, "td2"},
+		{0xfeff, nil, "td1"},
+		{0x0305, nil, "t00"},
+	} {
+		h := &Hello{LegacyVersion: c.legacy, SupportedVersions: c.supported, CipherSuites: []uint16{0x002f}}
+		if got := h.JA4(); got[:3] != c.want {
+			t.Errorf("legacy_version %#04x, supported_versions %x: JA4 %s, want %s…", c.legacy, c.supported, got, c.want)
+		}
+	}
+}
