@@ -223,3 +223,76 @@ func TestServeWireFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestServeReadsWhatTheTLSStackLeft sends serve what crypto/tls gives up
+// on after a record header's worth of bytes, and checks that the trace
+// holds the rest of what the client sent, read off the socket before the
+// close, and that its events are in time order: a whole SSL 2.0 hello is
+// decoded (crypto/tls reads five of its bytes), one cut short says how
+// much of it came, and a record header refused at once is reported after
+// the server's alert, when the connection ended.
+func TestServeReadsWhatTheTLSStackLeft(t *testing.T) {
+	// An SSL 2.0 CLIENT-HELLO offering TLS 1.2 (RFC 5246, Appendix E.2):
+	// two cipher specs, no session ID, a 16-byte challenge.
+	body := append([]byte{1, 3, 3, 0, 6, 0, 0, 0, 16, 0x00, 0xc0, 0x2f, 0x00, 0x00, 0x2f}, make([]byte, 16)...)
+	whole := append([]byte{0x80, byte(len(body))}, body...)
+	// The same, its header announcing two bytes more than come.
+	short := append([]byte{0x80, byte(len(body) + 2)}, body...)
+	cases := []struct {
+		name  string
+		sent  []byte
+		check func(t *testing.T, evs []jsonEvent)
+	}{
+		{"sslv2-hello", whole, func(t *testing.T, evs []jsonEvent) {
+			ev := findEvent(evs, "client", "client_hello")
+			if ev == nil || ev.Record == nil || ev.Record.Length != len(body) {
+				t.Errorf("no client_hello of the whole SSL 2.0 hello: %+v", ev)
+			}
+			if ev := findEvent(evs, "client", "partial_record"); ev != nil {
+				t.Errorf("partial_record: %s", ev.Error)
+			}
+		}},
+		{"sslv2-hello-cut-short", short, func(t *testing.T, evs []jsonEvent) {
+			ev := findEvent(evs, "client", "partial_record")
+			if want := fmt.Sprintf("(%d of the %d bytes its header announces seen)", len(body), len(body)+2); ev == nil || !strings.Contains(ev.Error, want) {
+				t.Errorf("partial_record %+v, want %q", ev, want)
+			}
+		}},
+		{"oversized-record-header", []byte{22, 3, 1, 0xff, 0xff}, func(t *testing.T, evs []jsonEvent) {
+			if findEvent(evs, "client", "partial_record") == nil || findEvent(evs, "server", "alert") == nil {
+				t.Errorf("no partial_record and alert")
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := tlstest.FreePort(t)
+			out, stop := startServe(t, port, "--self-signed")
+			conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := conn.Write(c.sent); err != nil {
+				t.Fatal(err)
+			}
+			// The server answers with an alert and closes.
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			io.Copy(io.Discard, conn)
+			for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `"type":"handshake_failed"`) && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			stop()
+			evs := parseEvents(t, out.String())
+			for i := 1; i < len(evs); i++ {
+				if evs[i].T < evs[i-1].T {
+					t.Errorf("%s (t=%f) after %s (t=%f)", evs[i].Type, evs[i].T, evs[i-1].Type, evs[i-1].T)
+				}
+			}
+			c.check(t, evs)
+			if t.Failed() {
+				t.Logf("events:\n%s", out)
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
@@ -556,6 +557,15 @@ type hookConn struct {
 	once    sync.Once
 }
 
+// SyscallConn gives the socket of the connection, through which the tap
+// reads what the client sent without waiting (source.Tap.DrainNow).
+func (c *hookConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
+}
+
 func (c *hookConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.onClose)
@@ -629,6 +639,11 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 			evicted: p.evicted.Load(), held: time.Since(p.start), reads: int(fb.reads.Load()), head: fb.head}
 		if last := fb.last.Load(); last != 0 {
 			x.quiet = time.Since(time.Unix(0, last))
+		}
+		if tap != nil {
+			// What the client sent that the TLS stack did not read
+			// (the rest of an SSL 2.0 hello) is part of the trace.
+			tap.DrainNow()
 		}
 		conn.Close()
 		if tap != nil {

@@ -262,6 +262,16 @@ func (c *Tap) Drain() {
 	if !c.writeFailed.Load() {
 		return
 	}
+	c.DrainNow()
+}
+
+// DrainNow decodes what the peer sent that the connection holds unread,
+// without waiting for more, as Drain does once a write failed. A server
+// whose TLS stack gave up on what a client sent first calls it before
+// closing: crypto/tls reads a record header's worth of an SSL 2.0 hello,
+// or of bytes that are not TLS, and stops, and the rest of what the client
+// sent, which a capture of the connection holds, is then decoded too.
+func (c *Tap) DrainNow() {
 	for deadline := time.Now().Add(drainWait); !c.reading.TryLock(); {
 		if time.Now().After(deadline) {
 			return
@@ -320,6 +330,7 @@ func (c *Tap) Finish() {
 		if !c.peerEnded {
 			c.dec.StoppedReading(c.local.Other())
 		}
+		c.dec.EndedAt(c.t.now())
 		c.t.sink.closeConn(c.dec, c.id)
 		c.finished = true
 		c.t.mu.Unlock()

@@ -394,6 +394,19 @@ func (c *Conn) StoppedReading(side Side) {
 	}
 }
 
+// EndedAt says when the connection was seen to end, live: what Close
+// reports of it (a record or message it ended inside) is known then, so
+// those events have that time rather than that of the side's last bytes,
+// which may come before what the other side sent since (a server's alert
+// at a record header it refuses), and events stay in time order.
+func (c *Conn) EndedAt(t time.Time) {
+	for s := range c.dirs {
+		if d := &c.dirs[s]; t.After(d.at.Time) {
+			d.at.Time = t
+		}
+	}
+}
+
 // ended says how the bytes of d ended inside what (a record, a message, a
 // line; n says how much of it was seen): cut by the connection's end, or
 // not read further because the other side closed first.
