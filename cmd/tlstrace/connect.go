@@ -104,7 +104,9 @@ func runConnect(ctx context.Context, addr string, o *connectOptions, stdin io.Re
 		s.TLS.ALPN = strings.Split(o.alpn, ",")
 	}
 	err = client.Connect(ctx, tr, s, stdin, stdout)
-	return finishOutput(clientErrorWith(err, connectAdvice), out.Flush, doneHTML)
+	cerr := clientErrorWith(err, connectAdvice)
+	emitRunFailed(tr, o.jsonOut, err, cerr)
+	return finishOutput(cerr, out.Flush, doneHTML)
 }
 
 // connectAdvice words the advice that names get's flags elsewhere:

@@ -41,6 +41,43 @@ func TestConnect(t *testing.T) {
 	}
 }
 
+// TestConnectRunFailed has connect fail against openssl s_server, whose
+// CA it is not given: with --json the trace (on stderr, as connect
+// writes it) ends with the run's failure, which says what the error and
+// hint lines say; the HTML report, which shows them at its head, has no
+// step of it.
+func TestConnectRunFailed(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil)
+	port := tlstest.FreePort(t)
+	startServer(t, "ACCEPT", "openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-rev", "-naccept", "1")
+	stdin = strings.NewReader("")
+	defer func() { stdin = os.Stdin }()
+	report := dir + "/report.html"
+	code, _, stderr := runCode("connect", fmt.Sprintf("localhost:%d", port), "--json", "--html", report)
+	if code != exitVerify {
+		t.Fatalf("exit %d, want %d: %s", code, exitVerify, stderr)
+	}
+	var lines, said []string
+	for l := range strings.Lines(stderr) {
+		if strings.HasPrefix(l, "{") {
+			lines = append(lines, l)
+		} else {
+			said = append(said, l)
+		}
+	}
+	checkRunFailed(t, strings.Join(lines, ""), strings.Join(said, ""), code)
+	html, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(html), "run_failed") || strings.Contains(string(html), "RunFailed") {
+		t.Errorf("the HTML report shows the run_failed event")
+	}
+}
+
 // TestConnectStartTLS runs each plaintext upgrade (SMTP, IMAP, POP3, FTP)
 // against a small server speaking that dialog, whose TLS side is
 // crypto/tls.

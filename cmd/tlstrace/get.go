@@ -274,7 +274,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 			err = perr
 		}
 	}
-	err = finishOutput(clientError(err), out.Flush, doneHTML)
+	cerr := clientError(err)
+	emitRunFailed(tr, o.jsonOut, err, cerr)
+	err = finishOutput(cerr, out.Flush, doneHTML)
 	if bodyBuf != nil {
 		fmt.Fprint(stdout, bodyBuf.String())
 	}
@@ -411,6 +413,40 @@ func newLiveWriter(stdout io.Writer, jsonOut bool, format string, verbose int) (
 		return nil, fail(exitUsage, fmt.Errorf("unknown --format %q", format), "use text, curl or trace")
 	}
 	return w, nil
+}
+
+// emitRunFailed emits, with --json, the failure of a live run as its last
+// event (info run_failed): err as the command returns it (its message,
+// hint and exit code, as standard error and the HTML report give them),
+// and the step that failed, from raw, the client's error that err was
+// made of. It emits nothing when err is nil.
+func emitRunFailed(tr *source.Tracer, jsonOut bool, raw, err error) {
+	if err == nil || !jsonOut {
+		return
+	}
+	msg, hint := outcome(err)
+	p := &trace.RunFailed{ExitCode: exitCode(err), Hint: hint}
+	var ce *client.Error
+	var ue *client.URLError
+	switch {
+	case errors.As(raw, &ue):
+		p.Step = "usage"
+	case errors.As(raw, &ce):
+		p.Step = stepNames[ce.Step]
+	}
+	ev := trace.NewEvent(0, trace.Local, p)
+	ev.Error = msg
+	tr.Emit(ev)
+}
+
+// stepNames names the client's steps in the run_failed event.
+var stepNames = map[client.Step]string{
+	client.StepUsage:   "usage",
+	client.StepDNS:     "dns",
+	client.StepConnect: "connect",
+	client.StepTLS:     "tls",
+	client.StepVerify:  "verify",
+	client.StepHTTP:    "http",
 }
 
 // finishOutput ends a live command's output: flush writes out the trace

@@ -237,6 +237,35 @@ func runCode(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// checkRunFailed checks that the JSON Lines out of a run that failed
+// end with its run_failed event, which says what stderr says: the error,
+// the hint, and the exit code, with the step that code stands for.
+func checkRunFailed(t *testing.T, out, stderr string, code int) {
+	t.Helper()
+	evs := parseEvents(t, out)
+	if len(evs) == 0 || evs[len(evs)-1].Type != "run_failed" {
+		t.Errorf("the JSON does not end with run_failed:\n%s", out)
+		return
+	}
+	ev := evs[len(evs)-1]
+	var f struct {
+		Step     string `json:"step"`
+		ExitCode int    `json:"exit_code"`
+		Hint     string `json:"hint"`
+	}
+	if err := json.Unmarshal(ev.Fields, &f); err != nil {
+		t.Fatal(err)
+	}
+	said := "tlstrace: error: " + ev.Error + "\n"
+	if f.Hint != "" {
+		said += "tlstrace: hint: " + f.Hint + "\n"
+	}
+	step := map[int]string{exitUsage: "usage", exitDNS: "dns", exitConnect: "connect", exitTLS: "tls", exitVerify: "verify", exitHTTP: "http"}[code]
+	if ev.Conn != 0 || ev.From != "local" || ev.Layer != "info" || !strings.HasSuffix(stderr, said) || f.ExitCode != code || f.Step != step {
+		t.Errorf("run_failed %+v %+v, want step %q, exit code %d and what stderr says:\n%s", ev, f, step, code, stderr)
+	}
+}
+
 // TestGetFailures checks that each way a connection fails gives its exit
 // code, one line of cause and one of fix.
 func TestGetFailures(t *testing.T) {
@@ -283,12 +312,10 @@ func TestGetFailures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cert, key := c.cert()
 			port := sServer(t, cert, key, c.srv...)
-			args := append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "-m", "10s"}, c.flags...)
+			args := append([]string{fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "-m", "10s", "--json"}, c.flags...)
 			w, words := said[c.name]
-			if words {
-				args = append(args, "--json")
-			}
 			code, out, stderr := runCode(args...)
+			checkRunFailed(t, out, stderr, code)
 			if words && (!strings.Contains(stderr, "tlstrace: hint: "+w.hint+"\n") || !strings.Contains(out, w.event)) {
 				t.Errorf("want the hint %q and the event's %s:\n%s\n%s", w.hint, w.event, stderr, out)
 			}

@@ -313,6 +313,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if hint != "" {
 		fmt.Fprintf(stderr, "tlstrace: hint: %s\n", render.Escape(hint))
 	}
+	return exitCode(err)
+}
+
+// exitCode is the exit status of a command that returned err (not nil).
+func exitCode(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

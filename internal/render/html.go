@@ -265,6 +265,9 @@ func (h *HTML) Event(ev *trace.Event) {
 	if ev.Type == trace.TypeH2Frame && ev.Error == "" {
 		return // the request and response events show the exchange
 	}
+	if ev.Type == trace.TypeRunFailed {
+		return // the report shows the run's error and hint at its head
+	}
 	c := h.byID[ev.Conn]
 	if c == nil {
 		if h.MaxConns > 0 && len(h.conns) >= h.MaxConns {

@@ -950,3 +950,33 @@ func (p *SessionClosed) Tree() *field.Node {
 	f.AddBool("close_notify", p.CloseNotify)
 	return f
 }
+
+// TypeRunFailed is the info event that ends a live run that failed.
+const TypeRunFailed = "run_failed"
+
+// RunFailed is how a live run failed, as the command says it on standard
+// error, for --json: the event's Error is the error, Hint what to do
+// about it, ExitCode the command's exit status, and Step the stage that
+// failed (dns, connect, tls, verify, http, usage), "" when the failure is
+// none of them (the capture file could not be written). It is the run's,
+// not a connection's: conn 0.
+type RunFailed struct {
+	Step     string
+	ExitCode int
+	Hint     string
+}
+
+func (*RunFailed) Layer() string { return LayerInfo }
+func (*RunFailed) Type() string  { return TypeRunFailed }
+
+func (p *RunFailed) Tree() *field.Node {
+	f := field.NewObject("")
+	if p.Step != "" {
+		f.AddString("step", p.Step)
+	}
+	f.AddUint("exit_code", uint64(p.ExitCode))
+	if p.Hint != "" {
+		f.AddString("hint", p.Hint)
+	}
+	return f
+}
