@@ -423,3 +423,55 @@ func TestServeSuiteRank(t *testing.T) {
 		t.Errorf("suite %d of %d, want 1 of 2:\n%s", done.Rank, done.Offered, out)
 	}
 }
+
+// TestServeHelloRetry has openssl s_client offer a key share only for
+// ffdhe2048, which serve does not take in TLS 1.3, so that serve asks for
+// x25519 with a HelloRetryRequest: each ClientHello gets its
+// client_fingerprint, numbered 1 and 2, and handshake_complete ranks the
+// choices against the offer (the first hello's, which the second must
+// repeat).
+func TestServeHelloRetry(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	port := tlstest.FreePort(t)
+	out, stop := startServe(t, port, "--self-signed")
+	cmd := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_3", "-groups", "ffdhe2048:X25519", "-brief")
+	cmd.Stdin = strings.NewReader("ping\n")
+	if b, err := runOutput(cmd, 10*time.Second); err != nil {
+		t.Fatalf("s_client: %v\n%s", err, b)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `"type":"handshake_complete"`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	var hellos []int
+	var done struct {
+		HRR       bool `json:"hello_retry_request"`
+		GroupRank int  `json:"group_rank"`
+		Groups    int  `json:"groups_offered"`
+	}
+	for _, ev := range parseEvents(t, out.String()) {
+		switch ev.Type {
+		case "client_fingerprint":
+			var f struct {
+				Hello int `json:"hello"`
+			}
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			hellos = append(hellos, f.Hello)
+		case "handshake_complete":
+			if err := json.Unmarshal(ev.Fields, &done); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(hellos) != 2 || hellos[0] != 1 || hellos[1] != 2 {
+		t.Errorf("client_fingerprint of hellos %v, want 1 and 2", hellos)
+	}
+	if !done.HRR || done.GroupRank != 2 || done.Groups != 2 {
+		t.Errorf("handshake_complete %+v, want a HelloRetryRequest and group 2 of 2", done)
+	}
+	if t.Failed() {
+		t.Logf("events:\n%s", out)
+	}
+}

@@ -741,6 +741,9 @@ func Summary(ev *trace.Event) string {
 	case *trace.Fingerprint:
 		add("JA4 %s", p.JA4)
 		add("JA3 %s", p.JA3)
+		if p.Hello > 1 {
+			add("of ClientHello %d (the connection's fingerprint is the first's)", p.Hello)
+		}
 		return strings.Join(parts, ", ")
 	case *trace.RequestInfo:
 		add("request for %s", p.Subject)

@@ -115,6 +115,9 @@ type ClientInfo struct {
 	// leaf is the first certificate of the server's Certificate message
 	// (DER), to explain a client that refused it.
 	leaf []byte
+	// hellos counts the connection's ClientHellos; Hello and the
+	// fingerprints are the first's.
+	hellos int
 }
 
 // New makes a server whose events go to emit (nil: no trace).
@@ -335,14 +338,26 @@ func (s *Server) observe(ev *trace.Event) []*trace.Event {
 	}
 	h := fingerprint.FromClientHello(m.ClientHello)
 	ja3s, ja3 := h.JA3()
-	ci := &ClientInfo{Conn: ev.Conn, Hello: h, JA3: ja3, JA3Str: ja3s, JA4: h.JA4()}
+	ja4 := h.JA4()
+	n := 1
 	s.mu.Lock()
-	if old := s.byID[ev.Conn]; old != nil {
-		ci.Remote = old.Remote
+	if old := s.byID[ev.Conn]; old != nil && old.Hello != nil {
+		// The ClientHello after a HelloRetryRequest (or a
+		// renegotiation's): the connection's record keeps the first,
+		// which JA3 and JA4 are taken from, as FoxIO's JA4 takes them.
+		// RFC 8446, Section 4.1.2 has the second offer the same suites
+		// and groups, so the ranks do not change.
+		old.hellos++
+		n = old.hellos
+	} else {
+		ci := &ClientInfo{Conn: ev.Conn, Hello: h, JA3: ja3, JA3Str: ja3s, JA4: ja4, hellos: 1}
+		if old != nil {
+			ci.Remote = old.Remote
+		}
+		s.byID[ev.Conn] = ci
 	}
-	s.byID[ev.Conn] = ci
 	s.mu.Unlock()
-	fev := trace.NewEvent(ev.Conn, trace.Client, &trace.Fingerprint{JA3: ja3, JA3String: ja3s, JA4: ci.JA4})
+	fev := trace.NewEvent(ev.Conn, trace.Client, &trace.Fingerprint{JA3: ja3, JA3String: ja3s, JA4: ja4, Hello: n})
 	fev.Time = ev.Time
 	return []*trace.Event{fev}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 
 	"github.com/tlstrace/tlstrace/internal/fingerprint"
 )
@@ -73,5 +74,45 @@ func TestNoFingerprintOfBrokenHello(t *testing.T) {
 	}
 	if len(got) != 1 || got[0] != 1 {
 		t.Errorf("fingerprints for connections %v, want only 1", got)
+	}
+}
+
+// TestFirstHelloCounts feeds two different ClientHellos on one
+// connection, as after a HelloRetryRequest: each gets its fingerprint
+// event, numbered, and the connection's record (the www page, the ranks
+// of handshake_complete, the failure's explanation) keeps the first.
+func TestFirstHelloCounts(t *testing.T) {
+	var events []*trace.Event
+	sess := trace.NewSession(time.Unix(0, 0), nil, func(ev *trace.Event) { events = append(events, ev.Clone()) })
+	msg, err := (&wire.ClientHello{Version: wire.VersionTLS12, Random: make([]byte, 32), CipherSuites: []uint16{0xc02b}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := wire.AppendRecord(nil, wire.ContentHandshake, wire.VersionTLS10, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range [][]byte{tlstest.ClientHello(t), second} {
+		c := sess.NewConn(i+1, false)
+		c.Feed(trace.Client, trace.Stamp{}, b)
+		c.Close()
+	}
+	s := &Server{byID: map[int]*ClientInfo{1: {Conn: 1, Remote: "192.0.2.1:1234"}}}
+	var got []*trace.Fingerprint
+	for _, ev := range events {
+		if ev.Type != trace.TypeClientHello {
+			continue
+		}
+		ev.Conn = 1
+		for _, f := range s.observe(ev) {
+			got = append(got, f.Payload.(*trace.Fingerprint))
+		}
+	}
+	if len(got) != 2 || got[0].Hello != 1 || got[1].Hello != 2 || got[0].JA4 == got[1].JA4 {
+		t.Fatalf("fingerprints %+v, want two different ones, numbered 1 and 2", got)
+	}
+	ci := s.byID[1]
+	if ci.JA4 != got[0].JA4 || len(ci.Hello.CipherSuites) == 1 || ci.Remote != "192.0.2.1:1234" {
+		t.Errorf("the connection's record is not the first hello's: %s %x %q", ci.JA4, ci.Hello.CipherSuites, ci.Remote)
 	}
 }

@@ -813,9 +813,12 @@ func (p *Timing) Tree() *field.Node {
 	return f
 }
 
-// Fingerprint is a client's JA3 and JA4 (TLS client) fingerprints.
+// Fingerprint is a client's JA3 and JA4 (TLS client) fingerprints, of
+// the connection's ClientHello number Hello: 1, or 2 for the one that
+// follows a HelloRetryRequest (or a renegotiation's).
 type Fingerprint struct {
 	JA3, JA3String, JA4 string
+	Hello               int
 }
 
 func (*Fingerprint) Layer() string { return LayerInfo }
@@ -826,6 +829,9 @@ func (p *Fingerprint) Tree() *field.Node {
 	f.AddString("ja3", p.JA3)
 	f.AddString("ja3_string", p.JA3String)
 	f.AddString("ja4", p.JA4)
+	if p.Hello > 0 {
+		f.AddUint("hello", uint64(p.Hello))
+	}
 	return f
 }
 
