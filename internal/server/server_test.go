@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -114,5 +115,18 @@ func TestFirstHelloCounts(t *testing.T) {
 	ci := s.byID[1]
 	if ci.JA4 != got[0].JA4 || len(ci.Hello.CipherSuites) == 1 || ci.Remote != "192.0.2.1:1234" {
 		t.Errorf("the connection's record is not the first hello's: %s %x %q", ci.JA4, ci.Hello.CipherSuites, ci.Remote)
+	}
+}
+
+// TestReportKeepsALPNBytes checks that the www page's /json gives the
+// exact bytes of ALPN protocols that are not UTF-8, which JSON shows as
+// U+FFFD, and nothing more for valid ones.
+func TestReportKeepsALPNBytes(t *testing.T) {
+	r := report(&ClientInfo{Hello: &fingerprint.Hello{ALPN: []string{"\x00\xff", "h2"}}})
+	if !slices.Equal(r.ALPNHex, []string{"00ff", "6832"}) {
+		t.Errorf("alpn_hex %q", r.ALPNHex)
+	}
+	if r := report(&ClientInfo{Hello: &fingerprint.Hello{ALPN: []string{"\xef\xbf\xbd", "h2"}}}); r.ALPNHex != nil {
+		t.Errorf("alpn_hex %q for valid text", r.ALPNHex)
 	}
 }

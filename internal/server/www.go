@@ -2,13 +2,16 @@ package server
 
 import (
 	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -24,8 +27,12 @@ type Item struct {
 // Report is the client's own handshake, as the www page and /json show
 // it.
 type Report struct {
-	Remote            string   `json:"remote"`
-	ServerName        string   `json:"server_name"`
+	Remote     string `json:"remote"`
+	ServerName string `json:"server_name"`
+	// ServerNameHex and ALPNHex give the exact bytes of the server name
+	// and of each ALPN protocol, in hex, when one of them is not UTF-8,
+	// which a JSON string shows as U+FFFD (docs/json.md, NAME_hex).
+	ServerNameHex     string   `json:"server_name_hex,omitempty"`
 	LegacyVersion     string   `json:"legacy_version"`
 	SupportedVersions []Item   `json:"supported_versions"`
 	CipherSuites      []Item   `json:"cipher_suites"`
@@ -33,6 +40,7 @@ type Report struct {
 	Groups            []Item   `json:"supported_groups"`
 	SignatureSchemes  []Item   `json:"signature_algorithms"`
 	ALPN              []string `json:"alpn"`
+	ALPNHex           []string `json:"alpn_hex,omitempty"`
 	JA3               string   `json:"ja3"`
 	JA3String         string   `json:"ja3_string"`
 	JA4               string   `json:"ja4"`
@@ -83,9 +91,17 @@ func report(ci *ClientInfo) *Report {
 		})
 		r.SignatureSchemes = items(h.SignatureSchemes, wire.SignatureSchemeName, nil)
 		r.ALPN = h.ALPN
+		if slices.ContainsFunc(h.ALPN, func(p string) bool { return !utf8.ValidString(p) }) {
+			for _, p := range h.ALPN {
+				r.ALPNHex = append(r.ALPNHex, hex.EncodeToString([]byte(p)))
+			}
+		}
 	}
 	cs := ci.State
 	r.ServerName = cs.ServerName
+	if !utf8.ValidString(cs.ServerName) {
+		r.ServerNameHex = hex.EncodeToString([]byte(cs.ServerName))
+	}
 	r.Negotiated.Version = tls.VersionName(cs.Version)
 	r.Negotiated.CipherSuite = wire.CipherSuiteName(cs.CipherSuite)
 	if cs.CurveID != 0 {
