@@ -152,6 +152,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.BoolVarP(&o.req.Head, "head", "I", false, "ask for the headers only (HEAD)")
 	f.BoolVarP(&o.req.Follow, "location", "L", false, "follow redirects, each hop on its own connection")
 	f.IntVar(&o.req.MaxRedirects, "max-redirs", 50, "most redirects to follow")
+	f.BoolVar(&o.req.LocationTrusted, "location-trusted", false, "with -L, send Authorization and Cookie headers to every redirect target, another host's too (by default only to the URL's scheme, host and port)")
 	f.BoolVar(&o.http11, "http1.1", false, "use HTTP/1.1")
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 when the server agrees (the default)")
 	f.IntVar(&o.req.Reconnect, "reconnect", 0, "repeat the request `N` times, resuming the TLS session")
@@ -194,6 +195,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	req := &o.req
 	req.URL, req.Network, req.TLS = target, netw, *tlsOpts
+	req.Withheld = func(w client.Withheld) { noteWithheld(stderr, w) }
+	// As curl: --location-trusted is -L that trusts every target.
+	req.Follow = req.Follow || req.LocationTrusted
 	if conv != nil {
 		conv.Network, conv.TLS, conv.Timeout = netw, *tlsOpts, req.MaxTime
 	}
@@ -322,6 +326,17 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "tlstrace: wrote %s: %d connection%s, secrets embedded (keep it private)\n", name, len(conns), map[bool]string{true: "s"}[len(conns) != 1])
 	return nil
+}
+
+// noteWithheld says that a redirect target of another origin did not get
+// the request's credentials, as curl does not send them.
+func noteWithheld(stderr io.Writer, w client.Withheld) {
+	var names []string
+	for _, h := range w.Headers {
+		names = append(names, h+" (-H)")
+	}
+	fmt.Fprintf(stderr, "tlstrace: note: %s not sent to %s: its scheme, host or port is not the URL's (as curl, to keep credentials from another origin); --location-trusted sends %s\n",
+		strings.Join(names, ", "), render.Escape(w.URL), map[bool]string{true: "them", false: "it"}[len(names) > 1])
 }
 
 // warn says each weakness of a connection that worked, and its fix.

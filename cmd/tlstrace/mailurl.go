@@ -10,7 +10,7 @@ import (
 // httpOnlyFlags are the request flags of tlstrace URL that mean nothing to
 // the protocols of package starttls: tlstrace sends them nothing but their
 // greeting, capabilities and quit.
-var httpOnlyFlags = []string{"header", "request", "data", "output", "head", "location", "max-redirs",
+var httpOnlyFlags = []string{"header", "request", "data", "output", "head", "location", "location-trusted", "max-redirs",
 	"http1.1", "http2", "reconnect", "body", "user-agent"}
 
 // conversationURL returns the conversation that a URL of a protocol of

@@ -37,6 +37,14 @@ type Request struct {
 	// Follow follows redirects (curl -L), up to MaxRedirects.
 	Follow       bool
 	MaxRedirects int
+	// LocationTrusted sends the credentials (Authorization and Cookie in
+	// Header) to every redirect target, as curl --location-trusted does.
+	// Without it they go only to targets of the URL's origin, and a Host
+	// in Header only to the URL's host (credentialsFor).
+	LocationTrusted bool
+	// Withheld, when set, is told of each redirect target to which
+	// credentials were not sent.
+	Withheld func(Withheld)
 	// Reconnect repeats the request this many more times, resuming the
 	// TLS session (--reconnect).
 	Reconnect int
@@ -83,6 +91,61 @@ type Result struct {
 	Warnings []Warning
 }
 
+// Withheld is a redirect target of another origin than the URL's, to
+// which the request's credentials were not sent.
+type Withheld struct {
+	// URL is the target, its password redacted (RedactURL).
+	URL string
+	// Headers names the headers of Request.Header left out, in the
+	// order Authorization, Cookie, Host.
+	Headers []string
+}
+
+// credentialHeaders are the headers curl sends a redirect target only
+// when it has the scheme, host and port of the URL (CVE-2018-1000007,
+// CVE-2022-27776), or with --location-trusted.
+var credentialHeaders = []string{"Authorization", "Cookie"}
+
+// origin returns u's scheme, host in lower case, and port (the scheme's
+// default when none is written), as curl compares them before it sends
+// credentials to a redirect target; "" for a URL that does not parse.
+func origin(target string) (scheme, host, port string) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "", "", ""
+	}
+	port = u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), port
+}
+
+// credentialsFor returns the names of r.Header that are not to be sent
+// to target, a redirect of r.URL: the credentials when target's scheme,
+// host or port differ from the URL's, and a Host header when its host
+// differs (curl uses a custom Host only for the host of the URL), unless
+// LocationTrusted.
+func (r *Request) credentialsFor(target string) []string {
+	if r.LocationTrusted {
+		return nil
+	}
+	s0, h0, p0 := origin(r.URL)
+	s, h, p := origin(target)
+	var out []string
+	if s != s0 || h != h0 || p != p0 || h == "" {
+		for _, k := range credentialHeaders {
+			if v := r.Header.Get(k); v != "" {
+				out = append(out, k)
+			}
+		}
+	}
+	if (h != h0 || h == "") && r.Header.Get("Host") != "" {
+		out = append(out, "Host")
+	}
+	return out
+}
+
 // Get runs the request, following redirects and reconnecting as asked.
 // Each hop and each reconnection is a connection of its own.
 func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
@@ -107,10 +170,11 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 	for round := 0; round <= r.Reconnect; round++ {
 		hops := 0
 		target, method, body := r.URL, r.Method, r.Body
+		var withhold []string
 		for {
 			var next string
 			var err error
-			res, next, err = hop(ctx, t, r, method, target, body)
+			res, next, err = hop(ctx, t, r, method, target, body, withhold)
 			if res != nil {
 				for _, w := range res.Warnings {
 					if !slices.Contains(warnings, w) {
@@ -148,6 +212,9 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 				method, body = http.MethodGet, nil
 			}
 			target = next
+			if withhold = r.credentialsFor(target); withhold != nil && r.Withheld != nil {
+				r.Withheld(Withheld{URL: RedactURL(target), Headers: withhold})
+			}
 		}
 	}
 	return res, nil
@@ -157,8 +224,8 @@ var stepNames = map[Step]string{StepUsage: "the run", StepDNS: "the DNS lookup",
 	StepTLS: "the TLS handshake", StepVerify: "the certificate check", StepHTTP: "the HTTP exchange"}
 
 // hop makes one request on a new connection and returns the redirect
-// target, if any.
-func hop(ctx context.Context, t *source.Tracer, r *Request, method, target string, body []byte) (*Result, string, error) {
+// target, if any. The headers of r.Header named in withhold are not sent.
+func hop(ctx context.Context, t *source.Tracer, r *Request, method, target string, body []byte, withhold []string) (*Result, string, error) {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", stepErr(StepUsage, fmt.Errorf("%q is not an http:// or https:// URL", RedactURL(target)), "")
@@ -272,6 +339,9 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for k, v := range r.Header {
+		if slices.Contains(withhold, k) {
+			continue
+		}
 		if len(v) == 1 && v[0] == "" {
 			// curl -H "Name:" removes a header. net/http sends its own
 			// User-Agent when there is none, and none when it is empty.
@@ -283,7 +353,7 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		}
 		req.Header[k] = v
 	}
-	if h := r.Header.Get("Host"); h != "" {
+	if h := r.Header.Get("Host"); h != "" && !slices.Contains(withhold, "Host") {
 		req.Host = h
 	}
 

@@ -27,7 +27,7 @@ func TestRedactURL(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "s3cretPW") || !strings.Contains(err.Error(), "alice:xxxxx@") {
 		t.Errorf("ConversationURL's error: %v", err)
 	}
-	_, _, err = hop(t.Context(), nil, &Request{}, "GET", "https://alice:s3cretPW@[::1/", nil)
+	_, _, err = hop(t.Context(), nil, &Request{}, "GET", "https://alice:s3cretPW@[::1/", nil, nil)
 	if err == nil || strings.Contains(err.Error(), "s3cretPW") {
 		t.Errorf("hop's error: %v", err)
 	}

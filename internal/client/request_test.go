@@ -1,8 +1,10 @@
 package client
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -68,5 +70,30 @@ func TestNamesServer(t *testing.T) {
 		if got := NamesServer(target); got != want {
 			t.Errorf("NamesServer(%q) = %v, want %v", target, got, want)
 		}
+	}
+}
+
+// TestCredentialsFor: the credentials of -H go to a redirect target of
+// the URL's scheme, host (in any case) and port (written or the
+// scheme's default) only, as curl sends them; Host to the URL's host.
+func TestCredentialsFor(t *testing.T) {
+	r := &Request{URL: "https://Example.com/a", Header: http.Header{"Authorization": {"Basic x"}, "Cookie": {"a=b"}, "Host": {"h"}}}
+	for _, c := range []struct {
+		target string
+		want   []string
+	}{
+		{"https://example.COM:443/b", nil},
+		{"https://example.com:8443/", []string{"Authorization", "Cookie"}},
+		{"http://example.com/", []string{"Authorization", "Cookie"}},
+		{"https://other.example/", []string{"Authorization", "Cookie", "Host"}},
+		{"https://[::1/", []string{"Authorization", "Cookie", "Host"}},
+	} {
+		if got := r.credentialsFor(c.target); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.target, got, c.want)
+		}
+	}
+	r.LocationTrusted = true
+	if got := r.credentialsFor("http://other.example/"); got != nil {
+		t.Errorf("LocationTrusted: %v withheld", got)
 	}
 }
