@@ -112,8 +112,8 @@ func (o *connOptions) addFlags(f *pflag.FlagSet) {
 
 // addNetFlags adds the flags of where and how to connect.
 func (o *connOptions) addNetFlags(f *pflag.FlagSet) {
-	f.StringArrayVar(&o.Resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS")
-	f.StringArrayVar(&o.ConnectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead")
+	f.StringArrayVar(&o.Resolve, "resolve", nil, "use `HOST:PORT:ADDR[,ADDR]` instead of DNS (HOST * is any host; the host without case, as curl)")
+	f.StringArrayVar(&o.ConnectTo, "connect-to", nil, "connect to `HOST1:PORT1:HOST2:PORT2` instead (an empty HOST1 or PORT1 is any, an empty HOST2 or PORT2 the original)")
 	f.Var((*seconds)(&o.ConnectTimeout), "connect-timeout", "limit for DNS and TCP connect, in seconds (e.g. 5 or 5s)")
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "use IPv4 only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "use IPv6 only")

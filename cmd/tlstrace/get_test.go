@@ -969,6 +969,41 @@ func TestGetMoreOptions(t *testing.T) {
 			t.Errorf("SNI is not the URL's host")
 		}
 	})
+	// curl's forms: a wildcard host, a host in another case than the
+	// URL's, --connect-to's empty HOST1 and PORT1 (any). The name does
+	// not resolve: a lookup would fail the run.
+	for _, c := range []struct {
+		name string
+		url  string
+		args func(port int) []string
+	}{
+		{"resolve-wildcard", "https://www.test.example:%d/", func(port int) []string { return []string{"--resolve", fmt.Sprintf("*:%d:127.0.0.1", port)} }},
+		{"resolve-case", "https://WWW.Test.Example:%d/", func(port int) []string {
+			return []string{"--resolve", fmt.Sprintf("www.test.example:%d:127.0.0.1", port)}
+		}},
+		{"connect-to-any", "https://www.test.example/?port=%d", func(port int) []string {
+			return []string{"--connect-to", fmt.Sprintf("::127.0.0.1:%d", port)}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := sServer(t, cert, key)
+			code, out, stderr := runCode(append([]string{fmt.Sprintf(c.url, port), "--cacert", root.file, "--json", "-m", "10s"}, c.args(port)...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(out, fmt.Sprintf(`"remote":"127.0.0.1:%d"`, port)) {
+				t.Errorf("not connected to 127.0.0.1:%d:\n%s", port, out)
+			}
+		})
+	}
+	// curl: "Couldn't parse CURLOPT_RESOLVE entry" (exit 49); a usage
+	// error here, with no lookup of the address.
+	for _, arg := range [][]string{{"--resolve", "localhost:42010:notanip"}, {"--resolve", "localhost:x:127.0.0.1"}, {"--connect-to", "localhost:443:127.0.0.1:x"}} {
+		code, _, stderr := runCode(append([]string{"https://localhost:42010/"}, arg...)...)
+		if code != exitUsage || !strings.Contains(stderr, arg[0]) {
+			t.Errorf("%v: exit %d: %s", arg, code, stderr)
+		}
+	}
 	t.Run("p12-client-certificate", func(t *testing.T) {
 		port := sServer(t, cert, key, "-Verify", "1", "-CAfile", root.file)
 		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert", p12, "--cert-type", "P12", "--pass", "secret", "--json")

@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tlstrace/tlstrace/internal/setting"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -49,12 +48,13 @@ type Network struct {
 	Family string
 	// ConnectTimeout bounds DNS and TCP connect together.
 	ConnectTimeout time.Duration
-	// Resolve maps "host:port" to an address to use instead of DNS
-	// (curl --resolve).
-	Resolve map[string]string
-	// ConnectTo maps "host:port" to another "host:port" to connect to,
-	// keeping the name for TLS and HTTP (curl --connect-to).
-	ConnectTo map[string]string
+	// Resolve gives addresses to use instead of DNS (curl --resolve); for
+	// a host and port, the last entry of the host, else of any host.
+	Resolve []ResolveEntry
+	// ConnectTo sends connections to another host and port, keeping the
+	// name for TLS and HTTP (curl --connect-to); the first entry that
+	// matches applies.
+	ConnectTo []ConnectToEntry
 }
 
 // Default limits, so that a silent peer never hangs a run: DNS and TCP
@@ -80,20 +80,8 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	if family == "" {
 		family = "tcp"
 	}
+	host, port, _ = n.connectTo(host, port)
 	target := net.JoinHostPort(host, port)
-	if to, ok := n.ConnectTo[target]; ok {
-		h, p, err := net.SplitHostPort(to)
-		if err != nil {
-			return nil, stepErr(StepUsage, &setting.Error{Name: "ConnectTo", Value: to, Err: err}, "")
-		}
-		if h != "" {
-			host = h
-		}
-		if p != "" {
-			port = p
-		}
-		target = net.JoinHostPort(host, port)
-	}
 	timeout := n.ConnectTimeout
 	if timeout <= 0 {
 		timeout = DefaultConnectTimeout
@@ -103,8 +91,8 @@ func dial(ctx context.Context, t *source.Tracer, conn int, n Network, host, port
 	start := time.Now()
 	var addrs []string
 	given := false
-	if a, ok := n.Resolve[target]; ok {
-		addrs, given = strings.Split(a, ","), true
+	if a, ok := n.resolved(host, port); ok {
+		addrs, given = a, true
 	} else if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
 		addrs = []string{ip.String()}
 	} else {

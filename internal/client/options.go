@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,24 +91,27 @@ var versions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS1
 
 // Build checks o and returns the client's settings.
 func (o *Options) Build() (Network, *TLSOptions, error) {
-	n := Network{Family: o.Family, ConnectTimeout: o.ConnectTimeout, Resolve: map[string]string{}, ConnectTo: map[string]string{}}
+	n := Network{Family: o.Family, ConnectTimeout: o.ConnectTimeout}
 	if n.Family == "" {
 		n.Family = "tcp"
 	}
 	for _, r := range o.Resolve {
-		// HOST:PORT:ADDR, ADDR may be [v6].
-		parts := strings.SplitN(r, ":", 3)
-		if len(parts) != 3 {
-			return n, nil, setting.Errorf("Resolve", r, "want HOST:PORT:ADDRESS")
+		e, remove, err := parseResolve(r)
+		if err != nil {
+			return n, nil, err
 		}
-		n.Resolve[parts[0]+":"+parts[1]] = parts[2]
+		// curl's -HOST:PORT removes the entries given before it.
+		n.Resolve = slices.DeleteFunc(n.Resolve, func(x ResolveEntry) bool { return remove && x.Host == e.Host && x.Port == e.Port })
+		if !remove {
+			n.Resolve = append(n.Resolve, e)
+		}
 	}
 	for _, c := range o.ConnectTo {
-		parts := strings.SplitN(c, ":", 4)
-		if len(parts) != 4 {
-			return n, nil, setting.Errorf("ConnectTo", c, "want HOST1:PORT1:HOST2:PORT2")
+		e, err := parseConnectTo(c)
+		if err != nil {
+			return n, nil, err
 		}
-		n.ConnectTo[parts[0]+":"+parts[1]] = parts[2] + ":" + parts[3]
+		n.ConnectTo = append(n.ConnectTo, e)
 	}
 	t := &TLSOptions{Insecure: o.Insecure, CertStatus: o.CertStatus, RootCerts: o.Roots, TrustWith: o.TrustWith,
 		CNFallback: o.CNFallback, FallbackWith: o.FallbackWith, Words: o.Words, CertStatusWith: o.CertStatusWith,

@@ -17,7 +17,8 @@ func TestOptionsBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n.Family != "tcp" || n.Resolve["a.test:443"] != "127.0.0.1,::1" || n.ConnectTo["a.test:443"] != "b.test:8443" {
+	if n.Family != "tcp" || !slices.EqualFunc(n.Resolve, []ResolveEntry{{"a.test", "443", []string{"127.0.0.1", "::1"}}}, eqResolve) ||
+		!slices.Equal(n.ConnectTo, []ConnectToEntry{{"a.test", "443", "b.test", "8443"}}) {
 		t.Errorf("network %+v", n)
 	}
 	if tl.MinVersion != tls.VersionTLS12 || tl.MaxVersion != tls.VersionTLS13 || len(tl.Pins) != 1 ||
@@ -31,6 +32,14 @@ func TestOptionsBuild(t *testing.T) {
 		file bool
 	}{
 		{Options{Resolve: []string{"x"}}, "Resolve", false},
+		// curl: "Couldn't parse CURLOPT_RESOLVE entry" (exit 49); it
+		// looks no name up there.
+		{Options{Resolve: []string{"localhost:42010:notanip"}}, "Resolve", false},
+		{Options{Resolve: []string{"localhost:http:127.0.0.1"}}, "Resolve", false},
+		{Options{Resolve: []string{"localhost:443:"}}, "Resolve", false},
+		{Options{Resolve: []string{"localhost:443:[::1"}}, "Resolve", false},
+		{Options{ConnectTo: []string{"a:x:b:1"}}, "ConnectTo", false},
+		{Options{ConnectTo: []string{"a:1:b:x"}}, "ConnectTo", false},
 		{Options{ConnectTo: []string{"a:1"}}, "ConnectTo", false},
 		{Options{MaxVersion: "ssl3"}, "MaxVersion", false},
 		{Options{Ciphers: "DHE-DSS-AES128-SHA"}, "Ciphers", false},
@@ -81,5 +90,48 @@ func TestCAsFromEnv(t *testing.T) {
 	o.CAsFromEnv()
 	if o.CACert != "" || o.CAPath != "given" {
 		t.Errorf("with --capath: %q, %q", o.CACert, o.CAPath)
+	}
+}
+
+func eqResolve(a, b ResolveEntry) bool {
+	return a.Host == b.Host && a.Port == b.Port && slices.Equal(a.Addrs, b.Addrs)
+}
+
+// TestResolveConnectTo: curl's forms of --resolve (a wildcard host, a host
+// in any case, IPv6 in brackets, "+" and "-" prefixes, the last entry of
+// a host and port winning, a host's entry before the wildcard's) and of
+// --connect-to (empty HOST1 and PORT1 match any, empty HOST2 and PORT2
+// keep the original, the first entry that matches wins).
+func TestResolveConnectTo(t *testing.T) {
+	o := Options{
+		Resolve: []string{"*:443:192.0.2.1", "Example.COM:443:192.0.2.2", "+example.com:443:[2001:db8::1],192.0.2.3",
+			"gone.test:80:192.0.2.4", "-gone.test:80", "[::1]:8443:127.0.0.1"},
+		ConnectTo: []string{"a.test:443:b.test:", "::127.0.0.1:8443", "a.test:443:c.test:1"},
+	}
+	n, _, err := o.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		host, port string
+		want       []string
+	}{
+		{"EXAMPLE.com", "443", []string{"2001:db8::1", "192.0.2.3"}},
+		{"other.test", "443", []string{"192.0.2.1"}},
+		{"other.test", "80", nil},
+		{"gone.test", "80", nil},
+		{"::1", "8443", []string{"127.0.0.1"}},
+	} {
+		if got, ok := n.resolved(c.host, c.port); !slices.Equal(got, c.want) || ok != (c.want != nil) {
+			t.Errorf("resolved(%s, %s) = %v, %v; want %v", c.host, c.port, got, ok, c.want)
+		}
+	}
+	for _, c := range []struct{ host, port, toHost, toPort string }{
+		{"A.TEST", "443", "b.test", "443"},
+		{"x.test", "80", "127.0.0.1", "8443"},
+	} {
+		if h, p, ok := n.connectTo(c.host, c.port); !ok || h != c.toHost || p != c.toPort {
+			t.Errorf("connectTo(%s, %s) = %s, %s; want %s, %s", c.host, c.port, h, p, c.toHost, c.toPort)
+		}
 	}
 }
