@@ -239,10 +239,17 @@ func openSession(ctx context.Context, t *source.Tracer, n Network, host, port, s
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		hctx := ctx
 		if dl, ok := ctx.Deadline(); ok {
 			raw.SetDeadline(dl)
 		} else if timeout > 0 {
-			raw.SetDeadline(time.Now().Add(timeout))
+			// The handshake has the same limit (longer than its
+			// default, it gives the handshake more time).
+			dl := time.Now().Add(timeout)
+			raw.SetDeadline(dl)
+			var cancel context.CancelFunc
+			hctx, cancel = context.WithDeadline(ctx, dl)
+			defer cancel()
 		}
 		if proto != "" {
 			start := time.Now()
@@ -252,7 +259,7 @@ func openSession(ctx context.Context, t *source.Tracer, n Network, host, port, s
 				return raw, nil, nil, err
 			}
 		}
-		tc, tap, err := Handshake(ctx, t, conn, raw, serverName, o, tm)
+		tc, tap, err := Handshake(hctx, t, conn, raw, serverName, o, tm)
 		return raw, tc, tap, err
 	})
 }

@@ -63,7 +63,7 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 	}
 	hc := handshake.Client(tap, cfg)
 	start := time.Now()
-	hctx, cancel := context.WithTimeout(ctx, DefaultHandshakeTimeout)
+	hctx, cancel, limit := handshakeContext(ctx)
 	defer cancel()
 	err := hc.HandshakeContext(hctx)
 	tm.TLS = time.Since(start)
@@ -72,7 +72,7 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 		t.Emit(trace.NewEvent(conn, trace.Local, &trace.EngineChoice{Engine: trace.EngineOwn, Reason: switchReason(o.switched, hc)}))
 	}
 	if err != nil {
-		return nil, nil, handshakeFailed(err, verr, tap, o)
+		return nil, nil, handshakeFailed(err, verr, tap, o, limit)
 	}
 	h := ownState(hc.State())
 	h.Duration = tm.TLS

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/dn"
+	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -132,12 +133,12 @@ func goHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn, 
 	}
 	tc := tls.Client(tap, cfg)
 	start := time.Now()
-	hctx, cancel := context.WithTimeout(ctx, DefaultHandshakeTimeout)
+	hctx, cancel, limit := handshakeContext(ctx)
 	defer cancel()
 	err := tc.HandshakeContext(hctx)
 	tm.TLS = time.Since(start)
 	if err != nil {
-		return nil, nil, handshakeFailed(err, verr, tap, o)
+		return nil, nil, handshakeFailed(err, verr, tap, o, limit)
 	}
 	h := trace.HandshakeState(tc.ConnectionState())
 	h.Duration = tm.TLS
@@ -167,16 +168,48 @@ func clientCertificate(certs []tls.Certificate, cri *tls.CertificateRequestInfo)
 	return &tls.Certificate{}
 }
 
+// handshakeContext returns the context a handshake runs in and its time
+// limit: the time ctx has left when it has a deadline (a run given a
+// limit, curl's -m, bounds its handshake by it, longer than the default
+// or shorter), else DefaultHandshakeTimeout.
+func handshakeContext(ctx context.Context) (context.Context, context.CancelFunc, time.Duration) {
+	if dl, ok := ctx.Deadline(); ok {
+		hctx, cancel := context.WithCancel(ctx)
+		return hctx, cancel, time.Until(dl)
+	}
+	hctx, cancel := context.WithTimeout(ctx, DefaultHandshakeTimeout)
+	return hctx, cancel, DefaultHandshakeTimeout
+}
+
 // handshakeFailed closes a connection whose handshake failed with err and
 // explains why: a chain refused (verr) is the cause; otherwise what the
-// wire shows.
-func handshakeFailed(err, verr error, tap *source.Tap, o *TLSOptions) error {
+// wire shows. limit is the handshake's time limit, which a handshake that
+// timed out names.
+func handshakeFailed(err, verr error, tap *source.Tap, o *TLSOptions, limit time.Duration) error {
 	tap.Close()
 	var se *Error
 	if errors.As(verr, &se) {
 		return se
 	}
-	return explainHandshake(err, tap.Evidence(), o)
+	ev := tap.Evidence()
+	e := explainHandshake(err, ev, o)
+	if e.Advice == AdviseHandshakeTime {
+		// The server's bytes ended at a message's end, or none came.
+		what := "no answer to the ClientHello"
+		if ev.Data[trace.Server] > 0 {
+			what = "the server's messages stopped before the handshake's end"
+		}
+		e.Err = failure.Explained(fmt.Sprintf("the TLS handshake timed out: %s within %s", what, seconds(limit)), e.Err)
+	}
+	return e
+}
+
+// seconds writes d in whole seconds ("30 s"), or in tenths under 10 s.
+func seconds(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d s", (d+time.Second/2)/time.Second)
 }
 
 // verify checks the server's chain as crypto/tls would, and emits what it
