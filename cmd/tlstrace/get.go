@@ -415,6 +415,7 @@ var advice = map[client.Advice]string{
 	client.AdviseALPN:           "offer one it speaks (--http1.1 or --http2), or add the protocol to the server's ALPN list",
 	client.AdvisePin:            "if the key changed on purpose, update --pinnedpubkey",
 	client.AdviseCertStatus:     "enable OCSP stapling on the server, or drop --cert-status",
+	client.AdviseBodyIdle:       "the server stalled; -m/--max-time replaces this limit with the whole run's (a stream with long pauses needs it)",
 }
 
 // newLiveWriter returns the renderer for a live command's --json and

@@ -71,6 +71,10 @@ const (
 	// AdviseCertStatus: the server stapled no OCSP response; enable
 	// stapling on the server, or stop asking for it (TLSOptions.CertStatus).
 	AdviseCertStatus
+	// AdviseBodyIdle: the response body stopped coming for
+	// DefaultBodyIdleTimeout; a run with a limit of its own
+	// (Request.MaxTime) waits for the body as long as that allows.
+	AdviseBodyIdle
 )
 
 func advise(s Step, err error, a Advice) *Error { return &Error{Step: s, Err: err, Advice: a} }

@@ -58,12 +58,15 @@ type Network struct {
 }
 
 // Default limits, so that a silent peer never hangs a run: DNS and TCP
-// connect together, the TLS handshake, and the wait for the response
-// headers. -m and --connect-timeout override them.
+// connect together, the TLS handshake, the wait for the response
+// headers, and the wait for each part of the response body (a body that
+// keeps coming, however slowly, is not cut). -m and --connect-timeout
+// override them.
 const (
 	DefaultConnectTimeout   = 30 * time.Second
 	DefaultHandshakeTimeout = 30 * time.Second
 	DefaultHeaderTimeout    = 2 * time.Minute
+	DefaultBodyIdleTimeout  = 2 * time.Minute
 )
 
 // Timings of one connection, for the waterfall.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -48,8 +49,12 @@ type Request struct {
 	// Reconnect repeats the request this many more times, resuming the
 	// TLS session (--reconnect).
 	Reconnect int
-	// MaxTime bounds the whole run (curl -m).
-	MaxTime   time.Duration
+	// MaxTime bounds the whole run (curl -m). Without it, each wait for
+	// the response body is bounded by BodyIdle.
+	MaxTime time.Duration
+	// BodyIdle is how long the body may go without a byte when MaxTime
+	// is not set; 0 is DefaultBodyIdleTimeout.
+	BodyIdle  time.Duration
 	UserAgent string
 	Network   Network
 	TLS       TLSOptions
@@ -329,7 +334,10 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 			method = http.MethodHead
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
+	// The request's context is cancelled when the body goes silent.
+	rctx, rcancel := context.WithCancel(ctx)
+	defer rcancel()
+	req, err := http.NewRequestWithContext(rctx, method, u.String(), reqBody)
 	if err != nil {
 		return nil, "", stepErr(StepUsage, err, "")
 	}
@@ -418,7 +426,16 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		out = r.Output
 	}
 	bstart := time.Now()
-	n, err := io.Copy(out, resp.Body)
+	var from io.Reader = resp.Body
+	var idle *idleReader
+	if r.MaxTime <= 0 {
+		idle = newIdleReader(resp.Body, cmp.Or(r.BodyIdle, DefaultBodyIdleTimeout), rcancel)
+		from = idle
+	}
+	n, err := io.Copy(out, from)
+	if idle != nil && idle.stop() {
+		err = &BodyIdleError{Limit: idle.limit, Received: n}
+	}
 	resp.Body.Close()
 	bev := trace.NewEvent(conn, trace.Server, &trace.HTTPBody{Length: n, ContentType: resp.Header.Get("Content-Type"), Duration: time.Since(bstart)})
 	if err != nil {
@@ -441,6 +458,10 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		tap.Wait(time.Second)
 	}
 	emitTimings(t, conn, tm)
+	var ie *BodyIdleError
+	if errors.As(err, &ie) {
+		return res, "", advise(StepHTTP, fmt.Errorf("reading the response body: %w", err), AdviseBodyIdle)
+	}
 	if err != nil {
 		return res, "", stepErr(StepHTTP, fmt.Errorf("reading the response body: %w", err), "")
 	}
@@ -453,6 +474,62 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		}
 	}
 	return res, next, nil
+}
+
+// BodyIdleError is a response body that stopped: no byte of it came for
+// Limit, after Received bytes.
+type BodyIdleError struct {
+	Limit    time.Duration
+	Received int64
+}
+
+func (e *BodyIdleError) Error() string {
+	return fmt.Sprintf("no byte of it came for %s (%d bytes had come): the server went silent", seconds(e.Limit), e.Received)
+}
+
+// idleReader reads a response body and cancels its request when no byte
+// comes for limit: a body that keeps coming, however slowly, goes on.
+type idleReader struct {
+	r      io.Reader
+	limit  time.Duration
+	timer  *time.Timer
+	mu     sync.Mutex
+	fired  bool
+	halted bool
+}
+
+func newIdleReader(r io.Reader, limit time.Duration, cancel context.CancelFunc) *idleReader {
+	ir := &idleReader{r: r, limit: limit}
+	ir.timer = time.AfterFunc(limit, func() {
+		ir.mu.Lock()
+		defer ir.mu.Unlock()
+		if !ir.halted {
+			ir.fired = true
+			cancel()
+		}
+	})
+	return ir
+}
+
+func (ir *idleReader) Read(b []byte) (int, error) {
+	n, err := ir.r.Read(b)
+	if n > 0 {
+		ir.mu.Lock()
+		if !ir.fired {
+			ir.timer.Reset(ir.limit)
+		}
+		ir.mu.Unlock()
+	}
+	return n, err
+}
+
+// stop ends the watch and reports whether the limit had been reached.
+func (ir *idleReader) stop() bool {
+	ir.mu.Lock()
+	defer ir.mu.Unlock()
+	ir.timer.Stop()
+	ir.halted = true
+	return ir.fired
 }
 
 // plainConn shows the HTTP/1.x messages of a connection without TLS from
