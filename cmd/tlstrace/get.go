@@ -402,7 +402,7 @@ var advice = map[client.Advice]string{
 	client.AdviseStartTLS:       "check the port and --starttls",
 	client.AdviseNewerVersions:  "allow other versions with --tlsv1.2/--tls-max, or upgrade the server",
 	client.AdviseOlderVersions:  "the server speaks neither TLS 1.2 nor TLS 1.3: allow older versions with --tlsv1.1 or --tlsv1.0 (insecure), or upgrade the server",
-	client.AdviseRaiseMax:       "the server may speak only newer versions than --tls-max allows (TLS 1.3): raise or drop --tls-max",
+	client.AdviseRaiseMax:       "the server may speak only newer versions than --tls-max allows: raise or drop --tls-max",
 	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
 	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers, --tls13-ciphers or --curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",

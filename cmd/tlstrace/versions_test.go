@@ -64,3 +64,17 @@ func TestTLSMaxAlone(t *testing.T) {
 		t.Errorf("exit %d, stderr %s; want a TLS 1.1 handshake", code, stderr)
 	}
 }
+
+// TestRaiseMaxHint: a server of TLS 1.2 only (openssl s_server -tls1_2)
+// refuses --tlsv1.0 --tls-max 1.1; the hint names no version the server
+// was not shown to speak (it does not speak TLS 1.3).
+func TestRaiseMaxHint(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := newPKI(t, dir)
+	port := sServer(t, p.cert, p.key, "-tls1_2")
+	code, _, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", p.root.file, "--tlsv1.0", "--tls-max", "1.1", "-m", "20s")
+	if code != exitTLS || !strings.Contains(stderr, "hint: the server may speak only newer versions than --tls-max allows: raise or drop --tls-max") || strings.Contains(stderr, "TLS 1.3") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
