@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -183,7 +184,15 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 		return fail(exitUsage, errors.New("--pcap with -u would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or -u")
 	}
 	if conv == nil && o.user != "" {
-		return fail(exitUsage, errors.New("-u applies to the mail URLs (imap://, pop3://, smtp:// …) only: tlstrace sends HTTP servers no credentials"), "drop -u")
+		return fail(exitUsage, errors.New("-u applies to the mail URLs (imap://, pop3://, smtp:// …) only"), "drop -u; an HTTPS server is sent the user and password of the URL (https://USER:PASSWORD@HOST/)")
+	}
+	if u, err := url.Parse(target); conv == nil && err == nil && u.User != nil {
+		switch {
+		case u.Scheme == "http":
+			return fail(exitUsage, fmt.Errorf("%s would send the password in clear text", client.RedactURL(target)), "use https://, which sends it inside TLS")
+		case o.pcap != "":
+			return fail(exitUsage, errors.New("--pcap with a password in the URL would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or the password")
+		}
 	}
 	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
 	if err != nil {
@@ -256,6 +265,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
 		conv.Withhold(ev)
+		if conv == nil {
+			req.Withhold(ev)
+		}
 		warnVerify(ev, stderr)
 		out.Event(ev)
 	})
@@ -332,6 +344,9 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 // the request's credentials, as curl does not send them.
 func noteWithheld(stderr io.Writer, w client.Withheld) {
 	var names []string
+	if w.User {
+		names = append(names, "the URL's user and password (Authorization)")
+	}
 	for _, h := range w.Headers {
 		names = append(names, h+" (-H)")
 	}

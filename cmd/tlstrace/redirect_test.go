@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +13,10 @@ import (
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
-// startRedirectNginx runs nginx with an HTTPS server on httpsPort whose
-// /other redirects to a plain HTTP server on another port and host name
-// (127.0.0.1), /same to itself, and whose other paths, as the HTTP
+// startRedirectNginx runs nginx with an HTTPS server (HTTP/2 and 1.1)
+// whose /other redirects to a plain HTTP server on another port and host
+// name (127.0.0.1), /same to itself, /private/ok.txt asks for alice's
+// password (Basic authentication), and whose other paths, as the HTTP
 // server's, answer with the credentials they were sent. It returns the
 // two ports.
 func startRedirectNginx(t *testing.T, dir, cert, key string) (int, int) {
@@ -27,6 +29,10 @@ func startRedirectNginx(t *testing.T, dir, cert, key string) (int, int) {
 	if os.Geteuid() == 0 {
 		user = "user root;"
 	}
+	// nginx takes a password in clear as {PLAIN}.
+	os.WriteFile(filepath.Join(dir, "htpasswd"), []byte("alice:{PLAIN}s3cret\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "private"), 0o755)
+	os.WriteFile(filepath.Join(dir, "private", "ok.txt"), []byte("welcome\n"), 0o644)
 	conf := filepath.Join(dir, "nginx.conf")
 	fmt.Fprintf(mustCreate(t, conf), `%s
 daemon off;
@@ -42,10 +48,15 @@ http {
 	uwsgi_temp_path %[2]s/uwsgi;
 	scgi_temp_path %[2]s/scgi;
 	server {
-		listen 127.0.0.1:%[3]d ssl;
+		listen 127.0.0.1:%[3]d ssl http2;
 		ssl_certificate %[4]s;
 		ssl_certificate_key %[5]s;
 		location = /other { return 302 http://127.0.0.1:%[6]d/landed; }
+		location = /private/ok.txt {
+			auth_basic "tlstrace";
+			auth_basic_user_file %[7]s;
+			root %[8]s;
+		}
 		location = /same { return 302 https://LOCALHOST:%[3]d/landed; }
 		location / { return 200 "auth=[$http_authorization] cookie=[$http_cookie] host=[$http_host]\n"; }
 	}
@@ -54,7 +65,7 @@ http {
 		location / { return 200 "auth=[$http_authorization] cookie=[$http_cookie] host=[$http_host]\n"; }
 	}
 }
-`, user, prefix, httpsPort, cert, key, httpPort)
+`, user, prefix, httpsPort, cert, key, httpPort, filepath.Join(dir, "htpasswd"), dir)
 	cmd := exec.Command("nginx", "-c", conf, "-p", prefix, "-e", filepath.Join(prefix, "error.log"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -111,5 +122,74 @@ func TestRedirectCredentials(t *testing.T) {
 				t.Errorf("stderr has a note:\n%s", stderr)
 			}
 		})
+	}
+}
+
+// TestURLCredentials: as curl, the user and password of an https:// URL
+// are sent as Basic authentication (nginx's auth_basic lets them in); the
+// password and its base64 are in no view (text -vv, curl's, JSON, the
+// HTML report), the bytes masked said so; a redirect to another origin
+// does not get them; an http:// URL with a password, or --pcap, is
+// refused.
+func TestURLCredentials(t *testing.T) {
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "server", nil, root)
+	httpsPort, httpPort := startRedirectNginx(t, dir, cert, key)
+	private := fmt.Sprintf("https://alice:s3cret@localhost:%d/private/ok.txt", httpsPort)
+	const b64 = "YWxpY2U6czNjcmV0" // alice:s3cret
+	report := filepath.Join(dir, "report.html")
+	for _, args := range [][]string{
+		{"--body", "-vv"},
+		{"--body", "--http1.1", "-vv"},
+		{"--body", "--format", "curl"},
+		{"--json", "--html", report},
+		{"--json", "--http1.1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, stderr := runCode(append([]string{private, "--cacert", root.file, "-m", "10s"}, args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(out, "status") && !strings.Contains(out, "200") {
+				t.Errorf("no response:\n%s", out)
+			}
+			if slices.Contains(args, "--body") && !strings.Contains(out, "welcome") {
+				t.Errorf("nginx did not let alice in:\n%s", out)
+			}
+			if slices.Contains(args, "--json") && !strings.Contains(out, `"masked":[`) {
+				t.Errorf("no masked bytes said:\n%s", out)
+			}
+			html, _ := os.ReadFile(report)
+			for _, secret := range []string{"s3cret", b64} {
+				if strings.Contains(out, secret) || strings.Contains(stderr, secret) || strings.Contains(string(html), secret) {
+					t.Errorf("%s shown:\n%s\n%s", secret, out, stderr)
+				}
+			}
+		})
+	}
+	t.Run("wrong-password", func(t *testing.T) {
+		code, out, stderr := runCode(strings.Replace(private, "s3cret", "guess", 1), "--cacert", root.file, "--json", "-m", "10s")
+		if code != 0 || !strings.Contains(out, `"status":401`) {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+	})
+	t.Run("other-origin", func(t *testing.T) {
+		code, out, stderr := runCode(fmt.Sprintf("https://alice:s3cret@localhost:%d/other", httpsPort), "-L", "--cacert", root.file, "--body", "-m", "10s")
+		if code != 0 || !strings.Contains(out, "auth=[]") || !strings.Contains(stderr, "tlstrace: note: the URL's user and password (Authorization) not sent to http://127.0.0.1:"+fmt.Sprint(httpPort)+"/landed") {
+			t.Errorf("exit %d: %s\n%s", code, stderr, out)
+		}
+	})
+	for _, c := range []struct {
+		args  []string
+		cause string
+	}{
+		{[]string{fmt.Sprintf("http://alice:s3cret@127.0.0.1:%d/", httpPort)}, "would send the password in clear text"},
+		{[]string{private, "--pcap", filepath.Join(dir, "x.pcapng")}, "--pcap with a password in the URL"},
+	} {
+		code, _, stderr := runCode(c.args...)
+		if code != exitUsage || !strings.Contains(stderr, c.cause) || strings.Contains(stderr, "s3cret") {
+			t.Errorf("%v: exit %d: %s", c.args, code, stderr)
+		}
 	}
 }

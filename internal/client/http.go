@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/h2"
@@ -104,6 +107,8 @@ type Withheld struct {
 	// Headers names the headers of Request.Header left out, in the
 	// order Authorization, Cookie, Host.
 	Headers []string
+	// User says that the URL's user and password were left out.
+	User bool
 }
 
 // credentialHeaders are the headers curl sends a redirect target only
@@ -139,6 +144,9 @@ func (r *Request) credentialsFor(target string) []string {
 	s, h, p := origin(target)
 	var out []string
 	if s != s0 || h != h0 || p != p0 || h == "" {
+		if r.basicAuth() != "" {
+			out = append(out, urlUser)
+		}
 		for _, k := range credentialHeaders {
 			if v := r.Header.Get(k); v != "" {
 				out = append(out, k)
@@ -149,6 +157,73 @@ func (r *Request) credentialsFor(target string) []string {
 		out = append(out, "Host")
 	}
 	return out
+}
+
+// urlUser stands in a withhold list for the URL's user and password.
+const urlUser = ":user"
+
+// basicAuth returns the credentials of the URL's userinfo, base64 encoded
+// for a Basic Authorization header (RFC 7617), as curl sends them; ""
+// when the URL has none, or Header has an Authorization of its own
+// (curl sends the one of -H then).
+func (r *Request) basicAuth() string {
+	u, err := url.Parse(r.URL)
+	if err != nil || u.User == nil || r.Header.Get("Authorization") != "" {
+		return ""
+	}
+	pass, _ := u.User.Password()
+	return base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+}
+
+// Withhold masks the credentials of the URL in ev, an event of the run:
+// the base64 of the Basic Authorization header is overwritten with '*'
+// of the same length in the decrypted bytes of HTTP/1.x, the HPACK string
+// of the whole header value (Huffman-coded or not) with as many '*' in
+// HTTP/2's, and the value in the header lines of requests and HTTP/2
+// frames, so that no view nor export shows them; the bytes masked are
+// recorded (trace.Data.Masked), as Conversation.Withhold records them.
+// It does nothing without credentials in the URL.
+func (r *Request) Withhold(ev *trace.Event) {
+	if r == nil {
+		return
+	}
+	token := r.basicAuth()
+	if token == "" {
+		return
+	}
+	value := "Basic " + token
+	switch p := ev.Payload.(type) {
+	case *trace.Data:
+		// Huffman's code of '*' is the byte 0xf9 (RFC 7541, Appendix B):
+		// a string of them decodes to as many '*'.
+		mask(p, hpack.AppendHuffmanString(nil, value), 0xf9)
+		mask(p, []byte(token), '*')
+	case *trace.HTTPRequest:
+		maskLines(p.Headers, token)
+	case *trace.H2Frame:
+		maskLines(p.Headers, token)
+	}
+}
+
+// mask overwrites each s in d's bytes with with, and records where.
+func mask(d *trace.Data, s []byte, with byte) {
+	if len(s) == 0 {
+		return
+	}
+	for i := bytes.Index(d.Bytes, s); i >= 0; i = bytes.Index(d.Bytes, s) {
+		for j := i; j < i+len(s); j++ {
+			d.Bytes[j] = with
+		}
+		d.Masked = append(d.Masked, trace.Span{Offset: i, Length: len(s)})
+	}
+	slices.SortFunc(d.Masked, func(a, b trace.Span) int { return a.Offset - b.Offset })
+}
+
+// maskLines masks the credentials' token in header lines.
+func maskLines(lines []string, token string) {
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(l, token, strings.Repeat("*", len(token)))
+	}
 }
 
 // Get runs the request, following redirects and reconnecting as asked.
@@ -218,7 +293,15 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 			}
 			target = next
 			if withhold = r.credentialsFor(target); withhold != nil && r.Withheld != nil {
-				r.Withheld(Withheld{URL: RedactURL(target), Headers: withhold})
+				w := Withheld{URL: RedactURL(target)}
+				for _, k := range withhold {
+					if k == urlUser {
+						w.User = true
+					} else {
+						w.Headers = append(w.Headers, k)
+					}
+				}
+				r.Withheld(w)
 			}
 		}
 	}
@@ -363,6 +446,13 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	}
 	if h := r.Header.Get("Host"); h != "" && !slices.Contains(withhold, "Host") {
 		req.Host = h
+	}
+	// The URL's credentials, as curl sends them: to the URL's origin.
+	// net/http's Client would send those of each hop's URL; its
+	// Transport sends none.
+	req.URL.User = nil
+	if token := r.basicAuth(); token != "" && !slices.Contains(withhold, urlUser) {
+		req.Header.Set("Authorization", "Basic "+token)
 	}
 
 	// net/http calls the trace hooks from its own goroutines (HTTP/2).

@@ -1,8 +1,13 @@
 package client
 
 import (
+	"bytes"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/http2/hpack"
 
 	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
@@ -35,5 +40,42 @@ func TestWithhold(t *testing.T) {
 	(&Conversation{}).Withhold(&trace.Event{Payload: &trace.Data{Bytes: b}})
 	if string(b) != "PASS pw" {
 		t.Errorf("masked without credentials: %q", b)
+	}
+}
+
+// TestRequestWithhold: the Basic credentials of the URL are masked in
+// HTTP/1.1's bytes (the base64), in HTTP/2's HPACK block (the Huffman
+// string of the value, which then decodes to '*'), and in header lines.
+func TestRequestWithhold(t *testing.T) {
+	r := &Request{URL: "https://alice:s3cret@example.com/"}
+	const b64 = "YWxpY2U6czNjcmV0"
+	b := []byte("GET / HTTP/1.1\r\nAuthorization: Basic " + b64 + "\r\n\r\n")
+	d := &trace.Data{Bytes: b}
+	r.Withhold(&trace.Event{Payload: d})
+	if want := "GET / HTTP/1.1\r\nAuthorization: Basic " + strings.Repeat("*", len(b64)) + "\r\n\r\n"; string(b) != want || len(d.Masked) != 1 {
+		t.Errorf("HTTP/1.1 masked as %q (%v)", b, d.Masked)
+	}
+	var block bytes.Buffer
+	enc := hpack.NewEncoder(&block)
+	enc.WriteField(hpack.HeaderField{Name: ":method", Value: "GET"})
+	enc.WriteField(hpack.HeaderField{Name: "authorization", Value: "Basic " + b64})
+	d = &trace.Data{Bytes: block.Bytes()}
+	r.Withhold(&trace.Event{Payload: d})
+	fields, err := hpack.NewDecoder(4096, nil).DecodeFull(d.Bytes)
+	if err != nil || len(fields) != 2 || strings.Trim(fields[1].Value, "*") != "" || len(d.Masked) != 1 {
+		t.Errorf("HTTP/2 masked as %v, %v (%v)", fields, err, d.Masked)
+	}
+	req := &trace.HTTPRequest{Headers: []string{"authorization: Basic " + b64}}
+	r.Withhold(&trace.Event{Payload: req})
+	if req.Headers[0] != "authorization: Basic "+strings.Repeat("*", len(b64)) {
+		t.Errorf("header line %q", req.Headers[0])
+	}
+	// An Authorization of -H is sent instead, as curl does: nothing of
+	// the URL's is masked.
+	r.Header = http.Header{"Authorization": {"Bearer x"}}
+	b = []byte(b64)
+	r.Withhold(&trace.Event{Payload: &trace.Data{Bytes: b}})
+	if string(b) != b64 {
+		t.Errorf("masked %q with -H Authorization", b)
 	}
 }
