@@ -385,3 +385,47 @@ func TestEnginePSSCertificate(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryWeakSuites: servers that allow only a CCM_8 suite (TLS 1.3 and
+// 1.2) or a static RSA one refuse crypto/tls's ClientHello; the own
+// engine's retry connects, and the warnings say the suite is weak and
+// weaker than any crypto/tls offered (the alert may have been forged).
+func TestRetryWeakSuites(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	ca := newTestCA(t, dir, "root", nil)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key := ca.leafWithKey(t, dir, "server-rsa", rsaKey, nil)
+	const downgrade = "is weaker than every suite crypto/tls offered: tlstrace's own engine got it on its retry"
+	for _, c := range []struct {
+		name string
+		srv  []string
+		want []string
+	}{
+		{"tls13-ccm8", []string{"-ciphersuites", "TLS_AES_128_CCM_8_SHA256"}, []string{"TLS_AES_128_CCM_8_SHA256, an AES-CCM suite with an 8-byte authentication tag", downgrade}},
+		{"tls12-ccm8", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-CCM8"}, []string{"TLS_DHE_RSA_WITH_AES_128_CCM_8, an AES-CCM suite with an 8-byte authentication tag", downgrade}},
+		{"tls12-static-rsa", []string{"-tls1_2", "-cipher", "AES128-GCM-SHA256"}, []string{"TLS_RSA_WITH_AES_128_GCM_SHA256, a static RSA key exchange", downgrade}},
+		// As strong as crypto/tls's: no downgrade said.
+		{"tls12-dhe-gcm", []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := tlstest.FreePort(t)
+			startServer(t, "ACCEPT", "openssl", append([]string{"s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port), "-cert", cert, "-key", key, "-www", "-naccept", "2"}, c.srv...)...)
+			code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", ca.file, "--json", "-m", "20s")
+			if code != 0 || !strings.Contains(out, `"type":"engine"`) {
+				t.Fatalf("exit %d, want a retry by the own engine: %s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, "tlstrace: warning: "+w) && !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if c.want == nil && strings.Contains(stderr, downgrade) {
+				t.Errorf("a downgrade said:\n%s", stderr)
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ type ConnState struct {
 	ALPN             string
 	PeerCertificates []*x509.Certificate
 	OCSPResponse     []byte
+	// Retried says that the own engine ran the handshake on EngineAuto's
+	// retry, after the server refused crypto/tls's ClientHello.
+	Retried bool
 }
 
 // goConn is a session crypto/tls ran.

@@ -16,12 +16,16 @@ import (
 )
 
 // ownConn is a session tlstrace's own engine ran.
-type ownConn struct{ *handshake.Conn }
+type ownConn struct {
+	*handshake.Conn
+	// retried: the handshake was EngineAuto's retry.
+	retried bool
+}
 
 func (c ownConn) State() ConnState {
 	s := c.Conn.State()
 	return ConnState{Engine: trace.EngineOwn, Version: s.Version, CipherSuite: s.CipherSuite, ALPN: s.ALPN,
-		PeerCertificates: s.PeerCertificates, OCSPResponse: s.OCSPResponse}
+		PeerCertificates: s.PeerCertificates, OCSPResponse: s.OCSPResponse, Retried: c.retried}
 }
 
 // ownHandshake is Handshake by tlstrace's own engine: the same tap, key
@@ -77,7 +81,7 @@ func ownHandshake(ctx context.Context, t *source.Tracer, conn int, raw net.Conn,
 	h := ownState(hc.State())
 	h.Duration = tm.TLS
 	t.Emit(trace.NewEvent(conn, trace.Local, h))
-	return ownConn{hc}, tap, nil
+	return ownConn{hc, o.switched != ""}, tap, nil
 }
 
 // ownState fills a Handshake from what the own engine reports.

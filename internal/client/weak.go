@@ -16,7 +16,9 @@ type Warning = trace.Warning
 
 // Weaknesses returns what is weak in what a handshake settled: a version
 // before TLS 1.2, a static key exchange, a broken cipher suite (brokenSuite),
-// a CBC cipher suite.
+// an 8-byte tag (CCM_8), a CBC cipher suite; and, for a session of the own
+// engine's retry, a suite weaker than any crypto/tls offers (static key
+// exchange, CCM_8): the retry answered an alert that may be forged.
 func Weaknesses(s ConnState) []Warning {
 	var out []Warning
 	if s.Version != 0 && s.Version < wire.VersionTLS12 {
@@ -38,6 +40,16 @@ func Weaknesses(s ConnState) []Warning {
 	if w := brokenSuite(s.CipherSuite); w != nil {
 		out = append(out, *w)
 	}
+	if ccm8(s.CipherSuite) {
+		// IANA's TLS registry marks the CCM_8 suites not recommended
+		// (its Recommended column, RFC 8447); OpenSSL and curl offer
+		// none by default.
+		out = append(out, Warning{
+			Cause: fmt.Sprintf("the connection uses %s, an AES-CCM suite with an 8-byte authentication tag (16 in the other AEAD suites), made for constrained devices: a forged record passes with a chance of 1 in 2^64 rather than 1 in 2^128, and IANA marks these suites not recommended; OpenSSL and curl do not offer them by default",
+				wire.CipherSuiteName(s.CipherSuite)),
+			Fix: "remove the CCM_8 suites from the server: TLS 1.3's TLS_AES_128_GCM_SHA256 and TLS 1.2's ECDHE suites with AES-GCM or CHACHA20-POLY1305 have 16-byte tags",
+		})
+	}
 	if cs, ok := tlscrypt.SuiteByID(s.CipherSuite); ok && !cs.TLS13 && cs.Cipher.Block() {
 		out = append(out, Warning{
 			Cause: fmt.Sprintf("the connection uses %s (%s), a CBC cipher suite: CBC with MAC-then-encrypt has a history of padding-oracle attacks (Lucky Thirteen), and TLS 1.3 dropped it",
@@ -45,7 +57,32 @@ func Weaknesses(s ConnState) []Warning {
 			Fix: "enable AEAD suites on the server (ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256, the CHACHA20-POLY1305 ones) and TLS 1.3",
 		})
 	}
+	if s.Retried && (staticKex(s.CipherSuite) || ccm8(s.CipherSuite)) {
+		// What the retry offers beyond crypto/tls is meant for servers
+		// that speak nothing else; an alert proves nothing of the kind.
+		out = append(out, Warning{
+			Cause: fmt.Sprintf("%s is weaker than every suite crypto/tls offered: tlstrace's own engine got it on its retry after the server refused crypto/tls's ClientHello with an alert, which anyone on the path can forge to force such a downgrade",
+				wire.CipherSuiteName(s.CipherSuite)),
+			Fix: "check which suites the server allows (tlstrace scan HOST:PORT): if it allows ECDHE with AES-GCM or ChaCha20-Poly1305, something on the path refused them; run crypto/tls alone, which does not retry, to see the refusal",
+		})
+	}
 	return out
+}
+
+// staticKex reports whether suite's key exchange is static (RSA, DH,
+// ECDH, RSA_PSK): no forward secrecy (RFC 9325, Section 4.1).
+func staticKex(suite uint16) bool {
+	switch wire.CipherSuiteKeyExchange(suite) {
+	case wire.KexRSA, wire.KexDH, wire.KexECDH, wire.KexRSAPSK:
+		return true
+	}
+	return false
+}
+
+// ccm8 reports whether suite is an AES-CCM suite with an 8-byte tag: the
+// TLS 1.3 TLS_AES_128_CCM_8_SHA256 or a TLS 1.2 …_CCM_8 suite.
+func ccm8(suite uint16) bool {
+	return strings.HasSuffix(wire.CipherSuiteName(suite), "_CCM_8") || strings.Contains(wire.CipherSuiteName(suite), "_CCM_8_")
 }
 
 // strongSuites is the fix's list of the suites to serve instead.

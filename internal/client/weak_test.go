@@ -35,6 +35,10 @@ func TestWeaknesses(t *testing.T) {
 		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, nil},
 		{tls.VersionTLS12, 0x009E, nil}, // DHE-RSA-AES128-GCM-SHA256
 		{tls.VersionTLS13, tls.TLS_AES_128_GCM_SHA256, nil},
+		{tls.VersionTLS13, 0x1305, []string{"TLS_AES_128_CCM_8_SHA256, an AES-CCM suite with an 8-byte authentication tag"}},
+		{tls.VersionTLS12, 0xC0AE, []string{"TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, an AES-CCM suite with an 8-byte"}},
+		{tls.VersionTLS12, 0xC0A3, []string{"TLS_DHE_RSA_WITH_AES_256_CCM_8, an AES-CCM suite with an 8-byte"}},
+		{tls.VersionTLS12, 0xC0AC, nil}, // ECDHE-ECDSA-AES128-CCM: a 16-byte tag
 	} {
 		w := Weaknesses(ConnState{Version: c.version, CipherSuite: c.suite})
 		if len(w) != len(c.want) {
@@ -48,6 +52,31 @@ func TestWeaknesses(t *testing.T) {
 		}
 		if slices.ContainsFunc(w, func(w Warning) bool { return strings.Contains(w.Cause, "%!") }) {
 			t.Errorf("%#04x: badly formatted %+v", c.suite, w)
+		}
+	}
+}
+
+// TestWeaknessesRetried: a session of the own engine's retry whose suite
+// is weaker than any crypto/tls offers (static RSA, CCM_8) says that the
+// alert that made it retry may have been forged; one with a suite as
+// strong (DHE with AES-GCM, CCM) does not, nor does a session crypto/tls
+// or the own engine made without a retry.
+func TestWeaknessesRetried(t *testing.T) {
+	const downgrade = "is weaker than every suite crypto/tls offered"
+	for _, c := range []struct {
+		version, suite uint16
+		retried, want  bool
+	}{
+		{tls.VersionTLS12, tls.TLS_RSA_WITH_AES_128_GCM_SHA256, true, true},
+		{tls.VersionTLS12, 0xC0A3, true, true},
+		{tls.VersionTLS13, 0x1305, true, true},
+		{tls.VersionTLS12, 0x009E, true, false},
+		{tls.VersionTLS13, 0x1304, true, false},
+		{tls.VersionTLS12, tls.TLS_RSA_WITH_AES_128_GCM_SHA256, false, false},
+	} {
+		w := Weaknesses(ConnState{Version: c.version, CipherSuite: c.suite, Retried: c.retried})
+		if got := slices.ContainsFunc(w, func(w Warning) bool { return strings.Contains(w.Cause, downgrade) }); got != c.want {
+			t.Errorf("%#04x retried %v: %+v; want the downgrade said: %v", c.suite, c.retried, w, c.want)
 		}
 	}
 }
