@@ -165,10 +165,11 @@ const urlUser = ":user"
 // basicAuth returns the credentials of the URL's userinfo, base64 encoded
 // for a Basic Authorization header (RFC 7617), as curl sends them; ""
 // when the URL has none, or Header has an Authorization of its own
-// (curl sends the one of -H then).
+// (curl sends the one of -H then, and none for an empty one, which
+// removes the header).
 func (r *Request) basicAuth() string {
 	u, err := url.Parse(r.URL)
-	if err != nil || u.User == nil || r.Header.Get("Authorization") != "" {
+	if _, given := r.Header["Authorization"]; err != nil || u.User == nil || given {
 		return ""
 	}
 	pass, _ := u.User.Password()

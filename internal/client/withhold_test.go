@@ -70,12 +70,14 @@ func TestRequestWithhold(t *testing.T) {
 	if req.Headers[0] != "authorization: Basic "+strings.Repeat("*", len(b64)) {
 		t.Errorf("header line %q", req.Headers[0])
 	}
-	// An Authorization of -H is sent instead, as curl does: nothing of
-	// the URL's is masked.
-	r.Header = http.Header{"Authorization": {"Bearer x"}}
-	b = []byte(b64)
-	r.Withhold(&trace.Event{Payload: &trace.Data{Bytes: b}})
-	if string(b) != b64 {
-		t.Errorf("masked %q with -H Authorization", b)
+	// An Authorization of -H is sent instead, as curl does, and an empty
+	// one removes it: nothing of the URL's is sent nor masked.
+	for _, v := range []string{"Bearer x", ""} {
+		r.Header = http.Header{"Authorization": {v}}
+		b = []byte(b64)
+		r.Withhold(&trace.Event{Payload: &trace.Data{Bytes: b}})
+		if string(b) != b64 || r.basicAuth() != "" {
+			t.Errorf("masked %q, or sent the URL's, with -H \"Authorization: %s\"", b, v)
+		}
 	}
 }
