@@ -1,13 +1,20 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
@@ -111,4 +118,80 @@ func TestCNFallback(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCNFallbackNameConstraintsPeers: a leaf without subjectAltName under
+// a CA whose name constraints permit allowed.test only is judged by its
+// common name as curl and openssl s_client judge it. OpenSSL holds a
+// common name to the DNS constraints only when it looks like a host name
+// (with a dot): CN=localhost passes (curl exits 0), CN=bad.example is
+// refused (curl: permitted subtree violation). tlstrace --cn-fallback
+// agrees with both, and without the fallback its cause says which.
+func TestCNFallbackNameConstraintsPeers(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	tlstest.RequirePeer(t, "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	ncKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "constrained"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(48 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		PermittedDNSDomainsCritical: true, PermittedDNSDomains: []string{"allowed.test"},
+	}, root.cert, ncKey.Public(), root.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ncCert, _ := x509.ParseCertificate(der)
+	nc := &testCA{cert: ncCert, key: ncKey, file: filepath.Join(dir, "constrained.pem")}
+	writePEM(t, nc.file, "CERTIFICATE", der)
+	for _, c := range []struct {
+		cn    string
+		valid bool
+	}{{"localhost", true}, {"bad.example", false}} {
+		t.Run(c.cn, func(t *testing.T) {
+			cert, key := nc.leaf(t, dir, c.cn, func(l *x509.Certificate) {
+				l.Subject.CommonName, l.DNSNames, l.IPAddresses = c.cn, nil, nil
+			}, nc)
+			// url starts a server for one connection.
+			url := func() (u, resolve string, port int) {
+				port = sServer(t, cert, key)
+				return fmt.Sprintf("https://%s:%d/", c.cn, port), fmt.Sprintf("%s:%d:127.0.0.1", c.cn, port), port
+			}
+			u, resolve, _ := url()
+			var ee *exec.ExitError
+			switch err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, "--resolve", resolve, u).Run(); {
+			case c.valid && err != nil:
+				t.Fatalf("curl: %v, want exit 0", err)
+			case !c.valid && (!errors.As(err, &ee) || ee.ExitCode() != 60):
+				t.Fatalf("curl: %v, want exit 60", err)
+			}
+			_, _, port := url()
+			sc := exec.Command("openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-servername", c.cn, "-CAfile", root.file,
+				"-verify_hostname", c.cn, "-verify_return_error")
+			sc.Stdin = strings.NewReader("")
+			out, err := sc.CombinedOutput()
+			if (err == nil) != c.valid {
+				t.Fatalf("openssl s_client: %v, want valid %v:\n%s", err, c.valid, out)
+			}
+			for _, fallback := range []bool{true, false} {
+				u, resolve, _ := url()
+				args := []string{u, "--resolve", resolve, "--cacert", root.file, "-m", "10s"}
+				if fallback {
+					args = append(args, "--cn-fallback")
+				}
+				code, _, stderr := runCode(args...)
+				switch {
+				case fallback && c.valid && code != 0:
+					t.Errorf("--cn-fallback: exit %d, want 0:\n%s", code, stderr)
+				case fallback && !c.valid && (code != exitVerify || !strings.Contains(stderr, "the leaf's common name bad.example (a host name, which OpenSSL and curl check")):
+					t.Errorf("--cn-fallback: exit %d, want %d and the common name named:\n%s", code, exitVerify, stderr)
+				case !fallback && c.valid && (code != exitVerify || !strings.Contains(stderr, "curl and OpenSSL accept it through the common-name fallback")):
+					t.Errorf("exit %d, want %d and a cause saying curl accepts it:\n%s", code, exitVerify, stderr)
+				case !fallback && !c.valid && (code != exitVerify || !strings.Contains(stderr, "curl and OpenSSL, which fall back to the common name, refuse it too: the name constraints")):
+					t.Errorf("exit %d, want %d and a cause saying curl refuses it too:\n%s", code, exitVerify, stderr)
+				}
+			}
+		})
+	}
 }

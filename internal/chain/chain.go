@@ -170,12 +170,10 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	anchored := verified
 	var path []*x509.Certificate
 	if verified {
+		// With the fallback crypto/x509 checked no name: the common
+		// name matched (CommonNameMatches), and it is held to the CAs'
+		// name constraints below, as OpenSSL holds it (cnConstraints).
 		path = chains[0]
-		if fallback {
-			// crypto/x509 checked no name: the common name is checked
-			// on a mirror, under the CAs' name constraints.
-			err = mirrorVerify(path, o.Name, at, purpose, true)
-		}
 	} else {
 		path = buildPath(leaf, o.Intermediates, o.Roots)
 		var host x509.HostnameError
@@ -245,7 +243,13 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// (certificate policies, for one).
 		r.Valid, r.Err = judge(r.Links, o.Name)
 		if r.Valid {
-			if merr := mirrorVerify(path, o.Name, at, purpose, fallback); merr != nil {
+			name := o.Name
+			if fallback {
+				// The common name matched; its constraints are
+				// cnConstraints'.
+				name = ""
+			}
+			if merr := mirrorVerify(path, name, at, purpose); merr != nil {
 				r.Valid, r.Err = false, merr
 			}
 		}
@@ -255,6 +259,15 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// with a small RSA key anywhere is refused (MinRSABits).
 		if werr := weakKey(r.Links); werr != nil {
 			r.Valid, r.Err = false, werr
+		}
+	}
+	if r.Valid {
+		// Nor with a leaf whose common name, which looks like a host
+		// name, a CA's name constraints rule out: OpenSSL checks it
+		// when the leaf has no DNS name in its subjectAltName, with
+		// the fallback or without.
+		if nerr := cnConstraints(path); nerr != nil {
+			r.Valid, r.Err = false, nerr
 		}
 	}
 	if r.Valid {
@@ -785,7 +798,7 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		if nc := nameConstraints(c); nc != "" {
 			ok := true
 			detail := nc
-			if err := checkNameConstraints(c, path[:i], fallback); err != "" {
+			if err := checkNameConstraints(c, path[:i]); err != "" {
 				ok, detail = false, nc+": "+err
 			}
 			add("name_constraints", ok, "%s", detail)
@@ -906,10 +919,9 @@ func nameConstraints(c *x509.Certificate) string {
 // the CA's constraints rule out ("" when none): DNS names, addresses,
 // e-mail addresses (a mailbox exactly, or by its domain as a DNS name)
 // and URIs (by their host as a DNS name; one without a host name cannot
-// be matched, RFC 5280, Section 4.2.1.10). With cn, the leaf's common
-// name, which the common-name fallback matched, counts as a DNS name (or
-// an address), as OpenSSL counts it.
-func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, cn bool) string {
+// be matched, RFC 5280, Section 4.2.1.10). The leaf's common names that
+// OpenSSL holds to the DNS constraints (cnDNSIDs) count as DNS names.
+func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) string {
 	var out []string
 	allowed := func(permitted, excluded []string, in func(string) bool) bool {
 		ok := len(permitted) == 0
@@ -921,22 +933,27 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, cn bo
 		}
 		return ok
 	}
+	n := 0 // names ruled out
 	for i, c := range below {
 		var bad []string
-		dnsNames, ips := c.DNSNames, c.IPAddresses
-		if cn && i == 0 {
-			if ip := net.ParseIP(c.Subject.CommonName); ip != nil {
-				ips = []net.IP{ip}
-			} else {
-				dnsNames = []string{c.Subject.CommonName}
-			}
-		}
-		for _, d := range dnsNames {
-			if !allowed(ca.PermittedDNSDomains, ca.ExcludedDNSDomains, func(k string) bool { return domainIn(d, k) }) {
+		var cnBad []string
+		for _, d := range c.DNSNames {
+			if !dnsAllowed(ca, d) {
 				bad = append(bad, d)
 			}
 		}
-		for _, ip := range ips {
+		if i == 0 {
+			ids, nul := cnDNSIDs(c)
+			for _, d := range ids {
+				if !dnsAllowed(ca, d) {
+					cnBad = append(cnBad, d)
+				}
+			}
+			if nul {
+				cnBad = append(cnBad, fmt.Sprintf("%q (a NUL byte inside, which OpenSSL refuses under any name constraints)", c.Subject.CommonName))
+			}
+		}
+		for _, ip := range c.IPAddresses {
 			permitted := len(ca.PermittedIPRanges) == 0
 			for _, n := range ca.PermittedIPRanges {
 				if n.Contains(ip) {
@@ -967,24 +984,28 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, cn bo
 				bad = append(bad, u.String())
 			}
 		}
-		if len(bad) == 0 {
-			continue
-		}
 		whose := "the leaf's "
-		switch {
-		case cn && i == 0 && slices.Contains(bad, c.Subject.CommonName):
-			whose = "the leaf's common name (which the common-name fallback takes for its name, and OpenSSL checks against the constraints) "
-		case i > 0:
+		if i > 0 {
 			whose = named(c) + "'s "
 		}
-		out = append(out, whose+strings.Join(bad, ", "))
-	}
-	if len(out) > 0 {
-		verb := " falls outside them"
-		if n := strings.Count(strings.Join(out, "; "), ", ") + len(out); n > 1 {
-			verb = " fall outside them"
+		if len(bad) > 0 {
+			out = append(out, whose+strings.Join(bad, ", "))
 		}
-		return strings.Join(out, "; ") + verb
+		if len(cnBad) > 0 {
+			what, kind := "common name", "a host name"
+			if len(cnBad) > 1 {
+				what, kind = "common names", "host names"
+			}
+			out = append(out, fmt.Sprintf("the leaf's %s %s (%s, which OpenSSL and curl check against the DNS constraints when the subjectAltName has no DNS name)",
+				what, strings.Join(cnBad, ", "), kind))
+		}
+		n += len(bad) + len(cnBad)
+	}
+	switch {
+	case n == 1:
+		return strings.Join(out, "; ") + " falls outside them"
+	case n > 1:
+		return strings.Join(out, "; ") + " fall outside them"
 	}
 	return ""
 }
@@ -1004,6 +1025,11 @@ func emailIn(addr, constraint string) bool {
 }
 
 func domainIn(name, constraint string) bool {
+	if constraint == "" {
+		// An empty subtree holds every name (RFC 5280, Section
+		// 4.2.1.10; crypto/x509 and OpenSSL's nc_dns alike).
+		return true
+	}
 	name, constraint = strings.ToLower(name), strings.ToLower(constraint)
 	if strings.HasPrefix(constraint, ".") {
 		return strings.HasSuffix(name, constraint)

@@ -2,8 +2,11 @@ package chain
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -66,7 +69,11 @@ func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result)
 	if !fallback.Valid {
 		// Through the fallback, the chain fails for another reason:
 		// curl and OpenSSL refuse it too.
-		return fmt.Sprintf("%s; curl and OpenSSL, which fall back to the common name, refuse it too: %s", cause, fallback.Cause),
+		who := "curl and OpenSSL, which fall back to the common name, refuse"
+		if net.ParseIP(strings.Trim(name, "[]")) != nil {
+			who = "curl, which falls back to the common name (OpenSSL does not, for an IP address), refuses"
+		}
+		return fmt.Sprintf("%s; %s it too: %s", cause, who, fallback.Cause),
 			fmt.Sprintf("%s; and %s", reissue, fallback.Fix)
 	}
 	accept := "accept it through the common-name fallback"
@@ -92,4 +99,114 @@ func sanTypeMismatch(c *x509.Certificate, name string) string {
 		}
 	}
 	return ""
+}
+
+// oidNameConstraints is the nameConstraints extension (RFC 5280, Section
+// 4.2.1.10).
+var oidNameConstraints = asn1.ObjectIdentifier{2, 5, 29, 30}
+
+// oidCommonName is the subject attribute commonName (X.520).
+var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
+
+// cnDNSIDs returns the common names of c's subject that OpenSSL holds to
+// the DNS name constraints of the CAs above c, a leaf
+// (crypto/x509/v3_ncons.c, NAME_CONSTRAINTS_check_CN, which
+// X509_verify_cert calls for a leaf with no DNS name in its
+// subjectAltName, whatever name is checked and whether or not the common
+// name is used for it; curl verifies with it). Every common name counts,
+// not only the last, once it looks like a host name by cn2dnsid's rule:
+// after trailing NUL bytes are cut, only letters, digits, '_', '-' and
+// '.', no '-' or '.' first or last, no '.' next to a '.' or a '-', and at
+// least one '.'. So "localhost" and "*.example.com" are not checked, and
+// "127.0.0.1" is checked as a DNS name, not as an address. nul reports a
+// common name with a NUL byte inside, which OpenSSL refuses
+// (X509_V_ERR_UNSUPPORTED_NAME_SYNTAX) under any name constraints.
+func cnDNSIDs(c *x509.Certificate) (ids []string, nul bool) {
+	if len(c.DNSNames) > 0 {
+		return nil, false
+	}
+	for _, atv := range c.Subject.Names {
+		v, ok := atv.Value.(string)
+		if !ok || !atv.Type.Equal(oidCommonName) {
+			continue
+		}
+		v = strings.TrimRight(v, "\x00")
+		if strings.IndexByte(v, 0) >= 0 {
+			nul = true
+			continue
+		}
+		if looksLikeHostName(v) {
+			ids = append(ids, v)
+		}
+	}
+	return ids, nul
+}
+
+// looksLikeHostName is OpenSSL's cn2dnsid test (crypto/x509/v3_ncons.c),
+// byte for byte over the UTF-8 of the name.
+func looksLikeHostName(s string) bool {
+	dotted := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_':
+			continue
+		case i == 0 || i == len(s)-1:
+			return false
+		case c == '-':
+			continue
+		case c == '.' && s[i+1] != '.' && s[i-1] != '-' && s[i+1] != '-':
+			dotted = true
+		default:
+			return false
+		}
+	}
+	return dotted
+}
+
+// hasNameConstraints reports whether c carries the nameConstraints
+// extension, whatever kinds of names it constrains.
+func hasNameConstraints(c *x509.Certificate) bool {
+	return slices.ContainsFunc(c.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(oidNameConstraints) })
+}
+
+// cnConstraints holds the leaf of path (leaf first, up to the trust
+// anchor) to the DNS name constraints of every CA above it by its common
+// names, as OpenSSL does (cnDNSIDs), which crypto/x509 does not: it reads
+// no common name. The error is crypto/x509's for a name a CA may not sign.
+func cnConstraints(path []*x509.Certificate) error {
+	if len(path) < 2 {
+		return nil
+	}
+	leaf := path[0]
+	ids, nul := cnDNSIDs(leaf)
+	for _, ca := range path[1:] {
+		if !hasNameConstraints(ca) {
+			continue
+		}
+		if nul {
+			return x509.CertificateInvalidError{Cert: leaf, Reason: x509.CANotAuthorizedForThisName,
+				Detail: "a common name holds a NUL byte, which OpenSSL refuses under name constraints"}
+		}
+		for _, id := range ids {
+			if !dnsAllowed(ca, id) {
+				return x509.CertificateInvalidError{Cert: leaf, Reason: x509.CANotAuthorizedForThisName,
+					Detail: fmt.Sprintf("common name %q is not permitted by the name constraints of %q", id, ca.Subject)}
+			}
+		}
+	}
+	return nil
+}
+
+// dnsAllowed reports whether ca's DNS name constraints allow the DNS name
+// name: within one of the permitted subtrees when there are any, and
+// within none of the excluded ones.
+func dnsAllowed(ca *x509.Certificate, name string) bool {
+	ok := len(ca.PermittedDNSDomains) == 0
+	for _, p := range ca.PermittedDNSDomains {
+		ok = ok || domainIn(name, p)
+	}
+	for _, e := range ca.ExcludedDNSDomains {
+		ok = ok && !domainIn(name, e)
+	}
+	return ok
 }

@@ -9,24 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"time"
 )
 
 // A mirror of a chain is a copy whose certificates have the same names,
 // validity and extensions, byte for byte, and fresh keys that sign each
 // other: crypto/x509 then judges everything about the chain but its
-// signatures, which are checked apart (signatureOK). It serves two cases:
-//
-//   - a chain crypto/x509 cannot verify because it cannot check a
-//     signature (Ed448, RSASSA-PSS parameters it does not take): its
-//     verdict on the rest (validity, basic constraints, key usages, name
-//     constraints, certificate policies, critical extensions, the host
-//     name) keeps the verdict from being any weaker than crypto/x509's;
-//   - the common-name fallback: the leaf's common name, put in the
-//     mirror's subjectAltName, is checked against the CAs' name
-//     constraints as OpenSSL checks it (a common name that is a host name
-//     is subject to the DNS constraints).
+// signatures, which are checked apart (signatureOK). It serves a chain
+// crypto/x509 cannot verify because it cannot check a signature (Ed448,
+// RSASSA-PSS parameters it does not take): its verdict on the rest
+// (validity, basic constraints, key usages, name constraints, certificate
+// policies, critical extensions, the host name) keeps the verdict from
+// being any weaker than crypto/x509's.
 
 // oidSubjectKeyID and oidAuthorityKeyID are the key identifiers, which the
 // mirror leaves out: they name the original keys.
@@ -36,11 +30,9 @@ var (
 )
 
 // mirrorVerify verifies the mirror of path (leaf first; the last
-// certificate the trust anchor) for name, at, for purpose. With cnSAN, the
-// leaf's subjectAltName is its common name (as a DNS name, or an IP
-// address), with its e-mail addresses and URIs. The error is crypto/x509's,
-// with the original certificates in it.
-func mirrorVerify(path []*x509.Certificate, name string, at time.Time, purpose x509.ExtKeyUsage, cnSAN bool) error {
+// certificate the trust anchor) for name, at, for purpose. The error is
+// crypto/x509's, with the original certificates in it.
+func mirrorVerify(path []*x509.Certificate, name string, at time.Time, purpose x509.ExtKeyUsage) error {
 	if len(path) == 0 {
 		return errors.New("no chain")
 	}
@@ -63,18 +55,10 @@ func mirrorVerify(path []*x509.Certificate, name string, at time.Time, purpose x
 			NotAfter:     c.NotAfter,
 		}
 		for _, e := range c.Extensions {
-			if e.Id.Equal(oidSubjectKeyID) || e.Id.Equal(oidAuthorityKeyID) || (cnSAN && i == 0 && e.Id.Equal(oidSubjectAltName)) {
+			if e.Id.Equal(oidSubjectKeyID) || e.Id.Equal(oidAuthorityKeyID) {
 				continue
 			}
 			t.ExtraExtensions = append(t.ExtraExtensions, e)
-		}
-		if cnSAN && i == 0 {
-			if ip := net.ParseIP(c.Subject.CommonName); ip != nil {
-				t.IPAddresses = []net.IP{ip}
-			} else {
-				t.DNSNames = []string{c.Subject.CommonName}
-			}
-			t.EmailAddresses, t.URIs = c.EmailAddresses, c.URIs
 		}
 		signer, signerKey := parent, parentKey
 		if signer == nil {

@@ -1,8 +1,11 @@
 package chain
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,13 +13,17 @@ import (
 	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
-// TestCNFallbackNameConstraints: a leaf without subjectAltName whose
-// common name a name-constrained CA may not sign is refused with the
-// common-name fallback, as openssl verify -verify_hostname refuses it
-// (OpenSSL checks such a common name against the DNS constraints); a
-// common name within the constraints passes. Without the fallback, the
-// cause says that curl and OpenSSL refuse it too, and the fix does not
-// offer the fallback.
+// TestCNFallbackNameConstraints: a leaf's common name is held to the DNS
+// name constraints of the CAs above it as OpenSSL holds it, with
+// openssl verify as the oracle: when the leaf has no DNS name in its
+// subjectAltName, and only a common name that looks like a host name
+// (v3_ncons.c, cn2dnsid: one with a dot, of letters, digits, '_', '-' and
+// '.'). So "localhost" and a wildcard are not checked, "127.0.0.1" is
+// checked as a DNS name, and a leaf with an IP address only in its
+// subjectAltName has its common name checked though the name verified is
+// the address. A common name refused with the fallback makes the cause
+// without it say that curl and OpenSSL refuse it too; one accepted, that
+// they accept it.
 func TestCNFallbackNameConstraints(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
@@ -34,39 +41,68 @@ func TestCNFallbackNameConstraints(t *testing.T) {
 	write("nc.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\nnameConstraints=critical,permitted;DNS:good.test\n")
 	newreq("nc", "NC")
 	must("x509", "-req", "-in", "nc.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "2", "-days", "30", "-extfile", "nc.ext", "-out", "nc.pem")
-	write("cn.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
 	for i, c := range []struct {
-		cn    string
-		valid bool
-	}{{"evil.other.test", false}, {"www.good.test", true}} {
-		name := strings.Split(c.cn, ".")[0]
+		cn, name string
+		ipSAN    bool // the leaf names 127.0.0.1 in its subjectAltName
+		valid    bool // as openssl verify judges it
+	}{
+		{"evil.other.test", "evil.other.test", false, false},
+		{"bad.example", "bad.example", false, false},
+		{"www.good.test", "www.good.test", false, true},
+		{"localhost", "localhost", false, true},
+		{"*.other.test", "a.other.test", false, true},
+		{"127.0.0.1", "127.0.0.1", false, false},
+		{"evil.other.test", "127.0.0.1", true, false},
+		{"localhost", "127.0.0.1", true, true},
+	} {
+		name := fmt.Sprintf("leaf%d", i)
 		newreq(name, c.cn)
-		must("x509", "-req", "-in", name+".csr", "-CA", "nc.pem", "-CAkey", "nc.key", "-set_serial", string(rune('3'+i)), "-days", "30", "-extfile", "cn.ext", "-out", name+".pem")
-		t.Run(c.cn, func(t *testing.T) {
+		ext := "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+		if c.ipSAN {
+			ext += "subjectAltName=IP:127.0.0.1\n"
+		}
+		write(name+".ext", ext)
+		must("x509", "-req", "-in", name+".csr", "-CA", "nc.pem", "-CAkey", "nc.key", "-set_serial", fmt.Sprint(3+i), "-days", "30", "-extfile", name+".ext", "-out", name+".pem")
+		t.Run(fmt.Sprintf("%s for %s, IP SAN %v", c.cn, c.name, c.ipSAN), func(t *testing.T) {
 			run, _ := opensslIn(t, dir)
-			out, err := run("verify", "-CAfile", "root.pem", "-untrusted", "nc.pem", "-verify_hostname", c.cn, name+".pem")
-			if (err == nil) != c.valid {
-				t.Fatalf("openssl verify: %v\n%s\nthe test expects valid %v", err, out, c.valid)
+			check := "-verify_hostname"
+			if net.ParseIP(c.name) != nil {
+				// X509_check_ip has no common-name fallback: the
+				// constraints are judged without a name.
+				check = "-verify_ip"
 			}
-			o := Options{Roots: certsIn(t, dir, "root.pem"), Intermediates: certsIn(t, dir, "nc.pem"), Name: c.cn, At: time.Now(), FallbackWith: "--cn-fallback"}
+			args := []string{"verify", "-CAfile", "root.pem", "-untrusted", "nc.pem", check, c.name, name + ".pem"}
+			if check == "-verify_ip" && !c.ipSAN {
+				args = slices.Delete(args, 5, 7)
+			}
+			out, err := run(args...)
+			if (err == nil) != c.valid {
+				t.Fatalf("openssl %s: %v\n%s\nthe test expects valid %v", strings.Join(args, " "), err, out, c.valid)
+			}
+			o := Options{Roots: certsIn(t, dir, "root.pem"), Intermediates: certsIn(t, dir, "nc.pem"), Name: c.name, At: time.Now(), FallbackWith: "--cn-fallback"}
 			leaf := certsIn(t, dir, name+".pem")[0]
 			strict := Verify(leaf, o)
-			o.CNFallback = true
+			o.CNFallback = !c.ipSAN
 			r := Verify(leaf, o)
 			if c.valid {
 				if !r.Valid {
-					t.Errorf("with the fallback: not valid: %s", r.Cause)
+					t.Errorf("not valid: %s", r.Cause)
 				}
-				if !strings.Contains(strict.Cause, "curl and OpenSSL accept it") || !strings.Contains(strict.Fix, "--cn-fallback") {
+				if !c.ipSAN && (!strings.Contains(strict.Cause, "accept") || !strings.Contains(strict.Fix, "--cn-fallback")) {
 					t.Errorf("without the fallback: cause %q, fix %q", strict.Cause, strict.Fix)
 				}
 				return
 			}
-			wantFail(t, "with the fallback", r, "name_constraints", `the name constraints of "CN=NC" rule out the certificate`)
-			if !strings.Contains(r.Cause, "the leaf's common name") {
-				t.Errorf("with the fallback: cause %q does not name the common name", r.Cause)
+			wantFail(t, c.cn, r, "name_constraints", `the name constraints of "CN=NC" rule out the certificate`)
+			want := fmt.Sprintf("the leaf's common name %s (a host name, which OpenSSL and curl check against the DNS constraints when the subjectAltName has no DNS name) falls outside them", c.cn)
+			if !strings.Contains(r.Cause, want) {
+				t.Errorf("cause %q, want %q", r.Cause, want)
 			}
-			if !strings.Contains(strict.Cause, "curl and OpenSSL, which fall back to the common name, refuse it too") || strings.Contains(strict.Fix, "--cn-fallback") {
+			refuse := "curl and OpenSSL, which fall back to the common name, refuse it too"
+			if net.ParseIP(c.name) != nil {
+				refuse = "curl, which falls back to the common name (OpenSSL does not, for an IP address), refuses it too"
+			}
+			if !c.ipSAN && (!strings.Contains(strict.Cause, refuse) || strings.Contains(strict.Fix, "--cn-fallback")) {
 				t.Errorf("without the fallback: cause %q, fix %q", strict.Cause, strict.Fix)
 			}
 		})
