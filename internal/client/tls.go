@@ -306,9 +306,12 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 
 // checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf and
 // its issuer, which must have signed it (itself or through a delegated
-// responder it certified). A revoked status fails; when required names
-// the setting that requires a response (TLSOptions.CertStatus, in the
-// user's words), so do no response, an invalid, stale or unknown one.
+// responder it certified), now. A revoked status fails, whatever the
+// response's times (the issuer said so, and a revocation is not taken
+// back); when required names the setting that requires a response
+// (TLSOptions.CertStatus, in the user's words), so do no response, an
+// invalid one, one out of its time window (as curl judges it) and an
+// unknown status.
 func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required string) error {
 	soft := func(err error) error {
 		if required != "" {
@@ -323,24 +326,16 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 	}
 	if issuer == nil {
 		p.OCSP = "not checked: the issuer is unknown"
-		return soft(stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"), ""))
-	}
-	resp, err := chain.ParseStaple(raw, leaf, issuer)
-	if err != nil {
-		p.OCSP = "invalid"
-		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), ""))
+		return soft(stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"),
+			"the server must send the intermediate certificate that issued its certificate along with it"))
 	}
 	now := time.Now()
-	switch resp.Status {
-	case ocsp.Good:
-		if !resp.NextUpdate.IsZero() && now.After(resp.NextUpdate) {
-			p.OCSP = "good but stale"
-			return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is out of date (next update was %s)", resp.NextUpdate.UTC().Format(time.RFC3339)),
-				"the server must fetch a fresh OCSP response"))
-		}
-		p.OCSP = "good"
-		return nil
-	case ocsp.Revoked:
+	resp, err := chain.ParseStaple(raw, leaf, issuer, now)
+	if err != nil {
+		p.OCSP = "invalid"
+		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), stapleHint(err)))
+	}
+	if resp.Status == ocsp.Revoked {
 		p.OCSP = "revoked"
 		reason := ""
 		if r, ok := revocationReasons[resp.RevocationReason]; ok && resp.RevocationReason != ocsp.Unspecified {
@@ -350,8 +345,50 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), reason, dn.Subject(issuer)),
 			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)")
 	}
-	p.OCSP = "unknown"
-	return soft(stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown"), ""))
+	status := "good"
+	if resp.Status != ocsp.Good {
+		status = "unknown"
+	}
+	if err := chain.CheckStapleTimes(resp, now); err != nil {
+		var se *chain.StapleError
+		switch errors.As(err, &se); {
+		case se != nil && se.Problem == chain.StapleStale:
+			p.OCSP = status + " but stale"
+		case se != nil && se.Problem == chain.StapleNotYetValid:
+			p.OCSP = status + " but not yet valid"
+		default:
+			p.OCSP = "invalid"
+		}
+		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is not usable: %w", err), stapleHint(err)))
+	}
+	p.OCSP = status
+	if resp.Status == ocsp.Good {
+		return nil
+	}
+	return soft(stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown: the responder does not know it"),
+		"the server must staple the response its issuer's OCSP responder gives for the certificate it sends (one for another certificate says unknown; a new certificate may be unknown to the responder for a while)"))
+}
+
+// stapleHint is the fix for a stapled response chain refuses (a
+// *chain.StapleError).
+func stapleHint(err error) string {
+	var se *chain.StapleError
+	if !errors.As(err, &se) {
+		return ""
+	}
+	switch se.Problem {
+	case chain.StapleMalformed:
+		return "the server must staple a well-formed OCSP response for the certificate it sends: check what its stapling serves (a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, may be broken or for another certificate)"
+	case chain.StapleSigner:
+		return "the server must staple a response signed by its certificate's issuer or by a responder the issuer certified for OCSP signing: fetch it from the responder the certificate names (openssl x509 -noout -ocsp_uri), not from another CA's"
+	case chain.StapleResponderValidity:
+		return "the CA must renew its OCSP responder's certificate (or this machine's clock is wrong), and the server must then staple a fresh response signed with it"
+	case chain.StapleNotYetValid:
+		return "check the clocks: this machine's, and the OCSP responder's, which dated the response ahead of it"
+	case chain.StapleStale:
+		return "the server must staple a fresh response: check its OCSP stapling refresh (nginx ssl_stapling and the resolver it needs to reach the responder, Apache SSLUseStapling; a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, is served until it is replaced), and this machine's clock"
+	}
+	return ""
 }
 
 // revocationReasons name the CRLReason codes (RFC 5280, Section 5.3.1).

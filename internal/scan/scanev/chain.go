@@ -2,6 +2,7 @@ package scanev
 
 import (
 	"crypto/x509"
+	"errors"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
@@ -98,15 +99,33 @@ func (p *CertChain) StapleStatus() Staple {
 	if issuer == nil {
 		return Staple{Text: "not checked: the leaf's issuer is neither in the chain nor among the trusted roots"}
 	}
-	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], issuer)
+	at := time.Now()
+	if v := p.Verdict; v != nil && !v.At.IsZero() {
+		at = v.At
+	}
+	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], issuer, at)
 	if err != nil {
 		return Staple{Text: "invalid: " + err.Error(), Issuer: issuer}
 	}
-	switch resp.Status {
-	case ocsp.Good:
-		return Staple{Text: "good", Issuer: issuer}
-	case ocsp.Revoked:
+	if resp.Status == ocsp.Revoked {
+		// Whatever its times, as the client judges it.
 		return Staple{Revoked: true, Text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339), Issuer: issuer}
 	}
-	return Staple{Text: "unknown", Issuer: issuer}
+	status := "good"
+	if resp.Status != ocsp.Good {
+		status = "unknown"
+	}
+	if err := chain.CheckStapleTimes(resp, at); err != nil {
+		var se *chain.StapleError
+		switch errors.As(err, &se); {
+		case se != nil && se.Problem == chain.StapleStale:
+			status += " but stale: "
+		case se != nil && se.Problem == chain.StapleNotYetValid:
+			status += " but not yet valid: "
+		default:
+			status = "invalid: "
+		}
+		return Staple{Text: status + err.Error(), Issuer: issuer}
+	}
+	return Staple{Text: status, Issuer: issuer}
 }

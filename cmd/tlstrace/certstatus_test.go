@@ -1,0 +1,150 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+)
+
+// TestCertStatusPeers staples OCSP responses that are wrong in each way
+// curl --cert-status refuses (exit 91) or accepts with openssl s_server
+// -status_file, and checks that tlstrace --cert-status takes and refuses
+// the same ones, with a cause, a hint and the verify event's ocsp status:
+// a response signed by a delegated responder whose certificate is expired
+// or not yet valid (made by openssl ocsp -rsigner), one dated in the
+// future or out of date beyond curl's 5 minutes of leeway (and within
+// them), an unknown status, another CA's signature, and an answer that is
+// not a successful response.
+func TestCertStatusPeers(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	other := newTestCA(t, dir, "other", nil)
+	cert, key := inter.leaf(t, dir, "leaf", nil, inter)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+
+	// staple signs a response about leaf with signer's key, carrying
+	// signer's certificate when it is not the issuer's.
+	staple := func(name string, signer *testCA, tmpl ocsp.Response) string {
+		t.Helper()
+		tmpl.SerialNumber = leaf.SerialNumber
+		if tmpl.ThisUpdate.IsZero() {
+			tmpl.ThisUpdate, tmpl.NextUpdate = now.Add(-time.Hour), now.Add(time.Hour)
+		}
+		der, err := ocsp.CreateResponse(inter.cert, signer.cert, tmpl, signer.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+".ocsp")
+		os.WriteFile(file, der, 0o644)
+		return file
+	}
+	// responder makes a delegated responder's certificate, issued by
+	// the intermediate for OCSP signing, valid from notBefore to
+	// notAfter, and a response signed with it by openssl ocsp.
+	responder := func(name string, notBefore, notAfter time.Time) string {
+		t.Helper()
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+			SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
+			NotBefore: notBefore, NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		}, inter.cert, k.Public(), inter.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc := filepath.Join(dir, name+".pem")
+		writePEM(t, rc, "CERTIFICATE", der)
+		kder, _ := x509.MarshalPKCS8PrivateKey(k)
+		rk := filepath.Join(dir, name+".key")
+		os.WriteFile(rk, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+		index := filepath.Join(dir, name+"-index.txt")
+		os.WriteFile(index, fmt.Appendf(nil, "V\t%s\t\t%X\tunknown\t/CN=localhost\n", now.Add(24*time.Hour).UTC().Format("060102150405Z"), leaf.SerialNumber), 0o644)
+		out := filepath.Join(dir, name+".ocsp")
+		if b, err := exec.Command("openssl", "ocsp", "-index", index, "-rsigner", rc, "-rkey", rk, "-CA", inter.file,
+			"-issuer", inter.file, "-cert", cert, "-respout", out, "-ndays", "7").CombinedOutput(); err != nil {
+			t.Fatalf("openssl ocsp: %v\n%s", err, b)
+		}
+		return out
+	}
+	tryLater := filepath.Join(dir, "try-later.ocsp")
+	os.WriteFile(tryLater, ocsp.TryLaterErrorResponse, 0o644)
+
+	for _, c := range []struct {
+		name   string
+		staple string
+		ok     bool   // curl --cert-status accepts it
+		status string // the verify event's ocsp
+		cause  string
+		hint   string
+	}{
+		{"good", staple("good", inter, ocsp.Response{Status: ocsp.Good}), true, "good", "", ""},
+		{"delegated-responder", responder("responder", now.Add(-time.Hour), now.Add(24*time.Hour)), true, "good", "", ""},
+		{"delegated-responder-expired", responder("responder-expired", now.Add(-48*time.Hour), now.Add(-24*time.Hour)), false, "invalid",
+			`whose certificate expired on`, "the CA must renew its OCSP responder's certificate"},
+		{"delegated-responder-not-yet-valid", responder("responder-future", now.Add(24*time.Hour), now.Add(48*time.Hour)), false, "invalid",
+			`whose certificate is not valid before`, "the CA must renew its OCSP responder's certificate"},
+		{"this-update-in-the-future", staple("future", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(5 * 24 * time.Hour), NextUpdate: now.Add(6 * 24 * time.Hour)}), false,
+			"good but not yet valid", "it is dated in the future", "check the clocks"},
+		{"this-update-within-leeway", staple("leeway-this", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(2 * time.Minute), NextUpdate: now.Add(time.Hour)}), true, "good", "", ""},
+		{"next-update-past", staple("stale", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: now.Add(-time.Hour)}), false,
+			"good but stale", "it is out of date", "the server must staple a fresh response: check its OCSP stapling refresh"},
+		{"next-update-within-leeway", staple("leeway-next", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: now.Add(-2 * time.Minute)}), true, "good", "", ""},
+		{"unknown", staple("unknown", inter, ocsp.Response{Status: ocsp.Unknown}), false, "unknown", "status is unknown", "the server must staple the response its issuer's OCSP responder gives"},
+		{"other-ca", staple("other", other, ocsp.Response{Status: ocsp.Good}), false, "invalid", `not signed by the issuer "CN=intermediate"`, "the server must staple a response signed by its certificate's issuer"},
+		{"try-later", tryLater, false, "invalid", "the stapled OCSP response is invalid", "the server must staple a well-formed OCSP response"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := sServer(t, cert, key, "-status_file", c.staple)
+			var ee *exec.ExitError
+			out, err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, "--cert-status", fmt.Sprintf("https://localhost:%d/", port)).CombinedOutput()
+			if c.ok && err != nil || !c.ok && (!errors.As(err, &ee) || ee.ExitCode() != 91) {
+				t.Fatalf("curl --cert-status: %v, want exit 0 %v or 91:\n%s", err, c.ok, out)
+			}
+			port = sServer(t, cert, key, "-status_file", c.staple)
+			code, stdout, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json", "-m", "10s")
+			ev := ""
+			for line := range strings.Lines(stdout) {
+				if strings.Contains(line, `"type":"verify"`) {
+					ev = line
+				}
+			}
+			if !strings.Contains(ev, fmt.Sprintf(`"ocsp":%q`, c.status)) {
+				t.Errorf("the verify event does not say ocsp %q:\n%s", c.status, ev)
+			}
+			if c.ok {
+				if code != 0 {
+					t.Errorf("exit %d, want 0:\n%s", code, stderr)
+				}
+				return
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if code != exitVerify || len(lines) != 2 || !strings.HasPrefix(lines[0], "tlstrace: error: ") || !strings.Contains(lines[0], c.cause) ||
+				!strings.HasPrefix(lines[1], "tlstrace: hint: "+c.hint) {
+				t.Errorf("exit %d, want %d, a cause with %q and a hint starting %q:\n%s", code, exitVerify, c.cause, c.hint, stderr)
+			}
+			if !strings.Contains(ev, `"fix":"`+c.hint) {
+				t.Errorf("the verify event's fix is not the hint:\n%s", ev)
+			}
+		})
+	}
+}
