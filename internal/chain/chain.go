@@ -115,6 +115,9 @@ type Result struct {
 	// (a validity longer than public CAs may issue, key identifiers
 	// OpenSSL does not match, a negative serial number).
 	Warnings []trace.Warning
+	// beyondCurl says that the chain was refused by a rule stricter than
+	// curl's and OpenSSL's alone (fallbackConstraints).
+	beyondCurl bool
 }
 
 // OIDs crypto/x509 does not know.
@@ -268,6 +271,15 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// the fallback or without.
 		if nerr := cnConstraints(path); nerr != nil {
 			r.Valid, r.Err = false, nerr
+		}
+	}
+	if r.Valid && fallback {
+		// Stricter than curl and OpenSSL: the host the common name
+		// stands for is held to the constraints, whatever the common
+		// name looks like ("localhost", "*.example.com"), as crypto/x509
+		// would hold it in a subjectAltName.
+		if nerr := fallbackConstraints(path, o.Name); nerr != nil {
+			r.Valid, r.Err, r.beyondCurl = false, nerr, true
 		}
 	}
 	if r.Valid {
@@ -798,7 +810,11 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		if nc := nameConstraints(c); nc != "" {
 			ok := true
 			detail := nc
-			if err := checkNameConstraints(c, path[:i]); err != "" {
+			host := ""
+			if fallback {
+				host = name
+			}
+			if err := checkNameConstraints(c, path[:i], host); err != "" {
 				ok, detail = false, nc+": "+err
 			}
 			add("name_constraints", ok, "%s", detail)
@@ -921,7 +937,10 @@ func nameConstraints(c *x509.Certificate) string {
 // and URIs (by their host as a DNS name; one without a host name cannot
 // be matched, RFC 5280, Section 4.2.1.10). The leaf's common names that
 // OpenSSL holds to the DNS constraints (cnDNSIDs) count as DNS names.
-func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) string {
+//
+// host, when the leaf's common name stands for it (the fallback), counts
+// too (fallbackHostAllowed).
+func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, host string) string {
 	var out []string
 	allowed := func(permitted, excluded []string, in func(string) bool) bool {
 		ok := len(permitted) == 0
@@ -951,6 +970,11 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate) strin
 			}
 			if nul {
 				cnBad = append(cnBad, fmt.Sprintf("%q (a NUL byte inside, which OpenSSL refuses under any name constraints)", c.Subject.CommonName))
+			}
+			if host != "" && !slices.Contains(ids, c.Subject.CommonName) && !fallbackHostAllowed(ca, host) {
+				out = append(out, fmt.Sprintf("the host name %s, for which the leaf's common name %q stands (curl and OpenSSL hold no common name without a dot, nor a wildcard, to the constraints, and accept it; tlstrace holds the name the common name stands for to them, as it would a subjectAltName)",
+					host, c.Subject.CommonName))
+				n++
 			}
 		}
 		for _, ip := range c.IPAddresses {

@@ -66,6 +66,10 @@ func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result)
 	san := sanFor(name)
 	reissue := fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s', or openssl x509 -req -extfile FILE with a line subjectAltName=%s)", san, san, san)
 	cause = fmt.Sprintf("the certificate is not valid for %s: it has no subjectAltName, only the common name %q, which Go and browsers do not use for the host name (RFC 6125)", name, leaf.Subject.CommonName)
+	if !fallback.Valid && fallback.beyondCurl {
+		return fmt.Sprintf("%s; %s through the common-name fallback, but tlstrace refuses it even so: %s", cause, fallsBack(name, "accepts it", "accept it"), fallback.Cause),
+			reissue + " (from a CA whose name constraints permit the name)"
+	}
 	if !fallback.Valid {
 		// Through the fallback, the chain fails for another reason:
 		// curl and OpenSSL refuse it too.
@@ -209,4 +213,40 @@ func dnsAllowed(ca *x509.Certificate, name string) bool {
 		ok = ok && !domainIn(name, e)
 	}
 	return ok
+}
+
+// fallbackHostAllowed reports whether ca's name constraints allow host, a
+// DNS name or an IP address, for which a leaf's common name stands.
+func fallbackHostAllowed(ca *x509.Certificate, host string) bool {
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	if ip == nil {
+		return dnsAllowed(ca, host)
+	}
+	ok := len(ca.PermittedIPRanges) == 0
+	for _, n := range ca.PermittedIPRanges {
+		ok = ok || n.Contains(ip)
+	}
+	for _, n := range ca.ExcludedIPRanges {
+		ok = ok && !n.Contains(ip)
+	}
+	return ok
+}
+
+// fallbackConstraints refuses a chain whose leaf's common name stands for
+// host (the common-name fallback) when a CA's name constraints rule host
+// out. OpenSSL checks only a common name that looks like a host name with
+// a dot (cnConstraints), so it accepts "localhost" or "*.bank.example"
+// under a CA permitted only "corp.example"; the name such a CA vouches for
+// is then one it may not vouch for.
+func fallbackConstraints(path []*x509.Certificate, host string) error {
+	if host == "" || len(path) < 2 {
+		return nil
+	}
+	for _, ca := range path[1:] {
+		if hasNameConstraints(ca) && !fallbackHostAllowed(ca, host) {
+			return x509.CertificateInvalidError{Cert: path[0], Reason: x509.CANotAuthorizedForThisName,
+				Detail: fmt.Sprintf("the host name %q, for which the common name stands, is not permitted by the name constraints of %q", host, ca.Subject)}
+		}
+	}
+	return nil
 }

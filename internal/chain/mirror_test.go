@@ -45,15 +45,20 @@ func TestCNFallbackNameConstraints(t *testing.T) {
 		cn, name string
 		ipSAN    bool // the leaf names 127.0.0.1 in its subjectAltName
 		valid    bool // as openssl verify judges it
+		// stricter: tlstrace refuses the fallback all the same: the
+		// host the common name stands for is outside the constraints
+		// (fallbackConstraints).
+		stricter bool
 	}{
-		{"evil.other.test", "evil.other.test", false, false},
-		{"bad.example", "bad.example", false, false},
-		{"www.good.test", "www.good.test", false, true},
-		{"localhost", "localhost", false, true},
-		{"*.other.test", "a.other.test", false, true},
-		{"127.0.0.1", "127.0.0.1", false, false},
-		{"evil.other.test", "127.0.0.1", true, false},
-		{"localhost", "127.0.0.1", true, true},
+		{"evil.other.test", "evil.other.test", false, false, false},
+		{"bad.example", "bad.example", false, false, false},
+		{"www.good.test", "www.good.test", false, true, false},
+		{"localhost", "localhost", false, true, true},
+		{"*.other.test", "a.other.test", false, true, true},
+		{"*.good.test", "a.good.test", false, true, false},
+		{"127.0.0.1", "127.0.0.1", false, false, false},
+		{"evil.other.test", "127.0.0.1", true, false, false},
+		{"localhost", "127.0.0.1", true, true, false},
 	} {
 		name := fmt.Sprintf("leaf%d", i)
 		newreq(name, c.cn)
@@ -84,6 +89,16 @@ func TestCNFallbackNameConstraints(t *testing.T) {
 			strict := Verify(leaf, o)
 			o.CNFallback = !c.ipSAN
 			r := Verify(leaf, o)
+			if c.stricter {
+				wantFail(t, c.cn, r, "name_constraints", `the name constraints of "CN=NC" rule out the certificate`)
+				if want := fmt.Sprintf("the host name %s, for which the leaf's common name %q stands", c.name, c.cn); !strings.Contains(r.Cause, want) {
+					t.Errorf("cause %q, want %q", r.Cause, want)
+				}
+				if want := "curl and OpenSSL accept it through the common-name fallback, but tlstrace refuses it even so"; !strings.Contains(strict.Cause, want) || strings.Contains(strict.Fix, "--cn-fallback") {
+					t.Errorf("without the fallback: cause %q, fix %q; want %q and no --cn-fallback", strict.Cause, strict.Fix, want)
+				}
+				return
+			}
 			if c.valid {
 				if !r.Valid {
 					t.Errorf("not valid: %s", r.Cause)
