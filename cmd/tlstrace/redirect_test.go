@@ -82,7 +82,8 @@ http {
 // TestRedirectCredentials: as curl, -L sends the Authorization and Cookie
 // headers of -H to a redirect target only when its scheme, host and port
 // are the URL's (CVE-2018-1000007, CVE-2022-27776), a Host header only to
-// the URL's host, unless --location-trusted; what was not sent is said.
+// the URL's host, unless --location-trusted; what was not sent is said,
+// and a redirect to an http:// URL is warned of.
 func TestRedirectCredentials(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
@@ -120,6 +121,11 @@ func TestRedirectCredentials(t *testing.T) {
 			}
 			if c.note == "" && strings.Contains(stderr, "note:") {
 				t.Errorf("stderr has a note:\n%s", stderr)
+			}
+			// /other redirects to http://: the hop is in clear text.
+			left := fmt.Sprintf("tlstrace: warning: the redirect from https://localhost:%d/other to http://127.0.0.1:%d/landed left TLS", httpsPort, httpPort)
+			if other := strings.Contains(c.args[0], "/other"); other != strings.Contains(stderr, left) {
+				t.Errorf("redirect to http:// %v, and stderr warns %q: %v:\n%s", other, left, !other, stderr)
 			}
 		})
 	}

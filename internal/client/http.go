@@ -292,6 +292,9 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 			if res.Status == 303 || (method == http.MethodPost && (res.Status == 301 || res.Status == 302)) {
 				method, body = http.MethodGet, nil
 			}
+			if w, ok := leavesTLS(target, next); ok && !slices.Contains(warnings, w) {
+				warnings = append(warnings, w)
+			}
 			target = next
 			if withhold = r.credentialsFor(target); withhold != nil && r.Withheld != nil {
 				w := Withheld{URL: RedactURL(target)}
@@ -307,6 +310,21 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// leavesTLS is the warning of a redirect from an https:// URL to an
+// http:// one, which the run followed: the request to it, and its
+// answer, went in clear text.
+func leavesTLS(from, to string) (Warning, bool) {
+	f, ferr := url.Parse(from)
+	t, terr := url.Parse(to)
+	if ferr != nil || terr != nil || !strings.EqualFold(f.Scheme, "https") || !strings.EqualFold(t.Scheme, "http") {
+		return Warning{}, false
+	}
+	return Warning{
+		Cause: fmt.Sprintf("the redirect from %s to %s left TLS: that request and its answer went in clear text, which anyone on the path can read and change", RedactURL(from), RedactURL(to)),
+		Fix:   "have the server redirect to an https:// URL (and send Strict-Transport-Security); without following redirects the run stops at the redirect",
+	}, true
 }
 
 var stepNames = map[Step]string{StepUsage: "the run", StepDNS: "the DNS lookup", StepConnect: "the TCP connect",
