@@ -377,12 +377,26 @@ func TestReadEarlyDataPeer(t *testing.T) {
 
 	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
 	var got, steps []string
-	data := ""
+	data, early := "", ""
 	for _, ev := range events {
 		if ev.Conn != 2 || ev.Layer != "tls" {
 			continue
 		}
 		steps = append(steps, ev.From+" "+ev.Type)
+		// The 0-RTT records, and they alone, are marked early_data
+		// (docs/json.md): the client's application data and the
+		// EndOfEarlyData, which the early traffic key protects too
+		// (RFC 8446, Section 4.5).
+		if ev.Record != nil && ev.Record.EarlyData {
+			switch {
+			case ev.From == "client" && ev.Type == "application_data":
+				early += appData(t, ev)
+			case ev.From == "client" && ev.Type == "end_of_early_data":
+				early += "<EndOfEarlyData>"
+			default:
+				t.Errorf("frame %d: the %s's %s is marked early_data", ev.Frame, ev.From, ev.Type)
+			}
+		}
 		switch ev.Type {
 		case "encrypted_record":
 			t.Errorf("frame %d: encrypted record not decrypted: %s", ev.Frame, ev.Error)
@@ -400,6 +414,9 @@ func TestReadEarlyDataPeer(t *testing.T) {
 	}
 	if data != "early hello\nagain\n" {
 		t.Errorf("client application data %q, want %q", data, "early hello\nagain\n")
+	}
+	if early != "early hello\n<EndOfEarlyData>" {
+		t.Errorf("the records marked early_data carry %q, want the early data and the EndOfEarlyData", early)
 	}
 	checkTshark(t, pcap, keylog, port, 1, got, events)
 

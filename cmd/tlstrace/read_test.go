@@ -40,6 +40,7 @@ type jsonRecord struct {
 	Length    int
 	Encrypted bool
 	MAC       string
+	EarlyData bool `json:"early_data"`
 	Anomalies []struct{ Text string }
 }
 

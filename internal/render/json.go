@@ -95,6 +95,9 @@ func AppendEvent(b []byte, ev *trace.Event, raw bool) []byte {
 			b = append(b, `,"seq":`...)
 			b = strconv.AppendUint(b, *r.Seq, 10)
 		}
+		if r.EarlyData {
+			b = append(b, `,"early_data":true`...)
+		}
 		b = appendAnomalies(b, r.Anomalies)
 		b = append(b, '}')
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -32,7 +33,25 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 		{T: 0, Conn: 1, From: trace.Local, Layer: "info", Type: "x"},
 		{Conn: 1, From: trace.Client, Layer: "tls", Type: "application_data",
 			Record: &trace.Record{Type: trace.Enum{Name: "application_data", Value: 23}, Length: 40, MAC: trace.MACUnchecked}},
+		{Conn: 1, From: trace.Client, Layer: "tls", Type: "application_data",
+			Record: &trace.Record{Type: trace.Enum{Name: "application_data", Value: 23}, Version: trace.Enum{Name: "TLS 1.2", Value: 0x0303},
+				Length: 40, Encrypted: true, InnerType: &trace.Enum{Name: "application_data", Value: 23}, Seq: &seq, EarlyData: true,
+				Anomalies: []field.Anomaly{{Offset: 3, Text: "over the limit"}}}},
 	}
+	// Every key of the event and of its record must be set in some case
+	// above, or the comparison cannot see a key the encoder leaves out.
+	var records []any
+	for _, ev := range evs {
+		if ev.Record != nil {
+			records = append(records, *ev.Record)
+		}
+	}
+	var events []any
+	for _, ev := range evs {
+		events = append(events, *ev)
+	}
+	checkEveryKeySet(t, events)
+	checkEveryKeySet(t, records)
 	for _, ev := range evs {
 		want, err := json.Marshal(ev)
 		if err != nil {
@@ -49,6 +68,28 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 		}
 		if d := cmp.Diff(b, a); d != "" {
 			t.Errorf("differs from encoding/json (-want +got):\n%s", d)
+		}
+	}
+}
+
+// checkEveryKeySet reports the exported fields with a JSON key that are
+// zero in every one of values (all of one struct type).
+func checkEveryKeySet(t *testing.T, values []any) {
+	t.Helper()
+	set := map[string]bool{}
+	for _, x := range values {
+		v := reflect.ValueOf(x)
+		for i := 0; i < v.NumField(); i++ {
+			if !v.Field(i).IsZero() {
+				set[v.Type().Field(i).Name] = true
+			}
+		}
+	}
+	rt := reflect.TypeOf(values[0])
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		if f.IsExported() && f.Tag.Get("json") != "-" && !set[f.Name] {
+			t.Errorf("no case sets %s.%s", rt.Name(), f.Name)
 		}
 	}
 }
