@@ -319,6 +319,118 @@ func startOpenSSL(t *testing.T, out *lockedBuffer, args ...string) (io.WriteClos
 	return in, done
 }
 
+// TestReadEarlyDataHTTPPeer captures HTTP requests sent as 0-RTT data by
+// openssl s_client, once to the openssl s_server that issued its ticket,
+// which accepts them, and once to a new s_server, whose ticket keys are
+// new: it refuses the ticket and so the early data, and skips those
+// records (RFC 8446, Section 4.2.10). The accepted early request is the
+// start of the client's HTTP stream; the rejected one is shown as a 0-RTT
+// record but is no part of it: the request the server read is the one
+// sent after the handshake, not a body of the discarded one.
+func TestReadEarlyDataHTTPPeer(t *testing.T) {
+	dir, keylog, pcap, port := capturedPeers(t, "early-http", "openssl", "dumpcap")
+	sess := filepath.Join(dir, "sess.pem")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	request := func(path, body string) string {
+		return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n%s", path, len(body), body)
+	}
+	earlyFile := func(name, req string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(req), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// The rejected early request announces a body longer than itself:
+	// read as part of the stream, it would swallow the real request.
+	accepted := earlyFile("accepted.txt", request("/accepted-early", "a"))
+	rejected := earlyFile("rejected.txt", strings.TrimSuffix(request("/rejected-early", strings.Repeat("r", 200)), strings.Repeat("r", 200)))
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+
+	server := func(out *lockedBuffer, n string) chan error {
+		_, done := startOpenSSL(t, out, "s_server", "-accept", addr,
+			"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"),
+			"-tls1_3", "-early_data", "-naccept", n, "-keylogfile", keylog)
+		waitFor(t, out, "ACCEPT")
+		return done
+	}
+	client := func(out *lockedBuffer, args ...string) (io.WriteCloser, chan error) {
+		return startOpenSSL(t, out, append([]string{"s_client", "-connect", addr, "-servername", "localhost",
+			"-CAfile", filepath.Join(dir, "ca.pem"), "-tls1_3", "-keylogfile", keylog}, args...)...)
+	}
+
+	var srvA lockedBuffer
+	doneA := server(&srvA, "2")
+	var out1 lockedBuffer
+	in1, done1 := client(&out1, "-sess_out", sess)
+	waitFor(t, &out1, "Verify return code: 0")
+	io.WriteString(in1, "hi\n")
+	waitFor(t, &srvA, "hi")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if fi, err := os.Stat(sess); err == nil && fi.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no session written:\n%s", out1.String())
+		}
+	}
+	in1.Close()
+	waitExit(t, "the first s_client", done1)
+
+	var out2 lockedBuffer
+	in2, done2 := client(&out2, "-sess_in", sess, "-early_data", accepted)
+	waitFor(t, &srvA, "/accepted-early")
+	waitFor(t, &out2, "Verify return code: 0")
+	io.WriteString(in2, request("/accepted-1rtt", "b"))
+	waitFor(t, &srvA, "/accepted-1rtt")
+	in2.Close()
+	waitExit(t, "the second s_client", done2)
+	waitExit(t, "the first s_server", doneA)
+
+	var srvB lockedBuffer
+	doneB := server(&srvB, "1")
+	var out3 lockedBuffer
+	in3, done3 := client(&out3, "-sess_in", sess, "-early_data", rejected)
+	waitFor(t, &out3, "Early data was rejected")
+	io.WriteString(in3, request("/real", "c"))
+	waitFor(t, &srvB, "/real")
+	in3.Close()
+	waitExit(t, "the third s_client", done3)
+	waitExit(t, "the second s_server", doneB)
+	stop()
+	if strings.Contains(srvB.String(), "/rejected-early") {
+		t.Fatalf("the second server read the early data:\n%s", srvB.String())
+	}
+
+	events := runJSON(t, "read", pcap, "--keylog", keylog, "--json")
+	urls := map[int][]string{}
+	early := map[int]int{}
+	for _, ev := range events {
+		if ev.Layer == "http" && ev.Type == "request" {
+			var f struct{ URL string }
+			if err := json.Unmarshal(ev.Fields, &f); err != nil {
+				t.Fatal(err)
+			}
+			urls[ev.Conn] = append(urls[ev.Conn], f.URL)
+		}
+		if ev.Type == "application_data" && ev.Record != nil && ev.Record.EarlyData {
+			early[ev.Conn]++
+		}
+		if ev.Type == "encrypted_extensions" && ev.Conn == 3 && !strings.Contains(string(ev.Fields), "rejected the client's early data") {
+			t.Errorf("the rejecting EncryptedExtensions says %s", ev.Fields)
+		}
+	}
+	if early[2] == 0 || early[3] == 0 {
+		t.Errorf("0-RTT records per connection %v, want some in connections 2 and 3", early)
+	}
+	want := map[int][]string{2: {"/accepted-early", "/accepted-1rtt"}, 3: {"/real"}}
+	for conn, w := range want {
+		if !slices.Equal(urls[conn], w) {
+			t.Errorf("connection %d: requests %q, want %q", conn, urls[conn], w)
+		}
+	}
+}
+
 // TestReadEarlyDataPeer captures an openssl s_client that sends 0-RTT data
 // (-early_data) on a session it resumes from an openssl s_server started
 // with -early_data. The client's change_cipher_spec after its early data

@@ -293,6 +293,9 @@ type Watcher struct {
 	chose  map[int]bool
 	held   map[int][]heldData
 	spoken map[int]bool
+	// early holds, per connection, the client's 0-RTT data (RFC 8446,
+	// Section 4.2.10) until the server says whether it took it.
+	early map[int]*earlyData
 	// NoFrames leaves out the h2_frame events. The http request and
 	// response events are always emitted: one for each header block that
 	// starts one, and for each request and response head of the
@@ -308,13 +311,38 @@ type heldData struct {
 	b     []byte
 }
 
-// maxHeld bounds the server's application data held per connection.
+// maxHeld bounds the server's application data held per connection, and
+// the client's 0-RTT data held until the server's answer.
 const maxHeld = 64 << 10
+
+// earlyData is what a Watcher knows of a connection's 0-RTT data. The
+// client sends it before it has the server's answer, so its records come
+// before the EncryptedExtensions that say whether the server accepted it;
+// a server that rejects it skips those records (RFC 8446, Section
+// 4.2.10), and the application data then starts with the client's first
+// 1-RTT record. So the data is held until the answer: accepted, it goes
+// on as the start of the client's stream; rejected, it is not part of it.
+type earlyData struct {
+	verdict earlyVerdict
+	held    []heldData
+	size    int
+	// lost is set when more was sent than maxHeld holds: accepted, the
+	// stream misses its start.
+	lost bool
+}
+
+type earlyVerdict int
+
+const (
+	earlyUnknown  earlyVerdict = iota
+	earlyAccepted              // an early_data extension in EncryptedExtensions
+	earlyRejected              // none there, a HelloRetryRequest, or no PSK chosen
+)
 
 // NewWatcher returns a Watcher whose frame events go to emit.
 func NewWatcher(emit func(*trace.Event)) *Watcher {
 	return &Watcher{emit: emit, conns: map[int]*h2Decoder{}, http1: map[int]*http1Decoder{},
-		chose: map[int]bool{}, held: map[int][]heldData{}, spoken: map[int]bool{}}
+		chose: map[int]bool{}, held: map[int][]heldData{}, spoken: map[int]bool{}, early: map[int]*earlyData{}}
 }
 
 // Event looks at one event: a ServerHello or EncryptedExtensions from the
@@ -322,10 +350,7 @@ func NewWatcher(emit func(*trace.Event)) *Watcher {
 // data is then cut into frames.
 func (w *Watcher) Event(ev *trace.Event) {
 	if ev.Layer == trace.LayerTCP && ev.Type == trace.TypeGap && ev.From <= trace.Server {
-		if d := w.http1[ev.Conn]; d != nil {
-			// Bytes lost: where the next message starts is unknown.
-			d.dirs[ev.From].state = http1Stopped
-		}
+		w.stopHTTP1(ev.Conn, ev.From, false)
 		return
 	}
 	if ev.Layer != trace.LayerTLS {
@@ -343,47 +368,134 @@ func (w *Watcher) Event(ev *trace.Event) {
 		if slices.Contains(p.ALPN(), "h2") {
 			w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, true)
 		}
+		switch sh, ee := p.ServerHello, p.EncryptedExtensions; {
+		case ee != nil && ee.EarlyData != nil:
+			w.earlyAnswer(ev.Conn, *ee.EarlyData)
+		case sh != nil && sh.Version() != nil && sh.Version().Value >= uint64(wire.VersionTLS13) && (sh.HelloRetry || !sh.SelectedPSK):
+			// Early data needs the first PSK offered accepted
+			// (RFC 8446, Section 4.2.10): a server that asks for
+			// another hello or chose none rejected it.
+			w.earlyAnswer(ev.Conn, false)
+		}
 	case *trace.Data:
 		if ev.Type != trace.TypeApplicationData {
 			return
 		}
-		if d := w.conns[ev.Conn]; d != nil {
-			d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
+		if ev.From == trace.Client && ev.Record != nil && ev.Record.EarlyData {
+			w.earlyRecord(ev, p.Bytes)
 			return
 		}
-		if !w.chose[ev.Conn] && !w.spoken[ev.Conn] {
-			if ev.From == trace.Server {
-				w.hold(ev, p.Bytes)
-				return
-			}
-			w.spoken[ev.Conn] = true
-			if strings.HasPrefix(string(p.Bytes), h2Preface) {
-				w.conns[ev.Conn] = newH2Decoder(ev.Conn, w.emit, !w.NoFrames, true)
-			}
-			w.release(ev.Conn)
-			if d := w.conns[ev.Conn]; d != nil {
-				d.feedFrame(ev.From, ev.Time, ev.Frame, p.Bytes)
-				return
-			}
+		if e := w.early[ev.Conn]; e != nil && e.verdict == earlyUnknown && ev.From == trace.Client {
+			// The client's 1-RTT data, and no answer was read (its
+			// EncryptedExtensions could not be opened): whether
+			// its stream starts here or with the 0-RTT data is
+			// unknown, so no HTTP/1.x message is read from it.
+			delete(w.early, ev.Conn)
+			w.stopHTTP1(ev.Conn, trace.Client, true)
 		}
-		w.feedHTTP1(ev.Conn, ev.From, ev.Time, ev.Frame, p.Bytes)
+		w.data(ev.Conn, ev.From, ev.Time, ev.Frame, p.Bytes)
+	}
+}
+
+// data takes application data of the stream of side: the HTTP/2 frames
+// of an h2 connection, or HTTP/1.x.
+func (w *Watcher) data(conn int, from trace.Side, at time.Time, frame int, b []byte) {
+	if d := w.conns[conn]; d != nil {
+		d.feedFrame(from, at, frame, b)
+		return
+	}
+	if !w.chose[conn] && !w.spoken[conn] {
+		if from == trace.Server {
+			w.hold(conn, at, frame, b)
+			return
+		}
+		w.spoken[conn] = true
+		if strings.HasPrefix(string(b), h2Preface) {
+			w.conns[conn] = newH2Decoder(conn, w.emit, !w.NoFrames, true)
+		}
+		w.release(conn)
+		if d := w.conns[conn]; d != nil {
+			d.feedFrame(from, at, frame, b)
+			return
+		}
+	}
+	w.feedHTTP1(conn, from, at, frame, b)
+}
+
+// earlyRecord takes the client's 0-RTT data: held until the server's
+// answer, part of the stream once it accepted it, dropped once it
+// rejected it.
+func (w *Watcher) earlyRecord(ev *trace.Event, b []byte) {
+	e := w.early[ev.Conn]
+	if e == nil {
+		e = &earlyData{}
+		w.early[ev.Conn] = e
+	}
+	switch e.verdict {
+	case earlyAccepted:
+		w.data(ev.Conn, trace.Client, ev.Time, ev.Frame, b)
+	case earlyUnknown:
+		if e.lost || e.size+len(b) > maxHeld {
+			e.lost, e.held, e.size = true, nil, 0
+			return
+		}
+		e.held = append(e.held, heldData{at: ev.Time, frame: ev.Frame, b: bytes.Clone(b)})
+		e.size += len(b)
+	}
+}
+
+// earlyAnswer applies the server's answer to the client's early data:
+// what is held goes on as the start of the client's stream, or is dropped.
+func (w *Watcher) earlyAnswer(conn int, accepted bool) {
+	e := w.early[conn]
+	if e == nil {
+		e = &earlyData{}
+		w.early[conn] = e
+	}
+	if e.verdict != earlyUnknown {
+		return // the first answer stands
+	}
+	e.verdict = earlyRejected
+	if accepted {
+		e.verdict = earlyAccepted
+		if e.lost {
+			w.stopHTTP1(conn, trace.Client, true)
+		}
+		for _, h := range e.held {
+			w.data(conn, trace.Client, h.at, h.frame, h.b)
+		}
+	}
+	e.held, e.size = nil, 0
+}
+
+// stopHTTP1 ends the HTTP/1.x decoding of side's direction where bytes of
+// its stream are missing: where the next message starts is unknown. create
+// makes the decoder when there is none yet (bytes missing from the start).
+func (w *Watcher) stopHTTP1(conn int, side trace.Side, create bool) {
+	d := w.http1[conn]
+	if d == nil && create {
+		d = newHTTP1Decoder(conn, w.emit)
+		w.http1[conn] = d
+	}
+	if d != nil {
+		d.dirs[side].state = http1Stopped
 	}
 }
 
 // hold keeps a copy of the server's application data until the client
 // speaks; past maxHeld, what is held goes on as HTTP/1.x.
-func (w *Watcher) hold(ev *trace.Event, b []byte) {
+func (w *Watcher) hold(conn int, at time.Time, frame int, b []byte) {
 	size := len(b)
-	for _, h := range w.held[ev.Conn] {
+	for _, h := range w.held[conn] {
 		size += len(h.b)
 	}
 	if size > maxHeld {
-		w.spoken[ev.Conn] = true
-		w.release(ev.Conn)
-		w.feedHTTP1(ev.Conn, ev.From, ev.Time, ev.Frame, b)
+		w.spoken[conn] = true
+		w.release(conn)
+		w.feedHTTP1(conn, trace.Server, at, frame, b)
 		return
 	}
-	w.held[ev.Conn] = append(w.held[ev.Conn], heldData{at: ev.Time, frame: ev.Frame, b: bytes.Clone(b)})
+	w.held[conn] = append(w.held[conn], heldData{at: at, frame: frame, b: bytes.Clone(b)})
 }
 
 // release feeds the server's held data to the connection's decoder.
@@ -415,4 +527,5 @@ func (w *Watcher) Forget(conn int) {
 	delete(w.http1, conn)
 	delete(w.chose, conn)
 	delete(w.spoken, conn)
+	delete(w.early, conn)
 }

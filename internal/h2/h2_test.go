@@ -77,3 +77,46 @@ func h2Events(t *testing.T, client, server []byte, chunk int) [2][]string {
 	}
 	return out
 }
+
+// TestWatcherEarlyData checks that the client's 0-RTT data is read as HTTP
+// only once the server accepted it (RFC 8446, Section 4.2.10), whether it
+// comes before the server's answer or after it, and that a stream whose
+// start is unknown (no answer read) is not read.
+func TestWatcherEarlyData(t *testing.T) {
+	req := func(path string) []byte { return []byte("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n") }
+	data := func(early bool, b []byte) *trace.Event {
+		return &trace.Event{Conn: 1, From: trace.Client, Layer: trace.LayerTLS, Type: trace.TypeApplicationData,
+			Record: &trace.Record{EarlyData: early}, Payload: &trace.Data{Length: len(b), Bytes: b}}
+	}
+	answer := func(accepted bool) *trace.Event {
+		return &trace.Event{Conn: 1, From: trace.Server, Layer: trace.LayerTLS, Type: trace.TypeEncryptedExtensions,
+			Payload: &trace.Message{EncryptedExtensions: &trace.EncryptedExtensions{EarlyData: &accepted}}}
+	}
+	tests := []struct {
+		name   string
+		events []*trace.Event
+		want   []string
+	}{
+		{"accepted", []*trace.Event{data(true, req("/0rtt")), answer(true), data(true, req("/0rtt-after")), data(false, req("/1rtt"))},
+			[]string{"/0rtt", "/0rtt-after", "/1rtt"}},
+		{"rejected", []*trace.Event{data(true, req("/0rtt")), answer(false), data(true, req("/0rtt-after")), data(false, req("/1rtt"))},
+			[]string{"/1rtt"}},
+		{"no answer", []*trace.Event{data(true, req("/0rtt")), data(false, req("/1rtt"))}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			w := NewWatcher(func(ev *trace.Event) {
+				if r, ok := ev.Payload.(*trace.HTTPRequest); ok {
+					got = append(got, r.URL)
+				}
+			})
+			for _, ev := range tt.events {
+				w.Event(ev)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("requests %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

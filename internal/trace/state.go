@@ -301,7 +301,7 @@ func (c *Conn) earlyDataAnswer(ev *Event, ee *EncryptedExtensions, m *wire.Messa
 	if ev.Fields != nil {
 		ev.Fields.Note = "the server accepted the client's early data (0-RTT)"
 		if !accepted {
-			ev.Fields.Note = "the server rejected the client's early data: no early_data extension here, so its 0-RTT records were discarded (RFC 8446, Section 4.2.10)"
+			ev.Fields.Note = "the server rejected the client's early data: no early_data extension here, so its 0-RTT records were discarded, and their data is no part of the application data the server read (RFC 8446, Section 4.2.10)"
 		}
 	}
 }
