@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // TestReadMissingBytes captures real peers (openssl s_server -WWW serving a
@@ -270,4 +273,180 @@ func waitListening(t *testing.T, port int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on port %d", port)
+}
+
+// TestReadGapCutsRecord captures curl fetching 270 KB from openssl s_server
+// -WWW over TLS 1.3 and over TLS 1.0 with a CBC suite, and deletes, in each
+// connection, a server segment that holds a record header and ends inside
+// a record (found by walking the record headers of the server's bytes as
+// tshark gives them). The bytes after the gap, up to the next record
+// header, are the rest of a record whose start is missing: a partial
+// record without a header, of the length the record headers give, in each
+// connection where tshark finds a segment missing, never bytes "not a TLS
+// record".
+func TestReadGapCutsRecord(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark", "editcap")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 270000)
+	rand.Read(blob)
+	if err := os.WriteFile(filepath.Join(www, "blob"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keylog := filepath.Join(dir, "keys.txt")
+	port := 10000 + mrand.IntN(20000)
+	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet",
+		"-cipher", "ALL:@SECLEVEL=0")
+	srv.Dir = www
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, port)
+
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+	var full string
+	var drop []string
+	rest := map[int]int{} // per connection, the bytes of the cut record after the gap
+	for try := 0; len(drop) < 2; try++ {
+		if try == 3 {
+			t.Fatalf("in 3 captures, no server segment of each connection held a record header and ended inside a record")
+		}
+		full = filepath.Join(dir, fmt.Sprintf("full%d.pcapng", try))
+		drop, rest = captureCutRecords(t, dir, keylog, full, port)
+	}
+	lost := filepath.Join(dir, "lost.pcapng")
+	editcap(t, append([]string{full, lost}, drop...)...)
+
+	// tshark: the frame after the gap, which it says starts with
+	// "Continuation Data" (or, for TLS 1.0, "Ignored Unknown Record": no
+	// record header there either) when it can tell.
+	want := map[int]int{}
+	for _, f := range tsharkRows(t, lost, decodeAs, "tcp.analysis.lost_segment", "tcp.stream", "frame.number") {
+		want[f[0]+1] = f[1]
+	}
+	events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
+	got := map[int]int{}
+	gap := map[int]string{} // the side whose bytes went missing, until the rest of the cut record
+	for _, ev := range events {
+		if strings.Contains(ev.Error, "not a TLS record") {
+			t.Errorf("conn %d frame %d: %s says %q", ev.Conn, ev.Frame, ev.Type, ev.Error)
+		}
+		switch {
+		case ev.Layer == "tcp" && ev.Type == "gap":
+			gap[ev.Conn] = ev.From
+		case ev.Layer != "tls" || gap[ev.Conn] != ev.From:
+		case ev.Type == "partial_record" && ev.Record == nil:
+			// Its frame is the one that shows where it ends: the
+			// gap's, or a later one when the rest goes on past it.
+			got[ev.Conn] = ev.Frame
+			delete(gap, ev.Conn)
+			if !strings.HasPrefix(ev.Error, fmt.Sprintf("%d bytes that end a record whose start, its header with it, is missing from the capture", rest[ev.Conn])) {
+				t.Errorf("conn %d frame %d: the %d bytes after the gap are a partial record saying %q", ev.Conn, ev.Frame, rest[ev.Conn], ev.Error)
+			}
+		case ev.Record != nil && ev.Type != "partial_record":
+			t.Errorf("conn %d frame %d: a record (%s) before the rest of the record the gap cut", ev.Conn, ev.Frame, ev.Type)
+		}
+	}
+	// A capture of loopback may hold segments out of order, which moves
+	// tshark's mark by a frame: the gap's own frame is checked against
+	// tshark's by TestReadMissingBytes.
+	if len(want) != 2 || !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+		t.Errorf("the rest of a cut record (conn: frame) %v, tshark's first frames after the missing segment %v", got, want)
+	}
+	checkInOrder(t, events)
+}
+
+// captureCutRecords captures curl fetching /blob from the server on port
+// over TLS 1.3 and TLS 1.0, and returns, for each connection, a server
+// segment that holds a record header and ends inside a record (sent once),
+// and how many bytes of that record follow it; none when a connection has
+// no such segment.
+func captureCutRecords(t *testing.T, dir, keylog, full string, port int) (drop []string, rest map[int]int) {
+	t.Helper()
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
+	for _, args := range [][]string{nil, {"--tlsv1.0", "--tls-max", "1.0", "--ciphers", "AES128-SHA:@SECLEVEL=0"}} {
+		// A slow reader (--limit-rate) fills the server's window, which
+		// cuts its segments inside records.
+		cmd := exec.Command("curl", append([]string{"-sS", "--cacert", filepath.Join(dir, "ca.pem"), "--max-time", "10",
+			"--resolve", fmt.Sprintf("localhost:%d:127.0.0.1", port), "-o", os.DevNull, "--limit-rate", "2M",
+			fmt.Sprintf("https://localhost:%d/blob", port)}, args...)...)
+		cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+keylog)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("curl %v: %v\n%s", args, err, out)
+		}
+	}
+	stop()
+
+	// The server's segments of each stream, and where its records start.
+	type segment struct {
+		frame, seq int
+		b          []byte
+	}
+	segs := map[int][]segment{}
+	out := tshark(t, "-r", full, "-Y", fmt.Sprintf("tcp.srcport==%d && tcp.len>0", port),
+		"-T", "fields", "-E", "separator=/t", "-e", "tcp.stream", "-e", "frame.number", "-e", "tcp.seq", "-e", "tcp.payload")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			continue
+		}
+		s, _ := strconv.Atoi(f[0])
+		frame, _ := strconv.Atoi(f[1])
+		seq, _ := strconv.Atoi(f[2])
+		b, err := hex.DecodeString(f[3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs[s] = append(segs[s], segment{frame, seq - 1, b})
+	}
+	if len(segs) != 2 {
+		t.Fatalf("server data in %d streams, want 2", len(segs))
+	}
+	rest = map[int]int{}
+	for s, l := range segs {
+		// Loopback captures may hold a segment out of order, or one
+		// sent again.
+		slices.SortStableFunc(l, func(a, b segment) int { return a.seq - b.seq })
+		var b []byte
+		again := map[int]bool{} // offsets sent more than once
+		for _, g := range l {
+			for o := g.seq; o < min(len(b), g.seq+len(g.b)); o++ {
+				again[o] = true
+			}
+			if g.seq > len(b) {
+				t.Fatalf("stream %d frame %d: segment at %d after %d bytes (lost)", s, g.frame, g.seq, len(b))
+			}
+			if g.seq+len(g.b) > len(b) {
+				b = append(b, g.b[len(b)-g.seq:]...)
+			}
+		}
+		starts := map[int]bool{}
+		for off := 0; off+wire.RecordHeaderLen <= len(b); off += wire.RecordHeaderLen + (int(b[off+3])<<8 | int(b[off+4])) {
+			starts[off] = true
+		}
+		for i, g := range l[:len(l)-1] {
+			end := g.seq + len(g.b)
+			holds := slices.ContainsFunc(slices.Collect(maps.Keys(starts)), func(o int) bool { return o >= g.seq && o < end })
+			sentAgain := slices.ContainsFunc(slices.Collect(maps.Keys(again)), func(o int) bool { return o >= g.seq && o < end })
+			if i > 0 && g.seq > 20000 && holds && !starts[end] && !sentAgain && l[i+1].seq == end {
+				drop = append(drop, strconv.Itoa(g.frame))
+				next := end
+				for !starts[next] && next < len(b) {
+					next++
+				}
+				rest[s+1] = next - end
+				break
+			}
+		}
+	}
+	return drop, rest
 }

@@ -189,6 +189,12 @@ type direction struct {
 	// resynced is set when the last record decrypted was the first after
 	// missing bytes, its sequence number found again, to say so.
 	resynced bool
+	// cut is set from missing bytes to the next record framed: bytes
+	// before the next record header are the rest of a record the missing
+	// bytes cut, not bytes that are not TLS. cutHeader says the header
+	// of that record was seen before them (and shown, as partial), the
+	// record going on past them.
+	cut, cutHeader bool
 	// dirKeys decrypt the direction's records.
 	dirKeys
 	// hs reassembles handshake messages across records.
@@ -330,22 +336,43 @@ framing:
 				// after, in TLS 1.3 or before.
 				he.SetLimit(c.protectedRecord(d, wire.ContentType(he.Header[0])), c.version == wire.VersionTLS13)
 			}
-			c.evidence.framing(from, err)
+			if !d.cut {
+				c.evidence.framing(from, err)
+			}
 		}
 		switch kind {
 		case frameMore:
 			return
 		case frameSkip:
-			c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
-				Error: fmt.Sprintf("%d bytes are not a TLS record (%v); skipped to the next record header", skipped, err)})
+			if d.cut {
+				// As tshark's "Continuation Data": the start of this
+				// record, where its header gives its length, is in
+				// the bytes missing before these.
+				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypePartialRecord, Frame: at.Frame, Time: at.Time,
+					Payload: &Data{Length: skipped}, Error: continuation(skipped, d.cutHeader)})
+			} else {
+				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+					Error: fmt.Sprintf("%d bytes are not a TLS record (%v); skipped to the next record header", skipped, err)})
+			}
 			d.lost = true
 			d.missing += skipped
 		case frameRecord:
+			d.cut = false
 			if c.pending != nil || !c.processRecord(from, at, rec, false) {
 				c.hold(from, at, rec)
 			}
 		}
 	}
+}
+
+// continuation says what the n bytes that follow missing bytes, up to the
+// next record header, are: the rest of the record the missing bytes cut.
+// header says whether that record's header was seen before them.
+func continuation(n int, header bool) string {
+	if header {
+		return fmt.Sprintf("%d bytes that end the record the missing bytes before them cut (its header was seen before the missing bytes); the next record is read from its header", n)
+	}
+	return fmt.Sprintf("%d bytes that end a record whose start, its header with it, is missing from the capture; the next record is read from its header", n)
 }
 
 func first(b []byte, n int) []byte {
@@ -377,6 +404,12 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 		}
 		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside %s (%s seen); %s", n, this, seen, after)
 	}
+	// What follows the missing bytes up to the next record header is the
+	// rest of a record they cut (nothing, when they ended at a record's
+	// end): the one whose header was seen before them when it goes on
+	// past them, else one whose header they hold.
+	h, err := wire.ParseRecordHeader(d.framer.buf)
+	d.cut, d.cutHeader = true, err == nil && wire.RecordHeaderLen+h.Length > len(d.framer.buf)+n
 	d.framer.reset()
 	d.hs.reset()
 	d.lost = true

@@ -180,3 +180,50 @@ func TestHelloAcrossRecords(t *testing.T) {
 		})
 	}
 }
+
+// TestGapRestOfRecord checks that the bytes after missing bytes that cut a
+// record, up to the next record header, are said to be the rest of that
+// record (tshark's "Continuation Data"), whether its header came before
+// the missing bytes or was among them, and that the next record is read.
+func TestGapRestOfRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		seen, lost int // of the record cut: bytes fed, then bytes missing
+		want       string
+	}{
+		{"header seen", 15, 20, "that end the record the missing bytes before them cut (its header was seen before the missing bytes)"},
+		{"header missing", 0, 35, "that end a record whose start, its header with it, is missing from the capture"},
+		{"header cut", 3, 32, "that end a record whose start, its header with it, is missing from the capture"},
+	} {
+		var events []*Event
+		s := NewSession(time.Unix(0, 0), loadKeys(t, "illustrated-tls13"), func(ev *Event) { events = append(events, ev.Clone()) })
+		c := s.NewConn(1, false)
+		var rest int
+		for i, f := range illustrated13 {
+			at := Stamp{Time: time.Unix(int64(i), 0), Frame: i + 1}
+			b := testdata(t, "illustrated-tls13", "caps", f.file)
+			if f.file == "serverencticket1" {
+				c.Feed(f.from, at, b[:tc.seen])
+				c.Gap(f.from, at, tc.lost)
+				b = b[tc.seen+tc.lost:]
+				rest = len(b)
+			}
+			c.Feed(f.from, at, b)
+		}
+		c.Close()
+		var got []string
+		for _, ev := range events {
+			if ev.From == Server && !strings.Contains(ev.Error, "bytes are missing from the capture") &&
+				(ev.Type == TypePartialRecord && ev.Record == nil || strings.Contains(ev.Error, "not a TLS record")) {
+				got = append(got, ev.Type+": "+ev.Error)
+			}
+		}
+		want := fmt.Sprintf("%s: %d bytes %s", TypePartialRecord, rest, tc.want)
+		if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+			t.Errorf("%s: %q, want one that starts %q", tc.name, got, want)
+		}
+		if last := events[len(events)-1]; last.Type != TypeApplicationData {
+			t.Errorf("%s: the record after is %s (%s)", tc.name, last.Type, last.Error)
+		}
+	}
+}
