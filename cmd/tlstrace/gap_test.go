@@ -283,7 +283,9 @@ func waitListening(t *testing.T, port int) {
 // header, are the rest of a record whose start is missing: a partial
 // record without a header, of the length the record headers give, in each
 // connection where tshark finds a segment missing, never bytes "not a TLS
-// record".
+// record". The records after it are decrypted: in TLS 1.0 too, whose CBC
+// records take their IV from the record before (the server sends them
+// MAC-then-encrypt, -no_etm, as RFC 2246 has it).
 func TestReadGapCutsRecord(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark", "editcap")
 	if testing.Short() {
@@ -304,7 +306,7 @@ func TestReadGapCutsRecord(t *testing.T) {
 	port := 10000 + mrand.IntN(20000)
 	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
 		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet",
-		"-cipher", "ALL:@SECLEVEL=0")
+		"-cipher", "ALL:@SECLEVEL=0", "-no_etm")
 	srv.Dir = www
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -335,6 +337,7 @@ func TestReadGapCutsRecord(t *testing.T) {
 	}
 	events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
 	got := map[int]int{}
+	resynced := map[int]bool{}
 	gap := map[int]string{} // the side whose bytes went missing, until the rest of the cut record
 	for _, ev := range events {
 		if strings.Contains(ev.Error, "not a TLS record") {
@@ -354,6 +357,19 @@ func TestReadGapCutsRecord(t *testing.T) {
 			}
 		case ev.Record != nil && ev.Type != "partial_record":
 			t.Errorf("conn %d frame %d: a record (%s) before the rest of the record the gap cut", ev.Conn, ev.Frame, ev.Type)
+		}
+		// The records after the gap are decrypted, the first with its
+		// sequence number found again; in TLS 1.0, whose CBC records
+		// chain (RFC 2246, Section 6.2.3.2), with the last ciphertext
+		// block of the cut record's rest as its IV.
+		if ev.Layer == "tls" && ev.From == "server" && ev.Type != "partial_record" && got[ev.Conn] != 0 && !resynced[ev.Conn] {
+			resynced[ev.Conn] = true
+			if ev.Record == nil || !ev.Record.Encrypted || len(ev.Record.Anomalies) == 0 || !strings.Contains(ev.Record.Anomalies[0].Text, "found again") {
+				t.Errorf("conn %d frame %d: the record after the rest of the cut one is %s, not decrypted with its sequence number found again (%s)", ev.Conn, ev.Frame, ev.Type, ev.Error)
+			}
+		}
+		if ev.Type == "encrypted_record" && !strings.Contains(ev.Error, "bytes are missing from the capture") {
+			t.Errorf("conn %d frame %d: encrypted record after the gap: %s", ev.Conn, ev.Frame, ev.Error)
 		}
 	}
 	// A capture of loopback may hold segments out of order, which moves

@@ -326,6 +326,44 @@ func (d *Decrypter) Resumable() bool {
 	return d.aead != nil || (d.block != nil && d.version > VersionTLS10)
 }
 
+// ChainsIV reports whether the suite takes the IV of each record from the
+// record before it: the CBC suites of TLS 1.0 and SSL 3.0, whose IV is the
+// last ciphertext block of the previous record (RFC 2246, Section
+// 6.2.3.2). Such a record opens after a gap with OpenAfterGapIV when that
+// block was captured.
+func (d *Decrypter) ChainsIV() bool { return d.iv != nil }
+
+// OpenAfterGapIV is OpenAfterGap for a suite that ChainsIV: prev is the
+// end of the body of the record before this one (its last ciphertext
+// block, and the MAC after it with encrypt_then_mac, RFC 7366), captured
+// though records before it were not. On failure nothing changes. The MAC
+// proves the sequence number; with encrypt_then_mac it covers the
+// ciphertext and not the IV, so prev must be the bytes right before the
+// record.
+func (d *Decrypter) OpenAfterGapIV(header, payload, prev []byte, skip uint64) (contentType uint8, plaintext []byte, seq uint64, err error) {
+	n := len(prev)
+	if d.etm {
+		n -= d.mac.Size()
+	}
+	if !d.ChainsIV() || n < len(d.iv) {
+		return 0, nil, 0, d.errorf(ReasonBadMAC, "the end of the record before is not known: no IV to open the record with")
+	}
+	iv := prev[n-len(d.iv) : n]
+	saved := append([]byte(nil), d.iv...)
+	base := d.seq
+	for i := range skip + 1 {
+		d.seq = base + i
+		copy(d.iv, iv)
+		contentType, plaintext, err = d.Open(header, payload)
+		if err == nil {
+			return contentType, plaintext, base + i, nil
+		}
+	}
+	d.seq = base
+	copy(d.iv, saved)
+	return 0, nil, 0, err
+}
+
 // OpenAfterGap decrypts a record that follows records never seen (a
 // capture that lost bytes), whose sequence number is therefore unknown: it
 // tries the next sequence number, then up to skip more, and keeps the first

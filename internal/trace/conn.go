@@ -195,6 +195,11 @@ type direction struct {
 	// of that record was seen before them (and shown, as partial), the
 	// record going on past them.
 	cut, cutHeader bool
+	// lastBlock holds, after missing bytes, the end of the last
+	// ciphertext captured (the rest of the record they cut, or a record
+	// that did not open): with a suite that chains records (TLS 1.0 CBC),
+	// it holds the IV of the next record (RFC 2246, Section 6.2.3.2).
+	lastBlock []byte
 	// dirKeys decrypt the direction's records.
 	dirKeys
 	// hs reassembles handshake messages across records.
@@ -350,9 +355,11 @@ framing:
 				// the bytes missing before these.
 				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypePartialRecord, Frame: at.Frame, Time: at.Time,
 					Payload: &Data{Length: skipped}, Error: continuation(skipped, d.cutHeader)})
+				d.keepLastBlock(rec)
 			} else {
 				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
 					Error: fmt.Sprintf("%d bytes are not a TLS record (%v); skipped to the next record header", skipped, err)})
+				d.lastBlock = d.lastBlock[:0]
 			}
 			d.lost = true
 			d.missing += skipped
@@ -363,6 +370,19 @@ framing:
 			}
 		}
 	}
+}
+
+// maxChainTail is how much of the end of a record holds the IV of the
+// next with a suite that chains records: the largest CBC block (AES,
+// Camellia, ARIA: 16 bytes) and, with encrypt_then_mac, the largest MAC
+// after it (HMAC-SHA384: 48 bytes).
+const maxChainTail = 16 + 48
+
+// keepLastBlock keeps the end of b, the last ciphertext bytes captured
+// after missing bytes, for the IV of the next record of a suite that
+// chains them.
+func (d *direction) keepLastBlock(b []byte) {
+	d.lastBlock = append(d.lastBlock[:0], b[max(0, len(b)-maxChainTail):]...)
 }
 
 // continuation says what the n bytes that follow missing bytes, up to the
@@ -410,6 +430,7 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 	// past them, else one whose header they hold.
 	h, err := wire.ParseRecordHeader(d.framer.buf)
 	d.cut, d.cutHeader = true, err == nil && wire.RecordHeaderLen+h.Length > len(d.framer.buf)+n
+	d.lastBlock = d.lastBlock[:0]
 	d.framer.reset()
 	d.hs.reset()
 	d.lost = true

@@ -52,7 +52,7 @@ func (f *framer) feed(b []byte) { f.in = b }
 // next returns the next whole record of the stream, sslv2 saying whether an
 // SSL 2.0 compatible ClientHello may come now. The record points into the
 // fed bytes or into buf and is valid until the next call. Bytes that are not
-// a record are skipped: next returns how many. err is the header error of
+// a record are skipped: next returns how many, and them as rec. err is the header error of
 // bytes that are not a record, whether they are skipped now or kept until
 // later bytes show where the next record starts. With frameMore, what is
 // left of the fed bytes was kept and the feed is over.
@@ -67,7 +67,7 @@ func (f *framer) next(sslv2 bool) (kind frameKind, rec []byte, skipped int, err 
 		switch {
 		case skip > 0:
 			f.consume(buffered, skip)
-			return frameSkip, nil, skip, err
+			return frameSkip, s[:skip], skip, err
 		case n <= len(s):
 			f.consume(buffered, n)
 			return frameRecord, s[:n], 0, nil

@@ -519,10 +519,12 @@ const (
 
 // decryptAfterGap decrypts a record that follows missing bytes of its side.
 // The missing bytes held an unknown number of records, so the sequence
-// number is unknown; unless the suite chains records, it is searched for, as many ahead
-// as the missing bytes could hold records, and the record is decrypted only
-// if it authenticates with one (the tag covers the sequence number). The
-// key must not have changed in the missing bytes.
+// number is unknown; it is searched for, as many ahead as the missing bytes
+// could hold records, and the record is decrypted only if it authenticates
+// with one (the tag or MAC covers the sequence number). A TLS 1.0 CBC
+// record also needs its IV, the last ciphertext block of the record before
+// it, which is known when that block was captured. A stream cipher (RC4)
+// cannot go on. The key must not have changed in the missing bytes.
 func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, uint64, error) {
 	unknown := fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown")
 	if d.tries >= maxTries || (d.cur == nil && d.next == nil) {
@@ -530,14 +532,33 @@ func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, u
 	}
 	d.tries++
 	skip := uint64(min(d.missing/minProtected+1, maxSkip))
-	tried := false
+	tried, chained := false, false
 	for i, k := range []*keyState{d.cur, d.next} {
-		if k == nil || !k.d.Resumable() {
+		if k == nil {
+			continue
+		}
+		k.d.Out = c.s.Out
+		var ct uint8
+		var p []byte
+		var seq uint64
+		var err error
+		switch {
+		case k.d.Resumable():
+			ct, p, seq, err = k.d.OpenAfterGap(hdr, body, skip)
+		case k.d.ChainsIV():
+			// The IV is the last ciphertext block of the record
+			// before (RFC 2246, Section 6.2.3.2): captured when the
+			// missing bytes ended inside that record, or when it is
+			// a record after them that did not open.
+			chained = true
+			if len(d.lastBlock) == 0 {
+				continue
+			}
+			ct, p, seq, err = k.d.OpenAfterGapIV(hdr, body, d.lastBlock, skip)
+		default:
 			continue
 		}
 		tried = true
-		k.d.Out = c.s.Out
-		ct, p, seq, err := k.d.OpenAfterGap(hdr, body, skip)
 		if err != nil {
 			continue
 		}
@@ -547,10 +568,18 @@ func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, u
 		// The record authenticated: this side is protected from here
 		// on, even if the change to protected records was lost.
 		d.lost, d.missing, d.tries, d.resynced, d.protected = false, 0, 0, true, true
+		d.lastBlock = d.lastBlock[:0]
 		return ct, p, seq, nil
 	}
-	if !tried {
-		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown (the suite chains records, so it cannot be found again)")
+	// This record's last block is the IV of the next one.
+	d.keepLastBlock(body)
+	switch {
+	case chained && !tried:
+		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record's IV is unknown: in TLS 1.0 it is the last ciphertext block of the record before (RFC 2246, Section 6.2.3.2), which is among the missing bytes; the next record is tried with this one's")
+	case !tried:
+		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, and the suite's stream cipher runs on from record to record through them, so the records after them cannot be decrypted")
+	case chained:
+		return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown (none of the %d after the last one known authenticates the record with the last ciphertext block before it as its IV)", skip+1)
 	}
 	return 0, nil, 0, fmt.Errorf("bytes of this side were lost earlier, so the record sequence number is unknown (none of the %d after the last one known authenticates the record)", skip+1)
 }
