@@ -572,3 +572,56 @@ func TestReadEarlyDataPeer(t *testing.T) {
 		t.Errorf("encrypted records in frames %v, want the early data's and the EndOfEarlyData's (frame %d)", frames, eoed)
 	}
 }
+
+// TestReadClientAuthNoClientHandshakeSecret captures a TLS 1.3 handshake
+// in which openssl s_server asks for a client certificate, and reads it
+// with a key log that lacks the CLIENT_HANDSHAKE_TRAFFIC_SECRET: the
+// client's three handshake records (Certificate, CertificateVerify,
+// Finished) stay encrypted, each saying that this secret protects the
+// client's handshake records, its certificate among them, and its
+// application data is decrypted.
+func TestReadClientAuthNoClientHandshakeSecret(t *testing.T) {
+	dir, keylog, pcap, port := capturedPeers(t, "clientauth", "openssl", "dumpcap")
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	runScenario(t, dir, oracleScenario{
+		name: "client certificate",
+		server: []string{"-tls1_3", "-Verify", "1", "-CAfile", filepath.Join(dir, "ca.pem"),
+			"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key")},
+		client: []string{"-tls1_3", "-cert", filepath.Join(dir, "ec.pem"), "-key", filepath.Join(dir, "ec.key")},
+		script: []scriptStep{{"client", "ping\n", "server", "ping"}},
+	}, port, keylog)
+	stop()
+	b, err := os.ReadFile(keylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "CLIENT_HANDSHAKE_TRAFFIC_SECRET ") {
+			kept = append(kept, l)
+		}
+	}
+	partial := filepath.Join(dir, "partial.txt")
+	if err := os.WriteFile(partial, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var encrypted int
+	data := ""
+	for _, ev := range runJSON(t, "read", pcap, "--keylog", partial, "--json") {
+		if ev.From != "client" || ev.Layer != "tls" {
+			continue
+		}
+		switch ev.Type {
+		case "encrypted_record":
+			encrypted++
+			if !strings.Contains(ev.Error, "which protects the client's handshake records (its Finished, after its Certificate and CertificateVerify when the server asked for one)") {
+				t.Errorf("frame %d: %s", ev.Frame, ev.Error)
+			}
+		case "application_data":
+			data += appData(t, ev)
+		}
+	}
+	if encrypted != 3 || data != "ping\n" {
+		t.Errorf("%d encrypted records from the client, want 3 (Certificate, CertificateVerify, Finished); application data %q", encrypted, data)
+	}
+}

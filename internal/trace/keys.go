@@ -223,7 +223,7 @@ func (c *Conn) loadKeys(d *direction) {
 				// application key at sequence number 0, and the first
 				// whose tag authenticates is the first application
 				// record (RFC 8446, Section 5.3).
-				appLabel, what := keylog.LabelClientTrafficSecret0, "the client's handshake records (its Finished)"
+				appLabel, what := keylog.LabelClientTrafficSecret0, "the client's handshake records (its Finished, after its Certificate and CertificateVerify when the server asked for one)"
 				if d.side == Server {
 					appLabel, what = keylog.LabelServerTrafficSecret0, "the server's handshake records (EncryptedExtensions to Finished)"
 				}
