@@ -1022,11 +1022,20 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 				if r.Encrypted {
 					add("encrypted")
 				}
+				// The record's header was seen: count the bytes of its
+				// body, against the length the header announces, as
+				// the event's error does.
+				add("%d of %d bytes seen", p.Length-recordHeaderLen, r.Length)
+			} else {
+				add("%d bytes seen", p.Length)
 			}
-			add("%d bytes seen", p.Length)
 		}
 	}
 }
+
+// recordHeaderLen is the length of a TLS record header: type, version,
+// length (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1).
+const recordHeaderLen = 5
 
 // enumText names a code point, or gives it in hex when it has no name.
 func enumText(e trace.Enum) string {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -170,5 +171,30 @@ func TestMaskedShown(t *testing.T) {
 	}
 	if got, want := string(AppendEvent(nil, ev, false)), `"masked":[{"offset":19,"length":6}]`; !strings.Contains(got, want) {
 		t.Errorf("the JSON lacks %s:\n%s", want, got)
+	}
+}
+
+// TestPartialRecordSummary: a record cut short counts, in its summary as
+// in its error, the bytes of its body seen against the length its header
+// announces; without its header, the bytes seen.
+func TestPartialRecordSummary(t *testing.T) {
+	for _, c := range []struct {
+		fed       []byte
+		want, err string
+	}{
+		{append([]byte{0x16, 3, 1, 0, 64}, make([]byte, 10)...), "handshake, 10 of 64 bytes seen", "(10 of the 64 bytes its header announces seen)"},
+		{[]byte{0x16, 3}, "2 bytes seen", "(2 of the 5 bytes of its header seen)"},
+	} {
+		var events []*trace.Event
+		s := trace.NewSession(time.Unix(0, 0), nil, func(ev *trace.Event) { events = append(events, ev.Clone()) })
+		conn := s.NewConn(1, false)
+		conn.Feed(trace.Client, trace.Stamp{}, c.fed)
+		conn.Close()
+		if len(events) != 1 || events[0].Type != trace.TypePartialRecord {
+			t.Fatalf("% x: events %v", c.fed, events)
+		}
+		if got := Summary(events[0]); got != c.want || !strings.Contains(events[0].Error, c.err) {
+			t.Errorf("% x: %q (error %q), want %q (error with %q)", c.fed, got, events[0].Error, c.want, c.err)
+		}
 	}
 }
