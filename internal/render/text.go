@@ -1014,7 +1014,19 @@ func tlsSummary(ev *trace.Event, add func(string, ...any)) {
 			if pv := preview(p.Bytes); pv != "" {
 				add("%s", pv)
 			}
-		case trace.TypeEncryptedRecord, trace.TypeHeartbeat:
+		case trace.TypeEncryptedRecord:
+			// The header's content type is on the wire: before TLS
+			// 1.3 it tells a handshake message or an alert from
+			// application data (tshark's "Encrypted Handshake
+			// Message", "Encrypted Alert"). application_data is left
+			// out: every TLS 1.3 header says it, whatever the record
+			// holds, and before TLS 1.3 it is what protected records
+			// mostly are.
+			if r := ev.Record; r != nil && r.Type.Value != 23 {
+				add("%s", enumText(r.Type))
+			}
+			add("%d bytes", p.Length)
+		case trace.TypeHeartbeat:
 			add("%d bytes", p.Length)
 		case trace.TypePartialRecord:
 			if r := ev.Record; r != nil {
