@@ -625,3 +625,97 @@ func TestReadClientAuthNoClientHandshakeSecret(t *testing.T) {
 		t.Errorf("%d encrypted records from the client, want 3 (Certificate, CertificateVerify, Finished); application data %q", encrypted, data)
 	}
 }
+
+// oddFirstRecords are plaintext records no TLS stack sends first: a
+// handshake message of type 99, which no registry names, and an alert of
+// level 7.
+var oddFirstRecords = [][]byte{
+	{0x16, 3, 1, 0, 8, 0x63, 0, 0, 4, 'a', 'b', 'c', 'd'},
+	{0x15, 3, 3, 0, 2, 7, 0x28},
+}
+
+// sendOdd connects to addr, sends b and reads until the peer closes or
+// for a second.
+func sendOdd(t *testing.T, addr string, b []byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, c)
+}
+
+// checkOddFirstRecords checks the client's events of the connections that
+// sent oddFirstRecords: the first bytes of a connection are plaintext, so
+// they are a handshake message of unknown type, with its bytes and an
+// anomaly, and an alert of unknown level, never an encrypted record.
+func checkOddFirstRecords(t *testing.T, events []jsonEvent) {
+	t.Helper()
+	got := map[int]string{}
+	for _, ev := range events {
+		if ev.From != "client" || ev.Layer != "tls" {
+			continue
+		}
+		if ev.Type == "encrypted_record" {
+			t.Errorf("conn %d: an encrypted record: %s", ev.Conn, ev.Error)
+		}
+		var f struct {
+			Body  string
+			Level struct{ Name string }
+		}
+		json.Unmarshal(ev.Fields, &f)
+		got[ev.Conn] += fmt.Sprintf("%s %s%s;", ev.Type, f.Body, f.Level.Name)
+		if ev.Record == nil || ev.Record.Encrypted {
+			t.Errorf("conn %d: %s in record %+v", ev.Conn, ev.Type, ev.Record)
+		}
+	}
+	want := map[int]string{1: "unknown_99 61626364;", 2: "alert unknown_7;"}
+	for conn, w := range want {
+		if got[conn] != w {
+			t.Errorf("conn %d: the client's TLS events %q, want %q", conn, got[conn], w)
+		}
+	}
+}
+
+// TestReadOddFirstRecords captures clients whose first bytes are
+// oddFirstRecords, sent to openssl s_server: the capture holds the
+// connections from their SYN, so these are plaintext records.
+func TestReadOddFirstRecords(t *testing.T) {
+	dir, _, pcap, port := capturedPeers(t, "odd", "openssl", "dumpcap", "tshark")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), pcap)
+	var srvOut lockedBuffer
+	startOpenSSL(t, &srvOut, "s_server", "-accept", addr,
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"))
+	waitFor(t, &srvOut, "ACCEPT")
+	for _, b := range oddFirstRecords {
+		sendOdd(t, addr, b)
+	}
+	stop()
+	checkOddFirstRecords(t, runJSON(t, "read", pcap, "--json"))
+	// tshark takes the handshake message of unknown type for an
+	// encrypted one, a guess that a capture holding the connection from
+	// its SYN rules out; the alert it reads as tlstrace does.
+	out := tshark(t, "-r", pcap, "-d", fmt.Sprintf("tcp.port==%d,tls", port), "-Y", fmt.Sprintf("tls.alert_message && tcp.dstport==%d", port),
+		"-T", "fields", "-e", "tls.alert_message.level")
+	if got := strings.Fields(out); !slices.Equal(got, []string{"7"}) {
+		t.Errorf("tshark: the client's alert levels %q, want 7", got)
+	}
+}
+
+// TestServeOddFirstRecords sends oddFirstRecords to tlstrace serve, which
+// reads them from no capture: they are plaintext all the same.
+func TestServeOddFirstRecords(t *testing.T) {
+	port := tlstest.FreePort(t)
+	out, stop := startServe(t, port, "--self-signed")
+	for _, b := range oddFirstRecords {
+		sendOdd(t, fmt.Sprintf("127.0.0.1:%d", port), b)
+	}
+	stop()
+	checkOddFirstRecords(t, parseEvents(t, out.String()))
+}

@@ -65,11 +65,14 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	body := rec[wire.RecordHeaderLen:]
 	info := recordInfo(h)
 	encrypted := c.protectedRecord(d, h.Type)
-	if !encrypted && c.version == 0 && c.clientRandom == nil && !plainAfterGap(h.Type, body) && !helloGoesOn(h.Type, body, &d.hs) {
-		// No hello of this connection was seen (a capture begun after
-		// its handshake): what does not read as plaintext is the
-		// protected record it most likely is, never plaintext, and no
-		// key can be looked up without the client random.
+	if !encrypted && c.midStream && c.version == 0 && c.clientRandom == nil && !plainAfterGap(h.Type, body) && !helloGoesOn(h.Type, body, &d.hs) {
+		// No hello of this connection was seen, and the capture began
+		// after the connection did (after its handshake): what does
+		// not read as plaintext is the protected record it most likely
+		// is, never plaintext, and no key can be looked up without the
+		// client random. A connection whose start was seen sends
+		// nothing protected before a hello: its records are plaintext,
+		// however odd.
 		info.Encrypted = true
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(body)))
