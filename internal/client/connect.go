@@ -14,7 +14,6 @@ import (
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/starttls"
 	"github.com/tlstrace/tlstrace/internal/trace"
-	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Session is a raw TLS session (the openssl s_client of tlstrace connect).
@@ -93,9 +92,7 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 			return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")
 		}
 		ev := tap.Evidence()
-		a := ev.Alert[trace.Server]
-		notify := a != nil && a.Description != nil && a.Description.Value == uint64(wire.AlertCloseNotify)
-		t.Emit(trace.NewEvent(conn, trace.Server, &trace.SessionClosed{CloseNotify: notify}))
+		t.Emit(trace.NewEvent(conn, trace.Server, &trace.SessionClosed{CloseNotify: closeNotified(&ev)}))
 		return nil
 	}
 

@@ -26,6 +26,7 @@ import (
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Request is one traced HTTP request, as curl's options describe it.
@@ -565,6 +566,14 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 	if tap != nil {
 		// Another goroutine may be closing it: wait for its close_notify.
 		tap.Wait(time.Second)
+		if err == nil && closeDelimited(resp) {
+			if ev := tap.Evidence(); !closeNotified(&ev) {
+				res.Warnings = append(res.Warnings, Warning{
+					Cause: fmt.Sprintf("the response body (%d bytes) had no length: it ended where the server closed the TCP connection, without a close_notify alert, so a body cut short on the path cannot be told from a whole one (RFC 8446, Section 6.1; RFC 5246, Section 7.2.1)", n),
+					Fix:   "have the server send a Content-Length or a chunked body, and end the session with close_notify",
+				})
+			}
+		}
 	}
 	emitTimings(t, conn, tm)
 	var ie *BodyIdleError
@@ -583,6 +592,22 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 		}
 	}
 	return res, next, nil
+}
+
+// closeDelimited reports whether resp's body is delimited by the close
+// of the connection: HTTP/1.x without a Content-Length nor chunked
+// encoding (RFC 9112, Section 6.3, rule 8), for which only close_notify
+// tells its end from a cut.
+func closeDelimited(resp *http.Response) bool {
+	return resp.ProtoMajor == 1 && resp.ContentLength < 0 && len(resp.TransferEncoding) == 0 &&
+		resp.Request != nil && resp.Request.Method != http.MethodHead && resp.StatusCode != http.StatusNoContent &&
+		resp.StatusCode != http.StatusNotModified && resp.StatusCode >= 200
+}
+
+// closeNotified reports whether the server sent close_notify.
+func closeNotified(ev *trace.Evidence) bool {
+	a := ev.Alert[trace.Server]
+	return a != nil && a.Description != nil && a.Description.Value == uint64(wire.AlertCloseNotify)
 }
 
 // BodyIdleError is a response body that stopped: no byte of it came for
