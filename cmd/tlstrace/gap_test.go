@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -181,6 +182,63 @@ func TestReadMissingBytes(t *testing.T) {
 		}
 		checkInOrder(t, events)
 		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleAfterGap, ruleNoHeader}})
+	})
+
+	t.Run("no ServerHello", func(t *testing.T) {
+		// Delete the frames that carry the ServerHello: the client's
+		// records after its ChangeCipherSpec (TLS 1.2: Finished and
+		// close_notify; TLS 1.3: its encrypted flight after the
+		// middlebox compatibility one) and all application data are
+		// protected under a suite only the ServerHello names: never
+		// plaintext, with or without the key log.
+		var drop []string
+		for _, f := range tsharkRows(t, full, decodeAs, "tls.handshake.type==2", "tcp.stream", "frame.number") {
+			drop = append(drop, strconv.Itoa(f[1]))
+		}
+		if len(drop) != 2 {
+			t.Fatalf("ServerHello frames %v, want one per connection", drop)
+		}
+		noSH := filepath.Join(dir, "nosh.pcapng")
+		editcap(t, append([]string{full, noSH}, drop...)...)
+		// tshark: what the client sent after its ChangeCipherSpec is
+		// opaque (Encrypted Handshake Message, Encrypted Alert,
+		// Application Data), never a message or an alert.
+		if out := tshark(t, "-r", noSH, "-d", decodeAs, "-o", "tls.keylog_file:"+keylog, "-Y",
+			fmt.Sprintf("tcp.dstport==%d && (tls.alert_message.desc || tls.handshake.type==20 || http)", port), "-T", "fields", "-e", "frame.number"); strings.TrimSpace(out) != "" {
+			t.Fatalf("tshark reads the client's protected records in frames %q", out)
+		}
+		for _, args := range [][]string{{"read", noSH, "--json"}, {"read", noSH, "--keylog", keylog, "--json"}} {
+			events := runJSON(t, args...)
+			ccs := map[int]bool{}
+			protected := map[int]int{}
+			for _, ev := range events {
+				if ev.Layer != "tls" || ev.From != "client" {
+					continue
+				}
+				switch {
+				case ev.Type == "change_cipher_spec":
+					ccs[ev.Conn] = true
+				case ev.Type == "encrypted_record":
+					protected[ev.Conn]++
+					if ev.Error != trace.ErrNoServerHello || ev.Record == nil || !ev.Record.Encrypted {
+						t.Errorf("%v: conn %d frame %d: encrypted record %q (record %+v), want %q", args[2:], ev.Conn, ev.Frame, ev.Error, ev.Record, trace.ErrNoServerHello)
+					}
+				case ccs[ev.Conn] || ev.Type == "application_data" || ev.Type == "alert":
+					t.Errorf("%v: conn %d frame %d: the client's %s shown as plaintext without the ServerHello", args[2:], ev.Conn, ev.Frame, ev.Type)
+				}
+			}
+			// TLS 1.3: the client's Finished, request and
+			// close_notify; TLS 1.2: its Finished, request and
+			// close_notify.
+			if want := map[int]int{1: 3, 2: 3}; !mapsEqual(protected, want) {
+				t.Errorf("%v: the client's encrypted records per connection %v, want %v", args[2:], protected, want)
+			}
+			checkOracle(t, oracleCase{pcap: noSH, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{ruleNoHeader}})
+			text := runText(t, args[:len(args)-1]...)
+			if c := strings.Count(text, trace.ErrNoServerHello); c != 2 {
+				t.Errorf("%v: the text says %d times that the ServerHello is missing, want once per connection:\n%s", args[2:], c, text)
+			}
+		}
 	})
 
 	t.Run("link type", func(t *testing.T) {

@@ -63,10 +63,28 @@ const ErrNoSecrets = "no key: no secret was given (no key log line, no decryptio
 // capture began after them, and the keys are found by the client random.
 const ErrNoHandshake = "not plaintext, and the capture holds no ClientHello or ServerHello of this connection (it began after the handshake): the keys that protect it cannot be known"
 
+// ErrNoServerHello is the error of a protected record of a connection
+// whose ClientHello was seen and whose ServerHello was not (a packet lost,
+// IP fragments not reassembled, a capture cut short): the ServerHello names
+// the version and cipher suite, without which no key can be made.
+const ErrNoServerHello = "not decrypted: the capture holds no ServerHello of this connection (lost, or in IP fragments not reassembled), and the ServerHello names the cipher suite that protects this record"
+
+// ErrNoHello is the error of a protected record of a connection whose start
+// was seen but neither its ClientHello nor its ServerHello: the randoms and
+// the cipher suite that its keys come from are unknown.
+const ErrNoHello = "not decrypted: the capture holds no ClientHello or ServerHello of this connection, and they give the randoms and the cipher suite that protect this record"
+
 // dirKeys is the key state of one direction.
 type dirKeys struct {
 	// protected is set once this direction's records are encrypted.
 	protected bool
+	// unknownSuite is set when the direction's records are protected
+	// before any ServerHello was seen: after its change_cipher_spec, its
+	// first application_data record, or its EndOfEarlyData. The suite
+	// is unknown, so they cannot be decrypted, and every record is
+	// protected (TLS 1.0-1.2 after change_cipher_spec; TLS 1.3, whose
+	// protected records are all application_data on the outside).
+	unknownSuite bool
 	// cur decrypts records; next is a key that may take over (TLS 1.3
 	// early data then handshake keys) when cur fails.
 	cur, next *keyState
@@ -81,7 +99,7 @@ type dirKeys struct {
 // setProtected switches a direction to encrypted records, keys to be looked
 // up when the first record arrives (so that secrets logged late still work).
 func (k *dirKeys) setProtected() {
-	k.protected = true
+	k.protected, k.unknownSuite = true, false
 	k.cur, k.next, k.keyErr = nil, nil, ""
 }
 

@@ -80,6 +80,17 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 			Record: info, Fields: fields, Error: ErrNoHandshake, Payload: &Data{Length: len(body), ErrorSaid: c.recordErrSaid(ErrNoHandshake)}})
 		return true
 	}
+	if encrypted && d.unknownSuite && plainAfterGap(h.Type, body) {
+		// Protected before any ServerHello was seen, so the version is
+		// unknown: a record that cannot be ciphertext is plaintext (a
+		// TLS 1.3 change_cipher_spec or alert, whose protected records
+		// are application_data on the outside; a second ClientHello
+		// after the middlebox compatibility change_cipher_spec of RFC
+		// 8446, Appendix D.4, when the HelloRetryRequest is missing; a
+		// two-byte alert, shorter than any TLS 1.0-1.2 protected
+		// record).
+		encrypted = false
+	}
 	if d.lost && !encrypted && !plainAfterGap(h.Type, body) {
 		// Bytes of this side went missing, and with them perhaps the
 		// change to protected records: what does not read as plaintext
@@ -98,6 +109,22 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 			len(body), wire.MaxCiphertextTLS13)})
 	}
 	info.Encrypted = true
+	if c.version == 0 && !d.protected {
+		// Application data before any ServerHello: the side's records
+		// are protected from here on.
+		d.setProtected()
+		d.unknownSuite = true
+	}
+	if msg := c.keyless(d, h.Type); msg != "" {
+		// No key can open it, and none will: it is shown as the
+		// protected record it is, never as plaintext, and not held for
+		// secrets.
+		fields := field.NewObject("")
+		fields.AddUint("length", uint64(len(body)))
+		c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
+			Record: info, Fields: fields, Error: msg, Payload: &Data{Length: len(body), ErrorSaid: c.recordErrSaid(msg)}})
+		return true
+	}
 	if d.cur == nil && d.next == nil {
 		c.loadKeys(d)
 		if d.cur == nil && c.wait && !force {
@@ -169,10 +196,41 @@ func (c *Conn) nullSuite() *tlscrypt.Suite {
 // protected. A TLS 1.3 protected record is application_data on the outside
 // (RFC 8446, Section 5.2); a side protected before the ServerHello sends
 // 0-RTT data, which is TLS 1.3 too, and its change_cipher_spec (the
-// middlebox compatibility one, Appendix D.4) is plaintext.
+// middlebox compatibility one, Appendix D.4) is plaintext, unless the
+// ServerHello is missing and the side went on past its change_cipher_spec
+// or application data (unknownSuite). Application data is always
+// protected: no version sends it before keys are in force (RFC 5246,
+// Section 7.4.9; RFC 8446, Section 2), and a record of that type on a
+// side not yet protected is one whose change to protected records the
+// capture lacks (a ServerHello lost), not plaintext.
 func (c *Conn) protectedRecord(d *direction, t wire.ContentType) bool {
+	if t == wire.ContentApplicationData || d.unknownSuite {
+		return true
+	}
 	tls13 := c.version == wire.VersionTLS13 || c.version == 0
-	return d.protected && (!tls13 || t == wire.ContentApplicationData)
+	return d.protected && !tls13
+}
+
+// keyless returns why a protected record of type t from d's side cannot be
+// decrypted whatever the secrets, or "": the ServerHello that names the
+// cipher suite was not seen (but for the client's 0-RTT data, whose suite
+// is found by trial), or application data came before the side's keys
+// were in force.
+func (c *Conn) keyless(d *direction, t wire.ContentType) string {
+	switch {
+	case c.version == 0 && d.side == Client && d.protected && !d.unknownSuite:
+		// 0-RTT data under the early traffic secret (decryptEarly).
+		return ""
+	case c.version == 0 && c.clientRandom == nil && c.midStream:
+		return ErrNoHandshake
+	case c.version == 0 && c.clientRandom == nil:
+		return ErrNoHello
+	case c.version == 0:
+		return ErrNoServerHello
+	case !d.protected && !d.lost && t == wire.ContentApplicationData:
+		return fmt.Sprintf("not decrypted: application data from the %s before the handshake put keys in force for its records (its change_cipher_spec in TLS 1.0-1.2, the ServerHello in TLS 1.3), and application data is never plaintext", d.side)
+	}
+	return ""
 }
 
 // maxRecordErrs bounds the reasons a connection remembers for
@@ -210,8 +268,18 @@ func (c *Conn) content(from Side, at Stamp, info *Record, ct wire.ContentType, b
 		// compatibility and changes nothing (RFC 8446, Section 5). In
 		// TLS 1.2 and earlier the records after it are protected
 		// (RFC 5246, Section 7.1).
-		if c.version != 0 && c.version != wire.VersionTLS13 {
+		// Before any ServerHello the version is unknown: either way the
+		// side's records from here on are protected (TLS 1.0-1.2), or
+		// follow the client's middlebox compatibility change_cipher_spec
+		// of RFC 8446, Appendix D.4, sent before its encrypted flight
+		// (TLS 1.3), or that of a server after its first handshake
+		// message; a 0-RTT client is protected already.
+		switch {
+		case c.version != 0 && c.version != wire.VersionTLS13:
 			d.setProtected()
+		case c.version == 0 && !d.protected:
+			d.setProtected()
+			d.unknownSuite = true
 		}
 	case wire.ContentAlert:
 		fields, anomalies, err := wire.ParseAlert(b)
@@ -538,6 +606,11 @@ func (c *Conn) advance(from Side, m *wire.Message) {
 		}
 	case wire.TypeEndOfEarlyData:
 		d.cur, d.next = c.key13(keylog.LabelClientHandshakeTrafficSecret), nil
+		if c.version == 0 {
+			// The client's handshake records follow, under the suite
+			// of a ServerHello the capture lacks.
+			d.unknownSuite = true
+		}
 	case wire.TypeFinished:
 		if c.version == wire.VersionTLS13 && !d.appKeys {
 			// After its Finished, each side sends with its application
