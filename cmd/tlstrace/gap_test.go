@@ -241,6 +241,58 @@ func TestReadMissingBytes(t *testing.T) {
 		}
 	})
 
+	t.Run("wrong secret", func(t *testing.T) {
+		// One hex digit of the client's TLS 1.3 traffic secret and of
+		// the TLS 1.2 master secret changed, as in a key log edited or
+		// from another run: the records those secrets protect say that
+		// the line does not open them, naming it; the others decrypt.
+		b, err := os.ReadFile(keylog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if f := strings.Fields(line); len(f) == 3 && (f[0] == "CLIENT_TRAFFIC_SECRET_0" || f[0] == "CLIENT_RANDOM") {
+				digit := byte('0')
+				if f[2][10] == '0' {
+					digit = '1'
+				}
+				line = f[0] + " " + f[1] + " " + f[2][:10] + string(digit) + f[2][11:]
+			}
+			lines = append(lines, line)
+		}
+		bad := filepath.Join(dir, "bad-keys.txt")
+		if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		events := runJSON(t, "read", full, "--keylog", bad, "--json")
+		label := map[int]string{1: "CLIENT_TRAFFIC_SECRET_0", 2: "CLIENT_RANDOM line"}
+		said := map[string]int{}
+		decrypted := map[string]int{}
+		for _, ev := range events {
+			if ev.Layer != "tls" || (ev.Conn == 2 && ev.From == "server" && ev.Type == "change_cipher_spec") {
+				continue
+			}
+			key := fmt.Sprintf("%d %s", ev.Conn, ev.From)
+			switch {
+			case ev.Type == "encrypted_record":
+				want := fmt.Sprintf("decryption failed: the key log's %s for client random ", label[ev.Conn])
+				if !strings.HasPrefix(ev.Error, want) || !strings.Contains(ev.Error, "does not open the "+ev.From+"'s records (record 0: authentication tag mismatch): the line does not belong to this session") {
+					t.Errorf("conn %d frame %d: %s's encrypted record: %q", ev.Conn, ev.Frame, ev.From, ev.Error)
+				}
+				said[key]++
+			case ev.Record != nil && ev.Record.Encrypted:
+				decrypted[key]++
+			}
+		}
+		// TLS 1.3: the client's application records (its handshake
+		// secret is right); TLS 1.2: both sides' records.
+		if said["1 client"] == 0 || said["1 server"] != 0 || decrypted["1 server"] == 0 || said["2 client"] == 0 || said["2 server"] == 0 {
+			t.Errorf("records the wrong secrets leave encrypted %v, decrypted %v", said, decrypted)
+		}
+		checkOracle(t, oracleCase{pcap: full, keylog: bad, decodeAs: decodeAs, events: events})
+	})
+
 	t.Run("link type", func(t *testing.T) {
 		user := filepath.Join(dir, "user0.pcapng")
 		editcap(t, "-T", "user0", full, user)

@@ -109,6 +109,73 @@ type keyState struct {
 	name   string
 	// use is the key schedule step, given to the records it decrypts.
 	use *KeyUse
+	// source is the secret given for the connection that the key comes
+	// straight from: a key log label (a TLS 1.3 traffic secret,
+	// CLIENT_RANDOM, RSA) or sourcePSK; empty when it comes from a
+	// secret that opened records before (a KeyUpdate generation) or
+	// from another connection's (the session a handshake resumes).
+	source string
+}
+
+// sourcePSK is the keyState.source of keys from the pre-shared key.
+const sourcePSK = "PSK"
+
+// SecretMismatchError is the error of a record that the key made from a
+// secret given for its connection (a key log line, the pre-shared key)
+// does not open, when that key has opened none of the side's records:
+// the tag or MAC covers the key, so the secret is not this session's. A
+// key log line carries a client random, not a session: a key log of
+// another run whose client random repeated (a test with a fixed random, a
+// replayed ClientHello), or a line edited or corrupted, names this
+// connection with a secret of another.
+type SecretMismatchError struct {
+	// Side is the side whose record did not open.
+	Side Side
+	// Secret is the key log label of the secret (CLIENT_RANDOM, RSA,
+	// CLIENT_TRAFFIC_SECRET_0, …), or "PSK" for the pre-shared key.
+	Secret string
+	// ClientRandom is the connection's, by which the key log line was
+	// found.
+	ClientRandom []byte
+	// Err is why the record did not open with the key.
+	Err *tlscrypt.Error
+}
+
+func (e *SecretMismatchError) Error() string {
+	why := fmt.Sprintf("record %d: %s", e.Err.Seq, e.Err.Reason)
+	switch e.Secret {
+	case sourcePSK:
+		return fmt.Sprintf("decryption failed: the pre-shared key does not open the %s's records (%s): it is not this connection's key", e.Side, why)
+	case keylog.LabelRSA:
+		return fmt.Sprintf("decryption failed: the premaster secret of the key log's %s line for this connection's encrypted premaster secret does not open the %s's records (%s): the line does not belong to this session (an edited or corrupted line)",
+			e.Secret, e.Side, why)
+	}
+	what := e.Secret
+	if e.Secret == keylog.LabelClientRandom {
+		what += " line"
+	}
+	return fmt.Sprintf("decryption failed: the key log's %s for client random %x does not open the %s's records (%s): the line does not belong to this session (a key log of another run whose client random repeated, or an edited or corrupted line)",
+		what, e.ClientRandom, e.Side, why)
+}
+
+func (e *SecretMismatchError) Unwrap() error { return e.Err }
+
+// mismatch returns a SecretMismatchError when err, k's failure to open a
+// record of d, says that k's secret is not this connection's: the record
+// does not authenticate (a tag or MAC that does not verify, or CBC
+// padding that does not, which a wrong key gives as often) and k, made
+// from a secret given for the connection, opened none before it. A key
+// that opened records before and fails later says nothing of the secret.
+func (c *Conn) mismatch(d *direction, k *keyState, err error) error {
+	var te *tlscrypt.Error
+	if k == nil || k.source == "" || !errors.As(err, &te) || te.Seq != 0 {
+		return nil
+	}
+	switch te.Reason {
+	case tlscrypt.ReasonBadTag, tlscrypt.ReasonBadMAC, tlscrypt.ReasonBadPadding:
+		return &SecretMismatchError{Side: d.side, Secret: k.source, ClientRandom: c.clientRandom, Err: te}
+	}
+	return nil
 }
 
 // fromKeyLog says where a TLS 1.3 traffic secret came from.
@@ -122,7 +189,7 @@ func newKey13(suite *tlscrypt.Suite, secret []byte, name string) (*keyState, err
 	dec.ReuseBuffer = true
 	use := &KeyUse{Secret: name, From: fromKeyLog, Value: secret,
 		Keys: fmt.Sprintf("Each TLS 1.3 secret gives the %s write key and IV of its records by HKDF-Expand-Label(secret, \"key\" and \"iv\") with %s (RFC 8446, Section 7.3)", suite.Name, suite.PRFHash)}
-	return &keyState{d: dec, secret: secret, name: name, use: use}, nil
+	return &keyState{d: dec, secret: secret, name: name, use: use, source: name}, nil
 }
 
 // open opens a record with k: into the session's buffers when it gives
@@ -148,14 +215,14 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 			return 0, nil, 0, fmt.Errorf("%s", d.keyErr)
 		}
 	}
-	var firstErr error
+	var firstErr, mismatch error
 	if d.cur != nil {
 		seq := d.cur.d.Seq()
 		ct, p, err := c.open(d.cur, hdr, body)
 		if err == nil {
 			return ct, p, seq, nil
 		}
-		firstErr = err
+		firstErr, mismatch = err, c.mismatch(d, d.cur, err)
 	}
 	if d.next != nil {
 		seq := d.next.d.Seq()
@@ -175,9 +242,15 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		if firstErr == nil {
 			firstErr = err
 		}
+		if mismatch == nil {
+			mismatch = c.mismatch(d, d.next, err)
+		}
 	}
 	if err := c.earlyKeyMissing(d); err != nil {
 		return 0, nil, 0, err
+	}
+	if mismatch != nil {
+		return 0, nil, 0, mismatch
 	}
 	return 0, nil, 0, fmt.Errorf("decryption failed: %w", firstErr)
 }
@@ -262,6 +335,7 @@ func (c *Conn) loadKeys(d *direction) {
 			return
 		}
 		if d.generation > 0 {
+			k.source = ""
 			k.use.Generation = d.generation
 			k.use.From = fmt.Sprintf("the key log's %s, taken %d generation%s on by KeyUpdate: HKDF-Expand-Label(secret, \"traffic upd\") (RFC 8446, Section 7.2)",
 				label, d.generation, map[bool]string{true: "s"}[d.generation > 1])
@@ -269,7 +343,7 @@ func (c *Conn) loadKeys(d *direction) {
 		d.cur, d.keyErr = k, ""
 		return
 	}
-	master, from := c.masterSecret(suite)
+	master, from, source := c.masterSecret(suite)
 	if master != nil {
 		if c.master == nil && from == fromResumed && c.s.Resumed != nil {
 			c.s.Resumed(c.clientRandom, master)
@@ -308,31 +382,32 @@ func (c *Conn) loadKeys(d *direction) {
 	}
 	use := &KeyUse{Secret: "master secret", From: from, Value: master,
 		Keys: fmt.Sprintf("The %s of %s come from the key block: PRF(master secret, \"key expansion\", server_random + client_random) (RFC 5246, Section 6.3)", what, suite.Name)}
-	d.cur, d.keyErr = &keyState{d: dec, name: "key block", use: use}, ""
+	d.cur, d.keyErr = &keyState{d: dec, name: "key block", use: use, source: source}, ""
 }
 
 // masterSecret returns the master secret of an SSL 3.0 or TLS 1.0-1.2
 // handshake from what was given: a CLIENT_RANDOM or RSA key log line, the
 // pre-shared key of a plain PSK suite, or the session it resumes; nil if
-// none gives it. from says which, for the key schedule (KeyUse).
-func (c *Conn) masterSecret(suite *tlscrypt.Suite) (master []byte, from string) {
+// none gives it. from says which, for the key schedule (KeyUse); source
+// is the keyState.source of its keys.
+func (c *Conn) masterSecret(suite *tlscrypt.Suite) (master []byte, from, source string) {
 	if master = c.s.Keys.Secret(c.clientRandom, keylog.LabelClientRandom); master != nil {
-		return master, "the key log's " + keylog.LabelClientRandom + " line"
+		return master, "the key log's " + keylog.LabelClientRandom + " line", keylog.LabelClientRandom
 	}
 	prf := "PRF(premaster secret, \"master secret\", client_random + server_random) (RFC 5246, Section 8.1)"
 	if c.ems {
 		prf = "PRF(premaster secret, \"extended master secret\", session_hash) (RFC 7627, Section 4)"
 	}
 	if master = c.masterFromRSA(suite); master != nil {
-		return master, "the premaster secret of the key log's RSA line, by " + prf
+		return master, "the premaster secret of the key log's RSA line, by " + prf, keylog.LabelRSA
 	}
 	if master = c.masterFromPSK(suite); master != nil {
-		return master, "the pre-shared key (RFC 4279, Section 2: its premaster secret), by " + prf
+		return master, "the pre-shared key (RFC 4279, Section 2: its premaster secret), by " + prf, sourcePSK
 	}
 	if master = c.resumedMaster(); master != nil {
-		return master, fromResumed
+		return master, fromResumed, ""
 	}
-	return nil, ""
+	return nil, "", ""
 }
 
 // fromResumed says where the master secret of an abbreviated handshake
@@ -473,6 +548,7 @@ func (c *Conn) nextGeneration(d *direction) {
 	d.generation++
 	secret := tlscrypt.NextSecret13(suite, d.cur.secret)
 	if k, err := newKey13(suite, secret, fmt.Sprintf("application+%d", d.generation)); err == nil {
+		k.source = ""
 		prev := d.cur.use
 		k.use.Secret, k.use.Generation = prev.Secret, d.generation
 		k.use.From = fmt.Sprintf("generation %d of %s, by KeyUpdate: HKDF-Expand-Label(secret, \"traffic upd\") (RFC 8446, Section 7.2)", d.generation-1, prev.Secret)

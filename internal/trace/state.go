@@ -459,7 +459,7 @@ func (c *Conn) checkCertificateVerify(from Side, ev *Event, m *wire.Message) {
 		if !ok {
 			return
 		}
-		master, _ := c.masterSecret(suite)
+		master, _, _ := c.masterSecret(suite)
 		if master == nil {
 			return
 		}
