@@ -285,6 +285,11 @@ func (rd *reader) process(s *segment) {
 // as they were captured, then a gap stands for the rest.
 func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 	p := pendingSeg{seq: s.seq, data: s.data, cut: s.cut, frame: s.frame, ts: s.ts, in: s.in}
+	if s.flags&flagSYN != 0 {
+		// The SYN takes the first sequence number, its data (TCP Fast
+		// Open, RFC 7413) the ones after it.
+		p.seq++
+	}
 	if diff := seqDiff(p.seq, d.next); diff < 0 {
 		rd.retransmission(f, d, fromClient, &p, s.ack, s.window, s.flags)
 		if int(-diff) >= len(p.data)+p.cut {
