@@ -93,11 +93,18 @@ type Flow struct {
 	dirs [2]*half // 0: from client, 1: from server
 	// queue holds the segments taken while a direction has a hole, not
 	// yet processed (tcp.go), queued the bytes of their payloads.
-	queue   []segment
-	queued  int
-	closed  bool
-	fins    int
-	seenAck bool
+	queue  []segment
+	queued int
+	closed bool
+	fins   int
+	// reset says an RST in the window was seen; the flow stays open
+	// (ResetLinger) for the data in flight. saidLate says that a
+	// segment with data after it was closed was reported, and isn
+	// keeps the initial sequence numbers of a closed flow, for that.
+	reset    bool
+	saidLate bool
+	isn      [2]uint32
+	seenAck  bool
 }
 
 // TCPEvent is one TCP step.
@@ -108,7 +115,10 @@ type TCPEvent struct {
 	FromClient bool
 	// Kind is "roles_inferred" (the flow's first step when the capture
 	// holds no SYN of it; Flow.RoleBy says how), "syn", "syn_ack",
-	// "ack", "fin", "rst", "gap", or
+	// "ack", "fin", "rst", "gap", "after_reset" (the first segment
+	// with data of a connection closed after a reset, ResetLinger after
+	// its last packet: its bytes, and those of the later ones, which
+	// Stats.AfterReset counts, are not decoded), or
 	// "truncated": the first packet of the flow cut short by the
 	// snapshot length (once per flow; Missing is what it lost, and its
 	// bytes after the cut come as a gap).
@@ -136,6 +146,10 @@ type TCPEvent struct {
 	Again, Differ, Unchecked int
 	DifferAt                 uint32
 	Segments                 int
+	// OutOfWindow marks an "rst" whose sequence number is outside the
+	// receiver's window: endpoints ignore it (RFC 5961, Section 3.2), a
+	// forged or stale reset, and the connection goes on.
+	OutOfWindow bool
 	// Client, Server and RoleBy are the flow's, for roles_inferred.
 	Client, Server netip.AddrPort
 	RoleBy         string
@@ -170,6 +184,9 @@ type Stats struct {
 	// Flows counts the TCP connections, DNS the DNS datagrams handed on,
 	// UDPTLS the DTLS and QUIC flows said: what the capture held to show.
 	Flows, DNS, UDPTLS int
+	// AfterReset counts the segments with data of connections closed
+	// after a reset, not decoded (TCPEvent kind "after_reset").
+	AfterReset int
 }
 
 // Nothing says why a capture showed nothing: it held no TCP connection,
@@ -320,6 +337,7 @@ type reader struct {
 	order    []*Flow // flows in order of creation, for eviction and the end
 	live     int     // flows not closed
 	closed   []*Flow // closed flows still in the map, oldest first
+	resets   []*Flow // flows reset and not yet closed, oldest first
 	next     int
 	stats    Stats
 	// udpSeen holds the UDP flows already said to be DTLS or QUIC.

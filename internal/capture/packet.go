@@ -23,6 +23,9 @@ const (
 func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 	rd.frame++
 	rd.stats.Packets++
+	if len(rd.resets) > 0 {
+		rd.expireResets(ts)
+	}
 	var etherType uint16
 	switch link {
 	case linkEthernet:

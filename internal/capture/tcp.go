@@ -40,6 +40,11 @@ type half struct {
 	wscale int8
 	next   uint32 // next expected sequence number
 	fin    bool
+	// win is the receive window this direction last advertised, scaled
+	// (or, with the scale unknown, the largest it could be); winSeen
+	// says it is known.
+	win     uint32
+	winSeen bool
 	// ooo holds segments that arrived ahead of next, by sequence number.
 	ooo      []pendingSeg
 	buffered int
@@ -155,12 +160,15 @@ func (rd *reader) process(s *segment) {
 	if f != nil && syn && !ack {
 		// A new SYN on a tuple: a new connection, unless it is the same
 		// SYN sent again.
-		if f.closed || (f.dirs[0] != nil && f.dirs[0].started && f.dirs[0].isn != s.seq) {
+		if f.closed || f.reset || (f.dirs[0] != nil && f.dirs[0].started && f.dirs[0].isn != s.seq) {
 			rd.close(f)
 			f = nil
 		}
 	}
 	if f != nil && f.closed {
+		if f.reset && (len(s.data) > 0 || s.cut > 0) {
+			rd.late(f, s)
+		}
 		return
 	}
 	if f == nil {
@@ -220,6 +228,12 @@ func (rd *reader) process(s *segment) {
 	if ack && other.started {
 		ev.RelAck = s.ack - other.isn
 	}
+	if s.flags&flagRST == 0 {
+		d.win, d.winSeen = ev.Window, true
+		if !d.syn || !other.syn {
+			d.win = uint32(s.window) << 14
+		}
+	}
 	if ack && len(other.ooo) > 0 && seqDiff(s.ack, other.ooo[0].seq) >= 0 {
 		// The peer acknowledges bytes after a hole of the other
 		// direction: it received what the capture missed. Unless the
@@ -267,13 +281,80 @@ func (rd *reader) process(s *segment) {
 	}
 	if s.flags&flagRST != 0 {
 		ev.Kind = "rst"
+		if !rstInWindow(d, other, s.seq) {
+			// The receiver ignores it (RFC 9293, Section 3.10.7.4;
+			// RFC 5961, Section 3.2): the connection goes on.
+			ev.OutOfWindow = true
+			rd.h.TCP(ev)
+			return
+		}
 		rd.h.TCP(ev)
-		rd.close(f)
+		if !f.reset {
+			// Not closed yet: the peer's data sent before the reset
+			// reached it may still come, and tshark shows it. The flow
+			// closes once it has been quiet for ResetLinger.
+			f.reset = true
+			rd.resets = append(rd.resets, f)
+		}
 		return
 	}
 	if f.fins == 2 {
 		rd.close(f)
 	}
+}
+
+// ResetLinger is how long, in capture time, a connection that was reset
+// stays open after its last packet: what its peer sent before the reset
+// reached it (data in flight, about one round trip) is decoded too.
+const ResetLinger = 2 * time.Second
+
+// rstInWindow reports whether a reset of direction d at seq is one the
+// receiver (other) accepts: within the window it last advertised from the
+// next byte expected (RFC 9293, Section 3.10.7.4), or one more (a reset
+// after a FIN, which takes a sequence number not counted in next). When
+// the capture holds no window of the receiver, the reset is taken.
+func rstInWindow(d, other *half, seq uint32) bool {
+	if !d.started || !other.winSeen {
+		return true
+	}
+	diff := seqDiff(seq, d.next)
+	return diff >= 0 && int64(diff) <= int64(max(other.win, 1))
+}
+
+// expireResets closes the flows that were reset and have had no packet
+// for ResetLinger, at a packet captured at ts.
+func (rd *reader) expireResets(ts time.Time) {
+	for len(rd.resets) > 0 {
+		f := rd.resets[0]
+		if !f.closed && ts.Sub(f.lastTime) <= ResetLinger {
+			return
+		}
+		rd.resets[0] = nil
+		rd.resets = rd.resets[1:]
+		if !f.closed {
+			rd.flushClose(f)
+		}
+	}
+	rd.resets = nil
+}
+
+// late says a segment with data of a flow closed after a reset: its bytes
+// are not decoded. The first such segment of a flow is a step; all are
+// counted (Stats.AfterReset).
+func (rd *reader) late(f *Flow, s *segment) {
+	rd.stats.AfterReset++
+	if f.saidLate {
+		return
+	}
+	f.saidLate = true
+	fromClient := s.src == f.Client
+	i := 1
+	if fromClient {
+		i = 0
+	}
+	rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "after_reset",
+		Seq: s.seq, RelSeq: s.seq - f.isn[i], Ack: s.ack, RelAck: s.ack - f.isn[1-i], RawWindow: s.window,
+		Window: uint32(s.window), Len: len(s.data) + s.cut, Flags: s.flags})
 }
 
 // data reassembles one direction: in-order bytes go out at once, attributed
@@ -534,6 +615,7 @@ func (rd *reader) close(f *Flow) {
 			Segments: f.retransSegs, Again: f.Retransmitted, Differ: f.retransDiffer})
 	}
 	f.closed = true
+	f.isn = [2]uint32{f.dirs[0].isn, f.dirs[1].isn}
 	f.dirs = [2]*half{{}, {}}
 	rd.live--
 	rd.closed = append(rd.closed, f)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"testing"
+	"time"
 )
 
 // readPkts reads a raw IP capture of pkts between cliAddr and srvAddr.
@@ -37,4 +38,78 @@ func TestFastOpen(t *testing.T) {
 	if !slices.Equal(r.log, want) {
 		t.Errorf("events %v\nwant   %v", r.log, want)
 	}
+}
+
+// TestReset checks resets: one outside the receiver's window is a step
+// that changes nothing (endpoints ignore it, RFC 5961), and after one in
+// the window the peer's data in flight is still decoded, as tshark shows
+// it; data of the connection after it closed (ResetLinger later) is said
+// and counted, never dropped in silence.
+func TestReset(t *testing.T) {
+	t.Run("out of window", func(t *testing.T) {
+		r := readPkts(t, append(slices.Clone(synHandshake),
+			pkt{true, 101, 901, flagACK, "hello"},
+			pkt{true, 101 + 1e6, 901, flagACK | flagRST, ""},
+			pkt{false, 901, 106, flagACK, "reply"},
+			pkt{true, 106, 906, flagACK | flagFIN, ""},
+			pkt{false, 906, 107, flagACK | flagFIN, ""},
+		))
+		if s := r.streams[1]; s == nil || string(s[0]) != "hello" || string(s[1]) != "reply" {
+			t.Fatalf("streams %q", s)
+		}
+		var rst *TCPEvent
+		for i := range r.tcp {
+			if r.tcp[i].Kind == "rst" {
+				rst = &r.tcp[i]
+			}
+		}
+		if rst == nil || !rst.OutOfWindow {
+			t.Errorf("rst %+v, want one out of the window", rst)
+		}
+	})
+	t.Run("data in flight", func(t *testing.T) {
+		r := readPkts(t, append(slices.Clone(synHandshake),
+			pkt{true, 101, 901, flagACK, "hello"},
+			pkt{true, 106, 901, flagACK | flagRST, ""},
+			pkt{false, 901, 106, flagACK, "reply"},
+		))
+		if s := r.streams[1]; s == nil || string(s[1]) != "reply" {
+			t.Fatalf("streams %q, want the server's reply", s)
+		}
+		want := []string{"hello@4", "rst@5", "reply@6"}
+		if got := r.log[3:]; !slices.Equal(got, want) {
+			t.Errorf("events %v\nwant   %v", got, want)
+		}
+		for _, ev := range r.tcp {
+			if ev.OutOfWindow {
+				t.Errorf("%+v taken out of the window", ev)
+			}
+		}
+	})
+	t.Run("after the connection closed", func(t *testing.T) {
+		pkts := append(slices.Clone(synHandshake),
+			pkt{true, 101, 901, flagACK, "hello"},
+			pkt{true, 106, 901, flagACK | flagRST, ""},
+			pkt{false, 901, 106, flagACK, "late"},
+			pkt{false, 905, 106, flagACK, "later"},
+		)
+		frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+		frames[5].ts = frames[4].ts.Add(ResetLinger + time.Millisecond)
+		frames[6].ts = frames[5].ts
+		r := newRecorder()
+		st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"hello@4", "rst@5", "after_reset@6"}
+		if got := r.log[3:]; !slices.Equal(got, want) {
+			t.Errorf("events %v\nwant   %v", got, want)
+		}
+		if ev := r.tcp[len(r.tcp)-1]; ev.RelSeq != 1 || ev.Len != 4 || ev.FromClient {
+			t.Errorf("after_reset %+v, want the server's 4 bytes at seq 1", ev)
+		}
+		if st.AfterReset != 2 || !slices.Equal(r.closed, []int{1}) {
+			t.Errorf("%d segments after the reset, flows closed %v; want 2, [1]", st.AfterReset, r.closed)
+		}
+	})
 }
