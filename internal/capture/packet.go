@@ -107,6 +107,13 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		}
 		ihl := int(b[0]&0x0f) * 4
 		total := int(binary.BigEndian.Uint16(b[2:]))
+		if total == 0 {
+			// A packet of a segmentation offload (TSO, BIG TCP) is
+			// captured before the NIC splits it, its total length left
+			// 0: the captured length is the packet's, as Wireshark
+			// takes it.
+			total = len(b)
+		}
 		if ihl < 20 || total < ihl || len(b) < ihl {
 			rd.stats.Malformed++
 			return
@@ -122,7 +129,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		}
 		src = netip.AddrFrom4([4]byte(b[12:16]))
 		dst = netip.AddrFrom4([4]byte(b[16:20]))
-		if total < len(b) && total > 0 {
+		if total < len(b) {
 			b = b[:total] // Ethernet padding
 		} else if total > len(b) {
 			cut = total - len(b)

@@ -113,3 +113,21 @@ func TestReset(t *testing.T) {
 		}
 	})
 }
+
+// TestTotalLengthZero checks IPv4 packets whose total length is 0, as a
+// capture of segmentation offload (TSO, BIG TCP) holds them: the captured
+// length is the packet's, as Wireshark takes it.
+func TestTotalLengthZero(t *testing.T) {
+	frames := buildFrames(linkEthernet, cliAddr, srvAddr, handshake)
+	for _, f := range frames {
+		f.data[18+2], f.data[18+3] = 0, 0 // after Ethernet and a VLAN tag
+	}
+	r := newRecorder()
+	st, err := ReadStats(bytes.NewReader(writePcap(linkEthernet, frames, binary.LittleEndian, false)), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.streams[1]; s == nil || string(s[0]) != "hello world" || string(s[1]) != "pong" || st.Malformed != 0 {
+		t.Fatalf("streams %q, %d malformed", s, st.Malformed)
+	}
+}
