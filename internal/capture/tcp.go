@@ -159,8 +159,14 @@ func (rd *reader) process(s *segment) {
 	ack := s.flags&flagACK != 0
 	if f != nil && syn && !ack {
 		// A new SYN on a tuple: a new connection, unless it is the same
-		// SYN sent again.
-		if f.closed || f.reset || (f.dirs[0] != nil && f.dirs[0].started && f.dirs[0].isn != s.seq) {
+		// SYN sent again, or the other side's SYN of a simultaneous
+		// open (RFC 9293, Section 3.5): it is compared with its own
+		// side's first sequence number, as Wireshark does.
+		sd := f.dirs[1]
+		if s.src == f.Client {
+			sd = f.dirs[0]
+		}
+		if f.closed || f.reset || (sd.started && sd.isn != s.seq) {
 			rd.close(f)
 			f = nil
 		}

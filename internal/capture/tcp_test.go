@@ -131,3 +131,27 @@ func TestTotalLengthZero(t *testing.T) {
 		t.Fatalf("streams %q, %d malformed", s, st.Malformed)
 	}
 }
+
+// TestSimultaneousOpen checks a connection both sides open at once (RFC
+// 9293, Section 3.5): two SYNs, then a SYN-ACK each way, are one
+// connection whose client sent the first SYN, as Wireshark's tcp.stream.
+func TestSimultaneousOpen(t *testing.T) {
+	r := readPkts(t, []pkt{
+		{true, 100, 0, flagSYN, ""},
+		{false, 900, 0, flagSYN, ""},
+		{false, 900, 101, flagSYN | flagACK, ""},
+		{true, 100, 901, flagSYN | flagACK, ""},
+		{true, 101, 901, flagACK, "hello"},
+		{false, 901, 106, flagACK, "reply"},
+	})
+	if len(r.streams) != 1 {
+		t.Fatalf("%d flows, want 1", len(r.streams))
+	}
+	if s := r.streams[1]; string(s[0]) != "hello" || string(s[1]) != "reply" {
+		t.Errorf("streams %q", s)
+	}
+	want := []string{"c:syn", "s:syn", "s:syn_ack", "c:syn_ack", "c:ack"}
+	if got := r.kinds(); !slices.Equal(got, want) {
+		t.Errorf("tcp events %v, want %v", got, want)
+	}
+}
