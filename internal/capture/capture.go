@@ -3,8 +3,8 @@
 // stream bytes, the TCP steps worth showing and the pcapng Decryption
 // Secrets Blocks to a Handler, in file order.
 //
-// IPv4 fragments are counted and skipped, not reassembled: TLS over TCP
-// does not meet them in practice.
+// IPv4 and IPv6 fragments are reassembled (frag.go), within bounds of
+// time and memory.
 package capture
 
 import (
@@ -180,7 +180,12 @@ const progressStep = 4 << 20
 
 // Stats counts what the reader skipped.
 type Stats struct {
-	Packets, NonTCP, Malformed, Fragments int
+	Packets, NonTCP, Malformed int
+	// Fragments counts the IP fragments not reassembled: their datagram
+	// never became whole (within the limits of frag.go), or was dropped
+	// because fragments overlapped, or they were cut by the snapshot
+	// length. FragmentOverlaps counts the datagrams dropped so.
+	Fragments, FragmentOverlaps int
 	// Flows counts the TCP connections, DNS the DNS datagrams handed on,
 	// UDPTLS the DTLS and QUIC flows said: what the capture held to show.
 	Flows, DNS, UDPTLS int
@@ -205,7 +210,7 @@ func (s Stats) Nothing() string {
 		text string
 	}{
 		{s.NonTCP, "of other protocols: UDP other than DNS, DTLS and QUIC, ICMP, or not IP"},
-		{s.Fragments, "IP fragments, not reassembled"},
+		{s.Fragments, "IP fragments that could not be reassembled"},
 		{s.Malformed, "malformed"},
 	} {
 		if c.n > 0 {
@@ -306,6 +311,7 @@ func ReadStats(r io.Reader, h Handler, opts Options) (Stats, error) {
 	default:
 		err = &NotCaptureError{Size: -1, Magic: [4]byte(magic)}
 	}
+	rd.endFragments()
 	rd.closeAll()
 	if opts.Done != nil {
 		opts.Done()
@@ -344,6 +350,8 @@ type reader struct {
 	udpSeen map[flowKey]bool
 	// histBytes is what the directions' histories (tcp.go) hold.
 	histBytes int
+	// frags holds the IP datagrams in reassembly (frag.go).
+	frags fragments
 }
 
 var errShort = errors.New("unexpected end of file")

@@ -97,8 +97,11 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		return
 	}
 	var src, dst netip.Addr
-	// cut counts the bytes of the IP packet past the snapshot length.
+	// cut counts the bytes of the IP packet past the snapshot length;
+	// owned says b is a datagram reassembled from fragments, not in the
+	// chunk of the file.
 	cut := 0
+	owned := false
 	switch etherType {
 	case 0x0800:
 		if len(b) < 20 || b[0]>>4 != 4 {
@@ -118,15 +121,6 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 			rd.stats.Malformed++
 			return
 		}
-		if flags := binary.BigEndian.Uint16(b[6:]); flags&0x3fff != 0 {
-			// More fragments or a fragment offset: not reassembled.
-			rd.stats.Fragments++
-			return
-		}
-		if b[9] != 6 && b[9] != 17 {
-			rd.stats.NonTCP++
-			return
-		}
 		src = netip.AddrFrom4([4]byte(b[12:16]))
 		dst = netip.AddrFrom4([4]byte(b[16:20]))
 		if total < len(b) {
@@ -134,9 +128,29 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		} else if total > len(b) {
 			cut = total - len(b)
 		}
-		udp := b[9] == 17
-		b = b[ihl:]
-		if udp {
+		proto := b[9]
+		if proto != 6 && proto != 17 {
+			rd.stats.NonTCP++
+			return
+		}
+		if flags := binary.BigEndian.Uint16(b[6:]); flags&0x3fff != 0 {
+			// More fragments or a fragment offset: reassembled, and
+			// decoded once whole, with the frame of its last fragment.
+			if cut > 0 {
+				// Cut by the snapshot length: it cannot be.
+				rd.stats.Fragments++
+				return
+			}
+			id := uint32(binary.BigEndian.Uint16(b[4:]))
+			pl, _, ok := rd.defrag(fragKey{src, dst, id, proto}, int(flags&0x1fff)*8, flags&0x2000 != 0, int(proto), b[ihl:], ts)
+			if !ok {
+				return
+			}
+			b, owned = pl, true
+		} else {
+			b = b[ihl:]
+		}
+		if proto == 17 {
 			rd.udp(src, dst, ts, cut, b)
 			return
 		}
@@ -177,11 +191,22 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 					rd.stats.Malformed++
 					return
 				}
-				if binary.BigEndian.Uint16(b[2:])&0xfff9 != 0 {
+				fo := binary.BigEndian.Uint16(b[2:])
+				if fo&0xfff9 == 0 {
+					// An atomic fragment (RFC 6946): the whole
+					// datagram.
+					next, b = b[0], b[8:]
+					continue
+				}
+				if cut > 0 {
 					rd.stats.Fragments++
 					return
 				}
-				next, b = b[0], b[8:]
+				pl, proto, ok := rd.defrag(fragKey{src, dst, binary.BigEndian.Uint32(b[4:]), 0}, int(fo>>3)*8, fo&1 != 0, int(b[0]), b[8:], ts)
+				if !ok {
+					return
+				}
+				next, b, owned = uint8(proto), pl, true
 			default:
 				rd.stats.NonTCP++
 				return
@@ -221,6 +246,9 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		ts:     ts,
 		frame:  rd.frame,
 		in:     rd.src.cur,
+	}
+	if owned {
+		seg.in = nil
 	}
 	rd.tcp(&seg)
 }

@@ -91,7 +91,7 @@ func TestStatsNothing(t *testing.T) {
 	}{
 		{Stats{}, "the capture holds no packets"},
 		{Stats{Packets: 1, NonTCP: 1}, "the capture holds 1 packet and no TCP connection, DNS message, DTLS or QUIC flow: nothing to decode (1 of other protocols: UDP other than DNS, DTLS and QUIC, ICMP, or not IP)"},
-		{Stats{Packets: 5, NonTCP: 2, Fragments: 2, Malformed: 1}, "the capture holds 5 packets and no TCP connection, DNS message, DTLS or QUIC flow: nothing to decode (2 of other protocols: UDP other than DNS, DTLS and QUIC, ICMP, or not IP; 2 IP fragments, not reassembled; 1 malformed)"},
+		{Stats{Packets: 5, NonTCP: 2, Fragments: 2, Malformed: 1}, "the capture holds 5 packets and no TCP connection, DNS message, DTLS or QUIC flow: nothing to decode (2 of other protocols: UDP other than DNS, DTLS and QUIC, ICMP, or not IP; 2 IP fragments that could not be reassembled; 1 malformed)"},
 		{Stats{Packets: 3, Flows: 1}, ""},
 		{Stats{Packets: 3, NonTCP: 2, DNS: 1}, ""},
 		{Stats{Packets: 3, NonTCP: 3, UDPTLS: 1}, ""},

@@ -1,0 +1,116 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"testing"
+	"time"
+)
+
+// fragment cuts an IP packet (IPv4, or IPv6 from ipPacket, whose
+// hop-by-hop header stays unfragmentable) into fragments of the payload
+// pieces given (offsets and lengths, in bytes).
+func fragment(ip []byte, id uint32, pieces [][2]int) [][]byte {
+	var out [][]byte
+	if ip[0]>>4 == 4 {
+		hdr, pl := ip[:20], ip[20:]
+		for _, p := range pieces {
+			h := slices.Clone(hdr)
+			binary.BigEndian.PutUint16(h[2:], uint16(20+p[1]))
+			binary.BigEndian.PutUint16(h[4:], uint16(id))
+			fo := uint16(p[0] / 8)
+			if p[0]+p[1] < len(pl) {
+				fo |= 0x2000
+			}
+			binary.BigEndian.PutUint16(h[6:], fo)
+			out = append(out, append(h, pl[p[0]:p[0]+p[1]]...))
+		}
+		return out
+	}
+	hdr, pl := ip[:48], ip[48:]
+	for _, p := range pieces {
+		h := slices.Clone(hdr)
+		binary.BigEndian.PutUint16(h[4:], uint16(8+8+p[1]))
+		h[40] = 44 // hop-by-hop, then a fragment header
+		fh := make([]byte, 8)
+		fh[0] = 6
+		fo := uint16(p[0])
+		if p[0]+p[1] < len(pl) {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:], fo)
+		binary.BigEndian.PutUint32(fh[4:], id)
+		out = append(out, append(append(h, fh...), pl[p[0]:p[0]+p[1]]...))
+	}
+	return out
+}
+
+// TestFragments checks IP reassembly: fragments in any order make the
+// datagram, decoded with the frame of the one that completed it, as
+// Wireshark shows it; exact copies are ignored; overlapping fragments
+// drop the datagram (RFC 5722) and are counted, as are fragments that
+// never make a datagram.
+func TestFragments(t *testing.T) {
+	data := "0123456789abcdefghijklmnopqrstuvwxyz" // 20+36 bytes of TCP
+	for _, tc := range []struct {
+		name   string
+		pieces [][2]int
+		want   string // the client's stream
+		frags  int    // Stats.Fragments
+		over   int
+	}{
+		{"in order", [][2]int{{0, 24}, {24, 24}, {48, 8}}, data, 0, 0},
+		{"reversed", [][2]int{{48, 8}, {24, 24}, {0, 24}}, data, 0, 0},
+		{"a copy", [][2]int{{0, 24}, {0, 24}, {24, 32}}, data, 1, 0},
+		{"overlapping", [][2]int{{0, 32}, {24, 32}}, "", 2, 1},
+		{"incomplete", [][2]int{{0, 24}, {48, 8}}, "", 2, 0},
+	} {
+		for _, v6 := range []bool{false, true} {
+			client, server := cliAddr, srvAddr
+			if v6 {
+				client, server = cli6, srv6
+			}
+			seg := tcpSeg(client, server, pkt{true, 101, 901, flagACK, data})
+			var frames []frame
+			for i, f := range fragment(ipPacket(client, server, seg), 7, tc.pieces) {
+				frames = append(frames, frame{time.Unix(1700000000, int64(i)), f})
+			}
+			r := newRecorder()
+			st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			if s := r.streams[1]; s != nil {
+				got = string(s[0])
+			}
+			if got != tc.want || st.Fragments != tc.frags || st.FragmentOverlaps != tc.over || st.Malformed != 0 {
+				t.Errorf("%s v6=%v: stream %q, stats %+v; want %q, %d fragments not reassembled, %d overlaps",
+					tc.name, v6, got, st, tc.want, tc.frags, tc.over)
+			}
+			if tc.want != "" && (len(r.frames) != 1 || r.frames[0] != "1/0:"+[]string{"", "", "", "3"}[len(tc.pieces)]+"+36") {
+				t.Errorf("%s v6=%v: delivered %v, want with the last fragment's frame", tc.name, v6, r.frames)
+			}
+		}
+	}
+}
+
+// TestFragmentTimeout checks that fragments of a datagram that does not
+// become whole within fragTimeout are given up, and that a later fragment
+// of the same identification starts anew.
+func TestFragmentTimeout(t *testing.T) {
+	data := "0123456789abcdefghijklmnopqrstuvwxyz"
+	seg := tcpSeg(cliAddr, srvAddr, pkt{true, 101, 901, flagACK, data})
+	fr := fragment(ipPacket(cliAddr, srvAddr, seg), 7, [][2]int{{0, 24}, {24, 32}})
+	t0 := time.Unix(1700000000, 0)
+	frames := []frame{{t0, fr[0]}, {t0.Add(fragTimeout + time.Second), fr[1]}}
+	r := newRecorder()
+	st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.streams) != 0 || st.Fragments != 2 {
+		t.Errorf("streams %v, %d fragments not reassembled; want none, 2", r.streams, st.Fragments)
+	}
+}
