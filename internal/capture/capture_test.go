@@ -133,11 +133,13 @@ func frameFor(link uint32, ip []byte) []byte {
 		h = append(h, et...)
 		return append(h, ip...)
 	case linkSLL:
-		h := make([]byte, 14)
+		// A VLAN tag as libpcap puts it back.
+		h := append(make([]byte, 14), 0x81, 0x00, 0x00, 0x05)
 		return append(append(h, et...), ip...)
 	case linkSLL2:
-		h := append([]byte{}, et...)
-		return append(append(h, make([]byte, 18)...), ip...)
+		h := append([]byte{0x81, 0x00}, make([]byte, 18)...)
+		h = append(h, 0x00, 0x05)
+		return append(append(h, et...), ip...)
 	case linkNull:
 		af := []byte{2, 0, 0, 0}
 		if v6 {

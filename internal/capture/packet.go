@@ -35,15 +35,6 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		}
 		etherType = binary.BigEndian.Uint16(b[12:])
 		b = b[14:]
-		// 802.1Q and 802.1ad tags, possibly stacked.
-		for etherType == 0x8100 || etherType == 0x88A8 || etherType == 0x9100 {
-			if len(b) < 4 {
-				rd.stats.Malformed++
-				return
-			}
-			etherType = binary.BigEndian.Uint16(b[2:])
-			b = b[4:]
-		}
 	case linkSLL:
 		if len(b) < 16 {
 			rd.stats.Malformed++
@@ -95,6 +86,19 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 	default:
 		rd.stats.NonTCP++
 		return
+	}
+	// 802.1Q and 802.1ad tags, possibly stacked: after an Ethernet
+	// header, or after a Linux cooked one, where libpcap puts back the
+	// tag the kernel took off.
+	if link == linkEthernet || link == linkSLL || link == linkSLL2 {
+		for etherType == 0x8100 || etherType == 0x88A8 || etherType == 0x9100 {
+			if len(b) < 4 {
+				rd.stats.Malformed++
+				return
+			}
+			etherType = binary.BigEndian.Uint16(b[2:])
+			b = b[4:]
+		}
 	}
 	var src, dst netip.Addr
 	// cut counts the bytes of the IP packet past the snapshot length;
