@@ -401,7 +401,16 @@ func (rd *reader) pcap() error {
 		bo = binary.BigEndian
 	}
 	nano := magic == 0xA1B23C4D || magic == 0x4D3CB2A1
-	link := bo.Uint32(hdr[20:]) & 0x0fffffff
+	// The link type field also holds, in its top bits, whether each
+	// frame ends with its FCS and how long it is (in 16-bit words); the
+	// link type is the rest, as libpcap's LT_LINKTYPE takes it (its low
+	// 16 bits; the bits between are reserved).
+	lt := bo.Uint32(hdr[20:])
+	link := lt & 0x03ffffff
+	fcs := 0
+	if lt&0x04000000 != 0 {
+		fcs = int(lt>>28) * 2
+	}
 	if !linkSupported(link) {
 		return errLink(link)
 	}
@@ -415,7 +424,7 @@ func (rd *reader) pcap() error {
 			return fmt.Errorf("capture: packet record at offset %d: %w", start, err)
 		}
 		sec, frac := bo.Uint32(rec), bo.Uint32(rec[4:])
-		incl := bo.Uint32(rec[8:])
+		incl, orig := bo.Uint32(rec[8:]), bo.Uint32(rec[12:])
 		if incl > maxSnapLen {
 			return fmt.Errorf("capture: packet record at offset %d: length %d exceeds %d", start, incl, maxSnapLen)
 		}
@@ -428,6 +437,11 @@ func (rd *reader) pcap() error {
 		data, err := rd.read(int(incl))
 		if err != nil {
 			return fmt.Errorf("capture: packet at offset %d: %w", start, err)
+		}
+		if fcs > 0 {
+			// The FCS is not part of the frame's contents; when the
+			// snapshot length cut the frame, it went first.
+			data = data[:max(0, min(int(incl), int(orig)-fcs))]
 		}
 		rd.packet(link, ts, data)
 	}

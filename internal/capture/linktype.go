@@ -27,6 +27,10 @@ func linkSupported(link uint32) bool {
 
 // linkName names a link type: "147 (USER0)".
 func linkName(link uint32) string {
+	if link > 0xffff {
+		// Reserved bits of a pcap header's link type field are set.
+		return fmt.Sprintf("%s with reserved bits 0x%08x set", linkName(link&0xffff), link&^0xffff)
+	}
 	name, ok := linkNames[link]
 	switch {
 	case ok:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -153,5 +154,35 @@ func TestSimultaneousOpen(t *testing.T) {
 	want := []string{"c:syn", "s:syn", "s:syn_ack", "c:syn_ack", "c:ack"}
 	if got := r.kinds(); !slices.Equal(got, want) {
 		t.Errorf("tcp events %v, want %v", got, want)
+	}
+}
+
+// TestLinkTypeFCSBits checks a pcap link type field that holds more than
+// the link type in its top bits (libpcap's LT_FCS_DATALINK_EXT: frames end
+// with an FCS): the link type is the rest, and the FCS is not taken for
+// payload, here where nothing else would say where the packet ends (IPv4
+// total lengths of 0). Reserved bits make the link type unknown, and the
+// error says which.
+func TestLinkTypeFCSBits(t *testing.T) {
+	for _, lt := range []uint32{linkEthernet | 0x04000000 | 2<<28, linkEthernet | 0x08000000 | 2<<28} {
+		frames := buildFrames(linkEthernet, cliAddr, srvAddr, handshake)
+		for i := range frames {
+			if lt&0x04000000 != 0 {
+				frames[i].data[18+2], frames[i].data[18+3] = 0, 0
+			}
+			frames[i].data = append(frames[i].data, 0xde, 0xad, 0xbe, 0xef)
+		}
+		r := newRecorder()
+		if err := Read(bytes.NewReader(writePcap(lt, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+			t.Fatalf("link type field %#x: %v", lt, err)
+		}
+		if s := r.streams[1]; s == nil || string(s[0]) != "hello world" || string(s[1]) != "pong" {
+			t.Errorf("link type field %#x: streams %q", lt, s)
+		}
+	}
+	frames := buildFrames(linkEthernet, cliAddr, srvAddr, handshake)
+	err := Read(bytes.NewReader(writePcap(linkEthernet|0x10000, frames, binary.LittleEndian, false)), newRecorder(), Options{})
+	if want := "link type 1 (ETHERNET) with reserved bits 0x00010000 set"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }
