@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"net/netip"
 	"strings"
 	"time"
@@ -449,8 +451,9 @@ func (rd *reader) pcap() error {
 
 type iface struct {
 	link uint32
-	// perSecond is the number of timestamp ticks in a second (if_tsresol).
-	perSecond uint64
+	// tsresol is the resolution of its timestamps (if_tsresol: 6, for
+	// microseconds, when absent).
+	tsresol byte
 }
 
 // pcapng reads the next-generation format, block by block.
@@ -515,7 +518,7 @@ func (rd *reader) pcapng() error {
 			if len(body) < 8 {
 				return fmt.Errorf("capture: interface block at offset %d too short", start)
 			}
-			ifc := iface{link: uint32(bo.Uint16(body)), perSecond: 1e6}
+			ifc := iface{link: uint32(bo.Uint16(body)), tsresol: 6}
 			opts := body[8:]
 			for len(opts) >= 4 {
 				code, n := bo.Uint16(opts), int(bo.Uint16(opts[2:]))
@@ -523,7 +526,7 @@ func (rd *reader) pcapng() error {
 					break
 				}
 				if code == 9 && n >= 1 { // if_tsresol
-					ifc.perSecond = tsResolution(opts[4])
+					ifc.tsresol = opts[4]
 				}
 				if code == 0 {
 					break
@@ -545,7 +548,7 @@ func (rd *reader) pcapng() error {
 			}
 			ifc := ifaces[id]
 			count(ifc.link)
-			rd.packet(ifc.link, tsFrom(ticks, ifc.perSecond), body[20:20+capLen])
+			rd.packet(ifc.link, tsFrom(ticks, ifc.tsresol), body[20:20+capLen])
 		case 3: // Simple Packet Block: no timestamp, interface 0
 			if len(body) < 4 || len(ifaces) == 0 {
 				rd.frame++
@@ -570,7 +573,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			count(ifaces[id].link)
-			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].perSecond), body[20:20+capLen])
+			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsresol), body[20:20+capLen])
 		case blockDSB:
 			if len(body) < 8 {
 				continue
@@ -586,37 +589,43 @@ func (rd *reader) pcapng() error {
 	}
 }
 
-// tsResolution decodes if_tsresol: a power of 10, or of 2 with the high bit
-// set. Resolutions finer than what 64 bits hold are capped.
-func tsResolution(v byte) uint64 {
-	base, exp := uint64(10), int(v)
-	if v&0x80 != 0 {
-		base, exp = 2, int(v&0x7f)
+// tsFrom turns a timestamp in ticks of the resolution tsresol (the
+// option's byte: a negative power of 10, or of 2 with the high bit set)
+// into a time, exactly, the nanoseconds truncated as Wireshark does, at any
+// resolution.
+func tsFrom(ticks uint64, tsresol byte) time.Time {
+	base, exp := uint64(10), int(tsresol)
+	if tsresol&0x80 != 0 {
+		base, exp = 2, int(tsresol&0x7f)
 	}
 	per := uint64(1)
 	for range exp {
-		if per > (1<<63)/base {
-			break
+		if per > math.MaxUint64/base {
+			// A second holds more ticks than 64 bits count: the
+			// timestamp is less than a second, ticks*1e9/base^exp
+			// nanoseconds.
+			hi, lo := bits.Mul64(ticks, 1e9)
+			if base == 2 {
+				if exp >= 64 {
+					return time.Unix(0, int64(hi>>(exp-64)))
+				}
+				return time.Unix(0, int64(hi<<(64-exp)|lo>>exp))
+			}
+			var ns uint64
+			if exp-9 <= 19 {
+				ns = ticks
+				for range exp - 9 {
+					ns /= 10
+				}
+			}
+			return time.Unix(0, int64(ns))
 		}
 		per *= base
 	}
-	return per
-}
-
-// tsFrom turns a timestamp in ticks into a time.
-func tsFrom(ticks, perSecond uint64) time.Time {
-	if perSecond == 0 {
-		perSecond = 1e6
-	}
-	sec, rem := ticks/perSecond, ticks%perSecond
-	var ns uint64
-	if perSecond <= 1e9 {
-		ns = rem * (1e9 / perSecond)
-		if 1e9%perSecond != 0 {
-			ns = uint64(float64(rem) * 1e9 / float64(perSecond))
-		}
-	} else {
-		ns = rem / (perSecond / 1e9)
-	}
+	sec, rem := ticks/per, ticks%per
+	// rem < per, so rem*1e9/per < 1e9: the high word of the product is
+	// below per, as Div64 needs.
+	hi, lo := bits.Mul64(rem, 1e9)
+	ns, _ := bits.Div64(hi, lo, per)
 	return time.Unix(int64(sec), int64(ns))
 }

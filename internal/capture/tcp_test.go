@@ -186,3 +186,31 @@ func TestLinkTypeFCSBits(t *testing.T) {
 		t.Errorf("error %v, want one saying %q", err, want)
 	}
 }
+
+// TestTimestampResolutions checks pcapng timestamps at resolutions other
+// than microseconds, down to ones finer than 64 bits count in a second:
+// exact, the nanoseconds truncated as Wireshark truncates them.
+func TestTimestampResolutions(t *testing.T) {
+	for _, tc := range []struct {
+		ticks   uint64
+		tsresol byte
+		want    time.Time
+	}{
+		{1_700_000_000_123_456, 6, time.Unix(1_700_000_000, 123_456_000)},
+		{1_700_000_000_123_456_789, 9, time.Unix(1_700_000_000, 123_456_789)},
+		{17_000_000_001, 1, time.Unix(1_700_000_000, 100_000_000)},
+		{1_700_000_000_123_456_789_0, 10, time.Unix(1_700_000_000, 123_456_789)},
+		{1_700_000_000<<32 | 0x8000_0001, 0x80 | 32, time.Unix(1_700_000_000, 500_000_000)},
+		{3<<30 | 1, 0x80 | 30, time.Unix(3, 0)},
+		{(1_700_000_000*1024+1)<<20 | 7, 0x80 | 30, time.Unix(1_700_000_000, 976_569)},
+		{1 << 63, 0x80 | 64, time.Unix(0, 500_000_000)},
+		{1 << 63, 0x80 | 70, time.Unix(0, 7_812_500)},
+		{1 << 63, 0x80 | 100, time.Unix(0, 0)},
+		{5_000_000_000_000_000_000, 20, time.Unix(0, 50_000_000)},
+		{5_000_000_000_000_000_000, 40, time.Unix(0, 0)},
+	} {
+		if got := tsFrom(tc.ticks, tc.tsresol); !got.Equal(tc.want) {
+			t.Errorf("%d ticks at %#x: %v, want %v", tc.ticks, tc.tsresol, got.UnixNano(), tc.want.UnixNano())
+		}
+	}
+}
