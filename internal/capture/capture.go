@@ -454,6 +454,9 @@ type iface struct {
 	// tsresol is the resolution of its timestamps (if_tsresol: 6, for
 	// microseconds, when absent).
 	tsresol byte
+	// tsoffset is the number of seconds added to each of its timestamps
+	// (if_tsoffset).
+	tsoffset int64
 }
 
 // pcapng reads the next-generation format, block by block.
@@ -528,6 +531,9 @@ func (rd *reader) pcapng() error {
 				if code == 9 && n >= 1 { // if_tsresol
 					ifc.tsresol = opts[4]
 				}
+				if code == 14 && n >= 8 { // if_tsoffset
+					ifc.tsoffset = int64(bo.Uint64(opts[4:]))
+				}
 				if code == 0 {
 					break
 				}
@@ -548,7 +554,7 @@ func (rd *reader) pcapng() error {
 			}
 			ifc := ifaces[id]
 			count(ifc.link)
-			rd.packet(ifc.link, tsFrom(ticks, ifc.tsresol), body[20:20+capLen])
+			rd.packet(ifc.link, tsFrom(ticks, ifc.tsresol).Add(time.Duration(ifc.tsoffset)*time.Second), body[20:20+capLen])
 		case 3: // Simple Packet Block: no timestamp, interface 0
 			if len(body) < 4 || len(ifaces) == 0 {
 				rd.frame++
@@ -573,7 +579,7 @@ func (rd *reader) pcapng() error {
 				continue
 			}
 			count(ifaces[id].link)
-			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsresol), body[20:20+capLen])
+			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsresol).Add(time.Duration(ifaces[id].tsoffset)*time.Second), body[20:20+capLen])
 		case blockDSB:
 			if len(body) < 8 {
 				continue

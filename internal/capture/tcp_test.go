@@ -214,3 +214,45 @@ func TestTimestampResolutions(t *testing.T) {
 		}
 	}
 }
+
+// TestTimestampOffset checks if_tsoffset: the seconds an interface's
+// timestamps are counted from, added to each.
+func TestTimestampOffset(t *testing.T) {
+	bo := binary.BigEndian
+	var b []byte
+	shb := bo.AppendUint32(nil, 0x1A2B3C4D)
+	shb = bo.AppendUint16(shb, 1)
+	shb = bo.AppendUint16(shb, 0)
+	shb = bo.AppendUint64(shb, ^uint64(0))
+	b = append(b, ngBlock(bo, 0x0A0D0D0A, shb)...)
+	for _, off := range []int64{0, 1_000_000_000} {
+		idb := bo.AppendUint16(nil, linkRaw)
+		idb = bo.AppendUint16(idb, 0)
+		idb = bo.AppendUint32(idb, 0)
+		idb = bo.AppendUint16(idb, 14) // if_tsoffset
+		idb = bo.AppendUint16(idb, 8)
+		idb = bo.AppendUint64(idb, uint64(off))
+		idb = bo.AppendUint32(idb, 0)
+		b = append(b, ngBlock(bo, 1, idb)...)
+	}
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, handshake)
+	for i, f := range frames {
+		// Microseconds; the second interface's count from its offset.
+		us := uint64(f.ts.UnixMicro()) - uint64(i%2)*1_000_000_000_000_000
+		epb := bo.AppendUint32(nil, uint32(i%2))
+		epb = bo.AppendUint32(epb, uint32(us>>32))
+		epb = bo.AppendUint32(epb, uint32(us))
+		epb = bo.AppendUint32(epb, uint32(len(f.data)))
+		epb = bo.AppendUint32(epb, uint32(len(f.data)))
+		b = append(b, ngBlock(bo, 6, append(epb, f.data...))...)
+	}
+	r := newRecorder()
+	if err := Read(bytes.NewReader(b), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range r.tcp {
+		if want := frames[ev.Frame-1].ts; !ev.Time.Equal(want) {
+			t.Errorf("%s at frame %d: time %v, want %v", ev.Kind, ev.Frame, ev.Time, want)
+		}
+	}
+}
