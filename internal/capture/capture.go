@@ -580,6 +580,13 @@ func (rd *reader) pcapng() error {
 			}
 			count(ifaces[id].link)
 			rd.packet(ifaces[id].link, tsFrom(ticks, ifaces[id].tsresol).Add(time.Duration(ifaces[id].tsoffset)*time.Second), body[20:20+capLen])
+		case 0x00000BAD, 0x40000BAD, 0x00000009, 0x00000204, 0x00000216, 0x00000221:
+			// Custom Blocks, systemd Journal Export Blocks and Sysdig
+			// event blocks hold no packet, but Wireshark shows each as
+			// a frame (tshark 4.0 does): counted, so that frame numbers
+			// match its own. Decryption Secrets, Name Resolution and
+			// Interface Statistics Blocks are no frames there.
+			rd.frame++
 		case blockDSB:
 			if len(body) < 8 {
 				continue

@@ -256,3 +256,29 @@ func TestTimestampOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameNumbersOverOtherBlocks checks that the pcapng blocks Wireshark
+// shows as frames though they hold no packet (Custom Blocks, systemd
+// Journal Export Blocks, Sysdig events) are counted as tshark 4.0 counts
+// them, and the others (Name Resolution, Interface Statistics, unknown
+// types) not, so that frame numbers match tshark's.
+func TestFrameNumbersOverOtherBlocks(t *testing.T) {
+	bo := binary.LittleEndian
+	file := writePcapng(linkRaw, buildFrames(linkRaw, cliAddr, srvAddr, handshake), bo, "")
+	// After the section header, the interface and the SYN (frame 1).
+	at := 28 + 32
+	at += int(bo.Uint32(file[at+4:]))
+	var blocks []byte
+	for _, typ := range []uint32{0xBAD, 0x40000BAD, 9, 0x204, 0x216, 0x221, 4, 5, 0x1234} {
+		blocks = append(blocks, ngBlock(bo, typ, make([]byte, 16))...)
+	}
+	file = slices.Concat(file[:at], blocks, file[at:])
+	r := newRecorder()
+	if err := Read(bytes.NewReader(file), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"syn@1", "syn_ack@8", "ack@9", "hello @10", "world@11", "pong@12", "fin@13", "fin@14"}
+	if !slices.Equal(r.log, want) {
+		t.Errorf("events %v\nwant   %v", r.log, want)
+	}
+}
