@@ -58,6 +58,14 @@ type UDPHandler interface {
 	DNS(d Datagram)
 }
 
+// StartHandler is implemented by a Handler that takes the time of the
+// capture's first packet (of any kind, TCP or not, the first with a
+// timestamp), before anything else of it: the time tshark's
+// frame.time_relative counts from.
+type StartHandler interface {
+	Start(ts time.Time)
+}
+
 // Datagram is one UDP datagram; Payload is only valid during the call.
 type Datagram struct {
 	Src, Dst netip.AddrPort
@@ -352,6 +360,8 @@ type reader struct {
 	udpSeen map[flowKey]bool
 	// histBytes is what the directions' histories (tcp.go) hold.
 	histBytes int
+	// started says StartHandler.Start was called.
+	started bool
 	// frags holds the IP datagrams in reassembly (frag.go).
 	frags fragments
 }

@@ -23,6 +23,12 @@ const (
 func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 	rd.frame++
 	rd.stats.Packets++
+	if !rd.started && !ts.IsZero() {
+		rd.started = true
+		if h, ok := rd.h.(StartHandler); ok {
+			h.Start(ts)
+		}
+	}
 	if len(rd.resets) > 0 {
 		rd.expireResets(ts)
 	}

@@ -63,8 +63,8 @@ func Read(r io.Reader, emit func(*trace.Event), o Options) error {
 // at once (dec) or through the batches of Render (par).
 type fileSource struct {
 	opts Options
-	// start is the time of the first TCP step or data, which event
-	// times count from.
+	// start is the time of the capture's first packet, of any kind,
+	// which event times count from (as tshark's frame.time_relative).
 	start time.Time
 	// open holds the flows that have a connection decoder.
 	open map[*capture.Flow]bool
@@ -80,6 +80,9 @@ func (h *fileSource) begin(ts time.Time) {
 		}
 	}
 }
+
+// Start takes the time of the capture's first packet.
+func (h *fileSource) Start(ts time.Time) { h.begin(ts) }
 
 // Secrets takes the key log of a pcapng Decryption Secrets Block. Its
 // secrets serve what follows it in the capture: a parallel read waits

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"slices"
 	"testing"
@@ -59,5 +61,35 @@ func TestReadIllustrated(t *testing.T) {
 	}
 	if !slices.Equal(data, []string{"ping", "pong"}) {
 		t.Errorf("application data %q, want ping, pong", data)
+	}
+}
+
+// TestTimesFromFirstPacket checks that event times count from the
+// capture's first packet, whatever it is (here an ICMP packet a second
+// before the connection), as tshark's frame.time_relative.
+func TestTimesFromFirstPacket(t *testing.T) {
+	in, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A little-endian microsecond pcap of link type NULL: an ICMP packet
+	// (address family 2, IPv4 protocol 1) a second before its first.
+	icmp := append([]byte{2, 0, 0, 0, 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1}, make([]byte, 22)...)
+	rec := slices.Clone(in[24:40])
+	binary.LittleEndian.PutUint32(rec, binary.LittleEndian.Uint32(rec)-1)
+	binary.LittleEndian.PutUint32(rec[8:], uint32(len(icmp)))
+	binary.LittleEndian.PutUint32(rec[12:], uint32(len(icmp)))
+	file := slices.Concat(in[:24], rec, icmp, in[24:])
+	var first *trace.Event
+	emit := func(ev *trace.Event) {
+		if first == nil {
+			first = ev.Clone()
+		}
+	}
+	if err := Read(bytes.NewReader(file), emit, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if first == nil || first.T != 1 || first.Frame != 2 {
+		t.Errorf("first event %+v, want one at t=1, frame 2", first)
 	}
 }
