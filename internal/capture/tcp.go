@@ -45,6 +45,11 @@ type half struct {
 	// says it is known.
 	win     uint32
 	winSeen bool
+	// probe says that the byte at probeSeq came in a zero window probe
+	// (one byte sent into a window of 0, RFC 9293, Section 3.8.6.1),
+	// which the segment after it repeats.
+	probe    bool
+	probeSeq uint32
 	// ooo holds segments that arrived ahead of next, by sequence number.
 	ooo      []pendingSeg
 	buffered int
@@ -378,6 +383,13 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 		p.seq++
 	}
 	if diff := seqDiff(p.seq, d.next); diff < 0 {
+		if diff == -1 && len(p.data)+p.cut == 1 && s.flags&(flagSYN|flagFIN|flagRST) == 0 {
+			// A keep-alive (RFC 9293, Section 3.8.4): one byte before
+			// the next, which implementations fill with anything
+			// (Windows sends a zero), to make the peer acknowledge.
+			// Not data sent again, as tshark's "TCP Keep-Alive".
+			return
+		}
 		rd.retransmission(f, d, fromClient, &p, s.ack, s.window, s.flags)
 		if int(-diff) >= len(p.data)+p.cut {
 			return
@@ -393,6 +405,14 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 			rd.skipHole(f, d, fromClient)
 		}
 		return
+	}
+	if other := f.dirs[0]; len(p.data)+p.cut == 1 {
+		if fromClient {
+			other = f.dirs[1]
+		}
+		if other.winSeen && other.win == 0 {
+			d.probe, d.probeSeq = true, p.seq
+		}
 	}
 	rd.deliver(f, d, fromClient, &p, s.frame, s.ts)
 	rd.drain(f, d, fromClient, s.frame, s.ts, false)
@@ -518,6 +538,12 @@ func (d *half) compare(seq uint32, b []byte, cut int) (again, differ int, at uin
 func (rd *reader) retransmission(f *Flow, d *half, fromClient bool, p *pendingSeg, ack uint32, window uint16, flags uint8) {
 	again, differ, at, unchecked := d.compare(p.seq, p.data, p.cut)
 	if again <= 0 {
+		return
+	}
+	if d.probe && p.seq == d.probeSeq && again == 1 && differ == 0 && unchecked == 0 {
+		// The segment after a zero window probe, which carries the
+		// probe's byte again, as it must: not a retransmission.
+		d.probe = false
 		return
 	}
 	f.Retransmitted += again

@@ -282,3 +282,34 @@ func TestFrameNumbersOverOtherBlocks(t *testing.T) {
 		t.Errorf("events %v\nwant   %v", r.log, want)
 	}
 }
+
+// TestKeepAliveAndZeroWindowProbe checks two segments that carry a byte
+// seen before without being retransmissions, as tshark tells them apart: a
+// keep-alive (one byte, any byte, just before the next; here a zero where
+// the first copy had "d") and the segment after a zero window probe, which
+// repeats the probe's byte.
+func TestKeepAliveAndZeroWindowProbe(t *testing.T) {
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abcd"}, // 4
+		pkt{false, 901, 105, flagACK, ""},    // 5: window 0
+		pkt{true, 104, 901, flagACK, "\x00"}, // 6: keep-alive
+		pkt{true, 105, 901, flagACK, "e"},    // 7: zero window probe
+		pkt{false, 901, 105, flagACK, ""},    // 8: the window opens
+		pkt{true, 105, 901, flagACK, "efgh"}, // 9: the probe's byte again
+		pkt{true, 109, 901, flagACK | flagFIN, ""},
+		pkt{false, 901, 110, flagACK | flagFIN, ""},
+	)
+	frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+	binary.BigEndian.PutUint16(frames[4].data[20+14:], 0)
+	r := newRecorder()
+	if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.streams[1]; s == nil || string(s[0]) != "abcdefgh" {
+		t.Fatalf("client stream %q, want abcdefgh", s)
+	}
+	want := []string{"abcd@4", "e@7", "fgh@9", "fin@10", "fin@11"}
+	if got := r.log[3:]; !slices.Equal(got, want) {
+		t.Errorf("events %v\nwant   %v", got, want)
+	}
+}
