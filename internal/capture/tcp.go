@@ -40,6 +40,11 @@ type half struct {
 	wscale int8
 	next   uint32 // next expected sequence number
 	fin    bool
+	// finWait is the FIN step of a FIN captured before bytes that come
+	// before it (a hole), held like bytes after a hole until next
+	// reaches finSeq, the FIN's sequence number.
+	finWait *TCPEvent
+	finSeq  uint32
 	// win is the receive window this direction last advertised, scaled
 	// (or, with the scale unknown, the largest it could be); winSeen
 	// says it is known.
@@ -135,9 +140,10 @@ func (rd *reader) processQueued(f *Flow) {
 	rd.process(&q)
 }
 
-// hasHole reports whether either direction of f holds bytes after a hole.
+// hasHole reports whether either direction of f holds bytes, or a FIN,
+// after a hole.
 func (f *Flow) hasHole() bool {
-	return len(f.dirs[0].ooo) > 0 || len(f.dirs[1].ooo) > 0
+	return len(f.dirs[0].ooo) > 0 || len(f.dirs[1].ooo) > 0 || f.dirs[0].finWait != nil || f.dirs[1].finWait != nil
 }
 
 // coming reports whether a segment queued for f, from the client or the
@@ -255,6 +261,10 @@ func (rd *reader) process(s *segment) {
 			rd.skipHole(f, other, !fromClient)
 		}
 	}
+	if ack && len(other.ooo) == 0 && other.finWait != nil && seqDiff(s.ack, other.finSeq) >= 0 && !f.coming(!fromClient, other.next) {
+		// Likewise for the bytes before a FIN.
+		rd.finHole(f, other, !fromClient)
+	}
 	if s.short > 0 && !f.Truncated {
 		f.Truncated = true
 		tev := ev
@@ -278,17 +288,19 @@ func (rd *reader) process(s *segment) {
 		rd.data(f, d, fromClient, s)
 	}
 	if s.flags&flagFIN != 0 && !d.fin {
-		if gap := seqDiff(s.seq+uint32(len(s.data)+s.cut), d.next); gap > 0 && len(d.ooo) == 0 && !syn {
-			// The FIN comes after bytes the capture never saw, and no
-			// segment after them waits: they are a gap here.
-			rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "gap",
-				Seq: d.next, RelSeq: d.next - d.isn, Missing: int(gap)})
-			d.next += uint32(gap)
-		}
 		d.fin = true
-		f.fins++
 		ev.Kind = "fin"
-		rd.h.TCP(ev)
+		if end := s.seq + uint32(len(s.data)+s.cut); seqDiff(end, d.next) > 0 && !syn {
+			// The FIN comes after bytes not seen yet: it waits for
+			// them as bytes after a hole do (they may come later, the
+			// capture reordered), and they are a gap when the peer
+			// acknowledges the FIN without them, or at the end.
+			fin := ev
+			d.finWait, d.finSeq = &fin, end
+		} else {
+			f.fins++
+			rd.h.TCP(ev)
+		}
 	}
 	if s.flags&flagRST != 0 {
 		ev.Kind = "rst"
@@ -613,7 +625,30 @@ func (rd *reader) drain(f *Flow, d *half, fromClient bool, frame int, ts time.Ti
 	}
 	if len(d.ooo) == 0 {
 		d.ooo = nil
+		if d.finWait != nil && seqDiff(d.next, d.finSeq) >= 0 {
+			rd.fin(f, d)
+		}
 	}
+}
+
+// fin hands on the FIN step d held.
+func (rd *reader) fin(f *Flow, d *half) {
+	ev := *d.finWait
+	d.finWait = nil
+	f.fins++
+	rd.h.TCP(ev)
+}
+
+// finHole gives up the hole before the FIN d holds: a gap at the FIN's
+// frame, then the FIN.
+func (rd *reader) finHole(f *Flow, d *half, fromClient bool) {
+	ev := d.finWait
+	if gap := seqDiff(d.finSeq, d.next); gap > 0 {
+		rd.h.TCP(TCPEvent{Flow: f, Frame: ev.Frame, Time: ev.Time, FromClient: fromClient, Kind: "gap",
+			Seq: d.next, RelSeq: d.next - d.isn, Missing: int(gap)})
+		d.next = d.finSeq
+	}
+	rd.fin(f, d)
 }
 
 // skipHole gives up on the first hole of a direction: a gap event says how
@@ -639,6 +674,9 @@ func (rd *reader) close(f *Flow) {
 	for i, d := range f.dirs {
 		for len(d.ooo) > 0 {
 			rd.skipHole(f, d, i == 0)
+		}
+		if d.finWait != nil {
+			rd.finHole(f, d, i == 0)
 		}
 		rd.forget(d)
 	}

@@ -313,3 +313,22 @@ func TestKeepAliveAndZeroWindowProbe(t *testing.T) {
 		t.Errorf("events %v\nwant   %v", got, want)
 	}
 }
+
+// TestFINBeforeItsData checks a FIN captured before the last bytes it
+// follows (the capture reordered them): it waits for them as bytes after a
+// hole do, instead of giving them up as a gap at once.
+func TestFINBeforeItsData(t *testing.T) {
+	r := readPkts(t, append(slices.Clone(synHandshake),
+		pkt{false, 901, 101, flagACK, "abc"},        // 4
+		pkt{false, 907, 101, flagACK | flagFIN, ""}, // 5: before 904-906
+		pkt{false, 904, 101, flagACK, "def"},        // 6
+		pkt{true, 101, 908, flagACK | flagFIN, ""},  // 7
+	))
+	if s := r.streams[1]; s == nil || string(s[1]) != "abcdef" {
+		t.Fatalf("server stream %q, want abcdef", s)
+	}
+	want := []string{"abc@4", "def@6", "fin@5", "fin@7"}
+	if got := r.log[3:]; !slices.Equal(got, want) {
+		t.Errorf("events %v\nwant   %v", got, want)
+	}
+}
