@@ -84,7 +84,8 @@ type Flow struct {
 	// the client was inferred: RoleBy says how.
 	RoleFromSYN bool
 	// RoleBy is "client_hello" (the first packet's payload is a
-	// ClientHello from the client), "port" (the client has the higher
+	// ClientHello from the client), "server_message" (it is a message
+	// only a server sends, from the server), "port" (the client has the higher
 	// port) or "first_packet" (equal ports: the first packet's sender);
 	// "" with RoleFromSYN.
 	RoleBy string

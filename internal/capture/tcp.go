@@ -214,12 +214,21 @@ func (rd *reader) process(s *segment) {
 	f.lastFrame, f.lastTime = s.frame, s.ts
 	fromClient := s.src == f.Client
 	if !f.RoleFromSYN && !f.dirs[0].started && !f.dirs[1].started {
-		if len(s.data) > 0 && looksLikeClientHello(s.data) {
+		switch {
+		case len(s.data) > 0 && looksLikeClientHello(s.data):
 			if !fromClient {
 				f.Client, f.Server = f.Server, f.Client
 				fromClient = true
 			}
 			f.RoleBy = "client_hello"
+		case len(s.data) > 0 && looksLikeServerMessage(s.data):
+			// A message only a server sends tells the server as a
+			// ClientHello tells the client.
+			if fromClient {
+				f.Client, f.Server = f.Server, f.Client
+				fromClient = false
+			}
+			f.RoleBy = "server_message"
 		}
 		rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "roles_inferred",
 			Client: f.Client, Server: f.Server, RoleBy: f.RoleBy})
@@ -741,4 +750,28 @@ func looksLikeClientHello(b []byte) bool {
 		return true
 	}
 	return len(b) >= 3 && b[0]&0x80 != 0 && b[2] == 1
+}
+
+// looksLikeServerMessage reports whether b starts with a TLS handshake
+// record whose first message only a server sends: a ServerHello (its
+// legacy_version read as well, 3.0 to 1.2), a NewSessionTicket,
+// ServerKeyExchange, CertificateRequest, ServerHelloDone or
+// CertificateStatus (its length within the record), so that an encrypted
+// handshake record, whose bytes are random, is seldom taken for one.
+func looksLikeServerMessage(b []byte) bool {
+	if len(b) < 9 || wire.ContentType(b[0]) != wire.ContentHandshake || !wire.PlausibleRecordHeader(b[:5]) {
+		return false
+	}
+	recLen := int(b[3])<<8 | int(b[4])
+	msgLen := int(b[6])<<16 | int(b[7])<<8 | int(b[8])
+	if msgLen+4 > recLen {
+		return false
+	}
+	switch wire.HandshakeType(b[5]) {
+	case wire.TypeServerHello:
+		return len(b) >= 11 && b[9] == 3 && b[10] <= 3
+	case wire.TypeNewSessionTicket, wire.TypeServerKeyExchange, wire.TypeCertificateRequest, wire.TypeServerHelloDone, wire.TypeCertificateStatus:
+		return true
+	}
+	return false
 }

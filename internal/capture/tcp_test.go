@@ -332,3 +332,34 @@ func TestFINBeforeItsData(t *testing.T) {
 		t.Errorf("events %v\nwant   %v", got, want)
 	}
 }
+
+// TestRolesFromServerMessage checks a capture that starts after the
+// ClientHello: the side sending a message only a server sends is the
+// server, whatever the ports say; an encrypted record that happens to
+// begin with the byte of a ServerHello but has no version after it is not
+// taken for one.
+func TestRolesFromServerMessage(t *testing.T) {
+	hello := "\x16\x03\x03\x00\x0a\x02\x00\x00\x06\x03\x03abcd"
+	for _, tc := range []struct {
+		name, first string
+		client      string
+		by          string
+	}{
+		{"ServerHello", hello, "10.0.0.2:443", "server_message"},
+		{"ServerHelloDone", "\x16\x03\x03\x00\x04\x0e\x00\x00\x00", "10.0.0.2:443", "server_message"},
+		{"random", "\x16\x03\x03\x00\x0a\x02\x00\x00\x06\xf1\x07abcd", "10.0.0.1:51000", "port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The server, with the higher port here, sends first.
+			pkts := []pkt{{true, 7, 9, flagACK, tc.first}, {false, 9, 7 + uint32(len(tc.first)), flagACK, "reply"}}
+			frames := buildFrames(linkRaw, cliAddr, srvAddr, pkts)
+			r := newRecorder()
+			if err := Read(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.tcp) == 0 || r.tcp[0].Kind != "roles_inferred" || r.tcp[0].RoleBy != tc.by || r.tcp[0].Client.String() != tc.client {
+				t.Errorf("first TCP step %+v, want client %s by %s", r.tcp, tc.client, tc.by)
+			}
+		})
+	}
+}

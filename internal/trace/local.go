@@ -218,7 +218,8 @@ func (p *TCPAccept) Tree() *field.Node {
 // RolesInferred says how the client and the server of a connection were
 // told apart when the capture holds neither its SYN nor its SYN-ACK (it
 // began mid-connection): By is RoleByClientHello (the side whose first
-// bytes are a ClientHello), RoleByPort (the side with the higher,
+// bytes are a ClientHello), RoleByServerMessage (the other side, when the
+// first bytes are a message only a server sends), RoleByPort (the side with the higher,
 // ephemeral, port) or RoleByFirstPacket (equal ports: the sender of the
 // first packet captured).
 type RolesInferred struct {
@@ -228,9 +229,10 @@ type RolesInferred struct {
 
 // The ways a connection's roles are inferred (RolesInferred.By).
 const (
-	RoleByClientHello = "client_hello"
-	RoleByPort        = "port"
-	RoleByFirstPacket = "first_packet"
+	RoleByClientHello   = "client_hello"
+	RoleByServerMessage = "server_message"
+	RoleByPort          = "port"
+	RoleByFirstPacket   = "first_packet"
 )
 
 func (*RolesInferred) Layer() string { return LayerTCP }
@@ -249,6 +251,8 @@ func (p *RolesInferred) Reason() string {
 	switch p.By {
 	case RoleByClientHello:
 		return "the client is the side that sent the ClientHello"
+	case RoleByServerMessage:
+		return "the server is the side that sent the first bytes captured, a message only a server sends (ServerHello, ServerKeyExchange, CertificateRequest, ServerHelloDone, CertificateStatus, NewSessionTicket)"
 	case RoleByPort:
 		return "the client is the side with the higher (ephemeral) port; no ClientHello came first"
 	}
