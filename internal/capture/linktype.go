@@ -19,7 +19,7 @@ var linkNames = map[uint32]string{
 // linkSupported reports whether packet decodes frames of this link type.
 func linkSupported(link uint32) bool {
 	switch link {
-	case linkNull, linkEthernet, linkRaw, linkRawOld, linkLoop, linkSLL, linkIPv4, linkIPv6, linkSLL2:
+	case linkNull, linkEthernet, linkRaw, linkRawOld, linkRawBSDOS, linkLoop, linkSLL, linkIPv4, linkIPv6, linkSLL2:
 		return true
 	}
 	return false

@@ -12,6 +12,7 @@ const (
 	linkEthernet = 1
 	linkRaw      = 101
 	linkRawOld   = 12 // DLT_RAW on OpenBSD-style systems
+	linkRawBSDOS = 14 // DLT_RAW on BSD/OS, which Wireshark reads as raw IP
 	linkLoop     = 108
 	linkSLL      = 113
 	linkIPv4     = 228
@@ -76,7 +77,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 			rd.stats.NonTCP++
 			return
 		}
-	case linkRaw, linkRawOld:
+	case linkRaw, linkRawOld, linkRawBSDOS:
 		if len(b) == 0 {
 			rd.stats.Malformed++
 			return
@@ -139,7 +140,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 			cut = total - len(b)
 		}
 		proto := b[9]
-		if proto != 6 && proto != 17 {
+		if proto != 6 && proto != 17 && proto != 51 {
 			rd.stats.NonTCP++
 			return
 		}
@@ -159,6 +160,19 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 			b, owned = pl, true
 		} else {
 			b = b[ihl:]
+		}
+		for proto == 51 {
+			// An Authentication Header (RFC 4302, Section 2): its
+			// length is in 4-byte units, less 2.
+			if len(b) < 8 || len(b) < (int(b[1])+2)*4 {
+				rd.stats.Malformed++
+				return
+			}
+			proto, b = b[0], b[(int(b[1])+2)*4:]
+		}
+		if proto != 6 && proto != 17 {
+			rd.stats.NonTCP++
+			return
 		}
 		if proto == 17 {
 			rd.udp(src, dst, ts, cut, b)
@@ -196,6 +210,12 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 					return
 				}
 				next, b = b[0], b[n:]
+			case 51: // authentication header, RFC 4302, Section 2
+				if len(b) < 8 || len(b) < (int(b[1])+2)*4 {
+					rd.stats.Malformed++
+					return
+				}
+				next, b = b[0], b[(int(b[1])+2)*4:]
 			case 44: // fragment
 				if len(b) < 8 {
 					rd.stats.Malformed++

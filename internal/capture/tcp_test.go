@@ -363,3 +363,48 @@ func TestRolesFromServerMessage(t *testing.T) {
 		})
 	}
 }
+
+// withAH puts an Authentication Header (RFC 4302) of 24 bytes before the
+// TCP segment of an IP packet from ipPacket.
+func withAH(ip []byte) []byte {
+	ah := make([]byte, 24)
+	ah[0], ah[1] = 6, 24/4-2
+	if ip[0]>>4 == 4 {
+		out := slices.Concat(ip[:20], ah, ip[20:])
+		out[9] = 51
+		binary.BigEndian.PutUint16(out[2:], uint16(len(out)))
+		return out
+	}
+	out := slices.Concat(ip[:48], ah, ip[48:])
+	out[40] = 51 // hop-by-hop, then AH
+	binary.BigEndian.PutUint16(out[4:], uint16(len(out)-40))
+	return out
+}
+
+// TestAuthenticationHeader checks TCP behind an IPsec Authentication
+// Header, in IPv4 and IPv6, and link type 14 (raw IP, as BSD/OS wrote it).
+func TestAuthenticationHeader(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		for _, link := range []uint32{linkRaw, linkRawBSDOS} {
+			client, server := cliAddr, srvAddr
+			if v6 {
+				client, server = cli6, srv6
+			}
+			var frames []frame
+			for i, p := range handshake {
+				src, dst := client, server
+				if !p.fromClient {
+					src, dst = server, client
+				}
+				frames = append(frames, frame{time.Unix(1700000000, int64(i)), withAH(ipPacket(src, dst, tcpSeg(src, dst, p)))})
+			}
+			r := newRecorder()
+			if err := Read(bytes.NewReader(writePcap(link, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if s := r.streams[1]; s == nil || string(s[0]) != "hello world" || string(s[1]) != "pong" {
+				t.Errorf("v6=%v link %d: streams %q", v6, link, s)
+			}
+		}
+	}
+}
