@@ -46,8 +46,9 @@ type Handler interface {
 	// Data delivers in-order stream bytes of one direction of a flow. b is
 	// only valid during the call.
 	Data(f *Flow, fromClient bool, frame int, ts time.Time, b []byte)
-	// Close is called once when a flow ends (RST, both FINs, or the end of
-	// the file).
+	// Close is called once when a flow ends (both FINs, ResetLinger after
+	// its last packet once reset, a new SYN on its addresses, or the end
+	// of the file).
 	Close(f *Flow)
 }
 

@@ -599,6 +599,11 @@ func FuzzRead(f *testing.F) {
 	f.Add(writePcapng(linkRaw, buildFrames(linkRaw, cliAddr, srvAddr, short[1:]), binary.LittleEndian, ""))
 	f.Add(writePcap(linkSLL2, buildFrames(linkSLL2, cliAddr, srvAddr, short), binary.LittleEndian, true))
 	f.Add(writePcap(linkNull, buildFrames(linkNull, cli6, srv6, short[1:2]), binary.BigEndian, false))
+	var frags []frame
+	for i, fr := range fragment(ipPacket(cliAddr, srvAddr, tcpSeg(cliAddr, srvAddr, pkt{true, 1, 1, flagACK, "0123456789abcdef"})), 3, [][2]int{{16, 20}, {0, 16}}) {
+		frags = append(frags, frame{time.Unix(1700000000, int64(i)), fr})
+	}
+	f.Add(writePcap(linkRaw, frags, binary.LittleEndian, false))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := newRecorder()
 		Read(bytes.NewReader(b), r, Options{MaxBuffered: 1 << 16, MaxFlows: 16})
