@@ -550,28 +550,7 @@ func TestIllustratedCaptures(t *testing.T) {
 func TestAgainstTshark(t *testing.T) {
 	tlstest.RequirePeer(t, "tshark")
 	for _, dir := range []string{"illustrated-tls13", "illustrated-tls12"} {
-		path := "../../testdata/" + dir + "/capture.pcap"
-		out, err := exec.Command("tshark", "-r", path, "-q", "-z", "follow,tcp,raw,0").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var client, server []byte
-		for _, line := range strings.Split(string(out), "\n") {
-			line = strings.TrimRight(line, "\r")
-			if line == "" || strings.HasPrefix(line, "=") || strings.Contains(line, ":") {
-				continue
-			}
-			dst := &client
-			if strings.HasPrefix(line, "\t") {
-				dst = &server
-				line = strings.TrimSpace(line)
-			}
-			var b []byte
-			if _, err := fmt.Sscanf(line, "%x", &b); err != nil {
-				continue
-			}
-			*dst = append(*dst, b...)
-		}
+		client, server := tsharkFollow(t, "../../testdata/"+dir+"/capture.pcap")
 		r := newRecorder()
 		if err := Read(bytes.NewReader(illustrated(t, dir+"/capture.pcap")), r, Options{}); err != nil {
 			t.Fatal(err)
@@ -581,6 +560,33 @@ func TestAgainstTshark(t *testing.T) {
 				len(r.streams[1][0]), len(client), len(r.streams[1][1]), len(server))
 		}
 	}
+}
+
+// tsharkFollow returns the bytes of each direction of the first TCP
+// stream of a capture, as tshark's "follow tcp" gives them.
+func tsharkFollow(t *testing.T, path string) (client, server []byte) {
+	t.Helper()
+	out, err := exec.Command("tshark", "-r", path, "-q", "-z", "follow,tcp,raw,0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || strings.HasPrefix(line, "=") || strings.Contains(line, ":") {
+			continue
+		}
+		dst := &client
+		if strings.HasPrefix(line, "\t") {
+			dst = &server
+			line = strings.TrimSpace(line)
+		}
+		var b []byte
+		if _, err := fmt.Sscanf(line, "%x", &b); err != nil {
+			continue
+		}
+		*dst = append(*dst, b...)
+	}
+	return client, server
 }
 
 // FuzzRead reads arbitrary files: every flow that got data is closed

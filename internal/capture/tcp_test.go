@@ -3,10 +3,14 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // readPkts reads a raw IP capture of pkts between cliAddr and srvAddr.
@@ -406,5 +410,106 @@ func TestAuthenticationHeader(t *testing.T) {
 				t.Errorf("v6=%v link %d: streams %q", v6, link, s)
 			}
 		}
+	}
+}
+
+// TestCraftedAgainstTshark compares the stream bytes of the crafted
+// captures of these tests with tshark's "follow tcp" of them.
+func TestCraftedAgainstTshark(t *testing.T) {
+	tlstest.RequirePeer(t, "tshark")
+	raw := func(pkts []pkt) []byte {
+		return writePcap(linkRaw, buildFrames(linkRaw, cliAddr, srvAddr, pkts), binary.LittleEndian, false)
+	}
+	after := func(more ...pkt) []pkt { return append(slices.Clone(synHandshake), more...) }
+	var frags []frame
+	for i, p := range handshake {
+		src, dst := cliAddr, srvAddr
+		if !p.fromClient {
+			src, dst = srvAddr, cliAddr
+		}
+		ip := ipPacket(src, dst, tcpSeg(src, dst, p))
+		if len(p.data) < 6 {
+			frags = append(frags, frame{time.Unix(1700000000, int64(i)), ip})
+			continue
+		}
+		for _, f := range fragment(ip, uint32(i), [][2]int{{16, len(ip) - 36}, {0, 16}}) {
+			frags = append(frags, frame{time.Unix(1700000000, int64(i)), f})
+		}
+	}
+	var ah []frame
+	for i, p := range handshake {
+		src, dst := cliAddr, srvAddr
+		if !p.fromClient {
+			src, dst = srvAddr, cliAddr
+		}
+		ah = append(ah, frame{time.Unix(1700000000, int64(i)), withAH(ipPacket(src, dst, tcpSeg(src, dst, p)))})
+	}
+	tot0 := buildFrames(linkEthernet, cliAddr, srvAddr, handshake)
+	for _, f := range tot0 {
+		f.data[18+2], f.data[18+3] = 0, 0
+	}
+	for _, tc := range []struct {
+		name string
+		file []byte
+	}{
+		{"fast open", raw([]pkt{
+			{true, 100, 0, flagSYN, "hello"},
+			{false, 900, 106, flagSYN | flagACK, "hi"},
+			{true, 106, 903, flagACK, " world"},
+			{false, 903, 112, flagACK, "!"},
+		})},
+		{"simultaneous open", raw([]pkt{
+			{true, 100, 0, flagSYN, ""},
+			{false, 900, 0, flagSYN, ""},
+			{false, 900, 101, flagSYN | flagACK, ""},
+			{true, 100, 901, flagSYN | flagACK, ""},
+			{true, 101, 901, flagACK, "hello"},
+			{false, 901, 106, flagACK, "reply"},
+		})},
+		{"data in flight after a reset", raw(after(
+			pkt{true, 101, 901, flagACK, "hello"},
+			pkt{true, 106, 901, flagACK | flagRST, ""},
+			pkt{false, 901, 106, flagACK, "reply"},
+		))},
+		{"reset out of the window", raw(after(
+			pkt{true, 101, 901, flagACK, "hello"},
+			pkt{true, 101 + 1e6, 901, flagACK | flagRST, ""},
+			pkt{false, 901, 106, flagACK, "reply"},
+		))},
+		{"FIN before its data", raw(after(
+			pkt{false, 901, 101, flagACK, "abc"},
+			pkt{false, 907, 101, flagACK | flagFIN, ""},
+			pkt{false, 904, 101, flagACK, "def"},
+			pkt{true, 101, 908, flagACK | flagFIN, ""},
+		))},
+		{"keep-alive", raw(after(
+			pkt{true, 101, 901, flagACK, "abcd"},
+			pkt{false, 901, 105, flagACK, ""},
+			pkt{true, 104, 901, flagACK, "\x00"},
+			pkt{true, 105, 901, flagACK, "efgh"},
+		))},
+		{"IPv4 fragments", writePcap(linkRaw, frags, binary.LittleEndian, false)},
+		{"Authentication Header", writePcap(linkRaw, ah, binary.LittleEndian, false)},
+		{"Linux cooked with VLAN", writePcap(linkSLL, buildFrames(linkSLL, cliAddr, srvAddr, handshake), binary.LittleEndian, false)},
+		{"total length 0", writePcap(linkEthernet, tot0, binary.LittleEndian, false)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.pcap")
+			if err := os.WriteFile(path, tc.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			client, server := tsharkFollow(t, path)
+			r := newRecorder()
+			if err := Read(bytes.NewReader(tc.file), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			s := r.streams[1]
+			if s == nil {
+				s = &[2][]byte{}
+			}
+			if !bytes.Equal(s[0], client) || !bytes.Equal(s[1], server) {
+				t.Errorf("streams %q, tshark's %q and %q", s, client, server)
+			}
+		})
 	}
 }
