@@ -138,6 +138,9 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if why := nothingRead(path, st); err == nil && why != "" {
 		fmt.Fprintf(stderr, "tlstrace: warning: %s\n", why)
 	}
+	if lost := st.Unreassembled(); err == nil && lost != "" {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, lost)
+	}
 	return err
 }
 
@@ -165,6 +168,9 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 		err := source.Read(in, both.Event, so)
 		if why := nothingRead(path, *so.Stats); err == nil && why != "" {
 			h.Warnings = append(h.Warnings, why)
+		}
+		if lost := so.Stats.Unreassembled(); err == nil && lost != "" {
+			h.Warnings = append(h.Warnings, path+": "+lost)
 		}
 		if ferr := both.Flush(); err == nil {
 			err = ferr

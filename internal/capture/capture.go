@@ -237,6 +237,21 @@ func (s Stats) Nothing() string {
 	return text
 }
 
+// Unreassembled says the IP fragments of a capture that showed something
+// that could not be reassembled, whose bytes its connections lack (gaps
+// stand for them); "" when there were none, or when the capture showed
+// nothing (Nothing says it then).
+func (s Stats) Unreassembled() string {
+	if s.Fragments == 0 || s.Nothing() != "" {
+		return ""
+	}
+	text := fmt.Sprintf("%d IP fragment%s could not be reassembled", s.Fragments, map[bool]string{true: "s"}[s.Fragments != 1])
+	if s.FragmentOverlaps > 0 {
+		text += fmt.Sprintf(" (%d datagram%s dropped for overlapping fragments)", s.FragmentOverlaps, map[bool]string{true: "s"}[s.FragmentOverlaps != 1])
+	}
+	return text + ": the bytes of connections they held are shown as gaps"
+}
+
 // TCP flags.
 const (
 	flagFIN = 0x01

@@ -114,3 +114,18 @@ func TestFragmentTimeout(t *testing.T) {
 		t.Errorf("streams %v, %d fragments not reassembled; want none, 2", r.streams, st.Fragments)
 	}
 }
+
+func TestStatsUnreassembled(t *testing.T) {
+	for _, c := range []struct {
+		st   Stats
+		want string
+	}{
+		{Stats{Packets: 3, Flows: 1}, ""},
+		{Stats{Packets: 3, Fragments: 3}, ""}, // Nothing says it
+		{Stats{Packets: 9, Flows: 1, Fragments: 4, FragmentOverlaps: 1}, "4 IP fragments could not be reassembled (1 datagram dropped for overlapping fragments): the bytes of connections they held are shown as gaps"},
+	} {
+		if got := c.st.Unreassembled(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
+		}
+	}
+}
