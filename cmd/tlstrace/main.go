@@ -181,6 +181,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		return fail(exitUsage, fmt.Errorf("--color %q: want auto, always or never", colorMode), "")
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if args := c.Flags().Args(); c != root && c.HasSubCommands() && len(args) > 0 {
+			// "cert issue --ca …": the word is no subcommand, which
+			// says more than the flag after it, unknown to cert.
+			return fail(exitUsage, fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath()), subcommandHint(c, args[0]))
+		}
 		return fail(exitUsage, err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	root.AddCommand(newReadCmd(stdout, stderr))
@@ -270,6 +275,18 @@ func mistypedCommand(root *cobra.Command, arg string) error {
 	}
 	return fail(exitUsage, fmt.Errorf("unknown command %q", arg),
 		fmt.Sprintf("did you mean %s? (a host name needs a dot or a scheme: https://%s/)", strings.Join(s, " or "), arg))
+}
+
+// subcommandHint names the subcommands of c close to word, or points to
+// its help.
+func subcommandHint(c *cobra.Command, word string) string {
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default, set where it suggests itself
+	}
+	if s := c.SuggestionsFor(word); len(s) > 0 {
+		return fmt.Sprintf("did you mean '%s %s'?", c.CommandPath(), strings.Join(s, "' or '"+c.CommandPath()+" "))
+	}
+	return fmt.Sprintf("see '%s --help' for its commands", c.CommandPath())
 }
 
 // usageArgs makes the argument errors of cmd and its subcommands usage
