@@ -2,6 +2,7 @@ package scan
 
 import (
 	"crypto/x509"
+	"encoding/asn1"
 	"fmt"
 	"slices"
 	"strings"
@@ -92,6 +93,25 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 	return out
 }
 
+// oidTLSFeature is the TLS Feature extension (RFC 7633), which with
+// status_request (5) makes a certificate must-staple.
+var oidTLSFeature = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}
+
+// mustStaple reports whether c's TLS Feature extension lists
+// status_request.
+func mustStaple(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if !e.Id.Equal(oidTLSFeature) {
+			continue
+		}
+		var features []int
+		if _, err := asn1.Unmarshal(e.Value, &features); err == nil && slices.Contains(features, 5) {
+			return true
+		}
+	}
+	return false
+}
+
 // certFindings are the findings about the chains.
 func certFindings(r *Result) []Finding {
 	var out []Finding
@@ -106,10 +126,22 @@ func certFindings(r *Result) []Finding {
 				cc.Verdict.Cause, cc.Verdict.Fix))
 		}
 		if len(cc.Staple) > 0 {
-			if st := cc.StapleStatus(); st.Revoked {
+			switch st := cc.StapleStatus(); {
+			case st.Revoked:
 				out = append(out, finding(Critical, "revoked", "the "+cc.KeyType+" certificate is revoked",
 					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", dn.Subject(st.Issuer), dn.Subject(leaf), st.Text),
 					"replace the certificate with a new one (and a new key, if it was compromised)"))
+			case st.Refused:
+				// Low, unless the certificate asks its clients to
+				// require a good staple (must-staple): then they
+				// refuse the server.
+				sev, who := Low, "a client that requires a good one (curl --cert-status) refuses the connection"
+				if mustStaple(leaf) {
+					sev, who = High, "the certificate is must-staple (RFC 7633), so clients that honour it (Firefox) refuse the connection"
+				}
+				out = append(out, finding(sev, "bad-staple", "the "+cc.KeyType+" chain's stapled OCSP response is not a good one",
+					fmt.Sprintf("the OCSP response the server staples for %s is %s: %s", dn.Subject(leaf), st.Text, who),
+					"have the server fetch a fresh response from the CA's responder and staple that (nginx: ssl_stapling on with a resolver; Apache: SSLUseStapling), rather than a file that is not renewed"))
 			}
 		}
 		for _, w := range cc.Verdict.Warnings {

@@ -73,6 +73,10 @@ func (p *CertChain) Tree() *field.Node {
 type Staple struct {
 	// Revoked reports whether it says the leaf is revoked.
 	Revoked bool
+	// Refused reports whether a client that requires a good response
+	// (curl --cert-status, a must-staple certificate) refuses it though
+	// it does not say revoked: invalid, unknown, stale or not yet valid.
+	Refused bool
 	// Text says the status ("good", "revoked on …", "invalid: …").
 	Text string
 	// Issuer is the leaf's issuer the response was checked against, nil
@@ -105,7 +109,7 @@ func (p *CertChain) StapleStatus() Staple {
 	}
 	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], issuer, at)
 	if err != nil {
-		return Staple{Text: "invalid: " + err.Error(), Issuer: issuer}
+		return Staple{Refused: true, Text: "invalid: " + err.Error(), Issuer: issuer}
 	}
 	if resp.Status == ocsp.Revoked {
 		// Whatever its times, as the client judges it.
@@ -125,7 +129,7 @@ func (p *CertChain) StapleStatus() Staple {
 		default:
 			status = "invalid: "
 		}
-		return Staple{Text: status + err.Error(), Issuer: issuer}
+		return Staple{Refused: true, Text: status + err.Error(), Issuer: issuer}
 	}
-	return Staple{Text: status, Issuer: issuer}
+	return Staple{Refused: status != "good", Text: status, Issuer: issuer}
 }
