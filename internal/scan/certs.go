@@ -135,7 +135,7 @@ func certFindings(r *Result) []Finding {
 				// Low, unless the certificate asks its clients to
 				// require a good staple (must-staple): then they
 				// refuse the server.
-				sev, who := Low, "a client that requires a good one (curl --cert-status) refuses the connection"
+				sev, who := Low, "a client that requires a good one (curl checking the certificate status) refuses the connection"
 				if mustStaple(leaf) {
 					sev, who = High, "the certificate is must-staple (RFC 7633), so clients that honour it (Firefox) refuse the connection"
 				}
