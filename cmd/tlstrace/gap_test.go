@@ -42,26 +42,8 @@ func TestReadMissingBytes(t *testing.T) {
 		t.Skip("captures real peers")
 	}
 	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	www := filepath.Join(dir, "www")
-	if err := os.Mkdir(www, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	blob := make([]byte, 20000)
-	rand.Read(blob)
-	if err := os.WriteFile(filepath.Join(www, "blob"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	port := blobServer(t, dir, 20000)
 	keylog := filepath.Join(dir, "keys.txt")
-	port := 10000 + mrand.IntN(20000)
-	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
-		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet")
-	srv.Dir = www
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	waitListening(t, port)
 
 	full := filepath.Join(dir, "full.pcapng")
 	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
@@ -402,27 +384,8 @@ func TestReadGapCutsRecord(t *testing.T) {
 		t.Skip("captures real peers")
 	}
 	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	www := filepath.Join(dir, "www")
-	if err := os.Mkdir(www, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	blob := make([]byte, 270000)
-	rand.Read(blob)
-	if err := os.WriteFile(filepath.Join(www, "blob"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	port := blobServer(t, dir, 270000, "-cipher", "ALL:@SECLEVEL=0", "-no_etm")
 	keylog := filepath.Join(dir, "keys.txt")
-	port := 10000 + mrand.IntN(20000)
-	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
-		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet",
-		"-cipher", "ALL:@SECLEVEL=0", "-no_etm")
-	srv.Dir = www
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	waitListening(t, port)
 
 	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
 	var full string
@@ -575,4 +538,31 @@ func captureCutRecords(t *testing.T, dir, keylog, full string, port int) (drop [
 		}
 	}
 	return drop, rest
+}
+
+// blobServer writes the test certificates to dir and serves a file of
+// size random bytes, /blob, with openssl s_server -WWW on a random port
+// of 127.0.0.1 and the extra arguments; it returns the port.
+func blobServer(t *testing.T, dir string, size int, extra ...string) int {
+	t.Helper()
+	writeTestCerts(t, dir)
+	www := filepath.Join(dir, "www")
+	if err := os.Mkdir(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, size)
+	rand.Read(blob)
+	if err := os.WriteFile(filepath.Join(www, "blob"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := 10000 + mrand.IntN(20000)
+	srv := exec.Command("openssl", append([]string{"s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-WWW", "-quiet"}, extra...)...)
+	srv.Dir = www
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, port)
+	return port
 }
