@@ -165,7 +165,7 @@ func newGetCmd(stdout, stderr io.Writer, use string) *cobra.Command {
 	f.CountVarP(&o.verbose, "verbose", "v", "show every field (-v), and the bytes as hex (-vv)")
 	f.StringVar(&o.pcap, "pcap", "", "write the session to `FILE` as pcapng, its secrets embedded (Wireshark opens it decrypted)")
 	o.html.flags(f, htmlFlagUsage)
-	f.StringVarP(&o.user, "user", "u", "", "for imap://, pop3://, smtp://, ftp://, ldap:// … URLs: log in inside TLS as `USER:PASSWORD` (the password is never shown)")
+	f.StringVarP(&o.user, "user", "u", "", "`USER:PASSWORD`: for https://, Basic authentication (it replaces the URL's user); for imap://, pop3://, smtp://, ftp://, ldap:// … a login inside TLS (the password is never shown)")
 	f.BoolVar(&o.sslReqd, "ssl-reqd", false, "for smtp://, imap://, pop3:// … URLs: upgrade the session with STARTTLS (without it, tlstrace stops rather than stay in clear text)")
 	return cmd
 }
@@ -183,15 +183,9 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	if conv != nil && conv.Credentials != nil && o.pcap != "" {
 		return fail(exitUsage, errors.New("--pcap with -u would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or -u")
 	}
-	if conv == nil && o.user != "" {
-		return fail(exitUsage, errors.New("-u applies to the mail URLs (imap://, pop3://, smtp:// …) only"), "drop -u; an HTTPS server is sent the user and password of the URL (https://USER:PASSWORD@HOST/)")
-	}
-	if u, err := url.Parse(target); conv == nil && err == nil && u.User != nil {
-		switch {
-		case u.Scheme == "http":
-			return fail(exitUsage, fmt.Errorf("%s would send the password in clear text", client.RedactURL(target)), "use https://, which sends it inside TLS")
-		case o.pcap != "":
-			return fail(exitUsage, errors.New("--pcap with a password in the URL would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or the password")
+	if conv == nil {
+		if err := httpUser(target, o); err != nil {
+			return err
 		}
 	}
 	out, err := newLiveWriter(stdout, o.jsonOut, o.format, o.verbose)
@@ -204,7 +198,7 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	}
 	req := &o.req
 	req.URL, req.Network, req.TLS = target, netw, *tlsOpts
-	req.Withheld = func(w client.Withheld) { noteWithheld(stderr, w) }
+	req.Withheld = func(w client.Withheld) { noteWithheld(stderr, w, o.user != "") }
 	// As curl: --location-trusted is -L that trusts every target.
 	req.Follow = req.Follow || req.LocationTrusted
 	if conv != nil {
@@ -302,6 +296,34 @@ func runGet(ctx context.Context, target string, o *getOptions, stdout, stderr io
 	return err
 }
 
+// httpUser sets the request's user and password from -u, which replace
+// the URL's as in curl, and refuses those that would be sent in clear
+// text, or written to --pcap.
+func httpUser(target string, o *getOptions) error {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil // the client says what is wrong with the URL
+	}
+	what := client.RedactURL(target)
+	if o.user != "" {
+		name, pass, ok := strings.Cut(o.user, ":")
+		if !ok || name == "" {
+			return fail(exitUsage, errors.New("-u wants USER:PASSWORD"), "tlstrace does not ask for the password: give it after the colon")
+		}
+		o.req.User, what = url.UserPassword(name, pass), "-u with "+what
+	}
+	if o.req.User == nil && u.User == nil {
+		return nil
+	}
+	switch {
+	case u.Scheme == "http":
+		return fail(exitUsage, fmt.Errorf("%s would send the password in clear text", what), "use https://, which sends it inside TLS")
+	case o.pcap != "":
+		return fail(exitUsage, errors.New("--pcap with a password (-u, or in the URL) would write the password, encrypted, next to the secrets that decrypt it"), "drop --pcap, or the password")
+	}
+	return nil
+}
+
 // openKeyLogEnv opens the key log file $SSLKEYLOGFILE names, as
 // keylog.OpenEnv, and warns when others may read it.
 func openKeyLogEnv(stderr io.Writer) (io.WriteCloser, error) {
@@ -341,10 +363,14 @@ func writePcap(name string, tr *source.Tracer, stderr io.Writer) error {
 }
 
 // noteWithheld says that a redirect target of another origin did not get
-// the request's credentials, as curl does not send them.
-func noteWithheld(stderr io.Writer, w client.Withheld) {
+// the request's credentials, as curl does not send them; dashU says that
+// the user and password are -u's, not the URL's.
+func noteWithheld(stderr io.Writer, w client.Withheld, dashU bool) {
 	var names []string
-	if w.User {
+	switch {
+	case w.User && dashU:
+		names = append(names, "the user and password of -u (Authorization)")
+	case w.User:
 		names = append(names, "the URL's user and password (Authorization)")
 	}
 	for _, h := range w.Headers {

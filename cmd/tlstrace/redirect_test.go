@@ -136,7 +136,7 @@ func TestRedirectCredentials(t *testing.T) {
 // password and its base64 are in no view (text -vv, curl's, JSON, the
 // HTML report), the bytes masked said so; a redirect to another origin
 // does not get them; an http:// URL with a password, or --pcap, is
-// refused.
+// refused. -u sends its own, in place of the URL's.
 func TestURLCredentials(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
@@ -174,6 +174,34 @@ func TestURLCredentials(t *testing.T) {
 			}
 		})
 	}
+	// -u, as curl's, sends its user and password, in place of the URL's.
+	bare := fmt.Sprintf("https://localhost:%d/private/ok.txt", httpsPort)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"dash-u", []string{bare, "-u", "alice:s3cret", "--body", "-vv"}},
+		{"dash-u-http2-json", []string{bare, "-u", "alice:s3cret", "--json"}},
+		{"dash-u-replaces-url", []string{strings.Replace(private, "s3cret", "guess", 1), "-u", "alice:s3cret", "--body", "--format", "curl"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, stderr := runCode(append(c.args, "--cacert", root.file, "-m", "10s")...)
+			if code != 0 || !(strings.Contains(out, "welcome") || strings.Contains(out, `"status":200`)) {
+				t.Fatalf("exit %d, nginx did not let alice in: %s\n%s", code, stderr, out)
+			}
+			for _, secret := range []string{"s3cret", b64} {
+				if strings.Contains(out, secret) || strings.Contains(stderr, secret) {
+					t.Errorf("%s shown:\n%s\n%s", secret, out, stderr)
+				}
+			}
+		})
+	}
+	t.Run("dash-u-other-origin", func(t *testing.T) {
+		code, out, stderr := runCode(fmt.Sprintf("https://localhost:%d/other", httpsPort), "-u", "alice:s3cret", "-L", "--cacert", root.file, "--body", "-m", "10s")
+		if code != 0 || !strings.Contains(out, "auth=[]") || !strings.Contains(stderr, "tlstrace: note: the user and password of -u (Authorization) not sent to http://127.0.0.1:"+fmt.Sprint(httpPort)+"/landed") {
+			t.Errorf("exit %d: %s\n%s", code, stderr, out)
+		}
+	})
 	t.Run("wrong-password", func(t *testing.T) {
 		code, out, stderr := runCode(strings.Replace(private, "s3cret", "guess", 1), "--cacert", root.file, "--json", "-m", "10s")
 		if code != 0 || !strings.Contains(out, `"status":401`) {
@@ -191,7 +219,9 @@ func TestURLCredentials(t *testing.T) {
 		cause string
 	}{
 		{[]string{fmt.Sprintf("http://alice:s3cret@127.0.0.1:%d/", httpPort)}, "would send the password in clear text"},
-		{[]string{private, "--pcap", filepath.Join(dir, "x.pcapng")}, "--pcap with a password in the URL"},
+		{[]string{private, "--pcap", filepath.Join(dir, "x.pcapng")}, "--pcap with a password (-u, or in the URL)"},
+		{[]string{bare, "-u", "alice:s3cret", "--pcap", filepath.Join(dir, "x.pcapng")}, "--pcap with a password (-u, or in the URL)"},
+		{[]string{fmt.Sprintf("http://127.0.0.1:%d/", httpPort), "-u", "alice:s3cret"}, "-u with http://127.0.0.1"},
 	} {
 		code, _, stderr := runCode(c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.cause) || strings.Contains(stderr, "s3cret") {

@@ -33,6 +33,9 @@ import (
 type Request struct {
 	Method string
 	URL    string
+	// User, when set, replaces the URL's user and password (curl -u):
+	// sent as Basic authentication, withheld and masked as the URL's.
+	User   *url.Userinfo
 	Header http.Header
 	Body   []byte
 	// Head asks only for the headers (curl -I).
@@ -160,21 +163,27 @@ func (r *Request) credentialsFor(target string) []string {
 	return out
 }
 
-// urlUser stands in a withhold list for the URL's user and password.
+// urlUser stands in a withhold list for the user and password (User, or
+// the URL's).
 const urlUser = ":user"
 
-// basicAuth returns the credentials of the URL's userinfo, base64 encoded
-// for a Basic Authorization header (RFC 7617), as curl sends them; ""
-// when the URL has none, or Header has an Authorization of its own
-// (curl sends the one of -H then, and none for an empty one, which
-// removes the header).
+// basicAuth returns the credentials of User, or else of the URL's
+// userinfo, base64 encoded for a Basic Authorization header (RFC 7617),
+// as curl sends them; "" when there are none, or Header has an
+// Authorization of its own (curl sends the one of -H then, and none for
+// an empty one, which removes the header).
 func (r *Request) basicAuth() string {
-	u, err := url.Parse(r.URL)
-	if _, given := r.Header["Authorization"]; err != nil || u.User == nil || given {
+	user := r.User
+	if user == nil {
+		if u, err := url.Parse(r.URL); err == nil {
+			user = u.User
+		}
+	}
+	if _, given := r.Header["Authorization"]; user == nil || given {
 		return ""
 	}
-	pass, _ := u.User.Password()
-	return base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+	pass, _ := user.Password()
+	return base64.StdEncoding.EncodeToString([]byte(user.Username() + ":" + pass))
 }
 
 // Withhold masks the credentials of the URL in ev, an event of the run:
@@ -184,7 +193,7 @@ func (r *Request) basicAuth() string {
 // HTTP/2's, and the value in the header lines of requests and HTTP/2
 // frames, so that no view nor export shows them; the bytes masked are
 // recorded (trace.Data.Masked), as Conversation.Withhold records them.
-// It does nothing without credentials in the URL.
+// It does nothing without credentials (User, or the URL's).
 func (r *Request) Withhold(ev *trace.Event) {
 	if r == nil {
 		return
