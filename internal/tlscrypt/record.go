@@ -387,6 +387,53 @@ func (d *Decrypter) OpenAfterGap(header, payload []byte, skip uint64) (contentTy
 	return 0, nil, 0, err
 }
 
+// Clone returns a copy of d whose sequence number and cipher state move on
+// apart from d's, to try records ahead without changing d. It writes its
+// plaintexts into a buffer of its own (neither d's nor d.Out). It shares
+// d's keys and MAC, so d and the copy must not be used concurrently.
+func (d *Decrypter) Clone() *Decrypter {
+	c := &Decrypter{suite: d.suite, version: d.version, seq: d.seq, aead: d.aead, fixedIV: d.fixedIV, xorNonce: d.xorNonce,
+		block: d.block, etm: d.etm, mac: d.mac, macKey: d.macKey, ReuseBuffer: true}
+	if d.iv != nil {
+		c.iv = append([]byte(nil), d.iv...)
+	}
+	if d.rc4 != nil {
+		r := *d.rc4
+		c.rc4 = &r
+	}
+	return c
+}
+
+// Skip moves d past a record that did not open, as if it had: the
+// sequence number advances, and a suite that carries state from record
+// to record takes it from the record's payload as it is (the IV of TLS
+// 1.0 CBC, its last ciphertext block, RFC 2246, Section 6.2.3.2; RC4's
+// key stream, run over the payload's length). The records after a record
+// whose bytes were altered after it was sealed then open with their own
+// sequence numbers. It reports whether the next record's first block is
+// then not authenticated: TLS 1.0 CBC with encrypt_then_mac, whose MAC
+// covers a record's ciphertext and not the IV it takes from the record
+// before (RFC 7366, Section 3), so that bytes altered in that block open
+// the next record with its first block altered as well.
+func (d *Decrypter) Skip(payload []byte) (uncheckedIV bool) {
+	d.seq++
+	switch {
+	case d.rc4 != nil:
+		buf := make([]byte, len(payload))
+		d.rc4.XORKeyStream(buf, payload)
+	case d.iv != nil:
+		ct := payload
+		if d.etm && d.mac != nil && len(ct) >= d.mac.Size() {
+			ct = ct[:len(ct)-d.mac.Size()]
+		}
+		if len(ct) >= len(d.iv) {
+			copy(d.iv, ct[len(ct)-len(d.iv):])
+		}
+		return d.etm
+	}
+	return false
+}
+
 // Open decrypts one record. header is the 5-byte record header as received
 // and payload the record body. It returns the content type and the
 // plaintext: for TLS 1.3 the inner content type, with the zero padding
