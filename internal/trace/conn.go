@@ -200,6 +200,13 @@ type direction struct {
 	// that did not open): with a suite that chains records (TLS 1.0 CBC),
 	// it holds the IV of the next record (RFC 2246, Section 6.2.3.2).
 	lastBlock []byte
+	// uncheckedIV is set when the next record takes its IV from the
+	// last block of a record that did not authenticate, which its MAC
+	// does not cover (TLS 1.0 CBC with encrypt_then_mac).
+	uncheckedIV bool
+	// awaiting is set while the first record under a key that did not
+	// open waits, held, for the side's next record (keys.go, judge).
+	awaiting bool
 	// dirKeys decrypt the direction's records.
 	dirKeys
 	// hs reassembles handshake messages across records.
@@ -349,6 +356,7 @@ framing:
 		case frameMore:
 			return
 		case frameSkip:
+			c.flushAwaiting()
 			if d.cut {
 				// As tshark's "Continuation Data": the start of this
 				// record, where its header gives its length, is in
@@ -367,6 +375,10 @@ framing:
 			d.cut = false
 			if c.pending != nil || !c.processRecord(from, at, rec, false) {
 				c.hold(from, at, rec)
+				if d.awaiting {
+					// A record after the one that waits for it.
+					c.resume(false)
+				}
 			}
 		}
 	}
@@ -407,6 +419,7 @@ func first(b []byte, n int) []byte {
 // sequence numbers are then unknown, later records of that side are shown
 // as encrypted.
 func (c *Conn) Gap(from Side, at Stamp, n int) {
+	c.flushAwaiting()
 	d := &c.dirs[from]
 	after := "a record of this side after them is decrypted only if it authenticates with a sequence number found again"
 	ev := &Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
@@ -436,6 +449,15 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 	d.lost = true
 	d.missing += n
 	c.emit(ev)
+}
+
+// flushAwaiting lets records held for the side's next record (judge) go,
+// judged with what came, before an event that is not a record: events stay
+// in order.
+func (c *Conn) flushAwaiting() {
+	if c.dirs[Client].awaiting || c.dirs[Server].awaiting {
+		c.resume(true)
+	}
 }
 
 // StoppedReading says that the local end stopped reading side's bytes

@@ -115,6 +115,11 @@ type keyState struct {
 	// secret that opened records before (a KeyUpdate generation) or
 	// from another connection's (the session a handshake resumes).
 	source string
+	// opened is set once the key opened a record. wrong is set once the
+	// records after the first one it did not open showed its secret not
+	// to be this connection's (SecretMismatchError), judged once they
+	// could not tell, or showed that record altered.
+	opened, wrong, judged bool
 }
 
 // sourcePSK is the keyState.source of keys from the pre-shared key.
@@ -139,26 +144,97 @@ type SecretMismatchError struct {
 	ClientRandom []byte
 	// Err is why the record did not open with the key.
 	Err *tlscrypt.Error
+	// key is the key that did not open the record.
+	key *keyState
 }
 
 func (e *SecretMismatchError) Error() string {
-	why := fmt.Sprintf("record %d: %s", e.Err.Seq, e.Err.Reason)
+	return fmt.Sprintf("decryption failed: %s does not open the %s's records (record %d: %s): %s", e.secret(), e.Side, e.Err.Seq, e.Err.Reason, e.notThis())
+}
+
+// secret names the secret the key came from.
+func (e *SecretMismatchError) secret() string {
 	switch e.Secret {
 	case sourcePSK:
-		return fmt.Sprintf("decryption failed: the pre-shared key does not open the %s's records (%s): it is not this connection's key", e.Side, why)
+		return "the pre-shared key"
 	case keylog.LabelRSA:
-		return fmt.Sprintf("decryption failed: the premaster secret of the key log's %s line for this connection's encrypted premaster secret does not open the %s's records (%s): the line does not belong to this session (an edited or corrupted line)",
-			e.Secret, e.Side, why)
+		return fmt.Sprintf("the premaster secret of the key log's %s line for this connection's encrypted premaster secret", e.Secret)
+	case keylog.LabelClientRandom:
+		return fmt.Sprintf("the key log's %s line for client random %x", e.Secret, e.ClientRandom)
 	}
-	what := e.Secret
-	if e.Secret == keylog.LabelClientRandom {
-		what += " line"
+	return fmt.Sprintf("the key log's %s for client random %x", e.Secret, e.ClientRandom)
+}
+
+// notThis says that the secret is not this session's, and how that comes.
+func (e *SecretMismatchError) notThis() string {
+	switch e.Secret {
+	case sourcePSK:
+		return "it is not this connection's key"
+	case keylog.LabelRSA:
+		return "the line does not belong to this session (an edited or corrupted line)"
 	}
-	return fmt.Sprintf("decryption failed: the key log's %s for client random %x does not open the %s's records (%s): the line does not belong to this session (a key log of another run whose client random repeated, or an edited or corrupted line)",
-		what, e.ClientRandom, e.Side, why)
+	return "the line does not belong to this session (a key log of another run whose client random repeated, or an edited or corrupted line)"
 }
 
 func (e *SecretMismatchError) Unwrap() error { return e.Err }
+
+// AlteredRecordError is the error of a protected record that does not
+// authenticate under a key that opens the side's records around it: the
+// records after it, at the sequence numbers after its own (After), or
+// records before it. The key, and the secret it comes from, are right: the
+// record's bytes differ from those its sender sealed, changed in the
+// capture (a bad copy, a bit flipped in a file) or on the path (a
+// middlebox). The side's records after it are opened with the sequence
+// numbers that follow its own.
+type AlteredRecordError struct {
+	// Side is the side whose record did not authenticate.
+	Side Side
+	// After says that the records after it showed the key right (it had
+	// opened none of the side's records before).
+	After bool
+	// Err is why the record did not open; Err.Seq is its sequence
+	// number.
+	Err *tlscrypt.Error
+}
+
+func (e *AlteredRecordError) Error() string {
+	which := "that opened the " + e.Side.String() + "'s records before it"
+	if e.After {
+		which = "that opens the " + e.Side.String() + "'s records after it at the sequence numbers after its own"
+	}
+	return fmt.Sprintf("not authenticated: record %d of the %s (%s) does not open with the key %s, so its bytes differ from those that were sent: changed in the capture or on the path (a bad copy, a flipped bit, a middlebox), not a wrong key",
+		e.Err.Seq, e.Side, e.Err.Reason, which)
+}
+
+func (e *AlteredRecordError) Unwrap() error { return e.Err }
+
+// UndecidedRecordError is the error of a side's first record under the key
+// of a secret given for the connection that does not authenticate when no
+// other record of the side under that key is in the capture (it ended, or
+// the side's next records are under another secret): a key of a secret
+// not this session's and a record whose bytes were altered fail alike, and
+// which it is cannot be told. Mismatch gives the secret. The side's later
+// records under the same key, if any come, are opened with the sequence
+// numbers after this one's.
+type UndecidedRecordError struct {
+	Mismatch *SecretMismatchError
+	// Next is the key log label of the secret whose key opens the side's
+	// records after it (TLS 1.3: the application traffic secret after
+	// the handshake one), or "".
+	Next string
+}
+
+func (e *UndecidedRecordError) Error() string {
+	m := e.Mismatch
+	only := "the capture holds no other record of the " + m.Side.String() + " under it"
+	if e.Next != "" {
+		only = fmt.Sprintf("the %s's records after it open with the key log's %s, and none is under the first", m.Side, e.Next)
+	}
+	return fmt.Sprintf("decryption failed, cause unknown: record %d of the %s (%s) does not open with %s, and %s, so two causes cannot be told apart: %s, or the record's bytes differ from those that were sent (changed in the capture or on the path)",
+		m.Err.Seq, m.Side, m.Err.Reason, m.secret(), only, m.notThis())
+}
+
+func (e *UndecidedRecordError) Unwrap() error { return e.Mismatch }
 
 // mismatch returns a SecretMismatchError when err, k's failure to open a
 // record of d, says that k's secret is not this connection's: the record
@@ -168,14 +244,138 @@ func (e *SecretMismatchError) Unwrap() error { return e.Err }
 // that opened records before and fails later says nothing of the secret.
 func (c *Conn) mismatch(d *direction, k *keyState, err error) error {
 	var te *tlscrypt.Error
-	if k == nil || k.source == "" || !errors.As(err, &te) || te.Seq != 0 {
+	if k == nil || k.source == "" || k.opened || k.judged || !errors.As(err, &te) || te.Seq != 0 || !unauthentic(te) {
 		return nil
 	}
+	return &SecretMismatchError{Side: d.side, Secret: k.source, ClientRandom: c.clientRandom, Err: te, key: k}
+}
+
+// unauthentic reports whether a record failed to authenticate: a tag or
+// MAC that does not verify, or CBC padding that does not, which a wrong
+// key or altered bytes give as often.
+func unauthentic(te *tlscrypt.Error) bool {
 	switch te.Reason {
 	case tlscrypt.ReasonBadTag, tlscrypt.ReasonBadMAC, tlscrypt.ReasonBadPadding:
-		return &SecretMismatchError{Side: d.side, Secret: k.source, ClientRandom: c.clientRandom, Err: te}
+		return true
+	}
+	return false
+}
+
+// maxLookAhead is how many of a side's records after its first that does
+// not open are tried with the same key to tell a wrong secret from an
+// altered record.
+const maxLookAhead = 2
+
+// verdict is what the side's records after its first that did not open
+// under a key say of it (judge).
+type verdict uint8
+
+const (
+	// verdictWait: no record of the side came after it yet.
+	verdictWait verdict = iota
+	// verdictAltered: a record after it opens with the same key.
+	verdictAltered
+	// verdictWrong: none of the records after it opens: the secret is
+	// not this session's.
+	verdictWrong
+	// verdictUndecided: no record of the side under the key came after
+	// it (the capture ended, or the next key opens the records after).
+	verdictUndecided
+)
+
+// judge tells why the first record of d under the key of a secret given
+// for the connection did not open (m), from the side's records that
+// follow it in later (held records, in order; of both sides): when one of
+// the next few opens with the same key at the sequence numbers after the
+// record's, the key is right and the record was altered; when none does,
+// the secret is not this session's. A TLS 1.3 side's handshake records may
+// end with this one: when a record after it opens with the application
+// traffic secret, nothing tells, and that key is returned. With none of
+// the side's records after it, the verdict waits unless final.
+func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []pendingRecord, final bool) (verdict, *keyState) {
+	k := m.key
+	trial := k.d.Clone()
+	trial.Skip(body)
+	app := c.appAfter(k)
+	tried := 0
+	for _, p := range later {
+		if p.side != d.side || tried == maxLookAhead {
+			continue
+		}
+		h, err := wire.ParseRecordHeader(p.bytes)
+		if err != nil || len(p.bytes) != wire.RecordHeaderLen+h.Length || !c.protectedRecord(d, h.Type) {
+			// A TLS 1.3 middlebox change_cipher_spec is plaintext.
+			continue
+		}
+		hdr, pb := p.bytes[:wire.RecordHeaderLen], p.bytes[wire.RecordHeaderLen:]
+		tried++
+		if _, _, err := trial.Open(hdr, pb); err == nil {
+			return verdictAltered, nil
+		}
+		if app != nil {
+			if _, _, err := app.d.Clone().Open(hdr, pb); err == nil {
+				return verdictUndecided, app
+			}
+		}
+		trial.Skip(pb)
+	}
+	switch {
+	case tried > 0:
+		return verdictWrong, nil
+	case final:
+		return verdictUndecided, nil
+	}
+	return verdictWait, nil
+}
+
+// appAfter returns, for the key of a TLS 1.3 handshake traffic secret, the
+// key of the side's application traffic secret, which protects its records
+// after its Finished (RFC 8446, Section 7.1); else nil.
+func (c *Conn) appAfter(k *keyState) *keyState {
+	switch {
+	case c.version != wire.VersionTLS13:
+	case k.name == keylog.LabelClientHandshakeTrafficSecret:
+		return c.key13(keylog.LabelClientTrafficSecret0)
+	case k.name == keylog.LabelServerHandshakeTrafficSecret:
+		return c.key13(keylog.LabelServerTrafficSecret0)
 	}
 	return nil
+}
+
+// isTraffic0 reports whether k is the key of a TLS 1.3 application traffic
+// secret of generation 0.
+func isTraffic0(k *keyState) bool {
+	return k.name == keylog.LabelClientTrafficSecret0 || k.name == keylog.LabelServerTrafficSecret0
+}
+
+// judged applies the verdict on the first record of d that did not open
+// under m's key, and returns the record's error.
+func (c *Conn) judged(d *direction, m *SecretMismatchError, body []byte, v verdict, next *keyState) error {
+	k := m.key
+	switch v {
+	case verdictWrong:
+		// The side's later records carry the same error.
+		k.wrong = true
+		return m
+	case verdictAltered:
+		if k == d.next {
+			d.cur, d.next = k, nil
+			if isTraffic0(k) {
+				d.appKeys, d.keyErr = true, ""
+			}
+		}
+		k.judged = true
+		d.uncheckedIV = k.d.Skip(body)
+		return &AlteredRecordError{Side: d.side, After: true, Err: m.Err}
+	}
+	k.judged = true
+	if next != nil {
+		// The next records open with the application traffic secret.
+		d.next = next
+		return &UndecidedRecordError{Mismatch: m, Next: next.name}
+	}
+	d.uncheckedIV = k.d.Skip(body)
+	return &UndecidedRecordError{Mismatch: m}
 }
 
 // fromKeyLog says where a TLS 1.3 traffic secret came from.
@@ -220,6 +420,7 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		seq := d.cur.d.Seq()
 		ct, p, err := c.open(d.cur, hdr, body)
 		if err == nil {
+			d.cur.opened = true
 			return ct, p, seq, nil
 		}
 		firstErr, mismatch = err, c.mismatch(d, d.cur, err)
@@ -228,11 +429,12 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		seq := d.next.d.Seq()
 		ct, p, err := c.open(d.next, hdr, body)
 		if err == nil {
-			if d.cur == nil && (d.next.name == keylog.LabelClientTrafficSecret0 || d.next.name == keylog.LabelServerTrafficSecret0) {
+			if isTraffic0(d.next) {
 				// The first record the traffic secret opens: the
 				// side's application records start here.
 				d.appKeys, d.keyErr = true, ""
 			}
+			d.next.opened = true
 			d.cur, d.next = d.next, nil
 			return ct, p, seq, nil
 		}
@@ -251,6 +453,19 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 	}
 	if mismatch != nil {
 		return 0, nil, 0, mismatch
+	}
+	var te *tlscrypt.Error
+	if k := d.cur; k != nil && k.opened && (d.next == nil || isTraffic0(d.next)) && errors.As(firstErr, &te) && unauthentic(te) {
+		// The key opened the side's records before: this one was
+		// altered, and the next ones go on after its sequence number.
+		// The side's TLS 1.3 handshake records may have ended with it
+		// (its Finished): the next ones are tried with the application
+		// traffic secret too.
+		d.uncheckedIV = k.d.Skip(body)
+		if d.next == nil {
+			d.next = c.appAfter(k)
+		}
+		return 0, nil, 0, &AlteredRecordError{Side: d.side, Err: te}
 	}
 	return 0, nil, 0, fmt.Errorf("decryption failed: %w", firstErr)
 }
@@ -505,6 +720,7 @@ func (c *Conn) decryptEarly(d *direction, hdr, body []byte) (uint8, []byte, uint
 			continue
 		}
 		if ct, p, err := c.open(k, hdr, body); err == nil {
+			k.opened = true
 			d.cur = k
 			return ct, p, 0, nil
 		}
@@ -656,6 +872,7 @@ func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, u
 		if err != nil {
 			continue
 		}
+		k.opened = true
 		if i == 1 {
 			d.cur, d.next = d.next, nil
 		}

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,8 @@ func TestSecretMismatch(t *testing.T) {
 		// (both, for CLIENT_RANDOM).
 		sides []Side
 	}{
-		{"illustrated-tls13", illustrated13, keylog.LabelClientTrafficSecret0, []Side{Client}},
+		// The client sends one record under each of its secrets, which
+		// leaves the cause unknown: see TestAlteredRecord.
 		{"illustrated-tls13", illustrated13, keylog.LabelServerHandshakeTrafficSecret, []Side{Server}},
 		{"illustrated-tls12", illustrated12, keylog.LabelClientRandom, []Side{Client, Server}},
 	} {
@@ -96,7 +98,111 @@ func TestRecordFailsAfterOthers(t *testing.T) {
 	}
 	c.Close()
 	last := events[len(events)-1]
-	if want := "decryption failed: tlscrypt: record 2: authentication tag mismatch"; last.Type != TypeEncryptedRecord || last.Error != want {
+	want := (&AlteredRecordError{Side: Server, Err: &tlscrypt.Error{Seq: 2, Reason: tlscrypt.ReasonBadTag}}).Error()
+	if last.Type != TypeEncryptedRecord || last.Error != want {
 		t.Errorf("the server's altered record: %s %q, want an encrypted record %q", last.Type, last.Error, want)
+	}
+}
+
+// TestAlteredRecord changes a byte of the ciphertext of one protected
+// record of the Illustrated TLS 1.3 and TLS 1.2 connections, the first
+// of its side under its key, and checks what the records after it say of
+// it: when the next record of the side opens with the same key at the
+// next sequence number, the record was altered (AlteredRecordError) and
+// the side's records after it decrypt; when the record is the last under
+// its key, the two causes cannot be told apart (UndecidedRecordError),
+// and the records after it under the next key decrypt. The connection is
+// fed in one piece, flight by flight, and a byte at a time: the
+// verdict waits for the side's next record, in order.
+func TestAlteredRecord(t *testing.T) {
+	for _, tc := range []struct {
+		dir     string
+		flights []flight
+		file    string
+		side    Side
+		// altered: the next record opens; else next names the secret
+		// of the side's records after it ("" for none).
+		altered bool
+		secret  string
+		next    string
+	}{
+		{"illustrated-tls13", illustrated13, "serverencextensions", Server, true, "", ""},
+		{"illustrated-tls13", illustrated13, "clientencfinished", Client, false, keylog.LabelClientHandshakeTrafficSecret, keylog.LabelClientTrafficSecret0},
+		{"illustrated-tls13", illustrated13, "clientencdata", Client, false, keylog.LabelClientTrafficSecret0, ""},
+		{"illustrated-tls13", illustrated13, "serverencticket1", Server, true, "", ""},
+		{"illustrated-tls12", illustrated12, "clientfinished", Client, true, "", ""},
+		{"illustrated-tls12", illustrated12, "serverfinished", Server, true, "", ""},
+	} {
+		var whole []byte
+		for _, chunk := range []int{0, 1} {
+			var events []*Event
+			s := NewSession(time.Unix(0, 0), loadKeys(t, tc.dir), func(ev *Event) { events = append(events, ev.Clone()) })
+			c := s.NewConn(1, false)
+			frame := 0
+			for i, f := range tc.flights {
+				b := bytes.Clone(testdata(t, tc.dir, "caps", f.file))
+				if f.file == tc.file {
+					// In the AEAD tag's reach; for AES-CBC, in its
+					// first block, past the explicit IV, which
+					// leaves the padding whole: the MAC fails.
+					at := len(b) - 20
+					if tc.dir == "illustrated-tls12" {
+						at = 5 + 16 + 1
+					}
+					b[at] ^= 0x10
+					frame = i + 1
+				}
+				if chunk == 0 {
+					c.Feed(f.from, Stamp{Frame: i + 1}, b)
+					continue
+				}
+				for j := range b {
+					c.Feed(f.from, Stamp{Frame: i + 1}, b[j:j+1])
+				}
+			}
+			c.Close()
+			var text []string
+			var bad *Event
+			decrypted := 0
+			for _, ev := range events {
+				text = append(text, fmt.Sprintf("%d %s %s %s", ev.Frame, ev.From, ev.Type, ev.Error))
+				switch {
+				case ev.Frame == frame:
+					bad = ev
+				case ev.Frame > frame && ev.From == tc.side && ev.Record != nil && ev.Record.Encrypted:
+					if ev.Type == TypeEncryptedRecord || ev.Error != "" {
+						t.Errorf("%s %s altered: a record after it: %s %q", tc.dir, tc.file, ev.Type, ev.Error)
+					}
+					decrypted++
+				}
+			}
+			if bad == nil || bad.Type != TypeEncryptedRecord {
+				t.Fatalf("%s %s altered: no encrypted record at frame %d:\n%s", tc.dir, tc.file, frame, strings.Join(text, "\n"))
+			}
+			reason := tlscrypt.ReasonBadTag
+			if tc.dir == "illustrated-tls12" {
+				reason = tlscrypt.ReasonBadMAC
+			}
+			var want string
+			if tc.altered {
+				want = (&AlteredRecordError{Side: tc.side, After: true, Err: &tlscrypt.Error{Reason: reason}}).Error()
+			} else {
+				want = (&UndecidedRecordError{Next: tc.next, Mismatch: &SecretMismatchError{Side: tc.side, Secret: tc.secret,
+					ClientRandom: testdata(t, tc.dir, "caps", "clienthello")[11 : 11+32], Err: &tlscrypt.Error{Reason: reason}}}).Error()
+			}
+			if bad.Error != want {
+				t.Errorf("%s %s altered (chunk %d): %q, want %q", tc.dir, tc.file, chunk, bad.Error, want)
+			}
+			if (tc.altered || tc.next != "") && decrypted == 0 {
+				t.Errorf("%s %s altered: none of the %s's records after it decrypted:\n%s", tc.dir, tc.file, tc.side, strings.Join(text, "\n"))
+			}
+			// The same events in the same order, however fed.
+			got := []byte(strings.Join(text, "\n"))
+			if chunk == 0 {
+				whole = got
+			} else if !bytes.Equal(got, whole) {
+				t.Errorf("%s %s altered, fed in chunks of %d:\n%s\nwant\n%s", tc.dir, tc.file, chunk, got, whole)
+			}
+		}
 	}
 }

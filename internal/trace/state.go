@@ -143,6 +143,24 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		}
 	}
 	ctype, plain, seq, err := c.decrypt(d, rec[:wire.RecordHeaderLen], body)
+	var m *SecretMismatchError
+	if err != nil && errors.As(err, &m) && m.key != nil && !m.key.wrong {
+		// The first record under a secret's key does not open: the
+		// side's next records tell whether the secret is wrong or the
+		// record was altered. Until one comes, this one is held, and
+		// the connection's records after it.
+		var later []pendingRecord
+		if len(c.pending) > 0 {
+			later = c.pending[1:]
+		}
+		v, next := c.judge(d, m, body, later, force)
+		if v == verdictWait {
+			d.awaiting = true
+			return false
+		}
+		d.awaiting = false
+		err = c.judged(d, m, body, v, next)
+	}
 	if err != nil {
 		fields := field.NewObject("")
 		fields.AddUint("length", uint64(len(body)))
@@ -158,6 +176,10 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	}
 	if null != nil {
 		info.Encrypted, info.MAC = false, MACVerified
+	}
+	if d.uncheckedIV {
+		d.uncheckedIV = false
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Text: "its IV is the last ciphertext block of the record before, which did not authenticate and which this record's MAC does not cover (TLS 1.0 with encrypt_then_mac, RFC 7366): its first block of plaintext may be altered"})
 	}
 	if d.resynced {
 		d.resynced = false

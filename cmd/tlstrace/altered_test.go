@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+)
+
+// TestReadAlteredRecord captures openssl s_client sending two lines to
+// openssl s_server -rev, which sends them back reversed, over TLS 1.3 and
+// over TLS 1.2 with AES-128-GCM, and changes one byte of the ciphertext of three records in
+// the capture: the server's EncryptedExtensions and the client's first
+// application data record (TLS 1.3), and the client's Finished, its first
+// protected record (TLS 1.2). Each is the first record of its side under
+// its key, which a key log line of another session fails to open alike:
+// the side's next record opening with the same key at the next sequence
+// number tells them apart. Each altered record is reported as not
+// authenticated, its bytes changed, not the key log line blamed, and
+// every other record decrypts. With the key log's CLIENT_TRAFFIC_SECRET_0
+// changed instead, the client's application records still blame the line
+// (SecretMismatchError). tshark, reading the altered capture, leaves the
+// three records encrypted too.
+func TestReadAlteredRecord(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	port := 23000 + os.Getpid()%1000
+	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-rev", "-quiet")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, port)
+	keylog := filepath.Join(dir, "keys.txt")
+	full := filepath.Join(dir, "full.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
+	for _, args := range [][]string{{"-tls1_3"}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}} {
+		// s_client sends each line it reads as a record: two, a
+		// moment apart, then close_notify at the end of its input.
+		cmd := exec.Command("openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
+			"-servername", "localhost", "-CAfile", filepath.Join(dir, "ca.pem"), "-keylogfile", keylog, "-no_ign_eof"}, args...)...)
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &outb, &outb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{"first line\n", "second line\n"} {
+			time.Sleep(300 * time.Millisecond)
+			in.Write([]byte(line))
+		}
+		time.Sleep(300 * time.Millisecond)
+		in.Close()
+		if err := cmd.Wait(); err != nil || !strings.Contains(outb.String(), "enil dnoces") {
+			t.Fatalf("s_client %v: %v\n%s", args, err, outb.String())
+		}
+	}
+	stop()
+	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
+
+	// Each side's records, from the stream bytes tshark gives.
+	records := map[string][][]byte{} // "stream side"
+	streams := map[string][]byte{}
+	out := tshark(t, "-r", full, "-Y", "tcp.len>0", "-T", "fields", "-E", "separator=/t",
+		"-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.payload")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			continue
+		}
+		side := "client"
+		if f[1] == strconv.Itoa(port) {
+			side = "server"
+		}
+		b, err := hex.DecodeString(f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams[f[0]+" "+side] = append(streams[f[0]+" "+side], b...)
+	}
+	for k, b := range streams {
+		for len(b) >= 5 {
+			n := 5 + (int(b[3])<<8 | int(b[4]))
+			if n > len(b) {
+				t.Fatalf("%s: a record of %d bytes past the end of the stream (a segment sent twice?)", k, n)
+			}
+			records[k] = append(records[k], b[:n])
+			b = b[n:]
+		}
+	}
+	// nth returns the n-th record (from 0) of type typ of a side.
+	nth := func(key string, typ byte, n int) []byte {
+		for _, r := range records[key] {
+			if r[0] == typ {
+				if n == 0 {
+					return r
+				}
+				n--
+			}
+		}
+		var types []byte
+		for _, r := range records[key] {
+			types = append(types, r[0])
+		}
+		t.Fatalf("%s: no record %d of type %d (types %v)", key, n, typ, types)
+		return nil
+	}
+	targets := []alteredRecord{
+		// TLS 1.3: the server's first protected record is its
+		// EncryptedExtensions; the client's second, after its Finished,
+		// its first application data.
+		{1, "server", nth("0 server", 23, 0), 6, "TLS 1.3 EncryptedExtensions"},
+		{1, "client", nth("0 client", 23, 1), 6, "TLS 1.3 first application data"},
+		// TLS 1.2: the client's Finished follows its change_cipher_spec;
+		// its ciphertext follows the 8-byte explicit nonce.
+		{2, "client", nth("1 client", 22, 2), 5 + 8 + 2, "TLS 1.2 AES-GCM Finished"},
+	}
+	pcap, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets {
+		needle := tg.rec[:min(len(tg.rec), 24)]
+		if bytes.Count(pcap, needle) != 1 {
+			t.Fatalf("%s: its first bytes are %d times in the capture", tg.what, bytes.Count(pcap, needle))
+		}
+		pcap[bytes.Index(pcap, needle)+tg.at] ^= 0x01
+	}
+	altered := filepath.Join(dir, "altered.pcapng")
+	if err := os.WriteFile(altered, pcap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	events := runJSON(t, "read", altered, "--keylog", keylog, "--json")
+	checkInOrder(t, events)
+	said := map[string]int{}
+	decrypted := map[string]int{}
+	for _, ev := range events {
+		key := fmt.Sprintf("%d %s", ev.Conn, ev.From)
+		switch {
+		case ev.Type == "encrypted_record":
+			said[key]++
+			want := fmt.Sprintf("not authenticated: record 0 of the %s (", ev.From)
+			if !strings.HasPrefix(ev.Error, want) || !strings.Contains(ev.Error, "its bytes differ from those that were sent") {
+				t.Errorf("conn %d frame %d: %s's encrypted record: %q", ev.Conn, ev.Frame, ev.From, ev.Error)
+			}
+		case ev.Layer == "tls" && ev.Record != nil && ev.Record.Encrypted:
+			decrypted[key]++
+		}
+	}
+	for _, tg := range targets {
+		key := fmt.Sprintf("%d %s", tg.conn, tg.side)
+		if said[key] != 1 || decrypted[key] < 2 {
+			t.Errorf("%s altered: %d records of the %s of conn %d not authenticated (want 1), %d decrypted", tg.what, said[key], tg.side, tg.conn, decrypted[key])
+		}
+	}
+	if said["2 server"] != 0 || decrypted["2 server"] < 2 {
+		t.Errorf("conn 2: %d server records not authenticated, %d decrypted", said["2 server"], decrypted["2 server"])
+	}
+	// tshark leaves the altered records encrypted, and, counting no
+	// sequence number for them, the records of their side after them
+	// under the same key.
+	afterAltered := oracleRule{
+		why: "after a record that does not authenticate, tlstrace opens the side's records under the same key at the sequence numbers after its own; tshark leaves them encrypted",
+		same: func(conn int, got, want oracleStep) bool {
+			altered := slices.ContainsFunc(targets, func(tg alteredRecord) bool { return tg.conn == conn && tg.side == got.from })
+			return altered && want.kind == "encrypted_record" && got.kind != "encrypted_record" &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+	}
+	checkOracle(t, oracleCase{pcap: altered, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{afterAltered}})
+
+	// The key log line wrong, the capture as it was: the line is blamed.
+	b, err := os.ReadFile(keylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "CLIENT_TRAFFIC_SECRET_0" {
+			digit := byte('0')
+			if f[2][10] == '0' {
+				digit = '1'
+			}
+			line = f[0] + " " + f[1] + " " + f[2][:10] + string(digit) + f[2][11:]
+		}
+		lines = append(lines, line)
+	}
+	bad := filepath.Join(dir, "bad-keys.txt")
+	if err := os.WriteFile(bad, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events = runJSON(t, "read", full, "--keylog", bad, "--json")
+	n := 0
+	for _, ev := range events {
+		if ev.Type != "encrypted_record" {
+			continue
+		}
+		n++
+		if ev.Conn != 1 || ev.From != "client" || !strings.HasPrefix(ev.Error, "decryption failed: the key log's CLIENT_TRAFFIC_SECRET_0 for client random ") ||
+			!strings.Contains(ev.Error, "does not open the client's records (record 0: authentication tag mismatch): the line does not belong to this session") {
+			t.Errorf("conn %d frame %d: %s's encrypted record: %q", ev.Conn, ev.Frame, ev.From, ev.Error)
+		}
+	}
+	if n < 2 {
+		t.Errorf("the wrong CLIENT_TRAFFIC_SECRET_0 leaves %d client records encrypted, want its lines' and its alert's", n)
+	}
+	checkOracle(t, oracleCase{pcap: full, keylog: bad, decodeAs: decodeAs, events: events})
+}
+
+// alteredRecord is a record of a capture whose byte at is changed.
+type alteredRecord struct {
+	conn int
+	side string
+	rec  []byte
+	at   int // from the record's start
+	what string
+}
