@@ -140,6 +140,11 @@ func VerifyChain(certs []*x509.Certificate, o Options) *Result {
 
 // Verify verifies leaf and explains the chain.
 func Verify(leaf *x509.Certificate, o Options) *Result {
+	// A critical nameConstraints extension whose directoryName subtrees
+	// crypto/x509 does not handle is checked here (ownNameConstraints):
+	// crypto/x509 is not to refuse it as not understood.
+	leaf = understood(leaf)
+	o.Intermediates, o.Roots = allUnderstood(o.Intermediates), allUnderstood(o.Roots)
 	at := o.At
 	if at.IsZero() {
 		at = time.Now()
@@ -273,6 +278,14 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 			r.Valid, r.Err = false, nerr
 		}
 	}
+	if r.Valid {
+		// Nor with a name that a CA's directoryName or e-mail
+		// constraints rule out, which crypto/x509 does not check and
+		// OpenSSL does (ownNameConstraints).
+		if nerr := ownNameConstraints(path); nerr != nil {
+			r.Valid, r.Err = false, nerr
+		}
+	}
 	if r.Valid && fallback {
 		// Stricter than curl and OpenSSL: the host the common name
 		// stands for is held to the constraints, whatever the common
@@ -280,6 +293,15 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		// would hold it in a subjectAltName.
 		if nerr := fallbackConstraints(path, o.Name); nerr != nil {
 			r.Valid, r.Err, r.beyondCurl = false, nerr, true
+		}
+	}
+	if r.Valid {
+		// Nor with a certificate whose extended key usage allows the
+		// purpose only through anyExtendedKeyUsage, or a leaf whose
+		// Netscape certificate type leaves it out, which OpenSSL
+		// refuses (purposeCheck).
+		if perr := purposeCheck(r.Links, purpose); perr != nil {
+			r.Valid, r.Err = false, perr
 		}
 	}
 	if r.Valid {
@@ -398,7 +420,12 @@ func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, 
 				return fmt.Sprintf("the key usage of the CA %s (%s) lacks keyCertSign: it may not sign certificates", subject, c.Detail),
 					"reissue the CA with keyUsage keyCertSign (and cRLSign)"
 			case "extended_key_usage":
+				if anyOnly(l.Cert, purpose) {
+					return purposeCause(&PurposeError{Cert: l.Cert, Role: l.Role, Purpose: purpose, AnyEKU: true})
+				}
 				return ekuCause(l.Cert, l.Role == "leaf", purpose)
+			case "netscape_cert_type":
+				return purposeCause(&PurposeError{Cert: l.Cert, Role: l.Role, Purpose: purpose})
 			case "name_constraints":
 				return fmt.Sprintf("the name constraints of %s rule out the certificate: %s", subject, c.Detail),
 					"issue the certificate from a CA allowed to sign these names"
@@ -827,15 +854,15 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 			err := c.VerifyHostname(name)
 			switch {
 			case err != nil && fallback:
-				add("host_name", true, "%s matches the common name %q: the certificate has no subject alternative names, and the common-name fallback (as %s) was asked for", name, c.Subject.CommonName, fallsBack(name, "does", "do"))
+				add("host_name", true, "%s matches the common name %q: the certificate has %s, and the common-name fallback (as %s) was asked for", name, c.Subject.CommonName, noHostSANs(c), fallsBack(name, "does", "do"))
 			case err != nil && noSANs(c) && c.Subject.CommonName == "":
-				add("host_name", false, "the certificate has no subject alternative names and no common name: it names no host")
+				add("host_name", false, "the certificate has %s and no common name: it names no host", noHostSANs(c))
 			case err != nil && noSANs(c) && !CommonNameMatches(c, name):
-				add("host_name", false, "the certificate has no subject alternative names, and its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)",
-					c.Subject.CommonName, name)
+				add("host_name", false, "the certificate has %s, and its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)",
+					noHostSANs(c), c.Subject.CommonName, name)
 			case err != nil && noSANs(c):
-				add("host_name", false, "the certificate has no subject alternative names; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (%s)",
-					c.Subject.CommonName, name, fallsBack(name, "falls back to it", "fall back to it"))
+				add("host_name", false, "the certificate has %s; its common name %q is not used for %s since RFC 6125 and the CA/Browser Forum rules (%s)",
+					noHostSANs(c), c.Subject.CommonName, name, fallsBack(name, "falls back to it", "fall back to it"))
 			case err != nil && sanTypeMismatch(c, name) != "":
 				add("host_name", false, "%s", sanTypeMismatch(c, name))
 			case err != nil:
@@ -847,15 +874,16 @@ func explainLink(c, issuer *x509.Certificate, i, n int, path []*x509.Certificate
 		}
 	}
 	if len(c.ExtKeyUsage) > 0 || len(c.UnknownExtKeyUsage) > 0 {
-		ok := slices.Contains(c.ExtKeyUsage, purpose) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageAny)
-		var names []string
-		for _, u := range c.ExtKeyUsage {
-			names = append(names, u.String())
+		if anyOnly(c, purpose) {
+			add("extended_key_usage", false, "%s (needed: %s): anyExtendedKeyUsage does not stand for %s to OpenSSL, curl and Firefox (crypto/x509 takes it)", ekuList(c), purpose, purpose)
+		} else {
+			add("extended_key_usage", ekuAllows(c, purpose), "%s (needed: %s)", ekuList(c), purpose)
 		}
-		for _, u := range c.UnknownExtKeyUsage {
-			names = append(names, u.String())
-		}
-		add("extended_key_usage", ok, "%s (needed: %s)", strings.Join(names, ", "), purpose.String())
+	}
+	if bits, ok := netscapeCertType(c); ok && i == 0 {
+		// A CA's is read only without basicConstraints (purpose.go).
+		need, name := nsNeeded(purpose)
+		add("netscape_cert_type", bits&need != 0, "%s (needed: %s)", nsTypeNames(bits), name)
 	}
 	return l
 }
@@ -927,76 +955,108 @@ func nameConstraints(c *x509.Certificate) string {
 	if len(c.ExcludedURIDomains) > 0 {
 		parts = append(parts, "excluded URI "+strings.Join(c.ExcludedURIDomains, ", "))
 	}
+	if nc, ok := parseOwnConstraints(c); ok {
+		parts = append(parts, nc.describe()...)
+	}
 	return strings.Join(parts, "; ")
 }
 
 // checkNameConstraints tells which names of the certificates below a CA
-// (leaf first; those with a subjectAltName, as crypto/x509 checks them)
-// the CA's constraints rule out ("" when none): DNS names, addresses,
-// e-mail addresses (a mailbox exactly, or by its domain as a DNS name)
-// and URIs (by their host as a DNS name; one without a host name cannot
-// be matched, RFC 5280, Section 4.2.1.10). The leaf's common names that
-// OpenSSL holds to the DNS constraints (cnDNSIDs) count as DNS names.
+// (leaf first) the CA's constraints rule out ("" when none): those of
+// their subjectAltNames, as crypto/x509 checks them, DNS names,
+// addresses, e-mail addresses (a mailbox exactly, or by its host) and
+// URIs (by their host as a DNS name; one without a host name cannot be
+// matched, RFC 5280, Section 4.2.1.10); and those OpenSSL checks besides
+// (ownNameViolations): subjects and directoryName entries against the
+// directoryName subtrees, and the subjects' emailAddress attributes. The
+// leaf's common names that OpenSSL holds to the DNS constraints
+// (cnDNSIDs) count as DNS names. Each name is said to fall outside the
+// permitted subtrees or inside an excluded one.
 //
 // host, when the leaf's common name stands for it (the fallback), counts
 // too (fallbackHostAllowed).
 func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, host string) string {
-	var out []string
-	allowed := func(permitted, excluded []string, in func(string) bool) bool {
-		ok := len(permitted) == 0
-		for _, p := range permitted {
-			ok = ok || in(p)
-		}
-		for _, e := range excluded {
-			ok = ok && !in(e)
-		}
-		return ok
-	}
-	n := 0 // names ruled out
-	for i, c := range below {
-		var bad []string
-		var cnBad []string
-		for _, d := range c.DNSNames {
-			if !dnsAllowed(ca, d) {
-				bad = append(bad, d)
+	// outside and excluded are the phrases of the names outside the
+	// permitted subtrees and inside an excluded one; nOut and nEx count
+	// the names.
+	var outside, excluded []string
+	var nOut, nEx int
+	verdict := func(permitted, excl []string, in func(string) bool) string {
+		for _, e := range excl {
+			if in(e) {
+				return "excluded"
 			}
+		}
+		if len(permitted) == 0 {
+			return ""
+		}
+		for _, p := range permitted {
+			if in(p) {
+				return ""
+			}
+		}
+		return "outside"
+	}
+	dnsVerdict := func(d string) string {
+		return verdict(ca.PermittedDNSDomains, ca.ExcludedDNSDomains, func(k string) bool { return domainIn(d, k) })
+	}
+	ipVerdict := func(ip net.IP) string {
+		for _, n := range ca.ExcludedIPRanges {
+			if n.Contains(ip) {
+				return "excluded"
+			}
+		}
+		if len(ca.PermittedIPRanges) == 0 {
+			return ""
+		}
+		for _, n := range ca.PermittedIPRanges {
+			if n.Contains(ip) {
+				return ""
+			}
+		}
+		return "outside"
+	}
+	for i, c := range below {
+		var bad, bex []string
+		var cnBad, cnEx []string
+		sort := func(v, name string, out, ex *[]string) {
+			switch v {
+			case "outside":
+				*out = append(*out, name)
+			case "excluded":
+				*ex = append(*ex, name)
+			}
+		}
+		for _, d := range c.DNSNames {
+			sort(dnsVerdict(d), d, &bad, &bex)
 		}
 		if i == 0 {
 			ids, nul := cnDNSIDs(c)
 			for _, d := range ids {
-				if !dnsAllowed(ca, d) {
-					cnBad = append(cnBad, d)
-				}
+				sort(dnsVerdict(d), d, &cnBad, &cnEx)
 			}
 			if nul {
 				cnBad = append(cnBad, fmt.Sprintf("%q (a NUL byte inside, which OpenSSL refuses under any name constraints)", c.Subject.CommonName))
 			}
 			if host != "" && !slices.Contains(ids, c.Subject.CommonName) && !fallbackHostAllowed(ca, host) {
-				out = append(out, fmt.Sprintf("the host name %s, for which the leaf's common name %q stands (curl and OpenSSL hold no common name without a dot, nor a wildcard, to the constraints, and accept it; tlstrace holds the name the common name stands for to them, as it would a subjectAltName)",
-					host, c.Subject.CommonName))
-				n++
+				v := dnsVerdict(host)
+				if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
+					v = ipVerdict(ip)
+				}
+				phrase := fmt.Sprintf("the host name %s, for which the leaf's common name %q stands (curl and OpenSSL hold no common name without a dot, nor a wildcard, to the constraints, and accept it; tlstrace holds the name the common name stands for to them, as it would a subjectAltName)",
+					host, c.Subject.CommonName)
+				if v == "excluded" {
+					excluded, nEx = append(excluded, phrase), nEx+1
+				} else {
+					outside, nOut = append(outside, phrase), nOut+1
+				}
 			}
 		}
 		for _, ip := range c.IPAddresses {
-			permitted := len(ca.PermittedIPRanges) == 0
-			for _, n := range ca.PermittedIPRanges {
-				if n.Contains(ip) {
-					permitted = true
-				}
-			}
-			for _, n := range ca.ExcludedIPRanges {
-				if n.Contains(ip) {
-					permitted = false
-				}
-			}
-			if !permitted {
-				bad = append(bad, ip.String())
-			}
+			sort(ipVerdict(ip), ip.String(), &bad, &bex)
 		}
 		for _, e := range c.EmailAddresses {
-			if !allowed(ca.PermittedEmailAddresses, ca.ExcludedEmailAddresses, func(k string) bool { return emailIn(e, k) }) {
-				bad = append(bad, e)
-			}
+			sort(emailVerdict(ca, e), e, &bad, &bex)
 		}
 		for _, u := range c.URIs {
 			host := u.Hostname()
@@ -1004,48 +1064,71 @@ func checkNameConstraints(ca *x509.Certificate, below []*x509.Certificate, host 
 				bad = append(bad, u.String()+" (no host name to match)")
 				continue
 			}
-			if !allowed(ca.PermittedURIDomains, ca.ExcludedURIDomains, func(k string) bool { return domainIn(host, k) }) {
-				bad = append(bad, u.String())
-			}
+			sort(verdict(ca.PermittedURIDomains, ca.ExcludedURIDomains, func(k string) bool { return domainIn(host, k) }), u.String(), &bad, &bex)
 		}
+		own, ownEx := ownNameViolations(ca, c, i == 0)
+		bad, bex = append(bad, own...), append(bex, ownEx...)
 		whose := "the leaf's "
 		if i > 0 {
 			whose = named(c) + "'s "
 		}
-		if len(bad) > 0 {
-			out = append(out, whose+strings.Join(bad, ", "))
-		}
-		if len(cnBad) > 0 {
+		cn := func(names []string) string {
 			what, kind := "common name", "a host name"
-			if len(cnBad) > 1 {
+			if len(names) > 1 {
 				what, kind = "common names", "host names"
 			}
-			out = append(out, fmt.Sprintf("the leaf's %s %s (%s, which OpenSSL and curl check against the DNS constraints when the subjectAltName has no DNS name)",
-				what, strings.Join(cnBad, ", "), kind))
+			return fmt.Sprintf("the leaf's %s %s (%s, which OpenSSL and curl check against the DNS constraints when the subjectAltName has no DNS name)",
+				what, strings.Join(names, ", "), kind)
 		}
-		n += len(bad) + len(cnBad)
+		if len(bad) > 0 {
+			outside = append(outside, whose+strings.Join(bad, ", "))
+		}
+		if len(cnBad) > 0 {
+			outside = append(outside, cn(cnBad))
+		}
+		if len(bex) > 0 {
+			excluded = append(excluded, whose+strings.Join(bex, ", "))
+		}
+		if len(cnEx) > 0 {
+			excluded = append(excluded, cn(cnEx))
+		}
+		nOut += len(bad) + len(cnBad)
+		nEx += len(bex) + len(cnEx)
+	}
+	var out []string
+	switch {
+	case nOut == 1:
+		out = append(out, strings.Join(outside, "; ")+" falls outside them")
+	case nOut > 1:
+		out = append(out, strings.Join(outside, "; ")+" fall outside them")
 	}
 	switch {
-	case n == 1:
-		return strings.Join(out, "; ") + " falls outside them"
-	case n > 1:
-		return strings.Join(out, "; ") + " fall outside them"
+	case nEx == 1:
+		out = append(out, strings.Join(excluded, "; ")+" falls inside an excluded subtree")
+	case nEx > 1:
+		out = append(out, strings.Join(excluded, "; ")+" fall inside excluded subtrees")
 	}
-	return ""
+	return strings.Join(out, "; ")
 }
 
 // emailIn tells whether the e-mail address addr is within an e-mail
-// constraint: the same mailbox (the domain's case aside) for one with an
-// @, else a domain, matched as a DNS name.
+// constraint, as RFC 5280, Section 4.2.1.10 and OpenSSL (nc_email) read
+// one: with an @, that mailbox (the host's case aside); beginning with a
+// dot, any mailbox on a host within that domain; else any mailbox on
+// that host, not on its subdomains (which crypto/x509 takes too).
 func emailIn(addr, constraint string) bool {
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
 		return false
 	}
+	host := addr[at+1:]
 	if c := strings.LastIndexByte(constraint, '@'); c >= 0 {
-		return addr[:at] == constraint[:c] && strings.EqualFold(addr[at+1:], constraint[c+1:])
+		return (c == 0 || addr[:at] == constraint[:c]) && strings.EqualFold(host, constraint[c+1:])
 	}
-	return domainIn(addr[at+1:], constraint)
+	if strings.HasPrefix(constraint, ".") {
+		return len(addr) > len(constraint) && strings.EqualFold(addr[len(addr)-len(constraint):], constraint)
+	}
+	return strings.EqualFold(host, constraint)
 }
 
 func domainIn(name, constraint string) bool {

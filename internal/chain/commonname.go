@@ -22,6 +22,23 @@ import (
 // subjectAltName: the certificates curl checks by their common name.
 func noSANs(c *x509.Certificate) bool { return len(c.DNSNames) == 0 && len(c.IPAddresses) == 0 }
 
+// noHostSANs says that c, which has no DNS name and no IP address in its
+// subjectAltName (noSANs), names no host there: "no subject alternative
+// names", or, when it lists others (e-mail addresses, URIs, …), "no DNS
+// name or IP address among its subject alternative names" and those it
+// lists.
+func noHostSANs(c *x509.Certificate) string {
+	names, ok := subjectAltNames(c)
+	if !ok || len(names) == 0 {
+		return "no subject alternative names"
+	}
+	list := strings.Join(names, ", ")
+	if len(names) > 6 {
+		list = fmt.Sprintf("%s, … %d names in all", strings.Join(names[:6], ", "), len(names))
+	}
+	return "no DNS name or IP address among its subject alternative names (only " + list + ")"
+}
+
 // CommonNameMatches reports whether leaf has no subjectAltName and the
 // common name of its subject matches name, as curl and OpenSSL match it: a
 // host name as crypto/x509 matches a DNS name (a wildcard in the leftmost
@@ -65,7 +82,11 @@ func sanFor(name string) string {
 func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result) (cause, fix string) {
 	san := sanFor(name)
 	reissue := fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s', or openssl x509 -req -extfile FILE with a line subjectAltName=%s)", san, san, san)
-	cause = fmt.Sprintf("the certificate is not valid for %s: it has no subjectAltName, only the common name %q, which Go and browsers do not use for the host name (RFC 6125)", name, leaf.Subject.CommonName)
+	none := "no subjectAltName"
+	if names, ok := subjectAltNames(leaf); ok && len(names) > 0 {
+		none = noHostSANs(leaf)
+	}
+	cause = fmt.Sprintf("the certificate is not valid for %s: it has %s, only the common name %q, which Go and browsers do not use for the host name (RFC 6125)", name, none, leaf.Subject.CommonName)
 	if !fallback.Valid && fallback.beyondCurl {
 		return fmt.Sprintf("%s; %s through the common-name fallback, but tlstrace refuses it even so: %s", cause, fallsBack(name, "accepts it", "accept it"), fallback.Cause),
 			reissue + " (from a CA whose name constraints permit the name)"

@@ -35,7 +35,10 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 	var insecure x509.InsecureAlgorithmError
 	var weak *WeakKeyError
 	var usage *LeafUsageError
+	var purposeErr *PurposeError
 	switch {
+	case errors.As(err, &purposeErr):
+		return purposeCause(purposeErr)
 	case errors.As(err, &weak):
 		return weakKeyCause(weak)
 	case errors.As(err, &usage):
@@ -53,7 +56,7 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 				cn = fmt.Sprintf("its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)", leaf.Subject.CommonName, name)
 			}
 			san := sanFor(name)
-			return fmt.Sprintf("the certificate is not valid for %s: it lists no names in subjectAltName, and %s", name, cn),
+			return fmt.Sprintf("the certificate is not valid for %s: it has %s, and %s", name, noHostSANs(leaf), cn),
 				fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s')", san, san)
 		}
 		if why := sanTypeMismatch(leaf, name); why != "" {

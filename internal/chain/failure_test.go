@@ -112,7 +112,9 @@ func TestIntermediateAnchor(t *testing.T) {
 // TestNameConstraintsEmailURI: a CA's e-mail and URI constraints are
 // checked, and shown, as its DNS ones: an Ed448 chain, which this package
 // judges, fails on them as crypto/x509 fails an ECDSA one, and names
-// within them pass alike (a mailbox exactly, a domain as a DNS name).
+// within them pass alike (a mailbox exactly, a host without a leading dot
+// as that host only, as RFC 5280 and OpenSSL read it: a mailbox on a
+// subdomain, which crypto/x509 takes, is outside).
 func TestNameConstraintsEmailURI(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -120,7 +122,8 @@ func TestNameConstraintsEmailURI(t *testing.T) {
 		uris   []string
 		valid  bool
 	}{
-		{"within", []string{"a@good.test", "b@sub.good.test", "boss@other.test"}, []string{"https://good.test/x", "https://www.good.test/"}, true},
+		{"within", []string{"a@good.test", "b@GOOD.test", "boss@other.test"}, []string{"https://good.test/x", "https://www.good.test/"}, true},
+		{"email on a subdomain", []string{"b@sub.good.test"}, nil, false},
 		{"email outside", []string{"a@evil.test"}, nil, false},
 		{"mailbox outside", []string{"Boss@other.test"}, nil, false},
 		{"URI outside", nil, []string{"https://evil.test/"}, false},

@@ -77,10 +77,11 @@ func weakKeyCause(e *WeakKeyError) (cause, fix string) {
 // for purpose, as OpenSSL's purpose checks ask (check_purpose_ssl_server,
 // check_purpose_ssl_client): a server's key signs (ECDHE, TLS 1.3),
 // decrypts the premaster secret (RSA key exchange) or agrees on it
-// (static ECDH); a client's key signs its CertificateVerify.
+// (static ECDH); a client's key signs its CertificateVerify or agrees
+// on the premaster secret (a static ECDH or DH client certificate).
 func leafUsages(purpose x509.ExtKeyUsage) x509.KeyUsage {
 	if purpose == x509.ExtKeyUsageClientAuth {
-		return x509.KeyUsageDigitalSignature
+		return x509.KeyUsageDigitalSignature | x509.KeyUsageKeyAgreement
 	}
 	return x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment | x509.KeyUsageKeyAgreement
 }
@@ -110,7 +111,7 @@ func leafUsage(links []Link, purpose x509.ExtKeyUsage) error {
 func leafUsageCause(e *LeafUsageError) (cause, fix string) {
 	what, need := "a server's key signs (digitalSignature), or decrypts or agrees on the key exchange (keyEncipherment, keyAgreement)", "digitalSignature (with keyEncipherment for an RSA key)"
 	if e.Purpose == x509.ExtKeyUsageClientAuth {
-		what, need = "a client's key signs its CertificateVerify (digitalSignature)", "digitalSignature"
+		what, need = "a client's key signs its CertificateVerify (digitalSignature) or agrees on the key exchange (keyAgreement)", "digitalSignature"
 	}
 	return fmt.Sprintf("the key usage of %s allows only %s, and %s; OpenSSL and curl refuse it (unsuitable certificate purpose), though crypto/x509 ignores a leaf's key usage",
 			named(e.Cert), keyUsages(e.Cert.KeyUsage), what),

@@ -73,6 +73,7 @@ func mirrorVerify(path []*x509.Certificate, name string, at time.Time, purpose x
 		if err != nil {
 			return fmt.Errorf("mirror of %q: %w", c.Subject, err)
 		}
+		m = understood(m)
 		mirrors[i], back[m] = m, c
 		parent, parentKey = m, key
 	}

@@ -18,7 +18,9 @@ import (
 //   - a leaf whose keyUsage allows only keyCertSign (openssl verify
 //     -purpose sslserver: unsuitable certificate purpose) is refused,
 //     though crypto/x509 ignores a leaf's key usage, so that no failed
-//     check stands under a valid verdict.
+//     check stands under a valid verdict;
+//   - a leaf whose subjectAltName holds only an e-mail address is said
+//     to have no DNS name or IP address there, not no subjectAltName.
 func TestLeafExplanationsAgainstOpenSSL(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	dir := t.TempDir()
@@ -36,6 +38,9 @@ func TestLeafExplanationsAgainstOpenSSL(t *testing.T) {
 		{"keycertsign-leaf", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyCertSign\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:leaf.example.test\n", "leaf.example.test", "key_usage",
 			`the key usage of "CN=leaf" allows only keyCertSign`, "reissue the certificate with keyUsage digitalSignature",
 			[]string{"-purpose", "sslserver"}},
+		{"email-only-san", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=email:a@example.com\n", "a.example.com", "host_name",
+			"it has no DNS name or IP address among its subject alternative names (only email:a@example.com), and its common name", "subjectAltName=DNS:a.example.com",
+			[]string{"-verify_hostname", "a.example.com"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, c.name+".ext"), []byte(c.ext), 0o644)
