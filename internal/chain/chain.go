@@ -5,10 +5,15 @@
 // hand), the validity window, basic constraints and path length, key usage,
 // extended key usage, name constraints and the host name.
 //
-// The verdict is crypto/x509's (Certificate.Verify); this package only
-// explains it, and checks the Ed448 and RSASSA-PSS signatures
-// crypto/x509 cannot, leaving the rest of such chains to crypto/x509 on a
-// mirror (mirror.go).
+// The verdict starts from crypto/x509's (Certificate.Verify), and is
+// never weaker: this package explains it, checks the Ed448 and
+// RSASSA-PSS signatures crypto/x509 cannot (leaving the rest of such
+// chains to crypto/x509 on a mirror, mirror.go), and adds the rules of
+// OpenSSL, and so of curl, that crypto/x509 leaves out (the purpose of
+// key usage, extended key usage and Netscape certificate type, the name
+// constraints on subject e-mail addresses and directory names, RSA keys
+// below 2048 bits; docs/architecture.md lists them), so that a chain curl
+// refuses is not shown trusted.
 package chain
 
 import (
