@@ -56,7 +56,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"no-san":           {"it has no subjectAltName, only the common name", "--cn-fallback"},
 		"self-signed":      {"is self-signed and not trusted", "trust it explicitly"},
 		"untrusted-root":   {"the chain ends at \"CN=tlstrace lab untrusted CA\", which is not a trusted CA", "--cacert"},
-		"incomplete-chain": {"issued by \"CN=tlstrace lab intermediate CA\", which was not sent", "add it to the chain file"},
+		"incomplete-chain": {"issued by \"CN=tlstrace lab intermediate CA\", which was not sent", "the server must send it after the certificate it signed"},
 		"sha1-chain":       {"is signed with ECDSA-SHA1, which is no longer accepted", "reissue it with a SHA-256"},
 		"rsa1024":          {`the leaf certificate "CN=localhost" has a 1024-bit RSA key`, "at least 2048 bits"},
 		"not-a-ca":         {`"CN=tlstrace lab server (not a CA)" signed a certificate but is not a CA`, "basicConstraints CA:TRUE"},

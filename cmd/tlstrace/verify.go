@@ -80,6 +80,7 @@ func certFileError(err error) error {
 func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr io.Writer) error {
 	opts := o.chain
 	opts.Purpose, opts.Thorough, opts.TrustWith, opts.FallbackWith = x509.ExtKeyUsageServerAuth, true, "--cacert FILE", "--cn-fallback"
+	opts.IntermediatesWith = "--untrusted"
 	switch o.purpose {
 	case "server":
 	case "client":
@@ -92,7 +93,7 @@ func runVerify(ctx context.Context, arg string, o *verifyOptions, stdout, stderr
 		if err != nil {
 			return fail(exitUsage, fmt.Errorf("--at %q: %w", o.at, err), timeHint)
 		}
-		opts.At = at
+		opts.At, opts.AtGiven, opts.AtWith = at, true, "--at "+o.at
 	}
 	// The connection flags are used only with a server, but checked with
 	// a file too: flags that conflict, or a value that cannot be used, are

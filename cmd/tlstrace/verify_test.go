@@ -89,20 +89,25 @@ func TestVerifyAgainstOpenSSL(t *testing.T) {
 		purpose   string
 		valid     bool
 		cause     string
+		// hint, when given, is in the fix; nohint is not.
+		hint, nohint string
 	}{
-		{"good", good, []string{inter}, "localhost", time.Time{}, "", true, ""},
-		{"expired", good, []string{inter}, "localhost", future, "", false, "expired on"},
-		{"not-yet-valid", good, []string{inter}, "localhost", past, "", false, "is not valid before"},
-		{"wrong-host", good, []string{inter}, "www.example.org", time.Time{}, "", false, "not valid for www.example.org"},
-		{"self-signed", self, nil, "localhost", time.Time{}, "", false, "self-signed"},
-		{"unknown-root", unknown, []string{filepath.Join(dir, "other.pem")}, "localhost", time.Time{}, "", false, "not a trusted CA"},
-		{"missing-intermediate", good, nil, "localhost", time.Time{}, "", false, `issued by "CN=Test Intermediate", which was not sent`},
-		{"sha1", sha1, []string{inter}, "localhost", time.Time{}, "", false, "SHA1"},
-		{"intermediate-ca-false", underNotCA, []string{notCA}, "localhost", time.Time{}, "", false, "not a CA"},
-		{"path-length", underSub, []string{path0, sub}, "localhost", time.Time{}, "", false, "path length"},
-		{"client-only-eku", clientOnly, []string{inter}, "localhost", time.Time{}, "", false, "extended key usage"},
-		{"client-only-eku-as-client", clientOnly, []string{inter}, "", time.Time{}, "client", true, ""},
-		{"name-constraints", outside, []string{constrained}, "localhost", time.Time{}, "", false, "name constraints"},
+		{"good", good, []string{inter}, "localhost", time.Time{}, "", true, "", "", ""},
+		// The time is the one given, not this machine's clock.
+		{"expired", good, []string{inter}, "localhost", future, "", false, "expired on",
+			"hint: the time given (--at " + future.UTC().Format(time.RFC3339) + ") is after the certificate's validity", "clock"},
+		{"not-yet-valid", good, []string{inter}, "localhost", past, "", false, "is not valid before",
+			"hint: the time given (--at " + past.UTC().Format(time.RFC3339) + ") is before the certificate's validity", "clock"},
+		{"wrong-host", good, []string{inter}, "www.example.org", time.Time{}, "", false, "not valid for www.example.org", "", ""},
+		{"self-signed", self, nil, "localhost", time.Time{}, "", false, "self-signed", "", ""},
+		{"unknown-root", unknown, []string{filepath.Join(dir, "other.pem")}, "localhost", time.Time{}, "", false, "not a trusted CA", "", ""},
+		{"missing-intermediate", good, nil, "localhost", time.Time{}, "", false, `issued by "CN=Test Intermediate", which was not sent`, "add it to the chain file after the certificate it signed", ""},
+		{"sha1", sha1, []string{inter}, "localhost", time.Time{}, "", false, "SHA1", "", ""},
+		{"intermediate-ca-false", underNotCA, []string{notCA}, "localhost", time.Time{}, "", false, "not a CA", "", ""},
+		{"path-length", underSub, []string{path0, sub}, "localhost", time.Time{}, "", false, "path length", "", ""},
+		{"client-only-eku", clientOnly, []string{inter}, "localhost", time.Time{}, "", false, "extended key usage", "", ""},
+		{"client-only-eku-as-client", clientOnly, []string{inter}, "", time.Time{}, "client", true, "", "", ""},
+		{"name-constraints", outside, []string{constrained}, "localhost", time.Time{}, "", false, "name constraints", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := []string{"verify", "--cacert", root}
@@ -146,6 +151,9 @@ func TestVerifyAgainstOpenSSL(t *testing.T) {
 			}
 			if !c.valid && !strings.Contains(stderr, c.cause) {
 				t.Errorf("cause lacks %q:\n%s", c.cause, stderr)
+			}
+			if _, hint, _ := strings.Cut(stderr, "hint: "); !strings.Contains(stderr, c.hint) || c.nohint != "" && strings.Contains(hint, c.nohint) {
+				t.Errorf("the fix lacks %q or says %q:\n%s", c.hint, c.nohint, stderr)
 			}
 			if c.valid && !strings.Contains(out, "✓ signature") {
 				t.Errorf("no verified signature shown:\n%s", out)

@@ -71,6 +71,20 @@ type Options struct {
 	// Clock names the clock At comes from, for the fixes that say to
 	// check it ("the capture's clock"); "" is this machine's.
 	Clock string
+	// AtGiven says At is a time the user chose, not a clock's reading:
+	// the fixes of a certificate outside its validity then speak of that
+	// time (verify at a time within the validity) instead of a clock.
+	// AtWith words how it was given (the command line's flag and value);
+	// "" is generic.
+	AtGiven bool
+	AtWith  string
+	// IntermediatesWith words how the user gave Intermediates (the
+	// command line's flag), for Peer's verdict on a chain that needs one
+	// of them but was not sent it; "" is generic.
+	IntermediatesWith string
+	// peer says the chain is a server's, as sent (Peer): the fixes say
+	// what the server must send.
+	peer bool
 	// Thorough also recovers the digest inside RSA PKCS #1 v1.5
 	// signatures with the issuer's key (what one does by hand with
 	// openssl rsautl) and checks a root's own signature, for showing;
@@ -80,7 +94,7 @@ type Options struct {
 
 // Check is one thing checked about a link.
 type Check struct {
-	Name   string // signature, validity, basic_constraints, key_usage, extended_key_usage, name_constraints, host_name, trust
+	Name   string // signature, validity, basic_constraints, key_usage, extended_key_usage, name_constraints, host_name, trust, sent
 	OK     bool
 	Detail string
 }
@@ -340,7 +354,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		}
 	}
 	if !r.Valid {
-		r.Cause, r.Fix = Explain(r.Err, leaf, path, o.Intermediates, o.Name, at, o.TrustWith, o.Clock, purpose)
+		r.Cause, r.Fix = Explain(r.Err, leaf, path, at, purpose, o)
 		var host x509.HostnameError
 		if errors.As(r.Err, &host) && !o.CNFallback && CommonNameMatches(leaf, o.Name) {
 			// What the common-name fallback would say: the chain may
@@ -364,7 +378,7 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 		named := errors.As(r.Err, &inv) && (inv.Reason == x509.CANotAuthorizedForThisName || inv.Reason == x509.IncompatibleUsage) ||
 			errors.As(r.Err, &crit) || errors.As(r.Err, &judged)
 		if (errors.As(r.Err, &unk) || named) && len(r.Links) > 0 && r.Links[len(r.Links)-1].Trusted {
-			if cause, fix := failedCheck(r.Links, o.Clock, purpose); cause != "" {
+			if cause, fix := failedCheck(r.Links, at, purpose, o); cause != "" {
 				r.Cause, r.Fix = cause, fix
 			}
 		}
@@ -393,8 +407,8 @@ type Error struct {
 func (e *Error) Error() string { return e.Cause }
 func (e *Error) Unwrap() error { return e.Err }
 
-// failedCheck explains the first failed check of a chain.
-func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, string) {
+// failedCheck explains the first failed check of a chain verified at at.
+func failedCheck(links []Link, at time.Time, purpose x509.ExtKeyUsage, o Options) (string, string) {
 	for _, l := range links {
 		subject := named(l.Cert)
 		for _, c := range l.Checks {
@@ -435,8 +449,11 @@ func failedCheck(links []Link, clock string, purpose x509.ExtKeyUsage) (string, 
 				return fmt.Sprintf("the name constraints of %s rule out the certificate: %s", subject, c.Detail),
 					"issue the certificate from a CA allowed to sign these names"
 			case "validity":
-				return fmt.Sprintf("the certificate %s is outside its validity window: %s", subject, c.Detail),
-					"renew the certificate (and check " + clockName(clock) + ")"
+				fix := "renew the certificate (and check " + clockName(o.Clock) + ")"
+				if o.AtGiven {
+					fix = validityFix(l.Cert, at, o)
+				}
+				return fmt.Sprintf("the certificate %s is outside its validity window: %s", subject, c.Detail), fix
 			case "critical_extensions":
 				return fmt.Sprintf("the certificate %s has a %s", subject, c.Detail),
 					"reissue it without that extension, or with it not critical"

@@ -14,18 +14,18 @@ import (
 
 // Explain turns a verification error into a cause and a fix, in plain
 // words. sent is the chain as presented (leaf first) or as far as it could
-// be built; extra are other certificates that were offered. trustWith
-// says how the user trusts a CA (the caller's words, such as a command
-// line flag); "" gives a generic wording. clock names the clock at came
-// from (Options.Clock); "" is this machine's, at now.
-func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate, name string, at time.Time, trustWith, clock string, purpose x509.ExtKeyUsage) (cause, fix string) {
+// be built, verified at at for purpose. o words the fixes: how the user
+// trusts a CA (TrustWith, the caller's words, such as a command line
+// flag; "" gives a generic wording), the clock at came from (Clock; ""
+// is this machine's) or the time the user gave (AtGiven, AtWith), and
+// whether the chain is a server's (Peer), which must then send what is
+// missing.
+func Explain(err error, leaf *x509.Certificate, sent []*x509.Certificate, at time.Time, purpose x509.ExtKeyUsage, o Options) (cause, fix string) {
+	trustWith := o.TrustWith
 	if trustWith == "" {
 		trustWith = "the verifier's trusted CAs"
 	}
-	notYet := "check this machine's clock; otherwise the server must use a certificate valid now"
-	if clock != "" {
-		notYet = "check " + clock + "; otherwise the server must use a certificate already valid then"
-	}
+	name := o.Name
 	if at.IsZero() {
 		at = time.Now()
 	}
@@ -74,10 +74,9 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		switch inv.Reason {
 		case x509.Expired:
 			if at.Before(c.NotBefore) {
-				return fmt.Sprintf("the certificate of %s is not valid before %s", subject, c.NotBefore.UTC().Format(time.RFC3339)), notYet
+				return fmt.Sprintf("the certificate of %s is not valid before %s", subject, c.NotBefore.UTC().Format(time.RFC3339)), validityFix(c, at, o)
 			}
-			return fmt.Sprintf("the certificate of %s expired on %s", subject, c.NotAfter.UTC().Format(time.RFC3339)),
-				"the certificate must be renewed (and check " + clockName(clock) + ")"
+			return fmt.Sprintf("the certificate of %s expired on %s", subject, c.NotAfter.UTC().Format(time.RFC3339)), validityFix(c, at, o)
 		case x509.NotAuthorizedToSign:
 			why := "its keyUsage lacks keyCertSign"
 			if !c.BasicConstraintsValid || !c.IsCA {
@@ -117,13 +116,19 @@ func Explain(err error, leaf *x509.Certificate, sent, extra []*x509.Certificate,
 		if !selfSigned(last) {
 			cause = fmt.Sprintf("no trusted root found: the chain ends at %s, issued by %q, which was not sent and is not a trusted CA",
 				named(last), dn.Issuer(last))
-			fix = fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed; if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
+			// An intermediate is sent by the server, or kept in the
+			// chain file verified.
+			add := "add it to the chain file after the certificate it signed"
+			if o.peer {
+				add = "the server must send it after the certificate it signed: add it to the server's chain file"
+			}
+			fetch := ""
 			if len(last.IssuingCertificateURL) > 0 {
 				// RFC 5280, Section 4.2.2.1.
 				cause += fmt.Sprintf("; the certificate names where its issuer can be fetched (authorityInfoAccess caIssuers %s), which browsers follow and curl, OpenSSL and Go do not", strings.Join(last.IssuingCertificateURL, ", "))
-				fix = fmt.Sprintf("if %q is an intermediate, add it to the chain file after the certificate it signed (the caIssuers URL serves it, often in DER: openssl x509 -inform DER converts it); if it is a private root, trust it with %s", dn.Issuer(last), trustWith)
+				fetch = " (the caIssuers URL serves it, often in DER: openssl x509 -inform DER converts it)"
 			}
-			return cause, fix
+			return cause, fmt.Sprintf("if %q is an intermediate, %s%s; if it is a private root, trust it with %s", dn.Issuer(last), add, fetch, trustWith)
 		}
 		return fmt.Sprintf("the chain ends at %s, which is not a trusted CA", named(last)),
 			"trust that CA with " + trustWith + " if you trust it"
@@ -164,6 +169,31 @@ func ekuList(c *x509.Certificate) string {
 		return "none listed"
 	}
 	return strings.Join(names, ", ")
+}
+
+// validityFix is the fix of certificate c, outside its validity at at:
+// when the user gave at (Options.AtGiven), verify at a time within the
+// validity; else renew it, or have the server use one valid now, and
+// check the clock at came from (Options.Clock).
+func validityFix(c *x509.Certificate, at time.Time, o Options) string {
+	early := at.Before(c.NotBefore)
+	if o.AtGiven {
+		given := "the time given"
+		if o.AtWith != "" {
+			given += " (" + o.AtWith + ")"
+		}
+		if early {
+			return given + " is before the certificate's validity: verify at a time within it, or use a certificate that was already valid then"
+		}
+		return given + " is after the certificate's validity: verify at a time within it, or use a certificate that was still valid then"
+	}
+	switch {
+	case early && o.Clock == "":
+		return "check this machine's clock; otherwise the server must use a certificate valid now"
+	case early:
+		return "check " + o.Clock + "; otherwise the server must use a certificate already valid then"
+	}
+	return "the certificate must be renewed (and check " + clockName(o.Clock) + ")"
 }
 
 // clockName is the clock of Options.Clock, "" for this machine's.

@@ -11,12 +11,15 @@ import (
 )
 
 // Peer verifies the chain a TLS server sent (leaf first) as a TLS client
-// does, for every view of a connection: the live client and the reader of
-// a capture. It returns the verification, the link events of connection
-// conn (one per certificate explained, leaf first) and the verify payload:
-// the host checked, the chain as sent and, when it verified, the path. The
-// caller adds what only it checks (pins, OCSP) and settles the verdict
-// words; the verdict itself is r.Valid, crypto/x509's. With no
+// does, for every view of a connection: the live client, the reader of a
+// capture and verify's judgement of a server. It returns the
+// verification, the link events of connection conn (one per certificate
+// explained, leaf first) and the verify payload: the host checked, the
+// chain as sent, the warnings (those of Verify, and a chain sent out of
+// order) and, when it verified, the path. The caller adds what only it
+// checks (pins, OCSP) and settles the verdict words; the verdict itself
+// is r.Valid, crypto/x509's, but for a path that needs one of
+// o.Intermediates the server did not send (notSent). With no
 // certificate, r is nil and there are no links.
 func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*trace.Event, p *trace.Verify) {
 	p = &trace.Verify{Host: o.Name, Chain: []trace.CertSummary{}}
@@ -26,8 +29,23 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 	if len(certs) == 0 {
 		return nil, nil, p
 	}
-	o.Intermediates = append(o.Intermediates[:len(o.Intermediates):len(o.Intermediates)], certs[1:]...)
+	given := o.Intermediates
+	o.Intermediates = append(given[:len(given):len(given)], certs[1:]...)
+	o.peer = true
 	r = Verify(certs[0], o)
+	if i := notSent(r, certs, given); i > 0 && r.Valid {
+		// A path of the server's own certificates may do without it
+		// (a cross-signed CA sent in another copy).
+		sent := o
+		sent.Intermediates = certs[1:]
+		if alone := Verify(certs[0], sent); alone.Valid {
+			r = alone
+		} else {
+			r.refuseNotSent(i, o.IntermediatesWith)
+		}
+	} else if i > 0 {
+		r.Links[i].Checks = append(r.Links[i].Checks, notSentCheck(o.IntermediatesWith))
+	}
 	for _, ev := range r.Events(conn) {
 		if ev.Type == trace.TypeLink {
 			links = append(links, ev)
@@ -46,6 +64,64 @@ func Peer(conn int, certs []*x509.Certificate, o Options) (r *Result, links []*t
 		}
 	}
 	return r, links, p
+}
+
+// NotSentError is a server's chain that verifies only through an
+// intermediate the server did not send, one the verifier was given
+// (Options.Intermediates to Peer): clients that do not have it (curl and
+// OpenSSL, "unable to get local issuer certificate"; Go) cannot build the
+// path and refuse the server.
+type NotSentError struct {
+	// Cert is the intermediate not sent, Issued the certificate it
+	// issued.
+	Cert, Issued *x509.Certificate
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("the server does not send the intermediate %q that issued %q", dn.Subject(e.Cert), dn.Subject(e.Issued))
+}
+
+// notSent returns the depth of the first certificate of r's path, below
+// its trust anchor, that the server did not send (certs) and the verifier
+// was given (given); 0 when none.
+func notSent(r *Result, certs, given []*x509.Certificate) int {
+	for i := 1; i < len(r.Links); i++ {
+		c := r.Links[i].Cert
+		if r.Links[i].Trusted || slices.ContainsFunc(certs, c.Equal) {
+			continue
+		}
+		if slices.ContainsFunc(given, c.Equal) {
+			return i
+		}
+	}
+	return 0
+}
+
+// refuseNotSent turns r, a path that verified through link i, which the
+// server did not send, into a refusal, as curl and OpenSSL refuse the
+// server: what is judged is what the server sends.
+func (r *Result) refuseNotSent(i int, with string) {
+	l := &r.Links[i]
+	l.Checks = append(l.Checks, notSentCheck(with))
+	err := &NotSentError{Cert: l.Cert, Issued: r.Links[i-1].Cert}
+	r.Valid, r.Err, r.Warnings = false, err, nil
+	r.Cause = fmt.Sprintf("%s: the chain verifies only with %s; clients without it (curl and OpenSSL: unable to get local issuer certificate; Go: certificate signed by unknown authority) refuse the server",
+		err, givenCopy(with))
+	r.Fix = fmt.Sprintf("the server must send %q after the certificate it signed: add it to the server's chain file", dn.Subject(l.Cert))
+}
+
+// notSentCheck is the failed check of an intermediate the server did not
+// send.
+func notSentCheck(with string) Check {
+	return Check{Name: "sent", OK: false, Detail: fmt.Sprintf("not sent by the server: %s completes the path, which clients without it cannot build", givenCopy(with))}
+}
+
+// givenCopy says where the verifier's copy of an intermediate came from.
+func givenCopy(with string) string {
+	if with == "" {
+		return "the copy the verifier was given"
+	}
+	return "the copy given with " + with
 }
 
 // Summary is a certificate as the verify event lists what a peer sent.

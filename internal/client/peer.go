@@ -40,10 +40,13 @@ func NamesServer(target string) bool {
 
 // VerifyPeer verifies the chain the server of s sends, fetched as
 // PeerChain does within maxTime (when it is positive) with a trace that is
-// not kept, the way verify judges a chain (chain.VerifyChain): without
-// o.Name, the name checked is the server name, or the host. A stapled OCSP
-// response is then checked against the issuer as the client does in its
-// handshake: one saying revoked fails the chain (its Err a StepVerify
+// not kept, as the client judges it in its handshake (chain.Peer): without
+// o.Name, the name checked is the server name, or the host; the warnings
+// are the client's (a chain sent out of order among them); and a path
+// that needs an intermediate of o.Intermediates the server did not send
+// fails (*chain.NotSentError), as it fails a client that does not have
+// it. A stapled OCSP response is then checked against the issuer as the
+// client does: one saying revoked fails the chain (its Err a StepVerify
 // *Error); an invalid or unknown one is not used.
 func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.Options) (*chain.Result, error) {
 	if ctx == nil {
@@ -59,7 +62,8 @@ func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.
 	if err != nil {
 		return nil, err
 	}
-	r := chain.VerifyChain(certs, o)
+	r, _, p := chain.Peer(1, certs, o)
+	r.Warnings = p.Warnings
 	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
 		var ce *Error
 		if err := checkOCSP(&trace.Verify{}, staple, certs[0], r.Links[1].Cert, ""); errors.As(err, &ce) {
