@@ -466,3 +466,133 @@ func TestCertSignRequestBadName(t *testing.T) {
 		os.Remove(p("r.pem"))
 	}
 }
+
+// TestCertNameWarningsAsOpenSSL: what cert new's warnings say of a DNS
+// name is what openssl verify does with it: a partial wildcard over one
+// label matches nothing (and the advice is no wildcard over one label); a
+// partial wildcard over two matches, but no host whose first label is an
+// A-label; a "*" within an A-label matches no host; an IP address written
+// as a DNS name never matches the address. tlstrace verify (crypto/x509)
+// matches none of them.
+func TestCertNameWarningsAsOpenSSL(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "cert", "ca", "--cn", "Names CA", "-o", p("ca.pem"), "--key-out", p("ca.key"))
+	type host struct {
+		name    string
+		openssl bool // openssl verify matches it
+	}
+	for i, c := range []struct {
+		san      string
+		hosts    []host
+		say, not []string
+	}{
+		{"f*.com", []host{{"foo.com", false}, {"f.com", false}},
+			[]string{"partial wildcard over a single label", "none matches a host with it", "a wildcard under a domain of two labels or more (*.example.com)"}, []string{"use *.com", "OpenSSL matches it"}},
+		{"x*.example.test", []host{{"xa.example.test", true}, {"xn--caf-dma.example.test", false}},
+			[]string{"OpenSSL matches it (though never a host whose first label is an A-label", "use *.example.test"}, nil},
+		{"xn--*.example.test", []host{{"xn--caf-dma.example.test", false}, {"xn--a.example.test", false}, {"foo.example.test", false}},
+			[]string{"as a plain character", "none matches a host with it", "use *.example.test"}, []string{"OpenSSL matches it"}},
+		{"DNS:127.0.0.1", []host{{"127.0.0.1", false}},
+			[]string{`the DNS name "127.0.0.1" is an IP address`, "never matches", "give IP:127.0.0.1 (--san IP:127.0.0.1)"}, nil},
+	} {
+		t.Run(c.san, func(t *testing.T) {
+			cert := p(fmt.Sprintf("c%d.pem", i))
+			code, _, stderr := runCode("cert", "new", "--cn", "names", "--san", c.san, "--ca", p("ca.pem"), "--ca-key", p("ca.key"),
+				"-o", cert, "--key-out", p(fmt.Sprintf("c%d.key", i)))
+			if code != 0 {
+				t.Fatalf("cert new: exit %d: %s", code, stderr)
+			}
+			for _, want := range c.say {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("the warning does not say %q:\n%s", want, stderr)
+				}
+			}
+			for _, not := range c.not {
+				if strings.Contains(stderr, not) {
+					t.Errorf("the warning says %q:\n%s", not, stderr)
+				}
+			}
+			for _, h := range c.hosts {
+				check := "-verify_hostname"
+				if h.name == "127.0.0.1" {
+					check = "-verify_ip"
+				}
+				err := exec.Command("openssl", "verify", "-CAfile", p("ca.pem"), check, h.name, cert).Run()
+				if (err == nil) != h.openssl {
+					t.Errorf("openssl verify %s %s: matched=%v, want %v", check, h.name, err == nil, h.openssl)
+				}
+				if code, _, _ := runCode("verify", "--cacert", p("ca.pem"), "--name", h.name, cert); code != exitVerify {
+					t.Errorf("tlstrace verify --name %s: exit %d, want %d", h.name, code, exitVerify)
+				}
+			}
+		})
+	}
+}
+
+// TestCertSignUnknownCritical: a request's critical extension no verifier
+// knows is copied into the certificate, as openssl's copy_extensions =
+// copy does, with a warning that the certificate is refused for it;
+// openssl verify and tlstrace verify both refuse it.
+func TestCertSignUnknownCritical(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "cert", "ca", "--cn", "Signing CA", "-o", p("ca.pem"), "--key-out", p("ca.key"))
+	osl(t, dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "r.key", "-out", "r.csr",
+		"-subj", "/CN=crit.test", "-addext", "1.2.3.4.5=critical,ASN1:NULL", "-addext", "subjectAltName=DNS:crit.test")
+	code, _, stderr := runCode("cert", "sign", p("r.csr"), "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "-o", p("signed.pem"))
+	if code != 0 {
+		t.Fatalf("cert sign: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "warning: the certificate carries the request's critical extension 1.2.3.4.5") || !strings.Contains(stderr, "refuses the certificate") {
+		t.Errorf("no warning of the critical extension:\n%s", stderr)
+	}
+	if out := osl(t, dir, "x509", "-in", "signed.pem", "-noout", "-text"); !strings.Contains(out, "1.2.3.4.5: critical") {
+		t.Errorf("openssl x509 -text shows no critical 1.2.3.4.5:\n%s", out)
+	}
+	if out, err := exec.Command("openssl", "verify", "-CAfile", p("ca.pem"), p("signed.pem")).CombinedOutput(); err == nil || !strings.Contains(string(out), "unhandled critical extension") {
+		t.Errorf("openssl verify: %v: %s; want unhandled critical extension", err, out)
+	}
+	if code, _, _ := runCode("verify", "--cacert", p("ca.pem"), "--name", "crit.test", p("signed.pem")); code != exitVerify {
+		t.Errorf("tlstrace verify: exit %d, want %d", code, exitVerify)
+	}
+	// A request without it gets no such warning.
+	osl(t, dir, "req", "-new", "-key", "r.key", "-out", "plain.csr", "-subj", "/CN=crit.test", "-addext", "subjectAltName=DNS:crit.test")
+	if _, _, stderr := runCode("cert", "sign", p("plain.csr"), "--ca", p("ca.pem"), "--ca-key", p("ca.key"), "-o", p("plain.pem")); strings.Contains(stderr, "critical") {
+		t.Errorf("a warning for a request without a critical extension:\n%s", stderr)
+	}
+}
+
+// TestCertNoDays: --days 0 (or less), which would end the validity now,
+// is a usage error that writes nothing, as openssl req refuses -days 0;
+// an end given as a time may be in the past.
+func TestCertNoDays(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", p("o.key"),
+		"-out", p("o.pem"), "-subj", "/CN=o", "-days", "0").CombinedOutput(); err == nil {
+		t.Errorf("openssl req -days 0 made a certificate: %s", out)
+	}
+	for _, days := range []string{"0", "-1"} {
+		for _, cmd := range [][]string{
+			{"cert", "new", "--cn", "zero", "--san", "zero.test", "-o", p("z.pem"), "--key-out", p("z.key")},
+			{"cert", "ca", "--cn", "zero", "-o", p("z.pem"), "--key-out", p("z.key")},
+		} {
+			code, _, stderr := runCode(append(cmd, "--days", days)...)
+			if code != exitUsage || !strings.Contains(stderr, fmt.Sprintf("--days %q", days)) || !strings.Contains(stderr, "--not-after") {
+				t.Errorf("%s --days %s: exit %d, want %d with --days and --not-after said:\n%s", cmd[1], days, code, exitUsage, stderr)
+			}
+			if _, err := os.Stat(p("z.pem")); err == nil {
+				t.Fatalf("%s --days %s wrote the certificate", cmd[1], days)
+			}
+		}
+	}
+	runOK(t, "cert", "new", "--cn", "old", "--san", "old.test", "--not-before", "2020-01-01T00:00:00Z", "--not-after", "2020-01-02T00:00:00Z", "--days", "0",
+		"-o", p("old.pem"), "--key-out", p("old.key"))
+	if out := osl(t, dir, "x509", "-in", "old.pem", "-noout", "-enddate"); !strings.Contains(out, "Jan  2 00:00:00 2020 GMT") {
+		t.Errorf("an end given as a time: %s", out)
+	}
+}

@@ -31,7 +31,7 @@ func fileFlags(f *pflag.FlagSet, j *certgen.Job) {
 func certFlags(f *pflag.FlagSet, j *certgen.Job, defDays int) {
 	f.StringVar(&j.CommonName, "cn", "", "subject common name")
 	f.StringArrayVar(&j.SANs, "san", nil, "subject alternative name: DNS name (*. wildcard allowed), IP address, email or URI (DNS:, IP:, email:, URI: prefixes accepted; repeatable)")
-	f.IntVar(&j.Days, "days", defDays, "validity in days from --not-before, or from now")
+	f.IntVar(&j.Days, "days", defDays, "validity in days (1 or more) from --not-before, or from now")
 	f.StringVar(&j.NotBefore, "not-before", "", "start of validity (RFC 3339)")
 	f.StringVar(&j.NotAfter, "not-after", "", "end of validity (RFC 3339)")
 	f.StringArrayVar(&j.KeyUsage, "key-usage", nil, "key usage: digitalSignature, keyEncipherment, keyAgreement, keyCertSign, cRLSign, … (repeatable)")
@@ -59,6 +59,9 @@ func newCertGenCmds(stdout, stderr io.Writer) []*cobra.Command {
 			}
 			for _, n := range m.Names {
 				fmt.Fprintf(stderr, "tlstrace: warning: %s\n", nameText(n))
+			}
+			for _, oid := range m.UnknownCritical {
+				fmt.Fprintf(stderr, "tlstrace: warning: the certificate carries the request's critical extension %s: Go's crypto/x509 (and tlstrace verify) does not know it, and refuses the certificate, as a verifier must refuse a critical extension it does not know (RFC 5280, Section 4.2); unless every verifier of the certificate knows it, sign a request without it, or with it not critical\n", oid)
 			}
 			if m.IssuerExpired {
 				fmt.Fprintf(stderr, "tlstrace: warning: the issuer %q has expired: no chain through it verifies; renew the CA (tlstrace cert ca) and issue again\n", m.Issuer)
@@ -175,13 +178,32 @@ func nameText(n certgen.NameWarning) string {
 	_, base, _ := strings.Cut(n.Name, ".")
 	switch n.Why {
 	case certgen.NamePartialWildcard:
-		return fmt.Sprintf("the DNS name %q is a partial wildcard: OpenSSL matches it, but Go's crypto/x509 (and tlstrace verify) and browsers take \"*\" only as a whole label, and match no host with it; use *.%s", n.Name, base)
+		if !strings.Contains(base, ".") {
+			// OpenSSL wants two labels after a wildcard's, partial or
+			// not.
+			return fmt.Sprintf("the DNS name %q is a partial wildcard over a single label: OpenSSL wants two labels or more after a wildcard's, and Go's crypto/x509 (and tlstrace verify) and browsers take \"*\" only as a whole label: none matches a host with it; %s", n.Name, wholeWildcard(base))
+		}
+		return fmt.Sprintf("the DNS name %q is a partial wildcard: OpenSSL matches it (though never a host whose first label is an A-label, xn--…); Go's crypto/x509 (and tlstrace verify) and browsers take \"*\" only as a whole label, and match no host with it; %s", n.Name, wholeWildcard(base))
+	case certgen.NameALabelWildcard:
+		return fmt.Sprintf("the DNS name %q puts a wildcard in an A-label (xn--…, an internationalized label): OpenSSL takes that \"*\" as a plain character, and Go's crypto/x509 (and tlstrace verify) and browsers take \"*\" only as a whole label: none matches a host with it; %s", n.Name, wholeWildcard(base))
 	case certgen.NameOneLabelWildcard:
 		return fmt.Sprintf("the DNS name %q is a wildcard over a single label: Go's crypto/x509 matches it, but OpenSSL (openssl verify, curl, nginx) and browsers refuse it; name the hosts, or use a wildcard under a domain of two labels or more (*.example.%s)", n.Name, base)
 	case certgen.NameUnderscore:
 		return fmt.Sprintf("the DNS name %q has an underscore, which the name syntax of RFC 5280 does not allow: Go's crypto/x509 and OpenSSL match it, but public CAs may not issue it", n.Name)
+	case certgen.NameAddress:
+		return fmt.Sprintf("the DNS name %q is an IP address: a client connecting to %s looks for it among the certificate's IP addresses only (curl, openssl -verify_ip, Go's crypto/x509), so this DNS name never matches; give IP:%s (--san IP:%s)", n.Name, n.Name, n.Name, n.Name)
 	}
 	return fmt.Sprintf("the DNS name %q", n.Name)
+}
+
+// wholeWildcard advises a wildcard as a whole label over base, the domain
+// a partial wildcard was under: one that OpenSSL and browsers take when
+// base has two labels or more, else the hosts named.
+func wholeWildcard(base string) string {
+	if strings.Contains(base, ".") {
+		return fmt.Sprintf("name the hosts, or use *.%s", base)
+	}
+	return fmt.Sprintf("name the hosts, or use a wildcard under a domain of two labels or more (*.example.%s)", base)
 }
 
 // certJobError words a certificate job's error with its flags, a hint and
@@ -214,6 +236,8 @@ func certJobError(err error) error {
 		return fail(exitUsage, flagError(err), hint)
 	case errors.Is(err, certio.ErrWrongPassword):
 		return fail(exitInput, err, "give its password with --ca-pass")
+	case errors.Is(err, certgen.ErrNoDays):
+		return fail(exitUsage, flagError(err), "give --days 1 or more (as openssl req -days); for a certificate expired on purpose, give its end with --not-after (and --not-before)")
 	case errors.Is(err, certgen.ErrValidityOrder):
 		return fail(exitUsage, flagError(err), "the end of validity (--days from the start, or --not-after) must come after its start (--not-before, or five minutes ago)")
 	case errors.Is(err, certgen.ErrRequestName):

@@ -177,6 +177,14 @@ const (
 	NameOneLabelWildcard
 	// NameUnderscore is a name with an underscore (dnsname.Underscore).
 	NameUnderscore
+	// NameALabelWildcard is a partial wildcard within an A-label,
+	// xn--*.example.test (dnsname.InALabel): OpenSSL, crypto/x509 and
+	// browsers match no host with it.
+	NameALabelWildcard
+	// NameAddress is an IPv4 address written as a DNS name, DNS:127.0.0.1:
+	// a client connecting to the address checks the certificate's IP
+	// addresses only, so the name never matches it.
+	NameAddress
 )
 
 // NameWarnings lists the DNS names that verifiers refuse to match, or
@@ -185,6 +193,8 @@ func NameWarnings(names []string) []NameWarning {
 	var out []NameWarning
 	for _, n := range names {
 		switch {
+		case dnsname.InALabel(n):
+			out = append(out, NameWarning{n, NameALabelWildcard})
 		case dnsname.Partial(n):
 			out = append(out, NameWarning{n, NamePartialWildcard})
 		case dnsname.OverOneLabel(n):
@@ -192,6 +202,9 @@ func NameWarnings(names []string) []NameWarning {
 		}
 		if dnsname.Underscore(n) {
 			out = append(out, NameWarning{n, NameUnderscore})
+		}
+		if _, err := netip.ParseAddr(n); err == nil {
+			out = append(out, NameWarning{n, NameAddress})
 		}
 	}
 	return out

@@ -123,18 +123,19 @@ func TestAddSANsRefused(t *testing.T) {
 // NameWarnings says why.
 func TestAddSANsTaken(t *testing.T) {
 	var tmpl x509.Certificate
-	names := []string{"DNS:www.example.test", "Example.TEST", "*.example.test", "f*.example.test", "*.test", "x_y.test",
+	names := []string{"DNS:www.example.test", "Example.TEST", "*.example.test", "f*.example.test", "*.test", "x_y.test", "xn--*.example.test", "DNS:192.0.2.7",
 		"IP:192.0.2.1", "::1", "email:a@example.test", "b@example.test", "URI:spiffe://example.test/x"}
 	if err := AddSANs(&tmpl, names); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"www.example.test", "Example.TEST", "*.example.test", "f*.example.test", "*.test", "x_y.test"}; !slices.Equal(tmpl.DNSNames, want) {
+	if want := []string{"www.example.test", "Example.TEST", "*.example.test", "f*.example.test", "*.test", "x_y.test", "xn--*.example.test", "192.0.2.7"}; !slices.Equal(tmpl.DNSNames, want) {
 		t.Errorf("DNS names %q, want %q", tmpl.DNSNames, want)
 	}
 	if len(tmpl.IPAddresses) != 2 || len(tmpl.EmailAddresses) != 2 || len(tmpl.URIs) != 1 {
 		t.Errorf("IPs %v, e-mail %v, URIs %v", tmpl.IPAddresses, tmpl.EmailAddresses, tmpl.URIs)
 	}
-	want := []NameWarning{{"f*.example.test", NamePartialWildcard}, {"*.test", NameOneLabelWildcard}, {"x_y.test", NameUnderscore}}
+	want := []NameWarning{{"f*.example.test", NamePartialWildcard}, {"*.test", NameOneLabelWildcard}, {"x_y.test", NameUnderscore},
+		{"xn--*.example.test", NameALabelWildcard}, {"192.0.2.7", NameAddress}}
 	if got := NameWarnings(tmpl.DNSNames); !slices.Equal(got, want) {
 		t.Errorf("NameWarnings %v, want %v", got, want)
 	}

@@ -93,7 +93,8 @@ var (
 // before now when not given) to notAfter, or else to days after
 // notBefore when it is given, and days after now when it is not. A time
 // that does not parse is a *setting.Error naming NotBefore or NotAfter;
-// an end not after the start is ErrValidityOrder.
+// days that decide the end but are not positive are ErrNoDays; an end
+// not after the start is ErrValidityOrder.
 func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string) error {
 	c.NotBefore, c.NotAfter = now.Add(-5*time.Minute), now.Add(time.Duration(days)*24*time.Hour)
 	for _, t := range []struct {
@@ -107,6 +108,12 @@ func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string
 		if *t.v, err = time.Parse(time.RFC3339, t.s); err != nil {
 			return &setting.Error{Name: t.name, Value: t.s, Err: err}
 		}
+	}
+	if notAfter == "" && days <= 0 {
+		// Valid for no day: with no start given, from five minutes
+		// ago to now, expired as it is made (openssl req refuses
+		// such -days too).
+		return &setting.Error{Name: "Days", Value: strconv.Itoa(days), Err: ErrNoDays}
 	}
 	if notBefore != "" && notAfter == "" {
 		c.NotAfter = c.NotBefore.Add(time.Duration(days) * 24 * time.Hour)
@@ -124,6 +131,12 @@ func (c *Config) SetValidity(now time.Time, days int, notBefore, notAfter string
 // ErrValidityOrder is a validity that ends before it starts; it comes
 // wrapped in a *setting.Error naming NotAfter or Days.
 var ErrValidityOrder = errors.New("the validity would end before it starts")
+
+// ErrNoDays is a validity of no day or less, given in days (a
+// certificate expired as it is made); it comes wrapped in a
+// *setting.Error naming Days. An end in the past, for a test, is given
+// as a time.
+var ErrNoDays = errors.New("a certificate is valid for one day or more")
 
 // ErrNoSubject is a certificate without a subject.
 var ErrNoSubject = errors.New("the certificate has no subject")

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -108,15 +109,22 @@ func TestSetValidity(t *testing.T) {
 	if err := c.SetValidity(now, 90, "", "tomorrow"); !errors.As(err, &se) || se.Name != "NotAfter" || se.Value != "tomorrow" {
 		t.Errorf("a time that does not parse: %v", err)
 	}
-	// A validity that ends before it starts: valid at no time.
-	if err := c.SetValidity(now, -5, "", ""); !errors.Is(err, ErrValidityOrder) || !errors.As(err, &se) || se.Name != "Days" || se.Value != "-5" {
-		t.Errorf("negative days: %v; want ErrValidityOrder for Days", err)
+	// Days that end the validity now or before: expired as made.
+	for _, days := range []int{-5, 0} {
+		if err := c.SetValidity(now, days, "", ""); !errors.Is(err, ErrNoDays) || !errors.As(err, &se) || se.Name != "Days" || se.Value != strconv.Itoa(days) {
+			t.Errorf("%d days: %v; want ErrNoDays for Days", days, err)
+		}
+		if err := c.SetValidity(now, days, "2026-01-01T00:00:00Z", ""); !errors.Is(err, ErrNoDays) {
+			t.Errorf("%d days from a start: %v; want ErrNoDays", days, err)
+		}
+	}
+	// An end given as a time decides, days or not; in the past, for a
+	// test.
+	if err := c.SetValidity(now, 0, "2020-01-01T00:00:00Z", "2020-01-02T00:00:00Z"); err != nil || c.NotAfter.Year() != 2020 {
+		t.Errorf("an end in the past given as a time: %v, %v", err, c.NotAfter)
 	}
 	if err := c.SetValidity(now, 90, "2027-01-01T00:00:00Z", "2026-12-31T00:00:00Z"); !errors.Is(err, ErrValidityOrder) || !errors.As(err, &se) || se.Name != "NotAfter" {
 		t.Errorf("an end before the start: %v; want ErrValidityOrder for NotAfter", err)
-	}
-	if err := c.SetValidity(now, 0, "", ""); err != nil {
-		t.Errorf("zero days (five minutes): %v", err)
 	}
 }
 

@@ -118,6 +118,11 @@ type Made struct {
 	// Names are the DNS names written that verifiers refuse to match, or
 	// public CAs to issue (NameWarnings).
 	Names []NameWarning
+	// UnknownCritical are the OIDs of the critical extensions copied
+	// from the request signed that crypto/x509 does not know: it
+	// refuses the certificate, as a verifier must refuse a critical
+	// extension it does not know (RFC 5280, Section 4.2).
+	UnknownCritical []string
 }
 
 func settingsErr(err error) error { return &Error{Step: StepSettings, Err: err} }
@@ -261,6 +266,10 @@ func (j *Job) issue(req *x509.CertificateRequest) (Made, error) {
 		return Made{}, err
 	}
 	m := Made{CommonName: leaf.Subject.CommonName, NoServerName: ServerWithoutName(leaf), Dropped: dropped, Names: NameWarnings(leaf.DNSNames)}
+	for _, oid := range leaf.UnhandledCriticalExtensions {
+		// Only a request's: the issuer's own are ones it knows.
+		m.UnknownCritical = append(m.UnknownCritical, oid.String())
+	}
 	if c.Issuer != nil {
 		m.Issuer = dn.Subject(c.Issuer)
 		m.IssuerExpired = time.Now().After(c.Issuer.NotAfter)

@@ -120,7 +120,7 @@ func TestJobSignRequest(t *testing.T) {
 		t.Fatalf("request: %+v, %v", m, err)
 	}
 
-	noKey := Job{Config: Config{CommonName: "x"}, KeyType: "p256", KeyOut: at("x.key"), CACert: at("ca.pem")}
+	noKey := Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "p256", KeyOut: at("x.key"), CACert: at("ca.pem")}
 	if _, err := noKey.Certificate(); !errors.Is(err, ErrNoIssuerKey) || jobStep(t, err) != StepSettings {
 		t.Errorf("an issuer without its key: %v; want ErrNoIssuerKey", err)
 	}
@@ -171,16 +171,16 @@ func TestJobRefusedWritesNothing(t *testing.T) {
 		is      error
 		setting string
 	}{
-		{"new key to standard output", certificate, Job{Config: leaf, KeyType: "p256", KeyOut: "-"}, StepSettings, certio.ErrPrivateToStdout, "KeyOut"},
-		{"PKCS #12 to standard output", certificate, Job{Config: leaf, KeyType: "p256", KeyOut: at("n.key"), P12: "-"}, StepSettings, certio.ErrPrivateToStdout, "P12"},
-		{"request's key to standard output", request, Job{Config: leaf, KeyType: "p256", KeyOut: "-"}, StepSettings, certio.ErrPrivateToStdout, "KeyOut"},
-		{"key over the certificate", certificate, Job{Config: leaf, KeyType: "p256", Out: at("n.pem"), KeyOut: at("n.pem")}, StepSettings, ErrSameFile, "KeyOut"},
-		{"PKCS #12 over the key", certificate, Job{Config: leaf, KeyType: "p256", Out: at("n.pem"), KeyOut: at("n.key"), P12: dir + "/./n.key"}, StepSettings, ErrSameFile, "P12"},
-		{"request over its key", request, Job{Config: leaf, KeyType: "p256", Out: at("n.key"), KeyOut: at("n.key")}, StepSettings, ErrSameFile, "KeyOut"},
+		{"new key to standard output", certificate, Job{Config: leaf, Days: 1, KeyType: "p256", KeyOut: "-"}, StepSettings, certio.ErrPrivateToStdout, "KeyOut"},
+		{"PKCS #12 to standard output", certificate, Job{Config: leaf, Days: 1, KeyType: "p256", KeyOut: at("n.key"), P12: "-"}, StepSettings, certio.ErrPrivateToStdout, "P12"},
+		{"request's key to standard output", request, Job{Config: leaf, Days: 1, KeyType: "p256", KeyOut: "-"}, StepSettings, certio.ErrPrivateToStdout, "KeyOut"},
+		{"key over the certificate", certificate, Job{Config: leaf, Days: 1, KeyType: "p256", Out: at("n.pem"), KeyOut: at("n.pem")}, StepSettings, ErrSameFile, "KeyOut"},
+		{"PKCS #12 over the key", certificate, Job{Config: leaf, Days: 1, KeyType: "p256", Out: at("n.pem"), KeyOut: at("n.key"), P12: dir + "/./n.key"}, StepSettings, ErrSameFile, "P12"},
+		{"request over its key", request, Job{Config: leaf, Days: 1, KeyType: "p256", Out: at("n.key"), KeyOut: at("n.key")}, StepSettings, ErrSameFile, "KeyOut"},
 		{"signed request in PKCS #12", func(j *Job) error { _, err := j.Sign(at("req.csr")); return err },
 			Job{Days: 1, CACert: at("ca.pem"), CAKey: at("ca.key"), P12: at("n.p12")}, StepSettings, ErrNoP12Key, ""},
-		{"Ed448 key in PKCS #12", certificate, Job{Config: leaf, KeyFile: at("ed.key"), P12: at("n.p12")}, StepPKCS12, nil, ""},
-		{"Ed448 key of an issuer's PKCS #12", certificate, Job{Config: leaf, KeyType: "ed448", KeyOut: at("n.key"), CACert: at("ca.pem"), CAKey: at("ca.key"), P12: at("n.p12")}, StepPKCS12, nil, ""},
+		{"Ed448 key in PKCS #12", certificate, Job{Config: leaf, Days: 1, KeyFile: at("ed.key"), P12: at("n.p12")}, StepPKCS12, nil, ""},
+		{"Ed448 key of an issuer's PKCS #12", certificate, Job{Config: leaf, Days: 1, KeyType: "ed448", KeyOut: at("n.key"), CACert: at("ca.pem"), CAKey: at("ca.key"), P12: at("n.p12")}, StepPKCS12, nil, ""},
 	} {
 		var out bytes.Buffer
 		c.job.Files.Stdout = &out
@@ -284,13 +284,13 @@ func TestJobSettingsAndInputs(t *testing.T) {
 		step Step
 		is   error
 	}{
-		{"no subject", Job{KeyType: "p256", KeyOut: at("k")}, StepSettings, ErrNoSubject},
-		{"no key file", Job{Config: Config{CommonName: "x"}, KeyType: "p256"}, StepSettings, ErrNoKeyOut},
-		{"issuer unreadable", Job{Config: Config{CommonName: "x"}, KeyType: "p256", KeyOut: at("k"), CACert: at("ca.pem")}, StepRead, os.ErrNotExist},
-		{"unknown key type", Job{Config: Config{CommonName: "x"}, KeyType: "dsa", KeyOut: at("k")}, StepSettings, nil},
-		{"existing key unreadable", Job{Config: Config{CommonName: "x"}, KeyFile: at("junk")}, StepRead, nil},
-		{"key to standard output", Job{Config: Config{CommonName: "x"}, KeyType: "p256", KeyOut: "-", Files: certio.Files{Stdout: &bytes.Buffer{}}}, StepSettings, certio.ErrPrivateToStdout},
-		{"Ed448 in PKCS #12", Job{Config: Config{CommonName: "x"}, KeyType: "ed448", KeyOut: at("ed.key"), Out: at("ed.pem"), P12: at("ed.p12")}, StepPKCS12, nil},
+		{"no subject", Job{Days: 1, KeyType: "p256", KeyOut: at("k")}, StepSettings, ErrNoSubject},
+		{"no key file", Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "p256"}, StepSettings, ErrNoKeyOut},
+		{"issuer unreadable", Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "p256", KeyOut: at("k"), CACert: at("ca.pem")}, StepRead, os.ErrNotExist},
+		{"unknown key type", Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "dsa", KeyOut: at("k")}, StepSettings, nil},
+		{"existing key unreadable", Job{Config: Config{CommonName: "x"}, Days: 1, KeyFile: at("junk")}, StepRead, nil},
+		{"key to standard output", Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "p256", KeyOut: "-", Files: certio.Files{Stdout: &bytes.Buffer{}}}, StepSettings, certio.ErrPrivateToStdout},
+		{"Ed448 in PKCS #12", Job{Config: Config{CommonName: "x"}, Days: 1, KeyType: "ed448", KeyOut: at("ed.key"), Out: at("ed.pem"), P12: at("ed.p12")}, StepPKCS12, nil},
 	} {
 		_, err := c.job.Certificate()
 		if step := jobStep(t, err); step != c.step || (c.is != nil && !errors.Is(err, c.is)) {

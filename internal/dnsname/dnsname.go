@@ -76,12 +76,23 @@ func Check(name string) error {
 
 // Partial reports whether name is a partial wildcard: a leftmost label
 // that holds "*" and more (f*.example.test, *f.example.test). OpenSSL
-// matches it by default; crypto/x509 (and so tlstrace verify) and browsers
-// do not: they take "*" only as the whole leftmost label, and read any
-// other name with a "*" as a name that matches nothing.
+// matches it by default when two labels or more follow it (not f*.test),
+// though never a host whose first label is an A-label (xn--…); crypto/x509 (and so tlstrace verify) and browsers do
+// not: they take "*" only as the whole leftmost label, and read any other
+// name with a "*" as a name that matches nothing.
 func Partial(name string) bool {
 	first, _, _ := strings.Cut(name, ".")
 	return strings.Contains(first, "*") && first != "*"
+}
+
+// InALabel reports whether name is a partial wildcard within an A-label,
+// a leftmost label of an internationalized name (xn--*.example.test):
+// OpenSSL takes a "*" there as a character, not a wildcard, so that the
+// name matches no host; crypto/x509 and browsers match none with any
+// partial wildcard.
+func InALabel(name string) bool {
+	first, _, _ := strings.Cut(name, ".")
+	return strings.Contains(first, "*") && len(first) >= 4 && strings.EqualFold(first[:4], "xn--")
 }
 
 // OverOneLabel reports whether name is a wildcard over a single label

@@ -73,4 +73,10 @@ func TestWildcardsAsCryptoX509(t *testing.T) {
 	if !Underscore("x_y.test") || Underscore("x-y.test") {
 		t.Error("Underscore")
 	}
+	for name, want := range map[string]bool{"xn--*.example.test": true, "XN--*.example.test": true, "xn--caf*.example.test": true,
+		"*.xn--caf-dma.test": false, "xn--caf-dma.example.test": false, "x*.example.test": false, "*xn--a.example.test": false} {
+		if got := InALabel(name); got != want {
+			t.Errorf("InALabel(%q) = %v", name, got)
+		}
+	}
 }
