@@ -30,7 +30,11 @@ import (
 // or not yet valid (made by openssl ocsp -rsigner), one dated in the
 // future or out of date beyond curl's 5 minutes of leeway (and within
 // them), an unknown status, another CA's signature, and an answer that is
-// not a successful response.
+// not a successful response. And the CertID and the responder ID, made
+// by openssl ocsp: a responder ID by key (-resp_key_id), one that names
+// the issuer over a delegated responder's signature, an answer about
+// another issuer's certificate with the leaf's serial, one beside the
+// leaf's, and a CertID hashed with SHA-256, which curl does not look up.
 func TestCertStatusPeers(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "curl")
 	dir := t.TempDir()
@@ -58,10 +62,25 @@ func TestCertStatusPeers(t *testing.T) {
 		os.WriteFile(file, der, 0o644)
 		return file
 	}
-	// responder makes a delegated responder's certificate, issued by
-	// the intermediate for OCSP signing, valid from notBefore to
-	// notAfter, and a response signed with it by openssl ocsp.
-	responder := func(name string, notBefore, notAfter time.Time) string {
+	// index lists leaf's serial as valid, for openssl ocsp.
+	index := filepath.Join(dir, "index.txt")
+	os.WriteFile(index, fmt.Appendf(nil, "V\t%s\t\t%X\tunknown\t/CN=localhost\n", now.Add(24*time.Hour).UTC().Format("060102150405Z"), leaf.SerialNumber), 0o644)
+	// opensslStaple makes a response with openssl ocsp, as a responder
+	// answering its own request: args name the request's certificates
+	// (-issuer, -cert or -serial, a digest before them), the CA whose
+	// certificates it answers for, and the signer.
+	opensslStaple := func(name string, args ...string) string {
+		t.Helper()
+		out := filepath.Join(dir, name+".ocsp")
+		if b, err := exec.Command("openssl", append([]string{"ocsp", "-index", index, "-respout", out, "-ndays", "7"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("openssl ocsp: %v\n%s", err, b)
+		}
+		return out
+	}
+	// delegate makes a delegated responder's certificate, issued by the
+	// intermediate for OCSP signing, valid from notBefore to notAfter,
+	// written to name.pem and its key to name.key.
+	delegate := func(name string, notBefore, notAfter time.Time) *testCA {
 		t.Helper()
 		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
@@ -72,20 +91,41 @@ func TestCertStatusPeers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		c, _ := x509.ParseCertificate(der)
 		rc := filepath.Join(dir, name+".pem")
 		writePEM(t, rc, "CERTIFICATE", der)
 		kder, _ := x509.MarshalPKCS8PrivateKey(k)
-		rk := filepath.Join(dir, name+".key")
-		os.WriteFile(rk, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
-		index := filepath.Join(dir, name+"-index.txt")
-		os.WriteFile(index, fmt.Appendf(nil, "V\t%s\t\t%X\tunknown\t/CN=localhost\n", now.Add(24*time.Hour).UTC().Format("060102150405Z"), leaf.SerialNumber), 0o644)
-		out := filepath.Join(dir, name+".ocsp")
-		if b, err := exec.Command("openssl", "ocsp", "-index", index, "-rsigner", rc, "-rkey", rk, "-CA", inter.file,
-			"-issuer", inter.file, "-cert", cert, "-respout", out, "-ndays", "7").CombinedOutput(); err != nil {
-			t.Fatalf("openssl ocsp: %v\n%s", err, b)
-		}
-		return out
+		os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+		return &testCA{cert: c, key: k, file: rc}
 	}
+	// responder makes a response signed by a delegated responder valid
+	// from notBefore to notAfter, with openssl ocsp.
+	responder := func(name string, notBefore, notAfter time.Time, args ...string) string {
+		t.Helper()
+		r := delegate(name, notBefore, notAfter)
+		return opensslStaple(name, append([]string{"-rsigner", r.file, "-rkey", strings.TrimSuffix(r.file, ".pem") + ".key", "-CA", inter.file,
+			"-issuer", inter.file, "-cert", cert}, args...)...)
+	}
+	interKey := filepath.Join(dir, "intermediate.key")
+	kder, _ := x509.MarshalPKCS8PrivateKey(inter.key)
+	os.WriteFile(interKey, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	// The intermediate's certificate and the other CA's in one file, for
+	// a responder answering for both.
+	bothCAs := filepath.Join(dir, "both-cas.pem")
+	b1, _ := os.ReadFile(inter.file)
+	b2, _ := os.ReadFile(other.file)
+	os.WriteFile(bothCAs, append(b1, b2...), 0o644)
+	serial := fmt.Sprintf("0x%X", leaf.SerialNumber)
+	// A delegated responder's signature under a responder ID that names
+	// the intermediate: OpenSSL checks it with the intermediate's key.
+	misnamed := delegate("misnamed", now.Add(-time.Hour), now.Add(24*time.Hour))
+	der, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
+		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour), Certificate: misnamed.cert}, misnamed.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	misnamedStaple := filepath.Join(dir, "misnamed.ocsp")
+	os.WriteFile(misnamedStaple, der, 0o644)
 	tryLater := filepath.Join(dir, "try-later.ocsp")
 	os.WriteFile(tryLater, ocsp.TryLaterErrorResponse, 0o644)
 
@@ -110,7 +150,17 @@ func TestCertStatusPeers(t *testing.T) {
 			"good but stale", "it is out of date", "the server must staple a fresh response: check its OCSP stapling refresh"},
 		{"next-update-within-leeway", staple("leeway-next", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: now.Add(-2 * time.Minute)}), true, "good", "", ""},
 		{"unknown", staple("unknown", inter, ocsp.Response{Status: ocsp.Unknown}), false, "unknown", "status is unknown", "the server must staple the response its issuer's OCSP responder gives"},
-		{"other-ca", staple("other", other, ocsp.Response{Status: ocsp.Good}), false, "invalid", `not signed by the issuer "CN=intermediate"`, "the server must staple a response signed by its certificate's issuer"},
+		{"other-ca", staple("other", other, ocsp.Response{Status: ocsp.Good}), false, "invalid", `its responder ID names "CN=other", which is neither the issuer "CN=intermediate"`, "the server must staple a response signed by its certificate's issuer"},
+		{"responder-id-by-key", responder("responder-by-key", now.Add(-time.Hour), now.Add(24*time.Hour), "-resp_key_id"), true, "good", "", ""},
+		{"issuer-by-key", opensslStaple("issuer-by-key", "-rsigner", inter.file, "-rkey", interKey, "-CA", inter.file, "-issuer", inter.file, "-cert", cert, "-resp_key_id"), true, "good", "", ""},
+		{"responder-id-names-the-issuer", misnamedStaple, false, "invalid",
+			`it is not signed by the issuer "CN=intermediate", whom its responder ID names`, "the server must staple a response signed by its certificate's issuer"},
+		{"other-issuer-same-serial", opensslStaple("other-issuer", "-rsigner", inter.file, "-rkey", interKey, "-CA", other.file, "-issuer", other.file, "-serial", serial), false, "invalid",
+			"is about a certificate of another issuer with the same serial: its CertID's issuerNameHash", "the server must staple the response its issuer's OCSP responder gives for the certificate it sends"},
+		{"two-issuers", opensslStaple("two-issuers", "-rsigner", inter.file, "-rkey", interKey, "-CA", bothCAs, "-issuer", inter.file, "-cert", cert, "-issuer", other.file, "-serial", serial), false, "invalid",
+			"refuses a response about certificates of more than one issuer", "the server must staple the response its issuer's OCSP responder gives for the certificate it sends"},
+		{"sha256-cert-id", opensslStaple("sha256", "-rsigner", inter.file, "-rkey", interKey, "-CA", inter.file, "-issuer", inter.file, "-sha256", "-cert", cert), false, "invalid",
+			"by a CertID hashed with SHA-256", "the server must staple the response its issuer's OCSP responder gives for the certificate it sends"},
 		{"try-later", tryLater, false, "invalid", "the stapled OCSP response is invalid", "the server must staple a well-formed OCSP response"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -17,11 +17,11 @@ type StapleProblem int
 
 const (
 	// StapleMalformed: it does not parse, is not a successful response,
-	// holds no answer about the leaf, or its nextUpdate precedes its
-	// thisUpdate.
+	// or its nextUpdate precedes its thisUpdate.
 	StapleMalformed StapleProblem = iota + 1
 	// StapleSigner: neither the leaf's issuer nor a responder it
-	// certified for OCSP signing signed it.
+	// certified for OCSP signing signed it, or its responder ID names
+	// no certificate whose key did.
 	StapleSigner
 	// StapleResponderValidity: a delegated responder signed it whose
 	// certificate is expired, or not yet valid, at the time of the check.
@@ -31,6 +31,11 @@ const (
 	StapleNotYetValid
 	// StapleStale: its nextUpdate is past, beyond StapleLeeway.
 	StapleStale
+	// StapleOtherCertificate: it holds no answer about the leaf as
+	// curl looks it up (a SHA-1 CertID of the leaf's serial and its
+	// issuer's name and key), or it also answers about a certificate
+	// of another issuer.
+	StapleOtherCertificate
 )
 
 // StapleError says why a stapled OCSP response is not used.
@@ -55,59 +60,90 @@ const StapleLeeway = 5 * time.Minute
 
 // ParseStaple reads a stapled OCSP response about leaf and checks that
 // issuer, the CA that issued leaf, vouches for it at the time at (RFC 6960,
-// Section 4.2.2.2): issuer signed it itself, whether or not the response
-// carries issuer's own certificate, or a delegated responder signed it
-// whose certificate the response carries, issued by issuer for OCSP
-// signing, and valid at at. The response's own times are
-// CheckStapleTimes'. Errors are *StapleError.
+// Section 4.2.2.2), as curl does with OpenSSL's OCSP_basic_verify and
+// OCSP_resp_find_status:
 //
-// x/crypto/ocsp's ParseResponseForCert with an issuer wants any embedded
-// certificate to be signed by that issuer, so that it refuses the common
-// response of a CA that signs with its own key and includes its own
-// certificate (openssl ocsp -rsigner CA does so; OpenSSL and curl accept
-// it). Nor does it ask a delegated responder for the OCSPSigning usage,
-// nor for a validity that covers the time, which OpenSSL's
-// OCSP_basic_verify checks by verifying the responder's certificate up to
-// the issuer.
+//   - the answer used is the first SingleResponse whose CertID is the one
+//     curl makes for leaf (OCSP_cert_to_id with SHA-1: leaf's serial, and
+//     the SHA-1 hashes of issuer's subject and of its public key); one
+//     for another issuer's certificate with the same serial, or hashed
+//     with another algorithm, is not it;
+//   - every SingleResponse names issuer in its CertID (OpenSSL's
+//     ocsp_check_issuer: a response about certificates of more than one
+//     issuer is refused);
+//   - its responder ID names the signer, by subject or by the SHA-1 hash
+//     of its public key, among the certificates the response carries,
+//     then issuer (OpenSSL's ocsp_find_signer, curl passing the chain the
+//     server sent), and the signature verifies with that certificate's
+//     key;
+//   - the signer is issuer, whether or not the response carries issuer's
+//     own certificate, or a delegated responder issued by issuer for
+//     OCSP signing, and valid at at.
+//
+// The response's own times are CheckStapleTimes'. Errors are
+// *StapleError.
+//
+// x/crypto/ocsp's ParseResponseForCert is not used: with an issuer it
+// wants any embedded certificate to be signed by that issuer, so that it
+// refuses the common response of a CA that signs with its own key and
+// includes its own certificate (openssl ocsp -rsigner CA does so; OpenSSL
+// and curl accept it). Nor does it ask a delegated responder for the
+// OCSPSigning usage, nor for a validity that covers the time, which
+// OpenSSL's OCSP_basic_verify checks by verifying the responder's
+// certificate up to the issuer. It takes the first answer with the
+// leaf's serial number, whatever issuer its CertID names, checks the
+// signature with the first certificate carried, whatever the responder
+// ID names, and reads no Ed25519 signature.
 func ParseStaple(raw []byte, leaf, issuer *x509.Certificate, at time.Time) (*ocsp.Response, error) {
-	// Without an issuer, x/crypto checks the response's signature with
-	// the certificate it carries, if any, and nothing else.
-	resp, err := ocsp.ParseResponseForCert(raw, leaf, nil)
+	b, err := parseBasicResponse(raw)
 	if err != nil {
 		return nil, &StapleError{Problem: StapleMalformed, Err: err}
 	}
-	switch signer := resp.Certificate; {
-	case signer == nil:
-		if err := resp.CheckSignatureFrom(issuer); err != nil {
-			return nil, stapleErrorf(StapleSigner, "it is not signed by the issuer %q: %w", dn.Subject(issuer), err)
+	single, err := b.find(leaf, issuer)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range single.SingleExtensions {
+		if e.Critical {
+			return nil, stapleErrorf(StapleMalformed, "its answer about the certificate has a critical extension that is not read (%s)", e.Id)
 		}
-	case signer.Equal(issuer):
-		// The issuer signed it and sent its own certificate along:
-		// ParseResponseForCert checked the signature with it.
-	default:
-		// OpenSSL finds the responder's issuer by name, then checks
-		// its signature (X509_verify_cert); crypto/x509's
-		// CheckSignatureFrom reads no name.
-		if !bytes.Equal(signer.RawIssuer, issuer.RawSubject) {
-			return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder issued by %q, not by the issuer %q", dn.Subject(signer), dn.Issuer(signer), dn.Subject(issuer))
+	}
+	signer, err := b.signer(issuer)
+	if err != nil {
+		return nil, err
+	}
+	resp := b.response(single, signer)
+	if err := resp.CheckSignatureFrom(signer); err != nil {
+		if signer.Equal(issuer) {
+			return nil, stapleErrorf(StapleSigner, "it is not signed by the issuer %q, whom its responder ID names: %w", dn.Subject(issuer), err)
 		}
-		if err := signer.CheckSignatureFrom(issuer); err != nil {
-			return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder the issuer %q did not certify: %w", dn.Subject(signer), dn.Subject(issuer), err)
-		}
-		if !slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return nil, stapleErrorf(StapleSigner, "it is signed by %q, whose certificate lacks the OCSPSigning extended key usage a delegated responder must have (RFC 6960, Section 4.2.2.2)", dn.Subject(signer))
-		}
-		if len(signer.UnhandledCriticalExtensions) > 0 {
-			return nil, stapleErrorf(StapleSigner, "it is signed by %q, whose certificate has a critical extension the verifier does not know (%s)", dn.Subject(signer), signer.UnhandledCriticalExtensions[0])
-		}
-		if at.Before(signer.NotBefore) {
-			return nil, stapleErrorf(StapleResponderValidity, "it is signed by the responder %q, whose certificate is not valid before %s (checked at %s)",
-				dn.Subject(signer), signer.NotBefore.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
-		}
-		if at.After(signer.NotAfter) {
-			return nil, stapleErrorf(StapleResponderValidity, "it is signed by the responder %q, whose certificate expired on %s (checked at %s)",
-				dn.Subject(signer), signer.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
-		}
+		return nil, stapleErrorf(StapleSigner, "it is not signed by %q, the responder its responder ID names: %w", dn.Subject(signer), err)
+	}
+	if signer.Equal(issuer) {
+		return resp, nil
+	}
+	// OpenSSL finds the responder's issuer by name, then checks its
+	// signature (X509_verify_cert); crypto/x509's CheckSignatureFrom
+	// reads no name.
+	if !bytes.Equal(signer.RawIssuer, issuer.RawSubject) {
+		return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder issued by %q, not by the issuer %q", dn.Subject(signer), dn.Issuer(signer), dn.Subject(issuer))
+	}
+	if err := signer.CheckSignatureFrom(issuer); err != nil {
+		return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder the issuer %q did not certify: %w", dn.Subject(signer), dn.Subject(issuer), err)
+	}
+	if !slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+		return nil, stapleErrorf(StapleSigner, "it is signed by %q, whose certificate lacks the OCSPSigning extended key usage a delegated responder must have (RFC 6960, Section 4.2.2.2)", dn.Subject(signer))
+	}
+	if len(signer.UnhandledCriticalExtensions) > 0 {
+		return nil, stapleErrorf(StapleSigner, "it is signed by %q, whose certificate has a critical extension the verifier does not know (%s)", dn.Subject(signer), signer.UnhandledCriticalExtensions[0])
+	}
+	if at.Before(signer.NotBefore) {
+		return nil, stapleErrorf(StapleResponderValidity, "it is signed by the responder %q, whose certificate is not valid before %s (checked at %s)",
+			dn.Subject(signer), signer.NotBefore.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	}
+	if at.After(signer.NotAfter) {
+		return nil, stapleErrorf(StapleResponderValidity, "it is signed by the responder %q, whose certificate expired on %s (checked at %s)",
+			dn.Subject(signer), signer.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
 	}
 	return resp, nil
 }

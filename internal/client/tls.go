@@ -379,6 +379,8 @@ func stapleHint(err error) string {
 	switch se.Problem {
 	case chain.StapleMalformed:
 		return "the server must staple a well-formed OCSP response for the certificate it sends: check what its stapling serves (a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, may be broken or for another certificate)"
+	case chain.StapleOtherCertificate:
+		return "the server must staple the response its issuer's OCSP responder gives for the certificate it sends, asked about it alone with a SHA-1 CertID (as nginx, Apache and openssl ocsp ask by default): check what its stapling serves (a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, may be about another certificate, or another issuer's with the same serial)"
 	case chain.StapleSigner:
 		return "the server must staple a response signed by its certificate's issuer or by a responder the issuer certified for OCSP signing: fetch it from the responder the certificate names (openssl x509 -noout -ocsp_uri), not from another CA's"
 	case chain.StapleResponderValidity:

@@ -18,7 +18,9 @@ import (
 
 // TestBadStapleFinding: a stapled response that is stale is a low
 // finding, a high one when the certificate is must-staple (RFC 7633); a
-// good one is none.
+// good one is none. One about another issuer's certificate with the
+// leaf's serial, signed by the leaf's issuer, is bad, whatever it says:
+// curl finds no answer in it about the leaf.
 func TestBadStapleFinding(t *testing.T) {
 	at := time.Now()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -26,17 +28,24 @@ func TestBadStapleFinding(t *testing.T) {
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	ca, _ := x509.ParseCertificate(der)
+	tmpl.Subject.CommonName = "other ca"
+	der, _ = x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	other, _ := x509.ParseCertificate(der)
 	feature, _ := asn1.Marshal([]int{5})
 	for _, c := range []struct {
 		name       string
 		must       bool
 		next       time.Duration
+		status     int
+		about      *x509.Certificate // the issuer the response's CertID names
 		want       Severity
 		wantNoneOK bool
 	}{
-		{"stale", false, -time.Hour, Low, false},
-		{"stale must-staple", true, -time.Hour, High, false},
-		{"good", true, time.Hour, 0, true},
+		{"stale", false, -time.Hour, ocsp.Good, ca, Low, false},
+		{"stale must-staple", true, -time.Hour, ocsp.Good, ca, High, false},
+		{"good", true, time.Hour, ocsp.Good, ca, 0, true},
+		{"another issuer's certificate", false, time.Hour, ocsp.Good, other, Low, false},
+		{"another issuer's certificate, revoked", true, time.Hour, ocsp.Revoked, other, High, false},
 	} {
 		ltmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "leaf"}, NotBefore: at.Add(-time.Hour), NotAfter: at.Add(47 * 24 * time.Hour)}
 		if c.must {
@@ -44,16 +53,19 @@ func TestBadStapleFinding(t *testing.T) {
 		}
 		der, _ := x509.CreateCertificate(rand.Reader, ltmpl, ca, key.Public(), key)
 		leaf, _ := x509.ParseCertificate(der)
-		raw, err := ocsp.CreateResponse(ca, ca, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
-			ThisUpdate: at.Add(-2 * time.Hour), NextUpdate: at.Add(c.next)}, key)
+		raw, err := ocsp.CreateResponse(c.about, ca, ocsp.Response{Status: c.status, SerialNumber: leaf.SerialNumber,
+			ThisUpdate: at.Add(-2 * time.Hour), NextUpdate: at.Add(c.next), RevokedAt: at.Add(-time.Hour)}, key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := &Result{At: at, Chains: []scanev.CertChain{{KeyType: "ECDSA", Certs: []*x509.Certificate{leaf, ca}, Staple: raw, Verdict: &chain.Result{Valid: true, At: at}}}}
 		var got *Finding
 		for _, f := range certFindings(r) {
-			if f.Rule == "bad-staple" {
+			switch f.Rule {
+			case "bad-staple":
 				got = &f
+			case "revoked":
+				t.Errorf("%s: finding %+v", c.name, f)
 			}
 		}
 		switch {
