@@ -101,6 +101,8 @@ type Flow struct {
 	// Truncated is set once a packet of the flow was cut short by the
 	// capture's snapshot length.
 	Truncated bool
+	// start is the time of the flow's first packet.
+	start time.Time
 
 	dirs [2]*half // 0: from client, 1: from server
 	// queue holds the segments taken while a direction has a hole, not
@@ -147,6 +149,10 @@ type TCPEvent struct {
 	Flags     uint8
 	// Missing is the number of bytes never seen, for a gap or truncated.
 	Missing int
+	// Unreassembled, for a gap, is what of it IP fragments that could
+	// not be reassembled account for: the capture holds those bytes, or
+	// some of them, in pieces.
+	Unreassembled Unreassembled
 	// A "retransmission" is a segment whose bytes, or some of them, were
 	// seen before: Again counts those, Differ how many of them differ
 	// from the first copy (which was kept), DifferAt the relative
@@ -166,6 +172,44 @@ type TCPEvent struct {
 	Client, Server netip.AddrPort
 	RoleBy         string
 }
+
+// Unreassembled is what of a gap IP fragments that could not be
+// reassembled account for. Datagrams is 0 when none do: the bytes were
+// not captured.
+type Unreassembled struct {
+	// Datagrams counts the IP datagrams never whole that carried bytes
+	// of the gap, Fragments the fragments of them the capture holds, and
+	// Causes says why they were not reassembled.
+	Datagrams, Fragments int
+	Causes               FragmentCauses
+	// Whole says that they held all the gap's bytes, as their TCP
+	// headers say; otherwise some of the bytes may not have been
+	// captured at all.
+	Whole bool
+	// ByAddresses says that some of them are taken for the
+	// connection's by their addresses only: their first fragment, which
+	// holds the TCP header, was not captured.
+	ByAddresses bool
+}
+
+// FragmentCauses says why IP datagrams were not reassembled, one bit a
+// cause.
+type FragmentCauses uint8
+
+const (
+	// FragmentMissing: a fragment of the datagram was not captured (not
+	// within 60 seconds of its first, or not before the capture ended,
+	// or not before the gap was given up).
+	FragmentMissing FragmentCauses = 1 << iota
+	// FragmentsOverlap: fragments overlapped, or disagreed on where the
+	// datagram ends, and it was dropped (RFC 5722).
+	FragmentsOverlap
+	// FragmentLimit: it was given up at the limits of reassembly (1024
+	// datagrams, 16 MiB at once).
+	FragmentLimit
+	// FragmentCut: a fragment was cut by the snapshot length.
+	FragmentCut
+)
 
 // Options bound the reader's memory.
 type Options struct {

@@ -566,7 +566,14 @@ func TestAgainstTshark(t *testing.T) {
 // stream of a capture, as tshark's "follow tcp" gives them.
 func tsharkFollow(t *testing.T, path string) (client, server []byte) {
 	t.Helper()
-	out, err := exec.Command("tshark", "-r", path, "-q", "-z", "follow,tcp,raw,0").Output()
+	return tsharkFollowStream(t, path, 0)
+}
+
+// tsharkFollowStream is tsharkFollow of the TCP stream n (tshark's
+// tcp.stream, which counts from 0; Flow.ID is n+1).
+func tsharkFollowStream(t *testing.T, path string, n int) (client, server []byte) {
+	t.Helper()
+	out, err := exec.Command("tshark", "-r", path, "-q", "-z", fmt.Sprintf("follow,tcp,raw,%d", n)).Output()
 	if err != nil {
 		t.Fatal(err)
 	}

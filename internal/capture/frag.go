@@ -1,7 +1,9 @@
 package capture
 
 import (
+	"encoding/binary"
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -50,6 +52,30 @@ type datagram struct {
 	// (overlapping fragments), whose later fragments are dropped too.
 	frags int
 	dead  bool
+	// seen counts every fragment of it captured (copies, those after it
+	// was given up and those cut by the snapshot length too): what
+	// Stats.Fragments counts of it when it is never whole. cut says a
+	// fragment of it was cut by the snapshot length.
+	seen int
+	cut  bool
+	// tcp is the start of the TCP header its first fragment held, once
+	// that came: a gap of the connection says it (unreassembled).
+	tcp fragTCP
+	// cause says why it was given up; claimed that a gap said it.
+	cause   FragmentCauses
+	claimed bool
+}
+
+// fragTCP is what the first fragment of a datagram says of the TCP
+// segment it carries.
+type fragTCP struct {
+	known            bool
+	srcPort, dstPort uint16
+	seq              uint32
+	// data is where the segment's payload starts in the datagram's
+	// payload (after an Authentication Header and the TCP header), 0 when
+	// the first fragment is too short to say.
+	data int
 }
 
 type span struct{ lo, hi int }
@@ -59,6 +85,9 @@ type fragments struct {
 	open  map[fragKey]*datagram
 	order []*datagram // in order of their first fragment
 	bytes int
+	// lost holds the datagrams of TCP given up, oldest first (at most
+	// maxFragDatagrams), for the gaps of their connections to say.
+	lost []*datagram
 }
 
 // defrag takes a fragment: its payload b at offset, more saying whether
@@ -78,17 +107,10 @@ func (rd *reader) defrag(key fragKey, offset int, more bool, proto int, b []byte
 		rd.stats.Malformed++
 		return nil, 0, false
 	}
-	d := fr.open[key]
-	if d == nil {
-		if fr.open == nil {
-			fr.open = map[fragKey]*datagram{}
-		}
-		d = &datagram{key: key, first: ts, total: -1, proto: -1}
-		fr.open[key] = d
-		fr.order = append(fr.order, d)
-		for len(fr.open) > maxFragDatagrams {
-			fr.drop(rd, fr.order[0])
-		}
+	d := fr.datagram(rd, key, ts)
+	d.seen++
+	if offset == 0 && !d.tcp.known {
+		d.tcp = tcpStart(proto, b)
 	}
 	if d.dead {
 		rd.stats.Fragments++
@@ -114,6 +136,7 @@ func (rd *reader) defrag(key fragKey, offset int, more bool, proto int, b []byte
 		}
 	}
 	if d.dead {
+		d.cause = FragmentsOverlap
 		rd.stats.FragmentOverlaps++
 		fr.bytes -= len(d.buf)
 		d.buf, d.have = nil, nil
@@ -137,7 +160,7 @@ func (rd *reader) defrag(key fragKey, offset int, more bool, proto int, b []byte
 	d.add(span{offset, end})
 	if d.total < 0 || len(d.have) != 1 || d.have[0] != (span{0, d.total}) {
 		for fr.bytes > maxFragBytes && len(fr.order) > 0 {
-			fr.drop(rd, fr.order[0])
+			fr.drop(rd, fr.order[0], FragmentLimit)
 		}
 		return nil, 0, false
 	}
@@ -147,6 +170,64 @@ func (rd *reader) defrag(key fragKey, offset int, more bool, proto int, b []byte
 	d.frags = 0
 	fr.remove(d)
 	return payload, p, true
+}
+
+// datagram returns the datagram of key in reassembly, a new one (its first
+// fragment captured at ts) if none is.
+func (fr *fragments) datagram(rd *reader, key fragKey, ts time.Time) *datagram {
+	d := fr.open[key]
+	if d == nil {
+		if fr.open == nil {
+			fr.open = map[fragKey]*datagram{}
+		}
+		d = &datagram{key: key, first: ts, total: -1, proto: -1}
+		fr.open[key] = d
+		fr.order = append(fr.order, d)
+		for len(fr.open) > maxFragDatagrams {
+			fr.drop(rd, fr.order[0], FragmentLimit)
+		}
+	}
+	return d
+}
+
+// fragmentCut takes a fragment cut by the snapshot length, b what was
+// captured of its payload: it cannot be reassembled, and its datagram
+// will not be whole (but for a whole copy of it) for that reason.
+func (rd *reader) fragmentCut(key fragKey, offset int, proto int, b []byte, ts time.Time) {
+	rd.stats.Fragments++
+	fr := &rd.frags
+	fr.expire(rd, ts)
+	d := fr.datagram(rd, key, ts)
+	d.seen++
+	d.cut = true
+	if offset == 0 {
+		d.proto = proto
+		if !d.tcp.known {
+			d.tcp = tcpStart(proto, b)
+		}
+	}
+}
+
+// tcpStart reads the start of the TCP header at the start of a datagram's
+// payload b, of IP protocol proto (TCP, or an Authentication Header before
+// it).
+func tcpStart(proto int, b []byte) fragTCP {
+	ah := 0
+	if proto == 51 {
+		if len(b) < 2 || b[0] != 6 {
+			return fragTCP{}
+		}
+		ah, proto = (int(b[1])+2)*4, 6
+	}
+	if proto != 6 || len(b) < ah+8 {
+		return fragTCP{}
+	}
+	t := fragTCP{known: true, srcPort: binary.BigEndian.Uint16(b[ah:]), dstPort: binary.BigEndian.Uint16(b[ah+2:]),
+		seq: binary.BigEndian.Uint32(b[ah+4:])}
+	if len(b) > ah+12 {
+		t.data = ah + int(b[ah+12]>>4)*4
+	}
+	return t
 }
 
 // end returns where the bytes received so far end.
@@ -182,14 +263,46 @@ func (d *datagram) add(s span) {
 // fragTimeout before ts.
 func (fr *fragments) expire(rd *reader, ts time.Time) {
 	for len(fr.order) > 0 && ts.Sub(fr.order[0].first) > fragTimeout {
-		fr.drop(rd, fr.order[0])
+		fr.drop(rd, fr.order[0], FragmentMissing)
 	}
 }
 
-// drop gives up a datagram: its fragments are counted as not reassembled.
-func (fr *fragments) drop(rd *reader, d *datagram) {
+// drop gives up a datagram for cause (unless it was given up before, or
+// a fragment of it was cut): its fragments are counted as not
+// reassembled, and it is kept for a gap of its connection to say, if it
+// can carry TCP.
+func (fr *fragments) drop(rd *reader, d *datagram, cause FragmentCauses) {
 	rd.stats.Fragments += d.frags
 	fr.remove(d)
+	if d.cause == 0 {
+		d.cause = cause
+		if d.cut {
+			d.cause = FragmentCut
+		}
+	}
+	if !d.mayBeTCP() {
+		return
+	}
+	d.buf, d.have = nil, nil
+	fr.lost = append(fr.lost, d)
+	if len(fr.lost) > maxFragDatagrams {
+		fr.lost[0] = nil
+		fr.lost = fr.lost[1:]
+	}
+}
+
+// mayBeTCP reports whether d can carry a TCP segment: its protocol TCP
+// (or an Authentication Header), or not known (an IPv6 datagram whose
+// first fragment did not come).
+func (d *datagram) mayBeTCP() bool {
+	if d.tcp.known {
+		return true
+	}
+	p := int(d.key.proto)
+	if d.key.src.Is6() {
+		p = d.proto
+	}
+	return p == -1 || p == 6 || p == 51
 }
 
 // remove forgets a datagram.
@@ -212,6 +325,83 @@ func (fr *fragments) remove(d *datagram) {
 // capture.
 func (rd *reader) endFragments() {
 	for len(rd.frags.order) > 0 {
-		rd.frags.drop(rd, rd.frags.order[0])
+		rd.frags.drop(rd, rd.frags.order[0], FragmentMissing)
 	}
+}
+
+// unreassembled says what of the hole [from, to) of the direction src →
+// dst of f, given up as a gap, IP fragments that could not be reassembled
+// account for: the datagrams given up, or still waiting for a fragment,
+// whose TCP header says they carry bytes of it, and, for those whose
+// first fragment (and so its TCP header) was not captured, the ones the
+// same hosts sent since the flow began. Each is said by one gap.
+func (rd *reader) unreassembled(f *Flow, src, dst netip.AddrPort, from, to uint32) Unreassembled {
+	fr := &rd.frags
+	var u Unreassembled
+	if len(fr.lost) == 0 && len(fr.order) == 0 {
+		return u
+	}
+	var have []span // what of the hole the datagrams hold, relative to from
+	known := true
+	take := func(d *datagram, pending bool) {
+		if d.claimed || d.key.src != src.Addr() || d.key.dst != dst.Addr() || !d.mayBeTCP() {
+			return
+		}
+		if d.tcp.known {
+			if d.tcp.srcPort != src.Port() || d.tcp.dstPort != dst.Port() {
+				return
+			}
+			lo := int64(seqDiff(d.tcp.seq, from))
+			hole := int64(seqDiff(to, from))
+			n := int64(-1)
+			if d.total >= 0 && d.tcp.data > 0 && d.total >= d.tcp.data {
+				n = int64(d.total - d.tcp.data)
+			}
+			switch {
+			case n < 0 && (lo < 0 || lo >= hole):
+				return
+			case n >= 0 && (lo+n <= 0 || lo >= hole):
+				return
+			case n < 0:
+				known = false
+			default:
+				have = append(have, span{int(max(lo, 0)), int(min(lo+n, hole))})
+			}
+		} else {
+			if d.first.Before(f.start) {
+				return
+			}
+			known = false
+			u.ByAddresses = true
+		}
+		d.claimed = true
+		u.Datagrams++
+		u.Fragments += d.seen
+		cause := d.cause
+		if pending && cause == 0 {
+			cause = FragmentMissing
+			if d.cut {
+				cause = FragmentCut
+			}
+		}
+		u.Causes |= cause
+	}
+	for _, d := range fr.lost {
+		take(d, false)
+	}
+	for _, d := range fr.order {
+		take(d, true)
+	}
+	if u.Datagrams > 0 && known {
+		slices.SortFunc(have, func(a, b span) int { return a.lo - b.lo })
+		end := 0
+		for _, s := range have {
+			if s.lo > end {
+				break
+			}
+			end = max(end, s.hi)
+		}
+		u.Whole = end >= int(seqDiff(to, from))
+	}
+	return u
 }

@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -126,6 +127,97 @@ func TestStatsUnreassembled(t *testing.T) {
 	} {
 		if got := c.st.Unreassembled(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
+		}
+	}
+}
+
+// TestGapOfFragments checks that a gap says what of it IP fragments that
+// could not be reassembled account for, and why: the datagram of the
+// client's "world" lost a fragment (the one with the TCP header, or
+// another), had overlapping ones, or had one cut by the snapshot length;
+// a segment not captured at all is a gap that none accounts for, as is a
+// lost fragment of another connection between the same hosts. The gap
+// comes at the peer's acknowledgement, with the datagram still waiting
+// for its fragments, or at the end of the capture, after it was given
+// up.
+func TestGapOfFragments(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		pieces [][2]int
+		keep   []int // the fragments captured, in order
+		cutTo  int   // the last one kept is cut to this many bytes of payload
+		other  bool  // the datagram is another connection's
+		want   Unreassembled
+	}{
+		{"last fragment missing", [][2]int{{0, 8}, {8, 8}, {16, 9}}, []int{0, 1}, 0, false,
+			Unreassembled{Datagrams: 1, Fragments: 2, Causes: FragmentMissing}},
+		{"middle fragment missing", [][2]int{{0, 16}, {16, 8}, {24, 1}}, []int{0, 2}, 0, false,
+			Unreassembled{Datagrams: 1, Fragments: 2, Causes: FragmentMissing, Whole: true}},
+		{"first fragment missing", [][2]int{{0, 8}, {8, 8}, {16, 9}}, []int{2, 1}, 0, false,
+			Unreassembled{Datagrams: 1, Fragments: 2, Causes: FragmentMissing, ByAddresses: true}},
+		{"overlapping", [][2]int{{0, 16}, {8, 17}}, []int{0, 1}, 0, false,
+			Unreassembled{Datagrams: 1, Fragments: 2, Causes: FragmentsOverlap, Whole: true}},
+		{"cut by the snapshot length", [][2]int{{0, 16}, {16, 9}}, []int{1, 0}, 14, false,
+			Unreassembled{Datagrams: 1, Fragments: 2, Causes: FragmentCut, Whole: true}},
+		{"not captured", [][2]int{{0, 8}, {8, 17}}, nil, 0, false, Unreassembled{}},
+		{"another connection's", [][2]int{{0, 8}, {8, 8}, {16, 9}}, []int{0, 1}, 0, true, Unreassembled{}},
+	} {
+		for i := range 4 {
+			v6, atEnd := i&1 != 0, i&2 != 0
+			client, server := cliAddr, srvAddr
+			if v6 {
+				client, server = cli6, srv6
+			}
+			pkts := append(slices.Clone(synHandshake),
+				pkt{true, 101, 901, flagACK, "hello "},
+				pkt{true, 107, 901, flagACK, "world"}, // fragmented
+				pkt{true, 112, 901, flagACK, "!!"},
+				pkt{false, 901, 114, flagACK, "pong"},
+				pkt{true, 114, 905, flagACK | flagFIN, ""},
+				pkt{false, 905, 115, flagACK | flagFIN, ""},
+			)
+			if atEnd {
+				pkts = pkts[:6]
+			}
+			var frames []frame
+			for i, p := range pkts {
+				src, dst := client, server
+				if !p.fromClient {
+					src, dst = server, client
+				}
+				ts := time.Unix(1700000000, int64(i)*1000)
+				if i != 4 {
+					frames = append(frames, frame{ts, ipPacket(src, dst, tcpSeg(src, dst, p))})
+					continue
+				}
+				if tc.other {
+					src = netip.AddrPortFrom(src.Addr(), src.Port()+1)
+				}
+				frags := fragment(ipPacket(src, dst, tcpSeg(src, dst, p)), 7, tc.pieces)
+				for j, k := range tc.keep {
+					f := frags[k]
+					if j == len(tc.keep)-1 && tc.cutTo > 0 {
+						f = f[:len(f)-tc.pieces[k][1]+tc.cutTo]
+					}
+					frames = append(frames, frame{ts, f})
+				}
+			}
+			r := newRecorder()
+			if _, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			var gaps []TCPEvent
+			for _, ev := range r.tcp {
+				if ev.Kind == "gap" {
+					gaps = append(gaps, ev)
+				}
+			}
+			if len(gaps) != 1 || gaps[0].RelSeq != 7 || gaps[0].Missing != 5 || gaps[0].Unreassembled != tc.want {
+				t.Errorf("%s v6=%v at the end=%v: gaps %+v, want one at seq 7 of 5 bytes with %+v", tc.name, v6, atEnd, gaps, tc.want)
+			}
+			if s := r.streams[1]; s == nil || string(s[0]) != "hello !!" {
+				t.Errorf("%s v6=%v at the end=%v: streams %q", tc.name, v6, atEnd, s)
+			}
 		}
 	}
 }

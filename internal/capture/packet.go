@@ -147,12 +147,12 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 		if flags := binary.BigEndian.Uint16(b[6:]); flags&0x3fff != 0 {
 			// More fragments or a fragment offset: reassembled, and
 			// decoded once whole, with the frame of its last fragment.
+			id := uint32(binary.BigEndian.Uint16(b[4:]))
 			if cut > 0 {
 				// Cut by the snapshot length: it cannot be.
-				rd.stats.Fragments++
+				rd.fragmentCut(fragKey{src, dst, id, proto}, int(flags&0x1fff)*8, int(proto), b[ihl:], ts)
 				return
 			}
-			id := uint32(binary.BigEndian.Uint16(b[4:]))
 			pl, _, ok := rd.defrag(fragKey{src, dst, id, proto}, int(flags&0x1fff)*8, flags&0x2000 != 0, int(proto), b[ihl:], ts)
 			if !ok {
 				return
@@ -229,7 +229,7 @@ func (rd *reader) packet(link uint32, ts time.Time, b []byte) {
 					continue
 				}
 				if cut > 0 {
-					rd.stats.Fragments++
+					rd.fragmentCut(fragKey{src, dst, binary.BigEndian.Uint32(b[4:]), 0}, int(fo>>3)*8, int(b[0]), b[8:], ts)
 					return
 				}
 				pl, proto, ok := rd.defrag(fragKey{src, dst, binary.BigEndian.Uint32(b[4:]), 0}, int(fo>>3)*8, fo&1 != 0, int(b[0]), b[8:], ts)

@@ -191,7 +191,7 @@ func (rd *reader) process(s *segment) {
 	if f == nil {
 		rd.next++
 		rd.stats.Flows++
-		f = &Flow{ID: rd.next, Client: s.src, Server: s.dst, dirs: [2]*half{{}, {}}}
+		f = &Flow{ID: rd.next, Client: s.src, Server: s.dst, dirs: [2]*half{{}, {}}, start: s.ts}
 		switch {
 		case syn && !ack:
 			f.RoleFromSYN = true
@@ -654,10 +654,20 @@ func (rd *reader) finHole(f *Flow, d *half, fromClient bool) {
 	ev := d.finWait
 	if gap := seqDiff(d.finSeq, d.next); gap > 0 {
 		rd.h.TCP(TCPEvent{Flow: f, Frame: ev.Frame, Time: ev.Time, FromClient: fromClient, Kind: "gap",
-			Seq: d.next, RelSeq: d.next - d.isn, Missing: int(gap)})
+			Seq: d.next, RelSeq: d.next - d.isn, Missing: int(gap), Unreassembled: rd.holeOf(f, fromClient, d.next, d.finSeq)})
 		d.next = d.finSeq
 	}
 	rd.fin(f, d)
+}
+
+// holeOf says what of the hole [from, to) of a direction of f IP fragments
+// that could not be reassembled account for.
+func (rd *reader) holeOf(f *Flow, fromClient bool, from, to uint32) Unreassembled {
+	src, dst := f.Server, f.Client
+	if fromClient {
+		src, dst = f.Client, f.Server
+	}
+	return rd.unreassembled(f, src, dst, from, to)
 }
 
 // skipHole gives up on the first hole of a direction: a gap event says how
@@ -670,7 +680,7 @@ func (rd *reader) skipHole(f *Flow, d *half, fromClient bool) {
 	first := d.ooo[0]
 	missing := int(seqDiff(first.seq, d.next))
 	rd.h.TCP(TCPEvent{Flow: f, Frame: first.frame, Time: first.ts, FromClient: fromClient, Kind: "gap",
-		Seq: d.next, RelSeq: d.next - d.isn, Missing: missing})
+		Seq: d.next, RelSeq: d.next - d.isn, Missing: missing, Unreassembled: rd.holeOf(f, fromClient, d.next, first.seq)})
 	d.next = first.seq
 	rd.drain(f, d, fromClient, first.frame, first.ts, true)
 }

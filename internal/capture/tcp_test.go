@@ -444,6 +444,22 @@ func TestCraftedAgainstTshark(t *testing.T) {
 		}
 		ah = append(ah, frame{time.Unix(1700000000, int64(i)), withAH(ipPacket(src, dst, tcpSeg(src, dst, p)))})
 	}
+	// The client's "world" in three fragments, the middle one not
+	// captured.
+	var lostFrag []frame
+	for i, p := range handshake {
+		src, dst := cliAddr, srvAddr
+		if !p.fromClient {
+			src, dst = srvAddr, cliAddr
+		}
+		ip := ipPacket(src, dst, tcpSeg(src, dst, p))
+		if p.data != "world" {
+			lostFrag = append(lostFrag, frame{time.Unix(1700000000, int64(i)), ip})
+			continue
+		}
+		fr := fragment(ip, uint32(i), [][2]int{{0, 16}, {16, 8}, {24, 1}})
+		lostFrag = append(lostFrag, frame{time.Unix(1700000000, int64(i)), fr[0]}, frame{time.Unix(1700000000, int64(i)), fr[2]})
+	}
 	tot0 := buildFrames(linkEthernet, cliAddr, srvAddr, handshake)
 	for _, f := range tot0 {
 		f.data[18+2], f.data[18+3] = 0, 0
@@ -489,6 +505,7 @@ func TestCraftedAgainstTshark(t *testing.T) {
 			pkt{true, 105, 901, flagACK, "efgh"},
 		))},
 		{"IPv4 fragments", writePcap(linkRaw, frags, binary.LittleEndian, false)},
+		{"IPv4 fragment missing", writePcap(linkRaw, lostFrag, binary.LittleEndian, false)},
 		{"Authentication Header", writePcap(linkRaw, ah, binary.LittleEndian, false)},
 		{"Linux cooked with VLAN", writePcap(linkSLL, buildFrames(linkSLL, cliAddr, srvAddr, handshake), binary.LittleEndian, false)},
 		{"total length 0", writePcap(linkEthernet, tot0, binary.LittleEndian, false)},
@@ -498,17 +515,19 @@ func TestCraftedAgainstTshark(t *testing.T) {
 			if err := os.WriteFile(path, tc.file, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			client, server := tsharkFollow(t, path)
 			r := newRecorder()
 			if err := Read(bytes.NewReader(tc.file), r, Options{}); err != nil {
 				t.Fatal(err)
 			}
-			s := r.streams[1]
-			if s == nil {
-				s = &[2][]byte{}
-			}
-			if !bytes.Equal(s[0], client) || !bytes.Equal(s[1], server) {
-				t.Errorf("streams %q, tshark's %q and %q", s, client, server)
+			for id := 1; id <= max(1, len(r.streams)); id++ {
+				client, server := tsharkFollowStream(t, path, id-1)
+				s := r.streams[id]
+				if s == nil {
+					s = &[2][]byte{}
+				}
+				if !bytes.Equal(s[0], client) || !bytes.Equal(s[1], server) {
+					t.Errorf("streams of flow %d %q, tshark's %q and %q", id, s, client, server)
+				}
 			}
 		})
 	}

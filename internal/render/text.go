@@ -822,6 +822,11 @@ func Summary(ev *trace.Event) string {
 		add("seq=%d", p.Seq)
 		if p.Kind == trace.TypeGap {
 			add("missing=%d", p.Missing)
+			if why := p.Unreassembled.Text(); why != "" {
+				// Not missing: held in pieces that could not be
+				// put together.
+				add("%s", why)
+			}
 			break
 		}
 		add("ack=%d", p.Ack)

@@ -53,8 +53,9 @@ type chainState struct {
 	tls13 bool
 	// seen is set once the server's Certificate came, said once the
 	// connection was told its chain could not be read, gap when bytes of
-	// the server's were missing before its Certificate.
-	seen, said, gap bool
+	// the server's were missing before its Certificate, gapFrags when
+	// some of those were in IP fragments that could not be reassembled.
+	seen, said, gap, gapFrags bool
 	// client is set once the client's certificate came.
 	client bool
 }
@@ -75,6 +76,9 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 	if ev.Layer == trace.LayerTCP {
 		if ev.Type == trace.TypeGap && ev.From == trace.Server && !st.seen {
 			st.gap = true
+			if p, ok := ev.Payload.(*trace.TCPSegment); ok && p.Unreassembled.Datagrams > 0 {
+				st.gapFrags = true
+			}
 		}
 		return nil
 	}
@@ -103,7 +107,11 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 		if ev.Type == trace.TypeEncryptedRecord && ev.From == trace.Server && st.tls13 && !st.seen && !st.said {
 			st.said = true
 			if st.gap {
-				return []*trace.Event{notVerified(ev, st, "the server's certificate chain is encrypted (TLS 1.3), and bytes of the server's handshake are missing from the capture: it could not be verified",
+				missing := "are missing from the capture"
+				if st.gapFrags {
+					missing = "were in IP fragments that could not be reassembled"
+				}
+				return []*trace.Event{notVerified(ev, st, "the server's certificate chain is encrypted (TLS 1.3), and bytes of the server's handshake "+missing+": it could not be verified",
 					"capture the connection again, whole")}
 			}
 			return []*trace.Event{notVerified(ev, st, "the server's certificate chain is encrypted (TLS 1.3) and the secrets given do not decrypt it: it could not be verified",

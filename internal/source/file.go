@@ -219,7 +219,8 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 	}
 	tev := trace.NewEvent(id, from, &trace.TCPSegment{Kind: ev.Kind, Seq: ev.RelSeq, Ack: ev.RelAck,
 		Window: ev.Window, RawWindow: ev.RawWindow, Len: ev.Len, RawSeq: ev.Seq, RawAck: ev.Ack, Missing: ev.Missing,
-		Again: ev.Again, Differ: ev.Differ, DifferAt: ev.DifferAt, Unchecked: ev.Unchecked, Segments: ev.Segments})
+		Again: ev.Again, Differ: ev.Differ, DifferAt: ev.DifferAt, Unchecked: ev.Unchecked, Segments: ev.Segments,
+		Unreassembled: unreassembled(ev.Unreassembled)})
 	tev.Frame, tev.Time = ev.Frame, ev.Time
 	switch {
 	case ev.Kind == trace.TypeTruncated:
@@ -237,11 +238,31 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 	if ev.Kind == trace.TypeSYN || ev.Kind == trace.TypeSYNACK {
 		d.syn[id] = true
 	}
-	if ev.Kind == "gap" {
+	if ev.Kind == trace.TypeGap {
 		if c := d.conns[id]; c != nil {
-			c.Gap(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing)
+			c.GapOf(side(ev.FromClient), trace.Stamp{Time: ev.Time, Frame: ev.Frame}, ev.Missing, unreassembled(ev.Unreassembled))
 		}
 	}
+}
+
+// unreassembled is what capture says of the IP fragments of a gap, as
+// trace says it.
+func unreassembled(u capture.Unreassembled) trace.Unreassembled {
+	var causes trace.FragmentCauses
+	for _, c := range []struct {
+		from capture.FragmentCauses
+		to   trace.FragmentCauses
+	}{
+		{capture.FragmentMissing, trace.FragmentMissing},
+		{capture.FragmentsOverlap, trace.FragmentsOverlap},
+		{capture.FragmentLimit, trace.FragmentLimit},
+		{capture.FragmentCut, trace.FragmentCut},
+	} {
+		if u.Causes&c.from != 0 {
+			causes |= c.to
+		}
+	}
+	return trace.Unreassembled{Datagrams: u.Datagrams, Fragments: u.Fragments, Causes: causes, Whole: u.Whole, ByAddresses: u.ByAddresses}
 }
 
 // data feeds stream bytes to the flow's connection decoder.

@@ -195,6 +195,10 @@ type direction struct {
 	// of that record was seen before them (and shown, as partial), the
 	// record going on past them.
 	cut, cutHeader bool
+	// unreassembled says that the last bytes lost were held in IP
+	// fragments that could not be reassembled, not missing from the
+	// capture.
+	unreassembled bool
 	// lastBlock holds, after missing bytes, the end of the last
 	// ciphertext captured (the rest of the record they cut, or a record
 	// that did not open): with a suite that chains records (TLS 1.0 CBC),
@@ -362,7 +366,7 @@ framing:
 				// record, where its header gives its length, is in
 				// the bytes missing before these.
 				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypePartialRecord, Frame: at.Frame, Time: at.Time,
-					Payload: &Data{Length: skipped}, Error: continuation(skipped, d.cutHeader)})
+					Payload: &Data{Length: skipped}, Error: continuation(skipped, d.cutHeader, d.unreassembled)})
 				d.keepLastBlock(rec)
 			} else {
 				c.emit(&Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
@@ -399,12 +403,17 @@ func (d *direction) keepLastBlock(b []byte) {
 
 // continuation says what the n bytes that follow missing bytes, up to the
 // next record header, are: the rest of the record the missing bytes cut.
-// header says whether that record's header was seen before them.
-func continuation(n int, header bool) string {
+// header says whether that record's header was seen before them, frags
+// that the missing bytes were in IP fragments not reassembled.
+func continuation(n int, header, frags bool) string {
 	if header {
 		return fmt.Sprintf("%d bytes that end the record the missing bytes before them cut (its header was seen before the missing bytes); the next record is read from its header", n)
 	}
-	return fmt.Sprintf("%d bytes that end a record whose start, its header with it, is missing from the capture; the next record is read from its header", n)
+	where := "is missing from the capture"
+	if frags {
+		where = "was in IP fragments that could not be reassembled"
+	}
+	return fmt.Sprintf("%d bytes that end a record whose start, its header with it, %s; the next record is read from its header", n, where)
 }
 
 func first(b []byte, n int) []byte {
@@ -418,12 +427,21 @@ func first(b []byte, n int) []byte {
 // that lost packets). What was buffered is dropped; since the record
 // sequence numbers are then unknown, later records of that side are shown
 // as encrypted.
-func (c *Conn) Gap(from Side, at Stamp, n int) {
+func (c *Conn) Gap(from Side, at Stamp, n int) { c.GapOf(from, at, n, Unreassembled{}) }
+
+// GapOf is Gap for bytes that u says the capture holds in IP fragments
+// that could not be reassembled (when u.Datagrams > 0): the events say
+// so, rather than that the bytes are missing from the capture.
+func (c *Conn) GapOf(from Side, at Stamp, n int, u Unreassembled) {
 	c.flushAwaiting()
 	d := &c.dirs[from]
 	after := "a record of this side after them is decrypted only if it authenticates with a sequence number found again"
+	why := u.Text()
 	ev := &Event{From: from, Layer: LayerTLS, Type: TypeEncryptedRecord, Frame: at.Frame, Time: at.Time,
 		Error: fmt.Sprintf("%d bytes are missing from the capture; %s", n, after)}
+	if why != "" {
+		ev.Error = fmt.Sprintf("%d bytes are not decoded: %s; %s", n, why, after)
+	}
 	if len(d.framer.buf) > 0 && !c.notTLS {
 		// The bytes went missing inside a record: it is shown as
 		// partial, with its header when that was captured, as tshark
@@ -436,6 +454,9 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 			this = "this SSL 2.0 ClientHello"
 		}
 		ev.Error = fmt.Sprintf("%d bytes are missing from the capture inside %s (%s seen); %s", n, this, seen, after)
+		if why != "" {
+			ev.Error = fmt.Sprintf("%d bytes inside %s (%s seen) are not decoded: %s; %s", n, this, seen, why, after)
+		}
 	}
 	// What follows the missing bytes up to the next record header is the
 	// rest of a record they cut (nothing, when they ended at a record's
@@ -447,6 +468,7 @@ func (c *Conn) Gap(from Side, at Stamp, n int) {
 	d.framer.reset()
 	d.hs.reset()
 	d.lost = true
+	d.unreassembled = why != ""
 	d.missing += n
 	c.emit(ev)
 }

@@ -2,6 +2,8 @@ package trace
 
 import (
 	"crypto/tls"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/field"
@@ -319,6 +321,10 @@ type TCPSegment struct {
 	// Missing counts the bytes lost in a gap, or cut from the packet
 	// (truncated).
 	Missing int
+	// Unreassembled, for a gap, says what of it IP fragments that could
+	// not be reassembled account for (nothing: the bytes were not
+	// captured).
+	Unreassembled Unreassembled
 	// A retransmission's bytes seen before (Again), how many of them
 	// differ from the first copy (Differ, the first at relative
 	// sequence number DifferAt) and how many could not be compared
@@ -327,6 +333,102 @@ type TCPSegment struct {
 	Again, Differ, Unchecked int
 	DifferAt                 uint32
 	Segments                 int
+}
+
+// Unreassembled is what of a gap IP fragments that could not be
+// reassembled account for: the capture holds those bytes, or some of
+// them, in pieces. Datagrams is 0 when none do.
+type Unreassembled struct {
+	// Datagrams counts the IP datagrams never whole that carried bytes
+	// of the gap, Fragments the fragments of them captured, Causes why
+	// they were not reassembled.
+	Datagrams, Fragments int
+	Causes               FragmentCauses
+	// Whole says that they held all the gap's bytes, as their TCP
+	// headers say; otherwise some may not have been captured at all.
+	Whole bool
+	// ByAddresses says that some are taken for the connection's by their
+	// addresses only: their first fragment, with the TCP header, was not
+	// captured.
+	ByAddresses bool
+}
+
+// FragmentCauses says why IP datagrams were not reassembled, one bit a
+// cause.
+type FragmentCauses uint8
+
+const (
+	// FragmentMissing: a fragment was not captured (within 60 seconds
+	// of the first, or before the capture ended).
+	FragmentMissing FragmentCauses = 1 << iota
+	// FragmentsOverlap: fragments overlapped or disagreed on where the
+	// datagram ends, and it was dropped (RFC 5722).
+	FragmentsOverlap
+	// FragmentLimit: given up at the limits of reassembly.
+	FragmentLimit
+	// FragmentCut: a fragment was cut by the snapshot length.
+	FragmentCut
+)
+
+var fragmentCauses = []struct {
+	c          FragmentCauses
+	name, text string
+}{
+	{FragmentMissing, "fragment_missing", "a fragment was not captured"},
+	{FragmentsOverlap, "fragments_overlap", "fragments overlapped, and the datagram was dropped as RFC 5722 says"},
+	{FragmentLimit, "reassembly_limit", "too many fragments waited at once"},
+	{FragmentCut, "fragment_cut", "a fragment was cut by the snapshot length"},
+}
+
+// Names names the causes as the JSON does.
+func (c FragmentCauses) Names() []string {
+	var out []string
+	for _, x := range fragmentCauses {
+		if c&x.c != 0 {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+// Text says the causes in words.
+func (c FragmentCauses) Text() string {
+	var out []string
+	for _, x := range fragmentCauses {
+		if c&x.c != 0 {
+			out = append(out, x.text)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// Text says in words where the bytes of a gap are: "" when they were not
+// captured; else that the capture holds them (all, or some, or, matched
+// by addresses only, may hold them) in IP fragments that could not be
+// reassembled, and why.
+func (u Unreassembled) Text() string {
+	if u.Datagrams == 0 {
+		return ""
+	}
+	holds := "the capture holds them"
+	switch {
+	case u.ByAddresses:
+		holds = "the capture may hold them, or some of them,"
+	case !u.Whole:
+		holds = "the capture holds them, or some of them,"
+	}
+	frags := fmt.Sprintf("%d IP fragment%s", u.Fragments, map[bool]string{true: "s"}[u.Fragments != 1])
+	if u.Datagrams > 1 {
+		frags += fmt.Sprintf(" of %d datagrams", u.Datagrams)
+	}
+	if u.ByAddresses {
+		frags += " between the same hosts"
+	}
+	text := fmt.Sprintf("%s as %s that could not be reassembled (%s)", holds, frags, u.Causes.Text())
+	if u.ByAddresses {
+		text += ": the first fragment, with the TCP ports, was not captured"
+	}
+	return text
 }
 
 func (*TCPSegment) Layer() string  { return LayerTCP }
@@ -346,6 +448,17 @@ func (p *TCPSegment) Tree() *field.Node {
 		// acknowledgement, window or length of one.
 		f.AddUint("raw_seq", uint64(p.RawSeq))
 		f.AddUint("missing", uint64(p.Missing))
+		if u := p.Unreassembled; u.Datagrams > 0 {
+			o := f.Add(field.NewObject("unreassembled"))
+			o.AddUint("datagrams", uint64(u.Datagrams))
+			o.AddUint("fragments", uint64(u.Fragments))
+			l := o.Add(field.NewList("causes"))
+			for _, c := range u.Causes.Names() {
+				l.AddString("", c)
+			}
+			o.AddBool("whole", u.Whole)
+			o.AddBool("by_addresses", u.ByAddresses)
+		}
 		return f
 	}
 	f.AddUint("ack", uint64(p.Ack))

@@ -183,8 +183,12 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 	}
 	if d.resynced {
 		d.resynced = false
+		missing := "bytes missing from the capture"
+		if d.unreassembled {
+			missing = "bytes in IP fragments that could not be reassembled"
+		}
 		info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
-			"decrypted after bytes missing from the capture: its sequence number (%d) was found again by trying those after the last one known, and the record authenticated with it", seq)})
+			"decrypted after %s: its sequence number (%d) was found again by trying those after the last one known, and the record authenticated with it", missing, seq)})
 	}
 	checkPlaintextLength(info, len(plain))
 	ct := wire.ContentType(ctype)
