@@ -114,10 +114,15 @@ type Flow struct {
 	// reset says an RST in the window was seen; the flow stays open
 	// (ResetLinger) for the data in flight. saidLate says that a
 	// segment with data after it was closed was reported, and isn
-	// keeps the initial sequence numbers of a closed flow, for that.
+	// keeps the initial sequence numbers of a closed flow, for that;
+	// end the sequence number of each direction's FIN (where its bytes
+	// ended), to tell bytes sent again from bytes after it, and shift
+	// the Window Scale count of each (0 when scaling was not in effect).
 	reset    bool
 	saidLate bool
 	isn      [2]uint32
+	end      [2]uint32
+	shift    [2]uint8
 	seenAck  bool
 }
 
@@ -132,7 +137,11 @@ type TCPEvent struct {
 	// "ack", "fin", "rst", "gap", "after_reset" (the first segment
 	// with data of a connection closed after a reset, ResetLinger after
 	// its last packet: its bytes, and those of the later ones, which
-	// Stats.AfterReset counts, are not decoded), or
+	// Stats.AfterReset counts, are not decoded), "after_close" (the
+	// first segment with bytes past the FIN of its side, in a connection
+	// closed by a FIN from both sides: they are not decoded, nor those
+	// of the later ones, which Stats.AfterClose counts; bytes sent again
+	// from before the FIN are a "retransmission"), or
 	// "truncated": the first packet of the flow cut short by the
 	// snapshot length (once per flow; Missing is what it lost, and its
 	// bytes after the cut come as a gap).
@@ -246,8 +255,10 @@ type Stats struct {
 	// UDPTLS the DTLS and QUIC flows said: what the capture held to show.
 	Flows, DNS, UDPTLS int
 	// AfterReset counts the segments with data of connections closed
-	// after a reset, not decoded (TCPEvent kind "after_reset").
-	AfterReset int
+	// after a reset, not decoded (TCPEvent kind "after_reset");
+	// AfterClose the segments with bytes past the FINs of connections
+	// closed by both sides, not decoded (kind "after_close").
+	AfterReset, AfterClose int
 }
 
 // Nothing says why a capture showed nothing: it held no TCP connection,

@@ -183,8 +183,12 @@ func (rd *reader) process(s *segment) {
 		}
 	}
 	if f != nil && f.closed {
-		if f.reset && (len(s.data) > 0 || s.cut > 0) {
+		switch {
+		case len(s.data) == 0 && s.cut == 0:
+		case f.reset:
 			rd.late(f, s)
+		case f.fins == 2:
+			rd.afterClose(f, s)
 		}
 		return
 	}
@@ -386,7 +390,52 @@ func (rd *reader) late(f *Flow, s *segment) {
 	}
 	rd.h.TCP(TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient, Kind: "after_reset",
 		Seq: s.seq, RelSeq: s.seq - f.isn[i], Ack: s.ack, RelAck: s.ack - f.isn[1-i], RawWindow: s.window,
-		Window: uint32(s.window), Len: len(s.data) + s.cut, Flags: s.flags})
+		Window: f.closedWindow(i, s), Len: len(s.data) + s.cut, Flags: s.flags})
+}
+
+// closedWindow is the receive window a segment of direction i (0: from
+// the client) of a closed flow advertises, as Flow.window says it.
+func (f *Flow) closedWindow(i int, s *segment) uint32 {
+	if s.flags&flagSYN != 0 {
+		return uint32(s.window)
+	}
+	return uint32(s.window) << f.shift[i]
+}
+
+// afterClose takes a segment with data of a flow closed by a FIN from both
+// sides: bytes from before the FIN of its side are sent again, a
+// retransmission (tshark's "TCP Spurious Retransmission"), whose first
+// copies are no longer kept to compare with; bytes past the FIN, which
+// no receiver takes (RFC 9293, Section 3.10.7.4), are said and counted
+// (Stats.AfterClose), as tshark's follow tcp leaves them out: the first
+// such segment of a flow is a step.
+func (rd *reader) afterClose(f *Flow, s *segment) {
+	fromClient := s.src == f.Client
+	i := 1
+	if fromClient {
+		i = 0
+	}
+	seq := s.seq
+	if s.flags&flagSYN != 0 {
+		seq++
+	}
+	n := len(s.data) + s.cut
+	ev := TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient,
+		Seq: s.seq, RelSeq: s.seq - f.isn[i], Ack: s.ack, RelAck: s.ack - f.isn[1-i], RawWindow: s.window,
+		Window: f.closedWindow(i, s), Len: n, Flags: s.flags}
+	if seqDiff(seq+uint32(n), f.end[i]) <= 0 {
+		f.Retransmitted += n
+		ev.Kind, ev.Again, ev.Unchecked = "retransmission", n, n
+		rd.h.TCP(ev)
+		return
+	}
+	rd.stats.AfterClose++
+	if f.saidLate {
+		return
+	}
+	f.saidLate = true
+	ev.Kind = "after_close"
+	rd.h.TCP(ev)
 }
 
 // data reassembles one direction: in-order bytes go out at once, attributed
@@ -705,6 +754,10 @@ func (rd *reader) close(f *Flow) {
 	}
 	f.closed = true
 	f.isn = [2]uint32{f.dirs[0].isn, f.dirs[1].isn}
+	f.end = [2]uint32{f.dirs[0].next, f.dirs[1].next}
+	if c, s := f.dirs[0], f.dirs[1]; c.syn && s.syn && c.wscale >= 0 && s.wscale >= 0 {
+		f.shift = [2]uint8{uint8(c.wscale), uint8(s.wscale)}
+	}
 	f.dirs = [2]*half{{}, {}}
 	rd.live--
 	rd.closed = append(rd.closed, f)

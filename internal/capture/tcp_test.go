@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -506,6 +508,8 @@ func TestCraftedAgainstTshark(t *testing.T) {
 		))},
 		{"IPv4 fragments", writePcap(linkRaw, frags, binary.LittleEndian, false)},
 		{"IPv4 fragment missing", writePcap(linkRaw, lostFrag, binary.LittleEndian, false)},
+		{"data after both FINs", raw(afterFINs)},
+		{"a new connection on the tuple after both FINs", raw(reuseAfterFINs)},
 		{"Authentication Header", writePcap(linkRaw, ah, binary.LittleEndian, false)},
 		{"Linux cooked with VLAN", writePcap(linkSLL, buildFrames(linkSLL, cliAddr, srvAddr, handshake), binary.LittleEndian, false)},
 		{"total length 0", writePcap(linkEthernet, tot0, binary.LittleEndian, false)},
@@ -530,5 +534,129 @@ func TestCraftedAgainstTshark(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// closedByFINs is a connection both sides closed with a FIN, and the
+// client's last acknowledgement.
+var closedByFINs = append(slices.Clone(synHandshake),
+	pkt{true, 101, 901, flagACK, "hello"},
+	pkt{false, 901, 106, flagACK, "reply"},
+	pkt{true, 106, 906, flagACK | flagFIN, ""},
+	pkt{false, 906, 107, flagACK | flagFIN, ""},
+	pkt{true, 107, 907, flagACK, ""},
+)
+
+// afterFINs sends segments with data after both FINs: bytes past the
+// client's FIN (frames 9 and 12), and the server's bytes sent again (frame
+// 10, and 11 with the FIN again), which tshark calls spurious
+// retransmissions.
+var afterFINs = append(slices.Clone(closedByFINs),
+	pkt{true, 107, 907, flagACK, "more"},
+	pkt{false, 901, 107, flagACK, "reply"},
+	pkt{false, 901, 107, flagACK | flagFIN, "reply"},
+	pkt{true, 111, 907, flagACK, "again"},
+)
+
+// reuseAfterFINs opens a new connection on the same addresses and ports
+// after both FINs, as a client may once the port left TIME_WAIT (tshark:
+// "TCP Port numbers reused").
+var reuseAfterFINs = append(slices.Clone(closedByFINs),
+	pkt{true, 5000, 0, flagSYN, ""},
+	pkt{false, 7000, 5001, flagSYN | flagACK, ""},
+	pkt{true, 5001, 7001, flagACK, ""},
+	pkt{true, 5001, 7001, flagACK, "second"},
+	pkt{false, 7001, 5007, flagACK, "answer"},
+)
+
+// TestAfterClose checks segments with data of a connection closed by a FIN
+// from both sides: bytes past a FIN are said once (after_close) and every
+// segment of them counted, never dropped in silence, and not decoded
+// (tshark's follow tcp leaves them out too); bytes from before the FIN are
+// a retransmission, as tshark says; a SYN on the same addresses and ports
+// starts a new connection, which is decoded.
+func TestAfterClose(t *testing.T) {
+	t.Run("data", func(t *testing.T) {
+		frames := buildFrames(linkRaw, cliAddr, srvAddr, afterFINs)
+		r := newRecorder()
+		st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := r.streams[1]; len(r.streams) != 1 || string(s[0]) != "hello" || string(s[1]) != "reply" {
+			t.Fatalf("streams %q", r.log)
+		}
+		want := []string{"fin@6", "fin@7", "after_close@9", "retransmission@10", "retransmission@11"}
+		if got := r.log[len(r.log)-len(want):]; !slices.Equal(got, want) {
+			t.Errorf("events %v\nwant   ...%v", r.log, want)
+		}
+		if ev := r.tcp[len(r.tcp)-3]; ev.RelSeq != 7 || ev.Len != 4 || !ev.FromClient || ev.RelAck != 7 {
+			t.Errorf("after_close %+v, want the client's 4 bytes at seq 7", ev)
+		}
+		if ev := r.tcp[len(r.tcp)-2]; ev.RelSeq != 1 || ev.Again != 5 || ev.Unchecked != 5 || ev.FromClient {
+			t.Errorf("retransmission %+v, want the server's 5 bytes at seq 1, not compared", ev)
+		}
+		if st.AfterClose != 2 || st.AfterReset != 0 || !slices.Equal(r.closed, []int{1}) {
+			t.Errorf("%d segments after the close, %d after a reset, flows closed %v; want 2, 0, [1]", st.AfterClose, st.AfterReset, r.closed)
+		}
+	})
+	t.Run("port reuse", func(t *testing.T) {
+		frames := buildFrames(linkRaw, cliAddr, srvAddr, reuseAfterFINs)
+		r := newRecorder()
+		st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := r.streams[2]; len(r.streams) != 2 || s == nil || string(s[0]) != "second" || string(s[1]) != "answer" {
+			t.Fatalf("events %q, want a second flow", r.log)
+		}
+		if st.AfterClose != 0 || st.Flows != 2 || !slices.Equal(r.closed, []int{1, 2}) {
+			t.Errorf("%d segments after the close, %d flows, closed %v; want 0, 2, [1 2]", st.AfterClose, st.Flows, r.closed)
+		}
+		for _, ev := range r.tcp {
+			if ev.Kind == "after_close" || ev.Kind == "retransmission" {
+				t.Errorf("%s at frame %d", ev.Kind, ev.Frame)
+			}
+		}
+	})
+}
+
+// TestAfterCloseAgainstTshark checks that the frames tshark marks as
+// retransmissions (spurious ones: bytes sent again after both FINs) are
+// those read as ones, and no others: not the bytes past a FIN, not a new
+// connection on the same tuple.
+func TestAfterCloseAgainstTshark(t *testing.T) {
+	tlstest.RequirePeer(t, "tshark")
+	for _, pkts := range [][]pkt{afterFINs, reuseAfterFINs} {
+		file := writePcap(linkRaw, buildFrames(linkRaw, cliAddr, srvAddr, pkts), binary.LittleEndian, false)
+		path := filepath.Join(t.TempDir(), "c.pcap")
+		if err := os.WriteFile(path, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("tshark", "-r", path, "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e", "frame.number").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int
+		for _, f := range strings.Fields(string(out)) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("tshark: %q", out)
+			}
+			want = append(want, n)
+		}
+		r := newRecorder()
+		if err := Read(bytes.NewReader(file), r, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, ev := range r.tcp {
+			if ev.Kind == "retransmission" {
+				got = append(got, ev.Frame)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("retransmissions at frames %v, tshark's at %v", got, want)
+		}
 	}
 }

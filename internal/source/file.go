@@ -227,8 +227,10 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 		tev.Error = fmt.Sprintf("packet size limited during capture: %d bytes of this packet were not captured (snapshot length); bytes cut from the packets of this connection are shown as gaps", ev.Missing)
 	case ev.Kind == trace.TypeRST && ev.OutOfWindow:
 		tev.Error = "this reset is outside the receiver's window, so endpoints ignore it (RFC 5961, Section 3.2) and the connection goes on: a forged or stale reset"
-	case ev.Kind == "after_reset":
+	case ev.Kind == trace.TypeAfterReset:
 		tev.Error = fmt.Sprintf("%d bytes of a connection closed after its reset (no packet of it for %v) are not decoded, nor those of its later segments", ev.Len, capture.ResetLinger)
+	case ev.Kind == trace.TypeAfterClose:
+		tev.Error = fmt.Sprintf("%d bytes sent past this side's FIN, after both sides had closed the connection, are not decoded (no receiver takes bytes after a FIN), nor those of its later segments", ev.Len)
 	case ev.Kind == trace.TypeRetransmission && ev.Differ > 0:
 		tev.Error = fmt.Sprintf("%d of the %d bytes sent again differ from the first copy, the first at seq=%d: the first copy is the one decoded (a broken or hostile peer, or a damaged capture)", ev.Differ, ev.Again, ev.DifferAt)
 	case ev.Kind == trace.TypeRetransmissionSummary && ev.Differ > 0:

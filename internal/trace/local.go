@@ -64,6 +64,12 @@ const (
 	// TypeRolesInferred says that a capture holds no SYN of a
 	// connection, so which side is the client was inferred.
 	TypeRolesInferred = "roles_inferred"
+	// TypeAfterReset is the first segment with data of a connection of
+	// a capture closed after its reset; TypeAfterClose the first with
+	// bytes past its side's FIN, once both sides closed with a FIN.
+	// Neither is decoded, nor the segments after them.
+	TypeAfterReset = "after_reset"
+	TypeAfterClose = "after_close"
 )
 
 // LocalPayload is a payload that makes its own event: its layer, type and field
