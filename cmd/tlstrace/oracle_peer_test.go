@@ -674,15 +674,20 @@ func TestOraclePeers(t *testing.T) {
 		}
 		var got []int
 		differ := map[int]string{}
+		retransmitted := map[int]bool{}
 		for _, ev := range events {
 			if ev.Type == "retransmission" {
 				got = append(got, ev.Frame)
 				differ[ev.Frame] = ev.Error
+				retransmitted[ev.Conn] = true
 			}
 		}
 		slices.Sort(got)
-		if len(want) != 2 || !slices.Equal(got, want) {
-			t.Fatalf("retransmissions at frames %v, tshark flags %v (want 2)", got, want)
+		// The loopback capture may hold a retransmission of its own (a
+		// busy machine): tshark's list is the oracle, and the two copies
+		// must be on it.
+		if len(want) < 2 || !slices.Equal(got, want) {
+			t.Fatalf("retransmissions at frames %v, tshark flags %v (want the 2 copies at least)", got, want)
 		}
 		// The frames moved by the copies: the first copy inserted after
 		// frame+1 is frame+2; the second one is one further when it
@@ -692,6 +697,9 @@ func TestOraclePeers(t *testing.T) {
 			changedAt++
 		} else {
 			sameAt++
+		}
+		if !slices.Contains(want, sameAt) || !slices.Contains(want, changedAt) {
+			t.Errorf("tshark flags %v, not the copies at frames %d and %d", want, sameAt, changedAt)
 		}
 		if differ[sameAt] != "" {
 			t.Errorf("frame %d: the unchanged copy says %q", sameAt, differ[sameAt])
@@ -705,7 +713,7 @@ func TestOraclePeers(t *testing.T) {
 				sums++
 			}
 		}
-		if sums != 2 {
+		if sums != len(retransmitted) || sums < 2 {
 			t.Errorf("%d retransmission summaries, want one per connection with a retransmission", sums)
 		}
 	})

@@ -147,11 +147,18 @@ func PlausibleRecordHeader(b []byte) bool {
 
 // SSLv2HelloLen reports whether b starts with an SSL 2.0 compatible
 // ClientHello (RFC 5246, Appendix E.2) and, if so, the length of the whole
-// record including its 2-byte header. It needs at least 3 bytes. A length
-// too short for the hello's fixed fields (msg_type, version and three
-// lengths: 9 bytes) is not an SSL 2.0 hello.
+// record including its 2-byte header. It needs at least 3 bytes, and
+// judges by the first 5 when it has them. A length too short for the
+// hello's fixed fields (msg_type, version and three lengths: 9 bytes) is
+// not an SSL 2.0 hello, nor is one whose version is neither SSL 2.0's
+// (0x0002) nor of the form 3.x: random bytes (a capture that began
+// inside an encrypted record) pass the high bit and msg_type 1 once in
+// 512, and the version too only once in 255 of those.
 func SSLv2HelloLen(b []byte) (int, bool) {
 	if len(b) < 3 || b[0]&0x80 == 0 || b[2] != 1 {
+		return 0, false
+	}
+	if len(b) >= 5 && !(b[3] == 0 && b[4] == 2) && b[3] != 3 {
 		return 0, false
 	}
 	n := int(b[0]&0x7f)<<8 | int(b[1])

@@ -326,6 +326,27 @@ func TestAnomalies(t *testing.T) {
 	}
 }
 
+// TestSSLv2HelloLenVersion: bytes with the high bit and msg_type 1 are an
+// SSL 2.0 hello only with SSL 2.0's version or one of the form 3.x (the
+// bytes of an encrypted record, where a capture began, pass the rest).
+func TestSSLv2HelloLenVersion(t *testing.T) {
+	for _, tc := range []struct {
+		b    []byte
+		want bool
+	}{
+		{[]byte{0x80, 0x2e, 0x01, 0x03, 0x01}, true},
+		{[]byte{0x80, 0x2e, 0x01, 0x00, 0x02}, true},
+		{[]byte{0x80, 0x2e, 0x01, 0x03}, true}, // the version not yet seen
+		{[]byte{0x80, 0x2e, 0x01, 0x7a, 0x11}, false},
+		{[]byte{0x80, 0x2e, 0x01, 0x00, 0x03}, false},
+		{[]byte{0x80, 0x2e, 0x02, 0x03, 0x01}, false},
+	} {
+		if _, ok := SSLv2HelloLen(tc.b); ok != tc.want {
+			t.Errorf("SSLv2HelloLen(% x): %v, want %v", tc.b, ok, tc.want)
+		}
+	}
+}
+
 func TestSSLv2Hello(t *testing.T) {
 	// An SSL 2.0 compatible hello offering TLS 1.0, two suites and an SSL
 	// 2.0 kind, with a 16-byte challenge.
