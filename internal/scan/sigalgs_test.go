@@ -47,16 +47,27 @@ func signsWith(t *testing.T, addr, version, name string) bool {
 
 // TestScanSignatures compares the signature schemes found in TLS 1.2
 // (ServerKeyExchange) and TLS 1.3 (CertificateVerify) with openssl
-// s_client's handshakes offering each scheme alone, on an RSA and an
-// ECDSA s_server (security level 0, so that SHA-1 is allowed in TLS 1.2).
+// s_client's handshakes offering each scheme alone, on an RSA, an ECDSA
+// and a dual s_server (an RSA certificate and an ECDSA one, following
+// the client's order of suites; security level 0, so that SHA-1 is
+// allowed in TLS 1.2). The dual server picks the first suite offered it
+// has a certificate for, and refuses the hello when that certificate
+// cannot sign with the one scheme offered: each TLS 1.2 probe must offer
+// only the suites of its scheme's kind of key.
 func TestScanSignatures(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl")
 	for _, c := range []struct {
 		name string
 		rsa  bool
-	}{{"rsa", true}, {"ecdsa", false}} {
+		dual bool
+	}{{"rsa", true, false}, {"ecdsa", false, false}, {"rsa-and-ecdsa", true, true}} {
 		t.Run(c.name, func(t *testing.T) {
-			addr := sServer(t, c.rsa, "-cipher", "ALL:@SECLEVEL=0")
+			args := []string{"-cipher", "ALL:@SECLEVEL=0"}
+			if c.dual {
+				ecCert, ecKey := writeCert(t, false)
+				args = append(args, "-dcert", ecCert, "-dkey", ecKey)
+			}
+			addr := sServer(t, c.rsa, args...)
 			r := scanOf(t, addr)
 			for _, v := range []struct {
 				version uint16
@@ -79,6 +90,13 @@ func TestScanSignatures(t *testing.T) {
 				t.Logf("%s schemes: %v", wire.VersionName(v.version), got)
 				if len(want) == 0 || !slices.Equal(got, want) {
 					t.Errorf("%s schemes\ntlstrace: %v\ns_client: %v", wire.VersionName(v.version), got, want)
+				}
+				if c.dual && v.version == wire.VersionTLS12 {
+					for _, kind := range []string{"ecdsa_", "rsa_"} {
+						if !slices.ContainsFunc(got, func(n string) bool { return strings.HasPrefix(n, kind) }) {
+							t.Errorf("TLS 1.2: no %s scheme found on a server with an RSA and an ECDSA certificate: %v", kind, got)
+						}
+					}
 				}
 			}
 			if len(r.SignatureNotes) > 0 {
