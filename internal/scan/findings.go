@@ -51,6 +51,13 @@ func listed(names []string) string {
 	return strings.Join(names, ", ")
 }
 
+// secureRenegotiationFix is the fix of a server without RFC 5746. The
+// cause may be a current library whose configuration turns it off
+// (GnuTLS's %DISABLE_SAFE_RENEGOTIATION in the priority string of
+// gnutls-serv or of any application that takes one) or a library that
+// predates it; the wire does not tell them apart.
+const secureRenegotiationFix = "turn RFC 5746 secure renegotiation back on: remove what disables it in the configuration (GnuTLS: %DISABLE_SAFE_RENEGOTIATION in the priority string), or update a TLS library too old to have it (every maintained one implements RFC 5746)"
+
 // findings applies the rules of docs/scan.md to r.
 func findings(r *Result) []Finding {
 	var out []Finding
@@ -143,11 +150,11 @@ func findings(r *Result) []Finding {
 		// RFC 5746 critical).
 		out = append(out, finding(Critical, "no-secure-renegotiation", "insecure renegotiation: the server renegotiates without RFC 5746",
 			"the server completed a renegotiation the client started, and its renegotiation_info did not bind it to the session before it: an attacker on the path can open a session, send its own data (an HTTP request), then pass the victim's handshake through as the renegotiation, and the server takes the attacker's data as the victim's (CVE-2009-3555)",
-			"update the TLS library (every maintained one implements RFC 5746), and refuse client-initiated renegotiation"))
+			secureRenegotiationFix+"; and refuse client-initiated renegotiation"))
 	case f != nil && f.Known && !f.Supported:
 		out = append(out, finding(Medium, "no-secure-renegotiation", "no secure renegotiation",
 			f.Detail+"; without RFC 5746 an attacker can splice its own data before the client's in a renegotiation (CVE-2009-3555)",
-			"update the TLS library; every maintained one implements RFC 5746"))
+			secureRenegotiationFix))
 	}
 	if f := r.Feature("compression"); f != nil && f.Supported {
 		out = append(out, finding(High, "compression", "TLS compression is enabled",

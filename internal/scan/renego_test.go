@@ -151,7 +151,9 @@ func TestScanHSTSOverEngine(t *testing.T) {
 // TestScanInsecureRenegotiation scans gnutls-serv with RFC 5746 turned
 // off (%DISABLE_SAFE_RENEGOTIATION), which still renegotiates when the
 // client asks: the renegotiation is completed without RFC 5746's
-// binding, which makes no-secure-renegotiation critical; and the fix of
+// binding, which makes no-secure-renegotiation critical, and its fix
+// names the setting that turned RFC 5746 off (the library is current:
+// updating it would not help), as well as an old library; and the fix of
 // client-renegotiation does not give that priority string, which leaves
 // renegotiation on.
 func TestScanInsecureRenegotiation(t *testing.T) {
@@ -165,6 +167,9 @@ func TestScanInsecureRenegotiation(t *testing.T) {
 		case "no-secure-renegotiation":
 			if f.Severity != Critical {
 				t.Errorf("no-secure-renegotiation: %s, want critical", f.Severity)
+			}
+			if !strings.Contains(f.Fix, "%DISABLE_SAFE_RENEGOTIATION") || !strings.Contains(f.Fix, "update") {
+				t.Errorf("no-secure-renegotiation fix %q: want both the configuration that disables RFC 5746 and an old library", f.Fix)
 			}
 		case "client-renegotiation":
 			if strings.Contains(f.Fix, "DISABLE_SAFE_RENEGOTIATION") {
