@@ -161,6 +161,7 @@ func runScan(ctx context.Context, target string, o *scanOptions, stdout, stderr 
 	if o.serverName != "" {
 		opts.ServerName = o.serverName
 	}
+	opts.TrustWith = "--cacert FILE"
 	if opts.Roots, err = readCerts("", o.cacerts...); err != nil {
 		return err
 	}

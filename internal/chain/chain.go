@@ -196,6 +196,9 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	// or without the name).
 	anchored := verified
 	var path []*x509.Certificate
+	// chainErr is crypto/x509's verdict on the chain without the name,
+	// when the name failed: what else is wrong with it.
+	var chainErr error
 	if verified {
 		// With the fallback crypto/x509 checked no name: the common
 		// name matched (CommonNameMatches), and it is held to the CAs'
@@ -211,6 +214,8 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 			nameless.DNSName = ""
 			if chains, nerr := leaf.Verify(nameless); nerr == nil {
 				path, anchored = chains[0], true
+			} else {
+				chainErr = nerr
 			}
 		}
 	}
@@ -356,12 +361,35 @@ func Verify(leaf *x509.Certificate, o Options) *Result {
 	if !r.Valid {
 		r.Cause, r.Fix = Explain(r.Err, leaf, path, at, purpose, o)
 		var host x509.HostnameError
-		if errors.As(r.Err, &host) && !o.CNFallback && CommonNameMatches(leaf, o.Name) {
+		switch {
+		case errors.As(r.Err, &host) && !o.CNFallback && CommonNameMatches(leaf, o.Name):
 			// What the common-name fallback would say: the chain may
 			// fail for more than the name.
 			fo := o
 			fo.CNFallback = true
 			r.Cause, r.Fix = commonNameOnly(leaf, o.Name, o.FallbackWith, Verify(leaf, fo))
+		case errors.As(r.Err, &host) && chainErr != nil:
+			if ownChain {
+				// crypto/x509 refused a chain it cannot check: the
+				// links' checks, the name's left out, judge the rest.
+				_, chainErr = judge(withoutName(r.Links), "")
+			}
+			if chainErr != nil {
+				// The chain fails for more than the name (a
+				// self-signed certificate scanned by its address):
+				// fixing the name alone would leave it refused, so
+				// both are said.
+				no := o
+				no.Name = ""
+				cause, fix := Explain(chainErr, leaf, path, at, purpose, no)
+				r.Cause += "; and apart from the name, " + cause
+				switch {
+				case r.Fix == "":
+					r.Fix = fix
+				case fix != "":
+					r.Fix += "; and " + fix
+				}
+			}
 		}
 		// crypto/x509 reports a chain it rejected link by link as "unknown
 		// authority"; when the chain reaches a trusted root, the failed
@@ -468,6 +496,15 @@ func failedCheck(links []Link, at time.Time, purpose x509.ExtKeyUsage, o Options
 type checkError struct{ msg string }
 
 func (e *checkError) Error() string { return e.msg }
+
+// withoutName returns links without their host name checks.
+func withoutName(links []Link) []Link {
+	out := slices.Clone(links)
+	for i := range out {
+		out[i].Checks = slices.DeleteFunc(slices.Clone(out[i].Checks), func(c Check) bool { return c.Name == "host_name" })
+	}
+	return out
+}
 
 // judge decides a chain from the link checks (for Ed448 chains only). A
 // leaf not valid for name is an x509.HostnameError, as crypto/x509 says it.

@@ -84,7 +84,7 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 			cc.Certs = append(cc.Certs, c)
 		}
 		if len(cc.Certs) > 0 {
-			cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
+			cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At, TrustWith: o.TrustWith})
 			cc.Staple = a.staple
 			cc.KeyType = keyLabel(cc.Certs[0], k)
 		}

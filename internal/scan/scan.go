@@ -45,6 +45,9 @@ type Options struct {
 	// Roots are the trusted CAs the chains are verified against; nil
 	// uses the system's.
 	Roots []*x509.Certificate
+	// TrustWith words how the user trusts a CA, for the fixes of an
+	// untrusted chain (chain.Options.TrustWith); "" is a generic wording.
+	TrustWith string
 	// At is the time the chains are judged at; zero means now.
 	At time.Time
 	// Emit, when set, receives each result as it is found (from several

@@ -150,7 +150,7 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 		}
 		seen[string(fr.state.PeerCertificates[0].Raw)] = true
 		cc := CertChain{KeyType: keyLabel(fr.state.PeerCertificates[0], schemeKeyType(sc)), Version: wire.VersionTLS13, Certs: fr.state.PeerCertificates, Staple: fr.state.OCSPResponse}
-		cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At})
+		cc.Verdict, _, _ = chain.Peer(0, cc.Certs, chain.Options{Roots: o.Roots, Name: o.certName(), At: o.At, TrustWith: o.TrustWith})
 		f.chains = append(f.chains, cc)
 	}
 	if stapled+unstapled > 0 {
