@@ -637,6 +637,11 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 	} else {
 		cfg := s.tls.Clone()
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return s.verifyClient(id, cs) }
+		if s.cfg.Mode == "www" || s.cfg.Mode == "http" || s.cfg.Mode == "file" {
+			// net/http's HTTP/2 server refuses a prohibited suite:
+			// offer the client's other protocol then.
+			cfg.GetConfigForClient = func(chi *tls.ClientHelloInfo) (*tls.Config, error) { return s.alpnFor(cfg, chi), nil }
+		}
 		tc := tls.Server(fb, cfg)
 		conn, handshakeFn, state = tc, tc.HandshakeContext, tc.ConnectionState
 	}
