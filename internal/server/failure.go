@@ -318,7 +318,13 @@ func (s *Server) serverAlert(a *failure.AlertError, x *failed) (cause, fix strin
 			return cause, fix
 		}
 		if offered, none := s.noSuiteServed(x.hello); none {
-			return s.noSuite(offered, name)
+			cause, fix := s.noSuite(offered, name)
+			if i := slices.IndexFunc(offered, func(id uint16) bool { return slices.Contains(ownTLS13, id) }); i >= 0 {
+				// As for the ffdhe groups (noGroup): the server can
+				// serve it, on the other engine.
+				fix = fmt.Sprintf("allow one of the client's cipher suites on the server (%s is served by tlstrace's own engine), or have the client offer one the server serves", wire.CipherSuiteName(offered[i]))
+			}
+			return cause, fix
 		}
 		if cause, fix, ok := s.noGroup(x.hello, name); ok {
 			return cause, fix
@@ -405,6 +411,10 @@ func (s *Server) noSuiteServed(h *fingerprint.Hello) (offered []uint16, none boo
 	}
 	return offered, none && len(offered) > 0
 }
+
+// ownTLS13 are the TLS 1.3 suites only tlstrace's own engine serves
+// (RFC 8446, Appendix B.4: the CCM ones).
+var ownTLS13 = []uint16{0x1304, 0x1305}
 
 // goGroups are the groups crypto/tls serves when none are configured (Go
 // 1.26: the ML-KEM hybrids, X25519, P-256, P-384, P-521).
