@@ -85,6 +85,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"alert-storm":      {"the server sent 40 warning alerts (the last unrecognized_name)", "is misbehaving"},
 		"corrupt-cert":     {"a certificate that does not parse", "damaged"},
 		"heartbleed":       {},
+		"ccs-injection":    {},
 		"lying-length":     {"the server's server_hello message claims 131072 bytes in its header, more than a server_hello can hold (65607): the length lies (45 bytes of it came)", "writes broken handshake messages"},
 	}
 	servers, ca := startLab(t, append([]string{"index"}, lab.Names...)...)

@@ -76,7 +76,7 @@ var Names = []string{
 	"rsa1024", "not-a-ca", "pathlen-exceeded", "clientauth-only", "name-constraints", "revoked", "long-validity",
 	"tls10-only", "tls11-only", "dhe-1024", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
-	"lying-length", "heartbleed",
+	"lying-length", "heartbleed", "ccs-injection",
 }
 
 // Lab holds the root CA and the faults made from it.
@@ -305,6 +305,10 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 		Fault: "the server answers a heartbeat request with the payload length it claims, bytes past what it carried (Heartbleed, CVE-2014-0160: here a made-up pattern); clients see a good server, tlstrace scan finds it",
 		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
 		wrap:  func(c net.Conn) net.Conn { return &bleedConn{Conn: c} }}
+	l.faults["ccs-injection"] = &Fault{Name: "ccs-injection", Kind: KindProtocol, Exit: ExitOK, Scan: "ccs-injection",
+		Fault: "the server takes a ChangeCipherSpec sent before the key exchange without an alert, as OpenSSL before 1.0.1h did, and fails the next record as one it cannot decrypt (CCS injection, CVE-2014-0224); clients see a good server, tlstrace scan finds it",
+		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
+		wrap:  func(c net.Conn) net.Conn { return &ccsConn{Conn: c} }}
 	return nil
 }
 

@@ -166,6 +166,11 @@ func findings(r *Result) []Finding {
 			f.Detail+"; anyone can read 64 KB of the server's memory per request, private keys, session keys and other users' data included (CVE-2014-0160), and the server logs nothing",
 			"update OpenSSL (1.0.1g or later) or rebuild it with no-heartbeats and restart every process that uses it, then replace the private key and certificate and revoke the old one, since it may have leaked"))
 	}
+	if f := r.Feature("ccs_injection"); f != nil && f.Known && f.Supported {
+		out = append(out, finding(High, "ccs-injection", "the server accepts an early ChangeCipherSpec (CCS injection)",
+			f.Detail+"; a man in the middle who sends a ChangeCipherSpec to both ends before the key exchange makes them use keys from an empty master secret, then reads and changes the traffic of every client that takes it too (OpenSSL clients before 1.0.1h, 1.0.0m and 0.9.8za)",
+			"update OpenSSL (1.0.1h, 1.0.0m, 0.9.8za or later; every maintained TLS library refuses an early ChangeCipherSpec) and restart every process that uses it"))
+	}
 	if f := r.Feature("heartbeat"); f != nil && f.Supported {
 		out = append(out, finding(Low, "heartbeat", "the heartbeat extension is enabled",
 			f.Detail+"; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",

@@ -231,6 +231,12 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 // connection's deadline), and the STARTTLS dialog first when asked. A
 // connection that cannot be made is Failed, or TimedOut.
 func (p *prober) with(ctx context.Context, fn func(net.Conn) answer) answer {
+	return p.withDeadline(ctx, func(conn net.Conn, _ time.Time) answer { return fn(conn) })
+}
+
+// withDeadline is with, fn also given the connection's deadline, for a
+// probe that reads with a shorter one first and then restores it.
+func (p *prober) withDeadline(ctx context.Context, fn func(net.Conn, time.Time) answer) answer {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -263,7 +269,7 @@ func (p *prober) with(ctx context.Context, fn func(net.Conn) answer) answer {
 			return answer{outcome: Failed, err: err}
 		}
 	}
-	a := fn(conn)
+	a := fn(conn, deadline)
 	if a.hasAlert && a.alert == wire.AlertUnrecognizedName {
 		p.nameRefused.Store(true)
 	}

@@ -253,6 +253,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		resumption []Feature
 		reneg      *Feature
 		bleed      *Feature
+		ccs        *Feature
 		stages     sync.WaitGroup
 	)
 	stage := func(f func()) {
@@ -301,6 +302,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 			emit(bleed)
 		}
 	})
+	stage(func() {
+		if ccs = scanCCSInjection(ctx, res, p); ccs != nil {
+			emit(ccs)
+		}
+	})
 	stage(func() { chains = scanCerts(res, &o, probe) })
 	stage(func() {
 		t13 = scanTLS13(ctx, res, p, &o)
@@ -346,6 +352,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	if bleed != nil {
 		res.Features = append(res.Features, *bleed)
+	}
+	if ccs != nil {
+		res.Features = append(res.Features, *ccs)
 	}
 	res.Chains = chains
 	for _, cc := range t13.chains {
