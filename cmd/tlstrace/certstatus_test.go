@@ -198,3 +198,66 @@ func TestCertStatusPeers(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyAtStaple: verify URL --at judges the stapled OCSP response at
+// the time given, as it judges the chain. openssl s_server staples a
+// response saying revoked, signed by a delegated responder whose
+// certificate is valid around the time given and not now, the response's
+// own window holding that time and not now: openssl ocsp -attime takes the
+// signature at that time and refuses it now. tlstrace verify --at that
+// time fails the chain as revoked; without --at it does not use the
+// response (its responder's certificate is not yet valid) and the chain
+// is valid.
+func TestVerifyAtStaple(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "leaf", nil, inter)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+	at := now.Add(12 * time.Hour)
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rder, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "responder"},
+		NotBefore: at.Add(-time.Hour), NotAfter: at.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+	}, inter.cert, k.Public(), inter.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	responder, _ := x509.ParseCertificate(rder)
+	der, err := ocsp.CreateResponse(inter.cert, responder, ocsp.Response{Status: ocsp.Revoked, SerialNumber: leaf.SerialNumber,
+		ThisUpdate: at.Add(-30 * time.Minute), NextUpdate: at.Add(30 * time.Minute), RevokedAt: at.Add(-time.Hour),
+		RevocationReason: ocsp.KeyCompromise, Certificate: responder}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staple := filepath.Join(dir, "revoked.ocsp")
+	os.WriteFile(staple, der, 0o644)
+	leafOnly := filepath.Join(dir, "leaf-only.pem")
+	writePEM(t, leafOnly, "CERTIFICATE", leaf.Raw)
+	// The oracle: openssl ocsp checks the response's signature at the
+	// time given, and refuses it now.
+	oracle := func(attime ...string) (string, error) {
+		out, err := exec.Command("openssl", append([]string{"ocsp", "-respin", staple, "-issuer", inter.file, "-cert", leafOnly,
+			"-CAfile", root.file, "-verify_other", inter.file}, attime...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := oracle("-attime", fmt.Sprint(at.Unix())); err != nil || !strings.Contains(out, "Response verify OK") || !strings.Contains(out, "revoked") {
+		t.Fatalf("openssl ocsp -attime: %v, want the response verified and revoked:\n%s", err, out)
+	}
+	if out, _ := oracle(); strings.Contains(out, "Response verify OK") {
+		t.Fatalf("openssl ocsp verifies the response now:\n%s", out)
+	}
+	port := sServer(t, cert, key, "-status_file", staple)
+	code, out, stderr := runCode("verify", "--cacert", root.file, "--at", at.UTC().Format(time.RFC3339), fmt.Sprintf("https://localhost:%d/", port))
+	if code != exitVerify || !strings.Contains(out+stderr, "was revoked") {
+		t.Errorf("verify --at: exit %d, want %d and the certificate revoked:\n%s%s", code, exitVerify, out, stderr)
+	}
+	port = sServer(t, cert, key, "-status_file", staple)
+	if code, out, stderr := runCode("verify", "--cacert", root.file, fmt.Sprintf("https://localhost:%d/", port)); code != 0 {
+		t.Errorf("verify now: exit %d, want 0:\n%s%s", code, out, stderr)
+	}
+}

@@ -46,8 +46,9 @@ func NamesServer(target string) bool {
 // that needs an intermediate of o.Intermediates the server did not send
 // fails (*chain.NotSentError), as it fails a client that does not have
 // it. A stapled OCSP response is then checked against the issuer as the
-// client does: one saying revoked fails the chain (its Err a StepVerify
-// *Error); an invalid or unknown one is not used.
+// client does, at the time the chain is judged at (o.At, zero for now):
+// one saying revoked fails the chain (its Err a StepVerify *Error); an
+// invalid or unknown one is not used.
 func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.Options) (*chain.Result, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -66,7 +67,7 @@ func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.
 	r.Warnings = p.Warnings
 	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
 		var ce *Error
-		if err := checkOCSP(&trace.Verify{}, staple, certs[0], r.Links[1].Cert, ""); errors.As(err, &ce) {
+		if err := checkOCSP(&trace.Verify{}, staple, certs[0], r.Links[1].Cert, "", o.At); errors.As(err, &ce) {
 			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
 		}
 	}

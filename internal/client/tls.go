@@ -261,7 +261,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 		if o.CertStatus {
 			required = cmp.Or(o.CertStatusWith, "CertStatus")
 		}
-		if err := checkOCSP(p, staple, certs[0], issuer, required); err != nil && o.CertStatus {
+		if err := checkOCSP(p, staple, certs[0], issuer, required, time.Time{}); err != nil && o.CertStatus {
 			kept = cmp.Or(kept, err)
 		} else if err != nil {
 			trust = cmp.Or(trust, err)
@@ -306,13 +306,15 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 
 // checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf and
 // its issuer, which must have signed it (itself or through a delegated
-// responder it certified), now. A revoked status fails, whatever the
+// responder it certified), at the time at (zero: now), the time its chain
+// is judged at: the responder's certificate and the response's own times
+// are held to it. A revoked status fails, whatever the
 // response's times (the issuer said so, and a revocation is not taken
 // back); when required names the setting that requires a response
 // (TLSOptions.CertStatus, in the user's words), so do no response, an
 // invalid one, one out of its time window (as curl judges it) and an
 // unknown status.
-func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required string) error {
+func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required string, at time.Time) error {
 	soft := func(err error) error {
 		if required != "" {
 			return err
@@ -329,7 +331,10 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 		return soft(stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"),
 			"the server must send the intermediate certificate that issued its certificate along with it"))
 	}
-	now := time.Now()
+	now := at
+	if now.IsZero() {
+		now = time.Now()
+	}
 	resp, err := chain.ParseStaple(raw, leaf, issuer, now)
 	if err != nil {
 		p.OCSP = "invalid"
