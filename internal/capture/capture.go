@@ -110,18 +110,23 @@ type Flow struct {
 	queue  []segment
 	queued int
 	closed bool
-	fins   int
+	// evicted says the flow was closed while still open because more
+	// than Options.MaxFlows were (tcp.go, evict).
+	evicted bool
+	fins    int
 	// reset says an RST in the window was seen; the flow stays open
 	// (ResetLinger) for the data in flight. saidLate says that a
 	// segment with data after it was closed was reported, and isn
 	// keeps the initial sequence numbers of a closed flow, for that;
 	// end the sequence number of each direction's FIN (where its bytes
-	// ended), to tell bytes sent again from bytes after it, and shift
+	// ended), to tell bytes sent again from bytes after it, sent whether
+	// the direction had begun (a flow evicted may not have), and shift
 	// the Window Scale count of each (0 when scaling was not in effect).
 	reset    bool
 	saidLate bool
 	isn      [2]uint32
 	end      [2]uint32
+	sent     [2]bool
 	shift    [2]uint8
 	seenAck  bool
 }
@@ -141,7 +146,11 @@ type TCPEvent struct {
 	// first segment with bytes past the FIN of its side, in a connection
 	// closed by a FIN from both sides: they are not decoded, nor those
 	// of the later ones, which Stats.AfterClose counts; bytes sent again
-	// from before the FIN are a "retransmission"), or
+	// from before the FIN are a "retransmission"), "after_eviction" (the
+	// first segment with data of a connection closed while still open
+	// because more than Options.MaxFlows were: its bytes, and those of
+	// the later ones, which Stats.AfterEviction counts, are not decoded;
+	// bytes sent again from before it closed are a "retransmission"), or
 	// "truncated": the first packet of the flow cut short by the
 	// snapshot length (once per flow; Missing is what it lost, and its
 	// bytes after the cut come as a gap).
@@ -257,8 +266,11 @@ type Stats struct {
 	// AfterReset counts the segments with data of connections closed
 	// after a reset, not decoded (TCPEvent kind "after_reset");
 	// AfterClose the segments with bytes past the FINs of connections
-	// closed by both sides, not decoded (kind "after_close").
-	AfterReset, AfterClose int
+	// closed by both sides, not decoded (kind "after_close");
+	// AfterEviction the segments with data of connections closed while
+	// still open because more than Options.MaxFlows were, not decoded
+	// (kind "after_eviction"); Evicted counts those connections.
+	AfterReset, AfterClose, AfterEviction, Evicted int
 }
 
 // Nothing says why a capture showed nothing: it held no TCP connection,

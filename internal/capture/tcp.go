@@ -185,6 +185,8 @@ func (rd *reader) process(s *segment) {
 	if f != nil && f.closed {
 		switch {
 		case len(s.data) == 0 && s.cut == 0:
+		case f.evicted:
+			rd.afterClose(f, s)
 		case f.reset:
 			rd.late(f, s)
 		case f.fins == 2:
@@ -408,7 +410,10 @@ func (f *Flow) closedWindow(i int, s *segment) uint32 {
 // copies are no longer kept to compare with; bytes past the FIN, which
 // no receiver takes (RFC 9293, Section 3.10.7.4), are said and counted
 // (Stats.AfterClose), as tshark's follow tcp leaves them out: the first
-// such segment of a flow is a step.
+// such segment of a flow is a step. A flow closed by eviction (more than
+// MaxFlows open) is taken alike, its new bytes counted in
+// Stats.AfterEviction and said as "after_eviction": the connection went
+// on, but the reader no longer follows it.
 func (rd *reader) afterClose(f *Flow, s *segment) {
 	fromClient := s.src == f.Client
 	i := 1
@@ -423,18 +428,23 @@ func (rd *reader) afterClose(f *Flow, s *segment) {
 	ev := TCPEvent{Flow: f, Frame: s.frame, Time: s.ts, FromClient: fromClient,
 		Seq: s.seq, RelSeq: s.seq - f.isn[i], Ack: s.ack, RelAck: s.ack - f.isn[1-i], RawWindow: s.window,
 		Window: f.closedWindow(i, s), Len: n, Flags: s.flags}
-	if seqDiff(seq+uint32(n), f.end[i]) <= 0 {
+	if f.sent[i] && seqDiff(seq+uint32(n), f.end[i]) <= 0 {
 		f.Retransmitted += n
 		ev.Kind, ev.Again, ev.Unchecked = "retransmission", n, n
 		rd.h.TCP(ev)
 		return
 	}
-	rd.stats.AfterClose++
+	ev.Kind = "after_close"
+	if f.evicted {
+		rd.stats.AfterEviction++
+		ev.Kind = "after_eviction"
+	} else {
+		rd.stats.AfterClose++
+	}
 	if f.saidLate {
 		return
 	}
 	f.saidLate = true
-	ev.Kind = "after_close"
 	rd.h.TCP(ev)
 }
 
@@ -755,6 +765,7 @@ func (rd *reader) close(f *Flow) {
 	f.closed = true
 	f.isn = [2]uint32{f.dirs[0].isn, f.dirs[1].isn}
 	f.end = [2]uint32{f.dirs[0].next, f.dirs[1].next}
+	f.sent = [2]bool{f.dirs[0].started, f.dirs[1].started}
 	if c, s := f.dirs[0], f.dirs[1]; c.syn && s.syn && c.wscale >= 0 && s.wscale >= 0 {
 		f.shift = [2]uint8{uint8(c.wscale), uint8(s.wscale)}
 	}
@@ -772,6 +783,10 @@ func (rd *reader) evict() {
 		for _, f := range rd.order {
 			if rd.live <= rd.opts.MaxFlows {
 				break
+			}
+			if !f.closed {
+				f.evicted = true
+				rd.stats.Evicted++
 			}
 			rd.flushClose(f)
 		}

@@ -3,6 +3,8 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -658,5 +660,56 @@ func TestAfterCloseAgainstTshark(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("retransmissions at frames %v, tshark's at %v", got, want)
 		}
+	}
+}
+
+// TestAfterEviction checks segments with data of a connection closed
+// because more than MaxFlows were open: its bytes are not decoded, but
+// said once (after_eviction) and every segment of them counted, never
+// dropped in silence; bytes it had sent before are a retransmission.
+func TestAfterEviction(t *testing.T) {
+	other := netip.AddrPortFrom(cliAddr.Addr(), cliAddr.Port()+1)
+	first := buildFrames(linkRaw, cliAddr, srvAddr, append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "hello"},
+		pkt{false, 901, 106, flagACK, "reply"},
+	))
+	second := buildFrames(linkRaw, other, srvAddr, append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "other"},
+	))
+	later := buildFrames(linkRaw, cliAddr, srvAddr, []pkt{
+		{true, 106, 906, flagACK, "more"},
+		{false, 906, 110, flagACK, "answer"},
+		{false, 901, 110, flagACK, "reply"},
+		{true, 110, 912, flagACK | flagFIN, "last"},
+	})
+	frames := append(append(first, second...), later...)
+	for i := range frames {
+		frames[i].ts = time.Unix(1700000000, int64(i)*1000)
+	}
+	r := newRecorder()
+	st, err := ReadStats(bytes.NewReader(writePcap(linkRaw, frames, binary.LittleEndian, false)), r, Options{MaxFlows: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.streams[1]; s == nil || string(s[0]) != "hello" || string(s[1]) != "reply" {
+		t.Fatalf("first flow's streams %q", r.log)
+	}
+	want := []string{"after_eviction@10", "retransmission@12"}
+	var got []string
+	for _, ev := range r.tcp {
+		if ev.Flow.ID == 1 && ev.Frame > 5 {
+			got = append(got, fmt.Sprintf("%s@%d", ev.Kind, ev.Frame))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("first flow's events after the second began %v, want %v (all: %v)", got, want, r.log)
+	}
+	for _, ev := range r.tcp {
+		if ev.Kind == "after_eviction" && (ev.RelSeq != 6 || ev.Len != 4 || !ev.FromClient) {
+			t.Errorf("after_eviction %+v, want the client's 4 bytes at seq 6", ev)
+		}
+	}
+	if st.AfterEviction != 3 || st.Evicted != 1 || st.AfterClose != 0 || st.AfterReset != 0 || st.Flows != 2 {
+		t.Errorf("stats %+v, want 3 segments after the eviction of 1 flow, 2 flows", st)
 	}
 }

@@ -231,6 +231,8 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 		tev.Error = fmt.Sprintf("%d bytes of a connection closed after its reset (no packet of it for %v) are not decoded, nor those of its later segments", ev.Len, capture.ResetLinger)
 	case ev.Kind == trace.TypeAfterClose:
 		tev.Error = fmt.Sprintf("%d bytes sent past this side's FIN, after both sides had closed the connection, are not decoded (no receiver takes bytes after a FIN), nor those of its later segments", ev.Len)
+	case ev.Kind == trace.TypeAfterEviction:
+		tev.Error = fmt.Sprintf("%d bytes of a connection the reader stopped following, because more than %d connections were open at once (the oldest are closed first), are not decoded, nor those of its later segments", ev.Len, capture.DefaultMaxFlows)
 	case ev.Kind == trace.TypeRetransmission && ev.Differ > 0:
 		tev.Error = fmt.Sprintf("%d of the %d bytes sent again differ from the first copy, the first at seq=%d: the first copy is the one decoded (a broken or hostile peer, or a damaged capture)", ev.Differ, ev.Again, ev.DifferAt)
 	case ev.Kind == trace.TypeRetransmissionSummary && ev.Differ > 0:

@@ -66,10 +66,13 @@ const (
 	TypeRolesInferred = "roles_inferred"
 	// TypeAfterReset is the first segment with data of a connection of
 	// a capture closed after its reset; TypeAfterClose the first with
-	// bytes past its side's FIN, once both sides closed with a FIN.
-	// Neither is decoded, nor the segments after them.
-	TypeAfterReset = "after_reset"
-	TypeAfterClose = "after_close"
+	// bytes past its side's FIN, once both sides closed with a FIN;
+	// TypeAfterEviction the first with data of a connection the reader
+	// stopped following because it tracked too many at once. None is
+	// decoded, nor the segments after them.
+	TypeAfterReset    = "after_reset"
+	TypeAfterClose    = "after_close"
+	TypeAfterEviction = "after_eviction"
 )
 
 // LocalPayload is a payload that makes its own event: its layer, type and field
