@@ -76,6 +76,27 @@ func sanFor(name string) string {
 	return "DNS:" + name
 }
 
+// addSAN is the fix of a leaf not valid for name whose subjectAltName
+// names no host but lists other names (e-mail addresses, URIs, …): the
+// entry for name is to be added to it, the others kept; "" when the leaf
+// has no subjectAltName, or an empty one. The line of an openssl
+// extensions file is given when every name it lists can be written on it.
+func addSAN(leaf *x509.Certificate, name string) string {
+	names, ok := subjectAltNames(leaf)
+	if !ok || len(names) == 0 {
+		return ""
+	}
+	san := sanFor(name)
+	fix := fmt.Sprintf("add %s to the certificate's subjectAltName, which lists only %s, and reissue it", san, strings.Join(names, ", "))
+	for _, n := range names {
+		if !strings.HasPrefix(n, "email:") && !strings.HasPrefix(n, "URI:") && !strings.HasPrefix(n, "RID:") {
+			return fix
+		}
+	}
+	line := "subjectAltName=" + strings.Join(names, ",") + "," + san
+	return fmt.Sprintf("%s (openssl x509 -req -extfile FILE with a line %s)", fix, line)
+}
+
 // commonNameOnly explains a leaf refused for name although its common name
 // matches it: it has no subjectAltName. with words how the user asks for
 // the fallback ("" is generic); fallback is the verification with it.
@@ -85,6 +106,7 @@ func commonNameOnly(leaf *x509.Certificate, name, with string, fallback *Result)
 	none := "no subjectAltName"
 	if names, ok := subjectAltNames(leaf); ok && len(names) > 0 {
 		none = noHostSANs(leaf)
+		reissue = addSAN(leaf, name)
 	}
 	cause = fmt.Sprintf("the certificate is not valid for %s: it has %s, only the common name %q, which Go and browsers do not use for the host name (RFC 6125)", name, none, leaf.Subject.CommonName)
 	if !fallback.Valid && fallback.beyondCurl {

@@ -56,8 +56,11 @@ func Explain(err error, leaf *x509.Certificate, sent []*x509.Certificate, at tim
 				cn = fmt.Sprintf("its common name %q does not match %s either (curl and OpenSSL, which fall back to the common name, refuse it too)", leaf.Subject.CommonName, name)
 			}
 			san := sanFor(name)
-			return fmt.Sprintf("the certificate is not valid for %s: it has %s, and %s", name, noHostSANs(leaf), cn),
-				fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s')", san, san)
+			fix := fmt.Sprintf("reissue the certificate with subjectAltName=%s (openssl req -addext 'subjectAltName=%s')", san, san)
+			if add := addSAN(leaf, name); add != "" {
+				fix = add
+			}
+			return fmt.Sprintf("the certificate is not valid for %s: it has %s, and %s", name, noHostSANs(leaf), cn), fix
 		}
 		if why := sanTypeMismatch(leaf, name); why != "" {
 			return fmt.Sprintf("the certificate is not valid for %s: %s", name, why),
