@@ -141,6 +141,9 @@ func runRead(path string, o readOptions, stdout, stderr io.Writer) error {
 	if lost := st.Unreassembled(); err == nil && lost != "" {
 		fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, lost)
 	}
+	if late := st.Undecoded(); err == nil && late != "" {
+		fmt.Fprintf(stderr, "tlstrace: warning: %s: %s\n", path, late)
+	}
 	return err
 }
 
@@ -171,6 +174,9 @@ func readHTML(in io.Reader, stdout io.Writer, path string, html htmlOptions, ro 
 		}
 		if lost := so.Stats.Unreassembled(); err == nil && lost != "" {
 			h.Warnings = append(h.Warnings, path+": "+lost)
+		}
+		if late := so.Stats.Undecoded(); err == nil && late != "" {
+			h.Warnings = append(h.Warnings, path+": "+late)
 		}
 		if ferr := both.Flush(); err == nil {
 			err = ferr

@@ -2,12 +2,45 @@ package main
 
 import (
 	"encoding/binary"
+	"html"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
+
+// TestReadAfterReset: a TLS connection reset by the client, then, after
+// more than 2 seconds, a segment of the server with data: it is not
+// decoded, and the run warns of it with its count, on standard error and
+// in the report.
+func TestReadAfterReset(t *testing.T) {
+	in, err := os.ReadFile("../../testdata/illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, recs := pcapFrames(t, in)
+	// Frame 21 is the client's FIN, made a reset; frame 17 the server's
+	// "pong" record, sent again 3 seconds later.
+	rst := slices.Clone(recs[20])
+	ip := rst[16+4:]
+	ip[20+13] = 0x14 // RST, ACK
+	late := slices.Clone(recs[16])
+	binary.LittleEndian.PutUint32(late, binary.LittleEndian.Uint32(rst)+3)
+	path := filepath.Join(t.TempDir(), "reset.pcap")
+	if err := os.WriteFile(path, slices.Concat(slices.Concat(append([][]byte{hdr}, recs[:20]...)...), rst, late), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(t.TempDir(), "report.html")
+	code, out, stderr := runCode("read", path, "--html", report)
+	warning := path + ": 1 TCP segment with data was not decoded: 1 of connections closed after a reset (after_reset)"
+	if code != 0 || stderr != "tlstrace: warning: "+warning+"\n" || !strings.Contains(out, "TCP  AfterReset") {
+		t.Fatalf("exit %d, want 0, an AfterReset step and the warning %q\n%s%s", code, warning, out, stderr)
+	}
+	if b, _ := os.ReadFile(report); !strings.Contains(string(b), html.EscapeString(warning)) {
+		t.Errorf("the report does not warn %q", warning)
+	}
+}
 
 // TestReadAfterClose: a TLS connection closed by a FIN from both sides,
 // then a segment of the client with bytes past its FIN, the server's
@@ -45,9 +78,14 @@ func TestReadAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := "../../testdata/illustrated-tls13/keylog.txt"
-	code, out, stderr := runCode("read", path, "--keylog", keys, "-v")
-	if code != 0 || stderr != "" {
-		t.Fatalf("exit %d\n%s%s", code, out, stderr)
+	report := filepath.Join(t.TempDir(), "report.html")
+	code, out, stderr := runCode("read", path, "--keylog", keys, "-v", "--html", report)
+	warning := path + ": 1 TCP segment with data was not decoded: 1 with bytes past their side's FIN, once both sides had closed the connection (after_close)"
+	if code != 0 || stderr != "tlstrace: warning: "+warning+"\n" {
+		t.Fatalf("exit %d, want 0 and the warning %q\n%s%s", code, warning, out, stderr)
+	}
+	if b, _ := os.ReadFile(report); !strings.Contains(string(b), html.EscapeString(warning)) {
+		t.Errorf("the report does not warn %q", warning)
 	}
 	for _, want := range []string{
 		"#1     0.064191  client → server  TCP  AfterClose  seq=361, ack=1867, win=406400, len=9  [frame 23]\n" +

@@ -319,6 +319,35 @@ func (s Stats) Unreassembled() string {
 	return text + ": the bytes of connections they held are shown as gaps"
 }
 
+// Undecoded says how many segments with data the reader took but did not
+// decode because their connection had ended (Stats.AfterReset,
+// AfterClose, AfterEviction; each connection's first is a step), "" when
+// there were none.
+func (s Stats) Undecoded() string {
+	plural := func(n int, one, more string) string {
+		if n == 1 {
+			return one
+		}
+		return more
+	}
+	var parts []string
+	if s.AfterReset > 0 {
+		parts = append(parts, fmt.Sprintf("%d of connections closed after a reset (after_reset)", s.AfterReset))
+	}
+	if s.AfterClose > 0 {
+		parts = append(parts, fmt.Sprintf("%d with bytes past their side's FIN, once both sides had closed the connection (after_close)", s.AfterClose))
+	}
+	if s.AfterEviction > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d %s no longer followed because too many were open at once (after_eviction)",
+			s.AfterEviction, s.Evicted, plural(s.Evicted, "connection", "connections")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	n := s.AfterReset + s.AfterClose + s.AfterEviction
+	return fmt.Sprintf("%d TCP %s with data %s not decoded: %s", n, plural(n, "segment", "segments"), plural(n, "was", "were"), strings.Join(parts, "; "))
+}
+
 // TCP flags.
 const (
 	flagFIN = 0x01

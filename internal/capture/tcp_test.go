@@ -712,4 +712,7 @@ func TestAfterEviction(t *testing.T) {
 	if st.AfterEviction != 3 || st.Evicted != 1 || st.AfterClose != 0 || st.AfterReset != 0 || st.Flows != 2 {
 		t.Errorf("stats %+v, want 3 segments after the eviction of 1 flow, 2 flows", st)
 	}
+	if got, want := st.Undecoded(), "3 TCP segments with data were not decoded: 3 of 1 connection no longer followed because too many were open at once (after_eviction)"; got != want {
+		t.Errorf("Undecoded %q, want %q", got, want)
+	}
 }
