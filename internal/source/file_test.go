@@ -3,10 +3,13 @@ package source
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/tlstrace/tlstrace/internal/capture"
 	"github.com/tlstrace/tlstrace/internal/keylog"
 	"github.com/tlstrace/tlstrace/internal/trace"
 )
@@ -91,5 +94,56 @@ func TestTimesFromFirstPacket(t *testing.T) {
 	}
 	if first == nil || first.T != 1 || first.Frame != 2 {
 		t.Errorf("first event %+v, want one at t=1, frame 2", first)
+	}
+}
+
+// TestReadAfterEviction: a capture whose first connection is followed by
+// more connections open at once than the reader tracks (capture's
+// DefaultMaxFlows SYNs), then goes on: the reader stops following it, and
+// its first segment with data after that is an after_eviction step that
+// says its bytes are not decoded, counted in the stats, never dropped in
+// silence.
+func TestReadAfterEviction(t *testing.T) {
+	in, err := os.ReadFile(td + "illustrated-tls13/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := in[:24]
+	var recs [][]byte
+	for b := in[24:]; len(b) >= 16; {
+		n := 16 + int(binary.LittleEndian.Uint32(b[8:]))
+		recs = append(recs, b[:n])
+		b = b[n:]
+	}
+	// recs[0] is the client's SYN (link type NULL, IPv4 of 20 bytes):
+	// the others come from other addresses and ports.
+	out := bytes.NewBuffer(slices.Concat(hdr, slices.Concat(recs[:4]...)))
+	syn := slices.Clone(recs[0])
+	ip := syn[16+4:]
+	for i := range capture.DefaultMaxFlows {
+		ip[15] = byte(100 + i/60000)
+		binary.BigEndian.PutUint16(ip[20:], uint16(1+i%60000))
+		out.Write(syn)
+	}
+	for _, r := range recs[4:] {
+		out.Write(r)
+	}
+	file := out.Bytes()
+	var st capture.Stats
+	var evicted []*trace.Event
+	err = Read(bytes.NewReader(file), func(ev *trace.Event) {
+		if ev.Conn == 1 && ev.Type == trace.TypeAfterEviction {
+			evicted = append(evicted, ev)
+		}
+	}, Options{Stats: &st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evicted) != 1 || evicted[0].Frame != 5+capture.DefaultMaxFlows || !strings.Contains(evicted[0].Error, "are not decoded") ||
+		!strings.Contains(evicted[0].Error, fmt.Sprintf("more than %d connections were open at once", capture.DefaultMaxFlows)) {
+		t.Fatalf("after_eviction events of the first connection %+v, want one at frame %d", evicted, 5+capture.DefaultMaxFlows)
+	}
+	if st.Evicted != 1 || st.AfterEviction == 0 || st.Undecoded() == "" {
+		t.Errorf("stats %+v, want the first connection evicted and its later segments counted", st)
 	}
 }
