@@ -438,6 +438,7 @@ var advice = map[client.Advice]string{
 	client.AdviseConnectTimeout: "check that the host is reachable (a firewall may drop packets); --connect-timeout sets the limit",
 	client.AdviseFamily:         "check the address and the route; -4 or -6 picks the IP version",
 	client.AdviseMaxTime:        "raise -m/--max-time, or check that the server answers",
+	client.AdviseSlowServer:     "the server answers, but too slowly: raise -m/--max-time to wait for it, or find what slows it (its load, its TLS stack, something between)",
 	client.AdviseHandshakeTime:  "the server may not speak TLS on this port; -m sets the limit",
 	client.AdviseMaxRedirects:   "raise --max-redirs, or look for a redirect loop",
 	client.AdviseStartTLS:       "check the port and --starttls",

@@ -16,6 +16,10 @@ const (
 	AdviseFamily
 	// AdviseMaxTime: raise Request.MaxTime, or check that the server answers.
 	AdviseMaxTime
+	// AdviseSlowServer: the server was still sending when the time ran
+	// out, a few bytes at a time: it answers, too slowly; a longer limit
+	// (Request.MaxTime) waits for it.
+	AdviseSlowServer
 	// AdviseHandshakeTime: the server may not speak TLS on this port; the
 	// limit of the whole run (Request.MaxTime) applies.
 	AdviseHandshakeTime

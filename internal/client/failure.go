@@ -62,6 +62,10 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server's certificate file is damaged, or something between (a proxy, a load balancer) corrupts the connection")
 	case failure.TimedOut:
+		if f.Trickle != nil {
+			// The server answers, too slowly.
+			return advise(StepTLS, f.Error(f.Cause()), AdviseSlowServer)
+		}
 		if f.Truncated != nil {
 			// The server does speak: slowly, or it stalled.
 			return advise(StepTLS, f.Error(f.Cause()), AdviseMaxTime)

@@ -283,6 +283,10 @@ func Get(ctx context.Context, t *source.Tracer, r *Request) (*Result, error) {
 					if errors.As(err, &se) {
 						step = se.Step
 					}
+					var tk *failure.Trickle
+					if errors.As(err, &tk) && tk.Side == trace.Server {
+						return res, advise(step, failure.Explained(fmt.Sprintf("%s timed out after %v: %v", stepNames[step], r.MaxTime, tk), tk, err), AdviseSlowServer)
+					}
 					var te *trace.TruncatedError
 					if errors.As(err, &te) && te.Side == trace.Server {
 						return res, advise(step, failure.Explained(fmt.Sprintf("%s timed out after %v: the server sent only part of %s in that time (%s)", stepNames[step], r.MaxTime, te.What(), te.Amount()), te, err), AdviseMaxTime)

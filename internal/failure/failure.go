@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -136,8 +138,68 @@ type Finding struct {
 	Certificate *trace.CertificateError
 	// Length is the peer's handshake message of BadLength.
 	Length *trace.LengthError
+	// Trickle is set on TimedOut when the peer was still sending when
+	// the time ran out, a few bytes at a time.
+	Trickle *Trickle
 	// Err is the TLS stack's error.
 	Err error
+}
+
+// Trickle says that a side was still sending when the other end's time
+// ran out: its bytes came in small pieces at a steady pace, the last of
+// them no longer before the end than the pace explains. Such a peer does
+// answer, too slowly: it neither went silent nor closed.
+type Trickle struct {
+	Side    trace.Side
+	Arrival trace.Arrival
+	// End is when the other end gave up.
+	End time.Time
+}
+
+// NewTrickle returns the Trickle of side's bytes in ev, or nil when they
+// do not show one: fewer than three pieces, or a pause since the last
+// longer than twice the pace (and than a second): the side stopped.
+func NewTrickle(side trace.Side, ev *trace.Evidence) *Trickle {
+	if side > trace.Server || ev.Ended.IsZero() {
+		return nil
+	}
+	a := ev.Received[side]
+	if a.Pieces < 3 {
+		return nil
+	}
+	t := &Trickle{Side: side, Arrival: a, End: ev.Ended}
+	if quiet := t.End.Sub(a.Last); quiet > max(2*t.Interval(), time.Second) {
+		return nil
+	}
+	return t
+}
+
+// Interval is the mean time between two pieces.
+func (t *Trickle) Interval() time.Duration {
+	return t.Arrival.Last.Sub(t.Arrival.First) / time.Duration(t.Arrival.Pieces-1)
+}
+
+func (t *Trickle) Error() string {
+	a := t.Arrival
+	per := int64(math.Round(float64(a.Bytes) / float64(a.Pieces)))
+	what := "one byte"
+	if per > 1 {
+		what = fmt.Sprintf("about %d bytes", per)
+	}
+	every := "every " + seconds(t.Interval())
+	if every == "every 1.0 s" {
+		every = "every second"
+	}
+	return fmt.Sprintf("the %s is still sending, %s about %s (%d bytes in %s, the last %s before the limit)",
+		t.Side, what, every, a.Bytes, seconds(a.Last.Sub(a.First)), seconds(t.End.Sub(a.Last)))
+}
+
+// seconds writes d in whole seconds ("30 s"), or in tenths under 10 s.
+func seconds(d time.Duration) string {
+	if d < 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d s", (d+time.Second/2)/time.Second)
 }
 
 // Read reads the cause of a handshake that local failed with err from what
@@ -188,8 +250,9 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	var rh tls.RecordHeaderError
 	switch {
 	case timedOut:
-		// Where the peer's bytes stopped, if inside a record.
-		f.Kind, f.Truncated = TimedOut, ev.Truncated[peer]
+		// Where the peer's bytes stopped, if inside a record, and
+		// whether they were still coming.
+		f.Kind, f.Truncated, f.Trickle = TimedOut, ev.Truncated[peer], NewTrickle(peer, ev)
 	case reset:
 		f.Kind = Reset
 	case closed:
@@ -269,6 +332,9 @@ func (f *Finding) Cause() string {
 	case BadCertificate:
 		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
 	case TimedOut:
+		if f.Trickle != nil {
+			return "the TLS handshake timed out: " + f.Trickle.Error()
+		}
 		if tr := f.Truncated; tr != nil {
 			return fmt.Sprintf("the TLS handshake timed out: the %s sent only part of %s (%s), then nothing", peer, tr.What(), tr.Amount())
 		}
@@ -309,6 +375,9 @@ func (f *Finding) Error(msg string) error {
 		evidence = f.Certificate
 	case f.Length != nil:
 		evidence = f.Length
+	}
+	if f.Trickle != nil {
+		return Explained(msg, evidence, f.Trickle, f.Err)
 	}
 	return Explained(msg, evidence, f.Err)
 }

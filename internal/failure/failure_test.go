@@ -8,6 +8,7 @@ import (
 	"io"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -96,5 +97,36 @@ func TestRead(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTrickle checks when a side's bytes read as still coming at the end:
+// three pieces or more, the last no longer before the end than twice their
+// pace (or a second).
+func TestTrickle(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ev := func(pieces int, every, quiet time.Duration) *trace.Evidence {
+		a := trace.Arrival{Bytes: int64(pieces), Pieces: pieces, First: t0, Last: t0.Add(time.Duration(pieces-1) * every)}
+		e := &trace.Evidence{Ended: a.Last.Add(quiet)}
+		e.Received[trace.Server] = a
+		return e
+	}
+	if tk := NewTrickle(trace.Server, ev(30, time.Second, 900*time.Millisecond)); tk == nil {
+		t.Error("one byte a second, the last 0.9 s before the end: no trickle")
+	} else if got, want := tk.Error(), "the server is still sending, one byte about every second (30 bytes in 29 s, the last 0.9 s before the limit)"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if NewTrickle(trace.Server, ev(30, time.Second, 5*time.Second)) != nil {
+		t.Error("5 s of silence after the last byte read as a trickle")
+	}
+	if NewTrickle(trace.Server, ev(2, time.Second, 0)) != nil {
+		t.Error("two pieces read as a trickle")
+	}
+	if NewTrickle(trace.Server, &trace.Evidence{}) != nil {
+		t.Error("no bytes read as a trickle")
+	}
+	f := Read(trace.Client, context.DeadlineExceeded, ev(10, time.Second, 0))
+	if f.Kind != TimedOut || f.Trickle == nil {
+		t.Errorf("Read: kind %v, trickle %v", f.Kind, f.Trickle)
 	}
 }

@@ -3,9 +3,11 @@ package source
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -208,7 +210,8 @@ func (c *Tap) Read(b []byte) (int, error) {
 	c.reading.Lock()
 	defer c.reading.Unlock()
 	n, err := c.Conn.Read(b)
-	if err != nil {
+	if err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded) {
+		// This end's own close or time limit is not the peer's end.
 		c.t.mu.Lock()
 		c.peerEnded = true
 		c.t.mu.Unlock()

@@ -226,6 +226,9 @@ func (c *Conn) BeganMidStream() { c.midStream = true }
 // Feed gives the decoder bytes sent by one side, in order, in any chunking.
 func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	d := &c.dirs[from]
+	if from <= Server && !c.closing {
+		c.evidence.Received[from].add(at.Time, len(b))
+	}
 	if c.notTLS {
 		return
 	}
@@ -498,6 +501,7 @@ func (c *Conn) StoppedReading(side Side) {
 // which may come before what the other side sent since (a server's alert
 // at a record header it refuses), and events stay in time order.
 func (c *Conn) EndedAt(t time.Time) {
+	c.evidence.Ended = t
 	for s := range c.dirs {
 		if d := &c.dirs[s]; t.After(d.at.Time) {
 			d.at.Time = t

@@ -3,6 +3,7 @@ package trace
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
@@ -48,8 +49,36 @@ type Evidence struct {
 	// or a ClientHello on an established connection (RFC 5746, Sections
 	// 4.2 and 4.4; RFC 5246, Section 7.2.2).
 	NoRenegotiation [2]bool
+	// Received is how each side's bytes arrived: how many, in how many
+	// pieces (a live end's reads, a capture's segments), when the first
+	// and the last came.
+	Received [2]Arrival
+	// Ended is when the connection was seen to end, live (Conn.EndedAt);
+	// zero before.
+	Ended time.Time
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
+}
+
+// Arrival is how one side's bytes arrived.
+type Arrival struct {
+	// Bytes is how many arrived, in Pieces pieces.
+	Bytes  int64
+	Pieces int
+	// First and Last are when the first and the last piece came.
+	First, Last time.Time
+}
+
+func (a *Arrival) add(at time.Time, n int) {
+	if n == 0 {
+		return
+	}
+	if a.Pieces == 0 {
+		a.First = at
+	}
+	a.Bytes += int64(n)
+	a.Pieces++
+	a.Last = at
 }
 
 // Sent reports whether side sent a handshake message of type t.
