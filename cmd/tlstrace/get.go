@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -429,7 +430,45 @@ func clientErrorWith(err error, words map[client.Advice]string) error {
 	if a, ok := words[ce.Advice]; ok {
 		hint = a
 	}
+	if ce.Advice == client.AdviseVersions {
+		hint = versionsHint(ce.Older, ce.Newer)
+	}
 	return fail(code, flagError(ce.Err), hint)
+}
+
+// versionsHint words the versions the server may speak that the client
+// did not offer (client.AdviseVersions) with the flags that allow them:
+// older ones, the newest first, and newer ones.
+func versionsHint(older, newer []uint16) string {
+	var flags []string
+	weak := false
+	for _, v := range older {
+		flags = append(flags, fmt.Sprintf("--tlsv1.%d", v-tls.VersionTLS10))
+		weak = weak || v < tls.VersionTLS12
+	}
+	allow := ""
+	switch len(flags) {
+	case 0:
+	case 1:
+		allow = "allow " + tls.VersionName(older[0]) + " with " + flags[0]
+	default:
+		allow = "allow older versions with " + strings.Join(flags[:len(flags)-1], ", ") + " or " + flags[len(flags)-1]
+	}
+	switch {
+	case weak && len(flags) == 1:
+		allow += " (insecure, RFC 8996)"
+	case weak:
+		allow += " (TLS 1.0 and 1.1 are insecure, RFC 8996)"
+	}
+	switch {
+	case allow != "" && len(newer) > 0:
+		return "the server may speak only older versions or only newer ones: " + allow + "; or newer ones by raising or dropping --tls-max; or upgrade the server"
+	case allow != "":
+		return allow + ", or upgrade the server"
+	case len(newer) > 0:
+		return "the server may speak only newer versions than --tls-max allows: raise or drop --tls-max"
+	}
+	return "the server speaks no version the client can offer: upgrade the server"
 }
 
 // advice words the client's remedies with the flags they involve.
@@ -442,9 +481,6 @@ var advice = map[client.Advice]string{
 	client.AdviseHandshakeTime:  "the server may not speak TLS on this port; -m sets the limit",
 	client.AdviseMaxRedirects:   "raise --max-redirs, or look for a redirect loop",
 	client.AdviseStartTLS:       "check the port and --starttls",
-	client.AdviseNewerVersions:  "allow other versions with --tlsv1.2/--tls-max, or upgrade the server",
-	client.AdviseOlderVersions:  "the server speaks neither TLS 1.2 nor TLS 1.3: allow older versions with --tlsv1.1 or --tlsv1.0 (insecure), or upgrade the server",
-	client.AdviseRaiseMax:       "the server may speak only newer versions than --tls-max allows: raise or drop --tls-max",
 	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
 	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers, --tls13-ciphers or --curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",

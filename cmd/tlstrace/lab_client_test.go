@@ -41,3 +41,56 @@ func TestLabSlowStillSending(t *testing.T) {
 		t.Errorf("hint:\n%s", stderr)
 	}
 }
+
+// TestLabVersionHints checks the hint of a server that refuses every
+// version offered (protocol_version): it names the versions the
+// ClientHello offered, suggests only versions that were not, and the
+// flag it suggests does connect.
+func TestLabVersionHints(t *testing.T) {
+	servers, ca := startLab(t, "tls10-only", "tls11-only")
+	url := map[string]string{}
+	for _, s := range servers {
+		url[s.Name] = s.URL
+	}
+	for _, c := range []struct {
+		server   string
+		args     []string
+		cause    string
+		hint     string
+		not      []string
+		thenWith []string // the flags of the hint that connect
+	}{
+		{"tls10-only", []string{"--tls-max", "1.2"}, "offering TLS 1.2)",
+			"the server may speak only older versions or only newer ones: allow older versions with --tlsv1.1 or --tlsv1.0", nil, []string{"--tlsv1.0"}},
+		{"tls11-only", []string{"--tls-max", "1.2"}, "offering TLS 1.2)",
+			"allow older versions with --tlsv1.1 or --tlsv1.0", []string{"may speak only newer versions"}, []string{"--tlsv1.1"}},
+		{"tls10-only", []string{"--tlsv1.1"}, "offering TLS 1.3, TLS 1.2 and TLS 1.1)",
+			"allow TLS 1.0 with --tlsv1.0 (insecure, RFC 8996), or upgrade the server", []string{"--tlsv1.1", "neither TLS 1.2 nor TLS 1.3"}, []string{"--tlsv1.0"}},
+		{"tls10-only", nil, "offering TLS 1.3 and TLS 1.2)",
+			"allow older versions with --tlsv1.1 or --tlsv1.0", []string{"--tls-max"}, []string{"--tlsv1.0"}},
+	} {
+		args := append([]string{url[c.server], "--cacert", ca, "-m", "10s"}, c.args...)
+		code, _, stderr := runCode(args...)
+		if code != exitTLS {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, code, exitTLS, stderr)
+			continue
+		}
+		cause, hint, _ := strings.Cut(stderr, "\ntlstrace: hint: ")
+		if !strings.Contains(cause, "no TLS version in common with the server (it sent a protocol_version alert to a ClientHello "+c.cause) {
+			t.Errorf("%s %v: cause %q, want one with %q", c.server, c.args, cause, c.cause)
+		}
+		if !strings.Contains(hint, c.hint) {
+			t.Errorf("%s %v: hint %q, want one with %q", c.server, c.args, hint, c.hint)
+		}
+		for _, n := range c.not {
+			if strings.Contains(hint, n) {
+				t.Errorf("%s %v: hint %q says %q", c.server, c.args, hint, n)
+			}
+		}
+		// The hint's remedy works.
+		args = append([]string{url[c.server], "--cacert", ca, "-m", "10s"}, c.thenWith...)
+		if code, _, stderr := runCode(args...); code != 0 {
+			t.Errorf("%s with %v: exit %d\n%s", c.server, c.thenWith, code, stderr)
+		}
+	}
+}

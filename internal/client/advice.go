@@ -27,16 +27,11 @@ const (
 	AdviseMaxRedirects
 	// AdviseStartTLS: check the port and Session.StartTLS.
 	AdviseStartTLS
-	// AdviseNewerVersions: the server refused the versions offered; allow
-	// others (TLSOptions.MinVersion, MaxVersion) or upgrade the server.
-	AdviseNewerVersions
-	// AdviseOlderVersions: the server refused TLS 1.2 and TLS 1.3 both;
-	// allow older versions (TLSOptions.MinVersion) or upgrade the server.
-	AdviseOlderVersions
-	// AdviseRaiseMax: the server refused every version up to the highest
-	// allowed (TLSOptions.MaxVersion, below TLS 1.3): it may speak only
-	// newer ones; raise or drop that limit.
-	AdviseRaiseMax
+	// AdviseVersions: the server refused every version the client
+	// offered; it may speak one the client did not offer (Error.Older,
+	// Error.Newer): allow it (TLSOptions.MinVersion, MaxVersion), or
+	// upgrade the server.
+	AdviseVersions
 	// AdviseOtherVersions: the client refused the server's version; allow
 	// others (TLSOptions.MinVersion, MaxVersion).
 	AdviseOtherVersions

@@ -35,6 +35,11 @@ type Error struct {
 	// involves a setting.
 	Hint   string
 	Advice Advice
+	// Older and Newer, with AdviseVersions, are the versions the client
+	// did not offer that the server may speak: those below the oldest it
+	// offered, the newest first, and those above the newest, the oldest
+	// first.
+	Older, Newer []uint16
 }
 
 func (e *Error) Error() string { return e.Err.Error() }

@@ -85,7 +85,7 @@ func TestRetryReason(t *testing.T) {
 		{"engine own", EngineOwn, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseSuites), false},
 		{"client certificate", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertHandshakeFailure)), AdviseClientCert), false},
 		{"client's alert", EngineAuto, advise(StepTLS, wrap(alert(trace.Client, wire.AlertHandshakeFailure)), AdviseSuites), false},
-		{"protocol_version", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertProtocolVersion)), AdviseOlderVersions), false},
+		{"protocol_version", EngineAuto, advise(StepTLS, wrap(alert(trace.Server, wire.AlertProtocolVersion)), AdviseVersions), false},
 		{"verify", EngineAuto, stepErr(StepVerify, errors.New("untrusted"), ""), false},
 		{"none", EngineAuto, nil, false},
 	} {

@@ -151,20 +151,13 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 		return advise(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(o.ALPN, ", ")), a, err),
 			AdviseALPN)
 	case wire.AlertProtocolVersion:
-		advice := AdviseNewerVersions
 		// The server's alert looks the same whatever it speaks (OpenSSL
-		// answers in the client's record version): what the client
-		// offered says what is left. A server that refused TLS 1.2 and
-		// TLS 1.3 both speaks only older versions.
-		switch {
-		case (o.MinVersion == 0 || o.MinVersion <= wire.VersionTLS12) && (o.MaxVersion == 0 || o.MaxVersion >= wire.VersionTLS13):
-			advice = AdviseOlderVersions
-		case o.MaxVersion != 0 && o.MaxVersion < wire.VersionTLS13:
-			// A limit below TLS 1.3: the server may speak only newer
-			// versions, and upgrading it would not help.
-			advice = AdviseRaiseMax
-		}
-		return advise(StepTLS, explained("no TLS version in common with the server (it sent a protocol_version alert)", a, err), advice)
+		// and crypto/tls answer in the client's record version): what
+		// the client offered says what is left, older versions or newer.
+		offered := offeredVersions(ev, o)
+		e := advise(StepTLS, explained(fmt.Sprintf("no TLS version in common with the server (it sent a protocol_version alert to a ClientHello offering %s)", versionList(offered)), a, err), AdviseVersions)
+		e.Older, e.Newer = unoffered(offered)
+		return e
 	case wire.AlertHandshakeFailure:
 		if ev.Sent(trace.Server, wire.TypeCertificateRequest) && clientCerts == 0 {
 			// TLS 1.2 servers that require a certificate answer an
@@ -258,8 +251,16 @@ func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
 				}
 			}
 			cause := explained(fmt.Sprintf("the server chose %s, a version the client did not offer (it offered %s)", wire.VersionName(v), strings.Join(offered, ", ")), a, err)
-			if v == wire.VersionTLS10 || v == wire.VersionTLS11 {
-				return advise(StepTLS, cause, AdviseOlderVersions)
+			if v >= wire.VersionTLS10 && v <= wire.VersionTLS13 {
+				e := advise(StepTLS, cause, AdviseVersions)
+				if older, newer := unoffered(ev.Offered); slices.Contains(older, v) {
+					e.Older = []uint16{v}
+				} else if slices.Contains(newer, v) {
+					e.Newer = []uint16{v}
+				} else {
+					return stepErr(StepTLS, cause, "the server's TLS stack is broken, or something between rewrote its ServerHello: the client cannot speak it")
+				}
+				return e
 			}
 			return stepErr(StepTLS, cause, "the server's TLS stack is broken, or something between rewrote its ServerHello: the client cannot speak it")
 		}
@@ -271,6 +272,70 @@ func clientAlert(err error, a *AlertError, ev *trace.Evidence) *Error {
 	}
 	return stepErr(StepTLS, explained(fmt.Sprintf("the client refused the server's handshake with %s %s alert: %v", article(a.Alert.Description.Name), a.Alert.Description.Name, err), a, err),
 		"the server's TLS stack breaks the protocol as the error says, or something between (a proxy, a load balancer) alters the connection")
+}
+
+// offeredVersions is the versions the client's ClientHello offered, as
+// the wire shows them (GREASE left out), or as the settings allow when the
+// ClientHello was not seen; the newest first.
+func offeredVersions(ev *trace.Evidence, o *TLSOptions) []uint16 {
+	var vs []uint16
+	for _, v := range ev.Offered {
+		if !wire.IsGREASE(v) {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		lo, hi := o.MinVersion, o.MaxVersion
+		if lo == 0 {
+			lo = wire.VersionTLS12
+		}
+		if hi == 0 {
+			hi = wire.VersionTLS13
+		}
+		for v := hi; v >= lo; v-- {
+			vs = append(vs, v)
+		}
+	}
+	slices.SortFunc(vs, func(a, b uint16) int { return int(b) - int(a) })
+	return vs
+}
+
+// unoffered returns the versions from TLS 1.0 to TLS 1.3 below the oldest
+// of offered, the newest first, and above its newest, the oldest first.
+func unoffered(offered []uint16) (older, newer []uint16) {
+	var lo, hi uint16
+	for _, v := range offered {
+		if wire.IsGREASE(v) {
+			continue
+		}
+		if lo == 0 || v < lo {
+			lo = v
+		}
+		hi = max(hi, v)
+	}
+	if lo == 0 {
+		return nil, nil
+	}
+	for v := lo - 1; v >= wire.VersionTLS10; v-- {
+		older = append(older, v)
+	}
+	for v := hi + 1; v <= wire.VersionTLS13; v++ {
+		newer = append(newer, v)
+	}
+	return older, newer
+}
+
+// versionList names versions: "TLS 1.2", "TLS 1.3 and TLS 1.2", "TLS
+// 1.3, TLS 1.2 and TLS 1.1".
+func versionList(vs []uint16) string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = wire.VersionName(v)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // article is "an" before a vowel, "a" otherwise.

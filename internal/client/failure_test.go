@@ -194,11 +194,11 @@ func TestFailureServerAlert(t *testing.T) {
 		certDone bool
 	}{
 		{"protocol-version", []string{"-tls1_2"}, TLSOptions{MinVersion: tls.VersionTLS13},
-			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", AdviseNewerVersions, false},
+			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert to a ClientHello offering TLS 1.3)", AdviseVersions, false},
 		// Only TLS 1.2 offered, to a server of TLS 1.3 only: the limit
 		// is the cause.
 		{"protocol-version-max", []string{"-tls1_3"}, TLSOptions{MaxVersion: tls.VersionTLS12},
-			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert)", AdviseRaiseMax, false},
+			wire.AlertProtocolVersion, "no TLS version in common with the server (it sent a protocol_version alert to a ClientHello offering TLS 1.2)", AdviseVersions, false},
 		{"no-common-suite", []string{"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"},
 			TLSOptions{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}},
 			wire.AlertHandshakeFailure, "the server found no cipher suite, group or signature algorithm in common (handshake_failure alert)", AdviseSuites, false},
@@ -294,7 +294,7 @@ func TestFailureClientAlert(t *testing.T) {
 		}
 	})
 	e, events := get(t, addr, TLSOptions{Insecure: true, MinVersion: tls.VersionTLS12})
-	checkCause(t, e, StepTLS, "the server chose TLS 1.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", AdviseOlderVersions)
+	checkCause(t, e, StepTLS, "the server chose TLS 1.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", AdviseVersions)
 	var ae *AlertError
 	if !errors.As(e, &ae) || ae.From != trace.Client || ae.Description() != wire.AlertProtocolVersion {
 		t.Errorf("the cause does not keep the client's alert: %v", ae)
