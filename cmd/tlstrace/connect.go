@@ -115,4 +115,6 @@ var connectAdvice = map[client.Advice]string{
 	client.AdviseMaxTime:       "raise --timeout, or check that the server answers",
 	client.AdviseHandshakeTime: "the server may not speak TLS on this port; --timeout sets the limit",
 	client.AdviseALPN:          "offer one it speaks (--alpn LIST), or add the protocol to the server's ALPN list",
+	client.AdviseServerALPN:    "offer other protocols (--alpn LIST), or add h2 or http/1.1 to the server's ALPN list",
+	client.AdviseSlowServer:    "the server answers, but too slowly: raise --timeout to wait for it, or find what slows it (its load, its TLS stack, something between)",
 }

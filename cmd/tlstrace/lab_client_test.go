@@ -1,10 +1,13 @@
 package main
 
 import (
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tlstrace/tlstrace/internal/tlstest"
 )
 
 // TestLabSlowStillSending checks what a client says of the slow server,
@@ -91,6 +94,41 @@ func TestLabVersionHints(t *testing.T) {
 		args = append([]string{url[c.server], "--cacert", ca, "-m", "10s"}, c.thenWith...)
 		if code, _, stderr := runCode(args...); code != 0 {
 			t.Errorf("%s with %v: exit %d\n%s", c.server, c.thenWith, code, stderr)
+		}
+	}
+}
+
+// TestLabALPNHints checks the hint of a server that refuses every ALPN
+// protocol offered (alpn-mismatch, which openssl s_client finds refusing
+// h2 and http/1.1 each): it never suggests offering what was just offered
+// and refused; when both protocols of HTTP were, the fix is the server's.
+func TestLabALPNHints(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	servers, ca := startLab(t, "alpn-mismatch")
+	hostport := strings.TrimSuffix(strings.TrimPrefix(servers[0].URL, "https://"), "/")
+	for _, p := range []string{"h2", "http/1.1"} {
+		cmd := exec.Command("openssl", "s_client", "-connect", hostport, "-alpn", p)
+		cmd.Stdin = strings.NewReader("")
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), "no application protocol") {
+			t.Fatalf("openssl s_client -alpn %s: no no_application_protocol alert:\n%s", p, out)
+		}
+	}
+	serverSide := "the server refused both protocols of HTTP over TLS, so no HTTP client can connect: add h2 or http/1.1 to the server's ALPN list (nothing on this side helps)"
+	for _, c := range []struct {
+		args    []string
+		offered string
+		hint    string
+	}{
+		{nil, "ALPN h2, http/1.1;", serverSide},
+		{[]string{"--http2"}, "ALPN h2, http/1.1;", serverSide},
+		{[]string{"--http1.1"}, "ALPN http/1.1;", "the server may speak h2 alone: offer it too (drop --http1.1), or add http/1.1 to the server's ALPN list"},
+		{[]string{"--engine", "own"}, "ALPN http/1.1;", "the server may speak h2 alone, which only crypto/tls offers"},
+	} {
+		code, _, stderr := runCode(append([]string{servers[0].URL, "--cacert", ca, "-m", "10s"}, c.args...)...)
+		cause, hint, _ := strings.Cut(stderr, "\ntlstrace: hint: ")
+		if code != exitTLS || !strings.Contains(cause, c.offered) || !strings.HasPrefix(hint, c.hint) {
+			t.Errorf("%v: exit %d\n%s\nwant the offer %q and the hint %q", c.args, code, stderr, c.offered, c.hint)
 		}
 	}
 }

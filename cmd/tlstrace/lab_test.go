@@ -71,7 +71,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"tls11-only":       {"no TLS version in common with the server (it sent a protocol_version alert to a ClientHello offering TLS 1.3 and TLS 1.2)", "--tlsv1.1"},
 		"no-common-suite":  {"the server found no cipher suite, group or signature algorithm in common", "relax --ciphers"},
 		"mtls-required":    {"the server requires a client certificate (certificate_required alert)", "--cert FILE --key FILE"},
-		"alpn-mismatch":    {"the server speaks none of the application protocols the client offered", "--http1.1 or --http2"},
+		"alpn-mismatch":    {"the server speaks none of the application protocols the client offered", "add h2 or http/1.1 to the server's ALPN list"},
 		"sni-required":     {"the server requires the host's name (SNI), and the client sent none", "--resolve NAME:PORT:ADDRESS"},
 		"cbc-only":         {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA (TLS 1.2), a CBC cipher suite", "enable AEAD suites on the server"},
 		"garbage":          {`did not answer with TLS (first bytes "SSH-2")`, "check the port"},

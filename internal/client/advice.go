@@ -61,9 +61,18 @@ const (
 	// AdviseTraceHandshake: the handshake failed for a reason not read
 	// from the wire; show each of its messages to see where.
 	AdviseTraceHandshake
-	// AdviseALPN: the server speaks none of the protocols offered; offer
-	// one it speaks (TLSOptions.ALPN), or add it to the server's list.
+	// AdviseALPN: the server speaks none of the protocols offered, and
+	// the client could offer others (http/1.1 alone was offered: h2 was
+	// not); offer one it speaks (TLSOptions.ALPN), or add one to the
+	// server's list.
 	AdviseALPN
+	// AdviseALPNEngine: AdviseALPN where h2 was not offered because
+	// tlstrace's own engine ran (TLSOptions.Engine, or a setting only it
+	// speaks): HTTP/2 runs on crypto/tls only.
+	AdviseALPNEngine
+	// AdviseServerALPN: the server refused h2 and http/1.1 both, every
+	// protocol of HTTP over TLS: only its ALPN list can change that.
+	AdviseServerALPN
 	// AdvisePin: the server's key matches no pin; if it changed on
 	// purpose, update the pins (TLSOptions.Pins).
 	AdvisePin

@@ -148,8 +148,18 @@ func serverAlert(err error, a *AlertError, ev *trace.Evidence, o *TLSOptions) *E
 	}
 	switch a.Description() {
 	case wire.AlertNoApplicationProtocol:
-		return advise(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(o.ALPN, ", ")), a, err),
-			AdviseALPN)
+		offered := ev.ALPN
+		if offered == nil {
+			offered = o.ALPN
+		}
+		advice := AdviseALPN
+		if slices.Contains(offered, "h2") && slices.Contains(offered, "http/1.1") {
+			// Both protocols of HTTP over TLS refused: no client
+			// setting helps.
+			advice = AdviseServerALPN
+		}
+		return advise(StepTLS, explained(fmt.Sprintf("the server speaks none of the application protocols the client offered (ALPN %s; no_application_protocol alert)", strings.Join(offered, ", ")), a, err),
+			advice)
 	case wire.AlertProtocolVersion:
 		// The server's alert looks the same whatever it speaks (OpenSSL
 		// and crypto/tls answer in the client's record version): what

@@ -390,6 +390,11 @@ func hop(ctx context.Context, t *source.Tracer, r *Request, method, target strin
 			if raw != nil {
 				raw.Close()
 			}
+			var ce *Error
+			if errors.As(err, &ce) && ce.Advice == AdviseALPN && r.HTTP != "1.1" {
+				// h2 was not offered because the own engine ran.
+				ce.Advice = AdviseALPNEngine
+			}
 			return nil, "", err
 		}
 		nc = tlsConn

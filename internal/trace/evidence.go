@@ -36,6 +36,9 @@ type Evidence struct {
 	// ServerName is the host name the client's first ClientHello gave in
 	// its server_name extension (SNI), "" when it gave none.
 	ServerName string
+	// ALPN is the application protocols the client's first ClientHello
+	// offered (nil without the extension).
+	ALPN []string
 	// Chosen is the version the ServerHello chose (0 before one).
 	Chosen uint16
 	// Data counts the bytes of application data each side sent that were
@@ -96,6 +99,7 @@ func (e *Evidence) message(side Side, m *wire.Message) {
 			e.Offered = []uint16{m.ClientHello.Version}
 		}
 		e.ServerName = m.ClientHello.ServerName
+		e.ALPN = m.ClientHello.ALPN
 	case m.Type == wire.TypeServerHello && m.ServerHello != nil:
 		e.Chosen = m.ServerHello.NegotiatedVersion()
 	}
