@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlstrace/tlstrace/internal/lab"
 	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // TestLabSlowStillSending checks what a client says of the slow server,
@@ -130,5 +132,22 @@ func TestLabALPNHints(t *testing.T) {
 		if code != exitTLS || !strings.Contains(cause, c.offered) || !strings.HasPrefix(hint, c.hint) {
 			t.Errorf("%v: exit %d\n%s\nwant the offer %q and the hint %q", c.args, code, stderr, c.offered, c.hint)
 		}
+	}
+}
+
+// TestLabLyingLengthCurl checks that --format curl numbers the message
+// whose length lies (lying-length) by the msg_type on the wire, as
+// OpenSSL's message callback does: the ServerHello is 2.
+func TestLabLyingLengthCurl(t *testing.T) {
+	if got := lab.LyingLength[wire.RecordHeaderLen]; got != byte(wire.TypeServerHello) {
+		t.Fatalf("the lab's message has type %d, not a ServerHello's", got)
+	}
+	servers, ca := startLab(t, "lying-length")
+	code, out, stderr := runCode(servers[0].URL, "--cacert", ca, "-m", "10s", "--format", "curl")
+	if code != exitTLS {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "TLS handshake, Server hello (2):") || strings.Contains(out, "Server hello (0)") {
+		t.Errorf("no Server hello (2):\n%s", out)
 	}
 }

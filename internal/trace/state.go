@@ -365,17 +365,22 @@ func (c *Conn) handshake(from Side, at Stamp, info *Record, b []byte) {
 			typ := wire.HandshakeType(0)
 			var e *messageTooLargeError
 			var le *LengthError
+			var payload any
 			switch {
 			case errors.As(err, &e):
 				typ = e.Type
+				payload = &Message{MsgType: Enum{Name: typ.String(), Value: uint64(typ)}, HasMsgType: true}
 			case errors.As(err, &le):
 				typ, le.Side = le.Type, from
+				payload = &Message{MsgType: Enum{Name: typ.String(), Value: uint64(typ)}, HasMsgType: true}
 				if c.evidence.Length[from] == nil {
 					c.evidence.Length[from] = le
 				}
 			}
+			// The message's type is known from its header: its payload
+			// says it (curl's view numbers the message by it).
 			c.emit(&Event{From: from, Layer: LayerTLS, Type: typ.String(), Frame: at.Frame, Time: at.Time, Record: info,
-				Error: err.Error()})
+				Payload: payload, Error: err.Error()})
 			return
 		}
 		if msg == nil {
