@@ -60,7 +60,7 @@ func TestGetWireFailures(t *testing.T) {
 		hint   string
 	}{
 		{"oversized-record", raw(lab.OversizedRecord, true), nil,
-			"the server sent a record of 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)", "breaks the record layer"},
+			"the server sent a record header that claims 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)", "breaks the record layer"},
 		{"version-never-offered", raw(hello(0x0300, 0xc02f), true), nil,
 			"the server chose SSL 3.0, a version the client did not offer (it offered TLS 1.3, TLS 1.2)", "cannot speak it"},
 		{"older-version-not-offered", raw(hello(0x0301, 0xc013), true), nil,

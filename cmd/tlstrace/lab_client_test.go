@@ -151,3 +151,42 @@ func TestLabLyingLengthCurl(t *testing.T) {
 		t.Errorf("no Server hello (2):\n%s", out)
 	}
 }
+
+// TestLabOversizedRecord checks what a client and scan say of a server
+// whose record header claims 20000 bytes (oversized-record; the lab sends
+// the header and 38 bytes after it): the header's claim, not a record of
+// that size; the server's bytes before the client's record_overflow alert
+// they caused, as they came; and the same limit in both, that of a record
+// before encryption (16384 bytes), not the 18432 of any record.
+func TestLabOversizedRecord(t *testing.T) {
+	servers, ca := startLab(t, "oversized-record")
+	code, out, stderr := runCode(servers[0].URL, "--cacert", ca, "-m", "10s", "--json")
+	if code != exitTLS {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	want := "the server sent a record header that claims 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1): 38 bytes of the record came after its header"
+	if !strings.Contains(stderr, want) || strings.Contains(stderr, "a record of 20000 bytes") {
+		t.Errorf("cause:\n%s\nwant %q", stderr, want)
+	}
+	partial, alert := -1, -1
+	var partialT, alertT float64
+	for i, ev := range parseEvents(t, out) {
+		switch {
+		case ev.Type == "partial_record" && ev.From == "server" && partial < 0:
+			partial, partialT = i, ev.T
+		case ev.Type == "alert" && ev.From == "client":
+			alert, alertT = i, ev.T
+		}
+	}
+	if partial < 0 || alert < 0 || partial > alert || partialT > alertT {
+		t.Errorf("the server's bytes (event %d, t %v) do not come before the client's alert (event %d, t %v):\n%s", partial, partialT, alert, alertT, out)
+	}
+	code, out, stderr = runCode("scan", strings.TrimSuffix(strings.TrimPrefix(servers[0].URL, "https://"), "/"), "--cacert", ca)
+	if code != 0 {
+		t.Fatalf("scan: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "record header that claims 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption") ||
+		strings.Contains(out, "18432") || strings.Contains(out, "not TLS") {
+		t.Errorf("scan:\n%s", out)
+	}
+}

@@ -80,7 +80,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"slow":             {"the TLS handshake timed out after 2s: the server sent only", "raise -m"},
 		"reset":            {"reset the connection during the handshake, after its ServerHello", "its log says why"},
 		"truncated-record": {"closed the connection in the middle of a record", "cut the connection"},
-		"oversized-record": {"a record of 20000 bytes, more than TLS allows", "breaks the record layer"},
+		"oversized-record": {"a record header that claims 20000 bytes, more than TLS allows", "breaks the record layer"},
 		"sslv2":            {"the server answered in SSL 2.0", "RFC 6176"},
 		"alert-storm":      {"the server sent 40 warning alerts (the last unrecognized_name)", "is misbehaving"},
 		"corrupt-cert":     {"a certificate that does not parse", "damaged"},

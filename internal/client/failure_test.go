@@ -82,7 +82,7 @@ func TestFailureOversizedRecord(t *testing.T) {
 	e, events := get(t, addr, TLSOptions{Insecure: true})
 	// Sent before encryption: held to 2^14 bytes, not to the 2^14 + 2048
 	// of an encrypted record.
-	checkCause(t, e, StepTLS, "the server sent a record of 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)", "breaks the record layer")
+	checkCause(t, e, StepTLS, "the server sent a record header that claims 20000 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)", "breaks the record layer")
 	var he *wire.RecordHeaderError
 	if !errors.As(e, &he) || he.Problem != wire.HeaderOversized || string(he.Header) != "\x16\x03\x03\x4e\x20" {
 		t.Errorf("the cause does not keep the record header: %#v", he)

@@ -224,6 +224,11 @@ func Read(local trace.Side, err error, ev *trace.Evidence) Finding {
 	var he *wire.RecordHeaderError
 	if errors.As(ev.Framing[peer], &he) {
 		f.header(he, ev)
+		if tr := ev.Truncated[peer]; f.Kind == Oversized && tr != nil && !tr.Handshake && tr.Length == 0 && tr.Seen >= wire.RecordHeaderLen {
+			// The peer's bytes ended held behind the header refused:
+			// a header of 5 bytes or more that gives no length.
+			f.Truncated = tr
+		}
 		return f
 	}
 	// A length that lies explains what the local end did about it (an
@@ -313,7 +318,13 @@ func (f *Finding) Cause() string {
 		}
 		return "the client sent plain HTTP, not TLS"
 	case Oversized:
-		return fmt.Sprintf("the %s sent a record of %d bytes, more than TLS allows (%s)", peer, f.Header.Length(), f.Header.LimitRule())
+		msg := fmt.Sprintf("the %s sent a record header that claims %d bytes, more than TLS allows (%s)", peer, f.Header.Length(), f.Header.LimitRule())
+		if tr := f.Truncated; tr != nil {
+			// What came of the record: its header, which gives no
+			// length the decoder framed, and what followed it.
+			msg += fmt.Sprintf(": %d bytes of the record came after its header", tr.Seen-wire.RecordHeaderLen)
+		}
+		return msg
 	case Corrupt:
 		return fmt.Sprintf("the %s sent bytes that are not a TLS record during the handshake (header %q)", peer, f.Header.Header)
 	case SSLv2:

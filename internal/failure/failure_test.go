@@ -48,7 +48,7 @@ func TestRead(t *testing.T) {
 		{"sslv2-server-hello", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, wire.NewRecordHeaderError([]byte{0x80, 0x0e, 4, 0, 1}, wire.HeaderImplausible)}}, SSLv2,
 			"the server answered in SSL 2.0 (a SERVER-HELLO), which no TLS client speaks"},
 		{"oversized", trace.Client, errors.New("x"), trace.Evidence{Framing: [2]error{nil, wire.NewRecordHeaderError([]byte{22, 3, 3, 0x4e, 0x20}, wire.HeaderOversized)}}, Oversized,
-			"the server sent a record of 20000 bytes, more than TLS allows (at most 18432 bytes in any record, RFC 5246, Section 6.2.3)"},
+			"the server sent a record header that claims 20000 bytes, more than TLS allows (at most 18432 bytes in any record, RFC 5246, Section 6.2.3)"},
 		{"truncated", trace.Server, wrapped, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, Truncated,
 			"the client closed the connection in the middle of a record (it sent 36 of the 512 bytes its header announces)"},
 		{"truncated-needs-an-end", trace.Server, context.DeadlineExceeded, trace.Evidence{Truncated: [2]*trace.TruncatedError{cut}}, TimedOut,

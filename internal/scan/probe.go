@@ -343,6 +343,14 @@ func readAnswer(conn io.Reader, h *hello) answer {
 			if got.hello != nil {
 				return got
 			}
+			var he *wire.RecordHeaderError
+			if errors.As(err, &he) && he.Problem == wire.HeaderOversized {
+				// A record of TLS's, too long: held to the limit of
+				// a record before encryption, as every record read
+				// here is (a client's decoder holds it to the same).
+				he.SetLimit(false, false)
+				return answer{outcome: Refused, err: fmt.Errorf("the answer is a record header that claims %d bytes, more than TLS allows (%s)", he.Length(), he.LimitRule())}
+			}
 			return answer{outcome: Refused, err: fmt.Errorf("the answer is not TLS: %w", err)}
 		}
 		body := make([]byte, h.Length)

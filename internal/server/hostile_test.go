@@ -232,7 +232,7 @@ func hostileClients(t *testing.T, engine string) {
 	// Each is explained by what it did: by one of its causes.
 	want := map[string][]string{
 		"garbage":    {`the client did not speak TLS (first bytes "SSH-2")`},
-		"oversized":  {"the client sent a record of 20000 bytes, more than TLS allows"},
+		"oversized":  {"the client sent a record header that claims 20000 bytes, more than TLS allows"},
 		"sslv2":      {"the client sent its ClientHello in the SSL 2.0 format (offering SSL 2.0), which the server does not accept"},
 		"plain-http": {"the client sent plain HTTP, not TLS"},
 		// crypto/tls reads them all; the own engine reads up to 1024.

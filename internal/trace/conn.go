@@ -176,6 +176,13 @@ type direction struct {
 	side Side
 	// framer cuts the bytes into records.
 	framer framer
+	// oversized is set while the framer waits behind a record header
+	// that claims more than TLS allows; oversizedSaid, once its bytes
+	// were reported because the other side went on (the other side's
+	// answer to them is shown after them), and saidLen how many bytes of
+	// it that report counted.
+	oversized, oversizedSaid bool
+	saidLen                  int
 	// at is the stamp of the bytes that completed the record being
 	// processed.
 	at Stamp
@@ -226,6 +233,11 @@ func (c *Conn) BeganMidStream() { c.midStream = true }
 // Feed gives the decoder bytes sent by one side, in order, in any chunking.
 func (c *Conn) Feed(from Side, at Stamp, b []byte) {
 	d := &c.dirs[from]
+	if from <= Server && len(b) > 0 {
+		if o := &c.dirs[from.Other()]; o.oversized && !o.oversizedSaid && len(o.framer.buf) > 0 {
+			c.sayOversized(o)
+		}
+	}
 	if from <= Server && !c.closing {
 		c.evidence.Received[from].add(at.Time, len(b))
 	}
@@ -358,6 +370,11 @@ framing:
 			if !d.cut {
 				c.evidence.framing(from, err)
 			}
+		}
+		var he *wire.RecordHeaderError
+		d.oversized = kind == frameMore && errors.As(err, &he) && he.Problem == wire.HeaderOversized
+		if kind != frameMore {
+			d.oversizedSaid = false
 		}
 		switch kind {
 		case frameMore:
@@ -541,7 +558,7 @@ func (c *Conn) Close() {
 			ev.Frame, ev.Time = d.at.Frame, d.at.Time
 			ev.Error = c.ended(d, "a line", fmt.Sprintf("%d bytes of it seen", n))
 			c.emit(ev)
-		} else if n > 0 && !c.notTLS {
+		} else if n > 0 && !c.notTLS && !(d.oversizedSaid && n == d.saidLen) {
 			c.emit(c.partialRecord(d, d.framer.buf))
 		}
 		if t, n, ok := d.hs.held(); ok {
@@ -554,6 +571,27 @@ func (c *Conn) Close() {
 	if c.s.ForgetOnClose && c.clientRandom != nil {
 		c.s.Keys.Forget(c.clientRandom)
 	}
+}
+
+// sayOversized reports the bytes of d held behind a record header that
+// claims more than TLS allows, when the other side goes on: they came
+// before what it sends, which may be its answer to them (a record_overflow
+// alert), and are shown before it, at their own time. The record is
+// reported again at the end only if more of its bytes came.
+func (c *Conn) sayOversized(d *direction) {
+	b := d.framer.buf
+	_, err := wire.ParseRecordHeader(b)
+	var he *wire.RecordHeaderError
+	if !errors.As(err, &he) || he.Problem != wire.HeaderOversized {
+		return
+	}
+	he.SetLimit(c.protectedRecord(d, wire.ContentType(b[0])), c.version == wire.VersionTLS13)
+	c.flushAwaiting()
+	c.emit(&Event{From: d.side, Layer: LayerTLS, Type: TypePartialRecord, Frame: d.at.Frame, Time: d.at.Time,
+		Payload: &Data{Length: len(b)},
+		Error: fmt.Sprintf("a record header that claims %d bytes, more than TLS allows (%s), and %d bytes after it, before the %s sent more; not decoded",
+			he.Length(), he.LimitRule(), len(b)-wire.RecordHeaderLen, d.side.Other())})
+	d.oversizedSaid, d.saidLen = true, len(b)
 }
 
 // partialRecord is the event of the bytes of a record the connection ended
