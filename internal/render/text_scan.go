@@ -43,13 +43,16 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	for _, vr := range r.Versions {
 		scanSuites(&b, vr)
 	}
-	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 || r.FFDHE != nil {
+	if len(r.Groups13)+len(r.Groups12)+len(r.DH) > 0 || r.FFDHE != nil || r.Groups12Unknown != "" {
 		b.WriteString("\nGroups\n")
 		if len(r.Groups13) > 0 {
 			fmt.Fprintf(&b, "  TLS 1.3: %s\n", groupList(r.Groups13))
 		}
 		if len(r.Groups12) > 0 {
 			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: %s\n", groupList(r.Groups12))
+		}
+		if r.Groups12Unknown != "" {
+			fmt.Fprintf(&b, "  ECDHE before TLS 1.3: unknown (%s)\n", r.Groups12Unknown)
 		}
 		for _, g := range r.DH {
 			if g.Err != "" {

@@ -72,6 +72,14 @@ func findings(r *Result) []Finding {
 	if !spoken {
 		return nil
 	}
+	for _, vr := range r.Versions {
+		if vr.HasUnoffered {
+			out = append(out, finding(High, "unoffered-suite", "the server chooses a suite the client did not offer",
+				fmt.Sprintf("in %s the server chose %s in answer to a ClientHello that did not offer it; the server must pick from the client's list (RFC 5246, Section 7.4.1.3), and clients abort the handshake (illegal_parameter)", wire.VersionName(vr.Version), suiteName(vr.Unoffered)),
+				"fix the server's suite selection (its TLS library or configuration): it must choose a suite from the ClientHello"))
+			break
+		}
+	}
 	if on(VersionSSL20) {
 		out = append(out, finding(Critical, "ssl2", "SSL 2.0 is enabled",
 			"the server answered an SSL 2.0 CLIENT-HELLO with a SERVER-HELLO; SSL 2.0 is broken (DROWN, CVE-2016-0800, decrypts TLS sessions under the same RSA key) and prohibited by RFC 6176",

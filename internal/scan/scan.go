@@ -226,7 +226,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	if len(ecdhe) > 0 {
-		groups12 = scanGroups12(maxV, ecdhe, probe)
+		groups12, res.Groups12Unknown = scanGroups12(maxV, ecdhe, probe)
 	}
 	res.Groups13, res.Groups12 = groups13, groups12
 	for _, g := range groups13 {
@@ -426,7 +426,8 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 		}
 		s := a.hello.CipherSuite
 		if !slices.Contains(offer, s) {
-			vr.Incomplete = fmt.Sprintf("the server chose %s, which was not offered", suiteName(s))
+			vr.Unoffered, vr.HasUnoffered = s, true
+			vr.Incomplete = fmt.Sprintf("the server chose %s in a hello that did not offer it, so it does not choose from the offer: the suites above are only those its ServerHellos named", suiteName(s))
 			if len(vr.Suites) == 0 {
 				vr.Outcome, vr.Reason = Refused, vr.Incomplete
 			}
@@ -513,26 +514,50 @@ func scanGroups13(probe func(*hello) answer) []uint16 {
 }
 
 // scanGroups12 offers the ECDHE suites the server accepted with one curve
-// at a time: the server accepts one only when it can use the curve.
-func scanGroups12(v uint16, suites []uint16, probe func(*hello) answer) []uint16 {
-	accepted := make([]bool, len(ecGroups))
+// at a time, and reads on to the ServerKeyExchange: a curve is accepted
+// when the ServerKeyExchange names it. A ServerHello alone says nothing
+// of the curve (a server may answer every hello the same); when no probe
+// got a ServerKeyExchange naming a curve, the curves are unknown and the
+// reason is returned.
+func scanGroups12(v uint16, suites []uint16, probe func(*hello) answer) ([]uint16, string) {
+	answers := make([]answer, len(ecGroups))
 	var wg sync.WaitGroup
 	for i, g := range ecGroups {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := probe(&hello{version: v, suites: suites, groups: []uint16{g}})
-			accepted[i] = a.outcome == Accepted && a.version() == v && slices.Contains(suites, a.hello.CipherSuite)
+			answers[i] = probe(&hello{version: v, suites: suites, groups: []uint16{g}, wantKeyExchange: true})
 		}()
 	}
 	wg.Wait()
 	var out []uint16
-	for i, ok := range accepted {
-		if ok {
+	named, hellos := false, 0
+	var why string
+	for i, a := range answers {
+		if a.outcome != Accepted || a.version() != v || !slices.Contains(suites, a.hello.CipherSuite) {
+			continue
+		}
+		hellos++
+		ske := a.keyExchange
+		if ske == nil || !ske.HasGroup {
+			if why == "" && a.err != nil {
+				why = reason(a)
+			}
+			continue
+		}
+		named = true
+		if ske.Group == ecGroups[i] {
 			out = append(out, ecGroups[i])
 		}
 	}
-	return out
+	if named || hellos == 0 {
+		return out, ""
+	}
+	msg := fmt.Sprintf("%d ServerHellos chose an ECDHE suite, but no ServerKeyExchange named a curve", hellos)
+	if why != "" {
+		msg += " (" + why + ")"
+	}
+	return nil, msg
 }
 
 // suiteName returns the IANA name of s, or its number.

@@ -23,6 +23,11 @@ type VersionResult struct {
 	// NotTLS holds the first bytes of the answer (up to 5) when it was
 	// not a TLS record at all, which is why the version was refused.
 	NotTLS []byte
+	// Unoffered is a suite the server chose in a hello that did not
+	// offer it (a protocol violation: RFC 5246, Section 7.4.1.3, has the
+	// server pick from the client's list), if HasUnoffered.
+	Unoffered    uint16
+	HasUnoffered bool
 }
 
 // Order says whose order of preference picks the suite.
@@ -52,8 +57,13 @@ type Result struct {
 	Addr     string
 	Versions []VersionResult
 	// Groups13 are the groups the server accepts in TLS 1.3; Groups12
-	// the curves it accepts for ECDHE in TLS 1.0-1.2.
+	// the curves it accepts for ECDHE in TLS 1.0-1.2: those a
+	// ServerKeyExchange named when offered alone.
 	Groups13, Groups12 []uint16
+	// Groups12Unknown says why the curves before TLS 1.3 are unknown
+	// (no probe got a ServerKeyExchange naming a curve); "" when they
+	// were probed and read, or not probed.
+	Groups12Unknown string
 	// Probes counts the connections made; Duration is the scan's time.
 	Probes   int
 	Duration time.Duration

@@ -1,0 +1,75 @@
+package scan
+
+import (
+	"context"
+	"crypto/x509"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/lab"
+	"github.com/tlstrace/tlstrace/internal/wire"
+)
+
+// labScan serves one of the lab's faults on a port the system chooses
+// and scans it, trusting the lab's root CA.
+func labScan(t *testing.T, name string, timeout time.Duration) *Result {
+	t.Helper()
+	l, err := lab.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers, err := l.Listen(0, []string{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.Serve(ctx, func() []byte { return nil })
+		}()
+	}
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
+	defer scancel()
+	r, err := Scan(sctx, Options{Addr: servers[0].Host(), Timeout: timeout, Roots: []*x509.Certificate{l.Root}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func rules(r *Result) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Rule)
+	}
+	return out
+}
+
+// TestLabSameServerHello: the lab's servers that answer every hello with
+// the same ServerHello (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, then a
+// reset, a flood of alerts, or a certificate that does not parse) send
+// no ServerKeyExchange, so no curve is accepted: the curves are unknown.
+// The suite chosen in a hello that did not offer it is a finding.
+func TestLabSameServerHello(t *testing.T) {
+	for _, name := range []string{"reset", "alert-storm", "corrupt-cert"} {
+		r := labScan(t, name, 5*time.Second)
+		if len(r.Groups12) > 0 || r.Groups12Unknown == "" {
+			t.Errorf("%s: curves %v (unknown: %q), want none and a reason", name, r.Groups12, r.Groups12Unknown)
+		}
+		if vr := r.Version(wire.VersionTLS12); vr == nil || !vr.HasUnoffered || vr.Unoffered != 0xc02f {
+			t.Errorf("%s: TLS 1.2 %+v, want the unoffered suite", name, vr)
+		}
+		if !slices.Contains(rules(r), "unoffered-suite") {
+			t.Errorf("%s: findings %v lack unoffered-suite", name, rules(r))
+		}
+	}
+}
