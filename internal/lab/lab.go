@@ -88,6 +88,16 @@ type Lab struct {
 	faults  map[string]*Fault
 }
 
+// rootLife is how long the root CA is valid: longer than every
+// certificate it issues (the longest, long-validity's, 400 days), so that
+// no chain outlives its root. leafLife is the good leaves': well past
+// the 30 days within which a scan warns that a certificate expires, so
+// that only a fault about it is a finding.
+const (
+	rootLife = 5 * 365 * 24 * time.Hour
+	leafLife = 90 * 24 * time.Hour
+)
+
 // New makes a fresh root CA and the certificates of every fault.
 func New() (*Lab, error) {
 	l := &Lab{faults: map[string]*Fault{}}
@@ -97,7 +107,7 @@ func New() (*Lab, error) {
 		return nil, err
 	}
 	der, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab CA", Profile: certgen.ProfileCA, PathLen: -1, Key: key,
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * 24 * time.Hour)})
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(rootLife)})
 	if err != nil {
 		return nil, fmt.Errorf("lab: making the root CA: %w", err)
 	}
@@ -160,7 +170,7 @@ func (l *Lab) certFaults(now time.Time) error {
 		der, k, err := leaf(c, key, l.Root, l.rootKey)
 		return [][]byte{der}, k, err
 	}
-	good := certgen.Config{CommonName: "localhost", SANs: localNames, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day)}
+	good := certgen.Config{CommonName: "localhost", SANs: localNames, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(leafLife)}
 
 	// index: a server with nothing wrong.
 	chain, key, err := signed(good, nil)
@@ -178,7 +188,7 @@ func (l *Lab) certFaults(now time.Time) error {
 	add("expired", "the certificate expired a day ago", chain, key)
 
 	c = good
-	c.NotBefore, c.NotAfter = now.Add(day), now.Add(30*day)
+	c.NotBefore, c.NotAfter = now.Add(day), now.Add(leafLife)
 	if chain, key, err = signed(c, nil); err != nil {
 		return err
 	}
@@ -209,7 +219,7 @@ func (l *Lab) certFaults(now time.Time) error {
 		return err
 	}
 	otherDER, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab untrusted CA", Profile: certgen.ProfileCA, PathLen: -1, Key: otherKey,
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day)})
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(rootLife)})
 	if err != nil {
 		return err
 	}
@@ -227,7 +237,7 @@ func (l *Lab) certFaults(now time.Time) error {
 		return err
 	}
 	interDER, err := certgen.Issue(certgen.Config{CommonName: "tlstrace lab intermediate CA", Profile: certgen.ProfileCA, PathLen: 0, Key: interKey,
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(30 * day), Issuer: l.Root, IssuerKey: l.rootKey})
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(leafLife), Issuer: l.Root, IssuerKey: l.rootKey})
 	if err != nil {
 		return err
 	}

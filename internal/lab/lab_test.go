@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestFaults checks that every listed fault exists with a kind and an
@@ -69,4 +70,35 @@ func servedBy(f *Fault) int {
 		}
 	}
 	return n
+}
+
+// TestRootOutlivesLeaves: no certificate the lab serves is valid past
+// its root CA (a chain that outlives its root is a fault of its own),
+// and the good leaf is valid for more than the 30 days within which a
+// scan warns that it expires.
+func TestRootOutlivesLeaves(t *testing.T) {
+	l, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range append([]string{"index"}, Names...) {
+		f := l.Fault(n)
+		if f.tls == nil {
+			continue
+		}
+		for _, c := range f.tls.Certificates {
+			for i, der := range c.Certificate {
+				cert, err := x509.ParseCertificate(der)
+				if err != nil {
+					continue // corrupt on purpose
+				}
+				if cert.NotAfter.After(l.Root.NotAfter) {
+					t.Errorf("%s: certificate %d (%s) valid until %s, past the root's %s", n, i, cert.Subject, cert.NotAfter, l.Root.NotAfter)
+				}
+				if n == "index" && i == 0 && time.Until(cert.NotAfter) < 31*24*time.Hour {
+					t.Errorf("index: the leaf expires on %s, within 30 days", cert.NotAfter)
+				}
+			}
+		}
+	}
 }

@@ -73,3 +73,12 @@ func TestLabSameServerHello(t *testing.T) {
 		}
 	}
 }
+
+// TestLabIndexNoExpiry: the lab's server with nothing wrong gets no
+// finding that its certificate expires soon.
+func TestLabIndexNoExpiry(t *testing.T) {
+	r := labScan(t, "index", 5*time.Second)
+	if slices.Contains(rules(r), "expires-soon") {
+		t.Errorf("findings %v, want no expires-soon", rules(r))
+	}
+}
