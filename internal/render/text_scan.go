@@ -38,7 +38,11 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
 	for _, vr := range r.Versions {
-		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), versionState(vr.Outcome, vr.Reason))
+		state := versionState(vr.Outcome, vr.Reason)
+		if vr.Unconfirmed != "" {
+			state = "answered with HelloRetryRequests only, no handshake completed (" + vr.Unconfirmed + ")"
+		}
+		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), state)
 	}
 	for _, vr := range r.Versions {
 		scanSuites(&b, vr)
@@ -144,6 +148,9 @@ func scanSuites(b *strings.Builder, vr scanev.VersionResult) {
 			fs = "  no forward secrecy"
 		}
 		fmt.Fprintf(b, "  %-48s %-9s %3d bits%s\n", enumText(trace.SuiteEnum(s)), trace.SuiteKeyExchange(s), scanev.Bits(s), fs)
+	}
+	if vr.Unconfirmed != "" {
+		b.WriteString("  (named by HelloRetryRequests only: no ServerHello, no handshake completed)\n")
 	}
 	if vr.Incomplete != "" {
 		fmt.Fprintf(b, "  (the list may be incomplete: %s)\n", vr.Incomplete)

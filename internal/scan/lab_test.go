@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,5 +81,17 @@ func TestLabIndexNoExpiry(t *testing.T) {
 	r := labScan(t, "index", 5*time.Second)
 	if slices.Contains(rules(r), "expires-soon") {
 		t.Errorf("findings %v, want no expires-soon", rules(r))
+	}
+}
+
+// TestLabSNIRequiredRetryOnly: the lab's sni-required answers every TLS
+// 1.3 hello without a server name with a HelloRetryRequest, and every
+// full handshake ends in unrecognized_name, as TLS 1.2's hellos do: TLS
+// 1.3 is marked as answered by HelloRetryRequests only, not confirmed.
+func TestLabSNIRequiredRetryOnly(t *testing.T) {
+	r := labScan(t, "sni-required", 5*time.Second)
+	vr := r.Version(wire.VersionTLS13)
+	if vr == nil || !vr.RetryOnly || !strings.Contains(vr.Unconfirmed, "unrecognized_name") {
+		t.Errorf("TLS 1.3: %+v, want answered by HelloRetryRequests only, unconfirmed by unrecognized_name", vr)
 	}
 }

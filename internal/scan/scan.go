@@ -332,6 +332,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.DH = dh
 	res.Signatures = append(sigs, t13.signatures...)
 	res.SignatureNotes = append(sigNotes, t13.unsure...)
+	if t13.unconfirmed != "" {
+		res.Version(wire.VersionTLS13).Unconfirmed = t13.unconfirmed
+	}
 	for _, n := range res.SignatureNotes {
 		emit(&SignatureNote{Note: n})
 	}
@@ -402,6 +405,7 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 	mk := func(suites []uint16) *hello {
 		return &hello{version: v, suites: suites, groups: groups, keyShare: true}
 	}
+	retryOnly := true
 	for len(offer) > 0 {
 		a := probe(mk(offer))
 		if a.outcome != Accepted {
@@ -434,6 +438,7 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 			break
 		}
 		vr.Outcome = Accepted
+		retryOnly = retryOnly && a.hello.HelloRetry
 		vr.Suites = append(vr.Suites, s)
 		emit(&SuiteAccepted{Version: v, Suite: s})
 		offer = slices.DeleteFunc(offer, func(x uint16) bool { return x == s })
@@ -441,6 +446,7 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 	if vr.Outcome == 0 {
 		vr.Outcome = Refused
 	}
+	vr.RetryOnly = vr.Outcome == Accepted && retryOnly
 	if len(vr.Suites) >= 2 {
 		// The same suites reversed: a server that follows the client's
 		// order now picks the last one found; one that keeps its own

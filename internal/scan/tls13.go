@@ -68,6 +68,9 @@ type tls13Found struct {
 	chains []CertChain
 	ocsp   *Feature
 	alpn   []string
+	// unconfirmed says why TLS 1.3 is not confirmed: every answer to a
+	// probe was a HelloRetryRequest and no full handshake completed.
+	unconfirmed string
 }
 
 // scanTLS13 makes full TLS 1.3 handshakes: one per signature scheme
@@ -119,7 +122,11 @@ func scanTLS13(ctx context.Context, r *Result, p *prober, o *Options) tls13Found
 		}
 	}
 	if !slices.ContainsFunc(results, func(fr fullResult) bool { return fr.outcome == Accepted }) {
-		f.unsure = append(f.unsure, "no full TLS 1.3 handshake completed, though the server answers TLS 1.3 hellos: "+reason(answer{outcome: results[0].outcome, err: results[0].err}))
+		why := reason(answer{outcome: results[0].outcome, err: results[0].err})
+		f.unsure = append(f.unsure, "no full TLS 1.3 handshake completed, though the server answers TLS 1.3 hellos: "+why)
+		if r.Version(wire.VersionTLS13).RetryOnly {
+			f.unconfirmed = "every full handshake failed: " + why
+		}
 	}
 	seen := map[string]bool{}
 	var stapled, unstapled int

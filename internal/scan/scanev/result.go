@@ -28,6 +28,12 @@ type VersionResult struct {
 	// server pick from the client's list), if HasUnoffered.
 	Unoffered    uint16
 	HasUnoffered bool
+	// RetryOnly reports that every answer that accepted a TLS 1.3
+	// hello was a HelloRetryRequest, no ServerHello; Unconfirmed then
+	// says why no full handshake confirmed the version (they all failed,
+	// and how), "" when one completed.
+	RetryOnly   bool
+	Unconfirmed string
 }
 
 // Order says whose order of preference picks the suite.
