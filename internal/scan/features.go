@@ -35,7 +35,7 @@ func scanFeatures(r *Result, probe func(*hello) answer) []Feature {
 	var v uint16
 	var suites []uint16
 	for _, vr := range r.Versions {
-		if vr.Outcome == Accepted && vr.Version != wire.VersionTLS13 && vr.Version != wire.VersionSSL30 {
+		if vr.Outcome == Accepted && vr.Version != wire.VersionTLS13 && vr.Version != wire.VersionSSL30 && vr.Version != VersionSSL20 {
 			v, suites = vr.Version, vr.Suites
 		}
 	}

@@ -141,7 +141,8 @@ func findings(r *Result) []Finding {
 			out = append(out, cbcOnly(r, c))
 		}
 	}
-	if l := suitesWhere(r, ForwardSecret); len(l) == 0 {
+	anySuite := slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return len(vr.Suites) > 0 })
+	if l := suitesWhere(r, ForwardSecret); len(l) == 0 && anySuite {
 		out = append(out, finding(High, "no-forward-secrecy", "no forward secrecy",
 			"every suite the server accepted uses a static key exchange (RSA, static DH): whoever gets the server's private key later decrypts all recorded traffic",
 			"enable ECDHE suites (ECDHE-RSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES128-GCM-SHA256) and TLS 1.3"))
@@ -205,8 +206,14 @@ func findings(r *Result) []Finding {
 	switch vr := r.Version(wire.VersionTLS13); {
 	case vr == nil:
 	case vr.Outcome == Refused:
+		refused := "the server refused a TLS 1.3 ClientHello"
+		if len(vr.NotTLS) > 0 {
+			// Not a refusal in TLS: it answered with something else
+			// (an SSL 2.0 record, another protocol).
+			refused = fmt.Sprintf("the server answered a TLS 1.3 ClientHello with bytes that are not a TLS record (they start % x)", vr.NotTLS)
+		}
 		out = append(out, finding(Low, "no-tls13", "TLS 1.3 is not enabled",
-			"the server refused a TLS 1.3 ClientHello; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",
+			refused+"; TLS 1.3 (RFC 8446) has only forward-secret AEAD suites and a shorter handshake",
 			"enable TLS 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3; OpenSSL 1.1.1 or later)"))
 	case vr.Outcome == TimedOut:
 		// Not a refusal: a client offering TLS 1.3 is left waiting,

@@ -95,3 +95,19 @@ func TestLabSNIRequiredRetryOnly(t *testing.T) {
 		t.Errorf("TLS 1.3: %+v, want answered by HelloRetryRequests only, unconfirmed by unrecognized_name", vr)
 	}
 }
+
+// TestLabSSLv2Only: the lab's sslv2 answers every hello in SSL 2.0. No
+// TLS suite is accepted, so no finding speaks of the suites' key
+// exchange; no-tls13 says the answer was not TLS, not a refusal; no TLS
+// feature is probed in SSL 2.0.
+func TestLabSSLv2Only(t *testing.T) {
+	r := labScan(t, "sslv2", 5*time.Second)
+	for _, f := range r.Findings {
+		if f.Rule == "no-forward-secrecy" || f.Rule == "no-tls13" && strings.Contains(f.Cause, "refused") {
+			t.Errorf("finding %s: %s", f.Rule, f.Cause)
+		}
+	}
+	if len(r.Features) > 0 {
+		t.Errorf("features %+v, want none", r.Features)
+	}
+}
