@@ -256,7 +256,10 @@ func cbcOnly(r *Result, c []string) Finding {
 // unknown. noName: a probe was refused with unrecognized_name and none
 // sent a server name (SNI), which is then said to be the likely cause,
 // also when no version was accepted.
-func ungraded(r *Result, noName bool) string {
+//
+// slow: some probe timed out with part of an answer read; when no version
+// was accepted, that is said to be why.
+func ungraded(r *Result, noName, slow bool) string {
 	wantsName := ""
 	if noName {
 		wantsName = "; it refused hellos with an unrecognized_name alert, and none named the server (SNI), the target being an address: scan the host by its name, or give the name to send"
@@ -265,6 +268,8 @@ func ungraded(r *Result, noName bool) string {
 		switch {
 		case noName:
 			return "the server accepted no version" + wantsName
+		case slow && !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome == Refused && vr.Version != VersionSSL20 }):
+			return "the server answered too slowly: its bytes came, but no answer was whole within a probe's time, so no version is known to be accepted or refused; it may be overloaded, or something between slows it"
 		case !slices.ContainsFunc(r.Versions, func(vr VersionResult) bool { return vr.Outcome != TimedOut }):
 			return "the server answered no probe in time: it may be down, slow, or a server that waits for its own protocol's first message"
 		}

@@ -111,3 +111,18 @@ func TestLabSSLv2Only(t *testing.T) {
 		t.Errorf("features %+v, want none", r.Features)
 	}
 }
+
+// TestLabSlow: the lab's slow sends one byte a second, so no answer is
+// whole within a probe's time: the versions time out saying bytes came,
+// without Go's error text, and the summary says the server answers too
+// slowly, not that it accepted no version.
+func TestLabSlow(t *testing.T) {
+	r := labScan(t, "slow", 2*time.Second)
+	vr := r.Version(wire.VersionTLS12)
+	if vr.Outcome != TimedOut || !strings.Contains(vr.Reason, "too slowly") || strings.Contains(vr.Reason, "i/o timeout") {
+		t.Errorf("TLS 1.2: %s (%s), want timed out, too slowly", vr.Outcome, vr.Reason)
+	}
+	if r.Grade != "" || !strings.Contains(r.Ungraded, "answered too slowly") {
+		t.Errorf("grade %q, ungraded %q", r.Grade, r.Ungraded)
+	}
+}

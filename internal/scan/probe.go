@@ -201,6 +201,9 @@ type prober struct {
 	// nameRefused: some probe or handshake was refused with an
 	// unrecognized_name alert (RFC 6066, Section 3).
 	nameRefused atomic.Bool
+	// trickled: some probe timed out with part of an answer read, the
+	// server sending too slowly.
+	trickled atomic.Bool
 }
 
 // probe sends h and reads the server's answer.
@@ -219,12 +222,48 @@ func (p *prober) probe(ctx context.Context, h *hello) answer {
 		if _, err := conn.Write(record); err != nil {
 			return readFailure(err)
 		}
+		cr := &countingReader{r: conn}
+		var a answer
 		if h.sslv2 {
-			return readSSLv2(conn)
+			a = readSSLv2(cr)
+		} else {
+			a = readAnswer(cr, h)
 		}
-		return readAnswer(conn, h)
+		if te := (*timeoutError)(nil); a.outcome == TimedOut && cr.n > 0 && errors.As(a.err, &te) {
+			te.bytes = cr.n
+			p.trickled.Store(true)
+		}
+		return a
 	})
 }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
+}
+
+// timeoutError is a probe whose answer was not whole when its time ran
+// out; bytes counts what the server had sent of it (0: nothing).
+type timeoutError struct {
+	err   error
+	bytes int
+}
+
+func (e *timeoutError) Error() string {
+	if e.bytes > 0 {
+		return fmt.Sprintf("the server had sent %d bytes, not a whole answer, when the probe's time ran out: it answers too slowly", e.bytes)
+	}
+	return "no answer in time"
+}
+
+func (e *timeoutError) Unwrap() error { return e.err }
 
 // with runs fn on a new connection to the server, within the bounds of
 // every probe: a connection slot, the rate, the probe's time (the
@@ -303,7 +342,7 @@ func (p *prober) wait(ctx context.Context) error {
 // else (a reset, the end of the stream) a refusal.
 func readFailure(err error) answer {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return answer{outcome: TimedOut, err: fmt.Errorf("no answer in time: %w", err)}
+		return answer{outcome: TimedOut, err: &timeoutError{err: err}}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return answer{outcome: Refused, err: errors.New("the server closed the connection")}

@@ -376,7 +376,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Findings = findings(res)
 	res.Grade = grade(res, res.Findings)
-	if why := ungraded(res, p.nameRefused.Load() && o.ServerName == ""); why != "" && res.Grade != "F" {
+	if why := ungraded(res, p.nameRefused.Load() && o.ServerName == "", p.trickled.Load()); why != "" && res.Grade != "F" {
 		// An F stands whatever the certificate: nothing it could show
 		// makes the grade better.
 		res.Grade, res.Ungraded = "", why
