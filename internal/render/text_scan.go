@@ -90,6 +90,9 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 			fmt.Fprintf(&b, "  unsettled: %s\n", m)
 		}
 	}
+	if len(r.ALPNRefused) > 0 {
+		fmt.Fprintf(&b, "\nALPN refused (alert no_application_protocol): %s\n", strings.Join(r.ALPNRefused, ", "))
+	}
 	if len(r.ALPN) > 0 {
 		fmt.Fprintf(&b, "\nALPN: %s\n", strings.Join(r.ALPN, ", "))
 	}

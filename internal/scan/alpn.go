@@ -11,8 +11,9 @@ var alpnProtocols = []string{"h2", "http/1.1", "http/1.0", "h3", "acme-tls/1", "
 
 // scanALPN offers each protocol alone in the highest version the server
 // speaks (TLS 1.2 at most, where the ServerHello carries the choice in
-// the clear) and keeps those the server chose.
-func scanALPN(r *Result, probe func(*hello) answer) []string {
+// the clear) and keeps those the server chose, and those it refused with
+// a no_application_protocol alert (RFC 7301, Section 3.2).
+func scanALPN(r *Result, probe func(*hello) answer) (chosen, refused []string) {
 	var v uint16
 	var suites []uint16
 	for _, vr := range r.Versions {
@@ -21,9 +22,9 @@ func scanALPN(r *Result, probe func(*hello) answer) []string {
 		}
 	}
 	if v == 0 {
-		return nil
+		return nil, nil
 	}
-	chosen := make([]bool, len(alpnProtocols))
+	answers := make([]answer, len(alpnProtocols))
 	var wg sync.WaitGroup
 	for i, proto := range alpnProtocols {
 		wg.Add(1)
@@ -33,16 +34,18 @@ func scanALPN(r *Result, probe func(*hello) answer) []string {
 			if err != nil {
 				return
 			}
-			a := probe(&hello{version: v, suites: suites, groups: ecGroups, extra: []wire.Extension{ext}})
-			chosen[i] = a.outcome == Accepted && len(a.hello.ALPN) == 1 && a.hello.ALPN[0] == proto
+			answers[i] = probe(&hello{version: v, suites: suites, groups: ecGroups, extra: []wire.Extension{ext}})
 		}()
 	}
 	wg.Wait()
-	var out []string
-	for i, ok := range chosen {
-		if ok {
-			out = append(out, alpnProtocols[i])
+	for i, a := range answers {
+		proto := alpnProtocols[i]
+		switch {
+		case a.outcome == Accepted && len(a.hello.ALPN) == 1 && a.hello.ALPN[0] == proto:
+			chosen = append(chosen, proto)
+		case a.outcome == Refused && a.hasAlert && a.alert == wire.AlertNoApplicationProtocol:
+			refused = append(refused, proto)
 		}
 	}
-	return out
+	return chosen, refused
 }

@@ -200,6 +200,11 @@ func findings(r *Result) []Finding {
 			f.Detail+"; without a Strict-Transport-Security policy a browser's first http:// visit can be stripped of TLS (RFC 6797)",
 			"send Strict-Transport-Security: max-age=31536000 on HTTPS responses (nginx: add_header Strict-Transport-Security \"max-age=31536000\" always;)"))
 	}
+	if slices.Contains(r.ALPNRefused, "h2") && slices.Contains(r.ALPNRefused, "http/1.1") {
+		out = append(out, finding(High, "alpn-refused", "the server refuses h2 and http/1.1 in ALPN",
+			"the server answered a hello offering h2 alone, and one offering http/1.1 alone, with a fatal no_application_protocol alert (RFC 7301, Section 3.2): browsers and curl, which offer them, cannot connect",
+			"add h2 or http/1.1 to the server's ALPN protocols, or have it go on without ALPN when it speaks none of the client's (RFC 7301 lets a server ignore the extension)"))
+	}
 	out = append(out, renegotiationFinding(r)...)
 	out = append(out, dhFindings(r)...)
 	out = append(out, certFindings(r)...)

@@ -126,3 +126,13 @@ func TestLabSlow(t *testing.T) {
 		t.Errorf("grade %q, ungraded %q", r.Grade, r.Ungraded)
 	}
 }
+
+// TestLabALPNMismatch: the lab's alpn-mismatch refuses every protocol
+// offered, h2 and http/1.1 among them, with no_application_protocol,
+// which stops browsers and curl: a finding says so.
+func TestLabALPNMismatch(t *testing.T) {
+	r := labScan(t, "alpn-mismatch", 5*time.Second)
+	if !slices.Contains(r.ALPNRefused, "h2") || !slices.Contains(r.ALPNRefused, "http/1.1") || !slices.Contains(rules(r), "alpn-refused") {
+		t.Errorf("ALPN refused %v, findings %v; want h2 and http/1.1 refused, alpn-refused", r.ALPNRefused, rules(r))
+	}
+}

@@ -247,6 +247,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		sigs       []SignatureAccepted
 		sigNotes   []string
 		alpn       []string
+		noALPN     []string
 		features   []Feature
 		chains     []CertChain
 		t13        tls13Found
@@ -280,7 +281,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 			emit(&sigs[i])
 		}
 	})
-	stage(func() { alpn = scanALPN(res, probe) })
+	stage(func() { alpn, noALPN = scanALPN(res, probe) })
 	stage(func() {
 		features = scanFeatures(res, probe)
 		if slices.ContainsFunc(res.Versions, func(vr VersionResult) bool {
@@ -338,7 +339,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	for _, n := range res.SignatureNotes {
 		emit(&SignatureNote{Note: n})
 	}
-	res.ALPN = alpn
+	res.ALPN, res.ALPNRefused = alpn, noALPN
 	if len(alpn) == 0 {
 		res.ALPN = t13.alpn
 	}

@@ -101,6 +101,10 @@ type Result struct {
 	// ALPN are the ALPN protocols the server chose, each offered alone
 	// (in TLS 1.0-1.2).
 	ALPN []string
+	// ALPNRefused are the ALPN protocols whose hello (each offered
+	// alone, in TLS 1.0-1.2) the server refused with a
+	// no_application_protocol alert (RFC 7301, Section 3.2).
+	ALPNRefused []string
 	// Chains are the certificate chains, one per leaf: TLS 1.0-1.2's
 	// per kind of key the suites need, then TLS 1.3's that they lack.
 	Chains []CertChain
