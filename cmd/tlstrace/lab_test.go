@@ -86,6 +86,7 @@ func TestLabDiagnoses(t *testing.T) {
 		"corrupt-cert":     {"a certificate that does not parse", "damaged"},
 		"heartbleed":       {},
 		"ccs-injection":    {},
+		"robot":            {},
 		"lying-length":     {"the server's server_hello message claims 131072 bytes in its header, more than a server_hello can hold (65607): the length lies (45 bytes of it came)", "writes broken handshake messages"},
 	}
 	servers, ca := startLab(t, append([]string{"index"}, lab.Names...)...)

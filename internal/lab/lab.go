@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -76,7 +77,7 @@ var Names = []string{
 	"rsa1024", "not-a-ca", "pathlen-exceeded", "clientauth-only", "name-constraints", "revoked", "long-validity",
 	"tls10-only", "tls11-only", "dhe-1024", "no-common-suite", "mtls-required", "alpn-mismatch", "sni-required", "cbc-only",
 	"garbage", "plain-http", "huge-headers", "silent", "slow", "reset", "truncated-record", "oversized-record", "sslv2", "alert-storm", "corrupt-cert",
-	"lying-length", "heartbleed", "ccs-injection",
+	"lying-length", "heartbleed", "ccs-injection", "robot",
 }
 
 // Lab holds the root CA and the faults made from it.
@@ -319,6 +320,20 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 		Fault: "the server takes a ChangeCipherSpec sent before the key exchange without an alert, as OpenSSL before 1.0.1h did, and fails the next record as one it cannot decrypt (CCS injection, CVE-2014-0224); clients see a good server, tlstrace scan finds it",
 		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
 		wrap:  func(c net.Conn) net.Conn { return &ccsConn{Conn: c} }}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	rsaChain, _, err := leaf(good, rsaKey, l.Root, l.rootKey)
+	if err != nil {
+		return err
+	}
+	l.faults["robot"] = &Fault{Name: "robot", Kind: KindProtocol, Exit: ExitOK, Scan: "robot",
+		Fault: "the server accepts RSA key exchange and answers a premaster secret whose PKCS#1 v1.5 padding does not start 0x0002 with decrypt_error, one with no 0x00 before a 48-byte secret with handshake_failure, and a good one with bad_record_mac at a bad Finished: a padding oracle that lets anyone decrypt recorded sessions (ROBOT, 2017); clients see a good server, tlstrace scan finds it",
+		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{rsaChain}, PrivateKey: rsaKey}},
+			CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+				tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA}},
+		wrap: func(c net.Conn) net.Conn { return &robotConn{Conn: c, key: rsaKey} }}
 	return nil
 }
 

@@ -180,6 +180,11 @@ func findings(r *Result) []Finding {
 			f.Detail+"; a man in the middle who sends a ChangeCipherSpec to both ends before the key exchange makes them use keys from an empty master secret, then reads and changes the traffic of every client that takes it too (OpenSSL clients before 1.0.1h, 1.0.0m and 0.9.8za)",
 			"update OpenSSL (1.0.1h, 1.0.0m, 0.9.8za or later; every maintained TLS library refuses an early ChangeCipherSpec) and restart every process that uses it"))
 	}
+	if f := r.Feature("robot"); f != nil && f.Known && f.Supported {
+		out = append(out, finding(High, "robot", "the server's RSA key exchange is a padding oracle (ROBOT)",
+			f.Detail+"; with enough connections an attacker can decrypt any recorded session of RSA key exchange (no forward secrecy) or sign with the server's key, without the key (Bleichenbacher's attack, 1998, found again in 2017)",
+			"update the TLS library or appliance firmware to one whose RSA decryption answers every ClientKeyExchange alike (the vendors' ROBOT fixes, 2017), or stop accepting the suites of RSA key exchange (TLS_RSA_WITH_*) and keep ECDHE ones"))
+	}
 	if f := r.Feature("heartbeat"); f != nil && f.Supported {
 		out = append(out, finding(Low, "heartbeat", "the heartbeat extension is enabled",
 			f.Detail+"; it serves no purpose over TCP and was the way into Heartbleed (CVE-2014-0160)",

@@ -255,6 +255,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		reneg      *Feature
 		bleed      *Feature
 		ccs        *Feature
+		robot      *Feature
 		stages     sync.WaitGroup
 	)
 	stage := func(f func()) {
@@ -308,6 +309,11 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 			emit(ccs)
 		}
 	})
+	stage(func() {
+		if robot = scanROBOT(ctx, res, p); robot != nil {
+			emit(robot)
+		}
+	})
 	stage(func() { chains = scanCerts(res, &o, probe) })
 	stage(func() {
 		t13 = scanTLS13(ctx, res, p, &o)
@@ -359,6 +365,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	if ccs != nil {
 		res.Features = append(res.Features, *ccs)
+	}
+	if robot != nil {
+		res.Features = append(res.Features, *robot)
 	}
 	res.Chains = chains
 	for _, cc := range t13.chains {

@@ -12,9 +12,10 @@ type Feature struct {
 	// compression, ocsp_stapling, session_ticket, session_id,
 	// encrypt_then_mac, client_renegotiation, fallback_scsv, hsts,
 	// session_id_resumption, ticket_resumption, psk_resumption,
-	// early_data, heartbleed (Supported: the server leaked) or
+	// early_data, heartbleed (Supported: the server leaked),
 	// ccs_injection (Supported: the server took a ChangeCipherSpec
-	// before the key exchange).
+	// before the key exchange) or robot (Supported: the server's RSA key
+	// exchange is a padding oracle).
 	Name string
 	// Version is the version the feature was probed in; 0 when it is
 	// not about one (hsts).
