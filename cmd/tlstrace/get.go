@@ -468,7 +468,7 @@ func versionsHint(older, newer []uint16) string {
 	case len(newer) > 0:
 		return "the server may speak only newer versions than --tls-max allows: raise or drop --tls-max"
 	}
-	return "the server speaks no version the client can offer: upgrade the server"
+	return advice[client.AdviseVersions]
 }
 
 // advice words the client's remedies with the flags they involve.
@@ -482,6 +482,9 @@ var advice = map[client.Advice]string{
 	client.AdviseMaxRedirects:   "raise --max-redirs, or look for a redirect loop",
 	client.AdviseStartTLS:       "check the port and --starttls",
 	client.AdviseOtherVersions:  "allow other versions with --tlsv1.0 … --tls-max",
+	// The words when the server may speak no version left to offer;
+	// versionsHint words the others.
+	client.AdviseVersions:       "the server speaks no version the client can offer: upgrade the server",
 	client.AdviseSuites:         "compare the ClientHello with what the server allows; relax --ciphers, --tls13-ciphers or --curves",
 	client.AdviseClientCert:     "pass one with --cert FILE --key FILE",
 	client.AdviseOwnEngine:      "the server may need what crypto/tls does not speak (Ed448 signatures, RSASSA-PSS certificates, DHE or AES-CCM suites, ffdhe groups): drop --engine go, and tlstrace's own engine tries again",
