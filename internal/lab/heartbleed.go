@@ -17,63 +17,21 @@ import (
 var leakPattern = []byte("tlstrace lab: made-up server memory, no secret in it. ")
 
 // bleedConn is the server's side of a connection of the heartbleed fault.
-type bleedConn struct {
-	net.Conn
-	// in holds the client's bytes read but not yet framed; out those
-	// framed and given to the server; open is set once the client's
-	// ChangeCipherSpec came (records are encrypted after it).
-	in, out []byte
-	open    bool
+type bleedConn struct{ recordConn }
+
+func newBleedConn(c net.Conn) *bleedConn {
+	b := &bleedConn{recordConn{Conn: c}}
+	b.record = b.heartbeat
+	return b
 }
 
-func (c *bleedConn) Read(p []byte) (int, error) {
-	for len(c.out) == 0 {
-		if c.open && len(c.in) > 0 {
-			c.out, c.in = c.in, nil
-			break
-		}
-		buf := make([]byte, 16<<10)
-		n, err := c.Conn.Read(buf)
-		if c.open {
-			c.out = append(c.in, buf[:n]...)
-			c.in = nil
-		} else {
-			c.in = append(c.in, buf[:n]...)
-			if err := c.frame(); err != nil {
-				return 0, err
-			}
-		}
-		if len(c.out) == 0 && err != nil {
-			return 0, err
-		}
+// heartbeat answers a heartbeat request record, and takes it out of the
+// stream; it passes the other records on.
+func (c *bleedConn) heartbeat(rec []byte) (bool, error) {
+	if rec[0] != 24 {
+		return true, nil
 	}
-	n := copy(p, c.out)
-	c.out = c.out[n:]
-	return n, nil
-}
-
-// frame moves the whole records of c.in to c.out, answering the heartbeat
-// requests among them instead, up to the client's ChangeCipherSpec.
-func (c *bleedConn) frame() error {
-	for !c.open && len(c.in) >= 5 {
-		n := 5 + (int(c.in[3])<<8 | int(c.in[4]))
-		if len(c.in) < n {
-			return nil
-		}
-		rec := c.in[:n]
-		c.in = c.in[n:]
-		switch rec[0] {
-		case 24: // heartbeat
-			if err := c.bleed(rec); err != nil {
-				return err
-			}
-			continue
-		case 20: // change_cipher_spec
-			c.open = true
-		}
-		c.out = append(c.out, rec...)
-	}
-	return nil
+	return false, c.bleed(rec)
 }
 
 // bleed answers a heartbeat request record with a response of the payload

@@ -315,11 +315,11 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 	l.faults["heartbleed"] = &Fault{Name: "heartbleed", Kind: KindProtocol, Exit: ExitOK, Scan: "heartbleed",
 		Fault: "the server answers a heartbeat request with the payload length it claims, bytes past what it carried (Heartbleed, CVE-2014-0160: here a made-up pattern); clients see a good server, tlstrace scan finds it",
 		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
-		wrap:  func(c net.Conn) net.Conn { return &bleedConn{Conn: c} }}
+		wrap:  func(c net.Conn) net.Conn { return newBleedConn(c) }}
 	l.faults["ccs-injection"] = &Fault{Name: "ccs-injection", Kind: KindProtocol, Exit: ExitOK, Scan: "ccs-injection",
 		Fault: "the server takes a ChangeCipherSpec sent before the key exchange without an alert, as OpenSSL before 1.0.1h did, and fails the next record as one it cannot decrypt (CCS injection, CVE-2014-0224); clients see a good server, tlstrace scan finds it",
 		tls:   &tls.Config{Certificates: cert, MaxVersion: tls.VersionTLS12},
-		wrap:  func(c net.Conn) net.Conn { return &ccsConn{Conn: c} }}
+		wrap:  func(c net.Conn) net.Conn { return newCCSConn(c) }}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (l *Lab) protocolFaults(good certgen.Config) error {
 		tls: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{rsaChain}, PrivateKey: rsaKey}},
 			CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 				tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_CBC_SHA}},
-		wrap: func(c net.Conn) net.Conn { return &robotConn{Conn: c, key: rsaKey} }}
+		wrap: func(c net.Conn) net.Conn { return newRobotConn(c, rsaKey) }}
 	return nil
 }
 

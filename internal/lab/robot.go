@@ -26,76 +26,34 @@ var errRobotPadding = errors.New("lab: the premaster secret's padding is wrong")
 
 // robotConn is the server's side of a connection of the robot fault.
 type robotConn struct {
-	net.Conn
+	recordConn
 	key *rsa.PrivateKey
-	// in holds the client's bytes read but not yet framed; out those
-	// framed and given to the server; hs the client's handshake bytes
-	// not yet cut into messages.
-	in, out, hs []byte
-	// open: the client's ChangeCipherSpec came; its records are
-	// encrypted from there, and passed on unread.
-	open bool
+	hs  handshakeMessages
 }
 
-func (c *robotConn) Read(p []byte) (int, error) {
-	for len(c.out) == 0 {
-		if c.open && len(c.in) > 0 {
-			c.out, c.in = c.in, nil
-			break
-		}
-		buf := make([]byte, 16<<10)
-		n, err := c.Conn.Read(buf)
-		if c.open {
-			c.out = append(c.in, buf[:n]...)
-			c.in = nil
-		} else {
-			c.in = append(c.in, buf[:n]...)
-			if err := c.frame(); err != nil {
-				return 0, err
-			}
-		}
-		if len(c.out) == 0 && err != nil {
-			return 0, err
-		}
+func newRobotConn(c net.Conn, key *rsa.PrivateKey) *robotConn {
+	r := &robotConn{recordConn: recordConn{Conn: c}, key: key}
+	r.record = r.check
+	return r
+}
+
+// check answers a ClientKeyExchange whose padding the fault refuses with
+// its alert, ending the connection; it passes the other records on.
+func (c *robotConn) check(rec []byte) (bool, error) {
+	if rec[0] != 22 { // handshake
+		return true, nil
 	}
-	n := copy(p, c.out)
-	c.out = c.out[n:]
-	return n, nil
-}
-
-// frame moves the whole records of c.in to c.out up to the client's
-// ChangeCipherSpec, checking the padding of a ClientKeyExchange's
-// premaster secret on the way.
-func (c *robotConn) frame() error {
-	for !c.open && len(c.in) >= 5 {
-		n := 5 + (int(c.in[3])<<8 | int(c.in[4]))
-		if len(c.in) < n {
+	err := c.hs.add(rec[5:], func(typ byte, msg []byte) error {
+		if typ != 16 { // client_key_exchange
 			return nil
 		}
-		rec := c.in[:n]
-		c.in = c.in[n:]
-		switch rec[0] {
-		case 22: // handshake
-			c.hs = append(c.hs, rec[5:]...)
-			for len(c.hs) >= 4 {
-				m := 4 + (int(c.hs[1])<<16 | int(c.hs[2])<<8 | int(c.hs[3]))
-				if len(c.hs) < m {
-					break
-				}
-				if c.hs[0] == 16 { // client_key_exchange
-					if alert := c.checkPadding(c.hs[4:m]); alert != 0 {
-						_, _ = c.Conn.Write([]byte{21, rec[1], rec[2], 0, 2, 2, alert})
-						return errRobotPadding
-					}
-				}
-				c.hs = c.hs[m:]
-			}
-		case 20: // change_cipher_spec
-			c.open = true
+		if alert := c.checkPadding(msg); alert != 0 {
+			_, _ = c.Conn.Write([]byte{21, rec[1], rec[2], 0, 2, 2, alert})
+			return errRobotPadding
 		}
-		c.out = append(c.out, rec...)
-	}
-	return nil
+		return nil
+	})
+	return err == nil, err
 }
 
 // checkPadding decrypts the premaster secret of a ClientKeyExchange body
