@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of tlstrace. Installs the test peers first when
 # they are missing (Debian packages: tshark, openssl, curl, gnutls-bin,
-# nginx-light, chromium, sslscan, nmap, testssl.sh, microsocks, and the daemons of the
+# nginx-light, chromium, sslscan, nmap, testssl.sh, microsocks, groff, and the daemons of the
 # STARTTLS tests), because the tests talk to real peers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sslscan >/dev/null 2>&1 || need+=(sslscan)
 command -v testssl >/dev/null 2>&1 || need+=(testssl.sh)
 command -v nmap >/dev/null 2>&1 || need+=(nmap)
+# groff reads the manual pages `tlstrace man` writes.
+command -v groff >/dev/null 2>&1 || need+=(groff-base)
 # A SOCKS5 proxy, for reading TLS through a SOCKS tunnel from a capture.
 command -v microsocks >/dev/null 2>&1 || need+=(microsocks)
 # The mail, file transfer, directory, chat and database daemons the
