@@ -138,7 +138,8 @@ type htmlConn struct {
 	Packed string
 	Links  []*trace.Link
 	// Warnings say what is wrong with a chain that was trusted
-	// (trace.Verify's Warnings).
+	// (trace.Verify's Warnings), or a handshake that completed
+	// (trace.Handshake's).
 	Warnings []trace.Warning
 	// Chain is the chain's verdict in a word or two, "" when it was not
 	// checked.
@@ -413,6 +414,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		if c.ALPN == "" {
 			c.ALPN = p.ALPN
 		}
+		c.Warnings = append(c.Warnings, p.Warnings...)
 	case *trace.Verify:
 		// The verdict as the text and the JSON say it (Verify.Verdict):
 		// a chain that could not be seen is not verified, which is not

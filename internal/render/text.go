@@ -382,6 +382,15 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if p.Failed && p.Fix != "" {
 			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
+		if !t.Verbose {
+			for _, n := range p.Notes {
+				t.say(6, "note: ", n, "")
+			}
+			for _, w := range p.Warnings {
+				t.say(6, "warning: ", w.Cause, ansiYellow)
+				t.say(6, "fix: ", w.Fix, ansiYellow)
+			}
+		}
 	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
 		for _, c := range ev.Fields.Children {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tlstrace/tlstrace/internal/trace"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
@@ -86,4 +87,29 @@ func (s *Server) alpnFor(cfg *tls.Config, chi *tls.ClientHelloInfo) *tls.Config 
 	c.GetConfigForClient = nil
 	c.NextProtos = slices.DeleteFunc(slices.Clone(c.NextProtos), func(p string) bool { return p == "h2" })
 	return c
+}
+
+// h2Said explains, on the handshake h that settled cs with a client that
+// offered the protocols alpn, what HTTP/2's suite rule did to the
+// connection: h2 left out of the offer, the client getting its other
+// protocol (alpnFor), or a client that offered h2 alone getting it over a
+// suite HTTP/2 prohibits, which the HTTP/2 server then refuses.
+func (s *Server) h2Said(h *trace.Handshake, cs tls.ConnectionState, alpn []string) {
+	if cs.Version != tls.VersionTLS12 || h2Fit(cs.CipherSuite) || !slices.Contains(alpn, "h2") || !slices.Contains(s.tls.NextProtos, "h2") {
+		return
+	}
+	if s.cfg.Mode != "www" && s.cfg.Mode != "http" && s.cfg.Mode != "file" {
+		return
+	}
+	suite := wire.CipherSuiteName(cs.CipherSuite)
+	switch cs.NegotiatedProtocol {
+	case "h2":
+		h.Warnings = append(h.Warnings, trace.Warning{
+			Cause: "h2 was negotiated over " + suite + ", a TLS 1.2 suite HTTP/2 prohibits (RFC 9113, Section 9.2.2: no ephemeral key exchange, or no AEAD cipher), because the client offered no other protocol this server speaks (ALPN " + strings.Join(alpn, ", ") + "): the HTTP/2 server refuses the connection at once (GOAWAY INADEQUATE_SECURITY)",
+			Fix:   "on the client: offer TLS 1.3, or a TLS 1.2 ECDHE or DHE suite with AES-GCM or ChaCha20-Poly1305, or http/1.1 beside h2",
+		})
+	case "":
+	default:
+		h.Notes = append(h.Notes, "h2 was left out of the server's ALPN answer: the suite crypto/tls chose with this client, "+suite+", is one HTTP/2 prohibits (RFC 9113, Section 9.2.2), so the client got "+cs.NegotiatedProtocol+", its other protocol, rather than an HTTP/2 connection refused at once")
+	}
 }

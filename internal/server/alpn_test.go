@@ -86,11 +86,39 @@ func TestH2ProhibitedSuite(t *testing.T) {
 	if n := goaways(); n > 0 {
 		t.Errorf("%d GOAWAY INADEQUATE_SECURITY sent to clients that offered http/1.1 too", n)
 	}
+	// said returns the notes and the warnings of the handshakes so far.
+	said := func() (notes []string, warnings []trace.Warning) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range events {
+			if h, ok := ev.Payload.(*trace.Handshake); ok && !h.Failed {
+				notes, warnings = append(notes, h.Notes...), append(warnings, h.Warnings...)
+			}
+		}
+		return notes, warnings
+	}
+	// Both clients that got http/1.1 are told why; the one that got h2
+	// over a suite HTTP/2 allows is told nothing.
+	notes, warnings := said()
+	if len(notes) != 2 || len(warnings) != 0 {
+		t.Errorf("notes %q, warnings %q; want two notes, no warning", notes, warnings)
+	}
+	for _, n := range notes {
+		if !strings.Contains(n, "h2 was left out") || !strings.Contains(n, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA") || !strings.Contains(n, "got http/1.1") {
+			t.Errorf("note %q: want h2 left out, the suite and http/1.1", n)
+		}
+	}
 	// A client that offers h2 alone gets it, and the refusal.
 	if out := sClient("h2"); !strings.Contains(out, "ALPN protocol: h2") {
 		t.Errorf("s_client -alpn h2: want h2, the client's only protocol:\n%s", out)
 	}
 	if n := goaways(); n != 1 {
 		t.Errorf("%d GOAWAY INADEQUATE_SECURITY sent, want 1 to the client that offered h2 alone", n)
+	}
+	// That one is warned of the refusal, with its cause and fix.
+	if _, warnings = said(); len(warnings) != 1 ||
+		!strings.Contains(warnings[0].Cause, "h2 was negotiated over TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA") ||
+		!strings.Contains(warnings[0].Cause, "GOAWAY INADEQUATE_SECURITY") || !strings.Contains(warnings[0].Fix, "TLS 1.3") {
+		t.Errorf("warnings %q; want one, for the client that offered h2 alone", warnings)
 	}
 }

@@ -706,6 +706,9 @@ func (s *Server) accept(c net.Conn) (net.Conn, error) {
 			// is "" then).
 			h.GroupRank, h.GroupsOffered = rank(uint16(cs.CurveID), ci.Hello.Groups)
 		}
+		if s.own == nil {
+			s.h2Said(h, cs, ci.Hello.ALPN)
+		}
 	}
 	s.mu.Unlock()
 	h.Duration = time.Since(start)

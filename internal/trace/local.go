@@ -525,7 +525,12 @@ type Handshake struct {
 	// out of SuitesOffered and GroupsOffered; zero when unknown.
 	SuiteRank, SuitesOffered int
 	GroupRank, GroupsOffered int
-	Duration                 time.Duration
+	// Notes say what the side that reports chose and why, where the
+	// choice is not the obvious one; Warnings what is wrong with a
+	// handshake that completed, and its fix.
+	Notes    []string
+	Warnings []Warning
+	Duration time.Duration
 }
 
 func (*Handshake) Layer() string { return LayerInfo }
@@ -569,6 +574,12 @@ func (p *Handshake) Tree() *field.Node {
 		if p.GroupsOffered > 0 {
 			f.AddUint("group_rank", uint64(p.GroupRank))
 			f.AddUint("groups_offered", uint64(p.GroupsOffered))
+		}
+		if p.Notes != nil {
+			addStrings(f, "notes", p.Notes)
+		}
+		if p.Warnings != nil {
+			addWarnings(f, p.Warnings)
 		}
 	} else {
 		if p.Cause != "" {
@@ -725,14 +736,19 @@ func (p *Verify) Tree() *field.Node {
 		addStrings(f, "notes", p.Notes)
 	}
 	if p.Warnings != nil {
-		l := f.Add(field.NewList("warnings"))
-		for _, w := range p.Warnings {
-			o := l.Add(field.NewObject(""))
-			o.AddString("cause", w.Cause)
-			o.AddString("fix", w.Fix)
-		}
+		addWarnings(f, p.Warnings)
 	}
 	return f
+}
+
+// addWarnings adds the list "warnings" of ws to f, each its cause and fix.
+func addWarnings(f *field.Node, ws []Warning) {
+	l := f.Add(field.NewList("warnings"))
+	for _, w := range ws {
+		o := l.Add(field.NewObject(""))
+		o.AddString("cause", w.Cause)
+		o.AddString("fix", w.Fix)
+	}
 }
 
 // Check is one thing checked about a certificate of a chain.
