@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -35,6 +37,11 @@ import (
 // the issuer over a delegated responder's signature, an answer about
 // another issuer's certificate with the leaf's serial, one beside the
 // leaf's, and a CertID hashed with SHA-256, which curl does not look up.
+// And signatures OpenSSL 3.0 verifies that crypto/x509 does not read:
+// RSASSA-PSS with the longest salt (openssl ocsp -rsigopt
+// rsa_padding_mode:pss, and an RSA-PSS key's), and Ed448; and a
+// responder ID that names the issuer in another encoding and case of its
+// name, which OpenSSL's X509_NAME_cmp takes as the same name.
 func TestCertStatusPeers(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "curl")
 	dir := t.TempDir()
@@ -126,6 +133,49 @@ func TestCertStatusPeers(t *testing.T) {
 	}
 	misnamedStaple := filepath.Join(dir, "misnamed.ocsp")
 	os.WriteFile(misnamedStaple, der, 0o644)
+	// opensslResponder makes a delegated responder's certificate and key
+	// with openssl, the key made by genpkey with args, and a response it
+	// signs with rsigopt (-rsigopt options).
+	opensslResponder := func(name string, genpkey []string, rsigopt ...string) string {
+		t.Helper()
+		base := filepath.Join(dir, name)
+		ext := base + ".ext"
+		os.WriteFile(ext, []byte("extendedKeyUsage=OCSPSigning\nkeyUsage=digitalSignature\n"), 0o644)
+		for _, args := range [][]string{
+			append([]string{"genpkey", "-out", base + ".key"}, genpkey...),
+			{"req", "-new", "-key", base + ".key", "-subj", "/CN=" + name, "-out", base + ".csr"},
+			{"x509", "-req", "-in", base + ".csr", "-CA", inter.file, "-CAkey", interKey, "-set_serial", fmt.Sprint(time.Now().UnixNano()), "-days", "1", "-extfile", ext, "-out", base + ".pem"},
+		} {
+			if b, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+				t.Fatalf("openssl %s: %v\n%s", args[0], err, b)
+			}
+		}
+		args := []string{"-rsigner", base + ".pem", "-rkey", base + ".key", "-CA", inter.file, "-issuer", inter.file, "-cert", cert}
+		for _, o := range rsigopt {
+			args = append(args, "-rsigopt", o)
+		}
+		return opensslStaple(name, args...)
+	}
+	// The intermediate's name with its common name a UTF8String in
+	// capitals, not a PrintableString in lower case, over its key: openssl
+	// ocsp -rsigner names it in the responder ID, and -resp_no_certs
+	// leaves the certificate out, so that OpenSSL finds the intermediate
+	// the server sent by that name.
+	renamed := filepath.Join(dir, "renamed.pem")
+	{
+		name, _ := asn1.Marshal(pkix.RDNSequence{{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte("INTERMEDIATE")}}}})
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), RawSubject: name, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, inter.key.Public(), inter.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := x509.ParseCertificate(der); err != nil {
+			t.Fatal(err)
+		} else if bytes.Equal(c.RawSubject, inter.cert.RawSubject) {
+			t.Fatal("the renamed certificate has the intermediate's name in the same bytes")
+		}
+		writePEM(t, renamed, "CERTIFICATE", der)
+	}
 	tryLater := filepath.Join(dir, "try-later.ocsp")
 	os.WriteFile(tryLater, ocsp.TryLaterErrorResponse, 0o644)
 
@@ -162,6 +212,10 @@ func TestCertStatusPeers(t *testing.T) {
 		{"sha256-cert-id", opensslStaple("sha256", "-rsigner", inter.file, "-rkey", interKey, "-CA", inter.file, "-issuer", inter.file, "-sha256", "-cert", cert), false, "invalid",
 			"by a CertID hashed with SHA-256", "the server must staple the response its issuer's OCSP responder gives for the certificate it sends"},
 		{"try-later", tryLater, false, "invalid", "the stapled OCSP response is invalid", "the server must staple a well-formed OCSP response"},
+		{"rsa-pss", opensslResponder("rsa-pss", []string{"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"}, "rsa_padding_mode:pss"), true, "good", "", ""},
+		{"rsa-pss-key", opensslResponder("rsa-pss-key", []string{"-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048"}), true, "good", "", ""},
+		{"ed448", opensslResponder("ed448", []string{"-algorithm", "Ed448"}), true, "good", "", ""},
+		{"responder-id-names-the-issuer-in-another-encoding", opensslStaple("renamed", "-rsigner", renamed, "-rkey", interKey, "-resp_no_certs", "-CA", inter.file, "-issuer", inter.file, "-cert", cert), true, "good", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			port := sServer(t, cert, key, "-status_file", c.staple)

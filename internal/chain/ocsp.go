@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"bytes"
 	"crypto/x509"
 	"fmt"
 	"slices"
@@ -113,7 +112,7 @@ func ParseStaple(raw []byte, leaf, issuer *x509.Certificate, at time.Time) (*ocs
 		return nil, err
 	}
 	resp := b.response(single, signer)
-	if err := resp.CheckSignatureFrom(signer); err != nil {
+	if err := b.checkSignature(resp, signer); err != nil {
 		if signer.Equal(issuer) {
 			return nil, stapleErrorf(StapleSigner, "it is not signed by the issuer %q, whom its responder ID names: %w", dn.Subject(issuer), err)
 		}
@@ -125,10 +124,10 @@ func ParseStaple(raw []byte, leaf, issuer *x509.Certificate, at time.Time) (*ocs
 	// OpenSSL finds the responder's issuer by name, then checks its
 	// signature (X509_verify_cert); crypto/x509's CheckSignatureFrom
 	// reads no name.
-	if !bytes.Equal(signer.RawIssuer, issuer.RawSubject) {
+	if !sameName(signer.RawIssuer, issuer.RawSubject) {
 		return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder issued by %q, not by the issuer %q", dn.Subject(signer), dn.Issuer(signer), dn.Subject(issuer))
 	}
-	if err := signer.CheckSignatureFrom(issuer); err != nil {
+	if err := responderSignedBy(signer, issuer); err != nil {
 		return nil, stapleErrorf(StapleSigner, "it is signed by %q, a responder the issuer %q did not certify: %w", dn.Subject(signer), dn.Subject(issuer), err)
 	}
 	if !slices.Contains(signer.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
@@ -169,4 +168,17 @@ func CheckStapleTimes(resp *ocsp.Response, at time.Time) error {
 		return stapleErrorf(StapleMalformed, "its nextUpdate (%s) precedes its thisUpdate (%s)", resp.NextUpdate.UTC().Format(layout), resp.ThisUpdate.UTC().Format(layout))
 	}
 	return nil
+}
+
+// responderSignedBy checks that issuer signed the responder's certificate
+// signer as crypto/x509's CheckSignatureFrom does (issuer a CA), Ed448
+// and the RSASSA-PSS signatures crypto/x509 does not check included.
+func responderSignedBy(signer, issuer *x509.Certificate) error {
+	if !isEd448Signed(signer) && !ownPSS(signer, issuer) {
+		return signer.CheckSignatureFrom(issuer)
+	}
+	if issuer.Version == 3 && !issuer.BasicConstraintsValid || issuer.BasicConstraintsValid && !issuer.IsCA {
+		return x509.ConstraintViolationError{}
+	}
+	return signatureOK(signer, issuer)
 }

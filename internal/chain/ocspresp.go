@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudflare/circl/sign/ed448"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/tlstrace/tlstrace/internal/dn"
@@ -94,6 +95,8 @@ type basicResponse struct {
 	raw           []byte // the OCSPResponse
 	tbs           []byte // the signed tbsResponseData
 	sigAlg        x509.SignatureAlgorithm
+	sigOID        asn1.ObjectIdentifier // its signature algorithm
+	sigParams     []byte                // and the algorithm's parameters (RSASSA-PSS)
 	signature     []byte
 	producedAt    time.Time
 	responderName []byte // byName: the DER of a Name
@@ -102,8 +105,10 @@ type basicResponse struct {
 	singles       []singleResponseASN1
 }
 
-// ocspSignatures are the signature algorithms of a response that are
-// read, by OID: x/crypto/ocsp's and Ed25519.
+// ocspSignatures are the signature algorithms of a response that
+// crypto/x509 checks, by OID: x/crypto/ocsp's and Ed25519. RSASSA-PSS
+// (with any parameters) and Ed448, which OpenSSL 3.0 verifies too, are
+// checked by this package (checkSignature).
 var ocspSignatures = []struct {
 	oid  asn1.ObjectIdentifier
 	algo x509.SignatureAlgorithm
@@ -145,9 +150,17 @@ func parseBasicResponse(raw []byte) (*basicResponse, error) {
 	}
 	b := &basicResponse{raw: raw, tbs: basic.TBSResponseData.Raw, signature: basic.Signature.RightAlign(),
 		producedAt: basic.TBSResponseData.ProducedAt, singles: basic.TBSResponseData.Responses}
+	b.sigOID, b.sigParams = basic.SignatureAlgorithm.Algorithm, basic.SignatureAlgorithm.Parameters.FullBytes
 	for _, a := range ocspSignatures {
-		if a.oid.Equal(basic.SignatureAlgorithm.Algorithm) {
+		if a.oid.Equal(b.sigOID) {
 			b.sigAlg = a.algo
+		}
+	}
+	if b.sigOID.Equal(oidRSAPSS) {
+		// Named as crypto/x509 names PSS over the hash, whatever the
+		// salt and mask (checkSignature reads them).
+		if p, err := parsePSS(b.sigParams); err == nil {
+			b.sigAlg = map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.SHA256WithRSAPSS, crypto.SHA384: x509.SHA384WithRSAPSS, crypto.SHA512: x509.SHA512WithRSAPSS}[p.hash]
 		}
 	}
 	if len(b.singles) == 0 {
@@ -309,11 +322,14 @@ func serialHex(n *big.Int) string {
 
 // signer is the certificate b's responder ID names, looked for as
 // OpenSSL's ocsp_find_signer does: among the certificates b carries, then
-// issuer (curl passes the chain the server sent). The key of the
-// certificate found must have signed the response: OpenSSL tries no other.
+// issuer (curl passes the chain the server sent). A name is compared as
+// X509_find_by_subject compares it (X509_NAME_cmp: canonical forms, so
+// that a PrintableString and a UTF8String of the same letters in another
+// case are the same name). The key of the certificate found must have
+// signed the response: OpenSSL tries no other.
 func (b *basicResponse) signer(issuer *x509.Certificate) (*x509.Certificate, error) {
 	for _, c := range append(append([]*x509.Certificate(nil), b.certs...), issuer) {
-		if b.responderName != nil && bytes.Equal(c.RawSubject, b.responderName) {
+		if b.responderName != nil && sameName(c.RawSubject, b.responderName) {
 			return c, nil
 		}
 		if len(b.responderKey) == 20 {
@@ -367,4 +383,47 @@ func (b *basicResponse) response(s *singleResponseASN1, signer *x509.Certificate
 		resp.RevocationReason = int(s.Revoked.Reason)
 	}
 	return resp
+}
+
+// checkSignature checks b's signature with signer's key, as OpenSSL 3.0's
+// OCSP_basic_verify does (ASN1_item_verify): RSASSA-PSS with the
+// parameters the signature names (openssl ocsp signs with the longest salt
+// the key allows, which crypto/x509 does not read), within those of an
+// id-RSASSA-PSS key, and Ed448, here; the others with crypto/x509.
+func (b *basicResponse) checkSignature(resp *ocsp.Response, signer *x509.Certificate) error {
+	switch {
+	case b.sigOID.Equal(oidEd448):
+		oid, key := spkiAlgorithm(signer.RawSubjectPublicKeyInfo)
+		if !oid.Equal(oidEd448) || len(key) != ed448.PublicKeySize {
+			return errors.New("it is signed with Ed448, but the signer's key is not an Ed448 key")
+		}
+		if !ed448.Verify(ed448.PublicKey(key), b.tbs, b.signature, "") {
+			return errors.New("the Ed448 signature does not verify with the signer's key")
+		}
+		return nil
+	case b.sigOID.Equal(oidRSAPSS):
+		_, err := checkPSSSignature(b.sigParams, signer, b.tbs, b.signature)
+		return err
+	}
+	return resp.CheckSignatureFrom(signer)
+}
+
+// sameName says whether the DER names a and b are one name as OpenSSL's
+// X509_NAME_cmp compares them: their canonical forms (canonicalName), or
+// their bytes when either does not parse.
+func sameName(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	ca, okA := canonicalName(a)
+	cb, okB := canonicalName(b)
+	if !okA || !okB || len(ca) != len(cb) {
+		return false
+	}
+	for i := range ca {
+		if !slices.Equal(ca[i], cb[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,8 +1,10 @@
 package chain
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudflare/circl/sign/ed448"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -28,6 +31,17 @@ type answer struct {
 // byName and byKey are responder IDs naming c.
 func byName(c *x509.Certificate) asn1.RawValue {
 	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, IsCompound: true, Bytes: c.RawSubject}
+}
+
+// byNameText is a responder ID naming CN=cn, a UTF8String: X509_NAME_cmp
+// takes it as the name of a certificate whose CN is the PrintableString
+// of cn in lower case, its white space trimmed and collapsed.
+func byNameText(t *testing.T, cn string) asn1.RawValue {
+	b, err := asn1.Marshal(pkix.RDNSequence{{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte(cn)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, IsCompound: true, Bytes: b}
 }
 
 func byKey(t *testing.T, c *x509.Certificate) asn1.RawValue {
@@ -47,6 +61,13 @@ func byKey(t *testing.T, c *x509.Certificate) asn1.RawValue {
 // responder ID by key or naming another certificate than the one
 // carried).
 func buildStaple(t *testing.T, answers []answer, id asn1.RawValue, certs []*x509.Certificate, key crypto.Signer) []byte {
+	t.Helper()
+	return buildSigned(t, answers, id, certs, key, nil)
+}
+
+// buildSigned is buildStaple with the signature algorithm and signature
+// of the tbsResponseData that sign gives (nil: ECDSA with SHA-256).
+func buildSigned(t *testing.T, answers []answer, id asn1.RawValue, certs []*x509.Certificate, key crypto.Signer, sign func(tbs []byte) (pkix.AlgorithmIdentifier, []byte)) []byte {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	tbs := responseDataASN1{RawResponderID: id, ProducedAt: now}
@@ -77,14 +98,18 @@ func buildStaple(t *testing.T, answers []answer, id asn1.RawValue, certs []*x509
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := sha256.Sum256(tbsDER)
-	sig, err := key.Sign(rand.Reader, digest[:], crypto.SHA256)
-	if err != nil {
-		t.Fatal(err)
+	alg, sig := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}, []byte(nil)
+	if sign == nil {
+		digest := sha256.Sum256(tbsDER)
+		if sig, err = key.Sign(rand.Reader, digest[:], crypto.SHA256); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		alg, sig = sign(tbsDER)
 	}
 	basic := basicResponseASN1{
 		TBSResponseData:    responseDataASN1{Raw: tbsDER},
-		SignatureAlgorithm: pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}},
+		SignatureAlgorithm: alg,
 		Signature:          asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)},
 	}
 	for _, c := range certs {
@@ -160,6 +185,8 @@ func TestStapleCertID(t *testing.T) {
 			`it is not signed by the issuer "CN=ca", whom its responder ID names`},
 		{"responder ID names the responder carried, the issuer signed", buildStaple(t, []answer{good}, byName(delegated), []*x509.Certificate{delegated}, caKey), 0, StapleSigner,
 			`it is not signed by "CN=responder", the responder its responder ID names`},
+		{"responder ID names the issuer in another encoding and case", buildStaple(t, []answer{good}, byNameText(t, "  CA "), nil, caKey), ocsp.Good, 0, ""},
+		{"responder ID names another name in the issuer's encoding", buildStaple(t, []answer{good}, byNameText(t, "c a"), nil, caKey), 0, StapleSigner, `its responder ID names "CN=c a"`},
 		{"responder ID names the second certificate carried", buildStaple(t, []answer{good}, byName(delegated), []*x509.Certificate{ca, delegated}, delegatedKey), ocsp.Good, 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -173,6 +200,92 @@ func TestStapleCertID(t *testing.T) {
 			var se *StapleError
 			if !errors.As(err, &se) || se.Problem != c.want || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("got %v, want problem %d with %q", err, c.want, c.err)
+			}
+		})
+	}
+}
+
+// TestStapleSignatures checks the signatures of a response that
+// crypto/x509 does not read and OpenSSL 3.0 verifies: Ed448, and
+// RSASSA-PSS with the parameters the signature names (the longest salt,
+// as openssl ocsp signs with -rsigopt rsa_padding_mode:pss), which must
+// verify with the signer's key.
+func TestStapleSignatures(t *testing.T) {
+	now := time.Now()
+	edLeaf, edCA := cnChain(t, "ed448", "leaf", nil)
+	edKey := ed448.NewKeyFromSeed(bytes.Repeat([]byte{1}, ed448.SeedSize)) // cnChain's root key
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rsa ca"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		BasicConstraintsValid: true, IsCA: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, rsaKey.Public(), rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaCA, _ := x509.ParseCertificate(der)
+	rsaLeaf, _ := newCert(t, "leaf", true, now.Add(-time.Hour), now.Add(time.Hour), rsaCA, rsaKey)
+	ecCA, ecKey := newCert(t, "ec ca", false, now.Add(-time.Hour), now.Add(time.Hour), nil, nil)
+	ecLeaf, _ := newCert(t, "leaf", true, now.Add(-time.Hour), now.Add(time.Hour), ecCA, ecKey)
+
+	ed448Sign := func(flip bool) func([]byte) (pkix.AlgorithmIdentifier, []byte) {
+		return func(tbs []byte) (pkix.AlgorithmIdentifier, []byte) {
+			sig := ed448.Sign(edKey, tbs, "")
+			if flip {
+				sig[0] ^= 1
+			}
+			return pkix.AlgorithmIdentifier{Algorithm: oidEd448}, sig
+		}
+	}
+	// pssSign signs with the salt salt, naming claimed in the parameters.
+	pssSign := func(salt, claimed int, flip bool) func([]byte) (pkix.AlgorithmIdentifier, []byte) {
+		return func(tbs []byte) (pkix.AlgorithmIdentifier, []byte) {
+			d := sha256.Sum256(tbs)
+			sig, err := rsa.SignPSS(rand.Reader, rsaKey, crypto.SHA256, d[:], &rsa.PSSOptions{SaltLength: salt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if flip {
+				sig[len(sig)-1] ^= 1
+			}
+			sha256ID := pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, Parameters: asn1.NullRawValue}
+			inner, _ := asn1.Marshal(sha256ID)
+			params, err := asn1.Marshal(pssParams{Hash: sha256ID, MGF: pkix.AlgorithmIdentifier{Algorithm: oidMGF1, Parameters: asn1.RawValue{FullBytes: inner}}, SaltLength: claimed, TrailerField: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pkix.AlgorithmIdentifier{Algorithm: oidRSAPSS, Parameters: asn1.RawValue{FullBytes: params}}, sig
+		}
+	}
+	maxSalt := 256 - 32 - 2
+	for _, c := range []struct {
+		name         string
+		leaf, issuer *x509.Certificate
+		sign         func([]byte) (pkix.AlgorithmIdentifier, []byte)
+		err          string
+	}{
+		{"Ed448", edLeaf, edCA, ed448Sign(false), ""},
+		{"Ed448 that does not verify", edLeaf, edCA, ed448Sign(true), "the Ed448 signature does not verify with the signer's key"},
+		{"Ed448 by an ECDSA key", ecLeaf, ecCA, ed448Sign(false), "the signer's key is not an Ed448 key"},
+		{"RSASSA-PSS with the longest salt", rsaLeaf, rsaCA, pssSign(maxSalt, maxSalt, false), ""},
+		{"RSASSA-PSS with a salt as long as the hash", rsaLeaf, rsaCA, pssSign(32, 32, false), ""},
+		{"RSASSA-PSS that does not verify", rsaLeaf, rsaCA, pssSign(maxSalt, maxSalt, true), "the RSASSA-PSS signature does not verify"},
+		{"RSASSA-PSS with another salt than it names", rsaLeaf, rsaCA, pssSign(maxSalt, 32, false), "the RSASSA-PSS signature does not verify"},
+		{"RSASSA-PSS by an ECDSA key", ecLeaf, ecCA, pssSign(32, 32, false), "the signer's key is not an RSA key"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			raw := buildSigned(t, []answer{{c.issuer, c.leaf.SerialNumber.Int64(), crypto.SHA1, ocsp.Good}}, byName(c.issuer), nil, nil, c.sign)
+			resp, err := ParseStaple(raw, c.leaf, c.issuer, now)
+			if c.err == "" {
+				if err != nil || resp.Status != ocsp.Good {
+					t.Errorf("got %v, want a good response", err)
+				}
+				return
+			}
+			var se *StapleError
+			if !errors.As(err, &se) || se.Problem != StapleSigner || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("got %v, want a signer problem with %q", err, c.err)
 			}
 		})
 	}

@@ -161,41 +161,67 @@ func rsaKey(c *x509.Certificate) (*rsa.PublicKey, bool) {
 // Section 3.3: the same hash and mask, a salt no shorter).
 func checkPSS(c, issuer *x509.Certificate) error {
 	_, params := signatureAlgorithm(c)
-	p, err := parsePSS(params)
+	p, err := checkPSSSignature(params, issuer, c.RawTBSCertificate, c.Signature)
 	if err != nil {
-		return err
-	}
-	pub, ok := rsaKey(issuer)
-	if !ok {
-		return errors.New("the certificate is signed with RSASSA-PSS but the issuer's key is not an RSA key")
-	}
-	if pssKey(issuer) {
-		if kp := spkiParams(issuer.RawSubjectPublicKeyInfo); len(kp) > 0 {
-			limit, err := parsePSS(kp)
-			if err != nil {
-				return fmt.Errorf("the issuer's RSA-PSS key: %w", err)
-			}
-			if limit.hash != p.hash || limit.mgf != p.mgf || p.salt < limit.salt {
-				return fmt.Errorf("the signature (%v, MGF1 over %v, salt %d) breaks the issuer's RSA-PSS key's restrictions (%v, MGF1 over %v, salt at least %d; RFC 4055, Section 3.3)",
-					p.hash, p.mgf, p.salt, limit.hash, limit.mgf, limit.salt)
-			}
+		if errors.Is(err, errPSSNotRSA) {
+			return errors.New("the certificate is signed with RSASSA-PSS but the issuer's key is not an RSA key")
 		}
-	}
-	if !p.hash.Available() || !p.mgf.Available() {
-		return fmt.Errorf("RSASSA-PSS with %v and MGF1 over %v, which this build cannot compute", p.hash, p.mgf)
-	}
-	if p.hash == crypto.SHA224 {
-		// Not weaker than crypto/x509, which takes none (nor SHA-224
-		// with PKCS #1 v1.5).
-		return errors.New("RSASSA-PSS over SHA-224, which crypto/x509 does not take for certificates (it takes SHA-256, SHA-384 and SHA-512)")
-	}
-	if !verifyPSS(pub, p, c.RawTBSCertificate, c.Signature) {
-		return errors.New("the RSASSA-PSS signature does not verify with the issuer's key")
+		if errors.Is(err, errPSSBad) {
+			return errors.New("the RSASSA-PSS signature does not verify with the issuer's key")
+		}
+		return err
 	}
 	if p.hash == crypto.SHA1 {
 		return errInsecurePSS
 	}
 	return nil
+}
+
+var (
+	errPSSNotRSA = errors.New("the signer's key is not an RSA key")
+	errPSSBad    = errors.New("the RSASSA-PSS signature does not verify with the signer's key")
+)
+
+// checkPSSSignature checks an RSASSA-PSS signature sig of msg, made with
+// the parameters params, with signer's RSA key, within the restrictions an
+// id-RSASSA-PSS key's parameters set (RFC 4055, Section 3.3: the same hash
+// and mask, a salt no shorter). SHA-224 is refused, as crypto/x509 takes
+// none; a signature over SHA-1 that verifies is the caller's to refuse.
+// The error is errPSSNotRSA or errPSSBad when the key or the signature is
+// wrong.
+func checkPSSSignature(params []byte, signer *x509.Certificate, msg, sig []byte) (pss, error) {
+	p, err := parsePSS(params)
+	if err != nil {
+		return p, err
+	}
+	pub, ok := rsaKey(signer)
+	if !ok {
+		return p, errPSSNotRSA
+	}
+	if pssKey(signer) {
+		if kp := spkiParams(signer.RawSubjectPublicKeyInfo); len(kp) > 0 {
+			limit, err := parsePSS(kp)
+			if err != nil {
+				return p, fmt.Errorf("the signer's RSA-PSS key: %w", err)
+			}
+			if limit.hash != p.hash || limit.mgf != p.mgf || p.salt < limit.salt {
+				return p, fmt.Errorf("the signature (%v, MGF1 over %v, salt %d) breaks the signer's RSA-PSS key's restrictions (%v, MGF1 over %v, salt at least %d; RFC 4055, Section 3.3)",
+					p.hash, p.mgf, p.salt, limit.hash, limit.mgf, limit.salt)
+			}
+		}
+	}
+	if !p.hash.Available() || !p.mgf.Available() {
+		return p, fmt.Errorf("RSASSA-PSS with %v and MGF1 over %v, which this build cannot compute", p.hash, p.mgf)
+	}
+	if p.hash == crypto.SHA224 {
+		// Not weaker than crypto/x509, which takes none (nor SHA-224
+		// with PKCS #1 v1.5).
+		return p, errors.New("RSASSA-PSS over SHA-224, which crypto/x509 does not take for certificates (it takes SHA-256, SHA-384 and SHA-512)")
+	}
+	if !verifyPSS(pub, p, msg, sig) {
+		return p, errPSSBad
+	}
+	return p, nil
 }
 
 // errInsecurePSS is an RSASSA-PSS signature over SHA-1 that verifies:
