@@ -315,3 +315,79 @@ func TestVerifyAtStaple(t *testing.T) {
 		t.Errorf("verify now: exit %d, want 0:\n%s%s", code, out, stderr)
 	}
 }
+
+// TestCertStatusIssuerNotSent: curl makes the CertID it looks a stapled
+// answer up by with the certificate's issuer as it finds it in the chain
+// the server sent, never among its trusted roots: a server that sends
+// only its leaf, which a root issued directly, fails curl --cert-status
+// (exit 91) with a response that the root signed and that carries the
+// root's certificate (openssl ocsp -rsigner), though the chain is
+// trusted. tlstrace get --cert-status fails it too, saying why; without
+// --cert-status the response is read with the root the verifier found,
+// and the request succeeds. The same server sending the root after its
+// leaf passes both.
+func TestCertStatusIssuerNotSent(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	cert, key := root.leaf(t, dir, "leaf", nil)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+	index := filepath.Join(dir, "index.txt")
+	os.WriteFile(index, fmt.Appendf(nil, "V\t%s\t\t%X\tunknown\t/CN=localhost\n", now.Add(24*time.Hour).UTC().Format("060102150405Z"), leaf.SerialNumber), 0o644)
+	rootKey := filepath.Join(dir, "root.key")
+	kder, _ := x509.MarshalPKCS8PrivateKey(root.key)
+	writePEM(t, rootKey, "PRIVATE KEY", kder)
+	staple := filepath.Join(dir, "good.ocsp")
+	if b, err := exec.Command("openssl", "ocsp", "-index", index, "-rsigner", root.file, "-rkey", rootKey, "-CA", root.file,
+		"-issuer", root.file, "-cert", cert, "-respout", staple, "-ndays", "1").CombinedOutput(); err != nil {
+		t.Fatalf("openssl ocsp: %v\n%s", err, b)
+	}
+	// withRoot is the leaf with the root after it (the -chain.pem file
+	// sServer passes with -cert_chain).
+	withRoot := filepath.Join(dir, "with-root.pem")
+	os.WriteFile(withRoot, b, 0o644)
+	rb, _ := os.ReadFile(root.file)
+	os.WriteFile(chainOf(withRoot), rb, 0o644)
+
+	for _, c := range []struct {
+		name string
+		cert string
+		ok   bool
+	}{
+		{"leaf-only", cert, false},
+		{"leaf-and-root", withRoot, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := sServer(t, c.cert, key, "-status_file", staple)
+			var ee *exec.ExitError
+			out, err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, "--cert-status", fmt.Sprintf("https://localhost:%d/", port)).CombinedOutput()
+			if c.ok && err != nil || !c.ok && (!errors.As(err, &ee) || ee.ExitCode() != 91) {
+				t.Fatalf("curl --cert-status: %v, want exit 0 %v or 91:\n%s", err, c.ok, out)
+			}
+			port = sServer(t, c.cert, key, "-status_file", staple)
+			code, stdout, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--json", "-m", "10s")
+			if c.ok {
+				if code != 0 {
+					t.Errorf("get --cert-status: exit %d, want 0:\n%s", code, stderr)
+				}
+			} else {
+				lines := strings.Split(strings.TrimSpace(stderr), "\n")
+				if code != exitVerify || len(lines) != 2 || !strings.Contains(lines[0], `the server did not send the certificate of the issuer "CN=root"`) ||
+					!strings.HasPrefix(lines[1], `tlstrace: hint: the server must send the certificate of its issuer "CN=root" after its own`) {
+					t.Errorf("get --cert-status: exit %d, want %d with the issuer not sent:\n%s", code, exitVerify, stderr)
+				}
+				if !strings.Contains(stdout, `"ocsp":"not checked: the issuer was not sent"`) {
+					t.Errorf("the verify event does not say the issuer was not sent:\n%s", stdout)
+				}
+			}
+			// Without --cert-status, the response is read with the
+			// root the verifier found.
+			port = sServer(t, c.cert, key, "-status_file", staple)
+			if code, stdout, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--json", "-m", "10s"); code != 0 || !strings.Contains(stdout, `"ocsp":"good"`) {
+				t.Errorf("get: exit %d, want 0 and the response good:\n%s%s", code, stdout, stderr)
+			}
+		})
+	}
+}

@@ -203,11 +203,12 @@ func TestServeTLSMax11(t *testing.T) {
 
 // TestServeOwnEngineOCSPStaple: the own engine staples --ocsp-staple in
 // TLS 1.3 (in the leaf's CertificateEntry) and in TLS 1.2 (a
-// CertificateStatus message), and the client checks it.
+// CertificateStatus message), and the client checks it (the root sent
+// after the leaf, where curl looks for the issuer the response names).
 func TestServeOwnEngineOCSPStaple(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	cert, key := root.leaf(t, dir, "server", nil)
+	cert, key := root.leaf(t, dir, "server", nil, root)
 	b, _ := os.ReadFile(cert)
 	leaf, _ := parseFirstCert(b)
 	staple := writeStaple(t, dir, root, leaf, ocsp.Good)

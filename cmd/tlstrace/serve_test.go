@@ -371,11 +371,12 @@ func TestServeRobustAndSNI(t *testing.T) {
 }
 
 // TestServeOCSPStaple: the response given with --ocsp-staple reaches the
-// client, which checks it with --cert-status.
+// client, which checks it with --cert-status (the root sent after the
+// leaf, where curl looks for the issuer the response names).
 func TestServeOCSPStaple(t *testing.T) {
 	dir := t.TempDir()
 	root := newTestCA(t, dir, "root", nil)
-	cert, key := root.leaf(t, dir, "server", nil)
+	cert, key := root.leaf(t, dir, "server", nil, root)
 	b, _ := os.ReadFile(cert)
 	leaf, _ := parseFirstCert(b)
 	staple := writeStaple(t, dir, root, leaf, ocsp.Good)

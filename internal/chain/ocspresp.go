@@ -427,3 +427,32 @@ func sameName(a, b []byte) bool {
 	}
 	return true
 }
+
+// IssuerSent is the certificate among certs, a chain as the server sent
+// it (leaf first, the leaf included), that issued the leaf as curl finds
+// the issuer for the OCSP CertID of its certificate status check: the
+// first for which OpenSSL's X509_check_issued holds (its subject is the
+// leaf's issuer name, X509_NAME_cmp; its subject key identifier, when
+// both have one, the leaf's authority key identifier; its key usage, when
+// it has one, allows certificate signing), the signature not checked.
+// nil: none, and curl fails the check (it looks no further, not among
+// the trusted roots).
+func IssuerSent(certs []*x509.Certificate) *x509.Certificate {
+	if len(certs) == 0 {
+		return nil
+	}
+	leaf := certs[0]
+	for _, c := range certs {
+		if !sameName(c.RawSubject, leaf.RawIssuer) {
+			continue
+		}
+		if len(leaf.AuthorityKeyId) > 0 && len(c.SubjectKeyId) > 0 && !bytes.Equal(leaf.AuthorityKeyId, c.SubjectKeyId) {
+			continue
+		}
+		if c.KeyUsage != 0 && c.KeyUsage&x509.KeyUsageCertSign == 0 {
+			continue
+		}
+		return c
+	}
+	return nil
+}

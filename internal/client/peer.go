@@ -67,7 +67,7 @@ func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.
 	r.Warnings = p.Warnings
 	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
 		var ce *Error
-		if err := checkOCSP(&trace.Verify{}, staple, certs[0], r.Links[1].Cert, "", o.At); errors.As(err, &ce) {
+		if err := checkOCSP(&trace.Verify{}, staple, certs, r.Links[1].Cert, "", o.At); errors.As(err, &ce) {
 			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
 		}
 	}

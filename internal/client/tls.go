@@ -261,7 +261,7 @@ func verify(t *source.Tracer, conn int, host string, o *TLSOptions, certs []*x50
 		if o.CertStatus {
 			required = cmp.Or(o.CertStatusWith, "CertStatus")
 		}
-		if err := checkOCSP(p, staple, certs[0], issuer, required, time.Time{}); err != nil && o.CertStatus {
+		if err := checkOCSP(p, staple, certs, issuer, required, time.Time{}); err != nil && o.CertStatus {
 			kept = cmp.Or(kept, err)
 		} else if err != nil {
 			trust = cmp.Or(trust, err)
@@ -304,17 +304,20 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 		Hint: "if the key changed on purpose, update the pinned keys", Advice: AdvisePin}
 }
 
-// checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf and
-// its issuer, which must have signed it (itself or through a delegated
-// responder it certified), at the time at (zero: now), the time its chain
-// is judged at: the responder's certificate and the response's own times
-// are held to it. A revoked status fails, whatever the
-// response's times (the issuer said so, and a revocation is not taken
-// back); when required names the setting that requires a response
-// (TLSOptions.CertStatus, in the user's words), so do no response, an
-// invalid one, one out of its time window (as curl judges it) and an
-// unknown status.
-func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, required string, at time.Time) error {
+// checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf
+// (certs[0], certs the chain the server sent) and its issuer, which must
+// have signed it (itself or through a delegated responder it certified),
+// at the time at (zero: now), the time its chain is judged at: the
+// responder's certificate and the response's own times are held to it. A
+// revoked status fails, whatever the response's times (the issuer said
+// so, and a revocation is not taken back). When required names the
+// setting that requires a response (TLSOptions.CertStatus, in the user's
+// words), so do no response, an
+// invalid one, one out of its time window (as curl judges it), an
+// unknown status, and an issuer the server did not send (curl looks for
+// it in the chain sent only).
+func checkOCSP(p *trace.Verify, raw []byte, certs []*x509.Certificate, issuer *x509.Certificate, required string, at time.Time) error {
+	leaf := certs[0]
 	soft := func(err error) error {
 		if required != "" {
 			return err
@@ -349,6 +352,17 @@ func checkOCSP(p *trace.Verify, raw []byte, leaf, issuer *x509.Certificate, requ
 		return stepErr(StepVerify, fmt.Errorf("the certificate %q was revoked on %s%s: the OCSP response the server stapled says so, signed by its issuer %q",
 			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), reason, dn.Subject(issuer)),
 			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)")
+	}
+	if required != "" && chain.IssuerSent(certs) == nil {
+		// curl (Curl_ossl_verifystatus) makes the CertID it looks the
+		// certificate up by with the first certificate of the chain the
+		// server sent that issued it (X509_check_issued), and fails
+		// when there is none, even when the issuer is a trusted root:
+		// a client that requires a response is refused so.
+		p.OCSP = "not checked: the issuer was not sent"
+		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response cannot be checked as curl checks a response it requires: the server did not send the certificate of the issuer %q, and curl looks for the issuer, which the response must name with the certificate, only among the certificates the server sent, not among the trusted ones",
+			dn.Subject(issuer)),
+			fmt.Sprintf("the server must send the certificate of its issuer %q after its own, even when clients trust it as a root, for a client that checks the stapled response to find it (nginx ssl_certificate and Apache SSLCertificateFile: the certificate followed by its issuer's)", dn.Subject(issuer)))
 	}
 	status := "good"
 	if resp.Status != ocsp.Good {
