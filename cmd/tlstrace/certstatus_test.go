@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -387,6 +388,112 @@ func TestCertStatusIssuerNotSent(t *testing.T) {
 			port = sServer(t, c.cert, key, "-status_file", staple)
 			if code, stdout, stderr := runCode(fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--json", "-m", "10s"); code != 0 || !strings.Contains(stdout, `"ocsp":"good"`) {
 				t.Errorf("get: exit %d, want 0 and the response good:\n%s%s", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestVerifyURLStaple: verify URL shows the stapled OCSP response as get
+// --cert-status judges it (the verdict's ocsp, and why it is not good),
+// failing the chain only for a response that says revoked at the time
+// judged: a good one; a stale one, one signed by another CA, one about
+// another certificate, which curl --cert-status refuses (exit 91) and
+// which leave the chain valid; one saying revoked, which fails the chain
+// now, and not at a time before the revocation (--at), when the
+// certificate was good.
+func TestVerifyURLStaple(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	other := newTestCA(t, dir, "other", nil)
+	cert, key := inter.leaf(t, dir, "leaf", nil, inter)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+	staple := func(name string, signer *testCA, tmpl ocsp.Response) string {
+		t.Helper()
+		if tmpl.SerialNumber == nil {
+			tmpl.SerialNumber = leaf.SerialNumber
+		}
+		if tmpl.ThisUpdate.IsZero() {
+			tmpl.ThisUpdate, tmpl.NextUpdate = now.Add(-time.Hour), now.Add(time.Hour)
+		}
+		der, err := ocsp.CreateResponse(inter.cert, signer.cert, tmpl, signer.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+".ocsp")
+		os.WriteFile(file, der, 0o644)
+		return file
+	}
+	revoked := staple("revoked", inter, ocsp.Response{Status: ocsp.Revoked, RevokedAt: now.Add(-10 * time.Minute), RevocationReason: ocsp.KeyCompromise})
+	before := now.Add(-30 * time.Minute).UTC().Format(time.RFC3339)
+	for _, c := range []struct {
+		name   string
+		staple string
+		at     string
+		curlOK bool   // curl --cert-status accepts it (checked when at is "")
+		code   int    // verify's exit code
+		ocsp   string // the verdict's
+		cause  string // the verdict's ocsp_cause, or its cause when the chain fails
+	}{
+		{"good", staple("good", inter, ocsp.Response{Status: ocsp.Good}), "", true, 0, "good", ""},
+		{"stale", staple("stale", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: now.Add(-time.Hour)}), "", false, 0,
+			"good but stale", "the stapled OCSP response is not usable: it is out of date"},
+		{"not-yet-valid", staple("future", inter, ocsp.Response{Status: ocsp.Good, ThisUpdate: now.Add(2 * time.Hour), NextUpdate: now.Add(3 * time.Hour)}), "", false, 0,
+			"good but not yet valid", "it is dated in the future"},
+		{"other-ca", staple("other", other, ocsp.Response{Status: ocsp.Good}), "", false, 0, "invalid", `its responder ID names "CN=other"`},
+		{"other-certificate", staple("other-serial", inter, ocsp.Response{Status: ocsp.Good, SerialNumber: big.NewInt(7)}), "", false, 0, "invalid", "it answers about serial 07, another certificate"},
+		{"unknown", staple("unknown", inter, ocsp.Response{Status: ocsp.Unknown}), "", false, 0, "unknown", "status is unknown"},
+		{"revoked", revoked, "", false, exitVerify, "revoked", "was revoked on"},
+		{"revoked-after-at", revoked, before, false, 0, "revoked after the time", "after the time the chain is judged at (" + before + "): it was not revoked then"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.at == "" {
+				port := sServer(t, cert, key, "-status_file", c.staple)
+				var ee *exec.ExitError
+				out, err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, "--cert-status", fmt.Sprintf("https://localhost:%d/", port)).CombinedOutput()
+				if c.curlOK && err != nil || !c.curlOK && (!errors.As(err, &ee) || ee.ExitCode() != 91) {
+					t.Fatalf("curl --cert-status: %v, want exit 0 %v or 91:\n%s", err, c.curlOK, out)
+				}
+			}
+			args := []string{"verify", "--cacert", root.file}
+			if c.at != "" {
+				args = append(args, "--at", c.at)
+			}
+			port := sServer(t, cert, key, "-status_file", c.staple)
+			code, stdout, stderr := runCode(append(args, "--json", fmt.Sprintf("https://localhost:%d/", port))...)
+			var verdict struct {
+				Valid bool   `json:"valid"`
+				Cause string `json:"cause"`
+				OCSP  string `json:"ocsp"`
+				Note  string `json:"ocsp_cause"`
+				Fix   string `json:"ocsp_fix"`
+			}
+			for _, ev := range parseEvents(t, stdout) {
+				if ev.Type == "verdict" {
+					json.Unmarshal(ev.Fields, &verdict)
+				}
+			}
+			if code != c.code || verdict.OCSP != c.ocsp || verdict.Valid != (c.code == 0) {
+				t.Errorf("exit %d, verdict valid %v, ocsp %q; want exit %d, ocsp %q:\n%s%s", code, verdict.Valid, verdict.OCSP, c.code, c.ocsp, stdout, stderr)
+			}
+			switch {
+			case c.cause == "":
+				if verdict.Note != "" {
+					t.Errorf("ocsp_cause %q, want none", verdict.Note)
+				}
+			case c.code == 0 && (!strings.Contains(verdict.Note, c.cause) || verdict.Fix == ""):
+				t.Errorf("ocsp_cause %q (fix %q), want one with %q and a fix", verdict.Note, verdict.Fix, c.cause)
+			case c.code != 0 && !strings.Contains(verdict.Cause, c.cause):
+				t.Errorf("cause %q, want one with %q", verdict.Cause, c.cause)
+			}
+			// The text says it as well.
+			port = sServer(t, cert, key, "-status_file", c.staple)
+			_, out, _ := runCode(append(args, fmt.Sprintf("https://localhost:%d/", port))...)
+			if !strings.Contains(out, "OCSP "+c.ocsp) || c.code == 0 && c.cause != "" && !strings.Contains(out, c.cause) {
+				t.Errorf("the text does not say OCSP %s with %q:\n%s", c.ocsp, c.cause, out)
 			}
 		})
 	}

@@ -134,6 +134,11 @@ type Result struct {
 	// (a validity longer than public CAs may issue, key identifiers
 	// OpenSSL does not match, a negative serial number).
 	Warnings []trace.Warning
+	// OCSP is, for a server's chain, the status of the OCSP response it
+	// stapled as a client that requires one judges it (the values of
+	// trace.Verify's OCSP); OCSPCause and OCSPFix say why it is not good
+	// (without failing the chain unless it says revoked).
+	OCSP, OCSPCause, OCSPFix string
 	// beyondCurl says that the chain was refused by a rule stricter than
 	// curl's and OpenSSL's alone (fallbackConstraints).
 	beyondCurl bool

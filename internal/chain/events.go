@@ -58,7 +58,8 @@ func (r *Result) Events(conn int) []*trace.Event {
 		}
 		out = append(out, trace.NewEvent(conn, trace.Local, p))
 	}
-	ev := trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: r.Valid, Name: r.Name, At: r.At, Cause: r.Cause, Fix: r.Fix})
+	ev := trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: r.Valid, Name: r.Name, At: r.At, Cause: r.Cause, Fix: r.Fix,
+		OCSP: r.OCSP, OCSPCause: r.OCSPCause, OCSPFix: r.OCSPFix})
 	if !r.Valid {
 		ev.Error = r.Cause
 	}

@@ -45,10 +45,13 @@ func NamesServer(target string) bool {
 // are the client's (a chain sent out of order among them); and a path
 // that needs an intermediate of o.Intermediates the server did not send
 // fails (*chain.NotSentError), as it fails a client that does not have
-// it. A stapled OCSP response is then checked against the issuer as the
-// client does, at the time the chain is judged at (o.At, zero for now):
-// one saying revoked fails the chain (its Err a StepVerify *Error); an
-// invalid or unknown one is not used.
+// it. A stapled OCSP response is then judged as a client that requires a
+// good one judges it (checkOCSP, its issuer as the client finds it), at
+// the time the chain is judged at (o.At, zero for now), its status in
+// r.OCSP and why it is not good in r.OCSPCause and r.OCSPFix: one saying
+// revoked at that time fails the chain (its Err a StepVerify *Error); one
+// saying revoked after it does not (the certificate was good then), nor
+// an invalid, out of date or unknown one.
 func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.Options) (*chain.Result, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -65,12 +68,22 @@ func VerifyPeer(ctx context.Context, s *Session, maxTime time.Duration, o chain.
 	}
 	r, _, p := chain.Peer(1, certs, o)
 	r.Warnings = p.Warnings
-	if r.Valid && len(staple) > 0 && len(r.Links) > 1 {
-		var ce *Error
-		if err := checkOCSP(&trace.Verify{}, staple, certs, r.Links[1].Cert, "", o.At); errors.As(err, &ce) {
-			r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
-		}
+	var issuer *x509.Certificate
+	if len(r.Links) > 1 {
+		issuer = r.Links[1].Cert
+	} else if len(certs) > 1 {
+		issuer = certs[1]
 	}
+	v := &trace.Verify{}
+	var ce *Error
+	switch err := checkOCSP(v, staple, certs, issuer, "a client that requires one", o.At); {
+	case !errors.As(err, &ce) || len(staple) == 0: // good, or none: the status says it
+	case v.OCSP == "revoked" && r.Valid:
+		r.Valid, r.Err, r.Cause, r.Fix, r.Warnings = false, ce, ce.Err.Error(), ce.Hint, nil
+	default:
+		r.OCSPCause, r.OCSPFix = ce.Err.Error(), ce.Hint
+	}
+	r.OCSP = v.OCSP
 	return r, nil
 }
 

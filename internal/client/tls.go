@@ -310,9 +310,10 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 // at the time at (zero: now), the time its chain is judged at: the
 // responder's certificate and the response's own times are held to it. A
 // revoked status fails, whatever the response's times (the issuer said
-// so, and a revocation is not taken back). When required names the
-// setting that requires a response (TLSOptions.CertStatus, in the user's
-// words), so do no response, an
+// so, and a revocation is not taken back), unless at is given and the
+// revocation is dated after it: the certificate was not revoked then.
+// When required names the setting that requires a response
+// (TLSOptions.CertStatus, in the user's words), so do no response, an
 // invalid one, one out of its time window (as curl judges it), an
 // unknown status, and an issuer the server did not send (curl looks for
 // it in the chain sent only).
@@ -342,6 +343,14 @@ func checkOCSP(p *trace.Verify, raw []byte, certs []*x509.Certificate, issuer *x
 	if err != nil {
 		p.OCSP = "invalid"
 		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), stapleHint(err)))
+	}
+	if resp.Status == ocsp.Revoked && !at.IsZero() && resp.RevokedAt.After(at) {
+		// The issuer's word holds, and it says the certificate was good
+		// until then.
+		p.OCSP = "revoked after the time"
+		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response says the certificate %q was revoked on %s, after the time the chain is judged at (%s): it was not revoked then",
+			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)),
+			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)"))
 	}
 	if resp.Status == ocsp.Revoked {
 		p.OCSP = "revoked"

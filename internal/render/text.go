@@ -365,6 +365,12 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if p.Fix != "" {
 			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
+		if p.OCSPCause != "" && !t.Verbose {
+			t.say(6, "OCSP: ", p.OCSPCause, ansiYellow)
+			if p.OCSPFix != "" {
+				t.say(6, "fix: ", p.OCSPFix, ansiYellow)
+			}
+		}
 	case *trace.Verify:
 		if !t.Verbose {
 			for _, n := range p.Notes {
@@ -778,6 +784,9 @@ func Summary(ev *trace.Event) string {
 			add("for %s", p.Name)
 		}
 		add("at %s", p.At.UTC().Format(time.RFC3339))
+		if p.OCSP != "" {
+			add("OCSP %s", p.OCSP)
+		}
 		return strings.Join(parts, ", ")
 	case *trace.H2Frame:
 		add("%s", enumText(p.FrameType))

@@ -818,6 +818,11 @@ type Verdict struct {
 	Name       string
 	At         time.Time
 	Cause, Fix string
+	// OCSP is, for a server's chain (verify URL), the status of its
+	// stapled OCSP response as a client that requires a good one judges
+	// it (Verify's OCSP), and OCSPCause and OCSPFix say why it is not
+	// good; a response saying revoked at the time fails the chain.
+	OCSP, OCSPCause, OCSPFix string
 }
 
 func (*Verdict) Layer() string { return LayerX509 }
@@ -834,6 +839,15 @@ func (p *Verdict) Tree() *field.Node {
 		f.AddString("cause", p.Cause)
 		if p.Fix != "" {
 			f.AddString("fix", p.Fix)
+		}
+	}
+	if p.OCSP != "" {
+		f.AddString("ocsp", p.OCSP)
+		if p.OCSPCause != "" {
+			f.AddString("ocsp_cause", p.OCSPCause)
+		}
+		if p.OCSPFix != "" {
+			f.AddString("ocsp_fix", p.OCSPFix)
 		}
 	}
 	return f
