@@ -33,8 +33,9 @@ type Renegotiation struct {
 	// Finished: the connection goes on under its keys.
 	Completed bool
 	// Closed reports that the server closed the connection without an
-	// alert; TimedOut that it sent nothing before the context's end.
-	Closed, TimedOut bool
+	// alert; Reset that it did so with a TCP RST (Closed is then set
+	// too); TimedOut that it sent nothing before the context's end.
+	Closed, Reset, TimedOut bool
 }
 
 // maxRenegotiationRecords bounds the records read for the answer to a
@@ -116,7 +117,9 @@ func (c *Conn) renegotiate(ctx context.Context) (*Renegotiation, error) {
 		var ne interface{ Timeout() bool }
 		switch {
 		case err == nil:
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		case errors.Is(err, syscall.ECONNRESET):
+			return &Renegotiation{Closed: true, Reset: true}, nil
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			return &Renegotiation{Closed: true}, nil
 		case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 			return &Renegotiation{TimedOut: true}, nil

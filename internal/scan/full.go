@@ -3,12 +3,8 @@ package scan
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
-	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/handshake"
@@ -148,20 +144,12 @@ func (p *prober) handshake(ctx context.Context, cfg *handshake.Config, tickets b
 		rec.mu.Lock()
 		res.sent, res.received = rec.sent, rec.received
 		rec.mu.Unlock()
-		var alert *handshake.AlertError
-		switch {
-		case err == nil:
+		if err == nil {
 			return answer{outcome: Accepted}
-		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-			return answer{outcome: TimedOut, err: fmt.Errorf("no answer in time: %w", err)}
-		case errors.As(err, &alert) && !alert.Sent:
-			d := wire.AlertDescription(alert.Alert)
-			return answer{outcome: Refused, alert: d, hasAlert: true, err: fmt.Errorf("alert %s", d)}
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
-			return answer{outcome: Refused, err: errors.New("the server closed the connection")}
 		}
-		res.ours = true
-		return answer{outcome: Refused, err: err}
+		a, ours := engineFailure(err, len(res.received))
+		res.ours = ours
+		return a
 	})
 	res.outcome, res.err = a.outcome, a.err
 	return res

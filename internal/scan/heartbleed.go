@@ -114,7 +114,9 @@ func (a bleedAnswer) ended(err error) bleedAnswer {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		a.timedOut = true
 		a.end = "it said nothing more within the probe's time"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+	case connEnd(err) != nil && connEnd(err).reset:
+		a.end = "it then reset the connection"
+	case connEnd(err) != nil:
 		a.end = "it then closed the connection"
 	default:
 		a.end = "the connection then failed: " + err.Error()

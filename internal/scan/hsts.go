@@ -48,10 +48,15 @@ func probeHSTS(ctx context.Context, r *Result, p *prober) (Feature, HTTPCheck) {
 		var resp *http.Response
 		var herr error
 		a := p.with(ctx, func(conn net.Conn) answer {
-			hc := handshake.Client(conn, cfg)
+			rec := &recorder{Conn: conn}
+			hc := handshake.Client(rec, cfg)
 			defer hc.Close()
 			if err := hc.HandshakeContext(ctx); err != nil {
-				return answer{outcome: Refused, err: err}
+				rec.mu.Lock()
+				n := len(rec.received)
+				rec.mu.Unlock()
+				a, _ := engineFailure(err, n)
+				return a
 			}
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+net.JoinHostPort(host, port)+"/", nil)
 			if err != nil {
@@ -74,7 +79,7 @@ func probeHSTS(ctx context.Context, r *Result, p *prober) (Feature, HTTPCheck) {
 			continue
 		}
 		if herr != nil {
-			f.Detail = fmt.Sprintf("no HTTP answer to GET / over %s: %v", httpConfigName(cfg), herr)
+			f.Detail = fmt.Sprintf("no HTTP answer to GET / over %s: %s", httpConfigName(cfg), endWords(herr))
 			return f, HTTPNone
 		}
 		readHSTS(&f, resp)

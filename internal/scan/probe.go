@@ -251,13 +251,20 @@ func (c *countingReader) Read(b []byte) (int, error) {
 
 // timeoutError is a probe whose answer was not whole when its time ran
 // out; bytes counts what the server had sent of it (0: nothing).
+// handshake: the probe was a full handshake on the engine, in which the
+// server's bytes may be whole messages, after which it sent nothing the
+// handshake waited for.
 type timeoutError struct {
-	err   error
-	bytes int
+	err       error
+	bytes     int
+	handshake bool
 }
 
 func (e *timeoutError) Error() string {
-	if e.bytes > 0 {
+	switch {
+	case e.bytes > 0 && e.handshake:
+		return fmt.Sprintf("the server sent %d bytes, then nothing the handshake waited for before its time ran out", e.bytes)
+	case e.bytes > 0:
 		return fmt.Sprintf("the server had sent %d bytes, not a whole answer, when the probe's time ran out: it answers too slowly", e.bytes)
 	}
 	return "no answer in time"
@@ -339,13 +346,14 @@ func (p *prober) wait(ctx context.Context) error {
 }
 
 // readFailure classifies an I/O error: a deadline is a time-out, anything
-// else (a reset, the end of the stream) a refusal.
+// else a refusal, said as the server's end of the connection (closed or
+// reset) when it is one.
 func readFailure(err error) answer {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return answer{outcome: TimedOut, err: &timeoutError{err: err}}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return answer{outcome: Refused, err: errors.New("the server closed the connection")}
+	if ce := connEnd(err); ce != nil {
+		return answer{outcome: Refused, err: ce}
 	}
 	return answer{outcome: Refused, err: err}
 }

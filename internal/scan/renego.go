@@ -2,13 +2,9 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"slices"
-	"syscall"
 
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -51,23 +47,17 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 	var last *handshake.Renegotiation
 	var lastErr error
 	a := p.with(ctx, func(conn net.Conn) answer {
-		hc := handshake.Client(conn, cfg)
+		rec := &recorder{Conn: conn}
+		hc := handshake.Client(rec, cfg)
 		defer hc.Close()
 		hctx, cancel := context.WithTimeout(ctx, p.timeout)
 		defer cancel()
-		err := hc.HandshakeContext(hctx)
-		var alert *handshake.AlertError
-		switch {
-		case err == nil:
-		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-			return answer{outcome: TimedOut, err: fmt.Errorf("no answer in time: %w", err)}
-		case errors.As(err, &alert) && !alert.Sent:
-			d := wire.AlertDescription(alert.Alert)
-			return answer{outcome: Refused, alert: d, hasAlert: true, err: fmt.Errorf("alert %s", d)}
-		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
-			return answer{outcome: Refused, err: errors.New("the server closed the connection")}
-		default:
-			return answer{outcome: Refused, err: err}
+		if err := hc.HandshakeContext(hctx); err != nil {
+			rec.mu.Lock()
+			n := len(rec.received)
+			rec.mu.Unlock()
+			a, _ := engineFailure(err, n)
+			return a
 		}
 		rn, rerr = hc.Renegotiate(hctx)
 		for last, lastErr = rn, rerr; lastErr == nil && last.Completed && done < renegotiationsAsked; {
@@ -82,7 +72,7 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 	case a.outcome != Accepted:
 		f.Detail = "the handshake before the renegotiation did not complete: " + reason(a)
 	case rerr != nil:
-		f.Detail = "the renegotiation's answer could not be read: " + rerr.Error()
+		f.Detail = "the renegotiation's answer could not be read: " + endWords(rerr)
 	case rn.Accepted:
 		f.Known, f.Supported = true, true
 		r.Renegotiations = done
@@ -95,7 +85,7 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 		case done == renegotiationsAsked:
 			f.Detail += fmt.Sprintf("; it completed %d renegotiations in a row on one connection", done)
 		case lastErr != nil:
-			f.Detail += fmt.Sprintf("; it completed %d of %d renegotiations asked on one connection, then: %v", done, renegotiationsAsked, lastErr)
+			f.Detail += fmt.Sprintf("; it completed %d of %d renegotiations asked on one connection, then: %s", done, renegotiationsAsked, endWords(lastErr))
 		default:
 			f.Detail += fmt.Sprintf("; it completed %d of %d renegotiations asked on one connection, then refused (%s)", done, renegotiationsAsked, renegotiationRefusal(last))
 		}
@@ -108,7 +98,11 @@ func scanRenegotiation(ctx context.Context, r *Result, p *prober, o *Options) *F
 		f.Detail = fmt.Sprintf("the server answered a ClientHello sent inside the %s session with %s %s alert", wire.VersionName(v), level, rn.Alert)
 	case rn.Closed:
 		f.Known = true
-		f.Detail = "the server closed the connection when a ClientHello was sent inside the " + wire.VersionName(v) + " session"
+		how := "closed"
+		if rn.Reset {
+			how = "reset"
+		}
+		f.Detail = "the server " + how + " the connection when a ClientHello was sent inside the " + wire.VersionName(v) + " session"
 	default:
 		// testssl.sh reads a time-out as "likely not vulnerable"; it
 		// is said as not known here.
@@ -128,6 +122,8 @@ func renegotiationRefusal(rn *handshake.Renegotiation) string {
 		return "a fatal " + rn.Alert.String() + " alert"
 	case rn.HasAlert:
 		return "a warning " + rn.Alert.String() + " alert"
+	case rn.Reset:
+		return "the connection reset"
 	case rn.Closed:
 		return "the connection closed"
 	case rn.TimedOut:
