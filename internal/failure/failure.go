@@ -341,7 +341,7 @@ func (f *Finding) Cause() string {
 		return fmt.Sprintf("the %s's %s message claims %d bytes in its header, more than a %s can hold (%d): the length lies (%d bytes of it came)",
 			peer, le.Type, le.Claimed, le.Type, le.Max, le.Held)
 	case BadCertificate:
-		return fmt.Sprintf("the %s sent a certificate that does not parse (certificate %d of its Certificate message: %v)", peer, f.Certificate.Index+1, f.Certificate.Err)
+		return fmt.Sprintf("the %s sent a certificate that does not parse (%s of its Certificate message: %v)", peer, wire.CertificatePlace(f.Certificate.Index), f.Certificate.Err)
 	case TimedOut:
 		if f.Trickle != nil {
 			return "the TLS handshake timed out: " + f.Trickle.Error()

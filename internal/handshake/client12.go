@@ -673,7 +673,7 @@ func (h *clientHandshake12) parseCertificates(msg []byte) ([]*x509.Certificate, 
 		}
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, h.fail(wire.AlertBadCertificate, fmt.Errorf("the server's certificate %d does not parse: %w", len(certs)+1, err))
+			return nil, h.fail(wire.AlertBadCertificate, fmt.Errorf("the server's %s does not parse: %w", wire.CertificatePlace(len(certs)), err))
 		}
 		certs = append(certs, cert)
 	}

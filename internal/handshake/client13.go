@@ -868,7 +868,7 @@ func parseChain(chain [][]byte) ([]*x509.Certificate, error) {
 	for i, der := range chain {
 		cert, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, fmt.Errorf("certificate %d of the chain does not parse: %w", i, err)
+			return nil, fmt.Errorf("%s of the chain does not parse: %w", wire.CertificatePlace(i), err)
 		}
 		certs = append(certs, cert)
 	}

@@ -77,7 +77,7 @@ func scanCerts(r *Result, o *Options, probe func(*hello) answer) []CertChain {
 		for i, der := range a.certs {
 			c, err := x509.ParseCertificate(der)
 			if err != nil {
-				cc.Err = fmt.Sprintf("certificate %d does not parse: %v", i, err)
+				cc.Err = fmt.Sprintf("%s does not parse: %v", wire.CertificatePlace(i), err)
 				cc.Certs = nil
 				break
 			}

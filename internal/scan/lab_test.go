@@ -136,3 +136,14 @@ func TestLabALPNMismatch(t *testing.T) {
 		t.Errorf("ALPN refused %v, findings %v; want h2 and http/1.1 refused, alpn-refused", r.ALPNRefused, rules(r))
 	}
 }
+
+// TestLabCorruptCertNumbering: the lab's corrupt-cert sends a leaf that
+// does not parse. The scan names it as the client does, from 0, the
+// leaf, as its listing of a chain numbers the certificates.
+func TestLabCorruptCertNumbering(t *testing.T) {
+	r := labScan(t, "corrupt-cert", 5*time.Second)
+	want := "certificate 0 (the leaf) does not parse"
+	if len(r.Chains) == 0 || !strings.Contains(r.Chains[0].Err, want) {
+		t.Errorf("chains %+v, want an error saying %q", r.Chains, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/trace"
+	"github.com/tlstrace/tlstrace/internal/wire"
 )
 
 // Chains says how the certificate chains of a capture are verified, at the
@@ -271,7 +272,7 @@ func parse(der [][]byte) ([]*x509.Certificate, error) {
 		// certificate keeps slices of what it was parsed from.
 		cert, err := x509.ParseCertificate(append([]byte(nil), b...))
 		if err != nil {
-			return certs, fmt.Errorf("certificate %d of the chain does not parse: %w", i, err)
+			return certs, fmt.Errorf("%s of the chain does not parse: %w", wire.CertificatePlace(i), err)
 		}
 		certs = append(certs, cert)
 	}

@@ -216,7 +216,7 @@ type CertificateError struct {
 }
 
 func (e *CertificateError) Error() string {
-	return fmt.Sprintf("the %s's certificate %d does not parse: %v", e.Side, e.Index+1, e.Err)
+	return fmt.Sprintf("the %s's %s does not parse: %v", e.Side, wire.CertificatePlace(e.Index), e.Err)
 }
 
 func (e *CertificateError) Unwrap() error { return e.Err }

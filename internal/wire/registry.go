@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -99,6 +100,17 @@ func CipherSuiteKeyExchange(id uint16) KeyExchange {
 		return KexSRP
 	}
 	return KexUnknown
+}
+
+// CertificatePlace names the certificate at index i of a Certificate
+// message's chain as every output of tlstrace numbers them: from 0, the
+// leaf, as the depth of a chain's links and the listings of a scan
+// count them ("certificate 0 (the leaf)", "certificate 2").
+func CertificatePlace(i int) string {
+	if i == 0 {
+		return "certificate 0 (the leaf)"
+	}
+	return "certificate " + strconv.Itoa(i)
 }
 
 // VersionName returns a readable protocol version ("TLS 1.3").
