@@ -69,6 +69,15 @@ func TestJSONDocumented(t *testing.T) {
 		t.Fatalf("scan: exit %d: %s", code, errb.String())
 	}
 	streams["scan --json"] = out.String()
+	// The lab's faults whose scans have events of their own: TLS 1.3
+	// unconfirmed (sni-required), the curves unknown (reset), the ALPN
+	// protocols refused (alpn-mismatch).
+	labServers, _ := startLab(t, "sni-required", "reset", "alpn-mismatch")
+	for _, s := range labServers {
+		out.Reset()
+		_ = run([]string{"scan", s.Host(), "--json"}, &out, &errb)
+		streams["scan --json "+s.Name] = out.String()
+	}
 
 	// serve, with a client that completes a handshake (connect) and one
 	// that speaks plain HTTP.

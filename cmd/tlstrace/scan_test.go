@@ -141,3 +141,88 @@ func TestNotTLSHint(t *testing.T) {
 		}
 	}
 }
+
+// TestScanLabJSONAsText: what the text report of a scan says, --json
+// says too. The lab's sni-required answers TLS 1.3 hellos with
+// HelloRetryRequests only and refuses every full handshake: the text
+// says so, and TLS 1.3's version event says it is not accepted
+// (unconfirmed), not that it is. The lab's reset leaves the curves
+// before TLS 1.3 unknown, and alpn-mismatch refuses every ALPN protocol:
+// each has an event, and the HTML report shows both.
+func TestScanLabJSONAsText(t *testing.T) {
+	servers, ca := startLab(t, "sni-required", "reset", "alpn-mismatch")
+	type fields struct {
+		Version  struct{ Name string }
+		Accepted *bool
+		Outcome  string
+		Reason   string
+		Protocol string
+	}
+	for _, s := range servers {
+		t.Run(s.Name, func(t *testing.T) {
+			var text, out, errOut bytes.Buffer
+			if code := run([]string{"scan", s.Host(), "--cacert", ca}, &text, &errOut); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			html := filepath.Join(t.TempDir(), "scan.html")
+			if code := run([]string{"scan", s.Host(), "--cacert", ca, "--json", "--html", html}, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut.String())
+			}
+			byType := map[string][]fields{}
+			for line := range strings.Lines(out.String()) {
+				var ev struct {
+					Layer, Type string
+					Fields      fields
+				}
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("%v: %s", err, line)
+				}
+				if ev.Layer == "scan" {
+					byType[ev.Type] = append(byType[ev.Type], ev.Fields)
+				}
+			}
+			page, err := os.ReadFile(html)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch s.Name {
+			case "sni-required":
+				if !strings.Contains(text.String(), "TLS 1.3  answered with HelloRetryRequests only, no handshake completed (every full handshake failed: alert unrecognized_name)") {
+					t.Errorf("text report:\n%s", text.String())
+				}
+				var tls13 []fields
+				for _, f := range byType["version"] {
+					if f.Version.Name == "TLS 1.3" {
+						tls13 = append(tls13, f)
+					}
+				}
+				if len(tls13) != 1 || tls13[0].Accepted == nil || *tls13[0].Accepted || tls13[0].Outcome != "unconfirmed" || tls13[0].Reason != "every full handshake failed: alert unrecognized_name" {
+					t.Errorf("TLS 1.3 version events %+v, want one, not accepted, unconfirmed by unrecognized_name", tls13)
+				}
+				if !strings.Contains(string(page), "<td>answered with HelloRetryRequests only, no handshake completed (every full handshake failed: alert unrecognized_name)</td>") {
+					t.Error("the HTML report does not say TLS 1.3 is unconfirmed")
+				}
+			case "reset":
+				cu := byType["curves_unknown"]
+				if len(cu) != 1 || cu[0].Version.Name != "TLS 1.2" || !strings.Contains(text.String(), "ECDHE before TLS 1.3: unknown ("+cu[0].Reason+")") {
+					t.Errorf("curves_unknown %+v; text report:\n%s", cu, text.String())
+				}
+				if len(cu) == 1 && !strings.Contains(string(page), "<dd class=\"mut\">unknown ("+cu[0].Reason+")</dd>") {
+					t.Error("the HTML report does not say the curves are unknown")
+				}
+			case "alpn-mismatch":
+				var refused []string
+				for _, f := range byType["alpn_refused"] {
+					refused = append(refused, f.Protocol)
+				}
+				list := strings.Join(refused, ", ")
+				if len(refused) < 2 || !strings.Contains(text.String(), "ALPN refused (alert no_application_protocol): "+list+"\n") {
+					t.Errorf("alpn_refused %v; text report:\n%s", refused, text.String())
+				}
+				if len(refused) >= 2 && !strings.Contains(string(page), "refused (alert no_application_protocol): "+list+"</p>") {
+					t.Error("the HTML report does not list the ALPN protocols refused")
+				}
+			}
+		})
+	}
+}

@@ -33,10 +33,18 @@ type htmlScan struct {
 	Took               string
 	Versions           []*htmlScanVersion
 	Groups13, Groups12 []string
-	ALPN               []string
-	Features           []htmlFeature
-	Chains             []htmlScanChain
-	Findings           []htmlFinding
+	// Groups12Unknown says why the curves before TLS 1.3 are unknown.
+	Groups12Unknown string
+	ALPN            []string
+	// ALPNRefused are the protocols the server refused with a
+	// no_application_protocol alert, each offered alone.
+	ALPNRefused []string
+	// SignatureNotes say what the signature scheme probes could not
+	// settle.
+	SignatureNotes []string
+	Features       []htmlFeature
+	Chains         []htmlScanChain
+	Findings       []htmlFinding
 	// Other are the results of event types this report does not know,
 	// each as its type and fields.
 	Other []string
@@ -52,6 +60,9 @@ type htmlScanVersion struct {
 	State      string
 	Order      string
 	Incomplete string
+	// SuitesFrom says where the suites came from when not from
+	// ServerHellos (HelloRetryRequests only).
+	SuitesFrom string
 	Suites     []htmlSuite
 	SSLv2      []string
 	// Signatures are the signature schemes the server signed with, each
@@ -120,8 +131,11 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		v.SSLv2 = append(v.SSLv2, enumText(trace.SSLv2CipherEnum(p.Kind)))
 	case *scanev.VersionFound:
 		v := s.version(p.Version)
-		v.Accepted = p.Outcome == scanev.Accepted
-		v.State = versionState(p.Outcome, p.Reason)
+		v.Accepted = p.Outcome == scanev.Accepted && p.Unconfirmed == ""
+		v.State = versionState(p.Outcome, p.Reason, p.Unconfirmed)
+		if p.Unconfirmed != "" {
+			v.SuitesFrom = retryOnlySuites
+		}
 		if v.Accepted && p.Suites > 1 {
 			v.Order = orderText(p.Order)
 		}
@@ -135,8 +149,14 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		}
 	case *scanev.ALPNAccepted:
 		s.ALPN = append(s.ALPN, p.Protocol)
+	case *scanev.ALPNRefused:
+		s.ALPNRefused = append(s.ALPNRefused, p.Protocol)
+	case *scanev.CurvesUnknown:
+		s.Groups12Unknown = p.Reason
+	case *scanev.SignatureNote:
+		s.SignatureNotes = append(s.SignatureNotes, p.Note)
 	case *scanev.Feature:
-		f := htmlFeature{Name: p.Name, State: "unknown", Detail: p.Detail}
+		f := htmlFeature{Name: featureName(p), State: "unknown", Detail: p.Detail}
 		if p.Known {
 			f.State = "no"
 			if p.Supported {

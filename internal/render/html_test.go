@@ -308,6 +308,45 @@ func TestHTMLScan(t *testing.T) {
 	}
 }
 
+// TestHTMLScanAsText: the scan section says what the text report says
+// and the events carry: TLS 1.3 that HelloRetryRequests alone accepted,
+// with why no handshake confirmed it and where its suites came from; the
+// curves before TLS 1.3 unknown, and why; the ALPN protocols refused;
+// what the signature probes left unsettled; a TLS 1.3 feature named with
+// its version. None of them is left to the other results.
+func TestHTMLScanAsText(t *testing.T) {
+	var events []*trace.Event
+	for _, p := range []trace.LocalPayload{
+		&scanev.SuiteAccepted{Version: 0x0304, Suite: 0x1301},
+		&scanev.VersionFound{Version: 0x0303, Outcome: scanev.Accepted, Suites: 1},
+		&scanev.CurvesUnknown{Version: 0x0303, Reason: "30 ServerHellos chose an ECDHE suite, but no ServerKeyExchange named a curve"},
+		&scanev.VersionFound{Version: 0x0304, Outcome: scanev.Accepted, Suites: 1, Unconfirmed: "every full handshake failed: alert unrecognized_name"},
+		&scanev.SignatureNote{Note: "no full TLS 1.3 handshake completed"},
+		&scanev.ALPNRefused{Protocol: "h2"},
+		&scanev.ALPNRefused{Protocol: "http/1.1"},
+		&scanev.Feature{Name: "ocsp_stapling", Version: 0x0304, Known: true, Detail: "none"},
+		&scanev.Summary{Addr: "127.0.0.1:1", Probes: 3},
+	} {
+		events = append(events, trace.NewEvent(0, trace.Local, p))
+	}
+	page := renderHTML(t, "scan", events)
+	for _, s := range []string{
+		`<tr class="mut" data-version="TLS 1.3"><td>TLS 1.3</td><td>answered with HelloRetryRequests only, no handshake completed (every full handshake failed: alert unrecognized_name)</td>`,
+		`<p class="bad">The suites are named by HelloRetryRequests only: no ServerHello, no handshake completed.</p>`,
+		`<dt>ECDHE before TLS 1.3</dt><dd class="mut">unknown (30 ServerHellos chose an ECDHE suite, but no ServerKeyExchange named a curve)</dd>`,
+		`<p class="bad">refused (alert no_application_protocol): h2, http/1.1</p>`,
+		`<p class="bad">Signature schemes unsettled: no full TLS 1.3 handshake completed</p>`,
+		`<tr><td>ocsp_stapling (TLS 1.3)</td><td>no</td><td>none</td></tr>`,
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the report lacks %s", s)
+		}
+	}
+	if strings.Contains(page, "Other results") {
+		t.Error("a result the report knows is among the other results")
+	}
+}
+
 // TestHTMLSameChain: a chain shown with the same checks on an earlier
 // connection is not shown again, but pointed to; a chain whose checks
 // differ is shown.

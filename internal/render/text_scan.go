@@ -15,8 +15,13 @@ import (
 
 // versionState says how the probes of a version ended, and why, in the
 // words of the text report and the HTML one: accepted, not accepted (a
-// refusal), timed out or failed.
-func versionState(o scanev.Outcome, reason string) string {
+// refusal), timed out or failed; or, for a version that only
+// HelloRetryRequests accepted, that no full handshake confirmed it
+// (unconfirmed says why).
+func versionState(o scanev.Outcome, reason, unconfirmed string) string {
+	if unconfirmed != "" {
+		return "answered with HelloRetryRequests only, no handshake completed (" + unconfirmed + ")"
+	}
 	if o == scanev.Accepted {
 		return "accepted"
 	}
@@ -38,11 +43,7 @@ func ScanReport(w io.Writer, r *scanev.Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scan of %s: %d probes in %.2f s\n\nVersions\n", r.Addr, r.Probes, r.Duration.Seconds())
 	for _, vr := range r.Versions {
-		state := versionState(vr.Outcome, vr.Reason)
-		if vr.Unconfirmed != "" {
-			state = "answered with HelloRetryRequests only, no handshake completed (" + vr.Unconfirmed + ")"
-		}
-		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), state)
+		fmt.Fprintf(&b, "  %-8s %s\n", versionText(vr.Version), versionState(vr.Outcome, vr.Reason, vr.Unconfirmed))
 	}
 	for _, vr := range r.Versions {
 		scanSuites(&b, vr)
@@ -153,7 +154,7 @@ func scanSuites(b *strings.Builder, vr scanev.VersionResult) {
 		fmt.Fprintf(b, "  %-48s %-9s %3d bits%s\n", enumText(trace.SuiteEnum(s)), trace.SuiteKeyExchange(s), scanev.Bits(s), fs)
 	}
 	if vr.Unconfirmed != "" {
-		b.WriteString("  (named by HelloRetryRequests only: no ServerHello, no handshake completed)\n")
+		fmt.Fprintf(b, "  (%s)\n", retryOnlySuites)
 	}
 	if vr.Incomplete != "" {
 		fmt.Fprintf(b, "  (the list may be incomplete: %s)\n", vr.Incomplete)
@@ -175,11 +176,7 @@ func scanFeatures(b *strings.Builder, features []scanev.Feature) {
 		case f.Supported:
 			state = "yes"
 		}
-		name := f.Name
-		if f.Version == trace.VersionTLS13 {
-			name += " (TLS 1.3)"
-		}
-		fmt.Fprintf(b, "  %-33s %-7s %s\n", name, state, f.Detail)
+		fmt.Fprintf(b, "  %-33s %-7s %s\n", featureName(&f), state, f.Detail)
 	}
 }
 
@@ -201,6 +198,20 @@ func scanChain(b *strings.Builder, cc scanev.CertChain) {
 	if len(cc.Staple) > 0 {
 		fmt.Fprintf(b, "  stapled OCSP response: %s\n", cc.StapleStatus().Text)
 	}
+}
+
+// retryOnlySuites says where the suites of a version came from when only
+// HelloRetryRequests accepted it.
+const retryOnlySuites = "named by HelloRetryRequests only: no ServerHello, no handshake completed"
+
+// featureName names a feature as the reports list it: with the version
+// when it was probed in TLS 1.3, since TLS 1.0-1.2 may have one of the
+// same name.
+func featureName(f *scanev.Feature) string {
+	if f.Version == trace.VersionTLS13 {
+		return f.Name + " (TLS 1.3)"
+	}
+	return f.Name
 }
 
 func versionText(v uint16) string { return trace.VersionEnum(v).Name }

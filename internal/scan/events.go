@@ -29,6 +29,9 @@ type (
 	SSLv2CipherAccepted = scanev.SSLv2CipherAccepted
 	ALPNAccepted        = scanev.ALPNAccepted
 	SignatureAccepted   = scanev.SignatureAccepted
+	SignatureNote       = scanev.SignatureNote
+	CurvesUnknown       = scanev.CurvesUnknown
+	ALPNRefused         = scanev.ALPNRefused
 	DHGroup             = scanev.DHGroup
 	FFDHE               = scanev.FFDHE
 	HTTPCheck           = scanev.HTTPCheck

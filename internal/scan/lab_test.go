@@ -17,6 +17,14 @@ import (
 // and scans it, trusting the lab's root CA.
 func labScan(t *testing.T, name string, timeout time.Duration) *Result {
 	t.Helper()
+	r, _ := labScanEvents(t, name, timeout)
+	return r
+}
+
+// labScanEvents is labScan, with the payloads of the events the scan
+// emitted, in their order.
+func labScanEvents(t *testing.T, name string, timeout time.Duration) (*Result, []Payload) {
+	t.Helper()
 	l, err := lab.New()
 	if err != nil {
 		t.Fatal(err)
@@ -40,11 +48,24 @@ func labScan(t *testing.T, name string, timeout time.Duration) *Result {
 	})
 	sctx, scancel := context.WithTimeout(context.Background(), time.Minute)
 	defer scancel()
-	r, err := Scan(sctx, Options{Addr: servers[0].Host(), Timeout: timeout, Roots: []*x509.Certificate{l.Root}})
+	var events []Payload
+	r, err := Scan(sctx, Options{Addr: servers[0].Host(), Timeout: timeout, Roots: []*x509.Certificate{l.Root},
+		Emit: func(p Payload) { events = append(events, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return r, events
+}
+
+// eventsOf returns the payloads of events of type T.
+func eventsOf[T any](events []Payload) []T {
+	var out []T
+	for _, p := range events {
+		if x, ok := p.(T); ok {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func rules(r *Result) []string {
@@ -75,6 +96,17 @@ func TestLabSameServerHello(t *testing.T) {
 	}
 }
 
+// TestLabCurvesUnknownEvent: the lab's reset answers every hello with the
+// same ServerHello and no ServerKeyExchange: the curves before TLS 1.3
+// are unknown, and an event says so with the reason the text gives.
+func TestLabCurvesUnknownEvent(t *testing.T) {
+	r, events := labScanEvents(t, "reset", 5*time.Second)
+	cu := eventsOf[*CurvesUnknown](events)
+	if r.Groups12Unknown == "" || len(cu) != 1 || cu[0].Reason != r.Groups12Unknown || cu[0].Version != wire.VersionTLS12 {
+		t.Errorf("curves_unknown events %+v, want one in TLS 1.2 saying %q", cu, r.Groups12Unknown)
+	}
+}
+
 // TestLabIndexNoExpiry: the lab's server with nothing wrong gets no
 // finding that its certificate expires soon.
 func TestLabIndexNoExpiry(t *testing.T) {
@@ -89,10 +121,26 @@ func TestLabIndexNoExpiry(t *testing.T) {
 // full handshake ends in unrecognized_name, as TLS 1.2's hellos do: TLS
 // 1.3 is marked as answered by HelloRetryRequests only, not confirmed.
 func TestLabSNIRequiredRetryOnly(t *testing.T) {
-	r := labScan(t, "sni-required", 5*time.Second)
+	r, events := labScanEvents(t, "sni-required", 5*time.Second)
 	vr := r.Version(wire.VersionTLS13)
 	if vr == nil || !vr.RetryOnly || !strings.Contains(vr.Unconfirmed, "unrecognized_name") {
 		t.Errorf("TLS 1.3: %+v, want answered by HelloRetryRequests only, unconfirmed by unrecognized_name", vr)
+	}
+	// The events say it too: TLS 1.3's version event comes once, after
+	// the full handshakes, not accepted.
+	var found []*VersionFound
+	for _, vf := range eventsOf[*VersionFound](events) {
+		if vf.Version == wire.VersionTLS13 {
+			found = append(found, vf)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d version events for TLS 1.3, want 1", len(found))
+	}
+	tree := found[0].Tree()
+	accepted, outcome, reason := tree.Get("accepted"), tree.Get("outcome"), tree.Get("reason")
+	if accepted == nil || accepted.Uint != 0 || outcome == nil || outcome.Str != "unconfirmed" || reason == nil || !strings.Contains(reason.Str, "unrecognized_name") {
+		t.Errorf("TLS 1.3 version event %+v, want not accepted, unconfirmed, with unrecognized_name", found[0])
 	}
 }
 
@@ -131,9 +179,16 @@ func TestLabSlow(t *testing.T) {
 // offered, h2 and http/1.1 among them, with no_application_protocol,
 // which stops browsers and curl: a finding says so.
 func TestLabALPNMismatch(t *testing.T) {
-	r := labScan(t, "alpn-mismatch", 5*time.Second)
+	r, events := labScanEvents(t, "alpn-mismatch", 5*time.Second)
 	if !slices.Contains(r.ALPNRefused, "h2") || !slices.Contains(r.ALPNRefused, "http/1.1") || !slices.Contains(rules(r), "alpn-refused") {
 		t.Errorf("ALPN refused %v, findings %v; want h2 and http/1.1 refused, alpn-refused", r.ALPNRefused, rules(r))
+	}
+	var refused []string
+	for _, p := range eventsOf[*ALPNRefused](events) {
+		refused = append(refused, p.Protocol)
+	}
+	if !slices.Equal(refused, r.ALPNRefused) {
+		t.Errorf("alpn_refused events %v, want %v", refused, r.ALPNRefused)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tlstrace/tlstrace/internal/scan/scanev"
 	"github.com/tlstrace/tlstrace/internal/starttls"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -235,6 +236,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	for _, g := range groups12 {
 		emit(&GroupAccepted{Version: maxV, Group: g})
 	}
+	if res.Groups12Unknown != "" {
+		emit(&CurvesUnknown{Version: maxV, Reason: res.Groups12Unknown})
+	}
 	if o.At.IsZero() {
 		o.At = time.Now()
 	}
@@ -339,8 +343,10 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	res.DH = dh
 	res.Signatures = append(sigs, t13.signatures...)
 	res.SignatureNotes = append(sigNotes, t13.unsure...)
-	if t13.unconfirmed != "" {
-		res.Version(wire.VersionTLS13).Unconfirmed = t13.unconfirmed
+	if vr := res.Version(wire.VersionTLS13); vr != nil && vr.RetryOnly {
+		// Its verdict waited for the full handshakes (scanVersion).
+		vr.Unconfirmed = t13.unconfirmed
+		emit(scanev.NewVersionFound(vr))
 	}
 	for _, n := range res.SignatureNotes {
 		emit(&SignatureNote{Note: n})
@@ -351,6 +357,9 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}
 	for _, proto := range res.ALPN {
 		emit(&ALPNAccepted{Protocol: proto})
+	}
+	for _, proto := range res.ALPNRefused {
+		emit(&ALPNRefused{Protocol: proto})
 	}
 	res.Features = features
 	if t13.ocsp != nil {
@@ -473,7 +482,11 @@ func scanVersion(v uint16, probe func(*hello) answer, emit func(Payload)) Versio
 			}
 		}
 	}
-	emit(&VersionFound{Version: v, Outcome: vr.Outcome, Reason: vr.Reason, Order: vr.Order, Suites: len(vr.Suites), Incomplete: vr.Incomplete})
+	if !vr.RetryOnly {
+		// A version that HelloRetryRequests alone accepted has its
+		// verdict once the full handshakes confirmed it or not (Scan).
+		emit(scanev.NewVersionFound(&vr))
+	}
 	return vr
 }
 
@@ -490,7 +503,7 @@ func scanSSLv2(probe func(*hello) answer, emit func(Payload)) VersionResult {
 	} else {
 		vr.Reason = reason(a)
 	}
-	emit(&VersionFound{Version: VersionSSL20, Outcome: vr.Outcome, Reason: vr.Reason, Suites: len(vr.SSLv2Ciphers)})
+	emit(scanev.NewVersionFound(&vr))
 	return vr
 }
 

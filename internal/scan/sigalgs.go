@@ -5,25 +5,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
 )
-
-// SignatureNote is what the signature scheme probes of a version could
-// not settle: a server that signed with a scheme that was not offered, or
-// TLS 1.3 handshakes this side stopped or that none completed.
-type SignatureNote struct {
-	Note string
-}
-
-func (*SignatureNote) Layer() string { return Layer }
-func (*SignatureNote) Type() string  { return "signature_note" }
-
-func (p *SignatureNote) Tree() *field.Node {
-	f := field.NewObject("")
-	f.AddString("note", p.Note)
-	return f
-}
 
 // schemeName returns the name of signature scheme s, or its number.
 func schemeName(s uint16) string {

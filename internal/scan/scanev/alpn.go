@@ -17,3 +17,20 @@ func (p *ALPNAccepted) Tree() *field.Node {
 	f.AddString("protocol", p.Protocol)
 	return f
 }
+
+// ALPNRefused is an ALPN protocol whose hello, offering it alone (in TLS
+// 1.0-1.2), the server refused with a no_application_protocol alert (RFC
+// 7301, Section 3.2).
+type ALPNRefused struct {
+	Protocol string
+}
+
+func (*ALPNRefused) Layer() string { return Layer }
+
+func (*ALPNRefused) Type() string { return "alpn_refused" }
+
+func (p *ALPNRefused) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("protocol", p.Protocol)
+	return f
+}

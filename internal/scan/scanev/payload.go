@@ -32,7 +32,9 @@ func (p *SuiteAccepted) Tree() *field.Node {
 	return f
 }
 
-// VersionFound is a version's verdict, once its suites are known.
+// VersionFound is a version's verdict, once its suites are known; for
+// TLS 1.3 answered by HelloRetryRequests only, once the full handshakes
+// confirmed it or not.
 type VersionFound struct {
 	Version    uint16
 	Outcome    Outcome
@@ -40,7 +42,22 @@ type VersionFound struct {
 	Order      Order
 	Suites     int
 	Incomplete string
+	// Unconfirmed is VersionResult.Unconfirmed: why a version every
+	// answer accepted with a HelloRetryRequest only is not confirmed (no
+	// full handshake completed); "" when it is, or was never in doubt.
+	Unconfirmed string
 }
+
+// NewVersionFound returns the verdict of vr.
+func NewVersionFound(vr *VersionResult) *VersionFound {
+	return &VersionFound{Version: vr.Version, Outcome: vr.Outcome, Reason: vr.Reason, Order: vr.Order,
+		Suites: len(vr.Suites) + len(vr.SSLv2Ciphers), Incomplete: vr.Incomplete, Unconfirmed: vr.Unconfirmed}
+}
+
+// OutcomeUnconfirmed is the outcome, in the events, of a version that
+// every answer accepted with a HelloRetryRequest only, and that no full
+// handshake then confirmed.
+const OutcomeUnconfirmed = "unconfirmed"
 
 func (*VersionFound) Layer() string { return Layer }
 func (*VersionFound) Type() string  { return "version" }
@@ -48,10 +65,14 @@ func (*VersionFound) Type() string  { return "version" }
 func (p *VersionFound) Tree() *field.Node {
 	f := field.NewObject("")
 	f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
-	f.AddBool("accepted", p.Outcome == Accepted)
-	f.AddString("outcome", p.Outcome.String())
-	if p.Reason != "" {
-		f.AddString("reason", p.Reason)
+	outcome, reason := p.Outcome.String(), p.Reason
+	if p.Unconfirmed != "" {
+		outcome, reason = OutcomeUnconfirmed, p.Unconfirmed
+	}
+	f.AddBool("accepted", p.Outcome == Accepted && p.Unconfirmed == "")
+	f.AddString("outcome", outcome)
+	if reason != "" {
+		f.AddString("reason", reason)
 	}
 	if p.Outcome == Accepted {
 		f.AddUint("suites", uint64(p.Suites))
@@ -60,6 +81,25 @@ func (p *VersionFound) Tree() *field.Node {
 	if p.Incomplete != "" {
 		f.AddString("incomplete", p.Incomplete)
 	}
+	return f
+}
+
+// CurvesUnknown says that the curves a server accepts for ECDHE before
+// TLS 1.3 are unknown: ServerHellos chose an ECDHE suite, but no
+// ServerKeyExchange named a curve (Result.Groups12Unknown).
+type CurvesUnknown struct {
+	// Version is the version the curves were probed in.
+	Version uint16
+	Reason  string
+}
+
+func (*CurvesUnknown) Layer() string { return Layer }
+func (*CurvesUnknown) Type() string  { return "curves_unknown" }
+
+func (p *CurvesUnknown) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddEnum("version", uint64(p.Version), wire.VersionName(p.Version))
+	f.AddString("reason", p.Reason)
 	return f
 }
 

@@ -40,3 +40,19 @@ func schemeName(s uint16) string {
 	}
 	return fmt.Sprintf("0x%04X", s)
 }
+
+// SignatureNote is what the signature scheme probes of a version could
+// not settle: a server that signed with a scheme that was not offered, or
+// TLS 1.3 handshakes this side stopped or that none completed.
+type SignatureNote struct {
+	Note string
+}
+
+func (*SignatureNote) Layer() string { return Layer }
+func (*SignatureNote) Type() string  { return "signature_note" }
+
+func (p *SignatureNote) Tree() *field.Node {
+	f := field.NewObject("")
+	f.AddString("note", p.Note)
+	return f
+}
