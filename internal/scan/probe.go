@@ -386,6 +386,13 @@ func readAnswer(conn io.Reader, h *hello) answer {
 			return readFailure(err)
 		}
 		h, err := wire.ParseRecordHeader(header)
+		if err == nil && h.Length > wire.MaxPlaintext {
+			// Within the 2^14+2048 bytes of any record, over the 2^14
+			// of one before encryption: a client ends the connection
+			// with record_overflow (RFC 8446, Section 5.1; RFC 5246,
+			// Section 6.2.1), and so does the probe.
+			err = wire.NewRecordHeaderError(header, wire.HeaderOversized)
+		}
 		if err != nil {
 			if got.hello != nil {
 				return got

@@ -26,11 +26,12 @@ const (
 	// RecordHeaderLen is the length of a record header: type, version and
 	// length (RFC 8446, Section 5.1; RFC 5246, Section 6.2.1).
 	RecordHeaderLen = 5
-	// MaxCiphertext is the longest record body Open accepts: 2^14 + 2048
-	// bytes, the TLS 1.2 limit of TLSCiphertext.length (RFC 5246, Section
-	// 6.2.3). TLS 1.3 lowers it to 2^14 + 256 (RFC 8446, Section 5.2), but
-	// an observer should still decrypt a peer's oversized record, so the
-	// larger limit applies to both and the caller reports the excess.
+	// MaxCiphertext is the TLS 1.2 limit of TLSCiphertext.length: 2^14 +
+	// 2048 bytes (RFC 5246, Section 6.2.3). TLS 1.3 lowers it to 2^14 +
+	// 256 (RFC 8446, Section 5.2). Open holds a record to neither: an
+	// observer should still decrypt a peer's oversized record, as long as
+	// its header can say (65535 bytes), and the caller reports the excess;
+	// an endpoint checks the limit before it opens a record.
 	MaxCiphertext = 1<<14 + 2048
 	// explicitNonceLen is the length of the per-record nonce of TLS 1.2
 	// GCM and CCM records (RFC 5288, Section 3; RFC 6655, Section 3).
@@ -44,8 +45,6 @@ const (
 	// ReasonBadHeader: the header is not 5 bytes or its length field does
 	// not match the payload.
 	ReasonBadHeader Reason = iota + 1
-	// ReasonTooLong: the payload is longer than MaxCiphertext.
-	ReasonTooLong
 	// ReasonTooShort: the payload cannot hold the explicit nonce or IV,
 	// the tag or the MAC.
 	ReasonTooShort
@@ -69,8 +68,6 @@ func (r Reason) String() string {
 	switch r {
 	case ReasonBadHeader:
 		return "bad record header"
-	case ReasonTooLong:
-		return "record too long"
 	case ReasonTooShort:
 		return "record too short"
 	case ReasonBadLength:
@@ -450,9 +447,6 @@ func (d *Decrypter) Open(header, payload []byte) (contentType uint8, plaintext [
 	}
 	if n := int(binary.BigEndian.Uint16(header[3:])); n != len(payload) {
 		return 0, nil, d.errorf(ReasonBadHeader, "header says %d bytes, payload has %d", n, len(payload))
-	}
-	if len(payload) > MaxCiphertext {
-		return 0, nil, d.errorf(ReasonTooLong, "%d bytes, limit %d", len(payload), MaxCiphertext)
 	}
 	switch {
 	case d.version == VersionTLS13:

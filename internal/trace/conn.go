@@ -482,8 +482,8 @@ func (c *Conn) GapOf(from Side, at Stamp, n int, u Unreassembled) {
 	// rest of a record they cut (nothing, when they ended at a record's
 	// end): the one whose header was seen before them when it goes on
 	// past them, else one whose header they hold.
-	h, err := wire.ParseRecordHeader(d.framer.buf)
-	d.cut, d.cutHeader = true, err == nil && wire.RecordHeaderLen+h.Length > len(d.framer.buf)+n
+	h, ok := framedHeader(d.framer.buf)
+	d.cut, d.cutHeader = true, ok && wire.RecordHeaderLen+h.Length > len(d.framer.buf)+n
 	d.lastBlock = d.lastBlock[:0]
 	d.framer.reset()
 	d.hs.reset()
@@ -605,11 +605,19 @@ func (c *Conn) partialRecord(d *direction, b []byte) *Event {
 	if what != "a record" || len(b) < wire.RecordHeaderLen {
 		return ev
 	}
-	if h, err := wire.ParseRecordHeader(b); err == nil {
+	if h, ok := framedHeader(b); ok {
 		ev.Record = recordInfo(h)
 		ev.Record.Encrypted = c.protectedRecord(d, h.Type)
 	}
 	return ev
+}
+
+// framedHeader reads the header of a record the framer framed: one whose
+// length is over the limit is framed too (frameAt).
+func framedHeader(b []byte) (wire.RecordHeader, bool) {
+	h, err := wire.ParseRecordHeader(b)
+	var he *wire.RecordHeaderError
+	return h, err == nil || errors.As(err, &he) && he.Problem == wire.HeaderOversized
 }
 
 // partial says what the bytes b of d that end inside a record are part
@@ -622,7 +630,7 @@ func (c *Conn) partial(d *direction, b []byte) (what, seen string) {
 		return "an SSL 2.0 ClientHello", amount(len(b), n, wire.SSLv2HeaderLen)
 	}
 	length := 0
-	if h, err := wire.ParseRecordHeader(b); err == nil {
+	if h, ok := framedHeader(b); ok {
 		length = wire.RecordHeaderLen + h.Length
 	}
 	return "a record", amount(len(b), length, wire.RecordHeaderLen)

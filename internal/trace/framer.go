@@ -7,6 +7,7 @@
 package trace
 
 import (
+	"errors"
 	"math"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -54,8 +55,10 @@ func (f *framer) feed(b []byte) { f.in = b }
 // fed bytes or into buf and is valid until the next call. Bytes that are not
 // a record are skipped: next returns how many, and them as rec. err is the header error of
 // bytes that are not a record, whether they are skipped now or kept until
-// later bytes show where the next record starts. With frameMore, what is
-// left of the fed bytes was kept and the feed is over.
+// later bytes show where the next record starts, or of a record framed
+// though its header claims more than TLS allows (HeaderOversized), whole
+// or still coming. With frameMore, what is left of the fed bytes was kept
+// and the feed is over.
 func (f *framer) next(sslv2 bool) (kind frameKind, rec []byte, skipped int, err error) {
 	for {
 		buffered := f.off < len(f.buf)
@@ -70,7 +73,7 @@ func (f *framer) next(sslv2 bool) (kind frameKind, rec []byte, skipped int, err 
 			return frameSkip, s[:skip], skip, err
 		case n <= len(s):
 			f.consume(buffered, n)
-			return frameRecord, s[:n], 0, nil
+			return frameRecord, s[:n], 0, err
 		case !buffered:
 			// The fed bytes end inside a record: keep its start.
 			f.buf = append(f.buf[:0], f.in...)
@@ -120,7 +123,9 @@ func (f *framer) reset() {
 // bytes starts s: it is whole when n <= len(s); otherwise n is how many
 // bytes to have before looking again (5 when the header is cut, MaxInt when
 // no record header has been found yet, and err says why the bytes at the
-// start are not one). When skip > 0, s[:skip] is not a record, for the
+// start are not one). A record whose header claims more than TLS allows is
+// framed by its header, err saying so (a *wire.RecordHeaderError,
+// HeaderOversized). When skip > 0, s[:skip] is not a record, for the
 // reason err, and a plausible record header follows (or, past maxResync
 // bytes, the last 5 bytes are kept to look at with what comes next).
 // *scanned is how many offsets after the start of s are known not to start
@@ -137,6 +142,14 @@ func frameAt(s []byte, sslv2 bool, scanned *int) (n, skip int, err error) {
 	h, err := wire.ParseRecordHeader(s)
 	if err == nil {
 		return wire.RecordHeaderLen + h.Length, 0, nil
+	}
+	var he *wire.RecordHeaderError
+	if errors.As(err, &he) && he.Problem == wire.HeaderOversized {
+		// A record of TLS's, in step, longer than any version allows:
+		// framed by its header all the same, as tshark frames it, so
+		// that what it holds is decoded and its length flagged on it
+		// (processRecord). err says it, for the evidence.
+		return wire.RecordHeaderLen + h.Length, 0, err
 	}
 	skip = resync(s[1:], *scanned) + 1
 	if skip == 0 {

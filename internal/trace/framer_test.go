@@ -69,11 +69,11 @@ func TestFramingChunking(t *testing.T) {
 		want string // in the events
 	}{
 		{"junk", after(1, Server, []byte("junk\x16\x03\x09no\x17\x03")...), "11 bytes are not a TLS record"},
-		{"oversized", after(1, Server, 0x17, 3, 3, 0x50, 0), "exceeds the maximum (at most 16640 bytes in a protected TLS 1.3 record, RFC 8446, Section 5.2)"},
+		{"oversized", after(1, Server, 0x17, 3, 3, 0x50, 0), "claims 20480 bytes, more than TLS allows (at most 16640 bytes in a protected TLS 1.3 record, RFC 8446, Section 5.2)"},
 		{"oversized plaintext", func(all []sent) []sent {
 			return append([]sent{all[0], {Server, []byte{0x16, 3, 3, 0x50, 0}}}, all[1:]...)
 		},
-			"exceeds the maximum (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)"},
+			"claims 20480 bytes, more than TLS allows (at most 16384 bytes in a record before encryption, RFC 5246, Section 6.2.1; RFC 8446, Section 5.1)"},
 		{"ack", after(1, Server, 26, 3, 3, 0, 2, 1, 1), `"type":"ack","record":{"type":{"name":"ack","value":26}`},
 		{"sslv2", func(all []sent) []sent { return append([]sent{{Client, sslv2}}, all...) }, `"type":"client_hello","record":{"type":{"name":"sslv2"`},
 		{"header cut", after(12, Server, 0x16, 3), "the connection ended inside a record (2 of the 5 bytes of its header seen)"},

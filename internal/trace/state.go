@@ -52,6 +52,35 @@ func checkPlaintextLength(info *Record, n int) {
 	}
 }
 
+// checkCiphertextLength notes a protected record longer than its version
+// allows: 2^14+256 bytes in TLS 1.3 (RFC 8446, Section 5.2), 2^14+2048
+// before it (RFC 5246, Section 6.2.3), the larger of the two when the
+// version is unknown.
+func checkCiphertextLength(info *Record, version uint16, n int) {
+	switch {
+	case version == wire.VersionTLS13 && n > wire.MaxCiphertextTLS13:
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
+			"a protected record of %d bytes, more than TLS 1.3 allows (%d; RFC 8446, Section 5.2): the peer must end the connection with record_overflow",
+			n, wire.MaxCiphertextTLS13)})
+	case version != wire.VersionTLS13 && n > wire.MaxCiphertext:
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
+			"a protected record of %d bytes, more than any TLS version allows (%d; RFC 5246, Section 6.2.3; RFC 8446, Section 5.2): the peer must end the connection with record_overflow",
+			n, wire.MaxCiphertext)})
+	}
+}
+
+// checkInnerLength notes a TLS 1.3 record whose TLSInnerPlaintext
+// (content, content type and zero padding) is over 2^14+1 bytes (RFC 8446,
+// Section 5.4), when its content alone is not over 2^14 (which
+// checkPlaintextLength notes): padding too long.
+func checkInnerLength(info *Record, inner, content int) {
+	if inner > wire.MaxPlaintext+1 && content <= wire.MaxPlaintext {
+		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
+			"%d bytes of TLSInnerPlaintext in one record (%d of content, the content type and %d of zero padding), more than the %d TLS 1.3 allows (RFC 8446, Section 5.4): the peer must end the connection with record_overflow",
+			inner, content, inner-content-1, wire.MaxPlaintext+1)})
+	}
+}
+
 // processRecord handles one complete record. It returns false, without
 // doing anything, when the record needs a secret that is not known yet and
 // the connection waits for secrets (unless force is set).
@@ -103,11 +132,7 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		c.content(from, at, info, h.Type, body, false)
 		return true
 	}
-	if c.version == wire.VersionTLS13 && len(body) > wire.MaxCiphertextTLS13 {
-		info.Anomalies = append(info.Anomalies, field.Anomaly{Offset: 3, Text: fmt.Sprintf(
-			"a protected record of %d bytes, more than TLS 1.3 allows (%d; RFC 8446, Section 5.2): the peer must end the connection with record_overflow",
-			len(body), wire.MaxCiphertextTLS13)})
-	}
+	checkCiphertextLength(info, c.version, len(body))
 	info.Encrypted = true
 	if c.version == 0 && !d.protected {
 		// Application data before any ServerHello: the side's records
@@ -197,6 +222,11 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		// which is TLS 1.3: its content type is inside too.
 		info.inner = Enum{Name: ct.String(), Value: uint64(ct)}
 		info.InnerType = &info.inner
+		if d.cur != nil {
+			if s := d.cur.d.Suite(); s != nil {
+				checkInnerLength(info, len(body)-s.TagLen(), len(plain))
+			}
+		}
 	}
 	// The plaintext is in the decrypter's reused buffer: application data
 	// is shown from it (events are valid only while they are emitted);
