@@ -35,93 +35,10 @@ func TestReadAlteredRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
-	dir := t.TempDir()
-	writeTestCerts(t, dir)
-	port := 23000 + os.Getpid()%1000
-	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
-		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-rev", "-quiet")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	waitListening(t, port)
-	keylog := filepath.Join(dir, "keys.txt")
-	full := filepath.Join(dir, "full.pcapng")
-	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
-	for _, args := range [][]string{{"-tls1_3"}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}} {
-		// s_client sends each line it reads as a record: two, a
-		// moment apart, then close_notify at the end of its input.
-		cmd := exec.Command("openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
-			"-servername", "localhost", "-CAfile", filepath.Join(dir, "ca.pem"), "-keylogfile", keylog, "-no_ign_eof"}, args...)...)
-		in, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var outb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &outb, &outb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range []string{"first line\n", "second line\n"} {
-			time.Sleep(300 * time.Millisecond)
-			in.Write([]byte(line))
-		}
-		time.Sleep(300 * time.Millisecond)
-		in.Close()
-		if err := cmd.Wait(); err != nil || !strings.Contains(outb.String(), "enil dnoces") {
-			t.Fatalf("s_client %v: %v\n%s", args, err, outb.String())
-		}
-	}
-	stop()
+	c := captureRev(t, 23000+os.Getpid()%1000)
+	keylog, full, port, nth := c.keylog, c.full, c.port, c.nth
+	dir := c.dir
 	decodeAs := fmt.Sprintf("tcp.port==%d,tls", port)
-
-	// Each side's records, from the stream bytes tshark gives.
-	records := map[string][][]byte{} // "stream side"
-	streams := map[string][]byte{}
-	out := tshark(t, "-r", full, "-Y", "tcp.len>0", "-T", "fields", "-E", "separator=/t",
-		"-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.payload")
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 3 {
-			continue
-		}
-		side := "client"
-		if f[1] == strconv.Itoa(port) {
-			side = "server"
-		}
-		b, err := hex.DecodeString(f[2])
-		if err != nil {
-			t.Fatal(err)
-		}
-		streams[f[0]+" "+side] = append(streams[f[0]+" "+side], b...)
-	}
-	for k, b := range streams {
-		for len(b) >= 5 {
-			n := 5 + (int(b[3])<<8 | int(b[4]))
-			if n > len(b) {
-				t.Fatalf("%s: a record of %d bytes past the end of the stream (a segment sent twice?)", k, n)
-			}
-			records[k] = append(records[k], b[:n])
-			b = b[n:]
-		}
-	}
-	// nth returns the n-th record (from 0) of type typ of a side.
-	nth := func(key string, typ byte, n int) []byte {
-		for _, r := range records[key] {
-			if r[0] == typ {
-				if n == 0 {
-					return r
-				}
-				n--
-			}
-		}
-		var types []byte
-		for _, r := range records[key] {
-			types = append(types, r[0])
-		}
-		t.Fatalf("%s: no record %d of type %d (types %v)", key, n, typ, types)
-		return nil
-	}
 	targets := []alteredRecord{
 		// TLS 1.3: the server's first protected record is its
 		// EncryptedExtensions; the client's second, after its Finished,
@@ -208,6 +125,7 @@ func TestReadAlteredRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	events = runJSON(t, "read", full, "--keylog", bad, "--json")
+	checkInOrder(t, events)
 	n := 0
 	for _, ev := range events {
 		if ev.Type != "encrypted_record" {
@@ -232,4 +150,199 @@ type alteredRecord struct {
 	rec  []byte
 	at   int // from the record's start
 	what string
+}
+
+// revCapture is a capture of openssl s_client sending two lines to openssl
+// s_server -rev, over TLS 1.3 (conn 1) and over TLS 1.2 with AES-128-GCM
+// (conn 2), with its key log.
+type revCapture struct {
+	dir, keylog, full string
+	port              int
+	// records holds each side's records ("stream side", tshark's stream
+	// numbers from 0).
+	records map[string][][]byte
+	// nth returns the n-th record (from 0) of type typ of a side.
+	nth func(key string, typ byte, n int) []byte
+}
+
+// captureRev captures the sessions of a revCapture, the server on port.
+func captureRev(t *testing.T, port int) *revCapture {
+	t.Helper()
+	dir := t.TempDir()
+	writeTestCerts(t, dir)
+	srv := exec.Command("openssl", "s_server", "-accept", fmt.Sprintf("127.0.0.1:%d", port),
+		"-cert", filepath.Join(dir, "rsa.pem"), "-key", filepath.Join(dir, "rsa.key"), "-rev", "-quiet")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, port)
+	keylog := filepath.Join(dir, "keys.txt")
+	full := filepath.Join(dir, "full.pcapng")
+	stop := startCapture(t, fmt.Sprintf("tcp port %d", port), full)
+	for _, args := range [][]string{{"-tls1_3"}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}} {
+		// s_client sends each line it reads as a record: two, a
+		// moment apart, then close_notify at the end of its input.
+		cmd := exec.Command("openssl", append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port),
+			"-servername", "localhost", "-CAfile", filepath.Join(dir, "ca.pem"), "-keylogfile", keylog, "-no_ign_eof"}, args...)...)
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &outb, &outb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{"first line\n", "second line\n"} {
+			time.Sleep(300 * time.Millisecond)
+			in.Write([]byte(line))
+		}
+		time.Sleep(300 * time.Millisecond)
+		in.Close()
+		if err := cmd.Wait(); err != nil || !strings.Contains(outb.String(), "enil dnoces") {
+			t.Fatalf("s_client %v: %v\n%s", args, err, outb.String())
+		}
+	}
+	stop()
+
+	// Each side's records, from the stream bytes tshark gives.
+	records := map[string][][]byte{} // "stream side"
+	streams := map[string][]byte{}
+	out := tshark(t, "-r", full, "-Y", "tcp.len>0", "-T", "fields", "-E", "separator=/t",
+		"-e", "tcp.stream", "-e", "tcp.srcport", "-e", "tcp.payload")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			continue
+		}
+		side := "client"
+		if f[1] == strconv.Itoa(port) {
+			side = "server"
+		}
+		b, err := hex.DecodeString(f[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams[f[0]+" "+side] = append(streams[f[0]+" "+side], b...)
+	}
+	for k, b := range streams {
+		for len(b) >= 5 {
+			n := 5 + (int(b[3])<<8 | int(b[4]))
+			if n > len(b) {
+				t.Fatalf("%s: a record of %d bytes past the end of the stream (a segment sent twice?)", k, n)
+			}
+			records[k] = append(records[k], b[:n])
+			b = b[n:]
+		}
+	}
+	// nth returns the n-th record (from 0) of type typ of a side.
+	nth := func(key string, typ byte, n int) []byte {
+		t.Helper()
+		for _, r := range records[key] {
+			if r[0] == typ {
+				if n == 0 {
+					return r
+				}
+				n--
+			}
+		}
+		var types []byte
+		for _, r := range records[key] {
+			types = append(types, r[0])
+		}
+		t.Fatalf("%s: no record %d of type %d (types %v)", key, n, typ, types)
+		return nil
+	}
+	return &revCapture{dir: dir, keylog: keylog, full: full, port: port, records: records, nth: nth}
+}
+
+// TestReadAlteredRecordsInARow captures the sessions of TestReadAlteredRecord
+// and changes one byte of the ciphertext of records in a row, each run
+// starting with the first record of its side under its key: the TLS 1.3
+// server's EncryptedExtensions, Certificate and CertificateVerify (three,
+// each in a record of its own; its Finished after them opens), the TLS 1.3
+// client's two lines (its close_notify after them opens), and the TLS 1.2
+// client's Finished and first line (its second line opens). Each altered
+// record is reported as not authenticated, at its own sequence number,
+// not the key log line blamed, and every other record decrypts. tshark
+// leaves the altered records encrypted too.
+func TestReadAlteredRecordsInARow(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark")
+	if testing.Short() {
+		t.Skip("captures real peers")
+	}
+	c := captureRev(t, 43000+os.Getpid()%1000)
+	nth := c.nth
+	// seq is each target's sequence number under its key.
+	targets := []alteredRecord{
+		{1, "server", nth("0 server", 23, 0), 6, "TLS 1.3 EncryptedExtensions"},
+		{1, "server", nth("0 server", 23, 1), 6, "TLS 1.3 Certificate"},
+		{1, "server", nth("0 server", 23, 2), 6, "TLS 1.3 CertificateVerify"},
+		{1, "client", nth("0 client", 23, 1), 6, "TLS 1.3 first line"},
+		{1, "client", nth("0 client", 23, 2), 6, "TLS 1.3 second line"},
+		{2, "client", nth("1 client", 22, 2), 5 + 8 + 2, "TLS 1.2 AES-GCM Finished"},
+		{2, "client", nth("1 client", 23, 0), 5 + 8 + 2, "TLS 1.2 AES-GCM first line"},
+	}
+	// The server's Finished is a record of its own, after them (its
+	// verify_data of 32 or 48 bytes, with SHA-256 or SHA-384).
+	if fin := nth("0 server", 23, 3); len(fin) != 5+4+32+1+16 && len(fin) != 5+4+48+1+16 {
+		t.Fatalf("the TLS 1.3 server's fourth protected record is %d bytes, not its Finished alone", len(fin))
+	}
+	pcap, err := os.ReadFile(c.full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range targets {
+		needle := tg.rec[:min(len(tg.rec), 24)]
+		if bytes.Count(pcap, needle) != 1 {
+			t.Fatalf("%s: its first bytes are %d times in the capture", tg.what, bytes.Count(pcap, needle))
+		}
+		pcap[bytes.Index(pcap, needle)+tg.at] ^= 0x01
+	}
+	altered := filepath.Join(c.dir, "altered.pcapng")
+	if err := os.WriteFile(altered, pcap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	events := runJSON(t, "read", altered, "--keylog", c.keylog, "--json")
+	checkInOrder(t, events)
+	said := map[string][]string{}
+	decrypted := map[string]int{}
+	for _, ev := range events {
+		key := fmt.Sprintf("%d %s", ev.Conn, ev.From)
+		switch {
+		case ev.Type == "encrypted_record":
+			said[key] = append(said[key], ev.Error)
+		case ev.Layer == "tls" && ev.Record != nil && ev.Record.Encrypted:
+			decrypted[key]++
+		}
+	}
+	for _, key := range []string{"1 server", "1 client", "2 client"} {
+		var want []string
+		for _, tg := range targets {
+			if fmt.Sprintf("%d %s", tg.conn, tg.side) == key {
+				want = append(want, fmt.Sprintf("not authenticated: record %d of the %s (authentication tag mismatch) does not open with the key that opens the %[2]s's records after it at the sequence numbers after its own, so its bytes differ from those that were sent", len(want), tg.side))
+			}
+		}
+		ok := len(said[key]) == len(want)
+		for i := range min(len(said[key]), len(want)) {
+			ok = ok && strings.HasPrefix(said[key][i], want[i])
+		}
+		if !ok || decrypted[key] < 2 {
+			t.Errorf("conn %s: %d decrypted, not authenticated:\n%s\nwant\n%s", key, decrypted[key], strings.Join(said[key], "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if len(said["2 server"]) != 0 || decrypted["2 server"] < 2 {
+		t.Errorf("conn 2: server records not authenticated %q, %d decrypted", said["2 server"], decrypted["2 server"])
+	}
+	afterAltered := oracleRule{
+		why: "after records that do not authenticate, tlstrace opens the side's records under the same key at the sequence numbers after their own; tshark leaves them encrypted",
+		same: func(conn int, got, want oracleStep) bool {
+			altered := slices.ContainsFunc(targets, func(tg alteredRecord) bool { return tg.conn == conn && tg.side == got.from })
+			return altered && want.kind == "encrypted_record" && got.kind != "encrypted_record" &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+	}
+	checkOracle(t, oracleCase{pcap: altered, keylog: c.keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", c.port), events: events, rules: []oracleRule{afterAltered}})
 }

@@ -213,6 +213,10 @@ func (d *decoder) tcp(id int, ev *capture.TCPEvent) {
 		d.sink.sess.Emit(tev)
 		return
 	}
+	if c := d.conns[id]; c != nil {
+		// Records held for a verdict go before the step.
+		c.Settle()
+	}
 	from := side(ev.FromClient)
 	if ev.Kind == trace.TypeRetransmissionSummary {
 		from = trace.Local

@@ -493,6 +493,13 @@ func (c *Conn) GapOf(from Side, at Stamp, n int, u Unreassembled) {
 	c.emit(ev)
 }
 
+// Settle lets the records held for a verdict on an earlier record that
+// did not open (the side's next records under its key tell whether it was
+// altered) go, judged with what came, before a step of the connection
+// that is not a record (a TCP step of a capture) is emitted, so that
+// events stay in order.
+func (c *Conn) Settle() { c.flushAwaiting() }
+
 // flushAwaiting lets records held for the side's next record (judge) go,
 // judged with what came, before an event that is not a record: events stay
 // in order.

@@ -120,6 +120,10 @@ type keyState struct {
 	// to be this connection's (SecretMismatchError), judged once they
 	// could not tell, or showed that record altered.
 	opened, wrong, judged bool
+	// alteredAhead is how many of the side's next records the judgement
+	// of the first found altered too: they did not open at their
+	// sequence numbers, and a record after them did.
+	alteredAhead int
 }
 
 // sourcePSK is the keyState.source of keys from the pre-shared key.
@@ -262,21 +266,26 @@ func unauthentic(te *tlscrypt.Error) bool {
 }
 
 // maxLookAhead is how many of a side's records after its first that does
-// not open are tried with the same key to tell a wrong secret from an
-// altered record.
-const maxLookAhead = 2
+// not open are tried with the same key, at the sequence numbers after its
+// own, to tell a wrong secret from altered records: up to maxLookAhead-1
+// altered records after the first are judged altered when the next one
+// opens.
+const maxLookAhead = 4
 
 // verdict is what the side's records after its first that did not open
 // under a key say of it (judge).
 type verdict uint8
 
 const (
-	// verdictWait: no record of the side came after it yet.
+	// verdictWait: fewer than maxLookAhead records of the side came
+	// after it, and none of them opens.
 	verdictWait verdict = iota
-	// verdictAltered: a record after it opens with the same key.
+	// verdictAltered: a record after it opens with the same key (the
+	// records between, which did not, were altered too).
 	verdictAltered
-	// verdictWrong: none of the records after it opens: the secret is
-	// not this session's.
+	// verdictWrong: none of the maxLookAhead records after it opens, or
+	// none of those that came before the connection's records had to
+	// go: the secret is not this session's.
 	verdictWrong
 	// verdictUndecided: no record of the side under the key came after
 	// it (the capture ended, or the next key opens the records after).
@@ -286,13 +295,16 @@ const (
 // judge tells why the first record of d under the key of a secret given
 // for the connection did not open (m), from the side's records that
 // follow it in later (held records, in order; of both sides): when one of
-// the next few opens with the same key at the sequence numbers after the
-// record's, the key is right and the record was altered; when none does,
-// the secret is not this session's. A TLS 1.3 side's handshake records may
-// end with this one: when a record after it opens with the application
-// traffic secret, nothing tells, and that key is returned. With none of
-// the side's records after it, the verdict waits unless final.
-func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []pendingRecord, final bool) (verdict, *keyState) {
+// the next maxLookAhead opens with the same key at its sequence number
+// after the record's, the key is right and the record was altered, and so
+// were the side's records between them (altered, how many); when none
+// does, the secret is not this session's. A TLS 1.3 side's handshake
+// records may end with this one: when a record after it opens with the
+// application traffic secret, nothing tells when it is the only one under
+// its key (that key is returned), and the secret is not this session's
+// when records between did not open either. Until maxLookAhead of the
+// side's records came, the verdict waits unless final.
+func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []pendingRecord, final bool) (v verdict, next *keyState, altered int) {
 	k := m.key
 	trial := k.d.Clone()
 	trial.Skip(body)
@@ -310,22 +322,27 @@ func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []
 		hdr, pb := p.bytes[:wire.RecordHeaderLen], p.bytes[wire.RecordHeaderLen:]
 		tried++
 		if _, _, err := trial.Open(hdr, pb); err == nil {
-			return verdictAltered, nil
+			return verdictAltered, nil, tried - 1
 		}
 		if app != nil {
 			if _, _, err := app.d.Clone().Open(hdr, pb); err == nil {
-				return verdictUndecided, app
+				if tried > 1 {
+					// Records after it under the key did not
+					// open either, and none did.
+					return verdictWrong, nil, 0
+				}
+				return verdictUndecided, app, 0
 			}
 		}
 		trial.Skip(pb)
 	}
 	switch {
-	case tried > 0:
-		return verdictWrong, nil
+	case tried == maxLookAhead || final && tried > 0:
+		return verdictWrong, nil, 0
 	case final:
-		return verdictUndecided, nil
+		return verdictUndecided, nil, 0
 	}
-	return verdictWait, nil
+	return verdictWait, nil, 0
 }
 
 // appAfter returns, for the key of a TLS 1.3 handshake traffic secret, the
@@ -349,8 +366,10 @@ func isTraffic0(k *keyState) bool {
 }
 
 // judged applies the verdict on the first record of d that did not open
-// under m's key, and returns the record's error.
-func (c *Conn) judged(d *direction, m *SecretMismatchError, body []byte, v verdict, next *keyState) error {
+// under m's key, and returns the record's error. altered is how many of
+// the side's records after it, before the one that opened, were altered
+// too (verdictAltered).
+func (c *Conn) judged(d *direction, m *SecretMismatchError, body []byte, v verdict, next *keyState, altered int) error {
 	k := m.key
 	switch v {
 	case verdictWrong:
@@ -364,7 +383,7 @@ func (c *Conn) judged(d *direction, m *SecretMismatchError, body []byte, v verdi
 				d.appKeys, d.keyErr = true, ""
 			}
 		}
-		k.judged = true
+		k.judged, k.alteredAhead = true, altered
 		d.uncheckedIV = k.d.Skip(body)
 		return &AlteredRecordError{Side: d.side, After: true, Err: m.Err}
 	}
@@ -455,6 +474,13 @@ func (c *Conn) decrypt(d *direction, hdr, body []byte) (uint8, []byte, uint64, e
 		return 0, nil, 0, mismatch
 	}
 	var te *tlscrypt.Error
+	if k := d.cur; k != nil && k.alteredAhead > 0 && errors.As(firstErr, &te) && unauthentic(te) {
+		// One of the records after the first under the key, which
+		// did not open while a later one did (judge).
+		k.alteredAhead--
+		d.uncheckedIV = k.d.Skip(body)
+		return 0, nil, 0, &AlteredRecordError{Side: d.side, After: true, Err: te}
+	}
 	if k := d.cur; k != nil && k.opened && (d.next == nil || isTraffic0(d.next)) && errors.As(firstErr, &te) && unauthentic(te) {
 		// The key opened the side's records before: this one was
 		// altered, and the next ones go on after its sequence number.

@@ -206,3 +206,82 @@ func TestAlteredRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestAlteredRecordsInARow changes a byte of the ciphertext of the
+// server's first two, three and four records under its TLS 1.3 handshake
+// traffic secret (EncryptedExtensions, Certificate, CertificateVerify,
+// Finished, one record each): when a record of the side after them opens
+// with the same key at its sequence number, each of them is reported
+// altered (AlteredRecordError, its own sequence number) and the records
+// after them decrypt; when none does (all four, the next record under the
+// application traffic secret), the key log line is blamed on them and on
+// the server's records after them, as for a wrong secret. Fed in one piece
+// and a byte at a time alike.
+func TestAlteredRecordsInARow(t *testing.T) {
+	dir := "illustrated-tls13"
+	files := []string{"serverencextensions", "serverenccert", "serverenccertverify", "serverencfinished"}
+	for _, n := range []int{2, 3, 4} {
+		var whole string
+		for _, chunk := range []int{0, 1} {
+			var events []*Event
+			s := NewSession(time.Unix(0, 0), loadKeys(t, dir), func(ev *Event) { events = append(events, ev.Clone()) })
+			c := s.NewConn(1, false)
+			altered := map[int]uint64{} // frame: sequence number
+			for i, f := range illustrated13 {
+				b := bytes.Clone(testdata(t, dir, "caps", f.file))
+				if k := slices.Index(files, f.file); k >= 0 && k < n {
+					b[len(b)-20] ^= 0x10
+					altered[i+1] = uint64(k)
+				}
+				if chunk == 0 {
+					c.Feed(f.from, Stamp{Frame: i + 1}, b)
+					continue
+				}
+				for j := range b {
+					c.Feed(f.from, Stamp{Frame: i + 1}, b[j:j+1])
+				}
+			}
+			c.Close()
+			var text []string
+			for _, ev := range events {
+				text = append(text, fmt.Sprintf("%d %s %s %s", ev.Frame, ev.From, ev.Type, ev.Error))
+			}
+			said, decrypted := 0, 0
+			for _, ev := range events {
+				seq, bad := altered[ev.Frame]
+				switch {
+				case bad && n < len(files):
+					said++
+					want := (&AlteredRecordError{Side: Server, After: true, Err: &tlscrypt.Error{Seq: seq, Reason: tlscrypt.ReasonBadTag}}).Error()
+					if ev.Type != TypeEncryptedRecord || ev.Error != want {
+						t.Errorf("%d altered, frame %d: %s %q, want %q", n, ev.Frame, ev.Type, ev.Error, want)
+					}
+				case n == len(files) && ev.From == Server && ev.Record != nil && ev.Record.Encrypted:
+					// The server's records after them too, as
+					// with a wrong secret.
+					if bad {
+						said++
+					}
+					want := (&SecretMismatchError{Side: Server, Secret: keylog.LabelServerHandshakeTrafficSecret, ClientRandom: testdata(t, dir, "caps", "clienthello")[11 : 11+32],
+						Err: &tlscrypt.Error{Reason: tlscrypt.ReasonBadTag}}).Error()
+					if ev.Type != TypeEncryptedRecord || ev.Error != want {
+						t.Errorf("%d altered, frame %d: %s %q, want %q", n, ev.Frame, ev.Type, ev.Error, want)
+					}
+				case ev.Type == TypeEncryptedRecord:
+					t.Errorf("%d altered, frame %d: %s's record not decrypted: %q", n, ev.Frame, ev.From, ev.Error)
+				case ev.From == Server && ev.Record != nil && ev.Record.Encrypted:
+					decrypted++
+				}
+			}
+			if said != n || n < len(files) && decrypted < 3 {
+				t.Errorf("%d altered: %d said, %d of the server's protected records decrypted:\n%s", n, said, decrypted, strings.Join(text, "\n"))
+			}
+			got := strings.Join(text, "\n")
+			if chunk == 0 {
+				whole = got
+			} else if got != whole {
+				t.Errorf("%d altered, fed a byte at a time:\n%s\nwant\n%s", n, got, whole)
+			}
+		}
+	}
+}

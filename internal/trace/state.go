@@ -178,13 +178,13 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		if len(c.pending) > 0 {
 			later = c.pending[1:]
 		}
-		v, next := c.judge(d, m, body, later, force)
+		v, next, altered := c.judge(d, m, body, later, force)
 		if v == verdictWait {
 			d.awaiting = true
 			return false
 		}
 		d.awaiting = false
-		err = c.judged(d, m, body, v, next)
+		err = c.judged(d, m, body, v, next, altered)
 	}
 	if err != nil {
 		fields := field.NewObject("")
