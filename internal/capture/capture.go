@@ -139,7 +139,10 @@ type TCPEvent struct {
 	FromClient bool
 	// Kind is "roles_inferred" (the flow's first step when the capture
 	// holds no SYN of it; Flow.RoleBy says how), "syn", "syn_ack",
-	// "ack", "fin", "rst", "gap", "after_reset" (the first segment
+	// "ack", "fin", "rst", "gap", "keep_alive" (a segment of at most one
+	// byte at the sequence number just before the next of its side,
+	// which is not data: RFC 9293, Section 3.8.4; tshark's "TCP
+	// Keep-Alive"), "after_reset" (the first segment
 	// with data of a connection closed after a reset, ResetLinger after
 	// its last packet: its bytes, and those of the later ones, which
 	// Stats.AfterReset counts, are not decoded), "after_close" (the

@@ -298,7 +298,13 @@ func (rd *reader) process(s *segment) {
 		ev.Kind = "ack"
 		rd.h.TCP(ev)
 	}
-	if len(s.data) > 0 || s.cut > 0 {
+	switch {
+	case keepAlive(d, s):
+		// Not data sent again: a step of its own, as tshark's "TCP
+		// Keep-Alive".
+		ev.Kind = "keep_alive"
+		rd.h.TCP(ev)
+	case len(s.data) > 0 || s.cut > 0:
 		f.seenAck = true
 		rd.data(f, d, fromClient, s)
 	}
@@ -448,6 +454,16 @@ func (rd *reader) afterClose(f *Flow, s *segment) {
 	rd.h.TCP(ev)
 }
 
+// keepAlive reports whether s, a segment of d's side, is a keep-alive (RFC
+// 9293, Section 3.8.4): no SYN, FIN or RST, and at most one byte, at the
+// sequence number just before the next one of the side, which
+// implementations fill with anything (Windows sends a zero) or leave out,
+// to make the peer acknowledge. tshark's rule for "TCP Keep-Alive"
+// (tcp.analysis.keep_alive).
+func keepAlive(d *half, s *segment) bool {
+	return d.started && s.flags&(flagSYN|flagFIN|flagRST) == 0 && len(s.data)+s.cut <= 1 && seqDiff(s.seq, d.next) == -1
+}
+
 // data reassembles one direction: in-order bytes go out at once, attributed
 // to this frame; bytes ahead of a hole wait (bounded) and go out with the
 // frame that fills the hole, or with their own frame when the hole is given
@@ -463,13 +479,6 @@ func (rd *reader) data(f *Flow, d *half, fromClient bool, s *segment) {
 		p.seq++
 	}
 	if diff := seqDiff(p.seq, d.next); diff < 0 {
-		if diff == -1 && len(p.data)+p.cut == 1 && s.flags&(flagSYN|flagFIN|flagRST) == 0 {
-			// A keep-alive (RFC 9293, Section 3.8.4): one byte before
-			// the next, which implementations fill with anything
-			// (Windows sends a zero), to make the peer acknowledge.
-			// Not data sent again, as tshark's "TCP Keep-Alive".
-			return
-		}
 		rd.retransmission(f, d, fromClient, &p, s.ack, s.window, s.flags)
 		if int(-diff) >= len(p.data)+p.cut {
 			return

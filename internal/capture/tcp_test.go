@@ -316,9 +316,59 @@ func TestKeepAliveAndZeroWindowProbe(t *testing.T) {
 	if s := r.streams[1]; s == nil || string(s[0]) != "abcdefgh" {
 		t.Fatalf("client stream %q, want abcdefgh", s)
 	}
-	want := []string{"abcd@4", "e@7", "fgh@9", "fin@10", "fin@11"}
+	want := []string{"abcd@4", "keep_alive@6", "e@7", "fgh@9", "fin@10", "fin@11"}
 	if got := r.log[3:]; !slices.Equal(got, want) {
 		t.Errorf("events %v\nwant   %v", got, want)
+	}
+}
+
+// TestKeepAliveAgainstTshark checks the keep-alive steps of a crafted
+// capture against the segments tshark marks tcp.analysis.keep_alive: of
+// one byte (a zero, or the byte sent before) and of none, from either
+// side, at the sequence number before the next of their side; not a pure
+// acknowledgement, the zero window probe, nor a segment sent again from
+// further back (a retransmission).
+func TestKeepAliveAgainstTshark(t *testing.T) {
+	tlstest.RequirePeer(t, "tshark")
+	pkts := append(slices.Clone(synHandshake),
+		pkt{true, 101, 901, flagACK, "abcd"},  // 4
+		pkt{false, 901, 105, flagACK, ""},     // 5
+		pkt{true, 104, 901, flagACK, "\x00"},  // 6: keep-alive, a zero
+		pkt{false, 901, 105, flagACK, ""},     // 7
+		pkt{true, 104, 901, flagACK, ""},      // 8: keep-alive, no byte
+		pkt{false, 901, 105, flagACK, "wxyz"}, // 9
+		pkt{false, 904, 105, flagACK, "z"},    // 10: keep-alive, the byte sent before
+		pkt{true, 102, 905, flagACK, "bc"},    // 11: retransmission
+		pkt{true, 105, 905, flagACK, "efgh"},  // 12
+		pkt{false, 904, 109, flagACK, ""},     // 13: keep-alive, no byte
+		pkt{true, 109, 905, flagACK | flagFIN, ""},
+		pkt{false, 905, 110, flagACK | flagFIN, ""},
+	)
+	file := writePcap(linkRaw, buildFrames(linkRaw, cliAddr, srvAddr, pkts), binary.LittleEndian, false)
+	path := filepath.Join(t.TempDir(), "keepalive.pcap")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder()
+	if err := Read(bytes.NewReader(file), r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := r.streams[1]; s == nil || string(s[0]) != "abcdefgh" || string(s[1]) != "wxyz" {
+		t.Fatalf("streams %q", s)
+	}
+	var got []string
+	for _, ev := range r.tcp {
+		if ev.Kind == "keep_alive" {
+			got = append(got, strconv.Itoa(ev.Frame))
+		}
+	}
+	out, err := exec.Command("tshark", "-r", path, "-Y", "tcp.analysis.keep_alive", "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(string(out))
+	if !slices.Equal(got, want) || len(want) != 4 {
+		t.Errorf("keep-alives in frames %v, tshark's %v (events %v)", got, want, r.log)
 	}
 }
 

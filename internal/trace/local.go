@@ -61,6 +61,10 @@ const (
 	// connection's retransmissions when it ends.
 	TypeRetransmission        = "retransmission"
 	TypeRetransmissionSummary = "retransmission_summary"
+	// TypeKeepAlive is a keep-alive (RFC 9293, Section 3.8.4): a segment
+	// of at most one byte, not data, at the sequence number just before
+	// the next of its side (tshark's "TCP Keep-Alive").
+	TypeKeepAlive = "keep_alive"
 	// TypeRolesInferred says that a capture holds no SYN of a
 	// connection, so which side is the client was inferred.
 	TypeRolesInferred = "roles_inferred"
