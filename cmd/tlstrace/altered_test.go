@@ -266,7 +266,10 @@ func captureRev(t *testing.T, port int) *revCapture {
 // client's Finished and first line (its second line opens). Each altered
 // record is reported as not authenticated, at its own sequence number,
 // not the key log line blamed, and every other record decrypts. tshark
-// leaves the altered records encrypted too.
+// leaves the altered records encrypted too. Then the TLS 1.3 client's
+// Finished alone is changed, its only record under its key: decrypted
+// without its tag it reads as a Finished, so it is reported altered too,
+// not undecided.
 func TestReadAlteredRecordsInARow(t *testing.T) {
 	tlstest.RequirePeer(t, "openssl", "curl", "dumpcap", "tshark")
 	if testing.Short() {
@@ -345,4 +348,48 @@ func TestReadAlteredRecordsInARow(t *testing.T) {
 		},
 	}
 	checkOracle(t, oracleCase{pcap: altered, keylog: c.keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", c.port), events: events, rules: []oracleRule{afterAltered}})
+
+	// The TLS 1.3 client's Finished alone: its only record under its
+	// handshake traffic secret, the next under its application traffic
+	// secret. Decrypted without its tag it reads as a Finished: the key
+	// is right, and the record altered.
+	pcap, err = os.ReadFile(c.full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fin := nth("0 client", 23, 0)
+	if bytes.Count(pcap, fin[:24]) != 1 {
+		t.Fatal("the client's Finished is not once in the capture")
+	}
+	pcap[bytes.Index(pcap, fin[:24])+5+6] ^= 0x01
+	altered = filepath.Join(c.dir, "altered-finished.pcapng")
+	if err := os.WriteFile(altered, pcap, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	events = runJSON(t, "read", altered, "--keylog", c.keylog, "--json")
+	checkInOrder(t, events)
+	n, decrypted1 := 0, 0
+	for _, ev := range events {
+		switch {
+		case ev.Type == "encrypted_record":
+			n++
+			want := "not authenticated: record 0 of the client (authentication tag mismatch) does not open with its key, though the key is right: decrypted without its tag, the record reads as whole handshake messages (finished)"
+			if ev.Conn != 1 || ev.From != "client" || !strings.HasPrefix(ev.Error, want) {
+				t.Errorf("conn %d frame %d: %s's encrypted record: %q", ev.Conn, ev.Frame, ev.From, ev.Error)
+			}
+		case ev.Conn == 1 && ev.From == "client" && ev.Layer == "tls" && ev.Record != nil && ev.Record.Encrypted:
+			decrypted1++
+		}
+	}
+	if n != 1 || decrypted1 < 3 {
+		t.Errorf("the client's Finished altered: %d records not decrypted (want 1), %d of the client's decrypted", n, decrypted1)
+	}
+	onlyFin := oracleRule{
+		why: "the client's records after its altered Finished are under its application traffic secret, which tlstrace opens; tshark leaves them encrypted",
+		same: func(conn int, got, want oracleStep) bool {
+			return conn == 1 && got.from == "client" && want.kind == "encrypted_record" && got.kind != "encrypted_record" &&
+				got.frame == want.frame && got.from == want.from && outer(got.record) == outer(want.record)
+		},
+	}
+	checkOracle(t, oracleCase{pcap: altered, keylog: c.keylog, decodeAs: fmt.Sprintf("tcp.port==%d,tls", c.port), events: events, rules: []oracleRule{onlyFin}})
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"hash"
 
+	"golang.org/x/crypto/chacha20"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -113,6 +114,7 @@ type Decrypter struct {
 
 	// AEAD suites.
 	aead     cipher.AEAD
+	key      []byte // TLS 1.3: the write key, for Unauthenticated13
 	fixedIV  []byte // the 4-byte salt, or the 12-byte IV XORed with seq
 	xorNonce bool   // nonce = fixedIV XOR seq (TLS 1.3, ChaCha20-Poly1305)
 
@@ -196,7 +198,7 @@ func NewDecrypter13(s *Suite, trafficSecret []byte) (*Decrypter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Decrypter{suite: s, version: VersionTLS13, aead: aead, fixedIV: iv, xorNonce: true}, nil
+	return &Decrypter{suite: s, version: VersionTLS13, aead: aead, key: key, fixedIV: iv, xorNonce: true}, nil
 }
 
 // NewDecrypter12 returns a Decrypter for TLS 1.0, 1.1 or 1.2 records
@@ -389,7 +391,7 @@ func (d *Decrypter) OpenAfterGap(header, payload []byte, skip uint64) (contentTy
 // plaintexts into a buffer of its own (neither d's nor d.Out). It shares
 // d's keys and MAC, so d and the copy must not be used concurrently.
 func (d *Decrypter) Clone() *Decrypter {
-	c := &Decrypter{suite: d.suite, version: d.version, seq: d.seq, aead: d.aead, fixedIV: d.fixedIV, xorNonce: d.xorNonce,
+	c := &Decrypter{suite: d.suite, version: d.version, seq: d.seq, aead: d.aead, key: d.key, fixedIV: d.fixedIV, xorNonce: d.xorNonce,
 		block: d.block, etm: d.etm, mac: d.mac, macKey: d.macKey, ReuseBuffer: true}
 	if d.iv != nil {
 		c.iv = append([]byte(nil), d.iv...)
@@ -469,6 +471,53 @@ func (d *Decrypter) Open(header, payload []byte) (contentType uint8, plaintext [
 
 func (d *Decrypter) errorf(r Reason, format string, args ...any) *Error {
 	return &Error{Reason: r, Seq: d.seq, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Unauthenticated13 decrypts a TLS 1.3 record at the current sequence
+// number without checking its tag, for a record that did not authenticate:
+// the AES-GCM or ChaCha20-Poly1305 keystream XORed with its ciphertext
+// (NIST SP 800-38D, Section 7.1; RFC 8439, Section 2.8). It returns the
+// inner content type and content, the zero padding removed, and ok false
+// for other suites or a plaintext of zeros. What it returns is not
+// authentic: an observer may read its form to tell whether the key is
+// right (a wrong key gives random bytes), never take it for what was sent.
+// The sequence number does not change.
+func (d *Decrypter) Unauthenticated13(payload []byte) (contentType uint8, content []byte, ok bool) {
+	if d.version != VersionTLS13 || d.key == nil || len(payload) < d.aead.Overhead()+1 {
+		return 0, nil, false
+	}
+	ct := payload[:len(payload)-d.aead.Overhead()]
+	nonce := d.xorNonceFor()
+	pt := make([]byte, len(ct))
+	switch d.suite.Cipher {
+	case AESGCM:
+		b, err := aes.NewCipher(d.key)
+		if err != nil {
+			return 0, nil, false
+		}
+		// The first counter block of the plaintext is inc32(J0), J0
+		// being the 96-bit nonce and a counter of 1.
+		ctr := append(append(make([]byte, 0, 16), nonce...), 0, 0, 0, 2)
+		cipher.NewCTR(b, ctr).XORKeyStream(pt, ct)
+	case ChaCha20Poly1305:
+		c, err := chacha20.NewUnauthenticatedCipher(d.key, nonce)
+		if err != nil {
+			return 0, nil, false
+		}
+		// Block 0 gives the Poly1305 key; the plaintext starts at 1.
+		c.SetCounter(1)
+		c.XORKeyStream(pt, ct)
+	default:
+		return 0, nil, false
+	}
+	i := len(pt) - 1
+	for i >= 0 && pt[i] == 0 {
+		i--
+	}
+	if i < 0 {
+		return 0, nil, false
+	}
+	return pt[i], pt[:i], true
 }
 
 // xorNonceFor returns the fixed IV XOR the sequence number, left-padded to

@@ -465,3 +465,50 @@ func TestOpenAfterGapIV(t *testing.T) {
 		}
 	}
 }
+
+// TestUnauthenticated13 checks that a TLS 1.3 record sealed with AES-GCM
+// or ChaCha20-Poly1305, a bit of its ciphertext flipped, does not open,
+// and reads without its tag as its plaintext with that bit flipped;
+// under another key it reads as other bytes; other suites are not read.
+func TestUnauthenticated13(t *testing.T) {
+	for _, id := range []uint16{0x1301, 0x1302, 0x1303, 0x1304} {
+		s := suite(t, id)
+		secret := bytes.Repeat([]byte{byte(id)}, s.PRFHash.Size())
+		e, err := NewEncrypter13(s, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content := []byte("\x14\x00\x00\x04abcd")
+		rec, err := e.Seal(nil, 22, VersionTLS12, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec[5+1] ^= 1
+		d, err := NewDecrypter13(s, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := d.Open(rec[:5], rec[5:]); err == nil {
+			t.Fatalf("%s: the altered record opens", s.Name)
+		}
+		ctype, got, ok := d.Unauthenticated13(rec[5:])
+		if s.Cipher == AESCCM {
+			if ok {
+				t.Errorf("%s: read without its tag", s.Name)
+			}
+			continue
+		}
+		want := bytes.Clone(content)
+		want[1] ^= 1
+		if !ok || ctype != 22 || !bytes.Equal(got, want) || d.Seq() != 0 {
+			t.Errorf("%s: %v %d %x, seq %d; want %x", s.Name, ok, ctype, got, d.Seq(), want)
+		}
+		other, err := NewDecrypter13(s, bytes.Repeat([]byte{0xee}, s.PRFHash.Size()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got, _ := other.Unauthenticated13(rec[5:]); bytes.Equal(got, want) {
+			t.Errorf("%s: another key reads the same bytes", s.Name)
+		}
+	}
+}

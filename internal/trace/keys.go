@@ -196,12 +196,21 @@ type AlteredRecordError struct {
 	// After says that the records after it showed the key right (it had
 	// opened none of the side's records before).
 	After bool
+	// Readable, when no record under the key opened, names the whole
+	// handshake messages the record reads as, decrypted without its tag
+	// with the key (TLS 1.3 AES-GCM and ChaCha20-Poly1305): bytes a key
+	// of another session gives are random, so the key is right.
+	Readable string
 	// Err is why the record did not open; Err.Seq is its sequence
 	// number.
 	Err *tlscrypt.Error
 }
 
 func (e *AlteredRecordError) Error() string {
+	if e.Readable != "" {
+		return fmt.Sprintf("not authenticated: record %d of the %s (%s) does not open with its key, though the key is right: decrypted without its tag, the record reads as whole handshake messages (%s), which a key of another session would not give, so its bytes differ from those that were sent: changed in the capture or on the path (a bad copy, a flipped bit, a middlebox), not a wrong key",
+			e.Err.Seq, e.Side, e.Err.Reason, e.Readable)
+	}
 	which := "that opened the " + e.Side.String() + "'s records before it"
 	if e.After {
 		which = "that opens the " + e.Side.String() + "'s records after it at the sequence numbers after its own"
@@ -290,6 +299,10 @@ const (
 	// verdictUndecided: no record of the side under the key came after
 	// it (the capture ended, or the next key opens the records after).
 	verdictUndecided
+	// verdictReadable: as verdictUndecided, but the record, decrypted
+	// without its tag, reads as whole handshake messages: the key is
+	// right, and the record was altered.
+	verdictReadable
 )
 
 // judge tells why the first record of d under the key of a secret given
@@ -331,7 +344,7 @@ func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []
 					// open either, and none did.
 					return verdictWrong, nil, 0
 				}
-				return verdictUndecided, app, 0
+				return c.undecided(k, body), app, 0
 			}
 		}
 		trial.Skip(pb)
@@ -340,9 +353,51 @@ func (c *Conn) judge(d *direction, m *SecretMismatchError, body []byte, later []
 	case tried == maxLookAhead || final && tried > 0:
 		return verdictWrong, nil, 0
 	case final:
-		return verdictUndecided, nil, 0
+		return c.undecided(k, body), nil, 0
 	}
 	return verdictWait, nil, 0
+}
+
+// undecided is the verdict on the only record of its side under k, which
+// did not open: verdictReadable when, decrypted without its tag, it reads
+// as whole TLS 1.3 handshake messages, which random bytes (a key of
+// another session) would not give, else verdictUndecided.
+func (c *Conn) undecided(k *keyState, body []byte) verdict {
+	if readableHandshake(k, body) != "" {
+		return verdictReadable
+	}
+	return verdictUndecided
+}
+
+// readableHandshake returns the names of the TLS 1.3 handshake messages
+// body reads as, decrypted without its tag under k, when its inner content
+// type is handshake and its content is whole messages of the types a
+// protected record carries, their lengths adding up to it; else "".
+func readableHandshake(k *keyState, body []byte) string {
+	ctype, b, ok := k.d.Unauthenticated13(body)
+	if !ok || wire.ContentType(ctype) != wire.ContentHandshake || len(b) == 0 {
+		return ""
+	}
+	var names []string
+	for len(b) > 0 {
+		if len(b) < wire.HandshakeHeaderLen {
+			return ""
+		}
+		t := wire.HandshakeType(b[0])
+		switch t {
+		case wire.TypeEncryptedExtensions, wire.TypeCertificate, wire.TypeCertificateRequest, wire.TypeCertificateVerify,
+			wire.TypeFinished, wire.TypeNewSessionTicket, wire.TypeEndOfEarlyData, wire.TypeKeyUpdate, wire.TypeCompressedCertificate:
+		default:
+			return ""
+		}
+		n := wire.HandshakeHeaderLen + (int(b[1])<<16 | int(b[2])<<8 | int(b[3]))
+		if n > len(b) {
+			return ""
+		}
+		names = append(names, t.String())
+		b = b[n:]
+	}
+	return strings.Join(names, ", ")
 }
 
 // appAfter returns, for the key of a TLS 1.3 handshake traffic secret, the
@@ -388,13 +443,20 @@ func (c *Conn) judged(d *direction, m *SecretMismatchError, body []byte, v verdi
 		return &AlteredRecordError{Side: d.side, After: true, Err: m.Err}
 	}
 	k.judged = true
+	var err error = &UndecidedRecordError{Mismatch: m}
+	if next != nil {
+		err = &UndecidedRecordError{Mismatch: m, Next: next.name}
+	}
+	if v == verdictReadable {
+		err = &AlteredRecordError{Side: d.side, Readable: readableHandshake(k, body), Err: m.Err}
+	}
 	if next != nil {
 		// The next records open with the application traffic secret.
 		d.next = next
-		return &UndecidedRecordError{Mismatch: m, Next: next.name}
+		return err
 	}
 	d.uncheckedIV = k.d.Skip(body)
-	return &UndecidedRecordError{Mismatch: m}
+	return err
 }
 
 // fromKeyLog says where a TLS 1.3 traffic secret came from.

@@ -111,10 +111,16 @@ func TestRecordFailsAfterOthers(t *testing.T) {
 // next sequence number, the record was altered (AlteredRecordError) and
 // the side's records after it decrypt; when the record is the last under
 // its key, the two causes cannot be told apart (UndecidedRecordError),
-// and the records after it under the next key decrypt. The connection is
+// unless, decrypted without its tag, the record reads as whole handshake
+// messages (the client's Finished: the key is right), and the records
+// after it under the next key decrypt. The connection is
 // fed in one piece, flight by flight, and a byte at a time: the
 // verdict waits for the side's next record, in order.
 func TestAlteredRecord(t *testing.T) {
+	// readable: the record alone under its key, which, decrypted
+	// without its tag, reads as these handshake messages: the key is
+	// right (AES-GCM), and the record was altered.
+	readable := map[string]string{"clientencfinished": "finished"}
 	for _, tc := range []struct {
 		dir     string
 		flights []flight
@@ -184,9 +190,12 @@ func TestAlteredRecord(t *testing.T) {
 				reason = tlscrypt.ReasonBadMAC
 			}
 			var want string
-			if tc.altered {
+			switch {
+			case tc.altered:
 				want = (&AlteredRecordError{Side: tc.side, After: true, Err: &tlscrypt.Error{Reason: reason}}).Error()
-			} else {
+			case readable[tc.file] != "":
+				want = (&AlteredRecordError{Side: tc.side, Readable: readable[tc.file], Err: &tlscrypt.Error{Reason: reason}}).Error()
+			default:
 				want = (&UndecidedRecordError{Next: tc.next, Mismatch: &SecretMismatchError{Side: tc.side, Secret: tc.secret,
 					ClientRandom: testdata(t, tc.dir, "caps", "clienthello")[11 : 11+32], Err: &tlscrypt.Error{Reason: reason}}}).Error()
 			}
@@ -282,6 +291,62 @@ func TestAlteredRecordsInARow(t *testing.T) {
 			} else if got != whole {
 				t.Errorf("%d altered, fed a byte at a time:\n%s\nwant\n%s", n, got, whole)
 			}
+		}
+	}
+}
+
+// TestAlteredFlightInOneRecord seals the server's handshake flight of the
+// Illustrated TLS 1.3 connection in one record (an EncryptedExtensions and
+// a Finished), a byte of its ciphertext changed: the only record of the
+// server under its handshake traffic secret, the next under its
+// application traffic secret. Decrypted without its tag it reads as those
+// two messages, so it is reported altered, not undecided, and the
+// server's records after it decrypt. Under another secret the same record
+// reads as random bytes, and the key log line stays in doubt.
+func TestAlteredFlightInOneRecord(t *testing.T) {
+	dir := "illustrated-tls13"
+	flight := append([]byte{8, 0, 0, 2, 0, 0, 20, 0, 0, 48}, bytes.Repeat([]byte{0x42}, 48)...)
+	for _, right := range []bool{true, false} {
+		secret := logSecret(t, dir, "SERVER_HANDSHAKE_TRAFFIC_SECRET")
+		if !right {
+			secret = bytes.Clone(secret)
+			secret[0] ^= 1
+		}
+		rec := sealOversized(t, secret, 0, flight, 22, 0)
+		rec[5+20] ^= 0x10 // in the Finished's verify_data
+		var events []*Event
+		s := NewSession(time.Unix(0, 0), loadKeys(t, dir), func(ev *Event) { events = append(events, ev.Clone()) })
+		c := s.NewConn(1, false)
+		for i, f := range illustrated13 {
+			b := testdata(t, dir, "caps", f.file)
+			switch f.file {
+			case "serverencextensions":
+				b = rec
+			case "serverenccert", "serverenccertverify", "serverencfinished":
+				continue
+			}
+			c.Feed(f.from, Stamp{Frame: i + 1}, b)
+		}
+		c.Close()
+		var bad *Event
+		decrypted := 0
+		for _, ev := range events {
+			switch {
+			case ev.From == Server && ev.Type == TypeEncryptedRecord && bad == nil:
+				bad = ev
+			case ev.From == Server && ev.Type == TypeEncryptedRecord:
+				t.Errorf("right %v: another server record not decrypted: %q", right, ev.Error)
+			case ev.From == Server && ev.Record != nil && ev.Record.Encrypted:
+				decrypted++
+			}
+		}
+		want := (&AlteredRecordError{Side: Server, Readable: "encrypted_extensions, finished", Err: &tlscrypt.Error{Reason: tlscrypt.ReasonBadTag}}).Error()
+		if !right {
+			want = (&UndecidedRecordError{Next: keylog.LabelServerTrafficSecret0, Mismatch: &SecretMismatchError{Side: Server, Secret: keylog.LabelServerHandshakeTrafficSecret,
+				ClientRandom: testdata(t, dir, "caps", "clienthello")[11 : 11+32], Err: &tlscrypt.Error{Reason: tlscrypt.ReasonBadTag}}}).Error()
+		}
+		if bad == nil || bad.Error != want || decrypted != 3 {
+			t.Errorf("right %v: %+v, %d of the server's records after it decrypted; want %q", right, bad, decrypted, want)
 		}
 	}
 }
