@@ -12,10 +12,7 @@ import (
 	"net"
 	"time"
 
-	"golang.org/x/crypto/ocsp"
-
 	"github.com/tlstrace/tlstrace/internal/chain"
-	"github.com/tlstrace/tlstrace/internal/dn"
 	"github.com/tlstrace/tlstrace/internal/failure"
 	"github.com/tlstrace/tlstrace/internal/handshake"
 	"github.com/tlstrace/tlstrace/internal/source"
@@ -305,126 +302,28 @@ func checkPin(p *trace.Verify, leaf *x509.Certificate, pins []string) error {
 }
 
 // checkOCSP checks a stapled OCSP response (RFC 6960) against the leaf
-// (certs[0], certs the chain the server sent) and its issuer, which must
-// have signed it (itself or through a delegated responder it certified),
-// at the time at (zero: now), the time its chain is judged at: the
-// responder's certificate and the response's own times are held to it. A
-// revoked status fails, whatever the response's times (the issuer said
-// so, and a revocation is not taken back), unless at is given and the
-// revocation is dated after it: the certificate was not revoked then.
+// (certs[0], certs the chain the server sent) and its issuer, at the time
+// at (zero: now), the time its chain is judged at, as chain.JudgeStaple
+// judges it, and sets p.OCSP to its status. A revoked status fails (not
+// one dated after a given at: the certificate was not revoked then).
 // When required names the setting that requires a response
-// (TLSOptions.CertStatus, in the user's words), so do no response, an
-// invalid one, one out of its time window (as curl judges it), an
-// unknown status, and an issuer the server did not send (curl looks for
-// it in the chain sent only).
+// (TLSOptions.CertStatus, in the user's words), so do no response and
+// any other that is not good, judged as curl judges it: invalid, out of
+// its time window, unknown, or with an issuer the server did not send
+// (curl looks for it in the chain sent only).
 func checkOCSP(p *trace.Verify, raw []byte, certs []*x509.Certificate, issuer *x509.Certificate, required string, at time.Time) error {
-	leaf := certs[0]
-	soft := func(err error) error {
-		if required != "" {
-			return err
-		}
-		return nil
-	}
 	if len(raw) == 0 {
 		p.OCSP = "none stapled"
-		return soft(&Error{Step: StepVerify, Err: fmt.Errorf("the server stapled no OCSP response (%s asks for one)", required),
-			Hint: "enable OCSP stapling on the server, or stop asking for a stapled response", Advice: AdviseCertStatus})
-	}
-	if issuer == nil {
-		p.OCSP = "not checked: the issuer is unknown"
-		return soft(stepErr(StepVerify, errors.New("cannot check the stapled OCSP response: the issuer of the certificate is unknown"),
-			"the server must send the intermediate certificate that issued its certificate along with it"))
-	}
-	now := at
-	if now.IsZero() {
-		now = time.Now()
-	}
-	resp, err := chain.ParseStaple(raw, leaf, issuer, now)
-	if err != nil {
-		p.OCSP = "invalid"
-		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is invalid: %w", err), stapleHint(err)))
-	}
-	if resp.Status == ocsp.Revoked && !at.IsZero() && resp.RevokedAt.After(at) {
-		// The issuer's word holds, and it says the certificate was good
-		// until then.
-		p.OCSP = "revoked after the time"
-		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response says the certificate %q was revoked on %s, after the time the chain is judged at (%s): it was not revoked then",
-			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)),
-			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)"))
-	}
-	if resp.Status == ocsp.Revoked {
-		p.OCSP = "revoked"
-		reason := ""
-		if r, ok := revocationReasons[resp.RevocationReason]; ok && resp.RevocationReason != ocsp.Unspecified {
-			reason = ", reason " + r
+		if required == "" {
+			return nil
 		}
-		return stepErr(StepVerify, fmt.Errorf("the certificate %q was revoked on %s%s: the OCSP response the server stapled says so, signed by its issuer %q",
-			dn.Subject(leaf), resp.RevokedAt.UTC().Format(time.RFC3339), reason, dn.Subject(issuer)),
-			"the server's operator must replace the certificate with a new one (and a new key, if it was compromised)")
+		return &Error{Step: StepVerify, Err: fmt.Errorf("the server stapled no OCSP response (%s asks for one)", required),
+			Hint: "enable OCSP stapling on the server, or stop asking for a stapled response", Advice: AdviseCertStatus}
 	}
-	if required != "" && chain.IssuerSent(certs) == nil {
-		// curl (Curl_ossl_verifystatus) makes the CertID it looks the
-		// certificate up by with the first certificate of the chain the
-		// server sent that issued it (X509_check_issued), and fails
-		// when there is none, even when the issuer is a trusted root:
-		// a client that requires a response is refused so.
-		p.OCSP = "not checked: the issuer was not sent"
-		return stepErr(StepVerify, fmt.Errorf("the stapled OCSP response cannot be checked as curl checks a response it requires: the server did not send the certificate of the issuer %q, and curl looks for the issuer, which the response must name with the certificate, only among the certificates the server sent, not among the trusted ones",
-			dn.Subject(issuer)),
-			fmt.Sprintf("the server must send the certificate of its issuer %q after its own, even when clients trust it as a root, for a client that checks the stapled response to find it (nginx ssl_certificate and Apache SSLCertificateFile: the certificate followed by its issuer's)", dn.Subject(issuer)))
-	}
-	status := "good"
-	if resp.Status != ocsp.Good {
-		status = "unknown"
-	}
-	if err := chain.CheckStapleTimes(resp, now); err != nil {
-		var se *chain.StapleError
-		switch errors.As(err, &se); {
-		case se != nil && se.Problem == chain.StapleStale:
-			p.OCSP = status + " but stale"
-		case se != nil && se.Problem == chain.StapleNotYetValid:
-			p.OCSP = status + " but not yet valid"
-		default:
-			p.OCSP = "invalid"
-		}
-		return soft(stepErr(StepVerify, fmt.Errorf("the stapled OCSP response is not usable: %w", err), stapleHint(err)))
-	}
-	p.OCSP = status
-	if resp.Status == ocsp.Good {
+	v := chain.JudgeStaple(raw, certs, issuer, at, required != "")
+	p.OCSP = v.Status
+	if v.Err == nil || !v.Revoked && required == "" {
 		return nil
 	}
-	return soft(stepErr(StepVerify, errors.New("the stapled OCSP response says the certificate's status is unknown: the responder does not know it"),
-		"the server must staple the response its issuer's OCSP responder gives for the certificate it sends (one for another certificate says unknown; a new certificate may be unknown to the responder for a while)"))
-}
-
-// stapleHint is the fix for a stapled response chain refuses (a
-// *chain.StapleError).
-func stapleHint(err error) string {
-	var se *chain.StapleError
-	if !errors.As(err, &se) {
-		return ""
-	}
-	switch se.Problem {
-	case chain.StapleMalformed:
-		return "the server must staple a well-formed OCSP response for the certificate it sends: check what its stapling serves (a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, may be broken or for another certificate)"
-	case chain.StapleOtherCertificate:
-		return "the server must staple the response its issuer's OCSP responder gives for the certificate it sends, asked about it alone with a SHA-1 CertID (as nginx, Apache and openssl ocsp ask by default): check what its stapling serves (a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, may be about another certificate, or another issuer's with the same serial)"
-	case chain.StapleSigner:
-		return "the server must staple a response signed by its certificate's issuer or by a responder the issuer certified for OCSP signing: fetch it from the responder the certificate names (openssl x509 -noout -ocsp_uri), not from another CA's"
-	case chain.StapleResponderValidity:
-		return "the CA must renew its OCSP responder's certificate (or this machine's clock is wrong), and the server must then staple a fresh response signed with it"
-	case chain.StapleNotYetValid:
-		return "check the clocks: this machine's, and the OCSP responder's, which dated the response ahead of it"
-	case chain.StapleStale:
-		return "the server must staple a fresh response: check its OCSP stapling refresh (nginx ssl_stapling and the resolver it needs to reach the responder, Apache SSLUseStapling; a response file, as given to nginx ssl_stapling_file or openssl s_server -status_file, is served until it is replaced), and this machine's clock"
-	}
-	return ""
-}
-
-// revocationReasons name the CRLReason codes (RFC 5280, Section 5.3.1).
-var revocationReasons = map[int]string{
-	ocsp.Unspecified: "unspecified", ocsp.KeyCompromise: "keyCompromise", ocsp.CACompromise: "cACompromise",
-	ocsp.AffiliationChanged: "affiliationChanged", ocsp.Superseded: "superseded", ocsp.CessationOfOperation: "cessationOfOperation",
-	ocsp.CertificateHold: "certificateHold", ocsp.RemoveFromCRL: "removeFromCRL", ocsp.PrivilegeWithdrawn: "privilegeWithdrawn",
-	ocsp.AACompromise: "aACompromise",
+	return stepErr(StepVerify, v.Err, v.Fix)
 }

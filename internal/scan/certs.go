@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
@@ -131,6 +132,13 @@ func certFindings(r *Result) []Finding {
 				out = append(out, finding(Critical, "revoked", "the "+cc.KeyType+" certificate is revoked",
 					fmt.Sprintf("the OCSP response the server staples, signed for its issuer %q, says %s was %s", dn.Subject(st.Issuer), dn.Subject(leaf), st.Text),
 					"replace the certificate with a new one (and a new key, if it was compromised)"))
+			case st.IssuerNotSent:
+				// Firefox finds the issuer among the roots: only
+				// the clients that check the response as curl does
+				// refuse it, must-staple or not.
+				out = append(out, finding(Low, "bad-staple", "the "+cc.KeyType+" chain's stapled OCSP response cannot be checked: the server does not send the leaf's issuer",
+					fmt.Sprintf("the server sends %s without the certificate of its issuer %q, and curl checking the certificate status, like other clients that check the stapled OCSP response with OpenSSL, looks for the issuer, which the response names with the certificate, only among the certificates the server sent, not among the trusted ones: it refuses the connection", dn.Subject(leaf), dn.Subject(st.Issuer)),
+					st.Fix))
 			case st.Refused:
 				// Low, unless the certificate asks its clients to
 				// require a good staple (must-staple): then they
@@ -141,7 +149,7 @@ func certFindings(r *Result) []Finding {
 				}
 				out = append(out, finding(sev, "bad-staple", "the "+cc.KeyType+" chain's stapled OCSP response is not a good one",
 					fmt.Sprintf("the OCSP response the server staples for %s is %s: %s", dn.Subject(leaf), st.Text, who),
-					"have the server fetch a fresh response from the CA's responder and staple that (nginx: ssl_stapling on with a resolver; Apache: SSLUseStapling), rather than a file that is not renewed"))
+					cmp.Or(st.Fix, "have the server fetch a fresh response from the CA's responder and staple that (nginx: ssl_stapling on with a resolver; Apache: SSLUseStapling), rather than a file that is not renewed")))
 			}
 		}
 		for _, w := range cc.Verdict.Warnings {

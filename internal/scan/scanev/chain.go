@@ -2,13 +2,11 @@ package scanev
 
 import (
 	"crypto/x509"
-	"errors"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/chain"
 	"github.com/tlstrace/tlstrace/internal/field"
 	"github.com/tlstrace/tlstrace/internal/wire"
-	"golang.org/x/crypto/ocsp"
 )
 
 // CertChain is a certificate chain the server sent for one kind of key,
@@ -75,21 +73,34 @@ type Staple struct {
 	Revoked bool
 	// Refused reports whether a client that requires a good response
 	// (curl --cert-status, a must-staple certificate) refuses it though
-	// it does not say revoked: invalid, unknown, stale or not yet valid.
+	// it does not say revoked: invalid, unknown, stale or not yet valid,
+	// or (IssuerNotSent) about a leaf whose issuer the server did not
+	// send.
 	Refused bool
+	// IssuerNotSent reports whether it is refused because the server
+	// sent the leaf without its issuer: curl, and clients that check it
+	// as curl does with OpenSSL, look for the issuer among the
+	// certificates the server sent only.
+	IssuerNotSent bool
 	// Text says the status ("good", "revoked on …", "invalid: …").
 	Text string
+	// Cause and Fix say why a client that requires a good response
+	// refuses it, and what the server's operator must do ("" when it is
+	// good).
+	Cause, Fix string
 	// Issuer is the leaf's issuer the response was checked against, nil
 	// when none was found.
 	Issuer *x509.Certificate
 }
 
 // StapleStatus reads the stapled response against the leaf and its
-// issuer (RFC 6960: the issuer signs it, itself or through a responder
-// it certified). The issuer is the one the verifier's path gives the leaf
-// (from the chain, the trusted roots or the system's), else the chain's
-// second certificate: a server may send its leaf alone when the issuer
-// is a root.
+// issuer as a client that requires a good response judges it
+// (chain.JudgeStaple, as curl --cert-status: RFC 6960, the issuer signs
+// it, itself or through a responder it certified; the issuer must be
+// among the certificates the server sent). The issuer is the one the
+// verifier's path gives the leaf (from the chain, the trusted roots or
+// the system's), else the chain's second certificate: a response saying
+// revoked is read with it even when the server sent the leaf alone.
 func (p *CertChain) StapleStatus() Staple {
 	if len(p.Certs) == 0 {
 		return Staple{Text: "not checked: no leaf"}
@@ -103,33 +114,21 @@ func (p *CertChain) StapleStatus() Staple {
 	if issuer == nil {
 		return Staple{Text: "not checked: the leaf's issuer is neither in the chain nor among the trusted roots"}
 	}
-	at := time.Now()
-	if v := p.Verdict; v != nil && !v.At.IsZero() {
+	var at time.Time
+	if v := p.Verdict; v != nil {
 		at = v.At
 	}
-	resp, err := chain.ParseStaple(p.Staple, p.Certs[0], issuer, at)
-	if err != nil {
-		return Staple{Refused: true, Text: "invalid: " + err.Error(), Issuer: issuer}
+	j := chain.JudgeStaple(p.Staple, p.Certs, issuer, at, true)
+	st := Staple{Revoked: j.Revoked, Refused: !j.Revoked && j.Err != nil, IssuerNotSent: j.Status == chain.StapleIssuerNotSent, Text: j.Status, Issuer: issuer}
+	if j.Err != nil {
+		st.Cause, st.Fix = j.Err.Error(), j.Fix
 	}
-	if resp.Status == ocsp.Revoked {
+	switch {
+	case j.Revoked:
 		// Whatever its times, as the client judges it.
-		return Staple{Revoked: true, Text: "revoked on " + resp.RevokedAt.UTC().Format(time.RFC3339), Issuer: issuer}
+		st.Text = "revoked on " + j.Response.RevokedAt.UTC().Format(time.RFC3339)
+	case j.Problem != nil:
+		st.Text += ": " + j.Problem.Error()
 	}
-	status := "good"
-	if resp.Status != ocsp.Good {
-		status = "unknown"
-	}
-	if err := chain.CheckStapleTimes(resp, at); err != nil {
-		var se *chain.StapleError
-		switch errors.As(err, &se); {
-		case se != nil && se.Problem == chain.StapleStale:
-			status += " but stale: "
-		case se != nil && se.Problem == chain.StapleNotYetValid:
-			status += " but not yet valid: "
-		default:
-			status = "invalid: "
-		}
-		return Staple{Refused: true, Text: status + err.Error(), Issuer: issuer}
-	}
-	return Staple{Refused: status != "good", Text: status, Issuer: issuer}
+	return st
 }
