@@ -176,6 +176,35 @@ type htmlVerdict struct {
 	// all the same (Verify.Insecure).
 	Insecure         bool
 	Name, Cause, Fix string
+	// OCSP is the server's stapled OCSP response as the verdict judges
+	// it (trace.Verdict's OCSP), nil when it says nothing of one.
+	OCSP *htmlOCSP
+}
+
+// htmlOCSP is a stapled OCSP response's status in a verdict, with why it
+// is not good and the fix; Class is its look: ok (good), bad (revoked),
+// mut (none stapled) or warn (one a client that requires a good response
+// refuses).
+type htmlOCSP struct {
+	Status, Class, Cause, Fix string
+}
+
+// newOCSP returns the stapled OCSP response of a Verdict event, nil when
+// it has none.
+func newOCSP(p *trace.Verdict) *htmlOCSP {
+	if p.OCSP == "" {
+		return nil
+	}
+	o := &htmlOCSP{Status: p.OCSP, Class: "warn", Cause: p.OCSPCause, Fix: p.OCSPFix}
+	switch p.OCSP {
+	case "good":
+		o.Class = "ok"
+	case "revoked":
+		o.Class = "bad"
+	case "none stapled":
+		o.Class = "mut"
+	}
+	return o
 }
 
 // Verdicts of trace.Verify.Verdict.
@@ -460,6 +489,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		c.Links = append(c.Links, &l)
 	case *trace.Verdict:
 		c.Verdict = newVerdict(p.Valid, p.Name, p.Cause, p.Fix)
+		c.Verdict.OCSP = newOCSP(p)
 		c.verdictOfVerify = false
 		c.Chain = chainWord(p.Valid)
 		if !p.Valid {

@@ -224,14 +224,23 @@ func TestHTMLPacked(t *testing.T) {
 // connections that have them; the page is pinned.
 func TestHTMLChainWarnings(t *testing.T) {
 	w := trace.Warning{Cause: "the leaf is valid for 500 days", Fix: "issue it for at most 398 days"}
+	// The verdicts of verify URL say the stapled OCSP response as
+	// --cert-status judges it: good, none, or one it refuses, with why.
+	ocsps := []*trace.Verdict{
+		{OCSP: "good"},
+		{OCSP: "good but stale", OCSPCause: "the stapled OCSP response is not usable: it is out of date", OCSPFix: "the server must staple a fresh response"},
+		{OCSP: "none stapled"},
+	}
 	var events []*trace.Event
 	for conn := 1; conn <= 3; conn++ {
 		v := &trace.Verify{Host: "a.test", Trusted: true, Verdict: "trusted"}
 		if conn != 2 {
 			v.Warnings = []trace.Warning{w}
 		}
+		verdict := ocsps[conn-1]
+		verdict.Valid, verdict.Name = true, "a.test"
 		events = append(events, trace.NewEvent(conn, trace.Local, &trace.Link{Subject: "CN=a.test", Role: "leaf"}),
-			trace.NewEvent(conn, trace.Local, v), trace.NewEvent(conn, trace.Local, &trace.Verdict{Valid: true, Name: "a.test"}))
+			trace.NewEvent(conn, trace.Local, v), trace.NewEvent(conn, trace.Local, verdict))
 	}
 	page := renderHTML(t, "warnings", events)
 	golden.Check(t, filepath.Join("testdata", "golden", "warnings.html"), []byte(page))
@@ -245,6 +254,9 @@ func TestHTMLChainWarnings(t *testing.T) {
 <ul class="warns">
 <li>⚠ the leaf is valid for 500 days<span class="fix">fix: issue it for at most 398 days</span></li>
 </ul>`,
+		`<p class="ok">stapled OCSP response: good</p>`,
+		`<p class="warn">stapled OCSP response: good but stale: the stapled OCSP response is not usable: it is out of date<span class="fix">fix: the server must staple a fresh response</span></p>`,
+		`<p class="mut">stapled OCSP response: none stapled</p>`,
 	} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the report lacks %s", s)
