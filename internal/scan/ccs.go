@@ -2,14 +2,11 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -115,13 +112,13 @@ func readCCSReply(rr *recordReader) ccsReply {
 
 // ended records the error that ended the reply.
 func (r *ccsReply) ended(err error) {
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	switch ce := connEnd(err); {
+	case timedOut(err):
 		r.timedOut = true
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		r.closed = true
-	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+	case ce != nil && ce.reset:
 		r.reset = true
+	case ce != nil:
+		r.closed = true
 	default:
 		r.err = err
 	}
@@ -142,7 +139,7 @@ func (r ccsReply) String() string {
 	case r.timedOut:
 		s = "said nothing"
 	case r.err != nil:
-		s = "failed the connection (" + r.err.Error() + ")"
+		s = "gave no answer before the connection failed (" + failedWords(r.err) + ")"
 	default:
 		s = "said nothing"
 	}
@@ -228,10 +225,10 @@ func scanCCSInjection(ctx context.Context, r *Result, p *prober) *Feature {
 			return readFailure(err)
 		}
 		a := readAnswer(conn, h)
-		if a.outcome != Accepted || !a.done {
-			if a.outcome == Accepted {
-				a = answer{outcome: Refused, err: errors.New("the server's first flight did not end with a ServerHelloDone")}
-			}
+		if a.outcome == Accepted && !a.done {
+			return flightCut(a)
+		}
+		if a.outcome != Accepted {
 			return a
 		}
 		wait = max(3*time.Since(start), ccsLeastWait)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"syscall"
 
@@ -77,7 +78,7 @@ func engineFailure(err error, received int) (a answer, ours bool) {
 }
 
 // endWords says err as the wire showed it when it is the connection's
-// end or a time-out, and in its own words otherwise.
+// end or a time-out, and as failedWords says it otherwise.
 func endWords(err error) string {
 	if ce := connEnd(err); ce != nil {
 		return ce.Error()
@@ -85,5 +86,65 @@ func endWords(err error) string {
 	if timedOut(err) {
 		return "no answer in time"
 	}
+	return failedWords(err)
+}
+
+// failedWords says an error of the network that is neither the server's
+// end of the connection nor a time-out: the system's word for it (a
+// syscall.Errno: "no route to host", "connection refused"), without Go's
+// account of the connection ("read tcp 127.0.0.1:…->…"); another error
+// in its own words.
+func failedWords(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
 	return err.Error()
+}
+
+// connectError is a TCP connection to the server that could not be made,
+// said as the network answered the SYN, read from typed errors.
+type connectError struct {
+	err error
+}
+
+func (e *connectError) Error() string {
+	var dns *net.DNSError
+	switch {
+	case errors.Is(e.err, syscall.ECONNREFUSED):
+		return "the connection was refused: a TCP RST answered its SYN (nothing listens on the port, or a firewall rejects it)"
+	case errors.Is(e.err, syscall.EHOSTUNREACH):
+		return "the connection could not be made: the host is unreachable (no route to it)"
+	case errors.Is(e.err, syscall.ENETUNREACH):
+		return "the connection could not be made: the network is unreachable (no route to the address)"
+	case errors.As(e.err, &dns) && dns.IsNotFound:
+		return fmt.Sprintf("the connection could not be made: the name %s has no address", dns.Name)
+	case errors.As(e.err, &dns) && dns.IsTimeout:
+		return fmt.Sprintf("the connection could not be made: the DNS lookup of %s got no answer in time", dns.Name)
+	case errors.As(e.err, &dns):
+		return fmt.Sprintf("the connection could not be made: the DNS lookup of %s failed (%s)", dns.Name, dns.Err)
+	case timedOut(e.err):
+		return "the connection could not be made in time: nothing answered its SYN"
+	}
+	return "the connection could not be made: " + failedWords(e.err)
+}
+
+func (e *connectError) Unwrap() error { return e.err }
+
+// flightCut is the answer of a probe that read on to the ServerHelloDone
+// and did not get it (a, accepted, not done): the server's end of the
+// connection or the time run out before it, when either stopped the
+// reading (a.end), else a flight that went on without one.
+func flightCut(a answer) answer {
+	const before = "before the ServerHelloDone that ends its first flight"
+	switch {
+	case a.end == nil:
+		return answer{outcome: Refused, err: errors.New("the server's first flight did not end with a ServerHelloDone")}
+	case timedOut(a.end):
+		return answer{outcome: TimedOut, err: fmt.Errorf("the server said nothing more within the probe's time %s", before)}
+	}
+	if ce := connEnd(a.end); ce != nil {
+		return answer{outcome: Refused, err: fmt.Errorf("%w %s", ce, before)}
+	}
+	return answer{outcome: Refused, err: fmt.Errorf("the connection failed %s: %s", before, failedWords(a.end))}
 }

@@ -3,10 +3,13 @@ package scan
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,7 +20,7 @@ import (
 
 // goErrorWords are pieces of Go's error text that a feature line or a
 // version's reason must not show: what happened is said from the wire.
-var goErrorWords = []string{"read tcp", "write tcp", "by peer", "i/o timeout", "deadline exceeded", "broken pipe"}
+var goErrorWords = []string{"read tcp", "write tcp", "dial tcp", "by peer", "i/o timeout", "deadline exceeded", "broken pipe"}
 
 func goWords(s string) bool {
 	for _, w := range goErrorWords {
@@ -31,13 +34,22 @@ func goWords(s string) bool {
 // TestLabResetWords: the lab's reset answers every hello with a
 // ServerHello and then resets the connection (RST). The features whose
 // full handshakes it cuts say that the server reset the connection, not
-// that it closed it, nor Go's "connection reset by peer" with the ports.
+// that it closed it, nor Go's "connection reset by peer" with the ports;
+// heartbleed and ccs_injection, whose probes read on to the
+// ServerHelloDone, say it reset the connection before it, not that its
+// first flight did not end with one.
 func TestLabResetWords(t *testing.T) {
 	r := labScan(t, "reset", 5*time.Second)
 	for _, name := range []string{"session_id_resumption", "ticket_resumption", "client_renegotiation", "hsts"} {
 		f := r.Feature(name)
 		if f == nil || !strings.Contains(f.Detail, "the server reset the connection") {
 			t.Errorf("%s: %+v, want the server reset the connection", name, f)
+		}
+	}
+	for _, name := range []string{"heartbleed", "ccs_injection"} {
+		f := r.Feature(name)
+		if f == nil || f.Known || !strings.HasSuffix(f.Detail, ": the server reset the connection before the ServerHelloDone that ends its first flight") {
+			t.Errorf("%s: %+v, want not known: the server reset the connection before the ServerHelloDone", name, f)
 		}
 	}
 	for _, f := range r.Features {
@@ -113,5 +125,73 @@ func TestRenegotiationResetWords(t *testing.T) {
 	f := scanRenegotiation(context.Background(), r, p, &Options{})
 	if f == nil || !f.Known || f.Supported || !strings.Contains(f.Detail, "the server reset the connection when a ClientHello was sent") {
 		t.Errorf("client_renegotiation %+v, want known, refused: the server reset the connection", f)
+	}
+}
+
+// TestScanClosedPort: a scan of a port nothing listens on (the kernel
+// answers the SYN with a RST, as a plain dial to it shows: ECONNREFUSED)
+// is unreachable, said as the network answered, not in Go's words with
+// the address; the error still wraps ECONNREFUSED.
+func TestScanClosedPort(t *testing.T) {
+	var addr string
+	for port := 45900; port < 46000 && addr == ""; port++ {
+		a := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if l, err := net.Listen("tcp", a); err == nil {
+			l.Close()
+			addr = a
+		}
+	}
+	if addr == "" {
+		t.Fatal("no free port from 45900")
+	}
+	if c, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("dial %s: %v, want connection refused", addr, err)
+	}
+	_, err := Scan(context.Background(), Options{Addr: addr, Timeout: 2 * time.Second})
+	const want = ": the connection was refused: a TCP RST answered its SYN (nothing listens on the port, or a firewall rejects it)"
+	if !errors.Is(err, ErrUnreachable) || !errors.Is(err, syscall.ECONNREFUSED) || !strings.HasSuffix(err.Error(), want) || goWords(err.Error()) {
+		t.Errorf("scan: %v, want unreachable%s", err, want)
+	}
+}
+
+// TestUnexpectedEndWords: an error the heartbleed and CCS injection
+// probes do not expect (no route to the host, once connected) is said in
+// the system's words, without Go's account of the connection; a TCP
+// time-out (ETIMEDOUT) is a time-out.
+func TestUnexpectedEndWords(t *testing.T) {
+	opErr := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 45001},
+			Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 443}, Err: os.NewSyscallError("read", errno)}
+	}
+	unreachable := opErr(syscall.EHOSTUNREACH)
+	if got := (bleedAnswer{}).ended(unreachable); got.end != "the connection then failed: no route to host" || got.timedOut {
+		t.Errorf("heartbleed: %+v", got)
+	}
+	var r ccsReply
+	r.ended(unreachable)
+	if got := r.String(); got != "gave no answer before the connection failed (no route to host)" {
+		t.Errorf("ccs: %q", got)
+	}
+	if a := readFailure(unreachable); a.outcome != Refused || a.err.Error() != "the connection failed: no route to host" {
+		t.Errorf("readFailure: %s %v", a.outcome, a.err)
+	}
+	timeout := opErr(syscall.ETIMEDOUT)
+	if got := (bleedAnswer{}).ended(timeout); !got.timedOut {
+		t.Errorf("heartbleed, ETIMEDOUT: %+v", got)
+	}
+	r = ccsReply{}
+	r.ended(timeout)
+	if !r.timedOut {
+		t.Errorf("ccs, ETIMEDOUT: %+v", r)
+	}
+	if cut := flightCut(answer{outcome: Accepted, end: os.ErrDeadlineExceeded}); cut.outcome != TimedOut || cut.err.Error() != "the server said nothing more within the probe's time before the ServerHelloDone that ends its first flight" {
+		t.Errorf("flightCut, time-out: %s %v", cut.outcome, cut.err)
+	}
+	cut := flightCut(answer{outcome: Accepted, end: opErr(syscall.EHOSTUNREACH)})
+	if cut.outcome != Refused || cut.err.Error() != "the connection failed before the ServerHelloDone that ends its first flight: no route to host" {
+		t.Errorf("flightCut: %s %v", cut.outcome, cut.err)
 	}
 }

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"slices"
 
 	"github.com/tlstrace/tlstrace/internal/wire"
@@ -110,16 +108,16 @@ func readHeartbeats(conn io.Reader) bleedAnswer {
 }
 
 func (a bleedAnswer) ended(err error) bleedAnswer {
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	switch ce := connEnd(err); {
+	case timedOut(err):
 		a.timedOut = true
 		a.end = "it said nothing more within the probe's time"
-	case connEnd(err) != nil && connEnd(err).reset:
+	case ce != nil && ce.reset:
 		a.end = "it then reset the connection"
-	case connEnd(err) != nil:
+	case ce != nil:
 		a.end = "it then closed the connection"
 	default:
-		a.end = "the connection then failed: " + err.Error()
+		a.end = "the connection then failed: " + failedWords(err)
 	}
 	return a
 }
@@ -153,10 +151,10 @@ func scanHeartbleed(ctx context.Context, r *Result, p *prober) *Feature {
 			return readFailure(err)
 		}
 		a := readAnswer(conn, h)
-		if a.outcome != Accepted || !a.done {
-			if a.outcome == Accepted {
-				a = answer{outcome: Refused, err: errors.New("the server's first flight did not end with a ServerHelloDone")}
-			}
+		if a.outcome == Accepted && !a.done {
+			return flightCut(a)
+		}
+		if a.outcome != Accepted {
 			return a
 		}
 		negotiated = slices.ContainsFunc(a.hello.Extensions, func(e wire.Extension) bool { return e.Type == extHeartbeat })

@@ -80,6 +80,10 @@ type answer struct {
 	keyExchange *wire.Signed
 	// done is set when the probe read on to the ServerHelloDone.
 	done bool
+	// end is the error that stopped the reading after the ServerHello
+	// (the server's end of the connection, a time-out), nil when the
+	// probe read all it asked for or stopped at a message.
+	end error
 }
 
 // version returns the version the server chose.
@@ -299,10 +303,10 @@ func (p *prober) withDeadline(ctx context.Context, fn func(net.Conn, time.Time) 
 	defer cancel()
 	conn, err := p.dialer.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return answer{outcome: TimedOut, err: fmt.Errorf("connect: %w", err)}
+		if timedOut(err) {
+			return answer{outcome: TimedOut, err: &connectError{err: err}}
 		}
-		return answer{outcome: Failed, err: fmt.Errorf("connect: %w", err)}
+		return answer{outcome: Failed, err: &connectError{err: err}}
 	}
 	defer conn.Close()
 	deadline, _ := ctx.Deadline()
@@ -349,13 +353,13 @@ func (p *prober) wait(ctx context.Context) error {
 // else a refusal, said as the server's end of the connection (closed or
 // reset) when it is one.
 func readFailure(err error) answer {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	if timedOut(err) {
 		return answer{outcome: TimedOut, err: &timeoutError{err: err}}
 	}
 	if ce := connEnd(err); ce != nil {
 		return answer{outcome: Refused, err: ce}
 	}
-	return answer{outcome: Refused, err: err}
+	return answer{outcome: Refused, err: fmt.Errorf("the connection failed: %s", failedWords(err))}
 }
 
 // maxCertBytes bounds the handshake bytes read for a certificate chain.
@@ -376,6 +380,7 @@ func readAnswer(conn io.Reader, h *hello) answer {
 	for {
 		if n, err := io.ReadFull(conn, header); err != nil {
 			if got.hello != nil {
+				got.end = err
 				return got
 			}
 			// Fewer than 5 bytes, then the end: not TLS when the first
@@ -410,6 +415,7 @@ func readAnswer(conn io.Reader, h *hello) answer {
 		body := make([]byte, h.Length)
 		if _, err := io.ReadFull(conn, body); err != nil {
 			if got.hello != nil {
+				got.end = err
 				return got
 			}
 			return readFailure(err)

@@ -208,12 +208,14 @@ func robotOne(ctx context.Context, p *prober, v, suite uint16, k robotPayload) r
 			return a
 		}
 		switch {
+		case !a.done && a.end != nil && a.hello.CipherSuite == suite:
+			return flightCut(a)
 		case a.hello.CipherSuite != suite:
 			return answer{outcome: Refused, err: fmt.Errorf("the server chose %s", wire.SuiteNameOrGREASE(a.hello.CipherSuite))}
 		case len(a.certs) == 0:
 			return answer{outcome: Refused, err: errors.New("the server sent no certificate")}
 		case !a.done:
-			return answer{outcome: Refused, err: errors.New("the server's first flight did not end with a ServerHelloDone")}
+			return flightCut(a)
 		}
 		leaf, err := x509.ParseCertificate(a.certs[0])
 		if err != nil {

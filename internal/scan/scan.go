@@ -143,7 +143,8 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		o.Timeout = 5 * time.Second
 	}
 	var probes, connected atomic.Int64
-	var lastFailure atomic.Value
+	// lastFailure is why the last probe that failed could not connect.
+	var lastFailure atomic.Pointer[error]
 	if o.StartTLS != "" {
 		if _, err := starttls.Lookup(o.StartTLS); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
@@ -176,7 +177,7 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 		if a.outcome != Failed {
 			connected.Add(1)
 		} else if a.err != nil {
-			lastFailure.Store(a.err.Error())
+			lastFailure.Store(&a.err)
 		}
 		return a
 	}
@@ -203,8 +204,8 @@ func Scan(ctx context.Context, o Options) (*Result, error) {
 	}()
 	wg.Wait()
 	if connected.Load() == 0 {
-		if why, ok := lastFailure.Load().(string); ok {
-			return nil, fmt.Errorf("%w %s: %s", ErrUnreachable, o.Addr, why)
+		if why := lastFailure.Load(); why != nil {
+			return nil, fmt.Errorf("%w %s: %w", ErrUnreachable, o.Addr, *why)
 		}
 		return nil, fmt.Errorf("%w %s", ErrUnreachable, o.Addr)
 	}
