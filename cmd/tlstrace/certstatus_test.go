@@ -254,6 +254,70 @@ func TestCertStatusPeers(t *testing.T) {
 	}
 }
 
+// TestCertStatusHTML: the HTML report of get --cert-status says the
+// stapled OCSP response's status below the chain's verdict, as it says a
+// verify URL verdict's: good for a response curl --cert-status takes
+// (openssl s_server -status_file), and the status of one it refuses (out
+// of date), the verdict line saying why and the fix.
+func TestCertStatusHTML(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl", "curl")
+	dir := t.TempDir()
+	root := newTestCA(t, dir, "root", nil)
+	inter := newTestCA(t, dir, "intermediate", root)
+	cert, key := inter.leaf(t, dir, "leaf", nil, inter)
+	b, _ := os.ReadFile(cert)
+	leaf, _ := parseFirstCert(b)
+	now := time.Now()
+	for _, c := range []struct {
+		name       string
+		thisUpdate time.Time
+		ok         bool
+		want       []string
+	}{
+		{"good", now.Add(-time.Hour), true, []string{`<p class="ok">stapled OCSP response: good</p>`}},
+		{"stale", now.Add(-2 * time.Hour), false, []string{
+			`<p class="warn">stapled OCSP response: good but stale</p>`,
+			`: the stapled OCSP response is not usable: it is out of date`,
+			`<span class="fix">fix: the server must staple a fresh response`,
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			next := now.Add(time.Hour)
+			if !c.ok {
+				next = now.Add(-time.Hour)
+			}
+			der, err := ocsp.CreateResponse(inter.cert, inter.cert, ocsp.Response{Status: ocsp.Good, SerialNumber: leaf.SerialNumber,
+				ThisUpdate: c.thisUpdate, NextUpdate: next}, inter.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			staple := filepath.Join(dir, c.name+".ocsp")
+			os.WriteFile(staple, der, 0o644)
+			port := sServer(t, cert, key, "-status_file", staple)
+			var ee *exec.ExitError
+			out, err := exec.Command("curl", "-sS", "-o", os.DevNull, "--cacert", root.file, "--cert-status", fmt.Sprintf("https://localhost:%d/", port)).CombinedOutput()
+			if c.ok && err != nil || !c.ok && (!errors.As(err, &ee) || ee.ExitCode() != 91) {
+				t.Fatalf("curl --cert-status: %v, want exit 0 %v or 91:\n%s", err, c.ok, out)
+			}
+			port = sServer(t, cert, key, "-status_file", staple)
+			report := filepath.Join(dir, c.name+".html")
+			code, _, stderr := runCode("get", fmt.Sprintf("https://localhost:%d/", port), "--cacert", root.file, "--cert-status", "--html", report, "-m", "10s")
+			if want := map[bool]int{true: 0, false: exitVerify}[c.ok]; code != want {
+				t.Errorf("exit %d, want %d:\n%s", code, want, stderr)
+			}
+			page, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range c.want {
+				if !strings.Contains(string(page), s) {
+					t.Errorf("the report lacks %s", s)
+				}
+			}
+		})
+	}
+}
+
 // TestVerifyAtStaple: verify URL --at judges the stapled OCSP response at
 // the time given, as it judges the chain. openssl s_server staples a
 // response saying revoked, signed by a delegated responder whose

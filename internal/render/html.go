@@ -177,7 +177,8 @@ type htmlVerdict struct {
 	Insecure         bool
 	Name, Cause, Fix string
 	// OCSP is the server's stapled OCSP response as the verdict judges
-	// it (trace.Verdict's OCSP), nil when it says nothing of one.
+	// it (trace.Verdict's OCSP, or trace.Verify's: the status a get,
+	// connect or read checked), nil when it says nothing of one.
 	OCSP *htmlOCSP
 }
 
@@ -189,14 +190,16 @@ type htmlOCSP struct {
 	Status, Class, Cause, Fix string
 }
 
-// newOCSP returns the stapled OCSP response of a Verdict event, nil when
-// it has none.
-func newOCSP(p *trace.Verdict) *htmlOCSP {
-	if p.OCSP == "" {
+// newOCSP returns a stapled OCSP response's status as a Verdict or a
+// Verify event gives it, with why it is not good and the fix (a Verify
+// event has none: a response its check refuses is its error, on the
+// verdict line), nil when there is no status.
+func newOCSP(status, cause, fix string) *htmlOCSP {
+	if status == "" {
 		return nil
 	}
-	o := &htmlOCSP{Status: p.OCSP, Class: "warn", Cause: p.OCSPCause, Fix: p.OCSPFix}
-	switch p.OCSP {
+	o := &htmlOCSP{Status: status, Class: "warn", Cause: cause, Fix: fix}
+	switch status {
 	case "good":
 		o.Class = "ok"
 	case "revoked":
@@ -457,6 +460,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		}
 		c.Warnings = append(c.Warnings, p.Warnings...)
 		v := newVerdict(trusted, p.Host, ev.Error, p.Fix)
+		v.OCSP = newOCSP(p.OCSP, "", "")
 		c.Chain = chainWord(trusted)
 		switch {
 		case notVerified:
@@ -489,7 +493,7 @@ func (h *HTML) note(c *htmlConn, s *htmlStep, ev *trace.Event) {
 		c.Links = append(c.Links, &l)
 	case *trace.Verdict:
 		c.Verdict = newVerdict(p.Valid, p.Name, p.Cause, p.Fix)
-		c.Verdict.OCSP = newOCSP(p)
+		c.Verdict.OCSP = newOCSP(p.OCSP, p.OCSPCause, p.OCSPFix)
 		c.verdictOfVerify = false
 		c.Chain = chainWord(p.Valid)
 		if !p.Valid {

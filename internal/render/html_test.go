@@ -267,6 +267,50 @@ func TestHTMLChainWarnings(t *testing.T) {
 	}
 }
 
+// TestHTMLVerifyOCSP: the verify event of get, connect or read says the
+// stapled OCSP response's status it checked, and the report says it below
+// the verdict as it says a verify URL verdict's: good, revoked, one
+// --cert-status refuses (its cause and fix the verdict's, on the verdict
+// line), and nothing when there was none to say.
+func TestHTMLVerifyOCSP(t *testing.T) {
+	stale := "the stapled OCSP response is not usable: it is out of date"
+	for _, c := range []struct {
+		name    string
+		verify  *trace.Verify
+		err     string
+		want    []string
+		without string
+	}{
+		{"good", &trace.Verify{Host: "a.test", Trusted: true, Verdict: "trusted", OCSP: "good"}, "", []string{
+			`<p class="ok">✓ chain trusted for a.test</p>
+<p class="ok">stapled OCSP response: good</p>`}, ""},
+		{"refused", &trace.Verify{Host: "a.test", Verdict: "not trusted", OCSP: "good but stale", Fix: "the server must staple a fresh response"}, stale, []string{
+			`<p class="bad">✗ chain not trusted for a.test: ` + stale + `<span class="fix">fix: the server must staple a fresh response</span></p>
+<p class="warn">stapled OCSP response: good but stale</p>`}, ""},
+		{"revoked", &trace.Verify{Host: "a.test", Verdict: "not trusted", OCSP: "revoked"}, "the certificate was revoked", []string{
+			`<p class="bad">stapled OCSP response: revoked</p>`}, ""},
+		{"none", &trace.Verify{Host: "a.test", Trusted: true, Verdict: "trusted"}, "", []string{
+			`<p class="ok">✓ chain trusted for a.test</p>`}, "stapled OCSP response"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ev := trace.NewEvent(1, trace.Local, c.verify)
+			ev.Error = c.err
+			page := renderHTML(t, c.name, []*trace.Event{trace.NewEvent(1, trace.Local, &trace.Link{Subject: "CN=a.test", Role: "leaf"}), ev})
+			for _, s := range c.want {
+				if !strings.Contains(page, s) {
+					t.Errorf("the report lacks %s", s)
+				}
+			}
+			if c.without != "" && strings.Contains(page, c.without) {
+				t.Errorf("the report says %s", c.without)
+			}
+			if c.name == "refused" {
+				golden.Check(t, filepath.Join("testdata", "golden", "verify-ocsp.html"), []byte(page))
+			}
+		})
+	}
+}
+
 // otherScanResult is a scan result of a type the report does not know.
 type otherScanResult struct{}
 
