@@ -257,7 +257,7 @@ func scanCCSInjection(ctx context.Context, r *Result, p *prober) *Feature {
 		return a
 	})
 	if a.outcome != Accepted {
-		f.Detail = "the probe in " + wire.VersionName(v) + " was not answered: " + reason(a)
+		f.Detail = flightWords(v, a)
 		return f
 	}
 	f.Known, f.Supported, f.Detail = ccsVerdict(first, wait, sentSecond, second)

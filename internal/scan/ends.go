@@ -134,17 +134,54 @@ func (e *connectError) Unwrap() error { return e.err }
 // flightCut is the answer of a probe that read on to the ServerHelloDone
 // and did not get it (a, accepted, not done): the server's end of the
 // connection or the time run out before it, when either stopped the
-// reading (a.end), else a flight that went on without one.
+// reading (a.end), else a flight that went on without one. Its error is a
+// *cutError: the server had answered with a ServerHello.
 func flightCut(a answer) answer {
 	const before = "before the ServerHelloDone that ends its first flight"
 	switch {
 	case a.end == nil:
-		return answer{outcome: Refused, err: errors.New("the server's first flight did not end with a ServerHelloDone")}
+		return answer{outcome: Refused, err: &cutError{errors.New("the server's first flight did not end with a ServerHelloDone")}}
 	case timedOut(a.end):
-		return answer{outcome: TimedOut, err: fmt.Errorf("the server said nothing more within the probe's time %s", before)}
+		return answer{outcome: TimedOut, err: &cutError{fmt.Errorf("the server said nothing more within the probe's time %s", before)}}
 	}
 	if ce := connEnd(a.end); ce != nil {
-		return answer{outcome: Refused, err: fmt.Errorf("%w %s", ce, before)}
+		return answer{outcome: Refused, err: &cutError{fmt.Errorf("%w %s", ce, before)}}
 	}
-	return answer{outcome: Refused, err: fmt.Errorf("the connection failed %s: %s", before, failedWords(a.end))}
+	return answer{outcome: Refused, err: &cutError{fmt.Errorf("the connection failed %s: %s", before, failedWords(a.end))}}
+}
+
+// cutError is a first flight the server began with a ServerHello and did
+// not end with a ServerHelloDone (flightCut).
+type cutError struct {
+	err error
+}
+
+func (e *cutError) Error() string { return e.err.Error() }
+func (e *cutError) Unwrap() error { return e.err }
+
+// flightWords says why a probe in version v that reads on to the
+// ServerHelloDone (heartbleed, ccs_injection) did not get it, from what
+// happened: the server answered with a ServerHello and then ended its
+// flight without one (flightCut), answered with an alert or with
+// something that is not a ServerHello, or did not answer at all (it
+// closed or reset the connection, or said nothing in time); or the
+// connection could not be made, or the probe could not be sent.
+func flightWords(v uint16, a answer) string {
+	probe := "the probe in " + wire.VersionName(v)
+	var cut *cutError
+	var closed *closedError
+	var conn *connectError
+	switch {
+	case errors.As(a.err, &cut):
+		return probe + " was answered with a ServerHello, then " + cut.Error()
+	case a.hasAlert:
+		return probe + " was answered with the alert " + a.alert.String()
+	case errors.As(a.err, &conn):
+		return probe + " was not sent: " + conn.Error()
+	case errors.As(a.err, &closed), a.outcome == TimedOut:
+		return probe + " was not answered: " + reason(a)
+	case a.outcome == Failed:
+		return probe + " failed: " + reason(a)
+	}
+	return probe + " was not answered with a ServerHello: " + reason(a)
 }

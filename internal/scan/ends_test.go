@@ -36,8 +36,9 @@ func goWords(s string) bool {
 // full handshakes it cuts say that the server reset the connection, not
 // that it closed it, nor Go's "connection reset by peer" with the ports;
 // heartbleed and ccs_injection, whose probes read on to the
-// ServerHelloDone, say it reset the connection before it, not that its
-// first flight did not end with one.
+// ServerHelloDone, say that the server answered with a ServerHello and
+// then reset the connection before it, not that the probe was not
+// answered, nor that its first flight did not end with one.
 func TestLabResetWords(t *testing.T) {
 	r := labScan(t, "reset", 5*time.Second)
 	for _, name := range []string{"session_id_resumption", "ticket_resumption", "client_renegotiation", "hsts"} {
@@ -48,8 +49,13 @@ func TestLabResetWords(t *testing.T) {
 	}
 	for _, name := range []string{"heartbleed", "ccs_injection"} {
 		f := r.Feature(name)
-		if f == nil || f.Known || !strings.HasSuffix(f.Detail, ": the server reset the connection before the ServerHelloDone that ends its first flight") {
-			t.Errorf("%s: %+v, want not known: the server reset the connection before the ServerHelloDone", name, f)
+		if f == nil {
+			t.Errorf("%s: none", name)
+			continue
+		}
+		want := "the probe in " + wire.VersionName(f.Version) + " was answered with a ServerHello, then the server reset the connection before the ServerHelloDone that ends its first flight"
+		if f.Known || f.Detail != want {
+			t.Errorf("%s: %+v, want not known: %s", name, f, want)
 		}
 	}
 	for _, f := range r.Features {
@@ -193,5 +199,40 @@ func TestUnexpectedEndWords(t *testing.T) {
 	cut := flightCut(answer{outcome: Accepted, end: opErr(syscall.EHOSTUNREACH)})
 	if cut.outcome != Refused || cut.err.Error() != "the connection failed before the ServerHelloDone that ends its first flight: no route to host" {
 		t.Errorf("flightCut: %s %v", cut.outcome, cut.err)
+	}
+}
+
+// TestFlightWords: the heartbleed and ccs_injection details say what
+// became of their probe: answered with a ServerHello and then cut, with
+// an alert, or with something else; not answered (the server closed or
+// reset the connection first, or said nothing in time); not sent (no
+// connection).
+func TestFlightWords(t *testing.T) {
+	const probe = "the probe in TLS 1.2 "
+	for _, c := range []struct {
+		a    answer
+		want string
+	}{
+		{flightCut(answer{outcome: Accepted, end: syscall.ECONNRESET}),
+			"was answered with a ServerHello, then the server reset the connection before the ServerHelloDone that ends its first flight"},
+		{flightCut(answer{outcome: Accepted, end: io.EOF}),
+			"was answered with a ServerHello, then the server closed the connection before the ServerHelloDone that ends its first flight"},
+		{flightCut(answer{outcome: Accepted, end: os.ErrDeadlineExceeded}),
+			"was answered with a ServerHello, then the server said nothing more within the probe's time before the ServerHelloDone that ends its first flight"},
+		{flightCut(answer{outcome: Accepted}),
+			"was answered with a ServerHello, then the server's first flight did not end with a ServerHelloDone"},
+		{answer{outcome: Refused, alert: wire.AlertHandshakeFailure, hasAlert: true, err: errors.New("alert handshake_failure")},
+			"was answered with the alert handshake_failure"},
+		{readFailure(syscall.ECONNRESET), "was not answered: the server reset the connection"},
+		{readFailure(io.EOF), "was not answered: the server closed the connection"},
+		{readFailure(os.ErrDeadlineExceeded), "was not answered: no answer in time"},
+		{answer{outcome: Refused, err: errors.New("the server answered with certificate, not a server_hello")},
+			"was not answered with a ServerHello: the server answered with certificate, not a server_hello"},
+		{answer{outcome: Failed, err: &connectError{err: syscall.ECONNREFUSED}},
+			"was not sent: the connection was refused: a TCP RST answered its SYN (nothing listens on the port, or a firewall rejects it)"},
+	} {
+		if got := flightWords(wire.VersionTLS12, c.a); got != probe+c.want {
+			t.Errorf("%+v: %q, want %q", c.a, got, probe+c.want)
+		}
 	}
 }

@@ -170,7 +170,7 @@ func scanHeartbleed(ctx context.Context, r *Result, p *prober) *Feature {
 		return a
 	})
 	if a.outcome != Accepted {
-		f.Detail = "the probe in " + wire.VersionName(v) + " was not answered: " + reason(a)
+		f.Detail = flightWords(v, a)
 		return f
 	}
 	ext := "the server did not negotiate the heartbeat extension"
