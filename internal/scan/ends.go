@@ -147,6 +147,9 @@ func flightCut(a answer) answer {
 	if ce := connEnd(a.end); ce != nil {
 		return answer{outcome: Refused, err: &cutError{fmt.Errorf("%w %s", ce, before)}}
 	}
+	if ae := (*alertError)(nil); errors.As(a.end, &ae) {
+		return answer{outcome: Refused, err: &cutError{fmt.Errorf("%w %s", ae, before)}}
+	}
 	return answer{outcome: Refused, err: &cutError{fmt.Errorf("the connection failed %s: %s", before, failedWords(a.end))}}
 }
 
@@ -185,3 +188,11 @@ func flightWords(v uint16, a answer) string {
 	}
 	return probe + " was not answered with a ServerHello: " + reason(a)
 }
+
+// alertError is an alert the server sent after its ServerHello, which
+// ended the flight a probe read on in.
+type alertError struct {
+	desc wire.AlertDescription
+}
+
+func (e *alertError) Error() string { return "the server sent the alert " + e.desc.String() }

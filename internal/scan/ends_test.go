@@ -236,3 +236,34 @@ func TestFlightWords(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertAfterServerHelloWords: a server that answers the hello with a
+// ServerHello, then a fatal alert (internal_error) instead of the rest of
+// its first flight: heartbleed and ccs_injection name the alert, not a
+// flight that "did not end with a ServerHelloDone".
+func TestAlertAfterServerHelloWords(t *testing.T) {
+	sh := &wire.ServerHello{Version: wire.VersionTLS12, Random: make([]byte, 32), CipherSuite: 0xc02f}
+	b, err := sh.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flight := append(mustRecord(t, wire.ContentHandshake, b), mustRecord(t, wire.ContentAlert, []byte{2, byte(wire.AlertInternalError)})...)
+	addr := tlstest.Listen(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if readClientHello(c) == nil {
+			return
+		}
+		_, _ = c.Write(flight)
+	})
+	p := &prober{addr: addr, timeout: 2 * time.Second, sem: make(chan struct{}, 2)}
+	r := &Result{Versions: []VersionResult{{Version: wire.VersionTLS12, Outcome: Accepted, Suites: []uint16{0xc02f}}}}
+	want := "the probe in TLS 1.2 was answered with a ServerHello, then the server sent the alert internal_error before the ServerHelloDone that ends its first flight"
+	for name, f := range map[string]*Feature{
+		"heartbleed":    scanHeartbleed(context.Background(), r, p),
+		"ccs_injection": scanCCSInjection(context.Background(), r, p),
+	} {
+		if f == nil || f.Known || f.Detail != want {
+			t.Errorf("%s: %+v, want not known: %s", name, f, want)
+		}
+	}
+}

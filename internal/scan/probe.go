@@ -81,8 +81,9 @@ type answer struct {
 	// done is set when the probe read on to the ServerHelloDone.
 	done bool
 	// end is the error that stopped the reading after the ServerHello
-	// (the server's end of the connection, a time-out), nil when the
-	// probe read all it asked for or stopped at a message.
+	// (the server's end of the connection, a time-out, an alert it sent:
+	// *alertError), nil when the probe read all it asked for or stopped
+	// at a message.
 	end error
 }
 
@@ -423,6 +424,10 @@ func readAnswer(conn io.Reader, h *hello) answer {
 		switch h.Type {
 		case wire.ContentAlert:
 			if got.hello != nil {
+				// The flight the probe reads on in ends with it.
+				if len(body) == 2 {
+					got.end = &alertError{wire.AlertDescription(body[1])}
+				}
 				return got
 			}
 			if len(body) != 2 {
