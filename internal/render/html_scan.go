@@ -94,9 +94,11 @@ type htmlScanChain struct {
 	Cause, Fix string
 	Err        string
 	// Staple is the status of the stapled OCSP response ("" when none
-	// was stapled), and StapleBad says it is not good.
-	Staple    string
-	StapleBad bool
+	// was stapled), and StapleClass its colour: ok when good, bad when
+	// revoked or refused as a client that checks it refuses it, warn
+	// when it could not be checked.
+	Staple      string
+	StapleClass string
 }
 
 // htmlScanCert is a certificate of a scanned chain, with the end of its
@@ -174,7 +176,13 @@ func (h *HTML) scanEvent(ev *trace.Event) {
 		}
 		if len(p.Staple) > 0 {
 			st := p.StapleStatus()
-			c.Staple, c.StapleBad = st.Text, st.Text != "good"
+			c.Staple, c.StapleClass = st.Text, "warn"
+			switch {
+			case st.Text == "good":
+				c.StapleClass = "ok"
+			case st.Revoked || st.Refused:
+				c.StapleClass = "bad"
+			}
 		}
 		s.Chains = append(s.Chains, c)
 	case *scanev.Finding:
