@@ -34,11 +34,12 @@ func rareScenarios(dir string) []oracleScenario {
 			script: talk,
 		},
 		{
-			// s_server's c sends a CertificateRequest after the
-			// handshake (RFC 8446, Section 4.6.2), answered with a
+			// The server asks for the client's certificate in the
+			// handshake, and again after it with s_server's c (RFC
+			// 8446, Section 4.6.2), which the client answers with a
 			// Certificate, CertificateVerify and Finished.
 			name:   "post-handshake client authentication",
-			server: append([]string{"-tls1_3", "-CAfile", filepath.Join(dir, "ca.pem")}, rsa...),
+			server: append([]string{"-tls1_3", "-verify", "1", "-CAfile", filepath.Join(dir, "ca.pem")}, rsa...),
 			client: append([]string{"-tls1_3", "-enable_pha"}, ec...),
 			script: append(append([]scriptStep{}, talk...),
 				scriptStep{"server", "c\n", "server", "SSL_do_handshake"},
@@ -129,7 +130,19 @@ func TestOracleRarePeers(t *testing.T) {
 		}
 	}
 	inOrder(1, "client client_hello", "server hello_retry_request", "client client_hello", "server server_hello", "server finished", "client finished", "client application_data")
-	inOrder(2, "client finished", "server certificate_request", "client certificate", "client certificate_verify", "client finished", "client application_data")
+	inOrder(2, "server certificate_request", "client certificate", "client certificate_verify", "client finished",
+		"server certificate_request", "client certificate", "client certificate_verify", "client finished", "client application_data")
+	// Each certificate the client sent, in the handshake and after it, is
+	// judged: its x509 verdict follows it.
+	var judged []string
+	for _, ev := range events {
+		if ev.Conn == 2 && (ev.From == "client" && ev.Type == "certificate" || ev.Type == "verdict") {
+			judged = append(judged, ev.Type)
+		}
+	}
+	if want := []string{"certificate", "verdict", "certificate", "verdict"}; !slices.Equal(judged, want) {
+		t.Errorf("conn 2: the client's certificates and their verdicts: %v, want %v", judged, want)
+	}
 	inOrder(3, "client key_update", "client application_data", "client key_update", "client application_data", "server key_update", "server application_data")
 	// Connections 4-9 and 10-15: a full handshake, then five resumed.
 	for _, first := range []int{4, 10} {

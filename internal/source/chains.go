@@ -57,7 +57,8 @@ type chainState struct {
 	// the server's were missing before its Certificate, gapFrags when
 	// some of those were in IP fragments that could not be reassembled.
 	seen, said, gap, gapFrags bool
-	// client is set once the client's certificate came.
+	// client is set once the client's certificate came, until the
+	// server's next CertificateRequest.
 	client bool
 }
 
@@ -98,6 +99,11 @@ func (d *decoder) chainEvents(ev *trace.Event) []*trace.Event {
 		case ev.Type == typeCompressedCertificate && ev.From == trace.Server && !st.seen:
 			st.seen = true
 			return []*trace.Event{notVerified(ev, st, "the server sent its certificate chain compressed (RFC 8879), which tlstrace does not decompress: it could not be verified", "")}
+		case p.CertificateRequest != nil && ev.From == trace.Server:
+			// Each request has its own answer: a TLS 1.3 server may ask
+			// again after the handshake (RFC 8446, Section 4.6.2), and
+			// the client may then send another chain.
+			st.client = false
 		case p.Certificate != nil && ev.From == trace.Client && len(p.Certificate.DER) > 0 && !st.client:
 			// A client certificate: checked as the server (serve) checks
 			// one, for clientAuth, with no name.
