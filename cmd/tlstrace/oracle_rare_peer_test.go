@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,7 +80,7 @@ func rareScenarios(dir string) []oracleScenario {
 // with the key log's lines of the first connection of each server alone,
 // as tshark decrypts them: resumption keeps the master secret.
 func TestOracleRarePeers(t *testing.T) {
-	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark")
+	tlstest.RequirePeer(t, "openssl", "dumpcap", "tshark", "editcap")
 	if testing.Short() {
 		t.Skip("captures real peers")
 	}
@@ -154,6 +155,62 @@ func TestOracleRarePeers(t *testing.T) {
 			}
 		}
 	}
+
+	t.Run("KeyUpdate lost", func(t *testing.T) {
+		// The segment of the client's first KeyUpdate deleted: the
+		// client's records after it are under the next generation of
+		// its traffic secret, from sequence number 0, which tlstrace
+		// tries after missing bytes; tshark, counting on under the old
+		// key, leaves them encrypted.
+		frame := 0
+		for _, s := range steps[3] {
+			if s.from == "client" && s.kind == "key_update" {
+				frame = s.frame
+				break
+			}
+		}
+		for _, s := range steps[3] {
+			if s.frame == frame && s.kind != "key_update" {
+				t.Fatalf("frame %d holds more than the KeyUpdate: %s", frame, s)
+			}
+		}
+		if frame == 0 {
+			t.Fatal("no client KeyUpdate in conn 3")
+		}
+		lost := filepath.Join(dir, "lost-update.pcapng")
+		editcap(t, pcap, lost, strconv.Itoa(frame))
+		events := runJSON(t, "read", lost, "--keylog", keylog, "--json")
+		afterUpdate := oracleRule{
+			why: "after the bytes of a KeyUpdate missing from the capture, tlstrace decrypts the side's records under the next generation of its secret; tshark leaves them encrypted",
+			same: func(conn int, got, want oracleStep) bool {
+				return conn == 3 && want.kind == "encrypted_record" && got.from == "client" && got.frame == want.frame && outer(got.record) == outer(want.record) &&
+					(got.kind == "application_data" || got.kind == "alert" || got.kind == "key_update")
+			},
+		}
+		checkOracle(t, oracleCase{pcap: lost, keylog: keylog, decodeAs: decodeAs, events: events, rules: []oracleRule{pha, afterUpdate, ruleNoHeader}})
+		var data string
+		said := false
+		for _, ev := range events {
+			if ev.Conn != 3 || ev.From != "client" || ev.Layer != "tls" {
+				continue
+			}
+			switch {
+			case ev.Type == "encrypted_record" && ev.Record != nil:
+				t.Errorf("frame %d: not decrypted: %s", ev.Frame, ev.Error)
+			case ev.Type == "application_data":
+				data += appData(t, ev)
+				for _, a := range ev.Record.Anomalies {
+					said = said || strings.Contains(a.Text, "which held 1 KeyUpdate of this side")
+				}
+			}
+		}
+		if data != "ping\none\ntwo\n" {
+			t.Errorf("the client's data %q, want %q", data, "ping\none\ntwo\n")
+		}
+		if !said {
+			t.Error("no anomaly says the missing bytes held a KeyUpdate")
+		}
+	})
 
 	t.Run("resumed with the first connection's secret", func(t *testing.T) {
 		// The key log without the CLIENT_RANDOM lines of the resumed

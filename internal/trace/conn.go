@@ -196,6 +196,10 @@ type direction struct {
 	// resynced is set when the last record decrypted was the first after
 	// missing bytes, its sequence number found again, to say so.
 	resynced bool
+	// updatedInGap is how many KeyUpdates of this side the missing bytes
+	// held, found when the record after them opened under a later
+	// generation of the traffic secret, to say so with resynced.
+	updatedInGap int
 	// cut is set from missing bytes to the next record framed: bytes
 	// before the next record header are the rest of a record the missing
 	// bytes cut, not bytes that are not TLS. cutHeader says the header

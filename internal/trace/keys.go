@@ -842,6 +842,50 @@ func (c *Conn) key13(label string) *keyState {
 	return k
 }
 
+// maxLostUpdates bounds the KeyUpdates tried for in missing bytes.
+const maxLostUpdates = 4
+
+// minKeyUpdate is the smallest protected record that holds a KeyUpdate: a
+// header, the 5-byte message, its inner type and a 16-byte tag.
+const minKeyUpdate = wire.RecordHeaderLen + 5 + 1 + 16
+
+// openAfterLostUpdate tries a TLS 1.3 record after missing bytes of its side
+// with the generations of the side's application traffic secret that
+// follow the current one (RFC 8446, Section 7.2): the missing bytes may
+// have held a KeyUpdate, after which the records use the next generation,
+// their sequence numbers from 0. It returns the key that opened the
+// record, how many generations on it is, and the record.
+func (c *Conn) openAfterLostUpdate(d *direction, hdr, body []byte, skip uint64) (*keyState, int, uint8, []byte, uint64, bool) {
+	if c.version != wire.VersionTLS13 || !d.appKeys || d.cur == nil || d.cur.secret == nil || d.cur.use == nil {
+		return nil, 0, 0, nil, 0, false
+	}
+	suite, ok := tlscrypt.SuiteByID(c.suite)
+	if !ok {
+		return nil, 0, 0, nil, 0, false
+	}
+	secret := d.cur.secret
+	for g := 1; g <= min(maxLostUpdates, d.missing/minKeyUpdate); g++ {
+		secret = tlscrypt.NextSecret13(suite, secret)
+		gen := d.generation + g
+		k, err := newKey13(suite, secret, fmt.Sprintf("application+%d", gen))
+		if err != nil {
+			return nil, 0, 0, nil, 0, false
+		}
+		k.d.Out = c.s.Out
+		ct, p, seq, err := k.d.OpenAfterGap(hdr, body, skip)
+		if err != nil {
+			continue
+		}
+		prev := d.cur.use
+		k.source, k.opened = "", true
+		k.use.Secret, k.use.Generation = prev.Secret, gen
+		k.use.From = fmt.Sprintf("generation %d of %s, by %d KeyUpdate%s in bytes missing from the capture: HKDF-Expand-Label(secret, \"traffic upd\") (RFC 8446, Section 7.2)",
+			gen, prev.Secret, g, map[bool]string{true: "s"}[g > 1])
+		return k, g, ct, p, seq, true
+	}
+	return nil, 0, 0, nil, 0, false
+}
+
 // nextGeneration moves a TLS 1.3 direction to the next generation of its
 // traffic secret after a KeyUpdate (RFC 8446, Section 7.2).
 func (c *Conn) nextGeneration(d *direction) {
@@ -967,6 +1011,14 @@ func (c *Conn) decryptAfterGap(d *direction, hdr, body []byte) (uint8, []byte, u
 		// The record authenticated: this side is protected from here
 		// on, even if the change to protected records was lost.
 		d.lost, d.missing, d.tries, d.resynced, d.protected = false, 0, 0, true, true
+		d.lastBlock = d.lastBlock[:0]
+		return ct, p, seq, nil
+	}
+	if k, g, ct, p, seq, ok := c.openAfterLostUpdate(d, hdr, body, skip); ok {
+		d.cur, d.next = k, nil
+		d.generation += g
+		d.lost, d.missing, d.tries, d.resynced, d.protected = false, 0, 0, true, true
+		d.updatedInGap = g
 		d.lastBlock = d.lastBlock[:0]
 		return ct, p, seq, nil
 	}

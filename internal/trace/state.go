@@ -212,8 +212,15 @@ func (c *Conn) processRecord(from Side, at Stamp, rec []byte, force bool) bool {
 		if d.unreassembled {
 			missing = "bytes in IP fragments that could not be reassembled"
 		}
-		info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
-			"decrypted after %s: its sequence number (%d) was found again by trying those after the last one known, and the record authenticated with it", missing, seq)})
+		if g := d.updatedInGap; g > 0 {
+			d.updatedInGap = 0
+			info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
+				"decrypted after %s, which held %d KeyUpdate%s of this side (RFC 8446, Section 7.2): the record authenticated under the traffic secret %d generation%s on, with sequence number %d",
+				missing, g, map[bool]string{true: "s"}[g > 1], g, map[bool]string{true: "s"}[g > 1], seq)})
+		} else {
+			info.Anomalies = append(info.Anomalies, field.Anomaly{Text: fmt.Sprintf(
+				"decrypted after %s: its sequence number (%d) was found again by trying those after the last one known, and the record authenticated with it", missing, seq)})
+		}
 	}
 	checkPlaintextLength(info, len(plain))
 	ct := wire.ContentType(ctype)
