@@ -372,15 +372,7 @@ func (t *Text) event(ev *trace.Event, summary string) {
 			}
 		}
 	case *trace.Verify:
-		if !t.Verbose {
-			for _, n := range p.Notes {
-				t.say(6, "note: ", n, "")
-			}
-			for _, w := range p.Warnings {
-				t.say(6, "warning: ", w.Cause, ansiYellow)
-				t.say(6, "fix: ", w.Fix, ansiYellow)
-			}
-		}
+		t.notes(p.Notes, p.Warnings)
 		if p.Fix != "" {
 			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
@@ -388,15 +380,7 @@ func (t *Text) event(ev *trace.Event, summary string) {
 		if p.Failed && p.Fix != "" {
 			t.say(6, "fix: ", p.Fix, ansiYellow)
 		}
-		if !t.Verbose {
-			for _, n := range p.Notes {
-				t.say(6, "note: ", n, "")
-			}
-			for _, w := range p.Warnings {
-				t.say(6, "warning: ", w.Cause, ansiYellow)
-				t.say(6, "fix: ", w.Fix, ansiYellow)
-			}
-		}
+		t.notes(p.Notes, p.Warnings)
 	}
 	if t.Verbose && ev.Fields != nil && ev.Type != trace.TypeApplicationData {
 		for _, c := range ev.Fields.Children {
@@ -405,6 +389,21 @@ func (t *Text) event(ev *trace.Event, summary string) {
 	}
 	if t.Hex && len(ev.Raw) > 0 {
 		t.dump(ev.Raw, 6)
+	}
+}
+
+// notes says an event's notes and its warnings with their fixes, under
+// its line; with -v, the field tree has them instead.
+func (t *Text) notes(notes []string, warnings []trace.Warning) {
+	if t.Verbose {
+		return
+	}
+	for _, n := range notes {
+		t.say(6, "note: ", n, "")
+	}
+	for _, w := range warnings {
+		t.say(6, "warning: ", w.Cause, ansiYellow)
+		t.say(6, "fix: ", w.Fix, ansiYellow)
 	}
 }
 
