@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tlstrace/tlstrace/internal/setting"
@@ -36,6 +37,20 @@ type Session struct {
 	// once its handshake is done, before any data.
 	Warn func(Warning)
 }
+
+// ResetError is a live session that the server ended with a TCP RST,
+// neither a close_notify alert nor the end of the stream (a FIN): the
+// connection is gone, and the client sends nothing more, not even its
+// close_notify.
+type ResetError struct {
+	Err error
+}
+
+func (e *ResetError) Error() string {
+	return "the server reset the connection (a TCP RST), without a close_notify alert"
+}
+
+func (e *ResetError) Unwrap() error { return e.Err }
 
 // CheckStartTLS checks a Session.StartTLS value: "" or the name of a
 // protocol of package starttls.
@@ -88,6 +103,9 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 				// after the client's handshake is done; a server
 				// may ask to renegotiate at any time.
 				return explainHandshake(err, ev, &s.TLS)
+			}
+			if errors.Is(err, syscall.ECONNRESET) {
+				return stepErr(StepTLS, &ResetError{Err: err}, "the server's log may say why: a server that aborts, or exits with bytes of the client unread, resets the connection")
 			}
 			return stepErr(StepTLS, fmt.Errorf("receiving: %w", err), "")
 		}

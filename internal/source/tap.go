@@ -163,6 +163,9 @@ type Tap struct {
 	// peerEnded is set when a Read returned an error (end of stream,
 	// reset): the peer ended its side, not this end.
 	peerEnded bool
+	// reset is set when a Read failed with a TCP RST: the connection is
+	// gone, and a Write after it neither goes on the wire nor is shown.
+	reset bool
 	// writeFailed is set when a Write failed (Drain); reading is held
 	// while a Read is in progress.
 	writeFailed atomic.Bool
@@ -214,6 +217,7 @@ func (c *Tap) Read(b []byte) (int, error) {
 		// This end's own close or time limit is not the peer's end.
 		c.t.mu.Lock()
 		c.peerEnded = true
+		c.reset = c.reset || errors.Is(err, syscall.ECONNRESET)
 		c.t.mu.Unlock()
 	}
 	c.received(b[:n])
@@ -236,8 +240,17 @@ func (c *Tap) received(b []byte) {
 	c.dec.Feed(c.local.Other(), trace.Stamp{Time: now}, b)
 }
 
+// Write shows b as sent by this end, then writes it. Once a Read has
+// seen the peer reset the connection, b is neither written nor shown:
+// the kernel would refuse it (EPIPE), and a close_notify a TLS stack
+// sends as it closes would be shown though no byte of it left.
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
+	if c.reset {
+		c.t.mu.Unlock()
+		c.writeFailed.Store(true)
+		return 0, &net.OpError{Op: "write", Net: "tcp", Source: c.Conn.LocalAddr(), Addr: c.Conn.RemoteAddr(), Err: os.NewSyscallError("write", syscall.EPIPE)}
+	}
 	c.BytesWritten += int64(len(b))
 	now := c.t.now()
 	c.record(c.local, now, b)

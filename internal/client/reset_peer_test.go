@@ -1,0 +1,92 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tlstrace/tlstrace/internal/source"
+	"github.com/tlstrace/tlstrace/internal/tlstest"
+	"github.com/tlstrace/tlstrace/internal/trace"
+)
+
+// TestConnectServerReset: an OpenSSL s_server killed with bytes of the
+// client unread resets the connection (a TCP RST). The session says so
+// (ResetError, from ECONNRESET), and the trace shows no close_notify of
+// the client after it: the kernel refuses to send one on a reset
+// connection, and a capture holds none.
+func TestConnectServerReset(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	cert, key := writeKeyPair(t, t.TempDir())
+	for _, version := range []string{"-tls1_2", "-tls1_3"} {
+		t.Run(version, func(t *testing.T) {
+			var server *exec.Cmd
+			stdin, hold, err := os.Pipe() // the server's standard input stays open
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { stdin.Close(); hold.Close() })
+			addr := tlstest.OpenSSLServer(t, time.Minute, func(c *exec.Cmd) { server, c.Stdin = c, stdin },
+				"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, version, "-naccept", "1")
+			var (
+				mu     sync.Mutex
+				events []*trace.Event
+			)
+			done := make(chan struct{})
+			var once sync.Once
+			tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+				mu.Lock()
+				events = append(events, ev.Clone())
+				mu.Unlock()
+				if ev.Type == trace.TypeHandshakeComplete {
+					once.Do(func() { close(done) })
+				}
+			})
+			in, feed := io.Pipe()
+			defer feed.Close()
+			errc := make(chan error, 1)
+			go func() {
+				host, port, _ := strings.Cut(addr, ":")
+				errc <- Connect(context.Background(), tr, &Session{Host: host, Port: port, TLS: TLSOptions{Insecure: true}, Timeout: 10 * time.Second, Idle: 10 * time.Second}, in, io.Discard)
+			}()
+			select {
+			case <-done:
+			case err := <-errc:
+				t.Fatalf("connect ended before its handshake was done: %v", err)
+			}
+			time.Sleep(200 * time.Millisecond) // the server's tickets
+			// Stopped, the server reads nothing more; killed then, it
+			// leaves the client's bytes unread, and its kernel resets.
+			server.Process.Signal(syscall.SIGSTOP)
+			feed.Write([]byte("unread\n"))
+			time.Sleep(300 * time.Millisecond)
+			server.Process.Kill()
+			select {
+			case err = <-errc:
+			case <-time.After(10 * time.Second):
+				t.Fatal("connect did not end after the server reset the connection")
+			}
+			var re *ResetError
+			if !errors.As(err, &re) || !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("connect ended with %v; want a ResetError", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, ev := range events {
+				if a, ok := ev.Payload.(*trace.Alert); ok && ev.From == trace.Client {
+					t.Errorf("the trace shows the client sending %s after the server reset the connection; no byte left", a.Description.Name)
+				}
+				if ev.Type == trace.TypeSessionClosed {
+					t.Errorf("a reset is said as a close: %+v", ev.Payload)
+				}
+			}
+		})
+	}
+}
