@@ -44,7 +44,7 @@ func newConnectCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.s.StartTLS, "starttls", "", "upgrade a clear-text session first: `PROTO` one of "+strings.Join(starttls.Names(), ", "))
 	f.BoolVar(&o.s.CRLF, "crlf", false, "send each line feed of standard input as CR LF")
 	f.StringVar(&o.s.ServerName, "servername", "", "server name for SNI and verification (default: HOST)")
-	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long to wait for the server")
+	f.DurationVar(&o.s.Idle, "idle", time.Second, "after standard input ends, how long the server may stay quiet before the session is closed")
 	o.s.Timeout = 30 * time.Second
 	f.Var((*seconds)(&o.s.Timeout), "timeout", "limit for the STARTTLS dialog and the handshake")
 	f.BoolVar(&o.jsonOut, "json", false, "write the trace as JSON Lines")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,7 +27,8 @@ type Session struct {
 	TLS        TLSOptions
 	// StartTLS is "" or the name of a protocol of package starttls.
 	StartTLS string
-	// Idle is how long to wait for the server after stdin ends.
+	// Idle is how long the server may stay quiet once stdin has ended:
+	// each byte of data it sends starts the wait again.
 	Idle time.Duration
 	// Timeout bounds the STARTTLS dialog and the handshake.
 	Timeout time.Duration
@@ -90,8 +92,10 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	}
 
 	done := make(chan error, 1)
+	last := &lastWrite{w: out}
+	last.at.Store(time.Now().UnixNano())
 	go func() {
-		_, err := io.Copy(out, tc)
+		_, err := io.Copy(last, tc)
 		done <- err
 	}()
 	// closed reports how the server ended the session (err from reading
@@ -148,15 +152,41 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 	if idle <= 0 {
 		idle = time.Second
 	}
-	select {
-	case err := <-done:
-		return closed(err)
-	case <-time.After(idle):
-	case <-ctx.Done():
+	// The wait starts again with each byte the server sends: a server
+	// still answering is not cut off.
+	timer := time.NewTimer(idle)
+	defer timer.Stop()
+wait:
+	for {
+		select {
+		case err := <-done:
+			return closed(err)
+		case <-timer.C:
+			if quiet := time.Since(time.Unix(0, last.at.Load())); quiet < idle {
+				timer.Reset(idle - quiet)
+				continue
+			}
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	tc.Close()
 	<-done
 	return nil
+}
+
+// lastWrite writes to w and keeps the time of the last write (Unix
+// nanoseconds): when the server last sent data.
+type lastWrite struct {
+	w  io.Writer
+	at atomic.Int64
+}
+
+func (l *lastWrite) Write(b []byte) (int, error) {
+	n, err := l.w.Write(b)
+	l.at.Store(time.Now().UnixNano())
+	return n, err
 }
 
 // readInput reads in on a goroutine of its own, which it sends the chunks

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -88,5 +89,45 @@ func TestConnectServerReset(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConnectIdleAfterInput: once standard input has ended, a server that
+// still sends (an OpenSSL s_server whose own input has a line every
+// 300 ms) is read until it has been quiet for Idle, not cut off Idle after
+// the input ended.
+func TestConnectIdleAfterInput(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	cert, key := writeKeyPair(t, t.TempDir())
+	stdin, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); feed.Close() })
+	addr := tlstest.OpenSSLServer(t, time.Minute, func(c *exec.Cmd) { c.Stdin = stdin },
+		"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-tls1_3", "-naccept", "1")
+	const lines = 8
+	var once sync.Once
+	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+		if ev.Type == trace.TypeHandshakeComplete {
+			once.Do(func() {
+				go func() {
+					for i := range lines {
+						time.Sleep(300 * time.Millisecond)
+						fmt.Fprintf(feed, "line %d\n", i+1)
+					}
+				}()
+			})
+		}
+	})
+	host, port, _ := strings.Cut(addr, ":")
+	var out tlstest.Buffer
+	err = Connect(context.Background(), tr, &Session{Host: host, Port: port, TLS: TLSOptions{Insecure: true}, Timeout: 10 * time.Second, Idle: time.Second},
+		strings.NewReader("hi\n"), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.Contains(got, fmt.Sprintf("line %d\n", lines)) {
+		t.Errorf("the server's output was cut off while it was still sending (a line every 300 ms, Idle 1 s):\n%s", got)
 	}
 }
