@@ -175,7 +175,7 @@ func TestConnectServerCloses(t *testing.T) {
 	if !strings.HasPrefix(out, "HTTP/1.0 200 ok\r\n") {
 		t.Errorf("stdout %.40q…, want s_server's page", out)
 	}
-	const closed = "INFO SessionClosed  the server closed the session with close_notify; nothing more is sent"
+	const closed = "INFO SessionClosed  the server closed the session with close_notify; nothing more of standard input is sent"
 	i := strings.Index(stderr, closed)
 	if i < 0 {
 		t.Fatalf("trace lacks %q:\n%s", closed, stderr)

@@ -421,7 +421,7 @@ func closedText(from trace.Side, p *trace.SessionClosed) string {
 	if p.CloseNotify {
 		how = "closed the session with close_notify"
 	}
-	return fmt.Sprintf("the %s %s; nothing more is sent", from, how)
+	return fmt.Sprintf("the %s %s; nothing more of standard input is sent", from, how)
 }
 
 // dataLength is the plaintext length of a record event.

@@ -1102,8 +1102,9 @@ func HandshakeState(cs tls.ConnectionState) *Handshake {
 const TypeSessionClosed = "session_closed"
 
 // SessionClosed says that the peer (the event's From) ended a live
-// session, after which tlstrace sends nothing more: with a close_notify
-// alert, or by closing the TCP connection without one.
+// session, after which tlstrace sends nothing more of its input, only
+// its own close_notify: with a close_notify alert, or by closing the TCP
+// connection without one.
 type SessionClosed struct {
 	CloseNotify bool
 }
