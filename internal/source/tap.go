@@ -240,17 +240,31 @@ func (c *Tap) received(b []byte) {
 	c.dec.Feed(c.local.Other(), trace.Stamp{Time: now}, b)
 }
 
-// Write shows b as sent by this end, then writes it. Once a Read has
-// seen the peer reset the connection, b is neither written nor shown:
-// the kernel would refuse it (EPIPE), and a close_notify a TLS stack
-// sends as it closes would be shown though no byte of it left.
+// Write shows b as sent by this end, then writes it. Once the peer has
+// reset the connection (a Read saw its RST, or the kernel holds the
+// connection as closed), b is written first and shown only as far as
+// the write went: the kernel refuses it (EPIPE), and a close_notify a
+// TLS stack sends as it closes would be shown though no byte of it left.
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
-	if c.reset {
-		c.t.mu.Unlock()
-		c.writeFailed.Store(true)
-		return 0, &net.OpError{Op: "write", Net: "tcp", Source: c.Conn.LocalAddr(), Addr: c.Conn.RemoteAddr(), Err: os.NewSyscallError("write", syscall.EPIPE)}
+	reset := c.reset
+	c.t.mu.Unlock()
+	if reset || tcpClosed(c.Conn) {
+		n, err := c.Conn.Write(b)
+		if err != nil {
+			c.writeFailed.Store(true)
+		}
+		if n > 0 {
+			c.t.mu.Lock()
+			c.BytesWritten += int64(n)
+			now := c.t.now()
+			c.record(c.local, now, b[:n])
+			c.dec.Feed(c.local, trace.Stamp{Time: now}, b[:n])
+			c.t.mu.Unlock()
+		}
+		return n, err
 	}
+	c.t.mu.Lock()
 	c.BytesWritten += int64(len(b))
 	now := c.t.now()
 	c.record(c.local, now, b)

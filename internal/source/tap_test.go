@@ -164,3 +164,51 @@ func TestTapDrainWithReadInFlight(t *testing.T) {
 	}
 	<-readDone
 }
+
+// TestTapWriteAfterReset: once the peer has reset the connection, a
+// write (the close_notify a TLS stack sends as it closes) fails, and the
+// tap shows none of it: no byte left, as a capture shows.
+func TestTapWriteAfterReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	reset, dialed := make(chan error, 1), make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			reset <- err
+			return
+		}
+		<-dialed
+		c.(*net.TCPConn).SetLinger(0) // close with a RST
+		reset <- c.Close()
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	close(dialed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := <-reset; err != nil {
+		t.Fatal(err)
+	}
+	var events []*trace.Event
+	tap := NewTracer(time.Now(), func(ev *trace.Event) { events = append(events, ev.Clone()) }).NewTap(raw, 1, trace.Client)
+	for deadline := time.Now().Add(5 * time.Second); !tcpClosed(raw); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the kernel does not hold the connection as closed after the peer's RST")
+		}
+	}
+	// A close_notify alert, as crypto/tls sends it before a handshake.
+	if _, err := tap.Write([]byte{21, 3, 3, 0, 2, 1, 0}); err == nil {
+		t.Error("a write after the peer's reset did not fail")
+	}
+	tap.Close()
+	for _, ev := range events {
+		if ev.From == trace.Client {
+			t.Errorf("the tap shows %s from the client, which never left", ev.Type)
+		}
+	}
+}
