@@ -131,3 +131,35 @@ func TestConnectIdleAfterInput(t *testing.T) {
 		t.Errorf("the server's output was cut off while it was still sending (a line every 300 ms, Idle 1 s):\n%s", got)
 	}
 }
+
+// TestConnectServerDropsAtOnce: an OpenSSL s_server whose standard input
+// is empty closes each connection as soon as it accepts it, before the
+// ClientHello comes (its FIN comes first; the ClientHello then meets a
+// RST). The failure says that the server never saw the ClientHello,
+// not that it found nothing in common with it.
+func TestConnectServerDropsAtOnce(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	cert, key := writeKeyPair(t, t.TempDir())
+	// s_server may, at times, read the ClientHello before its empty
+	// input: the test asks for one connection of three it closed first.
+	var errs []error
+	for range 3 {
+		addr := tlstest.OpenSSLServer(t, time.Minute, nil,
+			"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-naccept", "1")
+		host, port, _ := strings.Cut(addr, ":")
+		tr := source.NewTracer(time.Now(), func(*trace.Event) {})
+		err := Connect(context.Background(), tr, &Session{Host: host, Port: port, TLS: TLSOptions{Insecure: true}, Timeout: 10 * time.Second}, strings.NewReader(""), io.Discard)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("connect ended with %v; want the server's close", err)
+		}
+		if strings.Contains(e.Error(), "the server closed the connection before the client sent its ClientHello") {
+			if strings.Contains(e.Hint, "nothing in common") {
+				t.Errorf("the hint blames the ClientHello the server never saw: %s", e.Hint)
+			}
+			return
+		}
+		errs = append(errs, err)
+	}
+	t.Errorf("no failure says that the server closed the connection before the ClientHello: %v", errs)
+}

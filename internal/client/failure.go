@@ -78,6 +78,12 @@ func explainHandshake(err error, ev trace.Evidence, o *TLSOptions) *Error {
 			return stepErr(StepTLS, f.Error(f.Cause()+", "+got),
 				"the server speaks TLS and accepted the ClientHello, then dropped the connection mid-handshake without an alert: its log says why (a crash, a limit, a client certificate it refused), or something between (a proxy, a firewall) cut the connection")
 		}
+		if how := ev.EndedFirst[trace.Server]; how != "" {
+			// Its FIN or RST had come before the ClientHello left:
+			// it never saw the ClientHello.
+			return stepErr(StepTLS, f.Error(fmt.Sprintf("the server %s the connection before the client sent its ClientHello", how)),
+				"the server accepts the connection and drops it at once, before any TLS: it may be at a limit of connections, stopping, or refusing this client's address, or something between (a proxy without a backend) drops it; its log says why")
+		}
 		return stepErr(StepTLS, f.Error(f.Cause()),
 			"the server may not speak TLS on this port, or found nothing in common with the ClientHello")
 	}

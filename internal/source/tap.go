@@ -166,6 +166,10 @@ type Tap struct {
 	// reset is set when a Read failed with a TCP RST: the connection is
 	// gone, and a Write after it neither goes on the wire nor is shown.
 	reset bool
+	// wrote is set at the first Write; endedFirst is how the peer had
+	// ended the connection then (tcpState), "" when it had not.
+	wrote      bool
+	endedFirst string
 	// writeFailed is set when a Write failed (Drain); reading is held
 	// while a Read is in progress.
 	writeFailed atomic.Bool
@@ -247,9 +251,16 @@ func (c *Tap) received(b []byte) {
 // TLS stack sends as it closes would be shown though no byte of it left.
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
-	reset := c.reset
+	reset, first := c.reset, !c.wrote
+	c.wrote = true
 	c.t.mu.Unlock()
-	if reset || tcpClosed(c.Conn) {
+	state := tcpState(c.Conn)
+	if first && state != "" {
+		c.t.mu.Lock()
+		c.endedFirst = state
+		c.t.mu.Unlock()
+	}
+	if reset || state == "reset" {
 		n, err := c.Conn.Write(b)
 		if err != nil {
 			c.writeFailed.Store(true)
@@ -341,7 +352,9 @@ const (
 func (c *Tap) Evidence() trace.Evidence {
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
-	return c.dec.Evidence()
+	ev := c.dec.Evidence()
+	ev.EndedFirst[c.local.Other()] = c.endedFirst
+	return ev
 }
 
 // Close closes the connection and flushes the decoder: records still

@@ -59,6 +59,11 @@ type Evidence struct {
 	// Ended is when the connection was seen to end, live (Conn.EndedAt);
 	// zero before.
 	Ended time.Time
+	// EndedFirst is, live, how a side had ended the TCP connection
+	// before the other side sent its first byte, as the other side's
+	// kernel held it then: "" when it had not, "closed" (its FIN had
+	// come) or "reset" (its RST had come).
+	EndedFirst [2]string
 	// messages is the set of handshake message types each side sent.
 	messages [2][4]uint64
 }
