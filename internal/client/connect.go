@@ -91,6 +91,9 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 		}
 	}
 
+	// An interrupt ends a write that a server not reading holds up.
+	defer context.AfterFunc(ctx, func() { raw.SetWriteDeadline(time.Now()) })()
+
 	done := make(chan error, 1)
 	last := &lastWrite{w: out}
 	last.at.Store(time.Now().UnixNano())
@@ -132,6 +135,13 @@ func Connect(ctx context.Context, t *source.Tracer, s *Session, in io.Reader, ou
 			default:
 			}
 			if _, err := tc.Write(b); err != nil {
+				if ctx.Err() != nil {
+					// Interrupted while the server did not read:
+					// no close_notify could go out either.
+					raw.Close()
+					<-done
+					return nil
+				}
 				return stepErr(StepTLS, fmt.Errorf("sending: %w", err), "")
 			}
 		case err := <-inErr:

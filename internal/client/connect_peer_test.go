@@ -163,3 +163,65 @@ func TestConnectServerDropsAtOnce(t *testing.T) {
 	}
 	t.Errorf("no failure says that the server closed the connection before the ClientHello: %v", errs)
 }
+
+// zeros is an endless standard input.
+type zeros struct{}
+
+func (zeros) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// TestConnectInterruptWhileBlocked: an interrupt ends the session while
+// its write is held up by a server that reads nothing (an OpenSSL
+// s_server stopped with SIGSTOP), and no close_notify is shown, which
+// could not go out.
+func TestConnectInterruptWhileBlocked(t *testing.T) {
+	tlstest.RequirePeer(t, "openssl")
+	cert, key := writeKeyPair(t, t.TempDir())
+	stdin, hold, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); hold.Close() })
+	var server *exec.Cmd
+	addr := tlstest.OpenSSLServer(t, time.Minute, func(c *exec.Cmd) { server, c.Stdin = c, stdin },
+		"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-naccept", "1")
+	var (
+		mu     sync.Mutex
+		events []*trace.Event
+		once   sync.Once
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tr := source.NewTracer(time.Now(), func(ev *trace.Event) {
+		mu.Lock()
+		events = append(events, ev.Clone())
+		mu.Unlock()
+		if ev.Type == trace.TypeHandshakeComplete {
+			once.Do(func() {
+				server.Process.Signal(syscall.SIGSTOP)
+				time.AfterFunc(time.Second, cancel) // the interrupt
+			})
+		}
+	})
+	host, port, _ := strings.Cut(addr, ":")
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Connect(ctx, tr, &Session{Host: host, Port: port, TLS: TLSOptions{Insecure: true}, Timeout: 10 * time.Second}, zeros{}, io.Discard)
+	}()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("interrupted, connect ended with %v", err)
+		}
+	case <-time.After(6 * time.Second):
+		server.Process.Kill() // the reset ends the write
+		<-errc
+		t.Fatal("connect did not end at the interrupt while its write was held up")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, ev := range events {
+		if a, ok := ev.Payload.(*trace.Alert); ok && ev.From == trace.Client {
+			t.Errorf("the trace shows the client sending %s, which could not go out", a.Description.Name)
+		}
+	}
+}

@@ -246,9 +246,10 @@ func (c *Tap) received(b []byte) {
 
 // Write shows b as sent by this end, then writes it. Once the peer has
 // reset the connection (a Read saw its RST, or the kernel holds the
-// connection as closed), b is written first and shown only as far as
-// the write went: the kernel refuses it (EPIPE), and a close_notify a
-// TLS stack sends as it closes would be shown though no byte of it left.
+// connection as closed), or a write has failed (the connection closed
+// here, a deadline), b is written first and shown only as far as the
+// write went: the kernel refuses it (EPIPE), and a close_notify a TLS
+// stack sends as it closes would be shown though no byte of it left.
 func (c *Tap) Write(b []byte) (int, error) {
 	c.t.mu.Lock()
 	reset, first := c.reset, !c.wrote
@@ -260,7 +261,7 @@ func (c *Tap) Write(b []byte) (int, error) {
 		c.endedFirst = state
 		c.t.mu.Unlock()
 	}
-	if reset || state == "reset" {
+	if reset || state == "reset" || c.writeFailed.Load() {
 		n, err := c.Conn.Write(b)
 		if err != nil {
 			c.writeFailed.Store(true)
