@@ -164,7 +164,8 @@ type Tap struct {
 	// reset): the peer ended its side, not this end.
 	peerEnded bool
 	// reset is set when a Read failed with a TCP RST: the connection is
-	// gone, and a Write after it neither goes on the wire nor is shown.
+	// gone, and a Write after it is shown only as far as it went (none
+	// of it: the kernel refuses it).
 	reset bool
 	// wrote is set at the first Write; endedFirst is how the peer had
 	// ended the connection then (tcpState), "" when it had not.
