@@ -252,42 +252,36 @@ func (c *Tap) received(b []byte) {
 // write went: the kernel refuses it (EPIPE), and a close_notify a TLS
 // stack sends as it closes would be shown though no byte of it left.
 func (c *Tap) Write(b []byte) (int, error) {
-	c.t.mu.Lock()
-	reset, first := c.reset, !c.wrote
-	c.wrote = true
-	c.t.mu.Unlock()
 	state := tcpState(c.Conn)
-	if first && state != "" {
-		c.t.mu.Lock()
-		c.endedFirst = state
-		c.t.mu.Unlock()
-	}
-	if reset || state == "reset" || c.writeFailed.Load() {
-		n, err := c.Conn.Write(b)
-		if err != nil {
-			c.writeFailed.Store(true)
-		}
-		if n > 0 {
-			c.t.mu.Lock()
-			c.BytesWritten += int64(n)
-			now := c.t.now()
-			c.record(c.local, now, b[:n])
-			c.dec.Feed(c.local, trace.Stamp{Time: now}, b[:n])
-			c.t.mu.Unlock()
-		}
-		return n, err
-	}
 	c.t.mu.Lock()
-	c.BytesWritten += int64(len(b))
-	now := c.t.now()
-	c.record(c.local, now, b)
-	c.dec.Feed(c.local, trace.Stamp{Time: now}, b)
+	if !c.wrote && state != "" {
+		c.endedFirst = state
+	}
+	c.wrote = true
+	after := c.reset || state == "reset" || c.writeFailed.Load()
+	if !after {
+		c.sent(b)
+	}
 	c.t.mu.Unlock()
 	n, err := c.Conn.Write(b)
 	if err != nil {
 		c.writeFailed.Store(true)
 	}
+	if after && n > 0 {
+		c.t.mu.Lock()
+		c.sent(b[:n])
+		c.t.mu.Unlock()
+	}
 	return n, err
+}
+
+// sent shows b as sent by this end: counted, recorded and decoded. The
+// tracer's lock is held.
+func (c *Tap) sent(b []byte) {
+	c.BytesWritten += int64(len(b))
+	now := c.t.now()
+	c.record(c.local, now, b)
+	c.dec.Feed(c.local, trace.Stamp{Time: now}, b)
 }
 
 // Drain decodes, once a write has failed, what the peer sent that the

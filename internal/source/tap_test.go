@@ -68,32 +68,8 @@ func TestTapPartialRecord(t *testing.T) {
 // connection is decoded once a write has failed, although nothing read
 // it: Close drains what the connection holds.
 func TestTapDrainAfterReset(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	reset, dialed := make(chan error, 1), make(chan struct{})
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			reset <- err
-			return
-		}
-		<-dialed
-		// A fatal certificate_required alert, then a reset (linger 0).
-		_, err = c.Write([]byte{21, 3, 3, 0, 2, 2, 116})
-		c.(*net.TCPConn).SetLinger(0)
-		reset <- errors.Join(err, c.Close())
-	}()
-	raw, err := net.Dial("tcp", ln.Addr().String())
-	close(dialed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := <-reset; err != nil {
-		t.Fatal(err)
-	}
+	// A fatal certificate_required alert, then the reset.
+	raw := resetPeer(t, []byte{21, 3, 3, 0, 2, 2, 116})
 	tap := NewTracer(time.Now(), func(*trace.Event) {}).NewTap(raw, 1, trace.Client)
 	// The reset may take a moment to arrive: write until a write fails.
 	deadline := time.Now().Add(5 * time.Second)
@@ -169,31 +145,8 @@ func TestTapDrainWithReadInFlight(t *testing.T) {
 // write (the close_notify a TLS stack sends as it closes) fails, and the
 // tap shows none of it: no byte left, as a capture shows.
 func TestTapWriteAfterReset(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	reset, dialed := make(chan error, 1), make(chan struct{})
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			reset <- err
-			return
-		}
-		<-dialed
-		c.(*net.TCPConn).SetLinger(0) // close with a RST
-		reset <- c.Close()
-	}()
-	raw, err := net.Dial("tcp", ln.Addr().String())
-	close(dialed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := resetPeer(t, nil)
 	defer raw.Close()
-	if err := <-reset; err != nil {
-		t.Fatal(err)
-	}
 	var events []*trace.Event
 	tap := NewTracer(time.Now(), func(ev *trace.Event) { events = append(events, ev.Clone()) }).NewTap(raw, 1, trace.Client)
 	for deadline := time.Now().Add(5 * time.Second); !tcpClosed(raw); time.Sleep(10 * time.Millisecond) {
@@ -211,4 +164,39 @@ func TestTapWriteAfterReset(t *testing.T) {
 			t.Errorf("the tap shows %s from the client, which never left", ev.Type)
 		}
 	}
+}
+
+// resetPeer returns a connection to a peer on 127.0.0.1 that sent sent,
+// then reset the connection (closed it with linger 0: a RST), once the
+// reset has been sent.
+func resetPeer(t *testing.T, sent []byte) net.Conn {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	reset, dialed := make(chan error, 1), make(chan struct{})
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			reset <- err
+			return
+		}
+		<-dialed
+		if len(sent) > 0 {
+			_, err = c.Write(sent)
+		}
+		c.(*net.TCPConn).SetLinger(0)
+		reset <- errors.Join(err, c.Close())
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	close(dialed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reset; err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
